@@ -1,0 +1,66 @@
+#pragma once
+// The adapter's working model between the Caddyfile's server blocks and the site graph
+// (Caddy's serverBlock / sbAddrAssociation / Address).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/parser/caddyfile.h"
+#include "gatehouse/parser/helper.h"
+
+namespace gatehouse::parser {
+
+// A parsed site address: [scheme://]host[:port][/path] (Caddy's Address).
+struct Address {
+  std::string original;
+  std::string scheme;
+  std::string host;
+  std::string port;
+  std::string path;
+
+  // "scheme://host:port/path" with the parts that are set.
+  [[nodiscard]] std::string str() const;
+  // host, normalized to lower case.
+  [[nodiscard]] std::string normalizedHost() const;
+};
+
+// Parses a site address key. Throws ConfigError (e.g. "port 70000 is out of range",
+// "unsupported URL scheme foo://") positioned at `key`.
+Address parseAddress(const Token& key);
+
+// One server block with its parsed keys and the values its directives produced, by class.
+struct SiteBlock {
+  ServerBlock block;
+  std::vector<Address> keys;
+  std::map<std::string, std::vector<ConfigValue>> pile;
+
+  [[nodiscard]] bool has(const std::string& cls) const {
+    auto it = pile.find(cls);
+    return it != pile.end() && !it->second.empty();
+  }
+  [[nodiscard]] std::vector<std::string> hostsFromKeys(bool loggerMode) const;
+};
+
+// The server blocks that share one set of listener addresses: they become one server.
+struct SiteBlockGroup {
+  std::vector<std::string> addresses;  // listener addresses, e.g. ":443", "127.0.0.1:8080"
+  std::vector<SiteBlock*> blocks;
+};
+
+// ---- global options (parser/options/) ----
+
+// Evaluates the global options block into state.options. Throws ConfigError.
+void parseGlobalOptions(const ServerBlock& globalBlock, AdaptState& state);
+
+// ---- the TLS and PKI apps (parser/options/) ----
+
+// Builds apps.tls from the sites' TLS values and the global options (Caddy's buildTLSApp).
+config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& state);
+// Builds apps.pki, or null JSON when nothing needs it (Caddy's buildPKIApp).
+config::Json buildPkiApp(std::vector<SiteBlockGroup>& groups, AdaptState& state);
+// Applies the `servers` global option blocks to the built servers (Caddy's applyServerOptions).
+void applyServerOptions(config::HttpApp& http, AdaptState& state);
+
+}  // namespace gatehouse::parser

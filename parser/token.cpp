@@ -1,0 +1,48 @@
+#include "gatehouse/parser/token.h"
+
+#include <algorithm>
+
+#include "gatehouse/parser/config_error.h"
+
+namespace gatehouse::parser {
+
+std::string Location::str() const {
+  std::string out = file + ":" + std::to_string(line);
+  if (col > 0) {
+    out += ":" + std::to_string(col);
+  }
+  return out;
+}
+
+namespace {
+std::string describe(const Location& loc, const std::string& message) {
+  if (loc.file.empty()) {
+    return message;
+  }
+  std::string out = loc.str() + ": " + message;
+  if (!loc.importedFrom.empty()) {
+    out += " (imported from ";
+    for (size_t i = 0; i < loc.importedFrom.size(); ++i) {
+      out += (i ? ", " : "") + loc.importedFrom[i];
+    }
+    out += ")";
+  }
+  return out;
+}
+}  // namespace
+
+int Token::numLineBreaks() const {
+  int breaks = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  // A heredoc's opening marker line is not part of its text but is a line break.
+  return quote == '<' ? breaks + 1 : breaks;
+}
+
+ConfigError::ConfigError(Location loc, std::string message)
+    : std::runtime_error(describe(loc, message)),
+      loc_(std::move(loc)),
+      message_(std::move(message)) {}
+
+ConfigError::ConfigError(std::string message)
+    : std::runtime_error(message), message_(std::move(message)) {}
+
+}  // namespace gatehouse::parser

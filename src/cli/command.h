@@ -1,0 +1,36 @@
+#pragma once
+// Subcommands of the gatehouse binary. Each lives in its own file and registers in
+// commands.cpp.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatehouse::cli {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  std::string_view usage;  // full --help text
+  int (*run)(const std::vector<std::string>& args);
+};
+
+const std::vector<Command>& commands();
+
+// Parsed "--flag value" / "--flag=value" / "--switch" arguments. Unknown flags are errors.
+struct Flags {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> values;
+  bool has(std::string_view name) const;
+  std::string get(std::string_view name, std::string fallback = {}) const;
+};
+// `valueFlags` take a value, `switches` do not. Returns false and prints an error on bad input.
+bool parseFlags(const std::vector<std::string>& args, const std::vector<std::string>& valueFlags,
+                const std::vector<std::string>& switches, Flags& out, std::string_view command);
+
+// Reads a whole file; "-" reads standard input. Throws std::runtime_error naming the path.
+std::string readFileOrStdin(const std::string& path);
+
+bool wantsHelp(const std::vector<std::string>& args);
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,31 @@
+#include "cli/command.h"
+
+namespace gatehouse::cli {
+
+int runAdapt(const std::vector<std::string>& args);
+int runValidate(const std::vector<std::string>& args);
+int runFmt(const std::vector<std::string>& args);
+int runVersion(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"adapt", "Print the Caddy JSON config for a Caddyfile",
+       "usage: gatehouse adapt [--config FILE] [--adapter caddyfile|json] [--pretty]\n"
+       "  --config FILE   the config to adapt (default ./Caddyfile; '-' reads stdin)\n"
+       "  --adapter NAME  caddyfile (default) or json\n"
+       "  --pretty        indent the JSON\n",
+       &runAdapt},
+      {"validate", "Check a config; prints FILE:LINE:COL: message on error",
+       "usage: gatehouse validate [--config FILE] [--adapter caddyfile|json]\n"
+       "Exits 0 when the config is valid, 1 with the first error otherwise.\n",
+       &runValidate},
+      {"fmt", "Format a Caddyfile as 'caddy fmt' does",
+       "usage: gatehouse fmt [--overwrite] [--diff] [FILE | -]\n"
+       "Prints the formatted Caddyfile (default ./Caddyfile), or rewrites it with --overwrite.\n",
+       &runFmt},
+      {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
+  };
+  return kCommands;
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,53 @@
+#include "cli/config_loader.h"
+
+#include <iostream>
+#include <stdexcept>
+
+#include "cli/command.h"
+#include "gatehouse/parser/adapter.h"
+
+namespace gatehouse::cli {
+
+namespace {
+bool looksLikeJson(const std::string& path) {
+  return path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+}
+}  // namespace
+
+bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out) {
+  std::string text;
+  try {
+    text = readFileOrStdin(path);
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << e.what() << "\n";
+    return false;
+  }
+  const bool json = adapter == "json" || (adapter.empty() && looksLikeJson(path));
+  if (!json && !adapter.empty() && adapter != "caddyfile") {
+    std::cerr << "Error: unknown adapter '" << adapter << "' (use caddyfile or json)\n";
+    return false;
+  }
+  try {
+    if (json) {
+      out.config = config::configFromJson(config::Json::parse(text));
+    } else {
+      auto result = parser::adaptCaddyfile(text, path);
+      out.config = std::move(result.config);
+      for (const auto& w : result.warnings) {
+        out.warnings.push_back(w.str());
+      }
+    }
+  } catch (const parser::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return false;
+  } catch (const config::Json::parse_error& e) {
+    std::cerr << path << ": invalid JSON: " << e.what() << "\n";
+    return false;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << path << ": " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,21 @@
+#pragma once
+// Loads a config file (Caddyfile or Caddy JSON) into the site graph, printing errors as
+// "FILE:LINE:COL: message" (or "FILE: json.path: message").
+
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+
+namespace gatehouse::cli {
+
+struct LoadedConfig {
+  config::Config config;
+  std::vector<std::string> warnings;
+};
+
+// adapter: "caddyfile", "json", or "" to choose by file name (".json" -> json). Prints the
+// error to stderr and returns false on failure.
+bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out);
+
+}  // namespace gatehouse::cli

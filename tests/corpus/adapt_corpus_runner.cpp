@@ -1,0 +1,233 @@
+// Runs Caddy's own Caddyfile adapter fixtures (shared/corpus/caddyfile_adapt) against
+// Gatehouse's adapter, in place. Each fixture is a Caddyfile, a line of ten dashes, and either
+// the JSON `caddy adapt` prints (compared as JSON values) or text the error must contain.
+//
+// Error texts in Caddy carry positions as "Caddyfile:6: msg" or "msg, at Caddyfile:6"; ours
+// are always "Caddyfile:6:COL: msg". The runner takes the position out of the expected text,
+// checks it against ours, and requires the rest of the text verbatim.
+//
+// usage: adapt_corpus_runner [--corpus DIR] [--filter TEXT] [--min-pass N] [--verbose]
+// The corpus is found at $GATEHOUSE_CORPUS, else ../shared/corpus beside the source tree.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/parser/adapter.h"
+
+namespace fs = std::filesystem;
+using gatehouse::config::Json;
+
+namespace {
+
+// Fixtures not run, each with its reason. Keep this list short and honest.
+const std::map<std::string, std::string> kSkips = {
+};
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// First place where two JSON values differ, as a path.
+std::string firstDiff(const nlohmann::json& want, const nlohmann::json& got, const std::string& path) {
+  if (want.type() != got.type()) {
+    return path + ": want " + want.dump() + " got " + got.dump();
+  }
+  if (want.is_object()) {
+    for (const auto& [k, v] : want.items()) {
+      if (!got.contains(k)) return path + "." + k + ": missing (want " + v.dump().substr(0, 200) + ")";
+      std::string d = firstDiff(v, got.at(k), path + "." + k);
+      if (!d.empty()) return d;
+    }
+    for (const auto& [k, v] : got.items()) {
+      if (!want.contains(k)) return path + "." + k + ": unexpected " + v.dump().substr(0, 200);
+    }
+    return "";
+  }
+  if (want.is_array()) {
+    for (size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
+      std::string d = firstDiff(want[i], got[i], path + "[" + std::to_string(i) + "]");
+      if (!d.empty()) return d;
+    }
+    if (want.size() != got.size()) {
+      return path + ": want " + std::to_string(want.size()) + " items, got " + std::to_string(got.size());
+    }
+    return "";
+  }
+  return want == got ? "" : path + ": want " + want.dump() + " got " + got.dump();
+}
+
+struct ExpectedError {
+  std::string text;  // without position
+  int line = 0;      // 0 when the expected text names no position
+};
+
+ExpectedError splitExpectedError(std::string expected) {
+  ExpectedError e;
+  std::smatch m;
+  static const std::regex leading(R"(^Caddyfile:(\d+): )");
+  static const std::regex trailing(R"(, at Caddyfile:(\d+)$)");
+  if (std::regex_search(expected, m, leading)) {
+    e.line = std::stoi(m[1]);
+    expected = m.suffix();
+  } else if (std::regex_search(expected, m, trailing)) {
+    e.line = std::stoi(m[1]);
+    expected = m.prefix();
+  }
+  e.text = expected;
+  return e;
+}
+
+bool errorMatches(const gatehouse::parser::ConfigError& err, const ExpectedError& want, std::string& why) {
+  const std::string msg = err.what();
+  if (msg.find(want.text) == std::string::npos) {
+    why = "error text differs:\n      want: " + want.text + "\n      got:  " + msg;
+    return false;
+  }
+  if (want.line != 0) {
+    const auto& loc = err.location();
+    if (loc.file != "Caddyfile" || loc.line != want.line) {
+      why = "error position differs: want Caddyfile:" + std::to_string(want.line) + ", got " + msg;
+      return false;
+    }
+  }
+  return true;
+}
+
+fs::path findCorpus(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("GATEHOUSE_CORPUS")) return env;
+  for (fs::path dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / "../shared/corpus/caddyfile_adapt")) return fs::canonical(dir / "../shared/corpus");
+    if (dir == dir.parent_path()) break;
+  }
+#ifdef GATEHOUSE_SOURCE_DIR
+  if (fs::exists(fs::path(GATEHOUSE_SOURCE_DIR) / "../shared/corpus")) {
+    return fs::canonical(fs::path(GATEHOUSE_SOURCE_DIR) / "../shared/corpus");
+  }
+#endif
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string corpusFlag, filter;
+  int minPass = 0;
+  bool verbose = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--corpus" && i + 1 < argc) corpusFlag = argv[++i];
+    else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
+    else if (a == "--min-pass" && i + 1 < argc) minPass = std::atoi(argv[++i]);
+    else if (a == "--verbose" || a == "-v") verbose = true;
+    else {
+      std::cerr << "usage: adapt_corpus_runner [--corpus DIR] [--filter TEXT] [--min-pass N] [--verbose]\n";
+      return 2;
+    }
+  }
+  fs::path corpus = findCorpus(corpusFlag);
+  if (corpus.empty() || !fs::exists(corpus / "caddyfile_adapt")) {
+    std::cerr << "adapt_corpus_runner: the fixture corpus is absent: set GATEHOUSE_CORPUS or place "
+                 "shared/corpus beside the checkout\n";
+    return 1;
+  }
+  corpus = fs::canonical(corpus);
+
+  // Fixtures adapt as ./Caddyfile in a folder whose testdata/ is the corpus's (Caddy's layout).
+  fs::path work = fs::temp_directory_path() / ("gatehouse-corpus-" + std::to_string(getpid()));
+  fs::create_directories(work);
+  fs::create_directory_symlink(corpus / "testdata", work / "testdata");
+  fs::current_path(work);
+
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(corpus / "caddyfile_adapt")) {
+    files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+
+  int passed = 0, failed = 0, skipped = 0;
+  std::vector<std::string> failures;
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    if (auto it = kSkips.find(name); it != kSkips.end()) {
+      ++skipped;
+      std::cout << "SKIP " << name << ": " << it->second << "\n";
+      continue;
+    }
+    const std::string content = readFile(file);
+    const size_t sep = content.find("\n----------");
+    if (sep == std::string::npos) {
+      std::cout << "FAIL " << name << ": no ---------- separator\n";
+      ++failed;
+      continue;
+    }
+    const std::string caddyfile = trim(content.substr(0, sep)) + "\n";
+    const std::string expected = trim(content.substr(content.find('\n', sep + 1) + 1));
+    { std::ofstream(work / "Caddyfile", std::ios::binary) << caddyfile; }
+
+    std::string why;
+    bool ok = false;
+    const bool wantJson = !expected.empty() && expected[0] == '{';
+    try {
+      auto result = gatehouse::parser::adaptCaddyfile(caddyfile, "Caddyfile");
+      if (!wantJson) {
+        why = "adapted, but Caddy rejects it with: " + expected;
+      } else {
+        nlohmann::json got = nlohmann::json::parse(gatehouse::config::toJson(result.config).dump());
+        nlohmann::json want = nlohmann::json::parse(expected);
+        why = firstDiff(want, got, "");
+        ok = why.empty();
+      }
+    } catch (const gatehouse::parser::ConfigError& e) {
+      if (wantJson) {
+        why = std::string("unexpected error: ") + e.what();
+      } else {
+        ok = errorMatches(e, splitExpectedError(expected), why);
+      }
+    } catch (const std::exception& e) {
+      why = std::string("exception escaped the adapter: ") + e.what();
+    }
+    if (ok) {
+      ++passed;
+      if (verbose) std::cout << "PASS " << name << "\n";
+    } else {
+      ++failed;
+      failures.push_back(name);
+      std::cout << "FAIL " << name << ": " << why << "\n";
+    }
+  }
+  fs::current_path(corpus);
+  fs::remove_all(work);
+
+  std::cout << "\ncaddyfile_adapt corpus: " << passed << " of " << (passed + failed + skipped)
+            << " fixtures pass (" << skipped << " skipped)\n";
+  std::cout << passed << " passed, " << failed << " failed";
+  if (skipped) std::cout << ", " << skipped << " skipped";
+  std::cout << "\n";
+  if (passed < minPass) {
+    std::cerr << "fewer than the required " << minPass << " fixtures pass\n";
+    return 1;
+  }
+  return 0;
+}
