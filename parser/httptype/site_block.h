@@ -49,6 +49,10 @@ struct SiteBlockGroup {
   std::vector<SiteBlock*> blocks;
 };
 
+// Expands Caddy's placeholder shorthands ({host}, {uri}, {header.X}, {re.name.1} ...) in the
+// tokens of one server block, as Caddy does before directives see them (parser/httptype/shorthands.cpp).
+void replaceShorthands(std::vector<Token>& tokens);
+
 // ---- global options (parser/options/) ----
 
 // Evaluates the global options block into state.options. Throws ConfigError.
@@ -60,6 +64,9 @@ void parseGlobalOptions(const ServerBlock& globalBlock, AdaptState& state);
 config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& state);
 // Builds apps.pki, or null JSON when nothing needs it (Caddy's buildPKIApp).
 config::Json buildPkiApp(std::vector<SiteBlockGroup>& groups, AdaptState& state);
+// Puts the global options that map straight onto the config (admin, storage, http_port,
+// https_port, grace_period, shutdown_delay, ...) into it. Logging is assembled by the adapter.
+void applyGlobalOptionsToConfig(config::Config& config, AdaptState& state);
 // Applies the `servers` global option blocks to the built servers (Caddy's applyServerOptions).
 void applyServerOptions(config::HttpApp& http, AdaptState& state);
 

@@ -24,6 +24,13 @@ struct DirectiveSpec {
   HandlerDirectiveFn handler = nullptr;
 };
 
+// Each family of directives lists its specs (its "table rows") in a file of its own; the
+// directive table joins them. A name may appear in one family only (a unit test checks).
+const std::vector<DirectiveSpec>& builtinDirectiveSpecs();  // parser/directives/builtin_specs.cpp
+const std::vector<DirectiveSpec>& handlerDirectiveSpecs();  // parser/directives/handler_specs.cpp
+const std::vector<DirectiveSpec>& proxyDirectiveSpecs();    // parser/directives/proxy_specs.cpp
+const std::vector<DirectiveSpec>& tlsDirectiveSpecs();      // parser/directives/tls_specs.cpp
+
 // The spec for a directive name, or nullptr when unknown.
 const DirectiveSpec* findDirective(std::string_view name);
 // Every known directive name (for "did you mean" suggestions).

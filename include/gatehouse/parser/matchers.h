@@ -24,4 +24,11 @@ bool matcherSetFromToken(const Token& token, const MatcherDefs& defs,
 // same matcher appears twice in one definition.
 void parseMatcherModule(const std::string& name, Dispenser& d, config::MatcherSet& set);
 
+// Parses a response matcher definition (used by reverse_proxy's handle_response / @name
+// response matchers, intercept, and encode's `match` block): `status <codes...>` and
+// `header <field> [<value>]` lines, with the cursor before the first line's name inside the
+// block (or on the "@name" token for the single-line form). Returns Caddy's ResponseMatcher JSON
+// ({"status_code": [...], "headers": {...}}).
+config::Json parseResponseMatcher(Dispenser& d);
+
 }  // namespace gatehouse::parser
