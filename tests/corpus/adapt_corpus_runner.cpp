@@ -166,6 +166,7 @@ int main(int argc, char** argv) {
   std::sort(files.begin(), files.end());
 
   int passed = 0, failed = 0, skipped = 0;
+  int roundTrips = 0, roundTripFailures = 0;
   std::vector<std::string> failures;
   for (const auto& file : files) {
     const std::string name = file.filename().string();
@@ -189,6 +190,23 @@ int main(int argc, char** argv) {
     std::string why;
     bool ok = false;
     const bool wantJson = !expected.empty() && expected[0] == '{';
+    if (wantJson) {
+      // The expected JSON must load into the site graph and print back as the same value.
+      std::string rt;
+      try {
+        nlohmann::json want = nlohmann::json::parse(expected);
+        auto graph = gatehouse::config::configFromJson(Json::parse(expected));
+        rt = firstDiff(want, nlohmann::json::parse(gatehouse::config::toJson(graph).dump()), "");
+      } catch (const std::exception& e) {
+        rt = e.what();
+      }
+      if (rt.empty()) {
+        ++roundTrips;
+      } else {
+        ++roundTripFailures;
+        std::cout << "FAIL " << name << " (JSON round trip): " << rt << "\n";
+      }
+    }
     try {
       auto result = gatehouse::parser::adaptCaddyfile(caddyfile, "Caddyfile");
       if (!wantJson) {
@@ -222,6 +240,9 @@ int main(int argc, char** argv) {
 
   std::cout << "\ncaddyfile_adapt corpus: " << passed << " of " << (passed + failed + skipped)
             << " fixtures pass (" << skipped << " skipped)\n";
+  std::cout << "JSON round trip (fixture JSON -> site graph -> JSON): " << roundTrips << " of "
+            << (roundTrips + roundTripFailures) << " identical\n";
+  failed += roundTripFailures;
   std::cout << passed << " passed, " << failed << " failed";
   if (skipped) std::cout << ", " << skipped << " skipped";
   std::cout << "\n";
