@@ -1,8 +1,78 @@
-// TEMPORARY placeholder until the adapter lands (same session).
+// adaptCaddyfile: Caddyfile text -> site graph, in Caddy's order of steps (global options,
+// named routes, site blocks, listener pairings, servers, TLS/PKI apps, logging).
+
 #include "gatehouse/parser/adapter.h"
+
+#include "httptype/adapt_steps.h"
+
 namespace gatehouse::parser {
-std::string Warning::str() const { return loc.str() + ": " + message; }
-AdaptResult adaptCaddyfile(std::string_view, const std::string& filename, const ParseOptions&) {
-  throw ConfigError(Location{filename, 1, 1, {}}, "adapter not built yet");
+namespace {
+
+std::vector<SiteBlockGroup> groupsOf(Pairings& pairings) {
+  std::vector<SiteBlockGroup> groups;
+  for (auto& p : pairings.list) {
+    groups.push_back(SiteBlockGroup{p.addresses, p.blocks});
+  }
+  return groups;
 }
+
+// Sites and named routes are both "http.server" blocks: either makes an HTTP app.
+config::HttpApp buildHttpApp(Pairings& pairings, AdaptState& state, const NamedRoutes& named) {
+  config::HttpApp http;
+  http.servers = buildServers(pairings, state, named);
+  try {
+    applyServerOptions(http, state);
+  } catch (const ConfigError& e) {
+    throw ConfigError(e.location(), "applying global server options: " + e.message());
+  }
+  hoistMetrics(http, state);
+  return http;
+}
+
+}  // namespace
+
+std::string Warning::str() const {
+  return loc.str() + ": " + message;
+}
+
+AdaptResult adaptCaddyfile(std::string_view text, const std::string& filename, const ParseOptions& options) {
+  std::vector<ServerBlock> blocks = parseCaddyfile(text, filename, options);
+  AdaptState state;
+
+  if (!blocks.empty() && blocks.front().keys.empty()) {
+    ServerBlock global = takeOrderOptions(blocks.front(), state);
+    parseGlobalOptions(global, state);
+    blocks.erase(blocks.begin());
+  }
+  checkSiteKeys(blocks);
+  const bool anyHttpBlocks = !blocks.empty();
+
+  NamedRoutes named = extractNamedRoutes(blocks, state);
+  std::vector<SiteBlock> sites;
+  for (auto& b : blocks) {
+    sites.push_back(evaluateSiteBlock(std::move(b), state));
+  }
+  for (auto& sb : sites) {
+    parseSiteKeys(sb);
+  }
+
+  Pairings pairings = pairSitesWithListeners(sites, state);
+  config::Config config;
+  if (anyHttpBlocks) {
+    config.http = buildHttpApp(pairings, state, named);
+  }
+  std::vector<SiteBlockGroup> groups = groupsOf(pairings);
+  config::TlsApp tls = buildTlsApp(groups, state);
+  if (!tls.empty()) {
+    config.tls = std::move(tls);
+  }
+  config::Json pki = buildPkiApp(groups, state);
+  if (!pki.is_null()) {
+    config.otherApps["pki"] = std::move(pki);
+  }
+  applyGlobalOptionsToConfig(config, state);
+  assembleLogging(config, state, pairings);
+  return AdaptResult{std::move(config), std::move(state.warnings)};
+}
+
 }  // namespace gatehouse::parser

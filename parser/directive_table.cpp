@@ -15,8 +15,8 @@ using Index = std::map<std::string_view, const DirectiveSpec*>;
 const Index& index() {
   static const Index kIndex = [] {
     Index idx;
-    for (const auto* family : {&builtinDirectiveSpecs(), &handlerDirectiveSpecs(),
-                               &proxyDirectiveSpecs(), &tlsDirectiveSpecs()}) {
+    for (const auto* family :
+         {&builtinDirectiveSpecs(), &handlerDirectiveSpecs(), &proxyDirectiveSpecs(), &tlsDirectiveSpecs()}) {
       for (const auto& spec : *family) {
         idx.emplace(spec.name, &spec);
       }
@@ -70,19 +70,47 @@ const std::vector<std::string>& defaultDirectiveOrder() {
   static const std::vector<std::string> kOrder = {
       "tracing",
       // variables that later directives may read
-      "map", "vars", "fs", "root", "log_append", "skip_log", "log_skip", "log_name",
-      "header", "copy_response_headers", "request_body",
+      "map",
+      "vars",
+      "fs",
+      "root",
+      "log_append",
+      "skip_log",
+      "log_skip",
+      "log_name",
+      "header",
+      "copy_response_headers",
+      "request_body",
       "redir",
       // incoming request manipulation
-      "method", "rewrite", "uri", "try_files",
+      "method",
+      "rewrite",
+      "uri",
+      "try_files",
       // middleware; some wrap the response
-      "basicauth", "basic_auth", "forward_auth", "request_header", "encode", "push",
-      "intercept", "templates",
+      "basicauth",
+      "basic_auth",
+      "forward_auth",
+      "request_header",
+      "encode",
+      "push",
+      "intercept",
+      "templates",
       // routing and dispatching
-      "invoke", "handle", "handle_path", "route",
+      "invoke",
+      "handle",
+      "handle_path",
+      "route",
       // handlers that usually write the response
-      "abort", "error", "copy_response", "respond", "metrics", "reverse_proxy",
-      "php_fastcgi", "file_server", "acme_server",
+      "abort",
+      "error",
+      "copy_response",
+      "respond",
+      "metrics",
+      "reverse_proxy",
+      "php_fastcgi",
+      "file_server",
+      "acme_server",
   };
   return kOrder;
 }

@@ -44,12 +44,16 @@ bool Dispenser::nextArg() {
   if (!nextOnSameLine()) {
     return false;
   }
-  if (val() == "{") {
+  if (isOpenBrace()) {
     --cursor_;  // a block opening is not an argument
     return false;
   }
   return true;
 }
+
+// A quoted "{" or "}" is an ordinary argument, never a block delimiter.
+bool Dispenser::isOpenBrace() const { return val() == "{" && !token().quoted(); }
+bool Dispenser::isCloseBrace() const { return val() == "}" && !token().quoted(); }
 
 bool Dispenser::nextLine() {
   if (cursor_ < 0) {
@@ -73,9 +77,9 @@ bool Dispenser::nextBlock(int initialNesting) {
     }
     // As in Caddy, a brace followed by more tokens on its line is not a block delimiter
     // (and the look-ahead consumes that next token).
-    if (val() == "}" && !nextOnSameLine()) {
+    if (isCloseBrace() && !nextOnSameLine()) {
       --nesting_;
-    } else if (val() == "{" && !nextOnSameLine()) {
+    } else if (isOpenBrace() && !nextOnSameLine()) {
       ++nesting_;
     }
     return nesting_ > initialNesting;
@@ -83,12 +87,12 @@ bool Dispenser::nextBlock(int initialNesting) {
   if (!nextOnSameLine()) {  // a block must open on the same line
     return false;
   }
-  if (val() != "{") {
+  if (!isOpenBrace()) {
     --cursor_;
     return false;
   }
   next();  // consume the opening brace
-  if (val() == "}") {
+  if (isCloseBrace()) {
     return false;  // opened and closed at once
   }
   ++nesting_;

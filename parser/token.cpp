@@ -33,8 +33,9 @@ std::string describe(const Location& loc, const std::string& message) {
 
 int Token::numLineBreaks() const {
   int breaks = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-  // A heredoc's opening marker line is not part of its text but is a line break.
-  return quote == '<' ? breaks + 1 : breaks;
+  // A heredoc's text leaves out two line breaks: the one after its opening marker and the
+  // one before its closing marker.
+  return quote == '<' ? breaks + 2 : breaks;
 }
 
 ConfigError::ConfigError(Location loc, std::string message)

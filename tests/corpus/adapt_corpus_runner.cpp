@@ -113,6 +113,32 @@ bool errorMatches(const gatehouse::parser::ConfigError& err, const ExpectedError
   return true;
 }
 
+// Caddy's fixtures read ../caddy.ca.cer, a file of Caddy's repository that the corpus does
+// not carry; its DER is in the expected JSON of the fixtures that read it, so rebuild the PEM.
+void writeTestCaCertificate(const std::vector<fs::path>& files, const fs::path& out) {
+  for (const auto& file : files) {
+    const std::string content = readFile(file);
+    const size_t sep = content.find("\n----------");
+    if (sep == std::string::npos || content.substr(0, sep).find("../caddy.ca.cer") == std::string::npos) {
+      continue;
+    }
+    static const std::regex der(R"re("trusted_ca_certs":\s*\[\s*"([A-Za-z0-9+/=]+)")re");
+    std::smatch m;
+    const std::string expected = content.substr(sep);
+    if (!std::regex_search(expected, m, der)) {
+      continue;
+    }
+    const std::string b64 = m[1];
+    std::ofstream pem(out, std::ios::binary);
+    pem << "-----BEGIN CERTIFICATE-----\n";
+    for (size_t i = 0; i < b64.size(); i += 64) {
+      pem << b64.substr(i, 64) << "\n";
+    }
+    pem << "-----END CERTIFICATE-----\n";
+    return;
+  }
+}
+
 fs::path findCorpus(const std::string& flag) {
   if (!flag.empty()) return flag;
   if (const char* env = std::getenv("GATEHOUSE_CORPUS")) return env;
@@ -153,17 +179,20 @@ int main(int argc, char** argv) {
   }
   corpus = fs::canonical(corpus);
 
-  // Fixtures adapt as ./Caddyfile in a folder whose testdata/ is the corpus's (Caddy's layout).
-  fs::path work = fs::temp_directory_path() / ("gatehouse-corpus-" + std::to_string(getpid()));
+  // Fixtures adapt as ./Caddyfile in a folder whose testdata/ is the corpus's, with Caddy's
+  // test CA certificate one level up (Caddy's caddytest/ layout).
+  const fs::path root = fs::temp_directory_path() / ("gatehouse-corpus-" + std::to_string(getpid()));
+  const fs::path work = root / "integration";
   fs::create_directories(work);
   fs::create_directory_symlink(corpus / "testdata", work / "testdata");
-  fs::current_path(work);
 
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(corpus / "caddyfile_adapt")) {
     files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
+  writeTestCaCertificate(files, root / "caddy.ca.cer");
+  fs::current_path(work);
 
   int passed = 0, failed = 0, skipped = 0;
   int roundTrips = 0, roundTripFailures = 0;
@@ -236,7 +265,7 @@ int main(int argc, char** argv) {
     }
   }
   fs::current_path(corpus);
-  fs::remove_all(work);
+  fs::remove_all(root);
 
   std::cout << "\ncaddyfile_adapt corpus: " << passed << " of " << (passed + failed + skipped)
             << " fixtures pass (" << skipped << " skipped)\n";

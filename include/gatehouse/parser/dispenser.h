@@ -65,6 +65,8 @@ class Dispenser {
 
  private:
   bool nextOnSameLine();
+  [[nodiscard]] bool isOpenBrace() const;
+  [[nodiscard]] bool isCloseBrace() const;
 
   std::vector<Token> tokens_;
   int cursor_ = -1;

@@ -3,6 +3,7 @@
 // ("*", "/path*", "@name"), producing Caddy's matcher-set JSON.
 
 #include <optional>
+#include <string>
 
 #include "gatehouse/parser/dispenser.h"
 #include "gatehouse/parser/helper.h"
@@ -21,14 +22,17 @@ bool matcherSetFromToken(const Token& token, const MatcherDefs& defs,
 
 // Parses the body of one matcher module by its Caddyfile name (path, host, header, not ...),
 // with the dispenser positioned on the matcher name; merges into `set` as Caddy does when the
-// same matcher appears twice in one definition.
-void parseMatcherModule(const std::string& name, Dispenser& d, config::MatcherSet& set);
+// same matcher appears twice in one definition. `definitionName` ("@name") is the default
+// name of regexp and expression matchers, as in a named definition; empty inside `not`.
+void parseMatcherModule(const std::string& name, Dispenser& d, config::MatcherSet& set,
+                        const std::string& definitionName = "");
 
 // Parses a response matcher definition (used by reverse_proxy's handle_response / @name
 // response matchers, intercept, and encode's `match` block): `status <codes...>` and
-// `header <field> [<value>]` lines, with the cursor before the first line's name inside the
-// block (or on the "@name" token for the single-line form). Returns Caddy's ResponseMatcher JSON
-// ({"status_code": [...], "headers": {...}}).
+// `header <field> [<value>]` lines, in the block or on the line of the token that names the
+// matcher ("@name", or encode's "match"). The cursor is on that token, or before it in a
+// dispenser fresh from the segment. Returns Caddy's ResponseMatcher JSON
+// ({"status_code": [...], "headers": {...}}, each omitted when empty).
 config::Json parseResponseMatcher(Dispenser& d);
 
 }  // namespace gatehouse::parser

@@ -43,3 +43,20 @@ TEST_CASE("argErr names the token") {
   CHECK(std::string(d.argErr().what()) ==
         "Caddyfile:1:1: wrong argument count or unexpected line ending after 'respond'");
 }
+
+TEST_CASE("a quoted brace is an argument, not a block") {
+  Dispenser d(tokenize("header X \"{\"\nrespond \"}\"", "f"));
+  d.next();
+  CHECK(d.remainingArgs() == std::vector<std::string>{"X", "{"});
+  CHECK_FALSE(d.nextBlock(0));
+  d.next();
+  CHECK(d.remainingArgs() == std::vector<std::string>{"}"});
+}
+
+TEST_CASE("a heredoc spans the lines of its body and both markers") {
+  Dispenser d(tokenize("respond <<EOF\n  a\n  b\n  EOF 200\nnext", "f"));
+  d.next();
+  CHECK(d.remainingArgs() == std::vector<std::string>{"a\nb", "200"});
+  REQUIRE(d.next());
+  CHECK(d.val() == "next");
+}

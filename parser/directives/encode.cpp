@@ -1,0 +1,144 @@
+// The encode directive: compresses responses (Caddy's encode handler).
+#include <algorithm>
+#include <map>
+
+#include "directives/handler_directives.h"
+#include "directives/handler_util.h"
+#include "gatehouse/parser/matchers.h"
+#include "options/option_util.h"
+
+namespace gatehouse::parser {
+namespace {
+
+bool knownEncoder(const std::string& name) { return name == "gzip" || name == "zstd"; }
+
+std::string atoiError(const std::string& text) {
+  return "strconv.Atoi: parsing \"" + text + "\": invalid syntax";
+}
+
+// gzip [<level>]
+Json parseGzip(Dispenser& d) {
+  Json cfg = Json::object();
+  while (d.next()) {
+    if (!d.nextArg()) {
+      continue;
+    }
+    auto level = options::parseInt(d.val());
+    if (!level) {
+      throw d.err(atoiError(d.val()));
+    }
+    if (*level != 0) {
+      cfg["level"] = *level;
+    } else {
+      cfg.erase("level");
+    }
+  }
+  return cfg;
+}
+
+// zstd [<level>] {
+//     disable_checksum
+// }
+Json parseZstd(Dispenser& d) {
+  Json cfg = Json::object();
+  d.next();  // the encoder name
+  if (d.nextArg()) {
+    static const std::vector<std::string> kLevels = {"fastest", "default", "better", "best"};
+    if (std::find(kLevels.begin(), kLevels.end(), d.val()) == kLevels.end()) {
+      throw d.err("unexpected compression level, use one of 'fastest', 'better', 'best', 'default'");
+    }
+    cfg["level"] = d.val();
+  }
+  while (d.nextBlock(0)) {
+    if (d.val() != "disable_checksum") {
+      throw d.err("unrecognized subdirective '" + d.val() + "'");
+    }
+    if (d.nextArg()) {
+      throw d.argErr();
+    }
+    cfg["checksum"] = false;
+  }
+  return cfg;
+}
+
+// An encoder configured by its own line (and block) inside encode's block.
+Json parseEncoderModule(Helper& h, const std::string& name) {
+  if (!knownEncoder(name)) {
+    const std::string id = "http.encoders." + name;
+    throw h.err("getting module named '" + id + "': " + handler_util::moduleNotRegistered(id));
+  }
+  Dispenser d = h.newFromNextSegment();
+  return name == "gzip" ? parseGzip(d) : parseZstd(d);
+}
+
+Json responseMatcher(Helper& h) {
+  Dispenser sub = h.newFromNextSegment();
+  sub.next();  // onto "match", the matcher's name
+  return parseResponseMatcher(sub);
+}
+
+}  // namespace
+
+// encode [<matcher>] <formats...> {
+//     gzip           [<level>]
+//     zstd           [<level>]
+//     minimum_length <length>
+//     match {
+//         status <code...>
+//         header <field> [<value>]
+//     }
+//     match [header <field> [<value>]] | [status <code...>]
+// }
+//
+// Formats on the first line use their defaults; with none at all, zstd and gzip.
+config::Handler parseEncode(Helper& h) {
+  h.next();  // the directive name
+  std::vector<std::string> formats = h.remainingArgs();
+  std::map<std::string, Json> encodings;
+  std::vector<std::string> prefer;
+  long long minLength = 0;
+  Json match;
+
+  while (h.nextBlock(0)) {
+    const std::string name = h.val();
+    if (name == "minimum_length") {
+      if (!h.nextArg()) {
+        throw h.argErr();
+      }
+      auto n = options::parseInt(h.val());
+      if (!n) {
+        throw h.err(atoiError(h.val()));
+      }
+      minLength = *n;
+    } else if (name == "match") {
+      match = responseMatcher(h);
+    } else {
+      encodings[name] = parseEncoderModule(h, name);
+      prefer.push_back(name);
+    }
+  }
+
+  if (prefer.empty() && formats.empty()) {
+    formats = {"zstd", "gzip"};
+  }
+  for (const auto& format : formats) {
+    if (!knownEncoder(format)) {
+      throw h.err("finding encoder module '': module not registered: http.encoders." + format);
+    }
+    encodings[format] = Json::object();
+    prefer.push_back(format);
+  }
+
+  Json fields = Json::object();
+  fields["encodings"] = handler_util::sortedObject(encodings);
+  fields["prefer"] = prefer;
+  if (minLength != 0) {
+    fields["minimum_length"] = minLength;
+  }
+  if (!match.is_null()) {
+    fields["match"] = match;
+  }
+  return config::Handler{"encode", fields, {}, std::nullopt};
+}
+
+}  // namespace gatehouse::parser

@@ -1,0 +1,187 @@
+// Value syntax shared by the reverse_proxy family: durations, integers, byte sizes, weak
+// strings and header names, with the error wording of the Go functions Caddy uses.
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cmath>
+#include <map>
+
+#include "directives/reverse_proxy.h"
+#include "options/option_util.h"
+
+namespace gatehouse::parser::proxy {
+
+int64_t durationOrThrow(const Dispenser& d, const std::string& text, const std::string& prefix) {
+  std::string error;
+  auto ns = options::parseDuration(text, &error);
+  if (!ns) {
+    throw d.err(prefix + error);
+  }
+  return *ns;
+}
+
+std::optional<long long> atoi(const std::string& text, std::string* error) {
+  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  bool ok = i < text.size();
+  for (size_t j = i; ok && j < text.size(); ++j) {
+    ok = std::isdigit(static_cast<unsigned char>(text[j])) != 0;
+  }
+  if (!ok) {
+    if (error != nullptr) {
+      *error = "strconv.Atoi: parsing \"" + text + "\": invalid syntax";
+    }
+    return std::nullopt;
+  }
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), nullptr, 10);
+  if (errno == ERANGE) {
+    if (error != nullptr) {
+      *error = "strconv.Atoi: parsing \"" + text + "\": value out of range";
+    }
+    return std::nullopt;
+  }
+  return v;
+}
+
+long long intOrThrow(const Dispenser& d, const std::string& text, const std::string& prefix) {
+  std::string error;
+  auto v = atoi(text, &error);
+  if (!v) {
+    throw d.err(prefix + error);
+  }
+  return *v;
+}
+
+std::optional<uint64_t> parseBytes(const std::string& text, std::string* error) {
+  static const std::map<std::string, double> kUnits = {
+      {"", 1},          {"b", 1},         {"kib", 1024.0},  {"ki", 1024.0},  {"kb", 1e3},
+      {"k", 1e3},       {"mib", 1048576.0}, {"mi", 1048576.0}, {"mb", 1e6},   {"m", 1e6},
+      {"gib", 1073741824.0}, {"gi", 1073741824.0}, {"gb", 1e9}, {"g", 1e9},
+      {"tib", 1099511627776.0}, {"ti", 1099511627776.0}, {"tb", 1e12}, {"t", 1e12},
+      {"pib", 1125899906842624.0}, {"pi", 1125899906842624.0}, {"pb", 1e15}, {"p", 1e15},
+      {"eib", 1152921504606846976.0}, {"ei", 1152921504606846976.0}, {"eb", 1e18}, {"e", 1e18},
+  };
+  size_t digits = 0;
+  std::string num;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.' ||
+          text[digits] == ',')) {
+    if (text[digits] != ',') {
+      num += text[digits];
+    }
+    ++digits;
+  }
+  char* end = nullptr;
+  double f = num.empty() ? 0 : std::strtod(num.c_str(), &end);
+  if (num.empty() || end != num.c_str() + num.size()) {
+    if (error != nullptr) {
+      *error = "strconv.ParseFloat: parsing \"" + num + "\": invalid syntax";
+    }
+    return std::nullopt;
+  }
+  std::string unit = text.substr(digits);
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.front())) != 0) {
+    unit.erase(unit.begin());
+  }
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())) != 0) {
+    unit.pop_back();
+  }
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) {
+    if (error != nullptr) {
+      *error = "unhandled size name: " + unit;
+    }
+    return std::nullopt;
+  }
+  f *= it->second;
+  if (f >= 18446744073709551615.0) {
+    if (error != nullptr) {
+      *error = "too large: " + text;
+    }
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(f);
+}
+
+Json weakString(const std::string& text) {
+  std::string ignored;
+  if (auto n = atoi(text, &ignored)) {
+    return *n;
+  }
+  return text;
+}
+
+std::string goList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i > 0 ? " " : "") + items[i];
+  }
+  return out + "]";
+}
+
+std::string canonicalHeaderKey(const std::string& key) {
+  // textproto leaves keys with bytes outside the token set alone
+  static const std::string kTokenExtras = "!#$%&'*+-.^_`|~";
+  for (char c : key) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && kTokenExtras.find(c) == std::string::npos) {
+      return key;
+    }
+  }
+  std::string out = key;
+  bool upper = true;
+  for (char& c : out) {
+    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
+                                : std::tolower(static_cast<unsigned char>(c)));
+    upper = c == '-';
+  }
+  return out;
+}
+
+Json sortedKeys(const Json& j) {
+  if (j.is_object()) {
+    std::vector<std::string> keys;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      keys.push_back(it.key());
+    }
+    std::sort(keys.begin(), keys.end());
+    Json out = Json::object();
+    for (const auto& k : keys) {
+      out[k] = sortedKeys(j.at(k));
+    }
+    return out;
+  }
+  if (j.is_array()) {
+    Json out = Json::array();
+    for (const auto& e : j) {
+      out.push_back(sortedKeys(e));
+    }
+    return out;
+  }
+  return j;
+}
+
+void setOrOmit(Json& obj, const std::string& key, Json value) {
+  bool zero = value.is_null() || (value.is_number() && value == 0) || (value.is_string() && value.get<std::string>().empty()) ||
+              (value.is_boolean() && !value.get<bool>()) || ((value.is_array() || value.is_object()) && value.empty());
+  if (zero) {
+    obj.erase(key);
+  } else {
+    obj[key] = std::move(value);
+  }
+}
+
+Json& child(Json& obj, const std::string& key) {
+  if (!obj.contains(key) || !obj[key].is_object()) {
+    obj[key] = Json::object();
+  }
+  return obj[key];
+}
+
+void unknownModule(const Dispenser& d, const std::string& moduleId) {
+  throw d.err("getting module named '" + moduleId + "': module not registered: " + moduleId);
+}
+
+}  // namespace gatehouse::parser::proxy

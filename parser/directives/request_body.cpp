@@ -1,0 +1,62 @@
+// The request_body directive: limits and timeouts for request bodies.
+#include "directives/handler_directives.h"
+#include "directives/handler_util.h"
+#include "options/option_util.h"
+
+namespace gatehouse::parser {
+namespace {
+
+// A Go time.ParseDuration value (no "d" unit, unlike Caddy's durations) in nanoseconds.
+long long goDuration(Helper& h, const std::string& what, const std::string& text) {
+  std::string error;
+  auto ns = text.find('d') == std::string::npos ? options::parseDuration(text, &error) : std::nullopt;
+  if (!ns) {
+    if (error.empty()) {
+      error = "time: unknown unit \"d\" in duration \"" + text + "\"";
+    }
+    throw h.err("parsing " + what + ": " + error);
+  }
+  return *ns;
+}
+
+std::string oneArg(Helper& h) {
+  std::string value;
+  if (!handler_util::allArgs(h, value)) {
+    throw h.argErr();
+  }
+  return value;
+}
+
+}  // namespace
+
+// request_body [<matcher>] {
+//     max_size      <size>
+//     read_timeout  <duration>
+//     write_timeout <duration>
+// }
+config::Handler parseRequestBody(Helper& h) {
+  h.next();  // the directive name
+  Json fields = Json::object();
+  while (h.nextBlock(0)) {
+    const std::string sub = h.val();
+    if (sub == "max_size") {
+      std::string text = oneArg(h);
+      auto size = options::parseBytes(text);
+      if (!size) {
+        throw h.err("parsing max_size: strconv.ParseFloat: parsing \"" + text + "\": invalid syntax");
+      }
+      if (*size != 0) {
+        fields["max_size"] = *size;
+      }
+    } else if (sub == "read_timeout" || sub == "write_timeout") {
+      if (long long ns = goDuration(h, sub, oneArg(h)); ns != 0) {
+        fields[sub] = ns;
+      }
+    } else {
+      throw h.err("unrecognized request_body subdirective '" + sub + "'");
+    }
+  }
+  return config::Handler{"request_body", fields, {}, std::nullopt};
+}
+
+}  // namespace gatehouse::parser

@@ -1,0 +1,136 @@
+// Route assembly: directive order, subroute building, route consolidation.
+
+#include "httptype/routes.h"
+
+#include <algorithm>
+#include <map>
+
+#include "gatehouse/parser/directive_table.h"
+#include "httptype/go_sort.h"
+
+namespace gatehouse::parser {
+namespace {
+
+// The single path of a route's only matcher set, or "" (Caddy treats anything else as a
+// zero-length path when sub-sorting routes of one directive).
+std::string singlePath(const config::Route& r) {
+  if (r.match.size() != 1) {
+    return "";
+  }
+  const Json& set = r.match.front();
+  if (!set.is_object() || !set.contains("path")) {
+    return "";
+  }
+  const Json& paths = set.at("path");
+  if (!paths.is_array() || paths.size() != 1 || !paths[0].is_string()) {
+    return "";
+  }
+  return paths[0].get<std::string>();
+}
+
+std::string trimStar(const std::string& s) {
+  return !s.empty() && s.back() == '*' ? s.substr(0, s.size() - 1) : s;
+}
+
+bool samePathLess(const ConfigValue& a, const ConfigValue& b) {
+  if (!a.isRoute() || !b.isRoute()) {
+    return false;
+  }
+  const std::string ip = singlePath(a.route());
+  const std::string jp = singlePath(b.route());
+  bool byPath;
+  if (!ip.empty() && !jp.empty()) {
+    // equal but for a trailing wildcard: the exact one is more specific
+    byPath = trimStar(ip) == trimStar(jp) ? ip.size() < jp.size() : ip.size() > jp.size();
+  } else {
+    byPath = !a.route().match.empty() && b.route().match.empty();
+  }
+  // vars overwrite each other: least specific first so the most specific one wins
+  return a.directive == "vars" ? !byPath : byPath;
+}
+
+// Routes of directives that must not cascade share a group per site: handle blocks,
+// rewrites and root settings.
+const std::vector<std::string> kMutuallyExclusive = {"handle", "rewrite", "root"};
+
+}  // namespace
+
+std::vector<std::string> directiveOrder(const AdaptState& state) {
+  auto it = state.options.find("order");
+  if (it != state.options.end() && it->second.is_array()) {
+    return it->second.get<std::vector<std::string>>();
+  }
+  return defaultDirectiveOrder();
+}
+
+void sortRoutes(std::vector<ConfigValue>& values, const std::vector<std::string>& order) {
+  std::map<std::string, int> pos;
+  for (size_t i = 0; i < order.size(); ++i) {
+    pos[order[i]] = static_cast<int>(i);
+  }
+  auto position = [&pos](const std::string& d) {
+    auto it = pos.find(d);
+    return it == pos.end() ? 0 : it->second;
+  };
+  gosort::sliceStable(values, [&](const ConfigValue& a, const ConfigValue& b) {
+    if (a.directive != b.directive) {
+      return position(a.directive) < position(b.directive);
+    }
+    return samePathLess(a, b);
+  });
+}
+
+std::vector<config::Route> consolidateRoutes(std::vector<config::Route> routes) {
+  for (size_t i = 0; i + 1 < routes.size();) {
+    auto& a = routes[i];
+    auto& b = routes[i + 1];
+    if (a.match == b.match && a.terminal == b.terminal && a.group == b.group) {
+      for (auto& h : b.handle) {
+        a.handle.push_back(std::move(h));
+      }
+      routes.erase(routes.begin() + static_cast<long>(i) + 1);
+    } else {
+      ++i;
+    }
+  }
+  return routes;
+}
+
+std::vector<config::Route> buildSubroute(std::vector<ConfigValue> values, AdaptState& state,
+                                         bool needsSorting, const Location& where) {
+  if (needsSorting) {
+    const auto order = directiveOrder(state);
+    for (const auto& v : values) {
+      if (std::find(order.begin(), order.end(), v.directive) == order.end()) {
+        throw ConfigError(where, "directive '" + v.directive +
+                                     "' is not an ordered HTTP handler, so it cannot be used here - "
+                                     "try placing within a route block or using the order global option");
+      }
+    }
+    sortRoutes(values, order);
+  }
+
+  std::map<std::string, std::string> groupOf;
+  for (const auto& dir : kMutuallyExclusive) {
+    long count = std::count_if(values.begin(), values.end(),
+                               [&dir](const ConfigValue& v) { return v.directive == dir; });
+    // a rewrite always gets its own group so it never merges into a neighbour with the
+    // same matcher: after an internal redirect that matcher may no longer hold
+    groupOf[dir] = (count > 1 || dir == "rewrite") ? "group" + std::to_string(state.groupCounter++) : "";
+  }
+
+  std::vector<config::Route> routes;
+  for (auto& v : values) {
+    if (!v.isRoute()) {
+      continue;
+    }
+    config::Route r = std::move(v.route());
+    if (auto it = groupOf.find(v.directive); it != groupOf.end()) {
+      r.group = it->second;
+    }
+    routes.push_back(std::move(r));
+  }
+  return consolidateRoutes(std::move(routes));
+}
+
+}  // namespace gatehouse::parser

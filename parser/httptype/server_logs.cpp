@@ -1,0 +1,71 @@
+// Access-log mapping of a server: which logger each host's requests go to, and which
+// hosts are not logged at all.
+
+#include "httptype/net_addr.h"
+#include "httptype/servers.h"
+
+namespace gatehouse::parser {
+namespace {
+
+bool hasCatchAllKey(const SiteBlock& sb) {
+  for (const auto& a : sb.keys) {
+    if (a.host.empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void mapHost(Json& logs, const std::string& host, const std::string& logger) {
+  if (!logs.contains("logger_names")) {
+    logs["logger_names"] = Json::object();
+  }
+  logs["logger_names"][host].push_back(logger);
+}
+
+}  // namespace
+
+void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Json& logs) {
+  const std::vector<std::string> logHosts = sb.hostsFromKeys(true);
+  auto it = sb.pile.find("custom_log");
+  const bool hasLogs = it != sb.pile.end() && !it->second.empty();
+  if (hasLogs) {
+    for (const auto& v : it->second) {
+      if (v.isRoute()) {
+        continue;
+      }
+      const Json& ncl = v.json();
+      // a no_hostname logger is reachable only by name (log_name, access_logger_names)
+      if (ncl.value("no_hostname", false)) {
+        continue;
+      }
+      const std::string name = ncl.value("name", "");
+      const Json hostnames = ncl.value("hostnames", Json::array());
+      if (hasCatchAllKey(sb) && hostnames.empty()) {
+        if (!name.empty()) {
+          logs["default_logger_name"] = name;  // omitted when empty, as in Go
+        }
+      } else if (!hostnames.empty()) {
+        for (const auto& h : hostnames) {
+          mapHost(logs, h.get<std::string>(), name);
+        }
+      } else {
+        for (const auto& h : logHosts) {
+          std::string host;
+          std::string port;
+          mapHost(logs, splitHostPort(h, host, port) ? host : h, name);
+        }
+      }
+    }
+    return;
+  }
+  // the server logs, but this site does not: keep its hosts out of the access log
+  if (hosts.empty()) {
+    logs["skip_unmapped_hosts"] = true;
+  }
+  for (const auto& h : logHosts) {
+    logs["skip_hosts"].push_back(h);
+  }
+}
+
+}  // namespace gatehouse::parser

@@ -1,0 +1,93 @@
+// Helpers shared by the matcher module parsers.
+
+#include <map>
+#include <string_view>
+
+#include "matchers/matcher_modules.h"
+
+namespace gatehouse::parser::matchers {
+namespace {
+
+// The bytes of an HTTP token (RFC 7230 tchar), the only ones Go canonicalizes around.
+bool isTokenByte(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+    return true;
+  }
+  static constexpr std::string_view kPunct = "!#$%&'*+-.^_`|~";
+  return kPunct.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool takeArgs(Dispenser& d, std::vector<std::string*> targets) {
+  for (std::string* target : targets) {
+    if (!d.nextArg()) {
+      return false;
+    }
+    *target = d.val();
+  }
+  return true;
+}
+
+std::string canonicalHeaderKey(const std::string& key) {
+  for (unsigned char c : key) {
+    if (!isTokenByte(c)) {
+      return key;
+    }
+  }
+  std::string out = key;
+  bool upper = true;
+  for (char& c : out) {
+    if (upper && c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    } else if (!upper && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    upper = c == '-';
+  }
+  return out;
+}
+
+void appendStrings(Json& list, const std::vector<std::string>& items) {
+  if (!list.is_array()) {
+    list = Json::array();
+  }
+  for (const auto& item : items) {
+    list.push_back(item);
+  }
+}
+
+void sortKeys(Json& object) {
+  if (!object.is_object()) {
+    return;
+  }
+  // std::map orders std::string keys bytewise, as Go's encoder orders map keys.
+  std::map<std::string, Json> sorted;
+  for (auto& [key, val] : object.items()) {
+    sorted.emplace(key, std::move(val));
+  }
+  Json out = Json::object();
+  for (auto& [key, val] : sorted) {
+    out[key] = std::move(val);
+  }
+  object = std::move(out);
+}
+
+Json regexpJson(const std::string& name, const std::string& pattern) {
+  Json out = Json::object();
+  if (!name.empty()) {
+    out["name"] = name;
+  }
+  out["pattern"] = pattern;
+  return out;
+}
+
+std::string rawText(const Token& token) {
+  if (token.quote == 0) {
+    return token.text;
+  }
+  // Caddy wraps the text in the quote character it was read with, even a heredoc's '<'.
+  return std::string(1, token.quote) + token.text + std::string(1, token.quote);
+}
+
+}  // namespace gatehouse::parser::matchers

@@ -1,0 +1,223 @@
+// General global options: ports, durations, admin, storage, order, auto_https, default_bind,
+// metrics and the simple flags. Shapes are documented in global_options.cpp.
+#include <algorithm>
+
+#include "gatehouse/parser/directive_table.h"
+#include "options/option_specs.h"
+#include "options/option_util.h"
+
+namespace gatehouse::parser::options {
+namespace {
+
+// Flags: Caddy ignores anything after the option name.
+Json parseTrue(Dispenser&, const Json*) { return true; }
+
+Json parseSingleString(Dispenser& d, const Json*) {
+  d.next();
+  return onlyArg(d);
+}
+
+Json parsePort(Dispenser& d, const Json*) {
+  d.next();
+  std::string text = onlyArg(d);
+  auto port = parseInt(text);
+  if (!port) {
+    throw d.err("converting port '" + text + "' to integer value: strconv.Atoi: parsing \"" + text +
+                "\": invalid syntax");
+  }
+  return *port;
+}
+
+Json parseDurationOpt(Dispenser& d, const Json*) {
+  d.next();
+  std::string text = onlyArg(d);
+  return durationArg(d, text);
+}
+
+// storage_clean_interval accepts "off" to disable cleaning altogether.
+Json parseStorageCleanInterval(Dispenser& d, const Json* existing) {
+  d.next();
+  if (d.peekVal() == "off") {
+    d.next();
+    if (d.nextArg()) throw d.argErr();
+    return false;
+  }
+  d.prev();
+  return parseDurationOpt(d, existing);
+}
+
+Json parseStorageCheck(Dispenser& d, const Json*) {
+  d.next();
+  std::string v = onlyArg(d);
+  if (v != "off") throw d.err("storage_check must be 'off'");
+  return v;
+}
+
+Json parsePersistConfig(Dispenser& d, const Json*) {
+  d.next();
+  std::string v = onlyArg(d);
+  if (v != "off") throw d.err("persist_config must be 'off'");
+  return v;
+}
+
+// storage <module> [...]: only the built-in file_system module is known.
+Json parseStorage(Dispenser& d, const Json*) {
+  d.next();
+  std::string mod = oneArg(d);
+  if (mod != "file_system") {
+    throw d.err("getting module named 'caddy.storage." + mod + "': module not registered: caddy.storage." + mod);
+  }
+  Json out = {{"module", mod}};
+  if (d.nextArg()) {
+    out["root"] = d.val();
+    if (d.nextArg()) throw d.argErr();
+  }
+  for (int nesting = d.nesting(); d.nextBlock(nesting);) {
+    if (d.val() != "root") throw d.err("unrecognized parameter '" + d.val() + "'");
+    if (out.contains("root")) throw d.err("storage root already set");
+    out["root"] = onlyArg(d);
+  }
+  return out;
+}
+
+Json parseAdmin(Dispenser& d, const Json*) {
+  d.next();
+  Json cfg = Json::object();
+  bool disabled = false;
+  if (d.nextArg()) {
+    if (d.val() == "off") {
+      disabled = true;
+      cfg["disabled"] = true;
+      if (d.next()) throw d.err("No more option is allowed after turning off admin config");
+    } else {
+      cfg["listen"] = d.val();
+      if (d.nextArg()) throw d.argErr();
+    }
+  }
+  bool enforce = false;
+  Json origins;
+  while (d.nextBlock(0)) {
+    if (d.val() == "enforce_origin") {
+      enforce = true;
+    } else if (d.val() == "origins") {
+      origins = d.remainingArgs();
+    } else {
+      throw d.err("unrecognized parameter '" + d.val() + "'");
+    }
+  }
+  if (!disabled && !cfg.contains("listen")) cfg["listen"] = "localhost:2019";
+  if (enforce) cfg["enforce_origin"] = true;
+  if (origins.is_array() && !origins.empty()) cfg["origins"] = origins;
+  return cfg;
+}
+
+Json parseAutoHttps(Dispenser& d, const Json*) {
+  d.next();
+  std::vector<std::string> vals = d.remainingArgs();
+  if (vals.empty()) throw d.argErr();
+  for (const auto& v : vals) {
+    if (v != "off" && v != "disable_redirects" && v != "disable_certs" && v != "ignore_loaded_certs" &&
+        v != "prefer_wildcard") {
+      throw d.err(
+          "auto_https must be one of 'off', 'disable_redirects', 'disable_certs', "
+          "'ignore_loaded_certs', or 'prefer_wildcard'");
+    }
+  }
+  return vals;
+}
+
+// order <directive> first|last|before|after [<other>]: the whole adjusted order is stored.
+Json parseOrder(Dispenser& d, const Json* existing) {
+  d.next();
+  std::vector<std::string> order;
+  if (existing && existing->is_array()) {
+    order = existing->get<std::vector<std::string>>();
+  } else {
+    order = defaultDirectiveOrder();
+  }
+  std::string name = oneArg(d);
+  if (!findDirective(name)) throw d.err(name + " is not a registered directive");
+  std::string pos = oneArg(d);
+  order.erase(std::remove(order.begin(), order.end(), name), order.end());
+  if (pos == "first" || pos == "last") {
+    if (d.nextArg()) throw d.argErr();
+    if (pos == "first") {
+      order.insert(order.begin(), name);
+    } else {
+      order.push_back(name);
+    }
+    return order;
+  }
+  if (pos != "before" && pos != "after") throw d.err("unknown positional '" + pos + "'");
+  std::string other = onlyArg(d);
+  auto it = std::find(order.begin(), order.end(), other);
+  if (it == order.end()) throw d.err("directive '" + other + "' not found");
+  order.insert(pos == "before" ? it : it + 1, name);
+  return order;
+}
+
+// default_bind <addresses...> [{ protocols ... }]; each occurrence adds one entry.
+Json parseDefaultBind(Dispenser& d, const Json* existing) {
+  d.next();
+  Json entry = {{"addresses", d.remainingArgs()}, {"protocols", Json::array()}};
+  while (d.nextBlock(0)) {
+    if (d.val() != "protocols") throw d.err("unknown subdirective: " + d.val());
+    auto protos = d.remainingArgs();
+    if (protos.empty()) throw d.err("protocols requires one or more arguments");
+    entry["protocols"] = protos;
+  }
+  Json all = existing && existing->is_array() ? *existing : Json::array();
+  all.push_back(entry);
+  return all;
+}
+
+Json parseMetrics(Dispenser& d, const Json*) {
+  d.next();
+  if (d.nextArg()) throw d.argErr();
+  Json m = Json::object();
+  while (d.nextBlock(0)) {
+    if (d.val() == "per_host") {
+      m["per_host"] = true;
+    } else if (d.val() == "otlp") {
+      m["otlp"] = true;
+    } else {
+      throw d.err("unrecognized metrics option '" + d.val() + "'");
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& generalOptionSpecs() {
+  static const std::vector<OptionSpec> kSpecs = {
+      {"debug", parseTrue},
+      {"http_port", parsePort},
+      {"https_port", parsePort},
+      {"default_bind", parseDefaultBind},
+      {"grace_period", parseDurationOpt},
+      {"shutdown_delay", parseDurationOpt},
+      {"default_sni", parseSingleString},
+      {"fallback_sni", parseSingleString},
+      {"order", parseOrder},
+      {"storage", parseStorage},
+      {"storage_check", parseStorageCheck},
+      {"storage_clean_interval", parseStorageCleanInterval},
+      {"renew_interval", parseDurationOpt},
+      {"ocsp_interval", parseDurationOpt},
+      {"admin", parseAdmin},
+      {"persist_config", parsePersistConfig},
+      {"auto_https", parseAutoHttps},
+      {"metrics", parseMetrics},
+      {"skip_install_trust", parseTrue},
+      {"local_certs", parseTrue},
+      {"email", parseSingleString},
+      {"acme_ca", parseSingleString},
+      {"acme_ca_root", parseSingleString},
+      {"key_type", parseSingleString},
+      {"cert_lifetime", parseDurationOpt},
+  };
+  return kSpecs;
+}
+
+}  // namespace gatehouse::parser::options

@@ -1,0 +1,29 @@
+#pragma once
+// The state buildTlsApp threads through its steps (tls_app.cpp, tls_app_policies.cpp).
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "httptype/site_block.h"
+#include "options/tls_policy.h"
+
+namespace gatehouse::parser::options {
+
+struct TlsBuild {
+  const GlobalOptions& options;
+  std::string httpPort;
+  // Policies in creation order. Shared, because a hostless site block adopts (and may
+  // modify) the catch-all policy, which then appears in the list more than once.
+  std::vector<std::shared_ptr<Policy>> policies;
+  std::shared_ptr<Policy> catchAll;
+  std::set<std::string> forcedAutomatedNames;
+  Json loadFiles = Json::array();
+  Json loadFolders = Json::array();
+};
+
+// Adds the automation policies and certificate loaders of every HTTPS site block.
+void addSitePolicies(std::vector<SiteBlockGroup>& groups, TlsBuild& build);
+
+}  // namespace gatehouse::parser::options

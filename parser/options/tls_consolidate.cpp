@@ -1,0 +1,138 @@
+// Consolidation of automation policies (Caddy's consolidateAutomationPolicies): the most
+// specific policies first, empty ones dropped where auto-HTTPS covers them anyway, and
+// identical ones merged so the output stays small.
+#include <algorithm>
+
+#include "options/tls_policy.h"
+#include "options/tls_subjects.h"
+
+namespace gatehouse::parser::options {
+namespace {
+
+// a's subjects are all covered by b's (a catch-all b covers everything).
+bool isSubset(const Policy& a, const Policy& b) {
+  if (b.subjects.empty()) return true;
+  if (a.subjects.empty()) return false;
+  return std::all_of(a.subjects.begin(), a.subjects.end(), [&](const std::string& s) {
+    return std::any_of(b.subjects.begin(), b.subjects.end(),
+                       [&](const std::string& w) { return matchWildcard(s, w); });
+  });
+}
+
+// The index of the first later policy that policy i shadows, or -1.
+int shadows(size_t i, const std::vector<Policy>& aps) {
+  for (size_t j = i + 1; j < aps.size(); ++j) {
+    if (isSubset(aps[i], aps[j])) return static_cast<int>(j);
+  }
+  return -1;
+}
+
+bool lessSpecific(const Policy& a, const Policy& b) {
+  if (isSubset(a, b)) return true;
+  if (isSubset(b, a)) return false;
+  return a.subjects.size() > b.subjects.size();
+}
+
+// Go's sort.SliceStable on short slices is an insertion sort; the comparator is not a strict
+// weak order, so the exact algorithm matters for the resulting order.
+void stableSort(std::vector<Policy>& aps) {
+  for (size_t i = 1; i < aps.size(); ++i) {
+    for (size_t j = i; j > 0 && lessSpecific(aps[j], aps[j - 1]); --j) std::swap(aps[j], aps[j - 1]);
+  }
+}
+
+std::string implicitIssuerClass(const Policy& p) {
+  if (p.subjects.empty()) return "catch-all";
+  bool pub = false;
+  bool internal = false;
+  for (const auto& s : p.subjects) {
+    (subjectQualifiesForPublicCertImplicit(s, p.onDemand) ? pub : internal) = true;
+  }
+  if (pub && internal) return "mixed";
+  return pub ? "public" : "internal";
+}
+
+bool usesDefaultInternalIssuer(const Policy& p) {
+  if (p.issuers.empty()) return implicitIssuerClass(p) == "internal";
+  return p.issuers.size() == 1 && !p.issuerObjects && sameJson(p.issuers[0], Json{{"module", "internal"}});
+}
+
+bool sameIssuers(const Policy& a, const Policy& b) {
+  if (sameJson(a.issuers, b.issuers)) {
+    if (!a.issuers.empty() || !b.issuers.empty()) return true;
+    std::string ca = implicitIssuerClass(a);
+    std::string cb = implicitIssuerClass(b);
+    return ca == "catch-all" || cb == "catch-all" || ca == cb;
+  }
+  return usesDefaultInternalIssuer(a) && usesDefaultInternalIssuer(b);
+}
+
+bool mergeable(const Policy& a, const Policy& b) {
+  return sameIssuers(a, b) && sameJson(a.managers, b.managers) && a.keyType == b.keyType &&
+         a.onDemand == b.onDemand && a.reusePrivateKeys == b.reusePrivateKeys &&
+         a.renewalWindowRatio == b.renewalWindowRatio;
+}
+
+// Drops empty policies that auto-HTTPS would cover anyway. Returns how many were empty.
+size_t dropEmpty(std::vector<Policy>& aps) {
+  size_t emptyCount = 0;
+  for (size_t i = 0; i < aps.size(); ++i) {
+    if (!policyIsEmpty(aps[i])) continue;
+    ++emptyCount;
+    int shadowIdx = shadows(i, aps);
+    Policy empty;
+    if (shadowIdx >= 0) {
+      // The shadowed policy (likely a wildcard) may carry certificate managers.
+      empty.subjects = aps[shadowIdx].subjects;
+      empty.managers = aps[shadowIdx].managers;
+    }
+    // An empty policy that shadows a non-empty one has a purpose; otherwise it goes.
+    if (i == aps.size() - 1 || (shadowIdx >= 0 && samePolicy(aps[shadowIdx], empty))) {
+      aps.erase(aps.begin() + static_cast<long>(i));
+      --i;
+    }
+  }
+  return emptyCount;
+}
+
+void appendSubjects(Policy& into, const Policy& from) {
+  for (const auto& s : from.subjects) {
+    if (std::find(into.subjects.begin(), into.subjects.end(), s) == into.subjects.end()) {
+      into.subjects.push_back(s);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Policy> consolidatePolicies(std::vector<Policy> aps) {
+  stableSort(aps);
+  const size_t original = aps.size();
+  if (dropEmpty(aps) == original) return {};
+  for (long i = 0; i < static_cast<long>(aps.size()); ++i) {
+    bool restart = false;
+    for (long j = i + 1; j < static_cast<long>(aps.size()) && !restart; ++j) {
+      if (samePolicy(aps[i], aps[j])) {
+        aps.erase(aps.begin() + j);
+        restart = true;
+      } else if (mergeable(aps[i], aps[j])) {
+        if (!aps[i].subjects.empty() && aps[j].subjects.empty()) {
+          // The later catch-all can serve policy i's names unless something between them
+          // (say a wildcard) would shadow them first.
+          if (shadows(static_cast<size_t>(i), aps) >= j) {
+            aps.erase(aps.begin() + i);
+            restart = true;
+          }
+        } else {
+          appendSubjects(aps[i], aps[j]);
+          aps.erase(aps.begin() + j);
+          --j;
+        }
+      }
+    }
+    if (restart) --i;  // re-evaluate position i against everything after it
+  }
+  return aps;
+}
+
+}  // namespace gatehouse::parser::options

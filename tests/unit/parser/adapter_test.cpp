@@ -1,0 +1,94 @@
+#include "gatehouse/parser/adapter.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "httptype/go_sort.h"
+#include "httptype/net_addr.h"
+#include "httptype/site_block.h"
+
+using namespace gatehouse::parser;
+
+namespace {
+
+Token key(const std::string& text) {
+  Token t;
+  t.text = text;
+  t.loc = Location{"Caddyfile", 1, 1, {}};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("site addresses parse into scheme, host, port and path") {
+  Address a = parseAddress(key("https://Example.COM:8443/api"));
+  CHECK(a.scheme == "https");
+  CHECK(a.host == "example.com");
+  CHECK(a.port == "8443");
+  CHECK(a.path == "/api");
+
+  Address b = parseAddress(key(":8080"));
+  CHECK(b.host.empty());
+  CHECK(b.port == "8080");
+
+  Address c = parseAddress(key("[::1]:80"));
+  CHECK(c.host == "::1");
+  CHECK(c.port == "80");
+
+  Address d = parseAddress(key("{env.HOST}.Example.com"));
+  CHECK(d.host == "{env.HOST}.example.com");
+
+  CHECK_THROWS_WITH(parseAddress(key(":70000")), Catch::Contains("port 70000 is out of range"));
+  CHECK_THROWS_WITH(parseAddress(key(":-1")), Catch::Contains("port -1 is out of range"));
+  CHECK_THROWS_WITH(parseAddress(key(":abc")), Catch::Contains("invalid port 'abc'"));
+}
+
+TEST_CASE("Go's SplitHostPort edge cases") {
+  std::string h, p;
+  CHECK(splitHostPort("example.com:80", h, p));
+  CHECK(h == "example.com");
+  CHECK_FALSE(splitHostPort("example.com", h, p));
+  CHECK_FALSE(splitHostPort("a:b:c", h, p));
+  CHECK(splitHostPort("[::]:443", h, p));
+  CHECK(h == "::");
+  CHECK(joinHostPort("::", "443") == "[::]:443");
+  std::string canon, why;
+  REQUIRE(canonicalNetworkAddress("tcp6/[::]:443", canon, why));
+  CHECK(canon == "tcp6/[::]:443");
+  REQUIRE(canonicalNetworkAddress(":443", canon, why));
+  CHECK(canon == ":443");
+  REQUIRE(canonicalNetworkAddress("fd/3", canon, why));
+  CHECK(canon == "fd/3");
+}
+
+TEST_CASE("sliceStable keeps equal elements in input order") {
+  std::vector<std::pair<int, char>> v;
+  for (int i = 0; i < 50; ++i) {
+    v.emplace_back(i % 3, static_cast<char>('a' + i % 26));
+  }
+  auto expect = v;
+  std::stable_sort(expect.begin(), expect.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  gosort::sliceStable(v, [](const auto& a, const auto& b) { return a.first < b.first; });
+  CHECK(v == expect);
+}
+
+TEST_CASE("a simple site adapts to one server with a host-matched subroute") {
+  auto result = adaptCaddyfile("example.com {\n\tbind 127.0.0.1\n}\n", "Caddyfile");
+  REQUIRE(result.config.http.has_value());
+  REQUIRE(result.config.http->servers.size() == 1);
+  const auto& srv = result.config.http->servers.front().second;
+  CHECK(srv.listen == std::vector<std::string>{"127.0.0.1:443"});
+  REQUIRE(srv.routes.size() == 1);
+  CHECK(srv.routes[0].terminal);
+  CHECK(srv.routes[0].match[0]["host"] == gatehouse::config::Json::array({"example.com"}));
+}
+
+TEST_CASE("adapter errors name the offending site") {
+  CHECK_THROWS_WITH(adaptCaddyfile(":8080 {\n}\n:8080 {\n}\n", "Caddyfile"),
+                    Catch::Contains("ambiguous site definition: :8080"));
+  CHECK_THROWS_WITH(adaptCaddyfile("wss://example.com {\n}\n", "Caddyfile"),
+                    Catch::Contains("the scheme wss:// is only supported in browsers"));
+  CHECK_THROWS_WITH(adaptCaddyfile("bind\n", "Caddyfile"),
+                    Catch::Contains("parsed 'bind' as a site address, but it is a known directive"));
+}

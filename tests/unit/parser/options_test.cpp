@@ -1,0 +1,172 @@
+// Global options, the tls directive's helpers, and the TLS app's policy logic.
+#include <catch2/catch.hpp>
+
+#include "gatehouse/parser/adapter.h"
+#include "gatehouse/parser/caddyfile.h"
+#include "gatehouse/parser/lexer.h"
+#include "httptype/site_block.h"
+#include "options/option_util.h"
+#include "options/tls_policy.h"
+#include "options/tls_modules.h"
+#include "options/tls_subjects.h"
+
+namespace p = gatehouse::parser;
+namespace o = gatehouse::parser::options;
+using gatehouse::config::Json;
+
+namespace {
+
+p::AdaptState globalOptions(const std::string& body) {
+  auto blocks = p::parseCaddyfile("{\n" + body + "\n}\n", "Caddyfile");
+  p::AdaptState state;
+  p::parseGlobalOptions(blocks.at(0), state);
+  return state;
+}
+
+std::string errorOf(const std::string& body) {
+  try {
+    globalOptions(body);
+  } catch (const p::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("durations follow caddy.ParseDuration, days included") {
+  CHECK(o::parseDuration("5s") == 5'000'000'000LL);
+  CHECK(o::parseDuration("1m30s") == 90'000'000'000LL);
+  CHECK(o::parseDuration("7d") == 604'800'000'000'000LL);
+  CHECK(o::parseDuration("1.5h") == 5'400'000'000'000LL);
+  CHECK(o::parseDuration("-1s") == -1'000'000'000LL);
+  CHECK(o::parseDuration("0") == 0);
+  std::string err;
+  CHECK_FALSE(o::parseDuration("5", &err));
+  CHECK(err == "time: missing unit in duration \"5\"");
+  CHECK_FALSE(o::parseDuration("5x", &err));
+  CHECK(err == "time: unknown unit \"x\" in duration \"5x\"");
+}
+
+TEST_CASE("sizes follow humanize.ParseBytes") {
+  CHECK(o::parseBytes("100MB") == 100'000'000ULL);
+  CHECK(o::parseBytes("1gib") == 1'073'741'824ULL);
+  CHECK(o::parseBytes("42") == 42ULL);
+  CHECK_FALSE(o::parseBytes("12 parsecs"));
+}
+
+TEST_CASE("certificate subjects are classified as certmagic does") {
+  CHECK(o::subjectQualifiesForPublicCert("example.com"));
+  CHECK(o::subjectQualifiesForPublicCert("*.example.com"));
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("*.*.example.com"));
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("localhost"));
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("foo.local"));
+  CHECK(o::subjectIsIp("127.0.0.1"));
+  CHECK(o::subjectIsIp("::1"));
+  CHECK(o::subjectIsInternal("10.1.2.3"));
+  CHECK_FALSE(o::subjectIsInternal("8.8.8.8"));
+  CHECK(o::subjectQualifiesForPublicCertImplicit("*.*.tld", true));
+  CHECK_FALSE(o::subjectQualifiesForPublicCertImplicit("*.*.tld", false));
+  CHECK(o::matchWildcard("a.example.com", "*.example.com"));
+  CHECK_FALSE(o::matchWildcard("a.b.example.com", "*.example.com"));
+  CHECK(o::listenersUseAnyPortOtherThan({":443"}, "80"));
+  CHECK_FALSE(o::listenersUseAnyPortOtherThan({":80", "tcp4/0.0.0.0:80"}, "80"));
+  CHECK(o::listenersUseAnyPortOtherThan({"unix//run/sock"}, "80"));
+}
+
+TEST_CASE("global options are stored in their documented shapes") {
+  auto state = globalOptions(
+      "debug\nhttp_port 8080\ngrace_period 5s\nstorage_clean_interval off\nemail a@b.c\n"
+      "admin off\nauto_https disable_redirects\nacme_dns\ncert_issuer internal\n"
+      "cert_issuer acme https://ca.example\nservers :443 {\n protocols h1 h2\n}\nservers {\n strict_sni_host\n}");
+  auto& opts = state.options;
+  CHECK(opts.at("debug") == true);
+  CHECK(opts.at("http_port") == 8080);
+  CHECK(opts.at("grace_period") == 5'000'000'000LL);
+  CHECK(opts.at("storage_clean_interval") == false);
+  CHECK(opts.at("email") == "a@b.c");
+  CHECK(opts.at("admin") == Json{{"disabled", true}});
+  CHECK(opts.at("auto_https") == Json::array({"disable_redirects"}));
+  CHECK(opts.at("acme_dns").is_null());
+  REQUIRE(opts.at("cert_issuer").size() == 2);
+  CHECK(opts.at("cert_issuer")[1] == Json{{"module", "acme"}, {"ca", "https://ca.example"}});
+  REQUIRE(opts.at("servers").size() == 2);
+  CHECK(opts.at("servers")[0]["listener_address"] == ":443");  // most specific first
+  CHECK(opts.at("servers")[1]["fields"]["strict_sni_host"] == true);
+}
+
+TEST_CASE("global option errors carry Caddy's wording and the token position") {
+  CHECK(errorOf("foo bar") == "Caddyfile:2:1: unrecognized global option: foo");
+  CHECK(errorOf("servers {\n srv0 {\n }\n}") ==
+        "Caddyfile:3:2: parsing caddyfile tokens for 'servers': unrecognized servers option 'srv0'");
+  CHECK(errorOf("on_demand_tls {\n}").find("expected at least one config parameter for on_demand_tls") !=
+        std::string::npos);
+  CHECK(errorOf("http_port x").find("converting port 'x' to integer value") != std::string::npos);
+}
+
+TEST_CASE("identical automation policies are consolidated, catch-alls absorb equal ones") {
+  o::Policy a;
+  a.subjects = {"a.com"};
+  a.keyType = "p256";
+  o::Policy b = a;
+  b.subjects = {"b.com"};
+  o::Policy all;
+  all.keyType = "p256";
+  auto merged = o::consolidatePolicies({a, b});
+  REQUIRE(merged.size() == 1);
+  CHECK(merged[0].subjects == std::vector<std::string>{"a.com", "b.com"});
+  auto absorbed = o::consolidatePolicies({a, all});
+  REQUIRE(absorbed.size() == 1);
+  CHECK(absorbed[0].subjects.empty());
+  o::Policy empty;
+  empty.subjects = {"x.com"};
+  CHECK(o::consolidatePolicies({empty}).empty());
+}
+
+TEST_CASE("global ACME defaults fill ACME issuers only") {
+  auto state = globalOptions("email e@x\nacme_ca_root /r.pem\nhttp_port 8080");
+  Json acme = {{"module", "acme"}};
+  o::fillInGlobalAcmeDefaults(acme, state.options);
+  CHECK(acme["email"] == "e@x");
+  CHECK(acme["trusted_roots_pem_files"] == Json::array({"/r.pem"}));
+  CHECK(acme["challenges"]["http"]["alternate_port"] == 8080);
+  Json internal = {{"module", "internal"}};
+  o::fillInGlobalAcmeDefaults(internal, state.options);
+  CHECK(internal == Json{{"module", "internal"}});
+}
+
+namespace {
+
+Json adaptTls(const std::string& caddyfile) {
+  auto result = p::adaptCaddyfile(caddyfile, "Caddyfile");
+  Json out = gatehouse::config::toJson(result.config);
+  return out["apps"].contains("tls") ? out["apps"]["tls"] : Json();
+}
+
+std::string adaptError(const std::string& caddyfile) {
+  try {
+    p::adaptCaddyfile(caddyfile, "Caddyfile");
+  } catch (const p::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("the tls directive shares certificate tags and builds implicit ACME issuers") {
+  Json tls = adaptTls("a.com {\n tls c.pem k.pem\n}\nb.com {\n tls c.pem k.pem\n}\n");
+  CHECK(tls["certificates"]["load_files"].size() == 1);
+  Json issuers = adaptTls("a.com {\n tls me@a.com\n}\n")["automation"]["policies"][0]["issuers"];
+  REQUIRE(issuers.size() == 2);
+  CHECK(issuers[1]["ca"] == o::kZeroSslAcmeDirectory);
+  CHECK(issuers[1]["email"] == "me@a.com");
+}
+
+TEST_CASE("DNS challenge options need a DNS provider") {
+  CHECK(adaptError("a.com {\n tls {\n  propagation_delay 1s\n }\n}\n")
+            .find("setting DNS challenge options [propagation_delay] requires a DNS provider") != std::string::npos);
+  CHECK(adaptError("{\n acme_dns mock\n}\na.com {\n tls {\n  propagation_delay 1s\n }\n}\n").empty());
+  CHECK(adaptError("a.com {\n tls {\n  issuer acme\n  ca https://x\n }\n}\n")
+            .find("cannot mix issuer subdirective") != std::string::npos);
+}
