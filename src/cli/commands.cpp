@@ -6,6 +6,7 @@ int runAdapt(const std::vector<std::string>& args);
 int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
+int runRun(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -23,6 +24,12 @@ const std::vector<Command>& commands() {
        "usage: gatehouse fmt [--overwrite] [--diff] [FILE | -]\n"
        "Prints the formatted Caddyfile (default ./Caddyfile), or rewrites it with --overwrite.\n",
        &runFmt},
+      {"run", "Serve a config until SIGINT/SIGTERM",
+       "usage: gatehouse run [--config FILE] [--adapter caddyfile|json] [--workers N]\n"
+       "  --config FILE   the config to serve (default ./Caddyfile)\n"
+       "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
+       "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
+       &runRun},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -1,0 +1,95 @@
+#pragma once
+// One request/response pair. Handlers receive `Exchange&` only; they never see the session,
+// the socket or TLS. An Exchange lives on one loop thread and is reused by its session for
+// the next request on the connection (clear() keeps string capacity, so a keep-alive
+// connection settles into an allocation-light steady state).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gatehouse/runtime/body_source.h"
+#include "gatehouse/runtime/header_list.h"
+
+namespace gatehouse::runtime {
+
+class OutputStage;
+
+struct Request {
+  std::string method;       // "GET"
+  std::string host;         // Host header or absolute-form authority (may carry a port)
+  std::string path;         // decoded path, as Go's URL.Path
+  std::string rawPath;      // escaped path as received or rewritten (URL.EscapedPath())
+  std::string query;        // raw query, without '?'
+  bool hasQuery = false;    // "?" present (even if empty)
+  std::string origUri;      // request-target as received, kept across rewrites
+  HeaderList headers;
+  int versionMinor = 1;     // HTTP/1.x
+  bool tls = false;
+  std::string remoteIp;     // "127.0.0.1" / "::1"
+  uint16_t remotePort = 0;
+  uint16_t localPort = 0;
+
+  // "path?query" as Go's URL.RequestURI().
+  [[nodiscard]] std::string uri() const;
+  void clear();
+};
+
+// What a handler answers. The session serialises it; handlers never write bytes.
+struct Response {
+  int status = 0;           // 0: nobody answered yet
+  HeaderList headers;
+  std::string body;         // used when `stream` is empty
+  std::unique_ptr<BodySource> stream;
+  uint64_t streamLength = 0;  // exact length of `stream` (Content-Length)
+  bool close = false;       // close the connection after this response
+  bool abort = false;       // drop the connection without a response
+  void clear();
+};
+
+// Handler results, as Envoy's filter statuses.
+enum class Outcome {
+  Continue,  // middleware did its part; run the next handler
+  Handled,   // the chain stops (a response is set, or a terminal route ended it)
+  Paused,    // the handler resumes the chain itself later (TODO: used from reverse_proxy)
+};
+
+class Exchange {
+ public:
+  Request request;
+  Response response;
+  // {http.vars.*}; strings only (Caddy keeps `any`, but every use prints it).
+  std::vector<std::pair<std::string, std::string>> vars;
+  // {http.regexp.<name>.<capture>} -> value, keyed "<name>.<capture>".
+  std::vector<std::pair<std::string, std::string>> captures;
+  // Route groups already used by this request (Caddy shares one set across subroutes).
+  std::vector<std::string_view> usedGroups;
+  // Response transforms applied when the head is written (deferred header ops).
+  std::vector<const OutputStage*> stages;
+  std::string_view serverName;
+
+  [[nodiscard]] const std::string* var(std::string_view name) const;
+  void setVar(std::string_view name, std::string value);
+  void setCapture(std::string key, std::string value);
+
+  // Sets a complete response; returns Outcome::Handled so handlers can `return ex.respond(...)`.
+  Outcome respond(int status, std::string body = {});
+  // Caddy's handler error without error routes: the status and an empty body.
+  Outcome fail(int status);
+  [[nodiscard]] bool responded() const { return response.status != 0 || response.abort; }
+
+  void clear();
+};
+
+// Rewrites a response head before it is written (like h2o's ostream). Immutable config
+// objects shared by all workers; per-request state comes from the Exchange.
+class OutputStage {
+ public:
+  virtual ~OutputStage() = default;
+  virtual void onHead(Exchange& ex) const = 0;
+};
+
+}  // namespace gatehouse::runtime

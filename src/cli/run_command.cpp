@@ -1,0 +1,65 @@
+// gatehouse run: load a config, provision the runtime, serve until SIGINT/SIGTERM.
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/config_loader.h"
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
+#include "server/server_group.h"
+
+namespace gatehouse::cli {
+
+int runRun(const std::vector<std::string>& args) {
+  Flags flags;
+  if (!parseFlags(args, {"config", "adapter", "workers"}, {}, flags, "run")) {
+    return 2;
+  }
+  const std::string path = flags.get("config", "Caddyfile");
+  LoadedConfig loaded;
+  if (!loadConfig(path, flags.get("adapter"), loaded)) {
+    return 1;
+  }
+  for (const auto& w : loaded.warnings) {
+    std::cerr << w << "\n";
+  }
+  std::shared_ptr<const provision::Runtime> runtime;
+  try {
+    runtime = provision::provisionRuntime(loaded.config);
+  } catch (const provision::ProvisionError& e) {
+    std::cerr << "Error: " << path << ": " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << path << ": invalid config: " << e.what() << "\n";
+    return 1;
+  }
+  if (runtime->servers.empty()) {
+    std::cerr << "Error: " << path << ": the config defines no HTTP servers\n";
+    return 1;
+  }
+  server::RunOptions options;
+  std::string workers = flags.get("workers");
+  if (workers.empty()) {
+    if (const char* env = std::getenv("GATEHOUSE_WORKERS")) {
+      workers = env;
+    }
+  }
+  if (!workers.empty()) {
+    char* end = nullptr;
+    long n = std::strtol(workers.c_str(), &end, 10);
+    if (end == workers.c_str() || *end != '\0' || n < 1 || n > 1024) {
+      std::cerr << "Error: --workers wants a number from 1 to 1024\n";
+      return 2;
+    }
+    options.workers = static_cast<unsigned>(n);
+  }
+  // A peer that resets mid-write must cost us an EPIPE, not the process.
+  signal(SIGPIPE, SIG_IGN);
+  return server::serve(std::move(runtime), options);
+}
+
+}  // namespace gatehouse::cli

@@ -1,0 +1,453 @@
+// file_server: static files with Caddy's lookup rules (root + cleaned path, index files,
+// hide, canonical-URI redirects, 405 for other methods) and Go's http.ServeContent answers
+// (Etag/Last-Modified, conditional requests, a single byte range). Metadata calls (stat,
+// realpath, open) run on the loop; body bytes go through the thread pool (FileBody).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+
+#include "handlers/file_body.h"
+#include "handlers/handlers.h"
+#include "http/content_type.h"
+#include "http/http_date.h"
+#include "http/uri.h"
+#include "provision/provision_error.h"
+#include "router/matchers.h"
+#include "router/placeholders.h"
+
+namespace gatehouse::handlers {
+
+using provision::ProvisionError;
+using router::Template;
+using runtime::Exchange;
+using runtime::Outcome;
+
+namespace {
+
+constexpr uint64_t kInlineReadMax = 64 * 1024;
+
+std::string base36(uint64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  do {
+    out.insert(out.begin(), kDigits[v % 36]);
+    v /= 36;
+  } while (v != 0);
+  return out;
+}
+
+std::optional<std::string> realPath(const std::string& p) {
+  std::array<char, PATH_MAX> buf{};
+  if (::realpath(p.c_str(), buf.data()) == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(buf.data());
+}
+
+bool within(const std::string& path, const std::string& root) {
+  if (root == "/") {
+    return true;
+  }
+  return path == root || (path.starts_with(root) && path[root.size()] == '/');
+}
+
+// Caddy's fileHidden: a name without '/' hides any matching path component; a path hides
+// itself and everything below it; either may be a glob.
+bool hidden(const std::string& filename, const std::vector<std::string>& hide) {
+  for (const auto& h : hide) {
+    if (h.find('/') == std::string::npos) {
+      std::string_view rest = filename;
+      while (!rest.empty()) {
+        size_t slash = rest.find('/');
+        if (router::globMatch(h, rest.substr(0, slash))) {
+          return true;
+        }
+        if (slash == std::string_view::npos) {
+          break;
+        }
+        rest.remove_prefix(slash + 1);
+      }
+    } else if (filename.starts_with(h) && filename.size() > h.size() && filename[h.size()] == '/') {
+      return true;
+    }
+    if (router::globMatch(h, filename)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct ByteRange {
+  uint64_t start = 0;
+  uint64_t length = 0;
+};
+
+enum class RangeResult { None, One, Unsatisfiable };
+
+// One "bytes=" range as Go parses it; several ranges fall back to the whole file.
+RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out) {
+  if (!h.starts_with("bytes=")) {
+    return RangeResult::None;
+  }
+  h.remove_prefix(6);
+  if (h.find(',') != std::string_view::npos) {
+    return RangeResult::None;
+  }
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && s.front() == ' ') {
+      s.remove_prefix(1);
+    }
+    while (!s.empty() && s.back() == ' ') {
+      s.remove_suffix(1);
+    }
+    return s;
+  };
+  h = trim(h);
+  size_t dash = h.find('-');
+  if (dash == std::string_view::npos) {
+    return RangeResult::Unsatisfiable;
+  }
+  std::string_view a = trim(h.substr(0, dash));
+  std::string_view b = trim(h.substr(dash + 1));
+  auto num = [](std::string_view s, uint64_t& v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+  };
+  uint64_t x = 0;
+  uint64_t y = 0;
+  if (a.empty()) {
+    if (!num(b, y) || y == 0) {
+      return RangeResult::Unsatisfiable;
+    }
+    y = std::min(y, size);
+    out = ByteRange{size - y, y};
+    return size == 0 ? RangeResult::Unsatisfiable : RangeResult::One;
+  }
+  if (!num(a, x) || x >= size) {
+    return RangeResult::Unsatisfiable;
+  }
+  if (b.empty()) {
+    y = size - 1;
+  } else if (!num(b, y) || y < x) {
+    return RangeResult::Unsatisfiable;
+  }
+  y = std::min(y, size - 1);
+  out = ByteRange{x, y - x + 1};
+  return RangeResult::One;
+}
+
+bool etagMatches(std::string_view header, std::string_view etag, bool weak) {
+  auto strip = [](std::string_view t) { return t.starts_with("W/") ? t.substr(2) : t; };
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view tok = header.substr(0, comma);
+    while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) {
+      tok.remove_prefix(1);
+    }
+    while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) {
+      tok.remove_suffix(1);
+    }
+    if (tok == "*") {
+      return true;
+    }
+    if (weak ? strip(tok) == strip(etag) : (tok == etag && !tok.starts_with("W/"))) {
+      return true;
+    }
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+  }
+  return false;
+}
+
+class FileServer final : public runtime::Handler {
+ public:
+  Template root{"{http.vars.root}"};
+  std::vector<Template> hide;
+  std::vector<Template> indexNames{Template("index.html"), Template("index.txt")};
+  bool canonicalUris = true;
+  bool passThru = false;
+  Template statusCode;
+
+  Outcome handle(Exchange& ex) const override {
+    auto& req = ex.request;
+    if (req.path.find('\0') != std::string::npos) {
+      return ex.fail(400);
+    }
+    std::string rootDir = root.render(ex);
+    if (rootDir.empty()) {
+      rootDir = ".";
+    }
+    std::error_code ec;
+    std::string absRoot = std::filesystem::absolute(rootDir, ec).lexically_normal().string();
+    if (ec) {
+      return ex.fail(500);
+    }
+    if (absRoot.size() > 1 && absRoot.back() == '/') {
+      absRoot.pop_back();
+    }
+    std::vector<std::string> hideList;
+    for (const auto& h : hide) {
+      std::string v = h.render(ex);
+      if (v.find('/') != std::string::npos) {
+        v = std::filesystem::absolute(v, ec).lexically_normal().string();
+      }
+      hideList.push_back(std::move(v));
+    }
+    // Cleaning "/"+path can never climb above the root: "/../x" becomes "/x".
+    std::string rel = http::cleanPath("/" + req.path);
+    if (rel.size() > 1 && rel.back() == '/') {
+      rel.pop_back();
+    }
+    std::string filename = absRoot == "/" ? rel : absRoot + (rel == "/" ? "" : rel);
+
+    struct stat st {};
+    if (::stat(filename.c_str(), &st) != 0) {
+      return statError(ex, errno);
+    }
+    bool implicitIndex = false;
+    if (S_ISDIR(st.st_mode)) {
+      for (const auto& t : indexNames) {
+        std::string idx = filename + "/" + t.render(ex);
+        struct stat ist {};
+        if (hidden(idx, hideList) || ::stat(idx.c_str(), &ist) != 0) {
+          continue;
+        }
+        filename = std::move(idx);
+        st = ist;
+        implicitIndex = true;
+        break;
+      }
+    }
+    if (S_ISDIR(st.st_mode) || hidden(filename, hideList)) {
+      return notFound(ex);
+    }
+    // Symlinks may point anywhere; serve only what resolves inside the root.
+    auto realRoot = realPath(absRoot);
+    auto realFile = realPath(filename);
+    if (!realRoot || !realFile || !within(*realFile, *realRoot)) {
+      return notFound(ex);
+    }
+    if (canonicalUris) {
+      // Only when the last path element was not rewritten (Caddy #4205).
+      std::string origPath = req.origUri.substr(0, req.origUri.find('?'));
+      auto decodedOrig = http::percentDecode(origPath);
+      if (decodedOrig) {
+        origPath = *decodedOrig;
+      }
+      auto base = [](std::string_view p) {
+        while (p.size() > 1 && p.back() == '/') {
+          p.remove_suffix(1);
+        }
+        size_t s = p.rfind('/');
+        return s == std::string_view::npos ? p : p.substr(s + 1);
+      };
+      if (base(origPath) == base(req.path)) {
+        if (implicitIndex && !origPath.ends_with("/")) {
+          return redirect(ex, origPath + "/");
+        }
+        if (!implicitIndex && origPath.ends_with("/")) {
+          return redirect(ex, origPath.substr(0, origPath.size() - 1));
+        }
+      }
+    }
+    UniqueFd fd(::open(realFile->c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+      return statError(ex, errno);
+    }
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return notFound(ex);
+    }
+    auto& hdr = ex.response.headers;
+    hdr.add("Vary", "Accept-Encoding");
+    if (req.method != "GET" && req.method != "HEAD") {
+      hdr.add("Allow", "GET, HEAD");
+      return ex.fail(405);
+    }
+    std::string etag(hdr.get("Etag"));
+    if (etag.empty()) {
+      etag = "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) + "\"";
+      hdr.set("Etag", etag);
+    }
+    if (!hdr.has("Content-Type")) {
+      auto ct = http::contentTypeByExtension(filename);
+      if (!ct.empty()) {
+        hdr.set("Content-Type", ct);
+      }
+    }
+    return serveContent(ex, std::move(fd), st, etag);
+  }
+
+ private:
+  Outcome statError(Exchange& ex, int err) const {
+    if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP) {
+      return notFound(ex);
+    }
+    if (err == EACCES || err == EPERM) {
+      return ex.fail(403);
+    }
+    return ex.fail(500);
+  }
+
+  Outcome notFound(Exchange& ex) const { return passThru ? Outcome::Continue : ex.fail(404); }
+
+  static Outcome redirect(Exchange& ex, std::string to) {
+    while (to.starts_with("//")) {
+      to.erase(0, 1);
+    }
+    std::string location = http::escapePath(to);
+    if (ex.request.hasQuery) {
+      location += "?" + ex.request.query;
+    }
+    ex.response.headers.set("Location", location);
+    std::string body;
+    if (ex.request.method == "GET" || ex.request.method == "HEAD") {
+      ex.response.headers.set("Content-Type", "text/html; charset=utf-8");
+      body = "<a href=\"" + location + "\">Permanent Redirect</a>.\n\n";
+    }
+    return ex.respond(308, std::move(body));
+  }
+
+  // Go's http.ServeContent: preconditions, then a single range or the whole file.
+  Outcome serveContent(Exchange& ex, UniqueFd fd, const struct stat& st, const std::string& etag) const {
+    auto& req = ex.request;
+    auto& hdr = ex.response.headers;
+    const auto size = static_cast<uint64_t>(st.st_size);
+    const std::time_t mtime = st.st_mtime;
+    if (mtime > 0) {
+      hdr.set("Last-Modified", http::formatHttpDate(mtime));
+    }
+    const bool getOrHead = req.method == "GET" || req.method == "HEAD";
+    std::string_view ifMatch = req.headers.get("If-Match");
+    if (!ifMatch.empty()) {
+      if (!etagMatches(ifMatch, etag, false)) {
+        return ex.fail(412);
+      }
+    } else if (auto ius = http::parseHttpDate(req.headers.get("If-Unmodified-Since")); ius && mtime > *ius) {
+      return ex.fail(412);
+    }
+    std::string_view inm = req.headers.get("If-None-Match");
+    bool notModified = false;
+    if (!inm.empty()) {
+      notModified = etagMatches(inm, etag, true);
+    } else if (getOrHead) {
+      auto ims = http::parseHttpDate(req.headers.get("If-Modified-Since"));
+      notModified = ims && mtime > 0 && mtime <= *ims;
+    }
+    if (notModified) {
+      hdr.remove("Content-Type");
+      hdr.remove("Content-Length");
+      hdr.remove("Content-Encoding");
+      if (hdr.has("Etag")) {
+        hdr.remove("Last-Modified");
+      }
+      return ex.respond(304);
+    }
+    int status = 200;
+    if (!statusCode.source().empty()) {
+      std::string s = statusCode.render(ex);
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
+      if (ec != std::errc() || p != s.data() + s.size()) {
+        return ex.fail(500);
+      }
+    }
+    ByteRange range{0, size};
+    hdr.set("Accept-Ranges", "bytes");
+    std::string_view rangeHdr = req.headers.get("Range");
+    std::string_view ifRange = req.headers.get("If-Range");
+    if (!rangeHdr.empty() && !ifRange.empty()) {
+      // A stale validator means the client wants the whole new representation.
+      bool fresh = ifRange.starts_with("\"") ? ifRange == etag
+                                              : http::parseHttpDate(ifRange) == std::optional<std::time_t>(mtime);
+      if (!fresh) {
+        rangeHdr = {};
+      }
+    }
+    if (!rangeHdr.empty() && getOrHead) {
+      switch (parseRange(rangeHdr, size, range)) {
+        case RangeResult::Unsatisfiable:
+          hdr.set("Content-Range", "bytes */" + std::to_string(size));
+          hdr.set("Content-Type", "text/plain; charset=utf-8");
+          return ex.respond(416, "invalid range: failed to overlap\n");
+        case RangeResult::One:
+          status = 206;
+          hdr.set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
+                                       std::to_string(range.start + range.length - 1) + "/" + std::to_string(size));
+          break;
+        case RangeResult::None:
+          range = ByteRange{0, size};
+          break;
+      }
+    }
+    ex.response.status = status;
+    if (req.method == "HEAD" || range.length == 0) {
+      ex.response.streamLength = range.length;
+      ex.response.stream.reset();
+      ex.response.body.clear();
+      // HEAD keeps the length it would have; the session writes no body for it.
+      hdr.set("Content-Length", std::to_string(range.length));
+      return Outcome::Handled;
+    }
+    if (range.length <= kInlineReadMax) {
+      // Small files come from the page cache in microseconds: one pread beats a thread-pool
+      // round trip. Larger ones stream through the pool so the loop never waits on a disk.
+      std::string& body = ex.response.body;
+      body.resize(static_cast<size_t>(range.length));
+      ssize_t n = ::pread(fd.get(), body.data(), body.size(), static_cast<off_t>(range.start));
+      if (n == static_cast<ssize_t>(body.size())) {
+        return Outcome::Handled;
+      }
+      body.clear();
+    }
+    ex.response.stream = std::make_unique<FileBody>(std::move(fd), range.start, range.length);
+    ex.response.streamLength = range.length;
+    return Outcome::Handled;
+  }
+};
+static_assert(std::derived_from<FileServer, runtime::Handler>);
+
+}  // namespace
+
+std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const std::string& path) {
+  const auto& f = h.fields;
+  for (const char* unsupported : {"browse", "precompressed", "precompressed_order", "fs", "etag_file_extensions"}) {
+    if (f.contains(unsupported)) {
+      throw ProvisionError(path + "." + unsupported, std::string("file_server option '") + unsupported +
+                                                         "' is not supported yet");
+    }
+  }
+  requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code"});
+  auto fs = std::make_unique<FileServer>();
+  try {
+    if (f.contains("root")) {
+      fs->root = Template(f["root"].get<std::string>());
+    }
+    if (f.contains("hide")) {
+      for (const auto& v : f["hide"]) {
+        fs->hide.emplace_back(v.get<std::string>());
+      }
+    }
+    if (f.contains("index_names")) {
+      fs->indexNames.clear();
+      for (const auto& v : f["index_names"]) {
+        fs->indexNames.emplace_back(v.get<std::string>());
+      }
+    }
+    fs->canonicalUris = f.value("canonical_uris", true);
+    fs->passThru = f.value("pass_thru", false);
+    if (f.contains("status_code")) {
+      const auto& s = f["status_code"];
+      fs->statusCode = Template(s.is_string() ? s.get<std::string>() : std::to_string(s.get<int>()));
+    }
+  } catch (const config::Json::exception& e) {
+    throw ProvisionError(path, std::string("malformed file_server: ") + e.what());
+  }
+  return fs;
+}
+
+}  // namespace gatehouse::handlers

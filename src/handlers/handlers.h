@@ -1,0 +1,31 @@
+#pragma once
+// Factories for the route handlers this runtime implements, keyed by Caddy's JSON module
+// name in provision/handler_registry.cpp. Each throws provision::ProvisionError naming the
+// JSON path when its config is malformed or asks for something not implemented yet.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/runtime/handler.h"
+#include "router/route.h"
+
+namespace gatehouse::handlers {
+
+// Lets container handlers (subroute) compile nested routes without depending on provision/.
+using RouteCompiler = std::function<router::RouteList(const std::vector<config::Route>&, const std::string& path)>;
+
+std::unique_ptr<runtime::Handler> makeStaticResponse(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeSubroute(const config::Handler& h, const std::string& path,
+                                               const RouteCompiler& compile);
+std::unique_ptr<runtime::Handler> makeHeaders(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeVars(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const std::string& path);
+
+// Rejects fields a handler does not know, so nothing in a config is silently ignored.
+void requireKnownFields(const config::Handler& h, const std::string& path, std::initializer_list<const char*> known);
+
+}  // namespace gatehouse::handlers

@@ -1,0 +1,117 @@
+// static_response: a fixed status, headers and body (Caddyfile `respond`).
+
+#include <charconv>
+
+#include "handlers/handlers.h"
+#include "provision/provision_error.h"
+#include "router/placeholders.h"
+
+namespace gatehouse::handlers {
+
+using router::Template;
+using runtime::Exchange;
+using runtime::Outcome;
+
+namespace {
+
+class StaticResponse final : public runtime::Handler {
+ public:
+  struct Header {
+    std::string name;
+    std::vector<Template> values;
+  };
+  StaticResponse(Template status, std::vector<Header> headers, Template body, bool close, bool abort)
+      : status_(std::move(status)), headers_(std::move(headers)), body_(std::move(body)), close_(close), abort_(abort) {}
+
+  Outcome handle(Exchange& ex) const override {
+    if (abort_) {
+      ex.response.abort = true;
+      return Outcome::Handled;
+    }
+    int status = 200;
+    if (!status_.source().empty()) {
+      std::string s = status_.render(ex);
+      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
+      if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
+        return ex.fail(500);
+      }
+    }
+    for (const auto& h : headers_) {
+      ex.response.headers.remove(h.name);
+      for (const auto& v : h.values) {
+        ex.response.headers.add(h.name, v.render(ex));
+      }
+    }
+    // Unknown placeholders stay visible in a body, as Caddy's ReplaceKnown leaves them.
+    std::string body = body_.render(ex, Template::Unknown::Keep);
+    if (!body.empty() && !ex.response.headers.has("Content-Type")) {
+      ex.response.headers.set("Content-Type", config::Json::accept(body) ? "application/json"
+                                                                          : "text/plain; charset=utf-8");
+    }
+    ex.response.close = ex.response.close || close_;
+    return ex.respond(status, std::move(body));
+  }
+
+ private:
+  Template status_;
+  std::vector<Header> headers_;
+  Template body_;
+  bool close_;
+  bool abort_;
+};
+static_assert(std::derived_from<StaticResponse, runtime::Handler>);
+
+}  // namespace
+
+void requireKnownFields(const config::Handler& h, const std::string& path, std::initializer_list<const char*> known) {
+  for (const auto& [key, _] : h.fields.items()) {
+    bool ok = false;
+    for (const char* k : known) {
+      if (key == k) {
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      throw provision::ProvisionError(path + "." + key,
+                                      "field '" + key + "' of handler '" + h.name + "' is not supported yet");
+    }
+  }
+}
+
+std::unique_ptr<runtime::Handler> makeStaticResponse(const config::Handler& h, const std::string& path) {
+  requireKnownFields(h, path, {"status_code", "headers", "body", "close", "abort"});
+  const auto& f = h.fields;
+  std::string status;
+  if (f.contains("status_code")) {
+    const auto& s = f["status_code"];
+    if (s.is_number_integer()) {
+      status = std::to_string(s.get<int>());
+    } else if (s.is_string()) {
+      status = s.get<std::string>();
+    } else {
+      throw provision::ProvisionError(path + ".status_code", "expected a number or a string");
+    }
+  }
+  std::vector<StaticResponse::Header> headers;
+  if (f.contains("headers")) {
+    if (!f["headers"].is_object()) {
+      throw provision::ProvisionError(path + ".headers", "expected an object of string arrays");
+    }
+    for (const auto& [name, vals] : f["headers"].items()) {
+      StaticResponse::Header hdr{name, {}};
+      for (const auto& v : vals) {
+        if (!v.is_string()) {
+          throw provision::ProvisionError(path + ".headers." + name, "expected strings");
+        }
+        hdr.values.emplace_back(v.get<std::string>());
+      }
+      headers.push_back(std::move(hdr));
+    }
+  }
+  std::string body = f.contains("body") && f["body"].is_string() ? f["body"].get<std::string>() : "";
+  return std::make_unique<StaticResponse>(Template(status), std::move(headers), Template(body), f.value("close", false),
+                                          f.value("abort", false));
+}
+
+}  // namespace gatehouse::handlers

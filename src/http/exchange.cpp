@@ -1,0 +1,90 @@
+#include "gatehouse/runtime/exchange.h"
+
+#include <algorithm>
+
+namespace gatehouse::runtime {
+
+std::string Request::uri() const {
+  std::string out = rawPath;
+  if (hasQuery) {
+    out += '?';
+    out += query;
+  }
+  return out;
+}
+
+void Request::clear() {
+  method.clear();
+  host.clear();
+  path.clear();
+  rawPath.clear();
+  query.clear();
+  hasQuery = false;
+  origUri.clear();
+  headers.clear();
+  versionMinor = 1;
+}
+
+void Response::clear() {
+  status = 0;
+  headers.clear();
+  body.clear();
+  stream.reset();
+  streamLength = 0;
+  close = false;
+  abort = false;
+}
+
+const std::string* Exchange::var(std::string_view name) const {
+  for (const auto& [k, v] : vars) {
+    if (k == name) {
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+void Exchange::setVar(std::string_view name, std::string value) {
+  for (auto& [k, v] : vars) {
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  vars.emplace_back(std::string(name), std::move(value));
+}
+
+void Exchange::setCapture(std::string key, std::string value) {
+  for (auto& [k, v] : captures) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  captures.emplace_back(std::move(key), std::move(value));
+}
+
+Outcome Exchange::respond(int status, std::string body) {
+  response.status = status;
+  response.body = std::move(body);
+  return Outcome::Handled;
+}
+
+Outcome Exchange::fail(int status) {
+  // Headers set by earlier middleware stay, as they do on Caddy's error path.
+  response.body.clear();
+  response.stream.reset();
+  response.status = status;
+  return Outcome::Handled;
+}
+
+void Exchange::clear() {
+  request.clear();
+  response.clear();
+  vars.clear();
+  captures.clear();
+  usedGroups.clear();
+  stages.clear();
+}
+
+}  // namespace gatehouse::runtime

@@ -1,0 +1,134 @@
+#pragma once
+// HTTP/1.1 server session over llhttp (strict: no lenient flags). Transport-agnostic: it
+// is fed bytes and writes bytes through `Transport`, so unit tests drive it from memory and
+// the TLS layer can sit underneath later. Loop-thread only.
+//
+// One exchange at a time: a pipelined request waits (parser paused, reading stopped) until
+// the response before it has been produced in full, then responses leave in order.
+
+#include <llhttp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gatehouse/runtime/exchange.h"
+#include "http/http_date.h"
+
+namespace gatehouse::http {
+
+// What the session needs from the connection below it.
+class Transport {
+ public:
+  enum class Phase {
+    Idle,            // between requests: idle_timeout
+    ReadingHeaders,  // a request head is arriving: read_header_timeout
+    Busy,            // a request is being served
+  };
+  virtual ~Transport() = default;
+  // Sends or queues `bytes` (flushed in order) and leaves it empty, keeping its capacity,
+  // so the session's output buffer is reused across responses without reallocating.
+  virtual void write(std::string& bytes) = 0;
+  // Closes after queued bytes are flushed (or at once when `abort`).
+  virtual void close(bool abort) = 0;
+  virtual void pauseReading() = 0;
+  virtual void resumeReading() = 0;
+  virtual void setPhase(Phase phase) = 0;
+  // True when nothing queued awaits the socket (backpressure for streamed bodies).
+  [[nodiscard]] virtual bool drained() const = 0;
+  virtual uv_loop_t* loop() = 0;
+};
+
+// Runs the route chain for a complete request head; sets ex.response.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  virtual void handle(runtime::Exchange& ex) = 0;
+};
+
+struct SessionLimits {
+  size_t maxHeaderBytes = 1 << 20;
+};
+
+class Http1Session final : public runtime::BodySink {
+ public:
+  Http1Session(Transport& transport, RequestHandler& handler, DateCache& dates, SessionLimits limits);
+  ~Http1Session() override;
+  Http1Session(const Http1Session&) = delete;
+  Http1Session& operator=(const Http1Session&) = delete;
+
+  // Bytes from the peer.
+  void onData(const char* data, size_t len);
+  // The peer closed its side.
+  void onEof();
+  // The transport flushed everything queued.
+  void onDrained();
+  // Graceful stop: close now if idle, else after the current response.
+  void shutdown();
+  [[nodiscard]] bool idle() const { return !inExchange_; }
+  [[nodiscard]] bool closed() const { return closed_; }
+
+  void setRemote(std::string ip, uint16_t port, uint16_t localPort);
+
+  // BodySink
+  void onBodyData(std::string_view data, bool eof) override;
+  void onBodyError(int uvError) override;
+
+ private:
+  static int onMessageBegin(llhttp_t* p);
+  static int onUrl(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderField(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int onHeadersComplete(llhttp_t* p);
+  static int onBody(llhttp_t* p, const char* at, size_t len);
+  static int onMessageComplete(llhttp_t* p);
+  static Http1Session& self(llhttp_t* p) { return *static_cast<Http1Session*>(p->data); }
+
+  void execute(const char* data, size_t len);
+  void resumeParsing();
+  int beginResponse();
+  void writeHead(uint64_t contentLength, bool allowed);
+  void finishResponse();
+  void failRequest(int status, std::string_view detail = {});
+  void completeExchange();
+  void closeNow();
+  void flush();
+  bool countHeaderBytes(size_t n);
+
+  Transport& transport_;
+  RequestHandler& handler_;
+  DateCache& dates_;
+  SessionLimits limits_;
+  llhttp_t parser_{};
+  llhttp_settings_t settings_{};
+  runtime::Exchange ex_;
+
+  std::string url_;
+  std::string field_;
+  bool lastWasValue_ = false;
+  size_t headerBytes_ = 0;
+  bool headerTooLarge_ = false;
+  bool notImplemented_ = false;
+  std::string badDetail_;
+
+  std::string out_;       // bytes produced since the last flush
+  std::string pending_;   // unparsed input held while paused
+  bool inExchange_ = false;
+  bool requestDone_ = false;
+  bool responseDone_ = false;
+  bool paused_ = false;
+  bool keepAlive_ = true;
+  bool headOnly_ = false;
+  bool chunked_ = false;   // response body framing
+  bool streaming_ = false;
+  bool closing_ = false;   // close after the current response
+  bool closed_ = false;
+  bool shuttingDown_ = false;
+  bool executing_ = false;
+  bool eof_ = false;
+  bool headWritten_ = false;
+  bool pullInFlight_ = false;
+};
+
+}  // namespace gatehouse::http

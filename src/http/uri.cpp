@@ -1,0 +1,165 @@
+#include "http/uri.h"
+
+namespace gatehouse::http {
+
+namespace {
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+bool unreservedPathChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+    return true;
+  }
+  switch (c) {
+    case '-': case '.': case '_': case '~': case '$': case '&': case '+': case ',': case '/':
+    case ':': case ';': case '=': case '@': case '!': case '\'': case '(': case ')': case '*':
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+std::optional<std::string> percentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c != '%') {
+      out += c;
+      continue;
+    }
+    if (i + 2 >= in.size()) {
+      return std::nullopt;
+    }
+    int hi = hexValue(in[i + 1]);
+    int lo = hexValue(in[i + 2]);
+    if (hi < 0 || lo < 0) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string escapePath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path.size());
+  for (char ch : path) {
+    auto c = static_cast<unsigned char>(ch);
+    if (unreservedPathChar(c)) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string cleanPath(std::string_view path) {
+  if (path.empty()) {
+    return "/";
+  }
+  const bool rooted = path.front() == '/';
+  const bool trailing = path.size() > 1 && path.back() == '/';
+  std::string out;
+  out.reserve(path.size() + 1);
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) {
+      j = path.size();
+    }
+    std::string_view seg = path.substr(i, j - i);
+    i = j + 1;
+    if (seg.empty() || seg == ".") {
+      continue;
+    }
+    if (seg == "..") {
+      size_t cut = out.rfind('/');
+      if (cut != std::string::npos) {
+        out.resize(cut);
+      }
+      continue;
+    }
+    out += '/';
+    out += seg;
+  }
+  if (out.empty()) {
+    out = "/";
+  } else if (trailing) {
+    out += '/';
+  }
+  if (!rooted && out.front() == '/') {
+    out.erase(0, 1);
+  }
+  return out;
+}
+
+bool parseTarget(std::string_view target, runtime::Request& req) {
+  req.origUri.assign(target);
+  if (target == "*") {
+    req.path = "*";
+    req.rawPath = "*";
+    return true;
+  }
+  if (target.empty()) {
+    return false;
+  }
+  if (target.front() != '/') {
+    // absolute-form: scheme "://" authority [path-abempty] ["?" query]
+    size_t colon = target.find("://");
+    if (colon == std::string_view::npos) {
+      return false;
+    }
+    std::string_view scheme = target.substr(0, colon);
+    if (!runtime::equalsIgnoreCase(scheme, "http") && !runtime::equalsIgnoreCase(scheme, "https")) {
+      return false;
+    }
+    std::string_view rest = target.substr(colon + 3);
+    size_t end = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, end);
+    if (authority.empty() || authority.find('@') != std::string_view::npos) {
+      return false;
+    }
+    req.host.assign(authority);
+    target = end == std::string_view::npos ? std::string_view("/") : rest.substr(end);
+  }
+  size_t q = target.find('?');
+  std::string_view rawPath = target.substr(0, q);
+  if (q != std::string_view::npos) {
+    req.hasQuery = true;
+    req.query.assign(target.substr(q + 1));
+    // Fragments never reach a server; Go drops one if a client sends it anyway.
+    size_t frag = req.query.find('#');
+    if (frag != std::string::npos) {
+      req.query.resize(frag);
+    }
+  }
+  if (rawPath.empty()) {
+    rawPath = "/";
+  }
+  auto decoded = percentDecode(rawPath);
+  if (!decoded) {
+    return false;
+  }
+  req.path = std::move(*decoded);
+  req.rawPath.assign(rawPath);
+  return true;
+}
+
+}  // namespace gatehouse::http

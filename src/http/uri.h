@@ -1,0 +1,23 @@
+#pragma once
+// Request-target parsing and path helpers with Go's net/url semantics, so matching and file
+// lookup see the same path Caddy does.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gatehouse/runtime/exchange.h"
+
+namespace gatehouse::http {
+
+// Decodes %XX escapes; nullopt on a malformed escape (Go rejects those with 400).
+std::optional<std::string> percentDecode(std::string_view in);
+// Escapes what Go's URL.EscapedPath would for a decoded path.
+std::string escapePath(std::string_view path);
+// Go's path.Clean ("/a//b/../c" -> "/a/c"), keeping a trailing slash as Caddy does.
+std::string cleanPath(std::string_view path);
+// Fills method-independent target fields (path, rawPath, query, host for absolute-form).
+// Accepts origin-form, absolute-form (http/https) and "*". Returns false on a bad target.
+bool parseTarget(std::string_view target, runtime::Request& req);
+
+}  // namespace gatehouse::http

@@ -1,0 +1,277 @@
+#include "router/placeholders.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "gatehouse/runtime/header_list.h"
+
+namespace gatehouse::router {
+
+using runtime::Exchange;
+
+namespace {
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Host without port, IPv6 brackets removed (Go's net.SplitHostPort, falling back to the whole).
+std::string_view hostOnly(std::string_view hostport) {
+  if (!hostport.empty() && hostport.front() == '[') {
+    size_t close = hostport.find(']');
+    return close == std::string_view::npos ? hostport : hostport.substr(1, close - 1);
+  }
+  size_t colon = hostport.rfind(':');
+  if (colon != std::string_view::npos && hostport.find(':') == colon) {
+    return hostport.substr(0, colon);
+  }
+  return hostport;
+}
+
+std::string_view portOf(std::string_view hostport) {
+  size_t colon = hostport.rfind(':');
+  size_t bracket = hostport.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket)) {
+    return {};
+  }
+  if (bracket == std::string_view::npos && hostport.find(':') != colon) {
+    return {};
+  }
+  return hostport.substr(colon + 1);
+}
+
+// Value of `name` in a raw query string (first occurrence, decoded as Go's url.ParseQuery).
+bool queryValue(std::string_view query, std::string_view name, std::string& out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = pair.find('=');
+    std::string_view k = pair.substr(0, eq);
+    if (k == name) {
+      std::string_view v = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+      out.clear();
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '+') {
+          out += ' ';
+        } else if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+          out += static_cast<char>(std::strtol(std::string(v.substr(i + 1, 2)).c_str(), nullptr, 16));
+          i += 2;
+        } else {
+          out += v[i];
+        }
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& out) {
+  const auto& r = ex.request;
+  if (key == "host") {
+    out.assign(hostOnly(r.host));
+  } else if (key == "hostport") {
+    out = r.host;
+  } else if (key == "port") {
+    out.assign(portOf(r.host));
+    if (out.empty()) {
+      out = r.tls ? "443" : "80";
+    }
+  } else if (key == "method") {
+    out = r.method;
+  } else if (key == "scheme") {
+    out = r.tls ? "https" : "http";
+  } else if (key == "proto") {
+    out = r.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  } else if (key == "uri") {
+    out = r.uri();
+  } else if (key == "uri.path") {
+    out = r.path;
+  } else if (key == "uri.path.file") {
+    size_t slash = r.path.rfind('/');
+    out = r.path.substr(slash == std::string::npos ? 0 : slash + 1);
+  } else if (key == "uri.path.dir") {
+    size_t slash = r.path.rfind('/');
+    out = slash == std::string::npos ? "" : r.path.substr(0, slash + 1);
+  } else if (key == "uri.query") {
+    out = r.query;
+  } else if (startsWith(key, "uri.query.")) {
+    if (!queryValue(r.query, key.substr(10), out)) {
+      out.clear();
+    }
+  } else if (startsWith(key, "uri.path.")) {
+    // {http.request.uri.path.N}: the Nth segment of the path.
+    std::string_view rest = key.substr(9);
+    if (rest.empty() || rest.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    size_t want = std::stoul(std::string(rest));
+    std::string_view p = r.path;
+    if (!p.empty() && p.front() == '/') {
+      p.remove_prefix(1);
+    }
+    out.clear();
+    for (size_t i = 0; i <= want; ++i) {
+      size_t slash = p.find('/');
+      if (i == want) {
+        out.assign(p.substr(0, slash));
+      }
+      if (slash == std::string_view::npos) {
+        break;
+      }
+      p.remove_prefix(slash + 1);
+    }
+  } else if (key == "orig_uri") {
+    out = r.origUri;
+  } else if (key == "orig_uri.path") {
+    out = r.origUri.substr(0, r.origUri.find('?'));
+  } else if (key == "orig_uri.query") {
+    size_t q = r.origUri.find('?');
+    out = q == std::string::npos ? "" : r.origUri.substr(q + 1);
+  } else if (key == "remote") {
+    out = (r.remoteIp.find(':') != std::string::npos ? "[" + r.remoteIp + "]" : r.remoteIp) + ":" +
+          std::to_string(r.remotePort);
+  } else if (key == "remote.host" || key == "client_ip") {
+    out = r.remoteIp;
+  } else if (key == "remote.port") {
+    out = std::to_string(r.remotePort);
+  } else if (startsWith(key, "header.")) {
+    std::string_view name = key.substr(7);
+    // Several fields of one name print comma-joined, as Caddy does.
+    out.clear();
+    bool first = true;
+    for (const auto& f : r.headers) {
+      if (runtime::equalsIgnoreCase(f.name, name)) {
+        if (!first) {
+          out += ',';
+        }
+        out += f.value;
+        first = false;
+      }
+    }
+    if (first && runtime::equalsIgnoreCase(name, "Host")) {
+      out = r.host;
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& out) {
+  if (startsWith(key, "http.request.")) {
+    return requestPlaceholder(key.substr(13), ex, out);
+  }
+  if (startsWith(key, "http.vars.")) {
+    const std::string* v = ex.var(key.substr(10));
+    out = v ? *v : std::string();
+    return true;
+  }
+  if (startsWith(key, "http.regexp.")) {
+    std::string_view k = key.substr(12);
+    for (const auto& [name, value] : ex.captures) {
+      if (name == k) {
+        out = value;
+        return true;
+      }
+    }
+    return false;
+  }
+  if (key == "http.response.header.Server") {
+    out.assign(ex.response.headers.get("Server"));
+    return true;
+  }
+  if (startsWith(key, "http.response.header.")) {
+    out.assign(ex.response.headers.get(key.substr(21)));
+    return true;
+  }
+  if (key == "http.response.status") {
+    out = std::to_string(ex.response.status);
+    return true;
+  }
+  if (startsWith(key, "env.")) {
+    const char* v = std::getenv(std::string(key.substr(4)).c_str());
+    out = v ? v : "";
+    return true;
+  }
+  if (key == "system.hostname") {
+    std::array<char, 256> buf{};
+    gethostname(buf.data(), buf.size() - 1);
+    out = buf.data();
+    return true;
+  }
+  if (startsWith(key, "time.now")) {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    if (key == "time.now.unix") {
+      out = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+      return true;
+    }
+    if (key == "time.now.unix_ms") {
+      out = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+      return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+Template::Template(std::string_view text) : source_(text) {
+  std::string lit;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\' && i + 1 < text.size() && (text[i + 1] == '{' || text[i + 1] == '}')) {
+      lit += text[++i];
+      continue;
+    }
+    if (c == '{') {
+      size_t close = text.find('}', i + 1);
+      if (close != std::string_view::npos && close > i + 1) {
+        if (!lit.empty()) {
+          parts_.push_back(Part{std::move(lit), false});
+          lit.clear();
+        }
+        parts_.push_back(Part{std::string(text.substr(i + 1, close - i - 1)), true});
+        literal_ = false;
+        i = close;
+        continue;
+      }
+    }
+    lit += c;
+  }
+  if (!lit.empty()) {
+    parts_.push_back(Part{std::move(lit), false});
+  }
+}
+
+void Template::renderTo(std::string& out, const Exchange& ex, Unknown unknown) const {
+  std::string value;
+  for (const auto& p : parts_) {
+    if (!p.key) {
+      out += p.text;
+    } else if (lookupPlaceholder(p.text, ex, value)) {
+      out += value;
+    } else if (unknown == Unknown::Keep) {
+      out += '{';
+      out += p.text;
+      out += '}';
+    }
+  }
+}
+
+std::string Template::render(const Exchange& ex, Unknown unknown) const {
+  if (literal_) {
+    return parts_.empty() ? std::string() : parts_.front().text;
+  }
+  std::string out;
+  renderTo(out, ex, unknown);
+  return out;
+}
+
+}  // namespace gatehouse::router

@@ -1,0 +1,39 @@
+#pragma once
+// Caddy placeholders ("{http.request.host}") compiled once at provision time into literal
+// and key parts, then rendered per request without re-scanning the template.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gatehouse/runtime/exchange.h"
+
+namespace gatehouse::router {
+
+// Looks up one placeholder key for the exchange; false when the key is unknown.
+bool lookupPlaceholder(std::string_view key, const runtime::Exchange& ex, std::string& out);
+
+class Template {
+ public:
+  Template() = default;
+  // `{` and `}` escaped with a backslash are literal; an unclosed `{` is literal.
+  explicit Template(std::string_view text);
+
+  // Unknown placeholders become "" (Caddy's ReplaceAll) or stay verbatim (ReplaceKnown).
+  enum class Unknown { Empty, Keep };
+  [[nodiscard]] std::string render(const runtime::Exchange& ex, Unknown unknown = Unknown::Empty) const;
+  void renderTo(std::string& out, const runtime::Exchange& ex, Unknown unknown = Unknown::Empty) const;
+  [[nodiscard]] bool literal() const { return literal_; }
+  [[nodiscard]] const std::string& source() const { return source_; }
+
+ private:
+  struct Part {
+    std::string text;  // literal text, or the key without braces
+    bool key = false;
+  };
+  std::vector<Part> parts_;
+  std::string source_;
+  bool literal_ = true;
+};
+
+}  // namespace gatehouse::router

@@ -1,0 +1,236 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "http/http1_session.h"
+
+using gatehouse::http::DateCache;
+using gatehouse::http::Http1Session;
+using gatehouse::http::RequestHandler;
+using gatehouse::http::SessionLimits;
+using gatehouse::http::Transport;
+using gatehouse::runtime::Exchange;
+
+namespace {
+
+class MemoryTransport final : public Transport {
+ public:
+  std::string out;
+  bool closed = false;
+  bool aborted = false;
+  bool reading = true;
+  Phase phase = Phase::ReadingHeaders;
+  void write(std::string& bytes) override {
+    out += bytes;
+    bytes.clear();
+  }
+  void close(bool abort) override {
+    closed = true;
+    aborted = abort;
+  }
+  void pauseReading() override { reading = false; }
+  void resumeReading() override { reading = true; }
+  void setPhase(Phase p) override { phase = p; }
+  [[nodiscard]] bool drained() const override { return true; }
+  uv_loop_t* loop() override { return nullptr; }
+};
+
+// Echoes method, target and a header back; counts requests.
+class EchoHandler final : public RequestHandler {
+ public:
+  int calls = 0;
+  void handle(Exchange& ex) override {
+    ++calls;
+    ex.response.headers.add("Server", "Gatehouse");
+    if (ex.request.path == "/empty") {
+      return;
+    }
+    ex.respond(200, ex.request.method + " " + ex.request.uri() + " host=" + ex.request.host +
+                        " x=" + std::string(ex.request.headers.get("X")));
+  }
+};
+
+struct Fixture {
+  MemoryTransport transport;
+  EchoHandler handler;
+  DateCache dates;
+  Http1Session session{transport, handler, dates, SessionLimits{1024}};
+  void feed(const std::string& bytes) { session.onData(bytes.data(), bytes.size()); }
+};
+
+size_t countOf(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a simple GET gets a Content-Length response and keeps the connection") {
+  Fixture f;
+  f.feed("GET /a?b=c HTTP/1.1\r\nHost: ex.test\r\nX: 1\r\n\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(f.transport.out.find("Server: Gatehouse\r\n") != std::string::npos);
+  CHECK(f.transport.out.find("Date: ") != std::string::npos);
+  CHECK(f.transport.out.find("Content-Length: 27\r\n") != std::string::npos);
+  CHECK(f.transport.out.ends_with("\r\n\r\nGET /a?b=c host=ex.test x=1"));
+  CHECK_FALSE(f.transport.closed);
+  CHECK(f.transport.phase == Transport::Phase::Idle);
+}
+
+TEST_CASE("pipelined requests are answered in order, byte by byte too") {
+  Fixture f;
+  const std::string two = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
+  SECTION("in one read") { f.feed(two); }
+  SECTION("one byte at a time") {
+    for (char c : two) {
+      f.feed(std::string(1, c));
+    }
+  }
+  CHECK(f.handler.calls == 2);
+  CHECK(countOf(f.transport.out, "HTTP/1.1 200 OK") == 2);
+  CHECK(f.transport.out.find("GET /1 ") < f.transport.out.find("GET /2 "));
+}
+
+TEST_CASE("HEAD keeps the length but sends no body") {
+  Fixture f;
+  f.feed("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(f.transport.out.find("Content-Length: 17\r\n") != std::string::npos);
+  CHECK(f.transport.out.ends_with("\r\n\r\n"));
+}
+
+TEST_CASE("a chain that answers nothing sends an empty 200") {
+  Fixture f;
+  f.feed("GET /empty HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(f.transport.out.find("Content-Length: 0\r\n") != std::string::npos);
+}
+
+TEST_CASE("chunked request bodies are consumed and the next request still parses") {
+  Fixture f;
+  f.feed("POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(f.handler.calls == 2);
+  CHECK(f.transport.out.find("POST /p") != std::string::npos);
+  CHECK(f.transport.out.find("GET /n") != std::string::npos);
+}
+
+TEST_CASE("Expect: 100-continue gets an interim response") {
+  Fixture f;
+  f.feed("PUT /u HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"));
+  f.feed("abc");
+  CHECK_FALSE(f.transport.closed);
+}
+
+TEST_CASE("absolute-form targets set the host") {
+  Fixture f;
+  f.feed("GET http://other.test:81/p?q HTTP/1.1\r\nHost: ignored\r\n\r\n");
+  CHECK(f.transport.out.find("GET /p?q host=other.test:81") != std::string::npos);
+}
+
+TEST_CASE("Connection: close and HTTP/1.0 close after the response") {
+  Fixture f;
+  f.feed("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  CHECK(f.transport.out.find("Connection: close\r\n") != std::string::npos);
+  CHECK(f.transport.closed);
+  Fixture g;
+  g.feed("GET / HTTP/1.0\r\n\r\n");
+  CHECK(g.transport.closed);
+  Fixture h;
+  h.feed("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  CHECK(h.transport.out.find("Connection: keep-alive\r\n") != std::string::npos);
+  CHECK_FALSE(h.transport.closed);
+}
+
+TEST_CASE("malformed requests get 400 and a close") {
+  const char* bad[] = {
+      "GET / HTTP/1.1\r\n\r\n",                                   // no Host
+      "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",             // two Hosts
+      "GET /%zz HTTP/1.1\r\nHost: a\r\n\r\n",                      // bad escape
+      "GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n",       // space in a field name
+      "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+      "GARBAGE\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n",           // control byte in a value
+  };
+  for (const char* req : bad) {
+    INFO(req);
+    Fixture f;
+    f.feed(req);
+    CHECK(f.transport.out.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    CHECK(f.transport.closed);
+  }
+}
+
+TEST_CASE("a broken chunked body after the response closes the connection") {
+  Fixture f;
+  f.feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 200 OK\r\n"));  // answered at the head, as Go does
+  CHECK(f.transport.closed);
+}
+
+TEST_CASE("oversized headers get 431") {
+  Fixture f;  // limit 1024 + Go's 4096 slack
+  f.feed("GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(6000, 'a') + "\r\n\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+  CHECK(f.transport.closed);
+}
+
+TEST_CASE("graceful shutdown closes idle sessions at once") {
+  Fixture f;
+  f.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  f.session.shutdown();
+  CHECK(f.transport.closed);
+}
+
+TEST_CASE("transfer codings other than chunked get 501, as in Go") {
+  Fixture f;
+  f.feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 501 Not Implemented\r\n"));
+  CHECK(f.transport.out.ends_with("Unsupported transfer encoding"));
+  CHECK(f.handler.calls == 0);
+  CHECK(f.transport.closed);
+}
+
+TEST_CASE("any split of a pipelined stream gives the same responses") {
+  const std::string stream =
+      "GET /a HTTP/1.1\r\nHost: h\r\nX: 1\r\n\r\n"
+      "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+      "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+      "HEAD /d HTTP/1.1\r\nHost: h\r\n\r\n";
+  Fixture whole;
+  whole.feed(stream);
+  REQUIRE(whole.handler.calls == 4);
+  const std::string want = whole.transport.out;
+  auto strip = [](std::string s) {  // Date may tick between runs
+    for (size_t p = s.find("Date: "); p != std::string::npos; p = s.find("Date: ", p + 1)) {
+      s.erase(p, s.find("\r\n", p) - p);
+    }
+    return s;
+  };
+  uint32_t seed = 12345;
+  for (int round = 0; round < 200; ++round) {
+    Fixture f;
+    size_t pos = 0;
+    while (pos < stream.size()) {
+      seed = seed * 1103515245u + 12345u;
+      size_t n = 1 + (seed >> 16) % 40;
+      f.feed(stream.substr(pos, n));
+      pos += n;
+    }
+    REQUIRE(strip(f.transport.out) == strip(want));
+  }
+}
+
+TEST_CASE("CONNECT and Upgrade requests are answered, then the connection closes") {
+  Fixture f;
+  f.feed("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nbinary-tunnel-bytes");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 "));
+  CHECK(f.transport.closed);
+  Fixture g;
+  g.feed("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n\x81\x05hello");
+  CHECK(g.transport.out.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(g.transport.out.find("Connection: close\r\n") != std::string::npos);
+  CHECK(g.transport.closed);
+}
