@@ -124,7 +124,7 @@ class Parser {
   }
   [[nodiscard]] const std::string& val() const { return tok().text; }
   [[nodiscard]] bool isNewLine() const {
-    if (cursor_ < 1) return true;
+    if (cursor_ < 1 || cursor_ - 1 < firstValid_) return true;
     if (cursor_ > static_cast<int>(tokens_.size()) - 1) return false;
     return isNextOnNewLine(tokens_[cursor_ - 1], tokens_[cursor_]);
   }
@@ -386,13 +386,40 @@ class Parser {
     }
     checkCycles(nodes);
 
-    std::vector<Token> expanded = expandImported(std::move(imported), args, block, importToken, nesting);
-    std::vector<Token> spliced(tokens_.begin(), tokens_.begin() + importStart);
-    spliced.insert(spliced.end(), std::make_move_iterator(expanded.begin()),
-                   std::make_move_iterator(expanded.end()));
-    spliced.insert(spliced.end(), tokens_.begin() + cursor_ + 1, tokens_.end());
-    tokens_ = std::move(spliced);
-    cursor_ = importStart;
+    splice(importStart, expandImported(std::move(imported), args, block, importToken, nesting));
+  }
+
+  // Replaces tokens_[importStart..cursor_] (the import statement) by `expanded`, leaving the
+  // cursor on the first of them. The tail stays in place and the expansion is written into
+  // the consumed prefix, which the parser never reads again but for the one token before the
+  // statement (for line checks); so an import costs O(expansion), not O(file). Splicing in
+  // the middle of the vector made N imports cost O(N * tokens).
+  void splice(int importStart, std::vector<Token> expanded) {
+    const int k = static_cast<int>(expanded.size());
+    const bool hasPrev = importStart > firstValid_;
+    int end = cursor_ + 1;  // the first token after the statement
+    if (end - k - (hasPrev ? 1 : 0) < 0) {
+      // Not enough consumed room in front: regrow with a front gap at least as large as the
+      // vector, so repeated growth stays amortized linear.
+      const int gap = k + 1 + static_cast<int>(tokens_.size());
+      std::vector<Token> grown(gap + tokens_.size());
+      std::move(tokens_.begin(), tokens_.end(), grown.begin() + gap);
+      tokens_ = std::move(grown);
+      importStart += gap;
+      end += gap;
+      firstValid_ += gap;
+    }
+    Token prev;
+    if (hasPrev) {
+      prev = std::move(tokens_[importStart - 1]);
+    }
+    const int first = end - k;
+    std::move(expanded.begin(), expanded.end(), tokens_.begin() + first);
+    if (hasPrev) {
+      tokens_[first - 1] = std::move(prev);
+    }
+    firstValid_ = hasPrev ? first - 1 : first;
+    cursor_ = first;
   }
 
   void checkCycles(const std::vector<std::string>& nodes) {
@@ -527,6 +554,7 @@ class Parser {
   std::vector<Token> tokens_;
   const ParseOptions& options_;
   int cursor_ = -1;
+  int firstValid_ = 0;  // tokens_ before this index are consumed and dead (see splice)
   int blockNesting_ = 0;  // the Dispenser's nesting, moved only by nextBlock()
   int nesting_ = 0;       // brace depth inside the current directive
   bool eof_ = false;

@@ -12,7 +12,7 @@ namespace gatehouse::parser::gosort {
 template <typename T, typename Less>
 class StableSorter {
  public:
-  StableSorter(std::vector<T>& data, Less less) : d_(data), less_(less) {}
+  StableSorter(std::vector<T>& data, Less compare) : d_(data), less_(compare) {}
 
   void run() {
     const int n = static_cast<int>(d_.size());
@@ -144,8 +144,8 @@ class StableSorter {
 
 // Sorts like Go's sort.SliceStable(data, less).
 template <typename T, typename Less>
-void sliceStable(std::vector<T>& data, Less less) {
-  StableSorter<T, Less>(data, less).run();
+void sliceStable(std::vector<T>& data, Less compare) {
+  StableSorter<T, Less>(data, compare).run();
 }
 
 }  // namespace gatehouse::parser::gosort

@@ -1,6 +1,8 @@
 // One HTTP server per listener pairing: site ordering, host/path matchers, per-site
 // subroutes, error routes, automatic HTTPS hints, TLS policies and access-log mapping.
 
+#include <string_view>
+#include <unordered_map>
 #include "httptype/servers.h"
 
 #include <algorithm>
@@ -229,18 +231,24 @@ std::vector<config::Route> siteErrorRoutes(const SiteBlock& sb) {
   return routes;
 }
 
+// A key may name one site only; reports the first key, in block order, that another block
+// also names. Indexed by key so thousands of sites stay linear.
 void checkAmbiguousSites(const Pairing& p) {
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  std::unordered_map<std::string_view, std::pair<size_t, size_t>> blocksOfKey;
   for (size_t j = 0; j < p.blocks.size(); ++j) {
     for (const auto& key : p.blocks[j]->block.keys) {
-      for (size_t k = 0; k < p.blocks.size(); ++k) {
-        if (k == j) {
-          continue;
-        }
-        for (const auto& other : p.blocks[k]->block.keys) {
-          if (other.text == key.text) {
-            throw ConfigError(key.loc, "ambiguous site definition: " + key.text);
-          }
-        }
+      auto [it, fresh] = blocksOfKey.try_emplace(key.text, j, kNone);
+      if (!fresh && it->second.first != j && it->second.second == kNone) {
+        it->second.second = j;
+      }
+    }
+  }
+  for (size_t j = 0; j < p.blocks.size(); ++j) {
+    for (const auto& key : p.blocks[j]->block.keys) {
+      const auto& [first, second] = blocksOfKey.at(key.text);
+      if (first != j || (second != kNone && second != j)) {
+        throw ConfigError(key.loc, "ambiguous site definition: " + key.text);
       }
     }
   }

@@ -86,6 +86,13 @@ bool subjectQualifiesForPublicCertImplicit(const std::string& subject, bool onDe
 }
 
 bool matchWildcard(const std::string& subjectIn, const std::string& wildcardIn) {
+  if (wildcardIn.find('*') == std::string::npos) {
+    // Most subjects are plain names: compare without building lower-cased copies.
+    return subjectIn.size() == wildcardIn.size() &&
+           std::equal(subjectIn.begin(), subjectIn.end(), wildcardIn.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
+  }
   std::string subject = lower(subjectIn);
   std::string wildcard = lower(wildcardIn);
   if (subject == wildcard) return true;
