@@ -13,7 +13,7 @@ config::Handler parseRoute(Helper& h) {
   for (const auto& v : values) {
     if (!v.isRoute()) {
       throw h.err(v.directive + " directive returned something other than an HTTP route or subroute: " +
-                  v.json().dump() + " (only handler directives can be used in routes)");
+                  config::dump(v.json(), false) + " (only handler directives can be used in routes)");
     }
   }
   return config::Handler::subroute(buildSubroute(std::move(values), h.state(), false, where));

@@ -65,8 +65,8 @@ const MergeField kMergeFields[] = {
 };
 
 [[noreturn]] void conflict(const std::string& what, const Json& a, const Json& b) {
-  throw ConfigError("two policies with same match criteria have conflicting " + what + ": " + a.dump() +
-                    " vs. " + b.dump());
+  throw ConfigError("two policies with same match criteria have conflicting " + what + ": " + config::dump(a, false) +
+                    " vs. " + config::dump(b, false));
 }
 
 // Merges b into a (same matchers); throws when they disagree.

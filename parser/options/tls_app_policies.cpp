@@ -37,7 +37,7 @@ void applyIssuers(const SiteBlock& block, TlsBuild& build, Policy& ap) {
   if (&ap == build.catchAll.get() && !sameJson(ap.issuers, issuers)) {
     throw ConfigError(
         "automation policy from site block is also default/catch-all policy because of key without hostname, "
-        "and the two are in conflict: " + ap.issuers.dump() + " != " + issuers.dump());
+        "and the two are in conflict: " + config::dump(ap.issuers, false) + " != " + config::dump(issuers, false));
   }
   ap.issuers = issuers;
   ap.issuerObjects = true;

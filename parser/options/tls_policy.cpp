@@ -7,7 +7,8 @@ namespace gatehouse::parser::options {
 
 bool sameJson(const Json& a, const Json& b) {
   // nlohmann::json keeps objects sorted, so converting drops insertion order.
-  return nlohmann::json::parse(a.dump()) == nlohmann::json::parse(b.dump());
+  // Through config::dump: user text may hold invalid UTF-8, which it replaces as Go does.
+  return nlohmann::json::parse(config::dump(a, false)) == nlohmann::json::parse(config::dump(b, false));
 }
 
 bool samePolicy(const Policy& a, const Policy& b) {
