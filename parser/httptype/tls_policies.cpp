@@ -1,6 +1,8 @@
 // TLS connection policies of a server: one per `tls` directive, matched on the site's
 // hosts, then sorted and merged as Caddy's consolidateConnPolicies does.
 
+#include <string_view>
+#include <unordered_set>
 #include <algorithm>
 #include <set>
 
@@ -184,10 +186,10 @@ void shieldWildcardClientAuth(std::vector<Json>& policies, const std::vector<Sit
     }
   }
   std::vector<std::string> hosts;
+  std::unordered_set<std::string_view> seen;  // keeps thousands of sites linear
   for (const auto* sb : blocks) {
     for (const auto& a : sb->keys) {
-      if (!a.host.empty() && a.host.find('*') == std::string::npos &&
-          std::find(hosts.begin(), hosts.end(), a.host) == hosts.end()) {
+      if (!a.host.empty() && a.host.find('*') == std::string::npos && seen.insert(a.host).second) {
         hosts.push_back(a.host);
       }
     }
