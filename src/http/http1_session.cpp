@@ -365,8 +365,10 @@ int Http1Session::beginResponse() {
   if (res.status == 0) {
     res.status = 200;  // a chain that answered nothing: Caddy's empty 200
   }
-  for (const auto* stage : ex_.stages) {
-    stage->onHead(ex_);
+  // Innermost first: a stage installed later wraps the response closer to the handler that
+  // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.
+  for (auto it = ex_.stages.rbegin(); it != ex_.stages.rend(); ++it) {
+    (*it)->onHead(ex_);
   }
   if (!keepAlive_ || res.close || shuttingDown_) {
     closing_ = true;
@@ -423,7 +425,16 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
   }
   chunked_ = false;
-  if (allowed && !hasLength) {
+  if (allowed && !hasLength && contentLength == runtime::Response::kUnknownLength) {
+    if (headOnly_) {
+      // Go writes no framing fields for a HEAD response of unknown length.
+    } else if (ex_.request.versionMinor >= 1) {
+      chunked_ = true;
+      out_.append("Transfer-Encoding: chunked\r\n");
+    } else {
+      closing_ = true;  // HTTP/1.0: the end of the body is the end of the connection
+    }
+  } else if (allowed && !hasLength) {
     out_.append("Content-Length: ");
     appendNumber(out_, contentLength);
     out_.append("\r\n");

@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "handlers/encode.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 
@@ -29,6 +30,9 @@ std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const st
   }
   if (h.name == "file_server") {
     return handlers::makeFileServer(h, path);
+  }
+  if (h.name == "encode") {
+    return handlers::makeEncode(h, path);
   }
   throw ProvisionError(path, "handler '" + h.name + "' is not supported yet");
 }

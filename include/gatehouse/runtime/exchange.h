@@ -44,7 +44,10 @@ struct Response {
   HeaderList headers;
   std::string body;         // used when `stream` is empty
   std::unique_ptr<BodySource> stream;
-  uint64_t streamLength = 0;  // exact length of `stream` (Content-Length)
+  // streamLength for a stream whose length is not known in advance (an encoded body): the
+  // session frames it as chunked on HTTP/1.1 and closes after it on HTTP/1.0.
+  static constexpr uint64_t kUnknownLength = UINT64_MAX;
+  uint64_t streamLength = 0;  // exact length of `stream` (Content-Length), or kUnknownLength
   bool close = false;       // close the connection after this response
   bool abort = false;       // drop the connection without a response
   void clear();

@@ -102,8 +102,8 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
   using gatehouse::provision::ProvisionError;
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
                     "apps.http.servers.srv0.routes[0].handle[0]: handler 'reverse_proxy' is not supported yet");
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"encode"}]}]}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'encode' is not "
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
+                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' is not "
                     "supported yet");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{}}]}])"),
                     Catch::Contains("file_server option 'browse' is not supported yet"));

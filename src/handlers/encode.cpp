@@ -1,0 +1,511 @@
+// encode: response compression (Caddyfile `encode`). See encode.h.
+//
+// Caddy decides at the first body write; here the stage decides at head time, when the
+// whole body (or the stream and its length) is known, which gives the same answers:
+//   - no Accept-Encoding match, or Cache-Control: no-transform on the request: untouched;
+//   - 304: only `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
+//   - HEAD, bodiless statuses, 206/Content-Range, an existing Content-Encoding,
+//     Cache-Control: no-transform on the response: untouched;
+//   - bodies of minimum_length bytes or fewer (default 512): untouched, except
+//     text/event-stream, whose head must not wait for body bytes;
+//   - the response matcher (default: Caddy's list of text-like content types) must match.
+// A compressed response loses Content-Length and Accept-Ranges, gains Content-Encoding and
+// Vary, and a strong ETag gets "-<encoding>" before its closing quote.
+
+#include "handlers/encode.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+
+#include "handlers/encode_body.h"
+#include "handlers/handlers.h"
+#include "http/content_type.h"
+#include "provision/provision_error.h"
+
+namespace gatehouse::handlers {
+
+using provision::ProvisionError;
+using runtime::Exchange;
+using runtime::HeaderList;
+using runtime::Outcome;
+
+namespace {
+
+constexpr int kDefaultMinLength = 512;
+constexpr int kDefaultGzipLevel = 5;  // Caddy's defaultGzipLevel
+
+// Caddy's default response matcher: common text-based content types.
+constexpr const char* kDefaultContentTypes[] = {
+    "application/atom+xml*",
+    "application/eot*",
+    "application/font*",
+    "application/geo+json*",
+    "application/graphql+json*",
+    "application/javascript*",
+    "application/json*",
+    "application/ld+json*",
+    "application/manifest+json*",
+    "application/opentype*",
+    "application/otf*",
+    "application/rss+xml*",
+    "application/truetype*",
+    "application/ttf*",
+    "application/vnd.api+json*",
+    "application/vnd.ms-fontobject*",
+    "application/wasm*",
+    "application/x-httpd-cgi*",
+    "application/x-javascript*",
+    "application/x-opentype*",
+    "application/x-otf*",
+    "application/x-perl*",
+    "application/x-protobuf*",
+    "application/x-ttf*",
+    "application/xhtml+xml*",
+    "application/xml*",
+    "font/ttf*",
+    "font/otf*",
+    "image/svg+xml*",
+    "image/vnd.microsoft.icon*",
+    "image/x-icon*",
+    "multipart/bag*",
+    "multipart/mixed*",
+    "text/*",
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+bool hasVaryValue(const HeaderList& hdr, std::string_view target) {
+  for (const auto& f : hdr) {
+    if (!runtime::equalsIgnoreCase(f.name, "Vary")) {
+      continue;
+    }
+    std::string_view v = f.value;
+    while (true) {
+      size_t comma = v.find(',');
+      if (runtime::equalsIgnoreCase(trim(v.substr(0, comma)), target)) {
+        return true;
+      }
+      if (comma == std::string_view::npos) {
+        break;
+      }
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return false;
+}
+
+// Caddy's isEncodeAllowed.
+bool encodeAllowed(const HeaderList& hdr) {
+  return hdr.get("Cache-Control").find("no-transform") == std::string_view::npos;
+}
+
+bool bodyAllowed(int status) {
+  return !(status < 200 || status == 204 || status == 304);
+}
+
+// Caddy's matchHeaders for one value pattern ("*", "*x", "x*", "*x*", exact).
+bool valueMatches(std::string_view actual, std::string_view pattern) {
+  if (pattern == "*") {
+    return true;
+  }
+  const bool pre = pattern.starts_with('*');
+  const bool suf = pattern.size() > 1 && pattern.ends_with('*');
+  if (pre && suf) {
+    return actual.find(pattern.substr(1, pattern.size() - 2)) != std::string_view::npos;
+  }
+  if (pre) {
+    return actual.ends_with(pattern.substr(1));
+  }
+  if (suf) {
+    return actual.starts_with(pattern.substr(0, pattern.size() - 1));
+  }
+  return actual == pattern;
+}
+
+// Caddy's ResponseMatcher: status codes (2 means 2xx) and header patterns. A null value
+// list means "field absent"; an empty list means "field present".
+struct ResponseMatcher {
+  std::vector<int> statusCodes;
+  std::vector<std::pair<std::string, std::optional<std::vector<std::string>>>> headers;
+
+  [[nodiscard]] bool match(int status, const HeaderList& hdr) const {
+    if (!statusCodes.empty()) {
+      bool ok = std::any_of(statusCodes.begin(), statusCodes.end(),
+                            [&](int c) { return c == status || (c < 100 && status / 100 == c); });
+      if (!ok) {
+        return false;
+      }
+    }
+    for (const auto& [field, allowed] : headers) {
+      const bool present = hdr.has(field);
+      if (allowed && allowed->empty() && present) {
+        continue;
+      }
+      if (!allowed && !present) {
+        continue;
+      }
+      bool matched = false;
+      if (allowed) {
+        for (const auto& f : hdr) {
+          if (!runtime::equalsIgnoreCase(f.name, field)) {
+            continue;
+          }
+          for (const auto& pattern : *allowed) {
+            if (valueMatches(f.value, pattern)) {
+              matched = true;
+              break;
+            }
+          }
+          if (matched) {
+            break;
+          }
+        }
+      }
+      if (!matched) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+struct Encoding {
+  std::string name;      // "gzip" | "zstd": the Content-Encoding value
+  int level = 0;         // codec level
+  bool checksum = true;  // zstd frame checksum (Caddyfile `disable_checksum` turns it off)
+
+  [[nodiscard]] std::unique_ptr<Compressor> compressor() const {
+    return name == "gzip" ? makeGzipCompressor(level) : makeZstdCompressor(level, checksum);
+  }
+};
+
+class Encode final : public runtime::Handler, public runtime::OutputStage {
+ public:
+  Encode(std::vector<Encoding> encodings, std::vector<std::string> prefer, long long minLength,
+         ResponseMatcher matcher)
+      : encodings_(std::move(encodings)),
+        prefer_(std::move(prefer)),
+        minLength_(minLength),
+        matcher_(std::move(matcher)) {}
+
+  // Handler
+  Outcome handle(Exchange& ex) const override {
+    const Encoding* enc = select(ex);
+    if (enc == nullptr) {
+      return Outcome::Continue;
+    }
+    // Handlers behind us never saw our ETag suffix; strip it from If-None-Match so they
+    // can still answer 304 (Caddy does the same).
+    auto& reqHdr = ex.request.headers;
+    std::string_view inm = reqHdr.get("If-None-Match");
+    if (!inm.empty() && !inm.starts_with("W/")) {
+      const std::string suffix = "-" + enc->name + "\"";
+      if (inm.ends_with(suffix)) {
+        std::string stripped(inm.substr(0, inm.size() - suffix.size()));
+        stripped += '"';
+        reqHdr.set("If-None-Match", stripped);
+      }
+    }
+    ex.stages.push_back(this);
+    return Outcome::Continue;
+  }
+
+  // OutputStage
+  void onHead(Exchange& ex) const override {
+    const Encoding* enc = select(ex);
+    if (enc == nullptr) {
+      return;
+    }
+    auto& res = ex.response;
+    auto& hdr = res.headers;
+    if (res.status == 304) {
+      if (!hasVaryValue(hdr, "Accept-Encoding")) {
+        hdr.add("Vary", "Accept-Encoding");
+      }
+      return;
+    }
+    // TODO: Caddy rewrites a HEAD response's headers as if it had compressed the body
+    // (when Content-Length > minimum_length); HEAD is left alone here by design.
+    if (ex.request.method == "HEAD" || res.abort || !bodyAllowed(res.status)) {
+      return;
+    }
+    // A partial representation cannot be re-encoded as a whole one.
+    if (res.status == 206 || hdr.has("Content-Range")) {
+      return;
+    }
+    if (!hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr)) {
+      return;
+    }
+    const bool hasStream = res.stream != nullptr;
+    const uint64_t length = hasStream ? res.streamLength : res.body.size();
+    const bool eventStream = hdr.get("Content-Type").starts_with("text/event-stream");
+    if (length == 0 && !(hasStream && res.streamLength == runtime::Response::kUnknownLength)) {
+      return;  // nothing to compress; Caddy never initialises an encoder for it
+    }
+    if (!eventStream && !longerThanMinimum(length, hdr)) {
+      return;
+    }
+    if (!hdr.has("Content-Type") && !hasStream) {
+      hdr.set("Content-Type", http::sniffContentType(res.body));
+    }
+    if (!matcher_.match(res.status, hdr)) {
+      return;
+    }
+    std::string compressed;
+    if (!hasStream && !enc->compressor()->compress(res.body, Compressor::Mode::Finish, compressed)) {
+      return;  // a codec failure (out of memory): the identity body is still correct
+    }
+    hdr.remove("Content-Length");
+    hdr.set("Content-Encoding", enc->name);
+    if (!hasVaryValue(hdr, "Accept-Encoding")) {
+      hdr.add("Vary", "Accept-Encoding");
+    }
+    hdr.remove("Accept-Ranges");
+    std::string_view etag = hdr.get("Etag");
+    if (!etag.empty() && !etag.starts_with("W/")) {
+      std::string tagged(etag);
+      if (tagged.ends_with('"')) {
+        tagged.pop_back();
+      }
+      tagged += "-" + enc->name + "\"";
+      hdr.set("Etag", tagged);
+    }
+    if (hasStream) {
+      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), eventStream);
+      res.streamLength = runtime::Response::kUnknownLength;
+    } else {
+      res.body = std::move(compressed);
+    }
+  }
+
+ private:
+  // Caddy: the first write is longer than minimum_length, or Content-Length says so.
+  [[nodiscard]] bool longerThanMinimum(uint64_t length, const HeaderList& hdr) const {
+    if (minLength_ < 0 || length > static_cast<uint64_t>(minLength_)) {
+      return true;
+    }
+    std::string_view cl = hdr.get("Content-Length");
+    long long n = 0;
+    auto [p, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), n);
+    return ec == std::errc() && p == cl.data() + cl.size() && n > minLength_;
+  }
+
+  // The first configured encoding the client accepts, in preference order.
+  [[nodiscard]] const Encoding* select(const Exchange& ex) const {
+    const auto& hdr = ex.request.headers;
+    if (!encodeAllowed(hdr)) {
+      return nullptr;
+    }
+    std::string_view ae = hdr.get("Accept-Encoding");
+    if (ae.empty()) {
+      return nullptr;
+    }
+    for (const auto& name : acceptedEncodings(ae, hdr.has("Sec-WebSocket-Key"), prefer_)) {
+      for (const auto& e : encodings_) {
+        if (e.name == name) {
+          return &e;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  std::vector<Encoding> encodings_;
+  std::vector<std::string> prefer_;
+  long long minLength_;
+  ResponseMatcher matcher_;
+};
+static_assert(std::derived_from<Encode, runtime::Handler>);
+
+ResponseMatcher parseMatcher(const config::Json& j, const std::string& path) {
+  if (!j.is_object()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  ResponseMatcher m;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "status_code") {
+      m.statusCodes = value.get<std::vector<int>>();
+    } else if (key == "headers") {
+      for (const auto& [field, vals] : value.items()) {
+        if (vals.is_null()) {
+          m.headers.emplace_back(field, std::nullopt);
+        } else {
+          m.headers.emplace_back(field, vals.get<std::vector<std::string>>());
+        }
+      }
+    } else {
+      throw ProvisionError(path + "." + key, "response matcher field '" + key + "' is not supported");
+    }
+  }
+  return m;
+}
+
+Encoding parseEncoding(const std::string& name, const config::Json& cfg, const std::string& path) {
+  if (!cfg.is_object() && !cfg.is_null()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  const config::Json empty = config::Json::object();
+  const config::Json& c = cfg.is_null() ? empty : cfg;
+  for (const auto& [key, _] : c.items()) {
+    if (key != "level" && !(name == "zstd" && key == "checksum")) {
+      throw ProvisionError(path + "." + key, "unknown " + name + " encoder field '" + key + "'");
+    }
+  }
+  if (name == "gzip") {
+    int level = c.value("level", 0);
+    if (level == 0) {
+      level = kDefaultGzipLevel;
+    }
+    if (level < 0) {
+      throw ProvisionError(path + ".level", "quality too low; must be >= 0");
+    }
+    if (level > 9) {
+      throw ProvisionError(path + ".level", "quality too high; must be <= 9");
+    }
+    return Encoding{"gzip", level};
+  }
+  if (name == "zstd") {
+    // klauspost/compress levels mapped to their libzstd equivalents.
+    std::string level = c.value("level", std::string("default"));
+    int z = 0;
+    if (level == "fastest") {
+      z = 1;
+    } else if (level == "default" || level.empty()) {
+      z = 3;
+    } else if (level == "better") {
+      z = 7;
+    } else if (level == "best") {
+      z = 11;
+    } else {
+      throw ProvisionError(path + ".level",
+                           "unexpected compression level, use one of 'fastest', 'default', 'better', 'best'");
+    }
+    return Encoding{"zstd", z, c.value("checksum", true)};
+  }
+  throw ProvisionError(path, "encoder '" + name + "' is not supported yet");
+}
+
+}  // namespace
+
+std::vector<std::string> acceptedEncodings(std::string_view acceptEncoding, bool websocket,
+                                           const std::vector<std::string>& prefer) {
+  struct Pref {
+    std::string name;
+    double q;
+    int order;
+  };
+  std::vector<Pref> prefs;
+  if (trim(acceptEncoding).empty()) {
+    return {};
+  }
+  std::string_view rest = acceptEncoding;
+  while (true) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    size_t semi = item.find(';');
+    std::string name = lower(trim(item.substr(0, semi)));
+    double q = 1.0;
+    if (semi != std::string_view::npos) {
+      std::string_view param = item.substr(semi + 1);
+      param = param.substr(0, param.find(';'));
+      std::string p = lower(trim(param));
+      if (p.starts_with("q=")) {
+        const char* begin = p.c_str() + 2;
+        char* end = nullptr;
+        double v = std::strtod(begin, &end);
+        if (end != begin && *end == '\0' && std::isfinite(v) && v >= 0 && v <= 1) {
+          q = v;
+        }
+      }
+    }
+    if (q >= 0.00001 && !(websocket && name != "identity")) {
+      auto it = std::find(prefer.begin(), prefer.end(), name);
+      int order = it == prefer.end() ? -1 : static_cast<int>(prefer.end() - it);
+      prefs.push_back(Pref{std::move(name), q, order});
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(comma + 1);
+  }
+  std::stable_sort(prefs.begin(), prefs.end(), [](const Pref& a, const Pref& b) {
+    if (std::abs(a.q - b.q) < 0.00001) {
+      return a.order > b.order;
+    }
+    return a.q > b.q;
+  });
+  std::vector<std::string> out;
+  out.reserve(prefs.size());
+  for (auto& p : prefs) {
+    out.push_back(std::move(p.name));
+  }
+  return out;
+}
+
+std::unique_ptr<runtime::Handler> makeEncode(const config::Handler& h, const std::string& path) {
+  requireKnownFields(h, path, {"encodings", "prefer", "minimum_length", "match"});
+  const auto& f = h.fields;
+  std::vector<Encoding> encodings;
+  std::vector<std::string> prefer;
+  long long minLength = 0;
+  ResponseMatcher matcher;
+  try {
+    if (f.contains("encodings")) {
+      const auto& e = f["encodings"];
+      if (!e.is_object()) {
+        throw ProvisionError(path + ".encodings", "expected an object");
+      }
+      for (const auto& [name, cfg] : e.items()) {
+        encodings.push_back(parseEncoding(name, cfg, path + ".encodings." + name));
+      }
+    }
+    if (f.contains("prefer")) {
+      prefer = f["prefer"].get<std::vector<std::string>>();
+      for (size_t i = 0; i < prefer.size(); ++i) {
+        const auto& name = prefer[i];
+        if (std::none_of(encodings.begin(), encodings.end(),
+                         [&](const Encoding& e) { return e.name == name; })) {
+          throw ProvisionError(path + ".prefer", "encoding " + name + " not enabled");
+        }
+        if (std::find(prefer.begin(), prefer.begin() + static_cast<long>(i), name) !=
+            prefer.begin() + static_cast<long>(i)) {
+          throw ProvisionError(path + ".prefer", "encoding " + name + " is duplicated in prefer");
+        }
+      }
+    }
+    minLength = f.value("minimum_length", 0LL);
+    if (minLength == 0) {
+      minLength = kDefaultMinLength;
+    }
+    if (f.contains("match")) {
+      matcher = parseMatcher(f["match"], path + ".match");
+    } else {
+      std::vector<std::string> types(std::begin(kDefaultContentTypes), std::end(kDefaultContentTypes));
+      matcher.headers.emplace_back("Content-Type", std::move(types));
+    }
+  } catch (const config::Json::exception& e) {
+    throw ProvisionError(path, std::string("malformed encode config: ") + e.what());
+  }
+  return std::make_unique<Encode>(std::move(encodings), std::move(prefer), minLength, std::move(matcher));
+}
+
+}  // namespace gatehouse::handlers

@@ -1,0 +1,151 @@
+#include "handlers/encode_body.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+
+namespace gatehouse::handlers {
+
+namespace {
+
+constexpr size_t kOutStep = 16 * 1024;
+
+class GzipCompressor final : public Compressor {
+ public:
+  explicit GzipCompressor(int level) {
+    // windowBits 15 + 16: a gzip wrapper rather than zlib's.
+    ok_ = deflateInit2(&z_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  }
+  ~GzipCompressor() override {
+    if (ok_) {
+      deflateEnd(&z_);
+    }
+  }
+  GzipCompressor(const GzipCompressor&) = delete;
+  GzipCompressor& operator=(const GzipCompressor&) = delete;
+
+  bool compress(std::string_view in, Mode mode, std::string& out) override {
+    if (!ok_ || done_) {
+      return false;
+    }
+    const int flush = mode == Mode::Finish ? Z_FINISH : mode == Mode::Flush ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z_.avail_in = static_cast<uInt>(in.size());
+    for (;;) {
+      const size_t before = out.size();
+      out.resize(before + kOutStep);
+      z_.next_out = reinterpret_cast<Bytef*>(out.data() + before);
+      z_.avail_out = static_cast<uInt>(kOutStep);
+      const int rc = deflate(&z_, flush);
+      out.resize(before + kOutStep - z_.avail_out);
+      if (rc == Z_STREAM_END) {
+        done_ = true;
+        return true;
+      }
+      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return false;
+      }
+      // Done when all input is consumed and deflate did not fill the buffer (so nothing
+      // more is pending for this flush mode).
+      if (z_.avail_in == 0 && z_.avail_out != 0 && flush != Z_FINISH) {
+        return true;
+      }
+    }
+  }
+
+ private:
+  z_stream z_{};
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+class ZstdCompressor final : public Compressor {
+ public:
+  ZstdCompressor(int level, bool checksum) : cctx_(ZSTD_createCCtx()) {
+    if (cctx_ != nullptr) {
+      ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level);
+      ZSTD_CCtx_setParameter(cctx_, ZSTD_c_windowLog, 17);  // 128 KiB, as Caddy limits it
+      ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, checksum ? 1 : 0);
+    }
+  }
+  ~ZstdCompressor() override { ZSTD_freeCCtx(cctx_); }
+  ZstdCompressor(const ZstdCompressor&) = delete;
+  ZstdCompressor& operator=(const ZstdCompressor&) = delete;
+
+  bool compress(std::string_view in, Mode mode, std::string& out) override {
+    if (cctx_ == nullptr || done_) {
+      return false;
+    }
+    const ZSTD_EndDirective end = mode == Mode::Finish  ? ZSTD_e_end
+                                  : mode == Mode::Flush ? ZSTD_e_flush
+                                                        : ZSTD_e_continue;
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
+    for (;;) {
+      const size_t before = out.size();
+      const size_t step = std::max(kOutStep, ZSTD_CStreamOutSize());
+      out.resize(before + step);
+      ZSTD_outBuffer output{out.data() + before, step, 0};
+      const size_t remaining = ZSTD_compressStream2(cctx_, &output, &input, end);
+      out.resize(before + output.pos);
+      if (ZSTD_isError(remaining) != 0U) {
+        return false;
+      }
+      if (end == ZSTD_e_continue) {
+        if (input.pos == input.size) {
+          return true;
+        }
+      } else if (remaining == 0) {
+        done_ = end == ZSTD_e_end;
+        return true;
+      }
+    }
+  }
+
+ private:
+  ZSTD_CCtx* cctx_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Compressor> makeGzipCompressor(int level) {
+  return std::make_unique<GzipCompressor>(level);
+}
+std::unique_ptr<Compressor> makeZstdCompressor(int level, bool checksum) {
+  return std::make_unique<ZstdCompressor>(level, checksum);
+}
+
+EncodedBody::EncodedBody(std::unique_ptr<runtime::BodySource> inner, std::unique_ptr<Compressor> compressor,
+                         bool flushEachPiece)
+    : inner_(std::move(inner)), compressor_(std::move(compressor)), flushEachPiece_(flushEachPiece) {}
+
+void EncodedBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
+  loop_ = loop;
+  sink_ = &sink;
+  inner_->pull(loop, *this);
+}
+
+void EncodedBody::onBodyData(std::string_view data, bool eof) {
+  out_.clear();
+  const auto mode = eof               ? Compressor::Mode::Finish
+                    : flushEachPiece_ ? Compressor::Mode::Flush
+                                      : Compressor::Mode::Continue;
+  if (!compressor_->compress(data, mode, out_)) {
+    sink_->onBodyError(UV_EIO);
+    return;
+  }
+  if (out_.empty() && !eof) {
+    // Called from the inner source's callback, not from inside our pull(): safe to pull.
+    inner_->pull(loop_, *this);
+    return;
+  }
+  // The sink may destroy us (end of body): nothing touches members after this call.
+  sink_->onBodyData(out_, eof);
+}
+
+void EncodedBody::onBodyError(int uvError) {
+  sink_->onBodyError(uvError);
+}
+
+}  // namespace gatehouse::handlers

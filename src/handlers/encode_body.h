@@ -1,0 +1,54 @@
+#pragma once
+// Streaming compressors for the `encode` handler (gzip over zlib, zstd over libzstd) and a
+// BodySource that compresses another source piece by piece. Loop thread only.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gatehouse/runtime/body_source.h"
+
+namespace gatehouse::handlers {
+
+class Compressor {
+ public:
+  enum class Mode {
+    Continue,  // the compressor may hold data back for a better ratio
+    Flush,     // everything given so far must be decodable by the client (SSE)
+    Finish,    // end of the stream
+  };
+  virtual ~Compressor() = default;
+  // Appends the compressed form of `in` to `out`; false on a library error.
+  virtual bool compress(std::string_view in, Mode mode, std::string& out) = 0;
+};
+
+// gzip at `level` (0..9), as Go's compress/gzip writer.
+std::unique_ptr<Compressor> makeGzipCompressor(int level);
+// zstd at a libzstd `level` with a 128 KiB window, as Caddy's klauspost encoder.
+std::unique_ptr<Compressor> makeZstdCompressor(int level, bool checksum = true);
+
+// Pulls `inner` and hands each piece, compressed, to the sink. Pieces that compress to
+// nothing are not delivered: the next inner piece is pulled at once. Output per piece is
+// bounded by the inner piece size plus the codec's overhead, so nothing is accumulated.
+class EncodedBody final : public runtime::BodySource, private runtime::BodySink {
+ public:
+  // `flushEachPiece`: flush the compressor after every piece (text/event-stream).
+  EncodedBody(std::unique_ptr<runtime::BodySource> inner, std::unique_ptr<Compressor> compressor,
+              bool flushEachPiece);
+
+  void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
+
+ private:
+  // BodySink (of the inner source)
+  void onBodyData(std::string_view data, bool eof) override;
+  void onBodyError(int uvError) override;
+
+  std::unique_ptr<runtime::BodySource> inner_;
+  std::unique_ptr<Compressor> compressor_;
+  bool flushEachPiece_;
+  uv_loop_t* loop_ = nullptr;
+  runtime::BodySink* sink_ = nullptr;
+  std::string out_;
+};
+
+}  // namespace gatehouse::handlers
