@@ -89,58 +89,97 @@ struct ByteRange {
   uint64_t length = 0;
 };
 
-enum class RangeResult { None, One, Unsatisfiable };
+enum class RangeResult { None, One, Invalid, NoOverlap, Several };
 
-// One "bytes=" range as Go parses it; several ranges fall back to the whole file.
+// The Range header as Go's net/http parseRange reads it: "invalid range" (Invalid) for a
+// malformed header or unit, "failed to overlap" (NoOverlap) when every range starts past the
+// end. Several satisfiable ranges (multipart/byteranges) are not implemented: the whole file
+// is served (Several), as Go does when the ranges add up to more than the file.
 RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out) {
   if (!h.starts_with("bytes=")) {
-    return RangeResult::None;
+    return RangeResult::Invalid;
   }
   h.remove_prefix(6);
-  if (h.find(',') != std::string_view::npos) {
-    return RangeResult::None;
-  }
   auto trim = [](std::string_view s) {
-    while (!s.empty() && s.front() == ' ') {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
       s.remove_prefix(1);
     }
-    while (!s.empty() && s.back() == ' ') {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
       s.remove_suffix(1);
     }
     return s;
   };
-  h = trim(h);
-  size_t dash = h.find('-');
-  if (dash == std::string_view::npos) {
-    return RangeResult::Unsatisfiable;
-  }
-  std::string_view a = trim(h.substr(0, dash));
-  std::string_view b = trim(h.substr(dash + 1));
   auto num = [](std::string_view s, uint64_t& v) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-  };
-  uint64_t x = 0;
-  uint64_t y = 0;
-  if (a.empty()) {
-    if (!num(b, y) || y == 0) {
-      return RangeResult::Unsatisfiable;
+    if (!s.empty() && s.front() == '+') {
+      s.remove_prefix(1);  // strconv.ParseInt accepts a sign
     }
-    y = std::min(y, size);
-    out = ByteRange{size - y, y};
-    return size == 0 ? RangeResult::Unsatisfiable : RangeResult::One;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty() && v <= static_cast<uint64_t>(INT64_MAX);
+  };
+  size_t count = 0;
+  uint64_t total = 0;
+  bool noOverlap = false;
+  while (true) {
+    size_t comma = h.find(',');
+    std::string_view ra = trim(h.substr(0, comma));
+    if (!ra.empty()) {
+      size_t dash = ra.find('-');
+      if (dash == std::string_view::npos) {
+        return RangeResult::Invalid;
+      }
+      std::string_view a = trim(ra.substr(0, dash));
+      std::string_view b = trim(ra.substr(dash + 1));
+      uint64_t x = 0;
+      uint64_t y = 0;
+      ByteRange r;
+      bool skip = false;
+      if (a.empty()) {
+        if (b.empty() || b.front() == '-' || !num(b, y)) {
+          return RangeResult::Invalid;
+        }
+        y = std::min(y, size);
+        r = ByteRange{size - y, y};
+      } else {
+        if (!num(a, x)) {
+          return RangeResult::Invalid;
+        }
+        if (x >= size) {
+          noOverlap = true;
+          skip = true;
+        } else if (b.empty()) {
+          r = ByteRange{x, size - x};
+        } else {
+          if (!num(b, y) || x > y) {
+            return RangeResult::Invalid;
+          }
+          y = std::min(y, size - 1);
+          r = ByteRange{x, y - x + 1};
+        }
+      }
+      if (!skip) {
+        if (count == 0) {
+          out = r;
+        }
+        ++count;
+        total += r.length;
+      }
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    h.remove_prefix(comma + 1);
   }
-  if (!num(a, x) || x >= size) {
-    return RangeResult::Unsatisfiable;
+  if (count == 0) {
+    return noOverlap ? RangeResult::NoOverlap : RangeResult::None;
   }
-  if (b.empty()) {
-    y = size - 1;
-  } else if (!num(b, y) || y < x) {
-    return RangeResult::Unsatisfiable;
+  if (total > size) {
+    return RangeResult::None;  // Go ignores ranges that add up to more than the file
   }
-  y = std::min(y, size - 1);
-  out = ByteRange{x, y - x + 1};
-  return RangeResult::One;
+  if (count > 1) {
+    return RangeResult::Several;
+  }
+  // A zero-length suffix ("bytes=-0") cannot be expressed as a Content-Range here.
+  return out.length == 0 ? RangeResult::NoOverlap : RangeResult::One;
 }
 
 bool etagMatches(std::string_view header, std::string_view etag, bool weak) {
@@ -357,7 +396,6 @@ class FileServer final : public runtime::Handler {
       }
     }
     ByteRange range{0, size};
-    hdr.set("Accept-Ranges", "bytes");
     std::string_view rangeHdr = req.headers.get("Range");
     std::string_view ifRange = req.headers.get("If-Range");
     if (!rangeHdr.empty() && !ifRange.empty()) {
@@ -369,21 +407,29 @@ class FileServer final : public runtime::Handler {
       }
     }
     if (!rangeHdr.empty() && getOrHead) {
+      // Go's http.Error for a bad range: plain text, nosniff, no Accept-Ranges.
       switch (parseRange(rangeHdr, size, range)) {
-        case RangeResult::Unsatisfiable:
+        case RangeResult::NoOverlap:
           hdr.set("Content-Range", "bytes */" + std::to_string(size));
           hdr.set("Content-Type", "text/plain; charset=utf-8");
+          hdr.set("X-Content-Type-Options", "nosniff");
           return ex.respond(416, "invalid range: failed to overlap\n");
+        case RangeResult::Invalid:
+          hdr.set("Content-Type", "text/plain; charset=utf-8");
+          hdr.set("X-Content-Type-Options", "nosniff");
+          return ex.respond(416, "invalid range\n");
         case RangeResult::One:
           status = 206;
           hdr.set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
                                        std::to_string(range.start + range.length - 1) + "/" + std::to_string(size));
           break;
         case RangeResult::None:
+        case RangeResult::Several:
           range = ByteRange{0, size};
           break;
       }
     }
+    hdr.set("Accept-Ranges", "bytes");
     ex.response.status = status;
     if (req.method == "HEAD" || range.length == 0) {
       ex.response.streamLength = range.length;

@@ -3,6 +3,9 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "handlers/handlers.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
@@ -32,8 +35,70 @@ struct Substring {
 
 struct PathRegexp {
   std::unique_ptr<re2::RE2> find;
-  std::string replace;
+  Template replace;
 };
+
+bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+// Turns a Go regexp.Expand template ($1, ${1}, $name, ${name}, $$) into an RE2 rewrite
+// string (\1 ...). As in Go, a group that does not exist expands to nothing and a malformed
+// `$` stays literal; RE2 rewrites reach \9 at most, so higher groups expand to nothing too.
+std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
+  std::string out;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '\\') {
+      out += "\\\\";
+      continue;
+    }
+    if (c != '$' || i + 1 >= t.size()) {
+      out += c;
+      continue;
+    }
+    if (t[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    std::string_view name;
+    size_t end = 0;
+    if (t[i + 1] == '{') {
+      size_t close = t.find('}', i + 2);
+      if (close == std::string_view::npos || close == i + 2 ||
+          !std::all_of(t.begin() + static_cast<std::ptrdiff_t>(i) + 2, t.begin() + static_cast<std::ptrdiff_t>(close), isNameChar)) {
+        out += c;
+        continue;
+      }
+      name = t.substr(i + 2, close - i - 2);
+      end = close;
+    } else {
+      size_t j = i + 1;
+      while (j < t.size() && isNameChar(t[j])) {
+        ++j;
+      }
+      if (j == i + 1) {
+        out += c;
+        continue;
+      }
+      name = t.substr(i + 1, j - i - 1);
+      end = j - 1;
+    }
+    i = end;
+    int group = -1;
+    if (std::all_of(name.begin(), name.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
+      group = name.size() > 3 ? -1 : std::stoi(std::string(name));
+    } else {
+      const auto& named = re.NamedCapturingGroups();
+      auto it = named.find(std::string(name));
+      group = it == named.end() ? -1 : it->second;
+    }
+    if (group >= 0 && group <= 9 && group <= re.NumberOfCapturingGroups()) {
+      out += '\\';
+      out += static_cast<char>('0' + group);
+    }
+  }
+  return out;
+}
 
 class Rewrite final : public runtime::Handler {
  public:
@@ -70,7 +135,7 @@ class Rewrite final : public runtime::Handler {
     }
     for (const auto& pr : pathRegexps) {
       std::string p = r.path;
-      re2::RE2::GlobalReplace(&p, *pr.find, pr.replace);
+      re2::RE2::GlobalReplace(&p, *pr.find, goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find));
       setPath(r, p);
     }
     return runtime::Outcome::Continue;
@@ -134,7 +199,7 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
     }
     if (f.contains("path_regexp")) {
       for (const auto& s : f["path_regexp"]) {
-        PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet), s.value("replace", "")};
+        PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet), Template(s.value("replace", ""))};
         if (!pr.find->ok()) {
           throw ProvisionError(path + ".path_regexp", "invalid regular expression: " + pr.find->error());
         }

@@ -28,14 +28,9 @@ class StaticResponse final : public runtime::Handler {
       ex.response.abort = true;
       return Outcome::Handled;
     }
-    int status = 200;
-    if (!status_.source().empty()) {
-      std::string s = status_.render(ex);
-      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
-      if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
-        return ex.fail(500);
-      }
-    }
+    // Caddy's order: close, headers, implicit Content-Type, then the status code, so a status
+    // that does not render to a number fails with a 500 that still carries those headers.
+    ex.response.close = ex.response.close || close_;
     for (const auto& h : headers_) {
       ex.response.headers.remove(h.name);
       for (const auto& v : h.values) {
@@ -48,7 +43,14 @@ class StaticResponse final : public runtime::Handler {
       ex.response.headers.set("Content-Type", config::Json::accept(body) ? "application/json"
                                                                           : "text/plain; charset=utf-8");
     }
-    ex.response.close = ex.response.close || close_;
+    int status = 200;
+    if (!status_.source().empty()) {
+      std::string s = status_.render(ex);
+      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
+      if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
+        return ex.fail(500);
+      }
+    }
     return ex.respond(status, std::move(body));
   }
 

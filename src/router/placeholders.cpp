@@ -75,6 +75,28 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   const auto& r = ex.request;
   if (key == "host") {
     out.assign(hostOnly(r.host));
+  } else if (startsWith(key, "host.labels.")) {
+    // {http.request.host.labels.N}: the Nth label counting from the right (0 = TLD); past the
+    // leftmost label it is known but empty, as in Caddy.
+    std::string_view rest = key.substr(12);
+    if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    size_t want = std::stoul(std::string(rest));
+    std::string_view h = hostOnly(r.host);
+    out.clear();
+    for (size_t i = 0;; ++i) {
+      size_t dot = h.rfind('.');
+      std::string_view label = dot == std::string_view::npos ? h : h.substr(dot + 1);
+      if (i == want) {
+        out.assign(label);
+        break;
+      }
+      if (dot == std::string_view::npos) {
+        break;
+      }
+      h = h.substr(0, dot);
+    }
   } else if (key == "hostport") {
     out = r.host;
   } else if (key == "port") {
@@ -176,6 +198,16 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
   }
   if (startsWith(key, "http.regexp.")) {
     std::string_view k = key.substr(12);
+    for (const auto& [name, value] : ex.captures) {
+      if (name == k) {
+        out = value;
+        return true;
+      }
+    }
+    return false;
+  }
+  if (startsWith(key, "http.matchers.file.")) {
+    std::string k = std::string(kFileMatcherCapturePrefix) + std::string(key.substr(19));
     for (const auto& [name, value] : ex.captures) {
       if (name == k) {
         out = value;
