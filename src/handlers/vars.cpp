@@ -26,7 +26,7 @@ std::unique_ptr<runtime::Handler> makeVars(const config::Handler& h, const std::
   std::vector<std::pair<std::string, router::Template>> vars;
   for (const auto& [name, value] : h.fields.items()) {
     // Non-string values print as JSON would (numbers, booleans), since every use is textual.
-    vars.emplace_back(name, router::Template(value.is_string() ? value.get<std::string>() : value.dump()));
+    vars.emplace_back(name, router::Template(value.is_string() ? value.get<std::string>() : config::dump(value, false)));
   }
   return std::make_unique<Vars>(std::move(vars));
 }

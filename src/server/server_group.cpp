@@ -28,7 +28,7 @@ void logLine(config::Json fields) {
   for (auto& [k, v] : fields.items()) {
     line[k] = v;
   }
-  std::cerr << line.dump() << std::endl;
+  std::cerr << config::dump(line, false) << std::endl;
 }
 
 // Owns the main loop's signal handles for the lifetime of serve().
@@ -76,26 +76,29 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   std::vector<std::vector<WorkerSocket>> perWorker(count);
   config::Json addresses = config::Json::array();
   std::string error;
+  // Start-up failed: close every socket bound so far, so none is left listening.
+  auto fail = [&](const std::string& name) {
+    std::cerr << "Error: apps.http.servers." << name << ": " << error << "\n";
+    for (auto& ws : perWorker) {
+      for (auto& s : ws) {
+        ::close(s.fd);
+      }
+    }
+    return 1;
+  };
   for (size_t si = 0; si < runtime->servers.size(); ++si) {
     const auto& srv = *runtime->servers[si];
     config::Json serverAddrs = config::Json::array();
     for (const auto& spec : srv.listen) {
       BoundSocket first = openListenSocket(spec, spec.port, error);
       if (first.fd < 0) {
-        std::cerr << "Error: apps.http.servers." << srv.name << ": " << error << "\n";
-        for (auto& ws : perWorker) {
-          for (auto& s : ws) {
-            ::close(s.fd);
-          }
-        }
-        return 1;
+        return fail(srv.name);
       }
       perWorker[0].push_back(WorkerSocket{first.fd, si});
       for (unsigned w = 1; w < count; ++w) {
         BoundSocket more = openListenSocket(spec, first.port, error);
         if (more.fd < 0) {
-          std::cerr << "Error: apps.http.servers." << srv.name << ": " << error << "\n";
-          return 1;
+          return fail(srv.name);
         }
         perWorker[w].push_back(WorkerSocket{more.fd, si});
       }

@@ -13,6 +13,9 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import server_stderr  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FAILURES = []
 
@@ -30,19 +33,21 @@ def serve(binary, cfg):
     proc = subprocess.Popen([binary, "run", "--config", path, "--workers", "1"], cwd=REPO,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     deadline = time.time() + 15
+    seen = []
     while time.time() < deadline:
         line = proc.stderr.readline()
         if not line:
             break
+        seen.append(line)
         try:
             entry = json.loads(line)
         except ValueError:
             continue
         if entry.get("msg") == "serving initial configuration":
             host, port = entry["addresses"][0].rsplit(":", 1)
-            return proc, (host.strip("[]"), int(port)), path
+            return proc, (host.strip("[]"), int(port)), path, server_stderr.Drain(proc, seen)
     proc.kill()
-    raise SystemExit("gatehouse did not start")
+    raise SystemExit("gatehouse did not start: " + "".join(seen))
 
 
 def get(addr, path):
@@ -57,7 +62,7 @@ def get(addr, path):
 def check_site(binary, cfg, label):
     for srv in cfg["apps"]["http"]["servers"].values():
         srv["listen"] = ["127.0.0.1:0"]
-    proc, addr, path = serve(binary, cfg)
+    proc, addr, path, drain = serve(binary, cfg)
     try:
         st, body = get(addr, "/healthz")
         check(st == 200 and body == b"ok", label + ": /healthz")
@@ -67,8 +72,17 @@ def check_site(binary, cfg, label):
         check(st == 404, label + ": 404")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        try:
+            rc = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
         os.unlink(path)
+        report = drain.finish()
+        check(rc == 0, label + ": exit code 0 after SIGINT, got %s" % rc)
+        check(not report, label + ": sanitizer report in server stderr")
+        if report or rc != 0:
+            print("--- server stderr ---\n" + drain.text(), flush=True)
 
 
 def check_refused(binary, cfg, expect):
@@ -79,6 +93,7 @@ def check_refused(binary, cfg, expect):
         r = subprocess.run([binary, "run", "--config", path], capture_output=True, text=True, timeout=10)
         check(r.returncode == 1 and expect in r.stderr, "refused with %r, got rc=%d %r" % (expect, r.returncode,
                                                                                            r.stderr))
+        check(not any(m in r.stderr for m in server_stderr.MARKERS), "sanitizer report: " + r.stderr)
     finally:
         os.unlink(path)
 

@@ -15,6 +15,9 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import server_stderr  # noqa: E402
+
 FAILURES = []
 
 
@@ -130,7 +133,7 @@ def start(binary, cfg_path):
         if entry.get("msg") == "server running":
             servers[entry["name"]] = entry["addresses"]
         if entry.get("msg") == "serving initial configuration":
-            return proc, servers
+            return proc, servers, server_stderr.Drain(proc, seen)
     proc.kill()
     raise SystemExit("gatehouse did not start: " + "".join(seen))
 
@@ -258,7 +261,7 @@ def main():
         cfg_path = os.path.join(tmp, "config.json")
         with open(cfg_path, "w") as f:
             json.dump(config(root), f)
-        proc, servers = start(binary, cfg_path)
+        proc, servers, drain = start(binary, cfg_path)
         try:
             run_checks(addr_of(servers["srv0"][0]), addr_of(servers["srv1"][0]))
         finally:
@@ -268,7 +271,12 @@ def main():
                 check(rc == 0, "graceful stop exit code %s" % rc)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
                 check(False, "graceful stop within 10s")
+            report = drain.finish()
+            check(not report, "sanitizer report in server stderr")
+            if report or FAILURES:
+                print("--- server stderr ---\n" + drain.text(), flush=True)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

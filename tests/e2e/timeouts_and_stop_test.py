@@ -12,6 +12,9 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import server_stderr  # noqa: E402
+
 FAILURES = []
 BIG = 8 * 1024 * 1024
 
@@ -26,19 +29,21 @@ def start(binary, cfg_path):
     proc = subprocess.Popen([binary, "run", "--config", cfg_path, "--workers", "1"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     deadline = time.time() + 15
+    seen = []
     while time.time() < deadline:
         line = proc.stderr.readline()
         if not line:
             break
+        seen.append(line)
         try:
             entry = json.loads(line)
         except ValueError:
             continue
         if entry.get("msg") == "serving initial configuration":
             host, port = entry["addresses"][0].rsplit(":", 1)
-            return proc, (host, int(port))
+            return proc, (host, int(port)), server_stderr.Drain(proc, seen)
     proc.kill()
-    raise SystemExit("gatehouse did not start")
+    raise SystemExit("gatehouse did not start: " + "".join(seen))
 
 
 def closed_within(sock, seconds):
@@ -70,7 +75,7 @@ def main():
         cfg_path = os.path.join(tmp, "c.json")
         with open(cfg_path, "w") as f:
             json.dump(cfg, f)
-        proc, addr = start(binary, cfg_path)
+        proc, addr, drain = start(binary, cfg_path)
         try:
             # Slowloris: a head that never completes is cut off by read_header_timeout.
             s = socket.create_connection(addr)
@@ -115,6 +120,11 @@ def main():
         finally:
             if proc.poll() is None:
                 proc.kill()
+                proc.wait()
+            report = drain.finish()
+            check(not report, "sanitizer report in server stderr")
+            if report or FAILURES:
+                print("--- server stderr ---\n" + drain.text(), flush=True)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1
