@@ -162,11 +162,12 @@ Json httpJson(const HttpApp& h) {
     if (h.options.contains(key)) out[key] = h.options.at(key);
   }
   if (!h.servers.empty()) {
-    auto servers = h.servers;
-    std::sort(servers.begin(), servers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    Json s = Json::object();
-    for (const auto& [name, server] : servers) s[name] = serverJson(server);
-    out["servers"] = s;
+    // Go prints maps sorted by key; sort pointers, not the servers themselves.
+    std::vector<const std::pair<std::string, Server>*> servers;
+    for (const auto& entry : h.servers) servers.push_back(&entry);
+    std::sort(servers.begin(), servers.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    Json& s = out["servers"] = Json::object();
+    for (const auto* entry : servers) s[entry->first] = serverJson(entry->second);
   }
   for (const auto& [k, v] : h.options.items()) {
     if (!out.contains(k)) out[k] = v;
