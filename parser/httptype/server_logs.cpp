@@ -16,16 +16,13 @@ bool hasCatchAllKey(const SiteBlock& sb) {
   return false;
 }
 
-void mapHost(Json& logs, const std::string& host, const std::string& logger) {
-  if (!logs.contains("logger_names")) {
-    logs["logger_names"] = Json::object();
-  }
-  logs["logger_names"][host].push_back(logger);
-}
-
 }  // namespace
 
-void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Json& logs) {
+void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Json& logs,
+                 LoggerNames& loggerNames) {
+  auto mapHost = [&loggerNames](const std::string& host, const std::string& logger) {
+    loggerNames[host].push_back(logger);
+  };
   const std::vector<std::string> logHosts = sb.hostsFromKeys(true);
   auto it = sb.pile.find("custom_log");
   const bool hasLogs = it != sb.pile.end() && !it->second.empty();
@@ -47,13 +44,13 @@ void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Jso
         }
       } else if (!hostnames.empty()) {
         for (const auto& h : hostnames) {
-          mapHost(logs, h.get<std::string>(), name);
+          mapHost(h.get<std::string>(), name);
         }
       } else {
         for (const auto& h : logHosts) {
           std::string host;
           std::string port;
-          mapHost(logs, splitHostPort(h, host, port) ? host : h, name);
+          mapHost(splitHostPort(h, host, port) ? host : h, name);
         }
       }
     }
@@ -65,6 +62,17 @@ void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Jso
   }
   for (const auto& h : logHosts) {
     logs["skip_hosts"].push_back(h);
+  }
+}
+
+void putLoggerNames(const LoggerNames& loggerNames, Json& logs) {
+  if (loggerNames.empty()) {
+    return;
+  }
+  // std::map iterates in byte order, as Go prints a map's keys.
+  Json& names = logs["logger_names"] = Json::object();
+  for (const auto& [host, loggers] : loggerNames) {
+    names[host] = loggers;
   }
 }
 

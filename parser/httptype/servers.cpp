@@ -411,6 +411,7 @@ config::Server buildServer(Pairing& p, size_t index, AdaptState& state, const Na
   addNamedRoutes(srv, p, named);
 
   std::vector<Json> policies;
+  LoggerNames loggerNames;
   for (auto* sb : p.blocks) {
     const auto matchers = siteMatcherSets(*sb);
     auto hosts = sb->hostsFromKeys(false);
@@ -440,9 +441,10 @@ config::Server buildServer(Pairing& p, size_t index, AdaptState& state, const Na
       appendSiteRoutes(*srv.errors, siteErrorRoutes(*sb), matchers, p.blocks.size());
     }
     if (!srv.logs.is_null()) {
-      addSiteLogs(*sb, hosts, srv.logs);
+      addSiteLogs(*sb, hosts, srv.logs, loggerNames);
     }
   }
+  putLoggerNames(loggerNames, srv.logs);
   if (srv.logs.is_object() && srv.logs.contains("skip_hosts")) {
     auto skip = srv.logs["skip_hosts"].get<std::vector<std::string>>();
     std::sort(skip.begin(), skip.end());

@@ -36,6 +36,12 @@ std::vector<Json> consolidateConnPolicies(std::vector<Json> policies, int server
 // ---- access logs (server_logs.cpp) ----
 
 // Maps the site block's hosts onto its loggers in the server's log config.
-void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Json& logs);
+// Host -> access logger names of one server, gathered across its sites. A std::map rather
+// than the JSON object itself: its lookups stay logarithmic for thousands of hosts.
+using LoggerNames = std::map<std::string, std::vector<std::string>>;
+void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Json& logs,
+                 LoggerNames& loggerNames);
+// Writes the gathered map into logs.logger_names.
+void putLoggerNames(const LoggerNames& loggerNames, Json& logs);
 
 }  // namespace gatehouse::parser
