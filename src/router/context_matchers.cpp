@@ -1,0 +1,259 @@
+// Context matchers: remote_ip/client_ip, not, vars, vars_regexp, file.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <tuple>
+
+#include "http/uri.h"
+#include "provision/provision_error.h"
+#include "router/ip_range.h"
+#include "router/matcher_factories.h"
+#include "router/matchers.h"
+#include "router/placeholders.h"
+#include "router/regexp.h"
+
+namespace gatehouse::router {
+
+using config::Json;
+using detail::stringList;
+using detail::toLower;
+using provision::ProvisionError;
+using runtime::Exchange;
+using runtime::Matcher;
+
+namespace {
+
+class RemoteIpMatcher final : public Matcher {
+ public:
+  explicit RemoteIpMatcher(std::vector<IpRange> ranges) : ranges_(std::move(ranges)) {}
+  bool match(Exchange& ex) const override {
+    for (const auto& r : ranges_) {
+      if (r.contains(ex.request.remoteIp)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::vector<IpRange> ranges_;
+};
+
+class NotMatcher final : public Matcher {
+ public:
+  explicit NotMatcher(std::vector<MatcherSet> sets) : sets_(std::move(sets)) {}
+  bool match(Exchange& ex) const override {
+    for (const auto& s : sets_) {
+      if (s.match(ex)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::vector<MatcherSet> sets_;
+};
+
+class VarsMatcher final : public Matcher {
+ public:
+  explicit VarsMatcher(std::vector<std::pair<std::string, std::vector<Template>>> vars) : vars_(std::move(vars)) {}
+  bool match(Exchange& ex) const override {
+    for (const auto& [key, values] : vars_) {
+      std::string actual;
+      if (key.size() > 2 && key.front() == '{' && key.back() == '}' &&
+          std::count(key.begin(), key.end(), '{') == 1) {
+        lookupPlaceholder(std::string_view(key).substr(1, key.size() - 2), ex, actual);
+      } else if (const std::string* v = ex.var(key)) {
+        actual = *v;
+      }
+      for (const auto& t : values) {
+        if (t.render(ex) == actual) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::vector<Template>>> vars_;
+};
+
+// vars_regexp (Caddy's MatchVarsRE): for each key, the variable's value (placeholders in it
+// expanded), then the key itself with placeholders expanded, is searched with the regexp.
+class VarsRegexpMatcher final : public Matcher {
+ public:
+  void add(std::string key, Regexp re) { vars_.emplace_back(Template(key), std::move(key), std::move(re)); }
+  bool match(Exchange& ex) const override {
+    for (const auto& [keyTemplate, key, re] : vars_) {
+      const std::string* v = ex.var(key);
+      // Go prints a missing value (nil) as "<nil>".
+      std::string value = v ? Template(*v).render(ex) : std::string("<nil>");
+      if (re.match(value, ex)) {
+        return true;
+      }
+      if (re.match(keyTemplate.render(ex), ex)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::tuple<Template, std::string, Regexp>> vars_;
+};
+
+// file (Caddy's MatchFile, try_policy first_exist): the first of try_files that exists under
+// root (a path ending in '/' must be a directory, any other must not be) matches and sets
+// {http.matchers.file.relative|absolute|remainder|type}.
+class FileMatcher final : public Matcher {
+ public:
+  FileMatcher(Template root, std::vector<Template> files) : root_(std::move(root)), files_(std::move(files)) {}
+  bool match(Exchange& ex) const override {
+    std::string root = root_.render(ex);
+    if (root.empty()) {
+      root = ".";
+    }
+    root = std::filesystem::path(root).lexically_normal().string();
+    if (root.size() > 1 && root.back() == '/') {
+      root.pop_back();
+    }
+    std::vector<std::string> tries;
+    if (files_.empty()) {
+      tries.push_back(ex.request.path);
+    }
+    for (const auto& f : files_) {
+      tries.push_back(f.render(ex));
+    }
+    for (const auto& file : tries) {
+      // Go: suffix = path.Clean(file) (+ "/" when file ends in one); SanitizedPathJoin(root, suffix).
+      std::string suffix = file.empty() ? std::string(".") : http::cleanPath(file);
+      bool wantDir = !file.empty() && file.back() == '/';
+      if (wantDir && (suffix.empty() || suffix.back() != '/')) {
+        suffix += '/';
+      } else if (!wantDir && suffix.size() > 1 && suffix.back() == '/') {
+        suffix.pop_back();
+      }
+      std::string joined = http::cleanPath("/" + suffix);
+      if (joined.size() > 1 && joined.back() == '/') {
+        joined.pop_back();
+      }
+      std::string full = joined == "/" ? root : (root == "/" ? joined : root + joined);
+      if (wantDir && full.back() != '/') {
+        full += '/';
+      }
+      struct stat st {};
+      if (::stat(full.c_str(), &st) != 0 || S_ISDIR(st.st_mode) != wantDir) {
+        continue;
+      }
+      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "relative", suffix);
+      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "absolute", full);
+      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "remainder", "");
+      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "type", S_ISDIR(st.st_mode) ? "directory" : "file");
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  Template root_;
+  std::vector<Template> files_;
+};
+
+}  // namespace
+
+std::unique_ptr<Matcher> makeRemoteIpMatcher(const std::string& name, const Json& value, const std::string& path) {
+  if (!value.is_object()) {
+    throw ProvisionError(path, name + " matcher expects an object");
+  }
+  for (const auto& [k, v] : value.items()) {
+    if (k != "ranges") {
+      throw ProvisionError(path + "." + k, name + " option '" + k + "' is not supported yet");
+    }
+  }
+  std::vector<IpRange> ranges;
+  for (const auto& r : stringList(value.value("ranges", Json::array()), path + ".ranges")) {
+    if (r.find('{') != std::string::npos) {
+      throw ProvisionError(path + ".ranges", "placeholders in IP ranges are not supported yet");
+    }
+    auto parsed = IpRange::parse(r);
+    if (!parsed) {
+      throw ProvisionError(path + ".ranges", "invalid IP address or CIDR range '" + r + "'");
+    }
+    ranges.push_back(*parsed);
+  }
+  return std::make_unique<RemoteIpMatcher>(std::move(ranges));
+}
+
+std::unique_ptr<Matcher> makeNotMatcher(const Json& value, const std::string& path) {
+  // Caddy accepts one set (an object) or an array of sets.
+  std::vector<MatcherSet> sets;
+  if (value.is_object()) {
+    sets.push_back(compileMatcherSet(value, path));
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      sets.push_back(compileMatcherSet(value[i], path + "[" + std::to_string(i) + "]"));
+    }
+  } else {
+    throw ProvisionError(path, "not matcher expects matcher sets");
+  }
+  return std::make_unique<NotMatcher>(std::move(sets));
+}
+
+std::unique_ptr<Matcher> makeVarsMatcher(const Json& value, const std::string& path) {
+  if (!value.is_object()) {
+    throw ProvisionError(path, "vars matcher expects an object");
+  }
+  std::vector<std::pair<std::string, std::vector<Template>>> vars;
+  for (const auto& [key, vals] : value.items()) {
+    std::vector<Template> ts;
+    for (const auto& v : stringList(vals, path + "." + key)) {
+      ts.emplace_back(v);
+    }
+    vars.emplace_back(key, std::move(ts));
+  }
+  return std::make_unique<VarsMatcher>(std::move(vars));
+}
+
+std::unique_ptr<Matcher> makeVarsRegexpMatcher(const Json& value, const std::string& path) {
+  if (!value.is_object()) {
+    throw ProvisionError(path, "vars_regexp matcher expects an object");
+  }
+  auto m = std::make_unique<VarsRegexpMatcher>();
+  for (const auto& [key, re] : value.items()) {
+    if (!re.is_object() || !re.contains("pattern") || !re["pattern"].is_string()) {
+      throw ProvisionError(path + "." + key, "vars_regexp needs a \"pattern\"");
+    }
+    m->add(key, Regexp(re["pattern"].get<std::string>(), re.value("name", ""), path + "." + key));
+  }
+  return m;
+}
+
+std::unique_ptr<Matcher> makeFileMatcher(const Json& value, const std::string& path) {
+  if (!value.is_object()) {
+    throw ProvisionError(path, "file matcher expects an object");
+  }
+  std::string root = "{http.vars.root}";
+  std::vector<Template> files;
+  for (const auto& [k, v] : value.items()) {
+    if (k == "root" && v.is_string()) {
+      root = v.get<std::string>();
+    } else if (k == "try_files") {
+      for (const auto& f : stringList(v, path + ".try_files")) {
+        if (!f.empty() && f.front() == '=') {
+          throw ProvisionError(path + ".try_files", "try_files status codes ('" + f + "') are not supported yet");
+        }
+        files.emplace_back(f);
+      }
+    } else if (k == "try_policy" && v.is_string() && (v.get<std::string>().empty() || v.get<std::string>() == "first_exist")) {
+      continue;
+    } else {
+      throw ProvisionError(path + "." + k, "file matcher option '" + k + "' is not supported yet");
+    }
+  }
+  return std::make_unique<FileMatcher>(Template(root), std::move(files));
+}
+
+}  // namespace gatehouse::router

@@ -1,0 +1,160 @@
+// Request-line matchers: host, path, path_regexp, method.
+#include <algorithm>
+#include <cctype>
+
+#include "http/uri.h"
+#include "provision/provision_error.h"
+#include "router/matcher_factories.h"
+#include "router/matchers.h"
+#include "router/placeholders.h"
+#include "router/regexp.h"
+
+namespace gatehouse::router {
+
+using config::Json;
+using detail::stringList;
+using detail::toLower;
+using provision::ProvisionError;
+using runtime::Exchange;
+using runtime::Matcher;
+
+namespace {
+
+std::string_view requestHostOnly(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(1, close - 1);
+  }
+  size_t colon = host.find(':');
+  if (colon != std::string_view::npos && host.rfind(':') == colon) {
+    return host.substr(0, colon);
+  }
+  return host;
+}
+
+class HostMatcher final : public Matcher {
+ public:
+  explicit HostMatcher(std::vector<std::string> hosts) {
+    for (auto& h : hosts) {
+      hosts_.emplace_back(h);
+    }
+  }
+  bool match(Exchange& ex) const override {
+    std::string_view reqHost = requestHostOnly(ex.request.host);
+    for (const auto& t : hosts_) {
+      std::string host = t.render(ex);
+      if (host.find('*') == std::string::npos) {
+        if (runtime::equalsIgnoreCase(host, reqHost)) {
+          return true;
+        }
+        continue;
+      }
+      // Wildcards stand for exactly one label, and the label counts must agree.
+      std::string_view pat = host;
+      std::string_view in = reqHost;
+      bool ok = true;
+      while (ok) {
+        size_t pd = pat.find('.');
+        size_t id = in.find('.');
+        std::string_view pl = pat.substr(0, pd);
+        std::string_view il = in.substr(0, id);
+        if (pl != "*" && !runtime::equalsIgnoreCase(pl, il)) {
+          ok = false;
+          break;
+        }
+        if ((pd == std::string_view::npos) != (id == std::string_view::npos)) {
+          ok = false;
+          break;
+        }
+        if (pd == std::string_view::npos) {
+          break;
+        }
+        pat.remove_prefix(pd + 1);
+        in.remove_prefix(id + 1);
+      }
+      if (ok) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::vector<Template> hosts_;
+};
+
+class PathMatcher final : public Matcher {
+ public:
+  explicit PathMatcher(std::vector<std::string> patterns) {
+    for (auto& p : patterns) {
+      patterns_.emplace_back(toLower(p));
+    }
+  }
+  bool match(Exchange& ex) const override {
+    // Case-insensitive, on the cleaned path, with trailing dots and spaces trimmed (Windows
+    // ignores them, so "/x.php." must still match "*.php"). See Caddy #2917, #4407.
+    std::string reqPath = toLower(http::cleanPath(ex.request.path));
+    while (!reqPath.empty() && (reqPath.back() == '.' || reqPath.back() == ' ')) {
+      reqPath.pop_back();
+    }
+    for (const auto& t : patterns_) {
+      if (matchPathPattern(t.literal() ? t.source() : toLower(t.render(ex)), reqPath)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::vector<Template> patterns_;
+};
+
+class PathRegexpMatcher final : public Matcher {
+ public:
+  PathRegexpMatcher(const std::string& pattern, std::string name, const std::string& path)
+      : re_(pattern, std::move(name), path) {}
+  bool match(Exchange& ex) const override { return re_.match(http::cleanPath(ex.request.path), ex); }
+
+ private:
+  Regexp re_;
+};
+
+class MethodMatcher final : public Matcher {
+ public:
+  explicit MethodMatcher(std::vector<std::string> methods) : methods_(std::move(methods)) {}
+  bool match(Exchange& ex) const override {
+    return std::find(methods_.begin(), methods_.end(), ex.request.method) != methods_.end();
+  }
+
+ private:
+  std::vector<std::string> methods_;
+};
+
+}  // namespace
+
+std::unique_ptr<Matcher> makeHostMatcher(const Json& value, const std::string& path) {
+  return std::make_unique<HostMatcher>(stringList(value, path));
+}
+
+std::unique_ptr<Matcher> makePathMatcher(const Json& value, const std::string& path) {
+  return std::make_unique<PathMatcher>(stringList(value, path));
+}
+
+std::unique_ptr<Matcher> makePathRegexpMatcher(const Json& value, const std::string& path) {
+  if (!value.is_object() || !value.contains("pattern") || !value["pattern"].is_string()) {
+    throw ProvisionError(path, "path_regexp needs a \"pattern\"");
+  }
+  return std::make_unique<PathRegexpMatcher>(value["pattern"].get<std::string>(), value.value("name", ""), path);
+}
+
+std::unique_ptr<Matcher> makeMethodMatcher(const Json& value, const std::string& path) {
+  auto methods = stringList(value, path);
+  for (auto& m : methods) {
+    for (char& c : m) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  return std::make_unique<MethodMatcher>(std::move(methods));
+}
+
+}  // namespace gatehouse::router
