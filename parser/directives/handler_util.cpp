@@ -4,18 +4,6 @@
 #include "options/option_util.h"
 
 namespace gatehouse::parser::handler_util {
-namespace {
-
-// Go's httpguts token bytes: the bytes allowed in a header field name.
-bool validHeaderFieldByte(unsigned char c) {
-  if (std::isalnum(c) != 0) {
-    return true;
-  }
-  static const std::string kExtra = "!#$%&'*+-.^_`|~";
-  return kExtra.find(static_cast<char>(c)) != std::string::npos;
-}
-
-}  // namespace
 
 Json weakString(const std::string& text) {
   if (text == "true") {
@@ -55,25 +43,6 @@ Json scalarVal(const Dispenser& d) {
     return *b;
   }
   return tok.text;
-}
-
-std::string canonicalHeaderKey(const std::string& key) {
-  for (unsigned char c : key) {
-    if (!validHeaderFieldByte(c)) {
-      return key;
-    }
-  }
-  std::string out = key;
-  bool upper = true;
-  for (char& c : out) {
-    if (upper && c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    } else if (!upper && c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    upper = c == '-';
-  }
-  return out;
 }
 
 Json headerJson(const std::map<std::string, std::vector<std::string>>& header) {

@@ -3,6 +3,7 @@
 // family): Go's JSON shapes for weak strings and scalars, header-key canonicalisation, and the
 // ways Caddy reads several arguments at once.
 
+#include "header_name.h"
 #include <map>
 #include <optional>
 #include <string>
@@ -25,8 +26,6 @@ Json scalarVal(const Dispenser& d);
 // Go's strconv.ParseBool.
 std::optional<bool> parseBool(const std::string& text);
 
-// Go's textproto.CanonicalMIMEHeaderKey ("x-foo" -> "X-Foo"; keys with invalid bytes unchanged).
-std::string canonicalHeaderKey(const std::string& key);
 
 // A Go map[string][]string (http.Header) as JSON, keys in Go's sorted order.
 Json headerJson(const std::map<std::string, std::vector<std::string>>& header);

@@ -122,24 +122,6 @@ std::string goList(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::string canonicalHeaderKey(const std::string& key) {
-  // textproto leaves keys with bytes outside the token set alone
-  static const std::string kTokenExtras = "!#$%&'*+-.^_`|~";
-  for (char c : key) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && kTokenExtras.find(c) == std::string::npos) {
-      return key;
-    }
-  }
-  std::string out = key;
-  bool upper = true;
-  for (char& c : out) {
-    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
-                                : std::tolower(static_cast<unsigned char>(c)));
-    upper = c == '-';
-  }
-  return out;
-}
-
 Json sortedKeys(const Json& j) {
   if (j.is_object()) {
     std::vector<std::string> keys;

@@ -3,6 +3,7 @@
 // Caddyfile is read). reverse_proxy, php_fastcgi and forward_auth all fill one ProxyHandler;
 // intercept reuses the response-handler part. Internal to parser/directives.
 
+#include "header_name.h"
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -32,8 +33,6 @@ std::optional<uint64_t> parseBytes(const std::string& text, std::string* error);
 Json weakString(const std::string& text);
 // "[a b c]", as Go prints a []string with %s / %v.
 std::string goList(const std::vector<std::string>& items);
-// net/textproto's CanonicalMIMEHeaderKey.
-std::string canonicalHeaderKey(const std::string& key);
 // Sorts every object's keys, recursively (Caddy re-encodes module objects through a map).
 Json sortedKeys(const Json& j);
 // Sets obj[key] = value unless the value is Go's zero value (0, "", false, empty), in which

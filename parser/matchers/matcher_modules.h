@@ -7,6 +7,7 @@
 // definition) and merges them into `value`, which is null the first time. Keeping that shape
 // keeps Caddy's merging rules: lists append, maps add keys, a second regexp is an error.
 
+#include "header_name.h"
 #include <string>
 #include <vector>
 
@@ -63,9 +64,6 @@ void parseUrlPatternMatcher(Dispenser& d, const MatcherContext& ctx, Json& value
 // the targets filled so far) when the line runs out first.
 bool takeArgs(Dispenser& d, std::vector<std::string*> targets);
 
-// Go's textproto.CanonicalMIMEHeaderKey ("content-type" -> "Content-Type"); keys with bytes
-// outside the HTTP token set are returned unchanged.
-std::string canonicalHeaderKey(const std::string& key);
 
 // Appends `items` to the JSON array `list` (null counts as empty).
 void appendStrings(Json& list, const std::vector<std::string>& items);

@@ -6,19 +6,6 @@
 #include "matchers/matcher_modules.h"
 
 namespace gatehouse::parser::matchers {
-namespace {
-
-// The bytes of an HTTP token (RFC 7230 tchar), the only ones Go canonicalizes around.
-bool isTokenByte(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-    return true;
-  }
-  static constexpr std::string_view kPunct = "!#$%&'*+-.^_`|~";
-  return kPunct.find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-}  // namespace
-
 bool takeArgs(Dispenser& d, std::vector<std::string*> targets) {
   for (std::string* target : targets) {
     if (!d.nextArg()) {
@@ -27,25 +14,6 @@ bool takeArgs(Dispenser& d, std::vector<std::string*> targets) {
     *target = d.val();
   }
   return true;
-}
-
-std::string canonicalHeaderKey(const std::string& key) {
-  for (unsigned char c : key) {
-    if (!isTokenByte(c)) {
-      return key;
-    }
-  }
-  std::string out = key;
-  bool upper = true;
-  for (char& c : out) {
-    if (upper && c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 'a' + 'A');
-    } else if (!upper && c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    upper = c == '-';
-  }
-  return out;
 }
 
 void appendStrings(Json& list, const std::vector<std::string>& items) {
