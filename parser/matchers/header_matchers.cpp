@@ -46,23 +46,7 @@ void parseHeaderRegexpMatcher(Dispenser& d, const MatcherContext& ctx, Json& val
     value = Json::object();
   }
   while (d.next()) {
-    std::string first;
-    std::string second;
-    std::string third;
-    if (!takeArgs(d, {&first, &second})) {
-      throw d.argErr();
-    }
-    std::string name;
-    std::string field = first;
-    std::string pattern = second;
-    if (takeArgs(d, {&third})) {
-      name = first;
-      field = second;
-      pattern = third;
-    }
-    if (name.empty()) {
-      name = ctx.name;
-    }
+    const auto [name, field, pattern] = readRegexpArgs(d, ctx);
     // One pattern per field: a second would replace the first.
     if (value.contains(field) && !value[field].is_null()) {
       throw d.err("header_regexp matcher can only be used once per named matcher, per header field: " +

@@ -77,4 +77,13 @@ Json regexpJson(const std::string& name, const std::string& pattern);
 // The token as Caddy's Dispenser.ValRaw gives it: quoted tokens keep their quote characters.
 std::string rawText(const Token& token);
 
+// The `[<name>] <field> <pattern>` arguments of header_regexp and vars_regexp; the name
+// defaults to the matcher definition's.
+struct RegexpArgs {
+  std::string name;
+  std::string field;
+  std::string pattern;
+};
+RegexpArgs readRegexpArgs(Dispenser& d, const MatcherContext& ctx);
+
 }  // namespace gatehouse::parser::matchers

@@ -58,4 +58,17 @@ std::string rawText(const Token& token) {
   return std::string(1, token.quote) + token.text + std::string(1, token.quote);
 }
 
+RegexpArgs readRegexpArgs(Dispenser& d, const MatcherContext& ctx) {
+  std::string first;
+  std::string second;
+  if (!takeArgs(d, {&first, &second})) {
+    throw d.argErr();
+  }
+  std::string third;
+  if (takeArgs(d, {&third})) {
+    return {first.empty() ? ctx.name : first, second, third};
+  }
+  return {ctx.name, first, second};
+}
+
 }  // namespace gatehouse::parser::matchers

@@ -33,23 +33,7 @@ void parseVarsRegexpMatcher(Dispenser& d, const MatcherContext& ctx, Json& value
     value = Json::object();
   }
   while (d.next()) {
-    std::string first;
-    std::string second;
-    std::string third;
-    if (!takeArgs(d, {&first, &second})) {
-      throw d.argErr();
-    }
-    std::string name;
-    std::string field = first;
-    std::string pattern = second;
-    if (takeArgs(d, {&third})) {
-      name = first;
-      field = second;
-      pattern = third;
-    }
-    if (name.empty()) {
-      name = ctx.name;
-    }
+    const auto [name, field, pattern] = readRegexpArgs(d, ctx);
     // Unlike header_regexp, a repeated variable silently takes the later pattern.
     value[field] = regexpJson(name, pattern);
     if (d.nextBlock(0)) {
