@@ -23,6 +23,9 @@ void Request::clear() {
   origUri.clear();
   headers.clear();
   versionMinor = 1;
+  bodyLength = 0;
+  maxBodyBytes = 0;
+  upgrade.clear();
 }
 
 void Response::clear() {
@@ -33,6 +36,7 @@ void Response::clear() {
   streamLength = 0;
   close = false;
   abort = false;
+  tunnel = nullptr;
 }
 
 const std::string* Exchange::var(std::string_view name) const {
@@ -70,7 +74,9 @@ Outcome Exchange::respond(int status, std::string body) {
   return Outcome::Handled;
 }
 
-Outcome Exchange::fail(int status) {
+Outcome Exchange::fail(int status, std::string message) {
+  error.status = status;
+  error.message = std::move(message);
   // Headers set by earlier middleware stay, as they do on Caddy's error path.
   response.body.clear();
   response.stream.reset();
@@ -79,6 +85,8 @@ Outcome Exchange::fail(int status) {
 }
 
 void Exchange::clear() {
+  pending.reset();  // first: it may still point into the request or response
+  error = HandlerError{};
   request.clear();
   response.clear();
   vars.clear();

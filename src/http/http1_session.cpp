@@ -90,10 +90,11 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
 
 Http1Session::~Http1Session() = default;
 
-void Http1Session::setRemote(std::string ip, uint16_t port, uint16_t localPort) {
-  ex_.request.remoteIp = std::move(ip);
-  ex_.request.remotePort = port;
-  ex_.request.localPort = localPort;
+void Http1Session::setPeer(const PeerInfo& peer) {
+  ex_.request.remoteIp = peer.remoteIp;
+  ex_.request.remotePort = peer.remotePort;
+  ex_.request.localPort = peer.localPort;
+  ex_.request.tls = peer.tls;
 }
 
 void Http1Session::onData(const char* data, size_t len) {

@@ -15,61 +15,30 @@
 
 #include "gatehouse/runtime/exchange.h"
 #include "http/http_date.h"
+#include "http/session.h"
 
 namespace gatehouse::http {
-
-// What the session needs from the connection below it.
-class Transport {
- public:
-  enum class Phase {
-    Idle,            // between requests: idle_timeout
-    ReadingHeaders,  // a request head is arriving: read_header_timeout
-    Busy,            // a request is being served
-  };
-  virtual ~Transport() = default;
-  // Sends or queues `bytes` (flushed in order) and leaves it empty, keeping its capacity,
-  // so the session's output buffer is reused across responses without reallocating.
-  virtual void write(std::string& bytes) = 0;
-  // Closes after queued bytes are flushed (or at once when `abort`).
-  virtual void close(bool abort) = 0;
-  virtual void pauseReading() = 0;
-  virtual void resumeReading() = 0;
-  virtual void setPhase(Phase phase) = 0;
-  // True when nothing queued awaits the socket (backpressure for streamed bodies).
-  [[nodiscard]] virtual bool drained() const = 0;
-  virtual uv_loop_t* loop() = 0;
-};
-
-// Runs the route chain for a complete request head; sets ex.response.
-class RequestHandler {
- public:
-  virtual ~RequestHandler() = default;
-  virtual void handle(runtime::Exchange& ex) = 0;
-};
 
 struct SessionLimits {
   size_t maxHeaderBytes = 1 << 20;
 };
 
-class Http1Session final : public runtime::BodySink {
+class Http1Session final : public Session, public runtime::BodySink {
  public:
   Http1Session(Transport& transport, RequestHandler& handler, DateCache& dates, SessionLimits limits);
   ~Http1Session() override;
   Http1Session(const Http1Session&) = delete;
   Http1Session& operator=(const Http1Session&) = delete;
 
-  // Bytes from the peer.
-  void onData(const char* data, size_t len);
-  // The peer closed its side.
-  void onEof();
-  // The transport flushed everything queued.
-  void onDrained();
-  // Graceful stop: close now if idle, else after the current response.
-  void shutdown();
-  [[nodiscard]] bool idle() const { return !inExchange_; }
-  [[nodiscard]] bool closed() const { return closed_; }
+  // Session
+  void onData(const char* data, size_t len) override;
+  void onEof() override;
+  void onDrained() override;
+  void shutdown() override;
+  [[nodiscard]] bool idle() const override { return !inExchange_; }
+  void setPeer(const PeerInfo& peer) override;
 
-  void setRemote(std::string ip, uint16_t port, uint16_t localPort);
+  [[nodiscard]] bool closed() const { return closed_; }
 
   // BodySink
   void onBodyData(std::string_view data, bool eof) override;

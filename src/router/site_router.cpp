@@ -2,12 +2,17 @@
 
 namespace gatehouse::router {
 
-void SiteRouter::handle(runtime::Exchange& ex) {
+runtime::Outcome SiteRouter::handle(runtime::Exchange& ex) {
   ex.serverName = server_.name;
   ex.response.headers.add("Server", "Gatehouse");
-  server_.routes.run(ex);
   // Nothing answered (or a terminal route ended the chain): the session sends Caddy's
   // empty 200.
+  return server_.routes.run(ex);
+}
+
+runtime::Outcome SiteRouter::resumed(runtime::Exchange& /*ex*/) {
+  // TODO(error routes): run handle_errors routes when ex.error is set.
+  return runtime::Outcome::Handled;
 }
 
 }  // namespace gatehouse::router

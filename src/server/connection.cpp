@@ -35,7 +35,8 @@ std::string ipString(const sockaddr_storage& ss, uint16_t& port) {
 Connection::Connection(ConnectionOwner& owner, const provision::ServerRuntime& server, http::RequestHandler& router)
     : owner_(owner),
       server_(server),
-      session_(*this, router, owner.dates(), http::SessionLimits{server.maxHeaderBytes}) {
+      session_(std::make_unique<http::Http1Session>(*this, router, owner.dates(),
+                                                    http::SessionLimits{server.maxHeaderBytes})) {
   uv_tcp_init(owner_.loop(), &tcp_);
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;
@@ -64,7 +65,11 @@ bool Connection::accept(uv_stream_t* listener) {
   uint16_t localPort = 0;
   std::string ip = ipString(peer, peerPort);
   ipString(local, localPort);
-  session_.setRemote(std::move(ip), peerPort, localPort);
+  http::PeerInfo info;
+  info.remoteIp = std::move(ip);
+  info.remotePort = peerPort;
+  info.localPort = localPort;
+  session_->setPeer(info);
   setPhase(Phase::ReadingHeaders);
   resumeReading();
   return true;
@@ -86,9 +91,9 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;  // discard what the client still sends
   }
   if (n > 0) {
-    self->session_.onData(buf->base, static_cast<size_t>(n));
+    self->session_->onData(buf->base, static_cast<size_t>(n));
   } else if (n == UV_EOF) {
-    self->session_.onEof();
+    self->session_->onEof();
   } else if (n < 0) {
     self->closeHandles();
   }
@@ -148,7 +153,10 @@ void Connection::onWrite(uv_write_t* req, int status) {
     self->close(false);
     return;
   }
-  self->session_.onDrained();
+  if (self->shutdownAfterWrite_) {
+    self->shutdownWrite();
+  }
+  self->session_->onDrained();
 }
 
 void Connection::close(bool abort) {
@@ -171,6 +179,20 @@ void Connection::close(bool abort) {
   }
   resumeReading();
   armTimer(kLinger);
+}
+
+void Connection::shutdownWrite() {
+  if (handlesClosing_ || lingering_) {
+    return;
+  }
+  if (writing_) {
+    shutdownAfterWrite_ = true;
+    return;
+  }
+  shutdownAfterWrite_ = false;
+  if (uv_shutdown(&shutdownReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
+    closeHandles();
+  }
 }
 
 void Connection::onShutdown(uv_shutdown_t* req, int status) {

@@ -22,6 +22,7 @@ class ConnectionOwner {
   // One read buffer per loop: libuv fills it and the read callback consumes it at once.
   virtual uv_buf_t readBuffer() = 0;
   virtual http::DateCache& dates() = 0;
+  virtual runtime::WorkerState& workerState() = 0;
   virtual void onConnectionClosed(Connection& c) = 0;
 };
 
@@ -36,16 +37,18 @@ class Connection final : public http::Transport {
   // (the connection then closes itself).
   bool accept(uv_stream_t* listener);
   // Graceful stop: idle connections close now, busy ones after their response.
-  void shutdown() { session_.shutdown(); }
+  void shutdown() { session_->shutdown(); }
 
   // Transport
   void write(std::string& bytes) override;
   void close(bool abort) override;
+  void shutdownWrite() override;
   void pauseReading() override;
   void resumeReading() override;
   void setPhase(Phase phase) override;
   [[nodiscard]] bool drained() const override { return !writing_; }
   uv_loop_t* loop() override { return owner_.loop(); }
+  runtime::WorkerState& worker() override { return owner_.workerState(); }
 
  private:
   static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -65,12 +68,13 @@ class Connection final : public http::Transport {
   uv_timer_t timer_{};
   uv_write_t writeReq_{};
   uv_shutdown_t shutdownReq_{};
-  http::Http1Session session_;
+  std::unique_ptr<http::Session> session_;
   std::string inflight_;  // bytes handed to uv_write
   std::string queued_;    // bytes waiting for the write in flight
   bool writing_ = false;
   bool reading_ = false;
   bool closeAfterWrite_ = false;
+  bool shutdownAfterWrite_ = false;
   bool lingering_ = false;  // write side shut; draining input before the final close
   bool handlesClosing_ = false;
   int openHandles_ = 0;

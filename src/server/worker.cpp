@@ -8,6 +8,7 @@ Worker::Worker(std::shared_ptr<const provision::Runtime> runtime, std::vector<Wo
     : runtime_(std::move(runtime)) {
   uv_loop_init(&loop_);
   loop_.data = this;
+  state_ = std::make_unique<runtime::WorkerState>(&loop_);
   // The async handle must exist before another thread may call stop().
   uv_async_init(&loop_, &stopAsync_, &Worker::onStop);
   stopAsync_.data = this;

@@ -40,6 +40,7 @@ class Worker final : public ConnectionOwner {
   uv_loop_t* loop() override { return &loop_; }
   uv_buf_t readBuffer() override { return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size())); }
   http::DateCache& dates() override { return dates_; }
+  runtime::WorkerState& workerState() override { return *state_; }
   void onConnectionClosed(Connection& c) override;
 
  private:
@@ -62,6 +63,9 @@ class Worker final : public ConnectionOwner {
   uv_timer_t graceTimer_{};
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<router::SiteRouter>> routers_;  // one per server
+  // Declared after the loop and before connections: handler state (upstream pools) must
+  // outlive every connection's exchange, which may hold references into it.
+  std::unique_ptr<runtime::WorkerState> state_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   http::DateCache dates_;
   std::array<char, 64 * 1024> readBuf_{};

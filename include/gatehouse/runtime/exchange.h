@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gatehouse/runtime/body_source.h"
+#include "gatehouse/runtime/exchange_host.h"
 #include "gatehouse/runtime/header_list.h"
 
 namespace gatehouse::runtime {
@@ -32,6 +33,15 @@ struct Request {
   std::string remoteIp;     // "127.0.0.1" / "::1"
   uint16_t remotePort = 0;
   uint16_t localPort = 0;
+  // Request body framing as received: 0 = no body, kChunked = chunked (length unknown),
+  // else the Content-Length. The bytes themselves come from ExchangeHost::requestBody().
+  static constexpr uint64_t kChunked = UINT64_MAX;
+  uint64_t bodyLength = 0;
+  // request_body max_size; 0 = no limit. Enforced by the session while the body is read.
+  uint64_t maxBodyBytes = 0;
+  // The client asked to switch protocols (Connection: Upgrade on HTTP/1.1, extended
+  // CONNECT with :protocol on HTTP/2): the value of Upgrade / :protocol, else empty.
+  std::string upgrade;
 
   // "path?query" as Go's URL.RequestURI().
   [[nodiscard]] std::string uri() const;
@@ -50,14 +60,25 @@ struct Response {
   uint64_t streamLength = 0;  // exact length of `stream` (Content-Length), or kUnknownLength
   bool close = false;       // close the connection after this response
   bool abort = false;       // drop the connection without a response
+  // Set with status 101 (HTTP/1.1) or 200 to an extended CONNECT (HTTP/2): after the head
+  // the connection becomes a tunnel between the client and this peer.
+  TunnelPeer* tunnel = nullptr;
   void clear();
+};
+
+// A handler's error (Caddy's HandlerError): the status the client gets when no
+// handle_errors route answers, and what {http.error.*} placeholders print.
+struct HandlerError {
+  int status = 0;           // 0: no error
+  std::string message;      // {http.error.message}
+  std::string id;           // {http.error.id}: 9 random characters, as Caddy
 };
 
 // Handler results, as Envoy's filter statuses.
 enum class Outcome {
   Continue,  // middleware did its part; run the next handler
   Handled,   // the chain stops (a response is set, or a terminal route ended it)
-  Paused,    // the handler resumes the chain itself later (TODO: used from reverse_proxy)
+  Paused,    // the chain stops; the handler calls host->resume() later (see exchange_host.h)
 };
 
 class Exchange {
@@ -73,6 +94,11 @@ class Exchange {
   // Response transforms applied when the head is written (deferred header ops).
   std::vector<const OutputStage*> stages;
   std::string_view serverName;
+  // Set by the session before the chain runs; valid for the whole exchange.
+  ExchangeHost* host = nullptr;
+  // What a paused handler waits for; dropping it cancels the work (exchange_host.h).
+  std::unique_ptr<PendingWork> pending;
+  HandlerError error;
 
   [[nodiscard]] const std::string* var(std::string_view name) const;
   void setVar(std::string_view name, std::string value);
@@ -80,8 +106,9 @@ class Exchange {
 
   // Sets a complete response; returns Outcome::Handled so handlers can `return ex.respond(...)`.
   Outcome respond(int status, std::string body = {});
-  // Caddy's handler error without error routes: the status and an empty body.
-  Outcome fail(int status);
+  // Caddy's handler error: recorded in `error` (handle_errors routes see it) and, for
+  // servers without error routes, answered with the status and an empty body.
+  Outcome fail(int status, std::string message = {});
   [[nodiscard]] bool responded() const { return response.status != 0 || response.abort; }
 
   void clear();

@@ -33,21 +33,26 @@ class MemoryTransport final : public Transport {
   void setPhase(Phase p) override { phase = p; }
   [[nodiscard]] bool drained() const override { return true; }
   uv_loop_t* loop() override { return nullptr; }
+  void shutdownWrite() override { writeShut = true; }
+  gatehouse::runtime::WorkerState& worker() override { return state; }
+  bool writeShut = false;
+  gatehouse::runtime::WorkerState state{nullptr};
 };
 
 // Echoes method, target and a header back; counts requests.
 class EchoHandler final : public RequestHandler {
  public:
   int calls = 0;
-  void handle(Exchange& ex) override {
+  gatehouse::runtime::Outcome handle(Exchange& ex) override {
     ++calls;
     ex.response.headers.add("Server", "Gatehouse");
     if (ex.request.path == "/empty") {
-      return;
+      return gatehouse::runtime::Outcome::Continue;
     }
-    ex.respond(200, ex.request.method + " " + ex.request.uri() + " host=" + ex.request.host +
-                        " x=" + std::string(ex.request.headers.get("X")));
+    return ex.respond(200, ex.request.method + " " + ex.request.uri() + " host=" + ex.request.host +
+                               " x=" + std::string(ex.request.headers.get("X")));
   }
+  gatehouse::runtime::Outcome resumed(Exchange& /*ex*/) override { return gatehouse::runtime::Outcome::Handled; }
 };
 
 struct Fixture {

@@ -1,0 +1,99 @@
+#pragma once
+// What a session (HTTP/1.1 connection, HTTP/2 stream) offers the exchange it serves, so
+// that handlers can work asynchronously (reverse_proxy), read the request body as a
+// stream, and take over an upgraded connection, without ever seeing the session itself.
+// Loop thread only; every callback below runs on the loop that owns the exchange.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <unordered_map>
+
+#include <uv.h>
+
+#include "gatehouse/runtime/body_source.h"
+
+namespace gatehouse::runtime {
+
+// State a handler keeps per worker loop (connection pools, round-robin cursors): handlers
+// are immutable and shared by every worker, so mutable state lives here, keyed by the
+// handler that owns it. No lock: one loop, one thread.
+class WorkerLocal {
+ public:
+  virtual ~WorkerLocal() = default;
+};
+
+class WorkerState {
+ public:
+  explicit WorkerState(uv_loop_t* loop) : loop_(loop) {}
+  [[nodiscard]] uv_loop_t* loop() const { return loop_; }
+
+  // The `T` kept for `owner` on this loop, created with `make()` on first use.
+  template <typename T, typename Make>
+  T& get(const void* owner, Make&& make) {
+    auto& slot = locals_[owner];
+    if (!slot) {
+      slot = make();
+    }
+    return static_cast<T&>(*slot);
+  }
+
+ private:
+  uv_loop_t* loop_;
+  std::unordered_map<const void*, std::unique_ptr<WorkerLocal>> locals_;
+};
+
+// Work an exchange waits for (an upstream request). The exchange owns it; destroying it
+// must cancel everything it started (close upstream sockets, stop timers) at once. This is
+// how a client that leaves cancels the upstream request: the session drops the exchange.
+class PendingWork {
+ public:
+  virtual ~PendingWork() = default;
+};
+
+// The far end of an upgraded connection (101 Switching Protocols, or a 2xx to an
+// extended CONNECT on HTTP/2). Implemented by the handler that answered the upgrade.
+class TunnelPeer {
+ public:
+  virtual ~TunnelPeer() = default;
+  // Bytes from the client. The session stops reading after each call until
+  // ExchangeHost::tunnelResumeReading(), so a slow upstream holds the client back.
+  virtual void onClientData(std::string_view data) = 0;
+  // The client closed its sending side (half-close); the upstream may still answer.
+  virtual void onClientEof() = 0;
+  // Everything given to tunnelWrite() has left; more may be written.
+  virtual void onClientDrained() = 0;
+  // The client connection is gone; stop and release upstream resources.
+  virtual void onClientClosed() = 0;
+};
+
+class ExchangeHost {
+ public:
+  virtual ~ExchangeHost() = default;
+  virtual uv_loop_t* loop() = 0;
+  virtual WorkerState& worker() = 0;
+
+  // A handler that returned Outcome::Paused calls this once it has set ex.response (head
+  // plus body or stream) or ex.error. Must not be called from inside Handler::handle().
+  virtual void resume() = 0;
+
+  // The request body as a pull stream: each pull yields the next bytes the client sent, in
+  // pieces of any size, eof on the last. Nothing is read from the client beyond what a pull
+  // asked for (plus one socket read), so body memory stays bounded. A body that breaks its
+  // framing or exceeds Request::maxBodyBytes ends with onBodyError (UV_EPROTO / UV_E2BIG).
+  // Valid for the whole exchange; for a request without a body the first pull gives eof.
+  virtual BodySource& requestBody() = 0;
+
+  // Tunnel mode, entered after the head of a 101 response with Response::tunnel set has
+  // been written: client bytes go to the peer, these write to the client.
+  virtual void tunnelWrite(std::string_view data) = 0;
+  // Half-closes the client side (the upstream finished sending).
+  virtual void tunnelShutdownWrite() = 0;
+  virtual void tunnelResumeReading() = 0;
+  // Ends the tunnel and the client connection.
+  virtual void tunnelClose() = 0;
+};
+
+}  // namespace gatehouse::runtime

@@ -1,0 +1,81 @@
+#pragma once
+// The seam between a connection (socket, TLS) and the protocol session above it
+// (HTTP/1.1, HTTP/2): the connection feeds bytes up through `Session` and the session
+// writes bytes down through `Transport`. Either side can be driven from memory in tests.
+// Loop-thread only.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+
+#include "gatehouse/runtime/exchange.h"
+
+namespace gatehouse::http {
+
+// What the session needs from the connection below it.
+class Transport {
+ public:
+  enum class Phase {
+    Idle,            // between requests: idle_timeout
+    ReadingHeaders,  // a request head is arriving: read_header_timeout
+    Busy,            // a request is being served
+  };
+  virtual ~Transport() = default;
+  // Sends or queues `bytes` (flushed in order) and leaves it empty, keeping its capacity,
+  // so the session's output buffer is reused across responses without reallocating.
+  virtual void write(std::string& bytes) = 0;
+  // Closes after queued bytes are flushed (or at once when `abort`).
+  virtual void close(bool abort) = 0;
+  // Closes the sending side after queued bytes are flushed; reading goes on (tunnels).
+  virtual void shutdownWrite() = 0;
+  virtual void pauseReading() = 0;
+  virtual void resumeReading() = 0;
+  virtual void setPhase(Phase phase) = 0;
+  // True when nothing queued awaits the socket (backpressure for streamed bodies).
+  [[nodiscard]] virtual bool drained() const = 0;
+  virtual uv_loop_t* loop() = 0;
+  // Per-worker handler state (connection pools), shared by every session on this loop.
+  virtual runtime::WorkerState& worker() = 0;
+};
+
+// Runs the route chain for a complete request head.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Handled/Continue: ex.response (or ex.error) is final. Paused: a handler will call
+  // ex.host->resume() later, and the session then calls resumed().
+  virtual runtime::Outcome handle(runtime::Exchange& ex) = 0;
+  // After a resume: runs the server's error routes when ex.error is set (they may pause
+  // again), and turns an unhandled error into its status response.
+  virtual runtime::Outcome resumed(runtime::Exchange& ex) = 0;
+};
+
+// Facts about the connection that placeholders and matchers need.
+struct PeerInfo {
+  std::string remoteIp;   // "127.0.0.1" / "::1" (IPv4-mapped addresses unmapped)
+  uint16_t remotePort = 0;
+  uint16_t localPort = 0;
+  bool tls = false;
+  std::string serverName;  // SNI, when TLS
+  std::string alpn;        // negotiated protocol, when TLS
+  std::string tlsVersion;  // "tls1.3", when TLS
+  std::string cipherSuite;  // IANA name, when TLS
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // Bytes from the peer (already decrypted).
+  virtual void onData(const char* data, size_t len) = 0;
+  // The peer closed its sending side.
+  virtual void onEof() = 0;
+  // The transport flushed everything queued.
+  virtual void onDrained() = 0;
+  // Graceful stop: close now if idle, else after the exchanges in flight.
+  virtual void shutdown() = 0;
+  [[nodiscard]] virtual bool idle() const = 0;
+  virtual void setPeer(const PeerInfo& peer) = 0;
+};
+
+}  // namespace gatehouse::http
