@@ -26,6 +26,7 @@ void Request::clear() {
   bodyLength = 0;
   maxBodyBytes = 0;
   upgrade.clear();
+  headerBytes = 0;
 }
 
 void Response::clear() {
@@ -37,6 +38,7 @@ void Response::clear() {
   close = false;
   abort = false;
   tunnel = nullptr;
+  bytesWritten = 0;
 }
 
 const std::string* Exchange::var(std::string_view name) const {

@@ -327,6 +327,8 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     s.closing_ = true;
   }
   s.transport_.setPhase(Transport::Phase::Busy);
+  req.start = std::chrono::steady_clock::now();
+  req.headerBytes = s.headerBytes_;
   try {
     s.handler_.handle(s.ex_);
   } catch (const std::exception&) {
@@ -388,6 +390,7 @@ int Http1Session::beginResponse() {
   writeHead(length, allowed);
   if (allowed && !headOnly_) {
     out_.append(res.body);
+    res.bytesWritten = res.body.size();
   }
   responseDone_ = true;
   return 0;
@@ -458,6 +461,7 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     out_.append("\r\n");
   }
   out_.append(data);  // copied before the source may be destroyed below
+  ex_.response.bytesWritten += data.size();
   if (chunked_) {
     out_.append(data.empty() ? "" : "\r\n");
     if (eof) {
@@ -496,6 +500,7 @@ void Http1Session::finishResponse() {
 
 void Http1Session::completeExchange() {
   inExchange_ = false;
+  handler_.finished(ex_);
   if (closing_) {
     closeNow();
     return;

@@ -49,6 +49,9 @@ class RequestHandler {
   // After a resume: runs the server's error routes when ex.error is set (they may pause
   // again), and turns an unhandled error into its status response.
   virtual runtime::Outcome resumed(runtime::Exchange& ex) = 0;
+  // The exchange is over (response sent in full, or the connection dropped): access logs
+  // and metrics. ex.response.bytesWritten and ex.request.start are set.
+  virtual void finished(const runtime::Exchange& /*ex*/) {}
 };
 
 // Facts about the connection that placeholders and matchers need.

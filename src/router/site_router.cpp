@@ -15,4 +15,8 @@ runtime::Outcome SiteRouter::resumed(runtime::Exchange& /*ex*/) {
   return runtime::Outcome::Handled;
 }
 
+void SiteRouter::finished(const runtime::Exchange& /*ex*/) {
+  // TODO(access logs, metrics): record the exchange.
+}
+
 }  // namespace gatehouse::router

@@ -12,6 +12,7 @@ class SiteRouter final : public http::RequestHandler {
   explicit SiteRouter(const provision::ServerRuntime& server) : server_(server) {}
   runtime::Outcome handle(runtime::Exchange& ex) override;
   runtime::Outcome resumed(runtime::Exchange& ex) override;
+  void finished(const runtime::Exchange& ex) override;
 
  private:
   const provision::ServerRuntime& server_;

@@ -4,6 +4,7 @@
 // the next request on the connection (clear() keeps string capacity, so a keep-alive
 // connection settles into an allocation-light steady state).
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,6 +43,9 @@ struct Request {
   // The client asked to switch protocols (Connection: Upgrade on HTTP/1.1, extended
   // CONNECT with :protocol on HTTP/2): the value of Upgrade / :protocol, else empty.
   std::string upgrade;
+  // When the request head was complete (access log duration, {http.request.duration}).
+  std::chrono::steady_clock::time_point start;
+  size_t headerBytes = 0;   // size of the request head as received
 
   // "path?query" as Go's URL.RequestURI().
   [[nodiscard]] std::string uri() const;
@@ -63,6 +67,7 @@ struct Response {
   // Set with status 101 (HTTP/1.1) or 200 to an extended CONNECT (HTTP/2): after the head
   // the connection becomes a tunnel between the client and this peer.
   TunnelPeer* tunnel = nullptr;
+  uint64_t bytesWritten = 0;  // body bytes sent to the client (access log "size")
   void clear();
 };
 
