@@ -2,6 +2,7 @@
 // named routes, site blocks, listener pairings, servers, TLS/PKI apps, logging).
 
 #include "gatehouse/parser/adapter.h"
+#include "gatehouse/parser/formatter.h"
 
 #include "httptype/adapt_steps.h"
 
@@ -72,6 +73,12 @@ AdaptResult adaptCaddyfile(std::string_view text, const std::string& filename, c
   }
   applyGlobalOptionsToConfig(config, state);
   assembleLogging(config, state, pairings);
+  // Lint last, as Caddy: a messy file can parse and still mean something else than it looks.
+  if (const int line = firstUnformattedLine(text); line > 0) {
+    state.warnings.push_back(Warning{Location{filename, line, 0, {}}, "",
+                                     "Caddyfile input is not formatted; run 'gatehouse fmt --overwrite' to fix "
+                                     "inconsistencies"});
+  }
   return AdaptResult{std::move(config), std::move(state.warnings)};
 }
 

@@ -215,6 +215,9 @@ config::Handler ProxyHandler::toHandler() const {
 config::Handler parseReverseProxy(Helper& h) {
   ProxyHandler rp;
   unmarshalReverseProxy(h, rp);
+  for (const auto& w : rp.warnings) {
+    h.state().warnings.push_back(Warning{Location{}, "reverse_proxy", w});
+  }
   finalizeReverseProxy(h, rp);
   return rp.toHandler();
 }

@@ -57,6 +57,8 @@ struct ProxyHandler {
   std::optional<Json> transport;
   std::map<std::string, Json> responseMatchers;
   std::vector<std::vector<Token>> handleResponseSegments;
+  // Lint findings Caddy logs while it reads the block (header_up that repeats a default).
+  std::vector<std::string> warnings;
 
   [[nodiscard]] config::Handler toHandler() const;
 };

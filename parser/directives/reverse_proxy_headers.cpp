@@ -41,6 +41,30 @@ void applyHeaderOp(const Dispenser& d, Json& ops, const std::string& field, cons
   }
 }
 
+namespace {
+// A header_up that sets what the proxy sends anyway: Caddy warns about exactly these
+// field/value pairs (either placeholder spelling), so that users can drop them.
+void warnIfDefault(const std::string& field, const std::string& value, ProxyHandler& rp) {
+  struct Default {
+    std::string_view field;
+    std::string_view shorthand;
+    std::string_view placeholder;
+  };
+  static constexpr Default kDefaults[] = {
+      {"Host", "{hostport}", "{http.request.hostport}"},
+      {"X-Forwarded-For", "{remote_host}", "{http.request.remote.host}"},
+      {"X-Forwarded-Proto", "{scheme}", "{http.request.scheme}"},
+      {"X-Forwarded-Host", "{host}", "{http.request.host}"},
+  };
+  for (const auto& d : kDefaults) {
+    if (canonicalHeaderKey(field) == d.field && (value == d.shorthand || value == d.placeholder)) {
+      rp.warnings.push_back("Unnecessary header_up " + std::string(d.field) +
+                            ": the reverse proxy's default behavior is to pass headers to the upstream");
+    }
+  }
+}
+}  // namespace
+
 // header_up   [+|-]<field> [<value|regexp> [<replacement>]]
 // header_down [+|-]<field> [<value|regexp> [<replacement>]]
 bool parseHeaderSubdirective(Dispenser& d, ProxyHandler& rp) {
@@ -56,6 +80,9 @@ bool parseHeaderSubdirective(Dispenser& d, ProxyHandler& rp) {
       applyHeaderOp(d, ops, args[0], "", nullptr);
       break;
     case 2:
+      if (sub == "header_up") {
+        warnIfDefault(args[0], args[1], rp);
+      }
       applyHeaderOp(d, ops, args[0], args[1], nullptr);
       break;
     case 3:

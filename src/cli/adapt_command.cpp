@@ -17,9 +17,7 @@ int runAdapt(const std::vector<std::string>& args) {
   if (!loadConfig(flags.get("config", "Caddyfile"), flags.get("adapter"), loaded)) {
     return 1;
   }
-  for (const auto& w : loaded.warnings) {
-    std::cerr << "WARN " << w << "\n";
-  }
+  printWarnings(loaded.warnings);
   std::cout << config::dump(config::toJson(loaded.config), flags.has("pretty")) << "\n";
   return 0;
 }
@@ -33,9 +31,7 @@ int runValidate(const std::vector<std::string>& args) {
   if (!loadConfig(flags.get("config", "Caddyfile"), flags.get("adapter"), loaded)) {
     return 1;
   }
-  for (const auto& w : loaded.warnings) {
-    std::cerr << "WARN " << w << "\n";
-  }
+  printWarnings(loaded.warnings);
   std::cout << "Valid configuration\n";
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "cli/config_loader.h"
 
+#include <chrono>
 #include <iostream>
 #include <stdexcept>
 
@@ -33,9 +34,7 @@ bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfi
     } else {
       auto result = parser::adaptCaddyfile(text, path);
       out.config = std::move(result.config);
-      for (const auto& w : result.warnings) {
-        out.warnings.push_back(w.str());
-      }
+      out.warnings = std::move(result.warnings);
     }
   } catch (const parser::ConfigError& e) {
     std::cerr << e.what() << "\n";
@@ -48,6 +47,22 @@ bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfi
     return false;
   }
   return true;
+}
+
+void printWarnings(const std::vector<parser::Warning>& warnings) {
+  for (const auto& w : warnings) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    config::Json line = config::Json::object();
+    line["level"] = "warn";
+    line["ts"] = std::chrono::duration<double>(now).count();
+    line["logger"] = "caddyfile";
+    line["msg"] = w.message;
+    if (w.loc.line > 0) {
+      line["file"] = w.loc.file;
+      line["line"] = w.loc.line;
+    }
+    std::cerr << line.dump(-1, ' ', false, config::Json::error_handler_t::replace) << "\n";
+  }
 }
 
 }  // namespace gatehouse::cli

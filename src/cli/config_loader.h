@@ -6,13 +6,18 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "gatehouse/parser/adapter.h"
 
 namespace gatehouse::cli {
 
 struct LoadedConfig {
   config::Config config;
-  std::vector<std::string> warnings;
+  std::vector<parser::Warning> warnings;
 };
+
+// Prints adapter warnings to stderr as Caddy's logger does: one JSON line each, logger
+// "caddyfile", with file and line when the warning has a position.
+void printWarnings(const std::vector<parser::Warning>& warnings);
 
 // adapter: "caddyfile", "json", or "" to choose by file name (".json" -> json). Prints the
 // error to stderr and returns false on failure.

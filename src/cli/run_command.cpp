@@ -24,9 +24,7 @@ int runRun(const std::vector<std::string>& args) {
   if (!loadConfig(path, flags.get("adapter"), loaded)) {
     return 1;
   }
-  for (const auto& w : loaded.warnings) {
-    std::cerr << w << "\n";
-  }
+  printWarnings(loaded.warnings);
   std::shared_ptr<const provision::Runtime> runtime;
   try {
     runtime = provision::provisionRuntime(loaded.config);
