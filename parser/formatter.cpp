@@ -107,6 +107,7 @@ class Formatter {
  public:
   std::string run(std::string_view input) {
     input = trimSpace(input);
+    out_.reserve(input.size() + input.size() / 4);
     size_t pos = 0;
     while (pos < input.size()) {
       step(decodeRune(input, pos));
@@ -324,9 +325,11 @@ std::string formatCaddyfile(std::string_view input) { return Formatter().run(inp
 int firstUnformattedLine(std::string_view input) {
   std::string normalized;
   normalized.reserve(input.size());
-  for (size_t i = 0; i < input.size(); ++i) {
-    if (input[i] == '\r' && i + 1 < input.size() && input[i + 1] == '\n') continue;
-    normalized += input[i];
+  for (size_t from = 0; from < input.size();) {
+    const size_t crlf = input.find("\r\n", from);
+    const size_t end = crlf == std::string_view::npos ? input.size() : crlf;
+    normalized.append(input.substr(from, end - from));
+    from = end == input.size() ? end : end + 1;  // keep the \n of a \r\n
   }
   const std::string formatted = formatCaddyfile(normalized);
   if (formatted == normalized) return 0;

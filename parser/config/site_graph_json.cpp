@@ -67,7 +67,7 @@ Json serverJson(const Server& s) {
                           "write_timeout", "idle_timeout", "keepalive_interval",
                           "max_header_bytes", "enable_full_duplex"}) {
     if (out.contains(key)) {
-      ordered[key] = out[key];
+      ordered[key] = std::move(out[key]);
     }
   }
   if (!s.routes.empty()) {
@@ -78,13 +78,13 @@ Json serverJson(const Server& s) {
   }
   if (!s.namedRoutes.empty()) {
     Json named = Json::object();
-    auto sortedNamed = s.namedRoutes;
-    std::sort(sortedNamed.begin(), sortedNamed.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [name, route] : sortedNamed) {
-      named[name] = toJson(route);
+    std::vector<const std::pair<std::string, Route>*> sortedNamed;
+    for (const auto& entry : s.namedRoutes) sortedNamed.push_back(&entry);
+    std::sort(sortedNamed.begin(), sortedNamed.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* entry : sortedNamed) {
+      named[entry->first] = toJson(entry->second);
     }
-    ordered["named_routes"] = named;
+    ordered["named_routes"] = std::move(named);
   }
   putIf(ordered, "tls_connection_policies", s.tlsConnectionPolicies);
   if (s.automaticHttps) {
@@ -97,13 +97,13 @@ Json serverJson(const Server& s) {
     if (!a.skipCertificates.empty()) ah["skip_certificates"] = a.skipCertificates;
     if (a.ignoreLoadedCertificates) ah["ignore_loaded_certificates"] = true;
     for (const auto& [k, v] : a.extra.items()) ah[k] = v;
-    ordered["automatic_https"] = ah;
+    ordered["automatic_https"] = std::move(ah);
   }
   putOrdered(ordered, s.options,
              {"strict_sni_host", "trusted_proxies", "client_ip_headers", "trusted_proxies_strict"});
   Json tail = Json::object();
   putIf(tail, "logs", s.logs);
-  for (const auto& [k, v] : tail.items()) ordered[k] = v;
+  for (auto& [k, v] : tail.items()) ordered[k] = std::move(v);
   // Whatever options are left (protocols, metrics ...) follow, in their own order.
   for (const auto& [k, v] : s.options.items()) {
     if (!ordered.contains(k)) ordered[k] = v;
@@ -111,9 +111,9 @@ Json serverJson(const Server& s) {
   // logs belongs before protocols in Caddy's struct; move protocols-type keys after it.
   for (const char* key : {"protocols", "listen_protocols", "metrics"}) {
     if (ordered.contains(key)) {
-      Json v = ordered[key];
+      Json v = std::move(ordered[key]);
       ordered.erase(key);
-      ordered[key] = v;
+      ordered[key] = std::move(v);
     }
   }
   return ordered;
@@ -148,10 +148,10 @@ Json tlsJson(const TlsApp& t) {
   if (!t.policies.empty()) {
     Json arr = Json::array();
     for (const auto& p : t.policies) arr.push_back(policyJson(p));
-    automation["policies"] = arr;
+    automation["policies"] = std::move(arr);
   }
   for (const auto& [k, v] : t.automationExtra.items()) automation[k] = v;
-  if (!automation.empty()) out["automation"] = automation;
+  if (!automation.empty()) out["automation"] = std::move(automation);
   for (const auto& [k, v] : t.extra.items()) out[k] = v;
   return out;
 }
@@ -321,12 +321,12 @@ Json toJson(const Route& route) {
   if (!route.match.empty()) {
     Json sets = Json::array();
     for (const auto& m : route.match) sets.push_back(sortedObject(m));
-    out["match"] = sets;
+    out["match"] = std::move(sets);
   }
   if (!route.handle.empty()) {
     Json hs = Json::array();
     for (const auto& h : route.handle) hs.push_back(toJson(h));
-    out["handle"] = hs;
+    out["handle"] = std::move(hs);
   }
   if (route.terminal) out["terminal"] = true;
   return out;
@@ -342,8 +342,8 @@ Json toJson(const Config& config) {
   if (config.tls && !config.tls->empty()) apps["tls"] = tlsJson(*config.tls);
   if (!apps.empty()) {
     Json a = Json::object();
-    for (const auto& [k, v] : apps) a[k] = v;
-    out["apps"] = a;
+    for (auto& [k, v] : apps) a[k] = std::move(v);
+    out["apps"] = std::move(a);
   }
   for (const auto& [k, v] : config.extra.items()) out[k] = v;
   return out;
@@ -439,14 +439,19 @@ std::string dump(const Json& json, bool pretty) {
                          : json.dump(-1, ' ', false, Json::error_handler_t::replace);
   // Go's encoder escapes these for HTML safety; Caddy's output carries the escapes. They can
   // only occur inside JSON strings, so a plain replacement is exact.
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
-    else out += c;
+  size_t pos = s.find_first_of("<>&");
+  if (pos == std::string::npos) {
+    return s;
   }
+  std::string out;
+  out.reserve(s.size() + 64);
+  size_t from = 0;
+  for (; pos != std::string::npos; pos = s.find_first_of("<>&", from)) {
+    out.append(s, from, pos - from);
+    out += s[pos] == '<' ? "\\u003c" : s[pos] == '>' ? "\\u003e" : "\\u0026";
+    from = pos + 1;
+  }
+  out.append(s, from, std::string::npos);
   return out;
 }
 
