@@ -87,11 +87,11 @@ std::vector<ConfigValue> Helper::newRoute(const std::optional<config::MatcherSet
     route.match.push_back(*matcherSet);
   }
   route.handle.push_back(std::move(handler));
-  return {ConfigValue{"route", std::move(route), ""}};
+  return single(ConfigValue{"route", std::move(route), ""});
 }
 
 std::vector<ConfigValue> Helper::newBindAddresses(std::vector<std::string> addrs) const {
-  return {ConfigValue{"bind", Json(std::move(addrs)), ""}};
+  return single(ConfigValue{"bind", Json(std::move(addrs)), ""});
 }
 
 void Helper::groupRoutes(std::vector<ConfigValue>& vals) {

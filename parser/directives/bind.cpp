@@ -19,7 +19,7 @@ std::vector<ConfigValue> parseBind(Helper& h) {
     }
     value["protocols"] = protocols;
   }
-  return {ConfigValue{"bind", value, ""}};
+  return single(ConfigValue{"bind", value, ""});
 }
 
 }  // namespace gatehouse::parser::directives

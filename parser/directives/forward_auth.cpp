@@ -114,7 +114,7 @@ std::vector<ConfigValue> parseForwardAuth(Helper& h) {
     route.match.push_back(*userMatcher);
   }
   route.handle.push_back(rp.toHandler());
-  return {ConfigValue{"route", std::move(route), ""}};
+  return single(ConfigValue{"route", std::move(route), ""});
 }
 
 }  // namespace gatehouse::parser::proxy

@@ -87,7 +87,7 @@ std::vector<ConfigValue> parseHandleErrors(Helper& h) {
   wrapped.handle.push_back(sub.parseSegmentAsSubroute());
   config::Route holder;
   holder.handle.push_back(config::Handler::subroute({std::move(wrapped)}));
-  return {ConfigValue{"error_route", std::move(holder), ""}};
+  return single(ConfigValue{"error_route", std::move(holder), ""});
 }
 
 }  // namespace gatehouse::parser::directives

@@ -175,7 +175,7 @@ std::vector<ConfigValue> parseLogSegment(Helper& h, std::map<std::string, bool>*
   }
   value["hostnames"] = hostnames;
   value["no_hostname"] = noHostname;
-  return {ConfigValue{"custom_log", value, ""}};
+  return single(ConfigValue{"custom_log", value, ""});
 }
 
 std::vector<ConfigValue> parseLog(Helper& h) {

@@ -180,7 +180,7 @@ std::vector<ConfigValue> parsePhpFastcgi(Helper& h) {
     config::Route wrapper;
     wrapper.match.push_back(*userMatcher);
     wrapper.handle.push_back(config::Handler::subroute(std::move(routes)));
-    return {ConfigValue{"route", std::move(wrapper), ""}};
+    return single(ConfigValue{"route", std::move(wrapper), ""});
   }
   // Otherwise Caddy returns the routes as a literal subroute that the site splices in
   // place; they keep their order because they share one directive.

@@ -167,13 +167,20 @@ AddrMap mapAddresses(const std::vector<SiteBlock>& sites, const AdaptState& stat
   return result;
 }
 
-SiteBlock* materialize(const std::vector<SiteBlock>& sites, const KeySubset& sub, Pairings& out) {
-  const SiteBlock& src = sites[sub.origin];
+// The per-listener copy of a site block for the keys in `sub`. The last copy of a block
+// takes its tokens and values instead of copying them (most blocks are copied only once).
+SiteBlock* materialize(std::vector<SiteBlock>& sites, const KeySubset& sub, bool last, Pairings& out) {
+  SiteBlock& src = sites[sub.origin];
   SiteBlock copy;
-  copy.block.segments = src.block.segments;
   copy.block.hasBraces = src.block.hasBraces;
   copy.block.isNamedRoute = src.block.isNamedRoute;
-  copy.pile = src.pile;
+  if (last) {
+    copy.block.segments = std::move(src.block.segments);
+    copy.pile = std::move(src.pile);
+  } else {
+    copy.block.segments = src.block.segments;
+    copy.pile = src.pile;
+  }
   for (size_t k : sub.keys) {
     copy.block.keys.push_back(src.block.keys[k]);
     copy.keys.push_back(src.keys[k]);
@@ -191,9 +198,10 @@ int httpsPortOption(const AdaptState& state) {
   return portOption(state, "https_port", 443);
 }
 
-Pairings pairSitesWithListeners(const std::vector<SiteBlock>& sites, const AdaptState& state) {
+Pairings pairSitesWithListeners(std::vector<SiteBlock>& sites, const AdaptState& state) {
   AddrMap map = mapAddresses(sites, state);
   Pairings out;
+  std::vector<Subsets> pending;  // per pairing, the key subsets still to materialize
   std::vector<std::string> addrs;
   for (const auto& [addr, _] : map) {
     addrs.push_back(addr);
@@ -230,10 +238,19 @@ Pairings pairSitesWithListeners(const std::vector<SiteBlock>& sites, const Adapt
                                   ? std::vector<std::string>{}
                                   : std::vector<std::string>(lnProts.begin(), lnProts.end()));
       }
-      for (const auto& sub : blocks) {
-        p.blocks.push_back(materialize(sites, sub, out));
-      }
+      pending.push_back(std::move(blocks));
       out.list.push_back(std::move(p));
+    }
+  }
+  std::vector<size_t> uses(sites.size(), 0);
+  for (const auto& subs : pending) {
+    for (const auto& s : subs) {
+      ++uses[s.origin];
+    }
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    for (const auto& s : pending[i]) {
+      out.list[i].blocks.push_back(materialize(sites, s, --uses[s.origin] == 0, out));
     }
   }
   return out;

@@ -27,6 +27,7 @@ int httpsPortOption(const AdaptState& state);
 
 // Maps every key of every site block to its listener addresses and groups blocks that
 // share identical listeners. Throws ConfigError for bad schemes and ports.
-Pairings pairSitesWithListeners(const std::vector<SiteBlock>& sites, const AdaptState& state);
+// Consumes `sites`: their tokens and values move into the pairings' copies.
+Pairings pairSitesWithListeners(std::vector<SiteBlock>& sites, const AdaptState& state);
 
 }  // namespace gatehouse::parser

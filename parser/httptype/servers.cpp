@@ -429,7 +429,7 @@ config::Server buildServer(Pairing& p, size_t index, AdaptState& state, const Na
     }
     std::vector<ConfigValue> routeVals;
     if (auto it = sb->pile.find("route"); it != sb->pile.end()) {
-      routeVals = it->second;
+      routeVals = std::move(it->second);  // read once: each block copy belongs to one server
     }
     Location where = sb->block.keys.empty() ? Location{} : sb->block.keys.front().loc;
     appendSiteRoutes(srv.routes, buildSubroute(std::move(routeVals), state, true, where), matchers,

@@ -39,6 +39,14 @@ struct ConfigValue {
   [[nodiscard]] const Json& json() const { return std::get<Json>(value); }
 };
 
+// A one-element result. Not `return {ConfigValue{...}}`: an initializer list can only be
+// copied from, and a route value holds a whole handler tree.
+inline std::vector<ConfigValue> single(ConfigValue v) {
+  std::vector<ConfigValue> out;
+  out.push_back(std::move(v));
+  return out;
+}
+
 // Global options as their option parsers left them: option name -> value.
 using GlobalOptions = std::map<std::string, Json>;
 
