@@ -49,49 +49,13 @@ def config(up):
     }
 
 
-class ChunkReader:
-    """Reads a chunked HTTP/1.1 response from a raw socket, piece by piece, with times."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-
-    def head(self):
-        while b"\r\n\r\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise OSError("eof in head")
-            self.buf += data
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        return head.decode("latin-1")
-
-    def chunks(self):
-        while True:
-            while b"\r\n" not in self.buf:
-                data = self.sock.recv(65536)
-                if not data:
-                    return
-                self.buf += data
-            line, self.buf = self.buf.split(b"\r\n", 1)
-            size = int(line, 16)
-            while len(self.buf) < size + 2:
-                data = self.sock.recv(65536)
-                if not data:
-                    return
-                self.buf += data
-            piece, self.buf = self.buf[:size], self.buf[size + 2:]
-            if size == 0:
-                return
-            yield piece, time.time()
-
-
 def test_sse(addr, up, prefix, encoded):
     up.sse_sent.clear()
     s = socket.create_connection(addr, timeout=10)
     accept = b"Accept-Encoding: gzip\r\n" if encoded else b""
     s.sendall(b"GET " + prefix.encode() + b"/sse?n=6&gap=0.3 HTTP/1.1\r\nHost: a\r\nAccept: text/event-stream\r\n" +
               accept + b"\r\n")
-    r = ChunkReader(s)
+    r = pu.ChunkReader(s)
     t_head = time.time()
     head = r.head()
     check("200 OK" in head, "%s SSE status: %r" % (prefix, head[:40]))

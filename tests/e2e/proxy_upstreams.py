@@ -34,7 +34,8 @@ def pattern_bytes(n):
 
 
 class Upstream:
-    def __init__(self):
+    def __init__(self, name="echo"):
+        self.name = name
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -61,6 +62,8 @@ class Upstream:
             except OSError:
                 return
             self.connections += 1
+            # As real streaming servers do: no Nagle delay on small event writes.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
@@ -137,7 +140,7 @@ class Upstream:
             body = json.dumps({"method": method, "target": target, "headers": headers,
                                "sha256": digest, "length": length}).encode()
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
-                         b"Keep-Alive: timeout=5\r\nX-Upstream: echo\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                         b"Keep-Alive: timeout=5\r\nX-Upstream: " + self.name.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
             return rest
         if path == "/download":
             n = int(q.get("n", "0"))
@@ -275,3 +278,62 @@ def vm_rss_kib(pid):
 def addr_of(servers, name="srv0"):
     host, port = servers[name][0].rsplit(":", 1)
     return host.strip("[]"), int(port)
+
+
+class ChunkReader:
+    """Reads a chunked HTTP/1.1 response from a raw socket, piece by piece, with times."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def head(self):
+        while b"\r\n\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("eof in head")
+            self.buf += data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        return head.decode("latin-1")
+
+    def chunks(self):
+        while True:
+            while b"\r\n" not in self.buf:
+                data = self.sock.recv(65536)
+                if not data:
+                    return
+                self.buf += data
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            size = int(line, 16)
+            while len(self.buf) < size + 2:
+                data = self.sock.recv(65536)
+                if not data:
+                    return
+                self.buf += data
+            piece, self.buf = self.buf[:size], self.buf[size + 2:]
+            if size == 0:
+                return
+            yield piece, time.time()
+
+
+def ws_frame(payload, opcode=0x2):
+    mask = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | opcode, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def read_exact(s, n, timeout=10):
+    out = b""
+    deadline = time.time() + timeout
+    while len(out) < n and time.time() < deadline:
+        data = s.recv(min(65536, n - len(out)))
+        if not data:
+            break
+        out += data
+    return out

@@ -36,29 +36,6 @@ def config(up):
     }
 
 
-def frame(payload, opcode=0x2):
-    mask = os.urandom(4)
-    n = len(payload)
-    if n < 126:
-        head = bytes([0x80 | opcode, 0x80 | n])
-    elif n < 65536:
-        head = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def read_exact(s, n, timeout=10):
-    out = b""
-    deadline = time.time() + timeout
-    while len(out) < n and time.time() < deadline:
-        data = s.recv(min(65536, n - len(out)))
-        if not data:
-            break
-        out += data
-    return out
-
-
 def handshake(addr, path="/ws", extra=b""):
     s = socket.create_connection(addr, timeout=10)
     s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: chat.test\r\nConnection: keep-alive, Upgrade\r\n"
@@ -75,27 +52,27 @@ def handshake(addr, path="/ws", extra=b""):
 
 
 def test_echo(addr):
-    first = frame(b"sent with the head")
+    first = pu.ws_frame(b"sent with the head")
     s, head, rest = handshake(addr, extra=first)
     check(head.startswith("HTTP/1.1 101 Switching Protocols"), "101 head: %r" % head[:60])
     check("Upgrade: websocket" in head and "Connection: Upgrade" in head, "upgrade fields in the 101: %r" % head)
     check("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head, "Sec-WebSocket-Accept passed back")
-    got = rest + read_exact(s, len(first) - len(rest))
+    got = rest + pu.read_exact(s, len(first) - len(rest))
     check(got == first, "bytes sent right behind the head are echoed")
     for size in (5, 200, 70000):
-        f = frame(os.urandom(size))
+        f = pu.ws_frame(os.urandom(size))
         s.sendall(f)
-        check(read_exact(s, len(f)) == f, "frame of %d bytes echoed byte-exact" % size)
-    burst = b"".join(frame(os.urandom(1000)) for _ in range(3000))  # ~3 MB both ways
+        check(pu.read_exact(s, len(f)) == f, "frame of %d bytes echoed byte-exact" % size)
+    burst = b"".join(pu.ws_frame(os.urandom(1000)) for _ in range(3000))  # ~3 MB both ways
     import threading
     t = threading.Thread(target=s.sendall, args=(burst,))
     t.start()
-    echoed = read_exact(s, len(burst), timeout=30)
+    echoed = pu.read_exact(s, len(burst), timeout=30)
     t.join()
     check(echoed == burst, "3 MB burst echoed byte-exact (%d of %d)" % (len(echoed), len(burst)))
     # Half-close: the upstream sees EOF, says "bye" and closes its side.
     s.shutdown(socket.SHUT_WR)
-    tail = read_exact(s, 100, timeout=5)
+    tail = pu.read_exact(s, 100, timeout=5)
     check(tail == b"bye", "after the client's half-close the upstream still answers: %r" % tail)
     s.close()
 
