@@ -194,6 +194,13 @@ void ProxyCall::onTimer(uv_timer_t* t) {
   }
   const Timer kind = self->timerKind_;
   self->timerKind_ = Timer::None;
+  if (kind == Timer::Stream) {
+    self->conn_.reset();  // stream_timeout: the tunnel ends, both sides close
+    if (!self->clientGone_) {
+      self->ex_.host->tunnelClose();
+    }
+    return;
+  }
   if (kind == Timer::Retry) {
     if (!self->attempt()) {
       self->ex_.host->resume();
@@ -324,6 +331,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     tunnel_ = true;
     res.tunnel = this;
     conn_->startTunnel();
+    arm(Timer::Stream, config_.streamTimeout);
   } else if (responseHasBody(ex_.request.method, head.status)) {
     auto body = std::make_unique<ResponseBody>(*this);
     source_ = body.get();

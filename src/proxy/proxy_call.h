@@ -41,7 +41,7 @@ class ProxyCall final : public runtime::PendingWork,
   }
 
  private:
-  enum class Timer { None, Dial, ResponseHeader, Retry };
+  enum class Timer { None, Dial, ResponseHeader, Retry, Stream };
 
   bool prepareHead();
   bool attempt();

@@ -127,7 +127,7 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
 std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path) {
   handlers::requireKnownFields(h, path,
                                {"upstreams", "transport", "load_balancing", "health_checks", "headers",
-                                "flush_interval", "trusted_proxies"});
+                                "flush_interval", "trusted_proxies", "stream_timeout"});
   auto c = std::make_unique<ProxyConfig>();
   const Json& f = h.fields;
   if (!f.contains("upstreams") || !f["upstreams"].is_array() || f["upstreams"].empty()) {
@@ -172,6 +172,9 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   // -1 asks for and at least as often as any positive interval; so any value is honoured.
   if (f.contains("flush_interval")) {
     provision::parseDuration(f["flush_interval"], path + ".flush_interval");
+  }
+  if (f.contains("stream_timeout")) {
+    c->streamTimeout = provision::parseDuration(f["stream_timeout"], path + ".stream_timeout");
   }
   if (f.contains("trusted_proxies")) {
     for (size_t i = 0; i < f["trusted_proxies"].size(); ++i) {

@@ -41,6 +41,7 @@ struct ProxyConfig {
   std::optional<HeaderOps> requestHeaders;
   std::optional<HeaderOps> responseHeaders;
   std::vector<router::IpRange> trustedProxies;  // the handler's own (Caddy 2.6 field)
+  std::chrono::milliseconds streamTimeout{0};   // tunnels are closed after this; 0: never
   // Transport (http).
   std::chrono::milliseconds dialTimeout{3'000};  // Caddy's default dial_timeout
   std::chrono::milliseconds responseHeaderTimeout{0};

@@ -10,6 +10,7 @@ Usage: proxy_basic_test.py <path-to-gatehouse>
 import hashlib
 import http.client
 import json
+import os
 import socket
 import sys
 import time
@@ -144,6 +145,34 @@ def test_bodies(addr):
     check(cl == ["0"], "empty POST framed with Content-Length: 0: %r" % cl)
 
 
+def test_curl_and_head(addr):
+    """Real curl: a 2 MB upload (curl sends Expect: 100-continue) and a HEAD."""
+    import shutil
+    import subprocess
+    import tempfile
+    if shutil.which("curl") is None:
+        print("note: curl not installed; skipping the curl checks")
+        return
+    payload = bytes(range(256)) * 8192
+    with tempfile.NamedTemporaryFile(delete=False) as f:
+        f.write(payload)
+        path = f.name
+    url = "http://%s:%d/echo/curl" % addr
+    out = subprocess.run(["curl", "-sS", "--max-time", "20", "-H", "Host: a", "--data-binary", "@" + path, url],
+                         capture_output=True, timeout=30)
+    os.unlink(path)
+    try:
+        seen = json.loads(out.stdout)
+    except ValueError:
+        seen = {}
+    check(seen.get("sha256") == hashlib.sha256(payload).hexdigest(), "curl upload with Expect: 100-continue: %r" %
+          out.stderr[-200:])
+    status, hdrs, body = request(addr, "HEAD", "/echo/head", headers={"Host": "a"})
+    check(status == 200 and body == b"" and hdrs.get("content-length", "").isdigit(), "HEAD keeps the upstream's length")
+    status, _, body = request(addr, "GET", "/status?code=204", headers={"Host": "a"})
+    check(status == 204 and body == b"", "204 from the upstream passed on")
+
+
 def test_keepalive(addr, up):
     before = up.connections
     c = http.client.HTTPConnection(addr[0], addr[1], timeout=10)
@@ -197,6 +226,7 @@ def main():
         addr1 = pu.addr_of(servers, "srv1")
         test_headers(addr0)
         test_bodies(addr0)
+        test_curl_and_head(addr0)
         test_keepalive(addr0, up)
         test_errors(addr0, addr1)
         test_trusted(addr1)

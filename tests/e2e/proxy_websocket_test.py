@@ -5,7 +5,8 @@ The upstream started here answers the handshake with 101 and echoes raw bytes; t
 checks the 101 head, byte-exact echo of masked frames and of a large burst both ways,
 bytes sent right behind the request head, and half-close in both directions (the client
 shuts its sending side, the upstream answers "bye" and closes, the client sees EOF).
-Also: an upgrade request to a route that does not tunnel is answered and closed.
+Also: an upgrade request to a route that does not tunnel is answered and closed, and
+stream_timeout ends a tunnel.
 Usage: proxy_websocket_test.py <path-to-gatehouse>
 """
 import os
@@ -30,6 +31,9 @@ def config(up):
         "admin": {"disabled": True},
         "apps": {"http": {"servers": {"srv0": {"listen": ["127.0.0.1:0"], "routes": [
             {"match": [{"path": ["/static"]}], "handle": [{"handler": "static_response", "body": "no tunnel"}]},
+            {"match": [{"path": ["/short"]}], "handle": [{"handler": "rewrite", "uri": "/ws"},
+                                                         {"handler": "reverse_proxy", "stream_timeout": "500ms",
+                                                          "upstreams": [{"dial": up.dial}]}]},
             {"match": [{"header": {"Connection": ["*Upgrade*"], "Upgrade": ["websocket"]}}],
              "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": up.dial}]}]},
         ]}}}},
@@ -84,6 +88,21 @@ def test_no_tunnel(addr):
     s.close()
 
 
+def test_stream_timeout(addr):
+    s, head, _ = handshake(addr, path="/short")
+    check(head.startswith("HTTP/1.1 101"), "tunnel with stream_timeout opens: %r" % head[:40])
+    t0 = time.time()
+    s.settimeout(5)
+    try:
+        while s.recv(65536):
+            pass
+    except OSError:
+        pass
+    took = time.time() - t0
+    s.close()
+    check(0.3 < took < 2.0, "stream_timeout 500ms closes the tunnel (after %.2f s)" % took)
+
+
 def main():
     binary = sys.argv[1]
     up = pu.Upstream()
@@ -92,6 +111,7 @@ def main():
         addr = pu.addr_of(servers)
         test_echo(addr)
         test_no_tunnel(addr)
+        test_stream_timeout(addr)
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
         up.close()
