@@ -290,7 +290,10 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       hdr.set("Etag", tagged);
     }
     if (hasStream) {
-      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), eventStream);
+      // A stream of unknown length (a proxied SSE or chunked response) is flushed through
+      // the compressor piece by piece, so nothing it sends is held back waiting for more.
+      const bool flushEachPiece = eventStream || res.streamLength == runtime::Response::kUnknownLength;
+      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
       res.streamLength = runtime::Response::kUnknownLength;
     } else {
       res.body = std::move(compressed);

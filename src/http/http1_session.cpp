@@ -19,8 +19,21 @@ bool isTokenChar(unsigned char c) {
     return true;
   }
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -50,7 +63,34 @@ bool validFieldValue(std::string_view value) {
   return true;
 }
 
-bool bodyAllowed(int status) { return !(status < 200 || status == 204 || status == 304); }
+// The Connection header lists the "upgrade" token (comma-separated, any case).
+bool hasUpgradeToken(const runtime::HeaderList& headers) {
+  for (const auto& f : headers) {
+    if (!equalsIgnoreCase(f.name, "Connection")) {
+      continue;
+    }
+    std::string_view v = f.value;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view tok = v.substr(0, comma);
+      while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) {
+        tok.remove_prefix(1);
+      }
+      while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) {
+        tok.remove_suffix(1);
+      }
+      if (equalsIgnoreCase(tok, "upgrade")) {
+        return true;
+      }
+      v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+    }
+  }
+  return false;
+}
+
+bool bodyAllowed(int status) {
+  return !(status < 200 || status == 204 || status == 304);
+}
 
 void appendNumber(std::string& out, uint64_t v) {
   char buf[24];
@@ -74,8 +114,14 @@ void appendHex(std::string& out, uint64_t v) {
 }
 }  // namespace
 
-Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCache& dates, SessionLimits limits)
-    : transport_(transport), handler_(handler), dates_(dates), limits_(limits) {
+Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCache& dates,
+                           SessionLimits limits)
+    : transport_(transport),
+      handler_(handler),
+      dates_(dates),
+      limits_(limits),
+      body_([this] { updateReading(); }),
+      tasks_([this] { runTasks(); }) {
   llhttp_settings_init(&settings_);
   settings_.on_message_begin = &Http1Session::onMessageBegin;
   settings_.on_url = &Http1Session::onUrl;
@@ -86,9 +132,21 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
   settings_.on_message_complete = &Http1Session::onMessageComplete;
   llhttp_init(&parser_, HTTP_REQUEST, &settings_);
   parser_.data = this;
+  ex_.host = this;
 }
 
-Http1Session::~Http1Session() = default;
+Http1Session::~Http1Session() {
+  // The connection is gone: whatever a handler still does for this exchange stops now.
+  body_.detach();
+  if (tunnel_ && !peerClosed_ && ex_.response.tunnel != nullptr) {
+    ex_.response.tunnel->onClientClosed();
+  }
+  ex_.pending.reset();
+  if (inExchange_) {
+    inExchange_ = false;
+    handler_.finished(ex_);
+  }
+}
 
 void Http1Session::setPeer(const PeerInfo& peer) {
   ex_.request.remoteIp = peer.remoteIp;
@@ -101,13 +159,41 @@ void Http1Session::onData(const char* data, size_t len) {
   if (closed_) {
     return;
   }
-  if (paused_) {
+  if (tunnel_ && pending_.empty() && !tunnelReadPaused_) {
+    // The peer sees each read, and reading waits until it asks for more.
+    tunnelReadPaused_ = true;
+    updateReading();
+    ex_.response.tunnel->onClientData(std::string_view(data, len));
+    return;
+  }
+  if (paused_ || tunnel_) {
     pending_.append(data, len);
-    transport_.pauseReading();
+    updateReading();
     return;
   }
   execute(data, len);
   flush();
+  updateReading();
+}
+
+// Reading goes on while a paused exchange is served (so a client that leaves is noticed),
+// but stops when a buffer reaches its limit: bounded memory, back-pressure on the client.
+void Http1Session::updateReading() {
+  if (closed_) {
+    return;
+  }
+  bool want = pending_.size() < kPendingLimit;
+  if (tunnel_) {
+    want = !tunnelReadPaused_ && pending_.empty();
+  } else if (inExchange_ && !responseDone_ && (body_.full() || body_.failed())) {
+    want = false;
+  }
+  bodyPaused_ = !want;
+  if (want) {
+    transport_.resumeReading();
+  } else {
+    transport_.pauseReading();
+  }
 }
 
 void Http1Session::execute(const char* data, size_t len) {
@@ -128,17 +214,22 @@ void Http1Session::execute(const char* data, size_t len) {
     std::string rest(pos, static_cast<size_t>(data + len - pos));
     pending_ = std::move(rest);
     paused_ = true;
-    transport_.pauseReading();
     if (err == HPE_PAUSED_UPGRADE && inExchange_) {
-      // Upgrades and CONNECT tunnels are not served: whatever follows the head is not
-      // HTTP, so the answer ends the connection.
-      closing_ = true;
+      // What follows the head is not HTTP: it belongs to a tunnel, or the answer ends the
+      // connection.
       requestDone_ = true;
-      if (responseDone_) {
+      body_.finish();
+      if (responseDone_ && !tunnel_) {
+        closing_ = true;
         completeExchange();
       }
     }
     return;
+  }
+  if (inExchange_ && !responseDone_ && body_.pulled()) {
+    // The body a handler is reading broke its framing: the handler sees the error and
+    // the client gets a 400 once it answers (the connection closes either way).
+    body_.fail(UV_EPROTO);
   }
   if (headerTooLarge_) {
     failRequest(431);
@@ -156,7 +247,6 @@ void Http1Session::resumeParsing() {
   } else {
     llhttp_resume(&parser_);
   }
-  transport_.resumeReading();
   std::string data = std::move(pending_);
   pending_.clear();
   execute(data.data(), data.size());
@@ -164,11 +254,25 @@ void Http1Session::resumeParsing() {
     closeNow();
   }
   flush();
+  updateReading();
 }
 
 void Http1Session::onEof() {
   eof_ = true;
   if (closed_) {
+    return;
+  }
+  if (tunnel_) {
+    if (!pending_.empty() || tunnelReadPaused_) {
+      tunnelEofPending_ = true;  // after the bytes the peer has not taken yet
+    } else {
+      ex_.response.tunnel->onClientEof();
+    }
+    return;
+  }
+  if (inExchange_ && (ex_.pending || !requestDone_) && !responseDone_) {
+    // As Go's server: a client that leaves cancels the request (the upstream socket closes).
+    abortExchange();
     return;
   }
   if (paused_ || (inExchange_ && requestDone_)) {
@@ -178,6 +282,13 @@ void Http1Session::onEof() {
 }
 
 void Http1Session::onDrained() {
+  if (tunnel_) {
+    if (tunnelDrainWanted_ && !closed_) {
+      tunnelDrainWanted_ = false;
+      ex_.response.tunnel->onClientDrained();
+    }
+    return;
+  }
   if (streaming_ && !pullInFlight_ && !closed_) {
     pullInFlight_ = true;
     ex_.response.stream->pull(transport_.loop(), *this);
@@ -199,7 +310,21 @@ void Http1Session::shutdown() {
 void Http1Session::closeNow() {
   flush();
   closed_ = true;
+  body_.detach();
   transport_.close(false);
+}
+
+void Http1Session::abortExchange() {
+  closed_ = true;
+  body_.detach();
+  transport_.close(true);
+  // Called from socket callbacks only (never from a handler's), so dropping the pending
+  // work here cannot pull an object out from under its own stack frame.
+  ex_.pending.reset();
+  if (inExchange_) {
+    inExchange_ = false;
+    handler_.finished(ex_);
+  }
 }
 
 void Http1Session::flush() {
@@ -221,6 +346,7 @@ bool Http1Session::countHeaderBytes(size_t n) {
 int Http1Session::onMessageBegin(llhttp_t* p) {
   auto& s = self(p);
   s.ex_.clear();
+  s.ex_.host = &s;
   s.url_.clear();
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
@@ -228,6 +354,11 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   s.requestDone_ = false;
   s.responseDone_ = false;
   s.headWritten_ = false;
+  s.awaiting_ = false;
+  s.resumeRequested_ = false;
+  s.upgradeRequest_ = false;
+  s.discardLeft_ = kDiscardLimit;
+  s.body_.reset(s.ex_.request);
   s.transport_.setPhase(Transport::Phase::ReadingHeaders);
   return 0;
 }
@@ -311,7 +442,13 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   req.headers.remove("Host");
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
   s.headOnly_ = req.method == "HEAD";
-  const bool hasBody = (p->flags & F_CHUNKED) != 0 || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
+  const bool chunked = (p->flags & F_CHUNKED) != 0;
+  const bool hasBody = chunked || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
+  req.bodyLength = chunked ? runtime::Request::kChunked : hasBody ? p->content_length : 0;
+  s.upgradeRequest_ = p->upgrade != 0;
+  if (s.upgradeRequest_ && req.method != "CONNECT" && hasUpgradeToken(req.headers)) {
+    req.upgrade = std::string(req.headers.get("Upgrade"));
+  }
   if (const std::string* expect = req.headers.find("Expect")) {
     if (!equalsIgnoreCase(*expect, "100-continue")) {
       s.closing_ = true;
@@ -323,33 +460,134 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       s.out_.append(kContinue);
     }
   }
-  if (p->upgrade != 0) {
-    s.closing_ = true;
-  }
   s.transport_.setPhase(Transport::Phase::Busy);
   req.start = std::chrono::steady_clock::now();
   req.headerBytes = s.headerBytes_;
-  try {
-    s.handler_.handle(s.ex_);
-  } catch (const std::exception&) {
-    // A handler bug must not unwind through llhttp and libuv.
-    s.ex_.response.clear();
-    s.ex_.response.status = 500;
-  }
-  return s.beginResponse();
+  return s.runChain(false);
 }
 
-int Http1Session::onBody(llhttp_t* /*p*/, const char* /*at*/, size_t /*len*/) {
-  // TODO: hand request bodies to handlers once one consumes them (reverse_proxy); until
-  // then they are read and dropped so the connection stays usable.
+// Runs the chain (or its continuation after a resume); writes the response unless a
+// handler paused.
+int Http1Session::runChain(bool resumed) {
+  runtime::Outcome outcome = runtime::Outcome::Handled;
+  try {
+    outcome = resumed ? handler_.resumed(ex_) : handler_.handle(ex_);
+  } catch (const std::exception&) {
+    // A handler bug must not unwind through llhttp and libuv.
+    ex_.pending.reset();
+    ex_.response.clear();
+    ex_.response.status = 500;
+  }
+  if (outcome == runtime::Outcome::Paused) {
+    awaiting_ = true;
+    if (resumeRequested_) {
+      tasks_.schedule(transport_.loop());
+    }
+    return 0;
+  }
+  const int rc = beginResponse();
+  if (rc == 0 && responseDone_ && !requestDone_ && closing_ && !tunnel_) {
+    completeExchange();  // the unread body is not worth reading (see kDiscardLimit)
+    return -1;
+  }
+  return rc;
+}
+
+void Http1Session::resume() {
+  if (closed_) {
+    return;
+  }
+  resumeRequested_ = true;
+  tasks_.schedule(transport_.loop());
+}
+
+// Work deferred out of handler callbacks: a resume, tunnel bytes read ahead, a drain.
+void Http1Session::runTasks() {
+  if (closed_) {
+    return;
+  }
+  if (parseLater_) {
+    parseLater_ = false;
+    if (!inExchange_ && paused_) {
+      resumeParsing();
+    }
+    return;
+  }
+  if (resumeRequested_ && awaiting_) {
+    resumeRequested_ = false;
+    awaiting_ = false;
+    runChain(true);
+    if (awaiting_ || closed_) {
+      return;
+    }
+    flush();
+    afterResponse();
+    return;
+  }
+  if (tunnel_) {
+    if (tunnelDrainWanted_ && transport_.drained()) {
+      tunnelDrainWanted_ = false;
+      ex_.response.tunnel->onClientDrained();
+      if (closed_) {
+        return;
+      }
+    }
+    deliverTunnelData();
+  }
+}
+
+// After a response head went out from a resume: finish the exchange if nothing is left.
+void Http1Session::afterResponse() {
+  if (closed_ || tunnel_ || !responseDone_) {
+    return;
+  }
+  if (requestDone_) {
+    completeExchange();
+    if (!closed_ && paused_) {
+      resumeParsing();
+    }
+    return;
+  }
+  if (closing_) {
+    completeExchange();  // the unread body is not worth reading (see kDiscardLimit)
+    return;
+  }
+  discard(body_.discardBuffered());
+  updateReading();
+}
+
+// Unread request body after the response: read on and drop it, up to kDiscardLimit.
+bool Http1Session::discard(size_t n) {
+  if (n <= discardLeft_) {
+    discardLeft_ -= n;
+    return true;
+  }
+  closing_ = true;
+  completeExchange();
+  return false;
+}
+
+int Http1Session::onBody(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  if (s.responseDone_) {
+    return s.discard(len) ? 0 : -1;
+  }
+  if (s.body_.failed()) {
+    return 0;  // reading stops (updateReading) until the handler has answered
+  }
+  if (!s.body_.append(std::string_view(at, len))) {
+    // Over request_body max_size: the reader gets UV_E2BIG; the rest is not worth reading.
+    s.closing_ = true;
+  }
   return 0;
 }
 
 int Http1Session::onMessageComplete(llhttp_t* p) {
   auto& s = self(p);
   s.requestDone_ = true;
-  if (!s.responseDone_) {
-    return HPE_PAUSED;  // a streamed body is still going out; resume after it
+  s.body_.finish();
+  if (!s.responseDone_ || s.tunnel_) {
+    return HPE_PAUSED;  // the response is still being produced; resume after it
   }
   s.completeExchange();
   if (s.closed_ || s.closing_) {
@@ -362,6 +600,7 @@ int Http1Session::beginResponse() {
   auto& res = ex_.response;
   if (res.abort) {
     closed_ = true;
+    body_.detach();
     transport_.close(true);
     return -1;
   }
@@ -373,8 +612,17 @@ int Http1Session::beginResponse() {
   for (auto it = ex_.stages.rbegin(); it != ex_.stages.rend(); ++it) {
     (*it)->onHead(ex_);
   }
-  if (!keepAlive_ || res.close || shuttingDown_) {
+  if (res.status == 101 && res.tunnel != nullptr && upgradeRequest_) {
+    enterTunnel();
+    return 0;
+  }
+  res.tunnel = nullptr;
+  if (!keepAlive_ || res.close || shuttingDown_ || upgradeRequest_ || body_.failed()) {
     closing_ = true;
+  }
+  if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&
+      parser_.content_length > kDiscardLimit) {
+    closing_ = true;  // as Go: too much unread body to drain; say so in the head
   }
   const bool allowed = bodyAllowed(res.status);
   if (res.stream && allowed && !headOnly_) {
@@ -396,6 +644,83 @@ int Http1Session::beginResponse() {
   return 0;
 }
 
+void Http1Session::enterTunnel() {
+  writeHead(0, false);
+  flush();
+  tunnel_ = true;
+  responseDone_ = true;
+  peerClosed_ = false;
+  tunnelReadPaused_ = false;
+  tunnelEofPending_ = eof_;
+  transport_.setPhase(Transport::Phase::Busy);
+  // The peer may write once the head is out (onClientDrained), and gets the bytes read
+  // after the head first.
+  tunnelDrainWanted_ = true;
+  tasks_.schedule(transport_.loop());
+  updateReading();
+}
+
+void Http1Session::deliverTunnelData() {
+  auto* peer = ex_.response.tunnel;
+  if (closed_ || peer == nullptr) {
+    return;
+  }
+  if (!pending_.empty() && !tunnelReadPaused_) {
+    tunnelReadPaused_ = true;
+    std::string data = std::move(pending_);
+    pending_.clear();
+    peer->onClientData(data);
+    return;
+  }
+  if (tunnelEofPending_ && pending_.empty() && !tunnelReadPaused_) {
+    tunnelEofPending_ = false;
+    peer->onClientEof();
+  }
+}
+
+void Http1Session::tunnelWrite(std::string_view data) {
+  if (closed_ || !tunnel_) {
+    return;
+  }
+  out_.append(data);
+  flush();
+  tunnelDrainWanted_ = true;
+  if (transport_.drained()) {
+    tasks_.schedule(transport_.loop());
+  }
+}
+
+void Http1Session::tunnelShutdownWrite() {
+  if (closed_ || !tunnel_) {
+    return;
+  }
+  flush();
+  transport_.shutdownWrite();
+}
+
+void Http1Session::tunnelResumeReading() {
+  if (closed_ || !tunnel_) {
+    return;
+  }
+  tunnelReadPaused_ = false;
+  if (!pending_.empty() || tunnelEofPending_) {
+    tasks_.schedule(transport_.loop());
+  }
+  updateReading();
+}
+
+void Http1Session::tunnelClose() {
+  if (closed_) {
+    return;
+  }
+  peerClosed_ = true;
+  if (inExchange_) {
+    inExchange_ = false;
+    handler_.finished(ex_);
+  }
+  closeNow();
+}
+
 void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   auto& res = ex_.response;
   headWritten_ = true;
@@ -412,6 +737,7 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   out_.append("\r\n");
   bool hasLength = false;
   bool hasDate = false;
+  const bool switching = res.status == 101 && res.tunnel != nullptr;
   for (const auto& f : res.headers) {
     if (equalsIgnoreCase(f.name, "Connection") || equalsIgnoreCase(f.name, "Transfer-Encoding")) {
       continue;  // framing is ours to decide
@@ -429,6 +755,10 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
   }
   chunked_ = false;
+  if (switching) {
+    out_.append("Connection: Upgrade\r\n\r\n");
+    return;
+  }
   if (allowed && !hasLength && contentLength == runtime::Response::kUnknownLength) {
     if (headOnly_) {
       // Go writes no framing fields for a HEAD response of unknown length.
@@ -480,9 +810,11 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
 
 void Http1Session::onBodyError(int /*uvError*/) {
   pullInFlight_ = false;
-  // The head promised a length we cannot deliver: only dropping the connection is honest.
+  // The head promised a length (or a chunked end) we cannot deliver: only dropping the
+  // connection is honest. The pending work goes with the session (it may be the caller).
   streaming_ = false;
   closed_ = true;
+  body_.detach();
   transport_.close(true);
 }
 
@@ -493,13 +825,22 @@ void Http1Session::finishResponse() {
   if (requestDone_) {
     completeExchange();
     if (!closed_ && paused_) {
-      resumeParsing();
+      // Not from here: the body source delivering this last piece belongs to the pending
+      // work that the next request would drop (Exchange::clear) under its feet.
+      parseLater_ = true;
+      tasks_.schedule(transport_.loop());
     }
+    return;
   }
+  afterResponse();
 }
 
 void Http1Session::completeExchange() {
+  if (!inExchange_) {
+    return;
+  }
   inExchange_ = false;
+  body_.detach();
   handler_.finished(ex_);
   if (closing_) {
     closeNow();
@@ -517,9 +858,16 @@ void Http1Session::failRequest(int status, std::string_view detail) {
     closeNow();
     return;
   }
+  if (awaiting_) {
+    // A handler is still working on this request: it is cancelled with the connection.
+    awaiting_ = false;
+    ex_.pending.reset();
+  }
   // Go's wording: "400 Bad Request: detail", but 501 carries only its detail.
   std::string text = std::to_string(status) + " " + std::string(reasonPhrase(status));
-  out_.append("HTTP/1.1 ").append(text).append("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n");
+  out_.append("HTTP/1.1 ")
+      .append(text)
+      .append("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n");
   if (status == 501) {
     out_.append(detail);
   } else {

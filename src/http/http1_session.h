@@ -3,8 +3,12 @@
 // is fed bytes and writes bytes through `Transport`, so unit tests drive it from memory and
 // the TLS layer can sit underneath later. Loop-thread only.
 //
-// One exchange at a time: a pipelined request waits (parser paused, reading stopped) until
-// the response before it has been produced in full, then responses leave in order.
+// One exchange at a time: a pipelined request waits (parser paused, at most kPendingLimit
+// bytes read ahead) until the response before it has been produced in full, then responses
+// leave in order. Implements ExchangeHost for the exchange in flight: a handler may pause
+// and resume, pull the request body (reading stops while it is not pulled), and take over
+// the connection after a 101 (tunnel mode). Resumes and body pieces are delivered from a
+// LoopTask, so a handler's callback never sees its exchange torn down under it.
 
 #include <llhttp.h>
 
@@ -15,6 +19,8 @@
 
 #include "gatehouse/runtime/exchange.h"
 #include "http/http_date.h"
+#include "http/loop_task.h"
+#include "http/request_body.h"
 #include "http/session.h"
 
 namespace gatehouse::http {
@@ -23,7 +29,7 @@ struct SessionLimits {
   size_t maxHeaderBytes = 1 << 20;
 };
 
-class Http1Session final : public Session, public runtime::BodySink {
+class Http1Session final : public Session, public runtime::BodySink, public runtime::ExchangeHost {
  public:
   Http1Session(Transport& transport, RequestHandler& handler, DateCache& dates, SessionLimits limits);
   ~Http1Session() override;
@@ -44,6 +50,22 @@ class Http1Session final : public Session, public runtime::BodySink {
   void onBodyData(std::string_view data, bool eof) override;
   void onBodyError(int uvError) override;
 
+  // ExchangeHost
+  uv_loop_t* loop() override { return transport_.loop(); }
+  runtime::WorkerState& worker() override { return transport_.worker(); }
+  void resume() override;
+  runtime::BodySource& requestBody() override { return body_; }
+  void tunnelWrite(std::string_view data) override;
+  void tunnelShutdownWrite() override;
+  void tunnelResumeReading() override;
+  void tunnelClose() override;
+
+  // Bytes read ahead of a pipelined request, or of a tunnel before it starts.
+  static constexpr size_t kPendingLimit = 64 * 1024;
+  // Go's maxPostHandlerReadBytes: unread request body discarded after the response before
+  // the connection is closed instead.
+  static constexpr uint64_t kDiscardLimit = 256 * 1024;
+
  private:
   static int onMessageBegin(llhttp_t* p);
   static int onUrl(llhttp_t* p, const char* at, size_t len);
@@ -55,6 +77,14 @@ class Http1Session final : public Session, public runtime::BodySink {
   static Http1Session& self(llhttp_t* p) { return *static_cast<Http1Session*>(p->data); }
 
   void execute(const char* data, size_t len);
+  int runChain(bool resumed);
+  void runTasks();
+  void afterResponse();
+  void enterTunnel();
+  void deliverTunnelData();
+  void abortExchange();
+  void updateReading();
+  bool discard(size_t n);
   void resumeParsing();
   int beginResponse();
   void writeHead(uint64_t contentLength, bool allowed);
@@ -81,23 +111,37 @@ class Http1Session final : public Session, public runtime::BodySink {
   bool notImplemented_ = false;
   std::string badDetail_;
 
-  std::string out_;       // bytes produced since the last flush
-  std::string pending_;   // unparsed input held while paused
+  std::string out_;      // bytes produced since the last flush
+  std::string pending_;  // unparsed input held while paused
   bool inExchange_ = false;
   bool requestDone_ = false;
   bool responseDone_ = false;
   bool paused_ = false;
   bool keepAlive_ = true;
   bool headOnly_ = false;
-  bool chunked_ = false;   // response body framing
+  bool chunked_ = false;  // response body framing
   bool streaming_ = false;
-  bool closing_ = false;   // close after the current response
+  bool closing_ = false;  // close after the current response
   bool closed_ = false;
   bool shuttingDown_ = false;
   bool executing_ = false;
   bool eof_ = false;
   bool headWritten_ = false;
   bool pullInFlight_ = false;
+
+  RequestBody body_;
+  LoopTask tasks_;
+  bool awaiting_ = false;  // a handler paused; waiting for resume()
+  bool resumeRequested_ = false;
+  bool upgradeRequest_ = false;  // llhttp saw an upgrade (or CONNECT)
+  bool bodyPaused_ = false;      // reading stopped: the body buffer is full
+  uint64_t discardLeft_ = kDiscardLimit;
+  bool tunnel_ = false;
+  bool tunnelReadPaused_ = false;
+  bool tunnelDrainWanted_ = false;
+  bool tunnelEofPending_ = false;
+  bool peerClosed_ = false;  // the tunnel peer ended the tunnel itself
+  bool parseLater_ = false;  // a pipelined request waits for the next task run
 };
 
 }  // namespace gatehouse::http

@@ -8,6 +8,7 @@
 #include "handlers/encode.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
+#include "proxy/reverse_proxy.h"
 
 namespace gatehouse::provision {
 
@@ -30,6 +31,9 @@ std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const st
   }
   if (h.name == "file_server") {
     return handlers::makeFileServer(h, path);
+  }
+  if (h.name == "reverse_proxy") {
+    return proxy::makeReverseProxy(h, path);
   }
   if (h.name == "encode") {
     return handlers::makeEncode(h, path);

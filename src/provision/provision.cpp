@@ -78,7 +78,8 @@ void checkAutomaticHttps(const config::HttpApp& app, const std::string& name, co
     return;
   }
   const uint16_t httpPort = httpPortOf(app);
-  if (std::all_of(rt.listen.begin(), rt.listen.end(), [&](const ListenSpec& l) { return l.port == httpPort; })) {
+  if (std::all_of(rt.listen.begin(), rt.listen.end(),
+                  [&](const ListenSpec& l) { return l.port == httpPort; })) {
     return;
   }
   for (size_t i = 0; i < srv.routes.size(); ++i) {
@@ -102,6 +103,30 @@ void checkAutomaticHttps(const config::HttpApp& app, const std::string& name, co
       }
     }
   }
+}
+
+// trusted_proxies with the static source: CIDR ranges (or single addresses).
+std::vector<router::IpRange> parseTrustedProxies(const Json& value, const std::string& path) {
+  if (!value.is_object() || value.value("source", "") != "static") {
+    throw ProvisionError(path, "only the static trusted_proxies source is supported yet");
+  }
+  std::vector<router::IpRange> out;
+  for (const auto& [key, v] : value.items()) {
+    if (key == "source") {
+      continue;
+    }
+    if (key != "ranges" || !v.is_array()) {
+      throw ProvisionError(path + "." + key, "not supported yet");
+    }
+    for (size_t i = 0; i < v.size(); ++i) {
+      auto range = v[i].is_string() ? router::IpRange::parse(v[i].get<std::string>()) : std::nullopt;
+      if (!range) {
+        throw ProvisionError(path + ".ranges[" + std::to_string(i) + "]", "invalid IP range");
+      }
+      out.push_back(*range);
+    }
+  }
+  return out;
 }
 
 void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std::string& path) {
@@ -131,6 +156,8 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
           throw ProvisionError(p, "protocol '" + v + "' is not supported yet");
         }
       }
+    } else if (key == "trusted_proxies") {
+      rt.trustedProxies = parseTrustedProxies(value, p);
     } else if (key == "strict_sni_host" || key == "experimental_http3") {
       continue;  // meaningful only with TLS, which a server here never has
     } else if (key == "allow_h2c") {
@@ -229,7 +256,8 @@ ListenSpec parseListen(const std::string& addr, const std::string& path, std::ve
     portPart = rest.substr(colon + 1);
   }
   auto toPort = [&](const std::string& p) {
-    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 65535) {
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(p) > 65535) {
       throw ProvisionError(path, "invalid port in listen address '" + addr + "'");
     }
     return static_cast<uint16_t>(std::stoi(p));
@@ -299,7 +327,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config) {
       throw ProvisionError(path + ".tls_connection_policies", "TLS is not supported yet");
     }
     if (srv.errors) {
-      throw ProvisionError(path + ".errors", "error routes (handle_errors) are not supported yet");
+      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes");
     }
     if (!srv.namedRoutes.empty()) {
       throw ProvisionError(path + ".named_routes", "named routes are not supported yet");

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "router/ip_range.h"
 #include "router/route.h"
 
 namespace gatehouse::provision {
@@ -25,6 +27,10 @@ struct ServerRuntime {
   std::string name;
   std::vector<ListenSpec> listen;
   router::RouteList routes;
+  // handle_errors: run when a handler fails (Exchange::fail); absent = status, empty body.
+  std::optional<router::RouteList> errorRoutes;
+  // trusted_proxies (static ranges): whose X-Forwarded-* values reverse_proxy keeps.
+  std::vector<router::IpRange> trustedProxies;
   // Caddy's defaults: read_header_timeout 1m, idle_timeout 5m, no read/write timeout.
   std::chrono::milliseconds readHeaderTimeout{60'000};
   std::chrono::milliseconds readTimeout{0};

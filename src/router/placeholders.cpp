@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gatehouse/runtime/header_list.h"
+#include "http/status.h"
 
 namespace gatehouse::router {
 
@@ -16,7 +17,9 @@ using runtime::Exchange;
 
 namespace {
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool startsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 // Host without port, IPv6 brackets removed (Go's net.SplitHostPort, falling back to the whole).
 std::string_view hostOnly(std::string_view hostport) {
@@ -69,6 +72,22 @@ bool queryValue(std::string_view query, std::string_view name, std::string& out)
     }
   }
   return false;
+}
+
+// {http.error.*}: set only while handle_errors routes run, as Caddy's WithError.
+bool errorPlaceholder(std::string_view key, const runtime::HandlerError& err, std::string& out) {
+  if (key == "status_code") {
+    out = std::to_string(err.status);
+  } else if (key == "status_text") {
+    out.assign(http::reasonPhrase(err.status));
+  } else if (key == "message") {
+    out = err.message.empty() ? std::string(http::reasonPhrase(err.status)) : err.message;
+  } else if (key == "id") {
+    out = err.id;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& out) {
@@ -227,6 +246,9 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
   if (key == "http.response.status") {
     out = std::to_string(ex.response.status);
     return true;
+  }
+  if (startsWith(key, "http.error.") && ex.error.status != 0) {
+    return errorPlaceholder(key.substr(11), ex.error, out);
   }
   if (startsWith(key, "env.")) {
     const char* v = std::getenv(std::string(key.substr(4)).c_str());

@@ -1,21 +1,102 @@
 #include "router/site_router.h"
 
+#include <random>
+
+#include "http/uri.h"
+
 namespace gatehouse::router {
 
-runtime::Outcome SiteRouter::handle(runtime::Exchange& ex) {
+using runtime::Exchange;
+using runtime::Outcome;
+
+namespace {
+// Caddy's error ids: 9 characters of [a-z0-9].
+std::string newErrorId() {
+  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::string id(9, ' ');
+  for (char& c : id) {
+    c = kAlphabet[rd() % kAlphabet.size()];
+  }
+  return id;
+}
+}  // namespace
+
+Outcome SiteRouter::handle(Exchange& ex) {
   ex.serverName = server_.name;
   ex.response.headers.add("Server", "Gatehouse");
+  // As Caddy 2.7+: whether the client is one of the server's trusted_proxies, kept as a
+  // var so reverse_proxy knows whose X-Forwarded-* values to keep.
+  for (const auto& range : server_.trustedProxies) {
+    if (range.contains(ex.request.remoteIp)) {
+      ex.setVar("trusted_proxy", "true");
+      break;
+    }
+  }
   // Nothing answered (or a terminal route ended the chain): the session sends Caddy's
   // empty 200.
-  return server_.routes.run(ex);
+  return afterChain(ex, server_.routes.run(ex));
 }
 
-runtime::Outcome SiteRouter::resumed(runtime::Exchange& /*ex*/) {
-  // TODO(error routes): run handle_errors routes when ex.error is set.
-  return runtime::Outcome::Handled;
+Outcome SiteRouter::resumed(Exchange& ex) {
+  // A paused handler has set its response or its error; what follows is as after handle().
+  return afterChain(ex, Outcome::Handled);
 }
 
-void SiteRouter::finished(const runtime::Exchange& /*ex*/) {
+Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {
+  if (outcome == Outcome::Paused || ex.error.status == 0) {
+    return outcome;
+  }
+  if (ex.error.routed) {
+    // An error route failed in turn or answered nothing: Caddy writes the status with an
+    // empty body (errorEmptyHandler).
+    if (!ex.responded()) {
+      ex.response.status = ex.error.status;
+    }
+    return outcome;
+  }
+  if (!server_.errorRoutes) {
+    return outcome;  // Exchange::fail already set the status and an empty body
+  }
+  return runErrorRoutes(ex);
+}
+
+Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
+  ex.error.routed = true;
+  if (ex.error.id.empty()) {
+    ex.error.id = newErrorId();
+  }
+  const int firstStatus = ex.error.status;
+  // Caddy restores the original URI (not the header fields) before the error routes, and
+  // keeps the response header fields set so far.
+  if (!ex.request.origUri.empty()) {
+    std::string host = ex.request.host;
+    const std::string target = ex.request.origUri;
+    http::parseTarget(target, ex.request);
+    ex.request.host = std::move(host);
+  }
+  ex.response.status = 0;
+  ex.response.body.clear();
+  ex.response.stream.reset();
+  ex.usedGroups.clear();
+  Outcome outcome = server_.errorRoutes->run(ex);
+  if (outcome == Outcome::Paused) {
+    return outcome;
+  }
+  if (ex.error.status != firstStatus) {
+    // An error route failed itself: the client gets the first error's status.
+    ex.error.status = firstStatus;
+    ex.response.status = 0;
+    ex.response.body.clear();
+    ex.response.stream.reset();
+  }
+  if (!ex.responded()) {
+    ex.response.status = firstStatus;
+  }
+  return Outcome::Handled;
+}
+
+void SiteRouter::finished(const Exchange& /*ex*/) {
   // TODO(access logs, metrics): record the exchange.
 }
 

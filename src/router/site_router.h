@@ -1,6 +1,7 @@
 #pragma once
 // Entry of the route chain for one server: stamps the Server header (before handlers run,
-// so `header -Server` can remove it, as in Caddy) and runs the server's routes.
+// so `header -Server` can remove it, as in Caddy), runs the server's routes and, when a
+// handler failed, its error routes (Caddy's handle_errors).
 
 #include "http/session.h"
 #include "provision/runtime.h"
@@ -15,6 +16,10 @@ class SiteRouter final : public http::RequestHandler {
   void finished(const runtime::Exchange& ex) override;
 
  private:
+  // After the chain (or its continuation) stopped: routes a new error.
+  runtime::Outcome afterChain(runtime::Exchange& ex, runtime::Outcome outcome) const;
+  runtime::Outcome runErrorRoutes(runtime::Exchange& ex) const;
+
   const provision::ServerRuntime& server_;
 };
 

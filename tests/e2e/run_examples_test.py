@@ -112,9 +112,11 @@ def main():
 
     base = {"apps": {"http": {"servers": {"srv0": {"listen": ["127.0.0.1:0"], "routes": []}}}}}
     proxy = json.loads(json.dumps(base))
-    proxy["apps"]["http"]["servers"]["srv0"]["routes"] = [{"handle": [{"handler": "reverse_proxy"}]}]
+    proxy["apps"]["http"]["servers"]["srv0"]["routes"] = [{"handle": [{
+        "handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:9"}],
+        "transport": {"protocol": "http", "tls": {}}}]}]
     check_refused(binary, proxy,
-                  "apps.http.servers.srv0.routes[0].handle[0]: handler 'reverse_proxy' is not supported yet")
+                  "apps.http.servers.srv0.routes[0].handle[0].transport.tls: 'tls' is not supported yet")
     https = json.loads(json.dumps(base))
     https["apps"]["http"]["servers"]["srv0"]["routes"] = [
         {"match": [{"host": ["example.com"]}], "handle": [{"handler": "static_response"}]}]

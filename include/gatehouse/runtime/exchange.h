@@ -21,17 +21,17 @@ namespace gatehouse::runtime {
 class OutputStage;
 
 struct Request {
-  std::string method;       // "GET"
-  std::string host;         // Host header or absolute-form authority (may carry a port)
-  std::string path;         // decoded path, as Go's URL.Path
-  std::string rawPath;      // escaped path as received or rewritten (URL.EscapedPath())
-  std::string query;        // raw query, without '?'
-  bool hasQuery = false;    // "?" present (even if empty)
-  std::string origUri;      // request-target as received, kept across rewrites
+  std::string method;     // "GET"
+  std::string host;       // Host header or absolute-form authority (may carry a port)
+  std::string path;       // decoded path, as Go's URL.Path
+  std::string rawPath;    // escaped path as received or rewritten (URL.EscapedPath())
+  std::string query;      // raw query, without '?'
+  bool hasQuery = false;  // "?" present (even if empty)
+  std::string origUri;    // request-target as received, kept across rewrites
   HeaderList headers;
-  int versionMinor = 1;     // HTTP/1.x
+  int versionMinor = 1;  // HTTP/1.x
   bool tls = false;
-  std::string remoteIp;     // "127.0.0.1" / "::1"
+  std::string remoteIp;  // "127.0.0.1" / "::1"
   uint16_t remotePort = 0;
   uint16_t localPort = 0;
   // Request body framing as received: 0 = no body, kChunked = chunked (length unknown),
@@ -45,7 +45,7 @@ struct Request {
   std::string upgrade;
   // When the request head was complete (access log duration, {http.request.duration}).
   std::chrono::steady_clock::time_point start;
-  size_t headerBytes = 0;   // size of the request head as received
+  size_t headerBytes = 0;  // size of the request head as received
 
   // "path?query" as Go's URL.RequestURI().
   [[nodiscard]] std::string uri() const;
@@ -54,16 +54,16 @@ struct Request {
 
 // What a handler answers. The session serialises it; handlers never write bytes.
 struct Response {
-  int status = 0;           // 0: nobody answered yet
+  int status = 0;  // 0: nobody answered yet
   HeaderList headers;
-  std::string body;         // used when `stream` is empty
+  std::string body;  // used when `stream` is empty
   std::unique_ptr<BodySource> stream;
   // streamLength for a stream whose length is not known in advance (an encoded body): the
   // session frames it as chunked on HTTP/1.1 and closes after it on HTTP/1.0.
   static constexpr uint64_t kUnknownLength = UINT64_MAX;
   uint64_t streamLength = 0;  // exact length of `stream` (Content-Length), or kUnknownLength
-  bool close = false;       // close the connection after this response
-  bool abort = false;       // drop the connection without a response
+  bool close = false;         // close the connection after this response
+  bool abort = false;         // drop the connection without a response
   // Set with status 101 (HTTP/1.1) or 200 to an extended CONNECT (HTTP/2): after the head
   // the connection becomes a tunnel between the client and this peer.
   TunnelPeer* tunnel = nullptr;
@@ -74,9 +74,10 @@ struct Response {
 // A handler's error (Caddy's HandlerError): the status the client gets when no
 // handle_errors route answers, and what {http.error.*} placeholders print.
 struct HandlerError {
-  int status = 0;           // 0: no error
-  std::string message;      // {http.error.message}
-  std::string id;           // {http.error.id}: 9 random characters, as Caddy
+  int status = 0;       // 0: no error
+  std::string message;  // {http.error.message}
+  std::string id;       // {http.error.id}: 9 random characters, as Caddy
+  bool routed = false;  // the server's error routes already ran for it
 };
 
 // Handler results, as Envoy's filter statuses.

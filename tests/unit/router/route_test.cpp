@@ -11,11 +11,13 @@ using gatehouse::runtime::Exchange;
 
 namespace {
 std::unique_ptr<gatehouse::provision::Runtime> build(const std::string& routes) {
-  auto cfg = Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],"routes":)" + routes + "}}}}}");
+  auto cfg =
+      Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],"routes":)" + routes + "}}}}}");
   return provisionRuntime(configFromJson(cfg));
 }
 
-Exchange run(const gatehouse::provision::Runtime& rt, const std::string& path, const std::string& host = "a.test") {
+Exchange run(const gatehouse::provision::Runtime& rt, const std::string& path,
+             const std::string& host = "a.test") {
   Exchange ex;
   ex.request.method = "GET";
   ex.request.host = host;
@@ -100,16 +102,23 @@ TEST_CASE("static_response content type, status placeholders, headers") {
 
 TEST_CASE("unsupported modules and options stop provisioning with their JSON path") {
   using gatehouse::provision::ProvisionError;
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0]: handler 'reverse_proxy' is not supported yet");
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' is not "
-                    "supported yet");
+  CHECK_THROWS_WITH(
+      build(R"([{"handle":[{"handler":"authentication"}]}])"),
+      "apps.http.servers.srv0.routes[0].handle[0]: handler 'authentication' is not supported yet");
+  CHECK_THROWS_WITH(
+      build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
+      "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one static "
+      "upstream");
+  CHECK_THROWS_WITH(
+      build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
+      "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' is not "
+      "supported yet");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{}}]}])"),
                     Catch::Contains("file_server option 'browse' is not supported yet"));
   // A domain site on a non-HTTP port would need a certificate.
-  CHECK_THROWS_WITH(build(R"([{"match":[{"host":["example.com"]}],"handle":[{"handler":"static_response"}]}])"),
-                    Catch::Contains("would serve 'example.com' over HTTPS"));
+  CHECK_THROWS_WITH(
+      build(R"([{"match":[{"host":["example.com"]}],"handle":[{"handler":"static_response"}]}])"),
+      Catch::Contains("would serve 'example.com' over HTTPS"));
   auto cfg = Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],
     "automatic_https":{"disable":true},
     "routes":[{"match":[{"host":["example.com"]}],"handle":[{"handler":"static_response"}]}]}}}}})");
@@ -136,8 +145,9 @@ TEST_CASE("durations and listen addresses") {
 }
 
 TEST_CASE("fields of the wrong JSON type are provisioning errors, not crashes") {
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"static_response","close":"yes"}]}])"),
-                    Catch::Contains("apps.http.servers.srv0.routes[0].handle[0]: malformed 'static_response'"));
+  CHECK_THROWS_WITH(
+      build(R"([{"handle":[{"handler":"static_response","close":"yes"}]}])"),
+      Catch::Contains("apps.http.servers.srv0.routes[0].handle[0]: malformed 'static_response'"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","index_names":[1]}]}])"),
                     Catch::Contains("routes[0].handle[0]"));
 }

@@ -1,0 +1,74 @@
+#include "proxy/connection_pool.h"
+
+namespace gatehouse::proxy {
+
+ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
+    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams) {}
+
+ConnectionPool::~ConnectionPool() {
+  idle_.clear();  // closes every parked connection
+  // Workers destroy their state after their loop stopped; parked connections are unref'd
+  // so they never kept it running. Run the loop once more so their close callbacks free
+  // them. Never reached on the loop thread while it runs (state outlives every exchange).
+  if (idleCount_ != 0 && uv_loop_alive(loop_) != 0) {
+    uv_run(loop_, UV_RUN_NOWAIT);
+  }
+}
+
+void ConnectionPool::prune() {
+  const uint64_t now = uv_now(loop_);
+  const auto timeout = static_cast<uint64_t>(keepAlive_.idleTimeout.count());
+  for (auto& list : idle_) {
+    std::erase_if(list, [&](const std::unique_ptr<UpstreamConnection>& c) {
+      const bool drop = c->dead() || (timeout != 0 && now - c->idleSince() >= timeout);
+      idleCount_ -= drop ? 1 : 0;
+      return drop;
+    });
+  }
+}
+
+std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i) {
+  prune();
+  auto& list = idle_[i];
+  if (list.empty()) {
+    return nullptr;
+  }
+  // Most recently used first: the least likely to have been closed by the upstream.
+  auto c = std::move(list.back());
+  list.pop_back();
+  --idleCount_;
+  return c;
+}
+
+void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
+  if (!keepAlive_.enabled || !c->reusable()) {
+    return;  // destroyed here: closed
+  }
+  prune();
+  auto& list = idle_[c->upstreamIndex()];
+  if (list.size() >= keepAlive_.maxIdlePerHost ||
+      (keepAlive_.maxIdle != 0 && idleCount_ >= keepAlive_.maxIdle)) {
+    return;
+  }
+  c->park();
+  list.push_back(std::move(c));
+  ++idleCount_;
+}
+
+size_t ConnectionPool::failures(size_t i) {
+  auto& f = states_[i].failures;
+  const uint64_t now = uv_now(loop_);
+  while (!f.empty() && f.front() <= now) {
+    f.pop_front();
+  }
+  return f.size();
+}
+
+void ConnectionPool::recordFailure(size_t i, std::chrono::milliseconds forHowLong) {
+  if (forHowLong.count() <= 0) {
+    return;
+  }
+  states_[i].failures.push_back(uv_now(loop_) + static_cast<uint64_t>(forHowLong.count()));
+}
+
+}  // namespace gatehouse::proxy

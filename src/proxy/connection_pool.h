@@ -1,0 +1,65 @@
+#pragma once
+// Per-worker state of one reverse_proxy handler (runtime::WorkerLocal): idle keep-alive
+// connections per upstream, request counts and recent failures per upstream (least_conn,
+// passive health checks), the round-robin cursor and the read buffer its connections share.
+// One loop, one thread: no lock.
+
+#include <uv.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "gatehouse/runtime/exchange_host.h"
+#include "proxy/upstream_connection.h"
+
+namespace gatehouse::proxy {
+
+struct KeepAlive {
+  bool enabled = true;
+  std::chrono::milliseconds idleTimeout{120'000};  // Caddy's default: 2m
+  size_t maxIdle = 0;                              // 0: no total limit
+  size_t maxIdlePerHost = 32;                      // Caddy's default
+};
+
+struct UpstreamState {
+  uint32_t active = 0;            // requests in flight (least_conn, unhealthy_request_count)
+  std::deque<uint64_t> failures;  // loop times (ms) at which recorded failures expire
+};
+
+class ConnectionPool final : public runtime::WorkerLocal {
+ public:
+  ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive);
+  ~ConnectionPool() override;
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // A live idle connection to upstream `i`, or nullptr.
+  std::unique_ptr<UpstreamConnection> takeIdle(size_t i);
+  // Parks a finished connection for reuse, or closes it (not reusable, pool full).
+  void giveBack(std::unique_ptr<UpstreamConnection> c);
+
+  [[nodiscard]] uv_loop_t* loop() const { return loop_; }
+  uv_buf_t readBuffer() { return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size())); }
+  UpstreamState& state(size_t i) { return states_[i]; }
+  // Failures still counted for upstream `i` (expired ones dropped).
+  size_t failures(size_t i);
+  void recordFailure(size_t i, std::chrono::milliseconds forHowLong);
+  size_t nextRoundRobin() { return cursor_++; }
+
+ private:
+  void prune();
+
+  uv_loop_t* loop_;
+  KeepAlive keepAlive_;
+  std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
+  std::vector<UpstreamState> states_;
+  size_t idleCount_ = 0;
+  size_t cursor_ = 0;
+  std::array<char, 64 * 1024> readBuf_{};
+};
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,499 @@
+#include "proxy/proxy_call.h"
+
+#include <algorithm>
+
+namespace gatehouse::proxy {
+
+using runtime::Exchange;
+using runtime::HeaderList;
+using runtime::Outcome;
+
+namespace {
+
+bool methodSendsLength(const std::string& m) {
+  return m == "POST" || m == "PUT" || m == "PATCH";
+}
+
+bool responseHasBody(const std::string& method, int status) {
+  return method != "HEAD" && status >= 200 && status != 204 && status != 304;
+}
+
+bool statusMatches(const std::vector<int>& list, int status) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](int c) { return c == status || (c < 10 && status / 100 == c); });
+}
+
+bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& ex) {
+  if (const std::string* v = ex.var("trusted_proxy"); v != nullptr && *v == "true") {
+    return true;  // the server's trusted_proxies (set by the site router)
+  }
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
+}
+
+void appendHex(std::string& out, size_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[20];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = kHex[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+}
+
+}  // namespace
+
+ProxyCall::ProxyCall(const ProxyConfig& config, ConnectionPool& pool, Exchange& ex)
+    : config_(config),
+      pool_(pool),
+      ex_(ex),
+      task_([this] { deliver(); }),
+      begun_(std::chrono::steady_clock::now()) {}
+
+ProxyCall::~ProxyCall() {
+  if (source_ != nullptr) {
+    source_->callGone();
+  }
+  countActive(false);
+  // Whatever is still open to the upstream closes now (conn_'s destructor); a finished
+  // keep-alive connection was handed back to the pool already.
+}
+
+void ProxyCall::countActive(bool on) {
+  if (on != active_) {
+    active_ = on;
+    auto& n = pool_.state(upstream_).active;
+    n = on ? n + 1 : n - 1;
+  }
+}
+
+Outcome ProxyCall::start() {
+  if (!prepareHead()) {
+    ex_.fail(502, "invalid header field for the upstream request");
+    return Outcome::Handled;
+  }
+  if (!attempt()) {
+    return Outcome::Handled;  // attempt() recorded the error
+  }
+  return Outcome::Paused;
+}
+
+// The request as the upstream gets it; built once and reused by retries.
+bool ProxyCall::prepareHead() {
+  const auto& req = ex_.request;
+  HeaderList h;
+  for (const auto& f : req.headers) {
+    h.emplaceBack(runtime::canonicalHeaderName(f.name), f.value);
+  }
+  removeHopByHop(h, req.upgrade);
+  h.remove("Content-Length");
+  setForwardedHeaders(h, req, trustedClient(config_.trustedProxies, ex_));
+  h.add("Host", req.host);  // header_up may change it, as Caddy lets it
+  if (config_.requestHeaders) {
+    config_.requestHeaders->apply(h, ex_);
+  }
+  std::string host(h.get("Host"));
+  h.remove("Host");
+  if (!safeToSend(h) || host.find_first_of("\r\n") != std::string::npos) {
+    return false;
+  }
+  std::string target = req.uri();
+  if (target.empty() || target.front() != '/') {
+    target = "/" + target;
+  }
+  head_.append(req.method)
+      .append(" ")
+      .append(target)
+      .append(" HTTP/1.1\r\nHost: ")
+      .append(host)
+      .append("\r\n");
+  for (const auto& f : h) {
+    head_.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+  hasBody_ = req.bodyLength != 0;
+  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
+  if (chunkedBody_) {
+    head_.append("Transfer-Encoding: chunked\r\n");
+  } else if (hasBody_ || methodSendsLength(req.method)) {
+    head_.append("Content-Length: ").append(std::to_string(req.bodyLength)).append("\r\n");
+  }
+  if (!config_.keepAlive.enabled && req.upgrade.empty()) {
+    head_.append("Connection: close\r\n");
+  }
+  head_.append("\r\n");
+  return true;
+}
+
+bool ProxyCall::available(size_t i) {
+  const auto& up = config_.upstreams[i];
+  const auto& st = pool_.state(i);
+  if (up.maxRequests != 0 && st.active >= up.maxRequests) {
+    return false;
+  }
+  const auto& ph = config_.passive;
+  if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
+    return false;
+  }
+  return ph.failDuration.count() == 0 || pool_.failures(i) < ph.maxFails;
+}
+
+// Picks an upstream and starts on it. False when the request failed for good.
+bool ProxyCall::attempt() {
+  ++attempts_;
+  std::vector<size_t> avail;
+  for (size_t i = 0; i < config_.upstreams.size(); ++i) {
+    if (available(i)) {
+      avail.push_back(i);
+    }
+  }
+  const int pick = config_.policy->select(avail, ex_, pool_);
+  if (pick < 0) {
+    ex_.fail(503, "no upstreams available");
+    return false;
+  }
+  countActive(false);
+  upstream_ = avail[static_cast<size_t>(pick)];
+  countActive(true);
+  conn_ = pool_.takeIdle(upstream_);
+  if (conn_) {
+    reused_ = true;
+    conn_->attach(*this);
+    sendRequest();
+    return true;
+  }
+  reused_ = false;
+  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), config_.upstreams[upstream_].address, upstream_,
+                                               pool_.readBuffer(), config_.maxResponseHeader);
+  const int rc = conn_->connect(*this, config_.upstreams[upstream_].address);
+  if (rc != 0) {
+    pool_.recordFailure(upstream_, config_.passive.failDuration);
+    ex_.fail(502, std::string("dial ") + config_.upstreams[upstream_].address.dial + ": " + uv_strerror(rc));
+    return false;
+  }
+  arm(Timer::Dial, config_.dialTimeout);
+  return true;
+}
+
+void ProxyCall::arm(Timer what, std::chrono::milliseconds after) {
+  if (!timer_) {
+    uv_timer_init(pool_.loop(), timer_.create());
+  }
+  timer_.get()->data = this;
+  uv_timer_stop(timer_.get());
+  timerKind_ = what;
+  if (what != Timer::None && after.count() > 0) {
+    uv_timer_start(timer_.get(), &ProxyCall::onTimer, static_cast<uint64_t>(after.count()), 0);
+  }
+}
+
+void ProxyCall::onTimer(uv_timer_t* t) {
+  auto* self = static_cast<ProxyCall*>(t->data);
+  if (self == nullptr) {
+    return;
+  }
+  const Timer kind = self->timerKind_;
+  self->timerKind_ = Timer::None;
+  if (kind == Timer::Stream) {
+    self->conn_.reset();  // stream_timeout: the tunnel ends, both sides close
+    if (!self->clientGone_) {
+      self->ex_.host->tunnelClose();
+    }
+    return;
+  }
+  if (kind == Timer::Retry) {
+    if (!self->attempt()) {
+      self->ex_.host->resume();
+    }
+    return;
+  }
+  // A net timeout, as Caddy reports it: 504.
+  self->conn_.reset();
+  if (kind == Timer::Dial) {
+    self->pool_.recordFailure(self->upstream_, self->config_.passive.failDuration);
+  }
+  self->finishWithError(504, kind == Timer::Dial ? "dial timeout" : "timeout awaiting response headers");
+}
+
+void ProxyCall::onUpstreamConnected() {
+  arm(Timer::None, {});
+  sendRequest();
+}
+
+void ProxyCall::sendRequest() {
+  sent_ = std::chrono::steady_clock::now();
+  conn_->expectResponse(ex_.request.method == "HEAD");
+  conn_->write(head_);
+  if (!ex_.request.upgrade.empty() && !hasBody_) {
+    bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
+    return;
+  }
+  if (!hasBody_) {
+    bodyDone_ = true;
+    requestComplete_ = true;
+    sent_ = std::chrono::steady_clock::now();
+    arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
+    return;
+  }
+  // The body is pulled once the head has left (onUpstreamWritten).
+}
+
+void ProxyCall::onUpstreamWritten() {
+  if (tunnel_) {
+    ex_.host->tunnelResumeReading();
+    return;
+  }
+  if (bodyDone_ || pulling_ || headSeen_) {
+    return;
+  }
+  pulling_ = true;
+  ex_.host->requestBody().pull(pool_.loop(), *this);
+}
+
+void ProxyCall::onBodyData(std::string_view data, bool eof) {
+  pulling_ = false;
+  if (!conn_ || headSeen_) {
+    return;  // the upstream already answered; the rest of the body is not wanted
+  }
+  framed_.clear();
+  if (chunkedBody_) {
+    if (!data.empty()) {
+      appendHex(framed_, data.size());
+      framed_.append("\r\n").append(data).append("\r\n");
+    }
+    if (eof) {
+      framed_.append("0\r\n\r\n");
+    }
+  } else {
+    framed_.append(data);
+  }
+  bodyStarted_ = bodyStarted_ || !data.empty();
+  if (eof) {
+    bodyDone_ = true;
+    requestComplete_ = true;
+    sent_ = std::chrono::steady_clock::now();
+    arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
+  }
+  if (framed_.empty()) {
+    return;
+  }
+  conn_->write(framed_);  // onUpstreamWritten pulls the next piece
+}
+
+void ProxyCall::onBodyError(int uvError) {
+  pulling_ = false;
+  conn_.reset();
+  arm(Timer::None, {});
+  if (headSeen_) {
+    return;  // the session closes the client connection after the response
+  }
+  // request_body max_size exceeded: 413, as Caddy; a broken body: 400.
+  finishWithError(uvError == UV_E2BIG ? 413 : 400,
+                  uvError == UV_E2BIG ? "request body too large" : "bad request body");
+}
+
+void ProxyCall::onUpstreamHead(ResponseHead& head) {
+  arm(Timer::None, {});
+  headSeen_ = true;
+  auto& res = ex_.response;
+  const auto& ph = config_.passive;
+  if (ph.failDuration.count() > 0) {
+    const auto latency = std::chrono::steady_clock::now() - sent_;
+    if ((!ph.unhealthyStatus.empty() && statusMatches(ph.unhealthyStatus, head.status)) ||
+        (ph.unhealthyLatency.count() > 0 && latency >= ph.unhealthyLatency)) {
+      pool_.recordFailure(upstream_, ph.failDuration);
+    }
+  }
+  res.status = head.status;
+  const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
+  HeaderList h;
+  for (auto& f : head.headers) {
+    h.emplaceBack(runtime::canonicalHeaderName(f.name), std::move(f.value));
+  }
+  std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
+  removeHopByHop(h, upgradeTo);
+  if (!head.hasLength) {
+    h.remove("Content-Length");
+  }
+  // The upstream's fields are added to those set before the proxy ran (`header` ops), as
+  // Go's ReverseProxy adds them to the writer's map. No Via (Caddy 2.6 adds none); our
+  // Server field gives way to the upstream's rather than doubling it.
+  if (h.has("Server")) {
+    res.headers.remove("Server");
+  }
+  for (auto& f : h) {
+    res.headers.emplaceBack(std::move(f.name), std::move(f.value));
+  }
+  if (config_.responseHeaders) {
+    config_.responseHeaders->apply(res.headers, ex_);
+  }
+  if (upgrade) {
+    tunnel_ = true;
+    res.tunnel = this;
+    conn_->startTunnel();
+    arm(Timer::Stream, config_.streamTimeout);
+  } else if (responseHasBody(ex_.request.method, head.status)) {
+    auto body = std::make_unique<ResponseBody>(*this);
+    source_ = body.get();
+    res.stream = std::move(body);
+    res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
+  }
+  if (!bodyDone_) {
+    bodyDone_ = true;  // answered early: the rest of the request is not sent
+    conn_->pauseReading();
+  }
+  ex_.host->resume();
+}
+
+void ProxyCall::onUpstreamBody(std::string_view data) {
+  buffered_.append(data);
+  if (buffered_.size() >= config_.readBuffer) {
+    conn_->pauseReading();  // back-pressure: the client is slower than the upstream
+  }
+  if (sink_ != nullptr) {
+    task_.schedule(pool_.loop());
+  }
+}
+
+void ProxyCall::onUpstreamEnd() {
+  ended_ = true;
+  if (sink_ != nullptr || source_ == nullptr) {
+    task_.schedule(pool_.loop());
+  }
+}
+
+void ProxyCall::pullResponse(runtime::BodySink& sink) {
+  sink_ = &sink;
+  if (!buffered_.empty() || ended_ || bodyError_ != 0) {
+    task_.schedule(pool_.loop());
+  } else if (conn_) {
+    conn_->resumeReading();
+  }
+}
+
+// Hands buffered response bytes to the session, outside every upstream callback.
+void ProxyCall::deliver() {
+  retired_.reset();
+  if (ended_ && conn_ && conn_->reusable() && requestComplete_ && !pulling_) {
+    releaseConnection();
+  }
+  runtime::BodySink* sink = sink_;
+  if (sink == nullptr) {
+    return;
+  }
+  if (bodyError_ != 0 && buffered_.empty()) {
+    sink_ = nullptr;
+    sink->onBodyError(bodyError_);
+    return;
+  }
+  if (buffered_.empty() && !ended_) {
+    return;
+  }
+  sink_ = nullptr;
+  piece_.clear();
+  piece_.swap(buffered_);
+  if (!ended_ && conn_) {
+    conn_->resumeReading();
+  }
+  // Last: the session may pull again from here, or end the exchange.
+  sink->onBodyData(piece_, ended_);
+}
+
+void ProxyCall::releaseConnection() {
+  countActive(false);
+  pool_.giveBack(std::move(conn_));
+}
+
+void ProxyCall::onUpstreamError(int uvError) {
+  arm(Timer::None, {});
+  if (tunnel_) {
+    if (!clientGone_) {
+      ex_.host->tunnelClose();
+    }
+    return;
+  }
+  if (headSeen_) {
+    // Mid-body: the client must see a broken response, never a clean end.
+    bodyError_ = uvError;
+    if (sink_ != nullptr) {
+      task_.schedule(pool_.loop());
+    }
+    return;
+  }
+  onAttemptFailed(uvError);
+}
+
+void ProxyCall::onAttemptFailed(int uvError) {
+  const bool dialFailed = !conn_ || !conn_->connected();
+  const bool staleReuse = reused_ && !bodyStarted_;
+  if (!staleReuse) {
+    pool_.recordFailure(upstream_, config_.passive.failDuration);
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - begun_;
+  const bool retryable = staleReuse || dialFailed || (ex_.request.method == "GET" && !bodyStarted_);
+  const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
+  const bool triesLeft = attempts_ <= config_.retries;
+  // The connection object cannot be destroyed inside its own callback: retire it.
+  if (conn_) {
+    auto dead = std::move(conn_);
+    task_.schedule(pool_.loop());
+    retired_ = std::move(dead);
+  }
+  if (retryable && (staleReuse || timeLeft || triesLeft)) {
+    if (staleReuse) {
+      arm(Timer::Retry, std::chrono::milliseconds(1));  // a parked connection the upstream had closed
+    } else {
+      arm(Timer::Retry, std::max(config_.tryInterval, std::chrono::milliseconds(1)));
+    }
+    return;
+  }
+  finishWithError(
+      uvError == UV_ETIMEDOUT ? 504 : 502,
+      std::string("upstream ") + config_.upstreams[upstream_].address.dial + ": " + uv_strerror(uvError));
+}
+
+void ProxyCall::finishWithError(int status, std::string message) {
+  ex_.fail(status, std::move(message));
+  ex_.host->resume();
+}
+
+void ProxyCall::onUpstreamTunnelData(std::string_view data) {
+  ex_.host->tunnelWrite(data);
+}
+
+void ProxyCall::onUpstreamTunnelEof() {
+  upstreamEof_ = true;
+  ex_.host->tunnelShutdownWrite();
+  if (clientEof_) {
+    ex_.host->tunnelClose();
+  }
+}
+
+void ProxyCall::onClientData(std::string_view data) {
+  if (conn_) {
+    conn_->write(data);  // onUpstreamWritten resumes client reading
+  }
+}
+
+void ProxyCall::onClientEof() {
+  clientEof_ = true;
+  if (conn_) {
+    conn_->shutdownWrite();
+  }
+  if (upstreamEof_) {
+    ex_.host->tunnelClose();
+  }
+}
+
+void ProxyCall::onClientDrained() {
+  if (conn_ && !upstreamEof_) {
+    conn_->resumeReading();
+  }
+}
+
+void ProxyCall::onClientClosed() {
+  clientGone_ = true;
+  arm(Timer::None, {});
+}
+
+}  // namespace gatehouse::proxy

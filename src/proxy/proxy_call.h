@@ -1,0 +1,135 @@
+#pragma once
+// One proxied request (the exchange's PendingWork): picks an upstream, sends the request
+// head and streams the request body as fast as the upstream socket takes it, hands the
+// response head to the session (resume) and its body as a pull stream (ResponseBody), or
+// bridges the two connections after a 101. Dropping it (the client left) closes the
+// upstream connection at once. Loop thread only.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "gatehouse/runtime/exchange.h"
+#include "http/loop_task.h"
+#include "proxy/connection_pool.h"
+#include "proxy/proxy_config.h"
+#include "proxy/upstream_connection.h"
+#include "proxy/uv_handle.h"
+
+namespace gatehouse::proxy {
+
+class ResponseBody;
+
+class ProxyCall final : public runtime::PendingWork,
+                        private UpstreamConnection::Listener,
+                        private runtime::BodySink,
+                        private runtime::TunnelPeer {
+ public:
+  ProxyCall(const ProxyConfig& config, ConnectionPool& pool, runtime::Exchange& ex);
+  ~ProxyCall() override;
+  ProxyCall(const ProxyCall&) = delete;
+  ProxyCall& operator=(const ProxyCall&) = delete;
+
+  // Paused while the upstream works, or Handled with ex.fail() when none can be tried.
+  runtime::Outcome start();
+
+  // ResponseBody's side.
+  void pullResponse(runtime::BodySink& sink);
+  void responseSourceGone() {
+    source_ = nullptr;
+    sink_ = nullptr;
+  }
+
+ private:
+  enum class Timer { None, Dial, ResponseHeader, Retry, Stream };
+
+  bool prepareHead();
+  bool attempt();
+  void sendRequest();
+  void finishWithError(int status, std::string message);
+  void onAttemptFailed(int uvError);
+  [[nodiscard]] bool available(size_t i);
+  void arm(Timer what, std::chrono::milliseconds after);
+  static void onTimer(uv_timer_t* t);
+  void deliver();
+  void releaseConnection();
+  void countActive(bool on);
+
+  // UpstreamConnection::Listener
+  void onUpstreamConnected() override;
+  void onUpstreamHead(ResponseHead& head) override;
+  void onUpstreamBody(std::string_view data) override;
+  void onUpstreamEnd() override;
+  void onUpstreamWritten() override;
+  void onUpstreamError(int uvError) override;
+  void onUpstreamTunnelData(std::string_view data) override;
+  void onUpstreamTunnelEof() override;
+  // BodySink (the client's request body)
+  void onBodyData(std::string_view data, bool eof) override;
+  void onBodyError(int uvError) override;
+  // TunnelPeer
+  void onClientData(std::string_view data) override;
+  void onClientEof() override;
+  void onClientDrained() override;
+  void onClientClosed() override;
+
+  const ProxyConfig& config_;
+  ConnectionPool& pool_;
+  runtime::Exchange& ex_;
+  std::unique_ptr<UpstreamConnection> conn_;
+  std::unique_ptr<UpstreamConnection> retired_;  // failed inside its own callback; freed later
+  UvHandle<uv_timer_t> timer_;
+  Timer timerKind_ = Timer::None;
+  http::LoopTask task_;
+  std::string head_;    // the upstream request head, built once
+  std::string framed_;  // a request body piece with its chunk framing
+  bool chunkedBody_ = false;
+  bool hasBody_ = false;
+  bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry
+  bool bodyDone_ = false;         // nothing more of the request body will be sent
+  bool requestComplete_ = false;  // the whole request went out (keep-alive is possible)
+  bool pulling_ = false;          // a request body pull is in flight
+  bool reused_ = false;           // the current connection came from the pool
+  bool headSeen_ = false;
+  bool ended_ = false;  // the response body is complete
+  int bodyError_ = 0;
+  std::string buffered_;  // response bytes not yet pulled
+  std::string piece_;
+  ResponseBody* source_ = nullptr;
+  runtime::BodySink* sink_ = nullptr;
+  size_t upstream_ = 0;
+  bool active_ = false;
+  uint32_t attempts_ = 0;
+  std::chrono::steady_clock::time_point begun_;
+  std::chrono::steady_clock::time_point sent_;
+  // Tunnel state.
+  bool tunnel_ = false;
+  bool clientEof_ = false;
+  bool upstreamEof_ = false;
+  bool clientGone_ = false;
+};
+
+// The response body as the session pulls it; a thin handle onto its ProxyCall, which may
+// go first (then the body ends in an error).
+class ResponseBody final : public runtime::BodySource {
+ public:
+  explicit ResponseBody(ProxyCall& call) : call_(&call) {}
+  ~ResponseBody() override {
+    if (call_ != nullptr) {
+      call_->responseSourceGone();
+    }
+  }
+  ResponseBody(const ResponseBody&) = delete;
+  ResponseBody& operator=(const ResponseBody&) = delete;
+  void pull(uv_loop_t* /*loop*/, runtime::BodySink& sink) override {
+    if (call_ != nullptr) {
+      call_->pullResponse(sink);
+    }
+  }
+  void callGone() { call_ = nullptr; }
+
+ private:
+  ProxyCall* call_;
+};
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,192 @@
+#include "proxy/proxy_config.h"
+
+#include <algorithm>
+
+#include "handlers/handlers.h"
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
+
+namespace gatehouse::proxy {
+
+using config::Json;
+using provision::ProvisionError;
+
+namespace {
+
+void onlyKeys(const Json& j, const std::string& path, std::initializer_list<const char*> known) {
+  if (!j.is_object()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  for (const auto& [k, _] : j.items()) {
+    if (std::find_if(known.begin(), known.end(), [&](const char* n) { return k == n; }) == known.end()) {
+      throw ProvisionError(path + "." + k, "'" + k + "' is not supported yet");
+    }
+  }
+}
+
+size_t positiveSize(const Json& v, const std::string& path) {
+  if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
+    throw ProvisionError(path, "expected a positive integer");
+  }
+  return v.get<size_t>();
+}
+
+void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
+  onlyKeys(t, path,
+           {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
+            "max_response_header_size", "keep_alive", "versions", "compression"});
+  if (t.value("protocol", "http") != "http") {
+    throw ProvisionError(path + ".protocol",
+                         "transport '" + t.value("protocol", "") + "' is not supported yet");
+  }
+  for (const auto& [k, v] : t.items()) {
+    const std::string p = path + "." + k;
+    if (k == "dial_timeout") {
+      c.dialTimeout = provision::parseDuration(v, p);
+    } else if (k == "response_header_timeout") {
+      c.responseHeaderTimeout = provision::parseDuration(v, p);
+    } else if (k == "read_buffer_size") {
+      c.readBuffer = positiveSize(v, p);
+    } else if (k == "write_buffer_size") {
+      c.writeBuffer = positiveSize(v, p);
+    } else if (k == "max_response_header_size") {
+      c.maxResponseHeader = positiveSize(v, p);
+    } else if (k == "versions") {
+      for (const auto& ver : v) {
+        if (!ver.is_string() || (ver.get<std::string>() != "1.1" && ver.get<std::string>() != "1")) {
+          throw ProvisionError(p, "only HTTP/1.1 to upstreams is supported yet");
+        }
+      }
+    } else if (k == "compression") {
+      if (!v.is_boolean() || v.get<bool>()) {
+        throw ProvisionError(p, "transparent upstream compression is not supported yet");
+      }
+    } else if (k == "keep_alive") {
+      onlyKeys(v, p, {"enabled", "idle_timeout", "max_idle_conns", "max_idle_conns_per_host"});
+      c.keepAlive.enabled = v.value("enabled", true);
+      if (v.contains("idle_timeout")) {
+        c.keepAlive.idleTimeout = provision::parseDuration(v["idle_timeout"], p + ".idle_timeout");
+      }
+      if (v.contains("max_idle_conns")) {
+        c.keepAlive.maxIdle = positiveSize(v["max_idle_conns"], p + ".max_idle_conns");
+      }
+      if (v.contains("max_idle_conns_per_host")) {
+        c.keepAlive.maxIdlePerHost =
+            positiveSize(v["max_idle_conns_per_host"], p + ".max_idle_conns_per_host");
+      }
+    }
+  }
+}
+
+void parseLoadBalancing(const Json& lb, const std::string& path, ProxyConfig& c) {
+  onlyKeys(lb, path, {"selection_policy", "try_duration", "try_interval", "retries"});
+  c.policy = makeSelectionPolicy(lb.contains("selection_policy") ? lb["selection_policy"] : Json(),
+                                 path + ".selection_policy", c.upstreams.size());
+  if (lb.contains("try_duration")) {
+    c.tryDuration = provision::parseDuration(lb["try_duration"], path + ".try_duration");
+  }
+  if (lb.contains("try_interval")) {
+    c.tryInterval = provision::parseDuration(lb["try_interval"], path + ".try_interval");
+  }
+  if (lb.contains("retries")) {
+    c.retries = static_cast<uint32_t>(positiveSize(lb["retries"], path + ".retries"));
+  }
+}
+
+void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
+  onlyKeys(hc, path, {"passive"});
+  if (!hc.contains("passive")) {
+    return;
+  }
+  const Json& ph = hc["passive"];
+  const std::string p = path + ".passive";
+  onlyKeys(
+      ph, p,
+      {"fail_duration", "max_fails", "unhealthy_status", "unhealthy_latency", "unhealthy_request_count"});
+  auto& h = c.passive;
+  if (ph.contains("fail_duration")) {
+    h.failDuration = provision::parseDuration(ph["fail_duration"], p + ".fail_duration");
+  }
+  if (ph.contains("max_fails")) {
+    h.maxFails = static_cast<uint32_t>(positiveSize(ph["max_fails"], p + ".max_fails"));
+  }
+  if (ph.contains("unhealthy_status")) {
+    h.unhealthyStatus = ph["unhealthy_status"].get<std::vector<int>>();
+  }
+  if (ph.contains("unhealthy_latency")) {
+    h.unhealthyLatency = provision::parseDuration(ph["unhealthy_latency"], p + ".unhealthy_latency");
+  }
+  if (ph.contains("unhealthy_request_count")) {
+    h.unhealthyRequestCount =
+        static_cast<uint32_t>(positiveSize(ph["unhealthy_request_count"], p + ".unhealthy_request_count"));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path) {
+  handlers::requireKnownFields(h, path,
+                               {"upstreams", "transport", "load_balancing", "health_checks", "headers",
+                                "flush_interval", "trusted_proxies", "stream_timeout"});
+  auto c = std::make_unique<ProxyConfig>();
+  const Json& f = h.fields;
+  if (!f.contains("upstreams") || !f["upstreams"].is_array() || f["upstreams"].empty()) {
+    throw ProvisionError(path + ".upstreams", "reverse_proxy needs at least one static upstream");
+  }
+  for (size_t i = 0; i < f["upstreams"].size(); ++i) {
+    const Json& u = f["upstreams"][i];
+    const std::string p = path + ".upstreams[" + std::to_string(i) + "]";
+    onlyKeys(u, p, {"dial", "max_requests"});
+    std::string error;
+    auto addr = UpstreamAddress::parse(u.value("dial", ""), error);
+    if (!addr) {
+      throw ProvisionError(p + ".dial", error);
+    }
+    Upstream up{*addr, 0};
+    if (u.contains("max_requests")) {
+      up.maxRequests = static_cast<uint32_t>(positiveSize(u["max_requests"], p + ".max_requests"));
+    }
+    c->upstreams.push_back(std::move(up));
+  }
+  c->policy = makeSelectionPolicy(Json(), path, c->upstreams.size());
+  if (f.contains("transport")) {
+    parseTransport(f["transport"], path + ".transport", *c);
+  }
+  if (f.contains("load_balancing")) {
+    parseLoadBalancing(f["load_balancing"], path + ".load_balancing", *c);
+  }
+  if (f.contains("health_checks")) {
+    parseHealth(f["health_checks"], path + ".health_checks", *c);
+  }
+  if (f.contains("headers")) {
+    const Json& hd = f["headers"];
+    onlyKeys(hd, path + ".headers", {"request", "response"});
+    if (hd.contains("request")) {
+      c->requestHeaders = HeaderOps::parse(hd["request"], path + ".headers.request");
+    }
+    if (hd.contains("response")) {
+      c->responseHeaders = HeaderOps::parse(hd["response"], path + ".headers.response");
+    }
+  }
+  // flush_interval: every response piece is written as soon as it arrives, which is what
+  // -1 asks for and at least as often as any positive interval; so any value is honoured.
+  if (f.contains("flush_interval")) {
+    provision::parseDuration(f["flush_interval"], path + ".flush_interval");
+  }
+  if (f.contains("stream_timeout")) {
+    c->streamTimeout = provision::parseDuration(f["stream_timeout"], path + ".stream_timeout");
+  }
+  if (f.contains("trusted_proxies")) {
+    for (size_t i = 0; i < f["trusted_proxies"].size(); ++i) {
+      const Json& r = f["trusted_proxies"][i];
+      auto range = r.is_string() ? router::IpRange::parse(r.get<std::string>()) : std::nullopt;
+      if (!range) {
+        throw ProvisionError(path + ".trusted_proxies[" + std::to_string(i) + "]", "invalid IP range");
+      }
+      c->trustedProxies.push_back(*range);
+    }
+  }
+  return c;
+}
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,56 @@
+#pragma once
+// The provisioned, immutable configuration of one reverse_proxy handler, decoded from
+// Caddy's JSON. Every field or option the runtime does not implement is refused here with
+// its JSON path ("not supported yet"), never ignored.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "proxy/connection_pool.h"
+#include "proxy/header_rules.h"
+#include "proxy/lb_policy.h"
+#include "proxy/upstream_address.h"
+#include "router/ip_range.h"
+
+namespace gatehouse::proxy {
+
+struct Upstream {
+  UpstreamAddress address;
+  uint32_t maxRequests = 0;  // 0: no limit
+};
+
+struct PassiveHealth {
+  std::chrono::milliseconds failDuration{0};  // 0: passive checks off
+  uint32_t maxFails = 1;
+  std::vector<int> unhealthyStatus;  // 5 means 5xx
+  std::chrono::milliseconds unhealthyLatency{0};
+  uint32_t unhealthyRequestCount = 0;
+};
+
+struct ProxyConfig {
+  std::vector<Upstream> upstreams;
+  std::unique_ptr<SelectionPolicy> policy;
+  std::chrono::milliseconds tryDuration{0};
+  std::chrono::milliseconds tryInterval{250};
+  uint32_t retries = 0;
+  PassiveHealth passive;
+  std::optional<HeaderOps> requestHeaders;
+  std::optional<HeaderOps> responseHeaders;
+  std::vector<router::IpRange> trustedProxies;  // the handler's own (Caddy 2.6 field)
+  std::chrono::milliseconds streamTimeout{0};   // tunnels are closed after this; 0: never
+  // Transport (http).
+  std::chrono::milliseconds dialTimeout{3'000};  // Caddy's default dial_timeout
+  std::chrono::milliseconds responseHeaderTimeout{0};
+  size_t readBuffer = 64 * 1024;        // response bytes held before upstream reading pauses
+  size_t writeBuffer = 64 * 1024;       // request bytes handed to the upstream socket at once
+  size_t maxResponseHeader = 10 << 20;  // Go's default (10 MiB)
+  KeepAlive keepAlive;
+
+  static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path);
+};
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,42 @@
+#include "proxy/reverse_proxy.h"
+
+#include "proxy/proxy_call.h"
+#include "proxy/proxy_config.h"
+
+namespace gatehouse::proxy {
+
+namespace {
+
+class ReverseProxy final : public runtime::Handler {
+ public:
+  explicit ReverseProxy(std::unique_ptr<ProxyConfig> config) : config_(std::move(config)) {}
+
+  runtime::Outcome handle(runtime::Exchange& ex) const override {
+    if (ex.host == nullptr) {
+      return ex.fail(502, "no session to proxy from");
+    }
+    // Pools and counters are per worker loop; the handler itself stays immutable.
+    auto& pool = ex.host->worker().get<ConnectionPool>(this, [&] {
+      return std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
+    });
+    auto call = std::make_unique<ProxyCall>(*config_, pool, ex);
+    ProxyCall& c = *call;
+    ex.pending = std::move(call);
+    const runtime::Outcome outcome = c.start();
+    if (outcome != runtime::Outcome::Paused) {
+      ex.pending.reset();
+    }
+    return outcome;
+  }
+
+ private:
+  std::unique_ptr<ProxyConfig> config_;
+};
+
+}  // namespace
+
+std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path) {
+  return std::make_unique<ReverseProxy>(ProxyConfig::parse(h, path));
+}
+
+}  // namespace gatehouse::proxy

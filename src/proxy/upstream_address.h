@@ -1,0 +1,27 @@
+#pragma once
+// An upstream's dial address as Caddy writes it in JSON: "host:port", "[v6]:port" or
+// "unix//path". Host names are not resolved yet (that needs an asynchronous resolver);
+// "localhost" is taken as 127.0.0.1.
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <uv.h>
+
+#include <optional>
+#include <string>
+
+namespace gatehouse::proxy {
+
+struct UpstreamAddress {
+  std::string dial;  // as configured: {http.reverse_proxy.upstream.hostport}
+  bool unix = false;
+  std::string path;         // unix socket path
+  sockaddr_storage addr{};  // tcp
+  std::string host;         // host part (no brackets)
+  std::string port;
+
+  // nullopt with `error` set when the address is malformed or not supported yet.
+  static std::optional<UpstreamAddress> parse(const std::string& dial, std::string& error);
+};
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,387 @@
+#include "proxy/upstream_connection.h"
+
+#include <cstring>
+
+namespace gatehouse::proxy {
+
+// The stream handle and every request on it live together on the heap: libuv calls a
+// cancelled write's callback before the close callback, so they must outlive the
+// UpstreamConnection that started them. `owner` is cleared when it goes.
+struct UpstreamConnection::Box {
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } stream{};
+  uv_connect_t connectReq{};
+  uv_write_t writeReq{};
+  uv_shutdown_t shutdownReq{};
+  std::string inflight;
+  UpstreamConnection* owner = nullptr;
+
+  uv_stream_t* s() { return reinterpret_cast<uv_stream_t*>(&stream); }
+  uv_handle_t* h() { return reinterpret_cast<uv_handle_t*>(&stream); }
+};
+
+UpstreamConnection::UpstreamConnection(uv_loop_t* loop, const UpstreamAddress& address, size_t upstreamIndex,
+                                       uv_buf_t readBuffer, size_t maxHeaderBytes)
+    : loop_(loop), upstreamIndex_(upstreamIndex), readBuffer_(readBuffer), maxHeaderBytes_(maxHeaderBytes) {
+  llhttp_settings_init(&settings_);
+  settings_.on_message_begin = &UpstreamConnection::onMessageBegin;
+  settings_.on_header_field = &UpstreamConnection::onHeaderField;
+  settings_.on_header_value = &UpstreamConnection::onHeaderValue;
+  settings_.on_headers_complete = &UpstreamConnection::onHeadersComplete;
+  settings_.on_body = &UpstreamConnection::onBody;
+  settings_.on_message_complete = &UpstreamConnection::onMessageComplete;
+  auto box = std::make_unique<Box>();
+  box->owner = this;
+  if (address.unix) {
+    uv_pipe_init(loop_, &box->stream.pipe, 0);
+  } else {
+    uv_tcp_init(loop_, &box->stream.tcp);
+  }
+  box->h()->data = box.get();
+  box_ = box.release();
+}
+
+UpstreamConnection::~UpstreamConnection() {
+  die();
+}
+
+void UpstreamConnection::die() {
+  dead_ = true;
+  if (box_ == nullptr) {
+    return;
+  }
+  box_->owner = nullptr;
+  uv_close(box_->h(), [](uv_handle_t* h) { std::unique_ptr<Box> dead(static_cast<Box*>(h->data)); });
+  box_ = nullptr;
+}
+
+int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& address) {
+  listener_ = &listener;
+  box_->connectReq.data = box_;
+  unix_ = address.unix;
+  if (address.unix) {
+    uv_pipe_connect(&box_->connectReq, &box_->stream.pipe, address.path.c_str(),
+                    &UpstreamConnection::onConnect);
+    return 0;
+  }
+  const int rc =
+      uv_tcp_connect(&box_->connectReq, &box_->stream.tcp, reinterpret_cast<const sockaddr*>(&address.addr),
+                     &UpstreamConnection::onConnect);
+  if (rc != 0) {
+    dead_ = true;
+  }
+  return rc;
+}
+
+void UpstreamConnection::attach(Listener& listener) {
+  listener_ = &listener;
+  if (box_ != nullptr) {
+    uv_ref(box_->h());
+  }
+}
+
+void UpstreamConnection::park() {
+  listener_ = nullptr;
+  idleSince_ = uv_now(loop_);
+  if (box_ == nullptr) {
+    return;
+  }
+  // An idle connection must not keep a stopping worker's loop alive.
+  uv_unref(box_->h());
+  resumeReading();
+}
+
+void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
+  auto* box = static_cast<Box*>(req->data);
+  UpstreamConnection* self = box->owner;
+  if (self == nullptr) {
+    return;
+  }
+  if (status < 0) {
+    self->fail(status);
+    return;
+  }
+  self->connected_ = true;
+  if (!self->unix_) {
+    uv_tcp_nodelay(&box->stream.tcp, 1);
+  }
+  if (self->listener_ != nullptr) {
+    self->listener_->onUpstreamConnected();
+  }
+}
+
+void UpstreamConnection::expectResponse(bool headRequest) {
+  llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+  parser_.data = this;
+  headRequest_ = headRequest;
+  awaiting_ = true;
+  responseDone_ = false;
+  keepAlive_ = false;
+  resumeReading();
+}
+
+void UpstreamConnection::write(std::string_view bytes) {
+  if (dead_ || bytes.empty()) {
+    return;
+  }
+  queued_.append(bytes);
+  if (!writing_) {
+    startWrite();
+  }
+}
+
+void UpstreamConnection::startWrite() {
+  if (queued_.empty() || box_ == nullptr) {
+    return;
+  }
+  box_->inflight.swap(queued_);
+  queued_.clear();
+  box_->writeReq.data = box_;
+  uv_buf_t b = uv_buf_init(box_->inflight.data(), static_cast<unsigned>(box_->inflight.size()));
+  writing_ = true;
+  const int rc = uv_write(&box_->writeReq, box_->s(), &b, 1, &UpstreamConnection::onWrite);
+  if (rc != 0) {
+    writing_ = false;
+    fail(rc);
+  }
+}
+
+void UpstreamConnection::onWrite(uv_write_t* req, int status) {
+  auto* box = static_cast<Box*>(req->data);
+  box->inflight.clear();
+  UpstreamConnection* self = box->owner;
+  if (self == nullptr) {
+    return;
+  }
+  self->writing_ = false;
+  if (status < 0) {
+    self->fail(status);
+    return;
+  }
+  if (!self->queued_.empty()) {
+    self->startWrite();
+    return;
+  }
+  if (self->writeShut_) {
+    uv_shutdown(&box->shutdownReq, box->s(), [](uv_shutdown_t*, int) {});
+  }
+  if (self->listener_ != nullptr) {
+    self->listener_->onUpstreamWritten();
+  }
+}
+
+bool UpstreamConnection::drained() const {
+  return !writing_ && queued_.empty();
+}
+
+void UpstreamConnection::shutdownWrite() {
+  if (dead_ || writeShut_ || box_ == nullptr) {
+    return;
+  }
+  writeShut_ = true;
+  if (!writing_) {
+    uv_shutdown(&box_->shutdownReq, box_->s(), [](uv_shutdown_t*, int) {});
+  }
+}
+
+void UpstreamConnection::pauseReading() {
+  if (reading_ && box_ != nullptr) {
+    uv_read_stop(box_->s());
+    reading_ = false;
+  }
+}
+
+void UpstreamConnection::resumeReading() {
+  if (dead_ || box_ == nullptr) {
+    return;
+  }
+  if (tunnel_ && !leftover_.empty() && listener_ != nullptr) {
+    std::string data = std::move(leftover_);
+    leftover_.clear();
+    listener_->onUpstreamTunnelData(data);
+    return;  // the listener resumes again once it has passed these on
+  }
+  if (!reading_ && connected_) {
+    if (uv_read_start(box_->s(), &UpstreamConnection::onAlloc, &UpstreamConnection::onRead) == 0) {
+      reading_ = true;
+    }
+  }
+}
+
+void UpstreamConnection::startTunnel() {
+  tunnel_ = true;
+}
+
+bool UpstreamConnection::reusable() const {
+  return !dead_ && connected_ && responseDone_ && keepAlive_ && !tunnel_ && !writeShut_ && drained() &&
+         leftover_.empty();
+}
+
+void UpstreamConnection::onAlloc(uv_handle_t* h, size_t /*suggested*/, uv_buf_t* buf) {
+  auto* box = static_cast<Box*>(h->data);
+  if (box->owner == nullptr) {
+    buf->base = nullptr;
+    buf->len = 0;
+    return;
+  }
+  *buf = box->owner->readBuffer_;
+}
+
+void UpstreamConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  auto* box = static_cast<Box*>(s->data);
+  UpstreamConnection* self = box->owner;
+  if (self == nullptr || n == 0) {
+    return;
+  }
+  if (self->listener_ == nullptr) {
+    self->die();  // parked: the upstream closed it or sent bytes nobody asked for
+    return;
+  }
+  if (n == UV_EOF) {
+    self->onReadEof();
+    return;
+  }
+  if (n < 0) {
+    self->fail(static_cast<int>(n));
+    return;
+  }
+  self->consume(buf->base, static_cast<size_t>(n));
+}
+
+void UpstreamConnection::onReadEof() {
+  pauseReading();
+  if (tunnel_) {
+    listener_->onUpstreamTunnelEof();
+    return;
+  }
+  if (awaiting_ && !responseDone_ && llhttp_finish(&parser_) == HPE_OK && responseDone_) {
+    return;  // a response delimited by the end of the connection
+  }
+  keepAlive_ = false;
+  if (!responseDone_) {
+    fail(UV_EOF);
+  }
+}
+
+void UpstreamConnection::consume(const char* data, size_t len) {
+  if (tunnel_) {
+    pauseReading();  // the listener resumes once the client took the bytes
+    listener_->onUpstreamTunnelData(std::string_view(data, len));
+    return;
+  }
+  if (!awaiting_ || responseDone_) {
+    keepAlive_ = false;  // bytes after the response: the connection cannot be trusted
+    pauseReading();
+    return;
+  }
+  const llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+  if (dead_ || listener_ == nullptr) {
+    return;
+  }
+  if (err == HPE_OK) {
+    return;
+  }
+  const char* pos = llhttp_get_error_pos(&parser_);
+  const size_t rest = pos == nullptr ? 0 : static_cast<size_t>(data + len - pos);
+  if (err == HPE_PAUSED_UPGRADE) {
+    leftover_.assign(pos, rest);
+    pauseReading();
+    return;
+  }
+  if (err == HPE_PAUSED) {
+    if (rest != 0) {
+      keepAlive_ = false;
+    }
+    pauseReading();
+    return;
+  }
+  fail(UV_EPROTO);
+}
+
+void UpstreamConnection::fail(int uvError) {
+  Listener* l = listener_;
+  keepAlive_ = false;
+  pauseReading();
+  dead_ = true;
+  if (l != nullptr) {
+    l->onUpstreamError(uvError);
+  }
+}
+
+int UpstreamConnection::onMessageBegin(llhttp_t* p) {
+  auto& s = self(p);
+  s.head_ = ResponseHead{};
+  s.lastWasValue_ = true;
+  s.headerBytes_ = 0;
+  return 0;
+}
+
+int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.headerBytes_ += len;
+  if (s.headerBytes_ > s.maxHeaderBytes_) {
+    return -1;
+  }
+  if (s.lastWasValue_) {
+    s.head_.headers.emplaceBack(std::string(at, len), std::string());
+    s.lastWasValue_ = false;
+  } else {
+    s.head_.headers.back().name.append(at, len);
+  }
+  return 0;
+}
+
+int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.headerBytes_ += len;
+  if (s.headerBytes_ > s.maxHeaderBytes_) {
+    return -1;
+  }
+  s.head_.headers.back().value.append(at, len);
+  s.lastWasValue_ = true;
+  return 0;
+}
+
+int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
+  auto& s = self(p);
+  s.head_.status = p->status_code;
+  s.head_.versionMinor = p->http_minor;
+  if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
+    return 0;  // an interim response (100 Continue, 103): not forwarded yet, skipped
+  }
+  s.head_.upgrade = s.head_.status == 101;
+  s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
+  s.head_.length = s.head_.hasLength ? p->content_length : 0;
+  s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  s.listener_->onUpstreamHead(s.head_);
+  if (s.dead_ || s.listener_ == nullptr) {
+    return -1;
+  }
+  return s.headRequest_ ? 1 : 0;  // 1: no body follows
+}
+
+int UpstreamConnection::onBody(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.listener_->onUpstreamBody(std::string_view(at, len));
+  return s.dead_ ? -1 : 0;
+}
+
+int UpstreamConnection::onMessageComplete(llhttp_t* p) {
+  auto& s = self(p);
+  if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
+    return 0;  // the real response follows
+  }
+  s.keepAlive_ = s.keepAlive_ && llhttp_should_keep_alive(p) != 0;
+  s.responseDone_ = true;
+  s.awaiting_ = false;
+  if (s.head_.upgrade) {
+    s.tunnel_ = true;
+    return 0;  // llhttp itself pauses with HPE_PAUSED_UPGRADE
+  }
+  s.listener_->onUpstreamEnd();
+  return HPE_PAUSED;
+}
+
+}  // namespace gatehouse::proxy

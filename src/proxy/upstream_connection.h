@@ -1,0 +1,127 @@
+#pragma once
+// One HTTP/1.1 client connection to an upstream (TCP or unix socket): connects, writes what
+// it is given in order, parses responses with llhttp (HTTP_RESPONSE) and reports to its
+// current Listener. After a 101 it carries raw bytes (tunnel). Between requests it sits in
+// the per-worker ConnectionPool, reading only to notice that the upstream closed it.
+// Loop thread only. Listener callbacks may call any method here, but never destroy the
+// connection; the owner destroys it from its own context.
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gatehouse/runtime/header_list.h"
+#include "proxy/upstream_address.h"
+
+namespace gatehouse::proxy {
+
+struct ResponseHead {
+  int status = 0;
+  int versionMinor = 1;
+  runtime::HeaderList headers;
+  bool hasLength = false;  // Content-Length framing
+  uint64_t length = 0;
+  bool upgrade = false;  // 101 Switching Protocols
+};
+
+class UpstreamConnection {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void onUpstreamConnected() = 0;
+    virtual void onUpstreamHead(ResponseHead& head) = 0;
+    virtual void onUpstreamBody(std::string_view data) = 0;
+    virtual void onUpstreamEnd() = 0;
+    // Everything written so far has been handed to the kernel.
+    virtual void onUpstreamWritten() = 0;
+    // Connect, read or write failure, or the upstream closed before the response ended.
+    virtual void onUpstreamError(int uvError) = 0;
+    // Tunnel mode: raw bytes from the upstream, and its end (EOF).
+    virtual void onUpstreamTunnelData(std::string_view data) = 0;
+    virtual void onUpstreamTunnelEof() = 0;
+  };
+
+  // `readBuffer` is the worker's shared read buffer (consumed inside each read callback).
+  UpstreamConnection(uv_loop_t* loop, const UpstreamAddress& address, size_t upstreamIndex,
+                     uv_buf_t readBuffer, size_t maxHeaderBytes);
+  ~UpstreamConnection();
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  // Starts connecting; a non-zero libuv error means it failed at once (no callback follows).
+  int connect(Listener& listener, const UpstreamAddress& address);
+  // Takes the connection out of the pool for a new request.
+  void attach(Listener& listener);
+  // Parks it in the pool: no listener; any byte or EOF from the upstream kills it.
+  void park();
+
+  // Expect the response to a request (HEAD responses carry no body).
+  void expectResponse(bool headRequest);
+  void write(std::string_view bytes);
+  void shutdownWrite();
+  void pauseReading();
+  void resumeReading();
+  // After a 101: bytes the parser already read go to the listener on the next resumeReading.
+  void startTunnel();
+
+  [[nodiscard]] bool connected() const { return connected_; }
+  [[nodiscard]] bool dead() const { return dead_; }
+  [[nodiscard]] bool drained() const;
+  // The response ended, the upstream allows keep-alive and nothing else is pending.
+  [[nodiscard]] bool reusable() const;
+  [[nodiscard]] size_t upstreamIndex() const { return upstreamIndex_; }
+  [[nodiscard]] uint64_t idleSince() const { return idleSince_; }
+
+ private:
+  struct Box;
+  static void onConnect(uv_connect_t* req, int status);
+  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void onWrite(uv_write_t* req, int status);
+  static int onMessageBegin(llhttp_t* p);
+  static int onHeaderField(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int onHeadersComplete(llhttp_t* p);
+  static int onBody(llhttp_t* p, const char* at, size_t len);
+  static int onMessageComplete(llhttp_t* p);
+  static UpstreamConnection& self(llhttp_t* p) { return *static_cast<UpstreamConnection*>(p->data); }
+
+  void startWrite();
+  void consume(const char* data, size_t len);
+  void onReadEof();
+  void fail(int uvError);
+  void die();
+
+  uv_loop_t* loop_;
+  size_t upstreamIndex_;
+  uv_buf_t readBuffer_;
+  size_t maxHeaderBytes_;
+  Box* box_ = nullptr;  // handle + requests; freed by libuv's close callback
+  Listener* listener_ = nullptr;
+  llhttp_t parser_{};
+  llhttp_settings_t settings_{};
+  ResponseHead head_;
+  bool lastWasValue_ = true;
+  size_t headerBytes_ = 0;
+  std::string queued_;
+  std::string leftover_;  // read past the end of a 101 head
+  bool unix_ = false;
+  bool connected_ = false;
+  bool dead_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool headRequest_ = false;
+  bool awaiting_ = false;  // a response is expected
+  bool responseDone_ = false;
+  bool tunnel_ = false;
+  bool keepAlive_ = false;
+  bool writeShut_ = false;
+  uint64_t idleSince_ = 0;
+};
+
+}  // namespace gatehouse::proxy

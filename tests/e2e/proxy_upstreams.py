@@ -1,0 +1,339 @@
+"""Shared by the proxy e2e scripts: real upstream servers on 127.0.0.1 port 0 (threads,
+raw sockets, stdlib only), and a helper that starts gatehouse on a JSON config.
+
+Upstream paths (one server answers all of them):
+  /echo...       JSON of method, target, header fields, body sha256 and length
+  /download?n=N  N bytes of a fixed pattern (Content-Length), &chunked=1 for chunked
+  /sse?n=N&gap=S OpenAI-style token stream: N events, S seconds apart (text/event-stream)
+  /slow?delay=S  answers after S seconds
+  /die?n=N       promises more than it sends: N bytes then the socket closes
+  /hold          never answers; records when the proxy closes the connection
+  /ws            WebSocket handshake, then echoes raw bytes until EOF, then closes
+  /status?code=C answers with status C
+"""
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+
+import server_stderr
+
+PATTERN = bytes(range(256)) * 256  # 64 KiB
+
+
+def pattern_bytes(n):
+    """The download body for n bytes, in 64 KiB pieces."""
+    while n > 0:
+        piece = PATTERN[:min(n, len(PATTERN))]
+        n -= len(piece)
+        yield piece
+
+
+class Upstream:
+    def __init__(self, name="echo"):
+        self.name = name
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.hold_closed = []   # times at which a /hold connection saw EOF
+        self.sse_sent = []      # (index, time) for each SSE event sent
+        self.connections = 0
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def dial(self):
+        return "127.0.0.1:%d" % self.port
+
+    def close(self):
+        self._stop = True
+        self.sock.close()
+
+    def _accept(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            # As real streaming servers do: no Nagle delay on small event writes.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(60)
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = []
+                for line in lines[1:]:
+                    k, v = line.split(":", 1)
+                    headers.append((k, v.strip()))
+                keep = self._route(conn, method, target, headers, buf)
+                buf = keep if keep is not None else None
+                if buf is None:
+                    return
+        except OSError:
+            return
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def _read_body(self, conn, headers, buf):
+        """Returns (sha256 hex, length, leftover bytes)."""
+        h = hashlib.sha256()
+        hd = {k.lower(): v for k, v in headers}
+        total = 0
+        if "content-length" in hd:
+            need = int(hd["content-length"])
+            take = buf[:need]
+            h.update(take)
+            total = len(take)
+            rest = buf[need:]
+            while total < need:
+                data = conn.recv(min(1 << 20, need - total))
+                if not data:
+                    break
+                h.update(data)
+                total += len(data)
+            return h.hexdigest(), total, rest
+        if hd.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                while b"\r\n" not in buf:
+                    buf += conn.recv(65536)
+                line, buf = buf.split(b"\r\n", 1)
+                size = int(line.split(b";")[0], 16)
+                while len(buf) < size + 2:
+                    data = conn.recv(1 << 20)
+                    if not data:
+                        raise OSError("eof in chunk")
+                    buf += data
+                h.update(buf[:size])
+                total += size
+                buf = buf[size + 2:]
+                if size == 0:
+                    return h.hexdigest(), total, buf
+        return h.hexdigest(), 0, buf
+
+    def _route(self, conn, method, target, headers, buf):
+        url = urllib.parse.urlsplit(target)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        path = url.path
+        if path.startswith("/echo"):
+            digest, length, rest = self._read_body(conn, headers, buf)
+            body = json.dumps({"method": method, "target": target, "headers": headers,
+                               "sha256": digest, "length": length}).encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                         b"Keep-Alive: timeout=5\r\nX-Upstream: " + self.name.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            return rest
+        if path == "/download":
+            n = int(q.get("n", "0"))
+            if q.get("chunked"):
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n")
+                for piece in pattern_bytes(n):
+                    conn.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+                conn.sendall(b"0\r\n\r\n")
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                             b"Content-Length: %d\r\n\r\n" % n)
+                for piece in pattern_bytes(n):
+                    conn.sendall(piece)
+            return buf
+        if path == "/sse":
+            n = int(q.get("n", "5"))
+            gap = float(q.get("gap", "0.3"))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n")
+            for i in range(n):
+                event = ('data: {"choices":[{"delta":{"content":"tok%d"}}]}\n\n' % i).encode()
+                self.sse_sent.append((i, time.time()))
+                conn.sendall(b"%x\r\n" % len(event) + event + b"\r\n")
+                time.sleep(gap)
+            done = b"data: [DONE]\n\n"
+            conn.sendall(b"%x\r\n" % len(done) + done + b"\r\n0\r\n\r\n")
+            return buf
+        if path == "/slow":
+            time.sleep(float(q.get("delay", "2")))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow")
+            return buf
+        if path == "/die":
+            n = int(q.get("n", "1000"))
+            chunked = q.get("chunked")
+            if chunked:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % n + b"x" * n + b"\r\n")
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (n * 10) + b"x" * n)
+            time.sleep(0.2)
+            conn.shutdown(socket.SHUT_RDWR)
+            return None
+        if path == "/hold":
+            conn.settimeout(10)
+            try:
+                while conn.recv(65536):
+                    pass
+            except OSError:
+                pass
+            self.hold_closed.append(time.time())
+            return None
+        if path == "/ws":
+            hd = {k.lower(): v for k, v in headers}
+            import base64
+            key = hd.get("sec-websocket-key", "")
+            accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + buf)
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                conn.sendall(data)
+            conn.sendall(b"bye")
+            conn.shutdown(socket.SHUT_WR)
+            return None
+        if path == "/status":
+            code = int(q.get("code", "200"))
+            conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: 0\r\n\r\n" % code)
+            return buf
+        conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        return buf
+
+
+def unused_port():
+    """A loopback port nobody listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_gatehouse(binary, cfg, workers=1):
+    """Starts `gatehouse run` on cfg; returns (proc, {server: [addresses]}, drain)."""
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(cfg, f)
+        path = f.name
+    proc = subprocess.Popen([binary, "run", "--config", path, "--adapter", "json", "--workers", str(workers)],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    deadline = time.time() + 15
+    servers = {}
+    seen = []
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("msg") == "server running":
+            servers[entry["name"]] = entry["addresses"]
+        if entry.get("msg") == "serving initial configuration":
+            os.unlink(path)
+            return proc, servers, server_stderr.Drain(proc, seen)
+    proc.kill()
+    os.unlink(path)
+    raise SystemExit("gatehouse did not start: " + "".join(seen))
+
+
+def stop_gatehouse(proc, drain, failures):
+    import signal
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        failures.append("gatehouse did not stop within 15 s")
+    report = drain.finish()
+    if report:
+        failures.append("sanitizer report:\n" + report)
+
+
+def vm_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def addr_of(servers, name="srv0"):
+    host, port = servers[name][0].rsplit(":", 1)
+    return host.strip("[]"), int(port)
+
+
+class ChunkReader:
+    """Reads a chunked HTTP/1.1 response from a raw socket, piece by piece, with times."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def head(self):
+        while b"\r\n\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("eof in head")
+            self.buf += data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        return head.decode("latin-1")
+
+    def chunks(self):
+        while True:
+            while b"\r\n" not in self.buf:
+                data = self.sock.recv(65536)
+                if not data:
+                    return
+                self.buf += data
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            size = int(line, 16)
+            while len(self.buf) < size + 2:
+                data = self.sock.recv(65536)
+                if not data:
+                    return
+                self.buf += data
+            piece, self.buf = self.buf[:size], self.buf[size + 2:]
+            if size == 0:
+                return
+            yield piece, time.time()
+
+
+def ws_frame(payload, opcode=0x2):
+    mask = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | opcode, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def read_exact(s, n, timeout=10):
+    out = b""
+    deadline = time.time() + timeout
+    while len(out) < n and time.time() < deadline:
+        data = s.recv(min(65536, n - len(out)))
+        if not data:
+            break
+        out += data
+    return out

@@ -1,0 +1,125 @@
+#include <netinet/in.h>
+
+#include <catch2/catch.hpp>
+
+#include "provision/provision_error.h"
+#include "proxy/header_rules.h"
+#include "proxy/proxy_config.h"
+#include "proxy/upstream_address.h"
+
+using gatehouse::config::Json;
+using gatehouse::proxy::HeaderOps;
+using gatehouse::proxy::ProxyConfig;
+using gatehouse::proxy::UpstreamAddress;
+using gatehouse::runtime::Exchange;
+using gatehouse::runtime::HeaderList;
+
+TEST_CASE("upstream dial addresses: IPv4, IPv6, localhost, unix; names and bad ports refused") {
+  std::string err;
+  auto a = UpstreamAddress::parse("127.0.0.1:3210", err);
+  REQUIRE(a);
+  CHECK(a->addr.ss_family == AF_INET);
+  auto b = UpstreamAddress::parse("[::1]:8080", err);
+  REQUIRE(b);
+  CHECK(b->addr.ss_family == AF_INET6);
+  auto c = UpstreamAddress::parse("localhost:11434", err);
+  REQUIRE(c);
+  CHECK(c->addr.ss_family == AF_INET);
+  auto d = UpstreamAddress::parse("unix//run/app.sock", err);
+  REQUIRE(d);
+  CHECK(d->unix);
+  CHECK(d->path == "/run/app.sock");
+  CHECK_FALSE(UpstreamAddress::parse("example.com:80", err));
+  CHECK(err.find("not supported yet") != std::string::npos);
+  CHECK_FALSE(UpstreamAddress::parse("127.0.0.1:0", err));
+  CHECK_FALSE(UpstreamAddress::parse("127.0.0.1", err));
+  CHECK_FALSE(UpstreamAddress::parse("{http.request.host}:80", err));
+}
+
+TEST_CASE("hop-by-hop fields go, Connection-named ones too; upgrades keep Connection/Upgrade") {
+  HeaderList h;
+  h.add("Connection", "keep-alive, X-Secret");
+  h.add("X-Secret", "1");
+  h.add("Keep-Alive", "timeout=5");
+  h.add("Proxy-Connection", "keep-alive");
+  h.add("Te", "trailers, gzip");
+  h.add("Transfer-Encoding", "chunked");
+  h.add("Upgrade", "websocket");
+  h.add("X-Keep", "yes");
+  gatehouse::proxy::removeHopByHop(h, "");
+  CHECK(h.size() == 2);
+  CHECK(h.get("X-Keep") == "yes");
+  CHECK(h.get("Te") == "trailers");
+  HeaderList u;
+  u.add("Connection", "Upgrade");
+  u.add("Upgrade", "websocket");
+  gatehouse::proxy::removeHopByHop(u, "websocket");
+  CHECK(u.get("Connection") == "Upgrade");
+  CHECK(u.get("Upgrade") == "websocket");
+}
+
+TEST_CASE("X-Forwarded-* keep prior values only from trusted clients") {
+  gatehouse::runtime::Request r;
+  r.remoteIp = "10.0.0.7";
+  r.host = "chat.example.com";
+  HeaderList h;
+  h.add("X-Forwarded-For", "1.1.1.1");
+  h.add("X-Forwarded-Proto", "https");
+  HeaderList t = h;
+  gatehouse::proxy::setForwardedHeaders(h, r, false);
+  CHECK(h.get("X-Forwarded-For") == "10.0.0.7");
+  CHECK(h.get("X-Forwarded-Proto") == "http");
+  CHECK(h.get("X-Forwarded-Host") == "chat.example.com");
+  gatehouse::proxy::setForwardedHeaders(t, r, true);
+  CHECK(t.get("X-Forwarded-For") == "1.1.1.1, 10.0.0.7");
+  CHECK(t.get("X-Forwarded-Proto") == "https");
+}
+
+TEST_CASE("header_up operations render placeholders; control characters are caught") {
+  auto ops = HeaderOps::parse(Json::parse(R"({"set": {"X-Real-IP": ["{http.request.remote.host}"]},
+                                               "delete": ["X-Drop*"], "add": {"X-Multi": ["a", "b"]}})"),
+                              "h");
+  Exchange ex;
+  ex.request.remoteIp = "192.0.2.1";
+  HeaderList h;
+  h.add("X-Drop-Me", "1");
+  h.add("X-Dropped", "1");
+  ops.apply(h, ex);
+  CHECK(h.get("X-Real-Ip") == "192.0.2.1");
+  CHECK(h.count("X-Multi") == 2);
+  CHECK_FALSE(h.has("X-Drop-Me"));
+  CHECK(gatehouse::proxy::safeToSend(h));
+  h.add("X-Bad", "a\r\nInjected: 1");
+  CHECK_FALSE(gatehouse::proxy::safeToSend(h));
+}
+
+TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSON path") {
+  auto parse = [](const char* json) {
+    gatehouse::config::Handler h;
+    h.name = "reverse_proxy";
+    h.fields = Json::parse(json);
+    return ProxyConfig::parse(h, "routes[0].handle[0]");
+  };
+  CHECK(parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http",
+      "read_buffer_size": 1000000, "keep_alive": {"max_idle_conns_per_host": 4}}})")
+            ->readBuffer == 1000000);
+  auto expectPath = [&](const char* json, const std::string& path) {
+    try {
+      parse(json);
+      FAIL("accepted: " << json);
+    } catch (const gatehouse::provision::ProvisionError& e) {
+      CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+  };
+  expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "tls": {}}})",
+             "routes[0].handle[0].transport.tls");
+  expectPath(
+      R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "versions": ["h2c"]}})",
+      "routes[0].handle[0].transport.versions");
+  expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "health_checks": {"active": {"uri": "/h"}}})",
+             "routes[0].handle[0].health_checks.active");
+  expectPath(R"({"dynamic_upstreams": {"source": "srv"}})", "routes[0].handle[0]");
+  expectPath(
+      R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "cookie"}}})",
+      "routes[0].handle[0].load_balancing.selection_policy.policy");
+}
