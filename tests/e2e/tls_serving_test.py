@@ -7,6 +7,7 @@ session resumption across workers, and bad handshakes not hurting the server. Us
 and openssl s_client against 127.0.0.1 only, with a CA made for the run.
 Usage: tls_serving_test.py <path-to-gatehouse>
 """
+import hashlib
 import json
 import os
 import shutil
@@ -41,6 +42,7 @@ def config(tmp, ca, certs, client_ca):
                 "listen": ["127.0.0.1:0"],
                 "automatic_https": {"disable": True},
                 "routes": [
+                    {"match": [{"path": ["/big.bin"]}], "handle": [{"handler": "file_server", "root": tmp}]},
                     {"match": [{"protocol": "https"}],
                      "handle": [{"handler": "static_response", "body": BODY}]},
                     {"handle": [{"handler": "static_response", "status_code": 500, "body": "not https"}]},
@@ -176,7 +178,23 @@ def run_checks(port, tmp, client, stranger):
         s.close()
     rc, out, err = get(port, "a.test")
     check(rc == 0 and out.startswith("a.test|"), "server still serves after bad handshakes")
+    check_large_body(port, tmp)
     check_resumption(port, tmp)
+
+
+def check_large_body(port, tmp):
+    # A body far larger than the socket buffers, read slowly: the TLS layer must keep the
+    # session's backpressure (drained/onDrained) and deliver every byte in order.
+    with open(os.path.join(tmp, "big.bin"), "wb") as f:
+        f.write(os.urandom(6 * 1024 * 1024 + 123))
+    with open(os.path.join(tmp, "big.bin"), "rb") as f:
+        want = hashlib.sha256(f.read()).hexdigest()
+    got_path = os.path.join(tmp, "got.bin")
+    rc, out, err = tls_pki.curl(["--cacert", CA_CRT, "--resolve", "a.test:%d:127.0.0.1" % port, "--limit-rate", "4M",
+                                 "-o", got_path, "https://a.test:%d/big.bin" % port], timeout=30)
+    with open(got_path, "rb") as f:
+        got = hashlib.sha256(f.read()).hexdigest()
+    check(rc == 0 and got == want, "6 MiB body over TLS to a slow reader arrives intact (rc=%d %s)" % (rc, err.strip()))
 
 
 def check_resumption(port, tmp):
