@@ -41,6 +41,7 @@ def config(tmp, ca, certs, client_ca):
             "http": {"servers": {"srv0": {
                 "listen": ["127.0.0.1:0"],
                 "automatic_https": {"disable": True},
+                "strict_sni_host": True,
                 "routes": [
                     {"match": [{"path": ["/big.bin"]}], "handle": [{"handler": "file_server", "root": tmp}]},
                     {"match": [{"protocol": "https"}],
@@ -55,8 +56,9 @@ def config(tmp, ca, certs, client_ca):
                     {"default_sni": "default.test"},
                 ],
             }}},
-            "tls": {"certificates": {"load_files": [
-                {"certificate": c, "key": k} for c, k in certs]}},
+            "tls": {"certificates": {
+                "load_files": [{"certificate": c, "key": k} for c, k in certs[:-1]],
+                "load_folders": [os.path.join(tmp, "folder")]}},
         },
     }
 
@@ -81,6 +83,14 @@ def main():
                  tls_pki.make_leaf(tmp, "default.test", ["DNS:default.test"], ca),
                  tls_pki.make_leaf(tmp, "ip", ["IP:127.0.0.1"], ca),
                  tls_pki.make_leaf(tmp, "mtls.test", ["DNS:mtls.test", "DNS:old.test"], ca)]
+        # The last one is loaded from a folder of PEM bundles (chain and key in one file).
+        folder_cert = tls_pki.make_leaf(tmp, "folder.test", ["DNS:folder.test"], ca)
+        os.mkdir(os.path.join(tmp, "folder"))
+        with open(os.path.join(tmp, "folder", "bundle.pem"), "w") as out:
+            for part in folder_cert:
+                with open(part) as f:
+                    out.write(f.read())
+        certs.append(folder_cert)
         client_ca = tls_pki.make_ca(tmp, "clientca")
         client = tls_pki.make_leaf(tmp, "alice", [], client_ca, client=True)
         stranger_ca = tls_pki.make_ca(tmp, "strangerca")
@@ -121,6 +131,8 @@ def run_checks(port, tmp, client, stranger):
     # A client offering h2 and http/1.1 gets http/1.1 (this build serves no h2 yet).
     rc, out, err = get(port, "a.test", ["--http2"])
     check(rc == 0 and out.split("|")[2] == "http/1.1", "ALPN h2,http/1.1 -> http/1.1: %r %s" % (out, err.strip()))
+    rc, out, err = get(port, "folder.test")
+    check(rc == 0 and out.startswith("folder.test|"), "certificate from load_folders: %s" % err.strip())
     # One-label wildcard; two labels are not covered, so default_sni's certificate answers.
     rc, out, err = get(port, "x.wild.test")
     check(rc == 0 and out.startswith("x.wild.test|"), "wildcard *.wild.test serves x.wild.test: %s" % err.strip())
@@ -151,6 +163,9 @@ def run_checks(port, tmp, client, stranger):
     # acme-tls/1 without a pending challenge: refused, never answered with a site certificate.
     out = tls_pki.s_client(port, ["-servername", "a.test", "-alpn", "acme-tls/1"], b"")
     check("CN = a.test" not in out, "acme-tls/1 gets no site certificate")
+    # strict_sni_host: a Host other than the SNI is misdirected.
+    rc, out, err = get(port, "a.test", ["-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: x.wild.test"])
+    check(out == "421", "strict_sni_host: Host differing from SNI gets 421 (got %s)" % out)
     # client_auth require_and_verify.
     rc, out, err = get(port, "mtls.test")
     check(rc != 0, "client_auth: no client certificate refused (rc=%d)" % rc)
