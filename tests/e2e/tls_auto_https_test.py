@@ -84,6 +84,39 @@ a.test {
         stop(proc, drain)
 
 
+def merged_redirect_checks(binary, tmp, cert):
+    # A configured server already on the HTTP port gets the redirects appended after its
+    # own routes instead of a separate redirect server (Caddy warns and does the same).
+    hp, sp = tls_pki.free_port(), tls_pki.free_port()
+    cfg = write(tmp, "Caddyfile.merged", """{
+	http_port %d
+	https_port %d
+	admin off
+}
+
+a.test {
+	bind 127.0.0.1
+	tls %s %s
+	respond "secure"
+}
+
+http://plain.test {
+	bind 127.0.0.1
+	respond "plain site"
+}
+""" % (hp, sp, cert[0], cert[1]))
+    proc, servers, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
+    try:
+        check("remaining_auto_https_redirects" not in servers, "no extra redirect server: %s" % servers)
+        rc, out, _ = tls_pki.curl(["-H", "Host: plain.test", "http://127.0.0.1:%d/" % hp])
+        check(out == "plain site", "the HTTP site keeps its own routes: %r" % out)
+        rc, out, _ = tls_pki.curl(["-si", "-H", "Host: a.test", "http://127.0.0.1:%d/x" % hp])
+        check(out.startswith("HTTP/1.1 308") and "location: https://a.test/x" in out.lower(),
+              "and redirects the HTTPS site's name: %r" % out[:60])
+    finally:
+        stop(proc, drain)
+
+
 def refusal_checks(binary, tmp):
     sp = tls_pki.free_port()
     cases = [
@@ -138,6 +171,7 @@ def main():
         CA = ca[0]
         cert = tls_pki.make_leaf(tmp, "a.test", ["DNS:a.test"], ca)
         redirect_checks(binary, tmp, cert)
+        merged_redirect_checks(binary, tmp, cert)
         refusal_checks(binary, tmp)
         option_checks(binary, tmp, cert)
     if FAILURES:

@@ -52,7 +52,8 @@ def config(tmp, ca, certs, client_ca):
                     {"match": {"sni": ["mtls.test"]},
                      "client_authentication": {"trusted_ca_certs_pem_files": [client_ca[0]],
                                                "mode": "require_and_verify"}},
-                    {"match": {"sni": ["old.test"]}, "protocol_max": "tls1.2"},
+                    {"match": {"sni": ["old.test"]}, "protocol_max": "tls1.2",
+                     "cipher_suites": ["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"], "curves": ["secp384r1"]},
                     {"default_sni": "default.test"},
                 ],
             }}},
@@ -155,6 +156,10 @@ def run_checks(port, tmp, client, stranger):
     # A policy with protocol_max tls1.2.
     rc, out, err = get(port, "old.test")
     check(rc == 0 and out.split("|")[1] == "tls1.2", "protocol_max tls1.2 policy: %r %s" % (out, err.strip()))
+    check(rc == 0 and out.split("|")[4] == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+          "policy cipher_suites honoured: %r" % out)
+    out = tls_pki.s_client(port, ["-servername", "old.test"], b"")
+    check("Server Temp Key: ECDH, secp384r1" in out, "policy curves honoured (secp384r1)")
     rc, out, err = get(port, "old.test", ["--tlsv1.3"])
     check(rc != 0, "protocol_max tls1.2 refuses a TLS 1.3-only client (rc=%d)" % rc)
     # A client whose only ALPN protocol is unknown: no_application_protocol, as Go.
