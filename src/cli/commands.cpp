@@ -7,6 +7,7 @@ int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
+int runReload(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -30,6 +31,10 @@ const std::vector<Command>& commands() {
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
+      {"reload", "Send a new config to a running gatehouse (admin endpoint POST /load)",
+       "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address HOST:PORT]\n"
+       "  --address  the admin endpoint (default: the config's admin address, else localhost:2019)\n",
+       &runReload},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -40,6 +40,8 @@ int runRun(const std::vector<std::string>& args) {
     return 1;
   }
   server::RunOptions options;
+  options.configPath = path;
+  options.adapter = flags.get("adapter");
   std::string workers = flags.get("workers");
   if (workers.empty()) {
     if (const char* env = std::getenv("GATEHOUSE_WORKERS")) {

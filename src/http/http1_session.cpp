@@ -153,6 +153,7 @@ void Http1Session::setPeer(const PeerInfo& peer) {
   ex_.request.remotePort = peer.remotePort;
   ex_.request.localPort = peer.localPort;
   ex_.request.tls = peer.tls;
+  ex_.request.tlsInfo = peer.tlsInfo;
 }
 
 void Http1Session::onData(const char* data, size_t len) {

@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "gatehouse/runtime/exchange.h"
@@ -64,6 +65,8 @@ struct PeerInfo {
   std::string alpn;        // negotiated protocol, when TLS
   std::string tlsVersion;  // "tls1.3", when TLS
   std::string cipherSuite;  // IANA name, when TLS
+  // Everything above and the client certificate, for {http.request.tls.*}; null without TLS.
+  std::shared_ptr<const runtime::TlsInfo> tlsInfo;
 };
 
 class Session {

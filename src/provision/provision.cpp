@@ -6,9 +6,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/session_factory.h"
+#include "provision/auto_https.h"
 #include "provision/handler_registry.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
+#include "provision/tls_provision.h"
+#include "tls/server_tls.h"
 
 namespace gatehouse::provision {
 
@@ -44,65 +48,52 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
   return router::RouteList(std::move(out));
 }
 
-// certmagic.SubjectQualifiesForCert, roughly: a name Caddy would get a certificate for.
-bool qualifiesForCertificate(const std::string& host) {
-  if (host.empty() || host.find('{') != std::string::npos) {
-    return false;
-  }
-  if (host.front() == '.' || host.back() == '.' || host.find("..") != std::string::npos) {
-    return false;
-  }
-  for (char c : host) {
-    if (c == ' ' || c == '~' || c == '`' || c == '!' || c == '@' || c == '#' || c == '$' || c == '%' ||
-        c == '^' || c == '&' || c == '(' || c == ')' || c == '+' || c == '=' || c == ';' || c == ',' ||
-        c == '"' || c == '\'' || c == '<' || c == '>' || c == '?' || c == '/' || c == '\\' || c == '|') {
-      return false;
-    }
-  }
-  return host.find('*') == std::string::npos || host.starts_with("*.");
-}
-
-uint16_t httpPortOf(const config::HttpApp& app) {
-  if (app.options.contains("http_port") && app.options["http_port"].is_number_integer()) {
-    return app.options["http_port"].get<uint16_t>();
-  }
-  return 80;
-}
-
-// Caddy's automatic HTTPS would turn on TLS for a server whose routes name hosts, unless all
-// its listeners use the HTTP port or it is disabled. TLS is not implemented yet: refuse.
-void checkAutomaticHttps(const config::HttpApp& app, const std::string& name, const config::Server& srv,
-                         const ServerRuntime& rt, const std::string& path) {
-  const auto& ah = srv.automaticHttps;
-  if (ah && ah->disable) {
-    return;
-  }
-  const uint16_t httpPort = httpPortOf(app);
-  if (std::all_of(rt.listen.begin(), rt.listen.end(),
-                  [&](const ListenSpec& l) { return l.port == httpPort; })) {
-    return;
-  }
-  for (size_t i = 0; i < srv.routes.size(); ++i) {
-    for (const auto& set : srv.routes[i].match) {
-      if (!set.contains("host") || !set["host"].is_array()) {
-        continue;
-      }
-      for (const auto& h : set["host"]) {
-        std::string host = h.is_string() ? h.get<std::string>() : "";
-        if (!qualifiesForCertificate(host)) {
-          continue;
-        }
-        if (ah && std::find(ah->skip.begin(), ah->skip.end(), host) != ah->skip.end()) {
-          continue;
-        }
-        throw ProvisionError(path + ".routes[" + std::to_string(i) + "]",
-                             "server '" + name + "' would serve '" + host +
-                                 "' over HTTPS, but TLS and automatic certificates are not supported yet "
-                                 "(use an http:// site address, listen on the http_port, or set "
-                                 "automatic_https.disable)");
+// The server's ALPN preference from its `protocols` (default h1 h2 h3), limited to what
+// the session factory can serve.
+std::vector<std::string> alpnFor(const config::Server& srv) {
+  std::vector<std::string> protocols = {"h1", "h2", "h3"};
+  if (srv.options.contains("protocols") && srv.options["protocols"].is_array()) {
+    protocols.clear();
+    for (const auto& p : srv.options["protocols"]) {
+      if (p.is_string()) {
+        protocols.push_back(p.get<std::string>());
       }
     }
   }
+  auto has = [&](const char* p) {
+    return std::find(protocols.begin(), protocols.end(), p) != protocols.end();
+  };
+  std::vector<std::string> alpn;
+  if (has("h2") && http::sessionSupports("h2")) {
+    alpn.emplace_back("h2");
+  }
+  if (has("h1")) {
+    alpn.emplace_back("http/1.1");
+  }
+  return alpn;
+}
+
+AdminSpec provisionAdmin(const Json& admin) {
+  AdminSpec spec;
+  if (admin.is_null()) {
+    return spec;
+  }
+  if (!admin.is_object()) {
+    throw ProvisionError("admin", "expected an object");
+  }
+  for (const auto& [key, value] : admin.items()) {
+    if (key == "disabled") {
+      spec.disabled = value.is_boolean() && value.get<bool>();
+    } else if (key == "listen") {
+      if (!value.is_string()) {
+        throw ProvisionError("admin.listen", "expected a string");
+      }
+      spec.listen = value.get<std::string>();
+    } else {
+      throw ProvisionError("admin." + key, "admin option '" + key + "' is not supported yet");
+    }
+  }
+  return spec;
 }
 
 // trusted_proxies with the static source: CIDR ranges (or single addresses).
@@ -148,8 +139,9 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
       }
       rt.maxHeaderBytes = value.get<size_t>();
     } else if (key == "protocols") {
-      // h2 and h3 need TLS, which this server never offers yet, so over cleartext Caddy
-      // speaks HTTP/1.1 only as well. h2c is a real cleartext protocol: refuse it.
+      // h3 runs on its own UDP listener, which does not exist yet; without it Caddy's
+      // clients simply stay on h1/h2, so listing it changes nothing here. h2c is a real
+      // cleartext protocol: refuse it.
       for (const auto& proto : value) {
         std::string v = proto.is_string() ? proto.get<std::string>() : "";
         if (v != "h1" && v != "h2" && v != "h3") {
@@ -158,8 +150,10 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
       }
     } else if (key == "trusted_proxies") {
       rt.trustedProxies = parseTrustedProxies(value, p);
-    } else if (key == "strict_sni_host" || key == "experimental_http3") {
-      continue;  // meaningful only with TLS, which a server here never has
+    } else if (key == "strict_sni_host") {
+      rt.strictSniHost = value.is_boolean() && value.get<bool>();
+    } else if (key == "experimental_http3") {
+      continue;
     } else if (key == "allow_h2c") {
       if (value.is_boolean() && value.get<bool>()) {
         throw ProvisionError(p, "h2c is not supported yet");
@@ -277,16 +271,10 @@ ListenSpec parseListen(const std::string& addr, const std::string& path, std::ve
   return spec;
 }
 
-std::unique_ptr<Runtime> provisionRuntime(const config::Config& config) {
+std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
-  if (!config.admin.is_null()) {
-    // The admin API is not implemented; only "admin off" (or an empty object) says nothing
-    // we would ignore.
-    bool disabled = config.admin.is_object() && config.admin.value("disabled", false);
-    if (!disabled && !(config.admin.is_object() && config.admin.empty())) {
-      throw ProvisionError("admin", "the admin endpoint is not supported yet (set \"disabled\": true)");
-    }
-  }
+  rt->source = config::toJson(config);
+  rt->admin = provisionAdmin(config.admin);
   if (!config.logging.is_null()) {
     throw ProvisionError("logging", "logging configuration is not supported yet");
   }
@@ -296,9 +284,12 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config) {
   for (const auto& [name, _] : config.otherApps) {
     throw ProvisionError("apps." + name, "app '" + name + "' is not supported yet");
   }
-  if (config.tls && !config.tls->empty()) {
-    throw ProvisionError("apps.tls", "the tls app (certificates and automation) is not supported yet");
+  if (!config.storage.is_null()) {
+    throw ProvisionError("storage", "storage modules are not supported yet");
   }
+  TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
+  rt->certificates = tlsApp.store;
+  rt->ticketKeys = tlsApp.tickets;
   if (!config.http) {
     return rt;
   }
@@ -313,7 +304,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config) {
       throw ProvisionError(p, "http app option '" + key + "' is not supported yet");
     }
   }
-  for (const auto& [name, srv] : app.servers) {
+  const AutoHttpsPlan plan = planAutomaticHttps(app, tlsApp);
+  for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
     auto s = std::make_unique<ServerRuntime>();
     s->name = name;
@@ -324,7 +316,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config) {
       throw ProvisionError(path + ".listen", "a server needs at least one listen address");
     }
     if (!srv.tlsConnectionPolicies.is_null()) {
-      throw ProvisionError(path + ".tls_connection_policies", "TLS is not supported yet");
+      s->tls = provisionServerTls(srv.tlsConnectionPolicies, path + ".tls_connection_policies", tlsApp,
+                                  alpnFor(srv));
     }
     if (srv.errors) {
       s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes");
@@ -341,7 +334,6 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config) {
       }
     }
     applyServerOptions(srv, *s, path);
-    checkAutomaticHttps(app, name, srv, *s, path);
     s->routes = compileRoutes(srv.routes, path + ".routes");
     rt->servers.push_back(std::move(s));
   }

@@ -13,6 +13,12 @@
 #include "router/ip_range.h"
 #include "router/route.h"
 
+namespace gatehouse::tls {
+class ServerTls;
+class CertificateStore;
+class TicketKeyRing;
+}  // namespace gatehouse::tls
+
 namespace gatehouse::provision {
 
 // One `listen` entry: "[network/]host:port[-port]".
@@ -38,17 +44,35 @@ struct ServerRuntime {
   std::chrono::milliseconds idleTimeout{300'000};
   size_t maxHeaderBytes = 1 << 20;  // Go's http.DefaultMaxHeaderBytes
   std::chrono::milliseconds keepaliveInterval{15'000};
+  std::shared_ptr<const tls::ServerTls> tls;  // null: cleartext
+  // strict_sni_host: a TLS request whose Host differs from its SNI gets 421.
+  bool strictSniHost = false;
+};
+
+// The admin endpoint (Caddy's "admin" object): where `gatehouse reload` posts configs.
+struct AdminSpec {
+  bool disabled = false;
+  std::string listen = "localhost:2019";
 };
 
 struct Runtime {
   std::vector<std::unique_ptr<ServerRuntime>> servers;
   std::chrono::milliseconds gracePeriod{0};  // 0: wait for in-flight requests
   std::vector<std::string> warnings;
+  AdminSpec admin;
+  // Certificates the config loaded; the ACME client installs managed ones here too.
+  std::shared_ptr<tls::CertificateStore> certificates;
+  // Session ticket keys, carried across reloads while their settings stay the same.
+  std::shared_ptr<tls::TicketKeyRing> ticketKeys;
+  // The config this runtime was built from (GET /config/).
+  config::Json source;
 };
 
 // Builds the runtime; throws ProvisionError naming the JSON path of anything this runtime
 // does not implement, so no part of a config is silently ignored.
-std::unique_ptr<Runtime> provisionRuntime(const config::Config& config);
+// `previous` (the running snapshot on a reload, else null) lends state that should survive
+// the reload, such as session ticket keys.
+std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous = nullptr);
 
 // Caddy durations: an integer of nanoseconds or a Go duration string ("1m30s", "2d").
 std::chrono::milliseconds parseDuration(const config::Json& value, const std::string& path);

@@ -90,8 +90,57 @@ bool errorPlaceholder(std::string_view key, const runtime::HandlerError& err, st
   return true;
 }
 
+// {http.request.tls.*}: unknown (false) on cleartext requests, as in Caddy.
+bool tlsPlaceholder(std::string_view key, const runtime::TlsInfo* tls, std::string& out) {
+  if (tls == nullptr) {
+    return false;
+  }
+  if (key == "version") {
+    out = tls->version;
+  } else if (key == "cipher_suite") {
+    out = tls->cipherSuite;
+  } else if (key == "proto") {
+    out = tls->proto;
+  } else if (key == "proto_mutual") {
+    out = "true";
+  } else if (key == "server_name") {
+    out = tls->serverName;
+  } else if (key == "resumed") {
+    out = tls->resumed ? "true" : "false";
+  } else if (startsWith(key, "client.")) {
+    if (!tls->hasClientCert) {
+      return false;
+    }
+    std::string_view k = key.substr(7);
+    if (k == "subject") {
+      out = tls->clientSubject;
+    } else if (k == "issuer") {
+      out = tls->clientIssuer;
+    } else if (k == "serial") {
+      out = tls->clientSerial;
+    } else if (k == "fingerprint") {
+      out = tls->clientFingerprint;
+    } else if (k == "certificate_pem") {
+      out = tls->clientCertificatePem;
+    } else if (k == "san.dns_names") {
+      out.clear();
+      for (size_t i = 0; i < tls->clientDnsNames.size(); ++i) {
+        out += (i ? "," : "") + tls->clientDnsNames[i];
+      }
+    } else {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& out) {
   const auto& r = ex.request;
+  if (startsWith(key, "tls.")) {
+    return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
+  }
   if (key == "host") {
     out.assign(hostOnly(r.host));
   } else if (startsWith(key, "host.labels.")) {

@@ -2,7 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
+
+#include "http/session_factory.h"
 
 namespace gatehouse::server {
 
@@ -11,6 +15,10 @@ namespace {
 // client sees the response instead of a reset caused by its unread bytes (Go's
 // closeWriteAndWait does the same).
 constexpr std::chrono::milliseconds kLinger{1000};
+// A connection that has not sent its first request when a stop or reload begins gets this
+// long to send it (Go's Shutdown gives new connections 5 s before treating them as idle),
+// so a client that connected just before a reload is served instead of dropped.
+constexpr std::chrono::milliseconds kNewConnectionGrace{5000};
 
 std::string ipString(const sockaddr_storage& ss, uint16_t& port) {
   char buf[INET6_ADDRSTRLEN] = {};
@@ -30,13 +38,21 @@ std::string ipString(const sockaddr_storage& ss, uint16_t& port) {
   }
   return buf;
 }
+// A first flight that starts like an HTTP request line rather than a TLS record (0x16).
+bool looksLikeHttp(std::string_view first) {
+  for (std::string_view m : {"GET ", "HEAD ", "POST ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT "}) {
+    if (first.substr(0, m.size()) == m.substr(0, std::min(m.size(), first.size())) && first.size() >= 4) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-Connection::Connection(ConnectionOwner& owner, const provision::ServerRuntime& server, http::RequestHandler& router)
-    : owner_(owner),
-      server_(server),
-      session_(std::make_unique<http::Http1Session>(*this, router, owner.dates(),
-                                                    http::SessionLimits{server.maxHeaderBytes})) {
+Connection::Connection(ConnectionOwner& owner, std::shared_ptr<Generation> generation,
+                       const provision::ServerRuntime& server, http::RequestHandler& router)
+    : owner_(owner), generation_(std::move(generation)), server_(server), router_(router) {
   uv_tcp_init(owner_.loop(), &tcp_);
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;
@@ -53,7 +69,8 @@ bool Connection::accept(uv_stream_t* listener) {
   }
   uv_tcp_nodelay(&tcp_, 1);
   if (server_.keepaliveInterval.count() > 0) {
-    uv_tcp_keepalive(&tcp_, 1, static_cast<unsigned>(std::max<int64_t>(1, server_.keepaliveInterval.count() / 1000)));
+    uv_tcp_keepalive(&tcp_, 1,
+                     static_cast<unsigned>(std::max<int64_t>(1, server_.keepaliveInterval.count() / 1000)));
   }
   sockaddr_storage peer{};
   sockaddr_storage local{};
@@ -61,18 +78,132 @@ bool Connection::accept(uv_stream_t* listener) {
   uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer), &len);
   len = sizeof(local);
   uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&local), &len);
-  uint16_t peerPort = 0;
   uint16_t localPort = 0;
-  std::string ip = ipString(peer, peerPort);
-  ipString(local, localPort);
-  http::PeerInfo info;
-  info.remoteIp = std::move(ip);
-  info.remotePort = peerPort;
-  info.localPort = localPort;
-  session_->setPeer(info);
+  peer_.remoteIp = ipString(peer, peer_.remotePort);
+  std::string localIp = ipString(local, localPort);
+  peer_.localPort = localPort;
+  if (server_.tls) {
+    tls_ = std::make_unique<tls::TlsStream>(*server_.tls, std::move(localIp));
+    if (!tls_->valid()) {
+      closeHandles();
+      return false;
+    }
+  } else {
+    session_ = http::makeSession("", *this, router_, owner_.dates(),
+                                 http::SessionLimits{server_.maxHeaderBytes}, server_);
+    session_->setPeer(peer_);
+  }
+  // The TLS handshake counts against the header timeout, as in Go's server.
   setPhase(Phase::ReadingHeaders);
   resumeReading();
   return true;
+}
+
+void Connection::shutdown() {
+  if (handlesClosing_ || lingering_) {
+    return;
+  }
+  if (!gotRequestBytes_) {
+    shutdownRequested_ = true;
+    armTimer(kNewConnectionGrace);
+    return;
+  }
+  session_->shutdown();
+}
+
+void Connection::deliver(const char* data, size_t len) {
+  session_->onData(data, len);
+  if (!gotRequestBytes_) {
+    gotRequestBytes_ = true;
+    if (shutdownRequested_ && !handlesClosing_ && session_) {
+      session_->shutdown();  // serve this first request, then close
+    }
+  }
+}
+
+void Connection::onCipher(const char* data, size_t len) {
+  if (!tls_->established() && !gotCipher_) {
+    gotCipher_ = true;
+    if (looksLikeHttp(std::string_view(data, len))) {
+      // Go's answer to plain HTTP on a TLS port: say so instead of a TLS alert.
+      std::string reply = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+      sendRaw(reply);
+      close(false);
+      return;
+    }
+  }
+  tls_->pushCipher(data, len);
+  if (!tls_->established()) {
+    const auto status = tls_->handshake();
+    flushTls();
+    if (status == tls::TlsStream::Status::WantMore || handlesClosing_) {
+      return;
+    }
+    if (status != tls::TlsStream::Status::Ok) {
+      close(false);  // the alert (if any) is queued ahead of the close
+      return;
+    }
+    if (!startTlsSession()) {
+      return;
+    }
+  }
+  readPlain();
+}
+
+bool Connection::startTlsSession() {
+  if (tls_->acmeChallenge()) {
+    close(false);  // the challenge is the handshake itself; no HTTP follows
+    return false;
+  }
+  auto info = tls_->info();
+  peer_.tls = true;
+  peer_.serverName = info->serverName;
+  peer_.alpn = info->proto;
+  peer_.tlsVersion = info->version;
+  peer_.cipherSuite = info->cipherSuite;
+  peer_.tlsInfo = std::move(info);
+  session_ = http::makeSession(tls_->alpn(), *this, router_, owner_.dates(),
+                               http::SessionLimits{server_.maxHeaderBytes}, server_);
+  if (!session_) {
+    close(false);
+    return false;
+  }
+  session_->setPeer(peer_);
+  return true;
+}
+
+void Connection::readPlain() {
+  // The ciphertext is already copied into the TLS input buffer, so the loop's read buffer
+  // is free to hold plaintext.
+  uv_buf_t buf = owner_.readBuffer();
+  while (!handlesClosing_ && !lingering_ && session_) {
+    size_t n = 0;
+    const auto status = tls_->read(buf.base, buf.len, n);
+    if (status == tls::TlsStream::Status::Ok) {
+      deliver(buf.base, n);
+      continue;
+    }
+    if (status == tls::TlsStream::Status::Closed) {
+      session_->onEof();
+    } else if (status == tls::TlsStream::Status::Failed) {
+      flushTls();
+      closeHandles();
+      return;
+    }
+    break;
+  }
+  flushTls();  // reading may produce records (session tickets, key updates)
+}
+
+void Connection::flushTls() {
+  // Once lingering, the write side is shut: nothing more may be sent.
+  if (!tls_ || handlesClosing_ || lingering_) {
+    return;
+  }
+  tls_->takeOutput(cipherOut_);
+  if (!cipherOut_.empty()) {
+    sendRaw(cipherOut_);
+  }
 }
 
 void Connection::onAlloc(uv_handle_t* h, size_t /*suggested*/, uv_buf_t* buf) {
@@ -91,9 +222,17 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;  // discard what the client still sends
   }
   if (n > 0) {
-    self->session_->onData(buf->base, static_cast<size_t>(n));
+    if (self->tls_) {
+      self->onCipher(buf->base, static_cast<size_t>(n));
+    } else {
+      self->deliver(buf->base, static_cast<size_t>(n));
+    }
   } else if (n == UV_EOF) {
-    self->session_->onEof();
+    if (self->session_) {
+      self->session_->onEof();  // also without close_notify: Go treats truncation as EOF
+    } else {
+      self->closeHandles();
+    }
   } else if (n < 0) {
     self->closeHandles();
   }
@@ -104,6 +243,20 @@ void Connection::write(std::string& bytes) {
     bytes.clear();
     return;
   }
+  if (tls_) {
+    const bool ok = tls_->write(bytes);
+    bytes.clear();
+    if (!ok) {
+      closeHandles();
+      return;
+    }
+    flushTls();
+    return;
+  }
+  sendRaw(bytes);
+}
+
+void Connection::sendRaw(std::string& bytes) {
   if (writing_) {
     queued_.append(bytes);
     bytes.clear();
@@ -156,7 +309,9 @@ void Connection::onWrite(uv_write_t* req, int status) {
   if (self->shutdownAfterWrite_) {
     self->shutdownWrite();
   }
-  self->session_->onDrained();
+  if (self->session_) {
+    self->session_->onDrained();
+  }
 }
 
 void Connection::close(bool abort) {
@@ -166,6 +321,13 @@ void Connection::close(bool abort) {
   if (abort) {
     closeHandles();
     return;
+  }
+  if (tls_) {
+    tls_->closeNotify();  // once; nothing after a fatal error
+    flushTls();
+    if (handlesClosing_) {
+      return;
+    }
   }
   if (writing_) {
     closeAfterWrite_ = true;
@@ -184,6 +346,13 @@ void Connection::close(bool abort) {
 void Connection::shutdownWrite() {
   if (handlesClosing_ || lingering_) {
     return;
+  }
+  if (tls_) {
+    tls_->closeNotify();
+    flushTls();
+    if (handlesClosing_) {
+      return;
+    }
   }
   if (writing_) {
     shutdownAfterWrite_ = true;
@@ -211,7 +380,8 @@ void Connection::pauseReading() {
 
 void Connection::resumeReading() {
   if (!reading_ && !handlesClosing_) {
-    if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onAlloc, &Connection::onRead) == 0) {
+    if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onAlloc, &Connection::onRead) ==
+        0) {
       reading_ = true;
     }
   }

@@ -1,14 +1,18 @@
 #pragma once
-// One accepted TCP connection: owns the libuv handles (socket, timer) and the HTTP/1
-// session, and implements the session's Transport. Freed by its Worker only after libuv
-// has reported both handles closed. Loop-thread only.
+// One accepted TCP connection: owns the libuv handles (socket, timer), the TLS stream when
+// the server has TLS, and the protocol session (made by http::makeSession once the
+// protocol is known), and implements the session's Transport. Freed by its Worker only
+// after libuv has reported both handles closed. Loop-thread only.
 
 #include <uv.h>
 
+#include <memory>
 #include <string>
 
 #include "http/http1_session.h"
+#include "http/session.h"
 #include "provision/runtime.h"
+#include "tls/tls_stream.h"
 
 namespace gatehouse::server {
 
@@ -26,9 +30,17 @@ class ConnectionOwner {
   virtual void onConnectionClosed(Connection& c) = 0;
 };
 
+// The config generation a connection was accepted under; the connection keeps it alive, so
+// a reload never pulls routes or TLS settings from under a request in flight.
+class Generation {
+ public:
+  virtual ~Generation() = default;
+};
+
 class Connection final : public http::Transport {
  public:
-  Connection(ConnectionOwner& owner, const provision::ServerRuntime& server, http::RequestHandler& router);
+  Connection(ConnectionOwner& owner, std::shared_ptr<Generation> generation,
+             const provision::ServerRuntime& server, http::RequestHandler& router);
   ~Connection() override = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -37,7 +49,7 @@ class Connection final : public http::Transport {
   // (the connection then closes itself).
   bool accept(uv_stream_t* listener);
   // Graceful stop: idle connections close now, busy ones after their response.
-  void shutdown() { session_->shutdown(); }
+  void shutdown();
 
   // Transport
   void write(std::string& bytes) override;
@@ -59,24 +71,38 @@ class Connection final : public http::Transport {
   static void onClose(uv_handle_t* h);
 
   void startWrite();
+  void sendRaw(std::string& bytes);
+  void onCipher(const char* data, size_t len);
+  bool startTlsSession();
+  void readPlain();
+  void flushTls();
+  void deliver(const char* data, size_t len);
   void closeHandles();
   void armTimer(std::chrono::milliseconds ms);
 
   ConnectionOwner& owner_;
+  std::shared_ptr<Generation> generation_;
   const provision::ServerRuntime& server_;
+  http::RequestHandler& router_;
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
   uv_write_t writeReq_{};
   uv_shutdown_t shutdownReq_{};
-  std::unique_ptr<http::Session> session_;
-  std::string inflight_;  // bytes handed to uv_write
-  std::string queued_;    // bytes waiting for the write in flight
+  std::unique_ptr<tls::TlsStream> tls_;  // null on cleartext listeners
+  http::PeerInfo peer_;
+  std::string cipherOut_;                   // ciphertext awaiting sendRaw (capacity reused)
+  std::unique_ptr<http::Session> session_;  // null until the TLS handshake completes
+  std::string inflight_;                    // bytes handed to uv_write
+  std::string queued_;                      // bytes waiting for the write in flight
   bool writing_ = false;
   bool reading_ = false;
   bool closeAfterWrite_ = false;
   bool shutdownAfterWrite_ = false;
   bool lingering_ = false;  // write side shut; draining input before the final close
   bool handlesClosing_ = false;
+  bool gotRequestBytes_ = false;
+  bool gotCipher_ = false;          // the first TLS bytes arrived    // the session has been fed plaintext
+  bool shutdownRequested_ = false;  // stop/reload came before the first request
   int openHandles_ = 0;
 };
 

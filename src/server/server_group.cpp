@@ -4,14 +4,16 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <thread>
 
 #include "gatehouse/config/site_graph.h"
 #include "server/listen_socket.h"
-#include "server/worker.h"
+#include "tls/server_tls.h"
 
 namespace gatehouse::server {
 
@@ -21,9 +23,18 @@ double nowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void logLine(config::Json fields) {
+void closeAll(std::vector<WorkerSocket>& sockets) {
+  for (auto& s : sockets) {
+    ::close(s.fd);
+  }
+  sockets.clear();
+}
+
+}  // namespace
+
+void logLine(config::Json fields, const char* level) {
   config::Json line = config::Json::object();
-  line["level"] = "info";
+  line["level"] = level;
   line["ts"] = nowSeconds();
   for (auto& [k, v] : fields.items()) {
     line[k] = v;
@@ -31,113 +42,169 @@ void logLine(config::Json fields) {
   std::cerr << config::dump(line, false) << std::endl;
 }
 
-// Owns the main loop's signal handles for the lifetime of serve().
-struct SignalWatch {
-  uv_loop_t loop{};
-  uv_signal_t sigint{};
-  uv_signal_t sigterm{};
-  uv_async_t drained{};  // sent by the joiner thread once every worker has exited
-  std::vector<std::unique_ptr<Worker>>* workers = nullptr;
-  std::thread joiner;
-  int received = 0;
-
-  static void onDrained(uv_async_t* a) {
-    auto* self = static_cast<SignalWatch*>(a->data);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&self->drained), nullptr);
+std::vector<std::pair<std::string, size_t>> listenerKeys(const provision::Runtime& runtime) {
+  std::vector<std::pair<std::string, size_t>> out;
+  std::map<std::string, int> seen;
+  for (size_t si = 0; si < runtime.servers.size(); ++si) {
+    for (const auto& spec : runtime.servers[si]->listen) {
+      const std::string base = spec.network + "/" + spec.host + ":" + std::to_string(spec.port);
+      out.emplace_back(base + "#" + std::to_string(seen[base]++), si);
+    }
   }
+  return out;
+}
 
-  static void onSignal(uv_signal_t* s, int signum) {
-    auto* self = static_cast<SignalWatch*>(s->data);
-    if (++self->received > 1) {
-      // A second signal means "now": skip the grace period, as Caddy does.
-      logLine({{"msg", "forced shutdown"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
-      std::_Exit(1);
-    }
-    logLine({{"msg", "shutting down"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
-    for (auto& w : *self->workers) {
-      w->stop();
-    }
-    // Join off the loop, so a second signal is still seen while workers drain.
-    self->joiner = std::thread([self] {
-      for (auto& w : *self->workers) {
-        w->join();
-      }
-      uv_async_send(&self->drained);
-    });
-  }
-};
+ServerGroup::ServerGroup(unsigned workers) : count_(workers) {}
 
-}  // namespace
+ServerGroup::~ServerGroup() {
+  stop();
+  join();
+}
 
-int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& options) {
-  unsigned count = options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::vector<WorkerSocket>> perWorker(count);
-  config::Json addresses = config::Json::array();
-  std::string error;
-  // Start-up failed: close every socket bound so far, so none is left listening.
-  auto fail = [&](const std::string& name) {
-    std::cerr << "Error: apps.http.servers." << name << ": " << error << "\n";
-    for (auto& ws : perWorker) {
-      for (auto& s : ws) {
-        ::close(s.fd);
-      }
-    }
-    return 1;
-  };
-  for (size_t si = 0; si < runtime->servers.size(); ++si) {
-    const auto& srv = *runtime->servers[si];
-    config::Json serverAddrs = config::Json::array();
+bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added,
+                          std::string& error) {
+  const auto keys = listenerKeys(runtime);
+  size_t k = 0;
+  for (size_t si = 0; si < runtime.servers.size(); ++si) {
+    const auto& srv = *runtime.servers[si];
     for (const auto& spec : srv.listen) {
-      BoundSocket first = openListenSocket(spec, spec.port, error);
+      const std::string key = keys[k++].first;
+      if (open_.count(key) != 0) {
+        continue;
+      }
+      Bound b;
+      std::string err;
+      BoundSocket first = openListenSocket(spec, spec.port, err);
       if (first.fd < 0) {
-        return fail(srv.name);
+        error = "apps.http.servers." + srv.name + ": " + err;
+        return false;
       }
-      perWorker[0].push_back(WorkerSocket{first.fd, si});
-      for (unsigned w = 1; w < count; ++w) {
-        BoundSocket more = openListenSocket(spec, first.port, error);
+      b.address = first.address;
+      b.perWorker.push_back(WorkerSocket{first.fd, si, key});
+      for (unsigned w = 1; w < count_; ++w) {
+        BoundSocket more = openListenSocket(spec, first.port, err);
         if (more.fd < 0) {
-          return fail(srv.name);
+          closeAll(b.perWorker);
+          error = "apps.http.servers." + srv.name + ": " + err;
+          return false;
         }
-        perWorker[w].push_back(WorkerSocket{more.fd, si});
+        b.perWorker.push_back(WorkerSocket{more.fd, si, key});
       }
-      serverAddrs.push_back(first.address);
-      addresses.push_back(first.address);
+      added.emplace(key, std::move(b));
     }
-    logLine({{"logger", "http"}, {"msg", "server running"}, {"name", srv.name}, {"protocols", {"h1"}},
+  }
+  return true;
+}
+
+void ServerGroup::logServers(const provision::Runtime& runtime, const char* msg) {
+  config::Json addresses = config::Json::array();
+  const auto keys = listenerKeys(runtime);
+  size_t k = 0;
+  for (const auto& srv : runtime.servers) {
+    config::Json serverAddrs = config::Json::array();
+    for (size_t i = 0; i < srv->listen.size(); ++i) {
+      auto it = open_.find(keys[k++].first);
+      if (it != open_.end()) {
+        serverAddrs.push_back(it->second);
+        addresses.push_back(it->second);
+      }
+    }
+    config::Json protocols = config::Json::array({"h1"});
+    if (srv->tls &&
+        std::find(srv->tls->alpn().begin(), srv->tls->alpn().end(), "h2") != srv->tls->alpn().end()) {
+      protocols.push_back("h2");
+    }
+    logLine({{"logger", "http"},
+             {"msg", "server running"},
+             {"name", srv->name},
+             {"protocols", protocols},
+             {"tls", srv->tls != nullptr},
              {"addresses", serverAddrs}});
   }
+  logLine({{"msg", msg}, {"workers", count_}, {"addresses", addresses}});
+}
 
-  std::vector<std::unique_ptr<Worker>> workers;
-  for (unsigned w = 0; w < count; ++w) {
-    workers.push_back(std::make_unique<Worker>(runtime, std::move(perWorker[w])));
+bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, Bound> added;
+  if (!bindNew(*runtime, added, error)) {
+    for (auto& [_, b] : added) {
+      closeAll(b.perWorker);
+    }
+    return false;
   }
-  SignalWatch watch;
-  uv_loop_init(&watch.loop);
-  watch.workers = &workers;
-  uv_signal_init(&watch.loop, &watch.sigint);
-  uv_signal_init(&watch.loop, &watch.sigterm);
-  watch.sigint.data = &watch;
-  watch.sigterm.data = &watch;
-  uv_signal_start(&watch.sigint, &SignalWatch::onSignal, SIGINT);
-  uv_signal_start(&watch.sigterm, &SignalWatch::onSignal, SIGTERM);
-  uv_async_init(&watch.loop, &watch.drained, &SignalWatch::onDrained);
-  watch.drained.data = &watch;
-
-  for (auto& w : workers) {
+  std::vector<std::vector<WorkerSocket>> perWorker(count_);
+  for (auto& [key, b] : added) {
+    for (unsigned w = 0; w < count_; ++w) {
+      perWorker[w].push_back(b.perWorker[w]);
+    }
+    open_.emplace(key, b.address);
+  }
+  for (unsigned w = 0; w < count_; ++w) {
+    workers_.push_back(std::make_unique<Worker>(runtime, std::move(perWorker[w])));
+  }
+  for (auto& w : workers_) {
     w->start();
   }
-  logLine({{"msg", "serving initial configuration"}, {"workers", count}, {"addresses", addresses}});
+  current_ = std::move(runtime);
+  logServers(*current_, "serving initial configuration");
+  return true;
+}
 
-  uv_run(&watch.loop, UV_RUN_DEFAULT);  // until a signal stopped the workers and they exited
-  if (watch.joiner.joinable()) {
-    watch.joiner.join();
+bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, Bound> added;
+  if (!bindNew(*runtime, added, error)) {
+    for (auto& [_, b] : added) {
+      closeAll(b.perWorker);
+    }
+    return false;
   }
-  uv_loop_close(&watch.loop);
-  workers.clear();
-  logLine({{"msg", "shutdown complete"}, {"exit_code", 0}});
-  return 0;
+  // Which keys stay, and the server index each now belongs to.
+  const auto keep = listenerKeys(*runtime);
+  std::vector<std::future<void>> applied;
+  for (unsigned w = 0; w < count_; ++w) {
+    WorkerReload change;
+    change.runtime = runtime;
+    change.keep = keep;
+    for (auto& [key, b] : added) {
+      change.added.push_back(b.perWorker[w]);
+    }
+    applied.push_back(change.applied.get_future());
+    workers_[w]->reload(std::move(change));
+  }
+  // Like Caddy's /load, return once every worker serves the new config, so the caller's
+  // next request sees it. Bounded: a wedged worker must not hang the admin endpoint.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (auto& f : applied) {
+    f.wait_until(deadline);
+  }
+  for (auto& [key, b] : added) {
+    open_.emplace(key, b.address);
+  }
+  std::erase_if(open_, [&](const auto& kv) {
+    return std::none_of(keep.begin(), keep.end(), [&](const auto& k) { return k.first == kv.first; });
+  });
+  current_ = std::move(runtime);
+  logServers(*current_, "serving reloaded configuration");
+  return true;
+}
+
+std::shared_ptr<const provision::Runtime> ServerGroup::current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+void ServerGroup::stop() {
+  for (auto& w : workers_) {
+    w->stop();
+  }
+}
+
+void ServerGroup::join() {
+  for (auto& w : workers_) {
+    w->join();
+  }
 }
 
 }  // namespace gatehouse::server

@@ -1,21 +1,71 @@
 #pragma once
 // Binds every server's listeners, starts the workers and runs until SIGINT/SIGTERM, then
-// stops gracefully. Main thread.
+// stops gracefully. SIGUSR1 and the admin endpoint's POST /load reload the config without
+// closing listeners whose address stays. Main thread, except where noted.
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "provision/runtime.h"
+#include "server/worker.h"
 
 namespace gatehouse::server {
 
 struct RunOptions {
   unsigned workers = 0;  // 0: one per core
+  // The config file and adapter SIGUSR1 reloads from.
+  std::string configPath;
+  std::string adapter;
 };
+
+// The running workers and their listeners. reload() and current() are thread-safe (the
+// admin endpoint calls them from its own thread).
+class ServerGroup {
+ public:
+  explicit ServerGroup(unsigned workers);
+  ~ServerGroup();
+  ServerGroup(const ServerGroup&) = delete;
+  ServerGroup& operator=(const ServerGroup&) = delete;
+
+  // Binds and starts. False with `error` ("apps.http.servers.srv0: listening on ...").
+  bool start(std::shared_ptr<const provision::Runtime> runtime, std::string& error);
+  // Binds the new addresses first, so a failure leaves the running config untouched.
+  bool reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error);
+  [[nodiscard]] std::shared_ptr<const provision::Runtime> current() const;
+  void stop();
+  void join();
+  [[nodiscard]] unsigned workerCount() const { return count_; }
+
+ private:
+  struct Bound {
+    std::vector<WorkerSocket> perWorker;  // one socket per worker, all on one address
+    std::string address;                  // "127.0.0.1:8443"
+  };
+  // Opens sockets for every listen address of `runtime` not already in `open_`.
+  bool bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added, std::string& error);
+  void logServers(const provision::Runtime& runtime, const char* msg);
+
+  unsigned count_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const provision::Runtime> current_;
+  std::map<std::string, std::string> open_;  // listener key -> bound address
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+// Listener identities across reloads, in config order, each with its server index:
+// "tcp/127.0.0.1:8443#0" as configured (port 0 included); the suffix counts repeats, so
+// two servers on "127.0.0.1:0" get two sockets, and keep them across a reload.
+std::vector<std::pair<std::string, size_t>> listenerKeys(const provision::Runtime& runtime);
 
 // Returns the process exit code. Prints the startup line
 // {"level":"info",...,"msg":"serving initial configuration","addresses":[...]} on stderr
 // once every listener is bound.
 int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& options);
+
+// One JSON log line on stderr, Caddy style.
+void logLine(config::Json fields, const char* level = "info");
 
 }  // namespace gatehouse::server

@@ -2,31 +2,38 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "server/strict_sni.h"
+
 namespace gatehouse::server {
 
+WorkerGeneration::WorkerGeneration(std::shared_ptr<const provision::Runtime> rt) : runtime(std::move(rt)) {
+  for (const auto& server : runtime->servers) {
+    routers.push_back(std::make_unique<router::SiteRouter>(*server));
+    if (server->strictSniHost && server->tls) {
+      guards.push_back(std::make_unique<StrictSniGuard>(*routers.back()));
+      entry.push_back(guards.back().get());
+    } else {
+      entry.push_back(routers.back().get());
+    }
+  }
+}
+
 Worker::Worker(std::shared_ptr<const provision::Runtime> runtime, std::vector<WorkerSocket> sockets)
-    : runtime_(std::move(runtime)) {
+    : current_(std::make_shared<WorkerGeneration>(std::move(runtime))) {
   uv_loop_init(&loop_);
   loop_.data = this;
   state_ = std::make_unique<runtime::WorkerState>(&loop_);
-  // The async handle must exist before another thread may call stop().
+  // The async handles must exist before another thread may call stop() or reload().
   uv_async_init(&loop_, &stopAsync_, &Worker::onStop);
   stopAsync_.data = this;
+  uv_async_init(&loop_, &reloadAsync_, &Worker::onReload);
+  reloadAsync_.data = this;
   uv_timer_init(&loop_, &graceTimer_);
   graceTimer_.data = this;
-  for (const auto& server : runtime_->servers) {
-    routers_.push_back(std::make_unique<router::SiteRouter>(*server));
-  }
   for (const auto& s : sockets) {
-    auto l = std::make_unique<Listener>();
-    l->worker = this;
-    l->serverIndex = s.serverIndex;
-    uv_tcp_init(&loop_, &l->tcp);
-    l->tcp.data = l.get();
-    if (uv_tcp_open(&l->tcp, s.fd) != 0) {
-      ::close(s.fd);
-    }
-    listeners_.push_back(std::move(l));
+    addListener(s, false);
   }
 }
 
@@ -38,18 +45,61 @@ Worker::~Worker() {
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
   uv_loop_close(&loop_);
+  std::lock_guard lock(reloadMu_);
+  if (pendingReload_) {
+    for (const auto& s : pendingReload_->added) {
+      ::close(s.fd);
+    }
+    pendingReload_->applied.set_value();
+  }
+}
+
+void Worker::addListener(const WorkerSocket& s, bool listen) {
+  auto l = std::make_unique<Listener>();
+  l->worker = this;
+  l->serverIndex = s.serverIndex;
+  l->key = s.key;
+  uv_tcp_init(&loop_, &l->tcp);
+  l->tcp.data = l.get();
+  if (uv_tcp_open(&l->tcp, s.fd) != 0) {
+    ::close(s.fd);
+  }
+  if (listen) {
+    uv_listen(reinterpret_cast<uv_stream_t*>(&l->tcp), 4096, &Worker::onConnection);
+  }
+  listeners_.push_back(std::move(l));
 }
 
 void Worker::start() {
   for (auto& l : listeners_) {
     uv_listen(reinterpret_cast<uv_stream_t*>(&l->tcp), 4096, &Worker::onConnection);
   }
+  started_ = true;
   thread_ = std::thread([this] { run(); });
 }
 
-void Worker::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+void Worker::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+}
 
-void Worker::stop() { uv_async_send(&stopAsync_); }
+void Worker::stop() {
+  uv_async_send(&stopAsync_);
+}
+
+void Worker::reload(WorkerReload change) {
+  {
+    std::lock_guard lock(reloadMu_);
+    if (pendingReload_) {
+      // An older reload the loop has not picked up yet: its new sockets are superseded.
+      for (const auto& s : pendingReload_->added) {
+        ::close(s.fd);
+      }
+      pendingReload_->applied.set_value();
+    }
+    pendingReload_ = std::move(change);
+  }
+  uv_async_send(&reloadAsync_);
+}
 
 void Worker::join() {
   if (thread_.joinable()) {
@@ -57,7 +107,66 @@ void Worker::join() {
   }
 }
 
-void Worker::onStop(uv_async_t* a) { static_cast<Worker*>(a->data)->beginShutdown(); }
+void Worker::onStop(uv_async_t* a) {
+  static_cast<Worker*>(a->data)->beginShutdown();
+}
+
+void Worker::onReload(uv_async_t* a) {
+  auto* self = static_cast<Worker*>(a->data);
+  std::optional<WorkerReload> change;
+  {
+    std::lock_guard lock(self->reloadMu_);
+    change.swap(self->pendingReload_);
+  }
+  if (change) {
+    self->applyReload(std::move(*change));
+  }
+}
+
+void Worker::applyReload(WorkerReload change) {
+  if (stopping_) {
+    for (const auto& s : change.added) {
+      ::close(s.fd);
+    }
+    change.applied.set_value();
+    return;
+  }
+  // Re-point the listeners that stay; close the rest.
+  std::vector<std::unique_ptr<Listener>> kept;
+  for (auto& l : listeners_) {
+    auto it = std::find_if(change.keep.begin(), change.keep.end(),
+                           [&](const auto& k) { return k.first == l->key; });
+    if (it != change.keep.end()) {
+      l->serverIndex = it->second;
+      kept.push_back(std::move(l));
+    } else {
+      Listener* raw = l.get();
+      closingListeners_.emplace(raw, std::move(l));
+      uv_close(reinterpret_cast<uv_handle_t*>(&raw->tcp), &Worker::onListenerClosed);
+    }
+  }
+  listeners_ = std::move(kept);
+  current_ = std::make_shared<WorkerGeneration>(std::move(change.runtime));
+  for (const auto& s : change.added) {
+    addListener(s, true);
+  }
+  // Connections of the old snapshot: finish what is in flight, then close (keep-alive
+  // clients reconnect and get the new config).
+  std::vector<Connection*> open;
+  open.reserve(connections_.size());
+  for (auto& [c, _] : connections_) {
+    open.push_back(c);
+  }
+  for (Connection* c : open) {
+    c->shutdown();
+  }
+  change.applied.set_value();
+}
+
+void Worker::onListenerClosed(uv_handle_t* h) {
+  auto* l = static_cast<Listener*>(h->data);
+  l->worker->closingListeners_.erase(l);
+}
 
 void Worker::beginShutdown() {
   if (stopping_) {
@@ -65,6 +174,7 @@ void Worker::beginShutdown() {
   }
   stopping_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&stopAsync_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&reloadAsync_), nullptr);
   // Listener structs stay owned by listeners_ until the Worker dies, which is after the
   // loop has run every close callback.
   for (auto& l : listeners_) {
@@ -78,7 +188,7 @@ void Worker::beginShutdown() {
   for (Connection* c : open) {
     c->shutdown();
   }
-  const auto grace = runtime_->gracePeriod;
+  const auto grace = current_->runtime->gracePeriod;
   if (grace.count() > 0 && !connections_.empty()) {
     // Closed by onConnectionClosed when the last connection goes, or when it fires.
     uv_timer_start(&graceTimer_, &Worker::onGrace, static_cast<uint64_t>(grace.count()), 0);
@@ -107,8 +217,9 @@ void Worker::onConnection(uv_stream_t* server, int status) {
   if (status < 0 || w.stopping_) {
     return;
   }
-  const auto& srv = *w.runtime_->servers[l->serverIndex];
-  auto conn = std::make_unique<Connection>(w, srv, *w.routers_[l->serverIndex]);
+  const auto& gen = w.current_;
+  auto conn = std::make_unique<Connection>(w, gen, *gen->runtime->servers[l->serverIndex],
+                                           *gen->entry[l->serverIndex]);
   Connection* raw = conn.get();
   w.connections_.emplace(raw, std::move(conn));
   raw->accept(server);  // on failure it closes itself and comes back via onConnectionClosed

@@ -1,11 +1,20 @@
 #pragma once
 // One worker: a thread running its own libuv loop, its own SO_REUSEPORT listeners and the
-// connections they accept. Workers share only the immutable runtime snapshot.
+// connections they accept. Workers share only immutable runtime snapshots.
+//
+// Reload: the main thread hands a worker a new snapshot plus the listeners to add and the
+// ones to drop; the loop swaps them in between callbacks. Listeners whose address stays
+// are kept (no socket is closed), connections of the old snapshot finish their exchange
+// in flight and then close, as Caddy's old servers shut down gracefully.
 
 #include <uv.h>
 
 #include <array>
+#include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -17,10 +26,32 @@
 
 namespace gatehouse::server {
 
-// A listening socket for one server, already bound (see listen_socket.h).
+// A listening socket for one server, already bound (see listen_socket.h). `key` names the
+// configured address ("tcp/127.0.0.1:8443"), which is how a reload recognises it.
 struct WorkerSocket {
   int fd = -1;
   size_t serverIndex = 0;
+  std::string key;
+};
+
+// A snapshot as one worker serves it: the runtime and this worker's routers for it.
+class WorkerGeneration final : public Generation {
+ public:
+  explicit WorkerGeneration(std::shared_ptr<const provision::Runtime> rt);
+  std::shared_ptr<const provision::Runtime> runtime;
+  std::vector<std::unique_ptr<http::RequestHandler>> routers;  // one per server
+  std::vector<std::unique_ptr<http::RequestHandler>> guards;   // strict_sni_host wrappers
+  std::vector<http::RequestHandler*> entry;                    // what connections call
+};
+
+// What a reload changes on one worker.
+struct WorkerReload {
+  std::shared_ptr<const provision::Runtime> runtime;
+  std::vector<WorkerSocket> added;  // new listeners (descriptors owned by the worker)
+  // Every key the new snapshot listens on, with its server index; listeners with other
+  // keys close.
+  std::vector<std::pair<std::string, size_t>> keep;
+  std::promise<void> applied;  // set once the loop has swapped (or dropped) the change
 };
 
 class Worker final : public ConnectionOwner {
@@ -34,11 +65,15 @@ class Worker final : public ConnectionOwner {
   void start();
   // Thread-safe: asks the loop to stop accepting and to finish in-flight requests.
   void stop();
+  // Thread-safe: swaps in a new snapshot on the loop (see above).
+  void reload(WorkerReload change);
   void join();
 
   // ConnectionOwner (loop thread)
   uv_loop_t* loop() override { return &loop_; }
-  uv_buf_t readBuffer() override { return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size())); }
+  uv_buf_t readBuffer() override {
+    return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size()));
+  }
   http::DateCache& dates() override { return dates_; }
   runtime::WorkerState& workerState() override { return *state_; }
   void onConnectionClosed(Connection& c) override;
@@ -48,21 +83,30 @@ class Worker final : public ConnectionOwner {
     uv_tcp_t tcp{};
     Worker* worker = nullptr;
     size_t serverIndex = 0;
+    std::string key;
   };
 
   static void onConnection(uv_stream_t* server, int status);
   static void onStop(uv_async_t* a);
+  static void onReload(uv_async_t* a);
   static void onGrace(uv_timer_t* t);
+  static void onListenerClosed(uv_handle_t* h);
 
   void run();
   void beginShutdown();
+  void applyReload(WorkerReload change);
+  void addListener(const WorkerSocket& s, bool listen);
 
-  std::shared_ptr<const provision::Runtime> runtime_;
+  std::shared_ptr<WorkerGeneration> current_;
   uv_loop_t loop_{};
   uv_async_t stopAsync_{};
+  uv_async_t reloadAsync_{};
   uv_timer_t graceTimer_{};
+  std::mutex reloadMu_;  // guards pendingReload_, the one field another thread writes
+  std::optional<WorkerReload> pendingReload_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::vector<std::unique_ptr<router::SiteRouter>> routers_;  // one per server
+  // Listeners being closed; freed in their close callback.
+  std::unordered_map<Listener*, std::unique_ptr<Listener>> closingListeners_;
   // Declared after the loop and before connections: handler state (upstream pools) must
   // outlive every connection's exchange, which may hold references into it.
   std::unique_ptr<runtime::WorkerState> state_;
@@ -70,6 +114,7 @@ class Worker final : public ConnectionOwner {
   http::DateCache dates_;
   std::array<char, 64 * 1024> readBuf_{};
   std::thread thread_;
+  bool started_ = false;
   bool stopping_ = false;
 };
 

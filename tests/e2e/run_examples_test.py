@@ -120,7 +120,7 @@ def main():
     https = json.loads(json.dumps(base))
     https["apps"]["http"]["servers"]["srv0"]["routes"] = [
         {"match": [{"host": ["example.com"]}], "handle": [{"handler": "static_response"}]}]
-    check_refused(binary, https, "would serve 'example.com' over HTTPS")
+    check_refused(binary, https, "automatic certificate for example.com: ACME issuance not supported yet")
     tls = json.loads(json.dumps(base))
     tls["apps"]["tls"] = {"automation": {"policies": [{"subjects": ["x.test"]}]}}
     check_refused(binary, tls, "apps.tls")

@@ -20,6 +20,24 @@ namespace gatehouse::runtime {
 
 class OutputStage;
 
+// The TLS facts of the connection a request arrived on ({http.request.tls.*}): immutable,
+// one per connection, shared by every request on it. Null on cleartext connections.
+struct TlsInfo {
+  std::string version;      // "tls1.3"
+  std::string cipherSuite;  // IANA name, "TLS_AES_128_GCM_SHA256"
+  std::string proto;        // negotiated ALPN ("h2", "http/1.1"), may be empty
+  std::string serverName;   // SNI, may be empty
+  bool resumed = false;
+  // The client's certificate, when it presented one.
+  bool hasClientCert = false;
+  std::string clientSubject;      // RFC 2253, as Go's pkix.Name.String()
+  std::string clientIssuer;
+  std::string clientSerial;       // decimal
+  std::string clientFingerprint;  // hex SHA-256 of the DER
+  std::string clientCertificatePem;
+  std::vector<std::string> clientDnsNames;
+};
+
 struct Request {
   std::string method;     // "GET"
   std::string host;       // Host header or absolute-form authority (may carry a port)
@@ -34,6 +52,7 @@ struct Request {
   std::string remoteIp;  // "127.0.0.1" / "::1"
   uint16_t remotePort = 0;
   uint16_t localPort = 0;
+  std::shared_ptr<const TlsInfo> tlsInfo;  // per connection; kept across clear()
   // Request body framing as received: 0 = no body, kChunked = chunked (length unknown),
   // else the Content-Length. The bytes themselves come from ExchangeHost::requestBody().
   static constexpr uint64_t kChunked = UINT64_MAX;

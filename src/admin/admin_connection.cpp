@@ -1,0 +1,256 @@
+#include "admin/admin_connection.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "admin/admin_server.h"
+#include "gatehouse/config/site_graph.h"
+
+namespace gatehouse::admin {
+
+namespace {
+
+constexpr size_t kMaxRequestBytes = 16 << 20;  // a config, not an upload
+constexpr uint64_t kTimeoutMs = 30'000;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string hostOnly(const std::string& hostport) {
+  if (!hostport.empty() && hostport.front() == '[') {
+    return hostport.substr(1, hostport.find(']') - 1);
+  }
+  return hostport.substr(0, hostport.find(':'));
+}
+
+// DNS rebinding guard, as Caddy's enforce_origin for a loopback admin: the request must
+// name a loopback host, and a browser Origin must be a loopback origin.
+bool loopbackName(const std::string& host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "::1";
+}
+
+const char* reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Request Entity Too Large";
+    default:
+      return "Error";
+  }
+}
+
+AdminConnection& self(llhttp_t* p) {
+  return *static_cast<AdminConnection*>(p->data);
+}
+
+}  // namespace
+
+AdminConnection::AdminConnection(AdminServer& server) : server_(server) {
+  uv_tcp_init(server_.loop(), &tcp_);
+  uv_timer_init(server_.loop(), &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+  writeReq_.data = this;
+  work_.data = this;
+  openHandles_ = 2;
+  llhttp_settings_init(&settings_);
+  settings_.on_url = &AdminConnection::onUrl;
+  settings_.on_header_field = &AdminConnection::onHeaderField;
+  settings_.on_header_value = &AdminConnection::onHeaderValue;
+  settings_.on_body = &AdminConnection::onBody;
+  settings_.on_message_complete = &AdminConnection::onComplete;
+  llhttp_init(&parser_, HTTP_REQUEST, &settings_);
+  parser_.data = this;
+  readBuf_.resize(16 * 1024);
+}
+
+bool AdminConnection::accept(uv_stream_t* listener) {
+  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+    close();
+    return false;
+  }
+  uv_timer_start(&timer_, &AdminConnection::onTimer, kTimeoutMs, 0);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &AdminConnection::onAlloc, &AdminConnection::onRead);
+  return true;
+}
+
+void AdminConnection::onAlloc(uv_handle_t* h, size_t /*suggested*/, uv_buf_t* buf) {
+  auto* c = static_cast<AdminConnection*>(h->data);
+  *buf = uv_buf_init(c->readBuf_.data(), static_cast<unsigned>(c->readBuf_.size()));
+}
+
+int AdminConnection::onUrl(llhttp_t* p, const char* at, size_t len) {
+  self(p).url_.append(at, len);
+  return self(p).url_.size() > 8192 ? -1 : 0;
+}
+
+int AdminConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
+  auto& c = self(p);
+  if (c.lastWasValue_) {
+    c.field_.clear();
+  }
+  c.lastWasValue_ = false;
+  c.field_.append(at, len);
+  return 0;
+}
+
+int AdminConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
+  auto& c = self(p);
+  c.lastWasValue_ = true;
+  const std::string name = lower(c.field_);
+  if (name == "host") {
+    c.host_.append(at, len);
+  } else if (name == "origin") {
+    c.origin_.append(at, len);
+  } else if (name == "content-type") {
+    c.contentType_.append(at, len);
+  }
+  return 0;
+}
+
+int AdminConnection::onBody(llhttp_t* p, const char* at, size_t len) {
+  auto& c = self(p);
+  if (c.body_.size() + len > kMaxRequestBytes) {
+    c.tooLarge_ = true;
+    return -1;
+  }
+  c.body_.append(at, len);
+  return 0;
+}
+
+int AdminConnection::onComplete(llhttp_t* p) {
+  self(p).complete_ = true;
+  return HPE_PAUSED;
+}
+
+void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  auto* c = static_cast<AdminConnection*>(s->data);
+  if (c->closing_) {
+    return;
+  }
+  if (n < 0) {
+    c->close();
+    return;
+  }
+  if (n == 0) {
+    return;
+  }
+  llhttp_errno_t err = llhttp_execute(&c->parser_, buf->base, static_cast<size_t>(n));
+  if (c->complete_) {
+    uv_read_stop(s);  // one request per connection
+    c->dispatch();
+  } else if (err != HPE_OK) {
+    uv_read_stop(s);
+    c->respond(c->tooLarge_ ? 413 : 400, R"({"error":"malformed request"})");
+  }
+}
+
+void AdminConnection::dispatch() {
+  const std::string method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  if (!loopbackName(lower(hostOnly(host_)))) {
+    respond(403, R"({"error":"host not allowed"})");
+    return;
+  }
+  if (!origin_.empty()) {
+    std::string o = lower(origin_);
+    size_t scheme = o.find("://");
+    if (scheme == std::string::npos || !loopbackName(hostOnly(o.substr(scheme + 3)))) {
+      respond(403, R"({"error":"origin not allowed"})");
+      return;
+    }
+  }
+  const std::string path = url_.substr(0, url_.find('?'));
+  if (path == "/load") {
+    if (method != "POST") {
+      respond(405, R"({"error":"method not allowed"})");
+      return;
+    }
+    working_ = true;
+    uv_queue_work(server_.loop(), &work_, &AdminConnection::doLoad, &AdminConnection::afterLoad);
+    return;
+  }
+  if (path == "/config" || path == "/config/") {
+    if (method != "GET") {
+      respond(405, R"({"error":"method not allowed"})");
+      return;
+    }
+    respond(200, server_.sink().currentConfig() + "\n");
+    return;
+  }
+  respond(404, R"({"error":"not found"})");
+}
+
+void AdminConnection::doLoad(uv_work_t* w) {
+  auto* c = static_cast<AdminConnection*>(w->data);
+  c->loadOk_ = c->server_.sink().load(c->body_, lower(c->contentType_), c->loadError_);
+}
+
+void AdminConnection::afterLoad(uv_work_t* w, int /*status*/) {
+  auto* c = static_cast<AdminConnection*>(w->data);
+  c->working_ = false;
+  if (c->closing_) {
+    c->maybeFree();
+    return;
+  }
+  if (c->loadOk_) {
+    c->respond(200, "");
+  } else {
+    config::Json err = {{"error", "loading new config: " + c->loadError_}};
+    c->respond(400, config::dump(err, false) + "\n");
+  }
+}
+
+void AdminConnection::respond(int status, const std::string& body, const char* contentType) {
+  out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
+  if (!body.empty()) {
+    out_ += std::string("Content-Type: ") + contentType + "\r\n";
+  }
+  out_ += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  if (uv_write(&writeReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &AdminConnection::onWrite) != 0) {
+    close();
+  }
+}
+
+void AdminConnection::onWrite(uv_write_t* req, int /*status*/) {
+  static_cast<AdminConnection*>(req->data)->close();
+}
+
+void AdminConnection::onTimer(uv_timer_t* t) {
+  static_cast<AdminConnection*>(t->data)->close();
+}
+
+void AdminConnection::close() {
+  if (closing_) {
+    return;
+  }
+  closing_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &AdminConnection::onClose);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &AdminConnection::onClose);
+}
+
+void AdminConnection::onClose(uv_handle_t* h) {
+  auto* c = static_cast<AdminConnection*>(h->data);
+  --c->openHandles_;
+  c->maybeFree();
+}
+
+void AdminConnection::maybeFree() {
+  // A load in progress still writes into this object: wait for afterLoad.
+  if (openHandles_ == 0 && !working_) {
+    server_.onConnectionClosed(this);  // destroys *this
+  }
+}
+
+}  // namespace gatehouse::admin

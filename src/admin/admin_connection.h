@@ -1,0 +1,60 @@
+#pragma once
+// One admin API request on its own connection: parse (llhttp, bounded), dispatch, answer,
+// close. Loop-thread only except the load, which runs on the thread pool.
+
+#include <llhttp.h>
+#include <uv.h>
+
+#include <string>
+
+namespace gatehouse::admin {
+
+class AdminServer;
+
+class AdminConnection {
+ public:
+  explicit AdminConnection(AdminServer& server);
+  AdminConnection(const AdminConnection&) = delete;
+  AdminConnection& operator=(const AdminConnection&) = delete;
+
+  bool accept(uv_stream_t* listener);
+  void close();
+
+ private:
+  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void onWrite(uv_write_t* req, int status);
+  static void onTimer(uv_timer_t* t);
+  static void onClose(uv_handle_t* h);
+  static void doLoad(uv_work_t* w);
+  static void afterLoad(uv_work_t* w, int status);
+  static int onUrl(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderField(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int onBody(llhttp_t* p, const char* at, size_t len);
+  static int onComplete(llhttp_t* p);
+
+  void dispatch();
+  void respond(int status, const std::string& body, const char* contentType = "application/json");
+  void maybeFree();
+
+  AdminServer& server_;
+  uv_tcp_t tcp_{};
+  uv_timer_t timer_{};
+  uv_write_t writeReq_{};
+  uv_work_t work_{};
+  llhttp_t parser_{};
+  llhttp_settings_t settings_{};
+  std::string readBuf_;
+  std::string url_, field_, host_, origin_, contentType_, body_, out_;
+  std::string loadError_;
+  bool loadOk_ = false;
+  bool lastWasValue_ = false;
+  bool complete_ = false;
+  bool tooLarge_ = false;
+  bool working_ = false;
+  bool closing_ = false;
+  int openHandles_ = 0;
+};
+
+}  // namespace gatehouse::admin

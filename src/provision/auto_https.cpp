@@ -1,0 +1,279 @@
+#include "provision/auto_https.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
+#include "tls/connection_policy.h"
+
+namespace gatehouse::provision {
+
+using config::Json;
+
+namespace {
+
+// The catch-all redirect (for names no route lists) names the HTTPS port unless it is 443.
+constexpr uint16_t kDefaultHttpsPort = 443;
+
+uint16_t portOption(const config::HttpApp& app, const char* key, uint16_t fallback) {
+  if (!app.options.contains(key)) {
+    return fallback;
+  }
+  const Json& v = app.options[key];
+  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 65535) {
+    throw ProvisionError(std::string("apps.http.") + key, "expected a port number");
+  }
+  const auto port = v.get<uint16_t>();
+  return port == 0 ? fallback : port;
+}
+
+// certmagic.SubjectQualifiesForCert, roughly: a name Caddy would get a certificate for.
+bool qualifiesForCertificate(const std::string& host) {
+  if (host.empty() || host.find('{') != std::string::npos) {
+    return false;
+  }
+  if (host.front() == '.' || host.back() == '.' || host.find("..") != std::string::npos) {
+    return false;
+  }
+  static constexpr std::string_view kBad = " ~`!@#$%^&()+=;,\"'<>?/\\|";
+  if (host.find_first_of(kBad) != std::string::npos) {
+    return false;
+  }
+  return host.find('*') == std::string::npos ||
+         (host.starts_with("*.") && host.find('*', 1) == std::string::npos);
+}
+
+bool isIp(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// certmagic.SubjectQualifiesForPublicCert: names a public CA could issue for.
+bool qualifiesForPublicCertificate(const std::string& host) {
+  auto endsWith = [&](std::string_view s) { return host.size() >= s.size() && host.ends_with(s); };
+  return qualifiesForCertificate(host) && host != "localhost" && !endsWith(".localhost") &&
+         !endsWith(".local") && !endsWith(".internal") && !endsWith(".home.arpa") && !isIp(host);
+}
+
+bool skipped(const std::string& name, const std::vector<std::string>& list) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const std::string& s) { return tls::matchesServerName(s, name); });
+}
+
+// Network, host and port of a listen address, port range collapsed to its first port.
+struct Address {
+  std::string network;
+  std::string host;
+  uint16_t port = 0;
+  [[nodiscard]] std::string str() const {
+    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return (network == "tcp" ? "" : network + "/") + h + ":" + std::to_string(port);
+  }
+  auto operator<=>(const Address&) const = default;
+};
+
+Address addressOf(const std::string& listen, const std::string& path) {
+  std::vector<ListenSpec> ignored;
+  ListenSpec spec = parseListen(listen, path, ignored);
+  return Address{spec.network, spec.host, spec.port};
+}
+
+std::vector<std::string> hostsOf(const config::Server& srv) {
+  std::vector<std::string> out;
+  for (const auto& route : srv.routes) {
+    for (const auto& set : route.match) {
+      if (!set.is_object() || !set.contains("host") || !set["host"].is_array()) {
+        continue;
+      }
+      for (const auto& h : set["host"]) {
+        if (h.is_string() && std::find(out.begin(), out.end(), h.get<std::string>()) == out.end()) {
+          out.push_back(h.get<std::string>());
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Which issuer an automation policy covering `name` would use.
+bool wantsInternalIssuer(const std::string& name, const TlsAppRuntime& tls) {
+  for (const auto* p : tls.policies) {
+    const bool covers = p->subjects.empty() || skipped(name, p->subjects);
+    if (!covers) {
+      continue;
+    }
+    for (const auto& issuer : p->issuers) {
+      if (issuer.is_object() && issuer.value("module", "") == "internal") {
+        return true;
+      }
+    }
+    if (!p->issuers.empty()) {
+      return false;
+    }
+  }
+  return !qualifiesForPublicCertificate(name);
+}
+
+[[noreturn]] void needsManagedCertificate(const std::string& name, const TlsAppRuntime& tls,
+                                          const std::string& path) {
+  throw ProvisionError(path, "automatic certificate for " + name + ": " +
+                                 (wantsInternalIssuer(name, tls) ? "tls internal not supported yet"
+                                                                 : "ACME issuance not supported yet") +
+                                 " (load a certificate with `tls CERT KEY`, or use an http:// site address)");
+}
+
+bool allListenOn(const config::Server& srv, uint16_t port, const std::string& path) {
+  return std::all_of(srv.listen.begin(), srv.listen.end(),
+                     [&](const std::string& l) { return addressOf(l, path).port == port; });
+}
+
+// A 308 to the same host and URI over HTTPS; the port is named unless it is `impliedPort`.
+config::Route redirectRoute(std::vector<std::string> hosts, uint16_t targetPort, uint16_t impliedPort) {
+  std::string to = "https://{http.request.host}";
+  if (targetPort != impliedPort) {
+    to += ":" + std::to_string(targetPort);
+  }
+  to += "{http.request.uri}";
+  Json match = Json::object();
+  match["protocol"] = "http";
+  if (!hosts.empty()) {
+    match["host"] = hosts;
+  }
+  config::Handler h;
+  h.name = "static_response";
+  h.fields["status_code"] = 308;
+  h.fields["headers"] = Json{{"Location", Json::array({to})}, {"Connection", Json::array({"close"})}};
+  h.fields["close"] = true;
+  config::Route r;
+  r.match.push_back(std::move(match));
+  r.handle.push_back(std::move(h));
+  return r;
+}
+
+}  // namespace
+
+uint16_t httpPort(const config::HttpApp& app) {
+  return portOption(app, "http_port", 80);
+}
+uint16_t httpsPort(const config::HttpApp& app) {
+  return portOption(app, "https_port", 443);
+}
+
+AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls) {
+  AutoHttpsPlan plan;
+  plan.servers = app.servers;
+  const uint16_t http = httpPort(app);
+  const uint16_t https = httpsPort(app);
+  auto index = tls.store->snapshot();
+  std::map<std::string, Address> redirects;  // domain -> HTTPS address it redirects to
+
+  for (size_t i = 0; i < tls.policies.size(); ++i) {
+    const auto* p = tls.policies[i];
+    const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
+    if (p->onDemand) {
+      throw ProvisionError(path + ".on_demand", "on-demand TLS is not supported yet");
+    }
+    if (!p->getCertificate.is_null()) {
+      throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
+    }
+    if (!p->subjects.empty()) {
+      needsManagedCertificate(p->subjects.front(), tls, path + ".subjects");
+    }
+  }
+
+  for (auto& [name, srv] : plan.servers) {
+    const std::string path = "apps.http.servers." + name;
+    const config::AutomaticHttps ah = srv.automaticHttps.value_or(config::AutomaticHttps{});
+    if (ah.disable || allListenOn(srv, http, path + ".listen")) {
+      continue;
+    }
+    if (srv.tlsConnectionPolicies.is_null() && allListenOn(srv, https, path + ".listen")) {
+      srv.tlsConnectionPolicies = Json::array({Json::object()});
+    }
+    std::vector<std::string> domains;
+    for (const auto& d : hostsOf(srv)) {
+      if (!skipped(d, ah.skip)) {
+        domains.push_back(d);
+      }
+    }
+    if (domains.empty()) {
+      continue;
+    }
+    for (const auto& d : domains) {
+      if (!qualifiesForCertificate(d) || skipped(d, ah.skipCertificates) || ah.disableCertificates) {
+        continue;
+      }
+      std::string lower = d;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (!ah.ignoreLoadedCertificates && !index->lookup(lower).empty()) {
+        continue;  // a loaded certificate covers it: nothing to manage
+      }
+      needsManagedCertificate(d, tls, path);
+    }
+    if (srv.tlsConnectionPolicies.is_null()) {
+      srv.tlsConnectionPolicies = Json::array({Json::object()});
+    }
+    if (ah.disableRedirects) {
+      continue;
+    }
+    for (size_t li = 0; li < srv.listen.size(); ++li) {
+      const Address addr = addressOf(srv.listen[li], path + ".listen[" + std::to_string(li) + "]");
+      for (const auto& d : domains) {
+        auto it = redirects.find(d);
+        if (it == redirects.end() || addr.port == https) {
+          redirects[d] = addr;
+        }
+      }
+    }
+  }
+  if (redirects.empty()) {
+    return plan;
+  }
+  // Group domains by the HTTPS address they redirect to; serve each group from the same
+  // interface on the HTTP port.
+  std::map<Address, std::vector<std::string>> byAddress;
+  for (const auto& [d, addr] : redirects) {
+    byAddress[addr].push_back(d);
+  }
+  std::map<Address, std::vector<config::Route>> redirectServers;
+  for (auto& [addr, domains] : byAddress) {
+    Address from = addr;
+    from.port = http;
+    redirectServers[from].push_back(redirectRoute(domains, addr.port, https));
+  }
+  std::vector<std::string> remainingListen;
+  std::vector<config::Route> remainingRoutes;
+  for (auto& [from, routes] : redirectServers) {
+    bool merged = false;
+    for (auto& [name, srv] : plan.servers) {
+      const std::string path = "apps.http.servers." + name + ".listen";
+      if (std::any_of(srv.listen.begin(), srv.listen.end(),
+                      [&](const auto& l) { return addressOf(l, path) == from; })) {
+        // A configured server already listens there: its own routes come first, as Caddy.
+        srv.routes.insert(srv.routes.end(), routes.begin(), routes.end());
+        srv.routes.push_back(redirectRoute({}, https, kDefaultHttpsPort));
+        merged = true;
+        break;
+      }
+    }
+    if (!merged) {
+      remainingListen.push_back(from.str());
+      remainingRoutes.insert(remainingRoutes.end(), routes.begin(), routes.end());
+    }
+  }
+  if (!remainingListen.empty()) {
+    config::Server redirect;
+    redirect.listen = std::move(remainingListen);
+    redirect.routes = std::move(remainingRoutes);
+    redirect.routes.push_back(redirectRoute({}, https, kDefaultHttpsPort));
+    plan.servers.emplace_back("remaining_auto_https_redirects", std::move(redirect));
+  }
+  return plan;
+}
+
+}  // namespace gatehouse::provision

@@ -1,0 +1,39 @@
+#pragma once
+// The tls app and the servers' tls_connection_policies -> OpenSSL-ready runtime objects.
+// Every field is either honoured or refused with its JSON path.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/tls/certificate_store.h"
+#include "gatehouse/tls/challenge_provider.h"
+#include "tls/server_tls.h"
+#include "tls/ticket_keys.h"
+
+namespace gatehouse::provision {
+
+struct Runtime;
+
+// The tls app as the runtime uses it.
+struct TlsAppRuntime {
+  std::shared_ptr<tls::CertificateStore> store;           // certificates loaded by the config
+  std::shared_ptr<tls::TicketKeyRing> tickets;            // null: session tickets disabled
+  std::vector<const config::AutomationPolicy*> policies;  // points into the config
+  // The acme-tls/1 hook every server's TLS answers challenges from; set by the ACME
+  // client when it provisions (null until then: acme-tls/1 handshakes are refused).
+  std::shared_ptr<const tls::ChallengeCertificateProvider> challenges;
+};
+
+// Loads apps.tls (certificates, session_tickets). The ticket key ring of `previous` is
+// kept when its settings did not change, so tickets issued before a reload still resume.
+TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previous);
+
+// Compiles a server's tls_connection_policies (a JSON array). `alpn` is the server's
+// protocol preference ("h2", "http/1.1").
+std::shared_ptr<const tls::ServerTls> provisionServerTls(const config::Json& policies,
+                                                         const std::string& path, const TlsAppRuntime& app,
+                                                         std::vector<std::string> alpn);
+
+}  // namespace gatehouse::provision

@@ -1,0 +1,177 @@
+// serve(): the process's main thread. Starts the server group and the admin endpoint, then
+// waits on signals: SIGINT/SIGTERM stop gracefully (a second one exits at once, as Caddy),
+// SIGUSR1 reloads the config file.
+
+#include <signal.h>
+#include <uv.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "admin/admin_server.h"
+#include "server/config_reloader.h"
+#include "server/server_group.h"
+
+namespace gatehouse::server {
+
+namespace {
+
+// The admin endpoint's view of the running server.
+class AdminSink final : public admin::ConfigSink {
+ public:
+  explicit AdminSink(ConfigReloader& reloader) : reloader_(reloader) {}
+  bool load(std::string_view body, std::string_view contentType, std::string& error) override {
+    bool ok = reloader_.load(body, contentType, error);
+    if (!ok) {
+      logLine({{"logger", "admin.api"}, {"msg", "reload rejected"}, {"error", error}}, "error");
+    }
+    return ok;
+  }
+  [[nodiscard]] std::string currentConfig() const override { return reloader_.currentConfig(); }
+
+ private:
+  ConfigReloader& reloader_;
+};
+
+// Owns the main loop's handles for the lifetime of serve().
+struct SignalWatch {
+  uv_loop_t loop{};
+  uv_signal_t sigint{};
+  uv_signal_t sigterm{};
+  uv_signal_t sigusr1{};
+  uv_async_t drained{};  // sent by the joiner thread once every worker has exited
+  uv_work_t reloadWork{};
+  ServerGroup* group = nullptr;
+  ConfigReloader* reloader = nullptr;
+  std::thread joiner;
+  int received = 0;
+  bool reloading = false;
+  bool reloadAgain = false;
+  bool reloadOk = false;
+  std::string reloadError;
+
+  static void onDrained(uv_async_t* a) {
+    auto* self = static_cast<SignalWatch*>(a->data);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->sigusr1), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->drained), nullptr);
+  }
+
+  static void onSignal(uv_signal_t* s, int signum) {
+    auto* self = static_cast<SignalWatch*>(s->data);
+    if (++self->received > 1) {
+      // A second signal means "now": skip the grace period, as Caddy does.
+      logLine({{"msg", "forced shutdown"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
+      std::_Exit(1);
+    }
+    logLine({{"msg", "shutting down"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
+    self->group->stop();
+    // Join off the loop, so a second signal is still seen while workers drain.
+    self->joiner = std::thread([self] {
+      self->group->join();
+      uv_async_send(&self->drained);
+    });
+  }
+
+  static void onReloadSignal(uv_signal_t* s, int /*signum*/) {
+    auto* self = static_cast<SignalWatch*>(s->data);
+    if (self->received > 0) {
+      return;  // stopping
+    }
+    if (self->reloading) {
+      self->reloadAgain = true;  // the file may have changed again since this load began
+      return;
+    }
+    self->startReload();
+  }
+
+  void startReload() {
+    logLine({{"msg", "reloading config"}, {"signal", "SIGUSR1"}});
+    reloading = true;
+    reloadWork.data = this;
+    // Loading and provisioning read files and bind sockets: keep them off this loop.
+    uv_queue_work(
+        &loop, &reloadWork,
+        [](uv_work_t* w) {
+          auto* self = static_cast<SignalWatch*>(w->data);
+          self->reloadError.clear();
+          self->reloadOk = self->reloader->reloadFile(self->reloadError);
+        },
+        [](uv_work_t* w, int /*status*/) {
+          auto* self = static_cast<SignalWatch*>(w->data);
+          self->reloading = false;
+          if (!self->reloadOk) {
+            logLine({{"msg", "reload rejected; the running config stays"}, {"error", self->reloadError}},
+                    "error");
+          }
+          if (self->reloadAgain && self->received == 0) {
+            self->reloadAgain = false;
+            self->startReload();
+          }
+        });
+  }
+};
+
+}  // namespace
+
+int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& options) {
+  const unsigned count =
+      options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
+  const provision::AdminSpec adminSpec = runtime->admin;
+  const bool adminExplicit = !runtime->source.is_null() && runtime->source.contains("admin");
+  ServerGroup group(count);
+  std::string error;
+  if (!group.start(std::move(runtime), error)) {
+    std::cerr << "Error: " << error << "\n";
+    return 1;
+  }
+  ConfigReloader reloader(group, options.configPath, options.adapter);
+  AdminSink sink(reloader);
+  std::unique_ptr<admin::AdminServer> adminServer;
+  if (!adminSpec.disabled) {
+    adminServer = std::make_unique<admin::AdminServer>(sink);
+    if (adminServer->start(adminSpec.listen, error)) {
+      logLine(
+          {{"logger", "admin"}, {"msg", "admin endpoint started"}, {"address", adminServer->boundAddress()}});
+    } else if (adminExplicit) {
+      std::cerr << "Error: admin: " << error << "\n";
+      group.stop();
+      group.join();
+      return 1;
+    } else {
+      // The implicit default address is often taken (another instance, a test running in
+      // parallel): serve without the endpoint rather than refuse to start.
+      logLine({{"logger", "admin"}, {"msg", "admin endpoint disabled"}, {"error", error}}, "warn");
+      adminServer.reset();
+    }
+  }
+
+  SignalWatch watch;
+  uv_loop_init(&watch.loop);
+  watch.group = &group;
+  watch.reloader = &reloader;
+  uv_signal_init(&watch.loop, &watch.sigint);
+  uv_signal_init(&watch.loop, &watch.sigterm);
+  uv_signal_init(&watch.loop, &watch.sigusr1);
+  watch.sigint.data = &watch;
+  watch.sigterm.data = &watch;
+  watch.sigusr1.data = &watch;
+  uv_signal_start(&watch.sigint, &SignalWatch::onSignal, SIGINT);
+  uv_signal_start(&watch.sigterm, &SignalWatch::onSignal, SIGTERM);
+  uv_signal_start(&watch.sigusr1, &SignalWatch::onReloadSignal, SIGUSR1);
+  uv_async_init(&watch.loop, &watch.drained, &SignalWatch::onDrained);
+  watch.drained.data = &watch;
+
+  uv_run(&watch.loop, UV_RUN_DEFAULT);  // until a signal stopped the workers and they exited
+  if (watch.joiner.joinable()) {
+    watch.joiner.join();
+  }
+  uv_loop_close(&watch.loop);
+  adminServer.reset();  // before the reloader and group it points at
+  logLine({{"msg", "shutdown complete"}, {"exit_code", 0}});
+  return 0;
+}
+
+}  // namespace gatehouse::server

@@ -1,0 +1,169 @@
+#include "gatehouse/tls/certificate.h"
+
+#include <arpa/inet.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace gatehouse::tls {
+
+namespace {
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+struct GeneralNamesFree {
+  void operator()(GENERAL_NAMES* g) const { GENERAL_NAMES_free(g); }
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string ipText(const ASN1_OCTET_STRING* ip) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ip->length == 4 && inet_ntop(AF_INET, ip->data, buf, sizeof(buf)) != nullptr) {
+    return buf;
+  }
+  if (ip->length == 16 && inet_ntop(AF_INET6, ip->data, buf, sizeof(buf)) != nullptr) {
+    return buf;
+  }
+  return {};
+}
+
+std::vector<std::string> namesOf(X509* leaf) {
+  std::vector<std::string> out;
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> sans(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr)));
+  if (sans) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
+      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), i);
+      if (gn->type == GEN_DNS) {
+        const auto* s = gn->d.dNSName;
+        out.push_back(lower(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                        static_cast<size_t>(ASN1_STRING_length(s)))));
+      } else if (gn->type == GEN_IPADD) {
+        std::string ip = ipText(gn->d.iPAddress);
+        if (!ip.empty()) {
+          out.push_back(std::move(ip));
+        }
+      }
+    }
+  }
+  if (out.empty()) {
+    char cn[256] = {};
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, cn, sizeof(cn)) > 0) {
+      out.push_back(lower(cn));
+    }
+  }
+  return out;
+}
+
+std::chrono::system_clock::time_point notAfterOf(X509* leaf) {
+  tm t{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &t) != 1) {
+    return {};
+  }
+  return std::chrono::system_clock::from_time_t(timegm(&t));
+}
+
+std::string fingerprintOf(X509* leaf) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  X509_digest(leaf, EVP_sha256(), md, &n);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string readFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::invalid_argument(std::string("cannot read ") + what + " file '" + path + "'");
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Certificate::Certificate(X509Ptr leaf, EvpPkeyPtr key, X509StackPtr chain, std::vector<std::string> tags)
+    : leaf_(std::move(leaf)), key_(std::move(key)), chain_(std::move(chain)), tags_(std::move(tags)) {
+  if (!leaf_ || !key_) {
+    throw std::invalid_argument("a certificate needs a leaf and a private key");
+  }
+  if (X509_check_private_key(leaf_.get(), key_.get()) != 1) {
+    ERR_clear_error();
+    throw std::invalid_argument("the private key does not match the certificate");
+  }
+  if (!chain_) {
+    chain_.reset(sk_X509_new_null());
+  }
+  names_ = namesOf(leaf_.get());
+  notAfter_ = notAfterOf(leaf_.get());
+  fingerprint_ = fingerprintOf(leaf_.get());
+}
+
+bool Certificate::hasTag(const std::string& tag) const {
+  return std::find(tags_.begin(), tags_.end(), tag) != tags_.end();
+}
+
+bool Certificate::useOn(SSL* ssl) const {
+  // Chain is copied (up-ref'd) into the SSL, so the shared objects are never modified.
+  return SSL_use_cert_and_key(ssl, leaf_.get(), key_.get(), chain_.get(), 1) == 1;
+}
+
+std::shared_ptr<const Certificate> loadCertificatePem(const std::string& certPem, const std::string& keyPem,
+                                                      std::vector<std::string> tags) {
+  BioPtr certBio(BIO_new_mem_buf(certPem.data(), static_cast<int>(certPem.size())));
+  X509Ptr leaf(PEM_read_bio_X509(certBio.get(), nullptr, nullptr, nullptr));
+  if (!leaf) {
+    ERR_clear_error();
+    throw std::invalid_argument("no PEM certificate found");
+  }
+  X509StackPtr chain(sk_X509_new_null());
+  while (X509* extra = PEM_read_bio_X509(certBio.get(), nullptr, nullptr, nullptr)) {
+    sk_X509_push(chain.get(), extra);
+  }
+  ERR_clear_error();  // the loop ends on "no start line"
+  BioPtr keyBio(BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size())));
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    throw std::invalid_argument("no PEM private key found");
+  }
+  return std::make_shared<const Certificate>(std::move(leaf), std::move(key), std::move(chain),
+                                             std::move(tags));
+}
+
+std::shared_ptr<const Certificate> loadCertificateFiles(const std::string& certFile,
+                                                        const std::string& keyFile,
+                                                        std::vector<std::string> tags) {
+  const std::string cert = readFile(certFile, "certificate");
+  const std::string key = readFile(keyFile, "key");
+  try {
+    return loadCertificatePem(cert, key, std::move(tags));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(certFile + " / " + keyFile + ": " + e.what());
+  }
+}
+
+}  // namespace gatehouse::tls

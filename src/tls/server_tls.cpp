@@ -1,0 +1,281 @@
+#include "tls/server_tls.h"
+
+#include <openssl/err.h>
+#include <openssl/tls1.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+#include <string_view>
+
+namespace gatehouse::tls {
+
+namespace {
+
+constexpr unsigned char kSessionIdContext[] = "gatehouse";
+
+// The host_name entry of a ClientHello's server_name extension (RFC 6066 section 3).
+std::string clientHelloServerName(SSL* ssl) {
+  const unsigned char* p = nullptr;
+  size_t len = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len) != 1 || len < 5) {
+    return {};
+  }
+  size_t listLen = (static_cast<size_t>(p[0]) << 8) | p[1];
+  if (listLen + 2 != len || p[2] != TLSEXT_NAMETYPE_host_name) {
+    return {};
+  }
+  size_t nameLen = (static_cast<size_t>(p[3]) << 8) | p[4];
+  if (nameLen + 5 > len) {
+    return {};
+  }
+  std::string name(reinterpret_cast<const char*>(p + 5), nameLen);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  while (!name.empty() && name.back() == '.') {
+    name.pop_back();
+  }
+  return name;
+}
+
+// Protocols a ClientHello offers in its ALPN extension.
+std::vector<std::string_view> clientHelloAlpn(SSL* ssl) {
+  std::vector<std::string_view> out;
+  const unsigned char* p = nullptr;
+  size_t len = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &p, &len) != 1 ||
+      len < 2) {
+    return out;
+  }
+  size_t i = 2;
+  while (i < len) {
+    size_t n = p[i];
+    if (n == 0 || i + 1 + n > len) {
+      break;
+    }
+    out.emplace_back(reinterpret_cast<const char*>(p + i + 1), n);
+    i += 1 + n;
+  }
+  return out;
+}
+
+HandshakeState* stateOf(SSL* ssl) {
+  return static_cast<HandshakeState*>(SSL_get_app_data(ssl));
+}
+
+}  // namespace
+
+ServerTls::ServerTls(ServerTlsOptions options)
+    : options_(std::move(options)), ctx_(SSL_CTX_new(TLS_server_method())) {
+  if (!ctx_) {
+    throw std::runtime_error("cannot create a TLS context");
+  }
+  SSL_CTX* c = ctx_.get();
+  SSL_CTX_set_app_data(c, this);
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // Idle keep-alive connections give their record buffers back.
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1 || SSL_CTX_set_cipher_list(c, kDefaultCipherList) != 1 ||
+      SSL_CTX_set1_groups_list(c, kDefaultGroups) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("OpenSSL refused the default TLS parameters");
+  }
+  // Tickets only, as Go: no server-side session cache to share between workers.
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof(kSessionIdContext) - 1);
+  if (options_.tickets) {
+    SSL_CTX_set_num_tickets(c, 1);
+    SSL_CTX_set_tlsext_ticket_key_evp_cb(c, &ServerTls::onTicketKey);
+  } else {
+    SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(c, 0);
+  }
+  SSL_CTX_set_client_hello_cb(c, &ServerTls::onClientHello, this);
+  SSL_CTX_set_alpn_select_cb(c, &ServerTls::onAlpn, this);
+}
+
+SslPtr ServerTls::newSsl(HandshakeState& state) const {
+  SslPtr ssl(SSL_new(ctx_.get()));
+  if (ssl) {
+    SSL_set_app_data(ssl.get(), &state);
+    SSL_set_accept_state(ssl.get());
+  }
+  return ssl;
+}
+
+int ServerTls::onTicketKey(SSL* ssl, unsigned char name[16], unsigned char iv[16], EVP_CIPHER_CTX* cipher,
+                           EVP_MAC_CTX* mac, int encrypt) {
+  auto* self = static_cast<ServerTls*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+  return TicketKeyRing::onTicketKey(ssl, name, iv, cipher, mac, encrypt, *self->options_.tickets);
+}
+
+int ServerTls::onClientHello(SSL* ssl, int* alert, void* arg) {
+  HandshakeState* state = stateOf(ssl);
+  if (state == nullptr) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return static_cast<const ServerTls*>(arg)->clientHello(ssl, *state, alert);
+}
+
+int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
+  state.serverName = clientHelloServerName(ssl);
+  const auto offered = clientHelloAlpn(ssl);
+  if (offered.size() == 1 && offered.front() == kAcmeTlsAlpn) {
+    // TLS-ALPN-01: only the challenge certificate may answer (RFC 8737 section 3).
+    CertificatePtr cert =
+        options_.challenges ? options_.challenges->challengeCertificate(state.serverName) : nullptr;
+    if (!cert || !cert->useOn(ssl)) {
+      *alert = SSL_AD_UNRECOGNIZED_NAME;
+      return SSL_CLIENT_HELLO_ERROR;
+    }
+    state.acmeChallenge = true;
+    return SSL_CLIENT_HELLO_SUCCESS;
+  }
+  const ConnectionPolicy* policy = nullptr;
+  for (const auto& p : options_.policies) {
+    if (p.matches(state.serverName)) {
+      policy = &p;
+      break;
+    }
+  }
+  if (policy == nullptr || policy->drop) {
+    *alert = SSL_AD_HANDSHAKE_FAILURE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  state.policy = policy;
+  CertificatePtr cert = selectCertificate(*policy, state);
+  if (!cert || !applyPolicy(ssl, *policy) || !cert->useOn(ssl)) {
+    // Go answers "no certificate available" with an internal_error alert.
+    ERR_clear_error();
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+CertificatePtr ServerTls::selectCertificate(const ConnectionPolicy& policy,
+                                            const HandshakeState& state) const {
+  auto index = options_.store->snapshot();
+  auto pick = [&](const std::string& name) -> CertificatePtr {
+    if (name.empty()) {
+      return nullptr;
+    }
+    for (const auto& c : index->lookup(name)) {
+      if (policy.selects(*c)) {
+        return c;
+      }
+    }
+    return nullptr;
+  };
+  // certmagic: the SNI, else default_sni, else the local address; then fallback_sni.
+  CertificatePtr cert = pick(state.serverName);
+  if (!cert && !policy.defaultSni.empty()) {
+    cert = pick(policy.defaultSni);
+  }
+  if (!cert && state.serverName.empty()) {
+    cert = pick(state.localIp);
+  }
+  if (!cert && !policy.fallbackSni.empty()) {
+    cert = pick(policy.fallbackSni);
+  }
+  return cert;
+}
+
+bool ServerTls::applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const {
+  if (SSL_set_min_proto_version(ssl, policy.minVersion) != 1 ||
+      SSL_set_max_proto_version(ssl, policy.maxVersion) != 1) {
+    return false;
+  }
+  if (!policy.cipherList.empty() && SSL_set_cipher_list(ssl, policy.cipherList.c_str()) != 1) {
+    return false;
+  }
+  if (!policy.groups.empty() && SSL_set1_groups_list(ssl, policy.groups.c_str()) != 1) {
+    return false;
+  }
+  const auto& auth = policy.clientAuth;
+  switch (auth.mode) {
+    case ClientAuthMode::None:
+      return true;
+    case ClientAuthMode::Request:
+    case ClientAuthMode::VerifyIfGiven:
+      SSL_set_verify(ssl, SSL_VERIFY_PEER, &ServerTls::onVerify);
+      break;
+    case ClientAuthMode::Require:
+    case ClientAuthMode::RequireAndVerify:
+      SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, &ServerTls::onVerify);
+      break;
+  }
+  if (auth.trustedCas && SSL_set1_verify_cert_store(ssl, auth.trustedCas.get()) != 1) {
+    return false;
+  }
+  return true;
+}
+
+int ServerTls::onVerify(int preverified, X509_STORE_CTX* ctx) {
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  HandshakeState* state = ssl ? stateOf(ssl) : nullptr;
+  if (state == nullptr || state->policy == nullptr) {
+    return 0;
+  }
+  const auto& auth = state->policy->clientAuth;
+  if (auth.mode == ClientAuthMode::Request || auth.mode == ClientAuthMode::Require) {
+    return 1;  // any certificate is accepted unverified, as Go's RequestClientCert
+  }
+  if (!auth.trustedLeaves.empty()) {
+    X509* leaf = X509_STORE_CTX_get0_cert(ctx);
+    const bool pinned = std::any_of(auth.trustedLeaves.begin(), auth.trustedLeaves.end(),
+                                    [&](const X509Ptr& t) { return X509_cmp(t.get(), leaf) == 0; });
+    if (!pinned) {
+      return 0;
+    }
+    if (!auth.trustedCas) {
+      return 1;  // pinned leaves without CAs: the pin is the whole check
+    }
+  }
+  return preverified;
+}
+
+int ServerTls::onAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                      unsigned int inlen, void* arg) {
+  const auto* self = static_cast<const ServerTls*>(arg);
+  HandshakeState* state = stateOf(ssl);
+  std::vector<std::string_view> offered;
+  for (unsigned i = 0; i < inlen;) {
+    unsigned n = in[i];
+    if (n == 0 || i + 1 + n > inlen) {
+      break;
+    }
+    offered.emplace_back(reinterpret_cast<const char*>(in + i + 1), n);
+    i += 1 + n;
+  }
+  auto choose = [&](std::string_view want) {
+    for (auto o : offered) {
+      if (o == want) {
+        *out = reinterpret_cast<const unsigned char*>(o.data());
+        *outlen = static_cast<unsigned char>(o.size());
+        return true;
+      }
+    }
+    return false;
+  };
+  if (state != nullptr && state->acmeChallenge) {
+    return choose(kAcmeTlsAlpn) ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  const auto& prefs =
+      state && state->policy && !state->policy->alpn.empty() ? state->policy->alpn : self->alpn();
+  bool http11Fallback = false;
+  for (const auto& p : prefs) {  // server preference, as Go
+    if (choose(p)) {
+      return SSL_TLSEXT_ERR_OK;
+    }
+    http11Fallback = http11Fallback ||
+                     (p == "h2" && std::find(offered.begin(), offered.end(), "http/1.1") != offered.end());
+  }
+  // Go refuses a client whose protocols are all unknown (no_application_protocol), except
+  // that an http/1.1 client of an h2-only server proceeds without ALPN.
+  return http11Fallback ? SSL_TLSEXT_ERR_NOACK : SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+}  // namespace gatehouse::tls

@@ -1,0 +1,74 @@
+#pragma once
+// A server's TLS configuration as OpenSSL runs it: one SSL_CTX shared by every worker
+// (SSL_CTX is safe for concurrent SSL_new and handshakes), the connection policies, and
+// the shared certificate store, ticket keys and acme-tls/1 hook. Certificates and policy
+// settings are chosen per handshake in the ClientHello callback. Immutable after provision.
+
+#include <openssl/ssl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gatehouse/tls/certificate_store.h"
+#include "gatehouse/tls/challenge_provider.h"
+#include "tls/connection_policy.h"
+#include "tls/ticket_keys.h"
+
+namespace gatehouse::tls {
+
+struct SslCtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
+using SslPtr = std::unique_ptr<SSL, SslFree>;
+
+// What the ClientHello callback learns about one handshake; owned by the connection's
+// TlsStream and reachable through SSL app data.
+struct HandshakeState {
+  std::string localIp;     // the connection's local address: certmagic's name without SNI
+  std::string serverName;  // SNI, lower-case, no trailing dot
+  const ConnectionPolicy* policy = nullptr;
+  bool acmeChallenge = false;  // answered an acme-tls/1 challenge; no HTTP follows
+};
+
+struct ServerTlsOptions {
+  std::vector<ConnectionPolicy> policies;
+  std::vector<std::string> alpn;  // server preference: "h2", "http/1.1"
+  std::shared_ptr<CertificateStore> store;
+  std::shared_ptr<TicketKeyRing> tickets;                          // null: session tickets disabled
+  std::shared_ptr<const ChallengeCertificateProvider> challenges;  // may be null
+};
+
+class ServerTls {
+ public:
+  // Throws std::runtime_error when OpenSSL refuses a setting.
+  explicit ServerTls(ServerTlsOptions options);
+  ServerTls(const ServerTls&) = delete;
+  ServerTls& operator=(const ServerTls&) = delete;
+
+  // A server-side SSL for one connection, its state object attached as app data.
+  [[nodiscard]] SslPtr newSsl(HandshakeState& state) const;
+  [[nodiscard]] const std::vector<std::string>& alpn() const { return options_.alpn; }
+
+ private:
+  static int onClientHello(SSL* ssl, int* alert, void* arg);
+  static int onAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                    unsigned int inlen, void* arg);
+  static int onTicketKey(SSL* ssl, unsigned char name[16], unsigned char iv[16], EVP_CIPHER_CTX* cipher,
+                         EVP_MAC_CTX* mac, int encrypt);
+  static int onVerify(int preverified, X509_STORE_CTX* ctx);
+
+  int clientHello(SSL* ssl, HandshakeState& state, int* alert) const;
+  [[nodiscard]] CertificatePtr selectCertificate(const ConnectionPolicy& policy,
+                                                 const HandshakeState& state) const;
+  bool applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const;
+
+  ServerTlsOptions options_;
+  SslCtxPtr ctx_;
+};
+
+}  // namespace gatehouse::tls

@@ -1,0 +1,62 @@
+#pragma once
+// One TLS connection driven entirely from memory: ciphertext read from the socket goes in
+// through pushCipher(), plaintext comes out of read(); plaintext written goes in through
+// write() and the ciphertext to send comes out of takeOutput(). libuv does all socket I/O,
+// OpenSSL never touches a descriptor. Loop-thread only.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gatehouse/runtime/exchange.h"
+#include "tls/server_tls.h"
+
+namespace gatehouse::tls {
+
+class TlsStream {
+ public:
+  enum class Status {
+    Ok,        // progress made (handshake complete / bytes read)
+    WantMore,  // needs more ciphertext from the peer
+    Closed,    // the peer sent close_notify
+    Failed,    // fatal TLS error: queued output (an alert) may still be sent, then close
+  };
+
+  TlsStream(const ServerTls& server, std::string localIp);
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
+
+  [[nodiscard]] bool valid() const { return ssl_ != nullptr; }
+  void pushCipher(const char* data, size_t len);
+  // Drives the handshake with the ciphertext pushed so far.
+  Status handshake();
+  [[nodiscard]] bool established() const { return established_; }
+  // Decrypts up to `cap` bytes into `buf`; `n` is set when Ok.
+  Status read(char* buf, size_t cap, size_t& n);
+  // Encrypts all of `plain`; false on a fatal error.
+  bool write(std::string_view plain);
+  // Queues close_notify (once; not after a fatal error).
+  void closeNotify();
+  // Appends the ciphertext produced so far to `out`.
+  void takeOutput(std::string& out);
+  [[nodiscard]] bool hasOutput() const;
+
+  // After the handshake.
+  [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;
+  [[nodiscard]] const std::string& alpn() const { return alpn_; }
+  [[nodiscard]] bool acmeChallenge() const { return state_.acmeChallenge; }
+
+ private:
+  Status classify(int rc);
+
+  HandshakeState state_;
+  SslPtr ssl_;
+  BIO* in_ = nullptr;   // owned by ssl_
+  BIO* out_ = nullptr;  // owned by ssl_
+  bool established_ = false;
+  bool failed_ = false;
+  bool closeSent_ = false;
+  std::string alpn_;
+};
+
+}  // namespace gatehouse::tls

@@ -1,0 +1,79 @@
+#include "gatehouse/tls/certificate_store.h"
+
+#include <catch2/catch.hpp>
+
+#include "test_certs.h"
+#include "tls/connection_policy.h"
+
+using namespace gatehouse::tls;
+
+TEST_CASE("certificate names come from the SAN, lower-cased") {
+  auto c = testing::selfSigned({"Example.COM", "www.example.com"});
+  CHECK(c->names() == std::vector<std::string>{"example.com", "www.example.com"});
+  CHECK(c->fingerprint().size() == 64);
+}
+
+TEST_CASE("lookup: exact name first, then one wildcard label") {
+  CertificateStore store;
+  auto exact = testing::selfSigned({"a.example.com"});
+  auto wild = testing::selfSigned({"*.example.com"});
+  store.install(exact);
+  store.install(wild);
+  auto idx = store.snapshot();
+  CHECK(idx->lookup("a.example.com").front() == exact);
+  CHECK(idx->lookup("b.example.com").front() == wild);
+  CHECK(idx->lookup("x.b.example.com").empty());  // a wildcard covers one label only
+  CHECK(idx->lookup("example.com").empty());
+  CHECK(idx->lookup("").empty());
+}
+
+TEST_CASE("a snapshot stays valid while the store changes") {
+  CertificateStore store;
+  auto first = testing::selfSigned({"a.test"});
+  store.install(first);
+  auto before = store.snapshot();
+  auto renewed = testing::selfSigned({"a.test"});
+  store.replaceFor("a.test", renewed);
+  CHECK(before->lookup("a.test").front() == first);
+  CHECK(store.snapshot()->lookup("a.test").size() == 1);
+  CHECK(store.snapshot()->lookup("a.test").front() == renewed);
+  store.remove(renewed->fingerprint());
+  CHECK(store.snapshot()->lookup("a.test").empty());
+}
+
+TEST_CASE("installing the same certificate twice keeps one copy") {
+  CertificateStore store;
+  auto c = testing::selfSigned({"a.test"});
+  store.install(c);
+  store.install(c);
+  CHECK(store.snapshot()->all().size() == 1);
+}
+
+TEST_CASE("PEM that holds no certificate is refused with a message") {
+  CHECK_THROWS_AS(loadCertificatePem("not a pem", "not a key"), std::invalid_argument);
+}
+
+TEST_CASE("SNI patterns: exact and one-label wildcards") {
+  CHECK(matchesServerName("a.test", "a.test"));
+  CHECK(matchesServerName("*.test", "a.test"));
+  CHECK_FALSE(matchesServerName("*.test", "test"));
+  CHECK_FALSE(matchesServerName("*.test", "a.b.test"));
+  CHECK_FALSE(matchesServerName("a.test", "b.test"));
+  ConnectionPolicy any;
+  CHECK(any.matches(""));
+  ConnectionPolicy sni;
+  sni.matchSni = {"*.wild.test", "a.test"};
+  CHECK(sni.matches("x.wild.test"));
+  CHECK_FALSE(sni.matches(""));
+}
+
+TEST_CASE("certificate_selection tags") {
+  ConnectionPolicy p;
+  p.anyTag = {"cert0", "cert1"};
+  CHECK(p.selects(*testing::selfSigned({"a.test"}, {"cert1"})));
+  CHECK_FALSE(p.selects(*testing::selfSigned({"a.test"}, {"cert2"})));
+  ConnectionPolicy all;
+  all.allTags = {"x", "y"};
+  CHECK(all.selects(*testing::selfSigned({"a.test"}, {"y", "x"})));
+  CHECK_FALSE(all.selects(*testing::selfSigned({"a.test"}, {"x"})));
+}
