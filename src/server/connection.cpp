@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "http/h2_session_factory.h"
+
 namespace gatehouse::server {
 
 namespace {
@@ -35,8 +37,7 @@ std::string ipString(const sockaddr_storage& ss, uint16_t& port) {
 Connection::Connection(ConnectionOwner& owner, const provision::ServerRuntime& server, http::RequestHandler& router)
     : owner_(owner),
       server_(server),
-      session_(std::make_unique<http::Http1Session>(*this, router, owner.dates(),
-                                                    http::SessionLimits{server.maxHeaderBytes})) {
+      session_(http::makeCleartextSession(*this, router, owner.dates(), server)) {
   uv_tcp_init(owner_.loop(), &tcp_);
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;
