@@ -130,6 +130,7 @@ class TestHandler final : public RequestHandler {
   bool pendingDestroyed = false;
   BodyReader* heldReader = nullptr;
   Exchange* parked = nullptr;
+  std::vector<Exchange*> allParked;
 
   Outcome handle(Exchange& ex) override {
     const std::string& path = ex.request.path;
@@ -167,6 +168,7 @@ class TestHandler final : public RequestHandler {
     if (path == "/park") {
       ex.pending = std::make_unique<BodyReader>(ex, true, &pendingDestroyed);
       parked = &ex;
+      allParked.push_back(&ex);
       return Outcome::Paused;
     }
     if (path == "/ws") {
@@ -384,4 +386,83 @@ TEST_CASE("h2: a client that is not HTTP/2 gets the connection closed") {
   const std::string junk = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
   f.session->onData(junk.data(), junk.size());
   CHECK(f.transport->closed);
+}
+
+TEST_CASE("h2: output stops while the transport holds unsent bytes") {
+  Fixture f;
+  f.transport->isDrained = false;
+  const int32_t id = f.client.request("GET", "/stream");
+  f.exchange(2000);
+  // One batch went out, then nothing more was produced and reading stopped.
+  CHECK(f.stream(id).body.size() < 100'000);
+  CHECK_FALSE(f.transport->reading);
+  CHECK_FALSE(f.stream(id).closed);
+  f.transport->isDrained = true;
+  for (int i = 0; i < 100 && !f.stream(id).closed; ++i) {
+    f.session->onDrained();
+    f.exchange(2000);
+  }
+  CHECK(f.transport->reading);
+  CHECK(f.stream(id).body == std::string(300'000, 'x'));
+}
+
+TEST_CASE("h2: unread request bodies are stopped and give their connection credit back") {
+  Fixture f;
+  // Four parked handlers that never read: their bodies fill the whole 4 MiB connection
+  // window (1 MiB stream window each) before they answer.
+  const std::string big(2 * 1024 * 1024, 'u');
+  std::vector<int32_t> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(f.client.request("POST", "/park", {}, &big));
+  }
+  f.exchange(5000);
+  CHECK(nghttp2_session_get_remote_window_size(f.client.session()) == 0);
+  REQUIRE(f.handler.allParked.size() == 4);
+  for (Exchange* ex : f.handler.allParked) {
+    ex->response.status = 200;
+    ex->response.body = "done";
+    ex->host->resume();
+  }
+  f.exchange(5000);
+  for (int32_t id : ids) {
+    CHECK(f.stream(id).body == "done");
+    CHECK(f.stream(id).gotRst);
+    CHECK(f.stream(id).errorCode == NGHTTP2_NO_ERROR);
+  }
+  // Had the unread bytes kept their share of the connection window, this would stall.
+  const std::string body(3 * 1024 * 1024, 'v');
+  const int32_t up = f.client.request("POST", "/upload", {}, &body);
+  f.exchange(5000);
+  CHECK(f.stream(up).body == "got " + std::to_string(body.size()));
+}
+
+TEST_CASE("h2: request_body max_size ends the pull with E2BIG") {
+  Fixture f;
+  // /upload answers 413 on UV_E2BIG; the limit is what a request_body handler would set.
+  struct Limit final : RequestHandler {
+    RequestHandler& inner;
+    explicit Limit(RequestHandler& h) : inner(h) {}
+    Outcome handle(Exchange& ex) override {
+      ex.request.maxBodyBytes = 1000;
+      return inner.handle(ex);
+    }
+    Outcome resumed(Exchange& ex) override { return inner.resumed(ex); }
+  } limit(f.handler);
+  Http2Session session(*f.transport, limit, f.dates, Http2Limits{});
+  H2Client client;
+  const std::string body(5000, 'z');
+  const int32_t id = client.request("POST", "/upload", {}, &body);
+  for (int i = 0; i < 200; ++i) {
+    std::string up = client.takeOutput();
+    if (!up.empty()) {
+      session.onData(up.data(), up.size());
+    }
+    std::string down = std::exchange(f.transport->out, {});
+    client.feed(down);
+    const int active = uv_run(&f.loop, UV_RUN_NOWAIT);
+    if (up.empty() && down.empty() && active == 0) {
+      break;
+    }
+  }
+  CHECK(client.streams[id].headers[":status"] == "413");
 }

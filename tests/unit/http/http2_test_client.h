@@ -33,7 +33,8 @@ class MemoryTransport final : public http::Transport {
   void pauseReading() override { reading = false; }
   void resumeReading() override { reading = true; }
   void setPhase(Phase p) override { phase = p; }
-  [[nodiscard]] bool drained() const override { return true; }
+  [[nodiscard]] bool drained() const override { return isDrained; }
+  bool isDrained = true;  // tests play a socket that does not take more
   uv_loop_t* loop() override { return loop_; }
   runtime::WorkerState& worker() override { return state_; }
 
