@@ -269,7 +269,11 @@ void Http2Session::dispatch(H2Stream& s) {
   }
   s.ex.host = &s;
   s.dispatched = true;
-  updatePhase();
+  // Re-armed per request, not only when the connection turns busy: write_timeout then
+  // bounds each request, as Go applies it per stream on HTTP/2, instead of cutting off a
+  // connection that has been busy with many requests.
+  phase_ = Transport::Phase::Busy;
+  transport_.setPhase(phase_);
   if (guarded(s.ex, &RequestHandler::handle, handler_) == runtime::Outcome::Paused) {
     return;  // H2Stream::resume() continues
   }
