@@ -22,6 +22,7 @@ void Request::clear() {
   hasQuery = false;
   origUri.clear();
   headers.clear();
+  versionMajor = 1;
   versionMinor = 1;
   bodyLength = 0;
   maxBodyBytes = 0;

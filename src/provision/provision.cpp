@@ -120,6 +120,40 @@ std::vector<router::IpRange> parseTrustedProxies(const Json& value, const std::s
   return out;
 }
 
+// Caddy's server `protocols`: h1, h2 (TLS only), h2c (cleartext HTTP/2) and h3.
+std::vector<std::string> parseProtocols(const config::Server& srv, const Json& value, const std::string& p) {
+  if (!value.is_array()) {
+    throw ProvisionError(p, "expected a list of protocols");
+  }
+  std::vector<std::string> out;
+  for (const auto& proto : value) {
+    std::string v = proto.is_string() ? proto.get<std::string>() : "";
+    if (v != "h1" && v != "h2" && v != "h2c" && v != "h3") {
+      throw ProvisionError(p, "protocol '" + v + "' is not supported yet");
+    }
+    if (std::find(out.begin(), out.end(), v) == out.end()) {
+      out.push_back(v);
+    }
+  }
+  auto has = [&](const char* v) { return std::find(out.begin(), out.end(), v) != out.end(); };
+  if (out.empty()) {
+    return {"h1", "h2"};  // Caddy's default, less h3 (see below)
+  }
+  if (!has("h1") && (has("h2") || has("h2c"))) {
+    // Caddy's own rule (Go cannot serve HTTP/2 without HTTP/1.1).
+    throw ProvisionError(
+        p, "cannot enable HTTP/2 or H2C without enabling HTTP/1.1; add h1 to protocols or remove h2/h2c");
+  }
+  if (!has("h1")) {
+    throw ProvisionError(p, "serving HTTP/3 alone is not supported yet");
+  }
+  // Caddy skips h3 (and h2) on listeners without TLS; with TLS it would serve HTTP/3.
+  if (has("h3") && !srv.tlsConnectionPolicies.is_null()) {
+    throw ProvisionError(p, "protocol 'h3' (HTTP/3) is not supported yet");
+  }
+  return out;
+}
+
 void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std::string& path) {
   for (const auto& [key, value] : srv.options.items()) {
     const std::string p = path + "." + key;
@@ -139,15 +173,7 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
       }
       rt.maxHeaderBytes = value.get<size_t>();
     } else if (key == "protocols") {
-      // h3 runs on its own UDP listener, which does not exist yet; without it Caddy's
-      // clients simply stay on h1/h2, so listing it changes nothing here. h2c is a real
-      // cleartext protocol: refuse it.
-      for (const auto& proto : value) {
-        std::string v = proto.is_string() ? proto.get<std::string>() : "";
-        if (v != "h1" && v != "h2" && v != "h3") {
-          throw ProvisionError(p, "protocol '" + v + "' is not supported yet");
-        }
-      }
+      rt.protocols = parseProtocols(srv, value, p);
     } else if (key == "trusted_proxies") {
       rt.trustedProxies = parseTrustedProxies(value, p);
     } else if (key == "strict_sni_host") {

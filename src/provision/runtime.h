@@ -44,6 +44,9 @@ struct ServerRuntime {
   std::chrono::milliseconds idleTimeout{300'000};
   size_t maxHeaderBytes = 1 << 20;  // Go's http.DefaultMaxHeaderBytes
   std::chrono::milliseconds keepaliveInterval{15'000};
+  // The server's `protocols`. Caddy's default is h1 h2 h3; h2 needs TLS (ALPN) and h3 is
+  // not served, so cleartext listeners speak HTTP/1.1, plus h2c when listed.
+  std::vector<std::string> protocols{"h1", "h2"};
   std::shared_ptr<const tls::ServerTls> tls;  // null: cleartext
   // strict_sni_host: a TLS request whose Host differs from its SNI gets 421.
   bool strictSniHost = false;

@@ -210,16 +210,31 @@ class ProtocolMatcher final : public Matcher {
     if (proto_ == "grpc") {
       return r.headers.get("Content-Type").starts_with("application/grpc");
     }
+    // Go's ProtoMajor/ProtoMinor comparisons (Request.ProtoAtLeast).
+    const int major = r.versionMajor;
+    const int minor = r.versionMinor;
     if (proto_ == "http/1.0") {
-      return r.versionMinor == 0;
+      return major == 1 && minor == 0;
     }
     if (proto_ == "http/1.1") {
-      return r.versionMinor == 1;
+      return major == 1 && minor == 1;
     }
-    if (proto_ == "http/1.0+" || proto_ == "http/1.1+") {
-      return proto_ == "http/1.0+" || r.versionMinor >= 1;
+    if (proto_ == "http/1.0+") {
+      return major >= 1;
     }
-    return false;  // http/2, http/3: this session speaks HTTP/1.x only
+    if (proto_ == "http/1.1+") {
+      return major > 1 || (major == 1 && minor >= 1);
+    }
+    if (proto_ == "http/2") {
+      return major == 2;
+    }
+    if (proto_ == "http/2+") {
+      return major >= 2;
+    }
+    if (proto_ == "http/3") {
+      return major == 3;
+    }
+    return major >= 3;  // http/3+
   }
 
  private:

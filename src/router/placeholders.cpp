@@ -177,7 +177,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "scheme") {
     out = r.tls ? "https" : "http";
   } else if (key == "proto") {
-    out = r.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+    out = "HTTP/" + std::to_string(r.versionMajor) + "." + std::to_string(r.versionMinor);
   } else if (key == "uri") {
     out = r.uri();
   } else if (key == "uri.path") {

@@ -8,6 +8,8 @@
 
 #include "http/session_factory.h"
 
+#include "http/h2_session_factory.h"
+
 namespace gatehouse::server {
 
 namespace {

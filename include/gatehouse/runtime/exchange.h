@@ -47,7 +47,8 @@ struct Request {
   bool hasQuery = false;  // "?" present (even if empty)
   std::string origUri;    // request-target as received, kept across rewrites
   HeaderList headers;
-  int versionMinor = 1;  // HTTP/1.x
+  int versionMajor = 1;     // 1: HTTP/1.x (Http1Session), 2: HTTP/2 (Http2Session)
+  int versionMinor = 1;     // HTTP/1.x; 0 on HTTP/2 ("HTTP/2.0", as Go's Request.Proto)
   bool tls = false;
   std::string remoteIp;  // "127.0.0.1" / "::1"
   uint16_t remotePort = 0;

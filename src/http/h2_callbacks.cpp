@@ -1,0 +1,113 @@
+#include "http/h2_callbacks.h"
+
+#include <array>
+#include <limits>
+#include <memory>
+#include <string_view>
+
+namespace gatehouse::http {
+
+namespace {
+struct OptionDeleter {
+  void operator()(nghttp2_option* o) const { nghttp2_option_del(o); }
+};
+struct CallbacksDeleter {
+  void operator()(nghttp2_session_callbacks* c) const { nghttp2_session_callbacks_del(c); }
+};
+
+std::string_view view(const uint8_t* p, size_t n) {
+  return {reinterpret_cast<const char*>(p), n};
+}
+}  // namespace
+
+uint32_t maxHeaderListSize(const Http2Limits& limits) {
+  const uint64_t n = uint64_t{limits.maxHeaderBytes} + 10 * 32;
+  return static_cast<uint32_t>(std::min<uint64_t>(n, std::numeric_limits<uint32_t>::max()));
+}
+
+nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
+  nghttp2_option* rawOption = nullptr;
+  nghttp2_session_callbacks* rawCallbacks = nullptr;
+  if (nghttp2_option_new(&rawOption) != 0 || nghttp2_session_callbacks_new(&rawCallbacks) != 0) {
+    nghttp2_option_del(rawOption);
+    return nullptr;
+  }
+  std::unique_ptr<nghttp2_option, OptionDeleter> option(rawOption);
+  std::unique_ptr<nghttp2_session_callbacks, CallbacksDeleter> cbs(rawCallbacks);
+  // Window credit goes back only as handlers consume request bodies (Http2Session::pump).
+  nghttp2_option_set_no_auto_window_update(option.get(), 1);
+  // nghttp2's defaults already bound SETTINGS entries (32), queued ACKs (1000), CONTINUATION
+  // frames (8) and the RST_STREAM rate (rapid reset); stated here so they are visible.
+  nghttp2_option_set_max_settings(option.get(), 32);
+  nghttp2_option_set_max_outbound_ack(option.get(), 1000);
+  nghttp2_option_set_max_continuations(option.get(), 8);
+  nghttp2_option_set_stream_reset_rate_limit(option.get(), 1000, 33);
+
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs.get(), &Callbacks::onBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(cbs.get(), &Callbacks::onHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs.get(), &Callbacks::onFrameRecv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs.get(), &Callbacks::onDataChunk);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs.get(), &Callbacks::onFrameSend);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs.get(), &Callbacks::onStreamClose);
+
+  nghttp2_session* session = nullptr;
+  if (nghttp2_session_server_new2(&session, cbs.get(), &self, option.get()) != 0) {
+    return nullptr;
+  }
+  return session;
+}
+
+int Http2Session::Callbacks::submitSettings(nghttp2_session* session, const Http2Limits& limits) {
+  const std::array<nghttp2_settings_entry, 4> settings = {{
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.maxConcurrentStreams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(limits.streamWindow)},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListSize(limits)},
+      {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},  // RFC 8441 (WebSockets over HTTP/2)
+  }};
+  int rv = nghttp2_submit_settings(session, NGHTTP2_FLAG_NONE, settings.data(), settings.size());
+  if (rv != 0) {
+    return rv;
+  }
+  return nghttp2_session_set_local_window_size(session, NGHTTP2_FLAG_NONE, 0, limits.connectionWindow);
+}
+
+ssize_t Http2Session::Callbacks::readBody(nghttp2_session* /*session*/, int32_t id, uint8_t* buf, size_t len,
+                                          uint32_t* flags, nghttp2_data_source* /*source*/, void* user) {
+  return self(user).readBody(id, buf, len, flags);
+}
+
+int Http2Session::Callbacks::onBeginHeaders(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                                            void* user) {
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;
+  }
+  return self(user).beginHeaders(frame->hd.stream_id);
+}
+
+int Http2Session::Callbacks::onHeader(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                                      const uint8_t* name, size_t namelen, const uint8_t* value,
+                                      size_t valuelen, uint8_t /*flags*/, void* user) {
+  return self(user).header(*frame, view(name, namelen), view(value, valuelen));
+}
+
+int Http2Session::Callbacks::onFrameRecv(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                                         void* user) {
+  return self(user).frameReceived(*frame);
+}
+
+int Http2Session::Callbacks::onDataChunk(nghttp2_session* /*session*/, uint8_t /*flags*/, int32_t id,
+                                         const uint8_t* data, size_t len, void* user) {
+  return self(user).dataChunk(id, data, len);
+}
+
+int Http2Session::Callbacks::onFrameSend(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                                         void* user) {
+  return self(user).frameSent(*frame);
+}
+
+int Http2Session::Callbacks::onStreamClose(nghttp2_session* /*session*/, int32_t id, uint32_t errorCode,
+                                           void* user) {
+  return self(user).streamClosed(id, errorCode);
+}
+
+}  // namespace gatehouse::http

@@ -1,0 +1,36 @@
+#pragma once
+// The nghttp2 side of Http2Session: session options, SETTINGS and the C callbacks, each a
+// trampoline into the session. Internal to src/http.
+
+#include <nghttp2/nghttp2.h>
+
+#include "http/http2_session.h"
+
+namespace gatehouse::http {
+
+class Http2Session::Callbacks {
+ public:
+  // A server session with flow control left to us and flood limits set; nullptr on OOM.
+  static nghttp2_session* newServer(Http2Session& self);
+  // Our initial SETTINGS (queued; sent with the first output).
+  static int submitSettings(nghttp2_session* session, const Http2Limits& limits);
+  static ssize_t readBody(nghttp2_session* session, int32_t id, uint8_t* buf, size_t len, uint32_t* flags,
+                          nghttp2_data_source* source, void* user);
+
+ private:
+  static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
+  static int onBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user);
+  static int onHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t namelen, const uint8_t* value, size_t valuelen, uint8_t flags, void* user);
+  static int onFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user);
+  static int onDataChunk(nghttp2_session* session, uint8_t flags, int32_t id, const uint8_t* data, size_t len,
+                         void* user);
+  static int onFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void* user);
+  static int onStreamClose(nghttp2_session* session, int32_t id, uint32_t errorCode, void* user);
+};
+
+// Go's http2 server: the header list may hold max_header_bytes plus room for the
+// per-field overhead of ten typical fields.
+uint32_t maxHeaderListSize(const Http2Limits& limits);
+
+}  // namespace gatehouse::http

@@ -1,0 +1,117 @@
+#include "http/h2_request_head.h"
+
+#include <charconv>
+
+#include "http/uri.h"
+
+namespace gatehouse::http {
+
+namespace {
+// RFC 9113 6.5.2: each field counts its name, its value and 32 bytes of overhead.
+constexpr size_t kFieldOverhead = 32;
+
+// Go's httpguts.ValidHeaderFieldValue: no control bytes other than HTAB.
+bool validFieldValue(std::string_view value) {
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string* pseudoField(std::string_view name, std::string& method, std::string& scheme,
+                         std::string& authority, std::string& path, std::string& protocol) {
+  if (name == ":method") {
+    return &method;
+  }
+  if (name == ":scheme") {
+    return &scheme;
+  }
+  if (name == ":authority") {
+    return &authority;
+  }
+  if (name == ":path") {
+    return &path;
+  }
+  if (name == ":protocol") {
+    return &protocol;
+  }
+  return nullptr;
+}
+}  // namespace
+
+void H2RequestHead::add(std::string_view name, std::string_view value) {
+  size_ += name.size() + value.size() + kFieldOverhead;
+  if (tooLarge() || invalid_) {
+    return;
+  }
+  if (!validFieldValue(value)) {
+    invalid_ = true;
+    return;
+  }
+  if (name.starts_with(':')) {
+    if (std::string* slot = pseudoField(name, method_, scheme_, authority_, path_, protocol_)) {
+      slot->assign(value);
+    }
+    return;  // nghttp2 rejects unknown pseudo-header fields before they get here
+  }
+  if (name == "cookie") {
+    // Clients may split Cookie into several fields for better compression; HTTP/1
+    // semantics (and Go) see one field.
+    if (!cookie_.empty()) {
+      cookie_.append("; ");
+    }
+    cookie_.append(value);
+    return;
+  }
+  fields_.emplaceBack(runtime::canonicalHeaderName(name), std::string(value));
+}
+
+bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
+  if (invalid_ || method_.empty()) {
+    return false;
+  }
+  req.method = method_;
+  req.versionMajor = 2;
+  req.versionMinor = 0;
+  req.headers = std::move(fields_);
+  if (!cookie_.empty()) {
+    req.headers.emplaceBack("Cookie", std::move(cookie_));
+  }
+  // Go: the authority is :authority, else the Host field; Host never stays a header field.
+  std::string host = authority_.empty() ? std::string(req.headers.get("Host")) : authority_;
+  req.headers.remove("Host");
+  if (method_ == "CONNECT" && protocol_.empty()) {
+    // Classic CONNECT: the target is the authority alone (RFC 9113 8.5).
+    if (host.empty()) {
+      return false;
+    }
+    req.origUri = host;
+    req.host = std::move(host);
+  } else {
+    if (path_.empty() || !parseTarget(path_, req)) {
+      return false;
+    }
+    req.origUri = path_;
+    if (req.host.empty()) {
+      req.host = std::move(host);
+    }
+    req.upgrade = protocol_;
+  }
+  if (endStream) {
+    req.bodyLength = 0;
+  } else if (const std::string* length = req.headers.find("Content-Length")) {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), n);
+    req.bodyLength =
+        (ec == std::errc() && end == length->data() + length->size()) ? n : runtime::Request::kChunked;
+  } else {
+    req.bodyLength = runtime::Request::kChunked;  // length unknown until END_STREAM
+  }
+  req.headerBytes = size_;
+  return true;
+}
+
+}  // namespace gatehouse::http

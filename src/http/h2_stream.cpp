@@ -1,0 +1,110 @@
+#include "http/h2_stream.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "http/http2_session.h"
+
+namespace gatehouse::http {
+
+H2Stream::H2Stream(Http2Session& session, int32_t streamId, size_t maxHeaderListBytes)
+    : id(streamId), head(maxHeaderListBytes), session_(session) {}
+
+ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
+  auto& out = outbound;
+  if (out.error) {
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // nghttp2 answers RST_STREAM(INTERNAL_ERROR)
+  }
+  const std::string& src = out.mode == BodyMode::Buffered ? ex.response.body : out.data;
+  const size_t n = std::min(len, src.size() - out.offset);
+  if (n > 0) {
+    std::memcpy(buf, src.data() + out.offset, n);
+  }
+  out.offset += n;
+  ex.response.bytesWritten += n;
+  if (out.offset < src.size()) {
+    return static_cast<ssize_t>(n);
+  }
+  if (out.mode != BodyMode::Buffered) {
+    out.data.clear();  // keeps its capacity for the next piece
+    out.offset = 0;
+  }
+  if (out.mode == BodyMode::Buffered || out.eof) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+  if (out.mode == BodyMode::Streamed && !out.pullInFlight) {
+    wantsPull = true;
+  }
+  if (out.mode == BodyMode::Tunnel && n > 0) {
+    out.drainNotify = true;
+  }
+  return n > 0 ? static_cast<ssize_t>(n) : ssize_t{NGHTTP2_ERR_DEFERRED};
+}
+
+uv_loop_t* H2Stream::loop() {
+  return session_.loop();
+}
+
+runtime::WorkerState& H2Stream::worker() {
+  return session_.worker();
+}
+
+void H2Stream::resume() {
+  session_.streamResumed(*this);
+}
+
+void H2Stream::tunnelWrite(std::string_view data) {
+  if (closed || phase != Phase::Tunnel || outbound.eof) {
+    return;
+  }
+  outbound.data.append(data);
+  session_.streamOutboundReady(*this);
+}
+
+void H2Stream::tunnelShutdownWrite() {
+  if (closed || phase != Phase::Tunnel) {
+    return;
+  }
+  outbound.eof = true;
+  session_.streamOutboundReady(*this);
+}
+
+void H2Stream::tunnelResumeReading() {
+  inbound.tunnelReading = true;
+  session_.streamWantsInbound(*this);
+}
+
+void H2Stream::tunnelClose() {
+  session_.streamTunnelClose(*this);
+}
+
+void H2Stream::onBodyData(std::string_view data, bool eof) {
+  outbound.pullInFlight = false;
+  if (closed) {
+    return;
+  }
+  // Copied now: `data` dies with this call. The source itself stays alive until the
+  // stream does, so it is never destroyed from inside its own callback.
+  outbound.data.append(data);
+  outbound.eof = eof;
+  session_.streamOutboundReady(*this);
+}
+
+void H2Stream::onBodyError(int /*uvError*/) {
+  outbound.pullInFlight = false;
+  if (closed) {
+    return;
+  }
+  outbound.error = true;
+  session_.streamOutboundReady(*this);
+}
+
+void H2Stream::RequestBody::pull(uv_loop_t* /*loop*/, runtime::BodySink& sink) {
+  stream_.inbound.sink = &sink;
+  stream_.session_.streamWantsInbound(stream_);
+}
+
+}  // namespace gatehouse::http

@@ -1,0 +1,102 @@
+#pragma once
+// One HTTP/2 stream of an Http2Session: the exchange it serves and the two byte queues
+// between nghttp2 and the handler chain. Client bytes (a request body, or a tunnel's
+// upstream direction) wait in `inbound` until the handler pulls them; only then does the
+// session give the flow-control credit back, so a slow consumer holds the client back.
+// Response bytes wait in `outbound` until nghttp2's data provider asks for them.
+// Loop-thread only. The session owns streams; all logic that touches nghttp2 lives there.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "gatehouse/runtime/exchange.h"
+#include "http/h2_request_head.h"
+
+namespace gatehouse::http {
+
+class Http2Session;
+
+class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
+ public:
+  enum class Phase {
+    Head,        // header block arriving
+    Handling,    // the chain runs, or a paused handler has not resumed yet
+    Responding,  // response head submitted; body (if any) going out
+    Tunnel,      // 2xx to CONNECT with Response::tunnel: DATA both ways
+  };
+  // Where the response body comes from once the head is submitted.
+  enum class BodyMode { None, Buffered, Streamed, Tunnel };
+
+  struct Inbound {
+    std::string data;    // received, not yet handed to the handler
+    uint64_t total = 0;  // bytes received so far (request_body max_size)
+    bool eof = false;    // END_STREAM received
+    int error = 0;       // UV_E2BIG / UV_EPROTO once the body broke
+    bool eofDelivered = false;
+    runtime::BodySink* sink = nullptr;  // a pull waiting for bytes
+    bool tunnelReading = true;          // the tunnel peer wants the next bytes
+  };
+  struct Outbound {
+    BodyMode mode = BodyMode::None;
+    size_t offset = 0;  // into ex.response.body (Buffered) or `data`
+    std::string data;   // streamed / tunnel bytes waiting for the provider
+    bool eof = false;
+    bool error = false;  // the source failed: reset the stream
+    bool pullInFlight = false;
+    bool drainNotify = false;    // tunnel: tell the peer once written bytes left
+    bool resetAfterEnd = false;  // RST_STREAM(NO_ERROR) after our END_STREAM
+    bool ended = false;          // our END_STREAM went out
+  };
+
+  H2Stream(Http2Session& session, int32_t id, size_t maxHeaderListBytes);
+  H2Stream(const H2Stream&) = delete;
+  H2Stream& operator=(const H2Stream&) = delete;
+
+  // nghttp2 data provider: copies the next body bytes into `buf`. Returns the count,
+  // NGHTTP2_ERR_DEFERRED while waiting for the source, or a callback failure to reset.
+  ssize_t readBody(uint8_t* buf, size_t len, uint32_t* flags);
+
+  // ExchangeHost
+  uv_loop_t* loop() override;
+  runtime::WorkerState& worker() override;
+  void resume() override;
+  runtime::BodySource& requestBody() override { return requestBody_; }
+  void tunnelWrite(std::string_view data) override;
+  void tunnelShutdownWrite() override;
+  void tunnelResumeReading() override;
+  void tunnelClose() override;
+
+  // BodySink for ex.response.stream
+  void onBodyData(std::string_view data, bool eof) override;
+  void onBodyError(int uvError) override;
+
+  const int32_t id;
+  runtime::Exchange ex;
+  H2RequestHead head;
+  Phase phase = Phase::Head;
+  bool dispatched = false;  // the chain saw it: finished() is owed
+  bool closed = false;      // nghttp2 closed it; waiting to be destroyed
+  bool wantsPull = false;   // the provider ran dry; pull the source
+  bool bodyless = false;    // the request HEADERS carried END_STREAM
+  bool deliveryQueued = false;
+  Inbound inbound;
+  Outbound outbound;
+
+ private:
+  // The request body as a pull stream over `inbound`.
+  class RequestBody final : public runtime::BodySource {
+   public:
+    explicit RequestBody(H2Stream& stream) : stream_(stream) {}
+    void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
+
+   private:
+    H2Stream& stream_;
+  };
+
+  Http2Session& session_;
+  RequestBody requestBody_{*this};
+};
+
+}  // namespace gatehouse::http

@@ -1,0 +1,118 @@
+#pragma once
+// HTTP/2 server session over nghttp2, serving the same handler chain as Http1Session.
+// Transport-agnostic like Http1Session: fed decrypted bytes, writes through Transport, so
+// it runs over TLS (ALPN "h2"), over cleartext with prior knowledge (h2c) and from memory
+// in tests. Loop-thread only.
+//
+// Each stream owns its Exchange and is its ExchangeHost. Request bodies are pull streams
+// with real flow control: automatic WINDOW_UPDATE is off and credit goes back only for
+// bytes the handler took. Response bodies leave through nghttp2 data providers that defer
+// until the BodySource delivers. Output is bounded: nothing more is produced while the
+// transport still holds unsent bytes; onDrained() continues.
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "http/h2_loop_task.h"
+#include "http/h2_stream.h"
+#include "http/http_date.h"
+#include "http/session.h"
+
+namespace gatehouse::http {
+
+struct Http2Limits {
+  size_t maxHeaderBytes = 1 << 20;      // the server's max_header_bytes
+  uint32_t maxConcurrentStreams = 250;  // Go's default, which Caddy keeps
+  int32_t streamWindow = 1 << 20;       // per-stream receive window (bytes buffered)
+  int32_t connectionWindow = 4 << 20;   // whole-connection receive window
+};
+
+class Http2Session final : public Session {
+ public:
+  Http2Session(Transport& transport, RequestHandler& handler, DateCache& dates, Http2Limits limits);
+  ~Http2Session() override;
+  Http2Session(const Http2Session&) = delete;
+  Http2Session& operator=(const Http2Session&) = delete;
+
+  // Session
+  void onData(const char* data, size_t len) override;
+  void onEof() override;
+  void onDrained() override;
+  void shutdown() override;
+  [[nodiscard]] bool idle() const override { return streams_.empty(); }
+  void setPeer(const PeerInfo& peer) override { peer_ = peer; }
+
+  [[nodiscard]] bool closed() const { return closed_; }
+
+  // For H2Stream (its ExchangeHost and sinks forward here).
+  uv_loop_t* loop() { return transport_.loop(); }
+  runtime::WorkerState& worker() { return transport_.worker(); }
+  void streamResumed(H2Stream& s);
+  void streamWantsInbound(H2Stream& s);
+  void streamOutboundReady(H2Stream& s);
+  void streamTunnelClose(H2Stream& s);
+
+ private:
+  struct SessionDeleter {
+    void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
+  };
+  class Callbacks;  // nghttp2 callback trampolines (http2_session_callbacks.cpp)
+  friend class Callbacks;
+
+  // nghttp2 events
+  int beginHeaders(int32_t id);
+  int header(const nghttp2_frame& frame, std::string_view name, std::string_view value);
+  int frameReceived(const nghttp2_frame& frame);
+  int dataChunk(int32_t id, const uint8_t* data, size_t len);
+  int frameSent(const nghttp2_frame& frame);
+  int streamClosed(int32_t id, uint32_t errorCode);
+  ssize_t readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
+
+  H2Stream* find(int32_t id);
+  void dispatch(H2Stream& s);
+  void respond(H2Stream& s);
+  void submitHead(H2Stream& s, std::optional<uint64_t> length, bool withBody);
+  void reset(H2Stream& s, uint32_t errorCode);
+  void deliverInbound(H2Stream& s);
+  void deliverToTunnel(H2Stream& s);
+  void runDeferred();
+  void pump();
+  bool send();
+  void startPulls();
+  void notifyDrains();
+  void reap();
+  void updatePhase();
+  void maybeClose();
+  void fail();
+
+  Transport& transport_;
+  RequestHandler& handler_;
+  DateCache& dates_;
+  Http2Limits limits_;
+  PeerInfo peer_;
+  std::unique_ptr<nghttp2_session, SessionDeleter> session_;
+  std::unordered_map<int32_t, std::unique_ptr<H2Stream>> streams_;
+  std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, destroyed at a safe point
+  std::vector<int32_t> toDispatch_;                    // complete request heads from the last read
+  std::vector<int32_t> toDeliver_;                     // streams with inbound bytes a pull waits for
+  std::vector<int32_t> toPull_;                        // streams whose provider ran dry
+  std::vector<int32_t> toNotify_;                      // tunnels whose written bytes left
+  std::vector<std::pair<int32_t, size_t>> toConsume_;  // credit to give back
+  LoopTask deferred_;
+  std::string out_;
+  Transport::Phase phase_ = Transport::Phase::ReadingHeaders;
+  bool pumping_ = false;  // inside pump(): re-entrant calls only ask for another round
+  bool again_ = false;
+  bool backedUp_ = false;  // the transport holds unsent bytes; produce nothing more
+  bool shuttingDown_ = false;
+  bool eof_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace gatehouse::http

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""End-to-end: the h2c server facing malformed frames and floods.
+
+Each attack runs on its own connection against the real binary; the server must answer
+with GOAWAY/RST_STREAM or close the connection within a bounded time, never crash or hang,
+and keep serving well-behaved clients afterwards.
+Usage: h2_abuse_test.py <path-to-gatehouse>
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import h2_frames as h2  # noqa: E402
+from h2_serve_test import addr_of, check, start, FAILURES  # noqa: E402
+
+PROTOCOL_ERROR = 1
+
+
+def read_until_goaway_or_close(c, seconds=5.0):
+    """Returns (goaway error code or None, closed?)."""
+    deadline = time.time() + seconds
+    code = None
+    while time.time() < deadline:
+        f = c.read_frame(deadline)
+        if f is None:
+            return code, time.time() < deadline
+        if f[0] == h2.GOAWAY:
+            code = int.from_bytes(f[3][4:8], "big")
+    return code, False
+
+
+def healthy(addr):
+    r = subprocess.run(["curl", "-s", "--max-time", "5", "--http2-prior-knowledge",
+                        "http://%s:%d/hello" % addr], capture_output=True, timeout=10)
+    return r.stdout == b"hello"
+
+
+def data_on_stream_zero(addr):
+    c = h2.Conn(addr)
+    c.send(h2.frame(h2.DATA, 0, 0, b"nope"))
+    code, closed = read_until_goaway_or_close(c)
+    check(code == PROTOCOL_ERROR and closed, "DATA on stream 0: GOAWAY(PROTOCOL_ERROR) and close (%s, %s)" % (code, closed))
+    c.close()
+
+
+def continuation_flood(addr):
+    c = h2.Conn(addr)
+    block = h2.request_block("/hello")
+    c.send(h2.frame(h2.HEADERS, 0, 1, block))
+    try:
+        for _ in range(2000):
+            c.send(h2.frame(h2.CONTINUATION, 0, 1, b"\x00\x01a\x01b"))
+    except OSError:
+        pass  # the server already hung up
+    code, closed = read_until_goaway_or_close(c)
+    check(closed, "CONTINUATION flood: connection closed (GOAWAY code %s)" % code)
+    c.close()
+
+
+def rapid_reset(addr):
+    c = h2.Conn(addr)
+    batch = b""
+    stream = 1
+    sent = 0
+    try:
+        for _ in range(40):
+            for _ in range(100):
+                batch += h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, stream, h2.request_block("/hello"))
+                batch += h2.frame(h2.RST_STREAM, 0, stream, (8).to_bytes(4, "big"))  # CANCEL
+                stream += 2
+            c.send(batch)
+            batch = b""
+            sent += 100
+    except OSError:
+        pass
+    code, closed = read_until_goaway_or_close(c, 10)
+    check(code is not None and code != 0, "rapid reset (%d streams): GOAWAY with an error (%s)" % (sent, code))
+    c.close()
+
+
+def settings_flood(addr):
+    c = h2.Conn(addr)
+    c.sock.settimeout(5)
+    try:
+        for _ in range(50):
+            c.send(b"".join(h2.settings([(4, 65535)]) for _ in range(1000)))
+    except OSError:
+        pass
+    # Either the server keeps up (ACKs queued to a client that never reads are bounded by
+    # nghttp2's max_outbound_ack) or it drops the connection; it must do one in bounded time.
+    code, closed = read_until_goaway_or_close(c, 5)
+    check(True, "SETTINGS flood handled (GOAWAY %s, closed %s)" % (code, closed))
+    c.close()
+
+
+def bad_preface(addr):
+    s = socket.create_connection(addr, timeout=5)
+    s.sendall(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")
+    s.settimeout(5)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    except OSError:
+        pass
+    s.close()
+    check(out == b"" or out.startswith(b"HTTP/1.1 4") or out.startswith(b"HTTP/1.1 5"),
+          "a broken preface goes to HTTP/1.1 and is refused: %r" % out[:40])
+
+
+def main():
+    if len(sys.argv) < 2:
+        print("usage: h2_abuse_test.py <gatehouse>")
+        return 2
+    if shutil.which("curl") is None:
+        print("skip: curl not installed")
+        return 77
+    binary = sys.argv[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = {"admin": {"disabled": True}, "apps": {"http": {"servers": {"h2c": {
+            "listen": ["127.0.0.1:0"], "protocols": ["h1", "h2", "h2c"],
+            "routes": [{"handle": [{"handler": "static_response", "body": "hello"}]}]}}}}}
+        cfg_path = os.path.join(tmp, "config.json")
+        with open(cfg_path, "w") as f:
+            json.dump(cfg, f)
+        proc, servers, drain = start(binary, cfg_path)
+        try:
+            addr = addr_of(servers["h2c"][0])
+            check(healthy(addr), "serves before the attacks")
+            for attack in (data_on_stream_zero, continuation_flood, rapid_reset, settings_flood, bad_preface):
+                attack(addr)
+                check(proc.poll() is None and healthy(addr), "still serving after " + attack.__name__)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=10)
+                check(rc == 0, "graceful stop exit code %s" % rc)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                check(False, "graceful stop within 10s")
+            report = drain.finish()
+            check(not report, "sanitizer report in server stderr")
+            if report or FAILURES:
+                print("--- server stderr ---\n" + drain.text(), flush=True)
+    if FAILURES:
+        print("%d check(s) failed" % len(FAILURES))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
