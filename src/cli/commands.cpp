@@ -7,6 +7,7 @@ int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
+int runCerts(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -30,6 +31,11 @@ const std::vector<Command>& commands() {
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
+      {"certs", "Obtain and renew certificates into files (for other web servers)",
+       "usage: gatehouse certs [--config FILE] [--daemon]\n"
+       "  --config FILE   global options and 'certificates' blocks (default ./Caddyfile)\n"
+       "  --daemon        keep running and renew certificates when due\n",
+       &runCerts},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;
