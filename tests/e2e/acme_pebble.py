@@ -36,7 +36,7 @@ class Pebble:
         self.port = free_port()
         self.mgmt = free_port()
         self.http_port = free_port()   # where pebble's VA sends HTTP-01 requests: our listener
-        self.tls_port = free_port()
+        self.tls_port = free_port()    # where it sends TLS-ALPN-01 handshakes (caddy's https_port)
         self.dns_port = free_port()
         self.chall_mgmt = free_port()
         self.cert = os.path.join(tmp, "pebble-cert.pem")
