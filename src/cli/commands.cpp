@@ -8,6 +8,7 @@ int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
+int runCerts(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -35,6 +36,11 @@ const std::vector<Command>& commands() {
        "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address HOST:PORT]\n"
        "  --address  the admin endpoint (default: the config's admin address, else localhost:2019)\n",
        &runReload},
+      {"certs", "Obtain and renew certificates into files (for other web servers)",
+       "usage: gatehouse certs [--config FILE] [--daemon]\n"
+       "  --config FILE   global options and 'certificates' blocks (default ./Caddyfile)\n"
+       "  --daemon        keep running and renew certificates when due\n",
+       &runCerts},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -1,0 +1,66 @@
+#pragma once
+// Asynchronous HTTP client: libcurl's multi interface driven by a libuv loop
+// (curl_multi_socket_action from uv_poll and uv_timer callbacks), so ACME traffic never
+// blocks the loop it shares with listeners and timers. Loop-thread only.
+//
+// Lifetime: destroying the client cancels transfers in flight without calling their
+// callbacks and closes its uv handles; the loop must run afterwards to finish closing them
+// (their memory is freed in the close callbacks).
+
+#include <uv.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "http/curl_handles.h"
+#include "http/http_types.h"
+
+namespace gatehouse::acme {
+
+struct HttpClientOptions {
+  std::string caBundle;  // PEM file of trusted roots; "" = the system store
+  std::string userAgent = "Gatehouse";
+  size_t maxBodyBytes = 8 << 20;  // ACME responses are small; a larger body is an error
+};
+
+class HttpClient {
+ public:
+  using Callback = std::function<void(HttpResponse)>;
+
+  HttpClient(uv_loop_t* loop, HttpClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Starts the exchange; `done` runs later on the loop (never from inside send()). A
+  // callback may send more requests but must not destroy the client (defer that).
+  void send(HttpRequest request, Callback done);
+  [[nodiscard]] size_t inFlight() const { return transfers_.size(); }
+  [[nodiscard]] uv_loop_t* loop() const { return loop_; }
+
+ private:
+  struct Transfer;
+  struct SocketWatch;
+
+  static int onSocket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
+  static int onTimer(CURLM* multi, long timeoutMs, void* userp);
+  static void onPoll(uv_poll_t* handle, int status, int events);
+  static void onTimeout(uv_timer_t* timer);
+  static size_t onHeader(char* data, size_t size, size_t n, void* userp);
+  static size_t onBody(char* data, size_t size, size_t n, void* userp);
+
+  void socketAction(curl_socket_t s, int flags);
+  void collectFinished();
+  void closeWatch(SocketWatch* w);
+
+  uv_loop_t* loop_;
+  HttpClientOptions options_;
+  CurlMultiPtr multi_;
+  uv_timer_t* timer_;  // owned; freed in its close callback
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
+  std::map<curl_socket_t, SocketWatch*> watches_;  // owned; freed in their close callbacks
+};
+
+}  // namespace gatehouse::acme

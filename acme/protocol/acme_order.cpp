@@ -1,0 +1,301 @@
+#include "protocol/acme_order.h"
+
+#include <algorithm>
+
+#include "crypto/base64url.h"
+#include "crypto/certificate_info.h"
+#include "crypto/csr.h"
+#include "crypto/jwk.h"
+#include "protocol/chain_selection.h"
+#include "protocol/retry_after.h"
+#include "util/uv_delay.h"
+
+namespace gatehouse::acme {
+
+namespace {
+constexpr const char* kLogger = "tls.issuance.acme";
+
+std::string stringMember(const nlohmann::json& j, const char* name) {
+  return j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : std::string();
+}
+}  // namespace
+
+AcmeOrder::AcmeOrder(std::shared_ptr<AcmeClient> client, std::map<std::string, ChallengeSolver*> solvers,
+                     OrderSettings settings, const AcmeLog& log)
+    : client_(std::move(client)), solvers_(std::move(solvers)), settings_(std::move(settings)), log_(log) {}
+
+nlohmann::json AcmeOrder::ids() const {
+  return settings_.names;
+}
+
+void AcmeOrder::run(Done done) {
+  done_ = std::move(done);
+  placeOrder();
+}
+
+void AcmeOrder::fail(AcmeError err) {
+  cleanUpChallenge([self = shared_from_this(), err] {
+    if (self->done_) {
+      auto done = std::move(self->done_);
+      self->done_ = nullptr;
+      done(err, {});
+    }
+  });
+}
+
+void AcmeOrder::cleanUpChallenge(std::function<void()> then) {
+  if (activeSolver_ == nullptr)
+    return then();
+  ChallengeSolver* solver = activeSolver_;
+  activeSolver_ = nullptr;
+  solver->cleanUp(activeChallenge_, std::move(then));
+}
+
+std::chrono::milliseconds AcmeOrder::pollDelay(const AcmeResponse& r) const {
+  // Retry-After when the CA gives one (bounded so a silly value cannot stall us), else 1 s.
+  if (auto ra = parseRetryAfter(r.http.header("Retry-After"), std::chrono::system_clock::now())) {
+    return std::clamp<std::chrono::milliseconds>(*ra, std::chrono::milliseconds(100),
+                                                 std::chrono::seconds(60));
+  }
+  return std::chrono::seconds(1);
+}
+
+void AcmeOrder::placeOrder() {
+  nlohmann::json identifiers = nlohmann::json::array();
+  for (const auto& n : settings_.names) {
+    identifiers.push_back({{"type", isIpAddress(n) ? "ip" : "dns"}, {"value", n}});
+  }
+  nlohmann::json payload = {{"identifiers", identifiers}};
+  if (!settings_.replaces.empty())
+    payload["replaces"] = settings_.replaces;
+  log_.info(kLogger, "creating order", {{"identifiers", ids()}, {"ca", client_->directoryUrl()}});
+  client_->post(
+      client_->directory().newOrder, payload,
+      [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {
+        if (err) {
+          err->message = "creating an order: " + err->message;
+          return self->fail(*err);
+        }
+        self->orderUrl_ = r.location;
+        self->finalizeUrl_ = stringMember(r.json, "finalize");
+        const auto& authzs = r.json.contains("authorizations") ? r.json["authorizations"] : nlohmann::json();
+        if (self->orderUrl_.empty() || self->finalizeUrl_.empty() || !authzs.is_array()) {
+          return self->fail({"the CA's order lacks Location, finalize or authorizations", std::nullopt, {}});
+        }
+        for (const auto& a : authzs) {
+          if (a.is_string())
+            self->authzUrls_.push_back(a);
+        }
+        self->log_.info(kLogger, "order created",
+                        {{"identifiers", self->ids()},
+                         {"order", self->orderUrl_},
+                         {"authorizations", self->authzUrls_.size()}});
+        self->nextAuthorization();
+      });
+}
+
+void AcmeOrder::nextAuthorization() {
+  cleanUpChallenge([self = shared_from_this()] { self->fetchAuthorization(); });
+}
+
+void AcmeOrder::fetchAuthorization() {
+  if (authzIndex_ >= authzUrls_.size())
+    return finalize();
+  client_->post(authzUrls_[authzIndex_], std::nullopt,
+                [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {
+                  if (err) {
+                    err->message = "fetching an authorization: " + err->message;
+                    return self->fail(*err);
+                  }
+                  self->answer(r.json);
+                });
+}
+
+void AcmeOrder::answer(const nlohmann::json& authz) {
+  const std::string status = stringMember(authz, "status");
+  const std::string identifier =
+      authz.contains("identifier") ? stringMember(authz["identifier"], "value") : std::string();
+  if (status == "valid") {
+    log_.info(kLogger, "authorization already valid", {{"identifier", identifier}});
+    ++authzIndex_;
+    return nextAuthorization();
+  }
+  if (status != "pending") {
+    return fail({"authorization for " + identifier + " is " + status + ", not pending", std::nullopt, {}});
+  }
+  const auto& challenges = authz.contains("challenges") ? authz["challenges"] : nlohmann::json();
+  for (const auto& type : settings_.challengePreference) {
+    auto solver = solvers_.find(type);
+    if (solver == solvers_.end() || !challenges.is_array())
+      continue;
+    for (const auto& ch : challenges) {
+      if (stringMember(ch, "type") != type)
+        continue;
+      const std::string token = stringMember(ch, "token");
+      const std::string url = stringMember(ch, "url");
+      if (token.empty() || url.empty())
+        continue;
+      activeSolver_ = solver->second;
+      activeChallenge_ = {identifier, token, keyAuthorization(token, client_->accountKey())};
+      log_.info(kLogger, "trying to solve challenge",
+                {{"identifier", identifier}, {"challenge_type", type}, {"ca", client_->directoryUrl()}});
+      activeSolver_->present(
+          activeChallenge_, [self = shared_from_this(), url, type](std::optional<std::string> e) {
+            if (e)
+              return self->fail({type + " solver: " + *e, std::nullopt, {}});
+            // An empty object tells the CA we are ready (RFC 8555 section 7.5.1).
+            self->client_->post(
+                url, nlohmann::json::object(), [self](std::optional<AcmeError> err, AcmeResponse) {
+                  if (err) {
+                    err->message = "answering a challenge: " + err->message;
+                    return self->fail(*err);
+                  }
+                  self->pollAuthorization(std::chrono::steady_clock::now() + self->settings_.pollTimeout, 0);
+                });
+          });
+      return;
+    }
+  }
+  fail({"no configured challenge type is offered for " + identifier, std::nullopt, {}});
+}
+
+void AcmeOrder::pollAuthorization(std::chrono::steady_clock::time_point deadline, int polls) {
+  client_->post(authzUrls_[authzIndex_], std::nullopt,
+                [self = shared_from_this(), deadline, polls](std::optional<AcmeError> err, AcmeResponse r) {
+                  if (err) {
+                    err->message = "polling an authorization: " + err->message;
+                    return self->fail(*err);
+                  }
+                  const std::string status = stringMember(r.json, "status");
+                  const std::string identifier = self->activeChallenge_.identifier;
+                  if (status == "valid") {
+                    self->log_.info(kLogger, "authorization finalized",
+                                    {{"identifier", identifier}, {"authz_status", status}});
+                    ++self->authzIndex_;
+                    return self->nextAuthorization();
+                  }
+                  if (status != "pending" && status != "processing") {
+                    AcmeError e{"authorization for " + identifier + " is " + status, std::nullopt, {}};
+                    // The failed challenge carries the CA's problem document.
+                    for (const auto& ch : r.json.value("challenges", nlohmann::json::array())) {
+                      if (ch.contains("error")) {
+                        e.problem = parseProblem(ch["error"].dump(), 0);
+                        if (e.problem)
+                          e.message += ": " + e.problem->describe();
+                      }
+                    }
+                    return self->fail(e);
+                  }
+                  if (std::chrono::steady_clock::now() >= deadline || polls + 1 >= self->settings_.maxPolls) {
+                    return self->fail(
+                        {"authorization for " + identifier + " still " + status + " after the polling limit",
+                         std::nullopt,
+                         {}});
+                  }
+                  runAfter(self->client_->loop(), self->pollDelay(r),
+                           [self, deadline, polls] { self->pollAuthorization(deadline, polls + 1); });
+                });
+}
+
+void AcmeOrder::finalize() {
+  std::string csr;
+  try {
+    const PrivateKey key = PrivateKey::generate(settings_.keyType);
+    keyPem_ = key.toPem();
+    csr = buildCsrDer(key, settings_.names);
+  } catch (const std::exception& e) {
+    return fail({std::string("preparing the CSR: ") + e.what(), std::nullopt, {}});
+  }
+  log_.info(kLogger, "validations succeeded; finalizing order", {{"order", orderUrl_}});
+  client_->post(
+      finalizeUrl_, nlohmann::json{{"csr", base64url(csr)}},
+      [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {
+        if (err) {
+          err->message = "finalizing the order: " + err->message;
+          return self->fail(*err);
+        }
+        if (stringMember(r.json, "status") == "valid" && !stringMember(r.json, "certificate").empty()) {
+          return self->download(stringMember(r.json, "certificate"));
+        }
+        runAfter(self->client_->loop(), self->pollDelay(r), [self] {
+          self->pollOrder(std::chrono::steady_clock::now() + self->settings_.pollTimeout, 0);
+        });
+      });
+}
+
+void AcmeOrder::pollOrder(std::chrono::steady_clock::time_point deadline, int polls) {
+  client_->post(
+      orderUrl_, std::nullopt,
+      [self = shared_from_this(), deadline, polls](std::optional<AcmeError> err, AcmeResponse r) {
+        if (err) {
+          err->message = "polling the order: " + err->message;
+          return self->fail(*err);
+        }
+        const std::string status = stringMember(r.json, "status");
+        if (status == "valid")
+          return self->download(stringMember(r.json, "certificate"));
+        if (status != "processing" && status != "ready" && status != "pending") {
+          AcmeError e{"order is " + status, std::nullopt, {}};
+          if (r.json.contains("error"))
+            e.problem = parseProblem(r.json["error"].dump(), 0);
+          return self->fail(e);
+        }
+        if (std::chrono::steady_clock::now() >= deadline || polls + 1 >= self->settings_.maxPolls) {
+          return self->fail({"order still " + status + " after the polling limit", std::nullopt, {}});
+        }
+        runAfter(self->client_->loop(), self->pollDelay(r),
+                 [self, deadline, polls] { self->pollOrder(deadline, polls + 1); });
+      });
+}
+
+void AcmeOrder::download(const std::string& url) {
+  if (url.empty())
+    return fail({"valid order without a certificate URL", std::nullopt, {}});
+  certUrl_ = url;
+  client_->post(
+      url, std::nullopt,
+      [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {
+        if (err) {
+          err->message = "downloading the certificate: " + err->message;
+          return self->fail(*err);
+        }
+        std::vector<std::string> alternates =
+            self->settings_.preferredChains.any() ? r.http.links("alternate") : std::vector<std::string>();
+        self->chooseChain({r.http.body}, std::move(alternates));
+      },
+      "application/pem-certificate-chain");
+}
+
+void AcmeOrder::chooseChain(std::vector<std::string> chains, std::vector<std::string> alternates) {
+  if (!alternates.empty() && chains.size() < 8) {
+    const std::string next = alternates.back();
+    alternates.pop_back();
+    client_->post(
+        next, std::nullopt,
+        [self = shared_from_this(), chains, alternates](std::optional<AcmeError> err,
+                                                        AcmeResponse r) mutable {
+          if (err) {
+            self->log_.warn(kLogger, "could not fetch an alternate chain", err->toJson());
+          } else {
+            chains.push_back(r.http.body);
+          }
+          self->chooseChain(std::move(chains), std::move(alternates));
+        },
+        "application/pem-certificate-chain");
+    return;
+  }
+  const std::string chain = selectPreferredChain(chains, settings_.preferredChains);
+  try {
+    const CertificateInfo info = readCertificateInfo(chain);
+    log_.info(kLogger, "successfully downloaded available certificate chains",
+              {{"count", chains.size()}, {"first_url", certUrl_}});
+    IssuedCertificate cert{chain, keyPem_, certUrl_, settings_.names};
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(std::nullopt, std::move(cert));
+  } catch (const std::exception& e) {
+    fail({std::string("the CA's certificate is unusable: ") + e.what(), std::nullopt, {}});
+  }
+}
+
+}  // namespace gatehouse::acme

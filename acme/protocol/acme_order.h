@@ -1,0 +1,86 @@
+#pragma once
+// One certificate issuance (RFC 8555 section 7.4): newOrder for all identifiers, each
+// authorization answered through a ChallengeSolver and polled, finalize with a fresh key's
+// CSR, order polled until valid, certificate chain downloaded (an `alternate` chain chosen
+// when preferred_chains asks). Polls honour Retry-After and are bounded in count and time.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/private_key.h"
+#include "log/acme_log.h"
+#include "protocol/acme_client.h"
+#include "solvers/challenge_solver.h"
+
+namespace gatehouse::acme {
+
+struct PreferredChains {
+  bool smallest = false;
+  std::vector<std::string> rootCommonNames;
+  std::vector<std::string> anyCommonNames;
+  [[nodiscard]] bool any() const { return smallest || !rootCommonNames.empty() || !anyCommonNames.empty(); }
+};
+
+struct OrderSettings {
+  std::vector<std::string> names;
+  KeyType keyType = KeyType::P256;
+  std::vector<std::string> challengePreference = {"http-01", "tls-alpn-01", "dns-01"};
+  PreferredChains preferredChains;
+  std::string replaces;  // ARI CertID of the certificate this order renews ("" = none)
+  std::chrono::seconds pollTimeout{120};
+  int maxPolls = 200;
+};
+
+struct IssuedCertificate {
+  std::string chainPem;  // leaf first
+  std::string keyPem;
+  std::string url;  // where the CA serves it
+  std::vector<std::string> names;
+};
+
+class AcmeOrder : public std::enable_shared_from_this<AcmeOrder> {
+ public:
+  using Done = std::function<void(std::optional<AcmeError>, IssuedCertificate)>;
+
+  AcmeOrder(std::shared_ptr<AcmeClient> client, std::map<std::string, ChallengeSolver*> solvers,
+            OrderSettings settings, const AcmeLog& log);
+  // The client must already have an account (ensureAccount).
+  void run(Done done);
+
+ private:
+  void placeOrder();
+  void nextAuthorization();
+  void fetchAuthorization();
+  void answer(const nlohmann::json& authz);
+  void pollAuthorization(std::chrono::steady_clock::time_point deadline, int polls);
+  void finalize();
+  void pollOrder(std::chrono::steady_clock::time_point deadline, int polls);
+  void download(const std::string& url);
+  void chooseChain(std::vector<std::string> chains, std::vector<std::string> alternates);
+  void fail(AcmeError err);
+  void cleanUpChallenge(std::function<void()> then);
+  [[nodiscard]] nlohmann::json ids() const;
+  [[nodiscard]] std::chrono::milliseconds pollDelay(const AcmeResponse& r) const;
+
+  std::shared_ptr<AcmeClient> client_;
+  std::map<std::string, ChallengeSolver*> solvers_;
+  OrderSettings settings_;
+  const AcmeLog& log_;
+  Done done_;
+
+  std::string orderUrl_;
+  std::string finalizeUrl_;
+  std::vector<std::string> authzUrls_;
+  size_t authzIndex_ = 0;
+  ChallengeSolver* activeSolver_ = nullptr;
+  ChallengeInfo activeChallenge_;
+  std::string keyPem_;
+  std::string certUrl_;
+};
+
+}  // namespace gatehouse::acme

@@ -1,0 +1,396 @@
+#include "service/cert_service.h"
+
+#include <csignal>
+#include <random>
+#include <set>
+
+#include "crypto/certificate_info.h"
+#include "protocol/acme_account.h"
+#include "protocol/acme_order.h"
+#include "service/deploy_hook.h"
+#include "service/file_deployer.h"
+#include "service/renewal_policy.h"
+#include "service/storage_lock.h"
+#include "storage/storage_keys.h"
+#include "util/uv_delay.h"
+
+namespace gatehouse::acme {
+
+namespace {
+constexpr int kMaxLockWaits = 120;  // one-second waits for a lock another process holds
+constexpr std::chrono::seconds kDeployLimit{300};
+constexpr std::chrono::seconds kMaxBackoff{86400};
+
+template <typename T>
+void closeAndFree(T*& handle) {
+  if (handle == nullptr)
+    return;
+  handle->data = handle;
+  uv_close(reinterpret_cast<uv_handle_t*>(handle),
+           [](uv_handle_t* h) { std::unique_ptr<T> owned(static_cast<T*>(h->data)); });
+  handle = nullptr;
+}
+
+std::set<std::string> lowerSet(const std::vector<std::string>& names) {
+  std::set<std::string> out;
+  for (auto n : names) {
+    for (char& c : n)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.insert(n);
+  }
+  return out;
+}
+
+int64_t secondsUntil(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t - Clock::now()).count();
+}
+}  // namespace
+
+struct CertService::Target {
+  uv_timer_t* timer = nullptr;  // daemon: the next check
+  int failures = 0;
+  CertService* service = nullptr;
+  size_t index = 0;
+};
+
+CertService::CertService(ServiceConfig config, const AcmeLog& log)
+    : config_(std::move(config)),
+      log_(log),
+      storage_(config_.storageRoot.empty() ? FileStorage::defaultRoot() : config_.storageRoot),
+      issuerKey_(storage_keys::issuerKey(config_.ca)) {
+  uv_loop_init(&loop_);
+  http_ = std::make_shared<HttpClient>(&loop_, HttpClientOptions{config_.caRoot, "Gatehouse", 8 << 20});
+  client_ = std::make_shared<AcmeClient>(http_, config_.ca);
+  if (!config_.dnsExec.empty())
+    dns01_ = std::make_unique<Dns01ExecSolver>(&loop_, config_.dnsExec);
+  for (size_t i = 0; i < config_.certificates.size(); ++i) {
+    auto t = std::make_unique<Target>();
+    t->service = this;
+    t->index = i;
+    targets_.push_back(std::move(t));
+  }
+}
+
+CertService::~CertService() {
+  stop();
+  client_.reset();
+  http_.reset();
+  uv_run(&loop_, UV_RUN_DEFAULT);  // runs the close callbacks of everything stopped above
+  uv_loop_close(&loop_);
+}
+
+bool CertService::start() {
+  if (dns01_) {
+    log_.info("tls", "solving DNS-01 challenges with an external program",
+              {{"program", config_.dnsExec.front()}, {"storage", storage_.describe()}});
+    return true;
+  }
+  listener_ = std::make_unique<Http01Listener>(&loop_, responder_);
+  const int rc = listener_->listen(config_.bindHost, config_.httpPort);
+  if (rc != 0) {
+    log_.error(
+        "tls", "cannot listen for HTTP-01 challenges",
+        {{"address", config_.bindHost + ":" + std::to_string(config_.httpPort)}, {"error", uv_strerror(rc)}});
+    return false;
+  }
+  log_.info("tls", "serving HTTP-01 challenges",
+            {{"port", listener_->port()}, {"storage", storage_.describe()}});
+  return true;
+}
+
+void CertService::stop() {
+  if (stopping_)
+    return;
+  stopping_ = true;
+  client_->shutdown();
+  if (listener_)
+    listener_->close();
+  for (auto& t : targets_)
+    closeAndFree(t->timer);
+  closeAndFree(sigint_);
+  closeAndFree(sigterm_);
+}
+
+int CertService::runOnce() {
+  if (!start())
+    return 1;
+  auto remaining = std::make_shared<size_t>(targets_.size());
+  bool allOk = true;
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    process(i, [this, remaining, &allOk](Outcome o) {
+      allOk = allOk && o.ok;
+      if (--*remaining == 0)
+        stop();
+    });
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  return allOk ? 0 : 1;
+}
+
+int CertService::runDaemon() {
+  if (!start())
+    return 1;
+  daemon_ = true;
+  auto onSignal = [](uv_signal_t* s, int signum) {
+    auto* self = static_cast<CertService*>(s->loop->data);
+    self->log_.info("tls", "shutting down", {{"signal", signum}});
+    self->stop();
+  };
+  loop_.data = this;
+  for (auto [slot, signum] : {std::pair{&sigint_, SIGINT}, std::pair{&sigterm_, SIGTERM}}) {
+    auto h = std::make_unique<uv_signal_t>();
+    uv_signal_init(&loop_, h.get());
+    uv_signal_start(h.get(), onSignal, signum);
+    *slot = h.release();
+  }
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    auto timer = std::make_unique<uv_timer_t>();
+    uv_timer_init(&loop_, timer.get());
+    timer->data = targets_[i].get();
+    targets_[i]->timer = timer.release();
+    schedule(i, Clock::now());
+  }
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  return 0;
+}
+
+void CertService::schedule(size_t index, Clock::time_point at) {
+  Target& t = *targets_[index];
+  if (stopping_ || t.timer == nullptr)
+    return;
+  // Look again at least every renew_interval: the clock may jump, the files may be changed.
+  const auto delay = std::clamp<int64_t>(secondsUntil(at), 0, config_.renewInterval.count());
+  uv_timer_start(
+      t.timer,
+      [](uv_timer_t* h) {
+        auto* target = static_cast<Target*>(h->data);
+        CertService* self = target->service;
+        const size_t i = target->index;
+        self->process(i, [self, i](Outcome o) {
+          Target& tt = *self->targets_[i];
+          if (o.ok) {
+            tt.failures = 0;
+            return self->schedule(i, o.nextCheck);
+          }
+          // Exponential backoff from one minute, never sooner than the CA asked.
+          const auto backoff = std::min<std::chrono::seconds>(
+              std::chrono::seconds(60) * (int64_t{1} << std::min(tt.failures, 20)), kMaxBackoff);
+          ++tt.failures;
+          const auto wait = std::max(backoff, o.retryAfter);
+          self->log_.warn("tls.obtain", "will retry",
+                          {{"identifiers", self->config_.certificates[i].names},
+                           {"attempt", tt.failures},
+                           {"retrying_in", wait.count()}});
+          self->schedule(i, Clock::now() + wait);
+        });
+      },
+      static_cast<uint64_t>(delay) * 1000, 0);
+}
+
+std::optional<std::pair<std::string, std::string>> CertService::loadStored(size_t index) {
+  const std::string name = storage_keys::namesKey(config_.certificates[index].names);
+  auto crt = storage_.load(storage_keys::siteCert(issuerKey_, name));
+  auto key = storage_.load(storage_keys::sitePrivateKey(issuerKey_, name));
+  if (!crt || !key)
+    return std::nullopt;
+  return std::pair{*crt, *key};
+}
+
+void CertService::process(size_t index, Done done) {
+  checkStored(index, std::move(done));
+}
+
+void CertService::renewalDue(size_t index, const CertificateInfo& info,
+                             std::function<void(bool, Clock::time_point)> done) {
+  const auto fallback = defaultRenewalTime(info);
+  if (info.ariCertId.empty())
+    return done(Clock::now() >= fallback, fallback);
+  client_->loadDirectory([this, index, info, fallback, done](std::optional<AcmeError> err) {
+    if (err || client_->directory().renewalInfo.empty())
+      return done(Clock::now() >= fallback, fallback);
+    std::string url = client_->directory().renewalInfo;
+    if (!url.empty() && url.back() != '/')
+      url += '/';
+    client_->get(url + info.ariCertId, [this, index, fallback, done](std::optional<AcmeError> e,
+                                                                     AcmeResponse r) {
+      const auto window = e ? std::nullopt : parseRenewalInfo(r.json);
+      if (!window) {
+        log_.warn(
+            "tls.cache.maintenance", "ARI renewal info unavailable; using the default window",
+            {{"identifiers", config_.certificates[index].names}, {"error", e ? e->message : "malformed"}});
+        return done(Clock::now() >= fallback, fallback);
+      }
+      std::mt19937_64 rng(std::random_device{}());
+      const auto at = pickInWindow(*window, std::uniform_real_distribution<double>(0, 1)(rng));
+      log_.info("tls.cache.maintenance", "ARI renewal window",
+                {{"identifiers", config_.certificates[index].names}, {"selected_time", secondsUntil(at)}});
+      done(Clock::now() >= at, at);
+    });
+  });
+}
+
+void CertService::checkStored(size_t index, Done done) {
+  const auto& target = config_.certificates[index];
+  std::optional<std::pair<std::string, std::string>> stored;
+  std::optional<CertificateInfo> info;
+  try {
+    stored = loadStored(index);
+    if (stored)
+      info = readCertificateInfo(stored->first);
+  } catch (const std::exception& e) {
+    log_.warn("tls.obtain", "stored certificate unusable; obtaining a new one",
+              {{"identifiers", target.names}, {"error", e.what()}});
+    stored.reset();
+  }
+  if (!stored || !info || lowerSet(info->names) != lowerSet(target.names)) {
+    return obtain(index, 0, std::move(done));
+  }
+  renewalDue(index, *info, [this, index, stored, info, done](bool due, Clock::time_point at) {
+    if (due) {
+      log_.info(
+          "tls.renew", "certificate is due for renewal",
+          {{"identifiers", config_.certificates[index].names}, {"remaining", secondsUntil(info->notAfter)}});
+      return obtain(index, 0, done);
+    }
+    install(index, stored->first, stored->second, at, done);
+  });
+}
+
+void CertService::obtain(size_t index, int lockAttempts, Done done) {
+  const auto& target = config_.certificates[index];
+  if (client_->isShutdown())
+    return done({});
+  const std::string lockName = storage_keys::issueLockName(storage_keys::namesKey(target.names));
+  bool locked = false;
+  try {
+    locked = storage_.tryLock(lockName);
+  } catch (const std::exception& e) {
+    log_.error("tls.obtain", "cannot take the storage lock",
+               {{"identifiers", target.names}, {"error", e.what()}});
+    return done({false, {}, {}});
+  }
+  if (!locked) {
+    if (lockAttempts == 0)
+      log_.info("tls.obtain", "waiting for another process's lock", {{"lock", lockName}});
+    if (lockAttempts >= kMaxLockWaits || client_->isShutdown()) {
+      log_.error("tls.obtain", "gave up waiting for the storage lock", {{"lock", lockName}});
+      return done({false, {}, {}});
+    }
+    runAfter(&loop_, std::chrono::seconds(1),
+             [this, index, lockAttempts, done] { obtain(index, lockAttempts + 1, done); });
+    return;
+  }
+  auto lock = std::make_shared<StorageLock>(&loop_, storage_, lockName, FileStorage::kLockRefresh);
+  log_.info("tls.obtain", "lock acquired", {{"identifier", target.names.front()}});
+  // Another process may have finished the job while we waited for its lock.
+  try {
+    if (auto stored = loadStored(index)) {
+      const auto info = readCertificateInfo(stored->first);
+      if (lowerSet(info.names) == lowerSet(target.names) && Clock::now() < defaultRenewalTime(info)) {
+        log_.info("tls.obtain", "certificate already obtained by another process",
+                  {{"identifiers", target.names}});
+        lock.reset();
+        return install(index, stored->first, stored->second, defaultRenewalTime(info), done);
+      }
+    }
+  } catch (const std::exception&) {
+    // Unusable: replaced below.
+  }
+  issue(index, std::move(lock), std::move(done));
+}
+
+void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done done) {
+  const auto& target = config_.certificates[index];
+  log_.info("tls.obtain", "obtaining certificate", {{"identifiers", target.names}, {"ca", config_.ca}});
+  const auto started = std::chrono::steady_clock::now();
+  auto failed = [this, index](const AcmeError& err, const Done& d) {
+    nlohmann::json fields = err.toJson();
+    fields["identifiers"] = config_.certificates[index].names;
+    fields["ca"] = config_.ca;
+    log_.error("tls.obtain", "could not get certificate from issuer", fields);
+    d({false, {}, err.retryAfter});
+  };
+  AccountSettings account{config_.email, config_.eab};
+  ensureAccount(client_, storage_, account, log_, [=, this](std::optional<AcmeError> err) {
+    if (err)
+      return failed(*err, done);
+    OrderSettings settings;
+    settings.names = target.names;
+    settings.keyType = target.keyType.value_or(config_.keyType);
+    settings.preferredChains = config_.preferredChains;
+    std::map<std::string, ChallengeSolver*> solvers;
+    if (dns01_) {
+      solvers["dns-01"] = dns01_.get();
+      settings.challengePreference = {"dns-01"};
+    } else {
+      solvers["http-01"] = &http01_;
+      settings.challengePreference = {"http-01"};
+    }
+    auto order = std::make_shared<AcmeOrder>(client_, std::move(solvers), settings, log_);
+    order->run([=, this](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
+      if (e)
+        return failed(*e, done);
+      const std::string name = storage_keys::namesKey(target.names);
+      CertificateInfo info;
+      try {
+        info = readCertificateInfo(cert.chainPem);
+        // The key first: a certificate in storage must always find its key next to it.
+        storage_.store(storage_keys::sitePrivateKey(issuerKey_, name), cert.keyPem);
+        storage_.store(storage_keys::siteCert(issuerKey_, name), cert.chainPem);
+        const nlohmann::json meta = {{"sans", target.names},
+                                     {"issuer_data", {{"url", cert.url}, {"ca", config_.ca}}}};
+        storage_.store(storage_keys::siteMeta(issuerKey_, name), meta.dump(1, '\t'));
+      } catch (const std::exception& ex) {
+        return failed(AcmeError{std::string("storing the certificate: ") + ex.what(), std::nullopt, {}},
+                      done);
+      }
+      lock.reset();
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+              .count();
+      log_.info("tls.obtain", "certificate obtained successfully",
+                {{"identifiers", target.names},
+                 {"issuer", issuerKey_},
+                 {"duration_ms", ms},
+                 {"not_after", secondsUntil(info.notAfter)}});
+      install(index, cert.chainPem, cert.keyPem, defaultRenewalTime(info), done);
+    });
+  });
+}
+
+void CertService::install(size_t index, const std::string& chain, const std::string& key,
+                          Clock::time_point next, Done done) {
+  const auto& target = config_.certificates[index];
+  bool changed = false;
+  try {
+    changed = deployFiles(target, chain, key);
+  } catch (const std::exception& e) {
+    log_.error("tls", "writing certificate files failed",
+               {{"identifiers", target.names}, {"error", e.what()}});
+    return done({false, {}, {}});
+  }
+  if (!changed) {
+    log_.info("tls", "certificate files up to date",
+              {{"identifiers", target.names},
+               {"fullchain", target.fullchainPath},
+               {"renew_in", secondsUntil(next)}});
+    return done({true, next, {}});
+  }
+  log_.info(
+      "tls", "certificate files written",
+      {{"identifiers", target.names}, {"fullchain", target.fullchainPath}, {"privkey", target.privkeyPath}});
+  if (target.deploy.empty())
+    return done({true, next, {}});
+  runDeployHook(&loop_, target, kDeployLimit, [this, index, next, done](std::optional<std::string> err) {
+    const auto& t = config_.certificates[index];
+    if (err) {
+      log_.error("tls", "deploy command failed",
+                 {{"identifiers", t.names}, {"command", t.deploy}, {"error", *err}});
+      return done({false, {}, {}});
+    }
+    log_.info("tls", "deploy command succeeded", {{"identifiers", t.names}, {"command", t.deploy}});
+    done({true, next, {}});
+  });
+}
+
+}  // namespace gatehouse::acme

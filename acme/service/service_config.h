@@ -1,0 +1,68 @@
+#pragma once
+// The config of `gatehouse certs`: a Caddyfile whose global options block takes Caddy's
+// certificate options (email, acme_ca, acme_ca_root, acme_eab, key_type, storage,
+// preferred_chains, http_port, default_bind, renew_interval, acme_dns exec) and whose other blocks are
+//
+//   certificates <name>... {
+//       fullchain <path>
+//       privkey <path>
+//       owner <user> [<group>]
+//       mode <octal>
+//       deploy <command>
+//       key_type p256|p384|rsa2048|rsa4096|ed25519
+//   }
+//
+// Certificates are validated with HTTP-01 on http_port (TLS-ALPN-01 needs `gatehouse run`,
+// whose TLS listener owns port 443), or with DNS-01 through `acme_dns exec <program>`
+// (lego's exec protocol), which wildcard names require. Parsed with the Caddyfile lexer and dispenser
+// (imports, snippets, {$ENV} work); errors are ConfigError with file:line:col. Ordinary Caddyfiles never
+// reach this parser.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/private_key.h"
+#include "gatehouse/parser/token.h"
+#include "protocol/acme_account.h"
+#include "protocol/acme_order.h"
+
+namespace gatehouse::acme {
+
+inline constexpr const char* kLetsEncryptDirectory = "https://acme-v02.api.letsencrypt.org/directory";
+
+struct CertificateTarget {
+  std::vector<std::string> names;
+  std::string fullchainPath;
+  std::string privkeyPath;
+  std::string ownerUser;  // "" = leave as the running user
+  std::string ownerGroup;
+  std::optional<mode_t> mode;  // both files; default 0644 fullchain, 0600 privkey
+  std::string deploy;          // run with /bin/sh -c after new files are written
+  std::optional<KeyType> keyType;
+  parser::Location where;
+};
+
+struct ServiceConfig {
+  std::string email;
+  std::string ca = kLetsEncryptDirectory;
+  std::string caRoot;  // PEM bundle trusted for the CA's HTTPS ("" = system roots)
+  std::optional<ExternalAccountBinding> eab;
+  KeyType keyType = KeyType::P256;
+  std::string storageRoot;  // "" = FileStorage::defaultRoot()
+  uint16_t httpPort = 80;
+  std::string bindHost;  // "" = all addresses
+  PreferredChains preferredChains;
+  std::chrono::seconds renewInterval{600};  // how often the daemon looks at its certificates
+  std::vector<std::string> dnsExec;         // acme_dns exec <program> [args...]: DNS-01 instead of HTTP-01
+  std::vector<CertificateTarget> certificates;
+};
+
+// Throws parser::ConfigError.
+ServiceConfig parseServiceConfig(std::string_view text, const std::string& filename);
+
+}  // namespace gatehouse::acme

@@ -1,0 +1,53 @@
+#pragma once
+// A minimal HTTP/1.x listener for `gatehouse certs` (where no web server of ours owns port
+// 80): it answers GET/HEAD /.well-known/acme-challenge/<token> from the ChallengeResponder
+// and 404 to everything else, one request per connection, with bounded head size and time.
+// Loop-thread only. The engine does not use it: it asks the responder from its own routes.
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "gatehouse/acme/challenge_responder.h"
+
+namespace gatehouse::acme {
+
+class Http01Listener {
+ public:
+  Http01Listener(uv_loop_t* loop, const ChallengeResponder& responder);
+  ~Http01Listener();
+  Http01Listener(const Http01Listener&) = delete;
+  Http01Listener& operator=(const Http01Listener&) = delete;
+
+  // Binds host:port ("" = all IPv4 addresses). Returns a uv error code (0 on success).
+  int listen(const std::string& host, uint16_t port);
+  [[nodiscard]] uint16_t port() const { return port_; }
+  // Stops listening and closes open connections; the loop finishes closing them.
+  void close();
+
+  static constexpr size_t kMaxHead = 8192;
+  static constexpr uint64_t kTimeoutMs = 10000;
+
+ private:
+  struct Connection;
+  static void onConnection(uv_stream_t* server, int status);
+  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void onTimeout(uv_timer_t* t);
+  void respond(Connection& c);
+  void finish(Connection& c);
+
+  uv_loop_t* loop_;
+  const ChallengeResponder& responder_;
+  uv_tcp_t* server_ = nullptr;  // owned; freed in its close callback
+  uint16_t port_ = 0;
+  std::set<Connection*> connections_;  // each freed by its handles' close callbacks
+};
+
+// The response to one request head (exposed for unit tests): status line, headers, body.
+std::string http01Response(const ChallengeResponder& responder, std::string_view head);
+
+}  // namespace gatehouse::acme

@@ -1,0 +1,52 @@
+#pragma once
+// Storage on the local file system, in certmagic's FileStorage layout and semantics: keys
+// are paths under the root, files are 0600 and directories 0700, and a lock is a file
+// locks/<name>.lock holding {"created","updated"} timestamps that its holder refreshes
+// every few seconds; a lock not refreshed for staleAfter is abandoned and may be taken.
+
+#include <chrono>
+#include <string>
+
+#include "storage/storage.h"
+
+namespace gatehouse::acme {
+
+class FileStorage final : public Storage {
+ public:
+  // certmagic: locks are refreshed every 5 s and stale after 10 s without a refresh.
+  static constexpr std::chrono::seconds kLockRefresh{5};
+  static constexpr std::chrono::seconds kLockStale{10};
+
+  explicit FileStorage(std::string root, std::chrono::seconds staleAfter = kLockStale);
+
+  // Caddy's default root: $XDG_DATA_HOME/caddy, else $HOME/.local/share/caddy.
+  static std::string defaultRoot();
+
+  void store(const std::string& key, std::string_view value) override;
+  std::optional<std::string> load(const std::string& key) override;
+  bool remove(const std::string& key) override;
+  bool exists(const std::string& key) override;
+  std::vector<std::string> list(const std::string& prefix, bool recursive) override;
+  std::optional<KeyInfo> stat(const std::string& key) override;
+  bool tryLock(const std::string& name) override;
+  void refreshLock(const std::string& name) override;
+  void unlock(const std::string& name) override;
+  [[nodiscard]] std::string describe() const override { return "FileStorage:" + root_; }
+
+  [[nodiscard]] const std::string& root() const { return root_; }
+  [[nodiscard]] std::string lockPath(const std::string& name) const;
+
+ private:
+  [[nodiscard]] std::string pathOf(const std::string& key) const;
+  [[nodiscard]] bool lockIsStale(const std::string& path) const;
+
+  std::string root_;
+  std::chrono::seconds staleAfter_;
+};
+
+// RFC 3339 UTC timestamp with nanoseconds, as Go's time.Time marshals to JSON.
+std::string rfc3339(std::chrono::system_clock::time_point t);
+// Parses RFC 3339 (fractional seconds and offsets allowed). False when malformed.
+bool parseRfc3339(const std::string& text, std::chrono::system_clock::time_point& out);
+
+}  // namespace gatehouse::acme

@@ -1,0 +1,146 @@
+"""Shared by the acme_*_test.py scripts: runs Debian's pebble (Let's Encrypt's test CA) and
+pebble-challtestsrv (its fake DNS) on loopback ports chosen here, and runs `gatehouse certs`.
+
+Everything is bounded: each wait has a deadline, every process is stopped in stop().
+Exits 77 (skip) when pebble is not installed.
+"""
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def require_pebble():
+    for tool in ("pebble", "pebble-challtestsrv", "openssl"):
+        if shutil.which(tool) is None:
+            print(f"SKIP: {tool} not installed (scripts/install-deps.sh installs it)")
+            sys.exit(77)
+
+
+class Pebble:
+    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None):
+        self.tmp = tmp
+        self.port = free_port()
+        self.mgmt = free_port()
+        self.http_port = free_port()   # where pebble's VA sends HTTP-01 requests: our listener
+        self.tls_port = free_port()    # where it sends TLS-ALPN-01 handshakes (caddy's https_port)
+        self.dns_port = free_port()
+        self.chall_mgmt = free_port()
+        self.cert = os.path.join(tmp, "pebble-cert.pem")
+        key = os.path.join(tmp, "pebble-key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", key, "-out", self.cert, "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True, timeout=30)
+        cfg = {"pebble": {
+            "listenAddress": f"127.0.0.1:{self.port}",
+            "managementListenAddress": f"127.0.0.1:{self.mgmt}",
+            "certificate": self.cert, "privateKey": key,
+            "httpPort": self.http_port, "tlsPort": self.tls_port,
+            "ocspResponderURL": "", "externalAccountBindingRequired": bool(eab_keys),
+        }}
+        if eab_keys:
+            cfg["pebble"]["externalAccountMACKeys"] = eab_keys
+        if validity:
+            cfg["pebble"]["certificateValidityPeriod"] = validity
+        self.config = os.path.join(tmp, "pebble.json")
+        with open(self.config, "w") as f:
+            json.dump(cfg, f)
+        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1")
+        env.pop("PEBBLE_WFE_NONCEREJECT", None)
+        if nonce_reject is not None:
+            env["PEBBLE_WFE_NONCEREJECT"] = str(nonce_reject)
+        self.log = open(os.path.join(tmp, "pebble.log"), "w")
+        self.dns = subprocess.Popen(
+            ["pebble-challtestsrv", "-http01", "", "-https01", "", "-tlsalpn01", "",
+             "-dns01", f"127.0.0.1:{self.dns_port}", "-management", f"127.0.0.1:{self.chall_mgmt}",
+             "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            ["pebble", "-config", self.config, "-dnsserver", f"127.0.0.1:{self.dns_port}"],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.ctx = ssl.create_default_context(cafile=self.cert)
+        self._wait_ready()
+
+    @property
+    def directory(self):
+        return f"https://127.0.0.1:{self.port}/dir"
+
+    def _wait_ready(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.directory, context=self.ctx, timeout=2).read()
+                return
+            except Exception:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("pebble did not start: " + open(self.log.name).read()[-2000:])
+
+    def management(self, path):
+        """GET from the management interface (roots, intermediates); same TLS certificate."""
+        return urllib.request.urlopen(f"https://127.0.0.1:{self.mgmt}{path}", context=self.ctx,
+                                      timeout=5).read().decode()
+
+    def stop(self):
+        for p in (self.proc, self.dns):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(timeout=10)
+        self.log.close()
+
+
+def write_certs_config(path, pebble, storage, blocks, extra=""):
+    with open(path, "w") as f:
+        f.write("{\n")
+        f.write("\temail admin@a.test\n")
+        f.write(f"\tacme_ca {pebble.directory}\n")
+        f.write(f"\tacme_ca_root {pebble.cert}\n")
+        f.write(f"\thttp_port {pebble.http_port}\n")
+        f.write("\tdefault_bind 127.0.0.1\n")
+        f.write(f"\tstorage file_system {storage}\n")
+        f.write(extra)
+        f.write("}\n\n")
+        f.write(blocks)
+
+
+def run_certs(binary, config, timeout=120, extra_args=()):
+    """Runs `gatehouse certs` once; returns (exit code, log lines as dicts, raw stderr, seconds)."""
+    start = time.time()
+    p = subprocess.run([binary, "certs", "--config", config, *extra_args], capture_output=True,
+                       text=True, timeout=timeout)
+    elapsed = time.time() - start
+    return p.returncode, parse_log(p.stderr), p.stderr, elapsed
+
+
+def parse_log(text):
+    lines = []
+    for line in text.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            lines.append({"raw": line})
+    return lines
+
+
+def messages(lines):
+    return [line.get("msg") for line in lines]

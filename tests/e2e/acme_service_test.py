@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""End-to-end: `gatehouse certs` against Debian's pebble with HTTP-01.
+
+One certificate for two names is obtained through our own HTTP-01 listener, checked with
+`openssl verify` against pebble's root and intermediate, written 0600 with the deploy hook
+run; a second run reuses the stored certificate (no new order) and writes nothing; the
+storage layout is certmagic's. Pebble's default 5% nonce rejection stays on.
+Usage: acme_service_test.py <path-to-gatehouse>
+"""
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+import acme_pebble  # noqa: E402
+
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def main():
+    binary = sys.argv[1]
+    acme_pebble.require_pebble()
+    with tempfile.TemporaryDirectory() as tmp:
+        pebble = acme_pebble.Pebble(tmp)
+        try:
+            run(binary, tmp, pebble)
+        finally:
+            pebble.stop()
+    if FAILURES:
+        print(f"{len(FAILURES)} check(s) failed")
+        return 1
+    print("acme_service: all checks passed")
+    return 0
+
+
+def run(binary, tmp, pebble):
+    storage = os.path.join(tmp, "storage")
+    out = os.path.join(tmp, "out")
+    marker = os.path.join(tmp, "deployed")
+    config = os.path.join(tmp, "certs.Caddyfile")
+    acme_pebble.write_certs_config(config, pebble, storage, f"""certificates a.test www.a.test {{
+\tfullchain {out}/fullchain.pem
+\tprivkey {out}/privkey.pem
+\tmode 0600
+\tdeploy "echo $GATEHOUSE_CERT_NAMES >> {marker}"
+}}
+""")
+    code, log, raw, elapsed = acme_pebble.run_certs(binary, config)
+    print(f"first run: exit {code} in {elapsed:.2f}s")
+    check(code == 0, f"first run exits 0 (got {code}):\n{raw[-3000:]}")
+    msgs = acme_pebble.messages(log)
+    check("certificate obtained successfully" in msgs, "log says the certificate was obtained")
+    check(msgs.count("trying to solve challenge") == 2, "one challenge per name")
+    check(all("level" in l and "ts" in l and "logger" in l for l in log), "every log line is Caddy-style JSON")
+    obtained = [l for l in log if l.get("msg") == "certificate obtained successfully"]
+    if obtained:
+        print(f"time to obtain 1 certificate (2 names): {obtained[0]['duration_ms']} ms")
+
+    fullchain = os.path.join(out, "fullchain.pem")
+    privkey = os.path.join(out, "privkey.pem")
+    for p in (fullchain, privkey):
+        check(os.path.exists(p), f"{p} written")
+        if os.path.exists(p):
+            check(stat.S_IMODE(os.stat(p).st_mode) == 0o600, f"{p} is 0600")
+    if not os.path.exists(fullchain):
+        return
+
+    root = os.path.join(tmp, "root.pem")
+    inter = os.path.join(tmp, "inter.pem")
+    with open(root, "w") as f:
+        f.write(pebble.management("/roots/0"))
+    with open(inter, "w") as f:
+        f.write(pebble.management("/intermediates/0"))
+    v = subprocess.run(["openssl", "verify", "-CAfile", root, "-untrusted", inter, fullchain],
+                       capture_output=True, text=True, timeout=30)
+    check(v.returncode == 0 and ": OK" in v.stdout, f"openssl verify: {v.stdout}{v.stderr}")
+    # The chain file holds leaf + intermediate; the SANs are both names.
+    text = subprocess.run(["openssl", "x509", "-in", fullchain, "-noout", "-ext", "subjectAltName"],
+                          capture_output=True, text=True, timeout=30).stdout
+    check("DNS:a.test" in text and "DNS:www.a.test" in text, f"SANs: {text}")
+    with open(fullchain) as f:
+        check(f.read().count("BEGIN CERTIFICATE") == 2, "fullchain holds leaf + intermediate")
+    # The key matches the certificate.
+    pub_cert = subprocess.run(["openssl", "x509", "-in", fullchain, "-noout", "-pubkey"],
+                              capture_output=True, text=True, timeout=30).stdout
+    pub_key = subprocess.run(["openssl", "pkey", "-in", privkey, "-pubout"],
+                             capture_output=True, text=True, timeout=30).stdout
+    check(pub_cert and pub_cert == pub_key, "privkey.pem matches the certificate")
+    check(os.path.exists(marker) and open(marker).read() == "a.test,www.a.test\n", "deploy hook ran once")
+
+    # certmagic's layout: certificates/<issuer>/<name>/..., acme/<issuer>/users/<email>/...
+    issuer = f"127.0.0.1-{pebble.port}-dir"
+    site = os.path.join(storage, "certificates", issuer, "a.testwww.a.test")
+    for ext in (".crt", ".key", ".json"):
+        p = os.path.join(site, "a.testwww.a.test" + ext)
+        check(os.path.exists(p), f"storage has {p}")
+        if os.path.exists(p):
+            check(stat.S_IMODE(os.stat(p).st_mode) == 0o600, f"{p} is 0600")
+    meta_path = os.path.join(site, "a.testwww.a.test.json")
+    if os.path.exists(meta_path):
+        meta = json.load(open(meta_path))
+        check(meta.get("sans") == ["a.test", "www.a.test"], f"meta sans: {meta}")
+    users = os.path.join(storage, "acme", issuer, "users", "admin@a.test")
+    check(os.path.exists(os.path.join(users, "admin.key")), "account key stored")
+    check(os.path.exists(os.path.join(users, "admin.json")), "account registration stored")
+    check(not os.listdir(os.path.join(storage, "locks")), "no lock left behind")
+
+    # Second run: the stored certificate is reused, no order, no rewrite, no deploy.
+    before = os.stat(fullchain).st_mtime_ns
+    code, log, raw, elapsed = acme_pebble.run_certs(binary, config)
+    print(f"second run: exit {code} in {elapsed:.2f}s")
+    msgs = acme_pebble.messages(log)
+    check(code == 0, f"second run exits 0:\n{raw[-2000:]}")
+    check("creating order" not in msgs, "second run makes no new order")
+    check("certificate files up to date" in msgs, "second run finds the files up to date")
+    check(os.stat(fullchain).st_mtime_ns == before, "fullchain not rewritten")
+    check(open(marker).read() == "a.test,www.a.test\n", "deploy hook not run again")
+
+    # A deleted output file is restored from storage without a new order.
+    os.unlink(privkey)
+    code, log, raw, _ = acme_pebble.run_certs(binary, config)
+    msgs = acme_pebble.messages(log)
+    check(code == 0 and "creating order" not in msgs and os.path.exists(privkey),
+          f"missing privkey restored from storage:\n{raw[-2000:]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

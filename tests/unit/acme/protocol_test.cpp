@@ -1,0 +1,109 @@
+// Pieces of the ACME protocol that do not need a CA: problems, directory, Retry-After, Link
+// headers, ARI windows and certificate facts, the HTTP-01 responder.
+#include <catch2/catch.hpp>
+
+#include "crypto/certificate_info.h"
+#include "crypto/tls_alpn_cert.h"
+#include "gatehouse/acme/challenge_responder.h"
+#include "http/http_types.h"
+#include "protocol/directory.h"
+#include "protocol/problem.h"
+#include "protocol/retry_after.h"
+#include "service/renewal_policy.h"
+#include "solvers/http01_listener.h"
+
+using namespace gatehouse::acme;
+
+TEST_CASE("problem documents are parsed and compared by ACME type", "[acme]") {
+  auto p = parseProblem(
+      R"({"type":"urn:ietf:params:acme:error:badNonce","detail":"JWS has an invalid anti-replay nonce","status":400})",
+      400);
+  REQUIRE(p);
+  CHECK(p->is("badNonce"));
+  CHECK_FALSE(p->is("badNonc"));
+  CHECK(p->describe() == "400 urn:ietf:params:acme:error:badNonce - JWS has an invalid anti-replay nonce");
+  CHECK_FALSE(parseProblem("<html>oops</html>", 500).has_value());
+  CHECK_FALSE(parseProblem("{}", 500).has_value());
+  CHECK(parseProblem(R"({"detail":"x"})", 503)->status == 503);
+}
+
+TEST_CASE("directory requires the core URLs and reads ARI and EAB metadata", "[acme]") {
+  const auto d = parseDirectory(R"({"newNonce":"n","newAccount":"a","newOrder":"o","renewalInfo":"r",
+    "meta":{"externalAccountRequired":true,"termsOfService":"tos"}})");
+  CHECK(d.newOrder == "o");
+  CHECK(d.renewalInfo == "r");
+  CHECK(d.externalAccountRequired);
+  CHECK(d.termsOfService == "tos");
+  CHECK_THROWS_WITH(parseDirectory(R"({"newNonce":"n","newAccount":"a"})"),
+                    "directory has no \"newOrder\" URL");
+  CHECK_THROWS_WITH(parseDirectory("garbage"), "directory is not a JSON object");
+}
+
+TEST_CASE("Retry-After accepts seconds and HTTP dates", "[acme]") {
+  const auto now = std::chrono::system_clock::from_time_t(1764158400);  // 2025-11-26T12:00:00Z
+  CHECK(parseRetryAfter("120", now) == std::chrono::seconds(120));
+  CHECK(parseRetryAfter("Wed, 26 Nov 2025 12:00:30 GMT", now) == std::chrono::seconds(30));
+  CHECK(parseRetryAfter("Wed, 26 Nov 2025 11:00:00 GMT", now) == std::chrono::seconds(0));
+  CHECK_FALSE(parseRetryAfter("soon", now).has_value());
+  CHECK_FALSE(parseRetryAfter("", now).has_value());
+}
+
+TEST_CASE("Link headers are split by rel", "[acme]") {
+  HttpResponse r;
+  r.headers = {{"Link", R"(<https://ca/dir>;rel="index", <https://ca/cert/1/alt/1>; rel="alternate")"},
+               {"link", "<https://ca/cert/1/alt/2>;rel=alternate"},
+               {"Content-Type", "application/pem-certificate-chain"}};
+  CHECK(r.links("alternate") ==
+        std::vector<std::string>{"https://ca/cert/1/alt/1", "https://ca/cert/1/alt/2"});
+  CHECK(r.links("index") == std::vector<std::string>{"https://ca/dir"});
+  CHECK(r.header("content-type") == "application/pem-certificate-chain");
+  CHECK(r.header("Replay-Nonce").empty());
+}
+
+TEST_CASE("ARI windows are parsed and a time is picked inside", "[acme]") {
+  const auto w = parseRenewalInfo(nlohmann::json::parse(
+      R"({"suggestedWindow":{"start":"2026-01-01T00:00:00Z","end":"2026-01-03T00:00:00Z"}})"));
+  REQUIRE(w);
+  CHECK(pickInWindow(*w, 0.5) - w->start == std::chrono::hours(24));
+  CHECK_FALSE(parseRenewalInfo(nlohmann::json::parse(
+      R"({"suggestedWindow":{"start":"2026-01-03T00:00:00Z","end":"2026-01-01T00:00:00Z"}})")));
+  CHECK_FALSE(parseRenewalInfo(nlohmann::json::parse("{}")));
+}
+
+TEST_CASE("certificate facts: names, validity, renewal at two thirds", "[acme]") {
+  const auto cert = buildTlsAlpnCertificate("a.test", "x.y");
+  const auto info = readCertificateInfo(cert.certPem);
+  CHECK(info.names == std::vector<std::string>{"a.test"});
+  CHECK(info.notAfter - info.notBefore == std::chrono::hours(24 * 7));
+  const auto lifetime = info.notAfter - info.notBefore;
+  CHECK(info.notAfter - defaultRenewalTime(info) == lifetime / 3);
+  CHECK(splitPemCertificates(cert.certPem + cert.certPem).size() == 2);
+  CHECK_THROWS(readCertificateInfo("nope"));
+}
+
+TEST_CASE("the challenge responder answers only tokens it presents", "[acme]") {
+  ChallengeResponder r;
+  r.setHttp01("tok", "tok.thumb");
+  CHECK(r.http01ForPath("/.well-known/acme-challenge/tok") == "tok.thumb");
+  CHECK(r.http01ForPath("/.well-known/acme-challenge/tok?x=1") == "tok.thumb");
+  CHECK_FALSE(r.http01ForPath("/.well-known/acme-challenge/other"));
+  CHECK_FALSE(r.http01ForPath("/.well-known/acme-challenge/tok/extra"));
+  CHECK_FALSE(r.http01ForPath("/tok"));
+  r.setTlsAlpn01("A.Test", {"cert", "key"});
+  CHECK(r.tlsAlpn01("a.test")->certPem == "cert");
+  r.clearTlsAlpn01("a.test");
+  CHECK_FALSE(r.tlsAlpn01("a.test"));
+
+  const auto ok = http01Response(r, "GET /.well-known/acme-challenge/tok HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(ok.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(ok.find("\r\n\r\ntok.thumb") != std::string::npos);
+  CHECK(http01Response(r, "HEAD /.well-known/acme-challenge/tok HTTP/1.1\r\n\r\n").find("tok.thumb") ==
+        std::string::npos);
+  CHECK(http01Response(r, "GET / HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 404", 0) == 0);
+  CHECK(http01Response(r, "POST /.well-known/acme-challenge/tok HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 405", 0) ==
+        0);
+  CHECK(http01Response(r, "garbage\r\n\r\n").rfind("HTTP/1.1 400", 0) == 0);
+  r.clearHttp01("tok");
+  CHECK(http01Response(r, "GET /.well-known/acme-challenge/tok HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 404", 0) ==
+        0);
+}
