@@ -55,9 +55,7 @@ int runReload(const std::vector<std::string>& args) {
   if (!loadConfig(path, flags.get("adapter"), loaded)) {
     return 1;
   }
-  for (const auto& w : loaded.warnings) {
-    std::cerr << w << "\n";
-  }
+  printWarnings(loaded.warnings);
   std::string error;
   const std::string address = adminAddress(flags, loaded.config, error);
   if (address.empty()) {

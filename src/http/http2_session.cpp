@@ -37,7 +37,7 @@ Http2Session::Http2Session(Transport& transport, RequestHandler& handler, DateCa
       dates_(dates),
       limits_(limits),
       session_(Callbacks::newServer(*this)),
-      deferred_(transport.loop(), [this] { runDeferred(); }) {
+      deferred_([this] { runDeferred(); }) {
   // The SETTINGS frame is only queued: the first output goes out with the first read, once
   // the connection is surely established.
   if (!session_ || Callbacks::submitSettings(session_.get(), limits_) != 0) {
@@ -220,7 +220,7 @@ int Http2Session::streamClosed(int32_t id, uint32_t /*errorCode*/) {
   // Destroyed (dropping ex.pending, which cancels upstream work) once no stream code is on
   // the stack: at the end of this read, or on the next loop iteration.
   graveyard_.push_back(std::move(owned));
-  deferred_.arm();
+  deferred_.schedule(transport_.loop());
   return 0;
 }
 
@@ -367,7 +367,7 @@ void Http2Session::streamWantsInbound(H2Stream& s) {
     s.deliveryQueued = true;
     toDeliver_.push_back(s.id);
   }
-  deferred_.arm();  // a BodySink is never called from inside pull()
+  deferred_.schedule(transport_.loop());  // a BodySink is never called from inside pull()
 }
 
 void Http2Session::streamOutboundReady(H2Stream& s) {

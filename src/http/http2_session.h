@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "http/h2_loop_task.h"
+#include "http/loop_task.h"
 #include "http/h2_stream.h"
 #include "http/http_date.h"
 #include "http/session.h"
