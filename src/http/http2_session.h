@@ -62,7 +62,7 @@ class Http2Session final : public Session {
   struct SessionDeleter {
     void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
   };
-  class Callbacks;  // nghttp2 callback trampolines (http2_session_callbacks.cpp)
+  class Callbacks;  // nghttp2 options and callback trampolines (h2_callbacks.cpp)
   friend class Callbacks;
 
   // nghttp2 events
