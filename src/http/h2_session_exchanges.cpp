@@ -204,6 +204,7 @@ void Http2Session::deliverInbound(H2Stream& s) {
     return;
   }
   if (in.data.empty() && !in.eof) {
+    sendContinue(s);
     return;  // the pull waits for the next DATA frame
   }
   in.sink = nullptr;
@@ -212,6 +213,22 @@ void Http2Session::deliverInbound(H2Stream& s) {
   toConsume_.emplace_back(s.id, piece.size());  // the handler took them: more may come
   in.eofDelivered = in.eof;
   sink->onBodyData(piece, in.eof);
+}
+
+void Http2Session::sendContinue(H2Stream& s) {
+  // As Go: a client that sent "Expect: 100-continue" gets its 100 when the handler first
+  // asks for body bytes, and not at all if the handler answers without reading.
+  if (s.continueSent || s.phase != H2Stream::Phase::Handling ||
+      !runtime::equalsIgnoreCase(s.ex.request.headers.get("Expect"), "100-continue")) {
+    return;
+  }
+  s.continueSent = true;
+  static constexpr std::string_view kStatus = ":status";
+  static constexpr std::string_view kContinue = "100";
+  nghttp2_nv nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(kStatus.data())),
+                const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(kContinue.data())), kStatus.size(),
+                kContinue.size(), NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+  nghttp2_submit_headers(session_.get(), NGHTTP2_FLAG_NONE, s.id, nullptr, &nv, 1, nullptr);
 }
 
 void Http2Session::deliverToTunnel(H2Stream& s) {

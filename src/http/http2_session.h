@@ -81,6 +81,7 @@ class Http2Session final : public Session {
   void reset(H2Stream& s, uint32_t errorCode);
   void deliverInbound(H2Stream& s);
   void deliverToTunnel(H2Stream& s);
+  void sendContinue(H2Stream& s);
   void runDeferred();
   void pump();
   bool send();

@@ -466,3 +466,16 @@ TEST_CASE("h2: request_body max_size ends the pull with E2BIG") {
   }
   CHECK(client.streams[id].headers[":status"] == "413");
 }
+
+TEST_CASE("h2: Expect: 100-continue gets its 100 once the handler reads") {
+  Fixture f;
+  const int32_t reads = f.client.request("POST", "/upload", {{"expect", "100-continue"}}, nullptr, false);
+  const int32_t ignores = f.client.request("POST", "/hello", {{"expect", "100-continue"}}, nullptr, false);
+  f.exchange();
+  CHECK(f.stream(reads).statuses == std::vector<std::string>{"100"});
+  f.client.sendData(reads, "abc", true);
+  f.exchange();
+  CHECK(f.stream(reads).statuses == std::vector<std::string>{"100", "200"});
+  CHECK(f.stream(reads).body == "got 3");
+  CHECK(f.stream(ignores).statuses == std::vector<std::string>{"200"});
+}

@@ -46,6 +46,7 @@ class MemoryTransport final : public http::Transport {
 // What the client saw of one stream.
 struct ClientStream {
   std::map<std::string, std::string> headers;  // response fields (":status" too)
+  std::vector<std::string> statuses;           // every :status, interim ones first
   std::string body;
   bool closed = false;
   uint32_t errorCode = 0;  // RST_STREAM code, 0 when closed normally
@@ -111,8 +112,13 @@ inline H2Client::H2Client() {
   nghttp2_session_callbacks_set_on_header_callback(
       cbs, [](nghttp2_session*, const nghttp2_frame* f, const uint8_t* n, size_t nl, const uint8_t* v,
               size_t vl, uint8_t, void* user) {
-        h2detail::client(user).streams[f->hd.stream_id].headers[std::string(
-            reinterpret_cast<const char*>(n), nl)] = std::string(reinterpret_cast<const char*>(v), vl);
+        auto& st = h2detail::client(user).streams[f->hd.stream_id];
+        std::string name(reinterpret_cast<const char*>(n), nl);
+        std::string value(reinterpret_cast<const char*>(v), vl);
+        if (name == ":status") {
+          st.statuses.push_back(value);
+        }
+        st.headers[name] = value;
         return 0;
       });
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
