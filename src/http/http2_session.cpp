@@ -66,6 +66,19 @@ void Http2Session::onData(const char* data, size_t len) {
 
 void Http2Session::onEof() {
   eof_ = true;
+  // No more bytes will come: a body still arriving is cut short (the handler sees
+  // UV_EPROTO) and a tunnel's client side has ended. Responses in flight still go out.
+  for (auto& [id, s] : streams_) {
+    if (s->inbound.eof || s->inbound.error != 0) {
+      continue;
+    }
+    if (s->phase == H2Stream::Phase::Tunnel) {
+      s->inbound.eof = true;
+    } else {
+      s->inbound.error = UV_EPROTO;  // not END_STREAM: our response end then resets the stream
+    }
+    streamWantsInbound(*s);
+  }
   maybeClose();
 }
 

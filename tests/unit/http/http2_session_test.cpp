@@ -216,7 +216,7 @@ struct Fixture {
         client.feed(down);
       }
       const int active = uv_run(&loop, UV_RUN_NOWAIT);
-      if (up.empty() && down.empty() && active == 0) {
+      if (up.empty() && down.empty() && active == 0 && transport->out.empty()) {
         return;
       }
     }
@@ -478,4 +478,18 @@ TEST_CASE("h2: Expect: 100-continue gets its 100 once the handler reads") {
   CHECK(f.stream(reads).statuses == std::vector<std::string>{"100", "200"});
   CHECK(f.stream(reads).body == "got 3");
   CHECK(f.stream(ignores).statuses == std::vector<std::string>{"200"});
+}
+
+TEST_CASE("h2: the client's EOF cuts a body short; the answer still goes out, then the close") {
+  Fixture f;
+  const int32_t id = f.client.request("POST", "/upload", {}, nullptr, false);
+  f.client.sendData(id, "partial", false);
+  f.exchange();
+  CHECK_FALSE(f.stream(id).closed);
+  f.session->onEof();
+  f.exchange();
+  CHECK(f.stream(id).headers[":status"] == "400");  // BodyReader's answer to UV_EPROTO
+  CHECK(f.stream(id).gotRst);
+  CHECK(f.session->idle());
+  CHECK(f.transport->closed);
 }
