@@ -117,8 +117,8 @@ void Http2Session::respond(H2Stream& s) {
     s.outbound.mode = H2Stream::BodyMode::Streamed;
     const bool known = res.streamLength != runtime::Response::kUnknownLength;
     submitHead(s, known ? std::optional<uint64_t>(res.streamLength) : std::nullopt, true);
-    s.outbound.pullInFlight = true;
-    res.stream->pull(loop(), s);  // the first piece is on its way before nghttp2 asks
+    // The first pull waits until nghttp2 asks for data, i.e. until the client's window has
+    // room: a stream the client does not read costs no body memory.
     return;
   }
   const uint64_t length = res.stream ? res.streamLength : res.body.size();

@@ -10,6 +10,10 @@ namespace {
 // Output is handed to the transport in pieces of this size; once the transport reports
 // unsent bytes, nothing more is produced until it drains.
 constexpr size_t kWriteChunk = 64 * 1024;
+// Response body bytes buffered (or being read) for all streams of a connection together.
+// A pull in flight is counted as one typical piece (FileBody reads 256 KiB).
+constexpr size_t kBodyBudget = 2 * 1024 * 1024;
+constexpr size_t kPieceEstimate = 256 * 1024;
 }  // namespace
 
 // ---- output ----
@@ -90,15 +94,32 @@ bool Http2Session::send() {
 }
 
 void Http2Session::startPulls() {
+  if (toPull_.empty()) {
+    return;
+  }
+  // Each stream holds at most one piece, and all of them together about kBodyBudget, so
+  // 250 streams of large files cannot pin 250 pieces of memory at once.
+  size_t committed = 0;
+  for (const auto& [id, s] : streams_) {
+    committed += s->outbound.data.size() - s->outbound.offset;
+    committed += s->outbound.pullInFlight ? kPieceEstimate : 0;
+  }
+  std::vector<int32_t> waiting;
   for (int32_t id : std::exchange(toPull_, {})) {
     H2Stream* s = find(id);
     if (s == nullptr || !s->ex.response.stream || s->outbound.pullInFlight || s->outbound.eof ||
         s->outbound.error) {
       continue;
     }
+    if (committed >= kBodyBudget) {
+      waiting.push_back(id);  // retried on the next pump, once the client took bytes
+      continue;
+    }
+    committed += kPieceEstimate;
     s->outbound.pullInFlight = true;
     s->ex.response.stream->pull(loop(), *s);
   }
+  toPull_.insert(toPull_.end(), waiting.begin(), waiting.end());
 }
 
 void Http2Session::notifyDrains() {

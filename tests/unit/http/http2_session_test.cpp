@@ -24,8 +24,12 @@ namespace {
 // zero timer), like a file read through the thread pool. Fails after `failAfter` pieces.
 class TimerSource final : public BodySource {
  public:
-  TimerSource(uv_loop_t* loop, size_t total, size_t piece, int failAfter = -1)
-      : timer_(std::make_unique<uv_timer_t>()), left_(total), piece_(piece), failAfter_(failAfter) {
+  TimerSource(uv_loop_t* loop, size_t total, size_t piece, int failAfter = -1, int* pulls = nullptr)
+      : timer_(std::make_unique<uv_timer_t>()),
+        left_(total),
+        piece_(piece),
+        failAfter_(failAfter),
+        pulls_(pulls) {
     uv_timer_init(loop, timer_.get());
     timer_->data = this;
   }
@@ -34,6 +38,9 @@ class TimerSource final : public BodySource {
              [](uv_handle_t* h) { std::unique_ptr<uv_timer_t> owned(reinterpret_cast<uv_timer_t*>(h)); });
   }
   void pull(uv_loop_t* /*loop*/, BodySink& sink) override {
+    if (pulls_ != nullptr) {
+      ++*pulls_;
+    }
     sink_ = &sink;
     uv_timer_start(timer_.get(), &TimerSource::onTimer, 0, 0);
   }
@@ -55,6 +62,7 @@ class TimerSource final : public BodySource {
   size_t left_;
   size_t piece_;
   int failAfter_;
+  int* pulls_;
   BodySink* sink_ = nullptr;
 };
 
@@ -131,6 +139,7 @@ class TestHandler final : public RequestHandler {
   BodyReader* heldReader = nullptr;
   Exchange* parked = nullptr;
   std::vector<Exchange*> allParked;
+  int pulls = 0;
 
   Outcome handle(Exchange& ex) override {
     const std::string& path = ex.request.path;
@@ -153,6 +162,12 @@ class TestHandler final : public RequestHandler {
       ex.response.stream =
           std::make_unique<TimerSource>(ex.host->loop(), 300'000, 64'000, path == "/broken" ? 1 : -1);
       ex.response.streamLength = 300'000;
+      return Outcome::Handled;
+    }
+    if (path == "/large") {
+      ex.response.status = 200;
+      ex.response.stream = std::make_unique<TimerSource>(ex.host->loop(), 600'000, 256 * 1024, -1, &pulls);
+      ex.response.streamLength = 600'000;
       return Outcome::Handled;
     }
     if (path == "/upload" || path == "/hold") {
@@ -192,7 +207,7 @@ struct Fixture {
   std::unique_ptr<Http2Session> session;
   H2Client client;
 
-  explicit Fixture(Http2Limits limits = {}) {
+  explicit Fixture(Http2Limits limits = {}, uint32_t clientWindow = 65535) : client(clientWindow) {
     uv_loop_init(&loop);
     transport = std::make_unique<MemoryTransport>(&loop);
     session = std::make_unique<Http2Session>(*transport, handler, dates, limits);
@@ -492,4 +507,23 @@ TEST_CASE("h2: the client's EOF cuts a body short; the answer still goes out, th
   CHECK(f.stream(id).gotRst);
   CHECK(f.session->idle());
   CHECK(f.transport->closed);
+}
+
+TEST_CASE("h2: response bodies the client does not take hold a bounded amount of memory") {
+  Fixture f({}, 1);  // the client grants one byte per stream
+  std::vector<int32_t> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(f.client.request("GET", "/large"));
+  }
+  f.exchange(300);
+  // 20 streams want 256 KiB pieces; about 2 MiB worth may be buffered or in flight.
+  CHECK(f.handler.pulls > 0);
+  CHECK(f.handler.pulls <= 9);
+  for (int32_t id : ids) {
+    nghttp2_session_set_local_window_size(f.client.session(), NGHTTP2_FLAG_NONE, id, 1 << 20);
+  }
+  f.exchange(5000);
+  for (int32_t id : ids) {
+    CHECK(f.stream(id).body.size() == 600'000);
+  }
 }

@@ -61,7 +61,8 @@ inline H2Client& client(void* user);
 
 class H2Client {
  public:
-  H2Client();
+  // `initialWindow`: the stream window the client grants the server (SETTINGS).
+  explicit H2Client(uint32_t initialWindow = 65535);
   ~H2Client();
   H2Client(const H2Client&) = delete;
   H2Client& operator=(const H2Client&) = delete;
@@ -106,7 +107,7 @@ inline nghttp2_nv field(const std::string& name, const std::string& value) {
 }
 }  // namespace h2detail
 
-inline H2Client::H2Client() {
+inline H2Client::H2Client(uint32_t initialWindow) {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
   nghttp2_session_callbacks_set_on_header_callback(
@@ -149,7 +150,8 @@ inline H2Client::H2Client() {
       });
   nghttp2_session_client_new(&session_, cbs, this);
   nghttp2_session_callbacks_del(cbs);
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, nullptr, 0);
+  const nghttp2_settings_entry window{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, initialWindow};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, &window, 1);
 }
 
 inline H2Client::~H2Client() {
