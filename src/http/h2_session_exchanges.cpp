@@ -91,8 +91,11 @@ void Http2Session::respond(H2Stream& s) {
   for (auto it = s.ex.stages.rbegin(); it != s.ex.stages.rend(); ++it) {
     (*it)->onHead(s.ex);
   }
-  if (runtime::equalsIgnoreCase(res.headers.get("Connection"), "close") && !shuttingDown_) {
-    shutdown();  // Go turns "Connection: close" into a graceful GOAWAY on HTTP/2
+  const bool closeAsked = res.close || runtime::equalsIgnoreCase(res.headers.get("Connection"), "close");
+  if (closeAsked && !shuttingDown_) {
+    // Caddy marks such responses "Connection: close"; Go's HTTP/2 server turns that into a
+    // graceful GOAWAY, so the other streams of the connection still finish.
+    shutdown();
   }
   if (res.tunnel != nullptr) {
     if (req.method == "CONNECT" && res.status >= 200 && res.status < 300) {

@@ -151,6 +151,10 @@ class TestHandler final : public RequestHandler {
                                  std::to_string(ex.request.versionMinor) +
                                  " cookie=" + std::string(ex.request.headers.get("Cookie")));
     }
+    if (path == "/close") {
+      ex.response.close = true;  // static_response's `close`
+      return ex.respond(200, "bye");
+    }
     if (path == "/empty") {
       return Outcome::Continue;
     }
@@ -526,4 +530,20 @@ TEST_CASE("h2: response bodies the client does not take hold a bounded amount of
   for (int32_t id : ids) {
     CHECK(f.stream(id).body.size() == 600'000);
   }
+}
+
+TEST_CASE("h2: a response that asks to close the connection sends a graceful GOAWAY") {
+  Fixture f;
+  const int32_t parked = f.client.request("GET", "/park");
+  const int32_t id = f.client.request("GET", "/close");
+  f.exchange();
+  CHECK(f.stream(id).body == "bye");
+  CHECK(f.client.gotGoaway);
+  CHECK(f.client.goawayError == NGHTTP2_NO_ERROR);
+  CHECK_FALSE(f.transport->closed);  // the parked stream still gets its answer
+  f.handler.parked->response.status = 200;
+  f.handler.parked->host->resume();
+  f.exchange();
+  CHECK(f.stream(parked).headers[":status"] == "200");
+  CHECK(f.transport->closed);
 }
