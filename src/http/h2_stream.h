@@ -81,6 +81,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   bool wantsPull = false;   // the provider ran dry; pull the source
   bool bodyless = false;    // the request HEADERS carried END_STREAM
   bool deliveryQueued = false;
+  bool continueSent = false;  // the interim 100 for "Expect: 100-continue"
   Inbound inbound;
   Outbound outbound;
 

@@ -62,7 +62,7 @@ class Http2Session final : public Session {
   struct SessionDeleter {
     void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
   };
-  class Callbacks;  // nghttp2 callback trampolines (http2_session_callbacks.cpp)
+  class Callbacks;  // nghttp2 options and callback trampolines (h2_callbacks.cpp)
   friend class Callbacks;
 
   // nghttp2 events
@@ -81,6 +81,7 @@ class Http2Session final : public Session {
   void reset(H2Stream& s, uint32_t errorCode);
   void deliverInbound(H2Stream& s);
   void deliverToTunnel(H2Stream& s);
+  void sendContinue(H2Stream& s);
   void runDeferred();
   void pump();
   bool send();

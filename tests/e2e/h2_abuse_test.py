@@ -118,6 +118,48 @@ def bad_preface(addr):
           "a broken preface goes to HTTP/1.1 and is refused: %r" % out[:40])
 
 
+def stream_limit(addr):
+    """A client opening more than SETTINGS_MAX_CONCURRENT_STREAMS (250) after acknowledging
+    it breaks the protocol: nghttp2 ends the connection with GOAWAY(PROTOCOL_ERROR)."""
+    c = h2.Conn(addr, initial_window=0)  # no response DATA may flow: every stream stays open
+    deadline = time.time() + 5
+    while time.time() < deadline:  # wait for the server's SETTINGS (Conn ACKs them)
+        f = c.read_frame(deadline)
+        if f is None or (f[0] == h2.SETTINGS and not f[1] & h2.ACK):
+            break
+    c.send(b"".join(h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, 1 + 2 * i, h2.request_block("/"))
+                    for i in range(300)))
+    code, closed = read_until_goaway_or_close(c)
+    check(code == PROTOCOL_ERROR and closed, "300 streams over the limit of 250: GOAWAY(PROTOCOL_ERROR) (%s)" % code)
+    c.close()
+
+
+def ping_flood(addr):
+    c = h2.Conn(addr)
+    c.sock.settimeout(5)
+    try:
+        for _ in range(100):
+            c.send(b"".join(h2.frame(h2.PING, 0, 0, b"12345678") for _ in range(1000)))
+    except OSError:
+        pass
+    code, closed = read_until_goaway_or_close(c, 5)
+    check(True, "PING flood handled (GOAWAY %s, closed %s)" % (code, closed))
+    c.close()
+
+
+def empty_data_flood(addr):
+    c = h2.Conn(addr)
+    c.send(h2.frame(h2.HEADERS, h2.END_HEADERS, 1, h2.request_block("/", method="POST")))
+    try:
+        for _ in range(100):
+            c.send(b"".join(h2.frame(h2.DATA, 0, 1) for _ in range(1000)))
+    except OSError:
+        pass
+    code, closed = read_until_goaway_or_close(c, 5)
+    check(True, "empty DATA flood handled (GOAWAY %s, closed %s)" % (code, closed))
+    c.close()
+
+
 def main():
     if len(sys.argv) < 2:
         print("usage: h2_abuse_test.py <gatehouse>")
@@ -137,7 +179,8 @@ def main():
         try:
             addr = addr_of(servers["h2c"][0])
             check(healthy(addr), "serves before the attacks")
-            for attack in (data_on_stream_zero, continuation_flood, rapid_reset, settings_flood, bad_preface):
+            for attack in (data_on_stream_zero, continuation_flood, rapid_reset, settings_flood, bad_preface, stream_limit,
+                           ping_flood, empty_data_flood):
                 attack(addr)
                 check(proc.poll() is None and healthy(addr), "still serving after " + attack.__name__)
         finally:

@@ -66,3 +66,29 @@ TEST_CASE("h2: the sniffer hands a preface to HTTP/2 and anything else to HTTP/1
   }
   uv_loop_close(&loop);
 }
+
+TEST_CASE("h2: the sniffer before it decided: EOF and shutdown close the connection") {
+  uv_loop_t loop{};
+  uv_loop_init(&loop);
+  {
+    auto rt = withProtocols(R"("protocols":["h1","h2","h2c"],)");
+    gatehouse::router::SiteRouter router(*rt->servers[0]);
+    gatehouse::http::DateCache dates;
+    gatehouse::testing::MemoryTransport transport(&loop);
+    auto session = gatehouse::http::makeCleartextSession(transport, router, dates, *rt->servers[0]);
+    SECTION("a truncated preface, then EOF") {
+      session->onData("PRI * HT", 8);
+      CHECK(session->idle());
+      session->onEof();
+      CHECK(transport.closed);
+    }
+    SECTION("graceful stop while only part of the preface came") {
+      session->onData("PRI", 3);
+      session->shutdown();
+      CHECK(transport.closed);
+    }
+  }
+  for (int i = 0; i < 100 && uv_run(&loop, UV_RUN_NOWAIT) != 0; ++i) {
+  }
+  uv_loop_close(&loop);
+}

@@ -24,8 +24,12 @@ namespace {
 // zero timer), like a file read through the thread pool. Fails after `failAfter` pieces.
 class TimerSource final : public BodySource {
  public:
-  TimerSource(uv_loop_t* loop, size_t total, size_t piece, int failAfter = -1)
-      : timer_(std::make_unique<uv_timer_t>()), left_(total), piece_(piece), failAfter_(failAfter) {
+  TimerSource(uv_loop_t* loop, size_t total, size_t piece, int failAfter = -1, int* pulls = nullptr)
+      : timer_(std::make_unique<uv_timer_t>()),
+        left_(total),
+        piece_(piece),
+        failAfter_(failAfter),
+        pulls_(pulls) {
     uv_timer_init(loop, timer_.get());
     timer_->data = this;
   }
@@ -34,6 +38,9 @@ class TimerSource final : public BodySource {
              [](uv_handle_t* h) { std::unique_ptr<uv_timer_t> owned(reinterpret_cast<uv_timer_t*>(h)); });
   }
   void pull(uv_loop_t* /*loop*/, BodySink& sink) override {
+    if (pulls_ != nullptr) {
+      ++*pulls_;
+    }
     sink_ = &sink;
     uv_timer_start(timer_.get(), &TimerSource::onTimer, 0, 0);
   }
@@ -55,6 +62,7 @@ class TimerSource final : public BodySource {
   size_t left_;
   size_t piece_;
   int failAfter_;
+  int* pulls_;
   BodySink* sink_ = nullptr;
 };
 
@@ -131,6 +139,7 @@ class TestHandler final : public RequestHandler {
   BodyReader* heldReader = nullptr;
   Exchange* parked = nullptr;
   std::vector<Exchange*> allParked;
+  int pulls = 0;
 
   Outcome handle(Exchange& ex) override {
     const std::string& path = ex.request.path;
@@ -141,6 +150,10 @@ class TestHandler final : public RequestHandler {
                                  " proto=" + std::to_string(ex.request.versionMajor) + "." +
                                  std::to_string(ex.request.versionMinor) +
                                  " cookie=" + std::string(ex.request.headers.get("Cookie")));
+    }
+    if (path == "/close") {
+      ex.response.close = true;  // static_response's `close`
+      return ex.respond(200, "bye");
     }
     if (path == "/empty") {
       return Outcome::Continue;
@@ -153,6 +166,12 @@ class TestHandler final : public RequestHandler {
       ex.response.stream =
           std::make_unique<TimerSource>(ex.host->loop(), 300'000, 64'000, path == "/broken" ? 1 : -1);
       ex.response.streamLength = 300'000;
+      return Outcome::Handled;
+    }
+    if (path == "/large") {
+      ex.response.status = 200;
+      ex.response.stream = std::make_unique<TimerSource>(ex.host->loop(), 600'000, 256 * 1024, -1, &pulls);
+      ex.response.streamLength = 600'000;
       return Outcome::Handled;
     }
     if (path == "/upload" || path == "/hold") {
@@ -192,7 +211,7 @@ struct Fixture {
   std::unique_ptr<Http2Session> session;
   H2Client client;
 
-  explicit Fixture(Http2Limits limits = {}) {
+  explicit Fixture(Http2Limits limits = {}, uint32_t clientWindow = 65535) : client(clientWindow) {
     uv_loop_init(&loop);
     transport = std::make_unique<MemoryTransport>(&loop);
     session = std::make_unique<Http2Session>(*transport, handler, dates, limits);
@@ -216,7 +235,7 @@ struct Fixture {
         client.feed(down);
       }
       const int active = uv_run(&loop, UV_RUN_NOWAIT);
-      if (up.empty() && down.empty() && active == 0) {
+      if (up.empty() && down.empty() && active == 0 && transport->out.empty()) {
         return;
       }
     }
@@ -465,4 +484,66 @@ TEST_CASE("h2: request_body max_size ends the pull with E2BIG") {
     }
   }
   CHECK(client.streams[id].headers[":status"] == "413");
+}
+
+TEST_CASE("h2: Expect: 100-continue gets its 100 once the handler reads") {
+  Fixture f;
+  const int32_t reads = f.client.request("POST", "/upload", {{"expect", "100-continue"}}, nullptr, false);
+  const int32_t ignores = f.client.request("POST", "/hello", {{"expect", "100-continue"}}, nullptr, false);
+  f.exchange();
+  CHECK(f.stream(reads).statuses == std::vector<std::string>{"100"});
+  f.client.sendData(reads, "abc", true);
+  f.exchange();
+  CHECK(f.stream(reads).statuses == std::vector<std::string>{"100", "200"});
+  CHECK(f.stream(reads).body == "got 3");
+  CHECK(f.stream(ignores).statuses == std::vector<std::string>{"200"});
+}
+
+TEST_CASE("h2: the client's EOF cuts a body short; the answer still goes out, then the close") {
+  Fixture f;
+  const int32_t id = f.client.request("POST", "/upload", {}, nullptr, false);
+  f.client.sendData(id, "partial", false);
+  f.exchange();
+  CHECK_FALSE(f.stream(id).closed);
+  f.session->onEof();
+  f.exchange();
+  CHECK(f.stream(id).headers[":status"] == "400");  // BodyReader's answer to UV_EPROTO
+  CHECK(f.stream(id).gotRst);
+  CHECK(f.session->idle());
+  CHECK(f.transport->closed);
+}
+
+TEST_CASE("h2: response bodies the client does not take hold a bounded amount of memory") {
+  Fixture f({}, 1);  // the client grants one byte per stream
+  std::vector<int32_t> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(f.client.request("GET", "/large"));
+  }
+  f.exchange(300);
+  // 20 streams want 256 KiB pieces; about 2 MiB worth may be buffered or in flight.
+  CHECK(f.handler.pulls > 0);
+  CHECK(f.handler.pulls <= 9);
+  for (int32_t id : ids) {
+    nghttp2_session_set_local_window_size(f.client.session(), NGHTTP2_FLAG_NONE, id, 1 << 20);
+  }
+  f.exchange(5000);
+  for (int32_t id : ids) {
+    CHECK(f.stream(id).body.size() == 600'000);
+  }
+}
+
+TEST_CASE("h2: a response that asks to close the connection sends a graceful GOAWAY") {
+  Fixture f;
+  const int32_t parked = f.client.request("GET", "/park");
+  const int32_t id = f.client.request("GET", "/close");
+  f.exchange();
+  CHECK(f.stream(id).body == "bye");
+  CHECK(f.client.gotGoaway);
+  CHECK(f.client.goawayError == NGHTTP2_NO_ERROR);
+  CHECK_FALSE(f.transport->closed);  // the parked stream still gets its answer
+  f.handler.parked->response.status = 200;
+  f.handler.parked->host->resume();
+  f.exchange();
+  CHECK(f.stream(parked).headers[":status"] == "200");
+  CHECK(f.transport->closed);
 }

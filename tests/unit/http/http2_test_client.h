@@ -46,6 +46,7 @@ class MemoryTransport final : public http::Transport {
 // What the client saw of one stream.
 struct ClientStream {
   std::map<std::string, std::string> headers;  // response fields (":status" too)
+  std::vector<std::string> statuses;           // every :status, interim ones first
   std::string body;
   bool closed = false;
   uint32_t errorCode = 0;  // RST_STREAM code, 0 when closed normally
@@ -60,7 +61,8 @@ inline H2Client& client(void* user);
 
 class H2Client {
  public:
-  H2Client();
+  // `initialWindow`: the stream window the client grants the server (SETTINGS).
+  explicit H2Client(uint32_t initialWindow = 65535);
   ~H2Client();
   H2Client(const H2Client&) = delete;
   H2Client& operator=(const H2Client&) = delete;
@@ -105,14 +107,19 @@ inline nghttp2_nv field(const std::string& name, const std::string& value) {
 }
 }  // namespace h2detail
 
-inline H2Client::H2Client() {
+inline H2Client::H2Client(uint32_t initialWindow) {
   nghttp2_session_callbacks* cbs = nullptr;
   nghttp2_session_callbacks_new(&cbs);
   nghttp2_session_callbacks_set_on_header_callback(
       cbs, [](nghttp2_session*, const nghttp2_frame* f, const uint8_t* n, size_t nl, const uint8_t* v,
               size_t vl, uint8_t, void* user) {
-        h2detail::client(user).streams[f->hd.stream_id].headers[std::string(
-            reinterpret_cast<const char*>(n), nl)] = std::string(reinterpret_cast<const char*>(v), vl);
+        auto& st = h2detail::client(user).streams[f->hd.stream_id];
+        std::string name(reinterpret_cast<const char*>(n), nl);
+        std::string value(reinterpret_cast<const char*>(v), vl);
+        if (name == ":status") {
+          st.statuses.push_back(value);
+        }
+        st.headers[name] = value;
         return 0;
       });
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
@@ -143,7 +150,8 @@ inline H2Client::H2Client() {
       });
   nghttp2_session_client_new(&session_, cbs, this);
   nghttp2_session_callbacks_del(cbs);
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, nullptr, 0);
+  const nghttp2_settings_entry window{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, initialWindow};
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, &window, 1);
 }
 
 inline H2Client::~H2Client() {

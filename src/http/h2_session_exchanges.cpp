@@ -1,0 +1,257 @@
+// Http2Session: running the handler chain for a stream and answering it, and handing
+// client bytes (request bodies, tunnel data) to the handler as it pulls them.
+#include <chrono>
+#include <exception>
+
+#include "http/h2_callbacks.h"
+#include "http/h2_response_head.h"
+#include "http/http2_session.h"
+
+namespace gatehouse::http {
+
+namespace {
+constexpr std::string_view kHeaderTooLargeBody =
+    "<h1>HTTP Error 431</h1><p>Request Header Field(s) Too Large</p>";
+
+runtime::Outcome guarded(runtime::Exchange& ex, runtime::Outcome (RequestHandler::*step)(runtime::Exchange&),
+                         RequestHandler& handler) {
+  try {
+    return (handler.*step)(ex);
+  } catch (const std::exception&) {
+    // A handler bug must not unwind through nghttp2 and libuv.
+    ex.response.clear();
+    ex.response.status = 500;
+    return runtime::Outcome::Handled;
+  }
+}
+}  // namespace
+
+// ---- exchanges ----
+
+H2Stream* Http2Session::find(int32_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+void Http2Session::dispatch(H2Stream& s) {
+  s.phase = H2Stream::Phase::Handling;
+  auto& req = s.ex.request;
+  req.remoteIp = peer_.remoteIp;
+  req.remotePort = peer_.remotePort;
+  req.localPort = peer_.localPort;
+  req.tls = peer_.tls;
+  req.start = std::chrono::steady_clock::now();
+  if (s.head.tooLarge()) {
+    // As Go: answered without running the chain.
+    s.ex.response.status = 431;
+    s.ex.response.headers.set("Content-Type", "text/html; charset=utf-8");
+    s.ex.response.body = kHeaderTooLargeBody;
+    respond(s);
+    return;
+  }
+  if (!s.head.mapTo(req, s.bodyless)) {
+    reset(s, NGHTTP2_PROTOCOL_ERROR);  // Go's answer to a malformed request head
+    return;
+  }
+  s.ex.host = &s;
+  s.dispatched = true;
+  // Re-armed per request, not only when the connection turns busy: write_timeout then
+  // bounds each request, as Go applies it per stream on HTTP/2, instead of cutting off a
+  // connection that has been busy with many requests.
+  phase_ = Transport::Phase::Busy;
+  transport_.setPhase(phase_);
+  if (guarded(s.ex, &RequestHandler::handle, handler_) == runtime::Outcome::Paused) {
+    return;  // H2Stream::resume() continues
+  }
+  respond(s);
+}
+
+void Http2Session::streamResumed(H2Stream& s) {
+  if (s.closed || s.phase != H2Stream::Phase::Handling) {
+    return;
+  }
+  if (guarded(s.ex, &RequestHandler::resumed, handler_) == runtime::Outcome::Paused) {
+    return;
+  }
+  respond(s);
+  pump();
+}
+
+void Http2Session::respond(H2Stream& s) {
+  auto& res = s.ex.response;
+  const auto& req = s.ex.request;
+  if (res.abort) {
+    reset(s, NGHTTP2_INTERNAL_ERROR);  // Go's answer to http.ErrAbortHandler
+    return;
+  }
+  if (res.status == 0) {
+    res.status = 200;  // a chain that answered nothing: Caddy's empty 200
+  }
+  // Innermost first, as Http1Session::beginResponse.
+  for (auto it = s.ex.stages.rbegin(); it != s.ex.stages.rend(); ++it) {
+    (*it)->onHead(s.ex);
+  }
+  const bool closeAsked = res.close || runtime::equalsIgnoreCase(res.headers.get("Connection"), "close");
+  if (closeAsked && !shuttingDown_) {
+    // Caddy marks such responses "Connection: close"; Go's HTTP/2 server turns that into a
+    // graceful GOAWAY, so the other streams of the connection still finish.
+    shutdown();
+  }
+  if (res.tunnel != nullptr) {
+    if (req.method == "CONNECT" && res.status >= 200 && res.status < 300) {
+      s.outbound.mode = H2Stream::BodyMode::Tunnel;
+      submitHead(s, std::nullopt, true);
+      s.phase = H2Stream::Phase::Tunnel;
+      streamWantsInbound(s);  // bytes the client sent early
+      return;
+    }
+    // Only extended CONNECT upgrades on HTTP/2 (RFC 9113 8.6 forbids 101).
+    runtime::TunnelPeer* peer = res.tunnel;
+    res.tunnel = nullptr;
+    peer->onClientClosed();
+    if (res.status == 101) {
+      reset(s, NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+  }
+  const bool allowed = bodyAllowedForStatus(res.status);
+  const bool headOnly = req.method == "HEAD";
+  if (res.stream && allowed && !headOnly) {
+    s.outbound.mode = H2Stream::BodyMode::Streamed;
+    const bool known = res.streamLength != runtime::Response::kUnknownLength;
+    submitHead(s, known ? std::optional<uint64_t>(res.streamLength) : std::nullopt, true);
+    // The first pull waits until nghttp2 asks for data, i.e. until the client's window has
+    // room: a stream the client does not read costs no body memory.
+    return;
+  }
+  const uint64_t length = res.stream ? res.streamLength : res.body.size();
+  res.stream.reset();
+  const bool withBody = allowed && !headOnly && !res.body.empty();
+  if (withBody) {
+    s.outbound.mode = H2Stream::BodyMode::Buffered;
+  }
+  submitHead(s, length == runtime::Response::kUnknownLength ? std::nullopt : std::optional<uint64_t>(length),
+             withBody);
+}
+
+void Http2Session::submitHead(H2Stream& s, std::optional<uint64_t> length, bool withBody) {
+  H2ResponseHead head(s.ex.response, length, dates_);
+  nghttp2_data_provider provider{};
+  provider.read_callback = &Callbacks::readBody;
+  s.phase = H2Stream::Phase::Responding;
+  if (nghttp2_submit_response(session_.get(), s.id, head.data(), head.size(),
+                              withBody ? &provider : nullptr) != 0) {
+    reset(s, NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+void Http2Session::reset(H2Stream& s, uint32_t errorCode) {
+  nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, s.id, errorCode);
+}
+
+// ---- stream requests (H2Stream forwards here) ----
+
+void Http2Session::streamWantsInbound(H2Stream& s) {
+  if (!s.deliveryQueued) {
+    s.deliveryQueued = true;
+    toDeliver_.push_back(s.id);
+  }
+  deferred_.schedule(transport_.loop());  // a BodySink is never called from inside pull()
+}
+
+void Http2Session::streamOutboundReady(H2Stream& s) {
+  if (!closed_ && !s.closed) {
+    nghttp2_session_resume_data(session_.get(), s.id);
+  }
+  pump();
+}
+
+void Http2Session::streamTunnelClose(H2Stream& s) {
+  if (s.closed || closed_) {
+    return;
+  }
+  s.ex.response.tunnel = nullptr;  // the peer is leaving; it needs no onClientClosed()
+  if (s.phase != H2Stream::Phase::Tunnel || s.outbound.ended) {
+    reset(s, NGHTTP2_NO_ERROR);
+  } else {
+    s.outbound.eof = true;
+    s.outbound.resetAfterEnd = true;
+    nghttp2_session_resume_data(session_.get(), s.id);
+  }
+  pump();
+}
+
+void Http2Session::deliverInbound(H2Stream& s) {
+  s.deliveryQueued = false;
+  if (s.closed) {
+    return;
+  }
+  if (s.phase == H2Stream::Phase::Tunnel) {
+    deliverToTunnel(s);
+    return;
+  }
+  auto& in = s.inbound;
+  const uint64_t limit = s.ex.request.maxBodyBytes;
+  if (in.error == 0 && limit != 0 && in.total > limit) {
+    in.error = UV_E2BIG;  // the limit was set after the bytes arrived
+    toConsume_.emplace_back(s.id, in.data.size());
+    in.data.clear();
+  }
+  if (in.sink == nullptr) {
+    return;
+  }
+  runtime::BodySink* sink = in.sink;
+  if (in.error != 0) {
+    in.sink = nullptr;
+    sink->onBodyError(in.error);
+    return;
+  }
+  if (in.data.empty() && !in.eof) {
+    sendContinue(s);
+    return;  // the pull waits for the next DATA frame
+  }
+  in.sink = nullptr;
+  std::string piece = std::move(in.data);
+  in.data.clear();
+  toConsume_.emplace_back(s.id, piece.size());  // the handler took them: more may come
+  in.eofDelivered = in.eof;
+  sink->onBodyData(piece, in.eof);
+}
+
+void Http2Session::sendContinue(H2Stream& s) {
+  // As Go: a client that sent "Expect: 100-continue" gets its 100 when the handler first
+  // asks for body bytes, and not at all if the handler answers without reading.
+  if (s.continueSent || s.phase != H2Stream::Phase::Handling ||
+      !runtime::equalsIgnoreCase(s.ex.request.headers.get("Expect"), "100-continue")) {
+    return;
+  }
+  s.continueSent = true;
+  static constexpr std::string_view kStatus = ":status";
+  static constexpr std::string_view kContinue = "100";
+  nghttp2_nv nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(kStatus.data())),
+                const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(kContinue.data())), kStatus.size(),
+                kContinue.size(), NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+  nghttp2_submit_headers(session_.get(), NGHTTP2_FLAG_NONE, s.id, nullptr, &nv, 1, nullptr);
+}
+
+void Http2Session::deliverToTunnel(H2Stream& s) {
+  auto& in = s.inbound;
+  runtime::TunnelPeer* peer = s.ex.response.tunnel;
+  if (peer == nullptr || !in.tunnelReading) {
+    return;
+  }
+  if (!in.data.empty()) {
+    in.tunnelReading = false;  // until tunnelResumeReading()
+    std::string piece = std::move(in.data);
+    in.data.clear();
+    toConsume_.emplace_back(s.id, piece.size());
+    peer->onClientData(piece);
+    return;
+  }
+  if (in.eof && !in.eofDelivered) {
+    in.eofDelivered = true;
+    peer->onClientEof();
+  }
+}
+
+}  // namespace gatehouse::http
