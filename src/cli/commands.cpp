@@ -7,6 +7,7 @@ int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
+int runHashPassword(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -30,6 +31,12 @@ const std::vector<Command>& commands() {
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
+      {"hash-password", "Print a bcrypt hash of a password for basic_auth",
+       "usage: gatehouse hash-password [--plaintext P] [--algorithm bcrypt]\n"
+       "  --plaintext P   the password (default: prompted twice on a terminal, else the first\n"
+       "                  line of standard input)\n"
+       "  --algorithm A   bcrypt (the only one supported; cost 14, as Caddy)\n",
+       &runHashPassword},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "handlers/browse.h"
+#include "handlers/encode.h"
 #include "handlers/file_body.h"
 #include "handlers/handlers.h"
 #include "http/content_type.h"
@@ -212,6 +214,9 @@ class FileServer final : public runtime::Handler {
   bool canonicalUris = true;
   bool passThru = false;
   Template statusCode;
+  bool browse = false;
+  // precompressed sidecars: (encoding, file suffix) in precompressed_order.
+  std::vector<std::pair<std::string, std::string>> precompressed;
 
   Outcome handle(Exchange& ex) const override {
     auto& req = ex.request;
@@ -263,6 +268,9 @@ class FileServer final : public runtime::Handler {
         break;
       }
     }
+    if (S_ISDIR(st.st_mode) && browse && !hidden(filename, hideList)) {
+      return browseDirectory(ex, filename, absRoot, hideList);
+    }
     if (S_ISDIR(st.st_mode) || hidden(filename, hideList)) {
       return notFound(ex);
     }
@@ -309,20 +317,99 @@ class FileServer final : public runtime::Handler {
       return ex.fail(405);
     }
     std::string etag(hdr.get("Etag"));
-    if (etag.empty()) {
-      etag = "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) + "\"";
-      hdr.set("Etag", etag);
+    // A sidecar is sent in place of the file: its bytes, size and ETag, the file's
+    // modification time and Content-Type (Caddy treats sidecars as transparent).
+    struct stat sent = st;
+    if (auto side = openSidecar(ex, filename, *realRoot)) {
+      fd = std::move(side->fd);
+      sent.st_size = side->st.st_size;
+      hdr.set("Content-Encoding", side->encoding);
+      if (etag.empty()) {
+        etag = etagOf(side->st);
+      }
     }
+    if (etag.empty()) {
+      etag = etagOf(st);
+    }
+    hdr.set("Etag", etag);
     if (!hdr.has("Content-Type")) {
       auto ct = http::contentTypeByExtension(filename);
       if (!ct.empty()) {
         hdr.set("Content-Type", ct);
       }
     }
-    return serveContent(ex, std::move(fd), st, etag);
+    return serveContent(ex, std::move(fd), sent, etag);
   }
 
  private:
+  Outcome browseDirectory(Exchange& ex, const std::string& dir, const std::string& absRoot,
+                          const std::vector<std::string>& hideList) const {
+    auto realRoot = realPath(absRoot);
+    auto realDir = realPath(dir);
+    if (!realRoot || !realDir || !within(*realDir, *realRoot)) {
+      return notFound(ex);
+    }
+    // Relative links in the listing need the trailing slash; redirect only when the last
+    // path element was not rewritten (Caddy #4205).
+    std::string origPath = ex.request.origUri.substr(0, ex.request.origUri.find('?'));
+    if (auto decoded = http::percentDecode(origPath)) {
+      origPath = *decoded;
+    }
+    auto base = [](std::string_view p) {
+      while (p.size() > 1 && p.back() == '/') {
+        p.remove_suffix(1);
+      }
+      size_t s = p.rfind('/');
+      return s == std::string_view::npos ? p : p.substr(s + 1);
+    };
+    if (base(origPath) == base(ex.request.path) && !origPath.ends_with("/")) {
+      return redirect(ex, origPath + "/");
+    }
+    auto items = readListing(dir, [&](const std::string& p) { return hidden(p, hideList); });
+    return serveBrowse(ex, std::move(items));
+  }
+
+  struct Sidecar {
+    UniqueFd fd;
+    struct stat st {};
+    std::string encoding;
+  };
+
+  static std::string etagOf(const struct stat& st) {
+    return "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) + "\"";
+  }
+
+  // The first precompressed file the client accepts, by its q-values and then the
+  // configured order; one that is missing, a directory or outside the root is skipped.
+  std::optional<Sidecar> openSidecar(const Exchange& ex, const std::string& filename, const std::string& realRoot) const {
+    if (precompressed.empty()) {
+      return std::nullopt;
+    }
+    std::vector<std::string> order;
+    for (const auto& [enc, _] : precompressed) {
+      order.push_back(enc);
+    }
+    const auto accepted = acceptedEncodings(ex.request.headers.get("Accept-Encoding"), false, order);
+    for (const auto& enc : accepted) {
+      auto it = std::find_if(precompressed.begin(), precompressed.end(), [&](const auto& p) { return p.first == enc; });
+      if (it == precompressed.end()) {
+        continue;
+      }
+      const std::string path = filename + it->second;
+      auto real = realPath(path);
+      if (!real || !within(*real, realRoot)) {
+        continue;
+      }
+      Sidecar side;
+      side.fd = UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC));
+      if (side.fd.get() < 0 || ::fstat(side.fd.get(), &side.st) != 0 || !S_ISREG(side.st.st_mode)) {
+        continue;
+      }
+      side.encoding = enc;
+      return side;
+    }
+    return std::nullopt;
+  }
   Outcome statError(Exchange& ex, int err) const {
     if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP) {
       return notFound(ex);
@@ -459,15 +546,58 @@ static_assert(std::derived_from<FileServer, runtime::Handler>);
 
 }  // namespace
 
+namespace {
+
+// "precompressed": {"br": {}, "gzip": {}} and "precompressed_order": ["br", "gzip"] ->
+// (encoding, suffix) pairs in order. Without an order: br, zstd, gzip.
+std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config::Json& f, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!f.contains("precompressed")) {
+    return out;
+  }
+  static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
+      {"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
+  for (const auto& [enc, cfg] : f["precompressed"].items()) {
+    if (std::none_of(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; })) {
+      throw ProvisionError(path + ".precompressed." + enc, "precompressed encoding '" + enc + "' is not supported");
+    }
+    if (!cfg.is_object() || !cfg.empty()) {
+      throw ProvisionError(path + ".precompressed." + enc, "options of precompressed encoders are not supported yet");
+    }
+  }
+  std::vector<std::string> order;
+  if (f.contains("precompressed_order")) {
+    order = f["precompressed_order"].get<std::vector<std::string>>();
+  } else {
+    for (const auto& [enc, _] : kSuffixes) {
+      order.push_back(enc);
+    }
+  }
+  for (const auto& enc : order) {
+    if (!f["precompressed"].contains(enc)) {
+      if (f.contains("precompressed_order")) {
+        throw ProvisionError(path + ".precompressed_order", "encoding '" + enc + "' is not in precompressed");
+      }
+      continue;
+    }
+    auto it = std::find_if(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; });
+    out.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const std::string& path) {
   const auto& f = h.fields;
-  for (const char* unsupported : {"browse", "precompressed", "precompressed_order", "fs", "etag_file_extensions"}) {
+  for (const char* unsupported : {"fs", "etag_file_extensions"}) {
     if (f.contains(unsupported)) {
       throw ProvisionError(path + "." + unsupported, std::string("file_server option '") + unsupported +
                                                          "' is not supported yet");
     }
   }
-  requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code"});
+  requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code",
+                               "precompressed", "precompressed_order", "browse"});
   auto fs = std::make_unique<FileServer>();
   try {
     if (f.contains("root")) {
@@ -483,6 +613,14 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
       for (const auto& v : f["index_names"]) {
         fs->indexNames.emplace_back(v.get<std::string>());
       }
+    }
+    fs->precompressed = parsePrecompressed(f, path);
+    if (f.contains("browse")) {
+      // Only the built-in template: a custom one needs Caddy's Go templates.
+      for (const auto& [key, _] : f["browse"].items()) {
+        throw ProvisionError(path + ".browse." + key, "browse option '" + key + "' is not supported yet");
+      }
+      fs->browse = true;
     }
     fs->canonicalUris = f.value("canonical_uris", true);
     fs->passThru = f.value("pass_thru", false);

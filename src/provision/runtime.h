@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "log/access_log.h"
+#include "log/log_service.h"
+#include "metrics/http_metrics.h"
 #include "router/route.h"
 
 namespace gatehouse::provision {
@@ -32,9 +35,18 @@ struct ServerRuntime {
   std::chrono::milliseconds idleTimeout{300'000};
   size_t maxHeaderBytes = 1 << 20;  // Go's http.DefaultMaxHeaderBytes
   std::chrono::milliseconds keepaliveInterval{15'000};
+  // Access log (server `logs`); null when the server keeps none.
+  std::unique_ptr<log::AccessLog> accessLog;
+  // HTTP metrics registry (owned by Runtime); null when nothing collects metrics.
+  metrics::HttpMetrics* metrics = nullptr;
 };
 
 struct Runtime {
+  // The log writer thread; declared first so it is destroyed last, after every server
+  // whose access log feeds it (its destructor writes what is still queued).
+  std::shared_ptr<log::LogService> logs;
+  // HTTP metrics, when a `metrics` handler or apps.http.metrics asks for them.
+  std::unique_ptr<metrics::HttpMetrics> metrics;
   std::vector<std::unique_ptr<ServerRuntime>> servers;
   std::chrono::milliseconds gracePeriod{0};  // 0: wait for in-flight requests
   std::vector<std::string> warnings;

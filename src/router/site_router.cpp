@@ -15,8 +15,13 @@ runtime::Outcome SiteRouter::resumed(runtime::Exchange& /*ex*/) {
   return runtime::Outcome::Handled;
 }
 
-void SiteRouter::finished(const runtime::Exchange& /*ex*/) {
-  // TODO(access logs, metrics): record the exchange.
+void SiteRouter::finished(const runtime::Exchange& ex) {
+  if (server_.metrics != nullptr) {
+    server_.metrics->exchangeFinished(ex);
+  }
+  if (server_.accessLog) {
+    server_.accessLog->record(ex);
+  }
 }
 
 }  // namespace gatehouse::router
