@@ -91,4 +91,42 @@ bool firstMatch(const re2::RE2& re, std::string_view input, std::vector<std::str
   return true;
 }
 
+std::string goReplaceAll(const re2::RE2& re, std::string_view input, std::string_view tmpl) {
+  const re2::StringPiece text(input.data(), input.size());
+  std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  std::vector<std::string_view> groups;
+  std::string out;
+  size_t searchPos = 0;
+  size_t lastMatchEnd = 0;
+  while (searchPos <= input.size()) {
+    if (!re.Match(text, searchPos, input.size(), re2::RE2::UNANCHORED, pieces.data(),
+                  static_cast<int>(pieces.size()))) {
+      break;
+    }
+    const auto start = static_cast<size_t>(pieces[0].data() - input.data());
+    const size_t end = start + pieces[0].size();
+    out.append(input.substr(lastMatchEnd, start - lastMatchEnd));
+    // No replacement for an empty match right after the previous match (as Go).
+    if (end > lastMatchEnd || start == 0) {
+      groups.clear();
+      for (const auto& p : pieces) {
+        groups.emplace_back(p.data(), p.size());
+      }
+      out += goExpand(tmpl, re, groups);
+    }
+    lastMatchEnd = end;
+    // Always advance by at least one character (a UTF-8 sequence counts as one).
+    size_t width = 1;
+    if (searchPos < input.size()) {
+      const auto c = static_cast<unsigned char>(input[searchPos]);
+      width = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    }
+    searchPos = searchPos + width > end ? searchPos + width : end;
+  }
+  if (lastMatchEnd < input.size()) {
+    out.append(input.substr(lastMatchEnd));
+  }
+  return out;
+}
+
 }  // namespace gatehouse::handlers

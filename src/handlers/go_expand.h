@@ -16,6 +16,10 @@ namespace gatehouse::handlers {
 // valid reference is literal.
 std::string goExpand(std::string_view tmpl, const re2::RE2& re, const std::vector<std::string_view>& groups);
 
+// Go's Regexp.ReplaceAllString: every match of `re` in `input` replaced by `tmpl` expanded
+// with that match's groups; an empty match right after a match is not replaced.
+std::string goReplaceAll(const re2::RE2& re, std::string_view input, std::string_view tmpl);
+
 // Finds the first match of `re` in `input`; fills `groups` (NumberOfCapturingGroups()+1).
 bool firstMatch(const re2::RE2& re, std::string_view input, std::vector<std::string_view>& groups);
 

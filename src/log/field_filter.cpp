@@ -9,6 +9,7 @@
 #include <cctype>
 #include <map>
 
+#include "handlers/go_expand.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
 
@@ -67,31 +68,6 @@ class HashFilter final : public FieldFilter {
   }
 };
 
-// Go's regexp.ReplaceAllString: every non-overlapping match replaced by the expanded
-// template ($1, ${name}).
-std::string replaceAll(const re2::RE2& re, const std::string& in, const std::string& tmpl) {
-  std::string rewrite;
-  for (size_t i = 0; i < tmpl.size(); ++i) {
-    char c = tmpl[i];
-    if (c == '\\') {
-      rewrite += "\\\\";
-    } else if (c == '$' && i + 1 < tmpl.size() &&
-               std::isdigit(static_cast<unsigned char>(tmpl[i + 1])) != 0) {
-      rewrite += '\\';
-    } else if (c == '$' && i + 3 < tmpl.size() && tmpl[i + 1] == '{' &&
-               std::isdigit(static_cast<unsigned char>(tmpl[i + 2])) != 0 && tmpl[i + 3] == '}') {
-      rewrite += '\\';
-      rewrite += tmpl[i + 2];
-      i += 3;
-    } else {
-      rewrite += c;
-    }
-  }
-  std::string out = in;
-  re2::RE2::GlobalReplace(&out, re, rewrite);
-  return out;
-}
-
 struct RegexpOp {
   std::unique_ptr<re2::RE2> re;
   std::string value;
@@ -111,7 +87,7 @@ class RegexpFilter final : public FieldFilter {
   void apply(Json& parent, const std::string& key) const override {
     eachString(parent[key], [&](std::string s) {
       for (const auto& op : ops_) {
-        s = replaceAll(*op.re, s, op.value);
+        s = handlers::goReplaceAll(*op.re, s, op.value);
       }
       return s;
     });

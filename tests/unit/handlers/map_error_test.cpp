@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "handlers/go_expand.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
@@ -110,4 +111,14 @@ TEST_CASE("request_body sets the body limit", "[handlers][request_body]") {
                   ProvisionError);
   CHECK_THROWS_AS(h::makeRequestBody(Handler{"request_body", Json{{"read_timeout", "1s"}}, {}, {}}, "p"),
                   ProvisionError);
+}
+
+TEST_CASE("Go's ReplaceAllString semantics for regexp replacements", "[handlers][go_expand]") {
+  re2::RE2 re("prefix-(.*)");
+  CHECK(h::goReplaceAll(re, "prefix-value", "new-$1") == "new-value");
+  re2::RE2 digits("(?P<d>[0-9])");
+  CHECK(h::goReplaceAll(digits, "a1b22", "<${d}>") == "a<1>b<2><2>");
+  re2::RE2 star("x*");
+  CHECK(h::goReplaceAll(star, "abxd", "-") == "-a-b-d-");  // Go's answer for this classic case
+  CHECK(h::goReplaceAll(digits, "none", "$1") == "none");
 }
