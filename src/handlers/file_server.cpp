@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "handlers/browse.h"
+#include "handlers/byteranges.h"
 #include "handlers/encode.h"
 #include "handlers/file_body.h"
 #include "handlers/handlers.h"
@@ -86,18 +87,13 @@ bool hidden(const std::string& filename, const std::vector<std::string>& hide) {
   return false;
 }
 
-struct ByteRange {
-  uint64_t start = 0;
-  uint64_t length = 0;
-};
-
 enum class RangeResult { None, One, Invalid, NoOverlap, Several };
 
 // The Range header as Go's net/http parseRange reads it: "invalid range" (Invalid) for a
 // malformed header or unit, "failed to overlap" (NoOverlap) when every range starts past the
-// end. Several satisfiable ranges (multipart/byteranges) are not implemented: the whole file
-// is served (Several), as Go does when the ranges add up to more than the file.
-RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out) {
+// end, Several (multipart/byteranges) for more than one satisfiable range; ranges that add up
+// to more than the file are ignored (None), as Go does.
+RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out, std::vector<ByteRange>& all) {
   if (!h.starts_with("bytes=")) {
     return RangeResult::Invalid;
   }
@@ -162,6 +158,7 @@ RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out) {
         if (count == 0) {
           out = r;
         }
+        all.push_back(r);
         ++count;
         total += r.length;
       }
@@ -342,6 +339,32 @@ class FileServer final : public runtime::Handler {
   }
 
  private:
+  // Several ranges as one multipart/byteranges body, read inline when they are small (as
+  // single small files are); larger sets get the whole file, which HTTP allows.
+  static std::optional<Outcome> serveByteranges(Exchange& ex, int fd, const std::vector<ByteRange>& ranges,
+                                                uint64_t size) {
+    uint64_t total = 0;
+    for (const auto& r : ranges) {
+      total += r.length;
+    }
+    if (total > kInlineReadMax) {
+      return std::nullopt;
+    }
+    auto& hdr = ex.response.headers;
+    const std::string boundary = randomBoundary();
+    auto body = byterangesBody(fd, ranges, size, std::string(hdr.get("Content-Type")), boundary);
+    if (!body) {
+      return std::nullopt;
+    }
+    hdr.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
+    hdr.set("Accept-Ranges", "bytes");
+    if (ex.request.method == "HEAD") {
+      hdr.set("Content-Length", std::to_string(body->size()));
+      body->clear();
+    }
+    return ex.respond(206, std::move(*body));
+  }
+
   Outcome browseDirectory(Exchange& ex, const std::string& dir, const std::string& absRoot,
                           const std::vector<std::string>& hideList) const {
     auto realRoot = realPath(absRoot);
@@ -495,7 +518,8 @@ class FileServer final : public runtime::Handler {
     }
     if (!rangeHdr.empty() && getOrHead) {
       // Go's http.Error for a bad range: plain text, nosniff, no Accept-Ranges.
-      switch (parseRange(rangeHdr, size, range)) {
+      std::vector<ByteRange> ranges;
+      switch (parseRange(rangeHdr, size, range, ranges)) {
         case RangeResult::NoOverlap:
           hdr.set("Content-Range", "bytes */" + std::to_string(size));
           hdr.set("Content-Type", "text/plain; charset=utf-8");
@@ -510,8 +534,13 @@ class FileServer final : public runtime::Handler {
           hdr.set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
                                        std::to_string(range.start + range.length - 1) + "/" + std::to_string(size));
           break;
-        case RangeResult::None:
         case RangeResult::Several:
+          if (auto done = serveByteranges(ex, fd.get(), ranges, size)) {
+            return *done;
+          }
+          range = ByteRange{0, size};
+          break;
+        case RangeResult::None:
           range = ByteRange{0, size};
           break;
       }
