@@ -23,6 +23,33 @@ def hash_password(binary, *args, stdin=None):
                           timeout=120)
 
 
+def check_tty_prompt(binary):
+    """On a terminal the password is asked twice without echo; a mismatch is refused."""
+    import pty
+    for first, second, ok in (("s3cret", "s3cret", True), ("one", "two", False)):
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([binary, "hash-password"], stdin=slave, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            time.sleep(0.5)
+            os.write(master, (first + "\n").encode())
+            time.sleep(0.5)
+            os.write(master, (second + "\n").encode())
+            try:
+                out, err = proc.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate(timeout=10)
+        finally:
+            os.close(master)
+            os.close(slave)
+        if ok:
+            check(proc.returncode == 0 and out.startswith("$2a$14$"), "tty: hash printed: %r %r" % (out, err))
+            check("Enter password:" in err and "Confirm password:" in err, "tty: prompts on stderr: %r" % err)
+        else:
+            check(proc.returncode != 0 and "password does not match" in err, "tty: mismatch refused: %r" % err)
+
+
 def check_hash_password(binary):
     out = hash_password(binary, "--plaintext", "hunter2")
     check(out.returncode == 0, "hash-password --plaintext exits 0: %r" % out.stderr)
@@ -32,6 +59,7 @@ def check_hash_password(binary):
     check(piped.returncode == 0 and piped.stdout.startswith("$2a$14$"), "hash-password reads stdin: %r" % piped.stderr)
     empty = hash_password(binary, stdin="\n")
     check(empty.returncode != 0 and "plaintext is required" in empty.stderr, "empty password refused: %r" % empty.stderr)
+    check_tty_prompt(binary)
     bad = hash_password(binary, "--plaintext", "x", "--algorithm", "scrypt")
     check(bad.returncode != 0 and "scrypt" in bad.stderr, "scrypt refused: %r" % bad.stderr)
     return h

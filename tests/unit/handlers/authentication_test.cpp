@@ -166,3 +166,22 @@ TEST_CASE("authentication provisioning names the offending JSON path", "[handler
   CHECK(err(Handler{"authentication", Json{{"providers", {{"jwt", Json::object()}}}}, {}, {}}) ==
         "r.handle[0].providers.jwt: authentication provider 'jwt' is not supported yet");
 }
+
+TEST_CASE("an unknown user costs as much bcrypt work as a wrong password", "[handlers][auth]") {
+  // Cost 8 (~20 ms) makes the work measurable; no cache, so every check hashes.
+  const std::string hash = h::bcryptHash("right", 8);
+  auto auth =
+      h::makeAuthentication(authConfig(Json::array({{{"username", "bob"}, {"password", hash}}})), "p");
+  auto timeOf = [&](const std::string& user) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) {
+      Exchange ex = withAuth(basic(user, "wrong"));
+      REQUIRE(auth->handle(ex) == Outcome::Handled);
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const double known = timeOf("bob");
+  const double unknown = timeOf("nobody");
+  CHECK(unknown > known / 3);
+  CHECK(unknown < known * 3);
+}
