@@ -53,6 +53,23 @@ log::LogSink makeSink(const std::string& name, const Json& cfg, const std::strin
   return sink;
 }
 
+// The default log also carries gatehouse's own messages (startup, shutdown), which are
+// always written to stderr as JSON: refuse a default log that would send them elsewhere.
+void checkDefaultLog(const Json& cfg) {
+  if (!cfg.is_object()) {
+    return;  // makeSink reports it
+  }
+  if (cfg.contains("writer") && cfg["writer"].value("output", "") != "stderr") {
+    throw ProvisionError("logging.logs.default.writer",
+                         "redirecting the default log (gatehouse's own messages) is not supported yet; "
+                         "use a named log for access logs");
+  }
+  if (cfg.contains("encoder") && cfg["encoder"].value("format", "") != "json") {
+    throw ProvisionError("logging.logs.default.encoder",
+                         "encoders other than json for the default log are not supported yet");
+  }
+}
+
 std::vector<log::LogSink> makeSinks(const Json& logging) {
   std::vector<log::LogSink> sinks;
   bool haveDefault = false;
@@ -67,6 +84,9 @@ std::vector<log::LogSink> makeSinks(const Json& logging) {
     }
     if (logging.contains("logs")) {
       for (const auto& [name, cfg] : logging["logs"].items()) {
+        if (name == "default") {
+          checkDefaultLog(cfg);
+        }
         sinks.push_back(makeSink(name, cfg, "logging.logs." + name));
         haveDefault = haveDefault || name == "default";
       }

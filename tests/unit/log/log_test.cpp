@@ -11,6 +11,7 @@
 #include "log/log_service.h"
 #include "log/rolling_file.h"
 #include "provision/provision_error.h"
+#include "provision/runtime.h"
 #include "router/placeholders.h"
 
 using gatehouse::config::Json;
@@ -245,4 +246,29 @@ TEST_CASE("access log: logger names per host, skips and Caddy's entry fields", "
   }
   CHECK(keys == std::vector<std::string>{"request", "bytes_read", "user_id", "duration", "size", "status",
                                          "resp_headers"});
+}
+
+TEST_CASE("logging provisioning: access logs wired, unsupported parts named", "[log]") {
+  using gatehouse::config::configFromJson;
+  using gatehouse::provision::provisionRuntime;
+  auto cfg = Json::parse(R"({"logging":{"logs":{"default":{"exclude":["http.log.access.log0"]},
+      "log0":{"writer":{"output":"discard"},"include":["http.log.access.log0"]}}},
+    "apps":{"http":{"servers":{"srv0":{"listen":[":0"],"logs":{"default_logger_name":"log0"},
+      "routes":[{"handle":[{"handler":"static_response"}]}]}}}}})");
+  auto rt = provisionRuntime(configFromJson(cfg));
+  REQUIRE(rt->logs);
+  CHECK(rt->servers[0]->accessLog);
+  CHECK(rt->logs->wants("http.log.access.log0", lg::Level::Info));
+  auto noLogs = Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],"routes":[]}}}}})");
+  CHECK_FALSE(provisionRuntime(configFromJson(noLogs))->logs);
+  auto redirected = Json::parse(R"({"logging":{"logs":{"default":{"writer":{"output":"stdout"}}}}})");
+  CHECK_THROWS_WITH(provisionRuntime(configFromJson(redirected)),
+                    Catch::Contains("logging.logs.default.writer: redirecting the default log"));
+  auto sampling = Json::parse(R"({"logging":{"logs":{"x":{"sampling":{"interval":1}}}}})");
+  CHECK_THROWS_WITH(provisionRuntime(configFromJson(sampling)),
+                    "logging.logs.x.sampling: log option 'sampling' is not supported yet");
+  auto serverOpt =
+      Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],"logs":{"trace":true}}}}}})");
+  CHECK_THROWS_WITH(provisionRuntime(configFromJson(serverOpt)),
+                    "apps.http.servers.srv0.logs.trace: server log option 'trace' is not supported yet");
 }
