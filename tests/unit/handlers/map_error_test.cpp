@@ -122,3 +122,24 @@ TEST_CASE("Go's ReplaceAllString semantics for regexp replacements", "[handlers]
   CHECK(h::goReplaceAll(star, "abxd", "-") == "-a-b-d-");  // Go's answer for this classic case
   CHECK(h::goReplaceAll(digits, "none", "$1") == "none");
 }
+
+TEST_CASE("rewrite builds the query as Caddy's buildQueryString", "[handlers][rewrite]") {
+  auto rw = h::makeRewrite(
+      Handler{
+          "rewrite", Json{{"uri", "/t?{http.request.uri.query}&p={http.request.uri.path}&e={x}"}}, {}, {}},
+      "p");
+  Exchange ex = request("/a b&c=d");
+  rw->handle(ex);
+  CHECK(ex.request.path == "/t");
+  CHECK(ex.request.query == "p=%2Fa+b%26c%3Dd&e=");  // empty raw query leaves no '&'; values escaped
+  Exchange withQuery = request("/x");
+  withQuery.request.query = "a=1&b=2";
+  withQuery.request.hasQuery = true;
+  rw->handle(withQuery);
+  CHECK(withQuery.request.query == "a=1&b=2&p=%2Fx&e=");
+  auto keepPath = h::makeRewrite(Handler{"rewrite", Json{{"uri", "?only=1"}}, {}, {}}, "p");
+  Exchange kp = request("/stay");
+  keepPath->handle(kp);
+  CHECK(kp.request.path == "/stay");
+  CHECK(kp.request.query == "only=1");
+}
