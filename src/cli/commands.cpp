@@ -9,6 +9,7 @@ int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
 int runCerts(const std::vector<std::string>& args);
+int runHashPassword(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -41,6 +42,12 @@ const std::vector<Command>& commands() {
        "  --config FILE   global options and 'certificates' blocks (default ./Caddyfile)\n"
        "  --daemon        keep running and renew certificates when due\n",
        &runCerts},
+      {"hash-password", "Print a bcrypt hash of a password for basic_auth",
+       "usage: gatehouse hash-password [--plaintext P] [--algorithm bcrypt]\n"
+       "  --plaintext P   the password (default: prompted twice on a terminal, else the first\n"
+       "                  line of standard input)\n"
+       "  --algorithm A   bcrypt (the only one supported; cost 14, as Caddy)\n",
+       &runHashPassword},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -13,6 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "handlers/browse.h"
+#include "handlers/byteranges.h"
+#include "handlers/encode.h"
 #include "handlers/file_body.h"
 #include "handlers/handlers.h"
 #include "http/content_type.h"
@@ -84,18 +87,13 @@ bool hidden(const std::string& filename, const std::vector<std::string>& hide) {
   return false;
 }
 
-struct ByteRange {
-  uint64_t start = 0;
-  uint64_t length = 0;
-};
-
 enum class RangeResult { None, One, Invalid, NoOverlap, Several };
 
 // The Range header as Go's net/http parseRange reads it: "invalid range" (Invalid) for a
 // malformed header or unit, "failed to overlap" (NoOverlap) when every range starts past the
-// end. Several satisfiable ranges (multipart/byteranges) are not implemented: the whole file
-// is served (Several), as Go does when the ranges add up to more than the file.
-RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out) {
+// end, Several (multipart/byteranges) for more than one satisfiable range; ranges that add up
+// to more than the file are ignored (None), as Go does.
+RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out, std::vector<ByteRange>& all) {
   if (!h.starts_with("bytes=")) {
     return RangeResult::Invalid;
   }
@@ -160,6 +158,7 @@ RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out) {
         if (count == 0) {
           out = r;
         }
+        all.push_back(r);
         ++count;
         total += r.length;
       }
@@ -212,6 +211,9 @@ class FileServer final : public runtime::Handler {
   bool canonicalUris = true;
   bool passThru = false;
   Template statusCode;
+  bool browse = false;
+  // precompressed sidecars: (encoding, file suffix) in precompressed_order.
+  std::vector<std::pair<std::string, std::string>> precompressed;
 
   Outcome handle(Exchange& ex) const override {
     auto& req = ex.request;
@@ -263,6 +265,9 @@ class FileServer final : public runtime::Handler {
         break;
       }
     }
+    if (S_ISDIR(st.st_mode) && browse && !hidden(filename, hideList)) {
+      return browseDirectory(ex, filename, absRoot, hideList);
+    }
     if (S_ISDIR(st.st_mode) || hidden(filename, hideList)) {
       return notFound(ex);
     }
@@ -309,20 +314,125 @@ class FileServer final : public runtime::Handler {
       return ex.fail(405);
     }
     std::string etag(hdr.get("Etag"));
-    if (etag.empty()) {
-      etag = "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) + "\"";
-      hdr.set("Etag", etag);
+    // A sidecar is sent in place of the file: its bytes, size and ETag, the file's
+    // modification time and Content-Type (Caddy treats sidecars as transparent).
+    struct stat sent = st;
+    if (auto side = openSidecar(ex, filename, *realRoot)) {
+      fd = std::move(side->fd);
+      sent.st_size = side->st.st_size;
+      hdr.set("Content-Encoding", side->encoding);
+      if (etag.empty()) {
+        etag = etagOf(side->st);
+      }
     }
+    if (etag.empty()) {
+      etag = etagOf(st);
+    }
+    hdr.set("Etag", etag);
     if (!hdr.has("Content-Type")) {
       auto ct = http::contentTypeByExtension(filename);
       if (!ct.empty()) {
         hdr.set("Content-Type", ct);
       }
     }
-    return serveContent(ex, std::move(fd), st, etag);
+    return serveContent(ex, std::move(fd), sent, etag);
   }
 
  private:
+  // Several ranges as one multipart/byteranges body, read inline when they are small (as
+  // single small files are); larger sets get the whole file, which HTTP allows.
+  static std::optional<Outcome> serveByteranges(Exchange& ex, int fd, const std::vector<ByteRange>& ranges,
+                                                uint64_t size) {
+    uint64_t total = 0;
+    for (const auto& r : ranges) {
+      total += r.length;
+    }
+    if (total > kInlineReadMax) {
+      return std::nullopt;
+    }
+    auto& hdr = ex.response.headers;
+    const std::string boundary = randomBoundary();
+    auto body = byterangesBody(fd, ranges, size, std::string(hdr.get("Content-Type")), boundary);
+    if (!body) {
+      return std::nullopt;
+    }
+    hdr.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
+    hdr.set("Accept-Ranges", "bytes");
+    if (ex.request.method == "HEAD") {
+      hdr.set("Content-Length", std::to_string(body->size()));
+      body->clear();
+    }
+    return ex.respond(206, std::move(*body));
+  }
+
+  Outcome browseDirectory(Exchange& ex, const std::string& dir, const std::string& absRoot,
+                          const std::vector<std::string>& hideList) const {
+    auto realRoot = realPath(absRoot);
+    auto realDir = realPath(dir);
+    if (!realRoot || !realDir || !within(*realDir, *realRoot)) {
+      return notFound(ex);
+    }
+    // Relative links in the listing need the trailing slash; redirect only when the last
+    // path element was not rewritten (Caddy #4205).
+    std::string origPath = ex.request.origUri.substr(0, ex.request.origUri.find('?'));
+    if (auto decoded = http::percentDecode(origPath)) {
+      origPath = *decoded;
+    }
+    auto base = [](std::string_view p) {
+      while (p.size() > 1 && p.back() == '/') {
+        p.remove_suffix(1);
+      }
+      size_t s = p.rfind('/');
+      return s == std::string_view::npos ? p : p.substr(s + 1);
+    };
+    if (base(origPath) == base(ex.request.path) && !origPath.ends_with("/")) {
+      return redirect(ex, origPath + "/");
+    }
+    auto items = readListing(dir, [&](const std::string& p) { return hidden(p, hideList); });
+    return serveBrowse(ex, std::move(items));
+  }
+
+  struct Sidecar {
+    UniqueFd fd;
+    struct stat st {};
+    std::string encoding;
+  };
+
+  static std::string etagOf(const struct stat& st) {
+    return "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) + "\"";
+  }
+
+  // The first precompressed file the client accepts, by its q-values and then the
+  // configured order; one that is missing, a directory or outside the root is skipped.
+  std::optional<Sidecar> openSidecar(const Exchange& ex, const std::string& filename, const std::string& realRoot) const {
+    if (precompressed.empty()) {
+      return std::nullopt;
+    }
+    std::vector<std::string> order;
+    for (const auto& [enc, _] : precompressed) {
+      order.push_back(enc);
+    }
+    const auto accepted = acceptedEncodings(ex.request.headers.get("Accept-Encoding"), false, order);
+    for (const auto& enc : accepted) {
+      auto it = std::find_if(precompressed.begin(), precompressed.end(), [&](const auto& p) { return p.first == enc; });
+      if (it == precompressed.end()) {
+        continue;
+      }
+      const std::string path = filename + it->second;
+      auto real = realPath(path);
+      if (!real || !within(*real, realRoot)) {
+        continue;
+      }
+      Sidecar side;
+      side.fd = UniqueFd(::open(real->c_str(), O_RDONLY | O_CLOEXEC));
+      if (side.fd.get() < 0 || ::fstat(side.fd.get(), &side.st) != 0 || !S_ISREG(side.st.st_mode)) {
+        continue;
+      }
+      side.encoding = enc;
+      return side;
+    }
+    return std::nullopt;
+  }
   Outcome statError(Exchange& ex, int err) const {
     if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP) {
       return notFound(ex);
@@ -408,7 +518,8 @@ class FileServer final : public runtime::Handler {
     }
     if (!rangeHdr.empty() && getOrHead) {
       // Go's http.Error for a bad range: plain text, nosniff, no Accept-Ranges.
-      switch (parseRange(rangeHdr, size, range)) {
+      std::vector<ByteRange> ranges;
+      switch (parseRange(rangeHdr, size, range, ranges)) {
         case RangeResult::NoOverlap:
           hdr.set("Content-Range", "bytes */" + std::to_string(size));
           hdr.set("Content-Type", "text/plain; charset=utf-8");
@@ -423,8 +534,13 @@ class FileServer final : public runtime::Handler {
           hdr.set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
                                        std::to_string(range.start + range.length - 1) + "/" + std::to_string(size));
           break;
-        case RangeResult::None:
         case RangeResult::Several:
+          if (auto done = serveByteranges(ex, fd.get(), ranges, size)) {
+            return *done;
+          }
+          range = ByteRange{0, size};
+          break;
+        case RangeResult::None:
           range = ByteRange{0, size};
           break;
       }
@@ -459,15 +575,58 @@ static_assert(std::derived_from<FileServer, runtime::Handler>);
 
 }  // namespace
 
+namespace {
+
+// "precompressed": {"br": {}, "gzip": {}} and "precompressed_order": ["br", "gzip"] ->
+// (encoding, suffix) pairs in order. Without an order: br, zstd, gzip.
+std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config::Json& f, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!f.contains("precompressed")) {
+    return out;
+  }
+  static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
+      {"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
+  for (const auto& [enc, cfg] : f["precompressed"].items()) {
+    if (std::none_of(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; })) {
+      throw ProvisionError(path + ".precompressed." + enc, "precompressed encoding '" + enc + "' is not supported");
+    }
+    if (!cfg.is_object() || !cfg.empty()) {
+      throw ProvisionError(path + ".precompressed." + enc, "options of precompressed encoders are not supported yet");
+    }
+  }
+  std::vector<std::string> order;
+  if (f.contains("precompressed_order")) {
+    order = f["precompressed_order"].get<std::vector<std::string>>();
+  } else {
+    for (const auto& [enc, _] : kSuffixes) {
+      order.push_back(enc);
+    }
+  }
+  for (const auto& enc : order) {
+    if (!f["precompressed"].contains(enc)) {
+      if (f.contains("precompressed_order")) {
+        throw ProvisionError(path + ".precompressed_order", "encoding '" + enc + "' is not in precompressed");
+      }
+      continue;
+    }
+    auto it = std::find_if(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; });
+    out.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const std::string& path) {
   const auto& f = h.fields;
-  for (const char* unsupported : {"browse", "precompressed", "precompressed_order", "fs", "etag_file_extensions"}) {
+  for (const char* unsupported : {"fs", "etag_file_extensions"}) {
     if (f.contains(unsupported)) {
       throw ProvisionError(path + "." + unsupported, std::string("file_server option '") + unsupported +
                                                          "' is not supported yet");
     }
   }
-  requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code"});
+  requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code",
+                               "precompressed", "precompressed_order", "browse"});
   auto fs = std::make_unique<FileServer>();
   try {
     if (f.contains("root")) {
@@ -483,6 +642,14 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
       for (const auto& v : f["index_names"]) {
         fs->indexNames.emplace_back(v.get<std::string>());
       }
+    }
+    fs->precompressed = parsePrecompressed(f, path);
+    if (f.contains("browse")) {
+      // Only the built-in template: a custom one needs Caddy's Go templates.
+      for (const auto& [key, _] : f["browse"].items()) {
+        throw ProvisionError(path + ".browse." + key, "browse option '" + key + "' is not supported yet");
+      }
+      fs->browse = true;
     }
     fs->canonicalUris = f.value("canonical_uris", true);
     fs->passThru = f.value("pass_thru", false);

@@ -12,6 +12,10 @@
 #include "gatehouse/runtime/handler.h"
 #include "router/route.h"
 
+namespace gatehouse::metrics {
+class HttpMetrics;
+}
+
 namespace gatehouse::handlers {
 
 // Lets container handlers (subroute) compile nested routes without depending on provision/.
@@ -24,6 +28,13 @@ std::unique_ptr<runtime::Handler> makeHeaders(const config::Handler& h, const st
 std::unique_ptr<runtime::Handler> makeVars(const config::Handler& h, const std::string& path);
 std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const std::string& path);
 std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeAuthentication(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeStaticError(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeMap(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeRequestBody(const config::Handler& h, const std::string& path);
+// `metrics` serves the registry's Prometheus exposition (null registry: refused).
+std::unique_ptr<runtime::Handler> makeMetrics(const config::Handler& h, const std::string& path,
+                                              const metrics::HttpMetrics* registry);
 
 // Rejects fields a handler does not know, so nothing in a config is silently ignored.
 void requireKnownFields(const config::Handler& h, const std::string& path, std::initializer_list<const char*> known);

@@ -7,6 +7,7 @@
 
 #include <optional>
 
+#include "handlers/go_expand.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
@@ -59,7 +60,8 @@ struct HeaderOps {
           continue;
         }
         if (r.searchRegexp) {
-          re2::RE2::GlobalReplace(&f.value, *r.searchRegexp, r.replace.render(ex, keep));
+          // Go's ReplaceAllString: $1 / ${name} in the replacement expand to captures.
+          f.value = goReplaceAll(*r.searchRegexp, f.value, r.replace.render(ex, keep));
         } else if (r.search) {
           std::string s = r.search->render(ex, keep);
           std::string with = r.replace.render(ex, keep);

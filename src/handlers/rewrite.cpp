@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "handlers/handlers.h"
 #include "http/uri.h"
@@ -100,10 +101,88 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
   return out;
 }
 
+// url.QueryEscape
+std::string queryEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// One component (a key or a value) of a query template: placeholder values are
+// query-escaped, except the raw query itself in key position (it is escaped already);
+// unknown placeholders vanish.
+std::string renderQueryComponent(std::string_view comp, const Exchange& ex, bool keyPosition) {
+  std::string out;
+  std::string value;
+  for (size_t i = 0; i < comp.size(); ++i) {
+    const char c = comp[i];
+    if (c == '\\' && i + 1 < comp.size() && (comp[i + 1] == '{' || comp[i + 1] == '}')) {
+      out += comp[++i];
+      continue;
+    }
+    size_t close = c == '{' ? comp.find('}', i + 1) : std::string_view::npos;
+    if (close == std::string_view::npos || close == i + 1) {
+      out += c;
+      continue;
+    }
+    const std::string_view key = comp.substr(i + 1, close - i - 1);
+    i = close;
+    if (!router::lookupPlaceholder(key, ex, value)) {
+      continue;
+    }
+    out += key == "http.request.uri.query" && keyPosition ? value : queryEscape(value);
+  }
+  return out;
+}
+
+// Caddy's buildQueryString: the template is cut into keys and values at '=' and '&' before
+// placeholders are replaced, so a value cannot inject new parameters, and empty components
+// leave no stray '&'.
+std::string buildQueryString(std::string_view qs, const Exchange& ex) {
+  std::string out;
+  bool wroteVal = true;  // the first component is a key
+  while (!qs.empty()) {
+    const size_t eq = qs.find('=');
+    const size_t amp = qs.find('&');
+    const bool ampIsNext = amp != std::string_view::npos && (eq == std::string_view::npos || amp < eq);
+    size_t end = qs.size();
+    if (ampIsNext) {
+      end = amp;
+    } else if (eq != std::string_view::npos) {
+      end = eq;
+    }
+    const std::string comp = renderQueryComponent(qs.substr(0, end), ex, wroteVal);
+    qs.remove_prefix(end < qs.size() ? end + 1 : end);
+    if (wroteVal) {
+      if (!out.empty() && !comp.empty()) {
+        out += '&';
+      }
+    } else {
+      out += '=';
+    }
+    out += comp;
+    wroteVal = ampIsNext;
+  }
+  return out;
+}
+
 class Rewrite final : public runtime::Handler {
  public:
   std::optional<Template> method;
-  std::optional<Template> uri;
+  std::optional<Template> uri;       // the path part of `uri`, when it has one
+  std::optional<std::string> uriQuery;  // the query template after '?', when `uri` has one
   std::string stripPrefix;
   std::string stripSuffix;
   std::vector<Substring> substrings;
@@ -114,8 +193,8 @@ class Rewrite final : public runtime::Handler {
     if (method) {
       r.method = method->render(ex);
     }
-    if (uri) {
-      applyUri(ex, uri->render(ex));
+    if (uri || uriQuery) {
+      applyUri(ex);
     }
     if (!stripPrefix.empty() && lower(r.path).starts_with(lower(stripPrefix))) {
       setPath(r, r.path.substr(stripPrefix.size()));
@@ -150,29 +229,46 @@ class Rewrite final : public runtime::Handler {
     r.path = std::move(path);
   }
 
-  // Path and query are replaced separately: "?a=b" keeps the path, "/x" keeps no query only
-  // if the new URI names one (Caddy's rewrite.go semantics).
-  static void applyUri(Exchange& ex, std::string uri) {
+  // Path and query are built separately, as Caddy's rewrite: "?a=b" keeps the path, "/x"
+  // keeps the query; a '?' that a placeholder brings into the path starts the query when
+  // the template names none.
+  void applyUri(Exchange& ex) const {
     auto& r = ex.request;
-    size_t frag = uri.find('#');
-    if (frag != std::string::npos) {
-      uri.resize(frag);
-    }
-    size_t q = uri.find('?');
-    std::string path = uri.substr(0, q);
-    if (!path.empty()) {
-      auto decoded = http::percentDecode(path);
-      std::string p = decoded ? *decoded : path;
-      if (p.front() != '/') {
-        p.insert(p.begin(), '/');
+    // Every part is built before any is applied, so all read the same request.
+    std::string path;
+    std::string injected;
+    bool hasInjected = false;
+    if (uri) {
+      path = uri->render(ex);
+      if (size_t q = path.find('?'); q != std::string::npos) {
+        injected = path.substr(q + 1);
+        hasInjected = true;
+        path.resize(q);
       }
-      r.rawPath = decoded ? (path.front() == '/' ? path : "/" + path) : http::escapePath(p);
-      r.path = std::move(p);
     }
-    if (q != std::string::npos) {
-      r.query = uri.substr(q + 1);
+    std::optional<std::string> query;
+    if (uriQuery && !uriQuery->empty()) {
+      query = buildQueryString(*uriQuery, ex);
+    } else if (uriQuery || hasInjected) {
+      query = hasInjected ? buildQueryString(injected, ex) : std::string();
+    }
+    if (!path.empty()) {
+      setUriPath(r, path);
+    }
+    if (query) {
+      r.query = std::move(*query);
       r.hasQuery = !r.query.empty();
     }
+  }
+
+  static void setUriPath(runtime::Request& r, const std::string& path) {
+    auto decoded = http::percentDecode(path);
+    std::string p = decoded ? *decoded : path;
+    if (p.front() != '/') {
+      p.insert(p.begin(), '/');
+    }
+    r.rawPath = decoded ? (path.front() == '/' ? path : "/" + path) : http::escapePath(p);
+    r.path = std::move(p);
   }
 };
 static_assert(std::derived_from<Rewrite, runtime::Handler>);
@@ -188,7 +284,16 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
       rw->method.emplace(f["method"].get<std::string>());
     }
     if (f.contains("uri")) {
-      rw->uri.emplace(f["uri"].get<std::string>());
+      // Split the template itself (not its result) into path, query and fragment.
+      std::string u = f["uri"].get<std::string>();
+      u = u.substr(0, u.find('#'));  // a fragment never reaches the server
+      const size_t q = u.find('?');
+      if (q != 0 && !u.empty()) {
+        rw->uri.emplace(u.substr(0, q));
+      }
+      if (q != std::string::npos) {
+        rw->uriQuery = u.substr(q + 1);
+      }
     }
     rw->stripPrefix = f.value("strip_path_prefix", "");
     rw->stripSuffix = f.value("strip_path_suffix", "");

@@ -28,6 +28,7 @@ void Request::clear() {
   maxBodyBytes = 0;
   upgrade.clear();
   headerBytes = 0;
+  bodyBytesRead = 0;
 }
 
 void Response::clear() {
@@ -96,6 +97,7 @@ void Exchange::clear() {
   captures.clear();
   usedGroups.clear();
   stages.clear();
+  handlerTrace.clear();
 }
 
 }  // namespace gatehouse::runtime

@@ -12,8 +12,38 @@
 
 namespace gatehouse::provision {
 
-std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const std::string& path,
-                                              const handlers::RouteCompiler& compile) {
+namespace {
+
+// Counts the handler it wraps under its module name (Caddy 2.6 instruments every handler).
+class Instrumented final : public runtime::Handler {
+ public:
+  Instrumented(std::unique_ptr<runtime::Handler> inner, metrics::HttpMetrics& metrics, uint32_t id)
+      : inner_(std::move(inner)), metrics_(metrics), id_(id) {}
+  runtime::Outcome handle(runtime::Exchange& ex) const override {
+    metrics_.handlerStarted(ex, id_);
+    return inner_->handle(ex);
+  }
+
+ private:
+  std::unique_ptr<runtime::Handler> inner_;
+  metrics::HttpMetrics& metrics_;
+  uint32_t id_;
+};
+
+bool routesUse(const std::vector<config::Route>& routes, std::string_view name) {
+  for (const auto& r : routes) {
+    for (const auto& h : r.handle) {
+      if (h.name == name || routesUse(h.routes, name) || (h.errors && routesUse(*h.errors, name))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, const std::string& path,
+                                                  const handlers::RouteCompiler& compile,
+                                                  const HandlerContext& ctx) {
   if (h.name == "static_response") {
     return handlers::makeStaticResponse(h, path);
   }
@@ -38,7 +68,52 @@ std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const st
   if (h.name == "encode") {
     return handlers::makeEncode(h, path);
   }
+  if (h.name == "authentication") {
+    return handlers::makeAuthentication(h, path);
+  }
+  if (h.name == "error") {
+    return handlers::makeStaticError(h, path);
+  }
+  if (h.name == "map") {
+    return handlers::makeMap(h, path);
+  }
+  if (h.name == "request_body") {
+    return handlers::makeRequestBody(h, path);
+  }
+  if (h.name == "metrics") {
+    return handlers::makeMetrics(h, path, ctx.metrics);
+  }
   throw ProvisionError(path, "handler '" + h.name + "' is not supported yet");
+}
+
+}  // namespace
+
+bool configUsesHandler(const config::Config& config, std::string_view name) {
+  if (!config.http) {
+    return false;
+  }
+  for (const auto& [_, srv] : config.http->servers) {
+    if (routesUse(srv.routes, name) || (srv.errors && routesUse(*srv.errors, name))) {
+      return true;
+    }
+    for (const auto& [__, route] : srv.namedRoutes) {
+      if (routesUse({route}, name)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const std::string& path,
+                                              const handlers::RouteCompiler& compile,
+                                              const HandlerContext& ctx) {
+  auto handler = makeBareHandler(h, path, compile, ctx);
+  if (ctx.metrics == nullptr) {
+    return handler;
+  }
+  const uint32_t id = ctx.metrics->registerHandler(ctx.server, h.name);
+  return std::make_unique<Instrumented>(std::move(handler), *ctx.metrics, id);
 }
 
 }  // namespace gatehouse::provision

@@ -4,11 +4,23 @@
 #include <string>
 
 #include "handlers/handlers.h"
+#include "metrics/http_metrics.h"
 
 namespace gatehouse::provision {
 
+// What a handler may need besides its own JSON: the server it belongs to and, when HTTP
+// metrics are collected, the registry (every handler is then wrapped to be counted).
+struct HandlerContext {
+  std::string server;
+  metrics::HttpMetrics* metrics = nullptr;
+};
+
+// Whether any route of the config (subroutes and error routes included) uses handler `name`.
+bool configUsesHandler(const config::Config& config, std::string_view name);
+
 // Builds the runtime handler for one config handler; throws ProvisionError for unknown names.
 std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const std::string& path,
-                                              const handlers::RouteCompiler& compile);
+                                              const handlers::RouteCompiler& compile,
+                                              const HandlerContext& ctx);
 
 }  // namespace gatehouse::provision

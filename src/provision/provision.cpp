@@ -9,6 +9,7 @@
 #include "http/session_factory.h"
 #include "provision/auto_https.h"
 #include "provision/handler_registry.h"
+#include "provision/logging_provision.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "provision/tls_provision.h"
@@ -20,9 +21,12 @@ using config::Json;
 
 namespace {
 
-router::RouteList compileRoutes(const std::vector<config::Route>& routes, const std::string& path) {
+router::RouteList compileRoutes(const std::vector<config::Route>& routes, const std::string& path,
+                                const HandlerContext& ctx) {
   std::vector<router::CompiledRoute> out;
-  handlers::RouteCompiler compiler = &compileRoutes;
+  handlers::RouteCompiler compiler = [&ctx](const std::vector<config::Route>& r, const std::string& p) {
+    return compileRoutes(r, p, ctx);
+  };
   for (size_t i = 0; i < routes.size(); ++i) {
     const std::string rp = path + "[" + std::to_string(i) + "]";
     const auto& r = routes[i];
@@ -37,7 +41,7 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
     for (size_t j = 0; j < r.handle.size(); ++j) {
       const std::string hp = rp + ".handle[" + std::to_string(j) + "]";
       try {
-        cr.handlers.push_back(makeHandler(r.handle[j], hp, compiler));
+        cr.handlers.push_back(makeHandler(r.handle[j], hp, compiler, ctx));
       } catch (const Json::exception& e) {
         // A field of the wrong JSON type: name the handler rather than crash.
         throw ProvisionError(hp, "malformed '" + r.handle[j].name + "' handler: " + e.what());
@@ -301,9 +305,6 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   auto rt = std::make_unique<Runtime>();
   rt->source = config::toJson(config);
   rt->admin = provisionAdmin(config.admin);
-  if (!config.logging.is_null()) {
-    throw ProvisionError("logging", "logging configuration is not supported yet");
-  }
   for (const auto& [key, _] : config.extra.items()) {
     throw ProvisionError(key, "top-level field '" + key + "' is not supported yet");
   }
@@ -316,14 +317,22 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;
+  rt->logs = provisionLogging(config);
   if (!config.http) {
     return rt;
   }
   const auto& app = *config.http;
+  if (app.options.contains("metrics") || configUsesHandler(config, "metrics")) {
+    rt->metrics = std::make_unique<metrics::HttpMetrics>();
+  }
   for (const auto& [key, value] : app.options.items()) {
     const std::string p = "apps.http." + key;
     if (key == "grace_period") {
       rt->gracePeriod = parseDuration(value, p);
+    } else if (key == "metrics") {
+      if (!value.is_object() || !value.empty()) {
+        throw ProvisionError(p, "metrics options are not supported yet");
+      }
     } else if (key == "http_port" || key == "https_port" || key == "shutdown_delay") {
       continue;  // http_port feeds the HTTPS check; shutdown_delay only delays exit
     } else {
@@ -346,13 +355,13 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
                                   alpnFor(srv));
     }
     if (srv.errors) {
-      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes");
+      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});
     }
     if (!srv.namedRoutes.empty()) {
       throw ProvisionError(path + ".named_routes", "named routes are not supported yet");
     }
     if (!srv.logs.is_null()) {
-      throw ProvisionError(path + ".logs", "access logs are not supported yet");
+      s->accessLog = provisionAccessLog(srv.logs, path + ".logs", rt->logs);
     }
     if (srv.automaticHttps) {
       for (const auto& [key, _] : srv.automaticHttps->extra.items()) {
@@ -360,7 +369,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
       }
     }
     applyServerOptions(srv, *s, path);
-    s->routes = compileRoutes(srv.routes, path + ".routes");
+    s->metrics = rt->metrics.get();
+    s->routes = compileRoutes(srv.routes, path + ".routes", HandlerContext{name, rt->metrics.get()});
     rt->servers.push_back(std::move(s));
   }
   return rt;

@@ -11,6 +11,9 @@
 
 #include "gatehouse/config/site_graph.h"
 #include "router/ip_range.h"
+#include "log/access_log.h"
+#include "log/log_service.h"
+#include "metrics/http_metrics.h"
 #include "router/route.h"
 
 namespace gatehouse::tls {
@@ -46,7 +49,11 @@ struct ServerRuntime {
   std::chrono::milliseconds keepaliveInterval{15'000};
   // The server's `protocols`. Caddy's default is h1 h2 h3; h2 needs TLS (ALPN) and h3 is
   // not served, so cleartext listeners speak HTTP/1.1, plus h2c when listed.
-  std::vector<std::string> protocols{"h1", "h2"};
+  std::vector<std::string> protocols{"h1", "h2"  // Access log (server `logs`); null when the server keeps none.
+  std::unique_ptr<log::AccessLog> accessLog;
+  // HTTP metrics registry (owned by Runtime); null when nothing collects metrics.
+  metrics::HttpMetrics* metrics = nullptr;
+};
   std::shared_ptr<const tls::ServerTls> tls;  // null: cleartext
   // strict_sni_host: a TLS request whose Host differs from its SNI gets 421.
   bool strictSniHost = false;
@@ -59,6 +66,11 @@ struct AdminSpec {
 };
 
 struct Runtime {
+  // The log writer thread; declared first so it is destroyed last, after every server
+  // whose access log feeds it (its destructor writes what is still queued).
+  std::shared_ptr<log::LogService> logs;
+  // HTTP metrics, when a `metrics` handler or apps.http.metrics asks for them.
+  std::unique_ptr<metrics::HttpMetrics> metrics;
   std::vector<std::unique_ptr<ServerRuntime>> servers;
   std::chrono::milliseconds gracePeriod{0};  // 0: wait for in-flight requests
   std::vector<std::string> warnings;

@@ -255,7 +255,28 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
 
 }  // namespace
 
+void setPlaceholder(Exchange& ex, std::string_view key, std::string value) {
+  std::string name(kSetPlaceholderPrefix);
+  name += key;
+  ex.setCapture(std::move(name), std::move(value));
+}
+
+const std::string* findSetPlaceholder(const Exchange& ex, std::string_view key) {
+  for (const auto& [name, value] : ex.captures) {
+    std::string_view n = name;
+    if (n.size() == kSetPlaceholderPrefix.size() + key.size() && n.starts_with(kSetPlaceholderPrefix) &&
+        n.ends_with(key)) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
+
 bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& out) {
+  if (const std::string* set = findSetPlaceholder(ex, key)) {
+    out = *set;
+    return true;
+  }
   if (startsWith(key, "http.request.")) {
     return requestPlaceholder(key.substr(13), ex, out);
   }

@@ -14,6 +14,13 @@ namespace gatehouse::router {
 // followed by <name>; a {http.regexp.*} key can never spell it.
 inline constexpr std::string_view kFileMatcherCapturePrefix = "\x1f" "file.";
 
+// Values handlers publish as placeholders at run time (Caddy's repl.Set: the outputs of
+// `map`, {http.auth.user.id}), kept in Exchange::captures under this prefix + the key. They
+// win over every other source, as Caddy's static replacer values do.
+inline constexpr std::string_view kSetPlaceholderPrefix = "\x1f" "set.";
+void setPlaceholder(runtime::Exchange& ex, std::string_view key, std::string value);
+[[nodiscard]] const std::string* findSetPlaceholder(const runtime::Exchange& ex, std::string_view key);
+
 // Looks up one placeholder key for the exchange; false when the key is unknown.
 bool lookupPlaceholder(std::string_view key, const runtime::Exchange& ex, std::string& out);
 

@@ -96,8 +96,13 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
   return Outcome::Handled;
 }
 
-void SiteRouter::finished(const Exchange& /*ex*/) {
-  // TODO(access logs, metrics): record the exchange.
+void SiteRouter::finished(const runtime::Exchange& ex) {
+  if (server_.metrics != nullptr) {
+    server_.metrics->exchangeFinished(ex);
+  }
+  if (server_.accessLog) {
+    server_.accessLog->record(ex);
+  }
 }
 
 }  // namespace gatehouse::router

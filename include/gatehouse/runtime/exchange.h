@@ -65,7 +65,9 @@ struct Request {
   std::string upgrade;
   // When the request head was complete (access log duration, {http.request.duration}).
   std::chrono::steady_clock::time_point start;
-  size_t headerBytes = 0;  // size of the request head as received
+  size_t headerBytes = 0;   // size of the request head as received
+  // Request body bytes handlers have read (access log "bytes_read"); counted by the session.
+  uint64_t bodyBytesRead = 0;
 
   // "path?query" as Go's URL.RequestURI().
   [[nodiscard]] std::string uri() const;
@@ -125,6 +127,9 @@ class Exchange {
   // What a paused handler waits for; dropping it cancels the work (exchange_host.h).
   std::unique_ptr<PendingWork> pending;
   HandlerError error;
+  // Metrics ids of the instrumented handlers that ran, in order: as in Caddy, each one is
+  // counted with the exchange's final status when it is over.
+  std::vector<uint32_t> handlerTrace;
 
   [[nodiscard]] const std::string* var(std::string_view name) const;
   void setVar(std::string_view name, std::string value);

@@ -103,18 +103,16 @@ TEST_CASE("static_response content type, status placeholders, headers") {
 TEST_CASE("unsupported modules and options stop provisioning with their JSON path") {
   using gatehouse::provision::ProvisionError;
   CHECK_THROWS_WITH(
-      build(R"([{"handle":[{"handler":"authentication"}]}])"),
-      "apps.http.servers.srv0.routes[0].handle[0]: handler 'authentication' is not supported yet");
-  CHECK_THROWS_WITH(
       build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
       "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one static "
       "upstream");
-  CHECK_THROWS_WITH(
-      build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
-      "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' is not "
-      "supported yet");
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{}}]}])"),
-                    Catch::Contains("file_server option 'browse' is not supported yet"));
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
+                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' is not "
+                    "supported yet");
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","etag_file_extensions":[".x"]}]}])"),
+                    Catch::Contains("file_server option 'etag_file_extensions' is not supported yet"));
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"template_file":"t.html"}}]}])"),
+                    Catch::Contains("browse option 'template_file' is not supported yet"));
   // A domain site on a non-HTTP port would need a certificate.
   CHECK_THROWS_WITH(build(R"([{"match":[{"host":["example.com"]}],"handle":[{"handler":"static_response"}]}])"),
                     Catch::Contains("automatic certificate for example.com: ACME issuance not supported yet"));

@@ -1,0 +1,48 @@
+#pragma once
+// file_server `browse`: a directory listing, as HTML or, when the client accepts
+// application/json, as Caddy's JSON array. Sorting and paging follow Caddy's query
+// parameters (sort=name|namedirfirst|size|time, order=asc|desc, limit, offset), remembered
+// in sort/order cookies as Caddy 2.6 does.
+
+#include <sys/stat.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gatehouse/runtime/exchange.h"
+
+namespace gatehouse::handlers {
+
+struct ListingItem {
+  std::string name;  // a directory's name ends with '/'
+  std::string url;   // "./<escaped name>"
+  uint64_t size = 0;
+  std::time_t modTime = 0;
+  long modNanos = 0;
+  uint32_t mode = 0;  // Go's os.FileMode bits
+  bool isDir = false;
+  bool isSymlink = false;
+};
+
+// Reads `dir` (entries whose full path `hidden` accepts are left out), sorted by name.
+std::vector<ListingItem> readListing(const std::string& dir,
+                                     const std::function<bool(const std::string&)>& hidden);
+
+// Applies sort/order/limit/offset in place; `sort` and `order` get the defaults used.
+void sortAndLimit(std::vector<ListingItem>& items, std::string& sort, std::string& order,
+                  std::string_view limit, std::string_view offset);
+
+// Go's json.Encoder output for the items (with the trailing newline).
+std::string listingJson(const std::vector<ListingItem>& items);
+// The HTML page for `path` (the request path, ending in '/').
+std::string listingHtml(const std::vector<ListingItem>& items, const std::string& path,
+                        const std::string& sort, const std::string& order);
+
+// Go's os.FileMode for a stat result (type bits in Go's layout, then permissions).
+uint32_t goFileMode(const struct stat& st);
+
+// Whole response: status, headers (Content-Type, Set-Cookie) and body.
+runtime::Outcome serveBrowse(runtime::Exchange& ex, std::vector<ListingItem> items);
+
+}  // namespace gatehouse::handlers

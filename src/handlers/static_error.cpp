@@ -1,0 +1,58 @@
+// error: ends the chain with a handler error (Caddyfile `error`). Without error routes the
+// client gets the status with an empty body; handle_errors routes see {http.error.*}.
+
+#include <charconv>
+
+#include "handlers/handlers.h"
+#include "provision/provision_error.h"
+#include "router/placeholders.h"
+
+namespace gatehouse::handlers {
+
+using router::Template;
+
+namespace {
+
+class StaticError final : public runtime::Handler {
+ public:
+  StaticError(Template message, Template status) : message_(std::move(message)), status_(std::move(status)) {}
+
+  runtime::Outcome handle(runtime::Exchange& ex) const override {
+    int status = 500;
+    if (!status_.source().empty()) {
+      std::string s = status_.render(ex);
+      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
+      // Go's WriteHeader accepts 100..999 only; anything else is the handler's own failure.
+      if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
+        return ex.fail(500, "invalid status code '" + s + "'");
+      }
+    }
+    return ex.fail(status, message_.render(ex, Template::Unknown::Keep));
+  }
+
+ private:
+  Template message_;
+  Template status_;
+};
+static_assert(std::derived_from<StaticError, runtime::Handler>);
+
+}  // namespace
+
+std::unique_ptr<runtime::Handler> makeStaticError(const config::Handler& h, const std::string& path) {
+  requireKnownFields(h, path, {"error", "status_code"});
+  const auto& f = h.fields;
+  std::string status;
+  if (f.contains("status_code")) {
+    const auto& s = f["status_code"];
+    if (s.is_number_integer()) {
+      status = std::to_string(s.get<int>());
+    } else if (s.is_string()) {
+      status = s.get<std::string>();
+    } else {
+      throw provision::ProvisionError(path + ".status_code", "expected a number or a string");
+    }
+  }
+  return std::make_unique<StaticError>(Template(f.value("error", "")), Template(status));
+}
+
+}  // namespace gatehouse::handlers

@@ -1,0 +1,164 @@
+#include "log/access_log.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "router/placeholders.h"
+
+namespace gatehouse::log {
+
+using config::Json;
+using runtime::Exchange;
+
+namespace {
+
+constexpr std::string_view kAccessLogger = "http.log.access";
+
+std::string_view hostOnly(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(1, close - 1);
+  }
+  size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(':') == colon) {
+    return host.substr(0, colon);
+  }
+  return host;
+}
+
+bool isCredential(std::string_view name) {
+  return runtime::equalsIgnoreCase(name, "Cookie") || runtime::equalsIgnoreCase(name, "Set-Cookie") ||
+         runtime::equalsIgnoreCase(name, "Authorization") ||
+         runtime::equalsIgnoreCase(name, "Proxy-Authorization");
+}
+
+// Go's http.Header as Caddy logs it: canonical names, every value in an array, credentials
+// as empty arrays unless the server logs them.
+Json headerObject(const runtime::HeaderList& headers, bool logCredentials) {
+  Json out = Json::object();
+  for (const auto& f : headers) {
+    std::string name = runtime::canonicalHeaderName(f.name);
+    Json& values = out[name];
+    if (!values.is_array()) {
+      values = Json::array();
+    }
+    if (logCredentials || !isCredential(name)) {
+      values.push_back(f.value);
+    }
+  }
+  return out;
+}
+
+std::string protoOf(const runtime::Request& r) {
+  return r.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+}
+
+}  // namespace
+
+const std::vector<std::string>* AccessLog::mapped(std::string_view host) const {
+  auto find = [&](std::string_view key) -> const std::vector<std::string>* {
+    auto it = config_.loggerNames.find(std::string(key));
+    if (it != config_.loggerNames.end()) {
+      return &it->second;
+    }
+    it = config_.loggerNames.find(std::string(hostOnly(key)));
+    return it == config_.loggerNames.end() ? nullptr : &it->second;
+  };
+  if (const auto* names = find(host)) {
+    return names;
+  }
+  // Wildcards, one label at a time from the left: "*.example.com", "*.*.com" ...
+  std::string labels(hostOnly(host));
+  for (size_t start = 0; start < labels.size();) {
+    size_t dot = labels.find('.', start);
+    size_t end = dot == std::string::npos ? labels.size() : dot;
+    if (end > start) {
+      labels.replace(start, end - start, "*");
+      end = start + 1;
+      if (const auto* names = find(labels)) {
+        return names;
+      }
+    }
+    start = end + 1;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> AccessLog::loggersFor(std::string_view host) const {
+  const auto* names = mapped(host);
+  if (names == nullptr) {
+    const std::string_view bare = hostOnly(host);
+    if (std::find(config_.skipHosts.begin(), config_.skipHosts.end(), bare) != config_.skipHosts.end() ||
+        config_.skipUnmappedHosts) {
+      return {};
+    }
+  }
+  std::vector<std::string> out;
+  auto add = [&](const std::string& name) {
+    std::string full(kAccessLogger);
+    if (!name.empty()) {
+      full.push_back('.');
+      full.append(name);
+    }
+    out.push_back(std::move(full));
+  };
+  if (names != nullptr && !names->empty()) {
+    std::for_each(names->begin(), names->end(), add);
+  } else {
+    add(config_.defaultLoggerName);
+  }
+  return out;
+}
+
+Json AccessLog::fields(const Exchange& ex) const {
+  const auto& req = ex.request;
+  const auto& res = ex.response;
+  Json request = Json::object();
+  request["remote_ip"] = req.remoteIp;
+  request["remote_port"] = std::to_string(req.remotePort);
+  request["client_ip"] = req.remoteIp;  // no trusted proxies: the peer is the client
+  request["proto"] = protoOf(req);
+  request["method"] = req.method;
+  request["host"] = req.host;
+  request["uri"] = req.origUri;
+  request["headers"] = headerObject(req.headers, config_.logCredentials);
+  Json f = Json::object();
+  f["request"] = std::move(request);
+  f["bytes_read"] = req.bodyBytesRead;
+  const std::string* user = router::findSetPlaceholder(ex, "http.auth.user.id");
+  f["user_id"] = user != nullptr ? *user : "";
+  const auto elapsed = std::chrono::steady_clock::now() - req.start;
+  f["duration"] = std::chrono::duration<double>(elapsed).count();
+  f["size"] = res.bytesWritten;
+  f["status"] = res.abort ? 0 : res.status;
+  f["resp_headers"] = headerObject(res.headers, config_.logCredentials);
+  return f;
+}
+
+void AccessLog::record(const Exchange& ex) const {
+  // `log_skip` (Caddy 2.6: `skip_log`) sets this variable for requests not to be logged.
+  for (const char* name : {"log_skip", "skip_log"}) {
+    if (const std::string* skip = ex.var(name); skip != nullptr && *skip == "true") {
+      return;
+    }
+  }
+  const Level level = ex.response.status >= 500 ? Level::Error : Level::Info;
+  std::vector<std::string> loggers = loggersFor(ex.request.host);
+  std::erase_if(loggers, [&](const std::string& name) { return !service_->wants(name, level); });
+  if (loggers.empty()) {
+    return;
+  }
+  Json f = fields(ex);
+  const double ts = nowSeconds();
+  for (size_t i = 0; i < loggers.size(); ++i) {
+    LogEntry entry;
+    entry.level = level;
+    entry.ts = ts;
+    entry.logger = std::move(loggers[i]);
+    entry.msg = "handled request";
+    entry.fields = i + 1 == loggers.size() ? std::move(f) : f;
+    service_->emit(std::move(entry));
+  }
+}
+
+}  // namespace gatehouse::log

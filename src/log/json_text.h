@@ -1,0 +1,17 @@
+#pragma once
+// JSON text as zap's encoder writes it: compact, strings escaped only where JSON requires
+// (no \u003c for '<'), invalid UTF-8 replaced by U+FFFD, floats in plain decimal notation
+// with the fewest digits that round-trip ("0.000012", never "1.2e-05").
+
+#include <string>
+#include <string_view>
+
+#include "gatehouse/config/site_graph.h"
+
+namespace gatehouse::log {
+
+void appendJsonString(std::string& out, std::string_view s);
+void appendJsonNumber(std::string& out, double v);
+void appendJson(std::string& out, const config::Json& v);
+
+}  // namespace gatehouse::log

@@ -1,0 +1,105 @@
+#include "log/log_writer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <iterator>
+#include <stdexcept>
+
+#include "log/rolling_file.h"
+#include "provision/provision_error.h"
+
+namespace gatehouse::log {
+
+using config::Json;
+using provision::ProvisionError;
+
+bool writeAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool StdStreamWriter::write(std::string_view lines) {
+  return writeAll(fd_, lines);
+}
+
+bool StdStreamWriter::terminal() const {
+  return isatty(fd_) != 0;
+}
+
+namespace {
+
+std::unique_ptr<LogWriter> makeFileWriter(const Json& cfg, const std::string& path) {
+  static constexpr std::string_view kKnown[] = {"output",         "filename",       "roll",
+                                                "roll_size_mb",   "roll_gzip",      "roll_keep",
+                                                "roll_keep_days", "roll_local_time"};
+  for (const auto& [k, _] : cfg.items()) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
+      throw ProvisionError(path + "." + k, "file log writer option '" + k + "' is not supported yet");
+    }
+  }
+  std::string filename = cfg.value("filename", "");
+  if (filename.empty()) {
+    throw ProvisionError(path + ".filename", "a file log writer needs a filename");
+  }
+  RollPolicy policy;
+  policy.enabled = cfg.value("roll", true);
+  if (int mb = cfg.value("roll_size_mb", 0); mb > 0) {
+    policy.maxBytes = static_cast<uint64_t>(mb) << 20;
+  }
+  if (int keep = cfg.value("roll_keep", 0); keep > 0) {
+    policy.keep = keep;
+  }
+  if (int days = cfg.value("roll_keep_days", 0); days > 0) {
+    policy.keepDays = days;
+  }
+  policy.localTime = cfg.value("roll_local_time", false);
+  policy.gzip = cfg.value("roll_gzip", true);
+  try {
+    return std::make_unique<RollingFile>(std::move(filename), policy);
+  } catch (const std::runtime_error& e) {
+    throw ProvisionError(path + ".filename", e.what());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<LogWriter> makeWriter(const Json& cfg, const std::string& path) {
+  if (cfg.is_null()) {
+    return std::make_unique<StdStreamWriter>(STDERR_FILENO);
+  }
+  if (!cfg.is_object()) {
+    throw ProvisionError(path, "expected a writer object");
+  }
+  const std::string output = cfg.value("output", "");
+  if (output == "file") {
+    return makeFileWriter(cfg, path);
+  }
+  for (const auto& [k, _] : cfg.items()) {
+    if (k != "output") {
+      throw ProvisionError(path + "." + k, "log writer option '" + k + "' is not supported yet");
+    }
+  }
+  if (output == "stderr") {
+    return std::make_unique<StdStreamWriter>(STDERR_FILENO);
+  }
+  if (output == "stdout") {
+    return std::make_unique<StdStreamWriter>(STDOUT_FILENO);
+  }
+  if (output == "discard") {
+    return std::make_unique<DiscardWriter>();
+  }
+  throw ProvisionError(path + ".output", "log writer '" + output + "' is not supported yet");
+}
+
+}  // namespace gatehouse::log

@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include "handlers/go_expand.h"
+#include "handlers/handlers.h"
+#include "provision/provision_error.h"
+#include "router/placeholders.h"
+
+using gatehouse::config::Handler;
+using gatehouse::config::Json;
+using gatehouse::provision::ProvisionError;
+using gatehouse::router::Template;
+using gatehouse::runtime::Exchange;
+using gatehouse::runtime::Outcome;
+namespace h = gatehouse::handlers;
+
+namespace {
+
+Exchange request(const std::string& path) {
+  Exchange ex;
+  ex.request.method = "GET";
+  ex.request.path = path;
+  ex.request.rawPath = path;
+  ex.request.host = "example.test";
+  return ex;
+}
+
+std::string render(const std::string& tmpl, const Exchange& ex) {
+  return Template(tmpl).render(ex, Template::Unknown::Keep);
+}
+
+Handler mapConfig() {
+  return Handler{"map",
+                 Json::parse(R"({
+    "source": "{http.request.uri.path}",
+    "destinations": ["{my}", "{other}"],
+    "mappings": [
+      {"input": "/a", "outputs": ["yes", "host={http.request.host}"]},
+      {"input": "/n", "outputs": [null, 7]},
+      {"input_regexp": "^/b/(?P<rest>.*)$", "outputs": ["b-${1}-$rest-$$-{x}", "w"]}
+    ],
+    "defaults": ["nothing"]
+  })"),
+                 {},
+                 {}};
+}
+
+}  // namespace
+
+TEST_CASE("map sets destinations from literal and regexp inputs", "[handlers][map]") {
+  auto map = h::makeMap(mapConfig(), "p");
+  Exchange a = request("/a");
+  CHECK(map->handle(a) == Outcome::Continue);
+  CHECK(render("{my}|{other}", a) == "yes|host=example.test");
+  Exchange b = request("/b/c/d");
+  map->handle(b);
+  CHECK(render("{my}|{other}", b) == "b-c/d-c/d-$-{x}|w");  // regexp outputs expand captures only
+  Exchange n = request("/n");
+  map->handle(n);
+  CHECK(render("{my}|{other}", n) == "nothing|7");  // null output: later mappings, then the default
+  Exchange z = request("/zzz");
+  map->handle(z);
+  CHECK(render("[{my}]|[{other}]", z) == "[nothing]|[]");  // no default: known but empty
+}
+
+TEST_CASE("map provisioning checks destinations and outputs", "[handlers][map]") {
+  auto err = [](const std::string& json) {
+    try {
+      h::makeMap(Handler{"map", Json::parse(json), {}, {}}, "m");
+    } catch (const ProvisionError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(err(R"({"source":"{path}","destinations":["x"]})") ==
+        "m.destinations[0]: destination must be a placeholder and only a placeholder");
+  CHECK(err(R"({"source":"{path}","destinations":["{x}"],"mappings":[{"input":"a","outputs":[]}]})") ==
+        "m.mappings[0]: mapping has 0 outputs but there are 1 destinations defined");
+  CHECK(
+      err(R"({"destinations":["{x}"],"mappings":[{"input":"a","outputs":["1"]},{"input":"a","outputs":["2"]}]})") ==
+      "m.mappings[1]: duplicate input 'a'");
+  CHECK(err(R"({"destinations":["{x}"],"mappings":[{"input_regexp":"(","outputs":["1"]}]})")
+            .starts_with("m.mappings[0].input_regexp: compiling regexp"));
+}
+
+TEST_CASE("error handler fails with its status and message", "[handlers][error]") {
+  auto e = h::makeStaticError(
+      Handler{"error", Json{{"error", "boom {http.request.uri.path}"}, {"status_code", 502}}, {}, {}}, "p");
+  Exchange ex = request("/x");
+  CHECK(e->handle(ex) == Outcome::Handled);
+  CHECK(ex.response.status == 502);
+  CHECK(ex.error.status == 502);
+  CHECK(ex.error.message == "boom /x");
+  CHECK(ex.response.body.empty());
+  auto dflt = h::makeStaticError(Handler{"error", Json{{"error", "x"}}, {}, {}}, "p");
+  Exchange ex2 = request("/");
+  dflt->handle(ex2);
+  CHECK(ex2.response.status == 500);
+  auto bad =
+      h::makeStaticError(Handler{"error", Json{{"status_code", "{http.request.uri.path}"}}, {}, {}}, "p");
+  Exchange ex3 = request("/abc");
+  bad->handle(ex3);
+  CHECK(ex3.response.status == 500);
+}
+
+TEST_CASE("request_body sets the body limit", "[handlers][request_body]") {
+  auto rb = h::makeRequestBody(Handler{"request_body", Json{{"max_size", 10}}, {}, {}}, "p");
+  Exchange ex = request("/");
+  CHECK(rb->handle(ex) == Outcome::Continue);
+  CHECK(ex.request.maxBodyBytes == 10);
+  CHECK_THROWS_AS(h::makeRequestBody(Handler{"request_body", Json{{"max_size", -1}}, {}, {}}, "p"),
+                  ProvisionError);
+  CHECK_THROWS_AS(h::makeRequestBody(Handler{"request_body", Json{{"read_timeout", "1s"}}, {}, {}}, "p"),
+                  ProvisionError);
+}
+
+TEST_CASE("Go's ReplaceAllString semantics for regexp replacements", "[handlers][go_expand]") {
+  re2::RE2 re("prefix-(.*)");
+  CHECK(h::goReplaceAll(re, "prefix-value", "new-$1") == "new-value");
+  re2::RE2 digits("(?P<d>[0-9])");
+  CHECK(h::goReplaceAll(digits, "a1b22", "<${d}>") == "a<1>b<2><2>");
+  re2::RE2 star("x*");
+  CHECK(h::goReplaceAll(star, "abxd", "-") == "-a-b-d-");  // Go's answer for this classic case
+  CHECK(h::goReplaceAll(digits, "none", "$1") == "none");
+}
+
+TEST_CASE("rewrite builds the query as Caddy's buildQueryString", "[handlers][rewrite]") {
+  auto rw = h::makeRewrite(
+      Handler{
+          "rewrite", Json{{"uri", "/t?{http.request.uri.query}&p={http.request.uri.path}&e={x}"}}, {}, {}},
+      "p");
+  Exchange ex = request("/a b&c=d");
+  rw->handle(ex);
+  CHECK(ex.request.path == "/t");
+  CHECK(ex.request.query == "p=%2Fa+b%26c%3Dd&e=");  // empty raw query leaves no '&'; values escaped
+  Exchange withQuery = request("/x");
+  withQuery.request.query = "a=1&b=2";
+  withQuery.request.hasQuery = true;
+  rw->handle(withQuery);
+  CHECK(withQuery.request.query == "a=1&b=2&p=%2Fx&e=");
+  auto keepPath = h::makeRewrite(Handler{"rewrite", Json{{"uri", "?only=1"}}, {}, {}}, "p");
+  Exchange kp = request("/stay");
+  keepPath->handle(kp);
+  CHECK(kp.request.path == "/stay");
+  CHECK(kp.request.query == "only=1");
+}
