@@ -49,14 +49,14 @@ struct ServerRuntime {
   std::chrono::milliseconds keepaliveInterval{15'000};
   // The server's `protocols`. Caddy's default is h1 h2 h3; h2 needs TLS (ALPN) and h3 is
   // not served, so cleartext listeners speak HTTP/1.1, plus h2c when listed.
-  std::vector<std::string> protocols{"h1", "h2"  // Access log (server `logs`); null when the server keeps none.
-  std::unique_ptr<log::AccessLog> accessLog;
-  // HTTP metrics registry (owned by Runtime); null when nothing collects metrics.
-  metrics::HttpMetrics* metrics = nullptr;
-};
+  std::vector<std::string> protocols{"h1", "h2"};
   std::shared_ptr<const tls::ServerTls> tls;  // null: cleartext
   // strict_sni_host: a TLS request whose Host differs from its SNI gets 421.
   bool strictSniHost = false;
+  // Access log (server `logs`); null when the server keeps none.
+  std::unique_ptr<log::AccessLog> accessLog;
+  // HTTP metrics registry (owned by Runtime); null when nothing collects metrics.
+  metrics::HttpMetrics* metrics = nullptr;
 };
 
 // The admin endpoint (Caddy's "admin" object): where `gatehouse reload` posts configs.
