@@ -135,6 +135,9 @@ bool ProxyCall::available(size_t i) {
   if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
     return false;
   }
+  if (config_.active && !st.activeHealthy) {
+    return false;
+  }
   return ph.failDuration.count() == 0 || pool_.failures(i) < ph.maxFails;
 }
 
@@ -425,12 +428,14 @@ void ProxyCall::onUpstreamError(int uvError) {
 
 void ProxyCall::onAttemptFailed(int uvError) {
   const bool dialFailed = !conn_ || !conn_->connected();
-  const bool staleReuse = reused_ && !bodyStarted_;
+  // A pull in flight may still deliver body bytes meant for this attempt: not retryable.
+  const bool bodyTouched = bodyStarted_ || pulling_;
+  const bool staleReuse = reused_ && !bodyTouched;
   if (!staleReuse) {
     pool_.recordFailure(upstream_, config_.passive.failDuration);
   }
   const auto elapsed = std::chrono::steady_clock::now() - begun_;
-  const bool retryable = staleReuse || dialFailed || (ex_.request.method == "GET" && !bodyStarted_);
+  const bool retryable = !bodyTouched && (staleReuse || dialFailed || ex_.request.method == "GET");
   const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
   const bool triesLeft = attempts_ <= config_.retries;
   // The connection object cannot be destroyed inside its own callback: retire it.

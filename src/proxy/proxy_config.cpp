@@ -94,7 +94,10 @@ void parseLoadBalancing(const Json& lb, const std::string& path, ProxyConfig& c)
 }
 
 void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
-  onlyKeys(hc, path, {"passive"});
+  onlyKeys(hc, path, {"passive", "active"});
+  if (hc.contains("active")) {
+    c.active = ActiveHealth::parse(hc["active"], path + ".active");
+  }
   if (!hc.contains("passive")) {
     return;
   }

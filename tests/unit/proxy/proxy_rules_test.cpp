@@ -116,7 +116,7 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
   expectPath(
       R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "versions": ["h2c"]}})",
       "routes[0].handle[0].transport.versions");
-  expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "health_checks": {"active": {"uri": "/h"}}})",
+  expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "health_checks": {"active": {"upstream": "x:1"}}})",
              "routes[0].handle[0].health_checks.active");
   expectPath(R"({"dynamic_upstreams": {"source": "srv"}})", "routes[0].handle[0]");
   expectPath(
