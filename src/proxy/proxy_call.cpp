@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "http/status.h"
+#include "router/placeholders.h"
+
 namespace gatehouse::proxy {
 
 using runtime::Exchange;
@@ -29,6 +32,28 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
   }
   return std::any_of(ranges.begin(), ranges.end(),
                      [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
+}
+
+// Go's time.Duration.String for a microsecond count ("812µs", "1.234ms", "2.5s").
+std::string goDuration(int64_t us) {
+  auto trimmed = [](double v, int decimals, const char* unit) {
+    std::string s = std::to_string(v);
+    s.resize(s.find('.') + 1 + static_cast<size_t>(decimals));
+    while (s.back() == '0') {
+      s.pop_back();
+    }
+    if (s.back() == '.') {
+      s.pop_back();
+    }
+    return s + unit;
+  };
+  if (us < 1000) {
+    return std::to_string(us) + "µs";
+  }
+  if (us < 1'000'000) {
+    return trimmed(static_cast<double>(us) / 1e3, 3, "ms");
+  }
+  return trimmed(static_cast<double>(us) / 1e6, 6, "s");
 }
 
 void appendHex(std::string& out, size_t v) {
@@ -80,9 +105,11 @@ Outcome ProxyCall::start() {
 }
 
 // The request as the upstream gets it; built once and reused by retries.
+// The request's fields as every attempt forwards them; header_up runs per attempt, as in
+// Caddy, so that it sees {http.reverse_proxy.upstream.*}.
 bool ProxyCall::prepareHead() {
   const auto& req = ex_.request;
-  HeaderList h;
+  HeaderList& h = baseHeaders_;
   for (const auto& f : req.headers) {
     h.emplaceBack(runtime::canonicalHeaderName(f.name), f.value);
   }
@@ -90,6 +117,14 @@ bool ProxyCall::prepareHead() {
   h.remove("Content-Length");
   setForwardedHeaders(h, req, trustedClient(config_.trustedProxies, ex_));
   h.add("Host", req.host);  // header_up may change it, as Caddy lets it
+  hasBody_ = req.bodyLength != 0;
+  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
+  return true;
+}
+
+bool ProxyCall::buildHead() {
+  const auto& req = ex_.request;
+  HeaderList h = baseHeaders_;
   if (config_.requestHeaders) {
     config_.requestHeaders->apply(h, ex_);
   }
@@ -102,6 +137,7 @@ bool ProxyCall::prepareHead() {
   if (target.empty() || target.front() != '/') {
     target = "/" + target;
   }
+  head_.clear();
   head_.append(req.method)
       .append(" ")
       .append(target)
@@ -111,8 +147,6 @@ bool ProxyCall::prepareHead() {
   for (const auto& f : h) {
     head_.append(f.name).append(": ").append(f.value).append("\r\n");
   }
-  hasBody_ = req.bodyLength != 0;
-  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
   if (chunkedBody_) {
     head_.append("Transfer-Encoding: chunked\r\n");
   } else if (hasBody_ || methodSendsLength(req.method)) {
@@ -123,6 +157,10 @@ bool ProxyCall::prepareHead() {
   }
   head_.append("\r\n");
   return true;
+}
+
+void ProxyCall::setPlaceholder(std::string_view key, std::string value) {
+  ex_.setCapture(std::string(router::kProxyCapturePrefix) + std::string(key), std::move(value));
 }
 
 bool ProxyCall::available(size_t i) {
@@ -158,6 +196,21 @@ bool ProxyCall::attempt() {
   countActive(false);
   upstream_ = avail[static_cast<size_t>(pick)];
   countActive(true);
+  const Upstream& up = config_.upstreams[upstream_];
+  setPlaceholder("upstream.address", up.address.dial);
+  setPlaceholder("upstream.hostport", up.address.unix ? up.address.dial
+                                      : up.address.host.find(':') != std::string::npos
+                                          ? "[" + up.address.host + "]:" + up.address.port
+                                          : up.address.host + ":" + up.address.port);
+  setPlaceholder("upstream.host", up.address.unix ? "" : up.address.host);
+  setPlaceholder("upstream.port", up.address.unix ? "" : up.address.port);
+  setPlaceholder("upstream.requests", std::to_string(pool_.state(upstream_).active));
+  setPlaceholder("upstream.max_requests", std::to_string(up.maxRequests));
+  setPlaceholder("upstream.fails", std::to_string(pool_.failures(upstream_)));
+  if (!buildHead()) {
+    ex_.fail(502, "invalid header field for the upstream request");
+    return false;
+  }
   conn_ = pool_.takeIdle(upstream_);
   if (conn_) {
     reused_ = true;
@@ -308,6 +361,17 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     }
   }
   res.status = head.status;
+  using std::chrono::duration_cast;
+  const auto latency = std::chrono::steady_clock::now() - sent_;
+  const auto total = std::chrono::steady_clock::now() - begun_;
+  setPlaceholder("upstream.latency", goDuration(duration_cast<std::chrono::microseconds>(latency).count()));
+  setPlaceholder("upstream.latency_ms",
+                 std::to_string(duration_cast<std::chrono::microseconds>(latency).count() / 1000.0));
+  setPlaceholder("upstream.duration", goDuration(duration_cast<std::chrono::microseconds>(total).count()));
+  setPlaceholder("upstream.duration_ms",
+                 std::to_string(duration_cast<std::chrono::microseconds>(total).count() / 1000.0));
+  setPlaceholder("status_code", std::to_string(head.status));
+  setPlaceholder("status_text", std::string(http::reasonPhrase(head.status)));
   const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
   HeaderList h;
   for (auto& f : head.headers) {

@@ -44,6 +44,8 @@ class ProxyCall final : public runtime::PendingWork,
   enum class Timer { None, Dial, ResponseHeader, Retry, Stream };
 
   bool prepareHead();
+  bool buildHead();
+  void setPlaceholder(std::string_view key, std::string value);
   bool attempt();
   void sendRequest();
   void finishWithError(int status, std::string message);
@@ -81,8 +83,9 @@ class ProxyCall final : public runtime::PendingWork,
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   http::LoopTask task_;
-  std::string head_;    // the upstream request head, built once
-  std::string framed_;  // a request body piece with its chunk framing
+  runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
+  std::string head_;                 // the upstream request head, built per attempt
+  std::string framed_;               // a request body piece with its chunk framing
   bool chunkedBody_ = false;
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry

@@ -12,7 +12,15 @@ namespace gatehouse::router {
 
 // The file matcher keeps {http.matchers.file.<name>} in Exchange::captures under this prefix
 // followed by <name>; a {http.regexp.*} key can never spell it.
-inline constexpr std::string_view kFileMatcherCapturePrefix = "\x1f" "file.";
+inline constexpr std::string_view kFileMatcherCapturePrefix =
+    "\x1f"
+    "file.";
+
+// reverse_proxy keeps {http.reverse_proxy.<key>} (upstream.hostport, status_code ...) in
+// Exchange::captures under this prefix followed by <key>.
+inline constexpr std::string_view kProxyCapturePrefix =
+    "\x1f"
+    "rp.";
 
 // Looks up one placeholder key for the exchange; false when the key is unknown.
 bool lookupPlaceholder(std::string_view key, const runtime::Exchange& ex, std::string& out);

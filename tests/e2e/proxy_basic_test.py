@@ -69,6 +69,10 @@ def config(up, dead_port):
                 "routes": [
                     {"match": [{"path": ["/healthz"]}], "handle": [{"handler": "static_response", "body": "ok"}]},
                     {"match": [{"path": ["/dead"]}], "handle": [proxy("127.0.0.1:%d" % dead_port)]},
+                    {"match": [{"path": ["/echo/upstream-ph"]}], "handle": [proxy(up.dial, headers={
+                        "request": {"set": {"Host": ["{http.reverse_proxy.upstream.hostport}"]}},
+                        "response": {"set": {"X-Took": ["{http.reverse_proxy.upstream.latency_ms}"],
+                                             "X-Status": ["{http.reverse_proxy.status_code}"]}}})]},
                     {"match": [{"path": ["/slow"]}], "handle": [proxy(up.dial, transport={
                         "protocol": "http", "response_header_timeout": "500ms"})]},
                     {"handle": [proxy(up.dial, headers={
@@ -118,6 +122,15 @@ def test_headers(addr):
     check(hdrs.get("x-down") == "yes", "header_down set")
     check("keep-alive" not in hdrs, "Keep-Alive from the upstream removed")
     check(hdrs.get("server") == "Gatehouse", "Server: %r" % hdrs.get("server"))
+
+
+def test_upstream_placeholders(addr, up):
+    status, hdrs, body = request(addr, "GET", "/echo/upstream-ph", headers={"Host": "chat.test"})
+    seen = {k.lower(): v for k, v in json.loads(body)["headers"]}
+    check(seen.get("host") == up.dial, "header_up Host {upstream_hostport}: %r" % seen.get("host"))
+    took = hdrs.get("x-took", "")
+    check(took.replace(".", "", 1).isdigit(), "header_down {http.reverse_proxy.upstream.latency_ms}: %r" % took)
+    check(hdrs.get("x-status") == "200", "header_down {http.reverse_proxy.status_code}: %r" % hdrs.get("x-status"))
 
 
 def test_bodies(addr):
@@ -226,6 +239,7 @@ def main():
         addr1 = pu.addr_of(servers, "srv1")
         test_headers(addr0)
         test_bodies(addr0)
+        test_upstream_placeholders(addr0, up)
         test_curl_and_head(addr0)
         test_keepalive(addr0, up)
         test_errors(addr0, addr1)
