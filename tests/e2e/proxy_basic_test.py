@@ -11,8 +11,10 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -60,7 +62,7 @@ def proxy(dial, **extra):
     return h
 
 
-def config(up, dead_port):
+def config(up, dead_port, unix_up):
     return {
         "admin": {"disabled": True},
         "apps": {"http": {"servers": {
@@ -69,6 +71,7 @@ def config(up, dead_port):
                 "routes": [
                     {"match": [{"path": ["/healthz"]}], "handle": [{"handler": "static_response", "body": "ok"}]},
                     {"match": [{"path": ["/dead"]}], "handle": [proxy("127.0.0.1:%d" % dead_port)]},
+                    {"match": [{"path": ["/echo/unix"]}], "handle": [proxy(unix_up.dial)]},
                     {"match": [{"path": ["/echo/upstream-ph"]}], "handle": [proxy(up.dial, headers={
                         "request": {"set": {"Host": ["{http.reverse_proxy.upstream.hostport}"]}},
                         "response": {"set": {"X-Took": ["{http.reverse_proxy.upstream.latency_ms}"],
@@ -233,12 +236,16 @@ def test_framing(addr, up):
 def main():
     binary = sys.argv[1]
     up = pu.Upstream()
-    proc, servers, drain = pu.start_gatehouse(binary, config(up, pu.unused_port()))
+    tmp = tempfile.mkdtemp()
+    unix_up = pu.Upstream("unix", unix_path=os.path.join(tmp, "up.sock"))
+    proc, servers, drain = pu.start_gatehouse(binary, config(up, pu.unused_port(), unix_up))
     try:
         addr0 = pu.addr_of(servers, "srv0")
         addr1 = pu.addr_of(servers, "srv1")
         test_headers(addr0)
         test_bodies(addr0)
+        status, hdrs, _ = request(addr0, "GET", "/echo/unix", headers={"Host": "a"})
+        check(status == 200 and hdrs.get("x-upstream") == "unix", "unix socket upstream: %d" % status)
         test_upstream_placeholders(addr0, up)
         test_curl_and_head(addr0)
         test_keepalive(addr0, up)
@@ -248,6 +255,8 @@ def main():
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
         up.close()
+        unix_up.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:
         print("%d failure(s)" % len(FAILURES))
         return 1
