@@ -219,16 +219,45 @@ bool ProxyCall::attempt() {
     return true;
   }
   reused_ = false;
-  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), config_.upstreams[upstream_].address, upstream_,
-                                               pool_.readBuffer(), config_.maxResponseHeader);
-  const int rc = conn_->connect(*this, config_.upstreams[upstream_].address);
-  if (rc != 0) {
+  arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
+  if (up.address.resolve) {
+    lookup_ = std::make_unique<HostLookup>(
+        pool_.loop(), up.address.host, up.address.port,
+        [this](int status, const sockaddr_storage& a) { onResolved(status, a); });
+    if (lookup_->startError() == 0) {
+      return true;
+    }
+    arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, std::string("dial ") + config_.upstreams[upstream_].address.dial + ": " + uv_strerror(rc));
+    ex_.fail(502, "lookup " + up.address.host + ": " + uv_strerror(lookup_->startError()));
     return false;
   }
-  arm(Timer::Dial, config_.dialTimeout);
+  return dial(up.address);
+}
+
+bool ProxyCall::dial(const UpstreamAddress& address) {
+  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, upstream_, pool_.readBuffer(),
+                                               config_.maxResponseHeader);
+  const int rc = conn_->connect(*this, address);
+  if (rc != 0) {
+    arm(Timer::None, {});
+    pool_.recordFailure(upstream_, config_.passive.failDuration);
+    ex_.fail(502, "dial " + address.dial + ": " + uv_strerror(rc));
+    return false;
+  }
   return true;
+}
+
+void ProxyCall::onResolved(int status, const sockaddr_storage& address) {
+  if (status != 0) {
+    onAttemptFailed(status);  // no connection: a dial failure
+    return;
+  }
+  resolved_ = config_.upstreams[upstream_].address;
+  resolved_.addr = address;
+  if (!dial(resolved_)) {
+    ex_.host->resume();
+  }
 }
 
 void ProxyCall::arm(Timer what, std::chrono::milliseconds after) {
@@ -265,6 +294,7 @@ void ProxyCall::onTimer(uv_timer_t* t) {
   }
   // A net timeout, as Caddy reports it: 504.
   self->conn_.reset();
+  self->lookup_.reset();
   if (kind == Timer::Dial) {
     self->pool_.recordFailure(self->upstream_, self->config_.passive.failDuration);
   }

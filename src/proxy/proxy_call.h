@@ -12,6 +12,7 @@
 #include "gatehouse/runtime/exchange.h"
 #include "http/loop_task.h"
 #include "proxy/connection_pool.h"
+#include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/uv_handle.h"
@@ -47,6 +48,8 @@ class ProxyCall final : public runtime::PendingWork,
   bool buildHead();
   void setPlaceholder(std::string_view key, std::string value);
   bool attempt();
+  bool dial(const UpstreamAddress& address);
+  void onResolved(int status, const sockaddr_storage& address);
   void sendRequest();
   void finishWithError(int status, std::string message);
   void onAttemptFailed(int uvError);
@@ -80,6 +83,8 @@ class ProxyCall final : public runtime::PendingWork,
   runtime::Exchange& ex_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::unique_ptr<UpstreamConnection> retired_;  // failed inside its own callback; freed later
+  std::unique_ptr<HostLookup> lookup_;           // a DNS-named upstream being resolved
+  UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   http::LoopTask task_;

@@ -62,6 +62,18 @@ def proxy(dial, **extra):
     return h
 
 
+def loopback_name():
+    """A DNS name of this machine that resolves to 127.0.0.1 (its host name usually does)."""
+    try:
+        name = socket.gethostname()
+        return name if socket.gethostbyname(name) == "127.0.0.1" else None
+    except OSError:
+        return None
+
+
+LOOPBACK_NAME = loopback_name() or "localhost"
+
+
 def config(up, dead_port, unix_up):
     return {
         "admin": {"disabled": True},
@@ -72,6 +84,8 @@ def config(up, dead_port, unix_up):
                     {"match": [{"path": ["/healthz"]}], "handle": [{"handler": "static_response", "body": "ok"}]},
                     {"match": [{"path": ["/dead"]}], "handle": [proxy("127.0.0.1:%d" % dead_port)]},
                     {"match": [{"path": ["/echo/unix"]}], "handle": [proxy(unix_up.dial)]},
+                    {"match": [{"path": ["/echo/dns"]}], "handle": [proxy("%s:%d" % (LOOPBACK_NAME, up.port))]},
+                    {"match": [{"path": ["/nodns"]}], "handle": [proxy("no-such-host.invalid:80")]},
                     {"match": [{"path": ["/echo/upstream-ph"]}], "handle": [proxy(up.dial, headers={
                         "request": {"set": {"Host": ["{http.reverse_proxy.upstream.hostport}"]}},
                         "response": {"set": {"X-Took": ["{http.reverse_proxy.upstream.latency_ms}"],
@@ -246,6 +260,10 @@ def main():
         test_bodies(addr0)
         status, hdrs, _ = request(addr0, "GET", "/echo/unix", headers={"Host": "a"})
         check(status == 200 and hdrs.get("x-upstream") == "unix", "unix socket upstream: %d" % status)
+        status, _, _ = request(addr0, "GET", "/echo/dns", headers={"Host": "a"})
+        check(status == 200, "upstream named %s resolved asynchronously: %d" % (LOOPBACK_NAME, status))
+        status, _, _ = request(addr0, "GET", "/nodns", headers={"Host": "a"})
+        check(status == 502, "unresolvable upstream name: 502, got %d" % status)
         test_upstream_placeholders(addr0, up)
         test_curl_and_head(addr0)
         test_keepalive(addr0, up)
