@@ -1,16 +1,19 @@
 #include "proxy/connection_pool.h"
 
+#include "proxy/health_checker.h"
+
 namespace gatehouse::proxy {
 
 ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
     : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams) {}
 
 ConnectionPool::~ConnectionPool() {
+  checker_.reset();
   idle_.clear();  // closes every parked connection
   // Workers destroy their state after their loop stopped; parked connections are unref'd
   // so they never kept it running. Run the loop once more so their close callbacks free
   // them. Never reached on the loop thread while it runs (state outlives every exchange).
-  if (idleCount_ != 0 && uv_loop_alive(loop_) != 0) {
+  if (uv_loop_alive(loop_) != 0) {
     uv_run(loop_, UV_RUN_NOWAIT);
   }
 }
@@ -53,6 +56,10 @@ void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
   c->park();
   list.push_back(std::move(c));
   ++idleCount_;
+}
+
+void ConnectionPool::adoptHealthChecker(std::unique_ptr<HealthChecker> checker) {
+  checker_ = std::move(checker);
 }
 
 size_t ConnectionPool::failures(size_t i) {

@@ -28,7 +28,12 @@ struct KeepAlive {
 struct UpstreamState {
   uint32_t active = 0;            // requests in flight (least_conn, unhealthy_request_count)
   std::deque<uint64_t> failures;  // loop times (ms) at which recorded failures expire
+  bool activeHealthy = true;      // active health checks' verdict (healthy until checked)
+  uint32_t checkPasses = 0;       // consecutive
+  uint32_t checkFails = 0;
 };
+
+class HealthChecker;
 
 class ConnectionPool final : public runtime::WorkerLocal {
  public:
@@ -49,6 +54,8 @@ class ConnectionPool final : public runtime::WorkerLocal {
   size_t failures(size_t i);
   void recordFailure(size_t i, std::chrono::milliseconds forHowLong);
   size_t nextRoundRobin() { return cursor_++; }
+  // Active health checks run for as long as the pool lives.
+  void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
 
  private:
   void prune();
@@ -60,6 +67,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   size_t idleCount_ = 0;
   size_t cursor_ = 0;
   std::array<char, 64 * 1024> readBuf_{};
+  std::unique_ptr<HealthChecker> checker_;
 };
 
 }  // namespace gatehouse::proxy

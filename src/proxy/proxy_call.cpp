@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "http/status.h"
+#include "router/placeholders.h"
+
 namespace gatehouse::proxy {
 
 using runtime::Exchange;
@@ -29,6 +32,28 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
   }
   return std::any_of(ranges.begin(), ranges.end(),
                      [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
+}
+
+// Go's time.Duration.String for a microsecond count ("812µs", "1.234ms", "2.5s").
+std::string goDuration(int64_t us) {
+  auto trimmed = [](double v, int decimals, const char* unit) {
+    std::string s = std::to_string(v);
+    s.resize(s.find('.') + 1 + static_cast<size_t>(decimals));
+    while (s.back() == '0') {
+      s.pop_back();
+    }
+    if (s.back() == '.') {
+      s.pop_back();
+    }
+    return s + unit;
+  };
+  if (us < 1000) {
+    return std::to_string(us) + "µs";
+  }
+  if (us < 1'000'000) {
+    return trimmed(static_cast<double>(us) / 1e3, 3, "ms");
+  }
+  return trimmed(static_cast<double>(us) / 1e6, 6, "s");
 }
 
 void appendHex(std::string& out, size_t v) {
@@ -80,9 +105,11 @@ Outcome ProxyCall::start() {
 }
 
 // The request as the upstream gets it; built once and reused by retries.
+// The request's fields as every attempt forwards them; header_up runs per attempt, as in
+// Caddy, so that it sees {http.reverse_proxy.upstream.*}.
 bool ProxyCall::prepareHead() {
   const auto& req = ex_.request;
-  HeaderList h;
+  HeaderList& h = baseHeaders_;
   for (const auto& f : req.headers) {
     h.emplaceBack(runtime::canonicalHeaderName(f.name), f.value);
   }
@@ -90,6 +117,14 @@ bool ProxyCall::prepareHead() {
   h.remove("Content-Length");
   setForwardedHeaders(h, req, trustedClient(config_.trustedProxies, ex_));
   h.add("Host", req.host);  // header_up may change it, as Caddy lets it
+  hasBody_ = req.bodyLength != 0;
+  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
+  return true;
+}
+
+bool ProxyCall::buildHead() {
+  const auto& req = ex_.request;
+  HeaderList h = baseHeaders_;
   if (config_.requestHeaders) {
     config_.requestHeaders->apply(h, ex_);
   }
@@ -102,6 +137,7 @@ bool ProxyCall::prepareHead() {
   if (target.empty() || target.front() != '/') {
     target = "/" + target;
   }
+  head_.clear();
   head_.append(req.method)
       .append(" ")
       .append(target)
@@ -111,8 +147,6 @@ bool ProxyCall::prepareHead() {
   for (const auto& f : h) {
     head_.append(f.name).append(": ").append(f.value).append("\r\n");
   }
-  hasBody_ = req.bodyLength != 0;
-  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
   if (chunkedBody_) {
     head_.append("Transfer-Encoding: chunked\r\n");
   } else if (hasBody_ || methodSendsLength(req.method)) {
@@ -125,6 +159,10 @@ bool ProxyCall::prepareHead() {
   return true;
 }
 
+void ProxyCall::setPlaceholder(std::string_view key, std::string value) {
+  ex_.setCapture(std::string(router::kProxyCapturePrefix) + std::string(key), std::move(value));
+}
+
 bool ProxyCall::available(size_t i) {
   const auto& up = config_.upstreams[i];
   const auto& st = pool_.state(i);
@@ -133,6 +171,9 @@ bool ProxyCall::available(size_t i) {
   }
   const auto& ph = config_.passive;
   if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
+    return false;
+  }
+  if (config_.active && !st.activeHealthy) {
     return false;
   }
   return ph.failDuration.count() == 0 || pool_.failures(i) < ph.maxFails;
@@ -155,6 +196,21 @@ bool ProxyCall::attempt() {
   countActive(false);
   upstream_ = avail[static_cast<size_t>(pick)];
   countActive(true);
+  const Upstream& up = config_.upstreams[upstream_];
+  setPlaceholder("upstream.address", up.address.dial);
+  setPlaceholder("upstream.hostport", up.address.unix ? up.address.dial
+                                      : up.address.host.find(':') != std::string::npos
+                                          ? "[" + up.address.host + "]:" + up.address.port
+                                          : up.address.host + ":" + up.address.port);
+  setPlaceholder("upstream.host", up.address.unix ? "" : up.address.host);
+  setPlaceholder("upstream.port", up.address.unix ? "" : up.address.port);
+  setPlaceholder("upstream.requests", std::to_string(pool_.state(upstream_).active));
+  setPlaceholder("upstream.max_requests", std::to_string(up.maxRequests));
+  setPlaceholder("upstream.fails", std::to_string(pool_.failures(upstream_)));
+  if (!buildHead()) {
+    ex_.fail(502, "invalid header field for the upstream request");
+    return false;
+  }
   conn_ = pool_.takeIdle(upstream_);
   if (conn_) {
     reused_ = true;
@@ -163,16 +219,45 @@ bool ProxyCall::attempt() {
     return true;
   }
   reused_ = false;
-  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), config_.upstreams[upstream_].address, upstream_,
-                                               pool_.readBuffer(), config_.maxResponseHeader);
-  const int rc = conn_->connect(*this, config_.upstreams[upstream_].address);
-  if (rc != 0) {
+  arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
+  if (up.address.resolve) {
+    lookup_ = std::make_unique<HostLookup>(
+        pool_.loop(), up.address.host, up.address.port,
+        [this](int status, const sockaddr_storage& a) { onResolved(status, a); });
+    if (lookup_->startError() == 0) {
+      return true;
+    }
+    arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, std::string("dial ") + config_.upstreams[upstream_].address.dial + ": " + uv_strerror(rc));
+    ex_.fail(502, "lookup " + up.address.host + ": " + uv_strerror(lookup_->startError()));
     return false;
   }
-  arm(Timer::Dial, config_.dialTimeout);
+  return dial(up.address);
+}
+
+bool ProxyCall::dial(const UpstreamAddress& address) {
+  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, upstream_, pool_.readBuffer(),
+                                               config_.maxResponseHeader);
+  const int rc = conn_->connect(*this, address);
+  if (rc != 0) {
+    arm(Timer::None, {});
+    pool_.recordFailure(upstream_, config_.passive.failDuration);
+    ex_.fail(502, "dial " + address.dial + ": " + uv_strerror(rc));
+    return false;
+  }
   return true;
+}
+
+void ProxyCall::onResolved(int status, const sockaddr_storage& address) {
+  if (status != 0) {
+    onAttemptFailed(status);  // no connection: a dial failure
+    return;
+  }
+  resolved_ = config_.upstreams[upstream_].address;
+  resolved_.addr = address;
+  if (!dial(resolved_)) {
+    ex_.host->resume();
+  }
 }
 
 void ProxyCall::arm(Timer what, std::chrono::milliseconds after) {
@@ -209,6 +294,7 @@ void ProxyCall::onTimer(uv_timer_t* t) {
   }
   // A net timeout, as Caddy reports it: 504.
   self->conn_.reset();
+  self->lookup_.reset();
   if (kind == Timer::Dial) {
     self->pool_.recordFailure(self->upstream_, self->config_.passive.failDuration);
   }
@@ -305,6 +391,17 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     }
   }
   res.status = head.status;
+  using std::chrono::duration_cast;
+  const auto latency = std::chrono::steady_clock::now() - sent_;
+  const auto total = std::chrono::steady_clock::now() - begun_;
+  setPlaceholder("upstream.latency", goDuration(duration_cast<std::chrono::microseconds>(latency).count()));
+  setPlaceholder("upstream.latency_ms",
+                 std::to_string(duration_cast<std::chrono::microseconds>(latency).count() / 1000.0));
+  setPlaceholder("upstream.duration", goDuration(duration_cast<std::chrono::microseconds>(total).count()));
+  setPlaceholder("upstream.duration_ms",
+                 std::to_string(duration_cast<std::chrono::microseconds>(total).count() / 1000.0));
+  setPlaceholder("status_code", std::to_string(head.status));
+  setPlaceholder("status_text", std::string(http::reasonPhrase(head.status)));
   const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
   HeaderList h;
   for (auto& f : head.headers) {
@@ -425,12 +522,14 @@ void ProxyCall::onUpstreamError(int uvError) {
 
 void ProxyCall::onAttemptFailed(int uvError) {
   const bool dialFailed = !conn_ || !conn_->connected();
-  const bool staleReuse = reused_ && !bodyStarted_;
+  // A pull in flight may still deliver body bytes meant for this attempt: not retryable.
+  const bool bodyTouched = bodyStarted_ || pulling_;
+  const bool staleReuse = reused_ && !bodyTouched;
   if (!staleReuse) {
     pool_.recordFailure(upstream_, config_.passive.failDuration);
   }
   const auto elapsed = std::chrono::steady_clock::now() - begun_;
-  const bool retryable = staleReuse || dialFailed || (ex_.request.method == "GET" && !bodyStarted_);
+  const bool retryable = !bodyTouched && (staleReuse || dialFailed || ex_.request.method == "GET");
   const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
   const bool triesLeft = attempts_ <= config_.retries;
   // The connection object cannot be destroyed inside its own callback: retire it.

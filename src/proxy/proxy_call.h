@@ -12,6 +12,7 @@
 #include "gatehouse/runtime/exchange.h"
 #include "http/loop_task.h"
 #include "proxy/connection_pool.h"
+#include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/uv_handle.h"
@@ -44,7 +45,11 @@ class ProxyCall final : public runtime::PendingWork,
   enum class Timer { None, Dial, ResponseHeader, Retry, Stream };
 
   bool prepareHead();
+  bool buildHead();
+  void setPlaceholder(std::string_view key, std::string value);
   bool attempt();
+  bool dial(const UpstreamAddress& address);
+  void onResolved(int status, const sockaddr_storage& address);
   void sendRequest();
   void finishWithError(int status, std::string message);
   void onAttemptFailed(int uvError);
@@ -78,11 +83,14 @@ class ProxyCall final : public runtime::PendingWork,
   runtime::Exchange& ex_;
   std::unique_ptr<UpstreamConnection> conn_;
   std::unique_ptr<UpstreamConnection> retired_;  // failed inside its own callback; freed later
+  std::unique_ptr<HostLookup> lookup_;           // a DNS-named upstream being resolved
+  UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   http::LoopTask task_;
-  std::string head_;    // the upstream request head, built once
-  std::string framed_;  // a request body piece with its chunk framing
+  runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
+  std::string head_;                 // the upstream request head, built per attempt
+  std::string framed_;               // a request body piece with its chunk framing
   bool chunkedBody_ = false;
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry

@@ -94,7 +94,10 @@ void parseLoadBalancing(const Json& lb, const std::string& path, ProxyConfig& c)
 }
 
 void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
-  onlyKeys(hc, path, {"passive"});
+  onlyKeys(hc, path, {"passive", "active"});
+  if (hc.contains("active")) {
+    c.active = ActiveHealth::parse(hc["active"], path + ".active");
+  }
   if (!hc.contains("passive")) {
     return;
   }
@@ -157,6 +160,12 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   }
   if (f.contains("health_checks")) {
     parseHealth(f["health_checks"], path + ".health_checks", *c);
+    for (const auto& up : c->upstreams) {
+      if (c->active && up.address.resolve) {
+        throw ProvisionError(path + ".health_checks.active",
+                             "active health checks of DNS-named upstreams are not supported yet");
+      }
+    }
   }
   if (f.contains("headers")) {
     const Json& hd = f["headers"];

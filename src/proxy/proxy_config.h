@@ -12,6 +12,7 @@
 #include "gatehouse/config/site_graph.h"
 #include "proxy/connection_pool.h"
 #include "proxy/header_rules.h"
+#include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
 #include "proxy/upstream_address.h"
 #include "router/ip_range.h"
@@ -38,6 +39,7 @@ struct ProxyConfig {
   std::chrono::milliseconds tryInterval{250};
   uint32_t retries = 0;
   PassiveHealth passive;
+  std::optional<ActiveHealth> active;
   std::optional<HeaderOps> requestHeaders;
   std::optional<HeaderOps> responseHeaders;
   std::vector<router::IpRange> trustedProxies;  // the handler's own (Caddy 2.6 field)

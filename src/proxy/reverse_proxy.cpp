@@ -1,5 +1,6 @@
 #include "proxy/reverse_proxy.h"
 
+#include "proxy/health_checker.h"
 #include "proxy/proxy_call.h"
 #include "proxy/proxy_config.h"
 
@@ -17,7 +18,12 @@ class ReverseProxy final : public runtime::Handler {
     }
     // Pools and counters are per worker loop; the handler itself stays immutable.
     auto& pool = ex.host->worker().get<ConnectionPool>(this, [&] {
-      return std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
+      auto p =
+          std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
+      if (config_->active) {
+        p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active));
+      }
+      return p;
     });
     auto call = std::make_unique<ProxyCall>(*config_, pool, ex);
     ProxyCall& c = *call;

@@ -74,8 +74,16 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
   if (uv_ip6_addr(ip.c_str(), port, v6) == 0) {
     return a;
   }
-  error = "upstream host '" + a.host + "' is not an IP address; DNS names are not supported yet";
-  return std::nullopt;
+  const bool dnsName =
+      !a.host.empty() && a.host.size() <= 253 &&
+      a.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
+          std::string::npos;
+  if (!dnsName) {
+    error = "invalid upstream host '" + a.host + "'";
+    return std::nullopt;
+  }
+  a.resolve = true;
+  return a;
 }
 
 }  // namespace gatehouse::proxy

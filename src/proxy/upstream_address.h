@@ -1,6 +1,6 @@
 #pragma once
 // An upstream's dial address as Caddy writes it in JSON: "host:port", "[v6]:port" or
-// "unix//path". Host names are not resolved yet (that needs an asynchronous resolver);
+// "unix//path". A DNS name is resolved at dial time (HostLookup, on libuv's thread pool);
 // "localhost" is taken as 127.0.0.1.
 
 #include <sys/socket.h>
@@ -19,6 +19,7 @@ struct UpstreamAddress {
   sockaddr_storage addr{};  // tcp
   std::string host;         // host part (no brackets)
   std::string port;
+  bool resolve = false;  // `host` is a DNS name: look it up before each dial
 
   // nullopt with `error` set when the address is malformed or not supported yet.
   static std::optional<UpstreamAddress> parse(const std::string& dial, std::string& error);

@@ -295,6 +295,16 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     }
     return false;
   }
+  if (startsWith(key, "http.reverse_proxy.")) {
+    const std::string k = std::string(kProxyCapturePrefix) + std::string(key.substr(19));
+    for (const auto& [name, value] : ex.captures) {
+      if (name == k) {
+        out = value;
+        return true;
+      }
+    }
+    return false;
+  }
   if (startsWith(key, "http.matchers.file.")) {
     std::string k = std::string(kFileMatcherCapturePrefix) + std::string(key.substr(19));
     for (const auto& [name, value] : ex.captures) {

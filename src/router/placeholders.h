@@ -12,7 +12,15 @@ namespace gatehouse::router {
 
 // The file matcher keeps {http.matchers.file.<name>} in Exchange::captures under this prefix
 // followed by <name>; a {http.regexp.*} key can never spell it.
-inline constexpr std::string_view kFileMatcherCapturePrefix = "\x1f" "file.";
+inline constexpr std::string_view kFileMatcherCapturePrefix =
+    "\x1f"
+    "file.";
+
+// reverse_proxy keeps {http.reverse_proxy.<key>} (upstream.hostport, status_code ...) in
+// Exchange::captures under this prefix followed by <key>.
+inline constexpr std::string_view kProxyCapturePrefix =
+    "\x1f"
+    "rp.";
 
 // Values handlers publish as placeholders at run time (Caddy's repl.Set: the outputs of
 // `map`, {http.auth.user.id}), kept in Exchange::captures under this prefix + the key. They

@@ -11,8 +11,10 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -60,7 +62,19 @@ def proxy(dial, **extra):
     return h
 
 
-def config(up, dead_port):
+def loopback_name():
+    """A DNS name of this machine that resolves to 127.0.0.1 (its host name usually does)."""
+    try:
+        name = socket.gethostname()
+        return name if socket.gethostbyname(name) == "127.0.0.1" else None
+    except OSError:
+        return None
+
+
+LOOPBACK_NAME = loopback_name() or "localhost"
+
+
+def config(up, dead_port, unix_up):
     return {
         "admin": {"disabled": True},
         "apps": {"http": {"servers": {
@@ -69,6 +83,13 @@ def config(up, dead_port):
                 "routes": [
                     {"match": [{"path": ["/healthz"]}], "handle": [{"handler": "static_response", "body": "ok"}]},
                     {"match": [{"path": ["/dead"]}], "handle": [proxy("127.0.0.1:%d" % dead_port)]},
+                    {"match": [{"path": ["/echo/unix"]}], "handle": [proxy(unix_up.dial)]},
+                    {"match": [{"path": ["/echo/dns"]}], "handle": [proxy("%s:%d" % (LOOPBACK_NAME, up.port))]},
+                    {"match": [{"path": ["/nodns"]}], "handle": [proxy("no-such-host.invalid:80")]},
+                    {"match": [{"path": ["/echo/upstream-ph"]}], "handle": [proxy(up.dial, headers={
+                        "request": {"set": {"Host": ["{http.reverse_proxy.upstream.hostport}"]}},
+                        "response": {"set": {"X-Took": ["{http.reverse_proxy.upstream.latency_ms}"],
+                                             "X-Status": ["{http.reverse_proxy.status_code}"]}}})]},
                     {"match": [{"path": ["/slow"]}], "handle": [proxy(up.dial, transport={
                         "protocol": "http", "response_header_timeout": "500ms"})]},
                     {"handle": [proxy(up.dial, headers={
@@ -118,6 +139,15 @@ def test_headers(addr):
     check(hdrs.get("x-down") == "yes", "header_down set")
     check("keep-alive" not in hdrs, "Keep-Alive from the upstream removed")
     check(hdrs.get("server") == "Gatehouse", "Server: %r" % hdrs.get("server"))
+
+
+def test_upstream_placeholders(addr, up):
+    status, hdrs, body = request(addr, "GET", "/echo/upstream-ph", headers={"Host": "chat.test"})
+    seen = {k.lower(): v for k, v in json.loads(body)["headers"]}
+    check(seen.get("host") == up.dial, "header_up Host {upstream_hostport}: %r" % seen.get("host"))
+    took = hdrs.get("x-took", "")
+    check(took.replace(".", "", 1).isdigit(), "header_down {http.reverse_proxy.upstream.latency_ms}: %r" % took)
+    check(hdrs.get("x-status") == "200", "header_down {http.reverse_proxy.status_code}: %r" % hdrs.get("x-status"))
 
 
 def test_bodies(addr):
@@ -220,12 +250,21 @@ def test_framing(addr, up):
 def main():
     binary = sys.argv[1]
     up = pu.Upstream()
-    proc, servers, drain = pu.start_gatehouse(binary, config(up, pu.unused_port()))
+    tmp = tempfile.mkdtemp()
+    unix_up = pu.Upstream("unix", unix_path=os.path.join(tmp, "up.sock"))
+    proc, servers, drain = pu.start_gatehouse(binary, config(up, pu.unused_port(), unix_up))
     try:
         addr0 = pu.addr_of(servers, "srv0")
         addr1 = pu.addr_of(servers, "srv1")
         test_headers(addr0)
         test_bodies(addr0)
+        status, hdrs, _ = request(addr0, "GET", "/echo/unix", headers={"Host": "a"})
+        check(status == 200 and hdrs.get("x-upstream") == "unix", "unix socket upstream: %d" % status)
+        status, _, _ = request(addr0, "GET", "/echo/dns", headers={"Host": "a"})
+        check(status == 200, "upstream named %s resolved asynchronously: %d" % (LOOPBACK_NAME, status))
+        status, _, _ = request(addr0, "GET", "/nodns", headers={"Host": "a"})
+        check(status == 502, "unresolvable upstream name: 502, got %d" % status)
+        test_upstream_placeholders(addr0, up)
         test_curl_and_head(addr0)
         test_keepalive(addr0, up)
         test_errors(addr0, addr1)
@@ -234,6 +273,8 @@ def main():
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
         up.close()
+        unix_up.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:
         print("%d failure(s)" % len(FAILURES))
         return 1

@@ -5,7 +5,8 @@ upstreams (A, B) and one address nobody listens on.
 round_robin alternates; first sticks to the first available; header hashing keeps a key on
 one upstream; a dead first upstream is retried away from within lb_try_duration and then
 skipped while its failure counts (fail_duration); unhealthy_status marks an upstream down;
-without retries a dead upstream gives 502. One worker, so per-worker state is the whole.
+without retries a dead upstream gives 502; active health checks (health_uri, expect
+status) take failing upstreams out of selection, 503 when none is left. One worker, so per-worker state is the whole.
 Usage: proxy_lb_test.py <path-to-gatehouse>
 """
 import http.client
@@ -47,6 +48,10 @@ def config(a, b, dead):
             route("/status", [a.dial, b.dial],
                   health_checks={"passive": {"fail_duration": "5s", "max_fails": 1, "unhealthy_status": [5]}},
                   load_balancing={"selection_policy": {"policy": "first"}}),
+            route("/active", [dead, b.dial], load_balancing={"selection_policy": {"policy": "first"}},
+                  health_checks={"active": {"uri": "/echo/hc", "interval": "200ms", "timeout": "1s"}}),
+            route("/allbad", [a.dial, b.dial],
+                  health_checks={"active": {"uri": "/status?code=500", "interval": "200ms", "timeout": "1s"}}),
         ]}}}},
     }
 
@@ -60,6 +65,17 @@ def get(addr, path, headers=None):
     r.read()
     c.close()
     return r.status, r.getheader("X-Upstream")
+
+
+def test_active(addr):
+    # The checks start with the worker's first request for the handler.
+    get(addr, "/active/echo")
+    get(addr, "/allbad/echo")
+    time.sleep(0.6)
+    seq = [get(addr, "/active/echo") for _ in range(3)]
+    check(seq == [(200, "B")] * 3, "active checks take the dead first upstream out: %r" % seq)
+    status, _ = get(addr, "/allbad/echo")
+    check(status == 503, "every upstream failing its health check: 503, got %d" % status)
 
 
 def main():
@@ -90,6 +106,7 @@ def main():
         check(status == 503 and who is None, "a 503 from A is passed on: %d" % status)
         status, who = get(addr, "/status/echo")
         check(who == "B", "A is unhealthy after its 5xx, B answers: %r" % who)
+        test_active(addr)
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
         a.close()

@@ -34,13 +34,19 @@ def pattern_bytes(n):
 
 
 class Upstream:
-    def __init__(self, name="echo"):
+    def __init__(self, name="echo", unix_path=None):
         self.name = name
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.unix_path = unix_path
+        if unix_path:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(unix_path)
+            self.port = 0
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", 0))
+            self.port = self.sock.getsockname()[1]
         self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
         self.hold_closed = []   # times at which a /hold connection saw EOF
         self.sse_sent = []      # (index, time) for each SSE event sent
         self.connections = 0
@@ -49,7 +55,7 @@ class Upstream:
 
     @property
     def dial(self):
-        return "127.0.0.1:%d" % self.port
+        return "unix/" + self.unix_path if self.unix_path else "127.0.0.1:%d" % self.port
 
     def close(self):
         self._stop = True
@@ -62,8 +68,9 @@ class Upstream:
             except OSError:
                 return
             self.connections += 1
-            # As real streaming servers do: no Nagle delay on small event writes.
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if not self.unix_path:
+                # As real streaming servers do: no Nagle delay on small event writes.
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):

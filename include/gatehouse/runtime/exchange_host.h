@@ -63,7 +63,8 @@ class TunnelPeer {
   virtual void onClientData(std::string_view data) = 0;
   // The client closed its sending side (half-close); the upstream may still answer.
   virtual void onClientEof() = 0;
-  // Everything given to tunnelWrite() has left; more may be written.
+  // Everything given to tunnelWrite() has left; more may be written. Also called once when
+  // the tunnel starts (the 101 head is out): the peer must not write before that.
   virtual void onClientDrained() = 0;
   // The client connection is gone; stop and release upstream resources.
   virtual void onClientClosed() = 0;

@@ -1,0 +1,209 @@
+#include "proxy/health_checker.h"
+
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
+#include "proxy/connection_pool.h"
+#include "proxy/proxy_config.h"
+#include "proxy/upstream_connection.h"
+
+namespace gatehouse::proxy {
+
+using config::Json;
+using provision::ProvisionError;
+
+ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
+  ActiveHealth h;
+  if (!j.is_object()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  for (const auto& [k, v] : j.items()) {
+    const std::string p = path + "." + k;
+    if (k == "uri" || k == "path") {
+      h.uri = v.get<std::string>();
+      if (h.uri.empty() || h.uri.front() != '/') {
+        throw ProvisionError(p, "expected a path starting with /");
+      }
+    } else if (k == "port") {
+      const int port = v.get<int>();
+      if (port <= 0 || port > 65535) {
+        throw ProvisionError(p, "invalid port");
+      }
+      h.port = static_cast<uint16_t>(port);
+    } else if (k == "method") {
+      h.method = v.get<std::string>();
+    } else if (k == "headers") {
+      for (const auto& [name, vals] : v.items()) {
+        for (const auto& val : vals) {
+          h.headers.add(name, val.get<std::string>());
+        }
+      }
+    } else if (k == "interval") {
+      h.interval = provision::parseDuration(v, p);
+    } else if (k == "timeout") {
+      h.timeout = provision::parseDuration(v, p);
+    } else if (k == "expect_status") {
+      h.expectStatus = v.get<int>();
+    } else if (k == "expect_body") {
+      h.expectBody = std::make_shared<re2::RE2>(v.get<std::string>(), re2::RE2::Quiet);
+      if (!h.expectBody->ok()) {
+        throw ProvisionError(p, "invalid regexp: " + h.expectBody->error());
+      }
+    } else if (k == "passes" || k == "fails") {
+      const int n = v.get<int>();
+      if (n < 1) {
+        throw ProvisionError(p, "must be at least 1");
+      }
+      (k == "passes" ? h.passes : h.fails) = static_cast<uint32_t>(n);
+    } else {
+      throw ProvisionError(p, "active health check option '" + k + "' is not supported yet");
+    }
+  }
+  if (h.interval.count() <= 0 || h.timeout.count() <= 0) {
+    throw ProvisionError(path, "interval and timeout must be positive");
+  }
+  return h;
+}
+
+// One check of one upstream: a fresh connection, one request, one verdict.
+class HealthChecker::Probe final : private UpstreamConnection::Listener {
+ public:
+  Probe(HealthChecker& owner, size_t index) : owner_(owner), index_(index) {}
+
+  void start() {
+    auto& pool = owner_.pool_;
+    conn_ = std::make_unique<UpstreamConnection>(pool.loop(), owner_.targets_[index_], index_,
+                                                 pool.readBuffer(), 64 * 1024);
+    uv_timer_init(pool.loop(), timer_.create());
+    timer_.get()->data = this;
+    uv_timer_start(timer_.get(), &Probe::onTimeout, static_cast<uint64_t>(owner_.config_.timeout.count()), 0);
+    if (conn_->connect(*this, owner_.targets_[index_]) != 0) {
+      finish(false);
+    }
+  }
+  [[nodiscard]] bool done() const { return done_; }
+
+ private:
+  static void onTimeout(uv_timer_t* t) {
+    if (auto* self = static_cast<Probe*>(t->data)) {
+      self->finish(false);
+    }
+  }
+  void finish(bool healthy) {
+    if (done_) {
+      return;
+    }
+    done_ = true;
+    if (timer_) {
+      uv_timer_stop(timer_.get());
+    }
+    conn_->pauseReading();
+    owner_.record(index_, healthy);  // the connection is freed with the probe, later
+  }
+  bool statusOk(int status) const {
+    const int want = owner_.config_.expectStatus;
+    if (want == 0) {
+      return status / 100 == 2;
+    }
+    return want < 10 ? status / 100 == want : status == want;
+  }
+
+  void onUpstreamConnected() override {
+    const auto& c = owner_.config_;
+    std::string req = c.method + " " + c.uri + " HTTP/1.1\r\n";
+    if (!c.headers.has("Host")) {
+      req += "Host: " + owner_.hostHeaders_[index_] + "\r\n";
+    }
+    for (const auto& f : c.headers) {
+      req += f.name + ": " + f.value + "\r\n";
+    }
+    req += "Connection: close\r\n\r\n";
+    conn_->expectResponse(c.method == "HEAD");
+    conn_->write(req);
+  }
+  void onUpstreamHead(ResponseHead& head) override {
+    if (!statusOk(head.status)) {
+      finish(false);
+    } else if (!owner_.config_.expectBody) {
+      finish(true);
+    }
+  }
+  void onUpstreamBody(std::string_view data) override {
+    if (body_.size() < 1 << 20) {
+      body_.append(data);
+    }
+  }
+  void onUpstreamEnd() override {
+    finish(owner_.config_.expectBody && re2::RE2::PartialMatch(body_, *owner_.config_.expectBody));
+  }
+  void onUpstreamWritten() override {}
+  void onUpstreamError(int /*uvError*/) override { finish(false); }
+  void onUpstreamTunnelData(std::string_view /*data*/) override { finish(false); }
+  void onUpstreamTunnelEof() override { finish(false); }
+
+  HealthChecker& owner_;
+  size_t index_;
+  std::unique_ptr<UpstreamConnection> conn_;
+  UvHandle<uv_timer_t> timer_;
+  std::string body_;
+  bool done_ = false;
+};
+
+HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
+                             const ActiveHealth& config)
+    : pool_(pool), config_(config) {
+  for (const auto& up : upstreams) {
+    UpstreamAddress a = up.address;
+    if (config.port != 0 && !a.unix) {
+      std::string err;
+      const std::string host = a.addr.ss_family == AF_INET6 ? "[" + a.host + "]" : a.host;
+      if (auto p = UpstreamAddress::parse(host + ":" + std::to_string(config.port), err)) {
+        a = *p;
+      }
+    }
+    hostHeaders_.push_back(
+        a.unix ? "localhost"
+               : a.dial.substr(a.dial.find('/') == std::string::npos ? 0 : a.dial.find('/') + 1));
+    targets_.push_back(std::move(a));
+  }
+  probes_.resize(targets_.size());
+  uv_timer_init(pool_.loop(), timer_.create());
+  timer_.get()->data = this;
+  // Checks must not keep a stopping worker alive.
+  uv_unref(timer_.handle());
+  uv_timer_start(timer_.get(), &HealthChecker::onTick, 0, static_cast<uint64_t>(config_.interval.count()));
+}
+
+HealthChecker::~HealthChecker() = default;
+
+void HealthChecker::onTick(uv_timer_t* t) {
+  if (auto* self = static_cast<HealthChecker*>(t->data)) {
+    self->round();
+  }
+}
+
+void HealthChecker::round() {
+  for (size_t i = 0; i < probes_.size(); ++i) {
+    if (probes_[i] && !probes_[i]->done()) {
+      continue;  // still running (a timeout longer than the interval)
+    }
+    probes_[i] = std::make_unique<Probe>(*this, i);  // frees the previous probe and its connection
+    probes_[i]->start();
+  }
+}
+
+void HealthChecker::record(size_t upstream, bool healthy) {
+  auto& st = pool_.state(upstream);
+  if (healthy) {
+    st.checkFails = 0;
+    if (++st.checkPasses >= config_.passes) {
+      st.activeHealthy = true;
+    }
+  } else {
+    st.checkPasses = 0;
+    if (++st.checkFails >= config_.fails) {
+      st.activeHealthy = false;
+    }
+  }
+}
+
+}  // namespace gatehouse::proxy

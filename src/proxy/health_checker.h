@@ -1,0 +1,65 @@
+#pragma once
+// Active health checks (health_uri ...): every interval, each upstream of one
+// reverse_proxy handler gets a request on a fresh connection; the status (2xx unless
+// health_status says otherwise) and, with health_body, a regexp over the body decide. After
+// `fails` consecutive failures an upstream is taken out of selection, after `passes`
+// consecutive successes it is back. Per worker (the state lives in its ConnectionPool), and
+// started with that pool, i.e. on the worker's first request for the handler. Loop thread.
+
+#include <re2/re2.h>
+#include <uv.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/runtime/header_list.h"
+#include "proxy/upstream_address.h"
+#include "proxy/uv_handle.h"
+
+namespace gatehouse::proxy {
+
+class ConnectionPool;
+struct Upstream;
+
+struct ActiveHealth {
+  std::string uri = "/";
+  uint16_t port = 0;  // 0: the upstream's own
+  std::string method = "GET";
+  runtime::HeaderList headers;
+  std::chrono::milliseconds interval{30'000};
+  std::chrono::milliseconds timeout{5'000};
+  int expectStatus = 0;  // 0: any 2xx; 2..5: that class; else exact
+  std::shared_ptr<re2::RE2> expectBody;
+  uint32_t passes = 1;
+  uint32_t fails = 1;
+
+  // JSON health_checks.active; throws ProvisionError naming `path`.
+  static ActiveHealth parse(const config::Json& j, const std::string& path);
+};
+
+class HealthChecker {
+ public:
+  HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams, const ActiveHealth& config);
+  ~HealthChecker();
+  HealthChecker(const HealthChecker&) = delete;
+  HealthChecker& operator=(const HealthChecker&) = delete;
+
+ private:
+  class Probe;
+  static void onTick(uv_timer_t* t);
+  void round();
+  void record(size_t upstream, bool healthy);
+
+  ConnectionPool& pool_;
+  const ActiveHealth& config_;
+  std::vector<UpstreamAddress> targets_;
+  std::vector<std::string> hostHeaders_;
+  std::vector<std::unique_ptr<Probe>> probes_;  // one slot per upstream
+  UvHandle<uv_timer_t> timer_;
+};
+
+}  // namespace gatehouse::proxy
