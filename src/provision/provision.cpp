@@ -262,6 +262,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     throw ProvisionError("storage", "storage modules are not supported yet");
   }
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
+  checkAutomationPolicies(tlsApp);
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;
   if (!config.http) {
