@@ -125,7 +125,7 @@ void ServerGroup::logServers(const provision::Runtime& runtime, const char* msg)
 }
 
 bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(reloadMu_);
   std::map<std::string, Bound> added;
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
@@ -146,13 +146,13 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
   for (auto& w : workers_) {
     w->start();
   }
-  current_ = std::move(runtime);
-  logServers(*current_, "serving initial configuration");
+  logServers(*runtime, "serving initial configuration");
+  setCurrent(std::move(runtime));
   return true;
 }
 
 bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(reloadMu_);
   std::map<std::string, Bound> added;
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
@@ -185,14 +185,19 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
   std::erase_if(open_, [&](const auto& kv) {
     return std::none_of(keep.begin(), keep.end(), [&](const auto& k) { return k.first == kv.first; });
   });
-  current_ = std::move(runtime);
-  logServers(*current_, "serving reloaded configuration");
+  logServers(*runtime, "serving reloaded configuration");
+  setCurrent(std::move(runtime));
   return true;
 }
 
 std::shared_ptr<const provision::Runtime> ServerGroup::current() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(currentMu_);
   return current_;
+}
+
+void ServerGroup::setCurrent(std::shared_ptr<const provision::Runtime> runtime) {
+  std::lock_guard lock(currentMu_);
+  current_ = std::move(runtime);
 }
 
 void ServerGroup::stop() {

@@ -47,9 +47,14 @@ class ServerGroup {
   // Opens sockets for every listen address of `runtime` not already in `open_`.
   bool bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added, std::string& error);
   void logServers(const provision::Runtime& runtime, const char* msg);
+  void setCurrent(std::shared_ptr<const provision::Runtime> runtime);
 
   unsigned count_;
-  mutable std::mutex mu_;
+  // Serialises start and reloads (binding, handing changes to workers, waiting for them);
+  // guards open_.
+  std::mutex reloadMu_;
+  // Guards current_ only, so current() never waits behind a reload in progress.
+  mutable std::mutex currentMu_;
   std::shared_ptr<const provision::Runtime> current_;
   std::map<std::string, std::string> open_;  // listener key -> bound address
   std::vector<std::unique_ptr<Worker>> workers_;
