@@ -50,7 +50,7 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
 
 // The server's ALPN preference from its `protocols` (default h1 h2 h3), limited to what
 // the session factory can serve.
-std::vector<std::string> alpnFor(const config::Server& srv) {
+std::vector<std::string> alpnFor(const config::Server& srv, const std::string& path) {
   std::vector<std::string> protocols = {"h1", "h2", "h3"};
   if (srv.options.contains("protocols") && srv.options["protocols"].is_array()) {
     protocols.clear();
@@ -69,6 +69,9 @@ std::vector<std::string> alpnFor(const config::Server& srv) {
   }
   if (has("h1")) {
     alpn.emplace_back("http/1.1");
+  }
+  if (alpn.empty() && !srv.tlsConnectionPolicies.is_null()) {
+    throw ProvisionError(path + ".protocols", "without h1 a TLS server needs h2, which is not supported yet");
   }
   return alpn;
 }
@@ -292,7 +295,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
     if (!srv.tlsConnectionPolicies.is_null()) {
       s->tls = provisionServerTls(srv.tlsConnectionPolicies, path + ".tls_connection_policies", tlsApp,
-                                  alpnFor(srv));
+                                  alpnFor(srv, path));
     }
     if (srv.errors) {
       throw ProvisionError(path + ".errors", "error routes (handle_errors) are not supported yet");

@@ -52,6 +52,10 @@ TEST_CASE("connection policy fields that are not implemented are refused with th
   CHECK_THAT(provisionError(server(
                  R"("tls_connection_policies":[{"client_authentication":{"mode":"verify_if_given"}}])")),
              Catch::Contains("needs trusted CA or leaf certificates"));
+  CHECK(provisionError(server(R"("tls_connection_policies":[{"alpn":["h3"]}])")) ==
+        "apps.http.servers.srv0.tls_connection_policies[0].alpn: ALPN protocol 'h3' is not supported yet");
+  CHECK(provisionError(server(R"("protocols":["h2"],"tls_connection_policies":[{}])")) ==
+        "apps.http.servers.srv0.protocols: without h1 a TLS server needs h2, which is not supported yet");
 }
 
 TEST_CASE("the tls app: missing files, automation and unknown fields are refused") {
