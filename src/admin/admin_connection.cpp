@@ -11,6 +11,7 @@ namespace gatehouse::admin {
 namespace {
 
 constexpr size_t kMaxRequestBytes = 16 << 20;  // a config, not an upload
+constexpr size_t kMaxHeadBytes = 64 << 10;
 constexpr uint64_t kTimeoutMs = 30'000;
 
 std::string lower(std::string s) {
@@ -144,6 +145,12 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;
   }
   if (n == 0) {
+    return;
+  }
+  c->received_ += static_cast<size_t>(n);
+  if (c->received_ > kMaxRequestBytes + kMaxHeadBytes) {
+    uv_read_stop(s);  // headers and body together stay bounded
+    c->respond(413, R"({"error":"request too large"})");
     return;
   }
   llhttp_errno_t err = llhttp_execute(&c->parser_, buf->base, static_cast<size_t>(n));
