@@ -1,5 +1,7 @@
 #include "admin/admin_connection.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -201,6 +203,9 @@ void AdminConnection::dispatch() {
 void AdminConnection::doLoad(uv_work_t* w) {
   auto* c = static_cast<AdminConnection*>(w->data);
   c->loadOk_ = c->server_.sink().load(c->body_, lower(c->contentType_), c->loadError_);
+  // Pool threads live until exit; give back OpenSSL's per-thread state (DRBGs, error
+  // queue) that provisioning TLS created on this one.
+  OPENSSL_thread_stop();
 }
 
 void AdminConnection::afterLoad(uv_work_t* w, int /*status*/) {

@@ -2,6 +2,7 @@
 // waits on signals: SIGINT/SIGTERM stop gracefully (a second one exits at once, as Caddy),
 // SIGUSR1 reloads the config file.
 
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <uv.h>
 
@@ -98,6 +99,7 @@ struct SignalWatch {
           auto* self = static_cast<SignalWatch*>(w->data);
           self->reloadError.clear();
           self->reloadOk = self->reloader->reloadFile(self->reloadError);
+          OPENSSL_thread_stop();  // pool threads outlive the work: free OpenSSL's per-thread state
         },
         [](uv_work_t* w, int /*status*/) {
           auto* self = static_cast<SignalWatch*>(w->data);
