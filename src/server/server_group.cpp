@@ -96,7 +96,7 @@ bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::strin
   return true;
 }
 
-void ServerGroup::logServers(const provision::Runtime& runtime, const char* msg) {
+config::Json ServerGroup::logServers(const provision::Runtime& runtime, const char* msg) {
   config::Json addresses = config::Json::array();
   const auto keys = listenerKeys(runtime);
   size_t k = 0;
@@ -121,7 +121,15 @@ void ServerGroup::logServers(const provision::Runtime& runtime, const char* msg)
              {"tls", srv->tls != nullptr},
              {"addresses", serverAddrs}});
   }
-  logLine({{"msg", msg}, {"workers", count_}, {"addresses", addresses}});
+  if (msg != nullptr) {
+    logLine({{"msg", msg}, {"workers", count_}, {"addresses", addresses}});
+  }
+  return addresses;
+}
+
+void ServerGroup::logStarted() {
+  // Printed last, once signals and the admin endpoint are up: scripts wait for this line.
+  logLine({{"msg", "serving initial configuration"}, {"workers", count_}, {"addresses", startAddresses_}});
 }
 
 bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
@@ -146,7 +154,7 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
   for (auto& w : workers_) {
     w->start();
   }
-  logServers(*runtime, "serving initial configuration");
+  startAddresses_ = logServers(*runtime, nullptr);
   setCurrent(std::move(runtime));
   return true;
 }
