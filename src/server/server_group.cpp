@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <future>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "gatehouse/config/site_graph.h"
@@ -54,6 +55,38 @@ std::vector<std::pair<std::string, size_t>> listenerKeys(const provision::Runtim
   return out;
 }
 
+std::vector<std::pair<std::string, size_t>> ServerGroup::resolveKeys(
+    const provision::Runtime& runtime) const {
+  auto keys = listenerKeys(runtime);
+  std::set<std::string> claimed;
+  for (const auto& [key, _] : keys) {
+    claimed.insert(key);
+  }
+  size_t i = 0;
+  for (const auto& srv : runtime.servers) {
+    for (const auto& spec : srv->listen) {
+      auto& key = keys[i++].first;
+      if (spec.port == 0 || open_.count(key) != 0) {
+        continue;
+      }
+      // A socket opened for "host:0" that the kernel bound to this very port: hand it over
+      // instead of binding a second socket and closing the first, which would reset the
+      // connections waiting in its accept queue.
+      const std::string zeroPrefix = spec.network + "/" + spec.host + ":0#";
+      for (const auto& [openKey, address] : open_) {
+        const auto port = address.substr(address.rfind(':') + 1);
+        if (openKey.starts_with(zeroPrefix) && claimed.count(openKey) == 0 &&
+            port == std::to_string(spec.port)) {
+          claimed.insert(openKey);
+          key = openKey;
+          break;
+        }
+      }
+    }
+  }
+  return keys;
+}
+
 ServerGroup::ServerGroup(unsigned workers) : count_(workers) {}
 
 ServerGroup::~ServerGroup() {
@@ -63,7 +96,7 @@ ServerGroup::~ServerGroup() {
 
 bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added,
                           std::string& error) {
-  const auto keys = listenerKeys(runtime);
+  const auto keys = resolveKeys(runtime);
   size_t k = 0;
   for (size_t si = 0; si < runtime.servers.size(); ++si) {
     const auto& srv = *runtime.servers[si];
@@ -98,7 +131,7 @@ bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::strin
 
 config::Json ServerGroup::logServers(const provision::Runtime& runtime, const char* msg) {
   config::Json addresses = config::Json::array();
-  const auto keys = listenerKeys(runtime);
+  const auto keys = resolveKeys(runtime);
   size_t k = 0;
   for (const auto& srv : runtime.servers) {
     config::Json serverAddrs = config::Json::array();
@@ -169,7 +202,7 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
     return false;
   }
   // Which keys stay, and the server index each now belongs to.
-  const auto keep = listenerKeys(*runtime);
+  const auto keep = resolveKeys(*runtime);
   std::vector<std::future<void>> applied;
   for (unsigned w = 0; w < count_; ++w) {
     WorkerReload change;

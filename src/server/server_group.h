@@ -46,6 +46,9 @@ class ServerGroup {
     std::vector<WorkerSocket> perWorker;  // one socket per worker, all on one address
     std::string address;                  // "127.0.0.1:8443"
   };
+  // listenerKeys(), except that an address already open under another key keeps that key.
+  [[nodiscard]] std::vector<std::pair<std::string, size_t>> resolveKeys(
+      const provision::Runtime& runtime) const;
   // Opens sockets for every listen address of `runtime` not already in `open_`.
   bool bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added, std::string& error);
   // "server running" per server, then `msg` with every address (unless null); returns the
