@@ -253,6 +253,7 @@ void addCa(tls::ClientAuthPolicy& auth, tls::X509Ptr cert) {
     auth.trustedCas.reset(X509_STORE_new());
   }
   X509_STORE_add_cert(auth.trustedCas.get(), cert.get());
+  auth.caNames.push_back(std::move(cert));
 }
 
 // verifiers: [{"verifier": "leaf", "leaf_certs_loaders": [{"loader": "file", "files": [...]}]}]

@@ -199,6 +199,9 @@ def run_checks(port, tmp, client, stranger):
     rc, out, err = get(port, "mtls.test", ["--cert", client[0], "--key", client[1]])
     check(rc == 0 and out.split("|")[5] == "CN=alice,O=Gatehouse",
           "client_auth: trusted client certificate accepted, subject placeholder: %r %s" % (out, err.strip()))
+    out = tls_pki.s_client(port, ["-servername", "mtls.test"], b"")
+    names = out.split("Acceptable client certificate CA names", 1)[-1][:200]
+    check("Gatehouse Test clientca" in names, "CertificateRequest names the trusted client CA")
     rc, out, err = get(port, "mtls.test", ["--cert", stranger[0], "--key", stranger[1]])
     check(rc != 0, "client_auth: certificate from an untrusted CA refused (rc=%d)" % rc)
     # Bad handshakes: garbage, plain HTTP, a half ClientHello, an abrupt close.
