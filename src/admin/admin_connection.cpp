@@ -1,5 +1,7 @@
 #include "admin/admin_connection.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -11,6 +13,7 @@ namespace gatehouse::admin {
 namespace {
 
 constexpr size_t kMaxRequestBytes = 16 << 20;  // a config, not an upload
+constexpr size_t kMaxHeadBytes = 64 << 10;
 constexpr uint64_t kTimeoutMs = 30'000;
 
 std::string lower(std::string s) {
@@ -146,6 +149,12 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (n == 0) {
     return;
   }
+  c->received_ += static_cast<size_t>(n);
+  if (c->received_ > kMaxRequestBytes + kMaxHeadBytes) {
+    uv_read_stop(s);  // headers and body together stay bounded
+    c->respond(413, R"({"error":"request too large"})");
+    return;
+  }
   llhttp_errno_t err = llhttp_execute(&c->parser_, buf->base, static_cast<size_t>(n));
   if (c->complete_) {
     uv_read_stop(s);  // one request per connection
@@ -194,6 +203,9 @@ void AdminConnection::dispatch() {
 void AdminConnection::doLoad(uv_work_t* w) {
   auto* c = static_cast<AdminConnection*>(w->data);
   c->loadOk_ = c->server_.sink().load(c->body_, lower(c->contentType_), c->loadError_);
+  // Pool threads live until exit; give back OpenSSL's per-thread state (DRBGs, error
+  // queue) that provisioning TLS created on this one.
+  OPENSSL_thread_stop();
 }
 
 void AdminConnection::afterLoad(uv_work_t* w, int /*status*/) {

@@ -48,6 +48,7 @@ class AdminConnection {
   std::string readBuf_;
   std::string url_, field_, host_, origin_, contentType_, body_, out_;
   std::string loadError_;
+  size_t received_ = 0;  // bytes read so far, bounded
   bool loadOk_ = false;
   bool lastWasValue_ = false;
   bool complete_ = false;

@@ -163,14 +163,7 @@ uint16_t httpsPort(const config::HttpApp& app) {
   return portOption(app, "https_port", 443);
 }
 
-AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls) {
-  AutoHttpsPlan plan;
-  plan.servers = app.servers;
-  const uint16_t http = httpPort(app);
-  const uint16_t https = httpsPort(app);
-  auto index = tls.store->snapshot();
-  std::map<std::string, Address> redirects;  // domain -> HTTPS address it redirects to
-
+void checkAutomationPolicies(const TlsAppRuntime& tls) {
   for (size_t i = 0; i < tls.policies.size(); ++i) {
     const auto* p = tls.policies[i];
     const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
@@ -184,6 +177,15 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
       needsManagedCertificate(p->subjects.front(), tls, path + ".subjects");
     }
   }
+}
+
+AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls) {
+  AutoHttpsPlan plan;
+  plan.servers = app.servers;
+  const uint16_t http = httpPort(app);
+  const uint16_t https = httpsPort(app);
+  auto index = tls.store->snapshot();
+  std::map<std::string, Address> redirects;  // domain -> HTTPS address it redirects to
 
   for (auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;

@@ -21,6 +21,10 @@ struct AutoHttpsPlan {
   std::vector<std::pair<std::string, config::Server>> servers;
 };
 
+// Automation policies name certificates to manage; none can be issued here yet, so any
+// policy that names subjects (or asks for on-demand TLS) is refused with its path.
+void checkAutomationPolicies(const TlsAppRuntime& tls);
+
 AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls);
 
 uint16_t httpPort(const config::HttpApp& app);

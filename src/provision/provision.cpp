@@ -54,7 +54,7 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
 
 // The server's ALPN preference from its `protocols` (default h1 h2 h3), limited to what
 // the session factory can serve.
-std::vector<std::string> alpnFor(const config::Server& srv) {
+std::vector<std::string> alpnFor(const config::Server& srv, const std::string& path) {
   std::vector<std::string> protocols = {"h1", "h2", "h3"};
   if (srv.options.contains("protocols") && srv.options["protocols"].is_array()) {
     protocols.clear();
@@ -73,6 +73,9 @@ std::vector<std::string> alpnFor(const config::Server& srv) {
   }
   if (has("h1")) {
     alpn.emplace_back("http/1.1");
+  }
+  if (alpn.empty() && !srv.tlsConnectionPolicies.is_null()) {
+    throw ProvisionError(path + ".protocols", "without h1 a TLS server needs h2, which is not supported yet");
   }
   return alpn;
 }
@@ -315,6 +318,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     throw ProvisionError("storage", "storage modules are not supported yet");
   }
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
+  checkAutomationPolicies(tlsApp);
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;
   rt->logs = provisionLogging(config);
@@ -352,7 +356,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
     if (!srv.tlsConnectionPolicies.is_null()) {
       s->tls = provisionServerTls(srv.tlsConnectionPolicies, path + ".tls_connection_policies", tlsApp,
-                                  alpnFor(srv));
+                                  alpnFor(srv, path));
     }
     if (srv.errors) {
       s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "http/session_factory.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 
@@ -252,6 +253,7 @@ void addCa(tls::ClientAuthPolicy& auth, tls::X509Ptr cert) {
     auth.trustedCas.reset(X509_STORE_new());
   }
   X509_STORE_add_cert(auth.trustedCas.get(), cert.get());
+  auth.caNames.push_back(std::move(cert));
 }
 
 // verifiers: [{"verifier": "leaf", "leaf_certs_loaders": [{"loader": "file", "files": [...]}]}]
@@ -384,6 +386,12 @@ tls::ConnectionPolicy compilePolicy(const Json& p, const std::string& path) {
     out.groups = groups;
   }
   out.alpn = strings(p.value("alpn", Json()), path + ".alpn");
+  for (const auto& proto : out.alpn) {
+    // A protocol we would negotiate but could not speak would leave the client hanging.
+    if (proto != tls::kAcmeTlsAlpn && !http::sessionSupports(proto)) {
+      throw ProvisionError(path + ".alpn", "ALPN protocol '" + proto + "' is not supported yet");
+    }
+  }
   if (p.contains("protocol_min")) {
     out.minVersion = protocolVersion(p["protocol_min"], path + ".protocol_min");
   }

@@ -2,6 +2,7 @@
 // waits on signals: SIGINT/SIGTERM stop gracefully (a second one exits at once, as Caddy),
 // SIGUSR1 reloads the config file.
 
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <uv.h>
 
@@ -98,6 +99,7 @@ struct SignalWatch {
           auto* self = static_cast<SignalWatch*>(w->data);
           self->reloadError.clear();
           self->reloadOk = self->reloader->reloadFile(self->reloadError);
+          OPENSSL_thread_stop();  // pool threads outlive the work: free OpenSSL's per-thread state
         },
         [](uv_work_t* w, int /*status*/) {
           auto* self = static_cast<SignalWatch*>(w->data);
@@ -122,32 +124,11 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   const provision::AdminSpec adminSpec = runtime->admin;
   const bool adminExplicit = !runtime->source.is_null() && runtime->source.contains("admin");
   ServerGroup group(count);
-  std::string error;
-  if (!group.start(std::move(runtime), error)) {
-    std::cerr << "Error: " << error << "\n";
-    return 1;
-  }
   ConfigReloader reloader(group, options.configPath, options.adapter);
   AdminSink sink(reloader);
-  std::unique_ptr<admin::AdminServer> adminServer;
-  if (!adminSpec.disabled) {
-    adminServer = std::make_unique<admin::AdminServer>(sink);
-    if (adminServer->start(adminSpec.listen, error)) {
-      logLine(
-          {{"logger", "admin"}, {"msg", "admin endpoint started"}, {"address", adminServer->boundAddress()}});
-    } else if (adminExplicit) {
-      std::cerr << "Error: admin: " << error << "\n";
-      group.stop();
-      group.join();
-      return 1;
-    } else {
-      // The implicit default address is often taken (another instance, a test running in
-      // parallel): serve without the endpoint rather than refuse to start.
-      logLine({{"logger", "admin"}, {"msg", "admin endpoint disabled"}, {"error", error}}, "warn");
-      adminServer.reset();
-    }
-  }
 
+  // Signals first: a SIGINT that arrives as soon as the startup line is out must stop the
+  // server gracefully, not kill it.
   SignalWatch watch;
   uv_loop_init(&watch.loop);
   watch.group = &group;
@@ -163,6 +144,38 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   uv_signal_start(&watch.sigusr1, &SignalWatch::onReloadSignal, SIGUSR1);
   uv_async_init(&watch.loop, &watch.drained, &SignalWatch::onDrained);
   watch.drained.data = &watch;
+  auto abandon = [&watch] {
+    SignalWatch::onDrained(&watch.drained);  // closes the handles
+    uv_run(&watch.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&watch.loop);
+    return 1;
+  };
+
+  std::string error;
+  if (!group.start(std::move(runtime), error)) {
+    std::cerr << "Error: " << error << "\n";
+    return abandon();
+  }
+  std::unique_ptr<admin::AdminServer> adminServer;
+  if (!adminSpec.disabled) {
+    adminServer = std::make_unique<admin::AdminServer>(sink);
+    if (adminServer->start(adminSpec.listen, error)) {
+      logLine(
+          {{"logger", "admin"}, {"msg", "admin endpoint started"}, {"address", adminServer->boundAddress()}});
+    } else if (adminExplicit) {
+      std::cerr << "Error: admin: " << error << "\n";
+      adminServer.reset();
+      group.stop();
+      group.join();
+      return abandon();
+    } else {
+      // The implicit default address is often taken (another instance, a test running in
+      // parallel): serve without the endpoint rather than refuse to start.
+      logLine({{"logger", "admin"}, {"msg", "admin endpoint disabled"}, {"error", error}}, "warn");
+      adminServer.reset();
+    }
+  }
+  group.logStarted();
 
   uv_run(&watch.loop, UV_RUN_DEFAULT);  // until a signal stopped the workers and they exited
   if (watch.joiner.joinable()) {

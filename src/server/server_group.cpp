@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <future>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "gatehouse/config/site_graph.h"
@@ -54,6 +55,38 @@ std::vector<std::pair<std::string, size_t>> listenerKeys(const provision::Runtim
   return out;
 }
 
+std::vector<std::pair<std::string, size_t>> ServerGroup::resolveKeys(
+    const provision::Runtime& runtime) const {
+  auto keys = listenerKeys(runtime);
+  std::set<std::string> claimed;
+  for (const auto& [key, _] : keys) {
+    claimed.insert(key);
+  }
+  size_t i = 0;
+  for (const auto& srv : runtime.servers) {
+    for (const auto& spec : srv->listen) {
+      auto& key = keys[i++].first;
+      if (spec.port == 0 || open_.count(key) != 0) {
+        continue;
+      }
+      // A socket opened for "host:0" that the kernel bound to this very port: hand it over
+      // instead of binding a second socket and closing the first, which would reset the
+      // connections waiting in its accept queue.
+      const std::string zeroPrefix = spec.network + "/" + spec.host + ":0#";
+      for (const auto& [openKey, address] : open_) {
+        const auto port = address.substr(address.rfind(':') + 1);
+        if (openKey.starts_with(zeroPrefix) && claimed.count(openKey) == 0 &&
+            port == std::to_string(spec.port)) {
+          claimed.insert(openKey);
+          key = openKey;
+          break;
+        }
+      }
+    }
+  }
+  return keys;
+}
+
 ServerGroup::ServerGroup(unsigned workers) : count_(workers) {}
 
 ServerGroup::~ServerGroup() {
@@ -63,7 +96,7 @@ ServerGroup::~ServerGroup() {
 
 bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added,
                           std::string& error) {
-  const auto keys = listenerKeys(runtime);
+  const auto keys = resolveKeys(runtime);
   size_t k = 0;
   for (size_t si = 0; si < runtime.servers.size(); ++si) {
     const auto& srv = *runtime.servers[si];
@@ -96,9 +129,9 @@ bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::strin
   return true;
 }
 
-void ServerGroup::logServers(const provision::Runtime& runtime, const char* msg) {
+config::Json ServerGroup::logServers(const provision::Runtime& runtime, const char* msg) {
   config::Json addresses = config::Json::array();
-  const auto keys = listenerKeys(runtime);
+  const auto keys = resolveKeys(runtime);
   size_t k = 0;
   for (const auto& srv : runtime.servers) {
     config::Json serverAddrs = config::Json::array();
@@ -121,11 +154,19 @@ void ServerGroup::logServers(const provision::Runtime& runtime, const char* msg)
              {"tls", srv->tls != nullptr},
              {"addresses", serverAddrs}});
   }
-  logLine({{"msg", msg}, {"workers", count_}, {"addresses", addresses}});
+  if (msg != nullptr) {
+    logLine({{"msg", msg}, {"workers", count_}, {"addresses", addresses}});
+  }
+  return addresses;
+}
+
+void ServerGroup::logStarted() {
+  // Printed last, once signals and the admin endpoint are up: scripts wait for this line.
+  logLine({{"msg", "serving initial configuration"}, {"workers", count_}, {"addresses", startAddresses_}});
 }
 
 bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(reloadMu_);
   std::map<std::string, Bound> added;
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
@@ -146,13 +187,13 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
   for (auto& w : workers_) {
     w->start();
   }
-  current_ = std::move(runtime);
-  logServers(*current_, "serving initial configuration");
+  startAddresses_ = logServers(*runtime, nullptr);
+  setCurrent(std::move(runtime));
   return true;
 }
 
 bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(reloadMu_);
   std::map<std::string, Bound> added;
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
@@ -161,7 +202,7 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
     return false;
   }
   // Which keys stay, and the server index each now belongs to.
-  const auto keep = listenerKeys(*runtime);
+  const auto keep = resolveKeys(*runtime);
   std::vector<std::future<void>> applied;
   for (unsigned w = 0; w < count_; ++w) {
     WorkerReload change;
@@ -185,14 +226,19 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
   std::erase_if(open_, [&](const auto& kv) {
     return std::none_of(keep.begin(), keep.end(), [&](const auto& k) { return k.first == kv.first; });
   });
-  current_ = std::move(runtime);
-  logServers(*current_, "serving reloaded configuration");
+  logServers(*runtime, "serving reloaded configuration");
+  setCurrent(std::move(runtime));
   return true;
 }
 
 std::shared_ptr<const provision::Runtime> ServerGroup::current() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(currentMu_);
   return current_;
+}
+
+void ServerGroup::setCurrent(std::shared_ptr<const provision::Runtime> runtime) {
+  std::lock_guard lock(currentMu_);
+  current_ = std::move(runtime);
 }
 
 void ServerGroup::stop() {

@@ -35,6 +35,8 @@ class ServerGroup {
   // Binds the new addresses first, so a failure leaves the running config untouched.
   bool reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error);
   [[nodiscard]] std::shared_ptr<const provision::Runtime> current() const;
+  // The "serving initial configuration" line with the addresses start() bound.
+  void logStarted();
   void stop();
   void join();
   [[nodiscard]] unsigned workerCount() const { return count_; }
@@ -44,15 +46,26 @@ class ServerGroup {
     std::vector<WorkerSocket> perWorker;  // one socket per worker, all on one address
     std::string address;                  // "127.0.0.1:8443"
   };
+  // listenerKeys(), except that an address already open under another key keeps that key.
+  [[nodiscard]] std::vector<std::pair<std::string, size_t>> resolveKeys(
+      const provision::Runtime& runtime) const;
   // Opens sockets for every listen address of `runtime` not already in `open_`.
   bool bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added, std::string& error);
-  void logServers(const provision::Runtime& runtime, const char* msg);
+  // "server running" per server, then `msg` with every address (unless null); returns the
+  // addresses.
+  config::Json logServers(const provision::Runtime& runtime, const char* msg);
+  void setCurrent(std::shared_ptr<const provision::Runtime> runtime);
 
   unsigned count_;
-  mutable std::mutex mu_;
+  // Serialises start and reloads (binding, handing changes to workers, waiting for them);
+  // guards open_.
+  std::mutex reloadMu_;
+  // Guards current_ only, so current() never waits behind a reload in progress.
+  mutable std::mutex currentMu_;
   std::shared_ptr<const provision::Runtime> current_;
   std::map<std::string, std::string> open_;  // listener key -> bound address
   std::vector<std::unique_ptr<Worker>> workers_;
+  config::Json startAddresses_;
 };
 
 // Listener identities across reloads, in config order, each with its server index:
@@ -62,7 +75,7 @@ std::vector<std::pair<std::string, size_t>> listenerKeys(const provision::Runtim
 
 // Returns the process exit code. Prints the startup line
 // {"level":"info",...,"msg":"serving initial configuration","addresses":[...]} on stderr
-// once every listener is bound.
+// once every listener is bound and signals and the admin endpoint are being handled.
 int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& options);
 
 // One JSON log line on stderr, Caddy style.

@@ -23,6 +23,7 @@ enum class ClientAuthMode { None, Request, Require, VerifyIfGiven, RequireAndVer
 struct ClientAuthPolicy {
   ClientAuthMode mode = ClientAuthMode::None;
   X509StorePtr trustedCas;             // null: no chain verification against CAs
+  std::vector<X509Ptr> caNames;        // the same CAs, named in CertificateRequest as Go does
   std::vector<X509Ptr> trustedLeaves;  // non-empty: the client leaf must be one of these
 };
 

@@ -210,6 +210,12 @@ bool ServerTls::applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const {
   if (auth.trustedCas && SSL_set1_verify_cert_store(ssl, auth.trustedCas.get()) != 1) {
     return false;
   }
+  // Tell the client which CAs we accept, so it can pick the right certificate.
+  for (const auto& ca : auth.caNames) {
+    if (SSL_add1_to_CA_list(ssl, ca.get()) != 1) {
+      return false;
+    }
+  }
   return true;
 }
 

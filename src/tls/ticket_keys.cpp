@@ -60,8 +60,8 @@ int TicketKeyRing::onTicketKey(SSL* /*ssl*/, unsigned char name[16], unsigned ch
     return EVP_MAC_CTX_set_params(mac, params) == 1;
   };
   if (encrypt == 1) {
-    const TicketKey& k = keys->front();
-    if (RAND_bytes(iv, EVP_MAX_IV_LENGTH > 16 ? 16 : EVP_MAX_IV_LENGTH) != 1) {
+    const TicketKey& k = keys->front();  // encrypt under the newest key; IV: one AES block
+    if (RAND_bytes(iv, 16) != 1) {
       return -1;
     }
     std::memcpy(name, k.name.data(), k.name.size());

@@ -10,9 +10,13 @@ import json
 import os
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 sys.dont_write_bytecode = True
 import tls_pki  # noqa: E402
@@ -42,6 +46,38 @@ def post(admin_port, body, content_type):
                          "http://127.0.0.1:%d/load" % admin_port], timeout=60)
 
 
+class TlsLoad(threading.Thread):
+    """HTTPS requests (new connection each) in a loop until stopped; at most 5000 or 60 s."""
+
+    def __init__(self, port, cafile):
+        super().__init__(daemon=True)
+        self.port, self.ok, self.errors = port, 0, []
+        self.ctx = ssl.create_default_context(cafile=cafile)
+        self.stop = threading.Event()
+
+    def one(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw:
+            with self.ctx.wrap_socket(raw, server_hostname="a.test") as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+        if not data.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError("bad response %r" % data[:40])
+
+    def run(self):
+        deadline = time.time() + 60
+        while not self.stop.is_set() and self.ok + len(self.errors) < 5000 and time.time() < deadline:
+            try:
+                self.one()
+                self.ok += 1
+            except Exception as e:  # noqa: BLE001 - any failure is a lost request
+                self.errors.append(repr(e))
+
+
 def main():
     binary = sys.argv[1]
     for tool in ("curl", "openssl"):
@@ -59,7 +95,9 @@ def main():
         proc, servers, drain, _ = tls_pki.start(binary, path, workers=2)
         port = tls_pki.port_of(servers["srv0"][0])
         url = ["--cacert", ca[0], "--resolve", "a.test:%d:127.0.0.1" % port, "https://a.test:%d/" % port]
+        load = TlsLoad(port, ca[0])
         try:
+            load.start()
             sess = os.path.join(tmp, "sess.pem")
             request = b"GET / HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n"
             out = tls_pki.s_client(port, ["-servername", "a.test", "-sess_out", sess, "-ign_eof"], request)
@@ -83,7 +121,12 @@ def main():
             check(code == "400" and "missing.crt" in err, "a missing certificate file is rejected: %s" % err.strip())
             rc, body, _ = tls_pki.curl(url)
             check(rc == 0 and body == "v3 tls1.3", "and the running config keeps serving")
+            time.sleep(0.3)
         finally:
+            load.stop.set()
+            load.join(70)
+            print("TLS load: %d requests answered, %d failed" % (load.ok, len(load.errors)))
+            check(load.ok > 20 and not load.errors, "no HTTPS request lost across 3 reloads: %s" % load.errors[:3])
             proc.send_signal(signal.SIGTERM)
             try:
                 rc = proc.wait(15)

@@ -34,7 +34,18 @@ BODY = ("{http.request.tls.server_name}|{http.request.tls.version}|{http.request
         "{http.request.scheme}|{http.request.tls.cipher_suite}|{http.request.tls.client.subject}")
 
 
-def config(tmp, ca, certs, client_ca):
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def pem_body(path):
+    """The base64 DER inside a PEM certificate file (Caddy's trusted_leaf_certs form)."""
+    with open(path) as f:
+        return "".join(line.strip() for line in f if not line.startswith("-----"))
+
+
+def config(tmp, ca, certs, client_ca, client, pem_cert):
     return {
         "admin": {"disabled": True},
         "apps": {
@@ -52,6 +63,8 @@ def config(tmp, ca, certs, client_ca):
                     {"match": {"sni": ["mtls.test"]},
                      "client_authentication": {"trusted_ca_certs_pem_files": [client_ca[0]],
                                                "mode": "require_and_verify"}},
+                    {"match": {"sni": ["pin.test"]},
+                     "client_authentication": {"trusted_leaf_certs": [pem_body(client[0])]}},
                     {"match": {"sni": ["old.test"]}, "protocol_max": "tls1.2",
                      "cipher_suites": ["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"], "curves": ["secp384r1"]},
                     {"default_sni": "default.test"},
@@ -59,6 +72,7 @@ def config(tmp, ca, certs, client_ca):
             }}},
             "tls": {"certificates": {
                 "load_files": [{"certificate": c, "key": k} for c, k in certs[:-1]],
+                "load_pem": [{"certificate": read_text(pem_cert[0]), "key": read_text(pem_cert[1])}],
                 "load_folders": [os.path.join(tmp, "folder")]}},
         },
     }
@@ -83,7 +97,7 @@ def main():
                  tls_pki.make_leaf(tmp, "wild", ["DNS:*.wild.test"], ca),
                  tls_pki.make_leaf(tmp, "default.test", ["DNS:default.test"], ca),
                  tls_pki.make_leaf(tmp, "ip", ["IP:127.0.0.1"], ca),
-                 tls_pki.make_leaf(tmp, "mtls.test", ["DNS:mtls.test", "DNS:old.test"], ca)]
+                 tls_pki.make_leaf(tmp, "mtls.test", ["DNS:mtls.test", "DNS:old.test", "DNS:pin.test"], ca)]
         # The last one is loaded from a folder of PEM bundles (chain and key in one file).
         folder_cert = tls_pki.make_leaf(tmp, "folder.test", ["DNS:folder.test"], ca)
         os.mkdir(os.path.join(tmp, "folder"))
@@ -98,7 +112,8 @@ def main():
         stranger = tls_pki.make_leaf(tmp, "mallory", [], stranger_ca, client=True)
         cfg_path = os.path.join(tmp, "config.json")
         with open(cfg_path, "w") as f:
-            json.dump(config(tmp, ca, certs, client_ca), f)
+            pem_cert = tls_pki.make_leaf(tmp, "pem.test", ["DNS:pem.test"], ca)
+            json.dump(config(tmp, ca, certs, client_ca, client, pem_cert), f)
         proc, servers, drain, _ = tls_pki.start(binary, cfg_path, workers=2)
         port = tls_pki.port_of(servers["srv0"][0])
         try:
@@ -168,6 +183,13 @@ def run_checks(port, tmp, client, stranger):
     # acme-tls/1 without a pending challenge: refused, never answered with a site certificate.
     out = tls_pki.s_client(port, ["-servername", "a.test", "-alpn", "acme-tls/1"], b"")
     check("CN = a.test" not in out, "acme-tls/1 gets no site certificate")
+    # trusted_leaf_certs: only the pinned client certificate, no CA needed.
+    rc, out, err = get(port, "pin.test", ["--cert", client[0], "--key", client[1]])
+    check(rc == 0 and out.split("|")[5] == "CN=alice,O=Gatehouse", "pinned client leaf accepted: %s" % err.strip())
+    rc, out, err = get(port, "pin.test", ["--cert", stranger[0], "--key", stranger[1]])
+    check(rc != 0, "a client leaf that is not pinned is refused (rc=%d)" % rc)
+    rc, out, err = get(port, "pem.test")
+    check(rc == 0 and out.startswith("pem.test|"), "certificate from load_pem: %s" % err.strip())
     # strict_sni_host: a Host other than the SNI is misdirected.
     rc, out, err = get(port, "a.test", ["-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: x.wild.test"])
     check(out == "421", "strict_sni_host: Host differing from SNI gets 421 (got %s)" % out)
@@ -177,6 +199,9 @@ def run_checks(port, tmp, client, stranger):
     rc, out, err = get(port, "mtls.test", ["--cert", client[0], "--key", client[1]])
     check(rc == 0 and out.split("|")[5] == "CN=alice,O=Gatehouse",
           "client_auth: trusted client certificate accepted, subject placeholder: %r %s" % (out, err.strip()))
+    out = tls_pki.s_client(port, ["-servername", "mtls.test"], b"")
+    names = out.split("Acceptable client certificate CA names", 1)[-1][:200]
+    check("Gatehouse Test clientca" in names, "CertificateRequest names the trusted client CA")
     rc, out, err = get(port, "mtls.test", ["--cert", stranger[0], "--key", stranger[1]])
     check(rc != 0, "client_auth: certificate from an untrusted CA refused (rc=%d)" % rc)
     # Bad handshakes: garbage, plain HTTP, a half ClientHello, an abrupt close.

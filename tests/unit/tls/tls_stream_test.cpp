@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "test_certs.h"
 
@@ -214,7 +215,17 @@ TEST_CASE("a TLS 1.2 session ticket resumes on another context sharing the ticke
 }
 
 TEST_CASE("ticket keys rotate and keep the newest few") {
-  TicketKeyRing ring(std::chrono::seconds(3600), 2);
-  auto keys = ring.keys();
-  REQUIRE(keys->size() == 1);
+  TicketKeyRing ring(std::chrono::seconds(1), 2);
+  auto first = ring.keys();
+  REQUIRE(first->size() == 1);
+  CHECK(ring.keys() == first);  // no rotation before the interval
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
+  auto second = ring.keys();
+  REQUIRE(second->size() == 2);
+  CHECK(second->front().name != first->front().name);
+  CHECK(second->back().name == first->front().name);  // still decrypts older tickets
+  std::this_thread::sleep_for(std::chrono::milliseconds(1050));
+  auto third = ring.keys();
+  REQUIRE(third->size() == 2);
+  CHECK(third->back().name == second->front().name);  // the oldest is gone
 }

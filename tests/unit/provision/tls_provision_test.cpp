@@ -1,0 +1,115 @@
+// Provisioning of the tls app, connection policies and automatic HTTPS: what is refused,
+// with which JSON path, and what automatic HTTPS adds.
+
+#include "provision/tls_provision.h"
+
+#include <catch2/catch.hpp>
+
+#include "provision/auto_https.h"
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
+
+using gatehouse::config::Json;
+using namespace gatehouse;
+
+namespace {
+
+std::string provisionError(const std::string& json) {
+  try {
+    provision::provisionRuntime(config::configFromJson(Json::parse(json)));
+  } catch (const provision::ProvisionError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string server(const std::string& fields) {
+  return R"({"admin":{"disabled":true},"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:0"],)" +
+         fields + "}}}}}";
+}
+
+}  // namespace
+
+TEST_CASE("connection policy fields that are not implemented are refused with their path") {
+  CHECK(
+      provisionError(
+          server(R"("tls_connection_policies":[{"match":{"remote_ip":{"ranges":["10.0.0.0/8"]}}}])")) ==
+      "apps.http.servers.srv0.tls_connection_policies[0].match.remote_ip: 'remote_ip' is not supported yet");
+  CHECK(
+      provisionError(server(R"("tls_connection_policies":[{"insecure_secrets_log":"/tmp/k"}])")) ==
+      "apps.http.servers.srv0.tls_connection_policies[0].insecure_secrets_log: 'insecure_secrets_log' is not "
+      "supported yet");
+  CHECK(
+      provisionError(server(R"("tls_connection_policies":[{"cipher_suites":["TLS_FAKE"]}])")) ==
+      "apps.http.servers.srv0.tls_connection_policies[0].cipher_suites: unsupported cipher suite: TLS_FAKE");
+  CHECK_THAT(provisionError(server(R"("tls_connection_policies":[{"curves":["x25519mlkem768"]}])")),
+             Catch::Contains("x25519mlkem768 is not supported yet"));
+  CHECK_THAT(provisionError(server(R"("tls_connection_policies":[{"protocol_min":"tls1.1"}])")),
+             Catch::Contains("unsupported protocol 'tls1.1'"));
+  CHECK_THAT(provisionError(
+                 server(R"("tls_connection_policies":[{"protocol_min":"tls1.3","protocol_max":"tls1.2"}])")),
+             Catch::Contains("protocol_min cannot be greater than protocol_max"));
+  CHECK_THAT(provisionError(server(
+                 R"("tls_connection_policies":[{"client_authentication":{"mode":"verify_if_given"}}])")),
+             Catch::Contains("needs trusted CA or leaf certificates"));
+  CHECK(provisionError(server(R"("tls_connection_policies":[{"alpn":["h3"]}])")) ==
+        "apps.http.servers.srv0.tls_connection_policies[0].alpn: ALPN protocol 'h3' is not supported yet");
+  CHECK(provisionError(server(R"("protocols":["h2"],"tls_connection_policies":[{}])")) ==
+        "apps.http.servers.srv0.protocols: without h1 a TLS server needs h2, which is not supported yet");
+}
+
+TEST_CASE("the tls app: missing files, automation and unknown fields are refused") {
+  const std::string base = R"({"admin":{"disabled":true},"apps":{"tls":)";
+  CHECK_THAT(
+      provisionError(base +
+                     R"({"certificates":{"load_files":[{"certificate":"/nonexistent.crt","key":"/k"}]}}}})"),
+      Catch::Contains(
+          "apps.tls.certificates.load_files[0]: cannot read certificate file '/nonexistent.crt'"));
+  CHECK(
+      provisionError(base + R"({"certificates":{"automate":["a.example"]}}}})") ==
+      "apps.tls.certificates.automate: automatic certificate for a.example: ACME issuance not supported yet");
+  CHECK(provisionError(base + R"({"session_tickets":{"key_source":{"provider":"distributed"}}}}})") ==
+        "apps.tls.session_tickets.key_source: 'key_source' is not supported yet");
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"subjects":["x.localhost"],
+      "issuers":[{"module":"internal"}]}]}}}})"),
+             Catch::Contains("automatic certificate for x.localhost: tls internal not supported yet"));
+  CHECK(provisionError(base + R"({"session_tickets":{"disabled":true}}}})").empty());
+}
+
+TEST_CASE("automatic HTTPS: names without a certificate stop start-up, skip lists exempt them") {
+  const std::string route = R"("routes":[{"match":[{"host":["a.example","*.internal"]}],"handle":[]}])";
+  CHECK_THAT(provisionError(server(route)),
+             Catch::Contains("automatic certificate for a.example: ACME issuance"));
+  CHECK_THAT(provisionError(server(route + R"(,"automatic_https":{"skip_certificates":["a.example"]})")),
+             Catch::Contains("automatic certificate for *.internal: tls internal not supported yet"));
+  CHECK(provisionError(server(route + R"(,"automatic_https":{"skip":["a.example","*.internal"]})")).empty());
+  CHECK(provisionError(server(route + R"(,"automatic_https":{"disable":true})")).empty());
+  // Listening only on the HTTP port: no HTTPS at all.
+  CHECK(provisionError(R"({"admin":{"disabled":true},"apps":{"http":{"http_port":8080,"servers":{"srv0":{
+      "listen":["127.0.0.1:8080"],)" +
+                       route + "}}}}}")
+            .empty());
+}
+
+TEST_CASE("automatic HTTPS plan: TLS on, a redirect server on the HTTP port") {
+  auto cfg =
+      config::configFromJson(Json::parse(R"({"apps":{"http":{"http_port":8080,"https_port":8443,"servers":{
+      "srv0":{"listen":["127.0.0.1:8443"],"routes":[{"match":[{"host":["a.example"]}],"handle":[]}],
+              "automatic_https":{"skip_certificates":["a.example"]}}}}}})"));
+  auto tlsApp = provision::provisionTlsApp(cfg, nullptr);
+  auto plan = provision::planAutomaticHttps(*cfg.http, tlsApp);
+  REQUIRE(plan.servers.size() == 2);
+  CHECK(plan.servers[0].second.tlsConnectionPolicies == Json::array({Json::object()}));
+  const auto& [name, redirect] = plan.servers[1];
+  CHECK(name == "remaining_auto_https_redirects");
+  CHECK(redirect.listen == std::vector<std::string>{"127.0.0.1:8080"});
+  REQUIRE(redirect.routes.size() == 2);
+  const auto& byHost = redirect.routes[0];
+  CHECK(byHost.match[0]["host"] == Json::array({"a.example"}));
+  CHECK(byHost.handle[0].fields["headers"]["Location"][0] == "https://{http.request.host}{http.request.uri}");
+  CHECK(byHost.handle[0].fields["status_code"] == 308);
+  const auto& catchAll = redirect.routes[1];
+  CHECK_FALSE(catchAll.match[0].contains("host"));
+  CHECK(catchAll.handle[0].fields["headers"]["Location"][0] ==
+        "https://{http.request.host}:8443{http.request.uri}");
+}
