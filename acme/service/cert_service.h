@@ -47,7 +47,7 @@ class CertService {
   using Done = std::function<void(Outcome)>;
   struct Target;
 
-  bool start();
+  std::optional<std::string> prepareSolver();
   void stop();
   void process(size_t index, Done done);
   void checkStored(size_t index, Done done);
