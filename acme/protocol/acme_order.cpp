@@ -1,5 +1,7 @@
 #include "protocol/acme_order.h"
 
+#include <strings.h>
+
 #include <algorithm>
 
 #include "crypto/base64url.h"
@@ -287,15 +289,28 @@ void AcmeOrder::chooseChain(std::vector<std::string> chains, std::vector<std::st
   const std::string chain = selectPreferredChain(chains, settings_.preferredChains);
   try {
     const CertificateInfo info = readCertificateInfo(chain);
-    log_.info(kLogger, "successfully downloaded available certificate chains",
-              {{"count", chains.size()}, {"first_url", certUrl_}});
-    IssuedCertificate cert{chain, keyPem_, certUrl_, settings_.names};
-    auto done = std::move(done_);
-    done_ = nullptr;
-    done(std::nullopt, std::move(cert));
+    // Never hand on a certificate that would not work with our key or for our names.
+    if (!certificateMatchesKey(chain, keyPem_)) {
+      return fail({"the CA's certificate does not match the key we sent in the CSR", std::nullopt, {}});
+    }
+    for (const auto& name : settings_.names) {
+      // IP SANs print in OpenSSL's own notation; DNS names compare case-insensitively.
+      const bool covered =
+          isIpAddress(name) || std::any_of(info.names.begin(), info.names.end(), [&](const std::string& san) {
+            return strcasecmp(san.c_str(), name.c_str()) == 0;
+          });
+      if (!covered)
+        return fail({"the CA's certificate does not cover " + name, std::nullopt, {}});
+    }
   } catch (const std::exception& e) {
-    fail({std::string("the CA's certificate is unusable: ") + e.what(), std::nullopt, {}});
+    return fail({std::string("the CA's certificate is unusable: ") + e.what(), std::nullopt, {}});
   }
+  log_.info(kLogger, "successfully downloaded available certificate chains",
+            {{"count", chains.size()}, {"first_url", certUrl_}});
+  IssuedCertificate cert{chain, keyPem_, certUrl_, settings_.names};
+  auto done = std::move(done_);
+  done_ = nullptr;
+  done(std::nullopt, std::move(cert));
 }
 
 }  // namespace gatehouse::acme
