@@ -74,6 +74,14 @@ void AcmeOrder::placeOrder() {
   client_->post(
       client_->directory().newOrder, payload,
       [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {
+        if (err && err->problem && err->problem->is("alreadyReplaced") && !self->settings_.replaces.empty()) {
+          // RFC 9773 section 5: the old certificate was already renewed by another order;
+          // ordering without "replaces" is still right.
+          self->log_.warn(kLogger, "CA says the certificate was already replaced; ordering without ARI",
+                          err->toJson());
+          self->settings_.replaces.clear();
+          return self->placeOrder();
+        }
         if (err) {
           err->message = "creating an order: " + err->message;
           return self->fail(*err);

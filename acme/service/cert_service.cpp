@@ -48,6 +48,7 @@ int64_t secondsUntil(Clock::time_point t) {
 
 struct CertService::Target {
   uv_timer_t* timer = nullptr;  // daemon: the next check
+  std::string replaces;         // ARI CertID of the certificate being renewed, when the CA has ARI
   int failures = 0;
   CertService* service = nullptr;
   size_t index = 0;
@@ -244,6 +245,8 @@ void CertService::checkStored(size_t index, Done done) {
   }
   renewalDue(index, *info, [this, index, stored, info, done](bool due, Clock::time_point at) {
     if (due) {
+      // RFC 9773 section 5: tell an ARI-capable CA which certificate this order replaces.
+      targets_[index]->replaces = client_->directory().renewalInfo.empty() ? "" : info->ariCertId;
       log_.info(
           "tls.renew", "certificate is due for renewal",
           {{"identifiers", config_.certificates[index].names}, {"remaining", secondsUntil(info->notAfter)}});
@@ -317,6 +320,7 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
     settings.names = target.names;
     settings.keyType = target.keyType.value_or(config_.keyType);
     settings.preferredChains = config_.preferredChains;
+    settings.replaces = targets_[index]->replaces;
     std::map<std::string, ChallengeSolver*> solvers;
     if (dns01_) {
       solvers["dns-01"] = dns01_.get();
@@ -344,6 +348,7 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
                       done);
       }
       lock.reset();
+      targets_[index]->replaces.clear();
       const auto ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
               .count();
