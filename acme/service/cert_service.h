@@ -20,7 +20,6 @@
 #include "solvers/dns01_exec_solver.h"
 #include "solvers/http01_listener.h"
 #include "solvers/http01_solver.h"
-#include "solvers/tls_alpn01_solver.h"
 #include "storage/file_storage.h"
 
 namespace gatehouse::acme {

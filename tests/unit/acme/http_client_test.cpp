@@ -119,3 +119,21 @@ TEST_CASE("destroying HttpClient cancels transfers without calling back", "[acme
   uv_run(&l.loop, UV_RUN_DEFAULT);
   CHECK_FALSE(called);
 }
+
+TEST_CASE("the HTTP-01 listener binds all addresses by default", "[acme]") {
+  Loop l;
+  ChallengeResponder responder;
+  responder.setHttp01("t", "t.k");
+  Http01Listener listener(&l.loop, responder);
+  REQUIRE(listener.listen("", 0) == 0);
+  auto client = std::make_unique<HttpClient>(&l.loop, HttpClientOptions{});
+  HttpRequest r;
+  r.url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/.well-known/acme-challenge/t";
+  std::string body;
+  client->send(r, [&](HttpResponse resp) {
+    body = resp.body;
+    listener.close();
+  });
+  uv_run(&l.loop, UV_RUN_DEFAULT);
+  CHECK(body == "t.k");
+}
