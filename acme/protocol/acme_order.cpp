@@ -53,13 +53,15 @@ void AcmeOrder::cleanUpChallenge(std::function<void()> then) {
   solver->cleanUp(activeChallenge_, std::move(then));
 }
 
-std::chrono::milliseconds AcmeOrder::pollDelay(const AcmeResponse& r) const {
-  // Retry-After when the CA gives one (bounded so a silly value cannot stall us), else 1 s.
+std::chrono::milliseconds AcmeOrder::pollDelay(const AcmeResponse& r, int polls) const {
+  // Retry-After when the CA gives one (bounded so a silly value cannot stall us); else start
+  // quick, since validation often takes well under a second, and back off to 5 s.
   if (auto ra = parseRetryAfter(r.http.header("Retry-After"), std::chrono::system_clock::now())) {
     return std::clamp<std::chrono::milliseconds>(*ra, std::chrono::milliseconds(100),
                                                  std::chrono::seconds(60));
   }
-  return std::chrono::seconds(1);
+  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds(250 << std::min(polls, 5)),
+                                             std::chrono::seconds(5));
 }
 
 void AcmeOrder::placeOrder() {
@@ -202,7 +204,7 @@ void AcmeOrder::pollAuthorization(std::chrono::steady_clock::time_point deadline
                          std::nullopt,
                          {}});
                   }
-                  runAfter(self->client_->loop(), self->pollDelay(r),
+                  runAfter(self->client_->loop(), self->pollDelay(r, polls),
                            [self, deadline, polls] { self->pollAuthorization(deadline, polls + 1); });
                 });
 }
@@ -227,7 +229,7 @@ void AcmeOrder::finalize() {
         if (stringMember(r.json, "status") == "valid" && !stringMember(r.json, "certificate").empty()) {
           return self->download(stringMember(r.json, "certificate"));
         }
-        runAfter(self->client_->loop(), self->pollDelay(r), [self] {
+        runAfter(self->client_->loop(), self->pollDelay(r, 0), [self] {
           self->pollOrder(std::chrono::steady_clock::now() + self->settings_.pollTimeout, 0);
         });
       });
@@ -253,7 +255,7 @@ void AcmeOrder::pollOrder(std::chrono::steady_clock::time_point deadline, int po
         if (std::chrono::steady_clock::now() >= deadline || polls + 1 >= self->settings_.maxPolls) {
           return self->fail({"order still " + status + " after the polling limit", std::nullopt, {}});
         }
-        runAfter(self->client_->loop(), self->pollDelay(r),
+        runAfter(self->client_->loop(), self->pollDelay(r, polls),
                  [self, deadline, polls] { self->pollOrder(deadline, polls + 1); });
       });
 }
