@@ -73,6 +73,14 @@ CertificateInfo readCertificateInfo(const std::string& pem) {
   return info;
 }
 
+bool certificateMatchesKey(const std::string& certPem, const std::string& keyPem) {
+  BioPtr certBio(BIO_new_mem_buf(certPem.data(), static_cast<int>(certPem.size())));
+  X509Ptr cert(PEM_read_bio_X509(certBio.get(), nullptr, nullptr, nullptr));
+  BioPtr keyBio(BIO_new_mem_buf(keyPem.data(), static_cast<int>(keyPem.size())));
+  PkeyPtr key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr));
+  return cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
+}
+
 std::vector<std::string> splitPemCertificates(const std::string& pem) {
   static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
   static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";

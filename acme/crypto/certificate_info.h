@@ -18,6 +18,9 @@ struct CertificateInfo {
 // Parses the first certificate of a PEM bundle. Throws std::runtime_error when it is not one.
 CertificateInfo readCertificateInfo(const std::string& pem);
 
+// True when the first certificate of `certPem` carries the public half of `keyPem`.
+bool certificateMatchesKey(const std::string& certPem, const std::string& keyPem);
+
 // The PEM blocks of a bundle in order (leaf first, as ACME delivers them).
 std::vector<std::string> splitPemCertificates(const std::string& pem);
 

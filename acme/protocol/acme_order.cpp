@@ -1,5 +1,7 @@
 #include "protocol/acme_order.h"
 
+#include <strings.h>
+
 #include <algorithm>
 
 #include "crypto/base64url.h"
@@ -51,13 +53,15 @@ void AcmeOrder::cleanUpChallenge(std::function<void()> then) {
   solver->cleanUp(activeChallenge_, std::move(then));
 }
 
-std::chrono::milliseconds AcmeOrder::pollDelay(const AcmeResponse& r) const {
-  // Retry-After when the CA gives one (bounded so a silly value cannot stall us), else 1 s.
+std::chrono::milliseconds AcmeOrder::pollDelay(const AcmeResponse& r, int polls) const {
+  // Retry-After when the CA gives one (bounded so a silly value cannot stall us); else start
+  // quick, since validation often takes well under a second, and back off to 5 s.
   if (auto ra = parseRetryAfter(r.http.header("Retry-After"), std::chrono::system_clock::now())) {
     return std::clamp<std::chrono::milliseconds>(*ra, std::chrono::milliseconds(100),
                                                  std::chrono::seconds(60));
   }
-  return std::chrono::seconds(1);
+  return std::min<std::chrono::milliseconds>(std::chrono::milliseconds(250 << std::min(polls, 5)),
+                                             std::chrono::seconds(5));
 }
 
 void AcmeOrder::placeOrder() {
@@ -72,6 +76,14 @@ void AcmeOrder::placeOrder() {
   client_->post(
       client_->directory().newOrder, payload,
       [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {
+        if (err && err->problem && err->problem->is("alreadyReplaced") && !self->settings_.replaces.empty()) {
+          // RFC 9773 section 5: the old certificate was already renewed by another order;
+          // ordering without "replaces" is still right.
+          self->log_.warn(kLogger, "CA says the certificate was already replaced; ordering without ARI",
+                          err->toJson());
+          self->settings_.replaces.clear();
+          return self->placeOrder();
+        }
         if (err) {
           err->message = "creating an order: " + err->message;
           return self->fail(*err);
@@ -192,7 +204,7 @@ void AcmeOrder::pollAuthorization(std::chrono::steady_clock::time_point deadline
                          std::nullopt,
                          {}});
                   }
-                  runAfter(self->client_->loop(), self->pollDelay(r),
+                  runAfter(self->client_->loop(), self->pollDelay(r, polls),
                            [self, deadline, polls] { self->pollAuthorization(deadline, polls + 1); });
                 });
 }
@@ -217,7 +229,7 @@ void AcmeOrder::finalize() {
         if (stringMember(r.json, "status") == "valid" && !stringMember(r.json, "certificate").empty()) {
           return self->download(stringMember(r.json, "certificate"));
         }
-        runAfter(self->client_->loop(), self->pollDelay(r), [self] {
+        runAfter(self->client_->loop(), self->pollDelay(r, 0), [self] {
           self->pollOrder(std::chrono::steady_clock::now() + self->settings_.pollTimeout, 0);
         });
       });
@@ -243,7 +255,7 @@ void AcmeOrder::pollOrder(std::chrono::steady_clock::time_point deadline, int po
         if (std::chrono::steady_clock::now() >= deadline || polls + 1 >= self->settings_.maxPolls) {
           return self->fail({"order still " + status + " after the polling limit", std::nullopt, {}});
         }
-        runAfter(self->client_->loop(), self->pollDelay(r),
+        runAfter(self->client_->loop(), self->pollDelay(r, polls),
                  [self, deadline, polls] { self->pollOrder(deadline, polls + 1); });
       });
 }
@@ -287,15 +299,28 @@ void AcmeOrder::chooseChain(std::vector<std::string> chains, std::vector<std::st
   const std::string chain = selectPreferredChain(chains, settings_.preferredChains);
   try {
     const CertificateInfo info = readCertificateInfo(chain);
-    log_.info(kLogger, "successfully downloaded available certificate chains",
-              {{"count", chains.size()}, {"first_url", certUrl_}});
-    IssuedCertificate cert{chain, keyPem_, certUrl_, settings_.names};
-    auto done = std::move(done_);
-    done_ = nullptr;
-    done(std::nullopt, std::move(cert));
+    // Never hand on a certificate that would not work with our key or for our names.
+    if (!certificateMatchesKey(chain, keyPem_)) {
+      return fail({"the CA's certificate does not match the key we sent in the CSR", std::nullopt, {}});
+    }
+    for (const auto& name : settings_.names) {
+      // IP SANs print in OpenSSL's own notation; DNS names compare case-insensitively.
+      const bool covered =
+          isIpAddress(name) || std::any_of(info.names.begin(), info.names.end(), [&](const std::string& san) {
+            return strcasecmp(san.c_str(), name.c_str()) == 0;
+          });
+      if (!covered)
+        return fail({"the CA's certificate does not cover " + name, std::nullopt, {}});
+    }
   } catch (const std::exception& e) {
-    fail({std::string("the CA's certificate is unusable: ") + e.what(), std::nullopt, {}});
+    return fail({std::string("the CA's certificate is unusable: ") + e.what(), std::nullopt, {}});
   }
+  log_.info(kLogger, "successfully downloaded available certificate chains",
+            {{"count", chains.size()}, {"first_url", certUrl_}});
+  IssuedCertificate cert{chain, keyPem_, certUrl_, settings_.names};
+  auto done = std::move(done_);
+  done_ = nullptr;
+  done(std::nullopt, std::move(cert));
 }
 
 }  // namespace gatehouse::acme

@@ -65,7 +65,7 @@ class AcmeOrder : public std::enable_shared_from_this<AcmeOrder> {
   void fail(AcmeError err);
   void cleanUpChallenge(std::function<void()> then);
   [[nodiscard]] nlohmann::json ids() const;
-  [[nodiscard]] std::chrono::milliseconds pollDelay(const AcmeResponse& r) const;
+  [[nodiscard]] std::chrono::milliseconds pollDelay(const AcmeResponse& r, int polls) const;
 
   std::shared_ptr<AcmeClient> client_;
   std::map<std::string, ChallengeSolver*> solvers_;

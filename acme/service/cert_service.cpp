@@ -48,6 +48,7 @@ int64_t secondsUntil(Clock::time_point t) {
 
 struct CertService::Target {
   uv_timer_t* timer = nullptr;  // daemon: the next check
+  std::string replaces;         // ARI CertID of the certificate being renewed, when the CA has ARI
   int failures = 0;
   CertService* service = nullptr;
   size_t index = 0;
@@ -59,6 +60,10 @@ CertService::CertService(ServiceConfig config, const AcmeLog& log)
       storage_(config_.storageRoot.empty() ? FileStorage::defaultRoot() : config_.storageRoot),
       issuerKey_(storage_keys::issuerKey(config_.ca)) {
   uv_loop_init(&loop_);
+  log_.info("tls", "certificate service",
+            {{"ca", config_.ca},
+             {"storage", storage_.describe()},
+             {"challenge", config_.dnsExec.empty() ? "http-01" : "dns-01"}});
   http_ = std::make_shared<HttpClient>(&loop_, HttpClientOptions{config_.caRoot, "Gatehouse", 8 << 20});
   client_ = std::make_shared<AcmeClient>(http_, config_.ca);
   if (!config_.dnsExec.empty())
@@ -79,23 +84,20 @@ CertService::~CertService() {
   uv_loop_close(&loop_);
 }
 
-bool CertService::start() {
-  if (dns01_) {
-    log_.info("tls", "solving DNS-01 challenges with an external program",
-              {{"program", config_.dnsExec.front()}, {"storage", storage_.describe()}});
-    return true;
-  }
-  listener_ = std::make_unique<Http01Listener>(&loop_, responder_);
-  const int rc = listener_->listen(config_.bindHost, config_.httpPort);
-  if (rc != 0) {
-    log_.error(
-        "tls", "cannot listen for HTTP-01 challenges",
-        {{"address", config_.bindHost + ":" + std::to_string(config_.httpPort)}, {"error", uv_strerror(rc)}});
-    return false;
-  }
-  log_.info("tls", "serving HTTP-01 challenges",
-            {{"port", listener_->port()}, {"storage", storage_.describe()}});
-  return true;
+// The challenge listener starts only when an order needs it, so a run with nothing due
+// does not need the port (nginx may hold it and proxy challenge paths to http_port).
+std::optional<std::string> CertService::prepareSolver() {
+  if (dns01_ || listener_)
+    return std::nullopt;
+  auto listener = std::make_unique<Http01Listener>(&loop_, responder_);
+  const int rc = listener->listen(config_.bindHost, config_.httpPort);
+  const std::string address =
+      (config_.bindHost.empty() ? "*" : config_.bindHost) + ":" + std::to_string(config_.httpPort);
+  if (rc != 0)
+    return "cannot listen for HTTP-01 challenges on " + address + ": " + uv_strerror(rc);
+  listener_ = std::move(listener);
+  log_.info("tls", "serving HTTP-01 challenges", {{"address", address}});
+  return std::nullopt;
 }
 
 void CertService::stop() {
@@ -112,8 +114,6 @@ void CertService::stop() {
 }
 
 int CertService::runOnce() {
-  if (!start())
-    return 1;
   auto remaining = std::make_shared<size_t>(targets_.size());
   bool allOk = true;
   for (size_t i = 0; i < targets_.size(); ++i) {
@@ -128,8 +128,6 @@ int CertService::runOnce() {
 }
 
 int CertService::runDaemon() {
-  if (!start())
-    return 1;
   daemon_ = true;
   auto onSignal = [](uv_signal_t* s, int signum) {
     auto* self = static_cast<CertService*>(s->loop->data);
@@ -247,6 +245,8 @@ void CertService::checkStored(size_t index, Done done) {
   }
   renewalDue(index, *info, [this, index, stored, info, done](bool due, Clock::time_point at) {
     if (due) {
+      // RFC 9773 section 5: tell an ARI-capable CA which certificate this order replaces.
+      targets_[index]->replaces = client_->directory().renewalInfo.empty() ? "" : info->ariCertId;
       log_.info(
           "tls.renew", "certificate is due for renewal",
           {{"identifiers", config_.certificates[index].names}, {"remaining", secondsUntil(info->notAfter)}});
@@ -310,6 +310,8 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
     log_.error("tls.obtain", "could not get certificate from issuer", fields);
     d({false, {}, err.retryAfter});
   };
+  if (auto err = prepareSolver())
+    return failed(AcmeError{*err, std::nullopt, {}}, done);
   AccountSettings account{config_.email, config_.eab};
   ensureAccount(client_, storage_, account, log_, [=, this](std::optional<AcmeError> err) {
     if (err)
@@ -318,6 +320,7 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
     settings.names = target.names;
     settings.keyType = target.keyType.value_or(config_.keyType);
     settings.preferredChains = config_.preferredChains;
+    settings.replaces = targets_[index]->replaces;
     std::map<std::string, ChallengeSolver*> solvers;
     if (dns01_) {
       solvers["dns-01"] = dns01_.get();
@@ -345,6 +348,7 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
                       done);
       }
       lock.reset();
+      targets_[index]->replaces.clear();
       const auto ms =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
               .count();

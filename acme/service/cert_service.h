@@ -20,7 +20,6 @@
 #include "solvers/dns01_exec_solver.h"
 #include "solvers/http01_listener.h"
 #include "solvers/http01_solver.h"
-#include "solvers/tls_alpn01_solver.h"
 #include "storage/file_storage.h"
 
 namespace gatehouse::acme {
@@ -47,7 +46,7 @@ class CertService {
   using Done = std::function<void(Outcome)>;
   struct Target;
 
-  bool start();
+  std::optional<std::string> prepareSolver();
   void stop();
   void process(size_t index, Done done);
   void checkStored(size_t index, Done done);

@@ -22,7 +22,7 @@ class Http01Listener {
   Http01Listener(const Http01Listener&) = delete;
   Http01Listener& operator=(const Http01Listener&) = delete;
 
-  // Binds host:port ("" = all IPv4 addresses). Returns a uv error code (0 on success).
+  // Binds host:port ("" = all addresses, IPv6 and IPv4). Returns a uv error code (0 on success).
   int listen(const std::string& host, uint16_t port);
   [[nodiscard]] uint16_t port() const { return port_; }
   // Stops listening and closes open connections; the loop finishes closing them.
@@ -37,6 +37,7 @@ class Http01Listener {
   static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
   static void onTimeout(uv_timer_t* t);
+  int bindAndListen(const std::string& host, uint16_t port);
   void respond(Connection& c);
   void finish(Connection& c);
 

@@ -31,7 +31,7 @@ def require_pebble():
 
 
 class Pebble:
-    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None):
+    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None):
         self.tmp = tmp
         self.port = free_port()
         self.mgmt = free_port()
@@ -59,7 +59,8 @@ class Pebble:
         self.config = os.path.join(tmp, "pebble.json")
         with open(self.config, "w") as f:
             json.dump(cfg, f)
-        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1")
+        extra_env = env or {}
+        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", **extra_env)
         env.pop("PEBBLE_WFE_NONCEREJECT", None)
         if nonce_reject is not None:
             env["PEBBLE_WFE_NONCEREJECT"] = str(nonce_reject)

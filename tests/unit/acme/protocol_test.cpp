@@ -78,6 +78,9 @@ TEST_CASE("certificate facts: names, validity, renewal at two thirds", "[acme]")
   const auto lifetime = info.notAfter - info.notBefore;
   CHECK(info.notAfter - defaultRenewalTime(info) == lifetime / 3);
   CHECK(splitPemCertificates(cert.certPem + cert.certPem).size() == 2);
+  CHECK(certificateMatchesKey(cert.certPem, cert.keyPem));
+  CHECK_FALSE(certificateMatchesKey(cert.certPem, buildTlsAlpnCertificate("a.test", "x.y").keyPem));
+  CHECK_FALSE(certificateMatchesKey("junk", cert.keyPem));
   CHECK_THROWS(readCertificateInfo("nope"));
 }
 
