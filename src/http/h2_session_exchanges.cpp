@@ -40,6 +40,7 @@ void Http2Session::dispatch(H2Stream& s) {
   req.remotePort = peer_.remotePort;
   req.localPort = peer_.localPort;
   req.tls = peer_.tls;
+  req.tlsInfo = peer_.tlsInfo;
   req.start = std::chrono::steady_clock::now();
   if (s.head.tooLarge()) {
     // As Go: answered without running the chain.

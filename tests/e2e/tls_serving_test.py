@@ -144,9 +144,11 @@ def run_checks(port, tmp, client, stranger):
     check(rc == 0 and fields[:4] == ["a.test", "tls1.3", "http/1.1", "https"],
           "exact SNI a.test over TLS 1.3: %r %s" % (out, err.strip()))
     check(rc == 0 and fields[4].startswith("TLS_"), "cipher suite placeholder: %r" % out)
-    # A client offering h2 and http/1.1 gets http/1.1 (this build serves no h2 yet).
+    # A client offering h2 and http/1.1 gets h2; one offering only http/1.1 gets that.
     rc, out, err = get(port, "a.test", ["--http2"])
-    check(rc == 0 and out.split("|")[2] == "http/1.1", "ALPN h2,http/1.1 -> http/1.1: %r %s" % (out, err.strip()))
+    check(rc == 0 and out.split("|")[2] == "h2", "ALPN h2,http/1.1 -> h2: %r %s" % (out, err.strip()))
+    rc, out, err = get(port, "a.test", ["--http1.1"])
+    check(rc == 0 and out.split("|")[2] == "http/1.1", "ALPN http/1.1 -> http/1.1: %r %s" % (out, err.strip()))
     rc, out, err = get(port, "folder.test")
     check(rc == 0 and out.startswith("folder.test|"), "certificate from load_folders: %s" % err.strip())
     # One-label wildcard; two labels are not covered, so default_sni's certificate answers.

@@ -55,7 +55,8 @@ TEST_CASE("connection policy fields that are not implemented are refused with th
   CHECK(provisionError(server(R"("tls_connection_policies":[{"alpn":["h3"]}])")) ==
         "apps.http.servers.srv0.tls_connection_policies[0].alpn: ALPN protocol 'h3' is not supported yet");
   CHECK(provisionError(server(R"("protocols":["h2"],"tls_connection_policies":[{}])")) ==
-        "apps.http.servers.srv0.protocols: without h1 a TLS server needs h2, which is not supported yet");
+        "apps.http.servers.srv0.protocols: cannot enable HTTP/2 or H2C without enabling HTTP/1.1; add h1 to "
+            "protocols or remove h2/h2c");
 }
 
 TEST_CASE("the tls app: missing files, automation and unknown fields are refused") {
