@@ -138,10 +138,10 @@ def main():
 
 
 def run_checks(port, tmp, client, stranger):
-    # Exact SNI, TLS 1.3, http/1.1 via ALPN, placeholders.
+    # Exact SNI, TLS 1.3, h2 via ALPN (curl's default), placeholders.
     rc, out, err = get(port, "a.test")
     fields = out.split("|")
-    check(rc == 0 and fields[:4] == ["a.test", "tls1.3", "http/1.1", "https"],
+    check(rc == 0 and fields[:4] == ["a.test", "tls1.3", "h2", "https"],
           "exact SNI a.test over TLS 1.3: %r %s" % (out, err.strip()))
     check(rc == 0 and fields[4].startswith("TLS_"), "cipher suite placeholder: %r" % out)
     # A client offering h2 and http/1.1 gets h2; one offering only http/1.1 gets that.
