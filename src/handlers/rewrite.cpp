@@ -101,25 +101,6 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
   return out;
 }
 
-// url.QueryEscape
-std::string queryEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // One component (a key or a value) of a query template: placeholder values are
 // query-escaped, except the raw query itself in key position (it is escaped already);
 // unknown placeholders vanish.
@@ -142,7 +123,7 @@ std::string renderQueryComponent(std::string_view comp, const Exchange& ex, bool
     if (!router::lookupPlaceholder(key, ex, value)) {
       continue;
     }
-    out += key == "http.request.uri.query" && keyPosition ? value : queryEscape(value);
+    out += key == "http.request.uri.query" && keyPosition ? value : http::queryEscape(value);
   }
   return out;
 }

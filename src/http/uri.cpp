@@ -1,5 +1,8 @@
 #include "http/uri.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace gatehouse::http {
 
 namespace {
@@ -160,6 +163,43 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   req.path = std::move(*decoded);
   req.rawPath.assign(rawPath);
   return true;
+}
+
+std::string_view hostWithoutPort(std::string_view hostport) {
+  if (!hostport.empty() && hostport.front() == '[') {
+    size_t close = hostport.find(']');
+    return close == std::string_view::npos ? hostport : hostport.substr(1, close - 1);
+  }
+  size_t colon = hostport.rfind(':');
+  if (colon != std::string_view::npos && hostport.find(':') == colon) {
+    return hostport.substr(0, colon);
+  }
+  return hostport;
+}
+
+std::string queryEscape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string queryUnescape(std::string_view s) {
+  std::string plus(s);
+  std::replace(plus.begin(), plus.end(), '+', ' ');
+  auto decoded = percentDecode(plus);
+  return decoded ? *decoded : plus;
 }
 
 }  // namespace gatehouse::http

@@ -19,5 +19,11 @@ std::string cleanPath(std::string_view path);
 // Fills method-independent target fields (path, rawPath, query, host for absolute-form).
 // Accepts origin-form, absolute-form (http/https) and "*". Returns false on a bad target.
 bool parseTarget(std::string_view target, runtime::Request& req);
+// The host of "host:port" without the port, IPv6 brackets removed; the whole input when it
+// carries no port (Go's net.SplitHostPort, falling back to the input as Caddy does).
+std::string_view hostWithoutPort(std::string_view hostport);
+// Go's url.QueryEscape and url.QueryUnescape (a malformed escape leaves the text as it is).
+std::string queryEscape(std::string_view s);
+std::string queryUnescape(std::string_view s);
 
 }  // namespace gatehouse::http

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "router/placeholders.h"
+#include "http/uri.h"
 
 namespace gatehouse::log {
 
@@ -13,18 +14,6 @@ using runtime::Exchange;
 namespace {
 
 constexpr std::string_view kAccessLogger = "http.log.access";
-
-std::string_view hostOnly(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    return close == std::string_view::npos ? host : host.substr(1, close - 1);
-  }
-  size_t colon = host.rfind(':');
-  if (colon != std::string_view::npos && host.find(':') == colon) {
-    return host.substr(0, colon);
-  }
-  return host;
-}
 
 bool isCredential(std::string_view name) {
   return runtime::equalsIgnoreCase(name, "Cookie") || runtime::equalsIgnoreCase(name, "Set-Cookie") ||
@@ -61,14 +50,14 @@ const std::vector<std::string>* AccessLog::mapped(std::string_view host) const {
     if (it != config_.loggerNames.end()) {
       return &it->second;
     }
-    it = config_.loggerNames.find(std::string(hostOnly(key)));
+    it = config_.loggerNames.find(std::string(http::hostWithoutPort(key)));
     return it == config_.loggerNames.end() ? nullptr : &it->second;
   };
   if (const auto* names = find(host)) {
     return names;
   }
   // Wildcards, one label at a time from the left: "*.example.com", "*.*.com" ...
-  std::string labels(hostOnly(host));
+  std::string labels(http::hostWithoutPort(host));
   for (size_t start = 0; start < labels.size();) {
     size_t dot = labels.find('.', start);
     size_t end = dot == std::string::npos ? labels.size() : dot;
@@ -87,7 +76,7 @@ const std::vector<std::string>* AccessLog::mapped(std::string_view host) const {
 std::vector<std::string> AccessLog::loggersFor(std::string_view host) const {
   const auto* names = mapped(host);
   if (names == nullptr) {
-    const std::string_view bare = hostOnly(host);
+    const std::string_view bare = http::hostWithoutPort(host);
     if (std::find(config_.skipHosts.begin(), config_.skipHosts.end(), bare) != config_.skipHosts.end() ||
         config_.skipUnmappedHosts) {
       return {};

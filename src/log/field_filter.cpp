@@ -197,32 +197,6 @@ std::vector<Action> parseActions(const Json& cfg, const std::string& path, const
   return out;
 }
 
-// url.QueryEscape
-std::string queryEscape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string queryUnescape(std::string_view s) {
-  std::string plus(s);
-  std::replace(plus.begin(), plus.end(), '+', ' ');
-  auto decoded = http::percentDecode(plus);
-  return decoded ? *decoded : plus;
-}
-
 // Caddy's query filter: parses the URI's query, applies the actions, and re-encodes it as
 // Go's url.Values.Encode (keys sorted).
 class QueryFilter final : public FieldFilter {
@@ -248,8 +222,8 @@ class QueryFilter final : public FieldFilter {
         continue;  // Go drops pairs with a semicolon
       }
       size_t eq = pair.find('=');
-      values[queryUnescape(pair.substr(0, eq))].push_back(
-          eq == std::string_view::npos ? std::string() : queryUnescape(pair.substr(eq + 1)));
+      values[http::queryUnescape(pair.substr(0, eq))].push_back(
+          eq == std::string_view::npos ? std::string() : http::queryUnescape(pair.substr(eq + 1)));
     }
     for (const auto& a : actions_) {
       auto it = values.find(a.name);
@@ -269,7 +243,7 @@ class QueryFilter final : public FieldFilter {
     for (const auto& [k, vs] : values) {
       for (const auto& v : vs) {
         query += query.empty() ? "" : "&";
-        query += queryEscape(k) + "=" + queryEscape(v);
+        query += http::queryEscape(k) + "=" + http::queryEscape(v);
       }
     }
     if (!query.empty()) {

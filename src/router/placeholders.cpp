@@ -10,6 +10,7 @@
 
 #include "gatehouse/runtime/header_list.h"
 #include "http/status.h"
+#include "http/uri.h"
 
 namespace gatehouse::router {
 
@@ -19,19 +20,6 @@ namespace {
 
 bool startsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
-}
-
-// Host without port, IPv6 brackets removed (Go's net.SplitHostPort, falling back to the whole).
-std::string_view hostOnly(std::string_view hostport) {
-  if (!hostport.empty() && hostport.front() == '[') {
-    size_t close = hostport.find(']');
-    return close == std::string_view::npos ? hostport : hostport.substr(1, close - 1);
-  }
-  size_t colon = hostport.rfind(':');
-  if (colon != std::string_view::npos && hostport.find(':') == colon) {
-    return hostport.substr(0, colon);
-  }
-  return hostport;
 }
 
 std::string_view portOf(std::string_view hostport) {
@@ -142,7 +130,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
   }
   if (key == "host") {
-    out.assign(hostOnly(r.host));
+    out.assign(http::hostWithoutPort(r.host));
   } else if (startsWith(key, "host.labels.")) {
     // {http.request.host.labels.N}: the Nth label counting from the right (0 = TLD); past the
     // leftmost label it is known but empty, as in Caddy.
@@ -151,7 +139,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
       return false;
     }
     size_t want = std::stoul(std::string(rest));
-    std::string_view h = hostOnly(r.host);
+    std::string_view h = http::hostWithoutPort(r.host);
     out.clear();
     for (size_t i = 0;; ++i) {
       size_t dot = h.rfind('.');

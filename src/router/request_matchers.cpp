@@ -20,18 +20,6 @@ using runtime::Matcher;
 
 namespace {
 
-std::string_view requestHostOnly(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    size_t close = host.find(']');
-    return close == std::string_view::npos ? host : host.substr(1, close - 1);
-  }
-  size_t colon = host.find(':');
-  if (colon != std::string_view::npos && host.rfind(':') == colon) {
-    return host.substr(0, colon);
-  }
-  return host;
-}
-
 class HostMatcher final : public Matcher {
  public:
   explicit HostMatcher(std::vector<std::string> hosts) {
@@ -40,7 +28,7 @@ class HostMatcher final : public Matcher {
     }
   }
   bool match(Exchange& ex) const override {
-    std::string_view reqHost = requestHostOnly(ex.request.host);
+    std::string_view reqHost = http::hostWithoutPort(ex.request.host);
     for (const auto& t : hosts_) {
       std::string host = t.render(ex);
       if (host.find('*') == std::string::npos) {
