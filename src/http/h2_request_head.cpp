@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "http/field_syntax.h"
 #include "http/uri.h"
 
 namespace gatehouse::http {
@@ -9,17 +10,6 @@ namespace gatehouse::http {
 namespace {
 // RFC 9113 6.5.2: each field counts its name, its value and 32 bytes of overhead.
 constexpr size_t kFieldOverhead = 32;
-
-// Go's httpguts.ValidHeaderFieldValue: no control bytes other than HTAB.
-bool validFieldValue(std::string_view value) {
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string* pseudoField(std::string_view name, std::string& method, std::string& scheme,
                          std::string& authority, std::string& path, std::string& protocol) {

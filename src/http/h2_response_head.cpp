@@ -1,5 +1,7 @@
 #include "http/h2_response_head.h"
 
+#include "http/field_syntax.h"
+
 #include <array>
 #include <ctime>
 #include <string_view>
@@ -13,31 +15,8 @@ using runtime::equalsIgnoreCase;
 constexpr std::array<std::string_view, 5> kConnectionSpecific = {
     "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
 
-bool isTokenChar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
 // Go's httpguts.ValidHeaderFieldName / ValidHeaderFieldValue: Go skips fields failing them.
-bool sendable(const runtime::HeaderField& f) {
-  if (f.name.empty()) {
-    return false;
-  }
-  for (char c : f.name) {
-    if (!isTokenChar(static_cast<unsigned char>(c))) {
-      return false;
-    }
-  }
-  for (char ch : f.value) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
+bool sendable(const runtime::HeaderField& f) { return validFieldName(f.name) && validFieldValue(f.value); }
 
 std::string lowercase(std::string_view s) {
   std::string out(s);

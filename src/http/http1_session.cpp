@@ -3,6 +3,7 @@
 #include <ctime>
 #include <exception>
 
+#include "http/field_syntax.h"
 #include "http/status.h"
 #include "http/uri.h"
 
@@ -12,56 +13,6 @@ using runtime::equalsIgnoreCase;
 
 namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-// RFC 9110 tchar: what Go accepts in a field name.
-bool isTokenChar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool validFieldName(std::string_view name) {
-  if (name.empty()) {
-    return false;
-  }
-  for (char c : name) {
-    if (!isTokenChar(static_cast<unsigned char>(c))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Go's httpguts.ValidHeaderFieldValue: no control bytes other than HTAB.
-bool validFieldValue(std::string_view value) {
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // The Connection header lists the "upgrade" token (comma-separated, any case).
 bool hasUpgradeToken(const runtime::HeaderList& headers) {
