@@ -276,15 +276,17 @@ void Connection::sendRaw(std::string& bytes) {
     closeHandles();
     return;
   }
-  const size_t done = n > 0 ? static_cast<size_t>(n) : 0;
-  inflight_.assign(bytes, done, std::string::npos);
+  // Hand the buffer itself to uv_write (a streamed body piece can be 256 KiB): the caller
+  // gets our spent buffer back, with its capacity, for its next piece.
+  inflightOffset_ = n > 0 ? static_cast<size_t>(n) : 0;
+  std::swap(inflight_, bytes);
   bytes.clear();
   startWrite();
 }
 
 void Connection::startWrite() {
   writing_ = true;
-  uv_buf_t b = uv_buf_init(inflight_.data(), static_cast<unsigned>(inflight_.size()));
+  uv_buf_t b = uv_buf_init(inflight_.data() + inflightOffset_, static_cast<unsigned>(inflight_.size() - inflightOffset_));
   if (uv_write(&writeReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &Connection::onWrite) != 0) {
     writing_ = false;
     closeHandles();
@@ -295,6 +297,7 @@ void Connection::onWrite(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->writing_ = false;
   self->inflight_.clear();
+  self->inflightOffset_ = 0;
   if (status < 0 || self->handlesClosing_) {
     self->closeHandles();
     return;

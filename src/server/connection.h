@@ -93,6 +93,7 @@ class Connection final : public http::Transport {
   std::string cipherOut_;                   // ciphertext awaiting sendRaw (capacity reused)
   std::unique_ptr<http::Session> session_;  // null until the TLS handshake completes
   std::string inflight_;                    // bytes handed to uv_write
+  size_t inflightOffset_ = 0;               // of inflight_, already taken by uv_try_write
   std::string queued_;                      // bytes waiting for the write in flight
   bool writing_ = false;
   bool reading_ = false;
