@@ -135,7 +135,9 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
   if (j.contains("challenges")) {
     const std::string p = path + ".challenges";
     const Json& c = j["challenges"];
-    requireKnown(c, p, {"http", "tls-alpn"});
+    // bind_host says where Caddy's own solver listeners bind; here the servers' listeners
+    // answer challenges, bound where their listen addresses say.
+    requireKnown(c, p, {"http", "tls-alpn", "bind_host"});
     s.http01 = challengeEnabled(c, "http", httpPort, p);
     s.tlsAlpn01 = challengeEnabled(c, "tls-alpn", httpsPort, p);
     if (!s.http01 && !s.tlsAlpn01) {
