@@ -1,7 +1,5 @@
 #include "provision/auto_https.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -47,18 +45,6 @@ bool qualifiesForCertificate(const std::string& host) {
          (host.starts_with("*.") && host.find('*', 1) == std::string::npos);
 }
 
-bool isIp(const std::string& host) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
-}
-
-// certmagic.SubjectQualifiesForPublicCert: names a public CA could issue for.
-bool qualifiesForPublicCertificate(const std::string& host) {
-  auto endsWith = [&](std::string_view s) { return host.size() >= s.size() && host.ends_with(s); };
-  return qualifiesForCertificate(host) && host != "localhost" && !endsWith(".localhost") &&
-         !endsWith(".local") && !endsWith(".internal") && !endsWith(".home.arpa") && !isIp(host);
-}
-
 bool skipped(const std::string& name, const std::vector<std::string>& list) {
   return std::any_of(list.begin(), list.end(),
                      [&](const std::string& s) { return tls::matchesServerName(s, name); });
@@ -97,33 +83,6 @@ std::vector<std::string> hostsOf(const config::Server& srv) {
     }
   }
   return out;
-}
-
-// Which issuer an automation policy covering `name` would use.
-bool wantsInternalIssuer(const std::string& name, const TlsAppRuntime& tls) {
-  for (const auto* p : tls.policies) {
-    const bool covers = p->subjects.empty() || skipped(name, p->subjects);
-    if (!covers) {
-      continue;
-    }
-    for (const auto& issuer : p->issuers) {
-      if (issuer.is_object() && issuer.value("module", "") == "internal") {
-        return true;
-      }
-    }
-    if (!p->issuers.empty()) {
-      return false;
-    }
-  }
-  return !qualifiesForPublicCertificate(name);
-}
-
-[[noreturn]] void needsManagedCertificate(const std::string& name, const TlsAppRuntime& tls,
-                                          const std::string& path) {
-  throw ProvisionError(path, "automatic certificate for " + name + ": " +
-                                 (wantsInternalIssuer(name, tls) ? "tls internal not supported yet"
-                                                                 : "ACME issuance not supported yet") +
-                                 " (load a certificate with `tls CERT KEY`, or use an http:// site address)");
 }
 
 bool allListenOn(const config::Server& srv, uint16_t port, const std::string& path) {
@@ -173,8 +132,8 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
     if (!p->getCertificate.is_null()) {
       throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
     }
-    if (!p->subjects.empty()) {
-      needsManagedCertificate(p->subjects.front(), tls, path + ".subjects");
+    for (const auto& [key, _] : p->extra.items()) {
+      throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
     }
   }
 }
@@ -182,6 +141,7 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
 AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls) {
   AutoHttpsPlan plan;
   plan.servers = app.servers;
+  plan.managedNames = tls.automate;
   const uint16_t http = httpPort(app);
   const uint16_t https = httpsPort(app);
   auto index = tls.store->snapshot();
@@ -215,7 +175,9 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
       if (!ah.ignoreLoadedCertificates && !index->lookup(lower).empty()) {
         continue;  // a loaded certificate covers it: nothing to manage
       }
-      needsManagedCertificate(d, tls, path);
+      if (std::find(plan.managedNames.begin(), plan.managedNames.end(), lower) == plan.managedNames.end()) {
+        plan.managedNames.push_back(lower);
+      }
     }
     if (srv.tlsConnectionPolicies.is_null()) {
       srv.tlsConnectionPolicies = Json::array({Json::object()});

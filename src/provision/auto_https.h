@@ -1,9 +1,8 @@
 #pragma once
 // Caddy's automatic HTTPS, applied to the http app at provision time (Caddy:
 // modules/caddyhttp/autohttps.go): decides which servers serve TLS, adds the HTTP->HTTPS
-// redirects, and names every host that needs a managed certificate. Certificates can
-// only come from the config here (no ACME, no internal CA yet), so a name that needs one
-// stops start-up with a message saying so instead of being served without TLS.
+// redirects, and names every host that needs a managed certificate (obtained by the
+// certificate manager, see managed_certificates.h).
 
 #include <string>
 #include <utility>
@@ -19,10 +18,12 @@ struct AutoHttpsPlan {
   // enables TLS, redirect routes appended, and "remaining_auto_https_redirects" last when
   // no configured server listens where the redirects go.
   std::vector<std::pair<std::string, config::Server>> servers;
+  // Names that need a managed certificate: lower-case, in first-seen order, no duplicates.
+  std::vector<std::string> managedNames;
 };
 
-// Automation policies name certificates to manage; none can be issued here yet, so any
-// policy that names subjects (or asks for on-demand TLS) is refused with its path.
+// Refuses what automation policies ask that is not implemented (on-demand TLS, certificate
+// managers, policy options), with its path.
 void checkAutomationPolicies(const TlsAppRuntime& tls);
 
 AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls);

@@ -7,9 +7,11 @@
 #include <cctype>
 
 #include "http/session_factory.h"
+#include "manager/certificate_manager.h"
 #include "provision/auto_https.h"
 #include "provision/handler_registry.h"
 #include "provision/logging_provision.h"
+#include "provision/managed_certificates.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "provision/tls_provision.h"
@@ -304,6 +306,29 @@ ListenSpec parseListen(const std::string& addr, const std::string& path, std::ve
   return spec;
 }
 
+namespace {
+// Where the engine itself can answer ACME challenges (Caddy would start a solver listener of
+// its own when no server takes the port; here the server's listeners answer).
+ChallengePorts challengePorts(const config::HttpApp& app, const AutoHttpsPlan& plan) {
+  ChallengePorts ports{httpPort(app), httpsPort(app), false, false};
+  for (const auto& [name, srv] : plan.servers) {
+    for (const auto& l : srv.listen) {
+      std::vector<ListenSpec> ignored;
+      const uint16_t port = parseListen(l, "apps.http.servers." + name + ".listen", ignored).port;
+      ports.httpServed = ports.httpServed || port == ports.http;
+      ports.httpsServed = ports.httpsServed || (port == ports.https && !srv.tlsConnectionPolicies.is_null());
+    }
+  }
+  return ports;
+}
+}  // namespace
+
+void startCertificateManagement(const Runtime& runtime) {
+  if (runtime.certManager) {
+    runtime.certManager->start();
+  }
+}
+
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
   rt->source = config::toJson(config);
@@ -314,15 +339,13 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   for (const auto& [name, _] : config.otherApps) {
     throw ProvisionError("apps." + name, "app '" + name + "' is not supported yet");
   }
-  if (!config.storage.is_null()) {
-    throw ProvisionError("storage", "storage modules are not supported yet");
-  }
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
   checkAutomationPolicies(tlsApp);
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;
   rt->logs = provisionLogging(config);
   if (!config.http) {
+    rt->certManager = provisionCertificateManager(config, tlsApp.automate, tlsApp, ChallengePorts{});
     return rt;
   }
   const auto& app = *config.http;
@@ -344,6 +367,10 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
   }
   const AutoHttpsPlan plan = planAutomaticHttps(app, tlsApp);
+  rt->certManager = provisionCertificateManager(config, plan.managedNames, tlsApp, challengePorts(app, plan));
+  if (rt->certManager) {
+    tlsApp.challenges = rt->certManager->challengeProvider();
+  }
   for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
     auto s = std::make_unique<ServerRuntime>();
@@ -359,7 +386,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
                                   alpnFor(srv, path));
     }
     if (srv.errors) {
-      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});
+      s->errorRoutes =
+          compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});
     }
     if (!srv.namedRoutes.empty()) {
       throw ProvisionError(path + ".named_routes", "named routes are not supported yet");
@@ -374,6 +402,9 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
     applyServerOptions(srv, *s, path);
     s->metrics = rt->metrics.get();
+    if (rt->certManager) {
+      s->acmeChallenges = rt->certManager->responder();
+    }
     s->routes = compileRoutes(srv.routes, path + ".routes", HandlerContext{name, rt->metrics.get()});
     rt->servers.push_back(std::move(s));
   }

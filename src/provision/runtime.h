@@ -10,11 +10,16 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
-#include "router/ip_range.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
+#include "router/ip_range.h"
 #include "router/route.h"
+
+namespace gatehouse::acme {
+class CertificateManager;
+class ChallengeResponder;
+}  // namespace gatehouse::acme
 
 namespace gatehouse::tls {
 class ServerTls;
@@ -57,6 +62,9 @@ struct ServerRuntime {
   std::unique_ptr<log::AccessLog> accessLog;
   // HTTP metrics registry (owned by Runtime); null when nothing collects metrics.
   metrics::HttpMetrics* metrics = nullptr;
+  // ACME HTTP-01: GET /.well-known/acme-challenge/<token> is answered from here before any
+  // route (as Caddy's server does); null when no certificate is managed.
+  std::shared_ptr<const acme::ChallengeResponder> acmeChallenges;
 };
 
 // The admin endpoint (Caddy's "admin" object): where `gatehouse reload` posts configs.
@@ -77,6 +85,10 @@ struct Runtime {
   AdminSpec admin;
   // Certificates the config loaded; the ACME client installs managed ones here too.
   std::shared_ptr<tls::CertificateStore> certificates;
+  // Automatic HTTPS: obtains and renews the managed certificates into `certificates`.
+  // Null when no name needs one. Started (startCertificateManagement) once the runtime's
+  // listeners are up; a reload builds a new one, which loads what storage already holds.
+  std::shared_ptr<acme::CertificateManager> certManager;
   // Session ticket keys, carried across reloads while their settings stay the same.
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;
   // The config this runtime was built from (GET /config/).
@@ -88,6 +100,9 @@ struct Runtime {
 // `previous` (the running snapshot on a reload, else null) lends state that should survive
 // the reload, such as session ticket keys.
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous = nullptr);
+
+// Starts the runtime's certificate manager, if any (after its listeners are up).
+void startCertificateManagement(const Runtime& runtime);
 
 // Caddy durations: an integer of nanoseconds or a Go duration string ("1m30s", "2d").
 std::chrono::milliseconds parseDuration(const config::Json& value, const std::string& path);

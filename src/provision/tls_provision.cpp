@@ -69,12 +69,16 @@ tls::CertificatePtr loadPair(const std::string& cert, const std::string& key, bo
   }
 }
 
-void loadCertificates(const Json& certs, const std::string& path, std::vector<tls::CertificatePtr>& out) {
+void loadCertificates(const Json& certs, const std::string& path, std::vector<tls::CertificatePtr>& out,
+                      std::vector<std::string>& automate) {
   requireKnown(certs, path, {"load_files", "load_pem", "load_folders", "automate"});
-  if (certs.contains("automate") && !certs["automate"].empty()) {
-    throw ProvisionError(path + ".automate", "automatic certificate for " +
-                                                 strings(certs["automate"], path)[0] +
-                                                 ": ACME issuance not supported yet");
+  if (certs.contains("automate")) {
+    for (auto name : strings(certs["automate"], path + ".automate")) {
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (std::find(automate.begin(), automate.end(), name) == automate.end()) {
+        automate.push_back(std::move(name));
+      }
+    }
   }
   const bool files[] = {true, false};
   const char* keys[] = {"load_files", "load_pem"};
@@ -427,7 +431,7 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
       throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
     }
     if (!app->certificates.is_null()) {
-      loadCertificates(app->certificates, "apps.tls.certificates", certs);
+      loadCertificates(app->certificates, "apps.tls.certificates", certs, out.automate);
     }
     for (const auto& p : app->policies) {
       out.policies.push_back(&p);

@@ -21,6 +21,7 @@ struct TlsAppRuntime {
   std::shared_ptr<tls::CertificateStore> store;           // certificates loaded by the config
   std::shared_ptr<tls::TicketKeyRing> tickets;            // null: session tickets disabled
   std::vector<const config::AutomationPolicy*> policies;  // points into the config
+  std::vector<std::string> automate;                      // certificates.automate, lower-case
   // The acme-tls/1 hook every server's TLS answers challenges from; set by the ACME
   // client when it provisions (null until then: acme-tls/1 handshakes are refused).
   std::shared_ptr<const tls::ChallengeCertificateProvider> challenges;

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "gatehouse/acme/challenge_responder.h"
 #include "http/uri.h"
 
 namespace gatehouse::router {
@@ -25,6 +26,14 @@ std::string newErrorId() {
 Outcome SiteRouter::handle(Exchange& ex) {
   ex.serverName = server_.name;
   ex.response.headers.add("Server", "Gatehouse");
+  // ACME HTTP-01 before any route, as Caddy's server does: the auto-HTTPS redirect and the
+  // site's own routes never see a challenge we are presenting.
+  if (server_.acmeChallenges && (ex.request.method == "GET" || ex.request.method == "HEAD")) {
+    if (auto keyAuth = server_.acmeChallenges->http01ForPath(ex.request.path)) {
+      ex.response.headers.set("Content-Type", "text/plain");
+      return ex.respond(200, std::move(*keyAuth));
+    }
+  }
   // As Caddy 2.7+: whether the client is one of the server's trusted_proxies, kept as a
   // var so reverse_proxy knows whose X-Forwarded-* values to keep.
   for (const auto& range : server_.trustedProxies) {

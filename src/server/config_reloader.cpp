@@ -59,7 +59,11 @@ bool ConfigReloader::apply(const std::string& text, bool json, const std::string
     error = "changing the admin endpoint needs a restart";
     return false;
   }
-  return group_.reload(std::move(next), error);
+  if (!group_.reload(next, error)) {
+    return false;
+  }
+  provision::startCertificateManagement(*next);
+  return true;
 }
 
 std::string ConfigReloader::currentConfig() const {

@@ -152,10 +152,15 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   };
 
   std::string error;
+  auto started = runtime;
   if (!group.start(std::move(runtime), error)) {
     std::cerr << "Error: " << error << "\n";
     return abandon();
   }
+  // As Caddy: the listeners are up before any certificate is ordered, so the challenges
+  // can be answered; handshakes for a name without its certificate fail until it arrives.
+  provision::startCertificateManagement(*started);
+  started.reset();
   std::unique_ptr<admin::AdminServer> adminServer;
   if (!adminSpec.disabled) {
     adminServer = std::make_unique<admin::AdminServer>(sink);

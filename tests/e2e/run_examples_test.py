@@ -119,11 +119,11 @@ def main():
                   "apps.http.servers.srv0.routes[0].handle[0].transport.tls: 'tls' is not supported yet")
     https = json.loads(json.dumps(base))
     https["apps"]["http"]["servers"]["srv0"]["routes"] = [
-        {"match": [{"host": ["example.com"]}], "handle": [{"handler": "static_response"}]}]
-    check_refused(binary, https, "automatic certificate for example.com: ACME issuance not supported yet")
+        {"match": [{"host": ["*.example.com"]}], "handle": [{"handler": "static_response"}]}]
+    check_refused(binary, https, "automatic certificate for *.example.com: wildcard names need the DNS challenge")
     tls = json.loads(json.dumps(base))
-    tls["apps"]["tls"] = {"automation": {"policies": [{"subjects": ["x.test"]}]}}
-    check_refused(binary, tls, "apps.tls")
+    tls["apps"]["tls"] = {"automation": {"policies": [{"subjects": ["x.test"], "on_demand": True}]}}
+    check_refused(binary, tls, "apps.tls.automation.policies[0].on_demand: on-demand TLS is not supported yet")
 
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))

@@ -3,7 +3,7 @@
 
 A site with `tls CERT KEY` is served over HTTPS on https_port, and an HTTP->HTTPS redirect
 server appears on http_port (308, Location kept to host and URI). Names needing a
-certificate nobody provides stop start-up with a clear message; auto_https off and
+certificate no implemented issuer can provide stop start-up with a clear message; auto_https off and
 disable_redirects behave as in Caddy. 127.0.0.1 only.
 Usage: tls_auto_https_test.py <path-to-gatehouse>
 """
@@ -120,7 +120,7 @@ http://plain.test {
 def refusal_checks(binary, tmp):
     sp = tls_pki.free_port()
     cases = [
-        ("b.test", "", "automatic certificate for b.test: ACME issuance not supported yet"),
+        ("*.b.test", "", "automatic certificate for *.b.test: wildcard names need the DNS challenge"),
         ("localhost", "", "automatic certificate for localhost: tls internal not supported yet"),
         ("b.test", "\ttls internal\n", "automatic certificate for b.test: tls internal not supported yet"),
     ]

@@ -1,0 +1,237 @@
+#include "provision/managed_certificates.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <map>
+
+#include "manager/certificate_manager.h"
+#include "provision/provision_error.h"
+#include "service/service_config.h"
+#include "tls/connection_policy.h"
+
+namespace gatehouse::provision {
+
+using config::Json;
+
+namespace {
+
+bool isIp(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// certmagic.SubjectQualifiesForPublicCert.
+bool qualifiesForPublicCertificate(const std::string& host) {
+  auto endsWith = [&](std::string_view s) { return host.ends_with(s); };
+  return host != "localhost" && !endsWith(".localhost") && !endsWith(".local") && !endsWith(".internal") &&
+         !endsWith(".home.arpa") && !isIp(host);
+}
+
+bool covers(const config::AutomationPolicy& p, const std::string& name) {
+  return p.subjects.empty() || std::any_of(p.subjects.begin(), p.subjects.end(), [&](const std::string& s) {
+           return tls::matchesServerName(s, name);
+         });
+}
+
+void requireKnown(const Json& obj, const std::string& path, std::initializer_list<const char*> known) {
+  if (!obj.is_object()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  for (const auto& [key, _] : obj.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
+    }
+  }
+}
+
+std::string stringField(const Json& obj, const char* key, const std::string& path) {
+  if (!obj.contains(key)) {
+    return "";
+  }
+  if (!obj[key].is_string()) {
+    throw ProvisionError(path + "." + key, "expected a string");
+  }
+  return obj[key].get<std::string>();
+}
+
+std::vector<std::string> stringList(const Json& obj, const char* key, const std::string& path) {
+  std::vector<std::string> out;
+  if (!obj.contains(key)) {
+    return out;
+  }
+  if (!obj[key].is_array()) {
+    throw ProvisionError(path + "." + key, "expected an array of strings");
+  }
+  for (const auto& v : obj[key]) {
+    if (!v.is_string()) {
+      throw ProvisionError(path + "." + key, "expected an array of strings");
+    }
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+// One challenge type's options: {"disabled": bool, "alternate_port": int}. The engine
+// answers on http_port / https_port only, so another alternate port is refused.
+bool challengeEnabled(const Json& challenges, const char* type, uint16_t servedPort,
+                      const std::string& path) {
+  if (!challenges.contains(type)) {
+    return true;
+  }
+  const Json& c = challenges[type];
+  const std::string p = path + "." + type;
+  requireKnown(c, p, {"disabled", "alternate_port"});
+  if (c.contains("alternate_port") && c["alternate_port"] != 0 && c["alternate_port"] != servedPort) {
+    throw ProvisionError(p + ".alternate_port", "an alternate port other than the server's own (" +
+                                                    std::to_string(servedPort) + ") is not supported yet");
+  }
+  return !c.value("disabled", false);
+}
+
+acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& path,
+                                      const ChallengePorts& ports) {
+  acme::AcmeIssuerSettings s;
+  s.ca = acme::kLetsEncryptDirectory;
+  // A server on the port answers the challenge. With neither port served, both stay on and
+  // orders fail with the CA's problem document until the config serves one (Caddy would try
+  // listeners of its own on those ports).
+  if (ports.httpServed || ports.httpsServed) {
+    s.http01 = ports.httpServed;
+    s.tlsAlpn01 = ports.httpsServed;
+  }
+  if (issuer == nullptr) {
+    return s;
+  }
+  const Json& j = *issuer;
+  requireKnown(j, path,
+               {"module", "ca", "email", "external_account", "preferred_chains", "challenges",
+                "trusted_roots_pem_files"});
+  if (const std::string ca = stringField(j, "ca", path); !ca.empty()) {
+    s.ca = ca;
+  }
+  s.email = stringField(j, "email", path);
+  const auto roots = stringList(j, "trusted_roots_pem_files", path);
+  if (roots.size() > 1) {
+    throw ProvisionError(path + ".trusted_roots_pem_files", "more than one root file is not supported yet");
+  }
+  if (!roots.empty()) {
+    s.caRoot = roots.front();
+  }
+  if (j.contains("external_account")) {
+    const std::string p = path + ".external_account";
+    requireKnown(j["external_account"], p, {"key_id", "mac_key"});
+    s.eab = acme::ExternalAccountBinding{stringField(j["external_account"], "key_id", p),
+                                         stringField(j["external_account"], "mac_key", p)};
+  }
+  if (j.contains("preferred_chains")) {
+    const std::string p = path + ".preferred_chains";
+    const Json& pc = j["preferred_chains"];
+    requireKnown(pc, p, {"smallest", "root_common_name", "any_common_name"});
+    s.preferredChains.smallest = pc.value("smallest", false);
+    s.preferredChains.rootCommonNames = stringList(pc, "root_common_name", p);
+    s.preferredChains.anyCommonNames = stringList(pc, "any_common_name", p);
+  }
+  if (j.contains("challenges")) {
+    const std::string p = path + ".challenges";
+    const Json& c = j["challenges"];
+    // bind_host says where Caddy's own solver listeners bind; here the servers' listeners
+    // answer challenges, bound where their listen addresses say.
+    requireKnown(c, p, {"http", "tls-alpn", "bind_host"});
+    s.http01 = challengeEnabled(c, "http", httpPort, p);
+    s.tlsAlpn01 = challengeEnabled(c, "tls-alpn", httpsPort, p);
+    if (!s.http01 && !s.tlsAlpn01) {
+      throw ProvisionError(p,
+                           "both HTTP and TLS-ALPN challenges are disabled (DNS challenges in `run` are not "
+                           "supported yet)");
+    }
+  }
+  return s;
+}
+
+std::string storageRoot(const config::Config& config) {
+  if (config.storage.is_null()) {
+    return "";
+  }
+  requireKnown(config.storage, "storage", {"module", "root"});
+  if (config.storage.value("module", "") != "file_system") {
+    throw ProvisionError("storage.module",
+                         "storage module '" + config.storage.value("module", "") + "' is not supported yet");
+  }
+  return stringField(config.storage, "root", "storage");
+}
+
+}  // namespace
+
+IssuerChoice chooseIssuer(const std::string& name, const TlsAppRuntime& tls) {
+  IssuerChoice out;
+  for (size_t i = 0; i < tls.policies.size(); ++i) {
+    const auto* p = tls.policies[i];
+    if (!covers(*p, name)) {
+      continue;
+    }
+    out.policy = p;
+    if (!p->issuers.empty()) {
+      // Caddy tries the issuers in order; the first decides (later ones are fallbacks).
+      out.issuer = &p->issuers.front();
+      out.path = "apps.tls.automation.policies[" + std::to_string(i) + "].issuers[0]";
+      out.kind = out.issuer->is_object() && out.issuer->value("module", "") == "internal"
+                     ? IssuerKind::Internal
+                     : IssuerKind::Acme;
+      return out;
+    }
+    break;
+  }
+  out.kind = qualifiesForPublicCertificate(name) ? IssuerKind::Acme : IssuerKind::Internal;
+  return out;
+}
+
+std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const config::Config& config,
+                                                                      const std::vector<std::string>& names,
+                                                                      const TlsAppRuntime& tls,
+                                                                      const ChallengePorts& ports) {
+  if (names.empty()) {
+    return nullptr;
+  }
+  acme::ManagerConfig mc;
+  mc.storageRoot = storageRoot(config);
+  std::map<std::string, size_t> issuerIndex;  // issuer JSON -> index in mc.issuers
+  for (const auto& name : names) {
+    const IssuerChoice choice = chooseIssuer(name, tls);
+    const std::string where = choice.path.empty() ? "apps.tls.automation" : choice.path;
+    if (choice.kind == IssuerKind::Internal) {
+      throw ProvisionError(where,
+                           "automatic certificate for " + name +
+                               ": tls internal not supported yet (load a certificate with `tls CERT KEY`)");
+    }
+    const std::string module = choice.issuer != nullptr ? choice.issuer->value("module", "") : "acme";
+    if (module != "acme") {
+      throw ProvisionError(where + ".module", "automatic certificate for " + name + ": issuer '" + module +
+                                                  "' is not supported yet");
+    }
+    if (name.starts_with("*.")) {
+      throw ProvisionError(where, "automatic certificate for " + name +
+                                      ": wildcard names need the DNS challenge, not supported yet in `run`");
+    }
+    acme::ManagedCertificate mcert;
+    mcert.name = name;
+    if (choice.policy != nullptr && !choice.policy->keyType.empty()) {
+      auto kt = acme::parseKeyType(choice.policy->keyType);
+      if (!kt) {
+        throw ProvisionError(where, "unsupported key_type '" + choice.policy->keyType + "'");
+      }
+      mcert.keyType = *kt;
+    }
+    const std::string key = choice.issuer != nullptr ? choice.issuer->dump() : "";
+    auto it = issuerIndex.find(key);
+    if (it == issuerIndex.end()) {
+      mc.issuers.push_back(acmeSettings(choice.issuer, where, ports));
+      it = issuerIndex.emplace(key, mc.issuers.size() - 1).first;
+    }
+    mcert.issuer = it->second;
+    mc.certificates.push_back(std::move(mcert));
+  }
+  return std::make_shared<acme::CertificateManager>(std::move(mc), tls.store);
+}
+
+}  // namespace gatehouse::provision
