@@ -42,7 +42,8 @@ import tempfile
 import time
 import zlib
 
-from upstreams import CompatUpstreams
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from upstreams import CompatUpstreams  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
