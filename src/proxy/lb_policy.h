@@ -1,6 +1,7 @@
 #pragma once
 // Upstream selection (Caddy's load_balancing.selection_policy): picks one of the available
-// upstreams for a request. Hash policies use rendezvous hashing, so a key keeps its
+// upstreams for a request. Hash policies use rendezvous hashing as current Caddy does
+// (xxhash64 of the upstream's dial address + the key, highest wins), so a key keeps its
 // upstream while that upstream stays available.
 
 #include <functional>
@@ -21,10 +22,20 @@ class SelectionPolicy {
   // Index into `available` (indices of upstreams that may take the request), or -1.
   virtual int select(const std::vector<size_t>& available, const runtime::Exchange& ex,
                      ConnectionPool& pool) const = 0;
+  // The Set-Cookie value the response carries when the request went to upstream `chosen`
+  // (the cookie policy's sticky session), or empty.
+  [[nodiscard]] virtual std::string responseCookie(size_t /*chosen*/, const runtime::Exchange& /*ex*/) const {
+    return {};
+  }
 };
 
-// JSON {"policy": "round_robin", ...}; null or absent -> random. Throws ProvisionError.
+// JSON {"policy": "round_robin", ...}; null or absent -> random. `dials` are the upstreams'
+// dial addresses in order. Throws ProvisionError.
 std::unique_ptr<SelectionPolicy> makeSelectionPolicy(const config::Json& j, const std::string& path,
-                                                     size_t upstreams);
+                                                     const std::vector<std::string>& dials);
+
+// Rendezvous pick among `available` by xxhash64(dials[i] + key); -1 when none is available.
+int pickByHash(const std::vector<size_t>& available, const std::vector<std::string>& dials,
+               std::string_view key);
 
 }  // namespace gatehouse::proxy

@@ -196,6 +196,7 @@ bool ProxyCall::attempt() {
   countActive(false);
   upstream_ = avail[static_cast<size_t>(pick)];
   countActive(true);
+  stickyCookie_ = config_.policy->responseCookie(upstream_, ex_);
   const Upstream& up = config_.upstreams[upstream_];
   setPlaceholder("upstream.address", up.address.dial);
   setPlaceholder("upstream.hostport", up.address.unix ? up.address.dial
@@ -390,7 +391,9 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
       pool_.recordFailure(upstream_, ph.failDuration);
     }
   }
-  res.status = head.status;
+  // replace_status: matched on the upstream's own status and fields, before header_down.
+  res.status =
+      head.upgrade ? head.status : replacedStatus(config_.statusReplacements, head.status, head.headers);
   using std::chrono::duration_cast;
   const auto latency = std::chrono::steady_clock::now() - sent_;
   const auto total = std::chrono::steady_clock::now() - begun_;
@@ -417,6 +420,9 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
   // Server field gives way to the upstream's rather than doubling it.
   if (h.has("Server")) {
     res.headers.remove("Server");
+  }
+  if (!stickyCookie_.empty()) {
+    res.headers.emplaceBack("Set-Cookie", std::move(stickyCookie_));  // before the upstream's, as Caddy
   }
   for (auto& f : h) {
     res.headers.emplaceBack(std::move(f.name), std::move(f.value));

@@ -91,6 +91,7 @@ class ProxyCall final : public runtime::PendingWork,
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
   std::string head_;                 // the upstream request head, built per attempt
   std::string framed_;               // a request body piece with its chunk framing
+  std::string stickyCookie_;         // the cookie policy's Set-Cookie for the chosen upstream
   bool chunkedBody_ = false;
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry

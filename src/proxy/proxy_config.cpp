@@ -78,10 +78,19 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   }
 }
 
+std::vector<std::string> dialsOf(const std::vector<Upstream>& upstreams) {
+  std::vector<std::string> dials;
+  dials.reserve(upstreams.size());
+  for (const auto& u : upstreams) {
+    dials.push_back(u.address.dial);
+  }
+  return dials;
+}
+
 void parseLoadBalancing(const Json& lb, const std::string& path, ProxyConfig& c) {
   onlyKeys(lb, path, {"selection_policy", "try_duration", "try_interval", "retries"});
   c.policy = makeSelectionPolicy(lb.contains("selection_policy") ? lb["selection_policy"] : Json(),
-                                 path + ".selection_policy", c.upstreams.size());
+                                 path + ".selection_policy", dialsOf(c.upstreams));
   if (lb.contains("try_duration")) {
     c.tryDuration = provision::parseDuration(lb["try_duration"], path + ".try_duration");
   }
@@ -130,7 +139,7 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
 std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path) {
   handlers::requireKnownFields(h, path,
                                {"upstreams", "transport", "load_balancing", "health_checks", "headers",
-                                "flush_interval", "trusted_proxies", "stream_timeout"});
+                                "flush_interval", "trusted_proxies", "stream_timeout", "handle_response"});
   auto c = std::make_unique<ProxyConfig>();
   const Json& f = h.fields;
   if (!f.contains("upstreams") || !f["upstreams"].is_array() || f["upstreams"].empty()) {
@@ -151,7 +160,7 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     }
     c->upstreams.push_back(std::move(up));
   }
-  c->policy = makeSelectionPolicy(Json(), path, c->upstreams.size());
+  c->policy = makeSelectionPolicy(Json(), path, dialsOf(c->upstreams));
   if (f.contains("transport")) {
     parseTransport(f["transport"], path + ".transport", *c);
   }
@@ -181,6 +190,9 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   // -1 asks for and at least as often as any positive interval; so any value is honoured.
   if (f.contains("flush_interval")) {
     provision::parseDuration(f["flush_interval"], path + ".flush_interval");
+  }
+  if (f.contains("handle_response")) {
+    c->statusReplacements = StatusReplacement::parseAll(f["handle_response"], path + ".handle_response");
   }
   if (f.contains("stream_timeout")) {
     c->streamTimeout = provision::parseDuration(f["stream_timeout"], path + ".stream_timeout");

@@ -14,6 +14,7 @@
 #include "proxy/header_rules.h"
 #include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
+#include "proxy/response_matcher.h"
 #include "proxy/upstream_address.h"
 #include "router/ip_range.h"
 
@@ -42,8 +43,9 @@ struct ProxyConfig {
   std::optional<ActiveHealth> active;
   std::optional<HeaderOps> requestHeaders;
   std::optional<HeaderOps> responseHeaders;
-  std::vector<router::IpRange> trustedProxies;  // the handler's own (Caddy 2.6 field)
-  std::chrono::milliseconds streamTimeout{0};   // tunnels are closed after this; 0: never
+  std::vector<StatusReplacement> statusReplacements;  // handle_response with status_code
+  std::vector<router::IpRange> trustedProxies;        // the handler's own (Caddy 2.6 field)
+  std::chrono::milliseconds streamTimeout{0};         // tunnels are closed after this; 0: never
   // Transport (http).
   std::chrono::milliseconds dialTimeout{3'000};  // Caddy's default dial_timeout
   std::chrono::milliseconds responseHeaderTimeout{0};

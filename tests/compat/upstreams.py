@@ -1,0 +1,132 @@
+"""Upstream servers the compat runner starts for a case's `upstreams.json` (stdlib only).
+
+`upstreams.json` is a list; entry N becomes {UPSTREAMN} ("127.0.0.1:port") in the Caddyfile and
+in request header values, and every upstream port is normalized in responses. Kinds:
+  {"kind": "echo", "name": "a"}   answers with a plain-text echo of the request it received:
+                                  "<name> <METHOD> <target>", then each header field as
+                                  "name: value" (lowercased names, sorted, hop-by-hop headers
+                                  included so their removal shows), then "body <len> <sha256>".
+                                  Query parameters shape the answer: status=NNN, set=Name:Value
+                                  (repeatable, response header), body=text (replaces the echo),
+                                  sse=N (N text/event-stream events).
+  {"kind": "fixed", "status": 200, "headers": {...}, "body": "..."}  always the same answer
+  {"kind": "down"}                a free port with nothing listening (connection refused)
+"""
+import hashlib
+import http.server
+import socket
+import threading
+import urllib.parse
+
+def _free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _read_body(handler):
+    te = handler.headers.get("Transfer-Encoding", "")
+    if "chunked" in te.lower():
+        out = b""
+        for _ in range(100000):  # bounded: at most this many chunks
+            line = handler.rfile.readline(1024)
+            size = int(line.split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                for _ in range(100):  # trailers, then the empty line
+                    if handler.rfile.readline(1024) in (b"\r\n", b"\n", b""):
+                        break
+                return out, True
+            out += handler.rfile.read(size)
+            handler.rfile.readline(16)
+        return out, True
+    n = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(n) if n else b"", False
+
+
+def _make_handler(spec):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "compat-upstream"
+        sys_version = ""
+
+        def log_message(self, *args):
+            pass
+
+        def _answer(self):
+            body, chunked = _read_body(self)
+            if spec["kind"] == "fixed":
+                self._send(spec.get("status", 200), list(spec.get("headers", {}).items()),
+                           spec.get("body", "").encode())
+                return
+            url = urllib.parse.urlsplit(self.path)
+            q = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+            status = int(q.get("status", ["200"])[0])
+            headers = []
+            for s in q.get("set", []):
+                k, _, v = s.partition(":")
+                headers.append((k, v))
+            if "sse" in q:
+                n = int(q["sse"][0])
+                events = "".join("data: {\"token\": %d}\n\n" % i for i in range(n)) + "data: [DONE]\n\n"
+                self._send(status, headers + [("Content-Type", "text/event-stream"),
+                                              ("Cache-Control", "no-cache")], events.encode())
+                return
+            if "body" in q:
+                self._send(status, headers + [("Content-Type", "text/plain")], q["body"][0].encode())
+                return
+            lines = ["%s %s %s" % (spec.get("name", "echo"), self.command, self.path)]
+            for k, v in sorted((k.lower(), v) for k, v in self.headers.items()):
+                lines.append("%s: %s" % (k, v))
+            lines.append("body %d %s%s" % (len(body), hashlib.sha256(body).hexdigest()[:16],
+                                          " chunked" if chunked else ""))
+            self._send(status, headers + [("Content-Type", "text/plain; charset=utf-8")],
+                       ("\n".join(lines) + "\n").encode())
+
+        def _send(self, status, headers, body):
+            self.send_response_only(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            no_body = status in (204, 304) or 100 <= status < 200
+            if not no_body:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD" and not no_body:
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _answer
+
+    return Handler
+
+
+class CompatUpstreams:
+    """Starts every upstream of a case; close() stops them."""
+
+    def __init__(self, specs):
+        self.servers = []
+        self.addresses = []
+        for spec in specs:
+            if spec.get("kind") == "down":
+                self.addresses.append("127.0.0.1:%d" % _free_port())
+                continue
+            srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(spec))
+            srv.daemon_threads = True
+            threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
+                             daemon=True).start()
+            self.servers.append(srv)
+            self.addresses.append("127.0.0.1:%d" % srv.server_address[1])
+
+    def substitute(self, text):
+        # highest index first so {UPSTREAM1} is not a prefix match of {UPSTREAM10}
+        for i in reversed(range(len(self.addresses))):
+            text = text.replace("{UPSTREAM%d}" % i, self.addresses[i])
+        return text
+
+    def ports(self):
+        return [a.rsplit(":", 1)[1] for a in self.addresses]
+
+    def close(self):
+        for srv in self.servers:
+            srv.shutdown()
+            srv.server_close()
