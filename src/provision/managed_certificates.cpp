@@ -138,11 +138,12 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
     // bind_host says where Caddy's own solver listeners bind; here the servers' listeners
     // answer challenges, bound where their listen addresses say.
     requireKnown(c, p, {"http", "tls-alpn", "bind_host"});
-    s.http01 = challengeEnabled(c, "http", httpPort, p);
-    s.tlsAlpn01 = challengeEnabled(c, "tls-alpn", httpsPort, p);
+    s.http01 = challengeEnabled(c, "http", ports.http, p) && s.http01;
+    s.tlsAlpn01 = challengeEnabled(c, "tls-alpn", ports.https, p) && s.tlsAlpn01;
     if (!s.http01 && !s.tlsAlpn01) {
       throw ProvisionError(p,
-                           "both HTTP and TLS-ALPN challenges are disabled (DNS challenges in `run` are not "
+                           "no challenge left that the servers can answer (HTTP-01 needs a server on "
+                           "http_port, TLS-ALPN-01 one on https_port; DNS challenges in `run` are not "
                            "supported yet)");
     }
   }
