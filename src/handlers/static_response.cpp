@@ -21,7 +21,11 @@ class StaticResponse final : public runtime::Handler {
     std::vector<Template> values;
   };
   StaticResponse(Template status, std::vector<Header> headers, Template body, bool close, bool abort)
-      : status_(std::move(status)), headers_(std::move(headers)), body_(std::move(body)), close_(close), abort_(abort) {}
+      : status_(std::move(status)),
+        headers_(std::move(headers)),
+        body_(std::move(body)),
+        close_(close),
+        abort_(abort) {}
 
   Outcome handle(Exchange& ex) const override {
     if (abort_) {
@@ -40,10 +44,11 @@ class StaticResponse final : public runtime::Handler {
     // Unknown placeholders stay visible in a body, as Caddy's ReplaceKnown leaves them.
     std::string body = body_.render(ex, Template::Unknown::Keep);
     if (!body.empty() && !ex.response.headers.has("Content-Type")) {
-      ex.response.headers.set("Content-Type", config::Json::accept(body) ? "application/json"
-                                                                          : "text/plain; charset=utf-8");
+      ex.response.headers.set("Content-Type",
+                              config::Json::accept(body) ? "application/json" : "text/plain; charset=utf-8");
     }
-    int status = 200;
+    // In an error route the default is the error's status, as Caddy's StaticResponse.
+    int status = ex.error.routed && ex.error.status > 0 ? ex.error.status : 200;
     if (!status_.source().empty()) {
       std::string s = status_.render(ex);
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
@@ -65,7 +70,8 @@ static_assert(std::derived_from<StaticResponse, runtime::Handler>);
 
 }  // namespace
 
-void requireKnownFields(const config::Handler& h, const std::string& path, std::initializer_list<const char*> known) {
+void requireKnownFields(const config::Handler& h, const std::string& path,
+                        std::initializer_list<const char*> known) {
   for (const auto& [key, _] : h.fields.items()) {
     bool ok = false;
     for (const char* k : known) {
@@ -112,8 +118,8 @@ std::unique_ptr<runtime::Handler> makeStaticResponse(const config::Handler& h, c
     }
   }
   std::string body = f.contains("body") && f["body"].is_string() ? f["body"].get<std::string>() : "";
-  return std::make_unique<StaticResponse>(Template(status), std::move(headers), Template(body), f.value("close", false),
-                                          f.value("abort", false));
+  return std::make_unique<StaticResponse>(Template(status), std::move(headers), Template(body),
+                                          f.value("close", false), f.value("abort", false));
 }
 
 }  // namespace gatehouse::handlers

@@ -51,6 +51,52 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// Go's Regexp.ReplaceAllString template ($1, ${1}, $name, $$) as an RE2 rewrite string
+// (\1; RE2 rewrites reach groups 0-9 only, a higher or unknown group expands to nothing).
+std::string goExpandToRe2(std::string_view t, const re2::RE2& re) {
+  std::string out;
+  const auto& named = re.NamedCapturingGroups();
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\\') {
+      out += "\\\\";
+      continue;
+    }
+    if (c != '$' || i + 1 >= t.size()) {
+      out += c;
+      continue;
+    }
+    if (t[i + 1] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    const bool brace = t[i + 1] == '{';
+    const size_t start = i + 1 + (brace ? 1 : 0);
+    size_t end = start;
+    while (end < t.size() && (std::isalnum(static_cast<unsigned char>(t[end])) != 0 || t[end] == '_')) {
+      ++end;
+    }
+    if (end == start || (brace && (end >= t.size() || t[end] != '}'))) {
+      out += c;  // not a reference: Go keeps the '$'
+      continue;
+    }
+    const std::string name(t.substr(start, end - start));
+    int group = -1;
+    if (name.find_first_not_of("0123456789") == std::string::npos) {
+      group = name.size() <= 2 ? std::stoi(name) : -1;
+    } else if (auto it = named.find(name); it != named.end()) {
+      group = it->second;
+    }
+    if (group >= 0 && group <= 9 && group <= re.NumberOfCapturingGroups()) {
+      out += '\\';
+      out += static_cast<char>('0' + group);
+    }
+    i = brace ? end : end - 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<HeaderOps::Field> parseFields(const config::Json& j, const std::string& path) {
@@ -155,7 +201,7 @@ void HeaderOps::apply(HeaderList& hdr, const runtime::Exchange& ex) const {
         continue;
       }
       if (r.regexp) {
-        re2::RE2::GlobalReplace(&f.value, *r.regexp, with);
+        re2::RE2::GlobalReplace(&f.value, *r.regexp, goExpandToRe2(with, *r.regexp));
         continue;
       }
       const std::string s = r.search->render(ex, keep);
