@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "provision/provision_error.h"
@@ -99,30 +100,36 @@ std::vector<std::string> hostsOf(const config::Server& srv) {
   return out;
 }
 
-// Which issuer an automation policy covering `name` would use.
-bool wantsInternalIssuer(const std::string& name, const TlsAppRuntime& tls) {
-  for (const auto* p : tls.policies) {
+// The internal issuer object an automation policy covering `name` would use, with its
+// JSON path; nullopt when the name goes to another issuer (ACME).
+std::optional<InternalIssuerChoice> internalIssuerFor(const std::string& name, const TlsAppRuntime& tls) {
+  for (size_t i = 0; i < tls.policies.size(); ++i) {
+    const auto* p = tls.policies[i];
     const bool covers = p->subjects.empty() || skipped(name, p->subjects);
     if (!covers) {
       continue;
     }
-    for (const auto& issuer : p->issuers) {
+    for (size_t j = 0; j < p->issuers.size(); ++j) {
+      const auto& issuer = p->issuers[j];
       if (issuer.is_object() && issuer.value("module", "") == "internal") {
-        return true;
+        return InternalIssuerChoice{
+            name, issuer,
+            "apps.tls.automation.policies[" + std::to_string(i) + "].issuers[" + std::to_string(j) + "]"};
       }
     }
     if (!p->issuers.empty()) {
-      return false;
+      return std::nullopt;
     }
   }
-  return !qualifiesForPublicCertificate(name);
+  if (qualifiesForPublicCertificate(name)) {
+    return std::nullopt;
+  }
+  return InternalIssuerChoice{name, Json{{"module", "internal"}}, "apps.tls.automation.policies"};
 }
 
-[[noreturn]] void needsManagedCertificate(const std::string& name, const TlsAppRuntime& tls,
-                                          const std::string& path) {
-  throw ProvisionError(path, "automatic certificate for " + name + ": " +
-                                 (wantsInternalIssuer(name, tls) ? "tls internal not supported yet"
-                                                                 : "ACME issuance not supported yet") +
+[[noreturn]] void needsManagedCertificate(const std::string& name, const std::string& path) {
+  throw ProvisionError(path, "automatic certificate for " + name +
+                                 ": ACME issuance not supported yet"
                                  " (load a certificate with `tls CERT KEY`, or use an http:// site address)");
 }
 
@@ -173,8 +180,12 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
     if (!p->getCertificate.is_null()) {
       throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
     }
-    if (!p->subjects.empty()) {
-      needsManagedCertificate(p->subjects.front(), tls, path + ".subjects");
+    const bool allInternal =
+        !p->issuers.empty() && std::all_of(p->issuers.begin(), p->issuers.end(), [](const Json& issuer) {
+          return issuer.is_object() && issuer.value("module", "") == "internal";
+        });
+    if (!p->subjects.empty() && !allInternal) {
+      needsManagedCertificate(p->subjects.front(), path + ".subjects");
     }
   }
 }
@@ -215,7 +226,11 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
       if (!ah.ignoreLoadedCertificates && !index->lookup(lower).empty()) {
         continue;  // a loaded certificate covers it: nothing to manage
       }
-      needsManagedCertificate(d, tls, path);
+      if (auto internal = internalIssuerFor(lower, tls)) {
+        plan.internal.push_back(std::move(*internal));
+      } else {
+        needsManagedCertificate(d, path);
+      }
     }
     if (srv.tlsConnectionPolicies.is_null()) {
       srv.tlsConnectionPolicies = Json::array({Json::object()});

@@ -9,6 +9,8 @@
 #include "http/session_factory.h"
 #include "provision/auto_https.h"
 #include "provision/handler_registry.h"
+#include "provision/internal_provision.h"
+#include "provision/internal_settings.h"
 #include "provision/logging_provision.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
@@ -312,11 +314,13 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     throw ProvisionError(key, "top-level field '" + key + "' is not supported yet");
   }
   for (const auto& [name, _] : config.otherApps) {
+    if (name == "pki") {
+      checkPkiApp(config);
+      continue;
+    }
     throw ProvisionError("apps." + name, "app '" + name + "' is not supported yet");
   }
-  if (!config.storage.is_null()) {
-    throw ProvisionError("storage", "storage modules are not supported yet");
-  }
+  (void)storageRoot(config);  // refuses storage modules other than file_system
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
   checkAutomationPolicies(tlsApp);
   rt->certificates = tlsApp.store;
@@ -344,6 +348,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
   }
   const AutoHttpsPlan plan = planAutomaticHttps(app, tlsApp);
+  rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings);
   for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
     auto s = std::make_unique<ServerRuntime>();
@@ -359,7 +364,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
                                   alpnFor(srv, path));
     }
     if (srv.errors) {
-      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});
+      s->errorRoutes =
+          compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});
     }
     if (!srv.namedRoutes.empty()) {
       throw ProvisionError(path + ".named_routes", "named routes are not supported yet");

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
-#include "router/ip_range.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
+#include "router/ip_range.h"
 #include "router/route.h"
 
 namespace gatehouse::tls {
@@ -23,6 +23,8 @@ class TicketKeyRing;
 }  // namespace gatehouse::tls
 
 namespace gatehouse::provision {
+
+class InternalCertificates;
 
 // One `listen` entry: "[network/]host:port[-port]".
 struct ListenSpec {
@@ -77,6 +79,9 @@ struct Runtime {
   AdminSpec admin;
   // Certificates the config loaded; the ACME client installs managed ones here too.
   std::shared_ptr<tls::CertificateStore> certificates;
+  // Certificates from the local CA (internal issuer), renewed in the background; null when
+  // no name uses the internal issuer.
+  std::shared_ptr<InternalCertificates> internalCertificates;
   // Session ticket keys, carried across reloads while their settings stay the same.
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;
   // The config this runtime was built from (GET /config/).
