@@ -29,7 +29,9 @@ constexpr const char* kTrustDir = "/usr/local/share/ca-certificates";
 constexpr std::chrono::seconds kUpdateLimit{120};
 
 std::string trustFile(const std::string& caId) {
-  return std::string(kTrustDir) + "/gatehouse-local-" + acme::storage_keys::safe(caId) + ".crt";
+  std::string path = kTrustDir;
+  path.append("/gatehouse-local-").append(acme::storage_keys::safe(caId)).append(".crt");
+  return path;
 }
 
 // Runs update-ca-certificates to completion; false (after printing why) on failure.

@@ -180,12 +180,10 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
     if (!p->getCertificate.is_null()) {
       throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
     }
-    const bool allInternal =
-        !p->issuers.empty() && std::all_of(p->issuers.begin(), p->issuers.end(), [](const Json& issuer) {
-          return issuer.is_object() && issuer.value("module", "") == "internal";
-        });
-    if (!p->subjects.empty() && !allInternal) {
-      needsManagedCertificate(p->subjects.front(), path + ".subjects");
+    for (const auto& subject : p->subjects) {
+      if (!internalIssuerFor(subject, tls)) {
+        needsManagedCertificate(subject, path + ".subjects");
+      }
     }
   }
 }

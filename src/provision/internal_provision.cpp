@@ -1,6 +1,7 @@
 #include "provision/internal_provision.h"
 
 #include <map>
+#include <set>
 
 #include "internal/internal_issuer.h"
 #include "internal/local_ca.h"
@@ -26,7 +27,11 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
   }
   auto certs = std::make_shared<InternalCertificates>(storage, std::move(store));
   std::map<InternalIssuerSettings, std::shared_ptr<acme::CertificateIssuer>> issuers;
+  std::set<std::string> seen;
   for (const auto& choice : names) {
+    if (!seen.insert(choice.name).second) {
+      continue;  // the first automation policy that covers a name decides, as in Caddy
+    }
     const InternalIssuerSettings settings = internalIssuerSettings(choice.issuer, choice.path);
     auto& issuer = issuers[settings];
     if (!issuer) {

@@ -15,8 +15,10 @@ const Json* pkiCa(const config::Config& config, const std::string& id) {
   if (it == config.otherApps.end() || !it->second.is_object()) {
     return nullptr;
   }
-  const Json& cas =
-      it->second.contains("certificate_authorities") ? it->second["certificate_authorities"] : Json();
+  if (!it->second.contains("certificate_authorities")) {
+    return nullptr;
+  }
+  const Json& cas = it->second["certificate_authorities"];
   if (!cas.is_object() || !cas.contains(id)) {
     return nullptr;
   }

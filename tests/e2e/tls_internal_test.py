@@ -128,8 +128,8 @@ def serve_checks(binary, tmp):
                   "%s key stored" % name)
             check(len(served_chain(sp, name)) == 2, "%s served with leaf + intermediate" % name)
         rc, out, _ = tls_pki.curl(["-si", "-H", "Host: a.test", "http://127.0.0.1:%d/x" % hp])
-        check(out.startswith("HTTP/1.1 308") and "location: https://a.test:%d/x" % sp in out.lower(),
-              "HTTP->HTTPS redirect: %r" % out[:80])
+        check(out.startswith("HTTP/1.1 308") and "location: https://a.test/x" in out.lower(),
+              "HTTP->HTTPS redirect (https_port implied, as Caddy): %r" % out[:80])
         first_root = fingerprint(root)
     finally:
         stop(proc, drain)
@@ -209,7 +209,8 @@ def caddy_checks(binary, tmp):
     check(ok and fingerprint(root_of(store)) == ours, "caddy keeps gatehouse's root")
     with open(os.path.join(gtmp, "caddy.log")) as f:
         log = f.read()
-    check("error" not in log.lower() or "pki" not in log.lower(), "caddy loaded the CA without pki errors")
+    errors = [line for line in log.splitlines() if '"level":"error"' in line]
+    check(not errors, "caddy logged no errors with gatehouse's CA: %s" % errors[:3])
 
 
 def renewal_checks(binary, tmp):
