@@ -10,6 +10,8 @@ int runRun(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
 int runCerts(const std::vector<std::string>& args);
 int runHashPassword(const std::vector<std::string>& args);
+int runTrust(const std::vector<std::string>& args);
+int runUntrust(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -48,6 +50,14 @@ const std::vector<Command>& commands() {
        "                  line of standard input)\n"
        "  --algorithm A   bcrypt (the only one supported; cost 14, as Caddy)\n",
        &runHashPassword},
+      {"trust", "Install the local CA's root certificate into the system trust store",
+       "usage: gatehouse trust [--config FILE [--adapter NAME]] [--storage DIR] [--ca local]\n"
+       "  --config FILE   take the storage root and pki options from this config\n"
+       "  --storage DIR   the storage root (default $XDG_DATA_HOME/caddy or ~/.local/share/caddy)\n"
+       "Creates the CA when the storage has none; needs root.\n",
+       &runTrust},
+      {"untrust", "Remove the local CA's root certificate from the system trust store",
+       "usage: gatehouse untrust [--ca local]\nNeeds root.\n", &runUntrust},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "provision/managed_certificates.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "tls/connection_policy.h"
@@ -113,6 +115,24 @@ config::Route redirectRoute(std::vector<std::string> hosts, uint16_t targetPort,
   return r;
 }
 
+// Sends `name` to the issuer its automation policy chooses (chooseIssuer decides for both).
+void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttpsPlan& plan) {
+  const IssuerChoice choice = chooseIssuer(name, tls);
+  if (choice.kind == IssuerKind::Internal) {
+    const bool known = std::any_of(plan.internal.begin(), plan.internal.end(),
+                                   [&](const InternalIssuerChoice& c) { return c.name == name; });
+    if (!known) {
+      plan.internal.push_back(InternalIssuerChoice{
+          name, choice.issuer != nullptr ? *choice.issuer : Json{{"module", "internal"}},
+          choice.path.empty() ? "apps.tls.automation.policies" : choice.path});
+    }
+    return;
+  }
+  if (std::find(plan.managedNames.begin(), plan.managedNames.end(), name) == plan.managedNames.end()) {
+    plan.managedNames.push_back(name);
+  }
+}
+
 }  // namespace
 
 uint16_t httpPort(const config::HttpApp& app) {
@@ -141,7 +161,9 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
 AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls) {
   AutoHttpsPlan plan;
   plan.servers = app.servers;
-  plan.managedNames = tls.automate;
+  for (const auto& name : tls.automate) {
+    addManagedName(name, tls, plan);
+  }
   const uint16_t http = httpPort(app);
   const uint16_t https = httpsPort(app);
   auto index = tls.store->snapshot();
@@ -175,8 +197,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
       if (!ah.ignoreLoadedCertificates && !index->lookup(lower).empty()) {
         continue;  // a loaded certificate covers it: nothing to manage
       }
-      if (std::find(plan.managedNames.begin(), plan.managedNames.end(), lower) == plan.managedNames.end()) {
-        plan.managedNames.push_back(lower);
+      addManagedName(lower, tls, plan);
       }
     }
     if (srv.tlsConnectionPolicies.is_null()) {

@@ -1,8 +1,8 @@
 #pragma once
 // Caddy's automatic HTTPS, applied to the http app at provision time (Caddy:
 // modules/caddyhttp/autohttps.go): decides which servers serve TLS, adds the HTTP->HTTPS
-// redirects, and names every host that needs a managed certificate (obtained by the
-// certificate manager, see managed_certificates.h).
+// redirects, and names every host that needs a managed certificate: ACME names for the
+// certificate manager (managed_certificates.h), internal-issuer names for the local CA.
 
 #include <string>
 #include <utility>
@@ -13,13 +13,22 @@
 
 namespace gatehouse::provision {
 
+// A name automatic HTTPS gives to the internal issuer, with the issuer's object and path.
+struct InternalIssuerChoice {
+  std::string name;
+  config::Json issuer;
+  std::string path;
+};
+
 struct AutoHttpsPlan {
   // The servers to provision, in order: TLS policies filled in where automatic HTTPS
   // enables TLS, redirect routes appended, and "remaining_auto_https_redirects" last when
   // no configured server listens where the redirects go.
   std::vector<std::pair<std::string, config::Server>> servers;
-  // Names that need a managed certificate: lower-case, in first-seen order, no duplicates.
+  // Names that need an ACME certificate: lower-case, in first-seen order, no duplicates.
   std::vector<std::string> managedNames;
+  // Names whose certificates the internal issuer provides (the local CA).
+  std::vector<InternalIssuerChoice> internal;
 };
 
 // Refuses what automation policies ask that is not implemented (on-demand TLS, certificate

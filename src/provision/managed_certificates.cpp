@@ -7,6 +7,7 @@
 
 #include "manager/certificate_manager.h"
 #include "provision/provision_error.h"
+#include "provision/internal_settings.h"
 #include "service/service_config.h"
 #include "tls/connection_policy.h"
 
@@ -148,18 +149,6 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
     }
   }
   return s;
-}
-
-std::string storageRoot(const config::Config& config) {
-  if (config.storage.is_null()) {
-    return "";
-  }
-  requireKnown(config.storage, "storage", {"module", "root"});
-  if (config.storage.value("module", "") != "file_system") {
-    throw ProvisionError("storage.module",
-                         "storage module '" + config.storage.value("module", "") + "' is not supported yet");
-  }
-  return stringField(config.storage, "root", "storage");
 }
 
 }  // namespace

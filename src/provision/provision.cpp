@@ -10,6 +10,8 @@
 #include "manager/certificate_manager.h"
 #include "provision/auto_https.h"
 #include "provision/handler_registry.h"
+#include "provision/internal_provision.h"
+#include "provision/internal_settings.h"
 #include "provision/logging_provision.h"
 #include "provision/managed_certificates.h"
 #include "provision/provision_error.h"
@@ -337,6 +339,10 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     throw ProvisionError(key, "top-level field '" + key + "' is not supported yet");
   }
   for (const auto& [name, _] : config.otherApps) {
+    if (name == "pki") {
+      checkPkiApp(config);
+      continue;
+    }
     throw ProvisionError("apps." + name, "app '" + name + "' is not supported yet");
   }
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
@@ -371,6 +377,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   if (rt->certManager) {
     tlsApp.challenges = rt->certManager->challengeProvider();
   }
+  rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings);
   for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
     auto s = std::make_unique<ServerRuntime>();

@@ -29,6 +29,8 @@ class TicketKeyRing;
 
 namespace gatehouse::provision {
 
+class InternalCertificates;
+
 // One `listen` entry: "[network/]host:port[-port]".
 struct ListenSpec {
   std::string network = "tcp";  // tcp, tcp4, tcp6
@@ -89,6 +91,9 @@ struct Runtime {
   // Null when no name needs one. Started (startCertificateManagement) once the runtime's
   // listeners are up; a reload builds a new one, which loads what storage already holds.
   std::shared_ptr<acme::CertificateManager> certManager;
+  // Certificates from the local CA (internal issuer), renewed in the background; null when
+  // no name uses the internal issuer.
+  std::shared_ptr<InternalCertificates> internalCertificates;
   // Session ticket keys, carried across reloads while their settings stay the same.
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;
   // The config this runtime was built from (GET /config/).

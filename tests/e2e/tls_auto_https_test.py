@@ -121,8 +121,6 @@ def refusal_checks(binary, tmp):
     sp = tls_pki.free_port()
     cases = [
         ("*.b.test", "", "automatic certificate for *.b.test: wildcard names need the DNS challenge"),
-        ("localhost", "", "automatic certificate for localhost: tls internal not supported yet"),
-        ("b.test", "\ttls internal\n", "automatic certificate for b.test: tls internal not supported yet"),
     ]
     for site, extra, want in cases:
         cfg = write(tmp, "Caddyfile.refuse", "{\n\thttps_port %d\n\tadmin off\n}\n\n%s {\n\tbind 127.0.0.1\n%s"

@@ -1,0 +1,30 @@
+#include "internal/internal_issuer.h"
+
+#include <stdexcept>
+
+#include "internal/x509_builder.h"
+
+namespace gatehouse::acme::internal {
+
+std::string InternalIssuer::issue(const std::vector<std::string>& names, const PrivateKey& key) {
+  if (names.empty()) {
+    throw std::runtime_error("internal issuer: no names to issue for");
+  }
+  const auto now = std::chrono::system_clock::now();
+  CertRequest req;
+  req.kind = CertKind::Leaf;
+  // certmagic's CSR carries the first name as CN when it fits (64 bytes).
+  req.commonName = names.front().size() <= 64 ? names.front() : "";
+  req.names = names;
+  req.notBefore = now;
+  req.notAfter = now + lifetime_;
+  // A leaf never outlives the certificate that signs it.
+  const auto interEnd = notAfterOf(ca_->intermediate());
+  if (req.notAfter > interEnd) {
+    req.notAfter = interEnd;
+  }
+  X509Ptr leaf = signCertificate(req, key.get(), ca_->intermediate(), ca_->intermediateKey());
+  return certificateToPem(leaf.get()) + certificateToPem(ca_->intermediate());
+}
+
+}  // namespace gatehouse::acme::internal

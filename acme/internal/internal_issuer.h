@@ -1,0 +1,30 @@
+#pragma once
+// Caddy's internal issuer (modules/caddytls/internalissuer.go): leaf certificates signed
+// by the local CA's intermediate, 12 hours by default, served with the intermediate.
+
+#include <chrono>
+#include <memory>
+
+#include "internal/certificate_issuer.h"
+#include "internal/local_ca.h"
+
+namespace gatehouse::acme::internal {
+
+inline constexpr std::chrono::hours kDefaultLeafLifetime{12};
+
+class InternalIssuer final : public CertificateIssuer {
+ public:
+  InternalIssuer(std::shared_ptr<const LocalCa> ca, std::chrono::seconds lifetime)
+      : ca_(std::move(ca)), lifetime_(lifetime) {}
+
+  [[nodiscard]] std::string issuerKey() const override { return ca_->options().id; }
+  std::string issue(const std::vector<std::string>& names, const PrivateKey& key) override;
+
+  [[nodiscard]] std::chrono::seconds lifetime() const { return lifetime_; }
+
+ private:
+  std::shared_ptr<const LocalCa> ca_;
+  std::chrono::seconds lifetime_;
+};
+
+}  // namespace gatehouse::acme::internal

@@ -1,0 +1,125 @@
+#include "internal/local_ca.h"
+
+#include <ctime>
+#include <stdexcept>
+
+#include "crypto/certificate_info.h"
+#include "internal/x509_builder.h"
+#include "storage/storage_keys.h"
+
+namespace gatehouse::acme::internal {
+
+using Clock = std::chrono::system_clock;
+
+namespace ca_keys {
+std::string prefix(const std::string& id) {
+  return "pki/authorities/" + storage_keys::safe(id);
+}
+std::string rootCert(const std::string& id) {
+  return prefix(id) + "/root.crt";
+}
+std::string rootKey(const std::string& id) {
+  return prefix(id) + "/root.key";
+}
+std::string intermediateCert(const std::string& id) {
+  return prefix(id) + "/intermediate.crt";
+}
+std::string intermediateKey(const std::string& id) {
+  return prefix(id) + "/intermediate.key";
+}
+}  // namespace ca_keys
+
+std::string expandCaName(const std::string& pattern, const std::string& caName, Clock::time_point now) {
+  const std::time_t t = Clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  const std::pair<std::string, std::string> subs[] = {{"{pki.ca.name}", caName},
+                                                      {"{time.now.year}", std::to_string(tm.tm_year + 1900)}};
+  std::string out = pattern;
+  for (const auto& [from, to] : subs) {
+    for (size_t pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos + to.size())) {
+      out.replace(pos, from.size(), to);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Caddy truncates NotBefore to the second; so does time_t.
+struct Generated {
+  X509Ptr cert;
+  PrivateKey key;
+};
+
+Generated generate(CertKind kind, const std::string& cn, Clock::duration lifetime, const X509* issuer,
+                   EVP_PKEY* issuerKey, Clock::time_point now) {
+  PrivateKey key = PrivateKey::generate(KeyType::P256);
+  CertRequest req;
+  req.kind = kind;
+  req.commonName = cn;
+  req.notBefore = now;
+  req.notAfter = now + lifetime;
+  X509Ptr cert = signCertificate(req, key.get(), issuer, issuer != nullptr ? issuerKey : key.get());
+  return Generated{std::move(cert), std::move(key)};
+}
+
+void save(Storage& storage, const std::string& certKey, const std::string& keyKey, const Generated& g) {
+  storage.store(certKey, certificateToPem(g.cert.get()));
+  storage.store(keyKey, g.key.toPem());
+}
+
+std::string loadRequired(Storage& storage, const std::string& key) {
+  auto v = storage.load(key);
+  if (!v) {
+    throw std::runtime_error("local CA: " + key + " is missing from storage (" + storage.describe() + ")");
+  }
+  return *v;
+}
+
+}  // namespace
+
+LocalCa LocalCa::loadOrCreate(Storage& storage, const LocalCaOptions& options, Clock::time_point now) {
+  if (options.intermediateLifetime >= kRootLifetime) {
+    throw std::runtime_error("local CA: intermediate certificate lifetime must be less than the root's");
+  }
+  const std::string& id = options.id;
+  X509Ptr root;
+  std::optional<PrivateKey> rootKey;
+  if (auto pem = storage.load(ca_keys::rootCert(id))) {
+    root = certificateFromPem(*pem);
+  } else {
+    Generated g = generate(CertKind::Root, expandCaName(options.rootCommonName, options.name, now),
+                           kRootLifetime, nullptr, nullptr, now);
+    save(storage, ca_keys::rootCert(id), ca_keys::rootKey(id), g);
+    root = std::move(g.cert);
+    rootKey.emplace(std::move(g.key));
+  }
+  X509Ptr inter;
+  std::optional<PrivateKey> interKey;
+  if (auto pem = storage.load(ca_keys::intermediateCert(id))) {
+    X509Ptr loaded = certificateFromPem(*pem);
+    if (!caNeedsRenewal(loaded.get(), now)) {
+      inter = std::move(loaded);
+      interKey.emplace(PrivateKey::fromPem(loadRequired(storage, ca_keys::intermediateKey(id))));
+      if (!certificateMatchesKey(*pem, interKey->toPem())) {
+        throw std::runtime_error("local CA: " + ca_keys::intermediateKey(id) +
+                                 " does not match its certificate");
+      }
+    }
+  }
+  if (!inter) {
+    if (!rootKey) {
+      rootKey.emplace(PrivateKey::fromPem(loadRequired(storage, ca_keys::rootKey(id))));
+    }
+    Generated g =
+        generate(CertKind::Intermediate, expandCaName(options.intermediateCommonName, options.name, now),
+                 options.intermediateLifetime, root.get(), rootKey->get(), now);
+    save(storage, ca_keys::intermediateCert(id), ca_keys::intermediateKey(id), g);
+    inter = std::move(g.cert);
+    interKey.emplace(std::move(g.key));
+  }
+  return LocalCa(options, std::move(root), std::move(inter), std::move(*interKey));
+}
+
+}  // namespace gatehouse::acme::internal

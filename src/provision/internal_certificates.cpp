@@ -1,0 +1,117 @@
+#include "provision/internal_certificates.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "crypto/certificate_info.h"
+#include "crypto/private_key.h"
+#include "storage/storage_keys.h"
+
+namespace gatehouse::provision {
+
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+// A failed renewal is retried after this, bounded by the certificate's expiry.
+constexpr std::chrono::seconds kRetryDelay{30};
+// The thread wakes at least this often, so a clock jump is noticed.
+constexpr std::chrono::minutes kMaxSleep{10};
+
+std::string metaJson(const std::string& name) {
+  nlohmann::ordered_json meta = {{"sans", nlohmann::ordered_json::array({name})}, {"issuer_data", nullptr}};
+  return meta.dump();
+}
+
+}  // namespace
+
+Clock::time_point renewalTime(Clock::time_point notBefore, Clock::time_point notAfter) {
+  return notAfter - (notAfter - notBefore) / 3;
+}
+
+InternalCertificates::InternalCertificates(std::shared_ptr<acme::Storage> storage,
+                                           std::shared_ptr<tls::CertificateStore> store)
+    : storage_(std::move(storage)), store_(std::move(store)) {}
+
+InternalCertificates::~InternalCertificates() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void InternalCertificates::obtain(Managed& m, bool allowStored) {
+  const std::string key = m.issuer->issuerKey();
+  const std::string certKey = acme::storage_keys::siteCert(key, m.name);
+  const std::string keyKey = acme::storage_keys::sitePrivateKey(key, m.name);
+  const auto now = Clock::now();
+  if (allowStored) {
+    auto certPem = storage_->load(certKey);
+    auto keyPem = storage_->load(keyKey);
+    if (certPem && keyPem && acme::certificateMatchesKey(*certPem, *keyPem)) {
+      const auto info = acme::readCertificateInfo(*certPem);
+      const auto renewAt = renewalTime(info.notBefore, info.notAfter);
+      if (now < renewAt) {
+        store_->replaceFor(m.name, tls::loadCertificatePem(*certPem, *keyPem));
+        m.renewAt = renewAt;
+        return;
+      }
+    }
+  }
+  acme::PrivateKey privateKey = acme::PrivateKey::generate(acme::KeyType::P256);
+  const std::string chain = m.issuer->issue({m.name}, privateKey);
+  const std::string keyPem = privateKey.toPem();
+  auto cert = tls::loadCertificatePem(chain, keyPem);
+  storage_->store(keyKey, keyPem);
+  storage_->store(certKey, chain);
+  storage_->store(acme::storage_keys::siteMeta(key, m.name), metaJson(m.name));
+  store_->replaceFor(m.name, cert);
+  const auto info = acme::readCertificateInfo(chain);
+  m.renewAt = renewalTime(info.notBefore, info.notAfter);
+}
+
+void InternalCertificates::manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer) {
+  Managed m{name, std::move(issuer), {}};
+  obtain(m, true);
+  std::lock_guard lock(mu_);
+  managed_.push_back(std::move(m));
+}
+
+void InternalCertificates::startRenewal() {
+  if (!managed_.empty() && !thread_.joinable()) {
+    thread_ = std::thread([this] { renewLoop(); });
+  }
+}
+
+void InternalCertificates::renewLoop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    auto next = Clock::now() + kMaxSleep;
+    for (const auto& m : managed_) {
+      next = std::min(next, m.renewAt);
+    }
+    cv_.wait_until(lock, next, [this] { return stop_; });
+    if (stop_) {
+      break;
+    }
+    for (auto& m : managed_) {
+      if (Clock::now() < m.renewAt) {
+        continue;
+      }
+      try {
+        obtain(m, false);
+        std::cerr << "internal issuer: renewed certificate for " << m.name << "\n";
+      } catch (const std::exception& e) {
+        std::cerr << "internal issuer: renewing " << m.name << ": " << e.what() << "\n";
+        m.renewAt = Clock::now() + kRetryDelay;
+      }
+    }
+  }
+}
+
+}  // namespace gatehouse::provision

@@ -1,0 +1,57 @@
+#pragma once
+// Certificates from the internal issuer for the names automatic HTTPS assigns it: loaded
+// from storage (certificates/<ca>/<name>/) when still fresh, else issued and saved there
+// as certmagic does, installed into the certificate store, and renewed in the last third
+// of their lifetime by a background thread that swaps them into the store.
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gatehouse/tls/certificate_store.h"
+#include "internal/certificate_issuer.h"
+#include "storage/storage.h"
+
+namespace gatehouse::provision {
+
+class InternalCertificates {
+ public:
+  struct Managed {
+    std::string name;
+    std::shared_ptr<acme::CertificateIssuer> issuer;
+    std::chrono::system_clock::time_point renewAt{};
+  };
+
+  InternalCertificates(std::shared_ptr<acme::Storage> storage, std::shared_ptr<tls::CertificateStore> store);
+  ~InternalCertificates();
+  InternalCertificates(const InternalCertificates&) = delete;
+  InternalCertificates& operator=(const InternalCertificates&) = delete;
+
+  // Obtains (storage or issuance) and installs a certificate for `name` now. Throws
+  // std::runtime_error.
+  void manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer);
+  // Starts the renewal thread; stopped and joined by the destructor.
+  void startRenewal();
+
+ private:
+  void obtain(Managed& m, bool allowStored);
+  void renewLoop();
+
+  std::shared_ptr<acme::Storage> storage_;
+  std::shared_ptr<tls::CertificateStore> store_;
+  std::vector<Managed> managed_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// certmagic's default: renew when a third of the lifetime remains.
+std::chrono::system_clock::time_point renewalTime(std::chrono::system_clock::time_point notBefore,
+                                                  std::chrono::system_clock::time_point notAfter);
+
+}  // namespace gatehouse::provision

@@ -1,0 +1,50 @@
+#include "provision/internal_provision.h"
+
+#include <map>
+#include <set>
+
+#include "internal/internal_issuer.h"
+#include "internal/local_ca.h"
+#include "provision/internal_settings.h"
+#include "provision/provision_error.h"
+#include "storage/file_storage.h"
+
+namespace gatehouse::provision {
+
+std::shared_ptr<InternalCertificates> provisionInternalCertificates(
+    const config::Config& config, const std::vector<InternalIssuerChoice>& names,
+    std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings) {
+  if (names.empty()) {
+    return nullptr;
+  }
+  auto storage = std::make_shared<acme::FileStorage>(storageRoot(config));
+  std::shared_ptr<const acme::internal::LocalCa> ca;
+  try {
+    ca = std::make_shared<const acme::internal::LocalCa>(acme::internal::LocalCa::loadOrCreate(
+        *storage, localCaOptions(config, "local", warnings), std::chrono::system_clock::now()));
+  } catch (const std::runtime_error& e) {
+    throw ProvisionError("apps.pki.certificate_authorities.local", e.what());
+  }
+  auto certs = std::make_shared<InternalCertificates>(storage, std::move(store));
+  std::map<InternalIssuerSettings, std::shared_ptr<acme::CertificateIssuer>> issuers;
+  std::set<std::string> seen;
+  for (const auto& choice : names) {
+    if (!seen.insert(choice.name).second) {
+      continue;  // the first automation policy that covers a name decides, as in Caddy
+    }
+    const InternalIssuerSettings settings = internalIssuerSettings(choice.issuer, choice.path);
+    auto& issuer = issuers[settings];
+    if (!issuer) {
+      issuer = std::make_shared<acme::internal::InternalIssuer>(ca, settings.lifetime);
+    }
+    try {
+      certs->manage(choice.name, issuer);
+    } catch (const std::exception& e) {
+      throw ProvisionError(choice.path, "certificate for " + choice.name + ": " + e.what());
+    }
+  }
+  certs->startRenewal();
+  return certs;
+}
+
+}  // namespace gatehouse::provision

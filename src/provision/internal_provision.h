@@ -1,0 +1,22 @@
+#pragma once
+// Wires the local CA and the internal issuer into a runtime: opens the storage, loads or
+// creates the CA, and obtains a certificate for every name automatic HTTPS gave the
+// internal issuer.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/tls/certificate_store.h"
+#include "provision/auto_https.h"
+#include "provision/internal_certificates.h"
+
+namespace gatehouse::provision {
+
+// Null when `names` is empty. Throws ProvisionError naming the path of what failed.
+std::shared_ptr<InternalCertificates> provisionInternalCertificates(
+    const config::Config& config, const std::vector<InternalIssuerChoice>& names,
+    std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings);
+
+}  // namespace gatehouse::provision

@@ -1,0 +1,34 @@
+#pragma once
+// Config -> settings of the local CA and the internal issuer: the storage root (`storage`
+// file_system or Caddy's default), the pki app's CA options, and an internal issuer
+// module's options. Anything not implemented is refused with its JSON path.
+
+#include <chrono>
+#include <string>
+
+#include "gatehouse/config/site_graph.h"
+#include "internal/local_ca.h"
+
+namespace gatehouse::provision {
+
+// The file_system storage root; Caddy's default when `storage` is absent.
+std::string storageRoot(const config::Config& config);
+
+// apps.pki.certificate_authorities.<id> (the "local" CA when absent). `warnings` receives
+// what is accepted but not done (installing the root into trust stores).
+acme::internal::LocalCaOptions localCaOptions(const config::Config& config, const std::string& id,
+                                              std::vector<std::string>& warnings);
+
+// Checks apps.pki: only CAs whose every option is implemented.
+void checkPkiApp(const config::Config& config);
+
+struct InternalIssuerSettings {
+  std::string ca = "local";
+  std::chrono::seconds lifetime{std::chrono::hours(12)};
+  auto operator<=>(const InternalIssuerSettings&) const = default;
+};
+
+// An issuer object {"module":"internal", "ca", "lifetime", "sign_with_root"} at `path`.
+InternalIssuerSettings internalIssuerSettings(const config::Json& issuer, const std::string& path);
+
+}  // namespace gatehouse::provision
