@@ -122,6 +122,6 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
              "routes[0].handle[0].health_checks.active");
   expectPath(R"({"dynamic_upstreams": {"source": "srv"}})", "routes[0].handle[0]");
   expectPath(
-      R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "cookie"}}})",
+      R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "consistent_hash"}}})",
       "routes[0].handle[0].load_balancing.selection_policy.policy");
 }
