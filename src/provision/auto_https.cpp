@@ -198,7 +198,6 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
         continue;  // a loaded certificate covers it: nothing to manage
       }
       addManagedName(lower, tls, plan);
-      }
     }
     if (srv.tlsConnectionPolicies.is_null()) {
       srv.tlsConnectionPolicies = Json::array({Json::object()});
