@@ -9,6 +9,15 @@
 namespace gatehouse::config {
 namespace {
 
+// An object with room for `n` keys. ordered_json keeps keys in a vector of pair<const string,
+// json>, whose move may throw, so growing it deep-copies every value already inserted; with a
+// server's routes inside that is a copy of the whole config. Reserving first avoids it.
+Json objectWithRoom(std::size_t n) {
+  Json out = Json::object();
+  out.get_ref<Json::object_t&>().reserve(n);
+  return out;
+}
+
 void putIf(Json& out, const char* key, const Json& value) {
   if (!value.is_null()) {
     out[key] = value;
@@ -38,7 +47,7 @@ Json sortedObject(const Json& obj) {
     keys.push_back(item.key());
   }
   std::sort(keys.begin(), keys.end());
-  Json out = Json::object();
+  Json out = objectWithRoom(keys.size());
   for (const auto& key : keys) {
     out[key] = obj.at(key);
   }
@@ -62,7 +71,7 @@ Json serverJson(const Server& s) {
              {"listener_wrappers", "read_timeout", "read_header_timeout", "write_timeout",
               "idle_timeout", "keepalive_interval", "max_header_bytes", "enable_full_duplex"});
   // The options loop above also copied keys that belong later; rebuild in full order.
-  Json ordered = Json::object();
+  Json ordered = objectWithRoom(16 + s.options.size());
   for (const char* key : {"listen", "listener_wrappers", "read_timeout", "read_header_timeout",
                           "write_timeout", "idle_timeout", "keepalive_interval",
                           "max_header_bytes", "enable_full_duplex"}) {
@@ -77,7 +86,7 @@ Json serverJson(const Server& s) {
     ordered["errors"] = Json{{"routes", routesJson(*s.errors)}};
   }
   if (!s.namedRoutes.empty()) {
-    Json named = Json::object();
+    Json named = objectWithRoom(s.namedRoutes.size());
     std::vector<const std::pair<std::string, Route>*> sortedNamed;
     for (const auto& entry : s.namedRoutes) sortedNamed.push_back(&entry);
     std::sort(sortedNamed.begin(), sortedNamed.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
@@ -157,7 +166,7 @@ Json tlsJson(const TlsApp& t) {
 }
 
 Json httpJson(const HttpApp& h) {
-  Json out = Json::object();
+  Json out = objectWithRoom(8 + h.options.size());
   for (const char* key : {"http_port", "https_port", "grace_period", "shutdown_delay"}) {
     if (h.options.contains(key)) out[key] = h.options.at(key);
   }
@@ -166,7 +175,7 @@ Json httpJson(const HttpApp& h) {
     std::vector<const std::pair<std::string, Server>*> servers;
     for (const auto& entry : h.servers) servers.push_back(&entry);
     std::sort(servers.begin(), servers.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-    Json& s = out["servers"] = Json::object();
+    Json& s = out["servers"] = objectWithRoom(servers.size());
     for (const auto* entry : servers) s[entry->first] = serverJson(entry->second);
   }
   for (const auto& [k, v] : h.options.items()) {
@@ -305,7 +314,7 @@ bool TlsApp::empty() const {
 }
 
 Json toJson(const Handler& handler) {
-  Json out = Json::object();
+  Json out = objectWithRoom(3 + handler.fields.size());
   out["handler"] = handler.name;
   if (handler.name == "subroute") {
     if (!handler.routes.empty()) out["routes"] = routesJson(handler.routes);
@@ -316,7 +325,7 @@ Json toJson(const Handler& handler) {
 }
 
 Json toJson(const Route& route) {
-  Json out = Json::object();
+  Json out = objectWithRoom(4);
   if (!route.group.empty()) out["group"] = route.group;
   if (!route.match.empty()) {
     Json sets = Json::array();
@@ -333,7 +342,7 @@ Json toJson(const Route& route) {
 }
 
 Json toJson(const Config& config) {
-  Json out = Json::object();
+  Json out = objectWithRoom(8 + config.extra.size());
   putIf(out, "admin", config.admin);
   putIf(out, "logging", config.logging);
   putIf(out, "storage", config.storage);
@@ -341,7 +350,7 @@ Json toJson(const Config& config) {
   if (config.http) apps["http"] = httpJson(*config.http);
   if (config.tls && !config.tls->empty()) apps["tls"] = tlsJson(*config.tls);
   if (!apps.empty()) {
-    Json a = Json::object();
+    Json a = objectWithRoom(apps.size());
     for (auto& [k, v] : apps) a[k] = std::move(v);
     out["apps"] = std::move(a);
   }

@@ -71,8 +71,12 @@ void putLoggerNames(const LoggerNames& loggerNames, Json& logs) {
   }
   // std::map iterates in byte order, as Go prints a map's keys.
   Json& names = logs["logger_names"] = Json::object();
+  // The keys are unique and already sorted, so append to the ordered map's vector directly:
+  // operator[] would search it linearly for every host, quadratic over thousands of sites.
+  auto& entries = static_cast<Json::object_t::Container&>(names.get_ref<Json::object_t&>());
+  entries.reserve(loggerNames.size());
   for (const auto& [host, loggers] : loggerNames) {
-    names[host] = loggers;
+    entries.emplace_back(host, loggers);
   }
 }
 
