@@ -14,12 +14,17 @@ that allows a.test, c.test, d.test, e.test and x.wild.test and denies everything
  5. Restart with pebble stopped: a.test is served from storage without asking; a new
     allowed name fails cleanly (the CA is gone) and the server keeps serving.
  6. No `ask` and no rate limit: the server warns as Caddy 2.6 does.
+ 7. 30-second certificates, an `http://` site on http_port (so HTTP-01 is used): a
+    certificate obtained on demand is renewed while serving; an `ask` endpoint that does
+    not answer within 10 s denies the name (the handshake fails, bounded).
 Loopback only; every wait is bounded. Usage: ondemand_pebble_test.py <path-to-gatehouse>
 """
 import http.server
 import os
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -32,7 +37,7 @@ import acme_pebble  # noqa: E402
 import tls_pki  # noqa: E402
 
 FAILURES = []
-ALLOWED = {"a.test", "c.test", "d.test", "e.test", "f.test", "x.wild.test"}
+ALLOWED = {"a.test", "c.test", "d.test", "e.test", "f.test", "r.test", "x.wild.test"}
 
 
 def check(cond, what):
@@ -53,7 +58,9 @@ class AskServer:
                 q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                 name = q.get("domain", [""])[0]
                 asked.append(name)
-                time.sleep(0.2)  # keep the decision pending while more handshakes arrive
+                # Keep the decision pending while more handshakes arrive; slow.test never
+                # gets an answer in time.
+                time.sleep(12 if name == "slow.test" else 0.2)
                 self.send_response(200 if name in ALLOWED else 403)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -71,7 +78,7 @@ class AskServer:
         self.httpd.server_close()
 
 
-def write_caddyfile(tmp, pebble, storage, on_demand_tls, name="Caddyfile"):
+def write_caddyfile(tmp, pebble, storage, on_demand_tls, name="Caddyfile", extra=""):
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
         f.write("{\n\temail a@b.test\n\tacme_ca %s\n\tacme_ca_root %s\n\thttp_port %d\n\thttps_port %d\n"
@@ -79,6 +86,7 @@ def write_caddyfile(tmp, pebble, storage, on_demand_tls, name="Caddyfile"):
                 % (pebble.directory, pebble.cert, pebble.http_port, pebble.tls_port, storage, on_demand_tls))
         f.write('*.wild.test {\n\ttls {\n\t\ton_demand\n\t}\n\trespond "wild {http.request.tls.server_name}"\n}\n\n')
         f.write('https:// {\n\ttls {\n\t\ton_demand\n\t}\n\trespond "od {http.request.tls.server_name}"\n}\n')
+        f.write(extra)
     return path
 
 
@@ -196,6 +204,49 @@ def unprotected_warning(binary, tmp, pebble, storage):
           "no ask and no rate limit: Caddy 2.6's warning is logged")
 
 
+def renewal_and_http01(binary, tmp, ask):
+    pebble = acme_pebble.Pebble(tmp, validity=30)
+    storage = os.path.join(tmp, "storage-renew")
+    cfg = write_caddyfile(tmp, pebble, storage, "\ton_demand_tls {\n\t\task http://127.0.0.1:%d/check\n\t}\n"
+                          % ask.port, name="Caddyfile.renew", extra='\nhttp:// {\n\trespond "plain"\n}\n')
+    try:
+        roots = roots_file(tmp, pebble)
+        proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
+        try:
+            rc, out, err, took = curl_https("r.test", pebble.tls_port, roots)
+            check(rc == 0 and out == "od r.test", "r.test obtained on demand (%.2fs) %s" % (took, err.strip()[:100]))
+            serials = []
+            deadline = time.time() + 60
+            while time.time() < deadline and len(serials) < 2:
+                try:
+                    s = peer_serial(pebble.tls_port, "r.test", roots)
+                    if not serials or serials[-1] != s:
+                        serials.append(s)
+                except (OSError, ssl.SSLError):
+                    pass
+                time.sleep(0.5)
+            check(len(serials) >= 2, "r.test renewed while serving: serials %s" % serials)
+            rc, out, err, took = curl_https("slow.test", pebble.tls_port, roots)
+            check(rc != 0 and 9 < took < 20, "slow.test: an ask endpoint that does not answer denies the "
+                  "name after its 10 s timeout (%.2fs, curl rc %d)" % (took, rc))
+        finally:
+            lines = stop(proc, drain)
+        types = {e.get("challenge_type") for e in lines if e.get("msg") == "trying to solve challenge"}
+        check("http-01" in types, "HTTP-01 answered on http_port for an on-demand name: %s" % types)
+        check(any(e.get("msg") == "certificate is due for renewal" and e.get("identifier") == "r.test"
+                  for e in lines), "log: r.test renewal logged")
+        check(any(e.get("msg") == "request to 'ask' endpoint failed" for e in lines), "log: ask failure logged")
+    finally:
+        pebble.stop()
+
+
+def peer_serial(port, name, roots):
+    ctx = ssl.create_default_context(cafile=roots)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        with ctx.wrap_socket(sock, server_hostname=name) as tls:
+            return tls.getpeercert()["serialNumber"]
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -214,6 +265,7 @@ def main():
             pebble.stop()
         try:
             restart_without_ca(binary, ask, cfg, pebble.tls_port, roots)
+            renewal_and_http01(binary, tmp, ask)
         finally:
             ask.stop()
     if FAILURES:
