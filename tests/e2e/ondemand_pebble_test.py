@@ -97,9 +97,9 @@ def roots_file(tmp, pebble):
     return path
 
 
-def curl_https(name, port, roots, timeout=30):
+def curl_https(name, port, roots, timeout=30, extra=()):
     start = time.time()
-    rc, out, err = tls_pki.curl(["--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (name, port),
+    rc, out, err = tls_pki.curl([*extra, "--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (name, port),
                                  "https://%s:%d/" % (name, port)], timeout=timeout)
     return rc, out, err, time.time() - start
 
@@ -157,8 +157,8 @@ def first_run(binary, tmp, pebble, ask, storage, roots):
         rc, out, err, _ = curl_https("x.wild.test", pebble.tls_port, roots)
         check(rc == 0 and out == "wild x.wild.test", "x.wild.test: the *.wild.test site gets its own "
               "certificate on demand: %r %s" % (out, err.strip()[:100]))
-        rc, out, _, _ = curl_https("d.test", pebble.tls_port, roots)
-        check(rc == 0 and out == "od d.test", "d.test: fourth reservation served")
+        rc, out, _, _ = curl_https("d.test", pebble.tls_port, roots, extra=("--tls-max", "1.2", "--http1.1"))
+        check(rc == 0 and out == "od d.test", "d.test: fourth reservation served (TLS 1.2, HTTP/1.1)")
         rc, out, err, took = curl_https("e.test", pebble.tls_port, roots)
         check(rc != 0 and took < 10, "e.test: refused by the rate limit (burst 4) in %.2fs" % took)
         check(proc.poll() is None, "server still running")

@@ -73,6 +73,12 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"interval":"1m","burst":3}}}}}})")
             .empty());
+  CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"ask":"http://127.0.0.1:9/check"}}}}})")
+            .empty());
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"rate_limit":{"burst":-1}}}}}})"),
+             Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: expected a non-negative integer"));
   CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true,
       "issuers":[{"module":"internal"}]}]}}}})"),
              Catch::Contains("apps.tls.automation.policies[0].on_demand: on-demand TLS with the internal "
