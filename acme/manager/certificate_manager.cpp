@@ -83,6 +83,7 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
     loadFromStorage(*t);
     targets_.push_back(std::move(t));
   }
+  setUpOnDemand();
 }
 
 CertificateManager::~CertificateManager() {
@@ -144,6 +145,7 @@ void CertificateManager::shutdownOnLoop() {
     closeAndFree(t->timer);
   }
   closeAndFree(stopSignal_);
+  shutdownOnDemand();
 }
 
 void CertificateManager::loadFromStorage(Target& t) {
@@ -165,6 +167,7 @@ void CertificateManager::loadFromStorage(Target& t) {
     t.renewAt = defaultRenewalTime(info);
     log_.info("tls", "loaded certificate from storage",
               {{"identifier", name}, {"issuer", issuer.key}, {"expires_in", secondsUntil(info.notAfter)}});
+    settleOnDemand(name, true);
   } catch (const std::exception& e) {
     log_.warn("tls", "stored certificate unusable; a new one will be obtained",
               {{"identifier", name}, {"error", e.what()}});
@@ -341,6 +344,19 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock) {
   });
 }
 
+// A target made at run time (on-demand TLS), with its renewal timer.
+CertificateManager::Target& CertificateManager::addTarget(const ManagedCertificate& cert) {
+  auto t = std::make_unique<Target>();
+  t->cert = cert;
+  t->manager = this;
+  auto timer = std::make_unique<uv_timer_t>();
+  uv_timer_init(&loop_, timer.get());
+  timer->data = t.get();
+  t->timer = timer.release();
+  targets_.push_back(std::move(t));
+  return *targets_.back();
+}
+
 bool CertificateManager::install(Target& t, const std::string& chain, const std::string& key) {
   try {
     auto cert = tls::loadCertificatePem(chain, key);
@@ -351,6 +367,7 @@ bool CertificateManager::install(Target& t, const std::string& chain, const std:
   }
   t.installed = true;
   log_.info("tls", "certificate installed", {{"identifier", t.cert.name}});
+  settleOnDemand(t.cert.name, true);
   return true;
 }
 
@@ -362,6 +379,9 @@ void CertificateManager::failed(Target& t, const AcmeError& err) {
   fields["identifier"] = t.cert.name;
   fields["ca"] = issuers_[t.cert.issuer]->settings.ca;
   log_.error(t.installed ? "tls.renew" : "tls.obtain", "could not get certificate from issuer", fields);
+  if (!t.installed && onDemandGivesUp(t)) {
+    return;  // on-demand: the waiting handshakes fail; the next handshake tries again
+  }
   // Exponential backoff from one minute, never sooner than the CA asked.
   const auto backoff =
       std::min<std::chrono::seconds>(kFirstRetry * (int64_t{1} << std::min(t.failures, 20)), kMaxBackoff);

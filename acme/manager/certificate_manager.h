@@ -20,6 +20,7 @@
 #include "gatehouse/acme/challenge_responder.h"
 #include "gatehouse/tls/certificate_store.h"
 #include "gatehouse/tls/challenge_provider.h"
+#include "gatehouse/tls/on_demand.h"
 #include "log/acme_log.h"
 #include "manager/manager_config.h"
 #include "protocol/acme_client.h"
@@ -45,6 +46,13 @@ class CertificateManager {
   [[nodiscard]] std::shared_ptr<const tls::ChallengeCertificateProvider> challengeProvider() const {
     return challengeProvider_;
   }
+  // On-demand TLS (on_demand_issuance.cpp): what paused handshakes ask; null when no
+  // automation policy is on-demand.
+  [[nodiscard]] std::shared_ptr<const tls::OnDemandCertificates> onDemand() const { return onDemandGate_; }
+  // Thread-safe: a certificate for `name` with this issuer and key type, from storage or
+  // the CA, unless `ask` or the rate limit refuses it. `done(true)` once it is installed;
+  // runs on the manager's thread (at once, on the caller's, after shutdown).
+  void requestOnDemand(std::string name, size_t issuer, KeyType keyType, std::function<void(bool)> done);
 
  private:
   using Clock = std::chrono::system_clock;
@@ -62,6 +70,17 @@ class CertificateManager {
   void shutdownOnLoop();
   void drain();
 
+  struct OnDemandState;
+  Target& addTarget(const ManagedCertificate& cert);
+  void setUpOnDemand();
+  void takeOnDemandRequests();
+  void startOnDemand(const std::string& name, size_t issuer);
+  void admitOnDemand(const std::string& name);
+  Target& onDemandTarget(const std::string& name);
+  void settleOnDemand(const std::string& name, bool ok);
+  bool onDemandGivesUp(const Target& t);
+  void shutdownOnDemand();
+
   ManagerConfig config_;
   std::shared_ptr<tls::CertificateStore> store_;
   AcmeLog log_;
@@ -77,6 +96,8 @@ class CertificateManager {
   std::thread thread_;
   bool started_ = false;
   bool stopping_ = false;
+  std::shared_ptr<OnDemandState> onDemand_;  // null without on-demand policies
+  std::shared_ptr<const tls::OnDemandCertificates> onDemandGate_;
 };
 
 }  // namespace gatehouse::acme

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/private_key.h"
+#include "manager/on_demand_config.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
 
@@ -33,6 +34,7 @@ struct ManagerConfig {
   std::string storageRoot;  // "" = FileStorage::defaultRoot()
   std::vector<AcmeIssuerSettings> issuers;
   std::vector<ManagedCertificate> certificates;
+  std::optional<OnDemandConfig> onDemand;  // set when an automation policy is on-demand
 };
 
 }  // namespace gatehouse::acme

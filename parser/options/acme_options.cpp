@@ -81,8 +81,15 @@ Json parseOnDemandTls(Dispenser& d, const Json*) {
       }
       perm["module"] = "http";
       ond["permission"] = perm;
-    } else if (key == "interval" || key == "burst") {
-      throw d.err("the on_demand_tls '" + key + "' option is no longer supported");
+    } else if (key == "interval") {
+      // Caddy 2.6's rate limit (newer Caddy refuses it; its runtime still reads the JSON).
+      std::string text = oneArg(d);
+      ond["rate_limit"]["interval"] = durationArg(d, text);
+    } else if (key == "burst") {
+      std::string text = oneArg(d);
+      auto burst = parseInt(text);
+      if (!burst) throw d.err("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+      ond["rate_limit"]["burst"] = *burst;
     } else {
       throw d.err("unrecognized parameter '" + key + "'");
     }

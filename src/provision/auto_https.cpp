@@ -6,6 +6,7 @@
 #include <set>
 
 #include "provision/managed_certificates.h"
+#include "provision/on_demand_provision.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "tls/connection_policy.h"
@@ -117,6 +118,9 @@ config::Route redirectRoute(std::vector<std::string> hosts, uint16_t targetPort,
 
 // Sends `name` to the issuer its automation policy chooses (chooseIssuer decides for both).
 void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttpsPlan& plan) {
+  if (onDemandName(name, tls)) {
+    return;  // certmagic defers on-demand names to their first handshake
+  }
   const IssuerChoice choice = chooseIssuer(name, tls);
   if (choice.kind == IssuerKind::Internal) {
     const bool known = std::any_of(plan.internal.begin(), plan.internal.end(),
@@ -146,9 +150,6 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
   for (size_t i = 0; i < tls.policies.size(); ++i) {
     const auto* p = tls.policies[i];
     const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
-    if (p->onDemand) {
-      throw ProvisionError(path + ".on_demand", "on-demand TLS is not supported yet");
-    }
     if (!p->getCertificate.is_null()) {
       throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
     }

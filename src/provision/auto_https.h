@@ -31,8 +31,8 @@ struct AutoHttpsPlan {
   std::vector<InternalIssuerChoice> internal;
 };
 
-// Refuses what automation policies ask that is not implemented (on-demand TLS, certificate
-// managers, policy options), with its path.
+// Refuses what automation policies ask that is not implemented (certificate managers,
+// policy options), with its path.
 void checkAutomationPolicies(const TlsAppRuntime& tls);
 
 AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls);

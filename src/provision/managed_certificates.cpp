@@ -8,6 +8,7 @@
 #include "manager/certificate_manager.h"
 #include "provision/provision_error.h"
 #include "provision/internal_settings.h"
+#include "provision/on_demand_provision.h"
 #include "service/service_config.h"
 #include "tls/connection_policy.h"
 
@@ -180,12 +181,26 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
                                                                       const std::vector<std::string>& names,
                                                                       const TlsAppRuntime& tls,
                                                                       const ChallengePorts& ports) {
-  if (names.empty()) {
+  acme::ManagerConfig mc;
+  std::map<std::string, size_t> issuerIndex;  // issuer JSON -> index in mc.issuers
+  auto indexOf = [&](const IssuerChoice& choice, const std::string& where) {
+    const std::string module = choice.issuer != nullptr ? choice.issuer->value("module", "") : "acme";
+    if (module != "acme") {
+      throw ProvisionError(where + ".module", "issuer '" + module + "' is not supported yet");
+    }
+    const std::string key = choice.issuer != nullptr ? choice.issuer->dump() : "";
+    auto it = issuerIndex.find(key);
+    if (it == issuerIndex.end()) {
+      mc.issuers.push_back(acmeSettings(choice.issuer, where, ports));
+      it = issuerIndex.emplace(key, mc.issuers.size() - 1).first;
+    }
+    return it->second;
+  };
+  mc.onDemand = provisionOnDemand(config, tls, indexOf);
+  if (names.empty() && !mc.onDemand) {
     return nullptr;
   }
-  acme::ManagerConfig mc;
   mc.storageRoot = storageRoot(config);
-  std::map<std::string, size_t> issuerIndex;  // issuer JSON -> index in mc.issuers
   for (const auto& name : names) {
     const IssuerChoice choice = chooseIssuer(name, tls);
     const std::string where = choice.path.empty() ? "apps.tls.automation" : choice.path;
@@ -212,13 +227,7 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       }
       mcert.keyType = *kt;
     }
-    const std::string key = choice.issuer != nullptr ? choice.issuer->dump() : "";
-    auto it = issuerIndex.find(key);
-    if (it == issuerIndex.end()) {
-      mc.issuers.push_back(acmeSettings(choice.issuer, where, ports));
-      it = issuerIndex.emplace(key, mc.issuers.size() - 1).first;
-    }
-    mcert.issuer = it->second;
+    mcert.issuer = indexOf(choice, where);
     mc.certificates.push_back(std::move(mcert));
   }
   return std::make_shared<acme::CertificateManager>(std::move(mc), tls.store);

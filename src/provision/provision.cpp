@@ -376,6 +376,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   rt->certManager = provisionCertificateManager(config, plan.managedNames, tlsApp, challengePorts(app, plan));
   if (rt->certManager) {
     tlsApp.challenges = rt->certManager->challengeProvider();
+    tlsApp.onDemand = rt->certManager->onDemand();
   }
   rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings);
   for (const auto& [name, srv] : plan.servers) {

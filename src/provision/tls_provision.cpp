@@ -428,6 +428,9 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
       }
     }
     for (const auto& [key, _] : app->automationExtra.items()) {
+      if (key == "on_demand") {
+        continue;  // read with the automation policies (on_demand_provision.cpp)
+      }
       throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
     }
     if (!app->certificates.is_null()) {
@@ -456,6 +459,7 @@ std::shared_ptr<const tls::ServerTls> provisionServerTls(const Json& policies, c
   options.store = app.store;
   options.tickets = app.tickets;
   options.challenges = app.challenges;
+  options.onDemand = app.onDemand;
   try {
     return std::make_shared<const tls::ServerTls>(std::move(options));
   } catch (const std::runtime_error& e) {

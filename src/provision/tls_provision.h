@@ -25,6 +25,8 @@ struct TlsAppRuntime {
   // The acme-tls/1 hook every server's TLS answers challenges from; set by the ACME
   // client when it provisions (null until then: acme-tls/1 handshakes are refused).
   std::shared_ptr<const tls::ChallengeCertificateProvider> challenges;
+  // Paused handshakes ask it for certificates obtained on demand (null: no on-demand TLS).
+  std::shared_ptr<const tls::OnDemandCertificates> onDemand;
 };
 
 // Loads apps.tls (certificates, session_tickets). The ticket key ring of `previous` is

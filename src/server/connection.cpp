@@ -21,6 +21,9 @@ constexpr std::chrono::milliseconds kLinger{1000};
 // long to send it (Go's Shutdown gives new connections 5 s before treating them as idle),
 // so a client that connected just before a reload is served instead of dropped.
 constexpr std::chrono::milliseconds kNewConnectionGrace{5000};
+// How long a handshake may wait for a certificate obtained on demand (certmagic lets a
+// handshake wait two minutes for another one's order).
+constexpr std::chrono::milliseconds kOnDemandWait{120000};
 
 std::string ipString(const sockaddr_storage& ss, uint16_t& port) {
   char buf[INET6_ADDRSTRLEN] = {};
@@ -136,9 +139,24 @@ void Connection::onCipher(const char* data, size_t len) {
   }
   tls_->pushCipher(data, len);
   if (!tls_->established()) {
+    if (tls_->awaitingCertificate()) {
+      return;
+    }
     const auto status = tls_->handshake();
     flushTls();
     if (status == tls::TlsStream::Status::WantMore || handlesClosing_) {
+      return;
+    }
+    if (status == tls::TlsStream::Status::WantCertificate) {
+      // Paused for an on-demand certificate: stop reading (input stays bounded) until the
+      // certificate manager answers or the wait ends, then drive the handshake again.
+      pauseReading();
+      tls_->awaitCertificate(owner_.loop(), kOnDemandWait, [this] {
+        if (!handlesClosing_) {
+          resumeReading();
+          onCipher(nullptr, 0);
+        }
+      });
       return;
     }
     if (status != tls::TlsStream::Status::Ok) {

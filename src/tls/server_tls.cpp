@@ -146,6 +146,14 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
   }
   state.policy = policy;
   CertificatePtr cert = selectCertificate(*policy, state);
+  if (!cert && !state.onDemandAsked && !state.serverName.empty() && options_.onDemand &&
+      options_.onDemand->covers(state.serverName)) {
+    // Pause: the connection asks for the certificate and drives the handshake again once
+    // it is there (or refused); OpenSSL then calls this callback a second time.
+    state.onDemandAsked = true;
+    state.onDemand = options_.onDemand.get();
+    return SSL_CLIENT_HELLO_RETRY;
+  }
   if (!cert || !applyPolicy(ssl, *policy) || !cert->useOn(ssl)) {
     // Go answers "no certificate available" with an internal_error alert.
     ERR_clear_error();

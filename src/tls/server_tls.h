@@ -12,6 +12,7 @@
 
 #include "gatehouse/tls/certificate_store.h"
 #include "gatehouse/tls/challenge_provider.h"
+#include "gatehouse/tls/on_demand.h"
 #include "tls/connection_policy.h"
 #include "tls/ticket_keys.h"
 
@@ -33,6 +34,10 @@ struct HandshakeState {
   std::string serverName;  // SNI, lower-case, no trailing dot
   const ConnectionPolicy* policy = nullptr;
   bool acmeChallenge = false;  // answered an acme-tls/1 challenge; no HTTP follows
+  // Set when the ClientHello callback paused the handshake for a certificate obtained on
+  // demand (SSL_CLIENT_HELLO_RETRY); the second callback never pauses again.
+  const OnDemandCertificates* onDemand = nullptr;
+  bool onDemandAsked = false;
 };
 
 struct ServerTlsOptions {
@@ -41,6 +46,7 @@ struct ServerTlsOptions {
   std::shared_ptr<CertificateStore> store;
   std::shared_ptr<TicketKeyRing> tickets;                          // null: session tickets disabled
   std::shared_ptr<const ChallengeCertificateProvider> challenges;  // may be null
+  std::shared_ptr<const OnDemandCertificates> onDemand;            // null: no on-demand TLS
 };
 
 class ServerTls {

@@ -44,6 +44,11 @@ TlsStream::Status TlsStream::classify(int rc) {
       return Status::WantMore;
     case SSL_ERROR_ZERO_RETURN:
       return Status::Closed;
+    case SSL_ERROR_WANT_CLIENT_HELLO_CB:
+      if (state_.onDemand != nullptr) {
+        return Status::WantCertificate;
+      }
+      [[fallthrough]];
     default:
       failed_ = true;
       ERR_clear_error();  // this thread's queue must not leak into the next connection
@@ -68,6 +73,14 @@ TlsStream::Status TlsStream::handshake() {
   SSL_get0_alpn_selected(ssl_.get(), &proto, &len);
   alpn_.assign(reinterpret_cast<const char*>(proto), len);
   return Status::Ok;
+}
+
+void TlsStream::awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit,
+                                 std::function<void()> ready) {
+  if (state_.onDemand == nullptr || wait_) {
+    return ready();  // nothing to wait for (or already waited): the handshake fails
+  }
+  wait_ = std::make_unique<CertificateWait>(loop, *state_.onDemand, state_.serverName, limit, std::move(ready));
 }
 
 TlsStream::Status TlsStream::read(char* buf, size_t cap, size_t& n) {

@@ -4,11 +4,16 @@
 // write() and the ciphertext to send comes out of takeOutput(). libuv does all socket I/O,
 // OpenSSL never touches a descriptor. Loop-thread only.
 
+#include <uv.h>
+
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "gatehouse/runtime/exchange.h"
+#include "tls/certificate_wait.h"
 #include "tls/server_tls.h"
 
 namespace gatehouse::tls {
@@ -20,6 +25,7 @@ class TlsStream {
     WantMore,  // needs more ciphertext from the peer
     Closed,    // the peer sent close_notify
     Failed,    // fatal TLS error: queued output (an alert) may still be sent, then close
+    WantCertificate,  // paused for a certificate obtained on demand: awaitCertificate()
   };
 
   TlsStream(const ServerTls& server, std::string localIp);
@@ -31,6 +37,10 @@ class TlsStream {
   // Drives the handshake with the ciphertext pushed so far.
   Status handshake();
   [[nodiscard]] bool established() const { return established_; }
+  // After handshake() returned WantCertificate: asks for the certificate; `ready` runs on
+  // `loop` once it arrived, was refused, or `limit` passed. Call handshake() again then.
+  void awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
+  [[nodiscard]] bool awaitingCertificate() const { return wait_ && wait_->pending(); }
   // Decrypts up to `cap` bytes into `buf`; `n` is set when Ok.
   Status read(char* buf, size_t cap, size_t& n);
   // Encrypts all of `plain`; false on a fatal error.
@@ -57,6 +67,7 @@ class TlsStream {
   bool failed_ = false;
   bool closeSent_ = false;
   std::string alpn_;
+  std::unique_ptr<CertificateWait> wait_;  // only while (or after) paused for on-demand TLS
 };
 
 }  // namespace gatehouse::tls

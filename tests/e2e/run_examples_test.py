@@ -122,8 +122,10 @@ def main():
         {"match": [{"host": ["*.example.com"]}], "handle": [{"handler": "static_response"}]}]
     check_refused(binary, https, "automatic certificate for *.example.com: wildcard names need the DNS challenge")
     tls = json.loads(json.dumps(base))
-    tls["apps"]["tls"] = {"automation": {"policies": [{"subjects": ["x.test"], "on_demand": True}]}}
-    check_refused(binary, tls, "apps.tls.automation.policies[0].on_demand: on-demand TLS is not supported yet")
+    tls["apps"]["tls"] = {"automation": {"policies": [{"subjects": ["x.test"], "on_demand": True,
+                                                        "issuers": [{"module": "internal"}]}]}}
+    check_refused(binary, tls, "apps.tls.automation.policies[0].on_demand: on-demand TLS with the internal "
+                  "issuer is not supported yet")
 
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))

@@ -102,6 +102,17 @@ TEST_CASE("global option errors carry Caddy's wording and the token position") {
   CHECK(errorOf("on_demand_tls {\n}").find("expected at least one config parameter for on_demand_tls") !=
         std::string::npos);
   CHECK(errorOf("http_port x").find("converting port 'x' to integer value") != std::string::npos);
+  CHECK(errorOf("on_demand_tls {\n burst x\n}").find("invalid syntax") != std::string::npos);
+}
+
+TEST_CASE("on_demand_tls: Caddy 2.6's ask, interval and burst; newer Caddy's permission") {
+  auto state = globalOptions("on_demand_tls {\n ask http://127.0.0.1:9/check\n interval 2m\n burst 5\n}");
+  const Json& ond = state.options.at("on_demand_tls");
+  CHECK(ond["permission"] == Json{{"endpoint", "http://127.0.0.1:9/check"}, {"module", "http"}});
+  CHECK(ond["rate_limit"]["interval"] == 120'000'000'000LL);
+  CHECK(ond["rate_limit"]["burst"] == 5);
+  auto perm = globalOptions("on_demand_tls {\n permission http {\n  endpoint http://h/ask\n }\n}");
+  CHECK(perm.options.at("on_demand_tls")["permission"]["endpoint"] == "http://h/ask");
 }
 
 TEST_CASE("identical automation policies are consolidated, catch-alls absorb equal ones") {

@@ -69,9 +69,26 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
       "automation":{"policies":[{"issuers":[{"module":"zerossl"}]}]}}}})"),
              Catch::Contains("automatic certificate for a.example: issuer 'zerossl' is not supported yet"));
-  CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
-      "automation":{"policies":[{"on_demand":true}]}}}})"),
-             Catch::Contains("on-demand TLS is not supported yet"));
+  // On-demand TLS: what it cannot do yet is refused with its path.
+  CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"rate_limit":{"interval":"1m","burst":3}}}}}})")
+            .empty());
+  CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"ask":"http://127.0.0.1:9/check"}}}}})")
+            .empty());
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"rate_limit":{"burst":-1}}}}}})"),
+             Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: expected a non-negative integer"));
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true,
+      "issuers":[{"module":"internal"}]}]}}}})"),
+             Catch::Contains("apps.tls.automation.policies[0].on_demand: on-demand TLS with the internal "
+                             "issuer is not supported yet"));
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"permission":{"module":"dns"}}}}}})"),
+             Catch::Contains("apps.tls.automation.on_demand.permission.module"));
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"ask":"ftp://x"}}}}})"),
+             Catch::Contains("apps.tls.automation.on_demand.ask: the ask endpoint must be an http"));
   CHECK(provisionError(base + R"({"session_tickets":{"key_source":{"provider":"distributed"}}}}})") ==
         "apps.tls.session_tickets.key_source: 'key_source' is not supported yet");
   // A policy for the internal issuer alone manages nothing (automatic HTTPS names the hosts).
