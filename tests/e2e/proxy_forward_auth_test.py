@@ -14,6 +14,7 @@ Usage: proxy_forward_auth_test.py <path-to-gatehouse>
 import hashlib
 import http.client
 import json
+import shutil
 import subprocess
 import sys
 
@@ -33,6 +34,9 @@ CADDYFILE = """
 {
 	admin off
 	auto_https off
+	servers {
+		protocols h1 h2c
+	}
 }
 http://127.0.0.1:0 {
 	handle /echo/fa/* {
@@ -139,6 +143,20 @@ def main():
         check(st == 200 and body == b"echo said 200 from app" and h.get("x-upstream") == "app"
               and h.get("content-type", "").startswith("text/plain"),
               "copy_response_headers include + placeholders: %d %r %r" % (st, h, body))
+        # HTTP/2 (h2c): the routes run from the loop, not inside the upstream's callback
+        if shutil.which("nghttp"):
+            for path, auth_value, want in (("/echo/fa/h2", "Bearer good", ":status: 200"),
+                                           ("/echo/fa/h2", "Bearer bad", ":status: 401"),
+                                           ("/hr/x?code=204", "", ":status: 200"),
+                                           ("/echo/3", "", ":status: 200")):
+                args = ["nghttp", "-v", "http://127.0.0.1:%d%s" % (addr[1], path)]
+                if auth_value:
+                    args += ["-H", "authorization: " + auth_value]
+                out = subprocess.run(args, capture_output=True, text=True, timeout=20).stdout
+                check(want in out, "HTTP/2 %s (%s): %s: %r" % (path, auth_value, want, out[-600:]))
+            out = subprocess.run(["nghttp", "http://127.0.0.1:%d/echo/fa/h2" % addr[1], "-H", "authorization: Bearer good"],
+                                 capture_output=True, text=True, timeout=20).stdout
+            check('"Remote-User", "alice"' in out, "HTTP/2: the app sees the copied field: %r" % out[:300])
         # the same keep-alive connection to the app serves later requests
         before = app.connections
         for _ in range(3):
