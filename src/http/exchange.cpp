@@ -88,6 +88,10 @@ Outcome Exchange::fail(int status, std::string message) {
   return Outcome::Handled;
 }
 
+Outcome PendingWork::resumed(Exchange& /*ex*/) {
+  return Outcome::Handled;
+}
+
 void Exchange::clear() {
   pending.reset();  // first: it may still point into the request or response
   error = HandlerError{};
@@ -96,6 +100,7 @@ void Exchange::clear() {
   vars.clear();
   captures.clear();
   usedGroups.clear();
+  chainRest.clear();
   stages.clear();
   handlerTrace.clear();
 }

@@ -235,6 +235,22 @@ void Http2Session::sendContinue(H2Stream& s) {
   nghttp2_submit_headers(session_.get(), NGHTTP2_FLAG_NONE, s.id, nullptr, &nv, 1, nullptr);
 }
 
+// A non-final HEADERS frame (103 Early Hints ...) before the response.
+void Http2Session::streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields) {
+  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 102 || status > 199) {
+    return;
+  }
+  runtime::Response interim;
+  interim.status = status;
+  interim.headers = s.ex.response.headers;
+  for (const auto& f : fields) {
+    interim.headers.emplaceBack(f.name, f.value);
+  }
+  H2ResponseHead head(interim, std::nullopt, dates_);
+  nghttp2_submit_headers(session_.get(), NGHTTP2_FLAG_NONE, s.id, nullptr, head.data(), head.size(), nullptr);
+  pump();
+}
+
 void Http2Session::deliverToTunnel(H2Stream& s) {
   auto& in = s.inbound;
   runtime::TunnelPeer* peer = s.ex.response.tunnel;

@@ -52,6 +52,10 @@ runtime::WorkerState& H2Stream::worker() {
   return session_.worker();
 }
 
+void H2Stream::sendInformational(int status, const runtime::HeaderList& fields) {
+  session_.streamInformational(*this, status, fields);
+}
+
 void H2Stream::resume() {
   session_.streamResumed(*this);
 }

@@ -63,6 +63,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   runtime::WorkerState& worker() override;
   void resume() override;
   runtime::BodySource& requestBody() override { return requestBody_; }
+  void sendInformational(int status, const runtime::HeaderList& fields) override;
   void tunnelWrite(std::string_view data) override;
   void tunnelShutdownWrite() override;
   void tunnelResumeReading() override;

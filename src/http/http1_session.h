@@ -42,6 +42,12 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void onDrained() override;
   void shutdown() override;
   [[nodiscard]] bool idle() const override { return !inExchange_; }
+  void sendInformational(int status, const runtime::HeaderList& fields) override;
+  void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override {
+    if (inExchange_ && !closed_) {
+      fn(ex_);
+    }
+  }
   void setPeer(const PeerInfo& peer) override;
 
   [[nodiscard]] bool closed() const { return closed_; }

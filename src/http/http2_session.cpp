@@ -110,6 +110,12 @@ void Http2Session::shutdown() {
   pump();
 }
 
+void Http2Session::forEachExchange(const std::function<void(runtime::Exchange&)>& fn) {
+  for (auto& [id, stream] : streams_) {
+    fn(stream->ex);
+  }
+}
+
 // ---- nghttp2 events ----
 
 int Http2Session::beginHeaders(int32_t id) {

@@ -46,6 +46,7 @@ class Http2Session final : public Session {
   void onDrained() override;
   void shutdown() override;
   [[nodiscard]] bool idle() const override { return streams_.empty(); }
+  void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
   void setPeer(const PeerInfo& peer) override { peer_ = peer; }
 
   [[nodiscard]] bool closed() const { return closed_; }
@@ -57,6 +58,7 @@ class Http2Session final : public Session {
   void streamWantsInbound(H2Stream& s);
   void streamOutboundReady(H2Stream& s);
   void streamTunnelClose(H2Stream& s);
+  void streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields);
 
  private:
   struct SessionDeleter {

@@ -25,6 +25,11 @@ class ProtocolSniffer final : public Session {
   void onDrained() override;
   void shutdown() override;
   [[nodiscard]] bool idle() const override { return !inner_ || inner_->idle(); }
+  void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override {
+    if (inner_) {
+      inner_->forEachExchange(fn);
+    }
+  }
   void setPeer(const PeerInfo& peer) override;
 
   // The chosen session, once the first bytes decided it.

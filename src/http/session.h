@@ -4,6 +4,7 @@
 // writes bytes down through `Transport`. Either side can be driven from memory in tests.
 // Loop-thread only.
 
+#include <functional>
 #include <uv.h>
 
 #include <cstdint>
@@ -82,6 +83,8 @@ class Session {
   virtual void shutdown() = 0;
   [[nodiscard]] virtual bool idle() const = 0;
   virtual void setPeer(const PeerInfo& peer) = 0;
+  // Every exchange in flight (a reload checks whether its site is still served).
+  virtual void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) = 0;
 };
 
 }  // namespace gatehouse::http

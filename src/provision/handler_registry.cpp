@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "handlers/copy_response.h"
 #include "handlers/encode.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
@@ -63,7 +64,7 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
     return handlers::makeFileServer(h, path);
   }
   if (h.name == "reverse_proxy") {
-    return proxy::makeReverseProxy(h, path);
+    return proxy::makeReverseProxy(h, path, compile);
   }
   if (h.name == "encode") {
     return handlers::makeEncode(h, path);
@@ -79,6 +80,12 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
   }
   if (h.name == "request_body") {
     return handlers::makeRequestBody(h, path);
+  }
+  if (h.name == "copy_response") {
+    return handlers::makeCopyResponse(h, path);
+  }
+  if (h.name == "copy_response_headers") {
+    return handlers::makeCopyResponseHeaders(h, path);
   }
   if (h.name == "metrics") {
     return handlers::makeMetrics(h, path, ctx.metrics);

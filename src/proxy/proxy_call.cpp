@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "http/status.h"
+#include "proxy/proxy_rewrite.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::proxy {
@@ -134,11 +135,20 @@ bool ProxyCall::buildHead() {
     return false;
   }
   std::string target = req.uri();
+  method_ = req.method;
+  if (config_.rewrite) {
+    rewriteForUpstream(*config_.rewrite, ex_, method_, target);
+    if (method_ != req.method) {
+      // As Caddy (forward_auth's `method GET`): the body stays for the handlers after us.
+      hasBody_ = false;
+      chunkedBody_ = false;
+    }
+  }
   if (target.empty() || target.front() != '/') {
     target = "/" + target;
   }
   head_.clear();
-  head_.append(req.method)
+  head_.append(method_)
       .append(" ")
       .append(target)
       .append(" HTTP/1.1\r\nHost: ")
@@ -149,7 +159,7 @@ bool ProxyCall::buildHead() {
   }
   if (chunkedBody_) {
     head_.append("Transfer-Encoding: chunked\r\n");
-  } else if (hasBody_ || methodSendsLength(req.method)) {
+  } else if (hasBody_ || methodSendsLength(method_)) {
     head_.append("Content-Length: ").append(std::to_string(req.bodyLength)).append("\r\n");
   }
   if (!config_.keepAlive.enabled && req.upgrade.empty()) {
@@ -309,7 +319,7 @@ void ProxyCall::onUpstreamConnected() {
 
 void ProxyCall::sendRequest() {
   sent_ = std::chrono::steady_clock::now();
-  conn_->expectResponse(ex_.request.method == "HEAD");
+  conn_->expectResponse(method_ == "HEAD");
   conn_->write(head_);
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
@@ -382,7 +392,6 @@ void ProxyCall::onBodyError(int uvError) {
 void ProxyCall::onUpstreamHead(ResponseHead& head) {
   arm(Timer::None, {});
   headSeen_ = true;
-  auto& res = ex_.response;
   const auto& ph = config_.passive;
   if (ph.failDuration.count() > 0) {
     const auto latency = std::chrono::steady_clock::now() - sent_;
@@ -391,9 +400,6 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
       pool_.recordFailure(upstream_, ph.failDuration);
     }
   }
-  // replace_status: matched on the upstream's own status and fields, before header_down.
-  res.status =
-      head.upgrade ? head.status : replacedStatus(config_.statusReplacements, head.status, head.headers);
   using std::chrono::duration_cast;
   const auto latency = std::chrono::steady_clock::now() - sent_;
   const auto total = std::chrono::steady_clock::now() - begun_;
@@ -405,6 +411,27 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
                  std::to_string(duration_cast<std::chrono::microseconds>(total).count() / 1000.0));
   setPlaceholder("status_code", std::to_string(head.status));
   setPlaceholder("status_text", std::string(http::reasonPhrase(head.status)));
+  if (!bodyDone_) {
+    bodyDone_ = true;  // answered early: the rest of the request is not sent
+    conn_->pauseReading();
+  }
+  // handle_response: matched on the upstream's own status and fields, before header_down.
+  const ResponseHandler* rh =
+      head.upgrade ? nullptr : firstMatching(config_.responseHandlers, head.status, head.headers);
+  if (rh != nullptr && rh->routes) {
+    holdForRoutes(head, *rh);
+    routeTask_.schedule(pool_.loop());
+    return;
+  }
+  finishHead(head, rh != nullptr ? rh->status : head.status);
+  ex_.host->resume();
+}
+
+// The response as reverse_proxy writes it (also copy_response's): the upstream's fields
+// after header_down, and its body as a stream or the tunnel after a 101.
+void ProxyCall::finishHead(ResponseHead& head, int status) {
+  auto& res = ex_.response;
+  res.status = status;
   const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
   HeaderList h;
   for (auto& f : head.headers) {
@@ -435,17 +462,78 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     res.tunnel = this;
     conn_->startTunnel();
     arm(Timer::Stream, config_.streamTimeout);
-  } else if (responseHasBody(ex_.request.method, head.status)) {
+  } else if (responseHasBody(method_, head.status)) {
     auto body = std::make_unique<ResponseBody>(*this);
     source_ = body.get();
     res.stream = std::move(body);
     res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
   }
-  if (!bodyDone_) {
-    bodyDone_ = true;  // answered early: the rest of the request is not sent
-    conn_->pauseReading();
+}
+
+// handle_response routes take the response: they run when the session resumes the chain
+// (resumed()), with the upstream's status and fields as placeholders; the body waits for
+// copy_response, or goes with this call.
+void ProxyCall::holdForRoutes(ResponseHead& head, const ResponseHandler& rh) {
+  held_.status = head.status;
+  held_.hasLength = head.hasLength;
+  held_.length = head.length;
+  held_.headers.clear();
+  for (auto& f : head.headers) {
+    held_.headers.emplaceBack(runtime::canonicalHeaderName(f.name), std::move(f.value));
   }
-  ex_.host->resume();
+  publishResponse(ex_, held_.status, head.reason, held_.headers);
+  routing_ = &rh;
+}
+
+runtime::Outcome ProxyCall::resumed(runtime::Exchange& ex) {
+  const ResponseHandler* rh = std::exchange(routing_, nullptr);
+  if (rh == nullptr) {
+    return runtime::Outcome::Handled;
+  }
+  return rh->routes->run(ex);
+}
+
+// As Caddy (Go's Got1xxResponse -> WriteHeader(1xx)): interim responses reach the client
+// with the fields set so far; 100 Continue is the client session's own business.
+void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
+  if (head.status == 100) {
+    return;
+  }
+  HeaderList h;
+  for (const auto& f : head.headers) {
+    h.emplaceBack(runtime::canonicalHeaderName(f.name), f.value);
+  }
+  removeHopByHop(h, {});
+  ex_.host->sendInformational(head.status, h);
+}
+
+void ProxyCall::siteRemoved() {
+  const bool streaming = tunnel_ || (source_ != nullptr && !ended_);
+  if (streaming && !closing_) {
+    closing_ = std::make_unique<DelayedClose>(pool_.loop(), config_.streamCloseDelay, [this] { closeStream(); });
+  }
+}
+
+// Ends a stream as an upstream that went away would: the tunnel closes both ways; a
+// response body breaks, so the client never mistakes it for a complete one.
+void ProxyCall::closeStream() {
+  if (tunnel_) {
+    conn_.reset();
+    arm(Timer::None, {});
+    if (!clientGone_) {
+      ex_.host->tunnelClose();
+    }
+    return;
+  }
+  conn_.reset();
+  bodyError_ = UV_ECANCELED;
+  if (sink_ != nullptr) {
+    task_.schedule(pool_.loop());
+  }
+}
+
+void ProxyCall::copyResponse(int status) {
+  finishHead(held_, status > 0 ? status : held_.status);
 }
 
 void ProxyCall::onUpstreamBody(std::string_view data) {

@@ -12,8 +12,10 @@
 #include "gatehouse/runtime/exchange.h"
 #include "http/loop_task.h"
 #include "proxy/connection_pool.h"
+#include "proxy/delayed_close.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
+#include "proxy/response_routes.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/uv_handle.h"
 
@@ -22,6 +24,7 @@ namespace gatehouse::proxy {
 class ResponseBody;
 
 class ProxyCall final : public runtime::PendingWork,
+                        public HeldResponse,
                         private UpstreamConnection::Listener,
                         private runtime::BodySink,
                         private runtime::TunnelPeer {
@@ -33,6 +36,14 @@ class ProxyCall final : public runtime::PendingWork,
 
   // Paused while the upstream works, or Handled with ex.fail() when none can be tried.
   runtime::Outcome start();
+
+  // PendingWork: runs the handle_response routes that took the response, if any.
+  runtime::Outcome resumed(runtime::Exchange& ex) override;
+  // A reload removed this request's site: a stream in progress ends after stream_close_delay.
+  void siteRemoved() override;
+  // HeldResponse (copy_response, copy_response_headers).
+  [[nodiscard]] const runtime::HeaderList& heldHeaders() const override { return held_.headers; }
+  void copyResponse(int status) override;
 
   // ResponseBody's side.
   void pullResponse(runtime::BodySink& sink);
@@ -56,6 +67,9 @@ class ProxyCall final : public runtime::PendingWork,
   [[nodiscard]] bool available(size_t i);
   void arm(Timer what, std::chrono::milliseconds after);
   static void onTimer(uv_timer_t* t);
+  void finishHead(ResponseHead& head, int status);
+  void closeStream();
+  void holdForRoutes(ResponseHead& head, const ResponseHandler& rh);
   void deliver();
   void releaseConnection();
   void countActive(bool on);
@@ -63,6 +77,7 @@ class ProxyCall final : public runtime::PendingWork,
   // UpstreamConnection::Listener
   void onUpstreamConnected() override;
   void onUpstreamHead(ResponseHead& head) override;
+  void onUpstreamInformational(const ResponseHead& head) override;
   void onUpstreamBody(std::string_view data) override;
   void onUpstreamEnd() override;
   void onUpstreamWritten() override;
@@ -92,6 +107,13 @@ class ProxyCall final : public runtime::PendingWork,
   std::string head_;                 // the upstream request head, built per attempt
   std::string framed_;               // a request body piece with its chunk framing
   std::string stickyCookie_;         // the cookie policy's Set-Cookie for the chosen upstream
+  std::string method_;               // the upstream request's method (after `rewrite`)
+  const ResponseHandler* routing_ = nullptr;  // handle_response routes to run at resume
+  ResponseHead held_;                         // the response head those routes handle
+  std::unique_ptr<DelayedClose> closing_;     // stream_close_delay after a reload
+  // Resumes the session for handle_response routes from a clean stack: on HTTP/2 resume()
+  // runs the chain at once, and its continuation may replace (destroy) this call.
+  http::LoopTask routeTask_{[this] { ex_.host->resume(); }};
   bool chunkedBody_ = false;
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry

@@ -136,10 +136,12 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
 
 }  // namespace
 
-std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path) {
+std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path,
+                                               const handlers::RouteCompiler& compile) {
   handlers::requireKnownFields(h, path,
                                {"upstreams", "transport", "load_balancing", "health_checks", "headers",
-                                "flush_interval", "trusted_proxies", "stream_timeout", "handle_response"});
+                                "flush_interval", "trusted_proxies", "stream_timeout", "handle_response",
+                                "rewrite", "stream_close_delay"});
   auto c = std::make_unique<ProxyConfig>();
   const Json& f = h.fields;
   if (!f.contains("upstreams") || !f["upstreams"].is_array() || f["upstreams"].empty()) {
@@ -192,10 +194,18 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     provision::parseDuration(f["flush_interval"], path + ".flush_interval");
   }
   if (f.contains("handle_response")) {
-    c->statusReplacements = StatusReplacement::parseAll(f["handle_response"], path + ".handle_response");
+    c->responseHandlers =
+        ResponseHandler::parseAll(f["handle_response"], path + ".handle_response", compile);
+  }
+  if (f.contains("rewrite")) {
+    config::Handler rw{"rewrite", f["rewrite"], {}, std::nullopt};
+    c->rewrite = handlers::makeRewrite(rw, path + ".rewrite");
   }
   if (f.contains("stream_timeout")) {
     c->streamTimeout = provision::parseDuration(f["stream_timeout"], path + ".stream_timeout");
+  }
+  if (f.contains("stream_close_delay")) {
+    c->streamCloseDelay = provision::parseDuration(f["stream_close_delay"], path + ".stream_close_delay");
   }
   if (f.contains("trusted_proxies")) {
     for (size_t i = 0; i < f["trusted_proxies"].size(); ++i) {

@@ -14,7 +14,8 @@
 #include "proxy/header_rules.h"
 #include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
-#include "proxy/response_matcher.h"
+#include "handlers/handlers.h"
+#include "proxy/response_routes.h"
 #include "proxy/upstream_address.h"
 #include "router/ip_range.h"
 
@@ -43,9 +44,12 @@ struct ProxyConfig {
   std::optional<ActiveHealth> active;
   std::optional<HeaderOps> requestHeaders;
   std::optional<HeaderOps> responseHeaders;
-  std::vector<StatusReplacement> statusReplacements;  // handle_response with status_code
+  std::vector<ResponseHandler> responseHandlers;      // handle_response
+  // `rewrite` (forward_auth's method/uri): applied to the proxied copy of the request only.
+  std::unique_ptr<runtime::Handler> rewrite;
   std::vector<router::IpRange> trustedProxies;        // the handler's own (Caddy 2.6 field)
   std::chrono::milliseconds streamTimeout{0};         // tunnels are closed after this; 0: never
+  std::chrono::milliseconds streamCloseDelay{0};      // streams of a site a reload removed
   // Transport (http).
   std::chrono::milliseconds dialTimeout{3'000};  // Caddy's default dial_timeout
   std::chrono::milliseconds responseHeaderTimeout{0};
@@ -54,7 +58,8 @@ struct ProxyConfig {
   size_t maxResponseHeader = 10 << 20;  // Go's default (10 MiB)
   KeepAlive keepAlive;
 
-  static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path);
+  static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path,
+                                            const handlers::RouteCompiler& compile);
 };
 
 }  // namespace gatehouse::proxy

@@ -35,25 +35,6 @@ bool valueMatches(std::string_view allowed, std::string_view actual) {
   return actual == allowed;
 }
 
-int parseStatus(const Json& v, const std::string& path) {
-  int code = 0;
-  if (v.is_number_integer()) {
-    code = v.get<int>();
-  } else if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s.empty() || s.size() > 3 || s.find_first_not_of("0123456789") != std::string::npos) {
-      throw ProvisionError(path, "a status code from placeholders is not supported yet");
-    }
-    code = std::stoi(s);
-  } else {
-    throw ProvisionError(path, "expected a status code");
-  }
-  if (code < 100 || code > 999) {
-    throw ProvisionError(path, "expected a status code from 100 to 999");
-  }
-  return code;
-}
-
 }  // namespace
 
 ResponseMatcher ResponseMatcher::parse(const Json& j, const std::string& path) {
@@ -132,48 +113,6 @@ bool ResponseMatcher::matches(int status, const runtime::HeaderList& headers) co
     }
   }
   return true;
-}
-
-std::vector<StatusReplacement> StatusReplacement::parseAll(const Json& j, const std::string& path) {
-  if (!j.is_array()) {
-    throw ProvisionError(path, "expected an array");
-  }
-  std::vector<StatusReplacement> out;
-  for (size_t i = 0; i < j.size(); ++i) {
-    const Json& e = j[i];
-    const std::string p = path + "[" + std::to_string(i) + "]";
-    if (!e.is_object()) {
-      throw ProvisionError(p, "expected an object");
-    }
-    for (const auto& [k, _] : e.items()) {
-      if (k == "routes") {
-        throw ProvisionError(p + ".routes", "handle_response routes are not supported yet");
-      }
-      if (k != "match" && k != "status_code") {
-        throw ProvisionError(p + "." + k, "'" + k + "' is not supported yet");
-      }
-    }
-    if (!e.contains("status_code")) {
-      throw ProvisionError(p, "handle_response without status_code (routes) is not supported yet");
-    }
-    StatusReplacement r;
-    if (e.contains("match")) {
-      r.match = ResponseMatcher::parse(e["match"], p + ".match");
-    }
-    r.status = parseStatus(e["status_code"], p + ".status_code");
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
-int replacedStatus(const std::vector<StatusReplacement>& list, int status,
-                   const runtime::HeaderList& headers) {
-  for (const auto& r : list) {
-    if (!r.match || r.match->matches(status, headers)) {
-      return r.status;
-    }
-  }
-  return status;
 }
 
 }  // namespace gatehouse::proxy

@@ -1,9 +1,6 @@
 #pragma once
 // Caddy's reverse_proxy response matchers (`@name status ...` / `@name header ...` inside
-// reverse_proxy) and the status-only handle_response entries they drive (`replace_status`):
-// the first entry whose matcher takes the upstream's status and header fields replaces the
-// status the client gets. Entries with routes (`handle_response { ... }`) are refused at
-// provisioning ("not supported yet").
+// reverse_proxy), which pick the handle_response entry (response_routes.h) for a response.
 
 #include <optional>
 #include <string>
@@ -28,17 +25,5 @@ class ResponseMatcher {
   std::vector<int> statusCodes_;  // empty: any status; a code below 100 is a class (5: 5xx)
   std::vector<Field> fields_;
 };
-
-struct StatusReplacement {
-  std::optional<ResponseMatcher> match;  // absent: every response
-  int status = 0;
-
-  // The handle_response array; throws ProvisionError for what is not supported yet.
-  static std::vector<StatusReplacement> parseAll(const config::Json& j, const std::string& path);
-};
-
-// The status the client gets: the first matching replacement's, else `status`.
-int replacedStatus(const std::vector<StatusReplacement>& list, int status,
-                   const runtime::HeaderList& headers);
 
 }  // namespace gatehouse::proxy

@@ -41,8 +41,9 @@ class ReverseProxy final : public runtime::Handler {
 
 }  // namespace
 
-std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path) {
-  return std::make_unique<ReverseProxy>(ProxyConfig::parse(h, path));
+std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path,
+                                                   const handlers::RouteCompiler& compile) {
+  return std::make_unique<ReverseProxy>(ProxyConfig::parse(h, path, compile));
 }
 
 }  // namespace gatehouse::proxy

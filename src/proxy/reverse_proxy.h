@@ -6,9 +6,11 @@
 
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/runtime/handler.h"
+#include "handlers/handlers.h"
 
 namespace gatehouse::proxy {
 
-std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path);
+std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path,
+                                                   const handlers::RouteCompiler& compile);
 
 }  // namespace gatehouse::proxy

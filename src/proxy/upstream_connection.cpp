@@ -27,6 +27,7 @@ UpstreamConnection::UpstreamConnection(uv_loop_t* loop, const UpstreamAddress& a
     : loop_(loop), upstreamIndex_(upstreamIndex), readBuffer_(readBuffer), maxHeaderBytes_(maxHeaderBytes) {
   llhttp_settings_init(&settings_);
   settings_.on_message_begin = &UpstreamConnection::onMessageBegin;
+  settings_.on_status = &UpstreamConnection::onStatus;
   settings_.on_header_field = &UpstreamConnection::onHeaderField;
   settings_.on_header_value = &UpstreamConnection::onHeaderValue;
   settings_.on_headers_complete = &UpstreamConnection::onHeadersComplete;
@@ -318,6 +319,16 @@ int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   return 0;
 }
 
+int UpstreamConnection::onStatus(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.headerBytes_ += len;
+  if (s.headerBytes_ > s.maxHeaderBytes_) {
+    return -1;
+  }
+  s.head_.reason.append(at, len);
+  return 0;
+}
+
 int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
   auto& s = self(p);
   s.headerBytes_ += len;
@@ -349,7 +360,8 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.head_.status = p->status_code;
   s.head_.versionMinor = p->http_minor;
   if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
-    return 0;  // an interim response (100 Continue, 103): not forwarded yet, skipped
+    s.listener_->onUpstreamInformational(s.head_);  // 100 Continue, 103 Early Hints ...
+    return s.dead_ || s.listener_ == nullptr ? -1 : 0;
   }
   s.head_.upgrade = s.head_.status == 101;
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;

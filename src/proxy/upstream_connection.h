@@ -22,6 +22,7 @@ namespace gatehouse::proxy {
 struct ResponseHead {
   int status = 0;
   int versionMinor = 1;
+  std::string reason;  // the status line's reason phrase ({http.reverse_proxy.status_text})
   runtime::HeaderList headers;
   bool hasLength = false;  // Content-Length framing
   uint64_t length = 0;
@@ -35,6 +36,8 @@ class UpstreamConnection {
     virtual ~Listener() = default;
     virtual void onUpstreamConnected() = 0;
     virtual void onUpstreamHead(ResponseHead& head) = 0;
+    // An interim response (1xx other than 101) before the final head.
+    virtual void onUpstreamInformational(const ResponseHead& /*head*/) {}
     virtual void onUpstreamBody(std::string_view data) = 0;
     virtual void onUpstreamEnd() = 0;
     // Everything written so far has been handed to the kernel.
@@ -84,6 +87,7 @@ class UpstreamConnection {
   static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
   static void onWrite(uv_write_t* req, int status);
   static int onMessageBegin(llhttp_t* p);
+  static int onStatus(llhttp_t* p, const char* at, size_t len);
   static int onHeaderField(llhttp_t* p, const char* at, size_t len);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
   static int onHeadersComplete(llhttp_t* p);

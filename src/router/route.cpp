@@ -16,20 +16,29 @@ bool routeMatches(const CompiledRoute& route, Exchange& ex) {
 }
 }  // namespace
 
-Outcome RouteList::run(Exchange& ex) const {
-  for (const auto& route : routes_) {
-    if (!routeMatches(route, ex)) {
+bool RouteList::anyRouteMatches(Exchange& ex) const {
+  return std::any_of(routes_.begin(), routes_.end(), [&](const CompiledRoute& r) { return routeMatches(r, ex); });
+}
+
+Outcome RouteList::runFrom(Exchange& ex, size_t first, size_t firstHandler) const {
+  for (size_t r = first; r < routes_.size(); ++r) {
+    const auto& route = routes_[r];
+    const bool resuming = r == first && firstHandler > 0;  // matched before the pause
+    if (!resuming && !routeMatches(route, ex)) {
       continue;
     }
-    if (!route.group.empty()) {
+    if (!resuming && !route.group.empty()) {
       auto used = std::find(ex.usedGroups.begin(), ex.usedGroups.end(), route.group);
       if (used != ex.usedGroups.end()) {
         continue;
       }
       ex.usedGroups.push_back(route.group);
     }
-    for (const auto& h : route.handlers) {
-      Outcome o = h->handle(ex);
+    for (size_t h = resuming ? firstHandler : 0; h < route.handlers.size(); ++h) {
+      Outcome o = route.handlers[h]->handle(ex);
+      if (o == Outcome::Paused) {
+        ex.chainRest.push_back({this, r, h + 1});
+      }
       if (o != Outcome::Continue) {
         return o;
       }

@@ -20,14 +20,20 @@ struct CompiledRoute {
   bool terminal = false;
 };
 
-class RouteList {
+class RouteList final : public runtime::ChainContinuation {
  public:
   RouteList() = default;
   explicit RouteList(std::vector<CompiledRoute> routes) : routes_(std::move(routes)) {}
   // Continue: every matching route ran and none stopped the chain (the caller proceeds);
   // Handled: the chain stops (a response is set, or a terminal route ended it).
-  runtime::Outcome run(runtime::Exchange& ex) const;
+  // Paused: a handler will resume later; the position after it is pushed onto
+  // ex.chainRest so that the chain can go on from there.
+  runtime::Outcome run(runtime::Exchange& ex) const { return runFrom(ex, 0, 0); }
+  runtime::Outcome runFrom(runtime::Exchange& ex, size_t route, size_t handler) const override;
   [[nodiscard]] size_t size() const { return routes_.size(); }
+  // Whether some route would take the exchange (its matchers, not its handlers): after a
+  // reload, whether the new config still serves an exchange's site.
+  [[nodiscard]] bool anyRouteMatches(runtime::Exchange& ex) const;
 
  private:
   std::vector<CompiledRoute> routes_;

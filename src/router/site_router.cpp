@@ -48,8 +48,31 @@ Outcome SiteRouter::handle(Exchange& ex) {
 }
 
 Outcome SiteRouter::resumed(Exchange& ex) {
-  // A paused handler has set its response or its error; what follows is as after handle().
-  return afterChain(ex, Outcome::Handled);
+  // A paused handler has set its response or its error, or (handle_response routes that
+  // answered nothing) lets the chain go on after it; what follows is as after handle().
+  Outcome outcome = ex.pending ? ex.pending->resumed(ex) : Outcome::Handled;
+  if (outcome == Outcome::Continue) {
+    outcome = continueChain(ex);
+  }
+  return afterChain(ex, outcome);
+}
+
+// Runs the rest of every route list the paused handler sat in, innermost first; a handler
+// that pauses again records its own position, and the outer frames stay behind it.
+Outcome SiteRouter::continueChain(Exchange& ex) {
+  std::vector<runtime::ChainFrame> frames;
+  frames.swap(ex.chainRest);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Outcome o = frames[i].list->runFrom(ex, frames[i].route, frames[i].handler);
+    if (o == Outcome::Paused) {
+      ex.chainRest.insert(ex.chainRest.end(), frames.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                          frames.end());
+    }
+    if (o != Outcome::Continue) {
+      return o;
+    }
+  }
+  return Outcome::Continue;
 }
 
 Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {
@@ -88,6 +111,7 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
   ex.response.body.clear();
   ex.response.stream.reset();
   ex.usedGroups.clear();
+  ex.chainRest.clear();  // the main chain's rest never runs after an error
   Outcome outcome = server_.errorRoutes->run(ex);
   if (outcome == Outcome::Paused) {
     return outcome;

@@ -19,6 +19,7 @@ class SiteRouter final : public http::RequestHandler {
   // After the chain (or its continuation) stopped: routes a new error.
   runtime::Outcome afterChain(runtime::Exchange& ex, runtime::Outcome outcome) const;
   runtime::Outcome runErrorRoutes(runtime::Exchange& ex) const;
+  static runtime::Outcome continueChain(runtime::Exchange& ex);
 
   const provision::ServerRuntime& server_;
 };

@@ -57,7 +57,7 @@ bool looksLikeHttp(std::string_view first) {
 
 Connection::Connection(ConnectionOwner& owner, std::shared_ptr<Generation> generation,
                        const provision::ServerRuntime& server, http::RequestHandler& router)
-    : owner_(owner), generation_(std::move(generation)), server_(server), router_(router) {
+    : owner_(owner), generation_(std::move(generation)), server_(server), liveServer_(&server), router_(router) {
   uv_tcp_init(owner_.loop(), &tcp_);
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;
@@ -114,6 +114,18 @@ void Connection::shutdown() {
     return;
   }
   session_->shutdown();
+}
+
+void Connection::reloaded(const provision::ServerRuntime* next) {
+  if (session_ && liveServer_ != nullptr) {
+    session_->forEachExchange([&](runtime::Exchange& ex) {
+      if (ex.pending && (next == nullptr || !next->routes.anyRouteMatches(ex))) {
+        ex.pending->siteRemoved();
+      }
+    });
+  }
+  liveServer_ = next;
+  shutdown();
 }
 
 void Connection::deliver(const char* data, size_t len) {

@@ -50,6 +50,12 @@ class Connection final : public http::Transport {
   bool accept(uv_stream_t* listener);
   // Graceful stop: idle connections close now, busy ones after their response.
   void shutdown();
+  // A reload: `next` is the new config's server on this connection's listener (null when
+  // the listener closed). Exchanges in flight whose site `next` no longer serves are told
+  // (PendingWork::siteRemoved); the others, open streams included, go on; then shutdown().
+  void reloaded(const provision::ServerRuntime* next);
+  // The server of the newest config that still serves this connection's listener.
+  [[nodiscard]] const provision::ServerRuntime* liveServer() const { return liveServer_; }
 
   // Transport
   void write(std::string& bytes) override;
@@ -83,6 +89,7 @@ class Connection final : public http::Transport {
   ConnectionOwner& owner_;
   std::shared_ptr<Generation> generation_;
   const provision::ServerRuntime& server_;
+  const provision::ServerRuntime* liveServer_;  // see liveServer()
   http::RequestHandler& router_;
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};

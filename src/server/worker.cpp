@@ -131,12 +131,18 @@ void Worker::applyReload(WorkerReload change) {
     change.applied.set_value();
     return;
   }
-  // Re-point the listeners that stay; close the rest.
+  // Re-point the listeners that stay; close the rest. `next` maps each server of the
+  // running config to the new config's server on the same listener.
+  const auto& running = current_->runtime->servers;
+  std::vector<const provision::ServerRuntime*> next(running.size(), nullptr);
   std::vector<std::unique_ptr<Listener>> kept;
   for (auto& l : listeners_) {
     auto it = std::find_if(change.keep.begin(), change.keep.end(),
                            [&](const auto& k) { return k.first == l->key; });
     if (it != change.keep.end()) {
+      if (l->serverIndex < next.size() && it->second < change.runtime->servers.size()) {
+        next[l->serverIndex] = change.runtime->servers[it->second].get();
+      }
       l->serverIndex = it->second;
       kept.push_back(std::move(l));
     } else {
@@ -146,6 +152,7 @@ void Worker::applyReload(WorkerReload change) {
     }
   }
   listeners_ = std::move(kept);
+  auto previous = std::move(current_);  // keeps `running` alive while connections are told
   current_ = std::make_shared<WorkerGeneration>(std::move(change.runtime));
   for (const auto& s : change.added) {
     addListener(s, true);
@@ -158,7 +165,14 @@ void Worker::applyReload(WorkerReload change) {
     open.push_back(c);
   }
   for (Connection* c : open) {
-    c->shutdown();
+    const provision::ServerRuntime* live = c->liveServer();
+    const provision::ServerRuntime* mapped = nullptr;
+    for (size_t i = 0; i < running.size(); ++i) {
+      if (running[i].get() == live) {
+        mapped = next[i];
+      }
+    }
+    c->reloaded(mapped);
   }
   change.applied.set_value();
 }

@@ -10,6 +10,9 @@ Upstream paths (one server answers all of them):
   /hold          never answers; records when the proxy closes the connection
   /ws            WebSocket handshake, then echoes raw bytes until EOF, then closes
   /status?code=C answers with status C
+  /auth          forward_auth's verifier: 200 with Remote-User/Remote-Groups for
+                 "Authorization: Bearer good", else 401 with WWW-Authenticate and "denied"
+  /hints         a 103 Early Hints (Link), then 200 "hinted"
 """
 import hashlib
 import json
@@ -214,6 +217,22 @@ class Upstream:
             conn.sendall(b"bye")
             conn.shutdown(socket.SHUT_WR)
             return None
+        if path == "/auth":
+            digest, length, rest = self._read_body(conn, headers, buf)
+            hd = {k.lower(): v for k, v in headers}
+            if hd.get("authorization") == "Bearer good":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nRemote-User: alice\r\nRemote-Groups: admins\r\n"
+                             b"X-Auth-Saw: " + ("%s %s %d" % (method, hd.get("x-forwarded-uri", ""), length)).encode() +
+                             b"\r\nContent-Length: 0\r\n\r\n")
+            else:
+                conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"test\"\r\n"
+                             b"Content-Type: text/plain\r\nContent-Length: 6\r\n\r\ndenied")
+            return rest
+        if path == "/hints":
+            conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n")
+            time.sleep(float(q.get("delay", "0.2")))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 6\r\n\r\nhinted")
+            return buf
         if path == "/status":
             code = int(q.get("code", "200"))
             conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: 0\r\n\r\n" % code)

@@ -109,6 +109,20 @@ enum class Outcome {
   Paused,    // the chain stops; the handler calls host->resume() later (see exchange_host.h)
 };
 
+// A route list a paused chain can go on in: where a handler paused, each enclosing route
+// list records the position after it, innermost first (Exchange::chainRest).
+class ChainContinuation {
+ public:
+  virtual ~ChainContinuation() = default;
+  // Runs from handler `handler` of route `route` on, as the list's run() would have.
+  virtual Outcome runFrom(Exchange& ex, size_t route, size_t handler) const = 0;
+};
+struct ChainFrame {
+  const ChainContinuation* list;
+  size_t route;
+  size_t handler;
+};
+
 class Exchange {
  public:
   Request request;
@@ -126,6 +140,8 @@ class Exchange {
   ExchangeHost* host = nullptr;
   // What a paused handler waits for; dropping it cancels the work (exchange_host.h).
   std::unique_ptr<PendingWork> pending;
+  // Where the chain goes on when `pending` resumes with Outcome::Continue (innermost first).
+  std::vector<ChainFrame> chainRest;
   HandlerError error;
   // Metrics ids of the instrumented handlers that ran, in order: as in Caddy, each one is
   // counted with the exchange's final status when it is over.

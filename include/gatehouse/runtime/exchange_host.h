@@ -14,8 +14,12 @@
 #include <uv.h>
 
 #include "gatehouse/runtime/body_source.h"
+#include "gatehouse/runtime/header_list.h"
 
 namespace gatehouse::runtime {
+
+class Exchange;
+enum class Outcome;
 
 // State a handler keeps per worker loop (connection pools, round-robin cursors): handlers
 // are immutable and shared by every worker, so mutable state lives here, keyed by the
@@ -51,6 +55,15 @@ class WorkerState {
 class PendingWork {
  public:
   virtual ~PendingWork() = default;
+  // Runs when the session resumes the chain (after host->resume()). Handled: the exchange
+  // is answered (response or error set); Continue: the chain goes on with the handler after
+  // the one that paused (Caddy's `next`, as handle_response routes that end without a
+  // response do). Must not return Paused.
+  virtual Outcome resumed(Exchange& ex);  // default: Handled
+  // A reload replaced the config with one that no longer serves this exchange's site:
+  // long-lived work (proxied streams) ends after its own delay (stream_close_delay);
+  // never acts synchronously (the caller is iterating over the session's exchanges).
+  virtual void siteRemoved() {}
 };
 
 // The far end of an upgraded connection (101 Switching Protocols, or a 2xx to an
@@ -86,6 +99,11 @@ class ExchangeHost {
   // framing or exceeds Request::maxBodyBytes ends with onBodyError (UV_EPROTO / UV_E2BIG).
   // Valid for the whole exchange; for a request without a body the first pull gives eof.
   virtual BodySource& requestBody() = 0;
+
+  // An informational (1xx, not 100/101) response head before the final one, as Go's
+  // WriteHeader(1xx): the status, the response fields set so far, then `fields`. Ignored
+  // once the final head is out, and for HTTP/1.0 clients.
+  virtual void sendInformational(int status, const HeaderList& fields) = 0;
 
   // Tunnel mode, entered after the head of a 101 response with Response::tunnel set has
   // been written: client bytes go to the peer, these write to the client.

@@ -100,7 +100,7 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
     gatehouse::config::Handler h;
     h.name = "reverse_proxy";
     h.fields = Json::parse(json);
-    return ProxyConfig::parse(h, "routes[0].handle[0]");
+    return ProxyConfig::parse(h, "routes[0].handle[0]", gatehouse::handlers::RouteCompiler{});
   };
   CHECK(parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http",
       "read_buffer_size": 1000000, "keep_alive": {"max_idle_conns_per_host": 4}}})")

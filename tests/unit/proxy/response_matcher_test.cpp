@@ -2,11 +2,12 @@
 
 #include "provision/provision_error.h"
 #include "proxy/response_matcher.h"
+#include "proxy/response_routes.h"
 
 using gatehouse::config::Json;
-using gatehouse::proxy::replacedStatus;
+using gatehouse::proxy::firstMatching;
 using gatehouse::proxy::ResponseMatcher;
-using gatehouse::proxy::StatusReplacement;
+using gatehouse::proxy::ResponseHandler;
 using gatehouse::runtime::HeaderList;
 
 TEST_CASE("response matchers: status codes and classes, header patterns, absence") {
@@ -30,26 +31,36 @@ TEST_CASE("response matchers: status codes and classes, header patterns, absence
   CHECK_THROWS_AS(ResponseMatcher::parse(Json::parse(R"({"body": "x"})"), "m"), gatehouse::provision::ProvisionError);
 }
 
-TEST_CASE("replace_status: the first matching entry wins; routes are refused") {
-  auto list = StatusReplacement::parseAll(
+TEST_CASE("handle_response: the first matching entry wins; routes compile, proxies inside are refused") {
+  int compiled = 0;
+  gatehouse::handlers::RouteCompiler compile = [&](const std::vector<gatehouse::config::Route>&,
+                                                   const std::string&) {
+    ++compiled;
+    return gatehouse::router::RouteList{};
+  };
+  auto list = ResponseHandler::parseAll(
       Json::parse(R"([{"match": {"status_code": [404]}, "status_code": 200},
                       {"match": {"headers": {"X-Tag": ["a*"]}}, "status_code": "202"},
-                      {"match": {"status_code": [5]}, "status_code": 503}])"),
-      "hr");
+                      {"match": {"status_code": [5]}, "routes": []},
+                      {"status_code": 299}])"),
+      "hr", compile);
+  CHECK(compiled == 1);
   HeaderList tagged;
   tagged.add("X-Tag", "abc");
   HeaderList none;
-  CHECK(replacedStatus(list, 404, none) == 200);
-  CHECK(replacedStatus(list, 502, tagged) == 202);
-  CHECK(replacedStatus(list, 500, none) == 503);
-  CHECK(replacedStatus(list, 201, none) == 201);
+  CHECK(firstMatching(list, 404, none)->status == 200);
+  CHECK(firstMatching(list, 502, tagged)->status == 202);
+  CHECK(firstMatching(list, 500, none)->routes != nullptr);
+  CHECK(firstMatching(list, 201, none)->status == 299);
   try {
-    StatusReplacement::parseAll(Json::parse(R"([{"routes": []}])"), "hr");
-    FAIL("routes accepted");
+    ResponseHandler::parseAll(
+        Json::parse(R"([{"routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "a:1"}]}]}]}])"),
+        "hr", compile);
+    FAIL("a proxy inside handle_response accepted");
   } catch (const gatehouse::provision::ProvisionError& e) {
-    CHECK(std::string(e.what()).find("hr[0].routes") != std::string::npos);
+    CHECK(std::string(e.what()).find("hr[0].routes[0].handle[0]") != std::string::npos);
     CHECK(std::string(e.what()).find("not supported yet") != std::string::npos);
   }
-  CHECK_THROWS_AS(StatusReplacement::parseAll(Json::parse(R"([{"status_code": "{rp.status}"}])"), "hr"),
+  CHECK_THROWS_AS(ResponseHandler::parseAll(Json::parse(R"([{"status_code": "{rp.status}"}])"), "hr", compile),
                   gatehouse::provision::ProvisionError);
 }
