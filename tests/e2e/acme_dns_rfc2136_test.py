@@ -120,8 +120,8 @@ def run_mode(binary, tmp, pebble, bind):
     dns = dns_challenges(binary, cfg)
     want = {"name": "rfc2136", "key_name": bind.key_name, "key_alg": "hmac-sha256", "key": bind.secret,
             "server": bind.address}
-    check(dns and all(d.get("provider") == want and d.get("resolvers") == [bind.address] for d in dns),
-          "adapt: challenges.dns has the plugin's provider JSON and the resolvers: %s" % dns)
+    check(dns and all(d.get("provider") == want for d in dns), "adapt: the plugin's provider JSON: %s" % dns)
+    check(any(d.get("resolvers") == [bind.address] for d in dns), "adapt: the site's resolvers: %s" % dns)
     roots = roots_file(tmp, pebble)
     started = time.time()
     proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile", env=env_for(bind))
@@ -165,8 +165,8 @@ def certs_mode(binary, tmp, pebble, bind):
     start = time.time()
     p = subprocess.run([binary, "certs", "--config", config], capture_output=True, text=True, timeout=150,
                        env=env_for(bind))
-    check(p.returncode == 0, "certs with acme_dns rfc2136: exit %d in %.1fs\n%s"
-          % (p.returncode, time.time() - start, p.stderr[-3000:]))
+    check(p.returncode == 0, "certs with acme_dns rfc2136: exit %d in %.1fs%s"
+          % (p.returncode, time.time() - start, "" if p.returncode == 0 else "\n" + p.stderr[-3000:]))
     fullchain = os.path.join(out, "fullchain.pem")
     if os.path.exists(fullchain):
         text = subprocess.run(["openssl", "x509", "-in", fullchain, "-noout", "-ext", "subjectAltName"],

@@ -103,7 +103,8 @@ class _CloudflareHandler(_Handler):
         except ValueError:
             return self.fail(400, 6007, "body is not JSON")
         if set(rec) != {"type", "name", "content", "ttl"} or rec["type"] != "TXT" \
-                or rec["name"] != "_acme-challenge." + fake.zone or not DIGEST.match(str(rec["content"])) \
+                or not re.match(r"^_acme-challenge\.([a-z0-9-]+\.)*" + re.escape(fake.zone) + "$", str(rec["name"])) \
+                or not DIGEST.match(str(rec["content"])) \
                 or not isinstance(rec["ttl"], int) or not (rec["ttl"] == 1 or 60 <= rec["ttl"] <= 86400):
             return self.fail(400, 9000, f"bad DNS record body {rec}")
         rid = uuid.uuid4().hex
