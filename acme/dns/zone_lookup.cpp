@@ -4,32 +4,35 @@
 
 namespace gatehouse::acme::dns {
 
+namespace {
+std::string parentOf(const std::string& name) {
+  const size_t dot = name.find('.');
+  return dot == std::string::npos ? "" : name.substr(dot + 1);
+}
+}  // namespace
+
 std::string findZone(const std::string& fqdn, const std::vector<NameServer>& resolvers) {
-  std::string name = absoluteName(fqdn);
   std::string lastProblem;
-  while (!name.empty() && name != ".") {
+  for (std::string name = absoluteName(fqdn); !name.empty() && name != "."; name = parentOf(name)) {
+    DnsReply r;
     try {
-      const DnsReply r = query(name, LDNS_RR_TYPE_SOA, resolvers);
-      if (r.rcode == LDNS_RCODE_NOERROR) {
-        // A CNAME cannot sit at a zone apex, so a name with one is not the apex.
-        bool cname = false;
-        for (const auto& rr : r.answer)
-          cname = cname || rr.type == LDNS_RR_TYPE_CNAME;
-        for (const auto& rr : r.answer) {
-          if (!cname && rr.type == LDNS_RR_TYPE_SOA)
-            return rr.owner;
-        }
-      } else if (r.rcode != LDNS_RCODE_NXDOMAIN) {
-        throw DnsError("unexpected response code '" + r.rcodeName() + "' for " + name + " from " + r.server);
-      }
-      lastProblem = r.rcodeName();
+      r = query(name, LDNS_RR_TYPE_SOA, resolvers);
     } catch (const DnsError& e) {
-      lastProblem = e.what();
-      if (std::string(e.what()).starts_with("unexpected response code"))
-        throw;
+      lastProblem = e.what();  // no answer for this label; certmagic moves on to the parent
+      continue;
     }
-    const size_t dot = name.find('.');
-    name = name.substr(dot + 1);
+    if (r.rcode != LDNS_RCODE_NOERROR && r.rcode != LDNS_RCODE_NXDOMAIN) {
+      throw DnsError("unexpected response code '" + r.rcodeName() + "' for " + name + " from " + r.server);
+    }
+    // A CNAME cannot sit at a zone apex, so a name with one is not the apex.
+    bool cname = false;
+    for (const auto& rr : r.answer)
+      cname = cname || rr.type == LDNS_RR_TYPE_CNAME;
+    for (const auto& rr : r.answer) {
+      if (!cname && rr.type == LDNS_RR_TYPE_SOA)
+        return rr.owner;
+    }
+    lastProblem = r.rcodeName();
   }
   throw DnsError("could not find the start of authority for " + absoluteName(fqdn) +
                  (lastProblem.empty() ? "" : ": " + lastProblem));
