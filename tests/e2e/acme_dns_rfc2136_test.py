@@ -14,6 +14,9 @@ rejection.
  2. `gatehouse certs` with the same provider writes a certificate for *.example.test.
  3. A wrong TSIG key: the update is refused by BIND, the order fails with that reason
     logged and a retry scheduled (no hang, no crash).
+ 4. CNAME delegation: _acme-challenge.alias.example.test is a CNAME to
+    _acme-challenge.delegated.example.test and `dns_challenge_override_domain` names the
+    latter: the record goes there, pebble follows the CNAME, alias.example.test is served.
 Usage: acme_dns_rfc2136_test.py <path-to-gatehouse>
 """
 import os
@@ -195,6 +198,29 @@ def wrong_key(binary, tmp, pebble, bind):
     check(bad not in drain.text() and bind.secret not in drain.text(), "no key material in the log")
 
 
+def override_domain(binary, tmp, pebble, bind):
+    bind.nsupdate("update add _acme-challenge.alias.example.test. 60 IN CNAME _acme-challenge.delegated.example.test.")
+    storage = os.path.join(tmp, "storage-override")
+    cfg = os.path.join(tmp, "Caddyfile.override")
+    with open(cfg, "w") as f:
+        f.write("{\n\temail a@b.test\n\tacme_ca %s\n\tacme_ca_root %s\n\thttp_port %d\n\thttps_port %d\n"
+                "\tdefault_bind 127.0.0.1\n\tstorage file_system %s\n\tadmin off\n}\n\n"
+                % (pebble.directory, pebble.cert, pebble.http_port, pebble.tls_port, storage))
+        f.write("alias.example.test {\n\ttls {\n\t\tdns rfc2136 {\n\t\t\tkey_name %s\n\t\t\tkey_alg hmac-sha256\n"
+                "\t\t\tkey %s\n\t\t\tserver %s\n\t\t}\n\t\tresolvers %s\n"
+                "\t\tdns_challenge_override_domain _acme-challenge.delegated.example.test\n\t}\n"
+                "\trespond \"alias\"\n}\n" % (bind.key_name, bind.secret, bind.address, bind.address))
+    roots = roots_file(tmp, pebble)
+    proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile", env=env_for(bind))
+    try:
+        check(wait_serving("alias.example.test", pebble.tls_port, roots, 60) is not None,
+              "override domain: alias.example.test served")
+    finally:
+        lines = stop(proc, drain)
+    records = {e.get("record") for e in msgs(lines, "TXT record added")}
+    check(records == {"_acme-challenge.delegated.example.test."}, "override domain: record written there: %s" % records)
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -210,6 +236,7 @@ def main():
                 run_mode(binary, tmp, pebble, bind)
                 certs_mode(binary, tmp, pebble, bind)
                 wrong_key(binary, tmp, pebble, bind)
+                override_domain(binary, tmp, pebble, bind)
             finally:
                 pebble.stop()
         finally:
