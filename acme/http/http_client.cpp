@@ -93,6 +93,8 @@ void HttpClient::send(HttpRequest request, Callback done) {
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->requestBody.size()));
   } else if (request.method == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "DELETE") {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");  // DNS provider APIs
   }
   curl_slist* list = nullptr;
   for (const auto& [k, v] : request.headers) {

@@ -8,6 +8,7 @@
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
 #include "service/renewal_policy.h"
+#include "solvers/dns01_solver.h"
 #include "service/storage_lock.h"
 #include "storage/storage_keys.h"
 #include "util/uv_delay.h"
@@ -41,6 +42,7 @@ struct CertificateManager::Issuer {
   std::string key;  // storage issuer key
   std::shared_ptr<HttpClient> http;
   std::shared_ptr<AcmeClient> client;
+  std::unique_ptr<Dns01Solver> dns01;  // when the issuer has a DNS challenge
   bool accountReady = false;
   bool accountPending = false;
   std::vector<std::function<void(std::optional<AcmeError>)>> waiting;
@@ -74,6 +76,9 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
     issuer->key = storage_keys::issuerKey(s.ca);
     issuer->http = std::make_shared<HttpClient>(&loop_, HttpClientOptions{s.caRoot, "Gatehouse", 8 << 20});
     issuer->client = std::make_shared<AcmeClient>(issuer->http, s.ca);
+    if (s.dns) {
+      issuer->dns01 = std::make_unique<Dns01Solver>(&loop_, *s.dns, log_);
+    }
     issuers_.push_back(std::move(issuer));
   }
   for (const auto& c : config_.certificates) {
@@ -138,6 +143,9 @@ void CertificateManager::shutdownOnLoop() {
   // callbacks below ignore once stopping_ is set.
   for (auto& i : issuers_) {
     i->client->shutdown();
+    if (i->dns01) {
+      i->dns01->shutdown();
+    }
     i->client.reset();
     i->http.reset();
   }
@@ -276,11 +284,15 @@ void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::opt
 void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock) {
   Issuer& issuer = *issuers_[t.cert.issuer];
   std::vector<std::string> challenges;
-  if (issuer.settings.http01) {
-    challenges.emplace_back("http-01");
-  }
-  if (issuer.settings.tlsAlpn01) {
-    challenges.emplace_back("tls-alpn-01");
+  if (issuer.dns01) {
+    challenges.emplace_back("dns-01");
+  } else {
+    if (issuer.settings.http01) {
+      challenges.emplace_back("http-01");
+    }
+    if (issuer.settings.tlsAlpn01) {
+      challenges.emplace_back("tls-alpn-01");
+    }
   }
   log_.info("tls.obtain", "obtaining certificate",
             {{"identifier", t.cert.name}, {"ca", issuer.settings.ca}, {"challenges", challenges}});
@@ -298,10 +310,12 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock) {
     settings.preferredChains = issuer.settings.preferredChains;
     settings.challengePreference = challenges;
     std::map<std::string, ChallengeSolver*> solvers;
-    if (issuer.settings.http01) {
+    if (issuer.dns01) {
+      solvers["dns-01"] = issuer.dns01.get();
+    } else if (issuer.settings.http01) {
       solvers["http-01"] = &http01_;
     }
-    if (issuer.settings.tlsAlpn01) {
+    if (!issuer.dns01 && issuer.settings.tlsAlpn01) {
       solvers["tls-alpn-01"] = &tlsAlpn01_;
     }
     auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/private_key.h"
+#include "dns/dns_challenge_settings.h"
 #include "manager/on_demand_config.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
@@ -22,6 +23,8 @@ struct AcmeIssuerSettings {
   PreferredChains preferredChains;
   bool http01 = true;     // served by the engine's http_port listener
   bool tlsAlpn01 = true;  // served by the engine's acme-tls/1 hook on https_port
+  // challenges.dns: when set, DNS-01 is the only challenge used (as certmagic does).
+  std::optional<dns::DnsChallengeSettings> dns;
 };
 
 struct ManagedCertificate {

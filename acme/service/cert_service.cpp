@@ -63,11 +63,11 @@ CertService::CertService(ServiceConfig config, const AcmeLog& log)
   log_.info("tls", "certificate service",
             {{"ca", config_.ca},
              {"storage", storage_.describe()},
-             {"challenge", config_.dnsExec.empty() ? "http-01" : "dns-01"}});
+             {"challenge", config_.dnsChallenge ? "dns-01" : "http-01"}});
   http_ = std::make_shared<HttpClient>(&loop_, HttpClientOptions{config_.caRoot, "Gatehouse", 8 << 20});
   client_ = std::make_shared<AcmeClient>(http_, config_.ca);
-  if (!config_.dnsExec.empty())
-    dns01_ = std::make_unique<Dns01ExecSolver>(&loop_, config_.dnsExec);
+  if (config_.dnsChallenge)
+    dns01_ = std::make_unique<Dns01Solver>(&loop_, dns::parseDnsChallenge(*config_.dnsChallenge), log_);
   for (size_t i = 0; i < config_.certificates.size(); ++i) {
     auto t = std::make_unique<Target>();
     t->service = this;
@@ -105,6 +105,8 @@ void CertService::stop() {
     return;
   stopping_ = true;
   client_->shutdown();
+  if (dns01_)
+    dns01_->shutdown();
   if (listener_)
     listener_->close();
   for (auto& t : targets_)

@@ -17,7 +17,7 @@
 #include "protocol/acme_client.h"
 #include "service/renewal_policy.h"
 #include "service/service_config.h"
-#include "solvers/dns01_exec_solver.h"
+#include "solvers/dns01_solver.h"
 #include "solvers/http01_listener.h"
 #include "solvers/http01_solver.h"
 #include "storage/file_storage.h"
@@ -68,7 +68,7 @@ class CertService {
   std::string issuerKey_;
   ChallengeResponder responder_;
   Http01Solver http01_{responder_};
-  std::unique_ptr<Dns01ExecSolver> dns01_;
+  std::unique_ptr<Dns01Solver> dns01_;
   std::unique_ptr<Http01Listener> listener_;
   std::vector<std::unique_ptr<Target>> targets_;
   uv_signal_t* sigint_ = nullptr;

@@ -6,6 +6,8 @@
 #include "gatehouse/parser/caddyfile.h"
 #include "gatehouse/parser/config_error.h"
 #include "gatehouse/parser/dispenser.h"
+#include "gatehouse/parser/dns_provider.h"
+#include "dns/dns_challenge_settings.h"
 
 namespace gatehouse::acme {
 
@@ -123,6 +125,37 @@ void parsePreferredChains(Dispenser& d, ServiceConfig& cfg) {
   }
 }
 
+nlohmann::json& dnsChallengeOf(ServiceConfig& cfg) {
+  if (!cfg.dnsChallenge)
+    cfg.dnsChallenge = nlohmann::json::object();
+  return *cfg.dnsChallenge;
+}
+
+// acme_dns <provider> ... in the caddy-dns plugins' syntax; `acme_dns exec <program>
+// [args...]` keeps its one-line form (all the words after exec make the command).
+void parseAcmeDns(Dispenser& d, ServiceConfig& cfg) {
+  const auto where = d.token().loc;
+  if (!d.nextArg())
+    throw d.argErr();
+  nlohmann::json provider;
+  if (d.val() == "exec") {
+    auto words = d.remainingArgs();
+    if (words.empty())
+      throw d.argErr();
+    provider = {{"name", "exec"}, {"command", words.front()}};
+    if (words.size() > 1)
+      provider["args"] = std::vector<std::string>(words.begin() + 1, words.end());
+  } else {
+    provider = parser::options::parseDnsProvider(d);
+  }
+  dnsChallengeOf(cfg)["provider"] = provider;
+  try {
+    dns::parseDnsChallenge(*cfg.dnsChallenge);
+  } catch (const dns::DnsSettingsError& e) {
+    throw ConfigError(where, std::string("acme_dns: ") + e.what());
+  }
+}
+
 void parseGlobal(const parser::ServerBlock& block, ServiceConfig& cfg) {
   for (const auto& segment : block.segments) {
     Dispenser d(segment);
@@ -150,15 +183,12 @@ void parseGlobal(const parser::ServerBlock& block, ServiceConfig& cfg) {
     } else if (name == "preferred_chains") {
       parsePreferredChains(d, cfg);
     } else if (name == "acme_dns") {
-      if (!d.nextArg())
+      parseAcmeDns(d, cfg);
+    } else if (name == "tls_resolvers") {
+      auto resolvers = d.remainingArgs();
+      if (resolvers.empty())
         throw d.argErr();
-      if (d.val() != "exec") {
-        throw d.err("DNS provider '" + d.val() +
-                    "' is not built in; use 'acme_dns exec <program> [args...]'");
-      }
-      cfg.dnsExec = d.remainingArgs();
-      if (cfg.dnsExec.empty())
-        throw d.argErr();
+      dnsChallengeOf(cfg)["resolvers"] = resolvers;
     } else if (name == "renew_interval") {
       cfg.renewInterval = durationArg(d);
     } else {
@@ -263,6 +293,8 @@ ServiceConfig parseServiceConfig(std::string_view text, const std::string& filen
   }
   if (cfg.certificates.empty())
     throw ConfigError(filename + ": no certificates blocks");
+  if (cfg.dnsChallenge && !cfg.dnsChallenge->contains("provider"))
+    throw ConfigError(filename + ": tls_resolvers is used by DNS-01 only; add acme_dns <provider>");
   return cfg;
 }
 

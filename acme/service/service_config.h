@@ -1,7 +1,7 @@
 #pragma once
 // The config of `gatehouse certs`: a Caddyfile whose global options block takes Caddy's
 // certificate options (email, acme_ca, acme_ca_root, acme_eab, key_type, storage,
-// preferred_chains, http_port, default_bind, renew_interval, acme_dns exec) and whose other blocks are
+// preferred_chains, http_port, default_bind, renew_interval, acme_dns, tls_resolvers) and whose other blocks are
 //
 //   certificates <name>... {
 //       fullchain <path>
@@ -13,8 +13,8 @@
 //   }
 //
 // Certificates are validated with HTTP-01 on http_port (TLS-ALPN-01 needs `gatehouse run`,
-// whose TLS listener owns port 443), or with DNS-01 through `acme_dns exec <program>`
-// (lego's exec protocol), which wildcard names require. Parsed with the Caddyfile lexer and dispenser
+// whose TLS listener owns port 443), or with DNS-01 through `acme_dns <provider> ...`
+// (rfc2136, cloudflare, alidns, or exec: lego's exec protocol), which wildcard names require. Parsed with the Caddyfile lexer and dispenser
 // (imports, snippets, {$ENV} work); errors are ConfigError with file:line:col. Ordinary Caddyfiles never
 // reach this parser.
 
@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "crypto/private_key.h"
 #include "gatehouse/parser/token.h"
@@ -58,7 +60,9 @@ struct ServiceConfig {
   std::string bindHost;  // "" = all addresses
   PreferredChains preferredChains;
   std::chrono::seconds renewInterval{600};  // how often the daemon looks at its certificates
-  std::vector<std::string> dnsExec;         // acme_dns exec <program> [args...]: DNS-01 instead of HTTP-01
+  // acme_dns <provider> ...: DNS-01 instead of HTTP-01 (challenges.dns of Caddy's JSON,
+  // with tls_resolvers as its resolvers).
+  std::optional<nlohmann::json> dnsChallenge;
   std::vector<CertificateTarget> certificates;
 };
 

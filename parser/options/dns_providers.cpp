@@ -25,6 +25,20 @@ const std::map<std::string, ProviderSyntax>& providers() {
   return kProviders;
 }
 
+// The checks the plugins' UnmarshalCaddyfile make once the block is read, same messages.
+void requireFields(Dispenser& d, const std::string& name, const Json& out) {
+  auto missing = [&](const char* key) { return !out.contains(key) || out[key].get<std::string>().empty(); };
+  if (name == "rfc2136") {
+    for (const char* key : {"key", "key_name", "key_alg", "server"}) {
+      if (missing(key)) throw d.err(std::string("rfc2136: missing ") + key);
+    }
+  } else if (name == "cloudflare" && missing("api_token")) {
+    throw d.err("missing API token");
+  } else if (name == "alidns" && (missing("access_key_id") || missing("access_key_secret"))) {
+    throw d.err("AccessKeyID or AccessKeySecret is empty");
+  }
+}
+
 }  // namespace
 
 Json parseDnsProvider(Dispenser& d) {
@@ -55,9 +69,13 @@ Json parseDnsProvider(Dispenser& d) {
       throw d.err("unrecognized subdirective '" + key + "'");
     }
     if (!d.nextArg()) throw d.argErr();
+    if (name == "cloudflare" && key == "api_token" && out.contains("api_token")) {
+      throw d.err("API token already set");
+    }
     out[key] = d.val();
     if (d.nextArg()) throw d.argErr();
   }
+  requireFields(d, name, out);
   return out;
 }
 

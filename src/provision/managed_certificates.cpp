@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "dns/dns_challenge_settings.h"
 #include "manager/certificate_manager.h"
 #include "provision/provision_error.h"
 #include "provision/internal_settings.h"
@@ -139,14 +140,21 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
     const Json& c = j["challenges"];
     // bind_host says where Caddy's own solver listeners bind; here the servers' listeners
     // answer challenges, bound where their listen addresses say.
-    requireKnown(c, p, {"http", "tls-alpn", "bind_host"});
+    requireKnown(c, p, {"http", "tls-alpn", "bind_host", "dns"});
     s.http01 = challengeEnabled(c, "http", ports.http, p) && s.http01;
     s.tlsAlpn01 = challengeEnabled(c, "tls-alpn", ports.https, p) && s.tlsAlpn01;
-    if (!s.http01 && !s.tlsAlpn01) {
+    if (c.contains("dns")) {
+      try {
+        s.dns = acme::dns::parseDnsChallenge(c["dns"]);
+      } catch (const acme::dns::DnsSettingsError& e) {
+        throw ProvisionError(p + ".dns" + (e.path.empty() ? "" : "." + e.path), e.what());
+      }
+    }
+    if (!s.http01 && !s.tlsAlpn01 && !s.dns) {
       throw ProvisionError(p,
                            "no challenge left that the servers can answer (HTTP-01 needs a server on "
-                           "http_port, TLS-ALPN-01 one on https_port; DNS challenges in `run` are not "
-                           "supported yet)");
+                           "http_port, TLS-ALPN-01 one on https_port, DNS-01 a provider in "
+                           "`tls { dns ... }` or `acme_dns`)");
     }
   }
   return s;
@@ -214,10 +222,6 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       throw ProvisionError(where + ".module", "automatic certificate for " + name + ": issuer '" + module +
                                                   "' is not supported yet");
     }
-    if (name.starts_with("*.")) {
-      throw ProvisionError(where, "automatic certificate for " + name +
-                                      ": wildcard names need the DNS challenge, not supported yet in `run`");
-    }
     acme::ManagedCertificate mcert;
     mcert.name = name;
     if (choice.policy != nullptr && !choice.policy->keyType.empty()) {
@@ -228,6 +232,11 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       mcert.keyType = *kt;
     }
     mcert.issuer = indexOf(choice, where);
+    if (name.starts_with("*.") && !mc.issuers[mcert.issuer].dns) {
+      throw ProvisionError(where, "automatic certificate for " + name +
+                                      ": wildcard names need the DNS challenge; configure a DNS provider "
+                                      "(`tls { dns <provider> ... }` or the global `acme_dns <provider> ...`)");
+    }
     mc.certificates.push_back(std::move(mcert));
   }
   return std::make_shared<acme::CertificateManager>(std::move(mc), tls.store);

@@ -31,7 +31,8 @@ def require_pebble():
 
 
 class Pebble:
-    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None):
+    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None, dnsserver=None):
+        """dnsserver: "host:port" pebble's VA asks instead of challtestsrv (e.g. a BIND)."""
         self.tmp = tmp
         self.port = free_port()
         self.mgmt = free_port()
@@ -71,7 +72,7 @@ class Pebble:
              "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
             stdout=self.log, stderr=subprocess.STDOUT)
         self.proc = subprocess.Popen(
-            ["pebble", "-config", self.config, "-dnsserver", f"127.0.0.1:{self.dns_port}"],
+            ["pebble", "-config", self.config, "-dnsserver", dnsserver or f"127.0.0.1:{self.dns_port}"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.ctx = ssl.create_default_context(cafile=self.cert)
         self._wait_ready()

@@ -100,7 +100,7 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
 
 TEST_CASE("automatic HTTPS: names no issuer here can serve stop start-up, skip lists exempt them") {
   const std::string route = R"("routes":[{"match":[{"host":["a.example","*.internal"]}],"handle":[]}])";
-  // A public wildcard would need DNS-01, which `run` does not do yet; skip_certificates exempts it.
+  // A public wildcard needs DNS-01 and no DNS provider is configured; skip_certificates exempts it.
   const std::string wildcard = R"("routes":[{"match":[{"host":["*.a.example"]}],"handle":[]}])";
   CHECK_THAT(provisionError(server(wildcard)),
              Catch::Contains("automatic certificate for *.a.example: wildcard names need the DNS challenge"));

@@ -113,10 +113,10 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
                     Catch::Contains("file_server option 'etag_file_extensions' is not supported yet"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"template_file":"t.html"}}]}])"),
                     Catch::Contains("browse option 'template_file' is not supported yet"));
-  // A wildcard site on a non-HTTP port would need a certificate only DNS-01 can get.
+  // A wildcard site needs a certificate only DNS-01 can get, and no DNS provider is set.
   CHECK_THROWS_WITH(build(R"([{"match":[{"host":["*.example.com"]}],"handle":[{"handler":"static_response"}]}])"),
                     Catch::Contains("automatic certificate for *.example.com: wildcard names need the DNS "
-                                    "challenge, not supported yet"));
+                                    "challenge; configure a DNS provider"));
   auto cfg = Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],
     "automatic_https":{"disable":true},
     "routes":[{"match":[{"host":["example.com"]}],"handle":[{"handler":"static_response"}]}]}}}}})");

@@ -1,0 +1,70 @@
+#include "dns/dns_provider_factory.h"
+
+#include <stdexcept>
+
+#include "dns/alidns_provider.h"
+#include "dns/cloudflare_provider.h"
+#include "dns/exec_provider.h"
+#include "dns/rfc2136_provider.h"
+
+namespace gatehouse::acme::dns {
+
+namespace {
+
+using Json = nlohmann::json;
+
+void onlyKeys(const Json& j, const std::string& provider, std::initializer_list<const char*> keys) {
+  for (const auto& [key, _] : j.items()) {
+    bool known = key == "name";
+    for (const char* k : keys)
+      known = known || key == k;
+    if (!known)
+      throw std::invalid_argument(provider + ": '" + key + "' is not supported yet");
+  }
+}
+
+std::string str(const Json& j, const char* key) {
+  if (!j.contains(key))
+    return "";
+  if (!j[key].is_string())
+    throw std::invalid_argument(std::string(key) + ": expected a string");
+  return j[key].get<std::string>();
+}
+
+}  // namespace
+
+std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
+  const std::string name = str(p, "name");
+  if (name == "rfc2136") {
+    onlyKeys(p, name, {"key_name", "key_alg", "key", "server"});
+    return std::make_unique<Rfc2136Provider>(
+        loop, Rfc2136Settings{str(p, "key_name"), str(p, "key_alg"), str(p, "key"), str(p, "server")});
+  }
+  if (name == "cloudflare") {
+    onlyKeys(p, name, {"api_token", "zone_token"});
+    return std::make_unique<CloudflareProvider>(loop, CloudflareSettings{str(p, "api_token"), str(p, "zone_token")});
+  }
+  if (name == "alidns") {
+    onlyKeys(p, name, {"access_key_id", "access_key_secret", "region_id"});
+    return std::make_unique<AlidnsProvider>(
+        loop, AlidnsSettings{str(p, "access_key_id"), str(p, "access_key_secret"), str(p, "region_id")});
+  }
+  if (name == "exec") {
+    onlyKeys(p, name, {"command", "args"});
+    std::vector<std::string> command{str(p, "command")};
+    if (p.contains("args")) {
+      if (!p["args"].is_array())
+        throw std::invalid_argument("exec: args: expected an array of strings");
+      for (const auto& a : p["args"]) {
+        if (!a.is_string())
+          throw std::invalid_argument("exec: args: expected an array of strings");
+        command.push_back(a.get<std::string>());
+      }
+    }
+    return std::make_unique<ExecProvider>(loop, std::move(command));
+  }
+  throw std::invalid_argument("DNS provider '" + name +
+                              "' is not built in (built in: rfc2136, cloudflare, alidns, exec)");
+}
+
+}  // namespace gatehouse::acme::dns

@@ -1,0 +1,8 @@
+#pragma once
+// ldns's common.h defines bool/true/false as macros unless stdbool.h came first, which
+// breaks C++ headers included after it (std::optional's operator<=>). Include ldns only
+// through here.
+
+#include <stdbool.h>  // NOLINT: sets __bool_true_false_are_defined for ldns
+
+#include <ldns/ldns.h>

@@ -1,0 +1,112 @@
+// DNS-01 building blocks: Alibaba Cloud's request signature (the example of Alibaba Cloud
+// DNS's "signature method" page), provider config checks, name helpers, challenge settings.
+#include <catch2/catch.hpp>
+
+#include "dns/alidns_signature.h"
+#include "dns/dns_challenge_settings.h"
+#include "dns/dns_provider.h"
+#include "dns/dns_provider_factory.h"
+#include "dns/name_server.h"
+#include "dns/rfc2136_provider.h"
+#include "solvers/dns01_solver.h"
+
+using namespace gatehouse::acme;
+using nlohmann::json;
+
+TEST_CASE("alidns signature matches Alibaba's documented example") {
+  // AccessKeyId testid, AccessKeySecret testsecret; Alibaba's page gives this signature.
+  const dns::alidns::Params p{{"AccessKeyId", "testid"},
+                              {"Action", "DescribeDomainRecords"},
+                              {"DomainName", "example.com"},
+                              {"Format", "XML"},
+                              {"SignatureMethod", "HMAC-SHA1"},
+                              {"SignatureNonce", "f59ed6a9-83fc-473b-9cc6-99c95df3856e"},
+                              {"SignatureVersion", "1.0"},
+                              {"Timestamp", "2016-03-24T16:41:54Z"},
+                              {"Version", "2015-01-09"}};
+  const std::string toSign = dns::alidns::stringToSign("GET", p);
+  CHECK(toSign ==
+        "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeDomainRecords%26DomainName%3Dexample.com%26Format%3DXML"
+        "%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Df59ed6a9-83fc-473b-9cc6-99c95df3856e"
+        "%26SignatureVersion%3D1.0%26Timestamp%3D2016-03-24T16%253A41%253A54Z%26Version%3D2015-01-09");
+  CHECK(dns::alidns::signature("testsecret", toSign) == "uRpHwaSEt3J+6KQD//svCh/x+pI=");
+  CHECK(dns::alidns::signedQuery("GET", p, "testsecret").ends_with("&Signature=uRpHwaSEt3J%2B6KQD%2F%2FsvCh%2Fx%2BpI%3D"));
+}
+
+TEST_CASE("alidns percent-encoding follows Alibaba's rules") {
+  CHECK(dns::alidns::percentEncode("a-Z_0.~") == "a-Z_0.~");
+  CHECK(dns::alidns::percentEncode(" ") == "%20");
+  CHECK(dns::alidns::percentEncode("*") == "%2A");
+  CHECK(dns::alidns::percentEncode("\"") == "%22");
+  CHECK(dns::alidns::percentEncode("\xC3\xA9") == "%C3%A9");
+  CHECK(dns::alidns::percentEncode("+/=") == "%2B%2F%3D");
+}
+
+TEST_CASE("name servers parse as host[:port]") {
+  CHECK(dns::parseNameServer("127.0.0.1")->describe() == "127.0.0.1:53");
+  CHECK(dns::parseNameServer("127.0.0.1:5353")->port == 5353);
+  CHECK(dns::parseNameServer("[::1]:54")->host == "::1");
+  CHECK(dns::parseNameServer("::1")->port == 53);
+  CHECK(dns::parseNameServer("ns.example.net:53")->host == "ns.example.net");
+  CHECK_FALSE(dns::parseNameServer("1.2.3.4:0"));
+  CHECK_FALSE(dns::parseNameServer("1.2.3.4:x"));
+  CHECK_FALSE(dns::parseNameServer(""));
+}
+
+TEST_CASE("record names and relative names") {
+  CHECK(Dns01Solver::recordName("*.Example.com") == "_acme-challenge.example.com.");
+  CHECK(Dns01Solver::recordName("a.example.com") == "_acme-challenge.a.example.com.");
+  CHECK(dns::relativeName("_acme-challenge.a.example.com.", "example.com.") == "_acme-challenge.a");
+  CHECK(dns::relativeName("example.com.", "example.com.") == "@");
+}
+
+TEST_CASE("rfc2136 settings are checked without echoing the key") {
+  CHECK(dns::Rfc2136Provider::tsigAlgorithm("hmac-sha256") == "hmac-sha256.");
+  CHECK(dns::Rfc2136Provider::tsigAlgorithm("HMAC-SHA512.") == "hmac-sha512.");
+  CHECK(dns::Rfc2136Provider::tsigAlgorithm("hmac-md5") == "hmac-md5.sig-alg.reg.int.");
+  CHECK(dns::Rfc2136Provider::tsigAlgorithm("rsa") == "");
+  json ok = {{"name", "rfc2136"}, {"key_name", "k"}, {"key_alg", "hmac-sha256"},
+             {"key", "c2VjcmV0c2VjcmV0"}, {"server", "127.0.0.1:53"}};
+  CHECK(dns::makeDnsProvider(nullptr, ok)->name() == "rfc2136");
+  json bad = ok;
+  bad["key"] = "not base64!";
+  try {
+    dns::makeDnsProvider(nullptr, bad);
+    FAIL("accepted a bad key");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "rfc2136: key is not valid base64");
+  }
+  bad = ok;
+  bad.erase("server");
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, bad), "rfc2136: missing server");
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "route53"}}),
+                    Catch::Contains("not built in"));
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "cloudflare"}}), Catch::Contains("api_token"));
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "alidns"}, {"access_key_id", "x"}}),
+                    Catch::Contains("AccessKeySecret"));
+}
+
+TEST_CASE("DNS challenge settings read Caddy's JSON") {
+  ::setenv("GATEHOUSE_UNIT_CF_TOKEN", "tok123", 1);
+  const json j = {{"provider", {{"name", "cloudflare"}, {"api_token", "{env.GATEHOUSE_UNIT_CF_TOKEN}"}}},
+                  {"ttl", 60000000000LL},
+                  {"propagation_delay", "1m30s"},
+                  {"propagation_timeout", -1},
+                  {"resolvers", {"127.0.0.1:5353", "8.8.8.8"}},
+                  {"override_domain", "acme.example.net"}};
+  const auto s = dns::parseDnsChallenge(j);
+  CHECK(s.provider["api_token"] == "tok123");
+  CHECK(s.ttl == std::chrono::seconds(60));
+  CHECK(s.propagationDelay == std::chrono::seconds(90));
+  CHECK(s.propagationTimeout.count() < 0);
+  REQUIRE(s.resolvers.size() == 2);
+  CHECK(s.resolvers[0].port == 5353);
+  CHECK(s.overrideDomain == "acme.example.net");
+  try {
+    dns::parseDnsChallenge(json{{"provider", {{"name", "cloudflare"}}}, {"bogus", 1}});
+    FAIL("accepted an unknown key");
+  } catch (const dns::DnsSettingsError& e) {
+    CHECK(e.path == "bogus");
+  }
+  CHECK(dns::expandEnvPlaceholders("a{env.GATEHOUSE_UNIT_CF_TOKEN}b{env.GATEHOUSE_UNIT_NOPE}c") == "atok123bc");
+}
