@@ -428,7 +428,9 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
       }
     }
     for (const auto& [key, _] : app->automationExtra.items()) {
-      throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
+      if (key != "renew_interval") {  // read by provisionCertificateManager
+        throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
+      }
     }
     if (!app->certificates.is_null()) {
       loadCertificates(app->certificates, "apps.tls.certificates", certs, out.automate);
