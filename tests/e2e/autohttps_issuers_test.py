@@ -8,7 +8,8 @@ against Debian's pebble (PEBBLE_VA_NOSLEEP=1, default 5% nonce rejection).
  2. `tls { issuer acme {dir <broken>} issuer internal }` with `key_type rsa2048`: the
     local CA signs after the ACME CA fails, chained to the local root.
  3. key_type rsa2048 and ed25519 from pebble (ed25519 only if pebble accepts it; said so).
- 4. SIGTERM while the only CA accepts connections and never answers: the process exits
+ 4. Every issuer failing: the CA's error and the next attempt (backoff) are logged.
+ 5. SIGTERM while the only CA accepts connections and never answers: the process exits
     within its grace period instead of waiting for curl's timeouts.
 Loopback only; every wait is bounded. Usage: autohttps_issuers_test.py <path-to-gatehouse>
 """
@@ -184,6 +185,27 @@ def key_types(binary, tmp, pebble, roots):
         print("note: %s" % e, flush=True)
 
 
+def retry_logged(binary, tmp, pebble):
+    """Every issuer fails: the failure, the CA's error and the next attempt's time are logged."""
+    broken = "https://127.0.0.1:%d/dir" % closed_port()
+    storage = os.path.join(tmp, "storage-retry")
+    cfg = write_config(os.path.join(tmp, "Caddyfile.retry"), pebble, storage, "\tacme_ca %s\n" % broken,
+                       'x.test {\n\trespond "x"\n}\n')
+    proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
+    deadline = time.time() + 10
+    while time.time() < deadline and '"will retry"' not in drain.text():
+        time.sleep(0.1)
+    rc, _, lines = stop(proc, drain)
+    check(rc == 0, "retry: clean exit (rc=%s)" % rc)
+    err = msgs(lines, "could not get certificate from issuer")
+    retry = msgs(lines, "will retry")
+    check(len(err) == 1 and err[0].get("ca") == broken and "Couldn't connect" in err[0].get("error", ""),
+          "log: the failing CA and its error: %s" % err[:1])
+    check(len(retry) == 1 and retry[0].get("retrying_in") == 60 and retry[0].get("attempt") == 1
+          and retry[0].get("retry_at") and retry[0].get("still_serving") is False,
+          "log: the next attempt in 60 s (first backoff step) and when: %s" % retry[:1])
+
+
 def shutdown_in_flight(binary, tmp, pebble):
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -216,6 +238,7 @@ def main():
             acme_fallback(binary, tmp, pebble, roots)
             internal_fallback(binary, tmp, pebble)
             key_types(binary, tmp, pebble, roots)
+            retry_logged(binary, tmp, pebble)
             shutdown_in_flight(binary, tmp, pebble)
         finally:
             pebble.stop()
