@@ -8,6 +8,7 @@
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
 #include "manager/issuer_chain.h"
+#include "manager/ocsp_staple.h"
 #include "manager/renewal_schedule.h"
 #include "service/storage_lock.h"
 #include "storage/storage_keys.h"
@@ -54,6 +55,8 @@ struct CertificateManager::Target {
   std::optional<AriPick> ari;            // the moment picked in the CA's ARI window
   Clock::time_point retryAt{};           // after a failure: no attempt before this
   int failures = 0;
+  std::shared_ptr<const tls::Certificate> served;  // what the store holds for the name
+  std::string servedChain;                         // its PEM chain (OCSP needs the issuer)
 
   // Issuer indices in the order an attempt tries them.
   [[nodiscard]] std::vector<size_t> chain() const {
@@ -76,6 +79,7 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
   uv_async_init(&loop_, async.get(),
                 [](uv_async_t* a) { static_cast<CertificateManager*>(a->loop->data)->shutdownOnLoop(); });
   stopSignal_ = async.release();
+  ocspHttp_ = std::make_shared<HttpClient>(&loop_, HttpClientOptions{"", "Gatehouse", 64 << 10});
   for (const auto& s : config_.issuers) {
     auto issuer = std::make_unique<Issuer>();
     issuer->settings = s;
@@ -126,6 +130,7 @@ void CertificateManager::start() {
   }
   thread_ = std::thread([this] {
     for (auto& t : targets_) {
+      staple(*t);  // a stored certificate served since provision
       check(*t);
     }
     drain();
@@ -160,6 +165,8 @@ void CertificateManager::shutdownOnLoop() {
   for (auto& t : targets_) {
     closeAndFree(t->timer);
   }
+  ocspHttp_->cancelAll();
+  ocspHttp_.reset();
   closeAndFree(stopSignal_);
   expediteDelays(&loop_);
 }
@@ -177,7 +184,10 @@ void CertificateManager::loadFromStorage(Target& t) {
     if (!stored) {
       return;
     }
-    store_->replaceFor(name, tls::loadCertificatePem(stored->chainPem, stored->keyPem));
+    if (t.served && t.info && t.info->notBefore == stored->info.notBefore && t.info->ariCertId == stored->info.ariCertId) {
+      return;  // the one being served (keeps its OCSP staple)
+    }
+    serve(t, tls::loadCertificatePem(stored->chainPem, stored->keyPem), stored->chainPem);
     if (!t.info || t.info->notBefore != stored->info.notBefore) {
       t.ari.reset();
     }
@@ -461,15 +471,78 @@ void CertificateManager::issued(Target& t, size_t issuerIndex, const IssuedCerti
 
 bool CertificateManager::install(Target& t, const std::string& chain, const std::string& key) {
   try {
-    auto cert = tls::loadCertificatePem(chain, key);
-    store_->replaceFor(t.cert.name, std::move(cert));
+    serve(t, tls::loadCertificatePem(chain, key), chain);
   } catch (const std::exception& e) {
     log_.error("tls", "cannot install certificate", {{"identifier", t.cert.name}, {"error", e.what()}});
     return false;
   }
   t.installed = true;
   log_.info("tls", "certificate installed", {{"identifier", t.cert.name}});
+  staple(t);
   return true;
+}
+
+void CertificateManager::serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain) {
+  store_->replaceFor(t.cert.name, cert);
+  t.served = std::move(cert);
+  t.servedChain = chain;
+}
+
+// Fetches an OCSP response for the served certificate when it names a responder, staples
+// it (a copy of the certificate carrying it replaces the served one), and fetches again
+// halfway through its validity; on failure the certificate is served without a staple.
+void CertificateManager::staple(Target& t) {
+  if (stopping_ || !t.served) {
+    return;
+  }
+  std::optional<OcspQuery> query;
+  try {
+    query = ocspQueryFor(t.servedChain);
+  } catch (const std::exception&) {
+    return;
+  }
+  if (!query) {
+    return;  // no responder named (Let's Encrypt since 2025, pebble): nothing to staple
+  }
+  HttpRequest req;
+  req.method = "POST";
+  req.url = query->url;
+  req.headers = {{"Content-Type", "application/ocsp-request"}, {"Accept", "application/ocsp-response"}};
+  req.body = query->requestDer;
+  req.timeout = std::chrono::seconds(10);
+  auto cert = t.served;
+  ocspHttp_->send(std::move(req), [this, &t, cert, url = query->url](HttpResponse r) {
+    if (stopping_ || t.served != cert) {
+      return;  // replaced meanwhile: the new certificate fetches its own
+    }
+    auto again = [this, &t](Clock::time_point at) {
+      const auto served = t.served;
+      runAfter(&loop_, std::chrono::duration_cast<std::chrono::milliseconds>(at - Clock::now()),
+               [this, &t, served] {
+                 if (!stopping_ && t.served == served) {
+                   staple(t);
+                 }
+               });
+    };
+    try {
+      if (!r.ok() || r.status != 200) {
+        throw std::runtime_error(r.error.empty() ? "HTTP status " + std::to_string(r.status) : r.error);
+      }
+      const OcspStaple s = checkOcspResponse(r.body, t.servedChain);
+      serve(t, cert->withOcspStaple(s.der), t.servedChain);
+      log_.info("tls", "stapled OCSP response",
+                {{"identifier", t.cert.name},
+                 {"responder", url},
+                 {"next_update", rfc3339(s.nextUpdate)},
+                 {"refresh_at", rfc3339(ocspRefreshTime(s))}});
+      again(ocspRefreshTime(s));
+    } catch (const std::exception& e) {
+      const auto retry = Clock::now() + std::chrono::minutes(10);
+      log_.warn("tls", "no OCSP staple; serving without one",
+                {{"identifier", t.cert.name}, {"responder", url}, {"error", e.what()}, {"retry_at", rfc3339(retry)}});
+      again(retry);
+    }
+  });
 }
 
 void CertificateManager::failed(Target& t, const AcmeError& err, const std::string& ca) {

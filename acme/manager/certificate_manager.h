@@ -66,6 +66,8 @@ class CertificateManager {
                     const std::function<void(const AcmeError&)>& next);
   void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert, std::chrono::steady_clock::time_point started);
   bool install(Target& t, const std::string& chain, const std::string& key);
+  void serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain);
+  void staple(Target& t);
   void failed(Target& t, const AcmeError& err, const std::string& ca);
   void shutdownOnLoop();
   void drain();
@@ -81,6 +83,7 @@ class CertificateManager {
   uv_loop_t loop_{};
   uv_async_t* stopSignal_ = nullptr;
   std::vector<std::unique_ptr<Issuer>> issuers_;
+  std::shared_ptr<HttpClient> ocspHttp_;  // OCSP responders (system roots)
   std::vector<std::unique_ptr<Target>> targets_;
   std::thread thread_;
   bool started_ = false;
