@@ -5,7 +5,8 @@ ACME issuer's storage as if issued, by a throwaway CA whose leaves name the resp
 
  1. Responder up: the served certificate carries a verified staple ("good") for clients
     that ask (`openssl s_client -status`), and the log says so.
- 2. A certificate that names no responder: served without a staple, handshake fine.
+ 2. A certificate that names no responder, and a revoked one: served without a staple,
+    handshake fine (the log says why).
  3. Responder down: served without a staple; the handshake never fails over it.
 Loopback only; every wait is bounded. Usage: autohttps_ocsp_test.py <path-to-gatehouse>
 """
@@ -129,21 +130,24 @@ def main():
         url = "http://127.0.0.1:%d" % responder.port
         crt, key, serial = leaf(tmp, "o.test", ca, url)
         plain_crt, plain_key, _ = leaf(tmp, "p.test", ca, None)
+        revoked_crt, revoked_key, revoked_serial = leaf(tmp, "r.test", ca, url)
         index = os.path.join(tmp, "index.txt")
         with open(index, "w") as f:
             f.write("V\t301231235959Z\t\t%s\tunknown\t/CN=o.test\n" % serial)
+            f.write("R\t301231235959Z\t241231235959Z\t%s\tunknown\t/CN=r.test\n" % revoked_serial)
         # The ACME CA is never contacted: the stored certificates are fresh.
         ca_url = "https://127.0.0.1:%d/dir" % tls_pki.free_port()
         issuer = "127.0.0.1-%s-dir" % ca_url.split(":")[2].split("/")[0]
         storage = os.path.join(tmp, "storage")
         store(storage, issuer, "o.test", crt, key, ca[0])
         store(storage, issuer, "p.test", plain_crt, plain_key, ca[0])
+        store(storage, issuer, "r.test", revoked_crt, revoked_key, ca[0])
         http_port, https_port = tls_pki.free_port(), tls_pki.free_port()
         cfg = os.path.join(tmp, "Caddyfile")
         with open(cfg, "w") as f:
             f.write("{\n\tacme_ca %s\n\thttp_port %d\n\thttps_port %d\n\tdefault_bind 127.0.0.1\n"
                     "\tstorage file_system %s\n\tadmin off\n}\n\no.test {\n\trespond \"o\"\n}\n\n"
-                    "p.test {\n\trespond \"p\"\n}\n" % (ca_url, http_port, https_port, storage))
+                    "p.test {\n\trespond \"p\"\n}\n\nr.test {\n\trespond \"r\"\n}\n" % (ca_url, http_port, https_port, storage))
 
         try:
             proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
@@ -160,6 +164,9 @@ def main():
                 out = status(https_port, "p.test", ca[0])
                 check("OCSP response: no response sent" in out and "Verify return code: 0 (ok)" in out,
                       "p.test names no responder: no staple, handshake fine")
+                out = status(https_port, "r.test", ca[0])
+                check("OCSP response: no response sent" in out and "Verify return code: 0 (ok)" in out,
+                      "r.test is revoked: its answer is not stapled, handshake fine")
             finally:
                 lines = stop(proc, drain)
             stapled = [e for e in lines if e.get("msg") == "stapled OCSP response"]
@@ -167,7 +174,11 @@ def main():
                   and stapled[0].get("responder") == url and stapled[0].get("refresh_at"),
                   "log: stapled for o.test only, with the next refresh: %s" % stapled)
             check(not [e for e in lines if e.get("msg") == "obtaining certificate"], "log: no order placed")
-            check(responder.requests == 1, "one OCSP request (%d)" % responder.requests)
+            revoked = [e for e in lines if e.get("msg") == "no OCSP staple; serving without one"]
+            check(len(revoked) == 1 and revoked[0].get("identifier") == "r.test"
+                  and "revoked" in revoked[0].get("error", ""), "log: r.test's status is why: %s" % revoked)
+            check(responder.requests == 2, "one OCSP request per certificate naming the responder (%d)"
+                  % responder.requests)
         finally:
             responder.stop()
 
@@ -182,7 +193,8 @@ def main():
                   "responder down: served without a staple, handshake fine")
         finally:
             lines = stop(proc, drain)
-        warn = [e for e in lines if e.get("msg") == "no OCSP staple; serving without one"]
+        warn = [e for e in lines if e.get("msg") == "no OCSP staple; serving without one"
+                and e.get("identifier") == "o.test"]
         check(len(warn) == 1 and warn[0].get("error") and warn[0].get("retry_at"),
               "log: why there is no staple and when it is tried again: %s" % warn)
     if FAILURES:
