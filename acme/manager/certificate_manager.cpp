@@ -8,7 +8,7 @@
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
 #include "manager/issuer_chain.h"
-#include "manager/ocsp_staple.h"
+#include "manager/ocsp_stapler.h"
 #include "manager/renewal_schedule.h"
 #include "service/storage_lock.h"
 #include "storage/storage_keys.h"
@@ -79,7 +79,7 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
   uv_async_init(&loop_, async.get(),
                 [](uv_async_t* a) { static_cast<CertificateManager*>(a->loop->data)->shutdownOnLoop(); });
   stopSignal_ = async.release();
-  ocspHttp_ = std::make_shared<HttpClient>(&loop_, HttpClientOptions{"", "Gatehouse", 64 << 10});
+  ocsp_ = std::make_unique<OcspStapler>(&loop_, log_);
   for (const auto& s : config_.issuers) {
     auto issuer = std::make_unique<Issuer>();
     issuer->settings = s;
@@ -165,8 +165,7 @@ void CertificateManager::shutdownOnLoop() {
   for (auto& t : targets_) {
     closeAndFree(t->timer);
   }
-  ocspHttp_->cancelAll();
-  ocspHttp_.reset();
+  ocsp_->shutdown();
   closeAndFree(stopSignal_);
   expediteDelays(&loop_);
 }
@@ -488,61 +487,15 @@ void CertificateManager::serve(Target& t, std::shared_ptr<const tls::Certificate
   t.servedChain = chain;
 }
 
-// Fetches an OCSP response for the served certificate when it names a responder, staples
-// it (a copy of the certificate carrying it replaces the served one), and fetches again
-// halfway through its validity; on failure the certificate is served without a staple.
+// Staples OCSP for the served certificate when it names a responder (ocsp_stapler.h).
 void CertificateManager::staple(Target& t) {
   if (stopping_ || !t.served) {
     return;
   }
-  std::optional<OcspQuery> query;
-  try {
-    query = ocspQueryFor(t.servedChain);
-  } catch (const std::exception&) {
-    return;
-  }
-  if (!query) {
-    return;  // no responder named (Let's Encrypt since 2025, pebble): nothing to staple
-  }
-  HttpRequest req;
-  req.method = "POST";
-  req.url = query->url;
-  req.headers = {{"Content-Type", "application/ocsp-request"}, {"Accept", "application/ocsp-response"}};
-  req.body = query->requestDer;
-  req.timeout = std::chrono::seconds(10);
-  auto cert = t.served;
-  ocspHttp_->send(std::move(req), [this, &t, cert, url = query->url](HttpResponse r) {
-    if (stopping_ || t.served != cert) {
-      return;  // replaced meanwhile: the new certificate fetches its own
-    }
-    auto again = [this, &t](Clock::time_point at) {
-      const auto served = t.served;
-      runAfter(&loop_, std::chrono::duration_cast<std::chrono::milliseconds>(at - Clock::now()),
-               [this, &t, served] {
-                 if (!stopping_ && t.served == served) {
-                   staple(t);
-                 }
-               });
-    };
-    try {
-      if (!r.ok() || r.status != 200) {
-        throw std::runtime_error(r.error.empty() ? "HTTP status " + std::to_string(r.status) : r.error);
-      }
-      const OcspStaple s = checkOcspResponse(r.body, t.servedChain);
-      serve(t, cert->withOcspStaple(s.der), t.servedChain);
-      log_.info("tls", "stapled OCSP response",
-                {{"identifier", t.cert.name},
-                 {"responder", url},
-                 {"next_update", rfc3339(s.nextUpdate)},
-                 {"refresh_at", rfc3339(ocspRefreshTime(s))}});
-      again(ocspRefreshTime(s));
-    } catch (const std::exception& e) {
-      const auto retry = Clock::now() + std::chrono::minutes(10);
-      log_.warn("tls", "no OCSP staple; serving without one",
-                {{"identifier", t.cert.name}, {"responder", url}, {"error", e.what()}, {"retry_at", rfc3339(retry)}});
-      again(retry);
-    }
-  });
+  OcspStapler::Hooks hooks;
+  hooks.isCurrent = [this, &t](const OcspStapler::Served& c) { return !stopping_ && t.served == c; };
+  hooks.install = [this, &t](OcspStapler::Served c) { serve(t, std::move(c), t.servedChain); };
+  ocsp_->staple(t.cert.name, t.served, t.servedChain, std::move(hooks));
 }
 
 void CertificateManager::failed(Target& t, const AcmeError& err, const std::string& ca) {

@@ -33,6 +33,7 @@
 
 namespace gatehouse::acme {
 
+class OcspStapler;
 class StorageLock;
 
 class CertificateManager {
@@ -83,7 +84,7 @@ class CertificateManager {
   uv_loop_t loop_{};
   uv_async_t* stopSignal_ = nullptr;
   std::vector<std::unique_ptr<Issuer>> issuers_;
-  std::shared_ptr<HttpClient> ocspHttp_;  // OCSP responders (system roots)
+  std::unique_ptr<OcspStapler> ocsp_;
   std::vector<std::unique_ptr<Target>> targets_;
   std::thread thread_;
   bool started_ = false;
