@@ -2,8 +2,10 @@
 """Time from start to serving valid certificates for N names, Gatehouse vs Caddy, against the
 same local pebble (PEBBLE_VA_NOSLEEP=1, default nonce rejection) and the same Caddyfile.
 
-Usage: bench/autohttps_pebble_bench.py <gatehouse> [caddy=/usr/bin/caddy] [names...=1 10] [runs=3]
-Prints one line per (server, N, run) and the medians. Loopback only; bounded waits.
+Usage: bench/autohttps_pebble_bench.py <gatehouse> [caddy=/usr/bin/caddy] [counts=1,10,50] [runs=1]
+Prints one line per (server, N, run) with the 1-minute load average before the run (the
+machine is shared), and the medians. Each name is its own certificate, so N names are N
+orders; Gatehouse runs them concurrently. Loopback only; bounded waits (300 s a run).
 """
 import os
 import signal
@@ -38,7 +40,7 @@ def measure(cmd, tmp, pebble, names, roots):
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     pending = list(names)
     try:
-        while pending and time.time() - start < 120 and proc.poll() is None:
+        while pending and time.time() - start < 300 and proc.poll() is None:
             rc, out, _ = tls_pki.curl(["--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (pending[0], pebble.tls_port),
                                        "https://%s:%d/" % (pending[0], pebble.tls_port)], timeout=5)
             if rc == 0:
@@ -59,8 +61,8 @@ def measure(cmd, tmp, pebble, names, roots):
 def main():
     gatehouse = sys.argv[1]
     caddy = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/caddy"
-    counts = [int(a) for a in sys.argv[3:4]] or [1, 10]
-    runs = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    counts = [int(a) for a in sys.argv[3].split(",")] if len(sys.argv) > 3 else [1, 10, 50]
+    runs = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     acme_pebble.require_pebble()
     results = {}
     for n in counts:
@@ -69,6 +71,7 @@ def main():
             for run in range(runs):
                 with tempfile.TemporaryDirectory() as tmp:
                     pebble = acme_pebble.Pebble(tmp)
+                    load = os.getloadavg()[0]
                     try:
                         roots = os.path.join(tmp, "roots.pem")
                         with open(roots, "w") as f:
@@ -79,7 +82,8 @@ def main():
                         t = measure(cmd, tmp, pebble, names, roots)
                     finally:
                         pebble.stop()
-                print("%-9s names=%-3d run=%d  %s" % (server, n, run, "%.2fs" % t if t else "FAILED"), flush=True)
+                print("%-9s names=%-3d run=%d  %-8s (load %.2f)" % (server, n, run, "%.2fs" % t if t else "FAILED", load),
+                      flush=True)
                 if t:
                     results.setdefault((server, n), []).append(t)
     for (server, n), ts in sorted(results.items()):

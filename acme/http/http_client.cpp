@@ -62,6 +62,16 @@ HttpClient::~HttpClient() {
   uv_close(reinterpret_cast<uv_handle_t*>(timer_), &freeOnClose<uv_timer_t>);
 }
 
+void HttpClient::cancelAll() {
+  // Moved out first: releasing a callback may release flows that send (and fail) again.
+  auto cancelled = std::move(transfers_);
+  transfers_.clear();
+  for (auto& [easy, t] : cancelled) {
+    curl_multi_remove_handle(multi_.get(), easy);
+  }
+  cancelled.clear();
+}
+
 void HttpClient::send(HttpRequest request, Callback done) {
   auto t = std::make_unique<Transfer>();
   t->done = std::move(done);

@@ -38,6 +38,9 @@ class HttpClient {
   // callback may send more requests but must not destroy the client (defer that).
   void send(HttpRequest request, Callback done);
   [[nodiscard]] size_t inFlight() const { return transfers_.size(); }
+  // Aborts every transfer in flight without calling its callback (what the callbacks
+  // captured is released), so a shutting-down owner never waits for a CA's timeouts.
+  void cancelAll();
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
 
  private:

@@ -7,7 +7,9 @@
 #include "manager/challenge_certificates.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
-#include "service/renewal_policy.h"
+#include "manager/issuer_chain.h"
+#include "manager/ocsp_stapler.h"
+#include "manager/renewal_schedule.h"
 #include "solvers/dns01_solver.h"
 #include "service/storage_lock.h"
 #include "storage/storage_keys.h"
@@ -17,9 +19,6 @@ namespace gatehouse::acme {
 
 namespace {
 constexpr int kMaxLockWaits = 120;  // one-second waits for a lock another process holds
-constexpr std::chrono::seconds kFirstRetry{60};
-constexpr std::chrono::seconds kMaxBackoff{86400};
-constexpr int64_t kMaxTimerSeconds = 3600;  // look again at least hourly (clock jumps)
 
 int64_t secondsUntil(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t - std::chrono::system_clock::now()).count();
@@ -52,9 +51,21 @@ struct CertificateManager::Target {
   ManagedCertificate cert;
   CertificateManager* manager = nullptr;
   uv_timer_t* timer = nullptr;
-  Clock::time_point renewAt;  // when the stored/installed certificate is due
-  bool installed = false;     // a valid certificate is being served
+  bool installed = false;                // a valid certificate is being served
+  std::optional<CertificateInfo> info;   // of the served certificate
+  size_t servedBy = 0;                   // index into issuers_ of the one that issued it
+  std::optional<AriPick> ari;            // the moment picked in the CA's ARI window
+  Clock::time_point retryAt{};           // after a failure: no attempt before this
   int failures = 0;
+  std::shared_ptr<const tls::Certificate> served;  // what the store holds for the name
+  std::string servedChain;                         // its PEM chain (OCSP needs the issuer)
+
+  // Issuer indices in the order an attempt tries them.
+  [[nodiscard]] std::vector<size_t> chain() const {
+    std::vector<size_t> out{cert.issuer};
+    out.insert(out.end(), cert.fallbackIssuers.begin(), cert.fallbackIssuers.end());
+    return out;
+  }
 };
 
 CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls::CertificateStore> store)
@@ -70,12 +81,17 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
   uv_async_init(&loop_, async.get(),
                 [](uv_async_t* a) { static_cast<CertificateManager*>(a->loop->data)->shutdownOnLoop(); });
   stopSignal_ = async.release();
+  ocsp_ = std::make_unique<OcspStapler>(&loop_, log_);
   for (const auto& s : config_.issuers) {
     auto issuer = std::make_unique<Issuer>();
     issuer->settings = s;
-    issuer->key = storage_keys::issuerKey(s.ca);
-    issuer->http = std::make_shared<HttpClient>(&loop_, HttpClientOptions{s.caRoot, "Gatehouse", 8 << 20});
-    issuer->client = std::make_shared<AcmeClient>(issuer->http, s.ca);
+    if (s.local) {
+      issuer->key = s.local->issuerKey();
+    } else {
+      issuer->key = storage_keys::issuerKey(s.ca);
+      issuer->http = std::make_shared<HttpClient>(&loop_, HttpClientOptions{s.caRoot, "Gatehouse", 8 << 20});
+      issuer->client = std::make_shared<AcmeClient>(issuer->http, s.ca);
+    }
     if (s.dns) {
       issuer->dns01 = std::make_unique<Dns01Solver>(&loop_, *s.dns, log_);
     }
@@ -120,7 +136,8 @@ void CertificateManager::start() {
   }
   thread_ = std::thread([this] {
     for (auto& t : targets_) {
-      begin(*t);
+      staple(*t);  // a stored certificate served since provision
+      check(*t);
     }
     drain();
   });
@@ -142,7 +159,12 @@ void CertificateManager::shutdownOnLoop() {
   // Orders in flight hold their own reference to the client; they end with an error the
   // callbacks below ignore once stopping_ is set.
   for (auto& i : issuers_) {
-    i->client->shutdown();
+    // Cancelled exchanges never call back: what waits on them (with the storage locks
+    // they hold, whose refresh timers would keep the loop alive) is released here.
+    i->waiting.clear();
+    if (i->client) {
+      i->client->shutdown();
+    }
     if (i->dns01) {
       i->dns01->shutdown();
     }
@@ -152,29 +174,39 @@ void CertificateManager::shutdownOnLoop() {
   for (auto& t : targets_) {
     closeAndFree(t->timer);
   }
+  ocsp_->shutdown();
   closeAndFree(stopSignal_);
   shutdownOnDemand();
+  expediteDelays(&loop_);
 }
 
+// Installs the newest valid certificate any issuer of the chain holds in storage.
 void CertificateManager::loadFromStorage(Target& t) {
-  const Issuer& issuer = *issuers_[t.cert.issuer];
   const std::string& name = t.cert.name;
+  const std::vector<size_t> chain = t.chain();
+  std::vector<std::string> keys;
+  for (size_t i : chain) {
+    keys.push_back(issuers_[i]->key);
+  }
   try {
-    auto crt = storage_.load(storage_keys::siteCert(issuer.key, name));
-    auto key = storage_.load(storage_keys::sitePrivateKey(issuer.key, name));
-    if (!crt || !key) {
+    auto stored = loadNewestStored(storage_, keys, name);
+    if (!stored) {
       return;
     }
-    const CertificateInfo info = readCertificateInfo(*crt);
-    if (std::none_of(info.names.begin(), info.names.end(), [&](const std::string& n) { return n == name; }) ||
-        Clock::now() >= info.notAfter) {
-      return;
+    if (t.served && t.info && t.info->notBefore == stored->info.notBefore && t.info->ariCertId == stored->info.ariCertId) {
+      return;  // the one being served (keeps its OCSP staple)
     }
-    store_->replaceFor(name, tls::loadCertificatePem(*crt, *key));
+    serve(t, tls::loadCertificatePem(stored->chainPem, stored->keyPem), stored->chainPem);
+    if (!t.info || t.info->notBefore != stored->info.notBefore) {
+      t.ari.reset();
+    }
     t.installed = true;
-    t.renewAt = defaultRenewalTime(info);
+    t.info = stored->info;
+    t.servedBy = chain[stored->position];
     log_.info("tls", "loaded certificate from storage",
-              {{"identifier", name}, {"issuer", issuer.key}, {"expires_in", secondsUntil(info.notAfter)}});
+              {{"identifier", name},
+               {"issuer", keys[stored->position]},
+               {"expires_in", secondsUntil(stored->info.notAfter)}});
     settleOnDemand(name, true);
   } catch (const std::exception& e) {
     log_.warn("tls", "stored certificate unusable; a new one will be obtained",
@@ -182,38 +214,77 @@ void CertificateManager::loadFromStorage(Target& t) {
   }
 }
 
-void CertificateManager::begin(Target& t) {
-  if (t.installed && Clock::now() < t.renewAt) {
-    return schedule(t, t.renewAt);
+// Decides when the served certificate is due: in the CA's ARI window when it has one for
+// this certificate, else in the renewal window; renews now or sets the timer.
+void CertificateManager::check(Target& t) {
+  if (stopping_) {
+    return;
   }
-  if (t.installed) {
-    log_.info("tls.renew", "certificate is due for renewal", {{"identifier", t.cert.name}});
+  if (Clock::now() < t.retryAt) {
+    return schedule(t, t.retryAt);
   }
+  if (!t.installed || !t.info) {
+    return obtain(t, 0);
+  }
+  const Clock::time_point byRatio = renewalTime(*t.info, t.cert.renewalWindowRatio);
+  Issuer& issuer = *issuers_[t.servedBy];
+  if (!issuer.client || t.info->ariCertId.empty() || Clock::now() >= byRatio) {
+    return renewIfDue(t, byRatio);
+  }
+  fetchRenewalWindow(issuer.client, *t.info, [this, &t, &issuer, byRatio](std::optional<RenewalWindow> window,
+                                                                          const std::string& why) {
+    if (stopping_) {
+      return;
+    }
+    if (!window) {
+      if (issuer.client->hasDirectory() && !issuer.client->directory().renewalInfo.empty()) {
+        log_.warn("tls.cache.maintenance", "ARI renewal info unavailable; using the renewal window",
+                  {{"identifier", t.cert.name}, {"ca", issuer.settings.ca}, {"error", why}});
+      }
+      return renewIfDue(t, byRatio);
+    }
+    const bool fresh = !t.ari || t.ari->window.start != window->start || t.ari->window.end != window->end;
+    t.ari = pickRenewalTime(*window, t.ari, randomUnit());
+    if (fresh) {
+      log_.info("tls.cache.maintenance", "ARI renewal window",
+                {{"identifier", t.cert.name},
+                 {"ca", issuer.settings.ca},
+                 {"window_start", rfc3339(window->start)},
+                 {"window_end", rfc3339(window->end)},
+                 {"selected_time", rfc3339(t.ari->at)}});
+    }
+    renewIfDue(t, std::min(t.ari->at, byRatio));
+  });
+}
+
+void CertificateManager::renewIfDue(Target& t, Clock::time_point at) {
+  if (Clock::now() < at) {
+    return schedule(t, at);
+  }
+  log_.info("tls.renew", "certificate is due for renewal",
+            {{"identifier", t.cert.name},
+             {"ca", issuers_[t.servedBy]->settings.ca},
+             {"remaining", secondsUntil(t.info->notAfter)},
+             {"window", t.ari ? "ari" : "renewal_window_ratio"}});
   obtain(t, 0);
 }
 
+// The timer wakes at `at`, or sooner after renew_interval to look again.
 void CertificateManager::schedule(Target& t, Clock::time_point at) {
   if (stopping_ || t.timer == nullptr) {
     return;
   }
-  const int64_t delay = std::clamp<int64_t>(secondsUntil(at), 0, kMaxTimerSeconds);
-  t.renewAt = at;
+  const auto untilDue = std::chrono::duration_cast<std::chrono::milliseconds>(at - Clock::now());
+  const auto delay = std::clamp<std::chrono::milliseconds>(untilDue, std::chrono::milliseconds(0),
+                                                           std::min<std::chrono::milliseconds>(
+                                                               config_.renewInterval, std::chrono::hours(1)));
   uv_timer_start(
       t.timer,
       [](uv_timer_t* h) {
         auto* target = static_cast<Target*>(h->data);
-        CertificateManager* self = target->manager;
-        if (Clock::now() < target->renewAt) {
-          return self->schedule(*target, target->renewAt);
-        }
-        if (target->installed) {
-          self->log_.info(
-              "tls.renew", "certificate is due for renewal",
-              {{"identifier", target->cert.name}, {"ca", self->issuers_[target->cert.issuer]->settings.ca}});
-        }
-        self->obtain(*target, 0);
+        target->manager->check(*target);
       },
-      static_cast<uint64_t>(delay) * 1000 + 1, 0);
+      static_cast<uint64_t>(delay.count()) + 1, 0);
 }
 
 void CertificateManager::obtain(Target& t, int lockAttempts) {
@@ -225,34 +296,32 @@ void CertificateManager::obtain(Target& t, int lockAttempts) {
   try {
     locked = storage_.tryLock(lockName);
   } catch (const std::exception& e) {
-    return failed(t, AcmeError{std::string("cannot take the storage lock: ") + e.what(), std::nullopt, {}});
+    return failed(t, AcmeError{std::string("cannot take the storage lock: ") + e.what(), std::nullopt, {}},
+                  issuers_[t.cert.issuer]->settings.ca);
   }
   if (!locked) {
     if (lockAttempts == 0) {
       log_.info("tls.obtain", "waiting for another process's lock", {{"lock", lockName}});
     }
     if (lockAttempts >= kMaxLockWaits) {
-      return failed(t, AcmeError{"gave up waiting for the storage lock " + lockName, std::nullopt, {}});
+      return failed(t, AcmeError{"gave up waiting for the storage lock " + lockName, std::nullopt, {}},
+                    issuers_[t.cert.issuer]->settings.ca);
     }
     runAfter(&loop_, std::chrono::seconds(1), [this, &t, lockAttempts] { obtain(t, lockAttempts + 1); });
     return;
   }
   auto lock = std::make_shared<StorageLock>(&loop_, storage_, lockName, FileStorage::kLockRefresh);
   log_.info("tls.obtain", "lock acquired", {{"identifier", t.cert.name}});
-  // Another process (a Caddy or a Gatehouse sharing this storage) may have done the job.
-  const bool wasInstalled = t.installed;
-  const auto previousRenewal = t.renewAt;
-  t.installed = false;
+  // Another process (a Caddy or a Gatehouse sharing this storage) may have done the job:
+  // storage then holds a newer certificate than the one served, not yet due.
+  const auto served = t.info ? std::optional(t.info->notBefore) : std::nullopt;
   loadFromStorage(t);
-  if (t.installed && Clock::now() < t.renewAt) {
-    if (!wasInstalled || t.renewAt != previousRenewal) {
-      log_.info("tls.obtain", "certificate already obtained by another process",
-                {{"identifier", t.cert.name}});
-    }
-    return schedule(t, t.renewAt);
+  if (t.info && (!served || t.info->notBefore != *served) &&
+      Clock::now() < renewalTime(*t.info, t.cert.renewalWindowRatio)) {
+    log_.info("tls.obtain", "certificate already obtained by another process", {{"identifier", t.cert.name}});
+    return schedule(t, renewalTime(*t.info, t.cert.renewalWindowRatio));
   }
-  t.installed = t.installed || wasInstalled;
-  order(t, std::move(lock));
+  order(t, std::move(lock), 0);
 }
 
 void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::optional<AcmeError>)> done) {
@@ -281,10 +350,16 @@ void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::opt
   });
 }
 
-void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock) {
-  Issuer& issuer = *issuers_[t.cert.issuer];
+// Orders from the issuer at `position` in the certificate's chain; on failure the next
+// issuer is tried at once, and after the last one the attempt is retried later.
+void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, size_t position) {
+  const std::vector<size_t> chain = t.chain();
+  const size_t index = chain[position];
+  Issuer& issuer = *issuers_[index];
   std::vector<std::string> challenges;
-  if (issuer.dns01) {
+  if (issuer.settings.local) {
+    challenges.emplace_back("none (local CA)");
+  } else if (issuer.dns01) {
     challenges.emplace_back("dns-01");
   } else {
     if (issuer.settings.http01) {
@@ -294,21 +369,44 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock) {
       challenges.emplace_back("tls-alpn-01");
     }
   }
-  log_.info("tls.obtain", "obtaining certificate",
-            {{"identifier", t.cert.name}, {"ca", issuer.settings.ca}, {"challenges", challenges}});
+  log_.info(t.installed ? "tls.renew" : "tls.obtain", t.installed ? "renewing certificate" : "obtaining certificate",
+            {{"identifier", t.cert.name},
+             {"ca", issuer.settings.ca},
+             {"challenges", challenges},
+             {"issuer_position", position + 1},
+             {"issuers", chain.size()}});
   const auto started = std::chrono::steady_clock::now();
-  withAccount(issuer, [this, &t, &issuer, lock, started, challenges](std::optional<AcmeError> err) {
+  auto next = [this, &t, lock, position, chain, &issuer](const AcmeError& err) {
+    if (position + 1 >= chain.size()) {
+      return failed(t, err, issuer.settings.ca);
+    }
+    nlohmann::json fields = err.toJson();
+    fields["identifier"] = t.cert.name;
+    fields["ca"] = issuer.settings.ca;
+    fields["next_ca"] = issuers_[chain[position + 1]]->settings.ca;
+    log_.error(t.installed ? "tls.renew" : "tls.obtain", "could not get certificate from issuer; trying the next one",
+               fields);
+    order(t, lock, position + 1);
+  };
+  if (issuer.settings.local) {
+    return issueLocally(t, index, started, next);
+  }
+  withAccount(issuer, [this, &t, &issuer, index, lock, started, challenges, next](std::optional<AcmeError> err) {
     if (stopping_) {
       return;
     }
     if (err) {
-      return failed(t, *err);
+      return next(*err);
     }
     OrderSettings settings;
     settings.names = {t.cert.name};
     settings.keyType = t.cert.keyType;
     settings.preferredChains = issuer.settings.preferredChains;
     settings.challengePreference = challenges;
+    // RFC 9773 section 5: tell the CA that issued the served certificate which one this replaces.
+    if (t.ari && t.info && t.servedBy == index) {
+      settings.replaces = t.info->ariCertId;
+    }
     std::map<std::string, ChallengeSolver*> solvers;
     if (issuer.dns01) {
       solvers["dns-01"] = issuer.dns01.get();
@@ -319,41 +417,15 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock) {
       solvers["tls-alpn-01"] = &tlsAlpn01_;
     }
     auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);
-    ord->run([this, &t, &issuer, lock, started](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
+    ord->run([this, &t, index, lock, started, next](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
       if (stopping_) {
         return;
       }
       if (e) {
-        return failed(t, *e);
+        return next(*e);
       }
-      const std::string& name = t.cert.name;
-      CertificateInfo info;
-      try {
-        info = readCertificateInfo(cert.chainPem);
-        // The key first: a certificate in storage must always find its key next to it.
-        storage_.store(storage_keys::sitePrivateKey(issuer.key, name), cert.keyPem);
-        storage_.store(storage_keys::siteCert(issuer.key, name), cert.chainPem);
-        const nlohmann::json meta = {{"sans", {name}},
-                                     {"issuer_data", {{"url", cert.url}, {"ca", issuer.settings.ca}}}};
-        storage_.store(storage_keys::siteMeta(issuer.key, name), meta.dump(1, '\t'));
-      } catch (const std::exception& ex) {
-        return failed(t, AcmeError{std::string("storing the certificate: ") + ex.what(), std::nullopt, {}});
-      }
+      issued(t, index, cert, started);
       lock.reset();
-      if (!install(t, cert.chainPem, cert.keyPem)) {
-        return failed(t, AcmeError{"the issued certificate does not load", std::nullopt, {}});
-      }
-      t.failures = 0;
-      const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-              .count();
-      log_.info("tls.obtain", "certificate obtained successfully",
-                {{"identifier", name},
-                 {"issuer", issuer.key},
-                 {"duration_ms", ms},
-                 {"expires_in", secondsUntil(info.notAfter)},
-                 {"renew_in", secondsUntil(defaultRenewalTime(info))}});
-      schedule(t, defaultRenewalTime(info));
     });
   });
 }
@@ -371,10 +443,62 @@ CertificateManager::Target& CertificateManager::addTarget(const ManagedCertifica
   return *targets_.back();
 }
 
+// A local issuer signs at once (no network); its failure goes to `next` like a CA's.
+void CertificateManager::issueLocally(Target& t, size_t index, std::chrono::steady_clock::time_point started,
+                                      const std::function<void(const AcmeError&)>& next) {
+  Issuer& issuer = *issuers_[index];
+  IssuedCertificate cert;
+  try {
+    const PrivateKey key = PrivateKey::generate(t.cert.keyType);
+    cert.chainPem = issuer.settings.local->issue({t.cert.name}, key);
+    cert.keyPem = key.toPem();
+    cert.names = {t.cert.name};
+  } catch (const std::exception& e) {
+    return next(AcmeError{std::string("local CA: ") + e.what(), std::nullopt, {}});
+  }
+  issued(t, index, cert, started);
+}
+
+// Stores the new certificate, then swaps it in: until then the old one is served.
+void CertificateManager::issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert,
+                                std::chrono::steady_clock::time_point started) {
+  const Issuer& issuer = *issuers_[issuerIndex];
+  const std::string& name = t.cert.name;
+  CertificateInfo info;
+  try {
+    info = readCertificateInfo(cert.chainPem);
+    storeIssued(storage_, issuer.key, name, {name}, cert, issuer.settings.ca);
+  } catch (const std::exception& ex) {
+    return failed(t, AcmeError{std::string("storing the certificate: ") + ex.what(), std::nullopt, {}},
+                  issuer.settings.ca);
+  }
+  const bool renewed = t.installed;
+  if (!install(t, cert.chainPem, cert.keyPem)) {
+    return failed(t, AcmeError{"the issued certificate does not load", std::nullopt, {}}, issuer.settings.ca);
+  }
+  t.info = info;
+  t.servedBy = issuerIndex;
+  t.ari.reset();
+  t.failures = 0;
+  t.retryAt = {};
+  const auto renewAt = renewalTime(info, t.cert.renewalWindowRatio);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  log_.info(renewed ? "tls.renew" : "tls.obtain",
+            renewed ? "certificate renewed successfully" : "certificate obtained successfully",
+            {{"identifier", name},
+             {"issuer", issuer.key},
+             {"ca", issuer.settings.ca},
+             {"duration_ms", ms},
+             {"expires_in", secondsUntil(info.notAfter)},
+             {"renew_in", secondsUntil(renewAt)},
+             {"renew_at", rfc3339(renewAt)}});
+  schedule(t, renewAt);
+}
+
 bool CertificateManager::install(Target& t, const std::string& chain, const std::string& key) {
   try {
-    auto cert = tls::loadCertificatePem(chain, key);
-    store_->replaceFor(t.cert.name, std::move(cert));
+    serve(t, tls::loadCertificatePem(chain, key), chain);
   } catch (const std::exception& e) {
     log_.error("tls", "cannot install certificate", {{"identifier", t.cert.name}, {"error", e.what()}});
     return false;
@@ -382,31 +506,48 @@ bool CertificateManager::install(Target& t, const std::string& chain, const std:
   t.installed = true;
   log_.info("tls", "certificate installed", {{"identifier", t.cert.name}});
   settleOnDemand(t.cert.name, true);
+  staple(t);
   return true;
 }
 
-void CertificateManager::failed(Target& t, const AcmeError& err) {
+void CertificateManager::serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain) {
+  store_->replaceFor(t.cert.name, cert);
+  t.served = std::move(cert);
+  t.servedChain = chain;
+}
+
+// Staples OCSP for the served certificate when it names a responder (ocsp_stapler.h).
+void CertificateManager::staple(Target& t) {
+  if (stopping_ || !t.served) {
+    return;
+  }
+  OcspStapler::Hooks hooks;
+  hooks.isCurrent = [this, &t](const OcspStapler::Served& c) { return !stopping_ && t.served == c; };
+  hooks.install = [this, &t](OcspStapler::Served c) { serve(t, std::move(c), t.servedChain); };
+  ocsp_->staple(t.cert.name, t.served, t.servedChain, std::move(hooks));
+}
+
+void CertificateManager::failed(Target& t, const AcmeError& err, const std::string& ca) {
   if (stopping_) {
     return;
   }
+  const char* logger = t.installed ? "tls.renew" : "tls.obtain";
   nlohmann::json fields = err.toJson();
   fields["identifier"] = t.cert.name;
-  fields["ca"] = issuers_[t.cert.issuer]->settings.ca;
-  log_.error(t.installed ? "tls.renew" : "tls.obtain", "could not get certificate from issuer", fields);
+  fields["ca"] = ca;
+  log_.error(logger, "could not get certificate from issuer", fields);
   if (!t.installed && onDemandGivesUp(t)) {
     return;  // on-demand: the waiting handshakes fail; the next handshake tries again
   }
-  // Exponential backoff from one minute, never sooner than the CA asked.
-  const auto backoff =
-      std::min<std::chrono::seconds>(kFirstRetry * (int64_t{1} << std::min(t.failures, 20)), kMaxBackoff);
-  ++t.failures;
-  const auto wait = std::max(backoff, err.retryAfter);
-  log_.warn(t.installed ? "tls.renew" : "tls.obtain", "will retry",
-            {{"identifier", t.cert.name}, {"attempt", t.failures}, {"retrying_in", wait.count()}});
-  if (t.timer != nullptr) {
-    t.renewAt = Clock::now() + wait;
-    schedule(t, t.renewAt);
-  }
+  const auto wait = retryDelay(++t.failures, err.retryAfter);
+  t.retryAt = Clock::now() + wait;
+  log_.warn(logger, "will retry",
+            {{"identifier", t.cert.name},
+             {"attempt", t.failures},
+             {"retrying_in", wait.count()},
+             {"retry_at", rfc3339(t.retryAt)},
+             {"still_serving", t.installed}});
+  schedule(t, t.retryAt);
 }
 
 }  // namespace gatehouse::acme

@@ -4,9 +4,13 @@
 // not due) are installed at once, without contacting the CA. start() (called once the
 // listeners are up) runs the rest on the manager's own libuv loop thread, so no serving
 // loop ever waits on the CA: missing certificates are ordered concurrently and installed
-// hot when they arrive, each is renewed in the last third of its lifetime by a timer, and
-// failures are retried with exponential backoff. Challenges are answered by the engine
-// through responder() (HTTP-01) and challengeProvider() (TLS-ALPN-01).
+// hot when they arrive (the old certificate is served until its replacement is stored).
+// Each is renewed in its renewal window (renewal_window_ratio of the lifetime left, a third
+// by default) or in the CA's ARI window when it offers renewalInfo, looked at again every
+// renew_interval; an attempt tries the certificate's issuers in order (Caddy's issuer
+// lists), and a failed attempt is retried with exponential backoff and the CA's
+// Retry-After. Challenges are answered by the engine through responder() (HTTP-01) and
+// challengeProvider() (TLS-ALPN-01).
 
 #include <uv.h>
 
@@ -30,6 +34,7 @@
 
 namespace gatehouse::acme {
 
+class OcspStapler;
 class StorageLock;
 
 class CertificateManager {
@@ -60,13 +65,19 @@ class CertificateManager {
   struct Target;
 
   void loadFromStorage(Target& t);
-  void begin(Target& t);
+  void check(Target& t);
+  void renewIfDue(Target& t, Clock::time_point at);
   void schedule(Target& t, Clock::time_point at);
   void obtain(Target& t, int lockAttempts);
   void withAccount(Issuer& issuer, std::function<void(std::optional<AcmeError>)> done);
-  void order(Target& t, std::shared_ptr<StorageLock> lock);
+  void order(Target& t, std::shared_ptr<StorageLock> lock, size_t position);
+  void issueLocally(Target& t, size_t index, std::chrono::steady_clock::time_point started,
+                    const std::function<void(const AcmeError&)>& next);
+  void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert, std::chrono::steady_clock::time_point started);
   bool install(Target& t, const std::string& chain, const std::string& key);
-  void failed(Target& t, const AcmeError& err);
+  void serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain);
+  void staple(Target& t);
+  void failed(Target& t, const AcmeError& err, const std::string& ca);
   void shutdownOnLoop();
   void drain();
 
@@ -92,6 +103,7 @@ class CertificateManager {
   uv_loop_t loop_{};
   uv_async_t* stopSignal_ = nullptr;
   std::vector<std::unique_ptr<Issuer>> issuers_;
+  std::unique_ptr<OcspStapler> ocsp_;
   std::vector<std::unique_ptr<Target>> targets_;
   std::thread thread_;
   bool started_ = false;

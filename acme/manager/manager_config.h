@@ -3,12 +3,15 @@
 // found, each with the ACME issuer its automation policy chose, and where certificates
 // are stored (certmagic's file layout, shared with Caddy).
 
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "crypto/private_key.h"
 #include "dns/dns_challenge_settings.h"
+#include "internal/certificate_issuer.h"
 #include "manager/on_demand_config.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
@@ -16,7 +19,9 @@
 namespace gatehouse::acme {
 
 struct AcmeIssuerSettings {
-  std::string ca;
+  std::string ca;  // the directory URL; "internal:<ca id>" for a local issuer
+  // Set: a local issuer (`issuer internal` listed after an ACME one) signs instead of a CA.
+  std::shared_ptr<CertificateIssuer> local;
   std::string email;
   std::string caRoot;  // PEM file trusted for the CA's HTTPS ("" = system roots)
   std::optional<ExternalAccountBinding> eab;
@@ -29,8 +34,11 @@ struct AcmeIssuerSettings {
 
 struct ManagedCertificate {
   std::string name;   // lower-case, one name per certificate (as Caddy)
-  size_t issuer = 0;  // index into ManagerConfig::issuers
+  size_t issuer = 0;  // index into ManagerConfig::issuers: the first one tried
   KeyType keyType = KeyType::P256;
+  // Tried in order after `issuer` fails in the same attempt (the policy's issuer list).
+  std::vector<size_t> fallbackIssuers;
+  double renewalWindowRatio = 1.0 / 3;  // renew when this fraction of the lifetime is left
 };
 
 struct ManagerConfig {
@@ -38,6 +46,9 @@ struct ManagerConfig {
   std::vector<AcmeIssuerSettings> issuers;
   std::vector<ManagedCertificate> certificates;
   std::optional<OnDemandConfig> onDemand;  // set when an automation policy is on-demand
+  // renew_interval: how often each certificate is looked at again (ARI window, storage
+  // changed by another process, clock jumps) between the timers its renewal time sets.
+  std::chrono::seconds renewInterval{600};
 };
 
 }  // namespace gatehouse::acme

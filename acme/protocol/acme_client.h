@@ -34,6 +34,7 @@ class AcmeClient : public std::enable_shared_from_this<AcmeClient> {
   // Fetches the directory once; later calls reuse it.
   void loadDirectory(std::function<void(std::optional<AcmeError>)> done);
   [[nodiscard]] const AcmeDirectory& directory() const { return directory_; }
+  [[nodiscard]] bool hasDirectory() const { return haveDirectory_; }
   [[nodiscard]] const std::string& directoryUrl() const { return directoryUrl_; }
 
   // The account that signs requests. With an empty kid, requests carry the public JWK.
@@ -48,8 +49,12 @@ class AcmeClient : public std::enable_shared_from_this<AcmeClient> {
   // Plain GET (ARI renewalInfo is unauthenticated).
   void get(const std::string& url, Done done);
 
-  // Fails every later request at once, so flows in progress wind down quickly.
-  void shutdown() { shutdown_ = true; }
+  // Fails every later request at once and drops the exchanges in flight (their callbacks
+  // never run), so nothing waits for a slow or silent CA.
+  void shutdown() {
+    shutdown_ = true;
+    http_->cancelAll();
+  }
   [[nodiscard]] bool isShutdown() const { return shutdown_; }
   [[nodiscard]] uv_loop_t* loop() const { return http_->loop(); }
 

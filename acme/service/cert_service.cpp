@@ -1,10 +1,11 @@
 #include "service/cert_service.h"
 
 #include <csignal>
-#include <random>
 #include <set>
 
 #include "crypto/certificate_info.h"
+#include "manager/issuer_chain.h"
+#include "manager/renewal_schedule.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
 #include "service/deploy_hook.h"
@@ -19,7 +20,6 @@ namespace gatehouse::acme {
 namespace {
 constexpr int kMaxLockWaits = 120;  // one-second waits for a lock another process holds
 constexpr std::chrono::seconds kDeployLimit{300};
-constexpr std::chrono::seconds kMaxBackoff{86400};
 
 template <typename T>
 void closeAndFree(T*& handle) {
@@ -49,6 +49,7 @@ int64_t secondsUntil(Clock::time_point t) {
 struct CertService::Target {
   uv_timer_t* timer = nullptr;  // daemon: the next check
   std::string replaces;         // ARI CertID of the certificate being renewed, when the CA has ARI
+  std::optional<AriPick> ari;   // the moment picked in the CA's last ARI window
   int failures = 0;
   CertService* service = nullptr;
   size_t index = 0;
@@ -172,11 +173,7 @@ void CertService::schedule(size_t index, Clock::time_point at) {
             tt.failures = 0;
             return self->schedule(i, o.nextCheck);
           }
-          // Exponential backoff from one minute, never sooner than the CA asked.
-          const auto backoff = std::min<std::chrono::seconds>(
-              std::chrono::seconds(60) * (int64_t{1} << std::min(tt.failures, 20)), kMaxBackoff);
-          ++tt.failures;
-          const auto wait = std::max(backoff, o.retryAfter);
+          const auto wait = retryDelay(++tt.failures, o.retryAfter);
           self->log_.warn("tls.obtain", "will retry",
                           {{"identifiers", self->config_.certificates[i].names},
                            {"attempt", tt.failures},
@@ -205,27 +202,22 @@ void CertService::renewalDue(size_t index, const CertificateInfo& info,
   const auto fallback = defaultRenewalTime(info);
   if (info.ariCertId.empty())
     return done(Clock::now() >= fallback, fallback);
-  client_->loadDirectory([this, index, info, fallback, done](std::optional<AcmeError> err) {
-    if (err || client_->directory().renewalInfo.empty())
+  fetchRenewalWindow(client_, info, [this, index, fallback, done](std::optional<RenewalWindow> window,
+                                                                  const std::string& why) {
+    if (!window) {
+      if (!client_->directory().renewalInfo.empty())
+        log_.warn("tls.cache.maintenance", "ARI renewal info unavailable; using the default window",
+                  {{"identifiers", config_.certificates[index].names}, {"error", why}});
       return done(Clock::now() >= fallback, fallback);
-    std::string url = client_->directory().renewalInfo;
-    if (!url.empty() && url.back() != '/')
-      url += '/';
-    client_->get(url + info.ariCertId, [this, index, fallback, done](std::optional<AcmeError> e,
-                                                                     AcmeResponse r) {
-      const auto window = e ? std::nullopt : parseRenewalInfo(r.json);
-      if (!window) {
-        log_.warn(
-            "tls.cache.maintenance", "ARI renewal info unavailable; using the default window",
-            {{"identifiers", config_.certificates[index].names}, {"error", e ? e->message : "malformed"}});
-        return done(Clock::now() >= fallback, fallback);
-      }
-      std::mt19937_64 rng(std::random_device{}());
-      const auto at = pickInWindow(*window, std::uniform_real_distribution<double>(0, 1)(rng));
-      log_.info("tls.cache.maintenance", "ARI renewal window",
-                {{"identifiers", config_.certificates[index].names}, {"selected_time", secondsUntil(at)}});
-      done(Clock::now() >= at, at);
-    });
+    }
+    Target& t = *targets_[index];
+    t.ari = pickRenewalTime(*window, t.ari, randomUnit());
+    log_.info("tls.cache.maintenance", "ARI renewal window",
+              {{"identifiers", config_.certificates[index].names},
+               {"window_start", rfc3339(window->start)},
+               {"window_end", rfc3339(window->end)},
+               {"selected_time", rfc3339(t.ari->at)}});
+    done(Clock::now() >= t.ari->at, t.ari->at);
   });
 }
 
@@ -339,12 +331,7 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
       CertificateInfo info;
       try {
         info = readCertificateInfo(cert.chainPem);
-        // The key first: a certificate in storage must always find its key next to it.
-        storage_.store(storage_keys::sitePrivateKey(issuerKey_, name), cert.keyPem);
-        storage_.store(storage_keys::siteCert(issuerKey_, name), cert.chainPem);
-        const nlohmann::json meta = {{"sans", target.names},
-                                     {"issuer_data", {{"url", cert.url}, {"ca", config_.ca}}}};
-        storage_.store(storage_keys::siteMeta(issuerKey_, name), meta.dump(1, '\t'));
+        storeIssued(storage_, issuerKey_, name, target.names, cert, config_.ca);
       } catch (const std::exception& ex) {
         return failed(AcmeError{std::string("storing the certificate: ") + ex.what(), std::nullopt, {}},
                       done);

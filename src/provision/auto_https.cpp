@@ -123,6 +123,11 @@ void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttps
   }
   const IssuerChoice choice = chooseIssuer(name, tls);
   if (choice.kind == IssuerKind::Internal) {
+    if (choice.policy != nullptr && choice.policy->extra.contains("renewal_window_ratio")) {
+      throw ProvisionError(choice.path.empty() ? "apps.tls.automation.policies" : choice.path,
+                           "renewal_window_ratio for internal-issuer certificates (" + name +
+                               ") is not supported yet");
+    }
     const bool known = std::any_of(plan.internal.begin(), plan.internal.end(),
                                    [&](const InternalIssuerChoice& c) { return c.name == name; });
     if (!known) {
@@ -154,7 +159,9 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
       throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
     }
     for (const auto& [key, _] : p->extra.items()) {
-      throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
+      if (key != "renewal_window_ratio") {  // the certificate manager's (managed_certificates.cpp)
+        throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
+      }
     }
   }
 }

@@ -6,7 +6,11 @@
 #include <map>
 
 #include "dns/dns_challenge_settings.h"
+#include "internal/internal_issuer.h"
+#include "internal/local_ca.h"
 #include "manager/certificate_manager.h"
+#include "manager/renewal_schedule.h"
+#include "provision/runtime.h"
 #include "provision/provision_error.h"
 #include "provision/internal_settings.h"
 #include "provision/on_demand_provision.h"
@@ -185,6 +189,53 @@ IssuerChoice chooseIssuer(const std::string& name, const TlsAppRuntime& tls) {
   return out;
 }
 
+namespace {
+
+// Caddy's renewal_window_ratio of the policy (a float in (0,1)); a third by default.
+double renewalWindowRatio(const config::AutomationPolicy* policy, const std::string& path) {
+  if (policy == nullptr || !policy->extra.contains("renewal_window_ratio")) {
+    return acme::kDefaultRenewalWindowRatio;
+  }
+  const Json& r = policy->extra["renewal_window_ratio"];
+  if (!r.is_number() || r.get<double>() <= 0 || r.get<double>() >= 1) {
+    throw ProvisionError(path + ".renewal_window_ratio", "must be a number between 0 and 1 (exclusive)");
+  }
+  return r.get<double>();
+}
+
+std::chrono::seconds renewInterval(const config::Config& config) {
+  if (!config.tls || !config.tls->automationExtra.contains("renew_interval")) {
+    return acme::kDefaultRenewInterval;
+  }
+  const std::string path = "apps.tls.automation.renew_interval";
+  const auto d = parseDuration(config.tls->automationExtra["renew_interval"], path);
+  if (d.count() <= 0) {
+    throw ProvisionError(path, "must be positive");
+  }
+  return std::max<std::chrono::seconds>(std::chrono::duration_cast<std::chrono::seconds>(d),
+                                        std::chrono::seconds(1));
+}
+
+// A local issuer (`issuer internal` after an ACME issuer) signing with the pki app's CA.
+acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Json& issuer,
+                                          const std::string& path) {
+  const InternalIssuerSettings settings = internalIssuerSettings(issuer, path);
+  std::vector<std::string> warnings;  // trust-store notes: printed where `tls internal` is provisioned
+  acme::FileStorage storage(storageRoot(config));
+  try {
+    auto ca = std::make_shared<const acme::internal::LocalCa>(acme::internal::LocalCa::loadOrCreate(
+        storage, localCaOptions(config, settings.ca, warnings), std::chrono::system_clock::now()));
+    acme::AcmeIssuerSettings s;
+    s.ca = "internal:" + settings.ca;
+    s.local = std::make_shared<acme::internal::InternalIssuer>(std::move(ca), settings.lifetime);
+    return s;
+  } catch (const std::runtime_error& e) {
+    throw ProvisionError(path, e.what());
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const config::Config& config,
                                                                       const std::vector<std::string>& names,
                                                                       const TlsAppRuntime& tls,
@@ -231,7 +282,30 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       }
       mcert.keyType = *kt;
     }
-    mcert.issuer = indexOf(choice, where);
+    mcert.renewalWindowRatio = renewalWindowRatio(choice.policy, where.substr(0, where.find(".issuers[")));
+    // The policy's issuers, tried in order within one attempt (Caddy's issuer fallback).
+    auto issuerAt = [&](const Json* issuer, const std::string& path) {
+      const std::string key = issuer != nullptr ? issuer->dump() : "";
+      auto it = issuerIndex.find(key);
+      if (it == issuerIndex.end()) {
+        const bool internal = issuer != nullptr && issuer->value("module", "") == "internal";
+        mc.issuers.push_back(internal ? internalFallback(config, *issuer, path) : acmeSettings(issuer, path, ports));
+        it = issuerIndex.emplace(key, mc.issuers.size() - 1).first;
+      }
+      return it->second;
+    };
+    mcert.issuer = issuerAt(choice.issuer, where);
+    const size_t issuers = choice.policy != nullptr ? choice.policy->issuers.size() : 0;
+    for (size_t i = 1; i < issuers; ++i) {
+      const Json& next = choice.policy->issuers[i];
+      const std::string path = where.substr(0, where.rfind('[')) + "[" + std::to_string(i) + "]";
+      const std::string nextModule = next.is_object() ? next.value("module", "") : "";
+      if (nextModule != "acme" && nextModule != "internal") {
+        throw ProvisionError(path + ".module", "automatic certificate for " + name + ": issuer '" + nextModule +
+                                                   "' is not supported yet");
+      }
+      mcert.fallbackIssuers.push_back(issuerAt(&next, path));
+    }
     if (name.starts_with("*.") && !mc.issuers[mcert.issuer].dns) {
       throw ProvisionError(where, "automatic certificate for " + name +
                                       ": wildcard names need the DNS challenge; configure a DNS provider "
@@ -239,6 +313,7 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
     }
     mc.certificates.push_back(std::move(mcert));
   }
+  mc.renewInterval = renewInterval(config);
   return std::make_shared<acme::CertificateManager>(std::move(mc), tls.store);
 }
 

@@ -428,8 +428,8 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
       }
     }
     for (const auto& [key, _] : app->automationExtra.items()) {
-      if (key == "on_demand") {
-        continue;  // read with the automation policies (on_demand_provision.cpp)
+      if (key == "on_demand" || key == "renew_interval") {
+        continue;  // read with the automation policies (on_demand_provision.cpp) / by provisionCertificateManager
       }
       throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
     }

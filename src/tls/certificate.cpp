@@ -128,7 +128,26 @@ bool Certificate::hasTag(const std::string& tag) const {
 
 bool Certificate::useOn(SSL* ssl) const {
   // Chain is copied (up-ref'd) into the SSL, so the shared objects are never modified.
-  return SSL_use_cert_and_key(ssl, leaf_.get(), key_.get(), chain_.get(), 1) == 1;
+  if (SSL_use_cert_and_key(ssl, leaf_.get(), key_.get(), chain_.get(), 1) != 1) {
+    return false;
+  }
+  if (!ocspStaple_.empty()) {
+    // The SSL owns (and frees) its copy. A failed allocation only means no staple.
+    auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(ocspStaple_.data(), ocspStaple_.size()));
+    if (copy != nullptr && SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(ocspStaple_.size())) != 1) {
+      OPENSSL_free(copy);
+    }
+  }
+  return true;
+}
+
+std::shared_ptr<const Certificate> Certificate::withOcspStaple(std::string der) const {
+  X509_up_ref(leaf_.get());
+  EVP_PKEY_up_ref(key_.get());
+  X509StackPtr chain(X509_chain_up_ref(chain_.get()));
+  auto out = std::make_shared<Certificate>(X509Ptr(leaf_.get()), EvpPkeyPtr(key_.get()), std::move(chain), tags_);
+  out->ocspStaple_ = std::move(der);
+  return out;
 }
 
 std::shared_ptr<const Certificate> loadCertificatePem(const std::string& certPem, const std::string& keyPem,

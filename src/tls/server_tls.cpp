@@ -92,6 +92,12 @@ ServerTls::ServerTls(ServerTlsOptions options)
     SSL_CTX_set_num_tickets(c, 0);
   }
   SSL_CTX_set_client_hello_cb(c, &ServerTls::onClientHello, this);
+  // OCSP: staple what the chosen certificate carries (Certificate::useOn set it), when the
+  // client asked; without one, answer without a staple. Never fails a handshake.
+  SSL_CTX_set_tlsext_status_cb(c, +[](SSL* ssl, void*) -> int {
+    const unsigned char* resp = nullptr;
+    return SSL_get_tlsext_status_ocsp_resp(ssl, &resp) > 0 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
+  });
   SSL_CTX_set_alpn_select_cb(c, &ServerTls::onAlpn, this);
 }
 

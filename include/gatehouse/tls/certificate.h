@@ -42,8 +42,14 @@ class Certificate {
   // Hex SHA-256 of the leaf's DER: identifies a certificate in logs and replacements.
   [[nodiscard]] const std::string& fingerprint() const { return fingerprint_; }
 
-  // Installs leaf, key and chain on a handshake in progress. Thread-safe.
+  // Installs leaf, key and chain on a handshake in progress, and the OCSP staple when there
+  // is one (sent only if the client asks; see ServerTls's status callback). Thread-safe.
   bool useOn(SSL* ssl) const;
+
+  // A DER OCSP response to staple ("" = none). The certificate manager fetches it and swaps
+  // in a copy that carries it (withOcspStaple), so this object stays immutable.
+  [[nodiscard]] const std::string& ocspStaple() const { return ocspStaple_; }
+  [[nodiscard]] std::shared_ptr<const Certificate> withOcspStaple(std::string der) const;
 
  private:
   X509Ptr leaf_;
@@ -53,6 +59,7 @@ class Certificate {
   std::vector<std::string> tags_;
   std::chrono::system_clock::time_point notAfter_;
   std::string fingerprint_;
+  std::string ocspStaple_;
 };
 
 // PEM loading. Throw std::invalid_argument with a message naming the file (never key bytes).

@@ -1,0 +1,141 @@
+// When certificates are renewed (acme/manager/renewal_schedule.*) and which stored
+// certificate an issuer list serves (acme/manager/issuer_chain.*). Pebble 2.4 offers no
+// renewalInfo, so the ARI window choice is tested here, without a CA.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "internal/x509_builder.h"
+#include "manager/certificate_manager.h"
+#include "manager/issuer_chain.h"
+#include "manager/renewal_schedule.h"
+#include "storage/storage_keys.h"
+
+using namespace gatehouse;
+using namespace gatehouse::acme;
+namespace fs = std::filesystem;
+using std::chrono::hours;
+using std::chrono::seconds;
+
+namespace {
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "gh-renewal-XXXXXX").string();
+    path = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+struct Pem {
+  std::string cert;
+  std::string key;
+};
+
+// A self-signed leaf for `name` valid from notBefore for `lifetime`.
+Pem leaf(const std::string& name, Clock::time_point notBefore, Clock::duration lifetime) {
+  const PrivateKey key = PrivateKey::generate(KeyType::P256);
+  internal::CertRequest req;
+  req.kind = internal::CertKind::Leaf;
+  req.names = {name};
+  req.notBefore = notBefore;
+  req.notAfter = notBefore + lifetime;
+  auto x = internal::signCertificate(req, key.get(), nullptr, key.get());
+  return {internal::certificateToPem(x.get()), key.toPem()};
+}
+
+void put(FileStorage& s, const std::string& issuer, const std::string& name, const Pem& p) {
+  s.store(storage_keys::sitePrivateKey(issuer, name), p.key);
+  s.store(storage_keys::siteCert(issuer, name), p.cert);
+}
+
+CertificateInfo lifetimeOf(Clock::time_point notBefore, Clock::duration lifetime) {
+  CertificateInfo info;
+  info.notBefore = notBefore;
+  info.notAfter = notBefore + lifetime;
+  return info;
+}
+}  // namespace
+
+TEST_CASE("renewal window: renewal_window_ratio of the lifetime left", "[acme][renewal]") {
+  const auto start = Clock::now();
+  const auto info = lifetimeOf(start, hours(90 * 24));
+  CHECK(renewalTime(info, kDefaultRenewalWindowRatio) == defaultRenewalTime(info));
+  CHECK(info.notAfter - renewalTime(info, 1.0 / 3) == hours(30 * 24));
+  CHECK(renewalTime(info, 0.5) - start == hours(45 * 24));
+  // A six-day (shortlived) certificate and a 30-second pebble one scale the same way.
+  CHECK(renewalTime(lifetimeOf(start, hours(6 * 24)), 1.0 / 3) - start == hours(4 * 24));
+  CHECK(renewalTime(lifetimeOf(start, seconds(30)), 0.5) - start == seconds(15));
+}
+
+TEST_CASE("retry backoff doubles from a minute, caps at a day, honours Retry-After", "[acme][renewal]") {
+  CHECK(retryDelay(1, seconds(0)) == seconds(60));
+  CHECK(retryDelay(2, seconds(0)) == seconds(120));
+  CHECK(retryDelay(3, seconds(0)) == seconds(240));
+  CHECK(retryDelay(30, seconds(0)) == seconds(86400));
+  CHECK(retryDelay(1, seconds(3600)) == seconds(3600));  // the CA asked for later
+  CHECK(retryDelay(3, seconds(10)) == seconds(240));      // never sooner than the backoff
+  CHECK(retryDelay(0, seconds(0)) == seconds(60));
+}
+
+TEST_CASE("ARI: a moment in the suggested window, kept while the window stays", "[acme][renewal]") {
+  const auto t0 = Clock::now();
+  const RenewalWindow w{t0 + hours(10), t0 + hours(12)};
+  const AriPick first = pickRenewalTime(w, std::nullopt, 0.25);
+  CHECK(first.at == t0 + hours(10) + std::chrono::minutes(30));
+  // Checking again every renew_interval with a new random draw does not move it ...
+  CHECK(pickRenewalTime(w, first, 0.9).at == first.at);
+  // ... a new window does (e.g. the CA moved it earlier for a revocation).
+  const RenewalWindow sooner{t0 - hours(1), t0};
+  const AriPick moved = pickRenewalTime(sooner, first, 0.5);
+  CHECK(moved.at == t0 - std::chrono::minutes(30));
+  CHECK(moved.at < Clock::now());  // in the past: the manager renews at once
+  // Draws outside [0,1] stay inside the window.
+  CHECK(pickRenewalTime(w, std::nullopt, 7.0).at == w.end);
+  CHECK(pickRenewalTime(w, std::nullopt, -1.0).at == w.start);
+  for (int i = 0; i < 100; ++i) {
+    const double u = randomUnit();
+    CHECK((u >= 0.0 && u < 1.0));
+  }
+}
+
+TEST_CASE("issuer list: the newest valid stored certificate of any issuer is served", "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const auto now = Clock::now();
+  put(storage, "first-ca", "a.test", leaf("a.test", now - hours(48), hours(90 * 24)));
+  put(storage, "second-ca", "a.test", leaf("a.test", now - hours(1), hours(90 * 24)));
+  put(storage, "first-ca", "old.test", leaf("old.test", now - hours(48), hours(24)));  // expired
+  put(storage, "second-ca", "other.test", leaf("not-other.test", now, hours(24)));     // wrong name
+  auto a = loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test");
+  REQUIRE(a);
+  CHECK(a->position == 1);
+  CHECK(a->info.names == std::vector<std::string>{"a.test"});
+  CHECK(loadNewestStored(storage, {"first-ca"}, "a.test")->position == 0);
+  CHECK_FALSE(loadNewestStored(storage, {"first-ca", "second-ca"}, "old.test"));
+  CHECK_FALSE(loadNewestStored(storage, {"first-ca", "second-ca"}, "other.test"));
+  CHECK_FALSE(loadNewestStored(storage, {"third-ca"}, "a.test"));
+}
+
+TEST_CASE("certificate manager: a certificate stored by a fallback issuer is served at once", "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const std::string first = "https://127.0.0.1:9/first";  // discard port: never contacted here
+  const std::string second = "https://127.0.0.1:9/second";
+  const Pem p = leaf("x.test", Clock::now() - hours(1), hours(90 * 24));
+  put(storage, storage_keys::issuerKey(second), "x.test", p);
+  ManagerConfig config;
+  config.storageRoot = dir.path;
+  AcmeIssuerSettings s1;
+  s1.ca = first;
+  AcmeIssuerSettings s2;
+  s2.ca = second;
+  config.issuers = {s1, s2};
+  ManagedCertificate c;
+  c.name = "x.test";
+  c.issuer = 0;
+  c.fallbackIssuers = {1};
+  config.certificates.push_back(c);
+  auto store = std::make_shared<tls::CertificateStore>();
+  CertificateManager manager(config, store);
+  REQUIRE(store->snapshot()->lookup("x.test").size() == 1);
+}
