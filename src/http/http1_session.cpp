@@ -382,6 +382,11 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       return -1;
     }
     req.host = std::string(req.headers.get("Host"));
+    if (!validHostHeader(req.host)) {
+      // As Go: a space, a folded line or a control character cannot be part of a host.
+      s.badDetail_ = "malformed Host header";
+      return -1;
+    }
   }
   // Go reads only chunked bodies; any other coding could desynchronise message framing.
   for (const auto& f : req.headers) {
@@ -700,6 +705,9 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
       }
       hasLength = true;
     }
+    if (res.status == 304 && equalsIgnoreCase(f.name, "Content-Type")) {
+      continue;  // as Go's net/http: a 304 describes no body, so no type either
+    }
     hasDate = hasDate || equalsIgnoreCase(f.name, "Date");
     out_.append(f.name).append(": ").append(f.value).append("\r\n");
   }
@@ -720,7 +728,8 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     } else {
       closing_ = true;  // HTTP/1.0: the end of the body is the end of the connection
     }
-  } else if (allowed && !hasLength) {
+  } else if (allowed && !hasLength && !(headOnly_ && contentLength == 0)) {
+    // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
     out_.append("Content-Length: ");
     appendNumber(out_, contentLength);
     out_.append("\r\n");
