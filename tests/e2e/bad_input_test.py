@@ -115,7 +115,8 @@ def check_request_lines(srv):
         (b"GET" + host, 400),
         (b"GET /" + host, 400),
         (b"GET / HTTP/1.1 extra" + host, 400),
-        # (Go also refuses "GET  / HTTP/1.1" with two spaces; llhttp skips the extra space.)
+        (b"GET  / HTTP/1.1" + host, 400),  # llhttp skips the extra space; Go (and the session) refuse it
+        (b"GET /  HTTP/1.1" + host, 400),
         (b"GET / HTTX/1.1" + host, 400),
         (b"GET / HTTP/1" + host, 400),
         (b"GET /\x00 HTTP/1.1" + host, 400),
