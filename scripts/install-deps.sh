@@ -8,7 +8,8 @@ build_pkgs=(
   libuv1-dev node-llhttp libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libzstd-dev zlib1g-dev catch2 libnghttp2-dev libre2-dev libcrypt-dev libldns-dev
 )
-test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils)
+test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
+  slowhttptest)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" != "--build-only" ]; then

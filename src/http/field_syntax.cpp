@@ -31,4 +31,16 @@ bool validFieldValue(std::string_view value) {
   return true;
 }
 
+bool validHostHeader(std::string_view host) {
+  static constexpr std::string_view kPunct = "!$%&'()*+,-.:;=[]_~";
+  for (char ch : host) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && kPunct.find(ch) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace gatehouse::http

@@ -13,5 +13,7 @@ bool isTokenChar(unsigned char c);
 bool validFieldName(std::string_view name);
 // Go's httpguts.ValidHeaderFieldValue: no control byte other than HTAB.
 bool validFieldValue(std::string_view value);
+// Go's httpguts.ValidHostHeader: letters, digits and "!$%&'()*+,-.:;=[]_~" only (empty is valid).
+bool validHostHeader(std::string_view host);
 
 }  // namespace gatehouse::http

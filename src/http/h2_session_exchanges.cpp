@@ -131,8 +131,9 @@ void Http2Session::respond(H2Stream& s) {
   if (withBody) {
     s.outbound.mode = H2Stream::BodyMode::Buffered;
   }
-  submitHead(s, length == runtime::Response::kUnknownLength ? std::nullopt : std::optional<uint64_t>(length),
-             withBody);
+  // Go sends no content-length for a HEAD response whose handler wrote nothing.
+  const bool unknown = length == runtime::Response::kUnknownLength || (headOnly && length == 0);
+  submitHead(s, unknown ? std::nullopt : std::optional<uint64_t>(length), withBody);
 }
 
 void Http2Session::submitHead(H2Stream& s, std::optional<uint64_t> length, bool withBody) {

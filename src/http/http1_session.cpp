@@ -1,5 +1,6 @@
 #include "http/http1_session.h"
 
+#include <algorithm>
 #include <ctime>
 #include <exception>
 
@@ -76,6 +77,7 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
   llhttp_settings_init(&settings_);
   settings_.on_message_begin = &Http1Session::onMessageBegin;
   settings_.on_url = &Http1Session::onUrl;
+  settings_.on_version = &Http1Session::onVersion;
   settings_.on_header_field = &Http1Session::onHeaderField;
   settings_.on_header_value = &Http1Session::onHeaderValue;
   settings_.on_headers_complete = &Http1Session::onHeadersComplete;
@@ -150,8 +152,11 @@ void Http1Session::updateReading() {
 
 void Http1Session::execute(const char* data, size_t len) {
   executing_ = true;
+  execBegin_ = data;
   llhttp_errno_t err = llhttp_execute(&parser_, data, len);
   executing_ = false;
+  // What a pause leaves unparsed is parsed again later, so the tail ends where parsing did.
+  keepTail(data, err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE ? llhttp_get_error_pos(&parser_) : data + len);
   if (closed_) {
     return;
   }
@@ -324,6 +329,7 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   s.ex_.clear();
   s.ex_.host = &s;
   s.url_.clear();
+  s.versionSeen_ = false;
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
   s.inExchange_ = true;
@@ -339,8 +345,38 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   return 0;
 }
 
+void Http1Session::keepTail(const char* data, const char* end) {
+  for (const char* c = end - std::min<size_t>(kTail, static_cast<size_t>(end - data)); c < end; ++c) {
+    std::rotate(tail_.begin(), tail_.begin() + 1, tail_.end());
+    tail_.back() = *c;
+  }
+}
+
+char Http1Session::byteBefore(const char* at, size_t back) const {
+  const ptrdiff_t off = (at - execBegin_) - static_cast<ptrdiff_t>(back);
+  if (off >= 0) {
+    return execBegin_[off];
+  }
+  return -off <= static_cast<ptrdiff_t>(kTail) ? tail_[kTail + static_cast<size_t>(off)] : '\0';
+}
+
+int Http1Session::onVersion(llhttp_t* p, const char* at, size_t /*len*/) {
+  auto& s = self(p);
+  // The version span starts after "HTTP/"; before that stands exactly one space.
+  if (!s.versionSeen_ && s.byteBefore(at, 6) == ' ' && s.byteBefore(at, 7) == ' ') {
+    s.badDetail_ = "malformed request line";
+    return -1;
+  }
+  s.versionSeen_ = true;
+  return 0;
+}
+
 int Http1Session::onUrl(llhttp_t* p, const char* at, size_t len) {
   auto& s = self(p);
+  if (s.url_.empty() && s.byteBefore(at, 1) == ' ' && s.byteBefore(at, 2) == ' ') {
+    s.badDetail_ = "malformed request line";  // "GET  /": Go reads an empty target
+    return -1;
+  }
   if (!s.countHeaderBytes(len)) {
     return -1;
   }
@@ -406,6 +442,11 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       return -1;
     }
     req.host = std::string(req.headers.get("Host"));
+    if (!validHostHeader(req.host)) {
+      // As Go: a space, a folded line or a control character cannot be part of a host.
+      s.badDetail_ = "malformed Host header";
+      return -1;
+    }
   }
   // Go reads only chunked bodies; any other coding could desynchronise message framing.
   for (const auto& f : req.headers) {
@@ -724,6 +765,9 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
       }
       hasLength = true;
     }
+    if (res.status == 304 && equalsIgnoreCase(f.name, "Content-Type")) {
+      continue;  // as Go's net/http: a 304 describes no body, so no type either
+    }
     hasDate = hasDate || equalsIgnoreCase(f.name, "Date");
     out_.append(f.name).append(": ").append(f.value).append("\r\n");
   }
@@ -744,7 +788,8 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     } else {
       closing_ = true;  // HTTP/1.0: the end of the body is the end of the connection
     }
-  } else if (allowed && !hasLength) {
+  } else if (allowed && !hasLength && !(headOnly_ && contentLength == 0)) {
+    // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
     out_.append("Content-Length: ");
     appendNumber(out_, contentLength);
     out_.append("\r\n");

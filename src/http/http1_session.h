@@ -10,6 +10,7 @@
 // the connection after a 101 (tunnel mode). Resumes and body pieces are delivered from a
 // LoopTask, so a handler's callback never sees its exchange torn down under it.
 
+#include <array>
 #include <llhttp.h>
 
 #include <chrono>
@@ -75,6 +76,10 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
  private:
   static int onMessageBegin(llhttp_t* p);
   static int onUrl(llhttp_t* p, const char* at, size_t len);
+  static int onVersion(llhttp_t* p, const char* at, size_t len);
+  // The byte `back` places before `at` (at most kTail), even when it came in an earlier read.
+  [[nodiscard]] char byteBefore(const char* at, size_t back) const;
+  void keepTail(const char* data, const char* end);
   static int onHeaderField(llhttp_t* p, const char* at, size_t len);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
   static int onHeadersComplete(llhttp_t* p);
@@ -110,6 +115,12 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   runtime::Exchange ex_;
 
   std::string url_;
+  // llhttp skips repeated spaces in the request line; Go refuses them. To see them, the
+  // bytes before a span: the buffer being parsed and the last bytes of the one before.
+  static constexpr size_t kTail = 8;
+  const char* execBegin_ = nullptr;
+  std::array<char, kTail> tail_{};
+  bool versionSeen_ = false;
   std::string field_;
   bool lastWasValue_ = false;
   size_t headerBytes_ = 0;

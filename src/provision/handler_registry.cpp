@@ -31,15 +31,16 @@ class Instrumented final : public runtime::Handler {
   uint32_t id_;
 };
 
-bool routesUse(const std::vector<config::Route>& routes, std::string_view name) {
-  for (const auto& r : routes) {
-    for (const auto& h : r.handle) {
-      if (h.name == name || routesUse(h.routes, name) || (h.errors && routesUse(*h.errors, name))) {
-        return true;
-      }
+// The Caddyfile directive that writes a handler this runtime lacks, for the refusal.
+std::string directiveOf(std::string_view handler) {
+  static constexpr std::array<std::string_view, 6> kSameName = {"templates",  "push",       "acme_server",
+                                                                "tracing",    "log_append", "intercept"};
+  for (auto name : kSameName) {
+    if (handler == name) {
+      return " (Caddyfile directive `" + std::string(name) + "`)";
     }
   }
-  return false;
+  return "";
 }
 
 std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, const std::string& path,
@@ -49,6 +50,11 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
     return handlers::makeStaticResponse(h, path);
   }
   if (h.name == "subroute") {
+    if (h.errors && handlers::routesMayPause(h.routes, ctx.namedRoutes)) {
+      // A proxy answers after the chain has returned; its errors reach the server's
+      // handle_errors only.
+      throw ProvisionError(path + ".errors", "subroute error routes around reverse_proxy are not supported yet");
+    }
     return handlers::makeSubroute(h, path, compile);
   }
   if (h.name == "headers") {
@@ -87,10 +93,13 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
   if (h.name == "copy_response_headers") {
     return handlers::makeCopyResponseHeaders(h, path);
   }
+  if (h.name == "invoke") {
+    return handlers::makeInvoke(h, path, ctx.namedRoutes);
+  }
   if (h.name == "metrics") {
     return handlers::makeMetrics(h, path, ctx.metrics);
   }
-  throw ProvisionError(path, "handler '" + h.name + "' is not supported yet");
+  throw ProvisionError(path, "handler '" + h.name + "'" + directiveOf(h.name) + " is not supported yet");
 }
 
 }  // namespace
@@ -100,11 +109,11 @@ bool configUsesHandler(const config::Config& config, std::string_view name) {
     return false;
   }
   for (const auto& [_, srv] : config.http->servers) {
-    if (routesUse(srv.routes, name) || (srv.errors && routesUse(*srv.errors, name))) {
+    if (handlers::routesUseHandler(srv.routes, name) || (srv.errors && handlers::routesUseHandler(*srv.errors, name))) {
       return true;
     }
     for (const auto& [__, route] : srv.namedRoutes) {
-      if (routesUse({route}, name)) {
+      if (handlers::routesUseHandler({route}, name)) {
         return true;
       }
     }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "handlers/handlers.h"
+#include "handlers/named_routes.h"
 #include "metrics/http_metrics.h"
 
 namespace gatehouse::provision {
@@ -13,6 +14,8 @@ namespace gatehouse::provision {
 struct HandlerContext {
   std::string server;
   metrics::HttpMetrics* metrics = nullptr;
+  // The server's named routes, for `invoke`; null when it defines none.
+  const handlers::NamedRoutes* namedRoutes = nullptr;
 };
 
 // Whether any route of the config (subroutes and error routes included) uses handler `name`.

@@ -14,6 +14,7 @@
 #include "provision/internal_settings.h"
 #include "provision/logging_provision.h"
 #include "provision/managed_certificates.h"
+#include "provision/named_routes_provision.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "provision/tls_provision.h"
@@ -26,32 +27,38 @@ using config::Json;
 namespace {
 
 router::RouteList compileRoutes(const std::vector<config::Route>& routes, const std::string& path,
+                                const HandlerContext& ctx);
+
+// One route at JSON path `rp` (its matchers, handlers and terminal flag).
+router::CompiledRoute compileRoute(const config::Route& r, const std::string& rp, const HandlerContext& ctx) {
+  handlers::RouteCompiler compiler = [&ctx](const std::vector<config::Route>& nested, const std::string& p) {
+    return compileRoutes(nested, p, ctx);
+  };
+  router::CompiledRoute cr;
+  cr.group = r.group;
+  cr.terminal = r.terminal;
+  try {
+    cr.match = router::compileMatcherSets(r.match, rp + ".match");
+  } catch (const Json::exception& e) {
+    throw ProvisionError(rp + ".match", std::string("malformed matcher: ") + e.what());
+  }
+  for (size_t j = 0; j < r.handle.size(); ++j) {
+    const std::string hp = rp + ".handle[" + std::to_string(j) + "]";
+    try {
+      cr.handlers.push_back(makeHandler(r.handle[j], hp, compiler, ctx));
+    } catch (const Json::exception& e) {
+      // A field of the wrong JSON type: name the handler rather than crash.
+      throw ProvisionError(hp, "malformed '" + r.handle[j].name + "' handler: " + e.what());
+    }
+  }
+  return cr;
+}
+
+router::RouteList compileRoutes(const std::vector<config::Route>& routes, const std::string& path,
                                 const HandlerContext& ctx) {
   std::vector<router::CompiledRoute> out;
-  handlers::RouteCompiler compiler = [&ctx](const std::vector<config::Route>& r, const std::string& p) {
-    return compileRoutes(r, p, ctx);
-  };
   for (size_t i = 0; i < routes.size(); ++i) {
-    const std::string rp = path + "[" + std::to_string(i) + "]";
-    const auto& r = routes[i];
-    router::CompiledRoute cr;
-    cr.group = r.group;
-    cr.terminal = r.terminal;
-    try {
-      cr.match = router::compileMatcherSets(r.match, rp + ".match");
-    } catch (const Json::exception& e) {
-      throw ProvisionError(rp + ".match", std::string("malformed matcher: ") + e.what());
-    }
-    for (size_t j = 0; j < r.handle.size(); ++j) {
-      const std::string hp = rp + ".handle[" + std::to_string(j) + "]";
-      try {
-        cr.handlers.push_back(makeHandler(r.handle[j], hp, compiler, ctx));
-      } catch (const Json::exception& e) {
-        // A field of the wrong JSON type: name the handler rather than crash.
-        throw ProvisionError(hp, "malformed '" + r.handle[j].name + "' handler: " + e.what());
-      }
-    }
-    out.push_back(std::move(cr));
+    out.push_back(compileRoute(routes[i], path + "[" + std::to_string(i) + "]", ctx));
   }
   return router::RouteList(std::move(out));
 }
@@ -166,6 +173,7 @@ std::vector<std::string> parseProtocols(const config::Server& srv, const Json& v
 }
 
 void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std::string& path) {
+  bool allowH2c = false;
   for (const auto& [key, value] : srv.options.items()) {
     const std::string p = path + "." + key;
     if (key == "read_timeout") {
@@ -192,12 +200,14 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
     } else if (key == "experimental_http3") {
       continue;
     } else if (key == "allow_h2c") {
-      if (value.is_boolean() && value.get<bool>()) {
-        throw ProvisionError(p, "h2c is not supported yet");
-      }
+      // Caddy 2.5's switch (2.6 reads `protocols` instead): the same as listing h2c.
+      allowH2c = value.is_boolean() && value.get<bool>();
     } else {
       throw ProvisionError(p, "server option '" + key + "' is not supported yet");
     }
+  }
+  if (allowH2c && std::find(rt.protocols.begin(), rt.protocols.end(), "h2c") == rt.protocols.end()) {
+    rt.protocols.emplace_back("h2c");
   }
 }
 
@@ -393,12 +403,19 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
       s->tls = provisionServerTls(srv.tlsConnectionPolicies, path + ".tls_connection_policies", tlsApp,
                                   alpnFor(srv, path));
     }
-    if (srv.errors) {
-      s->errorRoutes =
-          compileRoutes(*srv.errors, path + ".errors.routes", HandlerContext{name, rt->metrics.get()});
+    HandlerContext ctx{name, rt->metrics.get()};
+    s->namedRoutes = declareNamedRoutes(srv, path + ".named_routes");
+    ctx.namedRoutes = s->namedRoutes.get();
+    if (s->namedRoutes) {
+      compileNamedRoutes(srv, path + ".named_routes", *s->namedRoutes,
+                         [&ctx](const config::Route& r, const std::string& p) {
+                           std::vector<router::CompiledRoute> one;
+                           one.push_back(compileRoute(r, p, ctx));
+                           return router::RouteList(std::move(one));
+                         });
     }
-    if (!srv.namedRoutes.empty()) {
-      throw ProvisionError(path + ".named_routes", "named routes are not supported yet");
+    if (srv.errors) {
+      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", ctx);
     }
     if (!srv.logs.is_null()) {
       s->accessLog = provisionAccessLog(srv.logs, path + ".logs", rt->logs);
@@ -413,7 +430,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     if (rt->certManager) {
       s->acmeChallenges = rt->certManager->responder();
     }
-    s->routes = compileRoutes(srv.routes, path + ".routes", HandlerContext{name, rt->metrics.get()});
+    s->routes = compileRoutes(srv.routes, path + ".routes", ctx);
     rt->servers.push_back(std::move(s));
   }
   return rt;

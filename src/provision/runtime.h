@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "handlers/named_routes.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
@@ -42,6 +43,8 @@ struct ListenSpec {
 struct ServerRuntime {
   std::string name;
   std::vector<ListenSpec> listen;
+  // Named routes (`invoke` targets), compiled once; null when the server has none.
+  std::unique_ptr<handlers::NamedRoutes> namedRoutes;
   router::RouteList routes;
   // handle_errors: run when a handler fails (Exchange::fail); absent = status, empty body.
   std::optional<router::RouteList> errorRoutes;

@@ -1,27 +1,13 @@
 #include "router/site_router.h"
 
-#include <random>
-
 #include "gatehouse/acme/challenge_responder.h"
 #include "http/uri.h"
+#include "router/error_id.h"
 
 namespace gatehouse::router {
 
 using runtime::Exchange;
 using runtime::Outcome;
-
-namespace {
-// Caddy's error ids: 9 characters of [a-z0-9].
-std::string newErrorId() {
-  static constexpr std::string_view kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::string id(9, ' ');
-  for (char& c : id) {
-    c = kAlphabet[rd() % kAlphabet.size()];
-  }
-  return id;
-}
-}  // namespace
 
 Outcome SiteRouter::handle(Exchange& ex) {
   ex.serverName = server_.name;

@@ -6,6 +6,8 @@ For every case directory tests/compat/cases/<name>/ holding
                    case's site/ folder (copied to a temporary directory), {GLOBALS} the runner's
                    global options (only needed when the case has its own global block; otherwise
                    the runner prepends a global block itself)
+                   (or config.json: a Caddy JSON config, for what no Caddyfile can say; the
+                   same {PORT} and {SITE}; it disables the admin endpoint itself)
   - requests.json  a list of requests: {"method", "path", "headers", "body", "name",
                    "known_difference": "reason", "pending": "reason", "sleep": seconds to
                    wait before sending, "chunks": [strings] for a chunked body}; Host defaults to
@@ -215,10 +217,15 @@ class Server:
         self.log.close()
 
 
+def config_name(case_dir):
+    """A case holds a Caddyfile, or a Caddy JSON config (config.json) for what no Caddyfile says."""
+    return "config.json" if os.path.exists(os.path.join(case_dir, "config.json")) else "Caddyfile"
+
+
 def run_case(name, gatehouse, caddy, tmp_root, verbose, keep_going=False):
     """Returns (ok, message, known) where known lists (request, reason, difference)."""
     case_dir = os.path.join(CASES, name)
-    with open(os.path.join(case_dir, "Caddyfile")) as f:
+    with open(os.path.join(case_dir, config_name(case_dir))) as f:
         template = f.read()
     with open(os.path.join(case_dir, "requests.json")) as f:
         requests = json.load(f)
@@ -266,20 +273,27 @@ def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, c
     pc, pg = free_port(), free_port()
     while pg == pc:
         pg = free_port()
-    cfg_c = os.path.join(work, "caddy", "Caddyfile")
-    cfg_g = os.path.join(work, "gatehouse", "Caddyfile")
+    cfg_name = config_name(case_dir)
+    adapter = "json" if cfg_name == "config.json" else "caddyfile"
+    cfg_c = os.path.join(work, "caddy", cfg_name)
+    cfg_g = os.path.join(work, "gatehouse", cfg_name)
     for path, port in ((cfg_c, pc), (cfg_g, pg)):
         os.makedirs(os.path.dirname(path))
         with open(path, "w") as f:
-            f.write(render(template, port, site))
+            if adapter == "json":
+                f.write(template.replace("{PORT}", str(port)).replace("{SITE}", site))
+            else:
+                f.write(render(template, port, site))
 
     env = dict(os.environ)
     env.update({"XDG_DATA_HOME": os.path.join(work, "xdg-data"),
                 "XDG_CONFIG_HOME": os.path.join(work, "xdg-config"),
                 "HOME": os.path.join(work, "home")})
-    caddy_srv = Server([caddy, "run", "--config", cfg_c, "--adapter", "caddyfile"], env, pc,
+    # (caddy reads JSON when no adapter is named; it knows no "json" adapter)
+    caddy_adapter = ["--adapter", "caddyfile"] if adapter == "caddyfile" else []
+    caddy_srv = Server([caddy, "run", "--config", cfg_c] + caddy_adapter, env, pc,
                        os.path.join(work, "caddy.log"))
-    gh_srv = Server([gatehouse, "run", "--config", cfg_g, "--workers", "1"], env, pg,
+    gh_srv = Server([gatehouse, "run", "--config", cfg_g, "--adapter", adapter, "--workers", "1"], env, pg,
                     os.path.join(work, "gatehouse.log"))
     known, failures = [], []
     try:

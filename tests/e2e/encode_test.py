@@ -10,21 +10,13 @@ import gzip
 import http.client
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 import zlib
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+sys.dont_write_bytecode = True
+from harness import FAILURES, addr_of, check, finish, start, stop  # noqa: E402
 
 
 def get(addr, path, method="GET", headers=None, version11=True):
@@ -83,30 +75,6 @@ def config(root):
     }
 
 
-def start(binary, cfg_path):
-    proc = subprocess.Popen([binary, "run", "--config", cfg_path, "--adapter", "json", "--workers", "1"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    deadline = time.time() + 15
-    addr = None
-    seen = []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("msg") == "server running":
-            host, port = entry["addresses"][0].rsplit(":", 1)
-            addr = (host.strip("[]"), int(port))
-        if entry.get("msg") == "serving initial configuration" and addr:
-            return proc, addr
-    proc.kill()
-    raise SystemExit("gatehouse did not start: " + "".join(seen))
-
-
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,16 +89,12 @@ def main():
         cfg_path = os.path.join(tmp, "config.json")
         with open(cfg_path, "w") as f:
             json.dump(config(root), f)
-        proc, addr = start(binary, cfg_path)
+        proc, servers, drain, _ = start(binary, cfg_path, workers=1)
         try:
-            run(addr)
+            run(addr_of(next(iter(servers.values()))[0]))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=10)
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        sys.exit(1)
-    print("ok")
+            stop(proc, drain)
+    return finish()
 
 
 def run(addr):
@@ -208,4 +172,4 @@ def run(addr):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -18,7 +18,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import h2_frames as h2  # noqa: E402
-from h2_serve_test import addr_of, check, start, FAILURES  # noqa: E402
+from harness import FAILURES, addr_of, check, start  # noqa: E402
 
 PROTOCOL_ERROR = 1
 
@@ -175,7 +175,7 @@ def main():
         cfg_path = os.path.join(tmp, "config.json")
         with open(cfg_path, "w") as f:
             json.dump(cfg, f)
-        proc, servers, drain = start(binary, cfg_path)
+        proc, servers, drain, _ = start(binary, cfg_path)
         try:
             addr = addr_of(servers["h2c"][0])
             check(healthy(addr), "serves before the attacks")

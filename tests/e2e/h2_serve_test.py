@@ -19,18 +19,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import h2_frames as h2  # noqa: E402
-import server_stderr  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    else:
-        print("ok:", what, flush=True)
-
+from harness import FAILURES, addr_of, check, finish, start  # noqa: E402
 
 def run(cmd, timeout=60):
     return subprocess.run(cmd, capture_output=True, timeout=timeout)
@@ -53,33 +42,6 @@ def config(root):
             "plain": {"listen": ["127.0.0.1:0"], "routes": site},
         }}},
     }
-
-
-def start(binary, cfg_path):
-    proc = subprocess.Popen([binary, "run", "--config", cfg_path, "--adapter", "json", "--workers", "2"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    deadline = time.time() + 15
-    servers, seen = {}, []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("msg") == "server running":
-            servers[entry["name"]] = entry["addresses"]
-        if entry.get("msg") == "serving initial configuration":
-            return proc, servers, server_stderr.Drain(proc, seen)
-    proc.kill()
-    raise SystemExit("gatehouse did not start: " + "".join(seen))
-
-
-def addr_of(text):
-    host, port = text.rsplit(":", 1)
-    return host.strip("[]"), int(port)
 
 
 def sha(data):
@@ -192,7 +154,7 @@ def main():
         cfg_path = os.path.join(tmp, "config.json")
         with open(cfg_path, "w") as f:
             json.dump(config(root), f)
-        proc, servers, drain = start(binary, cfg_path)
+        proc, servers, drain, _ = start(binary, cfg_path)
         stopped = False
         try:
             addr = addr_of(servers["h2c"][0])
@@ -214,11 +176,7 @@ def main():
             check(not report, "sanitizer report in server stderr")
             if report or FAILURES:
                 print("--- server stderr ---\n" + drain.text(), flush=True)
-    if FAILURES:
-        print("%d check(s) failed" % len(FAILURES))
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -5,21 +5,11 @@ tests never collide), find its bound address in the startup log, make requests, 
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True
-import server_stderr  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+from harness import FAILURES, addr_of, check, finish, start, stop  # noqa: E402,F401 (re-exported)
 
 
 def adapt(binary, caddyfile_text, tmp):
@@ -41,29 +31,8 @@ def adapt(binary, caddyfile_text, tmp):
 
 class Server:
     def __init__(self, binary, config_path, workers=1, stdout=subprocess.DEVNULL):
-        self.proc = subprocess.Popen([binary, "run", "--config", config_path, "--adapter", "json",
-                                      "--workers", str(workers)],
-                                     stderr=subprocess.PIPE, stdout=stdout, stdin=subprocess.DEVNULL, text=True)
-        deadline = time.time() + 20
-        self.addr = None
-        seen = []
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            seen.append(line)
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if entry.get("msg") == "server running" and self.addr is None:
-                host, port = entry["addresses"][0].rsplit(":", 1)
-                self.addr = (host.strip("[]"), int(port))
-            if entry.get("msg") == "serving initial configuration" and self.addr:
-                self.drain = server_stderr.Drain(self.proc, seen)
-                return
-        self.proc.kill()
-        raise SystemExit("gatehouse did not start: " + "".join(seen))
+        self.proc, servers, self.drain, _ = start(binary, config_path, "json", workers, stdout=stdout)
+        self.addr = addr_of(next(iter(servers.values()))[0])
 
     def request(self, path, method="GET", headers=None, body=None, host="example.test"):
         c = http.client.HTTPConnection(self.addr[0], self.addr[1], timeout=10)
@@ -76,22 +45,6 @@ class Server:
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
     def stop(self):
-        """Stops the server; returns its stderr after startup (sanitizer reports fail the test)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        report = self.drain.finish()
-        check(not report, "sanitizer report:\n" + report)
+        """Stops the server; returns its stderr (a sanitizer report fails the test)."""
+        stop(self.proc, self.drain, expect_clean=False)
         return self.drain.text()
-
-
-def finish():
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("OK")
-    return 0

@@ -21,14 +21,7 @@ import time
 
 sys.dont_write_bytecode = True
 import tls_pki  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
+from harness import FAILURES, check, finish  # noqa: E402,F401
 
 
 def config(version, admin_port, extra_server=False, broken=False):
@@ -204,11 +197,7 @@ def main():
         check(total > 50, "the load thread ran (%d requests)" % total)
         check(not load.errors, "no request lost during reloads: %s" % load.errors[:3])
         check(not bad_status, "every request answered 200")
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("all reload checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -8,24 +8,13 @@ Usage: serve_http1_test.py <path-to-gatehouse>
 import http.client
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-import server_stderr  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-
+from harness import FAILURES, addr_of, check, finish, start, stop  # noqa: E402
 
 def raw(addr, data, timeout=5.0, read_until_close=True):
     """Sends bytes, returns everything read until the server closes (or timeout)."""
@@ -113,34 +102,6 @@ def config(root):
             },
         }}},
     }
-
-
-def start(binary, cfg_path):
-    proc = subprocess.Popen([binary, "run", "--config", cfg_path, "--adapter", "json", "--workers", "2"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    deadline = time.time() + 15
-    servers = {}
-    seen = []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("msg") == "server running":
-            servers[entry["name"]] = entry["addresses"]
-        if entry.get("msg") == "serving initial configuration":
-            return proc, servers, server_stderr.Drain(proc, seen)
-    proc.kill()
-    raise SystemExit("gatehouse did not start: " + "".join(seen))
-
-
-def addr_of(text):
-    host, port = text.rsplit(":", 1)
-    return host.strip("[]"), int(port)
 
 
 def run_checks(a, b):
@@ -261,27 +222,14 @@ def main():
         cfg_path = os.path.join(tmp, "config.json")
         with open(cfg_path, "w") as f:
             json.dump(config(root), f)
-        proc, servers, drain = start(binary, cfg_path)
+        proc, servers, drain, _ = start(binary, cfg_path)
         try:
             run_checks(addr_of(servers["srv0"][0]), addr_of(servers["srv1"][0]))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=10)
-                check(rc == 0, "graceful stop exit code %s" % rc)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                check(False, "graceful stop within 10s")
-            report = drain.finish()
-            check(not report, "sanitizer report in server stderr")
-            if report or FAILURES:
+            stop(proc, drain)
+            if FAILURES:
                 print("--- server stderr ---\n" + drain.text(), flush=True)
-    if FAILURES:
-        print("%d check(s) failed" % len(FAILURES))
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

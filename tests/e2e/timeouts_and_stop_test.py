@@ -7,43 +7,14 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-import server_stderr  # noqa: E402
+from harness import FAILURES, addr_of, check, finish, start  # noqa: E402
 
-FAILURES = []
 BIG = 8 * 1024 * 1024
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-
-
-def start(binary, cfg_path):
-    proc = subprocess.Popen([binary, "run", "--config", cfg_path, "--workers", "1"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    deadline = time.time() + 15
-    seen = []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("msg") == "serving initial configuration":
-            host, port = entry["addresses"][0].rsplit(":", 1)
-            return proc, (host, int(port)), server_stderr.Drain(proc, seen)
-    proc.kill()
-    raise SystemExit("gatehouse did not start: " + "".join(seen))
 
 
 def closed_within(sock, seconds):
@@ -75,7 +46,8 @@ def main():
         cfg_path = os.path.join(tmp, "c.json")
         with open(cfg_path, "w") as f:
             json.dump(cfg, f)
-        proc, addr, drain = start(binary, cfg_path)
+        proc, servers, drain, _ = start(binary, cfg_path, workers=1)
+        addr = addr_of(servers["srv0"][0])
         try:
             # Slowloris: a head that never completes is cut off by read_header_timeout.
             s = socket.create_connection(addr)
@@ -125,11 +97,7 @@ def main():
             check(not report, "sanitizer report in server stderr")
             if report or FAILURES:
                 print("--- server stderr ---\n" + drain.text(), flush=True)
-    if FAILURES:
-        print("%d check(s) failed" % len(FAILURES))
-        return 1
-    print("all checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

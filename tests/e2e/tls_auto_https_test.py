@@ -9,33 +9,13 @@ Usage: tls_auto_https_test.py <path-to-gatehouse>
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 
 sys.dont_write_bytecode = True
 import tls_pki  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def stop(proc, drain):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = None
-    check(rc == 0, "clean exit (rc=%s)" % rc)
-    report = drain.finish()
-    check(report == "", "no sanitizer report")
+from harness import FAILURES, check, finish, stop  # noqa: E402,F401
 
 
 def write(tmp, name, text):
@@ -172,11 +152,7 @@ def main():
         merged_redirect_checks(binary, tmp, cert)
         refusal_checks(binary, tmp)
         option_checks(binary, tmp, cert)
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("all automatic HTTPS checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

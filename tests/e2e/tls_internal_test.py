@@ -20,27 +20,10 @@ import time
 
 sys.dont_write_bytecode = True
 import tls_pki  # noqa: E402
+from harness import FAILURES, check, finish, stop  # noqa: E402,F401
 
-FAILURES = []
 CADDY = "/usr/bin/caddy"
 TRUST_FILE = "/usr/local/share/ca-certificates/gatehouse-local-local.crt"
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-def stop(proc, drain):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        rc = None
-    check(rc == 0, "clean exit (rc=%s)" % rc)
-    check(drain.finish() == "", "no sanitizer report")
 
 
 def caddyfile(store, hp, sp, sites, extra_global=""):
@@ -280,10 +263,7 @@ def main():
         trust_checks(binary, tmp, store, cfg)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -3,13 +3,11 @@ openssl CLI, and a helper that starts gatehouse and reads its bound addresses.
 
 Keys are P-256 (fast to make); everything lives in the caller's temporary directory.
 """
-import json
 import os
-import socket
 import subprocess
-import time
 
-import server_stderr
+# start() and free_port() live in harness.py; re-exported for the scripts that use them here.
+from harness import free_port, start  # noqa: F401
 
 
 def _run(args, cwd):
@@ -38,40 +36,6 @@ def make_leaf(tmp, name, sans, ca, client=False):
     _run(["openssl", "x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1], "-CAcreateserial",
           "-out", crt, "-days", "2", "-extfile", ext], tmp)
     return crt, key
-
-
-def free_port():
-    """A port nothing listens on right now (for http_port/https_port/admin, which cannot be 0)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(binary, cfg_path, adapter="json", workers=2, env=None):
-    """Starts `gatehouse run`; returns (proc, {server: [addresses]}, drain, startup lines)."""
-    proc = subprocess.Popen([binary, "run", "--config", cfg_path, "--adapter", adapter, "--workers", str(workers)],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
-    deadline = time.time() + 15
-    servers = {}
-    seen = []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("msg") == "server running":
-            servers[entry["name"]] = entry["addresses"]
-        if entry.get("msg") == "serving initial configuration":
-            return proc, servers, server_stderr.Drain(proc, seen), seen
-    proc.kill()
-    proc.wait(5)
-    raise RuntimeError("gatehouse did not start: " + "".join(seen))
 
 
 def port_of(address):

@@ -20,14 +20,7 @@ import time
 
 sys.dont_write_bytecode = True
 import tls_pki  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
+from harness import FAILURES, check, finish  # noqa: E402,F401
 
 
 def config(admin_port, cert, body):
@@ -135,11 +128,7 @@ def main():
                 rc = None
             check(rc == 0, "clean exit after SIGTERM (rc=%s)" % rc)
             check(drain.finish() == "", "no sanitizer report")
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("all TLS reload checks passed")
-    return 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -18,16 +18,7 @@ import tempfile
 
 sys.dont_write_bytecode = True
 import tls_pki  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    else:
-        print("ok:", what, flush=True)
+from harness import FAILURES, check, finish  # noqa: E402,F401
 
 
 BODY = ("{http.request.tls.server_name}|{http.request.tls.version}|{http.request.tls.proto}|"
@@ -130,11 +121,7 @@ def main():
             check(report == "", "no sanitizer report")
             if report:
                 print(report)
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("all TLS serving checks passed")
-    return 0
+    return finish()
 
 
 def run_checks(port, tmp, client, stranger):

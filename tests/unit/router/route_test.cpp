@@ -107,8 +107,8 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
       "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one static "
       "upstream");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' is not "
-                    "supported yet");
+                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' "
+                    "(Caddyfile directive `templates`) is not supported yet");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","etag_file_extensions":[".x"]}]}])"),
                     Catch::Contains("file_server option 'etag_file_extensions' is not supported yet"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"template_file":"t.html"}}]}])"),
