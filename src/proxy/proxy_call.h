@@ -93,6 +93,7 @@ class ProxyCall final : public runtime::PendingWork,
   std::string framed_;               // a request body piece with its chunk framing
   std::string stickyCookie_;         // the cookie policy's Set-Cookie for the chosen upstream
   bool chunkedBody_ = false;
+  bool askedGzip_ = false;  // the transport asked the upstream for gzip (it decodes it)
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry
   bool bodyDone_ = false;         // nothing more of the request body will be sent
