@@ -224,7 +224,7 @@ bool ProxyCall::attempt() {
   arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
   if (up.address.resolve) {
     lookup_ = std::make_unique<HostLookup>(
-        pool_.loop(), up.address.host, up.address.port,
+        pool_.loop(), up.address.host, up.address.port, config_.transport.resolvers,
         [this](int status, const sockaddr_storage& a) { onResolved(status, a); });
     if (lookup_->startError() == 0) {
       return true;

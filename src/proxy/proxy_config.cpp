@@ -36,7 +36,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
             "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
-            "local_address"});
+            "local_address", "resolver"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -72,6 +72,17 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
         throw ProvisionError(p, "expected \"v1\" or \"v2\"");
       }
       c.transport.proxyProtocol = version == "v1" ? ProxyProtocol::V1 : ProxyProtocol::V2;
+    } else if (k == "resolver") {
+      onlyKeys(v, p, {"addresses"});
+      const Json& list = v.contains("addresses") ? v["addresses"] : Json::array();
+      for (size_t i = 0; i < list.size(); ++i) {
+        auto r = list[i].is_string() ? ResolverAddress::parse(list[i].get<std::string>()) : std::nullopt;
+        if (!r) {
+          throw ProvisionError(p + ".addresses[" + std::to_string(i) + "]",
+                               "expected a resolver IP address, optionally with udp/ or tcp/ and a port");
+        }
+        c.transport.resolvers.push_back(*r);
+      }
     } else if (k == "local_address") {
       auto local = v.is_string() ? TransportConfig::parseLocalAddress(v.get<std::string>()) : std::nullopt;
       if (!local) {

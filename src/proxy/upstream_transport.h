@@ -9,10 +9,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gatehouse/runtime/exchange.h"
 #include "proxy/proxy_protocol.h"
 #include "proxy/upstream_address.h"
+#include "proxy/upstream_resolver.h"
 
 namespace gatehouse::proxy {
 
@@ -30,6 +32,7 @@ struct TransportConfig {
   ProxyProtocol proxyProtocol = ProxyProtocol::Off;
   std::optional<sockaddr_storage> localAddress;
   bool compression = true;  // Go's default: DisableCompression false
+  std::vector<ResolverAddress> resolvers;  // empty: the system's resolver
 
   // Options for a connection to `address` made for `req`.
   [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;

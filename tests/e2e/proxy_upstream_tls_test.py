@@ -10,6 +10,7 @@
   named none, gzip answers decoded (also streamed event by event), left alone when the
   client asked itself or with `compression: false`.
 - proxy_protocol v1 / v2 headers and local_address, seen by a raw upstream.
+- resolvers: upstream names looked up through a real BIND (named) over UDP and TCP.
 Usage: proxy_upstream_tls_test.py <path-to-gatehouse>
 """
 import gzip
@@ -37,6 +38,18 @@ def check(cond, what):
     if not cond:
         FAILURES.append(what)
         print("FAIL:", what, flush=True)
+
+
+def strip_prefix(target):
+    """Routes put a prefix before the shared upstream paths: /dns/udp/echo -> /echo."""
+    if not target.startswith(("/echo", "/sse", "/download", "/ws")) and "/echo" in target:
+        return target[target.index("/echo"):]
+    return target
+
+
+class PlainUpstream(pu.Upstream):
+    def _route(self, conn, method, target, headers, buf):
+        return super()._route(conn, method, strip_prefix(target), headers, buf)
 
 
 class TlsUpstream(pu.Upstream):
@@ -179,6 +192,26 @@ def get(addr, path, headers=None, method="GET", body=None):
     return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
 
+def start_named(tmp):
+    """A real BIND serving upstream.test (app -> 127.0.0.1) on a free loopback port."""
+    port = pu.unused_port()
+    d = os.path.join(tmp, "named")
+    os.makedirs(d)
+    with open(os.path.join(d, "zone"), "w") as f:
+        f.write("$TTL 60\n@ IN SOA ns.upstream.test. admin.upstream.test. 1 60 60 60 60\n"
+                "@ IN NS ns.upstream.test.\nns IN A 127.0.0.1\napp IN A 127.0.0.1\n")
+    with open(os.path.join(d, "named.conf"), "w") as f:
+        f.write('options { directory "%s"; listen-on port %d { 127.0.0.1; }; listen-on-v6 { none; };\n'
+                'recursion no; pid-file "%s/named.pid"; dnssec-validation no; };\n'
+                'zone "upstream.test" { type primary; file "%s/zone"; };\n' % (d, port, d, d))
+    argv = ["named", "-g", "-c", os.path.join(d, "named.conf")]
+    if os.geteuid() == 0:
+        argv += ["-u", "root"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return port, proc
+
+
 def wait_port(port, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -208,7 +241,7 @@ def main():
     up = TlsUpstream(server_ctx(ip_cert), "tls")
     named = TlsUpstream(server_ctx(name_cert), "named")
     mtls = TlsUpstream(server_ctx(ip_cert, client_ca=ca[0]), "mtls")
-    plain = pu.Upstream("plain")
+    plain = PlainUpstream("plain")
     gz_plain = TlsUpstream(server_ctx(ip_cert), "gz")
     raw = RawUpstream()
     ossl_port = pu.unused_port()
@@ -216,6 +249,7 @@ def main():
                              "-key", ip_cert[1], "-www", "-quiet"], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(ossl_port)
+    dns_port, bind = start_named(tmp)
     trust = {"root_ca_pem_files": [ca[0]]}
     routes = [
         ("/echo", proxy(up.dial, trust)),
@@ -239,6 +273,11 @@ def main():
         ("/pp2", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v2")),
         ("/local", proxy("127.0.0.1:%d" % raw.port, local_address="127.0.0.2")),
         ("/ossl", proxy("127.0.0.1:%d" % ossl_port, trust, keep_alive={"enabled": False})),
+        ("/dns/udp", proxy("app.upstream.test:%d" % plain.port, resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
+        ("/dns/tcp", proxy("app.upstream.test:%d" % plain.port,
+                           resolver={"addresses": ["tcp/127.0.0.1:%d" % dns_port]})),
+        ("/dns/missing", proxy("missing.upstream.test:%d" % plain.port,
+                               resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
     ]
     cfg = {"admin": {"disabled": True}, "apps": {"http": {"servers": {"srv0": {
         "listen": ["127.0.0.1:0"],
@@ -247,10 +286,16 @@ def main():
     addr = pu.addr_of(servers)
     try:
         run(addr, up, named, mtls, gz_plain)
+        for path in ("/dns/udp/echo", "/dns/tcp/echo"):
+            st, h, _ = get(addr, path)
+            check(st == 200 and h.get("x-upstream") == "plain", "%s through the configured resolver: %d" % (path, st))
+        st, _, _ = get(addr, "/dns/missing/echo")
+        check(st == 502, "a name the resolver does not know: 502 (got %d)" % st)
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
-        ossl.kill()
-        ossl.wait(5)
+        for p in (ossl, bind):
+            p.kill()
+            p.wait(5)
     log = drain.text() if hasattr(drain, "text") else ""
     check("certificate verify failed" in log, "the error log names the verification failure")
     for u in (up, named, mtls, plain, gz_plain):

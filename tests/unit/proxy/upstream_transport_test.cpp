@@ -8,6 +8,7 @@
 #include "proxy/gzip_inflater.h"
 #include "proxy/proxy_config.h"
 #include "proxy/proxy_protocol.h"
+#include "proxy/upstream_resolver.h"
 #include "proxy/upstream_transport.h"
 
 using gatehouse::config::Json;
@@ -131,4 +132,21 @@ TEST_CASE("transport options: local_address, proxy_protocol, tls parse; bad valu
   fails(R"({"protocol": "http", "tls": {"renegotiation": "freely"}})", "h.transport.tls.renegotiation");
   fails(R"({"protocol": "http", "tls": {"ca": {"provider": "pki_root"}}})", "h.transport.tls.ca.provider");
   fails(R"({"protocol": "http", "tls": {"server_name": "{http.request.host}"}})", "h.transport.tls.server_name");
+}
+
+TEST_CASE("resolver addresses as Caddy writes them") {
+  using gatehouse::proxy::ResolverAddress;
+  auto a = ResolverAddress::parse("1.1.1.1");
+  REQUIRE(a);
+  CHECK((a->ip == "1.1.1.1" && a->port == 53 && !a->tcp));
+  auto b = ResolverAddress::parse("tcp/127.0.0.1:5353");
+  REQUIRE(b);
+  CHECK((b->ip == "127.0.0.1" && b->port == 5353 && b->tcp));
+  auto c = ResolverAddress::parse("udp/[::1]:54");
+  REQUIRE(c);
+  CHECK((c->ip == "::1" && c->port == 54));
+  CHECK(ResolverAddress::parse("2001:db8::53"));
+  CHECK_FALSE(ResolverAddress::parse("dns.example:53"));
+  CHECK_FALSE(ResolverAddress::parse("1.1.1.1:0"));
+  CHECK_FALSE(ResolverAddress::parse("1.1.1.1:x"));
 }
