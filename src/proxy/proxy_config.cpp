@@ -202,9 +202,9 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   }
   if (f.contains("health_checks")) {
     parseHealth(f["health_checks"], path + ".health_checks", *c);
-    if (c->active && (c->transport.tls || c->transport.proxyProtocol != ProxyProtocol::Off)) {
+    if (c->active && c->transport.proxyProtocol != ProxyProtocol::Off) {
       throw ProvisionError(path + ".health_checks.active",
-                           "active health checks through TLS or PROXY protocol transports are not supported yet");
+                           "active health checks through a PROXY protocol transport are not supported yet");
     }
     for (const auto& up : c->upstreams) {
       if (c->active && up.address.resolve) {

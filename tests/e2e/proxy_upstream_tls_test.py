@@ -272,6 +272,10 @@ def main():
         ("/pp1", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v1")),
         ("/pp2", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v2")),
         ("/local", proxy("127.0.0.1:%d" % raw.port, local_address="127.0.0.2")),
+        ("/health", {"handler": "reverse_proxy", "upstreams": [{"dial": up.dial}, {"dial": named.dial}],
+                     "transport": {"protocol": "http", "tls": trust},
+                     "load_balancing": {"selection_policy": {"policy": "round_robin"}},
+                     "health_checks": {"active": {"uri": "/echo/health", "interval": "200ms", "timeout": "2s"}}}),
         ("/ossl", proxy("127.0.0.1:%d" % ossl_port, trust, keep_alive={"enabled": False})),
         ("/dns/udp", proxy("app.upstream.test:%d" % plain.port, resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
         ("/dns/tcp", proxy("app.upstream.test:%d" % plain.port,
@@ -289,6 +293,12 @@ def main():
         for path in ("/dns/udp/echo", "/dns/tcp/echo"):
             st, h, _ = get(addr, path)
             check(st == 200 and h.get("x-upstream") == "plain", "%s through the configured resolver: %d" % (path, st))
+        # Active health checks go through TLS: the upstream whose certificate does not verify
+        # is marked down, the other one takes every request.
+        get(addr, "/health/echo")  # a worker's checks start with its first request
+        time.sleep(1.0)
+        seen = [get(addr, "/health/echo")[1].get("x-upstream") for _ in range(6)]
+        check(seen == ["tls"] * 6, "health checks through TLS keep the unverifiable upstream out (%s)" % seen)
         st, _, _ = get(addr, "/dns/missing/echo")
         check(st == 502, "a name the resolver does not know: 502 (got %d)" % st)
     finally:
