@@ -18,6 +18,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -208,7 +209,12 @@ def start_named(tmp):
     if os.geteuid() == 0:
         argv += ["-u", "root"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(port)
+    try:
+        wait_port(port)
+    except SystemExit:
+        proc.kill()
+        proc.wait(5)
+        raise
     return port, proc
 
 
@@ -248,68 +254,73 @@ def main():
     ossl = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % ossl_port, "-cert", ip_cert[0],
                              "-key", ip_cert[1], "-www", "-quiet"], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_port(ossl_port)
-    dns_port, bind = start_named(tmp)
-    trust = {"root_ca_pem_files": [ca[0]]}
-    routes = [
-        ("/echo", proxy(up.dial, trust)),
-        ("/sse", proxy(up.dial, trust)),
-        ("/download", proxy(up.dial, trust)),
-        ("/ws", proxy(up.dial, trust)),
-        ("/gz", proxy(gz_plain.dial, trust)),
-        ("/nogz/gz", proxy(gz_plain.dial, trust, compression=False)),
-        ("/inline/echo", proxy(up.dial, {"root_ca_pool": [der_b64(ca[0])]})),
-        ("/pool/echo", proxy(up.dial, {"ca": {"provider": "file", "pem_files": [ca[0]]}})),
-        ("/wrongca/echo", proxy(up.dial, {"root_ca_pem_files": [other_ca[0]]})),
-        ("/system/echo", proxy(up.dial, {})),
-        ("/insecure/echo", proxy(up.dial, {"root_ca_pem_files": [other_ca[0]], "insecure_skip_verify": True})),
-        ("/sni/echo", proxy(named.dial, {"root_ca_pem_files": [ca[0]], "server_name": "upstream.test"})),
-        ("/nosni/echo", proxy(named.dial, trust)),
-        ("/mtls/echo", proxy(mtls.dial, {"root_ca_pem_files": [ca[0]], "client_certificate_file": client_cert[0],
-                                         "client_certificate_key_file": client_cert[1]})),
-        ("/nocert/echo", proxy(mtls.dial, trust)),
-        ("/plain-to-tls/echo", proxy(plain.dial, trust)),
-        ("/pp1", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v1")),
-        ("/pp2", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v2")),
-        ("/local", proxy("127.0.0.1:%d" % raw.port, local_address="127.0.0.2")),
-        ("/health", {"handler": "reverse_proxy", "upstreams": [{"dial": up.dial}, {"dial": named.dial}],
-                     "transport": {"protocol": "http", "tls": trust},
-                     "load_balancing": {"selection_policy": {"policy": "round_robin"}},
-                     "health_checks": {"active": {"uri": "/echo/health", "interval": "200ms", "timeout": "2s"}}}),
-        ("/ossl", proxy("127.0.0.1:%d" % ossl_port, trust, keep_alive={"enabled": False})),
-        ("/dns/udp", proxy("app.upstream.test:%d" % plain.port, resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
-        ("/dns/tcp", proxy("app.upstream.test:%d" % plain.port,
-                           resolver={"addresses": ["tcp/127.0.0.1:%d" % dns_port]})),
-        ("/dns/missing", proxy("missing.upstream.test:%d" % plain.port,
-                               resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
-    ]
-    cfg = {"admin": {"disabled": True}, "apps": {"http": {"servers": {"srv0": {
-        "listen": ["127.0.0.1:0"],
-        "routes": [{"match": [{"path": [p + "*"]}], "handle": [h]} for p, h in routes]}}}}}
-    proc, servers, drain = pu.start_gatehouse(binary, cfg)
-    addr = pu.addr_of(servers)
+    peers = [ossl]  # ended whatever happens below
     try:
-        run(addr, up, named, mtls, gz_plain)
-        for path in ("/dns/udp/echo", "/dns/tcp/echo"):
-            st, h, _ = get(addr, path)
-            check(st == 200 and h.get("x-upstream") == "plain", "%s through the configured resolver: %d" % (path, st))
-        # Active health checks go through TLS: the upstream whose certificate does not verify
-        # is marked down, the other one takes every request.
-        get(addr, "/health/echo")  # a worker's checks start with its first request
-        time.sleep(1.0)
-        seen = [get(addr, "/health/echo")[1].get("x-upstream") for _ in range(6)]
-        check(seen == ["tls"] * 6, "health checks through TLS keep the unverifiable upstream out (%s)" % seen)
-        st, _, _ = get(addr, "/dns/missing/echo")
-        check(st == 502, "a name the resolver does not know: 502 (got %d)" % st)
+        wait_port(ossl_port)
+        dns_port, bind = start_named(tmp)
+        peers.append(bind)
+        trust = {"root_ca_pem_files": [ca[0]]}
+        routes = [
+            ("/echo", proxy(up.dial, trust)),
+            ("/sse", proxy(up.dial, trust)),
+            ("/download", proxy(up.dial, trust)),
+            ("/ws", proxy(up.dial, trust)),
+            ("/gz", proxy(gz_plain.dial, trust)),
+            ("/nogz/gz", proxy(gz_plain.dial, trust, compression=False)),
+            ("/inline/echo", proxy(up.dial, {"root_ca_pool": [der_b64(ca[0])]})),
+            ("/pool/echo", proxy(up.dial, {"ca": {"provider": "file", "pem_files": [ca[0]]}})),
+            ("/wrongca/echo", proxy(up.dial, {"root_ca_pem_files": [other_ca[0]]})),
+            ("/system/echo", proxy(up.dial, {})),
+            ("/insecure/echo", proxy(up.dial, {"root_ca_pem_files": [other_ca[0]], "insecure_skip_verify": True})),
+            ("/sni/echo", proxy(named.dial, {"root_ca_pem_files": [ca[0]], "server_name": "upstream.test"})),
+            ("/nosni/echo", proxy(named.dial, trust)),
+            ("/mtls/echo", proxy(mtls.dial, {"root_ca_pem_files": [ca[0]], "client_certificate_file": client_cert[0],
+                                             "client_certificate_key_file": client_cert[1]})),
+            ("/nocert/echo", proxy(mtls.dial, trust)),
+            ("/plain-to-tls/echo", proxy(plain.dial, trust)),
+            ("/pp1", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v1")),
+            ("/pp2", proxy("127.0.0.1:%d" % raw.port, proxy_protocol="v2")),
+            ("/local", proxy("127.0.0.1:%d" % raw.port, local_address="127.0.0.2")),
+            ("/health", {"handler": "reverse_proxy", "upstreams": [{"dial": up.dial}, {"dial": named.dial}],
+                         "transport": {"protocol": "http", "tls": trust},
+                         "load_balancing": {"selection_policy": {"policy": "round_robin"}},
+                         "health_checks": {"active": {"uri": "/echo/health", "interval": "200ms", "timeout": "2s"}}}),
+            ("/ossl", proxy("127.0.0.1:%d" % ossl_port, trust, keep_alive={"enabled": False})),
+            ("/dns/udp", proxy("app.upstream.test:%d" % plain.port, resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
+            ("/dns/tcp", proxy("app.upstream.test:%d" % plain.port,
+                               resolver={"addresses": ["tcp/127.0.0.1:%d" % dns_port]})),
+            ("/dns/missing", proxy("missing.upstream.test:%d" % plain.port,
+                                   resolver={"addresses": ["127.0.0.1:%d" % dns_port]})),
+        ]
+        cfg = {"admin": {"disabled": True}, "apps": {"http": {"servers": {"srv0": {
+            "listen": ["127.0.0.1:0"],
+            "routes": [{"match": [{"path": [p + "*"]}], "handle": [h]} for p, h in routes]}}}}}
+        proc, servers, drain = pu.start_gatehouse(binary, cfg)
+        addr = pu.addr_of(servers)
+        try:
+            run(addr, up, named, mtls, gz_plain)
+            for path in ("/dns/udp/echo", "/dns/tcp/echo"):
+                st, h, _ = get(addr, path)
+                check(st == 200 and h.get("x-upstream") == "plain", "%s through the configured resolver: %d" % (path, st))
+            # Active health checks go through TLS: the upstream whose certificate does not verify
+            # is marked down, the other one takes every request.
+            get(addr, "/health/echo")  # a worker's checks start with its first request
+            time.sleep(1.0)
+            seen = [get(addr, "/health/echo")[1].get("x-upstream") for _ in range(6)]
+            check(seen == ["tls"] * 6, "health checks through TLS keep the unverifiable upstream out (%s)" % seen)
+            st, _, _ = get(addr, "/dns/missing/echo")
+            check(st == 502, "a name the resolver does not know: 502 (got %d)" % st)
+        finally:
+            pu.stop_gatehouse(proc, drain, FAILURES)
     finally:
-        pu.stop_gatehouse(proc, drain, FAILURES)
-        for p in (ossl, bind):
+        for p in peers:
             p.kill()
             p.wait(5)
     log = drain.text() if hasattr(drain, "text") else ""
     check("certificate verify failed" in log, "the error log names the verification failure")
     for u in (up, named, mtls, plain, gz_plain):
         u.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     if FAILURES:
         print("%d failure(s)" % len(FAILURES))
         sys.exit(1)
