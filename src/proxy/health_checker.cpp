@@ -5,6 +5,7 @@
 #include "proxy/connection_pool.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_tls.h"
 
 namespace gatehouse::proxy {
 
@@ -76,7 +77,12 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     uv_timer_init(pool.loop(), timer_.create());
     timer_.get()->data = this;
     uv_timer_start(timer_.get(), &Probe::onTimeout, static_cast<uint64_t>(owner_.config_.timeout.count()), 0);
-    if (conn_->connect(*this, owner_.targets_[index_]) != 0) {
+    DialOptions options;
+    const auto& target = owner_.targets_[index_];
+    if (owner_.tls_ != nullptr && (target.unix || owner_.tls_->appliesToPort(target.port))) {
+      options.tls = owner_.tls_;
+    }
+    if (conn_->connect(*this, target, options) != 0) {
       finish(false);
     }
   }
@@ -149,8 +155,8 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 };
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
-                             const ActiveHealth& config)
-    : pool_(pool), config_(config) {
+                             const ActiveHealth& config, const UpstreamTls* tls)
+    : pool_(pool), config_(config), tls_(tls) {
   for (const auto& up : upstreams) {
     UpstreamAddress a = up.address;
     if (config.port != 0 && !a.unix) {

@@ -23,6 +23,7 @@
 namespace gatehouse::proxy {
 
 class ConnectionPool;
+class UpstreamTls;
 struct Upstream;
 
 struct ActiveHealth {
@@ -43,7 +44,9 @@ struct ActiveHealth {
 
 class HealthChecker {
  public:
-  HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams, const ActiveHealth& config);
+  // `tls`: the transport's TLS (checks go through it as requests do), or nullptr.
+  HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams, const ActiveHealth& config,
+                const UpstreamTls* tls = nullptr);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -56,6 +59,7 @@ class HealthChecker {
 
   ConnectionPool& pool_;
   const ActiveHealth& config_;
+  const UpstreamTls* tls_;
   std::vector<UpstreamAddress> targets_;
   std::vector<std::string> hostHeaders_;
   std::vector<std::unique_ptr<Probe>> probes_;  // one slot per upstream

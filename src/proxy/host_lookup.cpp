@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <memory>
+#include <random>
 
 namespace gatehouse::proxy {
 
@@ -14,6 +15,10 @@ struct HostLookup::Request {
 };
 
 HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port, Done done) {
+  startSystem(loop, host, port, std::move(done));
+}
+
+void HostLookup::startSystem(uv_loop_t* loop, const std::string& host, const std::string& port, Done done) {
   auto r = std::make_unique<Request>();
   r->owner = this;
   r->done = std::move(done);
@@ -29,7 +34,59 @@ HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::stri
   req_ = r.release();
 }
 
+struct HostLookup::Work {
+  uv_work_t req{};
+  HostLookup* owner = nullptr;
+  Done done;
+  ResolverAddress server;
+  std::string host;
+  uint16_t port = 0;
+  int status = 0;
+  sockaddr_storage addr{};
+};
+
+HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port,
+                       const std::vector<ResolverAddress>& resolvers, Done done) {
+  if (resolvers.empty()) {
+    startSystem(loop, host, port, std::move(done));
+    return;
+  }
+  auto w = std::make_unique<Work>();
+  w->owner = this;
+  w->done = std::move(done);
+  w->req.data = w.get();
+  std::random_device rd;
+  w->server = resolvers[rd() % resolvers.size()];
+  w->host = host;
+  w->port = static_cast<uint16_t>(std::strtoul(port.c_str(), nullptr, 10));
+  const int rc = uv_queue_work(
+      loop, &w->req,
+      [](uv_work_t* req) {
+        auto* work = static_cast<Work*>(req->data);
+        work->status = resolveWith(work->server, work->host, work->port, work->addr);
+      },
+      &HostLookup::onWorkDone);
+  if (rc != 0) {
+    startError_ = rc;
+    return;
+  }
+  work_ = w.release();
+}
+
+void HostLookup::onWorkDone(uv_work_t* req, int status) {
+  std::unique_ptr<Work> w(static_cast<Work*>(req->data));
+  if (w->owner == nullptr) {
+    return;  // cancelled
+  }
+  w->owner->work_ = nullptr;
+  w->done(status != 0 ? status : w->status, w->addr);  // may destroy the owner: nothing after this
+}
+
 HostLookup::~HostLookup() {
+  if (work_ != nullptr) {
+    work_->owner = nullptr;
+    uv_cancel(reinterpret_cast<uv_req_t*>(&work_->req));
+  }
   if (req_ != nullptr) {
     req_->owner = nullptr;
     uv_cancel(reinterpret_cast<uv_req_t*>(&req_->req));  // the callback still runs, and frees it

@@ -8,6 +8,9 @@
 
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "proxy/upstream_resolver.h"
 
 namespace gatehouse::proxy {
 
@@ -16,6 +19,9 @@ class HostLookup {
   // `done(status, address)`: status 0 and the first address found, or a libuv error.
   using Done = std::function<void(int status, const sockaddr_storage& address)>;
   HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port, Done done);
+  // Through these DNS servers (transport resolvers; one picked at random) when not empty.
+  HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port,
+             const std::vector<ResolverAddress>& resolvers, Done done);
   ~HostLookup();
   HostLookup(const HostLookup&) = delete;
   HostLookup& operator=(const HostLookup&) = delete;
@@ -24,8 +30,12 @@ class HostLookup {
 
  private:
   struct Request;
+  struct Work;
+  void startSystem(uv_loop_t* loop, const std::string& host, const std::string& port, Done done);
   static void onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
+  static void onWorkDone(uv_work_t* req, int status);
   Request* req_ = nullptr;  // freed by its callback, which libuv always runs
+  Work* work_ = nullptr;     // the same, for a lookup through configured resolvers
   int startError_ = 0;
 };
 

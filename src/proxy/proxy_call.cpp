@@ -129,6 +129,7 @@ bool ProxyCall::buildHead() {
   if (config_.requestHeaders) {
     config_.requestHeaders->apply(h, ex_);
   }
+  askedGzip_ = config_.transport.askForGzip(h, req);
   std::string host(h.get("Host"));
   h.remove("Host");
   if (!safeToSend(h) || host.find_first_of("\r\n") != std::string::npos) {
@@ -233,7 +234,7 @@ bool ProxyCall::attempt() {
   arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
   if (up.address.resolve) {
     lookup_ = std::make_unique<HostLookup>(
-        pool_.loop(), up.address.host, up.address.port,
+        pool_.loop(), up.address.host, up.address.port, config_.transport.resolvers,
         [this](int status, const sockaddr_storage& a) { onResolved(status, a); });
     if (lookup_->startError() == 0) {
       return true;
@@ -249,7 +250,7 @@ bool ProxyCall::attempt() {
 bool ProxyCall::dial(const UpstreamAddress& address) {
   conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, upstream_, pool_.readBuffer(),
                                                config_.maxResponseHeader);
-  const int rc = conn_->connect(*this, address);
+  const int rc = conn_->connect(*this, address, config_.transport.dialOptions(address, ex_.request));
   if (rc != 0) {
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
@@ -319,7 +320,7 @@ void ProxyCall::onUpstreamConnected() {
 
 void ProxyCall::sendRequest() {
   sent_ = std::chrono::steady_clock::now();
-  conn_->expectResponse(method_ == "HEAD");
+  conn_->expectResponse(method_ == "HEAD", askedGzip_);
   conn_->write(head_);
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
@@ -616,6 +617,7 @@ void ProxyCall::onUpstreamError(int uvError) {
 
 void ProxyCall::onAttemptFailed(int uvError) {
   const bool dialFailed = !conn_ || !conn_->connected();
+  const std::string why = conn_ && !conn_->failure().empty() ? conn_->failure() : uv_strerror(uvError);
   // A pull in flight may still deliver body bytes meant for this attempt: not retryable.
   const bool bodyTouched = bodyStarted_ || pulling_;
   const bool staleReuse = reused_ && !bodyTouched;
@@ -642,7 +644,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
   }
   finishWithError(
       uvError == UV_ETIMEDOUT ? 504 : 502,
-      std::string("upstream ") + config_.upstreams[upstream_].address.dial + ": " + uv_strerror(uvError));
+      std::string("upstream ") + config_.upstreams[upstream_].address.dial + ": " + why);
 }
 
 void ProxyCall::finishWithError(int status, std::string message) {

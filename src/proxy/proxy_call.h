@@ -115,6 +115,7 @@ class ProxyCall final : public runtime::PendingWork,
   // runs the chain at once, and its continuation may replace (destroy) this call.
   http::LoopTask routeTask_{[this] { ex_.host->resume(); }};
   bool chunkedBody_ = false;
+  bool askedGzip_ = false;  // the transport asked the upstream for gzip (it decodes it)
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry
   bool bodyDone_ = false;         // nothing more of the request body will be sent

@@ -5,6 +5,7 @@
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
+#include "proxy/upstream_tls.h"
 
 namespace gatehouse::proxy {
 
@@ -34,7 +35,8 @@ size_t positiveSize(const Json& v, const std::string& path) {
 void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
-            "max_response_header_size", "keep_alive", "versions", "compression"});
+            "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
+            "local_address", "resolver"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -54,13 +56,39 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
     } else if (k == "versions") {
       for (const auto& ver : v) {
         if (!ver.is_string() || (ver.get<std::string>() != "1.1" && ver.get<std::string>() != "1")) {
-          throw ProvisionError(p, "only HTTP/1.1 to upstreams is supported yet");
+          throw ProvisionError(p, "HTTP/2 and h2c to upstreams are not supported yet");
         }
       }
     } else if (k == "compression") {
-      if (!v.is_boolean() || v.get<bool>()) {
-        throw ProvisionError(p, "transparent upstream compression is not supported yet");
+      if (!v.is_boolean()) {
+        throw ProvisionError(p, "expected true or false");
       }
+      c.transport.compression = v.get<bool>();
+    } else if (k == "tls") {
+      c.transport.tls = UpstreamTls::parse(v, p);
+    } else if (k == "proxy_protocol") {
+      const std::string version = v.is_string() ? v.get<std::string>() : "";
+      if (version != "v1" && version != "v2") {
+        throw ProvisionError(p, "expected \"v1\" or \"v2\"");
+      }
+      c.transport.proxyProtocol = version == "v1" ? ProxyProtocol::V1 : ProxyProtocol::V2;
+    } else if (k == "resolver") {
+      onlyKeys(v, p, {"addresses"});
+      const Json& list = v.contains("addresses") ? v["addresses"] : Json::array();
+      for (size_t i = 0; i < list.size(); ++i) {
+        auto r = list[i].is_string() ? ResolverAddress::parse(list[i].get<std::string>()) : std::nullopt;
+        if (!r) {
+          throw ProvisionError(p + ".addresses[" + std::to_string(i) + "]",
+                               "expected a resolver IP address, optionally with udp/ or tcp/ and a port");
+        }
+        c.transport.resolvers.push_back(*r);
+      }
+    } else if (k == "local_address") {
+      auto local = v.is_string() ? TransportConfig::parseLocalAddress(v.get<std::string>()) : std::nullopt;
+      if (!local) {
+        throw ProvisionError(p, "expected an IP address, optionally with a port");
+      }
+      c.transport.localAddress = local;
     } else if (k == "keep_alive") {
       onlyKeys(v, p, {"enabled", "idle_timeout", "max_idle_conns", "max_idle_conns_per_host"});
       c.keepAlive.enabled = v.value("enabled", true);
@@ -75,6 +103,11 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
             positiveSize(v["max_idle_conns_per_host"], p + ".max_idle_conns_per_host");
       }
     }
+  }
+  // A PROXY header names one client: its connection must never carry another's request
+  // (Caddy disables keep-alive for it too).
+  if (!c.transport.reusableConnections()) {
+    c.keepAlive.enabled = false;
   }
 }
 
@@ -171,6 +204,10 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   }
   if (f.contains("health_checks")) {
     parseHealth(f["health_checks"], path + ".health_checks", *c);
+    if (c->active && c->transport.proxyProtocol != ProxyProtocol::Off) {
+      throw ProvisionError(path + ".health_checks.active",
+                           "active health checks through a PROXY protocol transport are not supported yet");
+    }
     for (const auto& up : c->upstreams) {
       if (c->active && up.address.resolve) {
         throw ProvisionError(path + ".health_checks.active",

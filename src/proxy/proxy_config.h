@@ -17,6 +17,7 @@
 #include "handlers/handlers.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_address.h"
+#include "proxy/upstream_transport.h"
 #include "router/ip_range.h"
 
 namespace gatehouse::proxy {
@@ -57,6 +58,7 @@ struct ProxyConfig {
   size_t writeBuffer = 64 * 1024;       // request bytes handed to the upstream socket at once
   size_t maxResponseHeader = 10 << 20;  // Go's default (10 MiB)
   KeepAlive keepAlive;
+  TransportConfig transport;  // TLS, PROXY protocol, local address, compression
 
   static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path,
                                             const handlers::RouteCompiler& compile);

@@ -21,7 +21,8 @@ class ReverseProxy final : public runtime::Handler {
       auto p =
           std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
       if (config_->active) {
-        p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active));
+        p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
+                                                              config_->transport.tls.get()));
       }
       return p;
     });

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "server/server_group.h"
+
 namespace gatehouse::proxy {
 
 // The stream handle and every request on it live together on the heap: libuv calls a
@@ -58,17 +60,27 @@ void UpstreamConnection::die() {
   box_ = nullptr;
 }
 
-int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& address) {
+int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& address, const DialOptions& options) {
   listener_ = &listener;
   box_->connectReq.data = box_;
   unix_ = address.unix;
+  options_ = options;
+  dial_ = address.dial;
+  host_ = address.host;
   if (address.unix) {
     uv_pipe_connect(&box_->connectReq, &box_->stream.pipe, address.path.c_str(),
                     &UpstreamConnection::onConnect);
     return 0;
   }
-  const int rc =
-      uv_tcp_connect(&box_->connectReq, &box_->stream.tcp, reinterpret_cast<const sockaddr*>(&address.addr),
+  int rc = 0;
+  if (options.localAddress != nullptr) {
+    rc = uv_tcp_bind(&box_->stream.tcp, reinterpret_cast<const sockaddr*>(options.localAddress), 0);
+    if (rc != 0) {
+      dead_ = true;
+      return rc;
+    }
+  }
+  rc = uv_tcp_connect(&box_->connectReq, &box_->stream.tcp, reinterpret_cast<const sockaddr*>(&address.addr),
                      &UpstreamConnection::onConnect);
   if (rc != 0) {
     dead_ = true;
@@ -108,12 +120,30 @@ void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
   if (!self->unix_) {
     uv_tcp_nodelay(&box->stream.tcp, 1);
   }
-  if (self->listener_ != nullptr) {
-    self->listener_->onUpstreamConnected();
+  if (!self->options_.proxyHeader.empty()) {
+    self->queued_.append(self->options_.proxyHeader);  // first on the wire, before TLS
+    self->startWrite();
+    if (self->dead_) {
+      return;
+    }
+  }
+  if (self->options_.tls != nullptr) {
+    self->startTls();  // reports connected once the handshake is done
+    return;
+  }
+  self->reportConnected();
+}
+
+void UpstreamConnection::reportConnected() {
+  reported_ = true;
+  if (listener_ != nullptr) {
+    listener_->onUpstreamConnected();
   }
 }
 
-void UpstreamConnection::expectResponse(bool headRequest) {
+void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
+  decodeGzip_ = decodeGzip;
+  gunzip_.reset();
   llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
   parser_.data = this;
   headRequest_ = headRequest;
@@ -127,7 +157,16 @@ void UpstreamConnection::write(std::string_view bytes) {
   if (dead_ || bytes.empty()) {
     return;
   }
-  queued_.append(bytes);
+  if (tls_) {
+    if (!tls_->write(bytes)) {
+      failure_ = "TLS write: " + tls_->error();
+      fail(UV_EPROTO);
+      return;
+    }
+    tls_->takeOutput(queued_);
+  } else {
+    queued_.append(bytes);
+  }
   if (!writing_) {
     startWrite();
   }
@@ -168,7 +207,8 @@ void UpstreamConnection::onWrite(uv_write_t* req, int status) {
   if (self->writeShut_) {
     uv_shutdown(&box->shutdownReq, box->s(), [](uv_shutdown_t*, int) {});
   }
-  if (self->listener_ != nullptr) {
+  // Handshake flights are the connection's own business, not the listener's.
+  if (self->listener_ != nullptr && self->reported_) {
     self->listener_->onUpstreamWritten();
   }
 }
@@ -182,6 +222,14 @@ void UpstreamConnection::shutdownWrite() {
     return;
   }
   writeShut_ = true;
+  if (tls_) {
+    tls_->closeNotify();  // TLS's own half-close, then TCP's
+    tls_->takeOutput(queued_);
+    if (!writing_ && !queued_.empty()) {
+      startWrite();
+      return;  // onWrite shuts down once it is out
+    }
+  }
   if (!writing_) {
     uv_shutdown(&box_->shutdownReq, box_->s(), [](uv_shutdown_t*, int) {});
   }
@@ -204,7 +252,7 @@ void UpstreamConnection::resumeReading() {
     listener_->onUpstreamTunnelData(data);
     return;  // the listener resumes again once it has passed these on
   }
-  if (!reading_ && connected_) {
+  if (!reading_ && connected_ && (reported_ || tls_)) {
     if (uv_read_start(box_->s(), &UpstreamConnection::onAlloc, &UpstreamConnection::onRead) == 0) {
       reading_ = true;
     }
@@ -236,6 +284,10 @@ void UpstreamConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) 
   if (self == nullptr || n == 0) {
     return;
   }
+  if (self->tls_ && n > 0) {
+    self->onCipher(buf->base, static_cast<size_t>(n));  // parked: TLS may carry session tickets
+    return;
+  }
   if (self->listener_ == nullptr) {
     self->die();  // parked: the upstream closed it or sent bytes nobody asked for
     return;
@@ -253,6 +305,10 @@ void UpstreamConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) 
 
 void UpstreamConnection::onReadEof() {
   pauseReading();
+  if (eofSeen_) {
+    return;
+  }
+  eofSeen_ = true;
   if (tunnel_) {
     listener_->onUpstreamTunnelEof();
     return;
@@ -262,6 +318,9 @@ void UpstreamConnection::onReadEof() {
   }
   keepAlive_ = false;
   if (!responseDone_) {
+    if (!reported_ && failure_.empty()) {
+      failure_ = "connection closed during the TLS handshake";
+    }
     fail(UV_EOF);
   }
 }
@@ -302,6 +361,14 @@ void UpstreamConnection::consume(const char* data, size_t len) {
 }
 
 void UpstreamConnection::fail(int uvError) {
+  if (!failure_.empty() && !dead_) {
+    // Transport failures (TLS) are otherwise invisible to the operator: say why, once.
+    server::logLine({{"logger", "http.handlers.reverse_proxy"},
+                     {"msg", "upstream transport failed"},
+                     {"upstream", dial_},
+                     {"error", failure_}},
+                    "error");
+  }
   Listener* l = listener_;
   keepAlive_ = false;
   pauseReading();
@@ -367,6 +434,14 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  if (s.decodeGzip_ && !s.headRequest_ && runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
+    // As Go's transport: the decoded body has no known length and no encoding.
+    s.head_.headers.remove("Content-Encoding");
+    s.head_.headers.remove("Content-Length");
+    s.head_.hasLength = false;
+    s.head_.length = 0;
+    s.gunzip_ = std::make_unique<GzipInflater>();
+  }
   s.listener_->onUpstreamHead(s.head_);
   if (s.dead_ || s.listener_ == nullptr) {
     return -1;
@@ -376,7 +451,7 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
 
 int UpstreamConnection::onBody(llhttp_t* p, const char* at, size_t len) {
   auto& s = self(p);
-  s.listener_->onUpstreamBody(std::string_view(at, len));
+  s.deliverBody(std::string_view(at, len));
   return s.dead_ ? -1 : 0;
 }
 
@@ -392,8 +467,33 @@ int UpstreamConnection::onMessageComplete(llhttp_t* p) {
     s.tunnel_ = true;
     return 0;  // llhttp itself pauses with HPE_PAUSED_UPGRADE
   }
+  if (s.gunzip_ && !s.gunzip_->complete()) {
+    s.failure_ = "gzip: unexpected EOF";
+    s.fail(UV_EPROTO);  // a truncated body must reach the client as broken
+    return -1;
+  }
   s.listener_->onUpstreamEnd();
   return HPE_PAUSED;
+}
+
+}  // namespace gatehouse::proxy
+
+namespace gatehouse::proxy {
+
+void UpstreamConnection::deliverBody(std::string_view data) {
+  if (!gunzip_) {
+    listener_->onUpstreamBody(data);
+    return;
+  }
+  const bool ok = gunzip_->feed(data, [this](std::string_view plain) {
+    if (!dead_ && listener_ != nullptr) {
+      listener_->onUpstreamBody(plain);
+    }
+  });
+  if (!ok && !dead_) {
+    failure_ = "gzip: invalid data";
+    fail(UV_EPROTO);
+  }
 }
 
 }  // namespace gatehouse::proxy

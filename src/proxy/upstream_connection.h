@@ -1,7 +1,8 @@
 #pragma once
 // One HTTP/1.1 client connection to an upstream (TCP or unix socket): connects, writes what
 // it is given in order, parses responses with llhttp (HTTP_RESPONSE) and reports to its
-// current Listener. After a 101 it carries raw bytes (tunnel). Between requests it sits in
+// current Listener. The transport's extras live below the HTTP layer: a PROXY protocol
+// header, TLS (UpstreamTlsStream; "connected" means handshake done) and gzip decoding. After a 101 it carries raw bytes (tunnel). Between requests it sits in
 // the per-worker ConnectionPool, reading only to notice that the upstream closed it.
 // Loop thread only. Listener callbacks may call any method here, but never destroy the
 // connection; the owner destroys it from its own context.
@@ -15,7 +16,11 @@
 #include <string_view>
 
 #include "gatehouse/runtime/header_list.h"
+#include "proxy/gzip_inflater.h"
 #include "proxy/upstream_address.h"
+#include "proxy/upstream_tls_stream.h"
+#include "proxy/upstream_transport.h"
+#include "proxy/uv_handle.h"
 
 namespace gatehouse::proxy {
 
@@ -57,14 +62,15 @@ class UpstreamConnection {
   UpstreamConnection& operator=(const UpstreamConnection&) = delete;
 
   // Starts connecting; a non-zero libuv error means it failed at once (no callback follows).
-  int connect(Listener& listener, const UpstreamAddress& address);
+  int connect(Listener& listener, const UpstreamAddress& address, const DialOptions& options = {});
   // Takes the connection out of the pool for a new request.
   void attach(Listener& listener);
   // Parks it in the pool: no listener; any byte or EOF from the upstream kills it.
   void park();
 
-  // Expect the response to a request (HEAD responses carry no body).
-  void expectResponse(bool headRequest);
+  // Expect the response to a request (HEAD responses carry no body). `decodeGzip`: the
+  // proxy asked for gzip itself (TransportConfig::askForGzip), so a gzip body is decoded.
+  void expectResponse(bool headRequest, bool decodeGzip = false);
   void write(std::string_view bytes);
   void shutdownWrite();
   void pauseReading();
@@ -79,6 +85,8 @@ class UpstreamConnection {
   [[nodiscard]] bool reusable() const;
   [[nodiscard]] size_t upstreamIndex() const { return upstreamIndex_; }
   [[nodiscard]] uint64_t idleSince() const { return idleSince_; }
+  // Words for the last failure below HTTP (TLS), else empty.
+  [[nodiscard]] const std::string& failure() const { return failure_; }
 
  private:
   struct Box;
@@ -96,6 +104,12 @@ class UpstreamConnection {
   static UpstreamConnection& self(llhttp_t* p) { return *static_cast<UpstreamConnection*>(p->data); }
 
   void startWrite();
+  void startTls();
+  void onCipher(const char* data, size_t len);
+  void drainPlain();
+  void flushTls();
+  void reportConnected();
+  void deliverBody(std::string_view data);
   void consume(const char* data, size_t len);
   void onReadEof();
   void fail(int uvError);
@@ -126,6 +140,18 @@ class UpstreamConnection {
   bool keepAlive_ = false;
   bool writeShut_ = false;
   uint64_t idleSince_ = 0;
+  bool eofSeen_ = false;
+  // Transport extras.
+  DialOptions options_;
+  std::string dial_;  // the address TLS sessions are cached under
+  std::string host_;  // the name TLS verifies (unless tls_server_name)
+  std::unique_ptr<UpstreamTlsStream> tls_;
+  UvHandle<uv_timer_t> handshakeTimer_;
+  bool reported_ = false;      // onUpstreamConnected was called
+  bool sessionSaved_ = false;  // the TLS session was offered to the cache
+  bool decodeGzip_ = false;
+  std::unique_ptr<GzipInflater> gunzip_;
+  std::string failure_;
 };
 
 }  // namespace gatehouse::proxy

@@ -235,13 +235,6 @@ def run_case(name, gatehouse, caddy, tmp_root, verbose, keep_going=False):
             upstreams = CompatUpstreams(json.load(f))
         template = upstreams.substitute(template)
         requests = json.loads(upstreams.substitute(json.dumps(requests)))
-        for req in requests:
-            # Caddy's Go transport asks upstreams for gzip when the client named no encoding
-            # (and decodes it for the client); Gatehouse does not: requests to upstreams carry
-            # an explicit encoding unless a request opts out with "raw_encoding": true.
-            hdrs = req.setdefault("headers", {})
-            if not req.get("raw_encoding") and not any(k.lower() == "accept-encoding" for k in hdrs):
-                hdrs["Accept-Encoding"] = "identity"
     try:
         return run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, caddy,
                                 tmp_root, verbose, keep_going)

@@ -11,7 +11,17 @@ in request header values, and every upstream port is normalized in responses. Ki
                                   sse=N (N text/event-stream events).
   {"kind": "fixed", "status": 200, "headers": {...}, "body": "..."}  always the same answer
   {"kind": "down"}                a free port with nothing listening (connection refused)
+Any echo or fixed upstream may add "tls": {"sans": ["IP:127.0.0.1", "DNS:name"], "ca": "main"|"other"}:
+it then speaks HTTPS with a leaf of that test CA (made with the openssl CLI for the run) and the
+echo adds an "sni: <name>" line. {UPSTREAM_CA} and {UPSTREAM_OTHER_CA} become the CA files.
+An echo request with gzip=1 gets its answer gzip-encoded when it accepted gzip.
 """
+import gzip
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
 import hashlib
 import http.server
 import socket
@@ -77,12 +87,17 @@ def _make_handler(spec):
                 self._send(status, headers + [("Content-Type", "text/plain")], q["body"][0].encode())
                 return
             lines = ["%s %s %s" % (spec.get("name", "echo"), self.command, self.path)]
+            if spec.get("tls"):
+                lines.append("sni: %s" % getattr(self.connection, "sni_seen", None))
             for k, v in sorted((k.lower(), v) for k, v in self.headers.items()):
                 lines.append("%s: %s" % (k, v))
             lines.append("body %d %s%s" % (len(body), hashlib.sha256(body).hexdigest()[:16],
                                           " chunked" if chunked else ""))
-            self._send(status, headers + [("Content-Type", "text/plain; charset=utf-8")],
-                       ("\n".join(lines) + "\n").encode())
+            out = ("\n".join(lines) + "\n").encode()
+            if "gzip" in q and "gzip" in self.headers.get("Accept-Encoding", ""):
+                out = gzip.compress(out, mtime=0)
+                headers.append(("Content-Encoding", "gzip"))
+            self._send(status, headers + [("Content-Type", "text/plain; charset=utf-8")], out)
 
         def _send(self, status, headers, body):
             self.send_response_only(status)
@@ -100,17 +115,87 @@ def _make_handler(spec):
     return Handler
 
 
+def _openssl(args, cwd):
+    subprocess.run(["openssl"] + args, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=30)
+
+
+class _Pki:
+    """Two throwaway CAs ("main", "other") and leaves made on demand (P-256, 2 days)."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="compat-pki-")
+        self.cas = {n: self._ca(n) for n in ("main", "other")}
+        self.count = 0
+
+    def _ca(self, name):
+        key, crt = name + "-ca.key", name + "-ca.crt"
+        _openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", key, "-out", crt, "-subj", "/CN=Compat " + name, "-days", "2",
+                  "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
+                 self.dir)
+        return os.path.join(self.dir, crt), os.path.join(self.dir, key)
+
+    def leaf(self, sans, ca):
+        self.count += 1
+        base = os.path.join(self.dir, "leaf%d" % self.count)
+        with open(base + ".ext", "w") as f:
+            f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+            f.write("subjectAltName=" + ",".join(sans) + "\n")
+        _openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                  "-keyout", base + ".key", "-out", base + ".csr", "-subj", "/CN=compat upstream"], self.dir)
+        _openssl(["x509", "-req", "-in", base + ".csr", "-CA", self.cas[ca][0], "-CAkey", self.cas[ca][1],
+                  "-CAcreateserial", "-out", base + ".crt", "-days", "2", "-extfile", base + ".ext"], self.dir)
+        return base + ".crt", base + ".key"
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _TlsServer(http.server.ThreadingHTTPServer):
+    """Handshakes on the request's own thread, so a failing client never stalls accept()."""
+
+    daemon_threads = True
+
+    def __init__(self, addr, handler, ctx):
+        super().__init__(addr, handler)
+        self.ctx = ctx
+        ctx.sni_callback = lambda sock, name, _ctx: setattr(sock, "sni_seen", name)
+
+    def get_request(self):
+        conn, addr = self.socket.accept()
+        return self.ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False), addr
+
+    def finish_request(self, request, client_address):
+        try:
+            request.settimeout(10)
+            request.do_handshake()
+        except (OSError, ssl.SSLError):
+            return  # the proxy refused our certificate: its business
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 class CompatUpstreams:
     """Starts every upstream of a case; close() stops them."""
 
     def __init__(self, specs):
         self.servers = []
         self.addresses = []
+        self.pki = _Pki() if any(s.get("tls") for s in specs) else None
         for spec in specs:
             if spec.get("kind") == "down":
                 self.addresses.append("127.0.0.1:%d" % _free_port())
                 continue
-            srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(spec))
+            if spec.get("tls"):
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(*self.pki.leaf(spec["tls"].get("sans", ["IP:127.0.0.1"]),
+                                                   spec["tls"].get("ca", "main")))
+                srv = _TlsServer(("127.0.0.1", 0), _make_handler(spec), ctx)
+            else:
+                srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(spec))
             srv.daemon_threads = True
             threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1},
                              daemon=True).start()
@@ -119,6 +204,9 @@ class CompatUpstreams:
 
     def substitute(self, text):
         # highest index first so {UPSTREAM1} is not a prefix match of {UPSTREAM10}
+        if self.pki:
+            text = text.replace("{UPSTREAM_CA}", self.pki.cas["main"][0])
+            text = text.replace("{UPSTREAM_OTHER_CA}", self.pki.cas["other"][0])
         for i in reversed(range(len(self.addresses))):
             text = text.replace("{UPSTREAM%d}" % i, self.addresses[i])
         return text
@@ -130,3 +218,5 @@ class CompatUpstreams:
         for srv in self.servers:
             srv.shutdown()
             srv.server_close()
+        if self.pki:
+            self.pki.close()

@@ -113,8 +113,9 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
       CHECK(std::string(e.what()).find(path) != std::string::npos);
     }
   };
-  expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "tls": {}}})",
-             "routes[0].handle[0].transport.tls");
+  expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http",
+      "tls": {"client_certificate_automate": "x"}}})",
+             "routes[0].handle[0].transport.tls.client_certificate_automate");
   expectPath(
       R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "versions": ["h2c"]}})",
       "routes[0].handle[0].transport.versions");

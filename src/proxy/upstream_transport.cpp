@@ -1,0 +1,61 @@
+#include "proxy/upstream_transport.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include "proxy/upstream_tls.h"
+
+namespace gatehouse::proxy {
+
+DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const runtime::Request& req) const {
+  DialOptions o;
+  if (tls && (address.unix || tls->appliesToPort(address.port))) {
+    o.tls = tls.get();
+  }
+  if (proxyProtocol != ProxyProtocol::Off && !address.unix) {
+    o.proxyHeader = proxyProtocolHeader(proxyProtocol, req.remoteIp, req.remotePort, address.addr);
+  }
+  if (localAddress && !address.unix) {
+    o.localAddress = &*localAddress;
+  }
+  return o;
+}
+
+bool TransportConfig::askForGzip(runtime::HeaderList& h, const runtime::Request& req) const {
+  if (!compression || !h.get("Accept-Encoding").empty() || !h.get("Range").empty() || req.method == "HEAD") {
+    return false;
+  }
+  h.set("Accept-Encoding", "gzip");
+  return true;
+}
+
+std::optional<sockaddr_storage> TransportConfig::parseLocalAddress(const std::string& text) {
+  std::string host = text;
+  int port = 0;
+  auto colon = text.rfind(':');
+  const bool bracketed = !text.empty() && text.front() == '[';
+  if (colon != std::string::npos && (bracketed || text.find(':') == colon)) {
+    host = text.substr(0, colon);
+    const std::string p = text.substr(colon + 1);
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(p) > 65535) {
+      return std::nullopt;
+    }
+    port = std::stoi(p);
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  sockaddr_storage s{};
+  if (uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&s)) == 0) {
+    return s;
+  }
+  if (uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&s)) == 0) {
+    return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,49 @@
+#pragma once
+// What the http transport adds to a plain TCP connection to an upstream: TLS, a PROXY
+// protocol header, a fixed local address, and Go's transparent gzip. ProxyCall only asks
+// for the DialOptions of each new connection and whether to decode gzip; the connection
+// does the rest. Immutable after provision.
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gatehouse/runtime/exchange.h"
+#include "proxy/proxy_protocol.h"
+#include "proxy/upstream_address.h"
+#include "proxy/upstream_resolver.h"
+
+namespace gatehouse::proxy {
+
+class UpstreamTls;
+
+// Per new connection.
+struct DialOptions {
+  const UpstreamTls* tls = nullptr;  // nullptr: cleartext
+  std::string proxyHeader;           // sent before anything else (also before TLS)
+  const sockaddr_storage* localAddress = nullptr;
+};
+
+struct TransportConfig {
+  std::shared_ptr<UpstreamTls> tls;
+  ProxyProtocol proxyProtocol = ProxyProtocol::Off;
+  std::optional<sockaddr_storage> localAddress;
+  bool compression = true;  // Go's default: DisableCompression false
+  std::vector<ResolverAddress> resolvers;  // empty: the system's resolver
+
+  // Options for a connection to `address` made for `req`.
+  [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;
+  // Go's transparent compression: when the request names no encoding (and is no HEAD or
+  // range request), ask the upstream for gzip and decode its gzip answer. True when asked.
+  bool askForGzip(runtime::HeaderList& upstreamHeaders, const runtime::Request& req) const;
+  // A connection carrying a PROXY header belongs to one client: never pooled.
+  [[nodiscard]] bool reusableConnections() const { return proxyProtocol == ProxyProtocol::Off; }
+
+  // "ip" or "ip:port" (Caddy's local_address); nullopt when malformed.
+  static std::optional<sockaddr_storage> parseLocalAddress(const std::string& text);
+};
+
+}  // namespace gatehouse::proxy
