@@ -125,7 +125,8 @@ void CertificateManager::startOnDemand(const std::string& name, size_t issuer) {
     Target& t = onDemandTarget(name);
     loadFromStorage(t);  // settles the job when the certificate is usable
     if (!onDemand_->jobs.contains(name)) {
-      return begin(t);  // keep it renewed like the others
+      staple(t);
+      return check(t);  // keep it renewed like the others
     }
   }
   if (onDemand_->config.ask.empty()) {

@@ -44,7 +44,7 @@ std::unique_ptr<ProxyConfig> parse(const std::string& transport) {
   gatehouse::config::Handler h;
   h.name = "reverse_proxy";
   h.fields = Json::parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": )" + transport + "}");
-  return ProxyConfig::parse(h, "h");
+  return ProxyConfig::parse(h, "h", gatehouse::handlers::RouteCompiler{});
 }
 
 }  // namespace
