@@ -25,6 +25,8 @@ class ProtocolSniffer final : public Session {
   void onDrained() override;
   void shutdown() override;
   [[nodiscard]] bool idle() const override { return !inner_ || inner_->idle(); }
+  // Once HTTP/1.1 was chosen, a dormant inner session can go (a new one needs no sniffing).
+  [[nodiscard]] bool dormant() const override { return inner_ && inner_->dormant(); }
   void setPeer(const PeerInfo& peer) override;
 
   // The chosen session, once the first bytes decided it.

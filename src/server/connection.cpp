@@ -59,8 +59,6 @@ Connection::Connection(ConnectionOwner& owner, std::shared_ptr<Generation> gener
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;
   timer_.data = this;
-  writeReq_.data = this;
-  shutdownReq_.data = this;
   openHandles_ = 2;
 }
 
@@ -101,6 +99,21 @@ bool Connection::accept(uv_stream_t* listener) {
   return true;
 }
 
+namespace {
+// Marks the session as running under one of the connection's own callbacks, where the
+// connection must not destroy it (parkIfDormant waits until the outermost one returns).
+class DepthGuard {
+ public:
+  explicit DepthGuard(int& depth) : depth_(depth) { ++depth_; }
+  ~DepthGuard() { --depth_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+ private:
+  int& depth_;
+};
+}  // namespace
+
 void Connection::shutdown() {
   if (handlesClosing_ || lingering_) {
     return;
@@ -110,17 +123,57 @@ void Connection::shutdown() {
     armTimer(kNewConnectionGrace);
     return;
   }
+  if (parked_) {
+    close(false);  // idle between requests: what an idle session's shutdown does
+    return;
+  }
+  DepthGuard guard(callbackDepth_);
   session_->shutdown();
 }
 
 void Connection::deliver(const char* data, size_t len) {
-  session_->onData(data, len);
-  if (!gotRequestBytes_) {
-    gotRequestBytes_ = true;
-    if (shutdownRequested_ && !handlesClosing_ && session_) {
-      session_->shutdown();  // serve this first request, then close
+  if (parked_) {
+    reviveSession();
+  }
+  {
+    DepthGuard guard(callbackDepth_);
+    session_->onData(data, len);
+    if (!gotRequestBytes_) {
+      gotRequestBytes_ = true;
+      if (shutdownRequested_ && !handlesClosing_ && session_) {
+        session_->shutdown();  // serve this first request, then close
+      }
     }
   }
+  parkIfDormant();
+}
+
+void Connection::parkIfDormant() {
+  if (callbackDepth_ > 0 || !session_ || handlesClosing_ || lingering_ || !session_->dormant()) {
+    return;
+  }
+  session_.reset();
+  parked_ = true;
+  if (!writing_ && !shutdownSent_) {
+    io_.reset();
+  }
+}
+
+void Connection::reviveSession() {
+  parked_ = false;
+  // Only an HTTP/1.1 session is ever dormant, so the new one is HTTP/1.1 again.
+  session_ = std::make_unique<http::Http1Session>(*this, router_, owner_.dates(),
+                                                  http::SessionLimits{server_.maxHeaderBytes});
+  session_->setPeer(peer_);
+}
+
+void Connection::sessionEof() {
+  if (parked_) {
+    close(false);  // what an idle session does on EOF
+    return;
+  }
+  DepthGuard guard(callbackDepth_);
+  session_->onEof();
 }
 
 void Connection::onCipher(const char* data, size_t len) {
@@ -178,7 +231,7 @@ void Connection::readPlain() {
   // The ciphertext is already copied into the TLS input buffer, so the loop's read buffer
   // is free to hold plaintext.
   uv_buf_t buf = owner_.readBuffer();
-  while (!handlesClosing_ && !lingering_ && session_) {
+  while (!handlesClosing_ && !lingering_ && (session_ || parked_)) {
     size_t n = 0;
     const auto status = tls_->read(buf.base, buf.len, n);
     if (status == tls::TlsStream::Status::Ok) {
@@ -186,7 +239,7 @@ void Connection::readPlain() {
       continue;
     }
     if (status == tls::TlsStream::Status::Closed) {
-      session_->onEof();
+      sessionEof();
     } else if (status == tls::TlsStream::Status::Failed) {
       flushTls();
       closeHandles();
@@ -202,9 +255,11 @@ void Connection::flushTls() {
   if (!tls_ || handlesClosing_ || lingering_) {
     return;
   }
-  tls_->takeOutput(cipherOut_);
-  if (!cipherOut_.empty()) {
-    sendRaw(cipherOut_);
+  std::string& out = owner_.cipherScratch();
+  out.clear();
+  tls_->takeOutput(out);
+  if (!out.empty()) {
+    sendRaw(out);
   }
 }
 
@@ -230,8 +285,8 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
       self->deliver(buf->base, static_cast<size_t>(n));
     }
   } else if (n == UV_EOF) {
-    if (self->session_) {
-      self->session_->onEof();  // also without close_notify: Go treats truncation as EOF
+    if (self->session_ || self->parked_) {
+      self->sessionEof();  // also without close_notify: Go treats truncation as EOF
     } else {
       self->closeHandles();
     }
@@ -260,7 +315,7 @@ void Connection::write(std::string& bytes) {
 
 void Connection::sendRaw(std::string& bytes) {
   if (writing_) {
-    queued_.append(bytes);
+    io_->queued.append(bytes);
     bytes.clear();
     return;
   }
@@ -278,16 +333,27 @@ void Connection::sendRaw(std::string& bytes) {
   }
   // Hand the buffer itself to uv_write (a streamed body piece can be 256 KiB): the caller
   // gets our spent buffer back, with its capacity, for its next piece.
-  inflightOffset_ = n > 0 ? static_cast<size_t>(n) : 0;
-  std::swap(inflight_, bytes);
+  WriteState& w = writeState();
+  w.inflightOffset = n > 0 ? static_cast<size_t>(n) : 0;
+  std::swap(w.inflight, bytes);
   bytes.clear();
   startWrite();
 }
 
+Connection::WriteState& Connection::writeState() {
+  if (!io_) {
+    io_ = std::make_unique<WriteState>();
+    io_->req.data = this;
+    io_->shutdownReq.data = this;
+  }
+  return *io_;
+}
+
 void Connection::startWrite() {
   writing_ = true;
-  uv_buf_t b = uv_buf_init(inflight_.data() + inflightOffset_, static_cast<unsigned>(inflight_.size() - inflightOffset_));
-  if (uv_write(&writeReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &Connection::onWrite) != 0) {
+  WriteState& w = *io_;
+  uv_buf_t b = uv_buf_init(w.inflight.data() + w.inflightOffset, static_cast<unsigned>(w.inflight.size() - w.inflightOffset));
+  if (uv_write(&w.req, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &Connection::onWrite) != 0) {
     writing_ = false;
     closeHandles();
   }
@@ -296,14 +362,15 @@ void Connection::startWrite() {
 void Connection::onWrite(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->writing_ = false;
-  self->inflight_.clear();
-  self->inflightOffset_ = 0;
+  WriteState& w = *self->io_;
+  w.inflight.clear();
+  w.inflightOffset = 0;
   if (status < 0 || self->handlesClosing_) {
     self->closeHandles();
     return;
   }
-  if (!self->queued_.empty()) {
-    std::swap(self->inflight_, self->queued_);
+  if (!w.queued.empty()) {
+    std::swap(w.inflight, w.queued);
     self->startWrite();
     return;
   }
@@ -315,8 +382,13 @@ void Connection::onWrite(uv_write_t* req, int status) {
     self->shutdownWrite();
   }
   if (self->session_) {
+    DepthGuard guard(self->callbackDepth_);
     self->session_->onDrained();
   }
+  if (self->parked_ && !self->writing_ && !self->shutdownSent_) {
+    self->io_.reset();  // the last bytes of a response went out after the session went idle
+  }
+  self->parkIfDormant();
 }
 
 void Connection::close(bool abort) {
@@ -340,8 +412,8 @@ void Connection::close(bool abort) {
   }
   // Half-close, then drain input briefly (see kLinger).
   lingering_ = true;
-  if (uv_shutdown(&shutdownReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
-    closeHandles();
+  parkPending_ = false;
+  if (!startShutdown()) {
     return;
   }
   resumeReading();
@@ -364,9 +436,16 @@ void Connection::shutdownWrite() {
     return;
   }
   shutdownAfterWrite_ = false;
-  if (uv_shutdown(&shutdownReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
+  startShutdown();
+}
+
+bool Connection::startShutdown() {
+  shutdownSent_ = true;  // the request must outlive the handle now: io_ stays
+  if (uv_shutdown(&writeState().shutdownReq, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
     closeHandles();
+    return false;
   }
+  return true;
 }
 
 void Connection::onShutdown(uv_shutdown_t* req, int status) {
@@ -374,6 +453,17 @@ void Connection::onShutdown(uv_shutdown_t* req, int status) {
   if (status < 0 && !self->handlesClosing_) {
     self->closeHandles();
   }
+}
+
+int Connection::sendfileSocket() {
+  if (tls_ || writing_ || handlesClosing_ || lingering_) {
+    return -1;
+  }
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) {
+    return -1;
+  }
+  return fd;
 }
 
 void Connection::pauseReading() {
@@ -396,8 +486,16 @@ void Connection::setPhase(Phase phase) {
   if (lingering_ || handlesClosing_) {
     return;
   }
+  parkPending_ = false;
   switch (phase) {
     case Phase::Idle:
+      if (callbackDepth_ == 0 && session_) {
+        // The exchange ended from a handler's callback (a streamed body, a proxied
+        // response): the session is on the stack, so park it from the next loop turn.
+        parkPending_ = true;
+        armTimer(std::chrono::milliseconds(0));
+        break;
+      }
       armTimer(server_.idleTimeout);
       break;
     case Phase::ReadingHeaders:
@@ -409,17 +507,49 @@ void Connection::setPhase(Phase phase) {
   }
 }
 
+// Phases move the deadline three times per request, but the timer is restarted only when
+// the new deadline is earlier than the one it is armed for; one that fires early re-arms
+// itself for what is left. This keeps libuv's timer heap out of the per-request path.
 void Connection::armTimer(std::chrono::milliseconds ms) {
-  uv_timer_stop(&timer_);
-  if (ms.count() > 0) {
-    uv_timer_start(&timer_, &Connection::onTimer, static_cast<uint64_t>(ms.count()), 0);
+  const uint64_t now = uv_now(owner_.loop());
+  if (parkPending_) {
+    deadline_ = kNever;  // set again once parked
+    startTimer(now, 0);
+    return;
   }
+  deadline_ = ms.count() > 0 ? now + static_cast<uint64_t>(ms.count()) : kNever;
+  if (deadline_ == kNever || (timerArmed_ && timerDue_ <= deadline_)) {
+    return;
+  }
+  startTimer(now, deadline_ - now);
+}
+
+void Connection::startTimer(uint64_t now, uint64_t in) {
+  uv_timer_start(&timer_, &Connection::onTimer, in, 0);
+  timerArmed_ = true;
+  timerDue_ = now + in;
 }
 
 void Connection::onTimer(uv_timer_t* t) {
+  auto* self = static_cast<Connection*>(t->data);
+  self->timerArmed_ = false;
+  if (self->parkPending_ && !self->lingering_) {
+    self->parkPending_ = false;
+    self->parkIfDormant();
+    self->armTimer(self->server_.idleTimeout);
+    return;
+  }
+  if (self->deadline_ == kNever) {
+    return;
+  }
+  const uint64_t now = uv_now(self->owner_.loop());
+  if (now < self->deadline_) {
+    self->startTimer(now, self->deadline_ - now);
+    return;
+  }
   // Every timeout (header, idle, write, linger) ends the connection without a response,
   // as Go's server does.
-  static_cast<Connection*>(t->data)->closeHandles();
+  self->closeHandles();
 }
 
 void Connection::closeHandles() {

@@ -48,6 +48,7 @@ class TlsStream {
 
  private:
   Status classify(int rc);
+  void shrinkInput();
 
   HandshakeState state_;
   SslPtr ssl_;
