@@ -99,21 +99,6 @@ bool Connection::accept(uv_stream_t* listener) {
   return true;
 }
 
-namespace {
-// Marks the session as running under one of the connection's own callbacks, where the
-// connection must not destroy it (parkIfDormant waits until the outermost one returns).
-class DepthGuard {
- public:
-  explicit DepthGuard(int& depth) : depth_(depth) { ++depth_; }
-  ~DepthGuard() { --depth_; }
-  DepthGuard(const DepthGuard&) = delete;
-  DepthGuard& operator=(const DepthGuard&) = delete;
-
- private:
-  int& depth_;
-};
-}  // namespace
-
 void Connection::shutdown() {
   if (handlesClosing_ || lingering_) {
     return;
@@ -127,7 +112,6 @@ void Connection::shutdown() {
     close(false);  // idle between requests: what an idle session's shutdown does
     return;
   }
-  DepthGuard guard(callbackDepth_);
   session_->shutdown();
 }
 
@@ -135,21 +119,17 @@ void Connection::deliver(const char* data, size_t len) {
   if (parked_) {
     reviveSession();
   }
-  {
-    DepthGuard guard(callbackDepth_);
-    session_->onData(data, len);
-    if (!gotRequestBytes_) {
-      gotRequestBytes_ = true;
-      if (shutdownRequested_ && !handlesClosing_ && session_) {
-        session_->shutdown();  // serve this first request, then close
-      }
+  session_->onData(data, len);
+  if (!gotRequestBytes_) {
+    gotRequestBytes_ = true;
+    if (shutdownRequested_ && !handlesClosing_ && session_) {
+      session_->shutdown();  // serve this first request, then close
     }
   }
-  parkIfDormant();
 }
 
 void Connection::parkIfDormant() {
-  if (callbackDepth_ > 0 || !session_ || handlesClosing_ || lingering_ || !session_->dormant()) {
+  if (!session_ || handlesClosing_ || lingering_ || !session_->dormant()) {
     return;
   }
   session_.reset();
@@ -172,7 +152,6 @@ void Connection::sessionEof() {
     close(false);  // what an idle session does on EOF
     return;
   }
-  DepthGuard guard(callbackDepth_);
   session_->onEof();
 }
 
@@ -382,13 +361,11 @@ void Connection::onWrite(uv_write_t* req, int status) {
     self->shutdownWrite();
   }
   if (self->session_) {
-    DepthGuard guard(self->callbackDepth_);
     self->session_->onDrained();
   }
   if (self->parked_ && !self->writing_ && !self->shutdownSent_) {
     self->io_.reset();  // the last bytes of a response went out after the session went idle
   }
-  self->parkIfDormant();
 }
 
 void Connection::close(bool abort) {
@@ -412,7 +389,7 @@ void Connection::close(bool abort) {
   }
   // Half-close, then drain input briefly (see kLinger).
   lingering_ = true;
-  parkPending_ = false;
+  parkDue_ = 0;
   if (!startShutdown()) {
     return;
   }
@@ -486,15 +463,12 @@ void Connection::setPhase(Phase phase) {
   if (lingering_ || handlesClosing_) {
     return;
   }
-  parkPending_ = false;
   switch (phase) {
     case Phase::Idle:
-      if (callbackDepth_ == 0 && session_) {
-        // The exchange ended from a handler's callback (a streamed body, a proxied
-        // response): the session is on the stack, so park it from the next loop turn.
-        parkPending_ = true;
-        armTimer(std::chrono::milliseconds(0));
-        break;
+      // Parked from the timer: never under the session's own frames, and a connection
+      // that sends its next request at once keeps its session (no churn per request).
+      if (session_) {
+        parkDue_ = uv_now(owner_.loop()) + kParkDelayMs;
       }
       armTimer(server_.idleTimeout);
       break;
@@ -508,23 +482,20 @@ void Connection::setPhase(Phase phase) {
 }
 
 // Phases move the deadline three times per request, but the timer is restarted only when
-// the new deadline is earlier than the one it is armed for; one that fires early re-arms
+// the new due time is earlier than the one it is armed for; one that fires early re-arms
 // itself for what is left. This keeps libuv's timer heap out of the per-request path.
 void Connection::armTimer(std::chrono::milliseconds ms) {
   const uint64_t now = uv_now(owner_.loop());
-  if (parkPending_) {
-    deadline_ = kNever;  // set again once parked
-    startTimer(now, 0);
-    return;
-  }
   deadline_ = ms.count() > 0 ? now + static_cast<uint64_t>(ms.count()) : kNever;
-  if (deadline_ == kNever || (timerArmed_ && timerDue_ <= deadline_)) {
-    return;
-  }
-  startTimer(now, deadline_ - now);
+  rearm(now);
 }
 
-void Connection::startTimer(uint64_t now, uint64_t in) {
+void Connection::rearm(uint64_t now) {
+  const uint64_t due = std::min(deadline_, parkDue_ != 0 ? parkDue_ : kNever);
+  if (due == kNever || (timerArmed_ && timerDue_ <= due)) {
+    return;
+  }
+  const uint64_t in = due > now ? due - now : 0;
   uv_timer_start(&timer_, &Connection::onTimer, in, 0);
   timerArmed_ = true;
   timerDue_ = now + in;
@@ -533,23 +504,18 @@ void Connection::startTimer(uint64_t now, uint64_t in) {
 void Connection::onTimer(uv_timer_t* t) {
   auto* self = static_cast<Connection*>(t->data);
   self->timerArmed_ = false;
-  if (self->parkPending_ && !self->lingering_) {
-    self->parkPending_ = false;
-    self->parkIfDormant();
-    self->armTimer(self->server_.idleTimeout);
-    return;
-  }
-  if (self->deadline_ == kNever) {
-    return;
-  }
   const uint64_t now = uv_now(self->owner_.loop());
-  if (now < self->deadline_) {
-    self->startTimer(now, self->deadline_ - now);
+  if (self->parkDue_ != 0 && now >= self->parkDue_) {
+    self->parkDue_ = 0;
+    self->parkIfDormant();
+  }
+  if (self->deadline_ != kNever && now >= self->deadline_) {
+    // Every timeout (header, idle, write, linger) ends the connection without a response,
+    // as Go's server does.
+    self->closeHandles();
     return;
   }
-  // Every timeout (header, idle, write, linger) ends the connection without a response,
-  // as Go's server does.
-  self->closeHandles();
+  self->rearm(now);
 }
 
 void Connection::closeHandles() {

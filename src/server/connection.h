@@ -5,8 +5,8 @@
 // after libuv has reported both handles closed. Loop-thread only.
 //
 // Memory: an idle keep-alive connection keeps only its socket, its timer and the facts
-// about its peer. The HTTP/1.1 session is dropped once it is dormant (see Session) and
-// made again when the next request arrives; its per-request state lives in the worker's
+// about its peer. The HTTP/1.1 session is dropped once it has been dormant (see Session)
+// for kParkDelayMs and made again when the next request arrives; its per-request state lives in the worker's
 // Http1ScratchPool; write state (uv_write_t, queued bytes) exists only while bytes wait for
 // the socket; TLS ciphertext passes through one per-worker buffer.
 
@@ -108,7 +108,7 @@ class Connection final : public http::Transport {
   void deliver(const char* data, size_t len);
   void closeHandles();
   void armTimer(std::chrono::milliseconds ms);
-  void startTimer(uint64_t now, uint64_t in);
+  void rearm(uint64_t now);
 
   ConnectionOwner& owner_;
   std::shared_ptr<Generation> generation_;
@@ -127,9 +127,10 @@ class Connection final : public http::Transport {
   bool timerArmed_ = false;
   bool writing_ = false;
   bool shutdownSent_ = false;  // a uv_shutdown was issued: io_ must outlive the handle
-  bool parked_ = false;        // session_ dropped while idle; the next bytes make a new one
-  bool parkPending_ = false;   // went idle outside our own callbacks: park from the timer
-  int callbackDepth_ = 0;      // >0 while the session runs under one of our callbacks
+  bool parked_ = false;  // session_ dropped while idle; the next bytes make a new one
+  // A session idle this long is dropped (from the timer, never under its own frames).
+  static constexpr uint64_t kParkDelayMs = 200;
+  uint64_t parkDue_ = 0;  // loop time to park at; 0: none
   bool reading_ = false;
   bool closeAfterWrite_ = false;
   bool shutdownAfterWrite_ = false;
