@@ -90,7 +90,7 @@ def haproxy_conf(tls, port, wd, crt, key):
     conf = """
 global
   nbthread 1
-  maxconn 20000
+  maxconn 9900
   tune.ssl.cachesize 0
 defaults
   mode http

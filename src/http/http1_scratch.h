@@ -21,7 +21,7 @@ struct Http1Scratch {
 class Http1ScratchPool {
  public:
   // Enough for every request in flight on a busy worker; more are freed when returned.
-  static constexpr size_t kMaxFree = 256;
+  static constexpr size_t kMaxFree = 64;
   // Buffers grown past this (a large body in `out`) are not worth keeping for reuse.
   static constexpr size_t kMaxKeptBytes = 16 * 1024;
 

@@ -129,7 +129,7 @@ class Connection final : public http::Transport {
   bool shutdownSent_ = false;  // a uv_shutdown was issued: io_ must outlive the handle
   bool parked_ = false;  // session_ dropped while idle; the next bytes make a new one
   // A session idle this long is dropped (from the timer, never under its own frames).
-  static constexpr uint64_t kParkDelayMs = 200;
+  static constexpr uint64_t kParkDelayMs = 50;
   uint64_t parkDue_ = 0;  // loop time to park at; 0: none
   bool reading_ = false;
   bool closeAfterWrite_ = false;
