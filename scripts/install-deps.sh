@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Installs every Debian package that Gatehouse's build, tests and benchmarks need.
 # Idempotent: when everything is present it only checks and returns.
+#
+# usage: scripts/install-deps.sh [--build-only | --bench]
+#   (none)        build and test packages
+#   --build-only  only what the build needs
+#   --bench       also the peers bench/ compares against (nginx, HAProxy, h2o) and the load
+#                 generators (wrk, h2load); optional: no test needs them
 set -euo pipefail
 
 build_pkgs=(
@@ -10,11 +16,15 @@ build_pkgs=(
 )
 test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
   slowhttptest)
+bench_pkgs=(nginx haproxy h2o wrk nghttp2-client openssl util-linux valgrind)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-}" != "--build-only" ]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+  --build-only) ;;
+  --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  "") want+=("${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [--build-only | --bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,6 +1,9 @@
 #include "handlers/file_body.h"
 
+#include <sys/sendfile.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <vector>
@@ -9,6 +12,8 @@ namespace gatehouse::handlers {
 
 namespace {
 constexpr uint64_t kChunk = 256 * 1024;  // large enough to amortise a pool round trip
+// At most this much per sendTo() call, so one large file cannot hold the loop for long.
+constexpr uint64_t kSendfileBudget = 8 * 1024 * 1024;
 }
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
@@ -90,6 +95,42 @@ void FileBody::onRead(uv_fs_t* req) {
   self->op_ = std::move(op);
   // `data` lives in op_: the sink copies it out before it may destroy this FileBody.
   sink->onBodyData(data, eof);
+}
+
+}  // namespace gatehouse::handlers
+
+namespace gatehouse::handlers {
+
+int64_t FileBody::sendTo(int socketFd, bool& done) {
+  done = false;
+  if (!op_) {
+    return UV_EBUSY;  // a pool read is in flight
+  }
+  ReadOp& op = *op_;
+  uint64_t sent = 0;
+  while (op.remaining > 0 && sent < kSendfileBudget) {
+    auto off = static_cast<off_t>(op.offset);
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(op.remaining, kSendfileBudget - sent));
+    const ssize_t n = ::sendfile(socketFd, op.fd.get(), &off, want);
+    if (n > 0) {
+      op.offset += static_cast<uint64_t>(n);
+      op.remaining -= static_cast<uint64_t>(n);
+      sent += static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n == 0) {
+      return UV_EOF;  // the file shrank under us: the promised length cannot be met
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EAGAIN) {
+      break;
+    }
+    return -errno;  // libuv's error codes are negated errno values on Linux
+  }
+  done = op.remaining == 0;
+  return static_cast<int64_t>(sent);
 }
 
 }  // namespace gatehouse::handlers

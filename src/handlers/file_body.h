@@ -1,11 +1,13 @@
 #pragma once
 // A file range streamed through the libuv thread pool (uv_fs_read), so a large or cold file
-// never blocks the loop. Owns the descriptor.
+// never blocks the loop, or (cleartext HTTP/1.1) sent with sendfile(2) as far as the socket
+// takes it without blocking. Owns the descriptor.
 
 #include <cstdint>
 #include <memory>
 
 #include "gatehouse/runtime/body_source.h"
+#include "gatehouse/runtime/sendfile_source.h"
 
 namespace gatehouse::handlers {
 
@@ -30,7 +32,7 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-class FileBody final : public runtime::BodySource {
+class FileBody final : public runtime::BodySource, public runtime::SendfileSource {
  public:
   FileBody(UniqueFd fd, uint64_t offset, uint64_t length);
   ~FileBody() override;
@@ -38,6 +40,7 @@ class FileBody final : public runtime::BodySource {
   FileBody& operator=(const FileBody&) = delete;
 
   void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
+  int64_t sendTo(int socketFd, bool& done) override;
 
  private:
   struct ReadOp;

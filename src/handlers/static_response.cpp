@@ -25,7 +25,11 @@ class StaticResponse final : public runtime::Handler {
         headers_(std::move(headers)),
         body_(std::move(body)),
         close_(close),
-        abort_(abort) {}
+        abort_(abort) {
+    if (body_.literal()) {
+      literalType_ = contentTypeFor(body_.render(Exchange{}));
+    }
+  }
 
   Outcome handle(Exchange& ex) const override {
     if (abort_) {
@@ -44,8 +48,7 @@ class StaticResponse final : public runtime::Handler {
     // Unknown placeholders stay visible in a body, as Caddy's ReplaceKnown leaves them.
     std::string body = body_.render(ex, Template::Unknown::Keep);
     if (!body.empty() && !ex.response.headers.has("Content-Type")) {
-      ex.response.headers.set("Content-Type",
-                              config::Json::accept(body) ? "application/json" : "text/plain; charset=utf-8");
+      ex.response.headers.set("Content-Type", body_.literal() ? literalType_ : contentTypeFor(body));
     }
     // In an error route the default is the error's status, as Caddy's StaticResponse.
     int status = ex.error.routed && ex.error.status > 0 ? ex.error.status : 200;
@@ -65,6 +68,17 @@ class StaticResponse final : public runtime::Handler {
   Template body_;
   bool close_;
   bool abort_;
+  std::string_view literalType_;  // the Content-Type of a body without placeholders
+
+  static std::string_view contentTypeFor(const std::string& body) {
+    // JSON text starts with one of these after whitespace; checking first spares the
+    // parser (costly on failure) for the usual plain-text body.
+    const size_t i = body.find_first_not_of(" \t\r\n");
+    const char c = i == std::string::npos ? ' ' : body[i];
+    const bool maybeJson = c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+                           c == 'f' || c == 'n';
+    return maybeJson && config::Json::accept(body) ? "application/json" : "text/plain; charset=utf-8";
+  }
 };
 static_assert(std::derived_from<StaticResponse, runtime::Handler>);
 

@@ -40,30 +40,6 @@ bool hasUpgradeToken(const runtime::HeaderList& headers) {
   return false;
 }
 
-bool bodyAllowed(int status) {
-  return !(status < 200 || status == 204 || status == 304);
-}
-
-void appendNumber(std::string& out, uint64_t v) {
-  char buf[24];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
-
-void appendHex(std::string& out, uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[20];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = kHex[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
 }  // namespace
 
 Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCache& dates,
@@ -72,6 +48,11 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
       handler_(handler),
       dates_(dates),
       limits_(limits),
+      pool_(transport.http1Scratch()),
+      scratch_(pool_ != nullptr ? pool_->take() : std::make_unique<Http1Scratch>()),
+      ex_(scratch_->ex),
+      out_(scratch_->out),
+      url_(scratch_->url),
       body_([this] { updateReading(); }),
       tasks_([this] { runTasks(); }) {
   llhttp_settings_init(&settings_);
@@ -99,6 +80,16 @@ Http1Session::~Http1Session() {
     inExchange_ = false;
     handler_.finished(ex_);
   }
+  if (pool_ != nullptr) {
+    pool_->give(std::move(scratch_));
+  }
+}
+
+bool Http1Session::dormant() const {
+  return !inExchange_ && !closed_ && !closing_ && !paused_ && !tunnel_ && !eof_ && !shuttingDown_ &&
+         !executing_ && !awaiting_ && !resumeRequested_ && !streaming_ && !pullInFlight_ && !parseLater_ &&
+         sendfileOutcome_ == 0 &&
+         pending_.empty() && out_.empty() && llhttp_get_errno(&parser_) == HPE_OK;
 }
 
 void Http1Session::setPeer(const PeerInfo& peer) {
@@ -128,26 +119,6 @@ void Http1Session::onData(const char* data, size_t len) {
   execute(data, len);
   flush();
   updateReading();
-}
-
-// Reading goes on while a paused exchange is served (so a client that leaves is noticed),
-// but stops when a buffer reaches its limit: bounded memory, back-pressure on the client.
-void Http1Session::updateReading() {
-  if (closed_) {
-    return;
-  }
-  bool want = pending_.size() < kPendingLimit;
-  if (tunnel_) {
-    want = !tunnelReadPaused_ && pending_.empty();
-  } else if (inExchange_ && !responseDone_ && (body_.full() || body_.failed())) {
-    want = false;
-  }
-  bodyPaused_ = !want;
-  if (want) {
-    transport_.resumeReading();
-  } else {
-    transport_.pauseReading();
-  }
 }
 
 void Http1Session::execute(const char* data, size_t len) {
@@ -236,20 +207,6 @@ void Http1Session::onEof() {
     return;  // finish what is queued; completeExchange closes
   }
   closeNow();
-}
-
-void Http1Session::onDrained() {
-  if (tunnel_) {
-    if (tunnelDrainWanted_ && !closed_) {
-      tunnelDrainWanted_ = false;
-      ex_.response.tunnel->onClientDrained();
-    }
-    return;
-  }
-  if (streaming_ && !pullInFlight_ && !closed_) {
-    pullInFlight_ = true;
-    ex_.response.stream->pull(transport_.loop(), *this);
-  }
 }
 
 void Http1Session::shutdown() {
@@ -523,6 +480,19 @@ void Http1Session::runTasks() {
   if (closed_) {
     return;
   }
+  if (sendfileOutcome_ != 0) {
+    const int outcome = sendfileOutcome_;
+    sendfileOutcome_ = 0;
+    if (parseLater_ || resumeRequested_ || tunnel_) {
+      tasks_.schedule(transport_.loop());  // one thing per run; the rest on the next
+    }
+    if (outcome > 0) {
+      onBodyData({}, true);
+    } else {
+      onBodyError(outcome);
+    }
+    return;
+  }
   if (parseLater_) {
     parseLater_ = false;
     if (!inExchange_ && paused_) {
@@ -553,52 +523,6 @@ void Http1Session::runTasks() {
   }
 }
 
-// After a response head went out from a resume: finish the exchange if nothing is left.
-void Http1Session::afterResponse() {
-  if (closed_ || tunnel_ || !responseDone_) {
-    return;
-  }
-  if (requestDone_) {
-    completeExchange();
-    if (!closed_ && paused_) {
-      resumeParsing();
-    }
-    return;
-  }
-  if (closing_) {
-    completeExchange();  // the unread body is not worth reading (see kDiscardLimit)
-    return;
-  }
-  discard(body_.discardBuffered());
-  updateReading();
-}
-
-// Unread request body after the response: read on and drop it, up to kDiscardLimit.
-bool Http1Session::discard(size_t n) {
-  if (n <= discardLeft_) {
-    discardLeft_ -= n;
-    return true;
-  }
-  closing_ = true;
-  completeExchange();
-  return false;
-}
-
-int Http1Session::onBody(llhttp_t* p, const char* at, size_t len) {
-  auto& s = self(p);
-  if (s.responseDone_) {
-    return s.discard(len) ? 0 : -1;
-  }
-  if (s.body_.failed()) {
-    return 0;  // reading stops (updateReading) until the handler has answered
-  }
-  if (!s.body_.append(std::string_view(at, len))) {
-    // Over request_body max_size: the reader gets UV_E2BIG; the rest is not worth reading.
-    s.closing_ = true;
-  }
-  return 0;
-}
-
 int Http1Session::onMessageComplete(llhttp_t* p) {
   auto& s = self(p);
   s.requestDone_ = true;
@@ -611,249 +535,6 @@ int Http1Session::onMessageComplete(llhttp_t* p) {
     return HPE_PAUSED;
   }
   return 0;
-}
-
-int Http1Session::beginResponse() {
-  auto& res = ex_.response;
-  if (res.abort) {
-    closed_ = true;
-    body_.detach();
-    transport_.close(true);
-    return -1;
-  }
-  if (res.status == 0) {
-    res.status = 200;  // a chain that answered nothing: Caddy's empty 200
-  }
-  // Innermost first: a stage installed later wraps the response closer to the handler that
-  // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.
-  for (auto it = ex_.stages.rbegin(); it != ex_.stages.rend(); ++it) {
-    (*it)->onHead(ex_);
-  }
-  if (res.status == 101 && res.tunnel != nullptr && upgradeRequest_) {
-    enterTunnel();
-    return 0;
-  }
-  res.tunnel = nullptr;
-  if (!keepAlive_ || res.close || shuttingDown_ || upgradeRequest_ || body_.failed()) {
-    closing_ = true;
-  }
-  if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&
-      parser_.content_length > kDiscardLimit) {
-    closing_ = true;  // as Go: too much unread body to drain; say so in the head
-  }
-  const bool allowed = bodyAllowed(res.status);
-  if (res.stream && allowed && !headOnly_) {
-    writeHead(res.streamLength, true);
-    streaming_ = true;
-    pullInFlight_ = true;
-    flush();
-    res.stream->pull(transport_.loop(), *this);
-    return 0;
-  }
-  const uint64_t length = res.stream ? res.streamLength : res.body.size();
-  res.stream.reset();
-  writeHead(length, allowed);
-  if (allowed && !headOnly_) {
-    out_.append(res.body);
-    res.bytesWritten = res.body.size();
-  }
-  responseDone_ = true;
-  return 0;
-}
-
-void Http1Session::enterTunnel() {
-  writeHead(0, false);
-  flush();
-  tunnel_ = true;
-  responseDone_ = true;
-  peerClosed_ = false;
-  tunnelReadPaused_ = false;
-  tunnelEofPending_ = eof_;
-  transport_.setPhase(Transport::Phase::Busy);
-  // The peer may write once the head is out (onClientDrained), and gets the bytes read
-  // after the head first.
-  tunnelDrainWanted_ = true;
-  tasks_.schedule(transport_.loop());
-  updateReading();
-}
-
-void Http1Session::deliverTunnelData() {
-  auto* peer = ex_.response.tunnel;
-  if (closed_ || peer == nullptr) {
-    return;
-  }
-  if (!pending_.empty() && !tunnelReadPaused_) {
-    tunnelReadPaused_ = true;
-    std::string data = std::move(pending_);
-    pending_.clear();
-    peer->onClientData(data);
-    return;
-  }
-  if (tunnelEofPending_ && pending_.empty() && !tunnelReadPaused_) {
-    tunnelEofPending_ = false;
-    peer->onClientEof();
-  }
-}
-
-void Http1Session::tunnelWrite(std::string_view data) {
-  if (closed_ || !tunnel_) {
-    return;
-  }
-  out_.append(data);
-  flush();
-  tunnelDrainWanted_ = true;
-  if (transport_.drained()) {
-    tasks_.schedule(transport_.loop());
-  }
-}
-
-void Http1Session::tunnelShutdownWrite() {
-  if (closed_ || !tunnel_) {
-    return;
-  }
-  flush();
-  transport_.shutdownWrite();
-}
-
-void Http1Session::tunnelResumeReading() {
-  if (closed_ || !tunnel_) {
-    return;
-  }
-  tunnelReadPaused_ = false;
-  if (!pending_.empty() || tunnelEofPending_) {
-    tasks_.schedule(transport_.loop());
-  }
-  updateReading();
-}
-
-void Http1Session::tunnelClose() {
-  if (closed_) {
-    return;
-  }
-  peerClosed_ = true;
-  if (inExchange_) {
-    inExchange_ = false;
-    handler_.finished(ex_);
-  }
-  closeNow();
-}
-
-void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
-  auto& res = ex_.response;
-  headWritten_ = true;
-  out_.append("HTTP/1.1 ");
-  appendNumber(out_, static_cast<uint64_t>(res.status));
-  out_ += ' ';
-  std::string_view reason = reasonPhrase(res.status);
-  if (reason.empty()) {
-    out_.append("status code ");
-    appendNumber(out_, static_cast<uint64_t>(res.status));
-  } else {
-    out_.append(reason);
-  }
-  out_.append("\r\n");
-  bool hasLength = false;
-  bool hasDate = false;
-  const bool switching = res.status == 101 && res.tunnel != nullptr;
-  for (const auto& f : res.headers) {
-    if (equalsIgnoreCase(f.name, "Connection") || equalsIgnoreCase(f.name, "Transfer-Encoding")) {
-      continue;  // framing is ours to decide
-    }
-    if (equalsIgnoreCase(f.name, "Content-Length")) {
-      if (!allowed) {
-        continue;
-      }
-      hasLength = true;
-    }
-    if (res.status == 304 && equalsIgnoreCase(f.name, "Content-Type")) {
-      continue;  // as Go's net/http: a 304 describes no body, so no type either
-    }
-    hasDate = hasDate || equalsIgnoreCase(f.name, "Date");
-    out_.append(f.name).append(": ").append(f.value).append("\r\n");
-  }
-  if (!hasDate) {
-    out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
-  }
-  chunked_ = false;
-  if (switching) {
-    out_.append("Connection: Upgrade\r\n\r\n");
-    return;
-  }
-  if (allowed && !hasLength && contentLength == runtime::Response::kUnknownLength) {
-    if (headOnly_) {
-      // Go writes no framing fields for a HEAD response of unknown length.
-    } else if (ex_.request.versionMinor >= 1) {
-      chunked_ = true;
-      out_.append("Transfer-Encoding: chunked\r\n");
-    } else {
-      closing_ = true;  // HTTP/1.0: the end of the body is the end of the connection
-    }
-  } else if (allowed && !hasLength && !(headOnly_ && contentLength == 0)) {
-    // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
-    out_.append("Content-Length: ");
-    appendNumber(out_, contentLength);
-    out_.append("\r\n");
-  }
-  if (closing_) {
-    out_.append("Connection: close\r\n");
-  } else if (ex_.request.versionMinor == 0) {
-    out_.append("Connection: keep-alive\r\n");
-  }
-  out_.append("\r\n");
-}
-
-void Http1Session::onBodyData(std::string_view data, bool eof) {
-  pullInFlight_ = false;
-  if (closed_) {
-    return;
-  }
-  if (chunked_ && !data.empty()) {
-    appendHex(out_, data.size());
-    out_.append("\r\n");
-  }
-  out_.append(data);  // copied before the source may be destroyed below
-  ex_.response.bytesWritten += data.size();
-  if (chunked_) {
-    out_.append(data.empty() ? "" : "\r\n");
-    if (eof) {
-      out_.append("0\r\n\r\n");
-    }
-  }
-  flush();
-  if (eof) {
-    finishResponse();
-    return;
-  }
-  if (transport_.drained()) {
-    onDrained();
-  }
-}
-
-void Http1Session::onBodyError(int /*uvError*/) {
-  pullInFlight_ = false;
-  // The head promised a length (or a chunked end) we cannot deliver: only dropping the
-  // connection is honest. The pending work goes with the session (it may be the caller).
-  streaming_ = false;
-  closed_ = true;
-  body_.detach();
-  transport_.close(true);
-}
-
-void Http1Session::finishResponse() {
-  streaming_ = false;
-  responseDone_ = true;
-  ex_.response.stream.reset();
-  if (requestDone_) {
-    completeExchange();
-    if (!closed_ && paused_) {
-      // Not from here: the body source delivering this last piece belongs to the pending
-      // work that the next request would drop (Exchange::clear) under its feet.
-      parseLater_ = true;
-      tasks_.schedule(transport_.loop());
-    }
-    return;
-  }
-  afterResponse();
 }
 
 void Http1Session::completeExchange() {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "gatehouse/runtime/exchange.h"
+#include "http/http1_scratch.h"
 #include "http/http_date.h"
 #include "http/loop_task.h"
 #include "http/request_body.h"
@@ -49,6 +50,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
       fn(ex_);
     }
   }
+  [[nodiscard]] bool dormant() const override;
   void setPeer(const PeerInfo& peer) override;
 
   [[nodiscard]] bool closed() const { return closed_; }
@@ -104,6 +106,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void completeExchange();
   void closeNow();
   void flush();
+  void pullBody();
   bool countHeaderBytes(size_t n);
 
   Transport& transport_;
@@ -112,9 +115,11 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   SessionLimits limits_;
   llhttp_t parser_{};
   llhttp_settings_t settings_{};
-  runtime::Exchange ex_;
-
-  std::string url_;
+  Http1ScratchPool* pool_;                // where scratch_ goes back; may be null
+  std::unique_ptr<Http1Scratch> scratch_;  // from the pool while this session lives
+  runtime::Exchange& ex_;
+  std::string& out_;  // bytes produced since the last flush
+  std::string& url_;
   // llhttp skips repeated spaces in the request line; Go refuses them. To see them, the
   // bytes before a span: the buffer being parsed and the last bytes of the one before.
   static constexpr size_t kTail = 8;
@@ -128,7 +133,6 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool notImplemented_ = false;
   std::string badDetail_;
 
-  std::string out_;      // bytes produced since the last flush
   std::string pending_;  // unparsed input held while paused
   bool inExchange_ = false;
   bool requestDone_ = false;
@@ -145,6 +149,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool eof_ = false;
   bool headWritten_ = false;
   bool pullInFlight_ = false;
+  int sendfileOutcome_ = 0;  // for the next task run: 1 the file went out in full, <0 error
 
   RequestBody body_;
   LoopTask tasks_;

@@ -15,6 +15,8 @@
 
 namespace gatehouse::http {
 
+class Http1ScratchPool;
+
 // What the session needs from the connection below it.
 class Transport {
  public:
@@ -39,6 +41,11 @@ class Transport {
   virtual uv_loop_t* loop() = 0;
   // Per-worker handler state (connection pools), shared by every session on this loop.
   virtual runtime::WorkerState& worker() = 0;
+  // The worker's free list of HTTP/1.1 request state; null when driven from memory (tests).
+  virtual Http1ScratchPool* http1Scratch() { return nullptr; }
+  // The socket a file body may be sendfile()d into right now (cleartext, nothing queued),
+  // else -1.
+  virtual int sendfileSocket() { return -1; }
 };
 
 // Runs the route chain for a complete request head.
@@ -82,6 +89,9 @@ class Session {
   // Graceful stop: close now if idle, else after the exchanges in flight.
   virtual void shutdown() = 0;
   [[nodiscard]] virtual bool idle() const = 0;
+  // Between requests with nothing buffered, nothing scheduled and no state a fresh session
+  // would lack: the connection may destroy it and make a new one when bytes arrive.
+  [[nodiscard]] virtual bool dormant() const { return false; }
   virtual void setPeer(const PeerInfo& peer) = 0;
   // Every exchange in flight (a reload checks whether its site is still served).
   virtual void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) = 0;

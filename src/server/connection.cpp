@@ -62,8 +62,6 @@ Connection::Connection(ConnectionOwner& owner, std::shared_ptr<Generation> gener
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;
   timer_.data = this;
-  writeReq_.data = this;
-  shutdownReq_.data = this;
   openHandles_ = 2;
 }
 
@@ -113,6 +111,10 @@ void Connection::shutdown() {
     armTimer(kNewConnectionGrace);
     return;
   }
+  if (parked_) {
+    close(false);  // idle between requests: what an idle session's shutdown does
+    return;
+  }
   session_->shutdown();
 }
 
@@ -129,6 +131,9 @@ void Connection::reloaded(const provision::ServerRuntime* next) {
 }
 
 void Connection::deliver(const char* data, size_t len) {
+  if (parked_) {
+    reviveSession();
+  }
   session_->onData(data, len);
   if (!gotRequestBytes_) {
     gotRequestBytes_ = true;
@@ -136,6 +141,33 @@ void Connection::deliver(const char* data, size_t len) {
       session_->shutdown();  // serve this first request, then close
     }
   }
+}
+
+void Connection::parkIfDormant() {
+  if (!session_ || handlesClosing_ || lingering_ || !session_->dormant()) {
+    return;
+  }
+  session_.reset();
+  parked_ = true;
+  if (!writing_ && !shutdownSent_) {
+    io_.reset();
+  }
+}
+
+void Connection::reviveSession() {
+  parked_ = false;
+  // Only an HTTP/1.1 session is ever dormant, so the new one is HTTP/1.1 again.
+  session_ = std::make_unique<http::Http1Session>(*this, router_, owner_.dates(),
+                                                  http::SessionLimits{server_.maxHeaderBytes});
+  session_->setPeer(peer_);
+}
+
+void Connection::sessionEof() {
+  if (parked_) {
+    close(false);  // what an idle session does on EOF
+    return;
+  }
+  session_->onEof();
 }
 
 void Connection::onCipher(const char* data, size_t len) {
@@ -208,7 +240,7 @@ void Connection::readPlain() {
   // The ciphertext is already copied into the TLS input buffer, so the loop's read buffer
   // is free to hold plaintext.
   uv_buf_t buf = owner_.readBuffer();
-  while (!handlesClosing_ && !lingering_ && session_) {
+  while (!handlesClosing_ && !lingering_ && (session_ || parked_)) {
     size_t n = 0;
     const auto status = tls_->read(buf.base, buf.len, n);
     if (status == tls::TlsStream::Status::Ok) {
@@ -216,7 +248,7 @@ void Connection::readPlain() {
       continue;
     }
     if (status == tls::TlsStream::Status::Closed) {
-      session_->onEof();
+      sessionEof();
     } else if (status == tls::TlsStream::Status::Failed) {
       flushTls();
       closeHandles();
@@ -232,9 +264,11 @@ void Connection::flushTls() {
   if (!tls_ || handlesClosing_ || lingering_) {
     return;
   }
-  tls_->takeOutput(cipherOut_);
-  if (!cipherOut_.empty()) {
-    sendRaw(cipherOut_);
+  std::string& out = owner_.cipherScratch();
+  out.clear();
+  tls_->takeOutput(out);
+  if (!out.empty()) {
+    sendRaw(out);
   }
 }
 
@@ -260,8 +294,8 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
       self->deliver(buf->base, static_cast<size_t>(n));
     }
   } else if (n == UV_EOF) {
-    if (self->session_) {
-      self->session_->onEof();  // also without close_notify: Go treats truncation as EOF
+    if (self->session_ || self->parked_) {
+      self->sessionEof();  // also without close_notify: Go treats truncation as EOF
     } else {
       self->closeHandles();
     }
@@ -290,7 +324,7 @@ void Connection::write(std::string& bytes) {
 
 void Connection::sendRaw(std::string& bytes) {
   if (writing_) {
-    queued_.append(bytes);
+    io_->queued.append(bytes);
     bytes.clear();
     return;
   }
@@ -308,16 +342,27 @@ void Connection::sendRaw(std::string& bytes) {
   }
   // Hand the buffer itself to uv_write (a streamed body piece can be 256 KiB): the caller
   // gets our spent buffer back, with its capacity, for its next piece.
-  inflightOffset_ = n > 0 ? static_cast<size_t>(n) : 0;
-  std::swap(inflight_, bytes);
+  WriteState& w = writeState();
+  w.inflightOffset = n > 0 ? static_cast<size_t>(n) : 0;
+  std::swap(w.inflight, bytes);
   bytes.clear();
   startWrite();
 }
 
+Connection::WriteState& Connection::writeState() {
+  if (!io_) {
+    io_ = std::make_unique<WriteState>();
+    io_->req.data = this;
+    io_->shutdownReq.data = this;
+  }
+  return *io_;
+}
+
 void Connection::startWrite() {
   writing_ = true;
-  uv_buf_t b = uv_buf_init(inflight_.data() + inflightOffset_, static_cast<unsigned>(inflight_.size() - inflightOffset_));
-  if (uv_write(&writeReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &Connection::onWrite) != 0) {
+  WriteState& w = *io_;
+  uv_buf_t b = uv_buf_init(w.inflight.data() + w.inflightOffset, static_cast<unsigned>(w.inflight.size() - w.inflightOffset));
+  if (uv_write(&w.req, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &Connection::onWrite) != 0) {
     writing_ = false;
     closeHandles();
   }
@@ -326,14 +371,15 @@ void Connection::startWrite() {
 void Connection::onWrite(uv_write_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
   self->writing_ = false;
-  self->inflight_.clear();
-  self->inflightOffset_ = 0;
+  WriteState& w = *self->io_;
+  w.inflight.clear();
+  w.inflightOffset = 0;
   if (status < 0 || self->handlesClosing_) {
     self->closeHandles();
     return;
   }
-  if (!self->queued_.empty()) {
-    std::swap(self->inflight_, self->queued_);
+  if (!w.queued.empty()) {
+    std::swap(w.inflight, w.queued);
     self->startWrite();
     return;
   }
@@ -346,6 +392,9 @@ void Connection::onWrite(uv_write_t* req, int status) {
   }
   if (self->session_) {
     self->session_->onDrained();
+  }
+  if (self->parked_ && !self->writing_ && !self->shutdownSent_) {
+    self->io_.reset();  // the last bytes of a response went out after the session went idle
   }
 }
 
@@ -370,8 +419,8 @@ void Connection::close(bool abort) {
   }
   // Half-close, then drain input briefly (see kLinger).
   lingering_ = true;
-  if (uv_shutdown(&shutdownReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
-    closeHandles();
+  parkDue_ = 0;
+  if (!startShutdown()) {
     return;
   }
   resumeReading();
@@ -394,9 +443,16 @@ void Connection::shutdownWrite() {
     return;
   }
   shutdownAfterWrite_ = false;
-  if (uv_shutdown(&shutdownReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
+  startShutdown();
+}
+
+bool Connection::startShutdown() {
+  shutdownSent_ = true;  // the request must outlive the handle now: io_ stays
+  if (uv_shutdown(&writeState().shutdownReq, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
     closeHandles();
+    return false;
   }
+  return true;
 }
 
 void Connection::onShutdown(uv_shutdown_t* req, int status) {
@@ -404,6 +460,17 @@ void Connection::onShutdown(uv_shutdown_t* req, int status) {
   if (status < 0 && !self->handlesClosing_) {
     self->closeHandles();
   }
+}
+
+int Connection::sendfileSocket() {
+  if (tls_ || writing_ || handlesClosing_ || lingering_) {
+    return -1;
+  }
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd) != 0) {
+    return -1;
+  }
+  return fd;
 }
 
 void Connection::pauseReading() {
@@ -428,6 +495,11 @@ void Connection::setPhase(Phase phase) {
   }
   switch (phase) {
     case Phase::Idle:
+      // Parked from the timer: never under the session's own frames, and a connection
+      // that sends its next request at once keeps its session (no churn per request).
+      if (session_) {
+        parkDue_ = uv_now(owner_.loop()) + kParkDelayMs;
+      }
       armTimer(server_.idleTimeout);
       break;
     case Phase::ReadingHeaders:
@@ -439,17 +511,41 @@ void Connection::setPhase(Phase phase) {
   }
 }
 
+// Phases move the deadline three times per request, but the timer is restarted only when
+// the new due time is earlier than the one it is armed for; one that fires early re-arms
+// itself for what is left. This keeps libuv's timer heap out of the per-request path.
 void Connection::armTimer(std::chrono::milliseconds ms) {
-  uv_timer_stop(&timer_);
-  if (ms.count() > 0) {
-    uv_timer_start(&timer_, &Connection::onTimer, static_cast<uint64_t>(ms.count()), 0);
+  const uint64_t now = uv_now(owner_.loop());
+  deadline_ = ms.count() > 0 ? now + static_cast<uint64_t>(ms.count()) : kNever;
+  rearm(now);
+}
+
+void Connection::rearm(uint64_t now) {
+  const uint64_t due = std::min(deadline_, parkDue_ != 0 ? parkDue_ : kNever);
+  if (due == kNever || (timerArmed_ && timerDue_ <= due)) {
+    return;
   }
+  const uint64_t in = due > now ? due - now : 0;
+  uv_timer_start(&timer_, &Connection::onTimer, in, 0);
+  timerArmed_ = true;
+  timerDue_ = now + in;
 }
 
 void Connection::onTimer(uv_timer_t* t) {
-  // Every timeout (header, idle, write, linger) ends the connection without a response,
-  // as Go's server does.
-  static_cast<Connection*>(t->data)->closeHandles();
+  auto* self = static_cast<Connection*>(t->data);
+  self->timerArmed_ = false;
+  const uint64_t now = uv_now(self->owner_.loop());
+  if (self->parkDue_ != 0 && now >= self->parkDue_) {
+    self->parkDue_ = 0;
+    self->parkIfDormant();
+  }
+  if (self->deadline_ != kNever && now >= self->deadline_) {
+    // Every timeout (header, idle, write, linger) ends the connection without a response,
+    // as Go's server does.
+    self->closeHandles();
+    return;
+  }
+  self->rearm(now);
 }
 
 void Connection::closeHandles() {

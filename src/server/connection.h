@@ -3,9 +3,17 @@
 // the server has TLS, and the protocol session (made by http::makeSession once the
 // protocol is known), and implements the session's Transport. Freed by its Worker only
 // after libuv has reported both handles closed. Loop-thread only.
+//
+// Memory: an idle keep-alive connection keeps only its socket, its timer and the facts
+// about its peer. The HTTP/1.1 session is dropped once it has been dormant (see Session)
+// for kParkDelayMs and made again when the next request arrives; its per-request state lives in the worker's
+// Http1ScratchPool; write state (uv_write_t, queued bytes) exists only while bytes wait for
+// the socket; TLS ciphertext passes through one per-worker buffer.
 
 #include <uv.h>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,6 +34,10 @@ class ConnectionOwner {
   // One read buffer per loop: libuv fills it and the read callback consumes it at once.
   virtual uv_buf_t readBuffer() = 0;
   virtual http::DateCache& dates() = 0;
+  virtual http::Http1ScratchPool& http1ScratchPool() = 0;
+  // One per loop: TLS output is taken into it and written (or moved to a connection's
+  // write state) before anything else can use it.
+  virtual std::string& cipherScratch() = 0;
   virtual runtime::WorkerState& workerState() = 0;
   virtual void onConnectionClosed(Connection& c) = 0;
 };
@@ -67,6 +79,8 @@ class Connection final : public http::Transport {
   [[nodiscard]] bool drained() const override { return !writing_; }
   uv_loop_t* loop() override { return owner_.loop(); }
   runtime::WorkerState& worker() override { return owner_.workerState(); }
+  http::Http1ScratchPool* http1Scratch() override { return &owner_.http1ScratchPool(); }
+  int sendfileSocket() override;
 
  private:
   static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -75,6 +89,21 @@ class Connection final : public http::Transport {
   static void onShutdown(uv_shutdown_t* req, int status);
   static void onTimer(uv_timer_t* t);
   static void onClose(uv_handle_t* h);
+
+  // Exists while a write is queued or in flight, or once the write side is being shut.
+  struct WriteState {
+    uv_write_t req{};
+    uv_shutdown_t shutdownReq{};
+    std::string inflight;       // bytes handed to uv_write
+    size_t inflightOffset = 0;  // of inflight, already taken by uv_try_write
+    std::string queued;         // bytes waiting for the write in flight
+  };
+  WriteState& writeState();
+  bool startShutdown();
+  // Drops a dormant session (and idle write state); makes a session for new bytes.
+  void parkIfDormant();
+  void reviveSession();
+  void sessionEof();
 
   void startWrite();
   void sendRaw(std::string& bytes);
@@ -85,6 +114,7 @@ class Connection final : public http::Transport {
   void deliver(const char* data, size_t len);
   void closeHandles();
   void armTimer(std::chrono::milliseconds ms);
+  void rearm(uint64_t now);
 
   ConnectionOwner& owner_;
   std::shared_ptr<Generation> generation_;
@@ -93,23 +123,28 @@ class Connection final : public http::Transport {
   http::RequestHandler& router_;
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
-  uv_write_t writeReq_{};
-  uv_shutdown_t shutdownReq_{};
   std::unique_ptr<tls::TlsStream> tls_;  // null on cleartext listeners
   http::PeerInfo peer_;
-  std::string cipherOut_;                   // ciphertext awaiting sendRaw (capacity reused)
-  std::unique_ptr<http::Session> session_;  // null until the TLS handshake completes
-  std::string inflight_;                    // bytes handed to uv_write
-  size_t inflightOffset_ = 0;               // of inflight_, already taken by uv_try_write
-  std::string queued_;                      // bytes waiting for the write in flight
+  // Null until the TLS handshake completes, and while parked (idle between requests).
+  std::unique_ptr<http::Session> session_;
+  std::unique_ptr<WriteState> io_;
+  static constexpr uint64_t kNever = UINT64_MAX;
+  uint64_t deadline_ = kNever;  // loop time (ms) at which the current phase times out
+  uint64_t timerDue_ = 0;       // loop time the timer is armed for, when timerArmed_
+  bool timerArmed_ = false;
   bool writing_ = false;
+  bool shutdownSent_ = false;  // a uv_shutdown was issued: io_ must outlive the handle
+  bool parked_ = false;  // session_ dropped while idle; the next bytes make a new one
+  // A session idle this long is dropped (from the timer, never under its own frames).
+  static constexpr uint64_t kParkDelayMs = 50;
+  uint64_t parkDue_ = 0;  // loop time to park at; 0: none
   bool reading_ = false;
   bool closeAfterWrite_ = false;
   bool shutdownAfterWrite_ = false;
   bool lingering_ = false;  // write side shut; draining input before the final close
   bool handlesClosing_ = false;
   bool gotRequestBytes_ = false;
-  bool gotCipher_ = false;          // the first TLS bytes arrived    // the session has been fed plaintext
+  bool gotCipher_ = false;          // the first TLS bytes arrived
   bool shutdownRequested_ = false;  // stop/reload came before the first request
   int openHandles_ = 0;
 };

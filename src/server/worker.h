@@ -75,6 +75,8 @@ class Worker final : public ConnectionOwner {
     return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size()));
   }
   http::DateCache& dates() override { return dates_; }
+  http::Http1ScratchPool& http1ScratchPool() override { return scratch_; }
+  std::string& cipherScratch() override { return cipherScratch_; }
   runtime::WorkerState& workerState() override { return *state_; }
   void onConnectionClosed(Connection& c) override;
 
@@ -110,6 +112,9 @@ class Worker final : public ConnectionOwner {
   // Declared after the loop and before connections: handler state (upstream pools) must
   // outlive every connection's exchange, which may hold references into it.
   std::unique_ptr<runtime::WorkerState> state_;
+  // Before the connections: their sessions hand request state back to it as they die.
+  http::Http1ScratchPool scratch_;
+  std::string cipherScratch_;
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   http::DateCache dates_;
   std::array<char, 64 * 1024> readBuf_{};

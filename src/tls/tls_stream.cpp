@@ -1,6 +1,7 @@
 #include "tls/tls_stream.h"
 
 #include <openssl/bio.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -11,24 +12,54 @@
 
 namespace gatehouse::tls {
 
+namespace {
+// A memory BIO keeps the largest buffer it ever held (a 256 KiB body piece, a 64 KiB
+// socket read); once empty, one grown past this is swapped for a fresh one so an idle
+// connection does not keep it.
+constexpr size_t kMaxIdleBioBytes = 32 * 1024;
+
+BIO* newMemBio() {
+  BIO* b = BIO_new(BIO_s_mem());
+  if (b != nullptr) {
+    BIO_set_mem_eof_return(b, -1);  // an empty BIO means "retry later", not EOF
+  }
+  return b;
+}
+
+bool grown(BIO* b) {
+  BUF_MEM* bm = nullptr;
+  BIO_get_mem_ptr(b, &bm);
+  return bm != nullptr && bm->max > kMaxIdleBioBytes;
+}
+}  // namespace
+
 TlsStream::TlsStream(const ServerTls& server, std::string localIp) {
   state_.localIp = std::move(localIp);
   ssl_ = server.newSsl(state_);
   if (!ssl_) {
     return;
   }
-  in_ = BIO_new(BIO_s_mem());
-  out_ = BIO_new(BIO_s_mem());
+  in_ = newMemBio();
+  out_ = newMemBio();
   if (in_ == nullptr || out_ == nullptr) {
     BIO_free(in_);
     BIO_free(out_);
     ssl_.reset();
     return;
   }
-  // An empty input BIO means "retry later", not EOF.
-  BIO_set_mem_eof_return(in_, -1);
-  BIO_set_mem_eof_return(out_, -1);
   SSL_set_bio(ssl_.get(), in_, out_);
+  // OpenSSL frees its record buffers (about 34 KiB) whenever they are empty, so an idle
+  // keep-alive connection holds only the SSL object itself.
+  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
+}
+
+void TlsStream::shrinkInput() {
+  if (BIO_ctrl_pending(in_) == 0 && grown(in_)) {
+    if (BIO* fresh = newMemBio()) {
+      SSL_set0_rbio(ssl_.get(), fresh);  // frees the old one
+      in_ = fresh;
+    }
+  }
 }
 
 void TlsStream::pushCipher(const char* data, size_t len) {
@@ -93,7 +124,11 @@ TlsStream::Status TlsStream::read(char* buf, size_t cap, size_t& n) {
     n = static_cast<size_t>(rc);
     return Status::Ok;
   }
-  return classify(rc);
+  const Status st = classify(rc);
+  if (st == Status::WantMore) {
+    shrinkInput();
+  }
+  return st;
 }
 
 bool TlsStream::write(std::string_view plain) {
@@ -137,6 +172,12 @@ void TlsStream::takeOutput(std::string& out) {
   out.resize(at + pending);
   int n = BIO_read(out_, out.data() + at, static_cast<int>(pending));
   out.resize(at + static_cast<size_t>(n > 0 ? n : 0));
+  if (BIO_ctrl_pending(out_) == 0 && grown(out_)) {
+    if (BIO* fresh = newMemBio()) {
+      SSL_set0_wbio(ssl_.get(), fresh);  // frees the old one
+      out_ = fresh;
+    }
+  }
 }
 
 std::shared_ptr<const runtime::TlsInfo> TlsStream::info() const {

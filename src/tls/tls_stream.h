@@ -58,6 +58,7 @@ class TlsStream {
 
  private:
   Status classify(int rc);
+  void shrinkInput();
 
   HandshakeState state_;
   SslPtr ssl_;

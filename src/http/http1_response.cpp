@@ -1,0 +1,241 @@
+// Response output of an HTTP/1.1 session: the head (framing decided here), a buffered body,
+// or a streamed one pulled piece by piece (sendfile for files on cleartext connections).
+#include "http/http1_session.h"
+
+#include <ctime>
+
+#include "gatehouse/runtime/sendfile_source.h"
+#include "http/status.h"
+
+namespace gatehouse::http {
+
+using runtime::equalsIgnoreCase;
+
+namespace {
+bool bodyAllowed(int status) {
+  return !(status < 200 || status == 204 || status == 304);
+}
+
+void appendNumber(std::string& out, uint64_t v) {
+  char buf[24];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+}
+
+void appendHex(std::string& out, uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[20];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = kHex[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+}
+}  // namespace
+
+void Http1Session::onDrained() {
+  if (tunnel_) {
+    if (tunnelDrainWanted_ && !closed_) {
+      tunnelDrainWanted_ = false;
+      ex_.response.tunnel->onClientDrained();
+    }
+    return;
+  }
+  if (streaming_ && !pullInFlight_ && !closed_) {
+    pullBody();
+  }
+}
+
+// The next piece of a streamed response body: straight from the file into the socket when
+// the transport allows it (cleartext, nothing queued), else through the source's pull().
+// Either way the outcome reaches the session later, never from inside this call.
+void Http1Session::pullBody() {
+  pullInFlight_ = true;
+  auto& stream = *ex_.response.stream;
+  auto* file = dynamic_cast<runtime::SendfileSource*>(&stream);
+  const int sock = file == nullptr || chunked_ || !transport_.drained() ? -1 : transport_.sendfileSocket();
+  if (sock >= 0) {
+    bool done = false;
+    const int64_t n = file->sendTo(sock, done);
+    if (n > 0) {
+      ex_.response.bytesWritten += static_cast<uint64_t>(n);
+    }
+    if (done || (n < 0 && n != UV_EBUSY)) {
+      sendfileOutcome_ = done ? 1 : static_cast<int>(n);
+      tasks_.schedule(transport_.loop());
+      return;
+    }
+  }
+  stream.pull(transport_.loop(), *this);
+}
+
+int Http1Session::beginResponse() {
+  auto& res = ex_.response;
+  if (res.abort) {
+    closed_ = true;
+    body_.detach();
+    transport_.close(true);
+    return -1;
+  }
+  if (res.status == 0) {
+    res.status = 200;  // a chain that answered nothing: Caddy's empty 200
+  }
+  // Innermost first: a stage installed later wraps the response closer to the handler that
+  // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.
+  for (auto it = ex_.stages.rbegin(); it != ex_.stages.rend(); ++it) {
+    (*it)->onHead(ex_);
+  }
+  if (res.status == 101 && res.tunnel != nullptr && upgradeRequest_) {
+    enterTunnel();
+    return 0;
+  }
+  res.tunnel = nullptr;
+  if (!keepAlive_ || res.close || shuttingDown_ || upgradeRequest_ || body_.failed()) {
+    closing_ = true;
+  }
+  if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&
+      parser_.content_length > kDiscardLimit) {
+    closing_ = true;  // as Go: too much unread body to drain; say so in the head
+  }
+  const bool allowed = bodyAllowed(res.status);
+  if (res.stream && allowed && !headOnly_) {
+    writeHead(res.streamLength, true);
+    streaming_ = true;
+    flush();
+    pullBody();
+    return 0;
+  }
+  const uint64_t length = res.stream ? res.streamLength : res.body.size();
+  res.stream.reset();
+  writeHead(length, allowed);
+  if (allowed && !headOnly_) {
+    out_.append(res.body);
+    res.bytesWritten = res.body.size();
+  }
+  responseDone_ = true;
+  return 0;
+}
+
+void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
+  auto& res = ex_.response;
+  headWritten_ = true;
+  out_.append("HTTP/1.1 ");
+  appendNumber(out_, static_cast<uint64_t>(res.status));
+  out_ += ' ';
+  std::string_view reason = reasonPhrase(res.status);
+  if (reason.empty()) {
+    out_.append("status code ");
+    appendNumber(out_, static_cast<uint64_t>(res.status));
+  } else {
+    out_.append(reason);
+  }
+  out_.append("\r\n");
+  bool hasLength = false;
+  bool hasDate = false;
+  const bool switching = res.status == 101 && res.tunnel != nullptr;
+  for (const auto& f : res.headers) {
+    if (equalsIgnoreCase(f.name, "Connection") || equalsIgnoreCase(f.name, "Transfer-Encoding")) {
+      continue;  // framing is ours to decide
+    }
+    if (equalsIgnoreCase(f.name, "Content-Length")) {
+      if (!allowed) {
+        continue;
+      }
+      hasLength = true;
+    }
+    if (res.status == 304 && equalsIgnoreCase(f.name, "Content-Type")) {
+      continue;  // as Go's net/http: a 304 describes no body, so no type either
+    }
+    hasDate = hasDate || equalsIgnoreCase(f.name, "Date");
+    out_.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+  if (!hasDate) {
+    out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
+  }
+  chunked_ = false;
+  if (switching) {
+    out_.append("Connection: Upgrade\r\n\r\n");
+    return;
+  }
+  if (allowed && !hasLength && contentLength == runtime::Response::kUnknownLength) {
+    if (headOnly_) {
+      // Go writes no framing fields for a HEAD response of unknown length.
+    } else if (ex_.request.versionMinor >= 1) {
+      chunked_ = true;
+      out_.append("Transfer-Encoding: chunked\r\n");
+    } else {
+      closing_ = true;  // HTTP/1.0: the end of the body is the end of the connection
+    }
+  } else if (allowed && !hasLength && !(headOnly_ && contentLength == 0)) {
+    // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
+    out_.append("Content-Length: ");
+    appendNumber(out_, contentLength);
+    out_.append("\r\n");
+  }
+  if (closing_) {
+    out_.append("Connection: close\r\n");
+  } else if (ex_.request.versionMinor == 0) {
+    out_.append("Connection: keep-alive\r\n");
+  }
+  out_.append("\r\n");
+}
+
+void Http1Session::onBodyData(std::string_view data, bool eof) {
+  pullInFlight_ = false;
+  if (closed_) {
+    return;
+  }
+  if (chunked_ && !data.empty()) {
+    appendHex(out_, data.size());
+    out_.append("\r\n");
+  }
+  out_.append(data);  // copied before the source may be destroyed below
+  ex_.response.bytesWritten += data.size();
+  if (chunked_) {
+    out_.append(data.empty() ? "" : "\r\n");
+    if (eof) {
+      out_.append("0\r\n\r\n");
+    }
+  }
+  flush();
+  if (eof) {
+    finishResponse();
+    return;
+  }
+  if (transport_.drained()) {
+    onDrained();
+  }
+}
+
+void Http1Session::onBodyError(int /*uvError*/) {
+  pullInFlight_ = false;
+  // The head promised a length (or a chunked end) we cannot deliver: only dropping the
+  // connection is honest. The pending work goes with the session (it may be the caller).
+  streaming_ = false;
+  closed_ = true;
+  body_.detach();
+  transport_.close(true);
+}
+
+void Http1Session::finishResponse() {
+  streaming_ = false;
+  responseDone_ = true;
+  ex_.response.stream.reset();
+  if (requestDone_) {
+    completeExchange();
+    if (!closed_ && paused_) {
+      // Not from here: the body source delivering this last piece belongs to the pending
+      // work that the next request would drop (Exchange::clear) under its feet.
+      parseLater_ = true;
+      tasks_.schedule(transport_.loop());
+    }
+    return;
+  }
+  afterResponse();
+}
+}  // namespace gatehouse::http

@@ -1,0 +1,84 @@
+// Tunnel mode of an HTTP/1.1 session: after a 101 answer the connection carries raw bytes
+// between the client and the handler's TunnelPeer, with back-pressure both ways.
+#include "http/http1_session.h"
+
+
+namespace gatehouse::http {
+
+void Http1Session::enterTunnel() {
+  writeHead(0, false);
+  flush();
+  tunnel_ = true;
+  responseDone_ = true;
+  peerClosed_ = false;
+  tunnelReadPaused_ = false;
+  tunnelEofPending_ = eof_;
+  transport_.setPhase(Transport::Phase::Busy);
+  // The peer may write once the head is out (onClientDrained), and gets the bytes read
+  // after the head first.
+  tunnelDrainWanted_ = true;
+  tasks_.schedule(transport_.loop());
+  updateReading();
+}
+
+void Http1Session::deliverTunnelData() {
+  auto* peer = ex_.response.tunnel;
+  if (closed_ || peer == nullptr) {
+    return;
+  }
+  if (!pending_.empty() && !tunnelReadPaused_) {
+    tunnelReadPaused_ = true;
+    std::string data = std::move(pending_);
+    pending_.clear();
+    peer->onClientData(data);
+    return;
+  }
+  if (tunnelEofPending_ && pending_.empty() && !tunnelReadPaused_) {
+    tunnelEofPending_ = false;
+    peer->onClientEof();
+  }
+}
+
+void Http1Session::tunnelWrite(std::string_view data) {
+  if (closed_ || !tunnel_) {
+    return;
+  }
+  out_.append(data);
+  flush();
+  tunnelDrainWanted_ = true;
+  if (transport_.drained()) {
+    tasks_.schedule(transport_.loop());
+  }
+}
+
+void Http1Session::tunnelShutdownWrite() {
+  if (closed_ || !tunnel_) {
+    return;
+  }
+  flush();
+  transport_.shutdownWrite();
+}
+
+void Http1Session::tunnelResumeReading() {
+  if (closed_ || !tunnel_) {
+    return;
+  }
+  tunnelReadPaused_ = false;
+  if (!pending_.empty() || tunnelEofPending_) {
+    tasks_.schedule(transport_.loop());
+  }
+  updateReading();
+}
+
+void Http1Session::tunnelClose() {
+  if (closed_) {
+    return;
+  }
+  peerClosed_ = true;
+  if (inExchange_) {
+    inExchange_ = false;
+    handler_.finished(ex_);
+  }
+  closeNow();
+}
+}  // namespace gatehouse::http
