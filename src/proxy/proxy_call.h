@@ -4,6 +4,9 @@
 // response head to the session (resume) and its body as a pull stream (ResponseBody), or
 // bridges the two connections after a 101. Dropping it (the client left) closes the
 // upstream connection at once. Loop thread only.
+// Its members live in four files by job: proxy_call.cpp (life, upstream choice, dialing,
+// timers, retries), proxy_request.cpp (request head and body), proxy_response.cpp (response
+// head and body), proxy_tunnel.cpp (after a 101).
 
 #include <chrono>
 #include <memory>
