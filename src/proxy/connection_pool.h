@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gatehouse/runtime/exchange_host.h"
+#include "proxy/delivery_queue.h"
 #include "proxy/upstream_connection.h"
 
 namespace gatehouse::proxy {
@@ -54,6 +55,9 @@ class ConnectionPool final : public runtime::WorkerLocal {
   size_t failures(size_t i);
   void recordFailure(size_t i, std::chrono::milliseconds forHowLong);
   size_t nextRoundRobin() { return cursor_++; }
+  DeliveryQueue& deliveries() { return deliveries_; }
+  // A vector reused by each request's upstream choice (no allocation per request).
+  std::vector<size_t>& scratch() { return scratch_; }
   // Active health checks run for as long as the pool lives.
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
 
@@ -68,6 +72,8 @@ class ConnectionPool final : public runtime::WorkerLocal {
   size_t cursor_ = 0;
   std::array<char, 64 * 1024> readBuf_{};
   std::unique_ptr<HealthChecker> checker_;
+  DeliveryQueue deliveries_;
+  std::vector<size_t> scratch_;
 };
 
 }  // namespace gatehouse::proxy

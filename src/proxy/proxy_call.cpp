@@ -16,16 +16,24 @@ ProxyCall::ProxyCall(const ProxyConfig& config, ConnectionPool& pool, Exchange& 
     : config_(config),
       pool_(pool),
       ex_(ex),
-      task_([this] { deliver(); }),
       begun_(std::chrono::steady_clock::now()) {}
 
 ProxyCall::~ProxyCall() {
+  pool_.deliveries().cancel(this);
   if (source_ != nullptr) {
     source_->callGone();
   }
+  // A response read in full on a keep-alive connection may still hold it (the exchange
+  // ended before the delivery ran): it goes back to the pool. Whatever else is still open
+  // to the upstream closes now (conn_'s destructor).
+  if (ended_ && conn_ && conn_->reusable() && requestComplete_ && !pulling_) {
+    releaseConnection();
+  }
   countActive(false);
-  // Whatever is still open to the upstream closes now (conn_'s destructor); a finished
-  // keep-alive connection was handed back to the pool already.
+}
+
+void ProxyCall::scheduleDelivery() {
+  pool_.deliveries().schedule(this, [](void* self) { static_cast<ProxyCall*>(self)->deliver(); });
 }
 
 void ProxyCall::countActive(bool on) {
@@ -48,7 +56,10 @@ Outcome ProxyCall::start() {
 }
 
 void ProxyCall::setPlaceholder(std::string_view key, std::string value) {
-  ex_.setCapture(std::string(router::kProxyCapturePrefix) + std::string(key), std::move(value));
+  std::string k;
+  k.reserve(router::kProxyCapturePrefix.size() + key.size());
+  k.append(router::kProxyCapturePrefix).append(key);
+  ex_.setCapture(std::move(k), std::move(value));
 }
 
 bool ProxyCall::available(size_t i) {
@@ -70,7 +81,8 @@ bool ProxyCall::available(size_t i) {
 // Picks an upstream and starts on it. False when the request failed for good.
 bool ProxyCall::attempt() {
   ++attempts_;
-  std::vector<size_t> avail;
+  std::vector<size_t>& avail = pool_.scratch();
+  avail.clear();
   for (size_t i = 0; i < config_.upstreams.size(); ++i) {
     if (available(i)) {
       avail.push_back(i);
@@ -87,10 +99,7 @@ bool ProxyCall::attempt() {
   stickyCookie_ = config_.policy->responseCookie(upstream_, ex_);
   const Upstream& up = config_.upstreams[upstream_];
   setPlaceholder("upstream.address", up.address.dial);
-  setPlaceholder("upstream.hostport", up.address.unix ? up.address.dial
-                                      : up.address.host.find(':') != std::string::npos
-                                          ? "[" + up.address.host + "]:" + up.address.port
-                                          : up.address.host + ":" + up.address.port);
+  setPlaceholder("upstream.hostport", up.hostport);
   setPlaceholder("upstream.host", up.address.unix ? "" : up.address.host);
   setPlaceholder("upstream.port", up.address.unix ? "" : up.address.port);
   setPlaceholder("upstream.requests", std::to_string(pool_.state(upstream_).active));
@@ -149,14 +158,20 @@ void ProxyCall::onResolved(int status, const sockaddr_storage& address) {
   }
 }
 
+// The timer handle is made the first time a timeout is actually armed: most requests
+// (no response_header_timeout, a pooled connection) never need one.
 void ProxyCall::arm(Timer what, std::chrono::milliseconds after) {
+  timerKind_ = what;
+  const bool start = what != Timer::None && after.count() > 0;
   if (!timer_) {
+    if (!start) {
+      return;
+    }
     uv_timer_init(pool_.loop(), timer_.create());
   }
   timer_.get()->data = this;
   uv_timer_stop(timer_.get());
-  timerKind_ = what;
-  if (what != Timer::None && after.count() > 0) {
+  if (start) {
     uv_timer_start(timer_.get(), &ProxyCall::onTimer, static_cast<uint64_t>(after.count()), 0);
   }
 }
@@ -207,7 +222,7 @@ void ProxyCall::onUpstreamError(int uvError) {
     // Mid-body: the client must see a broken response, never a clean end.
     bodyError_ = uvError;
     if (sink_ != nullptr) {
-      task_.schedule(pool_.loop());
+      scheduleDelivery();
     }
     return;
   }
@@ -229,7 +244,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
   // The connection object cannot be destroyed inside its own callback: retire it.
   if (conn_) {
     auto dead = std::move(conn_);
-    task_.schedule(pool_.loop());
+    scheduleDelivery();
     retired_ = std::move(dead);
   }
   if (retryable && (staleReuse || timeLeft || triesLeft)) {

@@ -13,7 +13,6 @@
 #include <string>
 
 #include "gatehouse/runtime/exchange.h"
-#include "http/loop_task.h"
 #include "proxy/connection_pool.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
@@ -60,6 +59,9 @@ class ProxyCall final : public runtime::PendingWork,
   void arm(Timer what, std::chrono::milliseconds after);
   static void onTimer(uv_timer_t* t);
   void deliver();
+  void scheduleDelivery();
+  void publishLatency();
+  void takeWholeBody();
   void releaseConnection();
   void countActive(bool on);
 
@@ -90,7 +92,6 @@ class ProxyCall final : public runtime::PendingWork,
   UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
-  http::LoopTask task_;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
   std::string head_;                 // the upstream request head, built per attempt
   std::string framed_;               // a request body piece with its chunk framing
@@ -104,6 +105,9 @@ class ProxyCall final : public runtime::PendingWork,
   bool reused_ = false;           // the current connection came from the pool
   bool headSeen_ = false;
   bool ended_ = false;  // the response body is complete
+  // The head is ready but the session is resumed only once this read's bytes are parsed:
+  // a response that arrived whole then leaves in one write, head and body together.
+  bool resumePending_ = false;
   int bodyError_ = 0;
   std::string buffered_;  // response bytes not yet pulled
   std::string piece_;

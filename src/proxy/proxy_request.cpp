@@ -24,6 +24,16 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
                      [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
 }
 
+void appendDecimal(std::string& out, uint64_t v) {
+  char buf[24];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+}
+
 void appendHex(std::string& out, size_t v) {
   static constexpr char kHex[] = "0123456789abcdef";
   char buf[20];
@@ -57,33 +67,41 @@ bool ProxyCall::prepareHead() {
 
 bool ProxyCall::buildHead() {
   const auto& req = ex_.request;
-  HeaderList h = baseHeaders_;
+  // header_up runs on a copy (a retry starts again from the base fields); without it the
+  // base fields are written as they are.
+  HeaderList edited;
+  const HeaderList* fields = &baseHeaders_;
   if (config_.requestHeaders) {
-    config_.requestHeaders->apply(h, ex_);
+    edited = baseHeaders_;
+    config_.requestHeaders->apply(edited, ex_);
+    fields = &edited;
   }
-  std::string host(h.get("Host"));
-  h.remove("Host");
-  if (!safeToSend(h) || host.find_first_of("\r\n") != std::string::npos) {
+  const std::string_view host = fields->get("Host");
+  if (!safeToSend(*fields) || host.find_first_of("\r\n") != std::string_view::npos) {
     return false;
   }
-  std::string target = req.uri();
-  if (target.empty() || target.front() != '/') {
-    target = "/" + target;
-  }
   head_.clear();
-  head_.append(req.method)
-      .append(" ")
-      .append(target)
-      .append(" HTTP/1.1\r\nHost: ")
-      .append(host)
-      .append("\r\n");
-  for (const auto& f : h) {
+  head_.append(req.method).append(" ");
+  if (req.rawPath.empty() || req.rawPath.front() != '/') {
+    head_ += '/';
+  }
+  head_.append(req.rawPath);
+  if (req.hasQuery) {
+    head_.append("?").append(req.query);
+  }
+  head_.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  for (const auto& f : *fields) {
+    if (runtime::equalsIgnoreCase(f.name, "Host")) {
+      continue;  // the first is written above, as the request line's companion
+    }
     head_.append(f.name).append(": ").append(f.value).append("\r\n");
   }
   if (chunkedBody_) {
     head_.append("Transfer-Encoding: chunked\r\n");
   } else if (hasBody_ || methodSendsLength(req.method)) {
-    head_.append("Content-Length: ").append(std::to_string(req.bodyLength)).append("\r\n");
+    head_.append("Content-Length: ");
+    appendDecimal(head_, req.bodyLength);
+    head_.append("\r\n");
   }
   if (!config_.keepAlive.enabled && req.upgrade.empty()) {
     head_.append("Connection: close\r\n");

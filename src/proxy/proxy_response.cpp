@@ -22,26 +22,64 @@ bool statusMatches(const std::vector<int>& list, int status) {
                      [&](int c) { return c == status || (c < 10 && status / 100 == c); });
 }
 
+// `whole`.`frac` with `digits` fractional digits, as printf's %.{digits}f would print the
+// quotient it came from; with `trim`, trailing zeros (and a bare '.') go, as in Go.
+void appendFixed(std::string& out, int64_t whole, int64_t frac, int digits, bool trim) {
+  out += std::to_string(whole);
+  char buf[8];
+  for (int i = digits - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  int n = digits;
+  while (trim && n > 0 && buf[n - 1] == '0') {
+    --n;
+  }
+  if (n > 0) {
+    out += '.';
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
 // Go's time.Duration.String for a microsecond count ("812µs", "1.234ms", "2.5s").
 std::string goDuration(int64_t us) {
-  auto trimmed = [](double v, int decimals, const char* unit) {
-    std::string s = std::to_string(v);
-    s.resize(s.find('.') + 1 + static_cast<size_t>(decimals));
-    while (s.back() == '0') {
-      s.pop_back();
-    }
-    if (s.back() == '.') {
-      s.pop_back();
-    }
-    return s + unit;
-  };
+  std::string out;
   if (us < 1000) {
-    return std::to_string(us) + "µs";
+    out = std::to_string(us);
+    out += "µs";
+  } else if (us < 1'000'000) {
+    appendFixed(out, us / 1000, us % 1000, 3, true);
+    out += "ms";
+  } else {
+    appendFixed(out, us / 1'000'000, us % 1'000'000, 6, true);
+    out += 's';
   }
-  if (us < 1'000'000) {
-    return trimmed(static_cast<double>(us) / 1e3, 3, "ms");
+  return out;
+}
+
+// std::to_string(us / 1000.0): milliseconds with six decimals.
+std::string milliseconds(int64_t us) {
+  std::string out;
+  appendFixed(out, us / 1000, (us % 1000) * 1000, 6, false);
+  return out;
+}
+
+// Go's textproto.CanonicalMIMEHeaderKey, in place: "content-type" -> "Content-Type".
+void canonicalize(std::string& name) {
+  for (char c : name) {
+    if (c == ' ' || static_cast<unsigned char>(c) >= 0x80) {
+      return;  // Go leaves such names alone
+    }
   }
-  return trimmed(static_cast<double>(us) / 1e6, 6, "s");
+  bool start = true;
+  for (char& c : name) {
+    if (start && c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 32);
+    } else if (!start && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c + 32);
+    }
+    start = c == '-';
+  }
 }
 
 }  // namespace
@@ -61,21 +99,13 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
   // replace_status: matched on the upstream's own status and fields, before header_down.
   res.status =
       head.upgrade ? head.status : replacedStatus(config_.statusReplacements, head.status, head.headers);
-  using std::chrono::duration_cast;
-  const auto latency = std::chrono::steady_clock::now() - sent_;
-  const auto total = std::chrono::steady_clock::now() - begun_;
-  setPlaceholder("upstream.latency", goDuration(duration_cast<std::chrono::microseconds>(latency).count()));
-  setPlaceholder("upstream.latency_ms",
-                 std::to_string(duration_cast<std::chrono::microseconds>(latency).count() / 1000.0));
-  setPlaceholder("upstream.duration", goDuration(duration_cast<std::chrono::microseconds>(total).count()));
-  setPlaceholder("upstream.duration_ms",
-                 std::to_string(duration_cast<std::chrono::microseconds>(total).count() / 1000.0));
+  publishLatency();
   setPlaceholder("status_code", std::to_string(head.status));
   setPlaceholder("status_text", std::string(http::reasonPhrase(head.status)));
   const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
-  HeaderList h;
-  for (auto& f : head.headers) {
-    h.emplaceBack(runtime::canonicalHeaderName(f.name), std::move(f.value));
+  HeaderList& h = head.headers;  // the connection's; it starts a fresh one per response
+  for (auto& f : h) {
+    canonicalize(f.name);
   }
   std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
   removeHopByHop(h, upgradeTo);
@@ -97,6 +127,10 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
   if (config_.responseHeaders) {
     config_.responseHeaders->apply(res.headers, ex_);
   }
+  if (!bodyDone_) {
+    bodyDone_ = true;  // answered early: the rest of the request is not sent
+    conn_->pauseReading();
+  }
   if (upgrade) {
     tunnel_ = true;
     res.tunnel = this;
@@ -107,12 +141,41 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     source_ = body.get();
     res.stream = std::move(body);
     res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
-  }
-  if (!bodyDone_) {
-    bodyDone_ = true;  // answered early: the rest of the request is not sent
-    conn_->pauseReading();
+    // The session is resumed after the rest of this read is parsed (onUpstreamEnd, or the
+    // delivery), so that a small response goes out whole.
+    resumePending_ = true;
+    scheduleDelivery();
+    return;
   }
   ex_.host->resume();
+}
+
+void ProxyCall::publishLatency() {
+  using std::chrono::duration_cast;
+  using std::chrono::microseconds;
+  const auto now = std::chrono::steady_clock::now();
+  const int64_t latency = duration_cast<microseconds>(now - sent_).count();
+  const int64_t total = duration_cast<microseconds>(now - begun_).count();
+  setPlaceholder("upstream.latency", goDuration(latency));
+  setPlaceholder("upstream.latency_ms", milliseconds(latency));
+  setPlaceholder("upstream.duration", goDuration(total));
+  setPlaceholder("upstream.duration_ms", milliseconds(total));
+}
+
+// The whole body is here before the session even saw the head: it is handed over as the
+// response body, so head and body leave in one write. Only for a Content-Length body (a
+// chunked one stays chunked, as Caddy streams it) and when no output stage could treat a
+// whole body differently from a stream (encode sniffs a missing Content-Type).
+void ProxyCall::takeWholeBody() {
+  auto& res = ex_.response;
+  if (source_ == nullptr || bodyError_ != 0 || res.streamLength != buffered_.size() ||
+      (!ex_.stages.empty() && !res.headers.has("Content-Type"))) {
+    return;
+  }
+  res.body = std::move(buffered_);
+  buffered_.clear();
+  res.stream.reset();  // ResponseBody's destructor detaches it (source_, sink_)
+  res.streamLength = 0;
 }
 
 void ProxyCall::onUpstreamBody(std::string_view data) {
@@ -121,21 +184,28 @@ void ProxyCall::onUpstreamBody(std::string_view data) {
     conn_->pauseReading();  // back-pressure: the client is slower than the upstream
   }
   if (sink_ != nullptr) {
-    task_.schedule(pool_.loop());
+    scheduleDelivery();
   }
 }
 
 void ProxyCall::onUpstreamEnd() {
   ended_ = true;
+  if (resumePending_) {
+    resumePending_ = false;
+    takeWholeBody();
+    ex_.host->resume();
+    scheduleDelivery();  // returns the connection to the pool
+    return;
+  }
   if (sink_ != nullptr || source_ == nullptr) {
-    task_.schedule(pool_.loop());
+    scheduleDelivery();
   }
 }
 
 void ProxyCall::pullResponse(runtime::BodySink& sink) {
   sink_ = &sink;
   if (!buffered_.empty() || ended_ || bodyError_ != 0) {
-    task_.schedule(pool_.loop());
+    scheduleDelivery();
   } else if (conn_) {
     conn_->resumeReading();
   }
@@ -144,6 +214,10 @@ void ProxyCall::pullResponse(runtime::BodySink& sink) {
 // Hands buffered response bytes to the session, outside every upstream callback.
 void ProxyCall::deliver() {
   retired_.reset();
+  if (resumePending_) {
+    resumePending_ = false;  // the head goes now; the body follows as the session pulls
+    ex_.host->resume();
+  }
   if (ended_ && conn_ && conn_->reusable() && requestComplete_ && !pulling_) {
     releaseConnection();
   }
