@@ -62,8 +62,10 @@ def callgrind(binary, cfg, port, n, top, wd):
                     total = int(line.split()[1])
         print("instructions/request: %.0f  (Ir %d over %d requests)" % (total / n, total, n))
         if top:
-            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=99", dumps[-1]], capture_output=True,
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", dumps[-1]], capture_output=True,
                                  text=True).stdout
+            with open(os.path.join(os.environ.get("PROFILE_KEEP", wd), "annotate.txt"), "w") as f:
+                f.write(ann)
             lines = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
             print("top functions (self Ir per request):")
             for l in lines[:top]:

@@ -62,6 +62,7 @@ class ProxyCall final : public runtime::PendingWork,
   void scheduleDelivery();
   void publishLatency();
   void takeWholeBody();
+  void releaseRequestState();
   void releaseConnection();
   void countActive(bool on);
 

@@ -135,6 +135,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     tunnel_ = true;
     res.tunnel = this;
     conn_->startTunnel();
+    releaseRequestState();
     arm(Timer::Stream, config_.streamTimeout);
   } else if (responseHasBody(ex_.request.method, head.status)) {
     auto body = std::make_unique<ResponseBody>(*this);
@@ -148,6 +149,15 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     return;
   }
   ex_.host->resume();
+}
+
+// A tunnel may idle for hours: what only the request needed gives its memory back.
+void ProxyCall::releaseRequestState() {
+  baseHeaders_ = HeaderList();
+  std::string().swap(head_);
+  std::string().swap(framed_);
+  std::string().swap(buffered_);
+  std::string().swap(piece_);
 }
 
 void ProxyCall::publishLatency() {

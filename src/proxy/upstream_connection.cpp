@@ -212,6 +212,13 @@ void UpstreamConnection::resumeReading() {
 
 void UpstreamConnection::startTunnel() {
   tunnel_ = true;
+  // A tunnel may idle for hours: the head's fields (already moved out) give back their
+  // memory now.
+  head_.headers = runtime::HeaderList();
+  if (!writing_ && box_ != nullptr) {
+    std::string().swap(box_->inflight);  // the request head's buffer
+    std::string().swap(queued_);
+  }
 }
 
 bool UpstreamConnection::reusable() const {
