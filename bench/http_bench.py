@@ -8,7 +8,8 @@ Each row is printed against its strongest anchor (the best other server).
 usage: bench/http_bench.py [--gatehouse build/gatehouse] [--scenarios respond,file1m,...]
                            [--duration 5] [--runs 3] [--conns 64] [--idle 9000]
 scenarios: respond (100 B body), file1m (1 MiB static file), zstd / gzip (1 MiB JSON through
-encode), proxy (100 B through a reverse proxy to an nginx backend on core 0), idle (RSS per
+encode), proxy (100 B through a reverse proxy to an nginx backend on core 0), proxy1m (1 MiB
+through the same proxy; compare MB/s), idle (RSS per
 idle keep-alive connection; 9,000 by default because HAProxy wants 2 descriptors per
 connection and the hard descriptor limit here is 20,000).
 """
@@ -28,7 +29,7 @@ import servers  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 PATHS = {"respond": "/", "file1m": "/1m.bin", "zstd": "/1m.json", "gzip": "/1m.json", "proxy": "/small.txt",
-         "idle": "/"}
+         "proxy1m": "/1m.bin", "idle": "/"}
 HEADERS = {"zstd": ["Accept-Encoding: zstd"], "gzip": ["Accept-Encoding: gzip"]}
 
 
@@ -216,9 +217,9 @@ def main():
         try:
             for scenario in args.scenarios.split(","):
                 backend_port = None
-                if scenario == "proxy" and backend is None:
+                if scenario.startswith("proxy") and backend is None:
                     backend = start_backend(root, root)
-                if scenario == "proxy":
+                if scenario.startswith("proxy"):
                     backend_port = backend[1]
                 results = {}
                 for srv in chosen:

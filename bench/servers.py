@@ -12,6 +12,12 @@ import subprocess
 BODY_100 = "x" * 99 + "\n"
 
 
+def proxy_family(scenario):
+    """proxy1m (1 MiB through the proxy) and proxy_ws (WebSockets) use the plain proxy config;
+    proxy_gzip adds gzip on the way out (text/event-stream included)."""
+    return "proxy" if scenario in ("proxy1m", "proxy_ws") else scenario
+
+
 def write_site(root):
     """The shared document root: 100 B body, 1 MiB file, 1 MiB of compressible JSON."""
     os.makedirs(root, exist_ok=True)
@@ -57,7 +63,8 @@ class Gatehouse(Server):
             "zstd": "root * %s\n\tencode zstd\n\tfile_server" % root,
             "gzip": "root * %s\n\tencode gzip\n\tfile_server" % root,
             "proxy": "reverse_proxy 127.0.0.1:%s" % backend_port,
-        }.get(scenario)
+            "proxy_gzip": "encode gzip\n\treverse_proxy 127.0.0.1:%s" % backend_port,
+        }.get(proxy_family(scenario))
         if site is None:
             return None
         path = os.path.join(workdir, "Caddyfile")
@@ -96,12 +103,19 @@ class Nginx(Server):
             "gzip": "location / { root %s; gzip on; gzip_types application/json; gzip_min_length 512; }" % root,
             "proxy": "location / { proxy_pass http://backend; proxy_http_version 1.1; "
                      "proxy_set_header Connection \"\"; proxy_buffering off; }",
-        }.get(scenario)
+            "proxy_gzip": "location / { proxy_pass http://backend; proxy_http_version 1.1; "
+                          "proxy_set_header Connection \"\"; proxy_buffering off; "
+                          "gzip on; gzip_types text/event-stream; gzip_min_length 0; }",
+            "proxy_ws": "location / { proxy_pass http://backend; proxy_http_version 1.1; "
+                        "proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $conn_upgrade; "
+                        "proxy_buffering off; proxy_read_timeout 300s; }",
+        }.get(scenario if scenario == "proxy_ws" else proxy_family(scenario))
         if loc is None:
             return None
         upstream = ""
-        if scenario == "proxy":
+        if scenario.startswith("proxy"):
             upstream = "upstream backend { server 127.0.0.1:%d; keepalive 64; }" % backend_port
+            upstream += " map $http_upgrade $conn_upgrade { default upgrade; '' ''; }"
         conf = """
 daemon off; master_process off; worker_processes 1; pid %(w)s/nginx.pid; error_log %(w)s/error.log;
 worker_rlimit_nofile 70000;
@@ -128,8 +142,11 @@ class Haproxy(Server):
     def config(self, scenario, port, root, workdir, backend_port=None):
         if scenario == "respond":
             tail = 'http-request return status 200 content-type text/plain string "%s\\n"' % BODY_100.rstrip("\n")
-        elif scenario == "proxy":
-            tail = "default_backend b\nbackend b\n  http-reuse always\n  server s1 127.0.0.1:%d" % backend_port
+        elif scenario.startswith("proxy"):
+            tail = "default_backend b\nbackend b\n  http-reuse always\n  timeout tunnel 300s\n"
+            if scenario == "proxy_gzip":
+                tail += "  compression algo gzip\n  compression type text/event-stream\n"
+            tail += "  server s1 127.0.0.1:%d" % backend_port
         else:
             return None
         conf = """
@@ -163,8 +180,12 @@ class H2o(Server):
             paths = "/:\n        file.file: %s/small.txt" % root
         elif scenario == "file1m":
             paths = "/:\n        file.dir: %s" % root
-        elif scenario == "proxy":
+        elif scenario.startswith("proxy"):
             paths = "/:\n        proxy.reverse.url: http://127.0.0.1:%d/" % backend_port
+            if scenario == "proxy_ws":
+                paths += "\n        proxy.websocket: ON\n        proxy.websocket.timeout: 300000"
+            if scenario == "proxy_gzip":
+                paths += "\n        compress: [gzip]"
         else:
             return None
         conf = """num-threads: 1

@@ -241,30 +241,6 @@ void Http1Session::abortExchange() {
   }
 }
 
-void Http1Session::sendInformational(int status, const runtime::HeaderList& fields) {
-  if (closed_ || headWritten_ || ex_.request.versionMinor == 0 || status < 102 || status > 199) {
-    return;
-  }
-  out_.append("HTTP/1.1 ");
-  appendNumber(out_, static_cast<uint64_t>(status));
-  out_ += ' ';
-  const std::string_view reason = reasonPhrase(status);
-  out_.append(reason.empty() ? std::string_view("status code") : reason);
-  out_.append("\r\n");
-  auto put = [&](const runtime::HeaderList& list) {
-    for (const auto& f : list) {
-      if (!equalsIgnoreCase(f.name, "Content-Length") && !equalsIgnoreCase(f.name, "Transfer-Encoding") &&
-          !equalsIgnoreCase(f.name, "Connection")) {
-        out_.append(f.name).append(": ").append(f.value).append("\r\n");
-      }
-    }
-  };
-  put(ex_.response.headers);
-  put(fields);
-  out_.append("\r\n");
-  flush();
-}
-
 void Http1Session::flush() {
   if (!out_.empty() && !closed_) {
     transport_.write(out_);

@@ -5,10 +5,11 @@
 namespace gatehouse::proxy {
 
 ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
-    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams) {}
+    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop) {}
 
 ConnectionPool::~ConnectionPool() {
   checker_.reset();
+  deliveries_.close();
   idle_.clear();  // closes every parked connection
   // Workers destroy their state after their loop stopped; parked connections are unref'd
   // so they never kept it running. Run the loop once more so their close callbacks free

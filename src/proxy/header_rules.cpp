@@ -216,20 +216,27 @@ void HeaderOps::apply(HeaderList& hdr, const runtime::Exchange& ex) const {
 }
 
 void removeHopByHop(HeaderList& headers, const std::string& upgrade) {
-  const bool trailers = [&] {
-    for (const auto& f : headers) {
-      if (equalsIgnoreCase(f.name, "Te") && lower(f.value).find("trailers") != std::string::npos) {
-        return true;
+  bool trailers = false;
+  bool connection = false;
+  for (const auto& f : headers) {
+    if (equalsIgnoreCase(f.name, "Te") && lower(f.value).find("trailers") != std::string::npos) {
+      trailers = true;
+    }
+    connection = connection || equalsIgnoreCase(f.name, "Connection");
+  }
+  const std::vector<std::string> tokens = connection ? connectionTokens(headers) : std::vector<std::string>();
+  // One pass over the fields (this runs twice per proxied request).
+  headers.removeIf([&](std::string_view name) {
+    const char c = name.empty() ? '\0' : static_cast<char>(name.front() | 0x20);
+    if (c == 'c' || c == 'k' || c == 'p' || c == 't' || c == 'u') {
+      for (auto hop : kHopByHop) {
+        if (equalsIgnoreCase(name, hop)) {
+          return true;
+        }
       }
     }
-    return false;
-  }();
-  for (const auto& tok : connectionTokens(headers)) {
-    headers.remove(tok);
-  }
-  for (auto name : kHopByHop) {
-    headers.remove(name);
-  }
+    return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return equalsIgnoreCase(name, t); });
+  });
   if (trailers) {
     headers.set("Te", "trailers");  // as Go's ReverseProxy: the upstream may send trailers
   }

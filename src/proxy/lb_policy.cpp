@@ -17,11 +17,6 @@ using runtime::Exchange;
 
 namespace {
 
-size_t randomBelow(size_t n) {
-  std::random_device rd;
-  return static_cast<size_t>(rd()) % n;
-}
-
 // Every value of `key` in a raw query, decoded as Go's url.Query() and joined with ","
 // (current Caddy's query policy, so repeating the key cannot steer the pick).
 std::string queryValues(std::string_view q, std::string_view key) {
@@ -51,8 +46,8 @@ std::string queryValues(std::string_view q, std::string_view key) {
 
 class RandomPolicy final : public SelectionPolicy {
  public:
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool&) const override {
-    return avail.empty() ? -1 : static_cast<int>(randomBelow(avail.size()));
+  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool) const override {
+    return avail.empty() ? -1 : static_cast<int>(pool.randomBelow(avail.size()));
   }
 };
 
@@ -98,7 +93,7 @@ class LeastConnPolicy final : public SelectionPolicy {
         fewest = n;
         best = static_cast<int>(i);
         ties = 1;
-      } else if (n == fewest && randomBelow(++ties) == 0) {
+      } else if (n == fewest && pool.randomBelow(++ties) == 0) {
         best = static_cast<int>(i);  // reservoir sampling among equals
       }
     }
@@ -115,7 +110,7 @@ class RandomChoosePolicy final : public SelectionPolicy {
     }
     int best = -1;
     for (size_t k = 0; k < choose_; ++k) {
-      const int i = static_cast<int>(randomBelow(avail.size()));
+      const int i = static_cast<int>(pool.randomBelow(avail.size()));
       if (best < 0 || pool.state(avail[static_cast<size_t>(i)]).active <
                           pool.state(avail[static_cast<size_t>(best)]).active) {
         best = i;

@@ -4,6 +4,9 @@
 // response head to the session (resume) and its body as a pull stream (ResponseBody), or
 // bridges the two connections after a 101. Dropping it (the client left) closes the
 // upstream connection at once. Loop thread only.
+// Its members live in four files by job: proxy_call.cpp (life, upstream choice, dialing,
+// timers, retries), proxy_request.cpp (request head and body), proxy_response.cpp (response
+// head and body), proxy_tunnel.cpp (after a 101).
 
 #include <chrono>
 #include <memory>
@@ -71,6 +74,10 @@ class ProxyCall final : public runtime::PendingWork,
   void closeStream();
   void holdForRoutes(ResponseHead& head, const ResponseHandler& rh);
   void deliver();
+  void scheduleDelivery();
+  void publishLatency();
+  void takeWholeBody();
+  void releaseRequestState();
   void releaseConnection();
   void countActive(bool on);
 
@@ -102,7 +109,6 @@ class ProxyCall final : public runtime::PendingWork,
   UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
-  http::LoopTask task_;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
   std::string head_;                 // the upstream request head, built per attempt
   std::string framed_;               // a request body piece with its chunk framing
@@ -124,6 +130,9 @@ class ProxyCall final : public runtime::PendingWork,
   bool reused_ = false;           // the current connection came from the pool
   bool headSeen_ = false;
   bool ended_ = false;  // the response body is complete
+  // The head is ready but the session is resumed only once this read's bytes are parsed:
+  // a response that arrived whole then leaves in one write, head and body together.
+  bool resumePending_ = false;
   int bodyError_ = 0;
   std::string buffered_;  // response bytes not yet pulled
   std::string piece_;

@@ -189,7 +189,11 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     if (!addr) {
       throw ProvisionError(p + ".dial", error);
     }
-    Upstream up{*addr, 0};
+    Upstream up{*addr, 0, {}};
+    // {http.reverse_proxy.upstream.hostport}, worked out once here rather than per request.
+    up.hostport = addr->unix                                ? addr->dial
+                  : addr->host.find(':') != std::string::npos ? "[" + addr->host + "]:" + addr->port
+                                                              : addr->host + ":" + addr->port;
     if (u.contains("max_requests")) {
       up.maxRequests = static_cast<uint32_t>(positiveSize(u["max_requests"], p + ".max_requests"));
     }

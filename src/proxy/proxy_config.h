@@ -25,6 +25,7 @@ namespace gatehouse::proxy {
 struct Upstream {
   UpstreamAddress address;
   uint32_t maxRequests = 0;  // 0: no limit
+  std::string hostport;      // {http.reverse_proxy.upstream.hostport}
 };
 
 struct PassiveHealth {

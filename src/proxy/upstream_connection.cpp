@@ -261,6 +261,13 @@ void UpstreamConnection::resumeReading() {
 
 void UpstreamConnection::startTunnel() {
   tunnel_ = true;
+  // A tunnel may idle for hours: the head's fields (already moved out) give back their
+  // memory now.
+  head_.headers = runtime::HeaderList();
+  if (!writing_ && box_ != nullptr) {
+    std::string().swap(box_->inflight);  // the request head's buffer
+    std::string().swap(queued_);
+  }
 }
 
 bool UpstreamConnection::reusable() const {
@@ -351,10 +358,13 @@ void UpstreamConnection::consume(const char* data, size_t len) {
     return;
   }
   if (err == HPE_PAUSED) {
+    // The response is complete. Reading goes on (stopping and restarting it for the pool
+    // costs two epoll_ctl calls per request): a later byte or EOF only marks the
+    // connection as not reusable (above, onReadEof).
     if (rest != 0) {
       keepAlive_ = false;
+      pauseReading();
     }
-    pauseReading();
     return;
   }
   fail(UV_EPROTO);
@@ -380,7 +390,12 @@ void UpstreamConnection::fail(int uvError) {
 
 int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   auto& s = self(p);
-  s.head_ = ResponseHead{};
+  s.head_.headers.clear();  // keeps the field vector's capacity for the next response
+  s.head_.status = 0;
+  s.head_.versionMinor = 1;
+  s.head_.hasLength = false;
+  s.head_.length = 0;
+  s.head_.upgrade = false;
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
   return 0;

@@ -23,8 +23,12 @@ DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const r
   return o;
 }
 
+bool TransportConfig::wantsGzip(const runtime::HeaderList& h, const runtime::Request& req) const {
+  return compression && h.get("Accept-Encoding").empty() && h.get("Range").empty() && req.method != "HEAD";
+}
+
 bool TransportConfig::askForGzip(runtime::HeaderList& h, const runtime::Request& req) const {
-  if (!compression || !h.get("Accept-Encoding").empty() || !h.get("Range").empty() || req.method == "HEAD") {
+  if (!wantsGzip(h, req)) {
     return false;
   }
   h.set("Accept-Encoding", "gzip");

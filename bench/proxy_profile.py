@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Deterministic cost of one proxied request (a script, not a test): instructions per request
+under callgrind, and system calls per request under strace, for `reverse_proxy` of a 100 B
+body to an nginx backend, over keep-alive HTTP/1.1 (h2load --h1, 4 connections).
+
+Both figures are counts, not times, so they hold on a busy shared machine. The run is
+warmed up, the counters are zeroed (callgrind_control -z), N requests are sent, and the
+counters are dumped (callgrind_control -d): Ir / N is the per-request cost of the whole
+process (all threads), the session and the proxy together.
+
+usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both]
+                              [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}']
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import http_bench  # noqa: E402
+import servers  # noqa: E402
+
+
+def h2load(port, n, conns=4):
+    out = subprocess.run(["h2load", "--h1", "-n", str(n), "-c", str(conns), "-m", "1",
+                          "http://127.0.0.1:%d/small.txt" % port], capture_output=True, text=True,
+                         timeout=600).stdout
+    m = re.search(r"status codes: (\d+) 2xx", out)
+    if not m or int(m.group(1)) != n:
+        raise SystemExit("h2load: not all requests succeeded:\n" + out[-600:])
+
+
+def write_config(wd, port, backend_port, site):
+    path = os.path.join(wd, "Caddyfile")
+    with open(path, "w") as f:
+        f.write("{\n\tadmin off\n\tauto_https off\n}\n:%d {\n\t%s\n}\n" % (port, site.format(port=backend_port)))
+    return path
+
+
+def callgrind(binary, cfg, port, n, top, wd):
+    out = os.path.join(wd, "cg.out")
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out + ".%p",
+                             binary, "run", "--config", cfg, "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(wd, "vg.log"), "w"))
+    try:
+        if not http_bench.wait_port(port, proc, timeout=120):
+            raise SystemExit("gatehouse did not start under callgrind: " + open(os.path.join(wd, "vg.log")).read())
+        h2load(port, 500)
+        subprocess.run(["callgrind_control", "-z", str(proc.pid)], check=True, capture_output=True)
+        h2load(port, n)
+        subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True, capture_output=True)
+        dumps = sorted(glob.glob(out + ".%d.*" % proc.pid))
+        total = 0
+        with open(dumps[-1]) as f:
+            for line in f:
+                if line.startswith("summary:") or line.startswith("totals:"):
+                    total = int(line.split()[1])
+        print("instructions/request: %.0f  (Ir %d over %d requests)" % (total / n, total, n))
+        if top:
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", dumps[-1]], capture_output=True,
+                                 text=True).stdout
+            with open(os.path.join(os.environ.get("PROFILE_KEEP", wd), "annotate.txt"), "w") as f:
+                f.write(ann)
+            lines = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
+            print("top functions (self Ir per request):")
+            for l in lines[:top]:
+                count = int(l.split()[0].replace(",", ""))
+                name = l.split(")", 1)[1].strip()
+                print("  %8.0f  %s" % (count / n, name[:150]))
+    finally:
+        proc.terminate()
+        proc.wait(60)
+
+
+def strace_count(binary, cfg, port, n, wd):
+    proc = subprocess.Popen([binary, "run", "--config", cfg, "--workers", "1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    tracer = None
+    try:
+        if not http_bench.wait_port(port, proc):
+            raise SystemExit("gatehouse did not start")
+        h2load(port, 500)
+        log = os.path.join(wd, "strace.txt")
+        tracer = subprocess.Popen(["strace", "-f", "-c", "-o", log, "-p", str(proc.pid)],
+                                  stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        h2load(port, n)
+        tracer.terminate()
+        tracer.wait(30)
+        tracer = None
+        total = 0
+        rows = []
+        with open(log) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 5 and parts[0][0].isdigit() and parts[-1] != "total":
+                    calls = int(parts[3])
+                    rows.append((calls, parts[-1]))
+                elif parts and parts[-1] == "total":
+                    total = int(parts[3])
+        print("system calls/request: %.2f" % (total / n))
+        for calls, name in sorted(rows, reverse=True)[:12]:
+            print("  %6.2f  %s" % (calls / n, name))
+    finally:
+        if tracer:
+            tracer.kill()
+        proc.terminate()
+        proc.wait(30)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gatehouse", default=os.path.join(here, "..", "build", "gatehouse"))
+    ap.add_argument("-n", type=int, default=4000)
+    ap.add_argument("--mode", default="both")
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--site", default="reverse_proxy 127.0.0.1:{port}")
+    args = ap.parse_args()
+    binary = os.path.abspath(args.gatehouse)
+    with tempfile.TemporaryDirectory(prefix="proxy-profile-") as root:
+        servers.write_site(root)
+        backend, backend_port = http_bench.start_backend(root, root)
+        try:
+            port = http_bench.free_port()
+            cfg = write_config(root, port, backend_port, args.site)
+            if args.mode in ("callgrind", "both"):
+                callgrind(binary, cfg, port, args.n, args.top, root)
+            if args.mode in ("strace", "both"):
+                strace_count(binary, cfg, port, args.n, root)
+        finally:
+            backend.terminate()
+            backend.wait(10)
+
+
+if __name__ == "__main__":
+    main()

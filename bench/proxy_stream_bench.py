@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Streaming benchmarks for reverse proxies (a script, not a test): Gatehouse beside nginx,
+HAProxy, h2o and Caddy, each as one process with one worker pinned to core 0 with the
+upstream; the client runs on core 1.
+
+sse   SSE token latency: the upstream (started here) sends `--events` OpenAI-style events,
+      `--gap` ms apart, each carrying its send time (time.time_ns()); the client reads them
+      through the proxy and records arrival minus send time. Printed: p50, p99 and max in ms,
+      plain and through gzip (Gatehouse/Caddy `encode gzip`, nginx `gzip on`, HAProxy
+      `compression`, h2o `compress`). A `direct` row (no proxy) shows the floor of the
+      measurement itself.
+ws    Idle proxied WebSocket memory: `--ws` WebSockets opened through the proxy to an
+      upstream that answers the handshake and then waits; the proxy's RSS growth / count,
+      after a check that the last few still echo.
+
+usage: bench/proxy_stream_bench.py [--gatehouse build/gatehouse] [--scenarios sse,ws]
+                                   [--servers gatehouse,nginx,haproxy,h2o,caddy]
+                                   [--events 400] [--gap 5] [--ws 2000]
+"""
+import argparse
+import os
+import re
+import resource
+import selectors
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import http_bench  # noqa: E402
+import servers  # noqa: E402
+
+UPSTREAM_CODE = r'''
+import hashlib, base64, selectors, socket, sys, threading, time
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sock.bind(("127.0.0.1", 0))
+sock.listen(4096)
+print(sock.getsockname()[1], flush=True)
+mode = sys.argv[1]
+
+def sse(conn, q):
+    n = int(q.get("n", "100")); gap = float(q.get("gap", "5")) / 1000.0
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n")
+    for i in range(n):
+        time.sleep(gap)
+        ev = ('data: {"choices":[{"delta":{"content":"tok%d"}}],"t":%d}\n\n' % (i, time.time_ns())).encode()
+        conn.sendall(b"%x\r\n" % len(ev) + ev + b"\r\n")
+    conn.sendall(b"0\r\n\r\n")
+
+def serve_sse(conn):
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    buf = b""
+    try:
+        while True:
+            while b"\r\n\r\n" not in buf:
+                d = conn.recv(65536)
+                if not d:
+                    return
+                buf += d
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            target = head.split(b" ")[1].decode()
+            q = dict(kv.split("=") for kv in target.partition("?")[2].split("&") if "=" in kv)
+            if target.startswith("/sse"):
+                sse(conn, q)
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+def ws_loop():
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ)
+    bufs = {}
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is sock:
+                c, _ = sock.accept()
+                c.setblocking(False)
+                bufs[c] = b""
+                sel.register(c, selectors.EVENT_READ)
+                continue
+            c = key.fileobj
+            try:
+                d = c.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                d = b""
+            if not d:
+                sel.unregister(c); bufs.pop(c, None); c.close()
+                continue
+            if bufs.get(c) is None:
+                c.send(d)  # tunnel: echo
+                continue
+            bufs[c] += d
+            if b"\r\n\r\n" in bufs[c]:
+                head = bufs[c].split(b"\r\n\r\n")[0].decode("latin-1")
+                hd = {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip() for l in head.split("\r\n")[1:] if ":" in l}
+                if hd.get("upgrade", "").lower() != "websocket":
+                    c.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    bufs[c] = b""
+                    continue
+                acc = base64.b64encode(hashlib.sha1((hd.get("sec-websocket-key", "") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+                c.send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       b"Sec-WebSocket-Accept: " + acc + b"\r\n\r\n")
+                bufs[c] = None
+
+if mode == "ws":
+    ws_loop()
+else:
+    while True:
+        c, _ = sock.accept()
+        threading.Thread(target=serve_sse, args=(c,), daemon=True).start()
+'''
+
+
+def raise_nofile():
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    want = 70000 if hard == resource.RLIM_INFINITY else min(70000, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+
+
+def start_upstream(mode, wd):
+    path = os.path.join(wd, "upstream.py")
+    with open(path, "w") as f:
+        f.write(UPSTREAM_CODE)
+    proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, path, mode], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=raise_nofile)
+    return proc, int(proc.stdout.readline())
+
+
+class ChunkedGzipReader:
+    """Reads a chunked (optionally gzip-encoded) response body from a socket, yielding
+    (decoded bytes, arrival time in ns) as pieces arrive."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _more(self):
+        d = self.sock.recv(65536)
+        if not d:
+            raise EOFError
+        self.buf += d
+        return time.time_ns()
+
+    def read(self):
+        while b"\r\n\r\n" not in self.buf:
+            self._more()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        head = head.decode("latin-1").lower()
+        if not head.startswith("http/1.1 200"):
+            raise OSError("bad response: " + head[:80])
+        dec = zlib.decompressobj(16 + zlib.MAX_WBITS) if "content-encoding: gzip" in head else None
+        chunked = "transfer-encoding: chunked" in head
+        now = time.time_ns()
+        while True:
+            if chunked:
+                while b"\r\n" not in self.buf:
+                    now = self._more()
+                line, rest = self.buf.split(b"\r\n", 1)
+                size = int(line.split(b";")[0], 16)
+                while len(rest) < size + 2:
+                    now = self._more()
+                    rest = self.buf.split(b"\r\n", 1)[1]
+                piece, self.buf = rest[:size], rest[size + 2:]
+                if size == 0:
+                    return
+            else:
+                if not self.buf:
+                    try:
+                        now = self._more()
+                    except EOFError:
+                        return
+                piece, self.buf = self.buf, b""
+            yield (dec.decompress(piece) if dec else piece), now
+
+
+def sse_latency(port, events, gap):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.sendall(b"GET /sse?n=%d&gap=%d HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+              b"Accept-Encoding: gzip\r\n\r\n" % (events, gap))
+    lags = []
+    text = b""
+    for data, now in ChunkedGzipReader(s).read():
+        text += data
+        while b"\n\n" in text:
+            ev, text = text.split(b"\n\n", 1)
+            m = re.search(rb'"t":(\d+)', ev)
+            if m:
+                lags.append((now - int(m.group(1))) / 1e6)
+        if len(lags) >= events:
+            break
+    s.close()
+    if len(lags) < events:
+        return {"error": "only %d of %d events arrived" % (len(lags), events)}
+    lags.sort()
+    return {"p50": lags[len(lags) // 2], "p99": lags[int(len(lags) * 0.99) - 1], "max": lags[-1]}
+
+
+def rss_kib(pid):
+    return http_bench.rss_kib(pid)
+
+
+def ws_memory(port, pid, count):
+    req = (b"GET /chat HTTP/1.1\r\nHost: bench\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+           b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+
+    def open_ws():
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(req)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            d = s.recv(4096)
+            if not d:
+                raise OSError("closed before the 101")
+            buf += d
+        if not buf.startswith(b"HTTP/1.1 101"):
+            raise OSError("no 101: %r" % buf[:60])
+        return s
+
+    for _ in range(20):  # warm-up: pools, buffers, allocator arenas
+        open_ws().close()
+    time.sleep(0.5)
+    before = rss_kib(pid)
+    socks = []
+    try:
+        for _ in range(count):
+            socks.append(open_ws())
+        time.sleep(1.0)
+        after = rss_kib(pid)
+        for s in socks[-5:]:
+            s.sendall(b"\x82\x84abcd" + bytes(x ^ y for x, y in zip(b"ping", b"abcd")))
+            got = b""
+            while len(got) < 10:
+                d = s.recv(64)
+                if not d:
+                    break
+                got += d
+            if len(got) != 10:
+                return {"error": "an idle WebSocket no longer echoes"}
+    finally:
+        for s in socks:
+            s.close()
+    return {"kib": (after - before) / count, "before": before, "after": after}
+
+
+def bench(srv, scenario, args, upstream_port):
+    with tempfile.TemporaryDirectory(prefix="pbench-%s-" % srv.name) as wd:
+        port = http_bench.free_port()
+        argv = srv.config(scenario, port, wd, wd, upstream_port)
+        if argv is None:
+            return None
+        proc = servers.start(srv, argv, 0, wd)
+        try:
+            if not http_bench.wait_port(port, proc):
+                return {"error": "did not start: " + open(os.path.join(wd, srv.name + ".log")).read()[-300:]}
+            if scenario == "proxy_ws":
+                return ws_memory(port, proc.pid, args.ws)
+            sse_latency(port, 20, 2)  # warm-up
+            return sse_latency(port, args.events, args.gap)
+        except (OSError, EOFError) as e:
+            return {"error": str(e)}
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gatehouse", default=os.path.join(here, "..", "build", "gatehouse"))
+    ap.add_argument("--scenarios", default="sse,ws")
+    ap.add_argument("--servers", default="gatehouse,nginx,haproxy,h2o,caddy")
+    ap.add_argument("--events", type=int, default=400)
+    ap.add_argument("--gap", type=int, default=5, help="ms between events")
+    ap.add_argument("--ws", type=int, default=2000)
+    args = ap.parse_args()
+    raise_nofile()
+    all_servers = {"gatehouse": servers.Gatehouse(os.path.abspath(args.gatehouse)), "nginx": servers.Nginx(),
+                   "haproxy": servers.Haproxy(), "h2o": servers.H2o(), "caddy": servers.Caddy()}
+    chosen = [all_servers[n] for n in args.servers.split(",") if all_servers[n].available()]
+    print("load average at start: %s" % open("/proc/loadavg").read().strip())
+    with tempfile.TemporaryDirectory(prefix="pbench-") as wd:
+        for scenario in args.scenarios.split(","):
+            up, up_port = start_upstream("ws" if scenario == "ws" else "sse", wd)
+            try:
+                if scenario == "sse":
+                    for variant in ("proxy", "proxy_gzip"):
+                        print("\n## SSE token latency, %s (%d events %d ms apart; ms)" %
+                              ("plain" if variant == "proxy" else "gzip", args.events, args.gap))
+                        if variant == "proxy":
+                            r = sse_latency(up_port, args.events, args.gap)
+                            print("  %-10s p50 %6.3f  p99 %6.3f  max %6.3f" % ("direct", r["p50"], r["p99"], r["max"]))
+                        for srv in chosen:
+                            r = bench(srv, variant, args, up_port)
+                            if r is None:
+                                continue
+                            if "error" in r:
+                                print("  %-10s ERROR %s" % (srv.name, r["error"]))
+                            else:
+                                print("  %-10s p50 %6.3f  p99 %6.3f  max %6.3f" % (srv.name, r["p50"], r["p99"], r["max"]))
+                            sys.stdout.flush()
+                else:
+                    print("\n## idle proxied WebSocket memory (%d connections)" % args.ws)
+                    for srv in chosen:
+                        r = bench(srv, "proxy_ws", args, up_port)
+                        if r is None:
+                            continue
+                        if "error" in r:
+                            print("  %-10s ERROR %s" % (srv.name, r["error"]))
+                        else:
+                            print("  %-10s %6.2f KiB/WebSocket (RSS %d -> %d KiB)" % (srv.name, r["kib"], r["before"],
+                                                                                   r["after"]))
+                        sys.stdout.flush()
+            finally:
+                up.terminate()
+                up.wait(10)
+    print("\nload average at end: %s" % open("/proc/loadavg").read().strip())
+
+
+if __name__ == "__main__":
+    main()

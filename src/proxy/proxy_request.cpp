@@ -1,0 +1,209 @@
+// The request side of a ProxyCall: the head as the upstream gets it (hop-by-hop fields
+// removed, X-Forwarded-*, header_up) and the request body streamed as the upstream
+// socket takes it, chunk-framed when its length is unknown.
+#include "proxy/proxy_call.h"
+
+#include <algorithm>
+
+#include "proxy/proxy_rewrite.h"
+
+namespace gatehouse::proxy {
+
+using runtime::Exchange;
+using runtime::HeaderList;
+
+namespace {
+
+bool methodSendsLength(const std::string& m) {
+  return m == "POST" || m == "PUT" || m == "PATCH";
+}
+
+bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& ex) {
+  if (const std::string* v = ex.var("trusted_proxy"); v != nullptr && *v == "true") {
+    return true;  // the server's trusted_proxies (set by the site router)
+  }
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
+}
+
+void appendDecimal(std::string& out, uint64_t v) {
+  char buf[24];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+}
+
+void appendHex(std::string& out, size_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[20];
+  char* p = buf + sizeof(buf);
+  do {
+    *--p = kHex[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
+}
+
+}  // namespace
+
+// The request as the upstream gets it; built once and reused by retries.
+// The request's fields as every attempt forwards them; header_up runs per attempt, as in
+// Caddy, so that it sees {http.reverse_proxy.upstream.*}.
+bool ProxyCall::prepareHead() {
+  const auto& req = ex_.request;
+  HeaderList& h = baseHeaders_;
+  for (const auto& f : req.headers) {
+    h.emplaceBack(runtime::canonicalHeaderName(f.name), f.value);
+  }
+  removeHopByHop(h, req.upgrade);
+  h.remove("Content-Length");
+  setForwardedHeaders(h, req, trustedClient(config_.trustedProxies, ex_));
+  h.add("Host", req.host);  // header_up may change it, as Caddy lets it
+  hasBody_ = req.bodyLength != 0;
+  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
+  return true;
+}
+
+bool ProxyCall::buildHead() {
+  const auto& req = ex_.request;
+  // header_up runs on a copy (a retry starts again from the base fields); without it the
+  // base fields are written as they are.
+  HeaderList edited;
+  const HeaderList* fields = &baseHeaders_;
+  if (config_.requestHeaders) {
+    edited = baseHeaders_;
+    config_.requestHeaders->apply(edited, ex_);
+    fields = &edited;
+  }
+  const std::string_view host = fields->get("Host");
+  if (!safeToSend(*fields) || host.find_first_of("\r\n") != std::string_view::npos) {
+    return false;
+  }
+  // Go's transparent compression (Caddy's default): gzip is asked for, and decoded on the way back.
+  askedGzip_ = config_.transport.wantsGzip(*fields, req);
+  method_ = req.method;
+  std::string rewritten;
+  if (config_.rewrite) {
+    rewriteForUpstream(*config_.rewrite, ex_, method_, rewritten);
+    if (method_ != req.method) {
+      // As Caddy (forward_auth's `method GET`): the body stays for the handlers after us.
+      hasBody_ = false;
+      chunkedBody_ = false;
+    }
+  }
+  head_.clear();
+  head_.append(method_).append(" ");
+  if (config_.rewrite) {
+    if (rewritten.empty() || rewritten.front() != '/') {
+      head_ += '/';
+    }
+    head_.append(rewritten);
+  } else {
+    if (req.rawPath.empty() || req.rawPath.front() != '/') {
+      head_ += '/';
+    }
+    head_.append(req.rawPath);
+    if (req.hasQuery) {
+      head_.append("?").append(req.query);
+    }
+  }
+  head_.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  for (const auto& f : *fields) {
+    if (runtime::equalsIgnoreCase(f.name, "Host")) {
+      continue;  // the first is written above, as the request line's companion
+    }
+    head_.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+  if (askedGzip_) {
+    head_.append("Accept-Encoding: gzip\r\n");
+  }
+  if (chunkedBody_) {
+    head_.append("Transfer-Encoding: chunked\r\n");
+  } else if (hasBody_ || methodSendsLength(method_)) {
+    head_.append("Content-Length: ");
+    appendDecimal(head_, req.bodyLength);
+    head_.append("\r\n");
+  }
+  if (!config_.keepAlive.enabled && req.upgrade.empty()) {
+    head_.append("Connection: close\r\n");
+  }
+  head_.append("\r\n");
+  return true;
+}
+
+void ProxyCall::sendRequest() {
+  sent_ = std::chrono::steady_clock::now();
+  conn_->expectResponse(method_ == "HEAD", askedGzip_);
+  conn_->write(head_);
+  if (!ex_.request.upgrade.empty() && !hasBody_) {
+    bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
+    return;
+  }
+  if (!hasBody_) {
+    bodyDone_ = true;
+    requestComplete_ = true;
+    sent_ = std::chrono::steady_clock::now();
+    arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
+    return;
+  }
+  // The body is pulled once the head has left (onUpstreamWritten).
+}
+
+void ProxyCall::onUpstreamWritten() {
+  if (tunnel_) {
+    ex_.host->tunnelResumeReading();
+    return;
+  }
+  if (bodyDone_ || pulling_ || headSeen_) {
+    return;
+  }
+  pulling_ = true;
+  ex_.host->requestBody().pull(pool_.loop(), *this);
+}
+
+void ProxyCall::onBodyData(std::string_view data, bool eof) {
+  pulling_ = false;
+  if (!conn_ || headSeen_) {
+    return;  // the upstream already answered; the rest of the body is not wanted
+  }
+  framed_.clear();
+  if (chunkedBody_) {
+    if (!data.empty()) {
+      appendHex(framed_, data.size());
+      framed_.append("\r\n").append(data).append("\r\n");
+    }
+    if (eof) {
+      framed_.append("0\r\n\r\n");
+    }
+  } else {
+    framed_.append(data);
+  }
+  bodyStarted_ = bodyStarted_ || !data.empty();
+  if (eof) {
+    bodyDone_ = true;
+    requestComplete_ = true;
+    sent_ = std::chrono::steady_clock::now();
+    arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
+  }
+  if (framed_.empty()) {
+    return;
+  }
+  conn_->write(framed_);  // onUpstreamWritten pulls the next piece
+}
+
+void ProxyCall::onBodyError(int uvError) {
+  pulling_ = false;
+  conn_.reset();
+  arm(Timer::None, {});
+  if (headSeen_) {
+    return;  // the session closes the client connection after the response
+  }
+  // request_body max_size exceeded: 413, as Caddy; a broken body: 400.
+  finishWithError(uvError == UV_E2BIG ? 413 : 400,
+                  uvError == UV_E2BIG ? "request body too large" : "bad request body");
+}
+
+}  // namespace gatehouse::proxy
