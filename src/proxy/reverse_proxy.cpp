@@ -17,7 +17,7 @@ class ReverseProxy final : public runtime::Handler {
       return ex.fail(502, "no session to proxy from");
     }
     // Pools and counters are per worker loop; the handler itself stays immutable.
-    auto& pool = ex.host->worker().get<ConnectionPool>(this, [&] {
+    auto& pool = ex.host->worker().get<ConnectionPool>(life_, [&] {
       auto p =
           std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
       if (config_->active) {
@@ -38,6 +38,8 @@ class ReverseProxy final : public runtime::Handler {
 
  private:
   std::unique_ptr<ProxyConfig> config_;
+  // Identifies this handler's per-worker pools for as long as it lives (see WorkerState).
+  std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
 };
 
 }  // namespace

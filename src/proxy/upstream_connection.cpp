@@ -391,6 +391,7 @@ void UpstreamConnection::fail(int uvError) {
 int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   auto& s = self(p);
   s.head_.headers.clear();  // keeps the field vector's capacity for the next response
+  s.head_.reason.clear();
   s.head_.status = 0;
   s.head_.versionMinor = 1;
   s.head_.hasLength = false;

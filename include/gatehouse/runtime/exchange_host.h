@@ -34,19 +34,34 @@ class WorkerState {
   explicit WorkerState(uv_loop_t* loop) : loop_(loop) {}
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
 
-  // The `T` kept for `owner` on this loop, created with `make()` on first use.
+  // The `T` kept on this loop for the owner whose lifetime `life` tracks, created with
+  // `make()` on first use. Keyed by the owner's token rather than its address: after a
+  // reload a new handler may live where a freed one did, and must not inherit its pool.
+  // Locals of owners that are gone are dropped (here, on the loop) when a new one is made.
   template <typename T, typename Make>
-  T& get(const void* owner, Make&& make) {
-    auto& slot = locals_[owner];
-    if (!slot) {
-      slot = make();
+  T& get(const std::shared_ptr<const void>& life, Make&& make) {
+    auto it = locals_.find(life.get());
+    if (it != locals_.end() && sameOwner(it->second.life, life)) {
+      return static_cast<T&>(*it->second.local);
     }
-    return static_cast<T&>(*slot);
+    std::erase_if(locals_, [](const auto& entry) { return entry.second.life.expired(); });
+    Slot& slot = locals_[life.get()];
+    slot.life = life;
+    slot.local = make();
+    return static_cast<T&>(*slot.local);
   }
 
  private:
+  struct Slot {
+    std::weak_ptr<const void> life;
+    std::unique_ptr<WorkerLocal> local;
+  };
+  static bool sameOwner(const std::weak_ptr<const void>& a, const std::shared_ptr<const void>& b) {
+    return !a.owner_before(b) && !b.owner_before(a);
+  }
+
   uv_loop_t* loop_;
-  std::unordered_map<const void*, std::unique_ptr<WorkerLocal>> locals_;
+  std::unordered_map<const void*, Slot> locals_;
 };
 
 // Work an exchange waits for (an upstream request). The exchange owns it; destroying it
