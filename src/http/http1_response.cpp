@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "gatehouse/runtime/sendfile_source.h"
+#include "http/number_text.h"
 #include "http/status.h"
 
 namespace gatehouse::http {
@@ -16,26 +17,6 @@ bool bodyAllowed(int status) {
   return !(status < 200 || status == 204 || status == 304);
 }
 
-void appendNumber(std::string& out, uint64_t v) {
-  char buf[24];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
-
-void appendHex(std::string& out, uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[20];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = kHex[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
 }  // namespace
 
 void Http1Session::onDrained() {
@@ -125,12 +106,12 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   auto& res = ex_.response;
   headWritten_ = true;
   out_.append("HTTP/1.1 ");
-  appendNumber(out_, static_cast<uint64_t>(res.status));
+  http::appendDecimal(out_, static_cast<uint64_t>(res.status));
   out_ += ' ';
   std::string_view reason = reasonPhrase(res.status);
   if (reason.empty()) {
     out_.append("status code ");
-    appendNumber(out_, static_cast<uint64_t>(res.status));
+    http::appendDecimal(out_, static_cast<uint64_t>(res.status));
   } else {
     out_.append(reason);
   }
@@ -174,7 +155,7 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   } else if (allowed && !hasLength && !(headOnly_ && contentLength == 0)) {
     // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
     out_.append("Content-Length: ");
-    appendNumber(out_, contentLength);
+    http::appendDecimal(out_, contentLength);
     out_.append("\r\n");
   }
   if (closing_) {
@@ -190,7 +171,7 @@ void Http1Session::sendInformational(int status, const runtime::HeaderList& fiel
     return;
   }
   out_.append("HTTP/1.1 ");
-  appendNumber(out_, static_cast<uint64_t>(status));
+  http::appendDecimal(out_, static_cast<uint64_t>(status));
   out_ += ' ';
   const std::string_view reason = reasonPhrase(status);
   out_.append(reason.empty() ? std::string_view("status code") : reason);
@@ -215,7 +196,7 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     return;
   }
   if (chunked_ && !data.empty()) {
-    appendHex(out_, data.size());
+    http::appendHex(out_, data.size());
     out_.append("\r\n");
   }
   out_.append(data);  // copied before the source may be destroyed below

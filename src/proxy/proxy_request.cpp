@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "http/number_text.h"
 #include "proxy/proxy_rewrite.h"
 
 namespace gatehouse::proxy {
@@ -26,26 +27,6 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
                      [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
 }
 
-void appendDecimal(std::string& out, uint64_t v) {
-  char buf[24];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
-
-void appendHex(std::string& out, size_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[20];
-  char* p = buf + sizeof(buf);
-  do {
-    *--p = kHex[v & 15];
-    v >>= 4;
-  } while (v != 0);
-  out.append(p, static_cast<size_t>(buf + sizeof(buf) - p));
-}
 
 }  // namespace
 
@@ -124,7 +105,7 @@ bool ProxyCall::buildHead() {
     head_.append("Transfer-Encoding: chunked\r\n");
   } else if (hasBody_ || methodSendsLength(method_)) {
     head_.append("Content-Length: ");
-    appendDecimal(head_, req.bodyLength);
+    http::appendDecimal(head_, req.bodyLength);
     head_.append("\r\n");
   }
   if (!config_.keepAlive.enabled && req.upgrade.empty()) {
@@ -172,7 +153,7 @@ void ProxyCall::onBodyData(std::string_view data, bool eof) {
   framed_.clear();
   if (chunkedBody_) {
     if (!data.empty()) {
-      appendHex(framed_, data.size());
+      http::appendHex(framed_, data.size());
       framed_.append("\r\n").append(data).append("\r\n");
     }
     if (eof) {
