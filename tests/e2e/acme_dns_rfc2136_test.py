@@ -81,16 +81,10 @@ def wait_serving(name, port, roots, timeout):
 
 
 def stop(proc, drain):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-        rc = None
+    rc, report, lines = acme_pebble.stop_server(proc, drain, 30)
     check(rc == 0, "clean exit (rc=%s)" % rc)
-    check(drain.finish() == "", "no sanitizer report")
-    return acme_pebble.parse_log(drain.text())
+    check(report == "", "no sanitizer report")
+    return lines
 
 
 def msgs(lines, msg):

@@ -7,6 +7,7 @@ Exits 77 (skip) when pebble is not installed.
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -142,6 +143,20 @@ def parse_log(text):
         except ValueError:
             lines.append({"raw": line})
     return lines
+
+
+def stop_server(proc, drain, wait=20):
+    """Stops a `gatehouse run` with SIGTERM (killing it after `wait` seconds). Returns its exit
+    code (None when it had to be killed), the sanitizer report ("" when clean) and its log."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+        rc = None
+    report = drain.finish()
+    return rc, report, parse_log(drain.text())
 
 
 def messages(lines):

@@ -110,16 +110,10 @@ class Responder:
 
 
 def stop(proc, drain):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-        rc = None
+    rc, report, lines = acme_pebble.stop_server(proc, drain, 20)
     check(rc == 0, "clean exit (rc=%s)" % rc)
-    check(drain.finish() == "", "no sanitizer report")
-    return acme_pebble.parse_log(drain.text())
+    check(report == "", "no sanitizer report")
+    return lines
 
 
 def main():

@@ -13,10 +13,8 @@ Loopback only; every wait is bounded. Usage: autohttps_pebble_test.py <path-to-g
 """
 import os
 import shutil
-import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import time
@@ -76,17 +74,10 @@ def wait_serving(name, port, roots, timeout):
 
 
 def stop(proc, drain):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-        rc = None
+    rc, report, lines = acme_pebble.stop_server(proc, drain, 20)
     check(rc == 0, "clean exit (rc=%s)" % rc)
-    report = drain.finish()
     check(report == "", "no sanitizer report")
-    return acme_pebble.parse_log(drain.text())
+    return lines
 
 
 def msgs(lines, msg):

@@ -22,10 +22,8 @@ Loopback only; every wait is bounded. Usage: ondemand_pebble_test.py <path-to-ga
 import http.server
 import os
 import shutil
-import signal
 import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -105,17 +103,10 @@ def curl_https(name, port, roots, timeout=30, extra=()):
 
 
 def stop(proc, drain):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        rc = proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-        rc = None
+    rc, report, lines = acme_pebble.stop_server(proc, drain, 20)
     check(rc == 0, "clean exit (rc=%s)" % rc)
-    report = drain.finish()
     check(report == "", "no sanitizer report")
-    return acme_pebble.parse_log(drain.text())
+    return lines
 
 
 def orders_for(lines, name):
