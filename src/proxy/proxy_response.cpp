@@ -327,11 +327,14 @@ void ProxyCall::deliver() {
   sink_ = nullptr;
   piece_.clear();
   piece_.swap(buffered_);
-  if (!ended_ && conn_) {
+  // Taken before resuming: the connection may hand over more bytes and even the end from
+  // inside resumeReading() (decoded gzip it held back); those go with the next pull.
+  const bool last = ended_;
+  if (!last && conn_) {
     conn_->resumeReading();
   }
   // Last: the session may pull again from here, or end the exchange.
-  sink->onBodyData(piece_, ended_);
+  sink->onBodyData(piece_, last);
 }
 
 void ProxyCall::releaseConnection() {

@@ -144,6 +144,8 @@ void UpstreamConnection::reportConnected() {
 void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   decodeGzip_ = decodeGzip;
   gunzip_.reset();
+  gzStash_.clear();
+  gzEndPending_ = false;
   llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
   parser_.data = this;
   headRequest_ = headRequest;
@@ -236,6 +238,7 @@ void UpstreamConnection::shutdownWrite() {
 }
 
 void UpstreamConnection::pauseReading() {
+  pauseAsked_ = true;
   if (reading_ && box_ != nullptr) {
     uv_read_stop(box_->s());
     reading_ = false;
@@ -243,8 +246,23 @@ void UpstreamConnection::pauseReading() {
 }
 
 void UpstreamConnection::resumeReading() {
+  pauseAsked_ = false;
   if (dead_ || box_ == nullptr) {
     return;
+  }
+  if (gunzip_ && (!gzStash_.empty() || gunzip_->moreOutput())) {
+    std::string stash = std::move(gzStash_);
+    gzStash_.clear();
+    inflateBody(stash);
+    if (dead_ || !gzStash_.empty() || gunzip_->moreOutput()) {
+      return;  // the listener is full again, or the response broke
+    }
+    if (gzEndPending_) {
+      finishInflatedEnd();
+      if (dead_) {
+        return;
+      }
+    }
   }
   if (tunnel_ && !leftover_.empty() && listener_ != nullptr) {
     std::string data = std::move(leftover_);
@@ -483,6 +501,10 @@ int UpstreamConnection::onMessageComplete(llhttp_t* p) {
     s.tunnel_ = true;
     return 0;  // llhttp itself pauses with HPE_PAUSED_UPGRADE
   }
+  if (s.gunzip_ && (!s.gzStash_.empty() || s.gunzip_->moreOutput())) {
+    s.gzEndPending_ = true;  // told once the listener took the rest (resumeReading)
+    return HPE_PAUSED;
+  }
   if (s.gunzip_ && !s.gunzip_->complete()) {
     s.failure_ = "gzip: unexpected EOF";
     s.fail(UV_EPROTO);  // a truncated body must reach the client as broken
@@ -501,14 +523,42 @@ void UpstreamConnection::deliverBody(std::string_view data) {
     listener_->onUpstreamBody(data);
     return;
   }
-  const bool ok = gunzip_->feed(data, [this](std::string_view plain) {
-    if (!dead_ && listener_ != nullptr) {
-      listener_->onUpstreamBody(plain);
+  if (!gzStash_.empty() || gunzip_->moreOutput()) {
+    gzStash_.append(data);  // behind what waits already; reading is paused
+    return;
+  }
+  inflateBody(data);
+}
+
+void UpstreamConnection::inflateBody(std::string_view data) {
+  const auto used = gunzip_->feed(data, [this](std::string_view plain) {
+    if (dead_ || listener_ == nullptr) {
+      return false;
     }
+    listener_->onUpstreamBody(plain);
+    return !pauseAsked_ && !dead_;
   });
-  if (!ok && !dead_) {
-    failure_ = "gzip: invalid data";
-    fail(UV_EPROTO);
+  if (!used) {
+    if (!dead_) {
+      failure_ = "gzip: invalid data";
+      fail(UV_EPROTO);
+    }
+    return;
+  }
+  if (*used < data.size()) {
+    gzStash_.append(data.substr(*used));
+  }
+}
+
+void UpstreamConnection::finishInflatedEnd() {
+  gzEndPending_ = false;
+  if (!gunzip_->complete()) {
+    failure_ = "gzip: unexpected EOF";
+    fail(UV_EPROTO);  // a truncated body must reach the client as broken
+    return;
+  }
+  if (listener_ != nullptr) {
+    listener_->onUpstreamEnd();
   }
 }
 

@@ -110,6 +110,11 @@ class UpstreamConnection {
   void flushTls();
   void reportConnected();
   void deliverBody(std::string_view data);
+  // Decodes gzip body bytes for the listener until it asks for a pause; what is left waits
+  // in gzStash_ (at most one read's worth) for resumeReading().
+  void inflateBody(std::string_view data);
+  // The stash drained and the message already ended: the listener learns it now.
+  void finishInflatedEnd();
   void consume(const char* data, size_t len);
   void onReadEof();
   void fail(int uvError);
@@ -151,6 +156,9 @@ class UpstreamConnection {
   bool sessionSaved_ = false;  // the TLS session was offered to the cache
   bool decodeGzip_ = false;
   std::unique_ptr<GzipInflater> gunzip_;
+  std::string gzStash_;       // compressed bytes not decoded yet (the listener was full)
+  bool gzEndPending_ = false;  // the message ended while gzStash_ still held bytes
+  bool pauseAsked_ = false;    // pauseReading() since the last resumeReading()
   std::string failure_;
 };
 

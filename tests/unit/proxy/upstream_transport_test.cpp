@@ -72,16 +72,48 @@ TEST_CASE("gzip decoding streams, joins members and notices truncation") {
   const std::string gz = gzipOf(plain) + gzipOf("tail");
   GzipInflater in;
   std::string out;
+  auto take = [&](std::string_view p) {
+    out.append(p);
+    return true;
+  };
   for (size_t i = 0; i < gz.size(); i += 100) {
-    REQUIRE(in.feed(std::string_view(gz).substr(i, 100), [&](std::string_view p) { out.append(p); }));
+    const std::string_view piece = std::string_view(gz).substr(i, 100);
+    const auto used = in.feed(piece, take);
+    REQUIRE(used);
+    REQUIRE(*used == piece.size());
   }
   CHECK(out == plain + "tail");
   CHECK(in.complete());
   GzipInflater cut;
-  CHECK(cut.feed(std::string_view(gz).substr(0, gz.size() / 3), [](std::string_view) {}));
+  CHECK(cut.feed(std::string_view(gz).substr(0, gz.size() / 3), [](std::string_view) { return true; }));
   CHECK_FALSE(cut.complete());
   GzipInflater bad;
-  CHECK_FALSE(bad.feed("definitely not gzip", [](std::string_view) {}));
+  CHECK_FALSE(bad.feed("definitely not gzip", [](std::string_view) { return true; }));
+}
+
+TEST_CASE("gzip decoding stops when the reader is full and goes on from there") {
+  // 8 MiB of zeros compress to a few KiB: one call must not decode them all at once.
+  const std::string plain(8 << 20, '\0');
+  const std::string gz = gzipOf(plain);
+  GzipInflater in;
+  size_t decoded = 0;
+  size_t calls = 0;
+  size_t offset = 0;
+  while (calls < 100000 && (offset < gz.size() || in.moreOutput())) {
+    ++calls;
+    size_t thisCall = 0;
+    const auto used = in.feed(std::string_view(gz).substr(offset), [&](std::string_view p) {
+      thisCall += p.size();
+      return thisCall < 64 * 1024;  // a reader that takes 64 KiB per turn
+    });
+    REQUIRE(used);
+    offset += *used;
+    decoded += thisCall;
+    CHECK(thisCall <= 64 * 1024);
+  }
+  CHECK(decoded == plain.size());
+  CHECK(in.complete());
+  CHECK(calls >= plain.size() / (64 * 1024));
 }
 
 TEST_CASE("transparent compression asks for gzip only when the client named no encoding") {
