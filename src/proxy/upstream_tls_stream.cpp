@@ -3,30 +3,20 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
-#include <algorithm>
-
 namespace gatehouse::proxy {
 
 UpstreamTlsStream::UpstreamTlsStream(tls::SslPtr ssl) : ssl_(std::move(ssl)) {
   if (!ssl_) {
     return;
   }
-  in_ = BIO_new(BIO_s_mem());
-  out_ = BIO_new(BIO_s_mem());
-  if (in_ == nullptr || out_ == nullptr) {
-    BIO_free(in_);
-    BIO_free(out_);
+  if (!bio_.attach(ssl_.get())) {
     ssl_.reset();
-    return;
   }
-  BIO_set_mem_eof_return(in_, -1);  // empty means "retry later", not EOF
-  BIO_set_mem_eof_return(out_, -1);
-  SSL_set_bio(ssl_.get(), in_, out_);
 }
 
 void UpstreamTlsStream::pushCipher(const char* data, size_t len) {
-  if (ssl_ && len > 0) {
-    BIO_write(in_, data, static_cast<int>(len));
+  if (ssl_) {
+    bio_.pushCipher(data, len);
   }
 }
 
@@ -92,14 +82,10 @@ bool UpstreamTlsStream::write(std::string_view plain) {
   if (!ssl_ || failed_ || closeSent_) {
     return false;
   }
-  while (!plain.empty()) {
-    // A memory BIO takes everything, so SSL_write never returns WANT_WRITE here.
-    const int rc = SSL_write(ssl_.get(), plain.data(), static_cast<int>(std::min<size_t>(plain.size(), 1 << 30)));
-    if (rc <= 0) {
-      classify(rc);
-      return false;
-    }
-    plain.remove_prefix(static_cast<size_t>(rc));
+  const int rc = bio_.writeAll(plain);
+  if (rc <= 0) {
+    classify(rc);
+    return false;
   }
   return true;
 }
@@ -114,17 +100,7 @@ void UpstreamTlsStream::closeNotify() {
 }
 
 void UpstreamTlsStream::takeOutput(std::string& out) {
-  if (out_ == nullptr) {
-    return;
-  }
-  const size_t pending = BIO_ctrl_pending(out_);
-  if (pending == 0) {
-    return;
-  }
-  const size_t at = out.size();
-  out.resize(at + pending);
-  const int n = BIO_read(out_, out.data() + at, static_cast<int>(pending));
-  out.resize(at + static_cast<size_t>(n > 0 ? n : 0));
+  bio_.takeOutput(out);
 }
 
 }  // namespace gatehouse::proxy

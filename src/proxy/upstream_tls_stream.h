@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "tls/memory_bio_pipe.h"
 #include "tls/server_tls.h"
 
 namespace gatehouse::proxy {
@@ -38,8 +39,7 @@ class UpstreamTlsStream {
   Status classify(int rc);
 
   tls::SslPtr ssl_;
-  BIO* in_ = nullptr;   // owned by ssl_
-  BIO* out_ = nullptr;  // owned by ssl_
+  tls::MemoryBioPipe bio_;
   bool established_ = false;
   bool failed_ = false;
   bool closeSent_ = false;

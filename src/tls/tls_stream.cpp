@@ -12,26 +12,6 @@
 
 namespace gatehouse::tls {
 
-namespace {
-// A memory BIO keeps the largest buffer it ever held (a 256 KiB body piece, a 64 KiB
-// socket read); once empty, one grown past this is swapped for a fresh one so an idle
-// connection does not keep it.
-constexpr size_t kMaxIdleBioBytes = 32 * 1024;
-
-BIO* newMemBio() {
-  BIO* b = BIO_new(BIO_s_mem());
-  if (b != nullptr) {
-    BIO_set_mem_eof_return(b, -1);  // an empty BIO means "retry later", not EOF
-  }
-  return b;
-}
-
-bool grown(BIO* b) {
-  BUF_MEM* bm = nullptr;
-  BIO_get_mem_ptr(b, &bm);
-  return bm != nullptr && bm->max > kMaxIdleBioBytes;
-}
-}  // namespace
 
 TlsStream::TlsStream(const ServerTls& server, std::string localIp) {
   state_.localIp = std::move(localIp);
@@ -39,32 +19,18 @@ TlsStream::TlsStream(const ServerTls& server, std::string localIp) {
   if (!ssl_) {
     return;
   }
-  in_ = newMemBio();
-  out_ = newMemBio();
-  if (in_ == nullptr || out_ == nullptr) {
-    BIO_free(in_);
-    BIO_free(out_);
+  if (!bio_.attach(ssl_.get())) {
     ssl_.reset();
     return;
   }
-  SSL_set_bio(ssl_.get(), in_, out_);
   // OpenSSL frees its record buffers (about 34 KiB) whenever they are empty, so an idle
   // keep-alive connection holds only the SSL object itself.
   SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
 }
 
-void TlsStream::shrinkInput() {
-  if (BIO_ctrl_pending(in_) == 0 && grown(in_)) {
-    if (BIO* fresh = newMemBio()) {
-      SSL_set0_rbio(ssl_.get(), fresh);  // frees the old one
-      in_ = fresh;
-    }
-  }
-}
-
 void TlsStream::pushCipher(const char* data, size_t len) {
-  if (ssl_ && len > 0) {
-    BIO_write(in_, data, static_cast<int>(len));
+  if (ssl_) {
+    bio_.pushCipher(data, len);
   }
 }
 
@@ -126,7 +92,7 @@ TlsStream::Status TlsStream::read(char* buf, size_t cap, size_t& n) {
   }
   const Status st = classify(rc);
   if (st == Status::WantMore) {
-    shrinkInput();
+    bio_.shrinkInput();
   }
   return st;
 }
@@ -135,14 +101,10 @@ bool TlsStream::write(std::string_view plain) {
   if (!ssl_ || failed_ || closeSent_) {
     return false;
   }
-  while (!plain.empty()) {
-    // A memory BIO takes everything, so SSL_write never returns WANT_WRITE here.
-    int rc = SSL_write(ssl_.get(), plain.data(), static_cast<int>(std::min<size_t>(plain.size(), 1 << 30)));
-    if (rc <= 0) {
-      classify(rc);
-      return false;
-    }
-    plain.remove_prefix(static_cast<size_t>(rc));
+  const int rc = bio_.writeAll(plain);
+  if (rc <= 0) {
+    classify(rc);
+    return false;
   }
   return true;
 }
@@ -157,27 +119,11 @@ void TlsStream::closeNotify() {
 }
 
 bool TlsStream::hasOutput() const {
-  return out_ != nullptr && BIO_ctrl_pending(out_) > 0;
+  return bio_.hasOutput();
 }
 
 void TlsStream::takeOutput(std::string& out) {
-  if (out_ == nullptr) {
-    return;
-  }
-  size_t pending = BIO_ctrl_pending(out_);
-  if (pending == 0) {
-    return;
-  }
-  size_t at = out.size();
-  out.resize(at + pending);
-  int n = BIO_read(out_, out.data() + at, static_cast<int>(pending));
-  out.resize(at + static_cast<size_t>(n > 0 ? n : 0));
-  if (BIO_ctrl_pending(out_) == 0 && grown(out_)) {
-    if (BIO* fresh = newMemBio()) {
-      SSL_set0_wbio(ssl_.get(), fresh);  // frees the old one
-      out_ = fresh;
-    }
-  }
+  bio_.takeOutput(out);
 }
 
 std::shared_ptr<const runtime::TlsInfo> TlsStream::info() const {

@@ -14,6 +14,7 @@
 
 #include "gatehouse/runtime/exchange.h"
 #include "tls/certificate_wait.h"
+#include "tls/memory_bio_pipe.h"
 #include "tls/server_tls.h"
 
 namespace gatehouse::tls {
@@ -58,12 +59,10 @@ class TlsStream {
 
  private:
   Status classify(int rc);
-  void shrinkInput();
 
   HandshakeState state_;
   SslPtr ssl_;
-  BIO* in_ = nullptr;   // owned by ssl_
-  BIO* out_ = nullptr;  // owned by ssl_
+  MemoryBioPipe bio_;
   bool established_ = false;
   bool failed_ = false;
   bool closeSent_ = false;
