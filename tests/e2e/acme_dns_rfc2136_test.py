@@ -65,19 +65,10 @@ def roots_file(tmp, pebble):
     return path
 
 
-def curl_https(name, port, roots):
-    return tls_pki.curl(["--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (name, port),
-                         "https://%s:%d/" % (name, port)])
+curl_https = acme_pebble.curl_https
 
 
-def wait_serving(name, port, roots, timeout):
-    start = time.time()
-    while time.time() - start < timeout:
-        rc, _, _ = curl_https(name, port, roots)
-        if rc == 0:
-            return time.time() - start
-        time.sleep(0.2)
-    return None
+wait_serving = acme_pebble.wait_serving
 
 
 def stop(proc, drain):

@@ -15,6 +15,8 @@ import sys
 import time
 import urllib.request
 
+import tls_pki
+
 
 def free_port():
     s = socket.socket()
@@ -143,6 +145,23 @@ def parse_log(text):
         except ValueError:
             lines.append({"raw": line})
     return lines
+
+
+def curl_https(name, port, roots, path="/"):
+    """curl to https://name:port/path on 127.0.0.1, verifying against `roots`."""
+    return tls_pki.curl(["--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (name, port),
+                         "https://%s:%d%s" % (name, port, path)])
+
+
+def wait_serving(name, port, roots, timeout):
+    """Seconds until curl gets a verified response for `name`, or None."""
+    start = time.time()
+    while time.time() - start < timeout:
+        rc, _, _ = curl_https(name, port, roots)
+        if rc == 0:
+            return time.time() - start
+        time.sleep(0.1)
+    return None
 
 
 def stop_server(proc, drain, wait=20):

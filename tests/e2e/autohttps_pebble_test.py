@@ -57,20 +57,10 @@ def peer_certificate(port, name, roots):
             return tls.getpeercert()
 
 
-def curl_https(name, port, roots, path="/"):
-    return tls_pki.curl(["--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (name, port),
-                         "https://%s:%d%s" % (name, port, path)])
+curl_https = acme_pebble.curl_https
 
 
-def wait_serving(name, port, roots, timeout):
-    """Seconds until curl gets a verified response for `name`, or None."""
-    start = time.time()
-    while time.time() - start < timeout:
-        rc, _, _ = curl_https(name, port, roots)
-        if rc == 0:
-            return time.time() - start
-        time.sleep(0.1)
-    return None
+wait_serving = acme_pebble.wait_serving
 
 
 def stop(proc, drain):
