@@ -106,6 +106,11 @@ bool ProxyCall::attempt() {
   setPlaceholder("upstream.max_requests", std::to_string(up.maxRequests));
   setPlaceholder("upstream.fails", std::to_string(pool_.failures(upstream_)));
   h2Mode_ = wantsH2();
+  if (h2Mode_ && !ex_.request.upgrade.empty()) {
+    // As Caddy (Go's HTTP/2 transport refuses the request): an upgrade cannot go over h2c.
+    ex_.fail(502, "upstream " + up.address.dial + ": an upgrade cannot be proxied over h2c");
+    return false;
+  }
   if (!buildHead()) {
     ex_.fail(502, "invalid header field for the upstream request");
     return false;
