@@ -56,8 +56,13 @@ class CaddyPeer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def established_to(port):
-    """TCP connections established to 127.0.0.1:port right now (from `ss`)."""
+def connections_to(port):
+    """The local ends of the TCP connections established to port right now (from `ss`)."""
     out = subprocess.run(["ss", "-Htn", "state", "established", "( dport = :%d )" % port],
                          capture_output=True, text=True, timeout=10).stdout
-    return len([line for line in out.splitlines() if line.strip()])
+    return sorted(line.split()[2] for line in out.splitlines() if line.strip())
+
+
+def established_to(port):
+    """How many TCP connections are established to port right now."""
+    return len(connections_to(port))

@@ -272,6 +272,19 @@ def check_upstream_failures(port, dying_port, dying):
     check(status == 502, "h2c: with the upstream gone, the next request gets 502 (%d)" % status)
 
 
+def check_goaway(ports):
+    """Caddy closes an idle HTTP/2 connection with GOAWAY after `timeouts idle` (1 s here):
+    later requests go out on a new connection, none fails."""
+    statuses = [request(ports["front_dying"], "GET", "/echo?before")[0] for _ in range(3)]
+    before = caddy_peer.connections_to(ports["dying"])
+    time.sleep(2)
+    statuses += [request(ports["front_dying"], "GET", "/echo?after")[0] for _ in range(3)]
+    after = caddy_peer.connections_to(ports["dying"])
+    check(statuses == [200] * 6 and len(before) == 1 and len(after) == 1 and before != after,
+          "h2c: after the upstream's GOAWAY (idle timeout) requests go out on a new connection "
+          "(statuses %s, connections %s then %s)" % (statuses, before, after))
+
+
 def check_tls(ports, peer):
     for i in range(3):
         status, _, data = request(ports["front_tls"], "GET", "/echo?tls-h2")
@@ -297,9 +310,10 @@ def main():
         peer = caddy_peer.CaddyPeer(caddy_upstreams(echo.port, ports["h2c"], ports["tls"], ports["h1tls"]),
                                     [ports["h2c"], ports["tls"], ports["h1tls"]])
         peers.append(peer)
-        dying = caddy_peer.CaddyPeer("{\n\tadmin off\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\n"
-                                     "http://127.0.0.1:%d {\n\treverse_proxy 127.0.0.1:%d\n}\n"
-                                     % (ports["dying"], echo.port), [ports["dying"]], name="dying")
+        dying_cfg = ("{\n\tadmin off\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t\ttimeouts {\n\t\t\tidle 1s\n"
+                     "\t\t}\n\t}\n}\nhttp://127.0.0.1:%d {\n\treverse_proxy 127.0.0.1:%d\n}\n"
+                     % (ports["dying"], echo.port))
+        dying = caddy_peer.CaddyPeer(dying_cfg, [ports["dying"]], name="dying")
         peers.append(dying)
         with tempfile.NamedTemporaryFile("w", suffix=".Caddyfile", delete=False) as f:
             f.write(gatehouse_config(ports))
@@ -312,6 +326,7 @@ def main():
         check_sse(ports["front"], echo)
         check_abort(ports["front"], echo, ports["h2c"])
         check_large_download(ports["front"], proc.pid)
+        check_goaway(ports)
         check_upstream_failures(ports["front"], ports["front_dying"], dying)
         check_tls(ports, peer)
         check(caddy_peer.established_to(ports["h2c"]) == 1, "h2c: everything above used one connection")
