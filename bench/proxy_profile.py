@@ -81,7 +81,7 @@ def callgrind(binary, cfg, port, n, top, wd):
                     total = int(line.split()[1])
         print("instructions/request: %.0f  (Ir %d over %d requests)" % (total / n, total, n))
         if top:
-            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", dumps[-1]], capture_output=True,
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=100", dumps[-1]], capture_output=True,
                                  text=True).stdout
             with open(os.path.join(os.environ.get("PROFILE_KEEP", wd), "annotate.txt"), "w") as f:
                 f.write(ann)

@@ -3,8 +3,6 @@
 // head is the HTTP/1.1 path's fields (same X-Forwarded-*, header_up, hop-by-hop removal)
 // in HTTP/2's form; the body goes out unframed; the response comes back through the same
 // Listener callbacks, so proxy_response.cpp serves both.
-#include <algorithm>
-
 #include "proxy/proxy_call.h"
 
 namespace gatehouse::proxy {
@@ -43,8 +41,9 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
   h.fields.clear();
   for (const auto& f : fields) {
     std::string name = f.name;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (char& c : name) {
+      c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;  // ASCII only: field names are tokens
+    }
     if (!connectionSpecific(name, f.value)) {
       h.fields.emplaceBack(std::move(name), f.value);
     }
