@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -68,6 +69,9 @@ def gatehouse_config(ports):
     return """{
 	admin off
 	auto_https off
+	servers {
+		protocols h1 h2c
+	}
 }
 http://127.0.0.1:%(front)d {
 	reverse_proxy h2c://127.0.0.1:%(h2c)d {
@@ -196,6 +200,18 @@ def check_large_download(port, pid):
     c.close()
     check(got == n, "h2c: a 200 MB download arrives whole (%d bytes)" % got)
     check(peak < 48 * 1024, "h2c: the proxy's RSS stays bounded during it (peak %d KiB)" % peak)
+
+
+def check_stream_limit(port, h2c_port):
+    """Caddy (Go) allows 250 concurrent streams per connection: 300 requests at once need a
+    second connection, and only one."""
+    load = subprocess.Popen(["h2load", "-n", "300", "-c", "3", "-m", "100", "http://127.0.0.1:%d/slow?delay=2" % port],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(1.2)
+    during = caddy_peer.established_to(h2c_port)
+    out = load.communicate(timeout=60)[0]
+    check("300 succeeded" in out and during == 2,
+          "h2c: past the peer's MAX_CONCURRENT_STREAMS (250) a second connection opens (%d connections)" % during)
 
 
 def check_sse(port, echo):
@@ -330,6 +346,7 @@ def main():
         check_upstream_failures(ports["front"], ports["front_dying"], dying)
         check_tls(ports, peer)
         check(caddy_peer.established_to(ports["h2c"]) == 1, "h2c: everything above used one connection")
+        check_stream_limit(ports["front"], ports["h2c"])
     finally:
         if proc is not None:
             harness.stop(proc, drain)
