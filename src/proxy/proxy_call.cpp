@@ -12,6 +12,10 @@ namespace gatehouse::proxy {
 using runtime::Exchange;
 using runtime::Outcome;
 
+namespace {
+constexpr uint32_t kH2Retries = 5;  // HTTP/2 attempts retried at once (unprocessed streams)
+}  // namespace
+
 ProxyCall::ProxyCall(const ProxyConfig& config, ConnectionPool& pool, Exchange& ex)
     : config_(config),
       pool_(pool),
@@ -251,8 +255,9 @@ void ProxyCall::onAttemptFailed(int uvError) {
   if (h2_) {
     dialFailed = !h2_->connected() && !h2_->reused() && h2_->id() == 0;
     why = h2_->failure().empty() ? why : h2_->failure();
-    // A stream the upstream refused or a GOAWAY left out was never processed.
-    staleReuse = (h2_->reused() || h2_->unprocessed()) && !bodyTouched;
+    // A stream the upstream refused or a GOAWAY left out was never processed: tried again a
+    // few times (as Go's transport does), never forever against an upstream that refuses all.
+    staleReuse = (h2_->reused() || h2_->unprocessed()) && !bodyTouched && attempts_ <= kH2Retries;
   }
   if (!staleReuse) {
     pool_.recordFailure(upstream_, config_.passive.failDuration);
