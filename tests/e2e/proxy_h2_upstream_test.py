@@ -23,6 +23,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import caddy_peer  # noqa: E402
+import h2_raw_upstream  # noqa: E402
 import harness  # noqa: E402
 import proxy_upstreams  # noqa: E402
 from harness import check  # noqa: E402
@@ -92,6 +93,9 @@ http://127.0.0.1:%(front_h1tls)d {
 			tls_insecure_skip_verify
 		}
 	}
+}
+http://127.0.0.1:%(front_refusing)d {
+	reverse_proxy h2c://127.0.0.1:%(refusing)d
 }
 http://127.0.0.1:%(front_dying)d {
 	reverse_proxy 127.0.0.1:%(dying)d {
@@ -301,6 +305,15 @@ def check_goaway(ports):
           "(statuses %s, connections %s then %s)" % (statuses, before, after))
 
 
+def check_unprocessed_retried(port, upstream):
+    """A GOAWAY that excludes the request (last stream 0) and then REFUSED_STREAM: neither was
+    processed, so the request is tried again, on a new connection after the GOAWAY."""
+    status, _, data = request(port, "GET", "/refused")
+    check(status == 200 and data == b"ok" and upstream.connections == 2 and upstream.requests == [(1, 1), (2, 1), (2, 3)],
+          "h2c: unprocessed requests (GOAWAY, REFUSED_STREAM) are retried, after GOAWAY on a new connection "
+          "(%d %r, connections %d, requests %s)" % (status, data, upstream.connections, upstream.requests))
+
+
 def check_tls(ports, peer):
     for i in range(3):
         status, _, data = request(ports["front_tls"], "GET", "/echo?tls-h2")
@@ -319,8 +332,10 @@ def main():
     binary = sys.argv[1]
     echo = proxy_upstreams.Upstream()
     ports = {k: harness.free_port() for k in
-             ("h2c", "tls", "h1tls", "dying", "front", "front_tls", "front_h1tls", "front_dying")}
+             ("h2c", "tls", "h1tls", "dying", "front_refusing", "front", "front_tls", "front_h1tls", "front_dying")}
     peers = []
+    refusing = h2_raw_upstream.RefusingUpstream()
+    ports["refusing"] = refusing.port
     proc = drain = None
     try:
         peer = caddy_peer.CaddyPeer(caddy_upstreams(echo.port, ports["h2c"], ports["tls"], ports["h1tls"]),
@@ -343,6 +358,7 @@ def main():
         check_abort(ports["front"], echo, ports["h2c"])
         check_large_download(ports["front"], proc.pid)
         check_goaway(ports)
+        check_unprocessed_retried(ports["front_refusing"], refusing)
         check_upstream_failures(ports["front"], ports["front_dying"], dying)
         check_tls(ports, peer)
         check(caddy_peer.established_to(ports["h2c"]) == 1, "h2c: everything above used one connection")
@@ -353,6 +369,7 @@ def main():
         for p in peers:
             p.stop()
         echo.close()
+        refusing.close()
     return harness.finish()
 
 
