@@ -64,7 +64,13 @@ class RefusingUpstream:
                     continue
                 self.requests.append((number, stream))
                 if number == 1:
+                    # A graceful GOAWAY: the write side ends, reading goes on until the proxy
+                    # closes (closing with unread bytes would reset the connection, and the
+                    # GOAWAY with it).
                     conn.sendall(frame(GOAWAY, 0, 0, struct.pack(">II", 0, 0)))
+                    conn.shutdown(socket.SHUT_WR)
+                    while conn.recv(65536):
+                        pass
                     return
                 if answered == 0 and number == 2:
                     conn.sendall(frame(RST_STREAM, 0, stream, struct.pack(">I", REFUSED_STREAM)))
