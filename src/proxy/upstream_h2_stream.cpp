@@ -29,13 +29,19 @@ UpstreamH2Stream::UpstreamH2Stream(UpstreamH2Session& session, H2StreamListener&
 // An unfinished stream is reset, so the upstream stops working on it (an LLM stops
 // generating); a finished one only leaves.
 UpstreamH2Stream::~UpstreamH2Stream() {
+  if (alive_ != nullptr) {
+    *alive_ = false;
+  }
   if (session_ == nullptr) {
     return;
   }
   nghttp2_session* ng = session_->ng();
   if (ng != nullptr && id_ > 0 && !closed_) {
     nghttp2_session_set_stream_user_data(ng, id_, nullptr);
-    nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
+    // Both sides ended: nghttp2 closes the stream by itself (no reset for a finished one).
+    if (!(ended_ && requestDone_)) {
+      nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id_, NGHTTP2_CANCEL);
+    }
   }
   if (ng != nullptr && unconsumed_ > 0) {
     nghttp2_session_consume_connection(ng, unconsumed_);  // bytes no client will take
@@ -76,6 +82,7 @@ void UpstreamH2Stream::submit(const H2RequestHead& head, bool headRequest) {
     return;
   }
   id_ = id;
+  requestDone_ = !head.body;
   session_->flush();
 }
 
@@ -120,6 +127,7 @@ ssize_t UpstreamH2Stream::readBody(uint8_t* buf, size_t length, uint32_t* flags)
   if (pendingAt_ == pending_.size()) {
     if (bodyEof_) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
+      requestDone_ = true;
     } else if (n == 0) {
       deferred_ = true;
       return NGHTTP2_ERR_DEFERRED;
@@ -183,14 +191,23 @@ void UpstreamH2Stream::onHeadersDone(bool endStream) {
     }
     return;
   }
+  bool alive = true;
+  alive_ = &alive;
   if (head_.status >= 100 && head_.status < 200) {
     listener_.onUpstreamInformational(head_);
-    head_ = ResponseHead();
+    if (alive) {
+      alive_ = nullptr;
+      head_ = ResponseHead();
+    }
     return;
   }
   headDone_ = true;
   head_.versionMinor = 0;
   listener_.onUpstreamHead(head_);
+  if (!alive) {
+    return;  // its owner finished with it (a response without a body)
+  }
+  alive_ = nullptr;
   if (endStream) {
     onEndStream();
   }

@@ -89,6 +89,10 @@ class UpstreamH2Stream {
   std::string pending_;   // request body bytes nghttp2 has not taken yet
   size_t pendingAt_ = 0;  // how much of pending_ it took
   bool bodyEof_ = false;
+  bool requestDone_ = false;  // END_STREAM went to nghttp2 (no body, or the body's last byte)
+  // Set while a listener callback runs that may destroy this stream (its owner finishing
+  // the exchange at once): cleared by the destructor, so the caller stops touching it.
+  bool* alive_ = nullptr;
   bool deferred_ = false;  // the data provider returned NGHTTP2_ERR_DEFERRED
   bool wroteAll_ = false;
   bool headDone_ = false;  // the final (non-1xx) head arrived
