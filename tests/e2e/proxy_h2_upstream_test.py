@@ -218,6 +218,27 @@ def check_stream_limit(port, h2c_port):
           "h2c: past the peer's MAX_CONCURRENT_STREAMS (250) a second connection opens (%d connections)" % during)
 
 
+def check_large_upload(port, pid):
+    n = 200 * MB
+    peak = [0]
+    digest = hashlib.sha256()
+
+    def body():
+        for i, piece in enumerate(proxy_upstreams.pattern_bytes(n)):
+            digest.update(piece)
+            if i % 256 == 0:
+                peak[0] = max(peak[0], proxy_upstreams.vm_rss_kib(pid))
+            yield piece
+
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    c.request("POST", "/echo?upload", body=body(), headers={"Content-Length": str(n)})
+    echo = json.loads(c.getresponse().read())
+    c.close()
+    check(echo["length"] == n and echo["sha256"] == digest.hexdigest(),
+          "h2c: a 200 MB upload arrives whole (sha256)")
+    check(peak[0] < 48 * 1024, "h2c: the proxy's RSS stays bounded during it (peak %d KiB)" % peak[0])
+
+
 def check_sse(port, echo):
     echo.sse_sent.clear()
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -357,6 +378,7 @@ def main():
         check_sse(ports["front"], echo)
         check_abort(ports["front"], echo, ports["h2c"])
         check_large_download(ports["front"], proc.pid)
+        check_large_upload(ports["front"], proc.pid)
         check_goaway(ports)
         check_unprocessed_retried(ports["front_refusing"], refusing)
         check_upstream_failures(ports["front"], ports["front_dying"], dying)
