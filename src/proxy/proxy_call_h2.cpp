@@ -3,18 +3,12 @@
 // head is the HTTP/1.1 path's fields (same X-Forwarded-*, header_up, hop-by-hop removal)
 // in HTTP/2's form; the body goes out unframed; the response comes back through the same
 // Listener callbacks, so proxy_response.cpp serves both.
+#include "proxy/h2_request_fields.h"
 #include "proxy/proxy_call.h"
 
 namespace gatehouse::proxy {
 
 namespace {
-
-// Connection-specific fields HTTP/2 forbids (RFC 9113 8.2.2); TE only as "trailers".
-bool connectionSpecific(std::string_view lower, std::string_view value) {
-  return lower == "connection" || lower == "keep-alive" || lower == "proxy-connection" ||
-         lower == "transfer-encoding" || lower == "upgrade" || lower == "host" || lower == "content-length" ||
-         (lower == "te" && !runtime::equalsIgnoreCase(value, "trailers"));
-}
 
 bool methodSendsLength(const std::string& m) {
   return m == "POST" || m == "PUT" || m == "PATCH";
@@ -39,15 +33,7 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
   h.path.clear();
   appendTarget(h.path, rewritten);
   h.fields.clear();
-  for (const auto& f : fields) {
-    std::string name = f.name;
-    for (char& c : name) {
-      c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;  // ASCII only: field names are tokens
-    }
-    if (!connectionSpecific(name, f.value)) {
-      h.fields.emplaceBack(std::move(name), f.value);
-    }
-  }
+  appendH2Fields(fields, h.fields);
   if (!chunkedBody_ && (hasBody_ || methodSendsLength(method_))) {
     h.fields.emplaceBack("content-length", std::to_string(req.bodyLength));
   }
