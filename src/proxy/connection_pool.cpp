@@ -5,12 +5,14 @@
 namespace gatehouse::proxy {
 
 ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
-    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop) {}
+    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop),
+      h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())) {}
 
 ConnectionPool::~ConnectionPool() {
   checker_.reset();
   deliveries_.close();
   idle_.clear();  // closes every parked connection
+  h2_.clear();
   // Workers destroy their state after their loop stopped; parked connections are unref'd
   // so they never kept it running. Run the loop once more so their close callbacks free
   // them. Never reached on the loop thread while it runs (state outlives every exchange).
