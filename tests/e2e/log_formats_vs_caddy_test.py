@@ -267,7 +267,7 @@ def serve_and_collect(argv, tmp, name):
         udp.sock.close()
 
 
-def net_dial_failure(binary, tmp):
+def net_dial_failure(binary, caddy, tmp):
     """Nothing listening: caddy 2.6.2 refuses to start; so does gatehouse, naming the address."""
     port = free_port()
     path = os.path.join(tmp, "netfail.Caddyfile")
@@ -278,6 +278,10 @@ def net_dial_failure(binary, tmp):
                          text=True, timeout=30)
     check(out.returncode != 0 and "127.0.0.1:%d" % port in out.stderr,
           "net writer with nothing listening stops start-up: %r" % out.stderr[-300:])
+    env = dict(os.environ, HOME=tmp, XDG_DATA_HOME=tmp, XDG_CONFIG_HOME=tmp)
+    ref = subprocess.run([caddy, "run", "--config", path, "--adapter", "caddyfile"], capture_output=True,
+                         text=True, timeout=30, env=env)
+    check(ref.returncode != 0 and "dial tcp" in ref.stderr, "caddy 2.6.2 refuses it too")
 
 
 def main():
@@ -305,7 +309,7 @@ def main():
         if g_udp and c_udp:
             check(g_udp[0].endswith(b"\n") and g_udp[0].count(b"\t") == c_udp[0].count(b"\t"),
                   "net udp datagram is one console line, as caddy's")
-        net_dial_failure(binary, tmp)
+        net_dial_failure(binary, caddy, tmp)
     return finish()
 
 

@@ -117,3 +117,18 @@ TEST_CASE("a route whose file matcher short-circuits ends the chain with its err
   CHECK(ex.response.body.empty());
   CHECK_FALSE(gatehouse::router::takeMatcherError(ex));
 }
+
+TEST_CASE("file matcher globs literal patterns; placeholder values stay literal", "[router]") {
+  Site site;
+  Exchange lit = get("/");
+  REQUIRE(matchFile(site, {{"try_files", {"/*.txt"}}}, lit));
+  CHECK(relative(lit) == "/big.txt");  // lexical order, as Go's fs.Glob
+  Exchange prefix = get("/m");
+  REQUIRE(matchFile(site, {{"try_files", {"{http.request.uri.path}*.txt"}}}, prefix));
+  CHECK(relative(prefix) == "/mid.txt");
+  Exchange star = get("/*");
+  CHECK_FALSE(matchFile(site, {{"try_files", {"{http.request.uri.path}.txt"}}}, star));
+  Exchange largest = get("/");
+  REQUIRE(matchFile(site, {{"try_files", {"/s*.txt", "/[bm]*.txt"}}, {"try_policy", "largest_size"}}, largest));
+  CHECK(relative(largest) == "/big.txt");
+}
