@@ -75,7 +75,8 @@ std::string fakeHash(int cost) {
 
 class BasicAuth final : public runtime::Handler {
  public:
-  BasicAuth(std::map<std::string, Account, std::less<>> accounts, std::string realm, bool cache, Algorithm algo)
+  BasicAuth(std::map<std::string, Account, std::less<>> accounts, std::string realm, bool cache,
+            Algorithm algo)
       : accounts_(std::move(accounts)), realm_(std::move(realm)), algo_(algo) {
     int cost = 4;
     for (const auto& [_, acct] : accounts_) {
@@ -222,7 +223,8 @@ Algorithm parseAlgorithm(const Json& hash, const std::string& path) {
   param("key_length", keyLength);
   algo.params.keyLength = static_cast<size_t>(keyLength);
   if (!scryptParamsValid(algo.params)) {
-    throw ProvisionError(path, "invalid scrypt parameters (N must be a power of two; at most 1 GiB of memory)");
+    throw ProvisionError(path,
+                         "invalid scrypt parameters (N must be a power of two; at most 1 GiB of memory)");
   }
   return algo;
 }

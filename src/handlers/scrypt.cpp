@@ -33,7 +33,8 @@ std::optional<bool> scryptMatches(std::string_view hash, std::string_view salt, 
                                   const ScryptParams& params) {
   std::vector<unsigned char> key(params.keyLength);
   if (EVP_PBE_scrypt(plaintext.data(), plaintext.size(), reinterpret_cast<const unsigned char*>(salt.data()),
-                     salt.size(), params.n, params.r, params.p, memoryFor(params), key.data(), key.size()) != 1) {
+                     salt.size(), params.n, params.r, params.p, memoryFor(params), key.data(),
+                     key.size()) != 1) {
     return std::nullopt;
   }
   // Go's subtle.ConstantTimeCompare: different lengths never match.

@@ -101,13 +101,15 @@ EncoderOptions EncoderOptions::fromJson(const Json& cfg, const std::string& path
   }
 
   const std::string df = stringOption(cfg, "duration_format", path, "");
-  o.duration = df.empty() || df == "seconds" ? Duration::Seconds : df == "string" ? Duration::String : Duration::Nanos;
+  o.duration = df.empty() || df == "seconds" ? Duration::Seconds
+               : df == "string"              ? Duration::String
+                                             : Duration::Nanos;
 
   const std::string lf = stringOption(cfg, "level_format", path, console ? "color" : "");
   o.level = lf.empty() || lf == "lower" ? LevelText::Lower
-            : lf == "upper"            ? LevelText::Upper
-            : lf == "color"            ? LevelText::Color
-                                       : LevelText::None;
+            : lf == "upper"             ? LevelText::Upper
+            : lf == "color"             ? LevelText::Color
+                                        : LevelText::None;
   return o;
 }
 

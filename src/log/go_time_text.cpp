@@ -2,8 +2,8 @@
 
 #include <array>
 #include <charconv>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace gatehouse::log {
@@ -13,23 +13,47 @@ namespace {
 // The elements of a Go layout (the reference time is Mon Jan 2 15:04:05 MST 2006).
 enum class Std {
   None,
-  LongMonth, Month, NumMonth, ZeroMonth,
-  LongWeekDay, WeekDay,
-  Day, UnderDay, ZeroDay, UnderYearDay, ZeroYearDay,
-  Hour, Hour12, ZeroHour12,
-  Minute, ZeroMinute, Second, ZeroSecond,
-  LongYear, Year,
-  PM, pm,
+  LongMonth,
+  Month,
+  NumMonth,
+  ZeroMonth,
+  LongWeekDay,
+  WeekDay,
+  Day,
+  UnderDay,
+  ZeroDay,
+  UnderYearDay,
+  ZeroYearDay,
+  Hour,
+  Hour12,
+  ZeroHour12,
+  Minute,
+  ZeroMinute,
+  Second,
+  ZeroSecond,
+  LongYear,
+  Year,
+  PM,
+  pm,
   TZ,
-  ISO8601TZ, ISO8601SecondsTZ, ISO8601ShortTZ, ISO8601ColonTZ, ISO8601ColonSecondsTZ,
-  NumTZ, NumSecondsTz, NumShortTZ, NumColonTZ, NumColonSecondsTZ,
-  FracFixed, FracTrimmed,
+  ISO8601TZ,
+  ISO8601SecondsTZ,
+  ISO8601ShortTZ,
+  ISO8601ColonTZ,
+  ISO8601ColonSecondsTZ,
+  NumTZ,
+  NumSecondsTz,
+  NumShortTZ,
+  NumColonTZ,
+  NumColonSecondsTZ,
+  FracFixed,
+  FracTrimmed,
 };
 
 struct Chunk {
   size_t prefixLen = 0;  // literal text before the element
   Std std = Std::None;
-  size_t stdLen = 0;     // length of the element in the layout
+  size_t stdLen = 0;  // length of the element in the layout
   int fracDigits = 0;
   char fracSep = '.';
 };
@@ -60,7 +84,8 @@ bool stdAt(std::string_view l, size_t i, Chunk& c) {
       return false;
     case 'M':
       if (startsWith(l, i, "Mon")) {
-        return is("Monday", Std::LongWeekDay) || (!startsWithLower(l.substr(i + 3)) && is("Mon", Std::WeekDay));
+        return is("Monday", Std::LongWeekDay) ||
+               (!startsWithLower(l.substr(i + 3)) && is("Mon", Std::WeekDay));
       }
       return is("MST", Std::TZ);
     case '0': {
@@ -100,7 +125,8 @@ bool stdAt(std::string_view l, size_t i, Chunk& c) {
              is("-0700", Std::NumTZ) || is("-07:00", Std::NumColonTZ) || is("-07", Std::NumShortTZ);
     case 'Z':
       return is("Z070000", Std::ISO8601SecondsTZ) || is("Z07:00:00", Std::ISO8601ColonSecondsTZ) ||
-             is("Z0700", Std::ISO8601TZ) || is("Z07:00", Std::ISO8601ColonTZ) || is("Z07", Std::ISO8601ShortTZ);
+             is("Z0700", Std::ISO8601TZ) || is("Z07:00", Std::ISO8601ColonTZ) ||
+             is("Z07", Std::ISO8601ShortTZ);
     case '.':
     case ',':
       if (l.size() > i + 1 && (l[i + 1] == '0' || l[i + 1] == '9')) {
@@ -192,36 +218,81 @@ void appendFrac(std::string& out, const Chunk& c, long nanos) {
   out += digits;
 }
 
-constexpr std::array<const char*, 12> kMonths = {"January", "February", "March",     "April",   "May",      "June",
-                                                 "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<const char*, 12> kMonths = {"January",   "February", "March",    "April",
+                                                 "May",       "June",     "July",     "August",
+                                                 "September", "October",  "November", "December"};
 constexpr std::array<const char*, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                               "Thursday", "Friday", "Saturday"};
 
 void appendStd(std::string& out, const Chunk& c, const std::tm& tm, long nanos) {
   const int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
   switch (c.std) {
-    case Std::LongMonth: out += kMonths[static_cast<size_t>(tm.tm_mon)]; break;
-    case Std::Month: out.append(kMonths[static_cast<size_t>(tm.tm_mon)], 3); break;
-    case Std::NumMonth: appendInt(out, tm.tm_mon + 1, 0, '0'); break;
-    case Std::ZeroMonth: appendInt(out, tm.tm_mon + 1, 2, '0'); break;
-    case Std::LongWeekDay: out += kDays[static_cast<size_t>(tm.tm_wday)]; break;
-    case Std::WeekDay: out.append(kDays[static_cast<size_t>(tm.tm_wday)], 3); break;
-    case Std::Day: appendInt(out, tm.tm_mday, 0, '0'); break;
-    case Std::UnderDay: appendInt(out, tm.tm_mday, 2, ' '); break;
-    case Std::ZeroDay: appendInt(out, tm.tm_mday, 2, '0'); break;
-    case Std::UnderYearDay: appendInt(out, tm.tm_yday + 1, 3, ' '); break;
-    case Std::ZeroYearDay: appendInt(out, tm.tm_yday + 1, 3, '0'); break;
-    case Std::Hour: appendInt(out, tm.tm_hour, 2, '0'); break;
-    case Std::Hour12: appendInt(out, hour12, 0, '0'); break;
-    case Std::ZeroHour12: appendInt(out, hour12, 2, '0'); break;
-    case Std::Minute: appendInt(out, tm.tm_min, 0, '0'); break;
-    case Std::ZeroMinute: appendInt(out, tm.tm_min, 2, '0'); break;
-    case Std::Second: appendInt(out, tm.tm_sec, 0, '0'); break;
-    case Std::ZeroSecond: appendInt(out, tm.tm_sec, 2, '0'); break;
-    case Std::LongYear: appendInt(out, tm.tm_year + 1900, 4, '0'); break;
-    case Std::Year: appendInt(out, (tm.tm_year + 1900) % 100, 2, '0'); break;
-    case Std::PM: out += tm.tm_hour >= 12 ? "PM" : "AM"; break;
-    case Std::pm: out += tm.tm_hour >= 12 ? "pm" : "am"; break;
+    case Std::LongMonth:
+      out += kMonths[static_cast<size_t>(tm.tm_mon)];
+      break;
+    case Std::Month:
+      out.append(kMonths[static_cast<size_t>(tm.tm_mon)], 3);
+      break;
+    case Std::NumMonth:
+      appendInt(out, tm.tm_mon + 1, 0, '0');
+      break;
+    case Std::ZeroMonth:
+      appendInt(out, tm.tm_mon + 1, 2, '0');
+      break;
+    case Std::LongWeekDay:
+      out += kDays[static_cast<size_t>(tm.tm_wday)];
+      break;
+    case Std::WeekDay:
+      out.append(kDays[static_cast<size_t>(tm.tm_wday)], 3);
+      break;
+    case Std::Day:
+      appendInt(out, tm.tm_mday, 0, '0');
+      break;
+    case Std::UnderDay:
+      appendInt(out, tm.tm_mday, 2, ' ');
+      break;
+    case Std::ZeroDay:
+      appendInt(out, tm.tm_mday, 2, '0');
+      break;
+    case Std::UnderYearDay:
+      appendInt(out, tm.tm_yday + 1, 3, ' ');
+      break;
+    case Std::ZeroYearDay:
+      appendInt(out, tm.tm_yday + 1, 3, '0');
+      break;
+    case Std::Hour:
+      appendInt(out, tm.tm_hour, 2, '0');
+      break;
+    case Std::Hour12:
+      appendInt(out, hour12, 0, '0');
+      break;
+    case Std::ZeroHour12:
+      appendInt(out, hour12, 2, '0');
+      break;
+    case Std::Minute:
+      appendInt(out, tm.tm_min, 0, '0');
+      break;
+    case Std::ZeroMinute:
+      appendInt(out, tm.tm_min, 2, '0');
+      break;
+    case Std::Second:
+      appendInt(out, tm.tm_sec, 0, '0');
+      break;
+    case Std::ZeroSecond:
+      appendInt(out, tm.tm_sec, 2, '0');
+      break;
+    case Std::LongYear:
+      appendInt(out, tm.tm_year + 1900, 4, '0');
+      break;
+    case Std::Year:
+      appendInt(out, (tm.tm_year + 1900) % 100, 2, '0');
+      break;
+    case Std::PM:
+      out += tm.tm_hour >= 12 ? "PM" : "AM";
+      break;
+    case Std::pm:
+      out += tm.tm_hour >= 12 ? "pm" : "am";
+      break;
     case Std::TZ:
       if (tm.tm_zone != nullptr && tm.tm_zone[0] != '\0' && tm.tm_gmtoff != 0) {
         out += tm.tm_zone;
@@ -232,9 +303,14 @@ void appendStd(std::string& out, const Chunk& c, const std::tm& tm, long nanos) 
       }
       break;
     case Std::FracFixed:
-    case Std::FracTrimmed: appendFrac(out, c, nanos); break;
-    case Std::None: break;
-    default: appendZone(out, c.std, tm.tm_gmtoff); break;
+    case Std::FracTrimmed:
+      appendFrac(out, c, nanos);
+      break;
+    case Std::None:
+      break;
+    default:
+      appendZone(out, c.std, tm.tm_gmtoff);
+      break;
   }
 }
 

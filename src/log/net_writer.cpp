@@ -22,7 +22,8 @@ bool datagram(const std::string& network) {
 }
 
 // Connects `fd` to `sa`, waiting at most `timeout` (0: the system's own limit).
-bool connectWithin(int fd, const sockaddr* sa, socklen_t len, std::chrono::milliseconds timeout, std::string& why) {
+bool connectWithin(int fd, const sockaddr* sa, socklen_t len, std::chrono::milliseconds timeout,
+                   std::string& why) {
   const int flags = fcntl(fd, F_GETFL);
   fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   int rc = ::connect(fd, sa, len);
@@ -62,7 +63,8 @@ NetAddress parseNetAddress(std::string_view text) {
     a.network = "tcp";
     a.address = std::string(text);
   }
-  static constexpr std::string_view kNetworks[] = {"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix", "unixgram"};
+  static constexpr std::string_view kNetworks[] = {"tcp",  "tcp4", "tcp6", "udp",
+                                                   "udp4", "udp6", "unix", "unixgram"};
   bool known = false;
   for (auto n : kNetworks) {
     known = known || n == a.network;
@@ -101,8 +103,10 @@ handlers::UniqueFd NetWriter::dial(std::string& why) const {
     sockaddr_un sun{};
     sun.sun_family = AF_UNIX;
     std::memcpy(sun.sun_path, addr_.address.data(), addr_.address.size());
-    handlers::UniqueFd fd(::socket(AF_UNIX, (datagram(addr_.network) ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0 || !connectWithin(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof(sun), dialTimeout_, why)) {
+    handlers::UniqueFd fd(
+        ::socket(AF_UNIX, (datagram(addr_.network) ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0));
+    if (fd.get() < 0 ||
+        !connectWithin(fd.get(), reinterpret_cast<sockaddr*>(&sun), sizeof(sun), dialTimeout_, why)) {
       return {};
     }
     return fd;
@@ -114,7 +118,9 @@ handlers::UniqueFd NetWriter::dial(std::string& why) const {
     host = host.substr(1, host.size() - 2);
   }
   addrinfo hints{};
-  hints.ai_family = addr_.network.ends_with('4') ? AF_INET : addr_.network.ends_with('6') ? AF_INET6 : AF_UNSPEC;
+  hints.ai_family = addr_.network.ends_with('4')   ? AF_INET
+                    : addr_.network.ends_with('6') ? AF_INET6
+                                                   : AF_UNSPEC;
   hints.ai_socktype = datagram(addr_.network) ? SOCK_DGRAM : SOCK_STREAM;
   addrinfo* res = nullptr;
   if (int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res); rc != 0) {

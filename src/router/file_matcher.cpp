@@ -42,7 +42,8 @@ struct Candidate {
 
 // Caddy's firstSplit: the path up to and including the first delimiter (ASCII case-folded)
 // that ends a path segment, and the rest.
-std::pair<std::string, std::string> firstSplit(const std::string& path, const std::vector<std::string>& splits) {
+std::pair<std::string, std::string> firstSplit(const std::string& path,
+                                               const std::vector<std::string>& splits) {
   auto lower = [](std::string s) {
     for (char& c : s) {
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -247,7 +248,8 @@ class FileMatcher final : public Matcher {
     ex.setCapture(std::string(kFileMatcherCapturePrefix) + "relative", best->relative);
     ex.setCapture(std::string(kFileMatcherCapturePrefix) + "absolute", best->absolute);
     ex.setCapture(std::string(kFileMatcherCapturePrefix) + "remainder", best->remainder);
-    ex.setCapture(std::string(kFileMatcherCapturePrefix) + "type", S_ISDIR(bestSt.st_mode) ? "directory" : "file");
+    ex.setCapture(std::string(kFileMatcherCapturePrefix) + "type",
+                  S_ISDIR(bestSt.st_mode) ? "directory" : "file");
     return true;
   }
 

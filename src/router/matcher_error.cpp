@@ -16,7 +16,8 @@ void setMatcherError(runtime::Exchange& ex, int status, const std::string& messa
 }
 
 std::optional<MatcherError> takeMatcherError(runtime::Exchange& ex) {
-  auto it = std::find_if(ex.captures.begin(), ex.captures.end(), [](const auto& c) { return c.first == kKey; });
+  auto it =
+      std::find_if(ex.captures.begin(), ex.captures.end(), [](const auto& c) { return c.first == kKey; });
   if (it == ex.captures.end()) {
     return std::nullopt;
   }

@@ -35,8 +35,8 @@ bool failedByMatcher(Exchange& ex) {
 }  // namespace
 
 bool RouteList::anyRouteMatches(Exchange& ex) const {
-  const bool any =
-      std::any_of(routes_.begin(), routes_.end(), [&](const CompiledRoute& r) { return routeMatches(r, ex); });
+  const bool any = std::any_of(routes_.begin(), routes_.end(),
+                               [&](const CompiledRoute& r) { return routeMatches(r, ex); });
   takeMatcherError(ex);  // a probe only: nothing runs
   return any;
 }

@@ -36,7 +36,8 @@ lg::LogEntry entry() {
   e.tsNs = kTs;
   e.logger = "http.log.access.log0";
   e.msg = "handled request";
-  e.fields = Json::parse(R"({"request":{"uri":"/x","headers":{"Accept":["*/*","a"]}},"duration":0.000038696,"size":2})");
+  e.fields = Json::parse(
+      R"({"request":{"uri":"/x","headers":{"Accept":["*/*","a"]}},"duration":0.000038696,"size":2})");
   e.durations = {"duration"};
   return e;
 }
@@ -62,7 +63,7 @@ TEST_CASE("Go time layouts format as Go's time.Format", "[log]") {
   CHECK(goTime("2006-01-02T15:04:05.000Z0700") == "2026-11-26T17:28:36.143Z");
   CHECK(goTime("-07:00:00 Z07 -07 .9", 1795714116000000000) == "+00:00:00 Z +00 ");
   CHECK(goTime("Janx Monx _2006 .0001") == "Janx Monx _2026 .0011");  // ".000" before a digit is no fraction
-  CHECK(goTime("3PM", 1795651200000000000) == "12AM");                  // midnight
+  CHECK(goTime("3PM", 1795651200000000000) == "12AM");                // midnight
 }
 
 TEST_CASE("Go durations print as time.Duration.String", "[log]") {
@@ -96,7 +97,8 @@ TEST_CASE("json encoder keys, time, level and duration formats", "[log]") {
                     {"level_format", "upper"},
                     {"duration_format", "string"}}) ==
         "{\"lvl\":\"INFO\",\"t\":\"2026-11-26T17:28:36.143Z\",\"n\":\"http.log.access.log0\",\"m\":\"handled "
-        "request\",\"request\":{\"uri\":\"/x\",\"headers\":{\"Accept\":[\"*/*\",\"a\"]}},\"duration\":\"38.696\xc2\xb5s\","
+        "request\",\"request\":{\"uri\":\"/x\",\"headers\":{\"Accept\":[\"*/"
+        "*\",\"a\"]}},\"duration\":\"38.696\xc2\xb5s\","
         "\"size\":2}\n");
   // Empty keys leave elements out; line_ending replaces the newline.
   CHECK(encode(Json{{"format", "json"},
@@ -108,7 +110,10 @@ TEST_CASE("json encoder keys, time, level and duration formats", "[log]") {
                     {"duration_format", "nano"}}) ==
         R"({"request":{"uri":"/x","headers":{"Accept":["*/*","a"]}},"duration":38696,"size":2}|)");
   // Caddy 2.6.2: an unknown duration format writes nanoseconds, an unknown level format no level.
-  CHECK(encode(Json{{"format", "json"}, {"duration_format", "ms"}, {"level_format", "x"}, {"time_format", "unix_nano"}})
+  CHECK(encode(Json{{"format", "json"},
+                    {"duration_format", "ms"},
+                    {"level_format", "x"},
+                    {"time_format", "unix_nano"}})
             .starts_with(R"({"ts":1795714116143472123,"logger")"));
   CHECK(encode(Json{{"format", "json"}, {"level_format", "color"}, {"time_format", "unix_milli_float"}})
             .starts_with("{\"level\":\"\\u001b[34mINFO\\u001b[0m\",\"ts\":1795714116143.4722,"));
@@ -117,11 +122,16 @@ TEST_CASE("json encoder keys, time, level and duration formats", "[log]") {
 TEST_CASE("console encoder: Caddy's defaults and spaced JSON fields", "[log]") {
   CHECK(encode(Json{{"format", "console"}}) ==
         "2026/11/26 17:28:36.143\t\x1b[34mINFO\x1b[0m\thttp.log.access.log0\thandled request\t"
-        "{\"request\": {\"uri\": \"/x\", \"headers\": {\"Accept\": [\"*/*\", \"a\"]}}, \"duration\": 0.000038696, "
+        "{\"request\": {\"uri\": \"/x\", \"headers\": {\"Accept\": [\"*/*\", \"a\"]}}, \"duration\": "
+        "0.000038696, "
         "\"size\": 2}\n");
   CHECK(encode(Json{{"format", "console"}, {"time_format", "unix_seconds_float"}, {"level_format", "lower"}})
             .starts_with("1.7957141161434722e+09\tinfo\t"));
-  CHECK(encode(Json{{"format", "console"}, {"time_key", ""}, {"level_key", ""}, {"name_key", ""}, {"message_key", ""}})
+  CHECK(encode(Json{{"format", "console"},
+                    {"time_key", ""},
+                    {"level_key", ""},
+                    {"name_key", ""},
+                    {"message_key", ""}})
             .starts_with("{\"request\": {"));
 }
 

@@ -1,4 +1,6 @@
 // `output net`: address forms, dialling, one datagram per line over UDP, soft_start.
+#include "log/net_writer.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,7 +11,6 @@
 #include <string>
 
 #include "handlers/file_body.h"
-#include "log/net_writer.h"
 
 namespace lg = gatehouse::log;
 using gatehouse::handlers::UniqueFd;
@@ -57,7 +58,8 @@ TEST_CASE("net writer sends lines over tcp and one datagram per line over udp", 
   UniqueFd listener;
   const int tcpPort = bindLoopback(listener, SOCK_STREAM);
   REQUIRE(::listen(listener.get(), 4) == 0);
-  lg::NetWriter tcp(lg::parseNetAddress("tcp/127.0.0.1:" + std::to_string(tcpPort)), std::chrono::seconds(2), false);
+  lg::NetWriter tcp(lg::parseNetAddress("tcp/127.0.0.1:" + std::to_string(tcpPort)), std::chrono::seconds(2),
+                    false);
   UniqueFd conn(::accept(listener.get(), nullptr, nullptr));
   REQUIRE(conn.get() >= 0);
   CHECK(tcp.write("a\nb\n"));
@@ -73,7 +75,8 @@ TEST_CASE("net writer sends lines over tcp and one datagram per line over udp", 
 
   UniqueFd udpSock;
   const int udpPort = bindLoopback(udpSock, SOCK_DGRAM);
-  lg::NetWriter udp(lg::parseNetAddress("udp/127.0.0.1:" + std::to_string(udpPort)), std::chrono::seconds(2), false);
+  lg::NetWriter udp(lg::parseNetAddress("udp/127.0.0.1:" + std::to_string(udpPort)), std::chrono::seconds(2),
+                    false);
   CHECK(udp.write("first\nsecond\n"));
   CHECK(recvSome(udpSock.get()) == "first\n");
   CHECK(recvSome(udpSock.get()) == "second\n");
@@ -83,6 +86,7 @@ TEST_CASE("net writer: nothing listening stops start-up unless soft_start", "[lo
   UniqueFd probe;
   const int port = bindLoopback(probe, SOCK_STREAM);  // bound, not listening: connections are refused
   const auto addr = lg::parseNetAddress("127.0.0.1:" + std::to_string(port));
-  CHECK_THROWS_WITH(lg::NetWriter(addr, std::chrono::seconds(2), false), Catch::Contains("dialing tcp/127.0.0.1:"));
+  CHECK_THROWS_WITH(lg::NetWriter(addr, std::chrono::seconds(2), false),
+                    Catch::Contains("dialing tcp/127.0.0.1:"));
   CHECK_NOTHROW(lg::NetWriter(addr, std::chrono::seconds(2), true));
 }

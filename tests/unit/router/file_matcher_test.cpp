@@ -1,8 +1,8 @@
 // The file matcher's try policies and "=NNN" entries (Caddy 2.6's MatchFile).
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -89,7 +89,8 @@ TEST_CASE("file matcher =NNN fails the route when no earlier entry exists", "[ro
   REQUIRE(err);
   CHECK(err->status == 502);
   CHECK(err->message == "502");
-  CHECK(gatehouse::router::Template("{http.matchers.file.relative}|{http.vars.matchers.error}").render(missing) == "|");
+  CHECK(gatehouse::router::Template("{http.matchers.file.relative}|{http.vars.matchers.error}")
+            .render(missing) == "|");
 
   // Not a status (out of range, not a number): an ordinary file name that does not exist.
   Exchange odd = get("/gone");
@@ -129,6 +130,7 @@ TEST_CASE("file matcher globs literal patterns; placeholder values stay literal"
   Exchange star = get("/*");
   CHECK_FALSE(matchFile(site, {{"try_files", {"{http.request.uri.path}.txt"}}}, star));
   Exchange largest = get("/");
-  REQUIRE(matchFile(site, {{"try_files", {"/s*.txt", "/[bm]*.txt"}}, {"try_policy", "largest_size"}}, largest));
+  REQUIRE(
+      matchFile(site, {{"try_files", {"/s*.txt", "/[bm]*.txt"}}, {"try_policy", "largest_size"}}, largest));
   CHECK(relative(largest) == "/big.txt");
 }
