@@ -127,8 +127,11 @@ def stream_limit(addr):
         f = c.read_frame(deadline)
         if f is None or (f[0] == h2.SETTINGS and not f[1] & h2.ACK):
             break
-    c.send(b"".join(h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, 1 + 2 * i, h2.request_block("/"))
-                    for i in range(300)))
+    try:
+        c.send(b"".join(h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, 1 + 2 * i, h2.request_block("/"))
+                        for i in range(300)))
+    except OSError:
+        pass  # the server already hung up
     code, closed = read_until_goaway_or_close(c)
     check(code == PROTOCOL_ERROR and closed, "300 streams over the limit of 250: GOAWAY(PROTOCOL_ERROR) (%s)" % code)
     c.close()

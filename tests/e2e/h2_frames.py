@@ -71,7 +71,10 @@ class Conn:
                     payload = self.buf[9:9 + length]
                     self.buf = self.buf[9 + length:]
                     if ftype == SETTINGS and not flags & ACK:
-                        self.sock.sendall(frame(SETTINGS, ACK, 0))
+                        try:
+                            self.sock.sendall(frame(SETTINGS, ACK, 0))
+                        except OSError:
+                            pass  # the server may have closed already (after its GOAWAY)
                     return ftype, flags, stream, payload
             left = deadline - time.time()
             if left <= 0:
@@ -79,7 +82,7 @@ class Conn:
             self.sock.settimeout(left)
             try:
                 chunk = self.sock.recv(65536)
-            except (socket.timeout, ConnectionResetError):
+            except (socket.timeout, ConnectionResetError, BrokenPipeError):
                 return None
             if not chunk:
                 return None
