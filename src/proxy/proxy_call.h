@@ -78,6 +78,7 @@ class ProxyCall final : public runtime::PendingWork,
   void publishLatency();
   void takeWholeBody();
   void releaseRequestState();
+  void trimExchange();
   void releaseConnection();
   void countActive(bool on);
 
@@ -148,6 +149,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool clientEof_ = false;
   bool upstreamEof_ = false;
   bool clientGone_ = false;
+  bool trimmed_ = false;  // trimExchange() ran
 };
 
 // The response body as the session pulls it; a thin handle onto its ProxyCall, which may
