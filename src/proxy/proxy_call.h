@@ -107,7 +107,6 @@ class ProxyCall final : public runtime::PendingWork,
   std::unique_ptr<UpstreamConnection> conn_;
   std::unique_ptr<UpstreamConnection> retired_;  // failed inside its own callback; freed later
   std::unique_ptr<HostLookup> lookup_;           // a DNS-named upstream being resolved
-  UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
