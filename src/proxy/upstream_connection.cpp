@@ -289,9 +289,11 @@ void UpstreamConnection::resumeReading() {
 
 void UpstreamConnection::startTunnel() {
   tunnel_ = true;
-  // A tunnel may idle for hours: the head (its fields already moved out) and what only
-  // the HTTP exchange needed give back their memory now.
-  head_ = ResponseHead();
+  // A tunnel may idle for hours: the head's fields (already moved out) and reason, and
+  // what only the HTTP exchange needed, give back their memory now. Status and upgrade
+  // stay: the parser's message-complete callback, still to come for this read, reads them.
+  head_.headers = runtime::HeaderList();
+  std::string().swap(head_.reason);
   std::string().swap(gzStash_);
   gunzip_.reset();
   if (!writing_ && box_ != nullptr) {
