@@ -5,16 +5,23 @@ upstream; the client runs on core 1.
 
 sse   SSE token latency: the upstream (started here) sends `--events` OpenAI-style events,
       `--gap` ms apart, each carrying its send time (time.time_ns()); the client reads them
-      through the proxy and records arrival minus send time. Printed: p50, p99 and max in ms,
-      plain and through gzip (Gatehouse/Caddy `encode gzip`, nginx `gzip on`, HAProxy
-      `compression`, h2o `compress`). A `direct` row (no proxy) shows the floor of the
-      measurement itself.
+      through the proxy and records arrival minus send time. Printed: p50, p99 and max in ms
+      and a histogram, per variant (`--variants`): plain and gzip over HTTP/1.1 (Gatehouse/
+      Caddy `encode gzip`, nginx `gzip on`, HAProxy `compression`, h2o `compress`), zstd
+      (`encode zstd`), and h2 / h2_gzip (HTTP/2 over TLS to the client, self-signed cert).
+      zstd and h2 are read through `curl -N` (Python has neither codec); their `direct` row
+      is curl too, so it shows curl's own share. A `direct` row (no proxy) shows the floor of
+      the measurement itself. `--rounds` runs the servers in turn that many times and pools
+      the events, so machine noise (other jobs on the cores) falls on all of them alike;
+      `--rt` runs proxy, upstream and client as SCHED_FIFO (root), which takes that noise out
+      and leaves the proxies' own latency.
 ws    Idle proxied WebSocket memory: `--ws` WebSockets opened through the proxy to an
       upstream that answers the handshake and then waits; the proxy's RSS growth / count,
       after a check that the last few still echo.
 
 usage: bench/proxy_stream_bench.py [--gatehouse build/gatehouse] [--scenarios sse,ws]
                                    [--servers gatehouse,nginx,haproxy,h2o,caddy]
+                                   [--variants plain,gzip,zstd,h2,h2_gzip] [--rounds 2] [--rt]
                                    [--events 400] [--gap 5] [--ws 2000]
 """
 import argparse
@@ -185,7 +192,18 @@ class ChunkedGzipReader:
             yield (dec.decompress(piece) if dec else piece), now
 
 
+def lags_of(text, now, lags):
+    """Appends arrival minus send time (ms) of each complete event in `text`; returns the rest."""
+    while b"\n\n" in text:
+        ev, text = text.split(b"\n\n", 1)
+        m = re.search(rb'"t":(\d+)', ev)
+        if m:
+            lags.append((now - int(m.group(1))) / 1e6)
+    return text
+
+
 def sse_latency(port, events, gap):
+    """Per-event lags (ms) of one SSE stream read over cleartext HTTP/1.1 (gzip accepted)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     s.sendall(b"GET /sse?n=%d&gap=%d HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
@@ -193,19 +211,53 @@ def sse_latency(port, events, gap):
     lags = []
     text = b""
     for data, now in ChunkedGzipReader(s).read():
-        text += data
-        while b"\n\n" in text:
-            ev, text = text.split(b"\n\n", 1)
-            m = re.search(rb'"t":(\d+)', ev)
-            if m:
-                lags.append((now - int(m.group(1))) / 1e6)
+        text = lags_of(text + data, now, lags)
         if len(lags) >= events:
             break
     s.close()
     if len(lags) < events:
-        return {"error": "only %d of %d events arrived" % (len(lags), events)}
-    lags.sort()
-    return {"p50": lags[len(lags) // 2], "p99": lags[int(len(lags) * 0.99) - 1], "max": lags[-1]}
+        raise OSError("only %d of %d events arrived" % (len(lags), events))
+    return lags
+
+
+def curl_latency(url, events, gap, h2, encoding):
+    """Per-event lags (ms) read through `curl -N` (HTTP/2 over TLS, zstd): each read of its
+    output is stamped as it arrives."""
+    argv = ["curl", "-sSN", "-k", "--http2" if h2 else "--http1.1", "-H", "Accept: text/event-stream"]
+    if encoding:
+        argv += ["--compressed", "-H", "Accept-Encoding: " + encoding]
+    argv.append("%s/sse?n=%d&gap=%d" % (url, events, gap))
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lags = []
+    text = b""
+    deadline = time.time() + 30 + events * gap / 1000.0
+    try:
+        while len(lags) < events and time.time() < deadline:
+            d = os.read(proc.stdout.fileno(), 65536)
+            if not d:
+                break
+            text = lags_of(text + d, time.time_ns(), lags)
+    finally:
+        proc.kill()
+        err = proc.communicate()[1]
+    if len(lags) < events:
+        raise OSError("only %d of %d events arrived %s" % (len(lags), events, err.decode()[-200:]))
+    return lags
+
+
+BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0)
+
+
+def summary(lags):
+    lags = sorted(lags)
+    hist = [sum(1 for x in lags if (i == 0 or x > BUCKETS[i - 1]) and x <= b) for i, b in enumerate(BUCKETS)]
+    hist.append(sum(1 for x in lags if x > BUCKETS[-1]))
+    return "p50 %6.3f  p99 %6.3f  max %7.3f  n %4d  | %s" % (
+        lags[len(lags) // 2], lags[max(0, int(len(lags) * 0.99) - 1)], lags[-1], len(lags),
+        " ".join("%4d" % h for h in hist))
+
+
+HIST_HEAD = "histogram (ms): <=" + " <=".join("%g" % b for b in BUCKETS) + " >%g" % BUCKETS[-1]
 
 
 def rss_kib(pid):
@@ -255,20 +307,91 @@ def ws_memory(port, pid, count):
     return {"kib": (after - before) / count, "before": before, "after": after}
 
 
-def bench(srv, scenario, args, upstream_port):
+VARIANTS = {  # name: (servers.py scenario, client encoding, HTTP/2 over TLS)
+    "plain": ("proxy", None, False),
+    "gzip": ("proxy_gzip", "gzip", False),
+    "zstd": ("proxy_zstd", "zstd", False),
+    "h2": ("proxy", None, True),
+    "h2_gzip": ("proxy_gzip", "gzip", True),
+}
+
+
+def make_cert(wd):
+    cert, key = os.path.join(wd, "cert.pem"), os.path.join(wd, "key.pem")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def stream_config(srv, variant, port, wd, upstream_port, certdir):
+    """argv for `srv` serving SSE variant `variant`, or None when it cannot (or is not set
+    up here to): zstd and TLS configs are written here for Gatehouse, Caddy and nginx."""
+    scenario, encoding, tls = VARIANTS[variant]
+    if not tls and encoding != "zstd":
+        return srv.config(scenario, port, wd, wd, upstream_port)
+    cert, key = make_cert(certdir)
+    if srv.name in ("gatehouse", "caddy"):
+        lines = []
+        if tls:
+            lines.append("tls %s %s" % (cert, key))
+        if encoding:
+            lines.append("encode " + encoding)
+        lines.append("reverse_proxy 127.0.0.1:%d" % upstream_port)
+        path = os.path.join(wd, "Caddyfile")
+        with open(path, "w") as f:
+            f.write("{\n\tadmin off\n\tauto_https off\n}\n%s127.0.0.1:%d {\n\t%s\n}\n" %
+                    ("https://" if tls else "http://", port, "\n\t".join(lines)))
+        if srv.name == "caddy":
+            return ["caddy", "run", "--config", path, "--adapter", "caddyfile"]
+        return [srv.binary, "run", "--config", path, "--workers", "1"]
+    if srv.name == "nginx" and tls:
+        argv = srv.config(scenario, port, wd, wd, upstream_port)
+        conf = open(argv[2]).read().replace(
+            "listen 127.0.0.1:%d;" % port,
+            "listen 127.0.0.1:%d ssl http2; ssl_certificate %s; ssl_certificate_key %s;" % (port, cert, key))
+        with open(argv[2], "w") as f:
+            f.write(conf)
+        return argv
+    return None
+
+
+def realtime(pid):
+    """SCHED_FIFO for every thread of `pid` (the --rt option)."""
+    subprocess.run(["chrt", "-a", "-f", "-p", "50", str(pid)], check=True, capture_output=True)
+
+
+def measure_sse(variant, port, args):
+    _, encoding, tls = VARIANTS[variant]
+    if not tls and encoding != "zstd":
+        sse_latency(port, 20, 2)  # warm-up
+        return sse_latency(port, args.events, args.gap)
+    url = "%s://127.0.0.1:%d" % ("https" if tls else "http", port)
+    curl_latency(url, 20, 2, tls, encoding)
+    return curl_latency(url, args.events, args.gap, tls, encoding)
+
+
+def bench(srv, scenario, args, upstream_port, certdir=None):
+    """ws: a dict (kib, before, after) or {"error"}; an SSE variant: the list of lags, or
+    {"error"}; None when `srv` cannot serve it."""
     with tempfile.TemporaryDirectory(prefix="pbench-%s-" % srv.name) as wd:
         port = http_bench.free_port()
-        argv = srv.config(scenario, port, wd, wd, upstream_port)
+        if scenario == "proxy_ws":
+            argv = srv.config(scenario, port, wd, wd, upstream_port)
+        else:
+            argv = stream_config(srv, scenario, port, wd, upstream_port, certdir)
         if argv is None:
             return None
         proc = servers.start(srv, argv, 0, wd)
         try:
             if not http_bench.wait_port(port, proc):
                 return {"error": "did not start: " + open(os.path.join(wd, srv.name + ".log")).read()[-300:]}
+            if args.rt:
+                realtime(proc.pid)
             if scenario == "proxy_ws":
                 return ws_memory(port, proc.pid, args.ws)
-            sse_latency(port, 20, 2)  # warm-up
-            return sse_latency(port, args.events, args.gap)
+            return measure_sse(scenario, port, args)
         except (OSError, EOFError) as e:
             return {"error": str(e)}
         finally:
@@ -279,41 +402,71 @@ def bench(srv, scenario, args, upstream_port):
                 proc.kill()
 
 
+def direct_sse(variant, port, args):
+    """The floor: the same client straight to the upstream (curl for zstd and h2; the
+    upstream itself neither compresses nor speaks TLS)."""
+    _, encoding, tls = VARIANTS[variant]
+    if not tls and encoding != "zstd":
+        return sse_latency(port, args.events, args.gap)
+    return curl_latency("http://127.0.0.1:%d" % port, args.events, args.gap, False, None)
+
+
+def run_sse(chosen, args, up_port, wd):
+    for variant in args.variants.split(","):
+        print("\n## SSE token latency, %s (%d events %d ms apart, %d round(s); ms; %s)" %
+              (variant, args.events, args.gap, args.rounds, HIST_HEAD))
+        pooled = {}
+        errors = {}
+        for _ in range(args.rounds):
+            for name, run in [("direct", lambda: direct_sse(variant, up_port, args))] + [
+                    (srv.name, lambda srv=srv: bench(srv, variant, args, up_port, wd)) for srv in chosen]:
+                try:
+                    r = run()
+                except (OSError, EOFError) as e:
+                    r = {"error": str(e)}
+                if r is None:
+                    continue
+                if isinstance(r, dict):
+                    errors[name] = r["error"]
+                else:
+                    pooled.setdefault(name, []).extend(r)
+        for name in ["direct"] + [srv.name for srv in chosen]:
+            if name in errors:
+                print("  %-10s ERROR %s" % (name, errors[name]))
+            elif name in pooled:
+                print("  %-10s %s" % (name, summary(pooled[name])))
+        sys.stdout.flush()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
     ap.add_argument("--gatehouse", default=os.path.join(here, "..", "build", "gatehouse"))
     ap.add_argument("--scenarios", default="sse,ws")
     ap.add_argument("--servers", default="gatehouse,nginx,haproxy,h2o,caddy")
+    ap.add_argument("--variants", default="plain,gzip,zstd,h2,h2_gzip", help="SSE variants: " + ",".join(VARIANTS))
+    ap.add_argument("--rounds", type=int, default=2, help="SSE: servers run in turn this many times")
+    ap.add_argument("--rt", action="store_true", help="SCHED_FIFO for proxy, upstream and client")
     ap.add_argument("--events", type=int, default=400)
     ap.add_argument("--gap", type=int, default=5, help="ms between events")
     ap.add_argument("--ws", type=int, default=2000)
     args = ap.parse_args()
     raise_nofile()
+    os.sched_setaffinity(0, {1})  # the client; proxies and upstream are on core 0
+    if args.rt:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
     all_servers = {"gatehouse": servers.Gatehouse(os.path.abspath(args.gatehouse)), "nginx": servers.Nginx(),
                    "haproxy": servers.Haproxy(), "h2o": servers.H2o(), "caddy": servers.Caddy()}
     chosen = [all_servers[n] for n in args.servers.split(",") if all_servers[n].available()]
-    print("load average at start: %s" % open("/proc/loadavg").read().strip())
+    print("load average at start: %s%s" % (open("/proc/loadavg").read().strip(), " (SCHED_FIFO)" if args.rt else ""))
     with tempfile.TemporaryDirectory(prefix="pbench-") as wd:
         for scenario in args.scenarios.split(","):
             up, up_port = start_upstream("ws" if scenario == "ws" else "sse", wd)
+            if args.rt:
+                realtime(up.pid)
             try:
                 if scenario == "sse":
-                    for variant in ("proxy", "proxy_gzip"):
-                        print("\n## SSE token latency, %s (%d events %d ms apart; ms)" %
-                              ("plain" if variant == "proxy" else "gzip", args.events, args.gap))
-                        if variant == "proxy":
-                            r = sse_latency(up_port, args.events, args.gap)
-                            print("  %-10s p50 %6.3f  p99 %6.3f  max %6.3f" % ("direct", r["p50"], r["p99"], r["max"]))
-                        for srv in chosen:
-                            r = bench(srv, variant, args, up_port)
-                            if r is None:
-                                continue
-                            if "error" in r:
-                                print("  %-10s ERROR %s" % (srv.name, r["error"]))
-                            else:
-                                print("  %-10s p50 %6.3f  p99 %6.3f  max %6.3f" % (srv.name, r["p50"], r["p99"], r["max"]))
-                            sys.stdout.flush()
+                    run_sse(chosen, args, up_port, wd)
                 else:
                     print("\n## idle proxied WebSocket memory (%d connections)" % args.ws)
                     for srv in chosen:

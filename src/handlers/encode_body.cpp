@@ -11,6 +11,13 @@ namespace {
 
 constexpr size_t kOutStep = 16 * 1024;
 
+// Output room per codec call: about the input's size, at most kOutStep. An SSE event is
+// ~100 bytes; growing the buffer by 16 KiB (or zstd's 128 KiB CStreamOutSize) for it would
+// zero-fill that much per event. Too little room only means another turn of the loop.
+size_t outStep(size_t inSize) {
+  return std::min(kOutStep, inSize + inSize / 8 + 256);
+}
+
 class GzipCompressor final : public Compressor {
  public:
   explicit GzipCompressor(int level) {
@@ -34,11 +41,12 @@ class GzipCompressor final : public Compressor {
     z_.avail_in = static_cast<uInt>(in.size());
     for (;;) {
       const size_t before = out.size();
-      out.resize(before + kOutStep);
+      const size_t step = outStep(z_.avail_in);
+      out.resize(before + step);
       z_.next_out = reinterpret_cast<Bytef*>(out.data() + before);
-      z_.avail_out = static_cast<uInt>(kOutStep);
+      z_.avail_out = static_cast<uInt>(step);
       const int rc = deflate(&z_, flush);
-      out.resize(before + kOutStep - z_.avail_out);
+      out.resize(before + step - z_.avail_out);
       if (rc == Z_STREAM_END) {
         done_ = true;
         return true;
@@ -83,7 +91,7 @@ class ZstdCompressor final : public Compressor {
     ZSTD_inBuffer input{in.data(), in.size(), 0};
     for (;;) {
       const size_t before = out.size();
-      const size_t step = std::max(kOutStep, ZSTD_CStreamOutSize());
+      const size_t step = outStep(input.size - input.pos);
       out.resize(before + step);
       ZSTD_outBuffer output{out.data() + before, step, 0};
       const size_t remaining = ZSTD_compressStream2(cctx_, &output, &input, end);

@@ -94,6 +94,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void runTasks();
   void afterResponse();
   void enterTunnel();
+  void releaseTunnelBuffers();
   void deliverTunnelData();
   void abortExchange();
   void updateReading();
@@ -113,8 +114,9 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   RequestHandler& handler_;
   DateCache& dates_;
   SessionLimits limits_;
+  static const llhttp_settings_t& settings();
+
   llhttp_t parser_{};
-  llhttp_settings_t settings_{};
   Http1ScratchPool* pool_;                // where scratch_ goes back; may be null
   std::unique_ptr<Http1Scratch> scratch_;  // from the pool while this session lives
   runtime::Exchange& ex_;

@@ -5,9 +5,22 @@
 
 namespace gatehouse::http {
 
+// A tunnel may idle for hours: buffers only the request needed, and the output buffer
+// between writes, are given back (a write allocates anew; the socket's read buffer is the
+// worker's).
+void Http1Session::releaseTunnelBuffers() {
+  if (out_.empty()) {
+    std::string().swap(out_);
+  }
+  std::string().swap(url_);
+  std::string().swap(field_);
+  std::string().swap(badDetail_);
+}
+
 void Http1Session::enterTunnel() {
   writeHead(0, false);
   flush();
+  releaseTunnelBuffers();
   tunnel_ = true;
   responseDone_ = true;
   peerClosed_ = false;
@@ -45,6 +58,9 @@ void Http1Session::tunnelWrite(std::string_view data) {
   }
   out_.append(data);
   flush();
+  if (out_.empty()) {
+    std::string().swap(out_);
+  }
   tunnelDrainWanted_ = true;
   if (transport_.drained()) {
     tasks_.schedule(transport_.loop());

@@ -80,6 +80,7 @@ class ProxyCall final : public runtime::PendingWork,
   void publishLatency();
   void takeWholeBody();
   void releaseRequestState();
+  void trimExchange();
   void releaseConnection();
   void countActive(bool on);
   void appendTarget(std::string& out, const std::string& rewritten) const;
@@ -124,7 +125,6 @@ class ProxyCall final : public runtime::PendingWork,
   std::unique_ptr<UpstreamH2Stream> retiredH2_;  // failed inside its session's callback
   H2RequestHead h2Head_;
   bool h2Mode_ = false;  // this attempt speaks HTTP/2
-  UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
@@ -166,6 +166,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool clientEof_ = false;
   bool upstreamEof_ = false;
   bool clientGone_ = false;
+  bool trimmed_ = false;  // trimExchange() ran
 };
 
 // The response body as the session pulls it; a thin handle onto its ProxyCall, which may

@@ -236,10 +236,16 @@ void ProxyCall::copyResponse(int status) {
 // A tunnel may idle for hours: what only the request needed gives its memory back.
 void ProxyCall::releaseRequestState() {
   baseHeaders_ = HeaderList();
+  held_ = ResponseHead();
   std::string().swap(head_);
   std::string().swap(framed_);
   std::string().swap(buffered_);
   std::string().swap(piece_);
+  std::string().swap(stickyCookie_);
+  if (config_.streamTimeout.count() <= 0) {
+    timer_.reset();  // only stream_timeout would need it from here on
+    timerKind_ = Timer::None;
+  }
 }
 
 void ProxyCall::publishLatency() {

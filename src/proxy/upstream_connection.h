@@ -136,8 +136,9 @@ class UpstreamConnection {
   size_t maxHeaderBytes_;
   Box* box_ = nullptr;  // handle + requests; freed by libuv's close callback
   Listener* listener_ = nullptr;
+  static const llhttp_settings_t& settings();
+
   llhttp_t parser_{};
-  llhttp_settings_t settings_{};
   ResponseHead head_;
   bool lastWasValue_ = true;
   size_t headerBytes_ = 0;

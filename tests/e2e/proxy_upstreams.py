@@ -207,8 +207,9 @@ class Upstream:
             import base64
             key = hd.get("sec-websocket-key", "")
             accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+            greeting = b"greeting right behind the 101" if q.get("greet") else b""  # same segment
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + buf)
+                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + greeting + buf)
             while True:
                 data = conn.recv(65536)
                 if not data:

@@ -3,7 +3,7 @@
 
 The upstream started here answers the handshake with 101 and echoes raw bytes; the test
 checks the 101 head, byte-exact echo of masked frames and of a large burst both ways,
-bytes sent right behind the request head, and half-close in both directions (the client
+bytes sent right behind the request head and behind the 101 head, and half-close in both directions (the client
 shuts its sending side, the upstream answers "bye" and closes, the client sees EOF).
 Also: an upgrade request to a route that does not tunnel is answered and closed, and
 stream_timeout ends a tunnel.
@@ -81,6 +81,19 @@ def test_echo(addr):
     s.close()
 
 
+def test_upstream_greets(addr):
+    """Bytes the upstream sends in the same segment as its 101 reach the client first."""
+    greeting = b"greeting right behind the 101"
+    s, head, rest = handshake(addr, path="/ws?greet=1")
+    check(head.startswith("HTTP/1.1 101"), "101 head (greeting upstream): %r" % head[:60])
+    got = rest + pu.read_exact(s, len(greeting) - len(rest), timeout=5)
+    check(got == greeting, "the upstream's bytes behind its 101 are passed on: %r" % got)
+    f = pu.ws_frame(b"after the greeting")
+    s.sendall(f)
+    check(pu.read_exact(s, len(f)) == f, "echo after the greeting")
+    s.close()
+
+
 def test_no_tunnel(addr):
     s, head, _ = handshake(addr, path="/static")
     check(head.startswith("HTTP/1.1 200"), "upgrade to a plain route is answered: %r" % head[:40])
@@ -110,6 +123,7 @@ def main():
     try:
         addr = pu.addr_of(servers)
         test_echo(addr)
+        test_upstream_greets(addr)
         test_no_tunnel(addr)
         test_stream_timeout(addr)
     finally:
