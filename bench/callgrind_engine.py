@@ -2,19 +2,29 @@
 """Deterministic engine cost (a script, not a test): server instructions per operation under
 valgrind's callgrind, which a shared, noisy machine does not disturb. Runs the server twice,
 with N1 and N2 operations, and prints (Ir(N2) - Ir(N1)) / (N2 - N1), so start-up and shut-down
-cancel out. With --annotate it also prints the top functions of the larger run.
+cancel out. With --annotate it also prints the top functions of the larger run (CG_INCLUSIVE=1: inclusive
+costs; CG_CHARS: how much; CG_KEEP=DIR: keep its callgrind files there).
 
-usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|handshake|idle]
+usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|handshake|idle|h2]
                                  [--n1 200] [--n2 1200] [--annotate]
+                                 [--server gatehouse|nginx|s_server] [--tickets N]
 ops:
   respond    keep-alive HTTP/1.1 GET of a 100 B `respond` (one connection)
   handshake  new TLS 1.3 connection (ECDSA P-256, no resumption) with one GET each
   idle       new cleartext connection with one GET, left open (the keep-alive idle path)
+servers (reference points for --op handshake; the others are gatehouse only):
+  nginx      tls_bench.py's nginx (ssl_session_tickets off: no ticket)
+  s_server   `openssl s_server -HTTP`: OpenSSL 3.0 alone, the floor for a handshake
+--tickets N  TLS 1.3 session tickets sent per handshake (gatehouse: 0 turns them off; s_server)
+  h2         HTTP/2 over TLS GET of a 100 B `respond` (h2load, one connection, 10 streams at a
+             time, as the h2 row of tls_bench.py per connection)
 """
 import argparse
 import glob
+import json
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -36,8 +46,13 @@ def complete(got):
     return bool(sep) and m is not None and len(body) >= int(m.group(1))
 
 
-def client(op, port, n):
-    req = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+def client(op, port, n, req=b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
+    if op == "h2":
+        out = subprocess.run(["h2load", "-n", str(n), "-c", "1", "-m", "10", "https://127.0.0.1:%d/" % port],
+                             capture_output=True, text=True, timeout=600).stdout
+        if not re.search(r"%d succeeded" % n, out):
+            raise SystemExit("h2load: " + out[-400:])
+        return
     if op == "respond":
         s = socket.create_connection(("127.0.0.1", port), timeout=30)
         for _ in range(n):
@@ -66,16 +81,42 @@ def client(op, port, n):
         s.close()
 
 
-def run(binary, op, n, wd, crt, key, keep_out):
+def server_argv(args, op, port, wd, crt, key):
+    tls = op in ("handshake", "h2")
+    if args.server == "nginx":
+        return tls_bench.nginx_conf(tls, port, wd, crt, key)
+    if args.server == "s_server":
+        with open(os.path.join(wd, "ok.txt"), "w") as f:
+            f.write("ok\n")
+        return ["openssl", "s_server", "-quiet", "-HTTP", "-accept", "127.0.0.1:%d" % port, "-cert", crt,
+                "-key", key, "-num_tickets", str(1 if args.tickets is None else args.tickets)]
+    argv = tls_bench.gatehouse_conf(os.path.abspath(args.gatehouse), "gatehouse", tls, port, wd, crt, key)
+    if args.tickets == 0:
+        # The same site as JSON, with session tickets off (there is no Caddyfile option).
+        adapted = subprocess.run(argv[:1] + ["adapt", "--config", argv[3]], capture_output=True, text=True,
+                                 check=True).stdout
+        conf = json.loads(adapted)
+        conf.setdefault("apps", {}).setdefault("tls", {})["session_tickets"] = {"disabled": True}
+        path = os.path.join(wd, "config.json")
+        with open(path, "w") as f:
+            json.dump(conf, f)
+        argv = argv[:1] + ["run", "--config", path, "--adapter", "json", "--workers", "1"]
+    return argv
+
+
+def run(args, op, n, wd, crt, key, keep_out):
     port = http_bench.free_port()
-    argv = tls_bench.gatehouse_conf(binary, "gatehouse", op == "handshake", port, wd, crt, key)
+    argv = server_argv(args, op, port, wd, crt, key)
     out = os.path.join(wd, "cg.%d.out" % n)
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out] + argv,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=wd)
     try:
         if not http_bench.wait_port(port, proc, timeout=120):
             raise SystemExit("server did not start under valgrind")
-        client(op, port, n)
+        if args.server == "s_server":
+            client(op, port, n, b"GET /ok.txt HTTP/1.0\r\n\r\n")
+        else:
+            client(op, port, n)
         time.sleep(0.5)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -87,6 +128,9 @@ def run(binary, op, n, wd, crt, key, keep_out):
                 if line.startswith("summary:") or line.startswith("totals:"):
                     total += int(line.split()[1])
                     break
+    if keep_out and os.environ.get("CG_KEEP"):
+        for f in glob.glob(out + "*"):
+            shutil.copy(f, os.environ["CG_KEEP"])
     if keep_out:
         print(subprocess.run(["callgrind_annotate", "--inclusive=" + ("yes" if os.environ.get("CG_INCLUSIVE") else "no")] + glob.glob(out + "*"),
                              capture_output=True, text=True).stdout[:int(os.environ.get("CG_CHARS", "6000"))])
@@ -100,11 +144,13 @@ def main():
     ap.add_argument("--n1", type=int, default=200)
     ap.add_argument("--n2", type=int, default=1200)
     ap.add_argument("--annotate", action="store_true")
+    ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "s_server"])
+    ap.add_argument("--tickets", type=int)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="cg-engine-") as wd:
         crt, key = tls_bench.make_cert(wd)
-        a = run(os.path.abspath(args.gatehouse), args.op, args.n1, wd, crt, key, False)
-        b = run(os.path.abspath(args.gatehouse), args.op, args.n2, wd, crt, key, args.annotate)
+        a = run(args, args.op, args.n1, wd, crt, key, False)
+        b = run(args, args.op, args.n2, wd, crt, key, args.annotate)
         print("%s: %.0f instructions per operation (Ir %d @%d, %d @%d)" %
               (args.op, (b - a) / (args.n2 - args.n1), a, args.n1, b, args.n2))
 

@@ -42,6 +42,9 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
   nghttp2_option_set_max_outbound_ack(option.get(), 1000);
   nghttp2_option_set_max_continuations(option.get(), 8);
   nghttp2_option_set_stream_reset_rate_limit(option.get(), 1000, 33);
+  // Closed streams are not kept around as anchors for RFC 7540 priorities (Go keeps no
+  // such tree either): less work and memory per stream.
+  nghttp2_option_set_no_closed_streams(option.get(), 1);
 
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs.get(), &Callbacks::onBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(cbs.get(), &Callbacks::onHeader);

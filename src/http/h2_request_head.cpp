@@ -1,6 +1,7 @@
 #include "http/h2_request_head.h"
 
 #include <charconv>
+#include <utility>
 
 #include "http/field_syntax.h"
 #include "http/uri.h"
@@ -37,15 +38,23 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
   if (tooLarge() || invalid_) {
     return;
   }
-  if (!validFieldValue(value)) {
-    invalid_ = true;
-    return;
-  }
   if (name.starts_with(':')) {
+    // nghttp2 checks pseudo-header values by their own rules (method token, path, authority);
+    // Go's field-value check still applies on top.
+    if (!validFieldValue(value)) {
+      invalid_ = true;
+      return;
+    }
     if (std::string* slot = pseudoField(name, method_, scheme_, authority_, path_, protocol_)) {
       slot->assign(value);
     }
     return;  // nghttp2 rejects unknown pseudo-header fields before they get here
+  }
+  // Regular field values are not checked again: nghttp2 resets the stream for any value
+  // Go's ValidHeaderFieldValue refuses (control bytes, DEL) and for leading or trailing
+  // whitespace (RFC 9113 8.2.1) before the field reaches us.
+  if (fields_.empty()) {
+    fields_.reserve(8);
   }
   if (name == "cookie") {
     // Clients may split Cookie into several fields for better compression; HTTP/1
@@ -59,6 +68,18 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
   fields_.emplaceBack(runtime::canonicalHeaderName(name), std::string(value));
 }
 
+void H2RequestHead::clear() {
+  size_ = 0;
+  invalid_ = false;
+  method_.clear();
+  scheme_.clear();
+  authority_.clear();
+  path_.clear();
+  protocol_.clear();
+  cookie_.clear();
+  fields_.clear();
+}
+
 bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   if (invalid_ || method_.empty()) {
     return false;
@@ -66,7 +87,8 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   req.method = method_;
   req.versionMajor = 2;
   req.versionMinor = 0;
-  req.headers = std::move(fields_);
+  std::swap(req.headers, fields_);  // the request's (empty) list comes back with its capacity
+  fields_.clear();
   if (!cookie_.empty()) {
     req.headers.emplaceBack("Cookie", std::move(cookie_));
   }

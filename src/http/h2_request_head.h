@@ -2,8 +2,8 @@
 // Collects one HTTP/2 request header block (pseudo-header fields plus fields) and maps it
 // onto a runtime::Request the way Go's http2 server builds an http.Request. nghttp2 has
 // already enforced RFC 9113's framing rules (pseudo-header order and presence, lowercase
-// names, no connection-specific fields, content-length syntax); what is left here is Go's
-// stricter field-value check, the size limit and the mapping itself.
+// names, no connection-specific fields, content-length syntax, field values); what is left
+// here is Go's field-value check on pseudo-header values, the size limit and the mapping.
 
 #include <cstddef>
 #include <string>
@@ -28,6 +28,8 @@ class H2RequestHead {
   // Fills method, host, target, headers, version and body framing. `endStream`: the
   // HEADERS frame ended the stream (no body). False on a request Go would reset.
   bool mapTo(runtime::Request& req, bool endStream);
+  // Empty again for the next header block, keeping the buffers (a recycled stream).
+  void clear();
 
  private:
   size_t maxListBytes_;

@@ -1,6 +1,7 @@
 #include "http/h2_response_head.h"
 
 #include "http/field_syntax.h"
+#include "http/number_text.h"
 
 #include <array>
 #include <ctime>
@@ -9,8 +10,6 @@
 namespace gatehouse::http {
 
 namespace {
-using runtime::equalsIgnoreCase;
-
 // Meaningless on a multiplexed connection; HTTP/2 forbids them (RFC 9113 8.2.2).
 constexpr std::array<std::string_view, 5> kConnectionSpecific = {
     "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
@@ -18,15 +17,7 @@ constexpr std::array<std::string_view, 5> kConnectionSpecific = {
 // Go's httpguts.ValidHeaderFieldName / ValidHeaderFieldValue: Go skips fields failing them.
 bool sendable(const runtime::HeaderField& f) { return validFieldName(f.name) && validFieldValue(f.value); }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool connectionSpecific(std::string_view lowerName) {
   for (std::string_view n : kConnectionSpecific) {
@@ -36,53 +27,69 @@ bool connectionSpecific(std::string_view lowerName) {
   }
   return false;
 }
+
+uint8_t* bytes(const char* p) { return reinterpret_cast<uint8_t*>(const_cast<char*>(p)); }
 }  // namespace
 
 bool bodyAllowedForStatus(int status) {
   return !(status < 200 || status == 204 || status == 304);
 }
 
-H2ResponseHead::H2ResponseHead(const runtime::Response& res, std::optional<uint64_t> contentLength,
-                               DateCache& dates) {
+void H2ResponseHead::add(std::string_view name, std::string_view value) {
+  nv_.push_back(nghttp2_nv{bytes(name.data()), bytes(value.data()), name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+}
+
+void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t> contentLength, DateCache& dates) {
   const bool allowed = bodyAllowedForStatus(res.status);
-  fields_.reserve(res.headers.size() + 3);
-  add(":status", std::to_string(res.status));
+  // text_ must not move once names point into it: room for every name, the status and a
+  // content-length, reserved before the first byte goes in.
+  size_t need = 48;  // the status and content-length digits, with room to spare
+  for (const auto& f : res.headers) {
+    need += f.name.size();
+  }
+  text_.clear();
+  text_.reserve(need);
+  nv_.clear();
+  nv_.reserve(res.headers.size() + 3);
+
+  const size_t statusAt = text_.size();
+  appendDecimal(text_, static_cast<uint64_t>(res.status));
+  add(":status", std::string_view(text_).substr(statusAt));
   bool hasLength = false;
   bool hasDate = false;
   for (const auto& f : res.headers) {
     if (!sendable(f)) {
       continue;
     }
-    std::string name = lowercase(f.name);
+    const size_t at = text_.size();
+    text_.resize(at + f.name.size());  // within the reserved capacity: nothing moves
+    char* out = text_.data() + at;
+    for (char c : f.name) {
+      *out++ = lower(c);
+    }
+    const std::string_view name = std::string_view(text_).substr(at);
     if (connectionSpecific(name)) {
+      text_.resize(at);
       continue;
     }
     if (name == "content-length") {
       if (!allowed || hasLength) {
+        text_.resize(at);
         continue;
       }
       hasLength = true;
     }
     hasDate = hasDate || name == "date";
-    add(std::move(name), f.value);
+    add(name, f.value);
   }
   if (allowed && !hasLength && contentLength) {
-    add("content-length", std::to_string(*contentLength));
+    const size_t at = text_.size();
+    appendDecimal(text_, *contentLength);
+    add("content-length", std::string_view(text_).substr(at));
   }
   if (!hasDate) {
     add("date", dates.get(std::time(nullptr)));
   }
-  // Pointers only now: `fields_` no longer grows, so its strings stay put.
-  nv_.reserve(fields_.size());
-  for (auto& [name, value] : fields_) {
-    nv_.push_back(nghttp2_nv{reinterpret_cast<uint8_t*>(name.data()),
-                             reinterpret_cast<uint8_t*>(value.data()), name.size(), value.size(),
-                             NGHTTP2_NV_FLAG_NONE});
-  }
-}
-
-void H2ResponseHead::add(std::string name, std::string value) {
-  fields_.emplace_back(std::move(name), std::move(value));
 }
 
 }  // namespace gatehouse::http

@@ -56,6 +56,7 @@ void Http2Session::dispatch(H2Stream& s) {
   }
   s.ex.host = &s;
   s.dispatched = true;
+  s.ex.response.headers.reserve(4);  // Server, Content-Type ... without regrowing
   // Re-armed per request, not only when the connection turns busy: write_timeout then
   // bounds each request, as Go applies it per stream on HTTP/2, instead of cutting off a
   // connection that has been busy with many requests.
@@ -137,7 +138,8 @@ void Http2Session::respond(H2Stream& s) {
 }
 
 void Http2Session::submitHead(H2Stream& s, std::optional<uint64_t> length, bool withBody) {
-  H2ResponseHead head(s.ex.response, length, dates_);
+  H2ResponseHead& head = responseHead_;
+  head.build(s.ex.response, length, dates_);
   nghttp2_data_provider provider{};
   provider.read_callback = &Callbacks::readBody;
   s.phase = H2Stream::Phase::Responding;
@@ -247,7 +249,8 @@ void Http2Session::streamInformational(H2Stream& s, int status, const runtime::H
   for (const auto& f : fields) {
     interim.headers.emplaceBack(f.name, f.value);
   }
-  H2ResponseHead head(interim, std::nullopt, dates_);
+  H2ResponseHead& head = responseHead_;
+  head.build(interim, std::nullopt, dates_);
   nghttp2_submit_headers(session_.get(), NGHTTP2_FLAG_NONE, s.id, nullptr, head.data(), head.size(), nullptr);
   pump();
 }

@@ -14,6 +14,8 @@ constexpr size_t kWriteChunk = 64 * 1024;
 // A pull in flight is counted as one typical piece (FileBody reads 256 KiB).
 constexpr size_t kBodyBudget = 2 * 1024 * 1024;
 constexpr size_t kPieceEstimate = 256 * 1024;
+// Closed streams kept for reuse while the connection is busy (trim() drops them).
+constexpr size_t kSpareStreams = 16;
 }  // namespace
 
 // ---- output ----
@@ -139,9 +141,16 @@ void Http2Session::notifyDrains() {
 }
 
 void Http2Session::reap() {
-  if (!pumping_) {
-    graveyard_.clear();
+  if (pumping_) {
+    return;
   }
+  for (auto& s : graveyard_) {
+    if (spare_.size() < kSpareStreams) {
+      s->recycle();
+      spare_.push_back(std::move(s));
+    }
+  }
+  graveyard_.clear();
 }
 
 void Http2Session::updatePhase() {

@@ -12,6 +12,26 @@ namespace gatehouse::http {
 H2Stream::H2Stream(Http2Session& session, int32_t streamId, size_t maxHeaderListBytes)
     : id(streamId), head(maxHeaderListBytes), session_(session) {}
 
+void H2Stream::recycle() {
+  // Large buffers are not kept for the next request.
+  constexpr size_t kMaxKeptBytes = 64 * 1024;
+  ex.clear();  // drops ex.pending first, as the destructor would
+  ex.host = nullptr;
+  if (ex.response.body.capacity() > kMaxKeptBytes) {
+    std::string().swap(ex.response.body);
+  }
+  head.clear();
+  phase = Phase::Head;
+  dispatched = false;
+  closed = false;
+  wantsPull = false;
+  bodyless = false;
+  deliveryQueued = false;
+  continueSent = false;
+  inbound = Inbound{};
+  outbound = Outbound{};
+}
+
 ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
   auto& out = outbound;
   if (out.error) {

@@ -58,6 +58,11 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   // NGHTTP2_ERR_DEFERRED while waiting for the source, or a callback failure to reset.
   ssize_t readBody(uint8_t* buf, size_t len, uint32_t* flags);
 
+  // Back to the state of a new stream (the session keeps a few closed ones for reuse, so
+  // a request costs no Exchange construction): the exchange's work is dropped here, as
+  // destroying the stream would, and `id` is set again when the stream is reused.
+  void recycle();
+
   // ExchangeHost
   uv_loop_t* loop() override;
   runtime::WorkerState& worker() override;
@@ -73,7 +78,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   void onBodyData(std::string_view data, bool eof) override;
   void onBodyError(int uvError) override;
 
-  const int32_t id;
+  int32_t id;
   runtime::Exchange ex;
   H2RequestHead head;
   Phase phase = Phase::Head;

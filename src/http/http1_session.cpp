@@ -1,6 +1,7 @@
 #include "http/http1_session.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <exception>
 
@@ -289,10 +290,10 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
 }
 
 void Http1Session::keepTail(const char* data, const char* end) {
-  for (const char* c = end - std::min<size_t>(kTail, static_cast<size_t>(end - data)); c < end; ++c) {
-    std::rotate(tail_.begin(), tail_.begin() + 1, tail_.end());
-    tail_.back() = *c;
-  }
+  // The last kTail bytes seen: the older ones shift left, the newest (up to kTail) follow.
+  const size_t n = std::min<size_t>(kTail, static_cast<size_t>(end - data));
+  std::memmove(tail_.data(), tail_.data() + n, kTail - n);
+  std::memcpy(tail_.data() + (kTail - n), end - n, n);
 }
 
 char Http1Session::byteBefore(const char* at, size_t back) const {

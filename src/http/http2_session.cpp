@@ -119,15 +119,29 @@ void Http2Session::forEachExchange(const std::function<void(runtime::Exchange&)>
 // ---- nghttp2 events ----
 
 int Http2Session::beginHeaders(int32_t id) {
-  streams_.emplace(id, std::make_unique<H2Stream>(*this, id, maxHeaderListSize(limits_)));
+  std::unique_ptr<H2Stream> stream;
+  if (spare_.empty()) {
+    stream = std::make_unique<H2Stream>(*this, id, maxHeaderListSize(limits_));
+  } else {
+    stream = std::move(spare_.back());
+    spare_.pop_back();
+    stream->id = id;
+  }
+  lastHead_ = stream.get();
+  streams_.emplace(id, std::move(stream));
   return 0;
+}
+
+H2Stream* Http2Session::findForHead(int32_t id) {
+  // The fields of a header block arrive one callback each, all for the stream just begun.
+  return lastHead_ != nullptr && lastHead_->id == id ? lastHead_ : find(id);
 }
 
 int Http2Session::header(const nghttp2_frame& frame, std::string_view name, std::string_view value) {
   if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST) {
     return 0;  // trailers: nothing downstream reads them yet
   }
-  if (H2Stream* s = find(frame.hd.stream_id)) {
+  if (H2Stream* s = findForHead(frame.hd.stream_id)) {
     s->head.add(name, value);
   }
   return 0;
@@ -137,7 +151,7 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   if (frame.hd.type != NGHTTP2_HEADERS && frame.hd.type != NGHTTP2_DATA) {
     return 0;
   }
-  H2Stream* s = find(frame.hd.stream_id);
+  H2Stream* s = findForHead(frame.hd.stream_id);
   if (s == nullptr) {
     return 0;
   }
@@ -200,6 +214,9 @@ int Http2Session::streamClosed(int32_t id, uint32_t /*errorCode*/) {
   }
   std::unique_ptr<H2Stream> owned = std::move(it->second);
   streams_.erase(it);
+  if (lastHead_ == owned.get()) {
+    lastHead_ = nullptr;
+  }
   H2Stream& s = *owned;
   s.closed = true;
   if (runtime::TunnelPeer* peer = s.ex.response.tunnel;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http/loop_task.h"
+#include "http/h2_response_head.h"
 #include "http/h2_stream.h"
 #include "http/http_date.h"
 #include "http/session.h"
@@ -46,6 +47,11 @@ class Http2Session final : public Session {
   void onDrained() override;
   void shutdown() override;
   [[nodiscard]] bool idle() const override { return streams_.empty(); }
+  void trim() override {
+    if (streams_.empty()) {
+      spare_.clear();  // an idle connection keeps no stream memory
+    }
+  }
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
   void setPeer(const PeerInfo& peer) override { peer_ = peer; }
 
@@ -77,6 +83,7 @@ class Http2Session final : public Session {
   ssize_t readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
 
   H2Stream* find(int32_t id);
+  H2Stream* findForHead(int32_t id);
   void dispatch(H2Stream& s);
   void respond(H2Stream& s);
   void submitHead(H2Stream& s, std::optional<uint64_t> length, bool withBody);
@@ -101,7 +108,9 @@ class Http2Session final : public Session {
   PeerInfo peer_;
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   std::unordered_map<int32_t, std::unique_ptr<H2Stream>> streams_;
-  std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, destroyed at a safe point
+  H2Stream* lastHead_ = nullptr;  // the stream whose header block arrived last (a cache)
+  std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, recycled at a safe point
+  std::vector<std::unique_ptr<H2Stream>> spare_;       // recycled, for the next streams
   std::vector<int32_t> toDispatch_;                    // complete request heads from the last read
   std::vector<int32_t> toDeliver_;                     // streams with inbound bytes a pull waits for
   std::vector<int32_t> toPull_;                        // streams whose provider ran dry
@@ -109,6 +118,7 @@ class Http2Session final : public Session {
   std::vector<std::pair<int32_t, size_t>> toConsume_;  // credit to give back
   LoopTask deferred_;
   std::string out_;
+  H2ResponseHead responseHead_;  // rebuilt for each head; keeps its buffers
   Transport::Phase phase_ = Transport::Phase::ReadingHeaders;
   bool pumping_ = false;  // inside pump(): re-entrant calls only ask for another round
   bool again_ = false;

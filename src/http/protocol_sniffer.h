@@ -32,6 +32,11 @@ class ProtocolSniffer final : public Session {
   }
   // Once HTTP/1.1 was chosen, a dormant inner session can go (a new one needs no sniffing).
   [[nodiscard]] bool dormant() const override { return inner_ && inner_->dormant(); }
+  void trim() override {
+    if (inner_) {
+      inner_->trim();
+    }
+  }
   void setPeer(const PeerInfo& peer) override;
 
   // The chosen session, once the first bytes decided it.

@@ -92,6 +92,9 @@ class Session {
   // Between requests with nothing buffered, nothing scheduled and no state a fresh session
   // would lack: the connection may destroy it and make a new one when bytes arrive.
   [[nodiscard]] virtual bool dormant() const { return false; }
+  // The connection has been idle for a moment but the session stays (it is not dormant):
+  // give back memory kept for the next request.
+  virtual void trim() {}
   virtual void setPeer(const PeerInfo& peer) = 0;
   // Every exchange in flight (a reload checks whether its site is still served).
   virtual void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) = 0;

@@ -538,6 +538,12 @@ void Connection::onTimer(uv_timer_t* t) {
   if (self->parkDue_ != 0 && now >= self->parkDue_) {
     self->parkDue_ = 0;
     self->parkIfDormant();
+    if (self->session_ && !self->handlesClosing_) {
+      self->session_->trim();  // a session that stays (HTTP/2) drops what it kept
+    }
+    if (self->tls_ && !self->handlesClosing_) {
+      self->tls_->releaseIdleBuffers();  // only empty ones: HTTP/2 connections too
+    }
   }
   if (self->deadline_ != kNever && now >= self->deadline_) {
     // Every timeout (header, idle, write, linger) ends the connection without a response,

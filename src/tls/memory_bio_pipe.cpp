@@ -21,11 +21,13 @@ BIO* newMemBio() {
   return b;
 }
 
-bool grown(BIO* b) {
+size_t capacity(BIO* b) {
   BUF_MEM* bm = nullptr;
   BIO_get_mem_ptr(b, &bm);
-  return bm != nullptr && bm->max > kMaxIdleBioBytes;
+  return bm != nullptr ? bm->max : 0;
 }
+
+bool grown(BIO* b) { return capacity(b) > kMaxIdleBioBytes; }
 }  // namespace
 
 bool MemoryBioPipe::attach(SSL* ssl) {
@@ -82,6 +84,21 @@ void MemoryBioPipe::takeOutput(std::string& out) {
 
 bool MemoryBioPipe::hasOutput() const {
   return out_ != nullptr && BIO_ctrl_pending(out_) > 0;
+}
+
+void MemoryBioPipe::releaseIdle() {
+  if (in_ != nullptr && BIO_ctrl_pending(in_) == 0 && capacity(in_) > 0) {
+    if (BIO* fresh = newMemBio()) {
+      SSL_set0_rbio(ssl_, fresh);  // frees the old one
+      in_ = fresh;
+    }
+  }
+  if (out_ != nullptr && BIO_ctrl_pending(out_) == 0 && capacity(out_) > 0) {
+    if (BIO* fresh = newMemBio()) {
+      SSL_set0_wbio(ssl_, fresh);
+      out_ = fresh;
+    }
+  }
 }
 
 void MemoryBioPipe::shrinkInput() {

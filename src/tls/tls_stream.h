@@ -51,6 +51,8 @@ class TlsStream {
   // Appends the ciphertext produced so far to `out`.
   void takeOutput(std::string& out);
   [[nodiscard]] bool hasOutput() const;
+  // The connection went idle: give back the (empty) ciphertext buffers.
+  void releaseIdleBuffers() { bio_.releaseIdle(); }
 
   // After the handshake.
   [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;

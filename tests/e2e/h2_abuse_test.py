@@ -163,6 +163,28 @@ def empty_data_flood(addr):
     c.close()
 
 
+def bad_field_values(addr):
+    """Values Go refuses (control bytes, DEL) and RFC 9113's leading/trailing whitespace:
+    the stream is reset with PROTOCOL_ERROR and never reaches a handler; a tab is fine."""
+    for value, want in (("a\x7fb", "reset"), ("a\x01b", "reset"), (" lead", "reset"), ("trail ", "reset"),
+                        ("a\tb", "served")):
+        c = h2.Conn(addr)
+        c.send(h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, 1,
+                        h2.request_block("/", extra=[("x-v", value)])))
+        deadline = time.time() + 5
+        got = None
+        while time.time() < deadline and got is None:
+            f = c.read_frame(deadline)
+            if f is None:
+                break
+            if f[0] == h2.RST_STREAM and f[2] == 1:
+                got = "reset" if int.from_bytes(f[3][:4], "big") == PROTOCOL_ERROR else "other reset"
+            elif f[0] == h2.DATA and f[2] == 1:
+                got = "served" if f[3] == b"hello" else "other body"
+        check(got == want, "field value %r: %s (%s)" % (value, want, got))
+        c.close()
+
+
 def main():
     if len(sys.argv) < 2:
         print("usage: h2_abuse_test.py <gatehouse>")
@@ -182,7 +204,7 @@ def main():
         try:
             addr = addr_of(servers["h2c"][0])
             check(healthy(addr), "serves before the attacks")
-            for attack in (data_on_stream_zero, continuation_flood, rapid_reset, settings_flood, bad_preface, stream_limit,
+            for attack in (bad_field_values, data_on_stream_zero, continuation_flood, rapid_reset, settings_flood, bad_preface, stream_limit,
                            ping_flood, empty_data_flood):
                 attack(addr)
                 check(proc.poll() is None and healthy(addr), "still serving after " + attack.__name__)

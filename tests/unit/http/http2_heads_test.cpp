@@ -71,11 +71,12 @@ TEST_CASE("h2 request head: CONNECT forms, unknown lengths and bad values") {
     CHECK(req.path == "/chat");
     CHECK(req.host == "ws.test");
   }
-  SECTION("control bytes in a value reject the request") {
+  SECTION("control bytes in a pseudo-header value reject the request") {
+    // (nghttp2 resets streams with bad regular field values before they arrive here:
+    // e2e_h2_abuse_test bad_field_values)
     H2RequestHead head(1 << 20);
     head.add(":method", "GET");
-    head.add(":path", "/");
-    head.add("x", "a\x7f");
+    head.add(":path", "/a\x7f");
     Request req;
     CHECK_FALSE(head.mapTo(req, true));
   }
@@ -101,7 +102,8 @@ TEST_CASE("h2 response head: lowercase, no connection-specific fields, lengths b
   res.headers.add("Proxy-Connection", "close");
   res.headers.add("X-Bad", "line\nbreak");
   SECTION("200 with a known length") {
-    H2ResponseHead head(res, 5, dates);
+    H2ResponseHead head;
+    head.build(res, 5, dates);
     auto f = fieldsOf(head);
     CHECK(std::string(reinterpret_cast<const char*>(head.data()[0].name), head.data()[0].namelen) ==
           ":status");
@@ -117,13 +119,15 @@ TEST_CASE("h2 response head: lowercase, no connection-specific fields, lengths b
   SECTION("304 announces no length") {
     res.status = 304;
     res.headers.add("Content-Length", "99");
-    H2ResponseHead head(res, 99, dates);
+    H2ResponseHead head;
+    head.build(res, 99, dates);
     CHECK(fieldsOf(head).count("content-length") == 0);
   }
   SECTION("a handler's Date and Content-Length win") {
     res.headers.add("Date", "Mon, 01 Jan 2024 00:00:00 GMT");
     res.headers.add("Content-Length", "3");
-    H2ResponseHead head(res, 5, dates);
+    H2ResponseHead head;
+    head.build(res, 5, dates);
     auto f = fieldsOf(head);
     CHECK(f["date"] == "Mon, 01 Jan 2024 00:00:00 GMT");
     CHECK(f["content-length"] == "3");
