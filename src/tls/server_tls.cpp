@@ -177,18 +177,13 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
 }
 
 std::string ServerTls::onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const {
-  const std::string* candidates[] = {&state.serverName, &policy.defaultSni, &state.localIp, &policy.fallbackSni};
-  const bool noSni = state.serverName.empty();
-  for (size_t i = 0; i < std::size(candidates); ++i) {
-    const std::string& name = *candidates[i];
-    if ((i == 1 || i == 2) && !noSni) {
-      continue;  // default_sni and the local address stand in only for a missing SNI
-    }
-    if (i == 2 && !policy.defaultSni.empty()) {
-      continue;
-    }
-    if (!name.empty() && options_.onDemand->covers(name)) {
-      return name;
+  // Without SNI, Caddy puts default_sni in its place, and certmagic then takes the local address.
+  const std::string& first = !state.serverName.empty() ? state.serverName
+                             : !policy.defaultSni.empty() ? policy.defaultSni
+                                                          : state.localIp;
+  for (const std::string* name : {&first, &policy.fallbackSni}) {
+    if (!name->empty() && options_.onDemand->covers(*name)) {
+      return *name;
     }
   }
   return "";
