@@ -7,6 +7,7 @@
 #include "manager/challenge_certificates.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
+#include "protocol/zerossl_eab.h"
 #include "manager/issuer_chain.h"
 #include "manager/ocsp_stapler.h"
 #include "manager/renewal_schedule.h"
@@ -41,6 +42,7 @@ struct CertificateManager::Issuer {
   std::string key;  // storage issuer key
   std::shared_ptr<HttpClient> http;
   std::shared_ptr<AcmeClient> client;
+  std::shared_ptr<HttpClient> zeroSslApi;  // zerossl issuer: ZeroSSL's API, system roots
   std::unique_ptr<Dns01Solver> dns01;  // when the issuer has a DNS challenge
   bool accountReady = false;
   bool accountPending = false;
@@ -57,6 +59,7 @@ struct CertificateManager::Target {
   std::optional<AriPick> ari;            // the moment picked in the CA's ARI window
   Clock::time_point retryAt{};           // after a failure: no attempt before this
   int failures = 0;
+  bool revoked = false;  // OCSP says the served certificate is revoked: due now
   std::shared_ptr<const tls::Certificate> served;  // what the store holds for the name
   std::string servedChain;                         // its PEM chain (OCSP needs the issuer)
 
@@ -91,6 +94,9 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
       issuer->key = storage_keys::issuerKey(s.ca);
       issuer->http = std::make_shared<HttpClient>(&loop_, HttpClientOptions{s.caRoot, "Gatehouse", 8 << 20});
       issuer->client = std::make_shared<AcmeClient>(issuer->http, s.ca);
+      if (s.zeroSsl) {
+        issuer->zeroSslApi = std::make_shared<HttpClient>(&loop_, HttpClientOptions{"", "Gatehouse", 64 << 10});
+      }
     }
     if (s.dns) {
       issuer->dns01 = std::make_unique<Dns01Solver>(&loop_, *s.dns, log_);
@@ -134,6 +140,7 @@ void CertificateManager::start() {
     timer->data = t.get();
     t->timer = timer.release();
   }
+  holdPredecessor();
   thread_ = std::thread([this] {
     for (auto& t : targets_) {
       staple(*t);  // a stored certificate served since provision
@@ -170,6 +177,10 @@ void CertificateManager::shutdownOnLoop() {
     }
     i->client.reset();
     i->http.reset();
+    if (i->zeroSslApi) {
+      i->zeroSslApi->cancelAll();  // an EAB request in flight holds its own reference
+      i->zeroSslApi.reset();
+    }
   }
   for (auto& t : targets_) {
     closeAndFree(t->timer);
@@ -178,6 +189,10 @@ void CertificateManager::shutdownOnLoop() {
   closeAndFree(stopSignal_);
   shutdownOnDemand();
   expediteDelays(&loop_);
+}
+
+const std::string& CertificateManager::issuerKeyOf(size_t index) const {
+  return issuers_[index]->key;
 }
 
 // Installs the newest valid certificate any issuer of the chain holds in storage.
@@ -201,6 +216,7 @@ void CertificateManager::loadFromStorage(Target& t) {
       t.ari.reset();
     }
     t.installed = true;
+    t.revoked = false;  // another certificate now
     t.info = stored->info;
     t.servedBy = chain[stored->position];
     log_.info("tls", "loaded certificate from storage",
@@ -223,7 +239,7 @@ void CertificateManager::check(Target& t) {
   if (Clock::now() < t.retryAt) {
     return schedule(t, t.retryAt);
   }
-  if (!t.installed || !t.info) {
+  if (!t.installed || !t.info || t.revoked) {
     return obtain(t, 0);
   }
   const Clock::time_point byRatio = renewalTime(*t.info, t.cert.renewalWindowRatio);
@@ -336,7 +352,11 @@ void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::opt
   if (stopping_) {
     return;
   }
-  AccountSettings account{issuer.settings.email, issuer.settings.eab};
+  AccountSettings account{issuer.settings.email, issuer.settings.eab, nullptr};
+  if (issuer.settings.zeroSsl && !issuer.settings.eab) {
+    account.fetchEab = zeroSslEabSource(issuer.zeroSslApi, issuer.settings.zeroSslApiBase, issuer.settings.zeroSslApiKey,
+                                        issuer.settings.email, log_);
+  }
   ensureAccount(issuer.client, storage_, account, log_, [this, &issuer](std::optional<AcmeError> err) {
     issuer.accountPending = false;
     issuer.accountReady = !err;
@@ -402,6 +422,7 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
     settings.names = {t.cert.name};
     settings.keyType = t.cert.keyType;
     settings.preferredChains = issuer.settings.preferredChains;
+    settings.profile = issuer.settings.profile;
     settings.challengePreference = challenges;
     // RFC 9773 section 5: tell the CA that issued the served certificate which one this replaces.
     if (t.ari && t.info && t.servedBy == index) {
@@ -481,6 +502,7 @@ void CertificateManager::issued(Target& t, size_t issuerIndex, const IssuedCerti
   t.ari.reset();
   t.failures = 0;
   t.retryAt = {};
+  t.revoked = false;
   const auto renewAt = renewalTime(info, t.cert.renewalWindowRatio);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -524,6 +546,18 @@ void CertificateManager::staple(Target& t) {
   OcspStapler::Hooks hooks;
   hooks.isCurrent = [this, &t](const OcspStapler::Served& c) { return !stopping_ && t.served == c; };
   hooks.install = [this, &t](OcspStapler::Served c) { serve(t, std::move(c), t.servedChain); };
+  hooks.revoked = [this, &t] {
+    if (stopping_ || t.revoked) {
+      return;
+    }
+    t.revoked = true;
+    t.retryAt = {};
+    t.failures = 0;
+    if (t.timer != nullptr) {
+      uv_timer_stop(t.timer);
+    }
+    obtain(t, 0);
+  };
   ocsp_->staple(t.cert.name, t.served, t.servedChain, std::move(hooks));
 }
 
@@ -539,7 +573,9 @@ void CertificateManager::failed(Target& t, const AcmeError& err, const std::stri
   if (!t.installed && onDemandGivesUp(t)) {
     return;  // on-demand: the waiting handshakes fail; the next handshake tries again
   }
-  const auto wait = retryDelay(++t.failures, err.retryAfter);
+  const auto lifetime = t.info ? std::chrono::duration_cast<std::chrono::seconds>(t.info->notAfter - t.info->notBefore)
+                               : std::chrono::seconds(0);
+  const auto wait = retryDelay(++t.failures, err.retryAfter, lifetime);
   t.retryAt = Clock::now() + wait;
   log_.warn(logger, "will retry",
             {{"identifier", t.cert.name},

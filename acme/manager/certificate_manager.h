@@ -59,11 +59,20 @@ class CertificateManager {
   // runs on the manager's thread (at once, on the caller's, after shutdown).
   void requestOnDemand(std::string name, size_t issuer, KeyType keyType, std::function<void(bool)> done);
 
+  // Config reload: the manager of the previous config, whose on-demand orders in flight this
+  // one waits for instead of ordering the same names again. Kept alive until those could
+  // have ended (the longest handshake wait), then released. Call before start().
+  void adoptPredecessor(std::shared_ptr<CertificateManager> previous);
+  // Thread-safe: `done(true)` once an on-demand job for `name` that is in flight here has
+  // installed its certificate, `done(false)` when it failed or none is in flight.
+  void joinOnDemand(std::string name, std::function<void(bool)> done);
+
  private:
   using Clock = std::chrono::system_clock;
   struct Issuer;
   struct Target;
 
+  [[nodiscard]] const std::string& issuerKeyOf(size_t index) const;  // its storage key
   void loadFromStorage(Target& t);
   void check(Target& t);
   void renewIfDue(Target& t, Clock::time_point at);
@@ -86,6 +95,9 @@ class CertificateManager {
   void setUpOnDemand();
   void takeOnDemandRequests();
   void startOnDemand(const std::string& name, size_t issuer);
+  void askPredecessor(const std::string& name);
+  void holdPredecessor();
+  void releasePredecessor();
   void admitOnDemand(const std::string& name);
   Target& onDemandTarget(const std::string& name);
   void settleOnDemand(const std::string& name, bool ok);
@@ -109,6 +121,8 @@ class CertificateManager {
   bool started_ = false;
   bool stopping_ = false;
   std::shared_ptr<OnDemandState> onDemand_;  // null without on-demand policies
+  std::shared_ptr<CertificateManager> predecessor_;  // loop thread once started
+  uv_timer_t* predecessorTimer_ = nullptr;
   std::shared_ptr<const tls::OnDemandCertificates> onDemandGate_;
 };
 

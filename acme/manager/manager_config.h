@@ -26,6 +26,12 @@ struct AcmeIssuerSettings {
   std::string caRoot;  // PEM file trusted for the CA's HTTPS ("" = system roots)
   std::optional<ExternalAccountBinding> eab;
   PreferredChains preferredChains;
+  std::string profile;  // ACME profile asked for in newOrder ("" = the CA's default)
+  // zerossl issuer: EAB credentials are fetched from ZeroSSL's API with this key (or, without
+  // one, with the email) when a new account is made and no `eab` is given.
+  bool zeroSsl = false;
+  std::string zeroSslApiKey;
+  std::string zeroSslApiBase = "https://api.zerossl.com/acme";
   bool http01 = true;     // served by the engine's http_port listener
   bool tlsAlpn01 = true;  // served by the engine's acme-tls/1 hook on https_port
   // challenges.dns: when set, DNS-01 is the only challenge used (as certmagic does).

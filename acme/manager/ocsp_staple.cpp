@@ -119,12 +119,16 @@ OcspStaple checkOcspResponse(const std::string& der, const std::string& chainPem
     ERR_clear_error();
     throw std::runtime_error("OCSP response is not about this certificate");
   }
-  if (status != V_OCSP_CERTSTATUS_GOOD) {
-    throw std::runtime_error(std::string("certificate status ") + OCSP_cert_status_str(status));
-  }
   if (OCSP_check_validity(thisUpd, nextUpd, 300, -1) != 1) {
     ERR_clear_error();
     throw std::runtime_error("OCSP response is not current");
+  }
+  if (status == V_OCSP_CERTSTATUS_REVOKED) {
+    throw OcspRevoked(std::string("certificate status revoked") +
+                      (reason >= 0 ? std::string(" (reason: ") + OCSP_crl_reason_str(reason) + ")" : ""));
+  }
+  if (status != V_OCSP_CERTSTATUS_GOOD) {
+    throw std::runtime_error(std::string("certificate status ") + OCSP_cert_status_str(status));
   }
   OcspStaple out;
   out.der = der;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace gatehouse::acme {
@@ -23,6 +24,12 @@ struct OcspStaple {
   std::string der;
   std::chrono::system_clock::time_point thisUpdate;
   std::chrono::system_clock::time_point nextUpdate;  // thisUpdate + 1 h when the responder gives none
+};
+
+// A signed, current answer saying the leaf is revoked: the certificate must be replaced.
+class OcspRevoked : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // Checks a responder's answer for the chain's leaf. Throws std::runtime_error saying why

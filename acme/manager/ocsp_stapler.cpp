@@ -58,6 +58,13 @@ void OcspStapler::staple(const std::string& name, Served cert, const std::string
                  {"next_update", rfc3339(s.nextUpdate)},
                  {"refresh_at", rfc3339(ocspRefreshTime(s))}});
       again(name, stapled, chainPem, hooks, ocspRefreshTime(s));
+    } catch (const OcspRevoked& e) {
+      // As certmagic: a managed certificate the CA revoked is replaced at once.
+      log_.warn("tls", "certificate is revoked according to its OCSP responder; replacing it",
+                {{"identifier", name}, {"responder", url}, {"error", e.what()}});
+      if (hooks.revoked) {
+        hooks.revoked();
+      }
     } catch (const std::exception& e) {
       const auto retry = std::chrono::system_clock::now() + kRetryAfterFailure;
       log_.warn("tls", "no OCSP staple; serving without one",

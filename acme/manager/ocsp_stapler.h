@@ -22,6 +22,7 @@ class OcspStapler {
   struct Hooks {
     std::function<bool(const Served&)> isCurrent;  // still what the name serves?
     std::function<void(Served)> install;            // serve this (stapled) copy instead
+    std::function<void()> revoked;                  // the responder says revoked: replace it
   };
 
   OcspStapler(uv_loop_t* loop, const AcmeLog& log);

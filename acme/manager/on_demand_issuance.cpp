@@ -18,12 +18,23 @@
 namespace gatehouse::acme {
 
 namespace {
+enum class RequestKind {
+  Handshake,          // a paused handshake wants a certificate
+  JoinOnly,           // a successor's question: is one in flight here? (never starts a job)
+  PredecessorAnswered  // the predecessor's job ended: go on (from storage, or a new order)
+};
+
 struct OnDemandRequest {
   std::string name;
   size_t issuer = 0;
   KeyType keyType = KeyType::P256;
   std::function<void(bool)> done;
+  RequestKind kind = RequestKind::Handshake;
 };
+
+// How long a reloaded manager keeps its predecessor: beyond the longest handshake wait
+// (120 s), so every order in flight at the reload has ended.
+constexpr std::chrono::seconds kPredecessorKept{150};
 
 // Caddy logs this at provision when neither `ask` nor a rate limit restrains issuance.
 constexpr const char* kUnprotected =
@@ -88,6 +99,22 @@ void CertificateManager::requestOnDemand(std::string name, size_t issuer, KeyTyp
   done(false);
 }
 
+void CertificateManager::joinOnDemand(std::string name, std::function<void(bool)> done) {
+  if (onDemand_ == nullptr) {
+    return done(false);
+  }
+  {
+    std::lock_guard lock(onDemand_->mu);
+    if (!onDemand_->closed) {
+      onDemand_->queue.push_back(OnDemandRequest{std::move(name), 0, KeyType::P256, std::move(done),
+                                                 RequestKind::JoinOnly});
+      uv_async_send(onDemand_->signal);
+      return;
+    }
+  }
+  done(false);
+}
+
 void CertificateManager::takeOnDemandRequests() {
   std::vector<OnDemandRequest> batch;
   {
@@ -95,6 +122,13 @@ void CertificateManager::takeOnDemandRequests() {
     batch.swap(onDemand_->queue);
   }
   for (auto& r : batch) {
+    if (r.kind == RequestKind::PredecessorAnswered) {
+      auto job = onDemand_->jobs.find(r.name);
+      if (!stopping_ && job != onDemand_->jobs.end()) {
+        startOnDemand(r.name, job->second.issuer);
+      }
+      continue;
+    }
     if (stopping_) {
       r.done(false);
       continue;
@@ -103,18 +137,82 @@ void CertificateManager::takeOnDemandRequests() {
       r.done(true);  // installed since the handshake looked
       continue;
     }
+    auto existing = onDemand_->jobs.find(r.name);
+    if (r.kind == RequestKind::JoinOnly) {
+      if (existing == onDemand_->jobs.end()) {
+        r.done(false);  // nothing in flight here: the successor goes on by itself
+      } else {
+        existing->second.waiters.push_back(std::move(r.done));
+      }
+      continue;
+    }
     auto [job, fresh] = onDemand_->jobs.try_emplace(r.name);
     job->second.waiters.push_back(std::move(r.done));
     if (fresh) {
       job->second.issuer = r.issuer;
       job->second.keyType = r.keyType;
-      startOnDemand(r.name, r.issuer);
+      if (predecessor_) {
+        askPredecessor(r.name);
+      } else {
+        startOnDemand(r.name, r.issuer);
+      }
     }
   }
 }
 
+void CertificateManager::adoptPredecessor(std::shared_ptr<CertificateManager> previous) {
+  if (onDemand_ != nullptr && previous && previous->onDemand_ != nullptr && !started_) {
+    predecessor_ = std::move(previous);
+  }
+}
+
+// After a reload: an order the previous config's manager has in flight for `name` is waited
+// for (its certificate then comes from storage) instead of being placed a second time.
+void CertificateManager::askPredecessor(const std::string& name) {
+  std::weak_ptr<OnDemandState> state = onDemand_;
+  predecessor_->joinOnDemand(name, [state, name](bool) {
+    // Runs on the predecessor's thread (or this one's, at once): hand the answer back.
+    auto s = state.lock();
+    if (!s) {
+      return;
+    }
+    std::lock_guard lock(s->mu);
+    if (!s->closed) {
+      s->queue.push_back(OnDemandRequest{name, 0, KeyType::P256, [](bool) {}, RequestKind::PredecessorAnswered});
+      uv_async_send(s->signal);
+    }
+  });
+}
+
+// Loop thread not yet running (start()): the predecessor is released after kPredecessorKept.
+void CertificateManager::holdPredecessor() {
+  if (!predecessor_) {
+    return;
+  }
+  auto timer = std::make_unique<uv_timer_t>();
+  uv_timer_init(&loop_, timer.get());
+  timer->data = this;
+  predecessorTimer_ = timer.release();
+  uv_timer_start(
+      predecessorTimer_, [](uv_timer_t* h) { static_cast<CertificateManager*>(h->data)->releasePredecessor(); },
+      std::chrono::duration_cast<std::chrono::milliseconds>(kPredecessorKept).count(), 0);
+}
+
+void CertificateManager::releasePredecessor() {
+  if (predecessorTimer_ != nullptr) {
+    uv_timer_stop(predecessorTimer_);
+    predecessorTimer_->data = predecessorTimer_;
+    uv_close(reinterpret_cast<uv_handle_t*>(predecessorTimer_),
+             [](uv_handle_t* h) { std::unique_ptr<uv_timer_t> owned(static_cast<uv_timer_t*>(h->data)); });
+    predecessorTimer_ = nullptr;
+  }
+  // Stops its loop thread and joins it (never this thread): its own shutdown settles what
+  // still waits there, and those answers find this manager's queue closed or open.
+  predecessor_.reset();
+}
+
 void CertificateManager::startOnDemand(const std::string& name, size_t issuer) {
-  const std::string issuerKey = storage_keys::issuerKey(config_.issuers[issuer].ca);
+  const std::string& issuerKey = issuerKeyOf(issuer);  // a local CA's differs from its "ca"
   bool stored = false;
   try {
     stored = storage_.exists(storage_keys::siteCert(issuerKey, name));
@@ -205,6 +303,11 @@ void CertificateManager::shutdownOnDemand() {
   if (onDemand_ == nullptr) {
     return;
   }
+  // Released after this manager's queue is closed (below), so late answers from it are dropped.
+  struct ReleaseAfter {
+    CertificateManager* self;
+    ~ReleaseAfter() { self->releasePredecessor(); }
+  } releaseAfter{this};
   std::vector<OnDemandRequest> queued;
   {
     std::lock_guard lock(onDemand_->mu);

@@ -12,11 +12,14 @@ Clock::time_point renewalTime(const CertificateInfo& info, double ratio) {
   return info.notAfter - std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(lifetime.count()) * ratio));
 }
 
-std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter) {
+std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter, std::chrono::seconds lifetime) {
   constexpr std::chrono::seconds kFirst{60};
   constexpr std::chrono::seconds kMax{86400};
+  // A 6-day certificate renewed with 2 days left must get more than a couple of attempts:
+  // the longest wait is a twelfth of the lifetime (12 h for 6 days), never under the first.
+  const auto cap = lifetime.count() > 0 ? std::clamp<std::chrono::seconds>(lifetime / 12, kFirst, kMax) : kMax;
   const int doublings = std::clamp(failures - 1, 0, 20);
-  const auto backoff = std::min<std::chrono::seconds>(kFirst * (int64_t{1} << doublings), kMax);
+  const auto backoff = std::min<std::chrono::seconds>(kFirst * (int64_t{1} << doublings), cap);
   return std::max(backoff, retryAfter);
 }
 

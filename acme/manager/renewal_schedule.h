@@ -24,8 +24,11 @@ inline constexpr std::chrono::seconds kDefaultRenewInterval{600};  // Caddy's re
 Clock::time_point renewalTime(const CertificateInfo& info, double ratio);
 
 // Exponential backoff after the `failures`-th consecutive failure (1 minute, doubling, at
-// most a day), never sooner than the CA's Retry-After.
-std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter);
+// most a day, and at most a twelfth of the certificate's `lifetime` when known, so short-lived
+// certificates such as 6-day ones are retried often enough within their window), never
+// sooner than the CA's Retry-After.
+std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter,
+                                std::chrono::seconds lifetime = std::chrono::seconds(0));
 
 // The moment picked in an ARI window. RFC 9773 section 4.2: a uniformly random moment in the
 // suggested window, kept while the CA keeps suggesting the same window, so that checking

@@ -28,6 +28,17 @@ nlohmann::json registrationRecord(const AccountContext& ctx, const AcmeResponse&
 }
 
 void registerNew(const std::shared_ptr<AccountContext>& ctx, bool keyIsNew, Done done) {
+  if (!ctx->settings.eab && ctx->settings.fetchEab) {
+    // Only a new registration needs credentials (as certmagic's NewAccountFunc).
+    auto fetch = std::move(ctx->settings.fetchEab);
+    ctx->settings.fetchEab = nullptr;
+    return fetch([ctx, keyIsNew, done](std::optional<AcmeError> err, ExternalAccountBinding eab) {
+      if (err)
+        return done(err);
+      ctx->settings.eab = std::move(eab);
+      registerNew(ctx, keyIsNew, done);
+    });
+  }
   nlohmann::json payload = {{"termsOfServiceAgreed", true}};
   if (!ctx->settings.email.empty())
     payload["contact"] = {"mailto:" + ctx->settings.email};

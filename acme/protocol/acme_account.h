@@ -20,9 +20,14 @@ struct ExternalAccountBinding {
   std::string macKey;  // base64url, as CAs hand it out
 };
 
+// Where EAB credentials come from when none are configured and a new account is to be
+// registered (the zerossl issuer asks ZeroSSL's API): calls back with them or an error.
+using EabSource = std::function<void(std::function<void(std::optional<AcmeError>, ExternalAccountBinding)>)>;
+
 struct AccountSettings {
   std::string email;
   std::optional<ExternalAccountBinding> eab;
+  EabSource fetchEab;  // unset: register without EAB when `eab` is empty
 };
 
 // Leaves `client` signing with the account's key and URL (kid), then calls `done`.

@@ -73,7 +73,17 @@ void AcmeOrder::placeOrder() {
   nlohmann::json payload = {{"identifiers", identifiers}};
   if (!settings_.replaces.empty())
     payload["replaces"] = settings_.replaces;
-  log_.info(kLogger, "creating order", {{"identifiers", ids()}, {"ca", client_->directoryUrl()}});
+  if (!settings_.profile.empty()) {
+    // Only a profile the CA lists is asked for: anything else is refused before the order.
+    if (const std::string why = profileProblem(client_->directory(), settings_.profile); !why.empty()) {
+      return fail({why, std::nullopt, {}});
+    }
+    payload["profile"] = settings_.profile;
+  }
+  nlohmann::json fields = {{"identifiers", ids()}, {"ca", client_->directoryUrl()}};
+  if (!settings_.profile.empty())
+    fields["profile"] = settings_.profile;
+  log_.info(kLogger, "creating order", fields);
   client_->post(
       client_->directory().newOrder, payload,
       [self = shared_from_this()](std::optional<AcmeError> err, AcmeResponse r) {

@@ -32,6 +32,7 @@ struct OrderSettings {
   std::vector<std::string> challengePreference = {"http-01", "tls-alpn-01", "dns-01"};
   PreferredChains preferredChains;
   std::string replaces;  // ARI CertID of the certificate this order renews ("" = none)
+  std::string profile;   // ACME profile (e.g. "shortlived"); "" = the CA's default
   std::chrono::seconds pollTimeout{120};
   int maxPolls = 200;
 };

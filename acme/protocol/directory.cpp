@@ -32,8 +32,28 @@ AcmeDirectory parseDirectory(const std::string& body) {
     d.externalAccountRequired = meta.contains("externalAccountRequired") &&
                                 meta["externalAccountRequired"].is_boolean() &&
                                 meta["externalAccountRequired"].get<bool>();
+    if (meta.contains("profiles") && meta["profiles"].is_object()) {
+      for (const auto& [name, description] : meta["profiles"].items()) {
+        d.profiles[name] = description.is_string() ? description.get<std::string>() : "";
+      }
+    }
   }
   return d;
+}
+
+std::string profileProblem(const AcmeDirectory& directory, const std::string& profile) {
+  if (profile.empty() || directory.profiles.contains(profile)) {
+    return "";
+  }
+  if (directory.profiles.empty()) {
+    return "the CA offers no certificate profiles (its directory has no meta.profiles), so profile '" + profile +
+           "' cannot be requested";
+  }
+  std::string names;
+  for (const auto& [name, _] : directory.profiles) {
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  return "the CA does not offer profile '" + profile + "'; available profiles: " + names;
 }
 
 }  // namespace gatehouse::acme

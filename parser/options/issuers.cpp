@@ -54,6 +54,46 @@ bool parseDnsChallengeOption(Dispenser& d, const std::string& key, Json& dns) {
   return true;
 }
 
+// One ACME issuer subdirective into `iss` / `challenges`; false when `key` is not one.
+bool parseAcmeIssuerOption(Dispenser& d, const std::string& key, Json& iss, Json& challenges) {
+  if (key == "lifetime") {
+    std::string text = onlyArg(d);
+    int64_t ns = durationArg(d, text, "invalid lifetime " + text);
+    if (ns < 0) throw d.err("lifetime must be >= 0: " + text);
+    iss["certificate_lifetime"] = ns;
+  } else if (key == "dir") {
+    if (iss.contains("ca")) throw d.err("directory is already specified: " + iss["ca"].get<std::string>());
+    iss["ca"] = onlyArg(d);
+  } else if (key == "test_dir") {
+    iss["test_ca"] = onlyArg(d);
+  } else if (key == "email") {
+    iss["email"] = onlyArg(d);
+  } else if (key == "profile") {
+    iss["profile"] = onlyArg(d);
+  } else if (key == "timeout") {
+    std::string text = onlyArg(d);
+    iss["acme_timeout"] = durationArg(d, text, "invalid timeout duration " + text);
+  } else if (key == "disable_http_challenge" || key == "disable_tlsalpn_challenge") {
+    if (d.nextArg()) throw d.argErr();
+    child(challenges, key == "disable_http_challenge" ? "http" : "tls-alpn")["disabled"] = true;
+  } else if (key == "alt_http_port") {
+    child(challenges, "http")["alternate_port"] = portArg(d);
+  } else if (key == "alt_tlsalpn_port") {
+    child(challenges, "tls-alpn")["alternate_port"] = portArg(d);
+  } else if (key == "eab") {
+    auto args = d.remainingArgs();
+    if (args.size() != 2) throw d.argErr();
+    iss["external_account"] = {{"key_id", args[0]}, {"mac_key", args[1]}};
+  } else if (key == "trusted_roots") {
+    iss["trusted_roots_pem_files"] = d.remainingArgs();
+  } else if (key == "preferred_chains") {
+    iss["preferred_chains"] = parseChainPreference(d);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 Json parseAcmeIssuer(Dispenser& d) {
   Json iss = acmeIssuer();
   if (d.nextArg()) {
@@ -65,39 +105,7 @@ Json parseAcmeIssuer(Dispenser& d) {
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string key = d.val();
     if (parseDnsChallengeOption(d, key, dns)) continue;
-    if (key == "lifetime") {
-      std::string text = onlyArg(d);
-      int64_t ns = durationArg(d, text, "invalid lifetime " + text);
-      if (ns < 0) throw d.err("lifetime must be >= 0: " + text);
-      iss["certificate_lifetime"] = ns;
-    } else if (key == "dir") {
-      if (iss.contains("ca")) throw d.err("directory is already specified: " + iss["ca"].get<std::string>());
-      iss["ca"] = onlyArg(d);
-    } else if (key == "test_dir") {
-      iss["test_ca"] = onlyArg(d);
-    } else if (key == "email") {
-      iss["email"] = onlyArg(d);
-    } else if (key == "profile") {
-      iss["profile"] = onlyArg(d);
-    } else if (key == "timeout") {
-      std::string text = onlyArg(d);
-      iss["acme_timeout"] = durationArg(d, text, "invalid timeout duration " + text);
-    } else if (key == "disable_http_challenge" || key == "disable_tlsalpn_challenge") {
-      if (d.nextArg()) throw d.argErr();
-      child(challenges, key == "disable_http_challenge" ? "http" : "tls-alpn")["disabled"] = true;
-    } else if (key == "alt_http_port") {
-      child(challenges, "http")["alternate_port"] = portArg(d);
-    } else if (key == "alt_tlsalpn_port") {
-      child(challenges, "tls-alpn")["alternate_port"] = portArg(d);
-    } else if (key == "eab") {
-      auto args = d.remainingArgs();
-      if (args.size() != 2) throw d.argErr();
-      iss["external_account"] = {{"key_id", args[0]}, {"mac_key", args[1]}};
-    } else if (key == "trusted_roots") {
-      iss["trusted_roots_pem_files"] = d.remainingArgs();
-    } else if (key == "preferred_chains") {
-      iss["preferred_chains"] = parseChainPreference(d);
-    } else {
+    if (!parseAcmeIssuerOption(d, key, iss, challenges)) {
       throw d.err("unrecognized ACME issuer property: " + key);
     }
   }
@@ -133,6 +141,7 @@ Json parseZeroSslIssuer(Dispenser& d) {
     if (d.nextArg()) throw d.argErr();
   }
   Json dns = Json::object();
+  Json challenges = Json::object();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string key = d.val();
     if (parseDnsChallengeOption(d, key, dns)) continue;
@@ -144,11 +153,14 @@ Json parseZeroSslIssuer(Dispenser& d) {
       iss["validity_days"] = *days;
     } else if (key == "alt_http_port") {
       iss["alt_http_port"] = portArg(d);
-    } else {
+    } else if (!parseAcmeIssuerOption(d, key, iss, challenges)) {
+      // Caddy 2.6's zerossl issuer is the ACME issuer at ZeroSSL: it takes every ACME
+      // subdirective; the 2.10+ API issuer only those above.
       throw d.err("unrecognized zerossl issuer property: " + key);
     }
   }
   if (!dns.empty()) iss["cname_validation"] = dns;
+  if (!challenges.empty()) iss["challenges"] = challenges;
   return iss;
 }
 

@@ -96,6 +96,13 @@ bool challengeEnabled(const Json& challenges, const char* type, uint16_t servedP
   return !c.value("disabled", false);
 }
 
+constexpr const char* kZeroSslDirectory = "https://acme.zerossl.com/v2/DV90";
+
+// Issuer modules that run through the ACME client (zerossl is ACME with fetched EAB).
+bool acmeModule(const std::string& module) {
+  return module == "acme" || module == "zerossl";
+}
+
 acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& path,
                                       const ChallengePorts& ports) {
   acme::AcmeIssuerSettings s;
@@ -113,7 +120,17 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
   const Json& j = *issuer;
   requireKnown(j, path,
                {"module", "ca", "email", "external_account", "preferred_chains", "challenges",
-                "trusted_roots_pem_files"});
+                "trusted_roots_pem_files", "profile", "api_key"});
+  if (j.value("module", "acme") != "zerossl" && j.contains("api_key")) {
+    throw ProvisionError(path + ".api_key", "'api_key' is not supported yet");
+  }
+  s.profile = stringField(j, "profile", path);
+  if (j.value("module", "acme") == "zerossl") {
+    // Caddy 2.6's zerossl issuer: ACME at ZeroSSL, EAB credentials from ZeroSSL's API.
+    s.ca = kZeroSslDirectory;
+    s.zeroSsl = true;
+    s.zeroSslApiKey = stringField(j, "api_key", path);
+  }
   if (const std::string ca = stringField(j, "ca", path); !ca.empty()) {
     s.ca = ca;
   }
@@ -244,13 +261,15 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
   std::map<std::string, size_t> issuerIndex;  // issuer JSON -> index in mc.issuers
   auto indexOf = [&](const IssuerChoice& choice, const std::string& where) {
     const std::string module = choice.issuer != nullptr ? choice.issuer->value("module", "") : "acme";
-    if (module != "acme") {
+    if (!acmeModule(module) && module != "internal") {
       throw ProvisionError(where + ".module", "issuer '" + module + "' is not supported yet");
     }
     const std::string key = choice.issuer != nullptr ? choice.issuer->dump() : "";
     auto it = issuerIndex.find(key);
     if (it == issuerIndex.end()) {
-      mc.issuers.push_back(acmeSettings(choice.issuer, where, ports));
+      // `tls internal { on_demand }`: the local CA signs at handshake time.
+      mc.issuers.push_back(module == "internal" ? internalFallback(config, *choice.issuer, where)
+                                                : acmeSettings(choice.issuer, where, ports));
       it = issuerIndex.emplace(key, mc.issuers.size() - 1).first;
     }
     return it->second;
@@ -269,7 +288,7 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
                                ": tls internal not supported yet (load a certificate with `tls CERT KEY`)");
     }
     const std::string module = choice.issuer != nullptr ? choice.issuer->value("module", "") : "acme";
-    if (module != "acme") {
+    if (!acmeModule(module)) {
       throw ProvisionError(where + ".module", "automatic certificate for " + name + ": issuer '" + module +
                                                   "' is not supported yet");
     }
@@ -300,7 +319,7 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       const Json& next = choice.policy->issuers[i];
       const std::string path = where.substr(0, where.rfind('[')) + "[" + std::to_string(i) + "]";
       const std::string nextModule = next.is_object() ? next.value("module", "") : "";
-      if (nextModule != "acme" && nextModule != "internal") {
+      if (!acmeModule(nextModule) && nextModule != "internal") {
         throw ProvisionError(path + ".module", "automatic certificate for " + name + ": issuer '" + nextModule +
                                                    "' is not supported yet");
       }

@@ -111,10 +111,6 @@ std::optional<acme::OnDemandConfig> provisionOnDemand(
       if (!p.issuers.empty()) {
         choice.issuer = &p.issuers.front();
         choice.path = where + ".issuers[0]";
-        if (choice.issuer->is_object() && choice.issuer->value("module", "") == "internal") {
-          throw ProvisionError(where + ".on_demand",
-                               "on-demand TLS with the internal issuer is not supported yet");
-        }
       }
       rule.issuer = issuerIndex(choice, choice.path.empty() ? where : choice.path);
       if (!p.keyType.empty()) {

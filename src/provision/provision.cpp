@@ -384,6 +384,10 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   }
   const AutoHttpsPlan plan = planAutomaticHttps(app, tlsApp);
   rt->certManager = provisionCertificateManager(config, plan.managedNames, tlsApp, challengePorts(app, plan));
+  if (rt->certManager && previous != nullptr && previous->certManager) {
+    // On-demand orders the running config has in flight are waited for, not placed again.
+    rt->certManager->adoptPredecessor(previous->certManager);
+  }
   if (rt->certManager) {
     tlsApp.challenges = rt->certManager->challengeProvider();
     tlsApp.onDemand = rt->certManager->onDemand();

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/session_factory.h"
+#include "server/server_group.h"
 
 #include "http/h2_session_factory.h"
 
@@ -204,6 +205,10 @@ void Connection::onCipher(const char* data, size_t len) {
       return;
     }
     if (status != tls::TlsStream::Status::Ok) {
+      if (!tls_->noSniFailure().empty()) {
+        logLine({{"logger", "tls.handshake"}, {"msg", "TLS handshake failed"}, {"error", tls_->noSniFailure()},
+                 {"remote_ip", peer_.remoteIp}});
+      }
       close(false);  // the alert (if any) is queued ahead of the close
       return;
     }

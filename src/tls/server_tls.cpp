@@ -152,13 +152,20 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
   }
   state.policy = policy;
   CertificatePtr cert = selectCertificate(*policy, state);
-  if (!cert && !state.onDemandAsked && !state.serverName.empty() && options_.onDemand &&
-      options_.onDemand->covers(state.serverName)) {
-    // Pause: the connection asks for the certificate and drives the handshake again once
-    // it is there (or refused); OpenSSL then calls this callback a second time.
-    state.onDemandAsked = true;
-    state.onDemand = options_.onDemand.get();
-    return SSL_CLIENT_HELLO_RETRY;
+  if (!cert && !state.onDemandAsked && options_.onDemand) {
+    state.onDemandName = onDemandName(*policy, state);
+    if (!state.onDemandName.empty()) {
+      // Pause: the connection asks for the certificate and drives the handshake again once
+      // it is there (or refused); OpenSSL then calls this callback a second time.
+      state.onDemandAsked = true;
+      state.onDemand = options_.onDemand.get();
+      return SSL_CLIENT_HELLO_RETRY;
+    }
+  }
+  if (!cert && state.serverName.empty()) {
+    state.noSniFailure = "no certificate for a ClientHello without SNI (tried default_sni '" + policy->defaultSni +
+                         "', the local address '" + state.localIp + "', fallback_sni '" + policy->fallbackSni +
+                         "'); set default_sni or fallback_sni to choose one";
   }
   if (!cert || !applyPolicy(ssl, *policy) || !cert->useOn(ssl)) {
     // Go answers "no certificate available" with an internal_error alert.
@@ -167,6 +174,19 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     return SSL_CLIENT_HELLO_ERROR;
   }
   return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+std::string ServerTls::onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const {
+  // Without SNI, Caddy puts default_sni in its place, and certmagic then takes the local address.
+  const std::string& first = !state.serverName.empty() ? state.serverName
+                             : !policy.defaultSni.empty() ? policy.defaultSni
+                                                          : state.localIp;
+  for (const std::string* name : {&first, &policy.fallbackSni}) {
+    if (!name->empty() && options_.onDemand->covers(*name)) {
+      return *name;
+    }
+  }
+  return "";
 }
 
 CertificatePtr ServerTls::selectCertificate(const ConnectionPolicy& policy,

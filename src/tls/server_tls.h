@@ -38,6 +38,10 @@ struct HandshakeState {
   // demand (SSL_CLIENT_HELLO_RETRY); the second callback never pauses again.
   const OnDemandCertificates* onDemand = nullptr;
   bool onDemandAsked = false;
+  std::string onDemandName;  // what the paused handshake waits for: the SNI or its stand-in
+  // Set when the handshake fails for want of a certificate and the client sent no SNI:
+  // the connection logs it (a client without SNI is otherwise hard to diagnose).
+  std::string noSniFailure;
 };
 
 struct ServerTlsOptions {
@@ -69,6 +73,10 @@ class ServerTls {
   static int onVerify(int preverified, X509_STORE_CTX* ctx);
 
   int clientHello(SSL* ssl, HandshakeState& state, int* alert) const;
+  // The name an on-demand certificate would be obtained for (certmagic: the SNI, else
+  // default_sni, else the local address; then fallback_sni): the first one on-demand
+  // TLS covers, "" when none is.
+  [[nodiscard]] std::string onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const;
   [[nodiscard]] CertificatePtr selectCertificate(const ConnectionPolicy& policy,
                                                  const HandshakeState& state) const;
   bool applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const;

@@ -77,7 +77,7 @@ void TlsStream::awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limi
   if (state_.onDemand == nullptr || wait_) {
     return ready();  // nothing to wait for (or already waited): the handshake fails
   }
-  wait_ = std::make_unique<CertificateWait>(loop, *state_.onDemand, state_.serverName, limit, std::move(ready));
+  wait_ = std::make_unique<CertificateWait>(loop, *state_.onDemand, state_.onDemandName, limit, std::move(ready));
 }
 
 TlsStream::Status TlsStream::read(char* buf, size_t cap, size_t& n) {

@@ -58,6 +58,8 @@ class TlsStream {
   [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;
   [[nodiscard]] const std::string& alpn() const { return alpn_; }
   [[nodiscard]] bool acmeChallenge() const { return state_.acmeChallenge; }
+  // Why the handshake failed when the client sent no SNI and no certificate stood in ("" otherwise).
+  [[nodiscard]] const std::string& noSniFailure() const { return state_.noSniFailure; }
 
  private:
   Status classify(int rc);

@@ -6,7 +6,8 @@ ACME issuer's storage as if issued, by a throwaway CA whose leaves name the resp
  1. Responder up: the served certificate carries a verified staple ("good") for clients
     that ask (`openssl s_client -status`), and the log says so.
  2. A certificate that names no responder, and a revoked one: served without a staple,
-    handshake fine (the log says why).
+    handshake fine; the revoked one is replaced at once (here the CA is down, so it keeps
+    being served while the attempts fail).
  3. Responder down: served without a staple; the handshake never fails over it.
 Loopback only; every wait is bounded. Usage: autohttps_ocsp_test.py <path-to-gatehouse>
 """
@@ -168,9 +169,15 @@ def main():
                   and stapled[0].get("responder") == url and stapled[0].get("refresh_at"),
                   "log: stapled for o.test only, with the next refresh: %s" % stapled)
             check(not [e for e in lines if e.get("msg") == "obtaining certificate"], "log: no order placed")
-            revoked = [e for e in lines if e.get("msg") == "no OCSP staple; serving without one"]
+            unstapled = [e for e in lines if e.get("msg") == "no OCSP staple; serving without one"]
+            check(not unstapled, "log: every answer was usable: %s" % unstapled)
+            revoked = [e for e in lines
+                       if e.get("msg") == "certificate is revoked according to its OCSP responder; replacing it"]
             check(len(revoked) == 1 and revoked[0].get("identifier") == "r.test"
-                  and "revoked" in revoked[0].get("error", ""), "log: r.test's status is why: %s" % revoked)
+                  and "revoked" in revoked[0].get("error", ""), "log: r.test is revoked, so it is replaced "
+                  "at once (this CA is down: autohttps_zerossl_profile_test.py replaces one from pebble): %s" % revoked)
+            renewing = [e for e in lines if e.get("msg") == "renewing certificate" and e.get("identifier") == "r.test"]
+            check(len(renewing) >= 1, "log: r.test's replacement was attempted while it kept being served")
             check(responder.requests == 2, "one OCSP request per certificate naming the responder (%d)"
                   % responder.requests)
         finally:

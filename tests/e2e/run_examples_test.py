@@ -122,10 +122,11 @@ def main():
         {"match": [{"host": ["*.example.com"]}], "handle": [{"handler": "static_response"}]}]
     check_refused(binary, https, "automatic certificate for *.example.com: wildcard names need the DNS challenge")
     tls = json.loads(json.dumps(base))
-    tls["apps"]["tls"] = {"automation": {"policies": [{"subjects": ["x.test"], "on_demand": True,
-                                                        "issuers": [{"module": "internal"}]}]}}
-    check_refused(binary, tls, "apps.tls.automation.policies[0].on_demand: on-demand TLS with the internal "
-                  "issuer is not supported yet")
+    tls["apps"]["tls"] = {"certificates": {"automate": ["x.test"]},
+                          "automation": {"policies": [{"subjects": ["x.test"],
+                                                       "issuers": [{"module": "zerossl", "validity_days": 30}]}]}}
+    check_refused(binary, tls, "apps.tls.automation.policies[0].issuers[0].validity_days: 'validity_days' is not "
+                  "supported yet")
 
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))

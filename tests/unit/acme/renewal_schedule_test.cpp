@@ -77,6 +77,21 @@ TEST_CASE("retry backoff doubles from a minute, caps at a day, honours Retry-Aft
   CHECK(retryDelay(0, seconds(0)) == seconds(60));
 }
 
+TEST_CASE("retry backoff of a short-lived certificate stays within a twelfth of its lifetime", "[acme][renewal]") {
+  const seconds sixDays = hours(6 * 24);
+  CHECK(retryDelay(1, seconds(0), sixDays) == seconds(60));
+  CHECK(retryDelay(5, seconds(0), sixDays) == seconds(960));
+  CHECK(retryDelay(30, seconds(0), sixDays) == hours(12));      // not a day: 4 tries a window day
+  CHECK(retryDelay(30, seconds(0), hours(90 * 24)) == hours(24));  // 90 days: a day, as before
+  CHECK(retryDelay(30, seconds(0), seconds(24)) == seconds(60));   // never under the first step
+  CHECK(retryDelay(30, hours(20), sixDays) == hours(20));          // Retry-After still wins
+  // With the default ratio a 6-day certificate is due with 2 days left: at the longest
+  // backoff that still leaves 4 attempts before it expires.
+  const auto start = Clock::now();
+  const auto info = lifetimeOf(start, sixDays);
+  CHECK(info.notAfter - renewalTime(info, kDefaultRenewalWindowRatio) > 3 * retryDelay(30, seconds(0), sixDays));
+}
+
 TEST_CASE("ARI: a moment in the suggested window, kept while the window stays", "[acme][renewal]") {
   const auto t0 = Clock::now();
   const RenewalWindow w{t0 + hours(10), t0 + hours(12)};

@@ -95,6 +95,22 @@ TEST_CASE("global options are stored in their documented shapes") {
   CHECK(opts.at("servers")[1]["fields"]["strict_sni_host"] == true);
 }
 
+TEST_CASE("zerossl issuer: Caddy 2.6's ACME subdirectives and 2.10's own ones") {
+  auto state = globalOptions(
+      "cert_issuer zerossl KEY {\n email me@x.test\n dir https://ca.test/dir\n eab K M\n"
+      " disable_http_challenge\n profile shortlived\n}");
+  REQUIRE(state.options.at("cert_issuer").size() == 1);
+  CHECK(state.options.at("cert_issuer")[0] ==
+        Json{{"module", "zerossl"}, {"api_key", "KEY"}, {"email", "me@x.test"}, {"ca", "https://ca.test/dir"},
+             {"external_account", {{"key_id", "K"}, {"mac_key", "M"}}}, {"profile", "shortlived"},
+             {"challenges", {{"http", {{"disabled", true}}}}}});
+  auto newer = globalOptions("cert_issuer zerossl KEY {\n validity_days 30\n alt_http_port 8080\n}");
+  CHECK(newer.options.at("cert_issuer")[0] ==
+        Json{{"module", "zerossl"}, {"api_key", "KEY"}, {"validity_days", 30}, {"alt_http_port", 8080}});
+  CHECK(errorOf("cert_issuer zerossl {\n nonsense 1\n}").find("unrecognized zerossl issuer property: nonsense") !=
+        std::string::npos);
+}
+
 TEST_CASE("global option errors carry Caddy's wording and the token position") {
   CHECK(errorOf("foo bar") == "Caddyfile:2:1: unrecognized global option: foo");
   CHECK(errorOf("servers {\n srv0 {\n }\n}") ==

@@ -67,8 +67,11 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
       Catch::Contains(
           "apps.tls.certificates.load_files[0]: cannot read certificate file '/nonexistent.crt'"));
   CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
-      "automation":{"policies":[{"issuers":[{"module":"zerossl"}]}]}}}})"),
-             Catch::Contains("automatic certificate for a.example: issuer 'zerossl' is not supported yet"));
+      "automation":{"policies":[{"issuers":[{"module":"zerossl","validity_days":30}]}]}}}})"),
+             Catch::Contains("issuers[0].validity_days: 'validity_days' is not supported yet"));
+  CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
+      "automation":{"policies":[{"issuers":[{"module":"acme","api_key":"k"}]}]}}}})"),
+             Catch::Contains("issuers[0].api_key: 'api_key' is not supported yet"));
   // On-demand TLS: what it cannot do yet is refused with its path.
   CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"interval":"1m","burst":3}}}}}})")
@@ -79,10 +82,6 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"burst":-1}}}}}})"),
              Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: expected a non-negative integer"));
-  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true,
-      "issuers":[{"module":"internal"}]}]}}}})"),
-             Catch::Contains("apps.tls.automation.policies[0].on_demand: on-demand TLS with the internal "
-                             "issuer is not supported yet"));
   CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"permission":{"module":"dns"}}}}}})"),
              Catch::Contains("apps.tls.automation.on_demand.permission.module"));
