@@ -118,7 +118,7 @@ bool ProxyCall::buildHead() {
 void ProxyCall::sendRequest() {
   sent_ = std::chrono::steady_clock::now();
   conn_->expectResponse(method_ == "HEAD", askedGzip_);
-  conn_->write(head_);
+  conn_->write(head_, hasBody_);  // the body is pulled once the head is out
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
     return;
