@@ -73,6 +73,8 @@ def callgrind(argv, port, n, top, wd):
                                       "--threshold=100"] + dumps, capture_output=True, text=True).stdout
                 with open(os.path.join(keep, name), "w") as f:
                     f.write(ann)
+            if keep != wd:
+                subprocess.run(["cp"] + dumps + [keep], check=True)
             lines = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
             print("top functions (self Ir per request):")
             for l in lines[:top]:

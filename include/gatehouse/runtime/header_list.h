@@ -36,6 +36,7 @@ class HeaderList {
     std::erase_if(fields_, [&](const HeaderField& f) { return pred(f.name); });
   }
   void clear() { fields_.clear(); }
+  void reserve(size_t n) { fields_.reserve(n); }
   [[nodiscard]] bool empty() const { return fields_.empty(); }
   [[nodiscard]] size_t size() const { return fields_.size(); }
 
