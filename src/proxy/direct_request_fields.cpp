@@ -6,7 +6,7 @@ using runtime::equalsIgnoreCase;
 
 namespace {
 
-enum class Kind { Copy, Drop, General, AcceptEncoding, Range };
+enum class Kind { Copy, Drop, General, Connection, AcceptEncoding, Range };
 
 // By first letter, so that most fields cost one comparison or none.
 Kind classify(std::string_view n) {
@@ -17,7 +17,7 @@ Kind classify(std::string_view n) {
       if (equalsIgnoreCase(n, "Content-Length")) {
         return Kind::Drop;
       }
-      return equalsIgnoreCase(n, "Connection") ? Kind::General : Kind::Copy;
+      return equalsIgnoreCase(n, "Connection") ? Kind::Connection : Kind::Copy;
     case 'h':
       return equalsIgnoreCase(n, "Host") ? Kind::General : Kind::Copy;
     case 'k':
@@ -103,6 +103,12 @@ DirectFields appendDirectFields(std::string& head, const runtime::Request& req, 
       case Kind::General:
         return DirectFields::General;
       case Kind::Drop:
+        continue;
+      case Kind::Connection:
+        // "keep-alive" names only Keep-Alive, dropped anyway (browsers send it).
+        if (!equalsIgnoreCase(f.value, "keep-alive")) {
+          return DirectFields::General;
+        }
         continue;
       case Kind::AcceptEncoding:
         facts.acceptEncoding = aeSeen ? facts.acceptEncoding : !f.value.empty();

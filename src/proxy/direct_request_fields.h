@@ -1,7 +1,7 @@
 #pragma once
 // The upstream request's header fields written straight from the client's, in one pass
 // with no copy of the field list: the common case, when no header_up rule runs and no
-// field asks for the general rules of header_rules.h (Connection and its named fields,
+// field asks for the general rules of header_rules.h (Connection naming other fields,
 // TE: trailers, a Host field, X-Forwarded-* from a possibly trusted client, an upgrade).
 // The output is byte for byte what those general rules produce for such a request:
 // canonical names, hop-by-hop fields and Content-Length dropped, X-Forwarded-For/-Proto/

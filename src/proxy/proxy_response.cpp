@@ -85,13 +85,13 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
   HeaderList& h = head.headers;  // the connection's (or held_); it starts a fresh one per response
   // One pass names the fields Go's way and finds what needs more than dropping the fixed
-  // hop-by-hop names: Connection (the fields it names) and TE (trailers).
+  // hop-by-hop names: a Connection naming other fields than Keep-Alive, and TE (trailers).
   bool general = upgrade;
   bool server = false;
   for (auto& f : h) {
     canonicalize(f.name);
     const std::string_view n = f.name;
-    general = general || n == "Connection" || n == "Te";
+    general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
   }
   if (general) {

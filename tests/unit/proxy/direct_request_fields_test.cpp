@@ -53,6 +53,7 @@ TEST_CASE("direct request fields: byte for byte the general rules' output") {
       {{"Keep-Alive", "300"}, {"Proxy-Authorization", "Basic x"}, {"Trailer", "X"}, {"Upgrade", "h2c"},
        {"transfer-encoding", "chunked"}, {"cookie", "a=1"}, {"cookie", "b=2"}},
       {{"Range", "bytes=0-1"}, {"x-\xc3\xa9t\xc3\xa9", "v"}, {"proxy-connection", "keep-alive"}},
+      {{"Connection", "Keep-Alive"}, {"keep-alive", "timeout=5"}, {"accept", "*/*"}},
   };
   for (bool tls : {false, true}) {
     for (const auto& fields : cases) {
@@ -68,7 +69,9 @@ TEST_CASE("direct request fields: byte for byte the general rules' output") {
 TEST_CASE("direct request fields: what needs the general rules, what the gzip decision sees") {
   std::string out;
   DirectFieldFacts facts;
-  for (const char* name : {"Connection", "te", "Host", "X-Forwarded-For", "x-forwarded-proto", "X-Forwarded-Host"}) {
+  CHECK(appendDirectFields(out, request({{"connection", "close, x-a"}, {"x-a", "1"}}), facts) ==
+        DirectFields::General);
+  for (const char* name : {"te", "Host", "X-Forwarded-For", "x-forwarded-proto", "X-Forwarded-Host"}) {
     out.clear();
     CHECK(appendDirectFields(out, request({{"accept", "*/*"}, {name, "v"}}), facts) == DirectFields::General);
   }
