@@ -8,8 +8,13 @@ warmed up, the counters are zeroed (callgrind_control -z), N requests are sent, 
 counters are dumped (callgrind_control -d): Ir / N is the per-request cost of the whole
 process (all threads), the session and the proxy together.
 
+--server nginx|haproxy profiles that proxy instead (configured as bench/http_bench.py's
+proxy scenario), to show what is achievable. PROFILE_KEEP=DIR keeps annotate.txt (self
+costs) and annotate_inclusive.txt there.
+
 usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both]
-                              [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}'] [--h2c-backend]
+                              [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}']
+                              [--server gatehouse|nginx|haproxy] [--h2c-backend]
 
 --h2c-backend serves the backend nginx with `listen ... http2` (HTTP/2 with prior knowledge,
 cleartext); pair it with --site 'reverse_proxy h2c://127.0.0.1:{port}'.
@@ -61,10 +66,9 @@ def start_h2c_backend(root, workdir):
     return proc, port
 
 
-def callgrind(binary, cfg, port, n, top, wd):
+def callgrind(argv, port, n, top, wd):
     out = os.path.join(wd, "cg.out")
-    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out + ".%p",
-                             binary, "run", "--config", cfg, "--workers", "1"],
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out + ".%p"] + argv,
                             stdout=subprocess.DEVNULL, stderr=open(os.path.join(wd, "vg.log"), "w"))
     try:
         if not http_bench.wait_port(port, proc, timeout=120):
@@ -81,10 +85,15 @@ def callgrind(binary, cfg, port, n, top, wd):
                     total = int(line.split()[1])
         print("instructions/request: %.0f  (Ir %d over %d requests)" % (total / n, total, n))
         if top:
-            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=100", dumps[-1]], capture_output=True,
-                                 text=True).stdout
-            with open(os.path.join(os.environ.get("PROFILE_KEEP", wd), "annotate.txt"), "w") as f:
-                f.write(ann)
+            keep = os.environ.get("PROFILE_KEEP", wd)
+            ann = ""
+            for inclusive, name in (("yes", "annotate_inclusive.txt"), ("no", "annotate.txt")):
+                ann = subprocess.run(["callgrind_annotate", "--inclusive=" + inclusive, "--auto=no",
+                                      "--threshold=100"] + dumps, capture_output=True, text=True).stdout
+                with open(os.path.join(keep, name), "w") as f:
+                    f.write(ann)
+            if keep != wd:
+                subprocess.run(["cp"] + dumps + [keep], check=True)
             lines = [l for l in ann.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
             print("top functions (self Ir per request):")
             for l in lines[:top]:
@@ -96,8 +105,8 @@ def callgrind(binary, cfg, port, n, top, wd):
         proc.wait(60)
 
 
-def strace_count(binary, cfg, port, n, wd):
-    proc = subprocess.Popen([binary, "run", "--config", cfg, "--workers", "1"], stdout=subprocess.DEVNULL,
+def strace_count(argv, port, n, wd):
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     tracer = None
     try:
@@ -140,6 +149,7 @@ def main():
     ap.add_argument("--mode", default="both")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--site", default="reverse_proxy 127.0.0.1:{port}")
+    ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "haproxy"])
     ap.add_argument("--h2c-backend", action="store_true")
     args = ap.parse_args()
     binary = os.path.abspath(args.gatehouse)
@@ -151,11 +161,17 @@ def main():
             backend, backend_port = http_bench.start_backend(root, root)
         try:
             port = http_bench.free_port()
-            cfg = write_config(root, port, backend_port, args.site)
+            if args.server == "gatehouse":
+                argv = [binary, "run", "--config", write_config(root, port, backend_port, args.site), "--workers", "1"]
+            else:
+                srv = {"nginx": servers.Nginx, "haproxy": servers.Haproxy}[args.server]()
+                own = os.path.join(root, args.server)
+                os.makedirs(own)
+                argv = srv.config("proxy", port, root, own, backend_port)
             if args.mode in ("callgrind", "both"):
-                callgrind(binary, cfg, port, args.n, args.top, root)
+                callgrind(argv, port, args.n, args.top, root)
             if args.mode in ("strace", "both"):
-                strace_count(binary, cfg, port, args.n, root)
+                strace_count(argv, port, args.n, root)
         finally:
             backend.terminate()
             backend.wait(10)

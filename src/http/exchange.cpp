@@ -99,6 +99,7 @@ void Exchange::clear() {
   response.clear();
   vars.clear();
   captures.clear();
+  upstream.clear();
   usedGroups.clear();
   chainRest.clear();
   stages.clear();

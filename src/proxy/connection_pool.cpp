@@ -1,5 +1,7 @@
 #include "proxy/connection_pool.h"
 
+#include <algorithm>
+
 #include "proxy/health_checker.h"
 
 namespace gatehouse::proxy {
@@ -10,6 +12,7 @@ ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keep
 
 ConnectionPool::~ConnectionPool() {
   checker_.reset();
+  trimTimer_.reset();
   deliveries_.close();
   idle_.clear();  // closes every parked connection
   h2_.clear();
@@ -21,8 +24,14 @@ ConnectionPool::~ConnectionPool() {
   }
 }
 
+// Dead and timed-out idle connections go; at most once per loop tick (takeIdle skips
+// such a connection itself).
 void ConnectionPool::prune() {
   const uint64_t now = uv_now(loop_);
+  if (now == lastPrune_) {
+    return;
+  }
+  lastPrune_ = now;
   const auto timeout = static_cast<uint64_t>(keepAlive_.idleTimeout.count());
   for (auto& list : idle_) {
     std::erase_if(list, [&](const std::unique_ptr<UpstreamConnection>& c) {
@@ -36,29 +45,65 @@ void ConnectionPool::prune() {
 std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i) {
   prune();
   auto& list = idle_[i];
-  if (list.empty()) {
-    return nullptr;
+  const uint64_t now = uv_now(loop_);
+  const auto timeout = static_cast<uint64_t>(keepAlive_.idleTimeout.count());
+  while (!list.empty()) {
+    // Most recently used first: the least likely to have been closed by the upstream.
+    auto c = std::move(list.back());
+    list.pop_back();
+    --idleCount_;
+    if (!c->dead() && (timeout == 0 || now - c->idleSince() < timeout)) {
+      return c;
+    }
   }
-  // Most recently used first: the least likely to have been closed by the upstream.
-  auto c = std::move(list.back());
-  list.pop_back();
-  --idleCount_;
-  return c;
+  return nullptr;
+}
+
+bool ConnectionPool::overLimit(size_t i) const {
+  return idle_[i].size() > keepAlive_.maxIdlePerHost || (keepAlive_.maxIdle != 0 && idleCount_ > keepAlive_.maxIdle);
 }
 
 void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
-  if (!keepAlive_.enabled || !c->reusable()) {
+  if (!keepAlive_.enabled || !c->reusable() || keepAlive_.maxIdlePerHost == 0) {
     return;  // destroyed here: closed
   }
   prune();
-  auto& list = idle_[c->upstreamIndex()];
-  if (list.size() >= keepAlive_.maxIdlePerHost ||
-      (keepAlive_.maxIdle != 0 && idleCount_ >= keepAlive_.maxIdle)) {
-    return;
-  }
+  const size_t i = c->upstreamIndex();
   c->park();
-  list.push_back(std::move(c));
+  idle_[i].push_back(std::move(c));
   ++idleCount_;
+  if (overLimit(i) && (!trimTimer_ || uv_is_active(trimTimer_.handle()) == 0)) {
+    if (!trimTimer_) {
+      uv_timer_init(loop_, trimTimer_.create());
+      uv_unref(trimTimer_.handle());  // never keeps a stopping worker's loop alive
+    }
+    trimTimer_.get()->data = this;
+    uv_timer_start(
+        trimTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->trimExcess(); },
+        kExcessGrace, 0);
+  }
+}
+
+void ConnectionPool::trimExcess() {
+  const uint64_t now = uv_now(loop_);
+  uint64_t wait = UINT64_MAX;  // until the next excess connection has waited kExcessGrace
+  for (size_t i = 0; i < idle_.size(); ++i) {
+    auto& list = idle_[i];
+    // Oldest first (the front): the most recently used stay, as they would have.
+    while (!list.empty() && overLimit(i)) {
+      const uint64_t idleFor = now - list.front()->idleSince();
+      if (idleFor < kExcessGrace && !list.front()->dead()) {
+        wait = std::min(wait, kExcessGrace - idleFor);
+        break;
+      }
+      list.pop_front();
+      --idleCount_;
+    }
+  }
+  if (wait != UINT64_MAX) {
+    uv_timer_start(
+        trimTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->trimExcess(); }, wait, 0);
+  }
 }
 
 void ConnectionPool::adoptHealthChecker(std::unique_ptr<HealthChecker> checker) {

@@ -3,6 +3,13 @@
 // connections per upstream, request counts and recent failures per upstream (least_conn,
 // passive health checks), the round-robin cursor and the read buffer its connections share.
 // One loop, one thread: no lock.
+//
+// The idle limits (max_idle_conns, max_idle_conns_per_host) are enforced on connections
+// idle for kExcessGrace: one loop iteration hands back a whole burst of finished responses
+// before it reads the clients' next requests, and closing what exceeds the limit at once
+// made a new upstream connection for a fifth of the requests under 64 concurrent clients
+// (Go's transport, with a goroutine per request, hands a returned connection straight to a
+// waiting request instead).
 
 #include <uv.h>
 
@@ -18,6 +25,7 @@
 #include "proxy/delivery_queue.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_h2_pool.h"
+#include "proxy/uv_handle.h"
 
 namespace gatehouse::proxy {
 
@@ -70,9 +78,16 @@ class ConnectionPool final : public runtime::WorkerLocal {
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
 
  private:
+  static constexpr uint64_t kExcessGrace = 1000;  // ms
   void prune();
+  // Closes idle connections over the limits that have waited kExcessGrace; re-arms the
+  // trim timer while an excess remains.
+  void trimExcess();
+  [[nodiscard]] bool overLimit(size_t i) const;
 
   uv_loop_t* loop_;
+  UvHandle<uv_timer_t> trimTimer_;
+  uint64_t lastPrune_ = UINT64_MAX;
   KeepAlive keepAlive_;
   std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
   std::vector<UpstreamState> states_;

@@ -215,6 +215,14 @@ void HeaderOps::apply(HeaderList& hdr, const runtime::Exchange& ex) const {
   }
 }
 
+bool isHopByHop(std::string_view name) {
+  const char c = name.empty() ? '\0' : name.front();
+  if (c != 'C' && c != 'K' && c != 'P' && c != 'T' && c != 'U') {
+    return false;
+  }
+  return std::find(kHopByHop.begin(), kHopByHop.end(), name) != kHopByHop.end();
+}
+
 void removeHopByHop(HeaderList& headers, const std::string& upgrade) {
   bool trailers = false;
   bool connection = false;

@@ -51,6 +51,8 @@ class HeaderOps {
 // Removes hop-by-hop fields; with `upgrade` set, re-adds "Connection: Upgrade" and the
 // Upgrade field's value.
 void removeHopByHop(runtime::HeaderList& headers, const std::string& upgrade);
+// One of the fixed hop-by-hop names, in Go's canonical form ("Keep-Alive", "Te").
+bool isHopByHop(std::string_view canonicalName);
 void setForwardedHeaders(runtime::HeaderList& headers, const runtime::Request& request, bool trusted);
 // True when every field can be written as is (no control bytes that could split a head).
 bool safeToSend(const runtime::HeaderList& headers);

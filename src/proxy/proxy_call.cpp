@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "router/placeholders.h"
 
 namespace gatehouse::proxy {
 
@@ -59,11 +58,17 @@ Outcome ProxyCall::start() {
   return Outcome::Paused;
 }
 
-void ProxyCall::setPlaceholder(std::string_view key, std::string value) {
-  std::string k;
-  k.reserve(router::kProxyCapturePrefix.size() + key.size());
-  k.append(router::kProxyCapturePrefix).append(key);
-  ex_.setCapture(std::move(k), std::move(value));
+// {http.reverse_proxy.upstream.*}: the values as they are now, formatted only if asked.
+void ProxyCall::recordUpstream(const Upstream& up) {
+  auto& f = ex_.upstream;
+  f.chosen = true;
+  f.address = up.address.dial;
+  f.hostport = up.hostport;
+  f.host = up.address.unix ? std::string_view() : std::string_view(up.address.host);
+  f.port = up.address.unix ? std::string_view() : std::string_view(up.address.port);
+  f.requests = pool_.state(upstream_).active;
+  f.maxRequests = up.maxRequests;
+  f.fails = pool_.failures(upstream_);
 }
 
 bool ProxyCall::available(size_t i) {
@@ -102,13 +107,7 @@ bool ProxyCall::attempt() {
   countActive(true);
   stickyCookie_ = config_.policy->responseCookie(upstream_, ex_);
   const Upstream& up = config_.upstreams[upstream_];
-  setPlaceholder("upstream.address", up.address.dial);
-  setPlaceholder("upstream.hostport", up.hostport);
-  setPlaceholder("upstream.host", up.address.unix ? "" : up.address.host);
-  setPlaceholder("upstream.port", up.address.unix ? "" : up.address.port);
-  setPlaceholder("upstream.requests", std::to_string(pool_.state(upstream_).active));
-  setPlaceholder("upstream.max_requests", std::to_string(up.maxRequests));
-  setPlaceholder("upstream.fails", std::to_string(pool_.failures(upstream_)));
+  recordUpstream(up);
   h2Mode_ = wantsH2();
   if (h2Mode_ && !ex_.request.upgrade.empty()) {
     // As Caddy (Go's HTTP/2 transport refuses the request): an upgrade cannot go over h2c.

@@ -61,8 +61,9 @@ class ProxyCall final : public runtime::PendingWork,
   enum class Timer { None, Dial, ResponseHeader, Retry, Stream };
 
   bool prepareHead();
+  void prepareFields();
   bool buildHead();
-  void setPlaceholder(std::string_view key, std::string value);
+  void recordUpstream(const Upstream& up);
   bool attempt();
   bool dial(const UpstreamAddress& address);
   void onResolved(int status, const sockaddr_storage& address);
@@ -77,7 +78,7 @@ class ProxyCall final : public runtime::PendingWork,
   void holdForRoutes(ResponseHead& head, const ResponseHandler& rh);
   void deliver();
   void scheduleDelivery();
-  void publishLatency();
+  void recordResponseFacts(int status);
   void takeWholeBody();
   void releaseRequestState();
   void trimExchange();
@@ -138,6 +139,7 @@ class ProxyCall final : public runtime::PendingWork,
   // Resumes the session for handle_response routes from a clean stack: on HTTP/2 resume()
   // runs the chain at once, and its continuation may replace (destroy) this call.
   http::LoopTask routeTask_{[this] { ex_.host->resume(); }};
+  bool generalHead_ = false;  // the head needs baseHeaders_ (header_up, an upgrade, ...)
   bool chunkedBody_ = false;
   bool askedGzip_ = false;  // the transport asked the upstream for gzip (it decodes it)
   bool hasBody_ = false;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "http/number_text.h"
+#include "proxy/direct_request_fields.h"
 #include "proxy/proxy_rewrite.h"
 
 namespace gatehouse::proxy {
@@ -30,10 +31,21 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
 
 }  // namespace
 
-// The request as the upstream gets it; built once and reused by retries.
 // The request's fields as every attempt forwards them; header_up runs per attempt, as in
-// Caddy, so that it sees {http.reverse_proxy.upstream.*}.
+// Caddy, so that it sees {http.reverse_proxy.upstream.*}. Without header_up or an upgrade
+// the fields are written straight from the request instead (direct_request_fields.h).
 bool ProxyCall::prepareHead() {
+  const auto& req = ex_.request;
+  hasBody_ = req.bodyLength != 0;
+  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
+  generalHead_ = config_.requestHeaders.has_value() || !req.upgrade.empty();
+  if (generalHead_) {
+    prepareFields();
+  }
+  return true;
+}
+
+void ProxyCall::prepareFields() {
   const auto& req = ex_.request;
   HeaderList& h = baseHeaders_;
   for (const auto& f : req.headers) {
@@ -43,9 +55,6 @@ bool ProxyCall::prepareHead() {
   h.remove("Content-Length");
   setForwardedHeaders(h, req, trustedClient(config_.trustedProxies, ex_));
   h.add("Host", req.host);  // header_up may change it, as Caddy lets it
-  hasBody_ = req.bodyLength != 0;
-  chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
-  return true;
 }
 
 bool ProxyCall::buildHead() {
@@ -54,17 +63,20 @@ bool ProxyCall::buildHead() {
   // base fields are written as they are.
   HeaderList edited;
   const HeaderList* fields = &baseHeaders_;
-  if (config_.requestHeaders) {
-    edited = baseHeaders_;
-    config_.requestHeaders->apply(edited, ex_);
-    fields = &edited;
+  std::string_view host = req.host;
+  if (generalHead_) {
+    if (config_.requestHeaders) {
+      edited = baseHeaders_;
+      config_.requestHeaders->apply(edited, ex_);
+      fields = &edited;
+    }
+    host = fields->get("Host");
+    if (!safeToSend(*fields) || host.find_first_of("\r\n") != std::string_view::npos) {
+      return false;
+    }
+    // Go's transparent compression (Caddy's default): gzip is asked for, and decoded on the way back.
+    askedGzip_ = config_.transport.wantsGzip(*fields, req);
   }
-  const std::string_view host = fields->get("Host");
-  if (!safeToSend(*fields) || host.find_first_of("\r\n") != std::string_view::npos) {
-    return false;
-  }
-  // Go's transparent compression (Caddy's default): gzip is asked for, and decoded on the way back.
-  askedGzip_ = config_.transport.wantsGzip(*fields, req);
   method_ = req.method;
   std::string rewritten;
   if (config_.rewrite) {
@@ -81,14 +93,30 @@ bool ProxyCall::buildHead() {
     return true;
   }
   head_.clear();
+  head_.reserve(256 + req.rawPath.size() + req.query.size() + 64 * req.headers.size());
   head_.append(method_).append(" ");
   appendTarget(head_, rewritten);
   head_.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
-  for (const auto& f : *fields) {
-    if (runtime::equalsIgnoreCase(f.name, "Host")) {
-      continue;  // the first is written above, as the request line's companion
+  if (!generalHead_) {
+    DirectFieldFacts facts;
+    switch (appendDirectFields(head_, req, facts)) {
+      case DirectFields::General:
+        generalHead_ = true;  // this request needs the general rules, for every attempt
+        prepareFields();
+        return buildHead();
+      case DirectFields::Unsafe:
+        return false;
+      case DirectFields::Written:
+        break;
     }
-    head_.append(f.name).append(": ").append(f.value).append("\r\n");
+    askedGzip_ = config_.transport.compression && !facts.acceptEncoding && !facts.range && req.method != "HEAD";
+  } else {
+    for (const auto& f : *fields) {
+      if (runtime::equalsIgnoreCase(f.name, "Host")) {
+        continue;  // the first is written above, as the request line's companion
+      }
+      head_.append(f.name).append(": ").append(f.value).append("\r\n");
+    }
   }
   if (askedGzip_) {
     head_.append("Accept-Encoding: gzip\r\n");
@@ -133,7 +161,7 @@ void ProxyCall::sendRequest() {
   }
   sent_ = std::chrono::steady_clock::now();
   conn_->expectResponse(method_ == "HEAD", askedGzip_);
-  conn_->write(head_);
+  conn_->write(head_, hasBody_);  // the body is pulled once the head is out
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
     return;

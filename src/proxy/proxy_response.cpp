@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "http/status.h"
+#include "router/placeholders.h"
 
 namespace gatehouse::proxy {
 
@@ -20,48 +20,6 @@ bool responseHasBody(const std::string& method, int status) {
 bool statusMatches(const std::vector<int>& list, int status) {
   return std::any_of(list.begin(), list.end(),
                      [&](int c) { return c == status || (c < 10 && status / 100 == c); });
-}
-
-// `whole`.`frac` with `digits` fractional digits, as printf's %.{digits}f would print the
-// quotient it came from; with `trim`, trailing zeros (and a bare '.') go, as in Go.
-void appendFixed(std::string& out, int64_t whole, int64_t frac, int digits, bool trim) {
-  out += std::to_string(whole);
-  char buf[8];
-  for (int i = digits - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + frac % 10);
-    frac /= 10;
-  }
-  int n = digits;
-  while (trim && n > 0 && buf[n - 1] == '0') {
-    --n;
-  }
-  if (n > 0) {
-    out += '.';
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-// Go's time.Duration.String for a microsecond count ("812µs", "1.234ms", "2.5s").
-std::string goDuration(int64_t us) {
-  std::string out;
-  if (us < 1000) {
-    out = std::to_string(us);
-    out += "µs";
-  } else if (us < 1'000'000) {
-    appendFixed(out, us / 1000, us % 1000, 3, true);
-    out += "ms";
-  } else {
-    appendFixed(out, us / 1'000'000, us % 1'000'000, 6, true);
-    out += 's';
-  }
-  return out;
-}
-
-// std::to_string(us / 1000.0): milliseconds with six decimals.
-std::string milliseconds(int64_t us) {
-  std::string out;
-  appendFixed(out, us / 1000, (us % 1000) * 1000, 6, false);
-  return out;
 }
 
 // Go's textproto.CanonicalMIMEHeaderKey, in place: "content-type" -> "Content-Type".
@@ -95,9 +53,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
       pool_.recordFailure(upstream_, ph.failDuration);
     }
   }
-  publishLatency();
-  setPlaceholder("status_code", std::to_string(head.status));
-  setPlaceholder("status_text", std::string(http::reasonPhrase(head.status)));
+  recordResponseFacts(head.status);
   if (!bodyDone_) {
     bodyDone_ = true;  // answered early: the rest of the request is not sent
     pauseUpstream();
@@ -128,24 +84,34 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   res.status = status;
   const bool upgrade = head.upgrade && !ex_.request.upgrade.empty();
   HeaderList& h = head.headers;  // the connection's (or held_); it starts a fresh one per response
+  // One pass names the fields Go's way and finds what needs more than dropping the fixed
+  // hop-by-hop names: a Connection naming other fields than Keep-Alive, and TE (trailers).
+  bool general = upgrade;
+  bool server = false;
   for (auto& f : h) {
     canonicalize(f.name);
+    const std::string_view n = f.name;
+    general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
+    server = server || n == "Server";
   }
-  std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
-  removeHopByHop(h, upgradeTo);
-  if (!head.hasLength) {
-    h.remove("Content-Length");
+  if (general) {
+    std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
+    removeHopByHop(h, upgradeTo);
   }
   // The upstream's fields are added to those set before the proxy ran (`header` ops), as
   // Go's ReverseProxy adds them to the writer's map. No Via (Caddy 2.6 adds none); our
   // Server field gives way to the upstream's rather than doubling it.
-  if (h.has("Server")) {
+  if (server) {
     res.headers.remove("Server");
   }
+  res.headers.reserve(res.headers.size() + h.size() + 1);
   if (!stickyCookie_.empty()) {
     res.headers.emplaceBack("Set-Cookie", std::move(stickyCookie_));  // before the upstream's, as Caddy
   }
   for (auto& f : h) {
+    if ((!head.hasLength && f.name == "Content-Length") || (!general && isHopByHop(f.name))) {
+      continue;
+    }
     res.headers.emplaceBack(std::move(f.name), std::move(f.value));
   }
   if (config_.responseHeaders) {
@@ -248,16 +214,25 @@ void ProxyCall::releaseRequestState() {
   }
 }
 
-void ProxyCall::publishLatency() {
+// {http.reverse_proxy.status_code}, status_text and the latencies, formatted only if asked.
+// A status an earlier call's handle_response published gives way, as it was overwritten.
+void ProxyCall::recordResponseFacts(int status) {
   using std::chrono::duration_cast;
   using std::chrono::microseconds;
   const auto now = std::chrono::steady_clock::now();
-  const int64_t latency = duration_cast<microseconds>(now - sent_).count();
-  const int64_t total = duration_cast<microseconds>(now - begun_).count();
-  setPlaceholder("upstream.latency", goDuration(latency));
-  setPlaceholder("upstream.latency_ms", milliseconds(latency));
-  setPlaceholder("upstream.duration", goDuration(total));
-  setPlaceholder("upstream.duration_ms", milliseconds(total));
+  auto& f = ex_.upstream;
+  f.timed = true;
+  f.latencyUs = duration_cast<microseconds>(now - sent_).count();
+  f.durationUs = duration_cast<microseconds>(now - begun_).count();
+  f.status = status;
+  if (!ex_.captures.empty()) {
+    std::erase_if(ex_.captures, [](const auto& c) {
+      const std::string_view k = c.first;
+      return k.starts_with(router::kProxyCapturePrefix) &&
+             (k.ends_with("status_code") || k.ends_with("status_text")) &&
+             k.size() == router::kProxyCapturePrefix.size() + 11;
+    });
+  }
 }
 
 // The whole body is here before the session even saw the head: it is handed over as the

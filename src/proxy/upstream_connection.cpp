@@ -165,9 +165,19 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   resumeReading();
 }
 
-void UpstreamConnection::write(std::string_view bytes) {
+void UpstreamConnection::write(std::string_view bytes, bool tellWhenWritten) {
   if (dead_ || bytes.empty()) {
     return;
+  }
+  if (!tls_ && !tellWhenWritten && !writing_ && queued_.empty() && box_ != nullptr && connected_) {
+    uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+    const int n = uv_try_write(box_->s(), &b, 1);
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<size_t>(n));  // an error is left to uv_write to report
+    }
+    if (bytes.empty()) {
+      return;
+    }
   }
   if (tls_) {
     if (!tls_->write(bytes)) {

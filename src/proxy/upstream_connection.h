@@ -71,7 +71,10 @@ class UpstreamConnection {
   // Expect the response to a request (HEAD responses carry no body). `decodeGzip`: the
   // proxy asked for gzip itself (TransportConfig::askForGzip), so a gzip body is decoded.
   void expectResponse(bool headRequest, bool decodeGzip = false);
-  void write(std::string_view bytes);
+  // Queues bytes in order. With `tellWhenWritten` false the listener needs no
+  // onUpstreamWritten for them: they go out with uv_try_write when nothing waits, which
+  // spares the epoll_ctl pair a uv_write costs (libuv re-arms the fd when its queue drains).
+  void write(std::string_view bytes, bool tellWhenWritten = true);
   void shutdownWrite();
   void pauseReading();
   void resumeReading();

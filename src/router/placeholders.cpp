@@ -11,6 +11,7 @@
 #include "gatehouse/runtime/header_list.h"
 #include "http/status.h"
 #include "http/uri.h"
+#include "router/proxy_placeholders.h"
 
 namespace gatehouse::router {
 
@@ -284,14 +285,17 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     return false;
   }
   if (startsWith(key, "http.reverse_proxy.")) {
-    const std::string k = std::string(kProxyCapturePrefix) + std::string(key.substr(19));
+    // handle_response's published values first (the upstream's fields, its status line),
+    // then what the proxy recorded.
+    const std::string_view k = key.substr(19);
     for (const auto& [name, value] : ex.captures) {
-      if (name == k) {
+      if (name.size() == kProxyCapturePrefix.size() + k.size() && name.starts_with(kProxyCapturePrefix) &&
+          name.ends_with(k)) {
         out = value;
         return true;
       }
     }
-    return false;
+    return upstreamFactPlaceholder(k, ex.upstream, out);
   }
   if (startsWith(key, "http.matchers.file.")) {
     std::string k = std::string(kFileMatcherCapturePrefix) + std::string(key.substr(19));

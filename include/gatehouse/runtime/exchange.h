@@ -102,6 +102,31 @@ struct HandlerError {
   bool routed = false;  // the server's error routes already ran for it
 };
 
+// What reverse_proxy learned about its upstream ({http.reverse_proxy.upstream.*},
+// {http.reverse_proxy.status_code} / status_text and the latencies): recorded as plain
+// values on the hot path and formatted only when a placeholder asks for one
+// (router/proxy_placeholders.cpp); formatting a dozen strings per request that nothing read
+// was a fifth of a proxied request's instructions.
+struct UpstreamFacts {
+  bool chosen = false;  // an upstream was picked: the upstream.* values below hold
+  std::string address;  // upstream.address (the dial address)
+  std::string hostport;
+  std::string host;  // empty for a unix socket
+  std::string port;
+  uint64_t requests = 0;  // in flight to it when it was picked
+  uint64_t maxRequests = 0;
+  uint64_t fails = 0;
+  bool timed = false;  // the response head arrived: the latencies below hold
+  int64_t latencyUs = 0;   // request sent -> response head
+  int64_t durationUs = 0;  // handler start -> response head
+  int status = 0;          // the upstream's status; 0 before its head
+  void clear() {
+    chosen = false;
+    timed = false;
+    status = 0;
+  }
+};
+
 // Handler results, as Envoy's filter statuses.
 enum class Outcome {
   Continue,  // middleware did its part; run the next handler
@@ -131,6 +156,7 @@ class Exchange {
   std::vector<std::pair<std::string, std::string>> vars;
   // {http.regexp.<name>.<capture>} -> value, keyed "<name>.<capture>".
   std::vector<std::pair<std::string, std::string>> captures;
+  UpstreamFacts upstream;  // reverse_proxy's, for its placeholders
   // Route groups already used by this request (Caddy shares one set across subroutes).
   std::vector<std::string_view> usedGroups;
   // Response transforms applied when the head is written (deferred header ops).

@@ -1,0 +1,137 @@
+#include "proxy/direct_request_fields.h"
+
+namespace gatehouse::proxy {
+
+using runtime::equalsIgnoreCase;
+
+namespace {
+
+enum class Kind { Copy, Drop, General, Connection, AcceptEncoding, Range };
+
+// By first letter, so that most fields cost one comparison or none.
+Kind classify(std::string_view n) {
+  switch (n.empty() ? '\0' : static_cast<char>(n.front() | 0x20)) {
+    case 'a':
+      return equalsIgnoreCase(n, "Accept-Encoding") ? Kind::AcceptEncoding : Kind::Copy;
+    case 'c':
+      if (equalsIgnoreCase(n, "Content-Length")) {
+        return Kind::Drop;
+      }
+      return equalsIgnoreCase(n, "Connection") ? Kind::Connection : Kind::Copy;
+    case 'h':
+      return equalsIgnoreCase(n, "Host") ? Kind::General : Kind::Copy;
+    case 'k':
+      return equalsIgnoreCase(n, "Keep-Alive") ? Kind::Drop : Kind::Copy;
+    case 'p':
+      return equalsIgnoreCase(n, "Proxy-Connection") || equalsIgnoreCase(n, "Proxy-Authenticate") ||
+                     equalsIgnoreCase(n, "Proxy-Authorization")
+                 ? Kind::Drop
+                 : Kind::Copy;
+    case 'r':
+      return equalsIgnoreCase(n, "Range") ? Kind::Range : Kind::Copy;
+    case 't':
+      if (equalsIgnoreCase(n, "Te")) {
+        return Kind::General;
+      }
+      return equalsIgnoreCase(n, "Trailer") || equalsIgnoreCase(n, "Transfer-Encoding") ? Kind::Drop : Kind::Copy;
+    case 'u':
+      return equalsIgnoreCase(n, "Upgrade") ? Kind::Drop : Kind::Copy;
+    case 'x':
+      return equalsIgnoreCase(n, "X-Forwarded-For") || equalsIgnoreCase(n, "X-Forwarded-Proto") ||
+                     equalsIgnoreCase(n, "X-Forwarded-Host")
+                 ? Kind::General
+                 : Kind::Copy;
+    default:
+      return Kind::Copy;
+  }
+}
+
+bool badByte(unsigned char c) {
+  return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+bool safeValue(std::string_view v) {
+  for (char c : v) {
+    if (badByte(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "Name: value\r\n" with Go's canonical name (textproto.CanonicalMIMEHeaderKey, which
+// leaves a name with a byte >= 0x80 alone); false for a name or value that could split
+// the head.
+bool appendField(std::string& out, std::string_view name, std::string_view value) {
+  if (name.empty() || !safeValue(value)) {
+    return false;
+  }
+  bool ascii = true;
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (badByte(u) || c == ':' || c == ' ') {
+      return false;
+    }
+    ascii = ascii && u < 0x80;
+  }
+  const size_t at = out.size();
+  out.append(name);
+  if (ascii) {
+    bool start = true;
+    for (size_t i = at; i < out.size(); ++i) {
+      char& c = out[i];
+      if (start && c >= 'a' && c <= 'z') {
+        c = static_cast<char>(c - 32);
+      } else if (!start && c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c + 32);
+      }
+      start = c == '-';
+    }
+  }
+  out.append(": ").append(value).append("\r\n");
+  return true;
+}
+
+}  // namespace
+
+DirectFields appendDirectFields(std::string& head, const runtime::Request& req, DirectFieldFacts& facts) {
+  bool aeSeen = false;
+  bool rangeSeen = false;
+  facts = DirectFieldFacts{};
+  for (const auto& f : req.headers) {
+    switch (classify(f.name)) {
+      case Kind::General:
+        return DirectFields::General;
+      case Kind::Drop:
+        continue;
+      case Kind::Connection:
+        // "keep-alive" names only Keep-Alive, dropped anyway (browsers send it).
+        if (!equalsIgnoreCase(f.value, "keep-alive")) {
+          return DirectFields::General;
+        }
+        continue;
+      case Kind::AcceptEncoding:
+        facts.acceptEncoding = aeSeen ? facts.acceptEncoding : !f.value.empty();
+        aeSeen = true;
+        break;
+      case Kind::Range:
+        facts.range = rangeSeen ? facts.range : !f.value.empty();
+        rangeSeen = true;
+        break;
+      case Kind::Copy:
+        break;
+    }
+    if (!appendField(head, f.name, f.value)) {
+      return DirectFields::Unsafe;
+    }
+  }
+  if (!safeValue(req.host) || !safeValue(req.remoteIp)) {
+    return DirectFields::Unsafe;
+  }
+  head.append("X-Forwarded-For: ").append(req.remoteIp).append("\r\n");
+  head.append(req.tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
+  head.append("X-Forwarded-Host: ").append(req.host).append("\r\n");
+  return DirectFields::Written;
+}
+
+}  // namespace gatehouse::proxy
