@@ -12,6 +12,8 @@
 #include <deque>
 #include <memory>
 #include <random>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "gatehouse/runtime/exchange_host.h"
@@ -33,6 +35,7 @@ struct UpstreamState {
   bool activeHealthy = true;      // active health checks' verdict (healthy until checked)
   uint32_t checkPasses = 0;       // consecutive
   uint32_t checkFails = 0;
+  uint32_t users = 0;             // requests holding a slot past the configured upstreams
 };
 
 class HealthChecker;
@@ -62,11 +65,22 @@ class ConnectionPool final : public runtime::WorkerLocal {
   DeliveryQueue& deliveries() { return deliveries_; }
   // A vector reused by each request's upstream choice (no allocation per request).
   std::vector<size_t>& scratch() { return scratch_; }
+  // Slots past the configured upstreams, one per address a request resolved (placeholders,
+  // dynamic upstreams): idle connections and counters keyed by that address. A slot is
+  // reused once nothing holds it (no request, no idle connection, no failure counted).
+  size_t slotFor(const std::string& key);
+  void holdSlot(size_t i);
+  void releaseSlot(size_t i);
+  // Frees unused slots; called before a request looks slots up, never while it holds
+  // indices it has not yet taken (they could be handed out again).
+  void sweepSlots();
+  [[nodiscard]] size_t slotCount() const { return slotIndex_.size(); }
   // Active health checks run for as long as the pool lives.
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
 
  private:
   void prune();
+  [[nodiscard]] bool slotUnused(size_t i);
 
   uv_loop_t* loop_;
   KeepAlive keepAlive_;
@@ -78,6 +92,11 @@ class ConnectionPool final : public runtime::WorkerLocal {
   std::unique_ptr<HealthChecker> checker_;
   DeliveryQueue deliveries_;
   std::vector<size_t> scratch_;
+  size_t configured_;                                   // upstreams of the handler's config
+  std::unordered_map<std::string, size_t> slotIndex_;  // address -> slot
+  std::vector<std::string> slotKeys_;                   // slot - configured_ -> address ("" when free)
+  std::vector<size_t> freeSlots_;
+  size_t sweepAt_ = 64;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
