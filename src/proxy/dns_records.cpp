@@ -209,6 +209,10 @@ void orderSrv(std::vector<SrvRecord>& records, const std::function<uint32_t(uint
       sum += records[end].weight;
       ++end;
     }
+    // Zero weights first, as RFC 2782 arranges them before the running sums.
+    std::stable_partition(records.begin() + static_cast<std::ptrdiff_t>(start),
+                          records.begin() + static_cast<std::ptrdiff_t>(end),
+                          [](const SrvRecord& r) { return r.weight == 0; });
     for (size_t i = start; i + 1 < end; ++i) {
       const uint32_t pick = random(sum + 1);
       uint32_t running = 0;
