@@ -9,7 +9,10 @@ counters are dumped (callgrind_control -d): Ir / N is the per-request cost of th
 process (all threads), the session and the proxy together.
 
 usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both]
-                              [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}']
+                              [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}'] [--h2c-backend]
+
+--h2c-backend serves the backend nginx with `listen ... http2` (HTTP/2 with prior knowledge,
+cleartext); pair it with --site 'reverse_proxy h2c://127.0.0.1:{port}'.
 """
 import argparse
 import glob
@@ -42,6 +45,22 @@ def write_config(wd, port, backend_port, site):
     return path
 
 
+def start_h2c_backend(root, workdir):
+    """The same nginx backend, speaking h2c (prior knowledge) instead of HTTP/1.1."""
+    port = http_bench.free_port()
+    ng = servers.Nginx()
+    argv = ng.config("file1m", port, root, workdir)
+    conf = argv[2]
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace("listen 127.0.0.1:%d;" % port, "listen 127.0.0.1:%d http2;" % port))
+    proc = servers.start(ng, argv, 0, workdir)
+    if not http_bench.wait_port(port, proc):
+        raise SystemExit("backend nginx (h2c) did not start")
+    return proc, port
+
+
 def callgrind(binary, cfg, port, n, top, wd):
     out = os.path.join(wd, "cg.out")
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out + ".%p",
@@ -62,7 +81,7 @@ def callgrind(binary, cfg, port, n, top, wd):
                     total = int(line.split()[1])
         print("instructions/request: %.0f  (Ir %d over %d requests)" % (total / n, total, n))
         if top:
-            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", dumps[-1]], capture_output=True,
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=100", dumps[-1]], capture_output=True,
                                  text=True).stdout
             with open(os.path.join(os.environ.get("PROFILE_KEEP", wd), "annotate.txt"), "w") as f:
                 f.write(ann)
@@ -121,11 +140,15 @@ def main():
     ap.add_argument("--mode", default="both")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--site", default="reverse_proxy 127.0.0.1:{port}")
+    ap.add_argument("--h2c-backend", action="store_true")
     args = ap.parse_args()
     binary = os.path.abspath(args.gatehouse)
     with tempfile.TemporaryDirectory(prefix="proxy-profile-") as root:
         servers.write_site(root)
-        backend, backend_port = http_bench.start_backend(root, root)
+        if args.h2c_backend:
+            backend, backend_port = start_h2c_backend(root, root)
+        else:
+            backend, backend_port = http_bench.start_backend(root, root)
         try:
             port = http_bench.free_port()
             cfg = write_config(root, port, backend_port, args.site)

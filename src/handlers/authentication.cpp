@@ -3,7 +3,7 @@
 // 401 handler error and `WWW-Authenticate: Basic realm="..."`; a valid one publishes
 // {http.auth.user.id} and the chain goes on.
 //
-// bcrypt runs on the loop thread: the handler contract cannot yet resume a chain after a
+// bcrypt (or scrypt) runs on the loop thread: the handler contract cannot yet resume a chain after a
 // paused middleware, only after a final response. `hash_cache` (on by default in the
 // Caddyfile) makes repeated checks of the same credentials free.
 
@@ -15,6 +15,7 @@
 #include "handlers/bcrypt.h"
 #include "handlers/handlers.h"
 #include "handlers/hash_cache.h"
+#include "handlers/scrypt.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
 
@@ -28,8 +29,14 @@ using runtime::Outcome;
 namespace {
 
 struct Account {
-  std::string hash;  // a bcrypt hash
-  std::string salt;  // only for algorithms with an external salt (none supported yet)
+  std::string hash;  // a bcrypt hash, or scrypt's raw derived key
+  std::string salt;  // raw bytes; scrypt only (bcrypt hashes carry their own)
+};
+
+// The provider's hash algorithm: bcrypt, or Caddy 2.6's deprecated scrypt.
+struct Algorithm {
+  bool scrypt = false;
+  ScryptParams params;
 };
 
 struct Credentials {
@@ -68,13 +75,16 @@ std::string fakeHash(int cost) {
 
 class BasicAuth final : public runtime::Handler {
  public:
-  BasicAuth(std::map<std::string, Account, std::less<>> accounts, std::string realm, bool cache)
-      : accounts_(std::move(accounts)), realm_(std::move(realm)) {
+  BasicAuth(std::map<std::string, Account, std::less<>> accounts, std::string realm, bool cache,
+            Algorithm algo)
+      : accounts_(std::move(accounts)), realm_(std::move(realm)), algo_(algo) {
     int cost = 4;
     for (const auto& [_, acct] : accounts_) {
-      cost = std::max(cost, bcryptCost(acct.hash));
+      cost = algo_.scrypt ? cost : std::max(cost, bcryptCost(acct.hash));
     }
-    fakeHash_ = fakeHash(accounts_.empty() ? kBcryptDefaultCost : cost);
+    // scrypt's cost is in its parameters: any key of the right length costs the same.
+    fakeHash_ = algo_.scrypt ? std::string(algo_.params.keyLength, '\0')
+                             : fakeHash(accounts_.empty() ? kBcryptDefaultCost : cost);
     if (cache) {
       cache_ = std::make_unique<HashCache>();
     }
@@ -97,15 +107,22 @@ class BasicAuth final : public runtime::Handler {
   }
 
  private:
+  std::optional<bool> matches(const Account& acct, const std::string& plaintext) const {
+    if (algo_.scrypt) {
+      return scryptMatches(acct.hash, acct.salt, plaintext, algo_.params);
+    }
+    return bcryptMatches(acct.hash, plaintext);
+  }
+
   bool correctPassword(const Account& acct, const std::string& plaintext) const {
     if (!cache_) {
-      return bcryptMatches(acct.hash, plaintext).value_or(false);
+      return matches(acct, plaintext).value_or(false);
     }
     std::string key = HashCache::keyFor(acct.hash, acct.salt, plaintext);
     if (auto hit = cache_->find(key)) {
       return *hit;
     }
-    auto same = bcryptMatches(acct.hash, plaintext);
+    auto same = matches(acct, plaintext);
     if (!same) {
       return false;  // a technical error is not cached: it is not a property of the input
     }
@@ -120,6 +137,7 @@ class BasicAuth final : public runtime::Handler {
 
   std::map<std::string, Account, std::less<>> accounts_;
   std::string realm_;
+  Algorithm algo_;
   std::string fakeHash_;
   std::unique_ptr<HashCache> cache_;
 };
@@ -139,7 +157,7 @@ std::string renderGlobal(const std::string& s) {
   return router::Template(s).render(Exchange{});
 }
 
-Account parseAccount(const Json& a, const std::string& path) {
+Account parseAccount(const Json& a, const std::string& path, const Algorithm& algo) {
   if (!a.is_object()) {
     throw ProvisionError(path, "expected an object with username and password");
   }
@@ -159,14 +177,56 @@ Account parseAccount(const Json& a, const std::string& path) {
     }
     acct.hash = *decoded;
   }
-  if (!isBcryptHash(acct.hash)) {
+  if (!algo.scrypt && !isBcryptHash(acct.hash)) {
     throw ProvisionError(path + ".password",
                          "not a bcrypt hash ($2a$, $2b$ or $2y$; see 'gatehouse hash-password')");
   }
-  if (a.contains("salt")) {
-    throw ProvisionError(path + ".salt", "salted hashes (scrypt) are not supported yet");
+  if (std::string salt = renderGlobal(a.value("salt", "")); !salt.empty()) {
+    auto decoded = base64Decode(salt);
+    if (!decoded) {
+      throw ProvisionError(path + ".salt", "base64-decoding salt: illegal base64 data");
+    }
+    acct.salt = *decoded;  // bcrypt ignores it, as Caddy does
   }
   return acct;
+}
+
+// {"algorithm": "bcrypt"} or {"algorithm": "scrypt", "N", "r", "p", "key_length"}; zero or
+// absent parameters take Caddy's defaults.
+Algorithm parseAlgorithm(const Json& hash, const std::string& path) {
+  const std::string name = hash.value("algorithm", "");
+  Algorithm algo;
+  if (name == "bcrypt") {
+    requireKnownKeys(hash, path, {"algorithm"});
+    return algo;
+  }
+  if (name != "scrypt") {
+    throw ProvisionError(path + ".algorithm", "hash algorithm '" + name + "' is not supported yet");
+  }
+  requireKnownKeys(hash, path, {"algorithm", "N", "r", "p", "key_length"});
+  algo.scrypt = true;
+  auto param = [&](const char* key, uint64_t& out) {
+    if (!hash.contains(key)) {
+      return;
+    }
+    if (!hash[key].is_number_integer() || hash[key].get<int64_t>() < 0) {
+      throw ProvisionError(path + "." + key, "expected a non-negative integer");
+    }
+    if (hash[key].get<int64_t>() > 0) {
+      out = hash[key].get<uint64_t>();
+    }
+  };
+  uint64_t keyLength = algo.params.keyLength;
+  param("N", algo.params.n);
+  param("r", algo.params.r);
+  param("p", algo.params.p);
+  param("key_length", keyLength);
+  algo.params.keyLength = static_cast<size_t>(keyLength);
+  if (!scryptParamsValid(algo.params)) {
+    throw ProvisionError(path,
+                         "invalid scrypt parameters (N must be a power of two; at most 1 GiB of memory)");
+  }
+  return algo;
 }
 
 std::unique_ptr<runtime::Handler> makeHttpBasic(const Json& cfg, const std::string& path) {
@@ -174,20 +234,13 @@ std::unique_ptr<runtime::Handler> makeHttpBasic(const Json& cfg, const std::stri
     throw ProvisionError(path, "expected an object");
   }
   requireKnownKeys(cfg, path, {"hash", "accounts", "realm", "hash_cache"});
-  if (cfg.contains("hash")) {
-    const auto& hash = cfg["hash"];
-    requireKnownKeys(hash, path + ".hash", {"algorithm"});
-    std::string algo = hash.value("algorithm", "");
-    if (algo != "bcrypt") {
-      throw ProvisionError(path + ".hash.algorithm", "hash algorithm '" + algo + "' is not supported yet");
-    }
-  }
+  const Algorithm algo = cfg.contains("hash") ? parseAlgorithm(cfg["hash"], path + ".hash") : Algorithm{};
   std::map<std::string, Account, std::less<>> accounts;
   if (cfg.contains("accounts")) {
     const auto& list = cfg["accounts"];
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string ap = path + ".accounts[" + std::to_string(i) + "]";
-      Account acct = parseAccount(list[i], ap);
+      Account acct = parseAccount(list[i], ap, algo);
       std::string user = renderGlobal(list[i].value("username", ""));
       if (user.empty()) {
         throw ProvisionError(ap, "username and password are required");
@@ -202,7 +255,7 @@ std::unique_ptr<runtime::Handler> makeHttpBasic(const Json& cfg, const std::stri
   }
   std::string realm = cfg.value("realm", "");
   return std::make_unique<BasicAuth>(std::move(accounts), realm.empty() ? "restricted" : realm,
-                                     cfg.contains("hash_cache"));
+                                     cfg.contains("hash_cache"), algo);
 }
 
 }  // namespace

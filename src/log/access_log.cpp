@@ -138,11 +138,12 @@ void AccessLog::record(const Exchange& ex) const {
     return;
   }
   Json f = fields(ex);
-  const double ts = nowSeconds();
+  const int64_t ts = nowNanos();
   for (size_t i = 0; i < loggers.size(); ++i) {
     LogEntry entry;
     entry.level = level;
-    entry.ts = ts;
+    entry.tsNs = ts;
+    entry.durations = {"duration"};
     entry.logger = std::move(loggers[i]);
     entry.msg = "handled request";
     entry.fields = i + 1 == loggers.size() ? std::move(f) : f;

@@ -10,47 +10,93 @@ using provision::ProvisionError;
 
 namespace {
 
-void appendFields(const Json& fields, std::string& out) {
-  for (const auto& [k, v] : fields.items()) {
-    out += ',';
-    appendJsonString(out, k);
-    out += ':';
-    appendJson(out, v);
+// Durations the entry marks are rewritten as the duration_format says (a filter may have
+// replaced one with a string already: that stays).
+void applyDurations(const EncoderOptions& options, LogEntry& entry) {
+  if (options.duration == EncoderOptions::Duration::Seconds) {
+    return;
+  }
+  for (const auto& key : entry.durations) {
+    auto it = entry.fields.find(key);
+    if (it != entry.fields.end() && it->is_number()) {
+      *it = options.durationValue(it->get<double>());
+    }
   }
 }
 
 }  // namespace
 
+// zap's JSON encoder order: level, time, logger, message, then the fields.
 void JsonEncoder::encode(LogEntry& entry, std::string& out) const {
-  out += "{\"level\":";
-  appendJsonString(out, levelName(entry.level));
-  out += ",\"ts\":";
-  appendJsonNumber(out, entry.ts);
-  if (!entry.logger.empty()) {
-    out += ",\"logger\":";
+  applyDurations(options_, entry);
+  out += '{';
+  bool first = true;
+  auto key = [&](const std::string& k) {
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    appendJsonString(out, k);
+    out += ':';
+  };
+  std::string level;
+  if (!options_.levelKey.empty() && options_.levelText(entry.level, level)) {
+    key(options_.levelKey);
+    appendJsonString(out, level);
+  }
+  if (!options_.timeKey.empty()) {
+    key(options_.timeKey);
+    options_.appendTime(out, entry.tsNs, true);
+  }
+  if (!entry.logger.empty() && !options_.nameKey.empty()) {
+    key(options_.nameKey);
     appendJsonString(out, entry.logger);
   }
-  out += ",\"msg\":";
-  appendJsonString(out, entry.msg);
-  appendFields(entry.fields, out);
-  out += "}\n";
+  if (!options_.messageKey.empty()) {
+    key(options_.messageKey);
+    appendJsonString(out, entry.msg);
+  }
+  for (const auto& [k, v] : entry.fields.items()) {
+    key(k);
+    appendJson(out, v);
+  }
+  out += '}';
+  out += options_.lineEnding;
 }
 
+// zap's console encoder: tab-separated time, level, logger and message, then the fields as
+// JSON with spaces after separators.
 void ConsoleEncoder::encode(LogEntry& entry, std::string& out) const {
-  appendJsonNumber(out, entry.ts);
-  out += '\t';
-  out += levelName(entry.level);
-  if (!entry.logger.empty()) {
-    out += '\t';
+  applyDurations(options_, entry);
+  bool first = true;
+  auto sep = [&] {
+    if (!first) {
+      out += '\t';
+    }
+    first = false;
+  };
+  if (!options_.timeKey.empty()) {
+    sep();
+    options_.appendTime(out, entry.tsNs, false);
+  }
+  std::string level;
+  if (!options_.levelKey.empty() && options_.levelText(entry.level, level)) {
+    sep();
+    out += level;
+  }
+  if (!entry.logger.empty() && !options_.nameKey.empty()) {
+    sep();
     out += entry.logger;
   }
-  out += '\t';
-  out += entry.msg;
-  if (!entry.fields.empty()) {
-    out += '\t';
-    appendJson(out, entry.fields);
+  if (!options_.messageKey.empty()) {
+    sep();
+    out += entry.msg;
   }
-  out += '\n';
+  if (!entry.fields.empty()) {
+    sep();
+    appendJson(out, entry.fields, true);
+  }
+  out += options_.lineEnding;
 }
 
 void FilterEncoder::encode(LogEntry& entry, std::string& out) const {
@@ -63,7 +109,7 @@ void FilterEncoder::encode(LogEntry& entry, std::string& out) const {
 std::unique_ptr<Encoder> makeEncoder(const Json& cfg, const std::string& path, bool consoleFallback) {
   if (cfg.is_null()) {
     if (consoleFallback) {
-      return std::make_unique<ConsoleEncoder>();
+      return std::make_unique<ConsoleEncoder>(EncoderOptions::consoleDefaults());
     }
     return std::make_unique<JsonEncoder>();
   }
@@ -71,17 +117,19 @@ std::unique_ptr<Encoder> makeEncoder(const Json& cfg, const std::string& path, b
     throw ProvisionError(path, "expected an encoder object");
   }
   const std::string format = cfg.value("format", "");
+  const bool plain = format == "json" || format == "console";
   for (const auto& [k, _] : cfg.items()) {
-    const bool known = k == "format" || (format == "filter" && (k == "wrap" || k == "fields"));
+    const bool known = k == "format" || (format == "filter" && (k == "wrap" || k == "fields")) ||
+                       (plain && EncoderOptions::isOption(k));
     if (!known) {
       throw ProvisionError(path + "." + k, "log encoder option '" + k + "' is not supported yet");
     }
   }
   if (format == "json") {
-    return std::make_unique<JsonEncoder>();
+    return std::make_unique<JsonEncoder>(EncoderOptions::fromJson(cfg, path, false));
   }
   if (format == "console") {
-    return std::make_unique<ConsoleEncoder>();
+    return std::make_unique<ConsoleEncoder>(EncoderOptions::fromJson(cfg, path, true));
   }
   if (format != "filter") {
     throw ProvisionError(path + ".format", "log encoder '" + format + "' is not supported yet");

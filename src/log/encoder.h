@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "log/encoder_options.h"
 #include "log/field_filter.h"
 #include "log/log_entry.h"
 
@@ -22,13 +23,21 @@ class Encoder {
 // {"level":"info","ts":1700000000.123,"logger":"...","msg":"...",<fields>}
 class JsonEncoder final : public Encoder {
  public:
+  explicit JsonEncoder(EncoderOptions options = {}) : options_(std::move(options)) {}
   void encode(LogEntry& entry, std::string& out) const override;
+
+ private:
+  EncoderOptions options_;
 };
 
-// 1700000000.123<TAB>info<TAB>logger<TAB>msg<TAB>{<fields>}
+// 1700000000.123<TAB>info<TAB>logger<TAB>msg<TAB>{"field": <value>, ...}
 class ConsoleEncoder final : public Encoder {
  public:
+  explicit ConsoleEncoder(EncoderOptions options = {}) : options_(std::move(options)) {}
   void encode(LogEntry& entry, std::string& out) const override;
+
+ private:
+  EncoderOptions options_;
 };
 
 class FilterEncoder final : public Encoder {

@@ -9,10 +9,9 @@
 
 namespace gatehouse::log {
 
-double nowSeconds() {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::system_clock::now().time_since_epoch());
-  return static_cast<double>(ns.count()) / 1e9;
+int64_t nowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 namespace {
@@ -104,19 +103,19 @@ void appendJsonNumber(std::string& out, double v) {
   out.append(buf.data(), end);
 }
 
-void appendJson(std::string& out, const config::Json& v) {
+void appendJson(std::string& out, const config::Json& v, bool spaced) {
   switch (v.type()) {
     case config::Json::value_t::object: {
       out += '{';
       bool first = true;
       for (const auto& [k, val] : v.items()) {
         if (!first) {
-          out += ',';
+          out += spaced ? ", " : ",";
         }
         first = false;
         appendJsonString(out, k);
-        out += ':';
-        appendJson(out, val);
+        out += spaced ? ": " : ":";
+        appendJson(out, val, spaced);
       }
       out += '}';
       break;
@@ -126,10 +125,10 @@ void appendJson(std::string& out, const config::Json& v) {
       bool first = true;
       for (const auto& val : v) {
         if (!first) {
-          out += ',';
+          out += spaced ? ", " : ",";
         }
         first = false;
-        appendJson(out, val);
+        appendJson(out, val, spaced);
       }
       out += ']';
       break;

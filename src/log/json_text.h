@@ -12,6 +12,7 @@ namespace gatehouse::log {
 
 void appendJsonString(std::string& out, std::string_view s);
 void appendJsonNumber(std::string& out, double v);
-void appendJson(std::string& out, const config::Json& v);
+// `spaced` writes ", " and ": " between elements, as zap's console encoder does.
+void appendJson(std::string& out, const config::Json& v, bool spaced = false);
 
 }  // namespace gatehouse::log

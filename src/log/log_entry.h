@@ -2,7 +2,9 @@
 // One structured log entry: zap's fixed keys plus ordered fields. Built on the thread that
 // logs, then moved to the log writer thread, which filters, encodes and writes it.
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gatehouse/config/site_graph.h"
 #include "log/level.h"
@@ -11,13 +13,15 @@ namespace gatehouse::log {
 
 struct LogEntry {
   Level level = Level::Info;
-  double ts = 0;       // Unix seconds with sub-second precision, as zap's epoch time
+  int64_t tsNs = 0;    // Unix time in nanoseconds (zap's entry time)
   std::string logger;  // "http.log.access.log0"
   std::string msg;     // "handled request"
   config::Json fields = config::Json::object();
+  // Top-level fields holding durations (in seconds), written as the encoder's duration_format says.
+  std::vector<std::string> durations;
 };
 
-// The wall clock as zap's "ts": seconds since the epoch.
-double nowSeconds();
+// The wall clock in nanoseconds since the epoch.
+int64_t nowNanos();
 
 }  // namespace gatehouse::log

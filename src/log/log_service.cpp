@@ -110,7 +110,7 @@ void LogService::writeBatch(std::deque<LogEntry>& batch) {
   if (dropped > droppedReported_) {
     LogEntry note;
     note.level = Level::Warn;
-    note.ts = nowSeconds();
+    note.tsNs = nowNanos();
     note.logger = "log";
     note.msg = "log queue full: entries dropped";
     note.fields["dropped"] = dropped - droppedReported_;

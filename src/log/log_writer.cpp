@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <iterator>
 #include <stdexcept>
 
+#include "log/net_writer.h"
 #include "log/rolling_file.h"
 #include "provision/provision_error.h"
 
@@ -72,6 +74,30 @@ std::unique_ptr<LogWriter> makeFileWriter(const Json& cfg, const std::string& pa
   }
 }
 
+std::unique_ptr<LogWriter> makeNetWriter(const Json& cfg, const std::string& path) {
+  for (const auto& [k, _] : cfg.items()) {
+    if (k != "output" && k != "address" && k != "dial_timeout" && k != "soft_start") {
+      throw ProvisionError(path + "." + k, "net log writer option '" + k + "' is not supported yet");
+    }
+  }
+  NetAddress addr;
+  try {
+    addr = parseNetAddress(cfg.value("address", ""));
+  } catch (const std::invalid_argument& e) {
+    throw ProvisionError(path + ".address", std::string("parsing network address: ") + e.what());
+  }
+  const auto& timeout = cfg.contains("dial_timeout") ? cfg["dial_timeout"] : Json(0);
+  if (!timeout.is_number_integer() || timeout.get<int64_t>() < 0) {
+    throw ProvisionError(path + ".dial_timeout", "dial timeout cannot be less than zero");
+  }
+  const auto dialTimeout = std::chrono::milliseconds(timeout.get<int64_t>() / 1000000);
+  try {
+    return std::make_unique<NetWriter>(std::move(addr), dialTimeout, cfg.value("soft_start", false));
+  } catch (const std::runtime_error& e) {
+    throw ProvisionError(path + ".address", e.what());
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<LogWriter> makeWriter(const Json& cfg, const std::string& path) {
@@ -84,6 +110,9 @@ std::unique_ptr<LogWriter> makeWriter(const Json& cfg, const std::string& path) 
   const std::string output = cfg.value("output", "");
   if (output == "file") {
     return makeFileWriter(cfg, path);
+  }
+  if (output == "net") {
+    return makeNetWriter(cfg, path);
   }
   for (const auto& [k, _] : cfg.items()) {
     if (k != "output") {

@@ -110,16 +110,27 @@ bool RollingFile::roll() {
     return fd_.get() >= 0;
   }
   open();
-  if (policy_.gzip) {
-    gzipFile(backup);
+  if (!background_) {
+    background_ = std::make_unique<RollCompressor>();
   }
-  prune();
+  background_->post([backup, filename = filename_, policy = policy_] {
+    if (policy.gzip) {
+      gzipFile(backup);
+    }
+    prune(filename, policy);
+  });
   return fd_.get() >= 0;
 }
 
+void RollingFile::drainBackground() {
+  if (background_) {
+    background_->drain();
+  }
+}
+
 // Deletes rolled files past the count or age limits, oldest first.
-void RollingFile::prune() {
-  fs::path p(filename_);
+void RollingFile::prune(const std::string& filename, const RollPolicy& policy) {
+  fs::path p(filename);
   auto [stem, ext] = splitExt(p.filename().string());
   const std::string prefix = stem + "-";
   std::vector<fs::directory_entry> rolled;
@@ -134,11 +145,11 @@ void RollingFile::prune() {
   }
   // Time stamps in the names sort as the times they spell.
   std::sort(rolled.begin(), rolled.end(), [](const auto& a, const auto& b) { return a.path() > b.path(); });
-  const auto maxAge = std::chrono::hours(24) * policy_.keepDays;
+  const auto maxAge = std::chrono::hours(24) * policy.keepDays;
   for (size_t i = 0; i < rolled.size(); ++i) {
     auto mtime = fs::last_write_time(rolled[i], ec);
     const bool tooOld = !ec && fs::file_time_type::clock::now() - mtime > maxAge;
-    if (static_cast<int>(i) >= policy_.keep || tooOld) {
+    if (static_cast<int>(i) >= policy.keep || tooOld) {
       fs::remove(rolled[i].path(), ec);
     }
   }

@@ -7,12 +7,15 @@
 namespace gatehouse::proxy {
 
 ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
-    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop), configured_(upstreams) {}
+    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop),
+      h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())),
+      configured_(upstreams) {}
 
 ConnectionPool::~ConnectionPool() {
   checker_.reset();
   deliveries_.close();
   idle_.clear();  // closes every parked connection
+  h2_.clear();
   // Workers destroy their state after their loop stopped; parked connections are unref'd
   // so they never kept it running. Run the loop once more so their close callbacks free
   // them. Never reached on the loop thread while it runs (state outlives every exchange).
@@ -79,6 +82,7 @@ size_t ConnectionPool::slotFor(const std::string& key) {
     states_.emplace_back();
     idle_.emplace_back();
     slotKeys_.emplace_back();
+    h2_.ensure(states_.size());
   }
   slotKeys_[i - configured_] = key;
   slotIndex_.emplace(key, i);
@@ -99,7 +103,7 @@ void ConnectionPool::releaseSlot(size_t i) {
 
 bool ConnectionPool::slotUnused(size_t i) {
   const auto& st = states_[i];
-  return st.users == 0 && st.active == 0 && idle_[i].empty() && failures(i) == 0;
+  return st.users == 0 && st.active == 0 && idle_[i].empty() && h2_.count(i) == 0 && failures(i) == 0;
 }
 
 void ConnectionPool::sweepSlots() {

@@ -19,6 +19,7 @@
 #include "gatehouse/runtime/exchange_host.h"
 #include "proxy/delivery_queue.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_h2_pool.h"
 
 namespace gatehouse::proxy {
 
@@ -33,6 +34,7 @@ struct UpstreamState {
   uint32_t active = 0;            // requests in flight (least_conn, unhealthy_request_count)
   std::deque<uint64_t> failures;  // loop times (ms) at which recorded failures expire
   bool activeHealthy = true;      // active health checks' verdict (healthy until checked)
+  bool h1Only = false;            // its TLS did not select h2: HTTP/1.1 from now on
   uint32_t checkPasses = 0;       // consecutive
   uint32_t checkFails = 0;
   uint32_t users = 0;             // requests holding a slot past the configured upstreams
@@ -63,6 +65,8 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // per pick cost a sixth of a proxied request's CPU (perf, random policy).
   size_t randomBelow(size_t n) { return n <= 1 ? 0 : static_cast<size_t>(rng_() % n); }
   DeliveryQueue& deliveries() { return deliveries_; }
+  H2Sessions& h2() { return h2_; }
+  [[nodiscard]] const KeepAlive& keepAlive() const { return keepAlive_; }
   // A vector reused by each request's upstream choice (no allocation per request).
   std::vector<size_t>& scratch() { return scratch_; }
   // Slots past the configured upstreams, one per address a request resolved (placeholders,
@@ -91,6 +95,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   std::array<char, 64 * 1024> readBuf_{};
   std::unique_ptr<HealthChecker> checker_;
   DeliveryQueue deliveries_;
+  H2Sessions h2_;  // after deliveries_, which it uses
   std::vector<size_t> scratch_;
   size_t configured_;                                   // upstreams of the handler's config
   std::unordered_map<std::string, size_t> slotIndex_;  // address -> slot

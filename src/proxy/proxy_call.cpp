@@ -12,6 +12,10 @@ namespace gatehouse::proxy {
 using runtime::Exchange;
 using runtime::Outcome;
 
+namespace {
+constexpr uint32_t kH2Retries = 5;  // HTTP/2 attempts retried at once (unprocessed streams)
+}  // namespace
+
 ProxyCall::ProxyCall(const ProxyConfig& config, ConnectionPool& pool, Exchange& ex)
     : config_(config),
       pool_(pool),
@@ -164,12 +168,21 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
   setPlaceholder("upstream.requests", std::to_string(pool_.state(upstream_).active));
   setPlaceholder("upstream.max_requests", std::to_string(maxRequests));
   setPlaceholder("upstream.fails", std::to_string(pool_.failures(upstream_)));
+  h2Mode_ = wantsH2();
+  if (h2Mode_ && !ex_.request.upgrade.empty()) {
+    // As Caddy (Go's HTTP/2 transport refuses the request): an upgrade cannot go over h2c.
+    ex_.fail(502, "upstream " + address.dial + ": an upgrade cannot be proxied over h2c");
+    return false;
+  }
   if (!buildHead()) {
     ex_.fail(502, "invalid header field for the upstream request");
     return false;
   }
-  conn_ = pool_.takeIdle(slot_);
-  if (conn_) {
+  if (h2Mode_) {
+    if (joinH2()) {
+      return true;  // a session with room for another stream
+    }
+  } else if ((conn_ = pool_.takeIdle(slot_))) {
     reused_ = true;
     conn_->attach(*this);
     sendRequest();
@@ -193,6 +206,9 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
 }
 
 bool ProxyCall::dial(const UpstreamAddress& address) {
+  if (h2Mode_) {
+    return dialH2(address);
+  }
   conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                config_.maxResponseHeader);
   const int rc = conn_->connect(*this, address, config_.transport.dialOptions(address, ex_.request));
@@ -257,6 +273,7 @@ void ProxyCall::onTimer(uv_timer_t* t) {
   }
   // A net timeout, as Caddy reports it: 504.
   self->conn_.reset();
+  self->h2_.reset();
   self->lookup_.reset();
   if (kind == Timer::Dial) {
     self->pool_.recordFailure(self->upstream_, self->config_.passive.failDuration);
@@ -289,11 +306,18 @@ void ProxyCall::onUpstreamError(int uvError) {
 }
 
 void ProxyCall::onAttemptFailed(int uvError) {
-  const bool dialFailed = !conn_ || !conn_->connected();
-  const std::string why = conn_ && !conn_->failure().empty() ? conn_->failure() : uv_strerror(uvError);
+  bool dialFailed = !conn_ || !conn_->connected();
+  std::string why = conn_ && !conn_->failure().empty() ? conn_->failure() : uv_strerror(uvError);
   // A pull in flight may still deliver body bytes meant for this attempt: not retryable.
   const bool bodyTouched = bodyStarted_ || pulling_;
-  const bool staleReuse = reused_ && !bodyTouched;
+  bool staleReuse = reused_ && !bodyTouched;
+  if (h2_) {
+    dialFailed = !h2_->connected() && !h2_->reused() && h2_->id() == 0;
+    why = h2_->failure().empty() ? why : h2_->failure();
+    // A stream the upstream refused or a GOAWAY left out was never processed: tried again a
+    // few times (as Go's transport does), never forever against an upstream that refuses all.
+    staleReuse = (h2_->reused() || h2_->unprocessed()) && !bodyTouched && attempts_ <= kH2Retries;
+  }
   if (!staleReuse) {
     pool_.recordFailure(upstream_, config_.passive.failDuration);
   }
@@ -302,11 +326,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
   const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
   const bool triesLeft = attempts_ <= config_.retries;
   // The connection object cannot be destroyed inside its own callback: retire it.
-  if (conn_) {
-    auto dead = std::move(conn_);
-    scheduleDelivery();
-    retired_ = std::move(dead);
-  }
+  retireStreams();
   if (retryable && (staleReuse || timeLeft || triesLeft)) {
     if (staleReuse) {
       arm(Timer::Retry, std::chrono::milliseconds(1));  // a parked connection the upstream had closed

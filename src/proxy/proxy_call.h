@@ -4,9 +4,10 @@
 // response head to the session (resume) and its body as a pull stream (ResponseBody), or
 // bridges the two connections after a 101. Dropping it (the client left) closes the
 // upstream connection at once. Loop thread only.
-// Its members live in four files by job: proxy_call.cpp (life, upstream choice, dialing,
+// Its members live in five files by job: proxy_call.cpp (life, upstream choice, dialing,
 // timers, retries), proxy_request.cpp (request head and body), proxy_response.cpp (response
-// head and body), proxy_tunnel.cpp (after a 101).
+// head and body), proxy_tunnel.cpp (after a 101), proxy_call_h2.cpp (HTTP/2 upstreams:
+// the request on an UpstreamH2Stream instead of an UpstreamConnection).
 
 #include <chrono>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "proxy/proxy_config.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_h2_stream.h"
 #include "proxy/uv_handle.h"
 
 namespace gatehouse::proxy {
@@ -29,7 +31,7 @@ class ResponseBody;
 
 class ProxyCall final : public runtime::PendingWork,
                         public HeldResponse,
-                        private UpstreamConnection::Listener,
+                        private H2StreamListener,
                         private runtime::BodySink,
                         private runtime::TunnelPeer {
  public:
@@ -92,6 +94,17 @@ class ProxyCall final : public runtime::PendingWork,
   void releaseRequestState();
   void releaseConnection();
   void countActive(bool on);
+  void appendTarget(std::string& out, const std::string& rewritten) const;
+  // HTTP/2 upstreams (proxy_call_h2.cpp).
+  [[nodiscard]] bool wantsH2() const;
+  bool joinH2();
+  bool dialH2(const UpstreamAddress& address);
+  void buildH2Head(const runtime::HeaderList& fields, std::string_view host, const std::string& rewritten);
+  void sendRequestH2();
+  void onUpstreamFallback(std::unique_ptr<UpstreamConnection> conn) override;
+  void retireStreams();
+  void pauseUpstream();
+  void resumeUpstream(size_t delivered);
 
   // UpstreamConnection::Listener
   void onUpstreamConnected() override;
@@ -118,6 +131,11 @@ class ProxyCall final : public runtime::PendingWork,
   std::unique_ptr<UpstreamConnection> conn_;
   std::unique_ptr<UpstreamConnection> retired_;  // failed inside its own callback; freed later
   std::unique_ptr<HostLookup> lookup_;           // a DNS-named upstream being resolved
+  // HTTP/2 upstreams: the request is a stream on a shared session instead of conn_.
+  std::unique_ptr<UpstreamH2Stream> h2_;
+  std::unique_ptr<UpstreamH2Stream> retiredH2_;  // failed inside its session's callback
+  H2RequestHead h2Head_;
+  bool h2Mode_ = false;  // this attempt speaks HTTP/2
   UpstreamAddress resolved_;
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;

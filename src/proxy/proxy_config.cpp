@@ -32,6 +32,28 @@ size_t positiveSize(const Json& v, const std::string& path) {
   return v.get<size_t>();
 }
 
+// Caddy's `versions`: "1.1", "2", "h2c" (HTTP/3 to upstreams is refused).
+void parseVersions(const Json& v, const std::string& path, TransportConfig& t) {
+  if (!v.is_array()) {
+    throw ProvisionError(path, "expected an array of HTTP versions");
+  }
+  t.h2 = false;
+  t.h2c = false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string ver = v[i].is_string() ? v[i].get<std::string>() : "";
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    if (ver == "2") {
+      t.h2 = true;
+    } else if (ver == "h2c") {
+      t.h2c = true;
+    } else if (ver == "3") {
+      throw ProvisionError(p, "HTTP/3 to upstreams is not supported yet");
+    } else if (ver != "1.1" && ver != "1") {
+      throw ProvisionError(p, "unknown HTTP version '" + ver + "'");
+    }
+  }
+}
+
 void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
@@ -54,11 +76,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
     } else if (k == "max_response_header_size") {
       c.maxResponseHeader = positiveSize(v, p);
     } else if (k == "versions") {
-      for (const auto& ver : v) {
-        if (!ver.is_string() || (ver.get<std::string>() != "1.1" && ver.get<std::string>() != "1")) {
-          throw ProvisionError(p, "HTTP/2 and h2c to upstreams are not supported yet");
-        }
-      }
+      parseVersions(v, p, c.transport);
     } else if (k == "compression") {
       if (!v.is_boolean()) {
         throw ProvisionError(p, "expected true or false");

@@ -75,22 +75,14 @@ bool ProxyCall::buildHead() {
       chunkedBody_ = false;
     }
   }
+  if (h2Mode_) {
+    askedGzip_ = false;  // Go's HTTP/2 transport decodes gzip too; ours leaves the encoding alone
+    buildH2Head(*fields, host, rewritten);
+    return true;
+  }
   head_.clear();
   head_.append(method_).append(" ");
-  if (config_.rewrite) {
-    if (rewritten.empty() || rewritten.front() != '/') {
-      head_ += '/';
-    }
-    head_.append(rewritten);
-  } else {
-    if (req.rawPath.empty() || req.rawPath.front() != '/') {
-      head_ += '/';
-    }
-    head_.append(req.rawPath);
-    if (req.hasQuery) {
-      head_.append("?").append(req.query);
-    }
-  }
+  appendTarget(head_, rewritten);
   head_.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
   for (const auto& f : *fields) {
     if (runtime::equalsIgnoreCase(f.name, "Host")) {
@@ -115,7 +107,30 @@ bool ProxyCall::buildHead() {
   return true;
 }
 
+// The request target: the (rewritten) path and query as the client sent them.
+void ProxyCall::appendTarget(std::string& out, const std::string& rewritten) const {
+  const auto& req = ex_.request;
+  if (config_.rewrite) {
+    if (rewritten.empty() || rewritten.front() != '/') {
+      out += '/';
+    }
+    out.append(rewritten);
+    return;
+  }
+  if (req.rawPath.empty() || req.rawPath.front() != '/') {
+    out += '/';
+  }
+  out.append(req.rawPath);
+  if (req.hasQuery) {
+    out.append("?").append(req.query);
+  }
+}
+
 void ProxyCall::sendRequest() {
+  if (h2_) {
+    sendRequestH2();
+    return;
+  }
   sent_ = std::chrono::steady_clock::now();
   conn_->expectResponse(method_ == "HEAD", askedGzip_);
   conn_->write(head_);
@@ -147,8 +162,19 @@ void ProxyCall::onUpstreamWritten() {
 
 void ProxyCall::onBodyData(std::string_view data, bool eof) {
   pulling_ = false;
-  if (!conn_ || headSeen_) {
+  if ((!conn_ && !h2_) || headSeen_) {
     return;  // the upstream already answered; the rest of the body is not wanted
+  }
+  if (h2_) {
+    bodyStarted_ = bodyStarted_ || !data.empty();
+    if (eof) {
+      bodyDone_ = true;
+      requestComplete_ = true;
+      sent_ = std::chrono::steady_clock::now();
+      arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
+    }
+    h2_->sendBody(data, eof);  // no chunk framing: DATA frames; onUpstreamWritten pulls on
+    return;
   }
   framed_.clear();
   if (chunkedBody_) {
@@ -178,6 +204,7 @@ void ProxyCall::onBodyData(std::string_view data, bool eof) {
 void ProxyCall::onBodyError(int uvError) {
   pulling_ = false;
   conn_.reset();
+  h2_.reset();
   arm(Timer::None, {});
   if (headSeen_) {
     return;  // the session closes the client connection after the response

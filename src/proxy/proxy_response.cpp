@@ -100,7 +100,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
   setPlaceholder("status_text", std::string(http::reasonPhrase(head.status)));
   if (!bodyDone_) {
     bodyDone_ = true;  // answered early: the rest of the request is not sent
-    conn_->pauseReading();
+    pauseUpstream();
   }
   // handle_response: matched on the upstream's own status and fields, before header_down.
   const ResponseHandler* rh =
@@ -233,6 +233,7 @@ void ProxyCall::closeStream() {
     return;
   }
   conn_.reset();
+  h2_.reset();
   bodyError_ = UV_ECANCELED;
   if (sink_ != nullptr) {
     scheduleDelivery();
@@ -284,7 +285,7 @@ void ProxyCall::takeWholeBody() {
 void ProxyCall::onUpstreamBody(std::string_view data) {
   buffered_.append(data);
   if (buffered_.size() >= config_.readBuffer) {
-    conn_->pauseReading();  // back-pressure: the client is slower than the upstream
+    pauseUpstream();  // back-pressure: the client is slower than the upstream
   }
   if (sink_ != nullptr) {
     scheduleDelivery();
@@ -309,20 +310,25 @@ void ProxyCall::pullResponse(runtime::BodySink& sink) {
   sink_ = &sink;
   if (!buffered_.empty() || ended_ || bodyError_ != 0) {
     scheduleDelivery();
-  } else if (conn_) {
-    conn_->resumeReading();
+  } else {
+    resumeUpstream(0);
   }
 }
 
 // Hands buffered response bytes to the session, outside every upstream callback.
 void ProxyCall::deliver() {
   retired_.reset();
+  retiredH2_.reset();
   if (resumePending_) {
     resumePending_ = false;  // the head goes now; the body follows as the session pulls
     ex_.host->resume();
   }
   if (ended_ && conn_ && conn_->reusable() && requestComplete_ && !pulling_) {
     releaseConnection();
+  }
+  if (ended_ && h2_ && buffered_.empty()) {
+    countActive(false);
+    h2_.reset();  // the stream is done; its session stays for the next request
   }
   runtime::BodySink* sink = sink_;
   if (sink == nullptr) {
@@ -342,8 +348,10 @@ void ProxyCall::deliver() {
   // Taken before resuming: the connection may hand over more bytes and even the end from
   // inside resumeReading() (decoded gzip it held back); those go with the next pull.
   const bool last = ended_;
-  if (!last && conn_) {
-    conn_->resumeReading();
+  if (!last) {
+    resumeUpstream(piece_.size());
+  } else if (h2_) {
+    h2_->consumed(piece_.size());
   }
   // Last: the session may pull again from here, or end the exchange.
   sink->onBodyData(piece_, last);

@@ -288,6 +288,21 @@ void UpstreamConnection::startTunnel() {
   }
 }
 
+void UpstreamConnection::startFrames() {
+  tunnel_ = true;
+  frames_ = true;
+}
+
+void UpstreamConnection::holdLoop(bool hold) {
+  if (box_ != nullptr) {
+    hold ? uv_ref(box_->h()) : uv_unref(box_->h());
+  }
+}
+
+std::string_view UpstreamConnection::alpn() const {
+  return tls_ ? std::string_view(tls_->alpn()) : std::string_view();
+}
+
 bool UpstreamConnection::reusable() const {
   return !dead_ && connected_ && responseDone_ && keepAlive_ && !tunnel_ && !writeShut_ && drained() &&
          leftover_.empty();
@@ -352,7 +367,9 @@ void UpstreamConnection::onReadEof() {
 
 void UpstreamConnection::consume(const char* data, size_t len) {
   if (tunnel_) {
-    pauseReading();  // the listener resumes once the client took the bytes
+    if (!frames_) {
+      pauseReading();  // the listener resumes once the client took the bytes
+    }
     listener_->onUpstreamTunnelData(std::string_view(data, len));
     return;
   }

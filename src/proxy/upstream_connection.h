@@ -77,6 +77,16 @@ class UpstreamConnection {
   void resumeReading();
   // After a 101: bytes the parser already read go to the listener on the next resumeReading.
   void startTunnel();
+  // Raw bytes both ways for another framing layer (an HTTP/2 session): like a tunnel, but
+  // reading never pauses by itself (the layer above has its own flow control).
+  void startFrames();
+  // Whether the connection keeps the worker's loop alive (an idle HTTP/2 session must not).
+  void holdLoop(bool hold);
+  // The protocol TLS negotiated by ALPN ("h2", "http/1.1"), else empty.
+  [[nodiscard]] std::string_view alpn() const;
+  [[nodiscard]] bool tlsActive() const { return tls_ != nullptr; }
+  // Bytes waiting behind the write in flight.
+  [[nodiscard]] size_t queuedBytes() const { return queued_.size(); }
 
   [[nodiscard]] bool connected() const { return connected_; }
   [[nodiscard]] bool dead() const { return dead_; }
@@ -142,6 +152,7 @@ class UpstreamConnection {
   bool awaiting_ = false;  // a response is expected
   bool responseDone_ = false;
   bool tunnel_ = false;
+  bool frames_ = false;
   bool keepAlive_ = false;
   bool writeShut_ = false;
   uint64_t idleSince_ = 0;

@@ -7,12 +7,12 @@
 namespace gatehouse::proxy {
 
 namespace {
-// ALPN offered to upstreams: HTTP/1.1 is the only protocol this connection speaks.
+// ALPN offered to upstreams unless the dial options say otherwise (h2 for an HTTP/2 session).
 constexpr std::string_view kAlpnHttp11{"\x08http/1.1", 9};
 }  // namespace
 
 void UpstreamConnection::startTls() {
-  tls_ = std::make_unique<UpstreamTlsStream>(options_.tls->newSsl(host_, dial_, kAlpnHttp11));
+  tls_ = std::make_unique<UpstreamTlsStream>(options_.tls->newSsl(host_, dial_, options_.alpn.empty() ? kAlpnHttp11 : options_.alpn));
   if (!tls_->valid()) {
     failure_ = "TLS: cannot set up a client session for " + (host_.empty() ? dial_ : host_);
     fail(UV_EPROTO);

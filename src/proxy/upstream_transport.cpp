@@ -9,9 +9,13 @@
 
 namespace gatehouse::proxy {
 
+bool TransportConfig::usesTls(const UpstreamAddress& address) const {
+  return tls && (address.unix || tls->appliesToPort(address.port));
+}
+
 DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const runtime::Request& req) const {
   DialOptions o;
-  if (tls && (address.unix || tls->appliesToPort(address.port))) {
+  if (usesTls(address)) {
     o.tls = tls.get();
   }
   if (proxyProtocol != ProxyProtocol::Off && !address.unix) {

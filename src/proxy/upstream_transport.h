@@ -25,6 +25,8 @@ struct DialOptions {
   const UpstreamTls* tls = nullptr;  // nullptr: cleartext
   std::string proxyHeader;           // sent before anything else (also before TLS)
   const sockaddr_storage* localAddress = nullptr;
+  // ALPN offered over TLS, in wire format; empty: http/1.1 only.
+  std::string_view alpn;
 };
 
 struct TransportConfig {
@@ -33,6 +35,11 @@ struct TransportConfig {
   std::optional<sockaddr_storage> localAddress;
   bool compression = true;  // Go's default: DisableCompression false
   std::vector<ResolverAddress> resolvers;  // empty: the system's resolver
+  // `versions` (Caddy's default ["1.1", "2"]): "2" offers h2 by ALPN over TLS (HTTP/1.1
+  // stays offered, as Go's transport does); "h2c" speaks HTTP/2 with prior knowledge to
+  // cleartext upstreams.
+  bool h2 = true;
+  bool h2c = false;
 
   // Options for a connection to `address` made for `req`.
   [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;
@@ -43,6 +50,12 @@ struct TransportConfig {
   bool askForGzip(runtime::HeaderList& upstreamHeaders, const runtime::Request& req) const;
   // A connection carrying a PROXY header belongs to one client: never pooled.
   [[nodiscard]] bool reusableConnections() const { return proxyProtocol == ProxyProtocol::Off; }
+  // The request goes out as HTTP/2 (h2c, or h2 when the TLS upstream selects it). Upgrades
+  // never do over TLS (Go's transport keeps them on HTTP/1.1 connections).
+  [[nodiscard]] bool wantsH2(const UpstreamAddress& address, const runtime::Request& req) const {
+    return usesTls(address) ? h2 && req.upgrade.empty() : h2c;
+  }
+  [[nodiscard]] bool usesTls(const UpstreamAddress& address) const;
 
   // "ip" or "ip:port" (Caddy's local_address); nullopt when malformed.
   static std::optional<sockaddr_storage> parseLocalAddress(const std::string& text);

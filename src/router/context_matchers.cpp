@@ -1,4 +1,4 @@
-// Context matchers: remote_ip/client_ip, not, vars, vars_regexp, file.
+// Context matchers: remote_ip/client_ip, not, vars, vars_regexp (file: file_matcher.cpp).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -105,63 +105,6 @@ class VarsRegexpMatcher final : public Matcher {
   std::vector<std::tuple<Template, std::string, Regexp>> vars_;
 };
 
-// file (Caddy's MatchFile, try_policy first_exist): the first of try_files that exists under
-// root (a path ending in '/' must be a directory, any other must not be) matches and sets
-// {http.matchers.file.relative|absolute|remainder|type}.
-class FileMatcher final : public Matcher {
- public:
-  FileMatcher(Template root, std::vector<Template> files) : root_(std::move(root)), files_(std::move(files)) {}
-  bool match(Exchange& ex) const override {
-    std::string root = root_.render(ex);
-    if (root.empty()) {
-      root = ".";
-    }
-    root = std::filesystem::path(root).lexically_normal().string();
-    if (root.size() > 1 && root.back() == '/') {
-      root.pop_back();
-    }
-    std::vector<std::string> tries;
-    if (files_.empty()) {
-      tries.push_back(ex.request.path);
-    }
-    for (const auto& f : files_) {
-      tries.push_back(f.render(ex));
-    }
-    for (const auto& file : tries) {
-      // Go: suffix = path.Clean(file) (+ "/" when file ends in one); SanitizedPathJoin(root, suffix).
-      std::string suffix = file.empty() ? std::string(".") : http::cleanPath(file);
-      bool wantDir = !file.empty() && file.back() == '/';
-      if (wantDir && (suffix.empty() || suffix.back() != '/')) {
-        suffix += '/';
-      } else if (!wantDir && suffix.size() > 1 && suffix.back() == '/') {
-        suffix.pop_back();
-      }
-      std::string joined = http::cleanPath("/" + suffix);
-      if (joined.size() > 1 && joined.back() == '/') {
-        joined.pop_back();
-      }
-      std::string full = joined == "/" ? root : (root == "/" ? joined : root + joined);
-      if (wantDir && full.back() != '/') {
-        full += '/';
-      }
-      struct stat st {};
-      if (::stat(full.c_str(), &st) != 0 || S_ISDIR(st.st_mode) != wantDir) {
-        continue;
-      }
-      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "relative", suffix);
-      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "absolute", full);
-      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "remainder", "");
-      ex.setCapture(std::string(kFileMatcherCapturePrefix) + "type", S_ISDIR(st.st_mode) ? "directory" : "file");
-      return true;
-    }
-    return false;
-  }
-
- private:
-  Template root_;
-  std::vector<Template> files_;
-};
-
 }  // namespace
 
 std::unique_ptr<Matcher> makeRemoteIpMatcher(const std::string& name, const Json& value, const std::string& path) {
@@ -229,31 +172,6 @@ std::unique_ptr<Matcher> makeVarsRegexpMatcher(const Json& value, const std::str
     m->add(key, Regexp(re["pattern"].get<std::string>(), re.value("name", ""), path + "." + key));
   }
   return m;
-}
-
-std::unique_ptr<Matcher> makeFileMatcher(const Json& value, const std::string& path) {
-  if (!value.is_object()) {
-    throw ProvisionError(path, "file matcher expects an object");
-  }
-  std::string root = "{http.vars.root}";
-  std::vector<Template> files;
-  for (const auto& [k, v] : value.items()) {
-    if (k == "root" && v.is_string()) {
-      root = v.get<std::string>();
-    } else if (k == "try_files") {
-      for (const auto& f : stringList(v, path + ".try_files")) {
-        if (!f.empty() && f.front() == '=') {
-          throw ProvisionError(path + ".try_files", "try_files status codes ('" + f + "') are not supported yet");
-        }
-        files.emplace_back(f);
-      }
-    } else if (k == "try_policy" && v.is_string() && (v.get<std::string>().empty() || v.get<std::string>() == "first_exist")) {
-      continue;
-    } else {
-      throw ProvisionError(path + "." + k, "file matcher option '" + k + "' is not supported yet");
-    }
-  }
-  return std::make_unique<FileMatcher>(Template(root), std::move(files));
 }
 
 }  // namespace gatehouse::router

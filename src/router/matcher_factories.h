@@ -38,6 +38,8 @@ std::unique_ptr<runtime::Matcher> makeRemoteIpMatcher(const std::string& name, c
 std::unique_ptr<runtime::Matcher> makeNotMatcher(const config::Json& value, const std::string& path);
 std::unique_ptr<runtime::Matcher> makeVarsMatcher(const config::Json& value, const std::string& path);
 std::unique_ptr<runtime::Matcher> makeVarsRegexpMatcher(const config::Json& value, const std::string& path);
+
+// file_matcher.cpp
 std::unique_ptr<runtime::Matcher> makeFileMatcher(const config::Json& value, const std::string& path);
 
 }  // namespace gatehouse::router

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "router/matcher_error.h"
+
 namespace gatehouse::router {
 
 using runtime::Exchange;
@@ -12,12 +14,31 @@ bool routeMatches(const CompiledRoute& route, Exchange& ex) {
   if (route.match.empty()) {
     return true;
   }
-  return std::any_of(route.match.begin(), route.match.end(), [&](const MatcherSet& s) { return s.match(ex); });
+  const bool matched =
+      std::any_of(route.match.begin(), route.match.end(), [&](const MatcherSet& s) { return s.match(ex); });
+  if (matched) {
+    takeMatcherError(ex);
+  }
+  return matched;
+}
+
+// Caddy: when no set matched but a matcher asked to short-circuit, the route fails with
+// the matcher's error instead of being skipped.
+bool failedByMatcher(Exchange& ex) {
+  auto err = takeMatcherError(ex);
+  if (!err) {
+    return false;
+  }
+  ex.fail(err->status, std::move(err->message));
+  return true;
 }
 }  // namespace
 
 bool RouteList::anyRouteMatches(Exchange& ex) const {
-  return std::any_of(routes_.begin(), routes_.end(), [&](const CompiledRoute& r) { return routeMatches(r, ex); });
+  const bool any = std::any_of(routes_.begin(), routes_.end(),
+                               [&](const CompiledRoute& r) { return routeMatches(r, ex); });
+  takeMatcherError(ex);  // a probe only: nothing runs
+  return any;
 }
 
 Outcome RouteList::runFrom(Exchange& ex, size_t first, size_t firstHandler) const {
@@ -25,6 +46,9 @@ Outcome RouteList::runFrom(Exchange& ex, size_t first, size_t firstHandler) cons
     const auto& route = routes_[r];
     const bool resuming = r == first && firstHandler > 0;  // matched before the pause
     if (!resuming && !routeMatches(route, ex)) {
+      if (failedByMatcher(ex)) {
+        return Outcome::Handled;
+      }
       continue;
     }
     if (!resuming && !route.group.empty()) {

@@ -15,6 +15,9 @@ Any echo or fixed upstream may add "tls": {"sans": ["IP:127.0.0.1", "DNS:name"],
 it then speaks HTTPS with a leaf of that test CA (made with the openssl CLI for the run) and the
 echo adds an "sni: <name>" line. {UPSTREAM_CA} and {UPSTREAM_OTHER_CA} become the CA files.
 An echo request with gzip=1 gets its answer gzip-encoded when it accepted gzip.
+An echo upstream with "h2c": true is reached through a real HTTP/2 cleartext server: Debian's
+caddy (`protocols h1 h2 h2c`) reverse-proxying to the echo; {UPSTREAMN} is caddy's address, so
+both servers under test speak h2c to it (`h2c://{UPSTREAMN}`).
 """
 import gzip
 import os
@@ -26,6 +29,7 @@ import hashlib
 import http.server
 import socket
 import threading
+import time
 import urllib.parse
 
 def _free_port():
@@ -184,6 +188,7 @@ class CompatUpstreams:
     def __init__(self, specs):
         self.servers = []
         self.addresses = []
+        self.fronts = []  # (caddy process, its directory) of h2c upstreams
         self.pki = _Pki() if any(s.get("tls") for s in specs) else None
         for spec in specs:
             if spec.get("kind") == "down":
@@ -201,6 +206,8 @@ class CompatUpstreams:
                              daemon=True).start()
             self.servers.append(srv)
             self.addresses.append("127.0.0.1:%d" % srv.server_address[1])
+            if spec.get("h2c"):
+                self.addresses[-1] = self._h2c_front(self.addresses[-1])
 
     def substitute(self, text):
         # highest index first so {UPSTREAM1} is not a prefix match of {UPSTREAM10}
@@ -212,10 +219,38 @@ class CompatUpstreams:
             text = text.replace("{UPSTREAM%d}" % i, self.addresses[i])
         return text
 
+    def _h2c_front(self, echo):
+        port = _free_port()
+        tmp = tempfile.mkdtemp(prefix="compat-h2c-")
+        path = os.path.join(tmp, "Caddyfile")
+        with open(path, "w") as f:
+            f.write("{\n\tadmin off\n\tauto_https off\n\tservers {\n\t\tprotocols h1 h2 h2c\n\t}\n}\n"
+                    "http://:%d {\n\treverse_proxy %s\n}\n" % (port, echo))
+        env = dict(os.environ, XDG_DATA_HOME=tmp, XDG_CONFIG_HOME=tmp, HOME=tmp)
+        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        self.fronts.append((proc, tmp))
+        deadline = time.time() + 15
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        return "127.0.0.1:%d" % port
+
     def ports(self):
         return [a.rsplit(":", 1)[1] for a in self.addresses]
 
     def close(self):
+        for proc, tmp in self.fronts:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            shutil.rmtree(tmp, ignore_errors=True)
         for srv in self.servers:
             srv.shutdown()
             srv.server_close()

@@ -9,18 +9,11 @@ Usage: acme_chains_test.py <path-to-gatehouse>
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+from harness import check  # noqa: E402
 
 
 def subject_cn(pem):
@@ -44,19 +37,7 @@ def last_issuer_cn(path):
 
 
 def main():
-    binary = sys.argv[1]
-    acme_pebble.require_pebble()
-    with tempfile.TemporaryDirectory() as tmp:
-        pebble = acme_pebble.Pebble(tmp, env={"PEBBLE_ALTERNATE_ROOTS": "1"})
-        try:
-            run(binary, tmp, pebble)
-        finally:
-            pebble.stop()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        return 1
-    print("acme_chains: all checks passed")
-    return 0
+    return acme_pebble.run_with_pebble(run, env={"PEBBLE_ALTERNATE_ROOTS": "1"})
 
 
 def run(binary, tmp, pebble):

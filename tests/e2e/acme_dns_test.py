@@ -9,18 +9,11 @@ import os
 import stat
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+from harness import check  # noqa: E402
 
 
 HOOK = """#!/bin/sh
@@ -35,19 +28,7 @@ esac
 
 
 def main():
-    binary = sys.argv[1]
-    acme_pebble.require_pebble()
-    with tempfile.TemporaryDirectory() as tmp:
-        pebble = acme_pebble.Pebble(tmp)
-        try:
-            run(binary, tmp, pebble)
-        finally:
-            pebble.stop()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        return 1
-    print("acme_dns: all checks passed")
-    return 0
+    return acme_pebble.run_with_pebble(run)
 
 
 def run(binary, tmp, pebble):

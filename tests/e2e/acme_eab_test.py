@@ -7,35 +7,17 @@ Usage: acme_eab_test.py <path-to-gatehouse>
 """
 import os
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
 
-FAILURES = []
+from harness import check  # noqa: E402
+
 KEYS = {"kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"}
 
 
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-
-
 def main():
-    binary = sys.argv[1]
-    acme_pebble.require_pebble()
-    with tempfile.TemporaryDirectory() as tmp:
-        pebble = acme_pebble.Pebble(tmp, eab_keys=KEYS)
-        try:
-            run(binary, tmp, pebble)
-        finally:
-            pebble.stop()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        return 1
-    print("acme_eab: all checks passed")
-    return 0
+    return acme_pebble.run_with_pebble(run, eab_keys=KEYS)
 
 
 def run(binary, tmp, pebble):

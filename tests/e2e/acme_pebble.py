@@ -13,8 +13,10 @@ import ssl
 import subprocess
 import sys
 import time
+import tempfile
 import urllib.request
 
+import harness
 import tls_pki
 
 
@@ -31,6 +33,22 @@ def require_pebble():
         if shutil.which(tool) is None:
             print(f"SKIP: {tool} not installed (scripts/install-deps.sh installs it)")
             sys.exit(77)
+
+
+def run_with_pebble(scenario, **pebble_options):
+    """The main() of a test that runs scenario(binary, tmp, pebble) against one fresh pebble.
+
+    Skips (77) without pebble, always stops it, and returns harness.finish()'s exit code.
+    """
+    binary = sys.argv[1]
+    require_pebble()
+    with tempfile.TemporaryDirectory() as tmp:
+        pebble = Pebble(tmp, **pebble_options)
+        try:
+            scenario(binary, tmp, pebble)
+        finally:
+            pebble.stop()
+    return harness.finish()
 
 
 class Pebble:

@@ -10,20 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+from harness import FAILURES, check  # noqa: E402
 
 
 def serial(path):
@@ -32,19 +25,7 @@ def serial(path):
 
 
 def main():
-    binary = sys.argv[1]
-    acme_pebble.require_pebble()
-    with tempfile.TemporaryDirectory() as tmp:
-        pebble = acme_pebble.Pebble(tmp, validity=30)
-        try:
-            run(binary, tmp, pebble)
-        finally:
-            pebble.stop()
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        return 1
-    print("acme_renewal: all checks passed")
-    return 0
+    return acme_pebble.run_with_pebble(run, validity=30)
 
 
 def run(binary, tmp, pebble):

@@ -114,7 +114,8 @@ def console_stdout_and_skip(binary, tmp):
     check(len(lines) == 1, "one console line (skip_log /health): %r" % lines)
     if lines:
         parts = lines[0].rstrip("\n").split("\t")
-        check(len(parts) == 5 and parts[1] == "info" and parts[2] == "http.log.access.log0" and
+        # Caddy's console defaults: wall_milli time, coloured upper-case level.
+        check(len(parts) == 5 and parts[1] == "\x1b[34mINFO\x1b[0m" and parts[2] == "http.log.access.log0" and
               parts[3] == "handled request", "console layout: %r" % parts)
         check(json.loads(parts[4])["request"]["uri"] == "/page", "console fields are JSON")
 

@@ -114,9 +114,9 @@ def main():
     proxy = json.loads(json.dumps(base))
     proxy["apps"]["http"]["servers"]["srv0"]["routes"] = [{"handle": [{
         "handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:9"}],
-        "transport": {"protocol": "http", "versions": ["h2c", "2"]}}]}]
-    check_refused(binary, proxy, "apps.http.servers.srv0.routes[0].handle[0].transport.versions: "
-                  "HTTP/2 and h2c to upstreams are not supported yet")
+        "transport": {"protocol": "http", "versions": ["1.1", "3"]}}]}]
+    check_refused(binary, proxy, "apps.http.servers.srv0.routes[0].handle[0].transport.versions[1]: "
+                  "HTTP/3 to upstreams is not supported yet")
     https = json.loads(json.dumps(base))
     https["apps"]["http"]["servers"]["srv0"]["routes"] = [
         {"match": [{"host": ["*.example.com"]}], "handle": [{"handler": "static_response"}]}]

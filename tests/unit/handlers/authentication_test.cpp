@@ -161,8 +161,12 @@ TEST_CASE("authentication provisioning names the offending JSON path", "[handler
   CHECK(err(authConfig(Json::array({{{"username", "bob"}, {"password", testHash()}},
                                     {{"username", "bob"}, {"password", testHash()}}}))) ==
         "r.handle[0].providers.http_basic.accounts[1]: username is not unique: bob");
-  CHECK(err(authConfig(Json::array(), {{"hash", {{"algorithm", "scrypt"}}}})) ==
-        "r.handle[0].providers.http_basic.hash.algorithm: hash algorithm 'scrypt' is not supported yet");
+  CHECK(err(authConfig(Json::array(), {{"hash", {{"algorithm", "argon2id"}}}})) ==
+        "r.handle[0].providers.http_basic.hash.algorithm: hash algorithm 'argon2id' is not supported yet");
+  CHECK(err(authConfig(Json::array(), {{"hash", {{"algorithm", "scrypt"}, {"N", 1000}}}})).find(
+            "invalid scrypt parameters") != std::string::npos);
+  CHECK(err(authConfig(Json::array({{{"username", "bob"}, {"password", testHash()}, {"salt", "!!"}}}))) ==
+        "r.handle[0].providers.http_basic.accounts[0].salt: base64-decoding salt: illegal base64 data");
   CHECK(err(Handler{"authentication", Json{{"providers", {{"jwt", Json::object()}}}}, {}, {}}) ==
         "r.handle[0].providers.jwt: authentication provider 'jwt' is not supported yet");
 }
@@ -184,4 +188,37 @@ TEST_CASE("an unknown user costs as much bcrypt work as a wrong password", "[han
   const double unknown = timeOf("nobody");
   CHECK(unknown > known / 3);
   CHECK(unknown < known * 3);
+}
+
+TEST_CASE("scrypt accounts (Caddy 2.6's deprecated algorithm) check salted hashes", "[handlers][auth]") {
+  SECTION("caddy hash-password --algorithm scrypt --salt somesalt, default parameters") {
+    Json accounts = Json::array(
+        {{{"username", "bob"}, {"password", "YdzL6KkJMRpymbgLC/it8D/cobo1e2M/DR1yYZOZZQ4="}, {"salt", "c29tZXNhbHQ="}}});
+    Handler cfg = authConfig(accounts);
+    cfg.fields["providers"]["http_basic"]["hash"] = {{"algorithm", "scrypt"}};
+    auto auth = h::makeAuthentication(cfg, "p");
+    Exchange ok = withAuth(basic("bob", "hunter2"));
+    CHECK(auth->handle(ok) == Outcome::Continue);
+    Exchange wrong = withAuth(basic("bob", "hunter3"));
+    CHECK(auth->handle(wrong) == Outcome::Handled);
+    CHECK(wrong.response.status == 401);
+    Exchange unknown = withAuth(basic("eve", "hunter2"));
+    CHECK(auth->handle(unknown) == Outcome::Handled);
+  }
+  SECTION("explicit parameters: N 1024, r 8, p 1, key_length 16") {
+    Json accounts =
+        Json::array({{{"username", "bob"}, {"password", "IeNk/6jPNCdYBXMi6e/UIA=="}, {"salt", "c29tZXNhbHQ="}}});
+    Handler cfg = authConfig(accounts);
+    cfg.fields["providers"]["http_basic"]["hash"] = {
+        {"algorithm", "scrypt"}, {"N", 1024}, {"r", 8}, {"p", 1}, {"key_length", 16}};
+    auto auth = h::makeAuthentication(cfg, "p");
+    Exchange ok = withAuth(basic("bob", "hunter2"));
+    CHECK(auth->handle(ok) == Outcome::Continue);
+    // The same key under another salt does not match.
+    accounts[0]["salt"] = h::base64Encode("othersalt");
+    cfg.fields["providers"]["http_basic"]["accounts"] = accounts;
+    auto other = h::makeAuthentication(cfg, "p");
+    Exchange no = withAuth(basic("bob", "hunter2"));
+    CHECK(other->handle(no) == Outcome::Handled);
+  }
 }

@@ -105,6 +105,18 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
   CHECK(parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http",
       "read_buffer_size": 1000000, "keep_alive": {"max_idle_conns_per_host": 4}}})")
             ->readBuffer == 1000000);
+  // versions: Caddy's default ["1.1", "2"] offers h2 over TLS; "h2c" speaks it in cleartext.
+  auto defaults = parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}]})");
+  CHECK(defaults->transport.h2);
+  CHECK_FALSE(defaults->transport.h2c);
+  auto h2c = parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http",
+      "versions": ["h2c", "2"]}})");
+  CHECK(h2c->transport.h2c);
+  CHECK(h2c->transport.h2);
+  auto h1 = parse(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http",
+      "versions": ["1.1"]}})");
+  CHECK_FALSE(h1->transport.h2);
+  CHECK_FALSE(h1->transport.h2c);
   auto expectPath = [&](const char* json, const std::string& path) {
     try {
       parse(json);
@@ -117,8 +129,8 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
       "tls": {"client_certificate_automate": "x"}}})",
              "routes[0].handle[0].transport.tls.client_certificate_automate");
   expectPath(
-      R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "versions": ["h2c"]}})",
-      "routes[0].handle[0].transport.versions");
+      R"({"upstreams": [{"dial": "127.0.0.1:1"}], "transport": {"protocol": "http", "versions": ["h2c", "3"]}})",
+      "routes[0].handle[0].transport.versions[1]");
   expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "health_checks": {"active": {"upstream": "x:1"}}})",
              "routes[0].handle[0].health_checks.active");
   expectPath(R"({"dynamic_upstreams": {"source": "consul"}})", "routes[0].handle[0].dynamic_upstreams.source");

@@ -1,0 +1,29 @@
+#include "proxy/h2_request_fields.h"
+
+#include <string>
+
+namespace gatehouse::proxy {
+
+namespace {
+
+bool connectionSpecific(std::string_view lower, std::string_view value) {
+  return lower == "connection" || lower == "keep-alive" || lower == "proxy-connection" ||
+         lower == "transfer-encoding" || lower == "upgrade" || lower == "host" || lower == "content-length" ||
+         (lower == "te" && !runtime::equalsIgnoreCase(value, "trailers"));
+}
+
+}  // namespace
+
+void appendH2Fields(const runtime::HeaderList& fields, runtime::HeaderList& out) {
+  for (const auto& f : fields) {
+    std::string name = f.name;
+    for (char& c : name) {
+      c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;  // ASCII only: field names are tokens
+    }
+    if (!connectionSpecific(name, f.value)) {
+      out.emplaceBack(std::move(name), f.value);
+    }
+  }
+}
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,13 @@
+#pragma once
+// The upstream request's fields in HTTP/2's form (RFC 9113 8.2): names lower-cased, and the
+// connection-specific fields HTTP/2 forbids left out (Connection, Keep-Alive,
+// Proxy-Connection, Transfer-Encoding, Upgrade, TE other than "trailers"), as are Host
+// (it becomes :authority) and Content-Length (the proxy states its own).
+
+#include "gatehouse/runtime/header_list.h"
+
+namespace gatehouse::proxy {
+
+void appendH2Fields(const runtime::HeaderList& fields, runtime::HeaderList& out);
+
+}  // namespace gatehouse::proxy

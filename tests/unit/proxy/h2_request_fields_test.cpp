@@ -1,0 +1,31 @@
+#include <catch2/catch.hpp>
+
+#include "proxy/h2_request_fields.h"
+
+using gatehouse::runtime::HeaderList;
+
+TEST_CASE("h2 upstream fields: lower-case names, connection-specific fields left out") {
+  HeaderList in;
+  in.add("Host", "example.test");
+  in.add("X-Forwarded-For", "192.0.2.1");
+  in.add("Connection", "keep-alive");
+  in.add("Keep-Alive", "300");
+  in.add("Proxy-Connection", "x");
+  in.add("Transfer-Encoding", "chunked");
+  in.add("Upgrade", "websocket");
+  in.add("Content-Length", "5");
+  in.add("TE", "gzip");
+  in.add("Accept", "*/*");
+  HeaderList out;
+  gatehouse::proxy::appendH2Fields(in, out);
+  REQUIRE(out.size() == 2);
+  CHECK(out.get("x-forwarded-for") == "192.0.2.1");
+  CHECK(out.begin()->name == "x-forwarded-for");
+  CHECK(out.get("accept") == "*/*");
+
+  HeaderList te;
+  te.add("Te", "Trailers");
+  HeaderList teOut;
+  gatehouse::proxy::appendH2Fields(te, teOut);
+  CHECK(teOut.get("te") == "Trailers");  // the one TE value HTTP/2 allows
+}
