@@ -161,7 +161,14 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
                       const std::string& network, uint32_t maxRequests) {
   holdSlot(slot);
   target_ = &address;
-  setPlaceholder("upstream.address", network);
+  // {http.reverse_proxy.upstream.address} is derived from the hostport for tcp (see
+  // router/placeholders.cpp); recorded only for other networks, and cleared after them.
+  if (network.size() != hostport.size() + 4 || !network.starts_with("tcp/")) {
+    setPlaceholder("upstream.address", network);
+    addressRecorded_ = true;
+  } else if (addressRecorded_) {
+    setPlaceholder("upstream.address", std::string());
+  }
   setPlaceholder("upstream.hostport", hostport);
   setPlaceholder("upstream.host", address.unix ? "" : address.host);
   setPlaceholder("upstream.port", address.unix ? "" : address.port);

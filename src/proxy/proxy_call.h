@@ -182,6 +182,7 @@ class ProxyCall final : public runtime::PendingWork,
   std::vector<std::string> dynamicDials_;
   std::vector<size_t> dynamicStates_;
   bool awaitingLookup_ = false;
+  bool addressRecorded_ = false;  // an attempt recorded {upstream.address} explicitly
   bool active_ = false;
   uint32_t attempts_ = 0;
   std::chrono::steady_clock::time_point begun_;

@@ -286,10 +286,17 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
   if (startsWith(key, "http.reverse_proxy.")) {
     const std::string k = std::string(kProxyCapturePrefix) + std::string(key.substr(19));
     for (const auto& [name, value] : ex.captures) {
-      if (name == k) {
+      if (name == k && !value.empty()) {
         out = value;
         return true;
       }
+    }
+    // upstream.address of a tcp upstream is "tcp/" + upstream.hostport: reverse_proxy only
+    // records it for other networks, sparing every request a heap-allocated copy.
+    if (key == "http.reverse_proxy.upstream.address" &&
+        lookupPlaceholder("http.reverse_proxy.upstream.hostport", ex, out)) {
+      out.insert(0, "tcp/");
+      return true;
     }
     return false;
   }
