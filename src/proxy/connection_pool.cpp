@@ -4,11 +4,14 @@
 
 #include "proxy/health_checker.h"
 
+#include <algorithm>
+
 namespace gatehouse::proxy {
 
 ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
     : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop),
-      h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())) {}
+      h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())),
+      configured_(upstreams) {}
 
 ConnectionPool::~ConnectionPool() {
   checker_.reset();
@@ -108,6 +111,61 @@ void ConnectionPool::trimExcess() {
 
 void ConnectionPool::adoptHealthChecker(std::unique_ptr<HealthChecker> checker) {
   checker_ = std::move(checker);
+}
+
+size_t ConnectionPool::slotFor(const std::string& key) {
+  if (auto it = slotIndex_.find(key); it != slotIndex_.end()) {
+    return it->second;
+  }
+  size_t i = 0;
+  if (!freeSlots_.empty()) {
+    i = freeSlots_.back();
+    freeSlots_.pop_back();
+    states_[i] = UpstreamState{};
+  } else {
+    i = states_.size();
+    states_.emplace_back();
+    idle_.emplace_back();
+    slotKeys_.emplace_back();
+    h2_.ensure(states_.size());
+  }
+  slotKeys_[i - configured_] = key;
+  slotIndex_.emplace(key, i);
+  return i;
+}
+
+void ConnectionPool::holdSlot(size_t i) {
+  if (i >= configured_) {
+    ++states_[i].users;
+  }
+}
+
+void ConnectionPool::releaseSlot(size_t i) {
+  if (i >= configured_ && states_[i].users > 0) {
+    --states_[i].users;
+  }
+}
+
+bool ConnectionPool::slotUnused(size_t i) {
+  const auto& st = states_[i];
+  return st.users == 0 && st.active == 0 && idle_[i].empty() && h2_.count(i) == 0 && failures(i) == 0;
+}
+
+void ConnectionPool::sweepSlots() {
+  if (slotIndex_.size() < sweepAt_) {
+    return;
+  }
+  prune();
+  for (size_t i = configured_; i < states_.size(); ++i) {
+    std::string& key = slotKeys_[i - configured_];
+    if (!key.empty() && slotUnused(i)) {
+      slotIndex_.erase(key);
+      key.clear();
+      freeSlots_.push_back(i);
+    }
+  }
+  // The next sweep once as many slots again are in use: amortised O(1) per lookup.
+  sweepAt_ = std::max<size_t>(64, slotIndex_.size() * 2);
 }
 
 size_t ConnectionPool::failures(size_t i) {

@@ -19,6 +19,8 @@
 #include <deque>
 #include <memory>
 #include <random>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "gatehouse/runtime/exchange_host.h"
@@ -43,6 +45,7 @@ struct UpstreamState {
   bool h1Only = false;            // its TLS did not select h2: HTTP/1.1 from now on
   uint32_t checkPasses = 0;       // consecutive
   uint32_t checkFails = 0;
+  uint32_t users = 0;             // requests holding a slot past the configured upstreams
 };
 
 class HealthChecker;
@@ -74,6 +77,16 @@ class ConnectionPool final : public runtime::WorkerLocal {
   [[nodiscard]] const KeepAlive& keepAlive() const { return keepAlive_; }
   // A vector reused by each request's upstream choice (no allocation per request).
   std::vector<size_t>& scratch() { return scratch_; }
+  // Slots past the configured upstreams, one per address a request resolved (placeholders,
+  // dynamic upstreams): idle connections and counters keyed by that address. A slot is
+  // reused once nothing holds it (no request, no idle connection, no failure counted).
+  size_t slotFor(const std::string& key);
+  void holdSlot(size_t i);
+  void releaseSlot(size_t i);
+  // Frees unused slots; called before a request looks slots up, never while it holds
+  // indices it has not yet taken (they could be handed out again).
+  void sweepSlots();
+  [[nodiscard]] size_t slotCount() const { return slotIndex_.size(); }
   // Active health checks run for as long as the pool lives.
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
 
@@ -84,6 +97,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // trim timer while an excess remains.
   void trimExcess();
   [[nodiscard]] bool overLimit(size_t i) const;
+  [[nodiscard]] bool slotUnused(size_t i);
 
   uv_loop_t* loop_;
   UvHandle<uv_timer_t> trimTimer_;
@@ -98,6 +112,11 @@ class ConnectionPool final : public runtime::WorkerLocal {
   DeliveryQueue deliveries_;
   H2Sessions h2_;  // after deliveries_, which it uses
   std::vector<size_t> scratch_;
+  size_t configured_;                                   // upstreams of the handler's config
+  std::unordered_map<std::string, size_t> slotIndex_;  // address -> slot
+  std::vector<std::string> slotKeys_;                   // slot - configured_ -> address ("" when free)
+  std::vector<size_t> freeSlots_;
+  size_t sweepAt_ = 64;
   std::mt19937_64 rng_{std::random_device{}()};
 };
 

@@ -3,6 +3,7 @@
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/connection_pool.h"
+#include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_tls.h"
@@ -72,23 +73,54 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 
   void start() {
     auto& pool = owner_.pool_;
-    conn_ = std::make_unique<UpstreamConnection>(pool.loop(), owner_.targets_[index_], index_,
-                                                 pool.readBuffer(), 64 * 1024);
     uv_timer_init(pool.loop(), timer_.create());
     timer_.get()->data = this;
+    // The timeout covers the name lookup too, as a request's dial timeout does.
     uv_timer_start(timer_.get(), &Probe::onTimeout, static_cast<uint64_t>(owner_.config_.timeout.count()), 0);
-    DialOptions options;
-    const auto& target = owner_.targets_[index_];
-    if (owner_.tls_ != nullptr && (target.unix || owner_.tls_->appliesToPort(target.port))) {
-      options.tls = owner_.tls_;
+    target_ = owner_.targets_[index_];
+    if (!target_.resolve) {
+      connect();
+      return;
     }
-    if (conn_->connect(*this, target, options) != 0) {
+    static const std::vector<ResolverAddress> kSystem;
+    lookup_ = std::make_unique<HostLookup>(
+        pool.loop(), target_.host, target_.port,
+        owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
+        [this](int status, const sockaddr_storage& a) {
+          if (status != 0) {
+            finish(false);
+            return;
+          }
+          target_.addr = a;
+          connect();
+        });
+    if (lookup_->startError() != 0) {
       finish(false);
     }
   }
   [[nodiscard]] bool done() const { return done_; }
 
  private:
+  void connect() {
+    auto& pool = owner_.pool_;
+    conn_ = std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
+    DialOptions options;
+    if (const TransportConfig* t = owner_.transport_) {
+      const UpstreamTls* tls = t->tls.get();
+      if (tls != nullptr && (target_.unix || tls->appliesToPort(target_.port))) {
+        options.tls = tls;
+      }
+      if (t->proxyProtocol != ProxyProtocol::Off && !target_.unix) {
+        options.proxyHeader = proxyProtocolHeader(t->proxyProtocol, "", 0, target_.addr);
+      }
+      if (t->localAddress && !target_.unix) {
+        options.localAddress = &*t->localAddress;
+      }
+    }
+    if (conn_->connect(*this, target_, options) != 0) {
+      finish(false);
+    }
+  }
   static void onTimeout(uv_timer_t* t) {
     if (auto* self = static_cast<Probe*>(t->data)) {
       self->finish(false);
@@ -102,7 +134,10 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     if (timer_) {
       uv_timer_stop(timer_.get());
     }
-    conn_->pauseReading();
+    lookup_.reset();
+    if (conn_) {
+      conn_->pauseReading();
+    }
     owner_.record(index_, healthy);  // the connection is freed with the probe, later
   }
   bool statusOk(int status) const {
@@ -148,6 +183,8 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 
   HealthChecker& owner_;
   size_t index_;
+  UpstreamAddress target_;
+  std::unique_ptr<HostLookup> lookup_;
   std::unique_ptr<UpstreamConnection> conn_;
   UvHandle<uv_timer_t> timer_;
   std::string body_;
@@ -155,11 +192,12 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 };
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
-                             const ActiveHealth& config, const UpstreamTls* tls)
-    : pool_(pool), config_(config), tls_(tls) {
+                             const ActiveHealth& config, const TransportConfig* transport)
+    : pool_(pool), config_(config), transport_(transport) {
   for (const auto& up : upstreams) {
+    skipped_.push_back(up.dialTemplate != nullptr);
     UpstreamAddress a = up.address;
-    if (config.port != 0 && !a.unix) {
+    if (config.port != 0 && !a.unix && !up.dialTemplate) {
       std::string err;
       const std::string host = a.addr.ss_family == AF_INET6 ? "[" + a.host + "]" : a.host;
       if (auto p = UpstreamAddress::parse(host + ":" + std::to_string(config.port), err)) {
@@ -189,8 +227,8 @@ void HealthChecker::onTick(uv_timer_t* t) {
 
 void HealthChecker::round() {
   for (size_t i = 0; i < probes_.size(); ++i) {
-    if (probes_[i] && !probes_[i]->done()) {
-      continue;  // still running (a timeout longer than the interval)
+    if (skipped_[i] || (probes_[i] && !probes_[i]->done())) {
+      continue;  // a template, or still running (a timeout longer than the interval)
     }
     probes_[i] = std::make_unique<Probe>(*this, i);  // frees the previous probe and its connection
     probes_[i]->start();

@@ -23,7 +23,6 @@
 namespace gatehouse::proxy {
 
 class ConnectionPool;
-class UpstreamTls;
 struct Upstream;
 
 struct ActiveHealth {
@@ -42,11 +41,17 @@ struct ActiveHealth {
   static ActiveHealth parse(const config::Json& j, const std::string& path);
 };
 
+struct TransportConfig;
+
 class HealthChecker {
  public:
-  // `tls`: the transport's TLS (checks go through it as requests do), or nullptr.
+  // `transport`: checks go through its TLS, resolvers (for upstreams named by DNS names,
+  // looked up before each check) and PROXY protocol, which names no client for a check:
+  // v1 "PROXY UNKNOWN", v2 LOCAL, as the protocol asks of a proxy's own health checks.
+  // Upstreams with placeholders are not checked (no request to render them; Caddy skips
+  // them too): they stay healthy.
   HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams, const ActiveHealth& config,
-                const UpstreamTls* tls = nullptr);
+                const TransportConfig* transport = nullptr);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -59,8 +64,9 @@ class HealthChecker {
 
   ConnectionPool& pool_;
   const ActiveHealth& config_;
-  const UpstreamTls* tls_;
+  const TransportConfig* transport_;
   std::vector<UpstreamAddress> targets_;
+  std::vector<bool> skipped_;  // templates
   std::vector<std::string> hostHeaders_;
   std::vector<std::unique_ptr<Probe>> probes_;  // one slot per upstream
   UvHandle<uv_timer_t> timer_;

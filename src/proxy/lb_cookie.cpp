@@ -94,29 +94,39 @@ CookiePolicy::CookiePolicy(Options o, const std::vector<std::string>& dials,
   }
 }
 
-int CookiePolicy::select(const std::vector<size_t>& available, const runtime::Exchange& ex,
-                         ConnectionPool& pool) const {
+std::string CookiePolicy::hashOf(size_t i, const DynamicCandidates* dynamic) const {
+  if (dynamic != nullptr) {
+    return i < dynamic->dials.size() ? cookieHash(o_.secret, dynamic->dials[i]) : std::string();
+  }
+  return i < hashes_.size() ? hashes_[i] : std::string();
+}
+
+int CookiePolicy::choose(const std::vector<size_t>& available, const runtime::Exchange& ex, ConnectionPool& pool,
+                         const DynamicCandidates* dynamic) const {
   std::string value;
   if (requestCookie(ex, o_.name, value)) {
     for (size_t i = 0; i < available.size(); ++i) {
-      if (available[i] < hashes_.size() && sameValue(hashes_[available[i]], value)) {
+      const std::string h = hashOf(available[i], dynamic);
+      if (!h.empty() && sameValue(h, value)) {
         return static_cast<int>(i);
       }
     }
   }
-  return fallback_->select(available, ex, pool);
+  return fallback_->select(available, ex, pool, dynamic);
 }
 
-std::string CookiePolicy::responseCookie(size_t chosen, const runtime::Exchange& ex) const {
-  if (chosen >= hashes_.size() || hashes_[chosen].empty()) {
+std::string CookiePolicy::responseCookie(size_t chosen, const runtime::Exchange& ex,
+                                         const DynamicCandidates* dynamic) const {
+  const std::string hash = hashOf(chosen, dynamic);
+  if (hash.empty()) {
     return {};
   }
   std::string value;
-  if (requestCookie(ex, o_.name, value) && sameValue(hashes_[chosen], value)) {
+  if (requestCookie(ex, o_.name, value) && sameValue(hash, value)) {
     return {};  // the request was already stuck to this upstream
   }
   // As Go's http.Cookie.String: Path, Max-Age, HttpOnly, Secure, SameSite.
-  std::string c = o_.name + "=" + hashes_[chosen] + "; Path=/";
+  std::string c = o_.name + "=" + hash + "; Path=/";
   if (const auto secs = std::chrono::duration_cast<std::chrono::seconds>(o_.maxAge).count(); secs > 0) {
     c += "; Max-Age=" + std::to_string(secs);
   }

@@ -28,13 +28,19 @@ class CookiePolicy final : public SelectionPolicy {
   };
   CookiePolicy(Options o, const std::vector<std::string>& dials, std::unique_ptr<SelectionPolicy> fallback);
 
-  int select(const std::vector<size_t>& available, const runtime::Exchange& ex,
-             ConnectionPool& pool) const override;
-  [[nodiscard]] std::string responseCookie(size_t chosen, const runtime::Exchange& ex) const override;
+  [[nodiscard]] std::string responseCookie(size_t chosen, const runtime::Exchange& ex,
+                                           const DynamicCandidates* dynamic = nullptr) const override;
+
+ protected:
+  int choose(const std::vector<size_t>& available, const runtime::Exchange& ex, ConnectionPool& pool,
+             const DynamicCandidates* dynamic) const override;
 
  private:
   Options o_;
-  std::vector<std::string> hashes_;  // per upstream, computed once
+  // The cookie value naming candidate `i`.
+  [[nodiscard]] std::string hashOf(size_t i, const DynamicCandidates* dynamic) const;
+
+  std::vector<std::string> hashes_;  // per configured upstream, computed once
   std::unique_ptr<SelectionPolicy> fallback_;
 };
 

@@ -46,14 +46,16 @@ std::string queryValues(std::string_view q, std::string_view key) {
 
 class RandomPolicy final : public SelectionPolicy {
  public:
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool,
+             const DynamicCandidates* /*dynamic*/) const override {
     return avail.empty() ? -1 : static_cast<int>(pool.randomBelow(avail.size()));
   }
 };
 
 class FirstPolicy final : public SelectionPolicy {
  public:
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool&) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange&, ConnectionPool&,
+             const DynamicCandidates* /*dynamic*/) const override {
     return avail.empty() ? -1 : 0;
   }
 };
@@ -61,13 +63,15 @@ class FirstPolicy final : public SelectionPolicy {
 class RoundRobinPolicy final : public SelectionPolicy {
  public:
   explicit RoundRobinPolicy(size_t total) : total_(total) {}
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool,
+             const DynamicCandidates* dynamic) const override {
     if (avail.empty()) {
       return -1;
     }
     // Walk the full list from the cursor, skipping unavailable upstreams, as Caddy does.
-    for (size_t tries = 0; tries < total_; ++tries) {
-      const size_t want = pool.nextRoundRobin() % total_;
+    const size_t total = dynamic != nullptr ? dynamic->dials.size() : total_;
+    for (size_t tries = 0; tries < total; ++tries) {
+      const size_t want = pool.nextRoundRobin() % total;
       for (size_t i = 0; i < avail.size(); ++i) {
         if (avail[i] == want) {
           return static_cast<int>(i);
@@ -83,12 +87,13 @@ class RoundRobinPolicy final : public SelectionPolicy {
 
 class LeastConnPolicy final : public SelectionPolicy {
  public:
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool,
+             const DynamicCandidates* dynamic) const override {
     int best = -1;
     uint32_t fewest = UINT32_MAX;
     size_t ties = 0;
     for (size_t i = 0; i < avail.size(); ++i) {
-      const uint32_t n = pool.state(avail[i]).active;
+      const uint32_t n = pool.state(stateOf(avail[i], dynamic)).active;
       if (n < fewest) {
         fewest = n;
         best = static_cast<int>(i);
@@ -104,15 +109,16 @@ class LeastConnPolicy final : public SelectionPolicy {
 class RandomChoosePolicy final : public SelectionPolicy {
  public:
   explicit RandomChoosePolicy(size_t choose) : choose_(choose) {}
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool,
+             const DynamicCandidates* dynamic) const override {
     if (avail.empty()) {
       return -1;
     }
     int best = -1;
     for (size_t k = 0; k < choose_; ++k) {
       const int i = static_cast<int>(pool.randomBelow(avail.size()));
-      if (best < 0 || pool.state(avail[static_cast<size_t>(i)]).active <
-                          pool.state(avail[static_cast<size_t>(best)]).active) {
+      if (best < 0 || pool.state(stateOf(avail[static_cast<size_t>(i)], dynamic)).active <
+                          pool.state(stateOf(avail[static_cast<size_t>(best)], dynamic)).active) {
         best = i;
       }
     }
@@ -130,15 +136,16 @@ class HashPolicy final : public SelectionPolicy {
   using KeyOf = std::function<std::string(const Exchange&)>;
   HashPolicy(KeyOf key, std::vector<std::string> dials, std::unique_ptr<SelectionPolicy> fallback)
       : key_(std::move(key)), dials_(std::move(dials)), fallback_(std::move(fallback)) {}
-  int select(const std::vector<size_t>& avail, const Exchange& ex, ConnectionPool& pool) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange& ex, ConnectionPool& pool,
+             const DynamicCandidates* dynamic) const override {
     if (avail.empty()) {
       return -1;
     }
     const std::string key = key_(ex);
     if (key.empty()) {
-      return fallback_->select(avail, ex, pool);
+      return fallback_->select(avail, ex, pool, dynamic);
     }
-    return pickByHash(avail, dials_, key);
+    return pickByHash(avail, dynamic != nullptr ? dynamic->dials : dials_, key);
   }
 
  private:
@@ -159,7 +166,8 @@ class WeightedRoundRobinPolicy final : public SelectionPolicy {
       }
     }
   }
-  int select(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool) const override {
+  int choose(const std::vector<size_t>& avail, const Exchange&, ConnectionPool& pool,
+             const DynamicCandidates* /*dynamic*/) const override {
     if (avail.empty()) {
       return -1;
     }

@@ -16,16 +16,35 @@ namespace gatehouse::proxy {
 
 class ConnectionPool;
 
+// The upstreams a dynamic source gave one request (`dynamic a|srv|multi`), in its order:
+// policies then index these instead of the configured upstreams.
+struct DynamicCandidates {
+  const std::vector<std::string>& dials;
+  const std::vector<size_t>& states;  // each one's ConnectionPool state index
+};
+
 class SelectionPolicy {
  public:
   virtual ~SelectionPolicy() = default;
-  // Index into `available` (indices of upstreams that may take the request), or -1.
-  virtual int select(const std::vector<size_t>& available, const runtime::Exchange& ex,
-                     ConnectionPool& pool) const = 0;
+  // Index into `available` (indices of upstreams that may take the request, or positions
+  // in `dynamic` when set), or -1.
+  int select(const std::vector<size_t>& available, const runtime::Exchange& ex, ConnectionPool& pool,
+             const DynamicCandidates* dynamic = nullptr) const {
+    return choose(available, ex, pool, dynamic);
+  }
   // The Set-Cookie value the response carries when the request went to upstream `chosen`
   // (the cookie policy's sticky session), or empty.
-  [[nodiscard]] virtual std::string responseCookie(size_t /*chosen*/, const runtime::Exchange& /*ex*/) const {
+  [[nodiscard]] virtual std::string responseCookie(size_t /*chosen*/, const runtime::Exchange& /*ex*/,
+                                                   const DynamicCandidates* /*dynamic*/ = nullptr) const {
     return {};
+  }
+
+ protected:
+  virtual int choose(const std::vector<size_t>& available, const runtime::Exchange& ex, ConnectionPool& pool,
+                     const DynamicCandidates* dynamic) const = 0;
+  // Pool state index of candidate `i`.
+  static size_t stateOf(size_t i, const DynamicCandidates* dynamic) {
+    return dynamic != nullptr ? dynamic->states[i] : i;
   }
 };
 

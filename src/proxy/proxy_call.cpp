@@ -33,6 +33,9 @@ ProxyCall::~ProxyCall() {
     releaseConnection();
   }
   countActive(false);
+  if (holdsSlot_) {
+    pool_.releaseSlot(slot_);
+  }
 }
 
 void ProxyCall::scheduleDelivery() {
@@ -59,37 +62,53 @@ Outcome ProxyCall::start() {
 }
 
 // {http.reverse_proxy.upstream.*}: the values as they are now, formatted only if asked.
-void ProxyCall::recordUpstream(const Upstream& up) {
+// upstream.address of a tcp upstream is "tcp/" + hostport, formed when asked: left empty
+// here, sparing every request a heap-allocated copy.
+void ProxyCall::recordUpstream(const UpstreamAddress& address, const std::string& hostport,
+                               const std::string& network, uint32_t maxRequests) {
   auto& f = ex_.upstream;
   f.chosen = true;
-  f.address = up.address.dial;
-  f.hostport = up.hostport;
-  f.host = up.address.unix ? std::string_view() : std::string_view(up.address.host);
-  f.port = up.address.unix ? std::string_view() : std::string_view(up.address.port);
+  const bool tcp = network.size() == hostport.size() + 4 && network.starts_with("tcp/");
+  f.address = tcp ? std::string_view() : std::string_view(network);
+  f.hostport = hostport;
+  f.host = address.unix ? std::string_view() : std::string_view(address.host);
+  f.port = address.unix ? std::string_view() : std::string_view(address.port);
   f.requests = pool_.state(upstream_).active;
-  f.maxRequests = up.maxRequests;
+  f.maxRequests = maxRequests;
   f.fails = pool_.failures(upstream_);
 }
 
 bool ProxyCall::available(size_t i) {
-  const auto& up = config_.upstreams[i];
-  const auto& st = pool_.state(i);
-  if (up.maxRequests != 0 && st.active >= up.maxRequests) {
+  return availableState(i, config_.upstreams[i].maxRequests, config_.active.has_value());
+}
+
+// Caddy's Upstream.Available: under its request limits, not failed too often, and
+// healthy by active checks when those run for it.
+bool ProxyCall::availableState(size_t state, uint32_t maxRequests, bool activeChecked) {
+  const auto& st = pool_.state(state);
+  if (maxRequests != 0 && st.active >= maxRequests) {
     return false;
   }
   const auto& ph = config_.passive;
   if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
     return false;
   }
-  if (config_.active && !st.activeHealthy) {
+  if (activeChecked && !st.activeHealthy) {
     return false;
   }
-  return ph.failDuration.count() == 0 || pool_.failures(i) < ph.maxFails;
+  return ph.failDuration.count() == 0 || pool_.failures(state) < ph.maxFails;
 }
 
 // Picks an upstream and starts on it. False when the request failed for good.
 bool ProxyCall::attempt() {
   ++attempts_;
+  if (config_.dynamic && lookups_ != nullptr) {
+    return pickDynamic();
+  }
+  return pickConfigured();
+}
+
+bool ProxyCall::pickConfigured() {
   std::vector<size_t>& avail = pool_.scratch();
   avail.clear();
   for (size_t i = 0; i < config_.upstreams.size(); ++i) {
@@ -107,11 +126,55 @@ bool ProxyCall::attempt() {
   countActive(true);
   stickyCookie_ = config_.policy->responseCookie(upstream_, ex_);
   const Upstream& up = config_.upstreams[upstream_];
-  recordUpstream(up);
+  if (up.dialTemplate) {
+    if (!resolveTemplate(up)) {
+      return false;
+    }
+    return begin(pool_.slotFor(picked_.dial), picked_, pickedHostport_, pickedNetwork_, up.maxRequests);
+  }
+  return begin(upstream_, up.address, up.hostport, up.network, up.maxRequests);
+}
+
+// An address with placeholders, rendered for this request (Caddy's fillDialInfo).
+bool ProxyCall::resolveTemplate(const Upstream& up) {
+  const std::string dial = up.dialTemplate->render(ex_);
+  std::string error;
+  auto addr = UpstreamAddress::parseResolved(dial, error);
+  if (!addr) {
+    ex_.fail(502, "making dial info: upstream " + up.address.dial + ": " + error);
+    return false;
+  }
+  pickedAddress(std::move(*addr));
+  pool_.sweepSlots();
+  return true;
+}
+
+void ProxyCall::pickedAddress(UpstreamAddress address) {
+  picked_ = std::move(address);
+  pickedHostport_ = hostportOf(picked_);
+  pickedNetwork_ = networkAddressOf(picked_, pickedHostport_);
+}
+
+void ProxyCall::holdSlot(size_t slot) {
+  if (holdsSlot_) {
+    pool_.releaseSlot(slot_);
+  }
+  slot_ = slot;
+  pool_.holdSlot(slot_);
+  holdsSlot_ = true;
+}
+
+// Starts the attempt on the chosen upstream (state upstream_): a pooled connection of
+// `slot`, or a new one to `address`.
+bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::string& hostport,
+                      const std::string& network, uint32_t maxRequests) {
+  holdSlot(slot);
+  target_ = &address;
+  recordUpstream(address, hostport, network, maxRequests);
   h2Mode_ = wantsH2();
   if (h2Mode_ && !ex_.request.upgrade.empty()) {
     // As Caddy (Go's HTTP/2 transport refuses the request): an upgrade cannot go over h2c.
-    ex_.fail(502, "upstream " + up.address.dial + ": an upgrade cannot be proxied over h2c");
+    ex_.fail(502, "upstream " + address.dial + ": an upgrade cannot be proxied over h2c");
     return false;
   }
   if (!buildHead()) {
@@ -122,7 +185,7 @@ bool ProxyCall::attempt() {
     if (joinH2()) {
       return true;  // a session with room for another stream
     }
-  } else if ((conn_ = pool_.takeIdle(upstream_))) {
+  } else if ((conn_ = pool_.takeIdle(slot_))) {
     reused_ = true;
     conn_->attach(*this);
     sendRequest();
@@ -130,26 +193,26 @@ bool ProxyCall::attempt() {
   }
   reused_ = false;
   arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
-  if (up.address.resolve) {
+  if (address.resolve) {
     lookup_ = std::make_unique<HostLookup>(
-        pool_.loop(), up.address.host, up.address.port, config_.transport.resolvers,
+        pool_.loop(), address.host, address.port, config_.transport.resolvers,
         [this](int status, const sockaddr_storage& a) { onResolved(status, a); });
     if (lookup_->startError() == 0) {
       return true;
     }
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, "lookup " + up.address.host + ": " + uv_strerror(lookup_->startError()));
+    ex_.fail(502, "lookup " + address.host + ": " + uv_strerror(lookup_->startError()));
     return false;
   }
-  return dial(up.address);
+  return dial(address);
 }
 
 bool ProxyCall::dial(const UpstreamAddress& address) {
   if (h2Mode_) {
     return dialH2(address);
   }
-  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, upstream_, pool_.readBuffer(),
+  conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                config_.maxResponseHeader);
   const int rc = conn_->connect(*this, address, config_.transport.dialOptions(address, ex_.request));
   if (rc != 0) {
@@ -168,7 +231,7 @@ void ProxyCall::onResolved(int status, const sockaddr_storage& address) {
   }
   // Only the dial needs it (the connection copies what it keeps): a member would cost every
   // call, and every hours-long tunnel, ~270 bytes.
-  UpstreamAddress resolved = config_.upstreams[upstream_].address;
+  UpstreamAddress resolved = *target_;
   resolved.addr = address;
   if (!dial(resolved)) {
     ex_.host->resume();
@@ -279,7 +342,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
   }
   finishWithError(
       uvError == UV_ETIMEDOUT ? 504 : 502,
-      std::string("upstream ") + config_.upstreams[upstream_].address.dial + ": " + why);
+      std::string("upstream ") + target_->dial + ": " + why);
 }
 
 void ProxyCall::finishWithError(int status, std::string message) {

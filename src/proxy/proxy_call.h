@@ -17,6 +17,7 @@
 #include "http/loop_task.h"
 #include "proxy/connection_pool.h"
 #include "proxy/delayed_close.h"
+#include "proxy/dynamic_upstreams.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/response_routes.h"
@@ -41,6 +42,8 @@ class ProxyCall final : public runtime::PendingWork,
 
   // Paused while the upstream works, or Handled with ex.fail() when none can be tried.
   runtime::Outcome start();
+  // Where this handler's dynamic upstreams are looked up (set before start() when it has them).
+  void useDynamicLookups(DynamicLookups& lookups) { lookups_ = &lookups; }
 
   // PendingWork: runs the handle_response routes that took the response, if any.
   runtime::Outcome resumed(runtime::Exchange& ex) override;
@@ -63,14 +66,24 @@ class ProxyCall final : public runtime::PendingWork,
   bool prepareHead();
   void prepareFields();
   bool buildHead();
-  void recordUpstream(const Upstream& up);
+  void recordUpstream(const UpstreamAddress& address, const std::string& hostport, const std::string& network,
+                      uint32_t maxRequests);
   bool attempt();
+  bool pickConfigured();
+  bool pickDynamic();  // proxy_call_dynamic.cpp
+  void onDynamicLookup();
+  bool resolveTemplate(const Upstream& up);
+  bool begin(size_t slot, const UpstreamAddress& address, const std::string& hostport, const std::string& network,
+             uint32_t maxRequests);
+  void pickedAddress(UpstreamAddress address);
+  void holdSlot(size_t slot);
   bool dial(const UpstreamAddress& address);
   void onResolved(int status, const sockaddr_storage& address);
   void sendRequest();
   void finishWithError(int status, std::string message);
   void onAttemptFailed(int uvError);
   [[nodiscard]] bool available(size_t i);
+  [[nodiscard]] bool availableState(size_t state, uint32_t maxRequests, bool activeChecked);
   void arm(Timer what, std::chrono::milliseconds after);
   static void onTimer(uv_timer_t* t);
   void finishHead(ResponseHead& head, int status);
@@ -158,7 +171,20 @@ class ProxyCall final : public runtime::PendingWork,
   std::string piece_;
   ResponseBody* source_ = nullptr;
   runtime::BodySink* sink_ = nullptr;
-  size_t upstream_ = 0;
+  size_t upstream_ = 0;  // the pool state (counters) of the upstream tried
+  size_t slot_ = 0;      // the pool slot whose connections it uses (differs for a template)
+  bool holdsSlot_ = false;
+  const UpstreamAddress* target_ = nullptr;  // what this attempt dials
+  UpstreamAddress picked_;                   // a rendered template or a dynamic upstream
+  std::string pickedHostport_;
+  std::string pickedNetwork_;
+  // Dynamic upstreams: the lookups, the candidates of this attempt, and the wake-up of a
+  // lookup in flight (dropping it, as this call's end does, cancels the wake-up).
+  DynamicLookups* lookups_ = nullptr;
+  DynamicLookups::Waiter waiter_;
+  std::vector<std::string> dynamicDials_;
+  std::vector<size_t> dynamicStates_;
+  bool awaitingLookup_ = false;
   bool active_ = false;
   uint32_t attempts_ = 0;
   std::chrono::steady_clock::time_point begun_;

@@ -17,18 +17,18 @@ bool methodSendsLength(const std::string& m) {
 }  // namespace
 
 bool ProxyCall::wantsH2() const {
-  const Upstream& up = config_.upstreams[upstream_];
-  if (pool_.state(upstream_).h1Only) {
+  // Per server reached (the pool slot): a template's rendered addresses may differ.
+  if (pool_.state(slot_).h1Only) {
     return false;
   }
-  return config_.transport.wantsH2(up.address, ex_.request);
+  return config_.transport.wantsH2(*target_, ex_.request);
 }
 
 void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view host, const std::string& rewritten) {
   const auto& req = ex_.request;
   H2RequestHead& h = h2Head_;
   h.method = method_;
-  h.scheme = config_.transport.usesTls(config_.upstreams[upstream_].address) ? "https" : "http";
+  h.scheme = config_.transport.usesTls(*target_) ? "https" : "http";
   h.authority.assign(host);
   h.path.clear();
   appendTarget(h.path, rewritten);
@@ -43,7 +43,7 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
 // A session with room for another stream: the request joins it (at once when connected,
 // else once its dial completes).
 bool ProxyCall::joinH2() {
-  UpstreamH2Session* s = pool_.h2().usable(upstream_);
+  UpstreamH2Session* s = pool_.h2().usable(slot_);
   if (s == nullptr) {
     return false;
   }
@@ -64,10 +64,10 @@ bool ProxyCall::dialH2(const UpstreamAddress& address) {
   limits.streamWindow = config_.readBuffer;
   limits.maxHeaderBytes = config_.maxResponseHeader;
   limits.shareable = config_.keepAlive.enabled;
-  auto conn = std::make_unique<UpstreamConnection>(pool_.loop(), address, upstream_, pool_.readBuffer(),
+  auto conn = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                    config_.maxResponseHeader);
   UpstreamH2Session& s = pool_.h2().add(
-      upstream_, std::make_unique<UpstreamH2Session>(pool_.h2(), std::move(conn), upstream_, limits));
+      slot_, std::make_unique<UpstreamH2Session>(pool_.h2(), std::move(conn), slot_, limits));
   h2_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));
   const int rc = s.connect(address, options);
   if (rc != 0) {
@@ -99,7 +99,7 @@ void ProxyCall::sendRequestH2() {
 // TLS selected HTTP/1.1: this upstream is spoken to in HTTP/1.1 from now on. With the
 // connection, the request goes out on it at once; without, it is tried again.
 void ProxyCall::onUpstreamFallback(std::unique_ptr<UpstreamConnection> conn) {
-  pool_.state(upstream_).h1Only = true;
+  pool_.state(slot_).h1Only = true;
   retiredH2_ = std::move(h2_);
   scheduleDelivery();
   h2Mode_ = false;

@@ -129,6 +129,29 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   }
 }
 
+}  // namespace
+
+// {http.reverse_proxy.upstream.hostport} of an address.
+std::string hostportOf(const UpstreamAddress& a) {
+  return a.unix                                ? a.dial
+         : a.host.find(':') != std::string::npos ? "[" + a.host + "]:" + a.port
+                                                 : a.host + ":" + a.port;
+}
+
+std::string networkAddressOf(const UpstreamAddress& a, const std::string& hostport) {
+  if (a.unix) {
+    return a.dial;
+  }
+  for (const char* net : {"tcp4/", "tcp6/"}) {
+    if (a.dial.starts_with(net)) {
+      return net + hostport;
+    }
+  }
+  return "tcp/" + hostport;
+}
+
+namespace {
+
 std::vector<std::string> dialsOf(const std::vector<Upstream>& upstreams) {
   std::vector<std::string> dials;
   dials.reserve(upstreams.size());
@@ -192,26 +215,37 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   handlers::requireKnownFields(h, path,
                                {"upstreams", "transport", "load_balancing", "health_checks", "headers",
                                 "flush_interval", "trusted_proxies", "stream_timeout", "handle_response",
-                                "rewrite", "stream_close_delay"});
+                                "rewrite", "stream_close_delay", "dynamic_upstreams"});
   auto c = std::make_unique<ProxyConfig>();
   const Json& f = h.fields;
-  if (!f.contains("upstreams") || !f["upstreams"].is_array() || f["upstreams"].empty()) {
-    throw ProvisionError(path + ".upstreams", "reverse_proxy needs at least one static upstream");
+  if (f.contains("dynamic_upstreams")) {
+    c->dynamic = DynamicSource::parse(f["dynamic_upstreams"], path + ".dynamic_upstreams");
   }
-  for (size_t i = 0; i < f["upstreams"].size(); ++i) {
-    const Json& u = f["upstreams"][i];
+  const bool hasStatic = f.contains("upstreams") && f["upstreams"].is_array() && !f["upstreams"].empty();
+  if (!hasStatic && !c->dynamic) {
+    throw ProvisionError(path + ".upstreams", "reverse_proxy needs at least one upstream");
+  }
+  const Json& statics = hasStatic ? f["upstreams"] : Json::array();
+  for (size_t i = 0; i < statics.size(); ++i) {
+    const Json& u = statics[i];
     const std::string p = path + ".upstreams[" + std::to_string(i) + "]";
     onlyKeys(u, p, {"dial", "max_requests"});
     std::string error;
-    auto addr = UpstreamAddress::parse(u.value("dial", ""), error);
-    if (!addr) {
-      throw ProvisionError(p + ".dial", error);
+    const std::string dial = u.value("dial", "");
+    Upstream up;
+    if (UpstreamAddress::isTemplate(dial)) {
+      up.address.dial = dial;
+      up.hostport = dial;
+      up.dialTemplate = std::make_shared<const router::Template>(dial);
+    } else {
+      auto addr = UpstreamAddress::parse(dial, error);
+      if (!addr) {
+        throw ProvisionError(p + ".dial", error);
+      }
+      up.address = *addr;
+      up.hostport = hostportOf(*addr);
+      up.network = networkAddressOf(*addr, up.hostport);
     }
-    Upstream up{*addr, 0, {}};
-    // {http.reverse_proxy.upstream.hostport}, worked out once here rather than per request.
-    up.hostport = addr->unix                                ? addr->dial
-                  : addr->host.find(':') != std::string::npos ? "[" + addr->host + "]:" + addr->port
-                                                              : addr->host + ":" + addr->port;
     if (u.contains("max_requests")) {
       up.maxRequests = static_cast<uint32_t>(positiveSize(u["max_requests"], p + ".max_requests"));
     }
@@ -226,16 +260,6 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   }
   if (f.contains("health_checks")) {
     parseHealth(f["health_checks"], path + ".health_checks", *c);
-    if (c->active && c->transport.proxyProtocol != ProxyProtocol::Off) {
-      throw ProvisionError(path + ".health_checks.active",
-                           "active health checks through a PROXY protocol transport are not supported yet");
-    }
-    for (const auto& up : c->upstreams) {
-      if (c->active && up.address.resolve) {
-        throw ProvisionError(path + ".health_checks.active",
-                             "active health checks of DNS-named upstreams are not supported yet");
-      }
-    }
   }
   if (f.contains("headers")) {
     const Json& hd = f["headers"];

@@ -11,6 +11,7 @@
 
 #include "gatehouse/config/site_graph.h"
 #include "proxy/connection_pool.h"
+#include "proxy/dynamic_upstreams.h"
 #include "proxy/header_rules.h"
 #include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
@@ -19,14 +20,24 @@
 #include "proxy/upstream_address.h"
 #include "proxy/upstream_transport.h"
 #include "router/ip_range.h"
+#include "router/placeholders.h"
 
 namespace gatehouse::proxy {
 
 struct Upstream {
-  UpstreamAddress address;
+  UpstreamAddress address;   // only `dial` when the address is a template
   uint32_t maxRequests = 0;  // 0: no limit
   std::string hostport;      // {http.reverse_proxy.upstream.hostport}
+  std::string network;       // {http.reverse_proxy.upstream.address}: tcp/host:port, unix//path
+  // An address with placeholders, rendered per request; its counters stay the template's
+  // (as Caddy keys them by the configured dial), its connections pool by what it rendered.
+  std::shared_ptr<const router::Template> dialTemplate;
 };
+
+// {http.reverse_proxy.upstream.hostport} of an address: host:port, [v6]:port or unix//path.
+std::string hostportOf(const UpstreamAddress& a);
+// {http.reverse_proxy.upstream.address} (Caddy's DialInfo.String()): the network too.
+std::string networkAddressOf(const UpstreamAddress& a, const std::string& hostport);
 
 struct PassiveHealth {
   std::chrono::milliseconds failDuration{0};  // 0: passive checks off
@@ -38,6 +49,7 @@ struct PassiveHealth {
 
 struct ProxyConfig {
   std::vector<Upstream> upstreams;
+  std::optional<DynamicSource> dynamic;  // dynamic_upstreams; `upstreams` then only when it fails
   std::unique_ptr<SelectionPolicy> policy;
   std::chrono::milliseconds tryDuration{0};
   std::chrono::milliseconds tryInterval{250};

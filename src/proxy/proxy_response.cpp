@@ -66,7 +66,19 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     routeTask_.schedule(pool_.loop());
     return;
   }
-  finishHead(head, rh != nullptr ? rh->status : head.status);
+  int status = head.status;
+  if (rh != nullptr) {
+    std::string why;
+    status = rh->statusFor(ex_, head.status, why);
+    if (status < 0) {
+      // The connection cannot be destroyed inside its own callback: retire it.
+      retired_ = std::move(conn_);
+      scheduleDelivery();
+      finishWithError(500, why);
+      return;
+    }
+  }
+  finishHead(head, status);
   if (source_ != nullptr) {
     // The session is resumed after the rest of this read is parsed (onUpstreamEnd, or the
     // delivery), so that a small response goes out whole.

@@ -20,7 +20,7 @@ int parseStatus(const Json& v, const std::string& path) {
   } else if (v.is_string()) {
     const std::string s = v.get<std::string>();
     if (s.empty() || s.size() > 3 || s.find_first_not_of("0123456789") != std::string::npos) {
-      throw ProvisionError(path, "a status code from placeholders is not supported yet");
+      throw ProvisionError(path, "expected a status code or placeholders");
     }
     code = std::stoi(s);
   } else {
@@ -72,7 +72,12 @@ std::vector<ResponseHandler> ResponseHandler::parseAll(const Json& j, const std:
     }
     if (e.contains("status_code")) {
       // As Caddy: a status code wins and the routes are not used.
-      r.status = parseStatus(e["status_code"], p + ".status_code");
+      const Json& sc = e["status_code"];
+      if (sc.is_string() && sc.get<std::string>().find('{') != std::string::npos) {
+        r.statusTemplate = std::make_shared<const router::Template>(sc.get<std::string>());
+      } else {
+        r.status = parseStatus(sc, p + ".status_code");
+      }
     } else {
       std::vector<config::Route> routes;
       const Json& rs = e.contains("routes") ? e["routes"] : Json::array();
@@ -93,6 +98,29 @@ std::vector<ResponseHandler> ResponseHandler::parseAll(const Json& j, const std:
     out.push_back(std::move(r));
   }
   return out;
+}
+
+int ResponseHandler::statusFor(const runtime::Exchange& ex, int upstream, std::string& error) const {
+  if (!statusTemplate) {
+    return status;
+  }
+  const std::string text = statusTemplate->render(ex);
+  // Go's strconv.Atoi: an optional sign and digits only.
+  const size_t digits = !text.empty() && (text[0] == '+' || text[0] == '-') ? 1 : 0;
+  if (text.size() == digits || text.size() > digits + 9 ||
+      text.find_first_not_of("0123456789", digits) != std::string::npos) {
+    error = "strconv.Atoi: parsing \"" + text + "\": invalid syntax";
+    return -1;
+  }
+  const long code = std::stol(text);
+  if (code == 0) {
+    return upstream;
+  }
+  if (code < 100 || code > 999) {
+    error = "invalid status code " + text;  // Go's WriteHeader would panic on it
+    return -1;
+  }
+  return static_cast<int>(code);
 }
 
 const ResponseHandler* firstMatching(const std::vector<ResponseHandler>& list, int status,

@@ -17,6 +17,7 @@
 #include "gatehouse/runtime/exchange.h"
 #include "handlers/handlers.h"
 #include "proxy/response_matcher.h"
+#include "router/placeholders.h"
 #include "router/route.h"
 
 namespace gatehouse::proxy {
@@ -24,7 +25,14 @@ namespace gatehouse::proxy {
 struct ResponseHandler {
   std::optional<ResponseMatcher> match;  // absent: every response
   int status = 0;                        // a status-only entry's status; 0 with routes
+  // A status-only entry whose status holds placeholders, rendered per response.
+  std::shared_ptr<const router::Template> statusTemplate;
   std::unique_ptr<router::RouteList> routes;
+
+  // The status a status-only entry gives a response whose upstream status is `upstream`:
+  // as Caddy, a rendered 0 keeps it. -1 with `error` set when the rendered text is not a
+  // status code (Caddy answers 500).
+  int statusFor(const runtime::Exchange& ex, int upstream, std::string& error) const;
 
   // The handle_response array; throws ProvisionError for what is not supported yet.
   static std::vector<ResponseHandler> parseAll(const config::Json& j, const std::string& path,

@@ -22,12 +22,16 @@ class ReverseProxy final : public runtime::Handler {
           std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
       if (config_->active) {
         p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
-                                                              config_->transport.tls.get()));
+                                                              &config_->transport));
       }
       return p;
     });
     auto call = std::make_unique<ProxyCall>(*config_, pool, ex);
     ProxyCall& c = *call;
+    if (config_->dynamic) {
+      c.useDynamicLookups(ex.host->worker().get<DynamicLookups>(
+          lookupsLife_, [&] { return std::make_unique<DynamicLookups>(ex.host->loop()); }));
+    }
     ex.pending = std::move(call);
     const runtime::Outcome outcome = c.start();
     if (outcome != runtime::Outcome::Paused) {
@@ -40,6 +44,8 @@ class ReverseProxy final : public runtime::Handler {
   std::unique_ptr<ProxyConfig> config_;
   // Identifies this handler's per-worker pools for as long as it lives (see WorkerState).
   std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
+  // The same for its dynamic upstreams' DNS cache (per worker too).
+  std::shared_ptr<const void> lookupsLife_ = std::make_shared<const char>('\0');
 };
 
 }  // namespace

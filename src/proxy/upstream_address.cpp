@@ -15,13 +15,81 @@ bool validPort(const std::string& p) {
   const int n = std::stoi(p);
   return n > 0 && n <= 65535;
 }
+
+// Go's strconv.ParseUint wording for a port that is not one.
+std::string portError(const std::string& p) {
+  if (p.empty() || p.size() > 20 || p.find_first_not_of("0123456789") != std::string::npos) {
+    return "strconv.ParseUint: parsing \"" + p + "\": invalid syntax";
+  }
+  return "strconv.ParseUint: parsing \"" + p + "\": value out of range";
+}
+
+bool portNumber(const std::string& p, unsigned& out) {
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(p) > 65535) {
+    return false;
+  }
+  out = static_cast<unsigned>(std::stoul(p));
+  return true;
+}
+
+// Networks a proxied HTTP request can travel over: streams only.
+bool streamNetwork(const std::string& net) {
+  return net == "tcp" || net == "tcp4" || net == "tcp6" || net == "unix";
+}
 }  // namespace
+
+std::optional<UpstreamAddress> UpstreamAddress::parseResolved(const std::string& dial, std::string& error) {
+  std::string rest = dial;
+  const size_t slash = rest.find('/');
+  if (slash != std::string::npos && rest.find(':') > slash) {
+    const std::string net = rest.substr(0, slash);
+    if (net == "unix") {
+      return parse(dial, error);
+    }
+    if (!streamNetwork(net)) {
+      error = "dial " + net + ": network '" + net + "' cannot carry HTTP to an upstream";
+      return std::nullopt;
+    }
+    rest = rest.substr(slash + 1);
+  }
+  const size_t colon = rest.rfind(':');
+  const size_t bracket = rest.rfind(']');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) {
+    error = "invalid dial address " + dial + ": missing port in address";
+    return std::nullopt;
+  }
+  const std::string port = rest.substr(colon + 1);
+  const size_t dash = port.find('-');
+  unsigned first = 0;
+  unsigned last = 0;
+  const std::string a = port.substr(0, dash);
+  const std::string b = dash == std::string::npos ? a : port.substr(dash + 1);
+  if (!portNumber(a, first)) {
+    error = "invalid dial address " + dial + ": invalid start port: " + portError(a);
+    return std::nullopt;
+  }
+  if (!portNumber(b, last)) {
+    error = "invalid dial address " + dial + ": invalid end port: " + portError(b);
+    return std::nullopt;
+  }
+  if (last < first) {
+    error = "invalid dial address " + dial + ": end port must not be less than start port";
+    return std::nullopt;
+  }
+  if (last != first) {
+    error = "dial address must represent precisely one socket: " + dial + " represents " +
+            std::to_string(last - first + 1);
+    return std::nullopt;
+  }
+  return parse(dial, error);
+}
 
 std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, std::string& error) {
   UpstreamAddress a;
   a.dial = dial;
-  if (dial.find('{') != std::string::npos) {
-    error = "placeholders in upstream addresses are not supported yet";
+  if (isTemplate(dial)) {
+    error = "upstream address '" + dial + "' holds placeholders: it is resolved per request";
     return std::nullopt;
   }
   if (dial.starts_with("unix/")) {
@@ -39,8 +107,11 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
       rest = rest.substr(std::strlen(net));
     }
   }
-  if (rest.find('/') != std::string::npos) {
-    error = "network of '" + dial + "' is not supported yet";
+  if (const size_t slash = rest.find('/'); slash != std::string::npos) {
+    // udp, unixgram, unixpacket, ip, fd ...: datagrams or descriptors, not an HTTP stream.
+    const std::string net = rest.substr(0, slash);
+    error = "network '" + net + "' of upstream '" + dial +
+            "' cannot carry HTTP: an upstream is reached over tcp (host:port) or unix (unix//path)";
     return std::nullopt;
   }
   if (!rest.empty() && rest.front() == '[') {

@@ -21,8 +21,16 @@ struct UpstreamAddress {
   std::string port;
   bool resolve = false;  // `host` is a DNS name: look it up before each dial
 
-  // nullopt with `error` set when the address is malformed or not supported yet.
+  // nullopt with `error` set when the address is malformed or its network cannot carry
+  // HTTP. Addresses with placeholders are templates: see resolveTemplate.
   static std::optional<UpstreamAddress> parse(const std::string& dial, std::string& error);
+
+  // A dial address a request's placeholders produced (Caddy's fillDialInfo): one socket,
+  // with a port. nullopt with `error` worded as Caddy's ("invalid dial address ...",
+  // "dial address must represent precisely one socket ...").
+  static std::optional<UpstreamAddress> parseResolved(const std::string& dial, std::string& error);
+
+  static bool isTemplate(const std::string& dial) { return dial.find('{') != std::string::npos; }
 };
 
 }  // namespace gatehouse::proxy

@@ -25,6 +25,12 @@ class H2Sessions {
   // A session to upstream `i` a new stream may join, or nullptr.
   UpstreamH2Session* usable(size_t i);
   UpstreamH2Session& add(size_t i, std::unique_ptr<UpstreamH2Session> s);
+  // Room for upstreams (pool slots) [0, n): slots are added for per-request addresses.
+  void ensure(size_t n) {
+    if (sessions_.size() < n) {
+      sessions_.resize(n);
+    }
+  }
   // Frees dead and idle-expired sessions on the loop's next turn.
   void scheduleReap();
   // Closes every session (the pool is going away).

@@ -50,7 +50,8 @@ std::string milliseconds(int64_t us) {
 
 bool upstreamValue(std::string_view key, const runtime::UpstreamFacts& f, std::string& out) {
   if (key == "address") {
-    out = f.address;
+    // Empty for tcp upstreams: their network address is "tcp/" + hostport.
+    out = f.address.empty() ? "tcp/" + f.hostport : f.address;
   } else if (key == "hostport") {
     out = f.hostport;
   } else if (key == "host") {

@@ -215,6 +215,7 @@ class CompatUpstreams:
             text = text.replace("{UPSTREAM_CA}", self.pki.cas["main"][0])
             text = text.replace("{UPSTREAM_OTHER_CA}", self.pki.cas["other"][0])
         for i in reversed(range(len(self.addresses))):
+            text = text.replace("{UPSTREAM%d_PORT}" % i, self.addresses[i].rsplit(":", 1)[1])
             text = text.replace("{UPSTREAM%d}" % i, self.addresses[i])
         return text
 

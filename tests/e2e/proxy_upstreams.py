@@ -37,7 +37,7 @@ def pattern_bytes(n):
 
 
 class Upstream:
-    def __init__(self, name="echo", unix_path=None):
+    def __init__(self, name="echo", unix_path=None, host="127.0.0.1", port=0):
         self.name = name
         self.unix_path = unix_path
         if unix_path:
@@ -47,8 +47,9 @@ class Upstream:
         else:
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind(("127.0.0.1", 0))
+            self.sock.bind((host, port))
             self.port = self.sock.getsockname()[1]
+        self.host = host
         self.sock.listen(64)
         self.hold_closed = []   # times at which a /hold connection saw EOF
         self.sse_sent = []      # (index, time) for each SSE event sent
@@ -58,7 +59,7 @@ class Upstream:
 
     @property
     def dial(self):
-        return "unix/" + self.unix_path if self.unix_path else "127.0.0.1:%d" % self.port
+        return "unix/" + self.unix_path if self.unix_path else "%s:%d" % (self.host, self.port)
 
     def close(self):
         self._stop = True

@@ -223,3 +223,54 @@ TEST_CASE("tls_trust_pool sources for the http transport") {
   CHECK_THAT(errorOf("reverse_proxy a {\n transport http {\n  tls_trust_pool file\n }\n}"),
              Catch::Contains("no certificates specified"));
 }
+
+// Expected JSON as `caddy adapt` (2.6.2) prints it for the same Caddyfile.
+TEST_CASE("reverse_proxy dynamic upstreams adapt as caddy 2.6.2") {
+  CHECK(Run("reverse_proxy {\n dynamic a example.com 8080 {\n  refresh 5s\n  resolvers 127.0.0.1:5353\n"
+            "  dial_timeout 1s\n  dial_fallback_delay 2s\n }\n}")
+            .handler()["dynamic_upstreams"] ==
+        Json::parse(R"({"dial_fallback_delay":2000000000,"dial_timeout":1000000000,"name":"example.com",
+                        "port":"8080","refresh":5000000000,"resolver":{"addresses":["127.0.0.1:5353"]},
+                        "source":"a"})"));
+  CHECK(Run("reverse_proxy {\n dynamic srv {\n  service http\n  proto tcp\n  name example.com\n  refresh 5s\n"
+            "  resolvers 127.0.0.1:5353 udp/1.2.3.4\n  dial_timeout 1s\n  dial_fallback_delay -1s\n }\n}")
+            .handler()["dynamic_upstreams"] ==
+        Json::parse(R"({"dial_fallback_delay":-1000000000,"dial_timeout":1000000000,"name":"example.com",
+                        "proto":"tcp","refresh":5000000000,
+                        "resolver":{"addresses":["127.0.0.1:5353","udp/1.2.3.4"]},"service":"http",
+                        "source":"srv"})"));
+  CHECK(Run("reverse_proxy {\n dynamic multi {\n  a example.com 80\n  srv _http._tcp.example.com\n }\n}")
+            .handler()["dynamic_upstreams"] ==
+        Json::parse(R"({"source":"multi","sources":[{"name":"example.com","port":"80","source":"a"},
+                        {"name":"_http._tcp.example.com","source":"srv"}]})"));
+  CHECK(Run("reverse_proxy {\n dynamic multi {\n  a x 1 {\n   refresh 2s\n  }\n }\n}").handler()["dynamic_upstreams"] ==
+        Json::parse(R"({"source":"multi","sources":[{"name":"x","port":"1","refresh":2000000000,"source":"a"}]})"));
+  CHECK(Run("reverse_proxy {\n dynamic a {\n  port {http.request.uri.query.p}\n  name {http.request.header.X}\n }\n}")
+            .handler()["dynamic_upstreams"] ==
+        Json::parse(R"({"name":"{http.request.header.X}","port":"{http.request.uri.query.p}","source":"a"})"));
+  CHECK(Run("reverse_proxy {\n dynamic srv {\n  service http\n  proto tcp\n  name {http.request.host}\n }\n}")
+            .handler()["dynamic_upstreams"] ==
+        Json::parse(R"({"name":"{http.request.host}","proto":"tcp","service":"http","source":"srv"})"));
+  CHECK_THAT(errorOf("reverse_proxy {\n dynamic a example.com 80 x\n}"),
+             Catch::Contains("wrong argument count or unexpected line ending after 'x'"));
+  CHECK_THAT(errorOf("reverse_proxy {\n dynamic a {\n  name a\n  name b\n }\n}"),
+             Catch::Contains("a name has already been specified"));
+  CHECK_THAT(errorOf("reverse_proxy {\n dynamic a {\n  refresh xx\n }\n}"),
+             Catch::Contains("parsing refresh interval duration: time: invalid duration \"xx\""));
+  CHECK_THAT(errorOf("reverse_proxy {\n dynamic a {\n  resolvers\n }\n}"),
+             Catch::Contains("must specify at least one resolver address"));
+}
+
+TEST_CASE("reverse_proxy placeholder upstreams adapt as caddy 2.6.2") {
+  CHECK(Run("reverse_proxy {http.request.header.X-Backend}").handler()["upstreams"] ==
+        Json::parse(R"([{"dial":"{http.request.header.X-Backend}"}])"));
+  CHECK(Run("reverse_proxy localhost:{http.request.uri.query.port}").handler()["upstreams"] ==
+        Json::parse(R"([{"dial":"localhost:{http.request.uri.query.port}"}])"));
+  // {vars.backend} becomes {http.vars.backend} later, in the adapter's shorthand pass.
+  CHECK(Run("reverse_proxy {\n to {vars.backend} 127.0.0.1:9000\n}").handler()["upstreams"] ==
+        Json::parse(R"([{"dial":"{vars.backend}"},{"dial":"127.0.0.1:9000"}])"));
+  CHECK(Run("reverse_proxy unix//run/{http.request.header.X-S}.sock").handler()["upstreams"] ==
+        Json::parse(R"([{"dial":"unix//run/{http.request.header.X-S}.sock"}])"));
+  CHECK_THAT(errorOf("reverse_proxy http://{http.request.header.X-B}"),
+             Catch::Contains("placeholders are not allowed when an upstream address contains a scheme"));
+}

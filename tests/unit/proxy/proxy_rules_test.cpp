@@ -133,7 +133,11 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
       "routes[0].handle[0].transport.versions[1]");
   expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "health_checks": {"active": {"upstream": "x:1"}}})",
              "routes[0].handle[0].health_checks.active");
-  expectPath(R"({"dynamic_upstreams": {"source": "srv"}})", "routes[0].handle[0]");
+  expectPath(R"({"dynamic_upstreams": {"source": "consul"}})", "routes[0].handle[0].dynamic_upstreams.source");
+  expectPath(R"({"dynamic_upstreams": {"source": "a", "weight": 1}})", "routes[0].handle[0].dynamic_upstreams.weight");
+  expectPath(R"({"upstreams": [{"dial": "udp/127.0.0.1:53"}]})", "routes[0].handle[0].upstreams[0].dial");
+  CHECK(parse(R"({"dynamic_upstreams": {"source": "srv", "name": "_http._tcp.example.test"}})")->dynamic);
+  CHECK(parse(R"({"upstreams": [{"dial": "{http.request.header.X-B}"}]})")->upstreams[0].dialTemplate);
   expectPath(
       R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "consistent_hash"}}})",
       "routes[0].handle[0].load_balancing.selection_policy.policy");

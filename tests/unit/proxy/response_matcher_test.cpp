@@ -61,6 +61,9 @@ TEST_CASE("handle_response: the first matching entry wins; routes compile, proxi
     CHECK(std::string(e.what()).find("hr[0].routes[0].handle[0]") != std::string::npos);
     CHECK(std::string(e.what()).find("not supported yet") != std::string::npos);
   }
-  CHECK_THROWS_AS(ResponseHandler::parseAll(Json::parse(R"([{"status_code": "{rp.status}"}])"), "hr", compile),
+  CHECK_THROWS_AS(ResponseHandler::parseAll(Json::parse(R"([{"status_code": "abc"}])"), "hr", compile),
                   gatehouse::provision::ProvisionError);
+  auto templ = ResponseHandler::parseAll(Json::parse(R"([{"status_code": "{rp.status}"}])"), "hr", compile);
+  REQUIRE(templ.size() == 1);
+  CHECK(templ[0].statusTemplate);
 }

@@ -104,8 +104,7 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
   using gatehouse::provision::ProvisionError;
   CHECK_THROWS_WITH(
       build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
-      "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one static "
-      "upstream");
+      "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one upstream");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
                     "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' "
                     "(Caddyfile directive `templates`) is not supported yet");
