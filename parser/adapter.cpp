@@ -50,6 +50,7 @@ AdaptResult adaptCaddyfile(std::string_view text, const std::string& filename, c
 
   NamedRoutes named = extractNamedRoutes(blocks, state);
   std::vector<SiteBlock> sites;
+  sites.reserve(blocks.size());
   for (auto& b : blocks) {
     sites.push_back(evaluateSiteBlock(std::move(b), state));
   }

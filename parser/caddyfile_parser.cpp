@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -87,6 +88,31 @@ const Token& noToken() {
   static const Token kNone;
   return kNone;
 }
+
+// Gives tokens a changed copy of their source (snippet name set, import appended to the
+// chain), one copy per distinct source, so the tokens of one import still share theirs.
+class SourceRemap {
+ public:
+  explicit SourceRemap(std::function<void(Source&)> change) : change_(std::move(change)) {}
+
+  void apply(Location& loc) {
+    for (const auto& [from, to] : done_) {
+      if (from == loc.source) {
+        loc.source = to;
+        return;
+      }
+    }
+    Source changed = loc.source ? *loc.source : Source{};
+    change_(changed);
+    auto to = std::make_shared<const Source>(std::move(changed));
+    done_.emplace_back(loc.source, to);
+    loc.source = std::move(to);
+  }
+
+ private:
+  std::function<void(Source&)> change_;
+  std::vector<std::pair<std::shared_ptr<const Source>, std::shared_ptr<const Source>>> done_;
+};
 
 class Parser {
  public:
@@ -218,8 +244,9 @@ class Parser {
       fail("redeclaration of previously declared snippet " + name);
     }
     std::vector<Token> body = blockTokens(false);
+    SourceRemap named([&name](Source& s) { s.snippetName = name; });
     for (auto& t : body) {
-      t.snippetName = name;
+      named.apply(t.loc);
     }
     snippets_[name] = std::move(body);
     block_.keys.clear();  // a snippet is not a site
@@ -380,7 +407,7 @@ class Parser {
     std::vector<std::string> nodes;
     if (auto it = snippets_.find(pattern); it != snippets_.end()) {
       imported = it->second;
-      if (!imported.empty()) nodes.push_back(imported[0].loc.file + ":" + imported[0].snippetName);
+      if (!imported.empty()) nodes.push_back(imported[0].loc.file() + ":" + imported[0].loc.snippetName());
     } else {
       importFiles(pattern, importToken, imported, nodes);
     }
@@ -423,8 +450,8 @@ class Parser {
   }
 
   void checkCycles(const std::vector<std::string>& nodes) {
-    std::string nodeName = tok().loc.file;
-    if (!tok().snippetName.empty()) nodeName += ":" + tok().snippetName;
+    std::string nodeName = tok().loc.file();
+    if (!tok().loc.snippetName().empty()) nodeName += ":" + tok().loc.snippetName();
     graph_.addNode(nodeName);
     graph_.addNodes(nodes);
     if (std::string error = graph_.addEdges(nodeName, nodes); !error.empty()) {
@@ -435,7 +462,8 @@ class Parser {
 
   void importFiles(const std::string& pattern, const Token& importToken, std::vector<Token>& out,
                    std::vector<std::string>& nodes) {
-    const std::string absFile = absolutePath(importToken.loc.file.empty() ? "Caddyfile" : importToken.loc.file);
+    const std::string& importer = importToken.loc.file();
+    const std::string absFile = absolutePath(importer.empty() ? "Caddyfile" : importer);
     const std::string globPattern =
         startsWith(pattern, "/") ? pattern : cleanPath(dirOf(absFile) + "/" + pattern);
     const auto count = [&](char c) { return std::count(globPattern.begin(), globPattern.end(), c); };
@@ -472,30 +500,27 @@ class Parser {
     ss << in.rdbuf();
     const std::string input = ss.str();
     if (input.find_first_not_of(" \t\r\n\v\f") == std::string::npos) return {};  // empty: a warning
-    std::vector<Token> tokens;
     try {
-      tokens = tokenize(replaceEnvVars(input, options_), file);
+      return tokenize(replaceEnvVars(input, options_), absolutePath(file));
     } catch (const ConfigError& e) {
       fail("Could not read tokens while importing " + file + ": " + e.message());
     }
-    const std::string absName = absolutePath(file);
-    for (auto& t : tokens) t.loc.file = absName;
-    return tokens;
   }
 
   // Applies one import's arguments and block to its tokens. Snippet definitions found inside
   // an imported file keep their placeholders: they belong to that snippet's own imports.
   std::vector<Token> expandImported(std::vector<Token> imported, const std::vector<std::string>& args,
                                     const ImportBlock& block, const Token& importToken, int nesting) {
-    const std::string via = importToken.loc.file + ":" + std::to_string(importToken.loc.line) + ":" +
+    const std::string via = importToken.loc.file() + ":" + std::to_string(importToken.loc.line) + ":" +
                             std::to_string(importToken.loc.col);
+    SourceRemap viaImport([&via](Source& s) { s.importedFrom.push_back(via); });
     std::vector<Token> out;
     out.reserve(imported.size());
     bool maybeSnippet = false, maybeSnippetId = false;
     int index = 0;
     for (size_t i = 0; i < imported.size(); ++i) {
       Token token = std::move(imported[i]);
-      token.loc.importedFrom.push_back(via);
+      viaImport.apply(token.loc);
       if (!maybeSnippet && nesting == 0) {
         const bool lineStart = i == 0 || out.empty() || isNextOnNewLine(out.back(), token);
         index = lineStart ? 0 : index + 1;

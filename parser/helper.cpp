@@ -50,7 +50,7 @@ std::vector<std::string> Helper::caddyfiles() const {
   std::set<std::string> files;
   for (const auto& seg : parentBlock_->segments) {
     for (const auto& tok : seg) {
-      files.insert(tok.loc.file);
+      files.insert(tok.loc.file());
     }
   }
   return {files.begin(), files.end()};

@@ -32,7 +32,8 @@ bool validHeredocMarker(const std::string& marker) {
 
 class Lexer {
  public:
-  Lexer(std::string_view input, const std::string& file) : in_(input), file_(file) {
+  Lexer(std::string_view input, const std::string& file)
+      : in_(input), source_(std::make_shared<const Source>(Source{file, {}, {}})) {
     if (in_.substr(0, 3) == "\xEF\xBB\xBF") {
       pos_ = 3;
     }
@@ -40,16 +41,18 @@ class Lexer {
 
   std::vector<Token> run() {
     std::vector<Token> tokens;
+    tokens.reserve(in_.size() / 8);  // about one token per 8 bytes of a typical config
     Token tok;
     while (next(tok)) {
-      tokens.push_back(tok);
+      tokens.push_back(std::move(tok));
     }
+    tokens.shrink_to_fit();
     return tokens;
   }
 
  private:
   [[noreturn]] void fail(const std::string& message) const {
-    throw ConfigError(Location{file_, tokenLine_, tokenCol_, {}}, message);
+    throw ConfigError(Location{source_, tokenLine_, tokenCol_}, message);
   }
 
   // Strips the closing marker's indentation from each heredoc line (Caddy's rule: every
@@ -96,11 +99,9 @@ class Lexer {
     std::string marker;
 
     auto make = [&](char quote) {
-      tok = Token{};
-      tok.text = val;
+      tok.text = std::move(val);
       tok.quote = quote;
-      tok.heredocMarker = marker;
-      tok.loc = Location{file_, tokenLine_, tokenCol_, {}};
+      tok.loc = Location{source_, tokenLine_, tokenCol_};
       return true;
     };
 
@@ -247,7 +248,7 @@ class Lexer {
   }
 
   std::string_view in_;
-  std::string file_;
+  std::shared_ptr<const Source> source_;  // shared by all tokens of this file
   size_t pos_ = 0;
   int line_ = 1;
   int col_ = 1;
@@ -263,7 +264,7 @@ std::vector<Token> tokenize(std::string_view input, const std::string& filename)
 }
 
 bool isNextOnNewLine(const Token& prev, const Token& next) {
-  if (prev.loc.file != next.loc.file || prev.loc.importedFrom != next.loc.importedFrom) {
+  if (!prev.loc.sameSource(next.loc)) {
     return true;
   }
   return prev.loc.line + prev.numLineBreaks() < next.loc.line;

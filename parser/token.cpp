@@ -6,8 +6,36 @@
 
 namespace gatehouse::parser {
 
+namespace {
+const Source& noSource() {
+  static const Source kNone;
+  return kNone;
+}
+}  // namespace
+
+Location::Location(std::string file, int atLine, int atCol, std::vector<std::string> chain)
+    : source(std::make_shared<const Source>(Source{std::move(file), std::move(chain), {}})),
+      line(atLine),
+      col(atCol) {}
+
+const std::string& Location::file() const {
+  return (source ? *source : noSource()).file;
+}
+
+const std::vector<std::string>& Location::importedFrom() const {
+  return (source ? *source : noSource()).importedFrom;
+}
+
+const std::string& Location::snippetName() const {
+  return (source ? *source : noSource()).snippetName;
+}
+
+bool Location::sameSource(const Location& other) const {
+  return source == other.source || (file() == other.file() && importedFrom() == other.importedFrom());
+}
+
 std::string Location::str() const {
-  std::string out = file + ":" + std::to_string(line);
+  std::string out = file() + ":" + std::to_string(line);
   if (col > 0) {
     out += ":" + std::to_string(col);
   }
@@ -16,14 +44,14 @@ std::string Location::str() const {
 
 namespace {
 std::string describe(const Location& loc, const std::string& message) {
-  if (loc.file.empty()) {
+  if (loc.file().empty()) {
     return message;
   }
   std::string out = loc.str() + ": " + message;
-  if (!loc.importedFrom.empty()) {
+  if (const auto& chain = loc.importedFrom(); !chain.empty()) {
     out += " (imported from ";
-    for (size_t i = 0; i < loc.importedFrom.size(); ++i) {
-      out += (i ? ", " : "") + loc.importedFrom[i];
+    for (size_t i = 0; i < chain.size(); ++i) {
+      out += (i ? ", " : "") + chain[i];
     }
     out += ")";
   }

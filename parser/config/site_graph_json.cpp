@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "config/json_writer.h"
+#include "config/site_graph_skeleton.h"
 #include "gatehouse/config/site_graph.h"
 
 namespace gatehouse::config {
@@ -62,7 +64,8 @@ Json routesJson(const std::vector<Route>& routes) {
   return arr;
 }
 
-Json serverJson(const Server& s) {
+// With `skeleton`, "routes", "errors" and "named_routes" hold null in their places.
+Json serverJson(const Server& s, bool skeleton) {
   Json out = Json::object();
   if (!s.listen.empty()) {
     out["listen"] = s.listen;
@@ -80,12 +83,14 @@ Json serverJson(const Server& s) {
     }
   }
   if (!s.routes.empty()) {
-    ordered["routes"] = routesJson(s.routes);
+    ordered["routes"] = skeleton ? Json() : routesJson(s.routes);
   }
   if (s.errors) {
-    ordered["errors"] = Json{{"routes", routesJson(*s.errors)}};
+    ordered["errors"] = skeleton ? Json() : Json{{"routes", routesJson(*s.errors)}};
   }
-  if (!s.namedRoutes.empty()) {
+  if (skeleton && !s.namedRoutes.empty()) {
+    ordered["named_routes"] = Json();
+  } else if (!s.namedRoutes.empty()) {
     Json named = objectWithRoom(s.namedRoutes.size());
     std::vector<const std::pair<std::string, Route>*> sortedNamed;
     for (const auto& entry : s.namedRoutes) sortedNamed.push_back(&entry);
@@ -165,7 +170,8 @@ Json tlsJson(const TlsApp& t) {
   return out;
 }
 
-Json httpJson(const HttpApp& h) {
+// With `skeleton`, each server is null.
+Json httpJson(const HttpApp& h, bool skeleton) {
   Json out = objectWithRoom(8 + h.options.size());
   for (const char* key : {"http_port", "https_port", "grace_period", "shutdown_delay"}) {
     if (h.options.contains(key)) out[key] = h.options.at(key);
@@ -176,7 +182,7 @@ Json httpJson(const HttpApp& h) {
     for (const auto& entry : h.servers) servers.push_back(&entry);
     std::sort(servers.begin(), servers.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
     Json& s = out["servers"] = objectWithRoom(servers.size());
-    for (const auto* entry : servers) s[entry->first] = serverJson(entry->second);
+    for (const auto* entry : servers) s[entry->first] = skeleton ? Json() : serverJson(entry->second, false);
   }
   for (const auto& [k, v] : h.options.items()) {
     if (!out.contains(k)) out[k] = v;
@@ -341,13 +347,15 @@ Json toJson(const Route& route) {
   return out;
 }
 
-Json toJson(const Config& config) {
+namespace {
+
+Json configJson(const Config& config, bool skeleton) {
   Json out = objectWithRoom(8 + config.extra.size());
   putIf(out, "admin", config.admin);
   putIf(out, "logging", config.logging);
   putIf(out, "storage", config.storage);
   std::map<std::string, Json> apps = config.otherApps;
-  if (config.http) apps["http"] = httpJson(*config.http);
+  if (config.http) apps["http"] = httpJson(*config.http, skeleton);
   if (config.tls && !config.tls->empty()) apps["tls"] = tlsJson(*config.tls);
   if (!apps.empty()) {
     Json a = objectWithRoom(apps.size());
@@ -356,6 +364,20 @@ Json toJson(const Config& config) {
   }
   for (const auto& [k, v] : config.extra.items()) out[k] = v;
   return out;
+}
+
+}  // namespace
+
+Json toJson(const Config& config) {
+  return configJson(config, false);
+}
+
+Json configSkeleton(const Config& config) {
+  return configJson(config, true);
+}
+
+Json serverSkeleton(const Server& server) {
+  return serverJson(server, true);
 }
 
 Handler handlerFromJson(const Json& j, const std::string& path) {
@@ -444,24 +466,8 @@ Config configFromJson(const Json& j) {
 }
 
 std::string dump(const Json& json, bool pretty) {
-  std::string s = pretty ? json.dump(1, '\t', false, Json::error_handler_t::replace)
-                         : json.dump(-1, ' ', false, Json::error_handler_t::replace);
-  // Go's encoder escapes these for HTML safety; Caddy's output carries the escapes. They can
-  // only occur inside JSON strings, so a plain replacement is exact.
-  size_t pos = s.find_first_of("<>&");
-  if (pos == std::string::npos) {
-    return s;
-  }
-  std::string out;
-  out.reserve(s.size() + 64);
-  size_t from = 0;
-  for (; pos != std::string::npos; pos = s.find_first_of("<>&", from)) {
-    out.append(s, from, pos - from);
-    out += s[pos] == '<' ? "\\u003c" : s[pos] == '>' ? "\\u003e" : "\\u0026";
-    from = pos + 1;
-  }
-  out.append(s, from, std::string::npos);
-  return out;
+  return escapeForHtml(pretty ? json.dump(1, '\t', false, Json::error_handler_t::replace)
+                              : json.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 }  // namespace gatehouse::config

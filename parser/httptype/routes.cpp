@@ -63,14 +63,45 @@ std::vector<std::string> directiveOrder(const AdaptState& state) {
   return defaultDirectiveOrder();
 }
 
-void sortRoutes(std::vector<ConfigValue>& values, const std::vector<std::string>& order) {
-  std::map<std::string, int> pos;
-  for (size_t i = 0; i < order.size(); ++i) {
-    pos[order[i]] = static_cast<int>(i);
+namespace {
+
+bool sameNames(const Json& option, const std::vector<std::string>& names) {
+  if (option.size() != names.size()) {
+    return false;
   }
-  auto position = [&pos](const std::string& d) {
-    auto it = pos.find(d);
-    return it == pos.end() ? 0 : it->second;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!option[i].is_string() || option[i].get_ref<const std::string&>() != names[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+DirectiveOrderIndex makeIndex(std::vector<std::string> order, bool fromOption) {
+  DirectiveOrderIndex index{fromOption, std::move(order), {}};
+  for (size_t i = 0; i < index.names.size(); ++i) {
+    index.position[index.names[i]] = static_cast<int>(i);  // a repeated name: the last place counts
+  }
+  return index;
+}
+
+// The index of the order in force, built once: the `order` option is settled before any
+// site is adapted, and is compared here so a later change would still be seen.
+const DirectiveOrderIndex& orderIndex(AdaptState& state) {
+  auto it = state.options.find("order");
+  const Json* custom = it != state.options.end() && it->second.is_array() ? &it->second : nullptr;
+  auto& cached = state.orderIndex;
+  const bool valid = cached && (custom ? cached->fromOption && sameNames(*custom, cached->names) : !cached->fromOption);
+  if (!valid) {
+    cached = makeIndex(directiveOrder(state), custom != nullptr);
+  }
+  return *cached;
+}
+
+void sortByIndex(std::vector<ConfigValue>& values, const DirectiveOrderIndex& index) {
+  auto position = [&index](const std::string& d) {
+    auto it = index.position.find(d);
+    return it == index.position.end() ? 0 : it->second;
   };
   gosort::sliceStable(values, [&](const ConfigValue& a, const ConfigValue& b) {
     if (a.directive != b.directive) {
@@ -80,34 +111,47 @@ void sortRoutes(std::vector<ConfigValue>& values, const std::vector<std::string>
   });
 }
 
+}  // namespace
+
+void sortRoutes(std::vector<ConfigValue>& values, const std::vector<std::string>& order) {
+  sortByIndex(values, makeIndex(order, false));
+}
+
 std::vector<config::Route> consolidateRoutes(std::vector<config::Route> routes) {
-  for (size_t i = 0; i + 1 < routes.size();) {
-    auto& a = routes[i];
-    auto& b = routes[i + 1];
-    if (a.match == b.match && a.terminal == b.terminal && a.group == b.group) {
-      for (auto& h : b.handle) {
-        a.handle.push_back(std::move(h));
+  // Compacts in place (erasing each merged route would make a long run of them quadratic).
+  size_t kept = 0;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    if (kept > 0) {
+      auto& a = routes[kept - 1];
+      auto& b = routes[i];
+      if (a.match == b.match && a.terminal == b.terminal && a.group == b.group) {
+        for (auto& h : b.handle) {
+          a.handle.push_back(std::move(h));
+        }
+        continue;
       }
-      routes.erase(routes.begin() + static_cast<long>(i) + 1);
-    } else {
-      ++i;
     }
+    if (kept != i) {
+      routes[kept] = std::move(routes[i]);
+    }
+    ++kept;
   }
+  routes.erase(routes.begin() + static_cast<long>(kept), routes.end());
   return routes;
 }
 
 std::vector<config::Route> buildSubroute(std::vector<ConfigValue> values, AdaptState& state,
                                          bool needsSorting, const Location& where) {
   if (needsSorting) {
-    const auto order = directiveOrder(state);
+    const DirectiveOrderIndex& index = orderIndex(state);
     for (const auto& v : values) {
-      if (std::find(order.begin(), order.end(), v.directive) == order.end()) {
+      if (index.position.count(v.directive) == 0) {
         throw ConfigError(where, "directive '" + v.directive +
                                      "' is not an ordered HTTP handler, so it cannot be used here - "
                                      "try placing within a route block or using the order global option");
       }
     }
-    sortRoutes(values, order);
+    sortByIndex(values, index);
   }
 
   std::map<std::string, std::string> groupOf;

@@ -4,7 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/config_loader.h"
-#include "gatehouse/config/site_graph.h"
+#include "gatehouse/config/site_graph_writer.h"
 
 namespace gatehouse::cli {
 
@@ -18,7 +18,7 @@ int runAdapt(const std::vector<std::string>& args) {
     return 1;
   }
   printWarnings(loaded.warnings);
-  std::cout << config::dump(config::toJson(loaded.config), flags.has("pretty")) << "\n";
+  std::cout << config::dumpConfig(loaded.config, flags.has("pretty")) << "\n";
   return 0;
 }
 

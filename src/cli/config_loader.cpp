@@ -58,7 +58,7 @@ void printWarnings(const std::vector<parser::Warning>& warnings) {
     line["logger"] = "caddyfile";
     line["msg"] = w.message;
     if (w.loc.line > 0) {
-      line["file"] = w.loc.file;
+      line["file"] = w.loc.file();
       line["line"] = w.loc.line;
     }
     std::cerr << line.dump(-1, ' ', false, config::Json::error_handler_t::replace) << "\n";

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/config_loader.h"
+#include "gatehouse/config/site_graph_writer.h"
 
 namespace gatehouse::cli {
 
@@ -62,7 +63,7 @@ int runReload(const std::vector<std::string>& args) {
     std::cerr << "Error: " << error << "\n";
     return 1;
   }
-  const std::string body = config::dump(config::toJson(loaded.config), false);
+  const std::string body = config::dumpConfig(loaded.config, false);
   const std::string url = "http://" + address + "/load";
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
   std::unique_ptr<curl_slist, SlistFree> headers(

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "gatehouse/config/site_graph_writer.h"
 #include "gatehouse/parser/adapter.h"
 
 namespace fs = std::filesystem;
@@ -76,6 +77,22 @@ std::string firstDiff(const nlohmann::json& want, const nlohmann::json& got, con
   return want == got ? "" : path + ": want " + want.dump() + " got " + got.dump();
 }
 
+// `gatehouse adapt` prints with dumpConfig (no JSON tree); it must print the very bytes that
+// dump(toJson()) prints, compact and indented. Returns "" or what differs.
+std::string writerDiff(const gatehouse::config::Config& config) {
+  for (const bool pretty : {false, true}) {
+    const std::string tree = gatehouse::config::dump(gatehouse::config::toJson(config), pretty);
+    const std::string written = gatehouse::config::dumpConfig(config, pretty);
+    if (tree != written) {
+      size_t at = 0;
+      while (at < tree.size() && at < written.size() && tree[at] == written[at]) ++at;
+      return std::string("dumpConfig differs from dump(toJson())") + (pretty ? " (pretty)" : "") +
+             " at byte " + std::to_string(at) + ": ..." + written.substr(at, 60);
+    }
+  }
+  return "";
+}
+
 struct ExpectedError {
   std::string text;  // without position
   int line = 0;      // 0 when the expected text names no position
@@ -105,7 +122,7 @@ bool errorMatches(const gatehouse::parser::ConfigError& err, const ExpectedError
   }
   if (want.line != 0) {
     const auto& loc = err.location();
-    if (loc.file != "Caddyfile" || loc.line != want.line) {
+    if (loc.file() != "Caddyfile" || loc.line != want.line) {
       why = "error position differs: want Caddyfile:" + std::to_string(want.line) + ", got " + msg;
       return false;
     }
@@ -226,6 +243,7 @@ int main(int argc, char** argv) {
         nlohmann::json want = nlohmann::json::parse(expected);
         auto graph = gatehouse::config::configFromJson(Json::parse(expected));
         rt = firstDiff(want, nlohmann::json::parse(gatehouse::config::toJson(graph).dump()), "");
+        if (rt.empty()) rt = writerDiff(graph);
       } catch (const std::exception& e) {
         rt = e.what();
       }
@@ -244,6 +262,7 @@ int main(int argc, char** argv) {
         nlohmann::json got = nlohmann::json::parse(gatehouse::config::toJson(result.config).dump());
         nlohmann::json want = nlohmann::json::parse(expected);
         why = firstDiff(want, got, "");
+        if (why.empty()) why = writerDiff(result.config);
         ok = why.empty();
       }
     } catch (const gatehouse::parser::ConfigError& e) {

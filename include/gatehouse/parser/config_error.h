@@ -19,7 +19,7 @@ class ConfigError : public std::runtime_error {
 
   [[nodiscard]] const Location& location() const { return loc_; }
   [[nodiscard]] const std::string& message() const { return message_; }
-  [[nodiscard]] bool hasLocation() const { return !loc_.file.empty(); }
+  [[nodiscard]] bool hasLocation() const { return !loc_.file().empty(); }
 
  private:
   Location loc_;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -53,11 +54,21 @@ using GlobalOptions = std::map<std::string, Json>;
 // Named matchers in scope: "@name" -> matcher set.
 using MatcherDefs = std::map<std::string, config::MatcherSet>;
 
+// The directive order in force and each directive's place in it.
+struct DirectiveOrderIndex {
+  bool fromOption = false;  // from options["order"], else Caddy's default order
+  std::vector<std::string> names;
+  std::unordered_map<std::string, int> position;
+};
+
 // Shared by every Helper of one adaptation.
 struct AdaptState {
   GlobalOptions options;
   std::vector<Warning> warnings;
   int groupCounter = 0;  // for "group0", "group1" ... of GroupRoutes
+  // Built once from options["order"] (or the default) for the thousands of route sorts;
+  // routes.cpp checks it still matches the option before using it.
+  std::optional<DirectiveOrderIndex> orderIndex;
   // Per-server-block scratch space shared by the directives of one block (Caddy's Helper.State).
   std::map<std::string, Json> blockState;
 };

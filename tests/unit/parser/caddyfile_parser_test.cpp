@@ -110,9 +110,9 @@ TEST_CASE("parser: snippets are replayed by import with arguments") {
   REQUIRE(blocks.size() == 1);
   CHECK(segmentsOf(blocks[0]) == std::vector<std::string>{"respond a b", "header b c"});
   const auto& t = blocks[0].segments[0][0];
-  CHECK(t.snippetName == "s");
-  REQUIRE(t.loc.importedFrom.size() == 1);
-  CHECK(t.loc.importedFrom[0] == "Caddyfile:6:2");
+  CHECK(t.loc.snippetName() == "s");
+  REQUIRE(t.loc.importedFrom().size() == 1);
+  CHECK(t.loc.importedFrom()[0] == "Caddyfile:6:2");
   CHECK(t.loc.line == 2);
 }
 
@@ -158,9 +158,9 @@ TEST_CASE("parser: file imports are relative to the importing file") {
   auto blocks = parseCaddyfile("x.com {\n\timport conf/site.caddy one two\n\timport nothing/*.caddy\n}\n", main);
   REQUIRE(blocks.size() == 1);
   CHECK(segmentsOf(blocks[0]) == std::vector<std::string>{"respond one two", "header a"});
-  CHECK(blocks[0].segments[0][0].loc.file == (dir.path / "conf/site.caddy").string());
+  CHECK(blocks[0].segments[0][0].loc.file() == (dir.path / "conf/site.caddy").string());
   // Tokens read from a file start a fresh chain, even when that file was itself imported.
-  CHECK(blocks[0].segments[1][0].loc.importedFrom.size() == 1);
+  CHECK(blocks[0].segments[1][0].loc.importedFrom().size() == 1);
 }
 
 TEST_CASE("parser: a missing import file is an error") {
