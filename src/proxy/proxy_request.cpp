@@ -59,6 +59,11 @@ void ProxyCall::prepareFields() {
 
 bool ProxyCall::buildHead() {
   const auto& req = ex_.request;
+  if (h2Mode_ && !generalHead_) {
+    // HTTP/2 fields are built from the field list (direct_request_fields.h writes HTTP/1.1).
+    generalHead_ = true;
+    prepareFields();
+  }
   // header_up runs on a copy (a retry starts again from the base fields); without it the
   // base fields are written as they are.
   HeaderList edited;
