@@ -2,17 +2,24 @@
 // DNS queries through ldns, for the zone lookup and the propagation check. Blocking: call
 // these only from a worker thread (see off_loop.h), never from a loop.
 
-#include "dns/ldns_include.h"
+#include "gatehouse/dns/ldns_include.h"
 
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "dns/ldns_handles.h"
+#include "gatehouse/dns/ldns_handles.h"
 #include "dns/name_server.h"
 
 namespace gatehouse::acme::dns {
+
+using gatehouse::dns::LdnsPkt;
+using gatehouse::dns::LdnsRdf;
+using gatehouse::dns::LdnsResolver;
+using gatehouse::dns::LdnsRr;
+using gatehouse::dns::LdnsRrList;
+using gatehouse::dns::LdnsString;
 
 struct DnsError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -1,7 +1,8 @@
 #include "proxy/dns_records.h"
 
+#include "gatehouse/dns/ldns_handles.h"
+
 #include <arpa/inet.h>
-#include <ldns/ldns.h>
 #include <netdb.h>
 
 #include <algorithm>
@@ -13,22 +14,7 @@ namespace gatehouse::proxy {
 
 namespace {
 
-struct ResolverFree {
-  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
-};
-struct PktFree {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-struct RdfFree {
-  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
-};
-struct RrListFree {
-  void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }
-};
-struct CharFree {
-  void operator()(char* s) const { std::free(s); }
-};
-using Resolver = std::unique_ptr<ldns_resolver, ResolverFree>;
+using Resolver = dns::LdnsResolver;
 
 // A resolver asking `server`, or the system's (/etc/resolv.conf) when it is null.
 Resolver makeResolver(const DnsQuery& q, std::string& error) {
@@ -44,7 +30,7 @@ Resolver makeResolver(const DnsQuery& q, std::string& error) {
     res.reset(ldns_resolver_new());
     unsigned char buf[16];
     const bool v6 = inet_pton(AF_INET6, q.server->ip.c_str(), buf) == 1;
-    std::unique_ptr<ldns_rdf, RdfFree> ns(
+    dns::LdnsRdf ns(
         ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, q.server->ip.c_str()));
     if (!res || !ns || ldns_resolver_push_nameserver(res.get(), ns.get()) != LDNS_STATUS_OK) {
       error = "out of memory";
@@ -65,14 +51,14 @@ std::string serverText(const DnsQuery& q) {
 }
 
 // The answer records of `type` for `name`; empty with `error` set on failure or no data.
-std::unique_ptr<ldns_rr_list, RrListFree> ask(ldns_resolver* res, const DnsQuery& q, const std::string& name,
+dns::LdnsRrList ask(ldns_resolver* res, const DnsQuery& q, const std::string& name,
                                               ldns_rr_type type, std::string& error) {
-  std::unique_ptr<ldns_rdf, RdfFree> dname(ldns_dname_new_frm_str(name.c_str()));
+  dns::LdnsRdf dname(ldns_dname_new_frm_str(name.c_str()));
   if (!dname) {
     error = "lookup " + name + serverText(q) + ": invalid domain name";
     return nullptr;
   }
-  std::unique_ptr<ldns_pkt, PktFree> pkt(ldns_resolver_query(res, dname.get(), type, LDNS_RR_CLASS_IN, LDNS_RD));
+  dns::LdnsPkt pkt(ldns_resolver_query(res, dname.get(), type, LDNS_RR_CLASS_IN, LDNS_RD));
   if (!pkt) {
     error = "lookup " + name + serverText(q) + ": i/o timeout";
     return nullptr;
@@ -83,7 +69,7 @@ std::unique_ptr<ldns_rr_list, RrListFree> ask(ldns_resolver* res, const DnsQuery
             (rcode == LDNS_RCODE_NXDOMAIN ? ": no such host" : ": server misbehaving");
     return nullptr;
   }
-  std::unique_ptr<ldns_rr_list, RrListFree> rrs(ldns_pkt_rr_list_by_type(pkt.get(), type, LDNS_SECTION_ANSWER));
+  dns::LdnsRrList rrs(ldns_pkt_rr_list_by_type(pkt.get(), type, LDNS_SECTION_ANSWER));
   if (!rrs || ldns_rr_list_rr_count(rrs.get()) == 0) {
     error = "lookup " + name + serverText(q) + ": no such host";
     return nullptr;
@@ -177,7 +163,7 @@ std::vector<SrvRecord> lookupSrv(const DnsQuery& q, const std::string& name, std
     if (ldns_rr_rd_count(rr) != 4) {
       continue;
     }
-    std::unique_ptr<char, CharFree> target(ldns_rdf2str(ldns_rr_rdf(rr, 3)));
+    dns::LdnsString target(ldns_rdf2str(ldns_rr_rdf(rr, 3)));
     if (!target) {
       continue;
     }

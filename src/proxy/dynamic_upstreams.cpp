@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "provision/known_keys.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/dns_records.h"
@@ -10,20 +11,10 @@
 namespace gatehouse::proxy {
 
 using config::Json;
+using provision::onlyKeys;
 using provision::ProvisionError;
 
 namespace {
-
-void onlyKeys(const Json& j, const std::string& path, std::initializer_list<const char*> known) {
-  if (!j.is_object()) {
-    throw ProvisionError(path, "expected an object");
-  }
-  for (const auto& [k, _] : j.items()) {
-    if (std::find_if(known.begin(), known.end(), [&](const char* n) { return k == n; }) == known.end()) {
-      throw ProvisionError(path + "." + k, "'" + k + "' is not supported yet");
-    }
-  }
-}
 
 std::string text(const Json& j, const char* key, const std::string& path) {
   if (!j.contains(key)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "handlers/handlers.h"
+#include "provision/known_keys.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/upstream_tls.h"
@@ -10,20 +11,10 @@
 namespace gatehouse::proxy {
 
 using config::Json;
+using provision::onlyKeys;
 using provision::ProvisionError;
 
 namespace {
-
-void onlyKeys(const Json& j, const std::string& path, std::initializer_list<const char*> known) {
-  if (!j.is_object()) {
-    throw ProvisionError(path, "expected an object");
-  }
-  for (const auto& [k, _] : j.items()) {
-    if (std::find_if(known.begin(), known.end(), [&](const char* n) { return k == n; }) == known.end()) {
-      throw ProvisionError(path + "." + k, "'" + k + "' is not supported yet");
-    }
-  }
-}
 
 size_t positiveSize(const Json& v, const std::string& path) {
   if (!v.is_number_integer() || v.get<int64_t>() <= 0) {

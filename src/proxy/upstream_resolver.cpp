@@ -1,7 +1,8 @@
 #include "proxy/upstream_resolver.h"
 
+#include "gatehouse/dns/ldns_handles.h"
+
 #include <arpa/inet.h>
-#include <ldns/ldns.h>
 #include <uv.h>
 
 #include <cstring>
@@ -11,18 +12,6 @@ namespace gatehouse::proxy {
 
 namespace {
 
-struct ResolverFree {
-  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
-};
-struct PktFree {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-struct RdfFree {
-  void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
-};
-struct RrListFree {
-  void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }
-};
 
 bool isIp(const std::string& s, int family) {
   unsigned char buf[16];
@@ -32,12 +21,12 @@ bool isIp(const std::string& s, int family) {
 // One query; true with `out` set when the answer holds an address of `type`.
 bool query(ldns_resolver* res, ldns_rdf* name, ldns_rr_type type, uint16_t port, sockaddr_storage& out,
            bool& answered) {
-  std::unique_ptr<ldns_pkt, PktFree> pkt(ldns_resolver_query(res, name, type, LDNS_RR_CLASS_IN, LDNS_RD));
+  dns::LdnsPkt pkt(ldns_resolver_query(res, name, type, LDNS_RR_CLASS_IN, LDNS_RD));
   if (!pkt) {
     return false;
   }
   answered = true;
-  std::unique_ptr<ldns_rr_list, RrListFree> rrs(ldns_pkt_rr_list_by_type(pkt.get(), type, LDNS_SECTION_ANSWER));
+  dns::LdnsRrList rrs(ldns_pkt_rr_list_by_type(pkt.get(), type, LDNS_SECTION_ANSWER));
   if (!rrs || ldns_rr_list_rr_count(rrs.get()) == 0) {
     return false;
   }
@@ -104,11 +93,11 @@ std::optional<ResolverAddress> ResolverAddress::parse(const std::string& text) {
 }
 
 int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t port, sockaddr_storage& out) {
-  std::unique_ptr<ldns_resolver, ResolverFree> res(ldns_resolver_new());
+  dns::LdnsResolver res(ldns_resolver_new());
   const bool v6 = isIp(server.ip, AF_INET6);
-  std::unique_ptr<ldns_rdf, RdfFree> ns(
+  dns::LdnsRdf ns(
       ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, server.ip.c_str()));
-  std::unique_ptr<ldns_rdf, RdfFree> name(ldns_dname_new_frm_str(host.c_str()));
+  dns::LdnsRdf name(ldns_dname_new_frm_str(host.c_str()));
   if (!res || !ns || !name || ldns_resolver_push_nameserver(res.get(), ns.get()) != LDNS_STATUS_OK) {
     return UV_ENOMEM;
   }

@@ -1,11 +1,11 @@
 #pragma once
-// RAII owners for the ldns objects the DNS code holds.
+// RAII owners for the ldns objects the DNS code holds (ACME DNS-01 and the proxy's lookups).
 
-#include "dns/ldns_include.h"
+#include "gatehouse/dns/ldns_include.h"
 
 #include <memory>
 
-namespace gatehouse::acme::dns {
+namespace gatehouse::dns {
 
 struct LdnsPktFree {
   void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
@@ -33,4 +33,4 @@ using LdnsRr = std::unique_ptr<ldns_rr, LdnsRrFree>;
 using LdnsRrList = std::unique_ptr<ldns_rr_list, LdnsRrListFree>;
 using LdnsString = std::unique_ptr<char, LdnsStringFree>;
 
-}  // namespace gatehouse::acme::dns
+}  // namespace gatehouse::dns
