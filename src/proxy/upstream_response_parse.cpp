@@ -1,0 +1,179 @@
+// UpstreamConnection's HTTP/1.1 response side: llhttp's callbacks building the response
+// head, and the body handed to the listener as it is (or through the gzip inflater when the
+// transport asked for gzip on the client's behalf).
+
+#include "proxy/upstream_connection.h"
+
+namespace gatehouse::proxy {
+
+// The callbacks are the same for every connection: one immutable table, not 184 bytes in
+// each (an idle tunnel keeps its connection for hours).
+const llhttp_settings_t& UpstreamConnection::settings() {
+  static const llhttp_settings_t table = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = &UpstreamConnection::onMessageBegin;
+    s.on_status = &UpstreamConnection::onStatus;
+    s.on_header_field = &UpstreamConnection::onHeaderField;
+    s.on_header_value = &UpstreamConnection::onHeaderValue;
+    s.on_headers_complete = &UpstreamConnection::onHeadersComplete;
+    s.on_body = &UpstreamConnection::onBody;
+    s.on_message_complete = &UpstreamConnection::onMessageComplete;
+    return s;
+  }();
+  return table;
+}
+
+int UpstreamConnection::onMessageBegin(llhttp_t* p) {
+  auto& s = self(p);
+  s.head_.headers.clear();  // keeps the field vector's capacity for the next response
+  s.head_.reason.clear();
+  s.head_.status = 0;
+  s.head_.versionMinor = 1;
+  s.head_.hasLength = false;
+  s.head_.length = 0;
+  s.head_.upgrade = false;
+  s.lastWasValue_ = true;
+  s.headerBytes_ = 0;
+  return 0;
+}
+
+int UpstreamConnection::onStatus(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.headerBytes_ += len;
+  if (s.headerBytes_ > s.maxHeaderBytes_) {
+    return -1;
+  }
+  s.head_.reason.append(at, len);
+  return 0;
+}
+
+int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.headerBytes_ += len;
+  if (s.headerBytes_ > s.maxHeaderBytes_) {
+    return -1;
+  }
+  if (s.lastWasValue_) {
+    s.head_.headers.emplaceBack(std::string(at, len), std::string());
+    s.lastWasValue_ = false;
+  } else {
+    s.head_.headers.back().name.append(at, len);
+  }
+  return 0;
+}
+
+int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.headerBytes_ += len;
+  if (s.headerBytes_ > s.maxHeaderBytes_) {
+    return -1;
+  }
+  s.head_.headers.back().value.append(at, len);
+  s.lastWasValue_ = true;
+  return 0;
+}
+
+int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
+  auto& s = self(p);
+  s.head_.status = p->status_code;
+  s.head_.versionMinor = p->http_minor;
+  if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
+    s.listener_->onUpstreamInformational(s.head_);  // 100 Continue, 103 Early Hints ...
+    return s.dead_ || s.listener_ == nullptr ? -1 : 0;
+  }
+  s.head_.upgrade = s.head_.status == 101;
+  s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
+  s.head_.length = s.head_.hasLength ? p->content_length : 0;
+  s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  if (s.decodeGzip_ && !s.headRequest_ && runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
+    // As Go's transport: the decoded body has no known length and no encoding.
+    s.head_.headers.remove("Content-Encoding");
+    s.head_.headers.remove("Content-Length");
+    s.head_.hasLength = false;
+    s.head_.length = 0;
+    s.gunzip_ = std::make_unique<GzipInflater>();
+  }
+  s.listener_->onUpstreamHead(s.head_);
+  if (s.dead_ || s.listener_ == nullptr) {
+    return -1;
+  }
+  return s.headRequest_ ? 1 : 0;  // 1: no body follows
+}
+
+int UpstreamConnection::onBody(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  s.deliverBody(std::string_view(at, len));
+  return s.dead_ ? -1 : 0;
+}
+
+int UpstreamConnection::onMessageComplete(llhttp_t* p) {
+  auto& s = self(p);
+  if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
+    return 0;  // the real response follows
+  }
+  s.keepAlive_ = s.keepAlive_ && llhttp_should_keep_alive(p) != 0;
+  s.responseDone_ = true;
+  s.awaiting_ = false;
+  if (s.head_.upgrade) {
+    s.tunnel_ = true;
+    return 0;  // llhttp itself pauses with HPE_PAUSED_UPGRADE
+  }
+  if (s.gunzip_ && (!s.gzStash_.empty() || s.gunzip_->moreOutput())) {
+    s.gzEndPending_ = true;  // told once the listener took the rest (resumeReading)
+    return HPE_PAUSED;
+  }
+  if (s.gunzip_ && !s.gunzip_->complete()) {
+    s.failure_ = "gzip: unexpected EOF";
+    s.fail(UV_EPROTO);  // a truncated body must reach the client as broken
+    return -1;
+  }
+  s.listener_->onUpstreamEnd();
+  return HPE_PAUSED;
+}
+
+void UpstreamConnection::deliverBody(std::string_view data) {
+  if (!gunzip_) {
+    listener_->onUpstreamBody(data);
+    return;
+  }
+  if (!gzStash_.empty() || gunzip_->moreOutput()) {
+    gzStash_.append(data);  // behind what waits already; reading is paused
+    return;
+  }
+  inflateBody(data);
+}
+
+void UpstreamConnection::inflateBody(std::string_view data) {
+  const auto used = gunzip_->feed(data, [this](std::string_view plain) {
+    if (dead_ || listener_ == nullptr) {
+      return false;
+    }
+    listener_->onUpstreamBody(plain);
+    return !pauseAsked_ && !dead_;
+  });
+  if (!used) {
+    if (!dead_) {
+      failure_ = "gzip: invalid data";
+      fail(UV_EPROTO);
+    }
+    return;
+  }
+  if (*used < data.size()) {
+    gzStash_.append(data.substr(*used));
+  }
+}
+
+void UpstreamConnection::finishInflatedEnd() {
+  gzEndPending_ = false;
+  if (!gunzip_->complete()) {
+    failure_ = "gzip: unexpected EOF";
+    fail(UV_EPROTO);  // a truncated body must reach the client as broken
+    return;
+  }
+  if (listener_ != nullptr) {
+    listener_->onUpstreamEnd();
+  }
+}
+
+}  // namespace gatehouse::proxy
