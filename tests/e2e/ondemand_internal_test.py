@@ -19,60 +19,20 @@ Loopback only; every wait is bounded. Usage: ondemand_internal_test.py <path-to-
 """
 import concurrent.futures
 import hashlib
-import http.server
 import os
 import signal
 import ssl
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
+import ask_server  # noqa: E402
+from harness import FAILURES, check  # noqa: E402
 import tls_pki  # noqa: E402
 
-FAILURES = []
 ALLOWED = {"a.test", "c.test", "d.test", "e.test", "slow.test"}
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-class AskServer:
-    """GET /check?domain=NAME -> 200 for ALLOWED, 403 otherwise; records every name asked."""
-
-    def __init__(self):
-        self.asked = []
-        asked = self.asked
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-                name = q.get("domain", [""])[0]
-                asked.append(name)
-                # Keeps concurrent handshakes waiting on one decision; slow.test stays in flight
-                # across a reload.
-                time.sleep(3 if name == "slow.test" else 0.2)
-                self.send_response(200 if name in ALLOWED else 403)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def write_config(path, storage, https_port, ask_port):
@@ -243,7 +203,7 @@ def third_run(binary, tmp, storage):
 
 def main():
     binary = sys.argv[1]
-    ask = AskServer()
+    ask = ask_server.AskServer(ALLOWED, slow_seconds=3)  # slow.test stays in flight across a reload (3 s).
     try:
         with tempfile.TemporaryDirectory() as tmp:
             storage = os.path.join(tmp, "storage")

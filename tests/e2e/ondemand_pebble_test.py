@@ -19,7 +19,6 @@ that allows a.test, c.test, d.test, e.test and x.wild.test and denies everything
     not answer within 10 s denies the name (the handshake fails, bounded).
 Loopback only; every wait is bounded. Usage: ondemand_pebble_test.py <path-to-gatehouse>
 """
-import http.server
 import os
 import shutil
 import socket
@@ -28,52 +27,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
+import ask_server  # noqa: E402
+from harness import FAILURES, check  # noqa: E402
 import tls_pki  # noqa: E402
 
-FAILURES = []
 ALLOWED = {"a.test", "c.test", "d.test", "e.test", "f.test", "r.test", "x.wild.test"}
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
-class AskServer:
-    """GET /check?domain=NAME -> 200 for ALLOWED, 403 otherwise; records every name asked."""
-
-    def __init__(self):
-        self.asked = []
-        asked = self.asked
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-                name = q.get("domain", [""])[0]
-                asked.append(name)
-                # Keep the decision pending while more handshakes arrive; slow.test never
-                # gets an answer in time.
-                time.sleep(12 if name == "slow.test" else 0.2)
-                self.send_response(200 if name in ALLOWED else 403)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def write_caddyfile(tmp, pebble, storage, on_demand_tls, name="Caddyfile", extra=""):
@@ -245,7 +206,7 @@ def main():
         print("SKIP: curl not installed")
         return 77
     with tempfile.TemporaryDirectory() as tmp:
-        ask = AskServer()
+        ask = ask_server.AskServer(ALLOWED, slow_seconds=12)  # slow.test never gets an answer in time (12 s).
         pebble = acme_pebble.Pebble(tmp)
         storage = os.path.join(tmp, "storage")
         try:
