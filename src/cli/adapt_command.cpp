@@ -5,6 +5,8 @@
 #include "cli/command.h"
 #include "cli/config_loader.h"
 #include "gatehouse/config/site_graph_writer.h"
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
 
 namespace gatehouse::cli {
 
@@ -32,6 +34,17 @@ int runValidate(const std::vector<std::string>& args) {
     return 1;
   }
   printWarnings(loaded.warnings);
+  // As `caddy validate`: a config is valid only if it also provisions (modules, options, files).
+  const std::string path = flags.get("config", "Caddyfile");
+  try {
+    provision::provisionRuntime(loaded.config);
+  } catch (const provision::ProvisionError& e) {
+    std::cerr << "Error: " << path << ": " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << path << ": invalid config: " << e.what() << "\n";
+    return 1;
+  }
   std::cout << "Valid configuration\n";
   return 0;
 }
