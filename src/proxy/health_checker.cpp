@@ -84,14 +84,14 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     }
     static const std::vector<ResolverAddress> kSystem;
     lookup_ = std::make_unique<HostLookup>(
-        pool.loop(), target_.host, target_.port,
+        pool.loop(), target_.host, target_.port, target_.family,
         owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
-        [this](int status, const sockaddr_storage& a) {
+        [this](int status, AddressList& a) {
           if (status != 0) {
             finish(false);
             return;
           }
-          target_.addr = a;
+          target_.setResolved(a);
           connect();
         });
     if (lookup_->startError() != 0) {
@@ -116,7 +116,9 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
       if (t->localAddress && !target_.unix) {
         options.localAddress = &*t->localAddress;
       }
+      options.fallbackDelay = t->fallbackDelay;
     }
+    options.dialTimeout = owner_.config_.timeout;  // the check's timeout bounds its dial
     if (conn_->connect(*this, target_, options) != 0) {
       finish(false);
     }

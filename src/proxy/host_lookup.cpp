@@ -2,9 +2,12 @@
 
 #include <netdb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <random>
+
+#include "proxy/host_lookup_order.h"
 
 namespace gatehouse::proxy {
 
@@ -14,17 +17,14 @@ struct HostLookup::Request {
   Done done;
 };
 
-HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port, Done done) {
-  startSystem(loop, host, port, std::move(done));
-}
-
-void HostLookup::startSystem(uv_loop_t* loop, const std::string& host, const std::string& port, Done done) {
+void HostLookup::startSystem(uv_loop_t* loop, const std::string& host, const std::string& port, int family,
+                             Done done) {
   auto r = std::make_unique<Request>();
   r->owner = this;
   r->done = std::move(done);
   r->req.data = r.get();
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = family;
   hints.ai_socktype = SOCK_STREAM;
   const int rc = uv_getaddrinfo(loop, &r->req, &HostLookup::onResolved, host.c_str(), port.c_str(), &hints);
   if (rc != 0) {
@@ -41,14 +41,15 @@ struct HostLookup::Work {
   ResolverAddress server;
   std::string host;
   uint16_t port = 0;
+  int family = AF_UNSPEC;
   int status = 0;
-  sockaddr_storage addr{};
+  AddressList addresses;
 };
 
-HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port,
+HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::string& port, int family,
                        const std::vector<ResolverAddress>& resolvers, Done done) {
   if (resolvers.empty()) {
-    startSystem(loop, host, port, std::move(done));
+    startSystem(loop, host, port, family, std::move(done));
     return;
   }
   auto w = std::make_unique<Work>();
@@ -59,11 +60,13 @@ HostLookup::HostLookup(uv_loop_t* loop, const std::string& host, const std::stri
   w->server = resolvers[rd() % resolvers.size()];
   w->host = host;
   w->port = static_cast<uint16_t>(std::strtoul(port.c_str(), nullptr, 10));
+  w->family = family;
   const int rc = uv_queue_work(
       loop, &w->req,
       [](uv_work_t* req) {
         auto* work = static_cast<Work*>(req->data);
-        work->status = resolveWith(work->server, work->host, work->port, work->addr);
+        work->status = resolveWith(work->server, work->host, work->port, work->family, work->addresses);
+        sortDestinations(work->addresses);
       },
       &HostLookup::onWorkDone);
   if (rc != 0) {
@@ -79,7 +82,7 @@ void HostLookup::onWorkDone(uv_work_t* req, int status) {
     return;  // cancelled
   }
   w->owner->work_ = nullptr;
-  w->done(status != 0 ? status : w->status, w->addr);  // may destroy the owner: nothing after this
+  w->done(status != 0 ? status : w->status, w->addresses);  // may destroy the owner: nothing after this
 }
 
 HostLookup::~HostLookup() {
@@ -95,10 +98,21 @@ HostLookup::~HostLookup() {
 
 void HostLookup::onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
   std::unique_ptr<Request> r(static_cast<Request*>(req->data));
-  sockaddr_storage addr{};
-  if (status == 0 && res != nullptr) {
-    std::memcpy(&addr, res->ai_addr, res->ai_addrlen);
-  } else if (status == 0) {
+  AddressList addresses;
+  for (const addrinfo* ai = status == 0 ? res : nullptr; ai != nullptr; ai = ai->ai_next) {
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof(sockaddr_storage)) {
+      continue;
+    }
+    sockaddr_storage a{};
+    std::memcpy(&a, ai->ai_addr, ai->ai_addrlen);
+    const bool seen = std::any_of(addresses.begin(), addresses.end(), [&](const sockaddr_storage& b) {
+      return std::memcmp(&a, &b, ai->ai_addrlen) == 0;
+    });
+    if (!seen) {
+      addresses.push_back(a);
+    }
+  }
+  if (status == 0 && addresses.empty()) {
     status = UV_EAI_NONAME;
   }
   uv_freeaddrinfo(res);
@@ -106,7 +120,7 @@ void HostLookup::onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
     return;  // cancelled
   }
   r->owner->req_ = nullptr;
-  r->done(status, addr);  // may destroy the owner: nothing after this
+  r->done(status, addresses);  // may destroy the owner: nothing after this
 }
 
 }  // namespace gatehouse::proxy

@@ -195,8 +195,8 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
   arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
   if (address.resolve) {
     lookup_ = std::make_unique<HostLookup>(
-        pool_.loop(), address.host, address.port, config_.transport.resolvers,
-        [this](int status, const sockaddr_storage& a) { onResolved(status, a); });
+        pool_.loop(), address.host, address.port, address.family, config_.transport.resolvers,
+        [this](int status, AddressList& a) { onResolved(status, a); });
     if (lookup_->startError() == 0) {
       return true;
     }
@@ -224,7 +224,7 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
   return true;
 }
 
-void ProxyCall::onResolved(int status, const sockaddr_storage& address) {
+void ProxyCall::onResolved(int status, AddressList& addresses) {
   if (status != 0) {
     onAttemptFailed(status);  // no connection: a dial failure
     return;
@@ -232,7 +232,7 @@ void ProxyCall::onResolved(int status, const sockaddr_storage& address) {
   // Only the dial needs it (the connection copies what it keeps): a member would cost every
   // call, and every hours-long tunnel, ~270 bytes.
   UpstreamAddress resolved = *target_;
-  resolved.addr = address;
+  resolved.setResolved(addresses);  // several: the connection races them (DialRace)
   if (!dial(resolved)) {
     ex_.host->resume();
   }

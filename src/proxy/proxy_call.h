@@ -78,7 +78,7 @@ class ProxyCall final : public runtime::PendingWork,
   void pickedAddress(UpstreamAddress address);
   void holdSlot(size_t slot);
   bool dial(const UpstreamAddress& address);
-  void onResolved(int status, const sockaddr_storage& address);
+  void onResolved(int status, AddressList& addresses);
   void sendRequest();
   void finishWithError(int status, std::string message);
   void onAttemptFailed(int uvError);

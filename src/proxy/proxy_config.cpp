@@ -49,7 +49,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
             "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
-            "local_address", "resolver"});
+            "local_address", "resolver", "dial_fallback_delay"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -58,6 +58,8 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
     const std::string p = path + "." + k;
     if (k == "dial_timeout") {
       c.dialTimeout = provision::parseDuration(v, p);
+    } else if (k == "dial_fallback_delay") {
+      c.transport.fallbackDelay = TransportConfig::parseFallbackDelay(v, p);
     } else if (k == "response_header_timeout") {
       c.responseHeaderTimeout = provision::parseDuration(v, p);
     } else if (k == "read_buffer_size") {
@@ -113,6 +115,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
       }
     }
   }
+  c.transport.dialTimeout = c.dialTimeout;  // Happy Eyeballs' attempts share it
   // A PROXY header names one client: its connection must never carry another's request
   // (Caddy disables keep-alive for it too).
   if (!c.transport.reusableConnections()) {

@@ -102,9 +102,11 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
     return a;
   }
   std::string rest = dial;
-  for (const char* net : {"tcp/", "tcp4/", "tcp6/"}) {
+  for (const auto& [net, family] : {std::pair{"tcp/", AF_UNSPEC}, {"tcp4/", AF_INET}, {"tcp6/", AF_INET6}}) {
     if (rest.starts_with(net)) {
       rest = rest.substr(std::strlen(net));
+      a.family = family;
+      break;
     }
   }
   if (const size_t slash = rest.find('/'); slash != std::string::npos) {
@@ -136,7 +138,8 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
     return std::nullopt;
   }
   const int port = std::stoi(a.port);
-  const std::string ip = a.host == "localhost" || a.host.empty() ? "127.0.0.1" : a.host;
+  const bool local = a.host == "localhost" || a.host.empty();
+  const std::string ip = !local ? a.host : a.family == AF_INET6 ? "::1" : "127.0.0.1";
   auto* v4 = reinterpret_cast<sockaddr_in*>(&a.addr);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.addr);
   if (uv_ip4_addr(ip.c_str(), port, v4) == 0) {
@@ -155,6 +158,11 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
   }
   a.resolve = true;
   return a;
+}
+
+void UpstreamAddress::setResolved(std::vector<sockaddr_storage>& addresses) {
+  addr = addresses.front();
+  alternates.assign(addresses.begin() + 1, addresses.end());
 }
 
 }  // namespace gatehouse::proxy

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gatehouse::proxy {
 
@@ -20,6 +21,16 @@ struct UpstreamAddress {
   std::string host;         // host part (no brackets)
   std::string port;
   bool resolve = false;  // `host` is a DNS name: look it up before each dial
+  // tcp4/ or tcp6/ (Go's networks): only that family is looked up and dialled; an IP of
+  // the other family fails to dial, as in Go ("no suitable address"). AF_UNSPEC: tcp.
+  int family = AF_UNSPEC;
+  // A looked-up name's other addresses, in dial order after `addr` (DialRace races them).
+  std::vector<sockaddr_storage> alternates;
+
+  // Takes a lookup's answer (non-empty): the first becomes `addr`, the rest `alternates`.
+  void setResolved(std::vector<sockaddr_storage>& addresses);
+  // The family a tcp4/ or tcp6/ upstream forbids `addr` to be of.
+  [[nodiscard]] bool unsuitableAddress() const { return family != AF_UNSPEC && addr.ss_family != family; }
 
   // nullopt with `error` set when the address is malformed or its network cannot carry
   // HTTP. Addresses with placeholders are templates: see resolveTemplate.

@@ -1,5 +1,7 @@
 #include "proxy/upstream_connection.h"
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "server/server_group.h"
@@ -44,6 +46,7 @@ UpstreamConnection::~UpstreamConnection() {
 
 void UpstreamConnection::die() {
   dead_ = true;
+  race_.reset();
   if (box_ == nullptr) {
     return;
   }
@@ -63,6 +66,13 @@ int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& addre
     uv_pipe_connect(&box_->connectReq, &box_->stream.pipe, address.path.c_str(),
                     &UpstreamConnection::onConnect);
     return 0;
+  }
+  if (address.unsuitableAddress()) {
+    dead_ = true;
+    return UV_EAI_ADDRFAMILY;  // tcp4/ with an IPv6 address, or the reverse
+  }
+  if (!address.alternates.empty()) {
+    return startRace(address, options);  // a name with several addresses
   }
   int rc = 0;
   if (options.localAddress != nullptr) {
@@ -108,22 +118,62 @@ void UpstreamConnection::onConnect(uv_connect_t* req, int status) {
     self->fail(status);
     return;
   }
-  self->connected_ = true;
-  if (!self->unix_) {
-    uv_tcp_nodelay(&box->stream.tcp, 1);
+  self->onTransportConnected();
+}
+
+void UpstreamConnection::onTransportConnected() {
+  connected_ = true;
+  if (!unix_) {
+    uv_tcp_nodelay(&box_->stream.tcp, 1);
   }
-  if (!self->options_.proxyHeader.empty()) {
-    self->queued_.append(self->options_.proxyHeader);  // first on the wire, before TLS
-    self->startWrite();
-    if (self->dead_) {
+  if (!options_.proxyHeader.empty()) {
+    queued_.append(options_.proxyHeader);  // first on the wire, before TLS
+    startWrite();
+    if (dead_) {
       return;
     }
   }
-  if (self->options_.tls != nullptr) {
-    self->startTls();  // reports connected once the handshake is done
+  if (options_.tls != nullptr) {
+    startTls();  // reports connected once the handshake is done
     return;
   }
-  self->reportConnected();
+  reportConnected();
+}
+
+int UpstreamConnection::startRace(const UpstreamAddress& address, const DialOptions& options) {
+  AddressList all;
+  all.reserve(1 + address.alternates.size());
+  all.push_back(address.addr);
+  all.insert(all.end(), address.alternates.begin(), address.alternates.end());
+  const DialRace::Settings settings{options.fallbackDelay, options.dialTimeout, options.localAddress};
+  race_ = std::make_unique<DialRace>(loop_, std::move(all), settings,
+                                     [this](int status, uv_os_sock_t socket, const sockaddr_storage& /*winner*/) {
+                                       onRaceDone(status, socket);
+                                     });
+  const int rc = race_->start();
+  if (rc != 0) {
+    race_.reset();
+    dead_ = true;
+  }
+  return rc;
+}
+
+void UpstreamConnection::onRaceDone(int status, uv_os_sock_t socket) {
+  race_.reset();  // it touches nothing after calling back
+  if (status == 0 && box_ != nullptr) {
+    status = uv_tcp_open(&box_->stream.tcp, socket);
+    if (status != 0) {
+      ::close(socket);
+    }
+  } else if (status == 0) {
+    ::close(socket);
+    status = UV_ECANCELED;
+  }
+  if (status < 0) {
+    fail(status);
+    return;
+  }
+  onTransportConnected();
 }
 
 void UpstreamConnection::reportConnected() {

@@ -17,6 +17,7 @@
 
 #include "gatehouse/runtime/header_list.h"
 #include "proxy/gzip_inflater.h"
+#include "proxy/upstream_dial_race.h"
 #include "proxy/upstream_address.h"
 #include "proxy/upstream_tls_stream.h"
 #include "proxy/upstream_transport.h"
@@ -116,6 +117,10 @@ class UpstreamConnection {
   static int onMessageComplete(llhttp_t* p);
   static UpstreamConnection& self(llhttp_t* p) { return *static_cast<UpstreamConnection*>(p->data); }
 
+  void onTransportConnected();
+  // A name with several addresses: DialRace connects, the winner's socket becomes ours.
+  int startRace(const UpstreamAddress& address, const DialOptions& options);
+  void onRaceDone(int status, uv_os_sock_t socket);
   void startWrite();
   void startTls();
   void onCipher(const char* data, size_t len);
@@ -166,6 +171,7 @@ class UpstreamConnection {
   std::string dial_;  // the address TLS sessions are cached under
   std::string host_;  // the name TLS verifies (unless tls_server_name)
   std::unique_ptr<UpstreamTlsStream> tls_;
+  std::unique_ptr<DialRace> race_;  // while a name's addresses race
   UvHandle<uv_timer_t> handshakeTimer_;
   bool reported_ = false;      // onUpstreamConnected was called
   bool sessionSaved_ = false;  // the TLS session was offered to the cache

@@ -18,35 +18,32 @@ bool isIp(const std::string& s, int family) {
   return inet_pton(family, s.c_str(), buf) == 1;
 }
 
-// One query; true with `out` set when the answer holds an address of `type`.
-bool query(ldns_resolver* res, ldns_rdf* name, ldns_rr_type type, uint16_t port, sockaddr_storage& out,
+// One query; appends the answer's addresses of `type` to `out`.
+void query(ldns_resolver* res, ldns_rdf* name, ldns_rr_type type, uint16_t port, AddressList& out,
            bool& answered) {
   dns::LdnsPkt pkt(ldns_resolver_query(res, name, type, LDNS_RR_CLASS_IN, LDNS_RD));
   if (!pkt) {
-    return false;
+    return;
   }
   answered = true;
   dns::LdnsRrList rrs(ldns_pkt_rr_list_by_type(pkt.get(), type, LDNS_SECTION_ANSWER));
-  if (!rrs || ldns_rr_list_rr_count(rrs.get()) == 0) {
-    return false;
+  for (size_t i = 0; rrs && i < ldns_rr_list_rr_count(rrs.get()); ++i) {
+    const ldns_rdf* rd = ldns_rr_rdf(ldns_rr_list_rr(rrs.get(), i), 0);
+    sockaddr_storage ss{};
+    if (type == LDNS_RR_TYPE_A && ldns_rdf_size(rd) == 4) {
+      auto& a = reinterpret_cast<sockaddr_in&>(ss);
+      a.sin_family = AF_INET;
+      a.sin_port = htons(port);
+      std::memcpy(&a.sin_addr, ldns_rdf_data(rd), 4);
+      out.push_back(ss);
+    } else if (type == LDNS_RR_TYPE_AAAA && ldns_rdf_size(rd) == 16) {
+      auto& a = reinterpret_cast<sockaddr_in6&>(ss);
+      a.sin6_family = AF_INET6;
+      a.sin6_port = htons(port);
+      std::memcpy(&a.sin6_addr, ldns_rdf_data(rd), 16);
+      out.push_back(ss);
+    }
   }
-  const ldns_rdf* rd = ldns_rr_rdf(ldns_rr_list_rr(rrs.get(), 0), 0);
-  out = sockaddr_storage{};
-  if (type == LDNS_RR_TYPE_A && ldns_rdf_size(rd) == 4) {
-    auto& a = reinterpret_cast<sockaddr_in&>(out);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    std::memcpy(&a.sin_addr, ldns_rdf_data(rd), 4);
-    return true;
-  }
-  if (type == LDNS_RR_TYPE_AAAA && ldns_rdf_size(rd) == 16) {
-    auto& a = reinterpret_cast<sockaddr_in6&>(out);
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    std::memcpy(&a.sin6_addr, ldns_rdf_data(rd), 16);
-    return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -92,7 +89,8 @@ std::optional<ResolverAddress> ResolverAddress::parse(const std::string& text) {
   return r;
 }
 
-int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t port, sockaddr_storage& out) {
+int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t port, int family,
+                AddressList& out) {
   dns::LdnsResolver res(ldns_resolver_new());
   const bool v6 = isIp(server.ip, AF_INET6);
   dns::LdnsRdf ns(
@@ -107,8 +105,15 @@ int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t
   ldns_resolver_set_retry(res.get(), 2);
   ldns_resolver_set_timeout(res.get(), timeval{2, 0});
   bool answered = false;
-  if (query(res.get(), name.get(), LDNS_RR_TYPE_A, port, out, answered) ||
-      query(res.get(), name.get(), LDNS_RR_TYPE_AAAA, port, out, answered)) {
+  out.clear();
+  // Both families, as Go's resolver asks (the dialer then races them: Happy Eyeballs).
+  if (family != AF_INET) {
+    query(res.get(), name.get(), LDNS_RR_TYPE_AAAA, port, out, answered);
+  }
+  if (family != AF_INET6) {
+    query(res.get(), name.get(), LDNS_RR_TYPE_A, port, out, answered);
+  }
+  if (!out.empty()) {
     return 0;
   }
   return answered ? UV_EAI_NONAME : UV_EAI_AGAIN;

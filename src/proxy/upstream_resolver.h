@@ -1,6 +1,6 @@
 #pragma once
 // `transport http { resolvers ... }`: upstream names looked up by asking these DNS servers
-// directly (A, then AAAA), one chosen at random per lookup as Caddy does, instead of the
+// directly (AAAA and A), one chosen at random per lookup as Caddy does, instead of the
 // system's resolver. The query runs on libuv's thread pool (ldns, blocking, bounded by a
 // timeout), so the loop never waits. Immutable after provision.
 
@@ -20,8 +20,12 @@ struct ResolverAddress {
   static std::optional<ResolverAddress> parse(const std::string& text);
 };
 
-// Blocking: the first address of `host` from `server` with `port` filled in, or a libuv
+using AddressList = std::vector<sockaddr_storage>;
+
+// Blocking: every address of `host` from `server` (AAAA and A records, or only those of
+// `family` when it is AF_INET or AF_INET6) with `port` filled in, unsorted; or a libuv
 // error (UV_EAI_NONAME, UV_EAI_AGAIN). Called on a thread-pool thread only.
-int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t port, sockaddr_storage& out);
+int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t port, int family,
+                AddressList& out);
 
 }  // namespace gatehouse::proxy

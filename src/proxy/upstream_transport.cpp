@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "provision/runtime.h"
 #include "proxy/upstream_tls.h"
 
 namespace gatehouse::proxy {
@@ -24,6 +26,8 @@ DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const r
   if (localAddress && !address.unix) {
     o.localAddress = &*localAddress;
   }
+  o.fallbackDelay = fallbackDelay;
+  o.dialTimeout = dialTimeout;
   return o;
 }
 
@@ -37,6 +41,18 @@ bool TransportConfig::askForGzip(runtime::HeaderList& h, const runtime::Request&
   }
   h.set("Accept-Encoding", "gzip");
   return true;
+}
+
+std::chrono::milliseconds TransportConfig::parseFallbackDelay(const config::Json& value, const std::string& path) {
+  using std::chrono::milliseconds;
+  if (value.is_number_integer() && value.get<int64_t>() < 0) {
+    return std::min(milliseconds(value.get<int64_t>() / 1'000'000), milliseconds(-1));
+  }
+  if (value.is_string() && value.get<std::string>().starts_with("-")) {
+    const milliseconds d = provision::parseDuration(config::Json(value.get<std::string>().substr(1)), path);
+    return std::min(-d, milliseconds(-1));
+  }
+  return provision::parseDuration(value, path);
 }
 
 std::optional<sockaddr_storage> TransportConfig::parseLocalAddress(const std::string& text) {

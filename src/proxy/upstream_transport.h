@@ -6,11 +6,13 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "gatehouse/config/site_graph.h"
 #include "gatehouse/runtime/exchange.h"
 #include "proxy/proxy_protocol.h"
 #include "proxy/upstream_address.h"
@@ -27,6 +29,10 @@ struct DialOptions {
   const sockaddr_storage* localAddress = nullptr;
   // ALPN offered over TLS, in wire format; empty: http/1.1 only.
   std::string_view alpn;
+  // For a name with addresses of both families (DialRace): Happy Eyeballs' delay (< 0:
+  // off, 0: 300 ms) and the dial timeout its attempts share.
+  std::chrono::milliseconds fallbackDelay{0};
+  std::chrono::milliseconds dialTimeout{0};
 };
 
 struct TransportConfig {
@@ -40,6 +46,8 @@ struct TransportConfig {
   // cleartext upstreams.
   bool h2 = true;
   bool h2c = false;
+  std::chrono::milliseconds fallbackDelay{0};   // dial_fallback_delay (< 0: no Happy Eyeballs)
+  std::chrono::milliseconds dialTimeout{3'000};  // dial_timeout (Caddy's default)
 
   // Options for a connection to `address` made for `req`.
   [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;
@@ -57,6 +65,9 @@ struct TransportConfig {
   }
   [[nodiscard]] bool usesTls(const UpstreamAddress& address) const;
 
+  // dial_fallback_delay: a duration that may be negative (Go's: any negative value turns
+  // the fallback off, even -1ns, which stays negative here). Throws ProvisionError.
+  static std::chrono::milliseconds parseFallbackDelay(const config::Json& value, const std::string& path);
   // "ip" or "ip:port" (Caddy's local_address); nullopt when malformed.
   static std::optional<sockaddr_storage> parseLocalAddress(const std::string& text);
 };
