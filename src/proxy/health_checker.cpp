@@ -3,6 +3,7 @@
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/connection_pool.h"
+#include "proxy/health_checker_redirect.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
@@ -21,8 +22,12 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
   for (const auto& [k, v] : j.items()) {
     const std::string p = path + "." + k;
     if (k == "uri" || k == "path") {
+      if (v.get<std::string>().empty()) {
+        continue;  // not set
+      }
       h.uri = v.get<std::string>();
-      if (h.uri.empty() || h.uri.front() != '/') {
+      h.enabled = true;
+      if (h.uri.front() != '/') {
         throw ProvisionError(p, "expected a path starting with /");
       }
     } else if (k == "port") {
@@ -31,6 +36,7 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
         throw ProvisionError(p, "invalid port");
       }
       h.port = static_cast<uint16_t>(port);
+      h.enabled = true;
     } else if (k == "method") {
       h.method = v.get<std::string>();
     } else if (k == "headers") {
@@ -49,6 +55,18 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
       h.expectBody = std::make_shared<re2::RE2>(v.get<std::string>(), re2::RE2::Quiet);
       if (!h.expectBody->ok()) {
         throw ProvisionError(p, "invalid regexp: " + h.expectBody->error());
+      }
+    } else if (k == "body") {
+      h.body = v.get<std::string>();  // newer Caddy's health_request_body
+    } else if (k == "follow_redirects") {
+      if (!v.is_boolean()) {
+        throw ProvisionError(p, "expected true or false");
+      }
+      h.followRedirects = v.get<bool>();
+    } else if (k == "max_size") {
+      const int64_t n = v.get<int64_t>();
+      if (n > 0) {  // 0 or less: Caddy's "no limit", ours stays 1 MiB
+        h.maxSize = static_cast<size_t>(n);
       }
     } else if (k == "passes" || k == "fails") {
       const int n = v.get<int>();
@@ -73,6 +91,10 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 
   void start() {
     auto& pool = owner_.pool_;
+    const auto& c = owner_.config_;
+    const std::string configuredHost(c.headers.get("Host"));
+    request_ = HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
+                             !configuredHost.empty(), true};
     uv_timer_init(pool.loop(), timer_.create());
     timer_.get()->data = this;
     // The timeout covers the name lookup too, as a request's dial timeout does.
@@ -152,18 +174,38 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 
   void onUpstreamConnected() override {
     const auto& c = owner_.config_;
-    std::string req = c.method + " " + c.uri + " HTTP/1.1\r\n";
-    if (!c.headers.has("Host")) {
-      req += "Host: " + owner_.hostHeaders_[index_] + "\r\n";
+    std::string req = request_.method + " " + request_.target + " HTTP/1.1\r\n";
+    if (!request_.customHost) {
+      req += "Host: " + request_.host + "\r\n";
     }
     for (const auto& f : c.headers) {
-      req += f.name + ": " + f.value + "\r\n";
+      if (request_.customHost || !runtime::equalsIgnoreCase(f.name, "Host")) {
+        req += f.name + ": " + f.value + "\r\n";
+      }
+    }
+    const bool body = request_.withBody && !c.body.empty();
+    if (body) {
+      req += "Content-Length: " + std::to_string(c.body.size()) + "\r\n";
     }
     req += "Connection: close\r\n\r\n";
-    conn_->expectResponse(c.method == "HEAD");
+    if (body) {
+      req += c.body;
+    }
+    conn_->expectResponse(request_.method == "HEAD");
     conn_->write(req);
   }
   void onUpstreamHead(ResponseHead& head) override {
+    const std::string location(head.headers.get("Location"));
+    if (owner_.config_.followRedirects && isFollowedRedirect(head.status) && !location.empty()) {
+      std::string why;
+      next_ = ++requests_ < kHealthMaxRequests
+                  ? followRedirect(request_, head.status, location, conn_->tlsActive(), why)
+                  : std::nullopt;
+      if (!next_) {
+        finish(false);
+      }
+      return;  // followed once this response has ended
+    }
     if (!statusOk(head.status)) {
       finish(false);
     } else if (!owner_.config_.expectBody) {
@@ -171,12 +213,29 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     }
   }
   void onUpstreamBody(std::string_view data) override {
-    if (body_.size() < 1 << 20) {
-      body_.append(data);
+    if (next_) {
+      return;  // a redirect's body
     }
+    const size_t room = owner_.config_.maxSize - std::min(owner_.config_.maxSize, body_.size());
+    body_.append(data.substr(0, room));  // the regexp sees the first max_size bytes, as Caddy's
   }
   void onUpstreamEnd() override {
+    if (next_) {
+      redirect();
+      return;
+    }
     finish(owner_.config_.expectBody && re2::RE2::PartialMatch(body_, *owner_.config_.expectBody));
+  }
+  // The next request goes to the same upstream on a new connection (this one was asked
+  // to close); the old one is kept, detached, until the probe ends (a callback must not
+  // free its connection).
+  void redirect() {
+    request_ = std::move(*next_);
+    next_.reset();
+    body_.clear();
+    conn_->park();  // detached: it tells this probe nothing more
+    retired_ = std::move(conn_);
+    connect();
   }
   void onUpstreamWritten() override {}
   void onUpstreamError(int /*uvError*/) override { finish(false); }
@@ -188,6 +247,10 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   UpstreamAddress target_;
   std::unique_ptr<HostLookup> lookup_;
   std::unique_ptr<UpstreamConnection> conn_;
+  std::unique_ptr<UpstreamConnection> retired_;  // the previous one, after a redirect
+  HealthRequest request_;
+  std::optional<HealthRequest> next_;  // a redirect to follow once its response ends
+  int requests_ = 0;
   UvHandle<uv_timer_t> timer_;
   std::string body_;
   bool done_ = false;

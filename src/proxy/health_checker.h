@@ -36,8 +36,12 @@ struct ActiveHealth {
   std::shared_ptr<re2::RE2> expectBody;
   uint32_t passes = 1;
   uint32_t fails = 1;
+  std::string body;             // sent with each check (newer Caddy's `body`)
+  bool followRedirects = true;  // Caddy 2.6.2's http.Client follows them; `false` does not
+  size_t maxSize = 1 << 20;     // bytes of the body health_body looks at (max_size)
+  bool enabled = false;         // uri, path or port set: Caddy runs no checks otherwise
 
-  // JSON health_checks.active; throws ProvisionError naming `path`.
+  // JSON health_checks.active; throws ProvisionError naming `path`. Check `enabled`.
   static ActiveHealth parse(const config::Json& j, const std::string& path);
 };
 

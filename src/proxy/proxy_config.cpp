@@ -174,6 +174,9 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
   onlyKeys(hc, path, {"passive", "active"});
   if (hc.contains("active")) {
     c.active = ActiveHealth::parse(hc["active"], path + ".active");
+    if (!c.active->enabled) {
+      c.active.reset();  // no uri, path or port: Caddy 2.6.2 runs no active checks
+    }
   }
   if (!hc.contains("passive")) {
     return;
