@@ -1,5 +1,7 @@
 #include "proxy/dynamic_upstreams.h"
 
+#include "proxy/upstream_transport.h"
+
 #include <algorithm>
 #include <random>
 
@@ -7,6 +9,7 @@
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/dns_records.h"
+#include "proxy/upstream_transport.h"
 
 namespace gatehouse::proxy {
 
@@ -72,10 +75,11 @@ DynamicSource DynamicSource::parse(const Json& j, const std::string& path) {
   if (j.contains("dial_timeout")) {
     s.dialTimeout = provision::parseDuration(j["dial_timeout"], path + ".dial_timeout");
   }
-  // dial_fallback_delay paces Happy Eyeballs between the addresses of a resolver named by
-  // a host name; resolvers here are IP addresses (one address each), so it never applies.
+  // In Caddy, dial_fallback_delay paces Happy Eyeballs in the dialer that reaches the DNS
+  // servers; they are IP addresses here (one address each), so it has nothing to race, and
+  // the answers are IP addresses too. Validated as the transport's (negative allowed).
   if (j.contains("dial_fallback_delay")) {
-    provision::parseDuration(j["dial_fallback_delay"], path + ".dial_fallback_delay");
+    TransportConfig::parseFallbackDelay(j["dial_fallback_delay"], path + ".dial_fallback_delay");
   }
   if (j.contains("resolver")) {
     const std::string p = path + ".resolver";

@@ -16,7 +16,8 @@ Checked, for gatehouse and for caddy (same winners, same timing class):
 - 127.0.0.1 blackholed, ::1 up: ::1 wins at once;
 - dial_fallback_delay -1 (no racing): addresses in turn, the first with Go's partial
   deadline (2 s of dial_timeout 3s), then 127.0.0.1;
-- tcp4/ and tcp6/ dial only their family; tcp6/ of a name whose ::1 is closed gets 502.
+- tcp4/ and tcp6/ dial only their family; tcp6/ of a name whose ::1 is closed gets 502;
+- active health checks of that name (::1 blackholed) pass through the fallback too.
 Prints each scenario's timing and winner. Exits 77 when named is not installed.
 Usage: proxy_happy_eyeballs_test.py <gatehouse>
 """
@@ -133,10 +134,10 @@ def free_dual_port():
 
 
 def caddyfile(listen, bind_addr, ports):
-    def site(path, dial, extra=""):
-        return ("\thandle %s {\n\t\treverse_proxy %s {\n\t\t\ttransport http {\n"
+    def site(path, dial, extra="", outer=""):
+        return ("\thandle %s {\n\t\treverse_proxy %s {\n%s\t\t\ttransport http {\n"
                 "\t\t\t\tresolvers %s\n\t\t\t\tkeepalive off\n%s\t\t\t}\n\t\t}\n\t}\n"
-                % (path, dial, bind_addr, extra))
+                % (path, dial, outer, bind_addr, extra))
     fast = "\t\t\t\tdial_fallback_delay 150ms\n"
     dual = "dual.example.test:%d"
     return ("{\n\tadmin off\n\tauto_https off\n}\n:%d {\n" % listen
@@ -146,6 +147,8 @@ def caddyfile(listen, bind_addr, ports):
             + site("/both", dual % ports["both"], fast)
             + site("/v4hole", dual % ports["v4hole"], fast)
             + site("/serial", dual % ports["v6hole"], "\t\t\t\tdial_fallback_delay -1s\n\t\t\t\tdial_timeout 3s\n")
+            + site("/hc", dual % ports["v6hole"], fast,
+                   "\t\t\thealth_uri /health\n\t\t\thealth_interval 200ms\n\t\t\thealth_timeout 1s\n")
             + site("/tcp4", "tcp4/" + dual % ports["both"], fast)
             + site("/tcp6", "tcp6/" + dual % ports["both"], fast)
             + site("/tcp6refused", "tcp6/" + dual % ports["v6refused"], fast)
@@ -189,6 +192,7 @@ SCENARIOS = [
     ("/both", "v6", 0.0, 0.5),
     ("/v4hole", "v6", 0.0, 0.5),
     ("/serial", "v4", 1.9, 3.5),
+    ("/hc", "v4", 0.14, 1.2),  # active checks race the families too: the upstream stays healthy
     ("/tcp4", "v4", 0.0, 0.5),
     ("/tcp6", "v6", 0.0, 0.5),
 ]
@@ -203,6 +207,11 @@ def run_scenarios(name, port, rounds):
             check(status == 200 and body == want, "%s %s: winner %r (status %d), want %r" % (name, path, body, status, want))
             check(low <= secs <= high, "%s %s: %.3f s, want %.2f..%.2f s" % (name, path, secs, low, high))
             results[path] = body
+    time.sleep(1.5)  # checks that waited on ::1 alone would have timed out (1 s) by now
+    status, body, secs = get(port, "/hc")
+    print("%-8s %-16s -> %d %-3s in %4.0f ms (after 1.5 s of checks)" % (name, "/hc", status, body, secs * 1000))
+    check(status == 200 and body == "v4", "%s /hc after checks: %d %r, want 200 'v4' (checks race too)"
+          % (name, status, body))
     status, _, secs = get(port, "/tcp6refused")
     print("%-8s %-16s -> %d in %4.0f ms" % (name, "/tcp6refused", status, secs * 1000), flush=True)
     check(status == 502, "%s tcp6/ with ::1 closed: %d, want 502 (no fallback to IPv4)" % (name, status))
