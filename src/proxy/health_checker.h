@@ -1,7 +1,8 @@
 #pragma once
 // Active health checks (health_uri ...): every interval, each upstream of one
 // reverse_proxy handler gets a request on a fresh connection; the status (2xx unless
-// health_status says otherwise) and, with health_body, a regexp over the body decide. After
+// health_status says otherwise) and, with health_body, a regexp over the body decide;
+// redirects are followed on the same upstream (health_checker_redirect.h). After
 // `fails` consecutive failures an upstream is taken out of selection, after `passes`
 // consecutive successes it is back. Per worker (the state lives in its ConnectionPool), and
 // started with that pool, i.e. on the worker's first request for the handler. Loop thread.
