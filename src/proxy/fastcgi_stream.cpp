@@ -178,6 +178,9 @@ bool FastCgiStream::finishResponse() {
     }
   }
   ended_ = true;
+  // php-fpm, after END_REQUEST, shuts down its side and reads until this side closes: the
+  // worker is not free for the next request before then.
+  conn_->shutdownWrite();
   logStderr();
   return toOwner([&] { owner_.onUpstreamEnd(); });
 }

@@ -79,14 +79,17 @@ std::optional<int> statusEntry(const std::string& raw) {
   return code;
 }
 
-// Go: suffix = path.Clean(file) (+ "/" when file ends in one); SanitizedPathJoin(root, suffix).
-Candidate resolve(const std::string& root, const std::string& file, const std::vector<std::string>& splits) {
+// Go: suffix = path.Clean(file) (+ "/" when the try_files pattern ends in one: its text
+// before placeholders are replaced, so "{path}" for "/dir/" wants a file, not the
+// directory); SanitizedPathJoin(root, suffix).
+Candidate resolve(const std::string& root, const std::string& file, const std::vector<std::string>& splits,
+                  bool patternDir) {
   Candidate c;
   c.relative = file.empty() ? std::string(".") : http::cleanPath(file);
   if (!splits.empty()) {
     std::tie(c.relative, c.remainder) = firstSplit(c.relative, splits);
   }
-  c.wantDir = !file.empty() && file.back() == '/';
+  c.wantDir = patternDir;
   if (c.wantDir && (c.relative.empty() || c.relative.back() != '/')) {
     c.relative += '/';
   } else if (!c.wantDir && c.relative.size() > 1 && c.relative.back() == '/') {
@@ -181,7 +184,7 @@ class FileMatcher final : public Matcher {
   bool match(Exchange& ex) const override {
     const std::string root = renderRoot(ex);
     if (files_.empty()) {
-      return choose(ex, {resolve(root, ex.request.path, splits_)});
+      return choose(ex, {resolve(root, ex.request.path, splits_, false)});
     }
     std::vector<Candidate> candidates;
     for (size_t i = 0; i < files_.size(); ++i) {
@@ -208,9 +211,9 @@ class FileMatcher final : public Matcher {
  private:
   std::vector<Candidate> candidatesOf(size_t i, const std::string& root, const Exchange& ex) const {
     if (!globs_[i]) {
-      return {resolve(root, files_[i].render(ex), splits_)};
+      return {resolve(root, files_[i].render(ex), splits_, raw_[i].ends_with('/'))};
     }
-    return expandGlob(root, resolve(root, globs_[i]->render(ex), splits_));
+    return expandGlob(root, resolve(root, globs_[i]->render(ex), splits_, raw_[i].ends_with('/')));
   }
 
   std::string renderRoot(Exchange& ex) const {
