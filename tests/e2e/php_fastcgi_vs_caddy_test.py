@@ -1,14 +1,16 @@
-"""Differential check: the same Caddyfile (php_fastcgi, and reverse_proxy with `transport
-fastcgi`) served by caddy 2.6.2 and by gatehouse in front of the same real php-fpm. For each
-request the status, the response fields (but Server and Date) and the body must match; for
-the echo script, every CGI variable PHP sees must match, except those that name the server
-itself or its port (SERVER_SOFTWARE, SERVER_PORT, HTTP_HOST, HTTP_X_FORWARDED_HOST,
-REMOTE_PORT), and the echo's Content-Length, which SERVER_SOFTWARE changes."""
+"""Differential check: the same Caddyfile (php_fastcgi over http and https with `tls internal`,
+and reverse_proxy with `transport fastcgi` on a unix socket) served by caddy 2.6.2 and by
+gatehouse in front of the same real php-fpm. For each request the status, the response
+fields (but Server, Date and caddy's Alt-Svc) and the body must match; for the echo script,
+every CGI variable PHP sees must match (over TLS 1.2 also SSL_PROTOCOL and SSL_CIPHER), except
+those that name the server itself or its port (SERVER_SOFTWARE, SERVER_PORT, HTTP_HOST,
+HTTP_X_FORWARDED_HOST, REMOTE_PORT), and the echo's Content-Length, which SERVER_SOFTWARE
+changes."""
 import http.client
 import json
 import os
 import shutil
-import socket
+import ssl
 import sys
 import tempfile
 
@@ -20,10 +22,13 @@ from caddy_peer import CaddyPeer  # noqa: E402
 from harness import check  # noqa: E402
 
 SERVER_OWN = {"SERVER_SOFTWARE", "SERVER_PORT", "HTTP_HOST", "HTTP_X_FORWARDED_HOST", "REMOTE_PORT"}
-FIELDS_OWN = {"server", "date"}
+FIELDS_OWN = {"server", "date", "alt-svc"}  # alt-svc: caddy advertises its HTTP/3
 
 CADDYFILE = """{
 	admin off
+	skip_install_trust
+	auto_https disable_redirects
+	storage file_system %(store)s
 }
 :%(p0)d {
 	root * %(root)s
@@ -32,6 +37,12 @@ CADDYFILE = """{
 		header_up X-Extra yes
 	}
 	file_server
+}
+https://localhost:%(p2)d {
+	bind 127.0.0.1
+	tls internal
+	root * %(root)s
+	php_fastcgi 127.0.0.1:%(fpm)d
 }
 :%(p1)d {
 	reverse_proxy unix/%(sock)s {
@@ -59,14 +70,30 @@ REQUESTS = [
     (0, "GET", "/status.php", None, {}),
     (0, "GET", "/redirect.php", None, {}),
     (0, "GET", "/stream.php", None, {}),
+    (2, "GET", "/index.php/tls?x=1", None, {}, "1.2"),
+    (2, "POST", "/index.php", "a=b", {}, "1.3"),
     (1, "GET", "/index.php/x/y?q=1", None, {"Cookie": "a=1"}),
     (1, "POST", "/sub/index.php", "k=v", {}),
     (1, "GET", "/nothing-here", None, {}),
 ]
 
 
-def send(port, method, path, body, headers):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def tls_context(tls12):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if tls12:
+        # One suite both servers offer: SSL_CIPHER and SSL_PROTOCOL are then comparable.
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256")
+    return ctx
+
+
+def send(port, method, path, body, headers, tls=None):
+    if tls is None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    else:
+        conn = http.client.HTTPSConnection("localhost", port, timeout=30, context=tls_context(tls == "1.2"))
     skip_ua = headers.get("User-Agent", "") is None
     conn.putrequest(method, path, skip_accept_encoding=True)
     for k, v in headers.items():
@@ -104,20 +131,25 @@ def main():
     php_fpm.write_site(root)
     sock = os.path.join(work, "php.sock")
     fpm = php_fpm.PhpFpm(harness.free_port(), unix_path=sock)
-    g_ports = [harness.free_port(), harness.free_port()]
-    c_ports = [harness.free_port(), harness.free_port()]
+    g_ports = [harness.free_port() for _ in range(3)]
+    c_ports = [harness.free_port() for _ in range(3)]
     cfg = os.path.join(work, "Caddyfile")
     with open(cfg, "w") as f:
-        f.write(CADDYFILE % {"p0": g_ports[0], "p1": g_ports[1], "root": root, "fpm": fpm.port, "sock": sock})
+        f.write(CADDYFILE % {"p0": g_ports[0], "p1": g_ports[1], "p2": g_ports[2], "root": root, "fpm": fpm.port,
+                             "sock": sock, "store": os.path.join(work, "g-store")})
     caddy = None
     proc = None
     try:
-        caddy = CaddyPeer(CADDYFILE % {"p0": c_ports[0], "p1": c_ports[1], "root": root, "fpm": fpm.port,
-                                       "sock": sock}, c_ports, name="caddy-php")
-        proc, _, drain, _ = harness.start(sys.argv[1], cfg, adapter="caddyfile", workers=1)
-        for site, method, path, body, headers in REQUESTS:
-            want = send(c_ports[site], method, path, body, headers)
-            got = send(g_ports[site], method, path, body, headers)
+        caddy = CaddyPeer(CADDYFILE % {"p0": c_ports[0], "p1": c_ports[1], "p2": c_ports[2], "root": root,
+                                       "fpm": fpm.port, "sock": sock, "store": os.path.join(work, "c-store")},
+                          c_ports, name="caddy-php")
+        env = dict(os.environ, HOME=work, XDG_DATA_HOME=os.path.join(work, "xdg-data"),
+                   XDG_CONFIG_HOME=os.path.join(work, "xdg-config"))
+        proc, _, drain, _ = harness.start(sys.argv[1], cfg, adapter="caddyfile", workers=1, env=env)
+        for site, method, path, body, headers, *tls in REQUESTS:
+            tls = tls[0] if tls else None
+            want = send(c_ports[site], method, path, body, headers, tls)
+            got = send(g_ports[site], method, path, body, headers, tls)
             what = "%s %s (site %d)" % (method, path, site)
             check(got[0] == want[0], "%s: status %s (caddy %s)" % (what, got[0], want[0]))
             if b'"SERVER_SOFTWARE"' in got[2]:
@@ -128,6 +160,10 @@ def main():
             g_body, c_body = normalized(got[2]), normalized(want[2])
             if isinstance(g_body, dict) and isinstance(c_body, dict):
                 gs, cs = g_body.pop("server", {}), c_body.pop("server", {})
+                if tls == "1.3":
+                    # The TLS 1.3 suite is each TLS stack's own preference (Go: AES-128 first).
+                    check(gs.pop("SSL_CIPHER", "").startswith("TLS_AES_") and cs.pop("SSL_CIPHER", "") != "",
+                          "%s: SSL_CIPHER set" % what)
                 for k in sorted(set(gs) | set(cs)):
                     check(gs.get(k) == cs.get(k), "%s: %s = %r (caddy %r)" % (what, k, gs.get(k), cs.get(k)))
             check(g_body == c_body, "%s: body\n  gatehouse %r\n  caddy     %r" % (what, str(g_body)[:300], str(c_body)[:300]))
