@@ -2,13 +2,15 @@
 master on loopback and on a unix socket): the CGI variables PHP sees, request bodies (form
 and a large upload, hashed by PHP), status/headers from the script (Status, repeated fields,
 Set-Cookie, Location), capture_stderr, a flushing event stream arriving event by event,
-php_fastcgi's index.php rewrite / directory redirect / static files, read_timeout -> 504,
+php_fastcgi's index.php rewrite / directory redirect / static files, h2c clients and concurrent
+load (h2load), read_timeout -> 504,
 bounded memory for a large download and upload, and 502 once php-fpm is stopped."""
 import hashlib
 import http.client
 import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -163,6 +165,23 @@ def check_memory(port, pid):
     check(hwm < 64 * 1024, "peak RSS stays bounded (%d KiB, current %d KiB)" % (hwm, vm_rss_kib(pid)))
 
 
+def check_h2_and_load(port):
+    out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-m", "10",
+                          "http://127.0.0.1:%d/index.php/h2?x=1" % port], capture_output=True, text=True).stdout
+    try:
+        s = json.loads(out)["server"]
+    except ValueError:
+        s = {}
+    check(s.get("SERVER_PROTOCOL") == "HTTP/2.0" and s.get("PATH_INFO") == "/h2",
+          "h2c client: SERVER_PROTOCOL HTTP/2.0 (%r)" % s.get("SERVER_PROTOCOL"))
+    for args, what in ((["-n", "300", "-c", "3", "-m", "10"], "300 requests on 30 concurrent h2c streams"),
+                       (["--h1", "-n", "300", "-c", "16"], "300 HTTP/1.1 requests, 16 at once (4 php-fpm children)")):
+        r = subprocess.run(["h2load"] + args + ["http://127.0.0.1:%d/index.php" % port],
+                           capture_output=True, text=True, timeout=120)
+        check("300 succeeded" in r.stdout and "300 2xx" in r.stdout,
+              what + ": " + " / ".join(l.strip() for l in r.stdout.splitlines() if "succeeded" in l or "2xx" in l))
+
+
 def main():
     if php_fpm.binary() is None:
         print("php-fpm is not installed (scripts/install-deps.sh installs php-fpm)")
@@ -178,6 +197,9 @@ def main():
     with open(cfg, "w") as f:
         f.write("""{
 	admin off
+	servers {
+		protocols h1 h2 h2c
+	}
 }
 :%d {
 	root * %s
@@ -209,6 +231,7 @@ def main():
         check_status_and_headers(ports[0], drain)
         check_stream(ports[0])
         check_rewrites(ports[0])
+        check_h2_and_load(ports[0])
         _, _, d = php_json(ports[1], "GET", "/index.php?via=unix")
         check(d["server"].get("QUERY_STRING") == "via=unix", "unix socket upstream (%r)" % d.get("raw", "ok"))
         begun = time.time()
