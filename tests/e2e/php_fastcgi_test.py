@@ -192,7 +192,8 @@ def main():
     sock = os.path.join(work, "php.sock")
     fpm_port = harness.free_port()
     fpm = php_fpm.PhpFpm(fpm_port, unix_path=sock)
-    ports = [harness.free_port() for _ in range(3)]
+    ports = [harness.free_port() for _ in range(4)]
+    dead_port = harness.free_port()  # nothing listens there: the first upstream refuses
     cfg = os.path.join(work, "Caddyfile")
     with open(cfg, "w") as f:
         f.write("""{
@@ -216,6 +217,14 @@ def main():
 	}
 }
 :%d {
+	root * %s
+	php_fastcgi 127.0.0.1:%d 127.0.0.1:%d {
+		lb_policy first
+		lb_try_duration 3s
+		fail_duration 30s
+	}
+}
+:%d {
 	reverse_proxy 127.0.0.1:%d {
 		transport fastcgi {
 			root %s
@@ -223,7 +232,7 @@ def main():
 		}
 	}
 }
-""" % (ports[0], root, fpm_port, ports[1], root, sock, ports[2], fpm_port, root))
+""" % (ports[0], root, fpm_port, ports[1], root, sock, ports[3], root, dead_port, fpm_port, ports[2], fpm_port, root))
     proc, _, drain, _ = harness.start(sys.argv[1], cfg, adapter="caddyfile", workers=1)
     try:
         check_environment(ports[0], root)
@@ -242,6 +251,14 @@ def main():
         s = d["server"]
         check(s.get("SCRIPT_FILENAME") == root + "/index.php" and s.get("PATH_INFO") == "/x"
               and s.get("DOCUMENT_ROOT") == root, "transport fastcgi with root and split (%r)" % s.get("SCRIPT_FILENAME"))
+        # Load balancing over FastCGI upstreams: the first refuses, the request is retried on
+        # the second; passive health then skips the first at once.
+        for i in range(3):
+            begun = time.time()
+            _, _, d = php_json(ports[3], "GET", "/index.php?lb=%d" % i)
+            check(d["server"].get("QUERY_STRING") == "lb=%d" % i, "lb_policy first with a dead first upstream: "
+                  "retried on the next (%.2fs)" % (time.time() - begun))
+        check(time.time() - begun < 0.2, "after fail_duration marked it, the dead upstream is skipped at once")
         check_memory(ports[0], proc.pid)
         fpm.stop()
         status, _, _ = request(ports[0], "GET", "/index.php")
