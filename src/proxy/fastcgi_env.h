@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gatehouse/runtime/exchange.h"
 #include "proxy/fastcgi_transport.h"

@@ -32,7 +32,7 @@ bool parseStatus(std::string_view text, int& status) {
 }  // namespace
 
 // A complete field line (continuations already folded in): "Name: value".
-bool CgiHeadReader::takeLine(std::string_view line, bool /*last*/) {
+bool CgiHeadReader::takeLine(std::string_view line) {
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) {
     error_ = "malformed MIME header line: " + std::string(line.substr(0, 200));
@@ -72,7 +72,7 @@ CgiHeadReader::State CgiHeadReader::feed(std::string_view data, std::string_view
       buf_.clear();
       continue;
     }
-    if (!pending_.empty() && !takeLine(pending_, false)) {
+    if (!pending_.empty() && !takeLine(pending_)) {
       return State::Error;
     }
     pending_.clear();
@@ -88,7 +88,7 @@ CgiHeadReader::State CgiHeadReader::feed(std::string_view data, std::string_view
 }
 
 CgiHeadReader::State CgiHeadReader::finish(ResponseHead& head) {
-  if (!pending_.empty() && !takeLine(pending_, true)) {
+  if (!pending_.empty() && !takeLine(pending_)) {
     return State::Error;
   }
   pending_.clear();
@@ -99,7 +99,7 @@ CgiHeadReader::State CgiHeadReader::finish(ResponseHead& head) {
       error_ = "malformed MIME header initial line: " + std::string(line.substr(0, 200));
       return State::Error;
     }
-    if (!takeLine(line, true)) {
+    if (!takeLine(line)) {
       return State::Error;
     }
   }

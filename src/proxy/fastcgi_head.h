@@ -26,7 +26,7 @@ class CgiHeadReader {
   [[nodiscard]] const std::string& error() const { return error_; }
 
  private:
-  bool takeLine(std::string_view line, bool last);
+  bool takeLine(std::string_view line);
   State complete(ResponseHead& head);
 
   size_t maxBytes_;

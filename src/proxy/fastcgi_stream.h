@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
