@@ -15,7 +15,8 @@ build_pkgs=(
   libzstd-dev zlib1g-dev catch2 libnghttp2-dev libre2-dev libcrypt-dev libldns-dev
 )
 test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
-  slowhttptest iproute2)
+  slowhttptest iproute2
+  php-fpm)  # php8.2-fpm: the fastcgi tests start their own master (never the system service)
 bench_pkgs=(nginx haproxy h2o wrk nghttp2-client openssl util-linux valgrind)
 
 want=("${build_pkgs[@]}")

@@ -171,13 +171,17 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
   holdSlot(slot);
   target_ = &address;
   recordUpstream(address, hostport, network, maxRequests);
-  h2Mode_ = wantsH2();
+  h2Mode_ = !config_.fastcgi && wantsH2();
   if (h2Mode_ && !ex_.request.upgrade.empty()) {
     // As Caddy (Go's HTTP/2 transport refuses the request): an upgrade cannot go over h2c.
     ex_.fail(502, "upstream " + address.dial + ": an upgrade cannot be proxied over h2c");
     return false;
   }
-  if (!buildHead()) {
+  if (config_.fastcgi) {
+    if (!buildFastCgiHead()) {
+      return false;  // it recorded the error
+    }
+  } else if (!buildHead()) {
     ex_.fail(502, "invalid header field for the upstream request");
     return false;
   }
@@ -209,6 +213,9 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
 }
 
 bool ProxyCall::dial(const UpstreamAddress& address) {
+  if (config_.fastcgi) {
+    return dialFastCgi(address);
+  }
   if (h2Mode_) {
     return dialH2(address);
   }
@@ -279,6 +286,7 @@ void ProxyCall::onTimer(uv_timer_t* t) {
   // A net timeout, as Caddy reports it: 504.
   self->conn_.reset();
   self->h2_.reset();
+  self->fcgi_.reset();
   self->lookup_.reset();
   if (kind == Timer::Dial) {
     self->pool_.recordFailure(self->upstream_, self->config_.passive.failDuration);
@@ -316,6 +324,10 @@ void ProxyCall::onAttemptFailed(int uvError) {
   // A pull in flight may still deliver body bytes meant for this attempt: not retryable.
   const bool bodyTouched = bodyStarted_ || pulling_;
   bool staleReuse = reused_ && !bodyTouched;
+  if (fcgi_) {
+    dialFailed = !fcgi_->connected();
+    why = fcgi_->failure().empty() ? why : fcgi_->failure();
+  }
   if (h2_) {
     dialFailed = !h2_->connected() && !h2_->reused() && h2_->id() == 0;
     why = h2_->failure().empty() ? why : h2_->failure();

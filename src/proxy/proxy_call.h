@@ -7,7 +7,8 @@
 // Its members live in five files by job: proxy_call.cpp (life, upstream choice, dialing,
 // timers, retries), proxy_request.cpp (request head and body), proxy_response.cpp (response
 // head and body), proxy_tunnel.cpp (after a 101), proxy_call_h2.cpp (HTTP/2 upstreams:
-// the request on an UpstreamH2Stream instead of an UpstreamConnection).
+// the request on an UpstreamH2Stream instead of an UpstreamConnection), proxy_call_fastcgi.cpp
+// (the fastcgi transport: a FastCgiStream).
 
 #include <chrono>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "proxy/connection_pool.h"
 #include "proxy/delayed_close.h"
 #include "proxy/dynamic_upstreams.h"
+#include "proxy/fastcgi_stream.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/response_routes.h"
@@ -108,6 +110,11 @@ class ProxyCall final : public runtime::PendingWork,
   void retireStreams();
   void pauseUpstream();
   void resumeUpstream(size_t delivered);
+  // The fastcgi transport (proxy_call_fastcgi.cpp).
+  bool buildFastCgiHead();
+  bool dialFastCgi(const UpstreamAddress& address);
+  void sendRequestFastCgi();
+  void sendBodyFastCgi(std::string_view data, bool eof);
 
   // UpstreamConnection::Listener
   void onUpstreamConnected() override;
@@ -139,6 +146,9 @@ class ProxyCall final : public runtime::PendingWork,
   std::unique_ptr<UpstreamH2Stream> retiredH2_;  // failed inside its session's callback
   H2RequestHead h2Head_;
   bool h2Mode_ = false;  // this attempt speaks HTTP/2
+  // The fastcgi transport: the request on a FastCGI connection of its own instead of conn_.
+  std::unique_ptr<FastCgiStream> fcgi_;
+  std::unique_ptr<FastCgiStream> retiredFcgi_;  // failed inside its own callback
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up

@@ -130,11 +130,18 @@ void ProxyCall::retireStreams() {
     scheduleDelivery();
     retiredH2_ = std::move(dead);
   }
+  if (fcgi_) {
+    auto dead = std::move(fcgi_);
+    scheduleDelivery();
+    retiredFcgi_ = std::move(dead);
+  }
 }
 
 void ProxyCall::pauseUpstream() {
   if (conn_) {
     conn_->pauseReading();
+  } else if (fcgi_) {
+    fcgi_->pauseReading();
   }
   // HTTP/2: nothing to do; the stream's window is not reopened until the client takes bytes.
 }
@@ -144,6 +151,8 @@ void ProxyCall::resumeUpstream(size_t delivered) {
     conn_->resumeReading();
   } else if (h2_) {
     h2_->consumed(delivered);
+  } else if (fcgi_) {
+    fcgi_->resumeReading();
   }
 }
 

@@ -46,6 +46,12 @@ void parseVersions(const Json& v, const std::string& path, TransportConfig& t) {
 }
 
 void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
+  if (t.is_object() && t.value("protocol", "") == "fastcgi") {
+    c.fastcgi = FastCgiTransport::parse(t, path);
+    c.dialTimeout = c.fastcgi->dialTimeout;
+    c.keepAlive.enabled = false;  // a connection per request, as Caddy's client dials
+    return;
+  }
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
             "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
@@ -286,6 +292,13 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   }
   if (f.contains("stream_close_delay")) {
     c->streamCloseDelay = provision::parseDuration(f["stream_close_delay"], path + ".stream_close_delay");
+  }
+  if (c->fastcgi && c->rewrite) {
+    throw ProvisionError(path + ".rewrite", "rewrite with the fastcgi transport is not supported yet");
+  }
+  if (c->fastcgi && c->active) {
+    throw ProvisionError(path + ".health_checks.active",
+                         "active health checks over the fastcgi transport are not supported yet");
   }
   if (f.contains("trusted_proxies")) {
     for (size_t i = 0; i < f["trusted_proxies"].size(); ++i) {

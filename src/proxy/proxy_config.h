@@ -12,6 +12,7 @@
 #include "gatehouse/config/site_graph.h"
 #include "proxy/connection_pool.h"
 #include "proxy/dynamic_upstreams.h"
+#include "proxy/fastcgi_transport.h"
 #include "proxy/header_rules.h"
 #include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
@@ -72,6 +73,7 @@ struct ProxyConfig {
   size_t maxResponseHeader = 10 << 20;  // Go's default (10 MiB)
   KeepAlive keepAlive;
   TransportConfig transport;  // TLS, PROXY protocol, local address, compression
+  std::shared_ptr<const FastCgiTransport> fastcgi;  // the fastcgi transport; null: http
 
   static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path,
                                             const handlers::RouteCompiler& compile);

@@ -160,6 +160,10 @@ void ProxyCall::appendTarget(std::string& out, const std::string& rewritten) con
 }
 
 void ProxyCall::sendRequest() {
+  if (fcgi_) {
+    sendRequestFastCgi();
+    return;
+  }
   if (h2_) {
     sendRequestH2();
     return;
@@ -195,8 +199,12 @@ void ProxyCall::onUpstreamWritten() {
 
 void ProxyCall::onBodyData(std::string_view data, bool eof) {
   pulling_ = false;
-  if ((!conn_ && !h2_) || headSeen_) {
+  if ((!conn_ && !h2_ && !fcgi_) || headSeen_) {
     return;  // the upstream already answered; the rest of the body is not wanted
+  }
+  if (fcgi_) {
+    sendBodyFastCgi(data, eof);
+    return;
   }
   if (h2_) {
     bodyStarted_ = bodyStarted_ || !data.empty();
@@ -238,6 +246,7 @@ void ProxyCall::onBodyError(int uvError) {
   pulling_ = false;
   conn_.reset();
   h2_.reset();
+  fcgi_.reset();
   arm(Timer::None, {});
   if (headSeen_) {
     return;  // the session closes the client connection after the response

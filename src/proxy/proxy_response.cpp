@@ -73,6 +73,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     if (status < 0) {
       // The connection cannot be destroyed inside its own callback: retire it.
       retired_ = std::move(conn_);
+      retiredFcgi_ = std::move(fcgi_);
       scheduleDelivery();
       finishWithError(500, why);
       return;
@@ -200,6 +201,7 @@ void ProxyCall::closeStream() {
   }
   conn_.reset();
   h2_.reset();
+  fcgi_.reset();
   bodyError_ = UV_ECANCELED;
   if (sink_ != nullptr) {
     scheduleDelivery();
@@ -251,9 +253,15 @@ void ProxyCall::recordResponseFacts(int status) {
 // response body, so head and body leave in one write. Only for a Content-Length body (a
 // chunked one stays chunked, as Caddy streams it) and when no output stage could treat a
 // whole body differently from a stream (encode sniffs a missing Content-Type).
+// A FastCGI response names no length (Go's client leaves ContentLength 0 and nothing flushes
+// it early): a small one that ended already gets its Content-Length, as Go's server adds
+// one to a body of up to 2048 bytes that the handler finished.
 void ProxyCall::takeWholeBody() {
   auto& res = ex_.response;
-  if (source_ == nullptr || bodyError_ != 0 || res.streamLength != buffered_.size() ||
+  constexpr size_t kGoChunkingThreshold = 2048;
+  const bool cgiWhole = config_.fastcgi && res.streamLength == runtime::Response::kUnknownLength &&
+                        buffered_.size() <= kGoChunkingThreshold;
+  if (source_ == nullptr || bodyError_ != 0 || (res.streamLength != buffered_.size() && !cgiWhole) ||
       (!ex_.stages.empty() && !res.headers.has("Content-Type"))) {
     return;
   }
@@ -300,6 +308,7 @@ void ProxyCall::pullResponse(runtime::BodySink& sink) {
 void ProxyCall::deliver() {
   retired_.reset();
   retiredH2_.reset();
+  retiredFcgi_.reset();
   if (resumePending_) {
     resumePending_ = false;  // the head goes now; the body follows as the session pulls
     ex_.host->resume();

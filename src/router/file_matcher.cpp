@@ -2,7 +2,8 @@
 // (after cutting each at a split_path delimiter) and sets
 // {http.matchers.file.relative|absolute|remainder|type}. With first_exist, an entry
 // "=NNN" reached before any file exists short-circuits the route with that status (the
-// request goes to the error routes), as Caddy 2.6 does.
+// request goes to the error routes), as Caddy 2.6 does. first_exist_fallback (Caddy 2.7, which
+// the php_fastcgi adapter emits) takes its last entry without looking at the disk.
 #include <glob.h>
 #include <sys/stat.h>
 
@@ -78,14 +79,17 @@ std::optional<int> statusEntry(const std::string& raw) {
   return code;
 }
 
-// Go: suffix = path.Clean(file) (+ "/" when file ends in one); SanitizedPathJoin(root, suffix).
-Candidate resolve(const std::string& root, const std::string& file, const std::vector<std::string>& splits) {
+// Go: suffix = path.Clean(file) (+ "/" when the try_files pattern ends in one: its text
+// before placeholders are replaced, so "{path}" for "/dir/" wants a file, not the
+// directory); SanitizedPathJoin(root, suffix).
+Candidate resolve(const std::string& root, const std::string& file, const std::vector<std::string>& splits,
+                  bool patternDir) {
   Candidate c;
   c.relative = file.empty() ? std::string(".") : http::cleanPath(file);
   if (!splits.empty()) {
     std::tie(c.relative, c.remainder) = firstSplit(c.relative, splits);
   }
-  c.wantDir = !file.empty() && file.back() == '/';
+  c.wantDir = patternDir;
   if (c.wantDir && (c.relative.empty() || c.relative.back() != '/')) {
     c.relative += '/';
   } else if (!c.wantDir && c.relative.size() > 1 && c.relative.back() == '/') {
@@ -167,8 +171,10 @@ std::vector<Candidate> expandGlob(const std::string& root, const Candidate& c) {
 
 class FileMatcher final : public Matcher {
  public:
-  FileMatcher(Template root, std::vector<std::string> raw, TryPolicy policy, std::vector<std::string> splits)
-      : root_(std::move(root)), raw_(std::move(raw)), policy_(policy), splits_(std::move(splits)) {
+  FileMatcher(Template root, std::vector<std::string> raw, TryPolicy policy, std::vector<std::string> splits,
+              bool fallback)
+      : root_(std::move(root)), raw_(std::move(raw)), policy_(policy), splits_(std::move(splits)),
+        fallback_(fallback) {
     for (const auto& f : raw_) {
       files_.emplace_back(f);
       globs_.push_back(GlobEntry::wanted(f) ? std::make_unique<GlobEntry>(f) : nullptr);
@@ -178,7 +184,7 @@ class FileMatcher final : public Matcher {
   bool match(Exchange& ex) const override {
     const std::string root = renderRoot(ex);
     if (files_.empty()) {
-      return choose(ex, {resolve(root, ex.request.path, splits_)});
+      return choose(ex, {resolve(root, ex.request.path, splits_, false)});
     }
     std::vector<Candidate> candidates;
     for (size_t i = 0; i < files_.size(); ++i) {
@@ -187,6 +193,9 @@ class FileMatcher final : public Matcher {
           // Only when no earlier entry exists (choose() returned for those).
           setMatcherError(ex, *status, raw_[i].substr(1));
           return false;
+        }
+        if (fallback_ && i + 1 == files_.size()) {
+          return takeUnchecked(ex, candidatesOf(i, root, ex));
         }
         if (choose(ex, candidatesOf(i, root, ex))) {
           return true;
@@ -202,9 +211,9 @@ class FileMatcher final : public Matcher {
  private:
   std::vector<Candidate> candidatesOf(size_t i, const std::string& root, const Exchange& ex) const {
     if (!globs_[i]) {
-      return {resolve(root, files_[i].render(ex), splits_)};
+      return {resolve(root, files_[i].render(ex), splits_, raw_[i].ends_with('/'))};
     }
-    return expandGlob(root, resolve(root, globs_[i]->render(ex), splits_));
+    return expandGlob(root, resolve(root, globs_[i]->render(ex), splits_, raw_[i].ends_with('/')));
   }
 
   std::string renderRoot(Exchange& ex) const {
@@ -253,6 +262,19 @@ class FileMatcher final : public Matcher {
     return true;
   }
 
+  // first_exist_fallback's last entry (Caddy 2.7): taken without looking at the disk.
+  bool takeUnchecked(Exchange& ex, const std::vector<Candidate>& candidates) const {
+    if (candidates.empty()) {
+      return false;
+    }
+    const Candidate& c = candidates.front();
+    ex.setCapture(std::string(kFileMatcherCapturePrefix) + "relative", c.relative);
+    ex.setCapture(std::string(kFileMatcherCapturePrefix) + "absolute", c.absolute);
+    ex.setCapture(std::string(kFileMatcherCapturePrefix) + "remainder", c.remainder);
+    ex.setCapture(std::string(kFileMatcherCapturePrefix) + "type", "file");
+    return true;
+  }
+
   // Caddy's comparisons: a size of 0 counts as "none yet", ties keep the earlier entry.
   bool better(const struct stat& st, const struct stat& best) const {
     switch (policy_) {
@@ -275,11 +297,12 @@ class FileMatcher final : public Matcher {
   std::vector<std::unique_ptr<GlobEntry>> globs_;  // null: no glob characters
   TryPolicy policy_;
   std::vector<std::string> splits_;
+  bool fallback_;  // first_exist_fallback
 };
 
 TryPolicy parsePolicy(const Json& v, const std::string& path) {
   const std::string p = v.is_string() ? v.get<std::string>() : std::string("?");
-  if (p.empty() || p == "first_exist") {
+  if (p.empty() || p == "first_exist" || p == "first_exist_fallback") {
     return TryPolicy::FirstExist;
   }
   if (p == "smallest_size") {
@@ -303,6 +326,7 @@ std::unique_ptr<Matcher> makeFileMatcher(const Json& value, const std::string& p
   std::string root = "{http.vars.root}";
   std::vector<std::string> files;
   TryPolicy policy = TryPolicy::FirstExist;
+  bool fallback = false;
   std::vector<std::string> splits;
   for (const auto& [k, v] : value.items()) {
     if (k == "root" && v.is_string()) {
@@ -311,13 +335,15 @@ std::unique_ptr<Matcher> makeFileMatcher(const Json& value, const std::string& p
       files = stringList(v, path + ".try_files");
     } else if (k == "try_policy") {
       policy = parsePolicy(v, path);
+      fallback = v.is_string() && v.get<std::string>() == "first_exist_fallback";
     } else if (k == "split_path") {
       splits = stringList(v, path + ".split_path");
     } else {
       throw ProvisionError(path + "." + k, "file matcher option '" + k + "' is not supported yet");
     }
   }
-  return std::make_unique<FileMatcher>(Template(root), std::move(files), policy, std::move(splits));
+  return std::make_unique<FileMatcher>(Template(root), std::move(files), policy, std::move(splits),
+                                       fallback);
 }
 
 }  // namespace gatehouse::router

@@ -212,6 +212,14 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "orig_uri.query") {
     size_t q = r.origUri.find('?');
     out = q == std::string::npos ? "" : r.origUri.substr(q + 1);
+  } else if (key == "orig_uri.prefixed_query" || key == "uri.prefixed_query") {
+    // Caddy 2.7's: "?" and the query, or nothing for an empty query (php_fastcgi's redirect).
+    std::string query = r.query;
+    if (key.starts_with("orig")) {
+      size_t q = r.origUri.find('?');
+      query = q == std::string::npos ? "" : r.origUri.substr(q + 1);
+    }
+    out = query.empty() ? "" : "?" + query;
   } else if (key == "remote") {
     out = (r.remoteIp.find(':') != std::string::npos ? "[" + r.remoteIp + "]" : r.remoteIp) + ":" +
           std::to_string(r.remotePort);
