@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http/loop_task.h"
+#include "http/loop_timer.h"
 #include "http/h2_response_head.h"
 #include "http/h2_stream.h"
 #include "http/http_date.h"
@@ -100,6 +101,7 @@ class Http2Session final : public Session {
   void updatePhase();
   void maybeClose();
   void fail();
+  void finalGoaway();
 
   Transport& transport_;
   RequestHandler& handler_;
@@ -117,6 +119,9 @@ class Http2Session final : public Session {
   std::vector<int32_t> toNotify_;                      // tunnels whose written bytes left
   std::vector<std::pair<int32_t, size_t>> toConsume_;  // credit to give back
   LoopTask deferred_;
+  // A graceful stop sends a GOAWAY notice and a PING; the final GOAWAY goes once the PING
+  // is answered, or when this fires.
+  LoopTimer goawayTimer_;
   std::string out_;
   H2ResponseHead responseHead_;  // rebuilt for each head; keeps its buffers
   Transport::Phase phase_ = Transport::Phase::ReadingHeaders;
@@ -124,6 +129,7 @@ class Http2Session final : public Session {
   bool again_ = false;
   bool backedUp_ = false;  // the transport holds unsent bytes; produce nothing more
   bool shuttingDown_ = false;
+  bool awaitingPingAck_ = false;  // the stop's PING is out; the final GOAWAY waits for it
   bool eof_ = false;
   bool closed_ = false;
 };
