@@ -71,13 +71,14 @@ void Http2Session::onData(const char* data, size_t len) {
     fail();
     return;
   }
-  std::vector<int32_t> ready = std::move(toDispatch_);
-  toDispatch_.clear();
-  for (int32_t id : ready) {
-    if (H2Stream* s = find(id)) {
+  // Only frameReceived (inside nghttp2_session_mem_recv) adds to toDispatch_, so it stays
+  // put while the heads run; it keeps its capacity for the next read.
+  for (size_t i = 0; i < toDispatch_.size(); ++i) {
+    if (H2Stream* s = find(toDispatch_[i])) {
       dispatch(*s);
     }
   }
+  toDispatch_.clear();
   pump();
   reap();
 }
@@ -201,7 +202,10 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   }
   if (endStream) {
     s->inbound.eof = true;
-    streamWantsInbound(*s);
+    // Only a pull already waiting (or a tunnel) needs telling: a later pull asks itself.
+    if (s->inbound.sink != nullptr || s->phase == H2Stream::Phase::Tunnel) {
+      streamWantsInbound(*s);
+    }
   }
   return 0;
 }

@@ -374,6 +374,15 @@ TEST_CASE("h2: an invalid field value resets the stream with PROTOCOL_ERROR") {
   CHECK(f.handler.finishedCount == 0);
 }
 
+TEST_CASE("h2: a control byte in :path resets the stream") {
+  Fixture f;
+  const int32_t bad = f.client.request("GET", std::string("/a\x7f"));
+  f.exchange();
+  CHECK(f.stream(bad).gotRst);
+  CHECK(f.stream(bad).errorCode == NGHTTP2_PROTOCOL_ERROR);
+  CHECK(f.handler.finishedCount == 0);
+}
+
 TEST_CASE("h2: a header list over max_header_bytes gets 431") {
   Http2Limits limits;
   limits.maxHeaderBytes = 1024;
