@@ -22,16 +22,16 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 std::string canonicalHeaderName(std::string_view name) {
-  std::string out(name);
-  // Go leaves names with spaces or non-token bytes alone.
-  for (char c : out) {
+  // One pass; Go leaves names with spaces or non-ASCII bytes alone.
+  std::string out(name.size(), '\0');
+  bool start = true;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
     if (c == ' ' || static_cast<unsigned char>(c) >= 0x80) {
+      out.assign(name);
       return out;
     }
-  }
-  bool start = true;
-  for (char& c : out) {
-    c = start ? upper(c) : lower(c);
+    out[i] = start ? upper(c) : lower(c);
     start = c == '-';
   }
   return out;
