@@ -365,6 +365,29 @@ TEST_CASE("h2: shutdown sends GOAWAY and lets the stream in flight finish") {
   CHECK(f.transport->closed);
 }
 
+TEST_CASE("h2: a stream the client opened before it saw the stop's GOAWAY notice is served") {
+  Fixture f;
+  f.exchange();  // SETTINGS both ways
+  f.session->shutdown();
+  // Sent before the client reads the notice: the final GOAWAY must not refuse it.
+  const int32_t id = f.client.request("GET", "/hello");
+  f.exchange(1);  // the request up; the notice, its PING and the response down
+  CHECK(f.stream(id).headers[":status"] == "200");
+  CHECK(f.client.goawayLastStream == 0x7fffffff);  // the notice
+  CHECK_FALSE(f.transport->closed);
+  // The client's PING ACK brings the final GOAWAY, naming the stream it sent.
+  const std::string ack = f.client.takeOutput();
+  REQUIRE_FALSE(ack.empty());
+  f.session->onData(ack.data(), ack.size());
+  const std::string down = std::move(f.transport->out);
+  REQUIRE(down.size() >= 17);
+  CHECK(int(down[3]) == NGHTTP2_GOAWAY);
+  const uint32_t last = (uint32_t(uint8_t(down[9])) << 24 | uint32_t(uint8_t(down[10])) << 16 |
+                         uint32_t(uint8_t(down[11])) << 8 | uint8_t(down[12])) & 0x7fffffff;
+  CHECK(last == uint32_t(id));
+  CHECK(f.transport->closed);
+}
+
 TEST_CASE("h2: an invalid field value resets the stream with PROTOCOL_ERROR") {
   Fixture f;
   const int32_t bad = f.client.request("GET", "/hello", {{"x-bad", std::string("a\x01z")}});
