@@ -42,7 +42,7 @@ Http2Session::Http2Session(Transport& transport, RequestHandler& handler, DateCa
 
 Http2Session::~Http2Session() {
   // The connection is gone: tell tunnel peers and account for exchanges cut short.
-  for (auto& [id, s] : streams_) {
+  for (const auto& s : streams_) {
     s->closed = true;
     if (s->phase == H2Stream::Phase::Tunnel && s->ex.response.tunnel != nullptr) {
       s->ex.response.tunnel->onClientClosed();
@@ -87,7 +87,7 @@ void Http2Session::onEof() {
   eof_ = true;
   // No more bytes will come: a body still arriving is cut short (the handler sees
   // UV_EPROTO) and a tunnel's client side has ended. Responses in flight still go out.
-  for (auto& [id, s] : streams_) {
+  for (const auto& s : streams_) {
     if (s->inbound.eof || s->inbound.error != 0) {
       continue;
     }
@@ -147,7 +147,7 @@ void Http2Session::finalGoaway() {
 }
 
 void Http2Session::forEachExchange(const std::function<void(runtime::Exchange&)>& fn) {
-  for (auto& [id, stream] : streams_) {
+  for (const auto& stream : streams_) {
     fn(stream->ex);
   }
 }
@@ -164,7 +164,7 @@ int Http2Session::beginHeaders(int32_t id) {
     stream->id = id;
   }
   lastHead_ = stream.get();
-  streams_.emplace(id, std::move(stream));
+  streams_.insert(std::move(stream));
   return 0;
 }
 
@@ -255,12 +255,10 @@ int Http2Session::frameSent(const nghttp2_frame& frame) {
 }
 
 int Http2Session::streamClosed(int32_t id, uint32_t /*errorCode*/) {
-  auto it = streams_.find(id);
-  if (it == streams_.end()) {
+  std::unique_ptr<H2Stream> owned = streams_.take(id);
+  if (!owned) {
     return 0;
   }
-  std::unique_ptr<H2Stream> owned = std::move(it->second);
-  streams_.erase(it);
   if (lastHead_ == owned.get()) {
     lastHead_ = nullptr;
   }

@@ -16,13 +16,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "http/loop_task.h"
 #include "http/loop_timer.h"
 #include "http/h2_response_head.h"
 #include "http/h2_stream.h"
+#include "http/h2_stream_table.h"
 #include "http/http_date.h"
 #include "http/session.h"
 
@@ -51,6 +51,7 @@ class Http2Session final : public Session {
   void trim() override {
     if (streams_.empty()) {
       spare_.clear();  // an idle connection keeps no stream memory
+      streams_.trim();
     }
   }
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
@@ -109,7 +110,7 @@ class Http2Session final : public Session {
   Http2Limits limits_;
   PeerInfo peer_;
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
-  std::unordered_map<int32_t, std::unique_ptr<H2Stream>> streams_;
+  H2StreamTable streams_;
   H2Stream* lastHead_ = nullptr;  // the stream whose header block arrived last (a cache)
   std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, recycled at a safe point
   std::vector<std::unique_ptr<H2Stream>> spare_;       // recycled, for the next streams

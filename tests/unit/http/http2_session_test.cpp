@@ -346,6 +346,32 @@ TEST_CASE("h2: a client RST_STREAM drops the paused exchange and its pending wor
   CHECK(f.session->idle());
 }
 
+TEST_CASE("h2: streams close in any order while an older one stays open") {
+  Fixture f;
+  const int32_t parked = f.client.request("GET", "/park");
+  f.exchange();
+  REQUIRE(f.handler.parked != nullptr);
+  const int32_t a = f.client.request("GET", "/hello");
+  const int32_t b = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(a).headers[":status"] == "200");
+  CHECK(f.stream(b).headers[":status"] == "200");
+  CHECK_FALSE(f.session->idle());
+  const int32_t c = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(c).headers[":status"] == "200");
+  f.handler.parked->response.status = 200;
+  f.handler.parked->response.body = "late";
+  f.handler.parked->host->resume();
+  f.exchange();
+  CHECK(f.stream(parked).body == "late");
+  CHECK(f.session->idle());
+  f.session->trim();  // an idle session gives its stream slots back
+  const int32_t d = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(d).headers[":status"] == "200");
+}
+
 TEST_CASE("h2: shutdown sends GOAWAY and lets the stream in flight finish") {
   Fixture f;
   const int32_t id = f.client.request("GET", "/park");
