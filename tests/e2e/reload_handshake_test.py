@@ -270,7 +270,7 @@ def h2load_under_reloads(port, reload):
     if shutil.which("h2load") is None:
         print("skip: h2load not installed")
         return
-    cmd = ["h2load", "-n", "600", "-c", "600", "-m", "1", "-r", "30", "--rate-period", "50ms",
+    cmd = ["h2load", "-n", "200", "-c", "200", "-m", "1", "-r", "20", "--rate-period", "50ms",
            "https://127.0.0.1:%d/" % port]
     load = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     reloads = 0
