@@ -1,6 +1,8 @@
 #include "http/field_syntax.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace gatehouse::http {
 
@@ -32,6 +34,17 @@ constexpr ByteSet kBadValue = [] {
   return set;
 }();
 
+// kToken with letters lowercased; 0 outside it.
+constexpr std::array<char, 256> kLowerToken = [] {
+  std::array<char, 256> map{};
+  for (int c = 0; c < 256; ++c) {
+    if (kToken[static_cast<size_t>(c)]) {
+      map[static_cast<size_t>(c)] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+  }
+  return map;
+}();
+
 bool allIn(const ByteSet& set, std::string_view s) {
   for (char c : s) {
     if (!set[static_cast<unsigned char>(c)]) {
@@ -46,10 +59,28 @@ bool isTokenChar(unsigned char c) { return kToken[c]; }
 
 bool validFieldName(std::string_view name) { return !name.empty() && allIn(kToken, name); }
 
+char lowerTokenChar(unsigned char c) { return kLowerToken[c]; }
+
 bool validFieldValue(std::string_view value) {
+  // Eight bytes at a time while none is below 0x20 or DEL (the usual case); a word with
+  // one (HTAB is allowed) is left to the exact byte loop.
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const char* p = value.data();
+  size_t n = value.size();
+  while (n >= 8) {
+    uint64_t x = 0;
+    std::memcpy(&x, p, sizeof(x));
+    const uint64_t del = x ^ (kOnes * 0x7f);
+    if ((((x - kOnes * 0x20) & ~x) | ((del - kOnes) & ~del)) & kHighs) {
+      break;
+    }
+    p += 8;
+    n -= 8;
+  }
   bool bad = false;
-  for (char c : value) {
-    bad |= kBadValue[static_cast<unsigned char>(c)];  // no early exit: values are short
+  for (; n > 0; --n, ++p) {
+    bad |= kBadValue[static_cast<unsigned char>(*p)];  // no early exit: few bytes left
   }
   return !bad;
 }

@@ -13,6 +13,9 @@ bool isTokenChar(unsigned char c);
 bool validFieldName(std::string_view name);
 // Go's httpguts.ValidHeaderFieldValue: no control byte other than HTAB.
 bool validFieldValue(std::string_view value);
+// A token byte in lowercase ('A' -> 'a', '-' -> '-'), or 0 for a byte no token may hold:
+// lowercasing and checking a field name in one pass.
+char lowerTokenChar(unsigned char c);
 // Go's httpguts.ValidHostHeader: letters, digits and "!$%&'()*+,-.:;=[]_~" only (empty is valid).
 bool validHostHeader(std::string_view host);
 

@@ -39,13 +39,16 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
     return;
   }
   if (name.starts_with(':')) {
-    // nghttp2 checks pseudo-header values by their own rules (method token, path, authority);
-    // Go's field-value check still applies on top.
-    if (!validFieldValue(value)) {
+    std::string* slot = pseudoField(name, method_, scheme_, authority_, path_, protocol_);
+    // nghttp2 checks :method (a token), :authority and :path by their own rules, each
+    // stricter than Go's field-value check (no control bytes, DEL or spaces there);
+    // :scheme and :protocol get Go's check here.
+    const bool checked = slot == &method_ || slot == &authority_ || slot == &path_;
+    if (!checked && !validFieldValue(value)) {
       invalid_ = true;
       return;
     }
-    if (std::string* slot = pseudoField(name, method_, scheme_, authority_, path_, protocol_)) {
+    if (slot != nullptr) {
       slot->assign(value);
     }
     return;  // nghttp2 rejects unknown pseudo-header fields before they get here

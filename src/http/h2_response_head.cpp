@@ -14,10 +14,17 @@ namespace {
 constexpr std::array<std::string_view, 5> kConnectionSpecific = {
     "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"};
 
-// Go's httpguts.ValidHeaderFieldName / ValidHeaderFieldValue: Go skips fields failing them.
-bool sendable(const runtime::HeaderField& f) { return validFieldName(f.name) && validFieldValue(f.value); }
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+// Lowercases a field name into `out` (room for name.size() bytes); false when it is not a
+// token (Go's httpguts.ValidHeaderFieldName), in one pass.
+bool lowerName(std::string_view name, char* out) {
+  char bad = name.empty() ? 1 : 0;
+  for (char c : name) {
+    const char l = lowerTokenChar(static_cast<unsigned char>(c));
+    bad |= static_cast<char>(l == 0);
+    *out++ = l;
+  }
+  return bad == 0;
+}
 
 bool connectionSpecific(std::string_view lowerName) {
   for (std::string_view n : kConnectionSpecific) {
@@ -58,14 +65,12 @@ void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t>
   bool hasLength = false;
   bool hasDate = false;
   for (const auto& f : res.headers) {
-    if (!sendable(f)) {
-      continue;
-    }
+    // Go skips fields failing httpguts.ValidHeaderFieldName / ValidHeaderFieldValue.
     const size_t at = text_.size();
     text_.resize(at + f.name.size());  // within the reserved capacity: nothing moves
-    char* out = text_.data() + at;
-    for (char c : f.name) {
-      *out++ = lower(c);
+    if (!lowerName(f.name, text_.data() + at) || !validFieldValue(f.value)) {
+      text_.resize(at);
+      continue;
     }
     const std::string_view name = std::string_view(text_).substr(at);
     if (connectionSpecific(name)) {

@@ -29,8 +29,7 @@ runtime::Outcome guarded(runtime::Exchange& ex, runtime::Outcome (RequestHandler
 // ---- exchanges ----
 
 H2Stream* Http2Session::find(int32_t id) {
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.get();
+  return streams_.find(id);
 }
 
 void Http2Session::dispatch(H2Stream& s) {

@@ -102,7 +102,7 @@ void Http2Session::startPulls() {
   // Each stream holds at most one piece, and all of them together about kBodyBudget, so
   // 250 streams of large files cannot pin 250 pieces of memory at once.
   size_t committed = 0;
-  for (const auto& [id, s] : streams_) {
+  for (const auto& s : streams_) {
     committed += s->outbound.data.size() - s->outbound.offset;
     committed += s->outbound.pullInFlight ? kPieceEstimate : 0;
   }

@@ -1,12 +1,23 @@
 #include "gatehouse/runtime/header_list.h"
 
 #include <algorithm>
+#include <array>
 
 namespace gatehouse::runtime {
 
 namespace {
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+// ASCII case maps as tables: field names are compared and canonicalized on every request.
+constexpr std::array<char, 256> caseMap(char from, char to) {
+  std::array<char, 256> map{};
+  for (int c = 0; c < 256; ++c) {
+    map[static_cast<size_t>(c)] = static_cast<char>(c >= from && c <= to ? c + ('a' - 'A') * (from == 'A' ? 1 : -1) : c);
+  }
+  return map;
+}
+constexpr std::array<char, 256> kLower = caseMap('A', 'Z');
+constexpr std::array<char, 256> kUpper = caseMap('a', 'z');
+char lower(char c) { return kLower[static_cast<unsigned char>(c)]; }
+char upper(char c) { return kUpper[static_cast<unsigned char>(c)]; }
 }  // namespace
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -14,7 +25,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
     return false;
   }
   for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
+    // Names mostly meet in the same case: map only the bytes that differ.
+    if (a[i] != b[i] && lower(a[i]) != lower(b[i])) {
       return false;
     }
   }
@@ -22,16 +34,16 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 std::string canonicalHeaderName(std::string_view name) {
-  std::string out(name);
-  // Go leaves names with spaces or non-token bytes alone.
-  for (char c : out) {
+  // One pass; Go leaves names with spaces or non-ASCII bytes alone.
+  std::string out(name.size(), '\0');
+  bool start = true;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
     if (c == ' ' || static_cast<unsigned char>(c) >= 0x80) {
+      out.assign(name);
       return out;
     }
-  }
-  bool start = true;
-  for (char& c : out) {
-    c = start ? upper(c) : lower(c);
+    out[i] = start ? upper(c) : lower(c);
     start = c == '-';
   }
   return out;

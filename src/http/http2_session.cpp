@@ -3,9 +3,20 @@
 // h2_session_output.cpp.
 #include "http/http2_session.h"
 
+#include <cstring>
+
 #include "http/h2_callbacks.h"
 
 namespace gatehouse::http {
+
+namespace {
+// The PING a graceful stop sends behind its GOAWAY notice.
+constexpr uint8_t kStopPing[8] = {'g', 'h', '-', 's', 't', 'o', 'p', 0};
+// A client that does not answer that PING gets the final GOAWAY after this long.
+constexpr uint64_t kStopPingWaitMs = 2000;
+// The last stream id of the stop's first GOAWAY (nghttp2_submit_shutdown_notice).
+constexpr int32_t kMaxStreamId = (1U << 31) - 1;
+}  // namespace
 
 Http2Session::Http2Session(Transport& transport, RequestHandler& handler, DateCache& dates,
                            Http2Limits limits)
@@ -14,7 +25,14 @@ Http2Session::Http2Session(Transport& transport, RequestHandler& handler, DateCa
       dates_(dates),
       limits_(limits),
       session_(Callbacks::newServer(*this)),
-      deferred_([this] { runDeferred(); }) {
+      deferred_([this] { runDeferred(); }),
+      goawayTimer_([this] {
+        if (!closed_ && awaitingPingAck_) {
+          finalGoaway();
+          pump();
+          reap();
+        }
+      }) {
   // The SETTINGS frame is only queued: the first output goes out with the first read, once
   // the connection is surely established.
   if (!session_ || Callbacks::submitSettings(session_.get(), limits_) != 0) {
@@ -24,7 +42,7 @@ Http2Session::Http2Session(Transport& transport, RequestHandler& handler, DateCa
 
 Http2Session::~Http2Session() {
   // The connection is gone: tell tunnel peers and account for exchanges cut short.
-  for (auto& [id, s] : streams_) {
+  for (const auto& s : streams_) {
     s->closed = true;
     if (s->phase == H2Stream::Phase::Tunnel && s->ex.response.tunnel != nullptr) {
       s->ex.response.tunnel->onClientClosed();
@@ -53,13 +71,14 @@ void Http2Session::onData(const char* data, size_t len) {
     fail();
     return;
   }
-  std::vector<int32_t> ready = std::move(toDispatch_);
-  toDispatch_.clear();
-  for (int32_t id : ready) {
-    if (H2Stream* s = find(id)) {
+  // Only frameReceived (inside nghttp2_session_mem_recv) adds to toDispatch_, so it stays
+  // put while the heads run; it keeps its capacity for the next read.
+  for (size_t i = 0; i < toDispatch_.size(); ++i) {
+    if (H2Stream* s = find(toDispatch_[i])) {
       dispatch(*s);
     }
   }
+  toDispatch_.clear();
   pump();
   reap();
 }
@@ -68,7 +87,7 @@ void Http2Session::onEof() {
   eof_ = true;
   // No more bytes will come: a body still arriving is cut short (the handler sees
   // UV_EPROTO) and a tunnel's client side has ended. Responses in flight still go out.
-  for (auto& [id, s] : streams_) {
+  for (const auto& s : streams_) {
     if (s->inbound.eof || s->inbound.error != 0) {
       continue;
     }
@@ -103,15 +122,32 @@ void Http2Session::shutdown() {
     fail();
     return;
   }
-  // Streams up to the last one we saw still complete; the client retries later ones.
-  nghttp2_submit_goaway(session_.get(), NGHTTP2_FLAG_NONE,
-                        nghttp2_session_get_last_proc_stream_id(session_.get()), NGHTTP2_NO_ERROR, nullptr,
-                        0);
+  // Two steps (RFC 9113 6.8): a GOAWAY that only announces the stop, with a PING behind
+  // it. By the time the client answers the PING it has sent every stream it opened before
+  // it saw the notice, so the final GOAWAY (last stream id = the last one we processed)
+  // refuses none of them: a client mid-handshake or mid-preface at a reload is served.
+  // The PING is submitted once the notice has gone out (frameSent): nghttp2 would send it
+  // first, and a client could then open a stream between the two.
+  if (nghttp2_submit_shutdown_notice(session_.get()) == 0) {
+    awaitingPingAck_ = true;
+    goawayTimer_.start(transport_.loop(), kStopPingWaitMs);
+  } else {
+    finalGoaway();
+  }
   pump();
 }
 
+void Http2Session::finalGoaway() {
+  awaitingPingAck_ = false;
+  goawayTimer_.stop();
+  // Streams up to the last one we processed still complete; the client retries later ones.
+  nghttp2_submit_goaway(session_.get(), NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_.get()), NGHTTP2_NO_ERROR, nullptr,
+                        0);
+}
+
 void Http2Session::forEachExchange(const std::function<void(runtime::Exchange&)>& fn) {
-  for (auto& [id, stream] : streams_) {
+  for (const auto& stream : streams_) {
     fn(stream->ex);
   }
 }
@@ -128,7 +164,7 @@ int Http2Session::beginHeaders(int32_t id) {
     stream->id = id;
   }
   lastHead_ = stream.get();
-  streams_.emplace(id, std::move(stream));
+  streams_.insert(std::move(stream));
   return 0;
 }
 
@@ -149,6 +185,10 @@ int Http2Session::header(const nghttp2_frame& frame, std::string_view name, std:
 
 int Http2Session::frameReceived(const nghttp2_frame& frame) {
   if (frame.hd.type != NGHTTP2_HEADERS && frame.hd.type != NGHTTP2_DATA) {
+    if (frame.hd.type == NGHTTP2_PING && awaitingPingAck_ && (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0 &&
+        std::memcmp(frame.ping.opaque_data, kStopPing, sizeof(kStopPing)) == 0) {
+      finalGoaway();  // every frame before this ACK is processed: see shutdown()
+    }
     return 0;
   }
   H2Stream* s = findForHead(frame.hd.stream_id);
@@ -162,7 +202,10 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   }
   if (endStream) {
     s->inbound.eof = true;
-    streamWantsInbound(*s);
+    // Only a pull already waiting (or a tunnel) needs telling: a later pull asks itself.
+    if (s->inbound.sink != nullptr || s->phase == H2Stream::Phase::Tunnel) {
+      streamWantsInbound(*s);
+    }
   }
   return 0;
 }
@@ -189,6 +232,10 @@ int Http2Session::dataChunk(int32_t id, const uint8_t* data, size_t len) {
 }
 
 int Http2Session::frameSent(const nghttp2_frame& frame) {
+  if (frame.hd.type == NGHTTP2_GOAWAY && awaitingPingAck_ && frame.goaway.last_stream_id == kMaxStreamId &&
+      nghttp2_submit_ping(session_.get(), NGHTTP2_FLAG_NONE, kStopPing) != 0) {
+    finalGoaway();
+  }
   const bool endStream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (!endStream || (frame.hd.type != NGHTTP2_HEADERS && frame.hd.type != NGHTTP2_DATA)) {
     return 0;
@@ -208,12 +255,10 @@ int Http2Session::frameSent(const nghttp2_frame& frame) {
 }
 
 int Http2Session::streamClosed(int32_t id, uint32_t /*errorCode*/) {
-  auto it = streams_.find(id);
-  if (it == streams_.end()) {
+  std::unique_ptr<H2Stream> owned = streams_.take(id);
+  if (!owned) {
     return 0;
   }
-  std::unique_ptr<H2Stream> owned = std::move(it->second);
-  streams_.erase(it);
   if (lastHead_ == owned.get()) {
     lastHead_ = nullptr;
   }

@@ -16,12 +16,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "http/loop_task.h"
+#include "http/loop_timer.h"
 #include "http/h2_response_head.h"
 #include "http/h2_stream.h"
+#include "http/h2_stream_table.h"
 #include "http/http_date.h"
 #include "http/session.h"
 
@@ -50,6 +51,7 @@ class Http2Session final : public Session {
   void trim() override {
     if (streams_.empty()) {
       spare_.clear();  // an idle connection keeps no stream memory
+      streams_.trim();
     }
   }
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
@@ -100,6 +102,7 @@ class Http2Session final : public Session {
   void updatePhase();
   void maybeClose();
   void fail();
+  void finalGoaway();
 
   Transport& transport_;
   RequestHandler& handler_;
@@ -107,7 +110,7 @@ class Http2Session final : public Session {
   Http2Limits limits_;
   PeerInfo peer_;
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
-  std::unordered_map<int32_t, std::unique_ptr<H2Stream>> streams_;
+  H2StreamTable streams_;
   H2Stream* lastHead_ = nullptr;  // the stream whose header block arrived last (a cache)
   std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, recycled at a safe point
   std::vector<std::unique_ptr<H2Stream>> spare_;       // recycled, for the next streams
@@ -117,6 +120,9 @@ class Http2Session final : public Session {
   std::vector<int32_t> toNotify_;                      // tunnels whose written bytes left
   std::vector<std::pair<int32_t, size_t>> toConsume_;  // credit to give back
   LoopTask deferred_;
+  // A graceful stop sends a GOAWAY notice and a PING; the final GOAWAY goes once the PING
+  // is answered, or when this fires.
+  LoopTimer goawayTimer_;
   std::string out_;
   H2ResponseHead responseHead_;  // rebuilt for each head; keeps its buffers
   Transport::Phase phase_ = Transport::Phase::ReadingHeaders;
@@ -124,6 +130,7 @@ class Http2Session final : public Session {
   bool again_ = false;
   bool backedUp_ = false;  // the transport holds unsent bytes; produce nothing more
   bool shuttingDown_ = false;
+  bool awaitingPingAck_ = false;  // the stop's PING is out; the final GOAWAY waits for it
   bool eof_ = false;
   bool closed_ = false;
 };

@@ -33,6 +33,9 @@ void ProtocolSniffer::choose(bool http2) {
   std::string bytes = std::move(buffered_);
   buffered_.clear();
   inner_->onData(bytes.data(), bytes.size());
+  if (shutdownPending_) {
+    inner_->shutdown();
+  }
 }
 
 void ProtocolSniffer::onEof() {
@@ -56,6 +59,8 @@ void ProtocolSniffer::onDrained() {
 void ProtocolSniffer::shutdown() {
   if (inner_) {
     inner_->shutdown();
+  } else if (!buffered_.empty()) {
+    shutdownPending_ = true;  // the client has begun: let it finish (see choose)
   } else if (!closed_) {
     closed_ = true;  // nothing was asked yet: close like an idle keep-alive connection
     transport_.close(false);

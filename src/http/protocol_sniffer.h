@@ -52,6 +52,9 @@ class ProtocolSniffer final : public Session {
   std::string buffered_;
   std::unique_ptr<Session> inner_;
   bool closed_ = false;
+  // A stop or reload came while part of a preface was buffered: the session chosen next
+  // serves what the client sends and then closes (a reload must not drop a new client).
+  bool shutdownPending_ = false;
 };
 
 }  // namespace gatehouse::http

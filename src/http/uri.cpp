@@ -156,11 +156,15 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   if (rawPath.empty()) {
     rawPath = "/";
   }
-  auto decoded = percentDecode(rawPath);
-  if (!decoded) {
-    return false;
+  if (rawPath.find('%') == std::string_view::npos) {
+    req.path.assign(rawPath);  // nothing to decode (most paths): no copy made byte by byte
+  } else {
+    auto decoded = percentDecode(rawPath);
+    if (!decoded) {
+      return false;
+    }
+    req.path = std::move(*decoded);
   }
-  req.path = std::move(*decoded);
   req.rawPath.assign(rawPath);
   return true;
 }

@@ -215,6 +215,12 @@ void Connection::onCipher(const char* data, size_t len) {
     if (!startTlsSession()) {
       return;
     }
+    readPlain();
+    if (!gotRequestBytes_ && !handlesClosing_ && !lingering_) {
+      // Handshake done, no request yet: hold no record buffers while the client thinks.
+      tls_->releaseIdleBuffers();
+    }
+    return;
   }
   readPlain();
 }

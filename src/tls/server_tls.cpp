@@ -74,8 +74,6 @@ ServerTls::ServerTls(ServerTlsOptions options)
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // Idle keep-alive connections give their record buffers back.
-  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1 || SSL_CTX_set_cipher_list(c, kDefaultCipherList) != 1 ||
       SSL_CTX_set1_groups_list(c, kDefaultGroups) != 1) {
     ERR_clear_error();

@@ -23,9 +23,15 @@ TlsStream::TlsStream(const ServerTls& server, std::string localIp) {
     ssl_.reset();
     return;
   }
-  // OpenSSL frees its record buffers (about 34 KiB) whenever they are empty, so an idle
-  // keep-alive connection holds only the SSL object itself.
-  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
+  // OpenSSL's record buffers (about 34 KiB) stay while the connection is busy (no free and
+  // malloc for every record) and go once it idles: releaseIdleBuffers().
+}
+
+void TlsStream::releaseIdleBuffers() {
+  bio_.releaseIdle();
+  if (ssl_) {
+    SSL_free_buffers(ssl_.get());  // refuses (and keeps them) while a record is half done
+  }
 }
 
 void TlsStream::pushCipher(const char* data, size_t len) {

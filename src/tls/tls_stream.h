@@ -52,7 +52,7 @@ class TlsStream {
   void takeOutput(std::string& out);
   [[nodiscard]] bool hasOutput() const;
   // The connection went idle: give back the (empty) ciphertext buffers.
-  void releaseIdleBuffers() { bio_.releaseIdle(); }
+  void releaseIdleBuffers();
 
   // After the handshake.
   [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;

@@ -108,13 +108,22 @@ def check_graceful_stop(proc, addr, big_sha, big_len):
     check(status_seen and len(body) == 65535, "stream stalls at the client's 64 KiB window (%d)" % len(body))
     proc.send_signal(signal.SIGTERM)
     deadline = time.time() + 10
+    notice = False
+    # First a GOAWAY notice (last stream 2^31-1) and a PING; once the PING is answered, the
+    # final GOAWAY names the last stream processed.
     while goaway is None and time.time() < deadline:
         f = c.read_frame(deadline)
         if f is None:
             break
+        if f[0] == h2.PING and not f[1] & h2.ACK:
+            c.send(h2.frame(h2.PING, h2.ACK, 0, f[3]))
         if f[0] == h2.GOAWAY:
-            goaway = f[3]
-    check(goaway is not None, "GOAWAY on graceful stop")
+            if int.from_bytes(f[3][0:4], "big") & 0x7FFFFFFF == 0x7FFFFFFF:
+                notice = True
+            else:
+                goaway = f[3]
+    check(notice, "a GOAWAY notice first on graceful stop")
+    check(goaway is not None, "then the final GOAWAY")
     if goaway is not None:
         last, code = (int.from_bytes(goaway[0:4], "big") & 0x7FFFFFFF), int.from_bytes(goaway[4:8], "big")
         check(last == 1 and code == 0, "GOAWAY keeps stream 1, NO_ERROR (%d, %d)" % (last, code))

@@ -82,9 +82,19 @@ TEST_CASE("h2: the sniffer before it decided: EOF and shutdown close the connect
       session->onEof();
       CHECK(transport.closed);
     }
-    SECTION("graceful stop while only part of the preface came") {
+    SECTION("graceful stop before any byte came") {
+      session->shutdown();
+      CHECK(transport.closed);
+    }
+    SECTION("graceful stop while only part of the preface came: the client may finish") {
       session->onData("PRI", 3);
       session->shutdown();
+      CHECK_FALSE(transport.closed);
+      const std::string_view rest = gatehouse::http::ProtocolSniffer::kPreface.substr(3);
+      session->onData(rest.data(), rest.size());
+      CHECK(transport.out.size() > 9);  // SETTINGS, the GOAWAY notice and its PING
+      CHECK_FALSE(transport.closed);
+      session->onEof();
       CHECK(transport.closed);
     }
   }

@@ -346,6 +346,32 @@ TEST_CASE("h2: a client RST_STREAM drops the paused exchange and its pending wor
   CHECK(f.session->idle());
 }
 
+TEST_CASE("h2: streams close in any order while an older one stays open") {
+  Fixture f;
+  const int32_t parked = f.client.request("GET", "/park");
+  f.exchange();
+  REQUIRE(f.handler.parked != nullptr);
+  const int32_t a = f.client.request("GET", "/hello");
+  const int32_t b = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(a).headers[":status"] == "200");
+  CHECK(f.stream(b).headers[":status"] == "200");
+  CHECK_FALSE(f.session->idle());
+  const int32_t c = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(c).headers[":status"] == "200");
+  f.handler.parked->response.status = 200;
+  f.handler.parked->response.body = "late";
+  f.handler.parked->host->resume();
+  f.exchange();
+  CHECK(f.stream(parked).body == "late");
+  CHECK(f.session->idle());
+  f.session->trim();  // an idle session gives its stream slots back
+  const int32_t d = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(d).headers[":status"] == "200");
+}
+
 TEST_CASE("h2: shutdown sends GOAWAY and lets the stream in flight finish") {
   Fixture f;
   const int32_t id = f.client.request("GET", "/park");
@@ -365,9 +391,41 @@ TEST_CASE("h2: shutdown sends GOAWAY and lets the stream in flight finish") {
   CHECK(f.transport->closed);
 }
 
+TEST_CASE("h2: a stream the client opened before it saw the stop's GOAWAY notice is served") {
+  Fixture f;
+  f.exchange();  // SETTINGS both ways
+  f.session->shutdown();
+  // Sent before the client reads the notice: the final GOAWAY must not refuse it.
+  const int32_t id = f.client.request("GET", "/hello");
+  f.exchange(1);  // the request up; the notice, its PING and the response down
+  CHECK(f.stream(id).headers[":status"] == "200");
+  CHECK(f.client.goawayLastStream == 0x7fffffff);  // the notice
+  CHECK_FALSE(f.transport->closed);
+  // The client's PING ACK brings the final GOAWAY, naming the stream it sent.
+  const std::string ack = f.client.takeOutput();
+  REQUIRE_FALSE(ack.empty());
+  f.session->onData(ack.data(), ack.size());
+  const std::string down = std::move(f.transport->out);
+  REQUIRE(down.size() >= 17);
+  CHECK(int(down[3]) == NGHTTP2_GOAWAY);
+  const uint32_t last = (uint32_t(uint8_t(down[9])) << 24 | uint32_t(uint8_t(down[10])) << 16 |
+                         uint32_t(uint8_t(down[11])) << 8 | uint8_t(down[12])) & 0x7fffffff;
+  CHECK(last == uint32_t(id));
+  CHECK(f.transport->closed);
+}
+
 TEST_CASE("h2: an invalid field value resets the stream with PROTOCOL_ERROR") {
   Fixture f;
   const int32_t bad = f.client.request("GET", "/hello", {{"x-bad", std::string("a\x01z")}});
+  f.exchange();
+  CHECK(f.stream(bad).gotRst);
+  CHECK(f.stream(bad).errorCode == NGHTTP2_PROTOCOL_ERROR);
+  CHECK(f.handler.finishedCount == 0);
+}
+
+TEST_CASE("h2: a control byte in :path resets the stream") {
+  Fixture f;
+  const int32_t bad = f.client.request("GET", std::string("/a\x7f"));
   f.exchange();
   CHECK(f.stream(bad).gotRst);
   CHECK(f.stream(bad).errorCode == NGHTTP2_PROTOCOL_ERROR);
