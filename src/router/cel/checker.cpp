@@ -225,7 +225,20 @@ class Checker {
     return Type::of(TK::Bool);
   }
 
+  static bool special(const Node& n) {
+    return n.matcher || n.name == "_&&_" || n.name == "_||_" || n.name == "_?_:_" ||
+           (n.name == kPlaceholderFunction && !n.receiver);
+  }
+
   Type call(Node& n) {
+    // The function's own errors come first: cel-go lists errors by position, and the
+    // function's position (its '(') precedes its arguments'.
+    if (!special(n) && unsupportedFunction(n.name)) {
+      throw CelError(n.offset, "function '" + n.name + "' is not supported yet");
+    }
+    if (!special(n) && !functionDeclared(n.name)) {
+      throw CelError(n.offset, "undeclared reference to '" + n.name + "' (in container '')");
+    }
     std::vector<Type> args;
     for (auto& a : n.args) {
       args.push_back(visit(*a));
@@ -242,13 +255,7 @@ class Checker {
     if (n.name == kPlaceholderFunction && !n.receiver) {
       return special(n, {Type::of(TK::Request), Type::of(TK::String)}, Type::of(TK::Any), args);
     }
-    if (unsupportedFunction(n.name)) {
-      throw CelError(n.offset, "function '" + n.name + "' is not supported yet");
-    }
     std::vector<const Overload*> candidates = overloadsFor(n.name, n.receiver, args.size());
-    if (candidates.empty() && !functionDeclared(n.name)) {
-      throw CelError(n.offset, "undeclared reference to '" + n.name + "' (in container '')");
-    }
     std::vector<Type> results;
     for (const Overload* o : candidates) {
       Bindings env;
