@@ -47,13 +47,32 @@ PlaceholderType placeholderType(std::string_view key) {
   return PlaceholderType::String;
 }
 
+// The port of a Host value ("example.com:8080", "[::1]:80"), or "".
+std::string hostPort(std::string_view host) {
+  size_t colon = host.rfind(':');
+  size_t bracket = host.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && bracket > colon)) {
+    return "";
+  }
+  if (bracket == std::string_view::npos && host.find(':') != colon) {
+    return "";  // a bare IPv6 address
+  }
+  return std::string(host.substr(colon + 1));
+}
+
 Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime::Exchange& ex) {
   if (type == PlaceholderType::Timestamp) {
     auto now = std::chrono::system_clock::now().time_since_epoch();
     return Value::timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   }
   std::string text;
-  if (!lookupPlaceholder(key, ex, text)) {
+  if (key == "http.request.port") {
+    // Caddy 2.6.2 reads the port from the Host header only: "" (a string) when it has none.
+    text = hostPort(ex.request.host);
+    if (text.empty()) {
+      return Value::string("");
+    }
+  } else if (!lookupPlaceholder(key, ex, text)) {
     return Value::null();  // Caddy's replacer returns nil for an unknown key
   }
   switch (type) {

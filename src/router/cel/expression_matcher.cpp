@@ -26,9 +26,9 @@ class ExpressionMatcher final : public runtime::Matcher {
   bool match(runtime::Exchange& ex) const override {
     Value out = Evaluator(&ex).eval(*root_);
     if (out.isError()) {
-      // Caddy 2.6.2 records the error for the route, which then fails with a 500 unless
-      // another matcher set of the route matches.
-      setMatcherError(ex, 500, out.s);
+      // Caddy 2.6.2 records the error for the route, which then fails with a plain error
+      // (500) unless another matcher set of the route matches.
+      setMatcherError(ex, 0, out.s);
       return false;
     }
     return out.kind == Kind::Bool && out.b;
@@ -60,12 +60,14 @@ std::string expandPlaceholders(const std::string& expr) {
   std::string out;
   size_t i = 0;
   while (i < expr.size()) {
-    if (expr[i] == '{') {
-      size_t j = i + 1;
+    // Caddy 2.6.2's pattern: `{([a-zA-Z][\w.-]+)}`.
+    const bool letter = i + 1 < expr.size() && ((expr[i + 1] | 0x20) >= 'a' && (expr[i + 1] | 0x20) <= 'z');
+    if (expr[i] == '{' && letter) {
+      size_t j = i + 2;
       while (j < expr.size() && isWordChar(expr[j])) {
         ++j;
       }
-      if (j > i + 1 && j < expr.size() && expr[j] == '}') {
+      if (j > i + 2 && j < expr.size() && expr[j] == '}') {
         out += std::string(kPlaceholderFunction) + "(" + std::string(kRequestVariable) + ", \"" +
                expr.substr(i + 1, j - i - 1) + "\")";
         i = j + 1;
