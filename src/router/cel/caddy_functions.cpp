@@ -65,6 +65,10 @@ Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime
     auto now = std::chrono::system_clock::now().time_since_epoch();
     return Value::timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   }
+  if (key == "http.request.duration") {
+    auto spent = std::chrono::steady_clock::now() - ex.request.start;
+    return Value::duration(std::chrono::duration_cast<std::chrono::nanoseconds>(spent).count());
+  }
   std::string text;
   if (key == "http.request.port") {
     // Caddy 2.6.2 reads the port from the Host header only: "" (a string) when it has none.
@@ -185,6 +189,25 @@ std::unique_ptr<runtime::Matcher> buildMatcher(const std::string& name, const Js
   return makeFileMatcher(value, path);
 }
 
+// Go's regexp/syntax error text for RE2's error code.
+std::string goRegexpError(const re2::RE2& re) {
+  switch (re.error_code()) {
+    case re2::RE2::ErrorMissingBracket: return "missing closing ]";
+    case re2::RE2::ErrorMissingParen: return "missing closing )";
+    case re2::RE2::ErrorBadEscape: return "invalid escape sequence";
+    case re2::RE2::ErrorBadCharRange: return "invalid character class range";
+    case re2::RE2::ErrorBadCharClass: return "invalid character class";
+    case re2::RE2::ErrorRepeatArgument: return "missing argument to repetition operator";
+    case re2::RE2::ErrorRepeatSize: return "invalid repeat count";
+    case re2::RE2::ErrorRepeatOp: return "invalid nested repetition operator";
+    case re2::RE2::ErrorBadPerlOp: return "invalid or unsupported Perl syntax";
+    case re2::RE2::ErrorTrailingBackslash: return "trailing backslash at end of expression";
+    case re2::RE2::ErrorBadNamedCapture: return "invalid named capture";
+    case re2::RE2::ErrorPatternTooLarge: return "expression too large";
+    default: return re.error();
+  }
+}
+
 bool hasPlaceholder(const Node& n) {
   if (n.kind == NodeKind::Call && n.name == kPlaceholderFunction) {
     return true;
@@ -229,9 +252,19 @@ void compileCaddyFunctions(Node& n, const std::string& path) {
   } else if (n.name == "matches" && n.args[1]->kind == NodeKind::Literal && n.args[1]->literal.kind == Kind::String) {
     auto re = std::make_shared<re2::RE2>(n.args[1]->literal.s, re2::RE2::Quiet);
     if (!re->ok()) {
-      throw CelError(n.args[1]->offset, "invalid regular expression '" + n.args[1]->literal.s + "': " + re->error());
+      // cel-go compiles constant patterns when it plans the program.
+      throw provision::ProvisionError(path, "compiling CEL program: error parsing regexp: " + goRegexpError(*re) +
+                                                ": `" + re->error_arg() + "`");
     }
     n.regex = std::move(re);
+  } else if ((n.name == "timestamp" || n.name == "duration") && !n.receiver && n.args.size() == 1 &&
+             n.args[0]->kind == NodeKind::Literal && n.args[0]->literal.kind == Kind::String) {
+    // cel-go also converts constant timestamp and duration strings when it plans.
+    Value v = Evaluator(nullptr).eval(n);
+    if (v.isError()) {
+      throw provision::ProvisionError(path, std::string("compiling CEL program: type conversion error from 'string' to '") +
+                                                (n.name == "timestamp" ? "google.protobuf.Timestamp'" : "google.protobuf.Duration'"));
+    }
   }
 }
 

@@ -63,16 +63,18 @@ Type substitute(const Type& t, const Bindings& env) {
 }
 
 // cel-go's "found no matching overload" text: '(int, string)' or 'string.(int)'.
+std::string argString(const Type& t) { return t.k == TK::Any ? "any" : typeString(t); }
+
 std::string signature(const std::vector<Type>& args, bool receiver) {
   std::string out;
   size_t first = 0;
   if (receiver) {
-    out = typeString(args[0]) + ".";
+    out = argString(args[0]) + ".";
     first = 1;
   }
   out += "(";
   for (size_t n = first; n < args.size(); ++n) {
-    out += (n > first ? ", " : "") + typeString(args[n]);
+    out += (n > first ? ", " : "") + argString(args[n]);
   }
   return out + ")";
 }
@@ -256,6 +258,11 @@ class Checker {
       return special(n, {Type::of(TK::Request), Type::of(TK::String)}, Type::of(TK::Any), args);
     }
     std::vector<const Overload*> candidates = overloadsFor(n.name, n.receiver, args.size());
+    // cel-go 0.12 (Caddy 2.6.2) resolves no global matches() for a placeholder's Any value
+    // (the receiver form works).
+    if (n.name == "matches" && !n.receiver && args[0].k == TK::Any) {
+      candidates.clear();
+    }
     std::vector<Type> results;
     for (const Overload* o : candidates) {
       Bindings env;

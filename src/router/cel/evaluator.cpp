@@ -1,5 +1,6 @@
 #include "router/cel/evaluator.h"
 
+#include <algorithm>
 #include <array>
 
 #include "router/cel/caddy_functions.h"
@@ -43,8 +44,11 @@ Value Evaluator::eval(const Node& n) {
         if (v.isError()) {
           return v;
         }
-        if (mapFind(entries, k) != nullptr) {
-          return Value::error("Failed with repeated key");
+        // cel-go 0.12 (Caddy 2.6.2) lets a repeated key's last value win.
+        auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return equals(e.first, k); });
+        if (same != entries.end()) {
+          same->second = std::move(v);
+          continue;
         }
         entries.emplace_back(std::move(k), std::move(v));
       }
