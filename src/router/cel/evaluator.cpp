@@ -1,7 +1,8 @@
 #include "router/cel/evaluator.h"
 
 #include <algorithm>
-#include <array>
+#include <new>
+#include <span>
 
 #include "router/cel/caddy_functions.h"
 #include "router/cel/functions.h"
@@ -12,6 +13,48 @@ namespace gatehouse::router::cel {
 namespace {
 
 Value noSuchOverload() { return Value::error("no such overload"); }
+
+// A call's evaluated arguments: up to four live on the stack and only those evaluated are
+// constructed (a Value is a string and two shared pointers; building four per call was a
+// tenth of an expression's cost), more go to the heap.
+class ArgBuffer {
+ public:
+  static constexpr size_t kInline = 4;
+  explicit ArgBuffer(size_t count) : inline_(count <= kInline) {
+    if (!inline_) {
+      heap_.reserve(count);
+    }
+  }
+  ~ArgBuffer() {
+    for (size_t i = 0; i < built_; ++i) {
+      slot(i)->~Value();
+    }
+  }
+  ArgBuffer(const ArgBuffer&) = delete;
+  ArgBuffer& operator=(const ArgBuffer&) = delete;
+
+  Value& push(Value v) {
+    if (!inline_) {
+      heap_.push_back(std::move(v));
+      return heap_.back();
+    }
+    Value* at = new (slot(built_)) Value(std::move(v));
+    ++built_;
+    return *at;
+  }
+  std::span<const Value> view() const {
+    return inline_ ? std::span<const Value>(slot(0), built_) : std::span<const Value>(heap_);
+  }
+
+ private:
+  Value* slot(size_t i) { return std::launder(reinterpret_cast<Value*>(storage_)) + i; }
+  const Value* slot(size_t i) const { return std::launder(reinterpret_cast<const Value*>(storage_)) + i; }
+
+  alignas(Value) unsigned char storage_[kInline * sizeof(Value)];
+  size_t built_ = 0;
+  bool inline_;
+  std::vector<Value> heap_;
+};
 
 }  // namespace
 
@@ -194,20 +237,14 @@ Value Evaluator::call(const Node& n) {
   if (n.name == "_?_:_") {
     return conditional(n);
   }
-  std::array<Value, 4> small;
-  std::vector<Value> large;
-  Value* args = small.data();
-  if (n.args.size() > small.size()) {
-    large.resize(n.args.size());
-    args = large.data();
-  }
-  for (size_t i = 0; i < n.args.size(); ++i) {
-    args[i] = eval(*n.args[i]);
-    if (args[i].isError()) {
-      return args[i];
+  ArgBuffer args(n.args.size());
+  for (const auto& a : n.args) {
+    Value& v = args.push(eval(*a));
+    if (v.isError()) {
+      return v;
     }
   }
-  std::span<const Value> view(args, n.args.size());
+  std::span<const Value> view = args.view();
   if (n.matcher) {
     return ex_ != nullptr ? evalMatcherCall(n, view, *ex_) : Value::error("matcher outside a request");
   }
