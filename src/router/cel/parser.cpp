@@ -53,11 +53,20 @@ class Parser {
     ++pos_;
   }
 
-  // Nesting is bounded so hostile input cannot exhaust the stack (cel-go: 250 levels... we
-  // stop at 100 calls of expr(), deeper than any matcher anyone writes).
+  // Nesting and operator chains are bounded so that hostile input cannot build a tree deep
+  // enough to exhaust the stack of the checker or the evaluator (both recurse): at most 32
+  // nested sub-expressions, each with chains of at most 128 operators per precedence level.
+  static constexpr int kMaxNesting = 32;
+  static constexpr size_t kMaxChain = 128;
+  void chainStep(size_t& count) const {
+    if (++count > kMaxChain) {
+      fail("expression recursion limit exceeded");
+    }
+  }
+
   struct Depth {
     explicit Depth(Parser& p) : p_(p) {
-      if (++p_.depth_ > 100) {
+      if (++p_.depth_ > kMaxNesting) {
         p_.fail("expression recursion limit exceeded");
       }
     }
@@ -89,7 +98,9 @@ class Parser {
   NodePtr logical(bool orLevel) {
     NodePtr lhs = orLevel ? logical(false) : relation();
     std::string_view op = orLevel ? "||" : "&&";
+    size_t chain = 0;
     while (isPunct(op)) {
+      chainStep(chain);
       size_t at = cur().offset;
       ++pos_;
       NodePtr rhs = orLevel ? logical(false) : relation();
@@ -107,6 +118,7 @@ class Parser {
 
   NodePtr relation() {
     NodePtr lhs = addition();
+    size_t chain = 0;
     for (;;) {
       std::string name;
       if (isIdent("in")) {
@@ -120,6 +132,7 @@ class Parser {
       if (name.empty()) {
         return lhs;
       }
+      chainStep(chain);
       size_t at = cur().offset;
       ++pos_;
       lhs = binary(name, at, std::move(lhs), addition());
@@ -128,7 +141,9 @@ class Parser {
 
   NodePtr addition() {
     NodePtr lhs = multiplication();
+    size_t chain = 0;
     while (isPunct("+") || isPunct("-")) {
+      chainStep(chain);
       std::string name = "_" + cur().text + "_";
       size_t at = cur().offset;
       ++pos_;
@@ -139,7 +154,9 @@ class Parser {
 
   NodePtr multiplication() {
     NodePtr lhs = unary();
+    size_t chain = 0;
     while (isPunct("*") || isPunct("/") || isPunct("%")) {
+      chainStep(chain);
       std::string name = "_" + cur().text + "_";
       size_t at = cur().offset;
       ++pos_;
@@ -156,7 +173,7 @@ class Parser {
     size_t at = cur().offset;
     size_t count = 0;
     while (isPunct(op)) {
-      ++count;
+      chainStep(count);
       ++pos_;
     }
     // A minus directly before a number literal is part of it (-9223372036854775808).
@@ -196,7 +213,11 @@ class Parser {
   NodePtr member() { return postfix(primary()); }
 
   NodePtr postfix(NodePtr operand) {
+    size_t chain = 0;
     for (;;) {
+      if (isPunct(".") || isPunct("[")) {
+        chainStep(chain);
+      }
       if (isPunct(".")) {
         size_t at = cur().offset;
         ++pos_;

@@ -142,6 +142,18 @@ TEST_CASE("cel: unimplemented parts are refused, not evaluated") {
   CHECK(refusal("Foo{a: 1} == 1").find("not supported yet") != std::string::npos);
 }
 
+TEST_CASE("cel: hostile nesting is refused, not recursed into") {
+  std::string chain = "1";
+  for (int i = 0; i < 5000; ++i) {
+    chain += " + 1";
+  }
+  CHECK(refusal(chain + " == 1") == "expression recursion limit exceeded");
+  CHECK(refusal(std::string(5000, '(') + "1" + std::string(5000, ')') + " == 1") ==
+        "expression recursion limit exceeded");
+  CHECK(refusal(std::string(5000, '!') + "true") == "expression recursion limit exceeded");
+  CHECK(truth("1 + 1 + 1 + 1 + 1 == 5 && ((((1)))) == 1"));
+}
+
 TEST_CASE("cel: error positions") {
   try {
     parse("1 +\n  )");
