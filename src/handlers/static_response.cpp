@@ -51,7 +51,7 @@ class StaticResponse final : public runtime::Handler {
       ex.response.headers.set("Content-Type", body_.literal() ? literalType_ : contentTypeFor(body));
     }
     // In an error route the default is the error's status, as Caddy's StaticResponse.
-    int status = ex.error.routed && ex.error.status > 0 ? ex.error.status : 200;
+    int status = ex.error.routed && ex.error.status > 0 && !ex.error.plain ? ex.error.status : 200;
     if (!status_.source().empty()) {
       std::string s = status_.render(ex);
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);

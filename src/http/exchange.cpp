@@ -81,6 +81,7 @@ Outcome Exchange::respond(int status, std::string body) {
 Outcome Exchange::fail(int status, std::string message) {
   error.status = status;
   error.message = std::move(message);
+  error.plain = false;
   // Headers set by earlier middleware stay, as they do on Caddy's error path.
   response.body.clear();
   response.stream.reset();

@@ -16,6 +16,7 @@ struct MatcherError {
   std::string message;
 };
 
+// `status` 0 records a plain error (runtime::HandlerError::plain): the route fails with 500.
 void setMatcherError(runtime::Exchange& ex, int status, const std::string& message);
 // The recorded error, if any; removes it.
 std::optional<MatcherError> takeMatcherError(runtime::Exchange& ex);

@@ -1,6 +1,7 @@
 #include "router/matchers.h"
 
 #include "provision/provision_error.h"
+#include "router/cel/expression_matcher.h"
 #include "router/matcher_factories.h"
 
 // The matcher families live in request_matchers.cpp, header_query_matchers.cpp and
@@ -82,6 +83,9 @@ std::unique_ptr<Matcher> compileMatcher(const std::string& name, const Json& val
   }
   if (name == "file") {
     return makeFileMatcher(value, path);
+  }
+  if (name == "expression") {
+    return cel::makeExpressionMatcher(value, path);
   }
   throw ProvisionError(path, "matcher '" + name + "' is not supported yet");
 }

@@ -327,7 +327,7 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     out = std::to_string(ex.response.status);
     return true;
   }
-  if (startsWith(key, "http.error.") && ex.error.status != 0) {
+  if (startsWith(key, "http.error.") && ex.error.status != 0 && !ex.error.plain) {
     return errorPlaceholder(key.substr(11), ex.error, out);
   }
   if (startsWith(key, "env.")) {

@@ -29,7 +29,8 @@ bool failedByMatcher(Exchange& ex) {
   if (!err) {
     return false;
   }
-  ex.fail(err->status, std::move(err->message));
+  ex.fail(err->status == 0 ? 500 : err->status, std::move(err->message));
+  ex.error.plain = err->status == 0;
   return true;
 }
 }  // namespace

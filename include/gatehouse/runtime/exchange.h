@@ -100,6 +100,10 @@ struct HandlerError {
   std::string message;  // {http.error.message}
   std::string id;       // {http.error.id}: 9 random characters, as Caddy
   bool routed = false;  // the server's error routes already ran for it
+  // A Go error that is not a caddyhttp.HandlerError (an expression matcher's evaluation
+  // error): status 500, but {http.error.*} are unknown and `respond` in the error routes
+  // defaults to 200, as in Caddy 2.6.2.
+  bool plain = false;
 };
 
 // What reverse_proxy learned about its upstream ({http.reverse_proxy.upstream.*},

@@ -120,8 +120,10 @@ TEST_CASE("query, protocol, remote_ip, not, vars") {
 
 TEST_CASE("unknown or malformed matchers stop provisioning with the JSON path") {
   using gatehouse::provision::ProvisionError;
-  CHECK_THROWS_WITH(compileMatcherSet(Json::parse(R"({"expression": "true"})"), "routes[0].match[0]"),
-                    Catch::Contains("routes[0].match[0].expression: matcher 'expression' is not supported yet"));
+  CHECK_THROWS_WITH(compileMatcherSet(Json::parse(R"({"tls": {}})"), "routes[0].match[0]"),
+                    Catch::Contains("routes[0].match[0].tls: matcher 'tls' is not supported yet"));
+  CHECK_THROWS_WITH(compileMatcherSet(Json::parse(R"({"expression": "1"})"), "routes[0].match[0]"),
+                    Catch::Contains("routes[0].match[0].expression: CEL request matcher expects return type of bool"));
   CHECK_THROWS_AS(compileMatcherSet(Json::parse(R"({"path_regexp": {"pattern": "("}})"), "m"), ProvisionError);
   CHECK_THROWS_AS(compileMatcherSet(Json::parse(R"({"remote_ip": {"ranges": ["nope"]}})"), "m"), ProvisionError);
 }
