@@ -20,6 +20,7 @@
 #include "proxy/dynamic_upstreams.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
+#include "proxy/request_buffering.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_h2_stream.h"
@@ -97,6 +98,14 @@ class ProxyCall final : public runtime::PendingWork,
   void trimExchange();
   void releaseConnection();
   void countActive(bool on);
+  // request_buffers / response_buffers and lb_retry_match (proxy_call_buffering.cpp).
+  bool bufferRequest();
+  void onRequestBuffered();
+  runtime::BodySource& requestBody();
+  bool replayBody();
+  [[nodiscard]] bool retryAllowed() const;
+  [[nodiscard]] bool holdsHead() const;
+  void bufferedResponseBytes(size_t n);
   void appendTarget(std::string& out, const std::string& rewritten) const;
   // HTTP/2 upstreams (proxy_call_h2.cpp).
   [[nodiscard]] bool wantsH2() const;
@@ -154,6 +163,9 @@ class ProxyCall final : public runtime::PendingWork,
   http::LoopTask routeTask_{[this] { ex_.host->resume(); }};
   bool generalHead_ = false;  // the head needs baseHeaders_ (header_up, an upgrade, ...)
   bool chunkedBody_ = false;
+  uint64_t bodyLength_ = 0;  // the Content-Length sent (a body held whole by request_buffers gets one)
+  std::unique_ptr<RequestBuffer> requestBuffer_;  // request_buffers
+  bool holdingHead_ = false;  // response_buffers: the head waits until enough body is here
   bool askedGzip_ = false;  // the transport asked the upstream for gzip (it decodes it)
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry

@@ -4,6 +4,7 @@
 #include "proxy/proxy_call.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "router/placeholders.h"
 
@@ -83,6 +84,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     // The session is resumed after the rest of this read is parsed (onUpstreamEnd, or the
     // delivery), so that a small response goes out whole.
     resumePending_ = true;
+    holdingHead_ = holdsHead();  // response_buffers
     scheduleDelivery();
     return;
   }
@@ -201,7 +203,7 @@ void ProxyCall::closeStream() {
   conn_.reset();
   h2_.reset();
   bodyError_ = UV_ECANCELED;
-  if (sink_ != nullptr) {
+  if (sink_ != nullptr || std::exchange(holdingHead_, false)) {
     scheduleDelivery();
   }
 }
@@ -265,6 +267,12 @@ void ProxyCall::takeWholeBody() {
 
 void ProxyCall::onUpstreamBody(std::string_view data) {
   buffered_.append(data);
+  if (holdingHead_) {
+    bufferedResponseBytes(data.size());
+    if (holdingHead_) {
+      return;
+    }
+  }
   if (buffered_.size() >= config_.readBuffer) {
     pauseUpstream();  // back-pressure: the client is slower than the upstream
   }
@@ -275,6 +283,7 @@ void ProxyCall::onUpstreamBody(std::string_view data) {
 
 void ProxyCall::onUpstreamEnd() {
   ended_ = true;
+  holdingHead_ = false;
   if (resumePending_) {
     resumePending_ = false;
     takeWholeBody();
@@ -300,7 +309,7 @@ void ProxyCall::pullResponse(runtime::BodySink& sink) {
 void ProxyCall::deliver() {
   retired_.reset();
   retiredH2_.reset();
-  if (resumePending_) {
+  if (resumePending_ && !holdingHead_) {
     resumePending_ = false;  // the head goes now; the body follows as the session pulls
     ex_.host->resume();
   }
