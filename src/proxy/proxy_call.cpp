@@ -56,6 +56,9 @@ Outcome ProxyCall::start() {
     ex_.fail(502, "invalid header field for the upstream request");
     return Outcome::Handled;
   }
+  if (bodyAlreadyRead()) {
+    return Outcome::Handled;
+  }
   if (bufferRequest()) {
     return Outcome::Paused;  // request_buffers: the upstream is chosen once the body is held
   }

@@ -43,6 +43,11 @@ class ProxyCall final : public runtime::PendingWork,
 
   // Paused while the upstream works, or Handled with ex.fail() when none can be tried.
   runtime::Outcome start();
+  // A reverse_proxy inside another call's handle_response routes: that call is dropped
+  // later, from a clean stack (its resumed() is still running).
+  void outlive(std::unique_ptr<runtime::PendingWork> previous) { previous_ = std::move(previous); }
+  // Called before start() with the exchange's pending work, which may be such a call.
+  void follow(const runtime::PendingWork* previous);
   // Where this handler's dynamic upstreams are looked up (set before start() when it has them).
   void useDynamicLookups(DynamicLookups& lookups) { lookups_ = &lookups; }
 
@@ -99,6 +104,7 @@ class ProxyCall final : public runtime::PendingWork,
   void releaseConnection();
   void countActive(bool on);
   // request_buffers / response_buffers and lb_retry_match (proxy_call_buffering.cpp).
+  bool bodyAlreadyRead();
   bool bufferRequest();
   void onRequestBuffered();
   runtime::BodySource& requestBody();
@@ -165,6 +171,8 @@ class ProxyCall final : public runtime::PendingWork,
   bool chunkedBody_ = false;
   uint64_t bodyLength_ = 0;  // the Content-Length sent (a body held whole by request_buffers gets one)
   std::unique_ptr<RequestBuffer> requestBuffer_;  // request_buffers
+  std::unique_ptr<runtime::PendingWork> previous_;  // see outlive()
+  bool bodyGone_ = false;  // an earlier call of this exchange took the request body
   bool holdingHead_ = false;  // response_buffers: the head waits until enough body is here
   bool askedGzip_ = false;  // the transport asked the upstream for gzip (it decodes it)
   bool hasBody_ = false;

@@ -16,6 +16,23 @@ bool eventStream(const runtime::HeaderList& h) {
 
 }  // namespace
 
+// A reverse_proxy in handle_response routes after another one sent the body on: the body is
+// gone, and the upstream would wait for bytes that never come. Caddy's transport fails the
+// same way ("invalid Read on closed Body"): 502.
+void ProxyCall::follow(const runtime::PendingWork* previous) {
+  const auto* earlier = dynamic_cast<const ProxyCall*>(previous);
+  bodyGone_ = earlier != nullptr && (earlier->bodyStarted_ || earlier->pulling_ || earlier->requestBuffer_ ||
+                                     earlier->bodyGone_);
+}
+
+bool ProxyCall::bodyAlreadyRead() {
+  if (!hasBody_ || !bodyGone_) {
+    return false;
+  }
+  ex_.fail(502, "the request body was already read by an earlier handler");
+  return true;
+}
+
 // Starts reading the request body into memory; false when there is nothing to hold (no
 // limit, no body, or an upgrade, whose further bytes belong to the tunnel).
 bool ProxyCall::bufferRequest() {

@@ -307,6 +307,7 @@ void ProxyCall::pullResponse(runtime::BodySink& sink) {
 
 // Hands buffered response bytes to the session, outside every upstream callback.
 void ProxyCall::deliver() {
+  previous_.reset();
   retired_.reset();
   retiredH2_.reset();
   if (resumePending_ && !holdingHead_) {
