@@ -26,7 +26,7 @@ class Subroute final : public runtime::Handler {
 };
 static_assert(std::derived_from<Subroute, runtime::Handler>);
 
-class SubrouteWithErrors final : public runtime::Handler {
+class SubrouteWithErrors final : public runtime::Handler, private runtime::ChainContinuation {
  public:
   SubrouteWithErrors(router::RouteList routes, router::RouteList errors)
       : routes_(std::move(routes)), errors_(std::move(errors)) {}
@@ -35,9 +35,25 @@ class SubrouteWithErrors final : public runtime::Handler {
     // Inside the server's error routes an error is already recorded: only a new one counts.
     const runtime::HandlerError before = ex.error;
     runtime::Outcome o = routes_.run(ex);
-    if (o == runtime::Outcome::Paused || ex.error.status == 0 || sameError(ex.error, before)) {
+    if (o == runtime::Outcome::Paused) {
+      // A handler answers later (reverse_proxy): its error comes back through this boundary.
+      ex.chainRest.push_back({this, 0, 0});
       return o;
     }
+    if (ex.error.status == 0 || sameError(ex.error, before)) {
+      return o;
+    }
+    return catchError(ex, before);
+  }
+
+ private:
+  runtime::Outcome runFrom(runtime::Exchange& /*ex*/, size_t /*route*/, size_t /*handler*/) const override {
+    return runtime::Outcome::Continue;  // the routes after the pause are the inner list's frame
+  }
+  [[nodiscard]] bool errorBoundary() const override { return true; }
+  runtime::Outcome runErrors(runtime::Exchange& ex) const override { return catchError(ex, {}); }
+
+  runtime::Outcome catchError(runtime::Exchange& ex, const runtime::HandlerError& before) const {
     if (ex.error.id.empty()) {
       ex.error.id = router::newErrorId();
     }
@@ -47,7 +63,7 @@ class SubrouteWithErrors final : public runtime::Handler {
     ex.response.status = 0;  // Exchange::fail answered with the bare status; the routes decide
     ex.response.body.clear();
     ex.response.stream.reset();
-    o = errors_.run(ex);
+    const runtime::Outcome o = errors_.run(ex);
     if (o == runtime::Outcome::Paused) {
       return o;
     }
@@ -62,7 +78,6 @@ class SubrouteWithErrors final : public runtime::Handler {
     return o;
   }
 
- private:
   router::RouteList routes_;
   router::RouteList errors_;
 };

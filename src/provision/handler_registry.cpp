@@ -50,10 +50,12 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
     return handlers::makeStaticResponse(h, path);
   }
   if (h.name == "subroute") {
-    if (h.errors && handlers::routesMayPause(h.routes, ctx.namedRoutes)) {
-      // A proxy answers after the chain has returned; its errors reach the server's
-      // handle_errors only.
-      throw ProvisionError(path + ".errors", "subroute error routes around reverse_proxy are not supported yet");
+    if (h.errors && path.find(".errors.routes") != std::string::npos &&
+        handlers::routesMayPause(h.routes, ctx.namedRoutes)) {
+      // Inside error routes the error already recorded cannot be told from a proxy's new one
+      // once the chain resumes (elsewhere the subroute is an error boundary on the chain).
+      throw ProvisionError(path + ".errors",
+                           "subroute error routes around reverse_proxy inside error routes are not supported yet");
     }
     return handlers::makeSubroute(h, path, compile);
   }

@@ -4,6 +4,7 @@
 #include "proxy/proxy_call.h"
 
 #include <algorithm>
+#include <utility>
 
 
 namespace gatehouse::proxy {
@@ -54,6 +55,12 @@ Outcome ProxyCall::start() {
   if (!prepareHead()) {
     ex_.fail(502, "invalid header field for the upstream request");
     return Outcome::Handled;
+  }
+  if (bodyAlreadyRead()) {
+    return Outcome::Handled;
+  }
+  if (bufferRequest()) {
+    return Outcome::Paused;  // request_buffers: the upstream is chosen once the body is held
   }
   if (!attempt()) {
     return Outcome::Handled;  // attempt() recorded the error
@@ -310,7 +317,7 @@ void ProxyCall::onUpstreamError(int uvError) {
   if (headSeen_) {
     // Mid-body: the client must see a broken response, never a clean end.
     bodyError_ = uvError;
-    if (sink_ != nullptr) {
+    if (sink_ != nullptr || std::exchange(holdingHead_, false)) {
       scheduleDelivery();
     }
     return;
@@ -321,8 +328,9 @@ void ProxyCall::onUpstreamError(int uvError) {
 void ProxyCall::onAttemptFailed(int uvError) {
   bool dialFailed = !conn_ || !conn_->connected();
   std::string why = conn_ && !conn_->failure().empty() ? conn_->failure() : uv_strerror(uvError);
-  // A pull in flight may still deliver body bytes meant for this attempt: not retryable.
-  const bool bodyTouched = bodyStarted_ || pulling_;
+  // A pull in flight may still deliver body bytes meant for this attempt: not retryable,
+  // unless the whole body is held (request_buffers) and can go out again.
+  const bool bodyTouched = (bodyStarted_ || pulling_) && !replayBody();
   bool staleReuse = reused_ && !bodyTouched;
   if (fcgi_) {
     dialFailed = !fcgi_->connected();
@@ -339,7 +347,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
     pool_.recordFailure(upstream_, config_.passive.failDuration);
   }
   const auto elapsed = std::chrono::steady_clock::now() - begun_;
-  const bool retryable = !bodyTouched && (staleReuse || dialFailed || ex_.request.method == "GET");
+  const bool retryable = !bodyTouched && (staleReuse || dialFailed || retryAllowed());
   const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
   const bool triesLeft = attempts_ <= config_.retries;
   // The connection object cannot be destroyed inside its own callback: retire it.

@@ -22,6 +22,7 @@
 #include "proxy/fastcgi_stream.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
+#include "proxy/request_buffering.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_h2_stream.h"
@@ -44,6 +45,11 @@ class ProxyCall final : public runtime::PendingWork,
 
   // Paused while the upstream works, or Handled with ex.fail() when none can be tried.
   runtime::Outcome start();
+  // A reverse_proxy inside another call's handle_response routes: that call is dropped
+  // later, from a clean stack (its resumed() is still running).
+  void outlive(std::unique_ptr<runtime::PendingWork> previous) { previous_ = std::move(previous); }
+  // Called before start() with the exchange's pending work, which may be such a call.
+  void follow(const runtime::PendingWork* previous);
   // Where this handler's dynamic upstreams are looked up (set before start() when it has them).
   void useDynamicLookups(DynamicLookups& lookups) { lookups_ = &lookups; }
 
@@ -99,6 +105,15 @@ class ProxyCall final : public runtime::PendingWork,
   void trimExchange();
   void releaseConnection();
   void countActive(bool on);
+  // request_buffers / response_buffers and lb_retry_match (proxy_call_buffering.cpp).
+  bool bodyAlreadyRead();
+  bool bufferRequest();
+  void onRequestBuffered();
+  runtime::BodySource& requestBody();
+  bool replayBody();
+  [[nodiscard]] bool retryAllowed() const;
+  [[nodiscard]] bool holdsHead() const;
+  void bufferedResponseBytes(size_t n);
   void appendTarget(std::string& out, const std::string& rewritten) const;
   // HTTP/2 upstreams (proxy_call_h2.cpp).
   [[nodiscard]] bool wantsH2() const;
@@ -164,6 +179,11 @@ class ProxyCall final : public runtime::PendingWork,
   http::LoopTask routeTask_{[this] { ex_.host->resume(); }};
   bool generalHead_ = false;  // the head needs baseHeaders_ (header_up, an upgrade, ...)
   bool chunkedBody_ = false;
+  uint64_t bodyLength_ = 0;  // the Content-Length sent (a body held whole by request_buffers gets one)
+  std::unique_ptr<RequestBuffer> requestBuffer_;  // request_buffers
+  std::unique_ptr<runtime::PendingWork> previous_;  // see outlive()
+  bool bodyGone_ = false;  // an earlier call of this exchange took the request body
+  bool holdingHead_ = false;  // response_buffers: the head waits until enough body is here
   bool askedGzip_ = false;  // the transport asked the upstream for gzip (it decodes it)
   bool hasBody_ = false;
   bool bodyStarted_ = false;      // request body bytes went to an upstream: no retry

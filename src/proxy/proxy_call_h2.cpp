@@ -25,7 +25,6 @@ bool ProxyCall::wantsH2() const {
 }
 
 void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view host, const std::string& rewritten) {
-  const auto& req = ex_.request;
   H2RequestHead& h = h2Head_;
   h.method = method_;
   h.scheme = config_.transport.usesTls(*target_) ? "https" : "http";
@@ -35,7 +34,7 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
   h.fields.clear();
   appendH2Fields(fields, h.fields);
   if (!chunkedBody_ && (hasBody_ || methodSendsLength(method_))) {
-    h.fields.emplaceBack("content-length", std::to_string(req.bodyLength));
+    h.fields.emplaceBack("content-length", std::to_string(hasBody_ ? bodyLength_ : 0));
   }
   h.body = hasBody_;
 }
@@ -93,7 +92,7 @@ void ProxyCall::sendRequestH2() {
     return;
   }
   pulling_ = true;
-  ex_.host->requestBody().pull(pool_.loop(), *this);
+  requestBody().pull(pool_.loop(), *this);
 }
 
 // TLS selected HTTP/1.1: this upstream is spoken to in HTTP/1.1 from now on. With the

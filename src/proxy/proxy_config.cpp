@@ -161,8 +161,20 @@ std::vector<std::string> dialsOf(const std::vector<Upstream>& upstreams) {
   return dials;
 }
 
+// Request matcher sets, as a route's `match` (any set matching lets the request be retried).
+std::vector<router::MatcherSet> parseRetryMatch(const Json& v, const std::string& path) {
+  if (!v.is_array()) {
+    throw ProvisionError(path, "expected an array of matcher sets");
+  }
+  std::vector<router::MatcherSet> sets;
+  for (size_t i = 0; i < v.size(); ++i) {
+    sets.push_back(router::compileMatcherSet(v[i], path + "[" + std::to_string(i) + "]"));
+  }
+  return sets;
+}
+
 void parseLoadBalancing(const Json& lb, const std::string& path, ProxyConfig& c) {
-  onlyKeys(lb, path, {"selection_policy", "try_duration", "try_interval", "retries"});
+  onlyKeys(lb, path, {"selection_policy", "try_duration", "try_interval", "retries", "retry_match"});
   c.policy = makeSelectionPolicy(lb.contains("selection_policy") ? lb["selection_policy"] : Json(),
                                  path + ".selection_policy", dialsOf(c.upstreams));
   if (lb.contains("try_duration")) {
@@ -173,6 +185,9 @@ void parseLoadBalancing(const Json& lb, const std::string& path, ProxyConfig& c)
   }
   if (lb.contains("retries")) {
     c.retries = static_cast<uint32_t>(positiveSize(lb["retries"], path + ".retries"));
+  }
+  if (lb.contains("retry_match")) {
+    c.retryMatch = parseRetryMatch(lb["retry_match"], path + ".retry_match");
   }
 }
 
@@ -218,7 +233,8 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   handlers::requireKnownFields(h, path,
                                {"upstreams", "transport", "load_balancing", "health_checks", "headers",
                                 "flush_interval", "trusted_proxies", "stream_timeout", "handle_response",
-                                "rewrite", "stream_close_delay", "dynamic_upstreams"});
+                                "rewrite", "stream_close_delay", "dynamic_upstreams", "request_buffers",
+                                "response_buffers", "buffer_requests", "buffer_responses", "max_buffer_size"});
   auto c = std::make_unique<ProxyConfig>();
   const Json& f = h.fields;
   if (f.contains("dynamic_upstreams")) {
@@ -287,6 +303,7 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     config::Handler rw{"rewrite", f["rewrite"], {}, std::nullopt};
     c->rewrite = handlers::makeRewrite(rw, path + ".rewrite");
   }
+  c->buffering = BodyBuffering::parse(f, path);
   if (f.contains("stream_timeout")) {
     c->streamTimeout = provision::parseDuration(f["stream_timeout"], path + ".stream_timeout");
   }

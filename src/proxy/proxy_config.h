@@ -16,6 +16,8 @@
 #include "proxy/header_rules.h"
 #include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
+#include "proxy/request_buffering.h"
+#include "router/matchers.h"
 #include "handlers/handlers.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_address.h"
@@ -55,6 +57,9 @@ struct ProxyConfig {
   std::chrono::milliseconds tryDuration{0};
   std::chrono::milliseconds tryInterval{250};
   uint32_t retries = 0;
+  // lb_retry_match: which requests may be tried again once an upstream was reached (a
+  // failed dial is always retried). Unset: GET only, as Caddy.
+  std::optional<std::vector<router::MatcherSet>> retryMatch;
   PassiveHealth passive;
   std::optional<ActiveHealth> active;
   std::optional<HeaderOps> requestHeaders;
@@ -63,6 +68,7 @@ struct ProxyConfig {
   // `rewrite` (forward_auth's method/uri): applied to the proxied copy of the request only.
   std::unique_ptr<runtime::Handler> rewrite;
   std::vector<router::IpRange> trustedProxies;        // the handler's own (Caddy 2.6 field)
+  BodyBuffering buffering;                            // request_buffers / response_buffers
   std::chrono::milliseconds streamTimeout{0};         // tunnels are closed after this; 0: never
   std::chrono::milliseconds streamCloseDelay{0};      // streams of a site a reload removed
   // Transport (http).

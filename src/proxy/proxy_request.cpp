@@ -38,6 +38,7 @@ bool ProxyCall::prepareHead() {
   const auto& req = ex_.request;
   hasBody_ = req.bodyLength != 0;
   chunkedBody_ = req.bodyLength == runtime::Request::kChunked;
+  bodyLength_ = req.bodyLength;
   generalHead_ = config_.requestHeaders.has_value() || !req.upgrade.empty();
   if (generalHead_) {
     prepareFields();
@@ -130,7 +131,7 @@ bool ProxyCall::buildHead() {
     head_.append("Transfer-Encoding: chunked\r\n");
   } else if (hasBody_ || methodSendsLength(method_)) {
     head_.append("Content-Length: ");
-    http::appendDecimal(head_, req.bodyLength);
+    http::appendDecimal(head_, hasBody_ ? bodyLength_ : 0);
     head_.append("\r\n");
   }
   if (!config_.keepAlive.enabled && req.upgrade.empty()) {
@@ -194,7 +195,7 @@ void ProxyCall::onUpstreamWritten() {
     return;
   }
   pulling_ = true;
-  ex_.host->requestBody().pull(pool_.loop(), *this);
+  requestBody().pull(pool_.loop(), *this);
 }
 
 void ProxyCall::onBodyData(std::string_view data, bool eof) {

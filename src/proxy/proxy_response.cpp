@@ -4,6 +4,7 @@
 #include "proxy/proxy_call.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "router/placeholders.h"
 
@@ -84,6 +85,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     // The session is resumed after the rest of this read is parsed (onUpstreamEnd, or the
     // delivery), so that a small response goes out whole.
     resumePending_ = true;
+    holdingHead_ = holdsHead();  // response_buffers
     scheduleDelivery();
     return;
   }
@@ -203,7 +205,7 @@ void ProxyCall::closeStream() {
   h2_.reset();
   fcgi_.reset();
   bodyError_ = UV_ECANCELED;
-  if (sink_ != nullptr) {
+  if (sink_ != nullptr || std::exchange(holdingHead_, false)) {
     scheduleDelivery();
   }
 }
@@ -273,6 +275,12 @@ void ProxyCall::takeWholeBody() {
 
 void ProxyCall::onUpstreamBody(std::string_view data) {
   buffered_.append(data);
+  if (holdingHead_) {
+    bufferedResponseBytes(data.size());
+    if (holdingHead_) {
+      return;
+    }
+  }
   if (buffered_.size() >= config_.readBuffer) {
     pauseUpstream();  // back-pressure: the client is slower than the upstream
   }
@@ -283,6 +291,7 @@ void ProxyCall::onUpstreamBody(std::string_view data) {
 
 void ProxyCall::onUpstreamEnd() {
   ended_ = true;
+  holdingHead_ = false;
   if (resumePending_) {
     resumePending_ = false;
     takeWholeBody();
@@ -306,10 +315,11 @@ void ProxyCall::pullResponse(runtime::BodySink& sink) {
 
 // Hands buffered response bytes to the session, outside every upstream callback.
 void ProxyCall::deliver() {
+  previous_.reset();
   retired_.reset();
   retiredH2_.reset();
   retiredFcgi_.reset();
-  if (resumePending_) {
+  if (resumePending_ && !holdingHead_) {
     resumePending_ = false;  // the head goes now; the body follows as the session pulls
     ex_.host->resume();
   }

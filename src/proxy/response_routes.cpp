@@ -32,21 +32,6 @@ int parseStatus(const Json& v, const std::string& path) {
   return code;
 }
 
-// A handler that pauses (reverse_proxy) would replace the exchange's pending work, which is
-// the proxy call whose response the routes are handling.
-void refusePausingHandlers(const std::vector<config::Route>& routes, const std::string& path) {
-  for (size_t r = 0; r < routes.size(); ++r) {
-    for (size_t i = 0; i < routes[r].handle.size(); ++i) {
-      const auto& h = routes[r].handle[i];
-      const std::string p = path + "[" + std::to_string(r) + "].handle[" + std::to_string(i) + "]";
-      if (h.name == "reverse_proxy") {
-        throw ProvisionError(p, "reverse_proxy inside handle_response routes is not supported yet");
-      }
-      refusePausingHandlers(h.routes, p + ".routes");
-    }
-  }
-}
-
 }  // namespace
 
 std::vector<ResponseHandler> ResponseHandler::parseAll(const Json& j, const std::string& path,
@@ -92,7 +77,6 @@ std::vector<ResponseHandler> ResponseHandler::parseAll(const Json& j, const std:
           throw ProvisionError(rp, err.what());
         }
       }
-      refusePausingHandlers(routes, p + ".routes");
       r.routes = std::make_unique<router::RouteList>(compile(routes, p + ".routes"));
     }
     out.push_back(std::move(r));

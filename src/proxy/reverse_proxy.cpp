@@ -32,10 +32,16 @@ class ReverseProxy final : public runtime::Handler {
       c.useDynamicLookups(ex.host->worker().get<DynamicLookups>(
           lookupsLife_, [&] { return std::make_unique<DynamicLookups>(ex.host->loop()); }));
     }
+    // Inside handle_response routes the exchange's pending work is the call whose response
+    // they handle, still on the stack: it must outlive this one's start.
+    c.follow(ex.pending.get());
+    std::unique_ptr<runtime::PendingWork> previous = std::move(ex.pending);
     ex.pending = std::move(call);
     const runtime::Outcome outcome = c.start();
     if (outcome != runtime::Outcome::Paused) {
-      ex.pending.reset();
+      ex.pending = std::move(previous);
+    } else if (previous) {
+      c.outlive(std::move(previous));
     }
     return outcome;
   }

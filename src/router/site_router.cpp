@@ -36,29 +36,38 @@ Outcome SiteRouter::handle(Exchange& ex) {
 Outcome SiteRouter::resumed(Exchange& ex) {
   // A paused handler has set its response or its error, or (handle_response routes that
   // answered nothing) lets the chain go on after it; what follows is as after handle().
-  Outcome outcome = ex.pending ? ex.pending->resumed(ex) : Outcome::Handled;
-  if (outcome == Outcome::Continue) {
-    outcome = continueChain(ex);
-  }
-  return afterChain(ex, outcome);
+  // Taken first: handlers the resumed work runs (handle_response routes) may pause again,
+  // and their positions go in front of these.
+  std::vector<runtime::ChainFrame> frames;
+  frames.swap(ex.chainRest);
+  const Outcome outcome = ex.pending ? ex.pending->resumed(ex) : Outcome::Handled;
+  return afterChain(ex, continueChain(ex, outcome, frames));
 }
 
 // Runs the rest of every route list the paused handler sat in, innermost first; a handler
-// that pauses again records its own position, and the outer frames stay behind it.
-Outcome SiteRouter::continueChain(Exchange& ex) {
-  std::vector<runtime::ChainFrame> frames;
-  frames.swap(ex.chainRest);
+// that pauses again records its own position, and the outer frames stay behind it. An
+// error the chain ended with goes out to the nearest subroute error routes around it.
+Outcome SiteRouter::continueChain(Exchange& ex, Outcome o, const std::vector<runtime::ChainFrame>& frames) {
   for (size_t i = 0; i < frames.size(); ++i) {
-    const Outcome o = frames[i].list->runFrom(ex, frames[i].route, frames[i].handler);
     if (o == Outcome::Paused) {
-      ex.chainRest.insert(ex.chainRest.end(), frames.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                          frames.end());
-    }
-    if (o != Outcome::Continue) {
+      ex.chainRest.insert(ex.chainRest.end(), frames.begin() + static_cast<std::ptrdiff_t>(i), frames.end());
       return o;
     }
+    const runtime::ChainFrame& f = frames[i];
+    const bool unrouted = ex.error.status != 0 && !ex.error.routed;
+    if (f.list->errorBoundary()) {
+      if (o != Outcome::Continue && unrouted) {
+        o = f.list->runErrors(ex);
+      }
+      continue;
+    }
+    if (o == Outcome::Continue) {
+      o = f.list->runFrom(ex, f.route, f.handler);
+    } else if (!unrouted) {
+      return o;  // answered: the rest never runs
+    }
   }
-  return Outcome::Continue;
+  return o;
 }
 
 Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {

@@ -11,6 +11,8 @@ in request header values, and every upstream port is normalized in responses. Ki
                                   sse=N (N text/event-stream events).
   {"kind": "fixed", "status": 200, "headers": {...}, "body": "..."}  always the same answer
   {"kind": "down"}                a free port with nothing listening (connection refused)
+  {"kind": "hangup"}              reads the request, then closes the connection unanswered (the
+                                  upstream was reached: a failure that is not a dial error)
 Any echo or fixed upstream may add "tls": {"sans": ["IP:127.0.0.1", "DNS:name"], "ca": "main"|"other"}:
 it then speaks HTTPS with a leaf of that test CA (made with the openssl CLI for the run) and the
 echo adds an "sni: <name>" line. {UPSTREAM_CA} and {UPSTREAM_OTHER_CA} become the CA files.
@@ -70,6 +72,9 @@ def _make_handler(spec):
 
         def _answer(self):
             body, chunked = _read_body(self)
+            if spec["kind"] == "hangup":
+                self.close_connection = True
+                return
             if spec["kind"] == "fixed":
                 self._send(spec.get("status", 200), list(spec.get("headers", {}).items()),
                            spec.get("body", "").encode())

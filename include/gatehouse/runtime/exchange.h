@@ -145,6 +145,11 @@ class ChainContinuation {
   virtual ~ChainContinuation() = default;
   // Runs from handler `handler` of route `route` on, as the list's run() would have.
   virtual Outcome runFrom(Exchange& ex, size_t route, size_t handler) const = 0;
+  // A subroute's error routes around the paused handler (an error boundary, not a list to
+  // go on in): they take an error the chain ended with, as they would have had the handler
+  // failed at once. runErrors() is called only on a boundary, with the error unrouted.
+  [[nodiscard]] virtual bool errorBoundary() const { return false; }
+  virtual Outcome runErrors(Exchange& /*ex*/) const { return Outcome::Handled; }
 };
 struct ChainFrame {
   const ChainContinuation* list;
