@@ -257,6 +257,9 @@ static_assert(std::derived_from<Rewrite, runtime::Handler>);
 }  // namespace
 
 std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const std::string& path) {
+  if (h.fields.contains("query")) {
+    throw ProvisionError(path + ".query", "rewrite query operations (Caddy 2.8+) are not supported yet");
+  }
   requireKnownFields(h, path, {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp"});
   auto rw = std::make_unique<Rewrite>();
   const auto& f = h.fields;

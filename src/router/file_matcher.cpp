@@ -31,7 +31,13 @@ using runtime::Matcher;
 
 namespace {
 
-enum class TryPolicy { FirstExist, SmallestSize, LargestSize, MostRecentlyModified };
+// FirstExistFallback (newer Caddy; its php_fastcgi emits it): as first_exist, but the last
+// entry needs no directory/file convention check and counts as a file.
+enum class TryPolicy { FirstExist, FirstExistFallback, SmallestSize, LargestSize, MostRecentlyModified };
+
+bool inOrder(TryPolicy p) {
+  return p == TryPolicy::FirstExist || p == TryPolicy::FirstExistFallback;
+}
 
 struct Candidate {
   std::string relative;   // the cleaned try_files entry (up to a split_path delimiter)
@@ -182,13 +188,14 @@ class FileMatcher final : public Matcher {
     }
     std::vector<Candidate> candidates;
     for (size_t i = 0; i < files_.size(); ++i) {
-      if (policy_ == TryPolicy::FirstExist) {
+      if (inOrder(policy_)) {
         if (auto status = statusEntry(raw_[i])) {
           // Only when no earlier entry exists (choose() returned for those).
           setMatcherError(ex, *status, raw_[i].substr(1));
           return false;
         }
-        if (choose(ex, candidatesOf(i, root, ex))) {
+        const bool fallback = policy_ == TryPolicy::FirstExistFallback && i + 1 == files_.size();
+        if (choose(ex, candidatesOf(i, root, ex), fallback)) {
           return true;
         }
         continue;
@@ -196,7 +203,7 @@ class FileMatcher final : public Matcher {
       auto more = candidatesOf(i, root, ex);
       candidates.insert(candidates.end(), more.begin(), more.end());
     }
-    return policy_ != TryPolicy::FirstExist && choose(ex, candidates);
+    return !inOrder(policy_) && choose(ex, candidates);
   }
 
  private:
@@ -220,7 +227,10 @@ class FileMatcher final : public Matcher {
   }
 
   // Picks among existing candidates by the policy; sets the placeholders for the pick.
-  bool choose(Exchange& ex, const std::vector<Candidate>& candidates) const {
+  // `fallback`: the last entry of first_exist_fallback. Newer Caddy skips its own check
+  // there, yet its glob expansion still drops a path that does not exist; the pick is
+  // typed "file" whatever it is.
+  bool choose(Exchange& ex, const std::vector<Candidate>& candidates, bool fallback = false) const {
     const Candidate* best = nullptr;
     struct stat bestSt {};
     for (const auto& c : candidates) {
@@ -228,9 +238,12 @@ class FileMatcher final : public Matcher {
       if (::stat(c.absolute.c_str(), &st) != 0) {
         continue;
       }
-      if (policy_ == TryPolicy::FirstExist) {
+      if (fallback) {
+        st.st_mode = S_IFREG;
+      }
+      if (inOrder(policy_)) {
         // A path ending in '/' must be a directory, any other must not be.
-        if (S_ISDIR(st.st_mode) != c.wantDir) {
+        if (!fallback && S_ISDIR(st.st_mode) != c.wantDir) {
           continue;
         }
         best = &c;
@@ -264,6 +277,7 @@ class FileMatcher final : public Matcher {
         return st.st_mtim.tv_sec > best.st_mtim.tv_sec ||
                (st.st_mtim.tv_sec == best.st_mtim.tv_sec && st.st_mtim.tv_nsec > best.st_mtim.tv_nsec);
       case TryPolicy::FirstExist:
+      case TryPolicy::FirstExistFallback:
         break;
     }
     return false;
@@ -281,6 +295,9 @@ TryPolicy parsePolicy(const Json& v, const std::string& path) {
   const std::string p = v.is_string() ? v.get<std::string>() : std::string("?");
   if (p.empty() || p == "first_exist") {
     return TryPolicy::FirstExist;
+  }
+  if (p == "first_exist_fallback") {
+    return TryPolicy::FirstExistFallback;
   }
   if (p == "smallest_size") {
     return TryPolicy::SmallestSize;
