@@ -16,6 +16,10 @@ void AcmeLog::error(const std::string& logger, const std::string& msg, nlohmann:
 
 void AcmeLog::write(const char* level, const std::string& logger, const std::string& msg,
                     nlohmann::json fields) const {
+  if (sink_) {
+    sink_(level, logger, msg, std::move(fields));
+    return;
+  }
   using namespace std::chrono;
   const double ts =
       static_cast<double>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()) / 1e6;

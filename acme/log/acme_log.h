@@ -4,6 +4,7 @@
 // happened with the same tools they use on Caddy's logs.
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -11,7 +12,10 @@ namespace gatehouse::acme {
 
 class AcmeLog {
  public:
-  explicit AcmeLog(std::ostream& out) : out_(out) {}
+  // Takes a line instead of `out` when set (`gatehouse run` hands lines to the default log).
+  using Sink = std::function<void(const char* level, const std::string& logger, const std::string& msg,
+                                  nlohmann::json fields)>;
+  explicit AcmeLog(std::ostream& out, Sink sink = {}) : out_(out), sink_(std::move(sink)) {}
   void info(const std::string& logger, const std::string& msg, nlohmann::json fields = {}) const;
   void warn(const std::string& logger, const std::string& msg, nlohmann::json fields = {}) const;
   void error(const std::string& logger, const std::string& msg, nlohmann::json fields = {}) const;
@@ -20,6 +24,7 @@ class AcmeLog {
   void write(const char* level, const std::string& logger, const std::string& msg,
              nlohmann::json fields) const;
   std::ostream& out_;
+  Sink sink_;
 };
 
 }  // namespace gatehouse::acme

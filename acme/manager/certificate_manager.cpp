@@ -74,7 +74,7 @@ struct CertificateManager::Target {
 CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls::CertificateStore> store)
     : config_(std::move(config)),
       store_(std::move(store)),
-      log_(std::cerr),
+      log_(std::cerr, config_.logSink),
       storage_(config_.storageRoot.empty() ? FileStorage::defaultRoot() : config_.storageRoot),
       responder_(std::make_shared<ChallengeResponder>()),
       challengeProvider_(std::make_shared<ChallengeCertificates>(responder_)) {

@@ -12,6 +12,7 @@
 #include "crypto/private_key.h"
 #include "dns/dns_challenge_settings.h"
 #include "internal/certificate_issuer.h"
+#include "log/acme_log.h"
 #include "manager/on_demand_config.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
@@ -55,6 +56,7 @@ struct ManagerConfig {
   // renew_interval: how often each certificate is looked at again (ARI window, storage
   // changed by another process, clock jumps) between the timers its renewal time sets.
   std::chrono::seconds renewInterval{600};
+  AcmeLog::Sink logSink;  // where log lines go; unset: stderr
 };
 
 }  // namespace gatehouse::acme

@@ -21,19 +21,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string hostOnly(const std::string& hostport) {
-  if (!hostport.empty() && hostport.front() == '[') {
-    return hostport.substr(1, hostport.find(']') - 1);
-  }
-  return hostport.substr(0, hostport.find(':'));
-}
-
-// DNS rebinding guard, as Caddy's enforce_origin for a loopback admin: the request must
-// name a loopback host, and a browser Origin must be a loopback origin.
-bool loopbackName(const std::string& host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "::1";
-}
-
 const char* reason(int status) {
   switch (status) {
     case 200:
@@ -116,6 +103,8 @@ int AdminConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
     c.host_.append(at, len);
   } else if (name == "origin") {
     c.origin_.append(at, len);
+  } else if (name == "referer") {
+    c.referer_.append(at, len);
   } else if (name == "content-type") {
     c.contentType_.append(at, len);
   }
@@ -167,17 +156,8 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void AdminConnection::dispatch() {
   const std::string method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
-  if (!loopbackName(lower(hostOnly(host_)))) {
-    respond(403, R"({"error":"host not allowed"})");
+  if (!allowed()) {
     return;
-  }
-  if (!origin_.empty()) {
-    std::string o = lower(origin_);
-    size_t scheme = o.find("://");
-    if (scheme == std::string::npos || !loopbackName(hostOnly(o.substr(scheme + 3)))) {
-      respond(403, R"({"error":"origin not allowed"})");
-      return;
-    }
   }
   const std::string path = url_.substr(0, url_.find('?'));
   if (path == "/load") {
@@ -223,8 +203,37 @@ void AdminConnection::afterLoad(uv_work_t* w, int /*status*/) {
   }
 }
 
+bool AdminConnection::allowed() {
+  const AdminGuard& guard = server_.guard();
+  if (auto refused = guard.checkHost(host_)) {  // DNS rebinding
+    respondError(403, *refused);
+    return false;
+  }
+  if (!guard.enforceOrigin()) {
+    return true;
+  }
+  std::string origin;
+  if (auto refused = guard.checkOrigin(origin_, referer_, origin)) {  // cross-site requests
+    respondError(403, *refused);
+    return false;
+  }
+  if (llhttp_get_method(&parser_) == HTTP_OPTIONS) {
+    corsHeaders_ += "Access-Control-Allow-Credentials: true\r\n"
+                    "Access-Control-Allow-Headers: Content-Type, Content-Length, Cache-Control\r\n"
+                    "Access-Control-Allow-Methods: OPTIONS, GET, POST, PUT, PATCH, DELETE\r\n";
+  }
+  corsHeaders_ += "Access-Control-Allow-Origin: " + origin + "\r\n";
+  return true;
+}
+
+void AdminConnection::respondError(int status, const std::string& message) {
+  config::Json body = config::Json::object();
+  body["error"] = message;
+  respond(status, config::dump(body, false) + "\n");
+}
+
 void AdminConnection::respond(int status, const std::string& body, const char* contentType) {
-  out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
+  out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n" + corsHeaders_;
   if (!body.empty()) {
     out_ += std::string("Content-Type: ") + contentType + "\r\n";
   }

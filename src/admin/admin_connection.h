@@ -36,6 +36,10 @@ class AdminConnection {
 
   void dispatch();
   void respond(int status, const std::string& body, const char* contentType = "application/json");
+  // Caddy's API error: {"error":"<message>"}.
+  void respondError(int status, const std::string& message);
+  // Host and (with enforce_origin) Origin checks; false when a refusal was sent.
+  bool allowed();
   void maybeFree();
 
   AdminServer& server_;
@@ -46,7 +50,8 @@ class AdminConnection {
   llhttp_t parser_{};
   llhttp_settings_t settings_{};
   std::string readBuf_;
-  std::string url_, field_, host_, origin_, contentType_, body_, out_;
+  std::string url_, field_, host_, origin_, referer_, contentType_, body_, out_;
+  std::string corsHeaders_;  // Access-Control-* lines for every response (enforce_origin)
   std::string loadError_;
   size_t received_ = 0;  // bytes read so far, bounded
   bool loadOk_ = false;

@@ -85,7 +85,7 @@ AdminServer::~AdminServer() {
   uv_loop_close(&loop_);
 }
 
-bool AdminServer::start(const std::string& address, std::string& error) {
+bool AdminServer::start(const std::string& address, const AdminAccess& access, std::string& error) {
   sockaddr_storage ss{};
   error = resolveLoopback(address, ss);
   if (!error.empty()) {
@@ -112,6 +112,12 @@ bool AdminServer::start(const std::string& address, std::string& error) {
     inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
     bound_ = std::string(ip) + ":" + std::to_string(ntohs(a->sin_port));
   }
+  const bool bracketed = !address.empty() && address.front() == '[';
+  const std::string host = bracketed ? address.substr(1, address.find(']') - 1) : address.substr(0, address.rfind(':'));
+  // Port 0 asks for any port: the one bound is the one clients name.
+  const int port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
+                                               : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+  guard_.emplace(access, host, port);
   thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
   return true;
 }

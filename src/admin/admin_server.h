@@ -8,10 +8,13 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+
+#include "admin/admin_guard.h"
 
 namespace gatehouse::admin {
 
@@ -33,8 +36,10 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   // Binds `address` ("localhost:2019", "127.0.0.1:0") and starts the thread. False with
-  // `error` when the address is not loopback or cannot be bound.
-  bool start(const std::string& address, std::string& error);
+  // `error` when the address is not loopback or cannot be bound. `access`: who may call it.
+  bool start(const std::string& address, const AdminAccess& access, std::string& error);
+  // The allowed origins as Caddy's start-up line lists them (after start).
+  [[nodiscard]] const AdminGuard& guard() const { return *guard_; }
   [[nodiscard]] const std::string& boundAddress() const { return bound_; }
   [[nodiscard]] ConfigSink& sink() { return sink_; }
   [[nodiscard]] uv_loop_t* loop() { return &loop_; }
@@ -50,6 +55,7 @@ class AdminServer {
   uv_async_t stopAsync_{};
   std::unordered_map<AdminConnection*, std::unique_ptr<AdminConnection>> connections_;
   std::string bound_;
+  std::optional<AdminGuard> guard_;
   std::thread thread_;
   bool stopping_ = false;
 };

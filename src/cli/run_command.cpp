@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/config_loader.h"
+#include "log/process_log.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "server/server_group.h"
@@ -59,7 +60,9 @@ int runRun(const std::vector<std::string>& args) {
   }
   // A peer that resets mid-write must cost us an EPIPE, not the process.
   signal(SIGPIPE, SIG_IGN);
-  return server::serve(std::move(runtime), options);
+  const int code = server::serve(std::move(runtime), options);
+  log::resetProcessLog();  // writes what the default log still has queued
+  return code;
 }
 
 }  // namespace gatehouse::cli

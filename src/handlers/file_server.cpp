@@ -504,11 +504,12 @@ std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config
 
 std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const std::string& path) {
   const auto& f = h.fields;
-  for (const char* unsupported : {"fs", "etag_file_extensions"}) {
-    if (f.contains(unsupported)) {
-      throw ProvisionError(path + "." + unsupported, std::string("file_server option '") + unsupported +
-                                                         "' is not supported yet");
-    }
+  if (f.contains("fs")) {
+    throw ProvisionError(path + ".fs", "file_server option 'fs' is not supported yet");
+  }
+  if (f.contains("etag_file_extensions")) {
+    throw ProvisionError(path + ".etag_file_extensions",
+                         "file_server option 'etag_file_extensions' (Caddy 2.8+) is not supported yet");
   }
   requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code",
                                "precompressed", "precompressed_order", "browse"});
@@ -532,7 +533,9 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
     if (f.contains("browse")) {
       // Only the built-in template: a custom one needs Caddy's Go templates.
       for (const auto& [key, _] : f["browse"].items()) {
-        throw ProvisionError(path + ".browse." + key, "browse option '" + key + "' is not supported yet");
+        const bool newer = key == "sort" || key == "file_limit";  // Caddy 2.9
+        throw ProvisionError(path + ".browse." + key,
+                             "browse option '" + key + (newer ? "' (Caddy 2.9+)" : "'") + " is not supported yet");
       }
       fs->browse = true;
     }

@@ -1,5 +1,6 @@
 // rewrite: changes the request's method, path and query before later routes see them
-// (Caddyfile `rewrite`, `uri`, and the prefix stripping of `handle_path`).
+// (Caddyfile `rewrite`, `uri` including `uri query` operations, and the prefix stripping of
+// `handle_path`).
 
 #include <re2/re2.h>
 
@@ -8,6 +9,7 @@
 #include <optional>
 
 #include "handlers/handlers.h"
+#include "handlers/query_ops.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
@@ -168,6 +170,7 @@ class Rewrite final : public runtime::Handler {
   std::string stripSuffix;
   std::vector<Substring> substrings;
   std::vector<PathRegexp> pathRegexps;
+  std::optional<QueryOps> queryOps;  // applied last, as Caddy 2.8's Rewrite
 
   runtime::Outcome handle(Exchange& ex) const override {
     auto& r = ex.request;
@@ -197,6 +200,9 @@ class Rewrite final : public runtime::Handler {
       std::string p = r.path;
       re2::RE2::GlobalReplace(&p, *pr.find, goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find));
       setPath(r, p);
+    }
+    if (queryOps) {
+      queryOps->apply(ex);
     }
     return runtime::Outcome::Continue;
   }
@@ -257,7 +263,8 @@ static_assert(std::derived_from<Rewrite, runtime::Handler>);
 }  // namespace
 
 std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const std::string& path) {
-  requireKnownFields(h, path, {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp"});
+  requireKnownFields(h, path, {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp",
+                               "query"});
   auto rw = std::make_unique<Rewrite>();
   const auto& f = h.fields;
   try {
@@ -282,6 +289,9 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
       for (const auto& s : f["uri_substring"]) {
         rw->substrings.push_back(Substring{s.value("find", ""), s.value("replace", ""), s.value("limit", 0)});
       }
+    }
+    if (f.contains("query")) {
+      rw->queryOps.emplace(QueryOps::fromJson(f["query"], path + ".query"));
     }
     if (f.contains("path_regexp")) {
       for (const auto& s : f["path_regexp"]) {

@@ -118,6 +118,9 @@ std::unique_ptr<Encoder> makeEncoder(const Json& cfg, const std::string& path, b
   }
   const std::string format = cfg.value("format", "");
   const bool plain = format == "json" || format == "console";
+  if (!plain && format != "filter") {  // name the encoder before its options
+    throw ProvisionError(path + ".format", "log encoder '" + format + "' is not supported yet");
+  }
   for (const auto& [k, _] : cfg.items()) {
     const bool known = k == "format" || (format == "filter" && (k == "wrap" || k == "fields")) ||
                        (plain && EncoderOptions::isOption(k));
@@ -130,9 +133,6 @@ std::unique_ptr<Encoder> makeEncoder(const Json& cfg, const std::string& path, b
   }
   if (format == "console") {
     return std::make_unique<ConsoleEncoder>(EncoderOptions::fromJson(cfg, path, true));
-  }
-  if (format != "filter") {
-    throw ProvisionError(path + ".format", "log encoder '" + format + "' is not supported yet");
   }
   std::vector<FieldRule> rules;
   if (cfg.contains("fields")) {

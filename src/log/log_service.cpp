@@ -65,6 +65,15 @@ bool LogService::wants(std::string_view logger, Level level) const {
                      [&](const LogSink& s) { return s.accepts(logger, level); });
 }
 
+std::string LogService::writerName(std::string_view sink) const {
+  for (const auto& s : sinks_) {
+    if (s.name == sink) {
+      return s.writer->describe();
+    }
+  }
+  return "";
+}
+
 void LogService::emit(LogEntry entry) {
   {
     std::lock_guard lock(mu_);
@@ -121,7 +130,8 @@ void LogService::writeBatch(std::deque<LogEntry>& batch) {
   for (auto& sink : sinks_) {
     out.clear();
     for (auto& entry : batch) {
-      if (!sink.accepts(entry.logger, entry.level)) {
+      if (!sink.accepts(entry.logger, entry.level) ||
+          (sink.sampler && !sink.sampler->keep(entry.level, entry.msg, entry.tsNs))) {
         continue;
       }
       // Filters edit the entry; each log gets its own copy when several take it.

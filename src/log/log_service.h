@@ -15,6 +15,7 @@
 
 #include "log/encoder.h"
 #include "log/log_entry.h"
+#include "log/log_sampler.h"
 #include "log/log_writer.h"
 
 namespace gatehouse::log {
@@ -28,6 +29,7 @@ struct LogSink {
   std::vector<std::string> exclude;
   std::unique_ptr<Encoder> encoder;
   std::unique_ptr<LogWriter> writer;
+  std::unique_ptr<Sampler> sampler;  // `sampling`; null writes every entry
 
   // Caddy's BaseLog.loggerAllowed: the longest matching include must beat the longest
   // matching exclude; no lists at all takes everything.
@@ -48,6 +50,8 @@ class LogService {
   [[nodiscard]] bool wants(std::string_view logger, Level level) const;
   // Any thread. Never waits on I/O; drops the entry when the queue is full.
   void emit(LogEntry entry);
+  // The writer of the named log ("stderr", a file's path...), or "" when there is none.
+  [[nodiscard]] std::string writerName(std::string_view sink) const;
   [[nodiscard]] uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   // Blocks until everything emitted so far is written (tests, shutdown).
   void flush();

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <chrono>
 #include <iterator>
+#include <optional>
+#include <utility>
 #include <stdexcept>
 
 #include "log/net_writer.h"
@@ -41,11 +43,34 @@ bool StdStreamWriter::terminal() const {
 
 namespace {
 
+// File writer options of Caddy releases after 2.6.2 that rolling here does not do yet.
+constexpr std::pair<std::string_view, std::string_view> kNewerFileOptions[] = {
+    {"dir_mode", "2.11"},     {"roll_compression", "2.11"}, {"roll_interval", "2.11"},
+    {"roll_at", "2.11"},      {"roll_minutes", "2.11"},
+};
+
+// Caddy's fileMode: 1 to 4 octal digits ("644" == "0644"); 0 means the default.
+std::optional<mode_t> fileMode(const Json& v, const std::string& path) {
+  const std::string text = v.is_string() ? v.get<std::string>() : "";
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("01234567") != std::string::npos) {
+    throw ProvisionError(path, "parsing mode: want 1 to 4 octal digits, as chmod takes");
+  }
+  const auto mode = static_cast<mode_t>(std::stoul(text, nullptr, 8));
+  return mode == 0 ? std::nullopt : std::optional<mode_t>(mode);
+}
+
 std::unique_ptr<LogWriter> makeFileWriter(const Json& cfg, const std::string& path) {
-  static constexpr std::string_view kKnown[] = {"output",         "filename",       "roll",
-                                                "roll_size_mb",   "roll_gzip",      "roll_keep",
-                                                "roll_keep_days", "roll_local_time"};
+  static constexpr std::string_view kKnown[] = {"output",       "filename",  "mode",
+                                                "roll",         "roll_size_mb", "roll_gzip",
+                                                "roll_keep",    "roll_keep_days", "roll_local_time"};
   for (const auto& [k, _] : cfg.items()) {
+    for (const auto& [name, version] : kNewerFileOptions) {
+      if (k == name) {
+        throw ProvisionError(path + "." + k, "file log writer option '" + k + "' (Caddy " +
+                                                 std::string(version) + "+) is not supported yet");
+      }
+    }
     if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
       throw ProvisionError(path + "." + k, "file log writer option '" + k + "' is not supported yet");
     }
@@ -67,6 +92,9 @@ std::unique_ptr<LogWriter> makeFileWriter(const Json& cfg, const std::string& pa
   }
   policy.localTime = cfg.value("roll_local_time", false);
   policy.gzip = cfg.value("roll_gzip", true);
+  if (cfg.contains("mode")) {
+    policy.mode = fileMode(cfg["mode"], path + ".mode");
+  }
   try {
     return std::make_unique<RollingFile>(std::move(filename), policy);
   } catch (const std::runtime_error& e) {

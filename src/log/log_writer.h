@@ -18,6 +18,8 @@ class LogWriter {
   // True for stdout/stderr (their default encoder depends on a terminal).
   [[nodiscard]] virtual bool standardStream() const { return false; }
   [[nodiscard]] virtual bool terminal() const { return false; }
+  // What Caddy's "redirected default logger" line names: "stderr", a file's absolute path...
+  [[nodiscard]] virtual std::string describe() const = 0;
 };
 
 // Writes to an inherited descriptor (1 or 2); does not own it.
@@ -27,6 +29,7 @@ class StdStreamWriter final : public LogWriter {
   bool write(std::string_view lines) override;
   [[nodiscard]] bool standardStream() const override { return true; }
   [[nodiscard]] bool terminal() const override;
+  [[nodiscard]] std::string describe() const override { return fd_ == 1 ? "stdout" : "stderr"; }
 
  private:
   int fd_;
@@ -35,6 +38,7 @@ class StdStreamWriter final : public LogWriter {
 class DiscardWriter final : public LogWriter {
  public:
   bool write(std::string_view /*lines*/) override { return true; }
+  [[nodiscard]] std::string describe() const override { return "discard"; }
 };
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR.

@@ -28,6 +28,7 @@ class NetWriter final : public LogWriter {
   // Dials now; throws std::runtime_error when that fails and !softStart.
   NetWriter(NetAddress addr, std::chrono::milliseconds dialTimeout, bool softStart);
   bool write(std::string_view lines) override;
+  [[nodiscard]] std::string describe() const override { return addr_.network + "/" + addr_.address; }
 
  private:
   // A connected socket, or an invalid one (the error in `why`).

@@ -77,10 +77,21 @@ RollingFile::RollingFile(std::string filename, RollPolicy policy)
 
 void RollingFile::open() {
   // Rolled logs hold client addresses: owner-only, as lumberjack creates them.
-  const mode_t mode = policy_.enabled ? 0600 : 0644;
+  const mode_t mode = policy_.mode ? *policy_.mode : policy_.enabled ? 0600 : 0644;
   fd_ = handlers::UniqueFd(::open(filename_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode));
   struct stat st {};
-  size_ = fd_.get() >= 0 && ::fstat(fd_.get(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  const bool statted = fd_.get() >= 0 && ::fstat(fd_.get(), &st) == 0;
+  size_ = statted ? static_cast<uint64_t>(st.st_size) : 0;
+  // Caddy 2.8's `mode` also fixes an existing file's mode when rolling is on.
+  if (statted && policy_.mode && policy_.enabled && (st.st_mode & 07777) != *policy_.mode) {
+    ::fchmod(fd_.get(), *policy_.mode);
+  }
+}
+
+std::string RollingFile::describe() const {
+  std::error_code ec;
+  auto abs = fs::absolute(filename_, ec);
+  return ec ? filename_ : abs.lexically_normal().string();
 }
 
 std::string RollingFile::backupName(const std::string& filename, std::chrono::system_clock::time_point t,

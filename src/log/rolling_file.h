@@ -5,9 +5,12 @@
 // thread of their own, the rolled file is gzipped and rolled files beyond `keep` or older
 // than `keepDays` are deleted. With rolling disabled it is a plain append-only file.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +27,7 @@ struct RollPolicy {
   int keepDays = 90;                 // roll_keep_days
   bool localTime = false;            // roll_local_time
   bool gzip = true;                  // roll_gzip
+  std::optional<mode_t> mode;        // `mode` (Caddy 2.8+); unset: 0600 rolled, 0644 plain
 };
 
 class RollingFile final : public LogWriter {
@@ -31,6 +35,7 @@ class RollingFile final : public LogWriter {
   // Opens (creating directories as needed); throws std::runtime_error naming the file.
   RollingFile(std::string filename, RollPolicy policy);
   bool write(std::string_view lines) override;
+  [[nodiscard]] std::string describe() const override;
   // Waits for pending gzip and prune work (tests).
   void drainBackground();
 

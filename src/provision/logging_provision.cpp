@@ -27,12 +27,42 @@ std::vector<std::string> stringList(const Json& v, const std::string& path) {
   return out;
 }
 
+// Caddy's LogSampling: interval in nanoseconds, first, thereafter; zero values take the
+// defaults (1s, 100, 100).
+log::SamplingPolicy samplingPolicy(const Json& cfg, const std::string& path) {
+  if (!cfg.is_object()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  log::SamplingPolicy policy;
+  for (const auto& [key, value] : cfg.items()) {
+    if (key != "interval" && key != "first" && key != "thereafter") {
+      throw ProvisionError(path + "." + key, "sampling option '" + key + "' is not supported yet");
+    }
+    if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+      throw ProvisionError(path + "." + key, "expected a non-negative integer");
+    }
+    const auto n = value.get<int64_t>();
+    if (n == 0) {
+      continue;
+    }
+    if (key == "interval") {
+      policy.intervalNs = n;
+    } else if (key == "first") {
+      policy.first = static_cast<uint64_t>(n);
+    } else {
+      policy.thereafter = static_cast<uint64_t>(n);
+    }
+  }
+  return policy;
+}
+
 log::LogSink makeSink(const std::string& name, const Json& cfg, const std::string& path) {
   if (!cfg.is_object()) {
     throw ProvisionError(path, "expected a log object");
   }
   for (const auto& [key, _] : cfg.items()) {
-    if (key != "writer" && key != "encoder" && key != "level" && key != "include" && key != "exclude") {
+    if (key != "writer" && key != "encoder" && key != "level" && key != "include" && key != "exclude" &&
+        key != "sampling") {
       throw ProvisionError(path + "." + key, "log option '" + key + "' is not supported yet");
     }
   }
@@ -45,29 +75,15 @@ log::LogSink makeSink(const std::string& name, const Json& cfg, const std::strin
   sink.minLevel = *level;
   sink.include = stringList(cfg.contains("include") ? cfg["include"] : Json(), path + ".include");
   sink.exclude = stringList(cfg.contains("exclude") ? cfg["exclude"] : Json(), path + ".exclude");
+  if (cfg.contains("sampling")) {
+    sink.sampler = std::make_unique<log::Sampler>(samplingPolicy(cfg["sampling"], path + ".sampling"));
+  }
   sink.writer = log::makeWriter(cfg.contains("writer") ? cfg["writer"] : Json(), path + ".writer");
   // Caddy's default encoder: console for a terminal, JSON otherwise.
   const bool console = sink.writer->standardStream() && sink.writer->terminal();
   sink.encoder =
       log::makeEncoder(cfg.contains("encoder") ? cfg["encoder"] : Json(), path + ".encoder", console);
   return sink;
-}
-
-// The default log also carries gatehouse's own messages (startup, shutdown), which are
-// always written to stderr as JSON: refuse a default log that would send them elsewhere.
-void checkDefaultLog(const Json& cfg) {
-  if (!cfg.is_object()) {
-    return;  // makeSink reports it
-  }
-  if (cfg.contains("writer") && cfg["writer"].value("output", "") != "stderr") {
-    throw ProvisionError("logging.logs.default.writer",
-                         "redirecting the default log (gatehouse's own messages) is not supported yet; "
-                         "use a named log for access logs");
-  }
-  if (cfg.contains("encoder") && cfg["encoder"].value("format", "") != "json") {
-    throw ProvisionError("logging.logs.default.encoder",
-                         "encoders other than json for the default log are not supported yet");
-  }
 }
 
 std::vector<log::LogSink> makeSinks(const Json& logging) {
@@ -84,9 +100,6 @@ std::vector<log::LogSink> makeSinks(const Json& logging) {
     }
     if (logging.contains("logs")) {
       for (const auto& [name, cfg] : logging["logs"].items()) {
-        if (name == "default") {
-          checkDefaultLog(cfg);
-        }
         sinks.push_back(makeSink(name, cfg, "logging.logs." + name));
         haveDefault = haveDefault || name == "default";
       }
@@ -106,11 +119,17 @@ bool anyServerLogs(const config::Config& config) {
                      [](const auto& s) { return !s.second.logs.is_null(); });
 }
 
+// Any configured log: own messages then go through the service (the default log's
+// settings, or a named log that includes their logger).
+bool anyLogs(const Json& logging) {
+  return logging.is_object() && logging.contains("logs") && !logging["logs"].empty();
+}
+
 }  // namespace
 
 std::shared_ptr<log::LogService> provisionLogging(const config::Config& config) {
   auto sinks = makeSinks(config.logging);
-  if (!anyServerLogs(config)) {
+  if (!anyServerLogs(config) && !anyLogs(config.logging)) {
     return nullptr;
   }
   return std::make_shared<log::LogService>(std::move(sinks));

@@ -11,8 +11,8 @@
 
 namespace gatehouse::provision {
 
-// The log service, or null when no server keeps access logs (nothing else logs through it
-// yet). The `logging` section is checked either way. Throws ProvisionError.
+// The log service, or null when no server keeps access logs and `logging` defines no log
+// (gatehouse's own messages then go straight to stderr). Throws ProvisionError.
 std::shared_ptr<log::LogService> provisionLogging(const config::Config& config);
 
 // A server's access log from its `logs` object. Throws ProvisionError naming `path`.

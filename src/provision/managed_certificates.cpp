@@ -8,6 +8,7 @@
 #include "dns/dns_challenge_settings.h"
 #include "internal/internal_issuer.h"
 #include "internal/local_ca.h"
+#include "log/process_log.h"
 #include "manager/certificate_manager.h"
 #include "manager/renewal_schedule.h"
 #include "provision/runtime.h"
@@ -279,6 +280,11 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
     return nullptr;
   }
   mc.storageRoot = storageRoot(config);
+  // Certificate events belong to the default log, as Caddy's tls loggers do.
+  mc.logSink = [](const char* level, const std::string& logger, const std::string& msg, nlohmann::json fields) {
+    log::logOwn(log::parseLevel(level).value_or(log::Level::Info), logger, msg,
+                fields.is_object() ? config::Json(fields) : config::Json::object());
+  };
   for (const auto& name : names) {
     const IssuerChoice choice = chooseIssuer(name, tls);
     const std::string where = choice.path.empty() ? "apps.tls.automation" : choice.path;

@@ -91,6 +91,23 @@ std::vector<std::string> alpnFor(const config::Server& srv, const std::string& p
   return alpn;
 }
 
+// admin.config: gatehouse never autosaves the config, which is what `persist: false` asks.
+void checkConfigSettings(const Json& value) {
+  if (!value.is_object()) {
+    throw ProvisionError("admin.config", "expected an object");
+  }
+  for (const auto& [key, v] : value.items()) {
+    if (key == "persist" && v.is_boolean() && !v.get<bool>()) {
+      continue;
+    }
+    if (key == "persist") {
+      throw ProvisionError("admin.config.persist",
+                           "autosaving the config (persist, for `caddy run --resume`) is not supported yet");
+    }
+    throw ProvisionError("admin.config." + key, "admin config option '" + key + "' is not supported yet");
+  }
+}
+
 AdminSpec provisionAdmin(const Json& admin) {
   AdminSpec spec;
   if (admin.is_null()) {
@@ -107,6 +124,18 @@ AdminSpec provisionAdmin(const Json& admin) {
         throw ProvisionError("admin.listen", "expected a string");
       }
       spec.listen = value.get<std::string>();
+    } else if (key == "origins") {
+      if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const Json& o) { return o.is_string(); })) {
+        throw ProvisionError("admin.origins", "expected an array of strings");
+      }
+      spec.access.origins = value.get<std::vector<std::string>>();
+    } else if (key == "enforce_origin") {
+      if (!value.is_boolean()) {
+        throw ProvisionError("admin.enforce_origin", "expected true or false");
+      }
+      spec.access.enforceOrigin = value.get<bool>();
+    } else if (key == "config") {
+      checkConfigSettings(value);
     } else {
       throw ProvisionError("admin." + key, "admin option '" + key + "' is not supported yet");
     }
@@ -373,6 +402,9 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     if (key == "grace_period") {
       rt->gracePeriod = parseDuration(value, p);
     } else if (key == "metrics") {
+      if (value.is_object() && value.contains("per_host")) {
+        throw ProvisionError(p + ".per_host", "metrics option 'per_host' (Caddy 2.9+) is not supported yet");
+      }
       if (!value.is_object() || !value.empty()) {
         throw ProvisionError(p, "metrics options are not supported yet");
       }

@@ -11,6 +11,7 @@
 
 #include "gatehouse/config/site_graph.h"
 #include "handlers/named_routes.h"
+#include "admin/admin_guard.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
@@ -76,6 +77,7 @@ struct ServerRuntime {
 struct AdminSpec {
   bool disabled = false;
   std::string listen = "localhost:2019";
+  admin::AdminAccess access;  // origins, enforce_origin
 };
 
 struct Runtime {

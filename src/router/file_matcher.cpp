@@ -3,7 +3,7 @@
 // {http.matchers.file.relative|absolute|remainder|type}. With first_exist, an entry
 // "=NNN" reached before any file exists short-circuits the route with that status (the
 // request goes to the error routes), as Caddy 2.6 does. first_exist_fallback (Caddy 2.7, which
-// the php_fastcgi adapter emits) takes its last entry without looking at the disk.
+// the php_fastcgi adapter emits) takes its last entry if it exists, file or directory.
 #include <glob.h>
 #include <sys/stat.h>
 
@@ -262,12 +262,22 @@ class FileMatcher final : public Matcher {
     return true;
   }
 
-  // first_exist_fallback's last entry (Caddy 2.7): taken without looking at the disk.
+  // first_exist_fallback's last entry (Caddy 2.7+): no file/directory convention check and
+  // typed "file", but it must exist (Caddy expands it through fs.Glob, which drops a path
+  // that is not there).
   bool takeUnchecked(Exchange& ex, const std::vector<Candidate>& candidates) const {
-    if (candidates.empty()) {
+    const Candidate* found = nullptr;
+    for (const auto& c : candidates) {
+      struct stat st {};
+      if (::stat(c.absolute.c_str(), &st) == 0) {
+        found = &c;
+        break;
+      }
+    }
+    if (found == nullptr) {
       return false;
     }
-    const Candidate& c = candidates.front();
+    const Candidate& c = *found;
     ex.setCapture(std::string(kFileMatcherCapturePrefix) + "relative", c.relative);
     ex.setCapture(std::string(kFileMatcherCapturePrefix) + "absolute", c.absolute);
     ex.setCapture(std::string(kFileMatcherCapturePrefix) + "remainder", c.remainder);

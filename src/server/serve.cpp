@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "admin/admin_server.h"
+#include "log/process_log.h"
 #include "server/config_reloader.h"
 #include "server/server_group.h"
 
@@ -65,6 +66,7 @@ struct SignalWatch {
     if (++self->received > 1) {
       // A second signal means "now": skip the grace period, as Caddy does.
       logLine({{"msg", "forced shutdown"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
+      log::flushProcessLog();
       std::_Exit(1);
     }
     logLine({{"msg", "shutting down"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -164,9 +166,12 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   std::unique_ptr<admin::AdminServer> adminServer;
   if (!adminSpec.disabled) {
     adminServer = std::make_unique<admin::AdminServer>(sink);
-    if (adminServer->start(adminSpec.listen, error)) {
-      logLine(
-          {{"logger", "admin"}, {"msg", "admin endpoint started"}, {"address", adminServer->boundAddress()}});
+    if (adminServer->start(adminSpec.listen, adminSpec.access, error)) {
+      logLine({{"logger", "admin"},
+               {"msg", "admin endpoint started"},
+               {"address", adminServer->boundAddress()},
+               {"enforce_origin", adminSpec.access.enforceOrigin},
+               {"origins", adminServer->guard().allowed()}});
     } else if (adminExplicit) {
       std::cerr << "Error: admin: " << error << "\n";
       adminServer.reset();

@@ -13,16 +13,13 @@
 #include <thread>
 
 #include "gatehouse/config/site_graph.h"
+#include "log/process_log.h"
 #include "server/listen_socket.h"
 #include "tls/server_tls.h"
 
 namespace gatehouse::server {
 
 namespace {
-
-double nowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 void closeAll(std::vector<WorkerSocket>& sockets) {
   for (auto& s : sockets) {
@@ -34,13 +31,17 @@ void closeAll(std::vector<WorkerSocket>& sockets) {
 }  // namespace
 
 void logLine(config::Json fields, const char* level) {
-  config::Json line = config::Json::object();
-  line["level"] = level;
-  line["ts"] = nowSeconds();
-  for (auto& [k, v] : fields.items()) {
-    line[k] = v;
+  std::string logger;
+  std::string msg;
+  if (auto it = fields.find("logger"); it != fields.end()) {
+    logger = it->get<std::string>();
+    fields.erase(it);
   }
-  std::cerr << config::dump(line, false) << std::endl;
+  if (auto it = fields.find("msg"); it != fields.end()) {
+    msg = it->get<std::string>();
+    fields.erase(it);
+  }
+  log::logOwn(log::parseLevel(level).value_or(log::Level::Info), logger, msg, std::move(fields));
 }
 
 std::vector<std::pair<std::string, size_t>> listenerKeys(const provision::Runtime& runtime) {
@@ -187,6 +188,7 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
   for (auto& w : workers_) {
     w->start();
   }
+  log::installProcessLog(runtime->logs);  // own messages follow the config's default log
   startAddresses_ = logServers(*runtime, nullptr);
   setCurrent(std::move(runtime));
   return true;
@@ -226,6 +228,7 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
   std::erase_if(open_, [&](const auto& kv) {
     return std::none_of(keep.begin(), keep.end(), [&](const auto& k) { return k.first == kv.first; });
   });
+  log::installProcessLog(runtime->logs);
   logServers(*runtime, "serving reloaded configuration");
   setCurrent(std::move(runtime));
   return true;

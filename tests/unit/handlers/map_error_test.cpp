@@ -143,3 +143,27 @@ TEST_CASE("rewrite builds the query as Caddy's buildQueryString", "[handlers][re
   CHECK(kp.request.path == "/stay");
   CHECK(kp.request.query == "only=1");
 }
+
+TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, delete, sorted", "[handlers][rewrite]") {
+  auto ops = Json::parse(R"({"rename":[{"key":"changethis","val":"changed"},{"key":"absent","val":"gone"}],
+      "set":[{"key":"taz","val":"test"},{"key":"key=value","val":"ex ample"}],
+      "add":[{"key":"foo","val":"bar"},{"key":"foo","val":"{http.request.uri.path}"}],
+      "replace":[{"key":"findme","search_regexp":"v(al)ue","replace":"re$1"},{"key":"*","search":"x","replace":"y"}],
+      "delete":["baz",""]})");
+  auto rw = h::makeRewrite(Handler{"rewrite", Json{{"query", ops}}, {}, {}}, "p");
+  Exchange ex = request("/p");
+  ex.request.query = "z=1&baz=2&changethis=3&findme=value&foo=x&bad=%zz&semi=1;2&taz=old";
+  ex.request.hasQuery = true;
+  rw->handle(ex);
+  CHECK(ex.request.query == "changed=3&findme=real&foo=y&foo=bar&foo=%2Fp&key%3Dvalue=ey+ample&taz=test&z=1");  // "*" reaches every key
+  CHECK(ex.request.path == "/p");
+  auto del = h::makeRewrite(Handler{"rewrite", Json{{"query", {{"delete", {"a"}}}}}, {}, {}}, "p");
+  Exchange only = request("/");
+  only.request.query = "a=1";
+  only.request.hasQuery = true;
+  del->handle(only);
+  CHECK(only.request.query.empty());
+  CHECK_FALSE(only.request.hasQuery);
+  CHECK_THROWS_AS(h::makeRewrite(Handler{"rewrite", Json{{"query", {{"shuffle", Json::array()}}}}, {}, {}}, "p"),
+                  ProvisionError);
+}

@@ -134,3 +134,26 @@ TEST_CASE("file matcher globs literal patterns; placeholder values stay literal"
       matchFile(site, {{"try_files", {"/s*.txt", "/[bm]*.txt"}}, {"try_policy", "largest_size"}}, largest));
   CHECK(relative(largest) == "/big.txt");
 }
+
+TEST_CASE("first_exist_fallback takes the last entry without the directory check", "[router]") {
+  Site site;
+  auto type = [](Exchange& ex) { return gatehouse::router::Template("{http.matchers.file.type}").render(ex); };
+  Exchange ex = get("/");
+  // Earlier entries keep first_exist's rules: "/dir" is a directory without a trailing slash.
+  REQUIRE(matchFile(site, {{"try_files", {"/dir", "/small.txt", "/big.txt"}}, {"try_policy", "first_exist_fallback"}},
+                    ex));
+  CHECK(relative(ex) == "/small.txt");
+  // The last entry only has to be there, and counts as a file.
+  REQUIRE(matchFile(site, {{"try_files", {"/nope", "/dir"}}, {"try_policy", "first_exist_fallback"}}, ex));
+  CHECK(relative(ex) == "/dir");
+  CHECK(type(ex) == "file");
+  CHECK_FALSE(matchFile(site, {{"try_files", {"/dir"}}, {"try_policy", "first_exist"}}, ex));
+  CHECK_FALSE(matchFile(site, {{"try_files", {"/nope", "/gone"}}, {"try_policy", "first_exist_fallback"}}, ex));
+  // "=NNN" still short-circuits before the fallback.
+  Exchange ex2 = get("/");
+  CHECK_FALSE(matchFile(site, {{"try_files", {"/nope", "=404", "/small.txt"}}, {"try_policy", "first_exist_fallback"}},
+                        ex2));
+  auto err = gatehouse::router::takeMatcherError(ex2);
+  REQUIRE(err);
+  CHECK(err->status == 404);
+}
