@@ -1,25 +1,43 @@
 #!/bin/bash
-# ASan+UBSan for the automatic-HTTPS code without a full sanitizer build (364 objects, hours
-# on a shared 2-core machine): acme/, src/tls/ and the provision/connection files around
-# on-demand TLS are recompiled instrumented (75 objects), and linked with the rest of an
-# existing build/ (RelWithDebInfo, uninstrumented) into build-asan-acme/gatehouse and
-# build-asan-acme/unit_tests. Needs build/ configured and built first. Then, for example:
-#   build-asan-acme/unit_tests '[acme],[localca]'
-#   python3 tests/e2e/ondemand_internal_test.py build-asan-acme/gatehouse
-# Uninstrumented code is not checked for memory errors (leaks are, everywhere).
+# ASan+UBSan (default) or TSan (`--tsan`) for the automatic-HTTPS code without a full
+# sanitizer build (364 objects, hours on a shared 2-core machine): acme/, src/tls/,
+# src/server/ (workers, connections, reload) and the provision files around certificates
+# and on-demand TLS are recompiled instrumented (about 80 objects, through ccache when
+# installed), and linked with the rest of an existing build/ (RelWithDebInfo, uninstrumented)
+# into build-asan-acme/ or build-tsan-acme/ (gatehouse and unit_tests). Needs build/
+# configured and built first. Then, for example:
+#   build-tsan-acme/unit_tests '[acme],[localca]'
+#   python3 tests/e2e/ondemand_internal_test.py build-tsan-acme/gatehouse
+# Uninstrumented code is not checked (ASan still checks leaks everywhere; TSan sees the
+# accesses of the instrumented files only, and mutexes everywhere).
 set -e
 cd "$(dirname "$0")/.."
+SAN=address,undefined
+OUT_NAME=build-asan-acme
+EXTRA="-fno-sanitize-recover=undefined"
+if [ "$1" = "--tsan" ]; then
+  SAN=thread
+  OUT_NAME=build-tsan-acme
+  EXTRA=""
+elif [ -n "$1" ]; then
+  echo "usage: $0 [--tsan]" >&2
+  exit 2
+fi
 ROOT=$(pwd)
-OUT=$ROOT/build-asan-acme
+OUT=$ROOT/$OUT_NAME
 mkdir -p "$OUT"
-ROOT=$ROOT OUT=$OUT python3 - <<'PY' > "$OUT/cmds.txt"
+LAUNCH=""
+if command -v ccache >/dev/null; then
+  LAUNCH="env CCACHE_BASEDIR=$ROOT ccache"
+fi
+ROOT=$ROOT OUT=$OUT SAN=$SAN EXTRA=$EXTRA LAUNCH=$LAUNCH python3 - <<'PY' > "$OUT/cmds.txt"
 import glob, json, os
-root, out = os.environ["ROOT"], os.environ["OUT"]
+root, out, san = os.environ["ROOT"], os.environ["OUT"], os.environ["SAN"]
 db = {e["file"]: e for e in json.load(open(os.path.join(root, "build", "compile_commands.json")))}
 want = sorted(glob.glob(root + "/acme/**/*.cpp", recursive=True)) + sorted(glob.glob(root + "/src/tls/*.cpp"))
+want += sorted(glob.glob(root + "/src/server/*.cpp"))
 want += [root + "/src/provision/" + f for f in ("managed_certificates.cpp", "on_demand_provision.cpp", "provision.cpp",
                                                 "internal_certificates.cpp", "internal_provision.cpp", "tls_provision.cpp")]
-want += [root + "/src/server/connection.cpp"]
 for f in want:
     e = db[f]
     obj = os.path.join(out, os.path.relpath(f, root)) + ".o"
@@ -32,8 +50,9 @@ for f in want:
             i = parts.index(flag)
             del parts[i:i + 2]
     c = parts.index("-c")
-    parts[c:c] = ["-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
-    print("cd " + e["directory"] + " && " + " ".join(parts))
+    parts[c:c] = ["-O1", "-fsanitize=" + san, "-fno-omit-frame-pointer"] + os.environ["EXTRA"].split()
+    launch = os.environ["LAUNCH"]
+    print("cd " + e["directory"] + " && " + (launch + " " if launch else "") + " ".join(parts))
 PY
 xargs -P 2 -I CMD -d '\n' bash -c 'CMD' < "$OUT/cmds.txt"
 objs=$(find "$OUT" -name '*.o' | sort)
@@ -41,7 +60,7 @@ libs="libgatehouse_runtime.a libgatehouse_parser.a third_party/llhttp/libllhttp.
   -lldns -lssl -lcrypto -lcurl -lz"
 cd build
 # The instrumented objects come first, so the archives' copies of them are never pulled in.
-c++ -O1 -g -fsanitize=address,undefined -pthread CMakeFiles/gatehouse.dir/src/main.cpp.o $objs $libs -o "$OUT/gatehouse"
-c++ -O1 -g -fsanitize=address,undefined -pthread $(find tests/CMakeFiles/unit_tests.dir -name '*.o' | sort) $objs $libs \
+c++ -O1 -g -fsanitize=$SAN -pthread CMakeFiles/gatehouse.dir/src/main.cpp.o $objs $libs -o "$OUT/gatehouse"
+c++ -O1 -g -fsanitize=$SAN -pthread $(find tests/CMakeFiles/unit_tests.dir -name '*.o' | sort) $objs $libs \
   -o "$OUT/unit_tests"
 echo "built $OUT/gatehouse and $OUT/unit_tests"
