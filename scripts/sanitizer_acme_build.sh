@@ -2,8 +2,9 @@
 # ASan+UBSan (default) or TSan (`--tsan`) for the automatic-HTTPS code without a full
 # sanitizer build (364 objects, hours on a shared 2-core machine): acme/, src/tls/,
 # src/server/ (workers, connections, reload) and the provision files around certificates
-# and on-demand TLS are recompiled instrumented (about 80 objects, through ccache when
-# installed), and linked with the rest of an existing build/ (RelWithDebInfo, uninstrumented)
+# and on-demand TLS are recompiled instrumented (84 objects; for TSan the 45 where the
+# manager's thread, the workers and the DNS threads meet; through ccache when installed),
+# and linked with the rest of an existing build/ (RelWithDebInfo, uninstrumented)
 # into build-asan-acme/ or build-tsan-acme/ (gatehouse and unit_tests). Needs build/
 # configured and built first. Then, for example:
 #   build-tsan-acme/unit_tests '[acme],[localca]'
@@ -34,10 +35,20 @@ ROOT=$ROOT OUT=$OUT SAN=$SAN EXTRA=$EXTRA LAUNCH=$LAUNCH python3 - <<'PY' > "$OU
 import glob, json, os
 root, out, san = os.environ["ROOT"], os.environ["OUT"], os.environ["SAN"]
 db = {e["file"]: e for e in json.load(open(os.path.join(root, "build", "compile_commands.json")))}
-want = sorted(glob.glob(root + "/acme/**/*.cpp", recursive=True)) + sorted(glob.glob(root + "/src/tls/*.cpp"))
-want += sorted(glob.glob(root + "/src/server/*.cpp"))
-want += [root + "/src/provision/" + f for f in ("managed_certificates.cpp", "on_demand_provision.cpp", "provision.cpp",
-                                                "internal_certificates.cpp", "internal_provision.cpp", "tls_provision.cpp")]
+def tree(*dirs):
+    return [f for d in dirs for f in sorted(glob.glob(root + "/" + d + "/*.cpp"))]
+if san == "thread":
+    # Where threads meet: the manager's loop thread, the serving workers (TLS contexts,
+    # paused on-demand handshakes, challenge answers), the DNS helper threads.
+    want = tree("acme/manager", "acme/http", "acme/solvers", "acme/storage", "acme/log", "acme/util",
+                "src/tls", "src/server")
+    want += [root + "/acme/dns/off_loop.cpp", root + "/acme/dns/propagation_check.cpp"]
+    want += [root + "/src/provision/" + f for f in ("managed_certificates.cpp", "on_demand_provision.cpp")]
+else:
+    want = sorted(glob.glob(root + "/acme/**/*.cpp", recursive=True)) + tree("src/tls", "src/server")
+    want += [root + "/src/provision/" + f for f in ("managed_certificates.cpp", "on_demand_provision.cpp", "provision.cpp",
+                                                    "internal_certificates.cpp", "internal_provision.cpp",
+                                                    "tls_provision.cpp")]
 for f in want:
     e = db[f]
     obj = os.path.join(out, os.path.relpath(f, root)) + ".o"
@@ -50,7 +61,9 @@ for f in want:
             i = parts.index(flag)
             del parts[i:i + 2]
     c = parts.index("-c")
-    parts[c:c] = ["-O1", "-fsanitize=" + san, "-fno-omit-frame-pointer"] + os.environ["EXTRA"].split()
+    # TSan: -O0 and line tables only, to compile faster (the uninstrumented rest stays -O2).
+    opt = ["-O0", "-g1"] if san == "thread" else ["-O1"]
+    parts[c:c] = opt + ["-fsanitize=" + san, "-fno-omit-frame-pointer"] + os.environ["EXTRA"].split()
     launch = os.environ["LAUNCH"]
     print("cd " + e["directory"] + " && " + (launch + " " if launch else "") + " ".join(parts))
 PY
