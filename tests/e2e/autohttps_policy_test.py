@@ -2,7 +2,8 @@
 """End-to-end: automatic HTTPS policy options in `gatehouse run`, against Debian's caddy 2.6.2
 as the oracle (same Caddyfile, each with its own storage; no ACME CA involved):
 
- 1. `local_certs`: a site without `tls` gets a leaf from the local CA (verified against
+ 1. `local_certs`, no `storage`: a site without `tls` gets a leaf from the local CA, kept
+    in Caddy's default folder $XDG_DATA_HOME/caddy (verified against its
     pki/authorities/local/root.crt); a site with `tls CERT KEY` keeps its loaded certificate
     and gets no managed one.
  2. `auto_https ignore_loaded_certs`: the site with a loaded certificate gets a managed
@@ -29,8 +30,9 @@ CADDY = "/usr/bin/caddy"
 
 
 def caddyfile(store, hp, sp, option, manual):
+    storage = f"storage file_system {store}" if store else ""
     return f"""{{
-	storage file_system {store}
+	{storage}
 	admin off
 	http_port {hp}
 	https_port {sp}
@@ -76,8 +78,8 @@ def stored_leaves(store):
     return sorted(os.listdir(base)) if os.path.isdir(base) else []
 
 
-def start_caddy(cfg, tmp):
-    env = dict(os.environ, HOME=tmp, XDG_DATA_HOME=tmp, XDG_CONFIG_HOME=tmp)
+def start_caddy(cfg, tmp, env):
+    env = dict(env, HOME=tmp, XDG_CONFIG_HOME=tmp)
     proc = subprocess.Popen([CADDY, "run", "--config", cfg, "--adapter", "caddyfile"], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     return proc, server_stderr.Drain(proc, [])
@@ -97,15 +99,20 @@ def observe(binary, tmp, label, option, manual):
     """Runs the config under `binary` (gatehouse, or caddy when binary is CADDY); returns what
     the handshakes and the redirect saw, and what storage holds."""
     store = os.path.join(tmp, label)
+    # Without `storage` (local_certs), both use Caddy's default: $XDG_DATA_HOME/caddy.
+    env = dict(os.environ, XDG_DATA_HOME=store)
+    default_storage = option == ""
     hp, sp = harness.free_port(), harness.free_port()
     cfg = os.path.join(tmp, label + ".Caddyfile")
     with open(cfg, "w") as f:
-        f.write(caddyfile(store, hp, sp, option, manual))
+        f.write(caddyfile(None if default_storage else store, hp, sp, option, manual))
+    if default_storage:
+        store = os.path.join(store, "caddy")
     if binary == CADDY:
-        proc, drain = start_caddy(cfg, tmp)
+        proc, drain = start_caddy(cfg, tmp, env)
         harness_stop = lambda: stop_caddy(proc, drain)  # noqa: E731
     else:
-        proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
+        proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile", env=env)
         harness_stop = lambda: harness.stop(proc, drain)  # noqa: E731
     try:
         seen = {"a": wait_issuer("a.test", sp, 15 if "disable_certs" not in option else 3),
