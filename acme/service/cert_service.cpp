@@ -295,7 +295,10 @@ void CertService::obtain(size_t index, int lockAttempts, Done done) {
 
 void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done done) {
   const auto& target = config_.certificates[index];
-  log_.info("tls.obtain", "obtaining certificate", {{"identifiers", target.names}, {"ca", config_.ca}});
+  nlohmann::json obtaining{{"identifiers", target.names}, {"ca", config_.ca}};
+  if (const std::string& profile = target.profile.value_or(config_.profile); !profile.empty())
+    obtaining["profile"] = profile;
+  log_.info("tls.obtain", "obtaining certificate", obtaining);
   const auto started = std::chrono::steady_clock::now();
   auto failed = [this, index](const AcmeError& err, const Done& d) {
     nlohmann::json fields = err.toJson();
@@ -313,6 +316,7 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
     OrderSettings settings;
     settings.names = target.names;
     settings.keyType = target.keyType.value_or(config_.keyType);
+    settings.profile = target.profile.value_or(config_.profile);
     settings.preferredChains = config_.preferredChains;
     settings.replaces = targets_[index]->replaces;
     std::map<std::string, ChallengeSolver*> solvers;

@@ -174,6 +174,8 @@ void parseGlobal(const parser::ServerBlock& block, ServiceConfig& cfg) {
       parseEab(d, cfg);
     } else if (name == "key_type") {
       cfg.keyType = keyTypeArg(d);
+    } else if (name == "profile") {
+      cfg.profile = oneArg(d);
     } else if (name == "storage") {
       parseStorage(d, cfg);
     } else if (name == "http_port") {
@@ -250,6 +252,8 @@ CertificateTarget parseCertificates(const parser::ServerBlock& block) {
       t.deploy = oneArg(d);
     } else if (name == "key_type") {
       t.keyType = keyTypeArg(d);
+    } else if (name == "profile") {
+      t.profile = oneArg(d);
     } else {
       throw d.err("unrecognized certificates option '" + name + "'");
     }

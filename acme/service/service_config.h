@@ -10,7 +10,13 @@
 //       mode <octal>
 //       deploy <command>
 //       key_type p256|p384|rsa2048|rsa4096|ed25519
+//       profile <name>
 //   }
+//
+// `profile <name>` (global, or per certificates block) asks the CA for an ACME profile (e.g.
+// Let's Encrypt's `shortlived`), as the acme issuer's `profile` in `gatehouse run`: only when
+// the CA's directory lists it in meta.profiles, else no order is placed and the error names
+// the profiles the CA offers.
 //
 // Certificates are validated with HTTP-01 on http_port (TLS-ALPN-01 needs `gatehouse run`,
 // whose TLS listener owns port 443), or with DNS-01 through `acme_dns <provider> ...`
@@ -46,6 +52,7 @@ struct CertificateTarget {
   std::optional<mode_t> mode;  // both files; default 0644 fullchain, 0600 privkey
   std::string deploy;          // run with /bin/sh -c after new files are written
   std::optional<KeyType> keyType;
+  std::optional<std::string> profile;  // overrides ServiceConfig::profile
   parser::Location where;
 };
 
@@ -55,6 +62,7 @@ struct ServiceConfig {
   std::string caRoot;  // PEM bundle trusted for the CA's HTTPS ("" = system roots)
   std::optional<ExternalAccountBinding> eab;
   KeyType keyType = KeyType::P256;
+  std::string profile;  // ACME profile for every certificate ("" = the CA's default)
   std::string storageRoot;  // "" = FileStorage::defaultRoot()
   uint16_t httpPort = 80;
   std::string bindHost;  // "" = all addresses

@@ -1,13 +1,13 @@
 #include "storage/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <vector>
 
 namespace gatehouse::acme {
 
@@ -35,6 +35,30 @@ struct TempFile {
       ::unlink(path.c_str());
   }
 };
+
+// `path`.tmp-<random>, created 0600 with O_EXCL and O_CLOEXEC: mkstemp leaves the
+// descriptor (to a file about to hold a private key) open across an exec on another thread,
+// e.g. a deploy hook or an exec DNS provider started meanwhile.
+void createTemp(const std::string& path, TempFile& tmp) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    unsigned char random[8];
+    if (::getrandom(random, sizeof random, 0) != static_cast<ssize_t>(sizeof random))
+      fail("getrandom for a temporary file next to", path, errno);
+    std::string name = path + ".tmp-";
+    for (unsigned char r : random)
+      name += kAlphabet[r % (sizeof kAlphabet - 1)];
+    const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      tmp.fd = fd;
+      tmp.path = std::move(name);
+      return;
+    }
+    if (errno != EEXIST)
+      fail("creating a temporary file for", path, errno);
+  }
+  fail("creating a temporary file for", path, EEXIST);
+}
 
 void writeAll(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
@@ -67,14 +91,7 @@ void writeFileAtomic(const std::string& path, std::string_view data, mode_t mode
                      std::optional<FileOwner> owner) {
   const std::string dir = dirOf(path);
   TempFile tmp;
-  std::vector<char> name(path.begin(), path.end());
-  const std::string suffix = ".tmp-XXXXXX";
-  name.insert(name.end(), suffix.begin(), suffix.end());
-  name.push_back('\0');
-  tmp.fd = ::mkstemp(name.data());
-  if (tmp.fd < 0)
-    fail("creating a temporary file for", path, errno);
-  tmp.path = name.data();
+  createTemp(path, tmp);
   // The mode is set before any byte of a private key is written.
   if (::fchmod(tmp.fd, mode) != 0)
     fail("chmod", tmp.path, errno);

@@ -48,6 +48,7 @@ void CertificateStore::install(CertificatePtr cert) {
 
 void CertificateStore::remove(const std::string& fingerprint) {
   std::lock_guard lock(writeMu_);
+  managed_.erase(fingerprint);
   auto certs = index_.load()->all();
   std::erase_if(certs, [&](const CertificatePtr& c) { return c->fingerprint() == fingerprint; });
   publish(std::move(certs));
@@ -58,14 +59,22 @@ void CertificateStore::replaceFor(const std::string& name, CertificatePtr cert) 
   auto certs = index_.load()->all();
   std::erase_if(certs, [&](const CertificatePtr& c) {
     const auto& n = c->names();
-    return std::find(n.begin(), n.end(), name) != n.end();
+    if (!managed_.contains(c->fingerprint()) || std::find(n.begin(), n.end(), name) == n.end()) {
+      return false;
+    }
+    managed_.erase(c->fingerprint());
+    return true;
   });
+  // The same leaf with a new OCSP staple is another object with the same fingerprint.
+  std::erase_if(certs, [&](const CertificatePtr& c) { return c->fingerprint() == cert->fingerprint(); });
+  managed_.insert(cert->fingerprint());
   certs.push_back(std::move(cert));
   publish(std::move(certs));
 }
 
 void CertificateStore::replaceAll(std::vector<CertificatePtr> certs) {
   std::lock_guard lock(writeMu_);
+  managed_.clear();
   publish(std::move(certs));
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end: Gatehouse and Debian's caddy 2.6.2 share one certmagic storage.
 
-1. caddy obtains c.test from pebble into the storage;
+1. caddy obtains c.test from pebble into the storage; `gatehouse run` with the same
+   Caddyfile serves that certificate (the same leaf) without a new order;
 2. `gatehouse certs` finds it there (no new order) and writes it out byte for byte; for a
    second name it reuses caddy's ACME account (no new registration);
 3. caddy, restarted on the storage, serves the certificate Gatehouse obtained for d.test
@@ -19,6 +20,7 @@ import time
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
+import server_stderr  # noqa: E402
 
 FAILURES = []
 
@@ -123,7 +125,27 @@ def run(binary, tmp, pebble):
     if not os.path.exists(crt):
         return
 
-    # 2. gatehouse reads caddy's certificate and account.
+    # 1b. `gatehouse run` with caddy's Caddyfile and storage serves caddy's certificate for
+    # c.test (the same leaf), without a new order.
+    with open(crt) as f:
+        chain = f.read()
+    end = "-----END CERTIFICATE-----"
+    caddy_leaf = ssl.PEM_cert_to_DER_cert(chain[:chain.index(end) + len(end)] + "\n")
+    before = orders(pebble)
+    proc = subprocess.Popen([binary, "run", "--config", cfg, "--adapter", "caddyfile"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    drain = server_stderr.Drain(proc)
+    try:
+        served = served_cert(pebble.tls_port, "c.test")
+        print(f"gatehouse run on caddy's storage: served leaf is caddy's: {served == caddy_leaf}", flush=True)
+        check(served == caddy_leaf, "gatehouse run serves the certificate caddy stored for c.test")
+    finally:
+        rc, report, lines = acme_pebble.stop_server(proc, drain)
+    check(rc == 0 and report == "", f"gatehouse run: clean exit ({rc}), no sanitizer report\n{report[-2000:]}")
+    check(orders(pebble) == before, "gatehouse run placed no order for c.test")
+    check("loaded certificate from storage" in acme_pebble.messages(lines), "gatehouse run: loaded from storage")
+
+    # 2. gatehouse certs reads caddy's certificate and account.
     out = os.path.join(tmp, "out")
     config = os.path.join(tmp, "certs.Caddyfile")
     acme_pebble.write_certs_config(config, pebble, storage, f"""certificates c.test {{

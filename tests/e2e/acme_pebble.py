@@ -97,6 +97,13 @@ class Pebble:
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.ctx = ssl.create_default_context(cafile=self.cert)
         self._wait_ready()
+        # Every test runs with pebble's nonce rejection on (5% by default, 50% where asked):
+        # its log says what it took.
+        self.nonce_reject = 5 if nonce_reject is None else nonce_reject
+        said = f"Configured to reject {self.nonce_reject}% of good nonces"
+        if said not in open(self.log.name).read():
+            self.stop()
+            raise RuntimeError(f"pebble's log lacks '{said}'")
 
     @property
     def directory(self):

@@ -4,7 +4,10 @@
 One certificate for two names is obtained through our own HTTP-01 listener, checked with
 `openssl verify` against pebble's root and intermediate, written 0600 with the deploy hook
 run; a second run reuses the stored certificate (no new order) and writes nothing; the
-storage layout is certmagic's. Pebble's default 5% nonce rejection stays on.
+storage layout is certmagic's. A certificates block asking for an ACME profile the CA does
+not list (pebble 2.4 offers none) places no order, fails with the CA's offer named, and writes
+no file; the same block names the profile in its order when the CA offers it. Pebble's
+default 5% nonce rejection stays on.
 Usage: acme_service_test.py <path-to-gatehouse>
 """
 import json
@@ -13,6 +16,7 @@ import socket
 import stat
 import subprocess
 import sys
+import urllib.request
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
@@ -121,6 +125,38 @@ def run(binary, tmp, pebble):
     msgs = acme_pebble.messages(log)
     check(code == 0 and "creating order" not in msgs and os.path.exists(privkey),
           f"missing privkey restored from storage:\n{raw[-2000:]}")
+
+    profile_refused(binary, tmp, pebble, storage)
+
+
+def profile_refused(binary, tmp, pebble, storage):
+    """`profile shortlived` in a certificates block: checked against the directory's
+    meta.profiles before any order (as the acme issuer's profile in `gatehouse run`)."""
+    with urllib.request.urlopen(pebble.directory, context=pebble.ctx, timeout=5) as r:
+        offered = json.load(r).get("meta", {}).get("profiles") or {}
+    print(f"pebble directory meta.profiles: {offered}")
+    out = os.path.join(tmp, "pout")
+    config = os.path.join(tmp, "profile.Caddyfile")
+    acme_pebble.write_certs_config(config, pebble, storage, f"""certificates p.test {{
+\tfullchain {out}/fullchain.pem
+\tprivkey {out}/privkey.pem
+\tprofile shortlived
+}}
+""")
+    code, log, raw, _ = acme_pebble.run_certs(binary, config)
+    obtaining = [l for l in log if l.get("msg") == "obtaining certificate"]
+    check(obtaining and obtaining[0].get("profile") == "shortlived", f"the profile is logged: {obtaining}")
+    orders = [l for l in log if l.get("msg") == "creating order"]
+    if "shortlived" in offered:
+        check(code == 0 and orders and orders[0].get("profile") == "shortlived",
+              f"profile offered by the CA: the order names it:\n{raw[-2000:]}")
+        return
+    check(code == 1, f"profile the CA does not offer: exit 1 (got {code}):\n{raw[-2000:]}")
+    check(not orders, "no order placed for a profile the CA does not offer")
+    errors = [l for l in log if l.get("msg") == "could not get certificate from issuer"]
+    check(errors and "offers no certificate profiles" in errors[0].get("error", "") and
+          "shortlived" in errors[0].get("error", ""), f"the error names the CA's offer: {errors}")
+    check(not os.path.exists(os.path.join(out, "fullchain.pem")), "no file written")
 
 
 if __name__ == "__main__":

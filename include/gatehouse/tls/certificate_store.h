@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "gatehouse/tls/certificate.h"
@@ -48,15 +49,20 @@ class CertificateStore {
   void install(CertificatePtr cert);
   // Removes by fingerprint. Thread-safe.
   void remove(const std::string& fingerprint);
-  // Replaces every certificate whose names include `name` (a renewal) by `cert`.
+  // A managed certificate for `name` (issued, renewed, or from storage): replaces the
+  // managed ones whose names include `name`. Loaded certificates (replaceAll, install:
+  // load_files, `tls CERT KEY`) are never replaced, as in certmagic's cache, where a
+  // managed certificate for a name (auto_https ignore_loaded_certs) sits beside the loaded
+  // one and certificate_selection decides. Thread-safe.
   void replaceFor(const std::string& name, CertificatePtr cert);
-  // Replaces the whole set (a config load). Thread-safe.
+  // Replaces the whole set with loaded certificates (a config load). Thread-safe.
   void replaceAll(std::vector<CertificatePtr> certs);
 
  private:
   void publish(std::vector<CertificatePtr> certs);
 
   std::mutex writeMu_;  // serialises writers only
+  std::unordered_set<std::string> managed_;  // fingerprints put by replaceFor; under writeMu_
   std::atomic<std::shared_ptr<const CertificateIndex>> index_;
 };
 

@@ -1,8 +1,12 @@
 // Pieces of the ACME protocol that do not need a CA: problems, directory, Retry-After, Link
 // headers, ARI windows and certificate facts, the HTTP-01 responder.
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include <catch2/catch.hpp>
 
 #include "crypto/certificate_info.h"
+#include "crypto/ossl_handles.h"
 #include "crypto/tls_alpn_cert.h"
 #include "gatehouse/acme/challenge_responder.h"
 #include "http/http_types.h"
@@ -109,4 +113,40 @@ TEST_CASE("the challenge responder answers only tokens it presents", "[acme]") {
   r.clearHttp01("tok");
   CHECK(http01Response(r, "GET /.well-known/acme-challenge/tok HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 404", 0) ==
         0);
+}
+
+namespace {
+// A self-signed certificate with the serial and Authority Key Identifier of RFC 9773's
+// example (section 4.1), which only the ARI CertID reads.
+std::string rfc9773ExampleCertificate() {
+  PkeyPtr key(EVP_EC_gen("P-256"));
+  X509Ptr x(X509_new());
+  REQUIRE((key && x));
+  X509_set_version(x.get(), 2);
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(x.get()), 0x87654321);
+  X509_gmtime_adj(X509_getm_notBefore(x.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600);
+  X509_set_pubkey(x.get(), key.get());
+  X509_NAME* name = X509_get_subject_name(x.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("ari.test"), -1, -1, 0);
+  X509_set_issuer_name(x.get(), name);
+  const unsigned char keyId[] = {0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40, 0x41, 0xE1, 0xB3,
+                                 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C, 0xDE, 0x01, 0xC8, 0xD4};
+  std::unique_ptr<AUTHORITY_KEYID, OsslDeleter<AUTHORITY_KEYID_free>> akid(AUTHORITY_KEYID_new());
+  akid->keyid = ASN1_OCTET_STRING_new();
+  ASN1_OCTET_STRING_set(akid->keyid, keyId, sizeof keyId);
+  X509_add1_ext_i2d(x.get(), NID_authority_key_identifier, akid.get(), 0, X509V3_ADD_DEFAULT);
+  REQUIRE(X509_sign(x.get(), key.get(), EVP_sha256()) > 0);
+  BioPtr out(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(out.get(), x.get());
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(out.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+}  // namespace
+
+TEST_CASE("ARI CertID: base64url(AKI keyIdentifier) . base64url(serial DER octets), RFC 9773's example",
+          "[acme]") {
+  // RFC 9773 section 4.1: keyIdentifier 69:88:5B:...:C8:D4 and serial 00:87:65:43:21.
+  CHECK(readCertificateInfo(rfc9773ExampleCertificate()).ariCertId == "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE");
 }

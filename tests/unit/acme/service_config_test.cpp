@@ -111,3 +111,29 @@ TEST_CASE("service config errors carry file:line:col", "[acme]") {
             .find("certs.Caddyfile:2:2: ") == 0);
   CHECK(errorOf("{\n}\n").find("no certificates blocks") != std::string::npos);
 }
+
+TEST_CASE("service config: profile globally and per certificates block", "[acme]") {
+  const auto cfg = parseServiceConfig(R"(
+{
+	profile tlsserver
+}
+certificates a.example {
+	fullchain /tmp/a/fullchain.pem
+	privkey /tmp/a/privkey.pem
+}
+certificates b.example {
+	fullchain /tmp/b/fullchain.pem
+	privkey /tmp/b/privkey.pem
+	profile shortlived
+}
+)",
+                                      "certs.Caddyfile");
+  CHECK(cfg.profile == "tlsserver");
+  REQUIRE(cfg.certificates.size() == 2);
+  CHECK_FALSE(cfg.certificates[0].profile.has_value());
+  CHECK(cfg.certificates[1].profile == std::optional<std::string>("shortlived"));
+  CHECK(errorOf("certificates a.example {\n\tfullchain f\n\tprivkey k\n\tprofile\n}\n").find("certs.Caddyfile:4") !=
+        std::string::npos);
+  CHECK(errorOf("{\n\tprofile a b\n}\ncertificates a.example {\n\tfullchain f\n\tprivkey k\n}\n")
+            .find("certs.Caddyfile:2") != std::string::npos);
+}

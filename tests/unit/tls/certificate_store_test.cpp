@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "test_certs.h"
 #include "tls/connection_policy.h"
 
@@ -30,7 +32,7 @@ TEST_CASE("lookup: exact name first, then one wildcard label") {
 TEST_CASE("a snapshot stays valid while the store changes") {
   CertificateStore store;
   auto first = testing::selfSigned({"a.test"});
-  store.install(first);
+  store.replaceFor("a.test", first);
   auto before = store.snapshot();
   auto renewed = testing::selfSigned({"a.test"});
   store.replaceFor("a.test", renewed);
@@ -39,6 +41,25 @@ TEST_CASE("a snapshot stays valid while the store changes") {
   CHECK(store.snapshot()->lookup("a.test").front() == renewed);
   store.remove(renewed->fingerprint());
   CHECK(store.snapshot()->lookup("a.test").empty());
+}
+
+TEST_CASE("a managed certificate never replaces a loaded one (ignore_loaded_certs)") {
+  CertificateStore store;
+  auto loaded = testing::selfSigned({"a.test", "b.test"});
+  store.replaceAll({loaded});
+  auto managed = testing::selfSigned({"a.test"});
+  store.replaceFor("a.test", managed);
+  CHECK(store.snapshot()->lookup("a.test").size() == 2);
+  CHECK(store.snapshot()->lookup("b.test") == std::vector<CertificatePtr>{loaded});
+  auto renewed = testing::selfSigned({"a.test"});
+  store.replaceFor("a.test", renewed);
+  const auto now = store.snapshot()->lookup("a.test");
+  CHECK(now.size() == 2);
+  CHECK(std::find(now.begin(), now.end(), loaded) != now.end());
+  CHECK(std::find(now.begin(), now.end(), renewed) != now.end());
+  // The same leaf again (a new OCSP staple) replaces its own copy.
+  store.replaceFor("a.test", renewed);
+  CHECK(store.snapshot()->lookup("a.test").size() == 2);
 }
 
 TEST_CASE("installing the same certificate twice keeps one copy") {
