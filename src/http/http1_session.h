@@ -68,6 +68,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void tunnelShutdownWrite() override;
   void tunnelResumeReading() override;
   void tunnelClose() override;
+  bool handOverTunnel(const TunnelRelayMaker& make) override;
 
   // Bytes read ahead of a pipelined request, or of a tunnel before it starts.
   static constexpr size_t kPendingLimit = 64 * 1024;

@@ -16,6 +16,7 @@
 namespace gatehouse::http {
 
 class Http1ScratchPool;
+class Session;
 
 // What the session needs from the connection below it.
 class Transport {
@@ -46,6 +47,11 @@ class Transport {
   // The socket a file body may be sendfile()d into right now (cleartext, nothing queued),
   // else -1.
   virtual int sendfileSocket() { return -1; }
+  // Tunnel hand-over: whether replaceSession() may be called now, and the swap itself. The
+  // new session gets every later callback; the old one (on the caller's stack) is kept
+  // until the next loop turn, then destroyed.
+  [[nodiscard]] virtual bool sessionReplaceable() const { return false; }
+  virtual void replaceSession(std::unique_ptr<Session> /*next*/) {}
 };
 
 // Runs the route chain for a complete request head.
@@ -61,6 +67,9 @@ class RequestHandler {
   // The exchange is over (response sent in full, or the connection dropped): access logs
   // and metrics. ex.response.bytesWritten and ex.request.start are set.
   virtual void finished(const runtime::Exchange& /*ex*/) {}
+  // Whether finished() records anything (access log, metrics): a session may drop an
+  // upgraded exchange early only when nothing waits for its end.
+  [[nodiscard]] virtual bool recordsExchanges() const { return true; }
 };
 
 // Facts about the connection that placeholders and matchers need.

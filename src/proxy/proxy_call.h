@@ -95,6 +95,7 @@ class ProxyCall final : public runtime::PendingWork,
   void takeWholeBody();
   void releaseRequestState();
   void trimExchange();
+  bool relayTunnel();  // proxy_tunnel.cpp
   void releaseConnection();
   void countActive(bool on);
   void appendTarget(std::string& out, const std::string& rewritten) const;

@@ -536,9 +536,23 @@ void Connection::rearm(uint64_t now) {
   timerDue_ = now + in;
 }
 
+bool Connection::sessionReplaceable() const {
+  return session_ && !retired_ && !parked_ && !handlesClosing_ && !lingering_;
+}
+
+void Connection::replaceSession(std::unique_ptr<http::Session> next) {
+  retired_ = std::move(session_);
+  session_ = std::move(next);
+  const uint64_t now = uv_now(owner_.loop());
+  uv_timer_start(&timer_, &Connection::onTimer, 0, 0);
+  timerArmed_ = true;
+  timerDue_ = now;
+}
+
 void Connection::onTimer(uv_timer_t* t) {
   auto* self = static_cast<Connection*>(t->data);
   self->timerArmed_ = false;
+  self->retired_.reset();
   const uint64_t now = uv_now(self->owner_.loop());
   if (self->parkDue_ != 0 && now >= self->parkDue_) {
     self->parkDue_ = 0;
