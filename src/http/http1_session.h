@@ -104,6 +104,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   int beginResponse();
   void writeHead(uint64_t contentLength, bool allowed);
   void finishResponse();
+  void appendBodyPiece(std::string_view data, bool eof);  // framed into out_, then flushed
   void failRequest(int status, std::string_view detail = {});
   void completeExchange();
   void closeNow();

@@ -30,6 +30,12 @@ class Transport {
   // Sends or queues `bytes` (flushed in order) and leaves it empty, keeping its capacity,
   // so the session's output buffer is reused across responses without reallocating.
   virtual void write(std::string& bytes) = 0;
+  // Sends `bytes` the caller keeps (a body piece in its source's buffer): written from the
+  // caller's memory when the socket takes it all, copied only for what has to wait.
+  virtual void writeCopy(std::string_view bytes) {
+    std::string copy(bytes);
+    write(copy);
+  }
   // Closes after queued bytes are flushed (or at once when `abort`).
   virtual void close(bool abort) = 0;
   // Closes the sending side after queued bytes are flushed; reading goes on (tunnels).

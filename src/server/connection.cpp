@@ -327,6 +327,27 @@ void Connection::write(std::string& bytes) {
   sendRaw(bytes);
 }
 
+void Connection::writeCopy(std::string_view bytes) {
+  if (tls_ || writing_ || handlesClosing_ || lingering_ || bytes.empty()) {
+    std::string copy(bytes);
+    write(copy);
+    return;
+  }
+  uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+  if (n == static_cast<int>(bytes.size())) {
+    return;
+  }
+  if (n < 0 && n != UV_EAGAIN) {
+    closeHandles();
+    return;
+  }
+  WriteState& w = writeState();
+  w.inflight.assign(bytes.substr(n > 0 ? static_cast<size_t>(n) : 0));
+  w.inflightOffset = 0;
+  startWrite();
+}
+
 void Connection::sendRaw(std::string& bytes) {
   if (writing_) {
     io_->queued.append(bytes);

@@ -71,6 +71,7 @@ class Connection final : public http::Transport {
 
   // Transport
   void write(std::string& bytes) override;
+  void writeCopy(std::string_view bytes) override;
   void close(bool abort) override;
   void shutdownWrite() override;
   void pauseReading() override;
