@@ -14,7 +14,7 @@ costs) and annotate_inclusive.txt there.
 
 usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both]
                               [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}']
-                              [--server gatehouse|nginx|haproxy] [--h2c-backend]
+                              [--server gatehouse|nginx|haproxy] [--h2c-backend] [--path /1m.bin]
 
 --h2c-backend serves the backend nginx with `listen ... http2` (HTTP/2 with prior knowledge,
 cleartext); pair it with --site 'reverse_proxy h2c://127.0.0.1:{port}'.
@@ -34,9 +34,12 @@ import http_bench  # noqa: E402
 import servers  # noqa: E402
 
 
+PATH = "/small.txt"
+
+
 def h2load(port, n, conns=4):
     out = subprocess.run(["h2load", "--h1", "-n", str(n), "-c", str(conns), "-m", "1",
-                          "http://127.0.0.1:%d/small.txt" % port], capture_output=True, text=True,
+                          "http://127.0.0.1:%d%s" % (port, PATH)], capture_output=True, text=True,
                          timeout=600).stdout
     m = re.search(r"status codes: (\d+) 2xx", out)
     if not m or int(m.group(1)) != n:
@@ -151,7 +154,10 @@ def main():
     ap.add_argument("--site", default="reverse_proxy 127.0.0.1:{port}")
     ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "haproxy"])
     ap.add_argument("--h2c-backend", action="store_true")
+    ap.add_argument("--path", default="/small.txt", help="what is fetched: /small.txt (100 B) or /1m.bin (1 MiB)")
     args = ap.parse_args()
+    global PATH
+    PATH = args.path
     binary = os.path.abspath(args.gatehouse)
     with tempfile.TemporaryDirectory(prefix="proxy-profile-") as root:
         servers.write_site(root)

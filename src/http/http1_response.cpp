@@ -195,6 +195,24 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
   if (closed_) {
     return;
   }
+  if (!chunked_ && out_.empty() && !data.empty()) {
+    // Straight from the source's buffer (a proxied body piece in the upstream read
+    // buffer): no copy into out_ unless the socket leaves part of it waiting.
+    ex_.response.bytesWritten += data.size();
+    transport_.writeCopy(data);
+  } else {
+    appendBodyPiece(data, eof);
+  }
+  if (eof) {
+    finishResponse();
+    return;
+  }
+  if (transport_.drained()) {
+    onDrained();
+  }
+}
+
+void Http1Session::appendBodyPiece(std::string_view data, bool eof) {
   if (chunked_ && !data.empty()) {
     http::appendHex(out_, data.size());
     out_.append("\r\n");
@@ -208,13 +226,6 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     }
   }
   flush();
-  if (eof) {
-    finishResponse();
-    return;
-  }
-  if (transport_.drained()) {
-    onDrained();
-  }
 }
 
 void Http1Session::onBodyError(int /*uvError*/) {

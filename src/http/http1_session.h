@@ -68,6 +68,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void tunnelShutdownWrite() override;
   void tunnelResumeReading() override;
   void tunnelClose() override;
+  bool handOverTunnel(const TunnelRelayMaker& make) override;
 
   // Bytes read ahead of a pipelined request, or of a tunnel before it starts.
   static constexpr size_t kPendingLimit = 64 * 1024;
@@ -103,6 +104,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   int beginResponse();
   void writeHead(uint64_t contentLength, bool allowed);
   void finishResponse();
+  void appendBodyPiece(std::string_view data, bool eof);  // framed into out_, then flushed
   void failRequest(int status, std::string_view detail = {});
   void completeExchange();
   void closeNow();

@@ -97,4 +97,34 @@ void Http1Session::tunnelClose() {
   }
   closeNow();
 }
+// The relay takes the connection: this session and its exchange are done (nothing records
+// their end: handOverTunnel is refused when something would), and the client bytes and EOF
+// read behind the 101 go to the relay instead of the peer.
+bool Http1Session::handOverTunnel(const TunnelRelayMaker& make) {
+  if (closed_ || !tunnel_ || handler_.recordsExchanges() || !transport_.sessionReplaceable()) {
+    return false;
+  }
+  std::unique_ptr<Session> relay = make(transport_);
+  if (!relay) {
+    return false;
+  }
+  std::string early = std::move(pending_);
+  pending_.clear();
+  const bool eof = tunnelEofPending_;
+  closed_ = true;
+  peerClosed_ = true;
+  inExchange_ = false;
+  body_.detach();
+  tasks_.cancel();
+  Session& next = *relay;
+  transport_.replaceSession(std::move(relay));  // *this goes on the next loop turn
+  if (!early.empty()) {
+    next.onData(early.data(), early.size());
+  }
+  if (eof) {
+    next.onEof();
+  }
+  return true;
+}
+
 }  // namespace gatehouse::http

@@ -16,6 +16,7 @@
 namespace gatehouse::http {
 
 class Http1ScratchPool;
+class Session;
 
 // What the session needs from the connection below it.
 class Transport {
@@ -29,6 +30,12 @@ class Transport {
   // Sends or queues `bytes` (flushed in order) and leaves it empty, keeping its capacity,
   // so the session's output buffer is reused across responses without reallocating.
   virtual void write(std::string& bytes) = 0;
+  // Sends `bytes` the caller keeps (a body piece in its source's buffer): written from the
+  // caller's memory when the socket takes it all, copied only for what has to wait.
+  virtual void writeCopy(std::string_view bytes) {
+    std::string copy(bytes);
+    write(copy);
+  }
   // Closes after queued bytes are flushed (or at once when `abort`).
   virtual void close(bool abort) = 0;
   // Closes the sending side after queued bytes are flushed; reading goes on (tunnels).
@@ -46,6 +53,11 @@ class Transport {
   // The socket a file body may be sendfile()d into right now (cleartext, nothing queued),
   // else -1.
   virtual int sendfileSocket() { return -1; }
+  // Tunnel hand-over: whether replaceSession() may be called now, and the swap itself. The
+  // new session gets every later callback; the old one (on the caller's stack) is kept
+  // until the next loop turn, then destroyed.
+  [[nodiscard]] virtual bool sessionReplaceable() const { return false; }
+  virtual void replaceSession(std::unique_ptr<Session> /*next*/) {}
 };
 
 // Runs the route chain for a complete request head.
@@ -61,6 +73,9 @@ class RequestHandler {
   // The exchange is over (response sent in full, or the connection dropped): access logs
   // and metrics. ex.response.bytesWritten and ex.request.start are set.
   virtual void finished(const runtime::Exchange& /*ex*/) {}
+  // Whether finished() records anything (access log, metrics): a session may drop an
+  // upgraded exchange early only when nothing waits for its end.
+  [[nodiscard]] virtual bool recordsExchanges() const { return true; }
 };
 
 // Facts about the connection that placeholders and matchers need.

@@ -103,6 +103,7 @@ class ProxyCall final : public runtime::PendingWork,
   void takeWholeBody();
   void releaseRequestState();
   void trimExchange();
+  bool relayTunnel();  // proxy_tunnel.cpp
   void releaseConnection();
   void countActive(bool on);
   // request_buffers / response_buffers and lb_retry_match (proxy_call_buffering.cpp).

@@ -274,6 +274,18 @@ void ProxyCall::takeWholeBody() {
 }
 
 void ProxyCall::onUpstreamBody(std::string_view data) {
+  // The session waits for bytes and none are held: they go to it straight from the read
+  // buffer, with no copy into buffered_, no loop turn and no pause of upstream reading; the
+  // session pulls again at once when the client took them, else the next read is held and
+  // reading pauses at read_buffer. Never the last piece (that ends the exchange; it goes
+  // through deliver()), nor for HTTP/2 upstreams (their window moves in deliver()) or
+  // HTTP/2 clients (their session frames pieces from its own callbacks).
+  if (sink_ != nullptr && buffered_.empty() && !resumePending_ && bodyError_ == 0 && conn_ && !h2_ &&
+      ex_.request.versionMajor == 1) {
+    runtime::BodySink* sink = std::exchange(sink_, nullptr);
+    sink->onBodyData(data, false);
+    return;
+  }
   buffered_.append(data);
   if (holdingHead_) {
     bufferedResponseBytes(data.size());

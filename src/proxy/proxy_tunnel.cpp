@@ -2,6 +2,9 @@
 // on as a half-close, and the tunnel closes once both sides have ended.
 #include "proxy/proxy_call.h"
 
+#include <unistd.h>
+
+#include "proxy/tunnel_relay.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::proxy {
@@ -46,8 +49,61 @@ void ProxyCall::trimExchange() {
   ex_.response.headers = runtime::HeaderList(ex_.response.headers);
 }
 
+// The 101 is out: a plain upstream socket goes to a TunnelRelay, which takes the client
+// connection over, and this call, the exchange and the session are freed. Kept as it is
+// (trimmed) for an upstream behind TLS, a tunnel on an HTTP/2 client stream, or a server whose access log or metrics record the exchange's end.
+bool ProxyCall::relayTunnel() {
+  if (!conn_ || !conn_->plainStream() || !conn_->drained() || h2Mode_ || closing_ ||
+      upstreamEof_ || clientEof_ || clientGone_) {
+    return false;
+  }
+  bool released = false;
+  const bool handed = ex_.host->handOverTunnel([&](http::Transport& client) -> std::unique_ptr<http::Session> {
+    TunnelRelay::Setup setup;
+    setup.pool = &pool_;
+    setup.upstream = upstream_;
+    setup.unix = target_ != nullptr && target_->unix;
+    if (timerKind_ == Timer::Stream && timer_) {
+      setup.timeout = std::chrono::milliseconds(std::max<uint64_t>(uv_timer_get_due_in(timer_.get()), 1));
+    }
+    setup.closeDelay = config_.streamCloseDelay;
+    setup.request = PackedRequest(ex_.request);
+    std::string early;
+    const uv_os_fd_t fd = conn_->releaseSocket(early);
+    released = true;
+    if (fd < 0) {
+      return nullptr;
+    }
+    // The relay holds the upstream's active count and the pool slot now.
+    setup.counted = std::exchange(active_, false);
+    setup.slot = slot_;
+    setup.holdsSlot = std::exchange(holdsSlot_, false);
+    auto relay = std::make_unique<TunnelRelay>(client, std::move(setup));
+    if (!relay->open(fd, std::move(early))) {
+      ::close(fd);
+      return nullptr;
+    }
+    return relay;
+  });
+  if (!handed && !released) {
+    return false;
+  }
+  conn_.reset();
+  arm(Timer::None, {});
+  if (handed) {
+    trimmed_ = true;
+    clientGone_ = true;  // the session that hosted this call is retired: no more calls to it
+  } else {
+    ex_.host->tunnelClose();  // the socket could not be adopted
+  }
+  return true;
+}
+
 void ProxyCall::onClientDrained() {
   if (!trimmed_) {
+    if (relayTunnel()) {
+      return;
+    }
     trimExchange();
   }
   if (conn_ && !upstreamEof_) {

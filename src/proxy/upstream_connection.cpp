@@ -1,5 +1,6 @@
 #include "proxy/upstream_connection.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -342,6 +343,22 @@ void UpstreamConnection::startTunnel() {
     std::string().swap(box_->inflight);  // the request head's buffer
     std::string().swap(queued_);
   }
+}
+
+uv_os_fd_t UpstreamConnection::releaseSocket(std::string& early) {
+  uv_os_fd_t fd = -1;
+  if (dead_ || box_ == nullptr || uv_fileno(box_->h(), &fd) != 0) {
+    return -1;
+  }
+  const uv_os_fd_t copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    return -1;
+  }
+  early = std::move(leftover_);
+  leftover_.clear();
+  listener_ = nullptr;
+  die();
+  return copy;
 }
 
 void UpstreamConnection::startFrames() {

@@ -84,6 +84,12 @@ class UpstreamConnection {
   // Raw bytes both ways for another framing layer (an HTTP/2 session): like a tunnel, but
   // reading never pauses by itself (the layer above has its own flow control).
   void startFrames();
+  // A tunnel given to another owner (TunnelRelay): a duplicate of the socket's descriptor
+  // (-1 on failure) and, in `early`, the bytes read past the 101 head. This connection is
+  // dead afterwards (its own handle closes; the socket lives on in the duplicate).
+  uv_os_fd_t releaseSocket(std::string& early);
+  // Plain bytes on the socket itself: no TLS layer and no HTTP/2 framing above it.
+  [[nodiscard]] bool plainStream() const { return !tls_ && !frames_; }
   // Whether the connection keeps the worker's loop alive (an idle HTTP/2 session must not).
   void holdLoop(bool hold);
   // The protocol TLS negotiated by ALPN ("h2", "http/1.1"), else empty.

@@ -14,6 +14,9 @@ class SiteRouter final : public http::RequestHandler {
   runtime::Outcome handle(runtime::Exchange& ex) override;
   runtime::Outcome resumed(runtime::Exchange& ex) override;
   void finished(const runtime::Exchange& ex) override;
+  [[nodiscard]] bool recordsExchanges() const override {
+    return server_.metrics != nullptr || server_.accessLog != nullptr;
+  }
 
  private:
   // After the chain (or its continuation) stopped: routes a new error.

@@ -333,6 +333,27 @@ void Connection::write(std::string& bytes) {
   sendRaw(bytes);
 }
 
+void Connection::writeCopy(std::string_view bytes) {
+  if (tls_ || writing_ || handlesClosing_ || lingering_ || bytes.empty()) {
+    std::string copy(bytes);
+    write(copy);
+    return;
+  }
+  uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1);
+  if (n == static_cast<int>(bytes.size())) {
+    return;
+  }
+  if (n < 0 && n != UV_EAGAIN) {
+    closeHandles();
+    return;
+  }
+  WriteState& w = writeState();
+  w.inflight.assign(bytes.substr(n > 0 ? static_cast<size_t>(n) : 0));
+  w.inflightOffset = 0;
+  startWrite();
+}
+
 void Connection::sendRaw(std::string& bytes) {
   if (writing_) {
     io_->queued.append(bytes);
@@ -542,9 +563,23 @@ void Connection::rearm(uint64_t now) {
   timerDue_ = now + in;
 }
 
+bool Connection::sessionReplaceable() const {
+  return session_ && !retired_ && !parked_ && !handlesClosing_ && !lingering_;
+}
+
+void Connection::replaceSession(std::unique_ptr<http::Session> next) {
+  retired_ = std::move(session_);
+  session_ = std::move(next);
+  const uint64_t now = uv_now(owner_.loop());
+  uv_timer_start(&timer_, &Connection::onTimer, 0, 0);
+  timerArmed_ = true;
+  timerDue_ = now;
+}
+
 void Connection::onTimer(uv_timer_t* t) {
   auto* self = static_cast<Connection*>(t->data);
   self->timerArmed_ = false;
+  self->retired_.reset();
   const uint64_t now = uv_now(self->owner_.loop());
   if (self->parkDue_ != 0 && now >= self->parkDue_) {
     self->parkDue_ = 0;

@@ -71,6 +71,7 @@ class Connection final : public http::Transport {
 
   // Transport
   void write(std::string& bytes) override;
+  void writeCopy(std::string_view bytes) override;
   void close(bool abort) override;
   void shutdownWrite() override;
   void pauseReading() override;
@@ -81,6 +82,8 @@ class Connection final : public http::Transport {
   runtime::WorkerState& worker() override { return owner_.workerState(); }
   http::Http1ScratchPool* http1Scratch() override { return &owner_.http1ScratchPool(); }
   int sendfileSocket() override;
+  [[nodiscard]] bool sessionReplaceable() const override;
+  void replaceSession(std::unique_ptr<http::Session> next) override;
 
  private:
   static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -127,6 +130,7 @@ class Connection final : public http::Transport {
   http::PeerInfo peer_;
   // Null until the TLS handshake completes, and while parked (idle between requests).
   std::unique_ptr<http::Session> session_;
+  std::unique_ptr<http::Session> retired_;  // replaced under its own stack; freed by the timer
   std::unique_ptr<WriteState> io_;
   static constexpr uint64_t kNever = UINT64_MAX;
   uint64_t deadline_ = kNever;  // loop time (ms) at which the current phase times out

@@ -13,6 +13,7 @@ class StrictSniGuard final : public http::RequestHandler {
   runtime::Outcome handle(runtime::Exchange& ex) override;
   runtime::Outcome resumed(runtime::Exchange& ex) override { return next_.resumed(ex); }
   void finished(const runtime::Exchange& ex) override { next_.finished(ex); }
+  [[nodiscard]] bool recordsExchanges() const override { return next_.recordsExchanges(); }
 
  private:
   http::RequestHandler& next_;

@@ -6,7 +6,8 @@ checks the 101 head, byte-exact echo of masked frames and of a large burst both 
 bytes sent right behind the request head and behind the 101 head, and half-close in both directions (the client
 shuts its sending side, the upstream answers "bye" and closes, the client sees EOF).
 Also: an upgrade request to a route that does not tunnel is answered and closed, and
-stream_timeout ends a tunnel.
+stream_timeout ends a tunnel. All of it twice: without an access log (the tunnel goes to a
+TunnelRelay once the 101 is out) and with one (the exchange carries it to its end).
 Usage: proxy_websocket_test.py <path-to-gatehouse>
 """
 import os
@@ -26,18 +27,18 @@ def check(cond, what):
         print("FAIL:", what, flush=True)
 
 
-def config(up):
-    return {
-        "admin": {"disabled": True},
-        "apps": {"http": {"servers": {"srv0": {"listen": ["127.0.0.1:0"], "routes": [
+def config(up, access_log=False):
+    srv = {"listen": ["127.0.0.1:0"], "routes": [
             {"match": [{"path": ["/static"]}], "handle": [{"handler": "static_response", "body": "no tunnel"}]},
             {"match": [{"path": ["/short"]}], "handle": [{"handler": "rewrite", "uri": "/ws"},
                                                          {"handler": "reverse_proxy", "stream_timeout": "500ms",
                                                           "upstreams": [{"dial": up.dial}]}]},
             {"match": [{"header": {"Connection": ["*Upgrade*"], "Upgrade": ["websocket"]}}],
              "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": up.dial}]}]},
-        ]}}}},
-    }
+        ]}
+    if access_log:
+        srv["logs"] = {}  # the exchange lives on for its log entry: no TunnelRelay
+    return {"admin": {"disabled": True}, "apps": {"http": {"servers": {"srv0": srv}}}}
 
 
 def handshake(addr, path="/ws", extra=b""):
@@ -119,15 +120,20 @@ def test_stream_timeout(addr):
 def main():
     binary = sys.argv[1]
     up = pu.Upstream()
-    proc, servers, drain = pu.start_gatehouse(binary, config(up))
     try:
-        addr = pu.addr_of(servers)
-        test_echo(addr)
-        test_upstream_greets(addr)
-        test_no_tunnel(addr)
-        test_stream_timeout(addr)
+        # Without an access log a tunnel is handed to a TunnelRelay once the 101 is out;
+        # with one, the session and the ProxyCall carry it to its end.
+        for access_log in (False, True):
+            proc, servers, drain = pu.start_gatehouse(binary, config(up, access_log))
+            try:
+                addr = pu.addr_of(servers)
+                test_echo(addr)
+                test_upstream_greets(addr)
+                test_no_tunnel(addr)
+                test_stream_timeout(addr)
+            finally:
+                pu.stop_gatehouse(proc, drain, FAILURES)
     finally:
-        pu.stop_gatehouse(proc, drain, FAILURES)
         up.close()
     if FAILURES:
         print("%d failure(s)" % len(FAILURES))

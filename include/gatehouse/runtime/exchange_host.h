@@ -5,6 +5,7 @@
 // Loop thread only; every callback below runs on the loop that owns the exchange.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +16,11 @@
 
 #include "gatehouse/runtime/body_source.h"
 #include "gatehouse/runtime/header_list.h"
+
+namespace gatehouse::http {
+class Session;
+class Transport;
+}  // namespace gatehouse::http
 
 namespace gatehouse::runtime {
 
@@ -128,6 +134,13 @@ class ExchangeHost {
   virtual void tunnelResumeReading() = 0;
   // Ends the tunnel and the client connection.
   virtual void tunnelClose() = 0;
+  // Once the tunnel runs (after the first onClientDrained), the peer may offer to take the
+  // client connection over with a session of its own (a relay holding both sockets), so the
+  // exchange and this host can go. `make` builds it on the connection's transport; the host
+  // then passes on the client bytes and EOF it still held. False, and `make` not called,
+  // when this host cannot (HTTP/2, or the exchange must live on for the access log).
+  using TunnelRelayMaker = std::function<std::unique_ptr<http::Session>(http::Transport&)>;
+  virtual bool handOverTunnel(const TunnelRelayMaker& /*make*/) { return false; }
 };
 
 }  // namespace gatehouse::runtime

@@ -1,0 +1,88 @@
+#pragma once
+// A proxied tunnel (WebSocket, any Connection: Upgrade) once the 101 is out: the client
+// connection's session becomes this relay, which holds the upstream socket itself, so the
+// HTTP/1.1 session, its exchange, the ProxyCall and the UpstreamConnection are all freed
+// (an idle WebSocket went from ~5 KiB to what its two sockets need). Bytes pass both ways
+// as they come; a side that cannot take more stops reading from the other (write state
+// exists only while bytes wait); each EOF is passed on as a half-close and the tunnel
+// closes once both sides have ended. stream_timeout and stream_close_delay (after a
+// reload removed the site) share one timer, made only when one of them is set. The
+// request's facts stay packed for a reload's "is this site still served" check.
+// Loop thread only.
+
+#include <uv.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "http/session.h"
+#include "proxy/connection_pool.h"
+#include "proxy/packed_request.h"
+#include "proxy/uv_handle.h"
+
+namespace gatehouse::proxy {
+
+class TunnelRelay final : public http::Session {
+ public:
+  struct Setup {
+    ConnectionPool* pool = nullptr;
+    size_t upstream = 0;   // the pool state whose `active` count the relay took over
+    bool counted = false;  // it counts this tunnel: the relay's end takes it back
+    size_t slot = 0;       // the pool slot held (a template upstream's), released at the end
+    bool holdsSlot = false;
+    bool unix = false;
+    std::chrono::milliseconds timeout{0};     // what is left of stream_timeout; 0: none
+    std::chrono::milliseconds closeDelay{0};  // stream_close_delay
+    PackedRequest request;
+  };
+
+  TunnelRelay(http::Transport& client, Setup setup);
+  ~TunnelRelay() override;
+  TunnelRelay(const TunnelRelay&) = delete;
+  TunnelRelay& operator=(const TunnelRelay&) = delete;
+
+  // Adopts the upstream socket `fd` (its own descriptor from now on) and starts relaying,
+  // first `upstreamBytes` (read past the 101 head) to the client. False: nothing was
+  // adopted, the caller still closes `fd`.
+  bool open(uv_os_fd_t fd, std::string upstreamBytes);
+
+  // Session (the client side)
+  void onData(const char* data, size_t len) override;
+  void onEof() override;
+  void onDrained() override;
+  void shutdown() override {}  // a stop or reload leaves open tunnels alone (siteRemoved)
+  [[nodiscard]] bool idle() const override { return false; }
+  void setPeer(const http::PeerInfo& /*peer*/) override {}
+  void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
+
+ private:
+  struct Box;
+  struct Writing;
+  static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void onWrite(uv_write_t* req, int status);
+  static void onTimer(uv_timer_t* t);
+
+  void toClient(const char* data, size_t len);
+  void startReading();
+  void shutUpstream();
+  void arm(std::chrono::milliseconds after);
+  void siteRemoved();
+  // Ends both sides (an error, a timeout, or both EOFs).
+  void finish();
+  void closeUpstream();
+
+  http::Transport& client_;
+  Setup setup_;
+  Box* box_ = nullptr;  // the upstream handle (+ write state); freed by its close callback
+  UvHandle<uv_timer_t> timer_;
+  uint64_t due_ = 0;  // loop time the timer is armed for
+  bool reading_ = false;
+  bool clientEof_ = false;
+  bool upstreamEof_ = false;
+  bool shutPending_ = false;  // the client's EOF waits for a write in flight
+  bool finished_ = false;
+};
+
+}  // namespace gatehouse::proxy
