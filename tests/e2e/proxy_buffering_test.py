@@ -20,48 +20,26 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from harness import FAILURES, check  # noqa: E402
 import proxy_upstreams as pu  # noqa: E402
+import tcp_servers  # noqa: E402
 
-FAILURES = []
 MB = int(os.environ.get("PROXY_BUF_MB", "64"))
 RSS_LIMIT_KIB = 64 * 1024
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
 
 
 class Hangup:
     """Reads a request head, then closes the connection unanswered; counts the requests."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock = tcp_servers.listen(backlog=16)
         self.dial = "127.0.0.1:%d" % self.sock.getsockname()[1]
         self.requests = 0
-        threading.Thread(target=self._accept, daemon=True).start()
+        tcp_servers.serve(self.sock, self._serve, timeout=5)
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            conn.settimeout(5)
-            buf = b""
-            try:
-                while b"\r\n\r\n" not in buf and len(buf) < 65536:
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    buf += data
-                self.requests += 1
-            except OSError:
-                pass
-            conn.close()
+    def _serve(self, conn):
+        tcp_servers.read_head(conn)
+        self.requests += 1
 
 
 class TwoStep:
@@ -69,38 +47,20 @@ class TwoStep:
     0.6 s later, then the end."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock = tcp_servers.listen(backlog=16)
         self.dial = "127.0.0.1:%d" % self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        tcp_servers.serve(self.sock, self._serve, timeout=None)
 
     def _serve(self, conn):
-        try:
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
-            ctype = b"text/event-stream" if b"/sse" in buf.split(b"\r\n", 1)[0] else b"text/plain"
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         b"a\r\ndata: 1\n\n\n\r\n")
-            time.sleep(0.6)
-            conn.sendall(b"a\r\ndata: 2\n\n\n\r\n0\r\n\r\n")
-            time.sleep(0.2)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        buf = tcp_servers.read_head(conn, limit=1 << 30)
+        if buf is None:
+            return
+        ctype = b"text/event-stream" if b"/sse" in buf.split(b"\r\n", 1)[0] else b"text/plain"
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"a\r\ndata: 1\n\n\n\r\n")
+        time.sleep(0.6)
+        conn.sendall(b"a\r\ndata: 2\n\n\n\r\n0\r\n\r\n")
+        time.sleep(0.2)
 
 
 def proxy(dials, **extra):

@@ -24,60 +24,35 @@ import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from harness import FAILURES, check  # noqa: E402
 import bind_dns  # noqa: E402
 import proxy_upstreams as pu  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+import tcp_servers  # noqa: E402
 
 
 class ProxyProtocolUpstream:
     """Reads a PROXY header (v1 or v2) and one request head; 200 when a header came first."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock = tcp_servers.listen(backlog=16)
         self.port = self.sock.getsockname()[1]
         self.headers = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        tcp_servers.serve(self.sock, self._serve)
 
     def _serve(self, conn):
-        conn.settimeout(10)
-        buf = b""
-        try:
-            while b"\r\n\r\n" not in buf and len(buf) < 65536:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
-            header = b""
-            if buf.startswith(b"PROXY "):
-                header, buf = buf.split(b"\r\n", 1)
-                header += b"\r\n"
-            elif buf.startswith(b"\r\n\r\n\x00\r\nQUIT\n"):
-                n = struct.unpack("!H", buf[14:16])[0]
-                header, buf = buf[:16 + n], buf[16 + n:]
-            self.headers.append(header)
-            status = b"200 OK" if header else b"400 Bad Request"
-            conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        buf = tcp_servers.read_head(conn)
+        if buf is None:
+            return
+        header = b""
+        if buf.startswith(b"PROXY "):
+            header, buf = buf.split(b"\r\n", 1)
+            header += b"\r\n"
+        elif buf.startswith(b"\r\n\r\n\x00\r\nQUIT\n"):
+            n = struct.unpack("!H", buf[14:16])[0]
+            header, buf = buf[:16 + n], buf[16 + n:]
+        self.headers.append(header)
+        status = b"200 OK" if header else b"400 Bad Request"
+        conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 
     def close(self):
         self.sock.close()

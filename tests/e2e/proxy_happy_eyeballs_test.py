@@ -34,56 +34,26 @@ import urllib.error
 import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from harness import FAILURES, check  # noqa: E402
 import bind_dns  # noqa: E402
 import proxy_upstreams as pu  # noqa: E402
 import server_stderr  # noqa: E402
+import tcp_servers  # noqa: E402
 from caddy_peer import CaddyPeer  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
 
 
 class Tagged:
     """HTTP/1.1 on (family, port): answers every request with its tag, then closes."""
 
     def __init__(self, family, port, tag):
-        self.sock = socket.socket(family)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:
-            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        self.sock.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", port))
-        self.sock.listen(64)
+        self.sock = tcp_servers.listen(family, port)
         self.tag = tag.encode()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        tcp_servers.serve(self.sock, self._serve)
 
     def _serve(self, conn):
-        conn.settimeout(10)
-        buf = b""
-        try:
-            while b"\r\n\r\n" not in buf and len(buf) < 65536:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
+        if tcp_servers.read_head(conn) is not None:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
                          % (len(self.tag), self.tag))
-        except OSError:
-            pass
-        finally:
-            conn.close()
 
     def close(self):
         self.sock.close()

@@ -31,15 +31,9 @@ import urllib.error
 import urllib.request
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from harness import FAILURES, check  # noqa: E402
 import proxy_upstreams as pu  # noqa: E402
-
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
+import tcp_servers  # noqa: E402
 
 
 class HealthUpstream:
@@ -50,49 +44,31 @@ class HealthUpstream:
         self.seen = []
         self.lock = threading.Lock()
         for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            s.listen(64)
+            s = tcp_servers.listen()
             self.socks.append(s)
-            threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+            port = s.getsockname()[1]
+            tcp_servers.serve(s, lambda conn, port=port: self._serve(conn, port))
         self.ports = [s.getsockname()[1] for s in self.socks]
 
-    def _accept(self, s):
-        while True:
-            try:
-                conn, _ = s.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn, s.getsockname()[1]), daemon=True).start()
-
     def _serve(self, conn, port):
-        conn.settimeout(10)
-        try:
-            buf = b""
-            while b"\r\n\r\n" not in buf and len(buf) < 65536:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
-            head, body = buf.split(b"\r\n\r\n", 1)
-            lines = head.decode("latin-1").split("\r\n")
-            method, target = lines[0].split(" ")[:2]
-            fields = {k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:] if ":" in ln)}
-            length = int(fields.get("content-length", "0"))
-            while len(body) < length:
-                data = conn.recv(65536)
-                if not data:
-                    break
-                body += data
-            with self.lock:
-                self.seen.append((port, method, target, fields.get("host", ""), body.decode("latin-1")))
-            status, extra, payload = self._answer(target, body)
-            conn.sendall(("HTTP/1.1 %s\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n"
-                          % (status, extra, len(payload))).encode() + payload)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+        buf = tcp_servers.read_head(conn)
+        if buf is None:
+            return
+        head, body = buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        method, target = lines[0].split(" ")[:2]
+        fields = {k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:] if ":" in ln)}
+        length = int(fields.get("content-length", "0"))
+        while len(body) < length:
+            data = conn.recv(65536)
+            if not data:
+                break
+            body += data
+        with self.lock:
+            self.seen.append((port, method, target, fields.get("host", ""), body.decode("latin-1")))
+        status, extra, payload = self._answer(target, body)
+        conn.sendall(("HTTP/1.1 %s\r\n%sContent-Length: %d\r\nConnection: close\r\n\r\n"
+                      % (status, extra, len(payload))).encode() + payload)
 
     @staticmethod
     def _answer(target, body):
