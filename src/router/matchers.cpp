@@ -42,8 +42,6 @@ std::vector<std::string> stringList(const Json& j, const std::string& path) {
 
 }  // namespace detail
 
-namespace {
-
 std::unique_ptr<Matcher> compileMatcher(const std::string& name, const Json& value, const std::string& path) {
   if (name == "host") {
     return makeHostMatcher(value, path);
@@ -89,8 +87,6 @@ std::unique_ptr<Matcher> compileMatcher(const std::string& name, const Json& val
   }
   throw ProvisionError(path, "matcher '" + name + "' is not supported yet");
 }
-
-}  // namespace
 
 bool MatcherSet::match(Exchange& ex) const {
   for (const auto& m : matchers_) {

@@ -24,6 +24,10 @@ class MatcherSet {
 // Builds one matcher set from its JSON ({"host": [...], "path": [...]}). Throws
 // provision::ProvisionError naming `path` for unknown or malformed matchers.
 MatcherSet compileMatcherSet(const config::Json& set, const std::string& path);
+// One matcher by its module name ("path", "header", ...); the expression matcher's matcher
+// functions build theirs through it too.
+std::unique_ptr<runtime::Matcher> compileMatcher(const std::string& name, const config::Json& value,
+                                                 const std::string& path);
 std::vector<MatcherSet> compileMatcherSets(const std::vector<config::MatcherSet>& sets, const std::string& path);
 
 // Exposed for unit tests and the file server.

@@ -11,6 +11,7 @@
 #include "router/cel/macros.h"
 #include "router/cel/time_values.h"
 #include "router/matcher_factories.h"
+#include "router/matchers.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::router::cel {
@@ -158,35 +159,9 @@ Json matcherJson(const std::string& name, std::span<const Value> args) {
   return stringsJson(args);  // host, path, method
 }
 
+// Only the matcher names 2.6.2 registers as CEL functions reach here (checked at parse time).
 std::unique_ptr<runtime::Matcher> buildMatcher(const std::string& name, const Json& value, const std::string& path) {
-  if (name == "host") {
-    return makeHostMatcher(value, path);
-  }
-  if (name == "path") {
-    return makePathMatcher(value, path);
-  }
-  if (name == "path_regexp") {
-    return makePathRegexpMatcher(value, path);
-  }
-  if (name == "method") {
-    return makeMethodMatcher(value, path);
-  }
-  if (name == "header") {
-    return makeHeaderMatcher(value, path);
-  }
-  if (name == "header_regexp") {
-    return makeHeaderRegexpMatcher(value, path);
-  }
-  if (name == "query") {
-    return makeQueryMatcher(value, path);
-  }
-  if (name == "protocol") {
-    return makeProtocolMatcher(value, path);
-  }
-  if (name == "remote_ip") {
-    return makeRemoteIpMatcher(name, value, path);
-  }
-  return makeFileMatcher(value, path);
+  return compileMatcher(name, value, path);
 }
 
 // Go's regexp/syntax error text for RE2's error code.
