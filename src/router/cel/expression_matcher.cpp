@@ -68,8 +68,9 @@ std::string expandPlaceholders(const std::string& expr) {
         ++j;
       }
       if (j > i + 2 && j < expr.size() && expr[j] == '}') {
-        out += std::string(kPlaceholderFunction) + "(" + std::string(kRequestVariable) + ", \"" +
-               expr.substr(i + 1, j - i - 1) + "\")";
+        // Appended piece by piece: GCC 12 warns falsely (-Warray-bounds) on the chained operator+.
+        out.append(kPlaceholderFunction).append("(").append(kRequestVariable).append(", \"");
+        out.append(expr, i + 1, j - i - 1).append("\")");
         i = j + 1;
         continue;
       }
