@@ -284,6 +284,10 @@ void ProxyCall::onTimer(uv_timer_t* t) {
     }
     return;
   }
+  if (kind == Timer::Continue) {
+    self->releaseBody();  // no 100 in time: the body goes anyway, as Go's transport sends it
+    return;
+  }
   if (kind == Timer::Retry) {
     if (!self->attempt()) {
       self->ex_.host->resume();

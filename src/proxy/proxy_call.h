@@ -69,7 +69,7 @@ class ProxyCall final : public runtime::PendingWork,
   }
 
  private:
-  enum class Timer { None, Dial, ResponseHeader, Retry, Stream };
+  enum class Timer { None, Dial, ResponseHeader, Retry, Stream, Continue };
 
   bool prepareHead();
   void prepareFields();
@@ -88,6 +88,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool dial(const UpstreamAddress& address);
   void onResolved(int status, AddressList& addresses);
   void sendRequest();
+  void releaseBody();  // expect_continue_timeout: the held body may go now
   void finishWithError(int status, std::string message);
   void onAttemptFailed(int uvError);
   [[nodiscard]] bool available(size_t i);
@@ -191,6 +192,8 @@ class ProxyCall final : public runtime::PendingWork,
   bool bodyDone_ = false;         // nothing more of the request body will be sent
   bool requestComplete_ = false;  // the whole request went out (keep-alive is possible)
   bool pulling_ = false;          // a request body pull is in flight
+  bool expectsContinue_ = false;  // the upstream head carries "Expect: 100-continue"
+  bool awaitingContinue_ = false;  // the body waits for the upstream's 100 (or the timeout)
   bool reused_ = false;           // the current connection came from the pool
   bool headSeen_ = false;
   bool ended_ = false;  // the response body is complete

@@ -55,7 +55,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
             "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
-            "local_address", "resolver", "dial_fallback_delay"});
+            "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -68,6 +68,8 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
       c.transport.fallbackDelay = TransportConfig::parseFallbackDelay(v, p);
     } else if (k == "response_header_timeout") {
       c.responseHeaderTimeout = provision::parseDuration(v, p);
+    } else if (k == "expect_continue_timeout") {
+      c.expectContinueTimeout = provision::parseDuration(v, p);
     } else if (k == "read_buffer_size") {
       c.readBuffer = positiveSize(v, p);
     } else if (k == "write_buffer_size") {

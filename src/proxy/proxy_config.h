@@ -74,6 +74,9 @@ struct ProxyConfig {
   // Transport (http).
   std::chrono::milliseconds dialTimeout{3'000};  // Caddy's default dial_timeout
   std::chrono::milliseconds responseHeaderTimeout{0};
+  // expect_continue_timeout (Go's ExpectContinueTimeout): how long an HTTP/1.1 request with
+  // "Expect: 100-continue" holds its body for the upstream's 100; 0: sent at once.
+  std::chrono::milliseconds expectContinueTimeout{0};
   size_t readBuffer = 64 * 1024;        // response bytes held before upstream reading pauses
   size_t writeBuffer = 64 * 1024;       // request bytes handed to the upstream socket at once
   size_t maxResponseHeader = 10 << 20;  // Go's default (10 MiB)

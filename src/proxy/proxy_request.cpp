@@ -20,6 +20,17 @@ bool methodSendsLength(const std::string& m) {
   return m == "POST" || m == "PUT" || m == "PATCH";
 }
 
+// Go's Request.expectsContinue: the Expect field names the 100-continue token.
+bool expects100(std::string_view expect) {
+  while (!expect.empty() && (expect.front() == ' ' || expect.front() == '\t')) {
+    expect.remove_prefix(1);
+  }
+  while (!expect.empty() && (expect.back() == ' ' || expect.back() == '\t')) {
+    expect.remove_suffix(1);
+  }
+  return runtime::equalsIgnoreCase(expect, "100-continue");
+}
+
 bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& ex) {
   if (const std::string* v = ex.var("trusted_proxy"); v != nullptr && *v == "true") {
     return true;  // the server's trusted_proxies (set by the site router)
@@ -98,6 +109,7 @@ bool ProxyCall::buildHead() {
     buildH2Head(*fields, host, rewritten);
     return true;
   }
+  expectsContinue_ = expects100(generalHead_ ? fields->get("Expect") : req.headers.get("Expect"));
   head_.clear();
   head_.reserve(256 + req.rawPath.size() + req.query.size() + 64 * req.headers.size());
   head_.append(method_).append(" ");
@@ -183,7 +195,22 @@ void ProxyCall::sendRequest() {
     arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
     return;
   }
-  // The body is pulled once the head has left (onUpstreamWritten).
+  // The body is pulled once the head has left (onUpstreamWritten), or, for "Expect:
+  // 100-continue" with expect_continue_timeout, once the upstream's 100 came or the
+  // timeout passed (Go's transport); a final answer first means it is never sent.
+  awaitingContinue_ = expectsContinue_ && config_.expectContinueTimeout.count() > 0;
+  if (awaitingContinue_) {
+    arm(Timer::Continue, config_.expectContinueTimeout);
+  }
+}
+
+void ProxyCall::releaseBody() {
+  if (!awaitingContinue_) {
+    return;
+  }
+  awaitingContinue_ = false;
+  arm(Timer::None, {});
+  onUpstreamWritten();
 }
 
 void ProxyCall::onUpstreamWritten() {
@@ -191,7 +218,7 @@ void ProxyCall::onUpstreamWritten() {
     ex_.host->tunnelResumeReading();
     return;
   }
-  if (bodyDone_ || pulling_ || headSeen_) {
+  if (bodyDone_ || pulling_ || headSeen_ || awaitingContinue_) {
     return;
   }
   pulling_ = true;

@@ -45,6 +45,7 @@ void canonicalize(std::string& name) {
 
 void ProxyCall::onUpstreamHead(ResponseHead& head) {
   arm(Timer::None, {});
+  awaitingContinue_ = false;  // answered before the body: it is never sent, the connection not reused
   headSeen_ = true;
   const auto& ph = config_.passive;
   if (ph.failDuration.count() > 0) {
@@ -173,6 +174,7 @@ runtime::Outcome ProxyCall::resumed(runtime::Exchange& ex) {
 // with the fields set so far; 100 Continue is the client session's own business.
 void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
   if (head.status == 100) {
+    releaseBody();  // not forwarded: the client had its own 100 from us
     return;
   }
   HeaderList h;
