@@ -58,9 +58,12 @@ void Http1Session::pullBody() {
 int Http1Session::beginResponse() {
   auto& res = ex_.response;
   if (res.abort) {
+    // As Go's server after ErrAbortHandler: the connection ends without a response, with a
+    // FIN (close_notify on TLS). Lingering drains a request body still arriving, so the
+    // client sees the close and not a reset caused by its unread bytes.
     closed_ = true;
     body_.detach();
-    transport_.close(true);
+    transport_.close(false);
     return -1;
   }
   if (res.status == 0) {
