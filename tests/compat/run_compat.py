@@ -286,8 +286,12 @@ def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, c
     caddy_adapter = ["--adapter", "caddyfile"] if adapter == "caddyfile" else []
     caddy_srv = Server([caddy, "run", "--config", cfg_c] + caddy_adapter, env, pc,
                        os.path.join(work, "caddy.log"))
-    gh_srv = Server([gatehouse, "run", "--config", cfg_g, "--adapter", adapter, "--workers", "1"], env, pg,
-                    os.path.join(work, "gatehouse.log"))
+    try:
+        gh_srv = Server([gatehouse, "run", "--config", cfg_g, "--adapter", adapter, "--workers", "1"], env, pg,
+                        os.path.join(work, "gatehouse.log"))
+    except BaseException:
+        caddy_srv.close()  # e.g. a gatehouse path that does not exist: leave no caddy behind
+        raise
     known, failures = [], []
     try:
         if caddy_srv.error:
