@@ -26,19 +26,7 @@ import time
 import urllib.request
 
 sys.dont_write_bytecode = True
-from harness import check, finish, free_port  # noqa: E402
-
-
-def wait_port(port, proc, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
+from harness import check, finish, free_port, wait_port  # noqa: E402
 
 def get(port):
     with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=10) as r:

@@ -63,6 +63,18 @@ def addr_of(text):
     return host.strip("[]"), int(port)
 
 
+def wait_port(port, proc, timeout=20):
+    """True once 127.0.0.1:port accepts a connection; False if `proc` exits or time runs out."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def free_port():
     """A port nothing listens on right now (for http_port/https_port/admin, which cannot be 0)."""
     s = socket.socket()

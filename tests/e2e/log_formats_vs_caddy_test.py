@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True
-from harness import check, finish, free_port  # noqa: E402
+from harness import check, finish, free_port, wait_port  # noqa: E402
 
 # Encoder blocks (";" is a new line), each served by its own site with its own log file.
 VARIANTS = [
@@ -110,18 +110,6 @@ class UdpSink:
             except OSError:
                 pass
         return got
-
-
-def wait_port(port, proc, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
 
 def get(port):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
