@@ -192,7 +192,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool bodyDone_ = false;         // nothing more of the request body will be sent
   bool requestComplete_ = false;  // the whole request went out (keep-alive is possible)
   bool pulling_ = false;          // a request body pull is in flight
-  bool expectsContinue_ = false;  // the upstream head carries "Expect: 100-continue"
+  bool expectsContinue_ = false;  // "Expect: 100-continue" goes upstream and expect_continue_timeout > 0
   bool awaitingContinue_ = false;  // the body waits for the upstream's 100 (or the timeout)
   bool reused_ = false;           // the current connection came from the pool
   bool headSeen_ = false;

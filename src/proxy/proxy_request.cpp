@@ -109,7 +109,9 @@ bool ProxyCall::buildHead() {
     buildH2Head(*fields, host, rewritten);
     return true;
   }
-  expectsContinue_ = expects100(generalHead_ ? fields->get("Expect") : req.headers.get("Expect"));
+  // Only looked up when it can matter: most proxies set no expect_continue_timeout.
+  expectsContinue_ = config_.expectContinueTimeout.count() > 0 &&
+                     expects100(generalHead_ ? fields->get("Expect") : req.headers.get("Expect"));
   head_.clear();
   head_.reserve(256 + req.rawPath.size() + req.query.size() + 64 * req.headers.size());
   head_.append(method_).append(" ");
@@ -198,7 +200,7 @@ void ProxyCall::sendRequest() {
   // The body is pulled once the head has left (onUpstreamWritten), or, for "Expect:
   // 100-continue" with expect_continue_timeout, once the upstream's 100 came or the
   // timeout passed (Go's transport); a final answer first means it is never sent.
-  awaitingContinue_ = expectsContinue_ && config_.expectContinueTimeout.count() > 0;
+  awaitingContinue_ = expectsContinue_;
   if (awaitingContinue_) {
     arm(Timer::Continue, config_.expectContinueTimeout);
   }
