@@ -84,7 +84,7 @@ def served_cert(port, name, timeout=20):
 
 
 def orders(pebble):
-    return open(pebble.log.name).read().count("/order-plz")
+    return open(pebble.log.name).read().count("Added order")
 
 
 def main():

@@ -42,7 +42,7 @@ def run(binary, tmp, pebble):
         results.append((p.returncode, acme_pebble.messages(acme_pebble.parse_log(err)), err))
     for i, (code, _, err) in enumerate(results):
         check(code == 0, f"process {i} exits 0:\n{err[-2000:]}")
-    orders = open(pebble.log.name).read().count("/order-plz")
+    orders = open(pebble.log.name).read().count("Added order")
     check(orders == 1, f"exactly one order for two processes (got {orders})")
     waited = [m for _, m, _ in results if "certificate already obtained by another process" in m]
     check(len(waited) == 1, "one process found the other's certificate after waiting for the lock")
