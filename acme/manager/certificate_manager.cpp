@@ -57,6 +57,8 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
     }
     if (s.dns) {
       issuer->dns01 = std::make_unique<Dns01Solver>(&loop_, *s.dns, log_);
+    } else {
+      setUpStandaloneSolvers(*issuer);
     }
     issuers_.push_back(std::move(issuer));
   }
@@ -142,10 +144,37 @@ void CertificateManager::shutdownOnLoop() {
   for (auto& t : targets_) {
     closeAndFree(t->timer);
   }
+  for (auto& [_, solver] : standalone_) {
+    solver->shutdown();
+  }
   ocsp_->shutdown();
   closeAndFree(stopSignal_);
   shutdownOnDemand();
   expediteDelays(&loop_);
+}
+
+// Issuers that use the same challenge address share one solver: two listeners could not
+// bind the same port.
+void CertificateManager::setUpStandaloneSolvers(Issuer& issuer) {
+  const auto& s = issuer.settings;
+  auto key = [](const char* type, const ChallengeAddress& a) {
+    return std::string(type) + " " + listenAddress(a.host, a.port);
+  };
+  if (s.http01 && s.http01Standalone) {
+    auto& solver = standalone_[key("http-01", *s.http01Standalone)];
+    if (!solver) {
+      solver = std::make_unique<StandaloneHttp01Solver>(&loop_, *responder_, *s.http01Standalone, log_);
+    }
+    issuer.http01Standalone = solver.get();
+  }
+  if (s.tlsAlpn01 && s.tlsAlpn01Standalone) {
+    auto& solver = standalone_[key("tls-alpn-01", *s.tlsAlpn01Standalone)];
+    if (!solver) {
+      solver = std::make_unique<StandaloneTlsAlpn01Solver>(&loop_, *responder_, challengeProvider_,
+                                                           *s.tlsAlpn01Standalone, log_);
+    }
+    issuer.tlsAlpn01Standalone = solver.get();
+  }
 }
 
 const std::string& CertificateManager::issuerKeyOf(size_t index) const {

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "manager/manager_config.h"
 #include "protocol/acme_client.h"
 #include "solvers/http01_solver.h"
+#include "solvers/standalone_solvers.h"
 #include "solvers/tls_alpn01_solver.h"
 #include "storage/file_storage.h"
 
@@ -93,6 +95,7 @@ class CertificateManager {
   struct OnDemandState;
   Target& addTarget(const ManagedCertificate& cert);
   void setUpOnDemand();
+  void setUpStandaloneSolvers(Issuer& issuer);
   void takeOnDemandRequests();
   void startOnDemand(const std::string& name, size_t issuer);
   void askPredecessor(const std::string& name);
@@ -112,6 +115,8 @@ class CertificateManager {
   std::shared_ptr<const tls::ChallengeCertificateProvider> challengeProvider_;
   Http01Solver http01_{*responder_};
   TlsAlpn01Solver tlsAlpn01_{*responder_};
+  // Listeners of our own for challenge ports no server listens on, by type and address.
+  std::map<std::string, std::unique_ptr<StandaloneSolver>> standalone_;
   uv_loop_t loop_{};
   uv_async_t* stopSignal_ = nullptr;
   std::vector<std::unique_ptr<Issuer>> issuers_;

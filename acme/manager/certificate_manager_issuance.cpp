@@ -146,10 +146,10 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
     if (issuer.dns01) {
       solvers["dns-01"] = issuer.dns01.get();
     } else if (issuer.settings.http01) {
-      solvers["http-01"] = &http01_;
+      solvers["http-01"] = issuer.http01Standalone != nullptr ? issuer.http01Standalone : &http01_;
     }
     if (!issuer.dns01 && issuer.settings.tlsAlpn01) {
-      solvers["tls-alpn-01"] = &tlsAlpn01_;
+      solvers["tls-alpn-01"] = issuer.tlsAlpn01Standalone != nullptr ? issuer.tlsAlpn01Standalone : &tlsAlpn01_;
     }
     auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);
     ord->run([this, &t, index, lock, started, next](std::optional<AcmeError> e, IssuedCertificate cert) mutable {

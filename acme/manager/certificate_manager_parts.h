@@ -30,6 +30,10 @@ struct CertificateManager::Issuer {
   std::shared_ptr<AcmeClient> client;
   std::shared_ptr<HttpClient> zeroSslApi;  // zerossl issuer: ZeroSSL's API, system roots
   std::unique_ptr<Dns01Solver> dns01;  // when the issuer has a DNS challenge
+  // The manager's shared listeners of its own (standalone_), when settings ask for them;
+  // null: the engine's servers answer.
+  ChallengeSolver* http01Standalone = nullptr;
+  ChallengeSolver* tlsAlpn01Standalone = nullptr;
   bool accountReady = false;
   bool accountPending = false;
   std::vector<std::function<void(std::optional<AcmeError>)>> waiting;

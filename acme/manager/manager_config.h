@@ -16,6 +16,7 @@
 #include "manager/on_demand_config.h"
 #include "protocol/acme_account.h"
 #include "protocol/acme_order.h"
+#include "solvers/challenge_address.h"
 
 namespace gatehouse::acme {
 
@@ -35,6 +36,10 @@ struct AcmeIssuerSettings {
   std::string zeroSslApiBase = "https://api.zerossl.com/acme";
   bool http01 = true;     // served by the engine's http_port listener
   bool tlsAlpn01 = true;  // served by the engine's acme-tls/1 hook on https_port
+  // Set when no server of ours listens on the challenge's port (alternate_port, else
+  // http_port / https_port): a listener of the manager's own answers there instead.
+  std::optional<ChallengeAddress> http01Standalone;
+  std::optional<ChallengeAddress> tlsAlpn01Standalone;
   // challenges.dns: when set, DNS-01 is the only challenge used (as certmagic does).
   std::optional<dns::DnsChallengeSettings> dns;
 };

@@ -47,52 +47,18 @@ std::string http01Response(const ChallengeResponder& responder, std::string_view
 }
 
 Http01Listener::Http01Listener(uv_loop_t* loop, const ChallengeResponder& responder)
-    : loop_(loop), responder_(responder) {}
+    : loop_(loop), responder_(responder), server_(loop) {}
 
 Http01Listener::~Http01Listener() {
   close();
 }
 
 int Http01Listener::listen(const std::string& host, uint16_t port) {
-  if (!host.empty())
-    return bindAndListen(host, port);
-  // Dual-stack first: a CA validates over IPv6 when the name has an AAAA record.
-  const int rc = bindAndListen("::", port);
-  return rc == 0 ? 0 : bindAndListen("0.0.0.0", port);
-}
-
-int Http01Listener::bindAndListen(const std::string& host, uint16_t port) {
-  struct sockaddr_storage addr {};
-  int rc = uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
-  if (rc != 0)
-    rc = uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr));
-  if (rc != 0)
-    return rc;
-  auto server = std::make_unique<uv_tcp_t>();
-  uv_tcp_init(loop_, server.get());
-  server->data = this;
-  server_ = server.release();
-  rc = uv_tcp_bind(server_, reinterpret_cast<const sockaddr*>(&addr), 0);
-  if (rc == 0)
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(server_), 128, &Http01Listener::onConnection);
-  if (rc != 0) {
-    close();
-    return rc;
-  }
-  int len = sizeof addr;
-  uv_tcp_getsockname(server_, reinterpret_cast<sockaddr*>(&addr), &len);
-  // sin_port and sin6_port sit at the same offset.
-  port_ = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  return 0;
+  return server_.listen(host, port, this, &Http01Listener::onConnection);
 }
 
 void Http01Listener::close() {
-  if (server_ != nullptr) {
-    server_->data = server_;
-    uv_close(reinterpret_cast<uv_handle_t*>(server_),
-             [](uv_handle_t* h) { std::unique_ptr<uv_tcp_t> owned(static_cast<uv_tcp_t*>(h->data)); });
-    server_ = nullptr;
-  }
+  server_.close();
   const std::vector<Connection*> open(connections_.begin(), connections_.end());
   for (Connection* c : open)
     finish(*c);

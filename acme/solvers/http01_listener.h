@@ -1,8 +1,9 @@
 #pragma once
 // A minimal HTTP/1.x listener for `gatehouse certs` (where no web server of ours owns port
-// 80): it answers GET/HEAD /.well-known/acme-challenge/<token> from the ChallengeResponder
+// 80, or the port of alt_http_port): it answers GET/HEAD /.well-known/acme-challenge/<token> from the ChallengeResponder
 // and 404 to everything else, one request per connection, with bounded head size and time.
-// Loop-thread only. The engine does not use it: it asks the responder from its own routes.
+// Loop-thread only. The engine's servers ask the responder from their own routes; this
+// listener serves where none of them listens (StandaloneHttp01Solver).
 
 #include <uv.h>
 
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "gatehouse/acme/challenge_responder.h"
+#include "solvers/tcp_server.h"
 
 namespace gatehouse::acme {
 
@@ -24,7 +26,7 @@ class Http01Listener {
 
   // Binds host:port ("" = all addresses, IPv6 and IPv4). Returns a uv error code (0 on success).
   int listen(const std::string& host, uint16_t port);
-  [[nodiscard]] uint16_t port() const { return port_; }
+  [[nodiscard]] uint16_t port() const { return server_.port(); }
   // Stops listening and closes open connections; the loop finishes closing them.
   void close();
 
@@ -37,14 +39,12 @@ class Http01Listener {
   static void onAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
   static void onTimeout(uv_timer_t* t);
-  int bindAndListen(const std::string& host, uint16_t port);
   void respond(Connection& c);
   void finish(Connection& c);
 
   uv_loop_t* loop_;
   const ChallengeResponder& responder_;
-  uv_tcp_t* server_ = nullptr;  // owned; freed in its close callback
-  uint16_t port_ = 0;
+  TcpServer server_;
   std::set<Connection*> connections_;  // each freed by its handles' close callbacks
 };
 

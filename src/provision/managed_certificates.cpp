@@ -80,21 +80,75 @@ std::vector<std::string> stringList(const Json& obj, const char* key, const std:
   return out;
 }
 
-// One challenge type's options: {"disabled": bool, "alternate_port": int}. The engine
-// answers on http_port / https_port only, so another alternate port is refused.
-bool challengeEnabled(const Json& challenges, const char* type, uint16_t servedPort,
-                      const std::string& path) {
+// One challenge type's options: {"disabled": bool, "alternate_port": int}.
+struct ChallengeOptions {
+  bool enabled = true;
+  uint16_t alternatePort = 0;  // 0: the http app's http_port / https_port
+};
+
+ChallengeOptions challengeOptions(const Json& challenges, const char* type, const std::string& path) {
+  ChallengeOptions out;
   if (!challenges.contains(type)) {
-    return true;
+    return out;
   }
   const Json& c = challenges[type];
   const std::string p = path + "." + type;
   requireKnown(c, p, {"disabled", "alternate_port"});
-  if (c.contains("alternate_port") && c["alternate_port"] != 0 && c["alternate_port"] != servedPort) {
-    throw ProvisionError(p + ".alternate_port", "an alternate port other than the server's own (" +
-                                                    std::to_string(servedPort) + ") is not supported yet");
+  if (c.contains("alternate_port")) {
+    const Json& port = c["alternate_port"];
+    if (!port.is_number_integer() || port.get<int64_t>() < 0 || port.get<int64_t>() > 65535) {
+      throw ProvisionError(p + ".alternate_port", "expected a port number (1-65535)");
+    }
+    out.alternatePort = static_cast<uint16_t>(port.get<int64_t>());
   }
-  return !c.value("disabled", false);
+  if (c.contains("disabled") && !c["disabled"].is_boolean()) {
+    throw ProvisionError(p + ".disabled", "expected true or false");
+  }
+  out.enabled = !c.value("disabled", false);
+  return out;
+}
+
+// Who answers one challenge type, as certmagic: a server of ours on the challenge's port
+// answers it there; with none, a listener of the manager's own binds bind_host:port while a
+// challenge is presented. A server of the other kind on that port cannot answer: an
+// explicit alternate port there is refused; the default port just leaves the type unused
+// (the other challenge types go on).
+void placeChallenge(bool http, const ChallengeOptions& o, const ChallengePorts& ports, const std::string& bindHost,
+                    const std::string& path, acme::AcmeIssuerSettings& s) {
+  bool& enabled = http ? s.http01 : s.tlsAlpn01;
+  auto& standalone = http ? s.http01Standalone : s.tlsAlpn01Standalone;
+  enabled = o.enabled;
+  if (!enabled) {
+    return;
+  }
+  const uint16_t port = o.alternatePort != 0 ? o.alternatePort : (http ? ports.http : ports.https);
+  const auto& same = http ? ports.plainListeners : ports.tlsListeners;
+  const auto& other = http ? ports.tlsListeners : ports.plainListeners;
+  if (same.contains(port)) {
+    return;  // the engine's routes / acme-tls/1 hook answer
+  }
+  if (other.contains(port)) {
+    if (o.alternatePort == 0) {
+      enabled = false;
+      return;
+    }
+    throw ProvisionError(path + "." + (http ? "http" : "tls-alpn") + ".alternate_port",
+                         std::string(http ? "alt_http_port " : "alt_tlsalpn_port ") + std::to_string(port) +
+                             (http ? " is a TLS listener of this config, but the CA asks HTTP-01 over plain "
+                                     "HTTP there; use a port a plain-HTTP site listens on, or a free one"
+                                   : " is a plain-HTTP listener of this config, but TLS-ALPN-01 needs TLS "
+                                     "there; use a port an HTTPS site listens on, or a free one"));
+  }
+  standalone = acme::ChallengeAddress{bindHost, port};
+}
+
+void requireAChallenge(const acme::AcmeIssuerSettings& s, const std::string& path) {
+  if (!s.http01 && !s.tlsAlpn01 && !s.dns) {
+    throw ProvisionError(path,
+                         "no challenge left to answer (HTTP-01 and TLS-ALPN-01 are disabled or their "
+                         "ports are taken by a server of the other kind; DNS-01 needs a provider in "
+                         "`tls { dns ... }` or `acme_dns`)");
+  }
 }
 
 constexpr const char* kZeroSslDirectory = "https://acme.zerossl.com/v2/DV90";
@@ -108,14 +162,19 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
                                       const ChallengePorts& ports) {
   acme::AcmeIssuerSettings s;
   s.ca = acme::kLetsEncryptDirectory;
-  // A server on the port answers the challenge. With neither port served, both stay on and
-  // orders fail with the CA's problem document until the config serves one (Caddy would try
-  // listeners of its own on those ports).
-  if (ports.httpServed || ports.httpsServed) {
-    s.http01 = ports.httpServed;
-    s.tlsAlpn01 = ports.httpsServed;
+  const Json none = Json::object();
+  const Json& challenges = issuer != nullptr && issuer->is_object() && issuer->contains("challenges")
+                               ? (*issuer)["challenges"]
+                               : none;
+  const std::string cpath = path + ".challenges";
+  if (!challenges.is_object()) {
+    throw ProvisionError(cpath, "expected an object");
   }
+  const std::string bindHost = stringField(challenges, "bind_host", cpath);
+  placeChallenge(true, challengeOptions(challenges, "http", cpath), ports, bindHost, cpath, s);
+  placeChallenge(false, challengeOptions(challenges, "tls-alpn", cpath), ports, bindHost, cpath, s);
   if (issuer == nullptr) {
+    requireAChallenge(s, cpath);
     return s;
   }
   const Json& j = *issuer;
@@ -160,11 +219,7 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
   if (j.contains("challenges")) {
     const std::string p = path + ".challenges";
     const Json& c = j["challenges"];
-    // bind_host says where Caddy's own solver listeners bind; here the servers' listeners
-    // answer challenges, bound where their listen addresses say.
     requireKnown(c, p, {"http", "tls-alpn", "bind_host", "dns"});
-    s.http01 = challengeEnabled(c, "http", ports.http, p) && s.http01;
-    s.tlsAlpn01 = challengeEnabled(c, "tls-alpn", ports.https, p) && s.tlsAlpn01;
     if (c.contains("dns")) {
       try {
         s.dns = acme::dns::parseDnsChallenge(c["dns"]);
@@ -172,13 +227,8 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
         throw ProvisionError(p + ".dns" + (e.path.empty() ? "" : "." + e.path), e.what());
       }
     }
-    if (!s.http01 && !s.tlsAlpn01 && !s.dns) {
-      throw ProvisionError(p,
-                           "no challenge left that the servers can answer (HTTP-01 needs a server on "
-                           "http_port, TLS-ALPN-01 one on https_port, DNS-01 a provider in "
-                           "`tls { dns ... }` or `acme_dns`)");
-    }
   }
+  requireAChallenge(s, cpath);
   return s;
 }
 

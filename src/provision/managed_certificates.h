@@ -5,6 +5,7 @@
 // at IssuerKind::Internal.
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,19 +31,21 @@ struct IssuerChoice {
 // one, ACME for names a public CA can certify and the internal CA for the rest (as Caddy).
 IssuerChoice chooseIssuer(const std::string& name, const TlsAppRuntime& tls);
 
-// Which challenges the engine can answer: HTTP-01 needs a server on http_port, TLS-ALPN-01
-// a TLS server on https_port.
+// The ports challenges are validated on by default (the http app's http_port / https_port,
+// as Caddy fills them into ACME issuers) and the ports our servers listen on: a challenge
+// whose port a server serves is answered by that server, any other by a listener of the
+// certificate manager's own (certmagic's solvers).
 struct ChallengePorts {
   uint16_t http = 80;
   uint16_t https = 443;
-  bool httpServed = false;
-  bool httpsServed = false;
+  std::set<uint16_t> plainListeners;  // servers without TLS
+  std::set<uint16_t> tlsListeners;    // servers with TLS connection policies
 };
 
 // Builds the manager for `names` (lower-case, deduplicated); null when there are none.
 // Certificates in storage are installed into tls.store before this returns. Throws
-// ProvisionError for what is not implemented (internal issuer, on-demand, DNS challenges,
-// wildcards, other alternate ports).
+// ProvisionError for what is not implemented or cannot work (a challenge port that a
+// server of the other kind listens on, wildcards without DNS-01).
 std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const config::Config& config,
                                                                       const std::vector<std::string>& names,
                                                                       const TlsAppRuntime& tls,

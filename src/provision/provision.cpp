@@ -348,16 +348,18 @@ ListenSpec parseListen(const std::string& addr, const std::string& path, std::ve
 }
 
 namespace {
-// Where the engine itself can answer ACME challenges (Caddy would start a solver listener of
-// its own when no server takes the port; here the server's listeners answer).
+// The servers' listen ports by kind: a challenge on one of them is answered by its server.
 ChallengePorts challengePorts(const config::HttpApp& app, const AutoHttpsPlan& plan) {
-  ChallengePorts ports{httpPort(app), httpsPort(app), false, false};
+  ChallengePorts ports;
+  ports.http = httpPort(app);
+  ports.https = httpsPort(app);
   for (const auto& [name, srv] : plan.servers) {
     for (const auto& l : srv.listen) {
-      std::vector<ListenSpec> ignored;
-      const uint16_t port = parseListen(l, "apps.http.servers." + name + ".listen", ignored).port;
-      ports.httpServed = ports.httpServed || port == ports.http;
-      ports.httpsServed = ports.httpsServed || (port == ports.https && !srv.tlsConnectionPolicies.is_null());
+      std::vector<ListenSpec> all;
+      parseListen(l, "apps.http.servers." + name + ".listen", all);
+      for (const auto& spec : all) {
+        (srv.tlsConnectionPolicies.is_null() ? ports.plainListeners : ports.tlsListeners).insert(spec.port);
+      }
     }
   }
   return ports;
