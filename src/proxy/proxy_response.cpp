@@ -120,15 +120,24 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   if (server) {
     res.headers.remove("Server");
   }
-  res.headers.reserve(res.headers.size() + h.size() + 1);
-  if (!stickyCookie_.empty()) {
-    res.headers.emplaceBack("Set-Cookie", std::move(stickyCookie_));  // before the upstream's, as Caddy
-  }
-  for (auto& f : h) {
-    if ((!head.hasLength && f.name == "Content-Length") || (!general && isHopByHop(f.name))) {
-      continue;
+  auto dropped = [&](std::string_view name) {
+    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name));
+  };
+  if (res.headers.empty() && stickyCookie_.empty()) {
+    // Nothing set before the proxy ran (the usual case): the upstream's list becomes the
+    // response's whole, and the response's empty one (with its capacity) goes back.
+    h.removeIf(dropped);
+    std::swap(res.headers, h);
+  } else {
+    res.headers.reserve(res.headers.size() + h.size() + 1);
+    if (!stickyCookie_.empty()) {
+      res.headers.emplaceBack("Set-Cookie", std::move(stickyCookie_));  // before the upstream's, as Caddy
     }
-    res.headers.emplaceBack(std::move(f.name), std::move(f.value));
+    for (auto& f : h) {
+      if (!dropped(f.name)) {
+        res.headers.emplaceBack(std::move(f.name), std::move(f.value));
+      }
+    }
   }
   if (config_.responseHeaders) {
     config_.responseHeaders->apply(res.headers, ex_);
