@@ -137,7 +137,7 @@ bool ProxyCall::pickConfigured() {
     if (!resolveTemplate(up)) {
       return false;
     }
-    return begin(pool_.slotFor(picked_.dial), picked_, pickedHostport_, pickedNetwork_, up.maxRequests);
+    return begin(pool_.slotFor(picked_->dial), *picked_, pickedHostport_, pickedNetwork_, up.maxRequests);
   }
   return begin(upstream_, up.address, up.hostport, up.network, up.maxRequests);
 }
@@ -157,9 +157,13 @@ bool ProxyCall::resolveTemplate(const Upstream& up) {
 }
 
 void ProxyCall::pickedAddress(UpstreamAddress address) {
-  picked_ = std::move(address);
-  pickedHostport_ = hostportOf(picked_);
-  pickedNetwork_ = networkAddressOf(picked_, pickedHostport_);
+  if (picked_) {
+    *picked_ = std::move(address);  // the same object: target_ may point at it
+  } else {
+    picked_ = std::make_unique<UpstreamAddress>(std::move(address));
+  }
+  pickedHostport_ = hostportOf(*picked_);
+  pickedNetwork_ = networkAddressOf(*picked_, pickedHostport_);
 }
 
 void ProxyCall::holdSlot(size_t slot) {

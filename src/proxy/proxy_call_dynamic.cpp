@@ -50,7 +50,7 @@ bool ProxyCall::pickDynamic() {
     return false;
   }
   pickedAddress(std::move(*addr));
-  return begin(upstream_, picked_, pickedHostport_, pickedNetwork_, 0);
+  return begin(upstream_, *picked_, pickedHostport_, pickedNetwork_, 0);
 }
 
 // A lookup this call waited for ended: choose again from its answer.

@@ -117,7 +117,9 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   // The upstream's fields are added to those set before the proxy ran (`header` ops), as
   // Go's ReverseProxy adds them to the writer's map. No Via (Caddy 2.6 adds none); our
   // Server field gives way to the upstream's rather than doubling it.
-  if (server) {
+  if (server && res.headers.size() == 1 && res.headers.begin()->name == "Server") {
+    res.headers.clear();  // the site's own Server field alone (the usual case): no search
+  } else if (server) {
     res.headers.remove("Server");
   }
   auto dropped = [&](std::string_view name) {
