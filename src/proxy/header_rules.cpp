@@ -216,11 +216,25 @@ void HeaderOps::apply(HeaderList& hdr, const runtime::Exchange& ex) const {
 }
 
 bool isHopByHop(std::string_view name) {
-  const char c = name.empty() ? '\0' : name.front();
-  if (c != 'C' && c != 'K' && c != 'P' && c != 'T' && c != 'U') {
-    return false;
+  // By length first: every response field is asked, and most share no length with these.
+  switch (name.size()) {
+    case 2:
+      return name == "Te";
+    case 7:
+      return name == "Trailer" || name == "Upgrade";
+    case 10:
+      return name == "Connection" || name == "Keep-Alive";
+    case 16:
+      return name == "Proxy-Connection";
+    case 17:
+      return name == "Transfer-Encoding";
+    case 18:
+      return name == "Proxy-Authenticate";
+    case 19:
+      return name == "Proxy-Authorization";
+    default:
+      return false;
   }
-  return std::find(kHopByHop.begin(), kHopByHop.end(), name) != kHopByHop.end();
 }
 
 void removeHopByHop(HeaderList& headers, const std::string& upgrade) {

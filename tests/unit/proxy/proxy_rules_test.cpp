@@ -142,3 +142,14 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
       R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "consistent_hash"}}})",
       "routes[0].handle[0].load_balancing.selection_policy.policy");
 }
+
+TEST_CASE("proxy: isHopByHop names exactly the fixed canonical hop-by-hop fields", "[proxy]") {
+  for (const char* n : {"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+                        "Te", "Trailer", "Transfer-Encoding", "Upgrade"}) {
+    CHECK(gatehouse::proxy::isHopByHop(n));
+  }
+  for (const char* n : {"", "T", "TE", "connection", "Content-Type", "Connections", "Keep-Alivex", "Server",
+                        "Content-Length", "Proxy-Connectiom", "Transfer-Encodinh", "Upgrades", "Trailers"}) {
+    CHECK_FALSE(gatehouse::proxy::isHopByHop(n));
+  }
+}
