@@ -39,23 +39,4 @@ const char* skipValue(const char* p, const char* end) {
   }
 }
 
-// The first ':' at or after `p`, else `end`.
-const char* findColon(const char* p, const char* end) {
-#ifdef __SSE2__
-  const __m128i colon = _mm_set1_epi8(':');
-  while (end - p >= 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const int hit = _mm_movemask_epi8(_mm_cmpeq_epi8(x, colon));
-    if (hit != 0) {
-      return p + __builtin_ctz(static_cast<unsigned>(hit));
-    }
-    p += 16;
-  }
-#endif
-  while (p < end && *p != ':') {
-    ++p;
-  }
-  return p;
-}
-
 }  // namespace gatehouse::proxy
