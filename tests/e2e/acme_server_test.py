@@ -66,21 +66,33 @@ localhost:%d {
 """ % (store, hp, sp, sp, extra_site)
 
 
-def client_caddyfile(store, directory, root, name):
+def client_caddyfile(store, directory, root, name, tls_alpn_only=False):
+    if tls_alpn_only:
+        # An explicit issuer without the HTTP challenge: the acme_server must check tls-alpn-01.
+        site_tls = """
+	tls {
+		issuer acme {
+			dir %s
+			trusted_roots %s
+			disable_http_challenge
+		}
+	}""" % (directory, root)
+        global_ca = ""
+    else:
+        site_tls = ""
+        global_ca = "\tacme_ca %s\n\tacme_ca_root %s\n" % (directory, root)
     return """{
 	storage file_system %s
 	admin off
 	http_port 80
 	https_port 443
-	acme_ca %s
-	acme_ca_root %s
-}
+%s}
 
 %s {
-	bind 127.0.0.1
+	bind 127.0.0.1%s
 	respond "served by acme_server's certificate"
 }
-""" % (store, directory, root, name)
+""" % (store, global_ca, name, site_tls)
 
 
 def wait_for(path, proc, seconds):
@@ -126,9 +138,9 @@ def lifetime_hours(pem_path):
 
 # --- (a) Gatehouse client against Gatehouse's acme_server -----------------------------
 
-def gatehouse_client(binary, tmp, directory, root):
-    store = os.path.join(tmp, "store-b")
-    cfg = write(os.path.join(tmp, "B.Caddyfile"), client_caddyfile(store, directory, root, NAME_B))
+def gatehouse_client(binary, tmp, directory, root, tls_alpn_only=False):
+    store = os.path.join(tmp, "store-b-alpn" if tls_alpn_only else "store-b")
+    cfg = write(os.path.join(tmp, "B.Caddyfile"), client_caddyfile(store, directory, root, NAME_B, tls_alpn_only))
     proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
     try:
         crt = None
@@ -136,7 +148,12 @@ def gatehouse_client(binary, tmp, directory, root):
         while time.time() < deadline and crt is None:
             crt = find_file(os.path.join(store, "certificates"), NAME_B + ".crt")
             time.sleep(0.3)
-        check(crt is not None, "B stored a certificate for %s from the acme_server" % NAME_B)
+        how = " through tls-alpn-01" if tls_alpn_only else ""
+        check(crt is not None, "B stored a certificate for %s from the acme_server%s" % (NAME_B, how))
+        if tls_alpn_only:
+            log = drain.text()
+            check('"challenge_type":"tls-alpn-01"' in log and '"challenge_type":"http-01"' not in log,
+                  "B solved tls-alpn-01 (and no http-01)")
         if crt is None:
             print(drain.text()[-3000:])
             return None
@@ -260,6 +277,14 @@ def problem_checks(directory, root):
         types = [ch["type"] for ch in authz.get("challenges", [])]
         check(sorted(types) == ["dns-01", "http-01", "tls-alpn-01"],
               "the authorization offers dns-01, http-01 and tls-alpn-01: %s" % types)
+    return c
+
+
+def account_kept(c):
+    """After a restart the account (persisted in storage) is still known."""
+    code, headers, body = c.post(c.dir["newAccount"], {"onlyReturnExisting": True})
+    check(code == 200 and "/account/" in headers.get("Location", ""),
+          "after a restart the account is still there (%d %s)" % (code, body[:120]))
 
 
 # --- (b), (c) caddy 2.6.2 ---------------------------------------------------------------
@@ -350,7 +375,7 @@ def main():
             directory = "https://localhost:%d/acme/test/directory" % sp
             rc, out, err = tls_pki.curl(["--cacert", root, directory])
             check(rc == 0 and "newAccount" in out, "directory over HTTPS with the test root: %s" % (out + err)[:200])
-            problem_checks(directory, root)
+            raw = problem_checks(directory, root)
             crt = gatehouse_client(binary, tmp, directory, root)
             if crt:
                 facts = leaf_facts(crt)
@@ -358,7 +383,13 @@ def main():
                       "the leaf is issued by the test CA's intermediate: %s" % facts)
                 hours = lifetime_hours(crt)
                 check(11.9 <= hours <= 12.1, "the leaf lives 12 hours (Caddy's default): %.2f" % hours)
+            gatehouse_client(binary, tmp, directory, root, tls_alpn_only=True)
             caddy_client(tmp, directory, root)
+        finally:
+            stop(proc, drain)
+        proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
+        try:
+            account_kept(raw)
         finally:
             stop(proc, drain)
         gatehouse_against_caddy(binary, tmp)
