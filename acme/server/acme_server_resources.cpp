@@ -172,7 +172,7 @@ AcmeResponse AcmeServer::newAccount(Call& call) {
     } catch (const std::exception&) {
       // The account works for as long as the process runs; a restart asks for a new one.
     }
-  });
+  }, true);
   AcmeResponse r = jsonResponse(201, accountJson(a, call.links));
   addHeader(r, "Location", call.links.account(a.id));
   return r;
@@ -201,7 +201,7 @@ AcmeResponse AcmeServer::accountResource(Call& call, const std::string& id) {
         storeAccount(*storage, caId, a);
       } catch (const std::exception&) {
       }
-    });
+    }, true);
   }
   return jsonResponse(200, accountJson(a, call.links));
 }

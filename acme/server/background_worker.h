@@ -1,8 +1,9 @@
 #pragma once
 // One thread that runs the ACME server's slow jobs in order (challenge validation, writing
 // account records), so no loop ever waits on the network or the disk for them. Jobs are
-// bounded in time by their own timeouts; the destructor lets the running job finish,
-// drops the queued ones and joins.
+// bounded in time by their own timeouts. The destructor (a reload replacing the handler)
+// lets the running job finish, still runs the queued jobs posted as `mustRun` (account
+// records: a client was told its account exists), drops the others and joins.
 
 #include <condition_variable>
 #include <deque>
@@ -22,14 +23,18 @@ class BackgroundWorker {
   BackgroundWorker& operator=(const BackgroundWorker&) = delete;
 
   // False (and the job dropped) when kMaxQueued jobs are already waiting.
-  bool post(std::function<void()> job);
+  bool post(std::function<void()> job, bool mustRun = false);
 
  private:
   void run();
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
+  struct Job {
+    std::function<void()> run;
+    bool mustRun;
+  };
+  std::deque<Job> jobs_;
   bool stopping_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };

@@ -178,13 +178,19 @@ def b64(data):
 class RawClient:
     """A minimal ACME client (ES256) built on `cryptography`, to send bad requests on purpose."""
 
-    def __init__(self, directory, root):
-        from cryptography.hazmat.primitives.asymmetric import ec
+    def __init__(self, directory, root, rsa=False):
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa as rsa_keys
         self.ctx = ssl.create_default_context(cafile=root)
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        nums = self.key.public_key().public_numbers()
-        self.jwk = {"crv": "P-256", "kty": "EC", "x": b64(nums.x.to_bytes(32, "big")),
-                    "y": b64(nums.y.to_bytes(32, "big"))}
+        self.rsa = rsa
+        if rsa:
+            self.key = rsa_keys.generate_private_key(public_exponent=65537, key_size=2048)
+            nums = self.key.public_key().public_numbers()
+            self.jwk = {"e": b64(nums.e.to_bytes(3, "big")), "kty": "RSA", "n": b64(nums.n.to_bytes(256, "big"))}
+        else:
+            self.key = ec.generate_private_key(ec.SECP256R1())
+            nums = self.key.public_key().public_numbers()
+            self.jwk = {"crv": "P-256", "kty": "EC", "x": b64(nums.x.to_bytes(32, "big")),
+                        "y": b64(nums.y.to_bytes(32, "big"))}
         self.dir = json.loads(self.fetch("GET", directory)[2])
 
     def fetch(self, method, url, body=None, ctype="application/jose+json"):
@@ -202,18 +208,21 @@ class RawClient:
 
     def sign(self, protected, payload, tamper=False):
         from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec, utils
+        from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
         p64 = b64(json.dumps(protected).encode())
         pl64 = "" if payload is None else b64(json.dumps(payload).encode())
-        der = self.key.sign(("%s.%s" % (p64, pl64)).encode(), ec.ECDSA(hashes.SHA256()))
-        r, s = utils.decode_dss_signature(der)
-        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        data = ("%s.%s" % (p64, pl64)).encode()
+        if self.rsa:
+            sig = self.key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            r, s = utils.decode_dss_signature(self.key.sign(data, ec.ECDSA(hashes.SHA256())))
+            sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
         if tamper:
             sig = bytes([sig[0] ^ 1]) + sig[1:]
         return json.dumps({"protected": p64, "payload": pl64, "signature": b64(sig)}).encode()
 
     def post(self, url, payload, kid=None, nonce=None, tamper=False, signed_url=None):
-        prot = {"alg": "ES256", "nonce": nonce or self.nonce(), "url": signed_url or url}
+        prot = {"alg": "RS256" if self.rsa else "ES256", "nonce": nonce or self.nonce(), "url": signed_url or url}
         if kid:
             prot["kid"] = kid
         else:
@@ -278,6 +287,22 @@ def problem_checks(directory, root):
         check(sorted(types) == ["dns-01", "http-01", "tls-alpn-01"],
               "the authorization offers dns-01, http-01 and tls-alpn-01: %s" % types)
     return c
+
+
+def rs256_checks(directory, root):
+    c = RawClient(directory, root, rsa=True)
+    code, headers, body = c.post(c.dir["newAccount"], {"termsOfServiceAgreed": True})
+    check(code == 201, "an RS256 (RSA 2048) account is registered (%d %s)" % (code, body[:120]))
+    kid = headers.get("Location")
+    code, _, body = c.post(c.dir["newOrder"], {"identifiers": [{"type": "ip", "value": "127.0.0.1"}]}, kid=kid)
+    types = []
+    if code == 201:
+        authz = json.loads(c.post(json.loads(body)["authorizations"][0], None, kid=kid)[2])
+        types = sorted(ch["type"] for ch in authz.get("challenges", []))
+    check(code == 201 and types == ["http-01", "tls-alpn-01"],
+          "an RS256-signed order for an IP: http-01 and tls-alpn-01 offered (%d %s)" % (code, types))
+    is_bad = c.post(c.dir["newOrder"], {"identifiers": [{"type": "dns", "value": "x.test"}]}, kid=kid, tamper=True)
+    check(is_bad[0] == 400 and "malformed" in is_bad[2], "a tampered RS256 signature is refused: %s" % is_bad[2][:120])
 
 
 def account_kept(c):
@@ -376,6 +401,7 @@ def main():
             rc, out, err = tls_pki.curl(["--cacert", root, directory])
             check(rc == 0 and "newAccount" in out, "directory over HTTPS with the test root: %s" % (out + err)[:200])
             raw = problem_checks(directory, root)
+            rs256_checks(directory, root)
             crt = gatehouse_client(binary, tmp, directory, root)
             if crt:
                 facts = leaf_facts(crt)
