@@ -36,7 +36,8 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const InternalIssuerSettings settings = internalIssuerSettings(choice.issuer, choice.path);
     auto& issuer = issuers[settings];
     if (!issuer) {
-      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca), settings.lifetime);
+      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca), settings.lifetime,
+                                                                settings.signWithRoot);
     }
     try {
       certs->manage(choice.name, issuer);

@@ -187,9 +187,10 @@ InternalIssuerSettings internalIssuerSettings(const Json& issuer, const std::str
         throw ProvisionError(p, "lifetime must be at least one second");
       }
     } else if (key == "sign_with_root") {
-      if (!value.is_boolean() || value.get<bool>()) {
-        throw ProvisionError(p, "sign_with_root is not supported yet");
+      if (!value.is_boolean()) {
+        throw ProvisionError(p, "expected a boolean");
       }
+      s.signWithRoot = value.get<bool>();
     } else {
       throw ProvisionError(p, "not supported yet");
     }

@@ -36,6 +36,7 @@ void checkPkiApp(const config::Config& config);
 struct InternalIssuerSettings {
   std::string ca = "local";
   std::chrono::seconds lifetime{std::chrono::hours(12)};
+  bool signWithRoot = false;  // leaves signed by the root itself, served with it
   auto operator<=>(const InternalIssuerSettings&) const = default;
 };
 

@@ -242,7 +242,7 @@ acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Js
   acme::AcmeIssuerSettings s;
   s.ca = "internal:" + settings.ca;
   s.local = std::make_shared<acme::internal::InternalIssuer>(loadPkiCa(config, settings.ca, warnings),
-                                                             settings.lifetime);
+                                                             settings.lifetime, settings.signWithRoot);
   return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include "crypto/certificate_info.h"
 #include "crypto/csr.h"
+#include "internal/internal_issuer.h"
 #include "internal/local_ca.h"
 #include "internal/x509_builder.h"
 #include "server/acme_problem.h"
@@ -118,4 +119,18 @@ TEST_CASE("local CA: a root supplied as PEM files signs the generated intermedia
   opts.root->privateKey = dir.path + "/other.key";
   CHECK_THROWS_WITH(internal::LocalCa::loadOrCreate(storage, opts, std::chrono::system_clock::now()),
                     Catch::Contains("does not match"));
+}
+
+TEST_CASE("internal issuer: sign_with_root signs leaves with the root and serves it", "[localca]") {
+  TempStore dir;
+  FileStorage storage(dir.path);
+  auto ca = std::make_shared<const internal::LocalCa>(
+      internal::LocalCa::loadOrCreate(storage, internal::LocalCaOptions{}, std::chrono::system_clock::now()));
+  internal::InternalIssuer issuer(ca, std::chrono::hours(1), true);
+  const std::string chain = issuer.issue({"a.test"}, PrivateKey::generate(KeyType::P256));
+  const auto blocks = splitPemCertificates(chain);
+  REQUIRE(blocks.size() == 2);
+  CHECK(blocks[1] == internal::certificateToPem(ca->root()));
+  const X509Ptr leaf = internal::certificateFromPem(blocks[0]);
+  CHECK(X509_check_issued(const_cast<X509*>(ca->root()), leaf.get()) == X509_V_OK);
 }
