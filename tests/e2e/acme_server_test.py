@@ -141,6 +141,7 @@ def lifetime_hours(pem_path):
 def gatehouse_client(binary, tmp, directory, root, tls_alpn_only=False):
     store = os.path.join(tmp, "store-b-alpn" if tls_alpn_only else "store-b")
     cfg = write(os.path.join(tmp, "B.Caddyfile"), client_caddyfile(store, directory, root, NAME_B, tls_alpn_only))
+    began = time.time()
     proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
     try:
         crt = None
@@ -149,6 +150,8 @@ def gatehouse_client(binary, tmp, directory, root, tls_alpn_only=False):
             crt = find_file(os.path.join(store, "certificates"), NAME_B + ".crt")
             time.sleep(0.3)
         how = " through tls-alpn-01" if tls_alpn_only else ""
+        if crt:
+            print("measured: gatehouse client, start to stored certificate%s: %.2f s" % (how, time.time() - began))
         check(crt is not None, "B stored a certificate for %s from the acme_server%s" % (NAME_B, how))
         if tls_alpn_only:
             log = drain.text()
@@ -338,6 +341,7 @@ def stop_caddy(proc, log):
 
 def caddy_client(tmp, directory, root):
     store = os.path.join(tmp, "store-caddy-client")
+    began = time.time()
     proc, log, d = run_caddy(tmp, "caddy-client", client_caddyfile(store, directory, root, NAME_C))
     try:
         crt = None
@@ -346,6 +350,8 @@ def caddy_client(tmp, directory, root):
             crt = find_file(os.path.join(store, "certificates"), NAME_C + ".crt")
             time.sleep(0.3)
         check(crt is not None, "caddy 2.6.2 got a certificate for %s from Gatehouse's acme_server" % NAME_C)
+        if crt:
+            print("measured: caddy client, start to stored certificate: %.2f s" % (time.time() - began))
         if crt is None:
             with open(os.path.join(d, "caddy.log")) as f:
                 print(f.read()[-4000:])
