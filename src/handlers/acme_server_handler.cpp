@@ -138,7 +138,7 @@ std::unique_ptr<runtime::Handler> makeAcmeServer(const config::Handler& h, const
     opts.signing.signWithRoot = f["sign_with_root"].get<bool>();
   }
   std::vector<std::string> warnings;
-  auto ca = provision::loadPkiCa(config, opts.caId, warnings);
+  auto ca = provision::loadPkiCa(config, opts.caId, warnings, path + ".ca");
   if (f.contains("lifetime")) {
     // Caddy 2.7's option (2.6.2 always signs for 12 hours).
     const auto d = provision::parseDuration(f["lifetime"], path + ".lifetime");

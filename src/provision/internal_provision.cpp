@@ -19,10 +19,10 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
   }
   auto storage = std::make_shared<acme::FileStorage>(storageRoot(config));
   std::map<std::string, std::shared_ptr<const acme::internal::LocalCa>> cas;  // by CA id
-  auto caFor = [&](const std::string& id) {
+  auto caFor = [&](const std::string& id, const std::string& user) {
     auto& ca = cas[id];
     if (!ca) {
-      ca = loadPkiCa(config, id, warnings);
+      ca = loadPkiCa(config, id, warnings, user);
     }
     return ca;
   };
@@ -36,7 +36,7 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const InternalIssuerSettings settings = internalIssuerSettings(choice.issuer, choice.path);
     auto& issuer = issuers[settings];
     if (!issuer) {
-      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca), settings.lifetime,
+      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca, choice.path + ".ca"), settings.lifetime,
                                                                 settings.signWithRoot);
     }
     try {

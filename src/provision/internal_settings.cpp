@@ -203,11 +203,11 @@ InternalIssuerSettings internalIssuerSettings(const Json& issuer, const std::str
 namespace gatehouse::provision {
 
 std::shared_ptr<const acme::internal::LocalCa> loadPkiCa(const config::Config& config, const std::string& id,
-                                                         std::vector<std::string>& warnings) {
+                                                         std::vector<std::string>& warnings, const std::string& user) {
   const PkiCaOptions opts = localCaOptions(config, id, warnings);
   if (pkiCa(config, id) == nullptr && id != "local") {
     // Caddy's pki app makes only the default CA on demand; others must be configured.
-    throw ProvisionError("apps.pki.certificate_authorities", "no certificate authority configured with id: " + id);
+    throw ProvisionError(user, "no certificate authority configured with id: " + id);
   }
   acme::FileStorage storage(opts.storageRoot);
   try {

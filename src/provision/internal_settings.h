@@ -26,9 +26,11 @@ struct PkiCaOptions : acme::internal::LocalCaOptions {
 PkiCaOptions localCaOptions(const config::Config& config, const std::string& id, std::vector<std::string>& warnings);
 
 // The CA `id`, loaded from its storage or files (root and intermediate made on first use).
-// Only "local" may be used without being configured, as in Caddy. Throws ProvisionError.
+// Only "local" may be used without being configured, as in Caddy; `user` (the JSON path of
+// the issuer or handler naming the CA) is what that error names. Throws ProvisionError.
 std::shared_ptr<const acme::internal::LocalCa> loadPkiCa(const config::Config& config, const std::string& id,
-                                                         std::vector<std::string>& warnings);
+                                                         std::vector<std::string>& warnings,
+                                                         const std::string& user = "apps.pki.certificate_authorities");
 
 // Checks apps.pki: only CAs whose every option is implemented.
 void checkPkiApp(const config::Config& config);

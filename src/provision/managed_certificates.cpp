@@ -241,7 +241,7 @@ acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Js
   std::vector<std::string> warnings;  // trust-store notes: printed where `tls internal` is provisioned
   acme::AcmeIssuerSettings s;
   s.ca = "internal:" + settings.ca;
-  s.local = std::make_shared<acme::internal::InternalIssuer>(loadPkiCa(config, settings.ca, warnings),
+  s.local = std::make_shared<acme::internal::InternalIssuer>(loadPkiCa(config, settings.ca, warnings, path + ".ca"),
                                                              settings.lifetime, settings.signWithRoot);
   return s;
 }
