@@ -27,8 +27,13 @@ AcmeServer::AcmeServer(ServerOptions options, std::shared_ptr<const internal::Lo
       ca_(std::move(ca)),
       storage_(std::move(storage)),
       store_(std::make_shared<ServerStore>(loadAccounts(*storage_, options_.caId))) {
+  // "/acme", "acme/" and "/acme/" all mount the endpoints at /acme/<ca>/..., as chi's
+  // Route does in Caddy.
   if (options_.pathPrefix.empty() || options_.pathPrefix.front() != '/') {
     options_.pathPrefix.insert(options_.pathPrefix.begin(), '/');
+  }
+  if (options_.pathPrefix.back() != '/') {
+    options_.pathPrefix.push_back('/');
   }
 }
 
