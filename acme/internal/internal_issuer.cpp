@@ -18,13 +18,15 @@ std::string InternalIssuer::issue(const std::vector<std::string>& names, const P
   req.names = names;
   req.notBefore = now;
   req.notAfter = now + lifetime_;
+  const X509* issuer = signWithRoot_ ? ca_->root() : ca_->intermediate();
+  EVP_PKEY* issuerKey = signWithRoot_ ? ca_->rootKey() : ca_->intermediateKey();
   // A leaf never outlives the certificate that signs it.
-  const auto interEnd = notAfterOf(ca_->intermediate());
-  if (req.notAfter > interEnd) {
-    req.notAfter = interEnd;
+  const auto issuerEnd = notAfterOf(issuer);
+  if (req.notAfter > issuerEnd) {
+    req.notAfter = issuerEnd;
   }
-  X509Ptr leaf = signCertificate(req, key.get(), ca_->intermediate(), ca_->intermediateKey());
-  return certificateToPem(leaf.get()) + certificateToPem(ca_->intermediate());
+  X509Ptr leaf = signCertificate(req, key.get(), issuer, issuerKey);
+  return certificateToPem(leaf.get()) + certificateToPem(issuer);
 }
 
 }  // namespace gatehouse::acme::internal

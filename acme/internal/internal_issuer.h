@@ -14,8 +14,9 @@ inline constexpr std::chrono::hours kDefaultLeafLifetime{12};
 
 class InternalIssuer final : public CertificateIssuer {
  public:
-  InternalIssuer(std::shared_ptr<const LocalCa> ca, std::chrono::seconds lifetime)
-      : ca_(std::move(ca)), lifetime_(lifetime) {}
+  // signWithRoot: Caddy's sign_with_root, for clients that do not follow chains.
+  InternalIssuer(std::shared_ptr<const LocalCa> ca, std::chrono::seconds lifetime, bool signWithRoot = false)
+      : ca_(std::move(ca)), lifetime_(lifetime), signWithRoot_(signWithRoot) {}
 
   [[nodiscard]] std::string issuerKey() const override { return ca_->options().id; }
   std::string issue(const std::vector<std::string>& names, const PrivateKey& key) override;
@@ -25,6 +26,7 @@ class InternalIssuer final : public CertificateIssuer {
  private:
   std::shared_ptr<const LocalCa> ca_;
   std::chrono::seconds lifetime_;
+  bool signWithRoot_;
 };
 
 }  // namespace gatehouse::acme::internal

@@ -1,6 +1,10 @@
 #include "internal/local_ca.h"
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "crypto/certificate_info.h"
@@ -79,47 +83,80 @@ std::string loadRequired(Storage& storage, const std::string& key) {
 
 }  // namespace
 
+namespace {
+
+std::string readPemFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("local CA: reading " + what + " " + path + ": " + std::strerror(errno));
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+struct LoadedPair {
+  X509Ptr cert;
+  PrivateKey key;
+};
+
+// A user-supplied root or intermediate; its key must sign for its certificate.
+LoadedPair loadPairFiles(const KeyPairFiles& files, const std::string& which) {
+  const std::string certPem = readPemFile(files.certificate, which + " certificate");
+  const std::string keyPem = readPemFile(files.privateKey, which + " key");
+  X509Ptr cert = certificateFromPem(certPem);
+  PrivateKey key = PrivateKey::fromPem(keyPem);
+  if (!certificateMatchesKey(certPem, key.toPem())) {
+    throw std::runtime_error("local CA: " + which + " key " + files.privateKey + " does not match " +
+                             files.certificate);
+  }
+  return LoadedPair{std::move(cert), std::move(key)};
+}
+
+// The root from storage, generated (and stored) on first use.
+LoadedPair loadOrCreateRoot(Storage& storage, const LocalCaOptions& options, Clock::time_point now) {
+  const std::string& id = options.id;
+  if (auto pem = storage.load(ca_keys::rootCert(id))) {
+    return LoadedPair{certificateFromPem(*pem),
+                      PrivateKey::fromPem(loadRequired(storage, ca_keys::rootKey(id)))};
+  }
+  Generated g = generate(CertKind::Root, expandCaName(options.rootCommonName, options.name, now), kRootLifetime,
+                         nullptr, nullptr, now);
+  save(storage, ca_keys::rootCert(id), ca_keys::rootKey(id), g);
+  return LoadedPair{std::move(g.cert), std::move(g.key)};
+}
+
+// The intermediate from storage unless it is due for renewal; else a new one signed by
+// the root, stored.
+LoadedPair loadOrCreateIntermediate(Storage& storage, const LocalCaOptions& options, const LoadedPair& root,
+                                    Clock::time_point now) {
+  const std::string& id = options.id;
+  if (auto pem = storage.load(ca_keys::intermediateCert(id))) {
+    X509Ptr loaded = certificateFromPem(*pem);
+    if (!caNeedsRenewal(loaded.get(), now)) {
+      PrivateKey key = PrivateKey::fromPem(loadRequired(storage, ca_keys::intermediateKey(id)));
+      if (!certificateMatchesKey(*pem, key.toPem())) {
+        throw std::runtime_error("local CA: " + ca_keys::intermediateKey(id) + " does not match its certificate");
+      }
+      return LoadedPair{std::move(loaded), std::move(key)};
+    }
+  }
+  Generated g = generate(CertKind::Intermediate, expandCaName(options.intermediateCommonName, options.name, now),
+                         options.intermediateLifetime, root.cert.get(), root.key.get(), now);
+  save(storage, ca_keys::intermediateCert(id), ca_keys::intermediateKey(id), g);
+  return LoadedPair{std::move(g.cert), std::move(g.key)};
+}
+
+}  // namespace
+
 LocalCa LocalCa::loadOrCreate(Storage& storage, const LocalCaOptions& options, Clock::time_point now) {
   if (options.intermediateLifetime >= kRootLifetime) {
     throw std::runtime_error("local CA: intermediate certificate lifetime must be less than the root's");
   }
-  const std::string& id = options.id;
-  X509Ptr root;
-  std::optional<PrivateKey> rootKey;
-  if (auto pem = storage.load(ca_keys::rootCert(id))) {
-    root = certificateFromPem(*pem);
-  } else {
-    Generated g = generate(CertKind::Root, expandCaName(options.rootCommonName, options.name, now),
-                           kRootLifetime, nullptr, nullptr, now);
-    save(storage, ca_keys::rootCert(id), ca_keys::rootKey(id), g);
-    root = std::move(g.cert);
-    rootKey.emplace(std::move(g.key));
-  }
-  X509Ptr inter;
-  std::optional<PrivateKey> interKey;
-  if (auto pem = storage.load(ca_keys::intermediateCert(id))) {
-    X509Ptr loaded = certificateFromPem(*pem);
-    if (!caNeedsRenewal(loaded.get(), now)) {
-      inter = std::move(loaded);
-      interKey.emplace(PrivateKey::fromPem(loadRequired(storage, ca_keys::intermediateKey(id))));
-      if (!certificateMatchesKey(*pem, interKey->toPem())) {
-        throw std::runtime_error("local CA: " + ca_keys::intermediateKey(id) +
-                                 " does not match its certificate");
-      }
-    }
-  }
-  if (!inter) {
-    if (!rootKey) {
-      rootKey.emplace(PrivateKey::fromPem(loadRequired(storage, ca_keys::rootKey(id))));
-    }
-    Generated g =
-        generate(CertKind::Intermediate, expandCaName(options.intermediateCommonName, options.name, now),
-                 options.intermediateLifetime, root.get(), rootKey->get(), now);
-    save(storage, ca_keys::intermediateCert(id), ca_keys::intermediateKey(id), g);
-    inter = std::move(g.cert);
-    interKey.emplace(std::move(g.key));
-  }
-  return LocalCa(options, std::move(root), std::move(inter), std::move(*interKey));
+  LoadedPair root = options.root ? loadPairFiles(*options.root, "root") : loadOrCreateRoot(storage, options, now);
+  LoadedPair inter = options.intermediate ? loadPairFiles(*options.intermediate, "intermediate")
+                                          : loadOrCreateIntermediate(storage, options, root, now);
+  return LocalCa(options, std::move(root.cert), std::move(root.key), std::move(inter.cert), std::move(inter.key));
 }
 
 }  // namespace gatehouse::acme::internal

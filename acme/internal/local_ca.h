@@ -6,6 +6,7 @@
 // keeps being used.
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "crypto/ossl_handles.h"
@@ -14,12 +15,22 @@
 
 namespace gatehouse::acme::internal {
 
+// A root or intermediate the user supplies (pki `root { cert key format }`): PEM files,
+// the only format Caddy 2.6.2 reads ("pem_file"). Such a pair is read from its files and
+// never written to storage, as Caddy does.
+struct KeyPairFiles {
+  std::string certificate;
+  std::string privateKey;
+};
+
 struct LocalCaOptions {
   std::string id = "local";
   std::string name = "Caddy Local Authority";
   std::string rootCommonName = "{pki.ca.name} - {time.now.year} ECC Root";
   std::string intermediateCommonName = "{pki.ca.name} - ECC Intermediate";
   std::chrono::seconds intermediateLifetime = std::chrono::hours(24 * 7);
+  std::optional<KeyPairFiles> root;
+  std::optional<KeyPairFiles> intermediate;
 };
 
 // Caddy's defaultRootLifetime: 24h * 30 * 12 * 10.
@@ -43,17 +54,22 @@ class LocalCa {
   [[nodiscard]] const X509* root() const { return root_.get(); }
   [[nodiscard]] const X509* intermediate() const { return inter_.get(); }
   [[nodiscard]] EVP_PKEY* intermediateKey() const { return interKey_.get(); }
+  // sign_with_root (acme_server, internal issuer) signs leaves with the root itself.
+  [[nodiscard]] EVP_PKEY* rootKey() const { return rootKey_.get(); }
   [[nodiscard]] const LocalCaOptions& options() const { return options_; }
 
  private:
-  LocalCa(LocalCaOptions options, X509Ptr root, X509Ptr inter, PrivateKey interKey)
+  LocalCa(LocalCaOptions options, X509Ptr root, PrivateKey rootKey, X509Ptr inter,
+          PrivateKey interKey)
       : options_(std::move(options)),
         root_(std::move(root)),
+        rootKey_(std::move(rootKey)),
         inter_(std::move(inter)),
         interKey_(std::move(interKey)) {}
 
   LocalCaOptions options_;
   X509Ptr root_;
+  PrivateKey rootKey_;
   X509Ptr inter_;
   PrivateKey interKey_;
 };

@@ -59,14 +59,11 @@ bool updateCaCertificates() {
 struct Target {
   std::string storageRoot;
   acme::internal::LocalCaOptions options;
+  bool mustExist = false;  // a CA named without a config: only one already in storage
 };
 
 bool resolveTarget(const Flags& flags, Target& out) {
   const std::string caId = flags.get("ca", "local");
-  if (caId != "local") {
-    std::cerr << "trust: certificate authorities other than 'local' are not supported yet\n";
-    return false;
-  }
   try {
     if (flags.has("config")) {
       LoadedConfig loaded;
@@ -74,11 +71,13 @@ bool resolveTarget(const Flags& flags, Target& out) {
         return false;
       }
       std::vector<std::string> ignored;
-      out.storageRoot = provision::storageRoot(loaded.config);
-      out.options = provision::localCaOptions(loaded.config, caId, ignored);
+      provision::PkiCaOptions opts = provision::localCaOptions(loaded.config, caId, ignored);
+      out.storageRoot = opts.storageRoot;
+      out.options = opts;
     } else {
       out.storageRoot = acme::FileStorage::defaultRoot();
       out.options.id = caId;
+      out.mustExist = caId != "local";
     }
   } catch (const provision::ProvisionError& e) {
     std::cerr << "trust: " << e.what() << "\n";
@@ -112,12 +111,19 @@ int runTrust(const std::vector<std::string>& args) {
   }
   try {
     acme::FileStorage storage(target.storageRoot);
+    if (target.mustExist && !target.options.root &&
+        !storage.load(acme::internal::ca_keys::rootCert(target.options.id))) {
+      std::cerr << "trust: no certificate authority '" << target.options.id << "' in " << storage.root()
+                << " (name its config with --config)\n";
+      return 1;
+    }
     const auto ca =
         acme::internal::LocalCa::loadOrCreate(storage, target.options, std::chrono::system_clock::now());
     const std::string file = trustFile(target.options.id);
     acme::writeFileAtomic(file, acme::internal::certificateToPem(ca.root()), 0644);
-    std::cout << "installed " << storage.root() << "/" << acme::internal::ca_keys::rootCert(target.options.id)
-              << " as " << file << "\n";
+    const std::string from = target.options.root ? target.options.root->certificate
+                                                 : storage.root() + "/" + acme::internal::ca_keys::rootCert(target.options.id);
+    std::cout << "installed " << from << " as " << file << "\n";
   } catch (const std::exception& e) {
     std::cerr << "trust: " << e.what() << "\n";
     return 1;
@@ -131,10 +137,6 @@ int runUntrust(const std::vector<std::string>& args) {
     return 2;
   }
   const std::string caId = flags.get("ca", "local");
-  if (caId != "local") {
-    std::cerr << "untrust: certificate authorities other than 'local' are not supported yet\n";
-    return 1;
-  }
   if (!requireRoot("untrust")) {
     return 1;
   }

@@ -36,6 +36,10 @@ std::unique_ptr<runtime::Handler> makeRequestBody(const config::Handler& h, cons
 std::unique_ptr<runtime::Handler> makeMetrics(const config::Handler& h, const std::string& path,
                                               const metrics::HttpMetrics* registry);
 
+// `acme_server`: an ACME CA signing with the pki app's CA (loaded from `config`).
+std::unique_ptr<runtime::Handler> makeAcmeServer(const config::Handler& h, const std::string& path,
+                                                 const config::Config& config);
+
 // Rejects fields a handler does not know, so nothing in a config is silently ignored.
 void requireKnownFields(const config::Handler& h, const std::string& path, std::initializer_list<const char*> known);
 

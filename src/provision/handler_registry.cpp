@@ -33,8 +33,8 @@ class Instrumented final : public runtime::Handler {
 
 // The Caddyfile directive that writes a handler this runtime lacks, for the refusal.
 std::string directiveOf(std::string_view handler) {
-  static constexpr std::array<std::string_view, 6> kSameName = {"templates",  "push",       "acme_server",
-                                                                "tracing",    "log_append", "intercept"};
+  static constexpr std::array<std::string_view, 5> kSameName = {"templates", "push", "tracing", "log_append",
+                                                                "intercept"};
   for (auto name : kSameName) {
     if (handler == name) {
       return " (Caddyfile directive `" + std::string(name) + "`)";
@@ -100,6 +100,9 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
   }
   if (h.name == "metrics") {
     return handlers::makeMetrics(h, path, ctx.metrics);
+  }
+  if (h.name == "acme_server" && ctx.config != nullptr) {
+    return handlers::makeAcmeServer(h, path, *ctx.config);
   }
   throw ProvisionError(path, "handler '" + h.name + "'" + directiveOf(h.name) + " is not supported yet");
 }

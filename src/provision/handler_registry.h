@@ -16,6 +16,8 @@ struct HandlerContext {
   metrics::HttpMetrics* metrics = nullptr;
   // The server's named routes, for `invoke`; null when it defines none.
   const handlers::NamedRoutes* namedRoutes = nullptr;
+  // The whole config, for handlers that use other apps (acme_server: the pki app).
+  const config::Config* config = nullptr;
 };
 
 // Whether any route of the config (subroutes and error routes included) uses handler `name`.

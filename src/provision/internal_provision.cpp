@@ -18,13 +18,14 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     return nullptr;
   }
   auto storage = std::make_shared<acme::FileStorage>(storageRoot(config));
-  std::shared_ptr<const acme::internal::LocalCa> ca;
-  try {
-    ca = std::make_shared<const acme::internal::LocalCa>(acme::internal::LocalCa::loadOrCreate(
-        *storage, localCaOptions(config, "local", warnings), std::chrono::system_clock::now()));
-  } catch (const std::runtime_error& e) {
-    throw ProvisionError("apps.pki.certificate_authorities.local", e.what());
-  }
+  std::map<std::string, std::shared_ptr<const acme::internal::LocalCa>> cas;  // by CA id
+  auto caFor = [&](const std::string& id, const std::string& user) {
+    auto& ca = cas[id];
+    if (!ca) {
+      ca = loadPkiCa(config, id, warnings, user);
+    }
+    return ca;
+  };
   auto certs = std::make_shared<InternalCertificates>(storage, std::move(store));
   std::map<InternalIssuerSettings, std::shared_ptr<acme::CertificateIssuer>> issuers;
   std::set<std::string> seen;
@@ -35,7 +36,8 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const InternalIssuerSettings settings = internalIssuerSettings(choice.issuer, choice.path);
     auto& issuer = issuers[settings];
     if (!issuer) {
-      issuer = std::make_shared<acme::internal::InternalIssuer>(ca, settings.lifetime);
+      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca, choice.path + ".ca"), settings.lifetime,
+                                                                settings.signWithRoot);
     }
     try {
       certs->manage(choice.name, issuer);

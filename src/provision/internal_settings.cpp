@@ -33,6 +33,45 @@ std::string stringField(const Json& obj, const char* key, const std::string& pat
   return v.get<std::string>();
 }
 
+// root|intermediate {"certificate", "private_key", "format"}: PEM files, the one format
+// Caddy 2.6.2's KeyPair.Load reads.
+acme::internal::KeyPairFiles keyPairFiles(const Json& kp, const std::string& path) {
+  if (!kp.is_object()) {
+    throw ProvisionError(path, "expected an object");
+  }
+  acme::internal::KeyPairFiles files;
+  for (const auto& [key, value] : kp.items()) {
+    if (key == "certificate") {
+      files.certificate = stringField(kp, "certificate", path);
+    } else if (key == "private_key") {
+      files.privateKey = stringField(kp, "private_key", path);
+    } else if (key == "format") {
+      if (!value.is_string() || (value.get<std::string>() != "pem_file" && !value.get<std::string>().empty())) {
+        throw ProvisionError(path + ".format", "unsupported format: " + value.dump() + " (Caddy 2.6.2 reads pem_file)");
+      }
+    } else {
+      throw ProvisionError(path + "." + key, "not supported yet");
+    }
+  }
+  if (files.certificate.empty() || files.privateKey.empty()) {
+    throw ProvisionError(path, "needs both certificate and private_key");
+  }
+  return files;
+}
+
+// A CA's own `storage` (file_system only, as the global one).
+std::string caStorageRoot(const Json& storage, const std::string& path) {
+  if (!storage.is_object() || storage.value("module", "") != "file_system") {
+    throw ProvisionError(path + ".module", "storage modules other than file_system are not supported yet");
+  }
+  for (const auto& [key, _] : storage.items()) {
+    if (key != "module" && key != "root") {
+      throw ProvisionError(path + "." + key, "not supported yet");
+    }
+  }
+  return storage.contains("root") ? stringField(storage, "root", path) : acme::FileStorage::defaultRoot();
+}
+
 }  // namespace
 
 std::string storageRoot(const config::Config& config) {
@@ -70,19 +109,15 @@ void checkPkiApp(const config::Config& config) {
       throw ProvisionError("apps.pki.certificate_authorities", "expected an object");
     }
     for (const auto& [id, _] : value.items()) {
-      if (id != "local") {
-        throw ProvisionError("apps.pki.certificate_authorities." + id,
-                             "certificate authorities other than 'local' are not supported yet");
-      }
       std::vector<std::string> ignored;
       (void)localCaOptions(config, id, ignored);
     }
   }
 }
 
-acme::internal::LocalCaOptions localCaOptions(const config::Config& config, const std::string& id,
-                                              std::vector<std::string>& warnings) {
-  acme::internal::LocalCaOptions opts;
+PkiCaOptions localCaOptions(const config::Config& config, const std::string& id,
+                            std::vector<std::string>& warnings) {
+  PkiCaOptions opts;
   opts.id = id;
   const Json* ca = pkiCa(config, id);
   bool installTrust = true;
@@ -108,6 +143,13 @@ acme::internal::LocalCaOptions localCaOptions(const config::Config& config, cons
           throw ProvisionError(p,
                                "intermediate certificate lifetime must be less than the root's (3600 days)");
         }
+      } else if (key == "root" || key == "intermediate") {
+        (key == "root" ? opts.root : opts.intermediate) = keyPairFiles(value, p);
+      } else if (key == "storage") {
+        opts.storageRoot = caStorageRoot(value, p);
+      } else if (key == "maintenance_interval" || key == "renewal_window_ratio") {
+        throw ProvisionError(p, "not supported yet (a Caddy 2.11 option; Caddy 2.6.2 renews the intermediate "
+                                "in the last fifth of its life)");
       } else if (key == "install_trust") {
         if (!value.is_boolean()) {
           throw ProvisionError(p, "expected a boolean");
@@ -117,6 +159,9 @@ acme::internal::LocalCaOptions localCaOptions(const config::Config& config, cons
         throw ProvisionError(p, "not supported yet");
       }
     }
+  }
+  if (opts.storageRoot.empty()) {
+    opts.storageRoot = storageRoot(config);
   }
   if (installTrust) {
     warnings.push_back("pki CA '" + id +
@@ -133,9 +178,6 @@ InternalIssuerSettings internalIssuerSettings(const Json& issuer, const std::str
       continue;
     } else if (key == "ca") {
       s.ca = stringField(issuer, "ca", path);
-      if (s.ca != "local") {
-        throw ProvisionError(p, "certificate authorities other than 'local' are not supported yet");
-      }
     } else if (key == "lifetime") {
       const auto ms = parseDuration(value, p);
       if (ms.count() > 0) {
@@ -145,14 +187,35 @@ InternalIssuerSettings internalIssuerSettings(const Json& issuer, const std::str
         throw ProvisionError(p, "lifetime must be at least one second");
       }
     } else if (key == "sign_with_root") {
-      if (!value.is_boolean() || value.get<bool>()) {
-        throw ProvisionError(p, "sign_with_root is not supported yet");
+      if (!value.is_boolean()) {
+        throw ProvisionError(p, "expected a boolean");
       }
+      s.signWithRoot = value.get<bool>();
     } else {
       throw ProvisionError(p, "not supported yet");
     }
   }
   return s;
+}
+
+}  // namespace gatehouse::provision
+
+namespace gatehouse::provision {
+
+std::shared_ptr<const acme::internal::LocalCa> loadPkiCa(const config::Config& config, const std::string& id,
+                                                         std::vector<std::string>& warnings, const std::string& user) {
+  const PkiCaOptions opts = localCaOptions(config, id, warnings);
+  if (pkiCa(config, id) == nullptr && id != "local") {
+    // Caddy's pki app makes only the default CA on demand; others must be configured.
+    throw ProvisionError(user, "no certificate authority configured with id: " + id);
+  }
+  acme::FileStorage storage(opts.storageRoot);
+  try {
+    return std::make_shared<const acme::internal::LocalCa>(
+        acme::internal::LocalCa::loadOrCreate(storage, opts, std::chrono::system_clock::now()));
+  } catch (const std::runtime_error& e) {
+    throw ProvisionError("apps.pki.certificate_authorities." + id, e.what());
+  }
 }
 
 }  // namespace gatehouse::provision

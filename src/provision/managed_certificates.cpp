@@ -289,17 +289,11 @@ acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Js
                                           const std::string& path) {
   const InternalIssuerSettings settings = internalIssuerSettings(issuer, path);
   std::vector<std::string> warnings;  // trust-store notes: printed where `tls internal` is provisioned
-  acme::FileStorage storage(storageRoot(config));
-  try {
-    auto ca = std::make_shared<const acme::internal::LocalCa>(acme::internal::LocalCa::loadOrCreate(
-        storage, localCaOptions(config, settings.ca, warnings), std::chrono::system_clock::now()));
-    acme::AcmeIssuerSettings s;
-    s.ca = "internal:" + settings.ca;
-    s.local = std::make_shared<acme::internal::InternalIssuer>(std::move(ca), settings.lifetime);
-    return s;
-  } catch (const std::runtime_error& e) {
-    throw ProvisionError(path, e.what());
-  }
+  acme::AcmeIssuerSettings s;
+  s.ca = "internal:" + settings.ca;
+  s.local = std::make_shared<acme::internal::InternalIssuer>(loadPkiCa(config, settings.ca, warnings, path + ".ca"),
+                                                             settings.lifetime, settings.signWithRoot);
+  return s;
 }
 
 }  // namespace

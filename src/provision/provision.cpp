@@ -442,6 +442,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
                                   alpnFor(srv, path));
     }
     HandlerContext ctx{name, rt->metrics.get()};
+    ctx.config = &config;
     s->namedRoutes = declareNamedRoutes(srv, path + ".named_routes");
     ctx.namedRoutes = s->namedRoutes.get();
     if (s->namedRoutes) {
