@@ -1,42 +1,45 @@
 #include "server/background_worker.h"
 
+#include <thread>
+
 namespace gatehouse::acme::server {
 
-BackgroundWorker::BackgroundWorker() : thread_([this] { run(); }) {}
+BackgroundWorker::BackgroundWorker() : queue_(std::make_shared<Queue>()) {
+  std::thread([q = queue_] { run(q); }).detach();
+}
 
 BackgroundWorker::~BackgroundWorker() {
   {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    std::erase_if(jobs_, [](const Job& j) { return !j.mustRun; });
+    std::lock_guard lock(queue_->mu);
+    queue_->stopping = true;
+    std::erase_if(queue_->jobs, [](const Job& j) { return !j.mustRun; });
   }
-  cv_.notify_all();
-  thread_.join();
+  queue_->cv.notify_all();
 }
 
 bool BackgroundWorker::post(std::function<void()> job, bool mustRun) {
   {
-    std::lock_guard lock(mu_);
-    if (jobs_.size() >= kMaxQueued) {
+    std::lock_guard lock(queue_->mu);
+    if (queue_->jobs.size() >= kMaxQueued) {
       return false;
     }
-    jobs_.push_back(Job{std::move(job), mustRun});
+    queue_->jobs.push_back(Job{std::move(job), mustRun});
   }
-  cv_.notify_one();
+  queue_->cv.notify_one();
   return true;
 }
 
-void BackgroundWorker::run() {
+void BackgroundWorker::run(const std::shared_ptr<Queue>& q) {
   for (;;) {
     std::function<void()> job;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) {
+      std::unique_lock lock(q->mu);
+      q->cv.wait(lock, [&] { return q->stopping || !q->jobs.empty(); });
+      if (q->jobs.empty()) {
         return;  // stopping, and nothing that must run is left
       }
-      job = std::move(jobs_.front().run);
-      jobs_.pop_front();
+      job = std::move(q->jobs.front().run);
+      q->jobs.pop_front();
     }
     job();
   }

@@ -1,15 +1,16 @@
 #pragma once
 // One thread that runs the ACME server's slow jobs in order (challenge validation, writing
 // account records), so no loop ever waits on the network or the disk for them. Jobs are
-// bounded in time by their own timeouts. The destructor (a reload replacing the handler)
-// lets the running job finish, still runs the queued jobs posted as `mustRun` (account
-// records: a client was told its account exists), drops the others and joins.
+// bounded in time by their own timeouts. The destructor (a reload replacing the handler, often
+// on a serving loop) never waits: it drops the queued jobs not posted as `mustRun` (account
+// records: a client was told its account exists) and leaves the thread to finish the running
+// job and the rest on its own; jobs hold what they need by value or shared_ptr.
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
-#include <thread>
 
 namespace gatehouse::acme::server {
 
@@ -26,17 +27,20 @@ class BackgroundWorker {
   bool post(std::function<void()> job, bool mustRun = false);
 
  private:
-  void run();
-
-  std::mutex mu_;
-  std::condition_variable cv_;
   struct Job {
     std::function<void()> run;
     bool mustRun;
   };
-  std::deque<Job> jobs_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: starts once the members above exist
+  // Shared with the thread, which outlives this object when a job is still running.
+  struct Queue {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<Job> jobs;
+    bool stopping = false;
+  };
+  static void run(const std::shared_ptr<Queue>& q);
+
+  std::shared_ptr<Queue> queue_;
 };
 
 }  // namespace gatehouse::acme::server
