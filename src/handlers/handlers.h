@@ -32,6 +32,10 @@ std::unique_ptr<runtime::Handler> makeAuthentication(const config::Handler& h, c
 std::unique_ptr<runtime::Handler> makeStaticError(const config::Handler& h, const std::string& path);
 std::unique_ptr<runtime::Handler> makeMap(const config::Handler& h, const std::string& path);
 std::unique_ptr<runtime::Handler> makeRequestBody(const config::Handler& h, const std::string& path);
+// `push`: HTTP/2 server push of configured resources and of Link response fields.
+std::unique_ptr<runtime::Handler> makePush(const config::Handler& h, const std::string& path);
+// `tracing`: W3C trace-context propagation of Caddy's OpenTelemetry handler (no export).
+std::unique_ptr<runtime::Handler> makeTracing(const config::Handler& h, const std::string& path);
 // `metrics` serves the registry's Prometheus exposition (null registry: refused).
 std::unique_ptr<runtime::Handler> makeMetrics(const config::Handler& h, const std::string& path,
                                               const metrics::HttpMetrics* registry);

@@ -21,6 +21,7 @@ constexpr size_t kSpareStreams = 16;
 // ---- output ----
 
 void Http2Session::runDeferred() {
+  dispatchPushed();
   std::vector<int32_t> ids = std::move(toDeliver_);
   toDeliver_.clear();
   for (int32_t id : ids) {

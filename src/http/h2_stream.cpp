@@ -28,6 +28,7 @@ void H2Stream::recycle() {
   bodyless = false;
   deliveryQueued = false;
   continueSent = false;
+  pushed = false;
   inbound = Inbound{};
   outbound = Outbound{};
 }
@@ -103,6 +104,10 @@ void H2Stream::tunnelResumeReading() {
 
 void H2Stream::tunnelClose() {
   session_.streamTunnelClose(*this);
+}
+
+bool H2Stream::push(std::string_view method, std::string_view target, const runtime::HeaderList& headers) {
+  return session_.streamPush(*this, method, target, headers);
 }
 
 void H2Stream::onBodyData(std::string_view data, bool eof) {

@@ -73,6 +73,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   void tunnelShutdownWrite() override;
   void tunnelResumeReading() override;
   void tunnelClose() override;
+  bool push(std::string_view method, std::string_view target, const runtime::HeaderList& headers) override;
 
   // BodySink for ex.response.stream
   void onBodyData(std::string_view data, bool eof) override;
@@ -88,6 +89,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   bool bodyless = false;    // the request HEADERS carried END_STREAM
   bool deliveryQueued = false;
   bool continueSent = false;  // the interim 100 for "Expect: 100-continue"
+  bool pushed = false;        // a stream we promised (server push): it may not push itself
   Inbound inbound;
   Outbound outbound;
 

@@ -79,6 +79,7 @@ void Http2Session::onData(const char* data, size_t len) {
     }
   }
   toDispatch_.clear();
+  dispatchPushed();
   pump();
   reap();
 }
@@ -154,7 +155,7 @@ void Http2Session::forEachExchange(const std::function<void(runtime::Exchange&)>
 
 // ---- nghttp2 events ----
 
-int Http2Session::beginHeaders(int32_t id) {
+std::unique_ptr<H2Stream> Http2Session::newStream(int32_t id) {
   std::unique_ptr<H2Stream> stream;
   if (spare_.empty()) {
     stream = std::make_unique<H2Stream>(*this, id, maxHeaderListSize(limits_));
@@ -163,6 +164,11 @@ int Http2Session::beginHeaders(int32_t id) {
     spare_.pop_back();
     stream->id = id;
   }
+  return stream;
+}
+
+int Http2Session::beginHeaders(int32_t id) {
+  std::unique_ptr<H2Stream> stream = newStream(id);
   lastHead_ = stream.get();
   streams_.insert(std::move(stream));
   return 0;

@@ -67,6 +67,8 @@ class Http2Session final : public Session {
   void streamOutboundReady(H2Stream& s);
   void streamTunnelClose(H2Stream& s);
   void streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields);
+  bool streamPush(H2Stream& parent, std::string_view method, std::string_view target,
+                  const runtime::HeaderList& headers);
 
  private:
   struct SessionDeleter {
@@ -85,6 +87,9 @@ class Http2Session final : public Session {
   ssize_t readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
 
   H2Stream* find(int32_t id);
+  std::unique_ptr<H2Stream> newStream(int32_t id);
+  [[nodiscard]] bool pushAllowed(const H2Stream& parent) const;
+  void dispatchPushed();
   H2Stream* findForHead(int32_t id);
   void dispatch(H2Stream& s);
   void respond(H2Stream& s);
@@ -115,6 +120,7 @@ class Http2Session final : public Session {
   std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, recycled at a safe point
   std::vector<std::unique_ptr<H2Stream>> spare_;       // recycled, for the next streams
   std::vector<int32_t> toDispatch_;                    // complete request heads from the last read
+  std::vector<int32_t> toPush_;                        // promised streams whose request waits to run
   std::vector<int32_t> toDeliver_;                     // streams with inbound bytes a pull waits for
   std::vector<int32_t> toPull_;                        // streams whose provider ran dry
   std::vector<int32_t> toNotify_;                      // tunnels whose written bytes left

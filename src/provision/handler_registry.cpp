@@ -33,8 +33,7 @@ class Instrumented final : public runtime::Handler {
 
 // The Caddyfile directive that writes a handler this runtime lacks, for the refusal.
 std::string directiveOf(std::string_view handler) {
-  static constexpr std::array<std::string_view, 5> kSameName = {"templates", "push", "tracing", "log_append",
-                                                                "intercept"};
+static constexpr std::array<std::string_view, 3> kSameName = {"templates", "log_append", "intercept"};
   for (auto name : kSameName) {
     if (handler == name) {
       return " (Caddyfile directive `" + std::string(name) + "`)";
@@ -97,6 +96,12 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
   }
   if (h.name == "invoke") {
     return handlers::makeInvoke(h, path, ctx.namedRoutes);
+  }
+  if (h.name == "tracing") {
+    return handlers::makeTracing(h, path);
+  }
+  if (h.name == "push") {
+    return handlers::makePush(h, path);
   }
   if (h.name == "metrics") {
     return handlers::makeMetrics(h, path, ctx.metrics);

@@ -399,6 +399,21 @@ void Template::renderTo(std::string& out, const Exchange& ex, Unknown unknown) c
   }
 }
 
+std::string Template::renderEmptyAs(const Exchange& ex, std::string_view empty) const {
+  std::string out;
+  std::string value;
+  for (const auto& p : parts_) {
+    if (!p.key) {
+      out += p.text;
+    } else if (lookupPlaceholder(p.text, ex, value) && !value.empty()) {
+      out += value;
+    } else {
+      out += empty;
+    }
+  }
+  return out;
+}
+
 std::string Template::render(const Exchange& ex, Unknown unknown) const {
   if (literal_) {
     return parts_.empty() ? std::string() : parts_.front().text;

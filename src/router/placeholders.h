@@ -42,6 +42,8 @@ class Template {
   enum class Unknown { Empty, Keep };
   [[nodiscard]] std::string render(const runtime::Exchange& ex, Unknown unknown = Unknown::Empty) const;
   void renderTo(std::string& out, const runtime::Exchange& ex, Unknown unknown = Unknown::Empty) const;
+  // Caddy's ReplaceAll(input, empty): an unknown or empty placeholder becomes `empty`.
+  [[nodiscard]] std::string renderEmptyAs(const runtime::Exchange& ex, std::string_view empty) const;
   [[nodiscard]] bool literal() const { return literal_; }
   [[nodiscard]] const std::string& source() const { return source_; }
 

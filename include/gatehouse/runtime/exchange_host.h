@@ -141,6 +141,15 @@ class ExchangeHost {
   // when this host cannot (HTTP/2, or the exchange must live on for the access log).
   using TunnelRelayMaker = std::function<std::unique_ptr<http::Session>(http::Transport&)>;
   virtual bool handOverTunnel(const TunnelRelayMaker& /*make*/) { return false; }
+
+  // HTTP/2 server push (Go's http.Pusher.Push): promises `method` (GET or HEAD; "" is GET)
+  // of `target` (an absolute path, or an absolute URL of the connection's scheme) with
+  // `headers`, and serves that request through the server's routes as a stream of its own.
+  // False when it cannot (HTTP/1.x, the client disabled push, a pushed request, a target
+  // or field Go refuses, too many pushed streams): the caller stops pushing, as Caddy does.
+  virtual bool push(std::string_view /*method*/, std::string_view /*target*/, const HeaderList& /*headers*/) {
+    return false;
+  }
 };
 
 }  // namespace gatehouse::runtime
