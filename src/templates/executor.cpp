@@ -15,9 +15,10 @@ class Exec {
   Exec(const TemplateSet& set, const FuncMap& funcs, std::string name, std::string& out, int depth)
       : set_(set), funcs_(funcs), name_(std::move(name)), out_(out), depth_(depth) {}
 
-  void run(const NodeList& list, const Value& dot) {
+  // Holds the tree: `import` may replace it in the set while it runs.
+  void run(std::shared_ptr<NodeList> tree, const Value& dot) {
     vars_.emplace_back("$", dot);
-    walkList(list, dot);
+    walkList(*tree, dot);
   }
 
  private:
@@ -134,7 +135,7 @@ class Exec {
       fail("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
     }
     Exec sub(set_, funcs_, n.text, out_, depth_ + 1);
-    sub.run(*it->second, arg);
+    sub.run(it->second, arg);
   }
 
   Value evalPipeline(const Pipeline& p, const Value& dot) {
@@ -363,7 +364,7 @@ void executeTemplate(const TemplateSet& set, const FuncMap& funcs, const std::st
   if (it == set.trees.end()) {
     throw TemplateError("template: no template \"" + name + "\" associated with template \"" + name + "\"");
   }
-  Exec(set, funcs, name, out, 0).run(*it->second, dot);
+  Exec(set, funcs, name, out, 0).run(it->second, dot);
 }
 
 }  // namespace gatehouse::templates

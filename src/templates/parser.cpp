@@ -90,11 +90,10 @@ class Parser {
     }
     std::string name = next().text;
     expect(Tok::RightDelim, "define clause");
-    const size_t mark = vars_.size();
+    const auto saved = vars_;  // a define sees only its own variables
     vars_ = {"$"};
     auto [list, stop] = itemList();
-    vars_.resize(std::min(mark, vars_.size()));
-    vars_ = {"$"};
+    vars_ = saved;
     if (stop != Stop::End) {
       fail("unexpected {{else}} in define");
     }
