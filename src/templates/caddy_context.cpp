@@ -116,11 +116,17 @@ struct Run;
 
 class ContextObject final : public Object {
  public:
-  ContextObject(const CaddyTemplateEnv& env, List args) : env_(env), args_(std::move(args)) {}
+  ContextObject(const CaddyTemplateEnv& env, List args, std::shared_ptr<Object> extra)
+      : env_(env), args_(std::move(args)), extra_(std::move(extra)) {}
   [[nodiscard]] std::string typeName() const override { return "*templates.TemplateContext"; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
     runtime::Exchange& ex = *env_.ex;
+    if (extra_) {
+      if (auto v = extra_->get(name, args)) {
+        return v;
+      }
+    }
     if (name == "Cookie") {
       if (args.size() != 1) {
         throw TemplateError("wrong number of args for Cookie: want 1 got " + std::to_string(args.size()));
@@ -194,6 +200,7 @@ class ContextObject final : public Object {
 
   const CaddyTemplateEnv& env_;
   List args_;
+  std::shared_ptr<Object> extra_;
 };
 
 void wantN(const Args& a, size_t n, const char* fn) {
@@ -212,7 +219,7 @@ struct Execution {
 };
 
 std::string execute(const CaddyTemplateEnv& env, const std::string& name, const std::string& body, List args,
-                    int depth);
+                    int depth, std::shared_ptr<Object> extra = nullptr);
 
 void addCaddyFunctions(Execution& run) {
   const CaddyTemplateEnv& env = run.env;
@@ -332,7 +339,7 @@ void addCaddyFunctions(Execution& run) {
 }
 
 std::string execute(const CaddyTemplateEnv& env, const std::string& name, const std::string& body, List args,
-                    int depth) {
+                    int depth, std::shared_ptr<Object> extra) {
   Execution run{env, name, {}, baseFunctions(), depth};
   addCaddyFunctions(run);
   auto isFunc = [&run](std::string_view n) {
@@ -344,7 +351,7 @@ std::string execute(const CaddyTemplateEnv& env, const std::string& name, const 
   };
   parseTemplate(run.set, name, body, isFunc, env.delims);
   std::string out;
-  Value dot(std::shared_ptr<Object>(std::make_shared<ContextObject>(env, std::move(args))));
+  Value dot(std::shared_ptr<Object>(std::make_shared<ContextObject>(env, std::move(args), std::move(extra))));
   executeTemplate(run.set, run.funcs, name, dot, out);
   return out;
 }
@@ -366,8 +373,8 @@ const FuncMap& baseFunctions() {
 }
 
 std::string executeCaddyTemplate(const CaddyTemplateEnv& env, const std::string& name, const std::string& body,
-                                 List args) {
-  return execute(env, name, body, std::move(args), 0);
+                                 List args, std::shared_ptr<Object> extra) {
+  return execute(env, name, body, std::move(args), 0, std::move(extra));
 }
 
 }  // namespace gatehouse::templates
