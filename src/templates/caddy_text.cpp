@@ -54,8 +54,3 @@ std::string humanizeBytes(uint64_t n) {
 
 }  // namespace gatehouse::templates
 
-namespace gatehouse::templates {
-std::string renderMarkdown(const std::string& /*input*/) {
-  throw TemplateError("markdown is not supported yet");
-}
-}  // namespace gatehouse::templates

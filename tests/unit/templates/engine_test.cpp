@@ -75,3 +75,33 @@ TEST_CASE("templates: custom delimiters", "[templates]") {
   Delims d{"[[", "]]"};
   CHECK(run("{{ x }} [[ 1 ]] [[- 2 -]] ok", Value(), d) == "{{ x }} 12ok");
 }
+
+#include "templates/caddy_context.h"
+
+TEST_CASE("templates: Caddy helpers", "[templates]") {
+  CHECK(stripHtml("<p>a <b>b</b> < 3</p>") == "a b < 3");
+  CHECK(humanizeBytes(5) == "5 B");
+  CHECK(humanizeBytes(2048) == "2.0 kB");
+  CHECK(humanizeBytes(1234567) == "1.2 MB");
+  auto [meta, body] = splitFrontMatter("---\ntitle: Hi\nn: 2\n---\nbody");
+  CHECK(printValue(meta) == "map[n:2 title:Hi]");
+  CHECK(body == "\nbody");
+  CHECK(printValue(splitFrontMatter("plain").first) == "map[]");
+  CHECK_THROWS_AS(splitFrontMatter("---\ntitle: x\n"), TemplateError);
+}
+
+TEST_CASE("templates: Sprig functions through the base map", "[templates]") {
+  const FuncMap& funcs = baseFunctions();
+  auto eval = [&](const std::string& text) {
+    TemplateSet set;
+    parseTemplate(set, "t", text, [&](std::string_view n) { return funcs.contains(n); });
+    std::string out;
+    executeTemplate(set, funcs, "t", Value(), out);
+    return out;
+  };
+  CHECK(eval("{{ upper \"a\" }}{{ add 1 2 }}{{ default \"d\" \"\" }}") == "A3d");
+  CHECK(eval("{{ toJson (dict \"a\" (list 1 \"<\")) }}") == "{\"a\":[1,\"\\u003c\"]}");
+  CHECK(eval("{{ regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\" }}") == "-W-xxW-");
+  CHECK(eval("{{ date \"2006-01-02\" 1700000000 }}").size() == 10);
+  CHECK_THROWS_AS(eval("{{ div 1 0 }}"), TemplateError);
+}
