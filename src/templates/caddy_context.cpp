@@ -364,6 +364,7 @@ const FuncMap& baseFunctions() {
     addGoBuiltins(f);
     addSprigStrings(f);
     addSprigCollections(f);
+    addSprigJson(f);
     addSprigMath(f);
     addSprigTime(f);
     addSprigMisc(f);

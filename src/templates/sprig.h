@@ -11,7 +11,8 @@
 namespace gatehouse::templates {
 
 void addSprigStrings(FuncMap& f);
-void addSprigCollections(FuncMap& f);  // lists, dicts, defaults, JSON, conversions
+void addSprigCollections(FuncMap& f);  // lists, dicts, defaults, conversions
+void addSprigJson(FuncMap& f);
 void addSprigMath(FuncMap& f);
 void addSprigTime(FuncMap& f);
 void addSprigMisc(FuncMap& f);  // encoding, hashes, regex, paths, random
