@@ -137,6 +137,8 @@ std::string htmlEscape(std::string_view s) {
   return out;
 }
 
+}  // namespace
+
 // humanize.IBytes-like sizes, as Caddy's template prints them.
 std::string humanSize(uint64_t n) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -153,6 +155,8 @@ std::string humanSize(uint64_t n) {
   std::snprintf(buf, sizeof(buf), v < 10 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
   return buf;
 }
+
+namespace {
 
 bool byLowerName(const ListingItem& a, const ListingItem& b) {
   return lower(a.name) < lower(b.name);
@@ -350,7 +354,8 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
   return out;
 }
 
-Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items) {
+Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items, const std::string& templateFile,
+                    const std::string& root) {
   const auto& req = ex.request;
   std::string sort = queryValue(req.query, "sort");
   std::string order = queryValue(req.query, "order");
@@ -371,6 +376,10 @@ Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items) {
   } else if (order == "asc" || order == "desc") {
     hdr.add("Set-Cookie", "order=" + order + (req.tls ? "; Secure" : ""));
   }
+  ListingContext lc;
+  for (const auto& it : items) {
+    (it.isDir ? lc.numDirs : lc.numFiles) += 1;
+  }
   sortAndLimit(items, sort, order, queryValue(req.query, "limit"), queryValue(req.query, "offset"));
   const std::string accept = lower(req.headers.get("Accept"));
   if (accept.find("application/json") != std::string::npos) {
@@ -378,6 +387,18 @@ Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items) {
     return ex.respond(200, listingJson(items));
   }
   hdr.set("Content-Type", "text/html; charset=utf-8");
+  if (!templateFile.empty()) {
+    lc.path = req.path;
+    lc.sort = sort;
+    lc.order = order;
+    lc.limit = std::max(0, toInt(queryValue(req.query, "limit")));
+    lc.offset = std::max(0, toInt(queryValue(req.query, "offset")));
+    try {
+      return ex.respond(200, renderBrowseTemplate(ex, templateFile, root, items, lc));
+    } catch (const std::exception& e) {
+      return ex.fail(500, e.what());
+    }
+  }
   return ex.respond(200, listingHtml(items, req.path, sort, order));
 }
 

@@ -42,7 +42,26 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
 // Go's os.FileMode for a stat result (type bits in Go's layout, then permissions).
 uint32_t goFileMode(const struct stat& st);
 
-// Whole response: status, headers (Content-Type, Set-Cookie) and body.
-runtime::Outcome serveBrowse(runtime::Exchange& ex, std::vector<ListingItem> items);
+// Whole response: status, headers (Content-Type, Set-Cookie) and body. With
+// `templateFile` (browse { template_file }) the HTML comes from that Go template, with
+// Caddy's template functions rooted at `root`.
+runtime::Outcome serveBrowse(runtime::Exchange& ex, std::vector<ListingItem> items,
+                             const std::string& templateFile = {}, const std::string& root = {});
+
+// The listing context of a browse template (Caddy 2.6.2's browseTemplateContext).
+struct ListingContext {
+  std::string path;  // the request path
+  size_t numDirs = 0;
+  size_t numFiles = 0;
+  std::string sort;
+  std::string order;
+  int limit = 0;
+  int offset = 0;
+};
+// Executes the template file; throws templates::TemplateError.
+std::string renderBrowseTemplate(runtime::Exchange& ex, const std::string& templateFile, const std::string& root,
+                                 const std::vector<ListingItem>& items, const ListingContext& ctx);
+// humanize.IBytes-like sizes ("2.0 KiB").
+std::string humanSize(uint64_t n);
 
 }  // namespace gatehouse::handlers

@@ -97,6 +97,7 @@ class FileServer final : public runtime::Handler {
   bool passThru = false;
   Template statusCode;
   bool browse = false;
+  std::string browseTemplate;  // browse { template_file }: a Go template for the listing
   // precompressed sidecars: (encoding, file suffix) in precompressed_order.
   std::vector<std::pair<std::string, std::string>> precompressed;
 
@@ -274,7 +275,7 @@ class FileServer final : public runtime::Handler {
       return redirect(ex, origPath + "/");
     }
     auto items = readListing(dir, [&](const std::string& p) { return hidden(p, hideList); });
-    return serveBrowse(ex, std::move(items));
+    return serveBrowse(ex, std::move(items), browseTemplate, absRoot);
   }
 
   struct Sidecar {
@@ -531,8 +532,11 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
     }
     fs->precompressed = parsePrecompressed(f, path);
     if (f.contains("browse")) {
-      // Only the built-in template: a custom one needs Caddy's Go templates.
-      for (const auto& [key, _] : f["browse"].items()) {
+      for (const auto& [key, value] : f["browse"].items()) {
+        if (key == "template_file") {
+          fs->browseTemplate = value.get<std::string>();
+          continue;
+        }
         const bool newer = key == "sort" || key == "file_limit";  // Caddy 2.9
         throw ProvisionError(path + ".browse." + key,
                              "browse option '" + key + (newer ? "' (Caddy 2.9+)" : "'") + " is not supported yet");

@@ -8,6 +8,7 @@
 #include "handlers/copy_response.h"
 #include "handlers/encode.h"
 #include "handlers/handlers.h"
+#include "handlers/templates.h"
 #include "provision/provision_error.h"
 #include "proxy/reverse_proxy.h"
 
@@ -33,7 +34,7 @@ class Instrumented final : public runtime::Handler {
 
 // The Caddyfile directive that writes a handler this runtime lacks, for the refusal.
 std::string directiveOf(std::string_view handler) {
-static constexpr std::array<std::string_view, 3> kSameName = {"templates", "log_append", "intercept"};
+  static constexpr std::array<std::string_view, 2> kSameName = {"log_append", "intercept"};
   for (auto name : kSameName) {
     if (handler == name) {
       return " (Caddyfile directive `" + std::string(name) + "`)";
@@ -75,6 +76,9 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
   }
   if (h.name == "encode") {
     return handlers::makeEncode(h, path);
+  }
+  if (h.name == "templates") {
+    return handlers::makeTemplates(h, path);
   }
   if (h.name == "authentication") {
     return handlers::makeAuthentication(h, path);

@@ -3,6 +3,7 @@
 #include "gatehouse/acme/challenge_responder.h"
 #include "http/uri.h"
 #include "router/error_id.h"
+#include "router/response_filter.h"
 
 namespace gatehouse::router {
 
@@ -70,7 +71,29 @@ Outcome SiteRouter::continueChain(Exchange& ex, Outcome o, const std::vector<run
   return o;
 }
 
+// Response filters (templates) rewrite what the chain answered, innermost first; a filter
+// that pauses stays installed and runs again when its work resumes. After an error they
+// never run, as Caddy's middleware returns the error at once.
+Outcome SiteRouter::runFilters(Exchange& ex) {
+  for (size_t i = ex.stages.size(); i-- > 0;) {
+    const auto* f = dynamic_cast<const ResponseFilter*>(ex.stages[i]);
+    if (f == nullptr) {
+      continue;
+    }
+    if (ex.error.status == 0 || ex.error.routed) {
+      if (f->filter(ex) == Outcome::Paused) {
+        return Outcome::Paused;
+      }
+    }
+    ex.stages.erase(ex.stages.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return Outcome::Handled;
+}
+
 Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {
+  if (outcome != Outcome::Paused && !ex.stages.empty() && runFilters(ex) == Outcome::Paused) {
+    return Outcome::Paused;
+  }
   if (outcome == Outcome::Paused || ex.error.status == 0) {
     return outcome;
   }
@@ -108,6 +131,9 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
   ex.usedGroups.clear();
   ex.chainRest.clear();  // the main chain's rest never runs after an error
   Outcome outcome = server_.errorRoutes->run(ex);
+  if (outcome != Outcome::Paused && !ex.stages.empty()) {
+    outcome = runFilters(ex);  // templates inside the error routes
+  }
   if (outcome == Outcome::Paused) {
     return outcome;
   }

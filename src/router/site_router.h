@@ -22,6 +22,7 @@ class SiteRouter final : public http::RequestHandler {
   // After the chain (or its continuation) stopped: routes a new error.
   runtime::Outcome afterChain(runtime::Exchange& ex, runtime::Outcome outcome) const;
   runtime::Outcome runErrorRoutes(runtime::Exchange& ex) const;
+  static runtime::Outcome runFilters(runtime::Exchange& ex);
   static runtime::Outcome continueChain(runtime::Exchange& ex, runtime::Outcome outcome,
                                         const std::vector<runtime::ChainFrame>& frames);
 

@@ -127,7 +127,7 @@ def check_refusals(binary, tmp):
 
 def check_directive_refusals(binary, tmp):
     """Directives the adapter knows but the runtime lacks stop start-up naming the directive."""
-    for directive, line in (("templates", "templates"), ("log_append", "log_append k v"),
+    for directive, line in (("log_append", "log_append k v"),
                             ("fs", "fs myfs"), ("log_name", "log_name other")):
         path = os.path.join(tmp, "Caddyfile-" + directive)
         with open(path, "w") as f:

@@ -105,13 +105,13 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
   CHECK_THROWS_WITH(
       build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
       "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one upstream");
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"templates"}]}]}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'templates' "
-                    "(Caddyfile directive `templates`) is not supported yet");
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"push"}]}]}]}])"),
+                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'push' "
+                    "(Caddyfile directive `push`) is not supported yet");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","etag_file_extensions":[".x"]}]}])"),
                     Catch::Contains("file_server option 'etag_file_extensions' (Caddy 2.8+) is not supported yet"));
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"template_file":"t.html"}}]}])"),
-                    Catch::Contains("browse option 'template_file' is not supported yet"));
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"sort":["size"]}}]}])"),
+                    Catch::Contains("browse option 'sort' (Caddy 2.9+) is not supported yet"));
   // A wildcard site needs a certificate only DNS-01 can get, and no DNS provider is set.
   CHECK_THROWS_WITH(build(R"([{"match":[{"host":["*.example.com"]}],"handle":[{"handler":"static_response"}]}])"),
                     Catch::Contains("automatic certificate for *.example.com: wildcard names need the DNS "

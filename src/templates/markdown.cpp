@@ -1,0 +1,417 @@
+// Caddy's `markdown` (goldmark with GFM): a CommonMark subset rendered the way goldmark
+// prints it. Blocks: ATX headings (with goldmark's auto ids), paragraphs, thematic
+// breaks, fenced and indented code, blockquotes, flat lists (tight), GFM tables, raw HTML
+// blocks. Inlines: code spans, emphasis, strong, strikethrough, links, images, autolinks,
+// raw HTML, backslash escapes, hard breaks. Not covered: setext headings, nested or loose
+// lists, reference links, footnotes, and chroma's highlighting of fenced code with a
+// language (printed as a plain code block with a language-* class).
+
+#include <cctype>
+#include <vector>
+
+#include "templates/caddy_context.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+std::string escapeHtml(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  const size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) {
+    return "";
+  }
+  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
+}
+
+bool blank(const std::string& l) { return trim(l).empty(); }
+
+// Inline content.
+std::string inlines(std::string_view s);
+
+size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
+  size_t at = s.find(delim, from);
+  while (at != std::string_view::npos && at > from && s[at - 1] == ' ') {
+    at = s.find(delim, at + 1);
+  }
+  return at;
+}
+
+std::string inlines(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\\' && i + 1 < s.size() && std::ispunct(static_cast<unsigned char>(s[i + 1]))) {
+      out += escapeHtml(s.substr(i + 1, 1));
+      ++i;
+      continue;
+    }
+    if (c == '`') {
+      size_t n = 0;
+      while (i + n < s.size() && s[i + n] == '`') {
+        ++n;
+      }
+      const std::string fence(n, '`');
+      const size_t close = s.find(fence, i + n);
+      if (close != std::string_view::npos) {
+        std::string code(s.substr(i + n, close - i - n));
+        for (char& ch : code) {
+          ch = ch == '\n' ? ' ' : ch;
+        }
+        if (code.size() > 2 && code.front() == ' ' && code.back() == ' ') {
+          code = code.substr(1, code.size() - 2);
+        }
+        out += "<code>" + escapeHtml(code) + "</code>";
+        i = close + n - 1;
+        continue;
+      }
+    }
+    if (c == '!' && i + 1 < s.size() && s[i + 1] == '[') {
+      const size_t close = s.find("](", i + 2);
+      const size_t end = close == std::string_view::npos ? close : s.find(')', close);
+      if (end != std::string_view::npos) {
+        out += "<img src=\"" + escapeHtml(s.substr(close + 2, end - close - 2)) + "\" alt=\"" +
+               escapeHtml(s.substr(i + 2, close - i - 2)) + "\">";
+        i = end;
+        continue;
+      }
+    }
+    if (c == '[') {
+      const size_t close = s.find("](", i + 1);
+      const size_t end = close == std::string_view::npos ? close : s.find(')', close);
+      if (end != std::string_view::npos) {
+        std::string target = trim(s.substr(close + 2, end - close - 2));
+        std::string title;
+        if (const size_t q = target.find(" \""); q != std::string::npos && target.back() == '"') {
+          title = target.substr(q + 2, target.size() - q - 3);
+          target = target.substr(0, q);
+        }
+        out += "<a href=\"" + escapeHtml(target) + "\"" + (title.empty() ? "" : " title=\"" + escapeHtml(title) + "\"") +
+               ">" + inlines(s.substr(i + 1, close - i - 1)) + "</a>";
+        i = end;
+        continue;
+      }
+    }
+    if (c == '<') {
+      const size_t close = s.find('>', i);
+      if (close != std::string_view::npos) {
+        std::string_view inner = s.substr(i + 1, close - i - 1);
+        if (inner.starts_with("http://") || inner.starts_with("https://")) {
+          out += "<a href=\"" + escapeHtml(inner) + "\">" + escapeHtml(inner) + "</a>";
+          i = close;
+          continue;
+        }
+        if (!inner.empty() && (std::isalpha(static_cast<unsigned char>(inner[0])) || inner[0] == '/' || inner[0] == '!')) {
+          out += std::string(s.substr(i, close - i + 1));  // raw HTML (goldmark's WithUnsafe)
+          i = close;
+          continue;
+        }
+      }
+    }
+    if ((c == '*' || c == '_' || c == '~') && i + 1 < s.size()) {
+      const bool dbl = s[i + 1] == c;
+      if (c == '~' && !dbl) {
+        out += c;
+        continue;
+      }
+      const std::string delim = dbl ? std::string(2, c) : std::string(1, c);
+      const size_t from = i + delim.size();
+      if (from < s.size() && s[from] != ' ') {
+        const size_t close = findClosing(s, from, delim);
+        if (close != std::string_view::npos && close > from) {
+          const char* tag = c == '~' ? "del" : dbl ? "strong" : "em";
+          out += std::string("<") + tag + ">" + inlines(s.substr(from, close - from)) + "</" + tag + ">";
+          i = close + delim.size() - 1;
+          continue;
+        }
+      }
+    }
+    if (c == '\n') {
+      if (out.ends_with("  ")) {
+        out.resize(out.size() - 2);
+        out += "<br>\n";
+      } else {
+        while (out.ends_with(" ")) {
+          out.pop_back();
+        }
+        out += '\n';
+      }
+      continue;
+    }
+    out += escapeHtml(std::string_view(&c, 1));
+  }
+  return out;
+}
+
+// goldmark's auto heading id: lowercase letters and digits, spaces/-/_ as '-'.
+std::string headingId(const std::string& text) {
+  std::string id;
+  for (unsigned char c : text) {
+    if (std::isalnum(c)) {
+      id += static_cast<char>(std::tolower(c));
+    } else if (c == ' ' || c == '-' || c == '_') {
+      id += '-';
+    } else if (c >= 0x80) {
+      id += static_cast<char>(c);
+    }
+  }
+  while (!id.empty() && id.back() == '-') {
+    id.pop_back();
+  }
+  return id.empty() ? "heading" : id;
+}
+
+bool isHr(const std::string& l) {
+  const std::string t = trim(l);
+  if (t.size() < 3 || (t[0] != '-' && t[0] != '*' && t[0] != '_')) {
+    return false;
+  }
+  size_t n = 0;
+  for (char c : t) {
+    if (c == t[0]) {
+      ++n;
+    } else if (c != ' ') {
+      return false;
+    }
+  }
+  return n >= 3;
+}
+
+int headingLevel(const std::string& l) {
+  size_t n = 0;
+  while (n < l.size() && l[n] == '#') {
+    ++n;
+  }
+  return n >= 1 && n <= 6 && (n == l.size() || l[n] == ' ') ? static_cast<int>(n) : 0;
+}
+
+bool listItem(const std::string& l, bool& ordered, std::string& rest) {
+  const std::string t = l.substr(l.find_first_not_of(' ') == std::string::npos ? 0 : l.find_first_not_of(' '));
+  if (t.size() >= 2 && (t[0] == '-' || t[0] == '*' || t[0] == '+') && t[1] == ' ') {
+    ordered = false;
+    rest = t.substr(2);
+    return true;
+  }
+  size_t d = 0;
+  while (d < t.size() && std::isdigit(static_cast<unsigned char>(t[d]))) {
+    ++d;
+  }
+  if (d > 0 && d < 10 && d + 1 < t.size() && (t[d] == '.' || t[d] == ')') && t[d + 1] == ' ') {
+    ordered = true;
+    rest = t.substr(d + 2);
+    return true;
+  }
+  return false;
+}
+
+std::vector<std::string> cells(const std::string& line) {
+  std::string t = trim(line);
+  if (t.starts_with("|")) {
+    t.erase(0, 1);
+  }
+  if (t.ends_with("|")) {
+    t.pop_back();
+  }
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= t.size(); ++i) {
+    if (i == t.size() || (t[i] == '|' && (i == 0 || t[i - 1] != '\\'))) {
+      out.push_back(trim(std::string_view(t).substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+bool delimiterRow(const std::string& l) {
+  if (l.find('-') == std::string::npos) {
+    return false;
+  }
+  for (char c : l) {
+    if (c != '|' && c != '-' && c != ':' && c != ' ') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool fence(const std::string& l) { return trim(l).starts_with("```") || trim(l).starts_with("~~~"); }
+
+std::string blocks(const std::vector<std::string>& lines);
+
+std::string blocks(const std::vector<std::string>& lines) {
+  std::string out;
+  size_t i = 0;
+  while (i < lines.size()) {
+    const std::string& l = lines[i];
+    if (blank(l)) {
+      ++i;
+      continue;
+    }
+    if (const int level = headingLevel(trim(l)); level > 0) {
+      std::string text = trim(trim(l).substr(static_cast<size_t>(level)));
+      while (text.ends_with("#")) {
+        text.pop_back();
+      }
+      text = trim(text);
+      const std::string lv = std::to_string(level);
+      out += "<h" + lv + " id=\"" + headingId(text) + "\">" + inlines(text) + "</h" + lv + ">\n";
+      ++i;
+      continue;
+    }
+    if (isHr(l)) {
+      out += "<hr>\n";
+      ++i;
+      continue;
+    }
+    if (fence(l)) {
+      const std::string t = trim(l);
+      const std::string marker = t.substr(0, 3);
+      const std::string info = trim(t.substr(3));
+      std::string code;
+      ++i;
+      while (i < lines.size() && !trim(lines[i]).starts_with(marker)) {
+        code += lines[i++] + "\n";
+      }
+      ++i;
+      const std::string lang = info.substr(0, info.find(' '));
+      out += "<pre><code" + (lang.empty() ? std::string() : " class=\"language-" + escapeHtml(lang) + "\"") + ">" +
+             escapeHtml(code) + "</code></pre>\n";
+      continue;
+    }
+    if (l.starts_with("    ") || l.starts_with("\t")) {
+      std::string code;
+      while (i < lines.size() && (lines[i].starts_with("    ") || lines[i].starts_with("\t") || blank(lines[i]))) {
+        code += (lines[i].starts_with("\t") ? lines[i].substr(1) : lines[i].size() >= 4 ? lines[i].substr(4) : "") + "\n";
+        ++i;
+      }
+      while (code.ends_with("\n\n")) {
+        code.pop_back();
+      }
+      out += "<pre><code>" + escapeHtml(code) + "</code></pre>\n";
+      continue;
+    }
+    if (trim(l).starts_with(">")) {
+      std::vector<std::string> inner;
+      while (i < lines.size() && trim(lines[i]).starts_with(">")) {
+        std::string t = trim(lines[i++]).substr(1);
+        inner.push_back(t.starts_with(" ") ? t.substr(1) : t);
+      }
+      out += "<blockquote>\n" + blocks(inner) + "</blockquote>\n";
+      continue;
+    }
+    bool ordered = false;
+    std::string rest;
+    if (listItem(l, ordered, rest)) {
+      const bool kind = ordered;
+      std::string start;
+      if (ordered) {
+        const std::string t = trim(l);
+        const std::string num = t.substr(0, t.find_first_not_of("0123456789"));
+        if (num != "1") {
+          start = " start=\"" + std::to_string(std::stoi(num)) + "\"";
+        }
+      }
+      out += kind ? "<ol" + start + ">\n" : "<ul>\n";
+      while (i < lines.size() && listItem(lines[i], ordered, rest) && ordered == kind) {
+        std::string text = rest;
+        ++i;
+        while (i < lines.size() && !blank(lines[i]) && !listItem(lines[i], ordered, rest) &&
+               lines[i].starts_with("  ")) {
+          text += "\n" + trim(lines[i++]);
+        }
+        out += "<li>" + inlines(text) + "</li>\n";
+      }
+      out += kind ? "</ol>\n" : "</ul>\n";
+      continue;
+    }
+    if (l.find('|') != std::string::npos && i + 1 < lines.size() && delimiterRow(lines[i + 1])) {
+      const auto head = cells(l);
+      std::vector<std::string> align;
+      for (const auto& d : cells(lines[i + 1])) {
+        const bool left = d.starts_with(":");
+        const bool right = d.ends_with(":");
+        align.push_back(left && right ? " style=\"text-align:center\""
+                        : left        ? " style=\"text-align:left\""
+                        : right       ? " style=\"text-align:right\""
+                                      : "");
+      }
+      auto row = [&](const std::vector<std::string>& cs, const char* tag) {
+        std::string r = "<tr>\n";
+        for (size_t k = 0; k < head.size(); ++k) {
+          r += std::string("<") + tag + (k < align.size() ? align[k] : "") + ">" +
+               (k < cs.size() ? inlines(cs[k]) : "") + "</" + tag + ">\n";
+        }
+        return r + "</tr>\n";
+      };
+      out += "<table>\n<thead>\n" + row(head, "th") + "</thead>\n";
+      i += 2;
+      std::string body;
+      while (i < lines.size() && !blank(lines[i]) && lines[i].find('|') != std::string::npos) {
+        body += row(cells(lines[i++]), "td");
+      }
+      out += body.empty() ? "</table>\n" : "<tbody>\n" + body + "</tbody>\n</table>\n";
+      continue;
+    }
+    if (trim(l).starts_with("<") && trim(l).size() > 1 &&
+        (std::isalpha(static_cast<unsigned char>(trim(l)[1])) || trim(l)[1] == '/' || trim(l)[1] == '!')) {
+      while (i < lines.size() && !blank(lines[i])) {
+        out += lines[i++] + "\n";
+      }
+      continue;
+    }
+    std::string para;
+    while (i < lines.size() && !blank(lines[i]) && headingLevel(trim(lines[i])) == 0 && !fence(lines[i]) &&
+           !trim(lines[i]).starts_with(">") && !(isHr(lines[i]) && !para.empty() && false)) {
+      if (!para.empty() && (isHr(lines[i]) || listItem(lines[i], ordered, rest))) {
+        break;
+      }
+      const std::string& pl = lines[i++];
+      para += (para.empty() ? "" : "\n") + pl.substr(std::min(pl.find_first_not_of(' '), pl.size()));
+    }
+    if (para.empty()) {
+      out += "<p>" + inlines(trim(lines[i++])) + "</p>\n";
+      continue;
+    }
+    while (para.ends_with(" ")) {
+      para.pop_back();
+    }
+    out += "<p>" + inlines(para) + "</p>\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string renderMarkdown(const std::string& input) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (;;) {
+    const size_t nl = input.find('\n', start);
+    std::string line = input.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (line.ends_with("\r")) {
+      line.pop_back();
+    }
+    lines.push_back(std::move(line));
+    if (nl == std::string::npos) {
+      break;
+    }
+    start = nl + 1;
+  }
+  return blocks(lines);
+}
+
+}  // namespace gatehouse::templates

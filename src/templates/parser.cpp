@@ -1,0 +1,423 @@
+#include "templates/parser.h"
+
+#include <charconv>
+#include <cstdlib>
+
+#include "templates/lexer.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+bool emptyList(const NodeList& list) {
+  for (const auto& n : list) {
+    if (n->kind != Node::Kind::Text || n->text.find_first_not_of(" \t\r\n") != std::string::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+class Parser {
+ public:
+  Parser(TemplateSet& set, std::string name, std::vector<Token> toks,
+         const std::function<bool(std::string_view)>& isFunction)
+      : set_(set), name_(std::move(name)), toks_(std::move(toks)), isFunction_(isFunction) {}
+
+  void run() {
+    auto body = std::make_shared<NodeList>();
+    for (;;) {
+      if (peek().type == Tok::Eof) {
+        break;
+      }
+      if (peek().type == Tok::LeftDelim && peekAt(1).type == Tok::Ident && peekAt(1).text == "define") {
+        next();
+        next();
+        parseDefine();
+        continue;
+      }
+      auto [node, stop] = item();
+      if (stop != Stop::None) {
+        fail("unexpected {{" + std::string(stop == Stop::End ? "end" : "else") + "}}");
+      }
+      body->push_back(std::move(node));
+    }
+    addTree(name_, body, false);
+    for (auto& [n, tree] : defined_) {
+      set_.trees[n] = tree;
+    }
+  }
+
+ private:
+  enum class Stop { None, End, Else };
+
+  [[noreturn]] void fail(const std::string& msg) const {
+    throw TemplateError("template: " + name_ + ":" + std::to_string(peek().line) + ": " + msg);
+  }
+  const Token& peek() const { return toks_[pos_]; }
+  const Token& peekAt(size_t k) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  const Token& next() {
+    const Token& t = toks_[pos_];
+    if (pos_ + 1 < toks_.size()) {
+      ++pos_;
+    }
+    return t;
+  }
+  void expect(Tok t, const char* context) {
+    if (peek().type != t) {
+      fail(std::string("unexpected \"") + peek().text + "\" in " + context);
+    }
+    next();
+  }
+
+  // A template from this parse: a second non-empty body for one name is an error.
+  void addTree(const std::string& name, std::shared_ptr<NodeList> tree, bool fromDefine) {
+    auto it = defined_.find(name);
+    if (it != defined_.end() && !emptyList(*it->second) && !emptyList(*tree)) {
+      fail("template: multiple definition of template \"" + name + "\"");
+    }
+    if (!fromDefine && emptyList(*tree) && set_.trees.contains(name)) {
+      return;
+    }
+    if (it == defined_.end() || !emptyList(*tree)) {
+      defined_[name] = std::move(tree);
+    }
+  }
+
+  void parseDefine() {
+    if (peek().type != Tok::String) {
+      fail("unexpected \"" + peek().text + "\" in define clause");
+    }
+    std::string name = next().text;
+    expect(Tok::RightDelim, "define clause");
+    const auto saved = vars_;  // a define sees only its own variables
+    vars_ = {"$"};
+    auto [list, stop] = itemList();
+    vars_ = saved;
+    if (stop != Stop::End) {
+      fail("unexpected {{else}} in define");
+    }
+    addTree(name, std::make_shared<NodeList>(std::move(list)), true);
+  }
+
+  std::pair<NodeList, Stop> itemList() {
+    NodeList list;
+    for (;;) {
+      if (peek().type == Tok::Eof) {
+        fail("unexpected EOF");
+      }
+      auto [node, stop] = item();
+      if (stop != Stop::None) {
+        return {std::move(list), stop};
+      }
+      list.push_back(std::move(node));
+    }
+  }
+
+  std::unique_ptr<Node> makeNode(Node::Kind k, int line) {
+    auto n = std::make_unique<Node>();
+    n->kind = k;
+    n->line = line;
+    return n;
+  }
+
+  // One text or action; `{{end}}` and `{{else}}` are reported as stops.
+  std::pair<std::unique_ptr<Node>, Stop> item() {
+    const Token& t = next();
+    if (t.type == Tok::Text) {
+      auto n = makeNode(Node::Kind::Text, t.line);
+      n->text = t.text;
+      return {std::move(n), Stop::None};
+    }
+    if (t.type != Tok::LeftDelim) {
+      fail("unexpected \"" + t.text + "\"");
+    }
+    const Token& k = peek();
+    const int line = k.line;
+    if (k.type == Tok::Ident) {
+      const std::string kw = k.text;
+      if (kw == "end") {
+        next();
+        expect(Tok::RightDelim, "end");
+        return {nullptr, Stop::End};
+      }
+      if (kw == "else") {
+        next();
+        return {nullptr, Stop::Else};  // the caller reads what follows
+      }
+      if (kw == "if" || kw == "range" || kw == "with") {
+        next();
+        const auto kind = kw == "if" ? Node::Kind::If : kw == "range" ? Node::Kind::Range : Node::Kind::With;
+        return {control(kind, line), Stop::None};
+      }
+      if (kw == "template" || kw == "block") {
+        next();
+        return {templateCall(kw == "block", line), Stop::None};
+      }
+      if (kw == "break" || kw == "continue") {
+        next();
+        if (rangeDepth_ == 0) {
+          fail("{{" + kw + "}} outside {{range}}");
+        }
+        expect(Tok::RightDelim, kw.c_str());
+        return {makeNode(kw == "break" ? Node::Kind::Break : Node::Kind::Continue, line), Stop::None};
+      }
+      if (kw == "define") {
+        fail("unexpected <define> in command");
+      }
+    }
+    auto n = makeNode(Node::Kind::Action, line);
+    n->pipe = pipeline("command", false);
+    return {std::move(n), Stop::None};
+  }
+
+  std::unique_ptr<Node> control(Node::Kind kind, int line) {
+    const size_t mark = vars_.size();
+    auto n = makeNode(kind, line);
+    const char* ctx = kind == Node::Kind::If ? "if" : kind == Node::Kind::Range ? "range" : "with";
+    n->pipe = pipeline(ctx, kind == Node::Kind::Range);
+    if (kind == Node::Kind::Range) {
+      ++rangeDepth_;
+    }
+    auto [list, stop] = itemList();
+    if (kind == Node::Kind::Range) {
+      --rangeDepth_;
+    }
+    n->list = std::move(list);
+    if (stop == Stop::Else) {
+      if (kind == Node::Kind::If && peek().type == Tok::Ident && peek().text == "if") {
+        // {{else if ...}}: a nested if that shares this one's {{end}}.
+        const int l = peek().line;
+        next();
+        n->elseList.push_back(control(Node::Kind::If, l));
+      } else {
+        expect(Tok::RightDelim, "else");
+        auto [elseList, stop2] = itemList();
+        if (stop2 != Stop::End) {
+          fail("expected end; found {{else}}");
+        }
+        n->elseList = std::move(elseList);
+      }
+    }
+    vars_.resize(mark);
+    return n;
+  }
+
+  std::unique_ptr<Node> templateCall(bool block, int line) {
+    const char* ctx = block ? "block clause" : "template clause";
+    if (peek().type != Tok::String) {
+      fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
+    }
+    auto n = makeNode(Node::Kind::Template, line);
+    n->text = next().text;
+    if (peek().type != Tok::RightDelim) {
+      n->pipe = pipeline(ctx, false);
+    } else {
+      next();
+    }
+    if (block) {
+      const auto saved = vars_;
+      vars_ = {"$"};
+      auto [list, stop] = itemList();
+      vars_ = saved;
+      if (stop != Stop::End) {
+        fail("unexpected {{else}} in block clause");
+      }
+      addTree(n->text, std::make_shared<NodeList>(std::move(list)), true);
+    }
+    return n;
+  }
+
+  bool declared(const std::string& v) const {
+    for (const auto& d : vars_) {
+      if (d == v) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // pipeline up to and including the closing delimiter (or the right paren when nested).
+  std::shared_ptr<Pipeline> pipeline(const char* ctx, bool allowTwoVars, bool nested = false) {
+    auto p = std::make_shared<Pipeline>();
+    p->line = peek().line;
+    // Declarations: $x := / $x = / $i, $v :=
+    if (peek().type == Tok::Variable) {
+      size_t k = 0;
+      std::vector<std::string> names;
+      while (peekAt(k).type == Tok::Variable) {
+        names.push_back(peekAt(k).text);
+        if (peekAt(k + 1).type == Tok::Comma && allowTwoVars && names.size() < 2) {
+          k += 2;
+          continue;
+        }
+        break;
+      }
+      const Tok after = peekAt(k + 1).type;
+      if (after == Tok::Declare || after == Tok::Assign) {
+        p->assign = after == Tok::Assign;
+        for (size_t i = 0; i <= k; ++i) {
+          next();
+        }
+        next();
+        for (auto& nm : names) {
+          if (p->assign && !declared(nm)) {
+            fail("undefined variable \"" + nm + "\"");
+          }
+        }
+        p->decl = names;
+      } else if (names.size() > 1) {
+        fail("too many declarations in " + std::string(ctx));
+      }
+    }
+    for (;;) {
+      const Tok t = peek().type;
+      if (t == Tok::RightDelim && !nested) {
+        next();
+        break;
+      }
+      if (t == Tok::RParen && nested) {
+        next();
+        break;
+      }
+      if (t == Tok::Eof || t == Tok::RightDelim || t == Tok::RParen) {
+        fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
+      }
+      p->cmds.push_back(command(ctx, nested));
+      if (peek().type == Tok::Pipe) {
+        next();
+        if (peek().type == Tok::RightDelim || peek().type == Tok::RParen) {
+          fail(std::string("missing command in ") + ctx);
+        }
+      }
+    }
+    if (p->cmds.empty()) {
+      fail(std::string("missing value for ") + ctx);
+    }
+    if (!p->assign) {
+      for (auto& nm : p->decl) {
+        vars_.push_back(nm);
+      }
+    }
+    return p;
+  }
+
+  Command command(const char* ctx, bool nested) {
+    Command c;
+    for (;;) {
+      const Tok t = peek().type;
+      if (t == Tok::Pipe || t == Tok::RightDelim || (t == Tok::RParen && nested)) {
+        break;
+      }
+      if (!c.args.empty() && !peek().spaceBefore && t != Tok::LParen) {
+        fail(std::string("missing space?"));
+      }
+      c.args.push_back(operand(ctx));
+    }
+    if (c.args.empty()) {
+      fail(std::string("empty command"));
+    }
+    return c;
+  }
+
+  Value number(const std::string& text) {
+    std::string s = text;
+    std::erase(s, '_');
+    const bool neg = !s.empty() && s[0] == '-';
+    std::string body = neg || (!s.empty() && s[0] == '+') ? s.substr(1) : s;
+    int base = 10;
+    if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) {
+      base = 16;
+      body = body.substr(2);
+    } else if (body.size() > 2 && body[0] == '0' && (body[1] == 'o' || body[1] == 'O')) {
+      base = 8;
+      body = body.substr(2);
+    } else if (body.size() > 2 && body[0] == '0' && (body[1] == 'b' || body[1] == 'B')) {
+      base = 2;
+      body = body.substr(2);
+    } else if (body.size() > 1 && body[0] == '0' && body.find_first_of(".eE") == std::string::npos) {
+      base = 8;
+      body = body.substr(1);
+    }
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), n, base);
+    if (ec == std::errc() && p == body.data() + body.size()) {
+      return Value(neg ? -n : n);
+    }
+    char* end = nullptr;
+    const double d = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || *end != '\0') {
+      fail("bad number syntax: \"" + text + "\"");
+    }
+    return Value(d);
+  }
+
+  Operand operand(const char* ctx) {
+    Operand o;
+    const Token& t = next();
+    o.text = t.text;
+    switch (t.type) {
+      case Tok::Ident:
+        if (!isFunction_(t.text)) {
+          fail("function \"" + t.text + "\" not defined");
+        }
+        o.kind = Operand::Kind::Function;
+        o.name = t.text;
+        break;
+      case Tok::Dot: o.kind = Operand::Kind::Dot; o.text = "."; break;
+      case Tok::Field:
+        o.kind = Operand::Kind::Field;
+        o.fields.push_back(t.text);
+        o.text = "." + t.text;
+        break;
+      case Tok::Variable:
+        if (!declared(t.text)) {
+          fail("undefined variable \"" + t.text + "\"");
+        }
+        o.kind = Operand::Kind::Variable;
+        o.name = t.text;
+        break;
+      case Tok::String: o.constant = Value(t.text); o.text = "\"" + t.text + "\""; break;
+      case Tok::Bool: o.constant = Value(t.text == "true"); break;
+      case Tok::Nil: o.constant = Value(); break;
+      case Tok::Char: o.constant = Value(static_cast<int64_t>(std::stoll(t.text))); break;
+      case Tok::Number: o.constant = number(t.text); break;
+      case Tok::LParen:
+        o.kind = Operand::Kind::Pipe;
+        o.pipe = pipeline(ctx, false, true);
+        o.text = "(...)";
+        break;
+      default: fail("unexpected \"" + t.text + "\" in operand");
+    }
+    // Field chain: .A.B directly after the term.
+    while (peek().type == Tok::Field && !peek().spaceBefore) {
+      if (o.kind == Operand::Kind::Constant && !o.constant.isNil()) {
+        fail("unexpected . after term \"" + o.text + "\"");
+      }
+      if (o.kind == Operand::Kind::Function) {
+        fail("unexpected . after term \"" + o.text + "\"");
+      }
+      o.fields.push_back(next().text);
+      o.text += "." + o.fields.back();
+    }
+    return o;
+  }
+
+  TemplateSet& set_;
+  std::string name_;
+  std::vector<Token> toks_;
+  const std::function<bool(std::string_view)>& isFunction_;
+  size_t pos_ = 0;
+  std::vector<std::string> vars_{"$"};
+  int rangeDepth_ = 0;
+  std::map<std::string, std::shared_ptr<NodeList>> defined_;
+};
+
+}  // namespace
+
+void parseTemplate(TemplateSet& set, const std::string& name, std::string_view text,
+                   const std::function<bool(std::string_view)>& isFunction, const Delims& delims) {
+  Parser(set, name, lexTemplate(name, text, delims.left, delims.right), isFunction).run();
+}
+
+}  // namespace gatehouse::templates

@@ -1,0 +1,199 @@
+#include "templates/request_object.h"
+
+#include "http/uri.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+std::string percentDecode(std::string_view s, bool plusIsSpace) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+' && plusIsSpace) {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+class UrlObject final : public Object {
+ public:
+  UrlObject(std::string path, std::string rawPath, std::string query, bool forceQuery)
+      : path_(std::move(path)), rawPath_(std::move(rawPath)), query_(std::move(query)), forceQuery_(forceQuery) {}
+  [[nodiscard]] std::string typeName() const override { return "*url.URL"; }
+
+  std::optional<Value> get(std::string_view name, const Args& args) override {
+    if (!args.empty()) {
+      throw TemplateError(std::string(name) + " takes no arguments");
+    }
+    if (name == "Path") {
+      return Value(path_);
+    }
+    if (name == "RawPath") {
+      return Value(rawPath_ == path_ ? std::string() : rawPath_);
+    }
+    if (name == "RawQuery") {
+      return Value(query_);
+    }
+    if (name == "Scheme" || name == "Opaque" || name == "Host" || name == "Fragment" || name == "RawFragment") {
+      return Value("");
+    }
+    if (name == "ForceQuery") {
+      return Value(forceQuery_ && query_.empty());
+    }
+    if (name == "Query") {
+      return parseQueryValues(query_);
+    }
+    if (name == "EscapedPath") {
+      return Value(rawPath_.empty() ? path_ : rawPath_);
+    }
+    if (name == "String" || name == "RequestURI") {
+      return Value(print());
+    }
+    if (name == "Hostname" || name == "Port") {
+      return Value("");
+    }
+    if (name == "IsAbs") {
+      return Value(false);
+    }
+    return std::nullopt;
+  }
+  [[nodiscard]] std::string print() const override {
+    std::string s = rawPath_.empty() ? path_ : rawPath_;
+    if (!query_.empty() || forceQuery_) {
+      s += "?" + query_;
+    }
+    return s;
+  }
+
+ private:
+  std::string path_;
+  std::string rawPath_;
+  std::string query_;
+  bool forceQuery_;
+};
+
+class RequestObject final : public Object {
+ public:
+  RequestObject(const runtime::Exchange& ex, runtime::Request req) : ex_(ex), req_(std::move(req)) {}
+  [[nodiscard]] std::string typeName() const override { return "*http.Request"; }
+
+  std::optional<Value> get(std::string_view name, const Args& args) override {
+    if (!args.empty()) {
+      throw TemplateError(std::string(name) + " takes no arguments");
+    }
+    if (name == "Method") {
+      return Value(req_.method);
+    }
+    if (name == "URL") {
+      return Value(std::shared_ptr<Object>(
+          std::make_shared<UrlObject>(req_.path, req_.rawPath, req_.query, req_.hasQuery)));
+    }
+    if (name == "Host") {
+      return Value(req_.host);
+    }
+    if (name == "Header") {
+      return headerValues(ex_.request.headers);
+    }
+    if (name == "Proto") {
+      return Value(req_.versionMajor == 2 ? std::string("HTTP/2.0")
+                                          : "HTTP/1." + std::to_string(req_.versionMinor));
+    }
+    if (name == "ProtoMajor") {
+      return Value(req_.versionMajor);
+    }
+    if (name == "ProtoMinor") {
+      return Value(req_.versionMajor == 2 ? 0 : req_.versionMinor);
+    }
+    if (name == "RemoteAddr") {
+      const bool v6 = ex_.request.remoteIp.find(':') != std::string::npos;
+      return Value((v6 ? "[" + ex_.request.remoteIp + "]" : ex_.request.remoteIp) + ":" +
+                   std::to_string(ex_.request.remotePort));
+    }
+    if (name == "RequestURI") {
+      return Value(ex_.request.origUri);
+    }
+    if (name == "ContentLength") {
+      const uint64_t n = ex_.request.bodyLength;
+      return Value(n == runtime::Request::kChunked ? int64_t{-1} : static_cast<int64_t>(n));
+    }
+    if (name == "UserAgent") {
+      return Value(std::string(ex_.request.headers.get("User-Agent")));
+    }
+    if (name == "Referer") {
+      return Value(std::string(ex_.request.headers.get("Referer")));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const runtime::Exchange& ex_;
+  runtime::Request req_;
+};
+
+}  // namespace
+
+Value parseQueryValues(const std::string& rawQuery) {
+  Value m = makeMap(MapData::Kind::UrlValues);
+  size_t start = 0;
+  while (start <= rawQuery.size() && !rawQuery.empty()) {
+    size_t amp = rawQuery.find('&', start);
+    if (amp == std::string::npos) {
+      amp = rawQuery.size();
+    }
+    std::string_view pair(rawQuery.data() + start, amp - start);
+    if (!pair.empty() && pair.find(';') == std::string_view::npos) {
+      const size_t eq = pair.find('=');
+      std::string key = percentDecode(pair.substr(0, eq), true);
+      std::string val = eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
+      auto& slot = m.asMap().entries[key];
+      if (!slot.isList()) {
+        slot = makeList();
+      }
+      slot.asList().emplace_back(std::move(val));
+    }
+    start = amp + 1;
+  }
+  return m;
+}
+
+Value headerValues(const runtime::HeaderList& headers) {
+  Value m = makeMap(MapData::Kind::Header);
+  for (const auto& f : headers) {
+    if (runtime::equalsIgnoreCase(f.name, "Host")) {
+      continue;
+    }
+    auto& slot = m.asMap().entries[runtime::canonicalHeaderName(f.name)];
+    if (!slot.isList()) {
+      slot = makeList();
+    }
+    slot.asList().emplace_back(f.value);
+  }
+  return m;
+}
+
+Value makeRequestObject(const runtime::Exchange& ex, bool original) {
+  runtime::Request req;
+  req.method = ex.request.method;
+  req.host = ex.request.host;
+  req.versionMajor = ex.request.versionMajor;
+  req.versionMinor = ex.request.versionMinor;
+  if (original && !ex.request.origUri.empty()) {
+    http::parseTarget(ex.request.origUri, req);
+  } else {
+    req.path = ex.request.path;
+    req.rawPath = ex.request.rawPath;
+    req.query = ex.request.query;
+    req.hasQuery = ex.request.hasQuery;
+  }
+  return Value(std::shared_ptr<Object>(std::make_shared<RequestObject>(ex, std::move(req))));
+}
+
+}  // namespace gatehouse::templates

@@ -1,0 +1,29 @@
+#pragma once
+// The Sprig functions Caddy's templates carry (Masterminds/sprig v3): the string, list,
+// dict, default, math, encoding, regex, JSON, path and date families that pages use. A
+// Sprig function not implemented here is refused at parse time with a "not supported yet"
+// message, never run as an empty value.
+
+#include <string_view>
+
+#include "templates/executor.h"
+
+namespace gatehouse::templates {
+
+void addSprigStrings(FuncMap& f);
+void addSprigCollections(FuncMap& f);  // lists, dicts, defaults, conversions
+void addSprigJson(FuncMap& f);
+void addSprigMath(FuncMap& f);
+void addSprigTime(FuncMap& f);
+void addSprigMisc(FuncMap& f);  // encoding, hashes, regex, paths, random
+// Whether `name` is a Sprig function Caddy 2.6.2 has that gatehouse does not implement.
+bool sprigUnsupported(std::string_view name);
+
+// Go's JSON text of a value (encoding/json: sorted keys; `escapeHtml` as json.Marshal).
+std::string toJsonText(const Value& v, bool escapeHtml, const std::string& indent = "");
+// Sprig's strval: strings as they are, everything else as fmt's %v.
+std::string strval(const Value& v);
+// Go's strings.Split.
+List goSplit(const std::string& s, const std::string& sep);
+
+}  // namespace gatehouse::templates

@@ -1,0 +1,389 @@
+// Sprig's lists, dicts, defaults and conversions.
+
+#include <algorithm>
+#include <cstdio>
+
+#include "templates/sprig.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+void want(const Args& a, size_t n, const char* fn) {
+  if (a.size() != n) {
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
+                        std::to_string(a.size()));
+  }
+}
+
+const List& wantList(const Value& v, const char* fn) {
+  if (!v.isList()) {
+    throw TemplateError(std::string("Cannot ") + fn + " on type " + kindName(v));
+  }
+  return v.asList();
+}
+
+MapData& wantMap(const Value& v, const char* fn) {
+  if (!v.isMap()) {
+    throw TemplateError(std::string(fn) + ": wrong type for value; expected map[string]interface {}; got " +
+                        kindName(v));
+  }
+  return v.asMap();
+}
+
+// Deep equality (reflect.DeepEqual over template values).
+bool deepEqual(const Value& a, const Value& b) {
+  if (a.v.index() != b.v.index()) {
+    return false;
+  }
+  if (a.isList()) {
+    const auto& x = a.asList();
+    const auto& y = b.asList();
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), deepEqual);
+  }
+  if (a.isMap()) {
+    const auto& x = a.asMap().entries;
+    const auto& y = b.asMap().entries;
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](const auto& p, const auto& q) {
+             return p.first == q.first && deepEqual(p.second, q.second);
+           });
+  }
+  if (a.isObject()) {
+    return a.objectPtr() == b.objectPtr();
+  }
+  if (a.isCallable()) {
+    return false;
+  }
+  return a.v == b.v;
+}
+
+bool emptyValue(const Value& v) { return !truth(v); }
+
+}  // namespace
+
+void addSprigCollections(FuncMap& f) {
+  f["list"] = [](Args& a) { return makeList(a); };
+  f["tuple"] = f["list"];
+  f["first"] = [](Args& a) {
+    want(a, 1, "first");
+    const auto& l = wantList(a[0], "first");
+    return l.empty() ? Value() : l.front();
+  };
+  f["last"] = [](Args& a) {
+    want(a, 1, "last");
+    const auto& l = wantList(a[0], "last");
+    return l.empty() ? Value() : l.back();
+  };
+  f["rest"] = [](Args& a) {
+    want(a, 1, "rest");
+    const auto& l = wantList(a[0], "rest");
+    return l.empty() ? Value() : makeList(List(l.begin() + 1, l.end()));
+  };
+  f["initial"] = [](Args& a) {
+    want(a, 1, "initial");
+    const auto& l = wantList(a[0], "initial");
+    return l.empty() ? Value() : makeList(List(l.begin(), l.end() - 1));
+  };
+  f["append"] = [](Args& a) {
+    want(a, 2, "append");
+    List l = wantList(a[0], "append");
+    l.push_back(a[1]);
+    return makeList(std::move(l));
+  };
+  f["push"] = f["append"];
+  f["prepend"] = [](Args& a) {
+    want(a, 2, "prepend");
+    List l = wantList(a[0], "prepend");
+    l.insert(l.begin(), a[1]);
+    return makeList(std::move(l));
+  };
+  f["concat"] = [](Args& a) {
+    List l;
+    for (const auto& v : a) {
+      const auto& part = wantList(v, "concat");
+      l.insert(l.end(), part.begin(), part.end());
+    }
+    return makeList(std::move(l));
+  };
+  f["reverse"] = [](Args& a) {
+    want(a, 1, "reverse");
+    List l = wantList(a[0], "reverse");
+    std::reverse(l.begin(), l.end());
+    return makeList(std::move(l));
+  };
+  f["uniq"] = [](Args& a) {
+    want(a, 1, "uniq");
+    List out;
+    for (const auto& v : wantList(a[0], "uniq")) {
+      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return deepEqual(o, v); })) {
+        out.push_back(v);
+      }
+    }
+    return makeList(std::move(out));
+  };
+  f["without"] = [](Args& a) {
+    if (a.empty()) {
+      throw TemplateError("wrong number of args for without: want at least 1 got 0");
+    }
+    List out;
+    for (const auto& v : wantList(a[0], "without")) {
+      if (std::none_of(a.begin() + 1, a.end(), [&](const Value& o) { return deepEqual(o, v); })) {
+        out.push_back(v);
+      }
+    }
+    return makeList(std::move(out));
+  };
+  f["has"] = [](Args& a) {
+    want(a, 2, "has");
+    if (a[1].isNil()) {
+      return Value(false);
+    }
+    const auto& l = wantList(a[1], "has");
+    return Value(std::any_of(l.begin(), l.end(), [&](const Value& o) { return deepEqual(o, a[0]); }));
+  };
+  f["compact"] = [](Args& a) {
+    want(a, 1, "compact");
+    List out;
+    for (const auto& v : wantList(a[0], "compact")) {
+      if (!emptyValue(v)) {
+        out.push_back(v);
+      }
+    }
+    return makeList(std::move(out));
+  };
+  f["sortAlpha"] = [](Args& a) {
+    want(a, 1, "sortAlpha");
+    std::vector<std::string> s;
+    if (a[0].isList()) {
+      for (const auto& v : a[0].asList()) {
+        s.push_back(strval(v));
+      }
+    } else {
+      s.push_back(strval(a[0]));
+    }
+    std::sort(s.begin(), s.end());
+    List out(s.begin(), s.end());
+    return makeList(std::move(out));
+  };
+  f["until"] = [](Args& a) {
+    want(a, 1, "until");
+    const int64_t n = toInt64(a[0]);
+    if (n > 1000000 || n < -1000000) {
+      throw TemplateError("until: count out of range");
+    }
+    List out;
+    for (int64_t i = 0; i < (n < 0 ? -n : n); ++i) {
+      out.emplace_back(n < 0 ? -i : i);
+    }
+    return makeList(std::move(out));
+  };
+  f["untilStep"] = [](Args& a) {
+    want(a, 3, "untilStep");
+    const int64_t start = toInt64(a[0]);
+    const int64_t stop = toInt64(a[1]);
+    const int64_t step = toInt64(a[2]);
+    List out;
+    if (step == 0 || (step > 0 && start >= stop) || (step < 0 && start <= stop)) {
+      return makeList();
+    }
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+      if (out.size() > 1000000) {
+        throw TemplateError("untilStep: too many items");
+      }
+      out.emplace_back(i);
+    }
+    return makeList(std::move(out));
+  };
+  f["dict"] = [](Args& a) {
+    Value m = makeMap();
+    for (size_t i = 0; i < a.size(); i += 2) {
+      m.asMap().entries[strval(a[i])] = i + 1 < a.size() ? a[i + 1] : Value("");
+    }
+    return m;
+  };
+  f["get"] = [](Args& a) {
+    want(a, 2, "get");
+    const auto& m = wantMap(a[0], "get").entries;
+    auto it = m.find(strval(a[1]));
+    return it == m.end() ? Value("") : it->second;
+  };
+  f["set"] = [](Args& a) {
+    want(a, 3, "set");
+    wantMap(a[0], "set").entries[strval(a[1])] = a[2];
+    return a[0];
+  };
+  f["unset"] = [](Args& a) {
+    want(a, 2, "unset");
+    wantMap(a[0], "unset").entries.erase(strval(a[1]));
+    return a[0];
+  };
+  f["hasKey"] = [](Args& a) {
+    want(a, 2, "hasKey");
+    return Value(wantMap(a[0], "hasKey").entries.contains(strval(a[1])));
+  };
+  f["keys"] = [](Args& a) {
+    List out;
+    for (const auto& m : a) {
+      for (const auto& [k, v] : wantMap(m, "keys").entries) {
+        out.emplace_back(k);
+      }
+    }
+    return makeList(std::move(out));
+  };
+  f["values"] = [](Args& a) {
+    want(a, 1, "values");
+    List out;
+    for (const auto& [k, v] : wantMap(a[0], "values").entries) {
+      out.push_back(v);
+    }
+    return makeList(std::move(out));
+  };
+  f["pluck"] = [](Args& a) {
+    if (a.empty()) {
+      throw TemplateError("wrong number of args for pluck: want at least 1 got 0");
+    }
+    List out;
+    const std::string key = strval(a[0]);
+    for (size_t i = 1; i < a.size(); ++i) {
+      const auto& m = wantMap(a[i], "pluck").entries;
+      if (auto it = m.find(key); it != m.end()) {
+        out.push_back(it->second);
+      }
+    }
+    return makeList(std::move(out));
+  };
+  auto pickOmit = [](Args& a, bool pick) {
+    if (a.empty()) {
+      throw TemplateError("wrong number of args: want at least 1 got 0");
+    }
+    Value out = makeMap();
+    for (const auto& [k, v] : wantMap(a[0], pick ? "pick" : "omit").entries) {
+      const bool listed =
+          std::any_of(a.begin() + 1, a.end(), [&](const Value& n) { return strval(n) == k; });
+      if (listed == pick) {
+        out.asMap().entries[k] = v;
+      }
+    }
+    return out;
+  };
+  f["pick"] = [pickOmit](Args& a) { return pickOmit(a, true); };
+  f["omit"] = [pickOmit](Args& a) { return pickOmit(a, false); };
+  auto merge = [](Args& a, bool overwrite) {
+    if (a.empty()) {
+      throw TemplateError("wrong number of args for merge: want at least 1 got 0");
+    }
+    auto& dst = wantMap(a[0], "merge").entries;
+    for (size_t i = 1; i < a.size(); ++i) {
+      for (const auto& [k, v] : wantMap(a[i], "merge").entries) {
+        if (overwrite || !dst.contains(k)) {
+          dst[k] = v;
+        }
+      }
+    }
+    return a[0];
+  };
+  f["merge"] = [merge](Args& a) { return merge(a, false); };
+  f["mergeOverwrite"] = [merge](Args& a) { return merge(a, true); };
+  f["dig"] = [](Args& a) {
+    if (a.size() < 3) {
+      throw TemplateError("dig: needs at least a key, a default and a dict");
+    }
+    Value cur = a.back();
+    const Value& def = a[a.size() - 2];
+    for (size_t i = 0; i + 2 < a.size(); ++i) {
+      if (!cur.isMap()) {
+        return def;
+      }
+      const auto& m = cur.asMap().entries;
+      auto it = m.find(strval(a[i]));
+      if (it == m.end()) {
+        return def;
+      }
+      cur = it->second;
+    }
+    return cur;
+  };
+  f["default"] = [](Args& a) {
+    if (a.empty()) {
+      throw TemplateError("wrong number of args for default: want at least 1 got 0");
+    }
+    if (a.size() < 2 || emptyValue(a[1])) {
+      return a[0];
+    }
+    return a[1];
+  };
+  f["empty"] = [](Args& a) {
+    want(a, 1, "empty");
+    return Value(emptyValue(a[0]));
+  };
+  f["coalesce"] = [](Args& a) {
+    for (const auto& v : a) {
+      if (!emptyValue(v)) {
+        return v;
+      }
+    }
+    return Value();
+  };
+  f["all"] = [](Args& a) { return Value(std::none_of(a.begin(), a.end(), emptyValue)); };
+  f["any"] = [](Args& a) { return Value(!std::all_of(a.begin(), a.end(), emptyValue)); };
+  f["ternary"] = [](Args& a) {
+    want(a, 3, "ternary");
+    return truth(a[2]) ? a[0] : a[1];
+  };
+  f["deepEqual"] = [](Args& a) {
+    want(a, 2, "deepEqual");
+    return Value(deepEqual(a[0], a[1]));
+  };
+  f["typeOf"] = [](Args& a) {
+    want(a, 1, "typeOf");
+    return Value(a[0].isNil() ? std::string("<nil>") : kindName(a[0]));
+  };
+  f["kindOf"] = [](Args& a) {
+    want(a, 1, "kindOf");
+    const Value& v = a[0];
+    return Value(v.isNil()      ? "invalid"
+                 : v.isList()   ? "slice"
+                 : v.isMap()    ? "map"
+                 : v.isObject() ? "struct"
+                 : v.isCallable() ? "func"
+                                  : kindName(v).c_str());
+  };
+  f["kindIs"] = [](Args& a) {
+    want(a, 2, "kindIs");
+    Args one{a[1]};
+    const std::string kind = printValue(Value(std::string(
+        a[1].isNil() ? "invalid" : a[1].isList() ? "slice" : a[1].isMap() ? "map" : kindName(a[1]).c_str())));
+    return Value(strval(a[0]) == kind);
+  };
+  f["toString"] = [](Args& a) {
+    want(a, 1, "toString");
+    return Value(strval(a[0]));
+  };
+  f["toStrings"] = [](Args& a) {
+    want(a, 1, "toStrings");
+    List out;
+    if (a[0].isList()) {
+      for (const auto& v : a[0].asList()) {
+        out.emplace_back(strval(v));
+      }
+    } else if (!a[0].isNil()) {
+      out.emplace_back(strval(a[0]));
+    }
+    return makeList(std::move(out));
+  };
+  f["atoi"] = [](Args& a) {
+    want(a, 1, "atoi");
+    return Value(toInt64(Value(strval(a[0]))));
+  };
+  f["int"] = [](Args& a) {
+    want(a, 1, "int");
+    return Value(toInt64(a[0]));
+  };
+  f["int64"] = f["int"];
+  f["float64"] = [](Args& a) {
+    want(a, 1, "float64");
+    return Value(toFloat64(a[0]));
+  };
+}
+
+}  // namespace gatehouse::templates

@@ -1,0 +1,352 @@
+// Sprig's encoding, hash, regex, path and random functions, and the list of Sprig names
+// gatehouse does not implement (refused at parse time).
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <random>
+
+#include <openssl/evp.h>
+#include <re2/re2.h>
+
+#include "handlers/base64.h"
+#include "templates/sprig.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+void want(const Args& a, size_t n, const char* fn) {
+  if (a.size() != n) {
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
+                        std::to_string(a.size()));
+  }
+}
+
+std::string hexDigest(const std::string& s, const EVP_MD* md) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> d{};
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), d.data(), &len, md, nullptr);
+  std::string out;
+  char buf[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", d[i]);
+    out += buf;
+  }
+  return out;
+}
+
+std::unique_ptr<RE2> compile(const std::string& pattern) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  auto re = std::make_unique<RE2>(pattern, o);
+  if (!re->ok()) {
+    throw TemplateError("error parsing regexp: " + re->error());
+  }
+  return re;
+}
+
+// Go's Regexp.FindAllString(s, n) (n < 0: all).
+List findAll(const RE2& re, const std::string& s, int64_t n) {
+  List out;
+  re2::StringPiece input(s);
+  re2::StringPiece match;
+  size_t pos = 0;
+  while (pos <= s.size() && (n < 0 || static_cast<int64_t>(out.size()) < n)) {
+    if (!re.Match(input, pos, s.size(), RE2::UNANCHORED, &match, 1)) {
+      break;
+    }
+    out.emplace_back(std::string(match.data(), match.size()));
+    const auto start = static_cast<size_t>(match.data() - s.data());
+    pos = start + match.size() + (match.empty() ? 1 : 0);
+  }
+  return out;
+}
+
+// Go's Regexp.ReplaceAllString with $1 / ${name} expansion, or literally.
+std::string replaceAll(const RE2& re, const std::string& s, const std::string& repl, bool literal) {
+  std::string out;
+  const int groups = re.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> m(static_cast<size_t>(groups));
+  size_t pos = 0;
+  size_t last = 0;
+  while (pos <= s.size() && re.Match(s, pos, s.size(), RE2::UNANCHORED, m.data(), groups)) {
+    const auto start = static_cast<size_t>(m[0].data() - s.data());
+    out.append(s, last, start - last);
+    if (literal) {
+      out += repl;
+    } else {
+      for (size_t i = 0; i < repl.size(); ++i) {
+        if (repl[i] != '$' || i + 1 >= repl.size()) {
+          out += repl[i];
+          continue;
+        }
+        if (repl[i + 1] == '$') {
+          out += '$';
+          ++i;
+          continue;
+        }
+        std::string name;
+        size_t j = i + 1;
+        if (repl[j] == '{') {
+          const size_t close = repl.find('}', j);
+          if (close == std::string::npos) {
+            out += repl[i];
+            continue;
+          }
+          name = repl.substr(j + 1, close - j - 1);
+          j = close + 1;
+        } else {
+          while (j < repl.size() && (std::isalnum(static_cast<unsigned char>(repl[j])) || repl[j] == '_')) {
+            name += repl[j++];
+          }
+        }
+        if (name.empty()) {
+          out += repl[i];
+          continue;
+        }
+        int idx = -1;
+        if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+          idx = name.size() < 4 ? std::stoi(name) : -1;
+        } else {
+          auto it = re.NamedCapturingGroups().find(name);
+          idx = it == re.NamedCapturingGroups().end() ? -1 : it->second;
+        }
+        if (idx >= 0 && idx < groups) {
+          out.append(m[static_cast<size_t>(idx)].data(), m[static_cast<size_t>(idx)].size());
+        }
+        i = j - 1;
+      }
+    }
+    last = start + m[0].size();
+    pos = last + (m[0].empty() ? 1 : 0);
+    if (m[0].empty() && start < s.size()) {
+      out += s[start];
+      last = start + 1;
+    }
+  }
+  if (last < s.size()) {
+    out.append(s, last);
+  }
+  return out;
+}
+
+std::string randomFrom(const std::string& set, int64_t n) {
+  if (n < 0 || n > 1000000) {
+    throw TemplateError("random string length out of range");
+  }
+  std::random_device rd;
+  std::uniform_int_distribution<size_t> dist(0, set.size() - 1);
+  std::string out;
+  for (int64_t i = 0; i < n; ++i) {
+    out += set[dist(rd)];
+  }
+  return out;
+}
+
+// Go's path.Clean.
+std::string cleanPath(const std::string& p) {
+  if (p.empty()) {
+    return ".";
+  }
+  const bool rooted = p[0] == '/';
+  std::vector<std::string> parts;
+  for (const auto& seg : goSplit(p, "/")) {
+    const std::string& s = seg.asString();
+    if (s.empty() || s == ".") {
+      continue;
+    }
+    if (s == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else if (!rooted) {
+        parts.push_back(s);
+      }
+      continue;
+    }
+    parts.push_back(s);
+  }
+  std::string out = rooted ? "/" : "";
+  for (size_t i = 0; i < parts.size(); ++i) {
+    out += (i > 0 ? "/" : "") + parts[i];
+  }
+  return out.empty() ? "." : out;
+}
+
+}  // namespace
+
+void addSprigMisc(FuncMap& f) {
+  f["b64enc"] = [](Args& a) {
+    want(a, 1, "b64enc");
+    return Value(handlers::base64Encode(strval(a[0])));
+  };
+  f["b64dec"] = [](Args& a) {
+    want(a, 1, "b64dec");
+    auto d = handlers::base64Decode(strval(a[0]));
+    return Value(d ? *d : std::string("illegal base64 data"));
+  };
+  f["sha256sum"] = [](Args& a) {
+    want(a, 1, "sha256sum");
+    return Value(hexDigest(strval(a[0]), EVP_sha256()));
+  };
+  f["sha1sum"] = [](Args& a) {
+    want(a, 1, "sha1sum");
+    return Value(hexDigest(strval(a[0]), EVP_sha1()));
+  };
+  f["adler32sum"] = [](Args& a) {
+    want(a, 1, "adler32sum");
+    uint32_t s1 = 1;
+    uint32_t s2 = 0;
+    for (unsigned char c : strval(a[0])) {
+      s1 = (s1 + c) % 65521;
+      s2 = (s2 + s1) % 65521;
+    }
+    return Value(std::to_string((s2 << 16) | s1));
+  };
+  f["regexMatch"] = [](Args& a) {
+    want(a, 2, "regexMatch");
+    return Value(RE2::PartialMatch(strval(a[1]), *compile(strval(a[0]))));
+  };
+  f["mustRegexMatch"] = f["regexMatch"];
+  f["regexFind"] = [](Args& a) {
+    want(a, 2, "regexFind");
+    auto l = findAll(*compile(strval(a[0])), strval(a[1]), 1);
+    return l.empty() ? Value("") : l[0];
+  };
+  f["mustRegexFind"] = f["regexFind"];
+  f["regexFindAll"] = [](Args& a) {
+    want(a, 3, "regexFindAll");
+    return makeList(findAll(*compile(strval(a[0])), strval(a[1]), toInt64(a[2])));
+  };
+  f["mustRegexFindAll"] = f["regexFindAll"];
+  f["regexReplaceAll"] = [](Args& a) {
+    want(a, 3, "regexReplaceAll");
+    return Value(replaceAll(*compile(strval(a[0])), strval(a[1]), strval(a[2]), false));
+  };
+  f["mustRegexReplaceAll"] = f["regexReplaceAll"];
+  f["regexReplaceAllLiteral"] = [](Args& a) {
+    want(a, 3, "regexReplaceAllLiteral");
+    return Value(replaceAll(*compile(strval(a[0])), strval(a[1]), strval(a[2]), true));
+  };
+  f["mustRegexReplaceAllLiteral"] = f["regexReplaceAllLiteral"];
+  f["regexQuoteMeta"] = [](Args& a) {
+    want(a, 1, "regexQuoteMeta");
+    return Value(RE2::QuoteMeta(strval(a[0])));
+  };
+  f["regexSplit"] = [](Args& a) {
+    want(a, 3, "regexSplit");
+    auto re = compile(strval(a[0]));
+    const std::string s = strval(a[1]);
+    const int64_t n = toInt64(a[2]);
+    List out;
+    if (n == 0) {
+      return makeList();
+    }
+    size_t last = 0;
+    re2::StringPiece m;
+    size_t pos = 0;
+    while (pos < s.size() && (n < 0 || static_cast<int64_t>(out.size()) < n - 1) &&
+           re->Match(s, pos, s.size(), RE2::UNANCHORED, &m, 1)) {
+      const auto start = static_cast<size_t>(m.data() - s.data());
+      if (m.empty() && start == 0) {
+        pos = 1;
+        continue;
+      }
+      out.emplace_back(s.substr(last, start - last));
+      last = start + m.size();
+      pos = last + (m.empty() ? 1 : 0);
+    }
+    out.emplace_back(s.substr(last));
+    return makeList(std::move(out));
+  };
+  f["mustRegexSplit"] = f["regexSplit"];
+  f["base"] = [](Args& a) {
+    want(a, 1, "base");
+    std::string p = strval(a[0]);
+    while (p.size() > 1 && p.back() == '/') {
+      p.pop_back();
+    }
+    if (p.empty()) {
+      return Value(".");
+    }
+    const size_t slash = p.rfind('/');
+    return Value(slash == std::string::npos || p == "/" ? p : p.substr(slash + 1));
+  };
+  f["dir"] = [](Args& a) {
+    want(a, 1, "dir");
+    const std::string p = strval(a[0]);
+    const size_t slash = p.rfind('/');
+    return Value(cleanPath(slash == std::string::npos ? "" : p.substr(0, slash + 1)));
+  };
+  f["clean"] = [](Args& a) {
+    want(a, 1, "clean");
+    return Value(cleanPath(strval(a[0])));
+  };
+  f["ext"] = [](Args& a) {
+    want(a, 1, "ext");
+    const std::string p = strval(a[0]);
+    for (size_t i = p.size(); i > 0 && p[i - 1] != '/'; --i) {
+      if (p[i - 1] == '.') {
+        return Value(p.substr(i - 1));
+      }
+    }
+    return Value("");
+  };
+  f["isAbs"] = [](Args& a) {
+    want(a, 1, "isAbs");
+    return Value(strval(a[0]).starts_with("/"));
+  };
+  f["uuidv4"] = [](Args& a) {
+    want(a, 0, "uuidv4");
+    std::random_device rd;
+    std::array<unsigned char, 16> b{};
+    for (auto& c : b) {
+      c = static_cast<unsigned char>(rd());
+    }
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                  b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    return Value(buf);
+  };
+  static const std::string kAlpha = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  static const std::string kDigits = "0123456789";
+  f["randAlphaNum"] = [](Args& a) {
+    want(a, 1, "randAlphaNum");
+    return Value(randomFrom(kAlpha + kDigits, toInt64(a[0])));
+  };
+  f["randAlpha"] = [](Args& a) {
+    want(a, 1, "randAlpha");
+    return Value(randomFrom(kAlpha, toInt64(a[0])));
+  };
+  f["randNumeric"] = [](Args& a) {
+    want(a, 1, "randNumeric");
+    return Value(randomFrom(kDigits, toInt64(a[0])));
+  };
+  f["fail"] = [](Args& a) -> Value {
+    want(a, 1, "fail");
+    throw TemplateError(strval(a[0]));
+  };
+}
+
+bool sprigUnsupported(std::string_view name) {
+  // Sprig v3 functions in Caddy 2.6.2's function map that gatehouse lacks.
+  static constexpr std::array<std::string_view, 60> kMissing = {
+      "hello",          "date_modify",      "dateModify",       "must_date_modify", "mustDateModify",
+      "mustToDate",     "toDate",           "durationRound",    "abbrevboth",       "randAscii",
+      "shuffle",        "wrapWith",         "toDecimal",        "mustCompact",      "deepCopy",
+      "mustDeepCopy",   "typeIs",           "typeIsLike",       "expandenv",        "getHostByName",
+      "osBase",         "osClean",          "osDir",            "osExt",            "osIsAbs",
+      "b32enc",         "b32dec",           "mustMerge",        "mustMergeOverwrite", "mustAppend",
+      "mustPush",       "mustPrepend",      "mustFirst",        "mustRest",         "mustLast",
+      "mustInitial",    "mustReverse",      "mustUniq",         "mustWithout",      "mustHas",
+      "mustSlice",      "chunk",            "mustChunk",        "bcrypt",           "htpasswd",
+      "genPrivateKey",  "derivePassword",   "buildCustomCert",  "genCA",            "genCAWithKey",
+      "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "encryptAES",
+      "decryptAES",     "randBytes",        "semver",           "semverCompare",    "urlParse",
+  };
+  return std::find(kMissing.begin(), kMissing.end(), name) != kMissing.end() || name == "urlJoin";
+}
+
+}  // namespace gatehouse::templates

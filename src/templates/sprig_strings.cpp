@@ -1,0 +1,381 @@
+// Sprig's string functions.
+
+#include <algorithm>
+#include <cctype>
+
+#include "templates/format.h"
+#include "templates/sprig.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+void want(const Args& a, size_t n, const char* fn) {
+  if (a.size() != n) {
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
+                        std::to_string(a.size()));
+  }
+}
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  if (from.empty()) {
+    // Go's strings.Replace with an empty old string inserts `to` around every rune.
+    std::string out = to;
+    for (char c : s) {
+      out += c;
+      if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+        out += to;
+      }
+    }
+    return out;
+  }
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
+std::string trimSet(const std::string& s, const std::string& cut) {
+  const size_t b = s.find_first_not_of(cut);
+  if (b == std::string::npos) {
+    return "";
+  }
+  return s.substr(b, s.find_last_not_of(cut) - b + 1);
+}
+
+std::string title(const std::string& s) {
+  std::string out = s;
+  bool start = true;
+  for (char& c : out) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
+      start = c != '-' && c != '_' ? true : start;
+      start = true;
+      continue;
+    }
+    if (start) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    start = false;
+  }
+  return out;
+}
+
+std::string indent(int64_t n, const std::string& s) {
+  const std::string pad(static_cast<size_t>(std::max<int64_t>(0, std::min<int64_t>(n, 4096))), ' ');
+  return pad + replaceAll(s, "\n", "\n" + pad);
+}
+
+Value splitMap(const std::string& sep, const std::string& s, int64_t n) {
+  Value m = makeMap();
+  size_t start = 0;
+  int64_t i = 0;
+  for (;;) {
+    const size_t at = sep.empty() ? std::string::npos : s.find(sep, start);
+    if (at == std::string::npos || (n > 0 && i == n - 1)) {
+      m.asMap().entries["_" + std::to_string(i)] = Value(s.substr(start));
+      break;
+    }
+    m.asMap().entries["_" + std::to_string(i++)] = Value(s.substr(start, at - start));
+    start = at + sep.size();
+  }
+  return m;
+}
+
+}  // namespace
+
+std::string strval(const Value& v) { return v.isString() ? v.asString() : printValue(v); }
+
+List goSplit(const std::string& s, const std::string& sep) {
+  List out;
+  if (sep.empty()) {
+    for (char c : s) {
+      out.emplace_back(std::string(1, c));
+    }
+    return out;
+  }
+  size_t start = 0;
+  for (;;) {
+    const size_t at = s.find(sep, start);
+    if (at == std::string::npos) {
+      out.emplace_back(s.substr(start));
+      return out;
+    }
+    out.emplace_back(s.substr(start, at - start));
+    start = at + sep.size();
+  }
+}
+
+void addSprigStrings(FuncMap& f) {
+  auto str1 = [&f](const char* name, std::string (*fn)(const std::string&)) {
+    f[name] = [name, fn](Args& a) {
+      want(a, 1, name);
+      return Value(fn(strval(a[0])));
+    };
+  };
+  str1("upper", [](const std::string& s) {
+    std::string o = s;
+    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return o;
+  });
+  str1("lower", [](const std::string& s) {
+    std::string o = s;
+    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return o;
+  });
+  str1("title", title);
+  str1("untitle", [](const std::string& s) {
+    std::string o = s;
+    bool start = true;
+    for (char& c : o) {
+      if (start && !std::isspace(static_cast<unsigned char>(c))) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      start = std::isspace(static_cast<unsigned char>(c)) != 0;
+    }
+    return o;
+  });
+  str1("trim", [](const std::string& s) { return trimSet(s, " \t\r\n\v\f"); });
+  str1("nospace", [](const std::string& s) {
+    std::string o;
+    for (char c : s) {
+      if (!std::isspace(static_cast<unsigned char>(c))) {
+        o += c;
+      }
+    }
+    return o;
+  });
+  str1("initials", [](const std::string& s) {
+    std::string o;
+    bool start = true;
+    for (char c : s) {
+      if (start && !std::isspace(static_cast<unsigned char>(c))) {
+        o += c;
+      }
+      start = std::isspace(static_cast<unsigned char>(c)) != 0;
+    }
+    return o;
+  });
+  str1("swapcase", [](const std::string& s) {
+    std::string o = s;
+    for (char& c : o) {
+      const auto u = static_cast<unsigned char>(c);
+      c = static_cast<char>(std::isupper(u) ? std::tolower(u) : std::toupper(u));
+    }
+    return o;
+  });
+  str1("snakecase", [](const std::string& s) {
+    std::string o;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (std::isupper(c) && i > 0 && s[i - 1] != '_' && s[i - 1] != ' ') {
+        o += '_';
+      }
+      o += c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(c));
+    }
+    return o;
+  });
+  str1("kebabcase", [](const std::string& s) {
+    std::string o;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (std::isupper(c) && i > 0 && s[i - 1] != '-' && s[i - 1] != ' ') {
+        o += '-';
+      }
+      o += c == ' ' || c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    }
+    return o;
+  });
+  str1("camelcase", [](const std::string& s) {
+    std::string o;
+    bool up = true;
+    for (char c : s) {
+      if (c == '_' || c == ' ' || c == '-') {
+        up = true;
+        continue;
+      }
+      o += up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      up = false;
+    }
+    return o;
+  });
+  f["trimAll"] = [](Args& a) {
+    want(a, 2, "trimAll");
+    return Value(trimSet(strval(a[1]), strval(a[0])));
+  };
+  f["trimall"] = f["trimAll"];
+  f["trimPrefix"] = [](Args& a) {
+    want(a, 2, "trimPrefix");
+    std::string s = strval(a[1]);
+    const std::string p = strval(a[0]);
+    return Value(s.starts_with(p) ? s.substr(p.size()) : s);
+  };
+  f["trimSuffix"] = [](Args& a) {
+    want(a, 2, "trimSuffix");
+    std::string s = strval(a[1]);
+    const std::string p = strval(a[0]);
+    return Value(s.ends_with(p) ? s.substr(0, s.size() - p.size()) : s);
+  };
+  f["contains"] = [](Args& a) {
+    want(a, 2, "contains");
+    return Value(strval(a[1]).find(strval(a[0])) != std::string::npos);
+  };
+  f["hasPrefix"] = [](Args& a) {
+    want(a, 2, "hasPrefix");
+    return Value(strval(a[1]).starts_with(strval(a[0])));
+  };
+  f["hasSuffix"] = [](Args& a) {
+    want(a, 2, "hasSuffix");
+    return Value(strval(a[1]).ends_with(strval(a[0])));
+  };
+  f["replace"] = [](Args& a) {
+    want(a, 3, "replace");
+    return Value(replaceAll(strval(a[2]), strval(a[0]), strval(a[1])));
+  };
+  f["repeat"] = [](Args& a) {
+    want(a, 2, "repeat");
+    const int64_t n = toInt64(a[0]);
+    const std::string s = strval(a[1]);
+    if (n < 0 || static_cast<uint64_t>(n) * s.size() > (16u << 20)) {
+      throw TemplateError("repeat: count out of range");
+    }
+    std::string o;
+    for (int64_t i = 0; i < n; ++i) {
+      o += s;
+    }
+    return Value(o);
+  };
+  f["substr"] = [](Args& a) {
+    want(a, 3, "substr");
+    const std::string s = strval(a[2]);
+    int64_t start = toInt64(a[0]);
+    int64_t end = toInt64(a[1]);
+    const auto len = static_cast<int64_t>(s.size());
+    if (start < 0) {
+      return Value(s.substr(0, static_cast<size_t>(std::clamp<int64_t>(end, 0, len))));
+    }
+    if (end < 0 || end > len) {
+      return Value(start > len ? std::string() : s.substr(static_cast<size_t>(start)));
+    }
+    if (start > end) {
+      throw TemplateError("substr: slice bounds out of range");
+    }
+    return Value(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+  };
+  f["trunc"] = [](Args& a) {
+    want(a, 2, "trunc");
+    const int64_t n = toInt64(a[0]);
+    const std::string s = strval(a[1]);
+    const auto len = static_cast<int64_t>(s.size());
+    if (n < 0 && len + n > 0) {
+      return Value(s.substr(static_cast<size_t>(len + n)));
+    }
+    if (n >= 0 && len > n) {
+      return Value(s.substr(0, static_cast<size_t>(n)));
+    }
+    return Value(s);
+  };
+  f["abbrev"] = [](Args& a) {
+    want(a, 2, "abbrev");
+    const int64_t w = toInt64(a[0]);
+    const std::string s = strval(a[1]);
+    if (w < 4 || static_cast<int64_t>(s.size()) <= w) {
+      return Value(s);
+    }
+    return Value(s.substr(0, static_cast<size_t>(w - 3)) + "...");
+  };
+  auto quoteAll = [](Args& a, bool dbl) {
+    std::string o;
+    for (const auto& v : a) {
+      if (v.isNil()) {
+        continue;
+      }
+      if (!o.empty()) {
+        o += ' ';
+      }
+      o += dbl ? goQuote(strval(v)) : "'" + strval(v) + "'";
+    }
+    return Value(o);
+  };
+  f["quote"] = [quoteAll](Args& a) { return quoteAll(a, true); };
+  f["squote"] = [quoteAll](Args& a) { return quoteAll(a, false); };
+  f["cat"] = [](Args& a) {
+    std::string o;
+    for (const auto& v : a) {
+      if (v.isNil()) {
+        continue;
+      }
+      if (!o.empty()) {
+        o += ' ';
+      }
+      o += strval(v);
+    }
+    return Value(o);
+  };
+  f["indent"] = [](Args& a) {
+    want(a, 2, "indent");
+    return Value(indent(toInt64(a[0]), strval(a[1])));
+  };
+  f["nindent"] = [](Args& a) {
+    want(a, 2, "nindent");
+    return Value("\n" + indent(toInt64(a[0]), strval(a[1])));
+  };
+  f["plural"] = [](Args& a) {
+    want(a, 3, "plural");
+    return toInt64(a[2]) == 1 ? a[0] : a[1];
+  };
+  f["split"] = [](Args& a) {
+    want(a, 2, "split");
+    return splitMap(strval(a[0]), strval(a[1]), -1);
+  };
+  f["splitn"] = [](Args& a) {
+    want(a, 3, "splitn");
+    return splitMap(strval(a[0]), strval(a[2]), toInt64(a[1]));
+  };
+  f["splitList"] = [](Args& a) {
+    want(a, 2, "splitList");
+    return makeList(goSplit(strval(a[1]), strval(a[0])));
+  };
+  f["join"] = [](Args& a) {
+    want(a, 2, "join");
+    const std::string sep = strval(a[0]);
+    std::string o;
+    if (a[1].isList()) {
+      bool first = true;
+      for (const auto& v : a[1].asList()) {
+        if (!first) {
+          o += sep;
+        }
+        first = false;
+        o += v.isNil() ? "" : strval(v);
+      }
+    } else {
+      o = strval(a[1]);
+    }
+    return Value(o);
+  };
+  f["wrap"] = [](Args& a) {
+    want(a, 2, "wrap");
+    // Word wrap at `width` columns (goutils.Wrap with "\n").
+    const int64_t width = std::max<int64_t>(1, toInt64(a[0]));
+    const std::string s = strval(a[1]);
+    std::string out;
+    size_t lineLen = 0;
+    for (const auto& word : goSplit(s, " ")) {
+      const std::string& w = word.asString();
+      if (lineLen > 0 && lineLen + 1 + w.size() > static_cast<size_t>(width)) {
+        out += '\n';
+        lineLen = 0;
+      } else if (lineLen > 0 || !out.empty()) {
+        out += ' ';
+        ++lineLen;
+      }
+      out += w;
+      lineLen += w.size();
+    }
+    return Value(out);
+  };
+}
+
+}  // namespace gatehouse::templates

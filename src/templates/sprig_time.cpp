@@ -1,0 +1,99 @@
+// Sprig's date functions over Go time values (time_value.h).
+
+#include "log/go_time_text.h"
+#include "templates/sprig.h"
+#include "templates/time_value.h"
+
+namespace gatehouse::templates {
+
+namespace {
+
+// sprig's date argument: a time, or a unix time in seconds (int); anything else is now.
+int64_t dateArg(const Value& v) {
+  if (auto t = timeNanos(v)) {
+    return *t;
+  }
+  if (v.isInt()) {
+    return v.asInt() * 1000000000;
+  }
+  return nowNanos();
+}
+
+bool zoneIsLocal(const std::string& zone) {
+  if (zone == "UTC" || zone.empty()) {
+    return false;
+  }
+  if (zone == "Local") {
+    return true;
+  }
+  throw TemplateError("time zone \"" + zone + "\" is not supported yet (only UTC and Local)");
+}
+
+void want(const Args& a, size_t n, const char* fn) {
+  if (a.size() != n) {
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
+                        std::to_string(a.size()));
+  }
+}
+
+}  // namespace
+
+void addSprigTime(FuncMap& f) {
+  f["now"] = [](Args& a) {
+    want(a, 0, "now");
+    return makeTime(nowNanos());
+  };
+  f["date"] = [](Args& a) {
+    want(a, 2, "date");
+    std::string out;
+    log::appendGoTime(out, strval(a[0]), dateArg(a[1]), true);
+    return Value(out);
+  };
+  f["dateInZone"] = [](Args& a) {
+    want(a, 3, "dateInZone");
+    std::string out;
+    log::appendGoTime(out, strval(a[0]), dateArg(a[1]), zoneIsLocal(strval(a[2])));
+    return Value(out);
+  };
+  f["date_in_zone"] = f["dateInZone"];
+  f["htmlDate"] = [](Args& a) {
+    want(a, 1, "htmlDate");
+    std::string out;
+    log::appendGoTime(out, "2006-01-02", dateArg(a[0]), true);
+    return Value(out);
+  };
+  f["htmlDateInZone"] = [](Args& a) {
+    want(a, 2, "htmlDateInZone");
+    std::string out;
+    log::appendGoTime(out, "2006-01-02", dateArg(a[0]), zoneIsLocal(strval(a[1])));
+    return Value(out);
+  };
+  f["unixEpoch"] = [](Args& a) {
+    want(a, 1, "unixEpoch");
+    auto t = timeNanos(a[0]);
+    if (!t) {
+      throw TemplateError("unixEpoch: wrong type for value; expected time.Time; got " + kindName(a[0]));
+    }
+    int64_t secs = *t / 1000000000;
+    if (*t < 0 && *t % 1000000000 != 0) {
+      --secs;
+    }
+    return Value(std::to_string(secs));
+  };
+  f["ago"] = [](Args& a) {
+    want(a, 1, "ago");
+    const int64_t d = nowNanos() - dateArg(a[0]);
+    std::string out;
+    log::appendGoDuration(out, d / 1000000000 * 1000000000);  // rounded to seconds
+    return Value(out);
+  };
+  f["duration"] = [](Args& a) {
+    want(a, 1, "duration");
+    std::string out;
+    // sprig takes a string or an int64; a template's int constant is neither and gives 0s.
+    log::appendGoDuration(out, a[0].isString() ? toInt64(a[0]) * 1000000000 : 0);
+    return Value(out);
+  };
+}
+
+}  // namespace gatehouse::templates
