@@ -102,6 +102,6 @@ c++ -O1 -g -fsanitize=$SAN -pthread $(find tests/CMakeFiles/unit_tests.dir -name
 if [ -n "$ALL" ]; then
   # With the parser instrumented too, the adapter fixture runner is worth checking.
   c++ -O1 -g -fsanitize=$SAN -pthread tests/CMakeFiles/adapt_corpus_runner.dir/corpus/adapt_corpus_runner.cpp.o \
-    $(find "$OUT/parser" -name '*.o' | sort) -lre2 -o "$OUT/adapt_corpus_runner"
+    $(find "$OUT" -path "$OUT/parser/*.o" | sort) libgatehouse_parser.a -lre2 -o "$OUT/adapt_corpus_runner"
 fi
 echo "built $OUT/gatehouse and $OUT/unit_tests"
