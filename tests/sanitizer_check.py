@@ -33,6 +33,7 @@ def main(argv):
         return 2
     logs = tempfile.mkdtemp(prefix="gatehouse-san-")
     env = dict(os.environ)
+    env["GATEHOUSE_SANITIZER_CHECK"] = "1"  # tests/e2e/sanitized.py: RSS bounds are not enforced
     common = ["log_exe_name=1", "print_stacktrace=1"]
     env["ASAN_OPTIONS"] = options("ASAN_OPTIONS", common + [
         "log_path=" + logs + "/asan", "halt_on_error=1", "detect_leaks=1", "abort_on_error=0",
