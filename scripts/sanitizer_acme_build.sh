@@ -9,7 +9,12 @@
 # configured and built first. Then, for example:
 #   build-tsan-acme/unit_tests '[acme],[localca]'
 #   python3 tests/e2e/ondemand_internal_test.py build-tsan-acme/gatehouse
-# SANITIZE_ONLY="<folders and files>" instruments just those (a quicker look at a change).
+# SANITIZE_ONLY="<folders and files>" instruments just those (a quicker look at a change;
+# folders with their subfolders).
+# `--all` (ASan+UBSan) or `--tsan --all` instruments every file of src/, acme/ and parser/
+# (366 objects, the request path first) into build-asan-all/ or build-tsan-all/; only the
+# unit tests' own files and main.cpp stay uninstrumented. Then scripts/sanitizer_suite.py
+# runs the whole ctest suite against those binaries, failing a test on any report.
 # Uninstrumented code is not checked (ASan still checks leaks everywhere; TSan sees the
 # accesses of the instrumented files only, and mutexes everywhere).
 set -e
@@ -17,13 +22,19 @@ cd "$(dirname "$0")/.."
 SAN=address,undefined
 OUT_NAME=build-asan-acme
 EXTRA="-fno-sanitize-recover=undefined"
-if [ "$1" = "--tsan" ]; then
-  SAN=thread
+ALL=""
+for arg in "$@"; do
+  case "$arg" in
+    --tsan) SAN=thread; EXTRA="" ;;
+    --all) ALL=1 ;;
+    *) echo "usage: $0 [--tsan] [--all]" >&2; exit 2 ;;
+  esac
+done
+if [ "$SAN" = thread ]; then
   OUT_NAME=build-tsan-acme
-  EXTRA=""
-elif [ -n "$1" ]; then
-  echo "usage: $0 [--tsan]" >&2
-  exit 2
+fi
+if [ -n "$ALL" ]; then
+  OUT_NAME=${OUT_NAME%-acme}-all
 fi
 ROOT=$(pwd)
 OUT=$ROOT/$OUT_NAME
@@ -32,12 +43,14 @@ LAUNCH=""
 if command -v ccache >/dev/null; then
   LAUNCH="env CCACHE_BASEDIR=$ROOT ccache"
 fi
-ROOT=$ROOT OUT=$OUT SAN=$SAN EXTRA=$EXTRA LAUNCH=$LAUNCH ONLY=$SANITIZE_ONLY python3 - <<'PY' > "$OUT/cmds.txt"
+ROOT=$ROOT OUT=$OUT SAN=$SAN EXTRA=$EXTRA LAUNCH=$LAUNCH ONLY=$SANITIZE_ONLY ALL=$ALL python3 - <<'PY' > "$OUT/cmds.txt"
 import glob, json, os
 root, out, san = os.environ["ROOT"], os.environ["OUT"], os.environ["SAN"]
 db = {e["file"]: e for e in json.load(open(os.path.join(root, "build", "compile_commands.json")))}
 def tree(*dirs):
     return [f for d in dirs for f in sorted(glob.glob(root + "/" + d + "/*.cpp"))]
+def deep(d):
+    return sorted(glob.glob(root + "/" + d + "/**/*.cpp", recursive=True))
 if san == "thread":
     # Where threads meet: the manager's loop thread, the serving workers (TLS contexts,
     # paused on-demand handshakes, challenge answers), the DNS helper threads.
@@ -50,23 +63,29 @@ else:
     want += [root + "/src/provision/" + f for f in ("managed_certificates.cpp", "on_demand_provision.cpp", "provision.cpp",
                                                     "internal_certificates.cpp", "internal_provision.cpp",
                                                     "tls_provision.cpp")]
+if os.environ.get("ALL"):
+    # The request path first, so a look at a partial run already covers the most traffic.
+    first = ["src/server", "src/http", "src/proxy", "src/handlers", "src/router", "src/tls", "src/log"]
+    want = [f for d in first + ["src", "acme", "parser"] for f in deep(d)]
+    want = [f for i, f in enumerate(want) if f not in want[:i] and not f.endswith("/src/main.cpp")]
 if os.environ.get("ONLY"):
     # SANITIZE_ONLY="acme/manager src/tls/certificate_store.cpp ...": folders and files.
-    want = [f for x in os.environ["ONLY"].split() for f in (tree(x) if os.path.isdir(root + "/" + x) else [root + "/" + x])]
+    want = [f for x in os.environ["ONLY"].split() for f in (deep(x) if os.path.isdir(root + "/" + x) else [root + "/" + x])]
 for f in want:
     e = db[f]
     obj = os.path.join(out, os.path.relpath(f, root)) + ".o"
     os.makedirs(os.path.dirname(obj), exist_ok=True)
     parts = e["command"].split()
     parts[parts.index("-o") + 1] = obj
-    parts = [p for p in parts if p not in ("-O2", "-DNDEBUG", "-MD")]
+    # No -Werror: the sanitizers' code paths bring warnings of their own at -O1.
+    parts = [p for p in parts if p not in ("-O2", "-DNDEBUG", "-MD", "-Werror")]
     for flag in ("-MT", "-MF"):
         if flag in parts:
             i = parts.index(flag)
             del parts[i:i + 2]
     c = parts.index("-c")
     # TSan: -O0 and line tables only, to compile faster (the uninstrumented rest stays -O2).
-    opt = ["-O0", "-g1"] if san == "thread" else ["-O1"]
+    opt = ["-O0", "-g1"] if san == "thread" else ["-O1"] + (["-g1"] if os.environ.get("ALL") else [])
     parts[c:c] = opt + ["-fsanitize=" + san, "-fno-omit-frame-pointer"] + os.environ["EXTRA"].split()
     launch = os.environ["LAUNCH"]
     print("cd " + e["directory"] + " && " + (launch + " " if launch else "") + " ".join(parts))
@@ -80,4 +99,9 @@ cd build
 c++ -O1 -g -fsanitize=$SAN -pthread CMakeFiles/gatehouse.dir/src/main.cpp.o $objs $libs -o "$OUT/gatehouse"
 c++ -O1 -g -fsanitize=$SAN -pthread $(find tests/CMakeFiles/unit_tests.dir -name '*.o' | sort) $objs $libs \
   -o "$OUT/unit_tests"
+if [ -n "$ALL" ]; then
+  # With the parser instrumented too, the adapter fixture runner is worth checking.
+  c++ -O1 -g -fsanitize=$SAN -pthread tests/CMakeFiles/adapt_corpus_runner.dir/corpus/adapt_corpus_runner.cpp.o \
+    $(find "$OUT" -path "$OUT/parser/*.o" | sort) libgatehouse_parser.a -lre2 -o "$OUT/adapt_corpus_runner"
+fi
 echo "built $OUT/gatehouse and $OUT/unit_tests"

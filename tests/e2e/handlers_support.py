@@ -34,8 +34,8 @@ class Server:
         self.proc, servers, self.drain, _ = start(binary, config_path, "json", workers, stdout=stdout)
         self.addr = addr_of(next(iter(servers.values()))[0])
 
-    def request(self, path, method="GET", headers=None, body=None, host="example.test"):
-        c = http.client.HTTPConnection(self.addr[0], self.addr[1], timeout=10)
+    def request(self, path, method="GET", headers=None, body=None, host="example.test", timeout=10):
+        c = http.client.HTTPConnection(self.addr[0], self.addr[1], timeout=timeout)
         h = {"Host": host}
         h.update(headers or {})
         c.request(method, path, body=body, headers=h)

@@ -100,7 +100,9 @@ TEST_CASE("HttpClient times out on a silent peer and reports refused connections
   CHECK_FALSE(timedOut->ok());
   CHECK(timedOut->status == 0);
   CHECK(timedOut->error.find("timed out") != std::string::npos);
-  CHECK(elapsed < std::chrono::seconds(5));
+  // Far above the 300 ms asked for, far below any default of curl's (a loaded machine may
+  // stretch the wall clock by seconds; the peer never answers, so only the timeout ends it).
+  CHECK(elapsed < std::chrono::seconds(20));
   REQUIRE(refusedResponse);
   CHECK_FALSE(refusedResponse->ok());
   CHECK_FALSE(refusedResponse->error.empty());
