@@ -35,6 +35,7 @@ class ResponseBody;
 class ProxyCall final : public runtime::PendingWork,
                         public HeldResponse,
                         private H2StreamListener,
+                        private ConnWaiter,
                         private runtime::BodySink,
                         private runtime::TunnelPeer {
  public:
@@ -84,6 +85,10 @@ class ProxyCall final : public runtime::PendingWork,
   bool begin(size_t slot, const UpstreamAddress& address, const std::string& hostport, const std::string& network,
              uint32_t maxRequests);
   void pickedAddress(UpstreamAddress address);
+  // A pooled connection or HTTP/2 stream, else a new connection (under max_conns_per_host,
+  // once a slot is free: the call waits in the queue, without a dial timer, until then).
+  bool obtainConnection(const UpstreamAddress& address);
+  void onConnSlot(ConnPermit permit, std::unique_ptr<UpstreamConnection> conn) override;
   void holdSlot(size_t slot);
   bool dial(const UpstreamAddress& address);
   void onResolved(int status, AddressList& addresses);
@@ -166,6 +171,8 @@ class ProxyCall final : public runtime::PendingWork,
   // The fastcgi transport: the request on a FastCGI connection of its own instead of conn_.
   std::unique_ptr<FastCgiStream> fcgi_;
   std::unique_ptr<FastCgiStream> retiredFcgi_;  // failed inside its own callback
+  ConnPermit permit_;    // max_conns_per_host: the slot for the connection about to be dialed
+  uint64_t ticket_ = 0;  // waiting in the pool's ConnWaiters for a slot
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
