@@ -15,6 +15,7 @@
 #include <string>
 
 #include "gatehouse/runtime/exchange.h"
+#include "gatehouse/runtime/trailer_source.h"
 #include "http/loop_task.h"
 #include "proxy/connection_pool.h"
 #include "proxy/delayed_close.h"
@@ -64,6 +65,8 @@ class ProxyCall final : public runtime::PendingWork,
 
   // ResponseBody's side.
   void pullResponse(runtime::BodySink& sink);
+  // The upstream's trailers, complete once the body ended (proxy_call_trailers.cpp).
+  [[nodiscard]] const runtime::HeaderList* responseTrailers() const { return &trailers_; }
   void responseSourceGone() {
     source_ = nullptr;
     sink_ = nullptr;
@@ -142,6 +145,7 @@ class ProxyCall final : public runtime::PendingWork,
   void onUpstreamConnected() override;
   void onUpstreamHead(ResponseHead& head) override;
   void onUpstreamInformational(const ResponseHead& head) override;
+  void onUpstreamTrailer(std::string_view name, std::string_view value) override;
   void onUpstreamBody(std::string_view data) override;
   void onUpstreamEnd() override;
   void onUpstreamWritten() override;
@@ -209,6 +213,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool resumePending_ = false;
   int bodyError_ = 0;
   std::string buffered_;  // response bytes not yet pulled
+  runtime::HeaderList trailers_;  // the upstream's trailer fields, for the client
   std::string piece_;
   ResponseBody* source_ = nullptr;
   runtime::BodySink* sink_ = nullptr;
@@ -240,7 +245,7 @@ class ProxyCall final : public runtime::PendingWork,
 
 // The response body as the session pulls it; a thin handle onto its ProxyCall, which may
 // go first (then the body ends in an error).
-class ResponseBody final : public runtime::BodySource {
+class ResponseBody final : public runtime::BodySource, public runtime::TrailerSource {
  public:
   explicit ResponseBody(ProxyCall& call) : call_(&call) {}
   ~ResponseBody() override {
@@ -256,6 +261,9 @@ class ResponseBody final : public runtime::BodySource {
     }
   }
   void callGone() { call_ = nullptr; }
+  [[nodiscard]] const runtime::HeaderList* trailers() const override {
+    return call_ != nullptr ? call_->responseTrailers() : nullptr;
+  }
 
  private:
   ProxyCall* call_;

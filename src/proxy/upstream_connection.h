@@ -45,6 +45,8 @@ class UpstreamConnection {
     virtual void onUpstreamHead(ResponseHead& head) = 0;
     // An interim response (1xx other than 101) before the final head.
     virtual void onUpstreamInformational(const ResponseHead& /*head*/) {}
+    // A trailer field after the body (HTTP/2 upstreams), before onUpstreamEnd.
+    virtual void onUpstreamTrailer(std::string_view /*name*/, std::string_view /*value*/) {}
     virtual void onUpstreamBody(std::string_view data) = 0;
     virtual void onUpstreamEnd() = 0;
     // Everything written so far has been handed to the kernel.
