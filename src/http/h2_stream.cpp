@@ -54,6 +54,9 @@ ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
   }
   if (out.mode == BodyMode::Buffered || out.eof) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (out.mode == BodyMode::Streamed && session_.submitTrailers(*this)) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;  // the trailing HEADERS ends the stream
+    }
     return static_cast<ssize_t>(n);
   }
   if (out.mode == BodyMode::Streamed && !out.pullInFlight) {

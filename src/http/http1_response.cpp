@@ -2,6 +2,8 @@
 // or a streamed one pulled piece by piece (sendfile for files on cleartext connections).
 #include "http/http1_session.h"
 
+#include "gatehouse/runtime/trailer_source.h"
+
 #include <ctime>
 
 #include "gatehouse/runtime/sendfile_source.h"
@@ -225,7 +227,14 @@ void Http1Session::appendBodyPiece(std::string_view data, bool eof) {
   if (chunked_) {
     out_.append(data.empty() ? "" : "\r\n");
     if (eof) {
-      out_.append("0\r\n\r\n");
+      out_.append("0\r\n");
+      // A proxied response's trailers (Go's server writes them in the same place).
+      if (const auto* trailers = runtime::trailersOf(ex_.response.stream.get())) {
+        for (const auto& f : *trailers) {
+          out_.append(f.name).append(": ").append(f.value).append("\r\n");
+        }
+      }
+      out_.append("\r\n");
     }
   }
   flush();

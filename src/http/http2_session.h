@@ -65,6 +65,9 @@ class Http2Session final : public Session {
   void streamResumed(H2Stream& s);
   void streamWantsInbound(H2Stream& s);
   void streamOutboundReady(H2Stream& s);
+  // Inside `s`'s data provider at its body's end: submits the body source's trailers
+  // (h2_session_trailers.cpp). False when it has none (the DATA frame ends the stream).
+  bool submitTrailers(H2Stream& s);
   void streamTunnelClose(H2Stream& s);
   void streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields);
   bool streamPush(H2Stream& parent, std::string_view method, std::string_view target,

@@ -4,16 +4,22 @@
 
 #include "proxy/health_checker.h"
 
-#include <algorithm>
-
 namespace gatehouse::proxy {
 
-ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive)
+ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive,
+                               std::shared_ptr<ConnLimit> limit)
     : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop),
       h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())),
-      configured_(upstreams) {}
+      configured_(upstreams) {
+  if (limit) {
+    openWaiters(std::move(limit));
+  }
+}
 
 ConnectionPool::~ConnectionPool() {
+  if (waiters_) {
+    waiters_->close();
+  }
   checker_.reset();
   trimTimer_.reset();
   deliveries_.close();
@@ -56,6 +62,7 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i) {
     list.pop_back();
     --idleCount_;
     if (!c->dead() && (timeout == 0 || now - c->idleSince() < timeout)) {
+      c->permit().setIdle(false);
       return c;
     }
   }
@@ -73,6 +80,12 @@ void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
   prune();
   const size_t i = c->upstreamIndex();
   c->park();
+  // max_conns_per_host: a request waiting for this upstream takes it, or it closes so that
+  // one waiting on another worker may dial.
+  if (waiters_ && c->permit() && !waiters_->offer(c->permit().key(), c)) {
+    return;
+  }
+  c->permit().setIdle(true);
   idle_[i].push_back(std::move(c));
   ++idleCount_;
   if (overLimit(i) && (!trimTimer_ || uv_is_active(trimTimer_.handle()) == 0)) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "gatehouse/runtime/exchange_host.h"
+#include "proxy/conn_waiters.h"
 #include "proxy/delivery_queue.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_h2_pool.h"
@@ -52,7 +53,9 @@ class HealthChecker;
 
 class ConnectionPool final : public runtime::WorkerLocal {
  public:
-  ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive);
+  // `limit`: max_conns_per_host, shared by the handler's workers (null: no limit).
+  ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive,
+                 std::shared_ptr<ConnLimit> limit = nullptr);
   ~ConnectionPool() override;
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -87,6 +90,8 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // indices it has not yet taken (they could be handed out again).
   void sweepSlots();
   [[nodiscard]] size_t slotCount() const { return slotIndex_.size(); }
+  // max_conns_per_host's waiting requests on this worker; null without a limit.
+  [[nodiscard]] ConnWaiters* waiters() const { return waiters_.get(); }
   // Active health checks run for as long as the pool lives.
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
 
@@ -98,6 +103,10 @@ class ConnectionPool final : public runtime::WorkerLocal {
   void trimExcess();
   [[nodiscard]] bool overLimit(size_t i) const;
   [[nodiscard]] bool slotUnused(size_t i);
+  // max_conns_per_host (connection_pool_limit.cpp).
+  void openWaiters(std::shared_ptr<ConnLimit> limit);
+  void shedIdle(const std::string& key);
+  void onH2Room(size_t slot, const std::string& key);
 
   uv_loop_t* loop_;
   UvHandle<uv_timer_t> trimTimer_;
@@ -118,6 +127,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   std::vector<size_t> freeSlots_;
   size_t sweepAt_ = 64;
   std::mt19937_64 rng_{std::random_device{}()};
+  std::shared_ptr<ConnWaiters> waiters_;  // last: its hooks point into this pool
 };
 
 }  // namespace gatehouse::proxy

@@ -34,6 +34,9 @@ ProxyCall::~ProxyCall() {
     releaseConnection();
   }
   countActive(false);
+  if (ticket_ != 0) {
+    pool_.waiters()->leave(ticket_);  // a client that leaves drops out of the queue
+  }
   if (holdsSlot_) {
     pool_.releaseSlot(slot_);
   }
@@ -196,17 +199,31 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
     ex_.fail(502, "invalid header field for the upstream request");
     return false;
   }
+  return obtainConnection(address);
+}
+
+bool ProxyCall::obtainConnection(const UpstreamAddress& address) {
   if (h2Mode_) {
     if (joinH2()) {
+      permit_.reset();
       return true;  // a session with room for another stream
     }
   } else if ((conn_ = pool_.takeIdle(slot_))) {
+    permit_.reset();
     reused_ = true;
     conn_->attach(*this);
     sendRequest();
     return true;
   }
   reused_ = false;
+  if (pool_.waiters() != nullptr && !config_.fastcgi) {
+    if (permit_ && permit_.key() != address.dial) {
+      permit_.reset();  // a slot taken for another upstream by an earlier attempt
+    }
+    if (!permit_ && !(permit_ = pool_.waiters()->acquire(address.dial, slot_, *this, ticket_))) {
+      return true;  // queued: onConnSlot goes on
+    }
+  }
   arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
   if (address.resolve) {
     lookup_ = std::make_unique<HostLookup>(
@@ -232,6 +249,7 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
   }
   conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                config_.maxResponseHeader);
+  conn_->adoptPermit(std::move(permit_));
   const int rc = conn_->connect(*this, address, config_.transport.dialOptions(address, ex_.request));
   if (rc != 0) {
     arm(Timer::None, {});
@@ -240,6 +258,23 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
     return false;
   }
   return true;
+}
+
+// Its turn in max_conns_per_host's queue (from the loop, never inside another call).
+void ProxyCall::onConnSlot(ConnPermit permit, std::unique_ptr<UpstreamConnection> conn) {
+  ticket_ = 0;
+  permit_ = std::move(permit);
+  if (conn && !conn->dead()) {
+    conn_ = std::move(conn);  // a connection another request of this worker just finished with
+    reused_ = true;
+    conn_->attach(*this);
+    sendRequest();
+    return;
+  }
+  conn.reset();
+  if (!obtainConnection(*target_)) {
+    ex_.host->resume();
+  }
 }
 
 void ProxyCall::onResolved(int status, AddressList& addresses) {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "gatehouse/runtime/exchange.h"
+#include "gatehouse/runtime/trailer_source.h"
 #include "http/loop_task.h"
 #include "proxy/connection_pool.h"
 #include "proxy/delayed_close.h"
@@ -35,6 +36,7 @@ class ResponseBody;
 class ProxyCall final : public runtime::PendingWork,
                         public HeldResponse,
                         private H2StreamListener,
+                        private ConnWaiter,
                         private runtime::BodySink,
                         private runtime::TunnelPeer {
  public:
@@ -63,6 +65,8 @@ class ProxyCall final : public runtime::PendingWork,
 
   // ResponseBody's side.
   void pullResponse(runtime::BodySink& sink);
+  // The upstream's trailers, complete once the body ended (proxy_call_trailers.cpp).
+  [[nodiscard]] const runtime::HeaderList* responseTrailers() const { return &trailers_; }
   void responseSourceGone() {
     source_ = nullptr;
     sink_ = nullptr;
@@ -84,6 +88,10 @@ class ProxyCall final : public runtime::PendingWork,
   bool begin(size_t slot, const UpstreamAddress& address, const std::string& hostport, const std::string& network,
              uint32_t maxRequests);
   void pickedAddress(UpstreamAddress address);
+  // A pooled connection or HTTP/2 stream, else a new connection (under max_conns_per_host,
+  // once a slot is free: the call waits in the queue, without a dial timer, until then).
+  bool obtainConnection(const UpstreamAddress& address);
+  void onConnSlot(ConnPermit permit, std::unique_ptr<UpstreamConnection> conn) override;
   void holdSlot(size_t slot);
   bool dial(const UpstreamAddress& address);
   void onResolved(int status, AddressList& addresses);
@@ -137,6 +145,7 @@ class ProxyCall final : public runtime::PendingWork,
   void onUpstreamConnected() override;
   void onUpstreamHead(ResponseHead& head) override;
   void onUpstreamInformational(const ResponseHead& head) override;
+  void onUpstreamTrailer(std::string_view name, std::string_view value) override;
   void onUpstreamBody(std::string_view data) override;
   void onUpstreamEnd() override;
   void onUpstreamWritten() override;
@@ -166,6 +175,8 @@ class ProxyCall final : public runtime::PendingWork,
   // The fastcgi transport: the request on a FastCGI connection of its own instead of conn_.
   std::unique_ptr<FastCgiStream> fcgi_;
   std::unique_ptr<FastCgiStream> retiredFcgi_;  // failed inside its own callback
+  ConnPermit permit_;    // max_conns_per_host: the slot for the connection about to be dialed
+  uint64_t ticket_ = 0;  // waiting in the pool's ConnWaiters for a slot
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
   runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
@@ -202,6 +213,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool resumePending_ = false;
   int bodyError_ = 0;
   std::string buffered_;  // response bytes not yet pulled
+  runtime::HeaderList trailers_;  // the upstream's trailer fields, for the client
   std::string piece_;
   ResponseBody* source_ = nullptr;
   runtime::BodySink* sink_ = nullptr;
@@ -235,7 +247,7 @@ class ProxyCall final : public runtime::PendingWork,
 
 // The response body as the session pulls it; a thin handle onto its ProxyCall, which may
 // go first (then the body ends in an error).
-class ResponseBody final : public runtime::BodySource {
+class ResponseBody final : public runtime::BodySource, public runtime::TrailerSource {
  public:
   explicit ResponseBody(ProxyCall& call) : call_(&call) {}
   ~ResponseBody() override {
@@ -251,6 +263,9 @@ class ResponseBody final : public runtime::BodySource {
     }
   }
   void callGone() { call_ = nullptr; }
+  [[nodiscard]] const runtime::HeaderList* trailers() const override {
+    return call_ != nullptr ? call_->responseTrailers() : nullptr;
+  }
 
  private:
   ProxyCall* call_;

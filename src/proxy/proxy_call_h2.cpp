@@ -65,6 +65,7 @@ bool ProxyCall::dialH2(const UpstreamAddress& address) {
   limits.shareable = config_.keepAlive.enabled;
   auto conn = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                    config_.maxResponseHeader);
+  conn->adoptPermit(std::move(permit_));  // max_conns_per_host: the session counts as one
   UpstreamH2Session& s = pool_.h2().add(
       slot_, std::make_unique<UpstreamH2Session>(pool_.h2(), std::move(conn), slot_, limits));
   h2_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));

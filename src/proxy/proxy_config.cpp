@@ -45,6 +45,54 @@ void parseVersions(const Json& v, const std::string& path, TransportConfig& t) {
   }
 }
 
+// A keep_alive object replaces Caddy's defaults as a whole (2.6.2 hands its fields to Go's
+// Transport and Dialer as they are): what it leaves out takes Go's zero-value meaning, so
+// no idle timeout, 2 idle connections per host, probes every 15 s.
+void parseKeepAlive(const Json& v, const std::string& p, ProxyConfig& c) {
+  onlyKeys(v, p, {"enabled", "idle_timeout", "max_idle_conns", "max_idle_conns_per_host", "probe_interval"});
+  if (v.contains("enabled") && !v["enabled"].is_boolean()) {
+    throw ProvisionError(p + ".enabled", "expected true or false");
+  }
+  c.keepAlive.enabled = v.value("enabled", true);
+  c.keepAlive.idleTimeout = v.contains("idle_timeout")
+                                ? provision::parseDuration(v["idle_timeout"], p + ".idle_timeout")
+                                : std::chrono::milliseconds(0);
+  c.keepAlive.maxIdle = 0;
+  c.keepAlive.maxIdlePerHost = 2;  // Go's DefaultMaxIdleConnsPerHost
+  for (const char* key : {"max_idle_conns", "max_idle_conns_per_host"}) {
+    if (!v.contains(key)) {
+      continue;
+    }
+    const Json& n = v[key];
+    if (!n.is_number_integer()) {
+      throw ProvisionError(p + "." + key, "expected an integer");
+    }
+    const int64_t count = n.get<int64_t>();
+    const bool total = std::string_view(key) == "max_idle_conns";
+    if (count < 0) {
+      c.keepAlive.maxIdlePerHost = 0;  // Go: below zero, no connection is ever kept idle
+    } else if (total) {
+      c.keepAlive.maxIdle = static_cast<size_t>(count);
+    } else if (count > 0) {
+      c.keepAlive.maxIdlePerHost = static_cast<size_t>(count);
+    }
+  }
+  c.transport.keepAliveProbe = std::chrono::milliseconds(15'000);
+  if (v.contains("probe_interval")) {
+    // Nanoseconds: any negative value turns probes off (even -1ns), any positive one sets
+    // a period (Go rounds it up to whole seconds).
+    const Json& pi = v["probe_interval"];
+    const int64_t ns = pi.is_number_integer()
+                           ? pi.get<int64_t>()
+                           : provision::parseDuration(pi, p + ".probe_interval").count() * 1'000'000;
+    if (ns < 0) {
+      c.transport.keepAliveProbe = std::chrono::milliseconds(-1);
+    } else if (ns > 0) {
+      c.transport.keepAliveProbe = std::chrono::milliseconds(std::max<int64_t>(1, ns / 1'000'000));
+    }
+  }
+}
+
 void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   if (t.is_object() && t.value("protocol", "") == "fastcgi") {
     c.fastcgi = FastCgiTransport::parse(t, path);
@@ -55,7 +103,8 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
   onlyKeys(t, path,
            {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
             "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
-            "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout"});
+            "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout",
+            "max_conns_per_host"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -70,6 +119,13 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
       c.responseHeaderTimeout = provision::parseDuration(v, p);
     } else if (k == "expect_continue_timeout") {
       c.expectContinueTimeout = provision::parseDuration(v, p);
+    } else if (k == "max_conns_per_host") {
+      if (!v.is_number_integer()) {
+        throw ProvisionError(p, "expected an integer");
+      }
+      if (v.get<int64_t>() > 0) {  // as Go's Transport: zero or less is no limit
+        c.connLimit = std::make_shared<ConnLimit>(v.get<size_t>());
+      }
     } else if (k == "read_buffer_size") {
       c.readBuffer = positiveSize(v, p);
     } else if (k == "write_buffer_size") {
@@ -109,18 +165,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
       }
       c.transport.localAddress = local;
     } else if (k == "keep_alive") {
-      onlyKeys(v, p, {"enabled", "idle_timeout", "max_idle_conns", "max_idle_conns_per_host"});
-      c.keepAlive.enabled = v.value("enabled", true);
-      if (v.contains("idle_timeout")) {
-        c.keepAlive.idleTimeout = provision::parseDuration(v["idle_timeout"], p + ".idle_timeout");
-      }
-      if (v.contains("max_idle_conns")) {
-        c.keepAlive.maxIdle = positiveSize(v["max_idle_conns"], p + ".max_idle_conns");
-      }
-      if (v.contains("max_idle_conns_per_host")) {
-        c.keepAlive.maxIdlePerHost =
-            positiveSize(v["max_idle_conns_per_host"], p + ".max_idle_conns_per_host");
-      }
+      parseKeepAlive(v, p, c);
     }
   }
   c.transport.dialTimeout = c.dialTimeout;  // Happy Eyeballs' attempts share it

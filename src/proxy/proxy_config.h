@@ -81,6 +81,8 @@ struct ProxyConfig {
   size_t writeBuffer = 64 * 1024;       // request bytes handed to the upstream socket at once
   size_t maxResponseHeader = 10 << 20;  // Go's default (10 MiB)
   KeepAlive keepAlive;
+  // max_conns_per_host: shared by the handler's workers; null without a limit (0, unset).
+  std::shared_ptr<ConnLimit> connLimit;
   TransportConfig transport;  // TLS, PROXY protocol, local address, compression
   std::shared_ptr<const FastCgiTransport> fastcgi;  // the fastcgi transport; null: http
 

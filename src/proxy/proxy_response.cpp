@@ -14,6 +14,26 @@ using runtime::HeaderList;
 
 namespace {
 
+// "x-checksum, grpc-status" as Go's ReverseProxy announces it: "X-Checksum, Grpc-Status".
+std::string canonicalList(std::string_view list) {
+  std::string out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) {
+      name.remove_prefix(1);
+    }
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+      name.remove_suffix(1);
+    }
+    if (!name.empty()) {
+      out.append(out.empty() ? "" : ", ").append(runtime::canonicalHeaderName(name));
+    }
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return out;
+}
+
 bool responseHasBody(const std::string& method, int status) {
   return method != "HEAD" && status >= 200 && status != 204 && status != 304;
 }
@@ -110,6 +130,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
   }
+  // Trailer is hop-by-hop, but Go's ReverseProxy announces the upstream's trailers again.
+  std::string announced(h.get("Trailer"));
   if (general) {
     std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
     removeHopByHop(h, upgradeTo);
@@ -140,6 +162,9 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
         res.headers.emplaceBack(std::move(f.name), std::move(f.value));
       }
     }
+  }
+  if (!announced.empty()) {
+    res.headers.emplaceBack("Trailer", canonicalList(announced));
   }
   if (config_.responseHeaders) {
     config_.responseHeaders->apply(res.headers, ex_);

@@ -68,6 +68,7 @@ bool ProxyCall::relayTunnel() {
     }
     setup.closeDelay = config_.streamCloseDelay;
     setup.request = PackedRequest(ex_.request);
+    setup.permit = conn_->takePermit();  // max_conns_per_host: the tunnel still counts
     std::string early;
     const uv_os_fd_t fd = conn_->releaseSocket(early);
     released = true;

@@ -19,7 +19,8 @@ class ReverseProxy final : public runtime::Handler {
     // Pools and counters are per worker loop; the handler itself stays immutable.
     auto& pool = ex.host->worker().get<ConnectionPool>(life_, [&] {
       auto p =
-          std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive);
+          std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive,
+                                           config_->connLimit);
       if (config_->active) {
         p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
                                                               &config_->transport));

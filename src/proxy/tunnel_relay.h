@@ -35,6 +35,7 @@ class TunnelRelay final : public http::Session {
     std::chrono::milliseconds timeout{0};     // what is left of stream_timeout; 0: none
     std::chrono::milliseconds closeDelay{0};  // stream_close_delay
     PackedRequest request;
+    ConnPermit permit;  // max_conns_per_host: released when the relay ends
   };
 
   TunnelRelay(http::Transport& client, Setup setup);

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "proxy/tcp_keepalive.h"
 #include "server/server_group.h"
 
 namespace gatehouse::proxy {
@@ -48,6 +49,7 @@ UpstreamConnection::~UpstreamConnection() {
 void UpstreamConnection::die() {
   dead_ = true;
   race_.reset();
+  permit_.reset();  // a closed connection no longer counts (Go's decConnsPerHost)
   if (box_ == nullptr) {
     return;
   }
@@ -126,6 +128,10 @@ void UpstreamConnection::onTransportConnected() {
   connected_ = true;
   if (!unix_) {
     uv_tcp_nodelay(&box_->stream.tcp, 1);
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(box_->h(), &fd) == 0) {
+      setTcpKeepAlive(fd, options_.keepAliveProbe);  // best effort, as Go ignores its error
+    }
   }
   if (!options_.proxyHeader.empty()) {
     queued_.append(options_.proxyHeader);  // first on the wire, before TLS

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "gatehouse/runtime/header_list.h"
+#include "proxy/conn_limit.h"
 #include "proxy/gzip_inflater.h"
 #include "proxy/upstream_dial_race.h"
 #include "proxy/upstream_address.h"
@@ -44,6 +45,8 @@ class UpstreamConnection {
     virtual void onUpstreamHead(ResponseHead& head) = 0;
     // An interim response (1xx other than 101) before the final head.
     virtual void onUpstreamInformational(const ResponseHead& /*head*/) {}
+    // A trailer field after the body (HTTP/2 upstreams), before onUpstreamEnd.
+    virtual void onUpstreamTrailer(std::string_view /*name*/, std::string_view /*value*/) {}
     virtual void onUpstreamBody(std::string_view data) = 0;
     virtual void onUpstreamEnd() = 0;
     // Everything written so far has been handed to the kernel.
@@ -105,6 +108,10 @@ class UpstreamConnection {
   [[nodiscard]] bool reusable() const;
   [[nodiscard]] size_t upstreamIndex() const { return upstreamIndex_; }
   [[nodiscard]] uint64_t idleSince() const { return idleSince_; }
+  // max_conns_per_host: the slot this connection counts against, released when it dies.
+  void adoptPermit(ConnPermit p) { permit_ = std::move(p); }
+  ConnPermit takePermit() { return std::move(permit_); }
+  ConnPermit& permit() { return permit_; }
   // Words for the last failure below HTTP (TLS), else empty.
   [[nodiscard]] const std::string& failure() const { return failure_; }
 
@@ -187,6 +194,7 @@ class UpstreamConnection {
   bool gzEndPending_ = false;  // the message ended while gzStash_ still held bytes
   bool pauseAsked_ = false;    // pauseReading() since the last resumeReading()
   std::string failure_;
+  ConnPermit permit_;
 };
 
 }  // namespace gatehouse::proxy

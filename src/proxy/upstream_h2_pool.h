@@ -7,7 +7,10 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy/delivery_queue.h"
@@ -36,16 +39,32 @@ class H2Sessions {
   // Closes every session (the pool is going away).
   void clear();
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
+  // max_conns_per_host: told (from the loop, later) when a stream left a session of `slot`
+  // whose connection counts under `key`.
+  using RoomHook = std::function<void(size_t slot, const std::string& key)>;
+  void onRoom(RoomHook hook) { roomHook_ = std::move(hook); }
+  void roomIn(size_t slot, const std::string& key);
+  // Closes one session to `key` that carries no stream (a waiter on another worker needs
+  // its slot); with none, one takes no new stream and closes once its streams are done.
+  bool closeIdle(const std::string& key);
+  bool closeIdle(size_t slot);
   // Sessions open to upstream `i` (tests and logs).
   [[nodiscard]] size_t count(size_t i) const { return sessions_[i].size(); }
 
  private:
   void reap();
+  void runRooms();
+  struct Rooms {
+    H2Sessions* self;
+    std::vector<std::pair<size_t, std::string>> pending;
+  };
 
   uv_loop_t* loop_;
   DeliveryQueue& deliveries_;
   uint64_t idleTimeoutMs_;
   std::vector<std::vector<std::unique_ptr<UpstreamH2Session>>> sessions_;
+  RoomHook roomHook_;
+  Rooms rooms_{this, {}};
 };
 
 }  // namespace gatehouse::proxy

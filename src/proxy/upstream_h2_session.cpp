@@ -41,7 +41,7 @@ int UpstreamH2Session::connect(const UpstreamAddress& address, const DialOptions
 }
 
 bool UpstreamH2Session::usable() const {
-  if (dead_ || goaway_ || (!limits_.shareable && served_)) {
+  if (dead_ || goaway_ || retired_ || (!limits_.shareable && served_)) {
     return false;
   }
   uint32_t limit = kInitialMaxStreams;
@@ -55,7 +55,15 @@ void UpstreamH2Session::join(UpstreamH2Stream& s) {
   s.reused_ = connected() && served_;
   served_ = true;
   streams_.push_back(&s);
+  if (conn_) {
+    conn_->permit().setIdle(false);
+  }
   updateLoopHold();
+}
+
+const std::string& UpstreamH2Session::limitKey() const {
+  static const std::string none;
+  return conn_ && conn_->permit() ? conn_->permit().key() : none;
 }
 
 void UpstreamH2Session::leave(UpstreamH2Stream& s) {
@@ -64,10 +72,14 @@ void UpstreamH2Session::leave(UpstreamH2Stream& s) {
   if (streams_.empty()) {
     idleSince_ = uv_now(owner_.loop());
     updateLoopHold();
+    if (conn_) {
+      conn_->permit().setIdle(true);
+    }
     if (!usable()) {
       owner_.scheduleReap();
     }
   }
+  owner_.roomIn(upstream_, limitKey());
 }
 
 // An idle session must not keep a stopping worker's loop alive.

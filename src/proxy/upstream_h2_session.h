@@ -47,6 +47,11 @@ class UpstreamH2Session final : private UpstreamConnection::Listener {
   [[nodiscard]] bool idle() const { return streams_.empty(); }
   [[nodiscard]] uint64_t idleSince() const { return idleSince_; }
   [[nodiscard]] size_t upstream() const { return upstream_; }
+  // No new stream joins; it closes once its streams are done (max_conns_per_host: a
+  // request on another worker needs its slot).
+  void retire() { retired_ = true; }
+  // max_conns_per_host: the key its connection counts under ("" without a limit).
+  [[nodiscard]] const std::string& limitKey() const;
 
   // The streams' side.
   void join(UpstreamH2Stream& s);
@@ -86,6 +91,7 @@ class UpstreamH2Session final : private UpstreamConnection::Listener {
   std::vector<UpstreamH2Stream*> written_;  // streams whose body piece nghttp2 took
   bool dead_ = false;
   bool goaway_ = false;
+  bool retired_ = false;
   bool busy_ = false;  // inside nghttp2 (recv or send): flush() later
   bool flushAgain_ = false;
   bool served_ = false;  // carried at least one request

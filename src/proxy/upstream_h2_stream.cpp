@@ -162,7 +162,10 @@ void UpstreamH2Stream::consumed(size_t n) {
 
 void UpstreamH2Stream::onHeader(std::string_view name, std::string_view value) {
   if (headDone_) {
-    return;  // trailers: not passed on
+    if (!name.empty() && name.front() != ':') {
+      listener_.onUpstreamTrailer(name, value);  // trailers (Go's Response.Trailer)
+    }
+    return;
   }
   if (name == ":status") {
     int status = 0;

@@ -28,6 +28,7 @@ DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const r
   }
   o.fallbackDelay = fallbackDelay;
   o.dialTimeout = dialTimeout;
+  o.keepAliveProbe = keepAliveProbe;
   return o;
 }
 

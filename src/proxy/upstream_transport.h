@@ -33,6 +33,8 @@ struct DialOptions {
   // off, 0: 300 ms) and the dial timeout its attempts share.
   std::chrono::milliseconds fallbackDelay{0};
   std::chrono::milliseconds dialTimeout{0};
+  // TCP keep-alive probe period once connected (tcp_keepalive.h); < 0: off.
+  std::chrono::milliseconds keepAliveProbe{30'000};
 };
 
 struct TransportConfig {
@@ -48,6 +50,9 @@ struct TransportConfig {
   bool h2c = false;
   std::chrono::milliseconds fallbackDelay{0};   // dial_fallback_delay (< 0: no Happy Eyeballs)
   std::chrono::milliseconds dialTimeout{3'000};  // dial_timeout (Caddy's default)
+  // keep_alive.probe_interval (Go's net.Dialer.KeepAlive): 30 s without a keep_alive
+  // object (Caddy's default), 15 s with one that leaves it 0 (Go's), < 0: probes off.
+  std::chrono::milliseconds keepAliveProbe{30'000};
 
   // Options for a connection to `address` made for `req`.
   [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;
