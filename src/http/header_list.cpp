@@ -107,8 +107,12 @@ void HeaderList::clear() {
     fields_.resize(kMaxSlots);
   }
   for (HeaderField& f : fields_) {
-    if (f.name.capacity() > kMaxKeptBytes || f.value.capacity() > kMaxKeptBytes) {
-      f = HeaderField{};
+    // swap, not assignment: assigning a short string keeps the long buffer.
+    if (f.name.capacity() > kMaxKeptBytes) {
+      std::string().swap(f.name);
+    }
+    if (f.value.capacity() > kMaxKeptBytes) {
+      std::string().swap(f.value);
     }
   }
   size_ = 0;
