@@ -11,6 +11,9 @@ namespace {
 // caller's part keeps malloc's 16-byte alignment.
 constexpr size_t kHeader = 16;
 constexpr size_t kLarge = H2Allocator::kClasses;
+// Bytes of free blocks kept per class (so at most 64 KiB per busy session in all): a batch of
+// a few dozen streams reuses its blocks, a burst of hundreds gives the rest back to malloc.
+constexpr size_t kCachedBytesPerClass = 4096;
 
 size_t& classOf(void* user) {
   return *reinterpret_cast<size_t*>(static_cast<char*>(user) - kHeader);
@@ -81,7 +84,7 @@ void H2Allocator::deallocate(void* p) {
   }
   const size_t cls = classOf(p);
   char* block = static_cast<char*>(p) - kHeader;
-  if (cls < kClasses && cached_[cls] < kMaxCached) {
+  if (cls < kClasses && cached_[cls] < std::min(kMaxCached, kCachedBytesPerClass / ((cls + 1) * kGranule))) {
     auto* b = reinterpret_cast<FreeBlock*>(block);
     b->next = free_[cls];
     free_[cls] = b;
