@@ -3,10 +3,12 @@
 valgrind's callgrind, which a shared, noisy machine does not disturb. Runs the server twice,
 with N1 and N2 operations, and prints (Ir(N2) - Ir(N1)) / (N2 - N1), so start-up and shut-down
 cancel out. With --annotate it also prints the top functions of the larger run (CG_INCLUSIVE=1: inclusive
-costs; CG_CHARS: how much; CG_KEEP=DIR: keep its callgrind files there).
+costs; CG_CHARS: how much; CG_KEEP=DIR: keep its callgrind files there). With --diff it prints
+each function's cost per operation (the difference between the two runs, so start-up drops
+out; --inclusive for inclusive costs, --top N rows).
 
 usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|handshake|idle|h2]
-                                 [--n1 200] [--n2 1200] [--annotate]
+                                 [--n1 200] [--n2 1200] [--annotate] [--diff [--inclusive] [--top 40]]
                                  [--server gatehouse|nginx|s_server] [--tickets N]
 ops:
   respond    keep-alive HTTP/1.1 GET of a 100 B `respond` (one connection)
@@ -104,6 +106,27 @@ def server_argv(args, op, port, wd, crt, key):
     return argv
 
 
+def function_costs(out, inclusive):
+    """Ir per function of one run (the parts callgrind_annotate lists under inlining files added up)."""
+    text = subprocess.run(["callgrind_annotate", "--auto=no", "--threshold=100", "--inclusive=" + ("yes" if inclusive else "no")]
+                          + glob.glob(out + "*"), capture_output=True, text=True).stdout
+    costs = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(\S.*?)(?: \[[^\]]*\])?$", line)
+        if m:
+            name = re.sub(r"^[^:]*:(?!:)", "", m.group(2))  # one row per function, inlined parts too
+            costs[name] = costs.get(name, 0) + int(m.group(1).replace(",", ""))
+    return costs
+
+
+def print_diff(args, wd):
+    a = function_costs(os.path.join(wd, "cg.%d.out" % args.n1), args.inclusive)
+    b = function_costs(os.path.join(wd, "cg.%d.out" % args.n2), args.inclusive)
+    per = {k: (b.get(k, 0) - a.get(k, 0)) / (args.n2 - args.n1) for k in set(a) | set(b)}
+    for name, v in sorted(per.items(), key=lambda kv: -abs(kv[1]))[:args.top]:
+        print("%9.1f  %s" % (v, name[:150]))
+
+
 def run(args, op, n, wd, crt, key, keep_out):
     port = http_bench.free_port()
     argv = server_argv(args, op, port, wd, crt, key)
@@ -144,6 +167,9 @@ def main():
     ap.add_argument("--n1", type=int, default=200)
     ap.add_argument("--n2", type=int, default=1200)
     ap.add_argument("--annotate", action="store_true")
+    ap.add_argument("--diff", action="store_true")
+    ap.add_argument("--inclusive", action="store_true")
+    ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "s_server"])
     ap.add_argument("--tickets", type=int)
     args = ap.parse_args()
@@ -151,6 +177,8 @@ def main():
         crt, key = tls_bench.make_cert(wd)
         a = run(args, args.op, args.n1, wd, crt, key, False)
         b = run(args, args.op, args.n2, wd, crt, key, args.annotate)
+        if args.diff:
+            print_diff(args, wd)
         print("%s: %.0f instructions per operation (Ir %d @%d, %d @%d)" %
               (args.op, (b - a) / (args.n2 - args.n1), a, args.n1, b, args.n2))
 

@@ -46,9 +46,12 @@ class StaticResponse final : public runtime::Handler {
       }
     }
     // Unknown placeholders stay visible in a body, as Caddy's ReplaceKnown leaves them.
-    std::string body = body_.render(ex, Template::Unknown::Keep);
+    // Rendered in place: the response's body buffer (per-worker scratch) is reused.
+    std::string& body = ex.response.body;
+    body.clear();
+    body_.renderTo(body, ex, Template::Unknown::Keep);
     if (!body.empty() && !ex.response.headers.has("Content-Type")) {
-      ex.response.headers.set("Content-Type", body_.literal() ? literalType_ : contentTypeFor(body));
+      ex.response.headers.add("Content-Type", body_.literal() ? literalType_ : contentTypeFor(body));
     }
     // In an error route the default is the error's status, as Caddy's StaticResponse.
     int status = ex.error.routed && ex.error.status > 0 && !ex.error.plain ? ex.error.status : 200;
@@ -59,7 +62,8 @@ class StaticResponse final : public runtime::Handler {
         return ex.fail(500);
       }
     }
-    return ex.respond(status, std::move(body));
+    ex.response.status = status;
+    return Outcome::Handled;
   }
 
  private:

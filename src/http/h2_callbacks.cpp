@@ -54,7 +54,7 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs.get(), &Callbacks::onStreamClose);
 
   nghttp2_session* session = nullptr;
-  if (nghttp2_session_server_new2(&session, cbs.get(), &self, option.get()) != 0) {
+  if (nghttp2_session_server_new3(&session, cbs.get(), &self, option.get(), self.alloc_.mem()) != 0) {
     return nullptr;
   }
   return session;

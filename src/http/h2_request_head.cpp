@@ -12,6 +12,24 @@ namespace {
 // RFC 9113 6.5.2: each field counts its name, its value and 32 bytes of overhead.
 constexpr size_t kFieldOverhead = 32;
 
+// runtime::canonicalHeaderName, written into a slot's string (keeping its capacity).
+void canonicalNameInto(std::string& out, std::string_view name) {
+  out.assign(name);
+  bool start = true;
+  for (char& c : out) {
+    if (c == ' ' || static_cast<unsigned char>(c) >= 0x80) {
+      out.assign(name);  // Go leaves such names alone
+      return;
+    }
+    if (start && c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    } else if (!start && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    start = c == '-';
+  }
+}
+
 std::string* pseudoField(std::string_view name, std::string& method, std::string& scheme,
                          std::string& authority, std::string& path, std::string& protocol) {
   if (name == ":method") {
@@ -68,7 +86,9 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
     cookie_.append(value);
     return;
   }
-  fields_.emplaceBack(runtime::canonicalHeaderName(name), std::string(value));
+  runtime::HeaderField& f = fields_.appendSlot();  // a spare slot: no allocation
+  canonicalNameInto(f.name, name);
+  f.value.assign(value);
 }
 
 void H2RequestHead::clear() {

@@ -50,7 +50,7 @@ std::string canonicalHeaderName(std::string_view name) {
 }
 
 const std::string* HeaderList::find(std::string_view name) const {
-  for (const auto& f : fields_) {
+  for (const auto& f : *this) {
     if (equalsIgnoreCase(f.name, name)) {
       return &f.value;
     }
@@ -64,28 +64,58 @@ std::string_view HeaderList::get(std::string_view name) const {
 }
 
 size_t HeaderList::count(std::string_view name) const {
-  return static_cast<size_t>(std::count_if(fields_.begin(), fields_.end(),
-                                           [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); }));
+  return static_cast<size_t>(
+      std::count_if(begin(), end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); }));
 }
 
 void HeaderList::set(std::string_view name, std::string_view value) {
-  auto it = std::find_if(fields_.begin(), fields_.end(),
-                         [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
-  if (it == fields_.end()) {
+  auto it = std::find_if(begin(), end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
+  if (it == end()) {
     add(name, value);
     return;
   }
   it->value.assign(value);
-  auto rest = std::remove_if(it + 1, fields_.end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
-  fields_.erase(rest, fields_.end());
+  auto rest = std::remove_if(it + 1, end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
+  size_ = static_cast<size_t>(rest - fields_.begin());
+}
+
+HeaderField& HeaderList::appendSlot() {
+  if (size_ == fields_.size()) {
+    fields_.emplace_back();
+  } else {
+    fields_[size_].name.clear();
+    fields_[size_].value.clear();
+  }
+  return fields_[size_++];
 }
 
 void HeaderList::add(std::string_view name, std::string_view value) {
-  fields_.push_back(HeaderField{std::string(name), std::string(value)});
+  HeaderField& f = appendSlot();
+  f.name.assign(name);
+  f.value.assign(value);
 }
 
 size_t HeaderList::remove(std::string_view name) {
-  return std::erase_if(fields_, [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
+  const size_t before = size_;
+  removeIf([&](const std::string& n) { return equalsIgnoreCase(n, name); });
+  return before - size_;
+}
+
+void HeaderList::clear() {
+  // Spares too: a removed field's strings can end up behind the live ones.
+  if (fields_.size() > kMaxSlots) {
+    fields_.resize(kMaxSlots);
+  }
+  for (HeaderField& f : fields_) {
+    // swap, not assignment: assigning a short string keeps the long buffer.
+    if (f.name.capacity() > kMaxKeptBytes) {
+      std::string().swap(f.name);
+    }
+    if (f.value.capacity() > kMaxKeptBytes) {
+      std::string().swap(f.value);
+    }
+  }
+  size_ = 0;
 }
 
 }  // namespace gatehouse::runtime

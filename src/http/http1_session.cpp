@@ -334,7 +334,7 @@ int Http1Session::onHeaderField(llhttp_t* p, const char* at, size_t len) {
     return -1;
   }
   if (s.lastWasValue_) {
-    s.ex_.request.headers.emplaceBack(std::string(at, len), std::string());
+    s.ex_.request.headers.appendSlot().name.assign(at, len);  // a spare slot keeps its capacity
     s.lastWasValue_ = false;
   } else {
     s.ex_.request.headers.back().name.append(at, len);
@@ -361,6 +361,11 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     return -1;
   }
   req.versionMinor = p->http_minor;
+  // One pass over the fields for what the checks below need; the checks keep Go's order.
+  size_t hosts = 0;
+  const std::string* hostValue = nullptr;
+  bool badCoding = false;
+  bool hasExpect = false;
   for (const auto& f : req.headers) {
     if (!validFieldName(f.name)) {
       s.badDetail_ = "invalid header name";
@@ -370,12 +375,18 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       s.badDetail_ = "invalid header value";
       return -1;
     }
+    if (equalsIgnoreCase(f.name, "Host")) {
+      hostValue = hosts++ == 0 ? &f.value : hostValue;
+    } else if (equalsIgnoreCase(f.name, "Transfer-Encoding")) {
+      badCoding = badCoding || !equalsIgnoreCase(f.value, "chunked");
+    } else if (equalsIgnoreCase(f.name, "Expect")) {
+      hasExpect = true;
+    }
   }
   if (!parseTarget(s.url_, req)) {
     s.badDetail_ = "malformed request target";
     return -1;
   }
-  const size_t hosts = req.headers.count("Host");
   if (hosts > 1) {
     s.badDetail_ = "too many Host headers";
     return -1;
@@ -385,7 +396,9 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       s.badDetail_ = "missing required Host header";
       return -1;
     }
-    req.host = std::string(req.headers.get("Host"));
+    if (hostValue != nullptr) {
+      req.host.assign(*hostValue);
+    }
     if (!validHostHeader(req.host)) {
       // As Go: a space, a folded line or a control character cannot be part of a host.
       s.badDetail_ = "malformed Host header";
@@ -393,14 +406,14 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     }
   }
   // Go reads only chunked bodies; any other coding could desynchronise message framing.
-  for (const auto& f : req.headers) {
-    if (equalsIgnoreCase(f.name, "Transfer-Encoding") && !equalsIgnoreCase(f.value, "chunked")) {
-      s.notImplemented_ = true;
-      return -1;
-    }
+  if (badCoding) {
+    s.notImplemented_ = true;
+    return -1;
   }
   // As in Go, Host lives in the request, not among its header fields.
-  req.headers.remove("Host");
+  if (hosts != 0) {
+    req.headers.remove("Host");
+  }
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
   s.headOnly_ = req.method == "HEAD";
   const bool chunked = (p->flags & F_CHUNKED) != 0;
@@ -410,7 +423,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   if (s.upgradeRequest_ && req.method != "CONNECT" && hasUpgradeToken(req.headers)) {
     req.upgrade = std::string(req.headers.get("Upgrade"));
   }
-  if (const std::string* expect = req.headers.find("Expect")) {
+  if (const std::string* expect = hasExpect ? req.headers.find("Expect") : nullptr) {
     if (!equalsIgnoreCase(*expect, "100-continue")) {
       s.closing_ = true;
       s.ex_.response.status = 417;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "http/h2_allocator.h"
 #include "http/loop_task.h"
 #include "http/loop_timer.h"
 #include "http/h2_response_head.h"
@@ -52,6 +53,7 @@ class Http2Session final : public Session {
     if (streams_.empty()) {
       spare_.clear();  // an idle connection keeps no stream memory
       streams_.trim();
+      alloc_.release();
     }
   }
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
@@ -117,6 +119,7 @@ class Http2Session final : public Session {
   DateCache& dates_;
   Http2Limits limits_;
   PeerInfo peer_;
+  H2Allocator alloc_;  // nghttp2's memory: declared first, so it outlives session_
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   H2StreamTable streams_;
   H2Stream* lastHead_ = nullptr;  // the stream whose header block arrived last (a cache)

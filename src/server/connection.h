@@ -9,6 +9,9 @@
 // for kParkDelayMs and made again when the next request arrives; its per-request state lives in the worker's
 // Http1ScratchPool; write state (uv_write_t, queued bytes) exists only while bytes wait for
 // the socket; TLS ciphertext passes through one per-worker buffer.
+//
+// Implemented in connection.cpp (lifecycle, reading), connection_write.cpp,
+// connection_tls.cpp and connection_timer.cpp.
 
 #include <uv.h>
 

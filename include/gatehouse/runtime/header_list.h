@@ -1,8 +1,12 @@
 #pragma once
 // An ordered list of HTTP header fields with case-insensitive lookup. Requests keep field
 // names as received; response fields are written as stored. A flat vector beats a map for
-// the ~10 fields of a typical message and keeps one allocation per field.
+// the ~10 fields of a typical message. Cleared fields stay behind the live ones as spare
+// slots, so a list reused for the next request (the per-worker scratch) fills them again
+// without allocating; clear() bounds what the spares keep.
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +25,34 @@ struct HeaderField {
 
 class HeaderList {
  public:
+  // clear() frees a slot's strings grown past this, and slots past kMaxSlots.
+  static constexpr size_t kMaxKeptBytes = 128;
+  static constexpr size_t kMaxSlots = 32;
+
+  HeaderList() = default;
+  HeaderList(const HeaderList& other) : fields_(other.begin(), other.end()), size_(other.size_) {}
+  HeaderList& operator=(const HeaderList& other) {
+    if (this != &other) {
+      clear();
+      for (const auto& f : other) {
+        add(f.name, f.value);
+      }
+    }
+    return *this;
+  }
+  HeaderList(HeaderList&& other) noexcept : fields_(std::move(other.fields_)), size_(other.size_) {
+    other.size_ = 0;
+    other.fields_.clear();
+  }
+  HeaderList& operator=(HeaderList&& other) noexcept {
+    fields_ = std::move(other.fields_);
+    size_ = other.size_;
+    other.size_ = 0;
+    other.fields_.clear();
+    return *this;
+  }
+  ~HeaderList() = default;
+
   // First value of `name`, or nullptr.
   [[nodiscard]] const std::string* find(std::string_view name) const;
   [[nodiscard]] std::string_view get(std::string_view name) const;
@@ -33,24 +65,32 @@ class HeaderList {
   size_t remove(std::string_view name);
   template <typename Pred>
   void removeIf(Pred pred) {
-    std::erase_if(fields_, [&](const HeaderField& f) { return pred(f.name); });
+    auto rest = std::remove_if(begin(), end(), [&](const HeaderField& f) { return pred(f.name); });
+    size_ = static_cast<size_t>(rest - fields_.begin());
   }
-  void clear() { fields_.clear(); }
+  void clear();
   void reserve(size_t n) { fields_.reserve(n); }
-  [[nodiscard]] bool empty() const { return fields_.empty(); }
-  [[nodiscard]] size_t size() const { return fields_.size(); }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] size_t size() const { return size_; }
 
-  [[nodiscard]] auto begin() const { return fields_.begin(); }
-  [[nodiscard]] auto end() const { return fields_.end(); }
-  auto begin() { return fields_.begin(); }
-  auto end() { return fields_.end(); }
-  HeaderField& back() { return fields_.back(); }
+  using iterator = std::vector<HeaderField>::iterator;
+  using const_iterator = std::vector<HeaderField>::const_iterator;
+  [[nodiscard]] const_iterator begin() const { return fields_.begin(); }
+  [[nodiscard]] const_iterator end() const { return fields_.begin() + static_cast<std::ptrdiff_t>(size_); }
+  iterator begin() { return fields_.begin(); }
+  iterator end() { return fields_.begin() + static_cast<std::ptrdiff_t>(size_); }
+  HeaderField& back() { return fields_[size_ - 1]; }
   void emplaceBack(std::string name, std::string value) {
-    fields_.push_back(HeaderField{std::move(name), std::move(value)});
+    HeaderField& f = appendSlot();
+    f.name = std::move(name);
+    f.value = std::move(value);
   }
+  // A new last field with both strings empty (a spare slot keeps its capacity).
+  HeaderField& appendSlot();
 
  private:
-  std::vector<HeaderField> fields_;
+  std::vector<HeaderField> fields_;  // [0, size_) live, then spare slots
+  size_t size_ = 0;
 };
 
 }  // namespace gatehouse::runtime

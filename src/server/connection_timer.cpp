@@ -1,0 +1,76 @@
+#include "server/connection.h"
+
+#include <algorithm>
+
+// Connection's one timer: phase deadlines (header, idle, write, linger), parking an idle
+// session, and freeing a replaced one.
+
+namespace gatehouse::server {
+
+void Connection::setPhase(Phase phase) {
+  if (lingering_ || handlesClosing_) {
+    return;
+  }
+  switch (phase) {
+    case Phase::Idle:
+      // Parked from the timer: never under the session's own frames, and a connection
+      // that sends its next request at once keeps its session (no churn per request).
+      if (session_) {
+        parkDue_ = uv_now(owner_.loop()) + kParkDelayMs;
+      }
+      armTimer(server_.idleTimeout);
+      break;
+    case Phase::ReadingHeaders:
+      armTimer(server_.readHeaderTimeout);
+      break;
+    case Phase::Busy:
+      armTimer(server_.writeTimeout);
+      break;
+  }
+}
+
+// Phases move the deadline three times per request, but the timer is restarted only when
+// the new due time is earlier than the one it is armed for; one that fires early re-arms
+// itself for what is left. This keeps libuv's timer heap out of the per-request path.
+void Connection::armTimer(std::chrono::milliseconds ms) {
+  const uint64_t now = uv_now(owner_.loop());
+  deadline_ = ms.count() > 0 ? now + static_cast<uint64_t>(ms.count()) : kNever;
+  rearm(now);
+}
+
+void Connection::rearm(uint64_t now) {
+  const uint64_t due = std::min(deadline_, parkDue_ != 0 ? parkDue_ : kNever);
+  if (due == kNever || (timerArmed_ && timerDue_ <= due)) {
+    return;
+  }
+  const uint64_t in = due > now ? due - now : 0;
+  uv_timer_start(&timer_, &Connection::onTimer, in, 0);
+  timerArmed_ = true;
+  timerDue_ = now + in;
+}
+
+void Connection::onTimer(uv_timer_t* t) {
+  auto* self = static_cast<Connection*>(t->data);
+  self->timerArmed_ = false;
+  self->retired_.reset();
+  const uint64_t now = uv_now(self->owner_.loop());
+  if (self->parkDue_ != 0 && now >= self->parkDue_) {
+    self->parkDue_ = 0;
+    self->parkIfDormant();
+    if (self->session_ && !self->handlesClosing_) {
+      self->session_->trim();  // a session that stays (HTTP/2) drops what it kept
+    }
+    if (self->tls_ && !self->handlesClosing_) {
+      self->tls_->releaseIdleBuffers();  // only empty ones: HTTP/2 connections too
+    }
+  }
+  if (self->deadline_ != kNever && now >= self->deadline_) {
+    // Every timeout (header, idle, write, linger) ends the connection without a response,
+    // as Go's server does.
+    self->closeHandles();
+    return;
+  }
+  self->rearm(now);
+}
+
+}  // namespace gatehouse::server
