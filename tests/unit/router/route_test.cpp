@@ -105,9 +105,9 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
   CHECK_THROWS_WITH(
       build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
       "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one upstream");
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"push"}]}]}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'push' "
-                    "(Caddyfile directive `push`) is not supported yet");
+  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"log_append"}]}]}]}])"),
+                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'log_append' "
+                    "(Caddyfile directive `log_append`) is not supported yet");
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","etag_file_extensions":[".x"]}]}])"),
                     Catch::Contains("file_server option 'etag_file_extensions' (Caddy 2.8+) is not supported yet"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"sort":["size"]}}]}])"),
