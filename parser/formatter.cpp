@@ -3,6 +3,7 @@
 // Input is decoded as UTF-8 the way Go does (an invalid byte becomes U+FFFD).
 
 #include "gatehouse/parser/formatter.h"
+#include "gatehouse/utf8.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -49,24 +50,6 @@ char32_t decodeRune(std::string_view s, size_t& pos) {
   }
   pos += len;
   return cp;
-}
-
-void encodeRune(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Go's unicode.IsSpace.
@@ -121,7 +104,7 @@ class Formatter {
   enum class Heredoc { kClosed, kOpening, kOpened };
 
   void write(char32_t ch) {
-    encodeRune(ch, out_);
+    appendUtf8(out_, ch);
     last_ = ch;
   }
   void indent() {

@@ -1,4 +1,5 @@
 #include "templates/format.h"
+#include "gatehouse/utf8.h"
 
 #include <cmath>
 #include <cstdio>
@@ -90,24 +91,6 @@ std::string floatIn(double f, char verb, const Spec& sp) {
   return s;
 }
 
-void appendRune(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 std::string hexString(const std::string& s, bool upper, const Spec& sp) {
   std::string out;
   const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -160,7 +143,7 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         pad(out, goQuote(v.asString()), sp);
       } else if (v.isInt()) {
         std::string r;
-        appendRune(r, static_cast<uint32_t>(v.asInt()));
+        appendUtf8(r, static_cast<uint32_t>(v.asInt()));
         pad(out, "'" + r + "'", sp);
       } else {
         out += bad('q', v);
@@ -192,7 +175,7 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
     case 'c':
       if (v.isInt()) {
         std::string r;
-        appendRune(r, static_cast<uint32_t>(v.asInt()));
+        appendUtf8(r, static_cast<uint32_t>(v.asInt()));
         pad(out, r, sp);
       } else {
         out += bad('c', v);

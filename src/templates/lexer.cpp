@@ -1,4 +1,5 @@
 #include "templates/lexer.h"
+#include "gatehouse/utf8.h"
 
 #include <algorithm>
 
@@ -226,25 +227,6 @@ class Lexer {
     }
     emit(Tok::Number, std::string(in_.substr(pos_, e - pos_)));
     advance(e - pos_);
-  }
-
-  // Appends the UTF-8 encoding of `cp`.
-  static void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   // One escape after a backslash (Go's strconv.Unquote rules).
