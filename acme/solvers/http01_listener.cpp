@@ -6,16 +6,12 @@
 
 namespace gatehouse::acme {
 
-struct Http01Listener::Connection {
+struct Http01Listener::Connection : ChallengeConnectionHandles {
   Http01Listener* owner = nullptr;
-  uv_tcp_t tcp;
-  uv_timer_t timer;
   uv_write_t write;
   std::string in;
   std::string out;
   char buf[2048];
-  int pendingCloses = 0;
-  bool done = false;
 };
 
 namespace {
@@ -59,28 +55,18 @@ int Http01Listener::listen(const std::string& host, uint16_t port) {
 
 void Http01Listener::close() {
   server_.close();
-  const std::vector<Connection*> open(connections_.begin(), connections_.end());
-  for (Connection* c : open)
-    finish(*c);
+  connections_.finishAll();
 }
 
 void Http01Listener::onConnection(uv_stream_t* server, int status) {
   auto* self = static_cast<Http01Listener*>(server->data);
   if (status < 0)
     return;
-  auto conn = std::make_unique<Connection>();
-  Connection& c = *conn;
-  c.owner = self;
-  uv_tcp_init(self->loop_, &c.tcp);
-  uv_timer_init(self->loop_, &c.timer);
-  c.tcp.data = &c;
-  c.timer.data = &c;
-  // Owned by its handles from here on: the last close callback frees it.
-  self->connections_.insert(conn.release());
-  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c.tcp)) != 0)
-    return self->finish(c);
-  uv_timer_start(&c.timer, &Http01Listener::onTimeout, kTimeoutMs, 0);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), &Http01Listener::onAlloc, &Http01Listener::onRead);
+  Connection* c = self->connections_.accept(self->loop_, server, &Http01Listener::onTimeout, kTimeoutMs);
+  if (c == nullptr)
+    return;
+  c->owner = self;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&c->tcp), &Http01Listener::onAlloc, &Http01Listener::onRead);
 }
 
 void Http01Listener::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -119,19 +105,7 @@ void Http01Listener::respond(Connection& c) {
 }
 
 void Http01Listener::finish(Connection& c) {
-  if (c.done)
-    return;
-  c.done = true;
-  c.pendingCloses = 2;
-  connections_.erase(&c);
-  // The close callbacks never touch the listener, which may be gone by then.
-  auto closed = [](uv_handle_t* h) {
-    auto* conn = static_cast<Connection*>(h->data);
-    if (--conn->pendingCloses == 0)
-      std::unique_ptr<Connection> owned(conn);
-  };
-  uv_close(reinterpret_cast<uv_handle_t*>(&c.timer), closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), closed);
+  connections_.finish(c);
 }
 
 }  // namespace gatehouse::acme

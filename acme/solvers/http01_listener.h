@@ -9,10 +9,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "gatehouse/acme/challenge_responder.h"
+#include "solvers/challenge_connections.h"
 #include "solvers/tcp_server.h"
 
 namespace gatehouse::acme {
@@ -45,7 +45,7 @@ class Http01Listener {
   uv_loop_t* loop_;
   const ChallengeResponder& responder_;
   TcpServer server_;
-  std::set<Connection*> connections_;  // each freed by its handles' close callbacks
+  ChallengeConnections<Connection> connections_;
 };
 
 // The response to one request head (exposed for unit tests): status line, headers, body.

@@ -8,13 +8,11 @@
 
 namespace gatehouse::acme {
 
-struct TlsAlpn01Listener::Connection {
+struct TlsAlpn01Listener::Connection : ChallengeConnectionHandles {
   struct SslFree {
     void operator()(SSL* s) const { SSL_free(s); }
   };
   TlsAlpn01Listener* owner = nullptr;
-  uv_tcp_t tcp;
-  uv_timer_t timer;
   std::unique_ptr<SSL, SslFree> ssl;
   BIO* in = nullptr;   // owned by ssl
   BIO* out = nullptr;  // owned by ssl
@@ -22,8 +20,6 @@ struct TlsAlpn01Listener::Connection {
   size_t received = 0;
   int writes = 0;            // uv_write requests in flight
   bool handshakeOver = false;  // close once the last flight is written
-  int pendingCloses = 0;
-  bool done = false;
 };
 
 namespace {
@@ -65,9 +61,7 @@ int TlsAlpn01Listener::listen(const std::string& host, uint16_t port) {
 
 void TlsAlpn01Listener::close() {
   server_.close();
-  const std::vector<Connection*> open(connections_.begin(), connections_.end());
-  for (Connection* c : open)
-    finish(*c);
+  connections_.finishAll();
 }
 
 // The certificate for the SNI name, when a challenge for it is presented; else the
@@ -105,17 +99,11 @@ void TlsAlpn01Listener::onConnection(uv_stream_t* server, int status) {
   auto* self = static_cast<TlsAlpn01Listener*>(server->data);
   if (status < 0)
     return;
-  auto conn = std::make_unique<Connection>();
-  Connection& c = *conn;
+  Connection* accepted = self->connections_.accept(self->loop_, server, &TlsAlpn01Listener::onTimeout, kTimeoutMs);
+  if (accepted == nullptr)
+    return;
+  Connection& c = *accepted;
   c.owner = self;
-  uv_tcp_init(self->loop_, &c.tcp);
-  uv_timer_init(self->loop_, &c.timer);
-  c.tcp.data = &c;
-  c.timer.data = &c;
-  // Owned by its handles from here on: the last close callback frees it.
-  self->connections_.insert(conn.release());
-  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c.tcp)) != 0)
-    return self->finish(c);
   c.ssl.reset(SSL_new(self->ctx_.get()));
   c.in = BIO_new(BIO_s_mem());
   c.out = BIO_new(BIO_s_mem());
@@ -127,7 +115,6 @@ void TlsAlpn01Listener::onConnection(uv_stream_t* server, int status) {
   }
   SSL_set_bio(c.ssl.get(), c.in, c.out);
   SSL_set_accept_state(c.ssl.get());
-  uv_timer_start(&c.timer, &TlsAlpn01Listener::onTimeout, kTimeoutMs, 0);
   uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), &TlsAlpn01Listener::onAlloc, &TlsAlpn01Listener::onRead);
 }
 
@@ -192,20 +179,7 @@ void TlsAlpn01Listener::flush(Connection& c) {
 }
 
 void TlsAlpn01Listener::finish(Connection& c) {
-  if (c.done)
-    return;
-  c.done = true;
-  c.pendingCloses = 2;
-  connections_.erase(&c);
-  // Close callbacks (and the write callbacks libuv cancels first) never touch the listener,
-  // which may be gone by then: `done` keeps them from calling finish again.
-  auto closed = [](uv_handle_t* h) {
-    auto* conn = static_cast<Connection*>(h->data);
-    if (--conn->pendingCloses == 0)
-      std::unique_ptr<Connection> owned(conn);
-  };
-  uv_close(reinterpret_cast<uv_handle_t*>(&c.timer), closed);
-  uv_close(reinterpret_cast<uv_handle_t*>(&c.tcp), closed);
+  connections_.finish(c);
 }
 
 }  // namespace gatehouse::acme

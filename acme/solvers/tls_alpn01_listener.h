@@ -10,10 +10,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "gatehouse/tls/challenge_provider.h"
+#include "solvers/challenge_connections.h"
 #include "solvers/tcp_server.h"
 
 namespace gatehouse::acme {
@@ -55,7 +55,7 @@ class TlsAlpn01Listener {
   std::shared_ptr<const tls::ChallengeCertificateProvider> certificates_;
   std::unique_ptr<SSL_CTX, CtxFree> ctx_;
   TcpServer server_;
-  std::set<Connection*> connections_;  // each freed by its handles' close callbacks
+  ChallengeConnections<Connection> connections_;
 };
 
 }  // namespace gatehouse::acme
