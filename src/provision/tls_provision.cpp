@@ -423,6 +423,11 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
   std::vector<tls::CertificatePtr> certs;
   if (app != nullptr) {
     for (const auto& [key, _] : app->extra.items()) {
+      if (key == "dns") {
+        // Caddy 2.10's app-wide DNS provider (global `dns`); 2.6.2 names it per issuer.
+        throw ProvisionError("apps.tls.dns", "the global DNS provider (Caddy 2.10+) is not supported yet: "
+                                             "name the provider with `acme_dns PROVIDER ...` or a site's `tls { dns PROVIDER ... }`");
+      }
       if (key != "session_tickets") {
         throw ProvisionError("apps.tls." + key, "'" + key + "' is not supported yet");
       }

@@ -66,6 +66,9 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
                      R"({"certificates":{"load_files":[{"certificate":"/nonexistent.crt","key":"/k"}]}}}})"),
       Catch::Contains(
           "apps.tls.certificates.load_files[0]: cannot read certificate file '/nonexistent.crt'"));
+  CHECK_THAT(provisionError(base + R"({"dns":{"name":"cloudflare","api_token":"t"}}}})"),
+             Catch::Contains("apps.tls.dns: the global DNS provider (Caddy 2.10+) is not supported yet: name the "
+                             "provider with `acme_dns PROVIDER ...`"));
   CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
       "automation":{"policies":[{"issuers":[{"module":"zerossl","validity_days":30}]}]}}}})"),
              Catch::Contains("issuers[0].validity_days: 'validity_days' is not supported yet"));
