@@ -10,6 +10,20 @@ namespace gatehouse::templates {
 
 namespace {
 
+// snakecase/kebabcase: lower case, `sep` before an inner capital and in place of a space or
+// of `other` (the other case's separator).
+std::string lowerWords(const std::string& s, char sep, char other) {
+  std::string o;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (std::isupper(c) && i > 0 && s[i - 1] != sep && s[i - 1] != ' ') {
+      o += sep;
+    }
+    o += c == ' ' || c == other ? sep : static_cast<char>(std::tolower(c));
+  }
+  return o;
+}
+
 void want(const Args& a, size_t n, const char* fn) {
   if (a.size() != n) {
     throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
@@ -165,28 +179,8 @@ void addSprigStrings(FuncMap& f) {
     }
     return o;
   });
-  str1("snakecase", [](const std::string& s) {
-    std::string o;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (std::isupper(c) && i > 0 && s[i - 1] != '_' && s[i - 1] != ' ') {
-        o += '_';
-      }
-      o += c == ' ' || c == '-' ? '_' : static_cast<char>(std::tolower(c));
-    }
-    return o;
-  });
-  str1("kebabcase", [](const std::string& s) {
-    std::string o;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      if (std::isupper(c) && i > 0 && s[i - 1] != '-' && s[i - 1] != ' ') {
-        o += '-';
-      }
-      o += c == ' ' || c == '_' ? '-' : static_cast<char>(std::tolower(c));
-    }
-    return o;
-  });
+  str1("snakecase", [](const std::string& s) { return lowerWords(s, '_', '-'); });
+  str1("kebabcase", [](const std::string& s) { return lowerWords(s, '-', '_'); });
   str1("camelcase", [](const std::string& s) {
     std::string o;
     bool up = true;
