@@ -24,7 +24,8 @@ def read_entries(path, want, timeout=10):
     while time.time() < deadline:
         if os.path.exists(path):
             with open(path) as f:
-                lines = [line for line in f if line.strip()]
+                # Only whole lines: a reader can see a long entry half written.
+                lines = [line for line in f if line.endswith("\n") and line.strip()]
             if len(lines) >= want:
                 break
         time.sleep(0.05)
