@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "gatehouse/runtime/body_source.h"
+#include "gatehouse/runtime/trailer_source.h"
 
 namespace gatehouse::handlers {
 
@@ -30,13 +31,16 @@ std::unique_ptr<Compressor> makeZstdCompressor(int level, bool checksum = true);
 // Pulls `inner` and hands each piece, compressed, to the sink. Pieces that compress to
 // nothing are not delivered: the next inner piece is pulled at once. Output per piece is
 // bounded by the inner piece size plus the codec's overhead, so nothing is accumulated.
-class EncodedBody final : public runtime::BodySource, private runtime::BodySink {
+// The inner source's trailers (a proxied response's) follow the compressed body, as they
+// do through Caddy's encode, which leaves the header map's trailer entries alone.
+class EncodedBody final : public runtime::BodySource, public runtime::TrailerSource, private runtime::BodySink {
  public:
   // `flushEachPiece`: flush the compressor after every piece (text/event-stream).
   EncodedBody(std::unique_ptr<runtime::BodySource> inner, std::unique_ptr<Compressor> compressor,
               bool flushEachPiece);
 
   void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
+  [[nodiscard]] const runtime::HeaderList* trailers() const override { return runtime::trailersOf(inner_.get()); }
 
  private:
   // BodySink (of the inner source)

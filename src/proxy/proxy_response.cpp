@@ -130,8 +130,9 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
   }
-  // Trailer is hop-by-hop, but Go's ReverseProxy announces the upstream's trailers again.
-  std::string announced(h.get("Trailer"));
+  // Trailer is hop-by-hop, but Go's ReverseProxy announces the upstream's trailers again
+  // (only where its transport took them as trailers: chunked HTTP/1.1, HTTP/2).
+  std::string announced(head.trailerCapable ? h.get("Trailer") : std::string_view());
   if (general) {
     std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
     removeHopByHop(h, upgradeTo);
@@ -189,6 +190,7 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
 void ProxyCall::holdForRoutes(ResponseHead& head, const ResponseHandler& rh) {
   held_.status = head.status;
   held_.hasLength = head.hasLength;
+  held_.trailerCapable = head.trailerCapable;
   held_.length = head.length;
   held_.headers.clear();
   for (auto& f : head.headers) {

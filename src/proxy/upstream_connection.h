@@ -34,6 +34,9 @@ struct ResponseHead {
   bool hasLength = false;  // Content-Length framing
   uint64_t length = 0;
   bool upgrade = false;  // 101 Switching Protocols
+  // Trailers may follow the body (HTTP/1.1 chunked framing, HTTP/2): Go's transport then
+  // turns the `Trailer` field into Response.Trailer, which its ReverseProxy announces again.
+  bool trailerCapable = false;
 };
 
 class UpstreamConnection {
@@ -45,7 +48,8 @@ class UpstreamConnection {
     virtual void onUpstreamHead(ResponseHead& head) = 0;
     // An interim response (1xx other than 101) before the final head.
     virtual void onUpstreamInformational(const ResponseHead& /*head*/) {}
-    // A trailer field after the body (HTTP/2 upstreams), before onUpstreamEnd.
+    // A trailer field after the body (a chunked HTTP/1.1 body's trailer section, or
+    // HTTP/2's trailing HEADERS), before onUpstreamEnd.
     virtual void onUpstreamTrailer(std::string_view /*name*/, std::string_view /*value*/) {}
     virtual void onUpstreamBody(std::string_view data) = 0;
     virtual void onUpstreamEnd() = 0;
@@ -128,6 +132,12 @@ class UpstreamConnection {
   static int onHeadersComplete(llhttp_t* p);
   static int onBody(llhttp_t* p, const char* at, size_t len);
   static int onMessageComplete(llhttp_t* p);
+  // The trailer section of a chunked body (upstream_response_trailers.cpp).
+  int onTrailerField(const char* at, size_t len);
+  int onTrailerValue(const char* at, size_t len);
+  void flushTrailer();
+  // Go's transport refuses a chunked response announcing these as trailers.
+  bool badTrailerAnnounced();
   static UpstreamConnection& self(llhttp_t* p) { return *static_cast<UpstreamConnection*>(p->data); }
 
   void onTransportConnected();
@@ -163,6 +173,14 @@ class UpstreamConnection {
   ResponseHead head_;
   bool lastWasValue_ = true;
   size_t headerBytes_ = 0;
+  // The trailer field being read (after the head: a chunked body's trailer section); only
+  // allocated when one comes, so an idle pooled connection carries one pointer for it.
+  struct TrailerField {
+    std::string name;
+    std::string value;
+  };
+  std::unique_ptr<TrailerField> trailer_;
+  bool inTrailers_ = false;
   std::string queued_;
   std::string leftover_;  // read past the end of a 101 head
   bool unix_ = false;

@@ -206,6 +206,7 @@ void UpstreamH2Stream::onHeadersDone(bool endStream) {
   }
   headDone_ = true;
   head_.versionMinor = 0;
+  head_.trailerCapable = true;
   listener_.onUpstreamHead(head_);
   if (!alive) {
     return;  // its owner finished with it (a response without a body)

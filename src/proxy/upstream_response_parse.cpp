@@ -33,8 +33,11 @@ int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   s.head_.hasLength = false;
   s.head_.length = 0;
   s.head_.upgrade = false;
+  s.head_.trailerCapable = false;
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
+  s.inTrailers_ = false;
+  s.trailer_.reset();
   return 0;
 }
 
@@ -50,6 +53,9 @@ int UpstreamConnection::onStatus(llhttp_t* p, const char* at, size_t len) {
 
 int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
   auto& s = self(p);
+  if (s.inTrailers_) {
+    return s.onTrailerField(at, len);
+  }
   s.headerBytes_ += len;
   if (s.headerBytes_ > s.maxHeaderBytes_) {
     return -1;
@@ -65,6 +71,9 @@ int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
 
 int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
   auto& s = self(p);
+  if (s.inTrailers_) {
+    return s.onTrailerValue(at, len);
+  }
   s.headerBytes_ += len;
   if (s.headerBytes_ > s.maxHeaderBytes_) {
     return -1;
@@ -83,6 +92,12 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
     return s.dead_ || s.listener_ == nullptr ? -1 : 0;
   }
   s.head_.upgrade = s.head_.status == 101;
+  s.head_.trailerCapable = (p->flags & F_CHUNKED) != 0;
+  if (s.head_.trailerCapable && s.badTrailerAnnounced()) {
+    return -1;  // a 502, as Go's transport fails the round trip
+  }
+  s.inTrailers_ = s.head_.trailerCapable;  // further fields belong to the trailer section
+  s.headerBytes_ = 0;                      // which has a limit of its own
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
@@ -111,6 +126,10 @@ int UpstreamConnection::onMessageComplete(llhttp_t* p) {
   auto& s = self(p);
   if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
     return 0;  // the real response follows
+  }
+  s.flushTrailer();
+  if (s.dead_ || s.listener_ == nullptr) {
+    return -1;
   }
   s.keepAlive_ = s.keepAlive_ && llhttp_should_keep_alive(p) != 0;
   s.responseDone_ = true;
