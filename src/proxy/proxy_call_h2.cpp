@@ -36,6 +36,9 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
   if (!chunkedBody_ && (hasBody_ || methodSendsLength(method_))) {
     h.fields.emplaceBack("content-length", std::to_string(hasBody_ ? bodyLength_ : 0));
   }
+  if (askedGzip_) {
+    h.fields.emplaceBack("accept-encoding", "gzip");  // decoded on the way back (UpstreamH2Stream)
+  }
   h.body = hasBody_;
 }
 
@@ -82,7 +85,7 @@ bool ProxyCall::dialH2(const UpstreamAddress& address) {
 
 void ProxyCall::sendRequestH2() {
   sent_ = std::chrono::steady_clock::now();
-  h2_->submit(h2Head_, method_ == "HEAD");
+  h2_->submit(h2Head_, method_ == "HEAD", askedGzip_);
   if (!h2_) {
     return;  // the submit failed and the failure took the stream away
   }
@@ -142,8 +145,11 @@ void ProxyCall::pauseUpstream() {
     conn_->pauseReading();
   } else if (fcgi_) {
     fcgi_->pauseReading();
+  } else if (h2_) {
+    // The stream's window is not reopened until the client takes bytes; a gzip answer
+    // being decoded also stops decoding.
+    h2_->pauseDecoding();
   }
-  // HTTP/2: nothing to do; the stream's window is not reopened until the client takes bytes.
 }
 
 void ProxyCall::resumeUpstream(size_t delivered) {

@@ -105,8 +105,7 @@ bool ProxyCall::buildHead() {
     }
   }
   if (h2Mode_) {
-    askedGzip_ = false;  // Go's HTTP/2 transport decodes gzip too; ours leaves the encoding alone
-    buildH2Head(*fields, host, rewritten);
+    buildH2Head(*fields, host, rewritten);  // askedGzip_ as above: Go's HTTP/2 transport asks too
     return true;
   }
   // Only looked up when it can matter: most proxies set no expect_continue_timeout.

@@ -56,8 +56,9 @@ bool UpstreamH2Stream::connected() const {
   return session_ != nullptr && session_->connected();
 }
 
-void UpstreamH2Stream::submit(const H2RequestHead& head, bool headRequest) {
+void UpstreamH2Stream::submit(const H2RequestHead& head, bool headRequest, bool decodeGzip) {
   headRequest_ = headRequest;
+  decodeGzip_ = decodeGzip;
   nghttp2_session* ng = session_ != nullptr ? session_->ng() : nullptr;
   if (ng == nullptr) {
     failSubmit(UV_ECONNRESET, "HTTP/2 session not connected");
@@ -142,11 +143,30 @@ ssize_t UpstreamH2Stream::readBody(uint8_t* buf, size_t length, uint32_t* flags)
 
 void UpstreamH2Stream::onData(std::string_view data) {
   unconsumed_ += data.size();
-  listener_.onUpstreamBody(data);
+  if (broken_) {
+    return;
+  }
+  if (!gunzip_) {
+    listener_.onUpstreamBody(data);
+    return;
+  }
+  if (paused_ || gzipBusy()) {
+    gzStash_.append(data);  // behind what waits already
+    return;
+  }
+  inflate(data);
+}
+
+void UpstreamH2Stream::consumed(size_t n) {
+  if (gunzip_) {
+    resumeDecoding();  // its window reopens by compressed bytes, as they are decoded
+    return;
+  }
+  reopen(n);
 }
 
 // A closed stream's bytes still count against the connection's window.
-void UpstreamH2Stream::consumed(size_t n) {
+void UpstreamH2Stream::reopen(size_t n) {
   n = std::min(n, unconsumed_);
   if (session_ == nullptr || session_->ng() == nullptr || n == 0) {
     return;
@@ -207,6 +227,7 @@ void UpstreamH2Stream::onHeadersDone(bool endStream) {
   headDone_ = true;
   head_.versionMinor = 0;
   head_.trailerCapable = true;
+  startGzip(endStream);
   listener_.onUpstreamHead(head_);
   if (!alive) {
     return;  // its owner finished with it (a response without a body)
@@ -220,13 +241,17 @@ void UpstreamH2Stream::onHeadersDone(bool endStream) {
 void UpstreamH2Stream::onEndStream() {
   if (!ended_ && headDone_) {
     ended_ = true;
-    listener_.onUpstreamEnd();
+    if (gzipBusy()) {
+      endPending_ = true;  // told once the stash is decoded (resumeDecoding)
+      return;
+    }
+    finishEnd();
   }
 }
 
 void UpstreamH2Stream::onClosed(uint32_t errorCode) {
   closed_ = true;
-  if (ended_) {
+  if (ended_ || broken_) {
     return;
   }
   // REFUSED_STREAM, also what nghttp2 reports for streams a GOAWAY left out: never processed.
@@ -244,7 +269,7 @@ void UpstreamH2Stream::onSessionGone(int uvError, std::string why) {
   session_ = nullptr;
   const bool wasOpen = !closed_;
   closed_ = true;
-  if (ended_ || !wasOpen) {
+  if (ended_ || !wasOpen || broken_) {
     return;
   }
   if (failure_.empty()) {

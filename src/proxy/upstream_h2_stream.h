@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "gatehouse/runtime/header_list.h"
+#include "proxy/gzip_inflater.h"
 #include "proxy/upstream_connection.h"
 
 namespace gatehouse::proxy {
@@ -49,12 +50,17 @@ class UpstreamH2Stream {
   UpstreamH2Stream(const UpstreamH2Stream&) = delete;
   UpstreamH2Stream& operator=(const UpstreamH2Stream&) = delete;
 
-  // Sends the HEADERS frame (the session must be connected).
-  void submit(const H2RequestHead& head, bool headRequest);
+  // Sends the HEADERS frame (the session must be connected). `decodeGzip`: the proxy asked
+  // for gzip itself (Go's HTTP/2 transport does too), so a gzip answer is decoded.
+  void submit(const H2RequestHead& head, bool headRequest, bool decodeGzip = false);
   // Queues one request body piece; onUpstreamWritten follows once nghttp2 took it all.
   void sendBody(std::string_view data, bool eof);
-  // The client took `n` response body bytes: the upstream may send that many more.
+  // The client took `n` response body bytes: the upstream may send that many more (a
+  // decoded gzip answer: decoding goes on; its window reopens as compressed bytes decode).
   void consumed(size_t n);
+  // The client is full: a gzip answer stops decoding (the rest waits compressed, within the
+  // stream's window). Without gzip the window alone holds the upstream back.
+  void pauseDecoding() { paused_ = true; }
 
   // The session was connected when this stream joined it (a reused connection).
   [[nodiscard]] bool reused() const { return reused_; }
@@ -76,6 +82,13 @@ class UpstreamH2Stream {
   void onSessionGone(int uvError, std::string why);
   void failSubmit(int uvError, std::string why);
   ssize_t readBody(uint8_t* buf, size_t length, uint32_t* flags);
+  // Transparent gzip (upstream_h2_stream_gzip.cpp).
+  void startGzip(bool endStream);
+  void inflate(std::string_view data);
+  void resumeDecoding();
+  [[nodiscard]] bool gzipBusy() const { return gunzip_ && (!gzStash_.empty() || gunzip_->moreOutput()); }
+  void finishEnd();
+  void reopen(size_t n);
   // nghttp2 took the whole piece: the owner may pull the next (called outside nghttp2).
   bool takeWrittenNotice() { return std::exchange(wroteAll_, false); }
 
@@ -102,6 +115,12 @@ class UpstreamH2Stream {
   bool unprocessed_ = false;
   bool headRequest_ = false;
   std::string failure_;
+  bool decodeGzip_ = false;
+  std::unique_ptr<GzipInflater> gunzip_;
+  std::string gzStash_;      // compressed bytes not decoded yet (the client was full)
+  bool paused_ = false;      // the client is full: decoding waits
+  bool endPending_ = false;  // END_STREAM came while gzStash_ still held bytes
+  bool broken_ = false;      // the gzip data was bad: nothing more reaches the listener
 
   friend class UpstreamH2Session;
   friend struct H2Callbacks;
