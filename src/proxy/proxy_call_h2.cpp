@@ -95,6 +95,14 @@ void ProxyCall::sendRequestH2() {
     arm(Timer::ResponseHeader, config_.responseHeaderTimeout);
     return;
   }
+  // expect_continue_timeout: the body waits for the upstream's 100 or the timeout
+  // (releaseBody); a final answer first means it is never sent and the stream is reset
+  // (CANCEL) once the answer is done, as Go's transport aborts the body's write.
+  awaitingContinue_ = expectsContinue_;
+  if (awaitingContinue_) {
+    arm(Timer::Continue, config_.expectContinueTimeout);
+    return;
+  }
   pulling_ = true;
   requestBody().pull(pool_.loop(), *this);
 }

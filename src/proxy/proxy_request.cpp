@@ -105,6 +105,11 @@ bool ProxyCall::buildHead() {
     }
   }
   if (h2Mode_) {
+    // Go's HTTP/2 transport holds the body for a 100 only with the HTTP/1 transport's
+    // ExpectContinueTimeout behind it: h2 over TLS (http2.ConfigureTransport). Caddy's h2c
+    // transport is a bare http2.Transport, so there the body goes at once.
+    expectsContinue_ = config_.expectContinueTimeout.count() > 0 && config_.transport.usesTls(*target_) &&
+                       expects100(fields->get("Expect"));
     buildH2Head(*fields, host, rewritten);  // askedGzip_ as above: Go's HTTP/2 transport asks too
     return true;
   }
