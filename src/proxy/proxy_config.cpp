@@ -360,10 +360,8 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   if (c->fastcgi && c->rewrite) {
     throw ProvisionError(path + ".rewrite", "rewrite with the fastcgi transport is not supported yet");
   }
-  if (c->fastcgi && c->active) {
-    throw ProvisionError(path + ".health_checks.active",
-                         "active health checks over the fastcgi transport are not supported yet");
-  }
+  // Active checks with the fastcgi transport are accepted as Caddy 2.6.2 accepts them; they
+  // only log its failure (fastcgi_health_notice.h).
   if (f.contains("trusted_proxies")) {
     for (size_t i = 0; i < f["trusted_proxies"].size(); ++i) {
       const Json& r = f["trusted_proxies"][i];

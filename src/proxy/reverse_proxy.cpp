@@ -1,5 +1,9 @@
 #include "proxy/reverse_proxy.h"
 
+#include <algorithm>
+#include <atomic>
+
+#include "proxy/fastcgi_health_notice.h"
 #include "proxy/health_checker.h"
 #include "proxy/proxy_call.h"
 #include "proxy/proxy_config.h"
@@ -21,12 +25,23 @@ class ReverseProxy final : public runtime::Handler {
       auto p =
           std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive,
                                            config_->connLimit);
-      if (config_->active) {
+      if (config_->active && !config_->fastcgi) {
         p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
                                                               &config_->transport));
       }
       return p;
     });
+    if (config_->active && config_->fastcgi) {
+      // Caddy 2.6.2's checks cannot run over FastCGI: what it logs instead (only such
+      // handlers pay this lookup).
+      ex.host->worker().get<FastCgiHealthNotice>(noticeLife_, [&] {
+        const auto& ups = config_->upstreams;
+        const auto checked = static_cast<size_t>(
+            std::count_if(ups.begin(), ups.end(), [](const Upstream& u) { return u.dialTemplate == nullptr; }));
+        return std::make_unique<FastCgiHealthNotice>(ex.host->loop(), *noticeClaim_, checked,
+                                                     config_->active->interval);
+      });
+    }
     auto call = std::make_unique<ProxyCall>(*config_, pool, ex);
     ProxyCall& c = *call;
     if (config_->dynamic) {
@@ -51,6 +66,9 @@ class ReverseProxy final : public runtime::Handler {
   std::unique_ptr<ProxyConfig> config_;
   // Identifies this handler's per-worker pools for as long as it lives (see WorkerState).
   std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
+  // The fastcgi transport's stand-in for active health checks: one per handler.
+  std::shared_ptr<const void> noticeLife_ = std::make_shared<const char>('\0');
+  std::shared_ptr<std::atomic<bool>> noticeClaim_ = std::make_shared<std::atomic<bool>>(false);
   // The same for its dynamic upstreams' DNS cache (per worker too).
   std::shared_ptr<const void> lookupsLife_ = std::make_shared<const char>('\0');
 };
