@@ -33,14 +33,18 @@ std::unique_ptr<Compressor> makeZstdCompressor(int level, bool checksum = true);
 // bounded by the inner piece size plus the codec's overhead, so nothing is accumulated.
 // The inner source's trailers (a proxied response's) follow the compressed body, as they
 // do through Caddy's encode, which leaves the header map's trailer entries alone.
-class EncodedBody final : public runtime::BodySource, public runtime::TrailerSource, private runtime::BodySink {
+class EncodedBody final : public runtime::BodySource,
+                          public runtime::TrailerSource,
+                          private runtime::BodySink {
  public:
   // `flushEachPiece`: flush the compressor after every piece (text/event-stream).
   EncodedBody(std::unique_ptr<runtime::BodySource> inner, std::unique_ptr<Compressor> compressor,
               bool flushEachPiece);
 
   void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
-  [[nodiscard]] const runtime::HeaderList* trailers() const override { return runtime::trailersOf(inner_.get()); }
+  [[nodiscard]] const runtime::HeaderList* trailers() const override {
+    return runtime::trailersOf(inner_.get());
+  }
 
  private:
   // BodySink (of the inner source)

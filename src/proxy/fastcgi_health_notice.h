@@ -20,7 +20,8 @@ namespace gatehouse::proxy {
 class FastCgiHealthNotice final : public runtime::WorkerLocal {
  public:
   // `claim` is shared by the handler's workers: only the first to set it logs.
-  FastCgiHealthNotice(uv_loop_t* loop, std::atomic<bool>& claim, size_t upstreams, std::chrono::milliseconds interval);
+  FastCgiHealthNotice(uv_loop_t* loop, std::atomic<bool>& claim, size_t upstreams,
+                      std::chrono::milliseconds interval);
 
  private:
   static void onTick(uv_timer_t* t);

@@ -36,8 +36,8 @@ class ReverseProxy final : public runtime::Handler {
       // handlers pay this lookup).
       ex.host->worker().get<FastCgiHealthNotice>(noticeLife_, [&] {
         const auto& ups = config_->upstreams;
-        const auto checked = static_cast<size_t>(
-            std::count_if(ups.begin(), ups.end(), [](const Upstream& u) { return u.dialTemplate == nullptr; }));
+        const auto checked = static_cast<size_t>(std::count_if(
+            ups.begin(), ups.end(), [](const Upstream& u) { return u.dialTemplate == nullptr; }));
         return std::make_unique<FastCgiHealthNotice>(ex.host->loop(), *noticeClaim_, checked,
                                                      config_->active->interval);
       });

@@ -62,8 +62,8 @@ bool UpstreamConnection::badTrailerAnnounced() {
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
         name.remove_suffix(1);
       }
-      if (runtime::equalsIgnoreCase(name, "Transfer-Encoding") || runtime::equalsIgnoreCase(name, "Trailer") ||
-          runtime::equalsIgnoreCase(name, "Content-Length")) {
+      if (runtime::equalsIgnoreCase(name, "Transfer-Encoding") ||
+          runtime::equalsIgnoreCase(name, "Trailer") || runtime::equalsIgnoreCase(name, "Content-Length")) {
         failure_ = "bad trailer key \"" + runtime::canonicalHeaderName(std::string(name)) + "\"";
         return true;
       }
