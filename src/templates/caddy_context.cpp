@@ -278,7 +278,7 @@ void addCaddyFunctions(Execution& run) {
     }
     auto [status, body] = env.subrequest(uri, level);
     if (status >= 400) {
-      throw HttpStatusError(status, "http " + std::to_string(status));
+      throw TemplateError("http " + std::to_string(status));  // a plain error in 2.6.2: 500
     }
     return Value(execute(env, uri, body, {}, depth + 1));
   };
