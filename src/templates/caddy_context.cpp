@@ -9,7 +9,10 @@
 #include <sstream>
 
 #include "router/placeholders.h"
+#include "templates/go_time_parse.h"
+#include "templates/humanize_time.h"
 #include "templates/request_object.h"
+#include "templates/time_value.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
@@ -356,7 +359,19 @@ void addCaddyFunctions(Execution& run) {
       return Value(humanizeBytes(n));
     }
     if (type == "time") {
-      throw TemplateError("humanize \"time\" is not supported yet");
+      // The layout is what follows the first colon, up to the next (strings.Split).
+      const size_t colon = kind.find(':');
+      std::string layout = "Mon, 02 Jan 2006 15:04:05 -0700";  // time.RFC1123Z
+      if (colon != std::string::npos) {
+        layout = kind.substr(colon + 1, kind.find(':', colon + 1) - colon - 1);
+      }
+      int64_t then = 0;
+      try {
+        then = goParseTime(layout, data, false);
+      } catch (const TemplateError& e) {
+        throw TemplateError(std::string("humanize: time cannot be parsed: ") + e.what());
+      }
+      return Value(humanizeTime(then, nowNanos()));
     }
     throw TemplateError("no know function was given");
   };

@@ -1,6 +1,7 @@
 // Sprig's date functions over Go time values (time_value.h).
 
 #include "log/go_time_text.h"
+#include "templates/go_time_parse.h"
 #include "templates/sprig.h"
 #include "templates/time_value.h"
 
@@ -39,6 +40,21 @@ void want(const Args& a, size_t n, const char* fn) {
 }  // namespace
 
 void addSprigTime(FuncMap& f) {
+  // time.ParseInLocation(layout, text, time.Local).
+  f["mustToDate"] = [](Args& a) {
+    want(a, 2, "mustToDate");
+    return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
+  };
+  f["toDate"] = [](Args& a) {
+    want(a, 2, "toDate");
+    try {
+      return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
+    } catch (const TemplateError&) {
+      // sprig gives Go's zero time, which this time value cannot hold.
+      throw TemplateError("toDate: \"" + strval(a[1]) + "\" does not match \"" + strval(a[0]) +
+                          "\" (the zero time sprig gives is not supported yet)");
+    }
+  };
   f["now"] = [](Args& a) {
     want(a, 0, "now");
     return makeTime(nowNanos());
