@@ -393,11 +393,13 @@ Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items, const std::str
     lc.order = order;
     lc.limit = std::max(0, toInt(queryValue(req.query, "limit")));
     lc.offset = std::max(0, toInt(queryValue(req.query, "offset")));
-    try {
-      return ex.respond(200, renderBrowseTemplate(ex, templateFile, root, items, lc));
-    } catch (const std::exception& e) {
-      return ex.fail(500, e.what());
-    }
+    // Read and executed on the thread pool; TemplateWork::resumed() answers.
+    auto work = std::make_unique<TemplateWork>(ex, browseTemplateTask(templateFile, root, items, lc), nullptr,
+                                               std::move(ex.pending));
+    TemplateWork& w = *work;
+    ex.pending = std::move(work);
+    w.start();
+    return Outcome::Paused;
   }
   return ex.respond(200, listingHtml(items, req.path, sort, order));
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gatehouse/runtime/exchange.h"
+#include "handlers/template_work.h"
 
 namespace gatehouse::handlers {
 
@@ -58,9 +59,9 @@ struct ListingContext {
   int limit = 0;
   int offset = 0;
 };
-// Executes the template file; throws templates::TemplateError.
-std::string renderBrowseTemplate(runtime::Exchange& ex, const std::string& templateFile, const std::string& root,
-                                 const std::vector<ListingItem>& items, const ListingContext& ctx);
+// The execution of the template file with the listing (read and run on the thread pool).
+TemplateTask browseTemplateTask(const std::string& templateFile, const std::string& root,
+                                const std::vector<ListingItem>& items, const ListingContext& ctx);
 // humanize.IBytes-like sizes ("2.0 KiB").
 std::string humanSize(uint64_t n);
 

@@ -184,21 +184,16 @@ class ListingObject final : public templates::Object {
 
 }  // namespace
 
-std::string renderBrowseTemplate(runtime::Exchange& ex, const std::string& templateFile, const std::string& root,
-                                 const std::vector<ListingItem>& items, const ListingContext& ctx) {
-  std::ifstream in(templateFile, std::ios::binary);
-  if (!in) {
-    throw templates::TemplateError("open " + templateFile + ": no such file or directory");
-  }
-  std::ostringstream body;
-  body << in.rdbuf();
-  templates::CaddyTemplateEnv env;
-  env.ex = &ex;
-  env.fileRoot = root.empty() ? "." : root;
+TemplateTask browseTemplateTask(const std::string& templateFile, const std::string& root,
+                                const std::vector<ListingItem>& items, const ListingContext& ctx) {
+  TemplateTask task;
+  task.readFromFile = templateFile;
+  task.fileRoot = root.empty() ? "." : root;
   const size_t slash = templateFile.rfind('/');
-  const std::string name = slash == std::string::npos ? templateFile : templateFile.substr(slash + 1);
-  return templates::executeCaddyTemplate(env, name, body.str(), {},
-                                         std::make_shared<ListingObject>(items, ctx));
+  task.name = slash == std::string::npos ? templateFile : templateFile.substr(slash + 1);
+  task.extra = std::make_shared<ListingObject>(items, ctx);
+  task.browse = true;
+  return task;
 }
 
 }  // namespace gatehouse::handlers

@@ -1,11 +1,10 @@
 #include "handlers/templates.h"
 
 #include "handlers/handlers.h"
+#include "handlers/template_work.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
 #include "router/response_filter.h"
-#include "server/server_group.h"
-#include "templates/caddy_context.h"
 
 namespace gatehouse::handlers {
 
@@ -76,6 +75,13 @@ class Templates final : public runtime::Handler, public router::ResponseFilter {
 
   Outcome filter(Exchange& ex) const override {
     auto& res = ex.response;
+    if (auto* work = dynamic_cast<TemplateWork*>(ex.pending.get());
+        work != nullptr && work->owner() == this && work->finished()) {
+      if (work->apply(ex)) {
+        finishHeaders(res);
+      }
+      return Outcome::Handled;
+    }
     if (res.abort || res.tunnel != nullptr || !wanted(res.headers.get("Content-Type"))) {
       return Outcome::Handled;
     }
@@ -86,27 +92,24 @@ class Templates final : public runtime::Handler, public router::ResponseFilter {
       b.start();
       return Outcome::Paused;
     }
-    templates::CaddyTemplateEnv env;
-    env.ex = &ex;
-    env.fileRoot = fileRoot_.render(ex);
-    if (env.fileRoot.empty()) {
-      env.fileRoot = ".";
+    // Executed on the thread pool; this filter runs again when it is over (above).
+    TemplateTask task;
+    task.name = ex.request.path;
+    task.body = std::move(res.body);
+    task.fileRoot = fileRoot_.render(ex);
+    if (task.fileRoot.empty()) {
+      task.fileRoot = ".";
     }
-    env.delims = delims_;
-    try {
-      res.body = templates::executeCaddyTemplate(env, ex.request.path, res.body);
-    } catch (const templates::HttpStatusError& e) {
-      ex.fail(e.status, e.what());
-      return Outcome::Handled;
-    } catch (const templates::TemplateError& e) {
-      server::logLine({{"logger", "http.handlers.templates"},
-                       {"msg", e.what()},
-                       {"uri", ex.request.uri()},
-                       {"status", 500}},
-                      "error");
-      ex.fail(500, e.what());
-      return Outcome::Handled;
-    }
+    task.delims = delims_;
+    auto work = std::make_unique<TemplateWork>(ex, std::move(task), this, std::move(ex.pending));
+    TemplateWork& w = *work;
+    ex.pending = std::move(work);
+    w.start();
+    return Outcome::Paused;
+  }
+
+ private:
+  static void finishHeaders(runtime::Response& res) {
     if (res.status == 0) {
       res.status = 200;
     }
@@ -114,10 +117,8 @@ class Templates final : public runtime::Handler, public router::ResponseFilter {
     res.headers.remove("Accept-Ranges");  // ranges of dynamic content are unknown
     res.headers.remove("Last-Modified");
     res.headers.remove("Etag");
-    return Outcome::Handled;
   }
 
- private:
   [[nodiscard]] bool wanted(std::string_view contentType) const {
     for (const auto& mt : mimeTypes_) {
       if (contentType.find(mt) != std::string_view::npos) {

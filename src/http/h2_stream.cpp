@@ -76,6 +76,10 @@ runtime::WorkerState& H2Stream::worker() {
   return session_.worker();
 }
 
+RequestHandler& H2Stream::requestHandler() const {
+  return session_.requestHandler();
+}
+
 void H2Stream::sendInformational(int status, const runtime::HeaderList& fields) {
   session_.streamInformational(*this, status, fields);
 }

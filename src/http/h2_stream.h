@@ -17,6 +17,7 @@
 namespace gatehouse::http {
 
 class Http2Session;
+class RequestHandler;
 
 class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
  public:
@@ -74,6 +75,8 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   void tunnelResumeReading() override;
   void tunnelClose() override;
   bool push(std::string_view method, std::string_view target, const runtime::HeaderList& headers) override;
+  // The chain this stream's session serves (templates' httpInclude).
+  [[nodiscard]] RequestHandler& requestHandler() const;
 
   // BodySink for ex.response.stream
   void onBodyData(std::string_view data, bool eof) override;

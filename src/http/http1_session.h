@@ -69,6 +69,8 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void tunnelResumeReading() override;
   void tunnelClose() override;
   bool handOverTunnel(const TunnelRelayMaker& make) override;
+  // The chain this session serves (virtual requests through it: templates' httpInclude).
+  [[nodiscard]] RequestHandler& requestHandler() const { return handler_; }
 
   // Bytes read ahead of a pipelined request, or of a tunnel before it starts.
   static constexpr size_t kPendingLimit = 64 * 1024;

@@ -64,6 +64,7 @@ class Http2Session final : public Session {
   // For H2Stream (its ExchangeHost and sinks forward here).
   uv_loop_t* loop() { return transport_.loop(); }
   runtime::WorkerState& worker() { return transport_.worker(); }
+  [[nodiscard]] RequestHandler& requestHandler() const { return handler_; }
   void streamResumed(H2Stream& s);
   void streamWantsInbound(H2Stream& s);
   void streamOutboundReady(H2Stream& s);

@@ -9,7 +9,10 @@
 #include <sstream>
 
 #include "router/placeholders.h"
+#include "templates/go_time_parse.h"
+#include "templates/humanize_time.h"
 #include "templates/request_object.h"
+#include "templates/time_value.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
@@ -203,6 +206,23 @@ class ContextObject final : public Object {
   std::shared_ptr<Object> extra_;
 };
 
+// strconv.Atoi's digits (as text, checked), or its error after `context`.
+std::string parseGoAtoi(std::string_view s, const std::string& context) {
+  std::string_view digits = s;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    digits.remove_prefix(1);
+  }
+  const bool ok = !digits.empty() && digits.size() < 19 &&
+                  digits.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!ok) {
+    throw TemplateError(context + "strconv.Atoi: parsing \"" + std::string(s) + "\": " +
+                        (digits.size() >= 19 && digits.find_first_not_of("0123456789") == std::string_view::npos
+                             ? "value out of range"
+                             : "invalid syntax"));
+  }
+  return std::string(s[0] == '+' ? s.substr(1) : s);
+}
+
 void wantN(const Args& a, size_t n, const char* fn) {
   if (a.size() != n) {
     throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
@@ -247,14 +267,21 @@ void addCaddyFunctions(Execution& run) {
     wantN(a, 1, "httpInclude");
     const std::string uri = wantString(a[0], "httpInclude");
     if (!env.subrequest) {
-      throw TemplateError("httpInclude is not supported yet here");
+      throw TemplateError("httpInclude: no server to serve a virtual request here");
     }
-    if (depth >= 2) {
-      throw TemplateError("virtual request cycle");
+    // As Caddy 2.6.2: the level travels in a request field; a fourth level is a cycle.
+    int level = 1;
+    const std::string_view sent = env.ex->request.headers.get("Caddy-Templates-Include");
+    if (!sent.empty()) {
+      const std::string prev = parseGoAtoi(sent, "parsing Caddy-Templates-Include: ");
+      if (std::stoll(prev) >= 3) {
+        throw TemplateError("virtual request cycle");
+      }
+      level = static_cast<int>(std::stoll(prev)) + 1;
     }
-    auto [status, body] = env.subrequest(uri);
+    auto [status, body] = env.subrequest(uri, level);
     if (status >= 400) {
-      throw TemplateError("http " + std::to_string(status));
+      throw TemplateError("http " + std::to_string(status));  // a plain error in 2.6.2: 500
     }
     return Value(execute(env, uri, body, {}, depth + 1));
   };
@@ -332,7 +359,19 @@ void addCaddyFunctions(Execution& run) {
       return Value(humanizeBytes(n));
     }
     if (type == "time") {
-      throw TemplateError("humanize \"time\" is not supported yet");
+      // The layout is what follows the first colon, up to the next (strings.Split).
+      const size_t colon = kind.find(':');
+      std::string layout = "Mon, 02 Jan 2006 15:04:05 -0700";  // time.RFC1123Z
+      if (colon != std::string::npos) {
+        layout = kind.substr(colon + 1, kind.find(':', colon + 1) - colon - 1);
+      }
+      int64_t then = 0;
+      try {
+        then = goParseTime(layout, data, false);
+      } catch (const TemplateError& e) {
+        throw TemplateError(std::string("humanize: time cannot be parsed: ") + e.what());
+      }
+      return Value(humanizeTime(then, nowNanos()));
     }
     throw TemplateError("no know function was given");
   };

@@ -17,9 +17,9 @@ struct CaddyTemplateEnv {
   runtime::Exchange* ex = nullptr;
   std::string fileRoot;  // resolved directory for include/import/listFiles/fileExists
   Delims delims;
-  // A GET of `uri` through the same server (httpInclude): status and body; null when the
-  // server offers none.
-  std::function<std::pair<int, std::string>(const std::string& uri)> subrequest;
+  // A virtual GET of `uri` through the same server (httpInclude), sent with
+  // `Caddy-Templates-Include: level`: its status and body. Null when there is no server.
+  std::function<std::pair<int, std::string>(const std::string& uri, int level)> subrequest;
 };
 
 // Executes `body` as template `name` (the request path, or the included file's name) the

@@ -332,9 +332,9 @@ void addSprigMisc(FuncMap& f) {
 
 bool sprigUnsupported(std::string_view name) {
   // Sprig v3 functions in Caddy 2.6.2's function map that gatehouse lacks.
-  static constexpr std::array<std::string_view, 60> kMissing = {
+  static constexpr std::array<std::string_view, 57> kMissing = {
       "hello",          "date_modify",      "dateModify",       "must_date_modify", "mustDateModify",
-      "mustToDate",     "toDate",           "durationRound",    "abbrevboth",       "randAscii",
+      "abbrevboth",       "randAscii",
       "shuffle",        "wrapWith",         "toDecimal",        "mustCompact",      "deepCopy",
       "mustDeepCopy",   "typeIs",           "typeIsLike",       "expandenv",        "getHostByName",
       "osBase",         "osClean",          "osDir",            "osExt",            "osIsAbs",

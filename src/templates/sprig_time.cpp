@@ -1,6 +1,10 @@
 // Sprig's date functions over Go time values (time_value.h).
 
+#include <array>
+
 #include "log/go_time_text.h"
+#include "router/cel/time_values.h"
+#include "templates/go_time_parse.h"
 #include "templates/sprig.h"
 #include "templates/time_value.h"
 
@@ -39,6 +43,21 @@ void want(const Args& a, size_t n, const char* fn) {
 }  // namespace
 
 void addSprigTime(FuncMap& f) {
+  // time.ParseInLocation(layout, text, time.Local).
+  f["mustToDate"] = [](Args& a) {
+    want(a, 2, "mustToDate");
+    return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
+  };
+  f["toDate"] = [](Args& a) {
+    want(a, 2, "toDate");
+    try {
+      return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
+    } catch (const TemplateError&) {
+      // sprig gives Go's zero time, which this time value cannot hold.
+      throw TemplateError("toDate: \"" + strval(a[1]) + "\" does not match \"" + strval(a[0]) +
+                          "\" (the zero time sprig gives is not supported yet)");
+    }
+  };
   f["now"] = [](Args& a) {
     want(a, 0, "now");
     return makeTime(nowNanos());
@@ -86,6 +105,34 @@ void addSprigTime(FuncMap& f) {
     std::string out;
     log::appendGoDuration(out, d / 1000000000 * 1000000000);  // rounded to seconds
     return Value(out);
+  };
+  // sprig's durationRound: the largest whole unit (y mo d h m s) of a duration string or of
+  // the time since a time value; any other type (a template's int constant) is 0s.
+  f["durationRound"] = [](Args& a) {
+    want(a, 1, "durationRound");
+    int64_t d = 0;
+    if (a[0].isString()) {
+      d = router::cel::parseDuration(a[0].asString()).value_or(0);
+    } else if (auto t = timeNanos(a[0])) {
+      d = nowNanos() - *t;
+    }
+    uint64_t u = static_cast<uint64_t>(d);
+    if (d < 0) {
+      u = -u;
+    }
+    constexpr uint64_t kSec = 1000000000;
+    constexpr std::array<std::pair<uint64_t, const char*>, 6> kUnits = {{{kSec * 3600 * 24 * 365, "y"},
+                                                                         {kSec * 3600 * 24 * 30, "mo"},
+                                                                         {kSec * 3600 * 24, "d"},
+                                                                         {kSec * 3600, "h"},
+                                                                         {kSec * 60, "m"},
+                                                                         {kSec, "s"}}};
+    for (const auto& [unit, suffix] : kUnits) {
+      if (u > unit) {
+        return Value(std::to_string(u / unit) + suffix);
+      }
+    }
+    return Value("0s");
   };
   f["duration"] = [](Args& a) {
     want(a, 1, "duration");
