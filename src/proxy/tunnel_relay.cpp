@@ -28,6 +28,7 @@ TunnelRelay::TunnelRelay(http::Transport& client, Setup setup) : client_(client)
 
 TunnelRelay::~TunnelRelay() {
   closeUpstream();
+  record();
   if (setup_.counted) {
     --setup_.pool->state(setup_.upstream).active;
   }
@@ -84,7 +85,22 @@ void TunnelRelay::finish() {
   finished_ = true;
   closeUpstream();
   timer_.reset();
+  record();
   client_.close(false);
+}
+
+void TunnelRelay::recordWith(http::RequestHandler& recorder, const runtime::Exchange& ex) {
+  record_ = std::make_unique<TunnelRecord>(recorder, ex);
+}
+
+void TunnelRelay::record() {
+  if (!record_) {
+    return;
+  }
+  const std::unique_ptr<TunnelRecord> rec = std::move(record_);
+  runtime::Exchange ex;
+  setup_.request.unpack(ex.request);
+  rec->finish(ex);
 }
 
 // --- client -> upstream
