@@ -430,7 +430,7 @@ def ws_memory(port, pid, count, variant):
     try:
         for _ in range(count):
             socks.append(open_ws())
-        time.sleep(1.0)
+        time.sleep(2.0)  # idle: a quiet TLS tunnel drops its buffers after 1 s
         after = rss_kib(pid)
         for s in socks[-5:]:
             if not s.echoes():

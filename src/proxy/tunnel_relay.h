@@ -72,6 +72,8 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   static void onTimer(uv_timer_t* t);
 
   void toClient(const char* data, size_t len);
+  // Nothing waits either way: the client connection may drop its TLS buffers if it stays so.
+  void settle();
   void startReading();
   void shutUpstream();
   void arm(std::chrono::milliseconds after);
