@@ -17,12 +17,17 @@ sse   SSE token latency: the upstream (started here) sends `--events` OpenAI-sty
       and leaves the proxies' own latency.
 ws    Idle proxied WebSocket memory: `--ws` WebSockets opened through the proxy to an
       upstream that answers the handshake and then waits; the proxy's RSS growth / count,
-      after a check that the last few still echo.
+      after a check that the last few still echo. `--ws-variants` (Gatehouse and Caddy;
+      `plain` for every server): plain, log (an access log to a file), metrics (`servers
+      { metrics }`), tls_client (HTTP/1.1 over TLS to the proxy), tls_upstream (the upstream
+      behind TLS, `https://`), h2c (RFC 8441 extended CONNECT streams, 100 per h2c
+      connection, as a browser multiplexes them; Gatehouse only).
 
 usage: bench/proxy_stream_bench.py [--gatehouse build/gatehouse] [--scenarios sse,ws]
                                    [--servers gatehouse,nginx,haproxy,h2o,caddy]
                                    [--variants plain,gzip,zstd,h2,h2_gzip] [--rounds 2] [--rt]
                                    [--events 400] [--gap 5] [--ws 2000]
+                                   [--ws-variants plain,log,metrics,tls_client,tls_upstream,h2c]
 """
 import argparse
 import os
@@ -83,22 +88,35 @@ def serve_sse(conn):
     finally:
         conn.close()
 
-def ws_loop():
+def ws_loop(tls):
+    import ssl
+    ctx = None
+    if tls:  # ws_tls: the same upstream behind TLS (argv: cert, key)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ)
     bufs = {}
+    shaking = set()
     while True:
         for key, _ in sel.select():
             if key.fileobj is sock:
                 c, _ = sock.accept()
                 c.setblocking(False)
+                if ctx is not None:
+                    c = ctx.wrap_socket(c, server_side=True, do_handshake_on_connect=False)
+                    shaking.add(c)
                 bufs[c] = b""
                 sel.register(c, selectors.EVENT_READ)
                 continue
             c = key.fileobj
             try:
+                if c in shaking:
+                    c.do_handshake()
+                    shaking.discard(c)
+                    continue
                 d = c.recv(65536)
-            except BlockingIOError:
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 continue
             except OSError:
                 d = b""
@@ -121,8 +139,8 @@ def ws_loop():
                        b"Sec-WebSocket-Accept: " + acc + b"\r\n\r\n")
                 bufs[c] = None
 
-if mode == "ws":
-    ws_loop()
+if mode in ("ws", "ws_tls"):
+    ws_loop(mode == "ws_tls")
 else:
     while True:
         c, _ = sock.accept()
@@ -136,12 +154,12 @@ def raise_nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
 
 
-def start_upstream(mode, wd):
+def start_upstream(mode, wd, extra=()):
     path = os.path.join(wd, "upstream.py")
     with open(path, "w") as f:
         f.write(UPSTREAM_CODE)
-    proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, path, mode], stdout=subprocess.PIPE, text=True,
-                            preexec_fn=raise_nofile)
+    proc = subprocess.Popen(["taskset", "-c", "0", sys.executable, path, mode] + list(extra), stdout=subprocess.PIPE,
+                            text=True, preexec_fn=raise_nofile)
     return proc, int(proc.stdout.readline())
 
 
@@ -264,13 +282,25 @@ def rss_kib(pid):
     return http_bench.rss_kib(pid)
 
 
-def ws_memory(port, pid, count):
-    req = (b"GET /chat HTTP/1.1\r\nHost: bench\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-           b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+WS_REQ = (b"GET /chat HTTP/1.1\r\nHost: bench\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+          b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+WS_PING = b"\x82\x84abcd" + bytes(x ^ y for x, y in zip(b"ping", b"abcd"))
 
-    def open_ws():
+
+class Ws1:
+    """A WebSocket over HTTP/1.1, on TCP or (tls) TLS."""
+
+    def __init__(self, port, tls):
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        s.sendall(req)
+        if tls:
+            import ssl
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            ctx.set_alpn_protocols(["http/1.1"])
+            s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+        self.s = s
+        s.sendall(WS_REQ)
         buf = b""
         while b"\r\n\r\n" not in buf:
             d = s.recv(4096)
@@ -279,32 +309,171 @@ def ws_memory(port, pid, count):
             buf += d
         if not buf.startswith(b"HTTP/1.1 101"):
             raise OSError("no 101: %r" % buf[:60])
-        return s
+
+    def echoes(self):
+        self.s.sendall(WS_PING)
+        got = b""
+        while len(got) < len(WS_PING):
+            d = self.s.recv(64)
+            if not d:
+                break
+            got += d
+        return got == WS_PING
+
+    def close(self):
+        self.s.close()
+
+
+class H2c:
+    """An h2c (prior knowledge) connection carrying WebSockets as RFC 8441 extended CONNECT
+    streams: a few dozen lines of framing (HPACK literals without indexing or Huffman)."""
+
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + self.frame(4, 0, 0, b""))
+        self.next_id = 1
+        self.pending = {}  # stream id -> DATA payloads read while waiting for another stream
+        while True:  # the server's SETTINGS (extended CONNECT must be enabled there)
+            t, f, sid, payload = self.read_frame()
+            if t == 4 and not f & 1:
+                if b"\x00\x08\x00\x00\x00\x01" not in [payload[i:i + 6] for i in range(0, len(payload), 6)]:
+                    raise OSError("no SETTINGS_ENABLE_CONNECT_PROTOCOL")
+                break
+
+    @staticmethod
+    def frame(t, flags, sid, payload):
+        return len(payload).to_bytes(3, "big") + bytes([t, flags]) + sid.to_bytes(4, "big") + payload
+
+    def read_exact(self, n):
+        out = b""
+        while len(out) < n:
+            d = self.s.recv(n - len(out))
+            if not d:
+                raise OSError("h2 connection closed")
+            out += d
+        return out
+
+    def read_frame(self):
+        h = self.read_exact(9)
+        n = int.from_bytes(h[:3], "big")
+        payload = self.read_exact(n) if n else b""
+        t, flags, sid = h[3], h[4], int.from_bytes(h[5:9], "big") & 0x7FFFFFFF
+        if t == 4 and not flags & 1:
+            self.s.sendall(self.frame(4, 1, 0, b""))  # SETTINGS ack
+        if t == 6 and not flags & 1:
+            self.s.sendall(self.frame(6, 1, 0, payload))  # PING ack
+        if t == 3:
+            raise OSError("stream %d reset (error %d)" % (sid, int.from_bytes(payload[:4], "big")))
+        return t, flags, sid, payload
+
+    def open_stream(self):
+        sid = self.next_id
+        self.next_id += 2
+        block = b""
+        for name, value in ((b":method", b"CONNECT"), (b":protocol", b"websocket"), (b":scheme", b"http"),
+                            (b":path", b"/chat"), (b":authority", b"bench"), (b"sec-websocket-version", b"13")):
+            block += b"\x00" + bytes([len(name)]) + name + bytes([len(value)]) + value
+        self.s.sendall(self.frame(1, 4, sid, block))
+        while True:
+            t, _, got, payload = self.read_frame()
+            if t == 1 and got == sid:
+                if payload[:1] != b"\x88":  # :status 200, static table index 8
+                    raise OSError("extended CONNECT refused: %r" % payload[:20])
+                return H2Stream(self, sid)
+
+    def close(self):
+        self.s.close()
+
+
+class H2Stream:
+    def __init__(self, conn, sid):
+        self.conn, self.sid = conn, sid
+
+    def echoes(self):
+        c = self.conn
+        c.s.sendall(c.frame(0, 0, self.sid, WS_PING))
+        got = c.pending.pop(self.sid, b"")
+        while len(got) < len(WS_PING):
+            t, _, sid, payload = c.read_frame()
+            if t == 0 and sid == self.sid:
+                got += payload
+            elif t == 0:
+                c.pending[sid] = c.pending.get(sid, b"") + payload
+        return got == WS_PING
+
+    def close(self):
+        pass  # the connection's close ends every stream
+
+
+WS_STREAMS_PER_H2 = 100
+
+
+def ws_memory(port, pid, count, variant):
+    """RSS growth per idle WebSocket of `variant` (WS_VARIANTS)."""
+    conns = []
+
+    def open_ws():
+        if variant == "h2c":
+            if not conns or (conns[-1].next_id // 2) >= WS_STREAMS_PER_H2:
+                conns.append(H2c(port))
+            return conns[-1].open_stream()
+        return Ws1(port, variant == "tls_client")
 
     for _ in range(20):  # warm-up: pools, buffers, allocator arenas
         open_ws().close()
+    for c in conns:
+        c.close()
+    conns.clear()
     time.sleep(0.5)
     before = rss_kib(pid)
     socks = []
     try:
         for _ in range(count):
             socks.append(open_ws())
-        time.sleep(1.0)
+        time.sleep(2.0)  # idle: a quiet TLS tunnel drops its buffers after 1 s
         after = rss_kib(pid)
         for s in socks[-5:]:
-            s.sendall(b"\x82\x84abcd" + bytes(x ^ y for x, y in zip(b"ping", b"abcd")))
-            got = b""
-            while len(got) < 10:
-                d = s.recv(64)
-                if not d:
-                    break
-                got += d
-            if len(got) != 10:
+            if not s.echoes():
                 return {"error": "an idle WebSocket no longer echoes"}
     finally:
-        for s in socks:
+        for s in socks + conns:
             s.close()
     return {"kib": (after - before) / count, "before": before, "after": after}
+
+
+# WebSocket variants (Gatehouse and Caddy; `plain` for every server): name -> (Caddyfile
+# global options, site lines, client TLS, upstream TLS)
+WS_VARIANTS = {
+    "plain": ("", [], False, False),
+    "log": ("", ["log {\n\t\toutput file {wd}/access.log\n\t}"], False, False),
+    "metrics": ("servers {\n\t\tmetrics\n\t}", [], False, False),
+    "tls_client": ("", ["tls {cert} {key}"], True, False),
+    "tls_upstream": ("", [], False, True),
+    "h2c": ("servers {\n\t\tprotocols h1 h2 h2c\n\t}", [], False, False),
+}
+
+
+def ws_config(srv, variant, port, wd, upstream_port, certdir):
+    """argv for `srv` proxying WebSockets as `variant` asks, or None when it cannot."""
+    if variant == "plain":
+        return srv.config("proxy_ws", port, wd, wd, upstream_port)
+    if srv.name not in ("gatehouse", "caddy") or (variant == "h2c" and srv.name == "caddy"):
+        return None  # caddy 2.6.2 has no extended CONNECT
+    global_opts, lines, client_tls, upstream_tls = WS_VARIANTS[variant]
+    cert, key = make_cert(certdir)
+    lines = [l.replace("{wd}", wd).replace("{cert}", cert).replace("{key}", key) for l in lines]
+    if upstream_tls:
+        lines.append("reverse_proxy https://127.0.0.1:%d {\n\t\ttransport http {\n\t\t\ttls_insecure_skip_verify\n"
+                     "\t\t}\n\t}" % upstream_port)
+    else:
+        lines.append("reverse_proxy 127.0.0.1:%d" % upstream_port)
+    path = os.path.join(wd, "Caddyfile")
+    with open(path, "w") as f:
+        f.write("{\n\tadmin off\n\tauto_https off\n\t%s\n}\n%s:%d {\n\t%s\n}\n" %
+                (global_opts, "https://" if client_tls else "http://", port, "\n\t".join(lines)))
+    if srv.name == "caddy":
+        return ["caddy", "run", "--config", path, "--adapter", "caddyfile"]
+    return [srv.binary, "run", "--config", path, "--workers", "1"]
 
 
 VARIANTS = {  # name: (servers.py scenario, client encoding, HTTP/2 over TLS)
@@ -377,8 +546,8 @@ def bench(srv, scenario, args, upstream_port, certdir=None):
     {"error"}; None when `srv` cannot serve it."""
     with tempfile.TemporaryDirectory(prefix="pbench-%s-" % srv.name) as wd:
         port = http_bench.free_port()
-        if scenario == "proxy_ws":
-            argv = srv.config(scenario, port, wd, wd, upstream_port)
+        if scenario.startswith("ws:"):
+            argv = ws_config(srv, scenario[3:], port, wd, upstream_port, certdir)
         else:
             argv = stream_config(srv, scenario, port, wd, upstream_port, certdir)
         if argv is None:
@@ -389,8 +558,8 @@ def bench(srv, scenario, args, upstream_port, certdir=None):
                 return {"error": "did not start: " + open(os.path.join(wd, srv.name + ".log")).read()[-300:]}
             if args.rt:
                 realtime(proc.pid)
-            if scenario == "proxy_ws":
-                return ws_memory(port, proc.pid, args.ws)
+            if scenario.startswith("ws:"):
+                return ws_memory(port, proc.pid, args.ws, scenario[3:])
             return measure_sse(scenario, port, args)
         except (OSError, EOFError) as e:
             return {"error": str(e)}
@@ -450,6 +619,7 @@ def main():
     ap.add_argument("--events", type=int, default=400)
     ap.add_argument("--gap", type=int, default=5, help="ms between events")
     ap.add_argument("--ws", type=int, default=2000)
+    ap.add_argument("--ws-variants", default="plain", help="ws variants: " + ",".join(WS_VARIANTS))
     args = ap.parse_args()
     raise_nofile()
     os.sched_setaffinity(0, {1})  # the client; proxies and upstream are on core 0
@@ -461,16 +631,24 @@ def main():
     print("load average at start: %s%s" % (open("/proc/loadavg").read().strip(), " (SCHED_FIFO)" if args.rt else ""))
     with tempfile.TemporaryDirectory(prefix="pbench-") as wd:
         for scenario in args.scenarios.split(","):
-            up, up_port = start_upstream("ws" if scenario == "ws" else "sse", wd)
-            if args.rt:
-                realtime(up.pid)
-            try:
-                if scenario == "sse":
+            if scenario == "sse":
+                up, up_port = start_upstream("sse", wd)
+                if args.rt:
+                    realtime(up.pid)
+                try:
                     run_sse(chosen, args, up_port, wd)
-                else:
-                    print("\n## idle proxied WebSocket memory (%d connections)" % args.ws)
+                finally:
+                    up.terminate()
+                    up.wait(10)
+                continue
+            for variant in args.ws_variants.split(","):
+                upstream_tls = WS_VARIANTS[variant][3]
+                up, up_port = start_upstream("ws_tls" if upstream_tls else "ws", wd,
+                                             make_cert(wd) if upstream_tls else ())
+                try:
+                    print("\n## idle proxied WebSocket memory, %s (%d WebSockets)" % (variant, args.ws))
                     for srv in chosen:
-                        r = bench(srv, "proxy_ws", args, up_port)
+                        r = bench(srv, "ws:" + variant, args, up_port, wd)
                         if r is None:
                             continue
                         if "error" in r:
@@ -479,9 +657,9 @@ def main():
                             print("  %-10s %6.2f KiB/WebSocket (RSS %d -> %d KiB)" % (srv.name, r["kib"], r["before"],
                                                                                    r["after"]))
                         sys.stdout.flush()
-            finally:
-                up.terminate()
-                up.wait(10)
+                finally:
+                    up.terminate()
+                    up.wait(10)
     print("\nload average at end: %s" % open("/proc/loadavg").read().strip())
 
 

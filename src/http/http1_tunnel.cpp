@@ -1,6 +1,7 @@
 // Tunnel mode of an HTTP/1.1 session: after a 101 answer the connection carries raw bytes
 // between the client and the handler's TunnelPeer, with back-pressure both ways.
 #include "http/http1_session.h"
+#include "http/tunnel_recording.h"
 
 
 namespace gatehouse::http {
@@ -97,16 +98,23 @@ void Http1Session::tunnelClose() {
   }
   closeNow();
 }
-// The relay takes the connection: this session and its exchange are done (nothing records
-// their end: handOverTunnel is refused when something would), and the client bytes and EOF
-// read behind the 101 go to the relay instead of the peer.
+// The relay takes the connection: this session and its exchange are done (when the server
+// records exchanges, the relay records this one at the tunnel's end), and the client bytes
+// and EOF read behind the 101 go to the relay instead of the peer.
 bool Http1Session::handOverTunnel(const TunnelRelayMaker& make) {
-  if (closed_ || !tunnel_ || handler_.recordsExchanges() || !transport_.sessionReplaceable()) {
+  if (closed_ || !tunnel_ || !transport_.sessionReplaceable()) {
     return false;
   }
   std::unique_ptr<Session> relay = make(transport_);
   if (!relay) {
     return false;
+  }
+  if (handler_.recordsExchanges()) {
+    auto* recording = dynamic_cast<TunnelRecording*>(relay.get());
+    if (recording == nullptr) {
+      return false;  // nothing would record the exchange: it goes on here
+    }
+    recording->recordWith(handler_, ex_);
   }
   std::string early = std::move(pending_);
   pending_.clear();

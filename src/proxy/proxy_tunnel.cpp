@@ -50,14 +50,18 @@ void ProxyCall::trimExchange() {
 }
 
 // The 101 is out: a plain upstream socket goes to a TunnelRelay, which takes the client
-// connection over, and this call, the exchange and the session are freed. Kept as it is
-// (trimmed) for an upstream behind TLS, a tunnel on an HTTP/2 client stream, or a server whose access log or metrics record the exchange's end.
+// connection over, and this call, the exchange and the session are freed (what the access
+// log and metrics record at the tunnel's end goes with the relay, packed). Kept as it is
+// (trimmed) for an upstream behind TLS or a tunnel on an HTTP/2 client stream.
 bool ProxyCall::relayTunnel() {
   if (!conn_ || !conn_->plainStream() || !conn_->drained() || h2Mode_ || closing_ ||
       upstreamEof_ || clientEof_ || clientGone_) {
     return false;
   }
   bool released = false;
+  // The head's placeholders have served (see trimExchange): a relay that records the
+  // exchange at its end need not keep them.
+  std::erase_if(ex_.captures, [](const auto& c) { return c.first.starts_with(router::kProxyCapturePrefix); });
   const bool handed = ex_.host->handOverTunnel([&](http::Transport& client) -> std::unique_ptr<http::Session> {
     TunnelRelay::Setup setup;
     setup.pool = &pool_;

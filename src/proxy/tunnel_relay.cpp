@@ -28,6 +28,7 @@ TunnelRelay::TunnelRelay(http::Transport& client, Setup setup) : client_(client)
 
 TunnelRelay::~TunnelRelay() {
   closeUpstream();
+  record();
   if (setup_.counted) {
     --setup_.pool->state(setup_.upstream).active;
   }
@@ -64,6 +65,7 @@ bool TunnelRelay::open(uv_os_fd_t fd, std::string upstreamBytes) {
   if (client_.drained()) {
     startReading();
   }
+  settle();
   return true;
 }
 
@@ -84,7 +86,22 @@ void TunnelRelay::finish() {
   finished_ = true;
   closeUpstream();
   timer_.reset();
+  record();
   client_.close(false);
+}
+
+void TunnelRelay::recordWith(http::RequestHandler& recorder, const runtime::Exchange& ex) {
+  record_ = std::make_unique<TunnelRecord>(recorder, ex);
+}
+
+void TunnelRelay::record() {
+  if (!record_) {
+    return;
+  }
+  const std::unique_ptr<TunnelRecord> rec = std::move(record_);
+  runtime::Exchange ex;
+  setup_.request.unpack(ex.request);
+  rec->finish(ex);
 }
 
 // --- client -> upstream
@@ -100,6 +117,7 @@ void TunnelRelay::onData(const char* data, size_t len) {
   uv_buf_t b = uv_buf_init(const_cast<char*>(data), static_cast<unsigned>(len));
   const int n = uv_try_write(box_->s(), &b, 1);
   if (n == static_cast<int>(len)) {
+    settle();
     return;
   }
   if (n < 0 && n != UV_EAGAIN) {
@@ -151,6 +169,7 @@ void TunnelRelay::onWrite(uv_write_t* req, int status) {
   if (!self->clientEof_) {
     self->client_.resumeReading();
   }
+  self->settle();
 }
 
 void TunnelRelay::onEof() {
@@ -228,11 +247,20 @@ void TunnelRelay::toClient(const char* data, size_t len) {
   if (!client_.drained() && reading_ && box_ != nullptr) {
     uv_read_stop(box_->s());  // the client holds the upstream back until onDrained
     reading_ = false;
+    return;
   }
+  settle();
 }
 
 void TunnelRelay::onDrained() {
   startReading();
+  settle();
+}
+
+void TunnelRelay::settle() {
+  if (!finished_ && client_.drained() && (box_ == nullptr || !box_->writing)) {
+    client_.quiet();
+  }
 }
 
 // --- timers and reloads

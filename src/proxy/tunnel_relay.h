@@ -7,7 +7,9 @@
 // exists only while bytes wait); each EOF is passed on as a half-close and the tunnel
 // closes once both sides have ended. stream_timeout and stream_close_delay (after a
 // reload removed the site) share one timer, made only when one of them is set. The
-// request's facts stay packed for a reload's "is this site still served" check.
+// request's facts stay packed for a reload's "is this site still served" check; on a
+// server with an access log or metrics, so does the rest of the exchange they record,
+// recorded when the tunnel ends.
 // Loop thread only.
 
 #include <uv.h>
@@ -17,13 +19,15 @@
 #include <string>
 
 #include "http/session.h"
+#include "http/tunnel_recording.h"
 #include "proxy/connection_pool.h"
 #include "proxy/packed_request.h"
+#include "proxy/tunnel_record.h"
 #include "proxy/uv_handle.h"
 
 namespace gatehouse::proxy {
 
-class TunnelRelay final : public http::Session {
+class TunnelRelay final : public http::Session, public http::TunnelRecording {
  public:
   struct Setup {
     ConnectionPool* pool = nullptr;
@@ -56,6 +60,8 @@ class TunnelRelay final : public http::Session {
   [[nodiscard]] bool idle() const override { return false; }
   void setPeer(const http::PeerInfo& /*peer*/) override {}
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
+  // TunnelRecording
+  void recordWith(http::RequestHandler& recorder, const runtime::Exchange& ex) override;
 
  private:
   struct Box;
@@ -66,6 +72,8 @@ class TunnelRelay final : public http::Session {
   static void onTimer(uv_timer_t* t);
 
   void toClient(const char* data, size_t len);
+  // Nothing waits either way: the client connection may drop its TLS buffers if it stays so.
+  void settle();
   void startReading();
   void shutUpstream();
   void arm(std::chrono::milliseconds after);
@@ -73,9 +81,12 @@ class TunnelRelay final : public http::Session {
   // Ends both sides (an error, a timeout, or both EOFs).
   void finish();
   void closeUpstream();
+  // The access log entry and metrics of the tunnel's exchange, once.
+  void record();
 
   http::Transport& client_;
   Setup setup_;
+  std::unique_ptr<TunnelRecord> record_;  // the server records exchanges
   Box* box_ = nullptr;  // the upstream handle (+ write state); freed by its close callback
   UvHandle<uv_timer_t> timer_;
   uint64_t due_ = 0;  // loop time the timer is armed for

@@ -80,6 +80,7 @@ class Connection final : public http::Transport {
   void pauseReading() override;
   void resumeReading() override;
   void setPhase(Phase phase) override;
+  void quiet() override;
   [[nodiscard]] bool drained() const override { return !writing_; }
   uv_loop_t* loop() override { return owner_.loop(); }
   runtime::WorkerState& worker() override { return owner_.workerState(); }
@@ -144,6 +145,8 @@ class Connection final : public http::Transport {
   bool parked_ = false;  // session_ dropped while idle; the next bytes make a new one
   // A session idle this long is dropped (from the timer, never under its own frames).
   static constexpr uint64_t kParkDelayMs = 50;
+  // A quiet tunnel's TLS buffers go after this long (a chatty WebSocket keeps them).
+  static constexpr uint64_t kQuietDelayMs = 1000;
   uint64_t parkDue_ = 0;  // loop time to park at; 0: none
   bool reading_ = false;
   bool closeAfterWrite_ = false;

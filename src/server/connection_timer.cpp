@@ -29,6 +29,17 @@ void Connection::setPhase(Phase phase) {
   }
 }
 
+// The timer's park step releases the TLS buffers (the session, a tunnel relay, stays: it is
+// not dormant). Only TLS connections hold anything it would drop.
+void Connection::quiet() {
+  if (!tls_ || lingering_ || handlesClosing_) {
+    return;
+  }
+  const uint64_t now = uv_now(owner_.loop());
+  parkDue_ = now + kQuietDelayMs;  // from the last time it settled
+  rearm(now);
+}
+
 // Phases move the deadline three times per request, but the timer is restarted only when
 // the new due time is earlier than the one it is armed for; one that fires early re-arms
 // itself for what is left. This keeps libuv's timer heap out of the per-request path.

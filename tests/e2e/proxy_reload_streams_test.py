@@ -9,7 +9,9 @@ SSE token stream at /sse): keep.test stays in the reloaded config, gone.test
 matches their requests any more).
 Checks: keep.test's WebSocket still echoes after the reload and its SSE stream delivers every
 event and its end; gone.test's streams end between 1 s and 3 s after the reload, gone0.test's
-at once; the new config serves new requests. 127.0.0.1 only.
+at once; the new config serves new requests. All of it twice: without and with an access
+log (the relay then keeps the exchange's facts for the entry written when the tunnel ends).
+127.0.0.1 only.
 Usage: proxy_reload_streams_test.py <path-to-gatehouse>
 """
 import json
@@ -40,15 +42,16 @@ def site(host, dial, delay=None):
     return {"match": [{"host": [host]}], "handle": [rp], "terminal": True}
 
 
-def config(admin_port, dial, listen, removed):
+def config(admin_port, dial, listen, removed, logs=False):
     routes = [site("keep.test", dial)]
     if not removed:
         routes += [site("gone.test", dial, "1s"), site("gone0.test", dial)]
     routes.append({"match": [{"host": ["other.test"]}],
                    "handle": [{"handler": "static_response", "body": "v2" if removed else "v1"}]})
-    return {"admin": {"listen": "127.0.0.1:%d" % admin_port},
-            "apps": {"http": {"servers": {"srv0": {"listen": [listen], "routes": routes,
-                                                    "automatic_https": {"disable": True}}}}}}
+    srv = {"listen": [listen], "routes": routes, "automatic_https": {"disable": True}}
+    if logs:
+        srv["logs"] = {}
+    return {"admin": {"listen": "127.0.0.1:%d" % admin_port}, "apps": {"http": {"servers": {"srv0": srv}}}}
 
 
 def open_ws(addr, host):
@@ -161,10 +164,21 @@ def fetch(addr, host):
 
 def main():
     binary = sys.argv[1]
+    for logs in (False, True):
+        print("-- access log: %s" % logs, flush=True)
+        run(binary, logs)
+    if FAILURES:
+        print("%d failure(s)" % len(FAILURES))
+        return 1
+    print("all ok")
+    return 0
+
+
+def run(binary, logs):
     up = pu.Upstream()
     admin_port = pu.unused_port()
     listen = "127.0.0.1:0"  # the same listener key across the reload keeps the socket
-    proc, servers, drain = pu.start_gatehouse(binary, config(admin_port, up.dial, listen, False), workers=2)
+    proc, servers, drain = pu.start_gatehouse(binary, config(admin_port, up.dial, listen, False, logs), workers=2)
     try:
         addr = pu.addr_of(servers)
         keep_ws = open_ws(addr, "keep.test")
@@ -182,7 +196,7 @@ def main():
         # The delay starts once the server applied the config: after `asked`, before `reloaded`
         # (the CLI's own exit comes after the server's answer, and takes long under sanitizers).
         asked = time.time()
-        rc, err = reload_cli(binary, config(admin_port, up.dial, listen, True))
+        rc, err = reload_cli(binary, config(admin_port, up.dial, listen, True, logs))
         reloaded = time.time()
         check(rc == 0, "gatehouse reload succeeds: %s" % err.strip())
         check(fetch(addr, "other.test") == b"v2", "the new config serves new requests")
@@ -214,11 +228,6 @@ def main():
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
         up.close()
-    if FAILURES:
-        print("%d failure(s)" % len(FAILURES))
-        return 1
-    print("all ok")
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ checks the 101 head, byte-exact echo of masked frames and of a large burst both 
 bytes sent right behind the request head and behind the 101 head, and half-close in both directions (the client
 shuts its sending side, the upstream answers "bye" and closes, the client sees EOF).
 Also: an upgrade request to a route that does not tunnel is answered and closed, and
-stream_timeout ends a tunnel. All of it twice: without an access log (the tunnel goes to a
-TunnelRelay once the 101 is out) and with one (the exchange carries it to its end).
+stream_timeout ends a tunnel. All of it twice: without and with an access log (either way
+the tunnel goes to a TunnelRelay once the 101 is out; with a log the relay keeps what the
+entry needs: proxy_websocket_record_test.py).
 Usage: proxy_websocket_test.py <path-to-gatehouse>
 """
 import os
@@ -37,7 +38,7 @@ def config(up, access_log=False):
              "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": up.dial}]}]},
         ]}
     if access_log:
-        srv["logs"] = {}  # the exchange lives on for its log entry: no TunnelRelay
+        srv["logs"] = {}  # the relay records the exchange when the tunnel ends
     return {"admin": {"disabled": True}, "apps": {"http": {"servers": {"srv0": srv}}}}
 
 
@@ -121,8 +122,8 @@ def main():
     binary = sys.argv[1]
     up = pu.Upstream()
     try:
-        # Without an access log a tunnel is handed to a TunnelRelay once the 101 is out;
-        # with one, the session and the ProxyCall carry it to its end.
+        # A tunnel is handed to a TunnelRelay once the 101 is out; with an access log the
+        # relay also keeps the exchange's recorded facts.
         for access_log in (False, True):
             proc, servers, drain = pu.start_gatehouse(binary, config(up, access_log))
             try:

@@ -1,0 +1,19 @@
+#pragma once
+// A session that takes a tunnel over from an HTTP/1.1 session (a proxy's relay) and, on a
+// server whose access log or metrics record exchanges, records the tunnel's exchange when
+// the tunnel ends, as the exchange would have itself (Caddy logs a WebSocket then).
+
+#include "gatehouse/runtime/exchange.h"
+#include "http/session.h"
+
+namespace gatehouse::http {
+
+class TunnelRecording {
+ public:
+  virtual ~TunnelRecording() = default;
+  // Called once, right after the hand-over: keeps what `recorder.finished()` will need of
+  // `ex`, which goes away after this call. `recorder` outlives the session.
+  virtual void recordWith(RequestHandler& recorder, const runtime::Exchange& ex) = 0;
+};
+
+}  // namespace gatehouse::http
