@@ -9,6 +9,7 @@
 #include "provision/on_demand_provision.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
+#include "provision/tailscale_names.h"
 #include "tls/connection_policy.h"
 
 namespace gatehouse::provision {
@@ -155,9 +156,6 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
   for (size_t i = 0; i < tls.policies.size(); ++i) {
     const auto* p = tls.policies[i];
     const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
-    if (!p->getCertificate.is_null()) {
-      throw ProvisionError(path + ".get_certificate", "certificate managers are not supported yet");
-    }
     for (const auto& [key, _] : p->extra.items()) {
       if (key != "renewal_window_ratio") {  // the certificate manager's (managed_certificates.cpp)
         throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
@@ -204,6 +202,10 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
                      [](unsigned char c) { return std::tolower(c); });
       if (!ah.ignoreLoadedCertificates && !index->lookup(lower).empty()) {
         continue;  // a loaded certificate covers it: nothing to manage
+      }
+      if (tailscaleName(lower)) {
+        checkTailscaleName(lower, tls, path);
+        continue;  // Caddy never orders these; the policy's managers serve them
       }
       addManagedName(lower, tls, plan);
     }

@@ -31,8 +31,8 @@ struct AutoHttpsPlan {
   std::vector<InternalIssuerChoice> internal;
 };
 
-// Refuses what automation policies ask that is not implemented (certificate managers,
-// policy options), with its path.
+// Refuses the automation policy options that are not implemented, with their path
+// (certificate managers are checked by cert_managers_provision.h).
 void checkAutomationPolicies(const TlsAppRuntime& tls);
 
 AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime& tls);

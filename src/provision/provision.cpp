@@ -9,6 +9,7 @@
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
 #include "provision/auto_https.h"
+#include "provision/cert_managers_provision.h"
 #include "provision/handler_registry.h"
 #include "provision/internal_provision.h"
 #include "provision/internal_settings.h"
@@ -388,6 +389,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   }
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
   checkAutomationPolicies(tlsApp);
+  tlsApp.managers = provisionCertificateManagers(tlsApp);
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;
   rt->logs = provisionLogging(config);

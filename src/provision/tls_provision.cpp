@@ -465,6 +465,7 @@ std::shared_ptr<const tls::ServerTls> provisionServerTls(const Json& policies, c
   options.tickets = app.tickets;
   options.challenges = app.challenges;
   options.onDemand = app.onDemand;
+  options.managers = app.managers;
   try {
     return std::make_shared<const tls::ServerTls>(std::move(options));
   } catch (const std::runtime_error& e) {

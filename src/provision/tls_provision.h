@@ -27,6 +27,8 @@ struct TlsAppRuntime {
   std::shared_ptr<const tls::ChallengeCertificateProvider> challenges;
   // Paused handshakes ask it for certificates obtained on demand (null: no on-demand TLS).
   std::shared_ptr<const tls::OnDemandCertificates> onDemand;
+  // Certificate managers (get_certificate) handshakes ask (null: none configured).
+  std::shared_ptr<const tls::CertificateManagers> managers;
 };
 
 // Loads apps.tls (certificates, session_tickets). The ticket key ring of `previous` is

@@ -54,6 +54,13 @@ void Connection::onCipher(const char* data, size_t len) {
       // certificate manager answers or the wait ends, then drive the handshake again.
       pauseReading();
       tls_->awaitCertificate(owner_.loop(), kOnDemandWait, [this] {
+        for (const auto& f : tls_->takeManagerFailures()) {
+          // As Caddy 2.6.2: logged at error level, then the handshake goes on without it.
+          logLine({{"logger", "tls.handshake"}, {"msg", "getting certificate from external certificate manager"},
+                   {"remote_ip", peer_.remoteIp}, {"sni", tls_->serverName()}, {"cert_manager", f.index},
+                   {"error", f.message}},
+                  "error");
+        }
         if (!handlesClosing_) {
           resumeReading();
           onCipher(nullptr, 0);

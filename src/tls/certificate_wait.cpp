@@ -30,6 +30,13 @@ struct CertificateWait::Mailbox {
 
 CertificateWait::CertificateWait(uv_loop_t* loop, const OnDemandCertificates& source, const std::string& name,
                                  std::chrono::milliseconds limit, std::function<void()> ready)
+    : CertificateWait(loop, limit, std::move(ready), [&](std::function<void()> post) {
+        // The answer itself is not needed: the resumed handshake looks in the certificate store.
+        source.request(name, [post = std::move(post)](bool) { post(); });
+      }) {}
+
+CertificateWait::CertificateWait(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready,
+                                 const Start& start)
     : mailbox_(std::make_shared<Mailbox>()), ready_(std::move(ready)) {
   auto async = std::make_unique<uv_async_t>();
   uv_async_init(loop, async.get(), [](uv_async_t* a) { static_cast<CertificateWait*>(a->data)->fire(); });
@@ -43,8 +50,7 @@ CertificateWait::CertificateWait(uv_loop_t* loop, const OnDemandCertificates& so
       timer.get(), [](uv_timer_t* t) { static_cast<CertificateWait*>(t->data)->fire(); },
       static_cast<uint64_t>(limit.count()), 0);
   timer_ = timer.release();
-  // The answer itself is not needed: the resumed handshake looks in the certificate store.
-  source.request(name, [box = mailbox_](bool) { box->post(); });
+  start([box = mailbox_] { box->post(); });
 }
 
 CertificateWait::~CertificateWait() {

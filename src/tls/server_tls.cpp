@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "tls/client_hello_query.h"
+
 namespace gatehouse::tls {
 
 namespace {
@@ -149,7 +151,10 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     return SSL_CLIENT_HELLO_ERROR;
   }
   state.policy = policy;
-  CertificatePtr cert = selectCertificate(*policy, state);
+  if (pauseForManagers(ssl, *policy, state)) {
+    return SSL_CLIENT_HELLO_RETRY;
+  }
+  CertificatePtr cert = state.managerAnswer.cert ? state.managerAnswer.cert : selectCertificate(*policy, state);
   if (!cert && !state.onDemandAsked && options_.onDemand) {
     state.onDemandName = onDemandName(*policy, state);
     if (!state.onDemandName.empty()) {
@@ -157,6 +162,7 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
       // it is there (or refused); OpenSSL then calls this callback a second time.
       state.onDemandAsked = true;
       state.onDemand = options_.onDemand.get();
+      state.waitingFor = HandshakeState::Wait::OnDemand;
       return SSL_CLIENT_HELLO_RETRY;
     }
   }
@@ -187,20 +193,37 @@ std::string ServerTls::onDemandName(const ConnectionPolicy& policy, const Handsh
   return "";
 }
 
+CertificatePtr ServerTls::pick(const ConnectionPolicy& policy, const std::string& name) const {
+  if (name.empty()) {
+    return nullptr;
+  }
+  auto index = options_.store->snapshot();
+  for (const auto& c : index->lookup(name)) {
+    if (policy.selects(*c)) {
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+bool ServerTls::pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, HandshakeState& state) const {
+  if (state.managersAsked || !options_.managers || !options_.managers->covers(state.serverName)) {
+    return false;
+  }
+  // certmagic's cache match: the SNI (exact or wildcard), or the local address without SNI.
+  if (pick(policy, state.serverName.empty() ? state.localIp : state.serverName)) {
+    return false;
+  }
+  state.managersAsked = true;
+  state.managers = options_.managers.get();
+  state.waitingFor = HandshakeState::Wait::Managers;
+  state.managerQuery = clientHelloQuery(ssl, state.serverName);
+  return true;
+}
+
 CertificatePtr ServerTls::selectCertificate(const ConnectionPolicy& policy,
                                             const HandshakeState& state) const {
-  auto index = options_.store->snapshot();
-  auto pick = [&](const std::string& name) -> CertificatePtr {
-    if (name.empty()) {
-      return nullptr;
-    }
-    for (const auto& c : index->lookup(name)) {
-      if (policy.selects(*c)) {
-        return c;
-      }
-    }
-    return nullptr;
-  };
+  auto pick = [&](const std::string& name) { return this->pick(policy, name); };
   // certmagic: the SNI, else default_sni, else the local address; then fallback_sni.
   CertificatePtr cert = pick(state.serverName);
   if (!cert && !policy.defaultSni.empty()) {

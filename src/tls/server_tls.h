@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gatehouse/tls/certificate_managers.h"
 #include "gatehouse/tls/certificate_store.h"
 #include "gatehouse/tls/challenge_provider.h"
 #include "gatehouse/tls/on_demand.h"
@@ -38,6 +39,15 @@ struct HandshakeState {
   // demand (SSL_CLIENT_HELLO_RETRY); the second callback never pauses again.
   const OnDemandCertificates* onDemand = nullptr;
   bool onDemandAsked = false;
+  // What the paused handshake waits for (the connection starts the matching wait).
+  enum class Wait { None, Managers, OnDemand };
+  Wait waitingFor = Wait::None;
+  // Certificate managers (tls.get_certificate.*): asked once, before on-demand TLS.
+  const CertificateManagers* managers = nullptr;
+  bool managersAsked = false;
+  bool managersAnswered = false;
+  ManagerQuery managerQuery;
+  ManagerAnswer managerAnswer;
   std::string onDemandName;  // what the paused handshake waits for: the SNI or its stand-in
   // Set when the handshake fails for want of a certificate and the client sent no SNI:
   // the connection logs it (a client without SNI is otherwise hard to diagnose).
@@ -51,6 +61,7 @@ struct ServerTlsOptions {
   std::shared_ptr<TicketKeyRing> tickets;                          // null: session tickets disabled
   std::shared_ptr<const ChallengeCertificateProvider> challenges;  // may be null
   std::shared_ptr<const OnDemandCertificates> onDemand;            // null: no on-demand TLS
+  std::shared_ptr<const CertificateManagers> managers;             // null: no get_certificate
 };
 
 class ServerTls {
@@ -79,6 +90,10 @@ class ServerTls {
   [[nodiscard]] std::string onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const;
   [[nodiscard]] CertificatePtr selectCertificate(const ConnectionPolicy& policy,
                                                  const HandshakeState& state) const;
+  [[nodiscard]] CertificatePtr pick(const ConnectionPolicy& policy, const std::string& name) const;
+  // Pauses the handshake to ask the certificate managers when no certificate matches the
+  // SNI (certmagic asks them after its cache, before on-demand TLS and default_sni).
+  bool pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, HandshakeState& state) const;
   bool applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const;
 
   ServerTlsOptions options_;

@@ -7,6 +7,9 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 #include "tls/tls_info.h"
 
@@ -48,7 +51,7 @@ TlsStream::Status TlsStream::classify(int rc) {
     case SSL_ERROR_ZERO_RETURN:
       return Status::Closed;
     case SSL_ERROR_WANT_CLIENT_HELLO_CB:
-      if (state_.onDemand != nullptr) {
+      if (state_.waitingFor != HandshakeState::Wait::None) {
         return Status::WantCertificate;
       }
       [[fallthrough]];
@@ -80,10 +83,49 @@ TlsStream::Status TlsStream::handshake() {
 
 void TlsStream::awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit,
                                  std::function<void()> ready) {
-  if (state_.onDemand == nullptr || wait_) {
+  const auto waitingFor = std::exchange(state_.waitingFor, HandshakeState::Wait::None);
+  if (waitingFor == HandshakeState::Wait::Managers && state_.managers != nullptr && !managerWait_) {
+    return awaitManagers(loop, limit, std::move(ready));
+  }
+  if (waitingFor != HandshakeState::Wait::OnDemand || state_.onDemand == nullptr || wait_) {
     return ready();  // nothing to wait for (or already waited): the handshake fails
   }
   wait_ = std::make_unique<CertificateWait>(loop, *state_.onDemand, state_.onDemandName, limit, std::move(ready));
+}
+
+namespace {
+// Where a manager's answer waits (written on the managers' thread) for the loop to take it.
+struct AnswerSlot {
+  std::mutex mu;
+  std::optional<ManagerAnswer> answer;
+};
+}  // namespace
+
+void TlsStream::awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready) {
+  auto slot = std::make_shared<AnswerSlot>();
+  auto taken = [this, slot, limit, ready = std::move(ready)] {
+    {
+      std::lock_guard lock(slot->mu);
+      if (slot->answer) {
+        state_.managerAnswer = std::move(*slot->answer);
+      } else {
+        state_.managerAnswer.failures.push_back(ManagerFailure{
+            0, "no answer from the certificate managers within " + std::to_string(limit.count() / 1000) + " s"});
+      }
+    }
+    state_.managersAnswered = true;
+    ready();
+  };
+  const CertificateManagers& managers = *state_.managers;
+  managerWait_ = std::make_unique<CertificateWait>(loop, limit, std::move(taken), [&](std::function<void()> post) {
+    managers.request(state_.managerQuery, [slot, post = std::move(post)](ManagerAnswer a) {
+      {
+        std::lock_guard lock(slot->mu);
+        slot->answer = std::move(a);
+      }
+      post();
+    });
+  });
 }
 
 TlsStream::Status TlsStream::read(char* buf, size_t cap, size_t& n) {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gatehouse/runtime/exchange.h"
 #include "tls/certificate_wait.h"
@@ -41,7 +43,9 @@ class TlsStream {
   // After handshake() returned WantCertificate: asks for the certificate; `ready` runs on
   // `loop` once it arrived, was refused, or `limit` passed. Call handshake() again then.
   void awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
-  [[nodiscard]] bool awaitingCertificate() const { return wait_ && wait_->pending(); }
+  [[nodiscard]] bool awaitingCertificate() const {
+    return (wait_ && wait_->pending()) || (managerWait_ && managerWait_->pending());
+  }
   // Decrypts up to `cap` bytes into `buf`; `n` is set when Ok.
   Status read(char* buf, size_t cap, size_t& n);
   // Encrypts all of `plain`; false on a fatal error.
@@ -60,9 +64,16 @@ class TlsStream {
   [[nodiscard]] bool acmeChallenge() const { return state_.acmeChallenge; }
   // Why the handshake failed when the client sent no SNI and no certificate stood in ("" otherwise).
   [[nodiscard]] const std::string& noSniFailure() const { return state_.noSniFailure; }
+  // The certificate managers that failed while this handshake waited (once: taken, they
+  // are gone), and the SNI they were asked for.
+  [[nodiscard]] std::vector<ManagerFailure> takeManagerFailures() {
+    return std::exchange(state_.managerAnswer.failures, {});
+  }
+  [[nodiscard]] const std::string& serverName() const { return state_.serverName; }
 
  private:
   Status classify(int rc);
+  void awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
 
   HandshakeState state_;
   SslPtr ssl_;
@@ -72,6 +83,7 @@ class TlsStream {
   bool closeSent_ = false;
   std::string alpn_;
   std::unique_ptr<CertificateWait> wait_;  // only while (or after) paused for on-demand TLS
+  std::unique_ptr<CertificateWait> managerWait_;  // only while (or after) asking certificate managers
 };
 
 }  // namespace gatehouse::tls
