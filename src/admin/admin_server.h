@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "admin/admin_guard.h"
+#include "admin/admin_metrics.h"
 #include "admin/config_change.h"
 #include "gatehouse/config/site_graph.h"
 
@@ -29,6 +30,8 @@ class ConfigSink {
   [[nodiscard]] virtual config::Json currentConfig() const = 0;
   // Stops the process gracefully, as SIGTERM does.
   virtual void stop() = 0;
+  // The running config's HTTP metrics (Prometheus text; "" when nothing collects them).
+  [[nodiscard]] virtual std::string httpMetrics() const = 0;
 };
 
 class AdminConnection;
@@ -48,6 +51,7 @@ class AdminServer {
   [[nodiscard]] const std::string& boundAddress() const { return bound_; }
   [[nodiscard]] ConfigSink& sink() { return sink_; }
   [[nodiscard]] ConfigChanger& changer() { return changer_; }
+  [[nodiscard]] AdminMetrics& metrics() { return metrics_; }
   [[nodiscard]] uv_loop_t* loop() { return &loop_; }
   void onConnectionClosed(AdminConnection* c);
 
@@ -57,6 +61,7 @@ class AdminServer {
 
   ConfigSink& sink_;
   ConfigChanger changer_;
+  AdminMetrics metrics_;
   uv_loop_t loop_{};
   uv_tcp_t listener_{};
   uv_async_t stopAsync_{};

@@ -33,25 +33,43 @@ ApiResponse notFound() {
 
 ApiResponse routeRequest(ApiRequest& req, AdminServer& server) {
   const std::string_view path = req.path;
-  if (path.starts_with("/config/")) {
-    return handleConfig(req, server.changer());
-  }
-  if (path.starts_with("/id/")) {
-    return handleConfigId(req, server);
-  }
   if (path == "/config" || path == "/id") {
     return redirectToSlash(req);
   }
-  if (path == "/load") {
-    return handleLoad(req, server.changer());
+  // The route's pattern and its module's name label the admin metrics.
+  const char* pattern = nullptr;
+  const char* handler = "admin";
+  ApiResponse r;
+  if (path.starts_with("/config/")) {
+    pattern = "/config/";
+    r = handleConfig(req, server.changer());
+  } else if (path.starts_with("/id/")) {
+    pattern = "/id/";
+    ApiRequest original = req;
+    r = handleConfigId(req, server);
+    req = std::move(original);
+  } else if (path == "/stop") {
+    pattern = "/stop";
+    r = handleStop(req, server.sink());
+  } else if (path == "/load" || path == "/adapt") {
+    pattern = path == "/load" ? "/load" : "/adapt";
+    handler = "load";
+    r = path == "/load" ? handleLoad(req, server.changer()) : handleAdapt(req);
+  } else if (path == "/metrics") {
+    pattern = "/metrics";
+    handler = "metrics";
+    r = handleMetrics(req, server);
+  } else if (path.starts_with("/pki/")) {
+    pattern = "/pki/";
+    handler = "pki";
+    r = handlePki(req, server.sink());
+  } else {
+    return notFound();
   }
-  if (path == "/adapt") {
-    return handleAdapt(req);
-  }
-  if (path == "/stop") {
-    return handleStop(req, server.sink());
-  }
-  return notFound();
+  // Caddy's /id/ answers by an internal redirect, which its error counter counts too.
+  const bool apiError = r.status >= 400 || std::string_view(pattern) == "/id/";
+  server.metrics().count(r.status, handler, req.method, pattern, apiError);
+  return r;
 }
 
 }  // namespace gatehouse::admin

@@ -19,5 +19,7 @@ ApiResponse handleConfigId(ApiRequest& req, AdminServer& server);          // co
 ApiResponse handleLoad(const ApiRequest& req, ConfigChanger& changer);     // load_endpoint.cpp
 ApiResponse handleAdapt(const ApiRequest& req);                            // load_endpoint.cpp
 ApiResponse handleStop(const ApiRequest& req, ConfigSink& sink);           // stop_endpoint.cpp
+ApiResponse handleMetrics(const ApiRequest& req, AdminServer& server);     // metrics_endpoint.cpp
+ApiResponse handlePki(const ApiRequest& req, ConfigSink& sink);            // pki_endpoint.cpp
 
 }  // namespace gatehouse::admin

@@ -21,6 +21,7 @@ class ConfigReloader {
   bool loadJson(const config::Json& raw, std::string& error);
   // The running config as Caddy JSON (null before any).
   [[nodiscard]] config::Json currentConfig() const;
+  [[nodiscard]] std::shared_ptr<const provision::Runtime> running() const { return group_.current(); }
 
  private:
   // `raw`: the JSON the runtime keeps as its source; null to keep the adapted one.

@@ -13,6 +13,7 @@
 
 #include "admin/admin_server.h"
 #include "log/process_log.h"
+#include "metrics/http_metrics.h"
 #include "server/config_reloader.h"
 #include "server/server_group.h"
 
@@ -54,6 +55,10 @@ class AdminSink final : public admin::ConfigSink {
   }
   [[nodiscard]] config::Json currentConfig() const override { return reloader_.currentConfig(); }
   void stop() override { stopDoor_.knock(); }
+  [[nodiscard]] std::string httpMetrics() const override {
+    auto running = reloader_.running();
+    return running && running->metrics ? running->metrics->exposition() : std::string();
+  }
 
  private:
   ConfigReloader& reloader_;
