@@ -18,6 +18,10 @@
 #include "admin/config_change.h"
 #include "gatehouse/config/site_graph.h"
 
+namespace gatehouse::proxy {
+class UpstreamStats;
+}
+
 namespace gatehouse::admin {
 
 // What the endpoint controls. Calls may block; they run on pool threads.
@@ -32,6 +36,8 @@ class ConfigSink {
   virtual void stop() = 0;
   // The running config's HTTP metrics (Prometheus text; "" when nothing collects them).
   [[nodiscard]] virtual std::string httpMetrics() const = 0;
+  // The process's upstream registry (null before any config).
+  [[nodiscard]] virtual std::shared_ptr<proxy::UpstreamStats> upstreamStats() const = 0;
 };
 
 class AdminConnection;

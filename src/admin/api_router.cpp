@@ -59,6 +59,10 @@ ApiResponse routeRequest(ApiRequest& req, AdminServer& server) {
     pattern = "/metrics";
     handler = "metrics";
     r = handleMetrics(req, server);
+  } else if (path == "/reverse_proxy/upstreams") {
+    pattern = "/reverse_proxy/upstreams";
+    handler = "reverse_proxy";
+    r = handleUpstreams(req, server.sink());
   } else if (path.starts_with("/pki/")) {
     pattern = "/pki/";
     handler = "pki";

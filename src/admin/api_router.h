@@ -21,5 +21,6 @@ ApiResponse handleAdapt(const ApiRequest& req);                            // lo
 ApiResponse handleStop(const ApiRequest& req, ConfigSink& sink);           // stop_endpoint.cpp
 ApiResponse handleMetrics(const ApiRequest& req, AdminServer& server);     // metrics_endpoint.cpp
 ApiResponse handlePki(const ApiRequest& req, ConfigSink& sink);            // pki_endpoint.cpp
+ApiResponse handleUpstreams(const ApiRequest& req, ConfigSink& sink);      // upstreams_endpoint.cpp
 
 }  // namespace gatehouse::admin

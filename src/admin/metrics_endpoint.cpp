@@ -6,13 +6,16 @@
 #include "admin/admin_metrics.h"
 #include "admin/admin_server.h"
 #include "admin/api_router.h"
+#include "proxy/upstream_stats.h"
 
 namespace gatehouse::admin {
 
 ApiResponse handleMetrics(const ApiRequest& /*req*/, AdminServer& server) {
   ApiResponse r;
   r.contentType = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = server.metrics().exposition() + server.sink().httpMetrics() + processMetrics();
+  auto upstreams = server.sink().upstreamStats();
+  r.body = server.metrics().exposition() + server.sink().httpMetrics() + (upstreams ? upstreams->healthGauge() : "") +
+           processMetrics();
   return r;
 }
 

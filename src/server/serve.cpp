@@ -55,6 +55,10 @@ class AdminSink final : public admin::ConfigSink {
   }
   [[nodiscard]] config::Json currentConfig() const override { return reloader_.currentConfig(); }
   void stop() override { stopDoor_.knock(); }
+  [[nodiscard]] std::shared_ptr<proxy::UpstreamStats> upstreamStats() const override {
+    auto running = reloader_.running();
+    return running ? running->upstreamStats : nullptr;
+  }
   [[nodiscard]] std::string httpMetrics() const override {
     auto running = reloader_.running();
     return running && running->metrics ? running->metrics->exposition() : std::string();

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -77,9 +78,52 @@ def http(port, method, path, body=b"", headers=None, timeout=20):
     return status, hdrs, rest, trailers
 
 
-def site_body(port):
+class SlowUpstream:
+    """An upstream that holds each request until released (a request in flight)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.holding = False
+        self.release = threading.Event()
+        self.done = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while not self.done:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            conn.settimeout(10)
+            try:
+                conn.recv(65536)
+                self.holding = True
+                self.release.wait(10)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nslow")
+            except OSError:
+                pass
+            finally:
+                conn.close()
+                self.holding = False
+                self.release.clear()
+
+    def close(self):
+        self.done = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+slow_server = None
+
+
+def site_body(port, path="/"):
     try:
-        return http(port, "GET", "/", timeout=5)[2].decode()
+        return http(port, "GET", path, timeout=15)[2].decode()
     except OSError as e:
         return "error: %s" % e
 
@@ -89,7 +133,10 @@ def config(p):
         "listen": ["127.0.0.1:%d" % p["site"]],
         "routes": [{"@id": "r1", "match": [{"path": ["/"]}],
                     "handle": [{"handler": "static_response", "body": "x<y"}]},
-                   {"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:%d" % p["up"]}]}]}]}}},
+                   {"match": [{"path": ["/slow"]}],
+                    "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:%d" % p["slow"]}]}]},
+                   {"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "127.0.0.1:%d" % p["up"]}],
+                                "health_checks": {"passive": {"fail_duration": "60s", "max_fails": 5}}}]}]}}},
         "pki": {"certificate_authorities": {"local": {"install_trust": False}}}}}
 
 
@@ -108,6 +155,10 @@ def steps(p):
     extra = "127.0.0.1:%d" % p["extra"]
     return [
         ("get all", "GET", "/config/", b"", {}, None),
+        ("upstreams", "GET", "/reverse_proxy/upstreams", b"", {}, None),
+        ("upstreams after a failure", "GET", "/reverse_proxy/upstreams", b"", {}, None),
+        ("upstreams with a request in flight", "GET", "/reverse_proxy/upstreams", b"", {}, None),
+        ("upstreams with post", "POST", "/reverse_proxy/upstreams", b"", {}, None),
         ("pki info", "GET", "/pki/ca/local", b"", {}, None),
         ("pki chain", "GET", "/pki/ca/local/certificates", b"", {}, None),
         ("pki unknown ca", "GET", "/pki/ca/x", b"", {}, None),
@@ -164,6 +215,7 @@ def steps(p):
         ("load same json", "POST", "/load", j(config(p)), JSON, None),
         ("load caddyfile", "POST", "/load", caddyfile(p).encode(), {"Content-Type": "text/caddyfile"}, "site"),
         ("get loaded", "GET", "/config/", b"", {}, None),
+        ("upstreams none left", "GET", "/reverse_proxy/upstreams", b"", {}, None),
         ("adapt with get", "GET", "/adapt", b"", {}, None),
         ("adapt caddyfile", "POST", "/adapt", caddyfile(p).encode(), {"Content-Type": "text/caddyfile"}, None),
         ("adapt json", "POST", "/adapt", b'{"b":1,"a":"<"}', JSON, None),
@@ -176,7 +228,7 @@ def steps(p):
 
 
 def normalize(text, p):
-    for name in ("admin", "site", "extra", "up"):
+    for name in ("admin", "site", "extra", "up", "slow"):
         text = text.replace(str(p[name]), name.upper())
     return text.replace("the 'caddy fmt' command", "FMT").replace("'gatehouse fmt --overwrite'", "FMT")
 
@@ -197,9 +249,23 @@ def run_all(argv, p, tmp, name):
         check(ok, "%s serves its site and admin endpoint" % name)
         if ok:
             for label, method, path, body, headers, site in steps(p):
+                slow = None
+                if label == "upstreams after a failure":
+                    http(p["site"], "GET", "/fail", timeout=10)  # nothing listens on "up": a failed dial
+                if label == "upstreams with a request in flight":
+                    slow = threading.Thread(target=site_body, args=(p["site"], "/slow"))
+                    slow.start()
+                    deadline = time.time() + 5
+                    while not slow_server.holding and time.time() < deadline:
+                        time.sleep(0.02)
+                if label == "upstreams none left":
+                    time.sleep(1)  # the old config is released once its last exchange is done
                 status, hdrs, rbody, trailers = http(p["admin"], method, path, body, headers)
                 served = site_body(p[site]) if site else None
                 answers.append((status, hdrs, rbody.decode(), trailers, served))
+                if slow:
+                    slow_server.release.set()
+                    slow.join(10)
             status = http(p["admin"], "POST", "/stop")[0]
             try:
                 rc = proc.wait(15)
@@ -238,7 +304,7 @@ def compare_metrics(label, c, g):
     if not label.startswith("metrics"):
         return False
     families = lambda text: sorted(l.split()[2] for l in text.splitlines()
-                                   if l.startswith("# TYPE") and not l.split()[2].startswith(("go_", "promhttp_", "caddy_reverse_proxy_upstreams_healthy")))
+                                   if l.startswith("# TYPE") and not l.split()[2].startswith(("go_", "promhttp_")))
     check(families(g[2]) == families(c[2]), "%s: families %s == caddy's %s" % (label, families(g[2]), families(c[2])))
     admin = lambda text: [l for l in text.splitlines() if l.startswith("caddy_admin")]
     check(admin(g[2]) == admin(c[2]), "%s: admin counters\n%s\n== caddy's\n%s" % (
@@ -251,6 +317,11 @@ def compare_bodies(label, c, g, pc, pg):
         return
     cb, gb = normalize(c[2], pc), normalize(g[2], pg)
     ctype = c[1].get("content-type", "")
+    if label.startswith("upstreams") and c[0] == 200 == g[0]:
+        key = lambda rows: sorted(rows, key=lambda r: r.get("address", ""))
+        cj, gj = key(json.loads(cb)), key(json.loads(gb))
+        check(gj == cj, "%s: %s == caddy's %s" % (label, gj, cj))
+        return
     if cb and (ctype == "application/json" or cb.startswith("[")):
         try:
             cj, gj = json.loads(cb), json.loads(gb)
@@ -280,10 +351,14 @@ def main():
         return 77
     tmp = tempfile.mkdtemp(prefix="gh-admin-api-")
     try:
+        global slow_server
+        slow_server = SlowUpstream()
         pc = {k: free_port() for k in ("admin", "site", "extra", "up")}
         pg = {k: free_port() for k in ("admin", "site", "extra", "up")}
+        pc["slow"] = pg["slow"] = slow_server.port
         c = run_all([caddy], pc, tmp, "caddy")
         g = run_all([gh], pg, tmp, "gatehouse")
+        slow_server.close()
         check(len(c) == len(g) == len(steps(pc)) + 1, "every request answered by both")
         for (label, method, path, *_), ca, ga in zip(steps(pc), c, g):
             what = "%s (%s %s)" % (label, method, path)
