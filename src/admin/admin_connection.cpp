@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <optional>
 
 #include "admin/admin_server.h"
+#include "admin/api_router.h"
 #include "gatehouse/config/site_graph.h"
 
 namespace gatehouse::admin {
@@ -25,6 +28,14 @@ const char* reason(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 301:
+      return "Moved Permanently";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 500:
+      return "Internal Server Error";
     case 400:
       return "Bad Request";
     case 403:
@@ -38,6 +49,38 @@ const char* reason(int status) {
     default:
       return "Error";
   }
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// The path of a request target, percent-decoded as Go's URL.Path; nullopt when malformed.
+std::optional<std::string> decodedPath(const std::string& url) {
+  const std::string raw = url.substr(0, url.find('?'));
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '%') {
+      out += raw[i];
+      continue;
+    }
+    if (i + 2 >= raw.size() || hexValue(raw[i + 1]) < 0 || hexValue(raw[i + 2]) < 0) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(hexValue(raw[i + 1]) * 16 + hexValue(raw[i + 2]));
+    i += 2;
+  }
+  return out;
+}
+
+std::string hex(size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%zx", n);
+  return buf;
 }
 
 AdminConnection& self(llhttp_t* p) {
@@ -106,18 +149,22 @@ int AdminConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
   } else if (name == "referer") {
     c.referer_.append(at, len);
   } else if (name == "content-type") {
-    c.contentType_.append(at, len);
+    c.req_.contentType.append(at, len);
+  } else if (name == "if-match") {
+    c.req_.ifMatch.append(at, len);
+  } else if (name == "cache-control") {
+    c.req_.cacheControl.append(at, len);
   }
   return 0;
 }
 
 int AdminConnection::onBody(llhttp_t* p, const char* at, size_t len) {
   auto& c = self(p);
-  if (c.body_.size() + len > kMaxRequestBytes) {
+  if (c.req_.body.size() + len > kMaxRequestBytes) {
     c.tooLarge_ = true;
     return -1;
   }
-  c.body_.append(at, len);
+  c.req_.body.append(at, len);
   return 0;
 }
 
@@ -141,7 +188,7 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   c->received_ += static_cast<size_t>(n);
   if (c->received_ > kMaxRequestBytes + kMaxHeadBytes) {
     uv_read_stop(s);  // headers and body together stay bounded
-    c->respond(413, R"({"error":"request too large"})");
+    c->respond(errorResponse(413, "request too large"));
     return;
   }
   llhttp_errno_t err = llhttp_execute(&c->parser_, buf->base, static_cast<size_t>(n));
@@ -150,63 +197,47 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     c->dispatch();
   } else if (err != HPE_OK) {
     uv_read_stop(s);
-    c->respond(c->tooLarge_ ? 413 : 400, R"({"error":"malformed request"})");
+    c->respond(errorResponse(c->tooLarge_ ? 413 : 400, "malformed request"));
   }
 }
 
 void AdminConnection::dispatch() {
-  const std::string method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  req_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   if (!allowed()) {
     return;
   }
-  const std::string path = url_.substr(0, url_.find('?'));
-  if (path == "/load") {
-    if (method != "POST") {
-      respond(405, R"({"error":"method not allowed"})");
-      return;
-    }
-    working_ = true;
-    uv_queue_work(server_.loop(), &work_, &AdminConnection::doLoad, &AdminConnection::afterLoad);
+  auto path = decodedPath(url_);
+  if (!path) {
+    respond(errorResponse(400, "malformed request path"));
     return;
   }
-  if (path == "/config" || path == "/config/") {
-    if (method != "GET") {
-      respond(405, R"({"error":"method not allowed"})");
-      return;
-    }
-    respond(200, server_.sink().currentConfig() + "\n");
-    return;
-  }
-  respond(404, R"({"error":"not found"})");
+  req_.path = std::move(*path);
+  working_ = true;
+  uv_queue_work(server_.loop(), &work_, &AdminConnection::doWork, &AdminConnection::afterWork);
 }
 
-void AdminConnection::doLoad(uv_work_t* w) {
+void AdminConnection::doWork(uv_work_t* w) {
   auto* c = static_cast<AdminConnection*>(w->data);
-  c->loadOk_ = c->server_.sink().load(c->body_, lower(c->contentType_), c->loadError_);
+  c->resp_ = routeRequest(c->req_, c->server_);
   // Pool threads live until exit; give back OpenSSL's per-thread state (DRBGs, error
   // queue) that provisioning TLS created on this one.
   OPENSSL_thread_stop();
 }
 
-void AdminConnection::afterLoad(uv_work_t* w, int /*status*/) {
+void AdminConnection::afterWork(uv_work_t* w, int /*status*/) {
   auto* c = static_cast<AdminConnection*>(w->data);
   c->working_ = false;
   if (c->closing_) {
     c->maybeFree();
     return;
   }
-  if (c->loadOk_) {
-    c->respond(200, "");
-  } else {
-    config::Json err = {{"error", "loading new config: " + c->loadError_}};
-    c->respond(400, config::dump(err, false) + "\n");
-  }
+  c->respond(c->resp_);
 }
 
 bool AdminConnection::allowed() {
   const AdminGuard& guard = server_.guard();
   if (auto refused = guard.checkHost(host_)) {  // DNS rebinding
-    respondError(403, *refused);
+    respond(errorResponse(403, *refused));
     return false;
   }
   if (!guard.enforceOrigin()) {
@@ -214,7 +245,7 @@ bool AdminConnection::allowed() {
   }
   std::string origin;
   if (auto refused = guard.checkOrigin(origin_, referer_, origin)) {  // cross-site requests
-    respondError(403, *refused);
+    respond(errorResponse(403, *refused));
     return false;
   }
   if (llhttp_get_method(&parser_) == HTTP_OPTIONS) {
@@ -226,18 +257,23 @@ bool AdminConnection::allowed() {
   return true;
 }
 
-void AdminConnection::respondError(int status, const std::string& message) {
-  config::Json body = config::Json::object();
-  body["error"] = message;
-  respond(status, config::dump(body, false) + "\n");
-}
-
-void AdminConnection::respond(int status, const std::string& body, const char* contentType) {
-  out_ = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n" + corsHeaders_;
-  if (!body.empty()) {
-    out_ += std::string("Content-Type: ") + contentType + "\r\n";
+void AdminConnection::respond(const ApiResponse& r) {
+  out_ = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n" + corsHeaders_ + r.headers;
+  if (!r.contentType.empty()) {
+    out_ += "Content-Type: " + r.contentType + "\r\n";
   }
-  out_ += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const bool head = req_.method == "HEAD";  // the length of the body, not the body
+  if (r.chunkedWithTrailer) {
+    out_ += "Trailer: ETag\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (!r.body.empty()) {
+      out_ += hex(r.body.size()) + "\r\n" + r.body + "\r\n";
+    }
+    out_ += "0\r\n" + (r.etagTrailer.empty() ? "" : "Etag: " + r.etagTrailer + "\r\n") + "\r\n";
+  } else {
+    out_ += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n" +
+            (head ? "" : r.body);
+  }
+  afterWrite_ = r.afterWrite;
   uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
   if (uv_write(&writeReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &AdminConnection::onWrite) != 0) {
     close();
@@ -245,7 +281,11 @@ void AdminConnection::respond(int status, const std::string& body, const char* c
 }
 
 void AdminConnection::onWrite(uv_write_t* req, int /*status*/) {
-  static_cast<AdminConnection*>(req->data)->close();
+  auto* c = static_cast<AdminConnection*>(req->data);
+  if (c->afterWrite_) {
+    c->afterWrite_();  // /stop: the answer is out
+  }
+  c->close();
 }
 
 void AdminConnection::onTimer(uv_timer_t* t) {

@@ -1,11 +1,13 @@
 #pragma once
-// One admin API request on its own connection: parse (llhttp, bounded), dispatch, answer,
-// close. Loop-thread only except the load, which runs on the thread pool.
+// One admin API request on its own connection: parse (llhttp, bounded), check who asks,
+// answer, close. Loop-thread only except the endpoint, which runs on the thread pool.
 
 #include <llhttp.h>
 #include <uv.h>
 
 #include <string>
+
+#include "admin/api_types.h"
 
 namespace gatehouse::admin {
 
@@ -26,8 +28,8 @@ class AdminConnection {
   static void onWrite(uv_write_t* req, int status);
   static void onTimer(uv_timer_t* t);
   static void onClose(uv_handle_t* h);
-  static void doLoad(uv_work_t* w);
-  static void afterLoad(uv_work_t* w, int status);
+  static void doWork(uv_work_t* w);
+  static void afterWork(uv_work_t* w, int status);
   static int onUrl(llhttp_t* p, const char* at, size_t len);
   static int onHeaderField(llhttp_t* p, const char* at, size_t len);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
@@ -35,9 +37,7 @@ class AdminConnection {
   static int onComplete(llhttp_t* p);
 
   void dispatch();
-  void respond(int status, const std::string& body, const char* contentType = "application/json");
-  // Caddy's API error: {"error":"<message>"}.
-  void respondError(int status, const std::string& message);
+  void respond(const ApiResponse& r);
   // Host and (with enforce_origin) Origin checks; false when a refusal was sent.
   bool allowed();
   void maybeFree();
@@ -50,11 +50,12 @@ class AdminConnection {
   llhttp_t parser_{};
   llhttp_settings_t settings_{};
   std::string readBuf_;
-  std::string url_, field_, host_, origin_, referer_, contentType_, body_, out_;
+  std::string url_, field_, host_, origin_, referer_, out_;
+  ApiRequest req_;
+  ApiResponse resp_;
+  std::function<void()> afterWrite_;
   std::string corsHeaders_;  // Access-Control-* lines for every response (enforce_origin)
-  std::string loadError_;
   size_t received_ = 0;  // bytes read so far, bounded
-  bool loadOk_ = false;
   bool lastWasValue_ = false;
   bool complete_ = false;
   bool tooLarge_ = false;

@@ -66,7 +66,7 @@ std::string resolveLoopback(const std::string& address, sockaddr_storage& out) {
 
 }  // namespace
 
-AdminServer::AdminServer(ConfigSink& sink) : sink_(sink) {
+AdminServer::AdminServer(ConfigSink& sink) : sink_(sink), changer_(sink) {
   uv_loop_init(&loop_);
   uv_tcp_init(&loop_, &listener_);
   listener_.data = this;

@@ -1,9 +1,8 @@
 #pragma once
-// A minimal admin endpoint, the part of Caddy's admin API that `caddy reload` and config
-// inspection use: POST /load (application/json or text/caddyfile) and GET /config/. It
-// listens on loopback only, runs on its own thread and loop, and checks the Host header so
-// a web page cannot drive it through DNS rebinding. Loading runs on the libuv thread pool,
-// never on the admin loop.
+// Caddy 2.6.2's admin API (api_router.cpp lists the endpoints). It listens on loopback
+// only, runs on its own thread and loop, and checks the Host header so a web page cannot
+// drive it through DNS rebinding. Endpoints run on the libuv thread pool (a change loads
+// a config), never on the admin loop.
 
 #include <uv.h>
 
@@ -15,15 +14,30 @@
 #include <unordered_map>
 
 #include "admin/admin_guard.h"
+#include "admin/admin_metrics.h"
+#include "admin/config_change.h"
+#include "gatehouse/config/site_graph.h"
+
+namespace gatehouse::proxy {
+class UpstreamStats;
+}
 
 namespace gatehouse::admin {
 
-// What the endpoint controls. Both calls may block; they run on pool threads.
+// What the endpoint controls. Calls may block; they run on pool threads.
 class ConfigSink {
  public:
   virtual ~ConfigSink() = default;
-  virtual bool load(std::string_view body, std::string_view contentType, std::string& error) = 0;
-  [[nodiscard]] virtual std::string currentConfig() const = 0;
+  // Loads a Caddy JSON config (with its @id members) as a reload; false with `error`.
+  virtual bool loadConfig(const config::Json& config, std::string& error) = 0;
+  // The running config as loaded (null before any).
+  [[nodiscard]] virtual config::Json currentConfig() const = 0;
+  // Stops the process gracefully, as SIGTERM does.
+  virtual void stop() = 0;
+  // The running config's HTTP metrics (Prometheus text; "" when nothing collects them).
+  [[nodiscard]] virtual std::string httpMetrics() const = 0;
+  // The process's upstream registry (null before any config).
+  [[nodiscard]] virtual std::shared_ptr<proxy::UpstreamStats> upstreamStats() const = 0;
 };
 
 class AdminConnection;
@@ -42,6 +56,8 @@ class AdminServer {
   [[nodiscard]] const AdminGuard& guard() const { return *guard_; }
   [[nodiscard]] const std::string& boundAddress() const { return bound_; }
   [[nodiscard]] ConfigSink& sink() { return sink_; }
+  [[nodiscard]] ConfigChanger& changer() { return changer_; }
+  [[nodiscard]] AdminMetrics& metrics() { return metrics_; }
   [[nodiscard]] uv_loop_t* loop() { return &loop_; }
   void onConnectionClosed(AdminConnection* c);
 
@@ -50,6 +66,8 @@ class AdminServer {
   static void onStop(uv_async_t* a);
 
   ConfigSink& sink_;
+  ConfigChanger changer_;
+  AdminMetrics metrics_;
   uv_loop_t loop_{};
   uv_tcp_t listener_{};
   uv_async_t stopAsync_{};

@@ -8,6 +8,7 @@ int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
+int runStop(const std::vector<std::string>& args);
 int runCerts(const std::vector<std::string>& args);
 int runHashPassword(const std::vector<std::string>& args);
 int runTrust(const std::vector<std::string>& args);
@@ -36,9 +37,14 @@ const std::vector<Command>& commands() {
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
       {"reload", "Send a new config to a running gatehouse (admin endpoint POST /load)",
-       "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address HOST:PORT]\n"
-       "  --address  the admin endpoint (default: the config's admin address, else localhost:2019)\n",
+       "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address HOST:PORT] [--force]\n"
+       "  --address  the admin endpoint (default: the config's admin address, else localhost:2019)\n"
+       "  --force    reload even when the config is unchanged (Cache-Control: must-revalidate)\n",
        &runReload},
+      {"stop", "Stop a running gatehouse gracefully (admin endpoint POST /stop)",
+       "usage: gatehouse stop [--config FILE [--adapter caddyfile|json]] [--address HOST:PORT]\n"
+       "  --address  the admin endpoint (default: the admin address of --config, else localhost:2019)\n",
+       &runStop},
       {"certs", "Obtain and renew certificates into files (for other web servers)",
        "usage: gatehouse certs [--config FILE] [--daemon]\n"
        "  --config FILE   global options and 'certificates' blocks (default ./Caddyfile)\n"

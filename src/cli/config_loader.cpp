@@ -4,6 +4,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "admin/config_tree.h"
 #include "cli/command.h"
 #include "gatehouse/parser/adapter.h"
 
@@ -30,7 +31,9 @@ bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfi
   }
   try {
     if (json) {
-      out.config = config::configFromJson(config::Json::parse(text));
+      out.raw = config::Json::parse(text);
+      // @id members name objects for the admin API (/id/...); modules never see them.
+      out.config = config::configFromJson(admin::withoutIds(out.raw));
     } else {
       auto result = parser::adaptCaddyfile(text, path);
       out.config = std::move(result.config);

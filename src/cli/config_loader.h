@@ -13,6 +13,7 @@ namespace gatehouse::cli {
 struct LoadedConfig {
   config::Config config;
   std::vector<parser::Warning> warnings;
+  config::Json raw;  // a JSON config as given (with its @id members); null for a Caddyfile
 };
 
 // Prints adapter warnings to stderr as Caddy's logger does: one JSON line each, logger

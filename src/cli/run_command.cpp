@@ -28,7 +28,11 @@ int runRun(const std::vector<std::string>& args) {
   printWarnings(loaded.warnings);
   std::shared_ptr<const provision::Runtime> runtime;
   try {
-    runtime = provision::provisionRuntime(loaded.config);
+    auto built = provision::provisionRuntime(loaded.config);
+    if (!loaded.raw.is_null()) {
+      built->source = loaded.raw;  // the admin API serves and edits the config as given
+    }
+    runtime = std::move(built);
   } catch (const provision::ProvisionError& e) {
     std::cerr << "Error: " << path << ": " << e.what() << "\n";
     return 1;

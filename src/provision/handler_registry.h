@@ -7,6 +7,10 @@
 #include "handlers/named_routes.h"
 #include "metrics/http_metrics.h"
 
+namespace gatehouse::proxy {
+class UpstreamStats;
+}
+
 namespace gatehouse::provision {
 
 // What a handler may need besides its own JSON: the server it belongs to and, when HTTP
@@ -18,6 +22,8 @@ struct HandlerContext {
   const handlers::NamedRoutes* namedRoutes = nullptr;
   // The whole config, for handlers that use other apps (acme_server: the pki app).
   const config::Config* config = nullptr;
+  // The process's upstream registry (reverse_proxy counts into it); null: not tracked.
+  proxy::UpstreamStats* upstreamStats = nullptr;
 };
 
 // Whether any route of the config (subroutes and error routes included) uses handler `name`.

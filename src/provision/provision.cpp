@@ -17,6 +17,7 @@
 #include "provision/managed_certificates.h"
 #include "provision/named_routes_provision.h"
 #include "provision/provision_error.h"
+#include "proxy/upstream_stats.h"
 #include "provision/runtime.h"
 #include "provision/tls_provision.h"
 #include "tls/server_tls.h"
@@ -376,6 +377,8 @@ void startCertificateManagement(const Runtime& runtime) {
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
   rt->source = config::toJson(config);
+  rt->upstreamStats = previous != nullptr && previous->upstreamStats ? previous->upstreamStats
+                                                                    : std::make_shared<proxy::UpstreamStats>();
   rt->admin = provisionAdmin(config.admin);
   for (const auto& [key, _] : config.extra.items()) {
     throw ProvisionError(key, "top-level field '" + key + "' is not supported yet");
@@ -445,6 +448,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
     HandlerContext ctx{name, rt->metrics.get()};
     ctx.config = &config;
+    ctx.upstreamStats = rt->upstreamStats.get();
     s->namedRoutes = declareNamedRoutes(srv, path + ".named_routes");
     ctx.namedRoutes = s->namedRoutes.get();
     if (s->namedRoutes) {

@@ -23,6 +23,10 @@ class CertificateManager;
 class ChallengeResponder;
 }  // namespace gatehouse::acme
 
+namespace gatehouse::proxy {
+class UpstreamStats;
+}
+
 namespace gatehouse::tls {
 class ServerTls;
 class CertificateStore;
@@ -101,6 +105,9 @@ struct Runtime {
   std::shared_ptr<InternalCertificates> internalCertificates;
   // Session ticket keys, carried across reloads while their settings stay the same.
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;
+  // Every configured upstream's counters (admin /reverse_proxy/upstreams); one registry for
+  // the process, handed from each runtime to the next.
+  std::shared_ptr<proxy::UpstreamStats> upstreamStats;
   // The config this runtime was built from (GET /config/).
   config::Json source;
 };

@@ -17,6 +17,9 @@ ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keep
 }
 
 ConnectionPool::~ConnectionPool() {
+  for (size_t i = 0; i < shared_.size(); ++i) {
+    countFails(i, -static_cast<int64_t>(states_[i].failures.size()));  // this pool's count goes with it
+  }
   if (waiters_) {
     waiters_->close();
   }
@@ -186,6 +189,7 @@ size_t ConnectionPool::failures(size_t i) {
   const uint64_t now = uv_now(loop_);
   while (!f.empty() && f.front() <= now) {
     f.pop_front();
+    countFails(i, -1);
   }
   return f.size();
 }
@@ -195,6 +199,7 @@ void ConnectionPool::recordFailure(size_t i, std::chrono::milliseconds forHowLon
     return;
   }
   states_[i].failures.push_back(uv_now(loop_) + static_cast<uint64_t>(forHowLong.count()));
+  countFails(i, 1);
 }
 
 }  // namespace gatehouse::proxy

@@ -28,6 +28,7 @@
 #include "proxy/delivery_queue.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_h2_pool.h"
+#include "proxy/upstream_stats.h"
 #include "proxy/uv_handle.h"
 
 namespace gatehouse::proxy {
@@ -71,6 +72,15 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // Failures still counted for upstream `i` (expired ones dropped).
   size_t failures(size_t i);
   void recordFailure(size_t i, std::chrono::milliseconds forHowLong);
+  // The configured upstreams' process-wide counters (entries may be null), which the
+  // pool's own requests and failures are mirrored into.
+  void shareCounters(std::vector<std::shared_ptr<UpstreamCounters>> counters) { shared_ = std::move(counters); }
+  // A request to upstream `i` starts (+1) or ends (-1).
+  void countRequest(size_t i, int delta) {
+    if (i < shared_.size() && shared_[i]) {
+      shared_[i]->requests.fetch_add(delta, std::memory_order_relaxed);
+    }
+  }
   size_t nextRoundRobin() { return cursor_++; }
   // A uniform pick in [0, n) from the worker's generator, seeded once: a std::random_device
   // per pick cost a sixth of a proxied request's CPU (perf, random policy).
@@ -114,6 +124,12 @@ class ConnectionPool final : public runtime::WorkerLocal {
   KeepAlive keepAlive_;
   std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
   std::vector<UpstreamState> states_;
+  std::vector<std::shared_ptr<UpstreamCounters>> shared_;
+  void countFails(size_t i, int64_t delta) {
+    if (i < shared_.size() && shared_[i]) {
+      shared_[i]->fails.fetch_add(delta, std::memory_order_relaxed);
+    }
+  }
   size_t idleCount_ = 0;
   size_t cursor_ = 0;
   std::array<char, 64 * 1024> readBuf_{};

@@ -51,6 +51,7 @@ void ProxyCall::countActive(bool on) {
     active_ = on;
     auto& n = pool_.state(upstream_).active;
     n = on ? n + 1 : n - 1;
+    pool_.countRequest(upstream_, on ? 1 : -1);
   }
 }
 
@@ -409,6 +410,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
 }
 
 void ProxyCall::finishWithError(int status, std::string message) {
+  countActive(false);  // the round trip is over, as Caddy counts it, before the error answers
   ex_.fail(status, std::move(message));
   ex_.host->resume();
 }

@@ -299,6 +299,7 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     std::string error;
     const std::string dial = u.value("dial", "");
     Upstream up;
+    up.dial = dial;
     if (UpstreamAddress::isTemplate(dial)) {
       up.address.dial = dial;
       up.hostport = dial;

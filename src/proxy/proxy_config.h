@@ -21,6 +21,7 @@
 #include "handlers/handlers.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_address.h"
+#include "proxy/upstream_stats.h"
 #include "proxy/upstream_transport.h"
 #include "router/ip_range.h"
 #include "router/placeholders.h"
@@ -35,6 +36,9 @@ struct Upstream {
   // An address with placeholders, rendered per request; its counters stay the template's
   // (as Caddy keys them by the configured dial), its connections pool by what it rendered.
   std::shared_ptr<const router::Template> dialTemplate;
+  std::string dial;  // as configured: the key of its process-wide counters
+  // Requests in flight and failures, shared by every worker (null without a registry).
+  CountersLease counters;
 };
 
 // {http.reverse_proxy.upstream.hostport} of an address: host:port, [v6]:port or unix//path.

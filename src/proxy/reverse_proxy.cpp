@@ -7,6 +7,7 @@
 #include "proxy/health_checker.h"
 #include "proxy/proxy_call.h"
 #include "proxy/proxy_config.h"
+#include "proxy/upstream_stats.h"
 
 namespace gatehouse::proxy {
 
@@ -25,6 +26,11 @@ class ReverseProxy final : public runtime::Handler {
       auto p =
           std::make_unique<ConnectionPool>(ex.host->loop(), config_->upstreams.size(), config_->keepAlive,
                                            config_->connLimit);
+      std::vector<std::shared_ptr<UpstreamCounters>> counters;
+      for (const auto& u : config_->upstreams) {
+        counters.push_back(u.counters.shared());
+      }
+      p->shareCounters(std::move(counters));
       if (config_->active && !config_->fastcgi) {
         p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
                                                               &config_->transport));
@@ -76,8 +82,16 @@ class ReverseProxy final : public runtime::Handler {
 }  // namespace
 
 std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path,
-                                                   const handlers::RouteCompiler& compile) {
-  return std::make_unique<ReverseProxy>(ProxyConfig::parse(h, path, compile));
+                                                   const handlers::RouteCompiler& compile, UpstreamStats* stats) {
+  auto config = ProxyConfig::parse(h, path, compile);
+  if (stats != nullptr) {
+    const bool passive = config->passive.failDuration.count() > 0;
+    for (auto& u : config->upstreams) {
+      u.counters = CountersLease(stats->counters(u.dial));
+      u.counters.get()->maxFails.store(passive ? config->passive.maxFails : 0, std::memory_order_relaxed);
+    }
+  }
+  return std::make_unique<ReverseProxy>(std::move(config));
 }
 
 }  // namespace gatehouse::proxy

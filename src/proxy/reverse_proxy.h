@@ -10,7 +10,11 @@
 
 namespace gatehouse::proxy {
 
+class UpstreamStats;
+
+// `stats`: the process's upstream registry the handler's upstreams count into (may be null).
 std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path,
-                                                   const handlers::RouteCompiler& compile);
+                                                   const handlers::RouteCompiler& compile,
+                                                   UpstreamStats* stats = nullptr);
 
 }  // namespace gatehouse::proxy

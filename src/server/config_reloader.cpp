@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "admin/config_tree.h"
 #include "gatehouse/parser/adapter.h"
 #include "gatehouse/parser/config_error.h"
 #include "provision/provision_error.h"
@@ -24,26 +25,37 @@ bool ConfigReloader::reloadFile(std::string& error) {
   std::ostringstream ss;
   ss << in.rdbuf();
   const bool json = adapter_ == "json" || (adapter_.empty() && path_.ends_with(".json"));
-  return apply(ss.str(), json, path_, error);
-}
-
-bool ConfigReloader::load(std::string_view body, std::string_view contentType, std::string& error) {
-  const bool caddyfile = contentType.starts_with("text/caddyfile");
-  if (!caddyfile && !contentType.empty() && !contentType.starts_with("application/json")) {
-    error = "unsupported Content-Type '" + std::string(contentType) +
-            "' (use application/json or text/caddyfile)";
+  try {
+    if (json) {
+      return loadJson(config::Json::parse(ss.str()), error);
+    }
+    return apply(parser::adaptCaddyfile(ss.str(), path_).config, config::Json(), error);
+  } catch (const std::exception& e) {
+    error = std::string("invalid config: ") + e.what();
     return false;
   }
-  return apply(std::string(body), !caddyfile, "Caddyfile", error);
 }
 
-bool ConfigReloader::apply(const std::string& text, bool json, const std::string& name, std::string& error) {
+bool ConfigReloader::loadJson(const config::Json& raw, std::string& error) {
+  config::Config cfg;
+  try {
+    cfg = config::configFromJson(admin::withoutIds(raw));
+  } catch (const std::exception& e) {
+    error = std::string("invalid config: ") + e.what();
+    return false;
+  }
+  return apply(cfg, raw, error);
+}
+
+bool ConfigReloader::apply(const config::Config& cfg, const config::Json& raw, std::string& error) {
   auto running = group_.current();
   std::shared_ptr<const provision::Runtime> next;
   try {
-    config::Config cfg =
-        json ? config::configFromJson(config::Json::parse(text)) : parser::adaptCaddyfile(text, name).config;
-    next = provision::provisionRuntime(cfg, running.get());
+    auto built = provision::provisionRuntime(cfg, running.get());
+    if (!raw.is_null()) {
+      built->source = raw;
+    }
+    next = std::move(built);
   } catch (const provision::ProvisionError& e) {
     error = e.what();
     return false;
@@ -66,9 +78,9 @@ bool ConfigReloader::apply(const std::string& text, bool json, const std::string
   return true;
 }
 
-std::string ConfigReloader::currentConfig() const {
+config::Json ConfigReloader::currentConfig() const {
   auto running = group_.current();
-  return running ? config::dump(running->source, false) : "null";
+  return running ? running->source : config::Json();
 }
 
 }  // namespace gatehouse::server

@@ -1,11 +1,11 @@
 #pragma once
-// Turns a config (a file for SIGUSR1, a request body for POST /load) into a new runtime and
+// Turns a config (a file for SIGUSR1, a JSON tree from the admin API) into a new runtime and
 // swaps it into the server group. A config that fails to load or provision is rejected
 // with its error and the running one stays. Thread-safe; blocking (run it off the loops).
 
 #include <string>
-#include <string_view>
 
+#include "gatehouse/config/site_graph.h"
 #include "server/server_group.h"
 
 namespace gatehouse::server {
@@ -17,13 +17,15 @@ class ConfigReloader {
 
   // Re-reads the file given at start-up.
   bool reloadFile(std::string& error);
-  // `contentType`: "application/json" (default) or "text/caddyfile".
-  bool load(std::string_view body, std::string_view contentType, std::string& error);
-  // The running config as Caddy JSON.
-  [[nodiscard]] std::string currentConfig() const;
+  // Loads a Caddy JSON config as given (its @id members are kept for the admin API).
+  bool loadJson(const config::Json& raw, std::string& error);
+  // The running config as Caddy JSON (null before any).
+  [[nodiscard]] config::Json currentConfig() const;
+  [[nodiscard]] std::shared_ptr<const provision::Runtime> running() const { return group_.current(); }
 
  private:
-  bool apply(const std::string& text, bool json, const std::string& name, std::string& error);
+  // `raw`: the JSON the runtime keeps as its source; null to keep the adapted one.
+  bool apply(const config::Config& cfg, const config::Json& raw, std::string& error);
 
   ServerGroup& group_;
   std::string path_;

@@ -8,10 +8,12 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "admin/admin_server.h"
 #include "log/process_log.h"
+#include "metrics/http_metrics.h"
 #include "server/config_reloader.h"
 #include "server/server_group.h"
 
@@ -19,21 +21,52 @@ namespace gatehouse::server {
 
 namespace {
 
+// The admin API's way to stop the main loop as SIGTERM does, from its pool thread; safe
+// while the loop closes its handles (a late knock is dropped).
+struct StopDoor {
+  uv_async_t async{};
+  std::mutex mu;
+  bool open = false;
+  void knock() {
+    std::lock_guard lock(mu);
+    if (open) {
+      uv_async_send(&async);
+    }
+  }
+  void close() {
+    std::lock_guard lock(mu);
+    open = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&async), nullptr);
+  }
+};
+
 // The admin endpoint's view of the running server.
 class AdminSink final : public admin::ConfigSink {
  public:
-  explicit AdminSink(ConfigReloader& reloader) : reloader_(reloader) {}
-  bool load(std::string_view body, std::string_view contentType, std::string& error) override {
-    bool ok = reloader_.load(body, contentType, error);
+  AdminSink(ConfigReloader& reloader, StopDoor& stopDoor) : reloader_(reloader), stopDoor_(stopDoor) {}
+  bool loadConfig(const config::Json& cfg, std::string& error) override {
+    bool ok = reloader_.loadJson(cfg, error);
     if (!ok) {
       logLine({{"logger", "admin.api"}, {"msg", "reload rejected"}, {"error", error}}, "error");
+    } else {
+      logLine({{"logger", "admin.api"}, {"msg", "load complete"}});
     }
     return ok;
   }
-  [[nodiscard]] std::string currentConfig() const override { return reloader_.currentConfig(); }
+  [[nodiscard]] config::Json currentConfig() const override { return reloader_.currentConfig(); }
+  void stop() override { stopDoor_.knock(); }
+  [[nodiscard]] std::shared_ptr<proxy::UpstreamStats> upstreamStats() const override {
+    auto running = reloader_.running();
+    return running ? running->upstreamStats : nullptr;
+  }
+  [[nodiscard]] std::string httpMetrics() const override {
+    auto running = reloader_.running();
+    return running && running->metrics ? running->metrics->exposition() : std::string();
+  }
 
  private:
   ConfigReloader& reloader_;
+  StopDoor& stopDoor_;
 };
 
 // Owns the main loop's handles for the lifetime of serve().
@@ -43,6 +76,7 @@ struct SignalWatch {
   uv_signal_t sigterm{};
   uv_signal_t sigusr1{};
   uv_async_t drained{};  // sent by the joiner thread once every worker has exited
+  StopDoor stopDoor;  // the admin API's POST /stop
   uv_work_t reloadWork{};
   ServerGroup* group = nullptr;
   ConfigReloader* reloader = nullptr;
@@ -59,6 +93,17 @@ struct SignalWatch {
     uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->sigusr1), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->drained), nullptr);
+    self->stopDoor.close();
+  }
+
+  static void onStopRequest(uv_async_t* a) {
+    auto* self = static_cast<SignalWatch*>(a->data);
+    if (self->received > 0) {
+      return;  // already stopping
+    }
+    ++self->received;
+    logLine({{"logger", "admin.api"}, {"msg", "stopping now"}});
+    self->beginStop();
   }
 
   static void onSignal(uv_signal_t* s, int signum) {
@@ -70,6 +115,11 @@ struct SignalWatch {
       std::_Exit(1);
     }
     logLine({{"msg", "shutting down"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
+    self->beginStop();
+  }
+
+  void beginStop() {
+    SignalWatch* self = this;
     self->group->stop();
     // Join off the loop, so a second signal is still seen while workers drain.
     self->joiner = std::thread([self] {
@@ -127,12 +177,12 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   const bool adminExplicit = !runtime->source.is_null() && runtime->source.contains("admin");
   ServerGroup group(count);
   ConfigReloader reloader(group, options.configPath, options.adapter);
-  AdminSink sink(reloader);
 
   // Signals first: a SIGINT that arrives as soon as the startup line is out must stop the
   // server gracefully, not kill it.
   SignalWatch watch;
   uv_loop_init(&watch.loop);
+  AdminSink sink(reloader, watch.stopDoor);
   watch.group = &group;
   watch.reloader = &reloader;
   uv_signal_init(&watch.loop, &watch.sigint);
@@ -146,6 +196,9 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   uv_signal_start(&watch.sigusr1, &SignalWatch::onReloadSignal, SIGUSR1);
   uv_async_init(&watch.loop, &watch.drained, &SignalWatch::onDrained);
   watch.drained.data = &watch;
+  uv_async_init(&watch.loop, &watch.stopDoor.async, &SignalWatch::onStopRequest);
+  watch.stopDoor.async.data = &watch;
+  watch.stopDoor.open = true;
   auto abandon = [&watch] {
     SignalWatch::onDrained(&watch.drained);  // closes the handles
     uv_run(&watch.loop, UV_RUN_DEFAULT);
