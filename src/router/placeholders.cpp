@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gatehouse/runtime/header_list.h"
+#include "http/cookies.h"
 #include "http/status.h"
 #include "http/uri.h"
 #include "router/proxy_placeholders.h"
@@ -157,10 +158,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "hostport") {
     out = r.host;
   } else if (key == "port") {
-    out.assign(portOf(r.host));
-    if (out.empty()) {
-      out = r.tls ? "443" : "80";
-    }
+    out.assign(portOf(r.host));  // as Caddy: empty when the Host names no port
   } else if (key == "method") {
     out = r.method;
   } else if (key == "scheme") {
@@ -183,6 +181,30 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     if (!queryValue(r.query, key.substr(10), out)) {
       out.clear();
     }
+  } else if (key == "uri.path.file.base" || key == "uri.path.file.ext") {
+    // Go's path.Base without path.Ext, and path.Ext
+    std::string_view p = r.path;
+    while (p.size() > 1 && p.back() == '/') {
+      p.remove_suffix(1);
+    }
+    const size_t slash = p.rfind('/');
+    std::string_view base = p.empty() ? std::string_view(".") : (p == "/" ? p : p.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    const size_t lastSlash = r.path.rfind('/');
+    const size_t dot = r.path.rfind('.');
+    const std::string_view ext = dot == std::string::npos || (lastSlash != std::string::npos && dot < lastSlash)
+                                     ? std::string_view()
+                                     : std::string_view(r.path).substr(dot);
+    if (key.ends_with(".ext")) {
+      out.assign(ext);
+    } else {
+      out.assign(base.ends_with(ext) ? base.substr(0, base.size() - ext.size()) : base);
+    }
+  } else if (startsWith(key, "cookie.")) {
+    auto value = http::requestCookieFold(r.headers, key.substr(7));
+    if (!value) {
+      return false;
+    }
+    out = std::move(*value);
   } else if (startsWith(key, "uri.path.")) {
     // {http.request.uri.path.N}: the Nth segment of the path.
     std::string_view rest = key.substr(9);
@@ -208,7 +230,16 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "orig_uri") {
     out = r.origUri;
   } else if (key == "orig_uri.path") {
-    out = r.origUri.substr(0, r.origUri.find('?'));
+    // Go's URL.Path: decoded, and without the scheme and authority of an absolute-form target
+    std::string_view target = r.origUri;
+    target = target.substr(0, target.find('?'));
+    if (!target.empty() && target.front() != '/' && target != "*") {
+      const size_t authority = target.find("://");
+      const size_t slash = authority == std::string_view::npos ? 0 : target.find('/', authority + 3);
+      target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
+    }
+    auto decoded = http::percentDecode(target);
+    out = decoded ? *decoded : std::string(target);
   } else if (key == "orig_uri.query") {
     size_t q = r.origUri.find('?');
     out = q == std::string::npos ? "" : r.origUri.substr(q + 1);
