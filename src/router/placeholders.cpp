@@ -132,7 +132,9 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
   }
   if (key == "host") {
-    out.assign(http::hostWithoutPort(r.host));
+    // Go's SplitHostPort fails on "[::1]" (no port): Caddy then gives the Host as it is.
+    const bool bracketedNoPort = r.host.size() > 1 && r.host.front() == '[' && r.host.back() == ']';
+    out.assign(bracketedNoPort ? std::string_view(r.host) : http::hostWithoutPort(r.host));
   } else if (startsWith(key, "host.labels.")) {
     // {http.request.host.labels.N}: the Nth label counting from the right (0 = TLD); past the
     // leftmost label it is known but empty, as in Caddy.
@@ -422,6 +424,11 @@ void Template::renderTo(std::string& out, const Exchange& ex, Unknown unknown) c
       out += p.text;
     } else if (lookupPlaceholder(p.text, ex, value)) {
       out += value;
+    } else if (unknown == Unknown::Keep && p.text.find('{') != std::string::npos) {
+      // Caddy's ReplaceKnown keeps an unknown "{..." and scans on from the next byte, so a
+      // placeholder inside it still expands: respond `{"path": "{path}"}`.
+      out += '{';
+      Template(p.text + "}").renderTo(out, ex, unknown);
     } else if (unknown == Unknown::Keep) {
       out += '{';
       out += p.text;
