@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "gatehouse/runtime/header_list.h"
@@ -36,32 +37,30 @@ std::string_view portOf(std::string_view hostport) {
   return hostport.substr(colon + 1);
 }
 
-// Value of `name` in a raw query string (first occurrence, decoded as Go's url.ParseQuery).
+// Every value of `name` in a raw query string, joined with ',' as Caddy's
+// {http.request.uri.query.*}; pairs are read as Go's url.ParseQuery (keys decoded too,
+// a pair with ';' skipped). False when the name is absent.
 bool queryValue(std::string_view query, std::string_view name, std::string& out) {
+  bool found = false;
+  out.clear();
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    size_t eq = pair.find('=');
-    std::string_view k = pair.substr(0, eq);
-    if (k == name) {
-      std::string_view v = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-      out.clear();
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '+') {
-          out += ' ';
-        } else if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-          out += static_cast<char>(std::strtol(std::string(v.substr(i + 1, 2)).c_str(), nullptr, 16));
-          i += 2;
-        } else {
-          out += v[i];
-        }
-      }
-      return true;
+    if (pair.empty() || pair.find(';') != std::string_view::npos) {
+      continue;
     }
+    size_t eq = pair.find('=');
+    if (http::queryUnescape(pair.substr(0, eq)) != name) {
+      continue;
+    }
+    if (found) {
+      out += ',';
+    }
+    found = true;
+    out += http::queryUnescape(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
   }
-  return false;
+  return found;
 }
 
 // {http.error.*}: set only while handle_errors routes run, as Caddy's WithError.
@@ -382,6 +381,15 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     }
     if (key == "time.now.unix_ms") {
       out = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+      return true;
+    }
+    if (key == "time.now.year" || key == "time.now.common_log") {
+      const std::time_t t = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+      std::tm tm{};
+      localtime_r(&t, &tm);
+      std::array<char, 64> buf{};
+      const char* fmt = key == "time.now.year" ? "%Y" : "%d/%b/%Y:%H:%M:%S %z";
+      out.assign(buf.data(), std::strftime(buf.data(), buf.size(), fmt, &tm));
       return true;
     }
     return false;
