@@ -196,9 +196,8 @@ std::vector<ListingItem> readListing(const std::string& dir,
     item.url = "./" + http::escapePath(item.name);
     items.push_back(std::move(item));
   }
-  // os.ReadDir order.
-  std::sort(items.begin(), items.end(),
-            [](const ListingItem& a, const ListingItem& b) { return a.name < b.name; });
+  // Directory order, unsorted: Caddy reads the listing with File.ReadDir (not os.ReadDir,
+  // which sorts), so an unknown ?sort= and ties of size or time keep this order.
   return items;
 }
 

@@ -357,14 +357,25 @@ class FileServer final : public runtime::Handler {
     if (mtime > 0) {
       hdr.set("Last-Modified", http::formatHttpDate(mtime));
     }
+    // Inside error routes the error's status, else a configured `status`, replaces whatever
+    // status Go's ServeContent writes (Caddy wraps the writer), even 304, 412 and 416.
+    int forced = ex.error.status != 0 && ex.error.routed ? (ex.error.plain ? 500 : ex.error.status) : 0;
+    if (!statusCode.source().empty()) {
+      std::string s = statusCode.render(ex);
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), forced);
+      if (ec != std::errc() || p != s.data() + s.size()) {
+        return ex.fail(500);
+      }
+    }
+    auto statusOr = [forced](int s) { return forced > 0 ? forced : s; };
     const bool getOrHead = req.method == "GET" || req.method == "HEAD";
     std::string_view ifMatch = req.headers.get("If-Match");
     if (!ifMatch.empty()) {
       if (!etagMatches(ifMatch, etag, false)) {
-        return ex.fail(412);
+        return ex.respond(statusOr(412));  // Go's ServeContent writes it: not a handler error
       }
     } else if (auto ius = http::parseHttpDate(req.headers.get("If-Unmodified-Since")); ius && mtime > *ius) {
-      return ex.fail(412);
+      return ex.respond(statusOr(412));
     }
     std::string_view inm = req.headers.get("If-None-Match");
     bool notModified = false;
@@ -381,16 +392,9 @@ class FileServer final : public runtime::Handler {
       if (hdr.has("Etag")) {
         hdr.remove("Last-Modified");
       }
-      return ex.respond(304);
+      return ex.respond(statusOr(304));
     }
-    int status = 200;
-    if (!statusCode.source().empty()) {
-      std::string s = statusCode.render(ex);
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
-      if (ec != std::errc() || p != s.data() + s.size()) {
-        return ex.fail(500);
-      }
-    }
+    int status = forced > 0 ? forced : 200;
     ByteRange range{0, size};
     std::string_view rangeHdr = req.headers.get("Range");
     std::string_view ifRange = req.headers.get("If-Range");
@@ -410,13 +414,13 @@ class FileServer final : public runtime::Handler {
           hdr.set("Content-Range", "bytes */" + std::to_string(size));
           hdr.set("Content-Type", "text/plain; charset=utf-8");
           hdr.set("X-Content-Type-Options", "nosniff");
-          return ex.respond(416, "invalid range: failed to overlap\n");
+          return ex.respond(statusOr(416), "invalid range: failed to overlap\n");
         case RangeResult::Invalid:
           hdr.set("Content-Type", "text/plain; charset=utf-8");
           hdr.set("X-Content-Type-Options", "nosniff");
-          return ex.respond(416, "invalid range\n");
+          return ex.respond(statusOr(416), "invalid range\n");
         case RangeResult::One:
-          status = 206;
+          status = statusOr(206);
           hdr.set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
                                        std::to_string(range.start + range.length - 1) + "/" + std::to_string(size));
           break;

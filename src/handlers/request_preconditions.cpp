@@ -89,8 +89,9 @@ RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out, std::v
   if (count > 1) {
     return RangeResult::Several;
   }
-  // A zero-length suffix ("bytes=-0") cannot be expressed as a Content-Range here.
-  return out.length == 0 ? RangeResult::NoOverlap : RangeResult::One;
+  // A zero-length suffix ("bytes=-0") is an empty 206 in Go 1.19 ("bytes 100-99/100"); on an
+  // empty file that range would print as "0--1/0", so it stays unsatisfiable there.
+  return out.length == 0 && size == 0 ? RangeResult::NoOverlap : RangeResult::One;
 }
 
 bool etagMatches(std::string_view header, std::string_view etag, bool weak) {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "handlers/handlers.h"
+#include "handlers/path_change.h"
 #include "handlers/query_ops.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
@@ -22,19 +23,27 @@ using runtime::Exchange;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 struct Substring {
-  std::string find;
-  std::string replace;
+  Template find;
+  Template replace;
   int limit = 0;
 };
+
+// Go's strings.Replace: up to limit (all when <= 0) non-overlapping matches, left to right.
+std::string replaceN(std::string_view in, std::string_view find, std::string_view repl, int limit) {
+  std::string out;
+  size_t from = 0;
+  int done = 0;
+  for (size_t pos = in.find(find); pos != std::string_view::npos && (limit <= 0 || done < limit);
+       pos = in.find(find, from)) {
+    out.append(in.substr(from, pos - from));
+    out.append(repl);
+    from = pos + find.size();
+    ++done;
+  }
+  out.append(in.substr(from));
+  return out;
+}
 
 struct PathRegexp {
   std::unique_ptr<re2::RE2> find;
@@ -166,8 +175,8 @@ class Rewrite final : public runtime::Handler {
   std::optional<Template> method;
   std::optional<Template> uri;       // the path part of `uri`, when it has one
   std::optional<std::string> uriQuery;  // the query template after '?', when `uri` has one
-  std::string stripPrefix;
-  std::string stripSuffix;
+  Template stripPrefix;
+  Template stripSuffix;
   std::vector<Substring> substrings;
   std::vector<PathRegexp> pathRegexps;
   std::optional<QueryOps> queryOps;  // applied last, as Caddy 2.8's Rewrite
@@ -180,26 +189,36 @@ class Rewrite final : public runtime::Handler {
     if (uri || uriQuery) {
       applyUri(ex);
     }
-    if (!stripPrefix.empty() && lower(r.path).starts_with(lower(stripPrefix))) {
-      setPath(r, r.path.substr(stripPrefix.size()));
+    if (!stripPrefix.source().empty()) {
+      const std::string prefix = stripPrefix.render(ex);
+      const bool merge = prefix.find("//") == std::string::npos;
+      changePath(r, [&](std::string_view p) { return trimEscapedPrefix(cleanPathSlashes(p, merge), prefix); });
+      anchor(r);
     }
-    if (!stripSuffix.empty() && lower(r.path).ends_with(lower(stripSuffix))) {
-      setPath(r, r.path.substr(0, r.path.size() - stripSuffix.size()));
+    if (!stripSuffix.source().empty()) {
+      const std::string suffix = stripSuffix.render(ex);
+      const bool merge = suffix.find("//") == std::string::npos;
+      changePath(r, [&](std::string_view p) { return trimEscapedSuffix(cleanPathSlashes(p, merge), suffix); });
+      anchor(r);
     }
     for (const auto& s : substrings) {
-      std::string p = r.path;
-      int done = 0;
-      for (size_t pos = p.find(s.find); pos != std::string::npos && !s.find.empty() && (s.limit <= 0 || done < s.limit);
-           pos = p.find(s.find, pos + s.replace.size())) {
-        p.replace(pos, s.find.size(), s.replace);
-        ++done;
+      if (s.find.source().empty()) {
+        continue;
       }
-      setPath(r, p);
+      const std::string find = s.find.render(ex);
+      const std::string repl = s.replace.render(ex);
+      const bool merge = s.find.source().find("//") == std::string::npos;
+      changePath(r, [&](std::string_view p) { return replaceN(cleanPathSlashes(p, merge), find, repl, s.limit); });
+      // Caddy replaces in the raw query too.
+      r.query = replaceN(r.query, find, repl, s.limit);
     }
     for (const auto& pr : pathRegexps) {
-      std::string p = r.path;
-      re2::RE2::GlobalReplace(&p, *pr.find, goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find));
-      setPath(r, p);
+      const std::string rewriteStr = goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find);
+      changePath(r, [&](std::string_view p) {
+        std::string out(p);
+        re2::RE2::GlobalReplace(&out, *pr.find, rewriteStr);
+        return out;
+      });
     }
     if (queryOps) {
       queryOps->apply(ex);
@@ -208,12 +227,15 @@ class Rewrite final : public runtime::Handler {
   }
 
  private:
-  static void setPath(runtime::Request& r, std::string path) {
-    if (path.empty() || path.front() != '/') {
-      path.insert(path.begin(), '/');
+  // A stripped path that lost its leading '/' gets it back, as current Caddy does (2.6.2
+  // leaves "" or "files/x"; see the handle_path compat case).
+  static void anchor(runtime::Request& r) {
+    if (r.path.empty() || r.path.front() != '/') {
+      r.path.insert(r.path.begin(), '/');
     }
-    r.rawPath = http::escapePath(path);
-    r.path = std::move(path);
+    if (r.rawPath.empty() || r.rawPath.front() != '/') {
+      r.rawPath.insert(r.rawPath.begin(), '/');
+    }
   }
 
   // Path and query are built separately, as Caddy's rewrite: "?a=b" keeps the path, "/x"
@@ -283,11 +305,11 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
         rw->uriQuery = u.substr(q + 1);
       }
     }
-    rw->stripPrefix = f.value("strip_path_prefix", "");
-    rw->stripSuffix = f.value("strip_path_suffix", "");
+    rw->stripPrefix = Template(f.value("strip_path_prefix", ""));
+    rw->stripSuffix = Template(f.value("strip_path_suffix", ""));
     if (f.contains("uri_substring")) {
       for (const auto& s : f["uri_substring"]) {
-        rw->substrings.push_back(Substring{s.value("find", ""), s.value("replace", ""), s.value("limit", 0)});
+        rw->substrings.push_back(Substring{Template(s.value("find", "")), Template(s.value("replace", "")), s.value("limit", 0)});
       }
     }
     if (f.contains("query")) {

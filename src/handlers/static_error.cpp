@@ -15,7 +15,7 @@ namespace {
 
 class StaticError final : public runtime::Handler {
  public:
-  StaticError(Template message, Template status) : message_(std::move(message)), status_(std::move(status)) {}
+  StaticError(std::string message, Template status) : message_(std::move(message)), status_(std::move(status)) {}
 
   runtime::Outcome handle(runtime::Exchange& ex) const override {
     int status = 500;
@@ -27,11 +27,12 @@ class StaticError final : public runtime::Handler {
         return ex.fail(500, "invalid status code '" + s + "'");
       }
     }
-    return ex.fail(status, message_.render(ex, Template::Unknown::Keep));
+    // Caddy 2.6.2 keeps the message verbatim (placeholders in it are expanded only since 2.7).
+    return ex.fail(status, message_);
   }
 
  private:
-  Template message_;
+  std::string message_;
   Template status_;
 };
 static_assert(std::derived_from<StaticError, runtime::Handler>);
@@ -52,7 +53,7 @@ std::unique_ptr<runtime::Handler> makeStaticError(const config::Handler& h, cons
       throw provision::ProvisionError(path + ".status_code", "expected a number or a string");
     }
   }
-  return std::make_unique<StaticError>(Template(f.value("error", "")), Template(status));
+  return std::make_unique<StaticError>(f.value("error", ""), Template(status));
 }
 
 }  // namespace gatehouse::handlers

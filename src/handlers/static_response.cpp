@@ -26,9 +26,9 @@ class StaticResponse final : public runtime::Handler {
         body_(std::move(body)),
         close_(close),
         abort_(abort) {
-    if (body_.literal()) {
-      literalType_ = contentTypeFor(body_.render(Exchange{}));
-    }
+    // Caddy decides on the configured body, placeholders and escapes unreplaced: a JSON
+    // template stays JSON, one whose placeholders are not JSON values is plain text.
+    literalType_ = contentTypeFor(body_.source());
   }
 
   Outcome handle(Exchange& ex) const override {
@@ -51,7 +51,7 @@ class StaticResponse final : public runtime::Handler {
     body.clear();
     body_.renderTo(body, ex, Template::Unknown::Keep);
     if (!body.empty() && !ex.response.headers.has("Content-Type")) {
-      ex.response.headers.add("Content-Type", body_.literal() ? literalType_ : contentTypeFor(body));
+      ex.response.headers.add("Content-Type", literalType_);
     }
     // In an error route the default is the error's status, as Caddy's StaticResponse.
     int status = ex.error.routed && ex.error.status > 0 && !ex.error.plain ? ex.error.status : 200;
@@ -72,7 +72,7 @@ class StaticResponse final : public runtime::Handler {
   Template body_;
   bool close_;
   bool abort_;
-  std::string_view literalType_;  // the Content-Type of a body without placeholders
+  std::string_view literalType_;  // the Content-Type the configured body implies
 
   static std::string_view contentTypeFor(const std::string& body) {
     // JSON text starts with one of these after whitespace; checking first spares the

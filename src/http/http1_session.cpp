@@ -384,7 +384,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     }
   }
   if (!parseTarget(s.url_, req)) {
-    s.badDetail_ = "malformed request target";
+    s.badDetail_ = "";  // a url.ParseRequestURI error: Go answers a bare "400 Bad Request"
     return -1;
   }
   if (hosts > 1) {

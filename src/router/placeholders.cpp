@@ -6,9 +6,11 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "gatehouse/runtime/header_list.h"
+#include "http/cookies.h"
 #include "http/status.h"
 #include "http/uri.h"
 #include "router/proxy_placeholders.h"
@@ -35,32 +37,30 @@ std::string_view portOf(std::string_view hostport) {
   return hostport.substr(colon + 1);
 }
 
-// Value of `name` in a raw query string (first occurrence, decoded as Go's url.ParseQuery).
+// Every value of `name` in a raw query string, joined with ',' as Caddy's
+// {http.request.uri.query.*}; pairs are read as Go's url.ParseQuery (keys decoded too,
+// a pair with ';' skipped). False when the name is absent.
 bool queryValue(std::string_view query, std::string_view name, std::string& out) {
+  bool found = false;
+  out.clear();
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    size_t eq = pair.find('=');
-    std::string_view k = pair.substr(0, eq);
-    if (k == name) {
-      std::string_view v = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-      out.clear();
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '+') {
-          out += ' ';
-        } else if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-          out += static_cast<char>(std::strtol(std::string(v.substr(i + 1, 2)).c_str(), nullptr, 16));
-          i += 2;
-        } else {
-          out += v[i];
-        }
-      }
-      return true;
+    if (pair.empty() || pair.find(';') != std::string_view::npos) {
+      continue;
     }
+    size_t eq = pair.find('=');
+    if (http::queryUnescape(pair.substr(0, eq)) != name) {
+      continue;
+    }
+    if (found) {
+      out += ',';
+    }
+    found = true;
+    out += http::queryUnescape(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
   }
-  return false;
+  return found;
 }
 
 // {http.error.*}: set only while handle_errors routes run, as Caddy's WithError.
@@ -131,7 +131,9 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
   }
   if (key == "host") {
-    out.assign(http::hostWithoutPort(r.host));
+    // Go's SplitHostPort fails on "[::1]" (no port): Caddy then gives the Host as it is.
+    const bool bracketedNoPort = r.host.size() > 1 && r.host.front() == '[' && r.host.back() == ']';
+    out.assign(bracketedNoPort ? std::string_view(r.host) : http::hostWithoutPort(r.host));
   } else if (startsWith(key, "host.labels.")) {
     // {http.request.host.labels.N}: the Nth label counting from the right (0 = TLD); past the
     // leftmost label it is known but empty, as in Caddy.
@@ -157,10 +159,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "hostport") {
     out = r.host;
   } else if (key == "port") {
-    out.assign(portOf(r.host));
-    if (out.empty()) {
-      out = r.tls ? "443" : "80";
-    }
+    out.assign(portOf(r.host));  // as Caddy: empty when the Host names no port
   } else if (key == "method") {
     out = r.method;
   } else if (key == "scheme") {
@@ -183,6 +182,30 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     if (!queryValue(r.query, key.substr(10), out)) {
       out.clear();
     }
+  } else if (key == "uri.path.file.base" || key == "uri.path.file.ext") {
+    // Go's path.Base without path.Ext, and path.Ext
+    std::string_view p = r.path;
+    while (p.size() > 1 && p.back() == '/') {
+      p.remove_suffix(1);
+    }
+    const size_t slash = p.rfind('/');
+    std::string_view base = p.empty() ? std::string_view(".") : (p == "/" ? p : p.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    const size_t lastSlash = r.path.rfind('/');
+    const size_t dot = r.path.rfind('.');
+    const std::string_view ext = dot == std::string::npos || (lastSlash != std::string::npos && dot < lastSlash)
+                                     ? std::string_view()
+                                     : std::string_view(r.path).substr(dot);
+    if (key.ends_with(".ext")) {
+      out.assign(ext);
+    } else {
+      out.assign(base.ends_with(ext) ? base.substr(0, base.size() - ext.size()) : base);
+    }
+  } else if (startsWith(key, "cookie.")) {
+    auto value = http::requestCookieFold(r.headers, key.substr(7));
+    if (!value) {
+      return false;
+    }
+    out = std::move(*value);
   } else if (startsWith(key, "uri.path.")) {
     // {http.request.uri.path.N}: the Nth segment of the path.
     std::string_view rest = key.substr(9);
@@ -208,7 +231,16 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "orig_uri") {
     out = r.origUri;
   } else if (key == "orig_uri.path") {
-    out = r.origUri.substr(0, r.origUri.find('?'));
+    // Go's URL.Path: decoded, and without the scheme and authority of an absolute-form target
+    std::string_view target = r.origUri;
+    target = target.substr(0, target.find('?'));
+    if (!target.empty() && target.front() != '/' && target != "*") {
+      const size_t authority = target.find("://");
+      const size_t slash = authority == std::string_view::npos ? 0 : target.find('/', authority + 3);
+      target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
+    }
+    auto decoded = http::percentDecode(target);
+    out = decoded ? *decoded : std::string(target);
   } else if (key == "orig_uri.query") {
     size_t q = r.origUri.find('?');
     out = q == std::string::npos ? "" : r.origUri.substr(q + 1);
@@ -351,6 +383,15 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
       out = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
       return true;
     }
+    if (key == "time.now.year" || key == "time.now.common_log") {
+      const std::time_t t = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+      std::tm tm{};
+      localtime_r(&t, &tm);
+      std::array<char, 64> buf{};
+      const char* fmt = key == "time.now.year" ? "%Y" : "%d/%b/%Y:%H:%M:%S %z";
+      out.assign(buf.data(), std::strftime(buf.data(), buf.size(), fmt, &tm));
+      return true;
+    }
     return false;
   }
   return false;
@@ -391,6 +432,11 @@ void Template::renderTo(std::string& out, const Exchange& ex, Unknown unknown) c
       out += p.text;
     } else if (lookupPlaceholder(p.text, ex, value)) {
       out += value;
+    } else if (unknown == Unknown::Keep && p.text.find('{') != std::string::npos) {
+      // Caddy's ReplaceKnown keeps an unknown "{..." and scans on from the next byte, so a
+      // placeholder inside it still expands: respond `{"path": "{path}"}`.
+      out += '{';
+      Template(p.text + "}").renderTo(out, ex, unknown);
     } else if (unknown == Unknown::Keep) {
       out += '{';
       out += p.text;

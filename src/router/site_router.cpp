@@ -12,6 +12,11 @@ using runtime::Outcome;
 
 Outcome SiteRouter::handle(Exchange& ex) {
   ex.serverName = server_.name;
+  if (ex.request.rawPath == "*" && ex.request.method == "OPTIONS") {
+    // Go's server answers "OPTIONS *" itself (globalOptionsHandler): Caddy's routes never
+    // see it, and the answer is an empty 200.
+    return ex.respond(200);
+  }
   ex.response.headers.add("Server", "Gatehouse");
   // ACME HTTP-01 before any route, as Caddy's server does: the auto-HTTPS redirect and the
   // site's own routes never see a challenge we are presenting.
@@ -96,6 +101,11 @@ Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {
   }
   if (outcome == Outcome::Paused || ex.error.status == 0) {
     return outcome;
+  }
+  if (!ex.error.routed) {
+    // Caddy writes an error response to the server's own writer, not through the wrappers
+    // the chain installed: deferred `header` ops and `encode` of the main chain never see it.
+    ex.stages.clear();
   }
   if (ex.error.routed) {
     // An error route failed in turn or answered nothing: Caddy writes the status with an
