@@ -23,7 +23,7 @@ class ReverseProxy final : public runtime::Handler {
                                            config_->connLimit);
       if (config_->active) {
         p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
-                                                              &config_->transport));
+                                                              &config_->transport, config_, life_));
       }
       return p;
     });
@@ -48,7 +48,8 @@ class ReverseProxy final : public runtime::Handler {
   }
 
  private:
-  std::unique_ptr<ProxyConfig> config_;
+  // Shared with this handler's health checkers, which may outlive it (see HealthChecker).
+  std::shared_ptr<const ProxyConfig> config_;
   // Identifies this handler's per-worker pools for as long as it lives (see WorkerState).
   std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
   // The same for its dynamic upstreams' DNS cache (per worker too).
