@@ -4,17 +4,22 @@
 
 namespace gatehouse::acme::server {
 
-BackgroundWorker::BackgroundWorker() : queue_(std::make_shared<Queue>()) {
-  std::thread([q = queue_] { run(q); }).detach();
-}
+BackgroundWorker::BackgroundWorker() : queue_(std::make_shared<Queue>()), thread_([q = queue_] { run(q); }) {}
 
 BackgroundWorker::~BackgroundWorker() {
+  bool idle = false;
   {
     std::lock_guard lock(queue_->mu);
     queue_->stopping = true;
     std::erase_if(queue_->jobs, [](const Job& j) { return !j.mustRun; });
+    idle = !queue_->busy && queue_->jobs.empty();
   }
   queue_->cv.notify_all();
+  if (idle) {
+    thread_.join();  // it returns as soon as it sees `stopping`
+  } else {
+    thread_.detach();
+  }
 }
 
 bool BackgroundWorker::post(std::function<void()> job, bool mustRun) {
@@ -40,8 +45,12 @@ void BackgroundWorker::run(const std::shared_ptr<Queue>& q) {
       }
       job = std::move(q->jobs.front().run);
       q->jobs.pop_front();
+      q->busy = true;
     }
     job();
+    job = nullptr;  // what it holds goes before the destructor can see the worker idle
+    std::lock_guard lock(q->mu);
+    q->busy = false;
   }
 }
 
