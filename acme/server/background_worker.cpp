@@ -7,15 +7,15 @@ namespace gatehouse::acme::server {
 BackgroundWorker::BackgroundWorker() : queue_(std::make_shared<Queue>()), thread_([q = queue_] { run(q); }) {}
 
 BackgroundWorker::~BackgroundWorker() {
-  bool idle = false;
+  bool quiet = false;
   {
     std::lock_guard lock(queue_->mu);
     queue_->stopping = true;
     std::erase_if(queue_->jobs, [](const Job& j) { return !j.mustRun; });
-    idle = !queue_->busy && queue_->jobs.empty();
+    quiet = !queue_->busy && queue_->jobs.empty();
   }
   queue_->cv.notify_all();
-  if (idle) {
+  if (quiet) {
     thread_.join();  // it returns as soon as it sees `stopping`
   } else {
     thread_.detach();
@@ -32,6 +32,11 @@ bool BackgroundWorker::post(std::function<void()> job, bool mustRun) {
   }
   queue_->cv.notify_one();
   return true;
+}
+
+bool BackgroundWorker::idle() const {
+  std::lock_guard lock(queue_->mu);
+  return !queue_->busy && queue_->jobs.empty();
 }
 
 void BackgroundWorker::run(const std::shared_ptr<Queue>& q) {

@@ -29,6 +29,8 @@ class BackgroundWorker {
 
   // False (and the job dropped) when kMaxQueued jobs are already waiting.
   bool post(std::function<void()> job, bool mustRun = false);
+  // No job queued or running (what decides whether the destructor joins the thread).
+  [[nodiscard]] bool idle() const;
 
  private:
   struct Job {
