@@ -42,8 +42,10 @@ def main(argv):
         "log_path=" + logs + "/ubsan", "halt_on_error=1"], os.environ)
     env["LSAN_OPTIONS"] = options("LSAN_OPTIONS", ["log_path=" + logs + "/lsan"], os.environ)
     # TSan goes on after a report (one run shows every race), the check below fails the test.
+    # tsan.supp: known false positives of third-party code, each with its reason.
     env["TSAN_OPTIONS"] = options("TSAN_OPTIONS", common + [
-        "log_path=" + logs + "/tsan", "halt_on_error=0", "second_deadlock_stack=1"], os.environ)
+        "log_path=" + logs + "/tsan", "halt_on_error=0", "second_deadlock_stack=1",
+        "suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "tsan.supp")], os.environ)
     try:
         rc = subprocess.call(argv, env=env)
         reports = sorted(p for p in glob.glob(logs + "/*") if os.path.getsize(p) > 0)

@@ -4,17 +4,22 @@
 
 namespace gatehouse::acme::server {
 
-BackgroundWorker::BackgroundWorker() : queue_(std::make_shared<Queue>()) {
-  std::thread([q = queue_] { run(q); }).detach();
-}
+BackgroundWorker::BackgroundWorker() : queue_(std::make_shared<Queue>()), thread_([q = queue_] { run(q); }) {}
 
 BackgroundWorker::~BackgroundWorker() {
+  bool quiet = false;
   {
     std::lock_guard lock(queue_->mu);
     queue_->stopping = true;
     std::erase_if(queue_->jobs, [](const Job& j) { return !j.mustRun; });
+    quiet = !queue_->busy && queue_->jobs.empty();
   }
   queue_->cv.notify_all();
+  if (quiet) {
+    thread_.join();  // it returns as soon as it sees `stopping`
+  } else {
+    thread_.detach();
+  }
 }
 
 bool BackgroundWorker::post(std::function<void()> job, bool mustRun) {
@@ -29,6 +34,11 @@ bool BackgroundWorker::post(std::function<void()> job, bool mustRun) {
   return true;
 }
 
+bool BackgroundWorker::idle() const {
+  std::lock_guard lock(queue_->mu);
+  return !queue_->busy && queue_->jobs.empty();
+}
+
 void BackgroundWorker::run(const std::shared_ptr<Queue>& q) {
   for (;;) {
     std::function<void()> job;
@@ -40,8 +50,12 @@ void BackgroundWorker::run(const std::shared_ptr<Queue>& q) {
       }
       job = std::move(q->jobs.front().run);
       q->jobs.pop_front();
+      q->busy = true;
     }
     job();
+    job = nullptr;  // what it holds goes before the destructor can see the worker idle
+    std::lock_guard lock(q->mu);
+    q->busy = false;
   }
 }
 

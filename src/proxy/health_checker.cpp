@@ -257,8 +257,9 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 };
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
-                             const ActiveHealth& config, const TransportConfig* transport)
-    : pool_(pool), config_(config), transport_(transport) {
+                             const ActiveHealth& config, const TransportConfig* transport,
+                             std::shared_ptr<const void> keepAlive, std::weak_ptr<const void> owner)
+    : pool_(pool), keepAlive_(std::move(keepAlive)), owner_(std::move(owner)), config_(config), transport_(transport) {
   for (const auto& up : upstreams) {
     skipped_.push_back(up.dialTemplate != nullptr);
     UpstreamAddress a = up.address;
@@ -291,6 +292,10 @@ void HealthChecker::onTick(uv_timer_t* t) {
 }
 
 void HealthChecker::round() {
+  if (owner_.expired()) {
+    uv_timer_stop(timer_.get());  // the handler is gone (a reload): check no more
+    return;
+  }
   for (size_t i = 0; i < probes_.size(); ++i) {
     if (skipped_[i] || (probes_[i] && !probes_[i]->done())) {
       continue;  // a template, or still running (a timeout longer than the interval)

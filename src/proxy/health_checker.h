@@ -55,8 +55,13 @@ class HealthChecker {
   // v1 "PROXY UNKNOWN", v2 LOCAL, as the protocol asks of a proxy's own health checks.
   // Upstreams with placeholders are not checked (no request to render them; Caddy skips
   // them too): they stay healthy.
+  // `keepAlive` owns what `upstreams`, `config` and `transport` refer to: the pool (and this
+  // checker) lives on its worker until that worker next sweeps its locals, which may be long
+  // after the handler was freed, on another thread, by a reload. `owner` is the handler's
+  // life token: once it expired no new round starts (the probes in flight finish).
   HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams, const ActiveHealth& config,
-                const TransportConfig* transport = nullptr);
+                const TransportConfig* transport, std::shared_ptr<const void> keepAlive,
+                std::weak_ptr<const void> owner);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -68,6 +73,8 @@ class HealthChecker {
   void record(size_t upstream, bool healthy);
 
   ConnectionPool& pool_;
+  std::shared_ptr<const void> keepAlive_;  // before the references into it
+  std::weak_ptr<const void> owner_;
   const ActiveHealth& config_;
   const TransportConfig* transport_;
   std::vector<UpstreamAddress> targets_;

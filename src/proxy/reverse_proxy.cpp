@@ -33,7 +33,7 @@ class ReverseProxy final : public runtime::Handler {
       p->shareCounters(std::move(counters));
       if (config_->active && !config_->fastcgi) {
         p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
-                                                              &config_->transport));
+                                                              &config_->transport, config_, life_));
       }
       return p;
     });
@@ -69,7 +69,8 @@ class ReverseProxy final : public runtime::Handler {
   }
 
  private:
-  std::unique_ptr<ProxyConfig> config_;
+  // Shared with this handler's health checkers, which may outlive it (see HealthChecker).
+  std::shared_ptr<const ProxyConfig> config_;
   // Identifies this handler's per-worker pools for as long as it lives (see WorkerState).
   std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
   // The fastcgi transport's stand-in for active health checks: one per handler.
