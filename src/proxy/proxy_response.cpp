@@ -1,6 +1,7 @@
 // The response side of a ProxyCall: the upstream's head turned into the client's
 // (passive health, replace_status, placeholders, hop-by-hop removal, header_down), and
 // the body handed to the session as it pulls, with back-pressure on the upstream.
+#include "proxy/expect_continue.h"
 #include "proxy/proxy_call.h"
 
 #include <algorithm>
@@ -207,11 +208,14 @@ runtime::Outcome ProxyCall::resumed(runtime::Exchange& ex) {
 }
 
 // As Caddy (Go's Got1xxResponse -> WriteHeader(1xx)): interim responses reach the client
-// with the fields set so far; 100 Continue is the client session's own business.
+// with the fields set so far. A 100 Continue answering the client's own Expect is not
+// forwarded: the client session sent its 100 already (Caddy sends both: its issue 5280).
 void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
   if (head.status == 100) {
-    releaseBody();  // not forwarded: the client had its own 100 from us
-    return;
+    releaseBody();
+    if (expects100(ex_.request.headers.get("Expect"))) {
+      return;
+    }
   }
   HeaderList h;
   for (const auto& f : head.headers) {
