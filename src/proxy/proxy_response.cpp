@@ -1,12 +1,13 @@
 // The response side of a ProxyCall: the upstream's head turned into the client's
 // (passive health, replace_status, placeholders, hop-by-hop removal, header_down), and
 // the body handed to the session as it pulls, with back-pressure on the upstream.
-#include "proxy/expect_continue.h"
 #include "proxy/proxy_call.h"
 
 #include <algorithm>
 #include <utility>
 
+#include "http/field_syntax.h"
+#include "proxy/expect_continue.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::proxy {
@@ -125,9 +126,11 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   // hop-by-hop names: a Connection naming other fields than Keep-Alive, and TE (trailers).
   bool general = upgrade;
   bool server = false;
+  bool badName = false;  // Go's server drops a field whose name is no token when it writes
   for (auto& f : h) {
     canonicalize(f.name);
     const std::string_view n = f.name;
+    badName = badName || !http::validFieldName(n);
     general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
   }
@@ -146,7 +149,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     res.headers.remove("Server");
   }
   auto dropped = [&](std::string_view name) {
-    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name));
+    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) ||
+           (badName && !http::validFieldName(name));
   };
   if (res.headers.empty() && stickyCookie_.empty()) {
     // Nothing set before the proxy ran (the usual case): the upstream's list becomes the

@@ -162,6 +162,7 @@ class UpstreamConnection {
   llhttp_t parser_{};
   ResponseHead head_;
   bool lastWasValue_ = true;
+  bool keepAliveVetoed_ = false;  // this response's framing was ambiguous: never reuse
   size_t headerBytes_ = 0;
   std::string queued_;
   std::string leftover_;  // read past the end of a 101 head
