@@ -239,7 +239,8 @@ void Http2Session::sendContinue(H2Stream& s) {
 
 // A non-final HEADERS frame (103 Early Hints ...) before the response.
 void Http2Session::streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields) {
-  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 102 || status > 199) {
+  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 100 || status == 101 ||
+      status > 199) {
     return;
   }
   runtime::Response interim;

@@ -130,7 +130,8 @@ int Http1Session::beginResponse() {
 void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   auto& res = ex_.response;
   headWritten_ = true;
-  out_.append("HTTP/1.1 ");
+  // As Go: the status line names the version the client spoke (1.0 or 1.1).
+  out_.append(ex_.request.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
   http::appendDecimal(out_, static_cast<uint64_t>(res.status));
   out_ += ' ';
   std::string_view reason = reasonPhrase(res.status);
@@ -191,7 +192,9 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     out_.append("\r\n");
   }
   if (closing_) {
-    out_.append("Connection: close\r\n");
+    if (ex_.request.versionMinor >= 1) {
+      out_.append("Connection: close\r\n");  // (an HTTP/1.0 answer closes by default: Go says nothing)
+    }
   } else if (ex_.request.versionMinor == 0) {
     out_.append("Connection: keep-alive\r\n");
   }
@@ -199,7 +202,8 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
 }
 
 void Http1Session::sendInformational(int status, const runtime::HeaderList& fields) {
-  if (closed_ || headWritten_ || ex_.request.versionMinor == 0 || status < 102 || status > 199) {
+  if (closed_ || headWritten_ || ex_.request.versionMinor == 0 || status < 100 || status == 101 ||
+      status > 199) {
     return;
   }
   out_.append("HTTP/1.1 ");

@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "http/field_syntax.h"
+#include "http/http1_request_rules.h"
 #include "http/status.h"
 #include "http/uri.h"
 
@@ -172,10 +173,9 @@ void Http1Session::execute(const char* data, size_t len) {
   }
   if (headerTooLarge_) {
     failRequest(431);
-  } else if (notImplemented_) {
-    failRequest(501, "Unsupported transfer encoding");
   } else {
-    failRequest(400, badDetail_);
+    const ParseRefusal refusal = refusalFor(parser_, ex_.request.headers, notImplemented_, badDetail_);
+    failRequest(refusal.status, refusal.detail);
   }
 }
 
@@ -366,7 +366,13 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   const std::string* hostValue = nullptr;
   bool badCoding = false;
   bool hasExpect = false;
-  for (const auto& f : req.headers) {
+  bool emptyName = false;
+  for (auto& f : req.headers) {
+    trimTrailingBlanks(f.value);
+    if (f.name.empty()) {
+      emptyName = true;  // Go's textproto skips a line with an empty name
+      continue;
+    }
     if (!validFieldName(f.name)) {
       s.badDetail_ = "invalid header name";
       return -1;
@@ -383,13 +389,15 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       hasExpect = true;
     }
   }
+  if (emptyName) {
+    req.headers.removeIf([](const std::string& name) { return name.empty(); });
+  }
   if (!parseTarget(s.url_, req)) {
     s.badDetail_ = "";  // a url.ParseRequestURI error: Go answers a bare "400 Bad Request"
     return -1;
   }
   if (hosts > 1) {
-    s.badDetail_ = "too many Host headers";
-    return -1;
+    return -1;  // Go's plain "400 Bad Request" (http.ReadRequest's error, no detail)
   }
   if (req.host.empty()) {
     if (hosts == 0 && req.versionMinor >= 1) {
@@ -422,6 +430,12 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   s.upgradeRequest_ = p->upgrade != 0;
   if (s.upgradeRequest_ && req.method != "CONNECT" && hasUpgradeToken(req.headers)) {
     req.upgrade = std::string(req.headers.get("Upgrade"));
+  }
+  if (isGlobalOptions(req.method, s.url_)) {
+    // As Go's server (globalOptionsHandler): 200, Content-Length 0, no handler runs.
+    s.ex_.response.status = 200;
+    s.transport_.setPhase(Transport::Phase::Busy);
+    return s.beginResponse();
   }
   if (const std::string* expect = hasExpect ? req.headers.find("Expect") : nullptr) {
     if (!equalsIgnoreCase(*expect, "100-continue")) {

@@ -71,7 +71,7 @@ class RoundRobinPolicy final : public SelectionPolicy {
     // Walk the full list from the cursor, skipping unavailable upstreams, as Caddy does.
     const size_t total = dynamic != nullptr ? dynamic->dials.size() : total_;
     for (size_t tries = 0; tries < total; ++tries) {
-      const size_t want = pool.nextRoundRobin() % total;
+      const size_t want = (pool.nextRoundRobin() + 1) % total;  // Caddy adds before it picks: pool[1] first
       for (size_t i = 0; i < avail.size(); ++i) {
         if (avail[i] == want) {
           return static_cast<int>(i);

@@ -7,6 +7,7 @@
 
 #include "http/number_text.h"
 #include "proxy/direct_request_fields.h"
+#include "proxy/expect_continue.h"
 #include "proxy/proxy_rewrite.h"
 
 namespace gatehouse::proxy {
@@ -18,17 +19,6 @@ namespace {
 
 bool methodSendsLength(const std::string& m) {
   return m == "POST" || m == "PUT" || m == "PATCH";
-}
-
-// Go's Request.expectsContinue: the Expect field names the 100-continue token.
-bool expects100(std::string_view expect) {
-  while (!expect.empty() && (expect.front() == ' ' || expect.front() == '\t')) {
-    expect.remove_prefix(1);
-  }
-  while (!expect.empty() && (expect.back() == ' ' || expect.back() == '\t')) {
-    expect.remove_suffix(1);
-  }
-  return runtime::equalsIgnoreCase(expect, "100-continue");
 }
 
 bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& ex) {
@@ -93,6 +83,16 @@ bool ProxyCall::buildHead() {
     }
     // Go's transparent compression (Caddy's default): gzip is asked for, and decoded on the way back.
     askedGzip_ = config_.transport.wantsGzip(*fields, req);
+  }
+  std::string hostFallback;
+  if (host.empty() && target_ != nullptr && !target_->unix) {
+    // Go's transport writes the URL's host when the request has none (an HTTP/1.0 client
+    // that sent no Host): Caddy's upstream address, without the scheme's default port.
+    const bool tls = config_.transport.usesTls(*target_);
+    const bool defaultPort = target_->port == (tls ? "443" : "80");
+    const bool v6 = target_->host.find(':') != std::string::npos;
+    hostFallback = !defaultPort ? target_->dial : v6 ? "[" + target_->host + "]" : target_->host;
+    host = hostFallback;
   }
   method_ = req.method;
   std::string rewritten;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "http/field_syntax.h"
+#include "proxy/expect_continue.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::proxy {
@@ -124,9 +126,11 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   // hop-by-hop names: a Connection naming other fields than Keep-Alive, and TE (trailers).
   bool general = upgrade;
   bool server = false;
+  bool badName = false;  // Go's server drops a field whose name is no token when it writes
   for (auto& f : h) {
     canonicalize(f.name);
     const std::string_view n = f.name;
+    badName = badName || !http::validFieldName(n);
     general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
   }
@@ -146,7 +150,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     res.headers.remove("Server");
   }
   auto dropped = [&](std::string_view name) {
-    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name));
+    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) ||
+           (badName && !http::validFieldName(name));
   };
   if (res.headers.empty() && stickyCookie_.empty()) {
     // Nothing set before the proxy ran (the usual case): the upstream's list becomes the
@@ -209,11 +214,14 @@ runtime::Outcome ProxyCall::resumed(runtime::Exchange& ex) {
 }
 
 // As Caddy (Go's Got1xxResponse -> WriteHeader(1xx)): interim responses reach the client
-// with the fields set so far; 100 Continue is the client session's own business.
+// with the fields set so far. A 100 Continue answering the client's own Expect is not
+// forwarded: the client session sent its 100 already (Caddy sends both: its issue 5280).
 void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
   if (head.status == 100) {
-    releaseBody();  // not forwarded: the client had its own 100 from us
-    return;
+    releaseBody();
+    if (expects100(ex_.request.headers.get("Expect"))) {
+      return;
+    }
   }
   HeaderList h;
   for (const auto& f : head.headers) {

@@ -196,6 +196,9 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   gzStash_.clear();
   gzEndPending_ = false;
   llhttp_init(&parser_, HTTP_RESPONSE, &settings());
+  // As Go's transport (RFC 9112 6.3): a response with both Transfer-Encoding: chunked and
+  // Content-Length is read chunked, the length dropped (onHeadersComplete).
+  llhttp_set_lenient_chunked_length(&parser_, 1);
   parser_.data = this;
   headRequest_ = headRequest;
   awaiting_ = true;

@@ -172,6 +172,7 @@ class UpstreamConnection {
   llhttp_t parser_{};
   ResponseHead head_;
   bool lastWasValue_ = true;
+  bool keepAliveVetoed_ = false;  // this response's framing was ambiguous: never reuse
   size_t headerBytes_ = 0;
   // The trailer field being read (after the head: a chunked body's trailer section); only
   // allocated when one comes, so an idle pooled connection carries one pointer for it.

@@ -34,6 +34,7 @@ int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   s.head_.length = 0;
   s.head_.upgrade = false;
   s.head_.trailerCapable = false;
+  s.keepAliveVetoed_ = false;
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
   s.inTrailers_ = false;
@@ -87,11 +88,18 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   auto& s = self(p);
   s.head_.status = p->status_code;
   s.head_.versionMinor = p->http_minor;
+  if (s.head_.status < 100) {
+    return -1;  // Go: "malformed HTTP status code" (three digits) -> 502
+  }
   if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
     s.listener_->onUpstreamInformational(s.head_);  // 100 Continue, 103 Early Hints ...
     return s.dead_ || s.listener_ == nullptr ? -1 : 0;
   }
   s.head_.upgrade = s.head_.status == 101;
+  if ((p->flags & F_CHUNKED) != 0 && (p->flags & F_CONTENT_LENGTH) != 0) {
+    s.head_.headers.remove("Content-Length");  // chunked wins; the connection is not reused
+    s.keepAliveVetoed_ = true;
+  }
   s.head_.trailerCapable = (p->flags & F_CHUNKED) != 0;
   if (s.head_.trailerCapable && s.badTrailerAnnounced()) {
     return -1;  // a 502, as Go's transport fails the round trip
@@ -100,7 +108,7 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.headerBytes_ = 0;                      // which has a limit of its own
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
-  s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  s.keepAlive_ = llhttp_should_keep_alive(p) != 0 && !s.keepAliveVetoed_;
   if (s.decodeGzip_ && !s.headRequest_ && runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
     // As Go's transport: the decoded body has no known length and no encoding.
     s.head_.headers.remove("Content-Encoding");

@@ -45,7 +45,8 @@ import time
 import zlib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-from upstreams import CompatUpstreams  # noqa: E402
+from upstreams import CompatUpstreams, _Pki  # noqa: E402
+import raw_client  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
@@ -104,7 +105,10 @@ def decode_body(headers, body):
             return gzip.decompress(body)
         if enc == "deflate":
             return zlib.decompress(body)
-    except (OSError, zlib.error, EOFError):
+        if enc == "zstd" and shutil.which("zstd"):
+            return subprocess.run(["zstd", "-d", "-c", "-q"], input=body, capture_output=True,
+                                  check=True, timeout=10).stdout
+    except (OSError, zlib.error, EOFError, subprocess.SubprocessError):
         return body
     return body
 
@@ -138,9 +142,31 @@ def send(port, req):
         conn.close()
 
 
+def raw_request(port, req):
+    """The bytes of a "raw" request (a string, or a list of lines joined by CRLF), or of a
+    plain one sent raw because it goes over TLS."""
+    raw = req.get("raw")
+    if isinstance(raw, list):
+        raw = "\r\n".join(raw)
+    if raw is None:
+        headers = dict(req.get("headers", {}))
+        if not any(k.lower() == "host" for k in headers):
+            headers["Host"] = "example.test"
+        body = req.get("body") or ""
+        if body or req.get("method") in ("POST", "PUT", "PATCH"):
+            headers["Content-Length"] = str(len(body.encode()))
+        lines = ["%s %s HTTP/1.1" % (req.get("method", "GET"), req.get("path", "/"))]
+        lines += ["%s: %s" % kv for kv in headers.items()] + ["Connection: close", "", body]
+        raw = "\r\n".join(lines)
+    return raw.replace("{PORT}", str(port)).encode("latin-1")
+
+
 def send_or_error(port, req):
     """A connection dropped without a response (abort) compares as status 0 plus the error."""
     try:
+        if "raw" in req or req.get("tls"):
+            return raw_client.exchange(port, raw_request(port, req), req.get("check_close", False),
+                                       "example.test" if req.get("tls") else None, req.get("pause"))
         return send(port, req)
     except (OSError, http.client.HTTPException) as e:
         return 0, {"(connection error)": [type(e).__name__]}, b""
@@ -230,6 +256,12 @@ def run_case(name, gatehouse, caddy, tmp_root, verbose, keep_going=False):
     with open(os.path.join(case_dir, "requests.json")) as f:
         requests = json.load(f)
     upstreams = None
+    pki = None
+    if "{TLS_CERT}" in template:
+        # one leaf for both servers' `tls {TLS_CERT} {TLS_KEY}`; clients send SNI example.test
+        pki = _Pki()
+        cert, key = pki.leaf(["DNS:example.test", "IP:127.0.0.1"], "main")
+        template = template.replace("{TLS_CERT}", cert).replace("{TLS_KEY}", key)
     if os.path.exists(os.path.join(case_dir, "upstreams.json")):
         with open(os.path.join(case_dir, "upstreams.json")) as f:
             upstreams = CompatUpstreams(json.load(f))
@@ -241,6 +273,8 @@ def run_case(name, gatehouse, caddy, tmp_root, verbose, keep_going=False):
     finally:
         if upstreams:
             upstreams.close()
+        if pki:
+            pki.close()
 
 
 def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, caddy, tmp_root,

@@ -20,6 +20,8 @@ An echo request with gzip=1 gets its answer gzip-encoded when it accepted gzip.
 An echo upstream with "h2c": true is reached through a real HTTP/2 cleartext server: Debian's
 caddy (`protocols h1 h2 h2c`) reverse-proxying to the echo; {UPSTREAMN} is caddy's address, so
 both servers under test speak h2c to it (`h2c://{UPSTREAMN}`).
+Kinds "rawecho" (the exact request bytes echoed) and "script" (a scripted raw answer: partial
+bodies, resets, slow heads, close-delimited bodies) are socket-level: raw_upstreams.py.
 """
 import gzip
 import os
@@ -33,6 +35,8 @@ import socket
 import threading
 import time
 import urllib.parse
+
+from raw_upstreams import RawUpstream
 
 def _free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -194,10 +198,16 @@ class CompatUpstreams:
         self.servers = []
         self.addresses = []
         self.fronts = []  # (caddy process, its directory) of h2c upstreams
+        self.raw = []  # socket-level upstreams
         self.pki = _Pki() if any(s.get("tls") for s in specs) else None
         for spec in specs:
             if spec.get("kind") == "down":
                 self.addresses.append("127.0.0.1:%d" % _free_port())
+                continue
+            if spec.get("kind") in ("rawecho", "script"):
+                raw = RawUpstream(spec)
+                self.raw.append(raw)
+                self.addresses.append("127.0.0.1:%d" % raw.port)
                 continue
             if spec.get("tls"):
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -256,6 +266,8 @@ class CompatUpstreams:
                 proc.kill()
                 proc.wait(5)
             shutil.rmtree(tmp, ignore_errors=True)
+        for raw in self.raw:
+            raw.close()
         for srv in self.servers:
             srv.shutdown()
             srv.server_close()

@@ -158,8 +158,9 @@ def run(addr):
     # HTTP/1.0: no chunked framing; the body ends with the connection.
     resp = raw(addr, b"GET /big.txt HTTP/1.0\r\nHost: a.test\r\nAccept-Encoding: gzip\r\n\r\n")
     head, _, body = resp.partition(b"\r\n\r\n")
-    check(b"Transfer-Encoding" not in head and b"Content-Length" not in head and b"Connection: close" in head,
-          "HTTP/1.0 framing: %r" % head)
+    # (as Go's server: an HTTP/1.0 answer closes by default, so no Connection field says so)
+    check(b"Transfer-Encoding" not in head and b"Content-Length" not in head and b"Connection" not in head
+          and head.startswith(b"HTTP/1.0 200"), "HTTP/1.0 framing: %r" % head)
     check(zlib.decompress(body, 16 + zlib.MAX_WBITS).decode() == TEXT, "HTTP/1.0 body round-trips")
 
     # Keep-alive survives a chunked compressed response.

@@ -239,3 +239,42 @@ TEST_CASE("CONNECT and Upgrade requests are answered, then the connection closes
   CHECK(g.transport.out.find("Connection: close\r\n") != std::string::npos);
   CHECK(g.transport.closed);
 }
+
+TEST_CASE("Go's request rules before any handler (compat proxy_client_framing)") {
+  SECTION("an HTTP/1.0 request gets an HTTP/1.0 status line and no Connection: close") {
+    Fixture f;
+    f.feed("GET / HTTP/1.0\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.starts_with("HTTP/1.0 200 OK\r\n"));
+    CHECK(f.transport.out.find("Connection:") == std::string::npos);
+    CHECK(f.transport.closed);
+  }
+  SECTION("field values lose their trailing blanks") {
+    Fixture f;
+    f.feed("GET / HTTP/1.1\r\nHost: a\r\nX:  v \t \r\n\r\n");
+    CHECK(f.transport.out.find(" x=v") != std::string::npos);
+    CHECK(f.transport.out.find(" x=v ") == std::string::npos);
+  }
+  SECTION("OPTIONS * is answered by the server, not a handler") {
+    Fixture f;
+    f.feed("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK(f.transport.out.find("Content-Length: 0\r\n") != std::string::npos);
+    CHECK(f.handler.calls == 0);
+    CHECK_FALSE(f.transport.closed);
+  }
+  SECTION("two Host fields: a plain 400") {
+    Fixture f;
+    f.feed("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    CHECK(f.transport.out.ends_with("\r\n\r\n400 Bad Request"));
+  }
+  SECTION("a control byte in a value: Go's detail") {
+    Fixture f;
+    f.feed("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n");
+    CHECK(f.transport.out.ends_with("400 Bad Request: invalid header value"));
+  }
+  SECTION("Transfer-Encoding other than chunked with a Content-Length: 501") {
+    Fixture f;
+    f.feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\nContent-Length: 2\r\n\r\nhi");
+    CHECK(f.transport.out.starts_with("HTTP/1.1 501 Not Implemented\r\n"));
+  }
+}

@@ -1,0 +1,53 @@
+#include "http/http1_request_rules.h"
+
+#include <cstring>
+
+namespace gatehouse::http {
+
+using runtime::equalsIgnoreCase;
+
+namespace {
+
+// Go reads only "chunked" (and nothing else) as a request's Transfer-Encoding: anything
+// else is 501, checked before Content-Length is looked at.
+bool unsupportedCoding(const runtime::HeaderList& fields) {
+  for (const auto& f : fields) {
+    if (equalsIgnoreCase(f.name, "Transfer-Encoding") && !equalsIgnoreCase(f.value, "chunked")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ParseRefusal refusalFor(const llhttp_t& parser, const runtime::HeaderList& fields, bool notImplemented,
+                        std::string_view detail) {
+  const llhttp_errno_t err = llhttp_get_errno(&parser);
+  if (notImplemented ||
+      ((err == HPE_UNEXPECTED_CONTENT_LENGTH || err == HPE_INVALID_TRANSFER_ENCODING) && unsupportedCoding(fields))) {
+    return {501, "Unsupported transfer encoding"};
+  }
+  if (detail.empty() && err == HPE_INVALID_HEADER_TOKEN) {
+    const char* reason = llhttp_get_error_reason(&parser);
+    if (reason != nullptr && std::strstr(reason, "header value") != nullptr) {
+      return {400, "invalid header value"};  // a control byte: Go's ValidHeaderFieldValue
+    }
+    return {400, "invalid header name"};  // a byte no token holds: Go's ValidHeaderFieldName
+  }
+  return {400, detail};
+}
+
+void trimTrailingBlanks(std::string& value) {
+  size_t n = value.size();
+  while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t')) {
+    --n;
+  }
+  value.resize(n);
+}
+
+bool isGlobalOptions(std::string_view method, std::string_view target) {
+  return target == "*" && method == "OPTIONS";
+}
+
+}  // namespace gatehouse::http

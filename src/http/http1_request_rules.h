@@ -1,0 +1,31 @@
+#pragma once
+// What Go's net/http server (Caddy's) decides about an HTTP/1.x request before any handler
+// sees it, where llhttp alone would decide differently: the answer to a request llhttp
+// refused, trailing whitespace in field values, and `OPTIONS *`.
+
+#include <llhttp.h>
+
+#include <string>
+#include <string_view>
+
+#include "gatehouse/runtime/header_list.h"
+
+namespace gatehouse::http {
+
+struct ParseRefusal {
+  int status = 400;
+  std::string_view detail;  // Go's "400 Bad Request: <detail>" (501: the whole body)
+};
+
+// The answer to a request llhttp stopped parsing. `fields` holds the header fields read so
+// far; `detail` is what our own callbacks found wrong (empty: nothing).
+ParseRefusal refusalFor(const llhttp_t& parser, const runtime::HeaderList& fields, bool notImplemented,
+                        std::string_view detail);
+
+// Go's textproto trims a field value at both ends; llhttp only skips the leading blanks.
+void trimTrailingBlanks(std::string& value);
+
+// `OPTIONS *`: Go's server answers it itself (globalOptionsHandler), never a handler.
+bool isGlobalOptions(std::string_view method, std::string_view target);
+
+}  // namespace gatehouse::http
