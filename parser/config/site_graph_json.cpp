@@ -327,7 +327,8 @@ Json toJson(const Handler& handler) {
     if (handler.errors) out["errors"] = Json{{"routes", routesJson(*handler.errors)}};
   }
   for (const auto& [k, v] : handler.fields.items()) out[k] = v;
-  return out;
+  // A handler is a module: Caddy prints all its keys sorted, at every depth.
+  return sortedDeep(out);
 }
 
 Json toJson(const Route& route) {

@@ -1,6 +1,7 @@
 // Runs Caddy's own Caddyfile adapter fixtures (shared/corpus/caddyfile_adapt) against
 // Gatehouse's adapter, in place. Each fixture is a Caddyfile, a line of ten dashes, and either
-// the JSON `caddy adapt` prints (compared as JSON values) or text the error must contain.
+// the JSON `caddy adapt` prints (compared as JSON values, then as text: same keys in Caddy's
+// order) or text the error must contain.
 //
 // Error texts in Caddy carry positions as "Caddyfile:6: msg" or "msg, at Caddyfile:6"; ours
 // are always "Caddyfile:6:COL: msg". The runner takes the position out of the expected text,
@@ -91,6 +92,19 @@ std::string writerDiff(const gatehouse::config::Config& config) {
     }
   }
   return "";
+}
+
+// `gatehouse adapt` must print Caddy's very text: the same keys in the same order (Caddy's
+// fixtures are its output indented, so compacting them keeps its order). Returns "" or where
+// the compact texts first differ.
+std::string textDiff(const std::string& expected, const std::string& got) {
+  const std::string want = gatehouse::config::dump(Json::parse(expected), false);
+  if (want == got) return "";
+  size_t at = 0;
+  while (at < want.size() && at < got.size() && want[at] == got[at]) ++at;
+  const size_t from = at > 60 ? at - 60 : 0;
+  return "same JSON, but the text differs at byte " + std::to_string(at) + ":\n      want: ..." +
+         want.substr(from, 160) + "\n      got:  ..." + got.substr(from, 160);
 }
 
 struct ExpectedError {
@@ -244,6 +258,7 @@ int main(int argc, char** argv) {
         auto graph = gatehouse::config::configFromJson(Json::parse(expected));
         rt = firstDiff(want, nlohmann::json::parse(gatehouse::config::toJson(graph).dump()), "");
         if (rt.empty()) rt = writerDiff(graph);
+        if (rt.empty()) rt = textDiff(expected, gatehouse::config::dumpConfig(graph, false));
       } catch (const std::exception& e) {
         rt = e.what();
       }
@@ -263,6 +278,7 @@ int main(int argc, char** argv) {
         nlohmann::json want = nlohmann::json::parse(expected);
         why = firstDiff(want, got, "");
         if (why.empty()) why = writerDiff(result.config);
+        if (why.empty()) why = textDiff(expected, gatehouse::config::dumpConfig(result.config, false));
         ok = why.empty();
       }
     } catch (const gatehouse::parser::ConfigError& e) {
