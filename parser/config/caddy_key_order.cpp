@@ -84,7 +84,38 @@ Json connectionPolicy(const Json& policy) {
   return out;
 }
 
+Json certificateAuthority(const Json& ca) {
+  return reordered(ca, {"name", "root_common_name", "intermediate_common_name",
+                        "intermediate_lifetime", "install_trust", "root", "intermediate",
+                        "storage"});
+}
+
 }  // namespace
+
+Json tlsAppInCaddyOrder(const Json& tls) {
+  Json out = reordered(tls, {"certificates", "automation", "session_tickets", "cache",
+                             "disable_ocsp_stapling", "disable_storage_check",
+                             "disable_storage_clean", "dns"});
+  if (!out.is_object()) {
+    return out;
+  }
+  if (auto it = out.find("automation"); it != out.end()) {
+    *it = reordered(*it, {"policies", "on_demand", "ocsp_interval", "renew_interval",
+                          "storage_clean_interval"});
+  }
+  sortModules(out, {"dns"});
+  return out;
+}
+
+Json pkiAppInCaddyOrder(const Json& pki) {
+  Json out = pki;
+  if (out.is_object()) {
+    if (auto it = out.find("certificate_authorities"); it != out.end()) {
+      *it = sortedMap(*it, certificateAuthority);
+    }
+  }
+  return out;
+}
 
 Json loggingInCaddyOrder(const Json& logging) {
   Json out = reordered(logging, {"sink", "logs"});

@@ -15,4 +15,11 @@ Json connectionPoliciesInCaddyOrder(const Json& policies);
 // A server's "logs" object.
 Json serverLogsInCaddyOrder(const Json& logs);
 
+// The "tls" app as printed from the graph: struct order, the global "dns" provider a module.
+Json tlsAppInCaddyOrder(const Json& tls);
+// The "pki" app: certificate_authorities is a map of CA structs.
+Json pkiAppInCaddyOrder(const Json& pki);
+// A server's options that follow "logs", in Caddy's field order.
+inline constexpr const char* kServerTailKeys[] = {"protocols", "listen_protocols", "metrics", "allow_0rtt"};
+
 }  // namespace gatehouse::config

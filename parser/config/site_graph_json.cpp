@@ -126,7 +126,7 @@ Json serverJson(const Server& s, bool skeleton) {
     if (!ordered.contains(k)) ordered[k] = v;
   }
   // logs belongs before protocols in Caddy's struct; move protocols-type keys after it.
-  for (const char* key : {"protocols", "listen_protocols", "metrics"}) {
+  for (const char* key : kServerTailKeys) {
     if (ordered.contains(key)) {
       Json v = std::move(ordered[key]);
       ordered.erase(key);
@@ -171,7 +171,7 @@ Json tlsJson(const TlsApp& t) {
   for (const auto& [k, v] : t.automationExtra.items()) automation[k] = v;
   if (!automation.empty()) out["automation"] = std::move(automation);
   for (const auto& [k, v] : t.extra.items()) out[k] = v;
-  return out;
+  return tlsAppInCaddyOrder(out);
 }
 
 // With `skeleton`, each server is null.
@@ -362,6 +362,7 @@ Json configJson(const Config& config, bool skeleton) {
   std::map<std::string, Json> apps = config.otherApps;
   if (config.http) apps["http"] = httpJson(*config.http, skeleton);
   if (config.tls && !config.tls->empty()) apps["tls"] = tlsJson(*config.tls);
+  if (auto pki = apps.find("pki"); pki != apps.end()) pki->second = pkiAppInCaddyOrder(pki->second);
   if (!apps.empty()) {
     Json a = objectWithRoom(apps.size());
     for (auto& [k, v] : apps) a[k] = std::move(v);
