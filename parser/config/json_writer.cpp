@@ -1,9 +1,34 @@
 #include "config/json_writer.h"
 
+#include <algorithm>
+
 namespace gatehouse::config {
 namespace {
 
 // Keys the serializer would print unchanged (no escapes, no UTF-8 to check).
+using Member = std::pair<const std::string, Json>;
+
+// An object's members in key order (Go sorts map keys bytewise, as std::string's < does).
+std::vector<const Member*> sortedMembers(const Json& obj) {
+  std::vector<const Member*> members;
+  members.reserve(obj.size());
+  for (const auto& member : obj.get_ref<const Json::object_t&>()) {
+    members.push_back(&member);
+  }
+  std::sort(members.begin(), members.end(), [](const Member* a, const Member* b) { return a->first < b->first; });
+  return members;
+}
+
+bool hasObject(const Json& v) {
+  if (v.is_object()) {
+    return true;
+  }
+  if (v.is_array()) {
+    return std::any_of(v.begin(), v.end(), [](const Json& e) { return hasObject(e); });
+  }
+  return false;
+}
+
 bool plainKey(std::string_view name) {
   for (const char c : name) {
     const auto u = static_cast<unsigned char>(c);
@@ -103,6 +128,47 @@ void JsonWriter::value(std::string_view s) {
 void JsonWriter::value(bool b) {
   beforeValue();
   out_ += b ? "true" : "false";
+}
+
+void JsonWriter::sortedValue(const Json& v) {
+  if (!hasObject(v)) {
+    value(v);  // nothing to reorder: the serializer prints it in one go
+    return;
+  }
+  if (v.is_array()) {
+    beginArray();
+    for (const auto& e : v) {
+      sortedValue(e);
+    }
+    endArray();
+    return;
+  }
+  beginObject();
+  for (const Member* m : sortedMembers(v)) {
+    key(m->first);
+    sortedValue(m->second);
+  }
+  endObject();
+}
+
+Json sortedDeep(const Json& v) {
+  if (!hasObject(v)) {
+    return v;
+  }
+  if (v.is_array()) {
+    Json out = Json::array();
+    out.get_ref<Json::array_t&>().reserve(v.size());
+    for (const auto& e : v) {
+      out.push_back(sortedDeep(e));
+    }
+    return out;
+  }
+  Json out = Json::object();
+  out.get_ref<Json::object_t&>().reserve(v.size());
+  for (const Member* m : sortedMembers(v)) {
+    out.get_ref<Json::object_t&>().emplace_back(m->first, sortedDeep(m->second));
+  }
+  return out;
 }
 
 std::string escapeForHtml(std::string s) {

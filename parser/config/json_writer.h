@@ -17,6 +17,11 @@ namespace gatehouse::config {
 // Caddy's output carries them; applies that to JSON text.
 std::string escapeForHtml(std::string s);
 
+// A copy of `v` with every object's keys sorted, at every depth. Caddy builds each module value
+// (handler, matcher inside a module, issuer, encoder ...) by unmarshalling it into a Go map and
+// marshalling that again, and Go prints map keys sorted: so a module prints fully sorted.
+Json sortedDeep(const Json& v);
+
 class JsonWriter {
  public:
   JsonWriter(std::string& out, bool pretty);
@@ -31,6 +36,8 @@ class JsonWriter {
   void value(const Json& v);
   void value(std::string_view s);
   void value(bool b);
+  // A whole value with every object's keys sorted, at every depth (see sortedDeep()).
+  void sortedValue(const Json& v);
 
  private:
   struct Level {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "config/caddy_key_order.h"
 #include "config/json_writer.h"
 #include "config/site_graph_skeleton.h"
 #include "gatehouse/config/site_graph.h"
@@ -72,12 +73,14 @@ Json serverJson(const Server& s, bool skeleton) {
   }
   putOrdered(out, s.options,
              {"listener_wrappers", "read_timeout", "read_header_timeout", "write_timeout",
-              "idle_timeout", "keepalive_interval", "max_header_bytes", "enable_full_duplex"});
+              "idle_timeout", "keepalive_interval", "keepalive_idle", "keepalive_count",
+              "max_header_bytes", "enable_full_duplex"});
   // The options loop above also copied keys that belong later; rebuild in full order.
   Json ordered = objectWithRoom(16 + s.options.size());
   for (const char* key : {"listen", "listener_wrappers", "read_timeout", "read_header_timeout",
                           "write_timeout", "idle_timeout", "keepalive_interval",
-                          "max_header_bytes", "enable_full_duplex"}) {
+                          "keepalive_idle", "keepalive_count", "max_header_bytes",
+                          "enable_full_duplex"}) {
     if (out.contains(key)) {
       ordered[key] = std::move(out[key]);
     }
@@ -100,7 +103,7 @@ Json serverJson(const Server& s, bool skeleton) {
     }
     ordered["named_routes"] = std::move(named);
   }
-  putIf(ordered, "tls_connection_policies", s.tlsConnectionPolicies);
+  putIf(ordered, "tls_connection_policies", connectionPoliciesInCaddyOrder(s.tlsConnectionPolicies));
   if (s.automaticHttps) {
     const auto& a = *s.automaticHttps;
     Json ah = Json::object();
@@ -116,14 +119,14 @@ Json serverJson(const Server& s, bool skeleton) {
   putOrdered(ordered, s.options,
              {"strict_sni_host", "trusted_proxies", "client_ip_headers", "trusted_proxies_strict"});
   Json tail = Json::object();
-  putIf(tail, "logs", s.logs);
+  putIf(tail, "logs", serverLogsInCaddyOrder(s.logs));
   for (auto& [k, v] : tail.items()) ordered[k] = std::move(v);
   // Whatever options are left (protocols, metrics ...) follow, in their own order.
   for (const auto& [k, v] : s.options.items()) {
     if (!ordered.contains(k)) ordered[k] = v;
   }
   // logs belongs before protocols in Caddy's struct; move protocols-type keys after it.
-  for (const char* key : {"protocols", "listen_protocols", "metrics"}) {
+  for (const char* key : kServerTailKeys) {
     if (ordered.contains(key)) {
       Json v = std::move(ordered[key]);
       ordered.erase(key);
@@ -136,8 +139,9 @@ Json serverJson(const Server& s, bool skeleton) {
 Json policyJson(const AutomationPolicy& p) {
   Json out = Json::object();
   if (!p.subjects.empty()) out["subjects"] = p.subjects;
-  if (!p.issuers.empty()) out["issuers"] = p.issuers;
-  putIf(out, "get_certificate", p.getCertificate);
+  // Issuers and certificate managers are modules: all their keys print sorted.
+  if (!p.issuers.empty()) out["issuers"] = sortedDeep(p.issuers);
+  putIf(out, "get_certificate", sortedDeep(p.getCertificate));
   Json rest = p.extra;
   for (const char* key : {"must_staple", "renewal_window_ratio"}) {
     if (rest.contains(key)) {
@@ -167,7 +171,7 @@ Json tlsJson(const TlsApp& t) {
   for (const auto& [k, v] : t.automationExtra.items()) automation[k] = v;
   if (!automation.empty()) out["automation"] = std::move(automation);
   for (const auto& [k, v] : t.extra.items()) out[k] = v;
-  return out;
+  return tlsAppInCaddyOrder(out);
 }
 
 // With `skeleton`, each server is null.
@@ -327,7 +331,8 @@ Json toJson(const Handler& handler) {
     if (handler.errors) out["errors"] = Json{{"routes", routesJson(*handler.errors)}};
   }
   for (const auto& [k, v] : handler.fields.items()) out[k] = v;
-  return out;
+  // A handler is a module: Caddy prints all its keys sorted, at every depth.
+  return sortedDeep(out);
 }
 
 Json toJson(const Route& route) {
@@ -352,11 +357,12 @@ namespace {
 Json configJson(const Config& config, bool skeleton) {
   Json out = objectWithRoom(8 + config.extra.size());
   putIf(out, "admin", config.admin);
-  putIf(out, "logging", config.logging);
+  putIf(out, "logging", loggingInCaddyOrder(config.logging));
   putIf(out, "storage", config.storage);
   std::map<std::string, Json> apps = config.otherApps;
   if (config.http) apps["http"] = httpJson(*config.http, skeleton);
   if (config.tls && !config.tls->empty()) apps["tls"] = tlsJson(*config.tls);
+  if (auto pki = apps.find("pki"); pki != apps.end()) pki->second = pkiAppInCaddyOrder(pki->second);
   if (!apps.empty()) {
     Json a = objectWithRoom(apps.size());
     for (auto& [k, v] : apps) a[k] = std::move(v);

@@ -12,9 +12,14 @@
 namespace gatehouse::config {
 namespace {
 
-void writeRoutes(JsonWriter& w, const std::vector<Route>& routes);
+// Routes of a server are Go structs (fields in declaration order); routes inside a module
+// (a subroute handler) were re-marshalled from a map by Caddy, so every key there is sorted.
+enum class Place { server, module };
 
-// A matcher set prints with its keys sorted, as Go prints a map.
+void writeRoutes(JsonWriter& w, const std::vector<Route>& routes, Place place);
+
+// A matcher set of a server route prints as a Go map (its keys sorted) of matcher values that
+// keep their own order.
 void writeSorted(JsonWriter& w, const Json& set) {
   if (!set.is_object()) {
     w.value(set);
@@ -34,10 +39,10 @@ void writeSorted(JsonWriter& w, const Json& set) {
   w.endObject();
 }
 
-void writeErrors(JsonWriter& w, const std::vector<Route>& routes) {
+void writeErrors(JsonWriter& w, const std::vector<Route>& routes, Place place) {
   w.beginObject();
   w.key("routes");
-  writeRoutes(w, routes);
+  writeRoutes(w, routes, place);
   w.endObject();
 }
 
@@ -50,52 +55,76 @@ bool fieldsShadowKeys(const Handler& h) {
   return h.name == "subroute" && (h.fields.contains("routes") || h.fields.contains("errors"));
 }
 
+// A handler is a module: all its keys print sorted, at every depth.
 void writeHandler(JsonWriter& w, const Handler& h) {
   if (fieldsShadowKeys(h)) {
     w.value(toJson(h));
     return;
   }
-  w.beginObject();
-  w.key("handler");
-  w.value(std::string_view(h.name));
-  if (h.name == "subroute") {
-    if (!h.routes.empty()) {
-      w.key("routes");
-      writeRoutes(w, h.routes);
-    }
-    if (h.errors) {
-      w.key("errors");
-      writeErrors(w, *h.errors);
-    }
+  const bool subroute = h.name == "subroute";
+  // Each key with its field's value; null for the keys that come from the handler itself.
+  std::vector<std::pair<std::string_view, const Json*>> keys;
+  keys.reserve(h.fields.size() + 3);
+  keys.emplace_back("handler", nullptr);
+  if (subroute && !h.routes.empty()) keys.emplace_back("routes", nullptr);
+  if (subroute && h.errors) keys.emplace_back("errors", nullptr);
+  for (const auto& member : h.fields.get_ref<const Json::object_t&>()) {
+    keys.emplace_back(member.first, &member.second);
   }
-  for (const auto& [k, v] : h.fields.items()) {
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  w.beginObject();
+  for (const auto& [k, field] : keys) {
     w.key(k);
-    w.value(v);
+    if (field != nullptr) {
+      w.sortedValue(*field);
+    } else if (k == "handler") {
+      w.value(std::string_view(h.name));
+    } else if (subroute && k == "routes") {
+      writeRoutes(w, h.routes, Place::module);
+    } else if (subroute && k == "errors") {
+      writeErrors(w, *h.errors, Place::module);
+    }
   }
   w.endObject();
 }
 
-void writeRoute(JsonWriter& w, const Route& r) {
+void writeMatch(JsonWriter& w, const Route& r, Place place) {
+  w.key("match");
+  w.beginArray();
+  for (const auto& set : r.match) {
+    if (place == Place::module) {
+      w.sortedValue(set);
+    } else {
+      writeSorted(w, set);
+    }
+  }
+  w.endArray();
+}
+
+void writeHandle(JsonWriter& w, const Route& r) {
+  w.key("handle");
+  w.beginArray();
+  for (const auto& h : r.handle) {
+    writeHandler(w, h);
+  }
+  w.endArray();
+}
+
+// Struct order is group, match, handle, terminal; sorted order puts handle before match.
+void writeRoute(JsonWriter& w, const Route& r, Place place) {
   w.beginObject();
   if (!r.group.empty()) {
     w.key("group");
     w.value(std::string_view(r.group));
   }
-  if (!r.match.empty()) {
-    w.key("match");
-    w.beginArray();
-    for (const auto& set : r.match) {
-      writeSorted(w, set);
-    }
-    w.endArray();
-  }
-  if (!r.handle.empty()) {
-    w.key("handle");
-    w.beginArray();
-    for (const auto& h : r.handle) {
-      writeHandler(w, h);
-    }
-    w.endArray();
+  const bool match = !r.match.empty();
+  const bool handle = !r.handle.empty();
+  if (place == Place::module) {
+    if (handle) writeHandle(w, r);
+    if (match) writeMatch(w, r, place);
+  } else {
+    if (match) writeMatch(w, r, place);
+    if (handle) writeHandle(w, r);
   }
   if (r.terminal) {
     w.key("terminal");
@@ -104,10 +133,10 @@ void writeRoute(JsonWriter& w, const Route& r) {
   w.endObject();
 }
 
-void writeRoutes(JsonWriter& w, const std::vector<Route>& routes) {
+void writeRoutes(JsonWriter& w, const std::vector<Route>& routes, Place place) {
   w.beginArray();
   for (const auto& r : routes) {
-    writeRoute(w, r);
+    writeRoute(w, r, place);
   }
   w.endArray();
 }
@@ -122,7 +151,7 @@ void writeNamedRoutes(JsonWriter& w, const std::vector<std::pair<std::string, Ro
   w.beginObject();
   for (const auto* entry : sorted) {
     w.key(entry->first);
-    writeRoute(w, entry->second);
+    writeRoute(w, entry->second, Place::server);
   }
   w.endObject();
 }
@@ -134,9 +163,9 @@ void writeServer(JsonWriter& w, const Server& s) {
   for (const auto& [k, v] : skeleton.items()) {
     w.key(k);
     if (k == "routes" && v.is_null()) {
-      writeRoutes(w, s.routes);
+      writeRoutes(w, s.routes, Place::server);
     } else if (k == "errors" && v.is_null() && s.errors) {
-      writeErrors(w, *s.errors);
+      writeErrors(w, *s.errors, Place::server);
     } else if (k == "named_routes" && v.is_null()) {
       writeNamedRoutes(w, s.namedRoutes);
     } else {

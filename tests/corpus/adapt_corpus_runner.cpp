@@ -1,6 +1,7 @@
 // Runs Caddy's own Caddyfile adapter fixtures (shared/corpus/caddyfile_adapt) against
 // Gatehouse's adapter, in place. Each fixture is a Caddyfile, a line of ten dashes, and either
-// the JSON `caddy adapt` prints (compared as JSON values) or text the error must contain.
+// the JSON `caddy adapt` prints (compared as JSON values, then as text: same keys in Caddy's
+// order) or text the error must contain.
 //
 // Error texts in Caddy carry positions as "Caddyfile:6: msg" or "msg, at Caddyfile:6"; ours
 // are always "Caddyfile:6:COL: msg". The runner takes the position out of the expected text,
@@ -91,6 +92,25 @@ std::string writerDiff(const gatehouse::config::Config& config) {
     }
   }
   return "";
+}
+
+std::string firstTextDiff(const std::string& want, const std::string& got, const char* what) {
+  if (want == got) return "";
+  size_t at = 0;
+  while (at < want.size() && at < got.size() && want[at] == got[at]) ++at;
+  const size_t from = at > 60 ? at - 60 : 0;
+  return std::string("same JSON, but the ") + what + " text differs at byte " + std::to_string(at) +
+         ":\n      want: ..." + want.substr(from, 160) + "\n      got:  ..." + got.substr(from, 160);
+}
+
+// `gatehouse adapt` must print Caddy's very text: the same keys in the same order. Caddy's
+// fixtures are its output indented with tabs (as `caddy adapt --pretty` prints), so they are
+// compared as they stand with --pretty, and compacted (order kept) with the compact form.
+std::string textDiff(const std::string& expected, const gatehouse::config::Config& config) {
+  const std::string compact = gatehouse::config::dump(Json::parse(expected), false);
+  std::string d = firstTextDiff(compact, gatehouse::config::dumpConfig(config, false), "compact");
+  if (d.empty()) d = firstTextDiff(expected, gatehouse::config::dumpConfig(config, true), "--pretty");
+  return d;
 }
 
 struct ExpectedError {
@@ -244,6 +264,7 @@ int main(int argc, char** argv) {
         auto graph = gatehouse::config::configFromJson(Json::parse(expected));
         rt = firstDiff(want, nlohmann::json::parse(gatehouse::config::toJson(graph).dump()), "");
         if (rt.empty()) rt = writerDiff(graph);
+        if (rt.empty()) rt = textDiff(expected, graph);
       } catch (const std::exception& e) {
         rt = e.what();
       }
@@ -263,6 +284,7 @@ int main(int argc, char** argv) {
         nlohmann::json want = nlohmann::json::parse(expected);
         why = firstDiff(want, got, "");
         if (why.empty()) why = writerDiff(result.config);
+        if (why.empty()) why = textDiff(expected, result.config);
         ok = why.empty();
       }
     } catch (const gatehouse::parser::ConfigError& e) {
