@@ -136,7 +136,7 @@ def run(port, ca, up, label):
     check(c.status(sid) == "200", label + ": flood stream open")
     time.sleep(1.5)
     held = up.flood_sent.get(tag, 0)
-    check(held < 24 << 20, label + ": upstream held back while the client reads nothing (%d bytes sent)" % held)
+    check(held < 12 << 20, label + ": upstream held back while the client reads nothing (%d bytes sent)" % held)
     got = 0
     deadline = time.time() + 120
     while got < total and time.time() < deadline and not c.streams[sid].reset:
