@@ -134,6 +134,14 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
       req.host = std::move(host);
     }
     req.upgrade = protocol_;
+    if (method_ == "CONNECT" && runtime::equalsIgnoreCase(protocol_, "websocket")) {
+      // RFC 8441: the HTTP/2 form of a WebSocket handshake. Matchers written for HTTP/1.1
+      // (`header Connection *Upgrade*`, `header Upgrade websocket`) see it as one, as the
+      // upstream will (reverse_proxy sends an RFC 6455 GET); HTTP/2 forbids both fields,
+      // so none came from the client.
+      req.headers.emplaceBack("Connection", "Upgrade");
+      req.headers.emplaceBack("Upgrade", "websocket");
+    }
   }
   if (endStream) {
     req.bodyLength = 0;

@@ -103,6 +103,9 @@ void Http2Session::respond(H2Stream& s) {
       s.outbound.mode = H2Stream::BodyMode::Tunnel;
       submitHead(s, std::nullopt, true);
       s.phase = H2Stream::Phase::Tunnel;
+      // As after an HTTP/1.1 101: the peer starts reading its side once the head has left.
+      s.outbound.drainNotify = true;
+      toNotify_.push_back(s.id);
       streamWantsInbound(s);  // bytes the client sent early
       return;
     }

@@ -184,6 +184,7 @@ class ProxyCall final : public runtime::PendingWork,
   std::string framed_;               // a request body piece with its chunk framing
   std::string stickyCookie_;         // the cookie policy's Set-Cookie for the chosen upstream
   std::string method_;               // the upstream request's method (after `rewrite`)
+  std::string wsKey_;                // WebSocket over HTTP/2: the Sec-WebSocket-Key sent upstream
   const ResponseHandler* routing_ = nullptr;  // handle_response routes to run at resume
   ResponseHead held_;                         // the response head those routes handle
   std::unique_ptr<DelayedClose> closing_;     // stream_close_delay after a reload

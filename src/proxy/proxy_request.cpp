@@ -9,6 +9,7 @@
 #include "proxy/direct_request_fields.h"
 #include "proxy/expect_continue.h"
 #include "proxy/proxy_rewrite.h"
+#include "proxy/websocket_handshake.h"
 
 namespace gatehouse::proxy {
 
@@ -43,6 +44,14 @@ bool ProxyCall::prepareHead() {
   generalHead_ = config_.requestHeaders.has_value() || !req.upgrade.empty();
   if (generalHead_) {
     prepareFields();
+  }
+  if (isH2WebSocket(req)) {
+    // RFC 8441 5: the stream's DATA is the WebSocket itself, so the upstream's HTTP/1.1
+    // handshake carries no body; the bytes go through the tunnel after its 101.
+    hasBody_ = false;
+    chunkedBody_ = false;
+    wsKey_ = newWebSocketKey();
+    baseHeaders_.set("Sec-WebSocket-Key", wsKey_);
   }
   return true;
 }
@@ -94,7 +103,7 @@ bool ProxyCall::buildHead() {
     hostFallback = !defaultPort ? target_->dial : v6 ? "[" + target_->host + "]" : target_->host;
     host = hostFallback;
   }
-  method_ = req.method;
+  method_ = wsKey_.empty() ? req.method : std::string("GET");  // extended CONNECT -> RFC 6455 GET
   std::string rewritten;
   if (config_.rewrite) {
     rewriteForUpstream(*config_.rewrite, ex_, method_, rewritten);

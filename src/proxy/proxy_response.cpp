@@ -8,6 +8,7 @@
 
 #include "http/field_syntax.h"
 #include "proxy/expect_continue.h"
+#include "proxy/websocket_handshake.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::proxy {
@@ -82,6 +83,16 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     bodyDone_ = true;  // answered early: the rest of the request is not sent
     pauseUpstream();
   }
+  int status = head.status;
+  if (!wsKey_.empty() && head.upgrade) {
+    if (!acceptUpstreamWebSocket(head.headers, wsKey_)) {
+      retired_ = std::move(conn_);  // not a WebSocket: the connection cannot serve again
+      scheduleDelivery();
+      finishWithError(502, "upstream's 101 does not complete the WebSocket handshake (Upgrade or Sec-WebSocket-Accept)");
+      return;
+    }
+    status = 200;  // RFC 8441 5: the extended CONNECT succeeded; HTTP/2 has no 101
+  }
   // handle_response: matched on the upstream's own status and fields, before header_down.
   const ResponseHandler* rh =
       head.upgrade ? nullptr : firstMatching(config_.responseHandlers, head.status, head.headers);
@@ -90,7 +101,6 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     routeTask_.schedule(pool_.loop());
     return;
   }
-  int status = head.status;
   if (rh != nullptr) {
     std::string why;
     status = rh->statusFor(ex_, head.status, why);
@@ -110,6 +120,13 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     resumePending_ = true;
     holdingHead_ = holdsHead();  // response_buffers
     scheduleDelivery();
+    return;
+  }
+  if (tunnel_ && ex_.request.versionMajor == 2) {
+    // An HTTP/2 session answers at once, inside resume(), and may ask for the tunnel's
+    // first bytes before this read has left the parser (which then pauses reading for the
+    // upgrade): resumed from a clean stack instead, the request reaches the tunnel in order.
+    routeTask_.schedule(pool_.loop());
     return;
   }
   ex_.host->resume();
