@@ -1,31 +1,15 @@
 #include "getcert/manager_url.h"
 
-#include <cctype>
 #include <cstdio>
 #include <map>
 #include <vector>
+
+#include "http/uri.h"
 
 namespace gatehouse::acme {
 
 namespace {
 
-// Go's url.QueryEscape.
-std::string queryEscape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -103,7 +87,7 @@ std::string managerUrl(const std::string& configured, const tls::ManagerQuery& q
   std::string encoded;
   for (const auto& [key, list] : values) {
     for (const auto& v : list) {
-      encoded += (encoded.empty() ? "" : "&") + queryEscape(key) + "=" + queryEscape(v);
+      encoded += (encoded.empty() ? "" : "&") + http::queryEscape(key) + "=" + http::queryEscape(v);
     }
   }
   return base + "?" + encoded + fragment;

@@ -1,29 +1,11 @@
 #include "manager/on_demand_ask.h"
 
-#include <cctype>
+#include "http/uri.h"
 
 namespace gatehouse::acme {
 
 namespace {
 constexpr std::chrono::milliseconds kAskTimeout{10000};
-
-// Go's url.QueryEscape.
-std::string queryEscape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 std::string askUrl(const std::string& endpoint, const std::string& name) {
@@ -46,7 +28,7 @@ std::string askUrl(const std::string& endpoint, const std::string& name) {
       at = end + 1;
     }
   }
-  return base + "?" + query + "domain=" + queryEscape(name);
+  return base + "?" + query + "domain=" + http::queryEscape(name);
 }
 
 void askPermission(HttpClient& http, const std::string& endpoint, const std::string& name,

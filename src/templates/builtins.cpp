@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "http/uri.h"
 #include "templates/executor.h"
 #include "templates/format.h"
 
@@ -191,21 +192,6 @@ std::string jsEscape(const std::string& s) {
   return out;
 }
 
-std::string queryEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 // html/js/urlquery take the Sprint of their arguments (a single string as is).
 std::string evalArgsString(const Args& a) {
@@ -282,7 +268,7 @@ void addGoBuiltins(FuncMap& f) {
   };
   f["html"] = [](Args& a) { return Value(htmlEscape(evalArgsString(a))); };
   f["js"] = [](Args& a) { return Value(jsEscape(evalArgsString(a))); };
-  f["urlquery"] = [](Args& a) { return Value(queryEscape(evalArgsString(a))); };
+  f["urlquery"] = [](Args& a) { return Value(http::queryEscape(evalArgsString(a))); };
   f["call"] = [](Args& a) {
     if (a.empty()) {
       throw TemplateError("wrong number of args for call: want at least 1 got 0");
