@@ -13,6 +13,8 @@ import gzip
 import socket
 import threading
 
+from accept_loop import AcceptLoop
+
 BODY = b"hello trailers " * 200  # past encode's minimum_length (512)
 TRAILERS = [("x-checksum", "abc123"), ("grpc-status", "0")]
 
@@ -25,7 +27,7 @@ def _trailer_section(fields):
     return b"0\r\n" + b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in fields) + b"\r\n"
 
 
-class TrailerUpstream:
+class TrailerUpstream(AcceptLoop):
     def __init__(self):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -34,17 +36,6 @@ class TrailerUpstream:
         self.port = self.sock.getsockname()[1]
         self.accept_encodings = []
         threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self):
-        self.sock.close()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
         conn.settimeout(20)

@@ -14,6 +14,7 @@ import time
 
 from h2_frames import (ACK, DATA, END_HEADERS, END_STREAM, HEADERS, PREFACE, RST_STREAM, SETTINGS, frame, hpack,
                        settings)
+from accept_loop import AcceptLoop
 
 
 def _read_exact(conn, n):
@@ -26,7 +27,7 @@ def _read_exact(conn, n):
     return out
 
 
-class ContinueUpstream:
+class ContinueUpstream(AcceptLoop):
     def __init__(self, mode, delay=0.3, cert=None):
         self.mode, self.delay = mode, delay
         self.ctx = None
@@ -42,17 +43,6 @@ class ContinueUpstream:
         self.lock = threading.Lock()
         self.seen = []
         threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self):
-        self.sock.close()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, raw):
         raw.settimeout(10)

@@ -22,6 +22,7 @@ import urllib.parse
 from h2_frames import (ACK, CONTINUATION, DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PING, PREFACE,
                        RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, hpack, settings, window_update)
 from hpack_inflate import Inflater
+from accept_loop import AcceptLoop
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -52,7 +53,7 @@ def _read_exact(conn, n):
     return bytes(out)
 
 
-class WsUpstream:
+class WsUpstream(AcceptLoop):
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -64,17 +65,6 @@ class WsUpstream:
         self.flood_sent = {}   # tag -> bytes written so far by /flood
         self.errors = []
         threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self):
-        self.sock.close()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
         conn.settimeout(30)
