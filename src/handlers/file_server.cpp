@@ -219,6 +219,8 @@ class FileServer final : public runtime::Handler {
       auto ct = http::contentTypeByExtension(filename);
       if (!ct.empty()) {
         hdr.set("Content-Type", ct);
+      } else {
+        ex.response.sniff = false;  // Caddy's file server stops Go from sniffing one
       }
     }
     return serveContent(ex, std::move(fd), sent, etag);

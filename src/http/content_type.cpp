@@ -50,17 +50,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kTypes =
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-bool startsWithFold(std::string_view data, std::string_view prefix) {
-  if (data.size() < prefix.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (lower(data[i]) != lower(prefix[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 }  // namespace
 
 std::string_view contentTypeByExtension(std::string_view name) {
@@ -79,56 +68,6 @@ std::string_view contentTypeByExtension(std::string_view name) {
     }
   }
   return {};
-}
-
-std::string_view sniffContentType(std::string_view data) {
-  if (data.size() > 512) {
-    data = data.substr(0, 512);
-  }
-  std::string_view ws = data;
-  while (!ws.empty() && (ws.front() == ' ' || ws.front() == '\t' || ws.front() == '\n' || ws.front() == '\r' ||
-                         ws.front() == '\f')) {
-    ws.remove_prefix(1);
-  }
-  static constexpr std::array<std::string_view, 17> kHtml = {
-      "<!DOCTYPE HTML", "<HTML", "<HEAD", "<SCRIPT", "<IFRAME", "<H1", "<DIV", "<FONT", "<TABLE",
-      "<A", "<STYLE", "<TITLE", "<B", "<BODY", "<BR", "<P", "<!--"};
-  for (auto sig : kHtml) {
-    if (startsWithFold(ws, sig) && ws.size() > sig.size() && (ws[sig.size()] == ' ' || ws[sig.size()] == '>')) {
-      return "text/html; charset=utf-8";
-    }
-  }
-  if (ws.starts_with("<?xml")) {
-    return "text/xml; charset=utf-8";
-  }
-  if (data.starts_with("%PDF-")) {
-    return "application/pdf";
-  }
-  if (data.starts_with("GIF87a") || data.starts_with("GIF89a")) {
-    return "image/gif";
-  }
-  if (data.starts_with("\x89PNG\x0D\x0A\x1A\x0A")) {
-    return "image/png";
-  }
-  if (data.starts_with("\xFF\xD8\xFF")) {
-    return "image/jpeg";
-  }
-  if (data.starts_with("\xEF\xBB\xBF")) {
-    return "text/plain; charset=utf-8";
-  }
-  if (data.starts_with("\x1F\x8B\x08")) {
-    return "application/x-gzip";
-  }
-  if (data.starts_with(std::string_view("PK\x03\x04", 4))) {
-    return "application/zip";
-  }
-  for (char ch : data) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1A) || (c >= 0x1C && c <= 0x1F)) {
-      return "application/octet-stream";
-    }
-  }
-  return "text/plain; charset=utf-8";
 }
 
 }  // namespace gatehouse::http

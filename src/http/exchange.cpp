@@ -39,6 +39,7 @@ void Response::clear() {
   streamLength = 0;
   close = false;
   abort = false;
+  sniff = true;
   tunnel = nullptr;
   bytesWritten = 0;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <exception>
 
+#include "http/content_type.h"
 #include "http/h2_callbacks.h"
 #include "http/h2_response_head.h"
 #include "http/http2_session.h"
@@ -120,6 +121,19 @@ void Http2Session::respond(H2Stream& s) {
   }
   const bool allowed = bodyAllowedForStatus(res.status);
   const bool headOnly = req.method == "HEAD";
+  // As Go's server: a body without a Content-Type field gets one sniffed from its first
+  // bytes; a streamed body's head waits for them.
+  const bool sniff = wantsSniffedType(res, allowed);
+  if (res.stream && allowed && !headOnly && sniff) {
+    s.outbound.mode = H2Stream::BodyMode::Streamed;
+    s.outbound.sniffPending = true;
+    s.outbound.pullInFlight = true;
+    res.stream->pull(loop(), s);
+    return;
+  }
+  if (sniff && !res.stream && !res.body.empty()) {
+    res.headers.add("Content-Type", sniffContentType(res.body));
+  }
   if (res.stream && allowed && !headOnly) {
     s.outbound.mode = H2Stream::BodyMode::Streamed;
     const bool known = res.streamLength != runtime::Response::kUnknownLength;
@@ -149,6 +163,20 @@ void Http2Session::submitHead(H2Stream& s, std::optional<uint64_t> length, bool 
                               withBody ? &provider : nullptr) != 0) {
     reset(s, NGHTTP2_INTERNAL_ERROR);
   }
+}
+
+void Http2Session::streamSniffed(H2Stream& s, bool failed) {
+  if (closed_ || !session_) {
+    return;
+  }
+  if (failed) {
+    reset(s, NGHTTP2_INTERNAL_ERROR);
+    pump();
+    return;
+  }
+  const auto& res = s.ex.response;
+  const bool known = res.streamLength != runtime::Response::kUnknownLength;
+  submitHead(s, known ? std::optional<uint64_t>(res.streamLength) : std::nullopt, true);
 }
 
 void Http2Session::reset(H2Stream& s, uint32_t errorCode) {

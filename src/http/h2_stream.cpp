@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "http/content_type.h"
 #include "http/http2_session.h"
 
 namespace gatehouse::http {
@@ -122,6 +123,13 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
   if (closed) {
     return;
   }
+  if (outbound.sniffPending) {
+    outbound.sniffPending = false;
+    if (!data.empty()) {
+      ex.response.headers.add("Content-Type", sniffContentType(data));
+    }
+    session_.streamSniffed(*this, false);
+  }
   // Copied now: `data` dies with this call. The source itself stays alive until the
   // stream does, so it is never destroyed from inside its own callback.
   outbound.data.append(data);
@@ -132,6 +140,11 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
 void H2Stream::onBodyError(int /*uvError*/) {
   outbound.pullInFlight = false;
   if (closed) {
+    return;
+  }
+  if (outbound.sniffPending) {
+    outbound.sniffPending = false;
+    session_.streamSniffed(*this, true);
     return;
   }
   outbound.error = true;

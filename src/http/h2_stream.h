@@ -48,6 +48,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     bool pullInFlight = false;
     bool drainNotify = false;    // tunnel: tell the peer once written bytes left
     bool resetAfterEnd = false;  // RST_STREAM(NO_ERROR) after our END_STREAM
+    bool sniffPending = false;   // the head waits for the first body bytes (Content-Type)
     bool ended = false;          // our END_STREAM went out
   };
 

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "gatehouse/runtime/sendfile_source.h"
+#include "http/content_type.h"
 #include "http/number_text.h"
 #include "http/status.h"
 
@@ -61,7 +62,8 @@ void Http1Session::pullBody() {
   pullInFlight_ = true;
   auto& stream = *ex_.response.stream;
   auto* file = dynamic_cast<runtime::SendfileSource*>(&stream);
-  const int sock = file == nullptr || chunked_ || !transport_.drained() ? -1 : transport_.sendfileSocket();
+  const int sock =
+      file == nullptr || chunked_ || sniffPending_ || !transport_.drained() ? -1 : transport_.sendfileSocket();
   if (sock >= 0) {
     bool done = false;
     const int64_t n = file->sendTo(sock, done);
@@ -109,12 +111,23 @@ int Http1Session::beginResponse() {
     closing_ = true;  // as Go: too much unread body to drain; say so in the head
   }
   const bool allowed = bodyAllowed(res.status);
+  // As Go's server: a body without a Content-Type field gets one sniffed from its first
+  // bytes; a streamed body's head waits for them.
+  const bool sniff = wantsSniffedType(res, allowed);
   if (res.stream && allowed && !headOnly_) {
-    writeHead(res.streamLength, true);
     streaming_ = true;
+    if (sniff) {
+      sniffPending_ = true;
+      pullBody();
+      return 0;
+    }
+    writeHead(res.streamLength, true);
     flush();
     pullBody();
     return 0;
+  }
+  if (sniff && !res.stream && !res.body.empty()) {
+    res.headers.add("Content-Type", sniffContentType(res.body));
   }
   const uint64_t length = res.stream ? res.streamLength : res.body.size();
   res.stream.reset();
@@ -230,6 +243,13 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
   pullInFlight_ = false;
   if (closed_) {
     return;
+  }
+  if (sniffPending_) {
+    sniffPending_ = false;
+    if (!data.empty()) {
+      ex_.response.headers.add("Content-Type", sniffContentType(data));
+    }
+    writeHead(ex_.response.streamLength, true);
   }
   if (!chunked_ && out_.empty() && !data.empty()) {
     // Straight from the source's buffer (a proxied body piece in the upstream read

@@ -280,6 +280,7 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   s.requestDone_ = false;
   s.responseDone_ = false;
   s.headWritten_ = false;
+  s.sniffPending_ = false;
   s.awaiting_ = false;
   s.resumeRequested_ = false;
   s.upgradeRequest_ = false;

@@ -155,6 +155,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool eof_ = false;
   bool headWritten_ = false;
   bool pullInFlight_ = false;
+  bool sniffPending_ = false;  // the head waits for the first body bytes (Content-Type sniffing)
   int sendfileOutcome_ = 0;  // for the next task run: 1 the file went out in full, <0 error
 
   RequestBody body_;

@@ -68,6 +68,9 @@ class Http2Session final : public Session {
   void streamResumed(H2Stream& s);
   void streamWantsInbound(H2Stream& s);
   void streamOutboundReady(H2Stream& s);
+  // A streamed response whose head waited for its first body bytes (Content-Type sniffing):
+  // the head goes now, or the stream is reset when the body failed first.
+  void streamSniffed(H2Stream& s, bool failed);
   // Inside `s`'s data provider at its body's end: submits the body source's trailers
   // (h2_session_trailers.cpp). False when it has none (the DATA frame ends the stream).
   bool submitTrailers(H2Stream& s);

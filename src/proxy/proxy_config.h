@@ -73,6 +73,7 @@ struct ProxyConfig {
   std::unique_ptr<runtime::Handler> rewrite;
   std::vector<router::IpRange> trustedProxies;        // the handler's own (Caddy 2.6 field)
   BodyBuffering buffering;                            // request_buffers / response_buffers
+  bool flushAtOnce = false;  // flush_interval < 0: Caddy sends the head before the body
   std::chrono::milliseconds streamTimeout{0};         // tunnels are closed after this; 0: never
   std::chrono::milliseconds streamCloseDelay{0};      // streams of a site a reload removed
   // Transport (http).

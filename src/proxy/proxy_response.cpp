@@ -203,6 +203,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     source_ = body.get();
     res.stream = std::move(body);
     res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
+    // Caddy flushes the head at once for these (its flushInterval -1): Go sniffs no type.
+    res.sniff = head.hasLength && !config_.flushAtOnce;
   }
 }
 

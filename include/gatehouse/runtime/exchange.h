@@ -86,6 +86,10 @@ struct Response {
   uint64_t streamLength = 0;  // exact length of `stream` (Content-Length), or kUnknownLength
   bool close = false;         // close the connection after this response
   bool abort = false;         // drop the connection without a response
+  // Go's server sniffs a Content-Type for a body without one from its first bytes; false
+  // when the head goes out before any body byte (a handler that flushed it, as Caddy's
+  // proxy does for a body of unknown length or with flush_interval -1).
+  bool sniff = true;
   // Set with status 101 (HTTP/1.1) or 200 to an extended CONNECT (HTTP/2): after the head
   // the connection becomes a tunnel between the client and this peer.
   TunnelPeer* tunnel = nullptr;
