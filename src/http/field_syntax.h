@@ -19,4 +19,24 @@ char lowerTokenChar(unsigned char c);
 // Go's httpguts.ValidHostHeader: letters, digits and "!$%&'()*+,-.:;=[]_~" only (empty is valid).
 bool validHostHeader(std::string_view host);
 
+// Calls fn(item) for each non-empty item of a comma-separated field value ("a, b,,c"), its
+// surrounding blanks (SP, HTAB) trimmed; stops early when fn returns false.
+template <class Fn>
+void forEachListItem(std::string_view list, Fn&& fn) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+      item.remove_suffix(1);
+    }
+    if (!item.empty() && !fn(item)) {
+      return;
+    }
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+}
+
 }  // namespace gatehouse::http

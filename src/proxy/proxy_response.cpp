@@ -1,13 +1,12 @@
 // The response side of a ProxyCall: the upstream's head turned into the client's
 // (passive health, replace_status, placeholders, hop-by-hop removal, header_down), and
 // the body handed to the session as it pulls, with back-pressure on the upstream.
-#include "proxy/proxy_call.h"
-
 #include <algorithm>
 #include <utility>
 
 #include "http/field_syntax.h"
 #include "proxy/expect_continue.h"
+#include "proxy/proxy_call.h"
 #include "proxy/websocket_handshake.h"
 #include "router/placeholders.h"
 
@@ -20,20 +19,10 @@ namespace {
 // "x-checksum, grpc-status" as Go's ReverseProxy announces it: "X-Checksum, Grpc-Status".
 std::string canonicalList(std::string_view list) {
   std::string out;
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    std::string_view name = list.substr(0, comma);
-    while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) {
-      name.remove_prefix(1);
-    }
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
-      name.remove_suffix(1);
-    }
-    if (!name.empty()) {
-      out.append(out.empty() ? "" : ", ").append(runtime::canonicalHeaderName(name));
-    }
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-  }
+  http::forEachListItem(list, [&](std::string_view name) {
+    out.append(out.empty() ? "" : ", ").append(runtime::canonicalHeaderName(name));
+    return true;
+  });
   return out;
 }
 
@@ -88,7 +77,8 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     if (!acceptUpstreamWebSocket(head.headers, wsKey_)) {
       retired_ = std::move(conn_);  // not a WebSocket: the connection cannot serve again
       scheduleDelivery();
-      finishWithError(502, "upstream's 101 does not complete the WebSocket handshake (Upgrade or Sec-WebSocket-Accept)");
+      finishWithError(
+          502, "upstream's 101 does not complete the WebSocket handshake (Upgrade or Sec-WebSocket-Accept)");
       return;
     }
     status = 200;  // RFC 8441 5: the extended CONNECT succeeded; HTTP/2 has no 101
@@ -148,7 +138,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     canonicalize(f.name);
     const std::string_view n = f.name;
     badName = badName || !http::validFieldName(n);
-    general = general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
+    general =
+        general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
   }
   // Trailer is hop-by-hop, but Go's ReverseProxy announces the upstream's trailers again
@@ -253,7 +244,8 @@ void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
 void ProxyCall::siteRemoved() {
   const bool streaming = tunnel_ || (source_ != nullptr && !ended_);
   if (streaming && !closing_) {
-    closing_ = std::make_unique<DelayedClose>(pool_.loop(), config_.streamCloseDelay, [this] { closeStream(); });
+    closing_ =
+        std::make_unique<DelayedClose>(pool_.loop(), config_.streamCloseDelay, [this] { closeStream(); });
   }
 }
 

@@ -3,6 +3,7 @@
 // listener field by field before the end (Go's transport merges them, announced in
 // `Trailer` or not, into Response.Trailer, which its ReverseProxy passes on).
 
+#include "http/field_syntax.h"
 #include "proxy/upstream_connection.h"
 
 namespace gatehouse::proxy {
@@ -52,22 +53,17 @@ bool UpstreamConnection::badTrailerAnnounced() {
     if (!runtime::equalsIgnoreCase(f.name, "Trailer")) {
       continue;
     }
-    std::string_view list = f.value;
-    while (!list.empty()) {
-      const size_t comma = list.find(',');
-      std::string_view name = list.substr(0, comma);
-      while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) {
-        name.remove_prefix(1);
-      }
-      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
-        name.remove_suffix(1);
-      }
-      if (runtime::equalsIgnoreCase(name, "Transfer-Encoding") ||
-          runtime::equalsIgnoreCase(name, "Trailer") || runtime::equalsIgnoreCase(name, "Content-Length")) {
+    bool bad = false;
+    http::forEachListItem(f.value, [&](std::string_view name) {
+      bad = runtime::equalsIgnoreCase(name, "Transfer-Encoding") ||
+            runtime::equalsIgnoreCase(name, "Trailer") || runtime::equalsIgnoreCase(name, "Content-Length");
+      if (bad) {
         failure_ = "bad trailer key \"" + runtime::canonicalHeaderName(std::string(name)) + "\"";
-        return true;
       }
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      return !bad;
+    });
+    if (bad) {
+      return true;
     }
   }
   return false;
