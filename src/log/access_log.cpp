@@ -38,8 +38,9 @@ Json headerObject(const runtime::HeaderList& headers, bool logCredentials) {
   return out;
 }
 
+// As Go's Request.Proto: "HTTP/2.0" for HTTP/2 (versionMajor 2, minor 0), not "HTTP/1.0".
 std::string protoOf(const runtime::Request& r) {
-  return r.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  return "HTTP/" + std::to_string(r.versionMajor) + "." + std::to_string(r.versionMinor);
 }
 
 }  // namespace

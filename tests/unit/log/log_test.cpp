@@ -252,6 +252,18 @@ TEST_CASE("access log: logger names per host, skips and Caddy's entry fields", "
                                          "resp_headers"});
 }
 
+TEST_CASE("access log: request.proto of HTTP/1.0 and HTTP/2 requests as Caddy writes it", "[log]") {
+  lg::AccessLog al(lg::AccessLogConfig{}, nullptr);
+  gatehouse::runtime::Exchange ex;
+  ex.request.method = "CONNECT";  // an RFC 8441 WebSocket, as a browser opens it over h2
+  ex.request.start = std::chrono::steady_clock::now();
+  ex.request.versionMajor = 2;
+  ex.request.versionMinor = 0;
+  CHECK(al.fields(ex)["request"]["proto"] == "HTTP/2.0");
+  ex.request.versionMajor = 1;
+  CHECK(al.fields(ex)["request"]["proto"] == "HTTP/1.0");
+}
+
 TEST_CASE("logging provisioning: access logs wired, unsupported parts named", "[log]") {
   using gatehouse::config::configFromJson;
   using gatehouse::provision::provisionRuntime;
