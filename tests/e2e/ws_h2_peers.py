@@ -27,10 +27,10 @@ from accept_loop import AcceptLoop
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
-def ws_frame(payload, opcode=0x2, mask=None):
-    """One final WebSocket frame; masked with `mask` (4 bytes) as a client sends it."""
+def ws_frame(payload, opcode=0x2, mask=None, fin=True):
+    """One WebSocket frame (final unless fin=False); masked with `mask` (4 bytes) as a client sends it."""
     n = len(payload)
-    head = bytes([0x80 | opcode])
+    head = bytes([(0x80 if fin else 0) | opcode])
     bit = 0x80 if mask else 0
     if n < 126:
         head += bytes([bit | n])
@@ -54,6 +54,10 @@ def _read_exact(conn, n):
 
 
 class WsUpstream(AcceptLoop):
+    # Answer with the extensions offered (checks that the proxy passes them on). Off for real
+    # clients: a browser offers permessage-deflate, which a byte echo cannot honour.
+    echo_extensions = True
+
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -112,7 +116,7 @@ class WsUpstream(AcceptLoop):
         extra = b""
         if fields.get("sec-websocket-protocol"):
             extra += b"Sec-WebSocket-Protocol: " + fields["sec-websocket-protocol"].split(",")[0].strip().encode() + b"\r\n"
-        if fields.get("sec-websocket-extensions"):
+        if fields.get("sec-websocket-extensions") and self.echo_extensions:
             extra += b"Sec-WebSocket-Extensions: " + fields["sec-websocket-extensions"].encode() + b"\r\n"
         conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      b"Sec-WebSocket-Accept: " + accept + b"\r\n" + extra + b"\r\n")
@@ -171,7 +175,7 @@ class WsUpstream(AcceptLoop):
                 return
             payload = bytes(b ^ mask[i % 4] for i, b in enumerate(data)) if n < 4096 else _unmask(data, mask)
             self.received.append((tag, opcode, hashlib.sha256(payload).hexdigest()))
-            conn.sendall(ws_frame(payload, opcode))
+            conn.sendall(ws_frame(payload, opcode, fin=bool(h[0] & 0x80)))  # fragments stay fragments
             if opcode == 0x8:  # close: echoed, then the connection ends
                 conn.shutdown(socket.SHUT_WR)
                 return

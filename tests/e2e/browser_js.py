@@ -1,0 +1,90 @@
+"""Page JavaScript the browser e2e scripts run through WebDriver (execute_async_script:
+the last argument is the callback). Each snippet bounds itself with a timer so a stuck
+stream reports what it saw instead of hanging the session.
+"""
+
+# The navigation's protocol and URL, and the page's title.
+NAVIGATION = """
+const nav = performance.getEntriesByType('navigation')[0];
+return {proto: nav.nextHopProtocol, url: location.href, title: document.title,
+        secure: window.isSecureContext};
+"""
+
+# fetch(arguments[0]) -> status, a few headers, body text, protocol of the request.
+FETCH_TEXT = """
+const done = arguments[arguments.length - 1];
+const url = arguments[0];
+fetch(url, {cache: 'no-store'}).then(r => r.text().then(body => {
+  const e = performance.getEntriesByType('resource').filter(x => x.name.endsWith(url)).pop();
+  done({status: r.status, body: body, ct: r.headers.get('content-type'),
+        ce: r.headers.get('content-encoding'), proto: e ? e.nextHopProtocol : null,
+        encoded: e ? e.encodedBodySize : null, decoded: e ? e.decodedBodySize : null});
+})).catch(err => done({error: String(err)}));
+"""
+
+# The same SSE token stream read two ways at once, as chat front ends do: an EventSource, and
+# fetch() with a stream reader (which can also see Content-Encoding). Arrival times are
+# Date.now() (the same clock as the upstream's time.time()).
+SSE_BOTH = """
+const done = arguments[arguments.length - 1];
+const [esUrl, fetchUrl, limitMs] = arguments;
+const out = {es: [], es_error: null, fetch: [], fetch_ce: null, fetch_error: null};
+const viaEventSource = new Promise(resolve => {
+  const es = new EventSource(esUrl);
+  es.onmessage = e => {
+    out.es.push([e.data, Date.now(), e.lastEventId]);
+    if (e.data === '[DONE]') { es.close(); resolve(); }
+  };
+  es.onerror = () => { out.es_error = 'readyState ' + es.readyState; es.close(); resolve(); };
+  setTimeout(() => { es.close(); resolve(); }, limitMs);
+});
+const viaFetch = (async () => {
+  try {
+    const r = await fetch(fetchUrl, {headers: {Accept: 'text/event-stream'}, cache: 'no-store'});
+    out.fetch_ce = r.headers.get('content-encoding');
+    const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const stop = Date.now() + limitMs;
+    while (Date.now() < stop) {
+      const {value, done: end} = await reader.read();
+      if (end) break;
+      text += value;
+      let cut;
+      while ((cut = text.indexOf('\\n\\n')) >= 0) {
+        out.fetch.push([text.slice(0, cut), Date.now()]);
+        text = text.slice(cut + 2);
+      }
+    }
+  } catch (err) { out.fetch_error = String(err); }
+})();
+Promise.all([viaEventSource, viaFetch]).then(() => done(out));
+"""
+
+# A WebSocket to arguments[0]: a text message, then a binary one of arguments[1] bytes
+# (a fixed pattern), each echoed back and compared byte for byte, then a clean close.
+WEBSOCKET_ECHO = """
+const done = arguments[arguments.length - 1];
+const [url, size, limitMs] = arguments;
+const out = {events: [], text_ok: false, binary_ok: false, binary_len: 0, code: null, clean: null};
+const big = new Uint8Array(size);
+for (let i = 0; i < size; i++) big[i] = (i * 31 + (i >> 8)) & 255;
+const ws = new WebSocket(url);
+ws.binaryType = 'arraybuffer';
+const timer = setTimeout(() => { out.events.push('timeout'); done(out); }, limitMs);
+ws.onopen = () => { out.events.push('open'); ws.send('hello through gatehouse'); };
+ws.onmessage = e => {
+  if (typeof e.data === 'string') {
+    out.events.push('text');
+    out.text_ok = e.data === 'hello through gatehouse';
+    ws.send(big);
+    return;
+  }
+  out.events.push('binary');
+  const got = new Uint8Array(e.data);
+  out.binary_len = got.length;
+  out.binary_ok = got.length === big.length && got.every((b, i) => b === big[i]);
+  ws.close(1000, 'bye');
+};
+ws.onerror = () => out.events.push('error');
+ws.onclose = e => { out.code = e.code; out.clean = e.wasClean; clearTimeout(timer); done(out); };
+"""

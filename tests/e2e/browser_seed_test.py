@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Real browser (Debian's headless Chromium through WebDriver) against the seed config,
+examples/lobechat.Caddyfile, in front of a chat app upstream started here:
+
+- the site as `chat.test` with `tls internal` (storage in a temp dir; http_port/https_port on
+  free ports): http://chat.test:<http_port>/ redirects to https://chat.test/, which Chromium
+  follows and loads over HTTP/2 (nextHopProtocol "h2"), the chain trusted by the SPKI pin of
+  the local CA's intermediate (no acceptInsecureCerts);
+- from page JavaScript: /healthz; a JSON API through reverse_proxy (Host and
+  X-Forwarded-Proto as the upstream saw them); an SSE token stream through `encode`, read
+  with EventSource and with a fetch() stream reader at once: each event arrives before the
+  upstream sends the next one (0.4 s apart), compressed (Content-Encoding seen by fetch and
+  in the access log); a WebSocket echo through the @websocket route, over HTTP/2 (RFC 8441
+  extended CONNECT: the access log says HTTP/2.0) with a text and a 1 MB binary message;
+- the same seed site body as `http://plain.test` (HTTP/1.1): page, and the WebSocket echo
+  through the HTTP/1.1 Upgrade path.
+Exit 77 (skip) when /usr/bin/chromium is not installed.
+Usage: browser_seed_test.py <path-to-gatehouse>
+"""
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import browser_js as js  # noqa: E402
+import browser_support as bs  # noqa: E402
+import harness  # noqa: E402
+import webdriver  # noqa: E402
+from browser_upstream import ChatUpstream  # noqa: E402
+from harness import check  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GAP = 0.4
+EVENTS = 6
+BIG = 1 << 20
+
+
+def seed_body(upstream_port, log_path):
+    """The seed site's block body, its upstream moved to the test's, with an access log."""
+    with open(os.path.join(REPO, "examples", "lobechat.Caddyfile")) as f:
+        text = f.read()
+    check("reverse_proxy @websocket 127.0.0.1:3210" in text and "@websocket {" in text and "encode zstd gzip" in text,
+          "seed config has its upstream, @websocket and encode")
+    body = text[text.index("chat.example.com {") + len("chat.example.com {"):text.rindex("}")]
+    log = "\tlog {\n\t\toutput file %s\n\t\tformat json\n\t}\n" % log_path
+    return "\tbind 127.0.0.1\n" + log + body.replace("127.0.0.1:3210", "127.0.0.1:%d" % upstream_port)
+
+
+def caddyfile(tmp, up, hp, sp):
+    store = os.path.join(tmp, "store")
+    text = bs.global_options(store, hp, sp)
+    text += "chat.test {\n\ttls internal\n" + seed_body(up.port, os.path.join(tmp, "tls.log")) + "}\n\n"
+    text += "http://plain.test {\n" + seed_body(up.port, os.path.join(tmp, "plain.log")) + "}\n"
+    return bs.write(os.path.join(tmp, "Caddyfile"), text), store
+
+
+def check_sse(b, up, base):
+    got = b.async_script(js.SSE_BOTH, base + "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP),
+                         base + "/sse?n=%d&gap=%s&tag=fetch" % (EVENTS, GAP), 15000)
+    for way, events, err in (("EventSource", got["es"], got["es_error"]),
+                             ("fetch stream", got["fetch"], got["fetch_error"])):
+        tag = "es" if way == "EventSource" else "fetch"
+        sent = up.sse_sent.get(tag, [])
+        data = [e[0] for e in events]
+        want = ['{"choices":[{"delta":{"content":"tok%d"}}]}' % i for i in range(EVENTS)] + ["[DONE]"]
+        if way == "fetch stream":
+            want = ["id: %d\ndata: %s" % (i, w) for i, w in enumerate(want[:-1])] + ["data: [DONE]"]
+        check(data == want and err is None, "%s: every event in order (%s): %r" % (way, err, data[:3]))
+        check(len(sent) == EVENTS, "%s: upstream sent %d events" % (way, len(sent)))
+        if len(sent) != EVENTS or len(events) < EVENTS:
+            continue
+        late = []
+        for i in range(EVENTS):
+            arrived = events[i][1] / 1000.0
+            # Arrived after it was sent (2 ms for clock rounding), before the next one was sent.
+            nxt = sent[i + 1] if i + 1 < EVENTS else sent[i] + GAP
+            if not (sent[i] - 0.002 <= arrived < nxt):
+                late.append((i, round(arrived - sent[i], 3)))
+        delays = [round(events[i][1] / 1000.0 - sent[i], 3) for i in range(EVENTS)]
+        check(not late, "%s: each event arrived before the upstream sent the next (delays %s s)" % (way, delays))
+    check(got["fetch_ce"] in ("zstd", "gzip"), "SSE through encode is compressed: %r" % got["fetch_ce"])
+
+
+def check_websocket(b, scheme, host, tag):
+    got = b.async_script(js.WEBSOCKET_ECHO, "%s://%s/ws?tag=%s" % (scheme, host, tag), BIG, 20000)
+    check(got["text_ok"] and got["binary_ok"] and got["binary_len"] == BIG,
+          "%s WebSocket: text and 1 MB binary echoed byte-exact: %r" % (scheme, got))
+    check(got["code"] == 1000 and got["clean"], "%s WebSocket: clean close 1000: %r" % (scheme, got))
+
+
+def log_entry(entries, prefix):
+    for e in entries:
+        if e.get("request", {}).get("uri", "").startswith(prefix):
+            return e
+    return None
+
+
+def https_checks(b, up, tmp, hp):
+    b.get("http://chat.test:%d/" % hp)
+    nav = b.script(js.NAVIGATION)
+    check(nav["url"] == "https://chat.test/" and nav["title"] == "Gatehouse chat",
+          "http://chat.test:%d/ redirected to the HTTPS site and loaded: %r" % (hp, nav))
+    check(nav["proto"] == "h2", "page loaded over HTTP/2: %r" % nav["proto"])
+    check(nav["secure"] is True, "secure context (certificate accepted)")
+    r = b.async_script(js.FETCH_TEXT, "/healthz")
+    check(r.get("status") == 200 and r.get("body") == "ok", "/healthz from the page: %r" % r)
+    r = b.async_script(js.FETCH_TEXT, "/api/models")
+    import json
+    body = json.loads(r.get("body") or "{}")
+    check(r.get("status") == 200 and body.get("models") == ["gpt-test", "llama-test"],
+          "JSON API through reverse_proxy: %r" % r)
+    check(body.get("host") == "chat.test" and body.get("proto") == "https",
+          "upstream saw Host chat.test and X-Forwarded-Proto https: %r" % body)
+    check(r.get("proto") == "h2", "fetch over HTTP/2: %r" % r.get("proto"))
+    check_sse(b, up, "https://chat.test")
+    check_websocket(b, "wss", "chat.test", "h2")
+    entries = bs.access_log(os.path.join(tmp, "tls.log"))
+    ws = log_entry(entries, "/ws?tag=h2")
+    check(ws is not None and ws["request"].get("proto") == "HTTP/2.0",
+          "browser's WebSocket came over HTTP/2 (RFC 8441): %r" % (ws and ws["request"]))
+    sse = log_entry(entries, "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP))
+    ce = (sse or {}).get("resp_headers", {}).get("Content-Encoding")
+    check(ce in (["zstd"], ["gzip"]), "EventSource stream was compressed: %r" % ce)
+
+
+def plain_checks(b, hp):
+    b.get("http://plain.test:%d/" % hp)
+    nav = b.script(js.NAVIGATION)
+    check(nav["url"] == "http://plain.test:%d/" % hp and nav["title"] == "Gatehouse chat",
+          "plain HTTP site loaded: %r" % nav)
+    check(nav["proto"] == "http/1.1", "plain HTTP page over HTTP/1.1: %r" % nav["proto"])
+    check_websocket(b, "ws", "plain.test:%d" % hp, "h1")
+
+
+def main():
+    webdriver.skip_if_unavailable("browser_seed_test")
+    binary = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="gatehouse-browser-seed-")
+    up = ChatUpstream()
+    hp, sp = harness.free_port(), harness.free_port()
+    proc = drain = None
+    try:
+        cfg, store = caddyfile(tmp, up, hp, sp)
+        proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
+        pin = bs.spki_pin(bs.intermediate_of(store))
+        started = time.time()
+        args = bs.chromium_args(["chat.test", "plain.test"], hp, sp, [pin])
+        with webdriver.Browser(args) as b:
+            https_checks(b, up, tmp, hp)
+            plain_checks(b, hp)
+        print("browser part took %.1f s" % (time.time() - started))
+        heads = [h for h in up.ws.heads if "tag=" in h[0]]
+        check(len(heads) == 2 and all(h[1].get("upgrade") == "websocket" for h in heads),
+              "upstream saw two RFC 6455 handshakes: %r" % [h[0] for h in heads])
+        check(not up.ws.errors, "upstream WebSocket errors: %r" % up.ws.errors)
+    finally:
+        if proc:
+            harness.stop(proc, drain)
+        up.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return harness.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
