@@ -119,20 +119,23 @@ def https_checks(b, up, tmp, hp):
     check_websocket(b, "wss", "chat.test", "h2")
     entries = bs.access_log(os.path.join(tmp, "tls.log"))
     ws = log_entry(entries, "/ws?tag=h2")
-    check(ws is not None and ws["request"].get("proto") == "HTTP/2.0",
+    check(ws is not None and ws["request"].get("proto") == "HTTP/2.0" and ws["request"].get("method") == "CONNECT",
           "browser's WebSocket came over HTTP/2 (RFC 8441): %r" % (ws and ws["request"]))
     sse = log_entry(entries, "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP))
     ce = (sse or {}).get("resp_headers", {}).get("Content-Encoding")
     check(ce in (["zstd"], ["gzip"]), "EventSource stream was compressed: %r" % ce)
 
 
-def plain_checks(b, hp):
+def plain_checks(b, hp, tmp):
     b.get("http://plain.test:%d/" % hp)
     nav = b.script(js.NAVIGATION)
     check(nav["url"] == "http://plain.test:%d/" % hp and nav["title"] == "Gatehouse chat",
           "plain HTTP site loaded: %r" % nav)
     check(nav["proto"] == "http/1.1", "plain HTTP page over HTTP/1.1: %r" % nav["proto"])
     check_websocket(b, "ws", "plain.test:%d" % hp, "h1")
+    ws = log_entry(bs.access_log(os.path.join(tmp, "plain.log")), "/ws?tag=h1")
+    check(ws is not None and ws["request"].get("proto") == "HTTP/1.1" and ws["request"].get("method") == "GET",
+          "plain WebSocket came as an HTTP/1.1 Upgrade: %r" % (ws and ws["request"]))
 
 
 def main():
@@ -150,7 +153,7 @@ def main():
         args = bs.chromium_args(["chat.test", "plain.test"], hp, sp, [pin])
         with webdriver.Browser(args) as b:
             https_checks(b, up, tmp, hp)
-            plain_checks(b, hp)
+            plain_checks(b, hp, tmp)
         print("browser part took %.1f s" % (time.time() - started))
         heads = [h for h in up.ws.heads if "tag=" in h[0]]
         check(len(heads) == 2 and all(h[1].get("upgrade") == "websocket" for h in heads),

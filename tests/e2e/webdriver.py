@@ -23,7 +23,8 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C key of an element ref
 HEADLESS_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--metrics-recording-only", "--password-store=basic"]
+                 "--disable-sync", "--metrics-recording-only", "--password-store=basic",
+                 "--disable-breakpad", "--disable-crash-reporter"]
 
 
 def available():
@@ -71,6 +72,14 @@ def _descendants(root):
             out.append(child)
             todo.append(child)
     return out
+
+
+def _zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 class Browser:
@@ -180,6 +189,7 @@ class Browser:
             except (OSError, WebDriverError):
                 pass
             self.session = None
+        pids = []
         if self.proc.poll() is None:
             pids = _descendants(self.proc.pid)
             for pid in [self.proc.pid] + pids:
@@ -195,5 +205,8 @@ class Browser:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             pass
+        deadline = time.time() + 5  # Chromium's processes, reparented once chromedriver died
+        while time.time() < deadline and any(os.path.exists("/proc/%d" % p) and not _zombie(p) for p in pids):
+            time.sleep(0.05)
         self._log.close()
         shutil.rmtree(self.profile, ignore_errors=True)
