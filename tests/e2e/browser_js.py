@@ -88,3 +88,33 @@ ws.onmessage = e => {
 ws.onerror = () => out.events.push('error');
 ws.onclose = e => { out.code = e.code; out.clean = e.wasClean; clearTimeout(timer); done(out); };
 """
+
+# Two chat-message uploads to arguments[0]: a 2 MB JSON body (Content-Length), then a streamed
+# body (a ReadableStream, which Chromium sends only over HTTP/2: no length, DATA frames as the
+# page produces them). Returns the upstream's answers and SHA-256 of what the page sent.
+UPLOADS = """
+const done = arguments[arguments.length - 1];
+const url = arguments[0];
+const hex = async bytes => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)))
+  .map(b => b.toString(16).padStart(2, '0')).join('');
+(async () => {
+  const enc = new TextEncoder();
+  const msg = enc.encode(JSON.stringify({model: 'gpt-test', messages: [{role: 'user',
+    content: 'x'.repeat(2 * 1024 * 1024)}]}));
+  const r1 = await fetch(url, {method: 'POST', body: msg, headers: {'Content-Type': 'application/json'}});
+  const pieces = [];
+  for (let i = 0; i < 8; i++) pieces.push(enc.encode('piece ' + i + ' ' + 'y'.repeat(30000) + '\\n'));
+  let i = 0;
+  const stream = new ReadableStream({async pull(ctrl) {
+    if (i < pieces.length) { await new Promise(res => setTimeout(res, 20)); ctrl.enqueue(pieces[i++]); }
+    else ctrl.close();
+  }});
+  const r2 = await fetch(url, {method: 'POST', body: stream, duplex: 'half',
+                              headers: {'Content-Type': 'text/plain'}});
+  const all = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of pieces) { all.set(p, at); at += p.length; }
+  done({fixed: {status: r1.status, seen: await r1.json(), sha: await hex(msg), length: msg.length},
+        streamed: {status: r2.status, seen: await r2.json(), sha: await hex(all), length: all.length}});
+})().catch(err => done({error: String(err)}));
+"""

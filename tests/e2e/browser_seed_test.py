@@ -7,7 +7,8 @@ examples/lobechat.Caddyfile, in front of a chat app upstream started here:
   follows and loads over HTTP/2 (nextHopProtocol "h2"), the chain trusted by the SPKI pin of
   the local CA's intermediate (no acceptInsecureCerts);
 - from page JavaScript: /healthz; a JSON API through reverse_proxy (Host and
-  X-Forwarded-Proto as the upstream saw them); an SSE token stream through `encode`, read
+  X-Forwarded-Proto as the upstream saw them); chat-message uploads (2 MB with a length, and
+  a ReadableStream body, which Chromium streams over h2 only: chunked upstream); an SSE token stream through `encode`, read
   with EventSource and with a fetch() stream reader at once: each event arrives before the
   upstream sends the next one (0.4 s apart), compressed (Content-Encoding seen by fetch and
   in the access log); a WebSocket echo through the @websocket route, over HTTP/2 (RFC 8441
@@ -84,6 +85,19 @@ def check_sse(b, up, base):
     check(got["fetch_ce"] in ("zstd", "gzip"), "SSE through encode is compressed: %r" % got["fetch_ce"])
 
 
+def check_uploads(b):
+    got = b.async_script(js.UPLOADS, "/api/chat")
+    check("error" not in got, "uploads from the page: %r" % got.get("error"))
+    for way in ("fixed", "streamed"):
+        r = got.get(way, {})
+        seen = r.get("seen", {})
+        check(r.get("status") == 200 and seen.get("sha256") == r.get("sha") and seen.get("length") == r.get("length"),
+              "%s upload reached the upstream intact: %r" % (way, {k: v for k, v in r.items() if k != "sha"}))
+    streamed = got.get("streamed", {}).get("seen", {})
+    check(streamed.get("transfer_encoding") == "chunked" and streamed.get("content_length") is None,
+          "streamed upload (no length, over h2) went upstream chunked: %r" % streamed)
+
+
 def check_websocket(b, scheme, host, tag):
     got = b.async_script(js.WEBSOCKET_ECHO, "%s://%s/ws?tag=%s" % (scheme, host, tag), BIG, 20000)
     check(got["text_ok"] and got["binary_ok"] and got["binary_len"] == BIG,
@@ -115,6 +129,7 @@ def https_checks(b, up, tmp, hp):
     check(body.get("host") == "chat.test" and body.get("proto") == "https",
           "upstream saw Host chat.test and X-Forwarded-Proto https: %r" % body)
     check(r.get("proto") == "h2", "fetch over HTTP/2: %r" % r.get("proto"))
+    check_uploads(b)
     check_sse(b, up, "https://chat.test")
     check_websocket(b, "wss", "chat.test", "h2")
     entries = bs.access_log(os.path.join(tmp, "tls.log"))
