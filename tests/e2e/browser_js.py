@@ -118,3 +118,27 @@ const hex = async bytes => Array.from(new Uint8Array(await crypto.subtle.digest(
         streamed: {status: r2.status, seen: await r2.json(), sha: await hex(all), length: all.length}});
 })().catch(err => done({error: String(err)}));
 """
+
+# "Stop generating": read arguments[1] events of the stream at arguments[0], then abort the
+# fetch (an RST_STREAM over h2). Returns how many were read and when (Date.now()) it aborted.
+SSE_ABORT = """
+const done = arguments[arguments.length - 1];
+const [url, want, limitMs] = arguments;
+const ctrl = new AbortController();
+const timer = setTimeout(() => ctrl.abort(), limitMs);
+(async () => {
+  const r = await fetch(url, {signal: ctrl.signal, cache: 'no-store'});
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '', events = 0;
+  while (events < want) {
+    const {value, done: end} = await reader.read();
+    if (end) break;
+    text += value;
+    events = text.split('\\n\\n').length - 1;
+  }
+  const at = Date.now();
+  ctrl.abort();
+  clearTimeout(timer);
+  done({events: events, aborted_at: at});
+})().catch(err => done({error: String(err)}));
+"""

@@ -11,10 +11,11 @@ examples/lobechat.Caddyfile, in front of a chat app upstream started here:
   a ReadableStream body, which Chromium streams over h2 only: chunked upstream); an SSE token stream through `encode`, read
   with EventSource and with a fetch() stream reader at once: each event arrives before the
   upstream sends the next one (0.4 s apart), compressed (Content-Encoding seen by fetch and
-  in the access log); a WebSocket echo through the @websocket route, over HTTP/2 (RFC 8441
+  in the access log); the page aborting a stream ("stop generating") ends the upstream
+  connection within 1.5 s; a WebSocket echo through the @websocket route, over HTTP/2 (RFC 8441
   extended CONNECT: the access log says HTTP/2.0) with a text and a 1 MB binary message;
-- the same seed site body as `http://plain.test` (HTTP/1.1): page, and the WebSocket echo
-  through the HTTP/1.1 Upgrade path.
+- the same seed site body as `http://plain.test` (HTTP/1.1): page, the WebSocket echo
+  through the HTTP/1.1 Upgrade path, the SSE stream (gzip) event by event.
 Exit 77 (skip) when /usr/bin/chromium is not installed.
 Usage: browser_seed_test.py <path-to-gatehouse>
 """
@@ -58,17 +59,18 @@ def caddyfile(tmp, up, hp, sp):
     return bs.write(os.path.join(tmp, "Caddyfile"), text), store
 
 
-def check_sse(b, up, base):
-    got = b.async_script(js.SSE_BOTH, base + "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP),
-                         base + "/sse?n=%d&gap=%s&tag=fetch" % (EVENTS, GAP), 15000)
+def check_sse(b, up, base, prefix, encodings):
+    got = b.async_script(js.SSE_BOTH, base + "/sse?n=%d&gap=%s&tag=%ses" % (EVENTS, GAP, prefix),
+                         base + "/sse?n=%d&gap=%s&tag=%sfetch" % (EVENTS, GAP, prefix), 15000)
     for way, events, err in (("EventSource", got["es"], got["es_error"]),
                              ("fetch stream", got["fetch"], got["fetch_error"])):
-        tag = "es" if way == "EventSource" else "fetch"
+        tag = prefix + ("es" if way == "EventSource" else "fetch")
         sent = up.sse_sent.get(tag, [])
         data = [e[0] for e in events]
         want = ['{"choices":[{"delta":{"content":"tok%d"}}]}' % i for i in range(EVENTS)] + ["[DONE]"]
-        if way == "fetch stream":
+        if tag.endswith("fetch"):
             want = ["id: %d\ndata: %s" % (i, w) for i, w in enumerate(want[:-1])] + ["data: [DONE]"]
+        way = "%s %s" % (base.split(":")[0], way)
         check(data == want and err is None, "%s: every event in order (%s): %r" % (way, err, data[:3]))
         check(len(sent) == EVENTS, "%s: upstream sent %d events" % (way, len(sent)))
         if len(sent) != EVENTS or len(events) < EVENTS:
@@ -82,7 +84,7 @@ def check_sse(b, up, base):
                 late.append((i, round(arrived - sent[i], 3)))
         delays = [round(events[i][1] / 1000.0 - sent[i], 3) for i in range(EVENTS)]
         check(not late, "%s: each event arrived before the upstream sent the next (delays %s s)" % (way, delays))
-    check(got["fetch_ce"] in ("zstd", "gzip"), "SSE through encode is compressed: %r" % got["fetch_ce"])
+    check(got["fetch_ce"] in encodings, "%s SSE through encode is compressed: %r" % (base, got["fetch_ce"]))
 
 
 def check_uploads(b):
@@ -96,6 +98,26 @@ def check_uploads(b):
     streamed = got.get("streamed", {}).get("seen", {})
     check(streamed.get("transfer_encoding") == "chunked" and streamed.get("content_length") is None,
           "streamed upload (no length, over h2) went upstream chunked: %r" % streamed)
+
+
+def check_stop(b, up):
+    """"Stop generating": the page aborts a token stream; the upstream must see its connection
+    end (its writes fail) soon, not keep generating all 100 events."""
+    got = b.async_script(js.SSE_ABORT, "/sse?n=100&gap=0.1&tag=stop", 3, 10000)
+    aborted = got.get("aborted_at")
+    check(got.get("events") == 3 and aborted, "page read 3 events, then aborted: %r" % got)
+    deadline = time.time() + 5
+    last = -1
+    while time.time() < deadline:  # until the upstream stops sending (or 5 s)
+        n = len(up.sse_sent.get("stop", []))
+        if n == last:
+            break
+        last = n
+        time.sleep(0.5)
+    sent = up.sse_sent.get("stop", [])
+    check(len(sent) < 20 and (not aborted or sent[-1] < aborted / 1000.0 + 1.5),
+          "upstream stopped within 1.5 s of the abort: %d of 100 events sent, last %.2f s after it" %
+          (len(sent), sent[-1] - aborted / 1000.0 if sent and aborted else -1))
 
 
 def check_websocket(b, scheme, host, tag):
@@ -130,7 +152,8 @@ def https_checks(b, up, tmp, hp):
           "upstream saw Host chat.test and X-Forwarded-Proto https: %r" % body)
     check(r.get("proto") == "h2", "fetch over HTTP/2: %r" % r.get("proto"))
     check_uploads(b)
-    check_sse(b, up, "https://chat.test")
+    check_sse(b, up, "https://chat.test", "", ("zstd", "gzip"))
+    check_stop(b, up)
     check_websocket(b, "wss", "chat.test", "h2")
     entries = bs.access_log(os.path.join(tmp, "tls.log"))
     ws = log_entry(entries, "/ws?tag=h2")
@@ -141,13 +164,14 @@ def https_checks(b, up, tmp, hp):
     check(ce in (["zstd"], ["gzip"]), "EventSource stream was compressed: %r" % ce)
 
 
-def plain_checks(b, hp, tmp):
+def plain_checks(b, up, hp, tmp):
     b.get("http://plain.test:%d/" % hp)
     nav = b.script(js.NAVIGATION)
     check(nav["url"] == "http://plain.test:%d/" % hp and nav["title"] == "Gatehouse chat",
           "plain HTTP site loaded: %r" % nav)
     check(nav["proto"] == "http/1.1", "plain HTTP page over HTTP/1.1: %r" % nav["proto"])
     check_websocket(b, "ws", "plain.test:%d" % hp, "h1")
+    check_sse(b, up, "http://plain.test:%d" % hp, "h1", ("gzip",))  # zstd: HTTPS only in Chromium
     ws = log_entry(bs.access_log(os.path.join(tmp, "plain.log")), "/ws?tag=h1")
     check(ws is not None and ws["request"].get("proto") == "HTTP/1.1" and ws["request"].get("method") == "GET",
           "plain WebSocket came as an HTTP/1.1 Upgrade: %r" % (ws and ws["request"]))
@@ -168,7 +192,7 @@ def main():
         args = bs.chromium_args(["chat.test", "plain.test"], hp, sp, [pin])
         with webdriver.Browser(args) as b:
             https_checks(b, up, tmp, hp)
-            plain_checks(b, hp, tmp)
+            plain_checks(b, up, hp, tmp)
         print("browser part took %.1f s" % (time.time() - started))
         heads = [h for h in up.ws.heads if "tag=" in h[0]]
         check(len(heads) == 2 and all(h[1].get("upgrade") == "websocket" for h in heads),
