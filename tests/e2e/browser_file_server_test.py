@@ -9,7 +9,8 @@ CA's intermediate), served by gatehouse and then, with the same Caddyfile, by De
 - clicking the link of a binary file downloads it, byte-exact (compared on disk);
 - clicking the link of a text file shows it (the page's text is the file);
 - a large text file arrives compressed (Content-Encoding zstd or gzip, encodedBodySize well
-  under decodedBodySize) and decodes to the exact content (SHA-256 in the page);
+  under decodedBodySize) and decodes to the exact content (SHA-256 in the page); shown in
+  the page, a reload revalidates it (a 304: a few hundred bytes on the wire) and shows the same;
 - gatehouse and caddy give the browser the same entry links (resolved URLs, names, "Go up")
   and the same bytes. The rest of the page is not compared: the HTML template is
   gatehouse's own (the look of Caddy's, not its bytes; a known difference of compat_caddy).
@@ -57,6 +58,18 @@ fetch(url, {cache: 'no-store'}).then(async r => {
         encoded: e ? e.encodedBodySize : null, decoded: e ? e.decodedBodySize : null,
         proto: e ? e.nextHopProtocol : null});
 }).catch(err => done({error: String(err)}));
+"""
+
+
+# The current document: navigation type, bytes on the wire, text length and a cheap checksum.
+RELOAD_FACTS = """
+const nav = performance.getEntriesByType('navigation')[0];
+const p = document.querySelector('pre');
+if (!nav || !p) return null;
+const t = p.textContent;
+let h = 0;
+for (let i = 0; i < t.length; i++) h = (h * 31 + t.charCodeAt(i)) | 0;
+return {type: nav.type, transfer: nav.transferSize, status: nav.responseStatus, length: t.length, sha: h};
 """
 
 
@@ -134,6 +147,22 @@ def browse(label, store, hp, sp, files, downloads):
         b.get("https://files.test/docs/" + BIG_NAME)
         shown = b.script("const p = document.querySelector('pre'); return p ? p.textContent.length : -1;")
         check(shown == len(big), "%s: %s shown whole in the page: %s chars" % (label, BIG_NAME, shown))
+        # Reload: the browser revalidates (If-None-Match / If-Modified-Since) and gets a 304,
+        # and still shows the exact content.
+        first = b.script(RELOAD_FACTS)
+        b.script("location.reload();")
+        again = None
+        for _ in range(100):  # until the reloaded document is in place (bounded: 100 x 0.1 s)
+            time.sleep(0.1)
+            again = b.script(RELOAD_FACTS)
+            if again and again["type"] == "reload":
+                break
+        check(again and again["type"] == "reload" and again["length"] == len(big) and again["sha"] == first["sha"],
+              "%s: reloaded %s shows the same content: %r" % (label, BIG_NAME, again))
+        check(again and again["status"] == 200 and again["transfer"] < 2000 < first["transfer"],
+              "%s: the reload was a revalidation (304, %s bytes on the wire, first load %s)" %
+              (label, again and again["transfer"], first["transfer"]))
+        seen["reload"] = again and (again["transfer"] < 2000)
     return seen
 
 
@@ -178,7 +207,7 @@ def main():
             theirs = run_caddy(tmp, root, files)
             check(ours.get("entries") == theirs.get("entries") and len(ours.get("entries", [])) == len(files) + 1,
                   "same entry links as caddy 2.6.2:\n  %r\n  %r" % (ours.get("entries"), theirs.get("entries")))
-            for key in ("download", "text", "big"):
+            for key in ("download", "text", "big", "reload"):
                 check(ours.get(key) == theirs.get(key), "same %s as caddy 2.6.2: %r / %r" %
                       (key, ours.get(key), theirs.get(key)))
         else:
