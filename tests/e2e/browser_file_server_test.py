@@ -79,7 +79,7 @@ def make_site(root):
     files = {BINARY_NAME: os.urandom(300 * 1024),
              TEXT_NAME: "Notes\nline two: r\u00e9sum\u00e9 & more\n".encode(),
              BIG_NAME: "".join("user: question %d about proxies\nassistant: answer %d, token %d\n" % (i, i * 7, i * 13)
-                               for i in range(40000)).encode()}
+                               for i in range(15000)).encode()}
     for name, data in files.items():
         with open(os.path.join(docs, name), "wb") as f:
             f.write(data)
