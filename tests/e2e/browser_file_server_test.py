@@ -11,6 +11,7 @@ CA's intermediate), served by gatehouse and then, with the same Caddyfile, by De
 - a large text file arrives compressed (Content-Encoding zstd or gzip, encodedBodySize well
   under decodedBodySize) and decodes to the exact content (SHA-256 in the page); shown in
   the page, a reload revalidates it (a 304: a few hundred bytes on the wire) and shows the same;
+- 48 static chunks (JS/CSS/JSON/binary) fetched at once over one h2 connection: all byte-exact;
 - gatehouse and caddy give the browser the same entry links (resolved URLs, names, "Go up")
   and the same bytes. The rest of the page is not compared: the HTML template is
   gatehouse's own (the look of Caddy's, not its bytes; a known difference of compat_caddy).
@@ -37,6 +38,7 @@ CADDY = "/usr/bin/caddy"
 BINARY_NAME = "model weights.bin"
 TEXT_NAME = "notes & résumé.txt"
 BIG_NAME = "transcript.txt"
+ASSETS = 48
 
 # Links of the listing: href as written, resolved URL and visible name, in page order.
 LINKS = """
@@ -61,6 +63,17 @@ fetch(url, {cache: 'no-store'}).then(async r => {
 """
 
 
+# Every URL of arguments[0] fetched at once (one h2 connection): {url: [status, sha256 hex, encoding]}.
+PARALLEL = """
+const done = arguments[arguments.length - 1];
+const hex = async b => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', b)))
+  .map(x => x.toString(16).padStart(2, '0')).join('');
+Promise.all(arguments[0].map(async u => {
+  const r = await fetch(u, {cache: 'no-store'});
+  return [u, [r.status, await hex(await r.arrayBuffer()), r.headers.get('content-encoding')]];
+})).then(list => done(Object.fromEntries(list))).catch(err => done({error: String(err)}));
+"""
+
 # The current document: navigation type, bytes on the wire, text length and a cheap checksum.
 RELOAD_FACTS = """
 const nav = performance.getEntriesByType('navigation')[0];
@@ -71,6 +84,22 @@ let h = 0;
 for (let i = 0; i < t.length; i++) h = (h * 31 + t.charCodeAt(i)) | 0;
 return {type: nav.type, transfer: nav.transferSize, status: nav.responseStatus, length: t.length, sha: h};
 """
+
+
+def make_assets(root):
+    """An app's static chunks: 48 JS/CSS/JSON files of 1-60 KB (compressible or not)."""
+    assets = os.path.join(root, "assets")
+    os.makedirs(assets)
+    out = {}
+    for i in range(ASSETS):
+        ext = ("js", "css", "json", "bin")[i % 4]
+        size = 1024 + (i * 7919) % (60 * 1024)
+        data = os.urandom(size) if ext == "bin" else ("/* chunk %d */ " % i + "let v%d = %d;\n" % (i, i) * (size // 16)).encode()
+        name = "chunk-%02d.%s" % (i, ext)
+        with open(os.path.join(assets, name), "wb") as f:
+            f.write(data)
+        out["/assets/" + name] = hashlib.sha256(data).hexdigest()
+    return out
 
 
 def make_site(root):
@@ -104,7 +133,7 @@ def wait_download(directory, name, timeout=15):
     return None
 
 
-def browse(label, store, hp, sp, files, downloads):
+def browse(label, store, hp, sp, files, assets, downloads):
     """The browser's view of files.test served on hp/sp; returns what the comparison needs."""
     seen = {}
     args = bs.chromium_args(["files.test"], hp, sp, [bs.spki_pin(bs.intermediate_of(store))])
@@ -136,6 +165,12 @@ def browse(label, store, hp, sp, files, downloads):
             seen["text"] = text
         # The large text file, compressed on the wire, decoded by the browser.
         b.get("https://files.test/docs/")
+        got = b.async_script(PARALLEL, sorted(assets))
+        bad = [u for u in assets if got.get(u, [None])[0] != 200 or got[u][1] != assets[u]]
+        encs = sorted(set(str(v[2]) for k, v in got.items() if k != "error"))
+        check(not bad and "error" not in got, "%s: %d assets fetched at once, all byte-exact (%s; encodings %s)" %
+              (label, len(assets), bad[:3] or got.get("error"), encs))
+        seen["assets"] = sorted(got.items()) if not bad else None
         r = b.async_script(FETCH_DIGEST, "/docs/" + BIG_NAME)
         big = files[BIG_NAME]
         check(r.get("sha") == hashlib.sha256(big).hexdigest() and r.get("length") == len(big),
@@ -166,7 +201,7 @@ def browse(label, store, hp, sp, files, downloads):
     return seen
 
 
-def run_gatehouse(binary, tmp, root, files):
+def run_gatehouse(binary, tmp, root, files, assets):
     store = os.path.join(tmp, "store")
     hp, sp = harness.free_port(), harness.free_port()
     cfg = bs.write(os.path.join(tmp, "Caddyfile"), caddyfile(store, root, hp, sp))
@@ -174,12 +209,12 @@ def run_gatehouse(binary, tmp, root, files):
     os.makedirs(downloads)
     proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
     try:
-        return browse("gatehouse", store, hp, sp, files, downloads)
+        return browse("gatehouse", store, hp, sp, files, assets, downloads)
     finally:
         harness.stop(proc, drain)
 
 
-def run_caddy(tmp, root, files):
+def run_caddy(tmp, root, files, assets):
     store = os.path.join(tmp, "caddy-store")
     hp, sp = harness.free_port(), harness.free_port()
     downloads = os.path.join(tmp, "downloads-caddy")
@@ -189,7 +224,7 @@ def run_caddy(tmp, root, files):
         deadline = time.time() + 15
         while not os.path.exists(bs.intermediate_of(store)) and time.time() < deadline:
             time.sleep(0.1)
-        return browse("caddy", store, hp, sp, files, downloads)
+        return browse("caddy", store, hp, sp, files, assets, downloads)
     finally:
         peer.stop()
 
@@ -202,12 +237,13 @@ def main():
     try:
         root = os.path.join(tmp, "site")
         files = make_site(root)
-        ours = run_gatehouse(binary, tmp, root, files)
+        assets = make_assets(root)
+        ours = run_gatehouse(binary, tmp, root, files, assets)
         if os.path.exists(CADDY):
-            theirs = run_caddy(tmp, root, files)
+            theirs = run_caddy(tmp, root, files, assets)
             check(ours.get("entries") == theirs.get("entries") and len(ours.get("entries", [])) == len(files) + 1,
                   "same entry links as caddy 2.6.2:\n  %r\n  %r" % (ours.get("entries"), theirs.get("entries")))
-            for key in ("download", "text", "big", "reload"):
+            for key in ("download", "text", "big", "reload", "assets"):
                 check(ours.get(key) == theirs.get(key), "same %s as caddy 2.6.2: %r / %r" %
                       (key, ours.get(key), theirs.get(key)))
         else:
