@@ -142,3 +142,27 @@ const timer = setTimeout(() => ctrl.abort(), limitMs);
   done({events: events, aborted_at: at});
 })().catch(err => done({error: String(err)}));
 """
+
+# A chat session's two streams at once on one connection: an EventSource token stream
+# (arguments[1]) and a WebSocket (arguments[0]) that sends a message for every token and
+# expects its echo. Returns the events with times and the echoes seen.
+SSE_WITH_WEBSOCKET = """
+const done = arguments[arguments.length - 1];
+const [wsUrl, sseUrl, limitMs] = arguments;
+const out = {events: [], echoes: [], sent: 0, error: null};
+const ws = new WebSocket(wsUrl);
+const timer = setTimeout(() => { out.error = 'timeout'; finish(); }, limitMs);
+let es = null;
+function finish() { clearTimeout(timer); if (es) es.close(); ws.close(1000); done(out); }
+ws.onmessage = e => { out.echoes.push(e.data); };
+ws.onerror = () => { out.error = 'websocket error'; finish(); };
+ws.onopen = () => {
+  es = new EventSource(sseUrl);
+  es.onmessage = e => {
+    out.events.push([e.data, Date.now()]);
+    if (e.data === '[DONE]') { es.close(); setTimeout(finish, 300); return; }
+    ws.send('ack ' + e.lastEventId); out.sent++;
+  };
+  es.onerror = () => { out.error = 'eventsource error'; finish(); };
+};
+"""

@@ -14,6 +14,7 @@ examples/lobechat.Caddyfile, in front of a chat app upstream started here:
   in the access log); the page aborting a stream ("stop generating") ends the upstream
   connection within 1.5 s; a WebSocket echo through the @websocket route, over HTTP/2 (RFC 8441
   extended CONNECT: the access log says HTTP/2.0) with a text and a 1 MB binary message;
+  a token stream and a WebSocket at once (an echo per token), events still on time;
 - the same seed site body as `http://plain.test` (HTTP/1.1): page, the WebSocket echo
   through the HTTP/1.1 Upgrade path, the SSE stream (gzip) event by event.
 Exit 77 (skip) when /usr/bin/chromium is not installed.
@@ -120,6 +121,21 @@ def check_stop(b, up):
           (len(sent), sent[-1] - aborted / 1000.0 if sent and aborted else -1))
 
 
+def check_together(b, up, tmp):
+    """SSE and a WebSocket at once, both on the page's one h2 connection (the WebSocket as an
+    extended CONNECT stream next to the SSE stream)."""
+    got = b.async_script(js.SSE_WITH_WEBSOCKET, "wss://chat.test/ws?tag=together",
+                         "/sse?n=%d&gap=%s&tag=together" % (EVENTS, GAP), 15000)
+    sent = up.sse_sent.get("together", [])
+    on_time = len(got["events"]) == EVENTS + 1 and len(sent) == EVENTS and all(
+        sent[i] - 0.002 <= got["events"][i][1] / 1000.0 < sent[i] + GAP for i in range(EVENTS))
+    check(got["error"] is None and on_time, "SSE next to a WebSocket: every event on time: %r" %
+          [round(e[1] / 1000.0 - s, 3) for e, s in zip(got["events"], sent)])
+    check(got["echoes"] == ["ack %d" % i for i in range(EVENTS)], "WebSocket echoes meanwhile: %r" % got["echoes"])
+    ws = log_entry(bs.access_log(os.path.join(tmp, "tls.log")), "/ws?tag=together")
+    check(ws is not None and ws["request"].get("proto") == "HTTP/2.0", "that WebSocket over HTTP/2 too")
+
+
 def check_websocket(b, scheme, host, tag):
     got = b.async_script(js.WEBSOCKET_ECHO, "%s://%s/ws?tag=%s" % (scheme, host, tag), BIG, 20000)
     check(got["text_ok"] and got["binary_ok"] and got["binary_len"] == BIG,
@@ -159,6 +175,7 @@ def https_checks(b, up, tmp, hp):
     ws = log_entry(entries, "/ws?tag=h2")
     check(ws is not None and ws["request"].get("proto") == "HTTP/2.0" and ws["request"].get("method") == "CONNECT",
           "browser's WebSocket came over HTTP/2 (RFC 8441): %r" % (ws and ws["request"]))
+    check_together(b, up, tmp)
     sse = log_entry(entries, "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP))
     ce = (sse or {}).get("resp_headers", {}).get("Content-Encoding")
     check(ce in (["zstd"], ["gzip"]), "EventSource stream was compressed: %r" % ce)
@@ -195,8 +212,8 @@ def main():
             plain_checks(b, up, hp, tmp)
         print("browser part took %.1f s" % (time.time() - started))
         heads = [h for h in up.ws.heads if "tag=" in h[0]]
-        check(len(heads) == 2 and all(h[1].get("upgrade") == "websocket" for h in heads),
-              "upstream saw two RFC 6455 handshakes: %r" % [h[0] for h in heads])
+        check(len(heads) == 3 and all(h[1].get("upgrade") == "websocket" for h in heads),
+              "upstream saw three RFC 6455 handshakes: %r" % [h[0] for h in heads])
         check(not up.ws.errors, "upstream WebSocket errors: %r" % up.ws.errors)
     finally:
         if proc:

@@ -148,16 +148,14 @@ class Browser:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never an http_proxy
         try:
             with opener.open(req, timeout=timeout or self.timeout + 10) as resp:
-                payload = json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as e:
+                return json.loads(resp.read() or b"{}").get("value")
+        except urllib.error.HTTPError as e:  # WebDriver errors come with a 4xx/5xx status
             try:
-                payload = json.loads(e.read())
+                value = json.loads(e.read()).get("value") or {}
             except ValueError:
-                raise WebDriverError("%s %s: HTTP %d" % (method, path, e.code))
-        value = payload.get("value")
-        if isinstance(value, dict) and "error" in value:
-            raise WebDriverError("%s %s: %s: %s" % (method, path, value["error"], value.get("message", "")[:600]))
-        return value
+                value = {}
+            raise WebDriverError("%s %s: HTTP %d %s: %s" % (method, path, e.code, value.get("error"),
+                                                          str(value.get("message", ""))[:600]))
 
     def _s(self, path):
         return "/session/%s%s" % (self.session, path)
