@@ -20,6 +20,7 @@ examples/lobechat.Caddyfile, in front of a chat app upstream started here:
 Exit 77 (skip) when /usr/bin/chromium is not installed.
 Usage: browser_seed_test.py <path-to-gatehouse>
 """
+import json
 import os
 import shutil
 import sys
@@ -132,8 +133,9 @@ def check_together(b, up, tmp):
     check(got["error"] is None and on_time, "SSE next to a WebSocket: every event on time: %r" %
           [round(e[1] / 1000.0 - s, 3) for e, s in zip(got["events"], sent)])
     check(got["echoes"] == ["ack %d" % i for i in range(EVENTS)], "WebSocket echoes meanwhile: %r" % got["echoes"])
-    ws = log_entry(bs.access_log(os.path.join(tmp, "tls.log")), "/ws?tag=together")
-    check(ws is not None and ws["request"].get("proto") == "HTTP/2.0", "that WebSocket over HTTP/2 too")
+    ws = log_entry(os.path.join(tmp, "tls.log"), "/ws?tag=together")
+    check(ws is not None and ws["request"].get("proto") == "HTTP/2.0",
+          "that WebSocket over HTTP/2 too: %r" % (ws and ws["request"].get("proto")))
 
 
 def check_websocket(b, scheme, host, tag):
@@ -143,11 +145,17 @@ def check_websocket(b, scheme, host, tag):
     check(got["code"] == 1000 and got["clean"], "%s WebSocket: clean close 1000: %r" % (scheme, got))
 
 
-def log_entry(entries, prefix):
-    for e in entries:
-        if e.get("request", {}).get("uri", "").startswith(prefix):
-            return e
-    return None
+def log_entry(path, prefix, timeout=5):
+    """The access log entry of the request whose URI starts with prefix. Waits for it (bounded):
+    an entry is written when its request ends, by the log's own thread."""
+    deadline = time.time() + timeout
+    while True:
+        for e in bs.access_log(path):
+            if e.get("request", {}).get("uri", "").startswith(prefix):
+                return e
+        if time.time() > deadline:
+            return None
+        time.sleep(0.1)
 
 
 def https_checks(b, up, tmp, hp):
@@ -160,7 +168,6 @@ def https_checks(b, up, tmp, hp):
     r = b.async_script(js.FETCH_TEXT, "/healthz")
     check(r.get("status") == 200 and r.get("body") == "ok", "/healthz from the page: %r" % r)
     r = b.async_script(js.FETCH_TEXT, "/api/models")
-    import json
     body = json.loads(r.get("body") or "{}")
     check(r.get("status") == 200 and body.get("models") == ["gpt-test", "llama-test"],
           "JSON API through reverse_proxy: %r" % r)
@@ -171,12 +178,11 @@ def https_checks(b, up, tmp, hp):
     check_sse(b, up, "https://chat.test", "", ("zstd", "gzip"))
     check_stop(b, up)
     check_websocket(b, "wss", "chat.test", "h2")
-    entries = bs.access_log(os.path.join(tmp, "tls.log"))
-    ws = log_entry(entries, "/ws?tag=h2")
+    ws = log_entry(os.path.join(tmp, "tls.log"), "/ws?tag=h2")
     check(ws is not None and ws["request"].get("proto") == "HTTP/2.0" and ws["request"].get("method") == "CONNECT",
           "browser's WebSocket came over HTTP/2 (RFC 8441): %r" % (ws and ws["request"]))
     check_together(b, up, tmp)
-    sse = log_entry(entries, "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP))
+    sse = log_entry(os.path.join(tmp, "tls.log"), "/sse?n=%d&gap=%s&tag=es" % (EVENTS, GAP))
     ce = (sse or {}).get("resp_headers", {}).get("Content-Encoding")
     check(ce in (["zstd"], ["gzip"]), "EventSource stream was compressed: %r" % ce)
 
@@ -189,7 +195,7 @@ def plain_checks(b, up, hp, tmp):
     check(nav["proto"] == "http/1.1", "plain HTTP page over HTTP/1.1: %r" % nav["proto"])
     check_websocket(b, "ws", "plain.test:%d" % hp, "h1")
     check_sse(b, up, "http://plain.test:%d" % hp, "h1", ("gzip",))  # zstd: HTTPS only in Chromium
-    ws = log_entry(bs.access_log(os.path.join(tmp, "plain.log")), "/ws?tag=h1")
+    ws = log_entry(os.path.join(tmp, "plain.log"), "/ws?tag=h1")
     check(ws is not None and ws["request"].get("proto") == "HTTP/1.1" and ws["request"].get("method") == "GET",
           "plain WebSocket came as an HTTP/1.1 Upgrade: %r" % (ws and ws["request"]))
 
