@@ -17,7 +17,7 @@ build_pkgs=(
 test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
   slowhttptest iproute2
   php-fpm  # php8.2-fpm: the fastcgi tests start their own master (never the system service)
-  chromium chromium-driver)  # the browser_* e2e tests (headless, through chromedriver)
+  chromium chromium-driver fonts-liberation)  # the browser_* e2e tests (headless Chromium, chromedriver)
 bench_pkgs=(nginx haproxy h2o wrk nghttp2-client openssl util-linux valgrind)
 
 want=("${build_pkgs[@]}")
