@@ -85,14 +85,15 @@ def _zombie(pid):
 class Browser:
     """One chromedriver + one Chromium session. Use as a context manager."""
 
-    def __init__(self, extra_args=(), accept_insecure=False, download_dir=None, timeout=20):
+    def __init__(self, extra_args=(), accept_insecure=False, download_dir=None, timeout=30):
         self.timeout = timeout
         self.profile = tempfile.mkdtemp(prefix="gatehouse-chromium-")
         self.port = _free_port()
         self.log_path = os.path.join(self.profile, "chromedriver.log")
         self._log = open(self.log_path, "w")
         # A session of its own: chromedriver and Chromium form one process group, killed together.
-        self.proc = subprocess.Popen([CHROMEDRIVER, "--port=%d" % self.port, "--allowed-ips=127.0.0.1"],
+        # No --allowed-ips: with it chromedriver listens on every interface; without, loopback only.
+        self.proc = subprocess.Popen([CHROMEDRIVER, "--port=%d" % self.port],
                                      stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
         self.session = None
@@ -118,7 +119,9 @@ class Browser:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, *_):
+        if kind is not None:  # a failed command: chromedriver's side of the story
+            print("chromedriver log (tail):\n" + self._log_tail(), flush=True)
         self.close()
 
     def _wait_ready(self):
