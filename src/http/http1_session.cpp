@@ -155,14 +155,17 @@ void Http1Session::execute(const char* data, size_t len) {
     pending_ = std::move(rest);
     paused_ = true;
     if (err == HPE_PAUSED_UPGRADE && inExchange_) {
-      // What follows the head is not HTTP: it belongs to a tunnel, or the answer ends the
-      // connection.
+      // What follows the head belongs to a tunnel if the answer is a 101; else it is the
+      // next request (as Go's server), but after a CONNECT the connection ends.
       requestDone_ = true;
       body_.finish();
       if (responseDone_ && !tunnel_) {
-        closing_ = true;
+        closing_ = closing_ || ex_.request.upgrade.empty();
         completeExchange();
+        parseLaterIfOpen();
       }
+    } else if (err == HPE_PAUSED_UPGRADE) {
+      parseLaterIfOpen();  // answered without a tunnel before the parser reached the pause
     }
     return;
   }
@@ -176,6 +179,14 @@ void Http1Session::execute(const char* data, size_t len) {
   } else {
     const ParseRefusal refusal = refusalFor(parser_, ex_.request.headers, notImplemented_, badDetail_);
     failRequest(refusal.status, refusal.detail);
+  }
+}
+
+// The parser resumes from a clean stack, not inside the callback that got here.
+void Http1Session::parseLaterIfOpen() {
+  if (!closed_ && !closing_ && !inExchange_) {
+    parseLater_ = true;
+    tasks_.schedule(transport_.loop());
   }
 }
 
