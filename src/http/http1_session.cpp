@@ -17,6 +17,22 @@ using runtime::equalsIgnoreCase;
 namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Go's server (fixTrailer) refuses a chunked request whose Trailer field announces a
+// framing field: a bare 400.
+bool announcesFramingTrailer(const runtime::HeaderList& headers) {
+  bool bad = false;
+  for (const auto& f : headers) {
+    if (!bad && equalsIgnoreCase(f.name, "Trailer")) {
+      forEachListItem(f.value, [&](std::string_view name) {
+        bad = equalsIgnoreCase(name, "Transfer-Encoding") || equalsIgnoreCase(name, "Trailer") ||
+              equalsIgnoreCase(name, "Content-Length");
+        return !bad;
+      });
+    }
+  }
+  return bad;
+}
+
 // The Connection header lists the "upgrade" token (comma-separated, any case).
 bool hasUpgradeToken(const runtime::HeaderList& headers) {
   for (const auto& f : headers) {
@@ -378,6 +394,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   const std::string* hostValue = nullptr;
   bool badCoding = false;
   bool hasExpect = false;
+  bool hasTrailer = false;
   bool emptyName = false;
   for (auto& f : req.headers) {
     trimTrailingBlanks(f.value);
@@ -399,6 +416,8 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       badCoding = badCoding || !equalsIgnoreCase(f.value, "chunked");
     } else if (equalsIgnoreCase(f.name, "Expect")) {
       hasExpect = true;
+    } else if (equalsIgnoreCase(f.name, "Trailer")) {
+      hasTrailer = true;
     }
   }
   if (emptyName) {
@@ -428,6 +447,10 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   // Go reads only chunked bodies; any other coding could desynchronise message framing.
   if (badCoding) {
     s.notImplemented_ = true;
+    return -1;
+  }
+  if (hasTrailer && (p->flags & F_CHUNKED) != 0 && announcesFramingTrailer(req.headers)) {
+    s.badDetail_ = "";
     return -1;
   }
   // As in Go, Host lives in the request, not among its header fields.
