@@ -120,8 +120,10 @@ bool ProxyCall::buildHead() {
   std::string rewritten;
   if (config_.rewrite) {
     rewriteForUpstream(*config_.rewrite, ex_, method_, rewritten);
-    if (method_ != req.method) {
-      // As Caddy (forward_auth's `method GET`): the body stays for the handlers after us.
+    const bool changed = method_ != req.method || rewritten != req.uri();
+    if (changed && (method_ == "GET" || method_ == "HEAD")) {
+      // As Caddy (forward_auth's `method GET`): a rewrite to GET or HEAD sends no body (it
+      // stays for the handlers after us); to any other method the body goes along.
       hasBody_ = false;
       chunkedBody_ = false;
     }
