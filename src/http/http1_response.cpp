@@ -103,7 +103,10 @@ int Http1Session::beginResponse() {
     return 0;
   }
   res.tunnel = nullptr;
-  if (!keepAlive_ || res.close || shuttingDown_ || upgradeRequest_ || body_.failed()) {
+  // An upgrade answered without a tunnel keeps the connection (Go's server); a CONNECT's
+  // does not (its further bytes were never HTTP).
+  const bool connectRefused = upgradeRequest_ && ex_.request.upgrade.empty();
+  if (!keepAlive_ || res.close || shuttingDown_ || connectRefused || body_.failed()) {
     closing_ = true;
   }
   if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&

@@ -17,6 +17,22 @@ using runtime::equalsIgnoreCase;
 namespace {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Go's server (fixTrailer) refuses a chunked request whose Trailer field announces a
+// framing field: a bare 400.
+bool announcesFramingTrailer(const runtime::HeaderList& headers) {
+  bool bad = false;
+  for (const auto& f : headers) {
+    if (!bad && equalsIgnoreCase(f.name, "Trailer")) {
+      forEachListItem(f.value, [&](std::string_view name) {
+        bad = equalsIgnoreCase(name, "Transfer-Encoding") || equalsIgnoreCase(name, "Trailer") ||
+              equalsIgnoreCase(name, "Content-Length");
+        return !bad;
+      });
+    }
+  }
+  return bad;
+}
+
 // The Connection header lists the "upgrade" token (comma-separated, any case).
 bool hasUpgradeToken(const runtime::HeaderList& headers) {
   for (const auto& f : headers) {
@@ -155,14 +171,17 @@ void Http1Session::execute(const char* data, size_t len) {
     pending_ = std::move(rest);
     paused_ = true;
     if (err == HPE_PAUSED_UPGRADE && inExchange_) {
-      // What follows the head is not HTTP: it belongs to a tunnel, or the answer ends the
-      // connection.
+      // What follows the head belongs to a tunnel if the answer is a 101; else it is the
+      // next request (as Go's server), but after a CONNECT the connection ends.
       requestDone_ = true;
       body_.finish();
       if (responseDone_ && !tunnel_) {
-        closing_ = true;
+        closing_ = closing_ || ex_.request.upgrade.empty();
         completeExchange();
+        parseLaterIfOpen();
       }
+    } else if (err == HPE_PAUSED_UPGRADE) {
+      parseLaterIfOpen();  // answered without a tunnel before the parser reached the pause
     }
     return;
   }
@@ -176,6 +195,14 @@ void Http1Session::execute(const char* data, size_t len) {
   } else {
     const ParseRefusal refusal = refusalFor(parser_, ex_.request.headers, notImplemented_, badDetail_);
     failRequest(refusal.status, refusal.detail);
+  }
+}
+
+// The parser resumes from a clean stack, not inside the callback that got here.
+void Http1Session::parseLaterIfOpen() {
+  if (!closed_ && !closing_ && !inExchange_) {
+    parseLater_ = true;
+    tasks_.schedule(transport_.loop());
   }
 }
 
@@ -367,6 +394,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   const std::string* hostValue = nullptr;
   bool badCoding = false;
   bool hasExpect = false;
+  bool hasTrailer = false;
   bool emptyName = false;
   for (auto& f : req.headers) {
     trimTrailingBlanks(f.value);
@@ -388,6 +416,8 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       badCoding = badCoding || !equalsIgnoreCase(f.value, "chunked");
     } else if (equalsIgnoreCase(f.name, "Expect")) {
       hasExpect = true;
+    } else if (equalsIgnoreCase(f.name, "Trailer")) {
+      hasTrailer = true;
     }
   }
   if (emptyName) {
@@ -417,6 +447,10 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   // Go reads only chunked bodies; any other coding could desynchronise message framing.
   if (badCoding) {
     s.notImplemented_ = true;
+    return -1;
+  }
+  if (hasTrailer && (p->flags & F_CHUNKED) != 0 && announcesFramingTrailer(req.headers)) {
+    s.badDetail_ = "";
     return -1;
   }
   // As in Go, Host lives in the request, not among its header fields.

@@ -103,6 +103,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void updateReading();
   bool discard(size_t n);
   void resumeParsing();
+  void parseLaterIfOpen();
   int beginResponse();
   void writeHead(uint64_t contentLength, bool allowed);
   void finishResponse();

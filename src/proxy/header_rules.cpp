@@ -237,11 +237,11 @@ bool isHopByHop(std::string_view name) {
   }
 }
 
-void removeHopByHop(HeaderList& headers, const std::string& upgrade) {
+void removeHopByHop(HeaderList& headers, const std::string& upgrade, bool request) {
   bool trailers = false;
   bool connection = false;
   for (const auto& f : headers) {
-    if (equalsIgnoreCase(f.name, "Te") && lower(f.value).find("trailers") != std::string::npos) {
+    if (request && equalsIgnoreCase(f.name, "Te") && lower(f.value).find("trailers") != std::string::npos) {
       trailers = true;
     }
     connection = connection || equalsIgnoreCase(f.name, "Connection");

@@ -49,8 +49,9 @@ class HeaderOps {
 };
 
 // Removes hop-by-hop fields; with `upgrade` set, re-adds "Connection: Upgrade" and the
-// Upgrade field's value.
-void removeHopByHop(runtime::HeaderList& headers, const std::string& upgrade);
+// Upgrade field's value. A request keeps "Te: trailers" (Go's ReverseProxy, for gRPC); a
+// response (`request` false) keeps no Te.
+void removeHopByHop(runtime::HeaderList& headers, const std::string& upgrade, bool request = true);
 // One of the fixed hop-by-hop names, in Go's canonical form ("Keep-Alive", "Te").
 bool isHopByHop(std::string_view canonicalName);
 void setForwardedHeaders(runtime::HeaderList& headers, const runtime::Request& request, bool trusted);

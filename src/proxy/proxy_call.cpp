@@ -82,8 +82,9 @@ void ProxyCall::recordUpstream(const UpstreamAddress& address, const std::string
   const bool tcp = network.size() == hostport.size() + 4 && network.starts_with("tcp/");
   f.address = tcp ? std::string_view() : std::string_view(network);
   f.hostport = hostport;
-  f.host = address.unix ? std::string_view() : std::string_view(address.host);
-  f.port = address.unix ? std::string_view() : std::string_view(address.port);
+  // A Unix socket's "host" is its path and its port 0, as Caddy's DialInfo.
+  f.host = address.unix ? std::string_view(address.path) : std::string_view(address.host);
+  f.port = address.unix ? std::string_view("0") : std::string_view(address.port);
   f.requests = pool_.state(upstream_).active;
   f.maxRequests = maxRequests;
   f.fails = pool_.failures(upstream_);

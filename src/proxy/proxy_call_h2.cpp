@@ -5,6 +5,7 @@
 // Listener callbacks, so proxy_response.cpp serves both.
 #include "proxy/h2_request_fields.h"
 #include "proxy/proxy_call.h"
+#include "proxy/request_trailers.h"
 
 namespace gatehouse::proxy {
 
@@ -35,6 +36,11 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
   appendH2Fields(fields, h.fields);
   if (!chunkedBody_ && (hasBody_ || methodSendsLength(method_))) {
     h.fields.emplaceBack("content-length", std::to_string(hasBody_ ? bodyLength_ : 0));
+  }
+  if (chunkedBody_) {
+    if (std::string names = announcedRequestTrailers(ex_.request); !names.empty()) {
+      h.fields.emplaceBack("trailer", std::move(names));
+    }
   }
   if (askedGzip_) {
     h.fields.emplaceBack("accept-encoding", "gzip");  // decoded on the way back (UpstreamH2Stream)

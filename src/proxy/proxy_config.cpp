@@ -178,9 +178,10 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
 
 }  // namespace
 
-// {http.reverse_proxy.upstream.hostport} of an address.
+// {http.reverse_proxy.upstream.hostport} of an address: Caddy's DialInfo.Address, which for
+// a Unix socket is its path alone ({...upstream.address} keeps "unix//path").
 std::string hostportOf(const UpstreamAddress& a) {
-  return a.unix                                ? a.dial
+  return a.unix                                ? a.path
          : a.host.find(':') != std::string::npos ? "[" + a.host + "]:" + a.port
                                                  : a.host + ":" + a.port;
 }

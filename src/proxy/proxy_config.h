@@ -41,7 +41,7 @@ struct Upstream {
   CountersLease counters;
 };
 
-// {http.reverse_proxy.upstream.hostport} of an address: host:port, [v6]:port or unix//path.
+// {http.reverse_proxy.upstream.hostport} of an address: host:port, [v6]:port or a socket's path.
 std::string hostportOf(const UpstreamAddress& a);
 // {http.reverse_proxy.upstream.address} (Caddy's DialInfo.String()): the network too.
 std::string networkAddressOf(const UpstreamAddress& a, const std::string& hostport);

@@ -9,6 +9,7 @@
 #include "proxy/direct_request_fields.h"
 #include "proxy/expect_continue.h"
 #include "proxy/proxy_rewrite.h"
+#include "proxy/request_trailers.h"
 #include "proxy/websocket_handshake.h"
 
 namespace gatehouse::proxy {
@@ -30,6 +31,18 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
                      [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
 }
 
+
+// Go's Header.Write trims each value (textproto.TrimString): a header_up value whose
+// placeholder came out empty ("v {x}") goes without its trailing blank.
+std::string_view trimBlanks(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+    v.remove_prefix(1);
+  }
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+    v.remove_suffix(1);
+  }
+  return v;
+}
 
 }  // namespace
 
@@ -107,8 +120,10 @@ bool ProxyCall::buildHead() {
   std::string rewritten;
   if (config_.rewrite) {
     rewriteForUpstream(*config_.rewrite, ex_, method_, rewritten);
-    if (method_ != req.method) {
-      // As Caddy (forward_auth's `method GET`): the body stays for the handlers after us.
+    const bool changed = method_ != req.method || rewritten != req.uri();
+    if (changed && (method_ == "GET" || method_ == "HEAD")) {
+      // As Caddy (forward_auth's `method GET`): a rewrite to GET or HEAD sends no body (it
+      // stays for the handlers after us); to any other method the body goes along.
       hasBody_ = false;
       chunkedBody_ = false;
     }
@@ -148,7 +163,7 @@ bool ProxyCall::buildHead() {
       if (runtime::equalsIgnoreCase(f.name, "Host")) {
         continue;  // the first is written above, as the request line's companion
       }
-      head_.append(f.name).append(": ").append(f.value).append("\r\n");
+      head_.append(f.name).append(": ").append(trimBlanks(f.value)).append("\r\n");
     }
   }
   if (askedGzip_) {
@@ -156,6 +171,9 @@ bool ProxyCall::buildHead() {
   }
   if (chunkedBody_) {
     head_.append("Transfer-Encoding: chunked\r\n");
+    if (const std::string names = announcedRequestTrailers(req); !names.empty()) {
+      head_.append("Trailer: ").append(names).append("\r\n");
+    }
   } else if (hasBody_ || methodSendsLength(method_)) {
     head_.append("Content-Length: ");
     http::appendDecimal(head_, hasBody_ ? bodyLength_ : 0);

@@ -26,6 +26,16 @@ std::string canonicalList(std::string_view list) {
   return out;
 }
 
+// The "close" token in a Connection field value ("close", "X-Hop, Close").
+bool hasCloseToken(std::string_view value) {
+  bool found = false;
+  http::forEachListItem(value, [&](std::string_view item) {
+    found = runtime::equalsIgnoreCase(item, "close");
+    return !found;
+  });
+  return found;
+}
+
 bool responseHasBody(const std::string& method, int status) {
   return method != "HEAD" && status >= 200 && status != 204 && status != 304;
 }
@@ -134,6 +144,7 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   bool general = upgrade;
   bool server = false;
   bool badName = false;  // Go's server drops a field whose name is no token when it writes
+  bool connectionClose = false;
   for (auto& f : h) {
     canonicalize(f.name);
     const std::string_view n = f.name;
@@ -141,13 +152,19 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     general =
         general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
     server = server || n == "Server";
+    connectionClose = connectionClose || (n == "Connection" && hasCloseToken(f.value));
+  }
+  if (connectionClose && head.versionMinor >= 1 && !fcgi_ && !upgrade) {
+    // Go's HTTP/1.1 transport deletes a Connection field that says "close" once it has
+    // noted it (shouldClose): the fields it names are then forwarded (caddy 2.6.2 does).
+    h.remove("Connection");
   }
   // Trailer is hop-by-hop, but Go's ReverseProxy announces the upstream's trailers again
   // (only where its transport took them as trailers: chunked HTTP/1.1, HTTP/2).
   std::string announced(head.trailerCapable ? h.get("Trailer") : std::string_view());
   if (general) {
     std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
-    removeHopByHop(h, upgradeTo);
+    removeHopByHop(h, upgradeTo, false);
   }
   // The upstream's fields are added to those set before the proxy ran (`header` ops), as
   // Go's ReverseProxy adds them to the writer's map. No Via (Caddy 2.6 adds none); our

@@ -9,6 +9,8 @@ pseudo-headers that show what http.client hides:
   (framing)  "chunked", "length", "close" (body until the connection closes) or "none"
   (closed)   "yes" when the server closed the connection after the answer ("check_close")
   (trailers) the chunked body's trailer fields
+  (then)     with "then" (a second raw request sent on the same connection after the answer):
+             its answer's status and body, or "closed" when the connection ended first
 """
 import socket
 import ssl
@@ -116,10 +118,23 @@ def _closed_after(reader, wait):
         return "yes"
 
 
-def exchange(port, raw, check_close=False, tls_name=None, pause=None):
+def _then(sock, reader, raw):
+    """The second exchange on a kept connection: ["<status>", body] or ["closed"]."""
+    try:
+        sock.sendall(raw)
+        reader.deadline = time.time() + READ_TIMEOUT
+        _, status, headers = _head(reader)
+        _, body, _ = _body(reader, raw.split(b" ", 1)[0].decode("latin-1"), status, headers)
+        return [str(status), body.decode("latin-1")]
+    except OSError:
+        return ["closed"]
+
+
+def exchange(port, raw, check_close=False, tls_name=None, pause=None, then=None):
     """Sends `raw` (bytes) to 127.0.0.1:port and reads one answer.
 
-    pause=seconds: write the head, wait, then the body (e.g. after Expect: 100-continue)."""
+    pause=seconds: write the head, wait, then the body (e.g. after Expect: 100-continue).
+    then=bytes: a second request written after the answer, on the same connection."""
     method = raw.split(b" ", 1)[0].decode("latin-1")
     sock = socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT)
     try:
@@ -151,7 +166,9 @@ def exchange(port, raw, check_close=False, tls_name=None, pause=None):
             headers["(interim)"] = interim
         if trailers:
             headers["(trailers)"] = trailers
-        if check_close:
+        if then is not None:
+            headers["(then)"] = _then(sock, reader, then)
+        elif check_close:
             headers["(closed)"] = [_closed_after(reader, 1.0)]
         return status, headers, body
     finally:

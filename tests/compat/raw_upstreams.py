@@ -13,9 +13,13 @@
                         {"sleep": s} waits, {"reset": true} closes with an RST,
                         {"close": true} closes; {"keep": true} reads the next request on the
                         same connection. Without close/reset/keep the connection closes at the end.
+  Either kind with "unix": true listens on a Unix socket; {UPSTREAMn} is then "unix/<path>".
 """
+import os
+import shutil
 import socket
 import struct
+import tempfile
 import threading
 import time
 
@@ -142,12 +146,20 @@ class RawUpstream:
 
     def __init__(self, spec):
         self.spec = spec
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.dir = None
+        if spec.get("unix"):
+            # "unix": true listens on a Unix socket instead; its address is "unix/<path>".
+            self.dir = tempfile.mkdtemp(prefix="compat-unix-")
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(os.path.join(self.dir, "up.sock"))
+            self.address = "unix/" + os.path.join(self.dir, "up.sock")
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", 0))
+            self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
         self.sock.listen(64)
         self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
         self.stopping = False
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
@@ -176,3 +188,5 @@ class RawUpstream:
         self.stopping = True
         self.thread.join(2)
         self.sock.close()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)

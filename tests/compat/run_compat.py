@@ -165,8 +165,9 @@ def send_or_error(port, req):
     """A connection dropped without a response (abort) compares as status 0 plus the error."""
     try:
         if "raw" in req or req.get("tls"):
+            then = raw_request(port, {"raw": req["then"]}) if "then" in req else None
             return raw_client.exchange(port, raw_request(port, req), req.get("check_close", False),
-                                       "example.test" if req.get("tls") else None, req.get("pause"))
+                                       "example.test" if req.get("tls") else None, req.get("pause"), then)
         return send(port, req)
     except (OSError, http.client.HTTPException) as e:
         return 0, {"(connection error)": [type(e).__name__]}, b""

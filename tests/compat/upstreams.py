@@ -207,7 +207,7 @@ class CompatUpstreams:
             if spec.get("kind") in ("rawecho", "script"):
                 raw = RawUpstream(spec)
                 self.raw.append(raw)
-                self.addresses.append("127.0.0.1:%d" % raw.port)
+                self.addresses.append(raw.address)
                 continue
             if spec.get("tls"):
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -230,7 +230,7 @@ class CompatUpstreams:
             text = text.replace("{UPSTREAM_CA}", self.pki.cas["main"][0])
             text = text.replace("{UPSTREAM_OTHER_CA}", self.pki.cas["other"][0])
         for i in reversed(range(len(self.addresses))):
-            text = text.replace("{UPSTREAM%d_PORT}" % i, self.addresses[i].rsplit(":", 1)[1])
+            text = text.replace("{UPSTREAM%d_PORT}" % i, self.ports()[i])
             text = text.replace("{UPSTREAM%d}" % i, self.addresses[i])
         return text
 
@@ -255,7 +255,8 @@ class CompatUpstreams:
         return "127.0.0.1:%d" % port
 
     def ports(self):
-        return [a.rsplit(":", 1)[1] for a in self.addresses]
+        # a Unix socket's path stands in for its port (normalized the same way)
+        return [a[len("unix/"):] if a.startswith("unix/") else a.rsplit(":", 1)[1] for a in self.addresses]
 
     def close(self):
         for proc, tmp in self.fronts:

@@ -97,9 +97,23 @@ def test_upstream_greets(addr):
 
 
 def test_no_tunnel(addr):
+    """An upgrade answered without 101 keeps the connection for the next request (as Go's
+    server, caddy 2.6.2: compat proxy_upgrade_refused)."""
     s, head, _ = handshake(addr, path="/static")
     check(head.startswith("HTTP/1.1 200"), "upgrade to a plain route is answered: %r" % head[:40])
-    check("Connection: close" in head, "and the connection closes")
+    check("Connection: close" not in head, "and the connection stays open: %r" % head)
+    s.sendall(b"GET /static HTTP/1.1\r\nHost: chat.test\r\n\r\n")
+    buf = b""
+    deadline = time.time() + 5
+    while buf.count(b"HTTP/1.1 200") < 1 and time.time() < deadline:
+        try:
+            data = s.recv(65536)
+        except OSError:
+            break
+        if not data:
+            break
+        buf += data
+    check(b"HTTP/1.1 200" in buf, "a second request on it is answered: %r" % buf[:60])
     s.close()
 
 
