@@ -210,7 +210,7 @@ void Http2Session::streamTunnelClose(H2Stream& s) {
   s.ex.response.tunnel = nullptr;  // the peer is leaving; it needs no onClientClosed()
   // The tunnel was answered (its log keeps the status): `abort` only says how it ended.
   const bool broken = std::exchange(s.ex.response.abort, false);
-  if (broken && s.phase == H2Stream::Phase::Tunnel) {
+  if (broken) {
     // Its upstream broke (a reset, a read or write error): as RFC 9113 8.5 has a proxy
     // report a TCP reset behind a CONNECT stream, never END_STREAM (an orderly FIN). The
     // bytes still queued for the client go with it, as with a TCP reset.

@@ -125,6 +125,11 @@ class EchoPeer final : public gatehouse::runtime::TunnelPeer, public PendingWork
  public:
   explicit EchoPeer(Exchange& ex) : ex_(ex) {}
   void onClientData(std::string_view data) override {
+    if (data == "break") {  // as a proxy whose upstream reset: the tunnel ends as broken
+      ex_.response.abort = true;
+      ex_.host->tunnelClose();
+      return;
+    }
     std::string up(data);
     for (char& c : up) {
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

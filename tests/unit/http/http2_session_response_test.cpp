@@ -177,6 +177,27 @@ TEST_CASE("h2: a streamed body that ends short of its content-length resets the 
   CHECK(f.stream(ok).headers[":status"] == "200");
 }
 
+TEST_CASE("h2: a tunnel that ends as broken is reset (CONNECT_ERROR); the others go on") {
+  Fixture f;
+  f.exchange();
+  const int32_t id = f.client.request("CONNECT", "/ws", {{":protocol", "websocket"}}, nullptr, false);
+  const int32_t other = f.client.request("CONNECT", "/ws", {{":protocol", "websocket"}}, nullptr, false);
+  f.exchange();
+  f.client.sendData(id, "hello", false);
+  f.exchange();
+  CHECK(f.stream(id).body == "HELLO");
+  f.client.sendData(id, "break", false);
+  f.exchange();
+  CHECK(f.stream(id).closed);
+  CHECK(f.stream(id).errorCode == NGHTTP2_CONNECT_ERROR);
+  CHECK_FALSE(f.stream(other).closed);
+  f.client.sendData(other, "still here", true);
+  f.exchange();
+  CHECK(f.stream(other).body == "STILL HERE");
+  CHECK(f.stream(other).closed);
+  CHECK(f.stream(other).errorCode == 0);
+}
+
 TEST_CASE("h2: extended CONNECT becomes a tunnel both ways") {
   Fixture f;
   f.exchange();  // SETTINGS with ENABLE_CONNECT_PROTOCOL reach the client
