@@ -2,6 +2,7 @@
 // client bytes (request bodies, tunnel data) to the handler as it pulls them.
 #include <chrono>
 #include <exception>
+#include <utility>
 
 #include "http/content_type.h"
 #include "http/h2_callbacks.h"
@@ -125,10 +126,12 @@ void Http2Session::respond(H2Stream& s) {
   // bytes; a streamed body's head waits for them.
   const bool sniff = wantsSniffedType(res, allowed);
   if (res.stream && allowed && !headOnly && sniff) {
+    // The first piece is read as any other (startPulls): within the connection's body
+    // budget and only once the client's window has room, so a client that reads nothing
+    // holds no body memory here either.
     s.outbound.mode = H2Stream::BodyMode::Streamed;
     s.outbound.sniffPending = true;
-    s.outbound.pullInFlight = true;
-    res.stream->pull(loop(), s);
+    toPull_.push_back(s.id);
     return;
   }
   if (sniff && !res.stream && !res.body.empty()) {
@@ -205,7 +208,14 @@ void Http2Session::streamTunnelClose(H2Stream& s) {
     return;
   }
   s.ex.response.tunnel = nullptr;  // the peer is leaving; it needs no onClientClosed()
-  if (s.phase != H2Stream::Phase::Tunnel || s.outbound.ended) {
+  // The tunnel was answered (its log keeps the status): `abort` only says how it ended.
+  const bool broken = std::exchange(s.ex.response.abort, false);
+  if (broken) {
+    // Its upstream broke (a reset, a read or write error): as RFC 9113 8.5 has a proxy
+    // report a TCP reset behind a CONNECT stream, never END_STREAM (an orderly FIN). The
+    // bytes still queued for the client go with it, as with a TCP reset.
+    reset(s, NGHTTP2_CONNECT_ERROR);
+  } else if (s.phase != H2Stream::Phase::Tunnel || s.outbound.ended) {
     reset(s, NGHTTP2_NO_ERROR);
   } else {
     s.outbound.eof = true;

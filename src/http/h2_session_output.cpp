@@ -114,7 +114,7 @@ void Http2Session::startPulls() {
         s->outbound.error) {
       continue;
     }
-    if (committed >= kBodyBudget) {
+    if (committed >= kBodyBudget || (s->outbound.sniffPending && !windowOpen(*s))) {
       waiting.push_back(id);  // retried on the next pump, once the client took bytes
       continue;
     }
@@ -123,6 +123,13 @@ void Http2Session::startPulls() {
     s->ex.response.stream->pull(loop(), *s);
   }
   toPull_.insert(toPull_.end(), waiting.begin(), waiting.end());
+}
+
+// A head that waits for its body's first bytes (Content-Type sniffing) has no data
+// provider yet for nghttp2 to hold back: the client's windows are checked here instead.
+bool Http2Session::windowOpen(const H2Stream& s) const {
+  return nghttp2_session_get_stream_remote_window_size(session_.get(), s.id) > 0 &&
+         nghttp2_session_get_remote_window_size(session_.get()) > 0;
 }
 
 void Http2Session::notifyDrains() {

@@ -53,6 +53,11 @@ ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
     out.data.clear();  // keeps its capacity for the next piece
     out.offset = 0;
   }
+  if (out.mode == BodyMode::Streamed && out.eof && !lengthKept()) {
+    // A source that ended off its announced content-length: a reset, as for a source
+    // error, so the client never takes the body for complete.
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
   if (out.mode == BodyMode::Buffered || out.eof) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     if (out.mode == BodyMode::Streamed && session_.submitTrailers(*this)) {
@@ -67,6 +72,11 @@ ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
     out.drainNotify = true;
   }
   return n > 0 ? static_cast<ssize_t>(n) : ssize_t{NGHTTP2_ERR_DEFERRED};
+}
+
+bool H2Stream::lengthKept() const {
+  const uint64_t announced = ex.response.streamLength;
+  return announced == runtime::Response::kUnknownLength || ex.response.bytesWritten == announced;
 }
 
 uv_loop_t* H2Stream::loop() {

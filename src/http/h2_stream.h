@@ -98,6 +98,9 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   Outbound outbound;
 
  private:
+  // A streamed body that ended sent exactly the content-length its head announced (or none).
+  [[nodiscard]] bool lengthKept() const;
+
   // The request body as a pull stream over `inbound`.
   class RequestBody final : public runtime::BodySource {
    public:

@@ -91,6 +91,9 @@ void Http1Session::tunnelClose() {
   if (closed_) {
     return;
   }
+  // A peer whose upstream broke sets `abort` first; closing is all HTTP/1.1 can say of it,
+  // and the tunnel was answered (its log keeps the status).
+  ex_.response.abort = false;
   peerClosed_ = true;
   if (inExchange_) {
     inExchange_ = false;

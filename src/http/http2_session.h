@@ -74,6 +74,8 @@ class Http2Session final : public Session {
   // Inside `s`'s data provider at its body's end: submits the body source's trailers
   // (h2_session_trailers.cpp). False when it has none (the DATA frame ends the stream).
   bool submitTrailers(H2Stream& s);
+  // The tunnel's end: END_STREAM (then a reset) in order, or at once RST_STREAM
+  // CONNECT_ERROR when the peer set Response::abort first (its upstream broke).
   void streamTunnelClose(H2Stream& s);
   void streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields);
   bool streamPush(H2Stream& parent, std::string_view method, std::string_view target,
@@ -111,6 +113,7 @@ class Http2Session final : public Session {
   void pump();
   bool send();
   void startPulls();
+  [[nodiscard]] bool windowOpen(const H2Stream& s) const;
   void notifyDrains();
   void reap();
   void updatePhase();

@@ -355,6 +355,9 @@ void ProxyCall::onUpstreamError(int uvError) {
   arm(Timer::None, {});
   if (tunnel_) {
     if (!clientGone_) {
+      // A broken upstream is no orderly close: abort marks the tunnel's end as a failure
+      // (HTTP/2 resets the stream; HTTP/1.1 closes the connection either way).
+      ex_.response.abort = true;
       ex_.host->tunnelClose();
     }
     return;

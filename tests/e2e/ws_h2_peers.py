@@ -4,7 +4,11 @@ WsUpstream  an HTTP/1.1 WebSocket server (threads, raw sockets): checks the hand
             proxy sends (GET, Upgrade, Connection, key, version), answers 101 with the right
             Sec-WebSocket-Accept and the first offered subprotocol, then echoes each masked
             client frame back unmasked, byte for byte. Paths: /deny (403 with a body),
-            /badaccept (101 with a wrong accept), /flood?n=N (N raw bytes after the 101).
+            /badaccept (101 with a wrong accept), /flood?n=N (N raw bytes after the 101),
+            /die?how=rst|fin (after the 101 and one frame, the connection is reset or
+            closed), /cut?how=chunked|short|eofrst|eoffin (no upgrade: a 200 whose body
+            "hello" is cut short by a reset, or ends by a FIN: a chunked body without its
+            last chunk, 5 of 100 announced bytes, or a close-delimited body).
 H2WsClient  a raw HTTP/2 client (h2c or a TLS socket with ALPN h2) opening extended CONNECT
             streams, honouring the server's flow-control windows when it sends, checking the
             server honours ours, and granting window only when told to (back-pressure).
@@ -98,6 +102,9 @@ class WsUpstream(AcceptLoop):
         url = urllib.parse.urlsplit(target)
         q = dict(urllib.parse.parse_qsl(url.query))
         tag = q.get("tag", "")
+        if url.path == "/cut":
+            self._cut(conn, q.get("how", ""))
+            return
         if url.path == "/deny":
             conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n"
                          b"X-Upstream: denied\r\n\r\nforbidden here")
@@ -122,9 +129,32 @@ class WsUpstream(AcceptLoop):
                      b"Sec-WebSocket-Accept: " + accept + b"\r\n" + extra + b"\r\n")
         if url.path == "/flood":
             self._flood(conn, tag, int(q.get("n", "0")))
+        elif url.path == "/die":
+            conn.sendall(ws_frame(b"last words", 0x1))
+            time.sleep(0.3)  # the frame reaches the client before the connection goes
+            self._end(conn, q.get("how") == "rst")
         else:
             self._echo(conn, tag, rest)
         self.ended.setdefault(tag, time.time())
+
+    @staticmethod
+    def _end(conn, reset):
+        """Closes `conn`: with a TCP reset (SO_LINGER 0) or an orderly FIN."""
+        if reset:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            conn.shutdown(socket.SHUT_WR)
+
+    def _cut(self, conn, how):
+        heads = {
+            "chunked": b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            "short": b"Content-Length: 100\r\n\r\nhello",
+            "eofrst": b"\r\nhello",
+            "eoffin": b"\r\nhello",
+        }
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + heads.get(how, b"\r\n"))
+        time.sleep(0.3)
+        self._end(conn, how != "eoffin")
 
     def _flood(self, conn, tag, n):
         piece = os.urandom(65536)
@@ -305,6 +335,17 @@ class H2WsClient:
         fields = [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", scheme), (":path", path),
                   (":authority", authority), ("sec-websocket-version", "13")] + list(extra)
         self.s.sendall(frame(HEADERS, END_HEADERS, sid, hpack(fields)))
+        self.pump(lambda: st.headers is not None or st.reset is not None, 10)
+        return sid
+
+    def get(self, path, authority, scheme):
+        """A plain GET (END_STREAM on its HEADERS); returns at its response head or reset."""
+        sid = self.next_id
+        self.next_id += 2
+        st = self.streams[sid] = Stream()
+        st.send_window = self.peer_initial
+        fields = [(":method", "GET"), (":scheme", scheme), (":path", path), (":authority", authority)]
+        self.s.sendall(frame(HEADERS, END_HEADERS | END_STREAM, sid, hpack(fields)))
         self.pump(lambda: st.headers is not None or st.reset is not None, 10)
         return sid
 

@@ -125,6 +125,11 @@ class EchoPeer final : public gatehouse::runtime::TunnelPeer, public PendingWork
  public:
   explicit EchoPeer(Exchange& ex) : ex_(ex) {}
   void onClientData(std::string_view data) override {
+    if (data == "break") {  // as a proxy whose upstream reset: the tunnel ends as broken
+      ex_.response.abort = true;
+      ex_.host->tunnelClose();
+      return;
+    }
     std::string up(data);
     for (char& c : up) {
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -178,13 +183,20 @@ class TestHandler final : public RequestHandler {
       ex.response.streamLength = 300'000;
       return Outcome::Handled;
     }
-    if (path == "/large") {
+    if (path == "/large" || path == "/large-untyped") {
       ex.response.status = 200;
       ex.response.stream = std::make_unique<TimerSource>(ex.host->loop(), 600'000, 256 * 1024, -1, &pulls);
       ex.response.streamLength = 600'000;
-      // Typed: a body to sniff pulls its first piece before the head, ahead of the client's
-      // window (one piece per stream; open issue), which this flow-control bound excludes.
-      ex.response.headers.set("Content-Type", "application/octet-stream");
+      if (path == "/large") {
+        ex.response.headers.set("Content-Type", "application/octet-stream");
+      }
+      return Outcome::Handled;  // untyped: its head waits for the first piece (sniffing)
+    }
+    if (path == "/short") {  // announces more than the source gives
+      ex.response.status = 200;
+      ex.response.headers.set("Content-Type", "text/plain");
+      ex.response.stream = std::make_unique<TimerSource>(ex.host->loop(), 1000, 400);
+      ex.response.streamLength = 2000;
       return Outcome::Handled;
     }
     if (path == "/upload" || path == "/hold") {

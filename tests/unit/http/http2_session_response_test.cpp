@@ -133,6 +133,71 @@ TEST_CASE("h2: response bodies the client does not take hold a bounded amount of
   }
 }
 
+TEST_CASE("h2: an untyped streamed body is sniffed within the client's window and the body budget") {
+  SECTION("a closed window: no piece is read, no head goes, until the client opens it") {
+    Fixture f({}, 0);
+    const int32_t id = f.client.request("GET", "/large-untyped");
+    f.exchange(300);
+    CHECK(f.handler.pulls == 0);
+    CHECK(f.stream(id).headers.empty());
+    nghttp2_session_set_local_window_size(f.client.session(), NGHTTP2_FLAG_NONE, id, 1 << 20);
+    f.exchange(5000);
+    CHECK(f.stream(id).headers[":status"] == "200");
+    CHECK(f.stream(id).headers["content-type"] == "text/plain; charset=utf-8");
+    CHECK(f.stream(id).body.size() == 600'000);
+  }
+  SECTION("many streams, one byte of window each: the first pieces stay within the budget") {
+    Fixture f({}, 1);
+    std::vector<int32_t> ids;
+    for (int i = 0; i < 20; ++i) {
+      ids.push_back(f.client.request("GET", "/large-untyped"));
+    }
+    f.exchange(300);
+    CHECK(f.handler.pulls > 0);
+    CHECK(f.handler.pulls <= 9);
+    for (int32_t id : ids) {
+      nghttp2_session_set_local_window_size(f.client.session(), NGHTTP2_FLAG_NONE, id, 1 << 20);
+    }
+    f.exchange(5000);
+    for (int32_t id : ids) {
+      CHECK(f.stream(id).headers["content-type"] == "text/plain; charset=utf-8");
+      CHECK(f.stream(id).body.size() == 600'000);
+    }
+  }
+}
+
+TEST_CASE("h2: a streamed body that ends short of its content-length resets the stream") {
+  Fixture f;
+  const int32_t id = f.client.request("GET", "/short");
+  const int32_t ok = f.client.request("GET", "/hello");
+  f.exchange(2000);
+  CHECK(f.stream(id).closed);
+  CHECK(f.stream(id).errorCode == NGHTTP2_INTERNAL_ERROR);
+  CHECK(f.stream(ok).errorCode == 0);
+  CHECK(f.stream(ok).headers[":status"] == "200");
+}
+
+TEST_CASE("h2: a tunnel that ends as broken is reset (CONNECT_ERROR); the others go on") {
+  Fixture f;
+  f.exchange();
+  const int32_t id = f.client.request("CONNECT", "/ws", {{":protocol", "websocket"}}, nullptr, false);
+  const int32_t other = f.client.request("CONNECT", "/ws", {{":protocol", "websocket"}}, nullptr, false);
+  f.exchange();
+  f.client.sendData(id, "hello", false);
+  f.exchange();
+  CHECK(f.stream(id).body == "HELLO");
+  f.client.sendData(id, "break", false);
+  f.exchange();
+  CHECK(f.stream(id).closed);
+  CHECK(f.stream(id).errorCode == NGHTTP2_CONNECT_ERROR);
+  CHECK_FALSE(f.stream(other).closed);
+  f.client.sendData(other, "still here", true);
+  f.exchange();
+  CHECK(f.stream(other).body == "STILL HERE");
+  CHECK(f.stream(other).closed);
+  CHECK(f.stream(other).errorCode == 0);
+}
+
 TEST_CASE("h2: extended CONNECT becomes a tunnel both ways") {
   Fixture f;
   f.exchange();  // SETTINGS with ENABLE_CONNECT_PROTOCOL reach the client
