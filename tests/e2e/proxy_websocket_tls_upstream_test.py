@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import os
+import select
 import shutil
 import socket
 import ssl
@@ -204,12 +205,36 @@ def handshake(addr, path="/ws", tls_ctx=None):
 
 
 def echo_both_ways(s, payload, what):
-    """Sends `payload` from a thread while reading its echo; byte-exact check."""
-    t = threading.Thread(target=s.sendall, args=(payload,))
-    t.start()
-    got = pu.read_exact(s, len(payload), timeout=30)
-    t.join(30)
-    check(got == payload, "%s echoed byte-exact (%d of %d bytes)" % (what, len(got), len(payload)))
+    """Sends `payload` while reading its echo, byte-exact check. One thread: an ssl socket
+    must not be read and written from two threads at once (OpenSSL's SSL object is not
+    safe for that)."""
+    s.setblocking(False)
+    sent, got = 0, bytearray()
+    deadline = time.time() + 30
+    busy = (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError)
+    try:
+        while len(got) < len(payload) and time.time() < deadline:
+            moved = False
+            if sent < len(payload):
+                try:
+                    sent += s.send(payload[sent:sent + 16384])
+                    moved = True
+                except busy:
+                    pass
+            try:
+                data = s.recv(65536)
+                if not data:
+                    break
+                got += data
+                moved = True
+            except busy:
+                pass
+            if not moved:
+                select.select([s], [s] if sent < len(payload) else [], [], 0.05)
+    finally:
+        s.setblocking(True)
+        s.settimeout(10)
+    check(bytes(got) == payload, "%s echoed byte-exact (%d of %d bytes)" % (what, len(got), len(payload)))
 
 
 def read_to_eof(s, timeout=5):
