@@ -45,8 +45,10 @@ class Transport {
   virtual void setPhase(Phase phase) = 0;
   // A tunnel has nothing in flight either way: if it stays so for a while, the connection
   // may drop what the next bytes would rebuild (TLS record buffers), as for an idle
-  // keep-alive connection. Called whenever the tunnel settles; cheap.
-  virtual void quiet() {}
+  // keep-alive connection, and calls the session's trim(). Called whenever the tunnel
+  // settles; cheap. `sessionTrims`: the session has buffers of its own to drop (a relay's
+  // upstream TLS), so a cleartext connection arms its timer too.
+  virtual void quiet(bool /*sessionTrims*/) {}
   // True when nothing queued awaits the socket (backpressure for streamed bodies).
   [[nodiscard]] virtual bool drained() const = 0;
   virtual uv_loop_t* loop() = 0;

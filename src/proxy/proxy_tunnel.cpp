@@ -49,12 +49,12 @@ void ProxyCall::trimExchange() {
   ex_.response.headers = runtime::HeaderList(ex_.response.headers);
 }
 
-// The 101 is out: a plain upstream socket goes to a TunnelRelay, which takes the client
-// connection over, and this call, the exchange and the session are freed (what the access
-// log and metrics record at the tunnel's end goes with the relay, packed). Kept as it is
-// (trimmed) for an upstream behind TLS or a tunnel on an HTTP/2 client stream.
+// The 101 is out: the upstream socket (with its TLS, for an https:// upstream) goes to a
+// TunnelRelay, which takes the client connection over, and this call, the exchange and the
+// session are freed (what the access log and metrics record at the tunnel's end goes with
+// the relay, packed). Kept as it is (trimmed) for a tunnel on an HTTP/2 client stream.
 bool ProxyCall::relayTunnel() {
-  if (!conn_ || !conn_->plainStream() || !conn_->drained() || h2Mode_ || closing_ ||
+  if (!conn_ || !conn_->relayable() || !conn_->drained() || h2Mode_ || closing_ ||
       upstreamEof_ || clientEof_ || clientGone_) {
     return false;
   }
@@ -74,7 +74,7 @@ bool ProxyCall::relayTunnel() {
     setup.request = PackedRequest(ex_.request);
     setup.permit = conn_->takePermit();  // max_conns_per_host: the tunnel still counts
     std::string early;
-    const uv_os_fd_t fd = conn_->releaseSocket(early);
+    const uv_os_fd_t fd = conn_->releaseSocket(early, setup.tls);
     released = true;
     if (fd < 0) {
       return nullptr;

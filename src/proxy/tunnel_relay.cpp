@@ -110,6 +110,17 @@ void TunnelRelay::onData(const char* data, size_t len) {
   if (finished_ || box_ == nullptr || len == 0) {
     return;
   }
+  if (setup_.tls) {
+    toUpstreamTls(data, len);
+    return;
+  }
+  sendUpstream(data, len);
+}
+
+void TunnelRelay::sendUpstream(const char* data, size_t len) {
+  if (finished_ || box_ == nullptr || len == 0) {
+    return;
+  }
   if (box_->writing) {
     box_->writing->queued.append(data, len);
     return;
@@ -177,6 +188,12 @@ void TunnelRelay::onEof() {
     return;
   }
   clientEof_ = true;
+  if (setup_.tls) {
+    closeNotifyUpstream();  // TLS's own half-close goes first, then TCP's
+    if (finished_) {
+      return;
+    }
+  }
   if (box_ != nullptr && box_->writing) {
     shutPending_ = true;  // onWrite passes the EOF on once the bytes before it are out
     return;
@@ -224,6 +241,10 @@ void TunnelRelay::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (self == nullptr || n == 0) {
     return;
   }
+  if (n > 0 && self->setup_.tls) {
+    self->fromUpstreamTls(buf->base, static_cast<size_t>(n));
+    return;
+  }
   if (n > 0) {
     self->toClient(buf->base, static_cast<size_t>(n));
     return;
@@ -232,12 +253,21 @@ void TunnelRelay::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     self->finish();
     return;
   }
-  uv_read_stop(s);
-  self->reading_ = false;
-  self->upstreamEof_ = true;
-  self->client_.shutdownWrite();
-  if (self->clientEof_ && !box->writing) {
-    self->finish();
+  self->upstreamEnded();
+}
+
+void TunnelRelay::upstreamEnded() {
+  if (upstreamEof_ || finished_) {
+    return;
+  }
+  if (reading_ && box_ != nullptr) {
+    uv_read_stop(box_->s());
+  }
+  reading_ = false;
+  upstreamEof_ = true;
+  client_.shutdownWrite();
+  if (clientEof_ && (box_ == nullptr || !box_->writing)) {
+    finish();
   }
 }
 
@@ -259,7 +289,7 @@ void TunnelRelay::onDrained() {
 
 void TunnelRelay::settle() {
   if (!finished_ && client_.drained() && (box_ == nullptr || !box_->writing)) {
-    client_.quiet();
+    client_.quiet(setup_.tls != nullptr);
   }
 }
 

@@ -9,7 +9,10 @@
 // reload removed the site) share one timer, made only when one of them is set. The
 // request's facts stay packed for a reload's "is this site still served" check; on a
 // server with an access log or metrics, so does the rest of the exchange they record,
-// recorded when the tunnel ends.
+// recorded when the tunnel ends. An https:// upstream's TLS comes along (its SSL object on
+// memory BIOs, tunnel_relay_tls.cpp): the relay decrypts and encrypts between the two
+// sockets itself, and drops the record buffers once the tunnel has been quiet for a while,
+// as the client connection does with its own.
 // Loop thread only.
 
 #include <uv.h>
@@ -23,6 +26,7 @@
 #include "proxy/connection_pool.h"
 #include "proxy/packed_request.h"
 #include "proxy/tunnel_record.h"
+#include "proxy/upstream_tls_stream.h"
 #include "proxy/uv_handle.h"
 
 namespace gatehouse::proxy {
@@ -40,6 +44,7 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
     std::chrono::milliseconds closeDelay{0};  // stream_close_delay
     PackedRequest request;
     ConnPermit permit;  // max_conns_per_host: released when the relay ends
+    std::unique_ptr<UpstreamTlsStream> tls;  // an https:// upstream's TLS, mid-stream
   };
 
   TunnelRelay(http::Transport& client, Setup setup);
@@ -48,7 +53,7 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   TunnelRelay& operator=(const TunnelRelay&) = delete;
 
   // Adopts the upstream socket `fd` (its own descriptor from now on) and starts relaying,
-  // first `upstreamBytes` (read past the 101 head) to the client. False: nothing was
+  // first `upstreamBytes` (read past the 101 head, decrypted) to the client. False: nothing was
   // adopted, the caller still closes `fd`.
   bool open(uv_os_fd_t fd, std::string upstreamBytes);
 
@@ -59,6 +64,8 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   void shutdown() override {}  // a stop or reload leaves open tunnels alone (siteRemoved)
   [[nodiscard]] bool idle() const override { return false; }
   void setPeer(const http::PeerInfo& /*peer*/) override {}
+  // The tunnel has been quiet for a while: the upstream TLS buffers go (tunnel_relay_tls.cpp).
+  void trim() override;
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
   // TunnelRecording
   void recordWith(http::RequestHandler& recorder, const runtime::Exchange& ex) override;
@@ -71,7 +78,19 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   static void onWrite(uv_write_t* req, int status);
   static void onTimer(uv_timer_t* t);
 
+  // Bytes for the upstream socket (ciphertext when TLS): sent at once when it takes them,
+  // else kept until it does, holding the client back meanwhile.
+  void sendUpstream(const char* data, size_t len);
   void toClient(const char* data, size_t len);
+  // The upstream's EOF (TCP's, or TLS's close_notify): a half-close towards the client.
+  void upstreamEnded();
+  // TLS (tunnel_relay_tls.cpp): ciphertext read from the upstream, decrypted for the
+  // client; plaintext from the client, encrypted for the upstream; the close_notify that
+  // passes a client's half-close on; ciphertext OpenSSL produced by itself (a key update).
+  void fromUpstreamTls(const char* data, size_t len);
+  void toUpstreamTls(const char* data, size_t len);
+  void closeNotifyUpstream();
+  void flushTlsOutput();
   // Nothing waits either way: the client connection may drop its TLS buffers if it stays so.
   void settle();
   void startReading();

@@ -354,7 +354,7 @@ void UpstreamConnection::startTunnel() {
   }
 }
 
-uv_os_fd_t UpstreamConnection::releaseSocket(std::string& early) {
+uv_os_fd_t UpstreamConnection::releaseSocket(std::string& early, std::unique_ptr<UpstreamTlsStream>& tls) {
   uv_os_fd_t fd = -1;
   if (dead_ || box_ == nullptr || uv_fileno(box_->h(), &fd) != 0) {
     return -1;
@@ -365,6 +365,7 @@ uv_os_fd_t UpstreamConnection::releaseSocket(std::string& early) {
   }
   early = std::move(leftover_);
   leftover_.clear();
+  tls = std::move(tls_);
   listener_ = nullptr;
   die();
   return copy;

@@ -92,11 +92,13 @@ class UpstreamConnection {
   // reading never pauses by itself (the layer above has its own flow control).
   void startFrames();
   // A tunnel given to another owner (TunnelRelay): a duplicate of the socket's descriptor
-  // (-1 on failure) and, in `early`, the bytes read past the 101 head. This connection is
-  // dead afterwards (its own handle closes; the socket lives on in the duplicate).
-  uv_os_fd_t releaseSocket(std::string& early);
-  // Plain bytes on the socket itself: no TLS layer and no HTTP/2 framing above it.
-  [[nodiscard]] bool plainStream() const { return !tls_ && !frames_; }
+  // (-1 on failure), in `early` the (decrypted) bytes read past the 101 head, and in `tls`
+  // the TLS layer when there is one (the SSL object on its memory BIOs, mid-stream). This
+  // connection is dead afterwards (its own handle closes; the socket lives on in the
+  // duplicate).
+  uv_os_fd_t releaseSocket(std::string& early, std::unique_ptr<UpstreamTlsStream>& tls);
+  // A tunnel's bytes on the socket itself or through TLS: no HTTP/2 framing above them.
+  [[nodiscard]] bool relayable() const { return !frames_; }
   // Whether the connection keeps the worker's loop alive (an idle HTTP/2 session must not).
   void holdLoop(bool hold);
   // The protocol TLS negotiated by ALPN ("h2", "http/1.1"), else empty.

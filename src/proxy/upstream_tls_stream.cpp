@@ -99,6 +99,13 @@ void UpstreamTlsStream::closeNotify() {
   ERR_clear_error();
 }
 
+void UpstreamTlsStream::releaseIdleBuffers() {
+  if (ssl_) {
+    bio_.releaseIdle();
+    SSL_free_buffers(ssl_.get());
+  }
+}
+
 void UpstreamTlsStream::takeOutput(std::string& out) {
   bio_.takeOutput(out);
 }

@@ -30,6 +30,12 @@ class UpstreamTlsStream {
   bool write(std::string_view plain);
   void closeNotify();
   void takeOutput(std::string& out);
+  // A grown input BIO, once empty, is swapped for a fresh one (a tunnel's 64 KiB reads).
+  void shrinkInput() { bio_.shrinkInput(); }
+  // For a connection gone quiet: the empty BIOs and OpenSSL's record buffers (about
+  // 34 KiB; SSL_free_buffers keeps them while a record is half done) go, and come back
+  // with the next record.
+  void releaseIdleBuffers();
   [[nodiscard]] SSL* ssl() const { return ssl_.get(); }
   [[nodiscard]] const std::string& alpn() const { return alpn_; }
   // Why the handshake or a read failed, in words ("certificate verify failed: ...").

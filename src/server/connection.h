@@ -80,7 +80,7 @@ class Connection final : public http::Transport {
   void pauseReading() override;
   void resumeReading() override;
   void setPhase(Phase phase) override;
-  void quiet() override;
+  void quiet(bool sessionTrims) override;
   [[nodiscard]] bool drained() const override { return !writing_; }
   uv_loop_t* loop() override { return owner_.loop(); }
   runtime::WorkerState& worker() override { return owner_.workerState(); }

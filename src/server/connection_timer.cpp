@@ -29,10 +29,11 @@ void Connection::setPhase(Phase phase) {
   }
 }
 
-// The timer's park step releases the TLS buffers (the session, a tunnel relay, stays: it is
-// not dormant). Only TLS connections hold anything it would drop.
-void Connection::quiet() {
-  if (!tls_ || lingering_ || handlesClosing_) {
+// The timer's park step releases the TLS buffers and trims the session (a tunnel relay
+// stays: it is not dormant). Only TLS connections, or a session that trims (a relay to a
+// TLS upstream), hold anything it would drop.
+void Connection::quiet(bool sessionTrims) {
+  if ((!tls_ && !sessionTrims) || lingering_ || handlesClosing_) {
     return;
   }
   const uint64_t now = uv_now(owner_.loop());
