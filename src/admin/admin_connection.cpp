@@ -89,10 +89,14 @@ AdminConnection& self(llhttp_t* p) {
 
 }  // namespace
 
-AdminConnection::AdminConnection(AdminServer& server) : server_(server) {
-  uv_tcp_init(server_.loop(), &tcp_);
+AdminConnection::AdminConnection(AdminServer& server, bool unix) : server_(server) {
+  if (unix) {
+    uv_pipe_init(server_.loop(), &conn_.pipe, 0);
+  } else {
+    uv_tcp_init(server_.loop(), &conn_.tcp);
+  }
   uv_timer_init(server_.loop(), &timer_);
-  tcp_.data = this;
+  stream()->data = this;
   timer_.data = this;
   writeReq_.data = this;
   work_.data = this;
@@ -109,12 +113,12 @@ AdminConnection::AdminConnection(AdminServer& server) : server_(server) {
 }
 
 bool AdminConnection::accept(uv_stream_t* listener) {
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) {
+  if (uv_accept(listener, stream()) != 0) {
     close();
     return false;
   }
   uv_timer_start(&timer_, &AdminConnection::onTimer, kTimeoutMs, 0);
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &AdminConnection::onAlloc, &AdminConnection::onRead);
+  uv_read_start(stream(), &AdminConnection::onAlloc, &AdminConnection::onRead);
   return true;
 }
 
@@ -143,6 +147,7 @@ int AdminConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
   c.lastWasValue_ = true;
   const std::string name = lower(c.field_);
   if (name == "host") {
+    c.hostSeen_ = true;
     c.host_.append(at, len);
   } else if (name == "origin") {
     c.origin_.append(at, len);
@@ -203,6 +208,12 @@ void AdminConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void AdminConnection::dispatch() {
   req_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  if (!hostSeen_ && parser_.http_major == 1 && parser_.http_minor == 1) {
+    // Go's server answers this itself, before Caddy's handler (an empty Host passes).
+    write("HTTP/1.1 400 Bad Request: missing required Host header\r\nContent-Type: text/plain; "
+          "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: missing required Host header");
+    return;
+  }
   if (!allowed()) {
     return;
   }
@@ -274,8 +285,13 @@ void AdminConnection::respond(const ApiResponse& r) {
             (head ? "" : r.body);
   }
   afterWrite_ = r.afterWrite;
+  write(std::move(out_));
+}
+
+void AdminConnection::write(std::string bytes) {
+  out_ = std::move(bytes);
   uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-  if (uv_write(&writeReq_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &AdminConnection::onWrite) != 0) {
+  if (uv_write(&writeReq_, stream(), &b, 1, &AdminConnection::onWrite) != 0) {
     close();
   }
 }
@@ -297,7 +313,7 @@ void AdminConnection::close() {
     return;
   }
   closing_ = true;
-  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &AdminConnection::onClose);
+  uv_close(reinterpret_cast<uv_handle_t*>(stream()), &AdminConnection::onClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &AdminConnection::onClose);
 }
 

@@ -15,7 +15,8 @@ class AdminServer;
 
 class AdminConnection {
  public:
-  explicit AdminConnection(AdminServer& server);
+  // `unix`: accepted from a unix socket listener rather than TCP.
+  AdminConnection(AdminServer& server, bool unix);
   AdminConnection(const AdminConnection&) = delete;
   AdminConnection& operator=(const AdminConnection&) = delete;
 
@@ -38,12 +39,17 @@ class AdminConnection {
 
   void dispatch();
   void respond(const ApiResponse& r);
+  void write(std::string bytes);
+  [[nodiscard]] uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&conn_.tcp); }
   // Host and (with enforce_origin) Origin checks; false when a refusal was sent.
   bool allowed();
   void maybeFree();
 
   AdminServer& server_;
-  uv_tcp_t tcp_{};
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } conn_{};
   uv_timer_t timer_{};
   uv_write_t writeReq_{};
   uv_work_t work_{};
@@ -57,6 +63,7 @@ class AdminConnection {
   std::string corsHeaders_;  // Access-Control-* lines for every response (enforce_origin)
   size_t received_ = 0;  // bytes read so far, bounded
   bool lastWasValue_ = false;
+  bool hostSeen_ = false;
   bool complete_ = false;
   bool tooLarge_ = false;
   bool working_ = false;

@@ -53,19 +53,40 @@ AdminGuard::AdminGuard(const AdminAccess& access, const std::string& host, int p
              joinHostPort(host, port)};
   }
   for (const auto& t : texts) {
-    Origin o = parse(t.find("://") == std::string::npos ? "//" + t : t);
-    const bool seen = std::any_of(allowed_.begin(), allowed_.end(), [&](const Origin& a) {
-      return a.scheme == o.scheme && a.host == o.host;
-    });
-    if (!seen) {
-      allowed_.push_back(std::move(o));
+    add(t);
+  }
+}
+
+AdminGuard AdminGuard::forUnixSocket(const AdminAccess& access) {
+  AdminGuard g;
+  g.enforceOrigin_ = access.enforceOrigin;
+  if (access.origins) {
+    for (const auto& t : *access.origins) {
+      g.add(t);
     }
+  } else {
+    g.allowed_.push_back(Origin{});  // the empty host; Caddy lists it as ""
+  }
+  return g;
+}
+
+void AdminGuard::add(const std::string& text) {
+  Origin o = parse(text.find("://") == std::string::npos ? "//" + text : text);
+  const bool seen = std::any_of(allowed_.begin(), allowed_.end(), [&](const Origin& a) {
+    return a.scheme == o.scheme && a.host == o.host;
+  });
+  if (!seen) {
+    allowed_.push_back(std::move(o));
   }
 }
 
 std::vector<std::string> AdminGuard::allowed() const {
   std::vector<std::string> out;
   for (const auto& a : allowed_) {
+    if (a.scheme.empty() && a.host.empty()) {
+      out.emplace_back();  // the unix socket's empty Host
+      continue;
+    }
     out.push_back((a.scheme.empty() ? "" : a.scheme + ":") + "//" + a.host);
   }
   return out;

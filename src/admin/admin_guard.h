@@ -22,6 +22,9 @@ class AdminGuard {
  public:
   // `host` and `port` are the listen address's ("localhost", 2019).
   AdminGuard(const AdminAccess& access, const std::string& host, int port);
+  // On a unix socket there is no host:port: without `origins` only an empty Host header
+  // passes (what `caddy stop --address unix//...` sends), as caddy 2.6.2 allows.
+  static AdminGuard forUnixSocket(const AdminAccess& access);
 
   // Caddy's error message ("host not allowed: x") when the Host header is refused.
   [[nodiscard]] std::optional<std::string> checkHost(std::string_view host) const;
@@ -41,6 +44,9 @@ class AdminGuard {
   static Origin parse(std::string_view text);
 
  private:
+  AdminGuard() = default;
+  void add(const std::string& text);
+
   std::vector<Origin> allowed_;
   bool enforceOrigin_ = false;
 };

@@ -68,8 +68,6 @@ std::string resolveLoopback(const std::string& address, sockaddr_storage& out) {
 
 AdminServer::AdminServer(ConfigSink& sink) : sink_(sink), changer_(sink) {
   uv_loop_init(&loop_);
-  uv_tcp_init(&loop_, &listener_);
-  listener_.data = this;
   uv_async_init(&loop_, &stopAsync_, &AdminServer::onStop);
   stopAsync_.data = this;
 }
@@ -83,17 +81,61 @@ AdminServer::~AdminServer() {
     uv_run(&loop_, UV_RUN_DEFAULT);
   }
   uv_loop_close(&loop_);
+  socketFile_.remove();  // after the listener closed: nothing accepts on it any more
 }
 
 bool AdminServer::start(const std::string& address, const AdminAccess& access, std::string& error) {
+  error.clear();
+  auto path = unixSocketPath(address, error);
+  if (!error.empty()) {
+    return false;
+  }
+  if (path ? !bindUnix(*path, error) : !bindTcp(address, access, error)) {
+    return false;
+  }
+  if (path) {
+    bound_ = address;  // as Caddy logs it
+    guard_.emplace(AdminGuard::forUnixSocket(access));
+  }
+  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  return true;
+}
+
+bool AdminServer::bindUnix(const std::string& path, std::string& error) {
+  error = clearStaleSocket(path);
+  if (!error.empty()) {
+    error = "admin endpoint: " + error;
+    return false;
+  }
+  uv_pipe_init(&loop_, &listener_.pipe, 0);
+  listener_.pipe.data = this;
+  listenerOpen_ = true;
+  unix_ = true;
+  // The file gets the process umask's permissions, as Go's net.Listen("unix") leaves it.
+  int rc = uv_pipe_bind(&listener_.pipe, path.c_str());
+  if (rc == 0) {
+    socketFile_.adopt(path);
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_.pipe), 64, &AdminServer::onConnection);
+  }
+  if (rc != 0) {
+    error = "admin endpoint on unix/" + path + ": " + uv_strerror(rc);
+    return false;
+  }
+  return true;
+}
+
+bool AdminServer::bindTcp(const std::string& address, const AdminAccess& access, std::string& error) {
   sockaddr_storage ss{};
   error = resolveLoopback(address, ss);
   if (!error.empty()) {
     return false;
   }
-  int rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&ss), 0);
+  uv_tcp_init(&loop_, &listener_.tcp);
+  listener_.tcp.data = this;
+  listenerOpen_ = true;
+  int rc = uv_tcp_bind(&listener_.tcp, reinterpret_cast<const sockaddr*>(&ss), 0);
   if (rc == 0) {
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 64, &AdminServer::onConnection);
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_.tcp), 64, &AdminServer::onConnection);
   }
   if (rc != 0) {
     error = "admin endpoint on " + address + ": " + uv_strerror(rc);
@@ -101,7 +143,7 @@ bool AdminServer::start(const std::string& address, const AdminAccess& access, s
   }
   sockaddr_storage bound{};
   int len = sizeof(bound);
-  uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&bound), &len);
+  uv_tcp_getsockname(&listener_.tcp, reinterpret_cast<sockaddr*>(&bound), &len);
   char ip[INET6_ADDRSTRLEN] = {};
   if (bound.ss_family == AF_INET6) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&bound);
@@ -118,7 +160,6 @@ bool AdminServer::start(const std::string& address, const AdminAccess& access, s
   const int port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
                                                : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
   guard_.emplace(access, host, port);
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
   return true;
 }
 
@@ -127,7 +168,7 @@ void AdminServer::onConnection(uv_stream_t* server, int status) {
   if (status < 0 || self->stopping_) {
     return;
   }
-  auto conn = std::make_unique<AdminConnection>(*self);
+  auto conn = std::make_unique<AdminConnection>(*self, self->unix_);
   AdminConnection* raw = conn.get();
   self->connections_.emplace(raw, std::move(conn));
   raw->accept(server);
@@ -144,7 +185,9 @@ void AdminServer::onStop(uv_async_t* a) {
   }
   self->stopping_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stopAsync_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&self->listener_), nullptr);
+  if (self->listenerOpen_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->listener_.tcp), nullptr);
+  }
   std::vector<AdminConnection*> open;
   for (auto& [c, _] : self->connections_) {
     open.push_back(c);

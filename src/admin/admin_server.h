@@ -1,6 +1,6 @@
 #pragma once
 // Caddy 2.6.2's admin API (api_router.cpp lists the endpoints). It listens on loopback
-// only, runs on its own thread and loop, and checks the Host header so a web page cannot
+// or on a unix socket ("unix//path", unix_listen_path.h) only, runs on its own thread and loop, and checks the Host header so a web page cannot
 // drive it through DNS rebinding. Endpoints run on the libuv thread pool (a change loads
 // a config), never on the admin loop.
 
@@ -16,6 +16,7 @@
 #include "admin/admin_guard.h"
 #include "admin/admin_metrics.h"
 #include "admin/config_change.h"
+#include "admin/unix_listen_path.h"
 #include "gatehouse/config/site_graph.h"
 
 namespace gatehouse::proxy {
@@ -49,8 +50,9 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
-  // Binds `address` ("localhost:2019", "127.0.0.1:0") and starts the thread. False with
-  // `error` when the address is not loopback or cannot be bound. `access`: who may call it.
+  // Binds `address` ("localhost:2019", "127.0.0.1:0", "unix//run/admin.sock") and starts the
+  // thread. False with `error` when the address is not loopback or cannot be bound.
+  // `access`: who may call it.
   bool start(const std::string& address, const AdminAccess& access, std::string& error);
   // The allowed origins as Caddy's start-up line lists them (after start).
   [[nodiscard]] const AdminGuard& guard() const { return *guard_; }
@@ -59,17 +61,26 @@ class AdminServer {
   [[nodiscard]] ConfigChanger& changer() { return changer_; }
   [[nodiscard]] AdminMetrics& metrics() { return metrics_; }
   [[nodiscard]] uv_loop_t* loop() { return &loop_; }
+  [[nodiscard]] bool onUnixSocket() const { return unix_; }
   void onConnectionClosed(AdminConnection* c);
 
  private:
   static void onConnection(uv_stream_t* server, int status);
   static void onStop(uv_async_t* a);
+  bool bindTcp(const std::string& address, const AdminAccess& access, std::string& error);
+  bool bindUnix(const std::string& path, std::string& error);
 
   ConfigSink& sink_;
   ConfigChanger changer_;
   AdminMetrics metrics_;
   uv_loop_t loop_{};
-  uv_tcp_t listener_{};
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } listener_{};
+  bool listenerOpen_ = false;
+  bool unix_ = false;
+  OwnedSocketFile socketFile_;
   uv_async_t stopAsync_{};
   std::unordered_map<AdminConnection*, std::unique_ptr<AdminConnection>> connections_;
   std::string bound_;

@@ -51,7 +51,8 @@ std::optional<ApiError> ConfigChanger::checkIfMatch(const Json& root, const std:
 }
 
 std::optional<ApiError> ConfigChanger::change(const std::string& method, const std::string& path,
-                                              const std::string& body, const std::string& ifMatch, bool force) {
+                                              const std::string& body, const std::string& ifMatch, bool force,
+                                              bool* unchanged) {
   if (method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "CONNECT" || method == "TRACE") {
     return ApiError{500, "method not allowed"};
   }
@@ -76,6 +77,9 @@ std::optional<ApiError> ConfigChanger::change(const std::string& method, const s
   }
   const Json& next = root["config"];
   if (!force && goEncode(next) == goEncode(running)) {
+    if (unchanged != nullptr) {
+      *unchanged = true;
+    }
     return std::nullopt;  // "config is unchanged": nothing to reload
   }
   std::map<std::string, std::string> index;

@@ -21,8 +21,9 @@ class ConfigChanger {
 
   // `body` is JSON text ("" for none). Errors carry Caddy's status: 400/412 for a bad
   // If-Match, else 500 as Caddy answers plain errors; the caller wraps as its endpoint does.
+  // `unchanged` (optional) tells a skipped reload from a done one.
   std::optional<ApiError> change(const std::string& method, const std::string& path, const std::string& body,
-                                 const std::string& ifMatch, bool force);
+                                 const std::string& ifMatch, bool force, bool* unchanged = nullptr);
   // GET at `path`: the json.Encoder text, or the traversal error.
   std::optional<std::string> read(const std::string& path, std::string& out) const;
   // The /config/ path an @id names in the running config, if any (indexed on demand, so

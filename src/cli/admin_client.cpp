@@ -41,9 +41,16 @@ std::string adminAddress(const Flags& flags, const config::Config* cfg, std::str
 
 int postToAdmin(const std::string& address, const std::string& path, const std::string& body,
                 const std::vector<std::string>& headers) {
-  const std::string url = "http://" + address + path;
+  // "unix//run/a.sock": HTTP over that socket with an empty Host header, which is what
+  // caddy's CLI sends and the only Host its admin endpoint takes there by default.
+  const bool unix = address.starts_with("unix/");
+  const std::string url = unix ? "http://localhost" + path : "http://" + address + path;
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
   curl_slist* list = nullptr;
+  if (unix) {
+    list = curl_slist_append(list, "Host;");  // "Name;" sends the header with no value
+    curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, address.substr(5).c_str());
+  }
   for (const auto& h : headers) {
     list = curl_slist_append(list, h.c_str());
   }
@@ -60,7 +67,7 @@ int postToAdmin(const std::string& address, const std::string& path, const std::
   curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");  // the admin endpoint is always local
   const CURLcode rc = curl_easy_perform(curl.get());
   if (rc != CURLE_OK) {
-    std::cerr << "Error: " << url << ": " << curl_easy_strerror(rc)
+    std::cerr << "Error: " << (unix ? address + path : url) << ": " << curl_easy_strerror(rc)
               << " (is gatehouse running with its admin endpoint there?)\n";
     return 1;
   }

@@ -37,13 +37,15 @@ const std::vector<Command>& commands() {
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
       {"reload", "Send a new config to a running gatehouse (admin endpoint POST /load)",
-       "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address HOST:PORT] [--force]\n"
-       "  --address  the admin endpoint (default: the config's admin address, else localhost:2019)\n"
+       "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address ADDR] [--force]\n"
+       "  --address  the admin endpoint, HOST:PORT or unix//PATH (default: the config's admin address,\n"
+       "             else localhost:2019)\n"
        "  --force    reload even when the config is unchanged (Cache-Control: must-revalidate)\n",
        &runReload},
       {"stop", "Stop a running gatehouse gracefully (admin endpoint POST /stop)",
-       "usage: gatehouse stop [--config FILE [--adapter caddyfile|json]] [--address HOST:PORT]\n"
-       "  --address  the admin endpoint (default: the admin address of --config, else localhost:2019)\n",
+       "usage: gatehouse stop [--config FILE [--adapter caddyfile|json]] [--address ADDR]\n"
+       "  --address  the admin endpoint, HOST:PORT or unix//PATH (default: the admin address of\n"
+       "             --config, else localhost:2019)\n",
        &runStop},
       {"certs", "Obtain and renew certificates into files (for other web servers)",
        "usage: gatehouse certs [--config FILE] [--daemon]\n"

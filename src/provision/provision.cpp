@@ -8,6 +8,7 @@
 
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
+#include "provision/admin_config_provision.h"
 #include "provision/auto_https.h"
 #include "provision/cert_managers_provision.h"
 #include "provision/handler_registry.h"
@@ -93,23 +94,6 @@ std::vector<std::string> alpnFor(const config::Server& srv, const std::string& p
   return alpn;
 }
 
-// admin.config: gatehouse never autosaves the config, which is what `persist: false` asks.
-void checkConfigSettings(const Json& value) {
-  if (!value.is_object()) {
-    throw ProvisionError("admin.config", "expected an object");
-  }
-  for (const auto& [key, v] : value.items()) {
-    if (key == "persist" && v.is_boolean() && !v.get<bool>()) {
-      continue;
-    }
-    if (key == "persist") {
-      throw ProvisionError("admin.config.persist",
-                           "autosaving the config (persist, for `caddy run --resume`) is not supported yet");
-    }
-    throw ProvisionError("admin.config." + key, "admin config option '" + key + "' is not supported yet");
-  }
-}
-
 AdminSpec provisionAdmin(const Json& admin) {
   AdminSpec spec;
   if (admin.is_null()) {
@@ -137,7 +121,7 @@ AdminSpec provisionAdmin(const Json& admin) {
       }
       spec.access.enforceOrigin = value.get<bool>();
     } else if (key == "config") {
-      checkConfigSettings(value);
+      spec.loader = provisionAdminConfig(value);
     } else {
       throw ProvisionError("admin." + key, "admin option '" + key + "' is not supported yet");
     }

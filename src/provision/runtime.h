@@ -12,6 +12,7 @@
 #include "gatehouse/config/site_graph.h"
 #include "handlers/named_routes.h"
 #include "admin/admin_guard.h"
+#include "admin/config_loader_spec.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
@@ -82,6 +83,7 @@ struct AdminSpec {
   bool disabled = false;
   std::string listen = "localhost:2019";
   admin::AdminAccess access;  // origins, enforce_origin
+  std::optional<admin::ConfigLoaderSpec> loader;  // admin.config.load
 };
 
 struct Runtime {

@@ -75,6 +75,9 @@ bool ConfigReloader::apply(const config::Config& cfg, const config::Json& raw, s
     return false;
   }
   provision::startCertificateManagement(*next);
+  if (onApplied_) {
+    onApplied_(*next);
+  }
   return true;
 }
 

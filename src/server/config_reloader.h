@@ -3,6 +3,7 @@
 // swaps it into the server group. A config that fails to load or provision is rejected
 // with its error and the running one stays. Thread-safe; blocking (run it off the loops).
 
+#include <functional>
 #include <string>
 
 #include "gatehouse/config/site_graph.h"
@@ -22,6 +23,8 @@ class ConfigReloader {
   // The running config as Caddy JSON (null before any).
   [[nodiscard]] config::Json currentConfig() const;
   [[nodiscard]] std::shared_ptr<const provision::Runtime> running() const { return group_.current(); }
+  // Called after each config that starts running (set before any reload can happen).
+  void onApplied(std::function<void(const provision::Runtime&)> hook) { onApplied_ = std::move(hook); }
 
  private:
   // `raw`: the JSON the runtime keeps as its source; null to keep the adapted one.
@@ -30,6 +33,7 @@ class ConfigReloader {
   ServerGroup& group_;
   std::string path_;
   std::string adapter_;
+  std::function<void(const provision::Runtime&)> onApplied_;
 };
 
 }  // namespace gatehouse::server

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "admin/admin_server.h"
+#include "admin/dynamic_config.h"
 #include "log/process_log.h"
 #include "metrics/http_metrics.h"
 #include "server/config_reloader.h"
@@ -238,6 +239,24 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
       adminServer.reset();
     }
   }
+  // As Caddy's finishSettingUp: a config that names a loader fetches its successor; with no
+  // load_delay at start-up a failed fetch ends the start.
+  admin::DynamicConfigLoader dynamic(sink);
+  reloader.onApplied([&dynamic](const provision::Runtime& rt) { dynamic.follow(rt.admin.loader); });
+  if (adminSpec.loader && adminSpec.loader->delay.count() <= 0) {
+    if (!dynamic.loadAtStart(*adminSpec.loader, error)) {
+      std::cerr << "Error: loading initial config: loading new config: loading dynamic config from "
+                   "*caddyconfig.HTTPLoader: "
+                << error << "\n";
+      reloader.onApplied(nullptr);
+      adminServer.reset();
+      group.stop();
+      group.join();
+      return abandon();
+    }
+  } else {
+    dynamic.follow(adminSpec.loader);
+  }
   group.logStarted();
 
   uv_run(&watch.loop, UV_RUN_DEFAULT);  // until a signal stopped the workers and they exited
@@ -245,6 +264,7 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
     watch.joiner.join();
   }
   uv_loop_close(&watch.loop);
+  reloader.onApplied(nullptr);
   adminServer.reset();  // before the reloader and group it points at
   logLine({{"msg", "shutdown complete"}, {"exit_code", 0}});
   return 0;
