@@ -103,7 +103,7 @@ int Http1Session::beginResponse() {
     return 0;
   }
   res.tunnel = nullptr;
-  if (!keepAlive_ || res.close || shuttingDown_ || upgradeRequest_ || body_.failed()) {
+  if (!keepAlive_ || res.close || shuttingDown_ || body_.failed()) {
     closing_ = true;
   }
   if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&
