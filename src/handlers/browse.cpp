@@ -16,7 +16,6 @@
 namespace gatehouse::handlers {
 
 using runtime::Exchange;
-using runtime::Outcome;
 
 namespace {
 
@@ -353,8 +352,8 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
   return out;
 }
 
-Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items, const std::string& templateFile,
-                    const std::string& root) {
+std::optional<TemplateTask> answerBrowse(Exchange& ex, std::vector<ListingItem> items,
+                                         const std::string& templateFile, const std::string& root) {
   const auto& req = ex.request;
   std::string sort = queryValue(req.query, "sort");
   std::string order = queryValue(req.query, "order");
@@ -383,7 +382,8 @@ Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items, const std::str
   const std::string accept = lower(req.headers.get("Accept"));
   if (accept.find("application/json") != std::string::npos) {
     hdr.set("Content-Type", "application/json; charset=utf-8");
-    return ex.respond(200, listingJson(items));
+    ex.respond(200, listingJson(items));
+    return std::nullopt;
   }
   hdr.set("Content-Type", "text/html; charset=utf-8");
   if (!templateFile.empty()) {
@@ -392,15 +392,10 @@ Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items, const std::str
     lc.order = order;
     lc.limit = std::max(0, toInt(queryValue(req.query, "limit")));
     lc.offset = std::max(0, toInt(queryValue(req.query, "offset")));
-    // Read and executed on the thread pool; TemplateWork::resumed() answers.
-    auto work = std::make_unique<TemplateWork>(ex, browseTemplateTask(templateFile, root, items, lc), nullptr,
-                                               std::move(ex.pending));
-    TemplateWork& w = *work;
-    ex.pending = std::move(work);
-    w.start();
-    return Outcome::Paused;
+    return browseTemplateTask(templateFile, root, items, lc);
   }
-  return ex.respond(200, listingHtml(items, req.path, sort, order));
+  ex.respond(200, listingHtml(items, req.path, sort, order));
+  return std::nullopt;
 }
 
 }  // namespace gatehouse::handlers

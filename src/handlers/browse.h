@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,12 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
 // Go's os.FileMode for a stat result (type bits in Go's layout, then permissions).
 uint32_t goFileMode(const struct stat& st);
 
-// Whole response: status, headers (Content-Type, Set-Cookie) and body. With
-// `templateFile` (browse { template_file }) the HTML comes from that Go template, with
-// Caddy's template functions rooted at `root`.
-runtime::Outcome serveBrowse(runtime::Exchange& ex, std::vector<ListingItem> items,
-                             const std::string& templateFile = {}, const std::string& root = {});
+// The answer for a listing read: status, headers (Content-Type, Set-Cookie) and body in
+// ex.response. With `templateFile` (browse { template_file }) the HTML comes from that Go
+// template, with Caddy's template functions rooted at `root`: the headers are set and the
+// task to run (on the thread pool) is returned instead of a body.
+std::optional<TemplateTask> answerBrowse(runtime::Exchange& ex, std::vector<ListingItem> items,
+                                         const std::string& templateFile = {}, const std::string& root = {});
 
 // The listing context of a browse template (Caddy 2.6.2's browseTemplateContext).
 struct ListingContext {
