@@ -7,7 +7,10 @@ struct ListingWork::Job {
   ListingWork* owner = nullptr;
   std::string dir;
   std::function<bool(const std::string&)> hidden;
-  std::vector<ListingItem> items;  // what the pool read
+  BrowseView view;
+  std::string templateFile;
+  std::string root;
+  BrowseAnswer answer;  // what the pool made of the directory
 };
 
 ListingWork::ListingWork(runtime::Exchange& ex, ListingRequest request,
@@ -27,12 +30,15 @@ void ListingWork::start() {
   job->owner = this;
   job->dir = request_.dir;
   job->hidden = request_.hidden;
+  job->view = browseView(ex_.request);
+  job->templateFile = request_.templateFile;
+  job->root = request_.root;
   job->req.data = job.get();
   const int rc = uv_queue_work(
       ex_.host->loop(), &job->req,
       [](uv_work_t* req) {
         auto* j = static_cast<Job*>(req->data);
-        j->items = readListing(j->dir, j->hidden);
+        j->answer = renderBrowse(readListing(j->dir, j->hidden), j->view, j->templateFile, j->root);
       },
       &ListingWork::onDone);
   if (rc != 0) {
@@ -58,13 +64,18 @@ void ListingWork::jobDone(Job& job, int status) {
     ex_.host->resume();
     return;
   }
-  auto task = answerBrowse(ex_, std::move(job.items), request_.templateFile, request_.root);
-  if (!task) {
+  auto& hdr = ex_.response.headers;
+  for (const auto& cookie : job.view.cookies) {
+    hdr.add("Set-Cookie", cookie);
+  }
+  hdr.set("Content-Type", job.answer.contentType);
+  if (!job.answer.task) {
+    ex_.respond(200, std::move(job.answer.body));
     ex_.host->resume();
     return;
   }
   // The template's TemplateWork resumes the exchange when it is over.
-  template_ = std::make_unique<TemplateWork>(ex_, std::move(*task), nullptr, nullptr);
+  template_ = std::make_unique<TemplateWork>(ex_, std::move(*job.answer.task), nullptr, nullptr);
   template_->start();
 }
 

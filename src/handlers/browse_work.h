@@ -1,7 +1,7 @@
 #pragma once
 // file_server `browse` off the loop: the directory is read (readdir and a stat per entry,
-// which for a big or slow directory takes long) on libuv's thread pool, and the request
-// is resumed on the loop with the listing. A browse `template_file` then runs on the pool
+// which for a big or slow directory takes long), sorted and rendered on libuv's thread
+// pool, and the request is resumed on the loop with the answer. A browse `template_file` then runs on the pool
 // too (TemplateWork, owned here). The pool reads only the job's own copies (directory,
 // hide list), so a client that leaves while it runs frees nothing the pool still reads:
 // the job outlives the exchange and is dropped on the loop when it reports.
