@@ -7,7 +7,8 @@
 namespace gatehouse::runtime {
 
 std::string Request::uri() const {
-  std::string out = rawPath;
+  // As Go's URL.RequestURI: an empty path (CONNECT's authority-form target) reads as "/".
+  std::string out = rawPath.empty() ? std::string("/") : rawPath;
   if (hasQuery) {
     out += '?';
     out += query;

@@ -30,7 +30,7 @@ CADDYFILE = """{
 	respond /echo "method={method} path={path} uri={uri} host={host}"
 	respond /empty 200
 	respond /nocontent 204
-	respond "catch {method} {path}"
+	respond "catch {method} {path} uri={uri} host={host}"
 }
 """
 
@@ -49,6 +49,8 @@ CASES = [
     ("CONNECT Connection: close",
      b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nConnection: close\r\n\r\n" + NEXT),
     ("CONNECT HTTP/1.0", b"CONNECT example.com:443 HTTP/1.0\r\nHost: example.com:443\r\n\r\n"),
+    ("CONNECT authority with a path", b"CONNECT example.com:443/a/b?z=1 HTTP/1.1\r\n\r\n" + NEXT),
+    ("CONNECT IPv6 authority, no Host field", b"CONNECT [::1]:443 HTTP/1.1\r\n\r\n" + NEXT),
     ("Upgrade answered 200",
      b"GET /x HTTP/1.1\r\nHost: example.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" + NEXT),
     ("Upgrade with a body",

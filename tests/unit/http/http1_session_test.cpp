@@ -235,7 +235,7 @@ TEST_CASE("CONNECT and Upgrade requests no tunnel answers are ordinary requests,
            "GET /b HTTP/1.1\r\nHost: a\r\n\r\n");
     CHECK(f.handler.calls == 2);
     CHECK(countOf(f.transport.out, "HTTP/1.1 200 OK\r\n") == 2);
-    CHECK(f.transport.out.find("CONNECT  host=example.com:443 x=") != std::string::npos);
+    CHECK(f.transport.out.find("CONNECT / host=example.com:443 x=") != std::string::npos);  // Go: RequestURI "/"
     CHECK(f.transport.out.find("GET /b host=a") != std::string::npos);
     CHECK(f.transport.out.find("Connection: close") == std::string::npos);
     CHECK_FALSE(f.transport.closed);
