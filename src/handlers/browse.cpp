@@ -16,7 +16,6 @@
 namespace gatehouse::handlers {
 
 using runtime::Exchange;
-using runtime::Outcome;
 
 namespace {
 
@@ -353,54 +352,58 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
   return out;
 }
 
-Outcome serveBrowse(Exchange& ex, std::vector<ListingItem> items, const std::string& templateFile,
-                    const std::string& root) {
-  const auto& req = ex.request;
-  std::string sort = queryValue(req.query, "sort");
-  std::string order = queryValue(req.query, "order");
-  auto& hdr = ex.response.headers;
-  if (sort.empty()) {
-    sort = cookieValue(req.headers, "sort");
-    if (sort.empty()) {
-      sort = "namedirfirst";
+BrowseView browseView(const runtime::Request& req) {
+  BrowseView view;
+  view.path = req.path;
+  view.sort = queryValue(req.query, "sort");
+  view.order = queryValue(req.query, "order");
+  if (view.sort.empty()) {
+    view.sort = cookieValue(req.headers, "sort");
+    if (view.sort.empty()) {
+      view.sort = "namedirfirst";
     }
-  } else if (sort == "name" || sort == "namedirfirst" || sort == "size" || sort == "time") {
-    hdr.add("Set-Cookie", "sort=" + sort + (req.tls ? "; Secure" : ""));
+  } else if (view.sort == "name" || view.sort == "namedirfirst" || view.sort == "size" || view.sort == "time") {
+    view.cookies.push_back("sort=" + view.sort + (req.tls ? "; Secure" : ""));
   }
-  if (order.empty()) {
-    order = cookieValue(req.headers, "order");
-    if (order.empty()) {
-      order = "asc";
+  if (view.order.empty()) {
+    view.order = cookieValue(req.headers, "order");
+    if (view.order.empty()) {
+      view.order = "asc";
     }
-  } else if (order == "asc" || order == "desc") {
-    hdr.add("Set-Cookie", "order=" + order + (req.tls ? "; Secure" : ""));
+  } else if (view.order == "asc" || view.order == "desc") {
+    view.cookies.push_back("order=" + view.order + (req.tls ? "; Secure" : ""));
   }
+  view.limit = queryValue(req.query, "limit");
+  view.offset = queryValue(req.query, "offset");
+  view.json = lower(req.headers.get("Accept")).find("application/json") != std::string::npos;
+  return view;
+}
+
+BrowseAnswer renderBrowse(std::vector<ListingItem> items, BrowseView view, const std::string& templateFile,
+                          const std::string& root) {
   ListingContext lc;
   for (const auto& it : items) {
     (it.isDir ? lc.numDirs : lc.numFiles) += 1;
   }
-  sortAndLimit(items, sort, order, queryValue(req.query, "limit"), queryValue(req.query, "offset"));
-  const std::string accept = lower(req.headers.get("Accept"));
-  if (accept.find("application/json") != std::string::npos) {
-    hdr.set("Content-Type", "application/json; charset=utf-8");
-    return ex.respond(200, listingJson(items));
+  sortAndLimit(items, view.sort, view.order, view.limit, view.offset);
+  BrowseAnswer answer;
+  if (view.json) {
+    answer.contentType = "application/json; charset=utf-8";
+    answer.body = listingJson(items);
+    return answer;
   }
-  hdr.set("Content-Type", "text/html; charset=utf-8");
+  answer.contentType = "text/html; charset=utf-8";
   if (!templateFile.empty()) {
-    lc.path = req.path;
-    lc.sort = sort;
-    lc.order = order;
-    lc.limit = std::max(0, toInt(queryValue(req.query, "limit")));
-    lc.offset = std::max(0, toInt(queryValue(req.query, "offset")));
-    // Read and executed on the thread pool; TemplateWork::resumed() answers.
-    auto work = std::make_unique<TemplateWork>(ex, browseTemplateTask(templateFile, root, items, lc), nullptr,
-                                               std::move(ex.pending));
-    TemplateWork& w = *work;
-    ex.pending = std::move(work);
-    w.start();
-    return Outcome::Paused;
+    lc.path = view.path;
+    lc.sort = view.sort;
+    lc.order = view.order;
+    lc.limit = std::max(0, toInt(view.limit));
+    lc.offset = std::max(0, toInt(view.offset));
+    answer.task = browseTemplateTask(templateFile, root, items, lc);
+    return answer;
   }
-  return ex.respond(200, listingHtml(items, req.path, sort, order));
+  answer.body = listingHtml(items, view.path, view.sort, view.order);
+  return answer;
 }
 
 }  // namespace gatehouse::handlers

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,11 +44,29 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
 // Go's os.FileMode for a stat result (type bits in Go's layout, then permissions).
 uint32_t goFileMode(const struct stat& st);
 
-// Whole response: status, headers (Content-Type, Set-Cookie) and body. With
-// `templateFile` (browse { template_file }) the HTML comes from that Go template, with
-// Caddy's template functions rooted at `root`.
-runtime::Outcome serveBrowse(runtime::Exchange& ex, std::vector<ListingItem> items,
-                             const std::string& templateFile = {}, const std::string& root = {});
+// What a request asks of a listing (query parameters, sort/order cookies, Accept), read on
+// the loop; `cookies` are the Set-Cookie values that remember a chosen sort and order.
+struct BrowseView {
+  std::string path;  // the request path, ending in '/'
+  std::string sort;
+  std::string order;
+  std::string limit;
+  std::string offset;
+  bool json = false;
+  std::vector<std::string> cookies;
+};
+BrowseView browseView(const runtime::Request& req);
+
+// The answer for a listing, sorted and paged as `view` asks: the body (JSON or HTML) with
+// its Content-Type or, with `templateFile` (browse { template_file }), the template task to
+// run with Caddy's template functions rooted at `root`. Pure: runs on the thread pool.
+struct BrowseAnswer {
+  std::string contentType;
+  std::string body;
+  std::optional<TemplateTask> task;
+};
+BrowseAnswer renderBrowse(std::vector<ListingItem> items, BrowseView view, const std::string& templateFile,
+                          const std::string& root);
 
 // The listing context of a browse template (Caddy 2.6.2's browseTemplateContext).
 struct ListingContext {

@@ -1,7 +1,8 @@
 // file_server: static files with Caddy's lookup rules (root + cleaned path, index files,
 // hide, canonical-URI redirects, 405 for other methods) and Go's http.ServeContent answers
 // (Etag/Last-Modified, conditional requests, a single byte range). Metadata calls (stat,
-// realpath, open) run on the loop; body bytes go through the thread pool (FileBody).
+// realpath, open) run on the loop; body bytes go through the thread pool (FileBody), and so
+// do browse listings (ListingWork).
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <filesystem>
 
 #include "handlers/browse.h"
+#include "handlers/browse_work.h"
 #include "handlers/byteranges.h"
 #include "handlers/encode.h"
 #include "handlers/file_body.h"
@@ -276,8 +278,14 @@ class FileServer final : public runtime::Handler {
     if (base(origPath) == base(ex.request.path) && !origPath.ends_with("/")) {
       return redirect(ex, origPath + "/");
     }
-    auto items = readListing(dir, [&](const std::string& p) { return hidden(p, hideList); });
-    return serveBrowse(ex, std::move(items), browseTemplate, absRoot);
+    // readdir and a stat per entry: on the thread pool (a directory may be huge or slow).
+    ListingRequest listing{dir, [hideList](const std::string& p) { return hidden(p, hideList); }, browseTemplate,
+                           absRoot};
+    auto work = std::make_unique<ListingWork>(ex, std::move(listing), std::move(ex.pending));
+    ListingWork& w = *work;
+    ex.pending = std::move(work);
+    w.start();
+    return Outcome::Paused;
   }
 
   struct Sidecar {

@@ -28,7 +28,10 @@ class StaticError final : public runtime::Handler {
       }
     }
     // Caddy 2.6.2 keeps the message verbatim (placeholders in it are expanded only since 2.7).
-    return ex.fail(status, message_);
+    const runtime::Outcome o = ex.fail(status);
+    // Caddy's handler always wraps its text in a Go error: an empty one prints as "".
+    ex.error.message = message_;
+    return o;
   }
 
  private:

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "http/status.h"
+
 namespace gatehouse::runtime {
 
 std::string Request::uri() const {
-  std::string out = rawPath;
+  // As Go's URL.RequestURI: an empty path (CONNECT's authority-form target) reads as "/".
+  std::string out = rawPath.empty() ? std::string("/") : rawPath;
   if (hasQuery) {
     out += '?';
     out += query;
@@ -81,7 +84,8 @@ Outcome Exchange::respond(int status, std::string body) {
 
 Outcome Exchange::fail(int status, std::string message) {
   error.status = status;
-  error.message = std::move(message);
+  // Caddy's HandlerError without a Go error prints its status text as {http.error.message}.
+  error.message = message.empty() ? std::string(http::reasonPhrase(status)) : std::move(message);
   error.plain = false;
   // Headers set by earlier middleware stay, as they do on Caddy's error path.
   response.body.clear();

@@ -103,10 +103,7 @@ int Http1Session::beginResponse() {
     return 0;
   }
   res.tunnel = nullptr;
-  // An upgrade answered without a tunnel keeps the connection (Go's server); a CONNECT's
-  // does not (its further bytes were never HTTP).
-  const bool connectRefused = upgradeRequest_ && ex_.request.upgrade.empty();
-  if (!keepAlive_ || res.close || shuttingDown_ || connectRefused || body_.failed()) {
+  if (!keepAlive_ || res.close || shuttingDown_ || body_.failed()) {
     closing_ = true;
   }
   if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&

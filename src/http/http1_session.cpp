@@ -463,6 +463,12 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   const bool hasBody = chunked || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
   req.bodyLength = chunked ? runtime::Request::kChunked : hasBody ? p->content_length : 0;
   s.upgradeRequest_ = p->upgrade != 0;
+  // As Go's server, a CONNECT or Upgrade request is an ordinary request: its body follows the
+  // usual framing and the connection stays HTTP unless the answer is a 101 that hands it to a
+  // tunnel. llhttp would end the message at the head and leave the rest to "another
+  // protocol"; it reads this flag only after this callback, so clearing it here keeps the
+  // framing (what follows the message stays unparsed while the answer is pending).
+  p->upgrade = 0;
   if (s.upgradeRequest_ && req.method != "CONNECT" && hasUpgradeToken(req.headers)) {
     req.upgrade = std::string(req.headers.get("Upgrade"));
   }

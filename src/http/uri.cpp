@@ -113,6 +113,41 @@ std::string cleanPath(std::string_view path) {
   return out;
 }
 
+namespace {
+
+// CONNECT's authority-form ("example.com:443"), read as Go does: as "http://" + target, so
+// the authority becomes the request's host (any Host field is ignored) and the path stays
+// empty unless the target goes on with one.
+bool parseAuthorityTarget(std::string_view target, runtime::Request& req) {
+  const size_t end = target.find_first_of("/?#");
+  const std::string_view authority = target.substr(0, end);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    return false;
+  }
+  // Go's validOptionalPort: after the host (an IPv6 literal's ']'), ":" and digits only.
+  const size_t bracket = authority.rfind(']');
+  const size_t colon = authority.find(':', bracket == std::string_view::npos ? 0 : bracket);
+  if (colon != std::string_view::npos &&
+      authority.substr(colon + 1).find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  req.host.assign(authority);
+  const std::string_view rest = end == std::string_view::npos ? std::string_view() : target.substr(end);
+  if (rest.empty() || rest.front() == '#') {
+    req.path.clear();
+    req.rawPath.clear();
+    return true;
+  }
+  std::string origin(rest.front() == '/' ? "" : "/");
+  origin.append(rest);
+  const std::string orig = req.origUri;
+  const bool ok = parseTarget(origin, req);
+  req.origUri = orig;
+  return ok;
+}
+
+}  // namespace
+
 bool parseTarget(std::string_view target, runtime::Request& req) {
   req.origUri.assign(target);
   if (target == "*") {
@@ -122,6 +157,9 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   }
   if (target.empty()) {
     return false;
+  }
+  if (req.method == "CONNECT" && target.front() != '/') {
+    return parseAuthorityTarget(target, req);
   }
   if (target.front() != '/') {
     // absolute-form: scheme "://" authority [path-abempty] ["?" query]

@@ -70,7 +70,7 @@ bool errorPlaceholder(std::string_view key, const runtime::HandlerError& err, st
   } else if (key == "status_text") {
     out.assign(http::reasonPhrase(err.status));
   } else if (key == "message") {
-    out = err.message.empty() ? std::string(http::reasonPhrase(err.status)) : err.message;
+    out = err.message;  // Exchange::fail fills in the status text when a handler gives none
   } else if (key == "id") {
     out = err.id;
   } else {

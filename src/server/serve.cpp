@@ -263,6 +263,14 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   if (watch.joiner.joinable()) {
     watch.joiner.join();
   }
+  if (group.abandoned()) {
+    // The grace period is over and some pool work (a template blocked on a pipe) never
+    // ended: it cannot be cancelled and nothing waits for it. Exit without tearing down
+    // what it may still touch, as Caddy exits after its grace period.
+    logLine({{"msg", "shutdown complete"}, {"exit_code", 0}});
+    log::flushProcessLog();
+    std::_Exit(0);
+  }
   uv_loop_close(&watch.loop);
   reloader.onApplied(nullptr);
   adminServer.reset();  // before the reloader and group it points at

@@ -93,6 +93,15 @@ ServerGroup::ServerGroup(unsigned workers) : count_(workers) {}
 ServerGroup::~ServerGroup() {
   stop();
   join();
+  for (auto& w : workers_) {
+    if (w->abandoned()) {
+      (void)w.release();  // its loop may still be reported to by a pool thread: never freed
+    }
+  }
+}
+
+bool ServerGroup::abandoned() const {
+  return std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->abandoned(); });
 }
 
 bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::string, Bound>& added,

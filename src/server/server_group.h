@@ -39,6 +39,9 @@ class ServerGroup {
   void logStarted();
   void stop();
   void join();
+  // After join(): a worker's grace period ended with pool work still running (see
+  // Worker::abandoned()); the caller exits the process without destroying the group.
+  [[nodiscard]] bool abandoned() const;
   [[nodiscard]] unsigned workerCount() const { return count_; }
 
  private:

@@ -39,6 +39,11 @@ Worker::Worker(std::shared_ptr<const provision::Runtime> runtime, std::vector<Wo
 
 Worker::~Worker() {
   join();
+  if (abandoned_) {
+    // Pool work still holds the loop and will report to it: leave both alone (the process
+    // is about to exit; see abandoned()).
+    return;
+  }
   // Handles still open (start() never ran): close them and let the loop finish closing.
   if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&stopAsync_))) {
     beginShutdown();
@@ -49,6 +54,10 @@ Worker::~Worker() {
   // closes them, and run their close callbacks. Otherwise uv_loop_close fails with EBUSY and
   // the loop's own allocations leak (LeakSanitizer, after any test that proxied).
   state_ = std::make_unique<runtime::WorkerState>(&loop_);
+  // The grace timer is unreferenced: the loop may have ended with it still armed.
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&graceTimer_))) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&graceTimer_), nullptr);
+  }
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
   std::lock_guard lock(reloadMu_);
@@ -209,10 +218,13 @@ void Worker::beginShutdown() {
     c->shutdown();
   }
   const auto grace = current_->runtime->gracePeriod;
-  if (grace.count() > 0 && !connections_.empty()) {
-    // Closed by onConnectionClosed when the last connection goes, or when it fires.
+  if (grace.count() > 0) {
+    // Unreferenced: the loop ends as soon as nothing else is left; the timer fires only if
+    // something is (connections, or pool work of exchanges already gone).
     uv_timer_start(&graceTimer_, &Worker::onGrace, static_cast<uint64_t>(grace.count()), 0);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&graceTimer_));
   } else {
+    // No grace period: in-flight requests may take as long as they need, as in Caddy.
     uv_close(reinterpret_cast<uv_handle_t*>(&graceTimer_), nullptr);
   }
 }
@@ -226,9 +238,17 @@ void Worker::onGrace(uv_timer_t* t) {
   for (Connection* c : open) {
     c->close(true);
   }
-  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(t))) {
-    uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
-  }
+  // The closes finish within a few loop turns. Whatever still keeps the loop alive after
+  // that is pool work nobody waits for (a template blocked on a pipe): libuv cannot cancel
+  // it, and Caddy exits once its grace period is over whatever its handlers still do.
+  constexpr uint64_t kAbandonAfterMs = 250;
+  uv_timer_start(t, &Worker::onAbandon, kAbandonAfterMs, 0);
+}
+
+void Worker::onAbandon(uv_timer_t* t) {
+  auto* self = static_cast<Worker*>(t->data);
+  self->abandoned_ = true;
+  uv_stop(&self->loop_);
 }
 
 void Worker::onConnection(uv_stream_t* server, int status) {
@@ -247,10 +267,6 @@ void Worker::onConnection(uv_stream_t* server, int status) {
 
 void Worker::onConnectionClosed(Connection& c) {
   connections_.erase(&c);
-  auto* timer = reinterpret_cast<uv_handle_t*>(&graceTimer_);
-  if (stopping_ && connections_.empty() && !uv_is_closing(timer)) {
-    uv_close(timer, nullptr);
-  }
 }
 
 }  // namespace gatehouse::server

@@ -68,6 +68,10 @@ class Worker final : public ConnectionOwner {
   // Thread-safe: swaps in a new snapshot on the loop (see above).
   void reload(WorkerReload change);
   void join();
+  // After join(): the grace period ended with work still on the thread pool (a template
+  // blocked reading a pipe). Pool work cannot be cancelled, so the loop was left running
+  // and must not be touched again: the process exits without destroying this worker.
+  [[nodiscard]] bool abandoned() const { return abandoned_; }
 
   // ConnectionOwner (loop thread)
   uv_loop_t* loop() override { return &loop_; }
@@ -92,6 +96,7 @@ class Worker final : public ConnectionOwner {
   static void onStop(uv_async_t* a);
   static void onReload(uv_async_t* a);
   static void onGrace(uv_timer_t* t);
+  static void onAbandon(uv_timer_t* t);
   static void onListenerClosed(uv_handle_t* h);
 
   void run();
@@ -121,6 +126,7 @@ class Worker final : public ConnectionOwner {
   std::thread thread_;
   bool started_ = false;
   bool stopping_ = false;
+  bool abandoned_ = false;
 };
 
 }  // namespace gatehouse::server
