@@ -403,9 +403,13 @@ const FuncMap& baseFunctions() {
     addGoBuiltins(f);
     addSprigStrings(f);
     addSprigCollections(f);
+    addSprigLists(f);
     addSprigJson(f);
     addSprigMath(f);
     addSprigTime(f);
+    addSprigDateModify(f);
+    addSprigUrl(f);
+    addSprigSemver(f);
     addSprigMisc(f);
     return f;
   }();
