@@ -410,6 +410,8 @@ const FuncMap& baseFunctions() {
     addSprigDateModify(f);
     addSprigUrl(f);
     addSprigSemver(f);
+    addSprigPasswords(f);
+    addSprigAes(f);
     addSprigMisc(f);
     return f;
   }();

@@ -19,6 +19,8 @@ void addSprigTime(FuncMap& f);
 void addSprigDateModify(FuncMap& f);  // dateModify, mustDateModify
 void addSprigUrl(FuncMap& f);         // urlParse, urlJoin
 void addSprigSemver(FuncMap& f);      // semver, semverCompare
+void addSprigPasswords(FuncMap& f);   // bcrypt, htpasswd, derivePassword
+void addSprigAes(FuncMap& f);         // encryptAES, decryptAES, randBytes
 void addSprigMisc(FuncMap& f);  // encoding, hashes, regex, paths, random
 // Whether `name` is a Sprig function Caddy 2.6.2 has that gatehouse does not implement.
 bool sprigUnsupported(std::string_view name);

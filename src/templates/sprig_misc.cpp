@@ -335,10 +335,10 @@ bool sprigUnsupported(std::string_view name) {
   static constexpr std::string_view kMissing[] = {
       "hello", "abbrevboth", "randAscii",
       "shuffle", "wrapWith", "toDecimal", "typeIs", "typeIsLike", "expandenv", "getHostByName", "osBase",
-      "osClean", "osDir", "osExt", "osIsAbs", "b32enc", "b32dec", "bcrypt", "htpasswd", "genPrivateKey",
-      "derivePassword", "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert",
-      "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "encryptAES", "decryptAES",
-      "randBytes",
+      "osClean", "osDir", "osExt", "osIsAbs", "b32enc", "b32dec", "genPrivateKey",
+      "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert",
+      "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
+     
   };
   return std::find(std::begin(kMissing), std::end(kMissing), name) != std::end(kMissing);
 }
