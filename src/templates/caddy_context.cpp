@@ -412,6 +412,8 @@ const FuncMap& baseFunctions() {
     addSprigSemver(f);
     addSprigPasswords(f);
     addSprigAes(f);
+    addSprigKeys(f);
+    addSprigCerts(f);
     addSprigMisc(f);
     return f;
   }();

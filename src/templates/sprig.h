@@ -21,6 +21,8 @@ void addSprigUrl(FuncMap& f);         // urlParse, urlJoin
 void addSprigSemver(FuncMap& f);      // semver, semverCompare
 void addSprigPasswords(FuncMap& f);   // bcrypt, htpasswd, derivePassword
 void addSprigAes(FuncMap& f);         // encryptAES, decryptAES, randBytes
+void addSprigKeys(FuncMap& f);        // genPrivateKey
+void addSprigCerts(FuncMap& f);       // genCA, genSelfSignedCert, genSignedCert (+WithKey), buildCustomCert
 void addSprigMisc(FuncMap& f);  // encoding, hashes, regex, paths, random
 // Whether `name` is a Sprig function Caddy 2.6.2 has that gatehouse does not implement.
 bool sprigUnsupported(std::string_view name);
