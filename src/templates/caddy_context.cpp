@@ -414,6 +414,8 @@ const FuncMap& baseFunctions() {
     addSprigAes(f);
     addSprigKeys(f);
     addSprigCerts(f);
+    addSprigBase32(f);
+    addSprigTypes(f);
     addSprigMisc(f);
     return f;
   }();

@@ -22,6 +22,8 @@ void addSprigSemver(FuncMap& f);      // semver, semverCompare
 void addSprigPasswords(FuncMap& f);   // bcrypt, htpasswd, derivePassword
 void addSprigAes(FuncMap& f);         // encryptAES, decryptAES, randBytes
 void addSprigKeys(FuncMap& f);        // genPrivateKey
+void addSprigBase32(FuncMap& f);      // b32enc, b32dec
+void addSprigTypes(FuncMap& f);       // typeIs, typeIsLike, toDecimal
 void addSprigCerts(FuncMap& f);       // genCA, genSelfSignedCert, genSignedCert (+WithKey), buildCustomCert
 void addSprigMisc(FuncMap& f);  // encoding, hashes, regex, paths, random
 // Whether `name` is a Sprig function Caddy 2.6.2 has that gatehouse does not implement.
