@@ -415,6 +415,7 @@ const FuncMap& baseFunctions() {
     addSprigKeys(f);
     addSprigCerts(f);
     addSprigBase32(f);
+    addSprigGoutils(f);
     addSprigTypes(f);
     addSprigMisc(f);
     return f;

@@ -23,6 +23,7 @@ void addSprigPasswords(FuncMap& f);   // bcrypt, htpasswd, derivePassword
 void addSprigAes(FuncMap& f);         // encryptAES, decryptAES, randBytes
 void addSprigKeys(FuncMap& f);        // genPrivateKey
 void addSprigBase32(FuncMap& f);      // b32enc, b32dec
+void addSprigGoutils(FuncMap& f);     // wrap, wrapWith, abbrevboth
 void addSprigTypes(FuncMap& f);       // typeIs, typeIsLike, toDecimal
 void addSprigCerts(FuncMap& f);       // genCA, genSelfSignedCert, genSignedCert (+WithKey), buildCustomCert
 void addSprigMisc(FuncMap& f);  // encoding, hashes, regex, paths, random

@@ -376,7 +376,7 @@ void addSprigMisc(FuncMap& f) {
 
 bool sprigUnsupported(std::string_view name) {
   // Sprig v3 functions in Caddy 2.6.2's function map that gatehouse lacks.
-  static constexpr std::string_view kMissing[] = {"abbrevboth", "wrapWith", "expandenv", "getHostByName"};
+  static constexpr std::string_view kMissing[] = {"expandenv", "getHostByName"};
   return std::find(std::begin(kMissing), std::end(kMissing), name) != std::end(kMissing);
 }
 
