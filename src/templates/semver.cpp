@@ -1,12 +1,15 @@
 // Masterminds/semver v3 as Sprig 3.2 uses it. The grammar follows the library's regular
-// expressions (kept as regexes so odd inputs are accepted or refused as the library does).
+// expressions (kept as regexes, through RE2 like Go's regexp, so odd inputs are accepted or
+// refused as the library does).
 
 #include "templates/semver.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <regex>
+#include <string_view>
+
+#include <re2/re2.h>
 
 #include "templates/value.h"
 
@@ -14,38 +17,65 @@ namespace gatehouse::templates {
 
 namespace {
 
-// The library's version and constraint grammar.
+// The library's version and constraint grammar, in Go's regexp syntax; RE2 matches it in
+// linear time (a backtracking matcher explodes on "1111...!" against the constraint grammar).
 const std::string kSemVer =
     R"(v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)";
 const std::string kConstraintVer =
     R"(v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)";
 const std::string kOps = R"(=||!=|>|<|>=|=>|<=|=<|~|~>|\^)";
-// Go's \s is ASCII whitespace only.
-const std::string kSp = R"([\t\n\f\r ])";
 
-// Constraints longer than this are refused rather than fed to a backtracking matcher.
-constexpr size_t kMaxConstraint = 512;
+const RE2& versionRe() {
+  static const RE2 re("^" + kSemVer + "$");
+  return re;
+}
+const RE2& constraintRe() {
+  static const RE2 re(R"(^\s*()" + kOps + R"()\s*()" + kConstraintVer + R"()\s*$)");
+  return re;
+}
+const RE2& findConstraintRe() {
+  static const RE2 re("(" + kOps + R"()\s*()" + kConstraintVer + ")");
+  return re;
+}
+const RE2& validConstraintRe() {
+  static const RE2 re(R"(^(\s*()" + kOps + R"()\s*()" + kConstraintVer + R"()\s*\,?)+$)");
+  return re;
+}
+const RE2& rangeRe() {
+  static const RE2 re(R"(\s*()" + kConstraintVer + R"()\s+-\s+()" + kConstraintVer + R"()\s*)");
+  return re;
+}
 
-const std::regex& versionRe() {
-  static const std::regex re("^" + kSemVer + "$");
-  return re;
+// Submatches of `re` in `text` from `pos` (whole match first, "" for unmatched groups);
+// `end` is where the whole match ends.
+bool match(const RE2& re, std::string_view text, size_t pos, RE2::Anchor anchor, std::vector<std::string>& groups,
+           size_t* end = nullptr) {
+  std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  if (!re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), anchor, pieces.data(),
+                static_cast<int>(pieces.size()))) {
+    return false;
+  }
+  groups.clear();
+  for (const auto& p : pieces) {
+    groups.emplace_back(p.data() != nullptr ? std::string(p.data(), p.size()) : std::string());
+  }
+  if (end != nullptr) {
+    *end = static_cast<size_t>(pieces[0].data() - text.data()) + pieces[0].size();
+  }
+  return true;
 }
-const std::regex& constraintRe() {
-  static const std::regex re("^" + kSp + "*(" + kOps + ")" + kSp + "*(" + kConstraintVer + ")" + kSp + "*$");
-  return re;
-}
-const std::regex& findConstraintRe() {
-  static const std::regex re("(" + kOps + ")" + kSp + "*(" + kConstraintVer + ")");
-  return re;
-}
-const std::regex& validConstraintRe() {
-  static const std::regex re("^(" + kSp + "*(" + kOps + ")" + kSp + "*(" + kConstraintVer + ")" + kSp + "*,?)+$");
-  return re;
-}
-const std::regex& rangeRe() {
-  static const std::regex re(kSp + "*(" + kConstraintVer + ")" + kSp + "+-" + kSp + "+(" + kConstraintVer + ")" +
-                             kSp + "*");
-  return re;
+
+// Go's FindAllStringSubmatch (an empty match moves on by one byte).
+std::vector<std::vector<std::string>> findAll(const RE2& re, std::string_view text) {
+  std::vector<std::vector<std::string>> out;
+  std::vector<std::string> groups;
+  size_t pos = 0;
+  size_t end = 0;
+  while (pos <= text.size() && match(re, text, pos, RE2::UNANCHORED, groups, &end)) {
+    pos = groups[0].empty() ? end + 1 : end;
+    out.push_back(groups);
+  }
+  return out;
 }
 
 uint64_t parseSegment(const std::string& digits) {
@@ -120,8 +150,8 @@ bool isX(const std::string& s) { return s == "x" || s == "X" || s == "*"; }
 
 Constraint parseConstraint(const std::string& c) {
   Constraint out;
-  std::smatch m;
-  if (!std::regex_match(c, m, constraintRe())) {
+  std::vector<std::string> m;
+  if (!match(constraintRe(), c, 0, RE2::ANCHOR_BOTH, m)) {
     throw TemplateError("improper constraint: " + c);
   }
   out.op = m[1];
@@ -272,12 +302,10 @@ bool check(const SemVersion& v, const Constraint& c) {
 // "1.2 - 1.4.5" becomes ">= 1.2, <= 1.4.5", each range once, as the library rewrites it.
 std::string rewriteRanges(const std::string& text) {
   std::string out = text;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), rangeRe()); it != std::sregex_iterator(); ++it) {
-    const auto& m = *it;
-    const std::string whole = m[0];
-    const size_t at = out.find(whole);
+  for (const auto& m : findAll(rangeRe(), text)) {
+    const size_t at = out.find(m[0]);
     if (at != std::string::npos) {
-      out.replace(at, whole.size(), ">= " + m[1].str() + ", <= " + m[11].str());
+      out.replace(at, m[0].size(), ">= " + m[1] + ", <= " + m[11]);
     }
   }
   return out;
@@ -309,8 +337,8 @@ int SemVersion::compare(const SemVersion& o) const {
 }
 
 SemVersion parseSemVersion(const std::string& text) {
-  std::smatch m;
-  if (text.size() > kMaxConstraint || !std::regex_match(text, m, versionRe())) {
+  std::vector<std::string> m;
+  if (!match(versionRe(), text, 0, RE2::ANCHOR_BOTH, m)) {
     throw TemplateError("Invalid Semantic Version");
   }
   SemVersion v;
@@ -318,8 +346,8 @@ SemVersion parseSemVersion(const std::string& text) {
   v.pre = m[5];
   v.metadata = m[8];
   v.major = parseSegment(m[1]);
-  v.minor = m[2].length() > 0 ? parseSegment(m[2].str().substr(1)) : 0;
-  v.patch = m[3].length() > 0 ? parseSegment(m[3].str().substr(1)) : 0;
+  v.minor = !m[2].empty() ? parseSegment(m[2].substr(1)) : 0;
+  v.patch = !m[3].empty() ? parseSegment(m[3].substr(1)) : 0;
   if (!v.pre.empty()) {
     for (const auto& part : splitDots(v.pre)) {
       if (allDigits(part) && part.size() > 1 && part[0] == '0') {
@@ -331,9 +359,6 @@ SemVersion parseSemVersion(const std::string& text) {
 }
 
 bool semverSatisfies(const std::string& constraint, const SemVersion& v) {
-  if (constraint.size() > kMaxConstraint) {
-    throw TemplateError("improper constraint: " + constraint);
-  }
   const std::string text = rewriteRanges(constraint);
   // Every alternative is parsed (and may fail) before any is checked, as NewConstraint does.
   std::vector<std::vector<Constraint>> alternatives;
@@ -341,13 +366,12 @@ bool semverSatisfies(const std::string& constraint, const SemVersion& v) {
   while (true) {
     const size_t bar = text.find("||", start);
     const std::string alt = text.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
-    if (!std::regex_match(alt, validConstraintRe())) {
+    if (!RE2::FullMatch(alt, validConstraintRe())) {
       throw TemplateError("improper constraint: " + alt);
     }
     auto& parts = alternatives.emplace_back();
-    for (auto it = std::sregex_iterator(alt.begin(), alt.end(), findConstraintRe()); it != std::sregex_iterator();
-         ++it) {
-      parts.push_back(parseConstraint((*it)[0]));
+    for (const auto& m : findAll(findConstraintRe(), alt)) {
+      parts.push_back(parseConstraint(m[0]));
     }
     if (parts.empty()) {
       parts.push_back(parseConstraint(alt));
