@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "provision/provision_error.h"
+#include "proxy/upstream_tls_renegotiation.h"
 #include "provision/runtime.h"
 
 namespace gatehouse::proxy {
@@ -183,10 +184,11 @@ std::shared_ptr<UpstreamTls> UpstreamTls::parse(const Json& t, const std::string
   // Sessions are kept by UpstreamTls itself (per dial address), not OpenSSL's internal cache.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   const std::string renegotiation = t.value("renegotiation", "never");
-  if (renegotiation != "never") {
-    throw ProvisionError(path + ".renegotiation", "renegotiation '" + renegotiation + "' is not supported yet");
+  const auto limit = parseRenegotiation(renegotiation);
+  if (!limit) {
+    throw ProvisionError(path + ".renegotiation", "invalid TLS renegotiation level: " + renegotiation);
   }
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  watchRenegotiation(ctx, *limit);
   setupTrust(ctx, t, path);
   setupClientCertificate(ctx, t, path);
   u->insecure_ = t.value("insecure_skip_verify", false);

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "proxy/upstream_tls_renegotiation.h"
+
 namespace gatehouse::proxy {
 
 UpstreamTlsStream::UpstreamTlsStream(tls::SslPtr ssl) : ssl_(std::move(ssl)) {
@@ -71,6 +73,13 @@ UpstreamTlsStream::Status UpstreamTlsStream::read(char* buf, size_t cap, size_t&
     return Status::Failed;
   }
   const int rc = SSL_read(ssl_.get(), buf, static_cast<int>(cap));
+  if (renegotiationRefused(ssl_.get())) {
+    // Go's client fails the connection once it has refused a renegotiation.
+    failed_ = true;
+    error_ = "local error: tls: no renegotiation";
+    ERR_clear_error();
+    return Status::Failed;
+  }
   if (rc > 0) {
     n = static_cast<size_t>(rc);
     return Status::Ok;

@@ -16,13 +16,6 @@ void want(const Args& a, size_t n, const char* fn) {
   }
 }
 
-const List& wantList(const Value& v, const char* fn) {
-  if (!v.isList()) {
-    throw TemplateError(std::string("Cannot ") + fn + " on type " + kindName(v));
-  }
-  return v.asList();
-}
-
 MapData& wantMap(const Value& v, const char* fn) {
   if (!v.isMap()) {
     throw TemplateError(std::string(fn) + ": wrong type for value; expected map[string]interface {}; got " +
@@ -30,6 +23,8 @@ MapData& wantMap(const Value& v, const char* fn) {
   }
   return v.asMap();
 }
+
+}  // namespace
 
 // Deep equality (reflect.DeepEqual over template values).
 bool deepEqual(const Value& a, const Value& b) {
@@ -57,6 +52,27 @@ bool deepEqual(const Value& a, const Value& b) {
   return a.v == b.v;
 }
 
+namespace {
+
+// copystructure.Copy: fresh lists and maps all the way down; scalars and objects as they are.
+Value copyDeep(const Value& v) {
+  if (v.isList()) {
+    List out;
+    for (const auto& item : v.asList()) {
+      out.push_back(copyDeep(item));
+    }
+    return makeList(std::move(out));
+  }
+  if (v.isMap()) {
+    Value out = makeMap(v.asMap().kind);
+    for (const auto& [k, item] : v.asMap().entries) {
+      out.asMap().entries[k] = copyDeep(item);
+    }
+    return out;
+  }
+  return v;
+}
+
 bool emptyValue(const Value& v) { return !truth(v); }
 
 }  // namespace
@@ -64,92 +80,16 @@ bool emptyValue(const Value& v) { return !truth(v); }
 void addSprigCollections(FuncMap& f) {
   f["list"] = [](Args& a) { return makeList(a); };
   f["tuple"] = f["list"];
-  f["first"] = [](Args& a) {
-    want(a, 1, "first");
-    const auto& l = wantList(a[0], "first");
-    return l.empty() ? Value() : l.front();
-  };
-  f["last"] = [](Args& a) {
-    want(a, 1, "last");
-    const auto& l = wantList(a[0], "last");
-    return l.empty() ? Value() : l.back();
-  };
-  f["rest"] = [](Args& a) {
-    want(a, 1, "rest");
-    const auto& l = wantList(a[0], "rest");
-    return l.empty() ? Value() : makeList(List(l.begin() + 1, l.end()));
-  };
-  f["initial"] = [](Args& a) {
-    want(a, 1, "initial");
-    const auto& l = wantList(a[0], "initial");
-    return l.empty() ? Value() : makeList(List(l.begin(), l.end() - 1));
-  };
-  f["append"] = [](Args& a) {
-    want(a, 2, "append");
-    List l = wantList(a[0], "append");
-    l.push_back(a[1]);
-    return makeList(std::move(l));
-  };
-  f["push"] = f["append"];
-  f["prepend"] = [](Args& a) {
-    want(a, 2, "prepend");
-    List l = wantList(a[0], "prepend");
-    l.insert(l.begin(), a[1]);
-    return makeList(std::move(l));
-  };
   f["concat"] = [](Args& a) {
     List l;
     for (const auto& v : a) {
-      const auto& part = wantList(v, "concat");
+      if (!v.isList()) {
+        throw TemplateError("Cannot concat type " + reflectKind(v) + " as list");
+      }
+      const auto& part = v.asList();
       l.insert(l.end(), part.begin(), part.end());
     }
     return makeList(std::move(l));
-  };
-  f["reverse"] = [](Args& a) {
-    want(a, 1, "reverse");
-    List l = wantList(a[0], "reverse");
-    std::reverse(l.begin(), l.end());
-    return makeList(std::move(l));
-  };
-  f["uniq"] = [](Args& a) {
-    want(a, 1, "uniq");
-    List out;
-    for (const auto& v : wantList(a[0], "uniq")) {
-      if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return deepEqual(o, v); })) {
-        out.push_back(v);
-      }
-    }
-    return makeList(std::move(out));
-  };
-  f["without"] = [](Args& a) {
-    if (a.empty()) {
-      throw TemplateError("wrong number of args for without: want at least 1 got 0");
-    }
-    List out;
-    for (const auto& v : wantList(a[0], "without")) {
-      if (std::none_of(a.begin() + 1, a.end(), [&](const Value& o) { return deepEqual(o, v); })) {
-        out.push_back(v);
-      }
-    }
-    return makeList(std::move(out));
-  };
-  f["has"] = [](Args& a) {
-    want(a, 2, "has");
-    if (a[1].isNil()) {
-      return Value(false);
-    }
-    const auto& l = wantList(a[1], "has");
-    return Value(std::any_of(l.begin(), l.end(), [&](const Value& o) { return deepEqual(o, a[0]); }));
-  };
-  f["compact"] = [](Args& a) {
-    want(a, 1, "compact");
-    List out;
-    for (const auto& v : wantList(a[0], "compact")) {
-      if (!emptyValue(v)) {
-        out.push_back(v);
-      }
-    }
-    return makeList(std::move(out));
   };
   f["sortAlpha"] = [](Args& a) {
     want(a, 1, "sortAlpha");
@@ -284,6 +224,13 @@ void addSprigCollections(FuncMap& f) {
   };
   f["merge"] = [merge](Args& a) { return merge(a, false); };
   f["mergeOverwrite"] = [merge](Args& a) { return merge(a, true); };
+  f["mustMerge"] = f["merge"];
+  f["mustMergeOverwrite"] = f["mergeOverwrite"];
+  f["deepCopy"] = [](Args& a) {
+    want(a, 1, "deepCopy");
+    return copyDeep(a[0]);
+  };
+  f["mustDeepCopy"] = f["deepCopy"];
   f["dig"] = [](Args& a) {
     if (a.size() < 3) {
       throw TemplateError("dig: needs at least a key, a default and a dict");

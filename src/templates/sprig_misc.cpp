@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <random>
+#include <vector>
 
 #include <openssl/evp.h>
 #include <re2/re2.h>
@@ -127,6 +128,27 @@ std::string replaceAll(const RE2& re, const std::string& s, const std::string& r
   }
   if (last < s.size()) {
     out.append(s, last);
+  }
+  return out;
+}
+
+// xstrings.Shuffle: the string's UTF-8 characters in random order.
+std::string shuffleRunes(const std::string& s) {
+  std::vector<std::string> runes;
+  for (size_t i = 0; i < s.size();) {
+    size_t n = 1;
+    while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) {
+      ++n;
+    }
+    runes.push_back(s.substr(i, n));
+    i += n;
+  }
+  std::random_device rd;
+  std::mt19937 gen(rd());
+  std::shuffle(runes.begin(), runes.end(), gen);
+  std::string out;
+  for (const auto& r : runes) {
+    out += r;
   }
   return out;
 }
@@ -324,6 +346,28 @@ void addSprigMisc(FuncMap& f) {
     want(a, 1, "randNumeric");
     return Value(randomFrom(kDigits, toInt64(a[0])));
   };
+  f["randAscii"] = [](Args& a) {
+    want(a, 1, "randAscii");
+    static const std::string kPrintable = [] {
+      std::string s;
+      for (char c = 32; c < 127; ++c) {
+        s += c;
+      }
+      return s;
+    }();
+    return Value(randomFrom(kPrintable, toInt64(a[0])));
+  };
+  f["shuffle"] = [](Args& a) {
+    want(a, 1, "shuffle");
+    return Value(shuffleRunes(strval(a[0])));
+  };
+  f["hello"] = [](Args&) { return Value("Hello!"); };
+  // filepath's functions are path's on Linux.
+  for (const char* name : {"base", "clean", "dir", "ext", "isAbs"}) {
+    std::string os = std::string("os") + name;
+    os[2] = static_cast<char>(std::toupper(static_cast<unsigned char>(os[2])));
+    f[os] = f[name];
+  }
   f["fail"] = [](Args& a) -> Value {
     want(a, 1, "fail");
     throw TemplateError(strval(a[0]));
@@ -332,21 +376,8 @@ void addSprigMisc(FuncMap& f) {
 
 bool sprigUnsupported(std::string_view name) {
   // Sprig v3 functions in Caddy 2.6.2's function map that gatehouse lacks.
-  static constexpr std::array<std::string_view, 57> kMissing = {
-      "hello",          "date_modify",      "dateModify",       "must_date_modify", "mustDateModify",
-      "abbrevboth",       "randAscii",
-      "shuffle",        "wrapWith",         "toDecimal",        "mustCompact",      "deepCopy",
-      "mustDeepCopy",   "typeIs",           "typeIsLike",       "expandenv",        "getHostByName",
-      "osBase",         "osClean",          "osDir",            "osExt",            "osIsAbs",
-      "b32enc",         "b32dec",           "mustMerge",        "mustMergeOverwrite", "mustAppend",
-      "mustPush",       "mustPrepend",      "mustFirst",        "mustRest",         "mustLast",
-      "mustInitial",    "mustReverse",      "mustUniq",         "mustWithout",      "mustHas",
-      "mustSlice",      "chunk",            "mustChunk",        "bcrypt",           "htpasswd",
-      "genPrivateKey",  "derivePassword",   "buildCustomCert",  "genCA",            "genCAWithKey",
-      "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "encryptAES",
-      "decryptAES",     "randBytes",        "semver",           "semverCompare",    "urlParse",
-  };
-  return std::find(kMissing.begin(), kMissing.end(), name) != kMissing.end() || name == "urlJoin";
+  static constexpr std::string_view kMissing[] = {"expandenv", "getHostByName"};
+  return std::find(std::begin(kMissing), std::end(kMissing), name) != std::end(kMissing);
 }
 
 }  // namespace gatehouse::templates

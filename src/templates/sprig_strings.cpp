@@ -349,27 +349,6 @@ void addSprigStrings(FuncMap& f) {
     }
     return Value(o);
   };
-  f["wrap"] = [](Args& a) {
-    want(a, 2, "wrap");
-    // Word wrap at `width` columns (goutils.Wrap with "\n").
-    const int64_t width = std::max<int64_t>(1, toInt64(a[0]));
-    const std::string s = strval(a[1]);
-    std::string out;
-    size_t lineLen = 0;
-    for (const auto& word : goSplit(s, " ")) {
-      const std::string& w = word.asString();
-      if (lineLen > 0 && lineLen + 1 + w.size() > static_cast<size_t>(width)) {
-        out += '\n';
-        lineLen = 0;
-      } else if (lineLen > 0 || !out.empty()) {
-        out += ' ';
-        ++lineLen;
-      }
-      out += w;
-      lineLen += w.size();
-    }
-    return Value(out);
-  };
 }
 
 }  // namespace gatehouse::templates

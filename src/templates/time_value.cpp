@@ -14,6 +14,7 @@ class TimeObject final : public Object {
   TimeObject(int64_t nanos, bool local) : nanos_(nanos), local_(local) {}
   [[nodiscard]] std::string typeName() const override { return "time.Time"; }
   [[nodiscard]] int64_t nanos() const { return nanos_; }
+  [[nodiscard]] bool local() const { return local_; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
     if (name == "Format") {
@@ -109,6 +110,14 @@ std::optional<int64_t> timeNanos(const Value& v) {
     return std::nullopt;
   }
   return t->nanos();
+}
+
+std::optional<Value> addToTime(const Value& t, int64_t deltaNanos) {
+  auto* time = t.isObject() ? dynamic_cast<TimeObject*>(&t.asObject()) : nullptr;
+  if (time == nullptr) {
+    return std::nullopt;
+  }
+  return makeTime(time->nanos() + deltaNanos, time->local());
 }
 
 int64_t nowNanos() {

@@ -14,5 +14,7 @@ Value makeTime(int64_t unixNanos, bool local = true);
 // The instant of a time value, or nullopt when `v` is not one.
 std::optional<int64_t> timeNanos(const Value& v);
 int64_t nowNanos();
+// Go's Time.Add: `t` moved by `deltaNanos`, in the same location; nullopt when `t` is not a time.
+std::optional<Value> addToTime(const Value& t, int64_t deltaNanos);
 
 }  // namespace gatehouse::templates

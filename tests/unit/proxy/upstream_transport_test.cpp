@@ -161,7 +161,10 @@ TEST_CASE("transport options: local_address, proxy_protocol, tls parse; bad valu
   fails(R"({"protocol": "http", "local_address": "nowhere"})", "h.transport.local_address");
   fails(R"({"protocol": "http", "tls": {"root_ca_pem_files": ["/nonexistent.pem"]}})",
         "h.transport.tls.root_ca_pem_files");
-  fails(R"({"protocol": "http", "tls": {"renegotiation": "freely"}})", "h.transport.tls.renegotiation");
+  fails(R"({"protocol": "http", "tls": {"renegotiation": "sometimes"}})", "h.transport.tls.renegotiation");
+  for (const char* level : {"never", "once", "freely"}) {
+    CHECK(parse(std::string(R"({"protocol": "http", "tls": {"renegotiation": ")") + level + "\"}}")->transport.tls);
+  }
   fails(R"({"protocol": "http", "tls": {"ca": {"provider": "pki_root"}}})", "h.transport.tls.ca.provider");
   fails(R"({"protocol": "http", "tls": {"server_name": "{http.request.host}"}})", "h.transport.tls.server_name");
 }
