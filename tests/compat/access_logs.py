@@ -82,6 +82,9 @@ def compare(files, caddy_dir, caddy_ports, gh_dir, gh_ports):
     for name in files:
         a = _read_lines(os.path.join(caddy_dir, name))
         b = _read_lines(os.path.join(gh_dir, name))
+        if a is None and b is None:
+            diffs.append("%s: neither server wrote it (the case expects caddy to)" % name)
+            continue
         if a is None or b is None:
             if a != b:
                 diffs.append("%s: caddy %s, gatehouse %s" % (name, "wrote it" if a is not None else "no file",
