@@ -396,6 +396,8 @@ void ProxyCall::onAttemptFailed(int uvError) {
   const bool retryable = !bodyTouched && (staleReuse || dialFailed || retryAllowed());
   const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
   const bool triesLeft = attempts_ <= config_.retries;
+  // A plain dial failure reads as Go's dialer words it; anything later keeps our own text.
+  const bool plainDial = dialFailed && !fcgi_ && !h2_ && !(conn_ && !conn_->failure().empty());
   // The connection object cannot be destroyed inside its own callback: retire it.
   retireStreams();
   if (retryable && (staleReuse || timeLeft || triesLeft)) {
@@ -406,10 +408,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
     }
     return;
   }
-  // A plain dial failure reads as Go's dialer words it; anything later keeps our own text.
-  std::string text = dialFailed && !fcgi_ && !h2_ && conn_ && conn_->failure().empty()
-                         ? dialErrorText(*target_, uvError)
-                         : std::string();
+  std::string text = plainDial ? dialErrorText(*target_, uvError) : std::string();
   finishWithError(uvError == UV_ETIMEDOUT ? 504 : 502,
                   text.empty() ? std::string("upstream ") + target_->dial + ": " + why : std::move(text));
 }
