@@ -446,6 +446,11 @@ class FileServer final : public runtime::Handler {
       }
     }
     hdr.set("Accept-Ranges", "bytes");
+    if (!hdr.has("Content-Encoding")) {
+      // Go's ServeContent puts the length in the header map (the access log's resp_headers
+      // show it), except for a precompressed sidecar.
+      hdr.set("Content-Length", std::to_string(range.length));
+    }
     ex.response.status = status;
     if (req.method == "HEAD" || range.length == 0) {
       ex.response.streamLength = range.length;

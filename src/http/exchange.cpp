@@ -87,7 +87,9 @@ Outcome Exchange::fail(int status, std::string message) {
   // Caddy's HandlerError without a Go error prints its status text as {http.error.message}.
   error.message = message.empty() ? std::string(http::reasonPhrase(status)) : std::move(message);
   error.plain = false;
-  // Headers set by earlier middleware stay, as they do on Caddy's error path.
+  // Headers set by earlier middleware stay, as they do on Caddy's error path, but for a
+  // length that described the body dropped here (file_server's, before a failing template).
+  response.headers.remove("Content-Length");
   response.body.clear();
   response.stream.reset();
   response.status = status;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "router/placeholders.h"
+#include "tls/tls_numbers.h"
 #include "http/uri.h"
 
 namespace gatehouse::log {
@@ -40,7 +41,26 @@ Json headerObject(const runtime::HeaderList& headers, bool logCredentials) {
 
 // As Go's Request.Proto: "HTTP/2.0" for HTTP/2 (versionMajor 2, minor 0), not "HTTP/1.0".
 std::string protoOf(const runtime::Request& r) {
-  return "HTTP/" + std::to_string(r.versionMajor) + "." + std::to_string(r.versionMinor);
+  if (r.versionMajor == 2) {
+    return "HTTP/2.0";
+  }
+  return r.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+}
+
+// Go's tls.ConnectionState as Caddy 2.6.2 logs it (LoggableTLSConnState): wire numbers for
+// the version and cipher suite, and the client certificate's CN and serial when there is one.
+Json tlsObject(const runtime::TlsInfo& t) {
+  Json out = Json::object();
+  out["resumed"] = t.resumed;
+  out["version"] = tls::versionNumber(t.version);
+  out["cipher_suite"] = tls::cipherSuiteNumber(t.cipherSuite);
+  out["proto"] = t.proto;
+  out["server_name"] = t.serverName;
+  if (t.hasClientCert) {
+    out["client_common_name"] = tls::commonName(t.clientSubject);
+    out["client_serial"] = t.clientSerial;
+  }
+  return out;
 }
 
 }  // namespace
@@ -112,6 +132,9 @@ Json AccessLog::fields(const Exchange& ex) const {
   request["host"] = req.host;
   request["uri"] = req.origUri;
   request["headers"] = headerObject(req.headers, config_.logCredentials);
+  if (req.tlsInfo) {
+    request["tls"] = tlsObject(*req.tlsInfo);
+  }
   Json f = Json::object();
   f["request"] = std::move(request);
   f["bytes_read"] = req.bodyBytesRead;

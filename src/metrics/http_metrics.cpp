@@ -30,6 +30,32 @@ void bump(std::atomic<T>& a, T by) {
   a.store(a.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
 }
 
+// Caddy's computeApproximateRequestSize: the lengths of the URL, method, protocol, each
+// header name (once per distinct name, as Go's map holds it) and value, the Host, and the
+// declared body length. Go's header map has neither Host nor Transfer-Encoding.
+double approximateRequestSize(const runtime::Request& req) {
+  // (r.Proto is 8 bytes for "HTTP/1.0", "HTTP/1.1" and "HTTP/2.0" alike.)
+  size_t n = req.uri().size() + req.method.size() + 8 + req.host.size();
+  const auto& fields = req.headers;
+  for (auto it = fields.begin(); it != fields.end(); ++it) {
+    const std::string_view name = it->name;
+    if (runtime::equalsIgnoreCase(name, "Host") || runtime::equalsIgnoreCase(name, "Transfer-Encoding")) {
+      continue;
+    }
+    n += it->value.size();
+    const bool repeated = std::any_of(fields.begin(), it, [&](const auto& earlier) {
+      return runtime::equalsIgnoreCase(earlier.name, name);
+    });
+    if (!repeated) {
+      n += name.size();
+    }
+  }
+  if (req.bodyLength != runtime::Request::kChunked) {
+    n += req.bodyLength;
+  }
+  return static_cast<double>(n);
+}
+
 uint64_t randomInstance() {
   std::random_device rd;
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
@@ -51,6 +77,7 @@ void Histogram<N>::observe(double v, const std::array<double, N>& bounds) {
 }
 
 struct HandlerCounters {
+  std::atomic<uint64_t> started{0};  // its series exist from the first start (even if aborted)
   std::atomic<int64_t> inFlight{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};
@@ -109,6 +136,7 @@ void HttpMetrics::handlerStarted(runtime::Exchange& ex, uint32_t id) {
   Shard& s = localShard();
   if (id < s.size) {
     bump(s.counters[id].inFlight, int64_t{1});
+    bump(s.counters[id].started, uint64_t{1});
     ex.handlerTrace.push_back(id);
   }
 }
@@ -122,10 +150,7 @@ void HttpMetrics::exchangeFinished(const runtime::Exchange& ex) {
   const int code = sanitizeCode(ex.error.status != 0 ? ex.error.status : ex.response.status);
   const uint16_t method = methodIndex(req.method);
   const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - req.start).count();
-  // Caddy's computeApproximateRequestSize: head plus the declared body length.
-  const double requestSize =
-      static_cast<double>(req.headerBytes) +
-      (req.bodyLength == runtime::Request::kChunked ? 0.0 : static_cast<double>(req.bodyLength));
+  const double requestSize = approximateRequestSize(req);
   const auto responseSize = static_cast<double>(ex.response.bytesWritten);
   for (uint32_t id : ex.handlerTrace) {
     if (id >= s.size) {
@@ -133,9 +158,15 @@ void HttpMetrics::exchangeFinished(const runtime::Exchange& ex) {
     }
     HandlerCounters& c = s.counters[id];
     bump(c.inFlight, int64_t{-1});
+    if (ex.response.abort) {
+      continue;  // Caddy's abort panics through the handlers: nothing but in-flight is counted
+    }
     bump(c.requests, uint64_t{1});
     if (ex.error.status != 0) {
-      bump(c.errors, uint64_t{1});  // the error passed back through every handler that ran
+      // The error passed back through every handler that ran; Caddy then returns before
+      // observing any histogram.
+      bump(c.errors, uint64_t{1});
+      continue;
     }
     const uint64_t key = seriesKey(id, method, code);
     auto it = s.series.find(key);
@@ -270,8 +301,7 @@ std::string HttpMetrics::exposition() const {
         perHandler[i].inFlight += c.inFlight.load(std::memory_order_relaxed);
         perHandler[i].requests += c.requests.load(std::memory_order_relaxed);
         perHandler[i].errors += c.errors.load(std::memory_order_relaxed);
-        perHandler[i].seen = perHandler[i].seen || c.requests.load(std::memory_order_relaxed) > 0 ||
-                             c.inFlight.load(std::memory_order_relaxed) != 0;
+        perHandler[i].seen = perHandler[i].seen || c.started.load(std::memory_order_relaxed) > 0;
       }
       std::lock_guard insert(shard->insertMu);
       for (const auto& [key, s] : shard->series) {
@@ -309,46 +339,59 @@ std::string HttpMetrics::exposition() const {
     }
   }
   std::string out;
-  auto counterFamily = [&](std::string_view name, std::string_view help, std::string_view type, auto value) {
-    if (handlerOrder.empty()) {
-      return;
-    }
-    header(out, name, help, type);
+  // A series exists once its vector's With() ran in Caddy: in-flight from the first start,
+  // the request counter from the first finish, the error counter from the first error.
+  auto counterFamily = [&](std::string_view name, std::string_view help, std::string_view type, auto value,
+                           auto present) {
+    bool any = false;
     for (const auto& [labels, i] : handlerOrder) {
+      if (!present(perHandler[i])) {
+        continue;
+      }
+      if (!any) {
+        header(out, name, help, type);
+        any = true;
+      }
       sample(out, name, "", labels, {}, formatFloat(static_cast<double>(value(perHandler[i]))));
     }
   };
-  auto histogramFamily = [&](std::string_view name, std::string_view help, auto write) {
-    if (series.empty()) {
-      return;
-    }
-    header(out, name, help, "histogram");
+  auto histogramFamily = [&](std::string_view name, std::string_view help, auto write, auto present) {
+    bool any = false;
     for (const auto& [labels, sum] : series) {
+      if (!present(sum)) {
+        continue;
+      }
+      if (!any) {
+        header(out, name, help, "histogram");
+        any = true;
+      }
       write(labels, sum);
     }
   };
+  auto observed = [](const SeriesSum& s) { return s.count > 0; };
   // Families in name order.
   histogramFamily("caddy_http_request_duration_seconds", "Histogram of round-trip request durations.",
                   [&](const std::string& l, const SeriesSum& s) {
                     writeHistogram(out, "caddy_http_request_duration_seconds", l, s.duration,
                                    kDurationBuckets, s.durationSum, s.count);
-                  });
+                  }, observed);
   counterFamily("caddy_http_request_errors_total", "Number of requests resulting in middleware errors.",
-                "counter", [](const PerHandler& p) { return p.errors; });
+                "counter", [](const PerHandler& p) { return p.errors; },
+                [](const PerHandler& p) { return p.errors > 0; });
   histogramFamily("caddy_http_request_size_bytes", "Total size of the request. Includes body",
                   [&](const std::string& l, const SeriesSum& s) {
                     writeHistogram(out, "caddy_http_request_size_bytes", l, s.reqSize, kSizeBuckets,
                                    s.reqSizeSum, s.count);
-                  });
+                  }, observed);
   counterFamily("caddy_http_requests_in_flight", "Number of requests currently handled by this server.",
-                "gauge", [](const PerHandler& p) { return p.inFlight; });
+                "gauge", [](const PerHandler& p) { return p.inFlight; }, [](const PerHandler&) { return true; });
   counterFamily("caddy_http_requests_total", "Counter of HTTP(S) requests made.", "counter",
-                [](const PerHandler& p) { return p.requests; });
+                [](const PerHandler& p) { return p.requests; }, [](const PerHandler& p) { return p.requests > 0; });
   histogramFamily("caddy_http_response_size_bytes", "Size of the returned response.",
                   [&](const std::string& l, const SeriesSum& s) {
                     writeHistogram(out, "caddy_http_response_size_bytes", l, s.respSize, kSizeBuckets,
                                    s.respSizeSum, s.count);
-                  });
+                  }, observed);
   return out;
 }
 

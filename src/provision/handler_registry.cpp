@@ -16,7 +16,8 @@ namespace gatehouse::provision {
 
 namespace {
 
-// Counts the handler it wraps under its module name (Caddy 2.6 instruments every handler).
+// Counts the handler it wraps under its module name (Caddy 2.6 instruments each top-level
+// route handler of a server).
 class Instrumented final : public runtime::Handler {
  public:
   Instrumented(std::unique_ptr<runtime::Handler> inner, metrics::HttpMetrics& metrics, uint32_t id)
@@ -139,7 +140,7 @@ std::unique_ptr<runtime::Handler> makeHandler(const config::Handler& h, const st
                                               const handlers::RouteCompiler& compile,
                                               const HandlerContext& ctx) {
   auto handler = makeBareHandler(h, path, compile, ctx);
-  if (ctx.metrics == nullptr) {
+  if (ctx.metrics == nullptr || !ctx.instrument) {
     return handler;
   }
   const uint32_t id = ctx.metrics->registerHandler(ctx.server, h.name);

@@ -18,6 +18,10 @@ namespace gatehouse::provision {
 struct HandlerContext {
   std::string server;
   metrics::HttpMetrics* metrics = nullptr;
+  // Whether handlers built in this context are counted in `metrics`: as in caddy 2.6.2 only
+  // a server's top-level route handlers are (subroutes and error routes provision theirs
+  // without metrics), though a `metrics` handler anywhere still serves the registry.
+  bool instrument = true;
   // The server's named routes, for `invoke`; null when it defines none.
   const handlers::NamedRoutes* namedRoutes = nullptr;
   // The whole config, for handlers that use other apps (acme_server: the pki app).

@@ -35,7 +35,9 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
 // One route at JSON path `rp` (its matchers, handlers and terminal flag).
 router::CompiledRoute compileRoute(const config::Route& r, const std::string& rp, const HandlerContext& ctx) {
   handlers::RouteCompiler compiler = [&ctx](const std::vector<config::Route>& nested, const std::string& p) {
-    return compileRoutes(nested, p, ctx);
+    HandlerContext inner = ctx;
+    inner.instrument = false;  // a subroute's own handlers are not counted (caddy 2.6.2)
+    return compileRoutes(nested, p, inner);
   };
   router::CompiledRoute cr;
   cr.group = r.group;
@@ -444,7 +446,9 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
                          });
     }
     if (srv.errors) {
-      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", ctx);
+      HandlerContext errorCtx = ctx;
+      errorCtx.instrument = false;  // caddy 2.6.2 provisions error routes without metrics
+      s->errorRoutes = compileRoutes(*srv.errors, path + ".errors.routes", errorCtx);
     }
     if (!srv.logs.is_null()) {
       s->accessLog = provisionAccessLog(srv.logs, path + ".logs", rt->logs);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "proxy/proxy_errors.h"
 
 namespace gatehouse::proxy {
 
@@ -256,7 +257,8 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
   if (rc != 0) {
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, "dial " + address.dial + ": " + uv_strerror(rc));
+    std::string text = dialErrorText(address, rc);
+    ex_.fail(502, text.empty() ? "dial " + address.dial + ": " + uv_strerror(rc) : std::move(text));
     return false;
   }
   return true;
@@ -398,6 +400,8 @@ void ProxyCall::onAttemptFailed(int uvError) {
   const bool retryable = !bodyTouched && (staleReuse || dialFailed || retryAllowed());
   const bool timeLeft = config_.tryDuration.count() > 0 && elapsed < config_.tryDuration;
   const bool triesLeft = attempts_ <= config_.retries;
+  // A plain dial failure reads as Go's dialer words it; anything later keeps our own text.
+  const bool plainDial = dialFailed && !fcgi_ && !h2_ && !(conn_ && !conn_->failure().empty());
   // The connection object cannot be destroyed inside its own callback: retire it.
   retireStreams();
   if (retryable && (staleReuse || timeLeft || triesLeft)) {
@@ -408,9 +412,9 @@ void ProxyCall::onAttemptFailed(int uvError) {
     }
     return;
   }
-  finishWithError(
-      uvError == UV_ETIMEDOUT ? 504 : 502,
-      std::string("upstream ") + target_->dial + ": " + why);
+  std::string text = plainDial ? dialErrorText(*target_, uvError) : std::string();
+  finishWithError(uvError == UV_ETIMEDOUT ? 504 : 502,
+                  text.empty() ? std::string("upstream ") + target_->dial + ": " + why : std::move(text));
 }
 
 void ProxyCall::finishWithError(int status, std::string message) {

@@ -16,6 +16,9 @@ For every case directory tests/compat/cases/<name>/ holding
   - case.json      optional {"pending": "reason"}: Gatehouse refuses this configuration today (a
                    feature not implemented yet); a Gatehouse start-up refusal ("not supported
                    yet") is then listed as pending rather than failing, and the case must pass once it starts
+                   {"logs": ["access.log"]}: files the Caddyfile writes under {LOGDIR} (each
+                   server its own directory), compared line by line once both have stopped
+                   (access_logs.py)
   - upstreams.json optional upstream servers the runner starts for the case (see upstreams.py);
                    {UPSTREAM0}, {UPSTREAM1}... become their 127.0.0.1:port addresses in the
                    Caddyfile, request paths and header values; their ports are normalized
@@ -46,6 +49,7 @@ import zlib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from upstreams import CompatUpstreams, _Pki  # noqa: E402
+import access_logs  # noqa: E402
 import raw_client  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -305,13 +309,16 @@ def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, c
     adapter = "json" if cfg_name == "config.json" else "caddyfile"
     cfg_c = os.path.join(work, "caddy", cfg_name)
     cfg_g = os.path.join(work, "gatehouse", cfg_name)
-    for path, port in ((cfg_c, pc), (cfg_g, pg)):
+    log_c, log_g = os.path.join(work, "caddy-logs"), os.path.join(work, "gatehouse-logs")
+    for path, port, logdir in ((cfg_c, pc, log_c), (cfg_g, pg, log_g)):
         os.makedirs(os.path.dirname(path))
+        os.makedirs(logdir)
+        text = template.replace("{LOGDIR}", logdir)
         with open(path, "w") as f:
             if adapter == "json":
-                f.write(template.replace("{PORT}", str(port)).replace("{SITE}", site))
+                f.write(text.replace("{PORT}", str(port)).replace("{SITE}", site))
             else:
-                f.write(render(template, port, site))
+                f.write(render(text, port, site))
 
     env = dict(os.environ)
     env.update({"XDG_DATA_HOME": os.path.join(work, "xdg-data"),
@@ -357,6 +364,14 @@ def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, c
             elif req.get("known_difference") or req.get("pending"):
                 known.append((label, req.get("pending") or req["known_difference"],
                               "(no difference observed this run: the marker can go)"))
+        if case_opts.get("logs"):
+            caddy_srv.close()  # both flush and close their log files on the way out
+            gh_srv.close()
+            diffs, newer = access_logs.compare(case_opts["logs"], log_c, [pc] + up_ports, log_g, [pg] + up_ports)
+            known += [("(access log)", reason, "taken out before comparing") for reason in newer]
+            if diffs and not keep_going:
+                return False, "access log: " + diffs[0], known
+            failures += ["access log: " + d for d in diffs]
         if failures:
             return False, "\n    ".join(failures), known
         return True, "%d requests" % len(requests), known

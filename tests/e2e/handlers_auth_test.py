@@ -133,10 +133,12 @@ def run(binary, tmp, cost14_hash):
         check('caddy_http_requests_total{handler="authentication",server="srv0"} 6' in text,
               "authentication counted 6 times:\n" + text[:3000])
         check('caddy_http_request_errors_total{handler="error",server="srv0"} 1' in text, "error counted")
-        check('code="401",handler="authentication",method="GET",server="srv0",le="+Inf"} 3' in text,
-              "401 series of the authentication handler")
-        check('caddy_http_requests_in_flight{handler="metrics",server="srv0"} 1' in text,
-              "the scrape itself is in flight")
+        # caddy 2.6.2: a handler error (the 401s) counts the request and the error, no histogram
+        check('caddy_http_request_errors_total{handler="authentication",server="srv0"} 3' in text and
+              'code="401"' not in text, "the 401s are authentication errors, without histograms")
+        # the scrape runs in `route`, a subroute: caddy 2.6.2 counts the subroute, not its handlers
+        check('caddy_http_requests_in_flight{handler="subroute",server="srv0"} 1' in text and
+              'handler="metrics"' not in text, "the scrape itself is in flight (as its route)")
     finally:
         srv.stop()
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end: access logs from the `log` directive through the real binary: JSON entries in
 Caddy's shape written to a file by the log thread, field filters (delete, ip_mask, query),
-credentials redacted, console format on stdout, skip_log, and a rolled file when roll_size is
-reached.
+credentials redacted, console format on stdout, skip_log, a rolled file when roll_size is
+reached, and HTTP/2 (h2c) logged as "HTTP/2.0".
 Usage: log_access_test.py <path-to-gatehouse>
 """
 import gzip
@@ -154,6 +154,34 @@ def rolling(binary, tmp):
         check(first["request"]["uri"] == "/r0", "the rolled file starts with the first entry")
 
 
+def h2c_proto(binary, tmp):
+    """An HTTP/2 request is logged with Go's r.Proto, "HTTP/2.0" (h2c prior knowledge)."""
+    log_path = os.path.join(tmp, "h2.log")
+    caddyfile = """
+{
+	servers {
+		protocols h1 h2c
+	}
+}
+:80 {
+	log {
+		output file %s
+	}
+	respond "hi"
+}
+""" % log_path
+    srv = Server(binary, adapt(binary, caddyfile, tmp))
+    try:
+        out = subprocess.run(["curl", "-s", "--http2-prior-knowledge", "-H", "Host: example.test",
+                              "http://%s:%d/h2" % srv.addr], capture_output=True, text=True, timeout=20)
+        entries = read_entries(log_path, 1)
+    finally:
+        srv.stop()
+    check(out.stdout == "hi", "h2c answer: %r" % out.stdout)
+    check(len(entries) == 1 and entries[0]["request"]["proto"] == "HTTP/2.0" and
+          "tls" not in entries[0]["request"], "HTTP/2 logged as HTTP/2.0, no tls object: %r" % entries)
+
+
 def main():
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,6 +191,8 @@ def main():
         console_stdout_and_skip(binary, os.path.join(tmp, "b"))
         os.makedirs(os.path.join(tmp, "c"))
         rolling(binary, os.path.join(tmp, "c"))
+        os.makedirs(os.path.join(tmp, "d"))
+        h2c_proto(binary, os.path.join(tmp, "d"))
     return finish()
 
 

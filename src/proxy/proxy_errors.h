@@ -1,0 +1,17 @@
+#pragma once
+// What a failed proxy attempt shows in {http.error.message}: the text Go's dialer gives
+// caddy 2.6.2's reverse_proxy for the same failure.
+
+#include <string>
+#include <string_view>
+
+#include "proxy/upstream_address.h"
+
+namespace gatehouse::proxy {
+
+// Go's net.OpError text for a dial that failed with `uvError` ("dial tcp 127.0.0.1:1:
+// connect: connection refused", "dial tcp 10.0.0.1:80: i/o timeout"); empty when the
+// address's network has no plain Go counterpart (names resolved first, tcp4/ and tcp6/).
+std::string dialErrorText(const UpstreamAddress& address, int uvError);
+
+}  // namespace gatehouse::proxy
