@@ -8,68 +8,14 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "gatehouse/parser/go_duration.h"
+
 namespace gatehouse::parser::options {
 namespace {
 
 std::string quoteGo(const std::string& s) { return "\"" + s + "\""; }
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Unit multipliers of Go's time.ParseDuration, in nanoseconds.
-std::optional<double> unitNanos(std::string_view unit) {
-  if (unit == "ns") return 1.0;
-  if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1e3;
-  if (unit == "ms") return 1e6;
-  if (unit == "s") return 1e9;
-  if (unit == "m") return 60e9;
-  if (unit == "h") return 3600e9;
-  return std::nullopt;
-}
-
-// Go's time.ParseDuration, with its error wording.
-std::optional<int64_t> goParseDuration(const std::string& orig, std::string* error) {
-  auto fail = [&](const std::string& msg) -> std::optional<int64_t> {
-    if (error) *error = msg;
-    return std::nullopt;
-  };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return fail("time: invalid duration " + quoteGo(orig));
-  double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && isDigit(s[i])) ++i;
-    size_t intDigits = i;
-    size_t fracDigits = 0;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      size_t start = i;
-      while (i < s.size() && isDigit(s[i])) ++i;
-      fracDigits = i - start;
-    }
-    if (intDigits == 0 && fracDigits == 0) return fail("time: invalid duration " + quoteGo(orig));
-    double value = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
-    s.remove_prefix(i);
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !isDigit(s[u])) ++u;
-    if (u == 0) return fail("time: missing unit in duration " + quoteGo(orig));
-    auto mult = unitNanos(s.substr(0, u));
-    if (!mult) {
-      return fail("time: unknown unit " + quoteGo(std::string(s.substr(0, u))) + " in duration " +
-                  quoteGo(orig));
-    }
-    s.remove_prefix(u);
-    total += value * *mult;
-  }
-  if (total > 9.2233720368547758e18) return fail("time: invalid duration " + quoteGo(orig));
-  auto ns = static_cast<int64_t>(std::llround(total));
-  return neg ? -ns : ns;
-}
 
 }  // namespace
 
@@ -97,7 +43,7 @@ std::optional<int64_t> parseDuration(const std::string& text, std::string* error
     start = i + 1;
   }
   rewritten += text.substr(start);
-  return goParseDuration(rewritten, error);
+  return parseGoDuration(rewritten, error);
 }
 
 int64_t durationArg(const Dispenser& d, const std::string& text, const std::string& what) {

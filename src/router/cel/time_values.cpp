@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "gatehouse/parser/go_duration.h"
+
 namespace gatehouse::router::cel {
 
 namespace {
@@ -122,69 +124,7 @@ std::string formatTimestamp(int64_t nanos) {
   return out + "Z";
 }
 
-std::optional<int64_t> parseDuration(std::string_view s) {
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") {
-    return 0;
-  }
-  if (s.empty()) {
-    return std::nullopt;
-  }
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    double v = 0;
-    bool any = false;
-    while (n < s.size() && s[n] >= '0' && s[n] <= '9') {
-      v = v * 10 + (s[n++] - '0');
-      any = true;
-    }
-    if (n < s.size() && s[n] == '.') {
-      ++n;
-      double scale = 0.1;
-      while (n < s.size() && s[n] >= '0' && s[n] <= '9') {
-        v += (s[n++] - '0') * scale;
-        scale /= 10;
-        any = true;
-      }
-    }
-    if (!any) {
-      return std::nullopt;
-    }
-    size_t u = n;
-    while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.') {
-      ++u;
-    }
-    std::string_view unit = s.substr(n, u - n);
-    double mult = 0;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      mult = 1e3;
-    } else if (unit == "ms") {
-      mult = 1e6;
-    } else if (unit == "s") {
-      mult = 1e9;
-    } else if (unit == "m") {
-      mult = 60e9;
-    } else if (unit == "h") {
-      mult = 3600e9;
-    } else {
-      return std::nullopt;
-    }
-    total += v * mult;
-    s.remove_prefix(u);
-  }
-  if (total > 9.2233720368547758e18) {
-    return std::nullopt;
-  }
-  auto nanos = static_cast<int64_t>(total);
-  return neg ? -nanos : nanos;
-}
+std::optional<int64_t> parseDuration(std::string_view s) { return gatehouse::parser::parseGoDuration(s); }
 
 std::string formatDuration(int64_t nanos) {
   char buf[64];
