@@ -10,13 +10,6 @@ namespace gatehouse::templates {
 
 namespace {
 
-void wantArgs(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 // Go's basicKind groups for comparisons.
 enum class Basic { Bool, Int, Float, String, Invalid };
 Basic basic(const Value& v) {

@@ -21,13 +21,6 @@ struct CipherCtxFree {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 };
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 std::array<unsigned char, 32> keyOf(const std::string& password) {
   std::array<unsigned char, 32> key{};
   std::copy_n(password.begin(), std::min(password.size(), key.size()), key.begin());
@@ -75,7 +68,7 @@ std::string goBase64Decode(const std::string& s) {
 }
 
 Value encryptAES(Args& a) {
-  want(a, 2, "encryptAES");
+  wantArgs(a, 2, "encryptAES");
   const std::string password = strval(a[0]);
   std::string plain = strval(a[1]);
   if (plain.empty()) {
@@ -93,7 +86,7 @@ Value encryptAES(Args& a) {
 
 // Sprig's failures here are Go runtime panics; their texts are kept.
 Value decryptAES(Args& a) {
-  want(a, 2, "decryptAES");
+  wantArgs(a, 2, "decryptAES");
   const std::string password = strval(a[0]);
   const std::string text = strval(a[1]);
   if (text.empty()) {
@@ -120,7 +113,7 @@ Value decryptAES(Args& a) {
 }
 
 Value randBytes(Args& a) {
-  want(a, 1, "randBytes");
+  wantArgs(a, 1, "randBytes");
   const int64_t n = wantInt(a[0], "randBytes");
   if (n < 0 || n > 1 << 20) {
     throw TemplateError("runtime error: makeslice: len out of range");

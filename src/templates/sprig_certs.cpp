@@ -168,13 +168,6 @@ Template baseTemplate(const Args& a, size_t firstList, bool ca) {
   return t;
 }
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 acme::PkeyPtr keyArg(const Value& v) {
   try {
     return parseSprigKeyPem(strval(v));
@@ -212,7 +205,7 @@ Value signedBy(const Template& t, acme::PkeyPtr key, const CertificateObject& ca
 }
 
 Value buildCustomCert(Args& a) {
-  want(a, 2, "buildCustomCert");
+  wantArgs(a, 2, "buildCustomCert");
   auto cert = handlers::base64Decode(strval(a[0]));
   if (!cert) {
     throw TemplateError("unable to decode base64 certificate");
@@ -244,29 +237,29 @@ Value buildCustomCert(Args& a) {
 
 void addSprigCerts(FuncMap& f) {
   f["genCA"] = [](Args& a) {
-    want(a, 2, "genCA");
+    wantArgs(a, 2, "genCA");
     return selfSigned(baseTemplate(a, 1, true), generateRsaKey(2048));
   };
   f["genCAWithKey"] = [](Args& a) {
-    want(a, 3, "genCAWithKey");
+    wantArgs(a, 3, "genCAWithKey");
     return selfSigned(baseTemplate(a, 1, true), keyArg(a[2]));
   };
   f["genSelfSignedCert"] = [](Args& a) {
-    want(a, 4, "genSelfSignedCert");
+    wantArgs(a, 4, "genSelfSignedCert");
     return selfSigned(baseTemplate(a, 1, false), generateRsaKey(2048));
   };
   f["genSelfSignedCertWithKey"] = [](Args& a) {
-    want(a, 5, "genSelfSignedCertWithKey");
+    wantArgs(a, 5, "genSelfSignedCertWithKey");
     const Template t = baseTemplate(a, 1, false);
     return selfSigned(t, keyArg(a[4]));
   };
   f["genSignedCert"] = [](Args& a) {
-    want(a, 5, "genSignedCert");
+    wantArgs(a, 5, "genSignedCert");
     const Template t = baseTemplate(a, 1, false);
     return signedBy(t, generateRsaKey(2048), caArg(a[4]));
   };
   f["genSignedCertWithKey"] = [](Args& a) {
-    want(a, 6, "genSignedCertWithKey");
+    wantArgs(a, 6, "genSignedCertWithKey");
     const Template t = baseTemplate(a, 1, false);
     const auto& ca = caArg(a[4]);
     return signedBy(t, keyArg(a[5]), ca);

@@ -9,13 +9,6 @@ namespace gatehouse::templates {
 
 namespace {
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 MapData& wantMap(const Value& v, const char* fn) {
   if (!v.isMap()) {
     throw TemplateError(std::string(fn) + ": wrong type for value; expected map[string]interface {}; got " +
@@ -92,7 +85,7 @@ void addSprigCollections(FuncMap& f) {
     return makeList(std::move(l));
   };
   f["sortAlpha"] = [](Args& a) {
-    want(a, 1, "sortAlpha");
+    wantArgs(a, 1, "sortAlpha");
     std::vector<std::string> s;
     if (a[0].isList()) {
       for (const auto& v : a[0].asList()) {
@@ -106,7 +99,7 @@ void addSprigCollections(FuncMap& f) {
     return makeList(std::move(out));
   };
   f["until"] = [](Args& a) {
-    want(a, 1, "until");
+    wantArgs(a, 1, "until");
     const int64_t n = toInt64(a[0]);
     if (n > 1000000 || n < -1000000) {
       throw TemplateError("until: count out of range");
@@ -118,7 +111,7 @@ void addSprigCollections(FuncMap& f) {
     return makeList(std::move(out));
   };
   f["untilStep"] = [](Args& a) {
-    want(a, 3, "untilStep");
+    wantArgs(a, 3, "untilStep");
     const int64_t start = toInt64(a[0]);
     const int64_t stop = toInt64(a[1]);
     const int64_t step = toInt64(a[2]);
@@ -142,23 +135,23 @@ void addSprigCollections(FuncMap& f) {
     return m;
   };
   f["get"] = [](Args& a) {
-    want(a, 2, "get");
+    wantArgs(a, 2, "get");
     const auto& m = wantMap(a[0], "get").entries;
     auto it = m.find(strval(a[1]));
     return it == m.end() ? Value("") : it->second;
   };
   f["set"] = [](Args& a) {
-    want(a, 3, "set");
+    wantArgs(a, 3, "set");
     wantMap(a[0], "set").entries[strval(a[1])] = a[2];
     return a[0];
   };
   f["unset"] = [](Args& a) {
-    want(a, 2, "unset");
+    wantArgs(a, 2, "unset");
     wantMap(a[0], "unset").entries.erase(strval(a[1]));
     return a[0];
   };
   f["hasKey"] = [](Args& a) {
-    want(a, 2, "hasKey");
+    wantArgs(a, 2, "hasKey");
     return Value(wantMap(a[0], "hasKey").entries.contains(strval(a[1])));
   };
   f["keys"] = [](Args& a) {
@@ -171,7 +164,7 @@ void addSprigCollections(FuncMap& f) {
     return makeList(std::move(out));
   };
   f["values"] = [](Args& a) {
-    want(a, 1, "values");
+    wantArgs(a, 1, "values");
     List out;
     for (const auto& [k, v] : wantMap(a[0], "values").entries) {
       out.push_back(v);
@@ -227,7 +220,7 @@ void addSprigCollections(FuncMap& f) {
   f["mustMerge"] = f["merge"];
   f["mustMergeOverwrite"] = f["mergeOverwrite"];
   f["deepCopy"] = [](Args& a) {
-    want(a, 1, "deepCopy");
+    wantArgs(a, 1, "deepCopy");
     return copyDeep(a[0]);
   };
   f["mustDeepCopy"] = f["deepCopy"];
@@ -260,7 +253,7 @@ void addSprigCollections(FuncMap& f) {
     return a[1];
   };
   f["empty"] = [](Args& a) {
-    want(a, 1, "empty");
+    wantArgs(a, 1, "empty");
     return Value(emptyValue(a[0]));
   };
   f["coalesce"] = [](Args& a) {
@@ -274,19 +267,19 @@ void addSprigCollections(FuncMap& f) {
   f["all"] = [](Args& a) { return Value(std::none_of(a.begin(), a.end(), emptyValue)); };
   f["any"] = [](Args& a) { return Value(!std::all_of(a.begin(), a.end(), emptyValue)); };
   f["ternary"] = [](Args& a) {
-    want(a, 3, "ternary");
+    wantArgs(a, 3, "ternary");
     return truth(a[2]) ? a[0] : a[1];
   };
   f["deepEqual"] = [](Args& a) {
-    want(a, 2, "deepEqual");
+    wantArgs(a, 2, "deepEqual");
     return Value(deepEqual(a[0], a[1]));
   };
   f["typeOf"] = [](Args& a) {
-    want(a, 1, "typeOf");
+    wantArgs(a, 1, "typeOf");
     return Value(a[0].isNil() ? std::string("<nil>") : kindName(a[0]));
   };
   f["kindOf"] = [](Args& a) {
-    want(a, 1, "kindOf");
+    wantArgs(a, 1, "kindOf");
     const Value& v = a[0];
     return Value(v.isNil()      ? "invalid"
                  : v.isList()   ? "slice"
@@ -296,18 +289,18 @@ void addSprigCollections(FuncMap& f) {
                                   : kindName(v).c_str());
   };
   f["kindIs"] = [](Args& a) {
-    want(a, 2, "kindIs");
+    wantArgs(a, 2, "kindIs");
     Args one{a[1]};
     const std::string kind = printValue(Value(std::string(
         a[1].isNil() ? "invalid" : a[1].isList() ? "slice" : a[1].isMap() ? "map" : kindName(a[1]).c_str())));
     return Value(strval(a[0]) == kind);
   };
   f["toString"] = [](Args& a) {
-    want(a, 1, "toString");
+    wantArgs(a, 1, "toString");
     return Value(strval(a[0]));
   };
   f["toStrings"] = [](Args& a) {
-    want(a, 1, "toStrings");
+    wantArgs(a, 1, "toStrings");
     List out;
     if (a[0].isList()) {
       for (const auto& v : a[0].asList()) {
@@ -319,16 +312,16 @@ void addSprigCollections(FuncMap& f) {
     return makeList(std::move(out));
   };
   f["atoi"] = [](Args& a) {
-    want(a, 1, "atoi");
+    wantArgs(a, 1, "atoi");
     return Value(toInt64(Value(strval(a[0]))));
   };
   f["int"] = [](Args& a) {
-    want(a, 1, "int");
+    wantArgs(a, 1, "int");
     return Value(toInt64(a[0]));
   };
   f["int64"] = f["int"];
   f["float64"] = [](Args& a) {
-    want(a, 1, "float64");
+    wantArgs(a, 1, "float64");
     return Value(toFloat64(a[0]));
   };
 }

@@ -7,13 +7,6 @@ namespace gatehouse::templates {
 
 namespace {
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 // goutils.WrapCustom: breaks at the last space within `width`; a longer word is cut at
 // `width` when `wrapLongWords`, else kept whole up to its next space.
 std::string wrapCustom(const std::string& str, int64_t width, std::string newline, bool wrapLongWords) {
@@ -81,15 +74,15 @@ std::string abbreviateFull(const std::string& str, int64_t offset, int64_t maxWi
 
 void addSprigGoutils(FuncMap& f) {
   f["wrap"] = [](Args& a) {
-    want(a, 2, "wrap");
+    wantArgs(a, 2, "wrap");
     return Value(wrapCustom(strval(a[1]), toInt64(a[0]), "", false));
   };
   f["wrapWith"] = [](Args& a) {
-    want(a, 3, "wrapWith");
+    wantArgs(a, 3, "wrapWith");
     return Value(wrapCustom(strval(a[2]), toInt64(a[0]), strval(a[1]), true));
   };
   f["abbrevboth"] = [](Args& a) {
-    want(a, 3, "abbrevboth");
+    wantArgs(a, 3, "abbrevboth");
     const int64_t left = toInt64(a[0]);
     const int64_t right = toInt64(a[1]);
     const std::string s = strval(a[2]);

@@ -11,13 +11,6 @@ namespace gatehouse::templates {
 
 namespace {
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 void jsonString(std::string& out, const std::string& s, bool escapeHtml) {
   out += '"';
   for (unsigned char c : s) {
@@ -149,27 +142,27 @@ std::string toJsonText(const Value& v, bool escapeHtml, const std::string& inden
 
 void addSprigJson(FuncMap& f) {
   f["toJson"] = [](Args& a) {
-    want(a, 1, "toJson");
+    wantArgs(a, 1, "toJson");
     return Value(toJsonText(a[0], true));
   };
   f["mustToJson"] = f["toJson"];
   f["toPrettyJson"] = [](Args& a) {
-    want(a, 1, "toPrettyJson");
+    wantArgs(a, 1, "toPrettyJson");
     return Value(toJsonText(a[0], true, "  "));
   };
   f["mustToPrettyJson"] = f["toPrettyJson"];
   f["toRawJson"] = [](Args& a) {
-    want(a, 1, "toRawJson");
+    wantArgs(a, 1, "toRawJson");
     return Value(toJsonText(a[0], false));
   };
   f["mustToRawJson"] = f["toRawJson"];
   f["fromJson"] = [](Args& a) {
-    want(a, 1, "fromJson");
+    wantArgs(a, 1, "fromJson");
     auto j = nlohmann::json::parse(strval(a[0]), nullptr, false);
     return j.is_discarded() ? makeMap() : fromJson(j);  // sprig returns an empty dict on errors
   };
   f["mustFromJson"] = [](Args& a) {
-    want(a, 1, "mustFromJson");
+    wantArgs(a, 1, "mustFromJson");
     auto j = nlohmann::json::parse(strval(a[0]), nullptr, false);
     if (j.is_discarded()) {
       throw TemplateError("mustFromJson: invalid JSON");

@@ -14,13 +14,6 @@ namespace {
 // What Go prints when reflect.TypeOf(nil).Kind() is called on a nil interface.
 constexpr const char* kNilDeref = "runtime error: invalid memory address or nil pointer dereference";
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 // The list argument, or Sprig's error ("Cannot find first on type int").
 const List& listArg(const Value& v, const std::string& what) {
   if (v.isNil()) {
@@ -33,53 +26,53 @@ const List& listArg(const Value& v, const std::string& what) {
 }
 
 Value first(Args& a) {
-  want(a, 1, "first");
+  wantArgs(a, 1, "first");
   const auto& l = listArg(a[0], "Cannot find first");
   return l.empty() ? Value() : l.front();
 }
 
 Value last(Args& a) {
-  want(a, 1, "last");
+  wantArgs(a, 1, "last");
   const auto& l = listArg(a[0], "Cannot find last");
   return l.empty() ? Value() : l.back();
 }
 
 // rest/initial return a []interface{}: an empty list prints "[]", not "<no value>".
 Value rest(Args& a) {
-  want(a, 1, "rest");
+  wantArgs(a, 1, "rest");
   const auto& l = listArg(a[0], "Cannot find rest");
   return l.empty() ? makeList() : makeList(List(l.begin() + 1, l.end()));
 }
 
 Value initial(Args& a) {
-  want(a, 1, "initial");
+  wantArgs(a, 1, "initial");
   const auto& l = listArg(a[0], "Cannot find initial");
   return l.empty() ? makeList() : makeList(List(l.begin(), l.end() - 1));
 }
 
 Value push(Args& a) {
-  want(a, 2, "push");
+  wantArgs(a, 2, "push");
   List l = listArg(a[0], "Cannot push");
   l.push_back(a[1]);
   return makeList(std::move(l));
 }
 
 Value prepend(Args& a) {
-  want(a, 2, "prepend");
+  wantArgs(a, 2, "prepend");
   List l = listArg(a[0], "Cannot prepend");
   l.insert(l.begin(), a[1]);
   return makeList(std::move(l));
 }
 
 Value reverse(Args& a) {
-  want(a, 1, "reverse");
+  wantArgs(a, 1, "reverse");
   List l = listArg(a[0], "Cannot find reverse");
   std::reverse(l.begin(), l.end());
   return makeList(std::move(l));
 }
 
 Value uniq(Args& a) {
-  want(a, 1, "uniq");
+  wantArgs(a, 1, "uniq");
   List out;
   for (const auto& v : listArg(a[0], "Cannot find uniq")) {
     if (std::none_of(out.begin(), out.end(), [&](const Value& o) { return deepEqual(o, v); })) {
@@ -103,7 +96,7 @@ Value without(Args& a) {
 }
 
 Value has(Args& a) {
-  want(a, 2, "has");
+  wantArgs(a, 2, "has");
   if (a[1].isNil()) {
     return Value(false);
   }
@@ -112,7 +105,7 @@ Value has(Args& a) {
 }
 
 Value compact(Args& a) {
-  want(a, 1, "compact");
+  wantArgs(a, 1, "compact");
   List out;
   for (const auto& v : listArg(a[0], "Cannot compact")) {
     if (truth(v)) {
@@ -149,7 +142,7 @@ Value slice(Args& a) {
 
 // Sprig computes the chunk count in float64; sizes it cannot use fail as Go's makeslice does.
 Value chunk(Args& a) {
-  want(a, 2, "chunk");
+  wantArgs(a, 2, "chunk");
   const int64_t size = wantInt(a[0], "chunk");
   if (a[1].isNil()) {
     throw TemplateError(kNilDeref);

@@ -17,13 +17,6 @@ namespace gatehouse::templates {
 
 namespace {
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 std::string hexDigest(const std::string& s, const EVP_MD* md) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> d{};
   unsigned int len = 0;
@@ -199,24 +192,24 @@ std::string cleanPath(const std::string& p) {
 
 void addSprigMisc(FuncMap& f) {
   f["b64enc"] = [](Args& a) {
-    want(a, 1, "b64enc");
+    wantArgs(a, 1, "b64enc");
     return Value(handlers::base64Encode(strval(a[0])));
   };
   f["b64dec"] = [](Args& a) {
-    want(a, 1, "b64dec");
+    wantArgs(a, 1, "b64dec");
     auto d = handlers::base64Decode(strval(a[0]));
     return Value(d ? *d : std::string("illegal base64 data"));
   };
   f["sha256sum"] = [](Args& a) {
-    want(a, 1, "sha256sum");
+    wantArgs(a, 1, "sha256sum");
     return Value(hexDigest(strval(a[0]), EVP_sha256()));
   };
   f["sha1sum"] = [](Args& a) {
-    want(a, 1, "sha1sum");
+    wantArgs(a, 1, "sha1sum");
     return Value(hexDigest(strval(a[0]), EVP_sha1()));
   };
   f["adler32sum"] = [](Args& a) {
-    want(a, 1, "adler32sum");
+    wantArgs(a, 1, "adler32sum");
     uint32_t s1 = 1;
     uint32_t s2 = 0;
     for (unsigned char c : strval(a[0])) {
@@ -226,37 +219,37 @@ void addSprigMisc(FuncMap& f) {
     return Value(std::to_string((s2 << 16) | s1));
   };
   f["regexMatch"] = [](Args& a) {
-    want(a, 2, "regexMatch");
+    wantArgs(a, 2, "regexMatch");
     return Value(RE2::PartialMatch(strval(a[1]), *compile(strval(a[0]))));
   };
   f["mustRegexMatch"] = f["regexMatch"];
   f["regexFind"] = [](Args& a) {
-    want(a, 2, "regexFind");
+    wantArgs(a, 2, "regexFind");
     auto l = findAll(*compile(strval(a[0])), strval(a[1]), 1);
     return l.empty() ? Value("") : l[0];
   };
   f["mustRegexFind"] = f["regexFind"];
   f["regexFindAll"] = [](Args& a) {
-    want(a, 3, "regexFindAll");
+    wantArgs(a, 3, "regexFindAll");
     return makeList(findAll(*compile(strval(a[0])), strval(a[1]), toInt64(a[2])));
   };
   f["mustRegexFindAll"] = f["regexFindAll"];
   f["regexReplaceAll"] = [](Args& a) {
-    want(a, 3, "regexReplaceAll");
+    wantArgs(a, 3, "regexReplaceAll");
     return Value(replaceAll(*compile(strval(a[0])), strval(a[1]), strval(a[2]), false));
   };
   f["mustRegexReplaceAll"] = f["regexReplaceAll"];
   f["regexReplaceAllLiteral"] = [](Args& a) {
-    want(a, 3, "regexReplaceAllLiteral");
+    wantArgs(a, 3, "regexReplaceAllLiteral");
     return Value(replaceAll(*compile(strval(a[0])), strval(a[1]), strval(a[2]), true));
   };
   f["mustRegexReplaceAllLiteral"] = f["regexReplaceAllLiteral"];
   f["regexQuoteMeta"] = [](Args& a) {
-    want(a, 1, "regexQuoteMeta");
+    wantArgs(a, 1, "regexQuoteMeta");
     return Value(RE2::QuoteMeta(strval(a[0])));
   };
   f["regexSplit"] = [](Args& a) {
-    want(a, 3, "regexSplit");
+    wantArgs(a, 3, "regexSplit");
     auto re = compile(strval(a[0]));
     const std::string s = strval(a[1]);
     const int64_t n = toInt64(a[2]);
@@ -283,7 +276,7 @@ void addSprigMisc(FuncMap& f) {
   };
   f["mustRegexSplit"] = f["regexSplit"];
   f["base"] = [](Args& a) {
-    want(a, 1, "base");
+    wantArgs(a, 1, "base");
     std::string p = strval(a[0]);
     while (p.size() > 1 && p.back() == '/') {
       p.pop_back();
@@ -295,17 +288,17 @@ void addSprigMisc(FuncMap& f) {
     return Value(slash == std::string::npos || p == "/" ? p : p.substr(slash + 1));
   };
   f["dir"] = [](Args& a) {
-    want(a, 1, "dir");
+    wantArgs(a, 1, "dir");
     const std::string p = strval(a[0]);
     const size_t slash = p.rfind('/');
     return Value(cleanPath(slash == std::string::npos ? "" : p.substr(0, slash + 1)));
   };
   f["clean"] = [](Args& a) {
-    want(a, 1, "clean");
+    wantArgs(a, 1, "clean");
     return Value(cleanPath(strval(a[0])));
   };
   f["ext"] = [](Args& a) {
-    want(a, 1, "ext");
+    wantArgs(a, 1, "ext");
     const std::string p = strval(a[0]);
     for (size_t i = p.size(); i > 0 && p[i - 1] != '/'; --i) {
       if (p[i - 1] == '.') {
@@ -315,11 +308,11 @@ void addSprigMisc(FuncMap& f) {
     return Value("");
   };
   f["isAbs"] = [](Args& a) {
-    want(a, 1, "isAbs");
+    wantArgs(a, 1, "isAbs");
     return Value(strval(a[0]).starts_with("/"));
   };
   f["uuidv4"] = [](Args& a) {
-    want(a, 0, "uuidv4");
+    wantArgs(a, 0, "uuidv4");
     std::random_device rd;
     std::array<unsigned char, 16> b{};
     for (auto& c : b) {
@@ -335,19 +328,19 @@ void addSprigMisc(FuncMap& f) {
   static const std::string kAlpha = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
   static const std::string kDigits = "0123456789";
   f["randAlphaNum"] = [](Args& a) {
-    want(a, 1, "randAlphaNum");
+    wantArgs(a, 1, "randAlphaNum");
     return Value(randomFrom(kAlpha + kDigits, toInt64(a[0])));
   };
   f["randAlpha"] = [](Args& a) {
-    want(a, 1, "randAlpha");
+    wantArgs(a, 1, "randAlpha");
     return Value(randomFrom(kAlpha, toInt64(a[0])));
   };
   f["randNumeric"] = [](Args& a) {
-    want(a, 1, "randNumeric");
+    wantArgs(a, 1, "randNumeric");
     return Value(randomFrom(kDigits, toInt64(a[0])));
   };
   f["randAscii"] = [](Args& a) {
-    want(a, 1, "randAscii");
+    wantArgs(a, 1, "randAscii");
     static const std::string kPrintable = [] {
       std::string s;
       for (char c = 32; c < 127; ++c) {
@@ -358,7 +351,7 @@ void addSprigMisc(FuncMap& f) {
     return Value(randomFrom(kPrintable, toInt64(a[0])));
   };
   f["shuffle"] = [](Args& a) {
-    want(a, 1, "shuffle");
+    wantArgs(a, 1, "shuffle");
     return Value(shuffleRunes(strval(a[0])));
   };
   f["hello"] = [](Args&) { return Value("Hello!"); };
@@ -369,7 +362,7 @@ void addSprigMisc(FuncMap& f) {
     f[os] = f[name];
   }
   f["fail"] = [](Args& a) -> Value {
-    want(a, 1, "fail");
+    wantArgs(a, 1, "fail");
     throw TemplateError(strval(a[0]));
   };
 }

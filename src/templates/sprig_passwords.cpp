@@ -18,13 +18,6 @@ namespace {
 
 constexpr int kGoBcryptDefaultCost = 10;
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 // Sprig returns failures as the text, not as an error.
 std::string bcryptText(const std::string& password) {
   try {
@@ -111,11 +104,11 @@ std::string derivePassword(uint32_t counter, const std::string& type, const std:
 
 void addSprigPasswords(FuncMap& f) {
   f["bcrypt"] = [](Args& a) {
-    want(a, 1, "bcrypt");
+    wantArgs(a, 1, "bcrypt");
     return Value(bcryptText(strval(a[0])));
   };
   f["htpasswd"] = [](Args& a) {
-    want(a, 2, "htpasswd");
+    wantArgs(a, 2, "htpasswd");
     const std::string user = strval(a[0]);
     if (user.find(':') != std::string::npos) {
       return Value("invalid username: " + user);
@@ -123,7 +116,7 @@ void addSprigPasswords(FuncMap& f) {
     return Value(user + ":" + bcryptText(strval(a[1])));
   };
   f["derivePassword"] = [](Args& a) {
-    want(a, 5, "derivePassword");
+    wantArgs(a, 5, "derivePassword");
     const int64_t counter = toInt64(a[0]);
     if (!a[0].isInt() || counter < 0 || counter > UINT32_MAX) {
       throw TemplateError("wrong type for value; expected uint32; got " + kindName(a[0]));

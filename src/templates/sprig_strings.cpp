@@ -24,13 +24,6 @@ std::string lowerWords(const std::string& s, char sep, char other) {
   return o;
 }
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
   if (from.empty()) {
     // Go's strings.Replace with an empty old string inserts `to` around every rune.
@@ -124,7 +117,7 @@ List goSplit(const std::string& s, const std::string& sep) {
 void addSprigStrings(FuncMap& f) {
   auto str1 = [&f](const char* name, std::string (*fn)(const std::string&)) {
     f[name] = [name, fn](Args& a) {
-      want(a, 1, name);
+      wantArgs(a, 1, name);
       return Value(fn(strval(a[0])));
     };
   };
@@ -195,40 +188,40 @@ void addSprigStrings(FuncMap& f) {
     return o;
   });
   f["trimAll"] = [](Args& a) {
-    want(a, 2, "trimAll");
+    wantArgs(a, 2, "trimAll");
     return Value(trimSet(strval(a[1]), strval(a[0])));
   };
   f["trimall"] = f["trimAll"];
   f["trimPrefix"] = [](Args& a) {
-    want(a, 2, "trimPrefix");
+    wantArgs(a, 2, "trimPrefix");
     std::string s = strval(a[1]);
     const std::string p = strval(a[0]);
     return Value(s.starts_with(p) ? s.substr(p.size()) : s);
   };
   f["trimSuffix"] = [](Args& a) {
-    want(a, 2, "trimSuffix");
+    wantArgs(a, 2, "trimSuffix");
     std::string s = strval(a[1]);
     const std::string p = strval(a[0]);
     return Value(s.ends_with(p) ? s.substr(0, s.size() - p.size()) : s);
   };
   f["contains"] = [](Args& a) {
-    want(a, 2, "contains");
+    wantArgs(a, 2, "contains");
     return Value(strval(a[1]).find(strval(a[0])) != std::string::npos);
   };
   f["hasPrefix"] = [](Args& a) {
-    want(a, 2, "hasPrefix");
+    wantArgs(a, 2, "hasPrefix");
     return Value(strval(a[1]).starts_with(strval(a[0])));
   };
   f["hasSuffix"] = [](Args& a) {
-    want(a, 2, "hasSuffix");
+    wantArgs(a, 2, "hasSuffix");
     return Value(strval(a[1]).ends_with(strval(a[0])));
   };
   f["replace"] = [](Args& a) {
-    want(a, 3, "replace");
+    wantArgs(a, 3, "replace");
     return Value(replaceAll(strval(a[2]), strval(a[0]), strval(a[1])));
   };
   f["repeat"] = [](Args& a) {
-    want(a, 2, "repeat");
+    wantArgs(a, 2, "repeat");
     const int64_t n = toInt64(a[0]);
     const std::string s = strval(a[1]);
     if (n < 0 || static_cast<uint64_t>(n) * s.size() > (16u << 20)) {
@@ -241,7 +234,7 @@ void addSprigStrings(FuncMap& f) {
     return Value(o);
   };
   f["substr"] = [](Args& a) {
-    want(a, 3, "substr");
+    wantArgs(a, 3, "substr");
     const std::string s = strval(a[2]);
     int64_t start = toInt64(a[0]);
     int64_t end = toInt64(a[1]);
@@ -258,7 +251,7 @@ void addSprigStrings(FuncMap& f) {
     return Value(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
   };
   f["trunc"] = [](Args& a) {
-    want(a, 2, "trunc");
+    wantArgs(a, 2, "trunc");
     const int64_t n = toInt64(a[0]);
     const std::string s = strval(a[1]);
     const auto len = static_cast<int64_t>(s.size());
@@ -271,7 +264,7 @@ void addSprigStrings(FuncMap& f) {
     return Value(s);
   };
   f["abbrev"] = [](Args& a) {
-    want(a, 2, "abbrev");
+    wantArgs(a, 2, "abbrev");
     const int64_t w = toInt64(a[0]);
     const std::string s = strval(a[1]);
     if (w < 4 || static_cast<int64_t>(s.size()) <= w) {
@@ -308,31 +301,31 @@ void addSprigStrings(FuncMap& f) {
     return Value(o);
   };
   f["indent"] = [](Args& a) {
-    want(a, 2, "indent");
+    wantArgs(a, 2, "indent");
     return Value(indent(toInt64(a[0]), strval(a[1])));
   };
   f["nindent"] = [](Args& a) {
-    want(a, 2, "nindent");
+    wantArgs(a, 2, "nindent");
     return Value("\n" + indent(toInt64(a[0]), strval(a[1])));
   };
   f["plural"] = [](Args& a) {
-    want(a, 3, "plural");
+    wantArgs(a, 3, "plural");
     return toInt64(a[2]) == 1 ? a[0] : a[1];
   };
   f["split"] = [](Args& a) {
-    want(a, 2, "split");
+    wantArgs(a, 2, "split");
     return splitMap(strval(a[0]), strval(a[1]), -1);
   };
   f["splitn"] = [](Args& a) {
-    want(a, 3, "splitn");
+    wantArgs(a, 3, "splitn");
     return splitMap(strval(a[0]), strval(a[2]), toInt64(a[1]));
   };
   f["splitList"] = [](Args& a) {
-    want(a, 2, "splitList");
+    wantArgs(a, 2, "splitList");
     return makeList(goSplit(strval(a[1]), strval(a[0])));
   };
   f["join"] = [](Args& a) {
-    want(a, 2, "join");
+    wantArgs(a, 2, "join");
     const std::string sep = strval(a[0]);
     std::string o;
     if (a[1].isList()) {

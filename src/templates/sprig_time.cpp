@@ -33,23 +33,16 @@ bool zoneIsLocal(const std::string& zone) {
   throw TemplateError("time zone \"" + zone + "\" is not supported yet (only UTC and Local)");
 }
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 }  // namespace
 
 void addSprigTime(FuncMap& f) {
   // time.ParseInLocation(layout, text, time.Local).
   f["mustToDate"] = [](Args& a) {
-    want(a, 2, "mustToDate");
+    wantArgs(a, 2, "mustToDate");
     return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
   };
   f["toDate"] = [](Args& a) {
-    want(a, 2, "toDate");
+    wantArgs(a, 2, "toDate");
     try {
       return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
     } catch (const TemplateError&) {
@@ -59,36 +52,36 @@ void addSprigTime(FuncMap& f) {
     }
   };
   f["now"] = [](Args& a) {
-    want(a, 0, "now");
+    wantArgs(a, 0, "now");
     return makeTime(nowNanos());
   };
   f["date"] = [](Args& a) {
-    want(a, 2, "date");
+    wantArgs(a, 2, "date");
     std::string out;
     log::appendGoTime(out, strval(a[0]), dateArg(a[1]), true);
     return Value(out);
   };
   f["dateInZone"] = [](Args& a) {
-    want(a, 3, "dateInZone");
+    wantArgs(a, 3, "dateInZone");
     std::string out;
     log::appendGoTime(out, strval(a[0]), dateArg(a[1]), zoneIsLocal(strval(a[2])));
     return Value(out);
   };
   f["date_in_zone"] = f["dateInZone"];
   f["htmlDate"] = [](Args& a) {
-    want(a, 1, "htmlDate");
+    wantArgs(a, 1, "htmlDate");
     std::string out;
     log::appendGoTime(out, "2006-01-02", dateArg(a[0]), true);
     return Value(out);
   };
   f["htmlDateInZone"] = [](Args& a) {
-    want(a, 2, "htmlDateInZone");
+    wantArgs(a, 2, "htmlDateInZone");
     std::string out;
     log::appendGoTime(out, "2006-01-02", dateArg(a[0]), zoneIsLocal(strval(a[1])));
     return Value(out);
   };
   f["unixEpoch"] = [](Args& a) {
-    want(a, 1, "unixEpoch");
+    wantArgs(a, 1, "unixEpoch");
     auto t = timeNanos(a[0]);
     if (!t) {
       throw TemplateError("unixEpoch: wrong type for value; expected time.Time; got " + kindName(a[0]));
@@ -100,7 +93,7 @@ void addSprigTime(FuncMap& f) {
     return Value(std::to_string(secs));
   };
   f["ago"] = [](Args& a) {
-    want(a, 1, "ago");
+    wantArgs(a, 1, "ago");
     const int64_t d = nowNanos() - dateArg(a[0]);
     std::string out;
     log::appendGoDuration(out, d / 1000000000 * 1000000000);  // rounded to seconds
@@ -109,7 +102,7 @@ void addSprigTime(FuncMap& f) {
   // sprig's durationRound: the largest whole unit (y mo d h m s) of a duration string or of
   // the time since a time value; any other type (a template's int constant) is 0s.
   f["durationRound"] = [](Args& a) {
-    want(a, 1, "durationRound");
+    wantArgs(a, 1, "durationRound");
     int64_t d = 0;
     if (a[0].isString()) {
       d = router::cel::parseDuration(a[0].asString()).value_or(0);
@@ -135,7 +128,7 @@ void addSprigTime(FuncMap& f) {
     return Value("0s");
   };
   f["duration"] = [](Args& a) {
-    want(a, 1, "duration");
+    wantArgs(a, 1, "duration");
     std::string out;
     // sprig takes a string or an int64; a template's int constant is neither and gives 0s.
     log::appendGoDuration(out, a[0].isString() ? toInt64(a[0]) * 1000000000 : 0);

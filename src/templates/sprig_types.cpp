@@ -10,13 +10,6 @@ namespace gatehouse::templates {
 
 namespace {
 
-void want(const Args& a, size_t n, const char* fn) {
-  if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
-  }
-}
-
 std::string goTypeName(const Value& v) { return v.isNil() ? "<nil>" : kindName(v); }
 
 // strconv.ParseInt(s, 8, 64): an optional sign, octal digits only, no overflow.
@@ -39,17 +32,17 @@ int64_t parseOctal(const std::string& s) {
 
 void addSprigTypes(FuncMap& f) {
   f["typeIs"] = [](Args& a) {
-    want(a, 2, "typeIs");
+    wantArgs(a, 2, "typeIs");
     return Value(strval(a[0]) == goTypeName(a[1]));
   };
   f["typeIsLike"] = [](Args& a) {
-    want(a, 2, "typeIsLike");
+    wantArgs(a, 2, "typeIsLike");
     const std::string target = strval(a[0]);
     const std::string t = goTypeName(a[1]);
     return Value(target == t || "*" + target == t);
   };
   f["toDecimal"] = [](Args& a) {
-    want(a, 1, "toDecimal");
+    wantArgs(a, 1, "toDecimal");
     return Value(parseOctal(printValue(a[0])));
   };
 }

@@ -193,4 +193,11 @@ std::string toStringLoose(const Value& v) {
   return printValue(v);
 }
 
+void wantArgs(const Args& a, size_t n, const char* fn) {
+  if (a.size() != n) {
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
+                        std::to_string(a.size()));
+  }
+}
+
 }  // namespace gatehouse::templates

@@ -104,6 +104,9 @@ std::string printValue(const Value& v);
 void appendValue(std::string& out, const Value& v, bool topLevel = false);
 // Go's strconv.FormatFloat(f, 'g', -1, 64) as fmt's %v prints floats.
 std::string formatFloatG(double f);
+// Text/template's arity check for a function's arguments ("wrong number of args for fn: want
+// n got m").
+void wantArgs(const Args& a, size_t n, const char* fn);
 // Checked conversions for function arguments (TemplateError on a wrong kind).
 const std::string& wantString(const Value& v, std::string_view fn);
 int64_t wantInt(const Value& v, std::string_view fn);
