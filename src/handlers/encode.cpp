@@ -1,13 +1,16 @@
 // encode: response compression (Caddyfile `encode`). See encode.h.
 //
-// Caddy decides at the first body write; here the stage decides at head time, when the
-// whole body (or the stream and its length) is known, which gives the same answers:
+// Caddy decides at the first body write. Here the stage decides at head time when the whole
+// body or the stream's length is known, which gives the same answers; a stream of unknown
+// length (a proxied chunked body), or one with no Content-Type to match on, holds the head
+// for its first piece and is decided on that (decidesOnFirstPiece). The rules:
 //   - no Accept-Encoding match, or Cache-Control: no-transform on the request: untouched;
 //   - 304: only `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
 //   - HEAD, bodiless statuses, 206/Content-Range, an existing Content-Encoding,
 //     Cache-Control: no-transform on the response: untouched;
-//   - bodies of minimum_length bytes or fewer (default 512): untouched, except
-//     text/event-stream, whose head must not wait for body bytes;
+//   - bodies (or first pieces) of minimum_length bytes or fewer (default 512): untouched,
+//     with no Vary added, except text/event-stream and proxy flush_interval -1 streams,
+//     whose head must not wait for body bytes (compressed and flushed piece by piece);
 //   - the response matcher (default: Caddy's list of text-like content types) must match.
 // A compressed response loses Content-Length and Accept-Ranges, gains Content-Encoding and
 // Vary, and a strong ETag gets "-<encoding>" before its closing quote.
@@ -258,6 +261,10 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     const bool hasStream = res.stream != nullptr;
     const uint64_t length = hasStream ? res.streamLength : res.body.size();
     const bool eventStream = hdr.get("Content-Type").starts_with("text/event-stream");
+    if (hasStream && decidesOnFirstPiece(res, minLength_)) {
+      deferToFirstPiece(ex, *enc);
+      return;
+    }
     if (length == 0 && !(hasStream && res.streamLength == runtime::Response::kUnknownLength)) {
       return;  // nothing to compress; Caddy never initialises an encoder for it
     }
@@ -274,8 +281,50 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     if (!hasStream && !enc->compressor()->compress(res.body, Compressor::Mode::Finish, compressed)) {
       return;  // a codec failure (out of memory): the identity body is still correct
     }
+    markEncoded(hdr, *enc);
+    if (hasStream) {
+      // A stream of unknown length (a proxied SSE response) is flushed through the
+      // compressor piece by piece, so nothing it sends is held back waiting for more.
+      const bool flushEachPiece = eventStream || res.streamLength == runtime::Response::kUnknownLength;
+      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
+      res.streamLength = runtime::Response::kUnknownLength;
+    } else {
+      res.body = std::move(compressed);
+    }
+  }
+
+ private:
+  // The head waits for the body's first piece; the decision is made on it (below).
+  void deferToFirstPiece(Exchange& ex, const Encoding& enc) const {
+    auto& res = ex.response;
+    const bool flushEachPiece = res.streamLength == runtime::Response::kUnknownLength;
+    auto decide = [this, &res, &enc](std::string_view first) { return decideOnFirstPiece(res, enc, first); };
+    res.stream = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
+    res.headWaits = true;
+  }
+
+  // Caddy's first Write: a missing Content-Type is sniffed from the piece (Go's server
+  // would sniff the same bytes for an identity body, its head not being out yet), then the
+  // body is compressed when the piece or Content-Length is over minimum_length and the
+  // response matcher agrees. Identity adds no Vary, as in Caddy 2.6.2.
+  std::unique_ptr<Compressor> decideOnFirstPiece(runtime::Response& res, const Encoding& enc,
+                                                 std::string_view first) const {
+    auto& hdr = res.headers;
+    if (!first.empty() && !hdr.has("Content-Type")) {
+      hdr.set("Content-Type", http::sniffContentType(first));
+    }
+    if (!longerThanMinimum(first.size(), hdr) || !matcher_.match(res.status, hdr)) {
+      return nullptr;
+    }
+    markEncoded(hdr, enc);
+    res.streamLength = runtime::Response::kUnknownLength;
+    return enc.compressor();
+  }
+
+  // The head of a compressed response.
+  static void markEncoded(HeaderList& hdr, const Encoding& enc) {
     hdr.remove("Content-Length");
-    hdr.set("Content-Encoding", enc->name);
+    hdr.set("Content-Encoding", enc.name);
     if (!hasVaryValue(hdr, "Accept-Encoding")) {
       hdr.add("Vary", "Accept-Encoding");
     }
@@ -286,30 +335,14 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       if (tagged.ends_with('"')) {
         tagged.pop_back();
       }
-      tagged += "-" + enc->name + "\"";
+      tagged += "-" + enc.name + "\"";
       hdr.set("Etag", tagged);
-    }
-    if (hasStream) {
-      // A stream of unknown length (a proxied SSE or chunked response) is flushed through
-      // the compressor piece by piece, so nothing it sends is held back waiting for more.
-      const bool flushEachPiece = eventStream || res.streamLength == runtime::Response::kUnknownLength;
-      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
-      res.streamLength = runtime::Response::kUnknownLength;
-    } else {
-      res.body = std::move(compressed);
     }
   }
 
- private:
   // Caddy: the first write is longer than minimum_length, or Content-Length says so.
   [[nodiscard]] bool longerThanMinimum(uint64_t length, const HeaderList& hdr) const {
-    if (minLength_ < 0 || length > static_cast<uint64_t>(minLength_)) {
-      return true;
-    }
-    std::string_view cl = hdr.get("Content-Length");
-    long long n = 0;
-    auto [p, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), n);
-    return ec == std::errc() && p == cl.data() + cl.size() && n > minLength_;
+    return firstWriteOverMinimum(length, hdr.get("Content-Length"), minLength_);
   }
 
   // The first configured encoding the client accepts, in preference order.
@@ -408,6 +441,28 @@ Encoding parseEncoding(const std::string& name, const config::Json& cfg, const s
 }
 
 }  // namespace
+
+bool firstWriteOverMinimum(uint64_t firstWrite, std::string_view contentLength, long long minLength) {
+  if (minLength < 0 || firstWrite > static_cast<uint64_t>(minLength)) {
+    return true;
+  }
+  long long n = 0;
+  auto [p, ec] = std::from_chars(contentLength.data(), contentLength.data() + contentLength.size(), n);
+  return ec == std::errc() && p == contentLength.data() + contentLength.size() && n > minLength;
+}
+
+bool decidesOnFirstPiece(const runtime::Response& res, long long minLength) {
+  const auto& hdr = res.headers;
+  if (res.stream == nullptr || res.headAtOnce || hdr.get("Content-Type").starts_with("text/event-stream")) {
+    return false;  // streamed events: the head goes out at once (better than Caddy, #6293)
+  }
+  if (res.streamLength == runtime::Response::kUnknownLength) {
+    return true;
+  }
+  // A known length with no type: the type is sniffed from the first piece, as Caddy does,
+  // when the length alone already says "compress".
+  return !hdr.has("Content-Type") && firstWriteOverMinimum(res.streamLength, {}, minLength);
+}
 
 std::vector<std::string> acceptedEncodings(std::string_view acceptEncoding, bool websocket,
                                            const std::vector<std::string>& prefer) {

@@ -128,6 +128,9 @@ EncodedBody::EncodedBody(std::unique_ptr<runtime::BodySource> inner, std::unique
                          bool flushEachPiece)
     : inner_(std::move(inner)), compressor_(std::move(compressor)), flushEachPiece_(flushEachPiece) {}
 
+EncodedBody::EncodedBody(std::unique_ptr<runtime::BodySource> inner, Decider decide, bool flushEachPiece)
+    : inner_(std::move(inner)), decide_(std::move(decide)), flushEachPiece_(flushEachPiece) {}
+
 void EncodedBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
   loop_ = loop;
   sink_ = &sink;
@@ -135,6 +138,15 @@ void EncodedBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
 }
 
 void EncodedBody::onBodyData(std::string_view data, bool eof) {
+  if (decide_) {
+    Decider decide = std::move(decide_);
+    decide_ = nullptr;
+    compressor_ = decide(data);
+  }
+  if (!compressor_) {
+    sink_->onBodyData(data, eof);  // identity: straight through
+    return;
+  }
   out_.clear();
   const auto mode = eof               ? Compressor::Mode::Finish
                     : flushEachPiece_ ? Compressor::Mode::Flush

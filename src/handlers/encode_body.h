@@ -2,6 +2,7 @@
 // Streaming compressors for the `encode` handler (gzip over zlib, zstd over libzstd) and a
 // BodySource that compresses another source piece by piece. Loop thread only.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,11 @@ class EncodedBody final : public runtime::BodySource,
   // `flushEachPiece`: flush the compressor after every piece (text/event-stream).
   EncodedBody(std::unique_ptr<runtime::BodySource> inner, std::unique_ptr<Compressor> compressor,
               bool flushEachPiece);
+  // Decides on the first piece, as Caddy's encode decides on the first write: returns the
+  // compressor, or null to pass the body through untouched (no copy). Called once, before
+  // that piece goes on, so it may still edit the response head the session is holding.
+  using Decider = std::function<std::unique_ptr<Compressor>(std::string_view firstPiece)>;
+  EncodedBody(std::unique_ptr<runtime::BodySource> inner, Decider decide, bool flushEachPiece);
 
   void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
   [[nodiscard]] const runtime::HeaderList* trailers() const override {
@@ -52,7 +58,8 @@ class EncodedBody final : public runtime::BodySource,
   void onBodyError(int uvError) override;
 
   std::unique_ptr<runtime::BodySource> inner_;
-  std::unique_ptr<Compressor> compressor_;
+  std::unique_ptr<Compressor> compressor_;  // null: identity (after the decider said so)
+  Decider decide_;                          // until the first piece
   bool flushEachPiece_;
   uv_loop_t* loop_ = nullptr;
   runtime::BodySink* sink_ = nullptr;

@@ -43,6 +43,8 @@ void Response::clear() {
   close = false;
   abort = false;
   sniff = true;
+  headAtOnce = false;
+  headWaits = false;
   tunnel = nullptr;
   bytesWritten = 0;
 }

@@ -135,7 +135,7 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
   }
   if (outbound.sniffPending) {
     outbound.sniffPending = false;
-    if (!data.empty()) {
+    if (!data.empty() && !ex.response.headers.has("Content-Type") && ex.response.sniff) {
       ex.response.headers.add("Content-Type", sniffContentType(data));
     }
     session_.streamSniffed(*this, false);

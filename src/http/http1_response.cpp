@@ -116,7 +116,7 @@ int Http1Session::beginResponse() {
   const bool sniff = wantsSniffedType(res, allowed);
   if (res.stream && allowed && !headOnly_) {
     streaming_ = true;
-    if (sniff) {
+    if (sniff || res.headWaits) {
       sniffPending_ = true;
       pullBody();
       return 0;
@@ -246,7 +246,7 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
   }
   if (sniffPending_) {
     sniffPending_ = false;
-    if (!data.empty()) {
+    if (!data.empty() && !ex_.response.headers.has("Content-Type") && ex_.response.sniff) {
       ex_.response.headers.add("Content-Type", sniffContentType(data));
     }
     writeHead(ex_.response.streamLength, true);

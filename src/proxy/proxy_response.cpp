@@ -213,6 +213,7 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
     // Caddy flushes the head at once for these (its flushInterval -1): Go sniffs no type.
     res.sniff = head.hasLength && !config_.flushAtOnce;
+    res.headAtOnce = config_.flushAtOnce;
   }
 }
 

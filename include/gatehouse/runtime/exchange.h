@@ -90,6 +90,13 @@ struct Response {
   // when the head goes out before any body byte (a handler that flushed it, as Caddy's
   // proxy does for a body of unknown length or with flush_interval -1).
   bool sniff = true;
+  // The producer wants the head out before any body byte (reverse_proxy flush_interval -1),
+  // so no output stage may hold it back for a body piece.
+  bool headAtOnce = false;
+  // An output stage decides on the first body piece (encode, for a body of unknown
+  // length, as Caddy decides on the first write): the session pulls that piece before it
+  // writes the head, as for sniffing, and the stage edits the head on its way through.
+  bool headWaits = false;
   // Set with status 101 (HTTP/1.1) or 200 to an extended CONNECT (HTTP/2): after the head
   // the connection becomes a tunnel between the client and this peer.
   TunnelPeer* tunnel = nullptr;

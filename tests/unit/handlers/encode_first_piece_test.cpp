@@ -1,0 +1,219 @@
+// encode's first-piece decision (Caddy 2.6.2's first Write) for streams of unknown length.
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "handlers/encode.h"
+
+using gatehouse::config::Handler;
+using gatehouse::config::Json;
+using gatehouse::handlers::decidesOnFirstPiece;
+using gatehouse::handlers::firstWriteOverMinimum;
+using gatehouse::handlers::makeEncode;
+using gatehouse::runtime::BodySink;
+using gatehouse::runtime::BodySource;
+using gatehouse::runtime::Exchange;
+using gatehouse::runtime::Outcome;
+using gatehouse::runtime::Response;
+
+namespace {
+
+std::string gunzip(const std::string& in) {
+  z_stream z{};
+  REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    char buf[4096];
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof(buf);
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof(buf) - z.avail_out);
+  }
+  inflateEnd(&z);
+  return out;
+}
+
+class ManualSource final : public BodySource {
+ public:
+  BodySink* sink = nullptr;
+  void pull(uv_loop_t* /*loop*/, BodySink& s) override { sink = &s; }
+  // Delivers a piece to whoever pulled last.
+  void give(std::string_view data, bool eof) {
+    REQUIRE(sink != nullptr);
+    std::exchange(sink, nullptr)->onBodyData(data, eof);
+  }
+};
+
+class CollectSink final : public BodySink {
+ public:
+  std::vector<std::string> pieces;
+  bool eof = false;
+  void onBodyData(std::string_view data, bool end) override {
+    pieces.emplace_back(data);
+    eof = end;
+  }
+  void onBodyError(int /*e*/) override {}
+  [[nodiscard]] std::string all() const {
+    std::string s;
+    for (const auto& p : pieces) {
+      s += p;
+    }
+    return s;
+  }
+};
+
+// A gzip encode in front of a "proxied" stream of unknown length; the stages have run.
+struct Fixture {
+  std::unique_ptr<gatehouse::runtime::Handler> h;
+  Exchange ex;
+  ManualSource* inner = nullptr;
+  CollectSink sink;
+
+  explicit Fixture(const std::string& type, uint64_t length = Response::kUnknownLength) {
+    Handler cfg;
+    cfg.name = "encode";
+    cfg.fields = Json::parse(R"({"encodings":{"gzip":{}}})");
+    h = makeEncode(cfg, "handle[0]");
+    ex.request.method = "GET";
+    ex.request.headers.add("Accept-Encoding", "gzip");
+    REQUIRE(h->handle(ex) == Outcome::Continue);
+    ex.response.status = 200;
+    if (!type.empty()) {
+      ex.response.headers.set("Content-Type", type);
+    }
+    auto src = std::make_unique<ManualSource>();
+    inner = src.get();
+    ex.response.stream = std::move(src);
+    ex.response.streamLength = length;
+    if (length != Response::kUnknownLength) {
+      ex.response.headers.set("Content-Length", std::to_string(length));
+    }
+  }
+  void head() { ex.stages.back()->onHead(ex); }
+  void pull() { ex.response.stream->pull(nullptr, sink); }
+  [[nodiscard]] std::string_view field(std::string_view name) const { return ex.response.headers.get(name); }
+};
+
+}  // namespace
+
+TEST_CASE("encode first piece: Caddy's size rule") {
+  CHECK_FALSE(firstWriteOverMinimum(17, "", 512));
+  CHECK_FALSE(firstWriteOverMinimum(512, "", 512));  // exactly minimum_length: identity
+  CHECK(firstWriteOverMinimum(513, "", 512));
+  CHECK(firstWriteOverMinimum(17, "513", 512));  // Content-Length says so
+  CHECK_FALSE(firstWriteOverMinimum(17, "512", 512));
+  CHECK_FALSE(firstWriteOverMinimum(17, "x600", 512));
+}
+
+TEST_CASE("encode first piece: which responses wait for it") {
+  Response res;
+  res.stream = std::make_unique<ManualSource>();
+  res.streamLength = Response::kUnknownLength;
+  res.headers.set("Content-Type", "application/json");
+  CHECK(decidesOnFirstPiece(res, 512));
+  res.headAtOnce = true;  // reverse_proxy flush_interval -1
+  CHECK_FALSE(decidesOnFirstPiece(res, 512));
+  res.headAtOnce = false;
+  res.headers.set("Content-Type", "text/event-stream; charset=utf-8");
+  CHECK_FALSE(decidesOnFirstPiece(res, 512));
+  res.headers.set("Content-Type", "text/plain");
+  res.streamLength = 600;  // a known length with a type: decided at the head
+  CHECK_FALSE(decidesOnFirstPiece(res, 512));
+  res.headers.remove("Content-Type");  // ... but without one it is sniffed first
+  CHECK(decidesOnFirstPiece(res, 512));
+  res.streamLength = 100;  // too short whatever its type
+  CHECK_FALSE(decidesOnFirstPiece(res, 512));
+}
+
+TEST_CASE("encode first piece: a short first piece leaves the body identity, without Vary") {
+  Fixture f("application/json");
+  f.head();
+  CHECK(f.ex.response.headWaits);
+  CHECK(f.field("Content-Encoding").empty());
+  f.pull();
+  f.inner->give(R"({"a": "bbbbbbbb"})", false);
+  CHECK(f.field("Content-Encoding").empty());
+  CHECK_FALSE(f.ex.response.headers.has("Vary"));
+  CHECK(f.ex.response.streamLength == Response::kUnknownLength);
+  f.pull();
+  const std::string big(2000, 'y');
+  f.inner->give(big, true);  // later pieces stay identity whatever their size
+  CHECK(f.sink.eof);
+  CHECK(f.sink.all() == std::string(R"({"a": "bbbbbbbb"})") + big);
+}
+
+TEST_CASE("encode first piece: a long first piece is compressed and flushed per piece") {
+  Fixture f("application/json");
+  f.head();
+  f.pull();
+  const std::string first(513, 'x');
+  f.inner->give(first, false);
+  CHECK(f.field("Content-Encoding") == "gzip");
+  CHECK(f.field("Vary") == "Accept-Encoding");
+  REQUIRE(f.sink.pieces.size() == 1);
+  CHECK(gunzip(f.sink.pieces[0]) == first);  // flushed: decodable at once
+  f.pull();
+  f.inner->give("tail", true);
+  CHECK(gunzip(f.sink.all()) == first + "tail");
+}
+
+TEST_CASE("encode first piece: a missing type is sniffed from it, then matched") {
+  SECTION("html is compressed") {
+    Fixture f("");
+    f.head();
+    f.pull();
+    const std::string html = "<html>" + std::string(600, 'a');
+    f.inner->give(html, true);
+    CHECK(f.field("Content-Type") == "text/html; charset=utf-8");
+    CHECK(f.field("Content-Encoding") == "gzip");
+    CHECK(gunzip(f.sink.all()) == html);
+  }
+  SECTION("a short piece is typed but identity") {
+    Fixture f("");
+    f.head();
+    f.pull();
+    f.inner->give("<html>aaaaaaaaaaa", true);
+    CHECK(f.field("Content-Type") == "text/html; charset=utf-8");
+    CHECK(f.field("Content-Encoding").empty());
+    CHECK(f.sink.all() == "<html>aaaaaaaaaaa");
+  }
+  SECTION("a known length over the minimum with no type") {
+    Fixture f("", 700);
+    f.head();
+    CHECK(f.ex.response.headWaits);
+    f.pull();
+    const std::string html = "<html>" + std::string(694, 'a');
+    f.inner->give(html, true);
+    CHECK(f.field("Content-Encoding") == "gzip");
+    CHECK_FALSE(f.ex.response.headers.has("Content-Length"));
+    CHECK(f.ex.response.streamLength == Response::kUnknownLength);
+    CHECK(gunzip(f.sink.all()) == html);
+  }
+}
+
+TEST_CASE("encode first piece: an empty body stays identity") {
+  Fixture f("text/plain");
+  f.head();
+  f.pull();
+  f.inner->give("", true);
+  CHECK(f.field("Content-Encoding").empty());
+  CHECK(f.sink.eof);
+  CHECK(f.sink.all().empty());
+}
+
+TEST_CASE("encode first piece: event streams and flush_interval -1 do not wait") {
+  Fixture sse("text/event-stream");
+  sse.head();
+  CHECK_FALSE(sse.ex.response.headWaits);
+  CHECK(sse.field("Content-Encoding") == "gzip");
+  Fixture flushed("application/json");
+  flushed.ex.response.headAtOnce = true;
+  flushed.head();
+  CHECK_FALSE(flushed.ex.response.headWaits);
+  CHECK(flushed.field("Content-Encoding") == "gzip");
+}
