@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
 #include "internal/x509_builder.h"
 #include "provision/internal_settings.h"
@@ -71,7 +72,7 @@ class BodyReader final : public runtime::PendingWork, private runtime::BodySink 
   }
   void onBodyError(int /*uvError*/) override {
     ex_.response.close = true;
-    ex_.fail(400);
+    ex_.fail(400, {}, runtime::traces::kNoCaddyOrigin);  // acmez answers it in caddy
     ex_.host->resume();
   }
 

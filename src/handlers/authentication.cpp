@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/base64.h"
 #include "handlers/bcrypt.h"
 #include "handlers/handlers.h"
@@ -132,7 +133,7 @@ class BasicAuth final : public runtime::Handler {
 
   Outcome deny(Exchange& ex) const {
     ex.response.headers.set("WWW-Authenticate", "Basic realm=\"" + realm_ + "\"");
-    return ex.fail(401, "not authenticated");
+    return ex.fail(401, "not authenticated", runtime::traces::kBasicAuth);
   }
 
   std::map<std::string, Account, std::less<>> accounts_;

@@ -1,5 +1,7 @@
 #include "handlers/browse_work.h"
 
+#include "gatehouse/runtime/error_traces.h"
+
 namespace gatehouse::handlers {
 
 struct ListingWork::Job {
@@ -60,7 +62,8 @@ void ListingWork::onDone(uv_work_t* req, int status) {
 
 void ListingWork::jobDone(Job& job, int status) {
   if (status != 0) {
-    ex_.fail(500, std::string("reading the directory on the thread pool failed: ") + uv_strerror(status));
+    ex_.fail(500, std::string("reading the directory on the thread pool failed: ") + uv_strerror(status),
+              runtime::traces::kBrowseReadFailed);
     ex_.host->resume();
     return;
   }

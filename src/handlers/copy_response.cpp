@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 #include "proxy/header_rules.h"
@@ -25,17 +26,19 @@ class CopyResponse final : public runtime::Handler {
   Outcome handle(Exchange& ex) const override {
     proxy::HeldResponse* held = proxy::heldResponse(ex);
     if (held == nullptr) {
-      return ex.fail(500, "cannot copy response; no response context available");
+      return ex.fail(500, "cannot copy response; no response context available", runtime::traces::kCopyResponseNoContext);
     }
     int status = 0;
     if (status_) {
       const std::string s = status_->render(ex);
       if (s.empty() || s.size() > 3 || s.find_first_not_of("0123456789") != std::string::npos) {
-        return ex.fail(500, "copy_response: invalid status code '" + s + "'");
+        return ex.fail(500, "copy_response: invalid status code '" + s + "'",
+                       runtime::traces::kCopyResponseBadStatus);
       }
       status = std::stoi(s);
       if (status < 100) {
-        return ex.fail(500, "copy_response: invalid status code '" + s + "'");
+        return ex.fail(500, "copy_response: invalid status code '" + s + "'",
+                       runtime::traces::kCopyResponseBadStatus);
       }
     }
     held->copyResponse(status);
@@ -54,7 +57,8 @@ class CopyResponseHeaders final : public runtime::Handler {
   Outcome handle(Exchange& ex) const override {
     proxy::HeldResponse* held = proxy::heldResponse(ex);
     if (held == nullptr) {
-      return ex.fail(500, "cannot copy response headers; no response context available");
+      return ex.fail(500, "cannot copy response headers; no response context available",
+                     runtime::traces::kCopyHeadersNoContext);
     }
     runtime::HeaderList fields = held->heldHeaders();
     // The framing and connection fields belong to the upstream connection, not to the

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/browse.h"
 #include "handlers/browse_work.h"
 #include "handlers/byteranges.h"
@@ -106,7 +107,7 @@ class FileServer final : public runtime::Handler {
   Outcome handle(Exchange& ex) const override {
     auto& req = ex.request;
     if (req.path.find('\0') != std::string::npos) {
-      return ex.fail(400);
+      return ex.fail(400, {}, runtime::traces::kNoCaddyOrigin);  // 2.6.2 stats the path: 404
     }
     std::string rootDir = root.render(ex);
     if (rootDir.empty()) {
@@ -115,7 +116,7 @@ class FileServer final : public runtime::Handler {
     std::error_code ec;
     std::string absRoot = std::filesystem::absolute(rootDir, ec).lexically_normal().string();
     if (ec) {
-      return ex.fail(500);
+      return ex.fail(500, {}, runtime::traces::kFileStatFailed);
     }
     if (absRoot.size() > 1 && absRoot.back() == '/') {
       absRoot.pop_back();
@@ -199,7 +200,7 @@ class FileServer final : public runtime::Handler {
     hdr.add("Vary", "Accept-Encoding");
     if (req.method != "GET" && req.method != "HEAD") {
       hdr.add("Allow", "GET, HEAD");
-      return ex.fail(405);
+      return ex.fail(405, {}, runtime::traces::kNoCaddyOrigin);  // as caddy 2.6.3+, not 2.6.2
     }
     std::string etag(hdr.get("Etag"));
     // A sidecar is sent in place of the file: its bytes, size and ETag, the file's
@@ -334,12 +335,12 @@ class FileServer final : public runtime::Handler {
       return notFound(ex);
     }
     if (err == EACCES || err == EPERM) {
-      return ex.fail(403);
+      return ex.fail(403, {}, runtime::traces::kFileForbidden);
     }
-    return ex.fail(500);
+    return ex.fail(500, {}, runtime::traces::kFileStatFailed);
   }
 
-  Outcome notFound(Exchange& ex) const { return passThru ? Outcome::Continue : ex.fail(404); }
+  Outcome notFound(Exchange& ex) const { return passThru ? Outcome::Continue : ex.fail(404, {}, runtime::traces::kFileNotFound); }
 
   static Outcome redirect(Exchange& ex, std::string to) {
     while (to.starts_with("//")) {
@@ -374,7 +375,7 @@ class FileServer final : public runtime::Handler {
       std::string s = statusCode.render(ex);
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), forced);
       if (ec != std::errc() || p != s.data() + s.size()) {
-        return ex.fail(500);
+        return ex.fail(500, {}, runtime::traces::kFileBadStatus);
       }
     }
     auto statusOr = [forced](int s) { return forced > 0 ? forced : s; };

@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
@@ -24,11 +25,11 @@ class StaticError final : public runtime::Handler {
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
       // Go's WriteHeader accepts 100..999 only; anything else is the handler's own failure.
       if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
-        return ex.fail(500, "invalid status code '" + s + "'");
+        return ex.fail(500, "invalid status code '" + s + "'", runtime::traces::kStaticErrorBadStatus);
       }
     }
     // Caddy 2.6.2 keeps the message verbatim (placeholders in it are expanded only since 2.7).
-    const runtime::Outcome o = ex.fail(status);
+    const runtime::Outcome o = ex.fail(status, {}, runtime::traces::kStaticError);
     // Caddy's handler always wraps its text in a Go error: an empty one prints as "".
     ex.error.message = message_;
     return o;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
@@ -59,7 +60,7 @@ class StaticResponse final : public runtime::Handler {
       std::string s = status_.render(ex);
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
       if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
-        return ex.fail(500);
+        return ex.fail(500, {}, runtime::traces::kStaticResponseBadStatus);
       }
     }
     ex.response.status = status;

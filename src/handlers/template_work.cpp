@@ -4,6 +4,7 @@
 #include <optional>
 #include <sstream>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "server/server_group.h"
 
 namespace gatehouse::handlers {
@@ -189,7 +190,7 @@ bool TemplateWork::apply(runtime::Exchange& ex) {
   Job& job = *idle_;
   if (job.errorStatus != 0) {
     if (job.task.browse) {
-      ex.fail(500, job.error);  // file_server's browse: any template error is a 500
+      ex.fail(500, job.error, runtime::traces::kBrowseTemplate);  // browse: any template error is a 500
       return false;
     }
     if (job.logError) {
@@ -197,7 +198,8 @@ bool TemplateWork::apply(runtime::Exchange& ex) {
           {{"logger", "http.handlers.templates"}, {"msg", job.error}, {"uri", ex.request.uri()}, {"status", 500}},
           "error");
     }
-    ex.fail(job.errorStatus, job.error);
+    ex.fail(job.errorStatus, job.error,
+            job.logError ? runtime::traces::kTemplateFailed : runtime::traces::kTemplateHttpError);
     return false;
   }
   ex.response.headers = std::move(job.snapshot.response.headers);

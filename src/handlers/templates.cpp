@@ -1,5 +1,6 @@
 #include "handlers/templates.h"
 
+#include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
 #include "handlers/template_work.h"
 #include "provision/provision_error.h"
@@ -44,7 +45,7 @@ class BufferBody final : public runtime::PendingWork, public runtime::BodySink {
   }
   Outcome resumed(Exchange& ex) override {
     if (!error_.empty()) {
-      ex.fail(500, error_);
+      ex.fail(500, error_, runtime::traces::kNoCaddyOrigin);  // the wrapped handler's error in caddy
     } else {
       ex.response.body = std::move(buffer_);
     }

@@ -47,6 +47,7 @@ void Response::clear() {
   headWaits = false;
   tunnel = nullptr;
   bytesWritten = 0;
+  headAt = {};
 }
 
 const std::string* Exchange::var(std::string_view name) const {
@@ -84,8 +85,9 @@ Outcome Exchange::respond(int status, std::string body) {
   return Outcome::Handled;
 }
 
-Outcome Exchange::fail(int status, std::string message) {
+Outcome Exchange::fail(int status, std::string message, const char* trace) {
   error.status = status;
+  error.trace = trace;
   // Caddy's HandlerError without a Go error prints its status text as {http.error.message}.
   error.message = message.empty() ? std::string(http::reasonPhrase(status)) : std::move(message);
   error.plain = false;

@@ -89,6 +89,8 @@ void Http2Session::respond(H2Stream& s) {
   }
   if (res.status == 0) {
     res.status = 200;  // a chain that answered nothing: Caddy's empty 200
+  } else if (!s.ex.handlerTrace.empty()) {
+    res.headAt = std::chrono::steady_clock::now();  // only metrics read it
   }
   // Innermost first, as Http1Session::beginResponse.
   for (auto it = s.ex.stages.rbegin(); it != s.ex.stages.rend(); ++it) {

@@ -92,6 +92,8 @@ int Http1Session::beginResponse() {
   }
   if (res.status == 0) {
     res.status = 200;  // a chain that answered nothing: Caddy's empty 200
+  } else if (!ex_.handlerTrace.empty()) {
+    res.headAt = std::chrono::steady_clock::now();  // only metrics read it
   }
   // Innermost first: a stage installed later wraps the response closer to the handler that
   // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.

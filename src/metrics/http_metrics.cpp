@@ -85,6 +85,7 @@ struct HandlerCounters {
 
 struct Series {
   Histogram<kDurationBuckets.size()> duration;
+  Histogram<kDurationBuckets.size()> firstByte;  // caddy_http_response_duration_seconds
   Histogram<kSizeBuckets.size()> requestSize;
   Histogram<kSizeBuckets.size()> responseSize;
 };
@@ -152,6 +153,11 @@ void HttpMetrics::exchangeFinished(const runtime::Exchange& ex) {
   const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - req.start).count();
   const double requestSize = approximateRequestSize(req);
   const auto responseSize = static_cast<double>(ex.response.bytesWritten);
+  // Caddy observes the time to the head in each handler's recorder as the head passes
+  // through it: every counted handler is still on the stack then. An empty 200 (no head
+  // from a handler) and error answers (written past the recorders) have none.
+  const bool headWritten = ex.response.headAt != std::chrono::steady_clock::time_point{};
+  const double firstByte = std::chrono::duration<double>(ex.response.headAt - req.start).count();
   for (uint32_t id : ex.handlerTrace) {
     if (id >= s.size) {
       continue;
@@ -177,6 +183,9 @@ void HttpMetrics::exchangeFinished(const runtime::Exchange& ex) {
     it->second.duration.observe(duration, kDurationBuckets);
     it->second.requestSize.observe(requestSize, kSizeBuckets);
     it->second.responseSize.observe(responseSize, kSizeBuckets);
+    if (headWritten) {
+      it->second.firstByte.observe(firstByte, kDurationBuckets);
+    }
   }
 }
 
@@ -225,6 +234,9 @@ struct SeriesSum {
   std::array<uint64_t, kDurationBuckets.size()> duration{};
   double durationSum = 0;
   uint64_t count = 0;
+  std::array<uint64_t, kDurationBuckets.size()> firstByte{};
+  double firstByteSum = 0;
+  uint64_t firstByteCount = 0;
   std::array<uint64_t, kSizeBuckets.size()> reqSize{};
   double reqSizeSum = 0;
   std::array<uint64_t, kSizeBuckets.size()> respSize{};
@@ -320,7 +332,10 @@ std::string HttpMetrics::exposition() const {
         SeriesSum& sum = series[labels];
         for (size_t b = 0; b < kDurationBuckets.size(); ++b) {
           sum.duration[b] += s.duration.buckets[b].load(std::memory_order_relaxed);
+          sum.firstByte[b] += s.firstByte.buckets[b].load(std::memory_order_relaxed);
         }
+        sum.firstByteCount += s.firstByte.count.load(std::memory_order_relaxed);
+        sum.firstByteSum += s.firstByte.sum.load(std::memory_order_relaxed);
         for (size_t b = 0; b < kSizeBuckets.size(); ++b) {
           sum.reqSize[b] += s.requestSize.buckets[b].load(std::memory_order_relaxed);
           sum.respSize[b] += s.responseSize.buckets[b].load(std::memory_order_relaxed);
@@ -387,6 +402,12 @@ std::string HttpMetrics::exposition() const {
                 "gauge", [](const PerHandler& p) { return p.inFlight; }, [](const PerHandler&) { return true; });
   counterFamily("caddy_http_requests_total", "Counter of HTTP(S) requests made.", "counter",
                 [](const PerHandler& p) { return p.requests; }, [](const PerHandler& p) { return p.requests > 0; });
+  histogramFamily("caddy_http_response_duration_seconds", "Histogram of times to first byte in response bodies.",
+                  [&](const std::string& l, const SeriesSum& s) {
+                    writeHistogram(out, "caddy_http_response_duration_seconds", l, s.firstByte,
+                                   kDurationBuckets, s.firstByteSum, s.firstByteCount);
+                  },
+                  [](const SeriesSum& s) { return s.firstByteCount > 0; });
   histogramFamily("caddy_http_response_size_bytes", "Size of the returned response.",
                   [&](const std::string& l, const SeriesSum& s) {
                     writeHistogram(out, "caddy_http_response_size_bytes", l, s.respSize, kSizeBuckets,

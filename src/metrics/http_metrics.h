@@ -2,7 +2,7 @@
 // Caddy's HTTP metrics (caddy_http_*), collected as Caddy 2.6.2 does: every top-level route
 // handler that runs is counted under its module name with the exchange's final status;
 // an error counts the request and the error but observes no histogram, an abort only
-// moves the in-flight gauge. Each worker thread
+// moves the in-flight gauge; the time to the head is observed for heads a handler wrote. Each worker thread
 // updates its own shard with plain relaxed atomics (no lock, no shared cache line); a scrape
 // sums the shards. Series appear on first use, like Prometheus client vectors.
 

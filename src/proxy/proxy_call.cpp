@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "proxy/proxy_errors.h"
 
 namespace gatehouse::proxy {
@@ -58,7 +59,7 @@ void ProxyCall::countActive(bool on) {
 
 Outcome ProxyCall::start() {
   if (!prepareHead()) {
-    ex_.fail(502, "invalid header field for the upstream request");
+    ex_.fail(502, "invalid header field for the upstream request", runtime::traces::kProxyStatusError);
     return Outcome::Handled;
   }
   if (bodyAlreadyRead()) {
@@ -131,7 +132,7 @@ bool ProxyCall::pickConfigured() {
   }
   const int pick = config_.policy->select(avail, ex_, pool_);
   if (pick < 0) {
-    ex_.fail(503, "no upstreams available");
+    ex_.fail(503, "no upstreams available", runtime::traces::kProxyNoUpstreams);
     return false;
   }
   countActive(false);
@@ -154,7 +155,7 @@ bool ProxyCall::resolveTemplate(const Upstream& up) {
   std::string error;
   auto addr = UpstreamAddress::parseResolved(dial, error);
   if (!addr) {
-    ex_.fail(502, "making dial info: upstream " + up.address.dial + ": " + error);
+    ex_.fail(502, "making dial info: upstream " + up.address.dial + ": " + error, runtime::traces::kProxyStatusError);
     return false;
   }
   pickedAddress(std::move(*addr));
@@ -191,7 +192,8 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
   h2Mode_ = !config_.fastcgi && wantsH2();
   if (h2Mode_ && !ex_.request.upgrade.empty()) {
     // As Caddy (Go's HTTP/2 transport refuses the request): an upgrade cannot go over h2c.
-    ex_.fail(502, "upstream " + address.dial + ": an upgrade cannot be proxied over h2c");
+    ex_.fail(502, "upstream " + address.dial + ": an upgrade cannot be proxied over h2c",
+             runtime::traces::kProxyStatusError);
     return false;
   }
   if (config_.fastcgi) {
@@ -199,7 +201,7 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
       return false;  // it recorded the error
     }
   } else if (!buildHead()) {
-    ex_.fail(502, "invalid header field for the upstream request");
+    ex_.fail(502, "invalid header field for the upstream request", runtime::traces::kProxyStatusError);
     return false;
   }
   return obtainConnection(address);
@@ -237,7 +239,8 @@ bool ProxyCall::obtainConnection(const UpstreamAddress& address) {
     }
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, "lookup " + address.host + ": " + uv_strerror(lookup_->startError()));
+    ex_.fail(502, "lookup " + address.host + ": " + uv_strerror(lookup_->startError()),
+             runtime::traces::kProxyStatusError);
     return false;
   }
   return dial(address);
@@ -258,7 +261,8 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
     std::string text = dialErrorText(address, rc);
-    ex_.fail(502, text.empty() ? "dial " + address.dial + ": " + uv_strerror(rc) : std::move(text));
+    ex_.fail(502, text.empty() ? "dial " + address.dial + ": " + uv_strerror(rc) : std::move(text),
+             runtime::traces::kProxyStatusError);
     return false;
   }
   return true;
@@ -417,9 +421,9 @@ void ProxyCall::onAttemptFailed(int uvError) {
                   text.empty() ? std::string("upstream ") + target_->dial + ": " + why : std::move(text));
 }
 
-void ProxyCall::finishWithError(int status, std::string message) {
+void ProxyCall::finishWithError(int status, std::string message, const char* trace) {
   countActive(false);  // the round trip is over, as Caddy counts it, before the error answers
-  ex_.fail(status, std::move(message));
+  ex_.fail(status, std::move(message), trace);
   ex_.host->resume();
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "gatehouse/runtime/exchange.h"
 #include "gatehouse/runtime/trailer_source.h"
 #include "http/loop_task.h"
@@ -97,7 +98,8 @@ class ProxyCall final : public runtime::PendingWork,
   void onResolved(int status, AddressList& addresses);
   void sendRequest();
   void releaseBody();  // expect_continue_timeout: the held body may go now
-  void finishWithError(int status, std::string message);
+  // `trace`: {http.error.trace}; nearly every proxy error is caddy's statusError.
+  void finishWithError(int status, std::string message, const char* trace = runtime::traces::kProxyStatusError);
   void onAttemptFailed(int uvError);
   [[nodiscard]] bool available(size_t i);
   [[nodiscard]] bool availableState(size_t state, uint32_t maxRequests, bool activeChecked);

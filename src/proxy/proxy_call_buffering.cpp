@@ -1,6 +1,7 @@
 // ProxyCall's request_buffers, response_buffers and lb_retry_match: the request body held
 // before an upstream is chosen, the response head held until enough of the body arrived,
 // and which failed attempts may be tried again.
+#include "gatehouse/runtime/error_traces.h"
 #include "proxy/proxy_call.h"
 
 #include <algorithm>
@@ -29,7 +30,7 @@ bool ProxyCall::bodyAlreadyRead() {
   if (!hasBody_ || !bodyGone_) {
     return false;
   }
-  ex_.fail(502, "the request body was already read by an earlier handler");
+  ex_.fail(502, "the request body was already read by an earlier handler", runtime::traces::kProxyStatusError);
   return true;
 }
 

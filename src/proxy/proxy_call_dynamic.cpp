@@ -3,6 +3,7 @@
 // own counters and connections (a pool slot per address, as Caddy keys hosts by address),
 // then the selection policy over them. A failed lookup falls back to the configured
 // upstreams, as Caddy does ("no upstreams available" when there are none).
+#include "gatehouse/runtime/error_traces.h"
 #include "proxy/proxy_call.h"
 
 namespace gatehouse::proxy {
@@ -35,7 +36,7 @@ bool ProxyCall::pickDynamic() {
   const DynamicCandidates candidates{dynamicDials_, dynamicStates_};
   const int pick = config_.policy->select(avail, ex_, pool_, &candidates);
   if (pick < 0) {
-    ex_.fail(503, "no upstreams available");
+    ex_.fail(503, "no upstreams available", runtime::traces::kProxyNoUpstreams);
     return false;
   }
   const size_t position = avail[static_cast<size_t>(pick)];
@@ -46,7 +47,8 @@ bool ProxyCall::pickDynamic() {
   std::string why;
   auto addr = UpstreamAddress::parseResolved(dynamicDials_[position], why);
   if (!addr) {
-    ex_.fail(502, "making dial info: upstream " + dynamicDials_[position] + ": " + why);
+    ex_.fail(502, "making dial info: upstream " + dynamicDials_[position] + ": " + why,
+             runtime::traces::kProxyStatusError);
     return false;
   }
   pickedAddress(std::move(*addr));

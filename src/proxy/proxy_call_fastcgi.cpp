@@ -2,6 +2,7 @@
 // its body STDIN records on a FastCgiStream, a connection per request; the answer comes
 // back through the same Listener callbacks as an HTTP/1.1 response, so proxy_response.cpp
 // serves both.
+#include "gatehouse/runtime/error_traces.h"
 #include "proxy/fastcgi_env.h"
 #include "proxy/fastcgi_record.h"
 #include "proxy/proxy_call.h"
@@ -13,7 +14,7 @@ namespace gatehouse::proxy {
 bool ProxyCall::buildFastCgiHead() {
   const auto& req = ex_.request;
   if (req.path.find('\0') != std::string::npos) {
-    ex_.fail(400, "invalid request path");
+    ex_.fail(400, "invalid request path", runtime::traces::kFastcgiBadPath);
     return false;
   }
   if (!generalHead_) {
@@ -35,7 +36,7 @@ bool ProxyCall::buildFastCgiHead() {
   CgiEnv env;
   std::string error;
   if (!buildCgiEnv(*config_.fastcgi, ex_, fields, env, error)) {
-    ex_.fail(502, "building environment: " + error);
+    ex_.fail(502, "building environment: " + error, runtime::traces::kProxyStatusError);
     return false;
   }
   head_.clear();
@@ -56,7 +57,7 @@ bool ProxyCall::dialFastCgi(const UpstreamAddress& address) {
     fcgi_.reset();
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, "dialing backend: " + address.dial + ": " + uv_strerror(rc));
+    ex_.fail(502, "dialing backend: " + address.dial + ": " + uv_strerror(rc), runtime::traces::kProxyStatusError);
     return false;
   }
   return true;

@@ -3,6 +3,7 @@
 // head is the HTTP/1.1 path's fields (same X-Forwarded-*, header_up, hop-by-hop removal)
 // in HTTP/2's form; the body goes out unframed; the response comes back through the same
 // Listener callbacks, so proxy_response.cpp serves both.
+#include "gatehouse/runtime/error_traces.h"
 #include "proxy/h2_request_fields.h"
 #include "proxy/proxy_call.h"
 #include "proxy/request_trailers.h"
@@ -83,7 +84,7 @@ bool ProxyCall::dialH2(const UpstreamAddress& address) {
     h2_.reset();
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    ex_.fail(502, "dial " + address.dial + ": " + uv_strerror(rc));
+    ex_.fail(502, "dial " + address.dial + ": " + uv_strerror(rc), runtime::traces::kProxyStatusError);
     return false;
   }
   return true;

@@ -109,7 +109,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
       retired_ = std::move(conn_);
       retiredFcgi_ = std::move(fcgi_);
       scheduleDelivery();
-      finishWithError(500, why);
+      finishWithError(500, why, runtime::traces::kProxyReplaceStatus);
       return;
     }
   }

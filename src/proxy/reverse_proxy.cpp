@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "proxy/fastcgi_health_notice.h"
 #include "proxy/health_checker.h"
 #include "proxy/proxy_call.h"
@@ -19,7 +20,7 @@ class ReverseProxy final : public runtime::Handler {
 
   runtime::Outcome handle(runtime::Exchange& ex) const override {
     if (ex.host == nullptr) {
-      return ex.fail(502, "no session to proxy from");
+      return ex.fail(502, "no session to proxy from", runtime::traces::kNoCaddyOrigin);
     }
     // Pools and counters are per worker loop; the handler itself stays immutable.
     auto& pool = ex.host->worker().get<ConnectionPool>(life_, [&] {

@@ -73,6 +73,8 @@ bool errorPlaceholder(std::string_view key, const runtime::HandlerError& err, st
     out = err.message;  // Exchange::fail fills in the status text when a handler gives none
   } else if (key == "id") {
     out = err.id;
+  } else if (key == "trace") {
+    out = err.trace;
   } else {
     return false;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gatehouse/runtime/error_traces.h"
 #include "router/matcher_error.h"
 
 namespace gatehouse::router {
@@ -29,7 +30,9 @@ bool failedByMatcher(Exchange& ex) {
   if (!err) {
     return false;
   }
-  ex.fail(err->status == 0 ? 500 : err->status, std::move(err->message));
+  // Only the file matcher's `=NNN` errors carry a status (a HandlerError in Caddy).
+  ex.fail(err->status == 0 ? 500 : err->status, std::move(err->message),
+          err->status == 0 ? runtime::traces::kNoCaddyOrigin : runtime::traces::kFileMatcherStatus);
   ex.error.plain = err->status == 0;
   return true;
 }

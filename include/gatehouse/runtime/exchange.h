@@ -101,6 +101,10 @@ struct Response {
   // the connection becomes a tunnel between the client and this peer.
   TunnelPeer* tunnel = nullptr;
   uint64_t bytesWritten = 0;  // body bytes sent to the client (access log "size")
+  // When the head a handler produced went out, taken only while metrics count the exchange
+  // (caddy_http_response_duration_seconds); unset for the empty 200 of a chain that
+  // answered nothing, which Go writes after the handlers, past Caddy's recorders.
+  std::chrono::steady_clock::time_point headAt{};
   void clear();
 };
 
@@ -110,6 +114,9 @@ struct HandlerError {
   int status = 0;       // 0: no error
   std::string message;  // {http.error.message}
   std::string id;       // {http.error.id}: 9 random characters, as Caddy
+  // {http.error.trace}: where caddy 2.6.2 made this error, "pkg.Func (file.go:line)" of the
+  // caller of caddyhttp.Error (runtime/error_traces.h); a static string, never owned.
+  const char* trace = "";
   bool routed = false;  // the server's error routes already ran for it
   // A Go error that is not a caddyhttp.HandlerError (an expression matcher's evaluation
   // error): status 500, but {http.error.*} are unknown and `respond` in the error routes
@@ -201,7 +208,8 @@ class Exchange {
   Outcome respond(int status, std::string body = {});
   // Caddy's handler error: recorded in `error` (handle_errors routes see it) and, for
   // servers without error routes, answered with the status and an empty body.
-  Outcome fail(int status, std::string message = {});
+  // `trace` is one of runtime/error_traces.h.
+  Outcome fail(int status, std::string message, const char* trace);
   [[nodiscard]] bool responded() const { return response.status != 0 || response.abort; }
 
   void clear();

@@ -199,7 +199,7 @@ TEST_CASE("a body over maxBodyBytes fails the pull with E2BIG and the connection
   ex->host->requestBody().pull(&f.loop.loop, c);
   f.loop.spin();
   CHECK(c.error == UV_E2BIG);
-  ex->fail(413);
+  ex->fail(413, {}, "");
   ex->host->resume();
   f.loop.spin();
   CHECK(f.transport.out.starts_with("HTTP/1.1 413"));
