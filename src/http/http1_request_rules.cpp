@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "http/field_syntax.h"
+
 namespace gatehouse::http {
 
 using runtime::equalsIgnoreCase;
@@ -24,8 +26,8 @@ bool unsupportedCoding(const runtime::HeaderList& fields) {
 ParseRefusal refusalFor(const llhttp_t& parser, const runtime::HeaderList& fields, bool notImplemented,
                         std::string_view detail) {
   const llhttp_errno_t err = llhttp_get_errno(&parser);
-  if (notImplemented ||
-      ((err == HPE_UNEXPECTED_CONTENT_LENGTH || err == HPE_INVALID_TRANSFER_ENCODING) && unsupportedCoding(fields))) {
+  if (notImplemented || ((err == HPE_UNEXPECTED_CONTENT_LENGTH || err == HPE_INVALID_TRANSFER_ENCODING) &&
+                         unsupportedCoding(fields))) {
     return {501, "Unsupported transfer encoding"};
   }
   if (detail.empty() && err == HPE_INVALID_HEADER_TOKEN) {
@@ -48,6 +50,33 @@ void trimTrailingBlanks(std::string& value) {
 
 bool isGlobalOptions(std::string_view method, std::string_view target) {
   return target == "*" && method == "OPTIONS";
+}
+
+bool announcesFramingTrailer(const runtime::HeaderList& headers) {
+  bool bad = false;
+  for (const auto& f : headers) {
+    if (!bad && equalsIgnoreCase(f.name, "Trailer")) {
+      forEachListItem(f.value, [&](std::string_view name) {
+        bad = equalsIgnoreCase(name, "Transfer-Encoding") || equalsIgnoreCase(name, "Trailer") ||
+              equalsIgnoreCase(name, "Content-Length");
+        return !bad;
+      });
+    }
+  }
+  return bad;
+}
+
+bool hasUpgradeToken(const runtime::HeaderList& headers) {
+  bool found = false;
+  for (const auto& f : headers) {
+    if (!found && equalsIgnoreCase(f.name, "Connection")) {
+      forEachListItem(f.value, [&](std::string_view token) {
+        found = equalsIgnoreCase(token, "upgrade");
+        return !found;
+      });
+    }
+  }
+  return found;
 }
 
 }  // namespace gatehouse::http

@@ -25,6 +25,13 @@ ParseRefusal refusalFor(const llhttp_t& parser, const runtime::HeaderList& field
 // Go's textproto trims a field value at both ends; llhttp only skips the leading blanks.
 void trimTrailingBlanks(std::string& value);
 
+// Go's server (fixTrailer) refuses a chunked request whose Trailer field announces a
+// framing field (Content-Length, Transfer-Encoding, Trailer): a bare 400.
+bool announcesFramingTrailer(const runtime::HeaderList& headers);
+
+// The Connection field lists the "upgrade" token (any case).
+bool hasUpgradeToken(const runtime::HeaderList& headers);
+
 // `OPTIONS *`: Go's server answers it itself (globalOptionsHandler), never a handler.
 bool isGlobalOptions(std::string_view method, std::string_view target);
 

@@ -1,0 +1,230 @@
+// Http1Session's llhttp callbacks for the request head: the request line and fields as they
+// arrive (with Go's size and whitespace rules), then the checks Go's server makes before a
+// handler runs, and the start of the chain.
+#include <chrono>
+#include <cstring>
+
+#include "http/field_syntax.h"
+#include "http/http1_request_rules.h"
+#include "http/http1_session.h"
+#include "http/uri.h"
+
+namespace gatehouse::http {
+
+using runtime::equalsIgnoreCase;
+
+namespace {
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+}  // namespace
+
+bool Http1Session::countHeaderBytes(size_t n) {
+  headerBytes_ += n;
+  // Go's server reads up to MaxHeaderBytes plus 4096 bytes of slack before answering 431.
+  if (headerBytes_ > limits_.maxHeaderBytes + 4096) {
+    headerTooLarge_ = true;
+    return false;
+  }
+  return true;
+}
+
+int Http1Session::onMessageBegin(llhttp_t* p) {
+  auto& s = self(p);
+  s.ex_.clear();
+  s.ex_.host = &s;
+  s.url_.clear();
+  s.versionSeen_ = false;
+  s.lastWasValue_ = true;
+  s.headerBytes_ = 0;
+  s.inExchange_ = true;
+  s.requestDone_ = false;
+  s.responseDone_ = false;
+  s.headWritten_ = false;
+  s.sniffPending_ = false;
+  s.awaiting_ = false;
+  s.resumeRequested_ = false;
+  s.upgradeRequest_ = false;
+  s.discardLeft_ = kDiscardLimit;
+  s.body_.reset(s.ex_.request);
+  s.transport_.setPhase(Transport::Phase::ReadingHeaders);
+  return 0;
+}
+
+void Http1Session::keepTail(const char* data, const char* end) {
+  // The last kTail bytes seen: the older ones shift left, the newest (up to kTail) follow.
+  const size_t n = std::min<size_t>(kTail, static_cast<size_t>(end - data));
+  std::memmove(tail_.data(), tail_.data() + n, kTail - n);
+  std::memcpy(tail_.data() + (kTail - n), end - n, n);
+}
+
+char Http1Session::byteBefore(const char* at, size_t back) const {
+  const ptrdiff_t off = (at - execBegin_) - static_cast<ptrdiff_t>(back);
+  if (off >= 0) {
+    return execBegin_[off];
+  }
+  return -off <= static_cast<ptrdiff_t>(kTail) ? tail_[kTail + static_cast<size_t>(off)] : '\0';
+}
+
+int Http1Session::onVersion(llhttp_t* p, const char* at, size_t /*len*/) {
+  auto& s = self(p);
+  // The version span starts after "HTTP/"; before that stands exactly one space.
+  if (!s.versionSeen_ && s.byteBefore(at, 6) == ' ' && s.byteBefore(at, 7) == ' ') {
+    s.badDetail_ = "malformed request line";
+    return -1;
+  }
+  s.versionSeen_ = true;
+  return 0;
+}
+
+int Http1Session::onUrl(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  if (s.url_.empty() && s.byteBefore(at, 1) == ' ' && s.byteBefore(at, 2) == ' ') {
+    s.badDetail_ = "malformed request line";  // "GET  /": Go reads an empty target
+    return -1;
+  }
+  if (!s.countHeaderBytes(len)) {
+    return -1;
+  }
+  s.url_.append(at, len);
+  return 0;
+}
+
+int Http1Session::onHeaderField(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  if (!s.countHeaderBytes(len + (s.lastWasValue_ ? 4 : 0))) {
+    return -1;
+  }
+  if (s.lastWasValue_) {
+    s.ex_.request.headers.appendSlot().name.assign(at, len);  // a spare slot keeps its capacity
+    s.lastWasValue_ = false;
+  } else {
+    s.ex_.request.headers.back().name.append(at, len);
+  }
+  return 0;
+}
+
+int Http1Session::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
+  auto& s = self(p);
+  if (!s.countHeaderBytes(len)) {
+    return -1;
+  }
+  s.ex_.request.headers.back().value.append(at, len);
+  s.lastWasValue_ = true;
+  return 0;
+}
+
+int Http1Session::onHeadersComplete(llhttp_t* p) {
+  auto& s = self(p);
+  auto& req = s.ex_.request;
+  req.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+  if (p->http_major != 1) {
+    s.badDetail_ = "unsupported HTTP version";
+    return -1;
+  }
+  req.versionMinor = p->http_minor;
+  // One pass over the fields for what the checks below need; the checks keep Go's order.
+  size_t hosts = 0;
+  const std::string* hostValue = nullptr;
+  bool badCoding = false;
+  bool hasExpect = false;
+  bool hasTrailer = false;
+  bool emptyName = false;
+  for (auto& f : req.headers) {
+    trimTrailingBlanks(f.value);
+    if (f.name.empty()) {
+      emptyName = true;  // Go's textproto skips a line with an empty name
+      continue;
+    }
+    if (!validFieldName(f.name)) {
+      s.badDetail_ = "invalid header name";
+      return -1;
+    }
+    if (!validFieldValue(f.value)) {
+      s.badDetail_ = "invalid header value";
+      return -1;
+    }
+    if (equalsIgnoreCase(f.name, "Host")) {
+      hostValue = hosts++ == 0 ? &f.value : hostValue;
+    } else if (equalsIgnoreCase(f.name, "Transfer-Encoding")) {
+      badCoding = badCoding || !equalsIgnoreCase(f.value, "chunked");
+    } else if (equalsIgnoreCase(f.name, "Expect")) {
+      hasExpect = true;
+    } else if (equalsIgnoreCase(f.name, "Trailer")) {
+      hasTrailer = true;
+    }
+  }
+  if (emptyName) {
+    req.headers.removeIf([](const std::string& name) { return name.empty(); });
+  }
+  if (!parseTarget(s.url_, req)) {
+    s.badDetail_ = "";  // a url.ParseRequestURI error: Go answers a bare "400 Bad Request"
+    return -1;
+  }
+  if (hosts > 1) {
+    return -1;  // Go's plain "400 Bad Request" (http.ReadRequest's error, no detail)
+  }
+  if (req.host.empty()) {
+    if (hosts == 0 && req.versionMinor >= 1) {
+      s.badDetail_ = "missing required Host header";
+      return -1;
+    }
+    if (hostValue != nullptr) {
+      req.host.assign(*hostValue);
+    }
+    if (!validHostHeader(req.host)) {
+      // As Go: a space, a folded line or a control character cannot be part of a host.
+      s.badDetail_ = "malformed Host header";
+      return -1;
+    }
+  }
+  // Go reads only chunked bodies; any other coding could desynchronise message framing.
+  if (badCoding) {
+    s.notImplemented_ = true;
+    return -1;
+  }
+  if (hasTrailer && (p->flags & F_CHUNKED) != 0 && announcesFramingTrailer(req.headers)) {
+    s.badDetail_ = "";
+    return -1;
+  }
+  // As in Go, Host lives in the request, not among its header fields.
+  if (hosts != 0) {
+    req.headers.remove("Host");
+  }
+  s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  s.headOnly_ = req.method == "HEAD";
+  const bool chunked = (p->flags & F_CHUNKED) != 0;
+  const bool hasBody = chunked || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
+  req.bodyLength = chunked ? runtime::Request::kChunked : hasBody ? p->content_length : 0;
+  s.upgradeRequest_ = p->upgrade != 0;
+  // As Go's server, a CONNECT or Upgrade request is an ordinary request: its body follows the
+  // usual framing and the connection stays HTTP unless the answer is a 101 that hands it to a
+  // tunnel. llhttp would end the message at the head and leave the rest to "another
+  // protocol"; it reads this flag only after this callback, so clearing it here keeps the
+  // framing (what follows the message stays unparsed while the answer is pending).
+  p->upgrade = 0;
+  if (s.upgradeRequest_ && req.method != "CONNECT" && hasUpgradeToken(req.headers)) {
+    req.upgrade = std::string(req.headers.get("Upgrade"));
+  }
+  if (isGlobalOptions(req.method, s.url_)) {
+    // As Go's server (globalOptionsHandler): 200, Content-Length 0, no handler runs.
+    s.ex_.response.status = 200;
+    s.transport_.setPhase(Transport::Phase::Busy);
+    return s.beginResponse();
+  }
+  if (const std::string* expect = hasExpect ? req.headers.find("Expect") : nullptr) {
+    if (!equalsIgnoreCase(*expect, "100-continue")) {
+      s.closing_ = true;
+      s.ex_.response.status = 417;
+      s.transport_.setPhase(Transport::Phase::Busy);
+      return s.beginResponse();
+    }
+    if (hasBody && req.versionMinor >= 1) {
+      s.out_.append(kContinue);
+    }
+  }
+  s.transport_.setPhase(Transport::Phase::Busy);
+  req.start = std::chrono::steady_clock::now();
+  req.headerBytes = s.headerBytes_;
+  return s.runChain(false);
+}
+
+}  // namespace gatehouse::http
