@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,12 @@ class ConfigSink {
   [[nodiscard]] virtual std::string httpMetrics() const = 0;
   // The process's upstream registry (null before any config).
   [[nodiscard]] virtual std::shared_ptr<proxy::UpstreamStats> upstreamStats() const = 0;
+  // Held across a read-modify-write of the config: every ConfigChanger (the admin API's, the
+  // dynamic loader's) takes this one, so their changes never interleave.
+  [[nodiscard]] std::mutex& changeMutex() { return changeMutex_; }
+
+ private:
+  std::mutex changeMutex_;
 };
 
 class AdminConnection;

@@ -56,7 +56,7 @@ std::optional<ApiError> ConfigChanger::change(const std::string& method, const s
   if (method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "CONNECT" || method == "TRACE") {
     return ApiError{500, "method not allowed"};
   }
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(sink_.changeMutex());
   const Json running = sink_.currentConfig();
   Json root = rootOf(running);
   if (!ifMatch.empty()) {

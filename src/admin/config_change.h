@@ -4,7 +4,6 @@
 // when the encoded config did not change (unless forced: Cache-Control: must-revalidate),
 // indexes @id, and loads the result through the sink (the same reload as POST /load).
 
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -34,7 +33,6 @@ class ConfigChanger {
   std::optional<ApiError> checkIfMatch(const Json& root, const std::string& ifMatch) const;
 
   ConfigSink& sink_;
-  std::mutex mu_;  // serialises changes
 };
 
 }  // namespace gatehouse::admin
