@@ -379,8 +379,10 @@ void tallySiteTls(config::Server& srv, const SiteBlock& sb, const Ports& ports, 
     if (otherPort && a.scheme == "http" && !a.host.empty() && !contains(autoHttps(srv).skip, a.host)) {
       autoHttps(srv).skip.push_back(a.host);
     }
-    bool tlsEnabled =
-        hasPolicies || (!a.host.empty() && srv.automaticHttps && !contains(srv.automaticHttps->skip, a.host));
+    // A server without auto_https settings still automates its named hosts (caddy 2.6.2 gives
+    // `example.com` with only `default_sni` set its catch-all connection policy).
+    bool tlsEnabled = hasPolicies || (!a.host.empty() && (!srv.automaticHttps ||
+                                                          !contains(srv.automaticHttps->skip, a.host)));
     if (a.scheme == "https" || (a.scheme != "http" && a.port != ports.http && tlsEnabled)) {
       t.qualifies = true;
     }

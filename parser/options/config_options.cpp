@@ -21,7 +21,9 @@ void applyAdmin(config::Config& config, const AdaptState& state) {
 void applyHttpOptions(config::Config& config, const AdaptState& state) {
   for (const char* key : {"http_port", "https_port", "grace_period", "shutdown_delay"}) {
     const Json* v = option(state, key);
-    if (!v) continue;
+    // Caddy's fields are omitempty: a zero port or duration is not printed (nor different
+    // from an absent one).
+    if (!v || (v->is_number() && *v == 0)) continue;
     if (!config.http) config.http.emplace();
     config.http->options[key] = *v;
   }

@@ -73,7 +73,9 @@ void parseTimeouts(Dispenser& d, Json& fields) {
                                         : nullptr;
     if (!field) throw d.err("unrecognized timeouts option '" + key + "'");
     std::string text = onlyArg(d);
-    fields[field] = durationArg(d, text, std::string("parsing ") + key + " timeout duration");
+    const int64_t ns = durationArg(d, text, std::string("parsing ") + key + " timeout duration");
+    if (ns != 0) fields[field] = ns;  // omitempty in Caddy: a zero timeout is not printed
+    else fields.erase(field);
   }
 }
 

@@ -49,15 +49,17 @@ void applyAppOptions(const GlobalOptions& opts, config::TlsApp& app) {
   if (const Json* dns = option(opts, "dns"); dns && !dns->is_null()) app.extra["dns"] = *dns;
   if (const Json* r = option(opts, "tls_resolvers")) app.extra["resolvers"] = *r;
   if (const Json* sc = option(opts, "storage_check"); sc && *sc == "off") app.extra["disable_storage_check"] = true;
+  // Caddy's intervals are omitempty: a zero one is not printed (and means the default).
+  auto nonZero = [](const Json* v) { return v && !(v->is_number() && *v == 0); };
   if (const Json* sci = option(opts, "storage_clean_interval")) {
     if (sci->is_boolean()) {
       app.extra["disable_storage_clean"] = true;
-    } else {
+    } else if (nonZero(sci)) {
       app.automationExtra["storage_clean_interval"] = *sci;
     }
   }
-  if (const Json* ri = option(opts, "renew_interval")) app.automationExtra["renew_interval"] = *ri;
-  if (const Json* oi = option(opts, "ocsp_interval")) app.automationExtra["ocsp_interval"] = *oi;
+  if (const Json* ri = option(opts, "renew_interval"); nonZero(ri)) app.automationExtra["renew_interval"] = *ri;
+  if (const Json* oi = option(opts, "ocsp_interval"); nonZero(oi)) app.automationExtra["ocsp_interval"] = *oi;
   if (const Json* ocsp = option(opts, "ocsp_stapling")) {
     if (ocsp->value("disable_stapling", false)) app.extra["disable_ocsp_stapling"] = true;
   }
