@@ -91,6 +91,12 @@ bool allArgs(Dispenser& d, std::string& out) {
   return true;
 }
 
+void refuseBlock(Dispenser& d) {
+  if (d.next() && d.val() == "{") {
+    throw d.argErr();
+  }
+}
+
 std::string moduleNotRegistered(const std::string& moduleId) {
   return "module not registered: " + moduleId;
 }

@@ -38,6 +38,12 @@ void putSorted(Json& obj, const std::string& key, Json value);
 
 // Caddy's Dispenser.AllArgs with one target: true when exactly one argument remains on the line.
 bool allArgs(Dispenser& d, std::string& out);
+
+// For directives that take no block: caddy 2.6.2 reads them in a `for d.Next()` loop, so a
+// block after the arguments is taken as another line of the directive and refused at its
+// '{' ("unexpected token '{', expecting argument"). Call with the cursor on the last argument.
+void refuseBlock(Dispenser& d);
+
 // Caddy's Dispenser.Args with one target: reads the next argument when there is one.
 bool args(Dispenser& d, std::string& out);
 

@@ -1,5 +1,6 @@
 // The method directive: changes the request method (Caddy's rewrite handler).
 #include "directives/handler_directives.h"
+#include "directives/handler_util.h"
 
 namespace gatehouse::parser {
 
@@ -12,7 +13,9 @@ config::Handler parseMethod(Helper& h) {
   if (h.nextArg()) {
     throw h.argErr();
   }
-  return config::Handler{"rewrite", Json{{"method", h.val()}}, {}, std::nullopt};
+  std::string method = h.val();
+  handler_util::refuseBlock(h);
+  return config::Handler{"rewrite", Json{{"method", method}}, {}, std::nullopt};
 }
 
 }  // namespace gatehouse::parser

@@ -3,6 +3,7 @@
 
 #include "directives/header_ops.h"
 #include "directives/handler_directives.h"
+#include "directives/handler_util.h"
 #include "gatehouse/parser/helper.h"
 
 namespace gatehouse::parser {
@@ -31,6 +32,7 @@ std::vector<ConfigValue> parseRequestHeader(Helper& h) {
       throw h.argErr();
     }
   }
+  handler_util::refuseBlock(h);
 
   handler_util::HeaderOps ops;
   std::string error = handler_util::applyHeaderOp(ops, nullptr, field, value, replacement);

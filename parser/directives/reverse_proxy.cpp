@@ -204,6 +204,12 @@ void finalizeReverseProxy(Helper& h, ProxyHandler& rp) {
 config::Handler ProxyHandler::toHandler() const {
   Json out = Json::object();
   for (auto it = fields.begin(); it != fields.end(); ++it) {
+    // load_balancing is a pointer in Caddy: any lb_* subdirective makes it, so `lb_retries 0`
+    // prints an empty object rather than nothing.
+    if (it.key() == "load_balancing" && it.value().is_object()) {
+      out[it.key()] = it.value();
+      continue;
+    }
     setOrOmit(out, it.key(), it.value());
   }
   config::Handler handler;

@@ -1,5 +1,6 @@
 // The rewrite directive: sets the request URI (Caddy's rewrite handler).
 #include "directives/handler_directives.h"
+#include "directives/handler_util.h"
 
 namespace gatehouse::parser {
 
@@ -22,13 +23,17 @@ std::vector<ConfigValue> parseRewrite(Helper& h) {
     if (!h.nextArg()) {
       throw h.argErr();
     }
-    return h.newRoute(std::nullopt, rewriteTo(h.val()));
+    std::string uri = h.val();
+    handler_util::refuseBlock(h);
+    return h.newRoute(std::nullopt, rewriteTo(uri));
   }
 
   std::optional<config::MatcherSet> matcherSet = h.extractMatcherSet();
   h.next();  // the name again: extracting the matcher resets the cursor
   h.next();  // the URI
-  return h.newRoute(matcherSet, rewriteTo(h.val()));
+  std::string uri = h.val();
+  handler_util::refuseBlock(h);
+  return h.newRoute(matcherSet, rewriteTo(uri));
 }
 
 }  // namespace gatehouse::parser

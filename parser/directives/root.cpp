@@ -1,5 +1,6 @@
 // The root directive: sets the site root variable that file-serving handlers read.
 #include "directives/handler_directives.h"
+#include "directives/handler_util.h"
 
 namespace gatehouse::parser {
 
@@ -22,7 +23,9 @@ std::vector<ConfigValue> parseRoot(Helper& h) {
     if (!h.nextArg()) {
       throw h.argErr();
     }
-    return h.newRoute(std::nullopt, rootVar(h.val()));
+    std::string path = h.val();
+    handler_util::refuseBlock(h);
+    return h.newRoute(std::nullopt, rootVar(path));
   }
 
   std::optional<config::MatcherSet> matcherSet = h.extractMatcherSet();
@@ -30,7 +33,9 @@ std::vector<ConfigValue> parseRoot(Helper& h) {
   if (!h.nextArg()) {
     throw h.argErr();
   }
-  return h.newRoute(matcherSet, rootVar(h.val()));
+  std::string path = h.val();
+  handler_util::refuseBlock(h);
+  return h.newRoute(matcherSet, rootVar(path));
 }
 
 }  // namespace gatehouse::parser

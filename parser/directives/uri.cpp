@@ -1,5 +1,6 @@
 // The uri directive: manipulates parts of the request URI (Caddy's rewrite handler).
 #include "directives/handler_directives.h"
+#include "directives/handler_util.h"
 #include "options/option_util.h"
 
 namespace gatehouse::parser {
@@ -178,6 +179,9 @@ config::Handler parseUri(Helper& h) {
     fields["query"] = parseQuery(h, args);
   } else {
     throw h.err("unrecognized URI manipulation '" + op + "'");
+  }
+  if (op != "query") {
+    handler_util::refuseBlock(h);  // only newer Caddy's `uri query` takes a block
   }
   return config::Handler{"rewrite", fields, {}, std::nullopt};
 }

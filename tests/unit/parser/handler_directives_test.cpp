@@ -186,3 +186,16 @@ TEST_CASE("acme_server reads policies and names its CA for the pki app") {
                         "policy":{"allow":{"domains":["a.example"]},"deny":{"domains":["b.example"]}}})"));
   CHECK(values[1].cls == "pki.ca");
 }
+
+// caddy 2.6.2 reads these directives in a `for Next()` loop, so a block after their arguments
+// is refused at its '{' (adapt_fuzz.py: caddy rejected, gatehouse accepted).
+TEST_CASE("directives without a block refuse one as caddy 2.6.2 does") {
+  for (const char* text :
+       {"root * /srv {\n}", "rewrite * /x {\n}", "method GET {\n}", "request_header -Via {\n}",
+        "uri strip_prefix /a {\n}", "uri replace a b {\n x\n}"}) {
+    INFO(text);
+    CHECK(errorOf(text).find("unexpected token '{', expecting argument") != std::string::npos);
+  }
+  CHECK(errorOf("root * /srv") == "");
+  CHECK(errorOf("uri query {\n +a b\n}") == "");  // newer Caddy's block form stays
+}
