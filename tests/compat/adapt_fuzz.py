@@ -61,6 +61,7 @@ KNOWN_JSON = [
     (r"\.apps\.tls\.automation\.policies$", lambda c, g, *_: isinstance(c, list) and c and c[-1] == {}, NEWER,
      "a trailing empty automation policy is dropped"),
     (r"\.strip_path_prefix$", None, NEWER, "strip_prefix without a leading '/' is kept as written"),
+    (r"\.on_demand\.(ask|permission)$", None, NEWER, "on_demand_tls ask becomes a permission module"),
     (r"\.ipv[46]_cidr$", lambda c, g, *_: c is None, NEWER, "ip_mask takes its CIDR sizes as arguments"),
     (r"\.client_authentication\.", None, NEWER, "client_auth trusted certificates go through a CA pool module"),
     (r"\.precompressed(_order)?$", lambda c, g, *_: c is None, NEWER, "precompressed without formats means br, zstd, gzip"),
