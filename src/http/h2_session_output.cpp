@@ -27,6 +27,8 @@ void Http2Session::runDeferred() {
   for (int32_t id : ids) {
     if (H2Stream* s = find(id)) {
       deliverInbound(*s);
+    } else if (H2TunnelLink* l = findLink(id)) {
+      deliverToLink(*l);
     }
   }
   pump();
@@ -138,7 +140,13 @@ void Http2Session::notifyDrains() {
   }
   for (int32_t id : std::exchange(toNotify_, {})) {
     H2Stream* s = find(id);
-    if (s == nullptr || !s->outbound.drainNotify) {
+    if (s == nullptr) {
+      if (H2TunnelLink* l = findLink(id); l != nullptr && l->drainNoticeDue()) {
+        l->notifyDrained();  // the relay may read its upstream again
+      }
+      continue;
+    }
+    if (!s->outbound.drainNotify) {
       continue;
     }
     s->outbound.drainNotify = false;
@@ -159,10 +167,13 @@ void Http2Session::reap() {
     }
   }
   graveyard_.clear();
+  relayed_.clear();  // drops each handed-over exchange's peer (a ProxyCall)
+  deadLinks_.clear();
 }
 
 void Http2Session::updatePhase() {
-  const Transport::Phase want = streams_.empty() ? Transport::Phase::Idle : Transport::Phase::Busy;
+  const bool none = streams_.empty() && links_.empty();
+  const Transport::Phase want = none ? Transport::Phase::Idle : Transport::Phase::Busy;
   if (want != phase_ && !closed_) {
     phase_ = want;
     transport_.setPhase(want);  // idle_timeout runs only while no stream is open
@@ -175,7 +186,7 @@ void Http2Session::maybeClose() {
   }
   const bool wantWrite = nghttp2_session_want_write(session_.get()) != 0;
   const bool finished = !nghttp2_session_want_read(session_.get()) && !wantWrite;
-  const bool peerGone = eof_ && streams_.empty() && !wantWrite;
+  const bool peerGone = eof_ && streams_.empty() && links_.empty() && !wantWrite;
   if (finished || peerGone) {
     closed_ = true;
     transport_.close(false);  // queued bytes (the GOAWAY) are flushed first

@@ -124,6 +124,10 @@ void H2Stream::tunnelClose() {
   session_.streamTunnelClose(*this);
 }
 
+bool H2Stream::handOverTunnel(const TunnelRelayMaker& make) {
+  return session_.streamHandOver(*this, make);
+}
+
 bool H2Stream::push(std::string_view method, std::string_view target, const runtime::HeaderList& headers) {
   return session_.streamPush(*this, method, target, headers);
 }

@@ -75,6 +75,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   void tunnelShutdownWrite() override;
   void tunnelResumeReading() override;
   void tunnelClose() override;
+  bool handOverTunnel(const TunnelRelayMaker& make) override;
   bool push(std::string_view method, std::string_view target, const runtime::HeaderList& headers) override;
   // The chain this stream's session serves (templates' httpInclude).
   [[nodiscard]] RequestHandler& requestHandler() const;

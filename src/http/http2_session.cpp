@@ -53,6 +53,9 @@ Http2Session::~Http2Session() {
   }
   streams_.clear();
   graveyard_.clear();
+  relayed_.clear();
+  links_.clear();  // each relay closes its upstream and records its exchange
+  deadLinks_.clear();
 }
 
 // ---- Session ----
@@ -98,6 +101,10 @@ void Http2Session::onEof() {
       s->inbound.error = UV_EPROTO;  // not END_STREAM: our response end then resets the stream
     }
     streamWantsInbound(*s);
+  }
+  for (const auto& l : links_) {
+    l->receivedEnd();  // the relay half-closes its upstream
+    linkWantsInbound(*l);
   }
   maybeClose();
 }
@@ -151,6 +158,11 @@ void Http2Session::forEachExchange(const std::function<void(runtime::Exchange&)>
   for (const auto& stream : streams_) {
     fn(stream->ex);
   }
+  for (const auto& l : links_) {
+    if (Session* relay = l->relay(); relay != nullptr && !l->isClosed()) {
+      relay->forEachExchange(fn);  // the relay's site check (and stream_close_delay)
+    }
+  }
 }
 
 // ---- nghttp2 events ----
@@ -197,11 +209,15 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
     }
     return 0;
   }
+  const bool endStream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   H2Stream* s = findForHead(frame.hd.stream_id);
   if (s == nullptr) {
+    if (H2TunnelLink* l = findLink(frame.hd.stream_id); l != nullptr && endStream) {
+      l->receivedEnd();
+      linkWantsInbound(*l);
+    }
     return 0;
   }
-  const bool endStream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
     s->bodyless = endStream;
     toDispatch_.push_back(s->id);  // run after the read, outside nghttp2's callbacks
@@ -218,6 +234,13 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
 
 int Http2Session::dataChunk(int32_t id, const uint8_t* data, size_t len) {
   H2Stream* s = find(id);
+  if (s == nullptr) {
+    if (H2TunnelLink* l = findLink(id)) {
+      l->received(data, len);  // within the stream window: credit returns as the relay takes it
+      linkWantsInbound(*l);
+      return 0;
+    }
+  }
   if (s == nullptr || s->inbound.error != 0) {
     toConsume_.emplace_back(0, len);  // nobody reads it: give the credit straight back
     return 0;
@@ -248,6 +271,10 @@ int Http2Session::frameSent(const nghttp2_frame& frame) {
   }
   H2Stream* s = find(frame.hd.stream_id);
   if (s == nullptr) {
+    H2TunnelLink* l = findLink(frame.hd.stream_id);
+    if (l != nullptr && l->ended()) {
+      nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, l->id(), NGHTTP2_NO_ERROR);
+    }
     return 0;
   }
   s->outbound.ended = true;
@@ -263,6 +290,16 @@ int Http2Session::frameSent(const nghttp2_frame& frame) {
 int Http2Session::streamClosed(int32_t id, uint32_t /*errorCode*/) {
   std::unique_ptr<H2Stream> owned = streams_.take(id);
   if (!owned) {
+    if (std::unique_ptr<H2TunnelLink> link = links_.take(id)) {
+      link->closed();
+      if (link->unread() > 0) {
+        toConsume_.emplace_back(0, link->unread());  // connection credit of unread bytes
+      }
+      // Destroyed with its relay (closing the upstream, recording the exchange) once no
+      // relay code is on the stack.
+      deadLinks_.push_back(std::move(link));
+      deferred_.schedule(transport_.loop());
+    }
     return 0;
   }
   if (lastHead_ == owned.get()) {
@@ -291,7 +328,15 @@ int Http2Session::streamClosed(int32_t id, uint32_t /*errorCode*/) {
 ssize_t Http2Session::readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags) {
   H2Stream* s = find(id);
   if (s == nullptr) {
-    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    H2TunnelLink* l = findLink(id);
+    if (l == nullptr) {
+      return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    const ssize_t n = l->readBody(buf, len, flags);
+    if (l->drainNoticeDue()) {
+      toNotify_.push_back(id);
+    }
+    return n;
   }
   const ssize_t n = s->readBody(buf, len, flags);
   if (s->wantsPull) {

@@ -8,7 +8,8 @@
 // with real flow control: automatic WINDOW_UPDATE is off and credit goes back only for
 // bytes the handler took. Response bodies leave through nghttp2 data providers that defer
 // until the BodySource delivers. Output is bounded: nothing more is produced while the
-// transport still holds unsent bytes; onDrained() continues.
+// transport still holds unsent bytes; onDrained() continues. A tunnel whose peer hands it
+// over (a proxy's relay) leaves its H2Stream for a small H2TunnelLink (h2_session_links.cpp).
 
 #include <nghttp2/nghttp2.h>
 
@@ -24,6 +25,7 @@
 #include "http/h2_response_head.h"
 #include "http/h2_stream.h"
 #include "http/h2_stream_table.h"
+#include "http/h2_tunnel_link.h"
 #include "http/http_date.h"
 #include "http/session.h"
 
@@ -48,14 +50,8 @@ class Http2Session final : public Session {
   void onEof() override;
   void onDrained() override;
   void shutdown() override;
-  [[nodiscard]] bool idle() const override { return streams_.empty(); }
-  void trim() override {
-    if (streams_.empty()) {
-      spare_.clear();  // an idle connection keeps no stream memory
-      streams_.trim();
-      alloc_.release();
-    }
-  }
+  [[nodiscard]] bool idle() const override { return streams_.empty() && links_.empty(); }
+  void trim() override;
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
   void setPeer(const PeerInfo& peer) override { peer_ = peer; }
 
@@ -78,6 +74,15 @@ class Http2Session final : public Session {
   // CONNECT_ERROR when the peer set Response::abort first (its upstream broke).
   void streamTunnelClose(H2Stream& s);
   void streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields);
+  // The tunnel's peer hands it over to a relay session made by `make` on a new link
+  // (ExchangeHost::handOverTunnel); the stream and its exchange go.
+  bool streamHandOver(H2Stream& s, const runtime::ExchangeHost::TunnelRelayMaker& make);
+  // For H2TunnelLink: its relay wrote bytes or ended its side; closes the stream (`abort`:
+  // RST_STREAM CONNECT_ERROR); can take client bytes again; has nothing in flight.
+  void linkOutput(H2TunnelLink& l);
+  void linkClose(H2TunnelLink& l, bool abort);
+  void linkWantsInbound(H2TunnelLink& l);
+  void linkQuiet();
   bool streamPush(H2Stream& parent, std::string_view method, std::string_view target,
                   const runtime::HeaderList& headers);
 
@@ -98,6 +103,8 @@ class Http2Session final : public Session {
   ssize_t readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
 
   H2Stream* find(int32_t id);
+  H2TunnelLink* findLink(int32_t id) const { return links_.find(id); }
+  void deliverToLink(H2TunnelLink& l);
   std::unique_ptr<H2Stream> newStream(int32_t id);
   [[nodiscard]] bool pushAllowed(const H2Stream& parent) const;
   void dispatchPushed();
@@ -128,10 +135,13 @@ class Http2Session final : public Session {
   PeerInfo peer_;
   H2Allocator alloc_;  // nghttp2's memory: declared first, so it outlives session_
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
-  H2StreamTable streams_;
+  H2IdTable<H2Stream> streams_;
+  H2IdTable<H2TunnelLink> links_;  // relayed tunnels (each owns its relay)
   H2Stream* lastHead_ = nullptr;  // the stream whose header block arrived last (a cache)
   std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, recycled at a safe point
   std::vector<std::unique_ptr<H2Stream>> spare_;       // recycled, for the next streams
+  std::vector<std::unique_ptr<H2Stream>> relayed_;     // handed over, freed at a safe point
+  std::vector<std::unique_ptr<H2TunnelLink>> deadLinks_;  // closed, freed at a safe point
   std::vector<int32_t> toDispatch_;                    // complete request heads from the last read
   std::vector<int32_t> toPush_;                        // promised streams whose request waits to run
   std::vector<int32_t> toDeliver_;                     // streams with inbound bytes a pull waits for

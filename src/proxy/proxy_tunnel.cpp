@@ -49,10 +49,12 @@ void ProxyCall::trimExchange() {
   ex_.response.headers = runtime::HeaderList(ex_.response.headers);
 }
 
-// The 101 is out: the upstream socket (with its TLS, for an https:// upstream) goes to a
-// TunnelRelay, which takes the client connection over, and this call, the exchange and the
-// session are freed (what the access log and metrics record at the tunnel's end goes with
-// the relay, packed). Kept as it is (trimmed) for a tunnel on an HTTP/2 client stream.
+// The 101 (on HTTP/2: the 200 to an extended CONNECT) is out: the upstream socket (with
+// its TLS, for an https:// upstream) goes to a TunnelRelay, which takes the client
+// connection (or the client's HTTP/2 stream) over, and this call, the exchange and the
+// session (or stream state) are freed (what the access log and metrics record at the
+// tunnel's end goes with the relay, packed). Kept as it is (trimmed) when the host cannot
+// hand over, or for an HTTP/2 upstream.
 bool ProxyCall::relayTunnel() {
   if (!conn_ || !conn_->relayable() || !conn_->drained() || h2Mode_ || closing_ ||
       upstreamEof_ || clientEof_ || clientGone_) {
@@ -71,6 +73,7 @@ bool ProxyCall::relayTunnel() {
       setup.timeout = std::chrono::milliseconds(std::max<uint64_t>(uv_timer_get_due_in(timer_.get()), 1));
     }
     setup.closeDelay = config_.streamCloseDelay;
+    setup.clientStream = ex_.request.versionMajor == 2;
     setup.request = PackedRequest(ex_.request);
     setup.permit = conn_->takePermit();  // max_conns_per_host: the tunnel still counts
     std::string early;

@@ -1,5 +1,6 @@
 #include "proxy/tunnel_record.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -51,6 +52,11 @@ TunnelRecord::TunnelRecord(http::RequestHandler& recorder, const runtime::Exchan
       status_(static_cast<int16_t>(ex.response.status)),
       errorStatus_(static_cast<int16_t>(ex.error.status)),
       abort_(ex.response.abort) {
+  if (ex.response.headAt != std::chrono::steady_clock::time_point{}) {
+    const auto since = ex.response.headAt - start_;
+    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(since).count();
+    headAtUs_ = static_cast<uint32_t>(std::clamp<int64_t>(us, 0, UINT32_MAX - 1) + 1);
+  }
   std::string blob;
   put(blob, static_cast<uint32_t>(ex.response.headers.size()));
   for (const auto& f : ex.response.headers) {
@@ -66,7 +72,7 @@ TunnelRecord::TunnelRecord(http::RequestHandler& recorder, const runtime::Exchan
   blob_ = std::string(blob);  // exact size: it may be kept for hours
 }
 
-void TunnelRecord::finish(runtime::Exchange& ex) const {
+void TunnelRecord::finish(runtime::Exchange& ex, uint64_t moreWritten) const {
   auto& req = ex.request;
   req.start = start_;
   req.bodyLength = bodyLength_;
@@ -74,7 +80,10 @@ void TunnelRecord::finish(runtime::Exchange& ex) const {
   req.headerBytes = headerBytes_;
   ex.response.status = status_;
   ex.response.abort = abort_;
-  ex.response.bytesWritten = bytesWritten_;
+  ex.response.bytesWritten = bytesWritten_ + moreWritten;
+  if (headAtUs_ != 0) {
+    ex.response.headAt = start_ + std::chrono::microseconds(headAtUs_ - 1);
+  }
   ex.error.status = errorStatus_;
   std::string_view rest = blob_;
   for (uint32_t n = takeCount(rest); n > 0; --n) {

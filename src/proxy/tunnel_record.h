@@ -19,7 +19,8 @@ class TunnelRecord {
  public:
   TunnelRecord(http::RequestHandler& recorder, const runtime::Exchange& ex);
   // Hands the exchange, its request already unpacked into ex.request, to the recorder.
-  void finish(runtime::Exchange& ex) const;
+  // `moreWritten`: body bytes sent since (an HTTP/2 tunnel's DATA bytes count as its body).
+  void finish(runtime::Exchange& ex, uint64_t moreWritten = 0) const;
 
  private:
   http::RequestHandler& recorder_;
@@ -29,6 +30,10 @@ class TunnelRecord {
   uint64_t bodyBytesRead_ = 0;
   uint64_t bytesWritten_ = 0;
   uint32_t headerBytes_ = 0;
+  // When the head went out (metrics' time to first byte), in microseconds after start_,
+  // plus one; 0: never. 32 bits keep the record in its malloc size class; a head later
+  // than 71 minutes is recorded as that late (past every histogram bucket either way).
+  uint32_t headAtUs_ = 0;
   int16_t status_ = 0;
   int16_t errorStatus_ = 0;
   bool abort_ = false;

@@ -79,15 +79,17 @@ void TunnelRelay::closeUpstream() {
   reading_ = false;
 }
 
-void TunnelRelay::finish() {
+void TunnelRelay::finish(bool broken) {
   if (finished_) {
     return;
   }
   finished_ = true;
   closeUpstream();
   timer_.reset();
-  record();
-  client_.close(false);
+  if (sentToClient_ == nullptr) {
+    record();  // else when the stream has closed (the destructor), its last bytes counted
+  }
+  client_.close(broken && setup_.clientStream);
 }
 
 void TunnelRelay::recordWith(http::RequestHandler& recorder, const runtime::Exchange& ex) {
@@ -101,7 +103,7 @@ void TunnelRelay::record() {
   const std::unique_ptr<TunnelRecord> rec = std::move(record_);
   runtime::Exchange ex;
   setup_.request.unpack(ex.request);
-  rec->finish(ex);
+  rec->finish(ex, sentToClient_ != nullptr ? *sentToClient_ : 0);
 }
 
 // --- client -> upstream
@@ -132,7 +134,7 @@ void TunnelRelay::sendUpstream(const char* data, size_t len) {
     return;
   }
   if (n < 0 && n != UV_EAGAIN) {
-    finish();
+    finish(true);
     return;
   }
   const size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
@@ -143,7 +145,7 @@ void TunnelRelay::sendUpstream(const char* data, size_t len) {
   uv_buf_t rest = uv_buf_init(w.bytes.data(), static_cast<unsigned>(w.bytes.size()));
   if (uv_write(&w.req, box_->s(), &rest, 1, &TunnelRelay::onWrite) != 0) {
     box_->writing.reset();
-    finish();
+    finish(true);
     return;
   }
   client_.pauseReading();  // the upstream holds the client back
@@ -156,7 +158,7 @@ void TunnelRelay::onWrite(uv_write_t* req, int status) {
     return;  // the box (and this request) go in the close callback
   }
   if (status < 0) {
-    self->finish();
+    self->finish(true);
     return;
   }
   Writing& w = *box->writing;
@@ -165,7 +167,7 @@ void TunnelRelay::onWrite(uv_write_t* req, int status) {
     w.queued.clear();
     uv_buf_t b = uv_buf_init(w.bytes.data(), static_cast<unsigned>(w.bytes.size()));
     if (uv_write(&w.req, box->s(), &b, 1, &TunnelRelay::onWrite) != 0) {
-      self->finish();
+      self->finish(true);
     }
     return;
   }
@@ -211,7 +213,7 @@ void TunnelRelay::shutUpstream() {
   }
   box_->shut = std::make_unique<uv_shutdown_t>();
   if (uv_shutdown(box_->shut.get(), box_->s(), [](uv_shutdown_t*, int) {}) != 0) {
-    finish();
+    finish(true);
   }
 }
 
@@ -250,7 +252,7 @@ void TunnelRelay::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;
   }
   if (n != UV_EOF) {
-    self->finish();
+    self->finish(true);
     return;
   }
   self->upstreamEnded();

@@ -2,8 +2,10 @@
 // A proxied tunnel (WebSocket, any Connection: Upgrade) once the 101 is out: the client
 // connection's session becomes this relay, which holds the upstream socket itself, so the
 // HTTP/1.1 session, its exchange, the ProxyCall and the UpstreamConnection are all freed
-// (an idle WebSocket went from ~5 KiB to what its two sockets need). Bytes pass both ways
-// as they come; a side that cannot take more stops reading from the other (write state
+// (an idle WebSocket went from ~5 KiB to what its two sockets need). On HTTP/2 (an RFC
+// 8441 extended CONNECT answered 200) the relay serves one stream: its client is the
+// stream's http::H2TunnelLink, and the stream's exchange is freed the same way. Bytes pass
+// both ways as they come; a side that cannot take more stops reading from the other (write state
 // exists only while bytes wait); each EOF is passed on as a half-close and the tunnel
 // closes once both sides have ended. stream_timeout and stream_close_delay (after a
 // reload removed the site) share one timer, made only when one of them is set. The
@@ -40,6 +42,11 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
     size_t slot = 0;       // the pool slot held (a template upstream's), released at the end
     bool holdsSlot = false;
     bool unix = false;
+    // The client is an HTTP/2 stream: a broken upstream (a reset, a read or write error)
+    // ends it with close(true), RST_STREAM CONNECT_ERROR (RFC 9113 8.5), never an orderly
+    // END_STREAM. An HTTP/1.1 connection closes the same way either way. (Next to the
+    // other flags: the relay stays within its malloc size class.)
+    bool clientStream = false;
     std::chrono::milliseconds timeout{0};     // what is left of stream_timeout; 0: none
     std::chrono::milliseconds closeDelay{0};  // stream_close_delay
     PackedRequest request;
@@ -69,6 +76,7 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   void forEachExchange(const std::function<void(runtime::Exchange&)>& fn) override;
   // TunnelRecording
   void recordWith(http::RequestHandler& recorder, const runtime::Exchange& ex) override;
+  void recordAtEnd(const uint64_t& sent) override { sentToClient_ = &sent; }
 
  private:
   struct Box;
@@ -97,8 +105,8 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   void shutUpstream();
   void arm(std::chrono::milliseconds after);
   void siteRemoved();
-  // Ends both sides (an error, a timeout, or both EOFs).
-  void finish();
+  // Ends both sides (an error: `broken`, a timeout, or both EOFs).
+  void finish(bool broken = false);
   void closeUpstream();
   // The access log entry and metrics of the tunnel's exchange, once.
   void record();
@@ -106,6 +114,7 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
   http::Transport& client_;
   Setup setup_;
   std::unique_ptr<TunnelRecord> record_;  // the server records exchanges
+  const uint64_t* sentToClient_ = nullptr;  // see recordAtEnd()
   Box* box_ = nullptr;  // the upstream handle (+ write state); freed by its close callback
   UvHandle<uv_timer_t> timer_;
   uint64_t due_ = 0;  // loop time the timer is armed for

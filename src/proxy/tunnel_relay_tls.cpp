@@ -23,7 +23,7 @@ void TunnelRelay::fromUpstreamTls(const char* data, size_t len) {
       continue;
     }
     if (st == UpstreamTlsStream::Status::Failed) {
-      finish();  // a broken record: the tunnel cannot go on
+      finish(true);  // a broken record: the tunnel cannot go on
       return;
     }
     flushTlsOutput();  // a read may answer a key update
@@ -39,7 +39,7 @@ void TunnelRelay::fromUpstreamTls(const char* data, size_t len) {
 
 void TunnelRelay::toUpstreamTls(const char* data, size_t len) {
   if (!setup_.tls->write(std::string_view(data, len))) {
-    finish();
+    finish(true);
     return;
   }
   flushTlsOutput();

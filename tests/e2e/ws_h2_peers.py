@@ -6,9 +6,11 @@ WsUpstream  an HTTP/1.1 WebSocket server (threads, raw sockets): checks the hand
             client frame back unmasked, byte for byte. Paths: /deny (403 with a body),
             /badaccept (101 with a wrong accept), /flood?n=N (N raw bytes after the 101),
             /die?how=rst|fin (after the 101 and one frame, the connection is reset or
-            closed), /cut?how=chunked|short|eofrst|eoffin (no upgrade: a 200 whose body
-            "hello" is cut short by a reset, or ends by a FIN: a chunked body without its
-            last chunk, 5 of 100 announced bytes, or a close-delimited body).
+            closed), /stall?ms=N (reads nothing for N ms after the 101, then echoes),
+            /cut?how=chunked|short|eofrst|eoffin (no upgrade: a 200 whose body "hello" is
+            cut short by a reset, or ends by a FIN: a chunked body without its last chunk,
+            5 of 100 announced bytes, or a close-delimited body). TlsWsUpstream: the same
+            behind TLS (an https:// upstream).
 H2WsClient  a raw HTTP/2 client (h2c or a TLS socket with ALPN h2) opening extended CONNECT
             streams, honouring the server's flow-control windows when it sends, checking the
             server honours ours, and granting window only when told to (back-pressure).
@@ -18,6 +20,7 @@ import hashlib
 import os
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -129,6 +132,9 @@ class WsUpstream(AcceptLoop):
                      b"Sec-WebSocket-Accept: " + accept + b"\r\n" + extra + b"\r\n")
         if url.path == "/flood":
             self._flood(conn, tag, int(q.get("n", "0")))
+        elif url.path == "/stall":
+            time.sleep(int(q.get("ms", "0")) / 1000.0)
+            self._echo(conn, tag, rest)
         elif url.path == "/die":
             conn.sendall(ws_frame(b"last words", 0x1))
             time.sleep(0.3)  # the frame reaches the client before the connection goes
@@ -209,6 +215,23 @@ class WsUpstream(AcceptLoop):
             if opcode == 0x8:  # close: echoed, then the connection ends
                 conn.shutdown(socket.SHUT_WR)
                 return
+
+
+class TlsWsUpstream(WsUpstream):
+    def __init__(self, crt, key):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(crt, key)
+        super().__init__()
+
+    def _serve(self, conn):
+        conn.settimeout(30)
+        try:
+            conn = self.ctx.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            self.errors.append("TLS handshake: %r" % e)
+            conn.close()
+            return
+        super()._serve(conn)
 
 
 def _unmask(data, mask):

@@ -135,10 +135,10 @@ class ExchangeHost {
   // Ends the tunnel and the client connection.
   virtual void tunnelClose() = 0;
   // Once the tunnel runs (after the first onClientDrained), the peer may offer to take the
-  // client connection over with a session of its own (a relay holding both sockets), so the
-  // exchange and this host can go. `make` builds it on the connection's transport; the host
-  // then passes on the client bytes and EOF it still held. False, and `make` not called,
-  // when this host cannot (HTTP/2, or the exchange must live on for the access log).
+  // client connection (an HTTP/2 stream) over with a session of its own (a relay holding
+  // both sockets), so the exchange and this host can go. `make` builds it on the
+  // connection's (the stream's) transport; the host then passes on the client bytes and EOF
+  // it still held. False when this host cannot (a tunnel that ended, or nothing records).
   using TunnelRelayMaker = std::function<std::unique_ptr<http::Session>(http::Transport&)>;
   virtual bool handOverTunnel(const TunnelRelayMaker& /*make*/) { return false; }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "http/http2_session.h"
+#include "http/tunnel_recording.h"
 #include "http2_test_client.h"
 
 namespace gatehouse::testing::h2session {
@@ -147,9 +148,92 @@ class EchoPeer final : public gatehouse::runtime::TunnelPeer, public PendingWork
   Exchange& ex_;
 };
 
+// A relay session as a proxy's TunnelRelay is one, on the Transport a handed-over tunnel
+// gets (an H2TunnelLink): echoes upper-cased; "big:N" answers N bytes; "break" ends as a
+// broken upstream would, "bye" as a stream_timeout. Records its exchange when destroyed.
+class TestRelay final : public gatehouse::http::Session, public gatehouse::http::TunnelRecording {
+ public:
+  TestRelay(gatehouse::http::Transport& client, int& destroyed) : client_(client), destroyed_(destroyed) {}
+  ~TestRelay() override {
+    ++destroyed_;
+    if (recorder_ != nullptr) {
+      Exchange ex;
+      ex.response.status = status_;
+      ex.response.bytesWritten = written_ + (sent_ != nullptr ? *sent_ : 0);
+      recorder_->finished(ex);
+    }
+  }
+  TestRelay(const TestRelay&) = delete;
+  TestRelay& operator=(const TestRelay&) = delete;
+  void onData(const char* data, size_t len) override {
+    std::string s(data, len);
+    if (s == "break" || s == "bye") {
+      client_.close(s == "break");
+      return;
+    }
+    if (s.starts_with("big:")) {
+      std::string big(std::stoul(s.substr(4)), 'z');
+      client_.write(big);
+      return;
+    }
+    for (char& c : s) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    client_.write(s);
+  }
+  void onEof() override { client_.shutdownWrite(); }
+  void onDrained() override {}
+  void shutdown() override {}
+  [[nodiscard]] bool idle() const override { return false; }
+  void setPeer(const gatehouse::http::PeerInfo& /*peer*/) override {}
+  void forEachExchange(const std::function<void(Exchange&)>& /*fn*/) override {}
+  void recordWith(RequestHandler& recorder, const Exchange& ex) override {
+    recorder_ = &recorder;
+    status_ = ex.response.status;
+    written_ = ex.response.bytesWritten;
+  }
+  void recordAtEnd(const uint64_t& sent) override { sent_ = &sent; }
+
+ private:
+  gatehouse::http::Transport& client_;
+  int& destroyed_;
+  RequestHandler* recorder_ = nullptr;
+  const uint64_t* sent_ = nullptr;
+  uint64_t written_ = 0;
+  int status_ = 0;
+};
+
+// A tunnel peer that hands its tunnel over to a TestRelay once it starts (as ProxyCall).
+class RelayPeer final : public gatehouse::runtime::TunnelPeer, public PendingWork {
+ public:
+  RelayPeer(Exchange& ex, int& relaysDestroyed, int& peersDestroyed)
+      : ex_(ex), relaysDestroyed_(relaysDestroyed), peersDestroyed_(peersDestroyed) {}
+  ~RelayPeer() override { ++peersDestroyed_; }
+  RelayPeer(const RelayPeer&) = delete;
+  RelayPeer& operator=(const RelayPeer&) = delete;
+  void onClientData(std::string_view /*data*/) override {}
+  void onClientEof() override {}
+  void onClientDrained() override {
+    if (!handed) {
+      handed = ex_.host->handOverTunnel(
+          [this](gatehouse::http::Transport& t) { return std::make_unique<TestRelay>(t, relaysDestroyed_); });
+    }
+  }
+  void onClientClosed() override {}
+  bool handed = false;
+
+ private:
+  Exchange& ex_;
+  int& relaysDestroyed_;
+  int& peersDestroyed_;
+};
+
 class TestHandler final : public RequestHandler {
  public:
   int finishedCount = 0;
+  uint64_t lastBytesWritten = 0;
+  int relaysDestroyed = 0;
+  int relayPeersDestroyed = 0;
   bool pendingDestroyed = false;
   BodyReader* heldReader = nullptr;
   Exchange* parked = nullptr;
@@ -215,6 +299,13 @@ class TestHandler final : public RequestHandler {
       allParked.push_back(&ex);
       return Outcome::Paused;
     }
+    if (path == "/relay") {
+      ex.response.status = 200;
+      auto peer = std::make_unique<RelayPeer>(ex, relaysDestroyed, relayPeersDestroyed);
+      ex.response.tunnel = peer.get();
+      ex.pending = std::move(peer);
+      return Outcome::Handled;
+    }
     if (path == "/ws") {
       auto peer = std::make_unique<EchoPeer>(ex);
       ex.response.status = 200;
@@ -225,7 +316,10 @@ class TestHandler final : public RequestHandler {
     return ex.respond(404, "not found");
   }
   Outcome resumed(Exchange& /*ex*/) override { return Outcome::Handled; }
-  void finished(const Exchange& /*ex*/) override { ++finishedCount; }
+  void finished(const Exchange& ex) override {
+    ++finishedCount;
+    lastBytesWritten = ex.response.bytesWritten;
+  }
 };
 
 struct Fixture {

@@ -92,3 +92,26 @@ TEST_CASE("TunnelRecord hands the recorder the exchange's recorded facts", "[pro
   CHECK(recorder.captures == ex.captures);
   CHECK(recorder.trace == std::vector<uint32_t>{0, 3});
 }
+
+TEST_CASE("TunnelRecord keeps when the head went out (metrics) and adds bytes sent since", "[proxy][relay]") {
+  Exchange ex;
+  ex.request.start = std::chrono::steady_clock::now() - std::chrono::seconds(2);
+  ex.response.status = 200;
+  ex.response.headAt = ex.request.start + std::chrono::milliseconds(15);
+  Recorder recorder;
+  std::chrono::steady_clock::time_point headAt;
+  {
+    const TunnelRecord record(recorder, ex);
+    Exchange rebuilt;
+    record.finish(rebuilt, 4096);  // an HTTP/2 tunnel's DATA bytes
+    headAt = rebuilt.response.headAt;
+  }
+  CHECK(recorder.bytesWritten == 4096);
+  CHECK(std::chrono::duration_cast<std::chrono::microseconds>(headAt - ex.request.start).count() == 15000);
+  // No head written (an empty 200 of a chain that answered nothing): none recorded.
+  ex.response.headAt = {};
+  const TunnelRecord none(recorder, ex);
+  Exchange rebuilt;
+  none.finish(rebuilt);
+  CHECK(rebuilt.response.headAt == std::chrono::steady_clock::time_point{});
+}
