@@ -88,7 +88,7 @@ std::string applyHeaderOp(HeaderOps& ops, RespHeaderOps* resp, std::string field
     }
   } else if (startsWith(field, '?')) {
     return applyDefault(resp, field, value);
-  } else if (replacement) {
+  } else if (replacement && !replacement->empty()) {  // caddy 2.6.2: an empty one means set
     if (startsWith(field, '>') && resp != nullptr) {
       resp->deferred = true;
     }

@@ -25,7 +25,7 @@ void applyHeaderOp(const Dispenser& d, Json& ops, const std::string& field, cons
     throw d.err(field +
                 ": the default header modifier ('?') can only be used on response headers; for "
                 "conditional manipulation of request headers, use matchers");
-  } else if (replacement != nullptr) {
+  } else if (replacement != nullptr && !replacement->empty()) {  // caddy 2.6.2: empty means set
     std::string key = field.substr(std::min(field.find_first_not_of("+-?>"), field.size()));
     Json& replace = child(ops, "replace");
     if (!replace.contains(key)) {

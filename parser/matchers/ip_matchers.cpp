@@ -16,14 +16,16 @@ constexpr std::array<const char*, 6> kPrivateRanges{
     "192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1",
 };
 
-void parseRanges(Dispenser& d, const std::string& what, bool rejectForwarded, Json& value) {
+void parseRanges(Dispenser& d, const std::string& what, bool allowForwarded, Json& value) {
   if (!value.is_object()) {
     value = Json::object();  // "ranges" is omitted while empty
   }
+  bool forwarded = false;
   while (d.next()) {
     while (d.nextArg()) {
-      if (rejectForwarded && d.val() == "forwarded") {
-        throw d.err("the 'forwarded' option is no longer supported; use the 'client_ip' matcher instead");
+      if (allowForwarded && d.val() == "forwarded") {
+        forwarded = true;  // caddy 2.6.2 (deprecated; removed in 2.7)
+        continue;
       }
       Json& ranges = value["ranges"];
       if (d.val() == "private_ranges") {
@@ -35,6 +37,9 @@ void parseRanges(Dispenser& d, const std::string& what, bool rejectForwarded, Js
     if (d.nextBlock(0)) {
       throw d.err("malformed " + what + " matcher: blocks are not supported");
     }
+  }
+  if (forwarded) {
+    value["forwarded"] = true;  // after "ranges", in Caddy's field order
   }
 }
 

@@ -110,6 +110,25 @@ void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+// Go's url.URL{Path: p}.String() (escape in encodePath mode): unlike a path kept as the
+// client wrote it, a new one has `!'()*` escaped too.
+std::string goEscapePath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("-_.~$&+,/:;=@").find(ch) != std::string_view::npos) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 std::string htmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -186,13 +205,15 @@ std::vector<ListingItem> readListing(const std::string& dir,
     if (item.isSymlink && ::stat(full.c_str(), &st) != 0) {
       st = lst;  // a dangling link is listed as the link itself
     }
+    // As caddy 2.6.2: a link's target gives is_dir and size, the link itself its
+    // modification time and mode.
     item.isDir = S_ISDIR(st.st_mode);
     item.size = static_cast<uint64_t>(st.st_size);
-    item.modTime = st.st_mtim.tv_sec;
-    item.modNanos = st.st_mtim.tv_nsec;
-    item.mode = goFileMode(st);
+    item.modTime = lst.st_mtim.tv_sec;
+    item.modNanos = lst.st_mtim.tv_nsec;
+    item.mode = goFileMode(lst);
     item.name = item.isDir ? name + "/" : name;
-    item.url = "./" + http::escapePath(item.name);
+    item.url = "./" + goEscapePath(item.name);
     items.push_back(std::move(item));
   }
   // Directory order, unsorted: Caddy reads the listing with File.ReadDir (not os.ReadDir,

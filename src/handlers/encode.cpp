@@ -6,8 +6,9 @@
 // for its first piece and is decided on that (decidesOnFirstPiece). The rules:
 //   - no Accept-Encoding match, or Cache-Control: no-transform on the request: untouched;
 //   - 304: only `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
-//   - HEAD, bodiless statuses, 206/Content-Range, an existing Content-Encoding,
+//   - bodiless statuses, 206/Content-Range, an existing Content-Encoding,
 //     Cache-Control: no-transform on the response: untouched;
+//   - HEAD: the encoded head when Content-Length is over minimum_length (encodeHeadOnly);
 //   - bodies (or first pieces) of minimum_length bytes or fewer (default 512): untouched,
 //     with no Vary added, except text/event-stream and proxy flush_interval -1 streams,
 //     whose head must not wait for body bytes (compressed and flushed piece by piece);
@@ -246,9 +247,11 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       }
       return;
     }
-    // TODO: Caddy rewrites a HEAD response's headers as if it had compressed the body
-    // (when Content-Length > minimum_length); HEAD is left alone here by design.
-    if (ex.request.method == "HEAD" || res.abort || !bodyAllowed(res.status)) {
+    if (res.abort || !bodyAllowed(res.status)) {
+      return;
+    }
+    if (ex.request.method == "HEAD") {
+      encodeHeadOnly(res, *enc);
       return;
     }
     // A partial representation cannot be re-encoded as a whole one.
@@ -319,6 +322,40 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     markEncoded(hdr, enc);
     res.streamLength = runtime::Response::kUnknownLength;
     return enc.compressor();
+  }
+
+  // Caddy's encoder, closed with nothing written (HEAD): a Content-Length over
+  // minimum_length gives the head of an encoded response all the same (no Content-Type is
+  // sniffed, there being no body; nor is a 206 exempt, unlike a body write).
+  void encodeHeadOnly(runtime::Response& res, const Encoding& enc) const {
+    auto& hdr = res.headers;
+    if (!res.stream && !res.body.empty()) {
+      // The handler wrote a body (`respond`), which Go discards for HEAD: Caddy's encoder
+      // decided on that write, and Go's Content-Length counts the compressed bytes.
+      if (!hdr.has("Content-Type")) {
+        hdr.set("Content-Type", http::sniffContentType(res.body));
+      }
+      std::string compressed;
+      if (!hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr) || !longerThanMinimum(res.body.size(), hdr) ||
+          !matcher_.match(res.status, hdr) ||
+          !enc.compressor()->compress(res.body, Compressor::Mode::Finish, compressed)) {
+        return;
+      }
+      markEncoded(hdr, enc);
+      res.body = std::move(compressed);
+      return;
+    }
+    uint64_t length = 0;
+    const std::string_view cl = hdr.get("Content-Length");
+    if (cl.empty() || std::from_chars(cl.data(), cl.data() + cl.size(), length).ec != std::errc() ||
+        !hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr) || !longerThanMinimum(length, hdr) ||
+        !matcher_.match(res.status, hdr)) {
+      return;
+    }
+    markEncoded(hdr, enc);
+    res.body.clear();
+    res.stream.reset();
+    res.streamLength = 0;
   }
 
   // The head of a compressed response.

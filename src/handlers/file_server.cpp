@@ -23,7 +23,9 @@
 #include "handlers/handlers.h"
 #include "handlers/request_preconditions.h"
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "http/http_date.h"
+#include "http/mime_table.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
 #include "router/matchers.h"
@@ -365,18 +367,27 @@ class FileServer final : public runtime::Handler {
     auto& hdr = ex.response.headers;
     const auto size = static_cast<uint64_t>(st.st_size);
     const std::time_t mtime = st.st_mtime;
-    if (mtime > 0) {
-      hdr.set("Last-Modified", http::formatHttpDate(mtime));
-    }
     // Inside error routes the error's status, else a configured `status`, replaces whatever
     // status Go's ServeContent writes (Caddy wraps the writer), even 304, 412 and 416.
     int forced = ex.error.status != 0 && ex.error.routed ? (ex.error.plain ? 500 : ex.error.status) : 0;
     if (!statusCode.source().empty()) {
       std::string s = statusCode.render(ex);
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), forced);
+      // Go's strconv.Atoi: an optional sign, then digits; its error is the message.
+      const char* begin = s.data() + (s.size() > 1 && s.front() == '+' ? 1 : 0);
+      auto [p, ec] = std::from_chars(begin, s.data() + s.size(), forced);
       if (ec != std::errc() || p != s.data() + s.size()) {
-        return ex.fail(500, {}, runtime::traces::kFileBadStatus);
+        std::string quoted = "\"";
+        for (char c : s) {
+          quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        }
+        const bool range = ec == std::errc::result_out_of_range;
+        return ex.fail(500,
+                       "strconv.Atoi: parsing " + quoted + "\": " + (range ? "value out of range" : "invalid syntax"),
+                       runtime::traces::kFileBadStatus);
       }
+    }
+    if (mtime > 0) {  // ServeContent's, so not on a failed `status` (Caddy fails before it)
+      hdr.set("Last-Modified", http::formatHttpDate(mtime));
     }
     auto statusOr = [forced](int s) { return forced > 0 ? forced : s; };
     const bool getOrHead = req.method == "GET" || req.method == "HEAD";
@@ -457,8 +468,11 @@ class FileServer final : public runtime::Handler {
       ex.response.streamLength = range.length;
       ex.response.stream.reset();
       ex.response.body.clear();
-      // HEAD keeps the length it would have; the session writes no body for it.
-      hdr.set("Content-Length", std::to_string(range.length));
+      // HEAD keeps the length it would have; the session writes no body for it. Not for a
+      // sidecar: Go's ServeContent leaves its length out, and a HEAD writes nothing.
+      if (!hdr.has("Content-Encoding")) {
+        hdr.set("Content-Length", std::to_string(range.length));
+      }
       return Outcome::Handled;
     }
     if (range.length <= kInlineReadMax) {
@@ -474,6 +488,10 @@ class FileServer final : public runtime::Handler {
     }
     ex.response.stream = std::make_unique<FileBody>(std::move(fd), range.start, range.length);
     ex.response.streamLength = range.length;
+    const size_t goBuffer = req.versionMajor == 2 ? http::kGoHttp2BodyBuffer : http::kGoHttp1BodyBuffer;
+    if (hdr.has("Content-Encoding") && range.length > goBuffer) {
+      ex.response.streamLength = runtime::Response::kUnknownLength;  // a sidecar: Go chunks it
+    }
     return Outcome::Handled;
   }
 };
@@ -535,6 +553,7 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
   requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code",
                                "precompressed", "precompressed_order", "browse"});
   auto fs = std::make_unique<FileServer>();
+  http::MimeTable::system();  // read the MIME database at start-up, not on a serving loop
   try {
     if (f.contains("root")) {
       fs->root = Template(f["root"].get<std::string>());

@@ -23,6 +23,10 @@ using runtime::Exchange;
 
 namespace {
 
+// {http.request.orig_method} once a rewrite changed the method (placeholders.cpp falls back
+// to the current method).
+constexpr std::string_view kOrigMethod = "http.request.orig_method";
+
 struct Substring {
   Template find;
   Template replace;
@@ -184,6 +188,9 @@ class Rewrite final : public runtime::Handler {
   runtime::Outcome handle(Exchange& ex) const override {
     auto& r = ex.request;
     if (method) {
+      if (router::findSetPlaceholder(ex, kOrigMethod) == nullptr) {
+        router::setPlaceholder(ex, kOrigMethod, r.method);  // Caddy keeps the original request
+      }
       r.method = method->render(ex);
     }
     if (uri || uriQuery) {

@@ -1,7 +1,7 @@
 #pragma once
 // Content-Type selection as Go's net/http does it for Caddy: by file extension first
-// (mime.TypeByExtension with Go's built-in table), else by sniffing the first bytes
-// (http.DetectContentType: content_sniff.cpp).
+// (mime.TypeByExtension: Go's built-in table and the system's MIME database, mime_table.h), else by sniffing
+// the first bytes (http.DetectContentType: content_sniff.cpp).
 
 #include <string>
 #include <string_view>

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "http/h2_callbacks.h"
 #include "http/h2_response_head.h"
 #include "http/http2_session.h"
@@ -148,13 +149,14 @@ void Http2Session::respond(H2Stream& s) {
     return;
   }
   const uint64_t length = res.stream ? res.streamLength : res.body.size();
+  const bool unframed = goSendsWithoutLength(res, kGoHttp2BodyBuffer);
   res.stream.reset();
   const bool withBody = allowed && !headOnly && !res.body.empty();
   if (withBody) {
     s.outbound.mode = H2Stream::BodyMode::Buffered;
   }
   // Go sends no content-length for a HEAD response whose handler wrote nothing.
-  const bool unknown = length == runtime::Response::kUnknownLength || (headOnly && length == 0);
+  const bool unknown = length == runtime::Response::kUnknownLength || (headOnly && length == 0) || unframed;
   submitHead(s, unknown ? std::nullopt : std::optional<uint64_t>(length), withBody);
 }
 

@@ -8,6 +8,7 @@
 
 #include "gatehouse/runtime/sendfile_source.h"
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "http/number_text.h"
 #include "http/status.h"
 
@@ -131,11 +132,18 @@ int Http1Session::beginResponse() {
   if (sniff && !res.stream && !res.body.empty()) {
     res.headers.add("Content-Type", sniffContentType(res.body));
   }
-  const uint64_t length = res.stream ? res.streamLength : res.body.size();
+  const bool unframed = http::goSendsWithoutLength(res, http::kGoHttp1BodyBuffer);
+  const uint64_t length =
+      res.stream ? res.streamLength : (unframed ? runtime::Response::kUnknownLength : res.body.size());
   res.stream.reset();
   writeHead(length, allowed);
   if (allowed && !headOnly_) {
-    out_.append(res.body);
+    if (chunked_) {
+      http::appendHex(out_, res.body.size());
+      out_.append("\r\n").append(res.body).append("\r\n0\r\n\r\n");
+    } else {
+      out_.append(res.body);
+    }
     res.bytesWritten = res.body.size();
   }
   responseDone_ = true;

@@ -31,6 +31,33 @@ bool unreservedPathChar(unsigned char c) {
       return false;
   }
 }
+// Go's validEncoded(s, encodePath): may a received path stay as it is (URL.RawPath)?
+bool validEncodedPath(std::string_view raw) {
+  for (char ch : raw) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (!unreservedPathChar(c) && c != '%' && c != '[' && c != ']') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Go's escape(path, encodePath), for a path Go cannot keep as received: `!'()*` escaped too.
+std::string escapeGoPath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (unreservedPathChar(c) && std::string_view("!'()*").find(ch) == std::string_view::npos) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 }  // namespace
 
 std::optional<std::string> percentDecode(std::string_view in) {
@@ -203,7 +230,13 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
     }
     req.path = std::move(*decoded);
   }
-  req.rawPath.assign(rawPath);
+  // Go's URL.EscapedPath: a received path with bytes a path may not hold as they are ('#',
+  // '"', a space, non-ASCII...) reads back escaped from the decoded path ({uri}, proxying).
+  if (validEncodedPath(rawPath)) {
+    req.rawPath.assign(rawPath);
+  } else {
+    req.rawPath = escapeGoPath(req.path);
+  }
   return true;
 }
 

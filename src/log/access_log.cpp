@@ -141,7 +141,13 @@ Json AccessLog::fields(const Exchange& ex) const {
   const std::string* user = router::findSetPlaceholder(ex, "http.auth.user.id");
   f["user_id"] = user != nullptr ? *user : "";
   const auto elapsed = std::chrono::steady_clock::now() - req.start;
-  f["duration"] = std::chrono::duration<double>(elapsed).count();
+  if (res.abort) {
+    // Caddy's abort panics (http.ErrAbortHandler) before the server measures the duration:
+    // its log line says 0.
+    f["duration"] = 0;
+  } else {
+    f["duration"] = std::chrono::duration<double>(elapsed).count();
+  }
   f["size"] = res.bytesWritten;
   f["status"] = res.abort ? 0 : res.status;
   f["resp_headers"] = headerObject(res.headers, config_.logCredentials);

@@ -24,12 +24,39 @@ using runtime::Matcher;
 
 namespace {
 
+// caddy 2.6.2's remote_ip `forwarded`: the first X-Forwarded-For entry (its port and IPv6
+// zone dropped, as net.SplitHostPort and Caddy do) instead of the peer, when the field is
+// there; an entry that is no IP address matches nothing.
+std::string forwardedClient(const Exchange& ex) {
+  std::string_view v = ex.request.headers.get("X-Forwarded-For");
+  if (v.empty()) {
+    return ex.request.remoteIp;
+  }
+  v = v.substr(0, v.find(','));
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+    v.remove_prefix(1);
+  }
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+    v.remove_suffix(1);
+  }
+  if (v.starts_with('[') && v.find("]:") != std::string_view::npos) {
+    v = v.substr(1, v.find("]:") - 1);
+  } else if (const size_t colon = v.find(':');
+             colon != std::string_view::npos && v.find(':', colon + 1) == std::string_view::npos) {
+    v = v.substr(0, colon);
+  }
+  return std::string(v.substr(0, v.find('%')));
+}
+
 class RemoteIpMatcher final : public Matcher {
  public:
-  explicit RemoteIpMatcher(std::vector<IpRange> ranges) : ranges_(std::move(ranges)) {}
+  RemoteIpMatcher(std::vector<IpRange> ranges, bool forwarded)
+      : ranges_(std::move(ranges)), forwarded_(forwarded) {}
   bool match(Exchange& ex) const override {
+    const std::string forwardedIp = forwarded_ ? forwardedClient(ex) : std::string();
+    const std::string& ip = forwarded_ ? forwardedIp : ex.request.remoteIp;
     for (const auto& r : ranges_) {
-      if (r.contains(ex.request.remoteIp)) {
+      if (r.contains(ip)) {
         return true;
       }
     }
@@ -38,6 +65,7 @@ class RemoteIpMatcher final : public Matcher {
 
  private:
   std::vector<IpRange> ranges_;
+  bool forwarded_;
 };
 
 class NotMatcher final : public Matcher {
@@ -112,10 +140,12 @@ std::unique_ptr<Matcher> makeRemoteIpMatcher(const std::string& name, const Json
     throw ProvisionError(path, name + " matcher expects an object");
   }
   for (const auto& [k, v] : value.items()) {
-    if (k != "ranges") {
+    if (k != "ranges" && !(k == "forwarded" && name == "remote_ip")) {
       throw ProvisionError(path + "." + k, name + " option '" + k + "' is not supported yet");
     }
   }
+  const bool forwarded =
+      value.contains("forwarded") && value["forwarded"].is_boolean() && value["forwarded"].get<bool>();
   std::vector<IpRange> ranges;
   for (const auto& r : stringList(value.value("ranges", Json::array()), path + ".ranges")) {
     if (r.find('{') != std::string::npos) {
@@ -127,7 +157,7 @@ std::unique_ptr<Matcher> makeRemoteIpMatcher(const std::string& name, const Json
     }
     ranges.push_back(*parsed);
   }
-  return std::make_unique<RemoteIpMatcher>(std::move(ranges));
+  return std::make_unique<RemoteIpMatcher>(std::move(ranges), forwarded);
 }
 
 std::unique_ptr<Matcher> makeNotMatcher(const Json& value, const std::string& path) {

@@ -232,7 +232,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     }
   } else if (key == "orig_uri") {
     out = r.origUri;
-  } else if (key == "orig_uri.path") {
+  } else if (key == "orig_uri.path" || key == "orig_uri.path.dir" || key == "orig_uri.path.file") {
     // Go's URL.Path: decoded, and without the scheme and authority of an absolute-form target
     std::string_view target = r.origUri;
     target = target.substr(0, target.find('?'));
@@ -243,6 +243,13 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     }
     auto decoded = http::percentDecode(target);
     out = decoded ? *decoded : std::string(target);
+    if (key != "orig_uri.path") {  // path.Split, as for uri.path.dir / uri.path.file
+      const size_t slash = out.rfind('/');
+      out = key.ends_with(".dir") ? (slash == std::string::npos ? "" : out.substr(0, slash + 1))
+                                  : out.substr(slash == std::string::npos ? 0 : slash + 1);
+    }
+  } else if (key == "orig_method") {
+    out = r.method;  // unless a rewrite changed it: rewrite.cpp then sets this placeholder
   } else if (key == "orig_uri.query") {
     size_t q = r.origUri.find('?');
     out = q == std::string::npos ? "" : r.origUri.substr(q + 1);

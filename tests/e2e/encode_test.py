@@ -137,10 +137,11 @@ def run(addr):
     st, h, body = get(addr, "/img.png", headers=gz)
     check("content-encoding" not in h and len(body) == 4096, "png left alone: %s" % h)
 
-    # HEAD and Range responses are not compressed.
+    # HEAD gets the head of the encoded response (caddy 2.6.2's encoder, closed with a
+    # Content-Length over minimum_length): no length, no Accept-Ranges. Range is not compressed.
     st, h, body = get(addr, "/big.txt", method="HEAD", headers=gz)
-    check(st == 200 and "content-encoding" not in h and h.get("content-length") == str(len(TEXT)),
-          "HEAD untouched: %s" % h)
+    check(st == 200 and h.get("content-encoding") == "gzip" and "content-length" not in h
+          and "accept-ranges" not in h and body == b"", "HEAD has the encoded head: %s" % h)
     st, h, body = get(addr, "/big.txt", headers={"Accept-Encoding": "gzip", "Range": "bytes=0-999"})
     check(st == 206 and "content-encoding" not in h and body.decode() == TEXT[:1000], "Range untouched: %s" % h)
 

@@ -49,6 +49,12 @@ class EchoHandler final : public RequestHandler {
     if (ex.request.path == "/empty") {
       return gatehouse::runtime::Outcome::Continue;
     }
+    if (ex.request.path.starts_with("/size/")) {  // a body of that many bytes, as `respond`
+      if (ex.request.query == "length") {
+        ex.response.headers.add("Content-Length", ex.request.path.substr(6));
+      }
+      return ex.respond(200, std::string(std::stoul(ex.request.path.substr(6)), 'x'));
+    }
     return ex.respond(200, ex.request.method + " " + ex.request.uri() + " host=" + ex.request.host +
                                " x=" + std::string(ex.request.headers.get("X")));
   }
@@ -104,6 +110,43 @@ TEST_CASE("HEAD keeps the length but sends no body") {
   f.feed("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n");
   CHECK(f.transport.out.find("Content-Length: 17\r\n") != std::string::npos);
   CHECK(f.transport.out.ends_with("\r\n\r\n"));
+}
+
+// Go's server buffers 2048 bytes of a handler's body: a body that fit gets a Content-Length,
+// a longer one without a Content-Length field of its own goes out chunked (caddy 2.6.2's
+// `respond`, compat case respond_body_framing).
+TEST_CASE("bodies over Go's 2048-byte buffer without a Content-Length go out chunked") {
+  Fixture f;
+  SECTION("2048 bytes: a length") {
+    f.feed("GET /size/2048 HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.find("Content-Length: 2048\r\n") != std::string::npos);
+    CHECK(f.transport.out.find("Transfer-Encoding") == std::string::npos);
+  }
+  SECTION("2049 bytes: chunked, one chunk and the end") {
+    f.feed("GET /size/2049 HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.find("Content-Length") == std::string::npos);
+    CHECK(f.transport.out.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+    CHECK(f.transport.out.ends_with("\r\n\r\n801\r\n" + std::string(2049, 'x') + "\r\n0\r\n\r\n"));
+    CHECK_FALSE(f.transport.closed);
+  }
+  SECTION("a handler's own Content-Length is kept") {
+    f.feed("GET /size/3000?length HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.find("Content-Length: 3000\r\n") != std::string::npos);
+    CHECK(f.transport.out.find("Transfer-Encoding") == std::string::npos);
+  }
+  SECTION("HEAD: no framing field at all") {
+    f.feed("HEAD /size/2049 HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.find("Content-Length") == std::string::npos);
+    CHECK(f.transport.out.find("Transfer-Encoding") == std::string::npos);
+    CHECK(f.transport.out.ends_with("\r\n\r\n"));
+  }
+  SECTION("HTTP/1.0: the body ends with the connection") {
+    f.feed("GET /size/2049 HTTP/1.0\r\nHost: a\r\n\r\n");
+    CHECK(f.transport.out.find("Content-Length") == std::string::npos);
+    CHECK(f.transport.out.find("Transfer-Encoding") == std::string::npos);
+    CHECK(f.transport.out.ends_with("\r\n\r\n" + std::string(2049, 'x')));
+    CHECK(f.transport.closed);
+  }
 }
 
 TEST_CASE("a chain that answers nothing sends an empty 200") {

@@ -101,6 +101,18 @@ TEST_CASE("header builds response header operations") {
         std::string::npos);
 }
 
+// caddy 2.6.2 (`caddy adapt`): an empty replacement is no replacement, so the field is set
+// to the search value (compat case header_conditional, /emptyre).
+TEST_CASE("header and request_header with an empty replacement set the field") {
+  CHECK(handlerOf("header X-A \"a\" \"\"") ==
+        PJson::parse(R"({"handler":"headers","response":{"set":{"X-A":["a"]}}})"));
+  CHECK(handlerOf("request_header X-E \"e\" \"\"") ==
+        PJson::parse(R"({"handler":"headers","request":{"set":{"X-E":["e"]}}})"));
+  CHECK(handlerOf("header X-A \"a\" \"b\"") ==
+        PJson::parse(
+            R"({"handler":"headers","response":{"replace":{"X-A":[{"search_regexp":"a","replace":"b"}]}}})"));
+}
+
 TEST_CASE("request_header rejects default values") {
   CHECK(handlerOf("request_header +Edsger Dijkstra") ==
         PJson::parse(R"({"handler":"headers","request":{"add":{"Edsger":["Dijkstra"]}}})"));
