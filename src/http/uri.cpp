@@ -31,6 +31,14 @@ bool unreservedPathChar(unsigned char c) {
       return false;
   }
 }
+// Go's validEncoded(s, encodePath): whether a raw path may stand for itself in
+// URL.EscapedPath; else Go escapes the decoded path again.
+bool validEncodedPath(std::string_view raw) {
+  return std::all_of(raw.begin(), raw.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return unreservedPathChar(c) || c == '%' || c == '[' || c == ']';
+  });
+}
 }  // namespace
 
 std::optional<std::string> percentDecode(std::string_view in) {
@@ -150,6 +158,9 @@ bool parseAuthorityTarget(std::string_view target, runtime::Request& req) {
 
 bool parseTarget(std::string_view target, runtime::Request& req) {
   req.origUri.assign(target);
+  if (!target.empty() && req.method == "CONNECT" && target.front() != '/') {
+    return parseAuthorityTarget(target, req);  // "CONNECT *" too: Go reads "http://*"
+  }
   if (target == "*") {
     req.path = "*";
     req.rawPath = "*";
@@ -157,9 +168,6 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   }
   if (target.empty()) {
     return false;
-  }
-  if (req.method == "CONNECT" && target.front() != '/') {
-    return parseAuthorityTarget(target, req);
   }
   if (target.front() != '/') {
     // absolute-form: scheme "://" authority [path-abempty] ["?" query]
@@ -174,10 +182,10 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
     std::string_view rest = target.substr(colon + 3);
     size_t end = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, end);
-    if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    if (authority.find('@') != std::string_view::npos) {
       return false;
     }
-    req.host.assign(authority);
+    req.host.assign(authority);  // empty ("http:///x"): the Host field names it, as in Go
     target = end == std::string_view::npos ? std::string_view("/") : rest.substr(end);
   }
   size_t q = target.find('?');
@@ -203,7 +211,11 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
     }
     req.path = std::move(*decoded);
   }
-  req.rawPath.assign(rawPath);
+  if (validEncodedPath(rawPath)) {
+    req.rawPath.assign(rawPath);
+  } else {
+    req.rawPath = escapePath(req.path);  // raw '#', high bytes...: Go's EscapedPath
+  }
   return true;
 }
 
