@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "gatehouse/runtime/error_traces.h"
+#include "gatehouse/runtime/request_path_fs.h"
 #include "handlers/browse.h"
 #include "handlers/browse_work.h"
 #include "handlers/byteranges.h"
@@ -23,6 +24,7 @@
 #include "handlers/handlers.h"
 #include "handlers/request_preconditions.h"
 #include "http/content_type.h"
+#include "http/exchange_notes.h"
 #include "http/go_body_buffer.h"
 #include "http/http_date.h"
 #include "http/mime_table.h"
@@ -108,9 +110,6 @@ class FileServer final : public runtime::Handler {
 
   Outcome handle(Exchange& ex) const override {
     auto& req = ex.request;
-    if (req.path.find('\0') != std::string::npos) {
-      return ex.fail(400, {}, runtime::traces::kNoCaddyOrigin);  // 2.6.2 stats the path: 404
-    }
     std::string rootDir = root.render(ex);
     if (rootDir.empty()) {
       rootDir = ".";
@@ -139,8 +138,11 @@ class FileServer final : public runtime::Handler {
     std::string filename = absRoot == "/" ? rel : absRoot + (rel == "/" ? "" : rel);
 
     struct stat st {};
-    if (::stat(filename.c_str(), &st) != 0) {
-      return statError(ex, errno);
+    if (runtime::statRequestPath(filename, st) != 0) {
+      // A NUL in the path ("%00") ends here as in Go: EINVAL, a 500.
+      const int err = errno;
+      return statError(ex, err,
+                       "stat " + shownPath(rootDir, rel, req.path) + ": " + runtime::goErrnoText(err));
     }
     bool implicitIndex = false;
     if (S_ISDIR(st.st_mode)) {
@@ -193,7 +195,8 @@ class FileServer final : public runtime::Handler {
     }
     UniqueFd fd(::open(realFile->c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
-      return statError(ex, errno);
+      const int err = errno;
+      return statError(ex, err, "open " + *realFile + ": " + runtime::goErrnoText(err));
     }
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
       return notFound(ex);
@@ -225,7 +228,7 @@ class FileServer final : public runtime::Handler {
       if (!ct.empty()) {
         hdr.set("Content-Type", ct);
       } else {
-        ex.response.sniff = false;  // Caddy's file server stops Go from sniffing one
+        http::noteNilContentType(ex);  // Caddy's file server stops Go from sniffing one
       }
     }
     return serveContent(ex, std::move(fd), sent, etag);
@@ -332,14 +335,26 @@ class FileServer final : public runtime::Handler {
     }
     return std::nullopt;
   }
-  Outcome statError(Exchange& ex, int err) const {
+  // `message` is Go's error text, {http.error.message} and the error log's message.
+  Outcome statError(Exchange& ex, int err, std::string message) const {
     if (err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP) {
       return notFound(ex);
     }
     if (err == EACCES || err == EPERM) {
-      return ex.fail(403, {}, runtime::traces::kFileForbidden);
+      return ex.fail(403, std::move(message), runtime::traces::kFileForbidden);
     }
-    return ex.fail(500, {}, runtime::traces::kFileStatFailed);
+    return ex.fail(500, std::move(message), runtime::traces::kFileStatFailed);
+  }
+
+  // The path as Caddy names it in errors: SanitizedPathJoin(root, path), the root as
+  // configured (relative stays relative), a trailing '/' of the request path kept.
+  static std::string shownPath(const std::string& rootDir, const std::string& rel,
+                               const std::string& reqPath) {
+    std::string shown = http::cleanPath(rootDir + (rel == "/" ? "" : rel));
+    if (reqPath.size() > 1 && reqPath.back() == '/' && shown != "/") {
+      shown.push_back('/');
+    }
+    return shown;
   }
 
   Outcome notFound(Exchange& ex) const { return passThru ? Outcome::Continue : ex.fail(404, {}, runtime::traces::kFileNotFound); }

@@ -5,6 +5,7 @@
 
 #include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
+#include "http/exchange_notes.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
 
@@ -32,6 +33,7 @@ class StaticError final : public runtime::Handler {
     const runtime::Outcome o = ex.fail(status, {}, runtime::traces::kStaticError);
     // Caddy's handler always wraps its text in a Go error: an empty one prints as "".
     ex.error.message = message_;
+    http::noteErrorCause(ex, true);
     return o;
   }
 

@@ -4,6 +4,7 @@
 
 #include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
+#include "http/exchange_notes.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
 
@@ -53,6 +54,11 @@ class StaticResponse final : public runtime::Handler {
     body_.renderTo(body, ex, Template::Unknown::Keep);
     if (!body.empty() && !ex.response.headers.has("Content-Type")) {
       ex.response.headers.add("Content-Type", literalType_);
+    }
+    if (ex.response.headers.get("Content-Type").empty()) {
+      // Caddy stops Go from sniffing a type: the field stays, without a value.
+      ex.response.headers.remove("Content-Type");
+      http::noteNilContentType(ex);
     }
     // In an error route the default is the error's status, as Caddy's StaticResponse.
     int status = ex.error.routed && ex.error.status > 0 && !ex.error.plain ? ex.error.status : 200;

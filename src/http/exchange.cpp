@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "http/exchange_notes.h"
 #include "http/status.h"
 
 namespace gatehouse::runtime {
@@ -86,6 +87,7 @@ Outcome Exchange::respond(int status, std::string body) {
 }
 
 Outcome Exchange::fail(int status, std::string message, const char* trace) {
+  http::noteErrorCause(*this, !message.empty());  // for the error log's message
   error.status = status;
   error.trace = trace;
   // Caddy's HandlerError without a Go error prints its status text as {http.error.message}.

@@ -9,6 +9,7 @@
 #include "http/h2_callbacks.h"
 #include "http/h2_response_head.h"
 #include "http/http2_session.h"
+#include "http/output_stages.h"
 
 namespace gatehouse::http {
 
@@ -94,9 +95,7 @@ void Http2Session::respond(H2Stream& s) {
     res.headAt = std::chrono::steady_clock::now();  // only metrics read it
   }
   // Innermost first, as Http1Session::beginResponse.
-  for (auto it = s.ex.stages.rbegin(); it != s.ex.stages.rend(); ++it) {
-    (*it)->onHead(s.ex);
-  }
+  s.outbound.stagesWaiting = runOutputStages(s.ex);
   const bool closeAsked = res.close || runtime::equalsIgnoreCase(res.headers.get("Connection"), "close");
   if (closeAsked && !shuttingDown_) {
     // Caddy marks such responses "Connection: close"; Go's HTTP/2 server turns that into a
@@ -125,6 +124,10 @@ void Http2Session::respond(H2Stream& s) {
   }
   const bool allowed = bodyAllowedForStatus(res.status);
   const bool headOnly = req.method == "HEAD";
+  if (s.outbound.stagesWaiting != 0 && !(res.stream && allowed && !headOnly)) {
+    runWaitingStages(s.ex, s.outbound.stagesWaiting);  // no body piece comes to decide on
+    s.outbound.stagesWaiting = 0;
+  }
   // As Go's server: a body without a Content-Type field gets one sniffed from its first
   // bytes; a streamed body's head waits for them.
   const bool sniff = wantsSniffedType(res, allowed);

@@ -7,6 +7,7 @@
 
 #include "http/content_type.h"
 #include "http/http2_session.h"
+#include "http/output_stages.h"
 
 namespace gatehouse::http {
 
@@ -139,6 +140,8 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
   }
   if (outbound.sniffPending) {
     outbound.sniffPending = false;
+    runWaitingStages(ex, outbound.stagesWaiting);
+    outbound.stagesWaiting = 0;
     if (!data.empty() && !ex.response.headers.has("Content-Type") && ex.response.sniff) {
       ex.response.headers.add("Content-Type", sniffContentType(data));
     }

@@ -49,6 +49,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     bool drainNotify = false;    // tunnel: tell the peer once written bytes left
     bool resetAfterEnd = false;  // RST_STREAM(NO_ERROR) after our END_STREAM
     bool sniffPending = false;   // the head waits for the first body bytes (Content-Type)
+    size_t stagesWaiting = 0;    // output stages outside encode, run once it has decided
     bool ended = false;          // our END_STREAM went out
   };
 

@@ -33,6 +33,7 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   s.ex_.host = &s;
   s.url_.clear();
   s.versionSeen_ = false;
+  s.methodSeen_.clear();
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
   s.inExchange_ = true;
@@ -43,6 +44,7 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   s.awaiting_ = false;
   s.resumeRequested_ = false;
   s.upgradeRequest_ = false;
+  s.chainStarted_ = false;
   s.discardLeft_ = kDiscardLimit;
   s.body_.reset(s.ex_.request);
   s.transport_.setPhase(Transport::Phase::ReadingHeaders);
@@ -115,11 +117,13 @@ int Http1Session::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
 int Http1Session::onHeadersComplete(llhttp_t* p) {
   auto& s = self(p);
   auto& req = s.ex_.request;
-  req.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
-  if (p->http_major != 1) {
-    s.badDetail_ = "unsupported HTTP version";
-    return -1;
+  if (s.customMethod_.empty()) {
+    req.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+  } else {
+    req.method = std::move(s.customMethod_);  // a token llhttp lacks (http1_custom_method.cpp)
+    s.customMethod_.clear();
   }
+  req.versionMajor = p->http_major;
   req.versionMinor = p->http_minor;
   // One pass over the fields for what the checks below need; the checks keep Go's order.
   size_t hosts = 0;
@@ -147,7 +151,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     } else if (equalsIgnoreCase(f.name, "Transfer-Encoding")) {
       badCoding = badCoding || !equalsIgnoreCase(f.value, "chunked");
     } else if (equalsIgnoreCase(f.name, "Expect")) {
-      hasExpect = true;
+      hasExpect = hasExpect || !f.value.empty();  // Go: an empty value expects nothing
     } else if (equalsIgnoreCase(f.name, "Trailer")) {
       hasTrailer = true;
     }
@@ -162,20 +166,6 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   if (hosts > 1) {
     return -1;  // Go's plain "400 Bad Request" (http.ReadRequest's error, no detail)
   }
-  if (req.host.empty()) {
-    if (hosts == 0 && req.versionMinor >= 1) {
-      s.badDetail_ = "missing required Host header";
-      return -1;
-    }
-    if (hostValue != nullptr) {
-      req.host.assign(*hostValue);
-    }
-    if (!validHostHeader(req.host)) {
-      // As Go: a space, a folded line or a control character cannot be part of a host.
-      s.badDetail_ = "malformed Host header";
-      return -1;
-    }
-  }
   // Go reads only chunked bodies; any other coding could desynchronise message framing.
   if (badCoding) {
     s.notImplemented_ = true;
@@ -184,6 +174,25 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   if (hasTrailer && (p->flags & F_CHUNKED) != 0 && announcesFramingTrailer(req.headers)) {
     s.badDetail_ = "";
     return -1;
+  }
+  // Go's readRequest is over: its server takes HTTP/1.x only (PRI is not seen here).
+  if (p->http_major != 1) {
+    s.versionRefused_ = true;
+    return -1;
+  }
+  // CONNECT needs no Host field (net/rpc's "CONNECT /path" has none); an absolute-form
+  // target does not stand in for one either.
+  if (hosts == 0 && req.versionMinor >= 1 && req.method != "CONNECT") {
+    s.badDetail_ = "missing required Host header";
+    return -1;
+  }
+  if (hostValue != nullptr && !validHostHeader(*hostValue)) {
+    // As Go: a space, a folded line or a control character cannot be part of a host.
+    s.badDetail_ = "malformed Host header";
+    return -1;
+  }
+  if (req.host.empty() && hostValue != nullptr) {
+    req.host.assign(*hostValue);
   }
   // As in Go, Host lives in the request, not among its header fields.
   if (hosts != 0) {
@@ -224,7 +233,39 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   s.transport_.setPhase(Transport::Phase::Busy);
   req.start = std::chrono::steady_clock::now();
   req.headerBytes = s.headerBytes_;
+  s.chainStarted_ = true;
   return s.runChain(false);
+}
+
+void Http1Session::servePriorKnowledgePreface() {
+  auto& req = ex_.request;
+  req.method = "PRI";
+  req.versionMajor = parser_.http_major;
+  req.versionMinor = parser_.http_minor;
+  if (req.versionMajor != 2 || req.versionMinor != 0 || url_ != "*") {
+    // Not Go's h2 upgrade request: HTTP/1.x without a Host, or any other HTTP/2 request.
+    if (req.versionMajor == 1) {
+      failRequest(400, "missing required Host header");
+    } else {
+      failRequest(505, "unsupported protocol version");
+    }
+    return;
+  }
+  parseTarget(url_, req);
+  // Go reads no body (it leaves "SM\r\n\r\n" unread) and closes after the answer.
+  requestDone_ = true;
+  body_.finish();
+  keepAlive_ = false;
+  closing_ = true;
+  headOnly_ = false;
+  transport_.setPhase(Transport::Phase::Busy);
+  req.start = std::chrono::steady_clock::now();
+  req.headerBytes = headerBytes_;
+  chainStarted_ = true;
+  if (runChain(false) == 0 && !awaiting_) {
+    flush();
+    afterResponse();
+  }
 }
 
 }  // namespace gatehouse::http

@@ -26,8 +26,10 @@ bool unsupportedCoding(const runtime::HeaderList& fields) {
 ParseRefusal refusalFor(const llhttp_t& parser, const runtime::HeaderList& fields, bool notImplemented,
                         std::string_view detail) {
   const llhttp_errno_t err = llhttp_get_errno(&parser);
-  if (notImplemented || ((err == HPE_UNEXPECTED_CONTENT_LENGTH || err == HPE_INVALID_TRANSFER_ENCODING) &&
-                         unsupportedCoding(fields))) {
+  // A Transfer-Encoding llhttp cannot read ("chunked, chunked") is one Go does not support
+  // either; llhttp stops inside the field, before its value reaches `fields`.
+  if (notImplemented || err == HPE_INVALID_TRANSFER_ENCODING ||
+      (err == HPE_UNEXPECTED_CONTENT_LENGTH && unsupportedCoding(fields))) {
     return {501, "Unsupported transfer encoding"};
   }
   if (detail.empty() && err == HPE_INVALID_HEADER_TOKEN) {

@@ -1,15 +1,14 @@
 // Response output of an HTTP/1.1 session: the head (framing decided here), a buffered body,
 // or a streamed one pulled piece by piece (sendfile for files on cleartext connections).
-#include "http/http1_session.h"
-
-#include "gatehouse/runtime/trailer_source.h"
-
 #include <ctime>
 
 #include "gatehouse/runtime/sendfile_source.h"
+#include "gatehouse/runtime/trailer_source.h"
 #include "http/content_type.h"
 #include "http/go_body_buffer.h"
+#include "http/http1_session.h"
 #include "http/number_text.h"
+#include "http/output_stages.h"
 #include "http/status.h"
 
 namespace gatehouse::http {
@@ -98,9 +97,7 @@ int Http1Session::beginResponse() {
   }
   // Innermost first: a stage installed later wraps the response closer to the handler that
   // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.
-  for (auto it = ex_.stages.rbegin(); it != ex_.stages.rend(); ++it) {
-    (*it)->onHead(ex_);
-  }
+  stagesWaiting_ = runOutputStages(ex_);
   if (res.status == 101 && res.tunnel != nullptr && upgradeRequest_) {
     enterTunnel();
     return 0;
@@ -114,6 +111,10 @@ int Http1Session::beginResponse() {
     closing_ = true;  // as Go: too much unread body to drain; say so in the head
   }
   const bool allowed = bodyAllowed(res.status);
+  if (stagesWaiting_ != 0 && !(res.stream && allowed && !headOnly_)) {
+    runWaitingStages(ex_, stagesWaiting_);  // no body piece comes to decide on
+    stagesWaiting_ = 0;
+  }
   // As Go's server: a body without a Content-Type field gets one sniffed from its first
   // bytes; a streamed body's head waits for them.
   const bool sniff = wantsSniffedType(res, allowed);
@@ -154,7 +155,8 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   auto& res = ex_.response;
   headWritten_ = true;
   // As Go: the status line names the version the client spoke (1.0 or 1.1).
-  out_.append(ex_.request.versionMinor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  const bool http10 = ex_.request.versionMajor == 1 && ex_.request.versionMinor == 0;
+  out_.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   http::appendDecimal(out_, static_cast<uint64_t>(res.status));
   out_ += ' ';
   std::string_view reason = reasonPhrase(res.status);
@@ -202,7 +204,7 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   if (allowed && !hasLength && contentLength == runtime::Response::kUnknownLength) {
     if (headOnly_) {
       // Go writes no framing fields for a HEAD response of unknown length.
-    } else if (ex_.request.versionMinor >= 1) {
+    } else if (!http10) {
       chunked_ = true;
       out_.append("Transfer-Encoding: chunked\r\n");
     } else {
@@ -215,10 +217,10 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     out_.append("\r\n");
   }
   if (closing_) {
-    if (ex_.request.versionMinor >= 1) {
+    if (!http10) {
       out_.append("Connection: close\r\n");  // (an HTTP/1.0 answer closes by default: Go says nothing)
     }
-  } else if (ex_.request.versionMinor == 0) {
+  } else if (http10) {
     out_.append("Connection: keep-alive\r\n");
   }
   out_.append("\r\n");
@@ -256,6 +258,8 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
   }
   if (sniffPending_) {
     sniffPending_ = false;
+    runWaitingStages(ex_, stagesWaiting_);
+    stagesWaiting_ = 0;
     if (!data.empty() && !ex_.response.headers.has("Content-Type") && ex_.response.sniff) {
       ex_.response.headers.add("Content-Type", sniffContentType(data));
     }

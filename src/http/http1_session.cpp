@@ -14,6 +14,7 @@ const llhttp_settings_t& Http1Session::settings() {
     llhttp_settings_t s;
     llhttp_settings_init(&s);
     s.on_message_begin = &Http1Session::onMessageBegin;
+    s.on_method = &Http1Session::onMethod;
     s.on_url = &Http1Session::onUrl;
     s.on_version = &Http1Session::onVersion;
     s.on_header_field = &Http1Session::onHeaderField;
@@ -40,6 +41,9 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
       body_([this] { updateReading(); }),
       tasks_([this] { runTasks(); }) {
   llhttp_init(&parser_, HTTP_REQUEST, &settings());
+  // Any "HTTP/x.y" gets through llhttp, so the version checks are Go's: 1.x is HTTP/1.1
+  // (1.2 too), others get 505 (onHeadersComplete).
+  parser_.lenient_flags |= LENIENT_VERSION;  // (llhttp 8.1 has the flag, not its setter)
   parser_.data = this;
   ex_.host = this;
 }
@@ -53,7 +57,7 @@ Http1Session::~Http1Session() {
   ex_.pending.reset();
   if (inExchange_) {
     inExchange_ = false;
-    handler_.finished(ex_);
+    reportFinished();
   }
   if (pool_ != nullptr) {
     pool_->give(std::move(scratch_));
@@ -96,20 +100,44 @@ void Http1Session::onData(const char* data, size_t len) {
 }
 
 void Http1Session::execute(const char* data, size_t len) {
-  executing_ = true;
-  execBegin_ = data;
-  llhttp_errno_t err = llhttp_execute(&parser_, data, len);
-  executing_ = false;
-  // What a pause leaves unparsed is parsed again later, so the tail ends where parsing did.
-  keepTail(data,
-           err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE ? llhttp_get_error_pos(&parser_) : data + len);
-  if (closed_) {
-    return;
+  llhttp_errno_t err = HPE_OK;
+  // Each round past the first starts after a method token llhttp does not know (see
+  // http1_custom_method.cpp), so the loop ends within the buffer.
+  for (;;) {
+    if (!methodHold_.empty() && !continueHeldMethod(data, len)) {
+      return;  // the token goes on in the next read
+    }
+    executing_ = true;
+    execBegin_ = data;
+    err = llhttp_execute(&parser_, data, len);
+    executing_ = false;
+    // What a pause leaves unparsed is parsed again later, so the tail ends where parsing did.
+    keepTail(data,
+             err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE ? llhttp_get_error_pos(&parser_) : data + len);
+    if (closed_) {
+      return;
+    }
+    const char* resumeAt = nullptr;
+    if (err != HPE_INVALID_METHOD || !takeCustomMethod(data, len, resumeAt)) {
+      break;
+    }
+    if (resumeAt == nullptr) {
+      return;  // held until the token's end arrives
+    }
+    len -= static_cast<size_t>(resumeAt - data);
+    data = resumeAt;
   }
   if (err == HPE_OK) {
     if (eof_ && !inExchange_) {
       closeNow();
     }
+    return;
+  }
+  if (err == HPE_PAUSED_H2_UPGRADE) {
+    // "PRI * HTTP/2.0" and the rest of HTTP/2's preface on a server without h2c: Go's
+    // server hands it to the handlers as a request (method PRI), then closes.
+    paused_ = true;
+    servePriorKnowledgePreface();
     return;
   }
   if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
@@ -139,6 +167,8 @@ void Http1Session::execute(const char* data, size_t len) {
   }
   if (headerTooLarge_) {
     failRequest(431);
+  } else if (versionRefused_) {
+    failRequest(505, "unsupported protocol version");
   } else {
     const ParseRefusal refusal = refusalFor(parser_, ex_.request.headers, notImplemented_, badDetail_);
     failRequest(refusal.status, refusal.detail);
@@ -222,7 +252,7 @@ void Http1Session::abortExchange() {
   ex_.pending.reset();
   if (inExchange_) {
     inExchange_ = false;
-    handler_.finished(ex_);
+    reportFinished();
   }
 }
 
@@ -335,7 +365,7 @@ void Http1Session::completeExchange() {
   }
   inExchange_ = false;
   body_.detach();
-  handler_.finished(ex_);
+  reportFinished();
   if (closing_) {
     closeNow();
     return;
@@ -343,6 +373,12 @@ void Http1Session::completeExchange() {
   transport_.setPhase(Transport::Phase::Idle);
   if (eof_ && !executing_ && !paused_) {
     closeNow();
+  }
+}
+
+void Http1Session::reportFinished() {
+  if (chainStarted_) {
+    handler_.finished(ex_);
   }
 }
 
@@ -358,18 +394,15 @@ void Http1Session::failRequest(int status, std::string_view detail) {
     ex_.pending.reset();
   }
   // Go's wording: "400 Bad Request: detail", but 501 carries only its detail.
+  // The status line carries the same text as the body ("400 Bad Request: detail").
   std::string text = std::to_string(status) + " " + std::string(reasonPhrase(status));
+  if (status != 501 && !detail.empty()) {
+    text.append(": ").append(detail);
+  }
   out_.append("HTTP/1.1 ")
       .append(text)
       .append("\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n");
-  if (status == 501) {
-    out_.append(detail);
-  } else {
-    out_.append(text);
-    if (!detail.empty()) {
-      out_.append(": ").append(detail);
-    }
-  }
+  out_.append(status == 501 ? detail : std::string_view(text));
   closeNow();
 }
 

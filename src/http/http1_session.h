@@ -80,6 +80,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
 
  private:
   static int onMessageBegin(llhttp_t* p);
+  static int onMethod(llhttp_t* p, const char* at, size_t len);
   static int onUrl(llhttp_t* p, const char* at, size_t len);
   static int onVersion(llhttp_t* p, const char* at, size_t len);
   // The byte `back` places before `at` (at most kTail), even when it came in an earlier read.
@@ -93,6 +94,11 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   static Http1Session& self(llhttp_t* p) { return *static_cast<Http1Session*>(p->data); }
 
   void execute(const char* data, size_t len);
+  // Methods llhttp does not know (http1_custom_method.cpp).
+  bool takeCustomMethod(const char* data, size_t len, const char*& resumeAt);
+  bool continueHeldMethod(const char*& data, size_t& len);
+  void parseAsCustomMethod(std::string token);
+  void servePriorKnowledgePreface();
   int runChain(bool resumed);
   void runTasks();
   void afterResponse();
@@ -110,6 +116,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void appendBodyPiece(std::string_view data, bool eof);  // framed into out_, then flushed
   void failRequest(int status, std::string_view detail = {});
   void completeExchange();
+  void reportFinished();
   void closeNow();
   void flush();
   void pullBody();
@@ -133,11 +140,21 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   const char* execBegin_ = nullptr;
   std::array<char, kTail> tail_{};
   bool versionSeen_ = false;
+  // A method token llhttp's table lacks (Go takes any token): llhttp parses the request as
+  // a GET and the head gets this name. methodSeen_: the token's bytes from earlier reads;
+  // methodHold_: a token whose end has not arrived yet.
+  std::string methodSeen_;
+  std::string customMethod_;
+  std::string methodHold_;
   std::string field_;
   bool lastWasValue_ = false;
   size_t headerBytes_ = 0;
   bool headerTooLarge_ = false;
   bool notImplemented_ = false;
+  bool versionRefused_ = false;  // not HTTP/1.x: Go's 505
+  // The request reached the handlers. Requests Go's server itself answers (a malformed one,
+  // `OPTIONS *`) never reach Caddy's, so they are neither logged nor counted.
+  bool chainStarted_ = false;
   std::string badDetail_;
 
   std::string pending_;  // unparsed input held while paused
@@ -156,6 +173,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool eof_ = false;
   bool headWritten_ = false;
   bool pullInFlight_ = false;
+  size_t stagesWaiting_ = 0;   // output stages outside encode, run once it has decided
   bool sniffPending_ = false;  // the head waits for the first body bytes (Content-Type sniffing)
   int sendfileOutcome_ = 0;  // for the next task run: 1 the file went out in full, <0 error
 

@@ -177,6 +177,9 @@ bool parseAuthorityTarget(std::string_view target, runtime::Request& req) {
 
 bool parseTarget(std::string_view target, runtime::Request& req) {
   req.origUri.assign(target);
+  if (!target.empty() && req.method == "CONNECT" && target.front() != '/') {
+    return parseAuthorityTarget(target, req);  // "CONNECT *" too: Go reads "http://*"
+  }
   if (target == "*") {
     req.path = "*";
     req.rawPath = "*";
@@ -184,9 +187,6 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   }
   if (target.empty()) {
     return false;
-  }
-  if (req.method == "CONNECT" && target.front() != '/') {
-    return parseAuthorityTarget(target, req);
   }
   if (target.front() != '/') {
     // absolute-form: scheme "://" authority [path-abempty] ["?" query]
@@ -201,10 +201,10 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
     std::string_view rest = target.substr(colon + 3);
     size_t end = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, end);
-    if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    if (authority.find('@') != std::string_view::npos) {
       return false;
     }
-    req.host.assign(authority);
+    req.host.assign(authority);  // empty ("http:///x"): the Host field names it, as in Go
     target = end == std::string_view::npos ? std::string_view("/") : rest.substr(end);
   }
   size_t q = target.find('?');

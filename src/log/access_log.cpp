@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 
+#include "http/exchange_notes.h"
+#include "http/uri.h"
+#include "log/error_log.h"
 #include "router/placeholders.h"
 #include "tls/tls_numbers.h"
-#include "http/uri.h"
 
 namespace gatehouse::log {
 
@@ -44,7 +46,7 @@ std::string protoOf(const runtime::Request& r) {
   if (r.versionMajor == 2) {
     return "HTTP/2.0";
   }
-  return r.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  return "HTTP/1." + std::to_string(r.versionMinor);  // Go's Proto as sent: "HTTP/1.2" too
 }
 
 // Go's tls.ConnectionState as Caddy 2.6.2 logs it (LoggableTLSConnState): wire numbers for
@@ -120,9 +122,7 @@ std::vector<std::string> AccessLog::loggersFor(std::string_view host) const {
   return out;
 }
 
-Json AccessLog::fields(const Exchange& ex) const {
-  const auto& req = ex.request;
-  const auto& res = ex.response;
+Json requestObject(const runtime::Request& req, bool logCredentials) {
   Json request = Json::object();
   request["remote_ip"] = req.remoteIp;
   request["remote_port"] = std::to_string(req.remotePort);
@@ -131,12 +131,18 @@ Json AccessLog::fields(const Exchange& ex) const {
   request["method"] = req.method;
   request["host"] = req.host;
   request["uri"] = req.origUri;
-  request["headers"] = headerObject(req.headers, config_.logCredentials);
+  request["headers"] = headerObject(req.headers, logCredentials);
   if (req.tlsInfo) {
     request["tls"] = tlsObject(*req.tlsInfo);
   }
+  return request;
+}
+
+Json AccessLog::fields(const Exchange& ex) const {
+  const auto& req = ex.request;
+  const auto& res = ex.response;
   Json f = Json::object();
-  f["request"] = std::move(request);
+  f["request"] = requestObject(req, config_.logCredentials);
   f["bytes_read"] = req.bodyBytesRead;
   const std::string* user = router::findSetPlaceholder(ex, "http.auth.user.id");
   f["user_id"] = user != nullptr ? *user : "";
@@ -151,6 +157,9 @@ Json AccessLog::fields(const Exchange& ex) const {
   f["size"] = res.bytesWritten;
   f["status"] = res.abort ? 0 : res.status;
   f["resp_headers"] = headerObject(res.headers, config_.logCredentials);
+  if (!res.headers.has("Content-Type") && http::hasNilContentType(ex)) {
+    f["resp_headers"]["Content-Type"] = Json::array();  // Go's nil slice: present, no value
+  }
   return f;
 }
 

@@ -44,7 +44,9 @@ void writeStderr(const LogEntry& e) {
 
 void route(const std::shared_ptr<LogService>& service, LogEntry entry) {
   if (!service) {
-    writeStderr(entry);
+    if (entry.level >= Level::Info) {  // Caddy's default level
+      writeStderr(entry);
+    }
   } else if (service->wants(entry.logger, entry.level)) {
     service->emit(std::move(entry));
   }
@@ -66,6 +68,15 @@ void logOwn(Level level, std::string_view logger, std::string_view msg, config::
     entry.fields = std::move(fields);
   }
   route(currentService(), std::move(entry));
+}
+
+void logEntry(LogEntry entry) {
+  route(currentService(), std::move(entry));
+}
+
+bool processLogWants(std::string_view logger, Level level) {
+  auto service = currentService();
+  return service ? service->wants(logger, level) : level >= Level::Info;
 }
 
 void installProcessLog(std::shared_ptr<LogService> service) {

@@ -21,6 +21,11 @@ namespace gatehouse::log {
 // Any thread. `fields` is an object of extra fields, in order.
 void logOwn(Level level, std::string_view logger, std::string_view msg, config::Json fields = {});
 
+// Any thread: a whole entry (durations formatted as the encoder says) to the same place.
+void logEntry(LogEntry entry);
+// Whether an entry at this logger and level would be written anywhere.
+bool processLogWants(std::string_view logger, Level level);
+
 // Routes own messages through `service` (null: stderr). When the default log's writer
 // changes, says so first on the old one ("redirected default logger", from, to), as Caddy.
 void installProcessLog(std::shared_ptr<LogService> service);

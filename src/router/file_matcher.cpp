@@ -16,6 +16,7 @@
 #include <tuple>
 #include <utility>
 
+#include "gatehouse/runtime/request_path_fs.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
 #include "router/matcher_error.h"
@@ -157,6 +158,9 @@ class GlobEntry {
 std::vector<Candidate> expandGlob(const std::string& root, const Candidate& c) {
   std::vector<Candidate> out;
   glob_t g{};
+  if (runtime::holdsNul(c.absolute)) {
+    return out;  // Go's Glob stats nothing for it: no match
+  }
   if (::glob(c.absolute.c_str(), GLOB_PERIOD, nullptr, &g) == 0) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
       Candidate m = c;
@@ -234,7 +238,7 @@ class FileMatcher final : public Matcher {
     struct stat bestSt {};
     for (const auto& c : candidates) {
       struct stat st {};
-      if (::stat(c.absolute.c_str(), &st) != 0) {
+      if (runtime::statRequestPath(c.absolute, st) != 0) {
         continue;
       }
       if (policy_ == TryPolicy::FirstExist) {
@@ -269,7 +273,7 @@ class FileMatcher final : public Matcher {
     const Candidate* found = nullptr;
     for (const auto& c : candidates) {
       struct stat st {};
-      if (::stat(c.absolute.c_str(), &st) == 0) {
+      if (runtime::statRequestPath(c.absolute, st) == 0) {
         found = &c;
         break;
       }

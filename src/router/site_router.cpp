@@ -1,7 +1,9 @@
 #include "router/site_router.h"
 
 #include "gatehouse/acme/challenge_responder.h"
+#include "http/exchange_notes.h"
 #include "http/uri.h"
+#include "log/error_log.h"
 #include "router/error_id.h"
 #include "router/response_filter.h"
 
@@ -127,6 +129,7 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
     ex.error.id = newErrorId();
   }
   const int firstStatus = ex.error.status;
+  http::noteRoutedError(ex);  // what the error log reports
   // Caddy restores the original URI (not the header fields) before the error routes, and
   // keeps the response header fields set so far.
   if (!ex.request.origUri.empty()) {
@@ -149,6 +152,7 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
   }
   if (ex.error.status != firstStatus) {
     // An error route failed itself: the client gets the first error's status.
+    http::noteFailedRouteStatus(ex, ex.error.status);
     ex.error.status = firstStatus;
     ex.response.status = 0;
     ex.response.body.clear();
@@ -161,6 +165,9 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
 }
 
 void SiteRouter::finished(const runtime::Exchange& ex) {
+  if (ex.error.status != 0) {
+    log::recordHandlerError(ex, server_.accessLog.get());
+  }
   if (server_.metrics != nullptr) {
     server_.metrics->exchangeFinished(ex);
   }

@@ -1,7 +1,8 @@
 """Access-log comparison for the compat runner: a case whose case.json names "logs" (files
 its Caddyfile writes under {LOGDIR}) has each JSON line caddy wrote compared with the line
 gatehouse wrote for the same request: key order at the top and in `request`, every value
-and its JSON type. Normalized: `ts`, `duration` and `remote_port` (their types are kept),
+and its JSON type. Normalized: `ts`, `duration`, `remote_port` and a handler error's random
+`err_id` (also as "{id=...}" in texts) (their types are kept),
 port numbers, the `Server` and `Alt-Svc` response fields; header objects are compared as
 maps (Go prints a map in random order).
 
@@ -10,6 +11,7 @@ listed: `request>client_ip` and `bytes_read` (Caddy 2.7+), 4xx statuses logged a
 where 2.6.2 logs ERROR (Caddy 2.8, caddy #6106) and file_server's `Vary: Accept-Encoding`."""
 import json
 import os
+import re
 import time
 
 NEWER_REASONS = {
@@ -28,9 +30,11 @@ def _normalize(value, ports, key=None):
         return {k: _normalize(v, ports, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalize(v, ports) for v in value]
-    if key in ("ts", "duration", "remote_port"):
+    if key in ("ts", "duration", "remote_port", "err_id"):
         return "<%s>" % type(value).__name__
     if isinstance(value, str):
+        # A handler error's random id, also inside its text ("{id=abc123xyz} ...").
+        value = re.sub(r"\{id=[a-z0-9]+\}", "{id=<id>}", value)
         for port in ports:
             value = value.replace(str(port), "{PORT}")
     return value

@@ -206,7 +206,7 @@ TEST_CASE("malformed requests get 400 and a close") {
     INFO(req);
     Fixture f;
     f.feed(req);
-    CHECK(f.transport.out.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    CHECK(f.transport.out.starts_with("HTTP/1.1 400 Bad Request"));  // Go adds ": detail" to some
     CHECK(f.transport.closed);
   }
 }
