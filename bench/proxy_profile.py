@@ -12,7 +12,7 @@ process (all threads), the session and the proxy together.
 proxy scenario), to show what is achievable. PROFILE_KEEP=DIR keeps annotate.txt (self
 costs) and annotate_inclusive.txt there.
 
-usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both]
+usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both] [--conns 4]
                               [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}']
                               [--server gatehouse|nginx|haproxy] [--h2c-backend] [--path /1m.bin]
 
@@ -37,7 +37,11 @@ import servers  # noqa: E402
 PATH = "/small.txt"
 
 
-def h2load(port, n, conns=4):
+CONNS = 4
+
+
+def h2load(port, n, conns=None):
+    conns = conns or CONNS
     out = subprocess.run(["h2load", "--h1", "-n", str(n), "-c", str(conns), "-m", "1",
                           "http://127.0.0.1:%d%s" % (port, PATH)], capture_output=True, text=True,
                          timeout=600).stdout
@@ -155,9 +159,11 @@ def main():
     ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "haproxy"])
     ap.add_argument("--h2c-backend", action="store_true")
     ap.add_argument("--path", default="/small.txt", help="what is fetched: /small.txt (100 B) or /1m.bin (1 MiB)")
+    ap.add_argument("--conns", type=int, default=4, help="client connections (http_bench.py's proxy scenario: 64)")
     args = ap.parse_args()
-    global PATH
+    global PATH, CONNS
     PATH = args.path
+    CONNS = args.conns
     binary = os.path.abspath(args.gatehouse)
     with tempfile.TemporaryDirectory(prefix="proxy-profile-") as root:
         servers.write_site(root)

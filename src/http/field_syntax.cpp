@@ -45,6 +45,17 @@ constexpr std::array<char, 256> kLowerToken = [] {
   return map;
 }();
 
+// kToken with letters uppercased; 0 outside it.
+constexpr std::array<char, 256> kUpperToken = [] {
+  std::array<char, 256> map{};
+  for (int c = 0; c < 256; ++c) {
+    if (kToken[static_cast<size_t>(c)]) {
+      map[static_cast<size_t>(c)] = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    }
+  }
+  return map;
+}();
+
 bool allIn(const ByteSet& set, std::string_view s) {
   for (char c : s) {
     if (!set[static_cast<unsigned char>(c)]) {
@@ -55,11 +66,34 @@ bool allIn(const ByteSet& set, std::string_view s) {
 }
 }  // namespace
 
-bool isTokenChar(unsigned char c) { return kToken[c]; }
+bool isTokenChar(unsigned char c) {
+  return kToken[c];
+}
 
-bool validFieldName(std::string_view name) { return !name.empty() && allIn(kToken, name); }
+bool validFieldName(std::string_view name) {
+  return !name.empty() && allIn(kToken, name);
+}
 
-char lowerTokenChar(unsigned char c) { return kLowerToken[c]; }
+char lowerTokenChar(unsigned char c) {
+  return kLowerToken[c];
+}
+
+bool canonicalFieldName(std::string& name) {
+  if (name.empty()) {
+    return false;
+  }
+  // A table per case: one lookup a byte both checks it and gives its new case.
+  const std::array<char, 256>* map = &kUpperToken;
+  for (char& c : name) {
+    const char to = (*map)[static_cast<unsigned char>(c)];
+    if (to == 0) {
+      return false;
+    }
+    c = to;
+    map = to == '-' ? &kUpperToken : &kLowerToken;
+  }
+  return true;
+}
 
 bool validFieldValue(std::string_view value) {
   // Eight bytes at a time while none is below 0x20 or DEL (the usual case); a word with
@@ -85,6 +119,8 @@ bool validFieldValue(std::string_view value) {
   return !bad;
 }
 
-bool validHostHeader(std::string_view host) { return allIn(kHost, host); }
+bool validHostHeader(std::string_view host) {
+  return allIn(kHost, host);
+}
 
 }  // namespace gatehouse::http

@@ -3,6 +3,7 @@
 // the proxy, before it forwards a field) applies the same rules, so a field one side accepts
 // can never be one the other side reads differently.
 
+#include <string>
 #include <string_view>
 
 namespace gatehouse::http {
@@ -16,6 +17,10 @@ bool validFieldValue(std::string_view value);
 // A token byte in lowercase ('A' -> 'a', '-' -> '-'), or 0 for a byte no token may hold:
 // lowercasing and checking a field name in one pass.
 char lowerTokenChar(unsigned char c);
+// Go's textproto.CanonicalMIMEHeaderKey in place ("content-type" -> "Content-Type"), in one
+// pass with the token check of validFieldName: false for a name that is no token (its
+// letters may then be recased in part; Go leaves it alone, so callers drop such a name).
+bool canonicalFieldName(std::string& name);
 // Go's httpguts.ValidHostHeader: letters, digits and "!$%&'()*+,-.:;=[]_~" only (empty is valid).
 bool validHostHeader(std::string_view host);
 

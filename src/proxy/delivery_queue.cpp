@@ -1,14 +1,36 @@
 #include "proxy/delivery_queue.h"
 
-#include <algorithm>
-
 namespace gatehouse::proxy {
 
-void DeliveryQueue::schedule(void* who, Run run) {
-  if (std::any_of(next_.begin(), next_.end(), [&](const Entry& e) { return e.who == who; })) {
+void DeliveryQueue::Entry::unlink() {
+  if (next_ == nullptr) {
     return;
   }
-  next_.push_back(Entry{who, run});
+  prev_->next_ = next_;
+  next_->prev_ = prev_;
+  prev_ = nullptr;
+  next_ = nullptr;
+}
+
+DeliveryQueue::~DeliveryQueue() {
+  // Entries still linked belong to owners that outlive the queue only in teardown: they
+  // must not point at this sentinel afterwards.
+  while (head_.next_ != &head_) {
+    head_.next_->unlink();
+  }
+  head_.prev_ = head_.next_ = nullptr;
+}
+
+void DeliveryQueue::schedule(Entry& entry, void* who, Run run) {
+  if (entry.queued()) {
+    return;
+  }
+  entry.who_ = who;
+  entry.run_ = run;
+  entry.prev_ = head_.prev_;
+  entry.next_ = &head_;
+  head_.prev_->next_ = &entry;
+  head_.prev_ = &entry;
   if (!idle_) {
     uv_idle_init(loop_, idle_.create());
   }
@@ -16,33 +38,27 @@ void DeliveryQueue::schedule(void* who, Run run) {
   uv_idle_start(idle_.get(), &DeliveryQueue::onIdle);
 }
 
-void DeliveryQueue::cancel(void* who) {
-  for (auto* list : {&next_, &running_}) {
-    for (auto& e : *list) {
-      if (e.who == who) {
-        e.who = nullptr;
-      }
-    }
-  }
-}
-
 void DeliveryQueue::onIdle(uv_idle_t* h) {
   auto* self = static_cast<DeliveryQueue*>(h->data);
-  if (self == nullptr) {
+  uv_idle_stop(h);
+  if (self == nullptr || self->head_.next_ == &self->head_) {
     return;
   }
-  // What the calls run now schedule waits for the next iteration.
-  self->running_.swap(self->next_);
-  uv_idle_stop(h);
-  // By index: a run may cancel later entries (a call destroyed by an earlier one).
-  for (size_t i = 0; i < self->running_.size(); ++i) {
-    const Entry e = self->running_[i];
-    if (e.who != nullptr) {
-      e.run(e.who);
-    }
+  // What the runs schedule waits for the next iteration: this batch moves to a list of
+  // its own first. A run may destroy later entries' owners; their destructors unlink them.
+  Entry batch;
+  batch.next_ = self->head_.next_;
+  batch.prev_ = self->head_.prev_;
+  batch.next_->prev_ = &batch;
+  batch.prev_->next_ = &batch;
+  self->head_.next_ = self->head_.prev_ = &self->head_;
+  while (batch.next_ != &batch) {
+    Entry* e = batch.next_;
+    e->unlink();
+    e->run_(e->who_);
   }
-  self->running_.clear();
-  if (!self->next_.empty()) {
+  batch.prev_ = batch.next_ = nullptr;  // empty: nothing for its destructor to unlink
+  if (self->head_.next_ != &self->head_) {
     uv_idle_start(h, &DeliveryQueue::onIdle);
   }
 }

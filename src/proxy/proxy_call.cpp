@@ -19,13 +19,10 @@ constexpr uint32_t kH2Retries = 5;  // HTTP/2 attempts retried at once (unproces
 }  // namespace
 
 ProxyCall::ProxyCall(const ProxyConfig& config, ConnectionPool& pool, Exchange& ex)
-    : config_(config),
-      pool_(pool),
-      ex_(ex),
-      begun_(std::chrono::steady_clock::now()) {}
+    : config_(config), pool_(pool), ex_(ex), begun_(std::chrono::steady_clock::now()) {}
 
 ProxyCall::~ProxyCall() {
-  pool_.deliveries().cancel(this);
+  DeliveryQueue::cancel(delivery_);
   if (source_ != nullptr) {
     source_->callGone();
   }
@@ -45,7 +42,7 @@ ProxyCall::~ProxyCall() {
 }
 
 void ProxyCall::scheduleDelivery() {
-  pool_.deliveries().schedule(this, [](void* self) { static_cast<ProxyCall*>(self)->deliver(); });
+  pool_.deliveries().schedule(delivery_, this, [](void* self) { static_cast<ProxyCall*>(self)->deliver(); });
 }
 
 void ProxyCall::countActive(bool on) {
@@ -155,7 +152,8 @@ bool ProxyCall::resolveTemplate(const Upstream& up) {
   std::string error;
   auto addr = UpstreamAddress::parseResolved(dial, error);
   if (!addr) {
-    ex_.fail(502, "making dial info: upstream " + up.address.dial + ": " + error, runtime::traces::kProxyStatusError);
+    ex_.fail(502, "making dial info: upstream " + up.address.dial + ": " + error,
+             runtime::traces::kProxyStatusError);
     return false;
   }
   pickedAddress(std::move(*addr));
@@ -231,9 +229,9 @@ bool ProxyCall::obtainConnection(const UpstreamAddress& address) {
   }
   arm(Timer::Dial, config_.dialTimeout);  // Go's dial timeout covers the name lookup too
   if (address.resolve) {
-    lookup_ = std::make_unique<HostLookup>(
-        pool_.loop(), address.host, address.port, address.family, config_.transport.resolvers,
-        [this](int status, AddressList& a) { onResolved(status, a); });
+    lookup_ = std::make_unique<HostLookup>(pool_.loop(), address.host, address.port, address.family,
+                                           config_.transport.resolvers,
+                                           [this](int status, AddressList& a) { onResolved(status, a); });
     if (lookup_->startError() == 0) {
       return true;
     }

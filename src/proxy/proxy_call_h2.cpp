@@ -26,8 +26,12 @@ bool ProxyCall::wantsH2() const {
   return config_.transport.wantsH2(*target_, ex_.request);
 }
 
-void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view host, const std::string& rewritten) {
-  H2RequestHead& h = h2Head_;
+void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view host,
+                            const std::string& rewritten) {
+  if (!h2Head_) {
+    h2Head_ = std::make_unique<H2RequestHead>();
+  }
+  H2RequestHead& h = *h2Head_;
   h.method = method_;
   h.scheme = config_.transport.usesTls(*target_) ? "https" : "http";
   h.authority.assign(host);
@@ -76,8 +80,8 @@ bool ProxyCall::dialH2(const UpstreamAddress& address) {
   auto conn = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                    config_.maxResponseHeader);
   conn->adoptPermit(std::move(permit_));  // max_conns_per_host: the session counts as one
-  UpstreamH2Session& s = pool_.h2().add(
-      slot_, std::make_unique<UpstreamH2Session>(pool_.h2(), std::move(conn), slot_, limits));
+  UpstreamH2Session& s =
+      pool_.h2().add(slot_, std::make_unique<UpstreamH2Session>(pool_.h2(), std::move(conn), slot_, limits));
   h2_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));
   const int rc = s.connect(address, options);
   if (rc != 0) {
@@ -92,7 +96,7 @@ bool ProxyCall::dialH2(const UpstreamAddress& address) {
 
 void ProxyCall::sendRequestH2() {
   sent_ = std::chrono::steady_clock::now();
-  h2_->submit(h2Head_, method_ == "HEAD", askedGzip_);
+  h2_->submit(*h2Head_, method_ == "HEAD", askedGzip_);
   if (!h2_) {
     return;  // the submit failed and the failure took the stream away
   }

@@ -45,24 +45,6 @@ bool statusMatches(const std::vector<int>& list, int status) {
                      [&](int c) { return c == status || (c < 10 && status / 100 == c); });
 }
 
-// Go's textproto.CanonicalMIMEHeaderKey, in place: "content-type" -> "Content-Type".
-void canonicalize(std::string& name) {
-  for (char c : name) {
-    if (c == ' ' || static_cast<unsigned char>(c) >= 0x80) {
-      return;  // Go leaves such names alone
-    }
-  }
-  bool start = true;
-  for (char& c : name) {
-    if (start && c >= 'a' && c <= 'z') {
-      c = static_cast<char>(c - 32);
-    } else if (!start && c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c + 32);
-    }
-    start = c == '-';
-  }
-}
-
 }  // namespace
 
 void ProxyCall::onUpstreamHead(ResponseHead& head) {
@@ -146,13 +128,16 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   bool badName = false;  // Go's server drops a field whose name is no token when it writes
   bool connectionClose = false;
   for (auto& f : h) {
-    canonicalize(f.name);
+    badName = !http::canonicalFieldName(f.name) || badName;
     const std::string_view n = f.name;
-    badName = badName || !http::validFieldName(n);
-    general =
-        general || (n == "Connection" && !runtime::equalsIgnoreCase(f.value, "keep-alive")) || n == "Te";
-    server = server || n == "Server";
-    connectionClose = connectionClose || (n == "Connection" && hasCloseToken(f.value));
+    if (n == "Connection") {
+      general = general || !runtime::equalsIgnoreCase(f.value, "keep-alive");
+      connectionClose = connectionClose || hasCloseToken(f.value);
+    } else if (n == "Server") {
+      server = true;
+    } else if (n == "Te") {
+      general = true;
+    }
   }
   if (connectionClose && head.versionMinor >= 1 && !fcgi_ && !upgrade) {
     // Go's HTTP/1.1 transport deletes a Connection field that says "close" once it has
@@ -221,15 +206,19 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
 // (resumed()), with the upstream's status and fields as placeholders; the body waits for
 // copy_response, or goes with this call.
 void ProxyCall::holdForRoutes(ResponseHead& head, const ResponseHandler& rh) {
-  held_.status = head.status;
-  held_.hasLength = head.hasLength;
-  held_.trailerCapable = head.trailerCapable;
-  held_.length = head.length;
-  held_.headers.clear();
-  for (auto& f : head.headers) {
-    held_.headers.emplaceBack(runtime::canonicalHeaderName(f.name), std::move(f.value));
+  if (!held_) {
+    held_ = std::make_unique<ResponseHead>();
   }
-  publishResponse(ex_, held_.status, head.reason, held_.headers);
+  ResponseHead& held = *held_;
+  held.status = head.status;
+  held.hasLength = head.hasLength;
+  held.trailerCapable = head.trailerCapable;
+  held.length = head.length;
+  held.headers.clear();
+  for (auto& f : head.headers) {
+    held.headers.emplaceBack(runtime::canonicalHeaderName(f.name), std::move(f.value));
+  }
+  publishResponse(ex_, held.status, head.reason, held.headers);
   routing_ = &rh;
 }
 
@@ -287,15 +276,21 @@ void ProxyCall::closeStream() {
   }
 }
 
+const runtime::HeaderList& ProxyCall::heldHeaders() const {
+  static const runtime::HeaderList kNone;
+  return held_ ? held_->headers : kNone;
+}
+
 void ProxyCall::copyResponse(int status) {
-  ResponseHead head = held_;  // held_ stays whole for copy_response_headers
-  finishHead(head, status > 0 ? status : held_.status);
+  ResponseHead head = held_ ? *held_ : ResponseHead();  // held_ stays whole for copy_response_headers
+  const int upstreamStatus = head.status;
+  finishHead(head, status > 0 ? status : upstreamStatus);
 }
 
 // A tunnel may idle for hours: what only the request needed gives its memory back.
 void ProxyCall::releaseRequestState() {
   baseHeaders_ = HeaderList();
-  held_ = ResponseHead();
+  held_.reset();
   std::string().swap(head_);
   std::string().swap(framed_);
   std::string().swap(buffered_);

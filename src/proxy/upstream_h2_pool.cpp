@@ -12,8 +12,8 @@ H2Sessions::~H2Sessions() {
 }
 
 void H2Sessions::clear() {
-  deliveries_.cancel(this);
-  deliveries_.cancel(&rooms_);
+  DeliveryQueue::cancel(reapEntry_);
+  DeliveryQueue::cancel(roomsEntry_);
   rooms_.pending.clear();
   for (auto& list : sessions_) {
     list.clear();
@@ -37,7 +37,7 @@ UpstreamH2Session& H2Sessions::add(size_t i, std::unique_ptr<UpstreamH2Session> 
 }
 
 void H2Sessions::scheduleReap() {
-  deliveries_.schedule(this, [](void* self) { static_cast<H2Sessions*>(self)->reap(); });
+  deliveries_.schedule(reapEntry_, this, [](void* self) { static_cast<H2Sessions*>(self)->reap(); });
 }
 
 // A session with streams stays (it tells them when it dies, and they leave it); an idle
@@ -61,7 +61,7 @@ void H2Sessions::roomIn(size_t slot, const std::string& key) {
     return;
   }
   rooms_.pending.emplace_back(slot, key);
-  deliveries_.schedule(&rooms_, [](void* r) { static_cast<Rooms*>(r)->self->runRooms(); });
+  deliveries_.schedule(roomsEntry_, &rooms_, [](void* r) { static_cast<Rooms*>(r)->self->runRooms(); });
 }
 
 void H2Sessions::runRooms() {

@@ -65,6 +65,8 @@ class H2Sessions {
   std::vector<std::vector<std::unique_ptr<UpstreamH2Session>>> sessions_;
   RoomHook roomHook_;
   Rooms rooms_{this, {}};
+  DeliveryQueue::Entry reapEntry_;   // reap() pending
+  DeliveryQueue::Entry roomsEntry_;  // runRooms() pending
 };
 
 }  // namespace gatehouse::proxy

@@ -62,7 +62,7 @@ int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
     return -1;
   }
   if (s.lastWasValue_) {
-    s.head_.headers.emplaceBack(std::string(at, len), std::string());
+    s.head_.headers.appendSlot().name.append(at, len);  // a spare slot keeps its capacity
     s.lastWasValue_ = false;
   } else {
     s.head_.headers.back().name.append(at, len);
@@ -109,7 +109,8 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0 && !s.keepAliveVetoed_;
-  if (s.decodeGzip_ && !s.headRequest_ && runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
+  if (s.decodeGzip_ && !s.headRequest_ &&
+      runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
     // As Go's transport: the decoded body has no known length and no encoding.
     s.head_.headers.remove("Content-Encoding");
     s.head_.headers.remove("Content-Length");

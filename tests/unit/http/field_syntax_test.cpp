@@ -1,14 +1,15 @@
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "http/field_syntax.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 using gatehouse::http::lowerTokenChar;
 using gatehouse::http::validFieldValue;
 
 namespace {
-bool badValueByte(int c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
+bool badValueByte(int c) {
+  return (c < 0x20 && c != '\t') || c == 0x7f;
+}
 }  // namespace
 
 TEST_CASE("field values: every byte at every position of the word-at-a-time check") {
@@ -41,4 +42,29 @@ TEST_CASE("field names: lowerTokenChar lowercases token bytes and refuses the re
   CHECK(lowerTokenChar(':') == 0);
   CHECK(lowerTokenChar(0x80) == 0);
   CHECK(lowerTokenChar(0) == 0);
+}
+
+TEST_CASE("field names: canonicalFieldName recases a token as Go's CanonicalMIMEHeaderKey") {
+  using gatehouse::http::canonicalFieldName;
+  auto canon = [](std::string n) {
+    const bool ok = canonicalFieldName(n);
+    return ok ? n : "<invalid>";
+  };
+  CHECK(canon("content-type") == "Content-Type");
+  CHECK(canon("CONTENT-LENGTH") == "Content-Length");
+  CHECK(canon("x-a--b") == "X-A--B");
+  CHECK(canon("te") == "Te");
+  CHECK(canon("x_foo-bar") == "X_foo-Bar");  // '_' starts no word, as in Go
+  CHECK(canon("-x") == "-X");
+  CHECK(canon("1st-2nd") == "1st-2nd");
+  CHECK(canon("etag") == "Etag");
+  CHECK(canon("") == "<invalid>");
+  CHECK(canon("bad name") == "<invalid>");
+  CHECK(canon("bad:name") == "<invalid>");
+  CHECK(canon("caf\xc3\xa9") == "<invalid>");
+  // Every byte: a token byte keeps the name valid, any other byte makes it invalid.
+  for (int c = 0; c < 256; ++c) {
+    std::string n = std::string("a") + static_cast<char>(c);
+    CHECK(canonicalFieldName(n) == (lowerTokenChar(static_cast<unsigned char>(c)) != 0));
+  }
 }
