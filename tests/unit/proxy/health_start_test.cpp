@@ -72,6 +72,11 @@ TEST_CASE("a worker taking the runtime sends the first health check before any r
 
   uv_loop_t loop;
   uv_loop_init(&loop);
+  // The checker's timer does not keep a loop alive (a worker's listeners do): this stands in.
+  uv_timer_t keeper;
+  uv_timer_init(&loop, &keeper);
+  uv_timer_start(
+      &keeper, [](uv_timer_t*) {}, 10, 10);
   {
     runtime::WorkerState state(&loop);
     rt->workerStarts[0].lock()->start(state);
@@ -99,6 +104,7 @@ TEST_CASE("a worker taking the runtime sends the first health check before any r
     rt.reset();  // a reload freed the handler: its checker stays on the loop, harmless
     uv_run(&loop, UV_RUN_NOWAIT);
   }  // the worker's state goes: the checker's handles close
+  uv_close(reinterpret_cast<uv_handle_t*>(&keeper), nullptr);
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
 }
