@@ -73,7 +73,7 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
     return handlers::makeFileServer(h, path);
   }
   if (h.name == "reverse_proxy") {
-    return proxy::makeReverseProxy(h, path, compile, ctx.upstreamStats);
+    return proxy::makeReverseProxy(h, path, compile, ctx.upstreamStats, ctx.workerStarts);
   }
   if (h.name == "encode") {
     return handlers::makeEncode(h, path);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "gatehouse/runtime/worker_start.h"
 #include "handlers/handlers.h"
 #include "handlers/named_routes.h"
 #include "metrics/http_metrics.h"
@@ -28,6 +29,8 @@ struct HandlerContext {
   const config::Config* config = nullptr;
   // The process's upstream registry (reverse_proxy counts into it); null: not tracked.
   proxy::UpstreamStats* upstreamStats = nullptr;
+  // The runtime's worker starts (reverse_proxy's active health checks); null: none kept.
+  runtime::WorkerStarts* workerStarts = nullptr;
 };
 
 // Whether any route of the config (subroutes and error routes included) uses handler `name`.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "gatehouse/runtime/worker_start.h"
 #include "handlers/named_routes.h"
 #include "admin/admin_guard.h"
 #include "admin/config_loader_spec.h"
@@ -110,6 +111,9 @@ struct Runtime {
   // Every configured upstream's counters (admin /reverse_proxy/upstreams); one registry for
   // the process, handed from each runtime to the next.
   std::shared_ptr<proxy::UpstreamStats> upstreamStats;
+  // What each worker starts for this runtime's handlers as it takes the runtime, before it
+  // serves (reverse_proxy's active health checks; see runtime/worker_start.h).
+  runtime::WorkerStarts workerStarts;
   // The config this runtime was built from (GET /config/).
   config::Json source;
 };

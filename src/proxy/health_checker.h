@@ -4,8 +4,12 @@
 // health_status says otherwise) and, with health_body, a regexp over the body decide;
 // redirects are followed on the same upstream (health_checker_redirect.h). After
 // `fails` consecutive failures an upstream is taken out of selection, after `passes`
-// consecutive successes it is back. Per worker (the state lives in its ConnectionPool), and
-// started with that pool, i.e. on the worker's first request for the handler. Loop thread.
+// consecutive successes it is back. Per worker (the state lives in its ConnectionPool),
+// started with that pool, which each worker makes as it takes the runtime holding the
+// handler (ProxyLocals), before it reads a request: the first round runs then, as Caddy
+// 2.6.2 runs it when it provisions the handler. Until an upstream's first check ends it
+// counts as healthy (Caddy's too: a slow check does not hold requests back), and a reload's
+// new handler starts over with healthy upstreams and a round at once. Loop thread.
 
 #include <re2/re2.h>
 #include <uv.h>

@@ -94,7 +94,16 @@ void Worker::start() {
 }
 
 void Worker::run() {
+  startHandlers();  // before the loop accepts anything
   uv_run(&loop_, UV_RUN_DEFAULT);
+}
+
+void Worker::startHandlers() {
+  for (const auto& weak : current_->runtime->workerStarts) {
+    if (auto start = weak.lock()) {
+      start->start(*state_);
+    }
+  }
 }
 
 void Worker::stop() {
@@ -169,6 +178,9 @@ void Worker::applyReload(WorkerReload change) {
   listeners_ = std::move(kept);
   auto previous = std::move(current_);  // keeps `running` alive while connections are told
   current_ = std::make_shared<WorkerGeneration>(std::move(change.runtime));
+  // As Caddy provisions the new handlers before their server takes requests: the new
+  // config's checks are under way before this loop reads a request for it.
+  startHandlers();
   for (const auto& s : change.added) {
     addListener(s, true);
   }

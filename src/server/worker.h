@@ -102,6 +102,8 @@ class Worker final : public ConnectionOwner {
   void run();
   void beginShutdown();
   void applyReload(WorkerReload change);
+  // The current runtime's handlers start their per-worker work (health checks). Loop thread.
+  void startHandlers();
   void addListener(const WorkerSocket& s, bool listen);
 
   std::shared_ptr<WorkerGeneration> current_;

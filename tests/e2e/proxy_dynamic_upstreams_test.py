@@ -161,7 +161,7 @@ def test_placeholder(addr, a):
 
 def test_health(addr, pp):
     for p in ("/hcdns/echo", "/hcbad/echo", "/pp1/x", "/pp2/x"):
-        get(addr, p)  # starts the worker's checks
+        get(addr, p)  # the checks run from start-up; these only warm the pools
     time.sleep(1.0)
     status, who = get(addr, "/hcdns/echo")
     check((status, who) == (200, "SA"), "health checks of a DNS-named upstream pass: %r" % ((status, who),))

@@ -304,7 +304,7 @@ def main():
                 check(st == 200 and h.get("x-upstream") == "plain", "%s through the configured resolver: %d" % (path, st))
             # Active health checks go through TLS: the upstream whose certificate does not verify
             # is marked down, the other one takes every request.
-            get(addr, "/health/echo")  # a worker's checks start with its first request
+            get(addr, "/health/echo")  # the checks run from start-up; this only warms the pool
             time.sleep(1.0)
             seen = [get(addr, "/health/echo")[1].get("x-upstream") for _ in range(6)]
             check(seen == ["tls"] * 6, "health checks through TLS keep the unverifiable upstream out (%s)" % seen)

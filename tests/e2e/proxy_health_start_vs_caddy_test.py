@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""End-to-end: when reverse_proxy's active health checks first run, against caddy 2.6.2.
+
+Caddy runs the first round of a handler's active checks when it provisions the handler,
+before it serves, and keeps each verdict per handler; upstreams count as healthy until
+their first check ends, and a reload provisions new handlers that start over (healthy, a
+round at once). The same Caddyfile runs under gatehouse and Debian's caddy, with real
+upstreams on 127.0.0.1 (one that answers, one port nothing listens on, slow ones whose
+check answers late), and every answer (status, which upstream served) must be the same:
+- the only upstream down: the very first request (sent as soon as the port accepts) is
+  503 (no upstream available), not the 502 of a failed dial;
+- one up and one down (round_robin, and first with the down one listed first): every
+  request is served by the one that is up;
+- a slow upstream whose check fails late (a 500 after 3 s; or no answer within
+  health_timeout 2s), listed first with lb_policy first: it serves until its check ends,
+  then the other one does;
+- two handlers checking the same upstream with different health_uri (one answered 500),
+  and a third without checks: the verdict is each handler's own;
+- after a reload (`reload` through the admin endpoint), the down upstream is out for the
+  first request again, and the slow ones serve again until their new check ends.
+Exits 77 when caddy is not installed.
+Usage: proxy_health_start_vs_caddy_test.py <gatehouse>
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+import server_stderr  # noqa: E402
+
+SLOW_FAIL = 3.0  # the slow upstream's check: a 500 after this long
+HANG = 10.0  # the hanging upstream's check answers after this (health_timeout is 2s)
+EARLY = 1.8  # the early requests must be done by then (before either slow check ends)
+SETTLED = 3.8  # by then both slow checks have ended
+
+
+class Upstream:
+    """An HTTP/1.1 upstream: /health* (after `delay`; /healthbad* is a 500) and anything else
+    answered 200 with its name as the body. Counts the non-health requests it served."""
+
+    def __init__(self, name, delay=0.0):
+        self.name = name
+        self.delay = delay
+        self.served = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(30)
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                status = 200
+                if path.startswith("/health"):
+                    time.sleep(self.delay)
+                    status = 500 if path.startswith("/healthbad") or self.delay > 0 else 200
+                else:
+                    self.served += 1
+                body = self.name.encode()
+                conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def caddyfile(p, extra=""):
+    """Sites: alone (the only upstream down), rr (up+down round_robin), first (down+up, lb
+    first), slow (slow-failing+up, first), hang (check timing out+up, first), split (two
+    handlers, same upstream, different health_uri), plain (same upstream, no checks)."""
+    checks = "\t\thealth_uri /health\n\t\thealth_interval 30s\n\t\thealth_timeout 2s\n"
+    return """{
+	admin 127.0.0.1:%(admin)d
+	auto_https off
+}
+http://127.0.0.1:%(alone)d {
+	reverse_proxy 127.0.0.1:%(down)d {
+%(checks)s	}
+}
+http://127.0.0.1:%(rr)d {
+	reverse_proxy 127.0.0.1:%(up)d 127.0.0.1:%(down)d {
+		lb_policy round_robin
+%(checks)s	}
+}
+http://127.0.0.1:%(first)d {
+	reverse_proxy 127.0.0.1:%(down)d 127.0.0.1:%(up)d {
+		lb_policy first
+%(checks)s	}
+}
+http://127.0.0.1:%(slow)d {
+	reverse_proxy 127.0.0.1:%(slow_up)d 127.0.0.1:%(up)d {
+		lb_policy first
+%(checks)s%(extra)s	}
+}
+http://127.0.0.1:%(hang)d {
+	reverse_proxy 127.0.0.1:%(hang_up)d 127.0.0.1:%(up)d {
+		lb_policy first
+%(checks)s	}
+}
+http://127.0.0.1:%(split)d {
+	handle /a* {
+		reverse_proxy 127.0.0.1:%(up)d {
+			health_uri /healthbad
+			health_interval 30s
+		}
+	}
+	handle {
+		reverse_proxy 127.0.0.1:%(up)d {
+			health_uri /health
+			health_interval 30s
+		}
+	}
+}
+http://127.0.0.1:%(plain)d {
+	reverse_proxy 127.0.0.1:%(up)d
+}
+""" % dict(p, checks=checks, extra=extra)
+
+
+def ask(sock, path):
+    """(status, body) of one GET on a connected socket (closed after)."""
+    try:
+        sock.settimeout(10)
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
+        data = b""
+        while True:
+            d = sock.recv(65536)
+            if not d:
+                break
+            data += d
+    except OSError as e:
+        return ("error", str(e))
+    finally:
+        sock.close()
+    if not data.startswith(b"HTTP/1.1 "):
+        return ("error", data[:80])
+    return (int(data.split(b" ")[1]), data.split(b"\r\n\r\n", 1)[1].decode(errors="replace"))
+
+
+def get(port, path="/"):
+    try:
+        return ask(socket.create_connection(("127.0.0.1", port), timeout=10), path)
+    except OSError as e:
+        return ("error", str(e))
+
+
+def first_get(port, deadline=20):
+    """The very first request: sent on the first connection the port accepts."""
+    end = time.time() + deadline
+    while time.time() < end:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError:
+            time.sleep(0.005)
+            continue
+        return time.time(), ask(sock, "/")
+    return time.time(), ("error", "never accepted")
+
+
+def early(p, t0, out):
+    """Requests while the slow checks are still under way."""
+    out["alone"] += [get(p["alone"]) for _ in range(2)]
+    out["rr"] = [get(p["rr"]) for _ in range(6)]
+    out["first"] = [get(p["first"]) for _ in range(3)]
+    out["slow"] = [get(p["slow"]) for _ in range(3)]
+    out["hang"] = [get(p["hang"]) for _ in range(3)]
+    out["split"] = [get(p["split"], "/a"), get(p["split"], "/b"), get(p["plain"])]
+    out["early_in_time"] = time.time() - t0 < EARLY
+
+
+def settled(p, t0, out):
+    """Once both slow checks ended (their upstreams are out)."""
+    time.sleep(max(0.0, t0 + SETTLED - time.time()))
+    out["slow_later"] = [get(p["slow"]) for _ in range(3)]
+    out["hang_later"] = [get(p["hang"]) for _ in range(3)]
+    out["rr_later"] = [get(p["rr"]) for _ in range(4)]
+    out["split_later"] = [get(p["split"], "/a"), get(p["split"], "/b"), get(p["plain"])]
+
+
+def exercise(p, start, reload):
+    """Starts the server (start() returns a stop function) and records every answer."""
+    out = {"alone": []}
+    stop = start()
+    try:
+        t0, first = first_get(p["alone"])
+        out["alone"].append(first)
+        early(p, t0, out)
+        settled(p, t0, out)
+        out["reload_rc"] = reload()
+        t1 = time.time()
+        out["r_alone"] = [get(p["alone"]) for _ in range(2)]
+        out["r_first"] = [get(p["first"]) for _ in range(2)]
+        out["r_slow"] = [get(p["slow"]) for _ in range(2)]
+        out["r_hang"] = [get(p["hang"]) for _ in range(2)]
+        out["r_in_time"] = time.time() - t1 < EARLY
+        time.sleep(max(0.0, t1 + SETTLED - time.time()))
+        out["r_slow_later"] = [get(p["slow"]) for _ in range(2)]
+        out["r_hang_later"] = [get(p["hang"]) for _ in range(2)]
+    finally:
+        stop()
+    return out
+
+
+def expectations(out, who):
+    up, slow, hang = (200, "up"), (200, "slow"), (200, "hang")
+    check(out["alone"][0] == (503, ""), "%s: the first request, only upstream down: 503 (%s)" % (who, out["alone"][0]))
+    check(out["alone"] == [(503, "")] * 3, "%s: the down upstream is out from the start" % who)
+    check(out["rr"] == [up] * 6 and out["rr_later"] == [up] * 4, "%s: round_robin never picks the down one" % who)
+    check(out["first"] == [up] * 3, "%s: first skips the down one listed first" % who)
+    check(out["early_in_time"], "%s: the early requests ended before the slow checks could" % who)
+    check(out["slow"] == [slow] * 3, "%s: an upstream whose check is under way serves" % who)
+    check(out["hang"] == [hang] * 3, "%s: so does one whose check has not timed out yet" % who)
+    check(out["slow_later"] == [up] * 3, "%s: the slow upstream is out once its check failed" % who)
+    check(out["hang_later"] == [up] * 3, "%s: the hanging one once its check timed out" % who)
+    verdicts = [(503, ""), up, up]
+    check(out["split"] == verdicts and out["split_later"] == verdicts,
+          "%s: the verdict is each handler's (503 /a, 200 /b, 200 without checks): %s" % (who, out["split"]))
+    check(out["reload_rc"] == 0, "%s: reload succeeds" % who)
+    check(out["r_alone"] == [(503, "")] * 2 and out["r_first"] == [up] * 2,
+          "%s: after a reload the down upstream is out for the first request" % who)
+    check(out["r_in_time"], "%s: the requests after the reload ended before the new slow checks could" % who)
+    check(out["r_slow"] == [slow] * 2 and out["r_hang"] == [hang] * 2,
+          "%s: the reload's new handlers start with healthy upstreams (a check under way)" % who)
+    check(out["r_slow_later"] == [up] * 2 and out["r_hang_later"] == [up] * 2,
+          "%s: until their new checks end" % who)
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def run_gatehouse(binary, ports, tmp):
+    path = os.path.join(tmp, "gatehouse.Caddyfile")
+    write(path, caddyfile(ports))
+    state = {}
+
+    def start():
+        # Not harness.start: the first request goes out as soon as the port accepts,
+        # not once the startup log is written.
+        proc = subprocess.Popen([binary, "run", "--config", path, "--adapter", "caddyfile", "--workers", "2"],
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                text=True)
+        state["proc"], state["drain"] = proc, server_stderr.Drain(proc)
+        return lambda: harness.stop(proc, state["drain"])
+
+    def reload():
+        write(path, caddyfile(ports, "\t\theader_up X-Reloaded 1\n"))
+        return subprocess.run([binary, "reload", "--config", path, "--adapter", "caddyfile"],
+                              capture_output=True, timeout=60).returncode
+
+    return exercise(ports, start, reload)
+
+
+def run_caddy(ports, tmp):
+    home = os.path.join(tmp, "caddy-home")
+    os.makedirs(home)
+    path = os.path.join(tmp, "caddy.Caddyfile")
+    write(path, caddyfile(ports))
+    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
+    log = open(os.path.join(tmp, "caddy.log"), "w")
+
+    def start():
+        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            log.close()
+
+        return stop
+
+    def reload():
+        write(path, caddyfile(ports, "\t\theader_up X-Reloaded 1\n"))
+        return subprocess.run(["caddy", "reload", "--config", path, "--adapter", "caddyfile", "--address",
+                               "127.0.0.1:%d" % ports["admin"]], capture_output=True, env=env,
+                              timeout=60).returncode
+
+    return exercise(ports, start, reload)
+
+
+def one_run(name, run):
+    """Fresh upstreams and ports for one server; returns its answers."""
+    ups = {"up": Upstream("up"), "slow_up": Upstream("slow", SLOW_FAIL), "hang_up": Upstream("hang", HANG)}
+    ports = {k: harness.free_port() for k in ("admin", "down", "alone", "rr", "first", "slow", "hang", "split",
+                                              "plain")}
+    ports.update({k: u.port for k, u in ups.items()})
+    try:
+        out = run(ports)
+    finally:
+        for u in ups.values():
+            u.close()
+    print("%s: %s" % (name, out), flush=True)
+    return out
+
+
+def main():
+    binary = sys.argv[1]
+    if shutil.which("caddy") is None:
+        print("caddy not installed")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="gh-health-start-")
+    try:
+        results = {"gatehouse": one_run("gatehouse", lambda p: run_gatehouse(binary, p, tmp)),
+                   "caddy": one_run("caddy", lambda p: run_caddy(p, tmp))}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for who, out in results.items():
+        expectations(out, who)
+    check(results["gatehouse"] == results["caddy"], "every answer as caddy's")
+    return harness.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
