@@ -175,9 +175,10 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     s.badDetail_ = "";
     return -1;
   }
-  // Go's readRequest is over: its server takes HTTP/1.x only (PRI is not seen here).
+  // Go's readRequest is over: its server takes HTTP/1.x only (PRI is not seen here). A
+  // request line without a version (llhttp's HTTP/0.9 form) is Go's malformed line: 400.
   if (p->http_major != 1) {
-    s.versionRefused_ = true;
+    s.versionRefused_ = s.versionSeen_;
     return -1;
   }
   // CONNECT needs no Host field (net/rpc's "CONNECT /path" has none); an absolute-form

@@ -153,6 +153,16 @@ TEST_CASE("versions: 1.x is HTTP/1.1, others get Go's 505") {
   }
 }
 
+TEST_CASE("a request line without a version is Go's malformed line: plain 400") {
+  // llhttp reads "GET /" as HTTP/0.9; Go's parseRequestLine finds no protocol.
+  Fixture f;
+  f.feed("GET /\r\nHost: h\r\n\r\n");
+  CHECK(f.transport.out.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+  CHECK(f.transport.out.ends_with("\r\n\r\n400 Bad Request"));
+  CHECK(f.transport.closed);
+  CHECK(f.handler.calls == 0);
+}
+
 TEST_CASE("requests Go's server answers itself never reach the handlers' log") {
   for (const char* in : {"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\nHost: h\r\n\r\n",
                          "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
