@@ -52,8 +52,11 @@ def run_with_pebble(scenario, **pebble_options):
 
 
 class Pebble:
-    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None, dnsserver=None):
-        """dnsserver: "host:port" pebble's VA asks instead of challtestsrv (e.g. a BIND)."""
+    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None, dnsserver=None,
+                 nosleep=True):
+        """dnsserver: "host:port" pebble's VA asks instead of challtestsrv (e.g. a BIND).
+        nosleep=False leaves pebble's VA in its default mode: a random pause of up to
+        PEBBLE_VA_SLEEPTIME seconds (default 5) before each validation."""
         self.tmp = tmp
         self.port = free_port()
         self.mgmt = free_port()
@@ -62,7 +65,7 @@ class Pebble:
         self.dns_port = free_port()
         self.chall_mgmt = free_port()
         self.cert = os.path.join(tmp, "pebble-cert.pem")
-        key = os.path.join(tmp, "pebble-key.pem")
+        key = self.key = os.path.join(tmp, "pebble-key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                         "-nodes", "-keyout", key, "-out", self.cert, "-days", "2", "-subj", "/CN=localhost",
                         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
@@ -82,7 +85,11 @@ class Pebble:
         with open(self.config, "w") as f:
             json.dump(cfg, f)
         extra_env = env or {}
-        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", **extra_env)
+        env = dict(os.environ, **extra_env)
+        if nosleep:
+            env["PEBBLE_VA_NOSLEEP"] = "1"
+        else:
+            env.pop("PEBBLE_VA_NOSLEEP", None)
         env.pop("PEBBLE_WFE_NONCEREJECT", None)
         if nonce_reject is not None:
             env["PEBBLE_WFE_NONCEREJECT"] = str(nonce_reject)
