@@ -53,10 +53,12 @@ def run_with_pebble(scenario, **pebble_options):
 
 class Pebble:
     def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None, dnsserver=None,
-                 nosleep=True):
+                 nosleep=True, start_timeout=30):
         """dnsserver: "host:port" pebble's VA asks instead of challtestsrv (e.g. a BIND).
         nosleep=False leaves pebble's VA in its default mode: a random pause of up to
-        PEBBLE_VA_SLEEPTIME seconds (default 5) before each validation."""
+        PEBBLE_VA_SLEEPTIME seconds (default 5) before each validation. start_timeout: how long
+        pebble may take to answer (longer chains and alternate roots take a while to generate
+        on a loaded machine)."""
         self.tmp = tmp
         self.port = free_port()
         self.mgmt = free_port()
@@ -103,7 +105,7 @@ class Pebble:
             ["pebble", "-config", self.config, "-dnsserver", dnsserver or f"127.0.0.1:{self.dns_port}"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.ctx = ssl.create_default_context(cafile=self.cert)
-        self._wait_ready()
+        self._wait_ready(start_timeout)
         # Every test runs with pebble's nonce rejection on (5% by default, 50% where asked):
         # its log says what it took.
         self.nonce_reject = 5 if nonce_reject is None else nonce_reject
@@ -116,8 +118,8 @@ class Pebble:
     def directory(self):
         return f"https://127.0.0.1:{self.port}/dir"
 
-    def _wait_ready(self):
-        deadline = time.time() + 30
+    def _wait_ready(self, timeout):
+        deadline = time.time() + timeout
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(self.directory, context=self.ctx, timeout=2).read()

@@ -199,7 +199,8 @@ def main():
             return 77
     with tempfile.TemporaryDirectory(prefix="gh-harsh-") as tmp:
         # 300 s certificates: renewal_window_ratio 0.99 makes them due 3 s after issuance.
-        pebble = acme_pebble.Pebble(tmp, nosleep=False, nonce_reject=50, env=HARSH, validity=300)
+        pebble = acme_pebble.Pebble(tmp, nosleep=False, nonce_reject=50, env=HARSH, validity=300,
+                                    start_timeout=120)
         try:
             roots = os.path.join(tmp, "roots.pem")
             with open(roots, "w") as f:
