@@ -236,6 +236,10 @@ void HttpClient::collectFinished() {
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t->response.status);
     } else {
       t->response.status = 0;
+      t->response.transient =
+          !t->tooLarge &&
+          (result == CURLE_COULDNT_CONNECT || result == CURLE_SEND_ERROR || result == CURLE_RECV_ERROR ||
+           result == CURLE_GOT_NOTHING || result == CURLE_PARTIAL_FILE || result == CURLE_SSL_CONNECT_ERROR);
       t->response.error = t->tooLarge ? "response body larger than " + std::to_string(t->maxBody) + " bytes"
                           : t->errbuf[0] != '\0' ? std::string(t->errbuf)
                                                  : std::string(curl_easy_strerror(result));

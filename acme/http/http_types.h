@@ -22,6 +22,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // names as received
   std::string body;
   std::string error;  // transport failure (DNS, connect, TLS, timeout, size limit)
+  // The failure was on the way (refused, reset, nothing or half an answer received): worth
+  // another try at once, unlike a timeout, a name that does not resolve or a bad certificate.
+  bool transient = false;
 
   [[nodiscard]] bool ok() const { return error.empty() && status != 0; }
   // First value of a header (case-insensitive name), "" when absent.

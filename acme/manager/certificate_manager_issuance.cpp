@@ -8,6 +8,7 @@
 #include "protocol/acme_order.h"
 #include "protocol/zerossl_eab.h"
 #include "service/storage_lock.h"
+#include "solvers/shared_challenge_solver.h"
 #include "storage/storage_keys.h"
 #include "util/uv_delay.h"
 
@@ -68,8 +69,8 @@ void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::opt
   }
   AccountSettings account{issuer.settings.email, issuer.settings.eab, nullptr};
   if (issuer.settings.zeroSsl && !issuer.settings.eab) {
-    account.fetchEab = zeroSslEabSource(issuer.zeroSslApi, issuer.settings.zeroSslApiBase, issuer.settings.zeroSslApiKey,
-                                        issuer.settings.email, log_);
+    account.fetchEab = zeroSslEabSource(issuer.zeroSslApi, issuer.settings.zeroSslApiBase,
+                                        issuer.settings.zeroSslApiKey, issuer.settings.email, log_);
   }
   ensureAccount(issuer.client, storage_, account, log_, [this, &issuer](std::optional<AcmeError> err) {
     issuer.accountPending = false;
@@ -103,7 +104,8 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
       challenges.emplace_back("tls-alpn-01");
     }
   }
-  log_.info(t.installed ? "tls.renew" : "tls.obtain", t.installed ? "renewing certificate" : "obtaining certificate",
+  log_.info(t.installed ? "tls.renew" : "tls.obtain",
+            t.installed ? "renewing certificate" : "obtaining certificate",
             {{"identifier", t.cert.name},
              {"ca", issuer.settings.ca},
              {"challenges", challenges},
@@ -118,14 +120,15 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
     fields["identifier"] = t.cert.name;
     fields["ca"] = issuer.settings.ca;
     fields["next_ca"] = issuers_[chain[position + 1]]->settings.ca;
-    log_.error(t.installed ? "tls.renew" : "tls.obtain", "could not get certificate from issuer; trying the next one",
-               fields);
+    log_.error(t.installed ? "tls.renew" : "tls.obtain",
+               "could not get certificate from issuer; trying the next one", fields);
     order(t, lock, position + 1);
   };
   if (issuer.settings.local) {
     return issueLocally(t, index, started, next);
   }
-  withAccount(issuer, [this, &t, &issuer, index, lock, started, challenges, next](std::optional<AcmeError> err) {
+  withAccount(issuer, [this, &t, &issuer, index, lock, started, challenges,
+                       next](std::optional<AcmeError> err) {
     if (stopping_) {
       return;
     }
@@ -143,16 +146,25 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
       settings.replaces = t.info->ariCertId;
     }
     std::map<std::string, ChallengeSolver*> solvers;
+    // HTTP-01 and TLS-ALPN-01 answers also go to storage, for servers sharing it (kept
+    // alive by the order's callback).
+    std::vector<std::shared_ptr<SharedChallengeSolver>> shared;
+    auto sharing = [&](ChallengeSolver* local) {
+      shared.push_back(std::make_shared<SharedChallengeSolver>(*local, storage_, issuer.key));
+      return shared.back().get();
+    };
     if (issuer.dns01) {
       solvers["dns-01"] = issuer.dns01.get();
     } else if (issuer.settings.http01) {
-      solvers["http-01"] = issuer.http01Standalone != nullptr ? issuer.http01Standalone : &http01_;
+      solvers["http-01"] = sharing(issuer.http01Standalone != nullptr ? issuer.http01Standalone : &http01_);
     }
     if (!issuer.dns01 && issuer.settings.tlsAlpn01) {
-      solvers["tls-alpn-01"] = issuer.tlsAlpn01Standalone != nullptr ? issuer.tlsAlpn01Standalone : &tlsAlpn01_;
+      solvers["tls-alpn-01"] =
+          sharing(issuer.tlsAlpn01Standalone != nullptr ? issuer.tlsAlpn01Standalone : &tlsAlpn01_);
     }
     auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);
-    ord->run([this, &t, index, lock, started, next](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
+    ord->run([this, &t, index, lock, started, next, shared](std::optional<AcmeError> e,
+                                                            IssuedCertificate cert) mutable {
       if (stopping_) {
         return;
       }
@@ -206,7 +218,8 @@ void CertificateManager::issued(Target& t, size_t issuerIndex, const IssuedCerti
   t.revoked = false;
   const auto renewAt = renewalTime(info, t.cert.renewalWindowRatio);
   const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count();
   log_.info(renewed ? "tls.renew" : "tls.obtain",
             renewed ? "certificate renewed successfully" : "certificate obtained successfully",
             {{"identifier", name},

@@ -33,7 +33,8 @@ void storeIssued(FileStorage& storage, const std::string& issuerKey, const std::
                  const std::vector<std::string>& sans, const IssuedCertificate& cert, const std::string& ca) {
   storage.store(storage_keys::sitePrivateKey(issuerKey, name), cert.keyPem);
   storage.store(storage_keys::siteCert(issuerKey, name), cert.chainPem);
-  const nlohmann::json meta = {{"sans", sans}, {"issuer_data", {{"url", cert.url}, {"ca", ca}}}};
+  // certmagic's order ("sans" first); "ca" beside caddy 2.6.2's "url" as newer certmagic writes.
+  const nlohmann::ordered_json meta = {{"sans", sans}, {"issuer_data", {{"url", cert.url}, {"ca", ca}}}};
   storage.store(storage_keys::siteMeta(issuerKey, name), meta.dump(1, '\t'));
 }
 

@@ -11,6 +11,7 @@ namespace gatehouse::acme {
 
 namespace {
 constexpr size_t kMaxPooledNonces = 16;
+constexpr std::chrono::milliseconds kHiccupPause{250};
 
 std::string snippet(const std::string& body) {
   std::string s = body.substr(0, 200);
@@ -102,7 +103,7 @@ void AcmeClient::get(const std::string& url, Done done) {
   }
   HttpRequest req;
   req.url = url;
-  http_->send(std::move(req), [url, done](HttpResponse r) {
+  sendPlain(std::move(req), 0, [url, done](HttpResponse r) {
     AcmeResponse out;
     auto err = interpret("GET " + url, r, out, true);
     done(std::move(err), std::move(out));
@@ -124,7 +125,7 @@ void AcmeClient::withNonce(std::function<void(std::optional<AcmeError>, std::str
   HttpRequest req;
   req.method = "HEAD";
   req.url = directory_.newNonce;
-  http_->send(std::move(req), [done](HttpResponse r) {
+  sendPlain(std::move(req), 0, [done](HttpResponse r) {
     const std::string nonce = r.header("Replay-Nonce");
     if (!r.ok() || nonce.empty()) {
       return done(AcmeError{"getting a nonce: " + (r.error.empty() ? "HTTP " + std::to_string(r.status) +
@@ -140,19 +141,48 @@ void AcmeClient::withNonce(std::function<void(std::optional<AcmeError>, std::str
 
 void AcmeClient::post(const std::string& url, std::optional<nlohmann::json> payload, Done done,
                       std::string accept) {
-  sendSigned(url, std::move(payload), std::move(accept), 0, std::move(done));
+  sendSigned(url, std::move(payload), std::move(accept), {}, std::move(done));
+}
+
+bool AcmeClient::isHiccup(const HttpResponse& r) {
+  if (!r.ok())
+    return r.transient;
+  if (r.status < 500)
+    return false;
+  // A CA that asks for a longer pause gets it from the caller's backoff instead.
+  const auto ra = parseRetryAfter(r.header("Retry-After"), std::chrono::system_clock::now());
+  return !ra || *ra <= std::chrono::seconds(1);
+}
+
+void AcmeClient::sendPlain(HttpRequest req, int hiccups, std::function<void(HttpResponse)> done) {
+  HttpRequest copy = req;
+  http_->send(std::move(copy), [self = shared_from_this(), req = std::move(req), hiccups,
+                                done = std::move(done)](HttpResponse r) mutable {
+    if (hiccups < kMaxHiccupRetries && !self->shutdown_ && isHiccup(r)) {
+      return runAfter(self->loop(), kHiccupPause,
+                      [self, req = std::move(req), hiccups, done = std::move(done)]() mutable {
+                        if (self->shutdown_) {
+                          HttpResponse gone;
+                          gone.error = "shutting down";
+                          return done(std::move(gone));
+                        }
+                        self->sendPlain(std::move(req), hiccups + 1, std::move(done));
+                      });
+    }
+    done(std::move(r));
+  });
 }
 
 void AcmeClient::sendSigned(const std::string& url, std::optional<nlohmann::json> payload, std::string accept,
-                            int attempt, Done done) {
+                            Attempts attempts, Done done) {
   if (shutdown_) {
     runAfter(loop(), std::chrono::milliseconds(0), [done] {
       done(AcmeError{"shutting down", std::nullopt, {}}, {});
     });
     return;
   }
-  withNonce([self = shared_from_this(), url, payload, accept, attempt, done](std::optional<AcmeError> err,
-                                                                             std::string nonce) {
+  withNonce([self = shared_from_this(), url, payload, accept, attempts, done](std::optional<AcmeError> err,
+                                                                              std::string nonce) {
     if (err)
       return done(std::move(err), {});
     nlohmann::json header = {{"nonce", nonce}, {"url", url}};
@@ -166,14 +196,25 @@ void AcmeClient::sendSigned(const std::string& url, std::optional<nlohmann::json
     req.url = url;
     req.headers = {{"Content-Type", "application/jose+json"}, {"Accept", accept}};
     req.body = signJws(*self->key_, header, payload ? payload->dump() : std::string()).dump();
-    self->http_->send(std::move(req), [self, url, payload, accept, attempt, done](HttpResponse r) {
+    self->http_->send(std::move(req), [self, url, payload, accept, attempts, done](HttpResponse r) {
       self->keepNonce(r);
       AcmeResponse out;
       auto error = interpret("POST " + url, r, out, accept == "application/json");
-      if (error && error->problem && error->problem->is("badNonce") && attempt < kMaxNonceRetries) {
+      Attempts next = attempts;
+      if (error && error->problem && error->problem->is("badNonce") && attempts.badNonce < kMaxNonceRetries) {
         // The rejection carried a fresh nonce (kept above): the retry uses it.
-        return self->sendSigned(url, payload, accept, attempt + 1, done);
+        ++next.badNonce;
+        return self->sendSigned(url, payload, accept, next, done);
       }
+      if (error && attempts.hiccup < kMaxHiccupRetries && isHiccup(r)) {
+        // Signed again with a new nonce: the CA never accepts the same JWS twice.
+        ++next.hiccup;
+        return runAfter(self->loop(), kHiccupPause, [self, url, payload, accept, next, done] {
+          self->sendSigned(url, payload, accept, next, done);
+        });
+      }
+      if (error && attempts.hiccup > 0)
+        error->message += " (after " + std::to_string(attempts.hiccup + 1) + " tries)";
       done(std::move(error), std::move(out));
     });
   });

@@ -1,8 +1,10 @@
 #pragma once
 // The ACME transport (RFC 8555 section 6): the directory, a pool of anti-replay nonces,
 // and JWS-signed POSTs (with "jwk" before an account exists, "kid" after). A badNonce
-// rejection is retried with the nonce that came with it, as section 6.5 asks; any other
-// error response becomes an AcmeError carrying the CA's problem document. Loop-thread
+// rejection is retried with the nonce that came with it, as section 6.5 asks; a hiccup (the
+// connection refused or reset, a 5xx without a Retry-After beyond a second) is retried
+// twice, 250 ms apart, a POST re-signed with a fresh nonce; any other error response
+// becomes an AcmeError carrying the CA's problem document. Loop-thread
 // only; held by shared_ptr so callbacks in flight keep it alive.
 
 #include <functional>
@@ -59,11 +61,21 @@ class AcmeClient : public std::enable_shared_from_this<AcmeClient> {
   [[nodiscard]] uv_loop_t* loop() const { return http_->loop(); }
 
   static constexpr int kMaxNonceRetries = 20;
+  static constexpr int kMaxHiccupRetries = 2;
+
+  struct Attempts {
+    int badNonce = 0;
+    int hiccup = 0;
+  };
 
  private:
   void withNonce(std::function<void(std::optional<AcmeError>, std::string)> done);
   void sendSigned(const std::string& url, std::optional<nlohmann::json> payload, std::string accept,
-                  int attempt, Done done);
+                  Attempts attempts, Done done);
+  // An unsigned request (GET, the nonce's HEAD), retried after a hiccup.
+  void sendPlain(HttpRequest req, int hiccups, std::function<void(HttpResponse)> done);
+  // Whether `r` is a hiccup worth another try after the usual short pause.
+  [[nodiscard]] static bool isHiccup(const HttpResponse& r);
   void keepNonce(const HttpResponse& r);
   static std::optional<AcmeError> interpret(const std::string& what, const HttpResponse& r, AcmeResponse& out,
                                             bool wantJson);

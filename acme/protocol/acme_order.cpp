@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
 
 #include "crypto/base64url.h"
 #include "crypto/certificate_info.h"
@@ -146,10 +147,12 @@ void AcmeOrder::answer(const nlohmann::json& authz) {
   if (status != "pending") {
     return fail({"authorization for " + identifier + " is " + status + ", not pending", std::nullopt, {}});
   }
+  activeAuthz_ = authz;
   const auto& challenges = authz.contains("challenges") ? authz["challenges"] : nlohmann::json();
+  const std::set<std::string>& failed = failedTypes_[identifier];
   for (const auto& type : settings_.challengePreference) {
     auto solver = solvers_.find(type);
-    if (solver == solvers_.end() || !challenges.is_array())
+    if (solver == solvers_.end() || !challenges.is_array() || failed.count(type) != 0)
       continue;
     for (const auto& ch : challenges) {
       if (stringMember(ch, "type") != type)
@@ -159,13 +162,14 @@ void AcmeOrder::answer(const nlohmann::json& authz) {
       if (token.empty() || url.empty())
         continue;
       activeSolver_ = solver->second;
+      activeType_ = type;
       activeChallenge_ = {identifier, token, keyAuthorization(token, client_->accountKey())};
       log_.info(kLogger, "trying to solve challenge",
                 {{"identifier", identifier}, {"challenge_type", type}, {"ca", client_->directoryUrl()}});
       activeSolver_->present(
           activeChallenge_, [self = shared_from_this(), url, type](std::optional<std::string> e) {
             if (e)
-              return self->fail({type + " solver: " + *e, std::nullopt, {}});
+              return self->challengeFailed({type + " solver: " + *e, std::nullopt, {}});
             // An empty object tells the CA we are ready (RFC 8555 section 7.5.1).
             self->client_->post(
                 url, nlohmann::json::object(), [self](std::optional<AcmeError> err, AcmeResponse) {
@@ -179,7 +183,76 @@ void AcmeOrder::answer(const nlohmann::json& authz) {
       return;
     }
   }
-  fail({"no configured challenge type is offered for " + identifier, std::nullopt, {}});
+  fail({(failed.empty() ? "no configured challenge type is offered for "
+                        : "every configured challenge type failed for ") +
+            identifier,
+        std::nullopt,
+        {}});
+}
+
+bool AcmeOrder::untriedTypeLeft(const nlohmann::json& authz, const std::string& identifier) const {
+  const auto failed = failedTypes_.find(identifier);
+  const auto& challenges = authz.contains("challenges") ? authz["challenges"] : nlohmann::json();
+  if (!challenges.is_array())
+    return false;
+  for (const auto& type : settings_.challengePreference) {
+    if (solvers_.count(type) == 0 || (failed != failedTypes_.end() && failed->second.count(type) != 0))
+      continue;
+    for (const auto& ch : challenges) {
+      if (stringMember(ch, "type") == type)
+        return true;
+    }
+  }
+  return false;
+}
+
+// The active challenge failed: its type is not tried again for this identifier. Its solver
+// failing leaves the authorization pending, so the next type answers it at once; the CA
+// failing it makes the authorization (and the order) invalid, so a new order is placed when
+// another type might fare better: the CA could not connect, got a TLS or DNS error, saw a
+// wrong answer or failed itself (any other problem would fail every type alike).
+void AcmeOrder::challengeFailed(AcmeError err) {
+  const std::string identifier = activeChallenge_.identifier;
+  const std::string type = activeType_;
+  failedTypes_[identifier].insert(type);
+  nlohmann::json fields = {{"identifier", identifier},
+                           {"challenge_type", type},
+                           {"attempt", attempt_},
+                           {"max_attempts", kMaxOrderAttempts}};
+  if (err.problem) {
+    fields["problem_type"] = err.problem->type;
+    fields["status_code"] = err.problem->status;
+  }
+  fields["error"] = err.message;
+  log_.error(kLogger, "challenge failed", fields);
+  const bool presentFailed = !err.problem;
+  static constexpr std::array<const char*, 5> kOtherTypeMayWork = {"connection", "dns", "serverInternal",
+                                                                   "unauthorized", "tls"};
+  const bool otherTypeMayWork =
+      presentFailed || (err.problem && std::any_of(kOtherTypeMayWork.begin(), kOtherTypeMayWork.end(),
+                                                   [&](const char* t) { return err.problem->is(t); }));
+  if (!otherTypeMayWork || !untriedTypeLeft(activeAuthz_, identifier) ||
+      (!presentFailed && attempt_ >= kMaxOrderAttempts)) {
+    return fail(std::move(err));
+  }
+  auto self = shared_from_this();
+  if (presentFailed) {
+    return cleanUpChallenge([self] { self->answer(self->activeAuthz_); });
+  }
+  ++attempt_;
+  log_.warn(kLogger, "trying another challenge type in a new order",
+            {{"identifier", identifier}, {"failed_challenge_type", type}, {"attempt", attempt_}});
+  cleanUpChallenge(
+      [self] { runAfter(self->client_->loop(), std::chrono::seconds(1), [self] { self->restart(); }); });
+}
+
+void AcmeOrder::restart() {
+  orderUrl_.clear();
+  finalizeUrl_.clear();
+  authzUrls_.clear();
+  authzIndex_ = 0;
+  activeAuthz_ = nlohmann::json();
+  placeOrder();
 }
 
 void AcmeOrder::pollAuthorization(std::chrono::steady_clock::time_point deadline, int polls) {
@@ -207,7 +280,7 @@ void AcmeOrder::pollAuthorization(std::chrono::steady_clock::time_point deadline
                           e.message += ": " + e.problem->describe();
                       }
                     }
-                    return self->fail(e);
+                    return self->challengeFailed(e);
                   }
                   if (std::chrono::steady_clock::now() >= deadline || polls + 1 >= self->settings_.maxPolls) {
                     return self->fail(

@@ -117,6 +117,20 @@ config::Route redirectRoute(std::vector<std::string> hosts, uint16_t targetPort,
   return r;
 }
 
+// The policy's renewal_window_ratio: certmagic applies it to every certificate it manages,
+// the local CA's included (a global `renewal_window_ratio` next to `tls internal` sites).
+double internalRenewalRatio(const config::AutomationPolicy* policy, const std::string& path) {
+  if (policy == nullptr || !policy->extra.contains("renewal_window_ratio")) {
+    return 1.0 / 3;
+  }
+  const Json& r = policy->extra["renewal_window_ratio"];
+  if (!r.is_number() || r.get<double>() <= 0 || r.get<double>() >= 1) {
+    throw ProvisionError(path.substr(0, path.find(".issuers[")) + ".renewal_window_ratio",
+                         "must be a number between 0 and 1 (exclusive)");
+  }
+  return r.get<double>();
+}
+
 // Sends `name` to the issuer its automation policy chooses (chooseIssuer decides for both).
 void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttpsPlan& plan) {
   if (onDemandName(name, tls)) {
@@ -124,17 +138,13 @@ void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttps
   }
   const IssuerChoice choice = chooseIssuer(name, tls);
   if (choice.kind == IssuerKind::Internal) {
-    if (choice.policy != nullptr && choice.policy->extra.contains("renewal_window_ratio")) {
-      throw ProvisionError(choice.path.empty() ? "apps.tls.automation.policies" : choice.path,
-                           "renewal_window_ratio for internal-issuer certificates (" + name +
-                               ") is not supported yet");
-    }
+    const std::string path = choice.path.empty() ? "apps.tls.automation.policies" : choice.path;
     const bool known = std::any_of(plan.internal.begin(), plan.internal.end(),
                                    [&](const InternalIssuerChoice& c) { return c.name == name; });
     if (!known) {
-      plan.internal.push_back(InternalIssuerChoice{
-          name, choice.issuer != nullptr ? *choice.issuer : Json{{"module", "internal"}},
-          choice.path.empty() ? "apps.tls.automation.policies" : choice.path});
+      plan.internal.push_back(
+          InternalIssuerChoice{name, choice.issuer != nullptr ? *choice.issuer : Json{{"module", "internal"}},
+                               path, internalRenewalRatio(choice.policy, path)});
     }
     return;
   }

@@ -18,6 +18,7 @@ struct InternalIssuerChoice {
   std::string name;
   config::Json issuer;
   std::string path;
+  double renewalWindowRatio = 1.0 / 3;  // the policy's renewal_window_ratio
 };
 
 struct AutoHttpsPlan {

@@ -26,8 +26,9 @@ std::string metaJson(const std::string& name) {
 
 }  // namespace
 
-Clock::time_point renewalTime(Clock::time_point notBefore, Clock::time_point notAfter) {
-  return notAfter - (notAfter - notBefore) / 3;
+Clock::time_point renewalTime(Clock::time_point notBefore, Clock::time_point notAfter, double ratio) {
+  const auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(notAfter - notBefore);
+  return notAfter - std::chrono::duration_cast<Clock::duration>(lifetime * ratio);
 }
 
 InternalCertificates::InternalCertificates(std::shared_ptr<acme::Storage> storage,
@@ -55,7 +56,7 @@ void InternalCertificates::obtain(Managed& m, bool allowStored) {
     auto keyPem = storage_->load(keyKey);
     if (certPem && keyPem && acme::certificateMatchesKey(*certPem, *keyPem)) {
       const auto info = acme::readCertificateInfo(*certPem);
-      const auto renewAt = renewalTime(info.notBefore, info.notAfter);
+      const auto renewAt = renewalTime(info.notBefore, info.notAfter, m.renewalWindowRatio);
       if (now < renewAt) {
         store_->replaceFor(m.name, tls::loadCertificatePem(*certPem, *keyPem));
         m.renewAt = renewAt;
@@ -72,11 +73,12 @@ void InternalCertificates::obtain(Managed& m, bool allowStored) {
   storage_->store(acme::storage_keys::siteMeta(key, m.name), metaJson(m.name));
   store_->replaceFor(m.name, cert);
   const auto info = acme::readCertificateInfo(chain);
-  m.renewAt = renewalTime(info.notBefore, info.notAfter);
+  m.renewAt = renewalTime(info.notBefore, info.notAfter, m.renewalWindowRatio);
 }
 
-void InternalCertificates::manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer) {
-  Managed m{name, std::move(issuer), {}};
+void InternalCertificates::manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer,
+                                  double renewalWindowRatio) {
+  Managed m{name, std::move(issuer), {}, renewalWindowRatio};
   obtain(m, true);
   std::lock_guard lock(mu_);
   managed_.push_back(std::move(m));

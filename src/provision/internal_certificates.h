@@ -1,8 +1,9 @@
 #pragma once
 // Certificates from the internal issuer for the names automatic HTTPS assigns it: loaded
 // from storage (certificates/<ca>/<name>/) when still fresh, else issued and saved there
-// as certmagic does, installed into the certificate store, and renewed in the last third
-// of their lifetime by a background thread that swaps them into the store.
+// as certmagic does, installed into the certificate store, and renewed when the policy's
+// renewal_window_ratio of their lifetime is left (a third by default) by a background
+// thread that swaps them into the store.
 
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +25,7 @@ class InternalCertificates {
     std::string name;
     std::shared_ptr<acme::CertificateIssuer> issuer;
     std::chrono::system_clock::time_point renewAt{};
+    double renewalWindowRatio = 1.0 / 3;
   };
 
   InternalCertificates(std::shared_ptr<acme::Storage> storage, std::shared_ptr<tls::CertificateStore> store);
@@ -33,7 +35,8 @@ class InternalCertificates {
 
   // Obtains (storage or issuance) and installs a certificate for `name` now. Throws
   // std::runtime_error.
-  void manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer);
+  void manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer,
+              double renewalWindowRatio = 1.0 / 3);
   // Starts the renewal thread; stopped and joined by the destructor.
   void startRenewal();
 
@@ -50,8 +53,9 @@ class InternalCertificates {
   std::thread thread_;
 };
 
-// certmagic's default: renew when a third of the lifetime remains.
+// Renew when `ratio` of the lifetime remains (certmagic's default: a third).
 std::chrono::system_clock::time_point renewalTime(std::chrono::system_clock::time_point notBefore,
-                                                  std::chrono::system_clock::time_point notAfter);
+                                                  std::chrono::system_clock::time_point notAfter,
+                                                  double ratio = 1.0 / 3);
 
 }  // namespace gatehouse::provision

@@ -36,11 +36,11 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const InternalIssuerSettings settings = internalIssuerSettings(choice.issuer, choice.path);
     auto& issuer = issuers[settings];
     if (!issuer) {
-      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca, choice.path + ".ca"), settings.lifetime,
-                                                                settings.signWithRoot);
+      issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca, choice.path + ".ca"),
+                                                                settings.lifetime, settings.signWithRoot);
     }
     try {
-      certs->manage(choice.name, issuer);
+      certs->manage(choice.name, issuer, choice.renewalWindowRatio);
     } catch (const std::exception& e) {
       throw ProvisionError(choice.path, "certificate for " + choice.name + ": " + e.what());
     }

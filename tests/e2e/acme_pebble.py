@@ -52,8 +52,13 @@ def run_with_pebble(scenario, **pebble_options):
 
 
 class Pebble:
-    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None, dnsserver=None):
-        """dnsserver: "host:port" pebble's VA asks instead of challtestsrv (e.g. a BIND)."""
+    def __init__(self, tmp, validity=None, nonce_reject=None, eab_keys=None, env=None, dnsserver=None,
+                 nosleep=True, start_timeout=30):
+        """dnsserver: "host:port" pebble's VA asks instead of challtestsrv (e.g. a BIND).
+        nosleep=False leaves pebble's VA in its default mode: a random pause of up to
+        PEBBLE_VA_SLEEPTIME seconds (default 5) before each validation. start_timeout: how long
+        pebble may take to answer (longer chains and alternate roots take a while to generate
+        on a loaded machine)."""
         self.tmp = tmp
         self.port = free_port()
         self.mgmt = free_port()
@@ -62,7 +67,7 @@ class Pebble:
         self.dns_port = free_port()
         self.chall_mgmt = free_port()
         self.cert = os.path.join(tmp, "pebble-cert.pem")
-        key = os.path.join(tmp, "pebble-key.pem")
+        key = self.key = os.path.join(tmp, "pebble-key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                         "-nodes", "-keyout", key, "-out", self.cert, "-days", "2", "-subj", "/CN=localhost",
                         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
@@ -82,7 +87,11 @@ class Pebble:
         with open(self.config, "w") as f:
             json.dump(cfg, f)
         extra_env = env or {}
-        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", **extra_env)
+        env = dict(os.environ, **extra_env)
+        if nosleep:
+            env["PEBBLE_VA_NOSLEEP"] = "1"
+        else:
+            env.pop("PEBBLE_VA_NOSLEEP", None)
         env.pop("PEBBLE_WFE_NONCEREJECT", None)
         if nonce_reject is not None:
             env["PEBBLE_WFE_NONCEREJECT"] = str(nonce_reject)
@@ -96,7 +105,7 @@ class Pebble:
             ["pebble", "-config", self.config, "-dnsserver", dnsserver or f"127.0.0.1:{self.dns_port}"],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.ctx = ssl.create_default_context(cafile=self.cert)
-        self._wait_ready()
+        self._wait_ready(start_timeout)
         # Every test runs with pebble's nonce rejection on (5% by default, 50% where asked):
         # its log says what it took.
         self.nonce_reject = 5 if nonce_reject is None else nonce_reject
@@ -109,8 +118,8 @@ class Pebble:
     def directory(self):
         return f"https://127.0.0.1:{self.port}/dir"
 
-    def _wait_ready(self):
-        deadline = time.time() + 30
+    def _wait_ready(self, timeout):
+        deadline = time.time() + timeout
         while time.time() < deadline:
             try:
                 urllib.request.urlopen(self.directory, context=self.ctx, timeout=2).read()

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "provision/auto_https.h"
+#include "provision/internal_certificates.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 
@@ -66,9 +67,10 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
                      R"({"certificates":{"load_files":[{"certificate":"/nonexistent.crt","key":"/k"}]}}}})"),
       Catch::Contains(
           "apps.tls.certificates.load_files[0]: cannot read certificate file '/nonexistent.crt'"));
-  CHECK_THAT(provisionError(base + R"({"dns":{"name":"cloudflare","api_token":"t"}}}})"),
-             Catch::Contains("apps.tls.dns: the global DNS provider (Caddy 2.10+) is not supported yet: name the "
-                             "provider with `acme_dns PROVIDER ...`"));
+  CHECK_THAT(
+      provisionError(base + R"({"dns":{"name":"cloudflare","api_token":"t"}}}})"),
+      Catch::Contains("apps.tls.dns: the global DNS provider (Caddy 2.10+) is not supported yet: name the "
+                      "provider with `acme_dns PROVIDER ...`"));
   CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
       "automation":{"policies":[{"issuers":[{"module":"zerossl","validity_days":30}]}]}}}})"),
              Catch::Contains("issuers[0].validity_days: 'validity_days' is not supported yet"));
@@ -82,9 +84,10 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"ask":"http://127.0.0.1:9/check"}}}}})")
             .empty());
-  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+  CHECK_THAT(
+      provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"burst":-1}}}}}})"),
-             Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: expected a non-negative integer"));
+      Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: expected a non-negative integer"));
   CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"permission":{"module":"dns"}}}}}})"),
              Catch::Contains("apps.tls.automation.on_demand.permission.module"));
@@ -106,7 +109,8 @@ TEST_CASE("automatic HTTPS: names no issuer here can serve stop start-up, skip l
   const std::string wildcard = R"("routes":[{"match":[{"host":["*.a.example"]}],"handle":[]}])";
   CHECK_THAT(provisionError(server(wildcard)),
              Catch::Contains("automatic certificate for *.a.example: wildcard names need the DNS challenge"));
-  CHECK(provisionError(server(wildcard + R"(,"automatic_https":{"skip_certificates":["*.a.example"]})")).empty());
+  CHECK(provisionError(server(wildcard + R"(,"automatic_https":{"skip_certificates":["*.a.example"]})"))
+            .empty());
   CHECK(provisionError(server(route + R"(,"automatic_https":{"skip":["a.example","*.internal"]})")).empty());
   CHECK(provisionError(server(route + R"(,"automatic_https":{"disable":true})")).empty());
   // Listening only on the HTTP port: no HTTPS at all.
@@ -137,4 +141,29 @@ TEST_CASE("automatic HTTPS plan: TLS on, a redirect server on the HTTP port") {
   CHECK_FALSE(catchAll.match[0].contains("host"));
   CHECK(catchAll.handle[0].fields["headers"]["Location"][0] ==
         "https://{http.request.host}:8443{http.request.uri}");
+}
+
+TEST_CASE("automatic HTTPS plan: renewal_window_ratio reaches internal-issuer certificates") {
+  // Caddyfile: global `renewal_window_ratio 0.25` next to a `tls internal` site.
+  auto cfg = config::configFromJson(Json::parse(R"({"apps":{
+      "http":{"https_port":8443,"servers":{"srv0":{"listen":["127.0.0.1:8443"],"routes":[{"match":[{"host":["i.example"]}],"handle":[]}]}}},
+      "tls":{"automation":{"policies":[{"subjects":["i.example"],"issuers":[{"module":"internal"}],
+                                         "renewal_window_ratio":0.25}]}}}})"));
+  auto tlsApp = provision::provisionTlsApp(cfg, nullptr);
+  auto plan = provision::planAutomaticHttps(*cfg.http, tlsApp);
+  REQUIRE(plan.internal.size() == 1);
+  CHECK(plan.internal[0].name == "i.example");
+  CHECK(plan.internal[0].renewalWindowRatio == 0.25);
+
+  using std::chrono::hours;
+  const auto start = std::chrono::system_clock::time_point(hours(1000));
+  CHECK(provision::renewalTime(start, start + hours(12)) == start + hours(8));
+  CHECK(provision::renewalTime(start, start + hours(12), 0.25) == start + hours(9));
+
+  auto bad = config::configFromJson(Json::parse(R"({"apps":{
+      "http":{"https_port":8443,"servers":{"srv0":{"listen":["127.0.0.1:8443"],"routes":[{"match":[{"host":["i.example"]}],"handle":[]}]}}},
+      "tls":{"automation":{"policies":[{"issuers":[{"module":"internal"}],"renewal_window_ratio":1.5}]}}}})"));
+  auto badTls = provision::provisionTlsApp(bad, nullptr);
+  CHECK_THROWS_WITH(provision::planAutomaticHttps(*bad.http, badTls),
+                    Catch::Contains("renewal_window_ratio") && Catch::Contains("between 0 and 1"));
 }

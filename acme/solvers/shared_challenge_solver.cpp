@@ -1,0 +1,39 @@
+#include "solvers/shared_challenge_solver.h"
+
+#include <nlohmann/json.hpp>
+
+#include "storage/storage_keys.h"
+
+namespace gatehouse::acme {
+
+std::string SharedChallengeSolver::tokenKey(const std::string& issuerKey, const std::string& identifier) {
+  return "acme/" + storage_keys::safe(issuerKey) + "/challenge_tokens/" + storage_keys::safe(identifier) +
+         ".json";
+}
+
+void SharedChallengeSolver::present(const ChallengeInfo& c,
+                                    std::function<void(std::optional<std::string>)> done) {
+  // The fields certmagic reads back (acme.Challenge's JSON names).
+  const nlohmann::ordered_json info = {{"type", std::string(inner_.type())},
+                                       {"token", c.token},
+                                       {"keyAuthorization", c.keyAuthorization},
+                                       {"identifier", {{"type", "dns"}, {"value", c.identifier}}}};
+  try {
+    storage_.store(tokenKey(issuerKey_, c.identifier), info.dump());
+  } catch (const std::exception& e) {
+    return done(std::string("storing the challenge for servers sharing the storage: ") + e.what());
+  }
+  inner_.present(c, std::move(done));
+}
+
+void SharedChallengeSolver::cleanUp(const ChallengeInfo& c, std::function<void()> done) {
+  try {
+    storage_.remove(tokenKey(issuerKey_, c.identifier));
+  } catch (const std::exception&) {
+    // Best effort, as the solver's own clean-up: a stale file names a token the CA no
+    // longer asks for.
+  }
+  inner_.cleanUp(c, std::move(done));
+}
+
+}  // namespace gatehouse::acme
