@@ -110,25 +110,6 @@ void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-// Go's url.URL{Path: p}.String() (escape in encodePath mode): unlike a path kept as the
-// client wrote it, a new one has `!'()*` escaped too.
-std::string goEscapePath(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : path) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        std::string_view("-_.~$&+,/:;=@").find(ch) != std::string_view::npos) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string htmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -213,7 +194,7 @@ std::vector<ListingItem> readListing(const std::string& dir,
     item.modNanos = lst.st_mtim.tv_nsec;
     item.mode = goFileMode(lst);
     item.name = item.isDir ? name + "/" : name;
-    item.url = "./" + goEscapePath(item.name);
+    item.url = "./" + http::goEscapePath(item.name);
     items.push_back(std::move(item));
   }
   // Directory order, unsorted: Caddy reads the listing with File.ReadDir (not os.ReadDir,
@@ -383,7 +364,8 @@ BrowseView browseView(const runtime::Request& req) {
     if (view.sort.empty()) {
       view.sort = "namedirfirst";
     }
-  } else if (view.sort == "name" || view.sort == "namedirfirst" || view.sort == "size" || view.sort == "time") {
+  } else if (view.sort == "name" || view.sort == "namedirfirst" || view.sort == "size" ||
+             view.sort == "time") {
     view.cookies.push_back("sort=" + view.sort + (req.tls ? "; Secure" : ""));
   }
   if (view.order.empty()) {

@@ -23,13 +23,8 @@ bool unreservedPathChar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
     return true;
   }
-  switch (c) {
-    case '-': case '.': case '_': case '~': case '$': case '&': case '+': case ',': case '/':
-    case ':': case ';': case '=': case '@': case '!': case '\'': case '(': case ')': case '*':
-      return true;
-    default:
-      return false;
-  }
+  // Go's shouldEscape(c, encodePath) is false for these, validEncoded's extra set included.
+  return std::string_view("-._~$&+,/:;=@!'()*").find(static_cast<char>(c)) != std::string_view::npos;
 }
 // Go's validEncoded(s, encodePath): may a received path stay as it is (URL.RawPath)?
 bool validEncodedPath(std::string_view raw) {
@@ -42,13 +37,15 @@ bool validEncodedPath(std::string_view raw) {
   return true;
 }
 
-// Go's escape(path, encodePath), for a path Go cannot keep as received: `!'()*` escaped too.
-std::string escapeGoPath(std::string_view path) {
+// %XX for every byte `keep` refuses (upper-case hex, as Go).
+template <typename Keep>
+std::string percentEscape(std::string_view path, Keep keep) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(path.size());
   for (char ch : path) {
     const auto c = static_cast<unsigned char>(ch);
-    if (unreservedPathChar(c) && std::string_view("!'()*").find(ch) == std::string_view::npos) {
+    if (keep(c)) {
       out += ch;
     } else {
       out += '%';
@@ -84,20 +81,14 @@ std::optional<std::string> percentDecode(std::string_view in) {
 }
 
 std::string escapePath(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(path.size());
-  for (char ch : path) {
-    auto c = static_cast<unsigned char>(ch);
-    if (unreservedPathChar(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return percentEscape(path, unreservedPathChar);
+}
+
+std::string goEscapePath(std::string_view path) {
+  return percentEscape(path, [](unsigned char c) {
+    return unreservedPathChar(c) &&
+           std::string_view("!'()*").find(static_cast<char>(c)) == std::string_view::npos;
+  });
 }
 
 std::string cleanPath(std::string_view path) {
@@ -235,7 +226,7 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   if (validEncodedPath(rawPath)) {
     req.rawPath.assign(rawPath);
   } else {
-    req.rawPath = escapeGoPath(req.path);
+    req.rawPath = goEscapePath(req.path);
   }
   return true;
 }

@@ -14,6 +14,9 @@ namespace gatehouse::http {
 std::optional<std::string> percentDecode(std::string_view in);
 // Escapes what Go's URL.EscapedPath would for a decoded path.
 std::string escapePath(std::string_view path);
+// Go's escape(path, encodePath), as url.URL{Path: p}.String() writes a path it did not
+// receive: `!'()*` are escaped too.
+std::string goEscapePath(std::string_view path);
 // Go's path.Clean ("/a//b/../c" -> "/a/c"), keeping a trailing slash as Caddy does.
 std::string cleanPath(std::string_view path);
 // Fills method-independent target fields (path, rawPath, query, host for absolute-form).
