@@ -21,6 +21,7 @@
 #include "handlers/byteranges.h"
 #include "handlers/encode.h"
 #include "handlers/file_body.h"
+#include "handlers/file_paths.h"
 #include "handlers/handlers.h"
 #include "handlers/request_preconditions.h"
 #include "http/content_type.h"
@@ -52,47 +53,6 @@ std::string base36(uint64_t v) {
     v /= 36;
   } while (v != 0);
   return out;
-}
-
-std::optional<std::string> realPath(const std::string& p) {
-  std::array<char, PATH_MAX> buf{};
-  if (::realpath(p.c_str(), buf.data()) == nullptr) {
-    return std::nullopt;
-  }
-  return std::string(buf.data());
-}
-
-bool within(const std::string& path, const std::string& root) {
-  if (root == "/") {
-    return true;
-  }
-  return path == root || (path.starts_with(root) && path[root.size()] == '/');
-}
-
-// Caddy's fileHidden: a name without '/' hides any matching path component; a path hides
-// itself and everything below it; either may be a glob.
-bool hidden(const std::string& filename, const std::vector<std::string>& hide) {
-  for (const auto& h : hide) {
-    if (h.find('/') == std::string::npos) {
-      std::string_view rest = filename;
-      while (!rest.empty()) {
-        size_t slash = rest.find('/');
-        if (router::globMatch(h, rest.substr(0, slash))) {
-          return true;
-        }
-        if (slash == std::string_view::npos) {
-          break;
-        }
-        rest.remove_prefix(slash + 1);
-      }
-    } else if (filename.starts_with(h) && filename.size() > h.size() && filename[h.size()] == '/') {
-      return true;
-    }
-    if (router::globMatch(h, filename)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 class FileServer final : public runtime::Handler {
@@ -285,8 +245,8 @@ class FileServer final : public runtime::Handler {
       return redirect(ex, origPath + "/");
     }
     // readdir and a stat per entry: on the thread pool (a directory may be huge or slow).
-    ListingRequest listing{dir, [hideList](const std::string& p) { return hidden(p, hideList); }, browseTemplate,
-                           absRoot};
+    ListingRequest listing{dir, [hideList](const std::string& p) { return hidden(p, hideList); },
+                           browseTemplate, absRoot};
     auto work = std::make_unique<ListingWork>(ex, std::move(listing), std::move(ex.pending));
     ListingWork& w = *work;
     ex.pending = std::move(work);
@@ -301,12 +261,14 @@ class FileServer final : public runtime::Handler {
   };
 
   static std::string etagOf(const struct stat& st) {
-    return "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) + "\"";
+    return "\"" + base36(static_cast<uint64_t>(st.st_mtime)) + base36(static_cast<uint64_t>(st.st_size)) +
+           "\"";
   }
 
   // The first precompressed file the client accepts, by its q-values and then the
   // configured order; one that is missing, a directory or outside the root is skipped.
-  std::optional<Sidecar> openSidecar(const Exchange& ex, const std::string& filename, const std::string& realRoot) const {
+  std::optional<Sidecar> openSidecar(const Exchange& ex, const std::string& filename,
+                                     const std::string& realRoot) const {
     if (precompressed.empty()) {
       return std::nullopt;
     }
@@ -316,7 +278,8 @@ class FileServer final : public runtime::Handler {
     }
     const auto accepted = acceptedEncodings(ex.request.headers.get("Accept-Encoding"), false, order);
     for (const auto& enc : accepted) {
-      auto it = std::find_if(precompressed.begin(), precompressed.end(), [&](const auto& p) { return p.first == enc; });
+      auto it = std::find_if(precompressed.begin(), precompressed.end(),
+                             [&](const auto& p) { return p.first == enc; });
       if (it == precompressed.end()) {
         continue;
       }
@@ -357,7 +320,9 @@ class FileServer final : public runtime::Handler {
     return shown;
   }
 
-  Outcome notFound(Exchange& ex) const { return passThru ? Outcome::Continue : ex.fail(404, {}, runtime::traces::kFileNotFound); }
+  Outcome notFound(Exchange& ex) const {
+    return passThru ? Outcome::Continue : ex.fail(404, {}, runtime::traces::kFileNotFound);
+  }
 
   static Outcome redirect(Exchange& ex, std::string to) {
     while (to.starts_with("//")) {
@@ -396,9 +361,10 @@ class FileServer final : public runtime::Handler {
           quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
         }
         const bool range = ec == std::errc::result_out_of_range;
-        return ex.fail(500,
-                       "strconv.Atoi: parsing " + quoted + "\": " + (range ? "value out of range" : "invalid syntax"),
-                       runtime::traces::kFileBadStatus);
+        return ex.fail(
+            500,
+            "strconv.Atoi: parsing " + quoted + "\": " + (range ? "value out of range" : "invalid syntax"),
+            runtime::traces::kFileBadStatus);
       }
     }
     if (mtime > 0) {  // ServeContent's, so not on a failed `status` (Caddy fails before it)
@@ -437,8 +403,9 @@ class FileServer final : public runtime::Handler {
     std::string_view ifRange = req.headers.get("If-Range");
     if (!rangeHdr.empty() && !ifRange.empty()) {
       // A stale validator means the client wants the whole new representation.
-      bool fresh = ifRange.starts_with("\"") ? ifRange == etag
-                                              : http::parseHttpDate(ifRange) == std::optional<std::time_t>(mtime);
+      bool fresh = ifRange.starts_with("\"")
+                       ? ifRange == etag
+                       : http::parseHttpDate(ifRange) == std::optional<std::time_t>(mtime);
       if (!fresh) {
         rangeHdr = {};
       }
@@ -459,7 +426,8 @@ class FileServer final : public runtime::Handler {
         case RangeResult::One:
           status = statusOr(206);
           hdr.set("Content-Range", "bytes " + std::to_string(range.start) + "-" +
-                                       std::to_string(range.start + range.length - 1) + "/" + std::to_string(size));
+                                       std::to_string(range.start + range.length - 1) + "/" +
+                                       std::to_string(size));
           break;
         case RangeResult::Several:
           if (auto done = serveByteranges(ex, fd.get(), ranges, size)) {
@@ -518,7 +486,8 @@ namespace {
 
 // "precompressed": {"br": {}, "gzip": {}} and "precompressed_order": ["br", "gzip"] ->
 // (encoding, suffix) pairs in order. Without an order: br, zstd, gzip.
-std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config::Json& f, const std::string& path) {
+std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config::Json& f,
+                                                                    const std::string& path) {
   std::vector<std::pair<std::string, std::string>> out;
   if (!f.contains("precompressed")) {
     return out;
@@ -527,10 +496,12 @@ std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config
       {"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
   for (const auto& [enc, cfg] : f["precompressed"].items()) {
     if (std::none_of(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; })) {
-      throw ProvisionError(path + ".precompressed." + enc, "precompressed encoding '" + enc + "' is not supported");
+      throw ProvisionError(path + ".precompressed." + enc,
+                           "precompressed encoding '" + enc + "' is not supported");
     }
     if (!cfg.is_object() || !cfg.empty()) {
-      throw ProvisionError(path + ".precompressed." + enc, "options of precompressed encoders are not supported yet");
+      throw ProvisionError(path + ".precompressed." + enc,
+                           "options of precompressed encoders are not supported yet");
     }
   }
   std::vector<std::string> order;
@@ -565,8 +536,9 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
     throw ProvisionError(path + ".etag_file_extensions",
                          "file_server option 'etag_file_extensions' (Caddy 2.8+) is not supported yet");
   }
-  requireKnownFields(h, path, {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code",
-                               "precompressed", "precompressed_order", "browse"});
+  requireKnownFields(h, path,
+                     {"root", "hide", "index_names", "canonical_uris", "pass_thru", "status_code",
+                      "precompressed", "precompressed_order", "browse"});
   auto fs = std::make_unique<FileServer>();
   http::MimeTable::system();  // read the MIME database at start-up, not on a serving loop
   try {
@@ -592,8 +564,9 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
           continue;
         }
         const bool newer = key == "sort" || key == "file_limit";  // Caddy 2.9
-        throw ProvisionError(path + ".browse." + key,
-                             "browse option '" + key + (newer ? "' (Caddy 2.9+)" : "'") + " is not supported yet");
+        throw ProvisionError(
+            path + ".browse." + key,
+            "browse option '" + key + (newer ? "' (Caddy 2.9+)" : "'") + " is not supported yet");
       }
       fs->browse = true;
     }

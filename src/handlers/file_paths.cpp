@@ -1,0 +1,51 @@
+#include "handlers/file_paths.h"
+
+#include <array>
+#include <climits>
+#include <cstdlib>
+#include <string_view>
+
+#include "router/matchers.h"
+
+namespace gatehouse::handlers {
+
+std::optional<std::string> realPath(const std::string& p) {
+  std::array<char, PATH_MAX> buf{};
+  if (::realpath(p.c_str(), buf.data()) == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(buf.data());
+}
+
+bool within(const std::string& path, const std::string& root) {
+  if (root == "/") {
+    return true;
+  }
+  return path == root || (path.starts_with(root) && path[root.size()] == '/');
+}
+
+bool hidden(const std::string& filename, const std::vector<std::string>& hide) {
+  for (const auto& h : hide) {
+    if (h.find('/') == std::string::npos) {
+      std::string_view rest = filename;
+      while (!rest.empty()) {
+        size_t slash = rest.find('/');
+        if (router::globMatch(h, rest.substr(0, slash))) {
+          return true;
+        }
+        if (slash == std::string_view::npos) {
+          break;
+        }
+        rest.remove_prefix(slash + 1);
+      }
+    } else if (filename.starts_with(h) && filename.size() > h.size() && filename[h.size()] == '/') {
+      return true;
+    }
+    if (router::globMatch(h, filename)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace gatehouse::handlers
