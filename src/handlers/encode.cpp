@@ -28,10 +28,12 @@
 #include "handlers/handlers.h"
 #include "http/content_type.h"
 #include "provision/provision_error.h"
+#include "proxy/response_matcher.h"
 
 namespace gatehouse::handlers {
 
 using provision::ProvisionError;
+using proxy::ResponseMatcher;
 using runtime::Exchange;
 using runtime::HeaderList;
 using runtime::Outcome;
@@ -126,72 +128,6 @@ bool bodyAllowed(int status) {
   return !(status < 200 || status == 204 || status == 304);
 }
 
-// Caddy's matchHeaders for one value pattern ("*", "*x", "x*", "*x*", exact).
-bool valueMatches(std::string_view actual, std::string_view pattern) {
-  if (pattern == "*") {
-    return true;
-  }
-  const bool pre = pattern.starts_with('*');
-  const bool suf = pattern.size() > 1 && pattern.ends_with('*');
-  if (pre && suf) {
-    return actual.find(pattern.substr(1, pattern.size() - 2)) != std::string_view::npos;
-  }
-  if (pre) {
-    return actual.ends_with(pattern.substr(1));
-  }
-  if (suf) {
-    return actual.starts_with(pattern.substr(0, pattern.size() - 1));
-  }
-  return actual == pattern;
-}
-
-// Caddy's ResponseMatcher: status codes (2 means 2xx) and header patterns. A null value
-// list means "field absent"; an empty list means "field present".
-struct ResponseMatcher {
-  std::vector<int> statusCodes;
-  std::vector<std::pair<std::string, std::optional<std::vector<std::string>>>> headers;
-
-  [[nodiscard]] bool match(int status, const HeaderList& hdr) const {
-    if (!statusCodes.empty()) {
-      bool ok = std::any_of(statusCodes.begin(), statusCodes.end(),
-                            [&](int c) { return c == status || (c < 100 && status / 100 == c); });
-      if (!ok) {
-        return false;
-      }
-    }
-    for (const auto& [field, allowed] : headers) {
-      const bool present = hdr.has(field);
-      if (allowed && allowed->empty() && present) {
-        continue;
-      }
-      if (!allowed && !present) {
-        continue;
-      }
-      bool matched = false;
-      if (allowed) {
-        for (const auto& f : hdr) {
-          if (!runtime::equalsIgnoreCase(f.name, field)) {
-            continue;
-          }
-          for (const auto& pattern : *allowed) {
-            if (valueMatches(f.value, pattern)) {
-              matched = true;
-              break;
-            }
-          }
-          if (matched) {
-            break;
-          }
-        }
-      }
-      if (!matched) {
-        return false;
-      }
-    }
-    return true;
-  }
-};
-
 struct Encoding {
   std::string name;      // "gzip" | "zstd": the Content-Encoding value
   int level = 0;         // codec level
@@ -277,7 +213,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     if (!hdr.has("Content-Type") && !hasStream) {
       hdr.set("Content-Type", http::sniffContentType(res.body));
     }
-    if (!matcher_.match(res.status, hdr)) {
+    if (!matcher_.matches(res.status, hdr)) {
       return;
     }
     std::string compressed;
@@ -316,7 +252,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     if (!first.empty() && !hdr.has("Content-Type")) {
       hdr.set("Content-Type", http::sniffContentType(first));
     }
-    if (!longerThanMinimum(first.size(), hdr) || !matcher_.match(res.status, hdr)) {
+    if (!longerThanMinimum(first.size(), hdr) || !matcher_.matches(res.status, hdr)) {
       return nullptr;
     }
     markEncoded(hdr, enc);
@@ -336,8 +272,8 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
         hdr.set("Content-Type", http::sniffContentType(res.body));
       }
       std::string compressed;
-      if (!hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr) || !longerThanMinimum(res.body.size(), hdr) ||
-          !matcher_.match(res.status, hdr) ||
+      if (!hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr) ||
+          !longerThanMinimum(res.body.size(), hdr) || !matcher_.matches(res.status, hdr) ||
           !enc.compressor()->compress(res.body, Compressor::Mode::Finish, compressed)) {
         return;
       }
@@ -349,7 +285,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     const std::string_view cl = hdr.get("Content-Length");
     if (cl.empty() || std::from_chars(cl.data(), cl.data() + cl.size(), length).ec != std::errc() ||
         !hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr) || !longerThanMinimum(length, hdr) ||
-        !matcher_.match(res.status, hdr)) {
+        !matcher_.matches(res.status, hdr)) {
       return;
     }
     markEncoded(hdr, enc);
@@ -408,29 +344,6 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
   ResponseMatcher matcher_;
 };
 static_assert(std::derived_from<Encode, runtime::Handler>);
-
-ResponseMatcher parseMatcher(const config::Json& j, const std::string& path) {
-  if (!j.is_object()) {
-    throw ProvisionError(path, "expected an object");
-  }
-  ResponseMatcher m;
-  for (const auto& [key, value] : j.items()) {
-    if (key == "status_code") {
-      m.statusCodes = value.get<std::vector<int>>();
-    } else if (key == "headers") {
-      for (const auto& [field, vals] : value.items()) {
-        if (vals.is_null()) {
-          m.headers.emplace_back(field, std::nullopt);
-        } else {
-          m.headers.emplace_back(field, vals.get<std::vector<std::string>>());
-        }
-      }
-    } else {
-      throw ProvisionError(path + "." + key, "response matcher field '" + key + "' is not supported");
-    }
-  }
-  return m;
-}
 
 Encoding parseEncoding(const std::string& name, const config::Json& cfg, const std::string& path) {
   if (!cfg.is_object() && !cfg.is_null()) {
@@ -592,10 +505,13 @@ std::unique_ptr<runtime::Handler> makeEncode(const config::Handler& h, const std
       minLength = kDefaultMinLength;
     }
     if (f.contains("match")) {
-      matcher = parseMatcher(f["match"], path + ".match");
+      matcher = ResponseMatcher::parse(f["match"], path + ".match");
     } else {
-      std::vector<std::string> types(std::begin(kDefaultContentTypes), std::end(kDefaultContentTypes));
-      matcher.headers.emplace_back("Content-Type", std::move(types));
+      config::Json types = config::Json::array();
+      for (const char* t : kDefaultContentTypes) {
+        types.push_back(t);
+      }
+      matcher = ResponseMatcher::parse({{"headers", {{"Content-Type", std::move(types)}}}}, path);
     }
   } catch (const config::Json::exception& e) {
     throw ProvisionError(path, std::string("malformed encode config: ") + e.what());

@@ -1,6 +1,6 @@
 #pragma once
-// Caddy's reverse_proxy response matchers (`@name status ...` / `@name header ...` inside
-// reverse_proxy), which pick the handle_response entry (response_routes.h) for a response.
+// Caddy's caddyhttp.ResponseMatcher: reverse_proxy's `@name status ...` / `@name header ...`
+// (picking the handle_response entry, response_routes.h) and encode's `match` block.
 
 #include <optional>
 #include <string>
