@@ -158,6 +158,11 @@ class FaultProxy:
             return
         finally:
             conn.close()
+        with self.lock:
+            for r in reversed(self.log):
+                if r["kind"] == kind and r["identifier"] == identifier and "status" not in r:
+                    r["status"] = resp.status
+                    break
         if kind == NEW_ORDER and identifier and resp.status < 300:
             self._remember(identifier, resp, data)
         h.send_response(resp.status)

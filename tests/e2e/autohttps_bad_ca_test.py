@@ -104,9 +104,18 @@ def faults(binary, tmp, pebble, roots):
             for name in ("e3.test", "e4.test"):
                 took = acme_pebble.wait_serving(name, pebble.tls_port, roots, 95 - (time.time() - started))
                 check(took is not None, "%s served after its backoff (%.1f s from start)" % (name, time.time() - started))
+            # The property is the pause: nothing between the 503 and its Retry-After. An order
+            # after the retry may fail validation on a loaded machine and be followed by
+            # another (that is the ordinary retry path), so only the first two are timed.
             e4orders = [r["time"] for r in proxy.records(NEW_ORDER, "e4.test")]
-            check(len(e4orders) == 2 and e4orders[1] - e4orders[0] >= 64,
-                  "e4: second newOrder %.1f s after the 503" % (e4orders[-1] - e4orders[0]))
+            e4times = ["%.1f" % (t - e4orders[0]) for t in e4orders]
+            check(len(e4orders) >= 2 and e4orders[1] - e4orders[0] >= 64,
+                  "e4: second newOrder %s s after the 503 (all e4 newOrders at %s)"
+                  % (e4times[1:2], e4times))
+            if len(e4orders) > 2:
+                print("note: e4 needed %d orders; its ACME requests: %s"
+                      % (len(e4orders), [(r["kind"], r["action"], r.get("status"), "%.1f" % (r["time"] - e4orders[0]))
+                                         for r in proxy.records(identifier="e4.test")]), flush=True)
             check(proc.poll() is None, "still running")
         finally:
             harness.stop(proc, drain)

@@ -229,6 +229,16 @@ def exercise(p, start, reload):
     return out
 
 
+def caddy_first_race(out):
+    """Caddy 2.6.2 starts its first health check in a goroutine beside the listener, so under
+    load its very first request can beat the check and get 502 (the dial fails) instead of
+    503. That is the oracle's own race, not a behaviour to copy: the later requests show its
+    verdict, so a first 502 is read as the 503 it becomes once the check is in."""
+    if out["alone"][0] == (502, ""):
+        print("note: caddy's first request beat its first health check (502); read as 503", flush=True)
+        out["alone"][0] = (503, "")
+
+
 def expectations(out, who):
     up, slow, hang = (200, "up"), (200, "slow"), (200, "hang")
     check(out["alone"][0] == (503, ""), "%s: the first request, only upstream down: 503 (%s)" % (who, out["alone"][0]))
@@ -338,6 +348,7 @@ def main():
                    "caddy": one_run("caddy", lambda p: run_caddy(p, tmp))}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    caddy_first_race(results["caddy"])
     for who, out in results.items():
         expectations(out, who)
     check(results["gatehouse"] == results["caddy"], "every answer as caddy's")
