@@ -36,7 +36,7 @@ def _normalize(value, ports, key=None):
         # A handler error's random id, also inside its text ("{id=abc123xyz} ...").
         value = re.sub(r"\{id=[a-z0-9]+\}", "{id=<id>}", value)
         for port in ports:
-            value = value.replace(str(port), "{PORT}")
+            value = re.sub(r"(?<![0-9])%s(?![0-9])" % port, "{PORT}", value)
     return value
 
 

@@ -79,7 +79,16 @@ class Bind:
         self.zone = zone
         self.key_name = key_name
         self.secret = base64.b64encode(os.urandom(32)).decode()
-        self.port = free_udp_tcp_port()
+        self.log = open(os.path.join(self.dir, "named.log"), "w")
+        # A port found free can be taken by a parallel test before named binds it (UDP and
+        # TCP are bound apart), so a start that never answers on both is retried elsewhere.
+        for attempt in range(3):
+            self.port = free_udp_tcp_port()
+            self._start_named(zone, key_name)
+            if self._wait_ready(last=attempt == 2):
+                return
+
+    def _start_named(self, zone, key_name):
         conf = os.path.join(self.dir, "named.conf")
         with open(conf, "w") as f:
             f.write(NAMED_CONF.format(tmp=self.dir, port=self.port, key_name=key_name, secret=self.secret,
@@ -87,30 +96,33 @@ class Bind:
         with open(os.path.join(self.dir, zone + ".zone"), "w") as f:
             f.write(ZONE.format(zone=zone))
         named = shutil.which("named") or "/usr/sbin/named"
-        self.log = open(os.path.join(self.dir, "named.log"), "w")
         self.proc = subprocess.Popen([named, "-g", "-n", "1", "-c", conf], stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        self._wait_ready()
 
     @property
     def address(self):
         return f"127.0.0.1:{self.port}"
 
-    def _wait_ready(self):
+    def _wait_ready(self, last):
+        """True once named answers over UDP and TCP (nsupdate uses TCP for large updates)."""
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 break
-            if self.txt("ns1." + self.zone, rtype="A"):
-                return
+            if self.txt("ns1." + self.zone, rtype="A") and self.txt("ns1." + self.zone, rtype="A", tcp=True):
+                return True
             time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("named did not start: " + open(self.log.name).read()[-3000:])
+        self._stop_named()
+        if last:
+            self.log.close()
+            raise RuntimeError("named did not start: " + open(self.log.name).read()[-3000:])
+        return False
 
-    def txt(self, name, rtype="TXT"):
+    def txt(self, name, rtype="TXT", tcp=False):
         """The records of `name` as BIND serves them (dig +short), [] when none."""
-        p = subprocess.run(["dig", "+short", "+time=2", "+tries=1", "-p", str(self.port), "@127.0.0.1", name,
-                            rtype], capture_output=True, text=True, timeout=15)
+        p = subprocess.run(["dig", "+short", "+time=2", "+tries=1"] + (["+tcp"] if tcp else []) +
+                           ["-p", str(self.port), "@127.0.0.1", name, rtype],
+                           capture_output=True, text=True, timeout=15)
         return [line.strip().strip('"') for line in p.stdout.splitlines() if line.strip()]
 
     def nsupdate(self, commands):
@@ -122,6 +134,10 @@ class Bind:
             raise RuntimeError("nsupdate failed: " + p.stderr)
 
     def stop(self):
+        self._stop_named()
+        self.log.close()
+
+    def _stop_named(self):
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -129,4 +145,3 @@ class Bind:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        self.log.close()
