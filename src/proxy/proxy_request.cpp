@@ -254,6 +254,11 @@ void ProxyCall::onUpstreamWritten() {
   if (bodyDone_ || pulling_ || headSeen_ || awaitingContinue_) {
     return;
   }
+  if (!conn_ && !h2_ && !fcgi_) {
+    // Between attempts (a retry is armed): nothing may pull the body now, or the bytes a
+    // held body replays would be taken and dropped before the next upstream gets them.
+    return;
+  }
   pulling_ = true;
   requestBody().pull(pool_.loop(), *this);
 }

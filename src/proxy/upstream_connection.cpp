@@ -260,6 +260,12 @@ void UpstreamConnection::onWrite(uv_write_t* req, int status) {
     return;
   }
   self->writing_ = false;
+  if (self->dead_) {
+    // It failed while this write was in flight (the upstream hung up and the read saw it
+    // first) and told its listener so: that listener may already be on its next attempt,
+    // and a late "written" (or a second error) from here would drive that attempt instead.
+    return;
+  }
   if (status < 0) {
     self->fail(status);
     return;
@@ -489,7 +495,10 @@ void UpstreamConnection::consume(const char* data, size_t len) {
 }
 
 void UpstreamConnection::fail(int uvError) {
-  if (!failure_.empty() && !dead_) {
+  if (dead_) {
+    return;  // its end was reported once (or its owner closed it): never a second time
+  }
+  if (!failure_.empty()) {
     // Transport failures (TLS) are otherwise invisible to the operator: say why, once.
     server::logLine({{"logger", "http.handlers.reverse_proxy"},
                      {"msg", "upstream transport failed"},
