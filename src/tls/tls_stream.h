@@ -44,7 +44,8 @@ class TlsStream {
   // `loop` once it arrived, was refused, or `limit` passed. Call handshake() again then.
   void awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
   [[nodiscard]] bool awaitingCertificate() const {
-    return (wait_ && wait_->pending()) || (managerWait_ && managerWait_->pending());
+    return (wait_ && wait_->pending()) || (managerWait_ && managerWait_->pending()) ||
+           (storedWait_ && storedWait_->pending());
   }
   // Decrypts up to `cap` bytes into `buf`; `n` is set when Ok.
   Status read(char* buf, size_t cap, size_t& n);
@@ -74,6 +75,7 @@ class TlsStream {
  private:
   Status classify(int rc);
   void awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
+  void awaitStoredChallenge(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
 
   HandshakeState state_;
   SslPtr ssl_;
@@ -84,6 +86,7 @@ class TlsStream {
   std::string alpn_;
   std::unique_ptr<CertificateWait> wait_;  // only while (or after) paused for on-demand TLS
   std::unique_ptr<CertificateWait> managerWait_;  // only while (or after) asking certificate managers
+  std::unique_ptr<CertificateWait> storedWait_;   // only while (or after) reading a stored challenge
 };
 
 }  // namespace gatehouse::tls

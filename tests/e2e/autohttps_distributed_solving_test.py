@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""End-to-end: certmagic's distributed challenge solving, the reading half, against Debian's
+pebble: the server that orders is NOT the one pebble's validation reaches.
+
+B (Gatehouse) holds the ports pebble's VA validates on (its HTTP and TLS ports) and serves
+the names only on demand, so it never orders them itself. All share one storage.
+  (a) A (Gatehouse, on ports pebble never reaches) orders g.test over HTTP-01 and h.test
+      over TLS-ALPN-01: A writes acme/<issuer>/challenge_tokens/<name>.json, pebble's
+      request reaches B, and B answers from storage (read off its loop).
+  (b) caddy 2.6.2 (on ports pebble never reaches) orders c1.test over HTTP-01 and c2.test
+      over TLS-ALPN-01: B answers the challenges caddy stored.
+Each certificate comes without a failed attempt; the challenge files are gone afterwards;
+B logs certmagic's "served key authentication" for the HTTP-01 answers. (The reverse,
+Gatehouse ordering and caddy answering: autohttps_shared_storage_test.py.)
+Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
+Usage: autohttps_distributed_solving_test.py <path-to-gatehouse>
+"""
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True
+import acme_pebble  # noqa: E402
+import caddy_peer  # noqa: E402
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+HTTP_ONLY = "\ttls {\n\t\tissuer acme {\n\t\t\tdisable_tlsalpn_challenge\n\t\t}\n\t}\n"
+TLS_ONLY = "\ttls {\n\t\tissuer acme {\n\t\t\tdisable_http_challenge\n\t\t}\n\t}\n"
+
+
+def global_options(pebble, storage, http_port, https_port):
+    return ("{\n\temail a@b.test\n\tacme_ca %s\n\tacme_ca_root %s\n\thttp_port %d\n\thttps_port %d\n"
+            "\tdefault_bind 127.0.0.1\n\tstorage file_system %s\n\tadmin off\n}\n\n"
+            % (pebble.directory, pebble.cert, http_port, https_port, storage))
+
+
+def site(name, tls):
+    return "%s {\n%s\trespond \"%s\"\n}\n\n" % (name, tls, name)
+
+
+def write(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def served_from_storage(lines, name):
+    return [e for e in lines if e.get("msg") == "served key authentication" and e.get("identifier") == name
+            and e.get("challenge") == "http-01" and e.get("distributed") is True
+            and e.get("logger") == "tls.issuance.acme" and str(e.get("remote", "")).startswith("127.0.0.1:")]
+
+
+def token_files(storage, pebble):
+    tokens = os.path.join(storage, "acme", "127.0.0.1-%d-dir" % pebble.port, "challenge_tokens")
+    return os.listdir(tokens) if os.path.isdir(tokens) else []
+
+
+def run_ours_ordering(binary, tmp, pebble, storage, roots):
+    """(a): Gatehouse A orders, Gatehouse B answers."""
+    ours = acme_pebble.free_port()
+    cfg = write(tmp, "A.Caddyfile", global_options(pebble, storage, acme_pebble.free_port(), ours)
+                + site("g.test", HTTP_ONLY) + site("h.test", TLS_ONLY))
+    proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
+    try:
+        for name in ("g.test", "h.test"):
+            took = acme_pebble.wait_serving(name, ours, roots, 60)
+            check(took is not None, "A: %s obtained through B's answer from storage (%s s)" % (name, took))
+            rc, out, _ = acme_pebble.curl_https(name, ours, roots)
+            check(rc == 0 and out == name, "A: %s served over verified HTTPS: %r" % (name, out))
+    finally:
+        harness.stop(proc, drain)
+    lines = acme_pebble.parse_log(drain.text())
+    check(not [e for e in lines if e.get("msg") in ("challenge failed", "will retry")],
+          "A: the first challenges succeeded (no failure, no backoff)")
+    obtained = {e.get("identifier") for e in lines if e.get("msg") == "certificate obtained successfully"}
+    check(obtained >= {"g.test", "h.test"}, "A logged both certificates obtained: %s" % obtained)
+
+
+def run_caddy_ordering(tmp, pebble, storage):
+    """(b): caddy 2.6.2 orders, Gatehouse B answers."""
+    peer_https = acme_pebble.free_port()
+    peer = caddy_peer.CaddyPeer(global_options(pebble, storage, acme_pebble.free_port(), peer_https)
+                                + site("c1.test", HTTP_ONLY) + site("c2.test", TLS_ONLY),
+                                [peer_https], name="caddy-orders")
+    try:
+        deadline = time.time() + 60
+        log = ""
+        while time.time() < deadline:
+            log = peer.read_log()
+            if log.count("certificate obtained successfully") >= 2:
+                break
+            time.sleep(0.2)
+        lines = acme_pebble.parse_log(log)
+        obtained = {e.get("identifier") for e in lines if e.get("msg") == "certificate obtained successfully"}
+        check(obtained == {"c1.test", "c2.test"}, "caddy obtained c1.test (HTTP-01) and c2.test (TLS-ALPN-01) "
+              "through B's answers: %s" % obtained)
+        failures = [e for e in lines if e.get("level") == "error"]
+        check(not failures, "caddy logged no error (no failed challenge): %s" % failures[:3])
+    finally:
+        peer.stop()
+
+
+def run(binary, tmp, pebble):
+    roots = write(tmp, "roots.pem", pebble.management("/roots/0"))
+    storage = os.path.join(tmp, "shared-storage")
+    cfg = write(tmp, "B.Caddyfile", global_options(pebble, storage, pebble.http_port, pebble.tls_port)
+                + "g.test, h.test, c1.test, c2.test {\n\ttls {\n\t\ton_demand\n\t}\n\trespond \"B\"\n}\n")
+    proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
+    try:
+        run_ours_ordering(binary, tmp, pebble, storage, roots)
+        check(token_files(storage, pebble) == [], "A's challenge_tokens cleaned up: %s" % token_files(storage, pebble))
+        run_caddy_ordering(tmp, pebble, storage)
+        check(token_files(storage, pebble) == [],
+              "caddy's challenge_tokens cleaned up: %s" % token_files(storage, pebble))
+    finally:
+        harness.stop(proc, drain)
+    lines = acme_pebble.parse_log(drain.text())
+    for name in ("g.test", "c1.test"):
+        check(served_from_storage(lines, name), "B logged serving %s's stored HTTP-01 key authentication" % name)
+    ordered = [e for e in lines if e.get("msg") in ("obtaining certificate", "certificate obtained successfully")]
+    check(not ordered, "B ordered nothing itself: %s" % ordered[:2])
+
+
+def main():
+    binary = sys.argv[1]
+    acme_pebble.require_pebble()
+    for tool in ("caddy", "curl"):
+        if shutil.which(tool) is None:
+            print("SKIP: %s not installed" % tool)
+            return 77
+    with tempfile.TemporaryDirectory(prefix="gh-distributed-") as tmp:
+        pebble = acme_pebble.Pebble(tmp)
+        try:
+            run(binary, tmp, pebble)
+        finally:
+            pebble.stop()
+    return harness.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
