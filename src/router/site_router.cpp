@@ -26,6 +26,7 @@ Outcome SiteRouter::handle(Exchange& ex) {
   if (server_.acmeChallenges && (ex.request.method == "GET" || ex.request.method == "HEAD")) {
     if (auto keyAuth = server_.acmeChallenges->http01ForPath(ex.request.path)) {
       ex.response.headers.set("Content-Type", "text/plain");
+      logServedKeyAuthentication(ex, std::string(http::hostWithoutPort(ex.request.host)), false);
       return ex.respond(200, std::move(*keyAuth));
     }
     if (lookUpStoredChallenge(ex)) {

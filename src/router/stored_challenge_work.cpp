@@ -14,6 +14,16 @@ std::string remoteAddr(const runtime::Request& r) {
 }
 }  // namespace
 
+void logServedKeyAuthentication(const runtime::Exchange& ex, const std::string& identifier,
+                                bool distributed) {
+  // Caddy 2.6.2's line, on its http logger.
+  log::logOwn(log::Level::Info, "http", "served key authentication",
+              config::Json{{"identifier", identifier},
+                           {"challenge", "http-01"},
+                           {"remote", remoteAddr(ex.request)},
+                           {"distributed", distributed}});
+}
+
 struct StoredChallengeWork::Job {
   uv_work_t req{};
   StoredChallengeWork* owner = nullptr;
@@ -77,11 +87,7 @@ bool StoredChallengeWork::answer(runtime::Exchange& ex) {
   }
   ex.response.headers.set("Content-Type", "text/plain");
   ex.respond(200, found_->keyAuthorization);
-  log::logOwn(log::Level::Info, "tls.issuance.acme", "served key authentication",
-              config::Json{{"identifier", found_->identifier},
-                           {"challenge", "http-01"},
-                           {"remote", remoteAddr(ex.request)},
-                           {"distributed", true}});
+  logServedKeyAuthentication(ex, found_->identifier, true);
   return true;
 }
 

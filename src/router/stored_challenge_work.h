@@ -18,6 +18,9 @@
 
 namespace gatehouse::router {
 
+// certmagic's "served key authentication" for an HTTP-01 answer (`distributed`: from storage).
+void logServedKeyAuthentication(const runtime::Exchange& ex, const std::string& identifier, bool distributed);
+
 class StoredChallengeWork final : public runtime::PendingWork {
  public:
   StoredChallengeWork(runtime::Exchange& ex, std::shared_ptr<const acme::StoredChallenges> stored,

@@ -63,6 +63,8 @@ class TlsStream {
   [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;
   [[nodiscard]] const std::string& alpn() const { return alpn_; }
   [[nodiscard]] bool acmeChallenge() const { return state_.acmeChallenge; }
+  // The acme-tls/1 answer came from a challenge another server stored (not our own).
+  [[nodiscard]] bool acmeChallengeFromStorage() const { return state_.storedChallengeCert != nullptr; }
   // Why the handshake failed when the client sent no SNI and no certificate stood in ("" otherwise).
   [[nodiscard]] const std::string& noSniFailure() const { return state_.noSniFailure; }
   // The certificate managers that failed while this handshake waited (once: taken, they

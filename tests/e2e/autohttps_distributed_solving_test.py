@@ -10,7 +10,8 @@ the names only on demand, so it never orders them itself. All share one storage.
   (b) caddy 2.6.2 (on ports pebble never reaches) orders c1.test over HTTP-01 and c2.test
       over TLS-ALPN-01: B answers the challenges caddy stored.
 Each certificate comes without a failed attempt; the challenge files are gone afterwards;
-B logs certmagic's "served key authentication" for the HTTP-01 answers. (The reverse,
+B logs what caddy 2.6.2 logs for each answer ("served key authentication" on its http
+logger, "served key authentication certificate" on tls, both with distributed: true). (The reverse,
 Gatehouse ordering and caddy answering: autohttps_shared_storage_test.py.)
 Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
 Usage: autohttps_distributed_solving_test.py <path-to-gatehouse>
@@ -51,7 +52,15 @@ def write(tmp, name, text):
 def served_from_storage(lines, name):
     return [e for e in lines if e.get("msg") == "served key authentication" and e.get("identifier") == name
             and e.get("challenge") == "http-01" and e.get("distributed") is True
-            and e.get("logger") == "tls.issuance.acme" and str(e.get("remote", "")).startswith("127.0.0.1:")]
+            and e.get("logger") == "http" and str(e.get("remote", "")).startswith("127.0.0.1:")]
+
+
+def served_cert_from_storage(lines, name):
+    """caddy 2.6.2's line for an acme-tls/1 answer (logger tls, its fields)."""
+    return [e for e in lines if e.get("msg") == "served key authentication certificate"
+            and e.get("server_name") == name and e.get("challenge") == "tls-alpn-01"
+            and e.get("distributed") is True and e.get("logger") == "tls"
+            and str(e.get("remote", "")).startswith("127.0.0.1:")]
 
 
 def token_files(storage, pebble):
@@ -121,6 +130,8 @@ def run(binary, tmp, pebble):
     lines = acme_pebble.parse_log(drain.text())
     for name in ("g.test", "c1.test"):
         check(served_from_storage(lines, name), "B logged serving %s's stored HTTP-01 key authentication" % name)
+    for name in ("h.test", "c2.test"):
+        check(served_cert_from_storage(lines, name), "B logged serving %s's stored TLS-ALPN-01 certificate" % name)
     ordered = [e for e in lines if e.get("msg") in ("obtaining certificate", "certificate obtained successfully")]
     check(not ordered, "B ordered nothing itself: %s" % ordered[:2])
 
