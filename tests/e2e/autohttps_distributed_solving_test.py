@@ -4,6 +4,8 @@ pebble: the server that orders is NOT the one pebble's validation reaches.
 
 B (Gatehouse) holds the ports pebble's VA validates on (its HTTP and TLS ports) and serves
 the names only on demand, so it never orders them itself. All share one storage.
+  First, B alone with a challenge file written by hand: answered only for its token and
+      Host (case-insensitive), GET only; acme-tls/1 by SNI with the stored key authorization.
   (a) A (Gatehouse, on ports pebble never reaches) orders g.test over HTTP-01 and h.test
       over TLS-ALPN-01: A writes acme/<issuer>/challenge_tokens/<name>.json, pebble's
       request reaches B, and B answers from storage (read off its loop).
@@ -16,8 +18,12 @@ Gatehouse ordering and caddy answering: autohttps_shared_storage_test.py.)
 Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
 Usage: autohttps_distributed_solving_test.py <path-to-gatehouse>
 """
+import hashlib
+import json
 import os
 import shutil
+import socket
+import ssl
 import sys
 import tempfile
 import time
@@ -113,6 +119,66 @@ def run_caddy_ordering(tmp, pebble, storage):
         peer.stop()
 
 
+def alpn_challenge_cert(port, name):
+    """An acme-tls/1 handshake with B for `name`: the certificate's DER, or None when B
+    refuses the handshake."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["acme-tls/1"])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname=name) as tls:
+                der = tls.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError):
+        return None
+    return der  # the acmeIdentifier extension holds the digest as an OCTET STRING
+
+
+def http_get(port, host, path, method="GET"):
+    """(status, body) of one request to B's HTTP port with this Host."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(("%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (method, path, host)).encode())
+        data = b""
+        while len(data) < 1 << 16:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode(errors="replace")
+
+
+def run_checks(pebble, storage):
+    """What B answers for a stored challenge it reads (as certmagic): the token of the path and
+    the Host must both match; GET only; acme-tls/1 by SNI; nothing for other names."""
+    key_auth = "tok-n.thumb"
+    tokens = os.path.join(storage, "acme", "127.0.0.1-%d-dir" % pebble.port, "challenge_tokens")
+    os.makedirs(tokens, exist_ok=True)
+    path = os.path.join(tokens, "n.test.json")
+    with open(path, "w") as f:
+        json.dump({"type": "http-01", "url": "x", "status": "pending", "token": "tok-n",
+                   "keyAuthorization": key_auth, "identifier": {"type": "dns", "value": "n.test"}}, f)
+    try:
+        port = pebble.http_port
+        check(http_get(port, "n.test:%d" % port, "/.well-known/acme-challenge/tok-n") == (200, key_auth),
+              "B: stored token and host: the key authorization")
+        status, body = http_get(port, "N.TEST", "/.well-known/acme-challenge/tok-n")
+        check((status, body) == (200, key_auth), "B: host compared case-insensitively: %d" % status)
+        status, body = http_get(port, "n.test", "/.well-known/acme-challenge/other")
+        check(status != 200 and key_auth not in body, "B: another token is not answered (%d)" % status)
+        status, body = http_get(port, "m.test", "/.well-known/acme-challenge/tok-n")
+        check(status != 200 and key_auth not in body, "B: another Host is not answered (%d)" % status)
+        status, body = http_get(port, "n.test", "/.well-known/acme-challenge/tok-n", "HEAD")
+        check(status != 200, "B: HEAD is not answered from storage, as certmagic (%d)" % status)
+        der = alpn_challenge_cert(pebble.tls_port, "n.test")
+        digest = hashlib.sha256(key_auth.encode()).digest()
+        check(der is not None and digest in der, "B: acme-tls/1 for n.test carries the stored key authorization")
+        check(alpn_challenge_cert(pebble.tls_port, "m.test") is None, "B: acme-tls/1 for another name refused")
+    finally:
+        os.remove(path)
+
+
 def run(binary, tmp, pebble):
     roots = write(tmp, "roots.pem", pebble.management("/roots/0"))
     storage = os.path.join(tmp, "shared-storage")
@@ -120,6 +186,7 @@ def run(binary, tmp, pebble):
                 + "g.test, h.test, c1.test, c2.test {\n\ttls {\n\t\ton_demand\n\t}\n\trespond \"B\"\n}\n")
     proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
     try:
+        run_checks(pebble, storage)
         run_ours_ordering(binary, tmp, pebble, storage, roots)
         check(token_files(storage, pebble) == [], "A's challenge_tokens cleaned up: %s" % token_files(storage, pebble))
         run_caddy_ordering(tmp, pebble, storage)
