@@ -5,6 +5,7 @@
 // it: certificate_manager_serving.cpp; on-demand TLS: on_demand_issuance.cpp.
 #include "manager/certificate_manager.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "manager/certificate_manager_parts.h"
@@ -26,6 +27,23 @@ void closeAndFree(T*& handle) {
            [](uv_handle_t* h) { std::unique_ptr<T> owned(static_cast<T*>(h->data)); });
   handle = nullptr;
 }
+
+// Where challenges other servers sharing the storage present are looked up: under each ACME
+// issuer of the config, as certmagic tries each issuer of the name's policy.
+std::shared_ptr<const StoredChallenges> storedChallenges(const ManagerConfig& config,
+                                                         const std::string& root) {
+  std::vector<std::string> keys;
+  for (const auto& s : config.issuers) {
+    if (s.local) {
+      continue;
+    }
+    std::string key = storage_keys::issuerKey(s.ca);
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(std::move(key));
+    }
+  }
+  return keys.empty() ? nullptr : std::make_shared<const StoredChallenges>(root, std::move(keys));
+}
 }  // namespace
 
 CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls::CertificateStore> store)
@@ -33,7 +51,7 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
       store_(std::move(store)),
       log_(std::cerr, config_.logSink),
       storage_(config_.storageRoot.empty() ? FileStorage::defaultRoot() : config_.storageRoot),
-      responder_(std::make_shared<ChallengeResponder>()),
+      responder_(std::make_shared<ChallengeResponder>(storedChallenges(config_, storage_.root()))),
       challengeProvider_(std::make_shared<ChallengeCertificates>(responder_)) {
   uv_loop_init(&loop_);
   loop_.data = this;

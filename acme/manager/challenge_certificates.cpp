@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "crypto/tls_alpn_cert.h"
+
 namespace gatehouse::acme {
 
 std::shared_ptr<const tls::Certificate> ChallengeCertificates::challengeCertificate(
@@ -13,6 +15,24 @@ std::shared_ptr<const tls::Certificate> ChallengeCertificates::challengeCertific
   try {
     return tls::loadCertificatePem(pem->certPem, pem->keyPem);
   } catch (const std::invalid_argument&) {
+    return nullptr;
+  }
+}
+
+std::shared_ptr<const tls::Certificate> ChallengeCertificates::storedChallengeCertificate(
+    std::string_view serverName) const {
+  const auto& stored = responder_->stored();
+  if (!stored) {
+    return nullptr;
+  }
+  const auto challenge = stored->load(serverName);
+  if (!challenge) {
+    return nullptr;
+  }
+  try {
+    auto pem = buildTlsAlpnCertificate(challenge->identifier, challenge->keyAuthorization);
+    return tls::loadCertificatePem(pem.certPem, pem.keyPem);
+  } catch (const std::exception&) {
     return nullptr;
   }
 }

@@ -30,13 +30,20 @@ std::optional<std::string> ChallengeResponder::http01(std::string_view token) co
   return std::nullopt;
 }
 
-std::optional<std::string> ChallengeResponder::http01ForPath(std::string_view path) const {
+std::string_view ChallengeResponder::http01Token(std::string_view path) {
   if (path.substr(0, kHttp01Prefix.size()) != kHttp01Prefix)
-    return std::nullopt;
+    return {};
   std::string_view token = path.substr(kHttp01Prefix.size());
   if (auto q = token.find('?'); q != std::string_view::npos)
     token = token.substr(0, q);
-  if (token.empty() || token.find('/') != std::string_view::npos)
+  if (token.find('/') != std::string_view::npos)
+    return {};
+  return token;
+}
+
+std::optional<std::string> ChallengeResponder::http01ForPath(std::string_view path) const {
+  const std::string_view token = http01Token(path);
+  if (token.empty())
     return std::nullopt;
   return http01(token);
 }

@@ -2,13 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "storage/storage_keys.h"
+#include "gatehouse/acme/stored_challenges.h"
 
 namespace gatehouse::acme {
 
 std::string SharedChallengeSolver::tokenKey(const std::string& issuerKey, const std::string& identifier) {
-  return "acme/" + storage_keys::safe(issuerKey) + "/challenge_tokens/" + storage_keys::safe(identifier) +
-         ".json";
+  return StoredChallenges::key(issuerKey, identifier);
 }
 
 void SharedChallengeSolver::present(const ChallengeInfo& c,

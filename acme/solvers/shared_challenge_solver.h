@@ -3,7 +3,8 @@
 // presented, its token and key authorization sit in storage at
 // acme/<issuer>/challenge_tokens/<name>.json (certmagic's key and JSON fields), so that
 // another server sharing the storage (a Caddy, or a load-balanced peer) that receives the
-// CA's validation request answers it. Wraps the solver that answers locally.
+// CA's validation request answers it (our reading half: gatehouse/acme/stored_challenges.h).
+// Wraps the solver that answers locally.
 
 #include <string>
 

@@ -1,11 +1,11 @@
 #include "provision/internal_certificates.h"
 
-#include <iostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "crypto/certificate_info.h"
 #include "crypto/private_key.h"
+#include "log/process_log.h"
 #include "storage/storage_keys.h"
 
 namespace gatehouse::provision {
@@ -64,6 +64,12 @@ void InternalCertificates::obtain(Managed& m, bool allowStored) {
       }
     }
   }
+  // Caddy 2.6.2's lines for a certificate its local CA signs (certmagic logs them for every
+  // issuer); nothing is logged for one loaded from storage, as there.
+  const bool renewing = !allowStored;
+  log::logOwn(log::Level::Info, renewing ? "tls.renew" : "tls.obtain",
+              renewing ? "renewing certificate" : "obtaining certificate",
+              config::Json{{"identifier", m.name}});
   acme::PrivateKey privateKey = acme::PrivateKey::generate(acme::KeyType::P256);
   const std::string chain = m.issuer->issue({m.name}, privateKey);
   const std::string keyPem = privateKey.toPem();
@@ -74,6 +80,9 @@ void InternalCertificates::obtain(Managed& m, bool allowStored) {
   store_->replaceFor(m.name, cert);
   const auto info = acme::readCertificateInfo(chain);
   m.renewAt = renewalTime(info.notBefore, info.notAfter, m.renewalWindowRatio);
+  log::logOwn(log::Level::Info, renewing ? "tls.renew" : "tls.obtain",
+              renewing ? "certificate renewed successfully" : "certificate obtained successfully",
+              config::Json{{"identifier", m.name}});
 }
 
 void InternalCertificates::manage(const std::string& name, std::shared_ptr<acme::CertificateIssuer> issuer,
@@ -107,9 +116,10 @@ void InternalCertificates::renewLoop() {
       }
       try {
         obtain(m, false);
-        std::cerr << "internal issuer: renewed certificate for " << m.name << "\n";
       } catch (const std::exception& e) {
-        std::cerr << "internal issuer: renewing " << m.name << ": " << e.what() << "\n";
+        log::logOwn(
+            log::Level::Error, "tls.renew", "could not get certificate from issuer",
+            config::Json{{"identifier", m.name}, {"issuer", m.issuer->issuerKey()}, {"error", e.what()}});
         m.renewAt = Clock::now() + kRetryDelay;
       }
     }

@@ -6,6 +6,7 @@
 #include "log/error_log.h"
 #include "router/error_id.h"
 #include "router/response_filter.h"
+#include "router/stored_challenge_work.h"
 
 namespace gatehouse::router {
 
@@ -25,9 +26,33 @@ Outcome SiteRouter::handle(Exchange& ex) {
   if (server_.acmeChallenges && (ex.request.method == "GET" || ex.request.method == "HEAD")) {
     if (auto keyAuth = server_.acmeChallenges->http01ForPath(ex.request.path)) {
       ex.response.headers.set("Content-Type", "text/plain");
+      logServedKeyAuthentication(ex, std::string(http::hostWithoutPort(ex.request.host)), false);
       return ex.respond(200, std::move(*keyAuth));
     }
+    if (lookUpStoredChallenge(ex)) {
+      return Outcome::Paused;
+    }
   }
+  return runRoutes(ex);
+}
+
+bool SiteRouter::lookUpStoredChallenge(Exchange& ex) const {
+  // Only GET, as certmagic; the read pauses the exchange (resumed() takes it on).
+  const auto& stored = server_.acmeChallenges->stored();
+  const std::string_view token = acme::ChallengeResponder::http01Token(ex.request.path);
+  if (!stored || ex.request.method != "GET" || token.empty()) {
+    return false;
+  }
+  auto work = std::make_unique<StoredChallengeWork>(
+      ex, stored, std::string(http::hostWithoutPort(ex.request.host)), std::string(token));
+  if (!work->start()) {
+    return false;
+  }
+  ex.pending = std::move(work);
+  return true;
+}
+
+Outcome SiteRouter::runRoutes(Exchange& ex) {
   // As Caddy 2.7+: whether the client is one of the server's trusted_proxies, kept as a
   // var so reverse_proxy knows whose X-Forwarded-* values to keep.
   for (const auto& range : server_.trustedProxies) {
@@ -42,6 +67,13 @@ Outcome SiteRouter::handle(Exchange& ex) {
 }
 
 Outcome SiteRouter::resumed(Exchange& ex) {
+  if (auto* lookup = dynamic_cast<StoredChallengeWork*>(ex.pending.get())) {
+    // A challenge path paused before any route ran: answered from storage, or the routes
+    // take the request as if nothing had been looked up.
+    const bool answered = lookup->answer(ex);
+    ex.pending.reset();
+    return answered ? Outcome::Handled : runRoutes(ex);
+  }
   // A paused handler has set its response or its error, or (handle_response routes that
   // answered nothing) lets the chain go on after it; what follows is as after handle().
   // Taken first: handlers the resumed work runs (handle_response routes) may pause again,

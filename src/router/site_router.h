@@ -19,6 +19,11 @@ class SiteRouter final : public http::RequestHandler {
   }
 
  private:
+  // A challenge path with no token of ours: starts reading a stored challenge (another
+  // server's); true when the exchange now waits for it.
+  bool lookUpStoredChallenge(runtime::Exchange& ex) const;
+  // From after the ACME check: trusted proxies, the routes, then error routes.
+  runtime::Outcome runRoutes(runtime::Exchange& ex);
   // After the chain (or its continuation) stopped: routes a new error.
   runtime::Outcome afterChain(runtime::Exchange& ex, runtime::Outcome outcome) const;
   runtime::Outcome runErrorRoutes(runtime::Exchange& ex) const;

@@ -91,6 +91,16 @@ void Connection::onCipher(const char* data, size_t len) {
 
 bool Connection::startTlsSession() {
   if (tls_->acmeChallenge()) {
+    // As certmagic's GetCertificate; `distributed`: built from another server's stored challenge.
+    const bool v6 = peer_.remoteIp.find(':') != std::string::npos;
+    logLine({{"logger", "tls"},
+             {"msg", "served key authentication certificate"},
+             {"server_name", tls_->serverName()},
+             {"challenge", "tls-alpn-01"},
+             {"remote",
+              (v6 ? "[" + peer_.remoteIp + "]" : peer_.remoteIp) + ":" + std::to_string(peer_.remotePort)},
+             {"distributed", tls_->acmeChallengeFromStorage()}},
+            "info");
     close(false);  // the challenge is the handshake itself; no HTTP follows
     return false;
   }

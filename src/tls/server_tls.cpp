@@ -130,8 +130,19 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
   const auto offered = clientHelloAlpn(ssl);
   if (offered.size() == 1 && offered.front() == kAcmeTlsAlpn) {
     // TLS-ALPN-01: only the challenge certificate may answer (RFC 8737 section 3).
-    CertificatePtr cert =
-        options_.challenges ? options_.challenges->challengeCertificate(state.serverName) : nullptr;
+    CertificatePtr cert = state.storedChallengeCert;
+    if (!cert && options_.challenges) {
+      cert = options_.challenges->challengeCertificate(state.serverName);
+    }
+    if (!cert && !state.storedChallengeAsked && !state.serverName.empty() && options_.challenges &&
+        options_.challenges->looksUpStored()) {
+      // Perhaps another server sharing the storage presented it (certmagic's distributed
+      // solving): read off the loop, then OpenSSL calls this callback again.
+      state.storedChallengeAsked = true;
+      state.challenges = options_.challenges;
+      state.waitingFor = HandshakeState::Wait::StoredChallenge;
+      return SSL_CLIENT_HELLO_RETRY;
+    }
     if (!cert || !cert->useOn(ssl)) {
       *alert = SSL_AD_UNRECOGNIZED_NAME;
       return SSL_CLIENT_HELLO_ERROR;

@@ -40,7 +40,7 @@ struct HandshakeState {
   const OnDemandCertificates* onDemand = nullptr;
   bool onDemandAsked = false;
   // What the paused handshake waits for (the connection starts the matching wait).
-  enum class Wait { None, Managers, OnDemand };
+  enum class Wait { None, Managers, OnDemand, StoredChallenge };
   Wait waitingFor = Wait::None;
   // Certificate managers (tls.get_certificate.*): asked once, before on-demand TLS.
   const CertificateManagers* managers = nullptr;
@@ -49,6 +49,11 @@ struct HandshakeState {
   ManagerQuery managerQuery;
   ManagerAnswer managerAnswer;
   std::string onDemandName;  // what the paused handshake waits for: the SNI or its stand-in
+  // acme-tls/1 for a name with no challenge in memory: looked up once in storage (a
+  // challenge another server sharing it presented), the handshake paused meanwhile.
+  std::shared_ptr<const ChallengeCertificateProvider> challenges;
+  bool storedChallengeAsked = false;
+  std::shared_ptr<const Certificate> storedChallengeCert;
   // Set when the handshake fails for want of a certificate and the client sent no SNI:
   // the connection logs it (a client without SNI is otherwise hard to diagnose).
   std::string noSniFailure;

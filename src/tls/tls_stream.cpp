@@ -87,6 +87,9 @@ void TlsStream::awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limi
   if (waitingFor == HandshakeState::Wait::Managers && state_.managers != nullptr && !managerWait_) {
     return awaitManagers(loop, limit, std::move(ready));
   }
+  if (waitingFor == HandshakeState::Wait::StoredChallenge && state_.challenges && !storedWait_) {
+    return awaitStoredChallenge(loop, limit, std::move(ready));
+  }
   if (waitingFor != HandshakeState::Wait::OnDemand || state_.onDemand == nullptr || wait_) {
     return ready();  // nothing to wait for (or already waited): the handshake fails
   }
@@ -176,6 +179,59 @@ void TlsStream::takeOutput(std::string& out) {
 
 std::shared_ptr<const runtime::TlsInfo> TlsStream::info() const {
   return ssl_ ? describeConnection(ssl_.get(), state_.serverName, alpn_) : nullptr;
+}
+
+namespace {
+// One stored-challenge read on libuv's thread pool. It owns what the pool touches (the
+// provider, the name, the answer), so a connection that closes meanwhile frees nothing
+// it reads; the job is freed on the loop when it reports.
+struct StoredChallengeJob {
+  uv_work_t req{};
+  std::shared_ptr<const ChallengeCertificateProvider> provider;
+  std::string serverName;
+  std::shared_ptr<std::pair<std::mutex, CertificatePtr>> cert;  // where the loop takes the answer
+  std::function<void()> post;
+};
+}  // namespace
+
+void TlsStream::awaitStoredChallenge(uv_loop_t* loop, std::chrono::milliseconds limit,
+                                     std::function<void()> ready) {
+  auto cert = std::make_shared<std::pair<std::mutex, CertificatePtr>>();
+  auto taken = [this, cert, ready = std::move(ready)] {
+    {
+      std::lock_guard lock(cert->first);
+      state_.storedChallengeCert = cert->second;
+    }
+    ready();
+  };
+  // A challenge file is tiny: a storage that takes longer than the CA waits is no use.
+  constexpr std::chrono::milliseconds kStoredChallengeWait{10000};
+  storedWait_ = std::make_unique<CertificateWait>(
+      loop, std::min(limit, kStoredChallengeWait), std::move(taken), [&](std::function<void()> post) {
+        auto job = std::make_unique<StoredChallengeJob>();
+        job->provider = state_.challenges;
+        job->serverName = state_.serverName;
+        job->cert = cert;
+        job->post = std::move(post);
+        job->req.data = job.get();
+        const int rc = uv_queue_work(
+            loop, &job->req,
+            [](uv_work_t* req) {
+              auto* j = static_cast<StoredChallengeJob*>(req->data);
+              auto found = j->provider->storedChallengeCertificate(j->serverName);
+              std::lock_guard lock(j->cert->first);
+              j->cert->second = std::move(found);
+            },
+            [](uv_work_t* req, int) {
+              std::unique_ptr<StoredChallengeJob> j(static_cast<StoredChallengeJob*>(req->data));
+              j->post();  // a no-op once the wait is gone (the connection closed)
+            });
+        if (rc != 0) {
+          job->post();  // the handshake fails as without a stored challenge
+          return;
+        }
+        job.release();  // freed by the after-work callback
+      });
 }
 
 }  // namespace gatehouse::tls

@@ -44,7 +44,8 @@ class TlsStream {
   // `loop` once it arrived, was refused, or `limit` passed. Call handshake() again then.
   void awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
   [[nodiscard]] bool awaitingCertificate() const {
-    return (wait_ && wait_->pending()) || (managerWait_ && managerWait_->pending());
+    return (wait_ && wait_->pending()) || (managerWait_ && managerWait_->pending()) ||
+           (storedWait_ && storedWait_->pending());
   }
   // Decrypts up to `cap` bytes into `buf`; `n` is set when Ok.
   Status read(char* buf, size_t cap, size_t& n);
@@ -62,6 +63,8 @@ class TlsStream {
   [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;
   [[nodiscard]] const std::string& alpn() const { return alpn_; }
   [[nodiscard]] bool acmeChallenge() const { return state_.acmeChallenge; }
+  // The acme-tls/1 answer came from a challenge another server stored (not our own).
+  [[nodiscard]] bool acmeChallengeFromStorage() const { return state_.storedChallengeCert != nullptr; }
   // Why the handshake failed when the client sent no SNI and no certificate stood in ("" otherwise).
   [[nodiscard]] const std::string& noSniFailure() const { return state_.noSniFailure; }
   // The certificate managers that failed while this handshake waited (once: taken, they
@@ -74,6 +77,7 @@ class TlsStream {
  private:
   Status classify(int rc);
   void awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
+  void awaitStoredChallenge(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
 
   HandshakeState state_;
   SslPtr ssl_;
@@ -84,6 +88,7 @@ class TlsStream {
   std::string alpn_;
   std::unique_ptr<CertificateWait> wait_;  // only while (or after) paused for on-demand TLS
   std::unique_ptr<CertificateWait> managerWait_;  // only while (or after) asking certificate managers
+  std::unique_ptr<CertificateWait> storedWait_;   // only while (or after) reading a stored challenge
 };
 
 }  // namespace gatehouse::tls

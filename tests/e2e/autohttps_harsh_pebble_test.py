@@ -111,7 +111,8 @@ def gatehouse_part(binary, tmp, pebble, roots, storage):
     finally:
         harness.stop(proc, drain)
     obtained = sorted(e.get("identifier") for e in msgs(drain, "certificate obtained successfully"))
-    check(obtained == ["h1.test", "h2.test"], "log: each ACME certificate obtained once: %s" % obtained)
+    # i.test too: caddy 2.6.2 logs the line for a leaf its local CA signs (tls_internal_log_test).
+    check(obtained == ["h1.test", "h2.test", "i.test"], "log: each certificate obtained once: %s" % obtained)
     issuers = sorted(os.listdir(os.path.join(storage, "certificates")))
     check(issuers == sorted(["127.0.0.1-%d-dir" % pebble.port, "localhost-%d-dir" % pebble.port, "local"]),
           "per-site ca is its own issuer in storage: %s" % issuers)

@@ -6,12 +6,17 @@
 //    200 text/plain with http01(token) when it has a value (before any routing), else go on.
 //  * TLS-ALPN-01: for a TLS ClientHello offering only "acme-tls/1", complete the handshake
 //    with tlsAlpn01(serverName) and close after it (RFC 8737 section 3).
+//  * Neither in memory: a challenge another server sharing the storage presented may be in
+//    storage (stored(); read off the loop, see stored_challenges.h).
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "gatehouse/acme/stored_challenges.h"
 
 namespace gatehouse::acme {
 
@@ -24,6 +29,13 @@ struct PemCertificate {
 class ChallengeResponder {
  public:
   static constexpr std::string_view kHttp01Prefix = "/.well-known/acme-challenge/";
+
+  // `stored`: where challenges other servers present are looked up; null: nowhere.
+  explicit ChallengeResponder(std::shared_ptr<const StoredChallenges> stored = nullptr)
+      : stored_(std::move(stored)) {}
+  [[nodiscard]] const std::shared_ptr<const StoredChallenges>& stored() const { return stored_; }
+  // The token of a challenge path ("" when `path` is not one); query strings are ignored.
+  static std::string_view http01Token(std::string_view path);
 
   void setHttp01(const std::string& token, const std::string& keyAuthorization);
   void clearHttp01(const std::string& token);
@@ -38,6 +50,7 @@ class ChallengeResponder {
   [[nodiscard]] std::optional<PemCertificate> tlsAlpn01(std::string_view serverName) const;
 
  private:
+  const std::shared_ptr<const StoredChallenges> stored_;
   mutable std::mutex mu_;
   std::map<std::string, std::string, std::less<>> http01_;
   std::map<std::string, PemCertificate, std::less<>> tlsAlpn01_;

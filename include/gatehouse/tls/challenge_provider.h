@@ -19,6 +19,15 @@ class ChallengeCertificateProvider {
   // Called on worker threads during handshakes: must be thread-safe and must not block.
   [[nodiscard]] virtual std::shared_ptr<const Certificate> challengeCertificate(
       std::string_view serverName) const = 0;
+  // Whether a name challengeCertificate() has nothing for may still have a challenge that
+  // another server sharing the storage presented: the handshake then pauses (as for
+  // on-demand TLS) while storedChallengeCertificate() runs on libuv's thread pool.
+  [[nodiscard]] virtual bool looksUpStored() const { return false; }
+  // Blocking (reads storage): thread pool only. Null when nothing is stored for the name.
+  [[nodiscard]] virtual std::shared_ptr<const Certificate> storedChallengeCertificate(
+      std::string_view /*serverName*/) const {
+    return nullptr;
+  }
 };
 
 }  // namespace gatehouse::tls
