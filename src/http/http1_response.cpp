@@ -86,9 +86,8 @@ void Http1Session::pullBody() {
   pullInFlight_ = true;
   auto& stream = *ex_.response.stream;
   auto* file = dynamic_cast<runtime::SendfileSource*>(&stream);
-  const int sock = file == nullptr || chunked_ || sniffPending_ || !transport_.drained()
-                       ? -1
-                       : transport_.sendfileSocket();
+  const int sock =
+      file == nullptr || chunked_ || sniffPending_ || !transport_.drained() ? -1 : transport_.sendfileSocket();
   if (sock >= 0) {
     bool done = false;
     const int64_t n = file->sendTo(sock, done);

@@ -37,8 +37,7 @@ Kind classify(std::string_view n) {
       if (equalsIgnoreCase(n, "Te")) {
         return Kind::General;
       }
-      return equalsIgnoreCase(n, "Trailer") || equalsIgnoreCase(n, "Transfer-Encoding") ? Kind::Drop
-                                                                                        : Kind::Copy;
+      return equalsIgnoreCase(n, "Trailer") || equalsIgnoreCase(n, "Transfer-Encoding") ? Kind::Drop : Kind::Copy;
     case 'u':
       return equalsIgnoreCase(n, "Upgrade") ? Kind::Drop : Kind::Copy;
     case 'x':
