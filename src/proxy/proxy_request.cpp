@@ -220,9 +220,12 @@ void ProxyCall::sendRequest() {
   sent_ = std::chrono::steady_clock::now();
   conn_->expectResponse(method_ == "HEAD", askedGzip_);
   conn_->write(head_, hasBody_);  // the body is pulled once the head is out
-  if (pool_.spareHead().capacity() < head_.capacity()) {
+  // Written or queued (a copy): the buffer serves the next request, unless an outsized head
+  // made it too big to keep for the worker's lifetime.
+  constexpr size_t kMaxSpareHead = 16 * 1024;
+  if (pool_.spareHead().capacity() < head_.capacity() && head_.capacity() <= kMaxSpareHead) {
     head_.clear();
-    head_.swap(pool_.spareHead());  // written or queued (a copy): the buffer serves the next request
+    head_.swap(pool_.spareHead());
   }
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
