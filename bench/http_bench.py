@@ -7,6 +7,10 @@ Each row is printed against its strongest anchor (the best other server).
 
 usage: bench/http_bench.py [--gatehouse build/gatehouse] [--scenarios respond,file1m,...]
                            [--duration 5] [--runs 3] [--conns 64] [--idle 9000]
+servers: gatehouse, nginx, haproxy, h2o, caddy; nginx_bare, haproxy_bare, h2o_bare are the
+proxy anchors without X-Forwarded-For/-Proto/-Host (the anchors forward them by default, as
+gatehouse and caddy do: like-for-like; the _bare rows are the anchors measured before
+session 10). Same for bench/proxy_kernel_stats.py --servers and bench/proxy_profile.py --server.
 scenarios: respond (100 B body), file1m (1 MiB static file), zstd / gzip (1 MiB JSON through
 encode), proxy (100 B through a reverse proxy to an nginx backend on core 0), proxy1m (1 MiB
 through the same proxy; compare MB/s), idle (RSS per
@@ -198,7 +202,7 @@ def report(scenario, results):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--gatehouse", default=os.path.join(here, "..", "build", "gatehouse"))
     ap.add_argument("--scenarios", default="respond,file1m,zstd,gzip,idle")
@@ -208,9 +212,8 @@ def main():
     ap.add_argument("--conns", type=int, default=64)
     ap.add_argument("--idle", type=int, default=9000)
     args = ap.parse_args()
-    all_servers = {"gatehouse": servers.Gatehouse(os.path.abspath(args.gatehouse)), "nginx": servers.Nginx(),
-                   "haproxy": servers.Haproxy(), "h2o": servers.H2o(), "caddy": servers.Caddy()}
-    chosen = [all_servers[n] for n in args.servers.split(",") if all_servers[n].available()]
+    chosen = [servers.anchor(n, os.path.abspath(args.gatehouse)) for n in args.servers.split(",")]
+    chosen = [s for s in chosen if s.available()]
     with tempfile.TemporaryDirectory(prefix="bench-site-") as root:
         servers.write_site(root)
         backend = None

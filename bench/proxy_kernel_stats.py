@@ -15,6 +15,9 @@ perf_event_paranoid <= 0) for the tracepoints.
 usage: bench/proxy_kernel_stats.py [--gatehouse build/gatehouse] [--servers gatehouse,nginx]
                                    [--rounds 3] [--window 4] [--conns 64] [--record]
                                    [--baseline other/gatehouse]
+--servers: gatehouse, nginx, haproxy, h2o; the anchors forward X-Forwarded-For/-Proto/-Host as
+gatehouse does (like-for-like); nginx_bare, haproxy_bare, h2o_bare forward none (the rows
+measured before session 10).
 """
 import argparse
 import collections
@@ -152,7 +155,7 @@ def measure(srv, root, backend, backend_port, args, wd):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gatehouse", default=os.path.join(here, "..", "build", "gatehouse"))
     ap.add_argument("--servers", default="gatehouse,nginx")
     ap.add_argument("--rounds", type=int, default=3)
@@ -161,14 +164,11 @@ def main():
     ap.add_argument("--record", action="store_true")
     ap.add_argument("--baseline", help="another gatehouse binary, measured as server 'baseline' (before/after)")
     args = ap.parse_args()
-    known = {"gatehouse": servers.Gatehouse(os.path.abspath(args.gatehouse)), "nginx": servers.Nginx(),
-             "haproxy": servers.Haproxy()}
-    names = args.servers.split(",")
+    chosen = [servers.anchor(n, os.path.abspath(args.gatehouse)) for n in args.servers.split(",")]
     if args.baseline:
-        known["baseline"] = servers.Gatehouse(os.path.abspath(args.baseline))
-        known["baseline"].name = "baseline"
-        names.insert(0, "baseline")
-    chosen = [known[s] for s in names]
+        base = servers.Gatehouse(os.path.abspath(args.baseline))
+        base.name = "baseline"
+        chosen.insert(0, base)
     print("load average before: %s" % open("/proc/loadavg").read().split()[0])
     results = collections.defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="proxy-kernel-stats-") as root:

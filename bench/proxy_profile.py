@@ -8,13 +8,14 @@ warmed up, the counters are zeroed (callgrind_control -z), N requests are sent, 
 counters are dumped (callgrind_control -d): Ir / N is the per-request cost of the whole
 process (all threads), the session and the proxy together.
 
---server nginx|haproxy profiles that proxy instead (configured as bench/http_bench.py's
-proxy scenario), to show what is achievable. PROFILE_KEEP=DIR keeps annotate.txt (self
+--server nginx|haproxy|h2o profiles that proxy instead (configured as bench/http_bench.py's
+proxy scenario: forwarding X-Forwarded-For/-Proto/-Host as gatehouse does; NAME_bare forwards
+none, the anchor measured before session 10), to show what is achievable. PROFILE_KEEP=DIR keeps annotate.txt (self
 costs) and annotate_inclusive.txt there.
 
 usage: bench/proxy_profile.py [--gatehouse build/gatehouse] [-n 4000] [--mode callgrind|strace|both] [--conns 4]
                               [--top 30] [--site 'reverse_proxy 127.0.0.1:{port}']
-                              [--server gatehouse|nginx|haproxy] [--h2c-backend] [--path /1m.bin]
+                              [--server gatehouse|nginx|haproxy|h2o|nginx_bare|...] [--h2c-backend] [--path /1m.bin]
 
 --h2c-backend serves the backend nginx with `listen ... http2` (HTTP/2 with prior knowledge,
 cleartext); pair it with --site 'reverse_proxy h2c://127.0.0.1:{port}'.
@@ -150,13 +151,13 @@ def strace_count(argv, port, n, wd):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gatehouse", default=os.path.join(here, "..", "build", "gatehouse"))
     ap.add_argument("-n", type=int, default=4000)
     ap.add_argument("--mode", default="both")
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--site", default="reverse_proxy 127.0.0.1:{port}")
-    ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "haproxy"])
+    ap.add_argument("--server", default="gatehouse", choices=["gatehouse", "nginx", "haproxy", "h2o", "nginx_bare", "haproxy_bare", "h2o_bare"])
     ap.add_argument("--h2c-backend", action="store_true")
     ap.add_argument("--path", default="/small.txt", help="what is fetched: /small.txt (100 B) or /1m.bin (1 MiB)")
     ap.add_argument("--conns", type=int, default=4, help="client connections (http_bench.py's proxy scenario: 64)")
@@ -176,7 +177,7 @@ def main():
             if args.server == "gatehouse":
                 argv = [binary, "run", "--config", write_config(root, port, backend_port, args.site), "--workers", "1"]
             else:
-                srv = {"nginx": servers.Nginx, "haproxy": servers.Haproxy}[args.server]()
+                srv = servers.anchor(args.server)
                 own = os.path.join(root, args.server)
                 os.makedirs(own)
                 argv = srv.config("proxy", port, root, own, backend_port)

@@ -625,9 +625,9 @@ def main():
     os.sched_setaffinity(0, {1})  # the client; proxies and upstream are on core 0
     if args.rt:
         os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
-    all_servers = {"gatehouse": servers.Gatehouse(os.path.abspath(args.gatehouse)), "nginx": servers.Nginx(),
-                   "haproxy": servers.Haproxy(), "h2o": servers.H2o(), "caddy": servers.Caddy()}
-    chosen = [all_servers[n] for n in args.servers.split(",") if all_servers[n].available()]
+    # The anchors forward X-Forwarded-For/-Proto/-Host as gatehouse does; NAME_bare do not.
+    chosen = [servers.anchor(n, os.path.abspath(args.gatehouse)) for n in args.servers.split(",")]
+    chosen = [s for s in chosen if s.available()]
     print("load average at start: %s%s" % (open("/proc/loadavg").read().strip(), " (SCHED_FIFO)" if args.rt else ""))
     with tempfile.TemporaryDirectory(prefix="pbench-") as wd:
         for scenario in args.scenarios.split(","):

@@ -4,6 +4,12 @@ worker thread, so that the CPU each one burns per request can be compared.
 
 Every server gets the same content: a 100-byte body, a 1 MiB file and a 1 MiB JSON file.
 A server that cannot express a scenario returns None for it and is left out of that row.
+
+Proxy anchors forward what Gatehouse (as Caddy) adds to every upstream request:
+X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host, so that proxy and backend do the
+same work per request (like-for-like). `anchor(name)` also knows `nginx_bare`,
+`haproxy_bare` and `h2o_bare`: the same anchors forwarding none of them (the rows measured
+before session 10), kept for comparison.
 """
 import os
 import shutil
@@ -38,6 +44,13 @@ def write_site(root):
 class Server:
     name = ""
     binary = ""
+    forwarded = True  # proxy scenarios add X-Forwarded-For/-Proto/-Host as Caddy does
+
+    def bare(self):
+        """This anchor without the forwarded headers, named NAME_bare."""
+        self.forwarded = False
+        self.name += "_bare"
+        return self
 
     def available(self):
         return shutil.which(self.binary) is not None
@@ -92,6 +105,16 @@ class Caddy(Gatehouse):
         return e
 
 
+# nginx's proxy_set_header in a location replaces every inherited one, so these sit beside the
+# scenario's own (Connection, Upgrade) in the same location. $http_host, not $host: Caddy
+# forwards the client's Host, port included, in both Host and X-Forwarded-Host (nginx's
+# default Host is the upstream block's name). What gatehouse still sends on top is
+# Go's "Accept-Encoding: gzip" (23 bytes; nginx could not decode a gzip answer).
+NGINX_FORWARDED = ("proxy_set_header Host $http_host; "
+                   "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; "
+                   "proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $http_host;")
+
+
 class Nginx(Server):
     name = "nginx"
     binary = "nginx"
@@ -112,6 +135,8 @@ class Nginx(Server):
         }.get(scenario if scenario == "proxy_ws" else proxy_family(scenario))
         if loc is None:
             return None
+        if self.forwarded and scenario.startswith("proxy"):
+            loc = loc.replace("proxy_pass http://backend;", "proxy_pass http://backend; " + NGINX_FORWARDED)
         upstream = ""
         if scenario.startswith("proxy"):
             upstream = "upstream backend { server 127.0.0.1:%d; keepalive 64; }" % backend_port
@@ -144,6 +169,9 @@ class Haproxy(Server):
             tail = 'http-request return status 200 content-type text/plain string "%s\\n"' % BODY_100.rstrip("\n")
         elif scenario.startswith("proxy"):
             tail = "default_backend b\nbackend b\n  http-reuse always\n  timeout tunnel 300s\n"
+            if self.forwarded:
+                tail += ("  option forwardfor\n  http-request set-header X-Forwarded-Proto http\n"
+                         "  http-request set-header X-Forwarded-Host %[req.hdr(host)]\n")
             if scenario == "proxy_gzip":
                 tail += "  compression algo gzip\n  compression type text/event-stream\n"
             tail += "  server s1 127.0.0.1:%d" % backend_port
@@ -182,6 +210,10 @@ class H2o(Server):
             paths = "/:\n        file.dir: %s" % root
         elif scenario.startswith("proxy"):
             paths = "/:\n        proxy.reverse.url: http://127.0.0.1:%d/" % backend_port
+            # h2o 2.2 sends X-Forwarded-For/-Proto (and Via) by default and cannot take a header
+            # value from the request: X-Forwarded-Host is the one Host this benchmark sends.
+            if self.forwarded:
+                paths += '\n        proxy.header.set: "X-Forwarded-Host: 127.0.0.1:%d"' % port
             if scenario == "proxy_ws":
                 paths += "\n        proxy.websocket: ON\n        proxy.websocket.timeout: 300000"
             if scenario == "proxy_gzip":
@@ -190,6 +222,8 @@ class H2o(Server):
             return None
         conf = """num-threads: 1
 max-connections: 70000
+proxy.emit-via-header: OFF
+proxy.emit-x-forwarded-headers: %s
 access-log: /dev/null
 error-log: %s/h2o-error.log
 user: root
@@ -200,11 +234,20 @@ hosts:
   default:
     paths:
       %s
-""" % (workdir, port, paths)
+""" % ("ON" if self.forwarded else "OFF", workdir, port, paths)
         path = os.path.join(workdir, "h2o.conf")
         with open(path, "w") as f:
             f.write(conf)
         return ["h2o", "-c", path]
+
+
+def anchor(name, gatehouse_binary=None):
+    """The server called `name`: gatehouse, caddy, nginx, haproxy, h2o, or an anchor's
+    NAME_bare variant (proxy scenarios without the X-Forwarded-* headers)."""
+    base = name[:-len("_bare")] if name.endswith("_bare") else name
+    srv = {"gatehouse": lambda: Gatehouse(gatehouse_binary), "caddy": Caddy, "nginx": Nginx, "haproxy": Haproxy,
+           "h2o": H2o}[base]()
+    return srv.bare() if name.endswith("_bare") and base not in ("gatehouse", "caddy") else srv
 
 
 def start(server, argv, core, workdir):

@@ -1,5 +1,6 @@
 // Response output of an HTTP/1.1 session: the head (framing decided here), a buffered body,
 // or a streamed one pulled piece by piece (sendfile for files on cleartext connections).
+#include <cstring>
 #include <ctime>
 
 #include "gatehouse/runtime/sendfile_source.h"
@@ -23,21 +24,44 @@ bool bodyAllowed(int status) {
 // The response fields writeHead treats specially, told apart by length first (one compare
 // for most fields instead of one call per name).
 enum class Special { None, Framing, ContentLength, ContentType, Date };
+
+// Names mostly come canonical (a proxied upstream's are recased on the way in): one
+// fixed-size compare before the byte loop.
+bool named(std::string_view name, std::string_view canonical) {
+  return name == canonical || equalsIgnoreCase(name, canonical);
+}
+
 Special specialField(std::string_view name) {
   switch (name.size()) {
     case 4:
-      return equalsIgnoreCase(name, "Date") ? Special::Date : Special::None;
+      return named(name, "Date") ? Special::Date : Special::None;
     case 10:
-      return equalsIgnoreCase(name, "Connection") ? Special::Framing : Special::None;
+      return named(name, "Connection") ? Special::Framing : Special::None;
     case 12:
-      return equalsIgnoreCase(name, "Content-Type") ? Special::ContentType : Special::None;
+      return named(name, "Content-Type") ? Special::ContentType : Special::None;
     case 14:
-      return equalsIgnoreCase(name, "Content-Length") ? Special::ContentLength : Special::None;
+      return named(name, "Content-Length") ? Special::ContentLength : Special::None;
     case 17:
-      return equalsIgnoreCase(name, "Transfer-Encoding") ? Special::Framing : Special::None;
+      return named(name, "Transfer-Encoding") ? Special::Framing : Special::None;
     default:
       return Special::None;
   }
+}
+
+// "Name: value\r\n" with one size check and two copies instead of four appends (each
+// checks the capacity and calls memcpy on its own): this runs for every response field.
+void appendField(std::string& out, std::string_view name, std::string_view value) {
+  const size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p = '\n';
 }
 
 }  // namespace
@@ -191,7 +215,7 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
       case Special::None:
         break;
     }
-    out_.append(f.name).append(": ").append(f.value).append("\r\n");
+    appendField(out_, f.name, f.value);
   }
   if (!hasDate) {
     out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");

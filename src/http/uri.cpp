@@ -1,6 +1,7 @@
 #include "http/uri.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace gatehouse::http {
@@ -19,22 +20,30 @@ int hexValue(char c) {
   return -1;
 }
 
-bool unreservedPathChar(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
+// Letters, digits and the bytes Go's shouldEscape(c, encodePath) is false for,
+// validEncoded's extra set included; `extra` adds more. A table: every request path is
+// checked byte by byte.
+constexpr std::array<bool, 256> pathBytes(std::string_view extra) {
+  std::array<bool, 256> set{};
+  for (int c = 0; c < 256; ++c) {
+    set[static_cast<size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   }
-  // Go's shouldEscape(c, encodePath) is false for these, validEncoded's extra set included.
-  return std::string_view("-._~$&+,/:;=@!'()*").find(static_cast<char>(c)) != std::string_view::npos;
+  for (std::string_view more : {std::string_view("-._~$&+,/:;=@!'()*"), extra}) {
+    for (char c : more) {
+      set[static_cast<unsigned char>(c)] = true;
+    }
+  }
+  return set;
+}
+constexpr std::array<bool, 256> kUnreservedPath = pathBytes("");
+constexpr std::array<bool, 256> kValidEncodedPath = pathBytes("%[]");
+
+bool unreservedPathChar(unsigned char c) {
+  return kUnreservedPath[c];
 }
 // Go's validEncoded(s, encodePath): may a received path stay as it is (URL.RawPath)?
 bool validEncodedPath(std::string_view raw) {
-  for (char ch : raw) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (!unreservedPathChar(c) && c != '%' && c != '[' && c != ']') {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(raw.begin(), raw.end(), [](char c) { return kValidEncodedPath[static_cast<unsigned char>(c)]; });
 }
 
 // %XX for every byte `keep` refuses (upper-case hex, as Go).

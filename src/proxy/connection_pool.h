@@ -90,6 +90,9 @@ class ConnectionPool final : public runtime::WorkerLocal {
   [[nodiscard]] const KeepAlive& keepAlive() const { return keepAlive_; }
   // A vector reused by each request's upstream choice (no allocation per request).
   std::vector<size_t>& scratch() { return scratch_; }
+  // An HTTP/1.1 request head's buffer, lent from one request to the next: a head leaves
+  // (written, or copied into the connection's queue) right after it is built.
+  std::string& spareHead() { return spareHead_; }
   // Slots past the configured upstreams, one per address a request resolved (placeholders,
   // dynamic upstreams): idle connections and counters keyed by that address. A slot is
   // reused once nothing holds it (no request, no idle connection, no failure counted).
@@ -137,6 +140,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   DeliveryQueue deliveries_;
   H2Sessions h2_;  // after deliveries_, which it uses
   std::vector<size_t> scratch_;
+  std::string spareHead_;  // ProxyCall::buildHead borrows it, sendRequest gives it back
   size_t configured_;                                   // upstreams of the handler's config
   std::unordered_map<std::string, size_t> slotIndex_;  // address -> slot
   std::vector<std::string> slotKeys_;                   // slot - configured_ -> address ("" when free)

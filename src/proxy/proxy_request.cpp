@@ -141,6 +141,9 @@ bool ProxyCall::buildHead() {
   expectsContinue_ = config_.expectContinueTimeout.count() > 0 &&
                      expects100(generalHead_ ? fields->get("Expect") : req.headers.get("Expect"));
   head_.clear();
+  if (head_.capacity() < pool_.spareHead().capacity()) {
+    head_.swap(pool_.spareHead());  // given back in sendRequest: no malloc per request
+  }
   head_.reserve(256 + req.rawPath.size() + req.query.size() + 64 * req.headers.size());
   head_.append(method_).append(" ");
   appendTarget(head_, rewritten);
@@ -217,6 +220,13 @@ void ProxyCall::sendRequest() {
   sent_ = std::chrono::steady_clock::now();
   conn_->expectResponse(method_ == "HEAD", askedGzip_);
   conn_->write(head_, hasBody_);  // the body is pulled once the head is out
+  // Written or queued (a copy): the buffer serves the next request, unless an outsized head
+  // made it too big to keep for the worker's lifetime.
+  constexpr size_t kMaxSpareHead = 16 * 1024;
+  if (pool_.spareHead().capacity() < head_.capacity() && head_.capacity() <= kMaxSpareHead) {
+    head_.clear();
+    head_.swap(pool_.spareHead());
+  }
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
     return;

@@ -192,6 +192,12 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     releaseRequestState();
     arm(Timer::Stream, config_.streamTimeout);
   } else if (responseHasBody(method_, head.status)) {
+    if (buffered_.empty() && res.body.empty()) {
+      // A small body comes whole in this read and goes back into res.body (takeWholeBody):
+      // it collects in the spare buffer the session kept from the last response, so a
+      // proxied request mallocs and frees no body buffer.
+      buffered_.swap(res.body);
+    }
     auto body = std::make_unique<ResponseBody>(*this);
     source_ = body.get();
     res.stream = std::move(body);

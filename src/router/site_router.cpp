@@ -81,7 +81,12 @@ Outcome SiteRouter::resumed(Exchange& ex) {
   std::vector<runtime::ChainFrame> frames;
   frames.swap(ex.chainRest);
   const Outcome outcome = ex.pending ? ex.pending->resumed(ex) : Outcome::Handled;
-  return afterChain(ex, continueChain(ex, outcome, frames));
+  const Outcome after = continueChain(ex, outcome, frames);
+  if (ex.chainRest.empty()) {
+    frames.clear();
+    frames.swap(ex.chainRest);  // its storage serves the next pause (a malloc per proxied request)
+  }
+  return afterChain(ex, after);
 }
 
 // Runs the rest of every route list the paused handler sat in, innermost first; a handler

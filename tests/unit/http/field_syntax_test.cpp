@@ -1,6 +1,7 @@
 #include "http/field_syntax.h"
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <string>
 
 using gatehouse::http::lowerTokenChar;
@@ -62,6 +63,25 @@ TEST_CASE("field names: canonicalFieldName recases a token as Go's CanonicalMIME
   CHECK(canon("bad name") == "<invalid>");
   CHECK(canon("bad:name") == "<invalid>");
   CHECK(canon("caf\xc3\xa9") == "<invalid>");
+  // Names that already are canonical (the common upstream ones take a shortcut) and their
+  // other spellings give the same result.
+  for (const char* known : {"Date", "Vary", "Etag", "Server", "Expires", "Connection", "Set-Cookie",
+                            "Content-Type", "Last-Modified", "Accept-Ranges", "Cache-Control",
+                            "Content-Length", "Content-Encoding", "Transfer-Encoding"}) {
+    std::string upper(known);
+    std::string lower(known);
+    for (size_t i = 0; i < upper.size(); ++i) {
+      upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+      lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(lower[i])));
+    }
+    CHECK(canon(known) == known);
+    CHECK(canon(upper) == known);
+    CHECK(canon(lower) == known);
+  }
+  CHECK(canon("ETag") == "Etag");
+  CHECK(canon("Content-type") == "Content-Type");
+  CHECK(canon("Date ") == "<invalid>");
+  CHECK(canon("Server:") == "<invalid>");
   // Every byte: a token byte keeps the name valid, any other byte makes it invalid.
   for (int c = 0; c < 256; ++c) {
     std::string n = std::string("a") + static_cast<char>(c);
