@@ -42,6 +42,7 @@ def ca_caddyfile(store, hp, sp, extra_site=""):
     return """{
 	storage file_system %s
 	admin off
+	skip_install_trust
 	http_port %d
 	https_port %d
 	pki {

@@ -24,6 +24,7 @@ def caddyfile(store, hp, sp, root, extra_ca=""):
     return """{
 	storage file_system %s
 	admin off
+	skip_install_trust
 	http_port %d
 	https_port %d
 	pki {
