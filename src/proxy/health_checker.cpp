@@ -93,8 +93,9 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     auto& pool = owner_.pool_;
     const auto& c = owner_.config_;
     const std::string configuredHost(c.headers.get("Host"));
-    request_ = HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
-                             !configuredHost.empty(), true};
+    request_ =
+        HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
+                      !configuredHost.empty(), true};
     uv_timer_init(pool.loop(), timer_.create());
     timer_.get()->data = this;
     // The timeout covers the name lookup too, as a request's dial timeout does.
@@ -105,17 +106,17 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
       return;
     }
     static const std::vector<ResolverAddress> kSystem;
-    lookup_ = std::make_unique<HostLookup>(
-        pool.loop(), target_.host, target_.port, target_.family,
-        owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
-        [this](int status, AddressList& a) {
-          if (status != 0) {
-            finish(false);
-            return;
-          }
-          target_.setResolved(a);
-          connect();
-        });
+    lookup_ =
+        std::make_unique<HostLookup>(pool.loop(), target_.host, target_.port, target_.family,
+                                     owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
+                                     [this](int status, AddressList& a) {
+                                       if (status != 0) {
+                                         finish(false);
+                                         return;
+                                       }
+                                       target_.setResolved(a);
+                                       connect();
+                                     });
     if (lookup_->startError() != 0) {
       finish(false);
     }
@@ -258,8 +259,14 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
                              const ActiveHealth& config, const TransportConfig* transport,
-                             std::shared_ptr<const void> keepAlive, std::weak_ptr<const void> owner)
-    : pool_(pool), keepAlive_(std::move(keepAlive)), owner_(std::move(owner)), config_(config), transport_(transport) {
+                             std::shared_ptr<const void> keepAlive, std::weak_ptr<const void> owner,
+                             std::shared_ptr<HealthVerdicts> verdicts)
+    : pool_(pool),
+      keepAlive_(std::move(keepAlive)),
+      owner_(std::move(owner)),
+      config_(config),
+      transport_(transport),
+      verdicts_(std::move(verdicts)) {
   for (const auto& up : upstreams) {
     skipped_.push_back(up.dialTemplate != nullptr);
     UpstreamAddress a = up.address;
@@ -276,6 +283,8 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
     targets_.push_back(std::move(a));
   }
   probes_.resize(targets_.size());
+  passes_.resize(targets_.size());
+  fails_.resize(targets_.size());
   uv_timer_init(pool_.loop(), timer_.create());
   timer_.get()->data = this;
   // Checks must not keep a stopping worker alive.
@@ -306,16 +315,15 @@ void HealthChecker::round() {
 }
 
 void HealthChecker::record(size_t upstream, bool healthy) {
-  auto& st = pool_.state(upstream);
   if (healthy) {
-    st.checkFails = 0;
-    if (++st.checkPasses >= config_.passes) {
-      st.activeHealthy = true;
+    fails_[upstream] = 0;
+    if (++passes_[upstream] >= config_.passes) {
+      verdicts_->set(upstream, true);
     }
   } else {
-    st.checkPasses = 0;
-    if (++st.checkFails >= config_.fails) {
-      st.activeHealthy = false;
+    passes_[upstream] = 0;
+    if (++fails_[upstream] >= config_.fails) {
+      verdicts_->set(upstream, false);
     }
   }
 }

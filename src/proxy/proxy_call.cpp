@@ -104,7 +104,7 @@ bool ProxyCall::availableState(size_t state, uint32_t maxRequests, bool activeCh
   if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
     return false;
   }
-  if (activeChecked && !st.activeHealthy) {
+  if (activeChecked && !pool_.activeHealthy(state)) {
     return false;
   }
   return ph.failDuration.count() == 0 || pool_.failures(state) < ph.maxFails;

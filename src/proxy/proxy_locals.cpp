@@ -4,11 +4,16 @@
 
 #include "proxy/fastcgi_health_notice.h"
 #include "proxy/health_checker.h"
+#include "proxy/health_verdicts.h"
 #include "proxy/proxy_config.h"
 
 namespace gatehouse::proxy {
 
-ProxyLocals::ProxyLocals(std::shared_ptr<const ProxyConfig> config) : config_(std::move(config)) {}
+ProxyLocals::ProxyLocals(std::shared_ptr<const ProxyConfig> config) : config_(std::move(config)) {
+  if (config_->active && !config_->fastcgi) {
+    verdicts_ = std::make_shared<HealthVerdicts>(config_->upstreams.size());
+  }
+}
 
 void ProxyLocals::start(runtime::WorkerState& worker) const {
   if (!config_->active) {
@@ -27,9 +32,12 @@ ConnectionPool& ProxyLocals::pool(runtime::WorkerState& worker) const {
       counters.push_back(u.counters.shared());
     }
     p->shareCounters(std::move(counters));
-    if (config_->active && !config_->fastcgi) {
+    p->shareVerdicts(verdicts_);
+    // One checker for the handler, whichever worker gets here first (Caddy's one per
+    // handler): the others only read its verdicts.
+    if (verdicts_ && verdicts_->claimChecker()) {
       p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
-                                                            &config_->transport, config_, life_));
+                                                            &config_->transport, config_, life_, verdicts_));
     }
     return p;
   });
