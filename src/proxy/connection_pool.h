@@ -67,8 +67,15 @@ class ConnectionPool final : public runtime::WorkerLocal {
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
   uv_buf_t readBuffer() { return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size())); }
   UpstreamState& state(size_t i) { return states_[i]; }
-  // Failures still counted for upstream `i` (expired ones dropped).
+  // Failures this pool still counts for upstream `i` (expired ones dropped).
   size_t failures(size_t i);
+  // Failures still counted for upstream `i` by the whole process: for a configured
+  // upstream, every worker's and every handler's naming the same address, as Caddy counts
+  // them on its per-address Host (passive health, {rp.upstream.fails}); this pool's own
+  // for the others (placeholders, dynamic upstreams).
+  size_t recentFails(size_t i);
+  // Counts a failure for `forHowLong`. A timer drops it then, even if this worker serves
+  // no more requests: the other workers read the process-wide count.
   void recordFailure(size_t i, std::chrono::milliseconds forHowLong);
   // The configured upstreams' process-wide counters (entries may be null), which the
   // pool's own requests and failures are mirrored into.
@@ -113,6 +120,8 @@ class ConnectionPool final : public runtime::WorkerLocal {
  private:
   static constexpr uint64_t kExcessGrace = 1000;  // ms
   void prune();
+  // Drops expired failures of every upstream and re-arms failTimer_ for the next one.
+  void expireFailures();
   // Closes idle connections over the limits that have waited kExcessGrace; re-arms the
   // trim timer while an excess remains.
   void trimExcess();
@@ -125,6 +134,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
 
   uv_loop_t* loop_;
   UvHandle<uv_timer_t> trimTimer_;
+  UvHandle<uv_timer_t> failTimer_;
   uint64_t lastPrune_ = UINT64_MAX;
   KeepAlive keepAlive_;
   std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
