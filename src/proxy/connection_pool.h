@@ -116,6 +116,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // The handler's one checker, on the worker that claimed it: it runs for as long as the
   // pool lives (and stops once the handler is gone, see HealthChecker).
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
+  [[nodiscard]] bool runsHealthChecker() const { return checker_ != nullptr; }
 
  private:
   static constexpr uint64_t kExcessGrace = 1000;  // ms

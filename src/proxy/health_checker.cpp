@@ -290,6 +290,20 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
   // Checks must not keep a stopping worker alive.
   uv_unref(timer_.handle());
   uv_timer_start(timer_.get(), &HealthChecker::onTick, 0, static_cast<uint64_t>(config_.interval.count()));
+  // The first round starts in the timer phase; a refused connection reports in the pending
+  // phase of the same loop iteration; the check phase comes after both.
+  uv_check_init(pool_.loop(), settle_.create());
+  settle_.get()->data = this;
+  uv_unref(settle_.handle());
+  uv_check_start(settle_.get(), &HealthChecker::onSettled);
+}
+
+void HealthChecker::onSettled(uv_check_t* c) {
+  auto* self = static_cast<HealthChecker*>(c->data);
+  if (self->rounds_) {
+    self->verdicts_->firstRoundSettled();
+    uv_check_stop(c);
+  }
 }
 
 HealthChecker::~HealthChecker() = default;
@@ -305,6 +319,7 @@ void HealthChecker::round() {
     uv_timer_stop(timer_.get());  // the handler is gone (a reload): check no more
     return;
   }
+  rounds_ = true;
   for (size_t i = 0; i < probes_.size(); ++i) {
     if (skipped_[i] || (probes_[i] && !probes_[i]->done())) {
       continue;  // a template, or still running (a timeout longer than the interval)

@@ -9,9 +9,11 @@
 // that claimed it (HealthVerdicts::claimChecker, when that worker took the runtime holding
 // the handler, before it read a request: the first round runs then, as Caddy runs it when
 // it provisions the handler), runs on that worker's loop, and publishes its verdicts in the
-// handler's HealthVerdicts, which every worker's requests read. Until an upstream's first
-// check ends it counts as healthy (Caddy's too: a slow check does not hold requests back),
-// and a reload's new handler starts over with new verdicts (healthy) and a round at once.
+// handler's HealthVerdicts, which every worker's requests read (the other workers wait,
+// briefly, for the first round to settle: HealthVerdicts::awaitFirstRound). Until an
+// upstream's first check ends it counts as healthy (Caddy's too: a slow check does not
+// hold requests back), and a reload's new handler starts over with new verdicts (healthy)
+// and a round at once.
 // Loop thread.
 
 #include <re2/re2.h>
@@ -78,6 +80,8 @@ class HealthChecker {
  private:
   class Probe;
   static void onTick(uv_timer_t* t);
+  // After the loop phase that ran the first round's immediate failures (uv_check).
+  static void onSettled(uv_check_t* c);
   void round();
   void record(size_t upstream, bool healthy);
 
@@ -94,6 +98,8 @@ class HealthChecker {
   std::vector<uint32_t> passes_;  // consecutive, per upstream
   std::vector<uint32_t> fails_;
   UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_check_t> settle_;
+  bool rounds_ = false;  // a round has started
 };
 
 }  // namespace gatehouse::proxy

@@ -8,8 +8,10 @@
 // Upstreams start healthy: until its first check ends an upstream is available.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
+#include <thread>
 
 namespace gatehouse::proxy {
 
@@ -37,10 +39,26 @@ class HealthVerdicts {
   // True for the first caller only: that worker runs the handler's checker.
   bool claimChecker() { return !claimed_.exchange(true, std::memory_order_acq_rel); }
 
+  // The checker's loop has run the first round as far as it goes at once: a refused
+  // connection (an upstream that is down) has its verdict. Checker's loop thread.
+  void firstRoundSettled() { settled_.store(true, std::memory_order_release); }
+  // Blocks a worker that takes the runtime, before it serves, until the first round has
+  // settled or `limit` passed. Each worker used to run its own first round before it read
+  // a request, so a request never beat the verdict on a refused upstream (a 503, not a 502);
+  // with one checker the other workers wait for it, briefly (a check that takes longer is
+  // under way: its upstream counts as healthy, as in Caddy).
+  void awaitFirstRound(std::chrono::milliseconds limit) const {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!settled_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+
  private:
   size_t size_;
   std::unique_ptr<std::atomic<bool>[]> healthy_;
   std::atomic<bool> claimed_{false};
+  std::atomic<bool> settled_{false};
 };
 
 }  // namespace gatehouse::proxy

@@ -9,6 +9,12 @@
 
 namespace gatehouse::proxy {
 
+namespace {
+// How long a worker taking the runtime waits for another worker's first round of checks
+// to settle (its loop may be busy serving the previous config).
+constexpr std::chrono::milliseconds kFirstRoundWait{250};
+}  // namespace
+
 ProxyLocals::ProxyLocals(std::shared_ptr<const ProxyConfig> config) : config_(std::move(config)) {
   if (config_->active && !config_->fastcgi) {
     verdicts_ = std::make_shared<HealthVerdicts>(config_->upstreams.size());
@@ -19,7 +25,10 @@ void ProxyLocals::start(runtime::WorkerState& worker) const {
   if (!config_->active) {
     return;  // nothing runs before a request: the pool can wait for the first one
   }
-  pool(worker);
+  const ConnectionPool& p = pool(worker);
+  if (verdicts_ && !p.runsHealthChecker()) {
+    verdicts_->awaitFirstRound(kFirstRoundWait);  // another worker runs the checks
+  }
   fastCgiNotice(worker);
 }
 

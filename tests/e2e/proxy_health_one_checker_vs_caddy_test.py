@@ -11,7 +11,7 @@ they get:
 - rate: an upstream checked every 250 ms gets about one check per interval over 3 s
   (bounded tolerance), and so after a reload (the old handler's checker stops, the new
   one's runs alone);
-- flip: an upstream whose next check (1 s interval) is answered 500, and only that one,
+- flip: an upstream whose next check (2 s interval) is answered 500, and only that one,
   is out for every request until the check after it passes: with lb_policy first, 24
   requests over 12 fresh connections and 3 keep-alive connections are all served by the
   second upstream; a lone upstream's handler answers all of them 503; once the next check
@@ -36,8 +36,8 @@ from harness import check  # noqa: E402
 WORKERS = 3
 RATE_INTERVAL = 0.25
 RATE_WINDOW = 3.0
-FLIP_INTERVAL = 1.0
-WINDOW = 0.8  # the flip requests must be done this soon after the failed check (< FLIP_INTERVAL)
+FLIP_INTERVAL = 2.0
+WINDOW = 1.6  # the flip requests must be done this soon after the failed check (< FLIP_INTERVAL)
 
 
 class Upstream:
@@ -108,7 +108,7 @@ class Upstream:
 
 
 def caddyfile(p, extra=""):
-    """rate: one upstream checked every 250 ms; first: flip+spare with lb_policy first;
+    """rate: one upstream checked every 250 ms; first: flip+spare with lb_policy first (2 s);
     alone: a lone flipping upstream."""
     return """{
 	admin 127.0.0.1:%(admin)d
@@ -125,14 +125,14 @@ http://127.0.0.1:%(first)d {
 	reverse_proxy 127.0.0.1:%(flip_up)d 127.0.0.1:%(spare_up)d {
 		lb_policy first
 		health_uri /health
-		health_interval 1s
+		health_interval 2s
 		health_timeout 1s
 %(extra)s	}
 }
 http://127.0.0.1:%(alone)d {
 	reverse_proxy 127.0.0.1:%(lone_up)d {
 		health_uri /health
-		health_interval 1s
+		health_interval 2s
 		health_timeout 1s
 %(extra)s	}
 }
@@ -304,8 +304,10 @@ def one_run(name, run):
 
 
 def expectations(out, who):
-    check(0.75 <= out["rate"] <= 1.25, "%s: about one check per interval: %.2f" % (who, out["rate"]))
-    check(0.75 <= out["rate_reloaded"] <= 1.25,
+    # Bounds wide enough for a loaded machine (a late tick), narrow enough that two
+    # checkers (2.0 and up) can never pass.
+    check(0.6 <= out["rate"] <= 1.4, "%s: about one check per interval: %.2f" % (who, out["rate"]))
+    check(0.6 <= out["rate_reloaded"] <= 1.4,
           "%s: about one check per interval after a reload: %.2f" % (who, out["rate_reloaded"]))
     check(out["first_in_time"] and out["alone_in_time"], "%s: the bursts ended before the next check" % who)
     check(out["first_down"] == [(200, "spare")] * 24,
@@ -331,7 +333,7 @@ def main():
     for who, out in results.items():
         expectations(out, who)
     g, c = results["gatehouse"], results["caddy"]
-    check(abs(g["rate"] - c["rate"]) <= 0.25 and abs(g["rate_reloaded"] - c["rate_reloaded"]) <= 0.25,
+    check(abs(g["rate"] - c["rate"]) <= 0.4 and abs(g["rate_reloaded"] - c["rate_reloaded"]) <= 0.4,
           "check rates as caddy's: %.2f/%.2f vs %.2f/%.2f" % (g["rate"], g["rate_reloaded"], c["rate"],
                                                              c["rate_reloaded"]))
     keys = ("first_down", "first_up", "alone_down", "alone_up", "reload_rc")

@@ -7,7 +7,7 @@ with W workers an upstream that reached max_fails on one worker stayed available
 others; now every worker reads the process-wide count (and each worker's timer drops its
 own failures on time, whether or not it serves again). The same Caddyfile runs under
 gatehouse (--workers 3) and Debian's caddy: reverse_proxy to one upstream with
-fail_duration 2s, max_fails 2, unhealthy_status 500. Two requests on two fresh connections
+fail_duration 3s, max_fails 2, unhealthy_status 500. Two requests on two fresh connections
 get the upstream's 500 (counted as failures); then 12 fresh connections and 3 keep-alive
 connections (4 requests each) all get 503 (no upstream available); once fail_duration has
 passed the same burst is all 200 again. Exits 77 when caddy is not installed.
@@ -26,7 +26,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
 
-FAIL_DURATION = 2.0
+FAIL_DURATION = 3.0
 
 
 class Upstream:
@@ -80,7 +80,7 @@ def caddyfile(p):
 }
 http://127.0.0.1:%(site)d {
 	reverse_proxy 127.0.0.1:%(up)d {
-		fail_duration 2s
+		fail_duration 3s
 		max_fails 2
 		unhealthy_status 500
 	}
