@@ -8,7 +8,11 @@ namespace gatehouse::proxy {
 
 ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keepAlive,
                                std::shared_ptr<ConnLimit> limit)
-    : loop_(loop), keepAlive_(keepAlive), idle_(upstreams), states_(upstreams), deliveries_(loop),
+    : loop_(loop),
+      keepAlive_(keepAlive),
+      idle_(upstreams),
+      states_(upstreams),
+      deliveries_(loop),
       h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())),
       configured_(upstreams) {
   if (limit) {
@@ -25,6 +29,7 @@ ConnectionPool::~ConnectionPool() {
   }
   checker_.reset();
   trimTimer_.reset();
+  failTimer_.reset();
   deliveries_.close();
   idle_.clear();  // closes every parked connection
   h2_.clear();
@@ -73,7 +78,8 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i) {
 }
 
 bool ConnectionPool::overLimit(size_t i) const {
-  return idle_[i].size() > keepAlive_.maxIdlePerHost || (keepAlive_.maxIdle != 0 && idleCount_ > keepAlive_.maxIdle);
+  return idle_[i].size() > keepAlive_.maxIdlePerHost ||
+         (keepAlive_.maxIdle != 0 && idleCount_ > keepAlive_.maxIdle);
 }
 
 void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
@@ -121,7 +127,8 @@ void ConnectionPool::trimExcess() {
   }
   if (wait != UINT64_MAX) {
     uv_timer_start(
-        trimTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->trimExcess(); }, wait, 0);
+        trimTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->trimExcess(); }, wait,
+        0);
   }
 }
 
@@ -194,12 +201,47 @@ size_t ConnectionPool::failures(size_t i) {
   return f.size();
 }
 
+size_t ConnectionPool::recentFails(size_t i) {
+  const size_t own = failures(i);  // this pool's expired ones leave the shared count first
+  if (i < shared_.size() && shared_[i]) {
+    return static_cast<size_t>(std::max<int64_t>(0, shared_[i]->fails.load(std::memory_order_relaxed)));
+  }
+  return own;
+}
+
 void ConnectionPool::recordFailure(size_t i, std::chrono::milliseconds forHowLong) {
   if (forHowLong.count() <= 0) {
     return;
   }
-  states_[i].failures.push_back(uv_now(loop_) + static_cast<uint64_t>(forHowLong.count()));
+  const auto wait = static_cast<uint64_t>(forHowLong.count());
+  states_[i].failures.push_back(uv_now(loop_) + wait);
   countFails(i, 1);
+  if (!failTimer_) {
+    uv_timer_init(loop_, failTimer_.create());
+    failTimer_.get()->data = this;
+    uv_unref(failTimer_.handle());  // never keeps a stopping worker's loop alive
+  }
+  if (uv_is_active(failTimer_.handle()) == 0) {
+    uv_timer_start(
+        failTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->expireFailures(); },
+        wait, 0);
+  }
+}
+
+void ConnectionPool::expireFailures() {
+  const uint64_t now = uv_now(loop_);
+  uint64_t next = UINT64_MAX;
+  for (size_t i = 0; i < states_.size(); ++i) {
+    failures(i);
+    if (!states_[i].failures.empty()) {
+      next = std::min(next, states_[i].failures.front());
+    }
+  }
+  if (next != UINT64_MAX) {
+    uv_timer_start(
+        failTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->expireFailures(); },
+        next > now ? next - now : 0, 0);
+  }
 }
 
 }  // namespace gatehouse::proxy

@@ -26,6 +26,7 @@
 #include "gatehouse/runtime/exchange_host.h"
 #include "proxy/conn_waiters.h"
 #include "proxy/delivery_queue.h"
+#include "proxy/health_verdicts.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_h2_pool.h"
 #include "proxy/upstream_stats.h"
@@ -43,10 +44,7 @@ struct KeepAlive {
 struct UpstreamState {
   uint32_t active = 0;            // requests in flight (least_conn, unhealthy_request_count)
   std::deque<uint64_t> failures;  // loop times (ms) at which recorded failures expire
-  bool activeHealthy = true;      // active health checks' verdict (healthy until checked)
   bool h1Only = false;            // its TLS did not select h2: HTTP/1.1 from now on
-  uint32_t checkPasses = 0;       // consecutive
-  uint32_t checkFails = 0;
   uint32_t users = 0;             // requests holding a slot past the configured upstreams
 };
 
@@ -69,12 +67,21 @@ class ConnectionPool final : public runtime::WorkerLocal {
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
   uv_buf_t readBuffer() { return uv_buf_init(readBuf_.data(), static_cast<unsigned>(readBuf_.size())); }
   UpstreamState& state(size_t i) { return states_[i]; }
-  // Failures still counted for upstream `i` (expired ones dropped).
+  // Failures this pool still counts for upstream `i` (expired ones dropped).
   size_t failures(size_t i);
+  // Failures still counted for upstream `i` by the whole process: for a configured
+  // upstream, every worker's and every handler's naming the same address, as Caddy counts
+  // them on its per-address Host (passive health, {rp.upstream.fails}); this pool's own
+  // for the others (placeholders, dynamic upstreams).
+  size_t recentFails(size_t i);
+  // Counts a failure for `forHowLong`. A timer drops it then, even if this worker serves
+  // no more requests: the other workers read the process-wide count.
   void recordFailure(size_t i, std::chrono::milliseconds forHowLong);
   // The configured upstreams' process-wide counters (entries may be null), which the
   // pool's own requests and failures are mirrored into.
-  void shareCounters(std::vector<std::shared_ptr<UpstreamCounters>> counters) { shared_ = std::move(counters); }
+  void shareCounters(std::vector<std::shared_ptr<UpstreamCounters>> counters) {
+    shared_ = std::move(counters);
+  }
   // A request to upstream `i` starts (+1) or ends (-1).
   void countRequest(size_t i, int delta) {
     if (i < shared_.size() && shared_[i]) {
@@ -105,12 +112,20 @@ class ConnectionPool final : public runtime::WorkerLocal {
   [[nodiscard]] size_t slotCount() const { return slotIndex_.size(); }
   // max_conns_per_host's waiting requests on this worker; null without a limit.
   [[nodiscard]] ConnWaiters* waiters() const { return waiters_.get(); }
-  // Active health checks run for as long as the pool lives.
+  // The handler's active health verdicts, shared by every worker (null: no checks).
+  void shareVerdicts(std::shared_ptr<const HealthVerdicts> verdicts) { verdicts_ = std::move(verdicts); }
+  // Upstream `i`'s active health verdict: healthy until a check said otherwise.
+  [[nodiscard]] bool activeHealthy(size_t i) const { return !verdicts_ || verdicts_->healthy(i); }
+  // The handler's one checker, on the worker that claimed it: it runs for as long as the
+  // pool lives (and stops once the handler is gone, see HealthChecker).
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
+  [[nodiscard]] bool runsHealthChecker() const { return checker_ != nullptr; }
 
  private:
   static constexpr uint64_t kExcessGrace = 1000;  // ms
   void prune();
+  // Drops expired failures of every upstream and re-arms failTimer_ for the next one.
+  void expireFailures();
   // Closes idle connections over the limits that have waited kExcessGrace; re-arms the
   // trim timer while an excess remains.
   void trimExcess();
@@ -123,6 +138,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
 
   uv_loop_t* loop_;
   UvHandle<uv_timer_t> trimTimer_;
+  UvHandle<uv_timer_t> failTimer_;
   uint64_t lastPrune_ = UINT64_MAX;
   KeepAlive keepAlive_;
   std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
@@ -136,14 +152,15 @@ class ConnectionPool final : public runtime::WorkerLocal {
   size_t idleCount_ = 0;
   size_t cursor_ = 0;
   std::array<char, 64 * 1024> readBuf_{};
+  std::shared_ptr<const HealthVerdicts> verdicts_;
   std::unique_ptr<HealthChecker> checker_;
   DeliveryQueue deliveries_;
   H2Sessions h2_;  // after deliveries_, which it uses
   std::vector<size_t> scratch_;
   std::string spareHead_;  // ProxyCall::buildHead borrows it, sendRequest gives it back
-  size_t configured_;                                   // upstreams of the handler's config
+  size_t configured_;      // upstreams of the handler's config
   std::unordered_map<std::string, size_t> slotIndex_;  // address -> slot
-  std::vector<std::string> slotKeys_;                   // slot - configured_ -> address ("" when free)
+  std::vector<std::string> slotKeys_;                  // slot - configured_ -> address ("" when free)
   std::vector<size_t> freeSlots_;
   size_t sweepAt_ = 64;
   std::mt19937_64 rng_{std::random_device{}()};

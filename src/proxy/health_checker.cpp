@@ -93,8 +93,9 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     auto& pool = owner_.pool_;
     const auto& c = owner_.config_;
     const std::string configuredHost(c.headers.get("Host"));
-    request_ = HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
-                             !configuredHost.empty(), true};
+    request_ =
+        HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
+                      !configuredHost.empty(), true};
     uv_timer_init(pool.loop(), timer_.create());
     timer_.get()->data = this;
     // The timeout covers the name lookup too, as a request's dial timeout does.
@@ -105,17 +106,17 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
       return;
     }
     static const std::vector<ResolverAddress> kSystem;
-    lookup_ = std::make_unique<HostLookup>(
-        pool.loop(), target_.host, target_.port, target_.family,
-        owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
-        [this](int status, AddressList& a) {
-          if (status != 0) {
-            finish(false);
-            return;
-          }
-          target_.setResolved(a);
-          connect();
-        });
+    lookup_ =
+        std::make_unique<HostLookup>(pool.loop(), target_.host, target_.port, target_.family,
+                                     owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
+                                     [this](int status, AddressList& a) {
+                                       if (status != 0) {
+                                         finish(false);
+                                         return;
+                                       }
+                                       target_.setResolved(a);
+                                       connect();
+                                     });
     if (lookup_->startError() != 0) {
       finish(false);
     }
@@ -258,8 +259,14 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
                              const ActiveHealth& config, const TransportConfig* transport,
-                             std::shared_ptr<const void> keepAlive, std::weak_ptr<const void> owner)
-    : pool_(pool), keepAlive_(std::move(keepAlive)), owner_(std::move(owner)), config_(config), transport_(transport) {
+                             std::shared_ptr<const void> keepAlive, std::weak_ptr<const void> owner,
+                             std::shared_ptr<HealthVerdicts> verdicts)
+    : pool_(pool),
+      keepAlive_(std::move(keepAlive)),
+      owner_(std::move(owner)),
+      config_(config),
+      transport_(transport),
+      verdicts_(std::move(verdicts)) {
   for (const auto& up : upstreams) {
     skipped_.push_back(up.dialTemplate != nullptr);
     UpstreamAddress a = up.address;
@@ -276,11 +283,27 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
     targets_.push_back(std::move(a));
   }
   probes_.resize(targets_.size());
+  passes_.resize(targets_.size());
+  fails_.resize(targets_.size());
   uv_timer_init(pool_.loop(), timer_.create());
   timer_.get()->data = this;
   // Checks must not keep a stopping worker alive.
   uv_unref(timer_.handle());
   uv_timer_start(timer_.get(), &HealthChecker::onTick, 0, static_cast<uint64_t>(config_.interval.count()));
+  // The first round starts in the timer phase; a refused connection reports in the pending
+  // phase of the same loop iteration; the check phase comes after both.
+  uv_check_init(pool_.loop(), settle_.create());
+  settle_.get()->data = this;
+  uv_unref(settle_.handle());
+  uv_check_start(settle_.get(), &HealthChecker::onSettled);
+}
+
+void HealthChecker::onSettled(uv_check_t* c) {
+  auto* self = static_cast<HealthChecker*>(c->data);
+  if (self->rounds_) {
+    self->verdicts_->firstRoundSettled();
+    uv_check_stop(c);
+  }
 }
 
 HealthChecker::~HealthChecker() = default;
@@ -296,6 +319,7 @@ void HealthChecker::round() {
     uv_timer_stop(timer_.get());  // the handler is gone (a reload): check no more
     return;
   }
+  rounds_ = true;
   for (size_t i = 0; i < probes_.size(); ++i) {
     if (skipped_[i] || (probes_[i] && !probes_[i]->done())) {
       continue;  // a template, or still running (a timeout longer than the interval)
@@ -306,16 +330,15 @@ void HealthChecker::round() {
 }
 
 void HealthChecker::record(size_t upstream, bool healthy) {
-  auto& st = pool_.state(upstream);
   if (healthy) {
-    st.checkFails = 0;
-    if (++st.checkPasses >= config_.passes) {
-      st.activeHealthy = true;
+    fails_[upstream] = 0;
+    if (++passes_[upstream] >= config_.passes) {
+      verdicts_->set(upstream, true);
     }
   } else {
-    st.checkPasses = 0;
-    if (++st.checkFails >= config_.fails) {
-      st.activeHealthy = false;
+    passes_[upstream] = 0;
+    if (++fails_[upstream] >= config_.fails) {
+      verdicts_->set(upstream, false);
     }
   }
 }

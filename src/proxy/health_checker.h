@@ -4,12 +4,17 @@
 // health_status says otherwise) and, with health_body, a regexp over the body decide;
 // redirects are followed on the same upstream (health_checker_redirect.h). After
 // `fails` consecutive failures an upstream is taken out of selection, after `passes`
-// consecutive successes it is back. Per worker (the state lives in its ConnectionPool),
-// started with that pool, which each worker makes as it takes the runtime holding the
-// handler (ProxyLocals), before it reads a request: the first round runs then, as Caddy
-// 2.6.2 runs it when it provisions the handler. Until an upstream's first check ends it
-// counts as healthy (Caddy's too: a slow check does not hold requests back), and a reload's
-// new handler starts over with healthy upstreams and a round at once. Loop thread.
+// consecutive successes it is back.
+// One checker per handler, as Caddy 2.6.2 runs one: it lives in the pool of the worker
+// that claimed it (HealthVerdicts::claimChecker, when that worker took the runtime holding
+// the handler, before it read a request: the first round runs then, as Caddy runs it when
+// it provisions the handler), runs on that worker's loop, and publishes its verdicts in the
+// handler's HealthVerdicts, which every worker's requests read (the other workers wait,
+// briefly, for the first round to settle: HealthVerdicts::awaitFirstRound). Until an
+// upstream's first check ends it counts as healthy (Caddy's too: a slow check does not
+// hold requests back), and a reload's new handler starts over with new verdicts (healthy)
+// and a round at once.
+// Loop thread.
 
 #include <re2/re2.h>
 #include <uv.h>
@@ -22,6 +27,7 @@
 
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/runtime/header_list.h"
+#include "proxy/health_verdicts.h"
 #include "proxy/upstream_address.h"
 #include "proxy/uv_handle.h"
 
@@ -63,9 +69,10 @@ class HealthChecker {
   // checker) lives on its worker until that worker next sweeps its locals, which may be long
   // after the handler was freed, on another thread, by a reload. `owner` is the handler's
   // life token: once it expired no new round starts (the probes in flight finish).
+  // `verdicts`: where each upstream's verdict goes, for every worker to read.
   HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams, const ActiveHealth& config,
                 const TransportConfig* transport, std::shared_ptr<const void> keepAlive,
-                std::weak_ptr<const void> owner);
+                std::weak_ptr<const void> owner, std::shared_ptr<HealthVerdicts> verdicts);
   ~HealthChecker();
   HealthChecker(const HealthChecker&) = delete;
   HealthChecker& operator=(const HealthChecker&) = delete;
@@ -73,6 +80,8 @@ class HealthChecker {
  private:
   class Probe;
   static void onTick(uv_timer_t* t);
+  // After the loop phase that ran the first round's immediate failures (uv_check).
+  static void onSettled(uv_check_t* c);
   void round();
   void record(size_t upstream, bool healthy);
 
@@ -85,7 +94,12 @@ class HealthChecker {
   std::vector<bool> skipped_;  // templates
   std::vector<std::string> hostHeaders_;
   std::vector<std::unique_ptr<Probe>> probes_;  // one slot per upstream
+  std::shared_ptr<HealthVerdicts> verdicts_;
+  std::vector<uint32_t> passes_;  // consecutive, per upstream
+  std::vector<uint32_t> fails_;
   UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_check_t> settle_;
+  bool rounds_ = false;  // a round has started
 };
 
 }  // namespace gatehouse::proxy

@@ -86,7 +86,7 @@ void ProxyCall::recordUpstream(const UpstreamAddress& address, const std::string
   f.port = address.unix ? std::string_view("0") : std::string_view(address.port);
   f.requests = pool_.state(upstream_).active;
   f.maxRequests = maxRequests;
-  f.fails = pool_.failures(upstream_);
+  f.fails = pool_.recentFails(upstream_);
 }
 
 bool ProxyCall::available(size_t i) {
@@ -104,10 +104,10 @@ bool ProxyCall::availableState(size_t state, uint32_t maxRequests, bool activeCh
   if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
     return false;
   }
-  if (activeChecked && !st.activeHealthy) {
+  if (activeChecked && !pool_.activeHealthy(state)) {
     return false;
   }
-  return ph.failDuration.count() == 0 || pool_.failures(state) < ph.maxFails;
+  return ph.failDuration.count() == 0 || pool_.recentFails(state) < ph.maxFails;
 }
 
 // Picks an upstream and starts on it. False when the request failed for good.

@@ -4,17 +4,31 @@
 
 #include "proxy/fastcgi_health_notice.h"
 #include "proxy/health_checker.h"
+#include "proxy/health_verdicts.h"
 #include "proxy/proxy_config.h"
 
 namespace gatehouse::proxy {
 
-ProxyLocals::ProxyLocals(std::shared_ptr<const ProxyConfig> config) : config_(std::move(config)) {}
+namespace {
+// How long a worker taking the runtime waits for another worker's first round of checks
+// to settle (its loop may be busy serving the previous config).
+constexpr std::chrono::milliseconds kFirstRoundWait{250};
+}  // namespace
+
+ProxyLocals::ProxyLocals(std::shared_ptr<const ProxyConfig> config) : config_(std::move(config)) {
+  if (config_->active && !config_->fastcgi) {
+    verdicts_ = std::make_shared<HealthVerdicts>(config_->upstreams.size());
+  }
+}
 
 void ProxyLocals::start(runtime::WorkerState& worker) const {
   if (!config_->active) {
     return;  // nothing runs before a request: the pool can wait for the first one
   }
-  pool(worker);
+  const ConnectionPool& p = pool(worker);
+  if (verdicts_ && !p.runsHealthChecker()) {
+    verdicts_->awaitFirstRound(kFirstRoundWait);  // another worker runs the checks
+  }
   fastCgiNotice(worker);
 }
 
@@ -27,9 +41,12 @@ ConnectionPool& ProxyLocals::pool(runtime::WorkerState& worker) const {
       counters.push_back(u.counters.shared());
     }
     p->shareCounters(std::move(counters));
-    if (config_->active && !config_->fastcgi) {
+    p->shareVerdicts(verdicts_);
+    // One checker for the handler, whichever worker gets here first (Caddy's one per
+    // handler): the others only read its verdicts.
+    if (verdicts_ && verdicts_->claimChecker()) {
       p->adoptHealthChecker(std::make_unique<HealthChecker>(*p, config_->upstreams, *config_->active,
-                                                            &config_->transport, config_, life_));
+                                                            &config_->transport, config_, life_, verdicts_));
     }
     return p;
   });

@@ -1,10 +1,11 @@
 #pragma once
-// What one reverse_proxy handler keeps per worker loop: its ConnectionPool (with the active
-// health checker in it), the FastCGI transport's stand-in for checks, and the DNS cache of
-// its dynamic upstreams. Handlers are immutable and shared by every worker; each of these
-// lives in the worker's WorkerState, keyed by a life token of this object's, so a handler
-// a reload built anew (even at the same address) starts from nothing, as Caddy provisions
-// a new handler with fresh upstreams and health verdicts.
+// What one reverse_proxy handler keeps per worker loop: its ConnectionPool (on one worker,
+// with the handler's active health checker in it), the FastCGI transport's stand-in for
+// checks, and the DNS cache of its dynamic upstreams. Handlers are immutable and shared by
+// every worker; each of these lives in the worker's WorkerState, keyed by a life token of
+// this object's, so a handler a reload built anew (even at the same address) starts from
+// nothing, as Caddy provisions a new handler with fresh upstreams and health verdicts.
+// The active verdicts are the handler's own (HealthVerdicts), shared by all its workers.
 //
 // As a runtime::WorkerStart it sets the pool (and so the checks) up when a worker takes
 // the runtime, before that worker reads a request: Caddy runs its first round of active
@@ -21,6 +22,7 @@ namespace gatehouse::proxy {
 
 class ConnectionPool;
 class DynamicLookups;
+class HealthVerdicts;
 struct ProxyConfig;
 
 class ProxyLocals final : public runtime::WorkerStart {
@@ -39,6 +41,8 @@ class ProxyLocals final : public runtime::WorkerStart {
  private:
   // Shared with this handler's health checkers, which may outlive it (see HealthChecker).
   std::shared_ptr<const ProxyConfig> config_;
+  // Its active checks' verdicts (null without checks), written by the one worker's checker.
+  std::shared_ptr<HealthVerdicts> verdicts_;
   // Identifies this handler's per-worker pools for as long as it lives (see WorkerState).
   std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
   // The fastcgi transport's stand-in for active health checks: one per handler.

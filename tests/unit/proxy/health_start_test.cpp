@@ -1,17 +1,21 @@
 // Active health checks start when a worker takes the runtime, not with its first request:
 // provisioning lists every reverse_proxy handler (nested ones too) among the runtime's
-// worker starts, and starting them on a worker loop sends the first check at once.
+// worker starts, and starting them on a worker loop sends the first check at once. One
+// worker runs a handler's checker; every worker reads its verdicts.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
 #include "provision/runtime.h"
+#include "proxy/connection_pool.h"
+#include "proxy/proxy_locals.h"
 
 using gatehouse::config::Json;
 using namespace gatehouse;
@@ -107,4 +111,71 @@ TEST_CASE("a worker taking the runtime sends the first health check before any r
   uv_close(reinterpret_cast<uv_handle_t*>(&keeper), nullptr);
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("two workers taking the runtime: one checker, whose verdict both read", "[health_start]") {
+  Listener upstream;
+  auto rt = provisionWith(proxyTo(upstream.port, true));
+  REQUIRE(rt->workerStarts.size() == 1);
+  const auto* locals = dynamic_cast<const proxy::ProxyLocals*>(rt->workerStarts[0].lock().get());
+  REQUIRE(locals != nullptr);
+
+  std::array<uv_loop_t, 2> loops{};
+  std::array<uv_timer_t, 2> keepers{};
+  for (size_t i = 0; i < 2; ++i) {
+    uv_loop_init(&loops[i]);
+    uv_timer_init(&loops[i], &keepers[i]);
+    uv_timer_start(
+        &keepers[i], [](uv_timer_t*) {}, 10, 10);
+  }
+  {
+    runtime::WorkerState first(&loops[0]);
+    runtime::WorkerState second(&loops[1]);
+    locals->start(first);
+    locals->start(second);
+    const auto both = [&] {
+      uv_run(&loops[0], UV_RUN_NOWAIT);
+      uv_run(&loops[1], UV_RUN_NOWAIT);
+    };
+    int accepted = -1;
+    std::string request;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (request.find("\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      both();
+      if (accepted < 0) {
+        accepted = ::accept4(upstream.fd, nullptr, nullptr, SOCK_NONBLOCK);
+      }
+      char buf[1024];
+      const ssize_t n = accepted >= 0 ? ::read(accepted, buf, sizeof buf) : -1;
+      if (n > 0) {
+        request.append(buf, static_cast<size_t>(n));
+      }
+      usleep(1000);
+    }
+    REQUIRE(request.rfind("GET /health HTTP/1.1\r\n", 0) == 0);
+    for (int i = 0; i < 50; ++i) {  // 50 ms more of both loops: still no second check
+      both();
+      usleep(1000);
+    }
+    CHECK(::accept4(upstream.fd, nullptr, nullptr, SOCK_NONBLOCK) < 0);  // one checker for both workers
+    CHECK(locals->pool(first).activeHealthy(0));                         // healthy until the check ends
+    CHECK(locals->pool(second).activeHealthy(0));
+    const std::string fail = "HTTP/1.1 500 X\r\nContent-Length: 0\r\n\r\n";
+    REQUIRE(::write(accepted, fail.data(), fail.size()) == static_cast<ssize_t>(fail.size()));
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (locals->pool(second).activeHealthy(0) && std::chrono::steady_clock::now() < deadline) {
+      both();
+      usleep(1000);
+    }
+    CHECK_FALSE(locals->pool(first).activeHealthy(0));  // the failed check is both workers' verdict
+    CHECK_FALSE(locals->pool(second).activeHealthy(0));
+    ::close(accepted);
+    rt.reset();
+    both();
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&keepers[i]), nullptr);
+    uv_run(&loops[i], UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loops[i]) == 0);
+  }
 }

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""End-to-end: one active health checker per reverse_proxy handler, however many workers,
+against caddy 2.6.2.
+
+Caddy runs one checker per handler: each upstream gets one check per health_interval, and
+every request reads the same verdict. Gatehouse used to run a checker on every worker (W
+checks per interval, W verdicts that could disagree); now one worker runs the handler's
+checker and every worker reads its verdicts. The same Caddyfile runs under gatehouse
+(--workers 3) and Debian's caddy, with real upstreams on 127.0.0.1 that count the checks
+they get:
+- rate: an upstream checked every 250 ms gets about one check per interval over 3 s
+  (bounded tolerance), and so after a reload (the old handler's checker stops, the new
+  one's runs alone);
+- flip: an upstream whose next check (2 s interval) is answered 500, and only that one,
+  is out for every request until the check after it passes: with lb_policy first, 24
+  requests over 12 fresh connections and 3 keep-alive connections are all served by the
+  second upstream; a lone upstream's handler answers all of them 503; once the next check
+  passed, the first upstream serves again. With a checker per worker only the worker whose
+  check failed would skip it.
+Answers are compared with caddy's. Exits 77 when caddy is not installed.
+Usage: proxy_health_one_checker_vs_caddy_test.py <gatehouse>
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+WORKERS = 3
+RATE_INTERVAL = 0.25
+RATE_WINDOW = 3.0
+FLIP_INTERVAL = 2.0
+WINDOW = 1.6  # the flip requests must be done this soon after the failed check (< FLIP_INTERVAL)
+
+
+class Upstream:
+    """HTTP/1.1 upstream: /health answered 200 (or 500 once, when armed), counted with its
+    time; anything else answered 200 with the upstream's name as the body."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lock = threading.Lock()
+        self.checks = []  # (time answered, status)
+        self.fail_next = False
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(30)
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                status = 200
+                health = path.startswith("/health")
+                if health:
+                    with self.lock:
+                        status = 500 if self.fail_next else 200
+                        self.fail_next = False
+                body = self.name.encode()
+                conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
+                if health:
+                    with self.lock:
+                        self.checks.append((time.time(), status))
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def count(self):
+        with self.lock:
+            return len(self.checks)
+
+    def arm(self):
+        with self.lock:
+            self.fail_next = True
+
+    def last_check(self):
+        with self.lock:
+            return self.checks[-1] if self.checks else (0.0, 0)
+
+    def close(self):
+        self.sock.close()
+
+
+def caddyfile(p, extra=""):
+    """rate: one upstream checked every 250 ms; first: flip+spare with lb_policy first (2 s);
+    alone: a lone flipping upstream."""
+    return """{
+	admin 127.0.0.1:%(admin)d
+	auto_https off
+}
+http://127.0.0.1:%(rate)d {
+	reverse_proxy 127.0.0.1:%(rate_up)d {
+		health_uri /health
+		health_interval 250ms
+		health_timeout 1s
+%(extra)s	}
+}
+http://127.0.0.1:%(first)d {
+	reverse_proxy 127.0.0.1:%(flip_up)d 127.0.0.1:%(spare_up)d {
+		lb_policy first
+		health_uri /health
+		health_interval 2s
+		health_timeout 1s
+%(extra)s	}
+}
+http://127.0.0.1:%(alone)d {
+	reverse_proxy 127.0.0.1:%(lone_up)d {
+		health_uri /health
+		health_interval 2s
+		health_timeout 1s
+%(extra)s	}
+}
+""" % dict(p, extra=extra)
+
+
+def read_response(sock, buf):
+    """(status, body, rest) of one response with Content-Length from `sock`."""
+    while b"\r\n\r\n" not in buf:
+        d = sock.recv(65536)
+        if not d:
+            raise OSError("closed")
+        buf += d
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    status = int(head.split(b" ")[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    while len(buf) < length:
+        d = sock.recv(65536)
+        if not d:
+            raise OSError("closed")
+        buf += d
+    return status, buf[:length].decode(errors="replace"), buf[length:]
+
+
+def burst(port):
+    """24 answers: 12 fresh connections (one request each) and 3 keep-alive connections
+    (4 requests each)."""
+    out = []
+    try:
+        for _ in range(12):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            out.append(read_response(s, b"")[:2])
+            s.close()
+        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+        bufs = [b""] * 3
+        for _ in range(4):
+            for i, s in enumerate(conns):
+                s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                status, body, bufs[i] = read_response(s, bufs[i])
+                out.append((status, body))
+        for s in conns:
+            s.close()
+    except OSError as e:
+        out.append(("error", str(e)))
+    return out
+
+
+def rate(up):
+    """Checks the upstream got in RATE_WINDOW, per interval."""
+    start = up.count()
+    time.sleep(RATE_WINDOW)
+    return (up.count() - start) * RATE_INTERVAL / RATE_WINDOW
+
+
+def wait_until(cond, limit):
+    end = time.time() + limit
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def flip(up, port):
+    """Arms `up`'s next check to fail; returns (answers in the window, in time, answers
+    once the next check passed)."""
+    before = up.count()
+    up.arm()
+    failed = wait_until(lambda: up.count() > before, 3 * FLIP_INTERVAL)
+    t_fail, status = up.last_check()
+    if not failed or status != 500:
+        return [("no failed check", status)], False, []
+    time.sleep(0.05)  # the verdict is published as the 500 arrives
+    down = burst(port)
+    in_time = time.time() - t_fail < WINDOW
+    wait_until(lambda: up.count() > before + 1, 3 * FLIP_INTERVAL)
+    time.sleep(0.1)
+    return down, in_time, burst(port)
+
+
+def exercise(p, ups, start, reload):
+    out = {}
+    stop = start()
+    try:
+        time.sleep(0.5)
+        out["rate"] = rate(ups["rate_up"])
+        out["first_down"], out["first_in_time"], out["first_up"] = flip(ups["flip_up"], p["first"])
+        out["alone_down"], out["alone_in_time"], out["alone_up"] = flip(ups["lone_up"], p["alone"])
+        out["reload_rc"] = reload()
+        time.sleep(0.5)
+        out["rate_reloaded"] = rate(ups["rate_up"])
+    finally:
+        stop()
+    return out
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def run_gatehouse(binary, p, ups, tmp):
+    path = os.path.join(tmp, "gatehouse.Caddyfile")
+    write(path, caddyfile(p))
+
+    def start():
+        proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=WORKERS)
+        return lambda: harness.stop(proc, drain)
+
+    def reload():
+        write(path, caddyfile(p, "\t\theader_up X-Reloaded 1\n"))
+        return subprocess.run([binary, "reload", "--config", path, "--adapter", "caddyfile"],
+                              capture_output=True, timeout=60).returncode
+
+    return exercise(p, ups, start, reload)
+
+
+def run_caddy(p, ups, tmp):
+    home = os.path.join(tmp, "caddy-home")
+    os.makedirs(home)
+    path = os.path.join(tmp, "caddy.Caddyfile")
+    write(path, caddyfile(p))
+    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
+    log = open(os.path.join(tmp, "caddy.log"), "w")
+
+    def start():
+        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        if not harness.wait_port(p["alone"], proc):
+            raise RuntimeError("caddy did not start")
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            log.close()
+
+        return stop
+
+    def reload():
+        write(path, caddyfile(p, "\t\theader_up X-Reloaded 1\n"))
+        return subprocess.run(["caddy", "reload", "--config", path, "--adapter", "caddyfile", "--address",
+                               "127.0.0.1:%d" % p["admin"]], capture_output=True, env=env,
+                              timeout=60).returncode
+
+    return exercise(p, ups, start, reload)
+
+
+def one_run(name, run):
+    """Fresh upstreams and ports for one server; returns its answers."""
+    ups = {k: Upstream(k.split("_")[0]) for k in ("rate_up", "flip_up", "spare_up", "lone_up")}
+    p = {k: harness.free_port() for k in ("admin", "rate", "first", "alone")}
+    p.update({k: u.port for k, u in ups.items()})
+    try:
+        out = run(p, ups)
+    finally:
+        for u in ups.values():
+            u.close()
+    print("%s: %s" % (name, out), flush=True)
+    return out
+
+
+def expectations(out, who):
+    # Bounds wide enough for a loaded machine (a late tick), narrow enough that two
+    # checkers (2.0 and up) can never pass.
+    check(0.6 <= out["rate"] <= 1.4, "%s: about one check per interval: %.2f" % (who, out["rate"]))
+    check(0.6 <= out["rate_reloaded"] <= 1.4,
+          "%s: about one check per interval after a reload: %.2f" % (who, out["rate_reloaded"]))
+    check(out["first_in_time"] and out["alone_in_time"], "%s: the bursts ended before the next check" % who)
+    check(out["first_down"] == [(200, "spare")] * 24,
+          "%s: a failed check takes the upstream out for every request: %s" % (who, out["first_down"]))
+    check(out["first_up"] == [(200, "flip")] * 24, "%s: and the next passing one brings it back" % who)
+    check(out["alone_down"] == [(503, "")] * 24,
+          "%s: a lone upstream's failed check: 503 for every request: %s" % (who, out["alone_down"]))
+    check(out["alone_up"] == [(200, "lone")] * 24, "%s: then 200 again" % who)
+    check(out["reload_rc"] == 0, "%s: reload succeeds" % who)
+
+
+def main():
+    binary = sys.argv[1]
+    if shutil.which("caddy") is None:
+        print("caddy not installed")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="gh-health-one-")
+    try:
+        results = {"gatehouse": one_run("gatehouse", lambda p, u: run_gatehouse(binary, p, u, tmp)),
+                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, tmp))}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for who, out in results.items():
+        expectations(out, who)
+    g, c = results["gatehouse"], results["caddy"]
+    check(abs(g["rate"] - c["rate"]) <= 0.4 and abs(g["rate_reloaded"] - c["rate_reloaded"]) <= 0.4,
+          "check rates as caddy's: %.2f/%.2f vs %.2f/%.2f" % (g["rate"], g["rate_reloaded"], c["rate"],
+                                                             c["rate_reloaded"]))
+    keys = ("first_down", "first_up", "alone_down", "alone_up", "reload_rc")
+    check(all(g[k] == c[k] for k in keys), "every answer as caddy's")
+    return harness.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""End-to-end: passive health failures count for the whole process, against caddy 2.6.2.
+
+Caddy counts a passive failure on the upstream's Host (one per address, shared by every
+request and handler) and forgets it after fail_duration. Gatehouse counted per worker, so
+with W workers an upstream that reached max_fails on one worker stayed available on the
+others; now every worker reads the process-wide count (and each worker's timer drops its
+own failures on time, whether or not it serves again). The same Caddyfile runs under
+gatehouse (--workers 3) and Debian's caddy: reverse_proxy to one upstream with
+fail_duration 3s, max_fails 2, unhealthy_status 500. Two requests on two fresh connections
+get the upstream's 500 (counted as failures); then 12 fresh connections and 3 keep-alive
+connections (4 requests each) all get 503 (no upstream available); once fail_duration has
+passed the same burst is all 200 again. Exits 77 when caddy is not installed.
+Usage: proxy_health_passive_shared_vs_caddy_test.py <gatehouse>
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
+FAIL_DURATION = 3.0
+
+
+class Upstream:
+    """HTTP/1.1 upstream answering "ok" (200), or 500 "bad" for the next `bad` requests."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.bad = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        conn.settimeout(30)
+        buf = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buf += data
+                _, buf = buf.split(b"\r\n\r\n", 1)
+                with self.lock:
+                    status, body = (500, b"bad") if self.bad > 0 else (200, b"ok")
+                    self.bad = max(0, self.bad - 1)
+                conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def caddyfile(p):
+    return """{
+	admin 127.0.0.1:%(admin)d
+	auto_https off
+}
+http://127.0.0.1:%(site)d {
+	reverse_proxy 127.0.0.1:%(up)d {
+		fail_duration 3s
+		max_fails 2
+		unhealthy_status 500
+	}
+}
+""" % p
+
+
+def read_response(sock, buf):
+    """(status, body, rest) of one response with Content-Length from `sock`."""
+    while b"\r\n\r\n" not in buf:
+        d = sock.recv(65536)
+        if not d:
+            raise OSError("closed")
+        buf += d
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    while len(buf) < length:
+        d = sock.recv(65536)
+        if not d:
+            raise OSError("closed")
+        buf += d
+    return int(head.split(b" ")[1]), buf[:length].decode(errors="replace"), buf[length:]
+
+
+def fresh(port, n):
+    out = []
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            out.append(read_response(s, b"")[:2])
+            s.close()
+        except OSError as e:
+            out.append(("error", str(e)))
+    return out
+
+
+def burst(port):
+    """12 fresh connections, then 3 keep-alive connections with 4 requests each."""
+    out = fresh(port, 12)
+    try:
+        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+        bufs = [b""] * 3
+        for _ in range(4):
+            for i, s in enumerate(conns):
+                s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                status, body, bufs[i] = read_response(s, bufs[i])
+                out.append((status, body))
+        for s in conns:
+            s.close()
+    except OSError as e:
+        out.append(("error", str(e)))
+    return out
+
+
+def exercise(p, up, start):
+    out = {}
+    stop = start()
+    try:
+        out["before"] = fresh(p["site"], 2)
+        with up.lock:
+            up.bad = 2
+        t0 = time.time()
+        out["failing"] = fresh(p["site"], 2)
+        out["down"] = burst(p["site"])
+        out["in_time"] = time.time() - t0 < FAIL_DURATION - 0.3
+        time.sleep(max(0.0, t0 + FAIL_DURATION + 0.5 - time.time()))
+        out["after"] = burst(p["site"])
+    finally:
+        stop()
+    return out
+
+
+def run_gatehouse(binary, p, up, tmp):
+    path = os.path.join(tmp, "gatehouse.Caddyfile")
+    with open(path, "w") as f:
+        f.write(caddyfile(p))
+
+    def start():
+        proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=3)
+        return lambda: harness.stop(proc, drain)
+
+    return exercise(p, up, start)
+
+
+def run_caddy(p, up, tmp):
+    home = os.path.join(tmp, "caddy-home")
+    os.makedirs(home)
+    path = os.path.join(tmp, "caddy.Caddyfile")
+    with open(path, "w") as f:
+        f.write(caddyfile(p))
+    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
+    log = open(os.path.join(tmp, "caddy.log"), "w")
+
+    def start():
+        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        if not harness.wait_port(p["site"], proc):
+            raise RuntimeError("caddy did not start")
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            log.close()
+
+        return stop
+
+    return exercise(p, up, start)
+
+
+def one_run(name, run):
+    up = Upstream()
+    p = {"admin": harness.free_port(), "site": harness.free_port(), "up": up.port}
+    try:
+        out = run(p, up)
+    finally:
+        up.close()
+    print("%s: %s" % (name, out), flush=True)
+    return out
+
+
+def expectations(out, who):
+    check(out["before"] == [(200, "ok")] * 2, "%s: the upstream serves" % who)
+    check(out["failing"] == [(500, "bad")] * 2, "%s: its two 500s are passed on (and counted)" % who)
+    check(out["in_time"], "%s: the burst ended within fail_duration" % who)
+    check(out["down"] == [(503, "")] * 24,
+          "%s: max_fails reached: every request on every connection gets 503: %s" % (who, out["down"]))
+    check(out["after"] == [(200, "ok")] * 24, "%s: after fail_duration every request is served again: %s"
+          % (who, out["after"]))
+
+
+def main():
+    binary = sys.argv[1]
+    if shutil.which("caddy") is None:
+        print("caddy not installed")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="gh-health-passive-")
+    try:
+        results = {"gatehouse": one_run("gatehouse", lambda p, u: run_gatehouse(binary, p, u, tmp)),
+                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, tmp))}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for who, out in results.items():
+        expectations(out, who)
+    keys = ("before", "failing", "down", "after")
+    check(all(results["gatehouse"][k] == results["caddy"][k] for k in keys), "every answer as caddy's")
+    return harness.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
