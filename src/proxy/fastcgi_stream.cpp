@@ -6,8 +6,8 @@ namespace gatehouse::proxy {
 
 namespace {
 
-constexpr uint16_t kRequestId = 1;            // one request per connection, as Caddy's client
-constexpr size_t kMaxStderr = 1 << 20;        // captured stderr kept per request (the rest is cut)
+constexpr uint16_t kRequestId = 1;      // one request per connection, as Caddy's client
+constexpr size_t kMaxStderr = 1 << 20;  // captured stderr kept per request (the rest is cut)
 
 }  // namespace
 
@@ -69,6 +69,12 @@ void FastCgiStream::sendStdin(std::string_view data, bool eof) {
 }
 
 void FastCgiStream::onUpstreamWritten() {
+  if (failed_) {
+    // It failed on its own (a bad record, a deadline) while a write was in flight, and its
+    // connection is still open: the owner heard the failure and may be on its next attempt
+    // already, whose body a late "written" from here would pull before it was connected.
+    return;
+  }
   if (stdinDone_ && conn_->drained()) {
     writeDeadline_.reset();  // the whole request went out
   }
