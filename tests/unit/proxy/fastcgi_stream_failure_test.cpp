@@ -29,6 +29,7 @@ namespace {
 
 // A loopback listener whose accepted side answers with a record header of an unknown
 // version at once and reads nothing (the proxy's small writes still complete).
+// Or, with acceptAndReset, one that resets the connection at once.
 struct BadRecordPeer {
   int fd = -1;
   int conn = -1;
@@ -43,6 +44,15 @@ struct BadRecordPeer {
     socklen_t l = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
     port = ntohs(a.sin_port);
+  }
+  // Accepts and resets the connection (SO_LINGER 0): the proxy's next write takes the
+  // ECONNRESET, and its read then sees a plain EOF.
+  void acceptAndReset() {
+    conn = ::accept(fd, nullptr, nullptr);
+    const linger l{1, 0};
+    ::setsockopt(conn, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(conn);
+    conn = -1;
   }
   void acceptAndAnswerGarbage() {
     conn = ::accept(fd, nullptr, nullptr);                     // the handshake is done: it does not block
@@ -66,9 +76,11 @@ struct Owner final : UpstreamConnection::Listener {
   uv_idle_t idle{};
   std::vector<std::string> events;
 
+  bool reset = false;  // the peer resets instead of answering garbage
+
   void onUpstreamConnected() override {
     events.emplace_back("connected");
-    peer->acceptAndAnswerGarbage();
+    reset ? peer->acceptAndReset() : peer->acceptAndAnswerGarbage();
     idle.data = this;
     uv_idle_start(&idle, [](uv_idle_t* h) {
       auto* self = static_cast<Owner*>(h->data);
@@ -87,18 +99,17 @@ struct Owner final : UpstreamConnection::Listener {
   void onUpstreamTunnelEof() override {}
 };
 
-}  // namespace
-
-TEST_CASE("a failed FastCGI stream reports nothing after its failure", "[proxy][fastcgi]") {
+// Runs one stream against `peer` until it is over; returns the owner's events.
+std::vector<std::string> runStream(BadRecordPeer& peer, bool reset, std::string& failure) {
   uv_loop_t loop;
   uv_loop_init(&loop);
-  BadRecordPeer peer;
   std::string error;
   auto address = UpstreamAddress::parseResolved("127.0.0.1:" + std::to_string(peer.port), error);
   REQUIRE(address);
   std::vector<char> buffer(65536);
   FastCgiTransport transport;
   Owner owner;
+  owner.reset = reset;
   uv_idle_init(&loop, &owner.idle);
   {
     FastCgiStream stream(&loop, *address, uv_buf_init(buffer.data(), buffer.size()), 65536, transport, owner);
@@ -111,20 +122,49 @@ TEST_CASE("a failed FastCGI stream reports nothing after its failure", "[proxy][
       uv_run(&loop, UV_RUN_NOWAIT);
       usleep(1000);
     }
-    CHECK(stream.failure() == "fcgi: invalid header version");
+    failure = stream.failure();
   }
-  std::string seen;
-  for (const auto& e : owner.events) {
-    seen += e + "; ";
-  }
-  INFO("events: " << seen);
-  REQUIRE(owner.events.size() >= 2);
-  CHECK(owner.events[0] == "connected");
-  CHECK(owner.events.back() == "error EPROTO");
-  const auto errors = std::count_if(owner.events.begin(), owner.events.end(),
-                                    [](const std::string& e) { return e.rfind("error", 0) == 0; });
-  CHECK(errors == 1);
   uv_close(reinterpret_cast<uv_handle_t*>(&owner.idle), nullptr);
   uv_run(&loop, UV_RUN_DEFAULT);
   CHECK(uv_loop_close(&loop) == 0);
+  return owner.events;
+}
+
+std::string joined(const std::vector<std::string>& events) {
+  std::string seen;
+  for (const auto& e : events) {
+    seen += e + "; ";
+  }
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("a failed FastCGI stream reports nothing after its failure", "[proxy][fastcgi]") {
+  BadRecordPeer peer;
+  std::string failure;
+  const auto events = runStream(peer, false, failure);
+  CHECK(failure == "fcgi: invalid header version");
+  INFO("events: " << joined(events));
+  REQUIRE(events.size() >= 2);
+  CHECK(events[0] == "connected");
+  CHECK(events.back() == "error EPROTO");
+  const auto errors = std::count_if(events.begin(), events.end(),
+                                    [](const std::string& e) { return e.rfind("error", 0) == 0; });
+  CHECK(errors == 1);
+}
+
+// The reset's error goes to the write (completed with ECONNRESET, its callback waiting for
+// the next iteration) and the read in between sees EOF, which ends a FastCGI response: it
+// once became an empty 200 where Go's client, writing the request before it reads, fails
+// (and a held POST is retried).
+TEST_CASE("a FastCGI upstream's reset during a write is a failure, not the response's end",
+          "[proxy][fastcgi]") {
+  BadRecordPeer peer;
+  std::string failure;
+  const auto events = runStream(peer, true, failure);
+  INFO("events: " << joined(events));
+  REQUIRE(events.size() == 2);
+  CHECK(events[0] == "connected");
+  CHECK((events[1] == "error ECONNRESET" || events[1] == "error EPIPE"));
 }
