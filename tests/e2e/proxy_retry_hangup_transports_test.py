@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """End-to-end: e2e_proxy_retry_hangup_test's hang-ups on the other transports: h2c (an
-HTTP/2 session shared by the requests) and fastcgi (a connection per request).
+HTTP/2 session shared by the requests), fastcgi (a connection per request) and HTTP/1.1
+over TLS.
 
 The first upstream of each route hangs up at one moment: at accept (close, RST), after the
-request head (h2c: its HEADERS frame; fastcgi: BEGIN_REQUEST and the PARAMS stream), after
-part of the body, after all of it. lb_retry_match retries the POST on an echo upstream of
-the same transport, which answers with the body's sha256 and length. With request_buffers
-the body is held and must arrive there whole (200, same sha256); without it the POST is
-answered 200 or 502, but always answered. A third route per transport has only an echo
-upstream that hangs up on its connections after one to three requests (h2c: on the
-session's next HEADERS, with a close or an RST; fastcgi asks for no keep-alive, so there it
-hangs up on a fresh connection at a random moment): held POSTs must all come back whole.
+request head (h2c: its HEADERS frame; fastcgi: BEGIN_REQUEST and the PARAMS stream; TLS:
+also right after the handshake), after part of the body, after all of it; a fastcgi one
+answers a record of an unknown version. lb_retry_match retries the POST on an echo upstream
+of the same transport, which answers with the body's sha256 and length. With
+request_buffers the body is held and must arrive there whole (200, same sha256; fastcgi: or
+an empty 200 after a FIN, which ends a FastCGI response as in Caddy, never after an RST);
+without it the POST is answered 200 or 502, but always answered. A third route per
+transport has only an echo upstream that hangs up after one to three requests (h2c: on the
+session's next HEADERS, TLS: on the connection's next request, with a close or an RST;
+fastcgi asks for no keep-alive, so there every fourth connection hangs up at a random
+moment): held POSTs must all come back whole.
 
 Pinned to one CPU (as e2e_proxy_retry_hangup_test): the hang-up then lands in the loop
 iteration that wrote the request, where a late write callback of the failed attempt once
