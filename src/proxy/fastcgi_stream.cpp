@@ -6,8 +6,8 @@ namespace gatehouse::proxy {
 
 namespace {
 
-constexpr uint16_t kRequestId = 1;            // one request per connection, as Caddy's client
-constexpr size_t kMaxStderr = 1 << 20;        // captured stderr kept per request (the rest is cut)
+constexpr uint16_t kRequestId = 1;      // one request per connection, as Caddy's client
+constexpr size_t kMaxStderr = 1 << 20;  // captured stderr kept per request (the rest is cut)
 
 }  // namespace
 
@@ -69,6 +69,16 @@ void FastCgiStream::sendStdin(std::string_view data, bool eof) {
 }
 
 void FastCgiStream::onUpstreamWritten() {
+  if (failed_) {
+    // It failed on its own (a bad record, a deadline) while a write was in flight, and its
+    // connection is still open: the owner heard the failure and may be on its next attempt
+    // already, whose body a late "written" from here would pull before it was connected.
+    return;
+  }
+  if (eofPending_) {
+    finishResponse();  // the write went out: the upstream's EOF was a clean one
+    return;
+  }
   if (stdinDone_ && conn_->drained()) {
     writeDeadline_.reset();  // the whole request went out
   }
@@ -112,7 +122,14 @@ void FastCgiStream::onUpstreamTunnelData(std::string_view data) {
 
 // Go's record reader takes an EOF as the end of the response, wherever it comes.
 void FastCgiStream::onUpstreamTunnelEof() {
-  if (ended_ || failed_) {
+  if (ended_ || failed_ || eofPending_) {
+    return;
+  }
+  if (!conn_->drained()) {
+    // A write is in flight. When the upstream reset the connection and that write took the
+    // error, the read sees a clean EOF: the write's outcome decides (Go's client writes the
+    // whole request before it reads, so there the reset is an error and may be retried).
+    eofPending_ = true;
     return;
   }
   finishResponse();

@@ -86,6 +86,7 @@ class FastCgiStream final : private UpstreamConnection::Listener, private fcgi::
   bool ended_ = false;
   bool failed_ = false;
   bool stdinDone_ = false;
+  bool eofPending_ = false;  // the upstream's EOF came while a write was in flight
 };
 
 }  // namespace gatehouse::proxy

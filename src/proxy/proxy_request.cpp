@@ -227,6 +227,9 @@ void ProxyCall::sendRequest() {
     head_.clear();
     head_.swap(pool_.spareHead());
   }
+  if (!conn_) {
+    return;  // the write failed at once (TLS) and the attempt was retired: its retry is armed
+  }
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
     return;
@@ -267,6 +270,12 @@ void ProxyCall::onUpstreamWritten() {
   if (!conn_ && !h2_ && !fcgi_) {
     // Between attempts (a retry is armed): nothing may pull the body now, or the bytes a
     // held body replays would be taken and dropped before the next upstream gets them.
+    return;
+  }
+  const bool up = conn_ ? conn_->connected() : h2_ ? h2_->connected() : fcgi_->connected();
+  if (!up) {
+    // The next attempt is still dialing: this notice is a late one from the failed attempt
+    // (its retired transport), and the body waits for this attempt's head to go first.
     return;
   }
   pulling_ = true;
