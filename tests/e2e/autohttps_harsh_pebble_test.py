@@ -40,7 +40,7 @@ HARSH = {"PEBBLE_AUTHZREUSE": "100", "PEBBLE_CHAIN_LENGTH": "3",
 
 def caddyfile(pebble, storage=None, extra=""):
     text = "{\n\temail a@b.test\n\tacme_ca %s\n\tacme_ca_root %s\n\thttp_port %d\n\thttps_port %d\n" \
-           "\tdefault_bind 127.0.0.1\n\tadmin off\n%s" % (pebble.directory, pebble.cert, pebble.http_port,
+           "\tdefault_bind 127.0.0.1\n\tadmin off\n\tskip_install_trust\n%s" % (pebble.directory, pebble.cert, pebble.http_port,
                                                           pebble.tls_port, extra)
     if storage:
         text += "\tstorage file_system %s\n" % storage
