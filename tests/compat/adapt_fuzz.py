@@ -37,6 +37,10 @@ POLICY_LAYOUT = ("automation policies in newer Caddy's layout, the same settings
                  "(global ACME options in a catch-all policy, alternate ports at adapt time, "
                  "no ZeroSSL default without an email; tests/compat/adapt_tls_policies.py)")
 
+SNI_ORDER = "SNI and `automate` name lists are sorted (2.6.2 prints them in Go's random map order)"
+SNI_SHARED = ("each server of a site block on several ports matches its own names (2.6.2's servers "
+              "share one connection policy: the last server's SNI list wins, a 2.6.2 bug)")
+
 # JSON leaves: (regex on the leaf's path, predicate(caddy value, gatehouse value) or None, class, reason).
 KNOWN_JSON = [
     (r"\.logger_names\.|\.logging\.logs\.default\.exclude", None, NEWER,
@@ -71,8 +75,6 @@ KNOWN_JSON = [
     (r"\.client_authentication\.", None, NEWER, "client_auth trusted certificates go through a CA pool module"),
     (r"\.precompressed(_order)?$", lambda c, g, *_: c is None, NEWER, "precompressed without formats means br, zstd, gzip"),
     (r"\.logs\.skip_hosts", None, NEWER, "skip_hosts are sorted"),
-    (r"\.tls_connection_policies\[\d+\]\.match\.sni", None, PENDING,
-     "SNI lists are sorted (2.6.2 keeps the sites' order)"),
 ]
 
 # Messages of a case one side rejects (or both, naming other lines): (kind regex, message
@@ -108,8 +110,6 @@ KNOWN_MSG = [
     ("gh_rejects", r"unrecognized ACME server directive", PENDING, "unknown acme_server subdirectives (2.6.2 ignores them)"),
     ("gh_rejects|err_line_gh", r"parsed '.*' as a site address, but it is a known directive", NEWER,
      "a directive name as a site address is refused while parsing"),
-    ("gh_accepts", r"hostname appears in more than one automation policy", PENDING,
-     "a host in two site blocks, one with tls options (2.6.2 refuses)"),
 ]
 # Text of the case that explains any difference of it.
 KNOWN_TEXT = [
@@ -117,6 +117,39 @@ KNOWN_TEXT = [
     (re.compile(r"\{\$\}"), PENDING, "an env placeholder without a name, {$}"),
     (re.compile(r"\{args\["), NEWER, "{args[N]} placeholders (2.6.2 knows only {args.N})"),
 ]
+
+
+def sni_reasons(cj, gj):
+    """Puts gatehouse's SNI list in caddy's JSON where the difference is explained, returning
+    the reasons: the same names in another order (2.6.2 builds the list from a Go map), or the
+    list of another server of the same site block (2.6.2 shares one policy object among the
+    servers of a block whose addresses use several ports, so the last server's list wins)."""
+    reasons = set()
+    servers = lambda cfg: ((cfg.get("apps") or {}).get("http") or {}).get("servers") or {}
+    sni = lambda cp: (cp.get("match") or {}).get("sni") if isinstance(cp, dict) else None
+    gservers = servers(gj)
+    for name, srv in servers(cj).items():
+        gsrv = gservers.get(name) or {}
+        for cp, gcp in zip(srv.get("tls_connection_policies") or [], gsrv.get("tls_connection_policies") or []):
+            csni, gsni = sni(cp), sni(gcp)
+            if not (isinstance(csni, list) and isinstance(gsni, list)) or csni == gsni:
+                continue
+            rest = lambda p: {k: v for k, v in p.items() if k != "match"}
+            if sorted(csni) == sorted(gsni):
+                reasons.add((NEWER, SNI_ORDER))
+            elif rest(cp) == rest(gcp) and any(sorted(sni(o) or []) == sorted(csni) and rest(o) == rest(cp)
+                                               for other in gservers.values() if other is not gsrv
+                                               for o in other.get("tls_connection_policies") or []):
+                reasons.add((NEWER, SNI_SHARED))
+            else:
+                continue
+            cp["match"]["sni"] = gsni
+    certs = lambda cfg: ((cfg.get("apps") or {}).get("tls") or {}).get("certificates") or {}
+    cauto, gauto = certs(cj).get("automate"), certs(gj).get("automate")
+    if isinstance(cauto, list) and isinstance(gauto, list) and cauto != gauto and sorted(cauto) == sorted(gauto):
+        certs(cj)["automate"] = gauto
+        reasons.add((NEWER, SNI_ORDER))
+    return reasons
 
 
 def explain_json(cj, gj, text):
@@ -136,6 +169,7 @@ def explain_json(cj, gj, text):
                 del tls["automation"]
         if not tls and "tls" not in (cj.get("apps") or {}):
             del gj["apps"]["tls"]
+    reasons |= sni_reasons(cj, gj)
     for path, c, g in json_diffs(cj, gj):
         for rx, pred, cls, reason in KNOWN_JSON:
             if re.search(rx, path) and (pred is None or pred(c, g, path, text)):
