@@ -105,16 +105,14 @@ KNOWN_MSG = [
     ("gh_rejects|err_line_gh", r"unrecognized hash algorithm: scrypt", PENDING, "basicauth scrypt hashes (no scrypt in the runtime)"),
     ("gh_rejects|err_line_gh", r"unrecognized subdirective buffer_requests", PENDING, "reverse_proxy buffer_requests (2.6.2's deprecated form)"),
     ("gh_rejects|err_line_gh", r"tokens for 'basicauth'.*wrong argument count.*==", PENDING, "basicauth's third (salt) field"),
-    ("gh_rejects", r"unsupported URL scheme ftp", PENDING, "site address with an unknown scheme (2.6.2 adapts it)"),
-    ("gh_rejects", r"directive '.*' not found", PENDING, "order relative to an unknown directive (2.6.2 accepts)"),
-    ("gh_rejects", r"unrecognized ACME server directive", PENDING, "unknown acme_server subdirectives (2.6.2 ignores them)"),
+    ("gh_rejects", r"unsupported URL scheme ftp", NEWER,
+     "a site address with an unknown scheme is refused (fixture site_address_unsupported_scheme; 2.6.2 serves it as HTTPS)"),
     ("gh_rejects|err_line_gh", r"parsed '.*' as a site address, but it is a known directive", NEWER,
      "a directive name as a site address is refused while parsing"),
 ]
 # Text of the case that explains any difference of it.
 KNOWN_TEXT = [
     (re.compile(r"<<[A-Z]"), NEWER, "heredocs are Caddy 2.7 syntax (2.6.2 reads '<<EOF' as a word)"),
-    (re.compile(r"\{\$\}"), PENDING, "an env placeholder without a name, {$}"),
     (re.compile(r"\{args\["), NEWER, "{args[N]} placeholders (2.6.2 knows only {args.N})"),
 ]
 
