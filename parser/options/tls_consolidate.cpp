@@ -46,34 +46,10 @@ void stableSort(std::vector<Policy>& aps) {
   gosort::sliceStable(aps, lessSpecific);
 }
 
-std::string implicitIssuerClass(const Policy& p) {
-  if (p.subjects.empty())
-    return "catch-all";
-  bool pub = false;
-  bool internal = false;
-  for (const auto& s : p.subjects) {
-    (subjectQualifiesForPublicCertImplicit(s, p.onDemand) ? pub : internal) = true;
-  }
-  if (pub && internal)
-    return "mixed";
-  return pub ? "public" : "internal";
-}
-
-bool usesDefaultInternalIssuer(const Policy& p) {
-  if (p.issuers.empty())
-    return implicitIssuerClass(p) == "internal";
-  return p.issuers.size() == 1 && !p.issuerObjects && sameJson(p.issuers[0], Json{{"module", "internal"}});
-}
-
+// Caddy 2.6.2 compares the issuers' JSON only (newer Caddy also treats a policy without
+// issuers as having the implicit public or internal ones, and merges accordingly).
 bool sameIssuers(const Policy& a, const Policy& b) {
-  if (sameJson(a.issuers, b.issuers)) {
-    if (!a.issuers.empty() || !b.issuers.empty())
-      return true;
-    std::string ca = implicitIssuerClass(a);
-    std::string cb = implicitIssuerClass(b);
-    return ca == "catch-all" || cb == "catch-all" || ca == cb;
-  }
-  return usesDefaultInternalIssuer(a) && usesDefaultInternalIssuer(b);
+  return sameJson(a.issuers, b.issuers);
 }
 
 bool mergeable(const Policy& a, const Policy& b) {
