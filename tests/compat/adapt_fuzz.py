@@ -324,6 +324,9 @@ def compare_case(gh, seed, idx, args, work):
         _, gf, _ = run([gh, "fmt", "Caddyfile"], d, env)
         if cf != gf:
             odd = (PENDING, "fmt of a file with an unterminated quote") if text.count('"') % 2 else None
+            if "`" in text:
+                odd = (NEWER, "fmt copies `backtick` segments as quoted text (2.6.2's fmt re-indents "
+                              "braces inside them and can drop one; an unterminated one quotes to the end)")
             diff("fmt", "fmt output differs", "", odd)
     if args.validate and both_ok:
         vc, _, vce = run(["caddy", "validate", "--config", "Caddyfile", "--adapter", "caddyfile"], d, env, 60)
