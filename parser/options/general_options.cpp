@@ -16,7 +16,11 @@ Json parseTrue(Dispenser&, const Json*) {
 
 Json parseSingleString(Dispenser& d, const Json*) {
   d.next();
-  return onlyArg(d);
+  std::string value = onlyArg(d);
+  // Caddy 2.6.2 takes any further token, a block's '{' too, as one argument too many.
+  if (d.next())
+    throw d.argErr();
+  return value;
 }
 
 Json parsePort(Dispenser& d, const Json*) {
