@@ -131,12 +131,17 @@ void collectLoaders(const SiteBlock& block, TlsBuild& build) {
 void addBlockPolicy(const SiteBlock& block, TlsBuild& build) {
   auto ap = std::make_shared<Policy>(*newBasePolicy(build.options, true));
   const auto hosts = blockHosts(block);
-  if (hosts.empty() && build.catchAll && !build.acmeDefaultsCatchAll)
+  // Only a catch-all of global automation options, or of an earlier hostless block, is one
+  // in Caddy 2.6.2 (which makes none for ACME defaults alone).
+  const bool siteCatchAll = build.catchAll && !build.acmeDefaultsCatchAll;
+  if (hosts.empty() && siteCatchAll)
     ap = build.catchAll;
   applySiteValues(block, build, *ap, hosts);
-  // A hostless block with no global catch-all becomes the catch-all itself.
-  if (hosts.empty() && !build.catchAll)
+  // A hostless block with no catch-all before it becomes the catch-all itself.
+  if (hosts.empty() && !siteCatchAll) {
     build.catchAll = ap;
+    build.acmeDefaultsCatchAll = false;
+  }
   ap->subjects = hostsNotHttp(block, build.httpPort);
   auto ap2 = splitInternalNames(*ap);
   build.policies.push_back(ap);

@@ -32,6 +32,9 @@ ENV_VARS = {"SITE_ADDR": "env.example.com", "ACME_EMAIL": "env@example.com", "LO
 # `adapt_corpus` passes, or a later Caddy fix the README lists); 2.6.2 gives the other answer.
 # PENDING: a real difference from caddy 2.6.2 that is not fixed yet (README, Status/Adapter).
 NEWER, PENDING = "newer Caddy", "pending"
+# PRECISE: both refuse the same error; 2.6.2 names another line only because the error came
+# without a position and the enclosing directive's wrapper used its own cursor.
+PRECISE = "precise position"
 
 POLICY_LAYOUT = ("automation policies in newer Caddy's layout, the same settings for every name "
                  "(global ACME options in a catch-all policy, alternate ports at adapt time, "
@@ -80,6 +83,9 @@ KNOWN_JSON = [
 # Messages of a case one side rejects (or both, naming other lines): (kind regex, message
 # regex, class, reason). gh_accepts/err_line match caddy's message, gh_rejects gatehouse's.
 KNOWN_MSG = [
+    ("err_line", r"^[^\n]*Error during parsing: parsing caddyfile tokens for '[^']+': (?![^\n]*Caddyfile:\d)", PRECISE,
+     "an error without a position inside a nested directive: 2.6.2 names the last line of the enclosing "
+     "block, gatehouse the offending token's line"),
     ("gh_accepts|err_line", r"tokens for 'log'.*Wrong argument count", NEWER, "log takes a logger name"),
     ("gh_accepts|err_line", r"tokens for 'handle_errors'.*Wrong argument count", NEWER,
      "handle_errors takes status codes"),

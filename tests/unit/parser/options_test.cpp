@@ -213,6 +213,9 @@ TEST_CASE("a hostless site keeps its own policy beside a catch-all made for ACME
   CHECK(policies[0]["subjects"] == Json::array({"127.0.0.1"}));
   CHECK(policies[0]["issuers"] == Json::array({Json{{"module", "internal"}}}));
   CHECK(policies[1]["issuers"][0]["trusted_roots_pem_files"] == Json::array({"/r.pem"}));
+  // A hostless block is the catch-all for later hostless blocks, as in 2.6.2.
+  CHECK(adaptError("{\n acme_ca_root /r.pem\n}\n:443 a.com {\n}\n:8443 {\n tls internal\n}\n")
+            .find("automation policy from site block is also default/catch-all policy") != std::string::npos);
   // A catch-all from a global automation option is still adopted, and conflicts.
   CHECK(adaptError("{\n key_type p256\n}\n127.0.0.1, https:// {\n tls internal\n}\n")
             .find("automation policy from site block is also default/catch-all policy") != std::string::npos);
