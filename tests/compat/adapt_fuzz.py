@@ -41,6 +41,8 @@ POLICY_LAYOUT = ("automation policies in newer Caddy's layout, the same settings
                  "no ZeroSSL default without an email; tests/compat/adapt_tls_policies.py)")
 
 SNI_ORDER = "SNI and `automate` name lists are sorted (2.6.2 prints them in Go's random map order)"
+HIDE_ORDER = ("file_server lists the hidden Caddyfile and imports in a fixed order (2.6.2 in "
+              "Go's random map order)")
 SNI_SHARED = ("each server of a site block on several ports matches its own names (2.6.2's servers "
               "share one connection policy: the last server's SNI list wins, a 2.6.2 bug)")
 
@@ -153,6 +155,26 @@ def sni_reasons(cj, gj):
     return reasons
 
 
+def same_hide_sets(c, g):
+    """Puts gatehouse's file_server `hide` list in caddy's JSON wherever the two hold the same
+    files in another order (2.6.2 collects a site's Caddyfiles in a Go map). True when any was."""
+    replaced = False
+    if isinstance(c, dict) and isinstance(g, dict):
+        for k in c:
+            if k not in g:
+                continue
+            if k == "hide" and isinstance(c[k], list) and isinstance(g[k], list) and c[k] != g[k] \
+                    and sorted(c[k]) == sorted(g[k]):
+                c[k] = g[k]
+                replaced = True
+            else:
+                replaced |= same_hide_sets(c[k], g[k])
+    elif isinstance(c, list) and isinstance(g, list) and len(c) == len(g):
+        for x, y in zip(c, g):
+            replaced |= same_hide_sets(x, y)
+    return replaced
+
+
 def explain_json(cj, gj, text):
     """(None, reasons) when every differing leaf is explained, else (first unexplained path, None)."""
     reasons = set()
@@ -171,6 +193,8 @@ def explain_json(cj, gj, text):
         if not tls and "tls" not in (cj.get("apps") or {}):
             del gj["apps"]["tls"]
     reasons |= sni_reasons(cj, gj)
+    if same_hide_sets(cj, gj):
+        reasons.add((NEWER, HIDE_ORDER))
     for path, c, g in json_diffs(cj, gj):
         for rx, pred, cls, reason in KNOWN_JSON:
             if re.search(rx, path) and (pred is None or pred(c, g, path, text)):
