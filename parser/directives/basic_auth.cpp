@@ -6,11 +6,12 @@
 namespace gatehouse::parser {
 
 // basic_auth [<matcher>] [<hash_algorithm> [<realm>]] {
-//     <username> <hashed_password>
+//     <username> <hashed_password_base64> [<salt_base64>]
 //     ...
 // }
 //
-// The hash algorithm is bcrypt (the default) or argon2id.
+// The hash algorithm is bcrypt (the default), scrypt (Caddy 2.6's, deprecated later; its
+// accounts carry a salt) or argon2id (newer Caddy's).
 config::Handler parseBasicAuth(Helper& h) {
   h.next();  // the directive name
   std::vector<std::string> args = h.remainingArgs();
@@ -19,7 +20,7 @@ config::Handler parseBasicAuth(Helper& h) {
   }
   std::string hashName = args.empty() ? "bcrypt" : args[0];
   std::string realm = args.size() == 2 ? args[1] : "";
-  if (hashName != "bcrypt" && hashName != "argon2id") {
+  if (hashName != "bcrypt" && hashName != "scrypt" && hashName != "argon2id") {
     throw h.err("unrecognized hash algorithm: " + hashName);
   }
 
@@ -27,23 +28,30 @@ config::Handler parseBasicAuth(Helper& h) {
   while (h.nextBlock(0)) {
     std::string username = h.val();
     std::string password;
-    handler_util::args(h, password);
+    std::string salt;
+    if (handler_util::args(h, password))
+      handler_util::args(h, salt);
     if (h.nextArg()) {
       throw h.argErr();
     }
     if (username.empty() || password.empty()) {
       throw h.err("username and password cannot be empty or missing");
     }
-    accounts.push_back(Json{{"username", username}, {"password", password}});
+    Json account{{"username", username}, {"password", password}};
+    if (!salt.empty())
+      account["salt"] = salt;  // Caddy's omitempty
+    accounts.push_back(account);
   }
 
   Json basic = Json::object();
   basic["hash"] = Json{{"algorithm", hashName}};
-  if (!accounts.empty()) basic["accounts"] = accounts;
-  if (!realm.empty()) basic["realm"] = realm;
+  if (!accounts.empty())
+    basic["accounts"] = accounts;
+  if (!realm.empty())
+    basic["realm"] = realm;
   basic["hash_cache"] = Json::object();
-  return config::Handler{"authentication", Json{{"providers", Json{{"http_basic", basic}}}}, {},
-                         std::nullopt};
+  return config::Handler{
+      "authentication", Json{{"providers", Json{{"http_basic", basic}}}}, {}, std::nullopt};
 }
 
 }  // namespace gatehouse::parser

@@ -114,7 +114,8 @@ std::vector<config::Route> indexRoutes(PhpOptions& o) {
     redirect.handle.push_back(handler(
         "static_response",
         Json{{"headers",
-              Json{{"Location", Json::array({"{http.request.orig_uri.path}/{http.request.orig_uri.prefixed_query}"})}}},
+              Json{{"Location",
+                    Json::array({"{http.request.orig_uri.path}/{http.request.orig_uri.prefixed_query}"})}}},
              {"status_code", 308}}));
     routes.push_back(std::move(redirect));
   }
@@ -150,8 +151,11 @@ std::vector<ConfigValue> parsePhpFastcgi(Helper& h) {
   }
   std::optional<config::MatcherSet> userMatcher = h.extractMatcherSet();
 
-  // a copy of the tokens, so the reverse_proxy parser can read what is left of them
-  Dispenser d(h.tokens());
+  // A copy of the segment, so the reverse_proxy parser can read what is left of it. Taken
+  // as Caddy's NextSegment does: a '}' with more tokens on its line does not close the
+  // block, so those tokens land inside it ("} 5x" is refused as a subdirective 5x).
+  h.next();  // the name again: extracting the matcher resets the cursor
+  Dispenser d(h.nextSegment());
   PhpOptions o;
   extractPhpOptions(d, o);
   d.reset();

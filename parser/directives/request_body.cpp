@@ -27,16 +27,8 @@ std::string oneArg(Helper& h) {
   return value;
 }
 
-}  // namespace
-
-// request_body [<matcher>] {
-//     max_size      <size>
-//     read_timeout  <duration>
-//     write_timeout <duration>
-// }
-config::Handler parseRequestBody(Helper& h) {
-  h.next();  // the directive name
-  Json fields = Json::object();
+// The block after one token of the segment.
+void parseRequestBodyBlock(Helper& h, Json& fields) {
   while (h.nextBlock(0)) {
     const std::string sub = h.val();
     if (sub == "max_size") {
@@ -55,6 +47,23 @@ config::Handler parseRequestBody(Helper& h) {
     } else {
       throw h.err("unrecognized request_body subdirective '" + sub + "'");
     }
+  }
+}
+
+}  // namespace
+
+// request_body [<matcher>] {
+//     max_size      <size>
+//     read_timeout  <duration>
+//     write_timeout <duration>
+// }
+//
+// Caddy walks every token of the segment for a block ("request_body foo { ... }" ignores
+// foo and still reads the block), so this loops over them too.
+config::Handler parseRequestBody(Helper& h) {
+  Json fields = Json::object();
+  while (h.next()) {
+    parseRequestBodyBlock(h, fields);
   }
   return config::Handler{"request_body", fields, {}, std::nullopt};
 }

@@ -97,7 +97,8 @@ void finishTransport(Dispenser& d, ProxyHandler& rp) {
       t["versions"] = Json::array({"h2c", "2"});
     }
   } else if (scheme == "https") {
-    throw d.err("upstreams are configured for HTTPS but transport module does not support TLS: *fastcgi.Transport");
+    throw d.err(
+        "upstreams are configured for HTTPS but transport module does not support TLS: *fastcgi.Transport");
   }
   // an empty HTTP transport is the default one: nothing to encode
   if (rp.transportModule == "http" && t.empty()) {
@@ -118,6 +119,8 @@ void finishTransport(Dispenser& d, ProxyHandler& rp) {
 //     fail_duration, max_fails, unhealthy_status, unhealthy_latency, unhealthy_request_count
 //     flush_interval <duration>          request_buffers <size>
 //     response_buffers <size>            stream_buffer_size <size>
+//     buffer_requests                    buffer_responses      (2.6.2's flags)
+//     max_buffer_size <size>             (2.6.2's limit for those flags)
 //     stream_timeout <duration>          stream_close_delay <duration>
 //     verbose_logs
 //     trusted_proxies [private_ranges] <ranges...>
@@ -148,7 +151,13 @@ void unmarshalReverseProxy(Dispenser& d, ProxyHandler& rp) {
       durationOrNanos(d, rp, sub);
     } else if (sub == "request_buffers" || sub == "response_buffers") {
       buffers(d, rp, sub);
-    } else if (sub == "stream_buffer_size") {
+    } else if (sub == "buffer_requests" || sub == "buffer_responses") {
+      // Caddy 2.6.2's buffering flags (request_buffers/response_buffers replaced them later).
+      if (d.nextArg()) {
+        throw d.argErr();
+      }
+      rp.fields[sub] = true;
+    } else if (sub == "stream_buffer_size" || sub == "max_buffer_size") {
       if (!d.nextArg()) {
         throw d.argErr();
       }
@@ -156,6 +165,9 @@ void unmarshalReverseProxy(Dispenser& d, ProxyHandler& rp) {
       auto size = parseBytes(d.val(), &error);
       if (!size) {
         throw d.err("invalid byte size '" + d.val() + "': " + error);
+      }
+      if (sub == "max_buffer_size" && d.nextArg()) {
+        throw d.argErr();
       }
       setOrOmit(rp.fields, sub, static_cast<int64_t>(*size));
     } else if (sub == "trusted_proxies") {

@@ -59,18 +59,23 @@ struct TlsSettings {
   bool dnsProvider = false;
 
   Json& acmeIssuer() {
-    if (!acme) acme = options::acmeIssuer();
+    if (!acme)
+      acme = options::acmeIssuer();
     return *acme;
   }
   Json& dnsChallenge() {
     Json& iss = acmeIssuer();
-    if (!iss.contains("challenges")) iss["challenges"] = Json::object();
-    if (!iss["challenges"].contains("dns")) iss["challenges"]["dns"] = Json::object();
+    if (!iss.contains("challenges"))
+      iss["challenges"] = Json::object();
+    if (!iss["challenges"].contains("dns"))
+      iss["challenges"]["dns"] = Json::object();
     return iss["challenges"]["dns"];
   }
 };
 
-bool supportedProtocol(const std::string& p) { return p == "tls1.2" || p == "tls1.3"; }
+bool supportedProtocol(const std::string& p) {
+  return p == "tls1.2" || p == "tls1.3";
+}
 
 bool supportedCurve(const std::string& c) {
   static const std::set<std::string> kCurves = {"x25519", "secp256r1", "secp384r1", "secp521r1",
@@ -125,7 +130,8 @@ void parseFirstLine(Helper& h, const std::vector<std::string>& args, TlsSettings
     // Each certificate file is loaded once and tagged once, so that every site naming it
     // selects the same tag (a second load would replace the first tag in the cache).
     Json& tags = h.state().blockState["tlsCertTags"];
-    if (!tags.is_object()) tags = Json::object();
+    if (!tags.is_object())
+      tags = Json::object();
     std::string tag;
     if (tags.contains(args[0])) {
       tag = tags[args[0]].get<std::string>();
@@ -144,7 +150,8 @@ void parseFirstLine(Helper& h, const std::vector<std::string>& args, TlsSettings
 bool parseConnectionOption(Helper& h, const std::string& key, TlsSettings& s) {
   if (key == "protocols") {
     auto args = h.remainingArgs();
-    if (args.empty()) throw h.err("protocols requires one or two arguments");
+    if (args.empty())
+      throw h.err("protocols requires one or two arguments");
     for (size_t i = 0; i < args.size() && i < 2; ++i) {
       if (!supportedProtocol(args[i])) {
         throw h.err("wrong protocol name or protocol not supported: '" + args[i] + "'");
@@ -160,12 +167,14 @@ bool parseConnectionOption(Helper& h, const std::string& key, TlsSettings& s) {
     }
   } else if (key == "curves") {
     while (h.nextArg()) {
-      if (!supportedCurve(h.val())) throw h.err("Wrong curve name or curve not supported: '" + h.val() + "'");
+      if (!supportedCurve(h.val()))
+        throw h.err("Wrong curve name or curve not supported: '" + h.val() + "'");
       s.cp["curves"].push_back(h.val());
     }
   } else if (key == "alpn") {
     auto args = h.remainingArgs();
-    if (args.empty()) throw h.argErr();
+    if (args.empty())
+      throw h.argErr();
     s.cp["alpn"] = args;
   } else if (key == "client_auth") {
     Dispenser sub = h.newFromNextSegment();
@@ -184,7 +193,8 @@ bool parseDnsOption(Helper& h, const std::string& key, TlsSettings& s) {
   if (key == "dns") {
     // A bare `dns` enables the DNS challenge with the globally configured provider.
     if (!h.nextArg()) {
-      if (!s.dnsProvider) throw h.argErr();
+      if (!s.dnsProvider)
+        throw h.argErr();
       s.dnsChallenge();
       return true;
     }
@@ -194,7 +204,8 @@ bool parseDnsOption(Helper& h, const std::string& key, TlsSettings& s) {
   }
   if (key == "resolvers") {
     auto args = h.remainingArgs();
-    if (args.empty()) throw h.argErr();
+    if (args.empty())
+      throw h.argErr();
     s.dnsChallenge()["resolvers"] = args;
   } else if (key == "propagation_delay" || key == "dns_ttl") {
     std::string text = onlyArg(h);
@@ -209,14 +220,16 @@ bool parseDnsOption(Helper& h, const std::string& key, TlsSettings& s) {
   } else {
     return false;
   }
-  if (key != "resolvers") s.dnsOptions.push_back(key);
+  if (key != "resolvers")
+    s.dnsOptions.push_back(key);
   return true;
 }
 
 // Automation subdirectives (issuers, key type, managers ...). False when `key` is not one.
 bool parseAutomationOption(Helper& h, const std::string& key, TlsSettings& s) {
   if (key == "load") {
-    for (auto& p : h.remainingArgs()) s.folderLoader.push_back(p);
+    for (auto& p : h.remainingArgs())
+      s.folderLoader.push_back(p);
   } else if (key == "ca") {
     s.acmeIssuer()["ca"] = onlyArg(h);
   } else if (key == "ca_root") {
@@ -225,7 +238,8 @@ bool parseAutomationOption(Helper& h, const std::string& key, TlsSettings& s) {
     s.keyType = onlyArg(h);
   } else if (key == "eab") {
     auto args = h.remainingArgs();
-    if (args.size() != 2) throw h.argErr();
+    if (args.size() != 2)
+      throw h.argErr();
     s.acmeIssuer()["external_account"] = {{"key_id", args[0]}, {"mac_key", args[1]}};
   } else if (key == "issuer") {
     oneArg(h);
@@ -234,13 +248,17 @@ bool parseAutomationOption(Helper& h, const std::string& key, TlsSettings& s) {
     oneArg(h);
     s.managers.push_back(options::parseCertManager(h));
   } else if (key == "on_demand" || key == "reuse_private_keys" || key == "force_automate") {
-    if (h.nextArg()) throw h.argErr();
+    if (h.nextArg())
+      throw h.argErr();
     (key == "on_demand" ? s.onDemand : key == "reuse_private_keys" ? s.reuseKeys : s.forceAutomate) = true;
   } else if (key == "renewal_window_ratio") {
     std::string text = onlyArg(h);
     auto ratio = options::parseFloat(text);
-    if (!ratio) throw h.err("parsing renewal_window_ratio: strconv.ParseFloat: parsing \"" + text + "\": invalid syntax");
-    if (*ratio <= 0 || *ratio >= 1) throw h.err("renewal_window_ratio must be between 0 and 1 (exclusive)");
+    if (!ratio)
+      throw h.err("parsing renewal_window_ratio: strconv.ParseFloat: parsing \"" + text +
+                  "\": invalid syntax");
+    if (*ratio <= 0 || *ratio >= 1)
+      throw h.err("renewal_window_ratio must be between 0 and 1 (exclusive)");
     s.renewalWindowRatio = *ratio;
   } else {
     return false;
@@ -248,45 +266,54 @@ bool parseAutomationOption(Helper& h, const std::string& key, TlsSettings& s) {
   return true;
 }
 
-// The implicit ACME issuers: global ACME cert_issuers as templates when there are any, else
-// the default issuers (only one when a CA endpoint was given), each with the site's settings.
-Json implicitAcmeIssuers(const Helper& h, const Json& site) {
+// The implicit ACME issuers: the default issuers (only one when a CA endpoint was given),
+// each with the site's settings. Caddy 2.6.2 does not start from a global cert_issuer here.
+Json implicitAcmeIssuers(const Json& site) {
   Json out = Json::array();
-  if (const Json* global = h.option("cert_issuer"); global && global->is_array()) {
-    for (const auto& iss : *global) {
-      if (iss.value("module", "") == "acme") out.push_back(mergeAcmeIssuers(iss, site));
-    }
-  }
-  if (!out.empty()) return out;
   Json defaults = site.contains("ca") ? Json::array({options::acmeIssuer()})
                                       : options::defaultIssuers(site.value("email", ""));
-  for (const auto& iss : defaults) out.push_back(mergeAcmeIssuers(iss, site));
+  for (const auto& iss : defaults)
+    out.push_back(mergeAcmeIssuers(iss, site));
   return out;
 }
 
 std::vector<ConfigValue> buildValues(Helper& h, TlsSettings& s) {
   std::vector<ConfigValue> vals;
   auto add = [&vals](const char* cls, Json v) { vals.push_back(ConfigValue{cls, std::move(v), ""}); };
-  if (!s.fileLoader.empty()) add("tls.cert_loader", Json{{"load_files", s.fileLoader}});
-  if (!s.folderLoader.empty()) add("tls.cert_loader", Json{{"load_folders", s.folderLoader}});
+  if (!s.fileLoader.empty())
+    add("tls.cert_loader", Json{{"load_files", s.fileLoader}});
+  if (!s.folderLoader.empty())
+    add("tls.cert_loader", Json{{"load_folders", s.folderLoader}});
   if (!s.issuers.empty() && (s.acme || s.internal)) {
-    throw h.err("cannot mix issuer subdirective (explicit issuers) with other issuer-specific subdirectives (implicit issuers)");
+    throw h.err(
+        "cannot mix issuer subdirective (explicit issuers) with other issuer-specific subdirectives "
+        "(implicit issuers)");
   }
-  if (s.acme && s.internal) throw h.err("cannot create both ACME and internal certificate issuers");
+  if (s.acme && s.internal)
+    throw h.err("cannot create both ACME and internal certificate issuers");
   if (!s.issuers.empty()) {
-    for (auto& iss : s.issuers) add("tls.cert_issuer", iss);
+    for (auto& iss : s.issuers)
+      add("tls.cert_issuer", iss);
   } else if (s.acme) {
-    for (auto& iss : implicitAcmeIssuers(h, *s.acme)) add("tls.cert_issuer", iss);
+    for (auto& iss : implicitAcmeIssuers(*s.acme))
+      add("tls.cert_issuer", iss);
   } else if (s.internal) {
     add("tls.cert_issuer", s.internalIssuer);
   }
-  if (!s.keyType.empty()) add("tls.key_type", s.keyType);
-  if (s.onDemand) add("tls.on_demand", true);
-  for (auto& m : s.managers) add("tls.cert_manager", m);
-  if (s.reuseKeys) add("tls.reuse_private_keys", true);
-  if (s.forceAutomate) add("tls.force_automate", true);
-  if (s.renewalWindowRatio) add("tls.renewal_window_ratio", *s.renewalWindowRatio);
-  if (!s.anyTag.empty()) s.cp["certificate_selection"] = {{"any_tag", s.anyTag}};
+  if (!s.keyType.empty())
+    add("tls.key_type", s.keyType);
+  if (s.onDemand)
+    add("tls.on_demand", true);
+  for (auto& m : s.managers)
+    add("tls.cert_manager", m);
+  if (s.reuseKeys)
+    add("tls.reuse_private_keys", true);
+  if (s.forceAutomate)
+    add("tls.force_automate", true);
+  if (s.renewalWindowRatio)
+    add("tls.renewal_window_ratio", *s.renewalWindowRatio);
+  if (!s.anyTag.empty())
+    s.cp["certificate_selection"] = {{"any_tag", s.anyTag}};
   // Always a connection policy: using the directive at all turns TLS on for the site, even
   // for a hostless key such as ":5000" with only on-demand TLS.
   add("tls.connection_policy", s.cp);
@@ -306,17 +333,20 @@ std::vector<ConfigValue> parseTls(Helper& h) {
   while (h.nextBlock(0)) {
     hasBlock = true;
     const std::string key = h.val();
-    if (!parseConnectionOption(h, key, s) && !parseDnsOption(h, key, s) && !parseAutomationOption(h, key, s)) {
+    if (!parseConnectionOption(h, key, s) && !parseDnsOption(h, key, s) &&
+        !parseAutomationOption(h, key, s)) {
       throw h.err("unknown subdirective: " + key);
     }
   }
   if (!s.dnsOptions.empty() && !s.dnsProvider) {
     std::string list;
-    for (const auto& o : s.dnsOptions) list += (list.empty() ? "" : ", ") + o;
+    for (const auto& o : s.dnsOptions)
+      list += (list.empty() ? "" : ", ") + o;
     throw h.err("setting DNS challenge options [" + list +
                 "] requires a DNS provider (set with the 'dns' subdirective or 'acme_dns' global option)");
   }
-  if (firstLine.empty() && !hasBlock) throw h.argErr();
+  if (firstLine.empty() && !hasBlock)
+    throw h.argErr();
   return buildValues(h, s);
 }
 

@@ -43,7 +43,9 @@ std::vector<std::string> applyOrder(Dispenser& d, std::vector<std::string> order
   }
   auto it = std::find(order.begin(), order.end(), other);
   if (it == order.end()) {
-    throw d.err("directive '" + other + "' not found");
+    // Caddy 2.6.2 accepts an unknown (or unordered) anchor and leaves `dir` out of the order:
+    // a site using it is then refused as "not an ordered HTTP handler".
+    return order;
   }
   if (pos == "after") {
     ++it;

@@ -10,11 +10,17 @@ namespace gatehouse::parser::options {
 namespace {
 
 // Flags: Caddy ignores anything after the option name.
-Json parseTrue(Dispenser&, const Json*) { return true; }
+Json parseTrue(Dispenser&, const Json*) {
+  return true;
+}
 
 Json parseSingleString(Dispenser& d, const Json*) {
   d.next();
-  return onlyArg(d);
+  std::string value = onlyArg(d);
+  // Caddy 2.6.2 takes any further token, a block's '{' too, as one argument too many.
+  if (d.next())
+    throw d.argErr();
+  return value;
 }
 
 Json parsePort(Dispenser& d, const Json*) {
@@ -39,7 +45,8 @@ Json parseStorageCleanInterval(Dispenser& d, const Json* existing) {
   d.next();
   if (d.peekVal() == "off") {
     d.next();
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
     return false;
   }
   d.prev();
@@ -49,14 +56,16 @@ Json parseStorageCleanInterval(Dispenser& d, const Json* existing) {
 Json parseStorageCheck(Dispenser& d, const Json*) {
   d.next();
   std::string v = onlyArg(d);
-  if (v != "off") throw d.err("storage_check must be 'off'");
+  if (v != "off")
+    throw d.err("storage_check must be 'off'");
   return v;
 }
 
 Json parsePersistConfig(Dispenser& d, const Json*) {
   d.next();
   std::string v = onlyArg(d);
-  if (v != "off") throw d.err("persist_config must be 'off'");
+  if (v != "off")
+    throw d.err("persist_config must be 'off'");
   return v;
 }
 
@@ -65,16 +74,20 @@ Json parseStorage(Dispenser& d, const Json*) {
   d.next();
   std::string mod = oneArg(d);
   if (mod != "file_system") {
-    throw d.err("getting module named 'caddy.storage." + mod + "': module not registered: caddy.storage." + mod);
+    throw d.err("getting module named 'caddy.storage." + mod + "': module not registered: caddy.storage." +
+                mod);
   }
   Json out = {{"module", mod}};
   if (d.nextArg()) {
     out["root"] = d.val();
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
   }
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
-    if (d.val() != "root") throw d.err("unrecognized parameter '" + d.val() + "'");
-    if (out.contains("root")) throw d.err("storage root already set");
+    if (d.val() != "root")
+      throw d.err("unrecognized parameter '" + d.val() + "'");
+    if (out.contains("root"))
+      throw d.err("storage root already set");
     out["root"] = onlyArg(d);
   }
   return out;
@@ -88,10 +101,12 @@ Json parseAdmin(Dispenser& d, const Json*) {
     if (d.val() == "off") {
       disabled = true;
       cfg["disabled"] = true;
-      if (d.next()) throw d.err("No more option is allowed after turning off admin config");
+      if (d.next())
+        throw d.err("No more option is allowed after turning off admin config");
     } else {
       cfg["listen"] = d.val();
-      if (d.nextArg()) throw d.argErr();
+      if (d.nextArg())
+        throw d.argErr();
     }
   }
   bool enforce = false;
@@ -105,16 +120,20 @@ Json parseAdmin(Dispenser& d, const Json*) {
       throw d.err("unrecognized parameter '" + d.val() + "'");
     }
   }
-  if (!disabled && !cfg.contains("listen")) cfg["listen"] = "localhost:2019";
-  if (enforce) cfg["enforce_origin"] = true;
-  if (origins.is_array() && !origins.empty()) cfg["origins"] = origins;
+  if (!disabled && !cfg.contains("listen"))
+    cfg["listen"] = "localhost:2019";
+  if (enforce)
+    cfg["enforce_origin"] = true;
+  if (origins.is_array() && !origins.empty())
+    cfg["origins"] = origins;
   return cfg;
 }
 
 Json parseAutoHttps(Dispenser& d, const Json*) {
   d.next();
   std::vector<std::string> vals = d.remainingArgs();
-  if (vals.empty()) throw d.argErr();
+  if (vals.empty())
+    throw d.argErr();
   for (const auto& v : vals) {
     if (v != "off" && v != "disable_redirects" && v != "disable_certs" && v != "ignore_loaded_certs" &&
         v != "prefer_wildcard") {
@@ -136,11 +155,13 @@ Json parseOrder(Dispenser& d, const Json* existing) {
     order = defaultDirectiveOrder();
   }
   std::string name = oneArg(d);
-  if (!findDirective(name)) throw d.err(name + " is not a registered directive");
+  if (!findDirective(name))
+    throw d.err(name + " is not a registered directive");
   std::string pos = oneArg(d);
   order.erase(std::remove(order.begin(), order.end(), name), order.end());
   if (pos == "first" || pos == "last") {
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
     if (pos == "first") {
       order.insert(order.begin(), name);
     } else {
@@ -148,10 +169,12 @@ Json parseOrder(Dispenser& d, const Json* existing) {
     }
     return order;
   }
-  if (pos != "before" && pos != "after") throw d.err("unknown positional '" + pos + "'");
+  if (pos != "before" && pos != "after")
+    throw d.err("unknown positional '" + pos + "'");
   std::string other = onlyArg(d);
   auto it = std::find(order.begin(), order.end(), other);
-  if (it == order.end()) throw d.err("directive '" + other + "' not found");
+  if (it == order.end())
+    return order;  // 2.6.2: an unknown anchor leaves `name` unordered
   order.insert(pos == "before" ? it : it + 1, name);
   return order;
 }
@@ -161,9 +184,11 @@ Json parseDefaultBind(Dispenser& d, const Json* existing) {
   d.next();
   Json entry = {{"addresses", d.remainingArgs()}, {"protocols", Json::array()}};
   while (d.nextBlock(0)) {
-    if (d.val() != "protocols") throw d.err("unknown subdirective: " + d.val());
+    if (d.val() != "protocols")
+      throw d.err("unknown subdirective: " + d.val());
     auto protos = d.remainingArgs();
-    if (protos.empty()) throw d.err("protocols requires one or more arguments");
+    if (protos.empty())
+      throw d.err("protocols requires one or more arguments");
     entry["protocols"] = protos;
   }
   Json all = existing && existing->is_array() ? *existing : Json::array();
@@ -173,7 +198,8 @@ Json parseDefaultBind(Dispenser& d, const Json* existing) {
 
 Json parseMetrics(Dispenser& d, const Json*) {
   d.next();
-  if (d.nextArg()) throw d.argErr();
+  if (d.nextArg())
+    throw d.argErr();
   Json m = Json::object();
   while (d.nextBlock(0)) {
     if (d.val() == "per_host") {

@@ -1,7 +1,6 @@
 // Global defaults for automation policies and ACME issuers (Caddy's newBaseAutomationPolicy,
 // fillInGlobalACMEDefaults and hasGlobalACMEDefaults).
 #include "gatehouse/parser/config_error.h"
-
 #include "options/option_util.h"
 #include "options/tls_policy.h"
 
@@ -20,11 +19,14 @@ const Json* value(const GlobalOptions& options, const char* name) {
 }
 
 Json& ensureObject(Json& parent, const char* key) {
-  if (!parent.contains(key) || !parent[key].is_object()) parent[key] = Json::object();
+  if (!parent.contains(key) || !parent[key].is_object())
+    parent[key] = Json::object();
   return parent[key];
 }
 
-bool hasDns(const Json& iss) { return iss.contains("challenges") && iss["challenges"].contains("dns"); }
+bool hasDns(const Json& iss) {
+  return iss.contains("challenges") && iss["challenges"].contains("dns");
+}
 
 void fillDns(Json& iss, const GlobalOptions& options) {
   const bool acmeDnsSet = opt(options, "acme_dns") != nullptr;
@@ -33,10 +35,12 @@ void fillDns(Json& iss, const GlobalOptions& options) {
     const Json* acmeDns = value(options, "acme_dns");
     if (!acmeDns && !value(options, "dns")) {
       throw ConfigError(
-          "acme_dns specified without DNS provider config, but no provider specified with 'dns' global option");
+          "acme_dns specified without DNS provider config, but no provider specified with 'dns' global "
+          "option");
     }
     Json& dns = ensureObject(ensureObject(iss, "challenges"), "dns");
-    if (acmeDns) dns["provider"] = *acmeDns;
+    if (acmeDns)
+      dns["provider"] = *acmeDns;
   }
 }
 
@@ -46,7 +50,8 @@ void fillPorts(Json& iss, const GlobalOptions& options) {
   const Json* httpPort = value(options, "http_port");
   const Json* httpsPort = value(options, "https_port");
   auto set = [&](const Json* port, const char* challenge) {
-    if (!port || hasDns(iss)) return;
+    if (!port || hasDns(iss))
+      return;
     if (iss.contains("challenges") && iss["challenges"].contains(challenge) &&
         iss["challenges"][challenge].value("alternate_port", 0) != 0) {
       return;
@@ -59,20 +64,25 @@ void fillPorts(Json& iss, const GlobalOptions& options) {
 
 void fillBindHost(Json& iss, const GlobalOptions& options) {
   bool has = iss.contains("challenges");
-  if (has && (iss["challenges"].contains("dns") || iss["challenges"].contains("bind_host"))) return;
+  if (has && (iss["challenges"].contains("dns") || iss["challenges"].contains("bind_host")))
+    return;
   const Json* binds = value(options, "default_bind");
-  if (!binds || binds->empty()) return;
+  if (!binds || binds->empty())
+    return;
   const Json& addrs = (*binds)[0]["addresses"];
-  if (addrs.empty()) return;
+  if (addrs.empty())
+    return;
   ensureObject(iss, "challenges")["bind_host"] = addrs[0];
 }
 
 void fillResolvers(Json& iss, const GlobalOptions& options) {
   const Json* resolvers = value(options, "tls_resolvers");
-  if (!resolvers || !hasDns(iss)) return;
+  if (!resolvers || !hasDns(iss))
+    return;
   Json& dns = iss["challenges"]["dns"];
   bool dnsChallenge = opt(options, "acme_dns") != nullptr || dns.contains("provider");
-  if (dnsChallenge && (!dns.contains("resolvers") || dns["resolvers"].empty())) dns["resolvers"] = *resolvers;
+  if (dnsChallenge && (!dns.contains("resolvers") || dns["resolvers"].empty()))
+    dns["resolvers"] = *resolvers;
 }
 
 }  // namespace
@@ -83,9 +93,12 @@ bool hasGlobalAcmeDefaults(const GlobalOptions& options) {
 }
 
 void fillInGlobalAcmeDefaults(Json& iss, const GlobalOptions& options) {
-  if (iss.value("module", "") != "acme") return;
-  if (const Json* email = value(options, "email"); email && !iss.contains("email")) iss["email"] = *email;
-  if (const Json* ca = value(options, "acme_ca"); ca && !iss.contains("ca")) iss["ca"] = *ca;
+  if (iss.value("module", "") != "acme")
+    return;
+  if (const Json* email = value(options, "email"); email && !iss.contains("email"))
+    iss["email"] = *email;
+  if (const Json* ca = value(options, "acme_ca"); ca && !iss.contains("ca"))
+    iss["ca"] = *ca;
   if (const Json* root = value(options, "acme_ca_root")) {
     appendUnique(iss["trusted_roots_pem_files"], root->get<std::string>());
   }
@@ -98,10 +111,20 @@ void fillInGlobalAcmeDefaults(Json& iss, const GlobalOptions& options) {
   }
   fillPorts(iss, options);
   fillBindHost(iss, options);
-  if (const Json* lifetime = value(options, "cert_lifetime"); lifetime && !iss.contains("certificate_lifetime")) {
+  if (const Json* lifetime = value(options, "cert_lifetime");
+      lifetime && !iss.contains("certificate_lifetime")) {
     iss["certificate_lifetime"] = *lifetime;
   }
   fillResolvers(iss, options);
+}
+
+bool hasGlobalAutomationOptions(const GlobalOptions& options) {
+  for (const char* name :
+       {"cert_issuer", "local_certs", "key_type", "ocsp_stapling", "renewal_window_ratio"}) {
+    if (opt(options, name))
+      return true;
+  }
+  return false;
 }
 
 std::optional<Policy> newBasePolicy(const GlobalOptions& options, bool always) {
@@ -110,7 +133,7 @@ std::optional<Policy> newBasePolicy(const GlobalOptions& options, bool always) {
   const Json* keyType = opt(options, "key_type");
   const Json* ocsp = opt(options, "ocsp_stapling");
   const Json* ratio = opt(options, "renewal_window_ratio");
-  const bool automationOpts = issuers || localCerts || keyType || ocsp || ratio;
+  const bool automationOpts = hasGlobalAutomationOptions(options);
   const bool acmeDefaults = value(options, "acme_ca") || value(options, "acme_ca_root") ||
                             opt(options, "acme_dns") || value(options, "acme_eab") ||
                             value(options, "preferred_chains");
@@ -118,7 +141,8 @@ std::optional<Policy> newBasePolicy(const GlobalOptions& options, bool always) {
     return always ? std::optional<Policy>(Policy{}) : std::nullopt;
   }
   Policy ap;
-  if (keyType) ap.keyType = keyType->get<std::string>();
+  if (keyType)
+    ap.keyType = keyType->get<std::string>();
   if (issuers && localCerts) {
     throw ConfigError(
         "global options are ambiguous: local_certs is confusing when combined with cert_issuer, because "
@@ -131,13 +155,16 @@ std::optional<Policy> newBasePolicy(const GlobalOptions& options, bool always) {
   }
   ap.issuerObjects = !ap.issuers.empty();
   if (acmeDefaults) {
-    for (auto& iss : ap.issuers) fillInGlobalAcmeDefaults(iss, options);
+    for (auto& iss : ap.issuers)
+      fillInGlobalAcmeDefaults(iss, options);
   }
   if (ocsp) {
     ap.disableOcspStapling = ocsp->value("disable_stapling", false);
-    if (ocsp->contains("responder_overrides")) ap.ocspOverrides = (*ocsp)["responder_overrides"];
+    if (ocsp->contains("responder_overrides"))
+      ap.ocspOverrides = (*ocsp)["responder_overrides"];
   }
-  if (ratio) ap.renewalWindowRatio = ratio->get<double>();
+  if (ratio)
+    ap.renewalWindowRatio = ratio->get<double>();
   return ap;
 }
 

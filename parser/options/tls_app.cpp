@@ -21,7 +21,8 @@ const Json* option(const GlobalOptions& opts, const char* name) {
 
 bool autoHttpsHas(const GlobalOptions& opts, const char* value) {
   const Json* ah = option(opts, "auto_https");
-  if (!ah || !ah->is_array()) return false;
+  if (!ah || !ah->is_array())
+    return false;
   return std::any_of(ah->begin(), ah->end(), [&](const Json& v) { return v == value; });
 }
 
@@ -34,21 +35,28 @@ bool subjectHasPolicy(const TlsBuild& build, const std::string& subject) {
 // ECH outer names need certificates too, under the global automation settings.
 void addEch(TlsBuild& build, config::TlsApp& app) {
   const Json* ech = option(build.options, "ech");
-  if (!ech) return;
+  if (!ech)
+    return;
   app.extra["encrypted_client_hello"] = *ech;
   Policy ap = *options::newBasePolicy(build.options, true);
   for (const auto& cfg : ech->value("configs", Json::array())) {
     std::string name = cfg.value("public_name", "");
-    if (!name.empty() && !subjectHasPolicy(build, name)) ap.subjects.push_back(name);
+    if (!name.empty() && !subjectHasPolicy(build, name))
+      ap.subjects.push_back(name);
   }
-  if (!ap.subjects.empty()) build.policies.push_back(std::make_shared<Policy>(ap));
+  if (!ap.subjects.empty())
+    build.policies.push_back(std::make_shared<Policy>(ap));
 }
 
 void applyAppOptions(const GlobalOptions& opts, config::TlsApp& app) {
-  if (const Json* ond = option(opts, "on_demand_tls")) app.automationExtra["on_demand"] = *ond;
-  if (const Json* dns = option(opts, "dns"); dns && !dns->is_null()) app.extra["dns"] = *dns;
-  if (const Json* r = option(opts, "tls_resolvers")) app.extra["resolvers"] = *r;
-  if (const Json* sc = option(opts, "storage_check"); sc && *sc == "off") app.extra["disable_storage_check"] = true;
+  if (const Json* ond = option(opts, "on_demand_tls"))
+    app.automationExtra["on_demand"] = *ond;
+  if (const Json* dns = option(opts, "dns"); dns && !dns->is_null())
+    app.extra["dns"] = *dns;
+  if (const Json* r = option(opts, "tls_resolvers"))
+    app.extra["resolvers"] = *r;
+  if (const Json* sc = option(opts, "storage_check"); sc && *sc == "off")
+    app.extra["disable_storage_check"] = true;
   // Caddy's intervals are omitempty: a zero one is not printed (and means the default).
   auto nonZero = [](const Json* v) { return v && !(v->is_number() && *v == 0); };
   if (const Json* sci = option(opts, "storage_clean_interval")) {
@@ -58,10 +66,13 @@ void applyAppOptions(const GlobalOptions& opts, config::TlsApp& app) {
       app.automationExtra["storage_clean_interval"] = *sci;
     }
   }
-  if (const Json* ri = option(opts, "renew_interval"); nonZero(ri)) app.automationExtra["renew_interval"] = *ri;
-  if (const Json* oi = option(opts, "ocsp_interval"); nonZero(oi)) app.automationExtra["ocsp_interval"] = *oi;
+  if (const Json* ri = option(opts, "renew_interval"); nonZero(ri))
+    app.automationExtra["renew_interval"] = *ri;
+  if (const Json* oi = option(opts, "ocsp_interval"); nonZero(oi))
+    app.automationExtra["ocsp_interval"] = *oi;
   if (const Json* ocsp = option(opts, "ocsp_stapling")) {
-    if (ocsp->value("disable_stapling", false)) app.extra["disable_ocsp_stapling"] = true;
+    if (ocsp->value("disable_stapling", false))
+      app.extra["disable_ocsp_stapling"] = true;
   }
 }
 
@@ -74,11 +85,13 @@ Json automateLoader(std::vector<SiteBlockGroup>& groups, TlsBuild& build) {
   if (!autoHttpsHas(build.options, "off") && !autoHttpsHas(build.options, "disable_certs")) {
     for (const auto& host : options::httpsHostsSharedWithHostlessKey(groups, build.httpPort)) {
       names.insert(host);
-      if (!options::subjectQualifiesForPublicCert(host)) internalAp.subjects.push_back(host);
+      if (!options::subjectQualifiesForPublicCert(host))
+        internalAp.subjects.push_back(host);
     }
   }
   names.insert(build.forcedAutomatedNames.begin(), build.forcedAutomatedNames.end());
-  if (!internalAp.subjects.empty()) build.policies.push_back(std::make_shared<Policy>(internalAp));
+  if (!internalAp.subjects.empty())
+    build.policies.push_back(std::make_shared<Policy>(internalAp));
   return names.empty() ? Json() : Json(std::vector<std::string>(names.begin(), names.end()));
 }
 
@@ -94,7 +107,8 @@ void applyGlobalIssuerDefaults(std::vector<Policy>& policies, const GlobalOption
   if (options::hasGlobalAcmeDefaults(opts)) {
     const Json* email = option(opts, "email");
     for (auto& ap : policies) {
-      if (!ap.issuers.empty() || !allPublicNames(ap)) continue;
+      if (!ap.issuers.empty() || !allPublicNames(ap))
+        continue;
       ap.issuers = option(opts, "acme_ca") ? Json::array({options::acmeIssuer()})
                                            : options::defaultIssuers(email ? email->get<std::string>() : "");
       ap.issuerObjects = true;
@@ -117,7 +131,9 @@ void checkNoOverlap(const std::vector<Policy>& policies) {
   for (const auto& p : policies) {
     for (const auto& s : p.subjects) {
       if (!seen.insert(s).second) {
-        throw ConfigError("hostname appears in more than one automation policy, making certificate management ambiguous: " + s);
+        throw ConfigError(
+            "hostname appears in more than one automation policy, making certificate management ambiguous: " +
+            s);
       }
     }
   }
@@ -132,22 +148,29 @@ config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& stat
   if (auto base = options::newBasePolicy(opts, false)) {
     build.catchAll = std::make_shared<Policy>(*base);
     build.policies.push_back(build.catchAll);
+    build.acmeDefaultsCatchAll = !options::hasGlobalAutomationOptions(opts);
   }
   options::addSitePolicies(groups, build);
   applyAppOptions(opts, app);
   addEch(build, app);
   Json certificates = Json::object();
-  if (Json automate = automateLoader(groups, build); !automate.is_null()) certificates["automate"] = automate;
-  if (!build.loadFiles.empty()) certificates["load_files"] = build.loadFiles;
-  if (!build.loadFolders.empty()) certificates["load_folders"] = build.loadFolders;
-  if (!certificates.empty()) app.certificates = certificates;
+  if (Json automate = automateLoader(groups, build); !automate.is_null())
+    certificates["automate"] = automate;
+  if (!build.loadFiles.empty())
+    certificates["load_files"] = build.loadFiles;
+  if (!build.loadFolders.empty())
+    certificates["load_folders"] = build.loadFolders;
+  if (!certificates.empty())
+    app.certificates = certificates;
 
   std::vector<Policy> policies;
-  for (const auto& p : build.policies) policies.push_back(*p);
+  for (const auto& p : build.policies)
+    policies.push_back(*p);
   applyGlobalIssuerDefaults(policies, opts);
   policies = options::consolidatePolicies(std::move(policies));
   checkNoOverlap(policies);
-  for (const auto& p : policies) app.policies.push_back(p.toConfig());
+  for (const auto& p : policies)
+    app.policies.push_back(p.toConfig());
   return app;
 }
 

@@ -18,6 +18,9 @@ struct TlsBuild {
   // modify) the catch-all policy, which then appears in the list more than once.
   std::vector<std::shared_ptr<Policy>> policies;
   std::shared_ptr<Policy> catchAll;
+  // The catch-all exists only for global ACME defaults (newer Caddy's); Caddy 2.6.2 has none
+  // then, so a hostless site block keeps a policy of its own instead of adopting it.
+  bool acmeDefaultsCatchAll = false;
   std::set<std::string> forcedAutomatedNames;
   Json loadFiles = Json::array();
   Json loadFolders = Json::array();

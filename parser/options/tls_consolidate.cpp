@@ -1,6 +1,6 @@
 // Consolidation of automation policies (Caddy's consolidateAutomationPolicies): the most
-// specific policies first, empty ones dropped where auto-HTTPS covers them anyway, and
-// identical ones merged so the output stays small.
+// specific policies first, empty ones of internal names dropped (auto-HTTPS covers them
+// anyway), and identical ones merged so the output stays small.
 #include <algorithm>
 
 #include "httptype/go_sort.h"
@@ -12,8 +12,10 @@ namespace {
 
 // a's subjects are all covered by b's (a catch-all b covers everything).
 bool isSubset(const Policy& a, const Policy& b) {
-  if (b.subjects.empty()) return true;
-  if (a.subjects.empty()) return false;
+  if (b.subjects.empty())
+    return true;
+  if (a.subjects.empty())
+    return false;
   return std::all_of(a.subjects.begin(), a.subjects.end(), [&](const std::string& s) {
     return std::any_of(b.subjects.begin(), b.subjects.end(),
                        [&](const std::string& w) { return matchWildcard(s, w); });
@@ -23,46 +25,31 @@ bool isSubset(const Policy& a, const Policy& b) {
 // The index of the first later policy that policy i shadows, or -1.
 int shadows(size_t i, const std::vector<Policy>& aps) {
   for (size_t j = i + 1; j < aps.size(); ++j) {
-    if (isSubset(aps[i], aps[j])) return static_cast<int>(j);
+    if (isSubset(aps[i], aps[j]))
+      return static_cast<int>(j);
   }
   return -1;
 }
 
 bool lessSpecific(const Policy& a, const Policy& b) {
-  if (isSubset(a, b)) return true;
-  if (isSubset(b, a)) return false;
+  if (isSubset(a, b))
+    return true;
+  if (isSubset(b, a))
+    return false;
   return a.subjects.size() > b.subjects.size();
 }
 
 // The comparator is not a strict weak order, so the result depends on the algorithm: sort
 // exactly as Go's sort.SliceStable does (insertion sort in blocks of 20, then merges), which
 // also keeps thousands of sites at O(n log^2 n) comparisons.
-void stableSort(std::vector<Policy>& aps) { gosort::sliceStable(aps, lessSpecific); }
-
-std::string implicitIssuerClass(const Policy& p) {
-  if (p.subjects.empty()) return "catch-all";
-  bool pub = false;
-  bool internal = false;
-  for (const auto& s : p.subjects) {
-    (subjectQualifiesForPublicCertImplicit(s, p.onDemand) ? pub : internal) = true;
-  }
-  if (pub && internal) return "mixed";
-  return pub ? "public" : "internal";
+void stableSort(std::vector<Policy>& aps) {
+  gosort::sliceStable(aps, lessSpecific);
 }
 
-bool usesDefaultInternalIssuer(const Policy& p) {
-  if (p.issuers.empty()) return implicitIssuerClass(p) == "internal";
-  return p.issuers.size() == 1 && !p.issuerObjects && sameJson(p.issuers[0], Json{{"module", "internal"}});
-}
-
+// Caddy 2.6.2 compares the issuers' JSON only (newer Caddy also treats a policy without
+// issuers as having the implicit public or internal ones, and merges accordingly).
 bool sameIssuers(const Policy& a, const Policy& b) {
-  if (sameJson(a.issuers, b.issuers)) {
-    if (!a.issuers.empty() || !b.issuers.empty()) return true;
-    std::string ca = implicitIssuerClass(a);
-    std::string cb = implicitIssuerClass(b);
-    return ca == "catch-all" || cb == "catch-all" || ca == cb;
-  }
-  return usesDefaultInternalIssuer(a) && usesDefaultInternalIssuer(b);
+  return sameJson(a.issuers, b.issuers);
 }
 
 bool mergeable(const Policy& a, const Policy& b) {
@@ -71,11 +58,40 @@ bool mergeable(const Policy& a, const Policy& b) {
          a.renewalWindowRatio == b.renewalWindowRatio;
 }
 
-// Drops empty policies that auto-HTTPS would cover anyway. Returns how many were empty.
+bool allPublic(const Policy& p) {
+  return std::all_of(p.subjects.begin(), p.subjects.end(), [&](const std::string& s) {
+    return subjectQualifiesForPublicCertImplicit(s, p.onDemand);
+  });
+}
+
+bool anyManagers(const std::vector<Policy>& aps) {
+  return std::any_of(aps.begin(), aps.end(), [](const Policy& p) { return !p.managers.empty(); });
+}
+
+// Caddy 2.6.2's rule: an empty policy of internal names goes (auto-HTTPS gives them the
+// internal issuer anyway); one of public names stays, to be merged with its likes below.
+// Returns how many were empty.
+size_t dropEmptyInternal(std::vector<Policy>& aps) {
+  size_t emptyCount = 0;
+  for (size_t i = 0; i < aps.size(); ++i) {
+    if (!policyIsEmpty(aps[i]))
+      continue;
+    ++emptyCount;
+    if (!allPublic(aps[i])) {
+      aps.erase(aps.begin() + static_cast<long>(i));
+      --i;
+    }
+  }
+  return emptyCount;
+}
+
+// Newer Caddy's rule: empty policies go unless they shadow a non-empty one. Returns how
+// many were empty.
 size_t dropEmpty(std::vector<Policy>& aps) {
   size_t emptyCount = 0;
   for (size_t i = 0; i < aps.size(); ++i) {
-    if (!policyIsEmpty(aps[i])) continue;
+    if (!policyIsEmpty(aps[i]))
+      continue;
     ++emptyCount;
     int shadowIdx = shadows(i, aps);
     Policy empty;
@@ -112,7 +128,12 @@ std::vector<Policy> consolidatePolicies(std::vector<Policy> aps) {
   }
   stableSort(aps);
   const size_t original = aps.size();
-  if (dropEmpty(aps) == original) return {};
+  // 2.6.2 merged policies without comparing their certificate managers, so an empty public
+  // policy got another site's get_certificate; newer Caddy's fix (its fixture
+  // tls_automation_policies_11) drops the empty one instead, and is followed there.
+  const size_t empty = anyManagers(aps) ? dropEmpty(aps) : dropEmptyInternal(aps);
+  if (empty == original)
+    return {};
   for (long i = 0; i < static_cast<long>(aps.size()); ++i) {
     bool restart = false;
     for (long j = i + 1; j < static_cast<long>(aps.size()) && !restart; ++j) {
@@ -134,7 +155,8 @@ std::vector<Policy> consolidatePolicies(std::vector<Policy> aps) {
         }
       }
     }
-    if (restart) --i;  // re-evaluate position i against everything after it
+    if (restart)
+      --i;  // re-evaluate position i against everything after it
   }
   return aps;
 }

@@ -45,6 +45,9 @@ bool hasGlobalAcmeDefaults(const GlobalOptions& options);
 // resolvers) into an ACME issuer; other issuers are left alone. Throws ConfigError (no
 // position) with Caddy's message when acme_dns has no provider to use.
 void fillInGlobalAcmeDefaults(Json& issuer, const GlobalOptions& options);
+// Whether a global option shapes automation policies (cert_issuer, local_certs, key_type,
+// ocsp_stapling, renewal_window_ratio); ACME defaults alone do not.
+bool hasGlobalAutomationOptions(const GlobalOptions& options);
 // Caddy's newBaseAutomationPolicy: nullopt when no global option shapes policies (unless
 // `always`).
 std::optional<Policy> newBasePolicy(const GlobalOptions& options, bool always);

@@ -6,8 +6,8 @@
 #include "gatehouse/parser/lexer.h"
 #include "httptype/site_block.h"
 #include "options/option_util.h"
-#include "options/tls_policy.h"
 #include "options/tls_modules.h"
+#include "options/tls_policy.h"
 #include "options/tls_subjects.h"
 
 namespace p = gatehouse::parser;
@@ -78,7 +78,8 @@ TEST_CASE("global options are stored in their documented shapes") {
   auto state = globalOptions(
       "debug\nhttp_port 8080\ngrace_period 5s\nstorage_clean_interval off\nemail a@b.c\n"
       "admin off\nauto_https disable_redirects\nacme_dns\ncert_issuer internal\n"
-      "cert_issuer acme https://ca.example\nservers :443 {\n protocols h1 h2\n}\nservers {\n strict_sni_host\n}");
+      "cert_issuer acme https://ca.example\nservers :443 {\n protocols h1 h2\n}\nservers {\n "
+      "strict_sni_host\n}");
   auto& opts = state.options;
   CHECK(opts.at("debug") == true);
   CHECK(opts.at("http_port") == 8080);
@@ -100,15 +101,18 @@ TEST_CASE("zerossl issuer: Caddy 2.6's ACME subdirectives and 2.10's own ones") 
       "cert_issuer zerossl KEY {\n email me@x.test\n dir https://ca.test/dir\n eab K M\n"
       " disable_http_challenge\n profile shortlived\n}");
   REQUIRE(state.options.at("cert_issuer").size() == 1);
-  CHECK(state.options.at("cert_issuer")[0] ==
-        Json{{"module", "zerossl"}, {"api_key", "KEY"}, {"email", "me@x.test"}, {"ca", "https://ca.test/dir"},
-             {"external_account", {{"key_id", "K"}, {"mac_key", "M"}}}, {"profile", "shortlived"},
-             {"challenges", {{"http", {{"disabled", true}}}}}});
+  CHECK(state.options.at("cert_issuer")[0] == Json{{"module", "zerossl"},
+                                                   {"api_key", "KEY"},
+                                                   {"email", "me@x.test"},
+                                                   {"ca", "https://ca.test/dir"},
+                                                   {"external_account", {{"key_id", "K"}, {"mac_key", "M"}}},
+                                                   {"profile", "shortlived"},
+                                                   {"challenges", {{"http", {{"disabled", true}}}}}});
   auto newer = globalOptions("cert_issuer zerossl KEY {\n validity_days 30\n alt_http_port 8080\n}");
   CHECK(newer.options.at("cert_issuer")[0] ==
         Json{{"module", "zerossl"}, {"api_key", "KEY"}, {"validity_days", 30}, {"alt_http_port", 8080}});
-  CHECK(errorOf("cert_issuer zerossl {\n nonsense 1\n}").find("unrecognized zerossl issuer property: nonsense") !=
-        std::string::npos);
+  CHECK(errorOf("cert_issuer zerossl {\n nonsense 1\n}")
+            .find("unrecognized zerossl issuer property: nonsense") != std::string::npos);
 }
 
 TEST_CASE("global option errors carry Caddy's wording and the token position") {
@@ -192,8 +196,27 @@ TEST_CASE("the tls directive shares certificate tags and builds implicit ACME is
 
 TEST_CASE("DNS challenge options need a DNS provider") {
   CHECK(adaptError("a.com {\n tls {\n  propagation_delay 1s\n }\n}\n")
-            .find("setting DNS challenge options [propagation_delay] requires a DNS provider") != std::string::npos);
+            .find("setting DNS challenge options [propagation_delay] requires a DNS provider") !=
+        std::string::npos);
   CHECK(adaptError("{\n acme_dns mock\n}\na.com {\n tls {\n  propagation_delay 1s\n }\n}\n").empty());
   CHECK(adaptError("a.com {\n tls {\n  issuer acme\n  ca https://x\n }\n}\n")
             .find("cannot mix issuer subdirective") != std::string::npos);
+}
+
+TEST_CASE("a hostless site keeps its own policy beside a catch-all made for ACME defaults only") {
+  // Caddy 2.6.2 makes no catch-all for ACME defaults, so `tls internal` on a block with a
+  // hostless key is not a conflict with it (newer Caddy refuses this Caddyfile).
+  const std::string caddyfile = "{\n acme_ca_root /r.pem\n}\n127.0.0.1, https:// {\n tls internal\n}\n";
+  REQUIRE(adaptError(caddyfile).empty());
+  Json policies = adaptTls(caddyfile)["automation"]["policies"];
+  REQUIRE(policies.size() == 2);
+  CHECK(policies[0]["subjects"] == Json::array({"127.0.0.1"}));
+  CHECK(policies[0]["issuers"] == Json::array({Json{{"module", "internal"}}}));
+  CHECK(policies[1]["issuers"][0]["trusted_roots_pem_files"] == Json::array({"/r.pem"}));
+  // A hostless block is the catch-all for later hostless blocks, as in 2.6.2.
+  CHECK(adaptError("{\n acme_ca_root /r.pem\n}\n:443 a.com {\n}\n:8443 {\n tls internal\n}\n")
+            .find("automation policy from site block is also default/catch-all policy") != std::string::npos);
+  // A catch-all from a global automation option is still adopted, and conflicts.
+  CHECK(adaptError("{\n key_type p256\n}\n127.0.0.1, https:// {\n tls internal\n}\n")
+            .find("automation policy from site block is also default/catch-all policy") != std::string::npos);
 }
