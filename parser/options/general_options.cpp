@@ -1,5 +1,6 @@
-// General global options: ports, durations, admin, storage, order, auto_https, default_bind,
-// metrics and the simple flags. Shapes are documented in global_options.cpp.
+// General global options: ports, durations, admin, storage, auto_https, default_bind,
+// metrics and the simple flags. Shapes are documented in global_options.cpp;
+// `order` is taken out before these run (httptype/directive_order.cpp).
 #include <algorithm>
 
 #include "gatehouse/parser/directive_table.h"
@@ -145,40 +146,6 @@ Json parseAutoHttps(Dispenser& d, const Json*) {
   return vals;
 }
 
-// order <directive> first|last|before|after [<other>]: the whole adjusted order is stored.
-Json parseOrder(Dispenser& d, const Json* existing) {
-  d.next();
-  std::vector<std::string> order;
-  if (existing && existing->is_array()) {
-    order = existing->get<std::vector<std::string>>();
-  } else {
-    order = defaultDirectiveOrder();
-  }
-  std::string name = oneArg(d);
-  if (!findDirective(name))
-    throw d.err(name + " is not a registered directive");
-  std::string pos = oneArg(d);
-  order.erase(std::remove(order.begin(), order.end(), name), order.end());
-  if (pos == "first" || pos == "last") {
-    if (d.nextArg())
-      throw d.argErr();
-    if (pos == "first") {
-      order.insert(order.begin(), name);
-    } else {
-      order.push_back(name);
-    }
-    return order;
-  }
-  if (pos != "before" && pos != "after")
-    throw d.err("unknown positional '" + pos + "'");
-  std::string other = onlyArg(d);
-  auto it = std::find(order.begin(), order.end(), other);
-  if (it == order.end())
-    return order;  // 2.6.2: an unknown anchor leaves `name` unordered
-  order.insert(pos == "before" ? it : it + 1, name);
-  return order;
-}
-
 // default_bind <addresses...> [{ protocols ... }]; each occurrence adds one entry.
 Json parseDefaultBind(Dispenser& d, const Json* existing) {
   d.next();
@@ -225,7 +192,6 @@ const std::vector<OptionSpec>& generalOptionSpecs() {
       {"shutdown_delay", parseDurationOpt},
       {"default_sni", parseSingleString},
       {"fallback_sni", parseSingleString},
-      {"order", parseOrder},
       {"storage", parseStorage},
       {"storage_check", parseStorageCheck},
       {"storage_clean_interval", parseStorageCleanInterval},
