@@ -13,6 +13,7 @@
 #include "http/cookies.h"
 #include "http/status.h"
 #include "http/uri.h"
+#include "router/body_capture.h"
 #include "router/proxy_placeholders.h"
 
 namespace gatehouse::router {
@@ -132,6 +133,15 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   if (startsWith(key, "tls.")) {
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
   }
+  if (key == "body") {
+    // Known only once a capture step read the body (router/body_capture.h); elsewhere (a
+    // matcher) it stays unknown, since rendering cannot wait for the client.
+    auto capture = findBodyCapture(ex);
+    if (capture) {
+      out.assign(bodyPlaceholderValue(ex, *capture));
+    }
+    return capture.has_value();
+  }
   if (key == "host") {
     // Go's SplitHostPort fails on "[::1]" (no port): Caddy then gives the Host as it is.
     const bool bracketedNoPort = r.host.size() > 1 && r.host.front() == '[' && r.host.back() == ']';
@@ -191,12 +201,15 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
       p.remove_suffix(1);
     }
     const size_t slash = p.rfind('/');
-    std::string_view base = p.empty() ? std::string_view(".") : (p == "/" ? p : p.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    std::string_view base = p.empty()
+                                ? std::string_view(".")
+                                : (p == "/" ? p : p.substr(slash == std::string_view::npos ? 0 : slash + 1));
     const size_t lastSlash = r.path.rfind('/');
     const size_t dot = r.path.rfind('.');
-    const std::string_view ext = dot == std::string::npos || (lastSlash != std::string::npos && dot < lastSlash)
-                                     ? std::string_view()
-                                     : std::string_view(r.path).substr(dot);
+    const std::string_view ext =
+        dot == std::string::npos || (lastSlash != std::string::npos && dot < lastSlash)
+            ? std::string_view()
+            : std::string_view(r.path).substr(dot);
     if (key.ends_with(".ext")) {
       out.assign(ext);
     } else {
