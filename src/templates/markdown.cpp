@@ -7,6 +7,7 @@
 // language (printed as a plain code block with a language-* class).
 
 #include <cctype>
+#include <set>
 #include <vector>
 
 #include "templates/caddy_context.h"
@@ -19,11 +20,20 @@ std::string escapeHtml(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -37,7 +47,9 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
 }
 
-bool blank(const std::string& l) { return trim(l).empty(); }
+bool blank(const std::string& l) {
+  return trim(l).empty();
+}
 
 // Inline content.
 std::string inlines(std::string_view s);
@@ -99,8 +111,9 @@ std::string inlines(std::string_view s) {
           title = target.substr(q + 2, target.size() - q - 3);
           target = target.substr(0, q);
         }
-        out += "<a href=\"" + escapeHtml(target) + "\"" + (title.empty() ? "" : " title=\"" + escapeHtml(title) + "\"") +
-               ">" + inlines(s.substr(i + 1, close - i - 1)) + "</a>";
+        out += "<a href=\"" + escapeHtml(target) + "\"" +
+               (title.empty() ? "" : " title=\"" + escapeHtml(title) + "\"") + ">" +
+               inlines(s.substr(i + 1, close - i - 1)) + "</a>";
         i = end;
         continue;
       }
@@ -114,7 +127,8 @@ std::string inlines(std::string_view s) {
           i = close;
           continue;
         }
-        if (!inner.empty() && (std::isalpha(static_cast<unsigned char>(inner[0])) || inner[0] == '/' || inner[0] == '!')) {
+        if (!inner.empty() &&
+            (std::isalpha(static_cast<unsigned char>(inner[0])) || inner[0] == '/' || inner[0] == '!')) {
           out += std::string(s.substr(i, close - i + 1));  // raw HTML (goldmark's WithUnsafe)
           i = close;
           continue;
@@ -156,22 +170,43 @@ std::string inlines(std::string_view s) {
   return out;
 }
 
-// goldmark's auto heading id: lowercase letters and digits, spaces/-/_ as '-'.
-std::string headingId(const std::string& text) {
+// goldmark's auto heading id: ASCII letters (lowercased) and digits kept, whitespace, '-' and
+// '_' as '-', anything else (every non-ASCII byte too) dropped; "heading" when nothing is
+// left; an id already used in the document gets "-1", "-2"... appended.
+std::string headingId(const std::string& text, std::set<std::string>& used) {
   std::string id;
   for (unsigned char c : text) {
-    if (std::isalnum(c)) {
+    if (std::isalnum(c) != 0 && c < 0x80) {
       id += static_cast<char>(std::tolower(c));
-    } else if (c == ' ' || c == '-' || c == '_') {
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || c == '-' ||
+               c == '_') {
       id += '-';
-    } else if (c >= 0x80) {
-      id += static_cast<char>(c);
     }
   }
-  while (!id.empty() && id.back() == '-') {
-    id.pop_back();
+  if (id.empty()) {
+    id = "heading";
   }
-  return id.empty() ? "heading" : id;
+  if (used.insert(id).second) {
+    return id;
+  }
+  for (int n = 1;; ++n) {
+    std::string next = id + "-" + std::to_string(n);
+    if (used.insert(next).second) {
+      return next;
+    }
+  }
+}
+
+// GFM task list items: "[ ]", "[x]" or "[X]" opening an item becomes a disabled checkbox,
+// followed by one space and the rest of the item (goldmark needs no space after the "]").
+std::string listItemHtml(const std::string& text) {
+  if (text.size() >= 3 && text[0] == '[' && text[2] == ']' &&
+      (text[1] == ' ' || text[1] == 'x' || text[1] == 'X')) {
+    const char* box = text[1] == ' ' ? "<input disabled=\"\" type=\"checkbox\"> "
+                                     : "<input checked=\"\" disabled=\"\" type=\"checkbox\"> ";
+    return box + inlines(trim(std::string_view(text).substr(3)));
+  }
+  return inlines(text);
 }
 
 bool isHr(const std::string& l) {
@@ -199,7 +234,8 @@ int headingLevel(const std::string& l) {
 }
 
 bool listItem(const std::string& l, bool& ordered, std::string& rest) {
-  const std::string t = l.substr(l.find_first_not_of(' ') == std::string::npos ? 0 : l.find_first_not_of(' '));
+  const std::string t =
+      l.substr(l.find_first_not_of(' ') == std::string::npos ? 0 : l.find_first_not_of(' '));
   if (t.size() >= 2 && (t[0] == '-' || t[0] == '*' || t[0] == '+') && t[1] == ' ') {
     ordered = false;
     rest = t.substr(2);
@@ -248,11 +284,11 @@ bool delimiterRow(const std::string& l) {
   return true;
 }
 
-bool fence(const std::string& l) { return trim(l).starts_with("```") || trim(l).starts_with("~~~"); }
+bool fence(const std::string& l) {
+  return trim(l).starts_with("```") || trim(l).starts_with("~~~");
+}
 
-std::string blocks(const std::vector<std::string>& lines);
-
-std::string blocks(const std::vector<std::string>& lines) {
+std::string blocks(const std::vector<std::string>& lines, std::set<std::string>& ids) {
   std::string out;
   size_t i = 0;
   while (i < lines.size()) {
@@ -268,7 +304,7 @@ std::string blocks(const std::vector<std::string>& lines) {
       }
       text = trim(text);
       const std::string lv = std::to_string(level);
-      out += "<h" + lv + " id=\"" + headingId(text) + "\">" + inlines(text) + "</h" + lv + ">\n";
+      out += "<h" + lv + " id=\"" + headingId(text, ids) + "\">" + inlines(text) + "</h" + lv + ">\n";
       ++i;
       continue;
     }
@@ -288,14 +324,18 @@ std::string blocks(const std::vector<std::string>& lines) {
       }
       ++i;
       const std::string lang = info.substr(0, info.find(' '));
-      out += "<pre><code" + (lang.empty() ? std::string() : " class=\"language-" + escapeHtml(lang) + "\"") + ">" +
-             escapeHtml(code) + "</code></pre>\n";
+      out += "<pre><code" + (lang.empty() ? std::string() : " class=\"language-" + escapeHtml(lang) + "\"") +
+             ">" + escapeHtml(code) + "</code></pre>\n";
       continue;
     }
     if (l.starts_with("    ") || l.starts_with("\t")) {
       std::string code;
-      while (i < lines.size() && (lines[i].starts_with("    ") || lines[i].starts_with("\t") || blank(lines[i]))) {
-        code += (lines[i].starts_with("\t") ? lines[i].substr(1) : lines[i].size() >= 4 ? lines[i].substr(4) : "") + "\n";
+      while (i < lines.size() &&
+             (lines[i].starts_with("    ") || lines[i].starts_with("\t") || blank(lines[i]))) {
+        code += (lines[i].starts_with("\t") ? lines[i].substr(1)
+                 : lines[i].size() >= 4     ? lines[i].substr(4)
+                                            : "") +
+                "\n";
         ++i;
       }
       while (code.ends_with("\n\n")) {
@@ -310,7 +350,7 @@ std::string blocks(const std::vector<std::string>& lines) {
         std::string t = trim(lines[i++]).substr(1);
         inner.push_back(t.starts_with(" ") ? t.substr(1) : t);
       }
-      out += "<blockquote>\n" + blocks(inner) + "</blockquote>\n";
+      out += "<blockquote>\n" + blocks(inner, ids) + "</blockquote>\n";
       continue;
     }
     bool ordered = false;
@@ -333,7 +373,7 @@ std::string blocks(const std::vector<std::string>& lines) {
                lines[i].starts_with("  ")) {
           text += "\n" + trim(lines[i++]);
         }
-        out += "<li>" + inlines(text) + "</li>\n";
+        out += "<li>" + listItemHtml(text) + "</li>\n";
       }
       out += kind ? "</ol>\n" : "</ul>\n";
       continue;
@@ -411,7 +451,8 @@ std::string renderMarkdown(const std::string& input) {
     }
     start = nl + 1;
   }
-  return blocks(lines);
+  std::set<std::string> ids;  // heading ids are unique per document
+  return blocks(lines, ids);
 }
 
 }  // namespace gatehouse::templates

@@ -130,6 +130,9 @@ class RequestObject final : public Object {
     if (name == "Referer") {
       return Value(std::string(ex_.request.headers.get("Referer")));
     }
+    if (name == "TLS" && !ex_.request.tls) {
+      return Value();  // a nil *tls.ConnectionState: `{{if .Req.TLS}}` tells the scheme
+    }
     return std::nullopt;
   }
 
