@@ -17,7 +17,7 @@ namespace gatehouse::handlers {
 template <typename T, typename Less>
 class GoSorter {
  public:
-  GoSorter(std::vector<T>& v, Less less) : v_(v), less_(less) {}
+  GoSorter(std::vector<T>& v, Less cmp) : v_(v), less_(cmp) {}
 
   void sort() {
     const size_t n = v_.size();

@@ -15,6 +15,7 @@
 #include "http/uri.h"
 #include "router/body_capture.h"
 #include "router/proxy_placeholders.h"
+#include "router/system_placeholders.h"
 
 namespace gatehouse::router {
 
@@ -132,6 +133,10 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   const auto& r = ex.request;
   if (startsWith(key, "tls.")) {
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
+  }
+  if (key == "duration" || key == "duration_ms") {
+    requestDuration(ex, key == "duration_ms", out);
+    return true;
   }
   if (key == "body") {
     // Known only once a capture step read the body (router/body_capture.h); elsewhere (a
@@ -389,10 +394,12 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     out = v ? v : "";
     return true;
   }
-  if (key == "system.hostname") {
-    std::array<char, 256> buf{};
-    gethostname(buf.data(), buf.size() - 1);
-    out = buf.data();
+  if (startsWith(key, "system.")) {
+    return systemPlaceholder(key.substr(7), out);
+  }
+  if (key == "time.now") {
+    out.clear();
+    appendGoTimeNow(out);
     return true;
   }
   if (startsWith(key, "time.now")) {
