@@ -86,21 +86,6 @@ class BodyCaptureHandler final : public runtime::Handler {
 
 }  // namespace
 
-bool handlerReadsBodyPlaceholder(const config::Handler& h) {
-  if (h.name == "subroute") {
-    return false;
-  }
-  return h.fields.dump().find(router::kRequestBodyPlaceholder) != std::string::npos;
-}
-
-bool matchersReadBodyPlaceholder(const std::vector<config::MatcherSet>& sets) {
-  return std::any_of(sets.begin(), sets.end(), [](const config::MatcherSet& set) {
-    // The bare key: an expression names it as caddyPlaceholder(request, "http.request.body").
-    return set.dump().find(router::kRequestBodyPlaceholder.substr(
-               1, router::kRequestBodyPlaceholder.size() - 2)) != std::string::npos;
-  });
-}
-
 std::unique_ptr<runtime::Handler> makeBodyCapture() {
   return std::make_unique<BodyCaptureHandler>();
 }

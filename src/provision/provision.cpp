@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "handlers/body_capture_handler.h"
+#include "handlers/placeholder_steps.h"
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
 #include "provision/admin_config_provision.h"
@@ -51,8 +51,8 @@ router::CompiledRoute compileRoute(const config::Route& r, const std::string& rp
   for (size_t j = 0; j < r.handle.size(); ++j) {
     const std::string hp = rp + ".handle[" + std::to_string(j) + "]";
     try {
-      if (handlers::handlerReadsBodyPlaceholder(r.handle[j])) {
-        cr.handlers.push_back(handlers::makeBodyCapture());  // the body first (router/body_capture.h)
+      for (auto& step : handlers::stepsBeforeHandler(r.handle[j])) {
+        cr.handlers.push_back(std::move(step));  // state its placeholders need first
       }
       cr.handlers.push_back(makeHandler(r.handle[j], hp, compiler, ctx));
     } catch (const Json::exception& e) {
@@ -67,11 +67,11 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
                                 const HandlerContext& ctx) {
   std::vector<router::CompiledRoute> out;
   for (size_t i = 0; i < routes.size(); ++i) {
-    if (handlers::matchersReadBodyPlaceholder(routes[i].match)) {
-      // Matchers evaluate synchronously: a route of its own reads the body before them.
-      router::CompiledRoute capture;
-      capture.handlers.push_back(handlers::makeBodyCapture());
-      out.push_back(std::move(capture));
+    if (auto steps = handlers::stepsBeforeMatchers(routes[i].match); !steps.empty()) {
+      // Matchers evaluate synchronously: a route of its own prepares their state first.
+      router::CompiledRoute prepare;
+      prepare.handlers = std::move(steps);
+      out.push_back(std::move(prepare));
     }
     out.push_back(compileRoute(routes[i], path + "[" + std::to_string(i) + "]", ctx));
   }

@@ -15,8 +15,6 @@
 
 namespace gatehouse::router {
 
-inline constexpr std::string_view kRequestBodyPlaceholder = "{http.request.body}";
-
 // At most this many bytes are held for the placeholder (Caddy holds any size); a longer
 // body prints its first kBodyCaptureCap bytes and reaches the proxy whole all the same.
 inline constexpr size_t kBodyCaptureCap = size_t{1} << 20;

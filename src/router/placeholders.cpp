@@ -134,6 +134,14 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   if (startsWith(key, "tls.")) {
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
   }
+  if (key == "uuid") {
+    // Made by a step before the handler (handlers/request_uuid.h), kept as Caddy keeps it.
+    const std::string* id = ex.var("uuid");
+    if (id != nullptr) {
+      out = *id;
+    }
+    return id != nullptr;
+  }
   if (key == "duration" || key == "duration_ms") {
     requestDuration(ex, key == "duration_ms", out);
     return true;
