@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "templates/caddy_context.h"
+#include "templates/markdown_refs.h"
 
 namespace gatehouse::templates {
 
@@ -52,7 +53,8 @@ bool blank(const std::string& l) {
 }
 
 // Inline content.
-std::string inlines(std::string_view s);
+// `inLabel`: inside a link label, where goldmark makes no autolinks.
+std::string inlines(std::string_view s, bool inLabel = false);
 
 size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   size_t at = s.find(delim, from);
@@ -62,10 +64,19 @@ size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   return at;
 }
 
-std::string inlines(std::string_view s) {
+std::string inlines(std::string_view s, bool inLabel) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
+    if ((c == 'h' || c == 'f' || c == 'w') && !inLabel && autolinkTrigger(s, i)) {
+      if (const size_t n = autolinkLength(s.substr(i)); n > 0) {
+        const std::string_view link = s.substr(i, n);
+        const std::string href = link.starts_with("www.") ? "http://" + std::string(link) : std::string(link);
+        out += "<a href=\"" + escapeHtml(href) + "\">" + escapeHtml(link) + "</a>";
+        i += n - 1;
+        continue;
+      }
+    }
     if (c == '\\' && i + 1 < s.size() && std::ispunct(static_cast<unsigned char>(s[i + 1]))) {
       out += escapeHtml(s.substr(i + 1, 1));
       ++i;
@@ -113,7 +124,7 @@ std::string inlines(std::string_view s) {
         }
         out += "<a href=\"" + escapeHtml(target) + "\"" +
                (title.empty() ? "" : " title=\"" + escapeHtml(title) + "\"") + ">" +
-               inlines(s.substr(i + 1, close - i - 1)) + "</a>";
+               inlines(s.substr(i + 1, close - i - 1), true) + "</a>";
         i = end;
         continue;
       }
@@ -147,7 +158,8 @@ std::string inlines(std::string_view s) {
         const size_t close = findClosing(s, from, delim);
         if (close != std::string_view::npos && close > from) {
           const char* tag = c == '~' ? "del" : dbl ? "strong" : "em";
-          out += std::string("<") + tag + ">" + inlines(s.substr(from, close - from)) + "</" + tag + ">";
+          out += std::string("<") + tag + ">" + inlines(s.substr(from, close - from), inLabel) + "</" + tag +
+                 ">";
           i = close + delim.size() - 1;
           continue;
         }
@@ -164,6 +176,14 @@ std::string inlines(std::string_view s) {
         out += '\n';
       }
       continue;
+    }
+    if (c == '&') {
+      std::string text;
+      if (const size_t n = entityReference(s.substr(i), text); n > 0) {
+        out += escapeHtml(text);
+        i += n - 1;
+        continue;
+      }
     }
     out += escapeHtml(std::string_view(&c, 1));
   }

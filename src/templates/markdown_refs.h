@@ -1,0 +1,24 @@
+#pragma once
+// Two pieces of goldmark's inline parsing (as caddy 2.6.2's `markdown` configures it), kept
+// apart from templates/markdown.cpp: entity references in text and GFM autolinks (linkify).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace gatehouse::templates {
+
+// An entity reference at the start of `s` ("&amp;", "&#65;", "&#x42;", common named ones):
+// its length, with `text` set to what it stands for (goldmark prints that, escaped). 0 when
+// `s` starts with none it knows (the '&' is then plain text).
+size_t entityReference(std::string_view s, std::string& text);
+
+// Whether an autolink may start at s[i]: at the start, or after whitespace, '*', '_', '~', '('.
+bool autolinkTrigger(std::string_view s, size_t i);
+
+// The length of the bare http://, https://, ftp:// or www. URL at the start of `s` after
+// goldmark's trimming (a trailing '.', unbalanced ')', an "&name;" tail, trailing
+// ?!.,:*_~); 0 when none starts there.
+size_t autolinkLength(std::string_view s);
+
+}  // namespace gatehouse::templates
