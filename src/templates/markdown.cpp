@@ -6,11 +6,13 @@
 // lists, reference links, footnotes, and chroma's highlighting of fenced code with a
 // language (printed as a plain code block with a language-* class).
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <vector>
 
 #include "templates/caddy_context.h"
+#include "templates/markdown_lists.h"
 #include "templates/markdown_refs.h"
 
 namespace gatehouse::templates {
@@ -217,16 +219,33 @@ std::string headingId(const std::string& text, std::set<std::string>& used) {
   }
 }
 
-// GFM task list items: "[ ]", "[x]" or "[X]" opening an item becomes a disabled checkbox,
-// followed by one space and the rest of the item (goldmark needs no space after the "]").
-std::string listItemHtml(const std::string& text) {
-  if (text.size() >= 3 && text[0] == '[' && text[2] == ']' &&
-      (text[1] == ' ' || text[1] == 'x' || text[1] == 'X')) {
-    const char* box = text[1] == ' ' ? "<input disabled=\"\" type=\"checkbox\"> "
-                                     : "<input checked=\"\" disabled=\"\" type=\"checkbox\"> ";
-    return box + inlines(trim(std::string_view(text).substr(3)));
+// GFM task list items: "[ ]", "[x]" or "[X]" opening an item's first paragraph becomes a
+// disabled checkbox followed by one space (goldmark needs no space after the "]"). Strips
+// the marker from the item's first line and returns the checkbox, or "" for other items.
+std::string takeTaskBox(std::vector<std::string>& item) {
+  if (item.empty()) {
+    return {};
   }
-  return inlines(text);
+  std::string& text = item.front();
+  if (text.size() < 3 || text[0] != '[' || text[2] != ']' ||
+      (text[1] != ' ' && text[1] != 'x' && text[1] != 'X')) {
+    return {};
+  }
+  const bool checked = text[1] != ' ';
+  text = trim(std::string_view(text).substr(3));
+  return checked ? "<input checked=\"\" disabled=\"\" type=\"checkbox\"> "
+                 : "<input disabled=\"\" type=\"checkbox\"> ";
+}
+
+// A setext heading underline: only '=' (level 1) or only '-' (level 2), up to 3 spaces
+// before and any after; 0 otherwise.
+int setextLevel(const std::string& l) {
+  const std::string t = trim(l);
+  if (t.empty() || l.find_first_not_of(' ') > 3 || (t[0] != '=' && t[0] != '-') ||
+      t.find_first_not_of(t[0]) != std::string::npos) {
+    return 0;
+  }
+  return t[0] == '=' ? 1 : 2;
 }
 
 bool isHr(const std::string& l) {
@@ -251,26 +270,6 @@ int headingLevel(const std::string& l) {
     ++n;
   }
   return n >= 1 && n <= 6 && (n == l.size() || l[n] == ' ') ? static_cast<int>(n) : 0;
-}
-
-bool listItem(const std::string& l, bool& ordered, std::string& rest) {
-  const std::string t =
-      l.substr(l.find_first_not_of(' ') == std::string::npos ? 0 : l.find_first_not_of(' '));
-  if (t.size() >= 2 && (t[0] == '-' || t[0] == '*' || t[0] == '+') && t[1] == ' ') {
-    ordered = false;
-    rest = t.substr(2);
-    return true;
-  }
-  size_t d = 0;
-  while (d < t.size() && std::isdigit(static_cast<unsigned char>(t[d]))) {
-    ++d;
-  }
-  if (d > 0 && d < 10 && d + 1 < t.size() && (t[d] == '.' || t[d] == ')') && t[d + 1] == ' ') {
-    ordered = true;
-    rest = t.substr(d + 2);
-    return true;
-  }
-  return false;
 }
 
 std::vector<std::string> cells(const std::string& line) {
@@ -308,7 +307,40 @@ bool fence(const std::string& l) {
   return trim(l).starts_with("```") || trim(l).starts_with("~~~");
 }
 
-std::string blocks(const std::vector<std::string>& lines, std::set<std::string>& ids) {
+std::string blocks(const std::vector<std::string>& lines, std::set<std::string>& ids, bool tight = false,
+                   bool* firstParagraph = nullptr);
+
+bool startsOtherBlock(const std::string& l) {
+  return headingLevel(trim(l)) > 0 || fence(l) || isHr(l) || trim(l).starts_with(">");
+}
+
+// A list item as goldmark prints it: a tight item's paragraphs are bare text (a newline
+// after one only when a block follows), a loose item's are <p> blocks.
+std::string renderItem(std::vector<std::string> item, bool loose, std::set<std::string>& ids) {
+  const std::string box = takeTaskBox(item);
+  bool firstParagraph = false;
+  std::string inner = blocks(item, ids, !loose, &firstParagraph);
+  if (!box.empty() && firstParagraph) {
+    inner.insert(loose ? 3 : 0, box);  // after "<p>" when loose
+  }
+  if (inner.empty()) {
+    return "<li></li>\n";
+  }
+  return (!loose && firstParagraph ? "<li>" : "<li>\n") + inner + "</li>\n";
+}
+
+std::string renderList(const MarkdownList& list, std::set<std::string>& ids) {
+  std::string out = !list.ordered     ? "<ul>\n"
+                    : list.start != 1 ? "<ol start=\"" + std::to_string(list.start) + "\">\n"
+                                      : "<ol>\n";
+  for (const auto& item : list.items) {
+    out += renderItem(item, list.loose, ids);
+  }
+  return out + (list.ordered ? "</ol>\n" : "</ul>\n");
+}
+
+std::string blocks(const std::vector<std::string>& lines, std::set<std::string>& ids, bool tight,
+                   bool* firstParagraph) {
   std::string out;
   size_t i = 0;
   while (i < lines.size()) {
@@ -373,29 +405,8 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
       out += "<blockquote>\n" + blocks(inner, ids) + "</blockquote>\n";
       continue;
     }
-    bool ordered = false;
-    std::string rest;
-    if (listItem(l, ordered, rest)) {
-      const bool kind = ordered;
-      std::string start;
-      if (ordered) {
-        const std::string t = trim(l);
-        const std::string num = t.substr(0, t.find_first_not_of("0123456789"));
-        if (num != "1") {
-          start = " start=\"" + std::to_string(std::stoi(num)) + "\"";
-        }
-      }
-      out += kind ? "<ol" + start + ">\n" : "<ul>\n";
-      while (i < lines.size() && listItem(lines[i], ordered, rest) && ordered == kind) {
-        std::string text = rest;
-        ++i;
-        while (i < lines.size() && !blank(lines[i]) && !listItem(lines[i], ordered, rest) &&
-               lines[i].starts_with("  ")) {
-          text += "\n" + trim(lines[i++]);
-        }
-        out += "<li>" + listItemHtml(text) + "</li>\n";
-      }
-      out += kind ? "</ol>\n" : "</ul>\n";
+    if (parseListMarker(l)) {
+      out += renderList(parseList(lines, i, startsOtherBlock), ids);
       continue;
     }
     if (l.find('|') != std::string::npos && i + 1 < lines.size() && delimiterRow(lines[i + 1])) {
@@ -434,22 +445,43 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
       continue;
     }
     std::string para;
+    int setext = 0;
     while (i < lines.size() && !blank(lines[i]) && headingLevel(trim(lines[i])) == 0 && !fence(lines[i]) &&
-           !trim(lines[i]).starts_with(">") && !(isHr(lines[i]) && !para.empty() && false)) {
-      if (!para.empty() && (isHr(lines[i]) || listItem(lines[i], ordered, rest))) {
+           !trim(lines[i]).starts_with(">")) {
+      if (!para.empty() && (setext = setextLevel(lines[i])) > 0) {
+        ++i;
+        break;
+      }
+      if (!para.empty() && (isHr(lines[i]) || parseListMarker(lines[i]))) {
         break;
       }
       const std::string& pl = lines[i++];
       para += (para.empty() ? "" : "\n") + pl.substr(std::min(pl.find_first_not_of(' '), pl.size()));
     }
     if (para.empty()) {
-      out += "<p>" + inlines(trim(lines[i++])) + "</p>\n";
-      continue;
+      para = trim(lines[i++]);
     }
     while (para.ends_with(" ")) {
       para.pop_back();
     }
-    out += "<p>" + inlines(para) + "</p>\n";
+    if (setext > 0) {
+      const std::string lv = std::to_string(setext);
+      out += "<h" + lv + " id=\"" + headingId(para, ids) + "\">" + inlines(para) + "</h" + lv + ">\n";
+      continue;
+    }
+    if (firstParagraph != nullptr && out.empty()) {
+      *firstParagraph = true;
+    }
+    if (!tight) {
+      out += "<p>" + inlines(para) + "</p>\n";
+      continue;
+    }
+    // A tight list item's paragraph: bare text, a newline only when another block follows.
+    out += inlines(para);
+    if (std::any_of(lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end(),
+                    [](const std::string& x) { return !blank(x); })) {
+      out += "\n";
+    }
   }
   return out;
 }
