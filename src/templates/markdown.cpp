@@ -1,10 +1,11 @@
 // Caddy's `markdown` (goldmark with GFM): a CommonMark subset rendered the way goldmark
-// prints it. Blocks: ATX headings (with goldmark's auto ids), paragraphs, thematic
-// breaks, fenced and indented code, blockquotes, flat lists (tight), GFM tables, raw HTML
-// blocks. Inlines: code spans, emphasis, strong, strikethrough, links, images, autolinks,
-// raw HTML, backslash escapes, hard breaks. Not covered: setext headings, nested or loose
-// lists, reference links, footnotes, and chroma's highlighting of fenced code with a
-// language (printed as a plain code block with a language-* class).
+// prints it. Blocks: ATX and setext headings (with goldmark's auto ids), paragraphs,
+// thematic breaks, fenced and indented code, blockquotes, nested tight/loose lists
+// (templates/markdown_lists.*), GFM tables and task items, HTML blocks. Inlines: code
+// spans, emphasis, strong, strikethrough, inline and reference links, images, autolinks and
+// linkify, entity references (templates/markdown_refs.*), raw HTML, backslash escapes, hard
+// breaks. Not covered: footnotes, chroma's highlighting of fenced code with a language
+// (printed as a plain code block with a language-* class), HTML5's full entity table.
 
 #include <algorithm>
 #include <cctype>
@@ -56,7 +57,7 @@ bool blank(const std::string& l) {
 
 // Inline content.
 // `inLabel`: inside a link label, where goldmark makes no autolinks.
-std::string inlines(std::string_view s, bool inLabel = false);
+std::string inlines(std::string_view s, const LinkRefs& refs, bool inLabel = false);
 
 size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   size_t at = s.find(delim, from);
@@ -66,7 +67,7 @@ size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   return at;
 }
 
-std::string inlines(std::string_view s, bool inLabel) {
+std::string inlines(std::string_view s, const LinkRefs& refs, bool inLabel) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
@@ -78,6 +79,11 @@ std::string inlines(std::string_view s, bool inLabel) {
         i += n - 1;
         continue;
       }
+    }
+    if (c == '\\' && i + 1 < s.size() && s[i + 1] == '\n') {
+      out += "<br>\n";  // a backslash at the end of a line is a hard break
+      ++i;
+      continue;
     }
     if (c == '\\' && i + 1 < s.size() && std::ispunct(static_cast<unsigned char>(s[i + 1]))) {
       out += escapeHtml(s.substr(i + 1, 1));
@@ -105,29 +111,19 @@ std::string inlines(std::string_view s, bool inLabel) {
       }
     }
     if (c == '!' && i + 1 < s.size() && s[i + 1] == '[') {
-      const size_t close = s.find("](", i + 2);
-      const size_t end = close == std::string_view::npos ? close : s.find(')', close);
-      if (end != std::string_view::npos) {
-        out += "<img src=\"" + escapeHtml(s.substr(close + 2, end - close - 2)) + "\" alt=\"" +
-               escapeHtml(s.substr(i + 2, close - i - 2)) + "\">";
-        i = end;
+      if (auto link = matchLink(s.substr(i + 1), refs)) {
+        out += "<img src=\"" + escapeHtml(link->target.href) + "\" alt=\"" + escapeHtml(link->text) + "\"" +
+               (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">";
+        i += link->end;
         continue;
       }
     }
     if (c == '[') {
-      const size_t close = s.find("](", i + 1);
-      const size_t end = close == std::string_view::npos ? close : s.find(')', close);
-      if (end != std::string_view::npos) {
-        std::string target = trim(s.substr(close + 2, end - close - 2));
-        std::string title;
-        if (const size_t q = target.find(" \""); q != std::string::npos && target.back() == '"') {
-          title = target.substr(q + 2, target.size() - q - 3);
-          target = target.substr(0, q);
-        }
-        out += "<a href=\"" + escapeHtml(target) + "\"" +
-               (title.empty() ? "" : " title=\"" + escapeHtml(title) + "\"") + ">" +
-               inlines(s.substr(i + 1, close - i - 1), true) + "</a>";
-        i = end;
+      if (auto link = matchLink(s.substr(i), refs)) {
+        out += "<a href=\"" + escapeHtml(link->target.href) + "\"" +
+               (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">" +
+               inlines(link->text, refs, true) + "</a>";
+        i += link->end - 1;
         continue;
       }
     }
@@ -135,6 +131,12 @@ std::string inlines(std::string_view s, bool inLabel) {
       const size_t close = s.find('>', i);
       if (close != std::string_view::npos) {
         std::string_view inner = s.substr(i + 1, close - i - 1);
+        if (inner.find('@') != std::string_view::npos &&
+            inner.find_first_of(" <:\\") == std::string_view::npos) {
+          out += "<a href=\"mailto:" + escapeHtml(inner) + "\">" + escapeHtml(inner) + "</a>";  // <me@host>
+          i = close;
+          continue;
+        }
         if (inner.starts_with("http://") || inner.starts_with("https://")) {
           out += "<a href=\"" + escapeHtml(inner) + "\">" + escapeHtml(inner) + "</a>";
           i = close;
@@ -149,19 +151,33 @@ std::string inlines(std::string_view s, bool inLabel) {
       }
     }
     if ((c == '*' || c == '_' || c == '~') && i + 1 < s.size()) {
-      const bool dbl = s[i + 1] == c;
-      if (c == '~' && !dbl) {
+      // '_' inside a word (snake_case) neither opens nor closes emphasis.
+      const bool wordBefore = i > 0 && std::isalnum(static_cast<unsigned char>(s[i - 1])) != 0;
+      if (c == '_' && wordBefore) {
         out += c;
         continue;
       }
-      const std::string delim = dbl ? std::string(2, c) : std::string(1, c);
+      const size_t run = std::min<size_t>(
+          s.find_first_not_of(c, i) == std::string_view::npos ? s.size() - i : s.find_first_not_of(c, i) - i,
+          3);
+      if (c == '~' && run != 2) {
+        out += c;
+        continue;
+      }
+      const std::string delim(run, c);
       const size_t from = i + delim.size();
       if (from < s.size() && s[from] != ' ') {
-        const size_t close = findClosing(s, from, delim);
+        size_t close = findClosing(s, from, delim);
+        while (c == '_' && close != std::string_view::npos && close + run < s.size() &&
+               std::isalnum(static_cast<unsigned char>(s[close + run])) != 0) {
+          close = findClosing(s, close + 1, delim);  // a closing '_' must end a word
+        }
         if (close != std::string_view::npos && close > from) {
-          const char* tag = c == '~' ? "del" : dbl ? "strong" : "em";
-          out += std::string("<") + tag + ">" + inlines(s.substr(from, close - from), inLabel) + "</" + tag +
-                 ">";
+          const std::string inner = inlines(s.substr(from, close - from), refs, inLabel);
+          out += c == '~'   ? "<del>" + inner + "</del>"
+                 : run == 1 ? "<em>" + inner + "</em>"
+                 : run == 2 ? "<strong>" + inner + "</strong>"
+                            : "<em><strong>" + inner + "</strong></em>";
           i = close + delim.size() - 1;
           continue;
         }
@@ -307,7 +323,54 @@ bool fence(const std::string& l) {
   return trim(l).starts_with("```") || trim(l).starts_with("~~~");
 }
 
-std::string blocks(const std::vector<std::string>& lines, std::set<std::string>& ids, bool tight = false,
+// CommonMark's HTML block starts that end at a blank line: a block-level tag (type 6), a
+// comment or declaration (types 2, 4), <script>/<pre>/<style>/<textarea> (type 1), or a
+// line that is one complete tag alone (type 7). Other lines starting with '<' (an inline
+// <span>, an autolink) are paragraph text.
+bool htmlBlockStart(const std::string& line) {
+  static const std::set<std::string, std::less<>> kBlockTags = {
+      "address",  "article",  "aside",    "base",       "basefont", "blockquote", "body",   "caption",
+      "center",   "col",      "colgroup", "dd",         "details",  "dialog",     "dir",    "div",
+      "dl",       "dt",       "fieldset", "figcaption", "figure",   "footer",     "form",   "frame",
+      "frameset", "h1",       "h2",       "h3",         "h4",       "h5",         "h6",     "head",
+      "header",   "hr",       "html",     "iframe",     "legend",   "li",         "link",   "main",
+      "menu",     "menuitem", "nav",      "noframes",   "ol",       "optgroup",   "option", "p",
+      "param",    "section",  "source",   "summary",    "table",    "tbody",      "td",     "tfoot",
+      "th",       "thead",    "title",    "tr",         "track",    "ul",         "script", "pre",
+      "style",    "textarea"};
+  const std::string t = trim(line);
+  if (line.find_first_not_of(' ') > 3 || t.size() < 2 || t[0] != '<') {
+    return false;
+  }
+  if (t.starts_with("<!") || t.starts_with("<?")) {
+    return true;
+  }
+  const size_t nameStart = t[1] == '/' ? 2 : 1;
+  size_t nameEnd = nameStart;
+  while (nameEnd < t.size() &&
+         (std::isalnum(static_cast<unsigned char>(t[nameEnd])) != 0 || t[nameEnd] == '-')) {
+    ++nameEnd;
+  }
+  if (nameEnd == nameStart || std::isalpha(static_cast<unsigned char>(t[nameStart])) == 0) {
+    return false;
+  }
+  std::string name(t.substr(nameStart, nameEnd - nameStart));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  const char after = nameEnd < t.size() ? t[nameEnd] : ' ';
+  if (kBlockTags.contains(name) && (after == ' ' || after == '>' || after == '/' || after == '\t')) {
+    return true;
+  }
+  // Type 7: the whole line is one tag (an autolink's ':' or '@' makes it none).
+  return t.back() == '>' && t.find('>') == t.size() - 1 && t.find_first_of(":@") == std::string::npos;
+}
+
+// What one document's blocks share: heading ids already used, link definitions.
+struct Doc {
+  std::set<std::string> ids;
+  LinkRefs refs;
+};
+
+std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight = false,
                    bool* firstParagraph = nullptr);
 
 bool startsOtherBlock(const std::string& l) {
@@ -316,10 +379,10 @@ bool startsOtherBlock(const std::string& l) {
 
 // A list item as goldmark prints it: a tight item's paragraphs are bare text (a newline
 // after one only when a block follows), a loose item's are <p> blocks.
-std::string renderItem(std::vector<std::string> item, bool loose, std::set<std::string>& ids) {
+std::string renderItem(std::vector<std::string> item, bool loose, Doc& doc) {
   const std::string box = takeTaskBox(item);
   bool firstParagraph = false;
-  std::string inner = blocks(item, ids, !loose, &firstParagraph);
+  std::string inner = blocks(item, doc, !loose, &firstParagraph);
   if (!box.empty() && firstParagraph) {
     inner.insert(loose ? 3 : 0, box);  // after "<p>" when loose
   }
@@ -329,18 +392,17 @@ std::string renderItem(std::vector<std::string> item, bool loose, std::set<std::
   return (!loose && firstParagraph ? "<li>" : "<li>\n") + inner + "</li>\n";
 }
 
-std::string renderList(const MarkdownList& list, std::set<std::string>& ids) {
+std::string renderList(const MarkdownList& list, Doc& doc) {
   std::string out = !list.ordered     ? "<ul>\n"
                     : list.start != 1 ? "<ol start=\"" + std::to_string(list.start) + "\">\n"
                                       : "<ol>\n";
   for (const auto& item : list.items) {
-    out += renderItem(item, list.loose, ids);
+    out += renderItem(item, list.loose, doc);
   }
   return out + (list.ordered ? "</ol>\n" : "</ul>\n");
 }
 
-std::string blocks(const std::vector<std::string>& lines, std::set<std::string>& ids, bool tight,
-                   bool* firstParagraph) {
+std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, bool* firstParagraph) {
   std::string out;
   size_t i = 0;
   while (i < lines.size()) {
@@ -356,7 +418,8 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
       }
       text = trim(text);
       const std::string lv = std::to_string(level);
-      out += "<h" + lv + " id=\"" + headingId(text, ids) + "\">" + inlines(text) + "</h" + lv + ">\n";
+      out += "<h" + lv + " id=\"" + headingId(text, doc.ids) + "\">" + inlines(text, doc.refs) + "</h" + lv +
+             ">\n";
       ++i;
       continue;
     }
@@ -402,14 +465,15 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
         std::string t = trim(lines[i++]).substr(1);
         inner.push_back(t.starts_with(" ") ? t.substr(1) : t);
       }
-      out += "<blockquote>\n" + blocks(inner, ids) + "</blockquote>\n";
+      out += "<blockquote>\n" + blocks(inner, doc) + "</blockquote>\n";
       continue;
     }
     if (parseListMarker(l)) {
-      out += renderList(parseList(lines, i, startsOtherBlock), ids);
+      out += renderList(parseList(lines, i, startsOtherBlock), doc);
       continue;
     }
-    if (l.find('|') != std::string::npos && i + 1 < lines.size() && delimiterRow(lines[i + 1])) {
+    if (l.find('|') != std::string::npos && i + 1 < lines.size() && delimiterRow(lines[i + 1]) &&
+        cells(l).size() == cells(lines[i + 1]).size()) {
       const auto head = cells(l);
       std::vector<std::string> align;
       for (const auto& d : cells(lines[i + 1])) {
@@ -424,7 +488,7 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
         std::string r = "<tr>\n";
         for (size_t k = 0; k < head.size(); ++k) {
           r += std::string("<") + tag + (k < align.size() ? align[k] : "") + ">" +
-               (k < cs.size() ? inlines(cs[k]) : "") + "</" + tag + ">\n";
+               (k < cs.size() ? inlines(cs[k], doc.refs) : "") + "</" + tag + ">\n";
         }
         return r + "</tr>\n";
       };
@@ -437,10 +501,15 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
       out += body.empty() ? "</table>\n" : "<tbody>\n" + body + "</tbody>\n</table>\n";
       continue;
     }
-    if (trim(l).starts_with("<") && trim(l).size() > 1 &&
-        (std::isalpha(static_cast<unsigned char>(trim(l)[1])) || trim(l)[1] == '/' || trim(l)[1] == '!')) {
-      while (i < lines.size() && !blank(lines[i])) {
-        out += lines[i++] + "\n";
+    if (htmlBlockStart(l)) {
+      // Printed as it is (goldmark's WithUnsafe) up to a blank line, or a comment's end.
+      const bool comment = trim(l).starts_with("<!--");
+      while (i < lines.size() && (comment || !blank(lines[i]))) {
+        out += lines[i] + "\n";
+        if (comment && lines[i++].find("-->") != std::string::npos) {
+          break;
+        }
+        i += comment ? 0 : 1;
       }
       continue;
     }
@@ -466,18 +535,19 @@ std::string blocks(const std::vector<std::string>& lines, std::set<std::string>&
     }
     if (setext > 0) {
       const std::string lv = std::to_string(setext);
-      out += "<h" + lv + " id=\"" + headingId(para, ids) + "\">" + inlines(para) + "</h" + lv + ">\n";
+      out += "<h" + lv + " id=\"" + headingId(para, doc.ids) + "\">" + inlines(para, doc.refs) + "</h" + lv +
+             ">\n";
       continue;
     }
     if (firstParagraph != nullptr && out.empty()) {
       *firstParagraph = true;
     }
     if (!tight) {
-      out += "<p>" + inlines(para) + "</p>\n";
+      out += "<p>" + inlines(para, doc.refs) + "</p>\n";
       continue;
     }
     // A tight list item's paragraph: bare text, a newline only when another block follows.
-    out += inlines(para);
+    out += inlines(para, doc.refs);
     if (std::any_of(lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end(),
                     [](const std::string& x) { return !blank(x); })) {
       out += "\n";
@@ -503,8 +573,9 @@ std::string renderMarkdown(const std::string& input) {
     }
     start = nl + 1;
   }
-  std::set<std::string> ids;  // heading ids are unique per document
-  return blocks(lines, ids);
+  Doc doc;
+  doc.refs = takeLinkDefinitions(lines);
+  return blocks(lines, doc);
 }
 
 }  // namespace gatehouse::templates

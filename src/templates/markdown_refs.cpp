@@ -137,4 +137,155 @@ size_t autolinkLength(std::string_view s) {
   return end;
 }
 
+namespace {
+
+std::string normalizeLabel(std::string_view label) {
+  std::string out;
+  bool space = false;
+  for (unsigned char c : label) {
+    if (std::isspace(c) != 0) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) {
+      out += ' ';
+      space = false;
+    }
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
+}
+
+// The ']' closing the '[' at s[0] (nested brackets counted, escapes and code spans
+// skipped); npos when none.
+size_t closingBracket(std::string_view s) {
+  int depth = 0;
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (s[k] == '\\') {
+      ++k;
+    } else if (s[k] == '`') {
+      const size_t close = s.find('`', k + 1);
+      k = close == std::string_view::npos ? k : close;
+    } else if (s[k] == '[') {
+      ++depth;
+    } else if (s[k] == ']' && --depth == 0) {
+      return k;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// "(dest "title")" at s[0] == '(': destination (optionally in <>), optional title in
+// double or single quotes; parentheses in the destination must balance.
+std::optional<std::pair<LinkTarget, size_t>> inlineTarget(std::string_view s) {
+  size_t k = 1;
+  auto skipSpace = [&] {
+    while (k < s.size() && (s[k] == ' ' || s[k] == '\n')) {
+      ++k;
+    }
+  };
+  skipSpace();
+  LinkTarget t;
+  if (k < s.size() && s[k] == '<') {
+    const size_t close = s.find('>', k);
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    t.href = std::string(s.substr(k + 1, close - k - 1));
+    k = close + 1;
+  } else {
+    int depth = 0;
+    const size_t start = k;
+    while (k < s.size() && s[k] != ' ' && s[k] != '\n' && !(s[k] == ')' && depth == 0)) {
+      depth += s[k] == '(' ? 1 : s[k] == ')' ? -1 : 0;
+      ++k;
+    }
+    t.href = std::string(s.substr(start, k - start));
+  }
+  skipSpace();
+  if (k < s.size() && (s[k] == '"' || s[k] == '\'')) {
+    const size_t close = s.find(s[k], k + 1);
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    t.title = std::string(s.substr(k + 1, close - k - 1));
+    k = close + 1;
+    skipSpace();
+  }
+  if (k >= s.size() || s[k] != ')') {
+    return std::nullopt;
+  }
+  return std::make_pair(t, k + 1);
+}
+
+// "[label]: dest" with an optional quoted title, alone on its line.
+std::optional<std::pair<std::string, LinkTarget>> definition(const std::string& line) {
+  static const std::regex def(
+      R"re(^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:"([^"]*)"|'([^']*)'))?[ \t]*$)re");
+  std::smatch m;
+  if (!std::regex_match(line, m, def)) {
+    return std::nullopt;
+  }
+  return std::make_pair(normalizeLabel(m[1].str()),
+                        LinkTarget{m[2].str(), m[3].matched ? m[3].str() : m[4].str()});
+}
+
+}  // namespace
+
+LinkRefs takeLinkDefinitions(std::vector<std::string>& lines) {
+  LinkRefs refs;
+  bool fence = false;
+  bool inParagraph = false;
+  for (auto& line : lines) {
+    const std::string_view t =
+        std::string_view(line).substr(std::min(line.find_first_not_of(' '), line.size()));
+    if (t.starts_with("```") || t.starts_with("~~~")) {
+      fence = !fence;
+    }
+    if (!fence && !inParagraph) {
+      if (auto d = definition(line)) {
+        refs.emplace(std::move(d->first), std::move(d->second));  // the first definition wins
+        line.clear();
+        continue;
+      }
+    }
+    inParagraph = !fence && !t.empty() && !t.starts_with("#");
+  }
+  return refs;
+}
+
+std::optional<LinkMatch> matchLink(std::string_view s, const LinkRefs& refs) {
+  const size_t close = closingBracket(s);
+  if (close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  LinkMatch m;
+  m.text = s.substr(1, close - 1);
+  const std::string_view rest = s.substr(close + 1);
+  if (rest.starts_with("(")) {
+    if (auto t = inlineTarget(rest)) {
+      m.target = std::move(t->first);
+      m.end = close + 1 + t->second;
+      return m;
+    }
+  }
+  std::string_view ref = m.text;
+  m.end = close + 1;
+  if (rest.starts_with("[")) {
+    const size_t refClose = rest.find(']');
+    if (refClose != std::string_view::npos) {
+      if (refClose > 1) {
+        ref = rest.substr(1, refClose - 1);
+      }
+      m.end = close + 2 + refClose;
+    }
+  }
+  auto it = refs.find(normalizeLabel(ref));
+  if (it == refs.end()) {
+    return std::nullopt;
+  }
+  m.target = it->second;
+  return m;
+}
+
 }  // namespace gatehouse::templates

@@ -3,8 +3,11 @@
 // apart from templates/markdown.cpp: entity references in text and GFM autolinks (linkify).
 
 #include <cstddef>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gatehouse::templates {
 
@@ -20,5 +23,26 @@ bool autolinkTrigger(std::string_view s, size_t i);
 // goldmark's trimming (a trailing '.', unbalanced ')', an "&name;" tail, trailing
 // ?!.,:*_~); 0 when none starts there.
 size_t autolinkLength(std::string_view s);
+
+// Link reference definitions ("[label]: destination "title""), keyed by their normalized
+// label (lowercase, inner whitespace collapsed).
+struct LinkTarget {
+  std::string href;
+  std::string title;
+};
+using LinkRefs = std::map<std::string, LinkTarget, std::less<>>;
+
+// Takes the definitions out of `lines` (outside fenced code; a definition cannot interrupt a
+// paragraph), leaving blank lines in their place, and returns them.
+LinkRefs takeLinkDefinitions(std::vector<std::string>& lines);
+
+// A link at s[0] == '[': inline "[text](dest "title")", full "[text][ref]", collapsed
+// "[ref][]" or shortcut "[ref]" whose ref is defined. `end` is the offset past it.
+struct LinkMatch {
+  std::string_view text;
+  LinkTarget target;
+  size_t end = 0;
+};
+[[nodiscard]] std::optional<LinkMatch> matchLink(std::string_view s, const LinkRefs& refs);
 
 }  // namespace gatehouse::templates
