@@ -11,8 +11,7 @@ std::string percentDecode(std::string_view s, bool plusIsSpace) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+' && plusIsSpace) {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -26,7 +25,10 @@ std::string percentDecode(std::string_view s, bool plusIsSpace) {
 class UrlObject final : public Object {
  public:
   UrlObject(std::string path, std::string rawPath, std::string query, bool forceQuery)
-      : path_(std::move(path)), rawPath_(std::move(rawPath)), query_(std::move(query)), forceQuery_(forceQuery) {}
+      : path_(std::move(path)),
+        rawPath_(std::move(rawPath)),
+        query_(std::move(query)),
+        forceQuery_(forceQuery) {}
   [[nodiscard]] std::string typeName() const override { return "*url.URL"; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
@@ -42,7 +44,8 @@ class UrlObject final : public Object {
     if (name == "RawQuery") {
       return Value(query_);
     }
-    if (name == "Scheme" || name == "Opaque" || name == "Host" || name == "Fragment" || name == "RawFragment") {
+    if (name == "Scheme" || name == "Opaque" || name == "Host" || name == "Fragment" ||
+        name == "RawFragment") {
       return Value("");
     }
     if (name == "ForceQuery") {
@@ -78,6 +81,41 @@ class UrlObject final : public Object {
   std::string rawPath_;
   std::string query_;
   bool forceQuery_;
+};
+
+// Request.TLS: the connection's TLS facts, or a nil pointer on cleartext.
+class TlsStateObject final : public Object {
+ public:
+  explicit TlsStateObject(std::shared_ptr<const runtime::TlsInfo> info) : info_(std::move(info)) {}
+  [[nodiscard]] std::string typeName() const override { return "*tls.ConnectionState"; }
+  [[nodiscard]] bool nil() const override { return info_ == nullptr; }
+  [[nodiscard]] std::string print() const override { return info_ == nullptr ? "<nil>" : Object::print(); }
+
+  std::optional<Value> get(std::string_view name, const Args& /*args*/) override {
+    if (info_ == nullptr) {
+      throw TemplateError("nil pointer evaluating *tls.ConnectionState." + std::string(name));
+    }
+    if (name == "ServerName") {
+      return Value(info_->serverName);
+    }
+    if (name == "NegotiatedProtocol") {
+      return Value(info_->proto);
+    }
+    if (name == "HandshakeComplete") {
+      return Value(true);
+    }
+    if (name == "DidResume") {
+      return Value(info_->resumed);
+    }
+    if (name == "Version") {  // crypto/tls's VersionTLS1x numbers
+      const std::string& v = info_->version;
+      return Value(v == "tls1.3" ? 0x0304 : v == "tls1.2" ? 0x0303 : v == "tls1.1" ? 0x0302 : 0x0301);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::shared_ptr<const runtime::TlsInfo> info_;
 };
 
 class RequestObject final : public Object {
@@ -130,8 +168,9 @@ class RequestObject final : public Object {
     if (name == "Referer") {
       return Value(std::string(ex_.request.headers.get("Referer")));
     }
-    if (name == "TLS" && !ex_.request.tls) {
-      return Value();  // a nil *tls.ConnectionState: `{{if .Req.TLS}}` tells the scheme
+    if (name == "TLS") {
+      // *tls.ConnectionState: nil on cleartext, so `{{if .Req.TLS}}` tells the scheme.
+      return Value(std::shared_ptr<Object>(std::make_shared<TlsStateObject>(ex_.request.tlsInfo)));
     }
     return std::nullopt;
   }
@@ -155,7 +194,8 @@ Value parseQueryValues(const std::string& rawQuery) {
     if (!pair.empty() && pair.find(';') == std::string_view::npos) {
       const size_t eq = pair.find('=');
       std::string key = percentDecode(pair.substr(0, eq), true);
-      std::string val = eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
+      std::string val =
+          eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
       auto& slot = m.asMap().entries[key];
       if (!slot.isList()) {
         slot = makeList();
