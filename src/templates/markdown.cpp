@@ -4,8 +4,8 @@
 // (templates/markdown_lists.*), GFM tables and task items, HTML blocks. Inlines: code
 // spans, emphasis, strong, strikethrough, inline and reference links, images, autolinks and
 // linkify, entity references (templates/markdown_refs.*), raw HTML, backslash escapes, hard
-// breaks. Not covered: footnotes, chroma's highlighting of fenced code with a language
-// (printed as a plain code block with a language-* class), HTML5's full entity table.
+// breaks, footnotes (templates/markdown_footnotes.*). Not covered: chroma's highlighting of fenced code with
+// a language (printed as a plain code block with a language-* class), HTML5's full entity table.
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "templates/caddy_context.h"
+#include "templates/markdown_footnotes.h"
 #include "templates/markdown_lists.h"
 #include "templates/markdown_refs.h"
 
@@ -56,8 +57,15 @@ bool blank(const std::string& l) {
 }
 
 // Inline content.
+// What one document shares: heading ids already used, link definitions, footnotes.
+struct Doc {
+  std::set<std::string> ids;
+  LinkRefs refs;
+  Footnotes footnotes;
+};
+
 // `inLabel`: inside a link label, where goldmark makes no autolinks.
-std::string inlines(std::string_view s, const LinkRefs& refs, bool inLabel = false);
+std::string inlines(std::string_view s, Doc& doc, bool inLabel = false);
 
 size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   size_t at = s.find(delim, from);
@@ -67,7 +75,7 @@ size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   return at;
 }
 
-std::string inlines(std::string_view s, const LinkRefs& refs, bool inLabel) {
+std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
@@ -111,18 +119,24 @@ std::string inlines(std::string_view s, const LinkRefs& refs, bool inLabel) {
       }
     }
     if (c == '!' && i + 1 < s.size() && s[i + 1] == '[') {
-      if (auto link = matchLink(s.substr(i + 1), refs)) {
+      if (auto link = matchLink(s.substr(i + 1), doc.refs)) {
         out += "<img src=\"" + escapeHtml(link->target.href) + "\" alt=\"" + escapeHtml(link->text) + "\"" +
                (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">";
         i += link->end;
         continue;
       }
     }
+    if (c == '[' && !inLabel) {
+      if (const size_t n = doc.footnotes.reference(s.substr(i), out); n > 0) {
+        i += n - 1;
+        continue;
+      }
+    }
     if (c == '[') {
-      if (auto link = matchLink(s.substr(i), refs)) {
+      if (auto link = matchLink(s.substr(i), doc.refs)) {
         out += "<a href=\"" + escapeHtml(link->target.href) + "\"" +
                (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">" +
-               inlines(link->text, refs, true) + "</a>";
+               inlines(link->text, doc, true) + "</a>";
         i += link->end - 1;
         continue;
       }
@@ -173,7 +187,7 @@ std::string inlines(std::string_view s, const LinkRefs& refs, bool inLabel) {
           close = findClosing(s, close + 1, delim);  // a closing '_' must end a word
         }
         if (close != std::string_view::npos && close > from) {
-          const std::string inner = inlines(s.substr(from, close - from), refs, inLabel);
+          const std::string inner = inlines(s.substr(from, close - from), doc, inLabel);
           out += c == '~'   ? "<del>" + inner + "</del>"
                  : run == 1 ? "<em>" + inner + "</em>"
                  : run == 2 ? "<strong>" + inner + "</strong>"
@@ -364,12 +378,6 @@ bool htmlBlockStart(const std::string& line) {
   return t.back() == '>' && t.find('>') == t.size() - 1 && t.find_first_of(":@") == std::string::npos;
 }
 
-// What one document's blocks share: heading ids already used, link definitions.
-struct Doc {
-  std::set<std::string> ids;
-  LinkRefs refs;
-};
-
 std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight = false,
                    bool* firstParagraph = nullptr);
 
@@ -418,8 +426,8 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
       }
       text = trim(text);
       const std::string lv = std::to_string(level);
-      out += "<h" + lv + " id=\"" + headingId(text, doc.ids) + "\">" + inlines(text, doc.refs) + "</h" + lv +
-             ">\n";
+      out +=
+          "<h" + lv + " id=\"" + headingId(text, doc.ids) + "\">" + inlines(text, doc) + "</h" + lv + ">\n";
       ++i;
       continue;
     }
@@ -488,7 +496,7 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
         std::string r = "<tr>\n";
         for (size_t k = 0; k < head.size(); ++k) {
           r += std::string("<") + tag + (k < align.size() ? align[k] : "") + ">" +
-               (k < cs.size() ? inlines(cs[k], doc.refs) : "") + "</" + tag + ">\n";
+               (k < cs.size() ? inlines(cs[k], doc) : "") + "</" + tag + ">\n";
         }
         return r + "</tr>\n";
       };
@@ -535,19 +543,19 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
     }
     if (setext > 0) {
       const std::string lv = std::to_string(setext);
-      out += "<h" + lv + " id=\"" + headingId(para, doc.ids) + "\">" + inlines(para, doc.refs) + "</h" + lv +
-             ">\n";
+      out +=
+          "<h" + lv + " id=\"" + headingId(para, doc.ids) + "\">" + inlines(para, doc) + "</h" + lv + ">\n";
       continue;
     }
     if (firstParagraph != nullptr && out.empty()) {
       *firstParagraph = true;
     }
     if (!tight) {
-      out += "<p>" + inlines(para, doc.refs) + "</p>\n";
+      out += "<p>" + inlines(para, doc) + "</p>\n";
       continue;
     }
     // A tight list item's paragraph: bare text, a newline only when another block follows.
-    out += inlines(para, doc.refs);
+    out += inlines(para, doc);
     if (std::any_of(lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end(),
                     [](const std::string& x) { return !blank(x); })) {
       out += "\n";
@@ -574,8 +582,11 @@ std::string renderMarkdown(const std::string& input) {
     start = nl + 1;
   }
   Doc doc;
+  doc.footnotes.takeDefinitions(lines);
   doc.refs = takeLinkDefinitions(lines);
-  return blocks(lines, doc);
+  std::string out = blocks(lines, doc);
+  return out +
+         doc.footnotes.section([&doc](const std::vector<std::string>& note) { return blocks(note, doc); });
 }
 
 }  // namespace gatehouse::templates
