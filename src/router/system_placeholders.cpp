@@ -75,13 +75,17 @@ void requestDuration(const runtime::Exchange& ex, bool ms, std::string& out) {
     log::appendGoDuration(out, nanos);
     return;
   }
+  out = goMilliseconds(nanos);
+}
+
+std::string goMilliseconds(int64_t nanos) {
   // Duration.Seconds() (whole seconds plus the fraction), then * 1e3, as Caddy computes it.
   const double seconds =
       static_cast<double>(nanos / 1'000'000'000) + static_cast<double>(nanos % 1'000'000'000) / 1e9;
   std::array<char, 64> buf{};
   auto [end, ec] =
       std::to_chars(buf.data(), buf.data() + buf.size(), seconds * 1e3, std::chars_format::fixed);
-  out.assign(buf.data(), ec == std::errc() ? end : buf.data());
+  return std::string(buf.data(), ec == std::errc() ? end : buf.data());
 }
 
 void appendGoTimeNow(std::string& out) {

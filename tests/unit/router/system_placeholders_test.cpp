@@ -3,6 +3,7 @@
 
 #include "router/body_capture.h"
 #include "router/placeholders.h"
+#include "router/system_placeholders.h"
 
 using gatehouse::router::lookupPlaceholder;
 using gatehouse::runtime::Exchange;
@@ -47,4 +48,12 @@ TEST_CASE("{http.request.body} is known only once a capture read the body") {
   CHECK(lookup(ex, "http.request.body") == "0123456789abc");
   ex.request.maxBodyBytes = 10;  // request_body max_size: Go's MaxBytesReader stops there
   CHECK(lookup(ex, "http.request.body") == "0123456789");
+}
+
+TEST_CASE("milliseconds print as Caddy prints d.Seconds()*1e3") {
+  using gatehouse::router::goMilliseconds;
+  CHECK(goMilliseconds(523'000) == "0.523");
+  CHECK(goMilliseconds(1'500'000'000) == "1500");
+  CHECK(goMilliseconds(77'893) == "0.07789299999999999");  // float rounding shows, as in caddy
+  CHECK(goMilliseconds(0) == "0");
 }
