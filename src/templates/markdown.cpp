@@ -437,12 +437,18 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
       continue;
     }
     if (fence(l)) {
+      // The fence is the whole run of '`' or '~'; only a run at least as long, with nothing
+      // after it, closes it.
       const std::string t = trim(l);
-      const std::string marker = t.substr(0, 3);
-      const std::string info = trim(t.substr(3));
+      const std::string marker = t.substr(0, t.find_first_not_of(t[0]));
+      const std::string info = trim(std::string_view(t).substr(marker.size()));
+      auto closes = [&marker](const std::string& x) {
+        const std::string c = trim(x);
+        return c.starts_with(marker) && c.find_first_not_of(marker[0]) == std::string::npos;
+      };
       std::string code;
       ++i;
-      while (i < lines.size() && !trim(lines[i]).starts_with(marker)) {
+      while (i < lines.size() && !closes(lines[i])) {
         code += lines[i++] + "\n";
       }
       ++i;
