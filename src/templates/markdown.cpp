@@ -67,10 +67,20 @@ struct Doc {
 // `inLabel`: inside a link label, where goldmark makes no autolinks.
 std::string inlines(std::string_view s, Doc& doc, bool inLabel = false);
 
+// The closing delimiter run: not after a space, and exactly `delim` long, so that a single
+// '*' does not close on the first '*' of a nested "**" (*a **b** c*).
 size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
+  const char c = delim[0];
+  auto sameRunAround = [&](size_t at) {
+    return (at > from && s[at - 1] == c) || (at + delim.size() < s.size() && s[at + delim.size()] == c);
+  };
   size_t at = s.find(delim, from);
-  while (at != std::string_view::npos && at > from && s[at - 1] == ' ') {
-    at = s.find(delim, at + 1);
+  while (at != std::string_view::npos && ((at > from && s[at - 1] == ' ') || sameRunAround(at))) {
+    size_t next = at + 1;
+    while (sameRunAround(at) && next < s.size() && s[next] == c) {
+      ++next;  // past the whole longer run
+    }
+    at = s.find(delim, next);
   }
   return at;
 }
@@ -120,7 +130,8 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
     }
     if (c == '!' && i + 1 < s.size() && s[i + 1] == '[') {
       if (auto link = matchLink(s.substr(i + 1), doc.refs)) {
-        out += "<img src=\"" + escapeHtml(link->target.href) + "\" alt=\"" + escapeHtml(link->text) + "\"" +
+        out += "<img src=\"" + escapeHtml(urlEscape(link->target.href)) + "\" alt=\"" +
+               escapeHtml(link->text) + "\"" +
                (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">";
         i += link->end;
         continue;
@@ -134,7 +145,7 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
     }
     if (c == '[') {
       if (auto link = matchLink(s.substr(i), doc.refs)) {
-        out += "<a href=\"" + escapeHtml(link->target.href) + "\"" +
+        out += "<a href=\"" + escapeHtml(urlEscape(link->target.href)) + "\"" +
                (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">" +
                inlines(link->text, doc, true) + "</a>";
         i += link->end - 1;
@@ -199,7 +210,9 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
     }
     if (c == '\n') {
       if (out.ends_with("  ")) {
-        out.resize(out.size() - 2);
+        while (out.ends_with(" ")) {
+          out.pop_back();
+        }
         out += "<br>\n";
       } else {
         while (out.ends_with(" ")) {
@@ -378,6 +391,23 @@ bool htmlBlockStart(const std::string& line) {
   return t.back() == '>' && t.find('>') == t.size() - 1 && t.find_first_of(":@") == std::string::npos;
 }
 
+// The text that ends an HTML block of CommonMark types 1 and 2 ("" for the others, which end
+// at a blank line).
+std::string htmlBlockEnd(const std::string& line) {
+  std::string t = trim(line);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (t.starts_with("<!--")) {
+    return "-->";
+  }
+  for (const char* tag : {"script", "pre", "style", "textarea"}) {
+    const std::string open = std::string("<") + tag;
+    if (t.starts_with(open) && (t.size() == open.size() || t[open.size()] == '>' || t[open.size()] == ' ')) {
+      return "</" + std::string(tag) + ">";
+    }
+  }
+  return {};
+}
+
 std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight = false,
                    bool* firstParagraph = nullptr);
 
@@ -516,14 +546,17 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
       continue;
     }
     if (htmlBlockStart(l)) {
-      // Printed as it is (goldmark's WithUnsafe) up to a blank line, or a comment's end.
-      const bool comment = trim(l).starts_with("<!--");
-      while (i < lines.size() && (comment || !blank(lines[i]))) {
+      // Printed as it is (goldmark's WithUnsafe) up to a blank line, or, for a comment or a
+      // <script>/<pre>/<style>/<textarea> block, up to the line that closes it.
+      const std::string end = htmlBlockEnd(l);
+      while (i < lines.size() && (!end.empty() || !blank(lines[i]))) {
         out += lines[i] + "\n";
-        if (comment && lines[i++].find("-->") != std::string::npos) {
+        std::string lower = lines[i++];
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
+        if (!end.empty() && lower.find(end) != std::string::npos) {
           break;
         }
-        i += comment ? 0 : 1;
       }
       continue;
     }

@@ -91,11 +91,11 @@ std::optional<ListMarker> parseListMarker(const std::string& line) {
     m.number = std::stoi(line.substr(indent, d - indent));
     after = d + 1;
   }
-  if (after < line.size() && line[after] != ' ') {
+  if (after < line.size() && line[after] != ' ' && line[after] != '\t') {
     return std::nullopt;
   }
   size_t spaces = 0;
-  while (after + spaces < line.size() && line[after + spaces] == ' ') {
+  while (after + spaces < line.size() && (line[after + spaces] == ' ' || line[after + spaces] == '\t')) {
     ++spaces;
   }
   // One to four spaces set the content column; more mean indented code after one space.

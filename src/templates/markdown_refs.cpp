@@ -71,6 +71,22 @@ size_t numericReference(std::string_view s, std::string& text) {
 
 }  // namespace
 
+std::string urlEscape(std::string_view url) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7F ||
+        std::string_view("\"<>\\^`{|}").find(static_cast<char>(c)) != std::string_view::npos) {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0F];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 size_t entityReference(std::string_view s, std::string& text) {
   if (s.starts_with("&#")) {
     return numericReference(s, text);

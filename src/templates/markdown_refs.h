@@ -24,6 +24,10 @@ bool autolinkTrigger(std::string_view s, size_t i);
 // ?!.,:*_~); 0 when none starts there.
 size_t autolinkLength(std::string_view s);
 
+// A link destination as goldmark prints it (util.URLEscape): spaces, controls, non-ASCII
+// bytes and "<>\\^`{|} percent-encoded; '%' and the other URL characters kept.
+[[nodiscard]] std::string urlEscape(std::string_view url);
+
 // Link reference definitions ("[label]: destination "title""), keyed by their normalized
 // label (lowercase, inner whitespace collapsed).
 struct LinkTarget {
