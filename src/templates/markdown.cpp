@@ -451,8 +451,12 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
     }
     if (const int level = headingLevel(trim(l)); level > 0) {
       std::string text = trim(trim(l).substr(static_cast<size_t>(level)));
-      while (text.ends_with("#")) {
-        text.pop_back();
+      // A closing run of '#' goes only when a space precedes it (or it is all there is): "C#"
+      // and "\#" keep theirs.
+      if (const size_t run = text.find_last_not_of('#'); run == std::string::npos) {
+        text.clear();
+      } else if (run + 1 < text.size() && (text[run] == ' ' || text[run] == '\t')) {
+        text.resize(run);
       }
       text = trim(text);
       const std::string lv = std::to_string(level);
