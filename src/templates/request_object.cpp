@@ -84,6 +84,14 @@ class UrlObject final : public Object {
 };
 
 // Request.TLS: the connection's TLS facts, or a nil pointer on cleartext.
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 class TlsStateObject final : public Object {
  public:
   explicit TlsStateObject(std::shared_ptr<const runtime::TlsInfo> info) : info_(std::move(info)) {}
@@ -124,7 +132,7 @@ class RequestObject final : public Object {
   [[nodiscard]] std::string typeName() const override { return "*http.Request"; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
-    if (!args.empty()) {
+    if (!args.empty() && name != "Cookie") {
       throw TemplateError(std::string(name) + " takes no arguments");
     }
     if (name == "Method") {
@@ -168,6 +176,33 @@ class RequestObject final : public Object {
     if (name == "Referer") {
       return Value(std::string(ex_.request.headers.get("Referer")));
     }
+    if (name == "Close") {  // Go: "Connection: close", or HTTP/1.0 without keep-alive
+      const std::string conn = lower(ex_.request.headers.get("Connection"));
+      return Value(req_.versionMajor == 1 &&
+                   (conn.find("close") != std::string::npos ||
+                    (req_.versionMinor == 0 && conn.find("keep-alive") == std::string::npos)));
+    }
+    if (name == "Form" || name == "PostForm") {
+      return makeMap(MapData::Kind::UrlValues);  // nil until ParseForm, which Caddy never calls
+    }
+    if (name == "Trailer") {
+      return makeMap(MapData::Kind::Header);
+    }
+    if (name == "TransferEncoding") {
+      return ex_.request.bodyLength == runtime::Request::kChunked && req_.versionMajor == 1
+                 ? makeList(List{Value("chunked")})
+                 : makeList();
+    }
+    if (name == "Cookie") {  // (*http.Cookie, error): a missing cookie fails the template
+      if (args.size() != 1 || !args[0].isString()) {
+        throw TemplateError("wrong number of args for Cookie: want 1 got " + std::to_string(args.size()));
+      }
+      auto value = requestCookie(ex_, args[0].asString());
+      if (!value) {
+        throw TemplateError("http: named cookie not present");
+      }
+      return Value(args[0].asString() + "=" + *value);
+    }
     if (name == "TLS") {
       // *tls.ConnectionState: nil on cleartext, so `{{if .Req.TLS}}` tells the scheme.
       return Value(std::shared_ptr<Object>(std::make_shared<TlsStateObject>(ex_.request.tlsInfo)));
@@ -205,6 +240,35 @@ Value parseQueryValues(const std::string& rawQuery) {
     start = amp + 1;
   }
   return m;
+}
+
+std::optional<std::string> requestCookie(const runtime::Exchange& ex, const std::string& name) {
+  for (const auto& f : ex.request.headers) {
+    if (!runtime::equalsIgnoreCase(f.name, "Cookie")) {
+      continue;
+    }
+    size_t start = 0;
+    while (start <= f.value.size()) {
+      size_t semi = f.value.find(';', start);
+      semi = semi == std::string::npos ? f.value.size() : semi;
+      std::string_view part = std::string_view(f.value).substr(start, semi - start);
+      start = semi + 1;
+      part.remove_prefix(std::min(part.find_first_not_of(' '), part.size()));
+      const size_t eq = part.find('=');
+      if (eq == std::string_view::npos || part.substr(0, eq) != name) {
+        continue;
+      }
+      std::string v(part.substr(eq + 1));
+      while (!v.empty() && v.back() == ' ') {
+        v.pop_back();
+      }
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+        v = v.substr(1, v.size() - 2);
+      }
+      return v;
+    }
+  }
+  return std::nullopt;
 }
 
 Value headerValues(const runtime::HeaderList& headers) {
