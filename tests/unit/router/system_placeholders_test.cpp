@@ -1,9 +1,10 @@
+#include "router/system_placeholders.h"
+
 #include <catch2/catch.hpp>
 #include <regex>
 
 #include "router/body_capture.h"
 #include "router/placeholders.h"
-#include "router/system_placeholders.h"
 
 using gatehouse::router::lookupPlaceholder;
 using gatehouse::runtime::Exchange;
