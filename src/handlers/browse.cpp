@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 
+#include "handlers/go_sort.h"
 #include "http/http_date.h"
 #include "http/uri.h"
 
@@ -254,11 +255,11 @@ void sortAndLimit(std::vector<ListingItem>& items, std::string& sort, std::strin
     };
   }
   if (less) {
-    // Stable, as Go's sort is for listings this small (insertion sort up to 12 items).
+    // Go's sort.Sort (sort.Reverse for desc): ties land where caddy 2.6.2 puts them.
     if (order == "desc") {
-      std::stable_sort(items.begin(), items.end(), [&](const auto& a, const auto& b) { return less(b, a); });
+      goSort(items, [&](const ListingItem& a, const ListingItem& b) { return less(b, a); });
     } else {
-      std::stable_sort(items.begin(), items.end(), less);
+      goSort(items, less);
     }
   }
   if (int off = toInt(offset); off > 0 && static_cast<size_t>(off) <= items.size()) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "handlers/placeholder_steps.h"
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
 #include "provision/admin_config_provision.h"
@@ -18,9 +19,9 @@
 #include "provision/managed_certificates.h"
 #include "provision/named_routes_provision.h"
 #include "provision/provision_error.h"
-#include "proxy/upstream_stats.h"
 #include "provision/runtime.h"
 #include "provision/tls_provision.h"
+#include "proxy/upstream_stats.h"
 #include "tls/server_tls.h"
 
 namespace gatehouse::provision {
@@ -50,6 +51,9 @@ router::CompiledRoute compileRoute(const config::Route& r, const std::string& rp
   for (size_t j = 0; j < r.handle.size(); ++j) {
     const std::string hp = rp + ".handle[" + std::to_string(j) + "]";
     try {
+      for (auto& step : handlers::stepsBeforeHandler(r.handle[j])) {
+        cr.handlers.push_back(std::move(step));  // state its placeholders need first
+      }
       cr.handlers.push_back(makeHandler(r.handle[j], hp, compiler, ctx));
     } catch (const Json::exception& e) {
       // A field of the wrong JSON type: name the handler rather than crash.
@@ -63,6 +67,12 @@ router::RouteList compileRoutes(const std::vector<config::Route>& routes, const 
                                 const HandlerContext& ctx) {
   std::vector<router::CompiledRoute> out;
   for (size_t i = 0; i < routes.size(); ++i) {
+    if (auto steps = handlers::stepsBeforeMatchers(routes[i].match); !steps.empty()) {
+      // Matchers evaluate synchronously: a route of its own prepares their state first.
+      router::CompiledRoute prepare;
+      prepare.handlers = std::move(steps);
+      out.push_back(std::move(prepare));
+    }
     out.push_back(compileRoute(routes[i], path + "[" + std::to_string(i) + "]", ctx));
   }
   return router::RouteList(std::move(out));
@@ -113,7 +123,8 @@ AdminSpec provisionAdmin(const Json& admin) {
       }
       spec.listen = value.get<std::string>();
     } else if (key == "origins") {
-      if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const Json& o) { return o.is_string(); })) {
+      if (!value.is_array() ||
+          !std::all_of(value.begin(), value.end(), [](const Json& o) { return o.is_string(); })) {
         throw ProvisionError("admin.origins", "expected an array of strings");
       }
       spec.access.origins = value.get<std::vector<std::string>>();
@@ -363,8 +374,9 @@ void startCertificateManagement(const Runtime& runtime) {
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
   rt->source = config::toJson(config);
-  rt->upstreamStats = previous != nullptr && previous->upstreamStats ? previous->upstreamStats
-                                                                    : std::make_shared<proxy::UpstreamStats>();
+  rt->upstreamStats = previous != nullptr && previous->upstreamStats
+                          ? previous->upstreamStats
+                          : std::make_shared<proxy::UpstreamStats>();
   rt->admin = provisionAdmin(config.admin);
   for (const auto& [key, _] : config.extra.items()) {
     throw ProvisionError(key, "top-level field '" + key + "' is not supported yet");

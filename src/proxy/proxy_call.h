@@ -18,6 +18,7 @@
 #include "gatehouse/runtime/exchange.h"
 #include "gatehouse/runtime/trailer_source.h"
 #include "http/loop_task.h"
+#include "proxy/captured_body_source.h"
 #include "proxy/connection_pool.h"
 #include "proxy/delayed_close.h"
 #include "proxy/dynamic_upstreams.h"
@@ -123,6 +124,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool bufferRequest();
   void onRequestBuffered();
   runtime::BodySource& requestBody();
+  runtime::BodySource& clientBody();
   bool replayBody();
   [[nodiscard]] bool retryAllowed() const;
   [[nodiscard]] bool holdsHead() const;
@@ -199,6 +201,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool chunkedBody_ = false;
   uint64_t bodyLength_ = 0;  // the Content-Length sent (a body held whole by request_buffers gets one)
   std::unique_ptr<RequestBuffer> requestBuffer_;    // request_buffers
+  std::unique_ptr<CapturedBodySource> captured_;    // after {http.request.body} read the body
   std::unique_ptr<runtime::PendingWork> previous_;  // see outlive()
   bool bodyGone_ = false;                           // an earlier call of this exchange took the request body
   bool holdingHead_ = false;  // response_buffers: the head waits until enough body is here

@@ -1,10 +1,11 @@
 // ProxyCall's request_buffers, response_buffers and lb_retry_match: the request body held
 // before an upstream is chosen, the response head held until enough of the body arrived,
 // and which failed attempts may be tried again.
+#include <algorithm>
+
 #include "gatehouse/runtime/error_traces.h"
 #include "proxy/proxy_call.h"
-
-#include <algorithm>
+#include "router/body_capture.h"
 
 namespace gatehouse::proxy {
 
@@ -22,15 +23,16 @@ bool eventStream(const runtime::HeaderList& h) {
 // same way ("invalid Read on closed Body"): 502.
 void ProxyCall::follow(const runtime::PendingWork* previous) {
   const auto* earlier = dynamic_cast<const ProxyCall*>(previous);
-  bodyGone_ = earlier != nullptr && (earlier->bodyStarted_ || earlier->pulling_ || earlier->requestBuffer_ ||
-                                     earlier->bodyGone_);
+  bodyGone_ = earlier != nullptr &&
+              (earlier->bodyStarted_ || earlier->pulling_ || earlier->requestBuffer_ || earlier->bodyGone_);
 }
 
 bool ProxyCall::bodyAlreadyRead() {
   if (!hasBody_ || !bodyGone_) {
     return false;
   }
-  ex_.fail(502, "the request body was already read by an earlier handler", runtime::traces::kProxyStatusError);
+  ex_.fail(502, "the request body was already read by an earlier handler",
+           runtime::traces::kProxyStatusError);
   return true;
 }
 
@@ -40,7 +42,7 @@ bool ProxyCall::bufferRequest() {
   if (config_.buffering.request == 0 || !hasBody_ || !ex_.request.upgrade.empty()) {
     return false;
   }
-  requestBuffer_ = std::make_unique<RequestBuffer>(pool_.loop(), ex_.host->requestBody(), config_.buffering.request);
+  requestBuffer_ = std::make_unique<RequestBuffer>(pool_.loop(), clientBody(), config_.buffering.request);
   requestBuffer_->fill([this] { onRequestBuffered(); });
   return true;
 }
@@ -49,7 +51,8 @@ bool ProxyCall::bufferRequest() {
 void ProxyCall::onRequestBuffered() {
   if (const int error = requestBuffer_->error(); error != 0) {
     // request_body max_size exceeded: 413, as Caddy; a broken body: 400.
-    finishWithError(error == UV_E2BIG ? 413 : 400, error == UV_E2BIG ? "request body too large" : "bad request body");
+    finishWithError(error == UV_E2BIG ? 413 : 400,
+                    error == UV_E2BIG ? "request body too large" : "bad request body");
     return;
   }
   if (requestBuffer_->complete()) {
@@ -63,7 +66,21 @@ void ProxyCall::onRequestBuffered() {
 }
 
 runtime::BodySource& ProxyCall::requestBody() {
-  return requestBuffer_ ? static_cast<runtime::BodySource&>(*requestBuffer_) : ex_.host->requestBody();
+  return requestBuffer_ ? static_cast<runtime::BodySource&>(*requestBuffer_) : clientBody();
+}
+
+// The client's body: after {http.request.body} read it (router/body_capture.h), the bytes
+// read come first, then the rest of the live stream.
+runtime::BodySource& ProxyCall::clientBody() {
+  if (!captured_) {
+    auto capture = router::findBodyCapture(ex_);
+    if (!capture) {
+      return ex_.host->requestBody();
+    }
+    captured_ = std::make_unique<CapturedBodySource>(*capture->bytes, capture->complete,
+                                                     ex_.host->requestBody(), ex_.request.maxBodyBytes);
+  }
+  return *captured_;
 }
 
 // A retry after body bytes went out sends the body again, which only a body held whole can.
@@ -85,9 +102,8 @@ bool ProxyCall::retryAllowed() const {
     return ex_.request.method == "GET";
   }
   const auto& sets = *config_.retryMatch;
-  return sets.empty() || std::any_of(sets.begin(), sets.end(), [this](const router::MatcherSet& s) {
-           return s.match(ex_);
-         });
+  return sets.empty() ||
+         std::any_of(sets.begin(), sets.end(), [this](const router::MatcherSet& s) { return s.match(ex_); });
 }
 
 // response_buffers: the head waits for that many body bytes (or the end), as Caddy reads
@@ -96,7 +112,8 @@ bool ProxyCall::retryAllowed() const {
 bool ProxyCall::holdsHead() const {
   return config_.buffering.response != 0 && source_ != nullptr && !ended_ && bodyError_ == 0 &&
          !eventStream(ex_.response.headers) &&
-         (config_.buffering.response < 0 || buffered_.size() < static_cast<uint64_t>(config_.buffering.response));
+         (config_.buffering.response < 0 ||
+          buffered_.size() < static_cast<uint64_t>(config_.buffering.response));
 }
 
 // Body bytes arrived while the head is held: the upstream keeps sending until the buffer is

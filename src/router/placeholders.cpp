@@ -13,7 +13,9 @@
 #include "http/cookies.h"
 #include "http/status.h"
 #include "http/uri.h"
+#include "router/body_capture.h"
 #include "router/proxy_placeholders.h"
+#include "router/system_placeholders.h"
 
 namespace gatehouse::router {
 
@@ -132,6 +134,27 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   if (startsWith(key, "tls.")) {
     return tlsPlaceholder(key.substr(4), r.tlsInfo.get(), out);
   }
+  if (key == "uuid") {
+    // Made by a step before the handler (handlers/request_uuid.h), kept as Caddy keeps it.
+    const std::string* id = ex.var("uuid");
+    if (id != nullptr) {
+      out = *id;
+    }
+    return id != nullptr;
+  }
+  if (key == "duration" || key == "duration_ms") {
+    requestDuration(ex, key == "duration_ms", out);
+    return true;
+  }
+  if (key == "body") {
+    // Known only once a capture step read the body (router/body_capture.h); elsewhere (a
+    // matcher) it stays unknown, since rendering cannot wait for the client.
+    auto capture = findBodyCapture(ex);
+    if (capture) {
+      out.assign(bodyPlaceholderValue(ex, *capture));
+    }
+    return capture.has_value();
+  }
   if (key == "host") {
     // Go's SplitHostPort fails on "[::1]" (no port): Caddy then gives the Host as it is.
     const bool bracketedNoPort = r.host.size() > 1 && r.host.front() == '[' && r.host.back() == ']';
@@ -191,12 +214,15 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
       p.remove_suffix(1);
     }
     const size_t slash = p.rfind('/');
-    std::string_view base = p.empty() ? std::string_view(".") : (p == "/" ? p : p.substr(slash == std::string_view::npos ? 0 : slash + 1));
+    std::string_view base = p.empty()
+                                ? std::string_view(".")
+                                : (p == "/" ? p : p.substr(slash == std::string_view::npos ? 0 : slash + 1));
     const size_t lastSlash = r.path.rfind('/');
     const size_t dot = r.path.rfind('.');
-    const std::string_view ext = dot == std::string::npos || (lastSlash != std::string::npos && dot < lastSlash)
-                                     ? std::string_view()
-                                     : std::string_view(r.path).substr(dot);
+    const std::string_view ext =
+        dot == std::string::npos || (lastSlash != std::string::npos && dot < lastSlash)
+            ? std::string_view()
+            : std::string_view(r.path).substr(dot);
     if (key.ends_with(".ext")) {
       out.assign(ext);
     } else {
@@ -376,10 +402,12 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     out = v ? v : "";
     return true;
   }
-  if (key == "system.hostname") {
-    std::array<char, 256> buf{};
-    gethostname(buf.data(), buf.size() - 1);
-    out = buf.data();
+  if (startsWith(key, "system.")) {
+    return systemPlaceholder(key.substr(7), out);
+  }
+  if (key == "time.now") {
+    out.clear();
+    appendGoTimeNow(out);
     return true;
   }
   if (startsWith(key, "time.now")) {

@@ -1,6 +1,7 @@
 #include "router/proxy_placeholders.h"
 
 #include "http/status.h"
+#include "router/system_placeholders.h"
 
 namespace gatehouse::router {
 
@@ -41,11 +42,10 @@ std::string goDuration(int64_t us) {
   return out;
 }
 
-// std::to_string(us / 1000.0): milliseconds with six decimals.
+// Caddy sets latency_ms/duration_ms to d.Seconds()*1e3, a float64 printed with the fewest
+// digits ("0.523", never "0.523000").
 std::string milliseconds(int64_t us) {
-  std::string out;
-  appendFixed(out, us / 1000, (us % 1000) * 1000, 6, false);
-  return out;
+  return goMilliseconds(us * 1000);
 }
 
 bool upstreamValue(std::string_view key, const runtime::UpstreamFacts& f, std::string& out) {

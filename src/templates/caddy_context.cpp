@@ -12,8 +12,8 @@
 #include "templates/go_time_parse.h"
 #include "templates/humanize_time.h"
 #include "templates/request_object.h"
-#include "templates/time_value.h"
 #include "templates/sprig.h"
+#include "templates/time_value.h"
 
 namespace gatehouse::templates {
 
@@ -134,7 +134,7 @@ class ContextObject final : public Object {
       if (args.size() != 1) {
         throw TemplateError("wrong number of args for Cookie: want 1 got " + std::to_string(args.size()));
       }
-      return Value(cookie(ex, wantString(args[0], "Cookie")));
+      return Value(requestCookie(ex, wantString(args[0], "Cookie")).value_or(""));
     }
     if (!args.empty()) {
       throw TemplateError(std::string(name) + " is not a method but has arguments");
@@ -161,30 +161,6 @@ class ContextObject final : public Object {
   }
 
  private:
-  static std::string cookie(const runtime::Exchange& ex, const std::string& name) {
-    for (const auto& f : ex.request.headers) {
-      if (!runtime::equalsIgnoreCase(f.name, "Cookie")) {
-        continue;
-      }
-      for (const auto& part : goSplit(f.value, ";")) {
-        std::string p = part.asString();
-        const size_t b = p.find_first_not_of(' ');
-        p = b == std::string::npos ? "" : p.substr(b);
-        const size_t eq = p.find('=');
-        if (eq != std::string::npos && p.substr(0, eq) == name) {
-          std::string v = p.substr(eq + 1);
-          while (!v.empty() && v.back() == ' ') {
-            v.pop_back();
-          }
-          if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
-            v = v.substr(1, v.size() - 2);
-          }
-          return v;
-        }
-      }
-    }
-    return "";
-  }
   // net.SplitHostPort's host, or the whole Host when it has no port (Caddy's .Host).
   static std::string hostOnly(const std::string& host) {
     if (!host.empty() && host[0] == '[') {
@@ -215,18 +191,19 @@ std::string parseGoAtoi(std::string_view s, const std::string& context) {
   const bool ok = !digits.empty() && digits.size() < 19 &&
                   digits.find_first_not_of("0123456789") == std::string_view::npos;
   if (!ok) {
-    throw TemplateError(context + "strconv.Atoi: parsing \"" + std::string(s) + "\": " +
-                        (digits.size() >= 19 && digits.find_first_not_of("0123456789") == std::string_view::npos
-                             ? "value out of range"
-                             : "invalid syntax"));
+    throw TemplateError(
+        context + "strconv.Atoi: parsing \"" + std::string(s) + "\": " +
+        (digits.size() >= 19 && digits.find_first_not_of("0123456789") == std::string_view::npos
+             ? "value out of range"
+             : "invalid syntax"));
   }
   return std::string(s[0] == '+' ? s.substr(1) : s);
 }
 
 void wantN(const Args& a, size_t n, const char* fn) {
   if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) +
+                        " got " + std::to_string(a.size()));
   }
 }
 
@@ -259,8 +236,9 @@ void addCaddyFunctions(Execution& run) {
     wantN(a, 1, "import");
     const std::string file = wantString(a[0], "import");
     const std::string text = readRootedFile(run.env, file);
-    parseTemplate(run.set, run.name, text,
-                  [&run](std::string_view n) { return run.funcs.contains(n); }, run.env.delims);
+    parseTemplate(
+        run.set, run.name, text, [&run](std::string_view n) { return run.funcs.contains(n); },
+        run.env.delims);
     return Value("");
   };
   f["httpInclude"] = [&env, depth](Args& a) {
@@ -423,8 +401,8 @@ const FuncMap& baseFunctions() {
   return kBase;
 }
 
-std::string executeCaddyTemplate(const CaddyTemplateEnv& env, const std::string& name, const std::string& body,
-                                 List args, std::shared_ptr<Object> extra) {
+std::string executeCaddyTemplate(const CaddyTemplateEnv& env, const std::string& name,
+                                 const std::string& body, List args, std::shared_ptr<Object> extra) {
   return execute(env, name, body, std::move(args), 0, std::move(extra));
 }
 

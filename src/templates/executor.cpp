@@ -4,7 +4,7 @@ namespace gatehouse::templates {
 
 namespace {
 
-constexpr int kMaxDepth = 10000;  // Go's maxExecDepth is 100000 on 64-bit; our stack is smaller
+constexpr int kMaxDepth = 10000;          // Go's maxExecDepth is 100000 on 64-bit; our stack is smaller
 constexpr size_t kMaxOutput = 64u << 20;  // a runaway loop must not exhaust memory
 
 struct BreakSignal {};
@@ -58,10 +58,16 @@ class Exec {
         vars_.resize(mark);
         break;
       }
-      case Node::Kind::Range: walkRange(n, dot); break;
-      case Node::Kind::Template: walkTemplate(n, dot); break;
-      case Node::Kind::Break: throw BreakSignal{};
-      case Node::Kind::Continue: throw ContinueSignal{};
+      case Node::Kind::Range:
+        walkRange(n, dot);
+        break;
+      case Node::Kind::Template:
+        walkTemplate(n, dot);
+        break;
+      case Node::Kind::Break:
+        throw BreakSignal{};
+      case Node::Kind::Continue:
+        throw ContinueSignal{};
     }
     if (out_.size() > kMaxOutput) {
       fail("output exceeds " + std::to_string(kMaxOutput) + " bytes");
@@ -170,8 +176,10 @@ class Exec {
     const Operand& first = cmd.args[0];
     at_ = first.text;
     switch (first.kind) {
-      case Operand::Kind::Function: return callFunction(first.name, cmd, dot, final);
-      case Operand::Kind::Field: return evalFields(dot, first.fields, cmd, dot, final);
+      case Operand::Kind::Function:
+        return callFunction(first.name, cmd, dot, final);
+      case Operand::Kind::Field:
+        return evalFields(dot, first.fields, cmd, dot, final);
       case Operand::Kind::Variable:
         if (!first.fields.empty()) {
           return evalFields(var(first.name), first.fields, cmd, dot, final);
@@ -183,7 +191,8 @@ class Exec {
         }
         break;
       case Operand::Kind::Dot:
-      case Operand::Kind::Constant: break;
+      case Operand::Kind::Constant:
+        break;
     }
     if (cmd.args.size() > 1 || final != nullptr) {
       fail("can't give argument to non-function " + first.text);
@@ -196,13 +205,16 @@ class Exec {
 
   Value evalArg(const Operand& o, const Value& dot) {
     switch (o.kind) {
-      case Operand::Kind::Dot: return dot;
-      case Operand::Kind::Constant: return o.constant;
+      case Operand::Kind::Dot:
+        return dot;
+      case Operand::Kind::Constant:
+        return o.constant;
       case Operand::Kind::Variable: {
         Value v = var(o.name);
         return o.fields.empty() ? v : evalFields(v, o.fields, Command{}, dot, nullptr);
       }
-      case Operand::Kind::Field: return evalFields(dot, o.fields, Command{}, dot, nullptr);
+      case Operand::Kind::Field:
+        return evalFields(dot, o.fields, Command{}, dot, nullptr);
       case Operand::Kind::Pipe: {
         const size_t mark = vars_.size();
         Value v = evalPipeline(*o.pipe, dot);
@@ -230,8 +242,8 @@ class Exec {
   }
 
   // receiver.F1.F2...Fn, the last one given the command's arguments (a method call).
-  Value evalFields(Value receiver, const std::vector<std::string>& fields, const Command& cmd, const Value& dot,
-                   Value* final) {
+  Value evalFields(Value receiver, const std::vector<std::string>& fields, const Command& cmd,
+                   const Value& dot, Value* final) {
     for (size_t i = 0; i < fields.size(); ++i) {
       const bool last = i + 1 == fields.size();
       Args args;
@@ -252,6 +264,12 @@ class Exec {
     }
     if (recv.isMap()) {
       const MapData& m = recv.asMap();
+      if (m.kind == MapData::Kind::UrlValues && name == "Has") {  // url.Values.Has (Go 1.17)
+        if (args.size() != 1 || !args[0].isString()) {
+          fail("wrong number of args for Has: want 1 got " + std::to_string(args.size()));
+        }
+        return Value(m.entries.contains(args[0].asString()));
+      }
       if (m.kind != MapData::Kind::Plain && (name == "Get" || name == "Values")) {
         if (args.size() != 1 || !args[0].isString()) {
           fail("wrong number of args for " + name + ": want 1 got " + std::to_string(args.size()));
@@ -326,8 +344,9 @@ class Exec {
       if (msg.starts_with("template: ")) {
         throw;  // an included template's own error, already placed
       }
-      fail(msg.starts_with("error calling") || msg.starts_with("wrong number") ? msg
-                                                                               : "error calling " + name + ": " + msg);
+      fail(msg.starts_with("error calling") || msg.starts_with("wrong number")
+               ? msg
+               : "error calling " + name + ": " + msg);
     }
   }
 

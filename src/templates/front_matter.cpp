@@ -1,10 +1,11 @@
-// Caddy's splitFrontMatter: YAML (---), TOML (+++) or JSON ({ }) front matter. The
-// metadata parsers cover flat documents: scalars (strings, numbers, booleans), inline
-// lists, and YAML block lists; a nested structure is refused as not supported yet.
+// Caddy's splitFrontMatter: YAML (---, templates/front_matter_yaml.cpp), TOML (+++) or JSON
+// ({ }) front matter. The TOML reader covers flat documents: scalars (strings, numbers,
+// booleans) and inline lists; a table is refused as not supported yet.
 
 #include <nlohmann/json.hpp>
 
 #include "templates/caddy_context.h"
+#include "templates/front_matter_yaml.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
@@ -116,11 +117,14 @@ Value parseFlat(const std::string& text, bool toml) {
 
 Value fromJsonValue(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
+    case nlohmann::json::value_t::boolean:
+      return Value(j.get<bool>());
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::json::value_t::number_float:
+      return Value(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       List l;
       for (const auto& e : j) {
@@ -135,7 +139,8 @@ Value fromJsonValue(const nlohmann::json& j) {
       }
       return m;
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -198,7 +203,10 @@ std::pair<Value, std::string> splitFrontMatter(const std::string& input) {
     }
     return {fromJsonValue(j), body};
   }
-  return {parseFlat(front, kind == 2), body};
+  if (kind == 1) {
+    return {parseYamlFrontMatter(front, scalar), body};
+  }
+  return {parseFlat(front, true), body};
 }
 
 }  // namespace gatehouse::templates

@@ -11,8 +11,7 @@ std::string percentDecode(std::string_view s, bool plusIsSpace) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+' && plusIsSpace) {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -26,7 +25,10 @@ std::string percentDecode(std::string_view s, bool plusIsSpace) {
 class UrlObject final : public Object {
  public:
   UrlObject(std::string path, std::string rawPath, std::string query, bool forceQuery)
-      : path_(std::move(path)), rawPath_(std::move(rawPath)), query_(std::move(query)), forceQuery_(forceQuery) {}
+      : path_(std::move(path)),
+        rawPath_(std::move(rawPath)),
+        query_(std::move(query)),
+        forceQuery_(forceQuery) {}
   [[nodiscard]] std::string typeName() const override { return "*url.URL"; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
@@ -42,7 +44,8 @@ class UrlObject final : public Object {
     if (name == "RawQuery") {
       return Value(query_);
     }
-    if (name == "Scheme" || name == "Opaque" || name == "Host" || name == "Fragment" || name == "RawFragment") {
+    if (name == "Scheme" || name == "Opaque" || name == "Host" || name == "Fragment" ||
+        name == "RawFragment") {
       return Value("");
     }
     if (name == "ForceQuery") {
@@ -80,13 +83,56 @@ class UrlObject final : public Object {
   bool forceQuery_;
 };
 
+// Request.TLS: the connection's TLS facts, or a nil pointer on cleartext.
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+class TlsStateObject final : public Object {
+ public:
+  explicit TlsStateObject(std::shared_ptr<const runtime::TlsInfo> info) : info_(std::move(info)) {}
+  [[nodiscard]] std::string typeName() const override { return "*tls.ConnectionState"; }
+  [[nodiscard]] bool nil() const override { return info_ == nullptr; }
+  [[nodiscard]] std::string print() const override { return info_ == nullptr ? "<nil>" : Object::print(); }
+
+  std::optional<Value> get(std::string_view name, const Args& /*args*/) override {
+    if (info_ == nullptr) {
+      throw TemplateError("nil pointer evaluating *tls.ConnectionState." + std::string(name));
+    }
+    if (name == "ServerName") {
+      return Value(info_->serverName);
+    }
+    if (name == "NegotiatedProtocol") {
+      return Value(info_->proto);
+    }
+    if (name == "HandshakeComplete") {
+      return Value(true);
+    }
+    if (name == "DidResume") {
+      return Value(info_->resumed);
+    }
+    if (name == "Version") {  // crypto/tls's VersionTLS1x numbers
+      const std::string& v = info_->version;
+      return Value(v == "tls1.3" ? 0x0304 : v == "tls1.2" ? 0x0303 : v == "tls1.1" ? 0x0302 : 0x0301);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::shared_ptr<const runtime::TlsInfo> info_;
+};
+
 class RequestObject final : public Object {
  public:
   RequestObject(const runtime::Exchange& ex, runtime::Request req) : ex_(ex), req_(std::move(req)) {}
   [[nodiscard]] std::string typeName() const override { return "*http.Request"; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
-    if (!args.empty()) {
+    if (!args.empty() && name != "Cookie") {
       throw TemplateError(std::string(name) + " takes no arguments");
     }
     if (name == "Method") {
@@ -130,6 +176,37 @@ class RequestObject final : public Object {
     if (name == "Referer") {
       return Value(std::string(ex_.request.headers.get("Referer")));
     }
+    if (name == "Close") {  // Go: "Connection: close", or HTTP/1.0 without keep-alive
+      const std::string conn = lower(ex_.request.headers.get("Connection"));
+      return Value(req_.versionMajor == 1 &&
+                   (conn.find("close") != std::string::npos ||
+                    (req_.versionMinor == 0 && conn.find("keep-alive") == std::string::npos)));
+    }
+    if (name == "Form" || name == "PostForm") {
+      return makeMap(MapData::Kind::UrlValues);  // nil until ParseForm, which Caddy never calls
+    }
+    if (name == "Trailer") {
+      return makeMap(MapData::Kind::Header);
+    }
+    if (name == "TransferEncoding") {
+      return ex_.request.bodyLength == runtime::Request::kChunked && req_.versionMajor == 1
+                 ? makeList(List{Value("chunked")})
+                 : makeList();
+    }
+    if (name == "Cookie") {  // (*http.Cookie, error): a missing cookie fails the template
+      if (args.size() != 1 || !args[0].isString()) {
+        throw TemplateError("wrong number of args for Cookie: want 1 got " + std::to_string(args.size()));
+      }
+      auto value = requestCookie(ex_, args[0].asString());
+      if (!value) {
+        throw TemplateError("http: named cookie not present");
+      }
+      return Value(args[0].asString() + "=" + *value);
+    }
+    if (name == "TLS") {
+      // *tls.ConnectionState: nil on cleartext, so `{{if .Req.TLS}}` tells the scheme.
+      return Value(std::shared_ptr<Object>(std::make_shared<TlsStateObject>(ex_.request.tlsInfo)));
+    }
     return std::nullopt;
   }
 
@@ -152,7 +229,8 @@ Value parseQueryValues(const std::string& rawQuery) {
     if (!pair.empty() && pair.find(';') == std::string_view::npos) {
       const size_t eq = pair.find('=');
       std::string key = percentDecode(pair.substr(0, eq), true);
-      std::string val = eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
+      std::string val =
+          eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
       auto& slot = m.asMap().entries[key];
       if (!slot.isList()) {
         slot = makeList();
@@ -162,6 +240,35 @@ Value parseQueryValues(const std::string& rawQuery) {
     start = amp + 1;
   }
   return m;
+}
+
+std::optional<std::string> requestCookie(const runtime::Exchange& ex, const std::string& name) {
+  for (const auto& f : ex.request.headers) {
+    if (!runtime::equalsIgnoreCase(f.name, "Cookie")) {
+      continue;
+    }
+    size_t start = 0;
+    while (start <= f.value.size()) {
+      size_t semi = f.value.find(';', start);
+      semi = semi == std::string::npos ? f.value.size() : semi;
+      std::string_view part = std::string_view(f.value).substr(start, semi - start);
+      start = semi + 1;
+      part.remove_prefix(std::min(part.find_first_not_of(' '), part.size()));
+      const size_t eq = part.find('=');
+      if (eq == std::string_view::npos || part.substr(0, eq) != name) {
+        continue;
+      }
+      std::string v(part.substr(eq + 1));
+      while (!v.empty() && v.back() == ' ') {
+        v.pop_back();
+      }
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+        v = v.substr(1, v.size() - 2);
+      }
+      return v;
+    }
+  }
+  return std::nullopt;
 }
 
 Value headerValues(const runtime::HeaderList& headers) {

@@ -7,7 +7,9 @@
 
 namespace gatehouse::templates {
 
-Value makeList(List items) { return Value(std::make_shared<List>(std::move(items))); }
+Value makeList(List items) {
+  return Value(std::make_shared<List>(std::move(items)));
+}
 
 Value makeMap(MapData::Kind kind) {
   auto m = std::make_shared<MapData>();
@@ -17,31 +19,49 @@ Value makeMap(MapData::Kind kind) {
 
 bool truth(const Value& v) {
   switch (v.v.index()) {
-    case 0: return false;
-    case 1: return v.asBool();
-    case 2: return v.asInt() != 0;
-    case 3: return v.asFloat() != 0;
-    case 4: return !v.asString().empty();
-    case 5: return !v.asList().empty();
-    case 6: return !v.asMap().entries.empty();
-    default: return true;
+    case 0:
+      return false;
+    case 1:
+      return v.asBool();
+    case 2:
+      return v.asInt() != 0;
+    case 3:
+      return v.asFloat() != 0;
+    case 4:
+      return !v.asString().empty();
+    case 5:
+      return !v.asList().empty();
+    case 6:
+      return !v.asMap().entries.empty();
+    case 7:
+      return !v.asObject().nil();
+    default:
+      return true;
   }
 }
 
 std::string kindName(const Value& v) {
   switch (v.v.index()) {
-    case 0: return "nil";
-    case 1: return "bool";
-    case 2: return "int";
-    case 3: return "float64";
-    case 4: return "string";
-    case 5: return "[]interface {}";
+    case 0:
+      return "nil";
+    case 1:
+      return "bool";
+    case 2:
+      return "int";
+    case 3:
+      return "float64";
+    case 4:
+      return "string";
+    case 5:
+      return "[]interface {}";
     case 6:
       return v.asMap().kind == MapData::Kind::Header      ? "http.Header"
              : v.asMap().kind == MapData::Kind::UrlValues ? "url.Values"
                                                           : "map[string]interface {}";
-    case 7: return v.asObject().typeName();
-    default: return "func";
+    case 7:
+      return v.asObject().typeName();
+    default:
+      return "func";
   }
 }
 
@@ -88,11 +108,21 @@ std::string formatFloatG(double f) {
 
 void appendValue(std::string& out, const Value& v, bool topLevel) {
   switch (v.v.index()) {
-    case 0: out += topLevel ? "<no value>" : "<nil>"; return;
-    case 1: out += v.asBool() ? "true" : "false"; return;
-    case 2: out += std::to_string(v.asInt()); return;
-    case 3: out += formatFloatG(v.asFloat()); return;
-    case 4: out += v.asString(); return;
+    case 0:
+      out += topLevel ? "<no value>" : "<nil>";
+      return;
+    case 1:
+      out += v.asBool() ? "true" : "false";
+      return;
+    case 2:
+      out += std::to_string(v.asInt());
+      return;
+    case 3:
+      out += formatFloatG(v.asFloat());
+      return;
+    case 4:
+      out += v.asString();
+      return;
     case 5: {
       out += '[';
       bool first = true;
@@ -121,7 +151,9 @@ void appendValue(std::string& out, const Value& v, bool topLevel) {
       out += ']';
       return;
     }
-    case 7: out += v.asObject().print(); return;
+    case 7:
+      out += v.asObject().print();
+      return;
     default: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%p", static_cast<const void*>(&v.asCallable()));
@@ -154,9 +186,12 @@ int64_t wantInt(const Value& v, std::string_view fn) {
 
 int64_t toInt64(const Value& v) {
   switch (v.v.index()) {
-    case 1: return v.asBool() ? 1 : 0;
-    case 2: return v.asInt();
-    case 3: return static_cast<int64_t>(v.asFloat());
+    case 1:
+      return v.asBool() ? 1 : 0;
+    case 2:
+      return v.asInt();
+    case 3:
+      return static_cast<int64_t>(v.asFloat());
     case 4: {
       int64_t n = 0;
       const auto& s = v.asString();
@@ -168,21 +203,26 @@ int64_t toInt64(const Value& v) {
       const double d = std::strtod(s.c_str(), &endp);
       return endp != s.c_str() && *endp == '\0' ? static_cast<int64_t>(d) : 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 double toFloat64(const Value& v) {
   switch (v.v.index()) {
-    case 1: return v.asBool() ? 1 : 0;
-    case 2: return static_cast<double>(v.asInt());
-    case 3: return v.asFloat();
+    case 1:
+      return v.asBool() ? 1 : 0;
+    case 2:
+      return static_cast<double>(v.asInt());
+    case 3:
+      return v.asFloat();
     case 4: {
       char* endp = nullptr;
       const double d = std::strtod(v.asString().c_str(), &endp);
       return endp != v.asString().c_str() && *endp == '\0' ? d : 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -195,8 +235,8 @@ std::string toStringLoose(const Value& v) {
 
 void wantArgs(const Args& a, size_t n, const char* fn) {
   if (a.size() != n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) + " got " +
-                        std::to_string(a.size()));
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want " + std::to_string(n) +
+                        " got " + std::to_string(a.size()));
   }
 }
 

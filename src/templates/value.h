@@ -36,17 +36,17 @@ struct Value {
       v;
 
   Value() = default;
-  Value(bool b) : v(b) {}                      // NOLINT(google-explicit-constructor)
-  Value(int i) : v(int64_t{i}) {}              // NOLINT(google-explicit-constructor)
-  Value(int64_t i) : v(i) {}                   // NOLINT(google-explicit-constructor)
-  Value(uint64_t i) : v(static_cast<int64_t>(i)) {}  // NOLINT(google-explicit-constructor)
-  Value(double d) : v(d) {}                    // NOLINT(google-explicit-constructor)
-  Value(std::string s) : v(std::move(s)) {}    // NOLINT(google-explicit-constructor)
-  Value(const char* s) : v(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Value(std::string_view s) : v(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Value(std::shared_ptr<List> l) : v(std::move(l)) {}  // NOLINT(google-explicit-constructor)
-  Value(std::shared_ptr<MapData> m) : v(std::move(m)) {}  // NOLINT(google-explicit-constructor)
-  Value(std::shared_ptr<Object> o) : v(std::move(o)) {}  // NOLINT(google-explicit-constructor)
+  Value(bool b) : v(b) {}                                  // NOLINT(google-explicit-constructor)
+  Value(int i) : v(int64_t{i}) {}                          // NOLINT(google-explicit-constructor)
+  Value(int64_t i) : v(i) {}                               // NOLINT(google-explicit-constructor)
+  Value(uint64_t i) : v(static_cast<int64_t>(i)) {}        // NOLINT(google-explicit-constructor)
+  Value(double d) : v(d) {}                                // NOLINT(google-explicit-constructor)
+  Value(std::string s) : v(std::move(s)) {}                // NOLINT(google-explicit-constructor)
+  Value(const char* s) : v(std::string(s)) {}              // NOLINT(google-explicit-constructor)
+  Value(std::string_view s) : v(std::string(s)) {}         // NOLINT(google-explicit-constructor)
+  Value(std::shared_ptr<List> l) : v(std::move(l)) {}      // NOLINT(google-explicit-constructor)
+  Value(std::shared_ptr<MapData> m) : v(std::move(m)) {}   // NOLINT(google-explicit-constructor)
+  Value(std::shared_ptr<Object> o) : v(std::move(o)) {}    // NOLINT(google-explicit-constructor)
   Value(std::shared_ptr<Callable> c) : v(std::move(c)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool isNil() const { return v.index() == 0; }
@@ -86,6 +86,8 @@ class Object {
   virtual std::optional<Value> get(std::string_view name, const Args& args) = 0;
   // fmt's %v of the value.
   [[nodiscard]] virtual std::string print() const { return "{" + typeName() + "}"; }
+  // A typed nil pointer (Go's (*T)(nil)): false in conditions, prints "<nil>".
+  [[nodiscard]] virtual bool nil() const { return false; }
 };
 
 // A function value (for `call`, and sprig's returned closures).

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "gatehouse/config/site_graph.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
@@ -147,4 +149,17 @@ TEST_CASE("fields of the wrong JSON type are provisioning errors, not crashes") 
       Catch::Contains("apps.http.servers.srv0.routes[0].handle[0]: malformed 'static_response'"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","index_names":[1]}]}])"),
                     Catch::Contains("routes[0].handle[0]"));
+}
+
+TEST_CASE("{http.request.uuid} is made once per request and kept in the var uuid") {
+  auto rt = build(R"([
+    {"handle":[{"handler":"headers","response":{"set":{"X-Id":["{http.request.uuid}"]}}}]},
+    {"match":[{"expression":"{http.request.uuid} != ''"}],
+     "handle":[{"handler":"static_response","body":"{http.request.uuid} {http.vars.uuid}"}]}
+  ])");
+  auto ex = run(*rt, "/");
+  const std::string id(ex.response.headers.get("X-Id"));
+  CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  CHECK(ex.response.body == id + " " + id);
+  CHECK(run(*rt, "/").response.headers.get("X-Id") != id);  // a new one per request
 }

@@ -1,0 +1,106 @@
+#include "router/system_placeholders.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "log/go_time_text.h"
+
+namespace gatehouse::router {
+
+namespace {
+
+// Go's GOARCH for the machine uname reports (the build target of a Go binary).
+std::string goArch() {
+  utsname u{};
+  if (uname(&u) != 0) {
+    return "unknown";
+  }
+  const std::string_view m = u.machine;
+  if (m == "x86_64") {
+    return "amd64";
+  }
+  if (m == "aarch64" || m == "arm64") {
+    return "arm64";
+  }
+  if (m == "i386" || m == "i686") {
+    return "386";
+  }
+  if (m.starts_with("arm")) {
+    return "arm";
+  }
+  return std::string(m);
+}
+
+// When this process started, for the monotonic "m=+" part of time.Now().String(), which
+// Go counts from the runtime's start.
+std::chrono::steady_clock::time_point processStart() {
+  static const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  return start;
+}
+[[maybe_unused]] const auto kStartedEarly = processStart();  // taken at load time, as Go's runtime does
+
+}  // namespace
+
+bool systemPlaceholder(std::string_view key, std::string& out) {
+  if (key == "hostname") {
+    std::array<char, 256> buf{};
+    gethostname(buf.data(), buf.size() - 1);
+    out = buf.data();
+  } else if (key == "slash") {
+    out = "/";
+  } else if (key == "os") {
+    out = "linux";
+  } else if (key == "arch") {
+    out = goArch();
+  } else if (key == "wd") {
+    std::array<char, 4096> buf{};
+    out = getcwd(buf.data(), buf.size()) != nullptr ? buf.data() : "";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void requestDuration(const runtime::Exchange& ex, bool ms, std::string& out) {
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - ex.request.start)
+                            .count();
+  out.clear();
+  if (!ms) {
+    log::appendGoDuration(out, nanos);
+    return;
+  }
+  out = goMilliseconds(nanos);
+}
+
+std::string goMilliseconds(int64_t nanos) {
+  // Duration.Seconds() (whole seconds plus the fraction), then * 1e3, as Caddy computes it.
+  const double seconds =
+      static_cast<double>(nanos / 1'000'000'000) + static_cast<double>(nanos % 1'000'000'000) / 1e9;
+  std::array<char, 64> buf{};
+  auto [end, ec] =
+      std::to_chars(buf.data(), buf.data() + buf.size(), seconds * 1e3, std::chars_format::fixed);
+  return std::string(buf.data(), ec == std::errc() ? end : buf.data());
+}
+
+void appendGoTimeNow(std::string& out) {
+  const auto now = std::chrono::system_clock::now();
+  const int64_t unixNanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  log::appendGoTime(out, "2006-01-02 15:04:05.999999999 -0700 MST", unixNanos, true);
+  const int64_t mono =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - processStart())
+          .count();
+  std::array<char, 48> buf{};
+  const int n =
+      std::snprintf(buf.data(), buf.size(), " m=+%lld.%09lld", static_cast<long long>(mono / 1'000'000'000),
+                    static_cast<long long>(mono % 1'000'000'000));
+  out.append(buf.data(), static_cast<size_t>(n));
+}
+
+}  // namespace gatehouse::router

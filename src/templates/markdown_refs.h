@@ -1,0 +1,52 @@
+#pragma once
+// Two pieces of goldmark's inline parsing (as caddy 2.6.2's `markdown` configures it), kept
+// apart from templates/markdown.cpp: entity references in text and GFM autolinks (linkify).
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatehouse::templates {
+
+// An entity reference at the start of `s` ("&amp;", "&#65;", "&#x42;", common named ones):
+// its length, with `text` set to what it stands for (goldmark prints that, escaped). 0 when
+// `s` starts with none it knows (the '&' is then plain text).
+size_t entityReference(std::string_view s, std::string& text);
+
+// Whether an autolink may start at s[i]: at the start, or after whitespace, '*', '_', '~', '('.
+bool autolinkTrigger(std::string_view s, size_t i);
+
+// The length of the bare http://, https://, ftp:// or www. URL at the start of `s` after
+// goldmark's trimming (a trailing '.', unbalanced ')', an "&name;" tail, trailing
+// ?!.,:*_~); 0 when none starts there.
+size_t autolinkLength(std::string_view s);
+
+// A link destination as goldmark prints it (util.URLEscape): spaces, controls, non-ASCII
+// bytes and "<>\\^`{|} percent-encoded; '%' and the other URL characters kept.
+[[nodiscard]] std::string urlEscape(std::string_view url);
+
+// Link reference definitions ("[label]: destination "title""), keyed by their normalized
+// label (lowercase, inner whitespace collapsed).
+struct LinkTarget {
+  std::string href;
+  std::string title;
+};
+using LinkRefs = std::map<std::string, LinkTarget, std::less<>>;
+
+// Takes the definitions out of `lines` (outside fenced code; a definition cannot interrupt a
+// paragraph), leaving blank lines in their place, and returns them.
+LinkRefs takeLinkDefinitions(std::vector<std::string>& lines);
+
+// A link at s[0] == '[': inline "[text](dest "title")", full "[text][ref]", collapsed
+// "[ref][]" or shortcut "[ref]" whose ref is defined. `end` is the offset past it.
+struct LinkMatch {
+  std::string_view text;
+  LinkTarget target;
+  size_t end = 0;
+};
+[[nodiscard]] std::optional<LinkMatch> matchLink(std::string_view s, const LinkRefs& refs);
+
+}  // namespace gatehouse::templates
