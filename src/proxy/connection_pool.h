@@ -13,6 +13,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -42,7 +43,7 @@ struct KeepAlive {
 };
 
 struct UpstreamState {
-  uint32_t active = 0;            // requests in flight (least_conn, unhealthy_request_count)
+  uint32_t active = 0;            // this pool's requests in flight (see inFlight())
   std::deque<uint64_t> failures;  // loop times (ms) at which recorded failures expire
   bool h1Only = false;            // its TLS did not select h2: HTTP/1.1 from now on
   uint32_t users = 0;             // requests holding a slot past the configured upstreams
@@ -82,11 +83,24 @@ class ConnectionPool final : public runtime::WorkerLocal {
   void shareCounters(std::vector<std::shared_ptr<UpstreamCounters>> counters) {
     shared_ = std::move(counters);
   }
-  // A request to upstream `i` starts (+1) or ends (-1).
+  // A request to upstream `i` starts (+1) or ends (-1): this pool's count (slot reuse) and,
+  // for a configured upstream, the address's process-wide one.
   void countRequest(size_t i, int delta) {
+    states_[i].active = delta > 0 ? states_[i].active + 1 : states_[i].active - 1;
     if (i < shared_.size() && shared_[i]) {
       shared_[i]->requests.fetch_add(delta, std::memory_order_relaxed);
     }
+  }
+  // Requests in flight to upstream `i` as Caddy's per-address Host counts them (least_conn,
+  // max_requests, unhealthy_request_count, {rp.upstream.requests}): for a configured
+  // upstream, every worker's and every handler's naming the address, across reloads; this
+  // pool's own for the others (dynamic upstreams, resolved placeholder slots).
+  [[nodiscard]] uint32_t inFlight(size_t i) const {
+    if (i < shared_.size() && shared_[i]) {
+      return static_cast<uint32_t>(
+          std::max<int64_t>(0, shared_[i]->requests.load(std::memory_order_relaxed)));
+    }
+    return states_[i].active;
   }
   size_t nextRoundRobin() { return cursor_++; }
   // A uniform pick in [0, n) from the worker's generator, seeded once: a std::random_device

@@ -93,7 +93,7 @@ class LeastConnPolicy final : public SelectionPolicy {
     uint32_t fewest = UINT32_MAX;
     size_t ties = 0;
     for (size_t i = 0; i < avail.size(); ++i) {
-      const uint32_t n = pool.state(stateOf(avail[i], dynamic)).active;
+      const uint32_t n = pool.inFlight(stateOf(avail[i], dynamic));
       if (n < fewest) {
         fewest = n;
         best = static_cast<int>(i);
@@ -117,8 +117,8 @@ class RandomChoosePolicy final : public SelectionPolicy {
     int best = -1;
     for (size_t k = 0; k < choose_; ++k) {
       const int i = static_cast<int>(pool.randomBelow(avail.size()));
-      if (best < 0 || pool.state(stateOf(avail[static_cast<size_t>(i)], dynamic)).active <
-                          pool.state(stateOf(avail[static_cast<size_t>(best)], dynamic)).active) {
+      if (best < 0 || pool.inFlight(stateOf(avail[static_cast<size_t>(i)], dynamic)) <
+                          pool.inFlight(stateOf(avail[static_cast<size_t>(best)], dynamic))) {
         best = i;
       }
     }

@@ -48,8 +48,6 @@ void ProxyCall::scheduleDelivery() {
 void ProxyCall::countActive(bool on) {
   if (on != active_) {
     active_ = on;
-    auto& n = pool_.state(upstream_).active;
-    n = on ? n + 1 : n - 1;
     pool_.countRequest(upstream_, on ? 1 : -1);
   }
 }
@@ -84,8 +82,10 @@ void ProxyCall::recordUpstream(const UpstreamAddress& address, const std::string
   // A Unix socket's "host" is its path and its port 0, as Caddy's DialInfo.
   f.host = address.unix ? std::string_view(address.path) : std::string_view(address.host);
   f.port = address.unix ? std::string_view("0") : std::string_view(address.port);
-  f.requests = pool_.state(upstream_).active;
-  f.maxRequests = maxRequests;
+  // Caddy sets it before its round trip counts this request: the others in flight.
+  const uint32_t inFlight = pool_.inFlight(upstream_);
+  f.requests = active_ && inFlight > 0 ? inFlight - 1 : inFlight;
+  f.maxRequests = requestLimit(maxRequests);
   f.fails = pool_.recentFails(upstream_);
 }
 
@@ -93,18 +93,21 @@ bool ProxyCall::available(size_t i) {
   return availableState(i, config_.upstreams[i].maxRequests, config_.active.has_value());
 }
 
+// Caddy's MaxRequests: unhealthy_request_count is only the default of an upstream without
+// max_requests (one limit, never the lower of both).
+uint32_t ProxyCall::requestLimit(uint32_t maxRequests) const {
+  return maxRequests != 0 ? maxRequests : config_.passive.unhealthyRequestCount;
+}
+
 // Caddy's Upstream.Available: under its request limits, not failed too often, and
 // healthy by active checks when those run for it.
 bool ProxyCall::availableState(size_t state, uint32_t maxRequests, bool activeChecked) {
-  const auto& st = pool_.state(state);
-  if (maxRequests != 0 && st.active >= maxRequests) {
+  const uint32_t limit = requestLimit(maxRequests);
+  if (limit != 0 && pool_.inFlight(state) >= limit) {
     return false;
   }
   const auto& ph = config_.passive;
-  if (ph.unhealthyRequestCount != 0 && st.active >= ph.unhealthyRequestCount) {
-    return false;
-  }
-  if (activeChecked && !pool_.activeHealthy(state)) {
+  if (ph.neverHealthy() || (activeChecked && !pool_.activeHealthy(state))) {
     return false;
   }
   return ph.failDuration.count() == 0 || pool_.recentFails(state) < ph.maxFails;
@@ -407,6 +410,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
   // The connection object cannot be destroyed inside its own callback: retire it.
   retireStreams();
   if (retryable && (staleReuse || timeLeft || triesLeft)) {
+    countActive(false);  // Caddy's round trip is over: the wait for the next try is not counted
     if (staleReuse) {
       arm(Timer::Retry, std::chrono::milliseconds(1));  // a parked connection the upstream had closed
     } else {

@@ -105,6 +105,7 @@ class ProxyCall final : public runtime::PendingWork,
   void onAttemptFailed(int uvError);
   [[nodiscard]] bool available(size_t i);
   [[nodiscard]] bool availableState(size_t state, uint32_t maxRequests, bool activeChecked);
+  [[nodiscard]] uint32_t requestLimit(uint32_t maxRequests) const;
   void arm(Timer what, std::chrono::milliseconds after);
   static void onTimer(uv_timer_t* t);
   void finishHead(ResponseHead& head, int status);

@@ -100,11 +100,11 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
     c.keepAlive.enabled = false;  // a connection per request, as Caddy's client dials
     return;
   }
-  onlyKeys(t, path,
-           {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
-            "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
-            "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout",
-            "max_conns_per_host"});
+  onlyKeys(
+      t, path,
+      {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
+       "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
+       "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout", "max_conns_per_host"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -181,7 +181,7 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
 // {http.reverse_proxy.upstream.hostport} of an address: Caddy's DialInfo.Address, which for
 // a Unix socket is its path alone ({...upstream.address} keeps "unix//path").
 std::string hostportOf(const UpstreamAddress& a) {
-  return a.unix                                ? a.path
+  return a.unix                                  ? a.path
          : a.host.find(':') != std::string::npos ? "[" + a.host + "]:" + a.port
                                                  : a.host + ":" + a.port;
 }
@@ -256,11 +256,13 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
       ph, p,
       {"fail_duration", "max_fails", "unhealthy_status", "unhealthy_latency", "unhealthy_request_count"});
   auto& h = c.passive;
+  h.configured = true;
   if (ph.contains("fail_duration")) {
     h.failDuration = provision::parseDuration(ph["fail_duration"], p + ".fail_duration");
   }
   if (ph.contains("max_fails")) {
     h.maxFails = static_cast<uint32_t>(positiveSize(ph["max_fails"], p + ".max_fails"));
+    h.maxFailsGiven = true;
   }
   if (ph.contains("unhealthy_status")) {
     h.unhealthyStatus = ph["unhealthy_status"].get<std::vector<int>>();
@@ -277,12 +279,13 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
 }  // namespace
 
 std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path,
-                                               const handlers::RouteCompiler& compile) {
-  handlers::requireKnownFields(h, path,
-                               {"upstreams", "transport", "load_balancing", "health_checks", "headers",
-                                "flush_interval", "trusted_proxies", "stream_timeout", "handle_response",
-                                "rewrite", "stream_close_delay", "dynamic_upstreams", "request_buffers",
-                                "response_buffers", "buffer_requests", "buffer_responses", "max_buffer_size"});
+                                                const handlers::RouteCompiler& compile) {
+  handlers::requireKnownFields(
+      h, path,
+      {"upstreams", "transport", "load_balancing", "health_checks", "headers", "flush_interval",
+       "trusted_proxies", "stream_timeout", "handle_response", "rewrite", "stream_close_delay",
+       "dynamic_upstreams", "request_buffers", "response_buffers", "buffer_requests", "buffer_responses",
+       "max_buffer_size"});
   auto c = std::make_unique<ProxyConfig>();
   const Json& f = h.fields;
   if (f.contains("dynamic_upstreams")) {
@@ -345,8 +348,7 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     c->flushAtOnce = provision::parseDuration(f["flush_interval"], path + ".flush_interval").count() < 0;
   }
   if (f.contains("handle_response")) {
-    c->responseHandlers =
-        ResponseHandler::parseAll(f["handle_response"], path + ".handle_response", compile);
+    c->responseHandlers = ResponseHandler::parseAll(f["handle_response"], path + ".handle_response", compile);
   }
   if (f.contains("rewrite")) {
     config::Handler rw{"rewrite", f["rewrite"], {}, std::nullopt};

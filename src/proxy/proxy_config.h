@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
+#include "handlers/handlers.h"
 #include "proxy/connection_pool.h"
 #include "proxy/dynamic_upstreams.h"
 #include "proxy/fastcgi_transport.h"
@@ -17,13 +18,12 @@
 #include "proxy/health_checker.h"
 #include "proxy/lb_policy.h"
 #include "proxy/request_buffering.h"
-#include "router/matchers.h"
-#include "handlers/handlers.h"
 #include "proxy/response_routes.h"
 #include "proxy/upstream_address.h"
 #include "proxy/upstream_stats.h"
 #include "proxy/upstream_transport.h"
 #include "router/ip_range.h"
+#include "router/matchers.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::proxy {
@@ -52,6 +52,14 @@ struct PassiveHealth {
   std::vector<int> unhealthyStatus;  // 5 means 5xx
   std::chrono::milliseconds unhealthyLatency{0};
   uint32_t unhealthyRequestCount = 0;
+  bool configured = false;     // health_checks.passive is present
+  bool maxFailsGiven = false;  // max_fails was set
+  // Caddy 2.6.2 defaults max_fails to 1 only with a fail_duration: a passive policy with
+  // neither (say unhealthy_request_count alone) compares 0 failures with max_fails 0, and
+  // no upstream is ever available.
+  [[nodiscard]] bool neverHealthy() const {
+    return configured && failDuration.count() == 0 && !maxFailsGiven;
+  }
 };
 
 struct ProxyConfig {
@@ -68,14 +76,14 @@ struct ProxyConfig {
   std::optional<ActiveHealth> active;
   std::optional<HeaderOps> requestHeaders;
   std::optional<HeaderOps> responseHeaders;
-  std::vector<ResponseHandler> responseHandlers;      // handle_response
+  std::vector<ResponseHandler> responseHandlers;  // handle_response
   // `rewrite` (forward_auth's method/uri): applied to the proxied copy of the request only.
   std::unique_ptr<runtime::Handler> rewrite;
-  std::vector<router::IpRange> trustedProxies;        // the handler's own (Caddy 2.6 field)
-  BodyBuffering buffering;                            // request_buffers / response_buffers
-  bool flushAtOnce = false;  // flush_interval < 0: Caddy sends the head before the body
-  std::chrono::milliseconds streamTimeout{0};         // tunnels are closed after this; 0: never
-  std::chrono::milliseconds streamCloseDelay{0};      // streams of a site a reload removed
+  std::vector<router::IpRange> trustedProxies;    // the handler's own (Caddy 2.6 field)
+  BodyBuffering buffering;                        // request_buffers / response_buffers
+  bool flushAtOnce = false;                       // flush_interval < 0: Caddy sends the head before the body
+  std::chrono::milliseconds streamTimeout{0};     // tunnels are closed after this; 0: never
+  std::chrono::milliseconds streamCloseDelay{0};  // streams of a site a reload removed
   // Transport (http).
   std::chrono::milliseconds dialTimeout{3'000};  // Caddy's default dial_timeout
   std::chrono::milliseconds responseHeaderTimeout{0};
@@ -88,7 +96,7 @@ struct ProxyConfig {
   KeepAlive keepAlive;
   // max_conns_per_host: shared by the handler's workers; null without a limit (0, unset).
   std::shared_ptr<ConnLimit> connLimit;
-  TransportConfig transport;  // TLS, PROXY protocol, local address, compression
+  TransportConfig transport;                        // TLS, PROXY protocol, local address, compression
   std::shared_ptr<const FastCgiTransport> fastcgi;  // the fastcgi transport; null: http
 
   static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path,

@@ -30,7 +30,7 @@ TunnelRelay::~TunnelRelay() {
   closeUpstream();
   record();
   if (setup_.counted) {
-    --setup_.pool->state(setup_.upstream).active;
+    setup_.pool->countRequest(setup_.upstream, -1);  // the process-wide count too
   }
   if (setup_.holdsSlot) {
     setup_.pool->releaseSlot(setup_.slot);
@@ -50,7 +50,8 @@ bool TunnelRelay::open(uv_os_fd_t fd, std::string upstreamBytes) {
   }
   box->h()->data = box.get();
   if (rc != 0) {
-    uv_close(box.release()->h(), [](uv_handle_t* h) { std::unique_ptr<Box> dead(static_cast<Box*>(h->data)); });
+    uv_close(box.release()->h(),
+             [](uv_handle_t* h) { std::unique_ptr<Box> dead(static_cast<Box*>(h->data)); });
     return false;
   }
   box->owner = this;
