@@ -45,12 +45,15 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
   // Closed streams are not kept around as anchors for RFC 7540 priorities (Go keeps no
   // such tree either): less work and memory per stream.
   nghttp2_option_set_no_closed_streams(option.get(), 1);
+  // Its frame buffers grow to this only while such a head is out, then shrink back.
+  nghttp2_option_set_max_send_header_block_length(option.get(), kMaxSendHeaderBlock);
 
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs.get(), &Callbacks::onBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(cbs.get(), &Callbacks::onHeader);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs.get(), &Callbacks::onFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs.get(), &Callbacks::onDataChunk);
   nghttp2_session_callbacks_set_on_frame_send_callback(cbs.get(), &Callbacks::onFrameSend);
+  nghttp2_session_callbacks_set_on_frame_not_send_callback(cbs.get(), &Callbacks::onFrameNotSend);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs.get(), &Callbacks::onStreamClose);
 
   nghttp2_session* session = nullptr;
@@ -106,6 +109,11 @@ int Http2Session::Callbacks::onDataChunk(nghttp2_session* /*session*/, uint8_t /
 int Http2Session::Callbacks::onFrameSend(nghttp2_session* /*session*/, const nghttp2_frame* frame,
                                          void* user) {
   return self(user).frameSent(*frame);
+}
+
+int Http2Session::Callbacks::onFrameNotSend(nghttp2_session* /*session*/, const nghttp2_frame* frame,
+                                            int error, void* user) {
+  return self(user).frameNotSent(*frame, error);
 }
 
 int Http2Session::Callbacks::onStreamClose(nghttp2_session* /*session*/, int32_t id, uint32_t errorCode,

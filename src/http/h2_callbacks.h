@@ -26,11 +26,17 @@ class Http2Session::Callbacks {
   static int onDataChunk(nghttp2_session* session, uint8_t flags, int32_t id, const uint8_t* data, size_t len,
                          void* user);
   static int onFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void* user);
+  static int onFrameNotSend(nghttp2_session* session, const nghttp2_frame* frame, int error, void* user);
   static int onStreamClose(nghttp2_session* session, int32_t id, uint32_t errorCode, void* user);
 };
 
 // Go's http2 server: the header list may hold max_header_bytes plus room for the
 // per-field overhead of ten typical fields.
 uint32_t maxHeaderListSize(const Http2Limits& limits);
+
+// The largest response (or trailer) header block we send. nghttp2's default (64 KiB) is far
+// below what Caddy sends: Go's server has no limit and splits any head into CONTINUATION
+// frames. A head beyond this one gets RST_STREAM INTERNAL_ERROR (Http2Session::frameNotSent).
+inline constexpr size_t kMaxSendHeaderBlock = size_t{16} << 20;
 
 }  // namespace gatehouse::http

@@ -4,6 +4,7 @@
 #include "http/http2_session.h"
 
 #include <cstring>
+#include <string>
 
 #include "http/h2_callbacks.h"
 
@@ -284,6 +285,31 @@ int Http2Session::frameSent(const nghttp2_frame& frame) {
     // RFC 9113 8.1 lets us stop it with NO_ERROR instead of leaving it stuck on flow control.
     nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
   }
+  return 0;
+}
+
+int Http2Session::frameNotSent(const nghttp2_frame& frame, int error) {
+  // nghttp2 drops a HEADERS frame it cannot send (a head over kMaxSendHeaderBlock, a
+  // stream closing meanwhile) and leaves the stream open: without a reset here the client
+  // would wait for an answer forever. A compression failure is already a GOAWAY (nghttp2).
+  if (frame.hd.type != NGHTTP2_HEADERS) {
+    return 0;
+  }
+  H2Stream* s = find(frame.hd.stream_id);
+  if (s == nullptr || s->closed) {
+    return 0;
+  }
+  if (s->ex.error.status == 0) {
+    // Logged with the exchange as a handler error (http.log.error), as the client got none
+    // of the response.
+    s->ex.error.status = 500;
+    s->ex.error.plain = true;
+    s->ex.error.message =
+        error == NGHTTP2_ERR_FRAME_SIZE_ERROR
+            ? "http2: response header block over " + std::to_string(kMaxSendHeaderBlock) + " bytes"
+            : std::string("http2: response header block not sent: ") + nghttp2_strerror(error);
+  }
+  reset(*s, NGHTTP2_INTERNAL_ERROR);
   return 0;
 }
 

@@ -20,13 +20,13 @@
 #include <vector>
 
 #include "http/h2_allocator.h"
-#include "http/loop_task.h"
-#include "http/loop_timer.h"
 #include "http/h2_response_head.h"
 #include "http/h2_stream.h"
 #include "http/h2_stream_table.h"
 #include "http/h2_tunnel_link.h"
 #include "http/http_date.h"
+#include "http/loop_task.h"
+#include "http/loop_timer.h"
 #include "http/session.h"
 
 namespace gatehouse::http {
@@ -99,6 +99,7 @@ class Http2Session final : public Session {
   int frameReceived(const nghttp2_frame& frame);
   int dataChunk(int32_t id, const uint8_t* data, size_t len);
   int frameSent(const nghttp2_frame& frame);
+  int frameNotSent(const nghttp2_frame& frame, int error);
   int streamClosed(int32_t id, uint32_t errorCode);
   ssize_t readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);
 
@@ -136,18 +137,18 @@ class Http2Session final : public Session {
   H2Allocator alloc_;  // nghttp2's memory: declared first, so it outlives session_
   std::unique_ptr<nghttp2_session, SessionDeleter> session_;
   H2IdTable<H2Stream> streams_;
-  H2IdTable<H2TunnelLink> links_;  // relayed tunnels (each owns its relay)
-  H2Stream* lastHead_ = nullptr;  // the stream whose header block arrived last (a cache)
-  std::vector<std::unique_ptr<H2Stream>> graveyard_;   // closed, recycled at a safe point
-  std::vector<std::unique_ptr<H2Stream>> spare_;       // recycled, for the next streams
-  std::vector<std::unique_ptr<H2Stream>> relayed_;     // handed over, freed at a safe point
+  H2IdTable<H2TunnelLink> links_;                     // relayed tunnels (each owns its relay)
+  H2Stream* lastHead_ = nullptr;                      // the stream whose header block arrived last (a cache)
+  std::vector<std::unique_ptr<H2Stream>> graveyard_;  // closed, recycled at a safe point
+  std::vector<std::unique_ptr<H2Stream>> spare_;      // recycled, for the next streams
+  std::vector<std::unique_ptr<H2Stream>> relayed_;    // handed over, freed at a safe point
   std::vector<std::unique_ptr<H2TunnelLink>> deadLinks_;  // closed, freed at a safe point
-  std::vector<int32_t> toDispatch_;                    // complete request heads from the last read
-  std::vector<int32_t> toPush_;                        // promised streams whose request waits to run
-  std::vector<int32_t> toDeliver_;                     // streams with inbound bytes a pull waits for
-  std::vector<int32_t> toPull_;                        // streams whose provider ran dry
-  std::vector<int32_t> toNotify_;                      // tunnels whose written bytes left
-  std::vector<std::pair<int32_t, size_t>> toConsume_;  // credit to give back
+  std::vector<int32_t> toDispatch_;                       // complete request heads from the last read
+  std::vector<int32_t> toPush_;                           // promised streams whose request waits to run
+  std::vector<int32_t> toDeliver_;                        // streams with inbound bytes a pull waits for
+  std::vector<int32_t> toPull_;                           // streams whose provider ran dry
+  std::vector<int32_t> toNotify_;                         // tunnels whose written bytes left
+  std::vector<std::pair<int32_t, size_t>> toConsume_;     // credit to give back
   LoopTask deferred_;
   // A graceful stop sends a GOAWAY notice and a PING; the final GOAWAY goes once the PING
   // is answered, or when this fires.

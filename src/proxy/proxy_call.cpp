@@ -383,6 +383,11 @@ void ProxyCall::onUpstreamError(int uvError) {
 void ProxyCall::onAttemptFailed(int uvError) {
   bool dialFailed = !conn_ || !conn_->connected();
   std::string why = conn_ && !conn_->failure().empty() ? conn_->failure() : uv_strerror(uvError);
+  if (conn_ && conn_->headerLimitHit()) {
+    // Go's transport words it so (Caddy logs this text); not a bare "protocol error".
+    why = "net/http: HTTP/1.x transport connection broken: net/http: server response headers exceeded " +
+          std::to_string(conn_->headerLimit()) + " bytes; aborted";
+  }
   // A pull in flight may still deliver body bytes meant for this attempt: not retryable,
   // unless the whole body is held (request_buffers) and can go out again.
   const bool bodyTouched = (bodyStarted_ || pulling_) && !replayBody();

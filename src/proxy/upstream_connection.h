@@ -2,10 +2,10 @@
 // One HTTP/1.1 client connection to an upstream (TCP or unix socket): connects, writes what
 // it is given in order, parses responses with llhttp (HTTP_RESPONSE) and reports to its
 // current Listener. The transport's extras live below the HTTP layer: a PROXY protocol
-// header, TLS (UpstreamTlsStream; "connected" means handshake done) and gzip decoding. After a 101 it carries raw bytes (tunnel). Between requests it sits in
-// the per-worker ConnectionPool, reading only to notice that the upstream closed it.
-// Loop thread only. Listener callbacks may call any method here, but never destroy the
-// connection; the owner destroys it from its own context.
+// header, TLS (UpstreamTlsStream; "connected" means handshake done) and gzip decoding. After a 101 it carries
+// raw bytes (tunnel). Between requests it sits in the per-worker ConnectionPool, reading only to notice that
+// the upstream closed it. Loop thread only. Listener callbacks may call any method here, but never destroy
+// the connection; the owner destroys it from its own context.
 
 #include <llhttp.h>
 #include <uv.h>
@@ -18,8 +18,8 @@
 #include "gatehouse/runtime/header_list.h"
 #include "proxy/conn_limit.h"
 #include "proxy/gzip_inflater.h"
-#include "proxy/upstream_dial_race.h"
 #include "proxy/upstream_address.h"
+#include "proxy/upstream_dial_race.h"
 #include "proxy/upstream_tls_stream.h"
 #include "proxy/upstream_transport.h"
 #include "proxy/uv_handle.h"
@@ -120,6 +120,9 @@ class UpstreamConnection {
   ConnPermit& permit() { return permit_; }
   // Words for the last failure below HTTP (TLS), else empty.
   [[nodiscard]] const std::string& failure() const { return failure_; }
+  // The response head (or its trailers) went over max_response_header: parsing stopped there.
+  [[nodiscard]] bool headerLimitHit() const { return headerBytes_ > maxHeaderBytes_; }
+  [[nodiscard]] size_t headerLimit() const { return maxHeaderBytes_; }
 
  private:
   struct Box;
@@ -211,7 +214,7 @@ class UpstreamConnection {
   bool sessionSaved_ = false;  // the TLS session was offered to the cache
   bool decodeGzip_ = false;
   std::unique_ptr<GzipInflater> gunzip_;
-  std::string gzStash_;       // compressed bytes not decoded yet (the listener was full)
+  std::string gzStash_;        // compressed bytes not decoded yet (the listener was full)
   bool gzEndPending_ = false;  // the message ended while gzStash_ still held bytes
   bool pauseAsked_ = false;    // pauseReading() since the last resumeReading()
   std::string failure_;
