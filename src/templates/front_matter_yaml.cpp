@@ -1,8 +1,9 @@
 #include "templates/front_matter_yaml.h"
 
+#include <re2/re2.h>
+
 #include <chrono>
 #include <cstdlib>
-#include <regex>
 #include <vector>
 
 #include "templates/sprig.h"
@@ -128,13 +129,13 @@ class YamlReader {
 
   // A plain scalar as YAML resolves it; a date (2006-01-02) becomes a time.Time in UTC.
   Value typed(const std::string& raw) {
-    static const std::regex date(R"(^(\d{4})-(\d{1,2})-(\d{1,2})$)");
-    std::smatch d;
-    if (std::regex_match(raw, d, date)) {
+    static const re2::RE2 date(R"((\d{4})-(\d{1,2})-(\d{1,2}))");
+    int y = 0;
+    int mo = 0;
+    int da = 0;
+    if (re2::RE2::FullMatch(raw, date, &y, &mo, &da)) {
       using namespace std::chrono;
-      const year_month_day ymd{year{std::stoi(d[1].str())},
-                               month{static_cast<unsigned>(std::stoi(d[2].str()))},
-                               day{static_cast<unsigned>(std::stoi(d[3].str()))}};
+      const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(da)}};
       if (ymd.ok()) {
         const auto secs = sys_days{ymd}.time_since_epoch();
         return makeTime(duration_cast<nanoseconds>(secs).count(), false);

@@ -132,7 +132,7 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
       if (auto link = matchLink(s.substr(i + 1), doc.refs)) {
         out += "<img src=\"" + escapeHtml(urlEscape(link->target.href)) + "\" alt=\"" +
                escapeHtml(link->text) + "\"" +
-               (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">";
+               (link->target.title ? " title=\"" + escapeHtml(*link->target.title) + "\"" : "") + ">";
         i += link->end;
         continue;
       }
@@ -146,7 +146,7 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
     if (c == '[') {
       if (auto link = matchLink(s.substr(i), doc.refs)) {
         out += "<a href=\"" + escapeHtml(urlEscape(link->target.href)) + "\"" +
-               (link->target.title.empty() ? "" : " title=\"" + escapeHtml(link->target.title) + "\"") + ">" +
+               (link->target.title ? " title=\"" + escapeHtml(*link->target.title) + "\"" : "") + ">" +
                inlines(link->text, doc, true) + "</a>";
         i += link->end - 1;
         continue;

@@ -1,9 +1,12 @@
 #include "templates/markdown_refs.h"
 
+#include <re2/re2.h>
+
 #include <cctype>
 #include <cstdint>
-#include <regex>
 #include <utility>
+
+#include "gatehouse/utf8.h"
 
 namespace gatehouse::templates {
 
@@ -22,24 +25,6 @@ constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
     {"darr", "\u2193"},   {"harr", "\u2194"},   {"check", "\u2713"},  {"hearts", "\u2665"},
     {"plusmn", "\u00b1"}, {"micro", "\u00b5"},  {"frac12", "\u00bd"}, {"shy", "\u00ad"},
 };
-
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // "&#N;" (up to 7 digits) or "&#xH;" (up to 6): CommonMark's limits; 0, surrogates and
 // values past U+10FFFF become U+FFFD.
@@ -114,19 +99,20 @@ bool autolinkTrigger(std::string_view s, size_t i) {
 }
 
 size_t autolinkLength(std::string_view s) {
-  // goldmark's patterns (Go's regexp is leftmost-first, as ECMAScript's backtracking).
-  static const std::regex url(
-      R"(^(?:http|https|ftp)://[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?::\d+)?(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=\(\);,'">\^{}\[\]`]*)?)");
-  static const std::regex www(
-      R"(^www\.[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_\+.~#!?&/=\(\);,'">\^{}\[\]`]*)?)");
-  std::match_results<std::string_view::const_iterator> m;
-  const auto flags = std::regex_constants::match_continuous;
+  // goldmark's patterns. RE2 is leftmost-first as Go's regexp, and, unlike std::regex, runs
+  // in constant stack on a line of any length (a 300 KB URL overflowed std::regex's stack).
+  static const re2::RE2 url(
+      R"(^((?:http|https|ftp)://[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?::\d+)?(?:[/#?][-a-zA-Z0-9@:%_+.~#$!?&/=\(\);,'">\^{}\[\]`]*)?))");
+  static const re2::RE2 www(
+      R"(^(www\.[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-z]+(?:[/#?][-a-zA-Z0-9@:%_\+.~#!?&/=\(\);,'">\^{}\[\]`]*)?))");
+  const re2::StringPiece input(s.data(), s.size());
+  re2::StringPiece m;
   const bool proto = s.starts_with("http:") || s.starts_with("https:") || s.starts_with("ftp:");
-  if (!(proto && std::regex_search(s.begin(), s.end(), m, url, flags)) &&
-      !(s.starts_with("www.") && std::regex_search(s.begin(), s.end(), m, www, flags))) {
+  if (!(proto && re2::RE2::PartialMatch(input, url, &m)) &&
+      !(s.starts_with("www.") && re2::RE2::PartialMatch(input, www, &m))) {
     return 0;
   }
-  auto end = static_cast<size_t>(m.length(0));
+  auto end = m.size();
   const char last = s[end - 1];
   if (last == '.') {
     --end;
@@ -236,14 +222,18 @@ std::optional<std::pair<LinkTarget, size_t>> inlineTarget(std::string_view s) {
 
 // "[label]: dest" with an optional quoted title, alone on its line.
 std::optional<std::pair<std::string, LinkTarget>> definition(const std::string& line) {
-  static const std::regex def(
+  static const re2::RE2 def(
       R"re(^ {0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(?:"([^"]*)"|'([^']*)'))?[ \t]*$)re");
-  std::smatch m;
-  if (!std::regex_match(line, m, def)) {
+  re2::StringPiece label, dest, dquoted, squoted;
+  if (!re2::RE2::FullMatch(line, def, &label, &dest, &dquoted, &squoted)) {
     return std::nullopt;
   }
-  return std::make_pair(normalizeLabel(m[1].str()),
-                        LinkTarget{m[2].str(), m[3].matched ? m[3].str() : m[4].str()});
+  // An unmatched group is a null piece; a matched empty title is an empty one, and prints.
+  std::optional<std::string> title;
+  if (dquoted.data() != nullptr || squoted.data() != nullptr) {
+    title = std::string(dquoted.data() != nullptr ? dquoted : squoted);
+  }
+  return std::make_pair(normalizeLabel(std::string(label)), LinkTarget{std::string(dest), std::move(title)});
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ size_t autolinkLength(std::string_view s);
 // label (lowercase, inner whitespace collapsed).
 struct LinkTarget {
   std::string href;
-  std::string title;
+  std::optional<std::string> title;  // a quoted empty title still prints title=""
 };
 using LinkRefs = std::map<std::string, LinkTarget, std::less<>>;
 
