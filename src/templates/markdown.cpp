@@ -61,7 +61,28 @@ bool blank(const std::string& l) {
 struct Doc {
   std::set<std::string> ids;
   LinkRefs refs;
+  size_t maxRefLabel = 0;  // the longest label in refs
   Footnotes footnotes;
+  int blockDepth = 0;   // blocks() calls open (blockquotes, list items)
+  int inlineDepth = 0;  // inlines() calls open (emphasis, link text)
+};
+
+// Nesting past these depths (far beyond real documents) is not parsed further: the rest
+// prints as escaped text. Without a bound, 100k '>' or 3000 nested list items recursed
+// until the stack overflowed (the server died), each level copying the lines below it.
+constexpr int kMaxBlockDepth = 32;
+constexpr int kMaxInlineDepth = 100;
+
+// Counts one level of nesting for as long as it lives.
+class DepthGuard {
+ public:
+  explicit DepthGuard(int& depth) : depth_(depth) { ++depth_; }
+  ~DepthGuard() { --depth_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+ private:
+  int& depth_;
 };
 
 // `inLabel`: inside a link label, where goldmark makes no autolinks.
@@ -85,8 +106,36 @@ size_t findClosing(std::string_view s, size_t from, std::string_view delim) {
   return at;
 }
 
+// The next run of exactly `n` backticks from `from` (a code span's closing run); npos when
+// none.
+size_t closingBackticks(std::string_view s, size_t from, size_t n) {
+  for (size_t at = s.find('`', from); at != std::string_view::npos; at = s.find('`', at)) {
+    size_t run = 0;
+    while (at + run < s.size() && s[at + run] == '`') {
+      ++run;
+    }
+    if (run == n) {
+      return at;
+    }
+    at += run;
+  }
+  return std::string_view::npos;
+}
+
 std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
+  if (doc.inlineDepth >= kMaxInlineDepth) {
+    return escapeHtml(s);
+  }
+  const DepthGuard depth(doc.inlineDepth);
   std::string out;
+  BracketIndex brackets(s);
+  // Per delimiter kind ('*', '_', '~' x run 1-3): the first `from` where no closing run was
+  // found. No later one finds one either (findClosing's walk from there passes every
+  // candidate a later walk could accept), so "***...***" is not rescanned per character.
+  size_t noClosingFrom[3][4];
+  for (auto& row : noClosingFrom) {
+    std::fill(std::begin(row), std::end(row), std::string_view::npos);
+  }
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if ((c == 'h' || c == 'f' || c == 'w') && !inLabel && autolinkTrigger(s, i)) {
@@ -113,8 +162,7 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
       while (i + n < s.size() && s[i + n] == '`') {
         ++n;
       }
-      const std::string fence(n, '`');
-      const size_t close = s.find(fence, i + n);
+      const size_t close = closingBackticks(s, i + n, n);
       if (close != std::string_view::npos) {
         std::string code(s.substr(i + n, close - i - n));
         for (char& ch : code) {
@@ -127,9 +175,14 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
         i = close + n - 1;
         continue;
       }
+      // An unmatched run is text as a whole (CommonMark); retrying from each of its
+      // backticks was quadratic on a long run.
+      out.append(n, '`');
+      i += n - 1;
+      continue;
     }
     if (c == '!' && i + 1 < s.size() && s[i + 1] == '[') {
-      if (auto link = matchLink(s.substr(i + 1), doc.refs)) {
+      if (auto link = matchLinkAt(s.substr(i + 1), brackets.closeOf(i + 1), doc.refs, doc.maxRefLabel)) {
         out += "<img src=\"" + escapeHtml(urlEscape(link->target.href)) + "\" alt=\"" +
                escapeHtml(link->text) + "\"" +
                (link->target.title ? " title=\"" + escapeHtml(*link->target.title) + "\"" : "") + ">";
@@ -144,7 +197,7 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
       }
     }
     if (c == '[') {
-      if (auto link = matchLink(s.substr(i), doc.refs)) {
+      if (auto link = matchLinkAt(s.substr(i), brackets.closeOf(i), doc.refs, doc.maxRefLabel)) {
         out += "<a href=\"" + escapeHtml(urlEscape(link->target.href)) + "\"" +
                (link->target.title ? " title=\"" + escapeHtml(*link->target.title) + "\"" : "") + ">" +
                inlines(link->text, doc, true) + "</a>";
@@ -182,17 +235,22 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
         out += c;
         continue;
       }
-      const size_t run = std::min<size_t>(
-          s.find_first_not_of(c, i) == std::string_view::npos ? s.size() - i : s.find_first_not_of(c, i) - i,
-          3);
+      size_t run = 1;  // the delimiter run, counted up to 3 only (a whole-run count was quadratic)
+      while (run < 3 && i + run < s.size() && s[i + run] == c) {
+        ++run;
+      }
       if (c == '~' && run != 2) {
         out += c;
         continue;
       }
       const std::string delim(run, c);
       const size_t from = i + delim.size();
-      if (from < s.size() && s[from] != ' ') {
+      size_t& noClosing = noClosingFrom[c == '*' ? 0 : c == '_' ? 1 : 2][run];
+      if (from < s.size() && s[from] != ' ' && from < noClosing) {
         size_t close = findClosing(s, from, delim);
+        if (close == std::string_view::npos) {
+          noClosing = from;
+        }
         while (c == '_' && close != std::string_view::npos && close + run < s.size() &&
                std::isalnum(static_cast<unsigned char>(s[close + run])) != 0) {
           close = findClosing(s, close + 1, delim);  // a closing '_' must end a word
@@ -417,8 +475,16 @@ bool startsOtherBlock(const std::string& l) {
 
 // A list item as goldmark prints it: a tight item's paragraphs are bare text (a newline
 // after one only when a block follows), a loose item's are <p> blocks.
-std::string renderItem(std::vector<std::string> item, bool loose, Doc& doc) {
-  const std::string box = takeTaskBox(item);
+std::string renderItem(const std::vector<std::string>& lines, bool loose, Doc& doc) {
+  // Copied only for a task item (to strip its marker): a copy per nesting level of every
+  // line below was a second copy of a deeply nested list per level.
+  std::vector<std::string> stripped;
+  std::string box;
+  if (!lines.empty() && lines.front().starts_with("[")) {
+    stripped = lines;
+    box = takeTaskBox(stripped);
+  }
+  const std::vector<std::string>& item = box.empty() ? lines : stripped;
   bool firstParagraph = false;
   std::string inner = blocks(item, doc, !loose, &firstParagraph);
   if (!box.empty() && firstParagraph) {
@@ -440,7 +506,22 @@ std::string renderList(const MarkdownList& list, Doc& doc) {
   return out + (list.ordered ? "</ol>\n" : "</ul>\n");
 }
 
+// What blocks() prints past kMaxBlockDepth: the lines as one paragraph of escaped text.
+std::string flatText(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& l : lines) {
+    if (!blank(l)) {
+      text += (text.empty() ? "" : "\n") + trim(l);
+    }
+  }
+  return text.empty() ? std::string() : "<p>" + escapeHtml(text) + "</p>\n";
+}
+
 std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, bool* firstParagraph) {
+  if (doc.blockDepth >= kMaxBlockDepth) {
+    return flatText(lines);
+  }
+  const DepthGuard depth(doc.blockDepth);
   std::string out;
   size_t i = 0;
   while (i < lines.size()) {
@@ -627,6 +708,7 @@ std::string renderMarkdown(const std::string& input) {
   Doc doc;
   doc.footnotes.takeDefinitions(lines);
   doc.refs = takeLinkDefinitions(lines);
+  doc.maxRefLabel = longestLabel(doc.refs);
   std::string out = blocks(lines, doc);
   return out +
          doc.footnotes.section([&doc](const std::vector<std::string>& note) { return blocks(note, doc); });

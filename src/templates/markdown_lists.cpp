@@ -8,13 +8,18 @@ namespace gatehouse::templates {
 
 namespace {
 
+// Plain loops: find_first_not_of calls memchr per character, which made deeply indented
+// lists (every line scanned once per nesting level) several times slower.
 bool isBlank(const std::string& l) {
-  return l.find_first_not_of(" \t") == std::string::npos;
+  return std::all_of(l.begin(), l.end(), [](char c) { return c == ' ' || c == '\t'; });
 }
 
 size_t leadingSpaces(const std::string& l) {
-  const size_t n = l.find_first_not_of(' ');
-  return n == std::string::npos ? l.size() : n;
+  size_t n = 0;
+  while (n < l.size() && l[n] == ' ') {
+    ++n;
+  }
+  return n;
 }
 
 bool sameKind(const ListMarker& a, const ListMarker& b) {

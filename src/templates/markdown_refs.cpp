@@ -141,10 +141,14 @@ size_t autolinkLength(std::string_view s) {
 
 namespace {
 
-std::string normalizeLabel(std::string_view label) {
+// Stops early (with a result longer than `limit`) once it passes `limit` characters.
+std::string normalizeLabel(std::string_view label, size_t limit = std::string::npos) {
   std::string out;
   bool space = false;
   for (unsigned char c : label) {
+    if (out.size() > limit) {
+      break;
+    }
     if (std::isspace(c) != 0) {
       space = !out.empty();
       continue;
@@ -261,7 +265,19 @@ LinkRefs takeLinkDefinitions(std::vector<std::string>& lines) {
 }
 
 std::optional<LinkMatch> matchLink(std::string_view s, const LinkRefs& refs) {
-  const size_t close = closingBracket(s);
+  return matchLinkAt(s, closingBracket(s), refs, longestLabel(refs));
+}
+
+size_t longestLabel(const LinkRefs& refs) {
+  size_t n = 0;
+  for (const auto& [label, target] : refs) {
+    n = std::max(n, label.size());
+  }
+  return n;
+}
+
+std::optional<LinkMatch> matchLinkAt(std::string_view s, size_t close, const LinkRefs& refs,
+                                     size_t maxLabel) {
   if (close == std::string_view::npos) {
     return std::nullopt;
   }
@@ -286,12 +302,58 @@ std::optional<LinkMatch> matchLink(std::string_view s, const LinkRefs& refs) {
       m.end = close + 2 + refClose;
     }
   }
-  auto it = refs.find(normalizeLabel(ref));
+  if (refs.empty()) {
+    return std::nullopt;
+  }
+  auto it = refs.find(normalizeLabel(ref, maxLabel));
   if (it == refs.end()) {
     return std::nullopt;
   }
   m.target = it->second;
   return m;
+}
+
+size_t BracketIndex::closeOf(size_t open) {
+  if (close_.empty()) {
+    close_.assign(s_.size(), kUnknown);
+  }
+  if (close_[open] == kUnknown) {
+    scan(open);
+  }
+  return close_[open] == std::string_view::npos ? std::string_view::npos : close_[open] - open;
+}
+
+// closingBracket's walk from `from`, recording the ']' of every '[' it passes. A '[' an
+// earlier scan already settled is stepped over: both walks agree from there on, so its
+// brackets balance up to its ']' (or, with none, no '[' still open here closes either).
+void BracketIndex::scan(size_t from) {
+  std::vector<size_t> open;
+  for (size_t k = from; k < s_.size(); ++k) {
+    if (s_[k] == '\\') {
+      ++k;
+    } else if (s_[k] == '`') {
+      const size_t close = s_.find('`', k + 1);
+      k = close == std::string_view::npos ? k : close;
+    } else if (s_[k] == '[') {
+      if (close_[k] == std::string_view::npos) {
+        break;
+      }
+      if (close_[k] != kUnknown) {
+        k = close_[k];
+        continue;
+      }
+      open.push_back(k);
+    } else if (s_[k] == ']' && !open.empty()) {
+      close_[open.back()] = k;
+      open.pop_back();
+      if (open.empty()) {
+        return;  // the walk closingBracket makes from `from` ends here
+      }
+    }
+  }
+  for (size_t k : open) {
+    close_[k] = std::string_view::npos;
+  }
 }
 
 }  // namespace gatehouse::templates

@@ -49,4 +49,30 @@ struct LinkMatch {
 };
 [[nodiscard]] std::optional<LinkMatch> matchLink(std::string_view s, const LinkRefs& refs);
 
+// The same with the closing ']' already known (`close`, relative to s[0]); a reference
+// label whose normalized form is longer than `maxLabel` (the longest defined one) is not
+// looked up, so failed links cost no more than their brackets.
+[[nodiscard]] std::optional<LinkMatch> matchLinkAt(std::string_view s, size_t close, const LinkRefs& refs,
+                                                   size_t maxLabel);
+
+// The longest normalized label among `refs`.
+[[nodiscard]] size_t longestLabel(const LinkRefs& refs);
+
+// The ']' closing each '[' of one text (what matchLink finds, nested brackets counted,
+// escapes and code spans skipped), found lazily by left-to-right scans that reuse what
+// earlier scans learned: linear overall, where one scan per '[' was quadratic on
+// "[[[[...]]]]" (a 200 KB line took minutes).
+class BracketIndex {
+ public:
+  explicit BracketIndex(std::string_view s) : s_(s) {}
+  // The closing ']' for the '[' at s[open], relative to `open`; npos when none.
+  [[nodiscard]] size_t closeOf(size_t open);
+
+ private:
+  void scan(size_t from);
+  static constexpr size_t kUnknown = static_cast<size_t>(-2);
+  std::string_view s_;
+  std::vector<size_t> close_;  // absolute position of the ']', npos, or kUnknown
+};
+
 }  // namespace gatehouse::templates
