@@ -3,7 +3,6 @@
 // response is discarded up to kDiscardLimit.
 #include "http/http1_session.h"
 
-
 namespace gatehouse::http {
 
 // Reading goes on while a paused exchange is served (so a client that leaves is noticed),
@@ -65,7 +64,7 @@ int Http1Session::onBody(llhttp_t* p, const char* at, size_t len) {
   if (s.body_.failed()) {
     return 0;  // reading stops (updateReading) until the handler has answered
   }
-  if (!s.body_.append(std::string_view(at, len))) {
+  if (!s.body_.append(std::string_view(at, len)) && !s.body_.limitUnseen()) {
     // Over request_body max_size: the reader gets UV_E2BIG; the rest is not worth reading.
     s.closing_ = true;
   }

@@ -86,8 +86,9 @@ void Http1Session::pullBody() {
   pullInFlight_ = true;
   auto& stream = *ex_.response.stream;
   auto* file = dynamic_cast<runtime::SendfileSource*>(&stream);
-  const int sock =
-      file == nullptr || chunked_ || sniffPending_ || !transport_.drained() ? -1 : transport_.sendfileSocket();
+  const int sock = file == nullptr || chunked_ || sniffPending_ || !transport_.drained()
+                       ? -1
+                       : transport_.sendfileSocket();
   if (sock >= 0) {
     bool done = false;
     const int64_t n = file->sendTo(sock, done);
@@ -127,7 +128,7 @@ int Http1Session::beginResponse() {
     return 0;
   }
   res.tunnel = nullptr;
-  if (!keepAlive_ || res.close || shuttingDown_ || body_.failed()) {
+  if (!keepAlive_ || res.close || shuttingDown_ || (body_.failed() && !body_.limitUnseen())) {
     closing_ = true;
   }
   if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&

@@ -13,6 +13,8 @@ void RequestBody::reset(const runtime::Request& request) {
   error_ = 0;
   eof_ = false;
   pulled_ = false;
+  overLimit_ = false;
+  errorDelivered_ = false;
 }
 
 void RequestBody::detach() {
@@ -31,6 +33,7 @@ bool RequestBody::append(std::string_view data) {
   received_ += data.size();
   if (overLimit(received_)) {
     fail(UV_E2BIG);
+    overLimit_ = true;
     return false;
   }
   buffer_.append(data);
@@ -72,6 +75,7 @@ void RequestBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
   if (request_ != nullptr && request_->bodyLength != runtime::Request::kChunked &&
       overLimit(request_->bodyLength)) {
     fail(UV_E2BIG);
+    overLimit_ = true;
   }
   if (!buffer_.empty() || eof_ || error_ != 0) {
     task_.schedule(loop_);
@@ -85,6 +89,7 @@ void RequestBody::deliver() {
   }
   sink_ = nullptr;
   if (error_ != 0) {
+    errorDelivered_ = true;
     sink->onBodyError(error_);
     return;
   }

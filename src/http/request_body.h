@@ -35,6 +35,10 @@ class RequestBody final : public runtime::BodySource {
   [[nodiscard]] bool full() const { return buffer_.size() >= kHighWater; }
   [[nodiscard]] bool pulled() const { return pulled_; }
   [[nodiscard]] bool failed() const { return error_ != 0; }
+  // Over the limit but no consumer has been told: as Go's MaxBytesReader, which fails (and
+  // marks the connection to close) only when a handler reads past it, the body is then just
+  // unread, and the connection may drain it after the response and stay open.
+  [[nodiscard]] bool limitUnseen() const { return overLimit_ && !errorDelivered_; }
   // Drops buffered bytes nobody will read (the response is done); returns how many.
   size_t discardBuffered();
 
@@ -56,6 +60,8 @@ class RequestBody final : public runtime::BodySource {
   int error_ = 0;
   bool eof_ = false;
   bool pulled_ = false;
+  bool overLimit_ = false;
+  bool errorDelivered_ = false;
 };
 
 }  // namespace gatehouse::http
