@@ -128,6 +128,11 @@ def run_immediate(name, argv, src, tmp, env):
         json.dump(site_config(admin, first, "initial", load), f)
     proc = start(argv, path, env)
     check(wait_body(fetched, "fetched", proc) == "fetched", "%s serves the fetched config" % name)
+    # caddy starts the fetched config before it stops the initial one, so the old listener
+    # may answer for a moment after the new one serves; give either server 3 s to close it.
+    deadline = time.time() + 3
+    while get(first) is not None and time.time() < deadline:
+        time.sleep(0.05)
     check(get(first) is None, "%s no longer serves the initial config" % name)
     with src.lock:
         reqs = [s for s in src.seen if s[1] == key]
