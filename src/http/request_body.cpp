@@ -13,7 +13,6 @@ void RequestBody::reset(const runtime::Request& request) {
   error_ = 0;
   eof_ = false;
   pulled_ = false;
-  overLimit_ = false;
   errorDelivered_ = false;
 }
 
@@ -33,7 +32,6 @@ bool RequestBody::append(std::string_view data) {
   received_ += data.size();
   if (overLimit(received_)) {
     fail(UV_E2BIG);
-    overLimit_ = true;
     return false;
   }
   buffer_.append(data);
@@ -75,7 +73,6 @@ void RequestBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
   if (request_ != nullptr && request_->bodyLength != runtime::Request::kChunked &&
       overLimit(request_->bodyLength)) {
     fail(UV_E2BIG);
-    overLimit_ = true;
   }
   if (!buffer_.empty() || eof_ || error_ != 0) {
     task_.schedule(loop_);

@@ -38,7 +38,7 @@ class RequestBody final : public runtime::BodySource {
   // Over the limit but no consumer has been told: as Go's MaxBytesReader, which fails (and
   // marks the connection to close) only when a handler reads past it, the body is then just
   // unread, and the connection may drain it after the response and stay open.
-  [[nodiscard]] bool limitUnseen() const { return overLimit_ && !errorDelivered_; }
+  [[nodiscard]] bool limitUnseen() const { return error_ == UV_E2BIG && !errorDelivered_; }
   // Drops buffered bytes nobody will read (the response is done); returns how many.
   size_t discardBuffered();
 
@@ -60,7 +60,6 @@ class RequestBody final : public runtime::BodySource {
   int error_ = 0;
   bool eof_ = false;
   bool pulled_ = false;
-  bool overLimit_ = false;
   bool errorDelivered_ = false;
 };
 
