@@ -87,8 +87,10 @@ def faults(binary, tmp, pebble, roots):
                 quick[name] = acme_pebble.wait_serving(name, pebble.tls_port, roots, 30)
             check(all(v is not None for v in quick.values()),
                   "hiccups (5xx, reset, HTML 502) retried at once: served %s" % quick)
-            check(len(proxy.records(NEW_ORDER, "e1.test")) == 3, "e1: newOrder sent 3 times (2 injected 500s)")
-            check(len(proxy.records("finalize-order", "e5.test")) == 2, "e5: finalize sent twice")
+            e1orders = [(r["action"], r.get("status")) for r in proxy.records(NEW_ORDER, "e1.test")]
+            check(len(e1orders) == 3, "e1: newOrder sent 3 times (2 injected 500s): %s" % e1orders)
+            e5final = [(r["action"], r.get("status")) for r in proxy.records("finalize-order", "e5.test")]
+            check(len(e5final) == 2, "e5: finalize sent twice: %s" % e5final)
             for name in ("e1.test", "e2.test", "e5.test"):
                 check(not entries(drain, "will retry", name), "%s: no backoff" % name)
             e3 = [e for e in entries(drain, "could not get certificate from issuer", "e3.test")]
@@ -179,7 +181,9 @@ def main():
         print("SKIP: curl not installed")
         return 77
     with tempfile.TemporaryDirectory(prefix="gh-badca-") as tmp:
-        pebble = acme_pebble.Pebble(tmp)
+        # The fault checks count requests exactly; pebble's default 5 % badNonce answers would
+        # add a retried request now and then (CI saw a fourth e1 newOrder).
+        pebble = acme_pebble.Pebble(tmp, nonce_reject=0)
         try:
             roots = roots_file(tmp, pebble)
             faults(binary, tmp, pebble, roots)
