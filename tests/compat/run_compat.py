@@ -52,6 +52,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from upstreams import CompatUpstreams, _Pki  # noqa: E402
 import access_logs  # noqa: E402
 import raw_client  # noqa: E402
+import ports  # noqa: E402  (on the path through upstreams)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
@@ -63,12 +64,7 @@ FIXED_MTIME = 1700000000  # Tue, 14 Nov 2023 22:13:20 GMT
 REQUEST_TIMEOUT = 10.0
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = ports.free_port
 
 
 def render(template, port, site):

@@ -34,16 +34,16 @@ import http.server
 import socket
 import threading
 import time
+import sys
 import urllib.parse
 
 from raw_upstreams import RawUpstream
 
-def _free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+# Appended, not inserted: compat's own modules keep their names.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import ports  # noqa: E402  (ports below the ephemeral range, shared with the e2e tests)
+
+_free_port = ports.free_port
 
 
 def _read_body(handler):

@@ -18,14 +18,10 @@ import urllib.request
 
 import harness
 import tls_pki
+import ports  # noqa: E402
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = ports.free_port
 
 
 def require_pebble():

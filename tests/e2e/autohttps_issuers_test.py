@@ -25,6 +25,7 @@ import time
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
 import tls_pki  # noqa: E402
+import ports  # noqa: E402
 
 FAILURES = []
 
@@ -36,11 +37,7 @@ def check(cond, what):
 
 
 def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # nothing listens there now: connections are refused at once
-    return port
+    return ports.free_port()  # nothing listens there: connections are refused at once
 
 
 def write_config(path, pebble, storage, globals_, sites):

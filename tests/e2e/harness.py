@@ -14,6 +14,7 @@ import time
 
 sys.dont_write_bytecode = True
 import server_stderr  # noqa: E402
+import ports  # noqa: E402
 
 FAILURES = []
 
@@ -75,13 +76,7 @@ def wait_port(port, proc, timeout=20):
     return False
 
 
-def free_port():
-    """A port nothing listens on right now (for http_port/https_port/admin, which cannot be 0)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = ports.free_port
 
 
 def stop(proc, drain, expect_clean=True):
@@ -95,8 +90,11 @@ def stop(proc, drain, expect_clean=True):
             proc.kill()
             proc.wait(5)
             rc = None
+    report = drain.finish()
     if expect_clean:
         check(rc == 0, "clean exit (rc=%s)" % rc)
-    report = drain.finish()
+        if rc != 0:
+            # A server that died early says why in its last lines (a port taken, a config error).
+            print("server stderr, last lines:\n" + "\n".join(drain.text().splitlines()[-30:]), flush=True)
     check(report == "", "no sanitizer report:\n" + report)
     return rc

@@ -24,6 +24,7 @@ import time
 import urllib.parse
 
 import server_stderr
+import ports  # noqa: E402
 
 PATTERN = bytes(range(256)) * 256  # 64 KiB
 
@@ -244,12 +245,8 @@ class Upstream:
 
 
 def unused_port():
-    """A loopback port nobody listens on (bound, then released)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nobody listens on."""
+    return ports.free_port()
 
 
 def start_gatehouse(binary, cfg, workers=1):
