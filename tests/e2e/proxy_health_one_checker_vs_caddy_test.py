@@ -26,12 +26,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 
 WORKERS = 3
 RATE_INTERVAL = 0.25
@@ -40,56 +40,28 @@ FLIP_INTERVAL = 2.0
 WINDOW = 1.6  # the flip requests must be done this soon after the failed check (< FLIP_INTERVAL)
 
 
-class Upstream:
-    """HTTP/1.1 upstream: /health answered 200 (or 500 once, when armed), counted with its
-    time; anything else answered 200 with the upstream's name as the body."""
+
+class Upstream(KeepAliveUpstream):
+    """/health answered 200 (or 500 once, when armed), counted with its time once answered;
+    anything else answered 200 with the upstream's name as the body."""
 
     def __init__(self, name):
-        self.name = name
-        self.lock = threading.Lock()
         self.checks = []  # (time answered, status)
         self.fail_next = False
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(name)
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+    def answer(self, path):
+        status = 200
+        if path.startswith("/health"):
+            with self.lock:
+                status = 500 if self.fail_next else 200
+                self.fail_next = False
+        return status, self.name.encode()
 
-    def _serve(self, conn):
-        conn.settimeout(30)
-        buf = b""
-        try:
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                path = head.split(b" ")[1].decode()
-                status = 200
-                health = path.startswith("/health")
-                if health:
-                    with self.lock:
-                        status = 500 if self.fail_next else 200
-                        self.fail_next = False
-                body = self.name.encode()
-                conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
-                if health:
-                    with self.lock:
-                        self.checks.append((time.time(), status))
-        except OSError:
-            return
-        finally:
-            conn.close()
+    def answered(self, path, status):
+        if path.startswith("/health"):
+            with self.lock:
+                self.checks.append((time.time(), status))
 
     def count(self):
         with self.lock:
@@ -102,9 +74,6 @@ class Upstream:
     def last_check(self):
         with self.lock:
             return self.checks[-1] if self.checks else (0.0, 0)
-
-    def close(self):
-        self.sock.close()
 
 
 def caddyfile(p, extra=""):

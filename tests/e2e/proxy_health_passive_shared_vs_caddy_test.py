@@ -19,58 +19,29 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 
 FAIL_DURATION = 3.0
 
 
-class Upstream:
-    """HTTP/1.1 upstream answering "ok" (200), or 500 "bad" for the next `bad` requests."""
+
+class Upstream(KeepAliveUpstream):
+    """Answers "ok" (200), or 500 "bad" for the next `bad` requests."""
 
     def __init__(self):
-        self.lock = threading.Lock()
         self.bad = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        conn.settimeout(30)
-        buf = b""
-        try:
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                _, buf = buf.split(b"\r\n\r\n", 1)
-                with self.lock:
-                    status, body = (500, b"bad") if self.bad > 0 else (200, b"ok")
-                    self.bad = max(0, self.bad - 1)
-                conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
-        except OSError:
-            return
-        finally:
-            conn.close()
-
-    def close(self):
-        self.sock.close()
+    def answer(self, path):
+        with self.lock:
+            status, body = (500, b"bad") if self.bad > 0 else (200, b"ok")
+            self.bad = max(0, self.bad - 1)
+        return status, body
 
 
 def caddyfile(p):

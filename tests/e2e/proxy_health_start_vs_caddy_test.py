@@ -27,12 +27,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 import server_stderr  # noqa: E402
 
 SLOW_FAIL = 3.0  # the slow upstream's check: a 500 after this long
@@ -41,55 +41,24 @@ EARLY = 1.8  # the early requests must be done by then (before either slow check
 SETTLED = 3.8  # by then both slow checks have ended
 
 
-class Upstream:
-    """An HTTP/1.1 upstream: /health* (after `delay`; /healthbad* is a 500) and anything else
-    answered 200 with its name as the body. Counts the non-health requests it served."""
+
+class Upstream(KeepAliveUpstream):
+    """/health* (after `delay`; /healthbad* is a 500) and anything else answered 200 with its
+    name as the body. Counts the non-health requests it served."""
 
     def __init__(self, name, delay=0.0):
-        self.name = name
         self.delay = delay
         self.served = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(name)
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        conn.settimeout(30)
-        buf = b""
-        try:
-            while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, buf = buf.split(b"\r\n\r\n", 1)
-                path = head.split(b" ")[1].decode()
-                status = 200
-                if path.startswith("/health"):
-                    time.sleep(self.delay)
-                    status = 500 if path.startswith("/healthbad") or self.delay > 0 else 200
-                else:
-                    self.served += 1
-                body = self.name.encode()
-                conn.sendall(b"HTTP/1.1 %d X\r\nContent-Length: %d\r\n\r\n" % (status, len(body)) + body)
-        except OSError:
-            return
-        finally:
-            conn.close()
-
-    def close(self):
-        self.sock.close()
+    def answer(self, path):
+        status = 200
+        if path.startswith("/health"):
+            time.sleep(self.delay)
+            status = 500 if path.startswith("/healthbad") or self.delay > 0 else 200
+        else:
+            self.served += 1
+        return status, self.name.encode()
 
 
 def caddyfile(p, extra=""):

@@ -34,68 +34,35 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 
 HOLD = 2.0  # s an upstream holds each plain request
 PAUSE = 0.12  # s between two requests of a burst
 
 
-class Upstream:
-    """HTTP/1.1 upstream: holds a request HOLD s and answers its name; an Upgrade gets 101
-    and an echo until the client closes. Records the most requests it held at once."""
+
+class Upstream(KeepAliveUpstream):
+    """Holds a request HOLD s and answers its name, one request a connection; an Upgrade
+    gets 101 and an echo until the client closes. Records the most requests it held at once."""
+
+    keep_alive = False
+    tunnels = True
 
     def __init__(self, name):
-        self.name = name
-        self.lock = threading.Lock()
         self.now = 0
         self.most = 0
         self.served = 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(name)
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        conn.settimeout(30)
-        buf = b""
-        try:
-            while b"\r\n\r\n" not in buf:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
-            head = buf.split(b"\r\n\r\n", 1)[0].lower()
-            if b"\r\nupgrade:" in head:
-                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-                while True:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    conn.sendall(data)
-            with self.lock:
-                self.now += 1
-                self.most = max(self.most, self.now)
-            time.sleep(HOLD)
-            with self.lock:
-                self.now -= 1
-                self.served += 1
-            body = self.name.encode()
-            conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-        except OSError:
-            return
-        finally:
-            conn.close()
-
-    def close(self):
-        self.sock.close()
+    def answer(self, path):
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(HOLD)
+        with self.lock:
+            self.now -= 1
+            self.served += 1
+        return 200, self.name.encode()
 
 
 def proxy(upstreams, **extra):

@@ -13,6 +13,7 @@ Upstream paths (one server answers all of them):
   /auth          forward_auth's verifier: 200 with Remote-User/Remote-Groups for
                  "Authorization: Bearer good", else 401 with WWW-Authenticate and "denied"
   /hints         a 103 Early Hints (Link), then 200 "hinted"
+KeepAliveUpstream: a base for scripts' own small upstreams, answers from a hook.
 """
 import hashlib
 import json
@@ -25,6 +26,7 @@ import urllib.parse
 
 import server_stderr
 import ports  # noqa: E402
+import tcp_servers
 
 PATTERN = bytes(range(256)) * 256  # 64 KiB
 
@@ -35,6 +37,18 @@ def pattern_bytes(n):
         piece = PATTERN[:min(n, len(PATTERN))]
         n -= len(piece)
         yield piece
+
+
+def next_head(conn, buf):
+    """The next request head on a connection (after `buf`, what was read past the last one)
+    and the bytes read past it; (None, buf) when the peer closed first."""
+    while b"\r\n\r\n" not in buf:
+        data = conn.recv(65536)
+        if not data:
+            return None, buf
+        buf += data
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    return head, rest
 
 
 class Upstream:
@@ -83,12 +97,9 @@ class Upstream:
         buf = b""
         try:
             while True:
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, buf = buf.split(b"\r\n\r\n", 1)
+                head, buf = next_head(conn, buf)
+                if head is None:
+                    return
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
                 headers = []
@@ -242,6 +253,63 @@ class Upstream:
             return buf
         conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
         return buf
+
+
+class KeepAliveUpstream:
+    """A small HTTP/1.1 upstream for scripts that count what the proxy sends it, on
+    127.0.0.1 port 0 (tcp_servers: a thread a connection). Request heads are read in turn
+    (bodies are not expected) and each is answered with Content-Length from the subclass's
+    hooks:
+      answer(path) -> (status, body bytes)   what to send (may block, e.g. a slow check)
+      answered(path, status)                 after the answer is written (e.g. to time it)
+    keep_alive False: one request a connection, answered with "Connection: close".
+    tunnels True: a request with an Upgrade header gets a 101, then an echo of whatever the
+    client sends until it closes. `lock` is for the subclass's counters."""
+
+    keep_alive = True
+    tunnels = False
+
+    def __init__(self, name=""):
+        self.name = name
+        self.lock = threading.Lock()
+        self.sock = tcp_servers.listen(backlog=128)
+        self.port = self.sock.getsockname()[1]
+        tcp_servers.serve(self.sock, self._serve, timeout=30)
+
+    def answer(self, path):
+        raise NotImplementedError
+
+    def answered(self, path, status):
+        pass
+
+    def close(self):
+        self.sock.close()
+
+    def _serve(self, conn):
+        buf = b""
+        while True:
+            head, buf = next_head(conn, buf)
+            if head is None:
+                return
+            if self.tunnels and b"\r\nupgrade:" in head.lower():
+                self._tunnel(conn)
+                return
+            path = head.split(b" ")[1].decode()
+            status, body = self.answer(path)
+            close = b"" if self.keep_alive else b"Connection: close\r\n"
+            conn.sendall(b"HTTP/1.1 %d X\r\n" % status + close + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.answered(path, status)
+            if not self.keep_alive:
+                return
+
+    @staticmethod
+    def _tunnel(conn):
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            conn.sendall(data)
 
 
 def unused_port():
