@@ -68,14 +68,19 @@ constexpr std::array<Signature, 29> kSignatures = {{
     {"BM"sv, {}, "image/bmp"},
     {"GIF87a"sv, {}, "image/gif"},
     {"GIF89a"sv, {}, "image/gif"},
-    {"RIFF\x00\x00\x00\x00WEBPVP"sv, "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF\xFF\xFF"sv, "image/webp"},
+    {"RIFF\x00\x00\x00\x00WEBPVP"sv, "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF\xFF\xFF"sv,
+     "image/webp"},
     {"\x89PNG\x0D\x0A\x1A\x0A"sv, {}, "image/png"},
     {"\xFF\xD8\xFF"sv, {}, "image/jpeg"},
-    {"FORM\x00\x00\x00\x00" "AIFF"sv, "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF"sv, "audio/aiff"},
+    {"FORM\x00\x00\x00\x00"
+     "AIFF"sv,
+     "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF"sv, "audio/aiff"},
     {"ID3"sv, {}, "audio/mpeg"},
     {"OggS\x00"sv, {}, "application/ogg"},
     {"MThd\x00\x00\x00\x06"sv, {}, "audio/midi"},
-    {"RIFF\x00\x00\x00\x00" "AVI "sv, "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF"sv, "video/avi"},
+    {"RIFF\x00\x00\x00\x00"
+     "AVI "sv,
+     "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF"sv, "video/avi"},
     {"RIFF\x00\x00\x00\x00WAVE"sv, "\xFF\xFF\xFF\xFF\x00\x00\x00\x00\xFF\xFF\xFF\xFF"sv, "audio/wave"},
     // (video/mp4 is checked here, by its box structure: see mp4)
     {"\x1A\x45\xDF\xA3"sv, {}, "video/webm"},
@@ -125,18 +130,23 @@ bool matches(std::string_view data, const Signature& sig) {
 }  // namespace
 
 bool wantsSniffedType(const runtime::Response& res, bool bodyAllowed) {
-  return bodyAllowed && res.sniff && !res.headers.has("Content-Type") && res.headers.get("Content-Encoding").empty();
+  return bodyAllowed && res.sniff && !res.headers.has("Content-Type") &&
+         res.headers.get("Content-Encoding").empty();
+}
+
+bool sniffNeedsMore(const runtime::Response& res, size_t held, bool eof) {
+  return !eof && held < kSniffLength && wantsSniffedType(res, true);
 }
 
 std::string_view sniffContentType(std::string_view data) {
-  data = data.substr(0, 512);
+  data = data.substr(0, kSniffLength);
   std::string_view ws = data;
   while (!ws.empty() && isSniffSpace(static_cast<unsigned char>(ws.front()))) {
     ws.remove_prefix(1);
   }
   static constexpr std::array<std::string_view, 17> kHtml = {
-      "<!DOCTYPE HTML", "<HTML", "<HEAD", "<SCRIPT", "<IFRAME", "<H1", "<DIV", "<FONT", "<TABLE",
-      "<A", "<STYLE", "<TITLE", "<B", "<BODY", "<BR", "<P", "<!--"};
+      "<!DOCTYPE HTML", "<HTML",  "<HEAD", "<SCRIPT", "<IFRAME", "<H1", "<DIV", "<FONT", "<TABLE", "<A",
+      "<STYLE",         "<TITLE", "<B",    "<BODY",   "<BR",     "<P",  "<!--"};
   for (auto tag : kHtml) {
     if (htmlTag(ws, tag)) {
       return "text/html; charset=utf-8";

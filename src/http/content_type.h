@@ -3,6 +3,7 @@
 // (mime.TypeByExtension: Go's built-in table and the system's MIME database, mime_table.h), else by sniffing
 // the first bytes (http.DetectContentType: content_sniff.cpp).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,16 @@ std::string_view sniffContentType(std::string_view data);
 // when the handler set none, no Content-Encoding, and did not flush the head early
 // (`res.sniff`); only for statuses that allow a body.
 bool wantsSniffedType(const runtime::Response& res, bool bodyAllowed);
+
+// How many first body bytes the sniff reads (Go's sniffLen).
+constexpr size_t kSniffLength = 512;
+
+// A streamed head held for sniffing keeps waiting while this says so: Go's server sniffs
+// the bytes its response buffer holds when the head goes out (2048 for HTTP/1, 4096 for
+// HTTP/2), and a handler that does not flush (reverse_proxy copying a body of known length)
+// fills that buffer from as many writes as it takes, so the type comes from the body's
+// first 512 bytes however the upstream's reads split them. `held` counts the bytes gathered
+// so far, the new piece included; `eof`: that piece is the last.
+bool sniffNeedsMore(const runtime::Response& res, size_t held, bool eof);
 
 }  // namespace gatehouse::http

@@ -203,6 +203,11 @@ void Http2Session::streamWantsInbound(H2Stream& s) {
   deferred_.schedule(transport_.loop());  // a BodySink is never called from inside pull()
 }
 
+void Http2Session::streamWantsPiece(H2Stream& s) {
+  toPull_.push_back(s.id);
+  pump();
+}
+
 void Http2Session::streamOutboundReady(H2Stream& s) {
   if (!closed_ && !s.closed) {
     nghttp2_session_resume_data(session_.get(), s.id);
@@ -287,8 +292,8 @@ void Http2Session::sendContinue(H2Stream& s) {
 
 // A non-final HEADERS frame (103 Early Hints ...) before the response.
 void Http2Session::streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields) {
-  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 100 || status == 101 ||
-      status > 199) {
+  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 100 ||
+      status == 101 || status > 199) {
     return;
   }
   runtime::Response interim;

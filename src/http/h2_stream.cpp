@@ -138,18 +138,23 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
   if (closed) {
     return;
   }
-  if (outbound.sniffPending) {
-    outbound.sniffPending = false;
-    runWaitingStages(ex, outbound.stagesWaiting);
-    outbound.stagesWaiting = 0;
-    if (!data.empty() && !ex.response.headers.has("Content-Type") && ex.response.sniff) {
-      ex.response.headers.add("Content-Type", sniffContentType(data));
-    }
-    session_.streamSniffed(*this, false);
-  }
   // Copied now: `data` dies with this call. The source itself stays alive until the
   // stream does, so it is never destroyed from inside its own callback.
   outbound.data.append(data);
+  if (outbound.sniffPending) {
+    runWaitingStages(ex, std::exchange(outbound.stagesWaiting, 0));
+    if (sniffNeedsMore(ex.response, outbound.data.size(), eof)) {
+      // Too few bytes to sniff on yet (a short first read, an empty one): as Go's response
+      // buffer, they wait (no head, so no provider reads them) and the next piece is read.
+      session_.streamWantsPiece(*this);
+      return;
+    }
+    outbound.sniffPending = false;
+    if (!outbound.data.empty() && wantsSniffedType(ex.response, true)) {
+      ex.response.headers.add("Content-Type", sniffContentType(outbound.data));
+    }
+    session_.streamSniffed(*this, false);
+  }
   outbound.eof = eof;
   session_.streamOutboundReady(*this);
 }

@@ -41,6 +41,7 @@ int Http1Session::onMessageBegin(llhttp_t* p) {
   s.responseDone_ = false;
   s.headWritten_ = false;
   s.sniffPending_ = false;
+  s.sniffHold_.clear();
   s.awaiting_ = false;
   s.resumeRequested_ = false;
   s.upgradeRequest_ = false;

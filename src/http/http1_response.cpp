@@ -281,11 +281,24 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
   if (closed_) {
     return;
   }
+  std::string held;  // the pieces gathered for the sniff, this one appended
   if (sniffPending_) {
+    runWaitingStages(ex_, std::exchange(stagesWaiting_, 0));
+    if (sniffNeedsMore(ex_.response, sniffHold_.size() + data.size(), eof)) {
+      // Too few bytes to sniff on yet (a short first read, an empty one): as Go's response
+      // buffer, keep them and read on; the head goes with the first 512 (or the end).
+      sniffHold_.append(data);
+      afterPiece();
+      return;
+    }
     sniffPending_ = false;
-    runWaitingStages(ex_, stagesWaiting_);
-    stagesWaiting_ = 0;
-    if (!data.empty() && !ex_.response.headers.has("Content-Type") && ex_.response.sniff) {
+    if (!sniffHold_.empty()) {
+      held = std::move(sniffHold_);
+      sniffHold_.clear();
+      held.append(data);
+      data = held;
+    }
+    if (!data.empty() && wantsSniffedType(ex_.response, true)) {
       ex_.response.headers.add("Content-Type", sniffContentType(data));
     }
     writeHead(ex_.response.streamLength, true);
@@ -302,6 +315,11 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     finishResponse();
     return;
   }
+  afterPiece();
+}
+
+// The next piece is pulled once the client took this one (at once when it did already).
+void Http1Session::afterPiece() {
   if (transport_.drained()) {
     onDrained();
   }

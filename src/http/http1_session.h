@@ -10,9 +10,9 @@
 // the connection after a 101 (tunnel mode). Resumes and body pieces are delivered from a
 // LoopTask, so a handler's callback never sees its exchange torn down under it.
 
-#include <array>
 #include <llhttp.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -114,6 +114,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void writeHead(uint64_t contentLength, bool allowed);
   void finishResponse();
   void appendBodyPiece(std::string_view data, bool eof);  // framed into out_, then flushed
+  void afterPiece();
   void failRequest(int status, std::string_view detail = {});
   void completeExchange();
   void reportFinished();
@@ -129,7 +130,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   static const llhttp_settings_t& settings();
 
   llhttp_t parser_{};
-  Http1ScratchPool* pool_;                // where scratch_ goes back; may be null
+  Http1ScratchPool* pool_;                 // where scratch_ goes back; may be null
   std::unique_ptr<Http1Scratch> scratch_;  // from the pool while this session lives
   runtime::Exchange& ex_;
   std::string& out_;  // bytes produced since the last flush
@@ -175,7 +176,8 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool pullInFlight_ = false;
   size_t stagesWaiting_ = 0;   // output stages outside encode, run once it has decided
   bool sniffPending_ = false;  // the head waits for the first body bytes (Content-Type sniffing)
-  int sendfileOutcome_ = 0;  // for the next task run: 1 the file went out in full, <0 error
+  std::string sniffHold_;      // body pieces gathered while the head waits (under 512 bytes)
+  int sendfileOutcome_ = 0;    // for the next task run: 1 the file went out in full, <0 error
 
   RequestBody body_;
   LoopTask tasks_;

@@ -67,6 +67,8 @@ class Http2Session final : public Session {
   // A streamed response whose head waited for its first body bytes (Content-Type sniffing):
   // the head goes now, or the stream is reset when the body failed first.
   void streamSniffed(H2Stream& s, bool failed);
+  // The head still waits (fewer than 512 body bytes to sniff on): read the next piece.
+  void streamWantsPiece(H2Stream& s);
   // Inside `s`'s data provider at its body's end: submits the body source's trailers
   // (h2_session_trailers.cpp). False when it has none (the DATA frame ends the stream).
   bool submitTrailers(H2Stream& s);
