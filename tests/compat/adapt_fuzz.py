@@ -50,6 +50,9 @@ SNI_SHARED = ("each server of a site block on several ports matches its own name
 
 # JSON leaves: (regex on the leaf's path, predicate(caddy value, gatehouse value) or None, class, reason).
 KNOWN_JSON = [
+    (r"\.routes$", lambda c, g, *_: php_index_redirect_dropped(c, g), NEWER,
+     "php_fastcgi adds its directory-index redirect only when try_files names the index "
+     "(current fixture php_fastcgi_try_files_override_no_dir_index)"),
     (r"\.logger_names\.|\.logging\.logs\.default\.exclude", None, NEWER,
      "logger_names values are lists, excluded loggers listed once"),
     (r"\.headers\.Location\[0\]$|\.file\.try_policy$", None, NEWER,
@@ -86,6 +89,16 @@ KNOWN_JSON = [
      "a hostless site on a non-HTTP port with a `tls` directive gets a catch-all connection policy "
      "(current fixture enable_tls_for_catch_all_site; 2.6.2 required a host)"),
 ]
+
+
+def php_index_redirect_dropped(c, g):
+    """True when caddy's routes are gatehouse's plus php_fastcgi's 308 index redirect."""
+    redirect = lambda r: isinstance(r, dict) and any(
+        isinstance(h, dict) and h.get("handler") == "static_response" and h.get("status_code") == 308
+        and (h.get("headers") or {}).get("Location") == ["{http.request.orig_uri.path}/"]
+        for h in r.get("handle") or [])
+    return (isinstance(c, list) and isinstance(g, list) and len(c) == len(g) + 1
+            and sum(map(redirect, c)) == 1 and not any(map(redirect, g)))
 
 
 def catch_all_added(c, g):
@@ -421,7 +434,11 @@ def compare_case(gh, seed, idx, args, work):
         if (vc == 0) != (vg == 0):
             kind = "validate_gh_rejects" if vc == 0 else "validate_gh_accepts"
             msg = error_text(vge if vc == 0 else vce)
-            diff(kind, normalize(msg), msg)
+            known = None
+            if vc == 0 and "trusted_roots_pem_files" in msg and "trusted_roots_pem_files" not in cout:
+                known = (NEWER, "the trusted root file of global ACME options is read for the catch-all "
+                                "policy newer Caddy's layout puts them in (2.6.2 made no policy here)")
+            diff(kind, normalize(msg), msg, known)
     if not res["diffs"]:
         shutil.rmtree(d, ignore_errors=True)
     return res
