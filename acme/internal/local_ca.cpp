@@ -113,6 +113,14 @@ LoadedPair loadPairFiles(const KeyPairFiles& files, const std::string& which) {
   return LoadedPair{std::move(cert), std::move(key)};
 }
 
+}  // namespace
+
+void checkPairFiles(const KeyPairFiles& files, const std::string& which) {
+  (void)loadPairFiles(files, which);
+}
+
+namespace {
+
 // The root from storage, generated (and stored) on first use.
 LoadedPair loadOrCreateRoot(Storage& storage, const LocalCaOptions& options, Clock::time_point now) {
   const std::string& id = options.id;
@@ -120,8 +128,8 @@ LoadedPair loadOrCreateRoot(Storage& storage, const LocalCaOptions& options, Clo
     return LoadedPair{certificateFromPem(*pem),
                       PrivateKey::fromPem(loadRequired(storage, ca_keys::rootKey(id)))};
   }
-  Generated g = generate(CertKind::Root, expandCaName(options.rootCommonName, options.name, now), kRootLifetime,
-                         nullptr, nullptr, now);
+  Generated g = generate(CertKind::Root, expandCaName(options.rootCommonName, options.name, now),
+                         kRootLifetime, nullptr, nullptr, now);
   save(storage, ca_keys::rootCert(id), ca_keys::rootKey(id), g);
   return LoadedPair{std::move(g.cert), std::move(g.key)};
 }
@@ -136,13 +144,15 @@ LoadedPair loadOrCreateIntermediate(Storage& storage, const LocalCaOptions& opti
     if (!caNeedsRenewal(loaded.get(), now)) {
       PrivateKey key = PrivateKey::fromPem(loadRequired(storage, ca_keys::intermediateKey(id)));
       if (!certificateMatchesKey(*pem, key.toPem())) {
-        throw std::runtime_error("local CA: " + ca_keys::intermediateKey(id) + " does not match its certificate");
+        throw std::runtime_error("local CA: " + ca_keys::intermediateKey(id) +
+                                 " does not match its certificate");
       }
       return LoadedPair{std::move(loaded), std::move(key)};
     }
   }
-  Generated g = generate(CertKind::Intermediate, expandCaName(options.intermediateCommonName, options.name, now),
-                         options.intermediateLifetime, root.cert.get(), root.key.get(), now);
+  Generated g =
+      generate(CertKind::Intermediate, expandCaName(options.intermediateCommonName, options.name, now),
+               options.intermediateLifetime, root.cert.get(), root.key.get(), now);
   save(storage, ca_keys::intermediateCert(id), ca_keys::intermediateKey(id), g);
   return LoadedPair{std::move(g.cert), std::move(g.key)};
 }
@@ -153,10 +163,12 @@ LocalCa LocalCa::loadOrCreate(Storage& storage, const LocalCaOptions& options, C
   if (options.intermediateLifetime >= kRootLifetime) {
     throw std::runtime_error("local CA: intermediate certificate lifetime must be less than the root's");
   }
-  LoadedPair root = options.root ? loadPairFiles(*options.root, "root") : loadOrCreateRoot(storage, options, now);
+  LoadedPair root =
+      options.root ? loadPairFiles(*options.root, "root") : loadOrCreateRoot(storage, options, now);
   LoadedPair inter = options.intermediate ? loadPairFiles(*options.intermediate, "intermediate")
                                           : loadOrCreateIntermediate(storage, options, root, now);
-  return LocalCa(options, std::move(root.cert), std::move(root.key), std::move(inter.cert), std::move(inter.key));
+  return LocalCa(options, std::move(root.cert), std::move(root.key), std::move(inter.cert),
+                 std::move(inter.key));
 }
 
 }  // namespace gatehouse::acme::internal

@@ -23,6 +23,11 @@ struct KeyPairFiles {
   std::string privateKey;
 };
 
+// Reads a user-supplied pair as the CA does (its key must sign for its certificate); throws
+// std::runtime_error. Caddy's pki app loads such files when it starts, so a missing or broken
+// one stops `validate` and start-up even for a CA nothing issues from yet.
+void checkPairFiles(const KeyPairFiles& files, const std::string& which);
+
 struct LocalCaOptions {
   std::string id = "local";
   std::string name = "Caddy Local Authority";
@@ -59,8 +64,7 @@ class LocalCa {
   [[nodiscard]] const LocalCaOptions& options() const { return options_; }
 
  private:
-  LocalCa(LocalCaOptions options, X509Ptr root, PrivateKey rootKey, X509Ptr inter,
-          PrivateKey interKey)
+  LocalCa(LocalCaOptions options, X509Ptr root, PrivateKey rootKey, X509Ptr inter, PrivateKey interKey)
       : options_(std::move(options)),
         root_(std::move(root)),
         rootKey_(std::move(rootKey)),

@@ -9,9 +9,15 @@
 namespace gatehouse::parser::proxy {
 namespace {
 
-bool isUnixNetwork(const std::string& n) { return n.rfind("unix", 0) == 0; }
-bool isFdNetwork(const std::string& n) { return n.rfind("fd", 0) == 0; }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool isUnixNetwork(const std::string& n) {
+  return n.rfind("unix", 0) == 0;
+}
+bool isFdNetwork(const std::string& n) {
+  return n.rfind("fd", 0) == 0;
+}
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 // Go's net.SplitHostPort; returns an error text, empty on success.
 std::string splitHostPort(const std::string& hostport, std::string& host, std::string& port) {
@@ -187,7 +193,8 @@ struct ParsedAddr {
 std::string parseUpstreamDialAddress(const std::string& addr, ParsedAddr& pa) {
   if (contains(addr, "://")) {
     if (contains(addr, "{")) {
-      return "due to parsing difficulties, placeholders are not allowed when an upstream address contains a scheme";
+      return "due to parsing difficulties, placeholders are not allowed when an upstream address contains a "
+             "scheme";
     }
     Url u;
     std::string err = parseUrl(addr, u);
@@ -243,7 +250,8 @@ std::string parseUpstreamDialAddress(const std::string& addr, ParsedAddr& pa) {
       pa.host = addr;
     }
     // a bare host gets the HTTP port, but a placeholder host may bring its own
-    if (pa.port.empty() && !contains(pa.host, "{") && !isUnixNetwork(pa.network) && !isFdNetwork(pa.network)) {
+    if (pa.port.empty() && !contains(pa.host, "{") && !isUnixNetwork(pa.network) &&
+        !isFdNetwork(pa.network)) {
       pa.port = "80";
     }
   }
@@ -267,8 +275,8 @@ std::string parsePort(const std::string& s, unsigned& out) {
 }
 
 // dynamic a [<name> [<port>]] { name, port, refresh, resolvers, dial_timeout, dial_fallback_delay, versions }
-// dynamic srv [<name>] { service, proto, name, refresh, resolvers, dial_timeout, dial_fallback_delay, grace_period }
-// dynamic multi { <source> [...] }
+// dynamic srv [<name>] { service, proto, name, refresh, resolvers, dial_timeout, dial_fallback_delay,
+// grace_period } dynamic multi { <source> [...] }
 Json unmarshalUpstreamSource(Dispenser& d) {
   d.next();
   const std::string source = d.val();
@@ -358,8 +366,13 @@ Json unmarshalUpstreamSource(Dispenser& d) {
 
 }  // namespace
 
-void appendUpstream(Dispenser& d, ProxyHandler& rp, const std::string& address) {
-  auto fail = [&](const std::string& why) { throw d.err("parsing upstream '" + address + "': " + why); };
+void appendUpstream(Dispenser& d, ProxyHandler& rp, const std::string& written) {
+  auto fail = [&](const std::string& why) { throw d.err("parsing upstream '" + written + "': " + why); };
+  // caddy 2.6.2's `srv+` prefix: the rest is read as any upstream (its scheme still picks the
+  // transport) and its host becomes a deprecated `lookup_srv` name (newer Caddy dropped it
+  // for `dynamic srv`).
+  const bool srv = written.rfind("srv+", 0) == 0;
+  const std::string address = srv ? written.substr(4) : written;
   ParsedAddr pa;
   if (std::string err = parseUpstreamDialAddress(address, pa); !err.empty()) {
     fail(err);
@@ -380,6 +393,14 @@ void appendUpstream(Dispenser& d, ProxyHandler& rp, const std::string& address) 
   Json& upstreams = rp.fields["upstreams"];
   if (!upstreams.is_array()) {
     upstreams = Json::array();
+  }
+  if (srv) {
+    // the port is dropped (SRV records carry theirs); an address without one stays whole
+    std::string host;
+    std::string port;
+    const std::string dial = pa.dialAddr();
+    upstreams.push_back(Json{{"lookup_srv", splitHostPort(dial, host, port).empty() ? host : dial}});
+    return;
   }
   // a placeholder port is resolved per request
   if (pa.replaceablePort()) {

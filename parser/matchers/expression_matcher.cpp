@@ -9,33 +9,31 @@
 namespace gatehouse::parser::matchers {
 
 void parseExpressionMatcher(Dispenser& d, const MatcherContext& ctx, Json& value) {
-  // Caddy reads only the first expression line of a definition; later ones are ignored.
-  if (!value.is_null()) {
-    return;
-  }
-  d.next();
-  if (d.countRemainingArgs() > 1) {
-    // Several tokens: the user's own quotes may be CEL string literals, so keep them.
-    std::string expr;
-    bool first = true;
-    for (const Token& token : d.remainingArgsRaw()) {
-      expr += (first ? "" : " ") + rawText(token);
-      first = false;
+  // Caddy 2.6.2 reads every expression line of a definition, so the last one wins (newer
+  // Caddy keeps the first); no current fixture has two.
+  while (d.next()) {
+    if (d.countRemainingArgs() > 1) {
+      // Several tokens: the user's own quotes may be CEL string literals, so keep them.
+      std::string expr;
+      bool first = true;
+      for (const Token& token : d.remainingArgsRaw()) {
+        expr += (first ? "" : " ") + rawText(token);
+        first = false;
+      }
+      value = expr;  // no name: Caddy marshals a nameless expression as a bare string
+      continue;
     }
-    value = expr;  // no name: Caddy marshals a nameless expression as a bare string
-    return;
-  }
-  if (!d.nextArg()) {
-    throw d.argErr();
-  }
-  // One token: its quotes only delimited the expression (a CEL expression is never just a
-  // string literal), so the unquoted text is the expression.
-  if (ctx.name.empty()) {
-    value = d.val();
-  } else {
-    value = Json::object();
-    value["expr"] = d.val();
-    value["name"] = ctx.name;
+    // One token: its quotes only delimited the expression (a CEL expression is never just a
+    // string literal), so the unquoted text is the expression. With none, 2.6.2 takes the
+    // word `expression` itself, which its CEL compiler then refuses at provisioning.
+    d.nextArg();
+    if (ctx.name.empty()) {
+      value = d.val();
+    } else {
+      value = Json::object();
+      value["expr"] = d.val();
+      value["name"] = ctx.name;
+    }
   }
 }
 

@@ -24,6 +24,9 @@ void parseRanges(Dispenser& d, const std::string& what, bool allowForwarded, Jso
   while (d.next()) {
     while (d.nextArg()) {
       if (allowForwarded && d.val() == "forwarded") {
+        if (value.contains("ranges")) {
+          throw d.err("if used, 'forwarded' must be first argument");
+        }
         forwarded = true;  // caddy 2.6.2 (deprecated; removed in 2.7)
         continue;
       }

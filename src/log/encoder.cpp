@@ -151,9 +151,11 @@ std::unique_ptr<Encoder> makeEncoder(const Json& cfg, const std::string& path, b
       rules.push_back(std::move(rule));
     }
   }
-  // Caddy wraps JSON when `wrap` is not given.
-  auto wrapped = cfg.contains("wrap") ? makeEncoder(cfg["wrap"], path + ".wrap", false)
-                                      : std::make_unique<JsonEncoder>();
+  // caddy 2.6.2 needs `wrap` (newer Caddy defaults it to json)
+  if (!cfg.contains("wrap")) {
+    throw ProvisionError(path, "missing \"wrap\" (must specify an underlying encoder)");
+  }
+  auto wrapped = makeEncoder(cfg["wrap"], path + ".wrap", false);
   return std::make_unique<FilterEncoder>(std::move(rules), std::move(wrapped));
 }
 

@@ -46,8 +46,10 @@ acme::internal::KeyPairFiles keyPairFiles(const Json& kp, const std::string& pat
     } else if (key == "private_key") {
       files.privateKey = stringField(kp, "private_key", path);
     } else if (key == "format") {
-      if (!value.is_string() || (value.get<std::string>() != "pem_file" && !value.get<std::string>().empty())) {
-        throw ProvisionError(path + ".format", "unsupported format: " + value.dump() + " (Caddy 2.6.2 reads pem_file)");
+      if (!value.is_string() ||
+          (value.get<std::string>() != "pem_file" && !value.get<std::string>().empty())) {
+        throw ProvisionError(path + ".format",
+                             "unsupported format: " + value.dump() + " (Caddy 2.6.2 reads pem_file)");
       }
     } else {
       throw ProvisionError(path + "." + key, "not supported yet");
@@ -92,6 +94,25 @@ std::string storageRoot(const config::Config& config) {
   return stringField(config.storage, "root", "storage");
 }
 
+namespace {
+
+// The root and intermediate files a CA names are read at start-up, as Caddy's pki app does.
+void checkSuppliedPairs(const PkiCaOptions& opts, const std::string& path) {
+  for (const auto& [which, pair] :
+       {std::pair{"root", &opts.root}, std::pair{"intermediate", &opts.intermediate}}) {
+    if (!pair->has_value()) {
+      continue;
+    }
+    try {
+      acme::internal::checkPairFiles(**pair, which);
+    } catch (const std::runtime_error& e) {
+      throw ProvisionError(path + "." + which, std::string("provisioning CA '") + opts.id + "': " + e.what());
+    }
+  }
+}
+
+}  // namespace
+
 void checkPkiApp(const config::Config& config) {
   auto it = config.otherApps.find("pki");
   if (it == config.otherApps.end()) {
@@ -110,7 +131,8 @@ void checkPkiApp(const config::Config& config) {
     }
     for (const auto& [id, _] : value.items()) {
       std::vector<std::string> ignored;
-      (void)localCaOptions(config, id, ignored);
+      const PkiCaOptions opts = localCaOptions(config, id, ignored);
+      checkSuppliedPairs(opts, "apps.pki.certificate_authorities." + id);
     }
   }
 }
@@ -148,8 +170,9 @@ PkiCaOptions localCaOptions(const config::Config& config, const std::string& id,
       } else if (key == "storage") {
         opts.storageRoot = caStorageRoot(value, p);
       } else if (key == "maintenance_interval" || key == "renewal_window_ratio") {
-        throw ProvisionError(p, "not supported yet (a Caddy 2.11 option; Caddy 2.6.2 renews the intermediate "
-                                "in the last fifth of its life)");
+        throw ProvisionError(p,
+                             "not supported yet (a Caddy 2.11 option; Caddy 2.6.2 renews the intermediate "
+                             "in the last fifth of its life)");
       } else if (key == "install_trust") {
         if (!value.is_boolean()) {
           throw ProvisionError(p, "expected a boolean");
@@ -203,7 +226,8 @@ InternalIssuerSettings internalIssuerSettings(const Json& issuer, const std::str
 namespace gatehouse::provision {
 
 std::shared_ptr<const acme::internal::LocalCa> loadPkiCa(const config::Config& config, const std::string& id,
-                                                         std::vector<std::string>& warnings, const std::string& user) {
+                                                         std::vector<std::string>& warnings,
+                                                         const std::string& user) {
   const PkiCaOptions opts = localCaOptions(config, id, warnings);
   if (pkiCa(config, id) == nullptr && id != "local") {
     // Caddy's pki app makes only the default CA on demand; others must be configured.

@@ -3,18 +3,23 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 
+#include "crypto/certificate_info.h"
 #include "dns/dns_challenge_settings.h"
 #include "internal/internal_issuer.h"
 #include "internal/local_ca.h"
 #include "log/process_log.h"
 #include "manager/certificate_manager.h"
 #include "manager/renewal_schedule.h"
-#include "provision/runtime.h"
-#include "provision/provision_error.h"
 #include "provision/internal_settings.h"
 #include "provision/on_demand_provision.h"
+#include "provision/provision_error.h"
+#include "provision/runtime.h"
 #include "service/service_config.h"
 #include "tls/connection_policy.h"
 
@@ -23,6 +28,26 @@ namespace gatehouse::provision {
 using config::Json;
 
 namespace {
+
+// An ACME issuer's trusted root file is read when the issuer is provisioned, as caddy 2.6.2
+// does: a missing file or one without a certificate stops `validate` and start-up.
+void checkTrustedRoots(const std::string& file, const std::string& path) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw ProvisionError(path, "loading trusted root CA's PEM file: " + file + ": " + std::strerror(errno));
+  }
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  for (const auto& block : acme::splitPemCertificates(pem.str())) {
+    try {
+      (void)acme::readCertificateInfo(block);
+      return;
+    } catch (const std::runtime_error&) {
+      // not a certificate: Go's AppendCertsFromPEM skips it too
+    }
+  }
+  throw ProvisionError(path, "unable to add " + file + " to trust pool: no PEM certificate in it");
+}
 
 bool isIp(const std::string& host) {
   unsigned char buf[16];
@@ -113,8 +138,8 @@ ChallengeOptions challengeOptions(const Json& challenges, const char* type, cons
 // challenge is presented. A server of the other kind on that port cannot answer: an
 // explicit alternate port there is refused; the default port just leaves the type unused
 // (the other challenge types go on).
-void placeChallenge(bool http, const ChallengeOptions& o, const ChallengePorts& ports, const std::string& bindHost,
-                    const std::string& path, acme::AcmeIssuerSettings& s) {
+void placeChallenge(bool http, const ChallengeOptions& o, const ChallengePorts& ports,
+                    const std::string& bindHost, const std::string& path, acme::AcmeIssuerSettings& s) {
   bool& enabled = http ? s.http01 : s.tlsAlpn01;
   auto& standalone = http ? s.http01Standalone : s.tlsAlpn01Standalone;
   enabled = o.enabled;
@@ -201,6 +226,7 @@ acme::AcmeIssuerSettings acmeSettings(const Json* issuer, const std::string& pat
   }
   if (!roots.empty()) {
     s.caRoot = roots.front();
+    checkTrustedRoots(s.caRoot, path + ".trusted_roots_pem_files");
   }
   if (j.contains("external_account")) {
     const std::string p = path + ".external_account";
@@ -291,8 +317,8 @@ acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Js
   std::vector<std::string> warnings;  // trust-store notes: printed where `tls internal` is provisioned
   acme::AcmeIssuerSettings s;
   s.ca = "internal:" + settings.ca;
-  s.local = std::make_shared<acme::internal::InternalIssuer>(loadPkiCa(config, settings.ca, warnings, path + ".ca"),
-                                                             settings.lifetime, settings.signWithRoot);
+  s.local = std::make_shared<acme::internal::InternalIssuer>(
+      loadPkiCa(config, settings.ca, warnings, path + ".ca"), settings.lifetime, settings.signWithRoot);
   return s;
 }
 
@@ -325,7 +351,8 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
   }
   mc.storageRoot = storageRoot(config);
   // Certificate events belong to the default log, as Caddy's tls loggers do.
-  mc.logSink = [](const char* level, const std::string& logger, const std::string& msg, nlohmann::json fields) {
+  mc.logSink = [](const char* level, const std::string& logger, const std::string& msg,
+                  nlohmann::json fields) {
     log::logOwn(log::parseLevel(level).value_or(log::Level::Info), logger, msg,
                 fields.is_object() ? config::Json(fields) : config::Json::object());
   };
@@ -358,7 +385,8 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       auto it = issuerIndex.find(key);
       if (it == issuerIndex.end()) {
         const bool internal = issuer != nullptr && issuer->value("module", "") == "internal";
-        mc.issuers.push_back(internal ? internalFallback(config, *issuer, path) : acmeSettings(issuer, path, ports));
+        mc.issuers.push_back(internal ? internalFallback(config, *issuer, path)
+                                      : acmeSettings(issuer, path, ports));
         it = issuerIndex.emplace(key, mc.issuers.size() - 1).first;
       }
       return it->second;
@@ -370,15 +398,16 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       const std::string path = where.substr(0, where.rfind('[')) + "[" + std::to_string(i) + "]";
       const std::string nextModule = next.is_object() ? next.value("module", "") : "";
       if (!acmeModule(nextModule) && nextModule != "internal") {
-        throw ProvisionError(path + ".module", "automatic certificate for " + name + ": issuer '" + nextModule +
-                                                   "' is not supported yet");
+        throw ProvisionError(path + ".module", "automatic certificate for " + name + ": issuer '" +
+                                                   nextModule + "' is not supported yet");
       }
       mcert.fallbackIssuers.push_back(issuerAt(&next, path));
     }
     if (name.starts_with("*.") && !mc.issuers[mcert.issuer].dns) {
-      throw ProvisionError(where, "automatic certificate for " + name +
-                                      ": wildcard names need the DNS challenge; configure a DNS provider "
-                                      "(`tls { dns <provider> ... }` or the global `acme_dns <provider> ...`)");
+      throw ProvisionError(where,
+                           "automatic certificate for " + name +
+                               ": wildcard names need the DNS challenge; configure a DNS provider "
+                               "(`tls { dns <provider> ... }` or the global `acme_dns <provider> ...`)");
     }
     mc.certificates.push_back(std::move(mcert));
   }

@@ -35,6 +35,16 @@ std::string endpointOf(const Json& v, const std::string& path) {
   return url;
 }
 
+// certmagic's limiter refuses a window without events: caddy 2.6.2 panics ("maxEvents = 0
+// and window != 0 would not allow any events") when it provisions its TLS app.
+void requireEvents(const acme::OnDemandConfig& c, const std::string& path) {
+  if (c.interval.count() != 0 && c.burst == 0) {
+    throw ProvisionError(path + ".burst",
+                         "a non-zero interval needs a burst above 0 (0 would allow no "
+                         "certificate at all; caddy 2.6.2 panics on it)");
+  }
+}
+
 // apps.tls.automation.on_demand: {"ask": URL} (2.6), {"permission": {"module": "http",
 // "endpoint": URL}} (2.7+), {"rate_limit": {"interval": duration, "burst": n}} (2.6).
 void readSettings(const Json& ond, acme::OnDemandConfig& out) {
@@ -76,6 +86,7 @@ void readSettings(const Json& ond, acme::OnDemandConfig& out) {
           throw ProvisionError(p + "." + k, "'" + k + "' is not supported yet");
         }
       }
+      requireEvents(out, p);
     } else {
       throw ProvisionError(p, "'" + key + "' is not supported yet");
     }
@@ -92,12 +103,14 @@ bool onDemandName(const std::string& name, const TlsAppRuntime& tls) {
 std::optional<acme::OnDemandConfig> provisionOnDemand(
     const config::Config& config, const TlsAppRuntime& tls,
     const std::function<size_t(const IssuerChoice&, const std::string& where)>& issuerIndex) {
-  if (std::none_of(tls.policies.begin(), tls.policies.end(), [](const auto* p) { return p->onDemand; })) {
-    return std::nullopt;
-  }
+  // The settings are read even when no policy is on demand: caddy 2.6.2 sets up its rate
+  // limiter whenever they are given.
   acme::OnDemandConfig out;
   if (config.tls && config.tls->automationExtra.contains("on_demand")) {
     readSettings(config.tls->automationExtra["on_demand"], out);
+  }
+  if (std::none_of(tls.policies.begin(), tls.policies.end(), [](const auto* p) { return p->onDemand; })) {
+    return std::nullopt;
   }
   for (size_t i = 0; i < tls.policies.size(); ++i) {
     const auto& p = *tls.policies[i];

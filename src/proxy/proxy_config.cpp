@@ -299,6 +299,11 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   for (size_t i = 0; i < statics.size(); ++i) {
     const Json& u = statics[i];
     const std::string p = path + ".upstreams[" + std::to_string(i) + "]";
+    if (u.contains("lookup_srv")) {
+      // caddy 2.6.2's deprecated per-request SRV lookup (a `srv+` upstream address)
+      throw ProvisionError(p + ".lookup_srv",
+                           "lookup_srv upstreams (srv+ addresses) are not supported yet; use `dynamic srv`");
+    }
     onlyKeys(u, p, {"dial", "max_requests"});
     std::string error;
     const std::string dial = u.value("dial", "");

@@ -61,6 +61,11 @@ TEST_CASE("a matcher repeated in one definition merges as Caddy's does") {
   // caddy 2.6.2 still takes `forwarded` (removed in 2.7); `caddy adapt` puts it after ranges.
   CHECK(defined("@m remote_ip forwarded 10.0.0.0/8", "@m").dump() ==
         R"({"remote_ip":{"ranges":["10.0.0.0/8"],"forwarded":true}})");
+  // ... but only before any range, on any line of the definition (caddy 2.6.2's message).
+  CHECK_THAT(defineError("@m {\n remote_ip 10.0.0.0/8\n remote_ip forwarded\n}"),
+             Catch::Contains("Caddyfile:3:12: if used, 'forwarded' must be first argument"));
+  CHECK_THAT(defineError("@m remote_ip private_ranges forwarded"),
+             Catch::Contains("if used, 'forwarded' must be first argument"));
   CHECK(defined("@m {\n not path /a\n not path /b\n}", "@m") ==
         Json::parse(R"({"not":[{"path":["/a"]},{"path":["/b"]}]})"));
   CHECK(defined("@m {\n protocol http\n protocol https\n}", "@m") == Json::parse(R"({"protocol":"https"})"));
@@ -122,9 +127,12 @@ TEST_CASE("expression forms") {
         Json::parse(R"({"expression":{"expr":"{http.error.status_code} == 403","name":"d"}})"));
   CHECK(defined("@f `path('/foo*') && method('GET')`", "@f") ==
         Json::parse(R"J({"expression":{"expr":"path('/foo*') && method('GET')","name":"f"}})J"));
-  // Only the first expression line of a definition counts.
+  // caddy 2.6.2 reads every expression line of a definition: the last one counts, and a lone
+  // `expression` is its own expression (2.6.2's CEL compiler refuses it at provisioning).
   CHECK(defined("@g {\n expression \"a\"\n expression \"b\"\n}", "@g") ==
-        Json::parse(R"({"expression":{"expr":"a","name":"g"}})"));
+        Json::parse(R"({"expression":{"expr":"b","name":"g"}})"));
+  CHECK(defined("@h {\n expression a == 1\n expression\n}", "@h") ==
+        Json::parse(R"({"expression":{"expr":"expression","name":"h"}})"));
 }
 
 TEST_CASE("definition errors carry Caddy's wording") {

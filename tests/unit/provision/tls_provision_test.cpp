@@ -77,6 +77,11 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
       "automation":{"policies":[{"issuers":[{"module":"acme","api_key":"k"}]}]}}}})"),
              Catch::Contains("issuers[0].api_key: 'api_key' is not supported yet"));
+  // An ACME issuer's trusted root file is read at start-up (caddy 2.6.2's message).
+  CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
+      "automation":{"policies":[{"issuers":[{"module":"acme","trusted_roots_pem_files":["/nonexistent/r.pem"]}]}]}}}})"),
+             Catch::Contains("issuers[0].trusted_roots_pem_files: loading trusted root CA's PEM file: "
+                             "/nonexistent/r.pem: No such file or directory"));
   // On-demand TLS: what it cannot do yet is refused with its path.
   CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"interval":"1m","burst":3}}}}}})")
@@ -88,6 +93,17 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
       provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"burst":-1}}}}}})"),
       Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: expected a non-negative integer"));
+  // A window without events: caddy 2.6.2 panics, on-demand policies or not; zeros are no limit.
+  CHECK_THAT(
+      provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"rate_limit":{"interval":"2m","burst":0}}}}}})"),
+      Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: a non-zero interval needs a burst"));
+  CHECK_THAT(
+      provisionError(base + R"({"automation":{"on_demand":{"rate_limit":{"interval":"2m"}}}}}})"),
+      Catch::Contains("apps.tls.automation.on_demand.rate_limit.burst: a non-zero interval needs a burst"));
+  CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
+      "on_demand":{"rate_limit":{"interval":0,"burst":0}}}}}})")
+            .empty());
   CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"permission":{"module":"dns"}}}}}})"),
              Catch::Contains("apps.tls.automation.on_demand.permission.module"));
@@ -101,6 +117,18 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
       "issuers":[{"module":"internal"}]}]}}}})")
             .empty());
   CHECK(provisionError(base + R"({"session_tickets":{"disabled":true}}}})").empty());
+}
+
+TEST_CASE("a pki CA's root and intermediate files are read at start-up, as caddy 2.6.2's pki app does") {
+  const std::string base = R"({"admin":{"disabled":true},"apps":{"pki":{"certificate_authorities":{"local":)";
+  CHECK_THAT(
+      provisionError(base + R"({"root":{"certificate":"/nonexistent/root.crt",
+      "private_key":"/nonexistent/root.key"}}}}}})"),
+      Catch::Contains("apps.pki.certificate_authorities.local.root: provisioning CA 'local': local CA: "
+                      "reading root certificate /nonexistent/root.crt: No such file or directory"));
+  CHECK_THAT(provisionError(base + R"({"intermediate":{"certificate":"/nonexistent/i.crt",
+      "private_key":"/nonexistent/i.key"}}}}}})"),
+             Catch::Contains("apps.pki.certificate_authorities.local.intermediate: provisioning CA 'local'"));
 }
 
 TEST_CASE("automatic HTTPS: names no issuer here can serve stop start-up, skip lists exempt them") {

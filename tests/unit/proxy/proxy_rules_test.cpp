@@ -133,10 +133,15 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
       "routes[0].handle[0].transport.versions[1]");
   expectPath(R"({"upstreams": [{"dial": "127.0.0.1:1"}], "health_checks": {"active": {"upstream": "x:1"}}})",
              "routes[0].handle[0].health_checks.active");
-  expectPath(R"({"dynamic_upstreams": {"source": "consul"}})", "routes[0].handle[0].dynamic_upstreams.source");
-  expectPath(R"({"dynamic_upstreams": {"source": "a", "weight": 1}})", "routes[0].handle[0].dynamic_upstreams.weight");
+  expectPath(R"({"dynamic_upstreams": {"source": "consul"}})",
+             "routes[0].handle[0].dynamic_upstreams.source");
+  expectPath(R"({"dynamic_upstreams": {"source": "a", "weight": 1}})",
+             "routes[0].handle[0].dynamic_upstreams.weight");
   expectPath(R"({"upstreams": [{"dial": "udp/127.0.0.1:53"}]})", "routes[0].handle[0].upstreams[0].dial");
   CHECK(parse(R"({"dynamic_upstreams": {"source": "srv", "name": "_http._tcp.example.test"}})")->dynamic);
+  // caddy 2.6.2's deprecated per-request SRV upstream (Caddyfile `srv+`): refused, not ignored
+  expectPath(R"({"upstreams": [{"lookup_srv": "_http._tcp.example.test"}]})",
+             "routes[0].handle[0].upstreams[0].lookup_srv");
   CHECK(parse(R"({"upstreams": [{"dial": "{http.request.header.X-B}"}]})")->upstreams[0].dialTemplate);
   expectPath(
       R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "consistent_hash"}}})",
@@ -144,8 +149,8 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
 }
 
 TEST_CASE("proxy: isHopByHop names exactly the fixed canonical hop-by-hop fields", "[proxy]") {
-  for (const char* n : {"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-                        "Te", "Trailer", "Transfer-Encoding", "Upgrade"}) {
+  for (const char* n : {"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate",
+                        "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}) {
     CHECK(gatehouse::proxy::isHopByHop(n));
   }
   for (const char* n : {"", "T", "TE", "connection", "Content-Type", "Connections", "Keep-Alivex", "Server",
