@@ -21,6 +21,8 @@ apart, so every choice sees the ones before:
   taken makes every request 503 until the held one ends; then they are served again. The
   admin API's /reverse_proxy/upstreams lists the address (num_requests 1, fails 0 then 1)
   only while a request holds it.
+- an upgrade through a dynamic upstream: listed with 1 in flight while the tunnel is open,
+  gone once the client closed it.
 Exits 77 when caddy or named is not installed.
 Usage: proxy_dynamic_inflight_shared_vs_caddy_test.py <gatehouse>
 """
@@ -45,8 +47,9 @@ PAUSE = 0.12  # s between two requests of a burst
 
 
 class Upstream:
-    """HTTP/1.1 upstream on host:port: /fail answers 500 and /quick 200 at once, anything else
-    200 after HOLD s; the body is its name. Records the most requests it held at once."""
+    """HTTP/1.1 upstream on host:port: /fail answers 500 and /quick 200 at once, an Upgrade 101
+    and an echo until the client closes, anything else 200 after HOLD s; the body is its
+    name. Records the most requests it held at once."""
 
     def __init__(self, name, host="127.0.0.1", port=0):
         self.name = name
@@ -79,6 +82,13 @@ class Upstream:
                     return
                 buf += data
             path = buf.split(b" ", 2)[1]
+            if b"\r\nupgrade:" in buf.split(b"\r\n\r\n", 1)[0].lower():
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    conn.sendall(data)
             status = b"500 Internal Server Error" if path.startswith(b"/fail") else b"200 OK"
             if not path.startswith((b"/fail", b"/quick")):
                 with self.lock:
@@ -134,6 +144,7 @@ def config(p, ups, bind):
         "fails": server(p["fails"], dynamic(
             "f.example.test", "F",
             health_checks={"passive": {"fail_duration": 10 * 10**9, "max_fails": 1, "unhealthy_status": [500]}})),
+        "tunnel": server(p["tunnel"], dynamic("w.example.test", "W")),
     }
     return {"admin": {"listen": "127.0.0.1:%d" % p["admin"]}, "apps": {"http": {"servers": servers}}}
 
@@ -224,6 +235,35 @@ def fails_case(p, ups):
     return out
 
 
+def tunnel_case(p, ups):
+    """An upgrade through a dynamic upstream holds its address while the tunnel is open."""
+    dial = "127.0.0.1:%d" % ups["W"].port
+    out = {}
+    s = socket.create_connection(("127.0.0.1", p["tunnel"]), timeout=10)
+    s.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    out["upgrade"] = buf.split(b" ", 2)[1].decode() if buf else "closed"
+    s.sendall(b"ping")
+    echoed = buf.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in buf else b""
+    deadline = time.time() + 5
+    while len(echoed) < 4 and time.time() < deadline:
+        d = s.recv(65536)
+        if not d:
+            break
+        echoed += d
+    out["echo"] = echoed.decode(errors="replace")
+    out["open"] = [r[1:] for r in listed(p, dial)]
+    s.close()
+    time.sleep(1.0)  # the proxy notices the close and ends the tunnel
+    out["closed"] = listed(p, dial)
+    return out
+
+
 def exercise(p, ups, start):
     out = {}
     stop = start()
@@ -234,6 +274,7 @@ def exercise(p, ups, start):
         out["least"] = [r[0] for r in burst(p["least"], 6, lambda: snap.setdefault("rows", listed(p, *both)))]
         out["least_listed"] = snap.get("rows")
         out["fails"] = fails_case(p, ups)
+        out["tunnel"] = tunnel_case(p, ups)
     finally:
         stop()
     out["most"] = {n: u.most for n, u in ups.items()}
@@ -284,12 +325,13 @@ def run_caddy(p, ups, bind, tmp):
 
 def one_run(name, run, bind):
     l1, l2 = two_hosts_upstreams()
-    ups = {"C": Upstream("C"), "L1": l1, "L2": l2, "F": Upstream("F")}
-    p = {k: harness.free_port() for k in ("admin", "count", "least", "fails")}
+    ups = {"C": Upstream("C"), "L1": l1, "L2": l2, "F": Upstream("F"), "W": Upstream("W")}
+    p = {k: harness.free_port() for k in ("admin", "count", "least", "fails", "tunnel")}
     try:
         bind.nsupdate("\n".join([
             "update delete one.example.test. A", "update delete two.example.test. A",
-            "update delete f.example.test. A",
+            "update delete f.example.test. A", "update delete w.example.test. A",
+            "update add w.example.test. 60 A 127.0.0.1",
             "update add one.example.test. 60 A 127.0.0.1",
             "update add two.example.test. 60 A 127.0.0.1",
             "update add two.example.test. 60 A 127.0.0.2",
@@ -326,6 +368,10 @@ def expectations(out, who):
     check(f["held_answer"] == 200, "%s: the held request is served: %s" % (who, f["held_answer"]))
     check(f["after"] == [200] * 3 and f["after_listed"] == [],
           "%s: once nothing holds it, it is gone with its failure: %s %s" % (who, f["after"], f["after_listed"]))
+    t = out["tunnel"]
+    check(t["upgrade"] == "101" and t["echo"] == "ping", "%s: the upgrade is tunnelled: %s" % (who, t))
+    check(t["open"] == [(1, 0)] and t["closed"] == [],
+          "%s: an open tunnel holds its address (1 in flight), its close lets it go: %s" % (who, t))
 
 
 def main():
@@ -345,7 +391,7 @@ def main():
     for who, out in results.items():
         expectations(out, who)
     g, c = results["gatehouse"], results["caddy"]
-    check(all(g[k] == c[k] for k in ("count", "least", "most", "served")), "every answer as caddy's")
+    check(all(g[k] == c[k] for k in ("count", "least", "most", "served", "tunnel")), "every answer as caddy's")
     keys = ("alone", "fail", "while_held", "held_answer", "after")
     check(all(g["fails"][k] == c["fails"][k] for k in keys), "every failure answer as caddy's")
     return harness.finish()
