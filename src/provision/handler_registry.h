@@ -28,7 +28,7 @@ struct HandlerContext {
   // The whole config, for handlers that use other apps (acme_server: the pki app).
   const config::Config* config = nullptr;
   // The process's upstream registry (reverse_proxy counts into it); null: not tracked.
-  proxy::UpstreamStats* upstreamStats = nullptr;
+  std::shared_ptr<proxy::UpstreamStats> upstreamStats;
   // The runtime's worker starts (reverse_proxy's active health checks); null: none kept.
   runtime::WorkerStarts* workerStarts = nullptr;
 };

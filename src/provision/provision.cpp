@@ -446,7 +446,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     }
     HandlerContext ctx{name, rt->metrics.get()};
     ctx.config = &config;
-    ctx.upstreamStats = rt->upstreamStats.get();
+    ctx.upstreamStats = rt->upstreamStats;
     ctx.workerStarts = &rt->workerStarts;
     s->namedRoutes = declareNamedRoutes(srv, path + ".named_routes");
     ctx.namedRoutes = s->namedRoutes.get();

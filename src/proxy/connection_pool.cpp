@@ -21,7 +21,7 @@ ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keep
 }
 
 ConnectionPool::~ConnectionPool() {
-  for (size_t i = 0; i < shared_.size(); ++i) {
+  for (size_t i = 0; i < states_.size(); ++i) {
     countFails(i, -static_cast<int64_t>(states_[i].failures.size()));  // this pool's count goes with it
   }
   if (waiters_) {
@@ -150,9 +150,11 @@ size_t ConnectionPool::slotFor(const std::string& key) {
     states_.emplace_back();
     idle_.emplace_back();
     slotKeys_.emplace_back();
+    slotHosts_.emplace_back();
     h2_.ensure(states_.size());
   }
   slotKeys_[i - configured_] = key;
+  slotHosts_[i - configured_].reset();
   slotIndex_.emplace(key, i);
   return i;
 }
@@ -191,8 +193,22 @@ void ConnectionPool::sweepSlots() {
   sweepAt_ = std::max<size_t>(64, slotIndex_.size() * 2);
 }
 
+void ConnectionPool::attachHost(size_t i, const std::shared_ptr<UpstreamCounters>& host) {
+  auto& weak = slotHosts_[i - configured_];
+  if (weak.lock() == host) {
+    return;
+  }
+  // Earlier counters of the address died with their last holder: so did the failures
+  // this pool counted on them (never taken off the new ones).
+  states_[i].failures.clear();
+  weak = host;
+}
+
 size_t ConnectionPool::failures(size_t i) {
   auto& f = states_[i].failures;
+  if (i >= configured_ && !f.empty() && slotHosts_[i - configured_].expired()) {
+    f.clear();  // counted on a dynamic address's counters that are gone: forgotten with them
+  }
   const uint64_t now = uv_now(loop_);
   while (!f.empty() && f.front() <= now) {
     f.pop_front();
@@ -203,8 +219,9 @@ size_t ConnectionPool::failures(size_t i) {
 
 size_t ConnectionPool::recentFails(size_t i) {
   const size_t own = failures(i);  // this pool's expired ones leave the shared count first
-  if (i < shared_.size() && shared_[i]) {
-    return static_cast<size_t>(std::max<int64_t>(0, shared_[i]->fails.load(std::memory_order_relaxed)));
+  std::shared_ptr<UpstreamCounters> hold;
+  if (const auto* c = countersOf(i, hold)) {
+    return static_cast<size_t>(std::max<int64_t>(0, c->fails.load(std::memory_order_relaxed)));
   }
   return own;
 }

@@ -84,23 +84,34 @@ class ConnectionPool final : public runtime::WorkerLocal {
     shared_ = std::move(counters);
   }
   // A request to upstream `i` starts (+1) or ends (-1): this pool's count (slot reuse) and,
-  // for a configured upstream, the address's process-wide one.
+  // for a configured upstream or a dynamic one's slot, the address's process-wide one.
   void countRequest(size_t i, int delta) {
     states_[i].active = delta > 0 ? states_[i].active + 1 : states_[i].active - 1;
-    if (i < shared_.size() && shared_[i]) {
-      shared_[i]->requests.fetch_add(delta, std::memory_order_relaxed);
+    std::shared_ptr<UpstreamCounters> hold;
+    if (auto* c = countersOf(i, hold)) {
+      c->requests.fetch_add(delta, std::memory_order_relaxed);
     }
   }
   // Requests in flight to upstream `i` as Caddy's per-address Host counts them (least_conn,
   // max_requests, unhealthy_request_count, {rp.upstream.requests}): for a configured
-  // upstream, every worker's and every handler's naming the address, across reloads; this
-  // pool's own for the others (dynamic upstreams, resolved placeholder slots).
+  // upstream or a dynamic upstream's slot, every worker's and every handler's naming the
+  // address, across reloads; this pool's own otherwise (a pool without the process's
+  // registry, or a slot no request holds counters for).
   [[nodiscard]] uint32_t inFlight(size_t i) const {
-    if (i < shared_.size() && shared_[i]) {
-      return static_cast<uint32_t>(
-          std::max<int64_t>(0, shared_[i]->requests.load(std::memory_order_relaxed)));
+    std::shared_ptr<UpstreamCounters> hold;
+    if (const auto* c = countersOf(i, hold)) {
+      return static_cast<uint32_t>(std::max<int64_t>(0, c->requests.load(std::memory_order_relaxed)));
     }
     return states_[i].active;
+  }
+  // Slot `i` (a dynamic upstream's address) counts on `host`, the address's process-wide
+  // counters, which the calling request holds. Failures this pool counted on earlier
+  // counters of the address (gone since with their last holder, as Caddy's Host) are
+  // dropped: they were forgotten with them.
+  void attachHost(size_t i, const std::shared_ptr<UpstreamCounters>& host);
+  // The process-wide counters slot `i` counts on, if they are still alive (null: none).
+  [[nodiscard]] std::shared_ptr<UpstreamCounters> slotHost(size_t i) const {
+    return i >= configured_ ? slotHosts_[i - configured_].lock() : nullptr;
   }
   size_t nextRoundRobin() { return cursor_++; }
   // A uniform pick in [0, n) from the worker's generator, seeded once: a std::random_device
@@ -158,9 +169,20 @@ class ConnectionPool final : public runtime::WorkerLocal {
   std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
   std::vector<UpstreamState> states_;
   std::vector<std::shared_ptr<UpstreamCounters>> shared_;
+  // The process-wide counters of upstream `i`, or null: a configured upstream's (the pool
+  // holds them: no reference counting on the hot path) or a dynamic slot's, alive while a
+  // request holds them (`hold` keeps them for the caller).
+  [[nodiscard]] UpstreamCounters* countersOf(size_t i, std::shared_ptr<UpstreamCounters>& hold) const {
+    if (i < shared_.size()) {
+      return shared_[i].get();
+    }
+    hold = slotHost(i);
+    return hold.get();
+  }
   void countFails(size_t i, int64_t delta) {
-    if (i < shared_.size() && shared_[i]) {
-      shared_[i]->fails.fetch_add(delta, std::memory_order_relaxed);
+    std::shared_ptr<UpstreamCounters> hold;
+    if (auto* c = countersOf(i, hold)) {
+      c->fails.fetch_add(delta, std::memory_order_relaxed);
     }
   }
   size_t idleCount_ = 0;
@@ -175,6 +197,9 @@ class ConnectionPool final : public runtime::WorkerLocal {
   size_t configured_;      // upstreams of the handler's config
   std::unordered_map<std::string, size_t> slotIndex_;  // address -> slot
   std::vector<std::string> slotKeys_;                  // slot - configured_ -> address ("" when free)
+  // slot - configured_ -> the address's process-wide counters (dynamic upstreams), held by
+  // the requests using them, never by the pool: they go as Caddy's Host does.
+  std::vector<std::weak_ptr<UpstreamCounters>> slotHosts_;
   std::vector<size_t> freeSlots_;
   size_t sweepAt_ = 64;
   std::mt19937_64 rng_{std::random_device{}()};

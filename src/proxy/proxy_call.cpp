@@ -415,7 +415,8 @@ void ProxyCall::onAttemptFailed(int uvError) {
   // The connection object cannot be destroyed inside its own callback: retire it.
   retireStreams();
   if (retryable && (staleReuse || timeLeft || triesLeft)) {
-    countActive(false);  // Caddy's round trip is over: the wait for the next try is not counted
+    countActive(false);     // Caddy's round trip is over: the wait for the next try is not counted
+    dynamicHosts_.clear();  // nor are its dynamic upstreams held (Caddy's try has ended)
     if (staleReuse) {
       arm(Timer::Retry, std::chrono::milliseconds(1));  // a parked connection the upstream had closed
     } else {
@@ -430,6 +431,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
 
 void ProxyCall::finishWithError(int status, std::string message, const char* trace) {
   countActive(false);  // the round trip is over, as Caddy counts it, before the error answers
+  dynamicHosts_.clear();
   ex_.fail(status, std::move(message), trace);
   ex_.host->resume();
 }

@@ -85,6 +85,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool attempt();
   bool pickConfigured();
   bool pickDynamic();  // proxy_call_dynamic.cpp
+  void holdHost(size_t state, const std::string& dial);
   void onDynamicLookup();
   bool resolveTemplate(const Upstream& up);
   bool begin(size_t slot, const UpstreamAddress& address, const std::string& hostport,
@@ -241,6 +242,9 @@ class ProxyCall final : public runtime::PendingWork,
   DynamicLookups::Waiter waiter_;
   std::vector<std::string> dynamicDials_;
   std::vector<size_t> dynamicStates_;
+  // The candidates' process-wide counters, held for this try as Caddy holds their Hosts
+  // (an address only DNS names loses its counters once no request holds them).
+  std::vector<CountersLease> dynamicHosts_;
   bool awaitingLookup_ = false;
   bool active_ = false;
   uint32_t attempts_ = 0;

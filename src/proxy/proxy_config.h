@@ -65,6 +65,9 @@ struct PassiveHealth {
 struct ProxyConfig {
   std::vector<Upstream> upstreams;
   std::optional<DynamicSource> dynamic;  // dynamic_upstreams; `upstreams` then only when it fails
+  // The process's per-address counters, where dynamic upstreams find theirs per request
+  // (null outside a runtime: each pool counts its own).
+  std::shared_ptr<UpstreamStats> stats;
   std::unique_ptr<SelectionPolicy> policy;
   std::chrono::milliseconds tryDuration{0};
   std::chrono::milliseconds tryInterval{250};

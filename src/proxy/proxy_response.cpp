@@ -443,6 +443,11 @@ void ProxyCall::deliver() {
   } else if (h2_) {
     h2_->consumed(piece_.size());
   }
+  if (last) {
+    // Caddy's try ends before its response does: a request sent once this one's answer
+    // has arrived finds the dynamic upstreams it held let go.
+    dynamicHosts_.clear();
+  }
   // Last: the session may pull again from here, or end the exchange.
   sink->onBodyData(piece_, last);
 }

@@ -86,6 +86,7 @@ bool ProxyCall::relayTunnel() {
     setup.counted = std::exchange(active_, false);
     setup.slot = slot_;
     setup.holdsSlot = std::exchange(holdsSlot_, false);
+    setup.hosts = std::move(dynamicHosts_);
     auto relay = std::make_unique<TunnelRelay>(client, std::move(setup));
     if (!relay->open(fd, std::move(early))) {
       ::close(fd);

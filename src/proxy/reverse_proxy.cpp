@@ -54,7 +54,8 @@ class ReverseProxy final : public runtime::Handler {
 
 std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path,
                                                    const handlers::RouteCompiler& compile,
-                                                   UpstreamStats* stats, runtime::WorkerStarts* starts) {
+                                                   std::shared_ptr<UpstreamStats> stats,
+                                                   runtime::WorkerStarts* starts) {
   auto config = ProxyConfig::parse(h, path, compile);
   if (stats != nullptr) {
     const bool passive = config->passive.failDuration.count() > 0;
@@ -62,6 +63,9 @@ std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, con
       u.counters = CountersLease(stats->counters(u.dial));
       u.counters.get()->maxFails.store(passive ? config->passive.maxFails : 0, std::memory_order_relaxed);
     }
+  }
+  if (config->dynamic) {
+    config->stats = std::move(stats);
   }
   std::shared_ptr<const ProxyConfig> shared = std::move(config);
   auto locals = std::make_shared<const ProxyLocals>(shared);

@@ -13,12 +13,13 @@ namespace gatehouse::proxy {
 
 class UpstreamStats;
 
-// `stats`: the process's upstream registry the handler's upstreams count into (may be null).
+// `stats`: the process's upstream registry the handler's upstreams (configured, and those a
+// dynamic source gives a request) count into (may be null).
 // `starts`: the runtime's worker starts, which get the handler's (active health checks
 // start when a worker takes the runtime); null: they start with a worker's first request.
 std::unique_ptr<runtime::Handler> makeReverseProxy(const config::Handler& h, const std::string& path,
                                                    const handlers::RouteCompiler& compile,
-                                                   UpstreamStats* stats = nullptr,
+                                                   std::shared_ptr<UpstreamStats> stats = nullptr,
                                                    runtime::WorkerStarts* starts = nullptr);
 
 }  // namespace gatehouse::proxy

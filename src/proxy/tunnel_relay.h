@@ -22,6 +22,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/session.h"
 #include "http/tunnel_recording.h"
@@ -51,6 +52,9 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
     std::chrono::milliseconds closeDelay{0};  // stream_close_delay
     PackedRequest request;
     ConnPermit permit;  // max_conns_per_host: released when the relay ends
+    // A dynamic upstream's counters (and its try's other candidates'), held for as long as
+    // Caddy's try lasts: until the tunnel ends.
+    std::vector<CountersLease> hosts;
     std::unique_ptr<UpstreamTlsStream> tls;  // an https:// upstream's TLS, mid-stream
   };
 
@@ -113,7 +117,7 @@ class TunnelRelay final : public http::Session, public http::TunnelRecording {
 
   http::Transport& client_;
   Setup setup_;
-  std::unique_ptr<TunnelRecord> record_;  // the server records exchanges
+  std::unique_ptr<TunnelRecord> record_;    // the server records exchanges
   const uint64_t* sentToClient_ = nullptr;  // see recordAtEnd()
   Box* box_ = nullptr;  // the upstream handle (+ write state); freed by its close callback
   UvHandle<uv_timer_t> timer_;

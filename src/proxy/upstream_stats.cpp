@@ -1,17 +1,33 @@
 #include "proxy/upstream_stats.h"
 
+#include <algorithm>
+
 namespace gatehouse::proxy {
 
-std::shared_ptr<UpstreamCounters> UpstreamStats::counters(const std::string& dial) {
-  std::lock_guard lock(mu_);
+std::shared_ptr<UpstreamCounters> UpstreamStats::findOrMake(const std::string& dial) {
   auto& slot = entries_[dial];
   auto c = slot.lock();
   if (!c) {
     c = std::make_shared<UpstreamCounters>();
     slot = c;
   }
-  lastHealthy_.emplace(dial, 1);
   return c;
+}
+
+std::shared_ptr<UpstreamCounters> UpstreamStats::counters(const std::string& dial) {
+  std::lock_guard lock(mu_);
+  lastHealthy_.emplace(dial, 1);
+  return findOrMake(dial);
+}
+
+std::shared_ptr<UpstreamCounters> UpstreamStats::dynamicHost(const std::string& dial) {
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= pruneAt_) {
+    // Addresses DNS answers no longer give: their counters went with their last request.
+    std::erase_if(entries_, [](const auto& e) { return e.second.expired(); });
+    pruneAt_ = std::max<size_t>(64, entries_.size() * 2);  // amortised O(1) per new entry
+  }
+  return findOrMake(dial);
 }
 
 std::vector<UpstreamStats::Row> UpstreamStats::live() {
@@ -19,8 +35,9 @@ std::vector<UpstreamStats::Row> UpstreamStats::live() {
   std::vector<Row> rows;
   for (auto it = entries_.begin(); it != entries_.end();) {
     auto c = it->second.lock();
-    if (c && c->configs.load(std::memory_order_relaxed) > 0) {
-      rows.push_back({it->first, c->requests.load(std::memory_order_relaxed), c->fails.load(std::memory_order_relaxed)});
+    if (c && c->refs.load(std::memory_order_relaxed) > 0) {
+      rows.push_back(
+          {it->first, c->requests.load(std::memory_order_relaxed), c->fails.load(std::memory_order_relaxed)});
       ++it;
     } else if (!c) {
       it = entries_.erase(it);  // nothing holds it any more
@@ -34,10 +51,12 @@ std::vector<UpstreamStats::Row> UpstreamStats::live() {
 std::string UpstreamStats::healthGauge() {
   std::lock_guard lock(mu_);
   for (const auto& [dial, weak] : entries_) {
-    if (auto c = weak.lock()) {
+    auto c = weak.lock();
+    // Configured addresses only: one only a DNS answer named would stay in it for ever.
+    if (auto it = lastHealthy_.find(dial); c && it != lastHealthy_.end()) {
       const uint32_t maxFails = c->maxFails.load(std::memory_order_relaxed);
       const bool healthy = maxFails == 0 || c->fails.load(std::memory_order_relaxed) < maxFails;
-      lastHealthy_[dial] = healthy ? 1 : 0;
+      it->second = healthy ? 1 : 0;
     }
   }
   if (lastHealthy_.empty()) {
