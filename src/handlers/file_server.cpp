@@ -104,6 +104,11 @@ class FileServer final : public runtime::Handler {
       return statError(ex, err,
                        "stat " + shownPath(rootDir, rel, req.path) + ": " + runtime::goErrnoText(err));
     }
+    // Caddy keeps the request's trailing '/' on the joined name, so "file.txt/" fails its
+    // stat (ENOTDIR, mapped to not found) instead of reaching the file.
+    if (!S_ISDIR(st.st_mode) && rel != "/" && req.path.ends_with('/')) {
+      return notFound(ex);
+    }
     bool implicitIndex = false;
     if (S_ISDIR(st.st_mode)) {
       for (const auto& t : indexNames) {
@@ -333,9 +338,13 @@ class FileServer final : public runtime::Handler {
       location += "?" + ex.request.query;
     }
     ex.response.headers.set("Location", location);
+    // Go's http.Redirect: a Content-Type for GET and HEAD, the link body for GET only (so a
+    // HEAD answer carries no Content-Length either).
     std::string body;
     if (ex.request.method == "GET" || ex.request.method == "HEAD") {
       ex.response.headers.set("Content-Type", "text/html; charset=utf-8");
+    }
+    if (ex.request.method == "GET") {
       body = "<a href=\"" + location + "\">Permanent Redirect</a>.\n\n";
     }
     return ex.respond(308, std::move(body));

@@ -272,8 +272,7 @@ void Http2Session::deliverInbound(H2Stream& s) {
 void Http2Session::sendContinue(H2Stream& s) {
   // As Go: a client that sent "Expect: 100-continue" gets its 100 when the handler first
   // asks for body bytes, and not at all if the handler answers without reading.
-  if (s.continueSent || s.phase != H2Stream::Phase::Handling ||
-      !runtime::equalsIgnoreCase(s.ex.request.headers.get("Expect"), "100-continue")) {
+  if (s.continueSent || s.phase != H2Stream::Phase::Handling || !s.head.expectsContinue()) {
     return;
   }
   s.continueSent = true;
@@ -287,8 +286,8 @@ void Http2Session::sendContinue(H2Stream& s) {
 
 // A non-final HEADERS frame (103 Early Hints ...) before the response.
 void Http2Session::streamInformational(H2Stream& s, int status, const runtime::HeaderList& fields) {
-  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 100 || status == 101 ||
-      status > 199) {
+  if (closed_ || !session_ || s.closed || s.phase != H2Stream::Phase::Handling || status < 100 ||
+      status == 101 || status > 199) {
     return;
   }
   runtime::Response interim;
