@@ -168,7 +168,10 @@ class FileServer final : public runtime::Handler {
     }
     auto& hdr = ex.response.headers;
     hdr.add("Vary", "Accept-Encoding");
-    if (req.method != "GET" && req.method != "HEAD") {
+    // In error routes the file is the error page, whatever the method (newer Caddy, #5703;
+    // 2.6.2 served every method).
+    const bool errorPage = ex.error.status != 0 && ex.error.routed;
+    if (req.method != "GET" && req.method != "HEAD" && !errorPage) {
       hdr.add("Allow", "GET, HEAD");
       return ex.fail(405, {}, runtime::traces::kNoCaddyOrigin);  // as caddy 2.6.3+, not 2.6.2
     }
