@@ -104,6 +104,11 @@ class FileServer final : public runtime::Handler {
       return statError(ex, err,
                        "stat " + shownPath(rootDir, rel, req.path) + ": " + runtime::goErrnoText(err));
     }
+    // Caddy keeps the request's trailing '/' on the joined name, so "file.txt/" fails its
+    // stat (ENOTDIR, mapped to not found) instead of reaching the file.
+    if (!S_ISDIR(st.st_mode) && rel != "/" && req.path.ends_with('/')) {
+      return notFound(ex);
+    }
     bool implicitIndex = false;
     if (S_ISDIR(st.st_mode)) {
       for (const auto& t : indexNames) {
@@ -163,7 +168,10 @@ class FileServer final : public runtime::Handler {
     }
     auto& hdr = ex.response.headers;
     hdr.add("Vary", "Accept-Encoding");
-    if (req.method != "GET" && req.method != "HEAD") {
+    // In error routes the file is the error page, whatever the method (newer Caddy, #5703;
+    // 2.6.2 served every method).
+    const bool errorPage = ex.error.status != 0 && ex.error.routed;
+    if (req.method != "GET" && req.method != "HEAD" && !errorPage) {
       hdr.add("Allow", "GET, HEAD");
       return ex.fail(405, {}, runtime::traces::kNoCaddyOrigin);  // as caddy 2.6.3+, not 2.6.2
     }
@@ -333,9 +341,13 @@ class FileServer final : public runtime::Handler {
       location += "?" + ex.request.query;
     }
     ex.response.headers.set("Location", location);
+    // Go's http.Redirect: a Content-Type for GET and HEAD, the link body for GET only (so a
+    // HEAD answer carries no Content-Length either).
     std::string body;
     if (ex.request.method == "GET" || ex.request.method == "HEAD") {
       ex.response.headers.set("Content-Type", "text/html; charset=utf-8");
+    }
+    if (ex.request.method == "GET") {
       body = "<a href=\"" + location + "\">Permanent Redirect</a>.\n\n";
     }
     return ex.respond(308, std::move(body));

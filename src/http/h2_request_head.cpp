@@ -94,6 +94,7 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
 void H2RequestHead::clear() {
   size_ = 0;
   invalid_ = false;
+  expectsContinue_ = false;
   method_.clear();
   scheme_.clear();
   authority_.clear();
@@ -118,6 +119,12 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   // Go: the authority is :authority, else the Host field; Host never stays a header field.
   std::string host = authority_.empty() ? std::string(req.headers.get("Host")) : authority_;
   req.headers.remove("Host");
+  // Go's http2 server answers "Expect: 100-continue" itself (a 100 on the first body read)
+  // and deletes the field; any other value stays, unanswered.
+  expectsContinue_ = req.headers.get("Expect") == "100-continue";
+  if (expectsContinue_) {
+    req.headers.remove("Expect");
+  }
   if (method_ == "CONNECT" && protocol_.empty()) {
     // Classic CONNECT: the target is the authority alone (RFC 9113 8.5).
     if (host.empty()) {

@@ -28,6 +28,9 @@ class H2RequestHead {
   // Fills method, host, target, headers, version and body framing. `endStream`: the
   // HEADERS frame ended the stream (no body). False on a request Go would reset.
   bool mapTo(runtime::Request& req, bool endStream);
+  // The request said "Expect: 100-continue" (mapTo took the field out, as Go's http2 server
+  // does: a proxied request does not forward it).
+  [[nodiscard]] bool expectsContinue() const { return expectsContinue_; }
   // Empty again for the next header block, keeping the buffers (a recycled stream).
   void clear();
 
@@ -35,6 +38,7 @@ class H2RequestHead {
   size_t maxListBytes_;
   size_t size_ = 0;
   bool invalid_ = false;
+  bool expectsContinue_ = false;
   std::string method_;
   std::string scheme_;
   std::string authority_;

@@ -277,8 +277,7 @@ void Http2Session::deliverInbound(H2Stream& s) {
 void Http2Session::sendContinue(H2Stream& s) {
   // As Go: a client that sent "Expect: 100-continue" gets its 100 when the handler first
   // asks for body bytes, and not at all if the handler answers without reading.
-  if (s.continueSent || s.phase != H2Stream::Phase::Handling ||
-      !runtime::equalsIgnoreCase(s.ex.request.headers.get("Expect"), "100-continue")) {
+  if (s.continueSent || s.phase != H2Stream::Phase::Handling || !s.head.expectsContinue()) {
     return;
   }
   s.continueSent = true;

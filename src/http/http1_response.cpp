@@ -48,6 +48,31 @@ Special specialField(std::string_view name) {
   }
 }
 
+// Go's textproto.TrimString, which Go's Header.Write applies to every value it writes: a
+// value built from placeholders ("{a} {b}" with b empty) loses its edge whitespace.
+std::string_view trimFieldValue(std::string_view v) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!v.empty() && space(v.front())) {
+    v.remove_prefix(1);
+  }
+  while (!v.empty() && space(v.back())) {
+    v.remove_suffix(1);
+  }
+  return v;
+}
+
+// Go's hasToken(value, "close"): a comma-separated list naming "close" in any case.
+bool namesClose(std::string_view value) {
+  while (!value.empty()) {
+    const size_t comma = value.find(',');
+    if (equalsIgnoreCase(trimFieldValue(value.substr(0, comma)), "close")) {
+      return true;
+    }
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+  }
+  return false;
+}
+
 // "Name: value\r\n" with one size check and two copies instead of four appends (each
 // checks the capacity and calls memcpy on its own): this runs for every response field.
 void appendField(std::string& out, std::string_view name, std::string_view value) {
@@ -128,7 +153,9 @@ int Http1Session::beginResponse() {
     return 0;
   }
   res.tunnel = nullptr;
-  if (!keepAlive_ || res.close || shuttingDown_ || (body_.failed() && !body_.limitUnseen())) {
+  // (A handler's "Connection: close" ends the connection too, as in Go.)
+  if (!keepAlive_ || res.close || shuttingDown_ || (body_.failed() && !body_.limitUnseen()) ||
+      res.headers.get("Connection") == "close") {
     closing_ = true;
   }
   if (!requestDone_ && !body_.pulled() && ex_.request.bodyLength != runtime::Request::kChunked &&
@@ -195,10 +222,17 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   bool hasLength = false;
   bool hasDate = false;
   const bool switching = res.status == 101 && res.tunnel != nullptr;
+  // A handler's own Connection field goes out as it is unless the connection closes (then
+  // "close" is ours to write), as in Go; Transfer-Encoding is ours to decide.
+  bool connectionSent = false;
   for (const auto& f : res.headers) {
     switch (specialField(f.name)) {
       case Special::Framing:
-        continue;  // framing is ours to decide
+        if (switching || f.name.size() != 10 || (closing_ && !namesClose(f.value))) {
+          continue;
+        }
+        connectionSent = true;
+        break;
       case Special::ContentLength:
         if (!allowed) {
           continue;
@@ -216,7 +250,7 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
       case Special::None:
         break;
     }
-    appendField(out_, f.name, f.value);
+    appendField(out_, f.name, trimFieldValue(f.value));
   }
   if (!hasDate) {
     out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
@@ -241,11 +275,11 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     http::appendDecimal(out_, contentLength);
     out_.append("\r\n");
   }
-  if (closing_) {
+  if (closing_ && !connectionSent) {
     if (!http10) {
       out_.append("Connection: close\r\n");  // (an HTTP/1.0 answer closes by default: Go says nothing)
     }
-  } else if (http10) {
+  } else if (http10 && !connectionSent) {
     out_.append("Connection: keep-alive\r\n");
   }
   out_.append("\r\n");

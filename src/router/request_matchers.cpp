@@ -4,6 +4,7 @@
 
 #include "http/uri.h"
 #include "provision/provision_error.h"
+#include "router/escaped_path_match.h"
 #include "router/matcher_factories.h"
 #include "router/matchers.h"
 #include "router/placeholders.h"
@@ -79,14 +80,46 @@ class PathMatcher final : public Matcher {
     }
   }
   bool match(Exchange& ex) const override {
-    // Case-insensitive, on the cleaned path, with trailing dots and spaces trimmed (Windows
-    // ignores them, so "/x.php." must still match "*.php"). See Caddy #2917, #4407.
-    std::string reqPath = toLower(http::cleanPath(ex.request.path));
-    while (!reqPath.empty() && (reqPath.back() == '.' || reqPath.back() == ' ')) {
-      reqPath.pop_back();
+    // Case-insensitive, with trailing dots and spaces trimmed before cleaning (Windows
+    // ignores them, so "/x.php." must still match "*.php"; "/api/.." is "/api/"). See Caddy
+    // #2917, #4407.
+    std::string lowered = toLower(ex.request.path);
+    while (!lowered.empty() && (lowered.back() == '.' || lowered.back() == ' ')) {
+      lowered.pop_back();
     }
+    std::string merged;  // cleaned once, on first use
     for (const auto& t : patterns_) {
-      if (matchPathPattern(t.literal() ? t.source() : toLower(t.render(ex)), reqPath)) {
+      std::string rendered;
+      std::string_view pattern = t.source();
+      if (!t.literal()) {
+        rendered = toLower(t.render(ex));
+        pattern = rendered;
+      }
+      if (pattern == "*") {
+        return true;
+      }
+      // A pattern with "//" compares against a path whose repeated slashes are kept.
+      const bool mergeSlashes = pattern.find("//") == std::string_view::npos;
+      if (pattern.find('%') != std::string_view::npos) {
+        // Escapes in the pattern: compared in escaped space, "%2F" is not "/".
+        const std::string& raw = ex.request.rawPath;
+        std::string escaped =
+            cleanRequestPath(raw.empty() ? http::escapePath(ex.request.path) : raw, mergeSlashes);
+        if (matchEscapedPathPattern(pattern, escaped)) {
+          return true;
+        }
+        continue;
+      }
+      if (!mergeSlashes) {
+        if (matchPathPattern(pattern, cleanRequestPath(lowered, false))) {
+          return true;
+        }
+        continue;
+      }
+      if (merged.empty()) {
+        merged = http::cleanPath(lowered);
+      }
+      if (matchPathPattern(pattern, merged)) {
         return true;
       }
     }
@@ -132,7 +165,8 @@ std::unique_ptr<Matcher> makePathRegexpMatcher(const Json& value, const std::str
   if (!value.is_object() || !value.contains("pattern") || !value["pattern"].is_string()) {
     throw ProvisionError(path, "path_regexp needs a \"pattern\"");
   }
-  return std::make_unique<PathRegexpMatcher>(value["pattern"].get<std::string>(), value.value("name", ""), path);
+  return std::make_unique<PathRegexpMatcher>(value["pattern"].get<std::string>(), value.value("name", ""),
+                                             path);
 }
 
 std::unique_ptr<Matcher> makeMethodMatcher(const Json& value, const std::string& path) {

@@ -147,6 +147,11 @@ Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {
     ex.stages.clear();
   }
   if (ex.error.routed) {
+    // An error route that paused (reverse_proxy) and then failed: the client gets the first
+    // error's status, as when it fails at once (runErrorRoutes).
+    if (auto first = http::routedError(ex); first && first->error.status != ex.error.status) {
+      restoreFirstError(ex, first->error.status);
+    }
     // An error route failed in turn or answered nothing: Caddy writes the status with an
     // empty body (errorEmptyHandler).
     if (!ex.responded()) {
@@ -158,6 +163,15 @@ Outcome SiteRouter::afterChain(Exchange& ex, Outcome outcome) const {
     return outcome;  // Exchange::fail already set the status and an empty body
   }
   return runErrorRoutes(ex);
+}
+
+// An error route failed itself: Caddy logs both errors and writes the first one's status.
+void SiteRouter::restoreFirstError(Exchange& ex, int firstStatus) {
+  http::noteFailedRouteStatus(ex, ex.error.status);
+  ex.error.status = firstStatus;
+  ex.response.status = 0;
+  ex.response.body.clear();
+  ex.response.stream.reset();
 }
 
 Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
@@ -188,12 +202,7 @@ Outcome SiteRouter::runErrorRoutes(Exchange& ex) const {
     return outcome;
   }
   if (ex.error.status != firstStatus) {
-    // An error route failed itself: the client gets the first error's status.
-    http::noteFailedRouteStatus(ex, ex.error.status);
-    ex.error.status = firstStatus;
-    ex.response.status = 0;
-    ex.response.body.clear();
-    ex.response.stream.reset();
+    restoreFirstError(ex, firstStatus);
   }
   if (!ex.responded()) {
     ex.response.status = firstStatus;

@@ -26,6 +26,7 @@ class SiteRouter final : public http::RequestHandler {
   runtime::Outcome runRoutes(runtime::Exchange& ex);
   // After the chain (or its continuation) stopped: routes a new error.
   runtime::Outcome afterChain(runtime::Exchange& ex, runtime::Outcome outcome) const;
+  static void restoreFirstError(runtime::Exchange& ex, int firstStatus);
   runtime::Outcome runErrorRoutes(runtime::Exchange& ex) const;
   static runtime::Outcome runFilters(runtime::Exchange& ex);
   static runtime::Outcome continueChain(runtime::Exchange& ex, runtime::Outcome outcome,

@@ -47,6 +47,27 @@ TEST_CASE("h2 request head: pseudo-header fields map like Go's http2 server") {
   CHECK(req.versionMinor == 0);
 }
 
+TEST_CASE("h2 request head: Expect: 100-continue is taken out, as Go's http2 server does") {
+  auto mapped = [](std::string_view expect, bool& continues) {
+    H2RequestHead head(1 << 20);
+    head.add(":method", "POST");
+    head.add(":scheme", "https");
+    head.add(":path", "/upload");
+    head.add("expect", expect);
+    Request req;
+    REQUIRE(head.mapTo(req, false));
+    continues = head.expectsContinue();
+    return std::string(req.headers.get("Expect"));
+  };
+  bool continues = false;
+  CHECK(mapped("100-continue", continues).empty());  // not forwarded by reverse_proxy
+  CHECK(continues);
+  CHECK(mapped("100-Continue", continues) == "100-Continue");  // Go compares exactly
+  CHECK_FALSE(continues);
+  CHECK(mapped("other", continues) == "other");
+  CHECK_FALSE(continues);
+}
+
 TEST_CASE("h2 request head: CONNECT forms, unknown lengths and bad values") {
   SECTION("classic CONNECT targets the authority") {
     H2RequestHead head(1 << 20);
