@@ -86,6 +86,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool pickConfigured();
   bool pickDynamic();  // proxy_call_dynamic.cpp
   void onDynamicLookup();
+  bool pickSrv();  // proxy_call_srv.cpp
   bool resolveTemplate(const Upstream& up);
   bool begin(size_t slot, const UpstreamAddress& address, const std::string& hostport,
              const std::string& network, uint32_t maxRequests);
@@ -242,6 +243,7 @@ class ProxyCall final : public runtime::PendingWork,
   std::vector<std::string> dynamicDials_;
   std::vector<size_t> dynamicStates_;
   bool awaitingLookup_ = false;
+  bool awaitingSrv_ = false;  // the lookup waited for is the chosen lookup_srv upstream's
   bool active_ = false;
   uint32_t attempts_ = 0;
   std::chrono::steady_clock::time_point begun_;

@@ -15,7 +15,8 @@ bool ProxyCall::pickDynamic() {
   }
   dynamicDials_.clear();
   std::string error;
-  if (lookups_->collect(*config_.dynamic, ex_, waiter_, dynamicDials_, error) == DynamicLookups::State::Pending) {
+  if (lookups_->collect(*config_.dynamic, ex_, waiter_, dynamicDials_, error) ==
+      DynamicLookups::State::Pending) {
     awaitingLookup_ = true;
     return true;
   }
@@ -59,6 +60,12 @@ bool ProxyCall::pickDynamic() {
 void ProxyCall::onDynamicLookup() {
   if (!awaitingLookup_) {
     return;  // a second wake-up (a multi source's other lookups), or already under way
+  }
+  if (awaitingSrv_) {
+    if (!pickSrv()) {
+      ex_.host->resume();
+    }
+    return;
   }
   if (!pickDynamic()) {
     ex_.host->resume();
