@@ -140,6 +140,9 @@ bool ProxyCall::pickConfigured() {
   countActive(true);
   stickyCookie_ = config_.policy->responseCookie(upstream_, ex_);
   const Upstream& up = config_.upstreams[upstream_];
+  if (up.srv && lookups_ != nullptr) {
+    return pickSrv();
+  }
   if (up.dialTemplate) {
     if (!resolveTemplate(up)) {
       return false;

@@ -87,6 +87,7 @@ class ProxyCall final : public runtime::PendingWork,
   bool pickDynamic();  // proxy_call_dynamic.cpp
   void holdHost(size_t state, const std::string& dial);
   void onDynamicLookup();
+  bool pickSrv();  // proxy_call_srv.cpp
   bool resolveTemplate(const Upstream& up);
   bool begin(size_t slot, const UpstreamAddress& address, const std::string& hostport,
              const std::string& network, uint32_t maxRequests);
@@ -246,6 +247,7 @@ class ProxyCall final : public runtime::PendingWork,
   // (an address only DNS names loses its counters once no request holds them).
   std::vector<CountersLease> dynamicHosts_;
   bool awaitingLookup_ = false;
+  bool awaitingSrv_ = false;  // the lookup waited for is the chosen lookup_srv upstream's
   bool active_ = false;
   uint32_t attempts_ = 0;
   std::chrono::steady_clock::time_point begun_;

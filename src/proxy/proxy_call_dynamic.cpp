@@ -80,6 +80,12 @@ void ProxyCall::onDynamicLookup() {
   if (!awaitingLookup_) {
     return;  // a second wake-up (a multi source's other lookups), or already under way
   }
+  if (awaitingSrv_) {
+    if (!pickSrv()) {
+      ex_.host->resume();
+    }
+    return;
+  }
   if (!pickDynamic()) {
     ex_.host->resume();
   }

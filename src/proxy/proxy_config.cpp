@@ -278,6 +278,46 @@ void parseHealth(const Json& hc, const std::string& path, ProxyConfig& c) {
 
 }  // namespace
 
+namespace {
+
+// caddy 2.6.2's `lookup_srv` upstream: refused as its Provision refuses it (with a dial
+// address or active health checks), else an SRV source asked through the system's resolver
+// (Go's net.DefaultResolver) with no cache of its own: 2.6.2 asks DNS for every request.
+Upstream lookupSrvUpstream(const Json& u, const std::string& p, const Json& handler) {
+  onlyKeys(u, p, {"lookup_srv", "dial", "max_requests"});
+  if (!u["lookup_srv"].is_string()) {
+    throw ProvisionError(p + ".lookup_srv", "expected a string");
+  }
+  const std::string name = u["lookup_srv"].get<std::string>();
+  const std::string dial = u.value("dial", "");
+  const std::string both = "{\"dial\": \"" + dial + "\", \"lookup_srv\": \"" + name + "\"}";
+  const std::string index = p.substr(p.rfind('[') + 1, p.size() - p.rfind('[') - 2);
+  if (handler.contains("health_checks") && handler["health_checks"].contains("active")) {
+    throw ProvisionError(
+        p, "upstream: lookup_srv is incompatible with active health checks: " + index + ": " + both);
+  }
+  if (!dial.empty()) {
+    throw ProvisionError(
+        p, "upstream: specifying dial address is incompatible with lookup_srv: " + index + ": " + both);
+  }
+  auto src = std::make_shared<DynamicSource>();
+  src->kind = DynamicSource::Kind::Srv;
+  src->name = router::Template(name);
+  // 1ms: requests woken by the lookup they waited for take its answer; later ones ask again.
+  src->refresh = std::chrono::milliseconds(1);
+  Upstream up;
+  up.dial = name;  // the key of its counters, as Caddy's Upstream.String()
+  up.address.dial = name;
+  up.hostport = name;
+  up.srv = std::move(src);
+  if (u.contains("max_requests")) {
+    up.maxRequests = static_cast<uint32_t>(positiveSize(u["max_requests"], p + ".max_requests"));
+  }
+  return up;
+}
+
+}  // namespace
+
 std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const std::string& path,
                                                 const handlers::RouteCompiler& compile) {
   handlers::requireKnownFields(
@@ -300,9 +340,9 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     const Json& u = statics[i];
     const std::string p = path + ".upstreams[" + std::to_string(i) + "]";
     if (u.contains("lookup_srv")) {
-      // caddy 2.6.2's deprecated per-request SRV lookup (a `srv+` upstream address)
-      throw ProvisionError(p + ".lookup_srv",
-                           "lookup_srv upstreams (srv+ addresses) are not supported yet; use `dynamic srv`");
+      c->upstreams.push_back(lookupSrvUpstream(u, p, f));
+      c->hasLookupSrv = true;
+      continue;
     }
     onlyKeys(u, p, {"dial", "max_requests"});
     std::string error;

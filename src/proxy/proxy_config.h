@@ -36,6 +36,10 @@ struct Upstream {
   // An address with placeholders, rendered per request; its counters stay the template's
   // (as Caddy keys them by the configured dial), its connections pool by what it rendered.
   std::shared_ptr<const router::Template> dialTemplate;
+  // caddy 2.6.2's deprecated `lookup_srv` (a `srv+` address): an SRV name asked per request
+  // once this upstream is chosen; the first record in RFC 2782 order is dialled. Its
+  // counters stay this upstream's (Caddy keys them by the name), connections pool by target.
+  std::shared_ptr<const DynamicSource> srv;
   std::string dial;  // as configured: the key of its process-wide counters
   // Requests in flight and failures, shared by every worker (null without a registry).
   CountersLease counters;
@@ -64,6 +68,7 @@ struct PassiveHealth {
 
 struct ProxyConfig {
   std::vector<Upstream> upstreams;
+  bool hasLookupSrv = false;             // some upstream has `srv` (needs the worker's lookups)
   std::optional<DynamicSource> dynamic;  // dynamic_upstreams; `upstreams` then only when it fails
   // The process's per-address counters, where dynamic upstreams find theirs per request
   // (null outside a runtime: each pool counts its own).

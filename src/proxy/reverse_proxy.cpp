@@ -26,7 +26,7 @@ class ReverseProxy final : public runtime::Handler {
     locals_->fastCgiNotice(worker);
     auto call = std::make_unique<ProxyCall>(*config_, pool, ex);
     ProxyCall& c = *call;
-    if (config_->dynamic) {
+    if (config_->dynamic || config_->hasLookupSrv) {
       c.useDynamicLookups(locals_->lookups(worker));
     }
     // Inside handle_response routes the exchange's pending work is the call whose response

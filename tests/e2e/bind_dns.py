@@ -43,7 +43,7 @@ NAMED_CONF = """options {{
     pid-file "{tmp}/named.pid";
     session-keyfile "{tmp}/session.key";
     managed-keys-directory "{tmp}";
-    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on port {port} {{ {host}; }};
     listen-on-v6 {{ none; }};
     recursion no;
     dnssec-validation no;
@@ -73,25 +73,29 @@ ns1  IN A   127.0.0.1
 
 
 class Bind:
-    def __init__(self, tmp, zone="example.test", key_name="acme-key"):
+    def __init__(self, tmp, zone="example.test", key_name="acme-key", host="127.0.0.1", port=None):
+        """`host`/`port`: where named listens (a fixed port, e.g. 53 for a resolv.conf, is
+        tried once); by default 127.0.0.1 on a free port."""
         self.dir = os.path.join(tmp, "bind")
         os.makedirs(self.dir, exist_ok=True)
         self.zone = zone
         self.key_name = key_name
         self.secret = base64.b64encode(os.urandom(32)).decode()
         self.log = open(os.path.join(self.dir, "named.log"), "w")
+        self.host = host
         # A port found free can be taken by a parallel test before named binds it (UDP and
         # TCP are bound apart), so a start that never answers on both is retried elsewhere.
-        for attempt in range(3):
-            self.port = free_udp_tcp_port()
+        tries = 1 if port else 3
+        for attempt in range(tries):
+            self.port = port or free_udp_tcp_port()
             self._start_named(zone, key_name)
-            if self._wait_ready(last=attempt == 2):
+            if self._wait_ready(last=attempt == tries - 1):
                 return
 
     def _start_named(self, zone, key_name):
         conf = os.path.join(self.dir, "named.conf")
         with open(conf, "w") as f:
-            f.write(NAMED_CONF.format(tmp=self.dir, port=self.port, key_name=key_name, secret=self.secret,
+            f.write(NAMED_CONF.format(tmp=self.dir, host=self.host, port=self.port, key_name=key_name, secret=self.secret,
                                       zone=zone))
         with open(os.path.join(self.dir, zone + ".zone"), "w") as f:
             f.write(ZONE.format(zone=zone))
@@ -101,7 +105,7 @@ class Bind:
 
     @property
     def address(self):
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def _wait_ready(self, last):
         """True once named answers over UDP and TCP (nsupdate uses TCP for large updates)."""
@@ -121,13 +125,15 @@ class Bind:
     def txt(self, name, rtype="TXT", tcp=False):
         """The records of `name` as BIND serves them (dig +short), [] when none."""
         p = subprocess.run(["dig", "+short", "+time=2", "+tries=1"] + (["+tcp"] if tcp else []) +
-                           ["-p", str(self.port), "@127.0.0.1", name, rtype],
+                           ["-p", str(self.port), "@" + self.host, name, rtype],
                            capture_output=True, text=True, timeout=15)
-        return [line.strip().strip('"') for line in p.stdout.splitlines() if line.strip()]
+        # dig prints its errors (";; connection timed out") on stdout too: not records
+        return [line.strip().strip('"') for line in p.stdout.splitlines()
+                if line.strip() and not line.startswith(";")]
 
     def nsupdate(self, commands):
         """Runs nsupdate with the TSIG key (the fakes of the cloud APIs use this)."""
-        script = f"server 127.0.0.1 {self.port}\nzone {self.zone}\n" + commands + "\nsend\n"
+        script = f"server {self.host} {self.port}\nzone {self.zone}\n" + commands + "\nsend\n"
         p = subprocess.run(["nsupdate", "-y", f"hmac-sha256:{self.key_name}:{self.secret}"], input=script,
                            capture_output=True, text=True, timeout=20)
         if p.returncode != 0:

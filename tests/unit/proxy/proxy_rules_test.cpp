@@ -139,9 +139,22 @@ TEST_CASE("reverse_proxy config: unsupported fields stop start-up with their JSO
              "routes[0].handle[0].dynamic_upstreams.weight");
   expectPath(R"({"upstreams": [{"dial": "udp/127.0.0.1:53"}]})", "routes[0].handle[0].upstreams[0].dial");
   CHECK(parse(R"({"dynamic_upstreams": {"source": "srv", "name": "_http._tcp.example.test"}})")->dynamic);
-  // caddy 2.6.2's deprecated per-request SRV upstream (Caddyfile `srv+`): refused, not ignored
-  expectPath(R"({"upstreams": [{"lookup_srv": "_http._tcp.example.test"}]})",
-             "routes[0].handle[0].upstreams[0].lookup_srv");
+  // caddy 2.6.2's deprecated per-request SRV upstream (Caddyfile `srv+`): an SRV source of its
+  // own, refused with a dial address or with active health checks (as 2.6.2's Provision)
+  {
+    auto c = parse(R"({"upstreams": [{"lookup_srv": "_http._tcp.{http.request.host}", "max_requests": 2}]})");
+    REQUIRE(c->upstreams[0].srv);
+    CHECK(c->hasLookupSrv);
+    CHECK(c->upstreams[0].dial == "_http._tcp.{http.request.host}");
+    CHECK(c->upstreams[0].maxRequests == 2);
+    CHECK(c->upstreams[0].srv->kind == gatehouse::proxy::DynamicSource::Kind::Srv);
+    CHECK(c->upstreams[0].srv->resolvers.empty());
+  }
+  expectPath(R"({"upstreams": [{"lookup_srv": "_http._tcp.example.test", "dial": "127.0.0.1:1"}]})",
+             "routes[0].handle[0].upstreams[0]");
+  expectPath(R"({"upstreams": [{"lookup_srv": "_x._tcp.t"}], "health_checks": {"active": {"uri": "/h"}}})",
+             "routes[0].handle[0].upstreams[0]");
+  expectPath(R"({"upstreams": [{"lookup_srv": 5}]})", "routes[0].handle[0].upstreams[0].lookup_srv");
   CHECK(parse(R"({"upstreams": [{"dial": "{http.request.header.X-B}"}]})")->upstreams[0].dialTemplate);
   expectPath(
       R"({"upstreams": [{"dial": "127.0.0.1:1"}], "load_balancing": {"selection_policy": {"policy": "consistent_hash"}}})",
