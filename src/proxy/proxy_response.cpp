@@ -445,7 +445,10 @@ void ProxyCall::deliver() {
   }
   if (last) {
     // Caddy's try ends before its response does: a request sent once this one's answer
-    // has arrived finds the dynamic upstreams it held let go.
+    // has arrived finds it no longer counted in flight and the dynamic upstreams it held
+    // let go (the exchange itself may end later, after the client's write completes; another
+    // worker could answer the next request before then).
+    countActive(false);
     dynamicHosts_.clear();
   }
   // Last: the session may pull again from here, or end the exchange.

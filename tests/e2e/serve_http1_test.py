@@ -151,7 +151,7 @@ def run_checks(a, b):
     st, h, _ = get(a, "/sub")
     check(st == 308 and h.get("location") == "/sub/", "dir without slash -> 308")
     st, h, _ = get(a, "/a.txt/")
-    check(st == 308 and h.get("location") == "/a.txt", "file with slash -> 308")
+    check(st == 404, "file with slash -> 404 (caddy 2.6.2: the slashed name fails its lookup)")
     st, _, body = get(a, "/sub/")
     check(body == b"sub index", "sub index")
     st, _, body = get(a, "/big.bin")
