@@ -39,8 +39,9 @@ class H2Allocator {
   static constexpr size_t kMapMin = 16 * 1024;
 
  private:
-  void* allocate(size_t size);
-  void deallocate(void* p);
+  // Inlined into nghttp2's callbacks: they run several times per stream.
+  [[gnu::always_inline]] inline void* allocate(size_t size);
+  [[gnu::always_inline]] inline void deallocate(void* p);
   void* reallocate(void* p, size_t size);
 
   struct FreeBlock {
@@ -53,9 +54,10 @@ class H2Allocator {
     size_t length;
     size_t size;  // what the caller asked for
   };
-  void* mapBlock(size_t size);
-  Mapped* findMapped(const void* p);
-  void unmap(Mapped* m);
+  // Out of line: the per-stream malloc and free paths stay small enough to inline.
+  [[gnu::noinline]] void* mapBlock(size_t size);
+  [[gnu::noinline]] Mapped* findMapped(const void* p);
+  [[gnu::noinline]] void unmap(Mapped* m);
 
   nghttp2_mem mem_{};
   std::vector<Mapped> mapped_;

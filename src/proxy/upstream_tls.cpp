@@ -181,8 +181,6 @@ std::shared_ptr<UpstreamTls> UpstreamTls::parse(const Json& t, const std::string
   }
   SSL_CTX* ctx = u->ctx_.get();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // Go's client default
-  // Record buffers go as soon as they are empty (an idle upstream connection holds none).
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   // Sessions are kept by UpstreamTls itself (per dial address), not OpenSSL's internal cache.
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   const std::string renegotiation = t.value("renegotiation", "never");

@@ -76,9 +76,6 @@ ServerTls::ServerTls(ServerTlsOptions options)
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
   SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // Record buffers (about 34 KiB) go as soon as they are empty, as nginx does: a connection
-  // between requests holds none, not only once it has idled (releaseIdleBuffers).
-  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1 || SSL_CTX_set_cipher_list(c, kDefaultCipherList) != 1 ||
       SSL_CTX_set1_groups_list(c, kDefaultGroups) != 1) {
     ERR_clear_error();

@@ -3,7 +3,7 @@
 over HTTP/1.1 and over HTTP/2, and that every idled connection still serves its next request.
 
 Why: an idle TLS connection should hold OpenSSL's per-connection state and little else. The
-record buffers (about 34 KiB) go once it idles (SSL_MODE_RELEASE_BUFFERS, SSL_free_buffers),
+record buffers (about 34 KiB) go once it idles (SSL_free_buffers after 50 ms quiet),
 and an HTTP/2 connection also hands back the pages of nghttp2's 16 KiB frame buffer. The
 bounds are generous (measured: 15.9 KiB over HTTP/1.1, 27.7 over HTTP/2; before the frame
 buffer went, 41.8 over HTTP/2; with record buffers kept, 50 and more) so that they fail on
