@@ -7,7 +7,7 @@ costs; CG_CHARS: how much; CG_KEEP=DIR: keep its callgrind files there). With --
 each function's cost per operation (the difference between the two runs, so start-up drops
 out; --inclusive for inclusive costs, --top N rows).
 
-usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|handshake|idle|h2]
+usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|handshake|idle|h2|h1tls]
                                  [--n1 200] [--n2 1200] [--annotate] [--diff [--inclusive] [--top 40]]
                                  [--server gatehouse|nginx|s_server] [--tickets N]
 ops:
@@ -20,6 +20,7 @@ servers (reference points for --op handshake; the others are gatehouse only):
 --tickets N  TLS 1.3 session tickets sent per handshake (gatehouse: 0 turns them off; s_server)
   h2         HTTP/2 over TLS GET of a 100 B `respond` (h2load, one connection, 10 streams at a
              time, as the h2 row of tls_bench.py per connection)
+  h1tls      keep-alive HTTP/1.1 GET of a 100 B `respond` over TLS 1.3 (h2load --h1, one connection)
 """
 import argparse
 import glob
@@ -49,8 +50,9 @@ def complete(got):
 
 
 def client(op, port, n, req=b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
-    if op == "h2":
-        out = subprocess.run(["h2load", "-n", str(n), "-c", "1", "-m", "10", "https://127.0.0.1:%d/" % port],
+    if op in ("h2", "h1tls"):
+        shape = ["--h1"] if op == "h1tls" else ["-m", "10"]
+        out = subprocess.run(["h2load", "-n", str(n), "-c", "1"] + shape + ["https://127.0.0.1:%d/" % port],
                              capture_output=True, text=True, timeout=600).stdout
         if not re.search(r"%d succeeded" % n, out):
             raise SystemExit("h2load: " + out[-400:])
@@ -84,7 +86,7 @@ def client(op, port, n, req=b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
 
 
 def server_argv(args, op, port, wd, crt, key):
-    tls = op in ("handshake", "h2")
+    tls = op in ("handshake", "h2", "h1tls")
     if args.server == "nginx":
         return tls_bench.nginx_conf(tls, port, wd, crt, key)
     if args.server == "s_server":

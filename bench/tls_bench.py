@@ -11,8 +11,10 @@ scenarios:
   handshake  new TLS 1.3 connections (`openssl s_time -new`, ECDSA P-256 certificate, no
              resumption): server CPU per handshake
   h2         HTTP/2 over TLS, 100 B responses (`h2load -c 16 -m 10`): req/s, CPU per request
+  h1tls      HTTP/1.1 keep-alive over TLS 1.3, 100 B responses (`h2load --h1 -c 16`): the same
   idle       RSS per idle keep-alive HTTP/1.1 connection (each served one request first)
   idle_tls   the same over TLS 1.3
+  idle_h2    the same over HTTP/2 (TLS 1.3, ALPN h2; each connection served one request first)
 """
 import argparse
 import os
@@ -166,12 +168,13 @@ def handshakes(pid, port, duration):
     return {"conns": n, "per_s": n / float(m.group(2)), "us": (c1 - c0) * 1e6 / n}
 
 
-def h2(pid, port, requests):
+def h2(pid, port, requests, h1=False):
     url = "https://127.0.0.1:%d/" % port
-    subprocess.run(["taskset", "-c", "1", "h2load", "-n", "2000", "-c", "16", "-m", "10", url],
+    shape = ["--h1", "-c", "16"] if h1 else ["-c", "16", "-m", "10"]
+    subprocess.run(["taskset", "-c", "1", "h2load", "-n", "2000"] + shape + [url],
                    capture_output=True, timeout=60)  # warm-up
     c0 = http_bench.cpu_seconds(pid)
-    out = subprocess.run(["taskset", "-c", "1", "h2load", "-n", str(requests), "-c", "16", "-m", "10", url],
+    out = subprocess.run(["taskset", "-c", "1", "h2load", "-n", str(requests)] + shape + [url],
                          capture_output=True, text=True, timeout=300).stdout
     c1 = http_bench.cpu_seconds(pid)
     rps = re.search(r"finished in [^,]*, ([\d.]+) req/s", out)
@@ -182,7 +185,42 @@ def h2(pid, port, requests):
     return {"rps": float(rps.group(1)), "us": (c1 - c0) * 1e6 / requests, "proto": proto.group(1) if proto else "?"}
 
 
-def idle(pid, port, count, tls):
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def h2_frame(ftype, flags, stream, payload):
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def h2_request():
+    """Preface, empty SETTINGS and `GET /` on stream 1 (HPACK: static :method GET, :scheme https,
+    :path /, then :authority as a literal with indexed name)."""
+    host = b"127.0.0.1"
+    block = b"\x82\x87\x84\x41" + bytes([len(host)]) + host
+    return H2_PREFACE + h2_frame(4, 0, 0, b"") + h2_frame(1, 0x05, 1, block)
+
+
+def h2_read_response(s):
+    """Reads frames until stream 1 ends (END_STREAM), acknowledging the server's SETTINGS."""
+    buf = b""
+    while True:
+        while len(buf) >= 9:
+            n = int.from_bytes(buf[:3], "big")
+            if len(buf) < 9 + n:
+                break
+            ftype, flags, stream = buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7fffffff
+            buf = buf[9 + n:]
+            if ftype == 4 and not flags & 1:
+                s.sendall(h2_frame(4, 1, 0, b""))
+            if stream == 1 and ftype in (0, 1) and flags & 1:
+                return
+        chunk = s.recv(16384)
+        if not chunk:
+            raise OSError("h2: connection closed before the response ended")
+        buf += chunk
+
+
+def idle(pid, port, count, tls, h2=False):
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     want = count + 1000 if hard == resource.RLIM_INFINITY else min(count + 1000, hard)
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
@@ -190,7 +228,7 @@ def idle(pid, port, count, tls):
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    ctx.set_alpn_protocols(["http/1.1"])
+    ctx.set_alpn_protocols(["h2" if h2 else "http/1.1"])
     before = http_bench.rss_kib(pid)
     socks = []
     req = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -198,19 +236,27 @@ def idle(pid, port, count, tls):
     try:
         for _ in range(count):
             if time.time() > deadline:
-                return {"error": "timed out after %d connections" % len(socks)}
+                break  # bounded in time: the figure is over the connections made (printed)
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             if tls:
                 s = ctx.wrap_socket(s, server_hostname="localhost")
-            s.sendall(req)
-            s.recv(4096)
+            if h2:
+                if s.selected_alpn_protocol() != "h2":
+                    return {"error": "no h2 (ALPN %r)" % s.selected_alpn_protocol()}
+                s.sendall(h2_request())
+                h2_read_response(s)
+            else:
+                s.sendall(req)
+                s.recv(4096)
             socks.append(s)
         time.sleep(1.0)
         after = http_bench.rss_kib(pid)
     finally:
         for s in socks:
             s.close()
-    return {"kib": (after - before) / count, "before": before, "after": after}
+    if not socks:
+        return {"error": "no connection made"}
+    return {"kib": (after - before) / len(socks), "before": before, "after": after, "conns": len(socks)}
 
 
 def run(srv, scenario, args, root, crt, key):
@@ -225,9 +271,9 @@ def run(srv, scenario, args, root, crt, key):
                 return {"error": "did not start: " + open(os.path.join(wd, srv.name + ".log")).read()[-300:]}
             if scenario == "handshake":
                 return handshakes(proc.pid, port, args.duration)
-            if scenario == "h2":
-                return h2(proc.pid, port, args.requests)
-            return idle(proc.pid, port, args.idle, tls)
+            if scenario in ("h2", "h1tls"):
+                return h2(proc.pid, port, args.requests, scenario == "h1tls")
+            return idle(proc.pid, port, args.idle, tls, scenario == "idle_h2")
         finally:
             proc.terminate()
             try:
@@ -243,10 +289,11 @@ def report(scenario, results):
             print("  %-10s ERROR %s" % (name, r["error"]))
         elif scenario == "handshake":
             print("  %-10s %8.1f us CPU/handshake  (%d handshakes, %.0f/s)" % (name, r["us"], r["conns"], r["per_s"]))
-        elif scenario == "h2":
+        elif scenario in ("h2", "h1tls"):
             print("  %-10s %10.0f req/s %8.1f us CPU/req  (%s)" % (name, r["rps"], r["us"], r["proto"]))
         else:
-            print("  %-10s %8.2f KiB/conn (RSS %d -> %d KiB)" % (name, r["kib"], r["before"], r["after"]))
+            print("  %-10s %8.2f KiB/conn (RSS %d -> %d KiB, %d connections)" % (name, r["kib"], r["before"],
+                                                                             r["after"], r["conns"]))
     sys.stdout.flush()
 
 

@@ -1,6 +1,10 @@
 #include "http/h2_allocator.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -20,6 +24,19 @@ size_t& classOf(void* user) {
 }
 size_t usable(size_t cls) {
   return (cls + 1) * H2Allocator::kGranule - kHeader;
+}
+size_t pageSize() {
+  static const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+size_t pageRounded(size_t size) {
+  return (size + pageSize() - 1) / pageSize() * pageSize();
+}
+// Mapped blocks start on a page (4 KiB at least); most malloc'd ones do not, so frees skip
+// the search with one test of a constant mask.
+constexpr uintptr_t kMinPageMask = 4096 - 1;
+bool maybeMapped(const void* p) {
+  return (reinterpret_cast<uintptr_t>(p) & kMinPageMask) == 0;
 }
 }  // namespace
 
@@ -44,6 +61,41 @@ H2Allocator::H2Allocator() {
 
 H2Allocator::~H2Allocator() {
   release();
+  while (!mapped_.empty()) {  // nghttp2 freed them all already; this is a safety net
+    unmap(&mapped_.back());
+  }
+}
+
+void* H2Allocator::mapBlock(size_t size) {
+  const size_t length = pageRounded(size);
+  void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) {
+    return nullptr;
+  }
+  mapped_.push_back({static_cast<char*>(base), length, size});
+  return base;
+}
+
+H2Allocator::Mapped* H2Allocator::findMapped(const void* p) {
+  const auto* c = static_cast<const char*>(p);
+  for (auto& m : mapped_) {
+    if (c >= m.base && c < m.base + m.length) {
+      return &m;
+    }
+  }
+  return nullptr;
+}
+
+void H2Allocator::unmap(Mapped* m) {
+  munmap(m->base, m->length);
+  *m = mapped_.back();
+  mapped_.pop_back();
+}
+
+void H2Allocator::forget(const void* inside) {
+  if (Mapped* m = inside != nullptr ? findMapped(inside) : nullptr) {
+    madvise(m->base, m->length, MADV_DONTNEED);  // private anonymous: reads back as zeros
+  }
 }
 
 void H2Allocator::release() {
@@ -59,6 +111,12 @@ void H2Allocator::release() {
 void* H2Allocator::allocate(size_t size) {
   if (size > SIZE_MAX - kHeader) {
     return nullptr;
+  }
+  if (size >= kMapMin) {
+    if (void* p = mapBlock(size)) {
+      return p;
+    }
+    // No mapping (vm.max_map_count reached, say): malloc's, which forget() leaves alone.
   }
   const size_t cls = (size + kHeader + kGranule - 1) / kGranule - 1;
   char* block = nullptr;
@@ -82,6 +140,10 @@ void H2Allocator::deallocate(void* p) {
   if (p == nullptr) {
     return;
   }
+  if (Mapped* m = maybeMapped(p) ? findMapped(p) : nullptr) {
+    unmap(m);
+    return;
+  }
   const size_t cls = classOf(p);
   char* block = static_cast<char*>(p) - kHeader;
   if (cls < kClasses && cached_[cls] < std::min(kMaxCached, kCachedBytesPerClass / ((cls + 1) * kGranule))) {
@@ -97,6 +159,18 @@ void H2Allocator::deallocate(void* p) {
 void* H2Allocator::reallocate(void* p, size_t size) {
   if (p == nullptr) {
     return allocate(size);
+  }
+  if (Mapped* m = maybeMapped(p) ? findMapped(p) : nullptr) {
+    if (size <= m->length) {
+      m->size = size;
+      return p;  // still fits its pages
+    }
+    void* next = allocate(size);
+    if (next != nullptr) {
+      std::memcpy(next, p, findMapped(p)->size);  // allocate() may have moved mapped_'s entries
+      deallocate(p);
+    }
+    return next;
   }
   const size_t cls = classOf(p);
   if (cls < kClasses && size <= usable(cls)) {

@@ -131,6 +131,12 @@ void Http2Session::trim() {
   if (out_.empty()) {
     std::string().swap(out_);
   }
+  // With nothing queued or half sent (nghttp2 has taken back its last frame: send() asks
+  // until it has nothing more), the frame buffer's bytes are dead: 16 KiB of pages go.
+  if (out_.empty() && !backedUp_ && !closed_ && !shuttingDown_ &&
+      nghttp2_session_want_write(session_.get()) == 0) {
+    alloc_.forget(frameBuffer_);
+  }
 }
 
 }  // namespace gatehouse::http

@@ -79,6 +79,7 @@ bool Http2Session::send() {
     if (n == 0) {
       break;
     }
+    frameBuffer_ = bytes;
     out_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(n));
     if (out_.size() >= kWriteChunk) {
       transport_.write(out_);

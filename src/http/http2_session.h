@@ -156,6 +156,9 @@ class Http2Session final : public Session {
   // is answered, or when this fires.
   LoopTimer goawayTimer_;
   std::string out_;
+  // Where nghttp2 serializes frames (its outbound buffer, in alloc_'s paged blocks): trim()
+  // lets its pages go while the connection idles.
+  const uint8_t* frameBuffer_ = nullptr;
   H2ResponseHead responseHead_;  // rebuilt for each head; keeps its buffers
   Transport::Phase phase_ = Transport::Phase::ReadingHeaders;
   bool pumping_ = false;  // inside pump(): re-entrant calls only ask for another round
