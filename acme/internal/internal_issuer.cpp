@@ -13,8 +13,8 @@ std::string InternalIssuer::issue(const std::vector<std::string>& names, const P
   const auto now = std::chrono::system_clock::now();
   CertRequest req;
   req.kind = CertKind::Leaf;
-  // certmagic's CSR carries the first name as CN when it fits (64 bytes).
-  req.commonName = names.front().size() <= 64 ? names.front() : "";
+  // Caddy 2.6.2's certmagic (v0.17) puts no CN in its CSR, so the leaf's subject is empty
+  // and the names live only in the (then critical) SAN extension.
   req.names = names;
   req.notBefore = now;
   req.notAfter = now + lifetime_;

@@ -127,7 +127,9 @@ X509Ptr signCertificate(const CertRequest& req, EVP_PKEY* subjectKey, const X509
       if (req.names.empty()) {
         throw std::runtime_error("local CA: a leaf certificate needs at least one name");
       }
-      addExtension(cert.get(), signer, NID_subject_alt_name, sanValue(req.names).c_str());
+      // RFC 5280 section 4.2.1.6: with an empty subject the SAN is critical (smallstep does so).
+      addExtension(cert.get(), signer, NID_subject_alt_name,
+                   ((req.commonName.empty() ? "critical," : "") + sanValue(req.names)).c_str());
       break;
   }
   const bool noDigest = EVP_PKEY_get_base_id(issuerKey) == EVP_PKEY_ED25519;

@@ -18,7 +18,7 @@ using config::Json;
 
 namespace {
 
-// The catch-all redirect (for names no route lists) names the HTTPS port unless it is 443.
+// The standard HTTPS port, never named in a redirect.
 constexpr uint16_t kDefaultHttpsPort = 443;
 
 uint16_t portOption(const config::HttpApp& app, const char* key, uint16_t fallback) {
@@ -94,10 +94,14 @@ bool allListenOn(const config::Server& srv, uint16_t port, const std::string& pa
                      [&](const std::string& l) { return addressOf(l, path).port == port; });
 }
 
-// A 308 to the same host and URI over HTTPS; the port is named unless it is `impliedPort`.
-config::Route redirectRoute(std::vector<std::string> hosts, uint16_t targetPort, uint16_t impliedPort) {
+// A 308 to the same host and URI over HTTPS. As Caddy 2.6.2, the port is named only when it
+// is none of 80, 443 and the configured http_port/https_port: https_port is an internal
+// listener setting (a port mapping may sit in front), so the catch-all never names it.
+config::Route redirectRoute(std::vector<std::string> hosts, uint16_t targetPort, uint16_t httpListen,
+                            uint16_t httpsListen) {
   std::string to = "https://{http.request.host}";
-  if (targetPort != impliedPort) {
+  if (targetPort != httpListen && targetPort != httpsListen && targetPort != 80 &&
+      targetPort != kDefaultHttpsPort) {
     to += ":" + std::to_string(targetPort);
   }
   to += "{http.request.uri}";
@@ -248,7 +252,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
   for (auto& [addr, domains] : byAddress) {
     Address from = addr;
     from.port = http;
-    redirectServers[from].push_back(redirectRoute(domains, addr.port, https));
+    redirectServers[from].push_back(redirectRoute(domains, addr.port, http, https));
   }
   std::vector<std::string> remainingListen;
   std::vector<config::Route> remainingRoutes;
@@ -260,7 +264,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
                       [&](const auto& l) { return addressOf(l, path) == from; })) {
         // A configured server already listens there: its own routes come first, as Caddy.
         srv.routes.insert(srv.routes.end(), routes.begin(), routes.end());
-        srv.routes.push_back(redirectRoute({}, https, kDefaultHttpsPort));
+        srv.routes.push_back(redirectRoute({}, https, http, https));
         merged = true;
         break;
       }
@@ -274,7 +278,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
     config::Server redirect;
     redirect.listen = std::move(remainingListen);
     redirect.routes = std::move(remainingRoutes);
-    redirect.routes.push_back(redirectRoute({}, https, kDefaultHttpsPort));
+    redirect.routes.push_back(redirectRoute({}, https, http, https));
     plan.servers.emplace_back("remaining_auto_https_redirects", std::move(redirect));
   }
   return plan;

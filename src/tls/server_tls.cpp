@@ -33,9 +33,6 @@ std::string clientHelloServerName(SSL* ssl) {
   }
   std::string name(reinterpret_cast<const char*>(p + 5), nameLen);
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!name.empty() && name.back() == '.') {
-    name.pop_back();
-  }
   return name;
 }
 
@@ -127,6 +124,12 @@ int ServerTls::onClientHello(SSL* ssl, int* alert, void* arg) {
 
 int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
   state.serverName = clientHelloServerName(ssl);
+  if (!state.serverName.empty() && state.serverName.back() == '.') {
+    // RFC 6066 forbids the trailing dot; Go's crypto/tls (so Caddy) refuses such a
+    // ClientHello as malformed with an unexpected_message alert.
+    *alert = SSL_AD_UNEXPECTED_MESSAGE;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
   const auto offered = clientHelloAlpn(ssl);
   if (offered.size() == 1 && offered.front() == kAcmeTlsAlpn) {
     // TLS-ALPN-01: only the challenge certificate may answer (RFC 8737 section 3).
@@ -235,9 +238,11 @@ bool ServerTls::pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, Hands
 CertificatePtr ServerTls::selectCertificate(const ConnectionPolicy& policy,
                                             const HandshakeState& state) const {
   auto pick = [&](const std::string& name) { return this->pick(policy, name); };
-  // certmagic: the SNI, else default_sni, else the local address; then fallback_sni.
+  // The SNI; without one, default_sni (Caddy puts it in the hello) then the local address;
+  // last fallback_sni. Caddy 2.6.2 never uses default_sni for an SNI that matches nothing
+  // (checked against it: alert internal_error), that is what fallback_sni is for.
   CertificatePtr cert = pick(state.serverName);
-  if (!cert && !policy.defaultSni.empty()) {
+  if (!cert && state.serverName.empty() && !policy.defaultSni.empty()) {
     cert = pick(policy.defaultSni);
   }
   if (!cert && state.serverName.empty()) {

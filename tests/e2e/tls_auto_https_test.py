@@ -52,9 +52,10 @@ a.test {
         check(out.startswith("HTTP/1.1 308 Permanent Redirect"), "redirect status 308: %r" % out[:40])
         check("location: https://a.test/p/q?x=1&y=2" in head, "Location keeps host and URI: %r" % head)
         check("connection: close" in head, "redirect closes the connection")
-        # Names no route lists take the catch-all, which names https_port when it is not 443.
+        # Names no route lists take the catch-all, which never names https_port (caddy 2.6.2:
+        # https_port is an internal listener setting, a port mapping may sit in front).
         rc, out, err = tls_pki.curl(["-si", "-H", "Host: other.test", "http://127.0.0.1:%d/z" % hp])
-        check("location: https://other.test:%d/z" % sp in out.lower(), "catch-all redirect keeps the HTTPS port")
+        check("location: https://other.test/z\n" in out.lower(), "catch-all redirect names no port: %r" % out)
         # Following the redirect ends on the HTTPS site (curl keeps the port it connected to).
         rc, out, err = tls_pki.curl(["-L", "--cacert", CA, "--resolve", "a.test:%d:127.0.0.1" % hp,
                                      "--resolve", "a.test:443:127.0.0.1", "--connect-to",

@@ -4,6 +4,7 @@
 #include "provision/tls_provision.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "provision/auto_https.h"
 #include "provision/internal_certificates.h"
@@ -167,8 +168,30 @@ TEST_CASE("automatic HTTPS plan: TLS on, a redirect server on the HTTP port") {
   CHECK(byHost.handle[0].fields["status_code"] == 308);
   const auto& catchAll = redirect.routes[1];
   CHECK_FALSE(catchAll.match[0].contains("host"));
+  // Caddy 2.6.2 never names https_port (nor 80/443/http_port) in a redirect.
   CHECK(catchAll.handle[0].fields["headers"]["Location"][0] ==
-        "https://{http.request.host}:8443{http.request.uri}");
+        "https://{http.request.host}{http.request.uri}");
+}
+
+TEST_CASE("automatic HTTPS plan: a site on another port is redirected to that port, 443 never named") {
+  auto cfg =
+      config::configFromJson(Json::parse(R"({"apps":{"http":{"http_port":8080,"https_port":8443,"servers":{
+      "srv0":{"listen":["127.0.0.1:9443"],"routes":[{"match":[{"host":["b.example"]}],"handle":[]}],
+              "automatic_https":{"skip_certificates":["b.example"]}},
+      "srv1":{"listen":["127.0.0.1:443"],"routes":[{"match":[{"host":["c.example"]}],"handle":[]}],
+              "automatic_https":{"skip_certificates":["c.example"]}}}}}})"));
+  auto tlsApp = provision::provisionTlsApp(cfg, nullptr);
+  auto plan = provision::planAutomaticHttps(*cfg.http, tlsApp);
+  std::map<std::string, std::string> to;
+  for (const auto& [name, srv] : plan.servers) {
+    for (const auto& r : srv.routes) {
+      if (!r.handle.empty() && r.handle[0].name == "static_response" && r.match[0].contains("host")) {
+        to[r.match[0]["host"][0]] = r.handle[0].fields["headers"]["Location"][0];
+      }
+    }
+  }
+  CHECK(to["b.example"] == "https://{http.request.host}:9443{http.request.uri}");
+  CHECK(to["c.example"] == "https://{http.request.host}{http.request.uri}");
 }
 
 TEST_CASE("automatic HTTPS plan: renewal_window_ratio reaches internal-issuer certificates") {

@@ -113,10 +113,8 @@ TEST_CASE("handshake from memory: SNI picks the certificate, ALPN picks http/1.1
   store->install(testing::selfSigned({"*.wild.test"}));
   store->install(testing::selfSigned({"default.test"}));
   auto tls = server(store, std::make_shared<TicketKeyRing>());
-  for (auto [sni, cn] : std::vector<std::pair<std::string, std::string>>{{"a.test", "a.test"},
-                                                                         {"x.wild.test", "*.wild.test"},
-                                                                         {"nope.test", "default.test"},
-                                                                         {"", "default.test"}}) {
+  for (auto [sni, cn] : std::vector<std::pair<std::string, std::string>>{
+           {"a.test", "a.test"}, {"x.wild.test", "*.wild.test"}, {"", "default.test"}}) {
     Client c(sni, kH2H1);
     TlsStream s(*tls, "127.0.0.1");
     pump(c, s);
@@ -169,6 +167,28 @@ TEST_CASE("no certificate for the name and no default: the handshake fails clean
   ServerTls tls(std::move(o));
   Client c("other.test");
   TlsStream s(tls, "127.0.0.1");
+  pump(c, s);
+  CHECK_FALSE(s.established());
+  CHECK(s.handshake() == TlsStream::Status::Failed);
+}
+
+TEST_CASE("default_sni answers only a ClientHello without SNI, never an unknown name (Caddy 2.6.2)") {
+  auto store = std::make_shared<CertificateStore>();
+  store->install(testing::selfSigned({"default.test"}));
+  auto tls = server(store, std::make_shared<TicketKeyRing>());
+  Client c("nope.test", kH2H1);
+  TlsStream s(*tls, "127.0.0.1");
+  pump(c, s);
+  CHECK_FALSE(s.established());
+  CHECK(s.handshake() == TlsStream::Status::Failed);
+}
+
+TEST_CASE("an SNI with a trailing dot is refused as Go's crypto/tls does") {
+  auto store = std::make_shared<CertificateStore>();
+  store->install(testing::selfSigned({"default.test"}));
+  auto tls = server(store, std::make_shared<TicketKeyRing>());
+  Client c("default.test.", kH2H1);
+  TlsStream s(*tls, "127.0.0.1");
   pump(c, s);
   CHECK_FALSE(s.established());
   CHECK(s.handshake() == TlsStream::Status::Failed);
