@@ -349,6 +349,9 @@ void ProxyCall::takeWholeBody() {
   buffered_.clear();
   res.stream.reset();  // ResponseBody's destructor detaches it (source_, sink_)
   res.streamLength = 0;
+  // The whole response is here: Caddy's try is over (see deliver()).
+  countActive(false);
+  dynamicHosts_.clear();
 }
 
 void ProxyCall::onUpstreamBody(std::string_view data) {
