@@ -41,6 +41,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import bind_dns  # noqa: E402
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from proxy_upstreams import read_response  # noqa: E402
 
 HOLD = 2.0  # s an upstream holds each plain request
 PAUSE = 0.12  # s between two requests of a burst
@@ -147,30 +148,6 @@ def config(p, ups, bind):
         "tunnel": server(p["tunnel"], dynamic("w.example.test", "W")),
     }
     return {"admin": {"listen": "127.0.0.1:%d" % p["admin"]}, "apps": {"http": {"servers": servers}}}
-
-
-def read_response(sock):
-    """(status, X-Req, body) of one response ending with the connection (or Content-Length)."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = sock.recv(65536)
-        if not d:
-            raise OSError("closed")
-        buf += d
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    length, xreq = 0, None
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            length = int(v.strip())
-        if k.strip().lower() == b"x-req":
-            xreq = v.strip().decode()
-    while len(buf) < length:
-        d = sock.recv(65536)
-        if not d:
-            break
-        buf += d
-    return int(head.split(b" ")[1]), xreq, buf[:length].decode(errors="replace")
 
 
 def one(port, path="/"):

@@ -312,6 +312,31 @@ class KeepAliveUpstream:
             conn.sendall(data)
 
 
+def read_response(sock):
+    """(status, X-Req, body) of one response on `sock`: its head, then its Content-Length bytes
+    (no body without one; fewer if the connection ends first)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = sock.recv(65536)
+        if not d:
+            raise OSError("closed")
+        buf += d
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    length, xreq = 0, None
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+        if k.strip().lower() == b"x-req":
+            xreq = v.strip().decode()
+    while len(buf) < length:
+        d = sock.recv(65536)
+        if not d:
+            break
+        buf += d
+    return int(head.split(b" ")[1]), xreq, buf[:length].decode(errors="replace")
+
+
 def unused_port():
     """A loopback port nobody listens on."""
     return ports.free_port()
