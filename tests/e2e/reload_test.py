@@ -131,7 +131,13 @@ def main():
             check(rc == 0, "gatehouse reload succeeds: %s" % err.strip())
             _, body = fetch(port)
             check(body == "v3", "new config visible as soon as reload returns (%.0f ms)" % (took * 1000))
+            # The line is logged before the reload answers, but the drain thread reading our
+            # pipe may not have it yet (CI under load once missed it): bounded wait.
+            deadline = time.time() + 5
             extra = last_addresses(drain, "srv1")
+            while extra is None and time.time() < deadline:
+                time.sleep(0.05)
+                extra = last_addresses(drain, "srv1")
             check(extra is not None, "a listener added by the reload is reported")
             extra_port = tls_pki.port_of(extra[0]) if extra else 0
             if extra:
