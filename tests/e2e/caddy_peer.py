@@ -10,15 +10,18 @@ import time
 
 
 class CaddyPeer:
-    def __init__(self, caddyfile, ports, name="caddy"):
+    """`config` is a Caddyfile, or with adapter="json" a JSON config's text."""
+
+    def __init__(self, config, ports, name="caddy", adapter="caddyfile"):
         self.dir = tempfile.mkdtemp(prefix="gh-%s-" % name)
-        path = os.path.join(self.dir, "Caddyfile")
+        path = os.path.join(self.dir, "caddy.json" if adapter == "json" else "Caddyfile")
         with open(path, "w") as f:
-            f.write(caddyfile)
+            f.write(config)
         env = dict(os.environ, XDG_DATA_HOME=self.dir, XDG_CONFIG_HOME=self.dir, HOME=self.dir)
         self.log_path = os.path.join(self.dir, "caddy.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path],
+        adapt = [] if adapter == "json" else ["--adapter", adapter]  # caddy reads JSON with no adapter
+        self.proc = subprocess.Popen(["caddy", "run", *adapt, "--config", path],
                                      stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         deadline = time.time() + 20
         waiting = list(ports)
@@ -31,8 +34,9 @@ class CaddyPeer:
             except OSError:
                 time.sleep(0.1)
         if waiting:
+            log = self.read_log()  # before stop(), which removes the directory
             self.stop()
-            raise RuntimeError("caddy did not start:\n" + self.read_log())
+            raise RuntimeError("caddy did not start:\n" + log)
 
     def read_log(self):
         with open(self.log_path) as f:

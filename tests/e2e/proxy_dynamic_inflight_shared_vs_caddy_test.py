@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +40,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import bind_dns  # noqa: E402
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from caddy_peer import CaddyPeer  # noqa: E402
 from proxy_upstreams import read_response  # noqa: E402
 
 HOLD = 2.0  # s an upstream holds each plain request
@@ -271,31 +271,10 @@ def run_gatehouse(binary, p, ups, bind, tmp):
     return exercise(p, ups, start)
 
 
-def run_caddy(p, ups, bind, tmp):
-    home = os.path.join(tmp, "caddy-home")
-    os.makedirs(home)
-    path = os.path.join(tmp, "caddy.json")
-    with open(path, "w") as f:
-        json.dump(config(p, ups, bind), f)
-    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
-    log = open(os.path.join(tmp, "caddy.log"), "w")
-
+def run_caddy(p, ups, bind):
     def start():
-        proc = subprocess.Popen(["caddy", "run", "--config", path], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env)
-        if not harness.wait_port(p["fails"], proc):
-            raise RuntimeError("caddy did not start")
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            log.close()
-
-        return stop
+        peer = CaddyPeer(json.dumps(config(p, ups, bind)), [p["fails"]], name="caddy-inflight", adapter="json")
+        return peer.stop
 
     return exercise(p, ups, start)
 
@@ -361,7 +340,7 @@ def main():
     bind = bind_dns.Bind(tmp)
     try:
         results = {"gatehouse": one_run("gatehouse", lambda p, u: run_gatehouse(binary, p, u, bind, tmp), bind),
-                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, bind, tmp), bind)}
+                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, bind), bind)}
     finally:
         bind.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +33,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from caddy_peer import CaddyPeer  # noqa: E402
 from proxy_upstreams import KeepAliveUpstream, read_response  # noqa: E402
 
 HOLD = 2.0  # s an upstream holds each plain request
@@ -177,31 +177,10 @@ def run_gatehouse(binary, p, ups, tmp):
     return exercise(p, ups, start)
 
 
-def run_caddy(p, ups, tmp):
-    home = os.path.join(tmp, "caddy-home")
-    os.makedirs(home)
-    path = os.path.join(tmp, "caddy.json")
-    with open(path, "w") as f:
-        json.dump(config(p, ups), f)
-    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
-    log = open(os.path.join(tmp, "caddy.log"), "w")
-
+def run_caddy(p, ups):
     def start():
-        proc = subprocess.Popen(["caddy", "run", "--config", path], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, env=env)
-        if not harness.wait_port(p["tunnel"], proc):
-            raise RuntimeError("caddy did not start")
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            log.close()
-
-        return stop
+        peer = CaddyPeer(json.dumps(config(p, ups)), [p["tunnel"]], name="caddy-inflight", adapter="json")
+        return peer.stop
 
     return exercise(p, ups, start)
 
@@ -245,7 +224,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="gh-lb-inflight-")
     try:
         results = {"gatehouse": one_run("gatehouse", lambda p, u: run_gatehouse(binary, p, u, tmp)),
-                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, tmp))}
+                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u))}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for who, out in results.items():
