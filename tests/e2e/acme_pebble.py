@@ -91,24 +91,48 @@ class Pebble:
         env.pop("PEBBLE_WFE_NONCEREJECT", None)
         if nonce_reject is not None:
             env["PEBBLE_WFE_NONCEREJECT"] = str(nonce_reject)
+        self.env = env
+        self.dnsserver = dnsserver
         self.log = open(os.path.join(tmp, "pebble.log"), "w")
         self.dns = subprocess.Popen(
             ["pebble-challtestsrv", "-http01", "", "-https01", "", "-tlsalpn01", "",
              "-dns01", f"127.0.0.1:{self.dns_port}", "-management", f"127.0.0.1:{self.chall_mgmt}",
              "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""],
             stdout=self.log, stderr=subprocess.STDOUT)
-        self.proc = subprocess.Popen(
-            ["pebble", "-config", self.config, "-dnsserver", dnsserver or f"127.0.0.1:{self.dns_port}"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env)
         self.ctx = ssl.create_default_context(cafile=self.cert)
+        self._start_ca(nonce_reject, start_timeout)
+
+    def _start_ca(self, nonce_reject, start_timeout):
+        self.log.write("--- pebble starting ---\n")
+        self.log.flush()
+        seen = os.path.getsize(self.log.name)
+        self.proc = subprocess.Popen(
+            ["pebble", "-config", self.config, "-dnsserver", self.dnsserver or f"127.0.0.1:{self.dns_port}"],
+            stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
         self._wait_ready(start_timeout)
         # Every test runs with pebble's nonce rejection on (5% by default, 50% where asked):
         # its log says what it took.
         self.nonce_reject = 5 if nonce_reject is None else nonce_reject
         said = f"Configured to reject {self.nonce_reject}% of good nonces"
-        if said not in open(self.log.name).read():
-            self.stop()
-            raise RuntimeError(f"pebble's log lacks '{said}'")
+        with open(self.log.name) as f:
+            f.seek(seen)
+            if said not in f.read():
+                self.stop()
+                raise RuntimeError(f"pebble's log lacks '{said}'")
+
+    def restart_ca(self, nonce_reject=None, start_timeout=120):
+        """A fresh pebble (new roots, no accounts or orders) on the same ports and directory
+        URL, e.g. with a different nonce rejection rate; challtestsrv keeps running."""
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.env.pop("PEBBLE_WFE_NONCEREJECT", None)
+        if nonce_reject is not None:
+            self.env["PEBBLE_WFE_NONCEREJECT"] = str(nonce_reject)
+        self._start_ca(nonce_reject, start_timeout)
 
     @property
     def directory(self):

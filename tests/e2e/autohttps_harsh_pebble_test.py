@@ -13,7 +13,7 @@ half of all nonces rejected (PEBBLE_WFE_NONCEREJECT=50), every valid authorizati
  2. Restart: served from storage, no order.
  3. Restart with renewal_window_ratio 0.99: both renewed at once, and since pebble reuses the
     valid authorizations no challenge is solved ("authorization already valid").
- 4. caddy 2.6.2 with the same sites on the same pebble: the same files under certificates/
+ 4. caddy 2.6.2 with the same sites on a fresh pebble (same ports and env, 5 % badNonce): the same files under certificates/
     and acme/ (paths, 0600 files, 0700 directories), caddy's .json fields in its order, as
     many certificates in the handshake.
 Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
@@ -161,9 +161,13 @@ def caddy_part(tmp, pebble, roots, ours, our_chain):
     proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", cfg], stdout=log,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     try:
-        for name in ("h1.test", "h2.test"):
-            check(acme_pebble.wait_serving(name, pebble.tls_port, roots, 90) is not None,
-                  "caddy 2.6.2 on the harsh pebble: %s served" % name)
+        served = [acme_pebble.wait_serving(name, pebble.tls_port, roots, 90) is not None
+                  for name in ("h1.test", "h2.test")]
+        for name, ok in zip(("h1.test", "h2.test"), served):
+            check(ok, "caddy 2.6.2 on the harsh pebble: %s served" % name)
+        if not all(served):
+            log.flush()
+            print("caddy's log (last lines):\n" + "".join(open(log.name).readlines()[-30:]))
         theirs = peer_chain(pebble.tls_port, "h1.test")
         check(theirs == our_chain, "caddy sends as many certificates (%d, ours %d)" % (theirs, our_chain))
     finally:
@@ -208,6 +212,13 @@ def main():
                 f.write(pebble.management("/roots/0"))
             storage = os.path.join(tmp, "storage")
             chain = gatehouse_part(binary, tmp, pebble, roots, storage)
+            # Caddy's part compares files, not nonce handling: at 50 % badNonce caddy 2.6.2
+            # sometimes fails an attempt and retries a minute later, past its wait (CI saw
+            # h2.test unserved after 90 s). A fresh pebble on the same ports (same storage
+            # directory names) with the default 5 % keeps the comparison about the layout.
+            pebble.restart_ca(nonce_reject=5)
+            with open(roots, "w") as f:
+                f.write(pebble.management("/roots/0"))
             caddy_part(tmp, pebble, roots, storage, chain)
         finally:
             pebble.stop()
