@@ -7,11 +7,13 @@ costs; CG_CHARS: how much; CG_KEEP=DIR: keep its callgrind files there). With --
 each function's cost per operation (the difference between the two runs, so start-up drops
 out; --inclusive for inclusive costs, --top N rows).
 
-usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|handshake|idle|h2|h1tls]
+usage: bench/callgrind_engine.py [--gatehouse build/gatehouse] [--op respond|paths|handshake|idle|h2|h1tls]
                                  [--n1 200] [--n2 1200] [--annotate] [--diff [--inclusive] [--top 40]]
                                  [--server gatehouse|nginx|s_server] [--tickets N]
 ops:
   respond    keep-alive HTTP/1.1 GET of a 100 B `respond` (one connection)
+  paths      as respond, GET /api/v1/users/42 through routes with `path` matchers (plain,
+             suffix, "//" and "%" patterns) that miss before the one that answers (PATHS_SITE)
   handshake  new TLS 1.3 connection (ECDSA P-256, no resumption) with one GET each
   idle       new cleartext connection with one GET, left open (the keep-alive idle path)
 servers (reference points for --op handshake; the others are gatehouse only):
@@ -43,6 +45,21 @@ import http_bench  # noqa: E402
 import tls_bench  # noqa: E402
 
 
+# The `paths` op's site: the request walks the four matchers that miss (ten patterns: every
+# mode of the path matcher) before the one that answers.
+PATHS_SITE = """\t@static path /static/* *.css *.js /favicon.ico
+\trespond @static "static"
+\t@legacy path //legacy/* /old//*
+\trespond @legacy "legacy"
+\t@escaped path /caf%C3%A9/* /a%2Fb /w/%*/end
+\trespond @escaped "escaped"
+\t@api path /api/v1/*
+\trespond @api "api"
+\trespond "other"
+"""
+PATHS_REQUEST = b"GET /api/v1/users/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
 def complete(got):
     head, sep, body = got.partition(b"\r\n\r\n")
     m = re.search(rb"(?i)content-length: (\d+)", head)
@@ -57,7 +74,7 @@ def client(op, port, n, req=b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
         if not re.search(r"%d succeeded" % n, out):
             raise SystemExit("h2load: " + out[-400:])
         return
-    if op == "respond":
+    if op in ("respond", "paths"):
         s = socket.create_connection(("127.0.0.1", port), timeout=30)
         for _ in range(n):
             s.sendall(req)
@@ -95,6 +112,9 @@ def server_argv(args, op, port, wd, crt, key):
         return ["openssl", "s_server", "-quiet", "-HTTP", "-accept", "127.0.0.1:%d" % port, "-cert", crt,
                 "-key", key, "-num_tickets", str(1 if args.tickets is None else args.tickets)]
     argv = tls_bench.gatehouse_conf(os.path.abspath(args.gatehouse), "gatehouse", tls, port, wd, crt, key)
+    if op == "paths":
+        with open(argv[3], "w") as f:
+            f.write("{\n\tadmin off\n}\n:%d {\n%s}\n" % (port, PATHS_SITE))
     if args.tickets == 0:
         # The same site as JSON, with session tickets off (there is no Caddyfile option).
         adapted = subprocess.run(argv[:1] + ["adapt", "--config", argv[3]], capture_output=True, text=True,
@@ -140,6 +160,8 @@ def run(args, op, n, wd, crt, key, keep_out):
             raise SystemExit("server did not start under valgrind")
         if args.server == "s_server":
             client(op, port, n, b"GET /ok.txt HTTP/1.0\r\n\r\n")
+        elif op == "paths":
+            client(op, port, n, PATHS_REQUEST)
         else:
             client(op, port, n)
         time.sleep(0.5)

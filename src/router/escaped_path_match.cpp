@@ -31,7 +31,8 @@ std::string cleanRequestPath(std::string_view path, bool mergeSlashes) {
   return cleaned;
 }
 
-bool matchEscapedPathPattern(std::string_view pattern, std::string_view escapedPath) {
+bool matchEscapedPathPattern(const PathPattern& escapedPattern, std::string_view escapedPath) {
+  const std::string_view pattern = escapedPattern.text;
   std::string built;
   size_t pi = 0;  // pattern cursor
   size_t si = 0;  // escaped path cursor
@@ -94,15 +95,7 @@ bool matchEscapedPathPattern(std::string_view pattern, std::string_view escapedP
     si += 1;
     pi += 1;
   }
-  std::string glob;
-  glob.reserve(pattern.size());
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] == '%' && i + 1 < pattern.size() && pattern[i + 1] == '*') {
-      continue;  // "%*" globs as "*"
-    }
-    glob.push_back(pattern[i]);
-  }
-  return globMatch(glob, built);
+  return globMatch(escapedPattern.escapedGlob, built);
 }
 
 }  // namespace gatehouse::router

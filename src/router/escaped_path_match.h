@@ -6,17 +6,19 @@
 #include <string>
 #include <string_view>
 
+#include "router/path_pattern.h"
+
 namespace gatehouse::router {
 
 // Caddy's CleanPath: Go's path.Clean keeping a trailing slash; with `mergeSlashes` false,
 // runs of '/' survive the cleaning ("//a/./b" -> "//a/b").
 std::string cleanRequestPath(std::string_view path, bool mergeSlashes);
 
-// A '%' pattern (already lowercased) against the cleaned escaped path. The path is walked
+// An escaped ('%') pattern against the cleaned escaped path. The path is walked
 // alongside the pattern: where the pattern has an escape the path's escape is compared as
 // written (hex case folded), elsewhere the decoded character; "%*" is a wildcard whose span
 // stays escaped, "*" one whose span is decoded. What was built is then glob-matched, so a
 // path longer than the pattern is cut where the pattern ends (Caddy 2.6.2 does the same).
-bool matchEscapedPathPattern(std::string_view pattern, std::string_view escapedPath);
+bool matchEscapedPathPattern(const PathPattern& escapedPattern, std::string_view escapedPath);
 
 }  // namespace gatehouse::router

@@ -1,12 +1,15 @@
 // Request-line matchers: host, path, path_regexp, method.
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <utility>
 
 #include "http/uri.h"
 #include "provision/provision_error.h"
 #include "router/escaped_path_match.h"
 #include "router/matcher_factories.h"
 #include "router/matchers.h"
+#include "router/path_pattern.h"
 #include "router/placeholders.h"
 #include "router/regexp.h"
 
@@ -76,7 +79,10 @@ class PathMatcher final : public Matcher {
  public:
   explicit PathMatcher(std::vector<std::string> patterns) {
     for (auto& p : patterns) {
-      patterns_.emplace_back(toLower(p));
+      Template t(toLower(p));
+      // A literal pattern is classified here, once; one with placeholders per request.
+      auto fixed = t.literal() ? std::optional<PathPattern>(std::in_place, t.source()) : std::nullopt;
+      patterns_.push_back({std::move(t), std::move(fixed)});
     }
   }
   bool match(Exchange& ex) const override {
@@ -88,30 +94,27 @@ class PathMatcher final : public Matcher {
       lowered.pop_back();
     }
     std::string merged;  // cleaned once, on first use
-    for (const auto& t : patterns_) {
-      std::string rendered;
-      std::string_view pattern = t.source();
-      if (!t.literal()) {
-        rendered = toLower(t.render(ex));
-        pattern = rendered;
+    for (const auto& p : patterns_) {
+      std::optional<PathPattern> rendered;
+      if (!p.fixed) {
+        rendered.emplace(toLower(p.tmpl.render(ex)));
       }
-      if (pattern == "*") {
+      const PathPattern& pattern = p.fixed ? *p.fixed : *rendered;
+      if (pattern.any) {
         return true;
       }
-      // A pattern with "//" compares against a path whose repeated slashes are kept.
-      const bool mergeSlashes = pattern.find("//") == std::string_view::npos;
-      if (pattern.find('%') != std::string_view::npos) {
+      if (pattern.escaped) {
         // Escapes in the pattern: compared in escaped space, "%2F" is not "/".
         const std::string& raw = ex.request.rawPath;
         std::string escaped =
-            cleanRequestPath(raw.empty() ? http::escapePath(ex.request.path) : raw, mergeSlashes);
+            cleanRequestPath(raw.empty() ? http::escapePath(ex.request.path) : raw, !pattern.keepSlashes);
         if (matchEscapedPathPattern(pattern, escaped)) {
           return true;
         }
         continue;
       }
-      if (!mergeSlashes) {
-        if (matchPathPattern(pattern, cleanRequestPath(lowered, false))) {
+      if (pattern.keepSlashes) {
+        if (matchPathPattern(pattern.text, cleanRequestPath(lowered, false))) {
           return true;
         }
         continue;
@@ -119,7 +122,7 @@ class PathMatcher final : public Matcher {
       if (merged.empty()) {
         merged = http::cleanPath(lowered);
       }
-      if (matchPathPattern(pattern, merged)) {
+      if (matchPathPattern(pattern.text, merged)) {
         return true;
       }
     }
@@ -127,7 +130,11 @@ class PathMatcher final : public Matcher {
   }
 
  private:
-  std::vector<Template> patterns_;
+  struct Pattern {
+    Template tmpl;
+    std::optional<PathPattern> fixed;  // a literal pattern's, found at provision time
+  };
+  std::vector<Pattern> patterns_;
 };
 
 class PathRegexpMatcher final : public Matcher {

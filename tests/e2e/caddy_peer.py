@@ -1,6 +1,8 @@
 """A real Caddy (Debian's caddy 2.6.2) started by a test as a peer: an HTTP/2 upstream
 (h2c, or h2 over TLS with `tls internal`), with its own data directory, its log on a file,
-stopped by pid."""
+stopped by pid. serving(): the same Caddyfile under gatehouse or caddy, for the tests that
+compare the two answer by answer."""
+import contextlib
 import os
 import shutil
 import socket
@@ -8,21 +10,24 @@ import subprocess
 import tempfile
 import time
 
+import harness
+
 
 class CaddyPeer:
-    """`config` is a Caddyfile, or with adapter="json" a JSON config's text."""
+    """`config` is a Caddyfile, or with adapter="json" a JSON config's text. The constructor
+    returns once every port in `ports` accepts (with no ports, at once: for a test whose
+    first request must go out as soon as caddy's port accepts)."""
 
     def __init__(self, config, ports, name="caddy", adapter="caddyfile"):
         self.dir = tempfile.mkdtemp(prefix="gh-%s-" % name)
-        path = os.path.join(self.dir, "caddy.json" if adapter == "json" else "Caddyfile")
-        with open(path, "w") as f:
-            f.write(config)
-        env = dict(os.environ, XDG_DATA_HOME=self.dir, XDG_CONFIG_HOME=self.dir, HOME=self.dir)
+        self.config_path = os.path.join(self.dir, "caddy.json" if adapter == "json" else "Caddyfile")
+        self._write_config(config)
+        self.env = dict(os.environ, XDG_DATA_HOME=self.dir, XDG_CONFIG_HOME=self.dir, HOME=self.dir)
         self.log_path = os.path.join(self.dir, "caddy.log")
         self.log = open(self.log_path, "w")
-        adapt = [] if adapter == "json" else ["--adapter", adapter]  # caddy reads JSON with no adapter
-        self.proc = subprocess.Popen(["caddy", "run", *adapt, "--config", path],
-                                     stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        self.adapt = [] if adapter == "json" else ["--adapter", adapter]  # caddy reads JSON with no adapter
+        self.proc = subprocess.Popen(["caddy", "run", *self.adapt, "--config", self.config_path], stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env)
         deadline = time.time() + 20
         waiting = list(ports)
         while waiting and time.time() < deadline:
@@ -37,6 +42,18 @@ class CaddyPeer:
             log = self.read_log()  # before stop(), which removes the directory
             self.stop()
             raise RuntimeError("caddy did not start:\n" + log)
+
+    def _write_config(self, config):
+        with open(self.config_path, "w") as f:
+            f.write(config)
+
+    def reload(self, config, admin_port):
+        """`caddy reload` to `config` (same adapter) through the admin endpoint on
+        127.0.0.1:admin_port; its exit code."""
+        self._write_config(config)
+        return subprocess.run(["caddy", "reload", *self.adapt, "--config", self.config_path, "--address",
+                               "127.0.0.1:%d" % admin_port], capture_output=True, env=self.env,
+                              timeout=60).returncode
 
     def read_log(self):
         with open(self.log_path) as f:
@@ -58,6 +75,44 @@ class CaddyPeer:
                 self.proc.wait(5)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def h2c_proxy_caddyfile(port, upstream, directives=""):
+    """A Caddyfile serving HTTP/1.1 and h2c on 127.0.0.1:port, where `directives` (if any)
+    come before a reverse_proxy to `upstream` ("127.0.0.1:PORT", "h2c://127.0.0.1:PORT")."""
+    return """{
+	admin off
+	servers {
+		protocols h1 h2c
+	}
+}
+http://127.0.0.1:%d {
+%s	reverse_proxy %s
+}
+""" % (port, "\t%s\n" % directives if directives else "", upstream)
+
+
+@contextlib.contextmanager
+def serving(who, binary, caddyfile, ports, workers=1):
+    """For a with-block: `who` ("gatehouse": `binary` with `workers` workers, once it logged
+    that it serves; or "caddy", once every port in `ports` accepts) serving the Caddyfile
+    text `caddyfile`; stopped after."""
+    if who == "caddy":
+        peer = CaddyPeer(caddyfile, ports)
+        try:
+            yield
+        finally:
+            peer.stop()
+        return
+    fd, path = tempfile.mkstemp(suffix=".Caddyfile")
+    with os.fdopen(fd, "w") as f:
+        f.write(caddyfile)
+    proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=workers)
+    os.unlink(path)
+    try:
+        yield
+    finally:
+        harness.stop(proc, drain)
 
 
 def connections_to(port):

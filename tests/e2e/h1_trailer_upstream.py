@@ -10,10 +10,8 @@ fields, shaped by the path:
 Every answer closes nothing: keep-alive, one request after another. Records the
 Accept-Encoding each request carried (accept_encodings)."""
 import gzip
-import socket
-import threading
 
-from accept_loop import AcceptLoop
+from proxy_upstreams import KeepAliveUpstream
 
 BODY = b"hello trailers " * 200  # past encode's minimum_length (512)
 TRAILERS = [("x-checksum", "abc123"), ("grpc-status", "0")]
@@ -27,39 +25,21 @@ def _trailer_section(fields):
     return b"0\r\n" + b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in fields) + b"\r\n"
 
 
-class TrailerUpstream(AcceptLoop):
+class TrailerUpstream(KeepAliveUpstream):
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
         self.accept_encodings = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__("trailers", timeout=20)
 
-    def _serve(self, conn):
-        conn.settimeout(20)
-        buf = b""
-        try:
-            for _ in range(1000):  # bounded: requests per connection
-                while b"\r\n\r\n" not in buf:
-                    piece = conn.recv(65536)
-                    if not piece:
-                        return
-                    buf += piece
-                head, _, buf = buf.partition(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1].split("?")[0]
-                fields = {}
-                for line in lines[1:]:
-                    k, _, v = line.partition(":")
-                    fields[k.strip().lower()] = v.strip()
-                self.accept_encodings.append(fields.get("accept-encoding", ""))
-                conn.sendall(self._answer(path, fields))
-        except OSError:
-            return
-        finally:
-            conn.close()
+    def respond(self, conn, head):
+        lines = head.decode("latin-1").split("\r\n")
+        path = lines[0].split(" ")[1].split("?")[0]
+        fields = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            fields[k.strip().lower()] = v.strip()
+        self.accept_encodings.append(fields.get("accept-encoding", ""))
+        conn.sendall(self._answer(path, fields))
+        return True
 
     def _answer(self, path, fields):
         head = [b"HTTP/1.1 200 OK", b"Content-Type: text/plain"]

@@ -14,18 +14,16 @@ Usage: proxy_h1_trailers_test.py <gatehouse>
 """
 import gzip
 import hashlib
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
-from caddy_peer import CaddyPeer  # noqa: E402
+from caddy_peer import h2c_proxy_caddyfile, serving  # noqa: E402
 from h1_trailer_upstream import BODY, TrailerUpstream  # noqa: E402
+from proxy_upstreams import get_with_trailers  # noqa: E402
 
 # (site directives before reverse_proxy, [(path, Accept-Encoding or None)], ask over HTTP/2 too)
 SCENARIOS = [
@@ -37,56 +35,9 @@ SCENARIOS = [
 ]
 
 
-def caddyfile(port, upstream_port, directives):
-    return """{
-	admin off
-	servers {
-		protocols h1 h2c
-	}
-}
-http://127.0.0.1:%d {
-	%s
-	reverse_proxy 127.0.0.1:%d
-}
-""" % (port, directives, upstream_port)
-
-
 def h1_get(port, path, accept):
     """(status, fields, body bytes, trailer fields) of one HTTP/1.1 exchange (bounded reads)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    extra = "Accept-Encoding: %s\r\n" % accept if accept else ""
-    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\n%sConnection: close\r\n\r\n"
-               % (path, extra)).encode())
-    data = b""
-    for _ in range(10000):
-        piece = s.recv(65536)
-        if not piece:
-            break
-        data += piece
-    s.close()
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1]) if lines[0] else 0
-    fields = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        fields[k.strip().lower()] = v.strip()
-    body, trailers = b"", {}
-    if fields.get("transfer-encoding") == "chunked":
-        for _ in range(10000):
-            line, _, rest = rest.partition(b"\r\n")
-            size = int(line.split(b";")[0], 16)
-            if size == 0:
-                break
-            body += rest[:size]
-            rest = rest[size + 2:]
-        for line in rest.decode("latin-1").split("\r\n"):
-            if line:
-                k, _, v = line.partition(":")
-                trailers[k.strip()] = v.strip()
-    else:
-        body = rest
-    return status, fields, body, trailers
+    return get_with_trailers(port, path, "Accept-Encoding: %s\r\n" % accept if accept else "")
 
 
 def h2_get(port, path):
@@ -135,23 +86,9 @@ def exchange(port, scenario):
 def run(who, binary, scenario):
     up = TrailerUpstream()
     port = harness.free_port()
-    text = caddyfile(port, up.port, scenario[0])
     try:
-        if who == "gatehouse":
-            fd, path = tempfile.mkstemp(suffix=".Caddyfile")
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=1)
-            os.unlink(path)
-            try:
-                return exchange(port, scenario)
-            finally:
-                harness.stop(proc, drain)
-        peer = CaddyPeer(text, [port])
-        try:
+        with serving(who, binary, h2c_proxy_caddyfile(port, "127.0.0.1:%d" % up.port, scenario[0]), [port]):
             return exchange(port, scenario)
-        finally:
-            peer.stop()
     finally:
         up.close()
 

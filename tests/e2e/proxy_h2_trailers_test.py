@@ -9,65 +9,22 @@ DATA, then HEADERS with END_STREAM carrying x-checksum and grpc-status.
 Exits 77 when caddy or nghttp is not installed.
 Usage: proxy_h2_trailers_test.py <gatehouse>
 """
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
-from caddy_peer import CaddyPeer  # noqa: E402
+from caddy_peer import h2c_proxy_caddyfile, serving  # noqa: E402
 from h2_script_upstream import ScriptedH2Upstream  # noqa: E402
-
-
-def caddyfile(port, upstream_port):
-    return """{
-	admin off
-	servers {
-		protocols h1 h2c
-	}
-}
-http://127.0.0.1:%d {
-	reverse_proxy h2c://127.0.0.1:%d
-}
-""" % (port, upstream_port)
+from proxy_upstreams import get_with_trailers  # noqa: E402
 
 
 def h1_get(port):
-    """(head fields, body, trailer fields) of a chunked HTTP/1.1 response."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\nConnection: close\r\n\r\n")
-    data = b""
-    while True:
-        piece = s.recv(65536)
-        if not piece:
-            break
-        data += piece
-    s.close()
-    head, _, rest = data.partition(b"\r\n\r\n")
-    fields = {}
-    for line in head.decode("latin-1").split("\r\n")[1:]:
-        k, _, v = line.partition(":")
-        fields[k.strip().lower()] = v.strip()
-    body, trailers = b"", {}
-    if fields.get("transfer-encoding") == "chunked":
-        while True:
-            line, _, rest = rest.partition(b"\r\n")
-            size = int(line.split(b";")[0], 16)
-            if size == 0:
-                break
-            body += rest[:size]
-            rest = rest[size + 2:]
-        for line in rest.decode("latin-1").split("\r\n"):
-            if line:
-                k, _, v = line.partition(":")
-                trailers[k.strip().lower()] = v.strip()
-    else:
-        body = rest
-    return fields, body, trailers
+    """(head fields, body, trailer fields with lowercased names) of a chunked HTTP/1.1 response."""
+    _, fields, body, trailers = get_with_trailers(port, "/t")
+    return fields, body, {k.lower(): v for k, v in trailers.items()}
 
 
 def h2_trailers(port):
@@ -90,23 +47,9 @@ def run(who, binary):
     up = ScriptedH2Upstream(body=b"payload", length=False, fields=[("trailer", "x-checksum, grpc-status")],
                             trailers=[("x-checksum", "abc123"), ("grpc-status", "0")])
     port = harness.free_port()
-    text = caddyfile(port, up.port)
     try:
-        if who == "gatehouse":
-            fd, path = tempfile.mkstemp(suffix=".Caddyfile")
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=1)
-            os.unlink(path)
-            try:
-                return h1_get(port), h2_trailers(port)
-            finally:
-                harness.stop(proc, drain)
-        peer = CaddyPeer(text, [port])
-        try:
+        with serving(who, binary, h2c_proxy_caddyfile(port, "h2c://127.0.0.1:%d" % up.port), [port]):
             return h1_get(port), h2_trailers(port)
-        finally:
-            peer.stop()
     finally:
         up.close()
 

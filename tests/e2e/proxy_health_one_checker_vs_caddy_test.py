@@ -22,7 +22,6 @@ Usage: proxy_health_one_checker_vs_caddy_test.py <gatehouse>
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,13 +30,15 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
-from proxy_upstreams import KeepAliveUpstream  # noqa: E402
+from caddy_peer import CaddyPeer  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream, burst  # noqa: E402
 
 WORKERS = 3
 RATE_INTERVAL = 0.25
 RATE_WINDOW = 3.0
 FLIP_INTERVAL = 2.0
 WINDOW = 1.6  # the flip requests must be done this soon after the failed check (< FLIP_INTERVAL)
+RELOADED = "\t\theader_up X-Reloaded 1\n"  # what a reload adds to each proxy
 
 
 
@@ -108,52 +109,6 @@ http://127.0.0.1:%(alone)d {
 """ % dict(p, extra=extra)
 
 
-def read_response(sock, buf):
-    """(status, body, rest) of one response with Content-Length from `sock`."""
-    while b"\r\n\r\n" not in buf:
-        d = sock.recv(65536)
-        if not d:
-            raise OSError("closed")
-        buf += d
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    status = int(head.split(b" ")[1])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            length = int(v.strip())
-    while len(buf) < length:
-        d = sock.recv(65536)
-        if not d:
-            raise OSError("closed")
-        buf += d
-    return status, buf[:length].decode(errors="replace"), buf[length:]
-
-
-def burst(port):
-    """24 answers: 12 fresh connections (one request each) and 3 keep-alive connections
-    (4 requests each)."""
-    out = []
-    try:
-        for _ in range(12):
-            s = socket.create_connection(("127.0.0.1", port), timeout=10)
-            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            out.append(read_response(s, b"")[:2])
-            s.close()
-        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
-        bufs = [b""] * 3
-        for _ in range(4):
-            for i, s in enumerate(conns):
-                s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                status, body, bufs[i] = read_response(s, bufs[i])
-                out.append((status, body))
-        for s in conns:
-            s.close()
-    except OSError as e:
-        out.append(("error", str(e)))
-    return out
-
-
 def rate(up):
     """Checks the upstream got in RATE_WINDOW, per interval."""
     start = up.count()
@@ -217,43 +172,22 @@ def run_gatehouse(binary, p, ups, tmp):
         return lambda: harness.stop(proc, drain)
 
     def reload():
-        write(path, caddyfile(p, "\t\theader_up X-Reloaded 1\n"))
+        write(path, caddyfile(p, RELOADED))
         return subprocess.run([binary, "reload", "--config", path, "--adapter", "caddyfile"],
                               capture_output=True, timeout=60).returncode
 
     return exercise(p, ups, start, reload)
 
 
-def run_caddy(p, ups, tmp):
-    home = os.path.join(tmp, "caddy-home")
-    os.makedirs(home)
-    path = os.path.join(tmp, "caddy.Caddyfile")
-    write(path, caddyfile(p))
-    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
-    log = open(os.path.join(tmp, "caddy.log"), "w")
+def run_caddy(p, ups):
+    peer = {}
 
     def start():
-        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        if not harness.wait_port(p["alone"], proc):
-            raise RuntimeError("caddy did not start")
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            log.close()
-
-        return stop
+        peer["caddy"] = CaddyPeer(caddyfile(p), [p["alone"]], name="caddy-health-one")
+        return peer["caddy"].stop
 
     def reload():
-        write(path, caddyfile(p, "\t\theader_up X-Reloaded 1\n"))
-        return subprocess.run(["caddy", "reload", "--config", path, "--adapter", "caddyfile", "--address",
-                               "127.0.0.1:%d" % p["admin"]], capture_output=True, env=env,
-                              timeout=60).returncode
+        return peer["caddy"].reload(caddyfile(p, RELOADED), p["admin"])
 
     return exercise(p, ups, start, reload)
 
@@ -296,7 +230,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="gh-health-one-")
     try:
         results = {"gatehouse": one_run("gatehouse", lambda p, u: run_gatehouse(binary, p, u, tmp)),
-                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, tmp))}
+                   "caddy": one_run("caddy", run_caddy)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for who, out in results.items():

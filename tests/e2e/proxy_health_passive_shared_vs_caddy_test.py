@@ -15,8 +15,6 @@ Usage: proxy_health_passive_shared_vs_caddy_test.py <gatehouse>
 """
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +22,8 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
-from proxy_upstreams import KeepAliveUpstream  # noqa: E402
+from caddy_peer import CaddyPeer  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream, burst, fresh  # noqa: E402
 
 FAIL_DURATION = 3.0
 
@@ -59,58 +58,6 @@ http://127.0.0.1:%(site)d {
 """ % p
 
 
-def read_response(sock, buf):
-    """(status, body, rest) of one response with Content-Length from `sock`."""
-    while b"\r\n\r\n" not in buf:
-        d = sock.recv(65536)
-        if not d:
-            raise OSError("closed")
-        buf += d
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            length = int(v.strip())
-    while len(buf) < length:
-        d = sock.recv(65536)
-        if not d:
-            raise OSError("closed")
-        buf += d
-    return int(head.split(b" ")[1]), buf[:length].decode(errors="replace"), buf[length:]
-
-
-def fresh(port, n):
-    out = []
-    for _ in range(n):
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=10)
-            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            out.append(read_response(s, b"")[:2])
-            s.close()
-        except OSError as e:
-            out.append(("error", str(e)))
-    return out
-
-
-def burst(port):
-    """12 fresh connections, then 3 keep-alive connections with 4 requests each."""
-    out = fresh(port, 12)
-    try:
-        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
-        bufs = [b""] * 3
-        for _ in range(4):
-            for i, s in enumerate(conns):
-                s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                status, body, bufs[i] = read_response(s, bufs[i])
-                out.append((status, body))
-        for s in conns:
-            s.close()
-    except OSError as e:
-        out.append(("error", str(e)))
-    return out
-
-
 def exercise(p, up, start):
     out = {}
     stop = start()
@@ -141,31 +88,9 @@ def run_gatehouse(binary, p, up, tmp):
     return exercise(p, up, start)
 
 
-def run_caddy(p, up, tmp):
-    home = os.path.join(tmp, "caddy-home")
-    os.makedirs(home)
-    path = os.path.join(tmp, "caddy.Caddyfile")
-    with open(path, "w") as f:
-        f.write(caddyfile(p))
-    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
-    log = open(os.path.join(tmp, "caddy.log"), "w")
-
+def run_caddy(p, up):
     def start():
-        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        if not harness.wait_port(p["site"], proc):
-            raise RuntimeError("caddy did not start")
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            log.close()
-
-        return stop
+        return CaddyPeer(caddyfile(p), [p["site"]], name="caddy-health-passive").stop
 
     return exercise(p, up, start)
 
@@ -199,7 +124,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="gh-health-passive-")
     try:
         results = {"gatehouse": one_run("gatehouse", lambda p, u: run_gatehouse(binary, p, u, tmp)),
-                   "caddy": one_run("caddy", lambda p, u: run_caddy(p, u, tmp))}
+                   "caddy": one_run("caddy", run_caddy)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for who, out in results.items():

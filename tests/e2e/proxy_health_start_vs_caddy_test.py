@@ -32,6 +32,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from caddy_peer import CaddyPeer  # noqa: E402
 from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 import server_stderr  # noqa: E402
 
@@ -39,6 +40,7 @@ SLOW_FAIL = 3.0  # the slow upstream's check: a 500 after this long
 HANG = 10.0  # the hanging upstream's check answers after this (health_timeout is 2s)
 EARLY = 1.8  # the early requests must be done by then (before either slow check ends)
 SETTLED = 3.8  # by then both slow checks have ended
+RELOADED = "\t\theader_up X-Reloaded 1\n"  # what a reload adds to the slow site's proxy
 
 
 
@@ -252,41 +254,23 @@ def run_gatehouse(binary, ports, tmp):
         return lambda: harness.stop(proc, state["drain"])
 
     def reload():
-        write(path, caddyfile(ports, "\t\theader_up X-Reloaded 1\n"))
+        write(path, caddyfile(ports, RELOADED))
         return subprocess.run([binary, "reload", "--config", path, "--adapter", "caddyfile"],
                               capture_output=True, timeout=60).returncode
 
     return exercise(ports, start, reload)
 
 
-def run_caddy(ports, tmp):
-    home = os.path.join(tmp, "caddy-home")
-    os.makedirs(home)
-    path = os.path.join(tmp, "caddy.Caddyfile")
-    write(path, caddyfile(ports))
-    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
-    log = open(os.path.join(tmp, "caddy.log"), "w")
+def run_caddy(ports):
+    peer = {}
 
     def start():
-        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-
-        def stop():
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            log.close()
-
-        return stop
+        # No port to wait for: the first request goes out as soon as the port accepts.
+        peer["caddy"] = CaddyPeer(caddyfile(ports), [], name="caddy-health-start")
+        return peer["caddy"].stop
 
     def reload():
-        write(path, caddyfile(ports, "\t\theader_up X-Reloaded 1\n"))
-        return subprocess.run(["caddy", "reload", "--config", path, "--adapter", "caddyfile", "--address",
-                               "127.0.0.1:%d" % ports["admin"]], capture_output=True, env=env,
-                              timeout=60).returncode
+        return peer["caddy"].reload(caddyfile(ports, RELOADED), ports["admin"])
 
     return exercise(ports, start, reload)
 
@@ -314,7 +298,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="gh-health-start-")
     try:
         results = {"gatehouse": one_run("gatehouse", lambda p: run_gatehouse(binary, p, tmp)),
-                   "caddy": one_run("caddy", lambda p: run_caddy(p, tmp))}
+                   "caddy": one_run("caddy", run_caddy)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     caddy_first_race(results["caddy"])

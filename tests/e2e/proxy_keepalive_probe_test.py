@@ -12,13 +12,11 @@ caddy 2.6.2 running the same Caddyfile sites (each proxy with upstreams of its o
 Exits 77 when caddy is not installed.
 Usage: proxy_keepalive_probe_test.py <gatehouse>
 """
-import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -26,7 +24,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
 import proxy_upstreams as pu  # noqa: E402
-from caddy_peer import CaddyPeer  # noqa: E402
+from caddy_peer import serving  # noqa: E402
 
 VARIANTS = [
     # name, transport block lines ("" for none), expected probe seconds (None: no timer)
@@ -104,24 +102,9 @@ def main():
     for who in ("gatehouse", "caddy"):
         ups = [pu.Upstream("u%d" % i) for i in range(len(VARIANTS))]
         ports = [harness.free_port() for _ in VARIANTS]
-        text = caddyfile(ports, ups)
-        if who == "gatehouse":
-            fd, path = tempfile.mkstemp(suffix=".Caddyfile")
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            # One worker: pools (and their idle limits) are per worker, Go's per transport.
-            proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=1)
-            os.unlink(path)
-            try:
-                runs[who] = exercise(who, ports, ups)
-            finally:
-                harness.stop(proc, drain)
-        else:
-            peer = CaddyPeer(text, ports)
-            try:
-                runs[who] = exercise(who, ports, ups)
-            finally:
-                peer.stop()
+        # One worker: pools (and their idle limits) are per worker, Go's per transport.
+        with serving(who, binary, caddyfile(ports, ups), ports):
+            runs[who] = exercise(who, ports, ups)
         for up in ups:
             up.close()
 

@@ -24,13 +24,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
-from caddy_peer import CaddyPeer  # noqa: E402
+from caddy_peer import h2c_proxy_caddyfile, serving  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 
 PAUSE = 0.15
 TEXT300 = b"a" * 300
@@ -71,62 +71,21 @@ EXPECTED = {
 }
 
 
-class SplitUpstream:
+class SplitUpstream(KeepAliveUpstream):
     """Answers each request on a kept-alive connection with its route's pieces, pausing
     PAUSE seconds between them (so each arrives in a read of its own)."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(32)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__("split", timeout=15)
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        conn.settimeout(15)
-        buf = b""
-        try:
-            for _ in range(100):  # bounded: requests per connection
-                while b"\r\n\r\n" not in buf:
-                    data = conn.recv(65536)
-                    if not data:
-                        return
-                    buf += data
-                head, _, buf = buf.partition(b"\r\n\r\n")
-                path = head.split(b" ")[1].decode()
-                pieces = ROUTES.get(path, [cl_head(b"404 Not Found", 0)])
-                for i, piece in enumerate(pieces):
-                    if i:
-                        time.sleep(PAUSE)
-                    conn.sendall(piece)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def close(self):
-        self.sock.close()
-
-
-def caddyfile(port, upstream_port):
-    return """{
-	admin off
-	servers {
-		protocols h1 h2c
-	}
-}
-http://127.0.0.1:%d {
-	reverse_proxy 127.0.0.1:%d
-}
-""" % (port, upstream_port)
+    def respond(self, conn, head):
+        path = head.split(b" ")[1].decode()
+        pieces = ROUTES.get(path, [cl_head(b"404 Not Found", 0)])
+        for i, piece in enumerate(pieces):
+            if i:
+                time.sleep(PAUSE)
+            conn.sendall(piece)
+        return True
 
 
 def h1_get(port, path, upgrade):
@@ -206,23 +165,9 @@ def exchange(port):
 def run(who, binary):
     up = SplitUpstream()
     port = harness.free_port()
-    text = caddyfile(port, up.port)
     try:
-        if who == "gatehouse":
-            fd, path = tempfile.mkstemp(suffix=".Caddyfile")
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=1)
-            os.unlink(path)
-            try:
-                return exchange(port)
-            finally:
-                harness.stop(proc, drain)
-        peer = CaddyPeer(text, [port])
-        try:
+        with serving(who, binary, h2c_proxy_caddyfile(port, "127.0.0.1:%d" % up.port), [port]):
             return exchange(port)
-        finally:
-            peer.stop()
     finally:
         up.close()
 

@@ -14,6 +14,7 @@ Upstream paths (one server answers all of them):
                  "Authorization: Bearer good", else 401 with WWW-Authenticate and "denied"
   /hints         a 103 Early Hints (Link), then 200 "hinted"
 KeepAliveUpstream: a base for scripts' own small upstreams, answers from a hook.
+fresh/burst: GETs over fresh and keep-alive client connections (the health tests' bursts).
 """
 import hashlib
 import json
@@ -24,7 +25,7 @@ import threading
 import time
 import urllib.parse
 
-import server_stderr
+import harness
 import ports  # noqa: E402
 import tcp_servers
 
@@ -258,23 +259,25 @@ class Upstream:
 class KeepAliveUpstream:
     """A small HTTP/1.1 upstream for scripts that count what the proxy sends it, on
     127.0.0.1 port 0 (tcp_servers: a thread a connection). Request heads are read in turn
-    (bodies are not expected) and each is answered with Content-Length from the subclass's
-    hooks:
+    (bodies are not expected, at most MAX_REQUESTS a connection) and each is answered with
+    Content-Length from the subclass's hooks:
       answer(path) -> (status, body bytes)   what to send (may block, e.g. a slow check)
       answered(path, status)                 after the answer is written (e.g. to time it)
+    or, for an answer shaped byte by byte, by overriding respond(conn, head).
     keep_alive False: one request a connection, answered with "Connection: close".
     tunnels True: a request with an Upgrade header gets a 101, then an echo of whatever the
     client sends until it closes. `lock` is for the subclass's counters."""
 
     keep_alive = True
     tunnels = False
+    MAX_REQUESTS = 10000
 
-    def __init__(self, name=""):
+    def __init__(self, name="", timeout=30):
         self.name = name
         self.lock = threading.Lock()
         self.sock = tcp_servers.listen(backlog=128)
         self.port = self.sock.getsockname()[1]
-        tcp_servers.serve(self.sock, self._serve, timeout=30)
+        tcp_servers.serve(self.sock, self._serve, timeout=timeout)
 
     def answer(self, path):
         raise NotImplementedError
@@ -285,21 +288,24 @@ class KeepAliveUpstream:
     def close(self):
         self.sock.close()
 
+    def respond(self, conn, head):
+        """Writes the answer to one request head (without its blank line); False ends the
+        connection."""
+        if self.tunnels and b"\r\nupgrade:" in head.lower():
+            self._tunnel(conn)
+            return False
+        path = head.split(b" ")[1].decode()
+        status, body = self.answer(path)
+        close = b"" if self.keep_alive else b"Connection: close\r\n"
+        conn.sendall(b"HTTP/1.1 %d X\r\n" % status + close + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.answered(path, status)
+        return self.keep_alive
+
     def _serve(self, conn):
         buf = b""
-        while True:
+        for _ in range(self.MAX_REQUESTS):
             head, buf = next_head(conn, buf)
-            if head is None:
-                return
-            if self.tunnels and b"\r\nupgrade:" in head.lower():
-                self._tunnel(conn)
-                return
-            path = head.split(b" ")[1].decode()
-            status, body = self.answer(path)
-            close = b"" if self.keep_alive else b"Connection: close\r\n"
-            conn.sendall(b"HTTP/1.1 %d X\r\n" % status + close + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-            self.answered(path, status)
-            if not self.keep_alive:
+            if head is None or not self.respond(conn, head):
                 return
 
     @staticmethod
@@ -312,29 +318,120 @@ class KeepAliveUpstream:
             conn.sendall(data)
 
 
-def read_response(sock):
-    """(status, X-Req, body) of one response on `sock`: its head, then its Content-Length bytes
-    (no body without one; fewer if the connection ends first)."""
-    buf = b""
+def read_one_response(sock, buf=b"", short_body_ok=False):
+    """(status, head fields {lowercased name: value} as bytes, body bytes, rest) of one
+    response with Content-Length (without one: no body) on `sock`, after `buf` (what was read
+    past the previous response); `rest` is what was read past this one. OSError when the
+    connection ends in the head, or in the body unless short_body_ok (then the body is short)."""
     while b"\r\n\r\n" not in buf:
         d = sock.recv(65536)
         if not d:
             raise OSError("closed")
         buf += d
     head, buf = buf.split(b"\r\n\r\n", 1)
-    length, xreq = 0, None
+    fields = {}
     for line in head.split(b"\r\n")[1:]:
         k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            length = int(v.strip())
-        if k.strip().lower() == b"x-req":
-            xreq = v.strip().decode()
+        fields[k.strip().lower()] = v.strip()
+    length = int(fields.get(b"content-length", 0))
     while len(buf) < length:
         d = sock.recv(65536)
         if not d:
-            break
+            if short_body_ok:
+                break
+            raise OSError("closed")
         buf += d
-    return int(head.split(b" ")[1]), xreq, buf[:length].decode(errors="replace")
+    return int(head.split(b" ")[1]), fields, buf[:length], buf[length:]
+
+
+def read_response(sock):
+    """(status, X-Req, body) of one response on `sock`: its head, then its Content-Length bytes
+    (no body without one; fewer if the connection ends first)."""
+    status, fields, body, _ = read_one_response(sock, short_body_ok=True)
+    xreq = fields.get(b"x-req")
+    return status, None if xreq is None else xreq.decode(), body.decode(errors="replace")
+
+
+def read_kept_response(sock, buf):
+    """(status, body, rest) of one response with Content-Length on a kept-alive connection:
+    `buf` is what was read past the previous response, `rest` what was read past this one.
+    OSError when the connection ends first."""
+    status, _, body, rest = read_one_response(sock, buf)
+    return status, body.decode(errors="replace"), rest
+
+
+def fresh(port, n):
+    """(status, body) of GET / on each of n fresh connections to 127.0.0.1:port, in turn; a
+    connection that fails gives ("error", why)."""
+    out = []
+    for _ in range(n):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            out.append(read_kept_response(s, b"")[:2])
+            s.close()
+        except OSError as e:
+            out.append(("error", str(e)))
+    return out
+
+
+def burst(port):
+    """24 (status, body) of GET /: 12 fresh connections, then 3 keep-alive connections with 4
+    requests each (round the three in turn), as health tests check that every connection on
+    every worker reads the same verdict. A failure ends the keep-alive part with ("error", why)."""
+    out = fresh(port, 12)
+    try:
+        conns = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+        bufs = [b""] * 3
+        for _ in range(4):
+            for i, s in enumerate(conns):
+                s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                status, body, bufs[i] = read_kept_response(s, bufs[i])
+                out.append((status, body))
+        for s in conns:
+            s.close()
+    except OSError as e:
+        out.append(("error", str(e)))
+    return out
+
+
+def get_with_trailers(port, path, extra_fields=""):
+    """(status, head fields {lowercased name: value}, body, trailer fields {name as sent:
+    value}) of one HTTP/1.1 GET with "TE: trailers" (and `extra_fields`, CRLF-ended lines) on
+    a fresh connection to 127.0.0.1:port, read until the server closes (bounded); a chunked
+    body is de-chunked, its trailer section parsed. Status 0 when no head came."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nTE: trailers\r\n%sConnection: close\r\n\r\n"
+               % (path, extra_fields)).encode())
+    data = b""
+    for _ in range(10000):
+        piece = s.recv(65536)
+        if not piece:
+            break
+        data += piece
+    s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1]) if lines[0] else 0
+    fields = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        fields[k.strip().lower()] = v.strip()
+    if fields.get("transfer-encoding") != "chunked":
+        return status, fields, rest, {}
+    body, trailers = b"", {}
+    for _ in range(10000):
+        line, _, rest = rest.partition(b"\r\n")
+        size = int(line.split(b";")[0], 16)
+        if size == 0:
+            break
+        body += rest[:size]
+        rest = rest[size + 2:]
+    for line in rest.decode("latin-1").split("\r\n"):
+        if line:
+            k, _, v = line.partition(":")
+            trailers[k.strip()] = v.strip()
+    return status, fields, body, trailers
 
 
 def unused_port():
@@ -348,28 +445,13 @@ def start_gatehouse(binary, cfg, workers=1):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(cfg, f)
         path = f.name
-    proc = subprocess.Popen([binary, "run", "--config", path, "--adapter", "json", "--workers", str(workers)],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    deadline = time.time() + 15
-    servers = {}
-    seen = []
-    while time.time() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("msg") == "server running":
-            servers[entry["name"]] = entry["addresses"]
-        if entry.get("msg") == "serving initial configuration":
-            os.unlink(path)
-            return proc, servers, server_stderr.Drain(proc, seen)
-    proc.kill()
-    os.unlink(path)
-    raise SystemExit("gatehouse did not start: " + "".join(seen))
+    try:
+        proc, servers, drain, _ = harness.start(binary, path, adapter="json", workers=workers)
+    except RuntimeError as e:
+        raise SystemExit(str(e))
+    finally:
+        os.unlink(path)
+    return proc, servers, drain
 
 
 def stop_gatehouse(proc, drain, failures):

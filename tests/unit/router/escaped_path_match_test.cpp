@@ -5,7 +5,13 @@
 #include <catch2/catch.hpp>
 
 using gatehouse::router::cleanRequestPath;
-using gatehouse::router::matchEscapedPathPattern;
+using gatehouse::router::PathPattern;
+
+namespace {
+bool matchEscapedPathPattern(const char* pattern, std::string_view escapedPath) {
+  return gatehouse::router::matchEscapedPathPattern(PathPattern(pattern), escapedPath);
+}
+}  // namespace
 
 TEST_CASE("path matcher: cleaning keeps repeated slashes only when asked") {
   CHECK(cleanRequestPath("//a/./b//c/", true) == "/a/b/c/");
