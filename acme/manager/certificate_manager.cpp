@@ -59,7 +59,7 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
   uv_async_init(&loop_, async.get(),
                 [](uv_async_t* a) { static_cast<CertificateManager*>(a->loop->data)->shutdownOnLoop(); });
   stopSignal_ = async.release();
-  ocsp_ = std::make_unique<OcspStapler>(&loop_, log_);
+  ocsp_ = std::make_unique<OcspStapler>(&loop_, log_, config_.ocspInterval);
   for (const auto& s : config_.issuers) {
     auto issuer = std::make_unique<Issuer>();
     issuer->settings = s;

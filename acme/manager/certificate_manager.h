@@ -59,7 +59,7 @@ class CertificateManager {
   // Thread-safe: a certificate for `name` with this issuer and key type, from storage or
   // the CA, unless `ask` or the rate limit refuses it. `done(true)` once it is installed;
   // runs on the manager's thread (at once, on the caller's, after shutdown).
-  void requestOnDemand(std::string name, size_t issuer, KeyType keyType, std::function<void(bool)> done);
+  void requestOnDemand(std::string name, const OnDemandRule& rule, std::function<void(bool)> done);
 
   // Config reload: the manager of the previous config, whose on-demand orders in flight this
   // one waits for instead of ordering the same names again. Kept alive until those could

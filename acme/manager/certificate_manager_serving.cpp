@@ -65,7 +65,7 @@ void CertificateManager::serve(Target& t, std::shared_ptr<const tls::Certificate
 
 // Staples OCSP for the served certificate when it names a responder (ocsp_stapler.h).
 void CertificateManager::staple(Target& t) {
-  if (stopping_ || !t.served) {
+  if (stopping_ || !t.served || !t.cert.ocspStapling) {
     return;
   }
   OcspStapler::Hooks hooks;

@@ -51,6 +51,7 @@ struct ManagedCertificate {
   // Tried in order after `issuer` fails in the same attempt (the policy's issuer list).
   std::vector<size_t> fallbackIssuers;
   double renewalWindowRatio = 1.0 / 3;  // renew when this fraction of the lifetime is left
+  bool ocspStapling = true;             // false: the policy's disable_ocsp_stapling
 };
 
 struct ManagerConfig {
@@ -61,6 +62,9 @@ struct ManagerConfig {
   // renew_interval: how often each certificate is looked at again (ARI window, storage
   // changed by another process, clock jumps) between the timers its renewal time sets.
   std::chrono::seconds renewInterval{600};
+  // ocsp_interval: how long a failed OCSP fetch waits before the next try (certmagic's
+  // check interval).
+  std::chrono::seconds ocspInterval{3600};  // kDefaultOcspInterval
   AcmeLog::Sink logSink;  // where log lines go; unset: stderr
 };
 

@@ -8,12 +8,11 @@
 
 namespace gatehouse::acme {
 
-namespace {
-constexpr std::chrono::minutes kRetryAfterFailure{10};
-}
-
-OcspStapler::OcspStapler(uv_loop_t* loop, const AcmeLog& log)
-    : loop_(loop), log_(log), http_(std::make_shared<HttpClient>(loop, HttpClientOptions{"", "Gatehouse", 64 << 10})) {}
+OcspStapler::OcspStapler(uv_loop_t* loop, const AcmeLog& log, std::chrono::seconds retryAfterFailure)
+    : loop_(loop),
+      log_(log),
+      retryAfterFailure_(retryAfterFailure),
+      http_(std::make_shared<HttpClient>(loop, HttpClientOptions{"", "Gatehouse", 64 << 10})) {}
 
 void OcspStapler::shutdown() {
   if (http_) {
@@ -66,7 +65,7 @@ void OcspStapler::staple(const std::string& name, Served cert, const std::string
         hooks.revoked();
       }
     } catch (const std::exception& e) {
-      const auto retry = std::chrono::system_clock::now() + kRetryAfterFailure;
+      const auto retry = std::chrono::system_clock::now() + retryAfterFailure_;
       log_.warn("tls", "no OCSP staple; serving without one",
                 {{"identifier", name}, {"responder", url}, {"error", e.what()}, {"retry_at", rfc3339(retry)}});
       again(name, cert, chainPem, hooks, retry);

@@ -1,8 +1,8 @@
 #pragma once
 // Keeps OCSP staples fresh for the certificate manager, on its loop: fetches through its
 // own curl client, checks the answer (ocsp_staple.h), hands a stapled copy of the
-// certificate to `install`, and fetches again halfway through the answer's validity (10
-// minutes after a failure) for as long as that certificate is still the one served.
+// certificate to `install`, and fetches again halfway through the answer's validity (one
+// `ocsp_interval` after a failure) for as long as that certificate is still the one served.
 
 #include <uv.h>
 
@@ -25,7 +25,7 @@ class OcspStapler {
     std::function<void()> revoked;                  // the responder says revoked: replace it
   };
 
-  OcspStapler(uv_loop_t* loop, const AcmeLog& log);
+  OcspStapler(uv_loop_t* loop, const AcmeLog& log, std::chrono::seconds retryAfterFailure);
 
   // Does nothing when the certificate names no responder.
   void staple(const std::string& name, Served cert, const std::string& chainPem, Hooks hooks);
@@ -38,6 +38,7 @@ class OcspStapler {
 
   uv_loop_t* loop_;
   const AcmeLog& log_;
+  std::chrono::seconds retryAfterFailure_;
   std::shared_ptr<HttpClient> http_;
 };
 

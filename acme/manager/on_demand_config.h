@@ -19,6 +19,7 @@ struct OnDemandRule {
   bool onDemand = false;
   size_t issuer = 0;  // index into ManagerConfig::issuers (meaningful when onDemand)
   KeyType keyType = KeyType::P256;
+  bool ocspStapling = true;  // false: the policy's disable_ocsp_stapling
 };
 
 struct OnDemandConfig {

@@ -41,7 +41,7 @@ void OnDemandGate::request(const std::string& name, std::function<void(bool)> do
   if (rule == nullptr) {
     return done(false);
   }
-  manager_.requestOnDemand(name, rule->issuer, rule->keyType, std::move(done));
+  manager_.requestOnDemand(name, *rule, std::move(done));
 }
 
 }  // namespace gatehouse::acme

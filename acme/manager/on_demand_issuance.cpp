@@ -28,6 +28,7 @@ struct OnDemandRequest {
   std::string name;
   size_t issuer = 0;
   KeyType keyType = KeyType::P256;
+  bool ocspStapling = true;
   std::function<void(bool)> done;
   RequestKind kind = RequestKind::Handshake;
 };
@@ -57,6 +58,7 @@ struct CertificateManager::OnDemandState {
   struct Job {
     size_t issuer = 0;
     KeyType keyType = KeyType::P256;
+    bool ocspStapling = true;
     std::vector<std::function<void(bool)>> waiters;
   };
   std::map<std::string, Job> jobs;         // names being looked up, asked or ordered
@@ -83,15 +85,16 @@ void CertificateManager::setUpOnDemand() {
   onDemandGate_ = std::make_shared<OnDemandGate>(c.rules, *this);
 }
 
-void CertificateManager::requestOnDemand(std::string name, size_t issuer, KeyType keyType,
+void CertificateManager::requestOnDemand(std::string name, const OnDemandRule& rule,
                                          std::function<void(bool)> done) {
-  if (onDemand_ == nullptr || issuer >= config_.issuers.size()) {
+  if (onDemand_ == nullptr || rule.issuer >= config_.issuers.size()) {
     return done(false);
   }
   {
     std::lock_guard lock(onDemand_->mu);
     if (!onDemand_->closed) {
-      onDemand_->queue.push_back(OnDemandRequest{std::move(name), issuer, keyType, std::move(done)});
+      onDemand_->queue.push_back(
+          OnDemandRequest{std::move(name), rule.issuer, rule.keyType, rule.ocspStapling, std::move(done)});
       uv_async_send(onDemand_->signal);
       return;
     }
@@ -106,7 +109,7 @@ void CertificateManager::joinOnDemand(std::string name, std::function<void(bool)
   {
     std::lock_guard lock(onDemand_->mu);
     if (!onDemand_->closed) {
-      onDemand_->queue.push_back(OnDemandRequest{std::move(name), 0, KeyType::P256, std::move(done),
+      onDemand_->queue.push_back(OnDemandRequest{std::move(name), 0, KeyType::P256, true, std::move(done),
                                                  RequestKind::JoinOnly});
       uv_async_send(onDemand_->signal);
       return;
@@ -151,6 +154,7 @@ void CertificateManager::takeOnDemandRequests() {
     if (fresh) {
       job->second.issuer = r.issuer;
       job->second.keyType = r.keyType;
+      job->second.ocspStapling = r.ocspStapling;
       if (predecessor_) {
         askPredecessor(r.name);
       } else {
@@ -178,7 +182,7 @@ void CertificateManager::askPredecessor(const std::string& name) {
     }
     std::lock_guard lock(s->mu);
     if (!s->closed) {
-      s->queue.push_back(OnDemandRequest{name, 0, KeyType::P256, [](bool) {}, RequestKind::PredecessorAnswered});
+      s->queue.push_back(OnDemandRequest{name, 0, KeyType::P256, true, [](bool) {}, RequestKind::PredecessorAnswered});
       uv_async_send(s->signal);
     }
   });
@@ -266,7 +270,9 @@ CertificateManager::Target& CertificateManager::onDemandTarget(const std::string
     return *it->second;
   }
   const auto& job = onDemand_->jobs.at(name);
-  Target& t = addTarget(ManagedCertificate{name, job.issuer, job.keyType});
+  ManagedCertificate cert{name, job.issuer, job.keyType};
+  cert.ocspStapling = job.ocspStapling;
+  Target& t = addTarget(std::move(cert));
   onDemand_->targets.emplace(name, &t);
   return t;
 }

@@ -19,6 +19,7 @@ class AcmeClient;
 
 inline constexpr double kDefaultRenewalWindowRatio = 1.0 / 3;
 inline constexpr std::chrono::seconds kDefaultRenewInterval{600};  // Caddy's renew_interval
+inline constexpr std::chrono::seconds kDefaultOcspInterval{3600};  // Caddy's ocsp_interval
 
 // notAfter - lifetime * ratio (ratio in (0,1)).
 Clock::time_point renewalTime(const CertificateInfo& info, double ratio);

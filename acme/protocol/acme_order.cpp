@@ -183,11 +183,17 @@ void AcmeOrder::answer(const nlohmann::json& authz) {
       return;
     }
   }
-  fail({(failed.empty() ? "no configured challenge type is offered for "
-                        : "every configured challenge type failed for ") +
-            identifier,
-        std::nullopt,
-        {}});
+  // RFC 8555 section 7.1.4: a wildcard's authorization names the base domain and says "wildcard".
+  const bool wildcard = authz.is_object() && authz.contains("wildcard") && authz["wildcard"].is_boolean() &&
+                        authz["wildcard"].get<bool>();
+  std::string why = (failed.empty() ? "no configured challenge type is offered for "
+                                     : "every configured challenge type failed for ") +
+                    std::string(wildcard ? "*." : "") + identifier;
+  if (failed.empty() && wildcard) {
+    why += " (a wildcard name needs the DNS challenge: configure a DNS provider with `tls { dns <provider> ... }` "
+           "or the global `acme_dns <provider> ...`)";
+  }
+  fail({why, std::nullopt, {}});
 }
 
 bool AcmeOrder::untriedTypeLeft(const nlohmann::json& authz, const std::string& identifier) const {

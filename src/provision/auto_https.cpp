@@ -171,7 +171,8 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
     const auto* p = tls.policies[i];
     const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
     for (const auto& [key, _] : p->extra.items()) {
-      if (key != "renewal_window_ratio") {  // the certificate manager's (managed_certificates.cpp)
+      // Read by the certificate manager's provisioning (managed_certificates.cpp).
+      if (key != "renewal_window_ratio" && key != "disable_ocsp_stapling") {
         throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
       }
     }

@@ -297,18 +297,40 @@ double renewalWindowRatio(const config::AutomationPolicy* policy, const std::str
   return r.get<double>();
 }
 
-std::chrono::seconds renewInterval(const config::Config& config) {
-  if (!config.tls || !config.tls->automationExtra.contains("renew_interval")) {
-    return acme::kDefaultRenewInterval;
+// JSON path of an automation policy, for errors about its fields.
+std::string policyPath(const config::AutomationPolicy* policy, const TlsAppRuntime& tls) {
+  const auto it = std::find(tls.policies.begin(), tls.policies.end(), policy);
+  if (policy == nullptr || it == tls.policies.end()) {
+    return "apps.tls.automation";
   }
-  const std::string path = "apps.tls.automation.renew_interval";
-  const auto d = parseDuration(config.tls->automationExtra["renew_interval"], path);
-  if (d.count() <= 0) {
-    throw ProvisionError(path, "must be positive");
+  return "apps.tls.automation.policies[" + std::to_string(it - tls.policies.begin()) + "]";
+}
+
+// A duration above zero, even one below a millisecond ("250us", 250000 ns).
+bool positiveDuration(const Json& value) {
+  if (value.is_number_integer()) {
+    return value.get<int64_t>() > 0;
+  }
+  const std::string s = value.is_string() ? value.get<std::string>() : "";
+  return !s.starts_with('-') && s.find_first_of("123456789") != std::string::npos;
+}
+
+// renew_interval / ocsp_interval: Caddy hands them to certmagic, which takes zero or less as
+// its default; a positive one below a second is a second here (timers tick in loop time).
+std::chrono::seconds automationInterval(const config::Config& config, const char* key,
+                                        std::chrono::seconds fallback) {
+  if (!config.tls || !config.tls->automationExtra.contains(key)) {
+    return fallback;
+  }
+  const Json& value = config.tls->automationExtra[key];
+  const auto d = parseDuration(value, std::string("apps.tls.automation.") + key);
+  if (!positiveDuration(value)) {
+    return fallback;
   }
   return std::max<std::chrono::seconds>(std::chrono::duration_cast<std::chrono::seconds>(d),
                                         std::chrono::seconds(1));
 }
+
 
 // A local issuer (`issuer internal` after an ACME issuer) signing with the pki app's CA.
 acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Json& issuer,
@@ -323,6 +345,18 @@ acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Js
 }
 
 }  // namespace
+
+// The policy's disable_ocsp_stapling (global `ocsp_stapling off` sets it on every policy).
+bool ocspStaplingOf(const config::AutomationPolicy* policy, const std::string& path) {
+  if (policy == nullptr || !policy->extra.contains("disable_ocsp_stapling")) {
+    return true;
+  }
+  const Json& v = policy->extra["disable_ocsp_stapling"];
+  if (!v.is_boolean()) {
+    throw ProvisionError(path + ".disable_ocsp_stapling", "expected a boolean");
+  }
+  return !v.get<bool>();
+}
 
 std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const config::Config& config,
                                                                       const std::vector<std::string>& names,
@@ -378,7 +412,9 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       }
       mcert.keyType = *kt;
     }
-    mcert.renewalWindowRatio = renewalWindowRatio(choice.policy, where.substr(0, where.find(".issuers[")));
+    const std::string policyAt = policyPath(choice.policy, tls);
+    mcert.renewalWindowRatio = renewalWindowRatio(choice.policy, policyAt);
+    mcert.ocspStapling = ocspStaplingOf(choice.policy, policyAt);
     // The policy's issuers, tried in order within one attempt (Caddy's issuer fallback).
     auto issuerAt = [&](const Json* issuer, const std::string& path) {
       const std::string key = issuer != nullptr ? issuer->dump() : "";
@@ -403,15 +439,12 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
       }
       mcert.fallbackIssuers.push_back(issuerAt(&next, path));
     }
-    if (name.starts_with("*.") && !mc.issuers[mcert.issuer].dns) {
-      throw ProvisionError(where,
-                           "automatic certificate for " + name +
-                               ": wildcard names need the DNS challenge; configure a DNS provider "
-                               "(`tls { dns <provider> ... }` or the global `acme_dns <provider> ...`)");
-    }
+    // A wildcard without a DNS provider starts as in Caddy: its orders fail (the CA offers
+    // only dns-01 for it) and say so in the log, while every other name is served.
     mc.certificates.push_back(std::move(mcert));
   }
-  mc.renewInterval = renewInterval(config);
+  mc.renewInterval = automationInterval(config, "renew_interval", acme::kDefaultRenewInterval);
+  mc.ocspInterval = automationInterval(config, "ocsp_interval", acme::kDefaultOcspInterval);
   return std::make_shared<acme::CertificateManager>(std::move(mc), tls.store);
 }
 

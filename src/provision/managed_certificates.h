@@ -45,10 +45,13 @@ struct ChallengePorts {
 // Builds the manager for `names` (lower-case, deduplicated); null when there are none.
 // Certificates in storage are installed into tls.store before this returns. Throws
 // ProvisionError for what is not implemented or cannot work (a challenge port that a
-// server of the other kind listens on, wildcards without DNS-01).
+// server of the other kind listens on).
 std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const config::Config& config,
                                                                       const std::vector<std::string>& names,
                                                                       const TlsAppRuntime& tls,
                                                                       const ChallengePorts& ports);
+
+// False when the automation policy (at `path`) sets disable_ocsp_stapling.
+bool ocspStaplingOf(const config::AutomationPolicy* policy, const std::string& path);
 
 }  // namespace gatehouse::provision

@@ -133,6 +133,7 @@ std::optional<acme::OnDemandConfig> provisionOnDemand(
         }
         rule.keyType = *kt;
       }
+      rule.ocspStapling = ocspStaplingOf(&p, where);
     }
     out.rules.push_back(std::move(rule));
   }

@@ -428,12 +428,12 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
         throw ProvisionError("apps.tls.dns", "the global DNS provider (Caddy 2.10+) is not supported yet: "
                                              "name the provider with `acme_dns PROVIDER ...` or a site's `tls { dns PROVIDER ... }`");
       }
-      if (key != "session_tickets") {
+      if (key != "session_tickets" && key != "disable_ocsp_stapling") {
         throw ProvisionError("apps.tls." + key, "'" + key + "' is not supported yet");
       }
     }
     for (const auto& [key, _] : app->automationExtra.items()) {
-      if (key == "on_demand" || key == "renew_interval") {
+      if (key == "on_demand" || key == "renew_interval" || key == "ocsp_interval") {
         continue;  // read with the automation policies (on_demand_provision.cpp) / by provisionCertificateManager
       }
       throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");

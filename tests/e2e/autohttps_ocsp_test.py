@@ -9,6 +9,9 @@ ACME issuer's storage as if issued, by a throwaway CA whose leaves name the resp
     handshake fine; the revoked one is replaced at once (here the CA is down, so it keeps
     being served while the attempts fail).
  3. Responder down: served without a staple; the handshake never fails over it.
+ 4. `ocsp_stapling off` (responder up): nothing is asked, nothing stapled.
+ 5. `ocsp_interval 1s`, responder down at start and up a moment later: the failed fetch is
+    tried again after the interval and the staple appears.
 Loopback only; every wait is bounded. Usage: autohttps_ocsp_test.py <path-to-gatehouse>
 """
 import os
@@ -75,7 +78,7 @@ class Responder:
     (-reqin/-respout, signing with the CA, -index for the status) makes each answer.
     (`openssl ocsp -port` itself would listen on every interface.)"""
 
-    def __init__(self, tmp, ca, index):
+    def __init__(self, tmp, ca, index, port=0):
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -99,7 +102,7 @@ class Responder:
                 pass
 
         self.requests = 0
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.HTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -115,6 +118,49 @@ def stop(proc, drain):
     check(rc == 0, "clean exit (rc=%s)" % rc)
     check(report == "", "no sanitizer report")
     return lines
+
+
+def options_checks(binary, tmp, write_cfg, responder_port, where):
+    https_port, ca, index = where
+    # 4. ocsp_stapling off: the responder is up and never asked.
+    responder = Responder(tmp, ca, index, responder_port)
+    try:
+        proc, _, drain, _ = tls_pki.start(binary, write_cfg("Caddyfile.off", "\tocsp_stapling off\n"),
+                                          adapter="caddyfile")
+        try:
+            time.sleep(1.5)
+            out = status(https_port, "o.test", ca[0])
+            check("OCSP response: no response sent" in out and "Verify return code: 0 (ok)" in out,
+                  "ocsp_stapling off: served without a staple")
+        finally:
+            lines = stop(proc, drain)
+        check(responder.requests == 0, "ocsp_stapling off: the responder was never asked (%d)" % responder.requests)
+        check(not [e for e in lines if "OCSP" in e.get("msg", "")], "ocsp_stapling off: no OCSP log line")
+    finally:
+        responder.stop()
+    # 5. ocsp_interval 1s: down at start, up later, stapled after the retry.
+    proc, _, drain, _ = tls_pki.start(binary, write_cfg("Caddyfile.interval", "\tocsp_interval 1s\n"),
+                                      adapter="caddyfile")
+    responder = None
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline and "no OCSP staple" not in drain.text():
+            time.sleep(0.1)
+        responder = Responder(tmp, ca, index, responder_port)
+        out = ""
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            out = status(https_port, "o.test", ca[0])
+            if "Cert Status: good" in out:
+                break
+            time.sleep(0.2)
+        check("Cert Status: good" in out, "ocsp_interval 1s: stapled once the responder is back")
+    finally:
+        lines = stop(proc, drain)
+        if responder:
+            responder.stop()
+    warn = [e for e in lines if e.get("msg") == "no OCSP staple; serving without one" and e.get("identifier") == "o.test"]
+    check(warn and warn[0].get("retry_at"), "ocsp_interval 1s: the failure names its retry: %s" % warn[:1])
 
 
 def main():
@@ -138,11 +184,16 @@ def main():
         store(storage, issuer, "p.test", plain_crt, plain_key, ca[0])
         store(storage, issuer, "r.test", revoked_crt, revoked_key, ca[0])
         http_port, https_port = tls_pki.free_port(), tls_pki.free_port()
-        cfg = os.path.join(tmp, "Caddyfile")
-        with open(cfg, "w") as f:
-            f.write("{\n\tacme_ca %s\n\thttp_port %d\n\thttps_port %d\n\tdefault_bind 127.0.0.1\n"
-                    "\tstorage file_system %s\n\tadmin off\n}\n\no.test {\n\trespond \"o\"\n}\n\n"
-                    "p.test {\n\trespond \"p\"\n}\n\nr.test {\n\trespond \"r\"\n}\n" % (ca_url, http_port, https_port, storage))
+
+        def write_cfg(name, extra=""):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write("{\n\tacme_ca %s\n\thttp_port %d\n\thttps_port %d\n\tdefault_bind 127.0.0.1\n"
+                        "\tstorage file_system %s\n\tadmin off\n%s}\n\no.test {\n\trespond \"o\"\n}\n\n"
+                        "p.test {\n\trespond \"p\"\n}\n\nr.test {\n\trespond \"r\"\n}\n"
+                        % (ca_url, http_port, https_port, storage, extra))
+            return path
+        cfg = write_cfg("Caddyfile")
 
         try:
             proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
@@ -198,6 +249,7 @@ def main():
                 and e.get("identifier") == "o.test"]
         check(len(warn) == 1 and warn[0].get("error") and warn[0].get("retry_at"),
               "log: why there is no staple and when it is tried again: %s" % warn)
+        options_checks(binary, tmp, write_cfg, responder.port, (https_port, ca, index))
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
         return 1

@@ -11,6 +11,7 @@ pebble-challtestsrv (names resolve to 127.0.0.1).
  4. 30-second certificates: renewed while serving (new serial on a new handshake).
 Loopback only; every wait is bounded. Usage: autohttps_pebble_test.py <path-to-gatehouse>
 """
+import json
 import os
 import shutil
 import socket
@@ -151,6 +152,31 @@ def tls_alpn_only(binary, tmp):
         pebble.stop()
 
 
+def wildcard_without_dns(binary, tmp):
+    """A public wildcard and no DNS provider: caddy 2.6.2 starts, serves the other names and
+    logs the wildcard's failing orders (pebble offers only dns-01 for it); so does Gatehouse."""
+    pebble = acme_pebble.Pebble(tmp)
+    storage = os.path.join(tmp, "storage-wild")
+    cfg = write_caddyfile(tmp, pebble, storage, 'w.test {\n\trespond "plain"\n}\n\n'
+                                                '*.x.test {\n\trespond "wild"\n}\n', name="Caddyfile.wild")
+    try:
+        roots = roots_file(tmp, pebble)
+        proc, servers, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile")
+        try:
+            check(wait_serving("w.test", pebble.tls_port, roots, 60) is not None, "wildcard without DNS: w.test served")
+            hint = "a wildcard name needs the DNS challenge"
+            deadline = time.time() + 30
+            while time.time() < deadline and hint not in drain.text():
+                time.sleep(0.1)
+        finally:
+            lines = stop(proc, drain)
+        failed = [e for e in lines if hint in json.dumps(e)]
+        check(failed and all(e.get("level") == "error" for e in failed) and "*.x.test" in json.dumps(failed[0]),
+              "log: the wildcard's order failed with the hint: %s" % failed[:1])
+    finally:
+        pebble.stop()
+
+
 def renewal(binary, tmp):
     pebble = acme_pebble.Pebble(tmp, validity=30)
     storage = os.path.join(tmp, "storage-renew")
@@ -187,6 +213,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         obtain_and_restart(binary, tmp)
         tls_alpn_only(binary, tmp)
+        wildcard_without_dns(binary, tmp)
         renewal(binary, tmp)
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))

@@ -117,10 +117,6 @@ def main():
         "transport": {"protocol": "http", "versions": ["1.1", "3"]}}]}]
     check_refused(binary, proxy, "apps.http.servers.srv0.routes[0].handle[0].transport.versions[1]: "
                   "HTTP/3 to upstreams is not supported yet")
-    https = json.loads(json.dumps(base))
-    https["apps"]["http"]["servers"]["srv0"]["routes"] = [
-        {"match": [{"host": ["*.example.com"]}], "handle": [{"handler": "static_response"}]}]
-    check_refused(binary, https, "automatic certificate for *.example.com: wildcard names need the DNS challenge")
     tls = json.loads(json.dumps(base))
     tls["apps"]["tls"] = {"certificates": {"automate": ["x.test"]},
                           "automation": {"policies": [{"subjects": ["x.test"],

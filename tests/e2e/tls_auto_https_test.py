@@ -98,20 +98,6 @@ http://plain.test {
         stop(proc, drain)
 
 
-def refusal_checks(binary, tmp):
-    sp = tls_pki.free_port()
-    cases = [
-        ("*.b.test", "", "automatic certificate for *.b.test: wildcard names need the DNS challenge"),
-    ]
-    for site, extra, want in cases:
-        cfg = write(tmp, "Caddyfile.refuse", "{\n\thttps_port %d\n\tadmin off\n}\n\n%s {\n\tbind 127.0.0.1\n%s"
-                    "\trespond x\n}\n" % (sp, site, extra))
-        p = subprocess.run([binary, "run", "--config", cfg, "--adapter", "caddyfile"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True, timeout=20)
-        check(p.returncode == 1 and want in p.stderr, "start-up refused for %r%s: %s" % (site, extra.strip(),
-                                                                                        p.stderr.strip()))
-
-
 def option_checks(binary, tmp, cert):
     hp, sp = tls_pki.free_port(), tls_pki.free_port()
     # disable_redirects: HTTPS, no redirect server.
@@ -151,7 +137,6 @@ def main():
         cert = tls_pki.make_leaf(tmp, "a.test", ["DNS:a.test"], ca)
         redirect_checks(binary, tmp, cert)
         merged_redirect_checks(binary, tmp, cert)
-        refusal_checks(binary, tmp)
         option_checks(binary, tmp, cert)
     return finish()
 
