@@ -345,6 +345,8 @@ class FileServer final : public runtime::Handler {
   }
 
   static Outcome redirect(Exchange& ex, std::string to) {
+    // Go's http.Redirect cleans a path-only target ("/idx/." -> "/idx/"), trailing '/' kept.
+    to = http::cleanPath(to);
     while (to.starts_with("//")) {
       to.erase(0, 1);
     }
