@@ -206,9 +206,11 @@ class FileServer final : public runtime::Handler {
  private:
   // Several ranges as one multipart/byteranges body with its Content-Length, as Go's
   // ServeContent sends it whatever the size: read inline when small (as single small files
-  // are), streamed range by range through the thread pool otherwise.
+  // are), streamed range by range through the thread pool otherwise. `status` is 206 unless
+  // forced (`status`, or the error's in an error route).
   static std::optional<Outcome> serveByteranges(Exchange& ex, UniqueFd& fd,
-                                                const std::vector<ByteRange>& ranges, uint64_t size) {
+                                                const std::vector<ByteRange>& ranges, uint64_t size,
+                                                int status) {
     uint64_t total = 0;
     for (const auto& r : ranges) {
       total += r.length;
@@ -230,15 +232,15 @@ class FileServer final : public runtime::Handler {
     hdr.set("Accept-Ranges", "bytes");
     hdr.set("Content-Length", std::to_string(length));
     if (head) {
-      return ex.respond(206);  // the session writes no body for HEAD
+      return ex.respond(status);  // the session writes no body for HEAD
     }
     if (total > kInlineReadMax) {
       ex.response.stream = std::make_unique<ByterangesBody>(std::move(fd), ranges, size, ctype, boundary);
       ex.response.streamLength = length;
-      ex.response.status = 206;
+      ex.response.status = status;
       return Outcome::Handled;
     }
-    return ex.respond(206, std::move(body));
+    return ex.respond(status, std::move(body));
   }
 
   Outcome browseDirectory(Exchange& ex, const std::string& dir, const std::string& absRoot,
@@ -456,7 +458,7 @@ class FileServer final : public runtime::Handler {
                                        std::to_string(size));
           break;
         case RangeResult::Several:
-          if (auto done = serveByteranges(ex, fd, ranges, size)) {
+          if (auto done = serveByteranges(ex, fd, ranges, size, statusOr(206))) {
             return *done;
           }
           range = ByteRange{0, size};
