@@ -43,7 +43,8 @@ bool unreservedPathChar(unsigned char c) {
 }
 // Go's validEncoded(s, encodePath): may a received path stay as it is (URL.RawPath)?
 bool validEncodedPath(std::string_view raw) {
-  return std::all_of(raw.begin(), raw.end(), [](char c) { return kValidEncodedPath[static_cast<unsigned char>(c)]; });
+  return std::all_of(raw.begin(), raw.end(),
+                     [](char c) { return kValidEncodedPath[static_cast<unsigned char>(c)]; });
 }
 
 // %XX for every byte `keep` refuses (upper-case hex, as Go).
@@ -65,6 +66,10 @@ std::string percentEscape(std::string_view path, Keep keep) {
   return out;
 }
 }  // namespace
+
+bool validEscapedPath(std::string_view raw) {
+  return validEncodedPath(raw);
+}
 
 std::optional<std::string> percentDecode(std::string_view in) {
   std::string out;
