@@ -295,10 +295,7 @@ class Rewrite final : public runtime::Handler {
     if (p.front() != '/') {
       p.insert(p.begin(), '/');
     }
-    auto oldPath = http::percentDecode(r.rawPath);
-    if (!http::validEscapedPath(r.rawPath) || !oldPath || *oldPath != p) {
-      r.rawPath = http::goEscapePath(p);
-    }
+    r.rawPath = http::goEscapedPath(p, r.rawPath);
     r.path = std::move(p);
   }
 };

@@ -67,8 +67,13 @@ std::string percentEscape(std::string_view path, Keep keep) {
 }
 }  // namespace
 
-bool validEscapedPath(std::string_view raw) {
-  return validEncodedPath(raw);
+std::string goEscapedPath(const std::string& path, const std::string& raw) {
+  if (!raw.empty() && validEncodedPath(raw)) {
+    if (auto decoded = percentDecode(raw); decoded && *decoded == path) {
+      return raw;
+    }
+  }
+  return goEscapePath(path);
 }
 
 std::optional<std::string> percentDecode(std::string_view in) {
