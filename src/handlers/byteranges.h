@@ -18,8 +18,19 @@ struct ByteRange {
 // 60 hex characters from 30 random bytes, as Go's multipart.Writer picks one.
 std::string randomBoundary();
 
+// What precedes the bytes of part `index`: the delimiter, Content-Range and Content-Type.
+// Content-Type is written even when empty ("Content-Type: "), as Go writes the nil type
+// Caddy's file server leaves for an unknown extension.
+std::string byterangesPartHead(size_t index, const ByteRange& r, uint64_t size,
+                               const std::string& contentType, const std::string& boundary);
+// The closing delimiter after the last part.
+std::string byterangesClosing(const std::string& boundary);
+// The whole body's length (Go's rangesMIMESize), for Content-Length without reading.
+uint64_t byterangesLength(const std::vector<ByteRange>& ranges, uint64_t size, const std::string& contentType,
+                          const std::string& boundary);
+
 // The multipart body for `ranges` of the open file `fd` (read with pread); nullopt when a
-// read fails. `contentType` may be empty (no Content-Type in the parts).
+// read fails. For small sets; larger ones stream through ByterangesBody.
 std::optional<std::string> byterangesBody(int fd, const std::vector<ByteRange>& ranges, uint64_t size,
                                           const std::string& contentType, const std::string& boundary);
 

@@ -19,6 +19,7 @@
 #include "handlers/browse.h"
 #include "handlers/browse_work.h"
 #include "handlers/byteranges.h"
+#include "handlers/byteranges_body.h"
 #include "handlers/encode.h"
 #include "handlers/file_body.h"
 #include "handlers/file_paths.h"
@@ -203,30 +204,43 @@ class FileServer final : public runtime::Handler {
   }
 
  private:
-  // Several ranges as one multipart/byteranges body, read inline when they are small (as
-  // single small files are); larger sets get the whole file, which HTTP allows.
-  static std::optional<Outcome> serveByteranges(Exchange& ex, int fd, const std::vector<ByteRange>& ranges,
-                                                uint64_t size) {
+  // Several ranges as one multipart/byteranges body with its Content-Length, as Go's
+  // ServeContent sends it whatever the size: read inline when small (as single small files
+  // are), streamed range by range through the thread pool otherwise. `status` is 206 unless
+  // forced (`status`, or the error's in an error route).
+  static std::optional<Outcome> serveByteranges(Exchange& ex, UniqueFd& fd,
+                                                const std::vector<ByteRange>& ranges, uint64_t size,
+                                                int status) {
     uint64_t total = 0;
     for (const auto& r : ranges) {
       total += r.length;
     }
-    if (total > kInlineReadMax) {
-      return std::nullopt;
-    }
     auto& hdr = ex.response.headers;
     const std::string boundary = randomBoundary();
-    auto body = byterangesBody(fd, ranges, size, std::string(hdr.get("Content-Type")), boundary);
-    if (!body) {
-      return std::nullopt;
+    const std::string ctype(hdr.get("Content-Type"));
+    const uint64_t length = byterangesLength(ranges, size, ctype, boundary);
+    const bool head = ex.request.method == "HEAD";
+    std::string body;
+    if (total <= kInlineReadMax && !head) {
+      auto inlineBody = byterangesBody(fd.get(), ranges, size, ctype, boundary);
+      if (!inlineBody) {
+        return std::nullopt;
+      }
+      body = std::move(*inlineBody);
     }
     hdr.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
     hdr.set("Accept-Ranges", "bytes");
-    if (ex.request.method == "HEAD") {
-      hdr.set("Content-Length", std::to_string(body->size()));
-      body->clear();
+    hdr.set("Content-Length", std::to_string(length));
+    if (head) {
+      return ex.respond(status);  // the session writes no body for HEAD
     }
-    return ex.respond(206, std::move(*body));
+    if (total > kInlineReadMax) {
+      ex.response.stream = std::make_unique<ByterangesBody>(std::move(fd), ranges, size, ctype, boundary);
+      ex.response.streamLength = length;
+      ex.response.status = status;
+      return Outcome::Handled;
+    }
+    return ex.respond(status, std::move(body));
   }
 
   Outcome browseDirectory(Exchange& ex, const std::string& dir, const std::string& absRoot,
@@ -333,6 +347,8 @@ class FileServer final : public runtime::Handler {
   }
 
   static Outcome redirect(Exchange& ex, std::string to) {
+    // Go's http.Redirect cleans a path-only target ("/idx/." -> "/idx/"), trailing '/' kept.
+    to = http::cleanPath(to);
     while (to.starts_with("//")) {
       to.erase(0, 1);
     }
@@ -442,7 +458,7 @@ class FileServer final : public runtime::Handler {
                                        std::to_string(size));
           break;
         case RangeResult::Several:
-          if (auto done = serveByteranges(ex, fd.get(), ranges, size)) {
+          if (auto done = serveByteranges(ex, fd, ranges, size, statusOr(206))) {
             return *done;
           }
           range = ByteRange{0, size};

@@ -102,11 +102,12 @@ void changePath(runtime::Request& r, const std::function<std::string(std::string
   auto decoded = http::percentDecode(raw);
   if (decoded && !decoded->empty()) {
     r.path = std::move(*decoded);
-    r.rawPath = std::move(raw);
-    return;
+  } else {
+    r.path = edit(r.path);
   }
-  r.path = edit(r.path);
-  r.rawPath = http::escapePath(r.path);
+  // Caddy clears a RawPath equal to the path, so URL.EscapedPath escapes the path afresh
+  // ("/x!" reads back "/x%21"); a raw form that differs stays while it spells the path.
+  r.rawPath = raw == r.path ? http::goEscapePath(r.path) : http::goEscapedPath(r.path, raw);
 }
 
 }  // namespace gatehouse::handlers

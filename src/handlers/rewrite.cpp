@@ -54,7 +54,9 @@ struct PathRegexp {
   Template replace;
 };
 
-bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+bool isNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
 
 // Turns a Go regexp.Expand template ($1, ${1}, $name, ${name}, $$) into an RE2 rewrite
 // string (\1 ...). As in Go, a group that does not exist expands to nothing and a malformed
@@ -81,7 +83,8 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
     if (t[i + 1] == '{') {
       size_t close = t.find('}', i + 2);
       if (close == std::string_view::npos || close == i + 2 ||
-          !std::all_of(t.begin() + static_cast<std::ptrdiff_t>(i) + 2, t.begin() + static_cast<std::ptrdiff_t>(close), isNameChar)) {
+          !std::all_of(t.begin() + static_cast<std::ptrdiff_t>(i) + 2,
+                       t.begin() + static_cast<std::ptrdiff_t>(close), isNameChar)) {
         out += c;
         continue;
       }
@@ -101,7 +104,8 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
     }
     i = end;
     int group = -1;
-    if (std::all_of(name.begin(), name.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
+    if (std::all_of(name.begin(), name.end(),
+                    [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
       group = name.size() > 3 ? -1 : std::stoi(std::string(name));
     } else {
       const auto& named = re.NamedCapturingGroups();
@@ -177,7 +181,7 @@ std::string buildQueryString(std::string_view qs, const Exchange& ex) {
 class Rewrite final : public runtime::Handler {
  public:
   std::optional<Template> method;
-  std::optional<Template> uri;       // the path part of `uri`, when it has one
+  std::optional<Template> uri;          // the path part of `uri`, when it has one
   std::optional<std::string> uriQuery;  // the query template after '?', when `uri` has one
   Template stripPrefix;
   Template stripSuffix;
@@ -199,13 +203,15 @@ class Rewrite final : public runtime::Handler {
     if (!stripPrefix.source().empty()) {
       const std::string prefix = stripPrefix.render(ex);
       const bool merge = prefix.find("//") == std::string::npos;
-      changePath(r, [&](std::string_view p) { return trimEscapedPrefix(cleanPathSlashes(p, merge), prefix); });
+      changePath(r,
+                 [&](std::string_view p) { return trimEscapedPrefix(cleanPathSlashes(p, merge), prefix); });
       anchor(r);
     }
     if (!stripSuffix.source().empty()) {
       const std::string suffix = stripSuffix.render(ex);
       const bool merge = suffix.find("//") == std::string::npos;
-      changePath(r, [&](std::string_view p) { return trimEscapedSuffix(cleanPathSlashes(p, merge), suffix); });
+      changePath(r,
+                 [&](std::string_view p) { return trimEscapedSuffix(cleanPathSlashes(p, merge), suffix); });
       anchor(r);
     }
     for (const auto& s : substrings) {
@@ -215,12 +221,14 @@ class Rewrite final : public runtime::Handler {
       const std::string find = s.find.render(ex);
       const std::string repl = s.replace.render(ex);
       const bool merge = s.find.source().find("//") == std::string::npos;
-      changePath(r, [&](std::string_view p) { return replaceN(cleanPathSlashes(p, merge), find, repl, s.limit); });
+      changePath(
+          r, [&](std::string_view p) { return replaceN(cleanPathSlashes(p, merge), find, repl, s.limit); });
       // Caddy replaces in the raw query too.
       r.query = replaceN(r.query, find, repl, s.limit);
     }
     for (const auto& pr : pathRegexps) {
-      const std::string rewriteStr = goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find);
+      const std::string rewriteStr =
+          goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find);
       changePath(r, [&](std::string_view p) {
         std::string out(p);
         re2::RE2::GlobalReplace(&out, *pr.find, rewriteStr);
@@ -277,13 +285,17 @@ class Rewrite final : public runtime::Handler {
     }
   }
 
+  // Go's URL.EscapedPath after Caddy sets only URL.Path: the request's escaped path stays
+  // when it still spells the new path (a rewrite to the same "/a%2Fb"), anything else is the
+  // new path escaped afresh (a space or non-ASCII from a placeholder reads back %XX, and a
+  // written "%2F" is a '/').
   static void setUriPath(runtime::Request& r, const std::string& path) {
     auto decoded = http::percentDecode(path);
     std::string p = decoded ? *decoded : path;
     if (p.front() != '/') {
       p.insert(p.begin(), '/');
     }
-    r.rawPath = decoded ? (path.front() == '/' ? path : "/" + path) : http::escapePath(p);
+    r.rawPath = http::goEscapedPath(p, r.rawPath);
     r.path = std::move(p);
   }
 };
@@ -292,8 +304,9 @@ static_assert(std::derived_from<Rewrite, runtime::Handler>);
 }  // namespace
 
 std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const std::string& path) {
-  requireKnownFields(h, path, {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp",
-                               "query"});
+  requireKnownFields(
+      h, path,
+      {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp", "query"});
   auto rw = std::make_unique<Rewrite>();
   const auto& f = h.fields;
   try {
@@ -316,7 +329,8 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
     rw->stripSuffix = Template(f.value("strip_path_suffix", ""));
     if (f.contains("uri_substring")) {
       for (const auto& s : f["uri_substring"]) {
-        rw->substrings.push_back(Substring{Template(s.value("find", "")), Template(s.value("replace", "")), s.value("limit", 0)});
+        rw->substrings.push_back(
+            Substring{Template(s.value("find", "")), Template(s.value("replace", "")), s.value("limit", 0)});
       }
     }
     if (f.contains("query")) {
@@ -324,7 +338,8 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
     }
     if (f.contains("path_regexp")) {
       for (const auto& s : f["path_regexp"]) {
-        PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet), Template(s.value("replace", ""))};
+        PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet),
+                      Template(s.value("replace", ""))};
         if (!pr.find->ok()) {
           throw ProvisionError(path + ".path_regexp", "invalid regular expression: " + pr.find->error());
         }

@@ -43,7 +43,8 @@ bool unreservedPathChar(unsigned char c) {
 }
 // Go's validEncoded(s, encodePath): may a received path stay as it is (URL.RawPath)?
 bool validEncodedPath(std::string_view raw) {
-  return std::all_of(raw.begin(), raw.end(), [](char c) { return kValidEncodedPath[static_cast<unsigned char>(c)]; });
+  return std::all_of(raw.begin(), raw.end(),
+                     [](char c) { return kValidEncodedPath[static_cast<unsigned char>(c)]; });
 }
 
 // %XX for every byte `keep` refuses (upper-case hex, as Go).
@@ -65,6 +66,15 @@ std::string percentEscape(std::string_view path, Keep keep) {
   return out;
 }
 }  // namespace
+
+std::string goEscapedPath(const std::string& path, const std::string& raw) {
+  if (!raw.empty() && validEncodedPath(raw)) {
+    if (auto decoded = percentDecode(raw); decoded && *decoded == path) {
+      return raw;
+    }
+  }
+  return goEscapePath(path);
+}
 
 std::optional<std::string> percentDecode(std::string_view in) {
   std::string out;

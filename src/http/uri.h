@@ -17,6 +17,9 @@ std::string escapePath(std::string_view path);
 // Go's escape(path, encodePath), as url.URL{Path: p}.String() writes a path it did not
 // receive: `!'()*` are escaped too.
 std::string goEscapePath(std::string_view path);
+// Go's URL.EscapedPath for Path `path` and RawPath `raw`: `raw` when it is a valid escaped
+// form that decodes to `path`, else `path` escaped afresh (goEscapePath).
+std::string goEscapedPath(const std::string& path, const std::string& raw);
 // Go's path.Clean ("/a//b/../c" -> "/a/c"), keeping a trailing slash as Caddy does.
 std::string cleanPath(std::string_view path);
 // Fills method-independent target fields (path, rawPath, query, host for absolute-form).

@@ -29,6 +29,10 @@ def curl(addr, path, *args):
     return status, headers, body
 
 
+# 600 KB that no two offsets confuse: ranges larger than one pool read (256 KiB) each.
+LARGE = b"".join(b"%08d" % i for i in range(75000))
+
+
 def make_site(root):
     os.makedirs(os.path.join(root, "files", "sub"))
     with open(os.path.join(root, "files", "big.txt"), "w") as f:
@@ -37,6 +41,8 @@ def make_site(root):
         f.write("tiny")
     with open(os.path.join(root, "files", ".secret"), "w") as f:
         f.write("hidden")
+    with open(os.path.join(root, "large.bin"), "wb") as f:
+        f.write(LARGE)
     with open(os.path.join(root, "app.js"), "w") as f:
         f.write("console.log('plain');\n" * 10)
     with open(os.path.join(root, "app.js.gz"), "wb") as f:
@@ -93,6 +99,19 @@ def run(binary, tmp):
             check(b"Content-Range: bytes 10-12/1000" in parts[2] and parts[2].endswith(b"012\r\n"),
                   "second part: %r" % parts[2])
         check(hdr.get("content-length") == [str(len(body))], "Content-Length of the multipart body")
+        # Past the inline limit the parts stream range by range (several pool reads each).
+        st, hdr, body = curl(srv.addr, "/large.bin", "-H", "Range: bytes=1000-300999,400000-599999,7-9")
+        ctype = (hdr.get("content-type") or [""])[0]
+        boundary = ctype.split("boundary=")[-1].encode()
+        want = b"".join(b"%s--%s\r\nContent-Range: bytes %d-%d/600000\r\nContent-Type: \r\n\r\n%s" %
+                        (b"" if i == 0 else b"\r\n", boundary, a, b, LARGE[a:b + 1])
+                        for i, (a, b) in enumerate([(1000, 300999), (400000, 599999), (7, 9)]))
+        want += b"\r\n--%s--\r\n" % boundary
+        check(st == 206 and body == want, "large multi-range streamed: %r %d bytes" % (st, len(body)))
+        check(hdr.get("content-length") == [str(len(want))], "its Content-Length: %r" % hdr.get("content-length"))
+        st, hdr, body = curl(srv.addr, "/large.bin", "-I", "-H", "Range: bytes=1000-300999,400000-599999")
+        check(st == 206 and int((hdr.get("content-length") or ["0"])[0]) > 500000 and body == b"",
+              "HEAD of a large multi-range: %r %r" % (st, hdr))
         st, hdr, body = curl(srv.addr, "/files/big.txt", "-H", "Range: bytes=5-6")
         check(st == 206 and body == b"56" and hdr.get("content-range") == ["bytes 5-6/1000"], "single range unchanged")
     finally:

@@ -144,7 +144,22 @@ TEST_CASE("rewrite builds the query as Caddy's buildQueryString", "[handlers][re
   CHECK(kp.request.query == "only=1");
 }
 
-TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, delete, sorted", "[handlers][rewrite]") {
+TEST_CASE("rewrite re-escapes a new path as Go's URL.EscapedPath", "[handlers][rewrite]") {
+  auto rw = h::makeRewrite(Handler{"rewrite", Json{{"uri", "/x{http.request.uri.path}"}}, {}, {}}, "p");
+  Exchange spaced = request("/a b!c");
+  spaced.request.rawPath = "/a%20b!c";
+  rw->handle(spaced);
+  CHECK(spaced.request.path == "/x/a b!c");
+  CHECK(spaced.request.uri() == "/x/a%20b%21c");  // a placeholder's space and '!' read back escaped
+  auto same = h::makeRewrite(Handler{"rewrite", Json{{"uri", "{http.request.uri.path}"}}, {}, {}}, "p");
+  Exchange slash = request("/a/b");
+  slash.request.rawPath = "/a%2Fb";
+  same->handle(slash);
+  CHECK(slash.request.uri() == "/a%2Fb");  // the received form still spells the path: kept
+}
+
+TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, delete, sorted",
+          "[handlers][rewrite]") {
   auto ops = Json::parse(R"({"rename":[{"key":"changethis","val":"changed"},{"key":"absent","val":"gone"}],
       "set":[{"key":"taz","val":"test"},{"key":"key=value","val":"ex ample"}],
       "add":[{"key":"foo","val":"bar"},{"key":"foo","val":"{http.request.uri.path}"}],
@@ -155,7 +170,9 @@ TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, del
   ex.request.query = "z=1&baz=2&changethis=3&findme=value&foo=x&bad=%zz&semi=1;2&taz=old";
   ex.request.hasQuery = true;
   rw->handle(ex);
-  CHECK(ex.request.query == "changed=3&findme=real&foo=y&foo=bar&foo=%2Fp&key%3Dvalue=ey+ample&taz=test&z=1");  // "*" reaches every key
+  CHECK(ex.request.query ==
+        "changed=3&findme=real&foo=y&foo=bar&foo=%2Fp&key%3Dvalue=ey+ample&taz=test&z=1");  // "*" reaches
+                                                                                            // every key
   CHECK(ex.request.path == "/p");
   auto del = h::makeRewrite(Handler{"rewrite", Json{{"query", {{"delete", {"a"}}}}}, {}, {}}, "p");
   Exchange only = request("/");
@@ -164,6 +181,7 @@ TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, del
   del->handle(only);
   CHECK(only.request.query.empty());
   CHECK_FALSE(only.request.hasQuery);
-  CHECK_THROWS_AS(h::makeRewrite(Handler{"rewrite", Json{{"query", {{"shuffle", Json::array()}}}}, {}, {}}, "p"),
-                  ProvisionError);
+  CHECK_THROWS_AS(
+      h::makeRewrite(Handler{"rewrite", Json{{"query", {{"shuffle", Json::array()}}}}, {}, {}}, "p"),
+      ProvisionError);
 }

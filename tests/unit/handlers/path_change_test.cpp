@@ -1,7 +1,7 @@
 // Caddy's strip_prefix/strip_suffix path edits on the escaped path.
-#include <catch2/catch.hpp>
-
 #include "handlers/path_change.h"
+
+#include <catch2/catch.hpp>
 
 namespace h = gatehouse::handlers;
 
@@ -28,4 +28,18 @@ TEST_CASE("trimEscapedSuffix mirrors the prefix rules from the end", "[handlers]
   CHECK(h::trimEscapedSuffix("/page%2Ehtml", ".html") == "/page");
   CHECK(h::trimEscapedSuffix("/page.htm", ".html") == "/page.htm");
   CHECK(h::trimEscapedSuffix("html", "x.html") == "html");
+}
+
+TEST_CASE("changePath leaves the escaped path as Go's URL.EscapedPath reads it", "[handlers][rewrite]") {
+  gatehouse::runtime::Request r;
+  r.path = "/re/abc";
+  r.rawPath = "/re/abc";
+  h::changePath(r, [](std::string_view p) { return std::string(p) + "!"; });
+  CHECK(r.path == "/re/abc!");
+  CHECK(r.rawPath == "/re/abc%21");  // raw equal to the path: Caddy clears it, Go escapes afresh
+  r.path = "/a b";
+  r.rawPath = "/a%20b";
+  h::changePath(r, [](std::string_view p) { return std::string(p) + "!"; });
+  CHECK(r.path == "/a b!");
+  CHECK(r.rawPath == "/a%20b!");  // a raw form that differs and spells the path stays
 }
