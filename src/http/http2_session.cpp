@@ -71,6 +71,11 @@ void Http2Session::onData(const char* data, size_t len) {
   }
   const ssize_t rv = nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(data), len);
   if (rv < 0) {
+    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+      // nghttp2's CONTINUATION flood guard stops reading without a GOAWAY: say why, or the
+      // client only sees the connection drop.
+      nghttp2_session_terminate_session(session_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
+    }
     send();  // a GOAWAY nghttp2 may have queued for the peer
     fail();
     return;
