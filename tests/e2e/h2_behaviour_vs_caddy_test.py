@@ -38,6 +38,9 @@ CADDYFILE = """{
 	default_bind 127.0.0.1
 	servers {
 		protocols h1 h2 h2c
+		timeouts {
+			idle 2s
+		}
 	}
 }
 (site) {
@@ -271,7 +274,36 @@ def upload(total, with_length):
     return run
 
 
+def idle_timeout_case(port, tls):
+    """A connection left idle past `idle 2s`: Go's server sends GOAWAY(NO_ERROR) naming the
+    last stream, then closes. (Gatehouse sends a notice and a PING first, as on a graceful
+    stop; the PING is answered here.) What is compared: the final GOAWAY and the close."""
+    c = Conn(port, tls)
+    final, closed, status = None, False, None
+    try:
+        c.send(frame(HEADERS, ES | EH, 1, block(base("/proto"), tls)))
+        deadline = time.time() + 8
+        while time.time() < deadline:
+            f = c.read_frame(deadline)
+            if f is None:
+                closed = time.time() < deadline
+                break
+            ftype, flags, sid, p = f
+            if ftype == HEADERS and sid == 1:
+                status = dict(c.inflater.decode(p)).get(":status")
+            elif ftype == h2.PING and not flags & h2.ACK:
+                c.send(frame(h2.PING, h2.ACK, 0, p))
+            elif ftype == h2.GOAWAY:
+                last, code = struct.unpack(">II", p[:8])
+                if last & 0x7FFFFFFF != 0x7FFFFFFF:
+                    final = (last & 0x7FFFFFFF, code)
+    finally:
+        c.close()
+    return {"status": status, "final GOAWAY": final, "closed": closed}
+
+
 SAME += [
+    ("GOAWAY at the idle timeout", idle_timeout_case),
     ("3 MiB upload with content-length through reverse_proxy", upload(3 << 20, True)),
     ("3 MiB upload without content-length through reverse_proxy", upload(3 << 20, False)),
 ]
