@@ -8,7 +8,9 @@ Alt-Svc left out), DATA bytes, RST_STREAM and GOAWAY codes. Uploads larger than 
 receive windows go through reverse_proxy to a local upstream that counts them, with the
 client honouring flow control, so they only finish if the server's WINDOW_UPDATEs keep up.
 A few differences kept on purpose (README, HTTP/2) are checked as such: gatehouse resets
-a malformed stream where Go answers 400 or accepts it.
+a malformed stream where Go answers 400 or accepts it. The idle timeout (2 s) must end
+with the same final GOAWAY on both. Gatehouse alone: a PUT answered before its body
+arrives gets no reset (Go's own timing makes caddy's answer to that racy).
 Usage: h2_behaviour_vs_caddy_test.py <path-to-gatehouse>
 """
 import hashlib
