@@ -47,6 +47,10 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
   nghttp2_option_set_no_closed_streams(option.get(), 1);
   // Its frame buffers grow to this only while such a head is out, then shrink back.
   nghttp2_option_set_max_send_header_block_length(option.get(), kMaxSendHeaderBlock);
+  // Go's server takes field values with leading or trailing blanks (" a ") as they are;
+  // nghttp2 1.50+ resets such a stream (RFC 9113 8.2.1) unless told otherwise. Control
+  // bytes and DEL still reset it, as in Go.
+  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(option.get(), 1);
 
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs.get(), &Callbacks::onBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(cbs.get(), &Callbacks::onHeader);
@@ -64,7 +68,11 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
 }
 
 int Http2Session::Callbacks::submitSettings(nghttp2_session* session, const Http2Limits& limits) {
-  const std::array<nghttp2_settings_entry, 4> settings = {{
+  // Go's server reads frames of up to 1 MiB (its maxReadFrameSize) and announces it: a
+  // client may send DATA and header blocks in frames that large, as it may to Caddy.
+  constexpr uint32_t kMaxFrameSize = 1 << 20;
+  const std::array<nghttp2_settings_entry, 5> settings = {{
+      {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, kMaxFrameSize},
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.maxConcurrentStreams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(limits.streamWindow)},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListSize(limits)},

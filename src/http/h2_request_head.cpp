@@ -72,15 +72,15 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
     return;  // nghttp2 rejects unknown pseudo-header fields before they get here
   }
   // Regular field values are not checked again: nghttp2 resets the stream for any value
-  // Go's ValidHeaderFieldValue refuses (control bytes, DEL) and for leading or trailing
-  // whitespace (RFC 9113 8.2.1) before the field reaches us.
+  // Go's ValidHeaderFieldValue refuses (control bytes, DEL) before the field reaches us.
+  // Leading or trailing blanks pass and stay, as in Go (h2_callbacks.cpp).
   if (fields_.empty()) {
     fields_.reserve(8);
   }
   if (name == "cookie") {
     // Clients may split Cookie into several fields for better compression; HTTP/1
-    // semantics (and Go) see one field.
-    if (!cookie_.empty()) {
+    // semantics (and Go) see one field: every crumb joined with "; ", empty ones too.
+    if (cookieFields_++ != 0) {
       cookie_.append("; ");
     }
     cookie_.append(value);
@@ -101,6 +101,7 @@ void H2RequestHead::clear() {
   path_.clear();
   protocol_.clear();
   cookie_.clear();
+  cookieFields_ = 0;
   fields_.clear();
 }
 
@@ -113,7 +114,7 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   req.versionMinor = 0;
   std::swap(req.headers, fields_);  // the request's (empty) list comes back with its capacity
   fields_.clear();
-  if (!cookie_.empty()) {
+  if (cookieFields_ != 0) {
     req.headers.emplaceBack("Cookie", std::move(cookie_));
   }
   // Go: the authority is :authority, else the Host field; Host never stays a header field.
@@ -133,6 +134,11 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
     req.origUri = host;
     req.host = std::move(host);
   } else {
+    // Go refuses any other :scheme (a stream error, PROTOCOL_ERROR); nghttp2 checks only
+    // its syntax.
+    if (scheme_ != "http" && scheme_ != "https") {
+      return false;
+    }
     if (path_.empty() || !parseTarget(path_, req)) {
       return false;
     }

@@ -45,6 +45,7 @@ class H2RequestHead {
   std::string path_;
   std::string protocol_;
   std::string cookie_;  // every cookie field, joined with "; " (RFC 9113 8.2.3)
+  size_t cookieFields_ = 0;
   runtime::HeaderList fields_;
 };
 

@@ -257,13 +257,13 @@ void Http2Session::deliverInbound(H2Stream& s) {
     return;
   }
   runtime::BodySink* sink = in.sink;
+  sendContinue(s);  // Go: on the first body read, even when the bytes are already here
   if (in.error != 0) {
     in.sink = nullptr;
     sink->onBodyError(in.error);
     return;
   }
   if (in.data.empty() && !in.eof) {
-    sendContinue(s);
     return;  // the pull waits for the next DATA frame
   }
   in.sink = nullptr;

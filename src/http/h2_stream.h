@@ -38,6 +38,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     bool eofDelivered = false;
     runtime::BodySink* sink = nullptr;  // a pull waiting for bytes
     bool tunnelReading = true;          // the tunnel peer wants the next bytes
+    bool discard = false;               // answered: the rest of the body is dropped as it comes
   };
   struct Outbound {
     BodyMode mode = BodyMode::None;

@@ -71,6 +71,11 @@ void Http2Session::onData(const char* data, size_t len) {
   }
   const ssize_t rv = nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(data), len);
   if (rv < 0) {
+    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+      // nghttp2's CONTINUATION flood guard stops reading without a GOAWAY: say why, or the
+      // client only sees the connection drop.
+      nghttp2_session_terminate_session(session_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
+    }
     send();  // a GOAWAY nghttp2 may have queued for the peer
     fail();
     return;
@@ -242,7 +247,7 @@ int Http2Session::dataChunk(int32_t id, const uint8_t* data, size_t len) {
       return 0;
     }
   }
-  if (s == nullptr || s->inbound.error != 0) {
+  if (s == nullptr || s->inbound.error != 0 || s->inbound.discard) {
     toConsume_.emplace_back(0, len);  // nobody reads it: give the credit straight back
     return 0;
   }
@@ -281,11 +286,35 @@ int Http2Session::frameSent(const nghttp2_frame& frame) {
   s->outbound.ended = true;
   const bool halfClosedTunnel = s->phase == H2Stream::Phase::Tunnel && !s->outbound.resetAfterEnd;
   if (!s->inbound.eof && !halfClosedTunnel) {
-    // The response is complete but the client is still sending a body nobody will read:
-    // RFC 9113 8.1 lets us stop it with NO_ERROR instead of leaving it stuck on flow control.
-    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
+    endUnreadBody(*s);
   }
   return 0;
+}
+
+void Http2Session::endUnreadBody(H2Stream& s) {
+  // The response is complete but the client is still sending a body nobody will read.
+  // When the rest is announced (Content-Length) and fits the stream window, it comes
+  // without our credit: drop it as it arrives and let the client end the stream. A reset
+  // there makes clients such as curl 7.88 throw the answer away (exit 92), and Go's
+  // server, whose handler runs after the bytes that came with the request were read,
+  // seldom sends one for such a body. A client still waiting for its 100-continue sends
+  // nothing more: it gets the reset.
+  const bool awaitsContinue = s.head.expectsContinue() && !s.continueSent;
+  const uint64_t declared = s.ex.request.bodyLength;
+  const int32_t window = nghttp2_session_get_stream_local_window_size(session_.get(), s.id);
+  if (!awaitsContinue && declared != runtime::Request::kChunked && s.inbound.error == 0 &&
+      declared >= s.inbound.total && window >= 0 &&
+      declared - s.inbound.total <= static_cast<uint64_t>(window)) {
+    s.inbound.discard = true;
+    if (!s.inbound.data.empty()) {
+      toConsume_.emplace_back(0, s.inbound.data.size());  // connection credit of unread bytes
+      s.inbound.data.clear();
+    }
+    return;
+  }
+  // Otherwise RFC 9113 8.1 lets us stop it with NO_ERROR instead of leaving it stuck on
+  // flow control.
+  nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, s.id, NGHTTP2_NO_ERROR);
 }
 
 int Http2Session::frameNotSent(const nghttp2_frame& frame, int error) {

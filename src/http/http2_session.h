@@ -101,6 +101,7 @@ class Http2Session final : public Session {
   int frameReceived(const nghttp2_frame& frame);
   int dataChunk(int32_t id, const uint8_t* data, size_t len);
   int frameSent(const nghttp2_frame& frame);
+  void endUnreadBody(H2Stream& s);  // the response ended before the request body
   int frameNotSent(const nghttp2_frame& frame, int error);
   int streamClosed(int32_t id, uint32_t errorCode);
   ssize_t readBody(int32_t id, uint8_t* buf, size_t len, uint32_t* flags);

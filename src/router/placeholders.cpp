@@ -296,7 +296,8 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     out = std::to_string(r.remotePort);
   } else if (startsWith(key, "header.")) {
     std::string_view name = key.substr(7);
-    // Several fields of one name print comma-joined, as Caddy does.
+    // Several fields of one name print comma-joined, as Caddy does. Host is not among
+    // the fields (Go moves it to Request.Host), so {header.Host} is empty, as in Caddy.
     out.clear();
     bool first = true;
     for (const auto& f : r.headers) {
@@ -307,9 +308,6 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
         out += f.value;
         first = false;
       }
-    }
-    if (first && runtime::equalsIgnoreCase(name, "Host")) {
-      out = r.host;
     }
   } else {
     return false;

@@ -15,9 +15,11 @@ using runtime::Outcome;
 
 Outcome SiteRouter::handle(Exchange& ex) {
   ex.serverName = server_.name;
-  if (ex.request.rawPath == "*" && ex.request.method == "OPTIONS") {
-    // Go's server answers "OPTIONS *" itself (globalOptionsHandler): Caddy's routes never
-    // see it, and the answer is an empty 200.
+  // Go's server answers "OPTIONS *" itself (globalOptionsHandler): Caddy's routes never
+  // see it, and the answer is an empty 200. Not over h2c: Caddy's h2c handler hands those
+  // streams to its routes directly.
+  const bool h2c = ex.request.versionMajor == 2 && !ex.request.tls;
+  if (ex.request.rawPath == "*" && ex.request.method == "OPTIONS" && !h2c) {
     return ex.respond(200);
   }
   ex.response.headers.add("Server", "Gatehouse");

@@ -120,6 +120,7 @@ class Connection final : public http::Transport {
   void flushTls();
   void deliver(const char* data, size_t len);
   void closeHandles();
+  bool goAwayOnIdle();
   void armTimer(std::chrono::milliseconds ms);
   void rearm(uint64_t now);
 
@@ -142,7 +143,7 @@ class Connection final : public http::Transport {
   bool timerArmed_ = false;
   bool writing_ = false;
   bool shutdownSent_ = false;  // a uv_shutdown was issued: io_ must outlive the handle
-  bool parked_ = false;  // session_ dropped while idle; the next bytes make a new one
+  bool parked_ = false;        // session_ dropped while idle; the next bytes make a new one
   // A session idle this long is dropped (from the timer, never under its own frames).
   static constexpr uint64_t kParkDelayMs = 50;
   // A quiet tunnel's TLS buffers go after this long (a chatty WebSocket keeps them).
@@ -156,6 +157,10 @@ class Connection final : public http::Transport {
   bool gotRequestBytes_ = false;
   bool gotCipher_ = false;          // the first TLS bytes arrived
   bool shutdownRequested_ = false;  // stop/reload came before the first request
+  bool idlePhase_ = false;          // the deadline is the idle timeout
+  bool idleGoaway_ = false;         // an HTTP/2 session was told to stop at its idle timeout
+  // From the idle timeout's GOAWAY notice to the close: the PING wait (2 s) and a flush.
+  static constexpr std::chrono::milliseconds kIdleGoawayGuard{3000};
   int openHandles_ = 0;
 };
 

@@ -1,6 +1,8 @@
-#include "server/connection.h"
-
 #include <algorithm>
+
+#include "http/http2_session.h"
+#include "http/protocol_sniffer.h"
+#include "server/connection.h"
 
 // Connection's one timer: phase deadlines (header, idle, write, linger), parking an idle
 // session, and freeing a replaced one.
@@ -11,6 +13,7 @@ void Connection::setPhase(Phase phase) {
   if (lingering_ || handlesClosing_) {
     return;
   }
+  idlePhase_ = phase == Phase::Idle;
   switch (phase) {
     case Phase::Idle:
       // Parked from the timer: never under the session's own frames, and a connection
@@ -77,12 +80,39 @@ void Connection::onTimer(uv_timer_t* t) {
     }
   }
   if (self->deadline_ != kNever && now >= self->deadline_) {
+    if (self->goAwayOnIdle()) {
+      return;
+    }
     // Every timeout (header, idle, write, linger) ends the connection without a response,
-    // as Go's server does.
+    // as Go's server does (but HTTP/2's idle timeout, below).
     self->closeHandles();
     return;
   }
   self->rearm(now);
+}
+
+// At its idle timeout Go's HTTP/2 server sends GOAWAY (NO_ERROR) before closing, so a
+// client that sends a request just then knows it was not processed instead of meeting a
+// closed socket. The session stops as on a graceful stop (a notice, a PING, the final
+// GOAWAY; a request racing the notice is still served) and closes itself; the guard
+// closes the connection if the client never answers.
+bool Connection::goAwayOnIdle() {
+  if (idleGoaway_ || !idlePhase_ || !session_ || parked_ || lingering_ || handlesClosing_) {
+    return false;
+  }
+  http::Session* s = session_.get();
+  if (auto* sniffer = dynamic_cast<http::ProtocolSniffer*>(s)) {
+    s = sniffer->inner();  // h2c shares its port with HTTP/1.1
+  }
+  if (dynamic_cast<http::Http2Session*>(s) == nullptr) {
+    return false;
+  }
+  idleGoaway_ = true;
+  session_->shutdown();
+  if (!handlesClosing_ && !lingering_) {
+    armTimer(kIdleGoawayGuard);
+  }
+  return true;
 }
 
 }  // namespace gatehouse::server

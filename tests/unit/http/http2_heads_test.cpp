@@ -103,6 +103,40 @@ TEST_CASE("h2 request head: CONNECT forms, unknown lengths and bad values") {
     Request req;
     CHECK_FALSE(head.mapTo(req, true));
   }
+  SECTION("a :scheme other than http or https rejects the request, as in Go") {
+    for (const char* scheme : {"ftp", "HTTP", ""}) {
+      H2RequestHead head(1 << 20);
+      head.add(":method", "GET");
+      head.add(":scheme", scheme);
+      head.add(":authority", "a.test");
+      head.add(":path", "/a");
+      Request req;
+      CHECK_FALSE(head.mapTo(req, true));
+    }
+  }
+  SECTION("empty cookie crumbs are joined too, as Go joins every cookie field") {
+    H2RequestHead head(1 << 20);
+    head.add(":method", "GET");
+    head.add(":scheme", "http");
+    head.add(":path", "/");
+    head.add("cookie", "");
+    head.add("cookie", "b=2");
+    head.add("cookie", "");
+    Request req;
+    REQUIRE(head.mapTo(req, true));
+    CHECK(req.headers.get("Cookie") == "; b=2; ");
+    CHECK(req.headers.has("Cookie"));
+  }
+  SECTION("one empty cookie field still makes a Cookie field") {
+    H2RequestHead head(1 << 20);
+    head.add(":method", "GET");
+    head.add(":scheme", "http");
+    head.add(":path", "/");
+    head.add("cookie", "");
+    Request req;
+    REQUIRE(head.mapTo(req, true));
+    CHECK(req.headers.has("Cookie"));
+  }
   SECTION("the size limit counts 32 bytes per field") {
     H2RequestHead head(100);
     head.add(":method", "GET");  // 7 + 3 + 32 = 42

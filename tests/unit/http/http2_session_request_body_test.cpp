@@ -61,6 +61,51 @@ TEST_CASE("h2: unread request bodies are stopped and give their connection credi
   CHECK(f.stream(up).body == "got " + std::to_string(body.size()));
 }
 
+TEST_CASE("h2: an answered request's announced rest that fits the window is dropped, not reset") {
+  Fixture f;
+  // 404 answers at once without reading; the body comes after the answer.
+  const int32_t id = f.client.request("PUT", "/nothere", {{"content-length", "10"}}, nullptr, false);
+  f.exchange(5000);
+  CHECK(f.stream(id).headers[":status"] == "404");
+  CHECK_FALSE(f.stream(id).gotRst);  // curl 7.88 throws the answer away on this reset
+  f.client.sendData(id, "0123456789", true);
+  f.exchange(5000);
+  CHECK(f.stream(id).closed);
+  CHECK_FALSE(f.stream(id).gotRst);
+  CHECK(f.handler.finishedCount == 1);
+  // Four such bodies of 1 MiB each, dropped, fill the 4 MiB connection window unless
+  // they give their connection credit back; the upload after them would stall.
+  const std::string mib(1024 * 1024, 'd');
+  for (int i = 0; i < 4; ++i) {
+    const int32_t n =
+        f.client.request("PUT", "/nothere", {{"content-length", std::to_string(mib.size())}}, nullptr, false);
+    f.exchange(5000);
+    CHECK_FALSE(f.stream(n).gotRst);
+    f.client.sendData(n, mib, true);
+    f.exchange(5000);
+    CHECK(f.stream(n).closed);
+  }
+  const std::string body(3 * 1024 * 1024, 'v');
+  const int32_t up = f.client.request("POST", "/upload", {}, &body);
+  f.exchange(5000);
+  CHECK(f.stream(up).body == "got " + std::to_string(body.size()));
+}
+
+TEST_CASE("h2: an answered request whose rest is unknown or over the window is reset") {
+  for (const char* length : {"", "3145728"}) {
+    Fixture f;
+    std::vector<std::pair<std::string, std::string>> extra;
+    if (*length != 0) {
+      extra.emplace_back("content-length", length);
+    }
+    const int32_t id = f.client.request("PUT", "/nothere", extra, nullptr, false);
+    f.exchange(5000);
+    CHECK(f.stream(id).headers[":status"] == "404");
+    CHECK(f.stream(id).gotRst);
+    CHECK(f.stream(id).errorCode == NGHTTP2_NO_ERROR);
+  }
+}
+
 TEST_CASE("h2: request_body max_size ends the pull with E2BIG") {
   Fixture f;
   // /upload answers 413 on UV_E2BIG; the limit is what a request_body handler would set.
