@@ -332,9 +332,7 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     c->dynamic = DynamicSource::parse(f["dynamic_upstreams"], path + ".dynamic_upstreams");
   }
   const bool hasStatic = f.contains("upstreams") && f["upstreams"].is_array() && !f["upstreams"].empty();
-  if (!hasStatic && !c->dynamic) {
-    throw ProvisionError(path + ".upstreams", "reverse_proxy needs at least one upstream");
-  }
+  // No upstreams at all is valid, as in Caddy: every request gets 503 "no upstreams available".
   const Json& statics = hasStatic ? f["upstreams"] : Json::array();
   for (size_t i = 0; i < statics.size(); ++i) {
     const Json& u = statics[i];

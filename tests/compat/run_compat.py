@@ -122,7 +122,7 @@ def send(port, req):
         headers["Host"] = "example.test"
     body = req.get("body")
     data = body.encode() if isinstance(body, str) else None
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=req.get("timeout", REQUEST_TIMEOUT))
     try:
         conn.putrequest(method, req.get("path", "/"), skip_host=True, skip_accept_encoding=True)
         for k, v in headers.items():

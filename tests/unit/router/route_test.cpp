@@ -104,9 +104,8 @@ TEST_CASE("static_response content type, status placeholders, headers") {
 
 TEST_CASE("unsupported modules and options stop provisioning with their JSON path") {
   using gatehouse::provision::ProvisionError;
-  CHECK_THROWS_WITH(
-      build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"),
-      "apps.http.servers.srv0.routes[0].handle[0].upstreams: reverse_proxy needs at least one upstream");
+  // A reverse_proxy without upstreams starts, as in Caddy (503 per request: compat proxy_no_upstreams).
+  CHECK_NOTHROW(build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"log_append"}]}]}]}])"),
                     "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'log_append' "
                     "(Caddyfile directive `log_append`) is not supported yet");
