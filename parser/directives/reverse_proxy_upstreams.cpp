@@ -377,11 +377,11 @@ void appendUpstream(Dispenser& d, ProxyHandler& rp, const std::string& written) 
   if (std::string err = parseUpstreamDialAddress(address, pa); !err.empty()) {
     fail(err);
   }
-  if (pa.scheme == "wss") {
-    fail("the scheme wss:// is only supported in browsers; use https:// instead");
-  } else if (pa.scheme == "ws") {
-    fail("the scheme ws:// is only supported in browsers; use http:// instead");
-  } else if (pa.scheme != "https" && pa.scheme != "http" && pa.scheme != "h2c" && !pa.scheme.empty()) {
+  // caddy 2.6.2 takes ws:// and wss:// as any other scheme: no port inferred (the dial
+  // address keeps an empty port, dialled as port 0 at run time) and no TLS for wss://
+  // (newer Caddy refuses both).
+  const bool websocket = pa.scheme == "ws" || pa.scheme == "wss";
+  if (pa.scheme != "https" && pa.scheme != "http" && pa.scheme != "h2c" && !websocket && !pa.scheme.empty()) {
     fail("unsupported URL scheme " + pa.scheme + "://");
   }
   if (!rp.commonScheme.empty() && pa.scheme != rp.commonScheme) {

@@ -9,6 +9,9 @@ std::string dialErrorText(const UpstreamAddress& address, int uvError) {
     return {};  // Go names the looked-up IP there, which the caller no longer has
   }
   std::string out = address.unix ? "dial unix " + address.path : "dial tcp " + address.dial;
+  if (!address.unix && out.back() == ':') {
+    out += '0';  // "host:" (caddy 2.6.2's ws:// upstream) dials port 0, and Go names it
+  }
   if (uvError == UV_ETIMEDOUT) {
     return out + ": i/o timeout";  // the dial deadline, not the socket's own ETIMEDOUT
   }

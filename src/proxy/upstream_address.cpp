@@ -8,12 +8,16 @@
 namespace gatehouse::proxy {
 
 namespace {
+// An empty port is port 0, as Go's ParseNetworkAddress reads it (caddy 2.6.2 adapts
+// `ws://host` to "host:"): dialling it is refused, as caddy's dial is.
 bool validPort(const std::string& p) {
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
+  if (p.empty()) {
+    return true;
+  }
+  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
-  const int n = std::stoi(p);
-  return n > 0 && n <= 65535;
+  return std::stoi(p) <= 65535;
 }
 
 // Go's strconv.ParseUint wording for a port that is not one.
@@ -25,8 +29,11 @@ std::string portError(const std::string& p) {
 }
 
 bool portNumber(const std::string& p, unsigned& out) {
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoul(p) > 65535) {
+  if (p.empty()) {
+    out = 0;  // Go's ParseNetworkAddress: no port is port 0
+    return true;
+  }
+  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoul(p) > 65535) {
     return false;
   }
   out = static_cast<unsigned>(std::stoul(p));
@@ -136,6 +143,9 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
   if (!validPort(a.port)) {
     error = "invalid port in upstream address '" + dial + "'";
     return std::nullopt;
+  }
+  if (a.port.empty()) {
+    a.port = "0";
   }
   const int port = std::stoi(a.port);
   const bool local = a.host == "localhost" || a.host.empty();

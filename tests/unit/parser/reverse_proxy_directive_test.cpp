@@ -72,30 +72,39 @@ TEST_CASE("reverse_proxy upstream addresses follow Caddy's parsing") {
 }
 
 TEST_CASE("reverse_proxy schemes choose the transport") {
-  CHECK(Run("reverse_proxy https://a:1").handler()["transport"] == Json::parse(R"({"protocol":"http","tls":{}})"));
+  CHECK(Run("reverse_proxy https://a:1").handler()["transport"] ==
+        Json::parse(R"({"protocol":"http","tls":{}})"));
   CHECK(Run("reverse_proxy h2c://a:1").handler()["transport"] ==
         Json::parse(R"({"protocol":"http","versions":["h2c","2"]})"));
-  CHECK(Run("reverse_proxy unix+h2c//run/app.sock").handler()["upstreams"][0]["dial"] == "unix//run/app.sock");
+  CHECK(Run("reverse_proxy unix+h2c//run/app.sock").handler()["upstreams"][0]["dial"] ==
+        "unix//run/app.sock");
   CHECK_FALSE(Run("reverse_proxy http://a:1").handler().contains("transport"));
+  // caddy 2.6.2: ws:// and wss:// infer no port and no TLS
+  CHECK(Run("reverse_proxy ws://a").handler()["upstreams"][0]["dial"] == "a:");
+  CHECK(Run("reverse_proxy wss://[::1]:9").handler() == Json::parse(R"({"upstreams":[{"dial":"[::1]:9"}]})"));
   CHECK(Run("reverse_proxy a:1 {\n transport fastcgi\n}").handler()["transport"] ==
         Json::parse(R"({"protocol":"fastcgi"})"));
 }
 
 TEST_CASE("reverse_proxy upstream errors carry Caddy's wording") {
-  CHECK_THAT(errorOf("reverse_proxy ws://a"),
-             Catch::Contains("parsing upstream 'ws://a': the scheme ws:// is only supported in browsers; use http:// instead"));
+  CHECK_THAT(errorOf("reverse_proxy ws://a http://b"),
+             Catch::Contains("expecting 'ws://' but got 'http://'"));
   CHECK_THAT(errorOf("reverse_proxy ftp://a"), Catch::Contains("unsupported URL scheme ftp://"));
   CHECK_THAT(errorOf("reverse_proxy http://a https://b"),
              Catch::Contains("for now, all proxy upstreams must use the same scheme (transport protocol); "
                              "expecting 'http://' but got 'https://'"));
-  CHECK_THAT(errorOf("reverse_proxy http://a/path"),
-             Catch::Contains("for now, URLs for proxy upstreams only support scheme, host, and port components"));
-  CHECK_THAT(errorOf("reverse_proxy https://a:80"), Catch::Contains("conflicting scheme (https://) and port (:80"));
+  CHECK_THAT(
+      errorOf("reverse_proxy http://a/path"),
+      Catch::Contains("for now, URLs for proxy upstreams only support scheme, host, and port components"));
+  CHECK_THAT(errorOf("reverse_proxy https://a:80"),
+             Catch::Contains("conflicting scheme (https://) and port (:80"));
   CHECK_THAT(errorOf("reverse_proxy http://{x}:80"), Catch::Contains("placeholders are not allowed"));
   CHECK_THAT(errorOf("reverse_proxy a:9-1"), Catch::Contains("end port must not be less than start port"));
-  CHECK_THAT(errorOf("reverse_proxy http://a {\n transport http {\n  tls\n }\n}"),
-             Catch::Contains("upstream address scheme is HTTP but transport is configured for HTTP+TLS (HTTPS)"));
-  CHECK_THAT(errorOf("reverse_proxy a {\n bogus\n}"), Catch::Contains("Caddyfile:2:2: unrecognized subdirective bogus"));
+  CHECK_THAT(
+      errorOf("reverse_proxy http://a {\n transport http {\n  tls\n }\n}"),
+      Catch::Contains("upstream address scheme is HTTP but transport is configured for HTTP+TLS (HTTPS)"));
+  CHECK_THAT(errorOf("reverse_proxy a {\n bogus\n}"),
+             Catch::Contains("Caddyfile:2:2: unrecognized subdirective bogus"));
 }
 
 TEST_CASE("reverse_proxy subdirectives build the handler JSON") {
@@ -126,7 +135,8 @@ TEST_CASE("reverse_proxy subdirectives build the handler JSON") {
 	verbose_logs
 })")
                .handler();
-  CHECK(h["load_balancing"] == Json::parse(R"({"retries":5,"selection_policy":{"policy":"weighted_round_robin",
+  CHECK(h["load_balancing"] ==
+        Json::parse(R"({"retries":5,"selection_policy":{"policy":"weighted_round_robin",
         "weights":[10,1]},"try_duration":10000000000,"try_interval":500000000})"));
   CHECK(h["health_checks"] == Json::parse(R"({"active":{"expect_status":2,"headers":{"Same-Key":["1","2"],
         "X-Empty":[""]},"uri":"/health"},"passive":{"max_fails":3,"unhealthy_status":[5,404]}})"));
@@ -179,7 +189,8 @@ TEST_CASE("reverse_proxy dynamic upstreams") {
 
 TEST_CASE("copy_response and copy_response_headers") {
   CHECK(Run("copy_response 404").handler() == Json::parse(R"({"status_code":404})"));
-  CHECK(Run("copy_response_headers {\n include Foo Bar\n}").handler() == Json::parse(R"({"include":["Foo","Bar"]})"));
+  CHECK(Run("copy_response_headers {\n include Foo Bar\n}").handler() ==
+        Json::parse(R"({"include":["Foo","Bar"]})"));
 }
 
 TEST_CASE("replace_status and response matchers without subroutes") {
@@ -190,7 +201,8 @@ TEST_CASE("replace_status and response matchers without subroutes") {
 }
 
 TEST_CASE("forward_auth requires one uri") {
-  CHECK_THAT(errorOf("forward_auth :9091 {\n uri /a\n uri /b\n}"), Catch::Contains("cannot re-declare uri: /b"));
+  CHECK_THAT(errorOf("forward_auth :9091 {\n uri /a\n uri /b\n}"),
+             Catch::Contains("cannot re-declare uri: /b"));
   CHECK_THAT(errorOf("forward_auth :9091"), Catch::Contains("the 'uri' subdirective is required"));
 }
 
@@ -198,7 +210,8 @@ TEST_CASE("php_fastcgi expands into redirect, rewrite and proxy routes") {
   Run run("php_fastcgi localhost:9000 {\n root /var/www\n split .php .php5\n lb_policy random\n}");
   REQUIRE(run.values.size() == 3);
   Json proxy = run.handler(2);
-  CHECK(proxy["transport"] == Json::parse(R"({"protocol":"fastcgi","root":"/var/www","split_path":[".php",".php5"]})"));
+  CHECK(proxy["transport"] ==
+        Json::parse(R"({"protocol":"fastcgi","root":"/var/www","split_path":[".php",".php5"]})"));
   CHECK(proxy["load_balancing"]["selection_policy"]["policy"] == "random");
   CHECK(run.values[2].route().match.front() == Json::parse(R"({"path":["*.php","*.php5"]})"));
   Run off("php_fastcgi localhost:9000 {\n index off\n}");
@@ -206,18 +219,23 @@ TEST_CASE("php_fastcgi expands into redirect, rewrite and proxy routes") {
 }
 
 TEST_CASE("lb_retry_match takes a matcher set on one line, in a block, or as a bare expression") {
-  Json h = Run("reverse_proxy a {\n lb_retry_match path /bar*\n lb_retry_match {\n  path /foo*\n  method POST\n }\n"
+  Json h = Run("reverse_proxy a {\n lb_retry_match path /bar*\n lb_retry_match {\n  path /foo*\n  method "
+               "POST\n }\n"
                " lb_retry_match `{rp.status_code} == 504`\n}")
                .handler();
-  CHECK(h["load_balancing"]["retry_match"] ==
-        Json::parse(R"([{"path":["/bar*"]},{"method":["POST"],"path":["/foo*"]},{"expression":"{rp.status_code} == 504"}])"));
+  CHECK(
+      h["load_balancing"]["retry_match"] ==
+      Json::parse(
+          R"([{"path":["/bar*"]},{"method":["POST"],"path":["/foo*"]},{"expression":"{rp.status_code} == 504"}])"));
 }
 
 TEST_CASE("tls_trust_pool sources for the http transport") {
   auto pool = [](const std::string& body) {
-    return Run("reverse_proxy a {\n transport http {\n  tls_trust_pool " + body + "\n }\n}").handler()["transport"]["tls"]["ca"];
+    return Run("reverse_proxy a {\n transport http {\n  tls_trust_pool " + body + "\n }\n}")
+        .handler()["transport"]["tls"]["ca"];
   };
-  CHECK(pool("inline {\n trust_der AAA\n }") == Json::parse(R"({"provider":"inline","trusted_ca_certs":["AAA"]})"));
+  CHECK(pool("inline {\n trust_der AAA\n }") ==
+        Json::parse(R"({"provider":"inline","trusted_ca_certs":["AAA"]})"));
   CHECK(pool("file a.pem") == Json::parse(R"({"pem_files":["a.pem"],"provider":"file"})"));
   CHECK(pool("pki_root local") == Json::parse(R"({"authority":["local"],"provider":"pki_root"})"));
   CHECK_THAT(errorOf("reverse_proxy a {\n transport http {\n  tls_trust_pool file\n }\n}"),
@@ -243,11 +261,15 @@ TEST_CASE("reverse_proxy dynamic upstreams adapt as caddy 2.6.2") {
             .handler()["dynamic_upstreams"] ==
         Json::parse(R"({"source":"multi","sources":[{"name":"example.com","port":"80","source":"a"},
                         {"name":"_http._tcp.example.com","source":"srv"}]})"));
-  CHECK(Run("reverse_proxy {\n dynamic multi {\n  a x 1 {\n   refresh 2s\n  }\n }\n}").handler()["dynamic_upstreams"] ==
-        Json::parse(R"({"source":"multi","sources":[{"name":"x","port":"1","refresh":2000000000,"source":"a"}]})"));
-  CHECK(Run("reverse_proxy {\n dynamic a {\n  port {http.request.uri.query.p}\n  name {http.request.header.X}\n }\n}")
+  CHECK(Run("reverse_proxy {\n dynamic multi {\n  a x 1 {\n   refresh 2s\n  }\n }\n}")
             .handler()["dynamic_upstreams"] ==
-        Json::parse(R"({"name":"{http.request.header.X}","port":"{http.request.uri.query.p}","source":"a"})"));
+        Json::parse(
+            R"({"source":"multi","sources":[{"name":"x","port":"1","refresh":2000000000,"source":"a"}]})"));
+  CHECK(
+      Run("reverse_proxy {\n dynamic a {\n  port {http.request.uri.query.p}\n  name "
+          "{http.request.header.X}\n }\n}")
+          .handler()["dynamic_upstreams"] ==
+      Json::parse(R"({"name":"{http.request.header.X}","port":"{http.request.uri.query.p}","source":"a"})"));
   CHECK(Run("reverse_proxy {\n dynamic srv {\n  service http\n  proto tcp\n  name {http.request.host}\n }\n}")
             .handler()["dynamic_upstreams"] ==
         Json::parse(R"({"name":"{http.request.host}","proto":"tcp","service":"http","source":"srv"})"));

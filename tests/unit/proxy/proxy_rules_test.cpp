@@ -33,7 +33,14 @@ TEST_CASE("upstream dial addresses: IPv4, IPv6, localhost, unix; names and bad p
   REQUIRE(e);
   CHECK(e->resolve);
   CHECK_FALSE(UpstreamAddress::parse("bad_host!:80", err));
-  CHECK_FALSE(UpstreamAddress::parse("127.0.0.1:0", err));
+  CHECK_FALSE(UpstreamAddress::parse("127.0.0.1:65536", err));
+  // as caddy 2.6.2: port 0, or none ("host:", its ws:// upstreams), is dialled (and refused)
+  auto zero = UpstreamAddress::parse("127.0.0.1:0", err);
+  REQUIRE(zero);
+  auto none = UpstreamAddress::parse("[::1]:", err);
+  REQUIRE(none);
+  CHECK(none->port == "0");
+  CHECK(none->addr.ss_family == AF_INET6);
   CHECK_FALSE(UpstreamAddress::parse("127.0.0.1", err));
   CHECK_FALSE(UpstreamAddress::parse("{http.request.host}:80", err));
 }
