@@ -1,5 +1,6 @@
 #include "crypto/private_key.h"
 
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <stdexcept>
@@ -72,7 +73,15 @@ PrivateKey PrivateKey::fromPem(std::string_view pem) {
 
 std::string PrivateKey::toPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr)) {
+  // As certmagic's PEMEncodePrivateKey (what caddy stores): ECDSA as SEC1 ("EC PRIVATE KEY"),
+  // RSA as PKCS#1 ("RSA PRIVATE KEY"), Ed25519 (which has no older form) as PKCS#8.
+  const int id = EVP_PKEY_get_base_id(key_.get());
+  const bool traditional = id == EVP_PKEY_EC || id == EVP_PKEY_RSA;
+  const int ok =
+      traditional
+          ? PEM_write_bio_PrivateKey_traditional(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr)
+          : PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  if (ok == 0) {
     throw std::runtime_error("encoding a private key: " + opensslError());
   }
   char* data = nullptr;

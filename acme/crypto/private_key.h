@@ -23,7 +23,7 @@ class PrivateKey {
   // Throws std::runtime_error naming what was wrong.
   static PrivateKey fromPem(std::string_view pem);
 
-  // PKCS#8 PEM, which certmagic and Caddy read for every key type.
+  // PEM as certmagic writes it: SEC1 for ECDSA, PKCS#1 for RSA, PKCS#8 for Ed25519.
   [[nodiscard]] std::string toPem() const;
   [[nodiscard]] EVP_PKEY* get() const { return key_.get(); }
 

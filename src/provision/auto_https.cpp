@@ -135,12 +135,13 @@ double internalRenewalRatio(const config::AutomationPolicy* policy, const std::s
   return r.get<double>();
 }
 
-// Sends `name` to the issuer its automation policy chooses (chooseIssuer decides for both).
-void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttpsPlan& plan) {
+// Sends `name` to the issuer its automation policy chooses (chooseIssuer decides for both);
+// `site`: found in a site by automatic HTTPS, not listed in `certificates.automate`.
+void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttpsPlan& plan, bool site) {
   if (onDemandName(name, tls)) {
     return;  // certmagic defers on-demand names to their first handshake
   }
-  const IssuerChoice choice = chooseIssuer(name, tls);
+  const IssuerChoice choice = site ? chooseAutoHttpsIssuer(name, tls) : chooseIssuer(name, tls);
   if (choice.kind == IssuerKind::Internal) {
     const std::string path = choice.path.empty() ? "apps.tls.automation.policies" : choice.path;
     const bool known = std::any_of(plan.internal.begin(), plan.internal.end(),
@@ -183,7 +184,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
   AutoHttpsPlan plan;
   plan.servers = app.servers;
   for (const auto& name : tls.automate) {
-    addManagedName(name, tls, plan);
+    addManagedName(name, tls, plan, false);
   }
   const uint16_t http = httpPort(app);
   const uint16_t https = httpsPort(app);
@@ -222,7 +223,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
         checkTailscaleName(lower, tls, path);
         continue;  // Caddy never orders these; the policy's managers serve them
       }
-      addManagedName(lower, tls, plan);
+      addManagedName(lower, tls, plan, true);
     }
     if (srv.tlsConnectionPolicies.is_null()) {
       srv.tlsConnectionPolicies = Json::array({Json::object()});

@@ -49,4 +49,35 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
   return certs;
 }
 
+void provisionPkiCas(const config::Config& config,
+                     const std::vector<const config::AutomationPolicy*>& policies,
+                     std::vector<std::string>& warnings) {
+  std::map<std::string, std::string> ids;  // CA id -> JSON path of what needs it
+  if (auto it = config.otherApps.find("pki"); it != config.otherApps.end()) {
+    const auto cas = it->second.is_object()
+                         ? it->second.value("certificate_authorities", config::Json::object())
+                         : config::Json::object();
+    for (const auto& [id, _] : cas.items()) {
+      ids.emplace(id, "apps.pki.certificate_authorities." + id);
+    }
+    if (ids.empty()) {
+      ids.emplace("local", "apps.pki");  // a pki app without CAs still makes the default one
+    }
+  }
+  for (size_t i = 0; i < policies.size(); ++i) {
+    const auto& issuers = policies[i]->issuers;
+    for (size_t j = 0; j < issuers.size(); ++j) {
+      if (!issuers[j].is_object() || issuers[j].value("module", "") != "internal") {
+        continue;
+      }
+      const std::string path =
+          "apps.tls.automation.policies[" + std::to_string(i) + "].issuers[" + std::to_string(j) + "]";
+      ids.emplace(internalIssuerSettings(issuers[j], path).ca, path + ".ca");
+    }
+  }
+  for (const auto& [id, user] : ids) {
+    (void)loadPkiCa(config, id, warnings, user);
+  }
+}
+
 }  // namespace gatehouse::provision

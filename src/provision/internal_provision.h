@@ -19,4 +19,12 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const config::Config& config, const std::vector<InternalIssuerChoice>& names,
     std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings);
 
+// Makes (or loads) every CA caddy 2.6.2's pki app makes when it starts, whether or not a
+// certificate is signed now: the CAs `apps.pki` lists (`local` when it lists none) and the
+// CA of every internal issuer an automation policy names, so `auto_https off` next to `tls
+// internal` still writes `pki/authorities/<id>/` as caddy does. Throws ProvisionError.
+void provisionPkiCas(const config::Config& config,
+                     const std::vector<const config::AutomationPolicy*>& policies,
+                     std::vector<std::string>& warnings);
+
 }  // namespace gatehouse::provision

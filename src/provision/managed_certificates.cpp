@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -32,9 +34,20 @@ namespace {
 // An ACME issuer's trusted root file is read when the issuer is provisioned, as caddy 2.6.2
 // does: a missing file or one without a certificate stops `validate` and start-up.
 void checkTrustedRoots(const std::string& file, const std::string& path) {
+  // Worded as caddy's os.ReadFile error: "open FILE: no such file or directory".
+  auto fail = [&](const std::string& op, int err) {
+    std::string why = std::strerror(err);
+    why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));  // Go's errno texts
+    throw ProvisionError(path,
+                         "loading trusted root CA's PEM file: " + file + ": " + op + " " + file + ": " + why);
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    fail("read", EISDIR);
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw ProvisionError(path, "loading trusted root CA's PEM file: " + file + ": " + std::strerror(errno));
+    fail("open", errno);
   }
   std::ostringstream pem;
   pem << in.rdbuf();
@@ -280,6 +293,30 @@ IssuerChoice chooseIssuer(const std::string& name, const TlsAppRuntime& tls) {
     break;
   }
   out.kind = qualifiesForPublicCertificate(name) ? IssuerKind::Acme : IssuerKind::Internal;
+  return out;
+}
+
+IssuerChoice chooseAutoHttpsIssuer(const std::string& name, const TlsAppRuntime& tls) {
+  if (qualifiesForPublicCertificate(name)) {
+    return chooseIssuer(name, tls);
+  }
+  auto sameName = [&](const std::string& s) {
+    return std::equal(s.begin(), s.end(), name.begin(), name.end(),
+                      [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+  };
+  for (const auto* p : tls.policies) {
+    if (std::any_of(p->subjects.begin(), p->subjects.end(), sameName)) {
+      return chooseIssuer(name, tls);  // a policy of the user's names it: that one decides
+    }
+  }
+  IssuerChoice out;
+  out.kind = IssuerKind::Internal;  // issuer null: the internal defaults (the `local` CA)
+  for (const auto* p : tls.policies) {
+    if (p->subjects.empty()) {
+      out.policy = p;  // Caddy copies the catch-all policy, issuers replaced
+      break;
+    }
+  }
   return out;
 }
 

@@ -31,6 +31,13 @@ struct IssuerChoice {
 // one, ACME for names a public CA can certify and the internal CA for the rest (as Caddy).
 IssuerChoice chooseIssuer(const std::string& name, const TlsAppRuntime& tls);
 
+// For a name automatic HTTPS found in a site (not one of `certificates.automate`): as
+// chooseIssuer, but a name no public CA can certify (localhost, an IP, *.local ...) that no
+// policy lists as a subject gets Caddy's implicit policy: the default internal issuer, the
+// catch-all policy's other settings, ahead of any catch-all or wildcard policy. So a
+// catch-all ACME issuer (global `acme_ca`, `acme_ca_root` ...) is never asked for localhost.
+IssuerChoice chooseAutoHttpsIssuer(const std::string& name, const TlsAppRuntime& tls);
+
 // The ports challenges are validated on by default (the http app's http_port / https_port,
 // as Caddy fills them into ACME issuers) and the ports our servers listen on: a challenge
 // whose port a server serves is answered by that server, any other by a listener of the

@@ -390,6 +390,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   }
   TlsAppRuntime tlsApp = provisionTlsApp(config, previous);
   checkAutomationPolicies(tlsApp);
+  provisionPkiCas(config, tlsApp.policies, rt->warnings);
   tlsApp.managers = provisionCertificateManagers(tlsApp);
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;

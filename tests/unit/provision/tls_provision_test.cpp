@@ -3,7 +3,10 @@
 
 #include "provision/tls_provision.h"
 
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <map>
 
 #include "provision/auto_https.h"
@@ -82,7 +85,7 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK_THAT(provisionError(base + R"({"certificates":{"automate":["a.example"]},
       "automation":{"policies":[{"issuers":[{"module":"acme","trusted_roots_pem_files":["/nonexistent/r.pem"]}]}]}}}})"),
              Catch::Contains("issuers[0].trusted_roots_pem_files: loading trusted root CA's PEM file: "
-                             "/nonexistent/r.pem: No such file or directory"));
+                             "/nonexistent/r.pem: open /nonexistent/r.pem: no such file or directory"));
   // On-demand TLS: what it cannot do yet is refused with its path.
   CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"interval":"1m","burst":3}}}}}})")
@@ -113,10 +116,24 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
              Catch::Contains("apps.tls.automation.on_demand.ask: the ask endpoint must be an http"));
   CHECK(provisionError(base + R"({"session_tickets":{"key_source":{"provider":"distributed"}}}}})") ==
         "apps.tls.session_tickets.key_source: 'key_source' is not supported yet");
-  // A policy for the internal issuer alone manages nothing (automatic HTTPS names the hosts).
-  CHECK(provisionError(base + R"({"automation":{"policies":[{"subjects":["x.localhost"],
-      "issuers":[{"module":"internal"}]}]}}}})")
+  // A policy for the internal issuer alone signs nothing (automatic HTTPS names the hosts),
+  // but its CA is made at start-up, as caddy 2.6.2's pki app makes it (`auto_https off`).
+  std::string tmpl = (std::filesystem::temp_directory_path() / "gh-pkica-XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  CHECK(provisionError(R"({"admin":{"disabled":true},"storage":{"module":"file_system","root":")" + tmpl +
+                       R"("},"apps":{"tls":{"automation":{"policies":[{"subjects":["x.localhost"],
+      "issuers":[{"module":"internal","ca":"local"}]}]}}}})")
             .empty());
+  for (const char* f : {"root.crt", "root.key", "intermediate.crt", "intermediate.key"}) {
+    CHECK(std::filesystem::exists(std::filesystem::path(tmpl) / "pki/authorities/local" / f));
+  }
+  CHECK_THAT(
+      provisionError(
+          R"({"admin":{"disabled":true},"storage":{"module":"file_system","root":")" + tmpl +
+          R"("},"apps":{"tls":{"automation":{"policies":[{"issuers":[{"module":"internal","ca":"nope"}]}]}}}})"),
+      Catch::Contains("apps.tls.automation.policies[0].issuers[0].ca: no certificate authority configured "
+                      "with id: nope"));
+  std::filesystem::remove_all(tmpl);
   CHECK(provisionError(base + R"({"session_tickets":{"disabled":true}}}})").empty());
 }
 
@@ -238,4 +255,28 @@ TEST_CASE("automation intervals and OCSP stapling options are taken as Caddy 2.6
             .empty());
   CHECK(provisionError(withTls(R"("automation":{"policies":[{"disable_ocsp_stapling":"yes"}]})")) ==
         "apps.tls.automation.policies[0].disable_ocsp_stapling: expected a boolean");
+}
+
+TEST_CASE("automatic HTTPS plan: a local name no policy lists gets the internal issuer despite a catch-all") {
+  // Caddyfile: global `acme_ca_root` or `cert_issuer internal { ca foo }` next to localhost and
+  // 127.0.0.1 sites (newer Caddy's adapter writes the catch-all; caddy 2.6.2's runtime still
+  // signs such names with the `local` CA, only a policy naming them decides otherwise).
+  const std::string sites = R"("http":{"https_port":8443,"servers":{"srv0":{"listen":["127.0.0.1:8443"],
+      "routes":[{"match":[{"host":["localhost","127.0.0.1","Named.Local","a.example"]}],"handle":[]}]}}})";
+  auto cfg = config::configFromJson(Json::parse(R"({"apps":{)" + sites + R"(,
+      "tls":{"automation":{"policies":[
+        {"subjects":["named.local"],"issuers":[{"module":"internal","ca":"foo"}]},
+        {"issuers":[{"module":"acme","trusted_roots_pem_files":["/nonexistent/r.pem"]}],"renewal_window_ratio":0.5}]}}}})"));
+  auto tlsApp = provision::provisionTlsApp(cfg, nullptr);
+  auto plan = provision::planAutomaticHttps(*cfg.http, tlsApp);
+  std::map<std::string, provision::InternalIssuerChoice> internal;
+  for (const auto& c : plan.internal) {
+    internal.emplace(c.name, c);
+  }
+  REQUIRE(internal.size() == 3);
+  CHECK(internal.at("localhost").issuer == Json{{"module", "internal"}});
+  CHECK(internal.at("localhost").renewalWindowRatio == 0.5);  // the catch-all's other settings
+  CHECK(internal.at("127.0.0.1").issuer == Json{{"module", "internal"}});
+  CHECK(internal.at("named.local").issuer == Json::parse(R"({"module":"internal","ca":"foo"})"));
+  CHECK(plan.managedNames == std::vector<std::string>{"a.example"});
 }
