@@ -69,6 +69,18 @@ CADDYFILE = """{
 	handle /up/* {
 		reverse_proxy %(upstream)s
 	}
+	handle /down/short {
+		rewrite * /up/big
+		reverse_proxy %(upstream)s {
+			header_down Content-Length 3
+		}
+	}
+	handle /down/long {
+		rewrite * /up/big
+		reverse_proxy %(upstream)s {
+			header_down Content-Length 200000
+		}
+	}
 	respond /empty 204
 	respond /next "next"
 	respond "hello"
@@ -82,6 +94,7 @@ UPSTREAM = {
     b"/up/sniff": b"HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Length: 22\r\n\r\n<html><b>hi</b></html>",
     b"/up/chunked": b"HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
                     b"5\r\nhello\r\n0\r\n\r\n",
+    b"/up/big": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100000,
 }
 
 
@@ -130,6 +143,8 @@ CASES = [
     ("proxied fields sorted", req("/up/plain")),
     ("proxied body with a sniffed Content-Type", req("/up/sniff")),
     ("proxied chunked body", req("/up/chunked")),
+    ("proxied stream longer than header_down's Content-Length", req("/down/short")),
+    ("proxied stream shorter than header_down's Content-Length", req("/down/long")),
     ("Transfer-Encoding chunked", req("/te")),
     ("Transfer-Encoding chunked, HTTP/1.0", req("/te", version="1.0")),
     ("Transfer-Encoding chunked, HTTP/1.0 keep-alive", req("/te", version="1.0", extra=KEEP10)),
