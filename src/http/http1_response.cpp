@@ -196,14 +196,18 @@ int Http1Session::beginResponse() {
   if (lengthCap_ != kNoLengthCap) {
     closing_ = true;  // a body shorter than its Content-Length (or cut whole when longer)
   }
-  if (allowed && !headOnly_ && !overflowsLength(res.body.size())) {
+  if (allowed && !headOnly_) {
+    const std::string_view body = overflowsLength(res.body.size()) ? std::string_view() : res.body;
     if (chunked_) {
-      http::appendHex(out_, res.body.size());
-      out_.append("\r\n").append(res.body).append("\r\n0\r\n\r\n");
+      if (!body.empty()) {
+        http::appendHex(out_, body.size());
+        out_.append("\r\n").append(body).append("\r\n");
+      }
+      out_.append("0\r\n\r\n");
     } else {
-      out_.append(res.body);
+      out_.append(body);
     }
-    res.bytesWritten = res.body.size();
+    res.bytesWritten = body.size();
   }
   responseDone_ = true;
   return 0;
@@ -260,19 +264,19 @@ Http1Session::HeadFraming Http1Session::decideFraming(uint64_t contentLength, bo
   // Go drops an invalid Content-Length (and so does HTTP/2 here); 2.6.2 still wrote it on a
   // HEAD or HTTP/1.0 answer, which no client can read: dropped there too.
   fr.dropLength = length != nullptr && !hasLength;
+  // Go's writer holds the body to a valid length even where a Transfer-Encoding wins the
+  // framing over it (the field is dropped, the check stays).
+  lengthCap_ = hasLength && allowed && !headOnly_ && declared != contentLength ? declared : kNoLengthCap;
   if (hasLength && !te.empty() && te != "identity") {
-    hasLength = false;  // Go: a Transfer-Encoding wins over the length
+    hasLength = false;
     fr.dropLength = true;
   }
-  lengthCap_ = kNoLengthCap;
   chunked_ = false;
   const bool http10 = ex_.request.versionMajor == 1 && ex_.request.versionMinor == 0;
   if (!allowed) {
     fr.dropLength = true;
   } else if (hasLength) {
-    if (declared != contentLength && !headOnly_) {
-      lengthCap_ = declared;
-    }
+    // the handler's field is the framing
   } else if (te.empty() && length == nullptr && contentLength != runtime::Response::kUnknownLength) {
     // (An invalid Content-Length still stops Go from adding its own: the body goes chunked.)
     // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)

@@ -46,6 +46,12 @@ CADDYFILE = """{
 	header /te-identity Transfer-Encoding identity
 	header /te-length Transfer-Encoding chunked
 	header /te-length Content-Length 5
+	header /te-length-short Transfer-Encoding chunked
+	header /te-length-short Content-Length 2
+	header /te-length-long Transfer-Encoding chunked
+	header /te-length-long Content-Length 50
+	header /identity-length-long Transfer-Encoding identity
+	header /identity-length-long Content-Length 50
 	header /identity-length Transfer-Encoding identity
 	header /identity-length Content-Length 5
 	header /cl-short Content-Length 2
@@ -155,6 +161,10 @@ CASES = [
     ("Transfer-Encoding identity, HEAD", req("/te-identity", "HEAD")),
     ("Transfer-Encoding chunked and a Content-Length", req("/te-length")),
     ("Transfer-Encoding identity and a Content-Length", req("/identity-length")),
+    ("Transfer-Encoding chunked, a shorter Content-Length: empty chunked body", req("/te-length-short")),
+    ("Transfer-Encoding chunked, a shorter Content-Length, HTTP/1.0", req("/te-length-short", version="1.0")),
+    ("Transfer-Encoding chunked, a longer Content-Length", req("/te-length-long")),
+    ("Transfer-Encoding identity, a longer Content-Length", req("/identity-length-long")),
     ("Content-Length shorter than the body", req("/cl-short")),
     ("Content-Length shorter than the body, HTTP/1.0", req("/cl-short", version="1.0")),
     ("Content-Length shorter than the body, HEAD", req("/cl-short", "HEAD")),
