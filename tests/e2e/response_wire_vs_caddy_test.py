@@ -100,6 +100,7 @@ UPSTREAM = {
     b"/up/sniff": b"HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Length: 22\r\n\r\n<html><b>hi</b></html>",
     b"/up/chunked": b"HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
                     b"5\r\nhello\r\n0\r\n\r\n",
+    b"/up/bigsniff": b"HTTP/1.1 200 OK\r\nX-Up: 1\r\nContent-Length: 60006\r\n\r\n<html>" + b"y" * 60000,
     b"/up/big": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100000,
 }
 
@@ -149,6 +150,7 @@ CASES = [
     ("proxied fields sorted", req("/up/plain")),
     ("proxied body with a sniffed Content-Type", req("/up/sniff")),
     ("proxied chunked body", req("/up/chunked")),
+    ("proxied stream with a sniffed Content-Type", req("/up/bigsniff")),
     ("proxied stream longer than header_down's Content-Length", req("/down/short")),
     ("proxied stream shorter than header_down's Content-Length", req("/down/long")),
     ("Transfer-Encoding chunked", req("/te")),
