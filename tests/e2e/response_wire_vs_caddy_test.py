@@ -140,6 +140,7 @@ CASES = [
     ("respond, client Connection: close", req("/", extra="Connection: close\r\n")),
     ("respond HTTP/1.0 keep-alive", req("/", version="1.0", extra=KEEP10)),
     ("204", req("/empty")),
+    ("OPTIONS *", req("*", "OPTIONS")),
     ("redir 301", req("/redir")),
     ("file_server file", req("/file.txt")),
     ("file_server HEAD", req("/file.txt", "HEAD")),
