@@ -141,6 +141,8 @@ CASES = [
     ("respond HTTP/1.0 keep-alive", req("/", version="1.0", extra=KEEP10)),
     ("204", req("/empty")),
     ("OPTIONS *", req("*", "OPTIONS")),
+    ("header line without a colon: a bare 400", req("/", extra="NoColon\r\n")),
+    ("header name with a space: 400 with its detail", req("/", extra="Bad Name: x\r\n")),
     ("redir 301", req("/redir")),
     ("file_server file", req("/file.txt")),
     ("file_server HEAD", req("/file.txt", "HEAD")),
