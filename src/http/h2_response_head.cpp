@@ -1,11 +1,11 @@
 #include "http/h2_response_head.h"
 
-#include "http/field_syntax.h"
-#include "http/number_text.h"
-
 #include <array>
 #include <ctime>
 #include <string_view>
+
+#include "http/field_syntax.h"
+#include "http/number_text.h"
 
 namespace gatehouse::http {
 
@@ -35,18 +35,48 @@ bool connectionSpecific(std::string_view lowerName) {
   return false;
 }
 
-uint8_t* bytes(const char* p) { return reinterpret_cast<uint8_t*>(const_cast<char*>(p)); }
+uint8_t* bytes(const char* p) {
+  return reinterpret_cast<uint8_t*>(const_cast<char*>(p));
+}
 }  // namespace
+
+namespace {
+bool parseDigits(std::string_view v, uint64_t& out) {
+  if (v.empty() || v.size() > 18) {
+    return false;
+  }
+  uint64_t n = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out = n;
+  return true;
+}
+}  // namespace
+
+std::optional<uint64_t> declaredContentLength(const runtime::HeaderList& headers) {
+  const std::string* v = headers.find("Content-Length");
+  uint64_t n = 0;
+  if (v == nullptr || !parseDigits(*v, n)) {
+    return std::nullopt;
+  }
+  return n;
+}
 
 bool bodyAllowedForStatus(int status) {
   return !(status < 200 || status == 204 || status == 304);
 }
 
 void H2ResponseHead::add(std::string_view name, std::string_view value) {
-  nv_.push_back(nghttp2_nv{bytes(name.data()), bytes(value.data()), name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+  nv_.push_back(
+      nghttp2_nv{bytes(name.data()), bytes(value.data()), name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
 }
 
-void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t> contentLength, DateCache& dates) {
+void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t> contentLength,
+                           DateCache& dates) {
   const bool allowed = bodyAllowedForStatus(res.status);
   // text_ must not move once names point into it: room for every name, the status and a
   // content-length, reserved before the first byte goes in.
@@ -78,7 +108,8 @@ void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t>
       continue;
     }
     if (name == "content-length") {
-      if (!allowed || hasLength) {
+      uint64_t ignored = 0;
+      if (!allowed || hasLength || !parseDigits(f.value, ignored)) {
         text_.resize(at);
         continue;
       }

@@ -44,4 +44,8 @@ class H2ResponseHead {
 // Statuses whose responses never carry content (RFC 9110 6.4.1).
 bool bodyAllowedForStatus(int status);
 
+// The length a handler's first Content-Length field declares, when Go's HTTP/2 server takes
+// it (strconv.ParseUint: digits only); an invalid one is left out of the head.
+std::optional<uint64_t> declaredContentLength(const runtime::HeaderList& headers);
+
 }  // namespace gatehouse::http

@@ -154,6 +154,13 @@ void Http2Session::respond(H2Stream& s) {
   const uint64_t length = res.stream ? res.streamLength : res.body.size();
   const bool unframed = goSendsWithoutLength(res, kGoHttp2BodyBuffer);
   res.stream.reset();
+  if (allowed && !headOnly && !res.body.empty()) {
+    // As Go's writer, a body longer than the handler's Content-Length fails whole: none of
+    // it goes out (caddy 2.6.2 sends it all, which the client refuses as malformed).
+    if (const auto declared = declaredContentLength(res.headers); declared && *declared < res.body.size()) {
+      res.body.clear();
+    }
+  }
   const bool withBody = allowed && !headOnly && !res.body.empty();
   if (withBody) {
     s.outbound.mode = H2Stream::BodyMode::Buffered;

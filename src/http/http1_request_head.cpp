@@ -216,8 +216,10 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     req.upgrade = std::string(req.headers.get("Upgrade"));
   }
   if (isGlobalOptions(req.method, s.url_)) {
-    // As Go's server (globalOptionsHandler): 200, Content-Length 0, no handler runs.
+    // As Go's server (globalOptionsHandler): 200, Content-Length 0 (its own field, so it
+    // goes before Date), no handler runs.
     s.ex_.response.status = 200;
+    s.ex_.response.headers.add("Content-Length", "0");
     s.transport_.setPhase(Transport::Phase::Busy);
     return s.beginResponse();
   }

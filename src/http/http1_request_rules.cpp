@@ -37,6 +37,10 @@ ParseRefusal refusalFor(const llhttp_t& parser, const runtime::HeaderList& field
     if (reason != nullptr && std::strstr(reason, "header value") != nullptr) {
       return {400, "invalid header value"};  // a control byte: Go's ValidHeaderFieldValue
     }
+    const char* pos = llhttp_get_error_pos(&parser);
+    if (pos != nullptr && (*pos == '\r' || *pos == '\n')) {
+      return {400, ""};  // a line without a colon: Go's textproto error, a bare 400
+    }
     return {400, "invalid header name"};  // a byte no token holds: Go's ValidHeaderFieldName
   }
   return {400, detail};

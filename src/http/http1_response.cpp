@@ -7,6 +7,7 @@
 #include "gatehouse/runtime/trailer_source.h"
 #include "http/content_type.h"
 #include "http/go_body_buffer.h"
+#include "http/go_field_order.h"
 #include "http/http1_session.h"
 #include "http/number_text.h"
 #include "http/output_stages.h"
@@ -111,9 +112,10 @@ void Http1Session::pullBody() {
   pullInFlight_ = true;
   auto& stream = *ex_.response.stream;
   auto* file = dynamic_cast<runtime::SendfileSource*>(&stream);
-  const int sock = file == nullptr || chunked_ || sniffPending_ || !transport_.drained()
-                       ? -1
-                       : transport_.sendfileSocket();
+  const int sock =
+      file == nullptr || chunked_ || sniffPending_ || lengthCap_ != kNoLengthCap || !transport_.drained()
+          ? -1
+          : transport_.sendfileSocket();
   if (sock >= 0) {
     bool done = false;
     const int64_t n = file->sendTo(sock, done);
@@ -184,23 +186,153 @@ int Http1Session::beginResponse() {
   }
   if (sniff && !res.stream && !res.body.empty()) {
     res.headers.add("Content-Type", sniffContentType(res.body));
+    sniffedType_ = true;
   }
   const bool unframed = http::goSendsWithoutLength(res, http::kGoHttp1BodyBuffer);
   const uint64_t length =
       res.stream ? res.streamLength : (unframed ? runtime::Response::kUnknownLength : res.body.size());
   res.stream.reset();
   writeHead(length, allowed);
+  if (lengthCap_ != kNoLengthCap) {
+    closing_ = true;  // a body shorter than its Content-Length (or cut whole when longer)
+  }
   if (allowed && !headOnly_) {
+    const std::string_view body = overflowsLength(res.body.size()) ? std::string_view() : res.body;
     if (chunked_) {
-      http::appendHex(out_, res.body.size());
-      out_.append("\r\n").append(res.body).append("\r\n0\r\n\r\n");
+      if (!body.empty()) {
+        http::appendHex(out_, body.size());
+        out_.append("\r\n").append(body).append("\r\n");
+      }
+      out_.append("0\r\n\r\n");
     } else {
-      out_.append(res.body);
+      out_.append(body);
     }
-    res.bytesWritten = res.body.size();
+    res.bytesWritten = body.size();
   }
   responseDone_ = true;
   return 0;
+}
+
+// What Go's server decides from a handler's Content-Length and Transfer-Encoding fields
+// (chunkWriter.writeHeader), before any field is written.
+struct Http1Session::HeadFraming {
+  bool dropLength = false;   // the handler's Content-Length fields stay out
+  bool dropEncoding = true;  // the handler's Transfer-Encoding fields stay out
+  bool autoLength = false;   // Content-Length: contentLength goes with Go's own fields
+  bool hasDate = false;
+};
+
+namespace {
+// Go accepts a Content-Length that strconv.ParseInt reads as >= 0; a sign is left out here,
+// as a client could not read the field back.
+bool parseLength(std::string_view v, uint64_t& out) {
+  v = trimFieldValue(v);
+  if (v.empty() || v.size() > 18) {
+    return false;
+  }
+  uint64_t n = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out = n;
+  return true;
+}
+}  // namespace
+
+Http1Session::HeadFraming Http1Session::decideFraming(uint64_t contentLength, bool allowed) {
+  HeadFraming fr;
+  const std::string* length = nullptr;
+  const std::string* encoding = nullptr;
+  headOrder_.clear();
+  for (const auto& f : ex_.response.headers) {
+    const Special special = specialField(f.name);
+    if (special == Special::ContentLength && length == nullptr) {
+      length = &f.value;
+    } else if (special == Special::Framing && f.name.size() == 17 && encoding == nullptr) {
+      encoding = &f.value;
+    } else if (special == Special::Date) {
+      fr.hasDate = true;
+    }
+    headOrder_.push_back(OrderedField{&f, static_cast<uint8_t>(special)});
+  }
+  const std::string_view te = encoding == nullptr ? std::string_view() : trimFieldValue(*encoding);
+  uint64_t declared = 0;
+  bool hasLength = length != nullptr && parseLength(*length, declared);
+  // Go drops an invalid Content-Length (and so does HTTP/2 here); 2.6.2 still wrote it on a
+  // HEAD or HTTP/1.0 answer, which no client can read: dropped there too.
+  fr.dropLength = length != nullptr && !hasLength;
+  // Go's writer holds the body to a valid length even where a Transfer-Encoding wins the
+  // framing over it (the field is dropped, the check stays).
+  lengthCap_ = hasLength && allowed && !headOnly_ && declared != contentLength ? declared : kNoLengthCap;
+  if (hasLength && !te.empty() && te != "identity") {
+    hasLength = false;
+    fr.dropLength = true;
+  }
+  chunked_ = false;
+  const bool http10 = ex_.request.versionMajor == 1 && ex_.request.versionMinor == 0;
+  if (!allowed) {
+    fr.dropLength = true;
+  } else if (hasLength) {
+    // the handler's field is the framing
+  } else if (te.empty() && length == nullptr && contentLength != runtime::Response::kUnknownLength) {
+    // (An invalid Content-Length still stops Go from adding its own: the body goes chunked.)
+    // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
+    fr.autoLength = !(headOnly_ && contentLength == 0);
+  } else if (headOnly_) {
+    // Go writes no framing fields for a HEAD response of unknown length (or a handler's
+    // Transfer-Encoding).
+  } else if (http10 || te == "identity") {
+    closing_ = true;  // the end of the body is the end of the connection
+  } else {
+    chunked_ = true;
+    fr.dropEncoding = te.empty() || te == "chunked";  // else Go sends the handler's too
+  }
+  return fr;
+}
+
+// The handler's fields in Go's order, less those Go leaves out.
+void Http1Session::writeFields(const HeadFraming& fr, const runtime::HeaderField* sniffed,
+                               bool& connectionSent) {
+  auto& res = ex_.response;
+  const bool switching = res.status == 101 && res.tunnel != nullptr;
+  sortFieldsGoOrder(headOrder_);
+  for (const OrderedField& entry : headOrder_) {
+    const runtime::HeaderField* f = entry.field;
+    switch (static_cast<Special>(entry.tag)) {
+      case Special::Framing:
+        if (f->name.size() == 17) {
+          if (switching || fr.dropEncoding) {
+            continue;
+          }
+          break;
+        }
+        // A handler's own Connection field goes out as it is unless the connection closes
+        // (then "close" is ours to write), as in Go.
+        if (switching || (closing_ && !namesClose(f->value))) {
+          continue;
+        }
+        connectionSent = true;
+        break;
+      case Special::ContentLength:
+        if (fr.dropLength) {
+          continue;
+        }
+        break;
+      case Special::ContentType:
+        if (res.status == 304 || f == sniffed) {
+          continue;  // as Go's net/http: a 304 describes no body, so no type either (a
+                     // sniffed type goes with Go's own fields)
+        }
+        break;
+      case Special::Date:
+      case Special::None:
+        break;
+    }
+    appendField(out_, f->name, trimFieldValue(f->value));
+  }
 }
 
 void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
@@ -219,61 +351,28 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     out_.append(reason);
   }
   out_.append("\r\n");
-  bool hasLength = false;
-  bool hasDate = false;
-  const bool switching = res.status == 101 && res.tunnel != nullptr;
-  // A handler's own Connection field goes out as it is unless the connection closes (then
-  // "close" is ours to write), as in Go; Transfer-Encoding is ours to decide.
+  const HeadFraming fr = decideFraming(contentLength, allowed);
+  // A sniffed type was added last (it is logged with the handler's fields).
+  const runtime::HeaderField* sniffed = sniffedType_ ? &*(res.headers.end() - 1) : nullptr;
+  sniffedType_ = false;
   bool connectionSent = false;
-  for (const auto& f : res.headers) {
-    switch (specialField(f.name)) {
-      case Special::Framing:
-        if (switching || f.name.size() != 10 || (closing_ && !namesClose(f.value))) {
-          continue;
-        }
-        connectionSent = true;
-        break;
-      case Special::ContentLength:
-        if (!allowed) {
-          continue;
-        }
-        hasLength = true;
-        break;
-      case Special::ContentType:
-        if (res.status == 304) {
-          continue;  // as Go's net/http: a 304 describes no body, so no type either
-        }
-        break;
-      case Special::Date:
-        hasDate = true;
-        break;
-      case Special::None:
-        break;
-    }
-    appendField(out_, f.name, trimFieldValue(f.value));
-  }
-  if (!hasDate) {
+  writeFields(fr, sniffed, connectionSent);
+  // Go's own fields follow the handler's, in its order: Date, Content-Length, Content-Type,
+  // Connection, Transfer-Encoding.
+  if (!fr.hasDate) {
     out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
   }
-  chunked_ = false;
-  if (switching) {
+  if (res.status == 101 && res.tunnel != nullptr) {
     out_.append("Connection: Upgrade\r\n\r\n");
     return;
   }
-  if (allowed && !hasLength && contentLength == runtime::Response::kUnknownLength) {
-    if (headOnly_) {
-      // Go writes no framing fields for a HEAD response of unknown length.
-    } else if (!http10) {
-      chunked_ = true;
-      out_.append("Transfer-Encoding: chunked\r\n");
-    } else {
-      closing_ = true;  // HTTP/1.0: the end of the body is the end of the connection
-    }
-  } else if (allowed && !hasLength && !(headOnly_ && contentLength == 0)) {
-    // (Go sends no Content-Length for a HEAD response whose handler wrote nothing.)
+  if (fr.autoLength) {
     out_.append("Content-Length: ");
     http::appendDecimal(out_, contentLength);
     out_.append("\r\n");
+  }
+  if (sniffed != nullptr && res.status != 304) {
+    appendField(out_, sniffed->name, sniffed->value);
   }
   if (closing_ && !connectionSent) {
     if (!http10) {
@@ -282,9 +381,21 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
   } else if (http10 && !connectionSent) {
     out_.append("Connection: keep-alive\r\n");
   }
+  if (chunked_) {
+    out_.append("Transfer-Encoding: chunked\r\n");
+  }
   out_.append("\r\n");
 }
 
+// Go's response.Write: a piece that would take the body past the handler's Content-Length
+// fails whole (nothing of it is written) and the connection ends after the answer.
+bool Http1Session::overflowsLength(size_t piece) {
+  if (lengthCap_ == kNoLengthCap || ex_.response.bytesWritten + piece <= lengthCap_) {
+    return false;
+  }
+  closing_ = true;
+  return true;
+}
 void Http1Session::sendInformational(int status, const runtime::HeaderList& fields) {
   if (closed_ || headWritten_ || ex_.request.versionMinor == 0 || status < 100 || status == 101 ||
       status > 199) {
@@ -334,8 +445,15 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     }
     if (!data.empty() && wantsSniffedType(ex_.response, true)) {
       ex_.response.headers.add("Content-Type", sniffContentType(data));
+      sniffedType_ = true;
     }
     writeHead(ex_.response.streamLength, true);
+  }
+  if (overflowsLength(data.size())) {
+    // Past the handler's Content-Length: what fits went out; the rest never does.
+    streaming_ = false;
+    closeNow();
+    return;
   }
   if (!chunked_ && out_.empty() && !data.empty()) {
     // Straight from the source's buffer (a proxied body piece in the upstream read
@@ -346,6 +464,9 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     appendBodyPiece(data, eof);
   }
   if (eof) {
+    if (lengthCap_ != kNoLengthCap && ex_.response.bytesWritten != lengthCap_) {
+      closing_ = true;  // shorter than its Content-Length: the client sees the cut
+    }
     finishResponse();
     return;
   }

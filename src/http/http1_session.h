@@ -17,8 +17,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gatehouse/runtime/exchange.h"
+#include "http/go_field_order.h"
 #include "http/http1_scratch.h"
 #include "http/http_date.h"
 #include "http/loop_task.h"
@@ -112,6 +114,10 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void parseLaterIfOpen();
   int beginResponse();
   void writeHead(uint64_t contentLength, bool allowed);
+  struct HeadFraming;
+  HeadFraming decideFraming(uint64_t contentLength, bool allowed);
+  void writeFields(const HeadFraming& framing, const runtime::HeaderField* sniffed, bool& connectionSent);
+  [[nodiscard]] bool overflowsLength(size_t piece);
   void finishResponse();
   void appendBodyPiece(std::string_view data, bool eof);  // framed into out_, then flushed
   void afterPiece();
@@ -166,6 +172,12 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool keepAlive_ = true;
   bool headOnly_ = false;
   bool chunked_ = false;  // response body framing
+  // A handler's Content-Length that differs from the body's known length: no more bytes
+  // than it says go out, and the connection ends after the answer (as Go's server).
+  static constexpr uint64_t kNoLengthCap = UINT64_MAX;
+  uint64_t lengthCap_ = kNoLengthCap;
+  bool sniffedType_ = false;             // the last Content-Type field was sniffed: Go writes it late
+  std::vector<OrderedField> headOrder_;  // writeHead's sorted fields (kept capacity)
   bool streaming_ = false;
   bool closing_ = false;  // close after the current response
   bool closed_ = false;

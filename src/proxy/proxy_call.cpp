@@ -386,6 +386,7 @@ void ProxyCall::onUpstreamError(int uvError) {
 void ProxyCall::onAttemptFailed(int uvError) {
   bool dialFailed = !conn_ || !conn_->connected();
   std::string why = conn_ && !conn_->failure().empty() ? conn_->failure() : uv_strerror(uvError);
+  const bool worded = conn_ && conn_->failureWorded();
   if (conn_ && conn_->headerLimitHit()) {
     // Go's transport words it so (Caddy logs this text); not a bare "protocol error".
     why = "net/http: HTTP/1.x transport connection broken: net/http: server response headers exceeded " +
@@ -428,6 +429,9 @@ void ProxyCall::onAttemptFailed(int uvError) {
     return;
   }
   std::string text = plainDial ? dialErrorText(*target_, uvError) : std::string();
+  if (worded) {
+    text = why;  // Go's transport's own words, as Caddy's error message
+  }
   finishWithError(uvError == UV_ETIMEDOUT ? 504 : 502,
                   text.empty() ? std::string("upstream ") + target_->dial + ": " + why : std::move(text));
 }

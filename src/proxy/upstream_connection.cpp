@@ -58,7 +58,8 @@ void UpstreamConnection::die() {
   box_ = nullptr;
 }
 
-int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& address, const DialOptions& options) {
+int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& address,
+                                const DialOptions& options) {
   listener_ = &listener;
   box_->connectReq.data = box_;
   unix_ = address.unix;
@@ -86,7 +87,7 @@ int UpstreamConnection::connect(Listener& listener, const UpstreamAddress& addre
     }
   }
   rc = uv_tcp_connect(&box_->connectReq, &box_->stream.tcp, reinterpret_cast<const sockaddr*>(&address.addr),
-                     &UpstreamConnection::onConnect);
+                      &UpstreamConnection::onConnect);
   if (rc != 0) {
     dead_ = true;
   }
@@ -153,10 +154,11 @@ int UpstreamConnection::startRace(const UpstreamAddress& address, const DialOpti
   all.push_back(address.addr);
   all.insert(all.end(), address.alternates.begin(), address.alternates.end());
   const DialRace::Settings settings{options.fallbackDelay, options.dialTimeout, options.localAddress};
-  race_ = std::make_unique<DialRace>(loop_, std::move(all), settings,
-                                     [this](int status, uv_os_sock_t socket, const sockaddr_storage& /*winner*/) {
-                                       onRaceDone(status, socket);
-                                     });
+  race_ =
+      std::make_unique<DialRace>(loop_, std::move(all), settings,
+                                 [this](int status, uv_os_sock_t socket, const sockaddr_storage& /*winner*/) {
+                                   onRaceDone(status, socket);
+                                 });
   const int rc = race_->start();
   if (rc != 0) {
     race_.reset();
@@ -490,6 +492,9 @@ void UpstreamConnection::consume(const char* data, size_t len) {
       pauseReading();
     }
     return;
+  }
+  if (err == HPE_INVALID_CONTENT_LENGTH && pos != nullptr) {
+    noteBadLength(pos, data + len);
   }
   fail(UV_EPROTO);
 }

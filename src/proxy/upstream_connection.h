@@ -123,6 +123,8 @@ class UpstreamConnection {
   // The response head (or its trailers) went over max_response_header: parsing stopped there.
   [[nodiscard]] bool headerLimitHit() const { return headerBytes_ > maxHeaderBytes_; }
   [[nodiscard]] size_t headerLimit() const { return maxHeaderBytes_; }
+  // failure() is Go's transport's whole error text (Caddy's error message), not a detail.
+  [[nodiscard]] bool failureWorded() const { return failureWorded_; }
 
  private:
   struct Box;
@@ -134,7 +136,13 @@ class UpstreamConnection {
   static int onStatus(llhttp_t* p, const char* at, size_t len);
   static int onHeaderField(llhttp_t* p, const char* at, size_t len);
   static int onHeaderValue(llhttp_t* p, const char* at, size_t len);
+  static int onHeaderFieldComplete(llhttp_t* p);
   static int onHeadersComplete(llhttp_t* p);
+  // Go's transport takes repeated Content-Length fields that agree (as one) and refuses
+  // those that differ with its own words (upstream_response_parse.cpp).
+  bool mergeLengthFields();
+  // llhttp stopped inside a Content-Length value at `pos`: Go's "bad Content-Length" text.
+  void noteBadLength(const char* pos, const char* end);
   static int onBody(llhttp_t* p, const char* at, size_t len);
   static int onMessageComplete(llhttp_t* p);
   // The trailer section of a chunked body (upstream_response_trailers.cpp).
@@ -178,6 +186,8 @@ class UpstreamConnection {
   ResponseHead head_;
   bool lastWasValue_ = true;
   bool keepAliveVetoed_ = false;  // this response's framing was ambiguous: never reuse
+  bool repeatedLength_ = false;   // a second Content-Length field (llhttp was let past it)
+  bool failureWorded_ = false;
   size_t headerBytes_ = 0;
   // The trailer field being read (after the head: a chunked body's trailer section); only
   // allocated when one comes, so an idle pooled connection carries one pointer for it.

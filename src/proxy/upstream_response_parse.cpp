@@ -16,6 +16,7 @@ const llhttp_settings_t& UpstreamConnection::settings() {
     s.on_status = &UpstreamConnection::onStatus;
     s.on_header_field = &UpstreamConnection::onHeaderField;
     s.on_header_value = &UpstreamConnection::onHeaderValue;
+    s.on_header_field_complete = &UpstreamConnection::onHeaderFieldComplete;
     s.on_headers_complete = &UpstreamConnection::onHeadersComplete;
     s.on_body = &UpstreamConnection::onBody;
     s.on_message_complete = &UpstreamConnection::onMessageComplete;
@@ -35,6 +36,7 @@ int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   s.head_.upgrade = false;
   s.head_.trailerCapable = false;
   s.keepAliveVetoed_ = false;
+  s.repeatedLength_ = false;
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
   s.inTrailers_ = false;
@@ -84,8 +86,101 @@ int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
   return 0;
 }
 
+// llhttp refuses a second Content-Length field outright; Go's transport compares the values
+// first. Clearing llhttp's note of the first lets it read the second (its value replaces the
+// first's), and the fields are compared once the head is complete.
+int UpstreamConnection::onHeaderFieldComplete(llhttp_t* p) {
+  auto& s = self(p);
+  if (!s.inTrailers_ && (p->flags & F_CONTENT_LENGTH) != 0 &&
+      runtime::equalsIgnoreCase(s.head_.headers.back().name, "Content-Length")) {
+    p->flags = static_cast<uint16_t>(p->flags & ~F_CONTENT_LENGTH);
+    p->content_length = 0;
+    s.repeatedLength_ = true;
+  }
+  return 0;
+}
+
+namespace {
+// Go's %q of one string (the values are header text: quotes, backslashes and controls escaped).
+void appendQuoted(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      out.append("\\x").append(1, kHex[u >> 4]).append(1, kHex[u & 15]);
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+std::string_view trimmed(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
+    v.remove_prefix(1);
+  }
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
+    v.remove_suffix(1);
+  }
+  return v;
+}
+}  // namespace
+
+bool UpstreamConnection::mergeLengthFields() {
+  std::string first;
+  bool differ = false;
+  std::string got = "[";
+  for (const auto& f : head_.headers) {
+    if (!runtime::equalsIgnoreCase(f.name, "Content-Length")) {
+      continue;
+    }
+    const std::string_view v = trimmed(f.value);
+    if (got.size() > 1) {
+      got += ' ';
+      differ = differ || v != first;
+    } else {
+      first.assign(v);
+    }
+    appendQuoted(got, v);
+  }
+  if (differ) {
+    failure_ =
+        "net/http: HTTP/1.x transport connection broken: http: message cannot contain multiple "
+        "Content-Length headers; got " +
+        got + "]";
+    failureWorded_ = true;
+    return false;
+  }
+  head_.headers.remove("Content-Length");
+  head_.headers.add("Content-Length", first);
+  return true;
+}
+
+void UpstreamConnection::noteBadLength(const char* pos, const char* end) {
+  if (head_.headers.empty() || !runtime::equalsIgnoreCase(head_.headers.back().name, "Content-Length")) {
+    return;
+  }
+  // llhttp handed over the value up to the bad byte; the rest of the line is still here.
+  std::string value = head_.headers.back().value;
+  const char* stop = pos;
+  while (stop < end && *stop != '\r' && *stop != '\n') {
+    ++stop;
+  }
+  value.append(pos, static_cast<size_t>(stop - pos));
+  failure_ = "net/http: HTTP/1.x transport connection broken: bad Content-Length ";
+  appendQuoted(failure_, trimmed(value));
+  failureWorded_ = true;
+}
+
 int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   auto& s = self(p);
+  if (s.repeatedLength_ && !s.mergeLengthFields()) {
+    return -1;
+  }
   s.head_.status = p->status_code;
   s.head_.versionMinor = p->http_minor;
   if (s.head_.status < 100) {
