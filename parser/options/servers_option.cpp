@@ -34,31 +34,19 @@ Json parseIpSource(Dispenser& d) {
   return Json{{"ranges", ranges}, {"source", "static"}};
 }
 
-// listener_wrappers { <module> ... }: the built-in wrappers take no configuration.
+// listener_wrappers { <module> ... }: Caddy 2.6.2 registers only http_redirect and tls,
+// neither of which takes configuration (proxy_protocol came in 2.7).
 Json parseListenerWrappers(Dispenser& d) {
   Json out = Json::array();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string name = d.val();
-    if (name == "http_redirect" || name == "tls" || name == "proxy_protocol") {
-      Json w = {{"wrapper", name}};
-      for (int inner = d.nesting(); d.nextBlock(inner);) {
-        if (name != "proxy_protocol") throw d.err("unrecognized subdirective '" + d.val() + "'");
-        std::string key = d.val();
-        if (key == "timeout") {
-          std::string text = onlyArg(d);
-          w["timeout"] = durationArg(d, text);
-        } else if (key == "allow" || key == "deny") {
-          for (auto& a : d.remainingArgs()) w[key].push_back(a);
-        } else if (key == "fallback_policy") {
-          w["fallback_policy"] = onlyArg(d);
-        } else {
-          throw d.err("unrecognized subdirective '" + key + "'");
-        }
-      }
-      out.push_back(w);
-    } else {
+    if (name != "http_redirect" && name != "tls") {
       throw d.err("getting module named 'caddy.listeners." + name + "': module not registered: caddy.listeners." + name);
     }
+    for (int inner = d.nesting(); d.nextBlock(inner);) {
+      throw d.err("unrecognized subdirective '" + d.val() + "'");
+    }
+    out.push_back(Json{{"wrapper", name}});
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include "http/uri.h"
 #include "log/error_log.h"
 #include "router/placeholders.h"
+#include "router/unix_peer.h"
 #include "tls/tls_numbers.h"
 
 namespace gatehouse::log {
@@ -125,7 +126,7 @@ std::vector<std::string> AccessLog::loggersFor(std::string_view host) const {
 Json requestObject(const runtime::Request& req, bool logCredentials) {
   Json request = Json::object();
   request["remote_ip"] = req.remoteIp;
-  request["remote_port"] = std::to_string(req.remotePort);
+  request["remote_port"] = router::unixPeer(req.remoteIp) ? "" : std::to_string(req.remotePort);
   request["client_ip"] = req.remoteIp;  // no trusted proxies: the peer is the client
   request["proto"] = protoOf(req);
   request["method"] = req.method;

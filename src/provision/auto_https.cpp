@@ -233,6 +233,11 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
     }
     for (size_t li = 0; li < srv.listen.size(); ++li) {
       const Address addr = addressOf(srv.listen[li], path + ".listen[" + std::to_string(li) + "]");
+      if (addr.network == "unix") {
+        // Caddy 2.6.2 files the redirect under the same socket, whose server speaks TLS:
+        // no plain-HTTP request ever reaches it, so no redirect listener exists.
+        continue;
+      }
       for (const auto& d : domains) {
         auto it = redirects.find(d);
         if (it == redirects.end() || addr.port == https) {

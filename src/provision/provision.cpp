@@ -200,6 +200,52 @@ std::vector<std::string> parseProtocols(const config::Server& srv, const Json& v
   return out;
 }
 
+// listener_wrappers, as Caddy 2.6.2 orders them: `tls` marks where TLS sits and, when
+// absent, comes first. http_redirect is served ahead of TLS, or on a cleartext server.
+bool parseListenerWrappers(const config::Server& srv, const Json& value, const std::string& p) {
+  if (!value.is_array()) {
+    throw ProvisionError(p, "expected a list of listener wrappers");
+  }
+  int tlsAt = -1;
+  int redirectAt = -1;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const Json& w = value[i];
+    const std::string name = w.is_object() ? w.value("wrapper", "") : "";
+    const std::string at = "loading listener wrapper modules: position " + std::to_string(i) + ": ";
+    if (name != "tls" && name != "http_redirect") {
+      throw ProvisionError(p, at + "loading module '" + name + "': unknown module: caddy.listeners." + name);
+    }
+    for (const auto& [key, _] : w.items()) {
+      if (key != "wrapper") {
+        throw ProvisionError(p, at + "loading module '" + name +
+                                    "': decoding module config: caddy.listeners." + name +
+                                    ": json: unknown field \"" + key + "\"");
+      }
+    }
+    if (name == "tls") {
+      if (tlsAt >= 0) {
+        throw ProvisionError(p, "TLS listener wrapper can only be specified once");
+      }
+      tlsAt = static_cast<int>(i);
+    } else if (redirectAt < 0) {
+      redirectAt = static_cast<int>(i);
+    }
+  }
+  if (tlsAt == 0) {
+    throw ProvisionError(p,
+                         "it is unnecessary to specify the TLS listener wrapper in the first position "
+                         "because that is the default");
+  }
+  if (redirectAt < 0) {
+    return false;
+  }
+  if (!srv.tlsConnectionPolicies.is_null() && (tlsAt < 0 || redirectAt > tlsAt)) {
+    // Caddy then reads the request inside TLS and redirects every HTTPS request to itself.
+    throw ProvisionError(p, "http_redirect after TLS (list it before `tls`) is not supported yet");
+  }
+  return true;
+}
+
 void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std::string& path) {
   bool allowH2c = false;
   for (const auto& [key, value] : srv.options.items()) {
@@ -225,6 +271,8 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
       rt.trustedProxies = parseTrustedProxies(value, p);
     } else if (key == "strict_sni_host") {
       rt.strictSniHost = value.is_boolean() && value.get<bool>();
+    } else if (key == "listener_wrappers") {
+      rt.httpRedirect = parseListenerWrappers(srv, value, p);
     } else if (key == "experimental_http3") {
       continue;
     } else if (key == "allow_h2c") {
@@ -293,6 +341,20 @@ std::chrono::milliseconds parseDuration(const Json& value, const std::string& pa
   return std::chrono::milliseconds(static_cast<int64_t>(totalMs));
 }
 
+namespace {
+void checkNetwork(const std::string& network, const std::string& path) {
+  if (network == "tcp" || network == "tcp4" || network == "tcp6" || network == "unix") {
+    return;
+  }
+  if (network == "unixgram") {
+    // Caddy 2.6.2 accepts these and then panics at start (a datagram socket cannot accept).
+    throw ProvisionError(path, "listener network '" + network +
+                                   "' cannot serve HTTP (a datagram socket accepts no connections)");
+  }
+  throw ProvisionError(path, "listener network '" + network + "' is not supported yet");
+}
+}  // namespace
+
 ListenSpec parseListen(const std::string& addr, const std::string& path, std::vector<ListenSpec>& expanded) {
   ListenSpec spec;
   spec.original = addr;
@@ -301,12 +363,20 @@ ListenSpec parseListen(const std::string& addr, const std::string& path, std::ve
   if (slash != std::string::npos) {
     spec.network = rest.substr(0, slash);
     rest = rest.substr(slash + 1);
-    if (spec.network != "tcp" && spec.network != "tcp4" && spec.network != "tcp6") {
-      throw ProvisionError(path, "listener network '" + spec.network + "' is not supported yet");
-    }
+    checkNetwork(spec.network, path);
   }
   if (rest.find('{') != std::string::npos) {
     throw ProvisionError(path, "placeholders in listen addresses are not supported yet");
+  }
+  if (spec.isUnix()) {
+    // As Caddy 2.6.2: everything after "unix/" is the path, taken literally (no port, and
+    // no "|mode" suffix: 2.6.2 names the file "x.sock|0222"); relative to the working dir.
+    if (rest.empty()) {
+      throw ProvisionError(path, "listen address '" + addr + "' has no socket path");
+    }
+    spec.host = rest;
+    expanded.push_back(spec);
+    return spec;
   }
   std::string portPart;
   if (!rest.empty() && rest.front() == '[') {
@@ -357,6 +427,9 @@ ChallengePorts challengePorts(const config::HttpApp& app, const AutoHttpsPlan& p
       std::vector<ListenSpec> all;
       parseListen(l, "apps.http.servers." + name + ".listen", all);
       for (const auto& spec : all) {
+        if (spec.isUnix()) {
+          continue;  // no port: no ACME challenge arrives there
+        }
         (srv.tlsConnectionPolicies.is_null() ? ports.plainListeners : ports.tlsListeners).insert(spec.port);
       }
     }

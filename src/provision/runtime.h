@@ -41,10 +41,11 @@ class InternalCertificates;
 
 // One `listen` entry: "[network/]host:port[-port]".
 struct ListenSpec {
-  std::string network = "tcp";  // tcp, tcp4, tcp6
-  std::string host;             // "" = every interface
-  uint16_t port = 0;
+  std::string network = "tcp";  // tcp, tcp4, tcp6, unix
+  std::string host;             // "" = every interface; for unix, the socket file's path
+  uint16_t port = 0;            // 0 for unix
   std::string original;
+  [[nodiscard]] bool isUnix() const { return network == "unix"; }
 };
 
 struct ServerRuntime {
@@ -70,6 +71,9 @@ struct ServerRuntime {
   std::shared_ptr<const tls::ServerTls> tls;  // null: cleartext
   // strict_sni_host: a TLS request whose Host differs from its SNI gets 421.
   bool strictSniHost = false;
+  // listener_wrappers http_redirect (ahead of TLS, or on a cleartext server): a first request
+  // that starts like plain HTTP gets a 308 to https:// and the connection closes.
+  bool httpRedirect = false;
   // Access log (server `logs`); null when the server keeps none.
   std::unique_ptr<log::AccessLog> accessLog;
   // HTTP metrics registry (owned by Runtime); null when nothing collects metrics.

@@ -16,6 +16,7 @@
 #include "router/body_capture.h"
 #include "router/proxy_placeholders.h"
 #include "router/system_placeholders.h"
+#include "router/unix_peer.h"
 
 namespace gatehouse::router {
 
@@ -288,12 +289,15 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     }
     out = query.empty() ? "" : "?" + query;
   } else if (key == "remote") {
-    out = (r.remoteIp.find(':') != std::string::npos ? "[" + r.remoteIp + "]" : r.remoteIp) + ":" +
-          std::to_string(r.remotePort);
+    // A unix peer ("@" or a path) has no port: Go's RemoteAddr is the name alone.
+    out = unixPeer(r.remoteIp)
+              ? r.remoteIp
+              : (r.remoteIp.find(':') != std::string::npos ? "[" + r.remoteIp + "]" : r.remoteIp) + ":" +
+                    std::to_string(r.remotePort);
   } else if (key == "remote.host" || key == "client_ip") {
     out = r.remoteIp;
   } else if (key == "remote.port") {
-    out = std::to_string(r.remotePort);
+    out = unixPeer(r.remoteIp) ? "" : std::to_string(r.remotePort);
   } else if (startsWith(key, "header.")) {
     std::string_view name = key.substr(7);
     // Several fields of one name print comma-joined, as Caddy does. Host is not among

@@ -38,20 +38,26 @@ bool Connection::accept(uv_stream_t* listener) {
     closeHandles();
     return false;
   }
-  uv_tcp_nodelay(&tcp_, 1);
-  if (server_.keepaliveInterval.count() > 0) {
-    uv_tcp_keepalive(&tcp_, 1,
-                     static_cast<unsigned>(std::max<int64_t>(1, server_.keepaliveInterval.count() / 1000)));
-  }
   sockaddr_storage peer{};
   sockaddr_storage local{};
   int len = sizeof(peer);
+  // A unix listener's connections ride in a uv_tcp_t too: libuv's stream code on Unix does
+  // not care about the address family, only the TCP socket options below would fail.
   uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer), &len);
   len = sizeof(local);
   uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&local), &len);
+  const bool unixPeer = local.ss_family == AF_UNIX;
+  if (!unixPeer) {
+    uv_tcp_nodelay(&tcp_, 1);
+    if (server_.keepaliveInterval.count() > 0) {
+      uv_tcp_keepalive(&tcp_, 1,
+                       static_cast<unsigned>(std::max<int64_t>(1, server_.keepaliveInterval.count() / 1000)));
+    }
+  }
   uint16_t localPort = 0;
   peer_.remoteIp = ipString(peer, peer_.remotePort);
-  std::string localIp = ipString(local, localPort);
+  // Without a local IP, a TLS client without SNI finds no certificate by address.
+  std::string localIp = unixPeer ? std::string() : ipString(local, localPort);
   peer_.localPort = localPort;
   if (server_.tls) {
     tls_ = std::make_unique<tls::TlsStream>(*server_.tls, std::move(localIp));
@@ -63,6 +69,9 @@ bool Connection::accept(uv_stream_t* listener) {
     session_ = http::makeSession("", *this, router_, owner_.dates(),
                                  http::SessionLimits{server_.maxHeaderBytes}, server_);
     session_->setPeer(peer_);
+  }
+  if (server_.httpRedirect) {
+    redirect_ = std::make_unique<HttpRedirectSniffer>(server_.maxHeaderBytes);
   }
   // The TLS handshake counts against the header timeout, as in Go's server.
   setPhase(Phase::ReadingHeaders);
@@ -154,7 +163,9 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;  // discard what the client still sends
   }
   if (n > 0) {
-    if (self->tls_) {
+    if (self->redirect_) {
+      self->sniffRedirect(buf->base, static_cast<size_t>(n));
+    } else if (self->tls_) {
       self->onCipher(buf->base, static_cast<size_t>(n));
     } else {
       self->deliver(buf->base, static_cast<size_t>(n));
@@ -167,6 +178,34 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     }
   } else if (n < 0) {
     self->closeHandles();
+  }
+}
+
+void Connection::sniffRedirect(const char* data, size_t len) {
+  switch (redirect_->feed(std::string_view(data, len))) {
+    case HttpRedirectSniffer::Verdict::NeedMore:
+      return;
+    case HttpRedirectSniffer::Verdict::Redirect: {
+      std::string reply = redirect_->response();
+      redirect_.reset();
+      sendRaw(reply);
+      close(false);
+      return;
+    }
+    case HttpRedirectSniffer::Verdict::Close:
+      redirect_.reset();
+      close(false);
+      return;
+    case HttpRedirectSniffer::Verdict::PassThrough:
+      break;
+  }
+  const std::string first = redirect_->buffered();
+  redirect_.reset();
+  if (tls_) {
+    gotCipher_ = true;  // as behind Caddy's wrapper: no "HTTP request to an HTTPS server" answer
+    onCipher(first.data(), first.size());
+  } else {
+    deliver(first.data(), first.size());
   }
 }
 

@@ -23,6 +23,7 @@
 #include "http/http1_session.h"
 #include "http/session.h"
 #include "provision/runtime.h"
+#include "server/http_redirect.h"
 #include "tls/tls_stream.h"
 
 namespace gatehouse::server {
@@ -115,6 +116,8 @@ class Connection final : public http::Transport {
   void startWrite();
   void sendRaw(std::string& bytes);
   void onCipher(const char* data, size_t len);
+  // The http_redirect wrapper's look at the first bytes (see http_redirect.h).
+  void sniffRedirect(const char* data, size_t len);
   bool startTlsSession();
   void readPlain();
   void flushTls();
@@ -132,6 +135,7 @@ class Connection final : public http::Transport {
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
   std::unique_ptr<tls::TlsStream> tls_;  // null on cleartext listeners
+  std::unique_ptr<HttpRedirectSniffer> redirect_;  // until the first bytes are judged
   http::PeerInfo peer_;
   // Null until the TLS handshake completes, and while parked (idle between requests).
   std::unique_ptr<http::Session> session_;

@@ -5,9 +5,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
+
+#include "admin/unix_listen_path.h"
 
 namespace gatehouse::server {
 
@@ -74,9 +77,43 @@ std::string describe(const sockaddr_storage& ss) {
   return std::string(buf) + ":" + std::to_string(ntohs(a->sin_port));
 }
 
+BoundSocket openUnixSocket(const provision::ListenSpec& spec, std::string& error) {
+  BoundSocket out;
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  if (spec.host.size() >= sizeof(sun.sun_path)) {
+    error = "listening on " + spec.original + ": socket path too long";
+    return out;
+  }
+  std::memcpy(sun.sun_path, spec.host.data(), spec.host.size());
+  // A socket nobody answers on (left by a crash) goes first, as in Caddy; a live socket or
+  // another kind of file is refused where Caddy would remove it (as the admin socket does).
+  if (std::string why = admin::clearStaleSocket(spec.host); !why.empty()) {
+    error = "listening on " + spec.original + ": " + why;
+    return out;
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return out;
+  }
+  // The file's mode is 0777 less the umask, as Go's net.Listen leaves it.
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)) != 0 || ::listen(fd, kBacklog) != 0) {
+    error = "listening on " + spec.original + ": " + std::strerror(errno);
+    ::close(fd);
+    return out;
+  }
+  out.fd = fd;
+  out.address = spec.original;
+  return out;
+}
+
 }  // namespace
 
 BoundSocket openListenSocket(const provision::ListenSpec& spec, uint16_t port, std::string& error) {
+  if (spec.isUnix()) {
+    return openUnixSocket(spec, error);
+  }
   BoundSocket out;
   sockaddr_storage ss{};
   socklen_t len = 0;

@@ -2,11 +2,21 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/un.h>
+
+#include <cstring>
 
 namespace gatehouse::server {
 
 std::string ipString(const sockaddr_storage& ss, uint16_t& port) {
   char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_UNIX) {
+    // Go prints a unix peer by its path; a client that bound none (curl) is "@".
+    port = 0;
+    const auto* u = reinterpret_cast<const sockaddr_un*>(&ss);
+    const size_t n = strnlen(u->sun_path, sizeof(u->sun_path));
+    return n == 0 ? std::string(kUnixPeer) : std::string(u->sun_path, n);
+  }
   if (ss.ss_family == AF_INET6) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
     port = ntohs(a->sin6_port);

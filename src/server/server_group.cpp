@@ -1,5 +1,6 @@
 #include "server/server_group.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 #include <uv.h>
@@ -7,11 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <future>
 #include <iostream>
 #include <set>
 #include <thread>
 
+#include "admin/unix_listen_path.h"
 #include "gatehouse/config/site_graph.h"
 #include "log/process_log.h"
 #include "server/listen_socket.h"
@@ -26,6 +29,12 @@ void closeAll(std::vector<WorkerSocket>& sockets) {
     ::close(s.fd);
   }
   sockets.clear();
+}
+
+// A unix listener's file goes with the listener, as Caddy 2.6.2 removes it at stop (only
+// while it is still the file we bound: another server may have replaced it).
+void removeSocketFile(admin::OwnedSocketFile& file) {
+  file.remove();
 }
 
 }  // namespace
@@ -124,10 +133,20 @@ bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::strin
       }
       b.address = first.address;
       b.perWorker.push_back(WorkerSocket{first.fd, si, key});
+      if (spec.isUnix()) {
+        b.unixFile.adopt(spec.host);
+      }
       for (unsigned w = 1; w < count_; ++w) {
-        BoundSocket more = openListenSocket(spec, first.port, err);
+        // No SO_REUSEPORT for unix sockets: every loop polls the one socket (through its
+        // own descriptor, so each worker closes what it owns) and whichever wakes accepts.
+        BoundSocket more = spec.isUnix() ? BoundSocket{::fcntl(first.fd, F_DUPFD_CLOEXEC, 0), 0, b.address}
+                                         : openListenSocket(spec, first.port, err);
+        if (spec.isUnix() && more.fd < 0) {
+          err = "listening on " + spec.original + ": dup: " + std::strerror(errno);
+        }
         if (more.fd < 0) {
           closeAll(b.perWorker);
+          removeSocketFile(b.unixFile);
           error = "apps.http.servers." + srv.name + ": " + err;
           return false;
         }
@@ -181,6 +200,7 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
       closeAll(b.perWorker);
+      removeSocketFile(b.unixFile);
     }
     return false;
   }
@@ -190,6 +210,7 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
       perWorker[w].push_back(b.perWorker[w]);
     }
     open_.emplace(key, b.address);
+    unixFiles_.emplace(key, b.unixFile);  // owns no file unless a unix listener
   }
   for (unsigned w = 0; w < count_; ++w) {
     workers_.push_back(std::make_unique<Worker>(runtime, std::move(perWorker[w])));
@@ -209,6 +230,7 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
       closeAll(b.perWorker);
+      removeSocketFile(b.unixFile);
     }
     return false;
   }
@@ -233,10 +255,20 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
   }
   for (auto& [key, b] : added) {
     open_.emplace(key, b.address);
+    unixFiles_.emplace(key, b.unixFile);  // owns no file unless a unix listener
   }
-  std::erase_if(open_, [&](const auto& kv) {
+  auto dropped = [&](const auto& kv) {
     return std::none_of(keep.begin(), keep.end(), [&](const auto& k) { return k.first == kv.first; });
-  });
+  };
+  std::erase_if(open_, dropped);
+  for (auto it = unixFiles_.begin(); it != unixFiles_.end();) {
+    if (dropped(*it)) {
+      removeSocketFile(it->second);
+      it = unixFiles_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   log::installProcessLog(runtime->logs);
   logServers(*runtime, "serving reloaded configuration");
   setCurrent(std::move(runtime));
@@ -263,6 +295,11 @@ void ServerGroup::join() {
   for (auto& w : workers_) {
     w->join();
   }
+  std::lock_guard lock(reloadMu_);
+  for (auto& [_, file] : unixFiles_) {
+    removeSocketFile(file);
+  }
+  unixFiles_.clear();
 }
 
 }  // namespace gatehouse::server

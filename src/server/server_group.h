@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/unix_listen_path.h"
 #include "provision/runtime.h"
 #include "server/worker.h"
 
@@ -48,6 +49,7 @@ class ServerGroup {
   struct Bound {
     std::vector<WorkerSocket> perWorker;  // one socket per worker, all on one address
     std::string address;                  // "127.0.0.1:8443"
+    admin::OwnedSocketFile unixFile;      // a unix listener's socket file (else owns none)
   };
   // listenerKeys(), except that an address already open under another key keeps that key.
   [[nodiscard]] std::vector<std::pair<std::string, size_t>> resolveKeys(
@@ -67,6 +69,7 @@ class ServerGroup {
   mutable std::mutex currentMu_;
   std::shared_ptr<const provision::Runtime> current_;
   std::map<std::string, std::string> open_;  // listener key -> bound address
+  std::map<std::string, admin::OwnedSocketFile> unixFiles_;  // listener key -> file removed with it
   std::vector<std::unique_ptr<Worker>> workers_;
   config::Json startAddresses_;
 };

@@ -137,7 +137,7 @@ TEST_CASE("durations and listen addresses") {
   CHECK(out[0].port == 8080);
   CHECK(out[2].network == "tcp4");
   CHECK(out[2].port == 9001);
-  CHECK_THROWS(gatehouse::provision::parseListen("unix//tmp/sock", "l", out));
+  CHECK_THROWS(gatehouse::provision::parseListen("unixgram//tmp/sock", "l", out));  // see listen_address_test
 }
 
 TEST_CASE("fields of the wrong JSON type are provisioning errors, not crashes") {
