@@ -54,7 +54,9 @@ struct PathRegexp {
   Template replace;
 };
 
-bool isNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+bool isNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
 
 // Turns a Go regexp.Expand template ($1, ${1}, $name, ${name}, $$) into an RE2 rewrite
 // string (\1 ...). As in Go, a group that does not exist expands to nothing and a malformed
@@ -81,7 +83,8 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
     if (t[i + 1] == '{') {
       size_t close = t.find('}', i + 2);
       if (close == std::string_view::npos || close == i + 2 ||
-          !std::all_of(t.begin() + static_cast<std::ptrdiff_t>(i) + 2, t.begin() + static_cast<std::ptrdiff_t>(close), isNameChar)) {
+          !std::all_of(t.begin() + static_cast<std::ptrdiff_t>(i) + 2,
+                       t.begin() + static_cast<std::ptrdiff_t>(close), isNameChar)) {
         out += c;
         continue;
       }
@@ -101,7 +104,8 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
     }
     i = end;
     int group = -1;
-    if (std::all_of(name.begin(), name.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
+    if (std::all_of(name.begin(), name.end(),
+                    [](char d) { return std::isdigit(static_cast<unsigned char>(d)) != 0; })) {
       group = name.size() > 3 ? -1 : std::stoi(std::string(name));
     } else {
       const auto& named = re.NamedCapturingGroups();
@@ -117,8 +121,9 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
 }
 
 // One component (a key or a value) of a query template: placeholder values are
-// query-escaped, except the raw query itself in key position (it is escaped already);
-// unknown placeholders vanish.
+// query-escaped, except the raw query itself in key position (it is escaped already). A
+// placeholder with no value (unknown, or a var never set) prints as Go's fmt prints a nil,
+// "<nil>", since 2.6.2 formats the value with %+v.
 std::string renderQueryComponent(std::string_view comp, const Exchange& ex, bool keyPosition) {
   std::string out;
   std::string value;
@@ -135,9 +140,11 @@ std::string renderQueryComponent(std::string_view comp, const Exchange& ex, bool
     }
     const std::string_view key = comp.substr(i + 1, close - i - 1);
     i = close;
-    if (!router::lookupPlaceholder(key, ex, value)) {
+    if (router::placeholderIsNil(key, ex)) {
+      out += "%3Cnil%3E";
       continue;
     }
+    router::lookupPlaceholder(key, ex, value);
     out += key == "http.request.uri.query" && keyPosition ? value : http::queryEscape(value);
   }
   return out;
@@ -177,7 +184,7 @@ std::string buildQueryString(std::string_view qs, const Exchange& ex) {
 class Rewrite final : public runtime::Handler {
  public:
   std::optional<Template> method;
-  std::optional<Template> uri;       // the path part of `uri`, when it has one
+  std::optional<Template> uri;          // the path part of `uri`, when it has one
   std::optional<std::string> uriQuery;  // the query template after '?', when `uri` has one
   Template stripPrefix;
   Template stripSuffix;
@@ -199,13 +206,15 @@ class Rewrite final : public runtime::Handler {
     if (!stripPrefix.source().empty()) {
       const std::string prefix = stripPrefix.render(ex);
       const bool merge = prefix.find("//") == std::string::npos;
-      changePath(r, [&](std::string_view p) { return trimEscapedPrefix(cleanPathSlashes(p, merge), prefix); });
+      changePath(r,
+                 [&](std::string_view p) { return trimEscapedPrefix(cleanPathSlashes(p, merge), prefix); });
       anchor(r);
     }
     if (!stripSuffix.source().empty()) {
       const std::string suffix = stripSuffix.render(ex);
       const bool merge = suffix.find("//") == std::string::npos;
-      changePath(r, [&](std::string_view p) { return trimEscapedSuffix(cleanPathSlashes(p, merge), suffix); });
+      changePath(r,
+                 [&](std::string_view p) { return trimEscapedSuffix(cleanPathSlashes(p, merge), suffix); });
       anchor(r);
     }
     for (const auto& s : substrings) {
@@ -215,12 +224,14 @@ class Rewrite final : public runtime::Handler {
       const std::string find = s.find.render(ex);
       const std::string repl = s.replace.render(ex);
       const bool merge = s.find.source().find("//") == std::string::npos;
-      changePath(r, [&](std::string_view p) { return replaceN(cleanPathSlashes(p, merge), find, repl, s.limit); });
+      changePath(
+          r, [&](std::string_view p) { return replaceN(cleanPathSlashes(p, merge), find, repl, s.limit); });
       // Caddy replaces in the raw query too.
       r.query = replaceN(r.query, find, repl, s.limit);
     }
     for (const auto& pr : pathRegexps) {
-      const std::string rewriteStr = goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find);
+      const std::string rewriteStr =
+          goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find);
       changePath(r, [&](std::string_view p) {
         std::string out(p);
         re2::RE2::GlobalReplace(&out, *pr.find, rewriteStr);
@@ -292,8 +303,9 @@ static_assert(std::derived_from<Rewrite, runtime::Handler>);
 }  // namespace
 
 std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const std::string& path) {
-  requireKnownFields(h, path, {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp",
-                               "query"});
+  requireKnownFields(
+      h, path,
+      {"method", "uri", "strip_path_prefix", "strip_path_suffix", "uri_substring", "path_regexp", "query"});
   auto rw = std::make_unique<Rewrite>();
   const auto& f = h.fields;
   try {
@@ -316,7 +328,8 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
     rw->stripSuffix = Template(f.value("strip_path_suffix", ""));
     if (f.contains("uri_substring")) {
       for (const auto& s : f["uri_substring"]) {
-        rw->substrings.push_back(Substring{Template(s.value("find", "")), Template(s.value("replace", "")), s.value("limit", 0)});
+        rw->substrings.push_back(
+            Substring{Template(s.value("find", "")), Template(s.value("replace", "")), s.value("limit", 0)});
       }
     }
     if (f.contains("query")) {
@@ -324,7 +337,8 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
     }
     if (f.contains("path_regexp")) {
       for (const auto& s : f["path_regexp"]) {
-        PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet), Template(s.value("replace", ""))};
+        PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet),
+                      Template(s.value("replace", ""))};
         if (!pr.find->ok()) {
           throw ProvisionError(path + ".path_regexp", "invalid regular expression: " + pr.find->error());
         }
