@@ -2,7 +2,8 @@
 client_auth verify_if_given) served by both, each placeholder of the TLS family rendered in
 a `respond` body and compared line by line, over HTTP/2 and HTTP/1.1, TLS 1.3 and 1.2, with
 and without a client certificate (one with DNS, email, IP and URI SANs), and with a client
-that prefers ChaCha20 (Go then picks it; OpenSSL does with PRIORITIZE_CHACHA).
+that prefers ChaCha20 (Go then picks it; OpenSSL does with PRIORITIZE_CHACHA); and a site with
+its own `ciphers` list, from which Go picks in its own order.
 Usage: tls_placeholders_vs_caddy_test.py <path-to-gatehouse>
 """
 import os
@@ -53,6 +54,13 @@ https://example.test:%(port)d {
 	}
 	respond "%(body)s"
 }
+https://example.test:%(port2)d {
+	tls %(crt)s %(key)s {
+		protocols tls1.2 tls1.2
+		ciphers TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+	}
+	respond "{http.request.tls.version} {http.request.tls.cipher_suite}"
+}
 """
 
 
@@ -83,13 +91,13 @@ def main():
         cca = tls_pki.make_ca(tmp, "cca")
         client = tls_pki.make_leaf(tmp, "client", ["DNS:c1.test", "DNS:c2.test", "email:a@b.test", "IP:10.0.0.1",
                                                    "IP:::1", "URI:spiffe://x/y"], cca, client=True)
-        gport, cport = free_port(), free_port()
+        gport, cport, gport2, cport2 = free_port(), free_port(), free_port(), free_port()
         values = {"crt": crt, "key": key, "cca": cca[0], "body": BODY}
         cfg = os.path.join(tmp, "Caddyfile")
         with open(cfg, "w") as f:
-            f.write(CADDYFILE % dict(values, port=gport))
+            f.write(CADDYFILE % dict(values, port=gport, port2=gport2))
         proc, _, drain, _ = start(binary, cfg, adapter="caddyfile", workers=1)
-        caddy = CaddyPeer(CADDYFILE % dict(values, port=cport), [cport], name="tlsph")
+        caddy = CaddyPeer(CADDYFILE % dict(values, port=cport, port2=cport2), [cport, cport2], name="tlsph")
         try:
             cert = ["--cert", client[0], "--key", client[1]]
             compare(gport, cport, ca[0], "h2, TLS 1.3, client certificate", cert)
@@ -105,6 +113,13 @@ def main():
                      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256"])
             compare(gport, cport, ca[0], "TLS 1.3, a client preferring ChaCha20",
                     ["--tls13-ciphers", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"])
+            # Go picks from a configured list in its own order, not the list's.
+            for label, extra in (("a configured list, default client", []),
+                                 ("a configured list, ChaCha20-preferring client",
+                                  ["--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384"])):
+                ours, theirs = fetch(gport2, ca[0], extra), fetch(cport2, ca[0], extra)
+                check(ours == theirs and theirs.startswith("tls1.2 "),
+                      "%s: the suite caddy picks (%r, gatehouse %r)" % (label, theirs, ours))
         finally:
             caddy.stop()
             stop(proc, drain)
