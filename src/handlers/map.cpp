@@ -1,7 +1,7 @@
 // map: sets destination placeholders from the value of a source placeholder through a table
 // of literal or regexp inputs (Caddyfile `map`). The first mapping whose input matches and
 // whose output for a destination is not null gives that destination its value; else the
-// default, else "".
+// default, else nil ("" but in a rewrite query).
 //
 // Caddy computes a destination when something reads it; here every destination is computed
 // when the handler runs. The results differ only if the source changes between the two (a
@@ -42,19 +42,24 @@ class Map final : public runtime::Handler {
   runtime::Outcome handle(Exchange& ex) const override {
     const std::string input = source.render(ex);
     std::vector<std::string_view> groups;
-    std::vector<std::string> values(destinations.size());
+    std::vector<std::optional<std::string>> values(destinations.size());
     for (size_t d = 0; d < destinations.size(); ++d) {
       values[d] = valueFor(d, input, ex, groups);
     }
     for (size_t d = 0; d < destinations.size(); ++d) {
-      router::setPlaceholder(ex, destinations[d], std::move(values[d]));
+      if (values[d]) {
+        router::setPlaceholder(ex, destinations[d], std::move(*values[d]));
+      } else {
+        router::setNilPlaceholder(ex, destinations[d]);
+      }
     }
     return runtime::Outcome::Continue;
   }
 
  private:
-  std::string valueFor(size_t d, const std::string& input, const Exchange& ex,
-                       std::vector<std::string_view>& groups) const {
+  // nullopt: nothing matched and no default (Caddy's nil value).
+  std::optional<std::string> valueFor(size_t d, const std::string& input, const Exchange& ex,
+                                      std::vector<std::string_view>& groups) const {
     for (const auto& m : mappings) {
       const auto& out = m.outputs[d];
       if (!out) {
@@ -73,7 +78,7 @@ class Map final : public runtime::Handler {
     if (d < defaults.size() && defaults[d]) {
       return defaults[d]->render(ex);
     }
-    return {};
+    return std::nullopt;
   }
 };
 static_assert(std::derived_from<Map, runtime::Handler>);

@@ -121,8 +121,9 @@ std::string goTemplateToRe2(std::string_view t, const re2::RE2& re) {
 }
 
 // One component (a key or a value) of a query template: placeholder values are
-// query-escaped, except the raw query itself in key position (it is escaped already);
-// unknown placeholders vanish.
+// query-escaped, except the raw query itself in key position (it is escaped already). A
+// placeholder with no value (unknown, or a var never set) prints as Go's fmt prints a nil,
+// "<nil>", since 2.6.2 formats the value with %+v.
 std::string renderQueryComponent(std::string_view comp, const Exchange& ex, bool keyPosition) {
   std::string out;
   std::string value;
@@ -139,9 +140,11 @@ std::string renderQueryComponent(std::string_view comp, const Exchange& ex, bool
     }
     const std::string_view key = comp.substr(i + 1, close - i - 1);
     i = close;
-    if (!router::lookupPlaceholder(key, ex, value)) {
+    if (router::placeholderIsNil(key, ex)) {
+      out += "%3Cnil%3E";
       continue;
     }
+    router::lookupPlaceholder(key, ex, value);
     out += key == "http.request.uri.query" && keyPosition ? value : http::queryEscape(value);
   }
   return out;

@@ -6,6 +6,7 @@
 #include "handlers/handlers.h"
 #include "http/exchange_notes.h"
 #include "provision/provision_error.h"
+#include "router/go_atoi.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::handlers {
@@ -64,10 +65,15 @@ class StaticResponse final : public runtime::Handler {
     int status = ex.error.routed && ex.error.status > 0 && !ex.error.plain ? ex.error.status : 200;
     if (!status_.source().empty()) {
       std::string s = status_.render(ex);
-      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
-      if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
+      int64_t code = 0;
+      const router::AtoiError e = router::goAtoi(s, code);
+      if (e != router::AtoiError::None) {  // Caddy's error is strconv.Atoi's
+        return ex.fail(500, router::goAtoiMessage(s, e), runtime::traces::kStaticResponseBadStatus);
+      }
+      if (code < 100 || code > 999) {
         return ex.fail(500, {}, runtime::traces::kStaticResponseBadStatus);
       }
+      status = static_cast<int>(code);
     }
     ex.response.status = status;
     return Outcome::Handled;
@@ -86,8 +92,8 @@ class StaticResponse final : public runtime::Handler {
     // parser (costly on failure) for the usual plain-text body.
     const size_t i = body.find_first_not_of(" \t\r\n");
     const char c = i == std::string::npos ? ' ' : body[i];
-    const bool maybeJson = c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
-                           c == 'f' || c == 'n';
+    const bool maybeJson = c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') ||
+                           c == 't' || c == 'f' || c == 'n';
     return maybeJson && config::Json::accept(body) ? "application/json" : "text/plain; charset=utf-8";
   }
 };

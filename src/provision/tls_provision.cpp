@@ -6,10 +6,12 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "http/session_factory.h"
 #include "provision/provision_error.h"
@@ -180,6 +182,40 @@ std::string opensslCipher(const std::string& name, const std::string& path) {
     return {};  // TLS 1.3 suites: accepted and fixed, as in Go
   }
   throw ProvisionError(path, "unsupported cipher suite: " + name);
+}
+
+// Where Go (1.17+, AES hardware) ranks a TLS 1.2 suite: it picks from a configured list in
+// this order, whatever order the list has (crypto/tls cipherSuitesPreferenceOrder).
+size_t goCipherRank(std::string name) {
+  static constexpr std::array<std::string_view, 22> kOrder = {
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+      "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+      "TLS_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_RSA_WITH_AES_128_CBC_SHA",
+      "TLS_RSA_WITH_AES_256_CBC_SHA",
+      "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+      "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+      "TLS_RSA_WITH_AES_128_CBC_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+      "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+      "TLS_RSA_WITH_RC4_128_SHA",
+  };
+  if (name == "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305" || name == "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305") {
+    name += "_SHA256";
+  }
+  const auto* it = std::find(kOrder.begin(), kOrder.end(), name);
+  return static_cast<size_t>(it - kOrder.begin());
 }
 
 std::string opensslGroup(const std::string& name, const std::string& path) {
@@ -373,10 +409,15 @@ tls::ConnectionPolicy compilePolicy(const Json& p, const std::string& path) {
     out.allTags = strings(p["certificate_selection"].value("all_tags", Json()), cp + ".all_tags");
   }
   if (p.contains("cipher_suites")) {
-    std::string list;
+    std::vector<std::pair<size_t, std::string>> ranked;
     for (const auto& name : strings(p["cipher_suites"], path + ".cipher_suites")) {
-      std::string c = opensslCipher(name, path + ".cipher_suites");
-      if (!c.empty() && list.find(c) == std::string::npos) {
+      ranked.emplace_back(goCipherRank(name), opensslCipher(name, path + ".cipher_suites"));
+    }
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string list;
+    for (const auto& [rank, c] : ranked) {
+      if (!c.empty() && (":" + list + ":").find(":" + c + ":") == std::string::npos) {
         list += (list.empty() ? "" : ":") + c;
       }
     }
@@ -425,8 +466,10 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
     for (const auto& [key, _] : app->extra.items()) {
       if (key == "dns") {
         // Caddy 2.10's app-wide DNS provider (global `dns`); 2.6.2 names it per issuer.
-        throw ProvisionError("apps.tls.dns", "the global DNS provider (Caddy 2.10+) is not supported yet: "
-                                             "name the provider with `acme_dns PROVIDER ...` or a site's `tls { dns PROVIDER ... }`");
+        throw ProvisionError(
+            "apps.tls.dns",
+            "the global DNS provider (Caddy 2.10+) is not supported yet: "
+            "name the provider with `acme_dns PROVIDER ...` or a site's `tls { dns PROVIDER ... }`");
       }
       if (key != "session_tickets" && key != "disable_ocsp_stapling") {
         throw ProvisionError("apps.tls." + key, "'" + key + "' is not supported yet");

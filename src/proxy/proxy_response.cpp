@@ -151,6 +151,13 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
     removeHopByHop(h, upgradeTo, false);
   }
+  if (config_.responseHeaders) {
+    // header_down edits the upstream's fields before they join the response, as Caddy's
+    // does: {http.response.header.*} in it reads what was set before the proxy ran, and a
+    // field it deletes leaves the site's own alone.
+    config_.responseHeaders->apply(h, ex_);
+    server = h.has("Server");
+  }
   // The upstream's fields are added to those set before the proxy ran (`header` ops), as
   // Go's ReverseProxy adds them to the writer's map. No Via (Caddy 2.6 adds none); our
   // Server field gives way to the upstream's rather than doubling it.
@@ -181,9 +188,6 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   }
   if (!announced.empty()) {
     res.headers.emplaceBack("Trailer", canonicalList(announced));
-  }
-  if (config_.responseHeaders) {
-    config_.responseHeaders->apply(res.headers, ex_);
   }
   if (upgrade) {
     tunnel_ = true;
@@ -308,8 +312,9 @@ void ProxyCall::releaseRequestState() {
   }
 }
 
-// {http.reverse_proxy.status_code}, status_text and the latencies, formatted only if asked.
-// A status an earlier call's handle_response published gives way, as it was overwritten.
+// The latencies, formatted only if asked. {http.reverse_proxy.status_code}/status_text are
+// not among them: Caddy sets those only when a handle_response route takes the response
+// (response_routes.cpp), and a later call without one leaves them as they were.
 void ProxyCall::recordResponseFacts(int status) {
   using std::chrono::duration_cast;
   using std::chrono::microseconds;
@@ -319,14 +324,6 @@ void ProxyCall::recordResponseFacts(int status) {
   f.latencyUs = duration_cast<microseconds>(now - sent_).count();
   f.durationUs = duration_cast<microseconds>(now - begun_).count();
   f.status = status;
-  if (!ex_.captures.empty()) {
-    std::erase_if(ex_.captures, [](const auto& c) {
-      const std::string_view k = c.first;
-      return k.starts_with(router::kProxyCapturePrefix) &&
-             (k.ends_with("status_code") || k.ends_with("status_text")) &&
-             k.size() == router::kProxyCapturePrefix.size() + 11;
-    });
-  }
 }
 
 // The whole body is here before the session even saw the head: it is handed over as the

@@ -1,22 +1,28 @@
 #include "router/placeholders.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <string>
 
 #include "gatehouse/runtime/header_list.h"
 #include "http/cookies.h"
+#include "http/exchange_notes.h"
 #include "http/status.h"
 #include "http/uri.h"
 #include "router/body_capture.h"
+#include "router/go_atoi.h"
 #include "router/proxy_placeholders.h"
 #include "router/system_placeholders.h"
 #include "router/unix_peer.h"
+#include "tls/client_cert_fields.h"
 
 namespace gatehouse::router {
 
@@ -38,6 +44,46 @@ std::string_view portOf(std::string_view hostport) {
     return {};
   }
   return hostport.substr(colon + 1);
+}
+
+// Go's strconv.Atoi, true when it reads the text: an index placeholder Go cannot read stays
+// unknown (std::stoul would throw on one too long).
+bool readsAsInt(std::string_view s, int64_t& out) {
+  return goAtoi(s, out) == AtoiError::None;
+}
+
+// A port as Caddy prints {http.request.port}: the number Atoi reads ("0080" is 80), else the
+// text as it is.
+std::string goPort(std::string_view port) {
+  int64_t n = 0;
+  return readsAsInt(port, n) ? std::to_string(n) : std::string(port);
+}
+
+// {http.request.remote.host/V4,V6}: the client's network of V4 (IPv4) or V6 (IPv6, V4 when
+// no comma) bits, as Go's netip.Prefix.String(); empty for bits Go rejects.
+std::string remoteHostPrefix(const std::string& ip, std::string_view bits) {
+  const size_t comma = bits.find(',');
+  std::array<unsigned char, 16> addr{};
+  const bool v4 = inet_pton(AF_INET, ip.c_str(), addr.data()) == 1;
+  if (!v4 && inet_pton(AF_INET6, ip.c_str(), addr.data()) != 1) {
+    return ip;  // not an IP address: Caddy gives the host as it is
+  }
+  if (!v4 && comma != std::string_view::npos) {
+    bits = bits.substr(comma + 1);
+  } else {
+    bits = bits.substr(0, comma);
+  }
+  int64_t n = 0;
+  const int64_t width = v4 ? 32 : 128;
+  if (!readsAsInt(bits, n) || n < 0 || n > width) {
+    return {};
+  }
+  for (int64_t i = n; i < width; ++i) {
+    addr[static_cast<size_t>(i / 8)] &= static_cast<unsigned char>(~(0x80U >> (i % 8)));
+  }
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  inet_ntop(v4 ? AF_INET : AF_INET6, addr.data(), text.data(), text.size());
+  return std::string(text.data()) + "/" + std::to_string(n);
 }
 
 // Every value of `name` in a raw query string, joined with ',' as Caddy's
@@ -66,6 +112,38 @@ bool queryValue(std::string_view query, std::string_view name, std::string& out)
   return found;
 }
 
+// Fields Go's server takes out of Request.Header, so {http.request.header.*} never sees
+// them: Host (it is Request.Host), Transfer-Encoding, and on a chunked request its
+// Content-Length and Trailer fields.
+bool fieldGoDropped(std::string_view name, const runtime::Request& r) {
+  using runtime::equalsIgnoreCase;
+  if (equalsIgnoreCase(name, "Host") || equalsIgnoreCase(name, "Transfer-Encoding")) {
+    return true;
+  }
+  return r.bodyLength == runtime::Request::kChunked &&
+         (equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Trailer"));
+}
+
+// {http.error}: the error itself as Go prints a caddyhttp.HandlerError,
+// "{id=ID} TRACE: HTTP STATUS: MESSAGE".
+// "{id=ID} TRACE: HTTP STATUS: MESSAGE", without ": MESSAGE" when the error has no Go
+// cause (file_server's 404), trimmed as strings.TrimSpace.
+void errorText(const Exchange& ex, std::string& out) {
+  const runtime::HandlerError& err = ex.error;
+  out = "{id=" + err.id + "}";
+  if (*err.trace != '\0') {
+    out += ' ';
+    out += err.trace;
+  }
+  out += ": HTTP " + std::to_string(err.status);
+  if (http::errorHasCause(ex)) {
+    out += ": " + err.message;
+  }
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back())) != 0) {
+    out.pop_back();
+  }
+}
+
 // {http.error.*}: set only while handle_errors routes run, as Caddy's WithError.
 bool errorPlaceholder(std::string_view key, const runtime::HandlerError& err, std::string& out) {
   if (key == "status_code") {
@@ -85,10 +163,15 @@ bool errorPlaceholder(std::string_view key, const runtime::HandlerError& err, st
 }
 
 // {http.request.tls.*}: unknown (false) on cleartext requests, as in Caddy.
-bool tlsPlaceholder(std::string_view key, const runtime::TlsInfo* tls, std::string& out) {
+bool tlsPlaceholder(std::string_view field, const runtime::TlsInfo* tls, std::string& out) {
   if (tls == nullptr) {
     return false;
   }
+  std::string lower(field);  // Caddy lower-cases the field: {http.request.tls.VERSION}
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const std::string_view key = lower;
   if (key == "version") {
     out = tls->version;
   } else if (key == "cipher_suite") {
@@ -116,13 +199,8 @@ bool tlsPlaceholder(std::string_view key, const runtime::TlsInfo* tls, std::stri
       out = tls->clientFingerprint;
     } else if (k == "certificate_pem") {
       out = tls->clientCertificatePem;
-    } else if (k == "san.dns_names") {
-      out.clear();
-      for (size_t i = 0; i < tls->clientDnsNames.size(); ++i) {
-        out += (i ? "," : "") + tls->clientDnsNames[i];
-      }
     } else {
-      return false;
+      return tls::clientCertField(k, tls->clientCertificatePem, out);
     }
   } else {
     return false;
@@ -163,14 +241,13 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (startsWith(key, "host.labels.")) {
     // {http.request.host.labels.N}: the Nth label counting from the right (0 = TLD); past the
     // leftmost label it is known but empty, as in Caddy.
-    std::string_view rest = key.substr(12);
-    if (rest.empty() || rest.size() > 9 || rest.find_first_not_of("0123456789") != std::string_view::npos) {
+    int64_t want = 0;
+    if (!readsAsInt(key.substr(12), want) || want < 0) {
       return false;
     }
-    size_t want = std::stoul(std::string(rest));
     std::string_view h = http::hostWithoutPort(r.host);
     out.clear();
-    for (size_t i = 0;; ++i) {
+    for (int64_t i = 0;; ++i) {
       size_t dot = h.rfind('.');
       std::string_view label = dot == std::string_view::npos ? h : h.substr(dot + 1);
       if (i == want) {
@@ -185,7 +262,7 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
   } else if (key == "hostport") {
     out = r.host;
   } else if (key == "port") {
-    out.assign(portOf(r.host));  // as Caddy: empty when the Host names no port
+    out = goPort(portOf(r.host));  // as Caddy: empty when the Host names no port
   } else if (key == "method") {
     out = r.method;
   } else if (key == "scheme") {
@@ -237,17 +314,16 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     out = std::move(*value);
   } else if (startsWith(key, "uri.path.")) {
     // {http.request.uri.path.N}: the Nth segment of the path.
-    std::string_view rest = key.substr(9);
-    if (rest.empty() || rest.find_first_not_of("0123456789") != std::string_view::npos) {
+    int64_t want = 0;
+    if (!readsAsInt(key.substr(9), want) || want < 0) {
       return false;
     }
-    size_t want = std::stoul(std::string(rest));
     std::string_view p = r.path;
     if (!p.empty() && p.front() == '/') {
       p.remove_prefix(1);
     }
     out.clear();
-    for (size_t i = 0; i <= want; ++i) {
+    for (int64_t i = 0; i <= want; ++i) {
       size_t slash = p.find('/');
       if (i == want) {
         out.assign(p.substr(0, slash));
@@ -296,6 +372,8 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
                     std::to_string(r.remotePort);
   } else if (key == "remote.host" || key == "client_ip") {
     out = r.remoteIp;
+  } else if (startsWith(key, "remote.host/")) {
+    out = remoteHostPrefix(r.remoteIp, key.substr(12));
   } else if (key == "remote.port") {
     out = unixPeer(r.remoteIp) ? "" : std::to_string(r.remotePort);
   } else if (startsWith(key, "header.")) {
@@ -303,6 +381,9 @@ bool requestPlaceholder(std::string_view key, const Exchange& ex, std::string& o
     // Several fields of one name print comma-joined, as Caddy does. Host is not among
     // the fields (Go moves it to Request.Host), so {header.Host} is empty, as in Caddy.
     out.clear();
+    if (fieldGoDropped(name, r)) {
+      return true;
+    }
     bool first = true;
     for (const auto& f : r.headers) {
       if (runtime::equalsIgnoreCase(f.name, name)) {
@@ -338,6 +419,30 @@ const std::string* findSetPlaceholder(const Exchange& ex, std::string_view key) 
   return nullptr;
 }
 
+void setNilPlaceholder(Exchange& ex, std::string_view key) {
+  setPlaceholder(ex, key, {});
+  std::string name(kNilPlaceholderPrefix);
+  name += key;
+  ex.setCapture(std::move(name), "1");
+}
+
+bool placeholderIsNil(std::string_view key, const Exchange& ex) {
+  std::string value;
+  if (!lookupPlaceholder(key, ex, value)) {
+    return true;
+  }
+  if (key.starts_with("http.vars.") && key != "http.vars.start_time") {
+    return ex.var(key.substr(10)) == nullptr;
+  }
+  if (value.empty() && !ex.captures.empty()) {
+    std::string name(kNilPlaceholderPrefix);
+    name += key;
+    return std::any_of(ex.captures.begin(), ex.captures.end(),
+                       [&](const auto& c) { return c.first == name; });
+  }
+  return false;
+}
+
 bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& out) {
   if (const std::string* set = findSetPlaceholder(ex, key)) {
     out = *set;
@@ -349,6 +454,9 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
   if (startsWith(key, "http.vars.")) {
     const std::string* v = ex.var(key.substr(10));
     out = v ? *v : std::string();
+    if (v == nullptr && key == "http.vars.start_time") {
+      appendGoTimeAt(out, ex.request.start);  // the var Caddy sets on every request
+    }
     return true;
   }
   if (startsWith(key, "http.regexp.")) {
@@ -399,6 +507,10 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
   if (startsWith(key, "http.error.") && ex.error.status != 0 && !ex.error.plain) {
     return errorPlaceholder(key.substr(11), ex.error, out);
   }
+  if (key == "http.error" && ex.error.status != 0 && !ex.error.plain) {
+    errorText(ex, out);
+    return true;
+  }
   if (startsWith(key, "env.")) {
     const char* v = std::getenv(std::string(key.substr(4)).c_str());
     out = v ? v : "";
@@ -446,7 +558,12 @@ Template::Template(std::string_view text) : source_(text) {
     }
     if (c == '{') {
       size_t close = text.find('}', i + 1);
-      if (close != std::string_view::npos && close > i + 1) {
+      // As Caddy's replacer: a key runs to the first '}' not escaped with '\\', unless
+      // that brace ends the text; with no such brace the '{' is literal.
+      while (close != std::string_view::npos && close + 1 < text.size() && text[close - 1] == '\\') {
+        close = text.find('}', close + 1);
+      }
+      if (close != std::string_view::npos) {  // "{}" too: its empty key is unknown
         if (!lit.empty()) {
           parts_.push_back(Part{std::move(lit), false});
           lit.clear();
@@ -471,15 +588,12 @@ void Template::renderTo(std::string& out, const Exchange& ex, Unknown unknown) c
       out += p.text;
     } else if (lookupPlaceholder(p.text, ex, value)) {
       out += value;
-    } else if (unknown == Unknown::Keep && p.text.find('{') != std::string::npos) {
+    } else if (unknown == Unknown::Keep) {
       // Caddy's ReplaceKnown keeps an unknown "{..." and scans on from the next byte, so a
-      // placeholder inside it still expands: respond `{"path": "{path}"}`.
+      // placeholder inside it still expands (respond `{"path": "{path}"}`) and an escaped
+      // brace in it loses its '\\' (`{path\\}` prints "{path}").
       out += '{';
       Template(p.text + "}").renderTo(out, ex, unknown);
-    } else if (unknown == Unknown::Keep) {
-      out += '{';
-      out += p.text;
-      out += '}';
     }
   }
 }

@@ -25,9 +25,19 @@ inline constexpr std::string_view kProxyCapturePrefix =
 // Values handlers publish as placeholders at run time (Caddy's repl.Set: the outputs of
 // `map`, {http.auth.user.id}), kept in Exchange::captures under this prefix + the key. They
 // win over every other source, as Caddy's static replacer values do.
-inline constexpr std::string_view kSetPlaceholderPrefix = "\x1f" "set.";
+inline constexpr std::string_view kSetPlaceholderPrefix =
+    "\x1f"
+    "set.";
+inline constexpr std::string_view kNilPlaceholderPrefix =
+    "\x1f"
+    "nil.";
 void setPlaceholder(runtime::Exchange& ex, std::string_view key, std::string value);
 [[nodiscard]] const std::string* findSetPlaceholder(const runtime::Exchange& ex, std::string_view key);
+// A placeholder Caddy knows with a nil value (a `map` destination nothing matched and no
+// default gave): "" everywhere, but "<nil>" where 2.6.2 formats it with %+v (rewrite queries).
+void setNilPlaceholder(runtime::Exchange& ex, std::string_view key);
+// Unknown, or known with a nil value (that, an unset {http.vars.*}).
+[[nodiscard]] bool placeholderIsNil(std::string_view key, const runtime::Exchange& ex);
 
 // Looks up one placeholder key for the exchange; false when the key is unknown.
 bool lookupPlaceholder(std::string_view key, const runtime::Exchange& ex, std::string& out);

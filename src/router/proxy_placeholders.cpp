@@ -1,6 +1,5 @@
 #include "router/proxy_placeholders.h"
 
-#include "http/status.h"
 #include "router/system_placeholders.h"
 
 namespace gatehouse::router {
@@ -88,13 +87,6 @@ bool latencyValue(std::string_view key, const runtime::UpstreamFacts& f, std::st
 }  // namespace
 
 bool upstreamFactPlaceholder(std::string_view key, const runtime::UpstreamFacts& facts, std::string& out) {
-  if (key == "status_code" || key == "status_text") {
-    if (facts.status == 0) {
-      return false;
-    }
-    out = key == "status_code" ? std::to_string(facts.status) : std::string(http::reasonPhrase(facts.status));
-    return true;
-  }
   if (!key.starts_with("upstream.")) {
     return false;
   }

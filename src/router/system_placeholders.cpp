@@ -42,7 +42,27 @@ std::chrono::steady_clock::time_point processStart() {
   static const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   return start;
 }
+// The wall clock at processStart().
+std::chrono::system_clock::time_point processStartWall() {
+  static const std::chrono::system_clock::time_point wall =
+      std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                             std::chrono::steady_clock::now() - processStart());
+  return wall;
+}
 [[maybe_unused]] const auto kStartedEarly = processStart();  // taken at load time, as Go's runtime does
+// Go's Time.String(): the wall clock, then the monotonic reading since the process started.
+void appendGoTime(std::string& out, std::chrono::system_clock::time_point wall,
+                  std::chrono::steady_clock::time_point at) {
+  const int64_t unixNanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count();
+  log::appendGoTime(out, "2006-01-02 15:04:05.999999999 -0700 MST", unixNanos, true);
+  const int64_t mono = std::chrono::duration_cast<std::chrono::nanoseconds>(at - processStart()).count();
+  std::array<char, 48> buf{};
+  const int n =
+      std::snprintf(buf.data(), buf.size(), " m=+%lld.%09lld", static_cast<long long>(mono / 1'000'000'000),
+                    static_cast<long long>(mono % 1'000'000'000));
+  out.append(buf.data(), static_cast<size_t>(n));
+}
 
 }  // namespace
 
@@ -89,18 +109,16 @@ std::string goMilliseconds(int64_t nanos) {
 }
 
 void appendGoTimeNow(std::string& out) {
-  const auto now = std::chrono::system_clock::now();
-  const int64_t unixNanos =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-  log::appendGoTime(out, "2006-01-02 15:04:05.999999999 -0700 MST", unixNanos, true);
-  const int64_t mono =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - processStart())
-          .count();
-  std::array<char, 48> buf{};
-  const int n =
-      std::snprintf(buf.data(), buf.size(), " m=+%lld.%09lld", static_cast<long long>(mono / 1'000'000'000),
-                    static_cast<long long>(mono % 1'000'000'000));
-  out.append(buf.data(), static_cast<size_t>(n));
+  appendGoTime(out, std::chrono::system_clock::now(), std::chrono::steady_clock::now());
+}
+
+void appendGoTimeAt(std::string& out, std::chrono::steady_clock::time_point at) {
+  // The wall clock of `at` from the process's start, so that every reading of one moment
+  // prints the same ({http.vars.start_time} and {vars.start_time} agree, as in Go).
+  appendGoTime(out,
+               processStartWall() +
+                   std::chrono::duration_cast<std::chrono::system_clock::duration>(at - processStart()),
+               at);
 }
 
 }  // namespace gatehouse::router

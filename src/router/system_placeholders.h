@@ -3,6 +3,7 @@
 // {time.now} (Go's time.Time.String(), monotonic reading included, as caddy 2.6.2 prints
 // it) and {http.request.duration} / {http.request.duration_ms}.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -25,5 +26,7 @@ void requestDuration(const runtime::Exchange& ex, bool ms, std::string& out);
 
 // time.Now().String() in the local zone: "2006-01-02 15:04:05.999999999 -0700 MST m=+1.5".
 void appendGoTimeNow(std::string& out);
+// The same for a moment of this process ({http.vars.start_time}, the request's start).
+void appendGoTimeAt(std::string& out, std::chrono::steady_clock::time_point at);
 
 }  // namespace gatehouse::router

@@ -45,11 +45,13 @@ struct ConnectionPolicy {
   [[nodiscard]] bool selects(const Certificate& cert) const;
 };
 
-// Caddy's defaults (modules/caddytls/values.go): ECDHE with AES-GCM first, then
-// ChaCha20-Poly1305; curves X25519, P-256, P-384.
+// Caddy's defaults (modules/caddytls/values.go): ECDHE with AES-GCM, then
+// ChaCha20-Poly1305; curves X25519, P-256, P-384. In the order Go (1.17+) picks from them,
+// whatever order the config gives: AES-128 before AES-256 ({http.request.tls.cipher_suite}
+// of a TLS 1.2 connection names the same suite as caddy's).
 inline constexpr const char* kDefaultCipherList =
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
-    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 inline constexpr const char* kDefaultGroups = "X25519:P-256:P-384";
 // Go's TLS 1.3 order.
 inline constexpr const char* kTls13Suites =

@@ -72,7 +72,9 @@ ServerTls::ServerTls(ServerTlsOptions options)
   SSL_CTX_set_app_data(c, this);
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION);
-  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // Server order, but ChaCha20 first for a client that puts it first (Go's aesgcmPreferred).
+  SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                             SSL_OP_PRIORITIZE_CHACHA);
   if (SSL_CTX_set_ciphersuites(c, kTls13Suites) != 1 || SSL_CTX_set_cipher_list(c, kDefaultCipherList) != 1 ||
       SSL_CTX_set1_groups_list(c, kDefaultGroups) != 1) {
     ERR_clear_error();
@@ -91,10 +93,11 @@ ServerTls::ServerTls(ServerTlsOptions options)
   SSL_CTX_set_client_hello_cb(c, &ServerTls::onClientHello, this);
   // OCSP: staple what the chosen certificate carries (Certificate::useOn set it), when the
   // client asked; without one, answer without a staple. Never fails a handshake.
-  SSL_CTX_set_tlsext_status_cb(c, +[](SSL* ssl, void*) -> int {
-    const unsigned char* resp = nullptr;
-    return SSL_get_tlsext_status_ocsp_resp(ssl, &resp) > 0 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
-  });
+  SSL_CTX_set_tlsext_status_cb(
+      c, +[](SSL* ssl, void*) -> int {
+        const unsigned char* resp = nullptr;
+        return SSL_get_tlsext_status_ocsp_resp(ssl, &resp) > 0 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
+      });
   SSL_CTX_set_alpn_select_cb(c, &ServerTls::onAlpn, this);
 }
 
@@ -168,7 +171,8 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
   if (pauseForManagers(ssl, *policy, state)) {
     return SSL_CLIENT_HELLO_RETRY;
   }
-  CertificatePtr cert = state.managerAnswer.cert ? state.managerAnswer.cert : selectCertificate(*policy, state);
+  CertificatePtr cert =
+      state.managerAnswer.cert ? state.managerAnswer.cert : selectCertificate(*policy, state);
   if (!cert && !state.onDemandAsked && options_.onDemand) {
     state.onDemandName = onDemandName(*policy, state);
     if (!state.onDemandName.empty()) {
@@ -181,9 +185,9 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     }
   }
   if (!cert && state.serverName.empty()) {
-    state.noSniFailure = "no certificate for a ClientHello without SNI (tried default_sni '" + policy->defaultSni +
-                         "', the local address '" + state.localIp + "', fallback_sni '" + policy->fallbackSni +
-                         "'); set default_sni or fallback_sni to choose one";
+    state.noSniFailure = "no certificate for a ClientHello without SNI (tried default_sni '" +
+                         policy->defaultSni + "', the local address '" + state.localIp + "', fallback_sni '" +
+                         policy->fallbackSni + "'); set default_sni or fallback_sni to choose one";
   }
   if (!cert || !applyPolicy(ssl, *policy) || !cert->useOn(ssl)) {
     // Go answers "no certificate available" with an internal_error alert.
@@ -196,7 +200,7 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
 
 std::string ServerTls::onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const {
   // Without SNI, Caddy puts default_sni in its place, and certmagic then takes the local address.
-  const std::string& first = !state.serverName.empty() ? state.serverName
+  const std::string& first = !state.serverName.empty()    ? state.serverName
                              : !policy.defaultSni.empty() ? policy.defaultSni
                                                           : state.localIp;
   for (const std::string* name : {&first, &policy.fallbackSni}) {

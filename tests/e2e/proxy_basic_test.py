@@ -147,7 +147,9 @@ def test_upstream_placeholders(addr, up):
     check(seen.get("host") == up.dial, "header_up Host {upstream_hostport}: %r" % seen.get("host"))
     took = hdrs.get("x-took", "")
     check(took.replace(".", "", 1).isdigit(), "header_down {http.reverse_proxy.upstream.latency_ms}: %r" % took)
-    check(hdrs.get("x-status") == "200", "header_down {http.reverse_proxy.status_code}: %r" % hdrs.get("x-status"))
+    # caddy 2.6.2 sets status_code only for a handle_response route: unknown (kept) here
+    check(hdrs.get("x-status") == "{http.reverse_proxy.status_code}",
+          "header_down {http.reverse_proxy.status_code} is unknown: %r" % hdrs.get("x-status"))
 
 
 def test_bodies(addr):

@@ -49,7 +49,9 @@ TEST_CASE("error routes render {http.error.*} and see the original URI") {
     "body":"{http.error.status_code} {http.error.status_text} {http.error.message} {http.request.uri} {http.error.id}"}]}])");
   auto ex = serve(*rt, "/orig");
   CHECK(ex.response.status == 500);
-  CHECK(ex.response.body.starts_with("500 Internal Server Error Internal Server Error /orig "));
+  // the bad status fails with strconv.Atoi's error, as caddy 2.6.2's static_response
+  CHECK(ex.response.body.starts_with(
+      "500 Internal Server Error strconv.Atoi: parsing \"\": invalid syntax /orig "));
   CHECK(ex.error.id.size() == 9);
   CHECK(ex.response.headers.get("X-Before") == "kept");
   CHECK(ex.response.headers.get("Server") == "Gatehouse");
