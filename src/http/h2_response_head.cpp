@@ -40,27 +40,10 @@ uint8_t* bytes(const char* p) {
 }
 }  // namespace
 
-namespace {
-bool parseDigits(std::string_view v, uint64_t& out) {
-  if (v.empty() || v.size() > 18) {
-    return false;
-  }
-  uint64_t n = 0;
-  for (const char c : v) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  out = n;
-  return true;
-}
-}  // namespace
-
 std::optional<uint64_t> declaredContentLength(const runtime::HeaderList& headers) {
   const std::string* v = headers.find("Content-Length");
   uint64_t n = 0;
-  if (v == nullptr || !parseDigits(*v, n)) {
+  if (v == nullptr || !parseContentLength(*v, n)) {
     return std::nullopt;
   }
   return n;
@@ -109,7 +92,7 @@ void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t>
     }
     if (name == "content-length") {
       uint64_t ignored = 0;
-      if (!allowed || hasLength || !parseDigits(f.value, ignored)) {
+      if (!allowed || hasLength || !parseContentLength(f.value, ignored)) {
         text_.resize(at);
         continue;
       }

@@ -6,6 +6,7 @@
 #include "gatehouse/runtime/sendfile_source.h"
 #include "gatehouse/runtime/trailer_source.h"
 #include "http/content_type.h"
+#include "http/field_syntax.h"
 #include "http/go_body_buffer.h"
 #include "http/go_field_order.h"
 #include "http/http1_session.h"
@@ -222,26 +223,6 @@ struct Http1Session::HeadFraming {
   bool hasDate = false;
 };
 
-namespace {
-// Go accepts a Content-Length that strconv.ParseInt reads as >= 0; a sign is left out here,
-// as a client could not read the field back.
-bool parseLength(std::string_view v, uint64_t& out) {
-  v = trimFieldValue(v);
-  if (v.empty() || v.size() > 18) {
-    return false;
-  }
-  uint64_t n = 0;
-  for (const char c : v) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  out = n;
-  return true;
-}
-}  // namespace
-
 Http1Session::HeadFraming Http1Session::decideFraming(uint64_t contentLength, bool allowed) {
   HeadFraming fr;
   const std::string* length = nullptr;
@@ -260,7 +241,7 @@ Http1Session::HeadFraming Http1Session::decideFraming(uint64_t contentLength, bo
   }
   const std::string_view te = encoding == nullptr ? std::string_view() : trimFieldValue(*encoding);
   uint64_t declared = 0;
-  bool hasLength = length != nullptr && parseLength(*length, declared);
+  bool hasLength = length != nullptr && parseContentLength(trimFieldValue(*length), declared);
   // Go drops an invalid Content-Length (and so does HTTP/2 here); 2.6.2 still wrote it on a
   // HEAD or HTTP/1.0 answer, which no client can read: dropped there too.
   fr.dropLength = length != nullptr && !hasLength;

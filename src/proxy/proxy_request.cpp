@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "http/field_syntax.h"
 #include "http/number_text.h"
 #include "proxy/direct_request_fields.h"
 #include "proxy/expect_continue.h"
@@ -29,19 +30,6 @@ bool trustedClient(const std::vector<router::IpRange>& ranges, const Exchange& e
   }
   return std::any_of(ranges.begin(), ranges.end(),
                      [&](const router::IpRange& r) { return r.contains(ex.request.remoteIp); });
-}
-
-
-// Go's Header.Write trims each value (textproto.TrimString): a header_up value whose
-// placeholder came out empty ("v {x}") goes without its trailing blank.
-std::string_view trimBlanks(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
-    v.remove_prefix(1);
-  }
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
-    v.remove_suffix(1);
-  }
-  return v;
 }
 
 }  // namespace
@@ -166,7 +154,9 @@ bool ProxyCall::buildHead() {
       if (runtime::equalsIgnoreCase(f.name, "Host")) {
         continue;  // the first is written above, as the request line's companion
       }
-      head_.append(f.name).append(": ").append(trimBlanks(f.value)).append("\r\n");
+      // Go's Header.Write trims each value (textproto.TrimString): a header_up value whose
+      // placeholder came out empty ("v {x}") goes without its trailing blank.
+      head_.append(f.name).append(": ").append(http::trimBlanks(f.value)).append("\r\n");
     }
   }
   if (askedGzip_) {

@@ -2,6 +2,7 @@
 // head, and the body handed to the listener as it is (or through the gzip inflater when the
 // transport asked for gzip on the client's behalf).
 
+#include "http/field_syntax.h"
 #include "proxy/upstream_connection.h"
 
 namespace gatehouse::proxy {
@@ -119,15 +120,6 @@ void appendQuoted(std::string& out, std::string_view v) {
   out += '"';
 }
 
-std::string_view trimmed(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) {
-    v.remove_prefix(1);
-  }
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) {
-    v.remove_suffix(1);
-  }
-  return v;
-}
 }  // namespace
 
 bool UpstreamConnection::mergeLengthFields() {
@@ -138,7 +130,7 @@ bool UpstreamConnection::mergeLengthFields() {
     if (!runtime::equalsIgnoreCase(f.name, "Content-Length")) {
       continue;
     }
-    const std::string_view v = trimmed(f.value);
+    const std::string_view v = http::trimBlanks(f.value);
     if (got.size() > 1) {
       got += ' ';
       differ = differ || v != first;
@@ -172,7 +164,7 @@ void UpstreamConnection::noteBadLength(const char* pos, const char* end) {
   }
   value.append(pos, static_cast<size_t>(stop - pos));
   failure_ = "net/http: HTTP/1.x transport connection broken: bad Content-Length ";
-  appendQuoted(failure_, trimmed(value));
+  appendQuoted(failure_, http::trimBlanks(value));
   failureWorded_ = true;
 }
 
