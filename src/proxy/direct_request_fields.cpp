@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "proxy/field_scan.h"
+#include "router/unix_peer.h"
 
 namespace gatehouse::proxy {
 
@@ -124,6 +125,9 @@ DirectFields appendDirectFields(std::string& head, const runtime::Request& req, 
   bool aeSeen = false;
   bool rangeSeen = false;
   facts = DirectFieldFacts{};
+  if (router::unixPeer(req.remoteIp)) {
+    return DirectFields::General;  // no X-Forwarded-* for a unix peer (setForwardedHeaders)
+  }
   for (const auto& f : req.headers) {
     switch (classify(f.name)) {
       case Kind::General:

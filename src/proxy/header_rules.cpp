@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "provision/provision_error.h"
+#include "router/unix_peer.h"
 
 namespace gatehouse::proxy {
 
@@ -269,6 +270,14 @@ void removeHopByHop(HeaderList& headers, const std::string& upgrade, bool reques
 }
 
 void setForwardedHeaders(HeaderList& headers, const runtime::Request& request, bool trusted) {
+  if (router::unixPeer(request.remoteIp)) {
+    // As Caddy: a peer address with no port (a unix socket's) adds none of the three and
+    // drops the client's, which nothing could vouch for.
+    for (const char* name : {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}) {
+      headers.remove(name);
+    }
+    return;
+  }
   std::string xff = request.remoteIp;
   if (trusted && headers.has("X-Forwarded-For")) {
     std::string prior;

@@ -10,6 +10,7 @@ several workers (parallel connections all answered) and refuses `unixgram`.
 Usage: unix_listener_vs_caddy_test.py <path-to-gatehouse>
 """
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -28,6 +29,22 @@ from caddy_peer import CaddyPeer  # noqa: E402
 from harness import check  # noqa: E402
 
 WORKERS = 3
+UPSTREAM_PORT = [0]  # the forwarded-fields echo, set in main()
+
+
+class ForwardedEcho(http.server.BaseHTTPRequestHandler):
+    """Answers with the X-Forwarded-* fields the proxy sent (absent ones as '-')."""
+
+    def do_GET(self):
+        body = " ".join("%s=%s" % (n, ",".join(self.headers.get_all(n) or ["-"]))
+                        for n in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host")).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
 
 
 class UnixConnection(http.client.HTTPConnection):
@@ -70,7 +87,7 @@ def raw(path, data, wait=2.0):
 
 
 def plain_caddyfile(sock, log, admin_port, body="v1"):
-    return """{
+    return ("""{
 	admin 127.0.0.1:%d
 	auto_https off
 }
@@ -79,11 +96,14 @@ http:// {
 	log {
 		output file %s
 	}
+	handle /proxy* {
+		reverse_proxy 127.0.0.1:""" + str(UPSTREAM_PORT[0]) + """
+	}
 	@local remote_ip 127.0.0.1/8 ::1
 	respond @local "local"
 	respond "%s host={http.request.host} rh={http.request.remote.host} rp=[{http.request.remote.port}] r={http.request.remote}"
 }
-""" % (admin_port, sock, log, body)
+""") % (admin_port, sock, log, body)
 
 
 def make_stale(path):
@@ -169,6 +189,11 @@ def plain_run(who, binary, base):
         out["mode"] = oct(stat.S_IMODE(st.st_mode))
         out["answer"] = get(sock)
         out["no_host"] = raw(sock, b"GET /x HTTP/1.1\r\n\r\n").split(b"\r\n")[0]
+        # reverse_proxy for a unix peer: no X-Forwarded-* of its own, the client's dropped.
+        out["forwarded"] = get(sock, "/proxy")[1]
+        out["forwarded_client_sent"] = raw(sock, b"GET /proxy HTTP/1.1\r\nHost: example.com\r\nX-Forwarded-For: "
+                                                 b"6.6.6.6\r\nX-Forwarded-Host: evil\r\nConnection: close\r\n\r\n"
+                                           ).split(b"\r\n\r\n", 1)[-1]
         entry = read_log(log)[0]["request"]
         out["log"] = {k: entry.get(k) for k in ("remote_ip", "remote_port", "host")}
         if who == "gatehouse":
@@ -249,6 +274,9 @@ def tls_run(who, binary, base, cert, key):
 def main():
     binary = os.path.abspath(sys.argv[1])
     base = tempfile.mkdtemp(prefix="gh-unix-")
+    echo = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ForwardedEcho)
+    UPSTREAM_PORT[0] = echo.server_address[1]
+    threading.Thread(target=echo.serve_forever, daemon=True).start()
     try:
         runs = {who: plain_run(who, binary, base) for who in ("gatehouse", "caddy")}
         g, c = runs["gatehouse"], runs["caddy"]
@@ -258,6 +286,8 @@ def main():
             check(g[key] == c[key], "plain unix socket, %s: gatehouse %r, caddy %r" % (key, g[key], c[key]))
         check(c["answer"][1].startswith("v1 host=example.com rh=@ rp=[] r=@"), "caddy's answer is as expected")
         check(c["log"]["remote_ip"] == "@" and c["log"]["remote_port"] == "", "caddy logs the unix peer as @")
+        check(c["forwarded"] == "X-Forwarded-For=- X-Forwarded-Proto=- X-Forwarded-Host=-",
+              "caddy forwards no X-Forwarded-* for a unix peer: %r" % c["forwarded"])
 
         cert, key = os.path.join(base, "c.pem"), os.path.join(base, "k.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -281,6 +311,8 @@ def main():
         check(p.returncode != 0 and "listener network 'unixgram' cannot serve HTTP" in p.stderr,
               "unixgram refused at start: " + p.stderr.strip()[-200:])
     finally:
+        echo.shutdown()
+        echo.server_close()
         shutil.rmtree(base, ignore_errors=True)
     return harness.finish()
 
