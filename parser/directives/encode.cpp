@@ -77,6 +77,15 @@ Json responseMatcher(Helper& h) {
   return parseResponseMatcher(sub);
 }
 
+void addFormat(Helper& h, const std::string& format, std::map<std::string, Json>& encodings,
+               std::vector<std::string>& prefer) {
+  if (!knownEncoder(format)) {
+    throw h.err("finding encoder module '': module not registered: http.encoders." + format);
+  }
+  encodings[format] = Json::object();
+  prefer.push_back(format);
+}
+
 }  // namespace
 
 // encode [<matcher>] <formats...> {
@@ -93,11 +102,16 @@ Json responseMatcher(Helper& h) {
 // Formats on the first line use their defaults; with none at all, zstd and gzip.
 config::Handler parseEncode(Helper& h) {
   h.next();  // the directive name
-  std::vector<std::string> formats = h.remainingArgs();
   std::map<std::string, Json> encodings;
   std::vector<std::string> prefer;
   long long minLength = 0;
   Json match;
+
+  // Caddy 2.6.2 takes the first line's formats before the block: they come first in
+  // `prefer`, and an unknown one is reported before anything in the block.
+  for (const auto& format : h.remainingArgs()) {
+    addFormat(h, format, encodings, prefer);
+  }
 
   while (h.nextBlock(0)) {
     const std::string name = h.val();
@@ -118,15 +132,10 @@ config::Handler parseEncode(Helper& h) {
     }
   }
 
-  if (prefer.empty() && formats.empty()) {
-    formats = {"zstd", "gzip"};
-  }
-  for (const auto& format : formats) {
-    if (!knownEncoder(format)) {
-      throw h.err("finding encoder module '': module not registered: http.encoders." + format);
+  if (prefer.empty()) {
+    for (const char* format : {"zstd", "gzip"}) {
+      addFormat(h, format, encodings, prefer);
     }
-    encodings[format] = Json::object();
-    prefer.push_back(format);
   }
 
   Json fields = Json::object();

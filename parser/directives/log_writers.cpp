@@ -119,7 +119,11 @@ Json parseNetWriter(Dispenser& d) {
       if (!ns) {
         throw d.err("invalid duration: " + v);
       }
-      w["dial_timeout"] = *ns;
+      if (*ns != 0) {  // caddy.Duration is omitempty: zero means the default
+        w["dial_timeout"] = *ns;
+      } else {
+        w.erase("dial_timeout");
+      }
     } else if (sub == "soft_start") {
       w["soft_start"] = true;
     } else {

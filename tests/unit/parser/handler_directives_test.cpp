@@ -140,6 +140,16 @@ TEST_CASE("encode chooses encoders and their options") {
   CHECK(errorOf("encode {\n brotli\n}").find("getting module named 'http.encoders.brotli'") != std::string::npos);
 }
 
+TEST_CASE("encode takes the first line's formats before its block, as caddy 2.6.2") {
+  // The first line's formats lead `prefer` (so they win a q-value tie), a block line
+  // configures a format the first line named, and an unknown first-line format is reported
+  // before anything in the block.
+  CHECK(handlerOf("encode gzip {\n zstd\n}") ==
+        PJson::parse(R"({"handler":"encode","encodings":{"gzip":{},"zstd":{}},"prefer":["gzip","zstd"]})"));
+  CHECK(handlerOf("encode gzip {\n gzip 5\n}")["encodings"] == PJson::parse(R"({"gzip":{"level":5}})"));
+  CHECK(errorOf("encode 1 {\n brotli\n}").find("module not registered: http.encoders.1") != std::string::npos);
+}
+
 TEST_CASE("file_server hides the Caddyfile and reads its subdirectives") {
   CHECK(handlerOf("file_server {\n hide first.txt\n hide second.txt\n}")["hide"] ==
         PJson::parse(R"(["first.txt","second.txt","./Caddyfile"])"));
