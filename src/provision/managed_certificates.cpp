@@ -343,15 +343,6 @@ std::string policyPath(const config::AutomationPolicy* policy, const TlsAppRunti
   return "apps.tls.automation.policies[" + std::to_string(it - tls.policies.begin()) + "]";
 }
 
-// A duration above zero, even one below a millisecond ("250us", 250000 ns).
-bool positiveDuration(const Json& value) {
-  if (value.is_number_integer()) {
-    return value.get<int64_t>() > 0;
-  }
-  const std::string s = value.is_string() ? value.get<std::string>() : "";
-  return !s.starts_with('-') && s.find_first_of("123456789") != std::string::npos;
-}
-
 // renew_interval / ocsp_interval: Caddy hands them to certmagic, which takes zero or less as
 // its default; a positive one below a second is a second here (timers tick in loop time).
 std::chrono::seconds automationInterval(const config::Config& config, const char* key,
@@ -361,7 +352,7 @@ std::chrono::seconds automationInterval(const config::Config& config, const char
   }
   const Json& value = config.tls->automationExtra[key];
   const auto d = parseDuration(value, std::string("apps.tls.automation.") + key);
-  if (!positiveDuration(value)) {
+  if (durationSign(value) <= 0) {
     return fallback;
   }
   return std::max<std::chrono::seconds>(std::chrono::duration_cast<std::chrono::seconds>(d),

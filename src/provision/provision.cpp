@@ -289,6 +289,18 @@ void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std:
 
 }  // namespace
 
+int durationSign(const Json& value) {
+  if (value.is_number_integer()) {
+    const int64_t n = value.get<int64_t>();
+    return n > 0 ? 1 : n < 0 ? -1 : 0;
+  }
+  const std::string s = value.is_string() ? value.get<std::string>() : "";
+  if (s.find_first_of("123456789") == std::string::npos) {
+    return 0;
+  }
+  return s.starts_with('-') ? -1 : 1;
+}
+
 std::chrono::milliseconds parseDuration(const Json& value, const std::string& path) {
   if (value.is_number_integer()) {
     return std::chrono::milliseconds(value.get<int64_t>() / 1'000'000);

@@ -133,6 +133,9 @@ void startCertificateManagement(const Runtime& runtime);
 
 // Caddy durations: an integer of nanoseconds or a Go duration string ("1m30s", "2d").
 std::chrono::milliseconds parseDuration(const config::Json& value, const std::string& path);
+// -1, 0 or 1 for a duration below, at or above zero, even one below a millisecond ("250us",
+// 250000 ns), which parseDuration rounds to zero. Call after parseDuration accepted it.
+int durationSign(const config::Json& value);
 ListenSpec parseListen(const std::string& addr, const std::string& path, std::vector<ListenSpec>& expanded);
 
 }  // namespace gatehouse::provision

@@ -14,8 +14,31 @@ namespace gatehouse::proxy {
 using config::Json;
 using provision::ProvisionError;
 
+namespace {
+
+// Caddy takes a zero interval or timeout as its default (30 s, 5 s) and waits a positive one
+// as given; our timers count milliseconds, so one below a millisecond waits one. A negative
+// one is noted in `negative`: caddy 2.6.2 ignores the block when no check is enabled, and
+// otherwise stops (Go's ticker panics on a negative interval) or fails every check.
+std::chrono::milliseconds healthDuration(const Json& value, const std::string& path,
+                                         std::chrono::milliseconds fallback, std::string& negative) {
+  const auto d = provision::parseDuration(value, path);
+  switch (provision::durationSign(value)) {
+    case 0:
+      return fallback;
+    case 1:
+      return std::max(d, std::chrono::milliseconds(1));
+    default:
+      negative = path;
+      return fallback;
+  }
+}
+
+}  // namespace
+
 ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
   ActiveHealth h;
+  std::string negative;  // the path of a negative interval or timeout
   if (!j.is_object()) {
     throw ProvisionError(path, "expected an object");
   }
@@ -46,9 +69,9 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
         }
       }
     } else if (k == "interval") {
-      h.interval = provision::parseDuration(v, p);
+      h.interval = healthDuration(v, p, h.interval, negative);
     } else if (k == "timeout") {
-      h.timeout = provision::parseDuration(v, p);
+      h.timeout = healthDuration(v, p, h.timeout, negative);
     } else if (k == "expect_status") {
       h.expectStatus = v.get<int>();
     } else if (k == "expect_body") {
@@ -78,8 +101,8 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
       throw ProvisionError(p, "active health check option '" + k + "' is not supported yet");
     }
   }
-  if (h.interval.count() <= 0 || h.timeout.count() <= 0) {
-    throw ProvisionError(path, "interval and timeout must be positive");
+  if (h.enabled && !negative.empty()) {
+    throw ProvisionError(negative, "must not be negative");
   }
   return h;
 }

@@ -77,6 +77,8 @@ KNOWN_JSON = [
      "zerossl issuer is newer Caddy's ACME-with-EAB form"),
     (r"\.apps\.tls\.automation\.policies$", lambda c, g, *_: "zerossl" in json.dumps(c) and "zerossl" in json.dumps(g),
      NEWER, "zerossl issuer is newer Caddy's ACME-with-EAB form (global acme_ca stays in the catch-all policy)"),
+    (r"\.health_checks\.active\.headers\.", None, NEWER,
+     "health_headers lines naming one field add up (fixture reverse_proxy_health_headers; 2.6.2 keeps the last line)"),
     (r"\.apps\.http\.metrics$|\.servers\.[^.]+\.metrics$", None, NEWER, "metrics is an app-level option"),
     (r"\.(encodings|prefer)$", lambda c, g, *_: c is None, NEWER, "encode defaults to zstd and gzip"),
     (r"\.headers$", lambda c, g, *_: c is None and "text/html" in json.dumps(g), NEWER, "redir html sets text/html"),

@@ -85,3 +85,21 @@ TEST_CASE("active health checks: body, follow_redirects, max_size, enabled", "[p
   CHECK_THROWS_AS(ActiveHealth::parse(Json::parse(R"({"uri":"/h","upstream":"x:1"})"), "a"),
                   gatehouse::provision::ProvisionError);
 }
+
+TEST_CASE("active health checks: zero, sub-millisecond and negative interval and timeout", "[proxy][health]") {
+  using std::chrono::milliseconds;
+  // Zero is Caddy's default (30 s, 5 s), a positive duration below a millisecond waits one
+  // (it rounded to zero and was refused), a negative one is refused only when checks run.
+  auto zero = ActiveHealth::parse(Json::parse(R"({"uri":"/h","interval":0,"timeout":"0s"})"), "a");
+  CHECK(zero.interval == milliseconds(30'000));
+  CHECK(zero.timeout == milliseconds(5'000));
+  auto tiny = ActiveHealth::parse(Json::parse(R"({"uri":"/h","interval":"250us","timeout":250000})"), "a");
+  CHECK(tiny.interval == milliseconds(1));
+  CHECK(tiny.timeout == milliseconds(1));
+  CHECK(ActiveHealth::parse(Json::parse(R"({"uri":"/h","timeout":"1.5s"})"), "a").timeout == milliseconds(1'500));
+  CHECK_THROWS_WITH(ActiveHealth::parse(Json::parse(R"({"uri":"/h","interval":-1000000000})"), "a"),
+                    Catch::Contains("must not be negative"));
+  CHECK_THROWS_AS(ActiveHealth::parse(Json::parse(R"({"port":81,"timeout":-5})"), "a"),
+                  gatehouse::provision::ProvisionError);
+  CHECK_FALSE(ActiveHealth::parse(Json::parse(R"({"timeout":-1000000000})"), "a").enabled);
+}
