@@ -302,8 +302,11 @@ int durationSign(const Json& value) {
 }
 
 std::chrono::milliseconds parseDuration(const Json& value, const std::string& path) {
+  // Our timers count milliseconds; a positive duration below one (Caddy's "250us") stays
+  // positive, as zero often means "the default" or "off" to the caller.
   if (value.is_number_integer()) {
-    return std::chrono::milliseconds(value.get<int64_t>() / 1'000'000);
+    const int64_t ns = value.get<int64_t>();
+    return std::chrono::milliseconds(ns > 0 && ns < 1'000'000 ? 1 : ns / 1'000'000);
   }
   if (!value.is_string()) {
     throw ProvisionError(path, "expected a duration");
@@ -350,7 +353,7 @@ std::chrono::milliseconds parseDuration(const Json& value, const std::string& pa
     }
     totalMs += ms;
   }
-  return std::chrono::milliseconds(static_cast<int64_t>(totalMs));
+  return std::chrono::milliseconds(totalMs > 0 && totalMs < 1 ? 1 : static_cast<int64_t>(totalMs));
 }
 
 namespace {
