@@ -486,12 +486,32 @@ void Http1Session::appendBodyPiece(std::string_view data, bool eof) {
 
 void Http1Session::onBodyError(int /*uvError*/) {
   pullInFlight_ = false;
-  // The head promised a length (or a chunked end) we cannot deliver: only dropping the
-  // connection is honest. The pending work goes with the session (it may be the caller).
+  // The head promised a length (or a chunked end) we cannot deliver: the connection ends.
+  // What was written before goes out first, as Go's server flushes before it closes, so
+  // the client sees the head and a short body, which its framing shows to be short. A body
+  // delimited by the close itself would look whole: that connection is reset instead.
+  // The pending work goes with the session (it may be the caller).
   streaming_ = false;
-  closed_ = true;
   body_.detach();
-  transport_.close(true);
+  if (sniffPending_) {
+    // The head still waited for bytes to sniff a Content-Type from (Go's response buffer
+    // holds it likewise, and its final flush sends head and bytes).
+    sniffPending_ = false;
+    runWaitingStages(ex_, std::exchange(stagesWaiting_, 0));
+    std::string held = std::move(sniffHold_);
+    sniffHold_.clear();
+    if (!held.empty() && wantsSniffedType(ex_.response, true)) {
+      ex_.response.headers.add("Content-Type", sniffContentType(held));
+      sniffedType_ = true;
+    }
+    writeHead(ex_.response.streamLength, true);
+    appendBodyPiece(held, false);
+  }
+  if (!closing_ && !out_.empty()) {
+    transport_.write(out_);
+  }
+  closed_ = true;
+  transport_.close(closing_);
 }
 
 void Http1Session::finishResponse() {

@@ -100,11 +100,11 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
     c.keepAlive.enabled = false;  // a connection per request, as Caddy's client dials
     return;
   }
-  onlyKeys(
-      t, path,
-      {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
-       "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
-       "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout", "max_conns_per_host"});
+  onlyKeys(t, path,
+           {"protocol", "dial_timeout", "response_header_timeout", "read_buffer_size", "write_buffer_size",
+            "max_response_header_size", "keep_alive", "versions", "compression", "tls", "proxy_protocol",
+            "local_address", "resolver", "dial_fallback_delay", "expect_continue_timeout",
+            "max_conns_per_host", "read_timeout", "write_timeout"});
   if (t.value("protocol", "http") != "http") {
     throw ProvisionError(path + ".protocol",
                          "transport '" + t.value("protocol", "") + "' is not supported yet");
@@ -119,6 +119,10 @@ void parseTransport(const Json& t, const std::string& path, ProxyConfig& c) {
       c.responseHeaderTimeout = provision::parseDuration(v, p);
     } else if (k == "expect_continue_timeout") {
       c.expectContinueTimeout = provision::parseDuration(v, p);
+    } else if (k == "read_timeout") {
+      c.transport.readTimeout = std::max(provision::parseDuration(v, p), std::chrono::milliseconds(0));
+    } else if (k == "write_timeout") {
+      c.transport.writeTimeout = std::max(provision::parseDuration(v, p), std::chrono::milliseconds(0));
     } else if (k == "max_conns_per_host") {
       if (!v.is_number_integer()) {
         throw ProvisionError(p, "expected an integer");

@@ -56,7 +56,11 @@ void ProxyCall::trimExchange() {
 // tunnel's end goes with the relay, packed). Kept as it is (trimmed) when the host cannot
 // hand over, or for an HTTP/2 upstream.
 bool ProxyCall::relayTunnel() {
-  if (!conn_ || !conn_->relayable() || !conn_->drained() || h2Mode_ || closing_ ||
+  // read_timeout / write_timeout stay with the upstream connection, which enforces them
+  // (as Caddy 2.6.2 closes a tunnel whose upstream is silent for read_timeout).
+  const bool deadlines =
+      config_.transport.readTimeout.count() > 0 || config_.transport.writeTimeout.count() > 0;
+  if (!conn_ || !conn_->relayable() || !conn_->drained() || h2Mode_ || closing_ || deadlines ||
       upstreamEof_ || clientEof_ || clientGone_) {
     return false;
   }

@@ -53,6 +53,7 @@ void UpstreamConnection::die() {
   if (box_ == nullptr) {
     return;
   }
+  deadlineTimer_.reset();
   box_->owner = nullptr;
   uv_close(box_->h(), [](uv_handle_t* h) { std::unique_ptr<Box> dead(static_cast<Box*>(h->data)); });
   box_ = nullptr;
@@ -247,6 +248,8 @@ void UpstreamConnection::startWrite() {
   box_->writeReq.data = box_;
   uv_buf_t b = uv_buf_init(box_->inflight.data(), static_cast<unsigned>(box_->inflight.size()));
   writing_ = true;
+  writeSince_ = uv_now(loop_);
+  armDeadlines();
   const int rc = uv_write(&box_->writeReq, box_->s(), &b, 1, &UpstreamConnection::onWrite);
   if (rc != 0) {
     writing_ = false;
@@ -343,6 +346,8 @@ void UpstreamConnection::resumeReading() {
   if (!reading_ && connected_ && (reported_ || tls_)) {
     if (uv_read_start(box_->s(), &UpstreamConnection::onAlloc, &UpstreamConnection::onRead) == 0) {
       reading_ = true;
+      readSince_ = uv_now(loop_);
+      armDeadlines();
     }
   }
 }
@@ -377,6 +382,18 @@ uv_os_fd_t UpstreamConnection::releaseSocket(std::string& early, std::unique_ptr
   listener_ = nullptr;
   die();
   return copy;
+}
+
+bool UpstreamConnection::socketNames(sockaddr_storage& local, sockaddr_storage& peer) const {
+  if (box_ == nullptr || unix_) {
+    return false;
+  }
+  int len = sizeof(local);
+  if (uv_tcp_getsockname(&box_->stream.tcp, reinterpret_cast<sockaddr*>(&local), &len) != 0) {
+    return false;
+  }
+  len = sizeof(peer);
+  return uv_tcp_getpeername(&box_->stream.tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0;
 }
 
 void UpstreamConnection::startFrames() {
@@ -415,6 +432,7 @@ void UpstreamConnection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) 
   if (self == nullptr || n == 0) {
     return;
   }
+  self->readSince_ = uv_now(self->loop_);  // read_timeout counts from the last bytes
   if (self->tls_ && n > 0) {
     self->onCipher(buf->base, static_cast<size_t>(n));  // parked: TLS may carry session tickets
     return;
@@ -499,11 +517,11 @@ void UpstreamConnection::consume(const char* data, size_t len) {
   fail(UV_EPROTO);
 }
 
-void UpstreamConnection::fail(int uvError) {
+void UpstreamConnection::fail(int uvError, bool logFailure) {
   if (dead_) {
     return;  // its end was reported once (or its owner closed it): never a second time
   }
-  if (!failure_.empty()) {
+  if (logFailure && !failure_.empty()) {
     // Transport failures (TLS) are otherwise invisible to the operator: say why, once.
     server::logLine({{"logger", "http.handlers.reverse_proxy"},
                      {"msg", "upstream transport failed"},

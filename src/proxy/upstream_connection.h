@@ -171,8 +171,14 @@ class UpstreamConnection {
   void finishInflatedEnd();
   void consume(const char* data, size_t len);
   void onReadEof();
-  void fail(int uvError);
+  // `logFailure`: log failure_ (a transport failure the operator would not see otherwise).
+  void fail(int uvError, bool logFailure = true);
   void die();
+  // read_timeout / write_timeout (upstream_connection_deadlines.cpp).
+  void armDeadlines();
+  static void onDeadline(uv_timer_t* t);
+  [[nodiscard]] std::string ioTimeoutText(const char* op) const;
+  bool socketNames(sockaddr_storage& local, sockaddr_storage& peer) const;
 
   uv_loop_t* loop_;
   size_t upstreamIndex_;
@@ -220,8 +226,11 @@ class UpstreamConnection {
   std::unique_ptr<UpstreamTlsStream> tls_;
   std::unique_ptr<DialRace> race_;  // while a name's addresses race
   UvHandle<uv_timer_t> handshakeTimer_;
-  bool reported_ = false;      // onUpstreamConnected was called
-  bool sessionSaved_ = false;  // the TLS session was offered to the cache
+  UvHandle<uv_timer_t> deadlineTimer_;  // only with a read_timeout or write_timeout
+  uint64_t readSince_ = 0;              // loop time the read wait began or bytes last came
+  uint64_t writeSince_ = 0;             // loop time the write in flight began
+  bool reported_ = false;               // onUpstreamConnected was called
+  bool sessionSaved_ = false;           // the TLS session was offered to the cache
   bool decodeGzip_ = false;
   std::unique_ptr<GzipInflater> gunzip_;
   std::string gzStash_;        // compressed bytes not decoded yet (the listener was full)

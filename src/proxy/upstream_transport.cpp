@@ -29,6 +29,8 @@ DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const r
   o.fallbackDelay = fallbackDelay;
   o.dialTimeout = dialTimeout;
   o.keepAliveProbe = keepAliveProbe;
+  o.readTimeout = readTimeout;
+  o.writeTimeout = writeTimeout;
   return o;
 }
 
@@ -44,7 +46,8 @@ bool TransportConfig::askForGzip(runtime::HeaderList& h, const runtime::Request&
   return true;
 }
 
-std::chrono::milliseconds TransportConfig::parseFallbackDelay(const config::Json& value, const std::string& path) {
+std::chrono::milliseconds TransportConfig::parseFallbackDelay(const config::Json& value,
+                                                              const std::string& path) {
   using std::chrono::milliseconds;
   if (value.is_number_integer() && value.get<int64_t>() < 0) {
     return std::min(milliseconds(value.get<int64_t>() / 1'000'000), milliseconds(-1));

@@ -35,24 +35,30 @@ struct DialOptions {
   std::chrono::milliseconds dialTimeout{0};
   // TCP keep-alive probe period once connected (tcp_keepalive.h); < 0: off.
   std::chrono::milliseconds keepAliveProbe{30'000};
+  // read_timeout / write_timeout: how long one read may wait for the upstream's next bytes
+  // and one write for the kernel to take ours (Go's per-call deadlines); 0: no limit.
+  std::chrono::milliseconds readTimeout{0};
+  std::chrono::milliseconds writeTimeout{0};
 };
 
 struct TransportConfig {
   std::shared_ptr<UpstreamTls> tls;
   ProxyProtocol proxyProtocol = ProxyProtocol::Off;
   std::optional<sockaddr_storage> localAddress;
-  bool compression = true;  // Go's default: DisableCompression false
+  bool compression = true;                 // Go's default: DisableCompression false
   std::vector<ResolverAddress> resolvers;  // empty: the system's resolver
   // `versions` (Caddy's default ["1.1", "2"]): "2" offers h2 by ALPN over TLS (HTTP/1.1
   // stays offered, as Go's transport does); "h2c" speaks HTTP/2 with prior knowledge to
   // cleartext upstreams.
   bool h2 = true;
   bool h2c = false;
-  std::chrono::milliseconds fallbackDelay{0};   // dial_fallback_delay (< 0: no Happy Eyeballs)
+  std::chrono::milliseconds fallbackDelay{0};    // dial_fallback_delay (< 0: no Happy Eyeballs)
   std::chrono::milliseconds dialTimeout{3'000};  // dial_timeout (Caddy's default)
   // keep_alive.probe_interval (Go's net.Dialer.KeepAlive): 30 s without a keep_alive
   // object (Caddy's default), 15 s with one that leaves it 0 (Go's), < 0: probes off.
   std::chrono::milliseconds keepAliveProbe{30'000};
+  std::chrono::milliseconds readTimeout{0};   // read_timeout (0: none)
+  std::chrono::milliseconds writeTimeout{0};  // write_timeout (0: none)
 
   // Options for a connection to `address` made for `req`.
   [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;
