@@ -1,12 +1,13 @@
 // {http.shutting_down} / {http.time_until_shutdown} (shutdown_delay): what a request of a
 // server with and without a scheduled stop renders (e2e: shutdown_delay_vs_caddy_test.py).
+#include "router/shutdown_placeholders.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <regex>
 
 #include "provision/shutdown_schedule.h"
 #include "router/placeholders.h"
-#include "router/shutdown_placeholders.h"
 
 using gatehouse::provision::ShutdownSchedule;
 using gatehouse::router::noteShutdownSchedule;
