@@ -495,6 +495,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     const std::string p = "apps.http." + key;
     if (key == "grace_period") {
       rt->gracePeriod = parseDuration(value, p);
+    } else if (key == "shutdown_delay") {
+      rt->shutdownDelay = parseDuration(value, p);
     } else if (key == "metrics") {
       if (value.is_object() && value.contains("per_host")) {
         throw ProvisionError(p + ".per_host", "metrics option 'per_host' (Caddy 2.9+) is not supported yet");
@@ -502,8 +504,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
       if (!value.is_object() || !value.empty()) {
         throw ProvisionError(p, "metrics options are not supported yet");
       }
-    } else if (key == "http_port" || key == "https_port" || key == "shutdown_delay") {
-      continue;  // http_port feeds the HTTPS check; shutdown_delay only delays exit
+    } else if (key == "http_port" || key == "https_port") {
+      continue;  // they feed the automatic HTTPS check
     } else {
       throw ProvisionError(p, "http app option '" + key + "' is not supported yet");
     }

@@ -9,14 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_guard.h"
+#include "admin/config_loader_spec.h"
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/runtime/worker_start.h"
 #include "handlers/named_routes.h"
-#include "admin/admin_guard.h"
-#include "admin/config_loader_spec.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
+#include "provision/shutdown_schedule.h"
 #include "router/ip_range.h"
 #include "router/route.h"
 
@@ -81,13 +82,15 @@ struct ServerRuntime {
   // ACME HTTP-01: GET /.well-known/acme-challenge/<token> is answered from here before any
   // route (as Caddy's server does); null when no certificate is managed.
   std::shared_ptr<const acme::ChallengeResponder> acmeChallenges;
+  // Set once this server is going to stop (shutdown_delay); see shutdown_schedule.h.
+  ShutdownSchedule shutdown;
 };
 
 // The admin endpoint (Caddy's "admin" object): where `gatehouse reload` posts configs.
 struct AdminSpec {
   bool disabled = false;
   std::string listen = "localhost:2019";
-  admin::AdminAccess access;  // origins, enforce_origin
+  admin::AdminAccess access;                      // origins, enforce_origin
   std::optional<admin::ConfigLoaderSpec> loader;  // admin.config.load
 };
 
@@ -99,6 +102,9 @@ struct Runtime {
   std::unique_ptr<metrics::HttpMetrics> metrics;
   std::vector<std::unique_ptr<ServerRuntime>> servers;
   std::chrono::milliseconds gracePeriod{0};  // 0: wait for in-flight requests
+  // shutdown_delay: how long a server this runtime stops (process exit, or a reload that
+  // replaces it) keeps serving, {http.shutting_down} true, before its grace period.
+  std::chrono::milliseconds shutdownDelay{0};
   std::vector<std::string> warnings;
   AdminSpec admin;
   // Certificates the config loaded; the ACME client installs managed ones here too.

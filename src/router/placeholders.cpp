@@ -20,6 +20,7 @@
 #include "router/body_capture.h"
 #include "router/go_atoi.h"
 #include "router/proxy_placeholders.h"
+#include "router/shutdown_placeholders.h"
 #include "router/system_placeholders.h"
 #include "router/unix_peer.h"
 #include "tls/client_cert_fields.h"
@@ -491,6 +492,9 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
       }
     }
     return false;
+  }
+  if (shutdownPlaceholder(key, ex, out)) {
+    return true;
   }
   if (key == "http.response.header.Server") {
     out.assign(ex.response.headers.get("Server"));

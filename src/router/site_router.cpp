@@ -6,6 +6,7 @@
 #include "log/error_log.h"
 #include "router/error_id.h"
 #include "router/response_filter.h"
+#include "router/shutdown_placeholders.h"
 #include "router/stored_challenge_work.h"
 
 namespace gatehouse::router {
@@ -15,6 +16,7 @@ using runtime::Outcome;
 
 Outcome SiteRouter::handle(Exchange& ex) {
   ex.serverName = server_.name;
+  noteShutdownSchedule(ex, server_.shutdown);
   // Go's server answers "OPTIONS *" itself (globalOptionsHandler): Caddy's routes never
   // see it, and the answer is an empty 200. Not over h2c: Caddy's h2c handler hands those
   // streams to its routes directly.

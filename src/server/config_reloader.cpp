@@ -71,14 +71,14 @@ bool ConfigReloader::apply(const config::Config& cfg, const config::Json& raw, s
     error = "changing the admin endpoint needs a restart";
     return false;
   }
-  if (!group_.reload(next, error)) {
-    return false;
-  }
-  provision::startCertificateManagement(*next);
-  if (onApplied_) {
-    onApplied_(*next);
-  }
-  return true;
+  // The new config's certificates and loader start as soon as it serves, not after the
+  // old config's shutdown_delay (which reload() waits out).
+  return group_.reload(next, error, [&] {
+    provision::startCertificateManagement(*next);
+    if (onApplied_) {
+      onApplied_(*next);
+    }
+  });
 }
 
 config::Json ConfigReloader::currentConfig() const {

@@ -70,6 +70,8 @@ class Connection final : public http::Transport {
   // the listener closed). Exchanges in flight whose site `next` no longer serves are told
   // (PendingWork::siteRemoved); the others, open streams included, go on; then shutdown().
   void reloaded(const provision::ServerRuntime* next);
+  // The config generation the connection was accepted under.
+  [[nodiscard]] const Generation* generation() const { return generation_.get(); }
   // The server of the newest config that still serves this connection's listener.
   [[nodiscard]] const provision::ServerRuntime* liveServer() const { return liveServer_; }
 
@@ -134,7 +136,7 @@ class Connection final : public http::Transport {
   http::RequestHandler& router_;
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
-  std::unique_ptr<tls::TlsStream> tls_;  // null on cleartext listeners
+  std::unique_ptr<tls::TlsStream> tls_;            // null on cleartext listeners
   std::unique_ptr<HttpRedirectSniffer> redirect_;  // until the first bytes are judged
   http::PeerInfo peer_;
   // Null until the TLS handshake completes, and while parked (idle between requests).

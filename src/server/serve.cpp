@@ -1,6 +1,7 @@
 // serve(): the process's main thread. Starts the server group and the admin endpoint, then
-// waits on signals: SIGINT/SIGTERM stop gracefully (a second one exits at once, as Caddy),
-// SIGUSR1 reloads the config file.
+// waits on signals: SIGINT/SIGTERM stop gracefully, after the config's shutdown_delay (as
+// caddy 2.6.2: a second SIGINT quits at once with exit code 2, a later SIGTERM waits for the
+// stop under way), SIGUSR1 reloads the config file.
 
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -77,12 +78,14 @@ struct SignalWatch {
   uv_signal_t sigterm{};
   uv_signal_t sigusr1{};
   uv_async_t drained{};  // sent by the joiner thread once every worker has exited
-  StopDoor stopDoor;  // the admin API's POST /stop
+  uv_timer_t delay{};    // shutdown_delay: the servers go on serving until it fires
+  StopDoor stopDoor;     // the admin API's POST /stop
   uv_work_t reloadWork{};
   ServerGroup* group = nullptr;
   ConfigReloader* reloader = nullptr;
   std::thread joiner;
-  int received = 0;
+  int received = 0;    // stop requests (signals, POST /stop)
+  int interrupts = 0;  // SIGINTs
   bool reloading = false;
   bool reloadAgain = false;
   bool reloadOk = false;
@@ -94,6 +97,7 @@ struct SignalWatch {
     uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->sigusr1), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->drained), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->delay), nullptr);
     self->stopDoor.close();
   }
 
@@ -109,17 +113,34 @@ struct SignalWatch {
 
   static void onSignal(uv_signal_t* s, int signum) {
     auto* self = static_cast<SignalWatch*>(s->data);
-    if (++self->received > 1) {
-      // A second signal means "now": skip the grace period, as Caddy does.
-      logLine({{"msg", "forced shutdown"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
+    const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    if (signum == SIGINT && ++self->interrupts > 1) {
+      // A second SIGINT means "now": skip the delay and the grace period, as Caddy does.
+      logLine({{"msg", "force quit"}, {"signal", name}}, "warn");
       log::flushProcessLog();
-      std::_Exit(1);
+      std::_Exit(2);
     }
-    logLine({{"msg", "shutting down"}, {"signal", signum == SIGINT ? "SIGINT" : "SIGTERM"}});
+    if (self->received++ > 0) {
+      return;  // as Caddy: a later signal waits for the stop under way
+    }
+    logLine({{"msg", "shutting down"}, {"signal", name}});
     self->beginStop();
   }
 
+  // Servers scheduled to stop go on serving for the shutdown_delay, then stop gracefully.
   void beginStop() {
+    const auto wait = group->scheduleShutdown();
+    if (wait.count() <= 0) {
+      stopWorkers();
+      return;
+    }
+    delay.data = this;
+    uv_timer_start(
+        &delay, [](uv_timer_t* t) { static_cast<SignalWatch*>(t->data)->stopWorkers(); },
+        static_cast<uint64_t>(wait.count()), 0);
+  }
+
+  void stopWorkers() {
     SignalWatch* self = this;
     self->group->stop();
     // Join off the loop, so a second signal is still seen while workers drain.
@@ -195,6 +216,7 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   uv_signal_start(&watch.sigint, &SignalWatch::onSignal, SIGINT);
   uv_signal_start(&watch.sigterm, &SignalWatch::onSignal, SIGTERM);
   uv_signal_start(&watch.sigusr1, &SignalWatch::onReloadSignal, SIGUSR1);
+  uv_timer_init(&watch.loop, &watch.delay);
   uv_async_init(&watch.loop, &watch.drained, &SignalWatch::onDrained);
   watch.drained.data = &watch;
   uv_async_init(&watch.loop, &watch.stopDoor.async, &SignalWatch::onStopRequest);

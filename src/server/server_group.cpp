@@ -224,8 +224,13 @@ bool ServerGroup::start(std::shared_ptr<const provision::Runtime> runtime, std::
   return true;
 }
 
-bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error) {
+bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error,
+                         const std::function<void()>& serving) {
   std::lock_guard lock(reloadMu_);
+  if (closing_) {
+    error = "the server is shutting down";
+    return false;
+  }
   std::map<std::string, Bound> added;
   if (!bindNew(*runtime, added, error)) {
     for (auto& [_, b] : added) {
@@ -236,11 +241,14 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
   }
   // Which keys stay, and the server index each now belongs to.
   const auto keep = resolveKeys(*runtime);
+  const auto previous = current();
+  const auto delay = previous ? scheduleStop(*previous) : std::chrono::milliseconds(0);
   std::vector<std::future<void>> applied;
   for (unsigned w = 0; w < count_; ++w) {
     WorkerReload change;
     change.runtime = runtime;
     change.keep = keep;
+    change.retireLater = delay.count() > 0;
     for (auto& [key, b] : added) {
       change.added.push_back(b.perWorker[w]);
     }
@@ -257,6 +265,18 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
     open_.emplace(key, b.address);
     unixFiles_.emplace(key, b.unixFile);  // owns no file unless a unix listener
   }
+  log::installProcessLog(runtime->logs);
+  logServers(*runtime, "serving reloaded configuration");
+  setCurrent(runtime);
+  if (serving) {
+    serving();
+  }
+  if (delay.count() > 0) {
+    waitOutDelay(delay);
+    for (auto& w : workers_) {
+      w->retire();
+    }
+  }
   auto dropped = [&](const auto& kv) {
     return std::none_of(keep.begin(), keep.end(), [&](const auto& k) { return k.first == kv.first; });
   };
@@ -269,10 +289,47 @@ bool ServerGroup::reload(std::shared_ptr<const provision::Runtime> runtime, std:
       ++it;
     }
   }
-  log::installProcessLog(runtime->logs);
-  logServers(*runtime, "serving reloaded configuration");
-  setCurrent(std::move(runtime));
   return true;
+}
+
+std::chrono::milliseconds ServerGroup::scheduleShutdown() {
+  closing_ = true;
+  auto running = current();
+  return running ? scheduleStop(*running) : std::chrono::milliseconds(0);
+}
+
+std::chrono::milliseconds ServerGroup::scheduleStop(const provision::Runtime& runtime) {
+  const auto delay = runtime.shutdownDelay;
+  if (delay.count() <= 0) {
+    return std::chrono::milliseconds(0);
+  }
+  const auto at = std::chrono::steady_clock::now() + delay;
+  bool any = false;
+  for (const auto& srv : runtime.servers) {
+    for (const auto& spec : srv->listen) {
+      logLine({{"logger", "http"},
+               {"msg", "listener closing and shutdown delay is configured"},
+               {"address", spec.original}},
+              "debug");
+      srv->shutdown.schedule(at);
+      any = true;
+    }
+  }
+  if (!any) {
+    return std::chrono::milliseconds(0);
+  }
+  const auto wallAt = std::chrono::system_clock::now() + delay;
+  logLine({{"logger", "http"},
+           {"msg", "shutdown scheduled"},
+           {"delay_duration", std::chrono::duration<double>(delay).count()},
+           {"time", std::chrono::duration<double>(wallAt.time_since_epoch()).count()}},
+          "debug");
+  return delay;
+}
+
+void ServerGroup::waitOutDelay(std::chrono::milliseconds delay) {
+  std::unique_lock lock(delayMu_);
+  delayCv_.wait_for(lock, delay, [this] { return stopped_; });
 }
 
 std::shared_ptr<const provision::Runtime> ServerGroup::current() const {
@@ -286,6 +343,11 @@ void ServerGroup::setCurrent(std::shared_ptr<const provision::Runtime> runtime) 
 }
 
 void ServerGroup::stop() {
+  {
+    std::lock_guard lock(delayMu_);
+    stopped_ = true;
+  }
+  delayCv_.notify_all();
   for (auto& w : workers_) {
     w->stop();
   }

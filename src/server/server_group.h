@@ -3,6 +3,10 @@
 // stops gracefully. SIGUSR1 and the admin endpoint's POST /load reload the config without
 // closing listeners whose address stays. Main thread, except where noted.
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,7 +38,18 @@ class ServerGroup {
   // Binds and starts. False with `error` ("apps.http.servers.srv0: listening on ...").
   bool start(std::shared_ptr<const provision::Runtime> runtime, std::string& error);
   // Binds the new addresses first, so a failure leaves the running config untouched.
-  bool reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error);
+  // `serving` runs once the new config serves. When the running config has a
+  // shutdown_delay, its servers are scheduled to stop (as caddy 2.6.2 does on every reload:
+  // it counts each old listener as closing) and keep serving their dropped listeners and
+  // open connections for the delay, while new connections on kept and added listeners get
+  // the new config; reload() returns once the delay is over, as Caddy's /load does.
+  bool reload(std::shared_ptr<const provision::Runtime> runtime, std::string& error,
+              const std::function<void()>& serving = {});
+  // Process stop, first step: schedules every server of the running config to stop after
+  // its shutdown_delay ({http.shutting_down} turns true) and returns the delay (zero when
+  // there is none); the caller keeps serving that long, then calls stop(). Reloads are
+  // refused from now on.
+  std::chrono::milliseconds scheduleShutdown();
   [[nodiscard]] std::shared_ptr<const provision::Runtime> current() const;
   // The "serving initial configuration" line with the addresses start() bound.
   void logStarted();
@@ -60,6 +75,11 @@ class ServerGroup {
   // addresses.
   config::Json logServers(const provision::Runtime& runtime, const char* msg);
   void setCurrent(std::shared_ptr<const provision::Runtime> runtime);
+  // Schedules `runtime`'s servers to stop in its shutdown_delay and logs it; returns the
+  // delay, or zero when it has none (or no server listens).
+  std::chrono::milliseconds scheduleStop(const provision::Runtime& runtime);
+  // Sleeps `delay`, cut short by stop().
+  void waitOutDelay(std::chrono::milliseconds delay);
 
   unsigned count_;
   // Serialises start and reloads (binding, handing changes to workers, waiting for them);
@@ -68,9 +88,13 @@ class ServerGroup {
   // Guards current_ only, so current() never waits behind a reload in progress.
   mutable std::mutex currentMu_;
   std::shared_ptr<const provision::Runtime> current_;
-  std::map<std::string, std::string> open_;  // listener key -> bound address
+  std::map<std::string, std::string> open_;                  // listener key -> bound address
   std::map<std::string, admin::OwnedSocketFile> unixFiles_;  // listener key -> file removed with it
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> closing_{false};  // scheduleShutdown() ran: no more reloads
+  std::mutex delayMu_;                // guards stopped_, for waitOutDelay
+  std::condition_variable delayCv_;
+  bool stopped_ = false;
   config::Json startAddresses_;
 };
 

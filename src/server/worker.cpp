@@ -107,12 +107,23 @@ void Worker::startHandlers() {
 }
 
 void Worker::stop() {
-  uv_async_send(&stopAsync_);
+  std::lock_guard lock(reloadMu_);
+  if (mailboxOpen_) {
+    uv_async_send(&stopAsync_);
+  }
 }
 
 void Worker::reload(WorkerReload change) {
   {
     std::lock_guard lock(reloadMu_);
+    if (!mailboxOpen_) {
+      // Stopping: the loop takes no more changes.
+      for (const auto& s : change.added) {
+        ::close(s.fd);
+      }
+      change.applied.set_value();
+      return;
+    }
     if (pendingReload_) {
       // An older reload the loop has not picked up yet: its new sockets are superseded.
       for (const auto& s : pendingReload_->added) {
@@ -123,6 +134,21 @@ void Worker::reload(WorkerReload change) {
     pendingReload_ = std::move(change);
   }
   uv_async_send(&reloadAsync_);
+}
+
+void Worker::retire() {
+  std::lock_guard lock(reloadMu_);
+  if (mailboxOpen_) {
+    retirePending_ = true;
+    uv_async_send(&reloadAsync_);
+  }
+}
+
+bool Worker::closeMailbox() {
+  std::lock_guard lock(reloadMu_);
+  const bool wasOpen = mailboxOpen_;
+  mailboxOpen_ = false;
+  return wasOpen;
 }
 
 void Worker::join() {
@@ -138,9 +164,14 @@ void Worker::onStop(uv_async_t* a) {
 void Worker::onReload(uv_async_t* a) {
   auto* self = static_cast<Worker*>(a->data);
   std::optional<WorkerReload> change;
+  bool retire = false;
   {
     std::lock_guard lock(self->reloadMu_);
     change.swap(self->pendingReload_);
+    std::swap(retire, self->retirePending_);
+  }
+  if (retire) {
+    self->applyRetire();  // the previous reload's delay is over; it was asked for first
   }
   if (change) {
     self->applyReload(std::move(*change));
@@ -155,8 +186,10 @@ void Worker::applyReload(WorkerReload change) {
     change.applied.set_value();
     return;
   }
-  // Re-point the listeners that stay; close the rest. `next` maps each server of the
-  // running config to the new config's server on the same listener.
+  applyRetire();  // none pending: a reload follows its predecessor's retire()
+  // Re-point the listeners that stay; close the rest (or, with retireLater, leave them
+  // serving the old snapshot). `next` maps each server of the running config to the new
+  // config's server on the same listener.
   const auto& running = current_->runtime->servers;
   std::vector<const provision::ServerRuntime*> next(running.size(), nullptr);
   std::vector<std::unique_ptr<Listener>> kept;
@@ -168,6 +201,9 @@ void Worker::applyReload(WorkerReload change) {
         next[l->serverIndex] = change.runtime->servers[it->second].get();
       }
       l->serverIndex = it->second;
+      kept.push_back(std::move(l));
+    } else if (change.retireLater) {
+      l->pinned = current_;
       kept.push_back(std::move(l));
     } else {
       Listener* raw = l.get();
@@ -184,12 +220,45 @@ void Worker::applyReload(WorkerReload change) {
   for (const auto& s : change.added) {
     addListener(s, true);
   }
-  // Connections of the old snapshot: finish what is in flight, then close (keep-alive
-  // clients reconnect and get the new config).
+  if (change.retireLater) {
+    retiring_ = Retiring{std::move(previous), std::move(next)};
+  } else {
+    reloadConnections(*previous, next);
+  }
+  change.applied.set_value();
+}
+
+void Worker::applyRetire() {
+  if (!retiring_ || stopping_) {
+    return;
+  }
+  std::vector<std::unique_ptr<Listener>> kept;
+  for (auto& l : listeners_) {
+    if (!l->pinned) {
+      kept.push_back(std::move(l));
+      continue;
+    }
+    Listener* raw = l.get();
+    closingListeners_.emplace(raw, std::move(l));
+    uv_close(reinterpret_cast<uv_handle_t*>(&raw->tcp), &Worker::onListenerClosed);
+  }
+  listeners_ = std::move(kept);
+  Retiring done = std::move(*retiring_);
+  retiring_.reset();
+  reloadConnections(*done.previous, done.next);
+}
+
+void Worker::reloadConnections(const WorkerGeneration& previous,
+                               const std::vector<const provision::ServerRuntime*>& next) {
+  // Connections of older snapshots: finish what is in flight, then close (keep-alive
+  // clients reconnect and get the new config). Those of the current one are left alone.
+  const auto& running = previous.runtime->servers;
   std::vector<Connection*> open;
   open.reserve(connections_.size());
   for (auto& [c, _] : connections_) {
-    open.push_back(c);
+    if (c->generation() != current_.get()) {
+      open.push_back(c);
+    }
   }
   for (Connection* c : open) {
     const provision::ServerRuntime* live = c->liveServer();
@@ -201,7 +270,6 @@ void Worker::applyReload(WorkerReload change) {
     }
     c->reloaded(mapped);
   }
-  change.applied.set_value();
 }
 
 void Worker::onListenerClosed(uv_handle_t* h) {
@@ -214,6 +282,8 @@ void Worker::beginShutdown() {
     return;
   }
   stopping_ = true;
+  closeMailbox();
+  retiring_.reset();  // its listeners close below; its connections stop with the others
   uv_close(reinterpret_cast<uv_handle_t*>(&stopAsync_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&reloadAsync_), nullptr);
   // Listener structs stay owned by listeners_ until the Worker dies, which is after the
@@ -269,7 +339,7 @@ void Worker::onConnection(uv_stream_t* server, int status) {
   if (status < 0 || w.stopping_) {
     return;
   }
-  const auto& gen = w.current_;
+  const auto& gen = l->pinned ? l->pinned : w.current_;
   auto conn = std::make_unique<Connection>(w, gen, *gen->runtime->servers[l->serverIndex],
                                            *gen->entry[l->serverIndex]);
   Connection* raw = conn.get();

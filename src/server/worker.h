@@ -5,7 +5,10 @@
 // Reload: the main thread hands a worker a new snapshot plus the listeners to add and the
 // ones to drop; the loop swaps them in between callbacks. Listeners whose address stays
 // are kept (no socket is closed), connections of the old snapshot finish their exchange
-// in flight and then close, as Caddy's old servers shut down gracefully.
+// in flight and then close, as Caddy's old servers shut down gracefully. With the old
+// snapshot's shutdown_delay this happens in two steps: the new snapshot takes the kept and
+// new listeners at once, while the dropped listeners and the old connections go on serving
+// the old snapshot until retire() (the delay is over).
 
 #include <uv.h>
 
@@ -52,6 +55,9 @@ struct WorkerReload {
   // keys close.
   std::vector<std::pair<std::string, size_t>> keep;
   std::promise<void> applied;  // set once the loop has swapped (or dropped) the change
+  // shutdown_delay: the old snapshot keeps its dropped listeners and its connections until
+  // Worker::retire().
+  bool retireLater = false;
 };
 
 class Worker final : public ConnectionOwner {
@@ -67,6 +73,9 @@ class Worker final : public ConnectionOwner {
   void stop();
   // Thread-safe: swaps in a new snapshot on the loop (see above).
   void reload(WorkerReload change);
+  // Thread-safe: the snapshot a `retireLater` reload replaced stops now (its dropped
+  // listeners close, its connections finish what is in flight and close).
+  void retire();
   void join();
   // After join(): the grace period ended with work still on the thread pool (a template
   // blocked reading a pipe). Pool work cannot be cancelled, so the loop was left running
@@ -90,6 +99,15 @@ class Worker final : public ConnectionOwner {
     Worker* worker = nullptr;
     size_t serverIndex = 0;
     std::string key;
+    // Set on a listener a `retireLater` reload dropped: it serves the old snapshot until
+    // retire(). Null: the current snapshot.
+    std::shared_ptr<WorkerGeneration> pinned;
+  };
+  // What retire() finishes: the replaced snapshot's servers and, for each, the new
+  // snapshot's server on the same listener (null when none), as Connection::reloaded takes.
+  struct Retiring {
+    std::shared_ptr<WorkerGeneration> previous;
+    std::vector<const provision::ServerRuntime*> next;
   };
 
   static void onConnection(uv_stream_t* server, int status);
@@ -102,6 +120,12 @@ class Worker final : public ConnectionOwner {
   void run();
   void beginShutdown();
   void applyReload(WorkerReload change);
+  void applyRetire();
+  // Tells every connection not of the current snapshot that `previous` was replaced.
+  void reloadConnections(const WorkerGeneration& previous,
+                         const std::vector<const provision::ServerRuntime*>& next);
+  // Closes what the loop owns for another thread's messages; false when already closed.
+  bool closeMailbox();
   // The current runtime's handlers start their per-worker work (health checks). Loop thread.
   void startHandlers();
   void addListener(const WorkerSocket& s, bool listen);
@@ -111,8 +135,13 @@ class Worker final : public ConnectionOwner {
   uv_async_t stopAsync_{};
   uv_async_t reloadAsync_{};
   uv_timer_t graceTimer_{};
-  std::mutex reloadMu_;  // guards pendingReload_, the one field another thread writes
+  // Guards pendingReload_, retirePending_ and mailboxOpen_, the fields other threads write.
+  std::mutex reloadMu_;
   std::optional<WorkerReload> pendingReload_;
+  bool retirePending_ = false;
+  // The async handles may be sent to (false once the loop began closing them).
+  bool mailboxOpen_ = true;
+  std::optional<Retiring> retiring_;  // loop thread
   std::vector<std::unique_ptr<Listener>> listeners_;
   // Listeners being closed; freed in their close callback.
   std::unordered_map<Listener*, std::unique_ptr<Listener>> closingListeners_;

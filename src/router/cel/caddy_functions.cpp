@@ -22,13 +22,16 @@ namespace {
 
 // The value types of Caddy 2.6.2's replacer for the keys whose value is not a string.
 PlaceholderType placeholderType(std::string_view key) {
-  static constexpr std::string_view kInts[] = {
-      "http.request.port", "http.request.remote.port", "http.error.status_code",
-      "http.reverse_proxy.status_code", "http.reverse_proxy.upstream.requests",
-      "http.reverse_proxy.upstream.max_requests", "http.reverse_proxy.upstream.fails"};
+  static constexpr std::string_view kInts[] = {"http.request.port",
+                                               "http.request.remote.port",
+                                               "http.error.status_code",
+                                               "http.reverse_proxy.status_code",
+                                               "http.reverse_proxy.upstream.requests",
+                                               "http.reverse_proxy.upstream.max_requests",
+                                               "http.reverse_proxy.upstream.fails"};
   static constexpr std::string_view kDurations[] = {
       "http.request.duration", "http.reverse_proxy.upstream.latency", "http.reverse_proxy.upstream.duration",
-      "http.reverse_proxy.duration"};
+      "http.reverse_proxy.duration", "http.time_until_shutdown"};
   for (std::string_view k : kInts) {
     if (k == key) {
       return PlaceholderType::Int;
@@ -39,7 +42,7 @@ PlaceholderType placeholderType(std::string_view key) {
       return PlaceholderType::Duration;
     }
   }
-  if (key == "http.request.tls.resumed") {
+  if (key == "http.request.tls.resumed" || key == "http.shutting_down") {
     return PlaceholderType::Bool;
   }
   if (key == "time.now") {
@@ -89,12 +92,17 @@ Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime
       }
       return Value::integer(n);
     }
-    case PlaceholderType::Bool: return Value::boolean(text == "true");
+    case PlaceholderType::Bool:
+      return Value::boolean(text == "true");
     case PlaceholderType::Duration: {
+      if (text.empty()) {
+        return Value::null();  // {http.time_until_shutdown} with nothing scheduled is nil
+      }
       auto d = parseDuration(text);
       return d ? Value::duration(*d) : Value::string(std::move(text));
     }
-    default: return Value::string(std::move(text));
+    default:
+      return Value::string(std::move(text));
   }
 }
 
@@ -126,10 +134,12 @@ Json mapStrList(const Value& map) {
 // The JSON config of the matcher module a matcher function stands for.
 Json matcherJson(const std::string& name, std::span<const Value> args) {
   if (name == "path_regexp") {
-    return args.size() == 1 ? Json{{"pattern", args[0].s}} : Json{{"name", args[0].s}, {"pattern", args[1].s}};
+    return args.size() == 1 ? Json{{"pattern", args[0].s}}
+                            : Json{{"name", args[0].s}, {"pattern", args[1].s}};
   }
   if (name == "header_regexp") {
-    Json re = args.size() == 2 ? Json{{"pattern", args[1].s}} : Json{{"name", args[0].s}, {"pattern", args[2].s}};
+    Json re =
+        args.size() == 2 ? Json{{"pattern", args[1].s}} : Json{{"name", args[0].s}, {"pattern", args[2].s}};
     return Json{{args[args.size() == 2 ? 0 : 1].s, re}};
   }
   if (name == "protocol") {
@@ -160,26 +170,40 @@ Json matcherJson(const std::string& name, std::span<const Value> args) {
 }
 
 // Only the matcher names 2.6.2 registers as CEL functions reach here (checked at parse time).
-std::unique_ptr<runtime::Matcher> buildMatcher(const std::string& name, const Json& value, const std::string& path) {
+std::unique_ptr<runtime::Matcher> buildMatcher(const std::string& name, const Json& value,
+                                               const std::string& path) {
   return compileMatcher(name, value, path);
 }
 
 // Go's regexp/syntax error text for RE2's error code.
 std::string goRegexpError(const re2::RE2& re) {
   switch (re.error_code()) {
-    case re2::RE2::ErrorMissingBracket: return "missing closing ]";
-    case re2::RE2::ErrorMissingParen: return "missing closing )";
-    case re2::RE2::ErrorBadEscape: return "invalid escape sequence";
-    case re2::RE2::ErrorBadCharRange: return "invalid character class range";
-    case re2::RE2::ErrorBadCharClass: return "invalid character class";
-    case re2::RE2::ErrorRepeatArgument: return "missing argument to repetition operator";
-    case re2::RE2::ErrorRepeatSize: return "invalid repeat count";
-    case re2::RE2::ErrorRepeatOp: return "invalid nested repetition operator";
-    case re2::RE2::ErrorBadPerlOp: return "invalid or unsupported Perl syntax";
-    case re2::RE2::ErrorTrailingBackslash: return "trailing backslash at end of expression";
-    case re2::RE2::ErrorBadNamedCapture: return "invalid named capture";
-    case re2::RE2::ErrorPatternTooLarge: return "expression too large";
-    default: return re.error();
+    case re2::RE2::ErrorMissingBracket:
+      return "missing closing ]";
+    case re2::RE2::ErrorMissingParen:
+      return "missing closing )";
+    case re2::RE2::ErrorBadEscape:
+      return "invalid escape sequence";
+    case re2::RE2::ErrorBadCharRange:
+      return "invalid character class range";
+    case re2::RE2::ErrorBadCharClass:
+      return "invalid character class";
+    case re2::RE2::ErrorRepeatArgument:
+      return "missing argument to repetition operator";
+    case re2::RE2::ErrorRepeatSize:
+      return "invalid repeat count";
+    case re2::RE2::ErrorRepeatOp:
+      return "invalid nested repetition operator";
+    case re2::RE2::ErrorBadPerlOp:
+      return "invalid or unsupported Perl syntax";
+    case re2::RE2::ErrorTrailingBackslash:
+      return "trailing backslash at end of expression";
+    case re2::RE2::ErrorBadNamedCapture:
+      return "invalid named capture";
+    case re2::RE2::ErrorPatternTooLarge:
+      return "expression too large";
+    default:
+      return re.error();
   }
 }
 
@@ -224,12 +248,13 @@ void compileCaddyFunctions(Node& n, const std::string& path) {
     compileMatcher(n, path);
   } else if (n.name == kPlaceholderFunction && n.args[1]->kind == NodeKind::Literal) {
     n.placeholder = placeholderType(n.args[1]->literal.s);
-  } else if (n.name == "matches" && n.args[1]->kind == NodeKind::Literal && n.args[1]->literal.kind == Kind::String) {
+  } else if (n.name == "matches" && n.args[1]->kind == NodeKind::Literal &&
+             n.args[1]->literal.kind == Kind::String) {
     auto re = std::make_shared<re2::RE2>(n.args[1]->literal.s, re2::RE2::Quiet);
     if (!re->ok()) {
       // cel-go compiles constant patterns when it plans the program.
-      throw provision::ProvisionError(path, "compiling CEL program: error parsing regexp: " + goRegexpError(*re) +
-                                                ": `" + re->error_arg() + "`");
+      throw provision::ProvisionError(path, "compiling CEL program: error parsing regexp: " +
+                                                goRegexpError(*re) + ": `" + re->error_arg() + "`");
     }
     n.regex = std::move(re);
   } else if ((n.name == "timestamp" || n.name == "duration") && !n.receiver && n.args.size() == 1 &&
@@ -237,8 +262,9 @@ void compileCaddyFunctions(Node& n, const std::string& path) {
     // cel-go also converts constant timestamp and duration strings when it plans.
     Value v = Evaluator(nullptr).eval(n);
     if (v.isError()) {
-      throw provision::ProvisionError(path, std::string("compiling CEL program: type conversion error from 'string' to '") +
-                                                (n.name == "timestamp" ? "google.protobuf.Timestamp'" : "google.protobuf.Duration'"));
+      throw provision::ProvisionError(
+          path, std::string("compiling CEL program: type conversion error from 'string' to '") +
+                    (n.name == "timestamp" ? "google.protobuf.Timestamp'" : "google.protobuf.Duration'"));
     }
   }
 }
@@ -268,7 +294,8 @@ Value evalMatcherCall(const Node& call, std::span<const Value> args, runtime::Ex
 
 Value placeholderValue(const Node& call, const Value& key, const runtime::Exchange& ex) {
   if (key.kind != Kind::String) {
-    return Value::error("invalid placeholder variable name of type '" + std::string(typeName(key.kind)) + "'");
+    return Value::error("invalid placeholder variable name of type '" + std::string(typeName(key.kind)) +
+                        "'");
   }
   PlaceholderType type = call.args[1]->kind == NodeKind::Literal ? call.placeholder : placeholderType(key.s);
   return typedPlaceholder(type, key.s, ex);
