@@ -4,17 +4,20 @@ entries, a symbolic link pointing outside the storage) are cleaned by caddy and 
 running the same Caddyfile with `storage_clean_interval 2s`; the files left must be the same,
 and so must the certmagic lines naming what was deleted. Then a certificate expired 20 days
 ago is added to each storage while it runs: the next interval's pass removes it from both.
-Last, gatehouse with the default interval cleans once at start, and with `storage_clean_interval
-off` (Caddy 2.7+ syntax) not at all."""
+Then gatehouse with the default interval cleans once at start, and with `storage_clean_interval
+off` (Caddy 2.7+ syntax) not at all. Last, a reload right after the start-up pass: as caddy,
+no pass then and one an interval after the reload."""
 import datetime
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -150,6 +153,73 @@ http://127.0.0.1:%d {
 """
 
 
+RELOAD_CADDYFILE = """{
+	%s
+	skip_install_trust
+	storage_clean_interval 6s
+}
+http://127.0.0.1:%d {
+	respond "%s"
+}
+"""
+
+
+def reload_passes(binary, base):
+    """A reload right after the start-up pass: neither server cleans again then (the last pass
+    began less than half an interval ago), and the next pass comes one interval after the
+    reload, once (the replaced config's schedule does not clean too). The pass counts at
+    those two moments, for caddy and for gatehouse."""
+    counts = {}
+    for who in ("caddy", "gatehouse"):
+        home = os.path.join(base, who)
+        root = os.path.join(home, "data", "caddy")
+        site(root, ISSUER, "expired20.example", -20)
+        port, admin = harness.free_port(), harness.free_port()
+        path = os.path.join(home, "Caddyfile")
+        admin_line = "admin 127.0.0.1:%d" % admin if who == "caddy" else "admin off"
+        with open(path, "w") as f:
+            f.write(RELOAD_CADDYFILE % (admin_line, port, "v1"))
+        env = dict(os.environ, XDG_DATA_HOME=os.path.join(home, "data"), XDG_CONFIG_HOME=home, HOME=home)
+        if who == "caddy":
+            log_path = os.path.join(home, "caddy.log")
+            log = open(log_path, "w")
+            proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+            def text():
+                with open(log_path) as f:
+                    return f.read()
+        else:
+            proc, _, drain, _ = harness.start(binary, path, adapter="caddyfile", workers=1, env=env)
+            text = drain.text
+        try:
+            harness.check(wait_for(text, "finished cleaning storage units", 1, 15), "%s: cleaned at start" % who)
+            with open(path + ".tmp", "w") as f:
+                f.write(RELOAD_CADDYFILE % (admin_line, port, "v2"))
+            os.replace(path + ".tmp", path)
+            reloaded = time.time()
+            if who == "caddy":
+                rc = subprocess.run(["caddy", "reload", "--adapter", "caddyfile", "--config", path, "--address",
+                                     "127.0.0.1:%d" % admin], capture_output=True, env=env, timeout=30).returncode
+                harness.check(rc == 0, "caddy reloaded")
+            else:
+                proc.send_signal(signal.SIGUSR1)
+            time.sleep(max(0.0, reloaded + 2 - time.time()))
+            first = count(text(), "cleaning storage unit")
+            body = urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5).read()
+            harness.check(body == b"v2", "%s: the reloaded config is served" % who)
+            time.sleep(max(0.0, reloaded + 8 - time.time()))
+            counts[who] = (first, count(text(), "cleaning storage unit"))
+        finally:
+            if who == "caddy":
+                proc.terminate()
+                proc.wait(10)
+                log.close()
+            else:
+                harness.stop(proc, drain)
+    return counts
+
+
 def main():
     binary = sys.argv[1]
     if shutil.which("caddy") is None:
@@ -243,6 +313,12 @@ def main():
             harness.check(count(text, "cleaning storage unit") == passes, "%d pass(es) with %r" % (passes, interval))
             gone = not os.path.exists(os.path.join(gh_root, "certificates", ISSUER, "expired20.example"))
             harness.check(gone == (passes == 1), "cleaned only when on (%r)" % interval)
+
+        counts = reload_passes(binary, tempfile.mkdtemp(prefix="reload-", dir=gh_dir))
+        harness.check(counts["caddy"] == (1, 2), "caddy: no pass right after the reload, one an interval later (%s)"
+                      % (counts["caddy"],))
+        harness.check(counts["gatehouse"] == counts["caddy"], "gatehouse passes around a reload as caddy's (%s)"
+                      % (counts["gatehouse"],))
     finally:
         for p in procs:
             if p.poll() is None:
