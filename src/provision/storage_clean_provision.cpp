@@ -18,12 +18,16 @@ std::chrono::nanoseconds cleanInterval(const config::Config& config) {
     return acme::kDefaultStorageCleanInterval;
   }
   const config::Json& value = config.tls->automationExtra["storage_clean_interval"];
-  const auto ms = parseDuration(value, "apps.tls.automation.storage_clean_interval");
+  const std::string path = "apps.tls.automation.storage_clean_interval";
+  const std::string text = value.is_string() ? value.get<std::string>() : "";
+  if (text.size() > 1 && text[0] == '-') {
+    parseDuration(config::Json(text.substr(1)), path);  // Go takes a negative one: the default
+    return acme::kDefaultStorageCleanInterval;
+  }
+  const auto ms = parseDuration(value, path);
   const bool positive = value.is_number_integer() ? value.get<int64_t>() > 0 : ms.count() > 0;
   if (!positive) {
-    const std::string text = value.is_string() ? value.get<std::string>() : "";
-    const bool tinyPositive =
-        !text.empty() && text[0] != '-' && text.find_first_of("123456789") != std::string::npos;
+    const bool tinyPositive = text.find_first_of("123456789") != std::string::npos;
     return tinyPositive ? std::chrono::milliseconds(1) : acme::kDefaultStorageCleanInterval;
   }
   return std::max<std::chrono::nanoseconds>(ms, std::chrono::milliseconds(1));
