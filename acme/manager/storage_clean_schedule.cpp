@@ -87,6 +87,7 @@ void StorageCleanSchedule::pass(const std::stop_token& stop) {
     return;
   }
   FileStorage storage(root_);
+  storage.setSyncLocks(false);  // one short lock per expired site: see setSyncLocks
   log_.info("tls", "cleaning storage unit", {{"description", storage.describe()}});
   try {
     StorageCleaner cleaner(storage, log_, [&stop] { return stop.stop_requested(); });
