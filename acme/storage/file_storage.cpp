@@ -163,7 +163,8 @@ bool FileStorage::tryLock(const std::string& name) {
     if (fd >= 0) {
       const std::string body = lockBody();
       const bool written = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
-      ::fsync(fd);
+      if (syncLocks_)
+        ::fsync(fd);
       ::close(fd);
       if (!written) {
         ::unlink(path.c_str());

@@ -34,6 +34,10 @@ class FileStorage final : public Storage {
   [[nodiscard]] std::string describe() const override { return "FileStorage:" + root_; }
 
   [[nodiscard]] const std::string& root() const { return root_; }
+  // Lock files are flushed to disk by default. A holder of many short locks (the storage
+  // cleaner: one per expired site) turns that off: a lock only excludes live processes, and
+  // one lost in a crash is absent or unreadable, which reads as stale anyway.
+  void setSyncLocks(bool sync) { syncLocks_ = sync; }
   [[nodiscard]] std::string lockPath(const std::string& name) const;
 
  private:
@@ -42,6 +46,7 @@ class FileStorage final : public Storage {
 
   std::string root_;
   std::chrono::seconds staleAfter_;
+  bool syncLocks_ = true;
 };
 
 // RFC 3339 UTC timestamp with nanoseconds, as Go's time.Time marshals to JSON.

@@ -9,6 +9,7 @@
 #include "handlers/placeholder_steps.h"
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
+#include "manager/storage_clean_schedule.h"
 #include "provision/admin_config_provision.h"
 #include "provision/auto_https.h"
 #include "provision/cert_managers_provision.h"
@@ -20,6 +21,7 @@
 #include "provision/named_routes_provision.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
+#include "provision/storage_clean_provision.h"
 #include "provision/tls_provision.h"
 #include "proxy/upstream_stats.h"
 #include "tls/server_tls.h"
@@ -457,6 +459,9 @@ void startCertificateManagement(const Runtime& runtime) {
   if (runtime.certManager) {
     runtime.certManager->start();
   }
+  if (runtime.storageCleaner) {
+    runtime.storageCleaner->start();
+  }
 }
 
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
@@ -483,6 +488,9 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   rt->certificates = tlsApp.store;
   rt->ticketKeys = tlsApp.tickets;
   rt->logs = provisionLogging(config);
+  rt->storageCleaner = provisionStorageCleaning(config, previous != nullptr && previous->storageCleaner
+                                                            ? previous->storageCleaner->history()
+                                                            : nullptr);
   if (!config.http) {
     rt->certManager = provisionCertificateManager(config, tlsApp.automate, tlsApp, ChallengePorts{});
     return rt;

@@ -24,6 +24,7 @@
 namespace gatehouse::acme {
 class CertificateManager;
 class ChallengeResponder;
+class StorageCleanSchedule;
 }  // namespace gatehouse::acme
 
 namespace gatehouse::proxy {
@@ -113,6 +114,9 @@ struct Runtime {
   // Null when no name needs one. Started (startCertificateManagement) once the runtime's
   // listeners are up; a reload builds a new one, which loads what storage already holds.
   std::shared_ptr<acme::CertificateManager> certManager;
+  // Cleans expired certificates and OCSP staples out of storage (Caddy's storage cleaning),
+  // started with certManager; null when cleaning is off.
+  std::shared_ptr<acme::StorageCleanSchedule> storageCleaner;
   // Certificates from the local CA (internal issuer), renewed in the background; null when
   // no name uses the internal issuer.
   std::shared_ptr<InternalCertificates> internalCertificates;
@@ -134,7 +138,8 @@ struct Runtime {
 // the reload, such as session ticket keys.
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous = nullptr);
 
-// Starts the runtime's certificate manager, if any (after its listeners are up).
+// Starts the runtime's certificate manager and storage cleaning, if any (after its
+// listeners are up).
 void startCertificateManagement(const Runtime& runtime);
 
 // Caddy durations: an integer of nanoseconds or a Go duration string ("1m30s", "2d").

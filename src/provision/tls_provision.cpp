@@ -471,13 +471,16 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
             "the global DNS provider (Caddy 2.10+) is not supported yet: "
             "name the provider with `acme_dns PROVIDER ...` or a site's `tls { dns PROVIDER ... }`");
       }
-      if (key != "session_tickets" && key != "disable_ocsp_stapling") {
+      if (key != "session_tickets" && key != "disable_ocsp_stapling" && key != "disable_storage_clean") {
         throw ProvisionError("apps.tls." + key, "'" + key + "' is not supported yet");
       }
     }
     for (const auto& [key, _] : app->automationExtra.items()) {
-      if (key == "on_demand" || key == "renew_interval" || key == "ocsp_interval") {
-        continue;  // read with the automation policies (on_demand_provision.cpp) / by provisionCertificateManager
+      if (key == "on_demand" || key == "renew_interval" || key == "ocsp_interval" ||
+          key == "storage_clean_interval") {
+        // read with the automation policies (on_demand_provision.cpp) / by
+        // provisionCertificateManager / by provisionStorageCleaning
+        continue;
       }
       throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
     }
