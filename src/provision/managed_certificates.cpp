@@ -352,6 +352,8 @@ bool positiveDuration(const Json& value) {
   return !s.starts_with('-') && s.find_first_of("123456789") != std::string::npos;
 }
 
+}  // namespace
+
 // renew_interval / ocsp_interval: Caddy hands them to certmagic, which takes zero or less as
 // its default; a positive one below a second is a second here (timers tick in loop time).
 std::chrono::seconds automationInterval(const config::Config& config, const char* key,
@@ -368,6 +370,7 @@ std::chrono::seconds automationInterval(const config::Config& config, const char
                                         std::chrono::seconds(1));
 }
 
+namespace {
 
 // A local issuer (`issuer internal` after an ACME issuer) signing with the pki app's CA.
 acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Json& issuer,

@@ -9,6 +9,7 @@
 #include "handlers/placeholder_steps.h"
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
+#include "manager/renewal_schedule.h"
 #include "provision/admin_config_provision.h"
 #include "provision/auto_https.h"
 #include "provision/cert_managers_provision.h"
@@ -442,7 +443,35 @@ void startCertificateManagement(const Runtime& runtime) {
   if (runtime.certManager) {
     runtime.certManager->start();
   }
+  if (runtime.loadedOcsp) {
+    runtime.loadedOcsp->start();
+  }
 }
+
+namespace {
+// Staples the loaded certificates (loaded_ocsp_stapling.h) once the rest of the config is
+// known to be valid, so a refused config fetches nothing. apps.tls.disable_ocsp_stapling
+// (global `ocsp_stapling off`) is Caddy 2.6.2's switch for them.
+void stapleLoaded(const config::Config& config, const TlsAppRuntime& tlsApp, Runtime& rt) {
+  if (tlsApp.loaded.empty()) {
+    return;
+  }
+  if (config.tls && config.tls->extra.contains("disable_ocsp_stapling")) {
+    const Json& off = config.tls->extra["disable_ocsp_stapling"];
+    if (!off.is_boolean()) {
+      throw ProvisionError("apps.tls.disable_ocsp_stapling", "expected a boolean");
+    }
+    if (off.get<bool>()) {
+      return;
+    }
+  }
+  auto stapling = std::make_shared<LoadedOcspStapling>(
+      tlsApp.store, tlsApp.loaded, automationInterval(config, "ocsp_interval", acme::kDefaultOcspInterval));
+  if (!stapling->empty()) {
+    rt.loadedOcsp = std::move(stapling);
+  }
+}
+}  // namespace
 
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
@@ -470,6 +499,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   rt->logs = provisionLogging(config);
   if (!config.http) {
     rt->certManager = provisionCertificateManager(config, tlsApp.automate, tlsApp, ChallengePorts{});
+    stapleLoaded(config, tlsApp, *rt);
     return rt;
   }
   const auto& app = *config.http;
@@ -553,6 +583,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     s->routes = compileRoutes(srv.routes, path + ".routes", ctx);
     rt->servers.push_back(std::move(s));
   }
+  stapleLoaded(config, tlsApp, *rt);
   return rt;
 }
 

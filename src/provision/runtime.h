@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "admin/admin_guard.h"
+#include "admin/config_loader_spec.h"
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/runtime/worker_start.h"
 #include "handlers/named_routes.h"
-#include "admin/admin_guard.h"
-#include "admin/config_loader_spec.h"
 #include "log/access_log.h"
 #include "log/log_service.h"
 #include "metrics/http_metrics.h"
@@ -38,6 +38,7 @@ class TicketKeyRing;
 namespace gatehouse::provision {
 
 class InternalCertificates;
+class LoadedOcspStapling;
 
 // One `listen` entry: "[network/]host:port[-port]".
 struct ListenSpec {
@@ -87,7 +88,7 @@ struct ServerRuntime {
 struct AdminSpec {
   bool disabled = false;
   std::string listen = "localhost:2019";
-  admin::AdminAccess access;  // origins, enforce_origin
+  admin::AdminAccess access;                      // origins, enforce_origin
   std::optional<admin::ConfigLoaderSpec> loader;  // admin.config.load
 };
 
@@ -110,6 +111,9 @@ struct Runtime {
   // Certificates from the local CA (internal issuer), renewed in the background; null when
   // no name uses the internal issuer.
   std::shared_ptr<InternalCertificates> internalCertificates;
+  // OCSP staples of the loaded certificates, kept fresh in the background; null when none
+  // names a responder or `ocsp_stapling off`.
+  std::shared_ptr<LoadedOcspStapling> loadedOcsp;
   // Session ticket keys, carried across reloads while their settings stay the same.
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;
   // Every configured upstream's counters (admin /reverse_proxy/upstreams); one registry for
