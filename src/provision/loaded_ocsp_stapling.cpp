@@ -65,7 +65,8 @@ void closeAndFree(T*& handle) {
 
 LoadedOcspStapling::LoadedOcspStapling(std::shared_ptr<tls::CertificateStore> store,
                                        const std::vector<LoadedCertificate>& certs,
-                                       std::chrono::seconds retryAfterFailure)
+                                       std::chrono::seconds retryAfterFailure,
+                                       const std::shared_ptr<const tls::CertificateIndex>& previous)
     : store_(std::move(store)),
       log_(std::cerr,
            [](const char* level, const std::string& logger, const std::string& msg, nlohmann::json fields) {
@@ -94,11 +95,16 @@ LoadedOcspStapling::LoadedOcspStapling(std::shared_ptr<tls::CertificateStore> st
   }
   // Before the servers start, as certmagic staples while it caches: every fetch has a 10 s
   // timeout and they run at once, so this ends within about that.
-  unsettled_ = targets_.size();
   for (auto& t : targets_) {
-    staple(*t);
+    if (!previous || !keepPrevious(*t, *previous)) {
+      ++unsettled_;
+      staple(*t);
+    }
   }
-  while (unsettled_ > 0 && uv_run(&loop_, UV_RUN_ONCE) != 0) {
+  // A bound of its own too, should an answer never come back (the loop would block).
+  auto late = std::make_shared<bool>(false);
+  acme::runAfter(&loop_, std::chrono::seconds(15), [late] { *late = true; });
+  while (unsettled_ > 0 && !*late && uv_run(&loop_, UV_RUN_ONCE) != 0) {
   }
   unsettled_ = 0;
 }
@@ -130,6 +136,35 @@ void LoadedOcspStapling::shutdownOnLoop() {
   stapler_->shutdown();
   closeAndFree(stopSignal_);
   acme::expediteDelays(&loop_);  // pending refreshes run now, see stopping_ and end
+}
+
+bool LoadedOcspStapling::keepPrevious(Target& t, const tls::CertificateIndex& previous) {
+  for (const auto& c : previous.all()) {
+    if (c->fingerprint() != t.original->fingerprint() || c->ocspStaple().empty()) {
+      continue;
+    }
+    try {
+      const acme::OcspStaple s = acme::checkOcspResponse(c->ocspStaple(), t.chainPem);
+      if (s.thisUpdate + (s.nextUpdate - s.thisUpdate) / 2 <= std::chrono::system_clock::now()) {
+        return false;  // due for a refresh anyway
+      }
+      serve(t, t.original->withOcspStaple(s.der));
+      dropWhenExpired(t);
+      // Fetch again halfway through, as the stapler does after a fetch of its own.
+      const tls::CertificatePtr kept = t.served;
+      const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(
+          acme::ocspRefreshTime(s) - std::chrono::system_clock::now());
+      acme::runAfter(&loop_, delay, [this, &t, kept] {
+        if (!stopping_ && t.served == kept) {
+          staple(t);
+        }
+      });
+      return true;
+    } catch (const std::exception&) {
+      return false;  // no longer good or current: fetch
+    }
+  }
+  return false;
 }
 
 void LoadedOcspStapling::staple(Target& t) {

@@ -34,9 +34,13 @@ struct LoadedCertificate {
 class LoadedOcspStapling {
  public:
   // Logs (as Caddy: "stapling OCSP", warn) each certificate that names no responder, then
-  // fetches the others' staples and waits for the answers. Null-free: an empty `certs` is fine.
+  // fetches the others' staples and waits for the answers. `previous` (the running config's
+  // certificates on a reload, else null): a staple it holds for the same leaf that is still
+  // good and not yet halfway through its validity is kept instead of fetched again, as
+  // certmagic reuses the staple it stored.
   LoadedOcspStapling(std::shared_ptr<tls::CertificateStore> store,
-                     const std::vector<LoadedCertificate>& certs, std::chrono::seconds retryAfterFailure);
+                     const std::vector<LoadedCertificate>& certs, std::chrono::seconds retryAfterFailure,
+                     const std::shared_ptr<const tls::CertificateIndex>& previous = nullptr);
   ~LoadedOcspStapling();
   LoadedOcspStapling(const LoadedOcspStapling&) = delete;
   LoadedOcspStapling& operator=(const LoadedOcspStapling&) = delete;
@@ -54,6 +58,7 @@ class LoadedOcspStapling {
   };
 
   void staple(Target& t);
+  bool keepPrevious(Target& t, const tls::CertificateIndex& previous);
   void serve(Target& t, tls::CertificatePtr next);
   void dropWhenExpired(Target& t);
   void shutdownOnLoop();

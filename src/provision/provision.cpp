@@ -452,7 +452,8 @@ namespace {
 // Staples the loaded certificates (loaded_ocsp_stapling.h) once the rest of the config is
 // known to be valid, so a refused config fetches nothing. apps.tls.disable_ocsp_stapling
 // (global `ocsp_stapling off`) is Caddy 2.6.2's switch for them.
-void stapleLoaded(const config::Config& config, const TlsAppRuntime& tlsApp, Runtime& rt) {
+void stapleLoaded(const config::Config& config, const TlsAppRuntime& tlsApp, Runtime& rt,
+                  const Runtime* previous) {
   if (tlsApp.loaded.empty()) {
     return;
   }
@@ -466,7 +467,8 @@ void stapleLoaded(const config::Config& config, const TlsAppRuntime& tlsApp, Run
     }
   }
   auto stapling = std::make_shared<LoadedOcspStapling>(
-      tlsApp.store, tlsApp.loaded, automationInterval(config, "ocsp_interval", acme::kDefaultOcspInterval));
+      tlsApp.store, tlsApp.loaded, automationInterval(config, "ocsp_interval", acme::kDefaultOcspInterval),
+      previous != nullptr && previous->certificates ? previous->certificates->snapshot() : nullptr);
   if (!stapling->empty()) {
     rt.loadedOcsp = std::move(stapling);
   }
@@ -499,7 +501,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   rt->logs = provisionLogging(config);
   if (!config.http) {
     rt->certManager = provisionCertificateManager(config, tlsApp.automate, tlsApp, ChallengePorts{});
-    stapleLoaded(config, tlsApp, *rt);
+    stapleLoaded(config, tlsApp, *rt, previous);
     return rt;
   }
   const auto& app = *config.http;
@@ -583,7 +585,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     s->routes = compileRoutes(srv.routes, path + ".routes", ctx);
     rt->servers.push_back(std::move(s));
   }
-  stapleLoaded(config, tlsApp, *rt);
+  stapleLoaded(config, tlsApp, *rt, previous);
   return rt;
 }
 
