@@ -41,6 +41,14 @@ void OcspStapler::staple(const std::string& name, Served cert, const std::string
   req.body = query->requestDer;
   req.timeout = std::chrono::seconds(10);
   http_->send(std::move(req), [this, name, cert, chainPem, hooks, url = query->url](HttpResponse r) {
+    struct Settle {  // runs hooks.settled however this answer ends
+      const Hooks& h;
+      ~Settle() {
+        if (h.settled) {
+          h.settled();
+        }
+      }
+    } settle{hooks};
     if (!hooks.isCurrent(cert)) {
       return;  // replaced meanwhile: the new certificate gets its own
     }
@@ -59,15 +67,16 @@ void OcspStapler::staple(const std::string& name, Served cert, const std::string
       again(name, stapled, chainPem, hooks, ocspRefreshTime(s));
     } catch (const OcspRevoked& e) {
       // As certmagic: a managed certificate the CA revoked is replaced at once.
-      log_.warn("tls", "certificate is revoked according to its OCSP responder; replacing it",
+      log_.warn("tls", "certificate is revoked according to its OCSP responder; " + hooks.onRevoked,
                 {{"identifier", name}, {"responder", url}, {"error", e.what()}});
       if (hooks.revoked) {
         hooks.revoked();
       }
     } catch (const std::exception& e) {
       const auto retry = std::chrono::system_clock::now() + retryAfterFailure_;
-      log_.warn("tls", "no OCSP staple; serving without one",
-                {{"identifier", name}, {"responder", url}, {"error", e.what()}, {"retry_at", rfc3339(retry)}});
+      log_.warn(
+          "tls", "no OCSP staple; serving without one",
+          {{"identifier", name}, {"responder", url}, {"error", e.what()}, {"retry_at", rfc3339(retry)}});
       again(name, cert, chainPem, hooks, retry);
     }
   });
@@ -75,7 +84,8 @@ void OcspStapler::staple(const std::string& name, Served cert, const std::string
 
 void OcspStapler::again(const std::string& name, Served cert, const std::string& chainPem, Hooks hooks,
                         std::chrono::system_clock::time_point at) {
-  const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(at - std::chrono::system_clock::now());
+  const auto delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at - std::chrono::system_clock::now());
   runAfter(loop_, delay, [this, name, cert, chainPem, hooks] {
     if (http_ && hooks.isCurrent(cert)) {
       staple(name, cert, chainPem, hooks);

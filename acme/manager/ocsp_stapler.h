@@ -21,8 +21,10 @@ class OcspStapler {
   using Served = std::shared_ptr<const tls::Certificate>;
   struct Hooks {
     std::function<bool(const Served&)> isCurrent;  // still what the name serves?
-    std::function<void(Served)> install;            // serve this (stapled) copy instead
-    std::function<void()> revoked;                  // the responder says revoked: replace it
+    std::function<void(Served)> install;           // serve this (stapled) copy instead
+    std::function<void()> revoked;                 // the responder says revoked: replace it
+    std::function<void()> settled;                 // optional: after each answer is handled, whatever it said
+    std::string onRevoked = "replacing it";        // what the revoked warning says happens next
   };
 
   OcspStapler(uv_loop_t* loop, const AcmeLog& log, std::chrono::seconds retryAfterFailure);

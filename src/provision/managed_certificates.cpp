@@ -343,6 +343,8 @@ std::string policyPath(const config::AutomationPolicy* policy, const TlsAppRunti
   return "apps.tls.automation.policies[" + std::to_string(it - tls.policies.begin()) + "]";
 }
 
+}  // namespace
+
 // renew_interval / ocsp_interval: Caddy hands them to certmagic, which takes zero or less as
 // its default; a positive one below a second is a second here (timers tick in loop time).
 std::chrono::seconds automationInterval(const config::Config& config, const char* key,
@@ -359,6 +361,7 @@ std::chrono::seconds automationInterval(const config::Config& config, const char
                                         std::chrono::seconds(1));
 }
 
+namespace {
 
 // A local issuer (`issuer internal` after an ACME issuer) signing with the pki app's CA.
 acme::AcmeIssuerSettings internalFallback(const config::Config& config, const Json& issuer,

@@ -4,6 +4,7 @@
 // issuer is decided: ACME is implemented here; the internal CA (`tls internal`) hooks in
 // at IssuerKind::Internal.
 
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
@@ -57,6 +58,11 @@ std::shared_ptr<acme::CertificateManager> provisionCertificateManager(const conf
                                                                       const std::vector<std::string>& names,
                                                                       const TlsAppRuntime& tls,
                                                                       const ChallengePorts& ports);
+
+// apps.tls.automation.renew_interval / ocsp_interval as certmagic takes it: `fallback` when
+// unset, zero or negative; at least a second.
+std::chrono::seconds automationInterval(const config::Config& config, const char* key,
+                                        std::chrono::seconds fallback);
 
 // False when the automation policy (at `path`) sets disable_ocsp_stapling.
 bool ocspStaplingOf(const config::AutomationPolicy* policy, const std::string& path);

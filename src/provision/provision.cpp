@@ -9,6 +9,7 @@
 #include "handlers/placeholder_steps.h"
 #include "http/session_factory.h"
 #include "manager/certificate_manager.h"
+#include "manager/renewal_schedule.h"
 #include "manager/storage_clean_schedule.h"
 #include "provision/admin_config_provision.h"
 #include "provision/auto_https.h"
@@ -462,7 +463,37 @@ void startCertificateManagement(const Runtime& runtime) {
   if (runtime.storageCleaner) {
     runtime.storageCleaner->start();
   }
+  if (runtime.loadedOcsp) {
+    runtime.loadedOcsp->start();
+  }
 }
+
+namespace {
+// Staples the loaded certificates (loaded_ocsp_stapling.h) once the rest of the config is
+// known to be valid, so a refused config fetches nothing. apps.tls.disable_ocsp_stapling
+// (global `ocsp_stapling off`) is Caddy 2.6.2's switch for them.
+void stapleLoaded(const config::Config& config, const TlsAppRuntime& tlsApp, Runtime& rt,
+                  const Runtime* previous) {
+  if (tlsApp.loaded.empty()) {
+    return;
+  }
+  if (config.tls && config.tls->extra.contains("disable_ocsp_stapling")) {
+    const Json& off = config.tls->extra["disable_ocsp_stapling"];
+    if (!off.is_boolean()) {
+      throw ProvisionError("apps.tls.disable_ocsp_stapling", "expected a boolean");
+    }
+    if (off.get<bool>()) {
+      return;
+    }
+  }
+  auto stapling = std::make_shared<LoadedOcspStapling>(
+      tlsApp.store, tlsApp.loaded, automationInterval(config, "ocsp_interval", acme::kDefaultOcspInterval),
+      previous != nullptr && previous->certificates ? previous->certificates->snapshot() : nullptr);
+  if (!stapling->empty()) {
+    rt.loadedOcsp = std::move(stapling);
+  }
+}
+}  // namespace
 
 std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
   auto rt = std::make_unique<Runtime>();
@@ -493,6 +524,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
                                                             : nullptr);
   if (!config.http) {
     rt->certManager = provisionCertificateManager(config, tlsApp.automate, tlsApp, ChallengePorts{});
+    stapleLoaded(config, tlsApp, *rt, previous);
     return rt;
   }
   const auto& app = *config.http;
@@ -578,6 +610,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     s->routes = compileRoutes(srv.routes, path + ".routes", ctx);
     rt->servers.push_back(std::move(s));
   }
+  stapleLoaded(config, tlsApp, *rt, previous);
   return rt;
 }
 

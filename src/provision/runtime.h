@@ -40,6 +40,7 @@ class TicketKeyRing;
 namespace gatehouse::provision {
 
 class InternalCertificates;
+class LoadedOcspStapling;
 
 // One `listen` entry: "[network/]host:port[-port]".
 struct ListenSpec {
@@ -120,6 +121,9 @@ struct Runtime {
   // Certificates from the local CA (internal issuer), renewed in the background; null when
   // no name uses the internal issuer.
   std::shared_ptr<InternalCertificates> internalCertificates;
+  // OCSP staples of the loaded certificates, kept fresh in the background; null when none
+  // names a responder or `ocsp_stapling off`.
+  std::shared_ptr<LoadedOcspStapling> loadedOcsp;
   // Session ticket keys, carried across reloads while their settings stay the same.
   std::shared_ptr<tls::TicketKeyRing> ticketKeys;
   // Every configured upstream's counters (admin /reverse_proxy/upstreams); one registry for

@@ -11,9 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 #include "http/session_factory.h"
+#include "log/process_log.h"
+#include "provision/global_placeholders.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 
@@ -71,7 +74,7 @@ tls::CertificatePtr loadPair(const std::string& cert, const std::string& key, bo
   }
 }
 
-void loadCertificates(const Json& certs, const std::string& path, std::vector<tls::CertificatePtr>& out,
+void loadCertificates(const Json& certs, const std::string& path, std::vector<LoadedCertificate>& out,
                       std::vector<std::string>& automate) {
   requireKnown(certs, path, {"load_files", "load_pem", "load_folders", "automate"});
   if (certs.contains("automate")) {
@@ -100,8 +103,10 @@ void loadCertificates(const Json& certs, const std::string& path, std::vector<tl
           !e["key"].is_string()) {
         throw ProvisionError(p, "needs \"certificate\" and \"key\"");
       }
-      out.push_back(loadPair(e["certificate"].get<std::string>(), e["key"].get<std::string>(), files[k],
-                             strings(e.value("tags", Json()), p + ".tags"), p));
+      const std::string cert = e["certificate"].get<std::string>();
+      auto loaded = loadPair(cert, e["key"].get<std::string>(), files[k],
+                             strings(e.value("tags", Json()), p + ".tags"), p);
+      out.push_back({std::move(loaded), files[k] ? readText(cert, p) : cert});
     }
   }
   if (certs.contains("load_folders")) {
@@ -123,7 +128,7 @@ void loadCertificates(const Json& certs, const std::string& path, std::vector<tl
       for (const auto& file : pems) {
         // Caddy's folder loader: each .pem bundle holds the chain and the key together.
         const std::string text = readText(file, p);
-        out.push_back(loadPair(text, text, false, {}, p + " (" + file + ")"));
+        out.push_back({loadPair(text, text, false, {}, p + " (" + file + ")"), text});
       }
     }
   }
@@ -390,10 +395,40 @@ tls::ClientAuthPolicy clientAuth(const Json& ca, const std::string& path) {
   return auth;
 }
 
-tls::ConnectionPolicy compilePolicy(const Json& p, const std::string& path) {
-  requireKnown(p, path,
-               {"match", "certificate_selection", "cipher_suites", "curves", "alpn", "protocol_min",
-                "protocol_max", "drop", "client_authentication", "default_sni", "fallback_sni"});
+// insecure_secrets_log: placeholders replaced and the path made absolute as Caddy does;
+// the file is opened (created 0600) now, so a bad path fails the config.
+std::shared_ptr<tls::KeyLogFile> secretsLog(const Json& v, const std::string& path,
+                                            const TlsAppRuntime& app) {
+  if (!v.is_string()) {
+    throw ProvisionError(path, "expected a string");
+  }
+  std::string file;
+  try {
+    file = replaceGlobalPlaceholders(v.get<std::string>());
+  } catch (const std::runtime_error& e) {
+    throw ProvisionError(path, e.what());
+  }
+  file = std::filesystem::absolute(file).lexically_normal().string();
+  auto& shared = (*app.keyLogs)[file];
+  if (!shared) {
+    try {
+      shared = tls::KeyLogFile::open(file);
+    } catch (const std::system_error& e) {
+      std::string reason = e.code().message();  // Go's wording: "open FILE: no such file or directory"
+      reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+      throw ProvisionError(path, "open " + file + ": " + reason);
+    }
+  }
+  log::logOwn(log::Level::Warn, "tls", "TLS SECURITY COMPROMISED: secrets logging is enabled!",
+              Json{{"log_filename", file}});
+  return shared;
+}
+
+tls::ConnectionPolicy compilePolicy(const Json& p, const std::string& path, const TlsAppRuntime& app) {
+  requireKnown(
+      p, path,
+      {"match", "certificate_selection", "cipher_suites", "curves", "alpn", "protocol_min", "protocol_max",
+       "drop", "client_authentication", "default_sni", "fallback_sni", "insecure_secrets_log"});
   tls::ConnectionPolicy out;
   if (p.contains("match")) {
     requireKnown(p["match"], path + ".match", {"sni"});
@@ -452,6 +487,9 @@ tls::ConnectionPolicy compilePolicy(const Json& p, const std::string& path) {
   }
   out.defaultSni = p.value("default_sni", "");
   out.fallbackSni = p.value("fallback_sni", "");
+  if (p.contains("insecure_secrets_log") && p["insecure_secrets_log"] != "") {
+    out.keyLog = secretsLog(p["insecure_secrets_log"], path + ".insecure_secrets_log", app);
+  }
   return out;
 }
 
@@ -461,7 +499,6 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
   TlsAppRuntime out;
   out.store = std::make_shared<tls::CertificateStore>();
   const config::TlsApp* app = config.tls ? &*config.tls : nullptr;
-  std::vector<tls::CertificatePtr> certs;
   if (app != nullptr) {
     for (const auto& [key, _] : app->extra.items()) {
       if (key == "dns") {
@@ -485,11 +522,15 @@ TlsAppRuntime provisionTlsApp(const config::Config& config, const Runtime* previ
       throw ProvisionError("apps.tls.automation." + key, "'" + key + "' is not supported yet");
     }
     if (!app->certificates.is_null()) {
-      loadCertificates(app->certificates, "apps.tls.certificates", certs, out.automate);
+      loadCertificates(app->certificates, "apps.tls.certificates", out.loaded, out.automate);
     }
     for (const auto& p : app->policies) {
       out.policies.push_back(&p);
     }
+  }
+  std::vector<tls::CertificatePtr> certs;
+  for (const auto& l : out.loaded) {
+    certs.push_back(l.cert);
   }
   out.store->replaceAll(std::move(certs));
   out.tickets = provisionTickets(app, previous);
@@ -504,7 +545,7 @@ std::shared_ptr<const tls::ServerTls> provisionServerTls(const Json& policies, c
   }
   tls::ServerTlsOptions options;
   for (size_t i = 0; i < policies.size(); ++i) {
-    options.policies.push_back(compilePolicy(policies[i], path + "[" + std::to_string(i) + "]"));
+    options.policies.push_back(compilePolicy(policies[i], path + "[" + std::to_string(i) + "]", app));
   }
   options.alpn = std::move(alpn);
   options.store = app.store;

@@ -72,6 +72,18 @@ void CertificateStore::replaceFor(const std::string& name, CertificatePtr cert) 
   publish(std::move(certs));
 }
 
+bool CertificateStore::swapStaple(const CertificatePtr& current, CertificatePtr next) {
+  std::lock_guard lock(writeMu_);
+  auto certs = index_.load()->all();
+  auto it = std::find(certs.begin(), certs.end(), current);
+  if (it == certs.end()) {
+    return false;
+  }
+  *it = std::move(next);
+  publish(std::move(certs));
+  return true;
+}
+
 void CertificateStore::replaceAll(std::vector<CertificatePtr> certs) {
   std::lock_guard lock(writeMu_);
   managed_.clear();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gatehouse/tls/certificate.h"
+#include "tls/key_log_file.h"
 
 namespace gatehouse::tls {
 
@@ -40,6 +41,7 @@ struct ConnectionPolicy {
   std::string defaultSni;
   std::string fallbackSni;
   bool drop = false;
+  std::shared_ptr<KeyLogFile> keyLog;  // insecure_secrets_log; null: secrets are not written
 
   [[nodiscard]] bool matches(const std::string& serverName) const;
   [[nodiscard]] bool selects(const Certificate& cert) const;

@@ -99,6 +99,11 @@ ServerTls::ServerTls(ServerTlsOptions options)
         return SSL_get_tlsext_status_ocsp_resp(ssl, &resp) > 0 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
       });
   SSL_CTX_set_alpn_select_cb(c, &ServerTls::onAlpn, this);
+  // insecure_secrets_log: only when a policy asks, so no other handshake formats its secrets.
+  if (std::any_of(options_.policies.begin(), options_.policies.end(),
+                  [](const auto& p) { return p.keyLog; })) {
+    SSL_CTX_set_keylog_callback(c, &ServerTls::onKeyLog);
+  }
 }
 
 SslPtr ServerTls::newSsl(HandshakeState& state) const {
@@ -114,6 +119,14 @@ int ServerTls::onTicketKey(SSL* ssl, unsigned char name[16], unsigned char iv[16
                            EVP_MAC_CTX* mac, int encrypt) {
   auto* self = static_cast<ServerTls*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
   return TicketKeyRing::onTicketKey(ssl, name, iv, cipher, mac, encrypt, *self->options_.tickets);
+}
+
+void ServerTls::onKeyLog(const SSL* ssl, const char* line) {
+  // The policy was chosen in the ClientHello callback, before any secret exists.
+  const auto* state = static_cast<const HandshakeState*>(SSL_get_app_data(ssl));
+  if (state != nullptr && state->policy != nullptr && state->policy->keyLog) {
+    state->policy->keyLog->write(line);
+  }
 }
 
 int ServerTls::onClientHello(SSL* ssl, int* alert, void* arg) {

@@ -87,6 +87,7 @@ class ServerTls {
   static int onTicketKey(SSL* ssl, unsigned char name[16], unsigned char iv[16], EVP_CIPHER_CTX* cipher,
                          EVP_MAC_CTX* mac, int encrypt);
   static int onVerify(int preverified, X509_STORE_CTX* ctx);
+  static void onKeyLog(const SSL* ssl, const char* line);
 
   int clientHello(SSL* ssl, HandshakeState& state, int* alert) const;
   // The name an on-demand certificate would be obtained for (certmagic: the SNI, else

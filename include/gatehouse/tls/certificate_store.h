@@ -55,13 +55,17 @@ class CertificateStore {
   // managed certificate for a name (auto_https ignore_loaded_certs) sits beside the loaded
   // one and certificate_selection decides. Thread-safe.
   void replaceFor(const std::string& name, CertificatePtr cert);
+  // Puts `next` (the same leaf with another OCSP staple, or none) where `current` is, in
+  // place, so the selection order stays. False, changing nothing, when `current` is no
+  // longer in the store (replaced or removed meanwhile). Thread-safe.
+  bool swapStaple(const CertificatePtr& current, CertificatePtr next);
   // Replaces the whole set with loaded certificates (a config load). Thread-safe.
   void replaceAll(std::vector<CertificatePtr> certs);
 
  private:
   void publish(std::vector<CertificatePtr> certs);
 
-  std::mutex writeMu_;  // serialises writers only
+  std::mutex writeMu_;                       // serialises writers only
   std::unordered_set<std::string> managed_;  // fingerprints put by replaceFor; under writeMu_
   std::atomic<std::shared_ptr<const CertificateIndex>> index_;
 };

@@ -40,10 +40,14 @@ TEST_CASE("connection policy fields that are not implemented are refused with th
       provisionError(
           server(R"("tls_connection_policies":[{"match":{"remote_ip":{"ranges":["10.0.0.0/8"]}}}])")) ==
       "apps.http.servers.srv0.tls_connection_policies[0].match.remote_ip: 'remote_ip' is not supported yet");
-  CHECK(
-      provisionError(server(R"("tls_connection_policies":[{"insecure_secrets_log":"/tmp/k"}])")) ==
-      "apps.http.servers.srv0.tls_connection_policies[0].insecure_secrets_log: 'insecure_secrets_log' is not "
-      "supported yet");
+  CHECK(provisionError(
+            server(R"("tls_connection_policies":[{"insecure_secrets_log":"/nonexistent-dir/k.log"}])")) ==
+        "apps.http.servers.srv0.tls_connection_policies[0].insecure_secrets_log: open "
+        "/nonexistent-dir/k.log: no "
+        "such file or directory");
+  CHECK(provisionError(server(R"("tls_connection_policies":[{"insecure_secrets_log":"/tmp/{nope}.log"}])")) ==
+        "apps.http.servers.srv0.tls_connection_policies[0].insecure_secrets_log: unrecognized placeholder "
+        "{nope}");
   CHECK(
       provisionError(server(R"("tls_connection_policies":[{"cipher_suites":["TLS_FAKE"]}])")) ==
       "apps.http.servers.srv0.tls_connection_policies[0].cipher_suites: unsupported cipher suite: TLS_FAKE");
@@ -239,8 +243,8 @@ TEST_CASE("automatic HTTPS plan: renewal_window_ratio reaches internal-issuer ce
 TEST_CASE("automation intervals and OCSP stapling options are taken as Caddy 2.6.2 takes them") {
   const std::string managed = R"("routes":[{"match":[{"host":["a.example"]}],"handle":[]}]}}},"tls":{)";
   auto withTls = [&](const std::string& tls) {
-    return R"({"admin":{"disabled":true},"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:0"],)" + managed +
-           tls + "}}}";
+    return R"({"admin":{"disabled":true},"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:0"],)" +
+           managed + tls + "}}}";
   };
   // certmagic takes zero or less as its default interval; below a second is a second here.
   for (const char* v : {"250000", "0", "-5", "\"250us\"", "\"0s\"", "\"1h\""}) {
@@ -251,7 +255,9 @@ TEST_CASE("automation intervals and OCSP stapling options are taken as Caddy 2.6
   CHECK(provisionError(withTls(R"("automation":{"ocsp_interval":"soon"})")) ==
         "apps.tls.automation.ocsp_interval: invalid duration 'soon'");
   // Global `ocsp_stapling off`: the app-level flag (loaded certificates) and every policy's.
-  CHECK(provisionError(withTls(R"("disable_ocsp_stapling":true,"automation":{"policies":[{"disable_ocsp_stapling":true}]})"))
+  CHECK(provisionError(
+            withTls(
+                R"("disable_ocsp_stapling":true,"automation":{"policies":[{"disable_ocsp_stapling":true}]})"))
             .empty());
   CHECK(provisionError(withTls(R"("automation":{"policies":[{"disable_ocsp_stapling":"yes"}]})")) ==
         "apps.tls.automation.policies[0].disable_ocsp_stapling: expected a boolean");

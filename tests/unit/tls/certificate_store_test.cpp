@@ -1,8 +1,7 @@
 #include "gatehouse/tls/certificate_store.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "test_certs.h"
 #include "tls/connection_policy.h"
@@ -97,4 +96,19 @@ TEST_CASE("certificate_selection tags") {
   all.allTags = {"x", "y"};
   CHECK(all.selects(*testing::selfSigned({"a.test"}, {"y", "x"})));
   CHECK_FALSE(all.selects(*testing::selfSigned({"a.test"}, {"x"})));
+}
+
+TEST_CASE("swapStaple replaces a loaded certificate in place, only while it is there") {
+  CertificateStore store;
+  auto first = testing::selfSigned({"a.test"});
+  auto second = testing::selfSigned({"a.test"});
+  store.replaceAll({first, second});
+  auto stapled = first->withOcspStaple("der");
+  CHECK(store.swapStaple(first, stapled));
+  auto all = store.snapshot()->lookup("a.test");
+  REQUIRE(all.size() == 2);
+  CHECK(all[0] == stapled);  // same position: certificate selection order is kept
+  CHECK(all[1] == second);
+  CHECK_FALSE(store.swapStaple(first, first));  // `first` was replaced: a stale refresh changes nothing
+  CHECK(store.snapshot()->lookup("a.test")[0] == stapled);
 }
