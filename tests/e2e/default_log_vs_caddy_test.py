@@ -214,6 +214,9 @@ def main():
         check(len(c["running"]) == 1 and len(g["running"]) == 1,
               "the log including 'http' gets 'server running' (caddy %d, gatehouse %d)"
               % (len(c["running"]), len(g["running"])))
+        check([e.get("logger") for e in g["running"]] == [e.get("logger") for e in c["running"]],
+              "'server running' comes from caddy's logger name (caddy %s, gatehouse %s)"
+              % ([e.get("logger") for e in c["running"]], [e.get("logger") for e in g["running"]]))
         check(c["loggers"] == ["http"] and g["loggers"] == ["http"],
               "and only http loggers (caddy %s, gatehouse %s)" % (c["loggers"], g["loggers"]))
 
