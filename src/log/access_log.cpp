@@ -156,7 +156,11 @@ Json AccessLog::fields(const Exchange& ex) const {
     f["duration"] = std::chrono::duration<double>(elapsed).count();
   }
   f["size"] = res.bytesWritten;
-  f["status"] = res.abort ? 0 : res.status;
+  // A chain that answered nothing gets Go's implicit 200 on the wire, past Caddy's
+  // recorder: its access log says 0 (the session stamps headAt for every other head).
+  const bool unanswered = !res.abort && ex.error.status == 0 && res.status == 200 &&
+                          res.headAt == std::chrono::steady_clock::time_point{};
+  f["status"] = res.abort || unanswered ? 0 : res.status;
   f["resp_headers"] = headerObject(res.headers, config_.logCredentials);
   if (!res.headers.has("Content-Type") && http::hasNilContentType(ex)) {
     f["resp_headers"]["Content-Type"] = Json::array();  // Go's nil slice: present, no value

@@ -2,7 +2,8 @@
 """Differential: the caddy_http_* families of a site's `metrics` endpoint and of the admin
 /metrics, from Debian's caddy 2.6.2 and from gatehouse after the same requests: HELP/TYPE
 lines, metric names, label sets (server, handler, code, method), counter and gauge values,
-histogram counts and size buckets. As in caddy 2.6.2 only a server's top-level route
+histogram counts and size buckets (a lower-case method is labelled upper-case: "get" as GET,
+"patch" as PATCH). As in caddy 2.6.2 only a server's top-level route
 handlers are counted (not those inside `handle` subroutes or error routes), an error counts
 the request and the error but observes no histogram, and series appear on first use.
 caddy_http_response_duration_seconds (time to the head) is observed for every head a
@@ -29,7 +30,7 @@ from harness import check, finish, free_port, wait_port  # noqa: E402
 
 REQUESTS = [("GET", "/"), ("GET", "/r"), ("GET", "/e"), ("GET", "/nope"), ("GET", "/f/x"),
             ("GET", "/r"), ("POST", "/r"), ("GET", "/abort"), ("GET", "/sub/ok"), ("HEAD", "/"),
-            ("GET", "/empty"), ("GET", "/r?again")]
+            ("GET", "/empty"), ("GET", "/r?again"), ("get", "/r"), ("patch", "/r")]
 TIMING = re.compile(r"^caddy_http_(request|response)_duration_seconds_(bucket|sum)")
 RESPONSE_SIZES = re.compile(r"^caddy_http_response_size_bytes_(bucket|sum)")
 
