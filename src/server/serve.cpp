@@ -47,11 +47,8 @@ class AdminSink final : public admin::ConfigSink {
   AdminSink(ConfigReloader& reloader, StopDoor& stopDoor) : reloader_(reloader), stopDoor_(stopDoor) {}
   bool loadConfig(const config::Json& cfg, std::string& error) override {
     bool ok = reloader_.loadJson(cfg, error);
-    if (!ok) {
-      logLine({{"logger", "admin.api"}, {"msg", "reload rejected"}, {"error", error}}, "error");
-    } else {
-      logLine({{"logger", "admin.api"}, {"msg", "load complete"}});
-    }
+    // Logged by its callers, as caddy 2.6.2: POST /load's "load complete" or "request
+    // error", the dynamic loader's config_loader lines.
     return ok;
   }
   [[nodiscard]] config::Json currentConfig() const override { return reloader_.currentConfig(); }
