@@ -52,9 +52,19 @@ class RenameFilter final : public FieldFilter {
  public:
   explicit RenameFilter(std::string name) : name_(std::move(name)) {}
   void apply(Json& parent, const std::string& key) const override {
-    Json v = std::move(parent[key]);
-    parent.erase(key);
-    parent[name_] = std::move(v);
+    if (!parent.contains(key)) {
+      return;
+    }
+    // zap's filter encoder writes the field where it stood, under its new name.
+    Json renamed = Json::object();
+    for (auto& [k, v] : parent.items()) {
+      if (k == key) {
+        renamed[name_] = std::move(v);
+      } else if (k != name_) {
+        renamed[k] = std::move(v);
+      }
+    }
+    parent = std::move(renamed);
   }
 
  private:
