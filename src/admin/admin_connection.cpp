@@ -3,13 +3,17 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #include "admin/admin_server.h"
 #include "admin/api_router.h"
 #include "gatehouse/config/site_graph.h"
+#include "gatehouse/runtime/header_list.h"
+#include "log/process_log.h"
 
 namespace gatehouse::admin {
 
@@ -89,7 +93,7 @@ AdminConnection& self(llhttp_t* p) {
 
 }  // namespace
 
-AdminConnection::AdminConnection(AdminServer& server, bool unix) : server_(server) {
+AdminConnection::AdminConnection(AdminServer& server, bool unix) : server_(server), unix_(unix) {
   if (unix) {
     uv_pipe_init(server_.loop(), &conn_.pipe, 0);
   } else {
@@ -144,6 +148,10 @@ int AdminConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
 
 int AdminConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
   auto& c = self(p);
+  if (!c.lastWasValue_) {
+    c.headerLines_.emplace_back(c.field_, "");
+  }
+  c.headerLines_.back().second.append(at, len);
   c.lastWasValue_ = true;
   const std::string name = lower(c.field_);
   if (name == "host") {
@@ -214,6 +222,7 @@ void AdminConnection::dispatch() {
           "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: missing required Host header");
     return;
   }
+  logReceived();
   if (!allowed()) {
     return;
   }
@@ -268,7 +277,56 @@ bool AdminConnection::allowed() {
   return true;
 }
 
+void AdminConnection::logReceived() {
+  std::string ip = "@";  // Go's RemoteAddr of a unix socket peer, with no port
+  std::string port;
+  sockaddr_storage addr{};
+  int len = sizeof(addr);
+  if (!unix_ && uv_tcp_getpeername(&conn_.tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    std::array<char, INET6_ADDRSTRLEN> buf{};
+    if (addr.ss_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+      uv_ip6_name(a, buf.data(), buf.size());
+      port = std::to_string(ntohs(a->sin6_port));
+    } else {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+      uv_ip4_name(a, buf.data(), buf.size());
+      port = std::to_string(ntohs(a->sin_port));
+    }
+    ip = buf.data();
+  }
+  // zap.Reflect of Go's http.Header: canonical names, sorted as encoding/json sorts a map.
+  std::map<std::string, config::Json> byName;
+  for (const auto& [name, value] : headerLines_) {
+    const std::string canonical = runtime::canonicalHeaderName(name);
+    if (canonical == "Host") {
+      continue;  // Go moves it to r.Host
+    }
+    auto& values = byName[canonical];
+    if (!values.is_array()) {
+      values = config::Json::array();
+    }
+    values.push_back(value);
+  }
+  config::Json headers = config::Json::object();
+  for (auto& [name, values] : byName) {
+    headers[name] = std::move(values);
+  }
+  log::logOwn(url_ == "/metrics" ? log::Level::Debug : log::Level::Info, "admin.api", "received request",
+              {{"method", req_.method},
+               {"host", host_},
+               {"uri", url_},
+               {"remote_ip", ip},
+               {"remote_port", port},
+               {"headers", std::move(headers)}});
+  logged_ = true;
+}
+
 void AdminConnection::respond(const ApiResponse& r) {
+  if (logged_ && !r.apiError.empty()) {
+    log::logOwn(log::Level::Error, "admin.api", "request error",
+                {{"error", r.apiError}, {"status_code", r.status}});
+  }
   out_ = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n" + corsHeaders_ + r.headers;
   if (!r.contentType.empty()) {
     out_ += "Content-Type: " + r.contentType + "\r\n";

@@ -6,6 +6,8 @@
 #include <uv.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "admin/api_types.h"
 
@@ -43,6 +45,8 @@ class AdminConnection {
   [[nodiscard]] uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&conn_.tcp); }
   // Host and (with enforce_origin) Origin checks; false when a refusal was sent.
   bool allowed();
+  // caddy 2.6.2's admin.api "received request" (DEBUG for /metrics).
+  void logReceived();
   void maybeFree();
 
   AdminServer& server_;
@@ -57,12 +61,15 @@ class AdminConnection {
   llhttp_settings_t settings_{};
   std::string readBuf_;
   std::string url_, field_, host_, origin_, referer_, out_;
+  std::vector<std::pair<std::string, std::string>> headerLines_;  // as received, for the log
   ApiRequest req_;
   ApiResponse resp_;
   std::function<void()> afterWrite_;
   std::string corsHeaders_;  // Access-Control-* lines for every response (enforce_origin)
-  size_t received_ = 0;  // bytes read so far, bounded
+  size_t received_ = 0;      // bytes read so far, bounded
   bool lastWasValue_ = false;
+  bool unix_ = false;
+  bool logged_ = false;  // "received request" went out: API errors are logged too
   bool hostSeen_ = false;
   bool complete_ = false;
   bool tooLarge_ = false;

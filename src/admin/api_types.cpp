@@ -15,6 +15,7 @@ ApiResponse errorResponse(int status, const std::string& message) {
   r.status = status;
   r.contentType = "application/json";
   r.body = config::dump(body, false) + "\n";  // json.Encoder's newline
+  r.apiError = message;
   return r;
 }
 

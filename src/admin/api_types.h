@@ -21,6 +21,8 @@ struct ApiResponse {
   std::string contentType;  // "" with an empty body
   std::string body;
   std::string headers;  // extra "Name: value\r\n" lines
+  // An API error's text (errorResponse), which caddy 2.6.2 logs as "request error".
+  std::string apiError;
   // GET /config/: caddy 2.6.2 declares `Trailer: ETag` and sends the body chunked, with the
   // ETag as a trailer when the read succeeded.
   bool chunkedWithTrailer = false;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "admin/admin_server.h"
+#include "log/process_log.h"
 
 namespace gatehouse::admin {
 
@@ -53,7 +54,8 @@ std::optional<ApiError> ConfigChanger::checkIfMatch(const Json& root, const std:
 std::optional<ApiError> ConfigChanger::change(const std::string& method, const std::string& path,
                                               const std::string& body, const std::string& ifMatch, bool force,
                                               bool* unchanged) {
-  if (method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "CONNECT" || method == "TRACE") {
+  if (method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "CONNECT" ||
+      method == "TRACE") {
     return ApiError{500, "method not allowed"};
   }
   std::lock_guard lock(sink_.changeMutex());
@@ -80,7 +82,8 @@ std::optional<ApiError> ConfigChanger::change(const std::string& method, const s
     if (unchanged != nullptr) {
       *unchanged = true;
     }
-    return std::nullopt;  // "config is unchanged": nothing to reload
+    log::logOwn(log::Level::Info, "", "config is unchanged");  // nothing to reload
+    return std::nullopt;
   }
   std::map<std::string, std::string> index;
   if (auto err = indexIds(next, "/config", index)) {

@@ -7,6 +7,7 @@
 #include "admin/api_router.h"
 #include "admin/content_adapter.h"
 #include "gatehouse/config/site_graph_writer.h"
+#include "log/process_log.h"
 
 namespace gatehouse::admin {
 
@@ -23,6 +24,7 @@ ApiResponse handleLoad(const ApiRequest& req, ConfigChanger& changer) {
     ApiResponse r = errorResponse(400, "loading config: " + err->message);
     return r;
   }
+  log::logOwn(log::Level::Info, "admin.api", "load complete");  // unchanged too, as caddy 2.6.2
   ApiResponse r;
   if (!adapted.warnings.empty()) {
     // Caddy writes the warnings as the body (no newline); Go sniffs it as text.
@@ -48,7 +50,8 @@ ApiResponse handleAdapt(const ApiRequest& req) {
   try {
     body += "\"result\":" + config::dump(Json::parse(adapted.result), false) + "}\n";
   } catch (const std::exception& e) {
-    return errorResponse(500, std::string("json: error calling MarshalJSON for type json.RawMessage: ") + e.what());
+    return errorResponse(
+        500, std::string("json: error calling MarshalJSON for type json.RawMessage: ") + e.what());
   }
   ApiResponse r;
   r.contentType = "application/json";

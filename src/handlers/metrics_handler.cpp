@@ -1,8 +1,10 @@
-// metrics: serves the HTTP metrics in Prometheus' text exposition format (Caddyfile
+// metrics: serves the HTTP metrics in Prometheus' text exposition format, or OpenMetrics
+// when the Accept header negotiates it and `disable_openmetrics` is not set (Caddyfile
 // `metrics`). Caddy's Go runtime and process collectors have no equivalent here.
 
 #include "handlers/handlers.h"
 #include "metrics/http_metrics.h"
+#include "metrics/openmetrics.h"
 #include "provision/provision_error.h"
 
 namespace gatehouse::handlers {
@@ -11,14 +13,20 @@ namespace {
 
 class MetricsHandler final : public runtime::Handler {
  public:
-  explicit MetricsHandler(const metrics::HttpMetrics& registry) : registry_(registry) {}
+  MetricsHandler(const metrics::HttpMetrics& registry, bool openMetrics)
+      : registry_(registry), openMetrics_(openMetrics) {}
   runtime::Outcome handle(runtime::Exchange& ex) const override {
-    ex.response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    if (openMetrics_ && metrics::negotiatesOpenMetrics(ex.request.headers.get("Accept"))) {
+      ex.response.headers.set("Content-Type", std::string(metrics::kOpenMetricsContentType));
+      return ex.respond(200, metrics::toOpenMetrics(registry_.exposition()));
+    }
+    ex.response.headers.set("Content-Type", std::string(metrics::kTextContentType));
     return ex.respond(200, registry_.exposition());
   }
 
  private:
   const metrics::HttpMetrics& registry_;
+  bool openMetrics_;
 };
 static_assert(std::derived_from<MetricsHandler, runtime::Handler>);
 
@@ -26,12 +34,13 @@ static_assert(std::derived_from<MetricsHandler, runtime::Handler>);
 
 std::unique_ptr<runtime::Handler> makeMetrics(const config::Handler& h, const std::string& path,
                                               const metrics::HttpMetrics* registry) {
-  // OpenMetrics output is never produced, so disabling it changes nothing.
   requireKnownFields(h, path, {"disable_openmetrics"});
   if (registry == nullptr) {
     throw provision::ProvisionError(path, "no metrics registry was provisioned");
   }
-  return std::make_unique<MetricsHandler>(*registry);
+  const auto it = h.fields.find("disable_openmetrics");
+  const bool disabled = it != h.fields.end() && it->is_boolean() && it->get<bool>();
+  return std::make_unique<MetricsHandler>(*registry, !disabled);
 }
 
 }  // namespace gatehouse::handlers

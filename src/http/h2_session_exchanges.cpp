@@ -91,8 +91,9 @@ void Http2Session::respond(H2Stream& s) {
   }
   if (res.status == 0) {
     res.status = 200;  // a chain that answered nothing: Caddy's empty 200
-  } else if (!s.ex.handlerTrace.empty()) {
-    res.headAt = std::chrono::steady_clock::now();  // only metrics read it
+  } else {
+    // Metrics' time to the head; left unset, it tells the access log nobody answered.
+    res.headAt = std::chrono::steady_clock::now();
   }
   // Innermost first, as Http1Session::beginResponse.
   s.outbound.stagesWaiting = runOutputStages(s.ex);

@@ -145,8 +145,9 @@ int Http1Session::beginResponse() {
   }
   if (res.status == 0) {
     res.status = 200;  // a chain that answered nothing: Caddy's empty 200
-  } else if (!ex_.handlerTrace.empty()) {
-    res.headAt = std::chrono::steady_clock::now();  // only metrics read it
+  } else {
+    // Metrics' time to the head; left unset, it tells the access log nobody answered.
+    res.headAt = std::chrono::steady_clock::now();
   }
   // Innermost first: a stage installed later wraps the response closer to the handler that
   // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.

@@ -66,6 +66,31 @@ Json tlsObject(const runtime::TlsInfo& t) {
   return out;
 }
 
+// certmagic.MatchWildcard: case-insensitive; a '*' pattern matches when replacing the
+// subject's labels with '*', one more from the left each time, gives it.
+bool matchWildcard(std::string_view subject, std::string_view wildcard) {
+  if (runtime::equalsIgnoreCase(subject, wildcard)) {
+    return true;
+  }
+  if (wildcard.find('*') == std::string_view::npos) {
+    return false;
+  }
+  std::string labels(subject);
+  for (size_t start = 0; start <= labels.size();) {
+    size_t dot = labels.find('.', start);
+    size_t end = dot == std::string::npos ? labels.size() : dot;
+    if (end > start) {
+      labels.replace(start, end - start, "*");
+      end = start + 1;
+      if (runtime::equalsIgnoreCase(labels, wildcard)) {
+        return true;
+      }
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<std::string>* AccessLog::mapped(std::string_view host) const {
@@ -80,8 +105,9 @@ const std::vector<std::string>* AccessLog::mapped(std::string_view host) const {
   if (const auto* names = find(host)) {
     return names;
   }
-  // Wildcards, one label at a time from the left: "*.example.com", "*.*.com" ...
-  std::string labels(http::hostWithoutPort(host));
+  // Wildcards, one label at a time from the left: "*.example.com", "*.*.com" ... over the
+  // Host as sent, so caddy 2.6.2's keys with a port ("*.example.com:8080") match too.
+  std::string labels(host);
   for (size_t start = 0; start < labels.size();) {
     size_t dot = labels.find('.', start);
     size_t end = dot == std::string::npos ? labels.size() : dot;
@@ -100,9 +126,11 @@ const std::vector<std::string>* AccessLog::mapped(std::string_view host) const {
 std::vector<std::string> AccessLog::loggersFor(std::string_view host) const {
   const auto* names = mapped(host);
   if (names == nullptr) {
+    // skip_hosts keep the port of a site on a non-standard port ("d.test:8080"): caddy
+    // 2.6.2 matches them against the Host as sent, newer Caddy against the host alone.
     const std::string_view bare = http::hostWithoutPort(host);
-    if (std::find(config_.skipHosts.begin(), config_.skipHosts.end(), bare) != config_.skipHosts.end() ||
-        config_.skipUnmappedHosts) {
+    auto skips = [&](const std::string& dh) { return matchWildcard(host, dh) || matchWildcard(bare, dh); };
+    if (config_.skipUnmappedHosts || std::any_of(config_.skipHosts.begin(), config_.skipHosts.end(), skips)) {
       return {};
     }
   }
@@ -156,7 +184,11 @@ Json AccessLog::fields(const Exchange& ex) const {
     f["duration"] = std::chrono::duration<double>(elapsed).count();
   }
   f["size"] = res.bytesWritten;
-  f["status"] = res.abort ? 0 : res.status;
+  // A chain that answered nothing gets Go's implicit 200 on the wire, past Caddy's
+  // recorder: its access log says 0 (the session stamps headAt for every other head).
+  const bool unanswered = !res.abort && ex.error.status == 0 && res.status == 200 &&
+                          res.headAt == std::chrono::steady_clock::time_point{};
+  f["status"] = res.abort || unanswered ? 0 : res.status;
   f["resp_headers"] = headerObject(res.headers, config_.logCredentials);
   if (!res.headers.has("Content-Type") && http::hasNilContentType(ex)) {
     f["resp_headers"]["Content-Type"] = Json::array();  // Go's nil slice: present, no value

@@ -52,9 +52,19 @@ class RenameFilter final : public FieldFilter {
  public:
   explicit RenameFilter(std::string name) : name_(std::move(name)) {}
   void apply(Json& parent, const std::string& key) const override {
-    Json v = std::move(parent[key]);
-    parent.erase(key);
-    parent[name_] = std::move(v);
+    if (!parent.contains(key)) {
+      return;
+    }
+    // zap's filter encoder writes the field where it stood, under its new name.
+    Json renamed = Json::object();
+    for (auto& [k, v] : parent.items()) {
+      if (k == key) {
+        renamed[name_] = std::move(v);
+      } else if (k != name_) {
+        renamed[k] = std::move(v);
+      }
+    }
+    parent = std::move(renamed);
   }
 
  private:
@@ -207,9 +217,21 @@ class QueryFilter final : public FieldFilter {
   }
 
  private:
+  // Go's unescape succeeds: every '%' starts two hex digits.
+  static bool validEscapes(std::string_view s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+                          !std::isxdigit(static_cast<unsigned char>(s[i + 2])))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   std::string filter(const std::string& uri) const {
     size_t q = uri.find('?');
-    if (q == std::string::npos) {
+    // Go's url.Parse fails on a malformed escape in the path: Caddy logs the field as it is.
+    if (q == std::string::npos || !validEscapes(std::string_view(uri).substr(0, q))) {
       return uri;
     }
     std::map<std::string, std::vector<std::string>> values;
@@ -218,8 +240,8 @@ class QueryFilter final : public FieldFilter {
       size_t amp = rest.find('&');
       std::string_view pair = rest.substr(0, amp);
       rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-      if (pair.empty() || pair.find(';') != std::string_view::npos) {
-        continue;  // Go drops pairs with a semicolon
+      if (pair.empty() || pair.find(';') != std::string_view::npos || !validEscapes(pair)) {
+        continue;  // Go drops pairs with a semicolon or a malformed escape
       }
       size_t eq = pair.find('=');
       values[http::queryUnescape(pair.substr(0, eq))].push_back(
@@ -235,7 +257,9 @@ class QueryFilter final : public FieldFilter {
         continue;
       }
       for (auto& v : it->second) {
-        v = a.type == "replace" ? a.value : shortHash(v);
+        // Every Caddy version hashes the action's own value (empty unless the JSON gives
+        // one), not the parameter's: a hashed parameter always logs as hash("").
+        v = a.type == "replace" ? a.value : shortHash(a.value);
       }
     }
     std::string out = uri.substr(0, q);
@@ -246,7 +270,8 @@ class QueryFilter final : public FieldFilter {
         query += http::queryEscape(k) + "=" + http::queryEscape(v);
       }
     }
-    if (!query.empty()) {
+    // Go's URL keeps a bare '?' (ForceQuery) when the query was empty to begin with.
+    if (!query.empty() || q + 1 == uri.size()) {
       out += "?" + query;
     }
     return out;

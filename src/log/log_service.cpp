@@ -10,11 +10,21 @@ bool namespaceCovers(std::string_view ns, std::string_view dotted) {
   return dotted.size() > ns.size() && dotted.starts_with(ns) && dotted[ns.size()] == '.';
 }
 
+// caddy.Log() and its named children ("admin", "admin.api"): the process's own messages,
+// which caddy 2.6.2 writes with the default log's core directly, not through a module's
+// logger that every log filters.
+bool processLogger(std::string_view logger) {
+  return logger.empty() || logger == "admin" || logger.starts_with("admin.");
+}
+
 }  // namespace
 
 bool LogSink::accepts(std::string_view logger, Level level) const {
   if (level < minLevel) {
     return false;
+  }
+  if (processLogger(logger)) {
+    return name == "default";  // whatever its include/exclude lists say
   }
   if (include.empty() && exclude.empty()) {
     return true;

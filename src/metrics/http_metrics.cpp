@@ -15,9 +15,10 @@ namespace {
 constexpr std::array<std::string_view, 9> kMethods = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
                                                       "CONNECT", "OPTIONS", "TRACE", "PATCH"};
 
+// Caddy upper-cases the method before sorting it into a label: "get" counts as GET.
 uint16_t methodIndex(std::string_view method) {
   for (size_t i = 0; i < kMethods.size(); ++i) {
-    if (method == kMethods[i]) {
+    if (runtime::equalsIgnoreCase(method, kMethods[i])) {
       return static_cast<uint16_t>(i);
     }
   }

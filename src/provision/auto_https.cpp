@@ -190,6 +190,9 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
   const uint16_t https = httpsPort(app);
   auto index = tls.store->snapshot();
   std::map<std::string, Address> redirects;  // domain -> HTTPS address it redirects to
+  // The logs of an HTTPS server (the last one that has any), which Caddy gives to the
+  // remaining_auto_https_redirects server: its redirects are logged as that site's.
+  Json redirectLogs;
 
   for (auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
@@ -205,6 +208,9 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
       if (!skipped(d, ah.skip)) {
         domains.push_back(d);
       }
+    }
+    if ((!domains.empty() || !srv.tlsConnectionPolicies.is_null()) && !srv.logs.is_null()) {
+      redirectLogs = srv.logs;
     }
     if (domains.empty()) {
       continue;
@@ -286,6 +292,7 @@ AutoHttpsPlan planAutomaticHttps(const config::HttpApp& app, const TlsAppRuntime
     redirect.listen = std::move(remainingListen);
     redirect.routes = std::move(remainingRoutes);
     redirect.routes.push_back(redirectRoute({}, https, http, https));
+    redirect.logs = std::move(redirectLogs);
     plan.servers.emplace_back("remaining_auto_https_redirects", std::move(redirect));
   }
   return plan;

@@ -177,13 +177,8 @@ std::unique_ptr<Matcher> makePathRegexpMatcher(const Json& value, const std::str
 }
 
 std::unique_ptr<Matcher> makeMethodMatcher(const Json& value, const std::string& path) {
-  auto methods = stringList(value, path);
-  for (auto& m : methods) {
-    for (char& c : m) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-  }
-  return std::make_unique<MethodMatcher>(std::move(methods));
+  // Compared as written, as Caddy's MatchMethod: `method get` matches only a "get" request.
+  return std::make_unique<MethodMatcher>(stringList(value, path));
 }
 
 }  // namespace gatehouse::router

@@ -48,11 +48,8 @@ class AdminSink final : public admin::ConfigSink {
   AdminSink(ConfigReloader& reloader, StopDoor& stopDoor) : reloader_(reloader), stopDoor_(stopDoor) {}
   bool loadConfig(const config::Json& cfg, std::string& error) override {
     bool ok = reloader_.loadJson(cfg, error);
-    if (!ok) {
-      logLine({{"logger", "admin.api"}, {"msg", "reload rejected"}, {"error", error}}, "error");
-    } else {
-      logLine({{"logger", "admin.api"}, {"msg", "load complete"}});
-    }
+    // Logged by its callers, as caddy 2.6.2: POST /load's "load complete" or "request
+    // error", the dynamic loader's config_loader lines.
     return ok;
   }
   [[nodiscard]] config::Json currentConfig() const override { return reloader_.currentConfig(); }
@@ -90,6 +87,24 @@ struct SignalWatch {
   bool reloadAgain = false;
   bool reloadOk = false;
   std::string reloadError;
+  // Who stopped the process, as caddy 2.6.2 says it in "exiting" and "shutdown complete":
+  // {"signal": name} for a signal, {"logger": "admin.api"} for POST /stop.
+  config::Json stoppedBy = config::Json::object();
+
+  // caddy 2.6.2's exitProcess: a warning, then the apps stop.
+  void exiting(config::Json by) {
+    stoppedBy = std::move(by);
+    config::Json fields = stoppedBy;
+    fields["msg"] = "exiting; byeee!! \xF0\x9F\x91\x8B";
+    logLine(std::move(fields), "warn");
+  }
+
+  [[nodiscard]] config::Json shutdownComplete() const {
+    config::Json fields = stoppedBy;
+    fields["msg"] = "shutdown complete";
+    fields["exit_code"] = 0;
+    return fields;
+  }
 
   static void onDrained(uv_async_t* a) {
     auto* self = static_cast<SignalWatch*>(a->data);
@@ -107,7 +122,7 @@ struct SignalWatch {
       return;  // already stopping
     }
     ++self->received;
-    logLine({{"logger", "admin.api"}, {"msg", "stopping now"}});
+    self->exiting({{"logger", "admin.api"}});
     self->beginStop();
   }
 
@@ -123,7 +138,9 @@ struct SignalWatch {
     if (self->received++ > 0) {
       return;  // as Caddy: a later signal waits for the stop under way
     }
-    logLine({{"msg", "shutting down"}, {"signal", name}});
+    logLine({{"msg", signum == SIGINT ? "shutting down" : "shutting down apps, then terminating"},
+             {"signal", name}});
+    self->exiting({{"signal", name}});
     self->beginStop();
   }
 
@@ -289,14 +306,14 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
     // The grace period is over and some pool work (a template blocked on a pipe) never
     // ended: it cannot be cancelled and nothing waits for it. Exit without tearing down
     // what it may still touch, as Caddy exits after its grace period.
-    logLine({{"msg", "shutdown complete"}, {"exit_code", 0}});
+    logLine(watch.shutdownComplete());
     log::flushProcessLog();
     std::_Exit(0);
   }
   uv_loop_close(&watch.loop);
   reloader.onApplied(nullptr);
   adminServer.reset();  // before the reloader and group it points at
-  logLine({{"msg", "shutdown complete"}, {"exit_code", 0}});
+  logLine(watch.shutdownComplete());
   return 0;
 }
 

@@ -176,7 +176,7 @@ config::Json ServerGroup::logServers(const provision::Runtime& runtime, const ch
         std::find(srv->tls->alpn().begin(), srv->tls->alpn().end(), "h2") != srv->tls->alpn().end()) {
       protocols.push_back("h2");
     }
-    logLine({{"logger", "http"},
+    logLine({{"logger", "http.log"},
              {"msg", "server running"},
              {"name", srv->name},
              {"protocols", protocols},

@@ -5,6 +5,8 @@
   messages to F in the console layout (wall time, coloured level) and not on stderr;
 - `level WARN` keeps the info messages out; a named log with `include http` gets the HTTP
   app's "server running" and nothing from other loggers;
+- the process's own messages (loggers "" and admin*) go to the default log only, whatever
+  its include/exclude say, while http* loggers follow every log's lists;
 - JSON `sampling` (first 2, thereafter 3) on an access log keeps entries 1, 2, 5, 8 of 10,
   as zap's sampler;
 then gatehouse only: a SIGUSR1 reload to another file says "redirected default logger" in
@@ -130,6 +132,31 @@ def level_and_include(name, argv, tmp):
             "loggers": sorted({e.get("logger", "").split(".")[0] for e in http_lines})}
 
 
+SHARED_MESSAGES = ("serving initial configuration", "server running", "handled request",
+                   "shutting down apps, then terminating", "exiting; byeee!! \U0001F44B", "shutdown complete")
+
+
+def routing(name, argv, tmp):
+    """Where each message goes: caddy 2.6.2 writes the process's own messages (loggers ""
+    and admin*) to the default log only, even one whose `include` leaves them out; module
+    loggers (http*) follow every log's lists. Returns {file: sorted (logger, msg)}."""
+    home = os.path.join(tmp, name + "-routing")
+    os.makedirs(home)
+    port = free_port()
+    files = {n: os.path.join(home, n + ".log") for n in ("default", "extra", "noadmin")}
+    cfg = os.path.join(home, "Caddyfile")
+    with open(cfg, "w") as f:
+        f.write("{\n\tadmin off\n\tlog {\n\t\toutput file %s\n\t\tinclude http.log.access\n\t}\n"
+                "\tlog extra {\n\t\toutput file %s\n\t}\n"
+                "\tlog noadmin {\n\t\toutput file %s\n\t\texclude admin\n\t}\n}\n"
+                ":%d {\n\tbind 127.0.0.1\n\tlog {\n\t\toutput discard\n\t}\n\trespond \"hi\"\n}\n"
+                % (files["default"], files["extra"], files["noadmin"], port))
+    served, _ = run(argv, cfg, "caddyfile", port, home)
+    check(served, "%s serves with three logs" % name)
+    return {n: sorted({(e.get("logger", ""), e["msg"]) for e in json_lines(read(p))
+                       if e.get("msg") in SHARED_MESSAGES}) for n, p in files.items()}
+
+
 def sampling(name, argv, tmp):
     home = os.path.join(tmp, name + "-sampling")
     os.makedirs(home)
@@ -214,8 +241,18 @@ def main():
         check(len(c["running"]) == 1 and len(g["running"]) == 1,
               "the log including 'http' gets 'server running' (caddy %d, gatehouse %d)"
               % (len(c["running"]), len(g["running"])))
+        check([e.get("logger") for e in g["running"]] == [e.get("logger") for e in c["running"]],
+              "'server running' comes from caddy's logger name (caddy %s, gatehouse %s)"
+              % ([e.get("logger") for e in c["running"]], [e.get("logger") for e in g["running"]]))
         check(c["loggers"] == ["http"] and g["loggers"] == ["http"],
               "and only http loggers (caddy %s, gatehouse %s)" % (c["loggers"], g["loggers"]))
+
+        c, g = routing("caddy", [caddy], tmp), routing("gatehouse", [gh], tmp)
+        check(("", "serving initial configuration") in c["default"] and
+              ("", "serving initial configuration") not in c["extra"],
+              "caddy 2.6.2 writes its own messages to the default log only: %s" % c)
+        for n in c:
+            check(g[n] == c[n], "log %s takes the messages caddy's takes\n  gatehouse %s\n  caddy     %s" % (n, g[n], c[n]))
 
         c, g = sampling("caddy", [caddy], tmp), sampling("gatehouse", [gh], tmp)
         check(c == 4 and g == c, "sampling first 2 thereafter 3 keeps 4 of 10 entries (caddy %d, gatehouse %d)" % (c, g))

@@ -2,7 +2,10 @@
 """Differential: the caddy_http_* families of a site's `metrics` endpoint and of the admin
 /metrics, from Debian's caddy 2.6.2 and from gatehouse after the same requests: HELP/TYPE
 lines, metric names, label sets (server, handler, code, method), counter and gauge values,
-histogram counts and size buckets. As in caddy 2.6.2 only a server's top-level route
+histogram counts and size buckets (a lower-case method is labelled upper-case: "get" as GET,
+"patch" as PATCH), and the same scrape asked with Prometheus' Accept header, which caddy
+2.6.2 answers in OpenMetrics (counter families without _total, ".0" floats, "# EOF").
+As in caddy 2.6.2 only a server's top-level route
 handlers are counted (not those inside `handle` subroutes or error routes), an error counts
 the request and the error but observes no histogram, and series appear on first use.
 caddy_http_response_duration_seconds (time to the head) is observed for every head a
@@ -29,7 +32,7 @@ from harness import check, finish, free_port, wait_port  # noqa: E402
 
 REQUESTS = [("GET", "/"), ("GET", "/r"), ("GET", "/e"), ("GET", "/nope"), ("GET", "/f/x"),
             ("GET", "/r"), ("POST", "/r"), ("GET", "/abort"), ("GET", "/sub/ok"), ("HEAD", "/"),
-            ("GET", "/empty"), ("GET", "/r?again")]
+            ("GET", "/empty"), ("GET", "/r?again"), ("get", "/r"), ("patch", "/r")]
 TIMING = re.compile(r"^caddy_http_(request|response)_duration_seconds_(bucket|sum)")
 RESPONSE_SIZES = re.compile(r"^caddy_http_response_size_bytes_(bucket|sum)")
 
@@ -82,6 +85,16 @@ def request(port, method, path):
         return ""
 
 
+PROMETHEUS_ACCEPT = "application/openmetrics-text; version=0.0.1,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+
+def scrape(port, accept):
+    """(Content-Type, body) of /metrics asked with `accept`."""
+    req = urllib.request.Request("http://127.0.0.1:%d/metrics" % port, headers={"Accept": accept})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.headers.get("Content-Type"), r.read().decode(errors="replace")
+
+
 def families(text, ports, sizes=True):
     out = []
     for line in text.splitlines():
@@ -117,7 +130,10 @@ def serve(argv, name, root):
         time.sleep(0.2)
         site = request(port, "GET", "/metrics")
         admin_text = request(admin, "GET", "/metrics")
-        return families(site, [port, admin]), families(admin_text, [port, admin], sizes=False)
+        om_type, om = scrape(port, PROMETHEUS_ACCEPT)
+        # sizes=False: the text scrape before it is counted, and caddy's body carries go_* series
+        om_lines = [om_type] + families(om, [port, admin], sizes=False) + [l for l in om.splitlines() if l == "# EOF"]
+        return families(site, [port, admin]), families(admin_text, [port, admin], sizes=False), om_lines
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -135,12 +151,15 @@ def main():
         print("SKIP: caddy is not installed")
         return 77
     with tempfile.TemporaryDirectory(prefix="gatehouse-metrics-") as root:
-        c_site, c_admin = serve([caddy, "run"], "caddy", root)
-        g_site, g_admin = serve([gatehouse, "run", "--workers", "1"], "gatehouse", root)
+        c_site, c_admin, c_om = serve([caddy, "run"], "caddy", root)
+        g_site, g_admin, g_om = serve([gatehouse, "run", "--workers", "1"], "gatehouse", root)
     check(any(l.startswith("caddy_http_requests_total") for l in c_site), "caddy counted the requests")
     check(any(l.startswith("caddy_http_response_duration_seconds_count") for l in c_site),
           "caddy observed times to the head")
-    for label, a, b in (("site /metrics", c_site, g_site), ("admin /metrics", c_admin, g_admin)):
+    check(c_om[0].startswith("application/openmetrics-text") and c_om[-1] == "# EOF",
+          "caddy 2.6.2 answers Prometheus' Accept with OpenMetrics (%s)" % c_om[0])
+    for label, a, b in (("site /metrics", c_site, g_site), ("admin /metrics", c_admin, g_admin),
+                        ("site /metrics as OpenMetrics", c_om, g_om)):
         missing = [l for l in a if l not in b]
         extra = [l for l in b if l not in a]
         check(not missing and not extra, "%s: same caddy_http_* lines (missing %s, extra %s)" % (

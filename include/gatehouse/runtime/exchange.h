@@ -101,9 +101,9 @@ struct Response {
   // the connection becomes a tunnel between the client and this peer.
   TunnelPeer* tunnel = nullptr;
   uint64_t bytesWritten = 0;  // body bytes sent to the client (access log "size")
-  // When the head a handler produced went out, taken only while metrics count the exchange
-  // (caddy_http_response_duration_seconds); unset for the empty 200 of a chain that
-  // answered nothing, which Go writes after the handlers, past Caddy's recorders.
+  // When the head a handler produced went out (caddy_http_response_duration_seconds); unset
+  // for the empty 200 of a chain that answered nothing, which Go writes after the handlers,
+  // past Caddy's recorders (so the access log says status 0, as Caddy's recorder).
   std::chrono::steady_clock::time_point headAt{};
   void clear();
 };

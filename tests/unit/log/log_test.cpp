@@ -101,7 +101,32 @@ TEST_CASE("filter encoder applies Caddy's field filters", "[log]") {
   CHECK(j["status"] == "hidden");
   CHECK(j.contains("took"));
   CHECK_FALSE(j.contains("duration"));
+  // Renamed in place, as zap's filter encoder writes it: "took" stands where "duration" stood.
+  std::vector<std::string> keys;
+  for (const auto& [k, _] : j.items()) {
+    keys.push_back(k);
+  }
+  auto pos = [&](const std::string& k) { return std::find(keys.begin(), keys.end(), k) - keys.begin(); };
+  CHECK(pos("took") < pos("status"));
   CHECK(lg::shortHash("abc") == "ba7816bf");  // SHA-256("abc") starts ba7816bf
+}
+
+TEST_CASE("the query filter's hash and an empty query are as Caddy's", "[log]") {
+  Json cfg = Json::parse(R"({"format":"filter","wrap":{"format":"json"},"fields":{
+    "request>uri":{"filter":"query","actions":[{"type":"hash","parameter":"a"},{"type":"hash","parameter":"b"},
+                                              {"type":"hash","parameter":"z"}]}}})");
+  // Caddy hashes the action's value (none: ""), whatever the parameter held.
+  CHECK(Json::parse(encodeWith(cfg, sampleEntry()))["request"]["uri"] ==
+        "/a?a=e3b0c442&b=e3b0c442&token=s3cret");
+  lg::LogEntry e = sampleEntry();
+  e.fields["request"]["uri"] = "/p?";  // Go's URL keeps a bare '?' (ForceQuery)
+  CHECK(Json::parse(encodeWith(cfg, e))["request"]["uri"] == "/p?");
+  e.fields["request"]["uri"] = "/p?z=1";
+  CHECK(Json::parse(encodeWith(cfg, e))["request"]["uri"] == "/p?z=e3b0c442");
+  e.fields["request"]["uri"] = "/p?a%zz=1&z=2";  // Go's ParseQuery drops a pair it cannot unescape
+  CHECK(Json::parse(encodeWith(cfg, e))["request"]["uri"] == "/p?z=e3b0c442");
+  e.fields["request"]["uri"] = "/%zz?z=2";  // url.Parse fails: the field is logged as it is
+  CHECK(Json::parse(encodeWith(cfg, e))["request"]["uri"] == "/%zz?z=2");
 }
 
 TEST_CASE("regexp and hash filters work on strings and arrays", "[log]") {
