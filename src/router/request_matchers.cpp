@@ -1,6 +1,5 @@
 // Request-line matchers: host, path, path_regexp, method.
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 
@@ -177,12 +176,8 @@ std::unique_ptr<Matcher> makePathRegexpMatcher(const Json& value, const std::str
 }
 
 std::unique_ptr<Matcher> makeMethodMatcher(const Json& value, const std::string& path) {
+  // Compared as written, as every Caddy does: `method get` matches no request.
   auto methods = stringList(value, path);
-  for (auto& m : methods) {
-    for (char& c : m) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-  }
   return std::make_unique<MethodMatcher>(std::move(methods));
 }
 

@@ -77,8 +77,10 @@ Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime
     if (text.empty()) {
       return Value::string("");
     }
-  } else if (!lookupPlaceholder(key, ex, text)) {
-    return Value::null();  // Caddy's replacer returns nil for an unknown key
+  } else if (!lookupPlaceholder(key, ex, text) || placeholderIsNil(key, ex)) {
+    // Caddy's replacer returns nil for an unknown key, an unset var and a map output
+    // nothing matched: CEL sees null, not "".
+    return Value::null();
   }
   switch (type) {
     case PlaceholderType::Int: {
