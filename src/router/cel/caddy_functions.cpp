@@ -42,7 +42,7 @@ PlaceholderType placeholderType(std::string_view key) {
   if (key == "http.request.tls.resumed") {
     return PlaceholderType::Bool;
   }
-  if (key == "time.now") {
+  if (key == "time.now" || key == "http.vars.start_time") {
     return PlaceholderType::Timestamp;
   }
   return PlaceholderType::String;
@@ -62,8 +62,13 @@ std::string hostPort(std::string_view host) {
 }
 
 Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime::Exchange& ex) {
-  if (type == PlaceholderType::Timestamp) {
+  if (type == PlaceholderType::Timestamp && (key == "time.now" || ex.var("start_time") == nullptr)) {
+    // Go's time.Time values: now, or the var Caddy sets when the request arrives.
     auto now = std::chrono::system_clock::now().time_since_epoch();
+    if (key != "time.now") {
+      now -= std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::steady_clock::now() -
+                                                                             ex.request.start);
+    }
     return Value::timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   }
   if (key == "http.request.duration") {
