@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "router/cel/posix_tz.h"
+
 namespace gatehouse::router::cel {
 
 namespace {
@@ -92,6 +94,18 @@ std::optional<int64_t> tzifOffset(const std::string& data, int64_t t) {
   while (hi - lo > 1) {
     uint64_t mid = lo + (hi - lo) / 2;
     (when(mid) <= t ? lo : hi) = mid;
+  }
+  if (lo + 1 == timecnt && width == 8) {
+    // Past the last transition Go follows the footer's TZ rule ("\nCET-1CEST,M3.5.0,...\n").
+    const size_t footer = types + typecnt * 6 + c[5] + c[2] * 12 + c[1] + c[0];
+    if (footer + 1 < data.size() && data[footer] == '\n') {
+      const size_t close = data.find('\n', footer + 1);
+      if (close != std::string::npos && close > footer + 1) {
+        if (auto off = posixRuleOffset(std::string_view(data).substr(footer + 1, close - footer - 1), t)) {
+          return off;
+        }
+      }
+    }
   }
   auto idx = static_cast<unsigned char>(data[indexes + lo]);
   return idx < typecnt ? std::optional<int64_t>(type(idx).offset) : std::nullopt;
