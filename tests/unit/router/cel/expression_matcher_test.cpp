@@ -106,6 +106,12 @@ TEST_CASE("expression: start-up errors name the JSON path and the position") {
         std::string::npos);
   CHECK(refusal(Json("header('X')")).find("matcher requires a map literal argument") != std::string::npos);
   CHECK(refusal(Json("path_regexp('(')")).find("invalid regular expression") != std::string::npos);
+  // cel-go folds a conversion of a constant when it plans: its error stops start-up.
+  CHECK(refusal(Json("int(string(int('x'))) == 1")) ==
+        "routes[0].match[0].expression: compiling CEL program: type conversion error from 'string' to 'int'");
+  CHECK(refusal(Json("[uint(-1)].size() == 1")).find("unsigned integer overflow") != std::string::npos);
+  CHECK(refusal(Json("string(b'\\xff') == ''")).find("invalid UTF-8 in bytes") != std::string::npos);
+  CHECK(refusal(Json("int(['x'][0]) == 1")) == "accepted");  // an index is no constant
   CHECK(refusal(Json("file()")).find("<input>:1:5: matcher requires at least one argument") !=
         std::string::npos);
   // A placeholder's google.protobuf.Any is no comprehension range for cel-go.
