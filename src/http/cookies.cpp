@@ -1,5 +1,7 @@
 #include "http/cookies.h"
 
+#include <cctype>
+
 namespace gatehouse::http {
 
 namespace {
@@ -28,7 +30,55 @@ std::optional<std::string_view> cookieValue(std::string_view v) {
   return v;
 }
 
+// Go's textproto.TrimString: ASCII white space.
+std::string_view trimAscii(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && space(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && space(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Go's isCookieNameValid: a non-empty token.
+bool tokenName(std::string_view name) {
+  static constexpr std::string_view kMarks = "!#$%&'*+-.^_`|~";
+  for (char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && kMarks.find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return !name.empty();
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> requestCookies(const runtime::HeaderList& headers,
+                                                                std::string_view only) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& f : headers) {
+    if (!runtime::equalsIgnoreCase(f.name, "Cookie")) {
+      continue;
+    }
+    std::string_view rest = trimAscii(f.value);
+    while (!rest.empty()) {
+      const size_t semi = rest.find(';');
+      std::string_view part = trimAscii(rest.substr(0, semi));
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      const size_t eq = part.find('=');
+      const std::string_view name = part.substr(0, eq);
+      if (part.empty() || !tokenName(name) || (!only.empty() && name != only)) {
+        continue;
+      }
+      if (auto value = cookieValue(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1))) {
+        out.emplace_back(std::string(name), std::string(*value));
+      }
+    }
+  }
+  return out;
+}
 
 std::optional<std::string> requestCookieFold(const runtime::HeaderList& headers, std::string_view name) {
   for (const auto& f : headers) {

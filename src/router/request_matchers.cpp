@@ -1,6 +1,5 @@
 // Request-line matchers: host, path, path_regexp, method.
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <utility>
 
@@ -177,8 +176,9 @@ std::unique_ptr<Matcher> makePathRegexpMatcher(const Json& value, const std::str
 }
 
 std::unique_ptr<Matcher> makeMethodMatcher(const Json& value, const std::string& path) {
-  // Compared as written, as Caddy's MatchMethod: `method get` matches only a "get" request.
-  return std::make_unique<MethodMatcher>(stringList(value, path));
+  // Compared as written, as every Caddy does: `method get` matches no request.
+  auto methods = stringList(value, path);
+  return std::make_unique<MethodMatcher>(std::move(methods));
 }
 
 }  // namespace gatehouse::router

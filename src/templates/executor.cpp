@@ -288,7 +288,7 @@ class Exec {
       }
       auto it = m.entries.find(name);
       if (it == m.entries.end()) {
-        return m.kind == MapData::Kind::Plain ? Value() : makeList();
+        return {};  // Go's missing key: no value at all (printed "<no value>"), whatever the map
       }
       return it->second;
     }

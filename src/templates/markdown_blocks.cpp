@@ -206,7 +206,8 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
       auto row = [&](const std::vector<std::string>& cs, const char* tag) {
         std::string r = "<tr>\n";
         for (size_t k = 0; k < head.size(); ++k) {
-          r += std::string("<") + tag + (k < align.size() ? align[k] : "") + ">" +
+          // goldmark pads a short row with bare cells: no alignment on them.
+          r += std::string("<") + tag + (k < align.size() && k < cs.size() ? align[k] : "") + ">" +
                (k < cs.size() ? inlines(cs[k], doc) : "") + "</" + tag + ">\n";
         }
         return r + "</tr>\n";
@@ -214,7 +215,11 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
       out += "<table>\n<thead>\n" + row(head, "th") + "</thead>\n";
       i += 2;
       std::string body;
-      while (i < lines.size() && !blank(lines[i]) && lines[i].find('|') != std::string::npos) {
+      // goldmark reads a table out of a paragraph: every line the paragraph goes on with is a
+      // row, pipe or not.
+      while (i < lines.size() && !blank(lines[i]) && headingLevel(trim(lines[i])) == 0 && !fence(lines[i]) &&
+             !trim(lines[i]).starts_with(">") && !isHr(lines[i]) && !parseListMarker(lines[i]) &&
+             !htmlBlockStart(lines[i])) {
         body += row(cells(lines[i++]), "td");
       }
       out += body.empty() ? "</table>\n" : "<tbody>\n" + body + "</tbody>\n</table>\n";

@@ -62,6 +62,7 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
   for (auto& row : noClosingFrom) {
     std::fill(std::begin(row), std::end(row), std::string_view::npos);
   }
+  size_t noEmailBefore = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if ((c == 'h' || c == 'f' || c == 'w') && !inLabel && autolinkTrigger(s, i)) {
@@ -69,6 +70,20 @@ std::string inlines(std::string_view s, Doc& doc, bool inLabel) {
         const std::string_view link = s.substr(i, n);
         const std::string href = link.starts_with("www.") ? "http://" + std::string(link) : std::string(link);
         out += "<a href=\"" + escapeHtml(href) + "\">" + escapeHtml(link) + "</a>";
+        i += n - 1;
+        continue;
+      }
+    }
+    // A failed address fails again from any later start in its local part ("a_a_a_..."
+    // triggers at every '_'): skip those, so a long line stays linear.
+    if (i >= noEmailBefore && std::isalnum(static_cast<unsigned char>(c)) != 0 && !inLabel &&
+        autolinkTrigger(s, i)) {
+      size_t localEnd = 0;
+      const size_t n = emailAutolinkLength(s.substr(i), localEnd);
+      noEmailBefore = i + localEnd;
+      if (n > 0) {
+        const std::string_view mail = s.substr(i, n);
+        out += "<a href=\"mailto:" + escapeHtml(std::string(mail)) + "\">" + escapeHtml(mail) + "</a>";
         i += n - 1;
         continue;
       }

@@ -149,7 +149,11 @@ MarkdownList parseList(const std::vector<std::string>& lines, size_t& i,
       }
       // Lazy continuation of the item's paragraph: no blank line before, no new block.
       if (!pendingBlank && !isBlank(item.back()) && !parseListMarker(l) && !interrupts(l)) {
-        item.push_back(l.substr(leadingSpaces(l)));
+        std::string lazy = l.substr(leadingSpaces(l));
+        if (lazy.find_first_not_of("= \t") == std::string::npos) {
+          lazy = "\\" + lazy;  // a lazy line underlines no setext heading: "===" stays text
+        }
+        item.push_back(std::move(lazy));
         ++i;
         continue;
       }

@@ -139,6 +139,33 @@ size_t autolinkLength(std::string_view s) {
   return end;
 }
 
+size_t emailAutolinkLength(std::string_view s, size_t& localEnd) {
+  static constexpr std::string_view kLocalMarks = ".!#$%&'*+/=?^_`{|}~-";
+  size_t at = 0;
+  while (at < s.size() && (std::isalnum(static_cast<unsigned char>(s[at])) != 0 ||
+                           kLocalMarks.find(s[at]) != std::string_view::npos)) {
+    ++at;
+  }
+  localEnd = at;
+  if (at == 0 || at + 1 >= s.size() || s[at] != '@') {
+    return 0;
+  }
+  // Labels of up to 63 letters, digits and inner hyphens, joined by dots.
+  static const re2::RE2 domain(
+      R"(^([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*))");
+  re2::StringPiece m;
+  const std::string_view rest = s.substr(at + 1);
+  if (!re2::RE2::PartialMatch(re2::StringPiece(rest.data(), rest.size()), domain, &m) ||
+      std::string_view(m.data(), m.size()).find('.') == std::string_view::npos) {
+    return 0;
+  }
+  const size_t end = at + 1 + m.size();
+  if (end < s.size() && (s[end] == '-' || s[end] == '_')) {
+    return 0;
+  }
+  return end;
+}
+
 namespace {
 
 // Stops early (with a result longer than `limit`) once it passes `limit` characters.

@@ -23,6 +23,11 @@ bool autolinkTrigger(std::string_view s, size_t i);
 // goldmark's trimming (a trailing '.', unbalanced ')', an "&name;" tail, trailing
 // ?!.,:*_~); 0 when none starts there.
 size_t autolinkLength(std::string_view s);
+// The length of the bare e-mail address at the start of `s` that goldmark's linkify links
+// (to "mailto:"): local-part characters, '@', dot-separated domain labels with at least one
+// dot, not followed by '-' or '_'; 0 when none starts there. `localEnd` receives where the
+// local part stopped: a start before that position inside s fails the same way.
+size_t emailAutolinkLength(std::string_view s, size_t& localEnd);
 
 // A link destination as goldmark prints it (util.URLEscape): spaces, controls, non-ASCII
 // bytes and "<>\\^`{|} percent-encoded; '%' and the other URL characters kept.

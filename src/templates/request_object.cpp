@@ -1,5 +1,6 @@
 #include "templates/request_object.h"
 
+#include "http/cookies.h"
 #include "http/uri.h"
 
 namespace gatehouse::templates {
@@ -126,6 +127,54 @@ class TlsStateObject final : public Object {
   std::shared_ptr<const runtime::TlsInfo> info_;
 };
 
+// *http.Cookie as Request.Cookies() makes it: a name and a value, every other field zero.
+class CookieObject final : public Object {
+ public:
+  CookieObject(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  [[nodiscard]] std::string typeName() const override { return "*http.Cookie"; }
+
+  std::optional<Value> get(std::string_view name, const Args& args) override {
+    if (!args.empty()) {
+      throw TemplateError(std::string(name) + " takes no arguments");
+    }
+    if (name == "Name") {
+      return Value(name_);
+    }
+    if (name == "Value") {
+      return Value(value_);
+    }
+    if (name == "String") {
+      return Value(print());
+    }
+    if (name == "Path" || name == "Domain" || name == "RawExpires" || name == "Raw") {
+      return Value("");
+    }
+    if (name == "MaxAge" || name == "SameSite") {
+      return Value(0);
+    }
+    if (name == "Secure" || name == "HttpOnly") {
+      return Value(false);
+    }
+    if (name == "Unparsed") {
+      return makeList();
+    }
+    return std::nullopt;
+  }
+  // Cookie.String(): a value holding a space or a comma is quoted.
+  [[nodiscard]] std::string print() const override {
+    const bool quote = value_.find_first_of(" ,") != std::string::npos;
+    return name_ + "=" + (quote ? "\"" + value_ + "\"" : value_);
+  }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+Value cookieValue(std::string name, std::string value) {
+  return Value(std::shared_ptr<Object>(std::make_shared<CookieObject>(std::move(name), std::move(value))));
+}
+
 class RequestObject final : public Object {
  public:
   RequestObject(const runtime::Exchange& ex, runtime::Request req) : ex_(ex), req_(std::move(req)) {}
@@ -197,11 +246,18 @@ class RequestObject final : public Object {
       if (args.size() != 1 || !args[0].isString()) {
         throw TemplateError("wrong number of args for Cookie: want 1 got " + std::to_string(args.size()));
       }
-      auto value = requestCookie(ex_, args[0].asString());
-      if (!value) {
+      auto found = http::requestCookies(ex_.request.headers, args[0].asString());
+      if (found.empty()) {
         throw TemplateError("http: named cookie not present");
       }
-      return Value(args[0].asString() + "=" + *value);
+      return cookieValue(std::move(found[0].first), std::move(found[0].second));
+    }
+    if (name == "Cookies") {
+      List all;
+      for (auto& [n, v] : http::requestCookies(ex_.request.headers)) {
+        all.push_back(cookieValue(std::move(n), std::move(v)));
+      }
+      return makeList(std::move(all));
     }
     if (name == "TLS") {
       // *tls.ConnectionState: nil on cleartext, so `{{if .Req.TLS}}` tells the scheme.
@@ -243,29 +299,10 @@ Value parseQueryValues(const std::string& rawQuery) {
 }
 
 std::optional<std::string> requestCookie(const runtime::Exchange& ex, const std::string& name) {
-  for (const auto& f : ex.request.headers) {
-    if (!runtime::equalsIgnoreCase(f.name, "Cookie")) {
-      continue;
-    }
-    size_t start = 0;
-    while (start <= f.value.size()) {
-      size_t semi = f.value.find(';', start);
-      semi = semi == std::string::npos ? f.value.size() : semi;
-      std::string_view part = std::string_view(f.value).substr(start, semi - start);
-      start = semi + 1;
-      part.remove_prefix(std::min(part.find_first_not_of(' '), part.size()));
-      const size_t eq = part.find('=');
-      if (eq == std::string_view::npos || part.substr(0, eq) != name) {
-        continue;
-      }
-      std::string v(part.substr(eq + 1));
-      while (!v.empty() && v.back() == ' ') {
-        v.pop_back();
-      }
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
-        v = v.substr(1, v.size() - 2);
-      }
-      return v;
+  // Caddy's .Cookie: the first of Request.Cookies() with that name.
+  for (auto& [n, v] : http::requestCookies(ex.request.headers)) {
+    if (n == name) {
+      return std::move(v);
     }
   }
   return std::nullopt;

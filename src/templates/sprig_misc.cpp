@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -188,16 +191,121 @@ std::string cleanPath(const std::string& p) {
   return out.empty() ? "." : out;
 }
 
+bool base64Char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/';
+}
+bool newline(char c) {
+  return c == '\n' || c == '\r';
+}
+
+// Where Go's base64.StdEncoding.DecodeString reports corrupt input (its quantum by quantum
+// walk: a bad byte, a short final quantum, misplaced or missing padding, trailing bytes
+// after padding); nullopt when it decodes.
+std::optional<size_t> base64ErrorAt(std::string_view src) {
+  size_t si = 0;
+  while (si < src.size()) {
+    for (size_t j = 0; j < 4; ++j) {
+      if (si == src.size()) {
+        if (j == 0) {
+          return std::nullopt;
+        }
+        return si - j;
+      }
+      const char in = src[si++];
+      if (base64Char(in)) {
+        continue;
+      }
+      if (newline(in)) {
+        --j;
+        continue;
+      }
+      if (in != '=' || j < 2) {
+        return si - 1;
+      }
+      if (j == 2) {  // a second '=' must follow
+        while (si < src.size() && newline(src[si])) {
+          ++si;
+        }
+        if (si == src.size()) {
+          return src.size();
+        }
+        if (src[si] != '=') {
+          return si - 1;
+        }
+        ++si;
+      }
+      while (si < src.size() && newline(src[si])) {
+        ++si;
+      }
+      return si < src.size() ? std::optional<size_t>(si) : std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// os.ExpandEnv: $NAME, ${NAME} and the one-character shell names ($1, $*, ...).
+std::string expandEnv(std::string_view s) {
+  auto special = [](char c) {
+    return std::string_view("*#$@!?-").find(c) != std::string_view::npos ||
+           std::isdigit(static_cast<unsigned char>(c)) != 0;
+  };
+  auto word = [](char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  for (size_t j = 0; j < s.size(); ++j) {
+    if (s[j] != '$' || j + 1 == s.size()) {
+      out += s[j];
+      continue;
+    }
+    std::string_view rest = s.substr(j + 1);
+    std::string_view name;
+    size_t width = 0;
+    if (rest[0] == '{') {
+      if (rest.size() > 2 && special(rest[1]) && rest[2] == '}') {
+        name = rest.substr(1, 1);
+        width = 3;
+      } else {
+        const size_t close = rest.find('}');
+        width = close == std::string_view::npos ? 1 : close + 1;  // bad syntax eats "${" (or "${}")
+        name = close == std::string_view::npos ? std::string_view() : rest.substr(1, close - 1);
+      }
+    } else if (special(rest[0])) {
+      name = rest.substr(0, 1);
+      width = 1;
+    } else {
+      while (width < rest.size() && word(rest[width])) {
+        ++width;
+      }
+      name = rest.substr(0, width);
+    }
+    if (!name.empty()) {
+      const char* v = std::getenv(std::string(name).c_str());
+      out += v != nullptr ? v : "";
+    } else if (width == 0) {
+      out += '$';  // a '$' before no name stays
+    }
+    j += width;
+  }
+  return out;
+}
+
 }  // namespace
 
 void addSprigMisc(FuncMap& f) {
+  f["expandenv"] = [](Args& a) {
+    wantArgs(a, 1, "expandenv");
+    return Value(expandEnv(strval(a[0])));
+  };
   f["b64enc"] = [](Args& a) {
     wantArgs(a, 1, "b64enc");
     return Value(handlers::base64Encode(strval(a[0])));
   };
   f["b64dec"] = [](Args& a) {
     wantArgs(a, 1, "b64dec");
-    auto d = handlers::base64Decode(strval(a[0]));
+    const std::string text = strval(a[0]);
+    if (auto at = base64ErrorAt(text)) {
+      return Value("illegal base64 data at input byte " + std::to_string(*at));  // Sprig returns the error
+    }
+    auto d = handlers::base64Decode(text);
     return Value(d ? *d : std::string("illegal base64 data"));
   };
   f["sha256sum"] = [](Args& a) {
@@ -369,7 +477,8 @@ void addSprigMisc(FuncMap& f) {
 
 bool sprigUnsupported(std::string_view name) {
   // Sprig v3 functions in Caddy 2.6.2's function map that gatehouse lacks.
-  static constexpr std::string_view kMissing[] = {"expandenv", "getHostByName"};
+  // getHostByName would block the event loop on a DNS lookup.
+  static constexpr std::string_view kMissing[] = {"getHostByName"};
   return std::find(std::begin(kMissing), std::end(kMissing), name) != std::end(kMissing);
 }
 

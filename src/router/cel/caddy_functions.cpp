@@ -45,7 +45,7 @@ PlaceholderType placeholderType(std::string_view key) {
   if (key == "http.request.tls.resumed" || key == "http.shutting_down") {
     return PlaceholderType::Bool;
   }
-  if (key == "time.now") {
+  if (key == "time.now" || key == "http.vars.start_time") {
     return PlaceholderType::Timestamp;
   }
   return PlaceholderType::String;
@@ -65,8 +65,13 @@ std::string hostPort(std::string_view host) {
 }
 
 Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime::Exchange& ex) {
-  if (type == PlaceholderType::Timestamp) {
+  if (type == PlaceholderType::Timestamp && (key == "time.now" || ex.var("start_time") == nullptr)) {
+    // Go's time.Time values: now, or the var Caddy sets when the request arrives.
     auto now = std::chrono::system_clock::now().time_since_epoch();
+    if (key != "time.now") {
+      now -= std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::steady_clock::now() - ex.request.start);
+    }
     return Value::timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   }
   if (key == "http.request.duration") {
@@ -80,8 +85,10 @@ Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime
     if (text.empty()) {
       return Value::string("");
     }
-  } else if (!lookupPlaceholder(key, ex, text)) {
-    return Value::null();  // Caddy's replacer returns nil for an unknown key
+  } else if (!lookupPlaceholder(key, ex, text) || placeholderIsNil(key, ex)) {
+    // Caddy's replacer returns nil for an unknown key, an unset var and a map output
+    // nothing matched: CEL sees null, not "".
+    return Value::null();
   }
   switch (type) {
     case PlaceholderType::Int: {
@@ -219,6 +226,52 @@ bool hasPlaceholder(const Node& n) {
   return false;
 }
 
+// What cel-go's planner holds as a constant: a literal, or a list or map of constants (a
+// conversion of a constant becomes a literal when folded below).
+bool constantNode(const Node& n) {
+  if (n.kind == NodeKind::Literal) {
+    return true;
+  }
+  if (n.kind != NodeKind::List && n.kind != NodeKind::Map) {
+    return false;
+  }
+  for (const auto& a : n.args) {
+    if (!constantNode(*a)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool conversionFunction(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"bool", "bytes",  "double",    "duration", "dyn",
+                                                "int",  "string", "timestamp", "type",     "uint"};
+  for (std::string_view k : kNames) {
+    if (k == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// cel-go's OptOptimize folds a type conversion of a constant when it plans the program, so
+// int("x"), uint(-1), string(b"\xff") stop start-up with the conversion's error.
+void foldConversion(Node& n, const std::string& path) {
+  Value v = Evaluator(nullptr).eval(n);
+  if (v.isError()) {
+    const bool text = n.args[0]->kind == NodeKind::Literal && n.args[0]->literal.kind == Kind::String;
+    if (text && (n.name == "timestamp" || n.name == "duration")) {
+      v.s = std::string("type conversion error from 'string' to '") +
+            (n.name == "timestamp" ? "google.protobuf.Timestamp'" : "google.protobuf.Duration'");
+    }
+    throw provision::ProvisionError(path, "compiling CEL program: " + v.s);
+  }
+  n.kind = NodeKind::Literal;
+  n.literal = std::move(v);
+  n.args.clear();
+  n.overloads.clear();
+}
+
 void compileMatcher(Node& n, const std::string& path) {
   for (const auto& a : n.args) {
     if (hasPlaceholder(*a)) {
@@ -257,15 +310,8 @@ void compileCaddyFunctions(Node& n, const std::string& path) {
                                                 goRegexpError(*re) + ": `" + re->error_arg() + "`");
     }
     n.regex = std::move(re);
-  } else if ((n.name == "timestamp" || n.name == "duration") && !n.receiver && n.args.size() == 1 &&
-             n.args[0]->kind == NodeKind::Literal && n.args[0]->literal.kind == Kind::String) {
-    // cel-go also converts constant timestamp and duration strings when it plans.
-    Value v = Evaluator(nullptr).eval(n);
-    if (v.isError()) {
-      throw provision::ProvisionError(
-          path, std::string("compiling CEL program: type conversion error from 'string' to '") +
-                    (n.name == "timestamp" ? "google.protobuf.Timestamp'" : "google.protobuf.Duration'"));
-    }
+  } else if (!n.receiver && n.args.size() == 1 && conversionFunction(n.name) && constantNode(*n.args[0])) {
+    foldConversion(n, path);
   }
 }
 

@@ -200,8 +200,9 @@ class Checker {
     Type elem = Type::of(TK::Dyn);
     if (range.k == TK::List || range.k == TK::Map) {
       elem = *range.a;
-    } else if (!range.dynamic()) {
-      throw CelError(n.args[0]->offset, "expression of type '" + typeString(range) +
+    } else if (range.k == TK::Any || !range.dynamic()) {
+      // A placeholder's google.protobuf.Any is no dyn here: cel-go refuses it as a range.
+      throw CelError(n.args[0]->offset, "expression of type '" + argString(range) +
                                             "' cannot be range of a comprehension (must be list, map, or dynamic)");
     }
     scopes_.push_back({n.iterVar, elem});
@@ -235,9 +236,6 @@ class Checker {
   Type call(Node& n) {
     // The function's own errors come first: cel-go lists errors by position, and the
     // function's position (its '(') precedes its arguments'.
-    if (!special(n) && unsupportedFunction(n.name)) {
-      throw CelError(n.offset, "function '" + n.name + "' is not supported yet");
-    }
     if (!special(n) && !functionDeclared(n.name)) {
       throw CelError(n.offset, "undeclared reference to '" + n.name + "' (in container '')");
     }

@@ -16,8 +16,35 @@ using Args = std::span<const Value>;
 Type T(TK k) { return Type::of(k); }
 
 Value identity(const Node&, Args a) { return a[0]; }
-Value rangeError(const Value& v, std::string_view to) {
-  return Value::error("range error converting " + std::string(typeName(v.kind)) + " to " + std::string(to));
+
+// Go's utf8.Valid: no stray continuation bytes, no overlong forms, surrogates or values past
+// U+10FFFF.
+bool validUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) {
+      return false;
+    }
+    uint32_t cp = n == 1 ? c : c & (0xFF >> (n + 1));
+    for (size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n;
+  }
+  return true;
+}
+// cel-go 0.12's checked conversions: "integer overflow" / "unsigned integer overflow".
+Value rangeError(const Value& /*v*/, std::string_view to) {
+  return Value::error(to == "uint" ? "unsigned integer overflow" : "integer overflow");
 }
 
 Value intOf(const Node&, Args a) {
@@ -36,7 +63,7 @@ Value intOf(const Node&, Args a) {
       char* end = nullptr;
       long long n = std::strtoll(v.s.c_str(), &end, 10);
       if (v.s.empty() || *end != '\0' || errno == ERANGE || v.s[0] == ' ' || v.s[0] == '+') {
-        return Value::error("invalid syntax converting '" + v.s + "' to int");
+        return Value::error("type conversion error from 'string' to 'int'");
       }
       return Value::integer(n);
     }
@@ -57,7 +84,7 @@ Value uintOf(const Node&, Args a) {
       char* end = nullptr;
       unsigned long long n = std::strtoull(v.s.c_str(), &end, 10);
       if (v.s.empty() || *end != '\0' || errno == ERANGE || v.s[0] == '-' || v.s[0] == ' ' || v.s[0] == '+') {
-        return Value::error("invalid syntax converting '" + v.s + "' to uint");
+        return Value::error("type conversion error from 'string' to 'uint'");
       }
       return Value::uinteger(n);
     }
@@ -73,7 +100,7 @@ Value doubleOf(const Node&, Args a) {
       char* end = nullptr;
       double d = std::strtod(v.s.c_str(), &end);
       if (v.s.empty() || *end != '\0' || v.s[0] == ' ') {
-        return Value::error("invalid syntax converting '" + v.s + "' to double");
+        return Value::error("type conversion error from 'string' to 'double'");
       }
       return Value::dbl(d);
     }
@@ -109,7 +136,12 @@ Value stringOf(const Node&, Args a) {
     case Kind::Bool: return Value::string(v.b ? "true" : "false");
     case Kind::Timestamp: return Value::string(formatTimestamp(v.i));
     case Kind::Duration: return Value::string(formatDuration(v.i));
-    default: return Value::string(v.s);  // string, bytes (CEL requires valid UTF-8; Go passes it through)
+    case Kind::Bytes:
+      if (!validUtf8(v.s)) {
+        return Value::error("invalid UTF-8 in bytes, cannot convert to string");
+      }
+      return Value::string(v.s);
+    default: return Value::string(v.s);
   }
 }
 
@@ -137,7 +169,7 @@ Value timestampOf(const Node&, Args a) {
   if (a[0].kind == Kind::Int) {
     int64_t n = 0;
     if (__builtin_mul_overflow(a[0].i, int64_t{1000000000}, &n)) {
-      return Value::error("timestamp out of range");
+      return Value::error("timestamp overflow");
     }
     return Value::timestamp(n);
   }

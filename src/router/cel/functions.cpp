@@ -10,6 +10,7 @@ const std::vector<Overload>& table() {
     addOperatorOverloads(out);
     addConversionOverloads(out);
     addStringOverloads(out);
+    addTimeOverloads(out);
     return out;
   }();
   return all;
@@ -30,19 +31,6 @@ std::vector<const Overload*> overloadsFor(std::string_view function, bool receiv
 bool functionDeclared(std::string_view function) {
   for (const auto& o : table()) {
     if (o.function == function) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool unsupportedFunction(std::string_view function) {
-  static constexpr std::string_view kNames[] = {
-      "getFullYear", "getMonth",   "getDayOfYear", "getDayOfMonth", "getDate",
-      "getDayOfWeek", "getHours",  "getMinutes",   "getSeconds",    "getMilliseconds",
-  };
-  for (std::string_view n : kNames) {
-    if (n == function) {
       return true;
     }
   }

@@ -1,7 +1,7 @@
 #pragma once
 // The function overloads the checker resolves calls against and the evaluator dispatches
 // to: CEL's standard definitions (langdef.md "Standard Definitions") that Caddy 2.6.2's
-// environment declares, minus the ones listed by unsupportedFunction().
+// environment declares.
 
 #include <span>
 #include <string_view>
@@ -29,9 +29,6 @@ struct Overload {
 std::vector<const Overload*> overloadsFor(std::string_view function, bool receiver, size_t argc);
 // True when some overload of `function` exists in any style or arity.
 bool functionDeclared(std::string_view function);
-// A function cel-go's environment in Caddy 2.6.2 declares that Gatehouse does not
-// implement yet (refused at start-up rather than evaluated differently).
-bool unsupportedFunction(std::string_view function);
 // Whether `v`'s run-time type fits the overload's parameter `t`.
 bool valueFits(const Type& t, const Value& v);
 
@@ -39,5 +36,6 @@ bool valueFits(const Type& t, const Value& v);
 void addOperatorOverloads(std::vector<Overload>& out);
 void addConversionOverloads(std::vector<Overload>& out);
 void addStringOverloads(std::vector<Overload>& out);
+void addTimeOverloads(std::vector<Overload>& out);  // time_functions.cpp
 
 }  // namespace gatehouse::router::cel

@@ -95,6 +95,9 @@ NodePtr expandMatcher(const MatcherMacro& m, size_t offset, std::vector<NodePtr>
       break;
     case Shape::Json: checkJson(*args[0], false); break;
     case Shape::File:
+      if (args.empty()) {
+        throw CelError(offset, "matcher requires at least one argument");
+      }
       if (args.size() == 1 && args[0]->kind == NodeKind::Map) {
         checkJson(*args[0], true);
         break;

@@ -106,6 +106,17 @@ TEST_CASE("expression: start-up errors name the JSON path and the position") {
         std::string::npos);
   CHECK(refusal(Json("header('X')")).find("matcher requires a map literal argument") != std::string::npos);
   CHECK(refusal(Json("path_regexp('(')")).find("invalid regular expression") != std::string::npos);
+  // cel-go folds a conversion of a constant when it plans: its error stops start-up.
+  CHECK(refusal(Json("int(string(int('x'))) == 1")) ==
+        "routes[0].match[0].expression: compiling CEL program: type conversion error from 'string' to 'int'");
+  CHECK(refusal(Json("[uint(-1)].size() == 1")).find("unsigned integer overflow") != std::string::npos);
+  CHECK(refusal(Json("string(b'\\xff') == ''")).find("invalid UTF-8 in bytes") != std::string::npos);
+  CHECK(refusal(Json("int(['x'][0]) == 1")) == "accepted");  // an index is no constant
+  CHECK(refusal(Json("file()")).find("<input>:1:5: matcher requires at least one argument") !=
+        std::string::npos);
+  // A placeholder's google.protobuf.Any is no comprehension range for cel-go.
+  CHECK(refusal(Json("{http.request.uri.path}.all(c, c == 'a')"))
+            .find("expression of type 'any' cannot be range of a comprehension") != std::string::npos);
   CHECK(refusal(Json("remote_ip('forwarded', '10.0.0.0/8')")) == "accepted");  // caddy 2.6.2's option
   CHECK(refusal(Json{{"expr", "path('/')"}, {"name", "n"}}) == "accepted");
   CHECK(refusal(Json(5)).find("expected a CEL expression") != std::string::npos);
