@@ -138,6 +138,10 @@ TEST_CASE("encode chooses encoders and their options") {
         PJson::parse(R"({"handler":"encode","encodings":{"gzip":{"level":5},"zstd":{"checksum":false}},
                         "prefer":["zstd","gzip"],"minimum_length":256})"));
   CHECK(errorOf("encode {\n brotli\n}").find("getting module named 'http.encoders.brotli'") != std::string::npos);
+  // 2.6.2's zstd took no options and skipped its arguments and block: such a Caddyfile runs.
+  CHECK(handlerOf("encode {\n zstd 3\n}")["encodings"] == PJson::parse(R"({"zstd":{}})"));
+  CHECK(handlerOf("encode {\n zstd fastest {\n  any thing\n }\n}")["encodings"] ==
+        PJson::parse(R"({"zstd":{"level":"fastest"}})"));
 }
 
 TEST_CASE("file_server hides the Caddyfile and reads its subdirectives") {
