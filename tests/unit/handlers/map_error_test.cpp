@@ -100,6 +100,14 @@ TEST_CASE("error handler fails with its status and message", "[handlers][error]"
   Exchange ex3 = request("/abc");
   bad->handle(ex3);
   CHECK(ex3.response.status == 500);
+  // Caddy's message for a status that is no number is strconv.Atoi's.
+  CHECK(ex3.error.message == "strconv.Atoi: parsing \"/abc\": invalid syntax");
+  auto fromQuery =
+      h::makeStaticError(Handler{"error", Json{{"status_code", "{http.request.uri.query}"}}, {}, {}}, "p");
+  Exchange ex4 = request("/");
+  ex4.request.query = "+404";
+  fromQuery->handle(ex4);
+  CHECK(ex4.error.status == 404);  // Atoi takes a sign
 }
 
 TEST_CASE("request_body sets the body limit", "[handlers][request_body]") {
