@@ -167,6 +167,45 @@ TEST_CASE("rewrite re-escapes a new path as Go's URL.EscapedPath", "[handlers][r
   CHECK(slash.request.uri() == "/a%2Fb");  // the received form still spells the path: kept
 }
 
+TEST_CASE("uri replace with a find that renders empty inserts as Go's strings.Replace",
+          "[handlers][rewrite]") {
+  // Caddy skips only a configured-empty find; one a placeholder empties matches before
+  // every rune (Gatehouse looped forever on it).
+  auto rw = h::makeRewrite(
+      Handler{"rewrite",
+              Json{{"uri_substring",
+                    Json::array({Json{{"find", "{http.request.uri.query}"}, {"replace", "-"}}})}},
+              {},
+              {}},
+      "p");
+  Exchange ex = request("/ab");
+  rw->handle(ex);
+  CHECK(ex.request.path == "-/-a-b-");
+  auto limited = h::makeRewrite(
+      Handler{
+          "rewrite",
+          Json{{"uri_substring",
+                Json::array({Json{{"find", "{http.request.uri.query}"}, {"replace", "-"}, {"limit", 2}}})}},
+          {},
+          {}},
+      "p");
+  Exchange two = request("/ab");
+  limited->handle(two);
+  CHECK(two.request.path == "-/-ab");
+}
+
+TEST_CASE("path_regexp replaces placeholders first, unknown ones with nothing", "[handlers][rewrite]") {
+  auto rw = h::makeRewrite(
+      Handler{"rewrite",
+              Json{{"path_regexp", Json::array({Json{{"find", "(b)(c)"}, {"replace", "${1}-$2"}}})}},
+              {},
+              {}},
+      "p");
+  Exchange ex = request("/abc");
+  rw->handle(ex);
+  CHECK(ex.request.path == "/a$-c");  // {1} is an unknown placeholder to Caddy's replacer
+}
+
 TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, delete, sorted",
           "[handlers][rewrite]") {
   auto ops = Json::parse(R"({"rename":[{"key":"changethis","val":"changed"},{"key":"absent","val":"gone"}],

@@ -131,6 +131,12 @@ TEST_CASE("vars and map keep scalar types") {
             "destination {host} conflicts with a Caddyfile placeholder shorthand") != std::string::npos);
 }
 
+TEST_CASE("uri strip_prefix gets its leading slash") {
+  CHECK(handlerOf("uri strip_prefix api")["strip_path_prefix"] == "/api");
+  CHECK(handlerOf("uri strip_prefix \"\"")["strip_path_prefix"] == "/");
+  CHECK(handlerOf("uri strip_prefix /api")["strip_path_prefix"] == "/api");
+}
+
 TEST_CASE("encode chooses encoders and their options") {
   CHECK(handlerOf("encode") ==
         PJson::parse(R"({"handler":"encode","encodings":{"gzip":{},"zstd":{}},"prefer":["zstd","gzip"]})"));
