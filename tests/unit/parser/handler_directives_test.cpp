@@ -186,6 +186,13 @@ TEST_CASE("basic_auth and the small directives") {
         PJson::parse(R"({"handler":"authentication","providers":{"http_basic":{"hash":{"algorithm":"argon2id"},
                         "accounts":[{"username":"bob","password":"hash"}],"realm":"Realm","hash_cache":{}}}})"));
   CHECK(handlerOf("request_body {\n max_size 1MB\n}")["max_size"] == 1000000);
+  // humanize.ParseBytes, errors and all: only digits, '.' and ',' make the number.
+  CHECK(handlerOf("request_body {\n max_size 1EB\n}")["max_size"] == 1000000000000000000ULL);
+  CHECK(errorOf("request_body {\n max_size 1e3\n}").find("parsing max_size: unhandled size name: e3") !=
+        std::string::npos);
+  CHECK(errorOf("request_body {\n max_size -1\n}").find("strconv.ParseFloat: parsing \"\": invalid syntax") !=
+        std::string::npos);
+  CHECK(errorOf("request_body {\n max_size 99999999999999999999\n}").find("too large") != std::string::npos);
   CHECK(handlerOf("tracing {\n span my-span\n}")["span"] == "my-span");
   CHECK(handlerOf("abort") == PJson::parse(R"({"handler":"static_response","abort":true})"));
   CHECK(handlerOf("error \"Not found\" 404") ==
