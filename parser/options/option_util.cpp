@@ -96,18 +96,37 @@ std::optional<double> parseFloat(const std::string& text) {
 // humanize.ParseBytes: digits (with '.' and ','), then a unit after optional spaces, any case.
 std::optional<uint64_t> parseBytes(const std::string& text, std::string* error) {
   static const std::map<std::string, double> kUnits = {
-      {"", 1},          {"b", 1},         {"kib", 1024.0},  {"ki", 1024.0},  {"kb", 1e3},
-      {"k", 1e3},       {"mib", 1048576.0}, {"mi", 1048576.0}, {"mb", 1e6},   {"m", 1e6},
-      {"gib", 1073741824.0}, {"gi", 1073741824.0}, {"gb", 1e9}, {"g", 1e9},
-      {"tib", 1099511627776.0}, {"ti", 1099511627776.0}, {"tb", 1e12}, {"t", 1e12},
-      {"pib", 1125899906842624.0}, {"pi", 1125899906842624.0}, {"pb", 1e15}, {"p", 1e15},
-      {"eib", 1152921504606846976.0}, {"ei", 1152921504606846976.0}, {"eb", 1e18}, {"e", 1e18},
+      {"", 1},
+      {"b", 1},
+      {"kib", 1024.0},
+      {"ki", 1024.0},
+      {"kb", 1e3},
+      {"k", 1e3},
+      {"mib", 1048576.0},
+      {"mi", 1048576.0},
+      {"mb", 1e6},
+      {"m", 1e6},
+      {"gib", 1073741824.0},
+      {"gi", 1073741824.0},
+      {"gb", 1e9},
+      {"g", 1e9},
+      {"tib", 1099511627776.0},
+      {"ti", 1099511627776.0},
+      {"tb", 1e12},
+      {"t", 1e12},
+      {"pib", 1125899906842624.0},
+      {"pi", 1125899906842624.0},
+      {"pb", 1e15},
+      {"p", 1e15},
+      {"eib", 1152921504606846976.0},
+      {"ei", 1152921504606846976.0},
+      {"eb", 1e18},
+      {"e", 1e18},
   };
   size_t digits = 0;
   std::string num;
-  while (digits < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.' ||
-          text[digits] == ',')) {
+  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 ||
+                                  text[digits] == '.' || text[digits] == ',')) {
     if (text[digits] != ',') {
       num += text[digits];
     }
