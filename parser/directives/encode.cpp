@@ -10,7 +10,9 @@
 namespace gatehouse::parser {
 namespace {
 
-bool knownEncoder(const std::string& name) { return name == "gzip" || name == "zstd"; }
+bool knownEncoder(const std::string& name) {
+  return name == "gzip" || name == "zstd";
+}
 
 std::string atoiError(const std::string& text) {
   return "strconv.Atoi: parsing \"" + text + "\": invalid syntax";
@@ -39,24 +41,35 @@ Json parseGzip(Dispenser& d) {
 // zstd [<level>] {
 //     disable_checksum
 // }
-Json parseZstd(Dispenser& d) {
+//
+// Caddy 2.6.2's zstd took no options and skipped whatever followed it (arguments and block
+// alike); newer Caddy reads a level name and `disable_checksum`. Those are honoured; anything
+// else is what a 2.6.2 Caddyfile may hold, so it is skipped as 2.6.2 skips it (newer Caddy
+// refuses it) with a warning, rather than refusing a configuration 2.6.2 runs.
+Json parseZstd(Helper& h, Dispenser& d) {
+  static const std::vector<std::string> kLevels = {"fastest", "default", "better", "best"};
   Json cfg = Json::object();
   d.next();  // the encoder name
-  if (d.nextArg()) {
-    static const std::vector<std::string> kLevels = {"fastest", "default", "better", "best"};
-    if (std::find(kLevels.begin(), kLevels.end(), d.val()) == kLevels.end()) {
-      throw d.err("unexpected compression level, use one of 'fastest', 'better', 'best', 'default'");
+  std::vector<std::string> args = d.remainingArgs();
+  bool ignored = args.size() > 1;
+  if (!args.empty()) {
+    if (std::find(kLevels.begin(), kLevels.end(), args[0]) != kLevels.end()) {
+      cfg["level"] = args[0];
+    } else {
+      ignored = true;
     }
-    cfg["level"] = d.val();
   }
   while (d.nextBlock(0)) {
-    if (d.val() != "disable_checksum") {
-      throw d.err("unrecognized subdirective '" + d.val() + "'");
+    if (d.val() == "disable_checksum" && !d.nextArg()) {
+      cfg["checksum"] = false;
+      continue;
     }
-    if (d.nextArg()) {
-      throw d.argErr();
-    }
-    cfg["checksum"] = false;
+    ignored = true;  // every other token, nested blocks included, is visited and skipped
+  }
+  if (ignored) {
+    h.warn(
+        "encode: zstd options other than a level name (fastest, default, better, best) and "
+        "disable_checksum are ignored, as Caddy 2.6.2 ignores them");
   }
   return cfg;
 }
@@ -68,7 +81,7 @@ Json parseEncoderModule(Helper& h, const std::string& name) {
     throw h.err("getting module named '" + id + "': " + handler_util::moduleNotRegistered(id));
   }
   Dispenser d = h.newFromNextSegment();
-  return name == "gzip" ? parseGzip(d) : parseZstd(d);
+  return name == "gzip" ? parseGzip(d) : parseZstd(h, d);
 }
 
 Json responseMatcher(Helper& h) {

@@ -54,56 +54,7 @@ long long intOrThrow(const Dispenser& d, const std::string& text, const std::str
 }
 
 std::optional<uint64_t> parseBytes(const std::string& text, std::string* error) {
-  static const std::map<std::string, double> kUnits = {
-      {"", 1},          {"b", 1},         {"kib", 1024.0},  {"ki", 1024.0},  {"kb", 1e3},
-      {"k", 1e3},       {"mib", 1048576.0}, {"mi", 1048576.0}, {"mb", 1e6},   {"m", 1e6},
-      {"gib", 1073741824.0}, {"gi", 1073741824.0}, {"gb", 1e9}, {"g", 1e9},
-      {"tib", 1099511627776.0}, {"ti", 1099511627776.0}, {"tb", 1e12}, {"t", 1e12},
-      {"pib", 1125899906842624.0}, {"pi", 1125899906842624.0}, {"pb", 1e15}, {"p", 1e15},
-      {"eib", 1152921504606846976.0}, {"ei", 1152921504606846976.0}, {"eb", 1e18}, {"e", 1e18},
-  };
-  size_t digits = 0;
-  std::string num;
-  while (digits < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 || text[digits] == '.' ||
-          text[digits] == ',')) {
-    if (text[digits] != ',') {
-      num += text[digits];
-    }
-    ++digits;
-  }
-  char* end = nullptr;
-  double f = num.empty() ? 0 : std::strtod(num.c_str(), &end);
-  if (num.empty() || end != num.c_str() + num.size()) {
-    if (error != nullptr) {
-      *error = "strconv.ParseFloat: parsing \"" + num + "\": invalid syntax";
-    }
-    return std::nullopt;
-  }
-  std::string unit = text.substr(digits);
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.front())) != 0) {
-    unit.erase(unit.begin());
-  }
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())) != 0) {
-    unit.pop_back();
-  }
-  std::transform(unit.begin(), unit.end(), unit.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  auto it = kUnits.find(unit);
-  if (it == kUnits.end()) {
-    if (error != nullptr) {
-      *error = "unhandled size name: " + unit;
-    }
-    return std::nullopt;
-  }
-  f *= it->second;
-  if (f >= 18446744073709551615.0) {
-    if (error != nullptr) {
-      *error = "too large: " + text;
-    }
-    return std::nullopt;
-  }
-  return static_cast<uint64_t>(f);
+  return options::parseBytes(text, error);
 }
 
 Json weakString(const std::string& text) {

@@ -33,9 +33,10 @@ void parseRequestBodyBlock(Helper& h, Json& fields) {
     const std::string sub = h.val();
     if (sub == "max_size") {
       std::string text = oneArg(h);
-      auto size = options::parseBytes(text);
+      std::string error;
+      auto size = options::parseBytes(text, &error);
       if (!size) {
-        throw h.err("parsing max_size: strconv.ParseFloat: parsing \"" + text + "\": invalid syntax");
+        throw h.err("parsing max_size: " + error);
       }
       if (*size != 0) {
         fields["max_size"] = *size;

@@ -16,9 +16,9 @@ struct QueryOps {
 
   [[nodiscard]] Json toJson() const {
     Json out = Json::object();
-    for (const auto& [name, list] : {std::pair{"rename", &rename}, std::pair{"set", &set},
-                                     std::pair{"add", &add}, std::pair{"replace", &replace},
-                                     std::pair{"delete", &del}}) {
+    for (const auto& [name, list] :
+         {std::pair{"rename", &rename}, std::pair{"set", &set}, std::pair{"add", &add},
+          std::pair{"replace", &replace}, std::pair{"delete", &del}}) {
       if (!list->empty()) {
         out[name] = *list;
       }
@@ -168,8 +168,11 @@ config::Handler parseUri(Helper& h) {
     if (args.size() != 2) {
       throw h.argErr();
     }
-    if (!args[1].empty()) {
-      fields[op == "strip_prefix" ? "strip_path_prefix" : "strip_path_suffix"] = args[1];
+    if (op == "strip_prefix") {
+      // As Caddy: the prefix is a path, so one without its leading slash (even "") gets it.
+      fields["strip_path_prefix"] = args[1].starts_with('/') ? args[1] : "/" + args[1];
+    } else if (!args[1].empty()) {
+      fields["strip_path_suffix"] = args[1];
     }
   } else if (op == "replace") {
     fields["uri_substring"] = parseReplace(h, args);

@@ -1,11 +1,13 @@
 // Caddy's duration and size syntaxes, and argument shortcuts for option parsers.
 #include "options/option_util.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string_view>
 
 #include "gatehouse/parser/go_duration.h"
@@ -91,31 +93,77 @@ std::optional<double> parseFloat(const std::string& text) {
   return v;
 }
 
-std::optional<uint64_t> parseBytes(const std::string& text) {
-  // humanize.ParseBytes: a number, optional spaces, an optional SI or IEC unit.
-  size_t i = 0;
-  while (i < text.size() && (isDigit(text[i]) || text[i] == '.' || text[i] == ',')) ++i;
-  std::string num;
-  for (char c : text.substr(0, i)) {
-    if (c != ',') num += c;
-  }
-  auto value = parseFloat(num);
-  if (!value) return std::nullopt;
-  size_t j = i;
-  while (j < text.size() && text[j] == ' ') ++j;
-  std::string unit;
-  for (char c : text.substr(j)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},        {"b", 1},          {"k", 1e3},         {"kb", 1e3},        {"kib", 1024.0},
-      {"ki", 1024.0}, {"m", 1e6},        {"mb", 1e6},        {"mib", 1048576.0}, {"mi", 1048576.0},
-      {"g", 1e9},     {"gb", 1e9},       {"gib", 1073741824.0}, {"gi", 1073741824.0},
-      {"t", 1e12},    {"tb", 1e12},      {"tib", 1099511627776.0}, {"ti", 1099511627776.0},
-      {"p", 1e15},    {"pb", 1e15},      {"pib", 1125899906842624.0}, {"pi", 1125899906842624.0},
+// humanize.ParseBytes: digits (with '.' and ','), then a unit after optional spaces, any case.
+std::optional<uint64_t> parseBytes(const std::string& text, std::string* error) {
+  static const std::map<std::string, double> kUnits = {
+      {"", 1},
+      {"b", 1},
+      {"kib", 1024.0},
+      {"ki", 1024.0},
+      {"kb", 1e3},
+      {"k", 1e3},
+      {"mib", 1048576.0},
+      {"mi", 1048576.0},
+      {"mb", 1e6},
+      {"m", 1e6},
+      {"gib", 1073741824.0},
+      {"gi", 1073741824.0},
+      {"gb", 1e9},
+      {"g", 1e9},
+      {"tib", 1099511627776.0},
+      {"ti", 1099511627776.0},
+      {"tb", 1e12},
+      {"t", 1e12},
+      {"pib", 1125899906842624.0},
+      {"pi", 1125899906842624.0},
+      {"pb", 1e15},
+      {"p", 1e15},
+      {"eib", 1152921504606846976.0},
+      {"ei", 1152921504606846976.0},
+      {"eb", 1e18},
+      {"e", 1e18},
   };
-  for (const auto& [name, mult] : kUnits) {
-    if (unit == name) return static_cast<uint64_t>(*value * mult);
+  size_t digits = 0;
+  std::string num;
+  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) != 0 ||
+                                  text[digits] == '.' || text[digits] == ',')) {
+    if (text[digits] != ',') {
+      num += text[digits];
+    }
+    ++digits;
   }
-  return std::nullopt;
+  char* end = nullptr;
+  double f = num.empty() ? 0 : std::strtod(num.c_str(), &end);
+  if (num.empty() || end != num.c_str() + num.size()) {
+    if (error != nullptr) {
+      *error = "strconv.ParseFloat: parsing \"" + num + "\": invalid syntax";
+    }
+    return std::nullopt;
+  }
+  std::string unit = text.substr(digits);
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.front())) != 0) {
+    unit.erase(unit.begin());
+  }
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())) != 0) {
+    unit.pop_back();
+  }
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto it = kUnits.find(unit);
+  if (it == kUnits.end()) {
+    if (error != nullptr) {
+      *error = "unhandled size name: " + unit;
+    }
+    return std::nullopt;
+  }
+  f *= it->second;
+  if (f >= 18446744073709551615.0) {
+    if (error != nullptr) {
+      *error = "too large: " + text;
+    }
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(f);
 }
 
 void appendUnique(Json& arr, const std::string& value) {

@@ -33,8 +33,9 @@ std::optional<long long> parseInt(const std::string& text);
 // Parses a float as Go's strconv.ParseFloat(s, 64) does (decimal forms); nullopt on failure.
 std::optional<double> parseFloat(const std::string& text);
 
-// Parses a size with units ("100MB", "1GiB") as humanize.ParseBytes does; nullopt on failure.
-std::optional<uint64_t> parseBytes(const std::string& text);
+// Parses a size with units ("100MB", "1GiB") as humanize.ParseBytes does; nullopt on failure,
+// with `error` (when given) set to its wording.
+std::optional<uint64_t> parseBytes(const std::string& text, std::string* error = nullptr);
 
 // Appends `value` to the array `arr` (creating it) unless already present.
 void appendUnique(Json& arr, const std::string& value);

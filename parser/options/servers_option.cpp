@@ -109,8 +109,9 @@ void parseServerSetting(Dispenser& d, Json& entry) {
     fields["keepalive_count"] = *n;
   } else if (key == "max_header_size") {
     std::string text = onlyArg(d);
-    auto size = parseBytes(text);
-    if (!size) throw d.err("parsing max_header_size: strconv.ParseFloat: parsing \"" + text + "\": invalid syntax");
+    std::string error;
+    auto size = parseBytes(text, &error);
+    if (!size) throw d.err("parsing max_header_size: " + error);
     fields["max_header_bytes"] = *size;
   } else if (key == "enable_full_duplex" || key == "trusted_proxies_unix" || key == "trace") {
     if (d.nextArg()) throw d.argErr();

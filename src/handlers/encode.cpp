@@ -5,10 +5,11 @@
 // length (a proxied chunked body), or one with no Content-Type to match on, holds the head
 // for its first piece and is decided on that (decidesOnFirstPiece). The rules:
 //   - no Accept-Encoding match, or Cache-Control: no-transform on the request: untouched;
-//   - 304: only `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
-//   - bodiless statuses, 206/Content-Range, an existing Content-Encoding,
-//     Cache-Control: no-transform on the response: untouched;
-//   - HEAD: the encoded head when Content-Length is over minimum_length (encodeHeadOnly);
+//   - 304: `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
+//   - HEAD, 204 and 304: the encoded head when Content-Length is over minimum_length
+//     (encodeHeadOnly);
+//   - 206/Content-Range, an existing Content-Encoding, Cache-Control: no-transform on the
+//     response: untouched;
 //   - bodies (or first pieces) of minimum_length bytes or fewer (default 512): untouched,
 //     with no Vary added, except text/event-stream and proxy flush_interval -1 streams,
 //     whose head must not wait for body bytes (compressed and flushed piece by piece);
@@ -42,6 +43,7 @@ namespace {
 
 constexpr int kDefaultMinLength = 512;
 constexpr int kDefaultGzipLevel = 5;  // Caddy's defaultGzipLevel
+constexpr int kStatelessGzipLevel = -3;
 
 // Caddy's default response matcher: common text-based content types.
 constexpr const char* kDefaultContentTypes[] = {
@@ -177,17 +179,17 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     }
     auto& res = ex.response;
     auto& hdr = res.headers;
-    if (res.status == 304) {
-      if (!hasVaryValue(hdr, "Accept-Encoding")) {
-        hdr.add("Vary", "Accept-Encoding");
-      }
+    if (res.abort || res.status < 200) {
       return;
     }
-    if (res.abort || !bodyAllowed(res.status)) {
-      return;
-    }
-    if (ex.request.method == "HEAD") {
+    // A 204/304 or a HEAD answer has no body to write: Caddy's encoder, closed unwritten,
+    // decides on Content-Length alone (a proxied 304 that kept its 200's length is marked
+    // encoded, as 2.6.2 does).
+    if (ex.request.method == "HEAD" || !bodyAllowed(res.status)) {
       encodeHeadOnly(res, *enc);
+      if (res.status == 304 && !hasVaryValue(hdr, "Accept-Encoding")) {
+        hdr.add("Vary", "Accept-Encoding");  // newer Caddy (#5849, RFC 9110 15.4.5)
+      }
       return;
     }
     // A partial representation cannot be re-encoded as a whole one.
@@ -205,7 +207,10 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       return;
     }
     if (length == 0 && !(hasStream && res.streamLength == runtime::Response::kUnknownLength)) {
-      return;  // nothing to compress; Caddy never initialises an encoder for it
+      // Nothing written: Caddy's encoder, closed unwritten, decides on a Content-Length
+      // field alone (one a `header` op set) and then writes an empty encoded stream.
+      encodeEmpty(res, *enc);
+      return;
     }
     if (!eventStream && !longerThanMinimum(length, hdr)) {
       return;
@@ -294,6 +299,22 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     res.streamLength = 0;
   }
 
+  // An empty body whose Content-Length field says it is over minimum_length: encoded as
+  // Caddy's encoder closes it (the codec's empty stream), rather than sent with a length
+  // no body follows.
+  void encodeEmpty(runtime::Response& res, const Encoding& enc) const {
+    auto& hdr = res.headers;
+    std::string compressed;
+    if (res.stream || !hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr) ||
+        !firstWriteOverMinimum(0, hdr.get("Content-Length"), minLength_) ||
+        !matcher_.matches(res.status, hdr) ||
+        !enc.compressor()->compress({}, Compressor::Mode::Finish, compressed)) {
+      return;
+    }
+    markEncoded(hdr, enc);
+    res.body = std::move(compressed);
+  }
+
   // The head of a compressed response.
   static void markEncoded(HeaderList& hdr, const Encoding& enc) {
     hdr.remove("Content-Length");
@@ -361,8 +382,9 @@ Encoding parseEncoding(const std::string& name, const config::Json& cfg, const s
     if (level == 0) {
       level = kDefaultGzipLevel;
     }
-    if (level < 0) {
-      throw ProvisionError(path + ".level", "quality too low; must be >= 0");
+    // Go's gzip levels below 0: -1 default, -2 Huffman only, -3 stateless (klauspost).
+    if (level < kStatelessGzipLevel) {
+      throw ProvisionError(path + ".level", "quality too low; must be >= -3");
     }
     if (level > 9) {
       throw ProvisionError(path + ".level", "quality too high; must be <= 9");

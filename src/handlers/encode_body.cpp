@@ -21,8 +21,12 @@ size_t outStep(size_t inSize) {
 class GzipCompressor final : public Compressor {
  public:
   explicit GzipCompressor(int level) {
+    // Go's negative levels: -1 zlib's default, -2 Huffman coding only, -3 klauspost's
+    // stateless mode (fast, no history: zlib's fastest level is the nearest).
+    const int strategy = level == -2 ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY;
+    const int zlevel = level == -2 ? Z_DEFAULT_COMPRESSION : level == -3 ? Z_BEST_SPEED : level;
     // windowBits 15 + 16: a gzip wrapper rather than zlib's.
-    ok_ = deflateInit2(&z_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+    ok_ = deflateInit2(&z_, zlevel, Z_DEFLATED, 15 + 16, 8, strategy) == Z_OK;
   }
   ~GzipCompressor() override {
     if (ok_) {

@@ -24,7 +24,7 @@ class Compressor {
   virtual bool compress(std::string_view in, Mode mode, std::string& out) = 0;
 };
 
-// gzip at `level` (0..9), as Go's compress/gzip writer.
+// gzip at `level` (-3..9: Go's levels, negatives included), as Go's compress/gzip writer.
 std::unique_ptr<Compressor> makeGzipCompressor(int level);
 // zstd at a libzstd `level` with a 128 KiB window, as Caddy's klauspost encoder.
 std::unique_ptr<Compressor> makeZstdCompressor(int level, bool checksum = true);

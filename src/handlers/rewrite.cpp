@@ -34,7 +34,46 @@ struct Substring {
 };
 
 // Go's strings.Replace: up to limit (all when <= 0) non-overlapping matches, left to right.
+// Length of the UTF-8 sequence starting at in[i], as Go's utf8.DecodeRune steps (a byte
+// that starts no valid sequence is one step).
+size_t runeLength(std::string_view in, size_t i) {
+  const auto c = static_cast<unsigned char>(in[i]);
+  const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+  if (n == 1 || i + n > in.size()) {
+    return 1;
+  }
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(in[i + k]) & 0xC0) != 0x80) {
+      return 1;
+    }
+  }
+  return n;
+}
+
+// Go's strings.Replace with an empty old string: `repl` at the start and after each rune.
+std::string insertBetweenRunes(std::string_view in, std::string_view repl, int limit) {
+  std::string out;
+  int done = 0;
+  size_t i = 0;
+  while (limit <= 0 || done < limit) {
+    out.append(repl);
+    ++done;
+    if (i >= in.size()) {
+      return out;
+    }
+    const size_t n = runeLength(in, i);
+    out.append(in.substr(i, n));
+    i += n;
+  }
+  out.append(in.substr(i));
+  return out;
+}
+
+// Go's strings.Replace(in, find, repl, limit) (limit <= 0: all).
 std::string replaceN(std::string_view in, std::string_view find, std::string_view repl, int limit) {
+  if (find.empty()) {
+    return insertBetweenRunes(in, repl, limit);  // (searching for "" would never advance)
+  }
   std::string out;
   size_t from = 0;
   int done = 0;
@@ -199,6 +238,10 @@ class Rewrite final : public runtime::Handler {
         router::setPlaceholder(ex, kOrigMethod, r.method);  // Caddy keeps the original request
       }
       r.method = method->render(ex);
+      // Caddy upper-cases the new method (`method put` is PUT, matchers and {method} alike).
+      for (char& c : r.method) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
     }
     if (uri || uriQuery) {
       applyUri(ex);
@@ -230,8 +273,8 @@ class Rewrite final : public runtime::Handler {
       r.query = replaceN(r.query, find, repl, s.limit);
     }
     for (const auto& pr : pathRegexps) {
-      const std::string rewriteStr =
-          goTemplateToRe2(pr.replace.render(ex, Template::Unknown::Keep), *pr.find);
+      // Caddy replaces placeholders first, unknown ones with nothing: `${1}` loses its `{1}`.
+      const std::string rewriteStr = goTemplateToRe2(pr.replace.render(ex), *pr.find);
       changePath(r, [&](std::string_view p) {
         std::string out(p);
         re2::RE2::GlobalReplace(&out, *pr.find, rewriteStr);

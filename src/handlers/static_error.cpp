@@ -7,6 +7,7 @@
 #include "handlers/handlers.h"
 #include "http/exchange_notes.h"
 #include "provision/provision_error.h"
+#include "router/go_atoi.h"
 #include "router/placeholders.h"
 
 namespace gatehouse::handlers {
@@ -17,17 +18,24 @@ namespace {
 
 class StaticError final : public runtime::Handler {
  public:
-  StaticError(std::string message, Template status) : message_(std::move(message)), status_(std::move(status)) {}
+  StaticError(std::string message, Template status)
+      : message_(std::move(message)), status_(std::move(status)) {}
 
   runtime::Outcome handle(runtime::Exchange& ex) const override {
     int status = 500;
     if (!status_.source().empty()) {
       std::string s = status_.render(ex);
-      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), status);
-      // Go's WriteHeader accepts 100..999 only; anything else is the handler's own failure.
-      if (ec != std::errc() || ptr != s.data() + s.size() || status < 100 || status > 999) {
+      int64_t code = 0;
+      const router::AtoiError e = router::goAtoi(s, code);
+      if (e != router::AtoiError::None) {  // Caddy's error is strconv.Atoi's
+        return ex.fail(500, router::goAtoiMessage(s, e), runtime::traces::kStaticErrorBadStatus);
+      }
+      // Go's WriteHeader accepts 100..999 only (2.6.2 panics and drops the connection on
+      // any other code): that is the handler's own failure here.
+      if (code < 100 || code > 999) {
         return ex.fail(500, "invalid status code '" + s + "'", runtime::traces::kStaticErrorBadStatus);
       }
+      status = static_cast<int>(code);
     }
     // Caddy 2.6.2 keeps the message verbatim (placeholders in it are expanded only since 2.7).
     const runtime::Outcome o = ex.fail(status, {}, runtime::traces::kStaticError);

@@ -17,6 +17,8 @@ using runtime::Outcome;
 
 namespace {
 
+constexpr int kEarlyHints = 103;
+
 class StaticResponse final : public runtime::Handler {
  public:
   struct Header {
@@ -74,6 +76,13 @@ class StaticResponse final : public runtime::Handler {
         return ex.fail(500, {}, runtime::traces::kStaticResponseBadStatus);
       }
       status = static_cast<int>(code);
+    }
+    if (status == kEarlyHints) {
+      // Not the final answer: the hints go out with the fields set so far (Caddy writes no
+      // body for them) and the chain goes on, the fields staying for the final head.
+      body.clear();
+      ex.host->sendInformational(status, {});
+      return Outcome::Continue;
     }
     ex.response.status = status;
     return Outcome::Handled;

@@ -95,6 +95,12 @@ void Http2Session::respond(H2Stream& s) {
     // Metrics' time to the head; left unset, it tells the access log nobody answered.
     res.headAt = std::chrono::steady_clock::now();
   }
+  if (res.status < 200 && res.tunnel == nullptr) {
+    // A handler's 1xx: an interim HEADERS frame, then a 200, as Go's server (HTTP/2 has no
+    // 101, so that one only becomes the 200).
+    streamInformational(s, res.status, {});
+    res.status = 200;
+  }
   // Innermost first, as Http1Session::beginResponse.
   s.outbound.stagesWaiting = runOutputStages(s.ex);
   const bool closeAsked = res.close || runtime::equalsIgnoreCase(res.headers.get("Connection"), "close");

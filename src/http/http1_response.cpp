@@ -149,6 +149,12 @@ int Http1Session::beginResponse() {
     // Metrics' time to the head; left unset, it tells the access log nobody answered.
     res.headAt = std::chrono::steady_clock::now();
   }
+  if (res.status < 200 && res.tunnel == nullptr) {
+    // A handler's 1xx (`respond "..." 100`, `error 103`): Go writes it as an interim head
+    // and the final answer is a 200 (the head caddy 2.6.2's Go sends for a 101 too).
+    appendInterimHead(res.status, {});
+    res.status = 200;
+  }
   // Innermost first: a stage installed later wraps the response closer to the handler that
   // produced it (Caddy's nested ResponseWriters), so `header` deferred ops see encode's fields.
   stagesWaiting_ = runOutputStages(ex_);
@@ -383,7 +389,15 @@ void Http1Session::sendInformational(int status, const runtime::HeaderList& fiel
       status > 199) {
     return;
   }
-  out_.append("HTTP/1.1 ");
+  appendInterimHead(status, fields);
+  flush();
+}
+
+// A 1xx head with the response fields set so far (Go's WriteHeader(1xx): no Date, no framing
+// fields), in the version the client spoke.
+void Http1Session::appendInterimHead(int status, const runtime::HeaderList& fields) {
+  const bool http10 = ex_.request.versionMajor == 1 && ex_.request.versionMinor == 0;
+  out_.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   http::appendDecimal(out_, static_cast<uint64_t>(status));
   out_ += ' ';
   const std::string_view reason = reasonPhrase(status);
@@ -400,7 +414,6 @@ void Http1Session::sendInformational(int status, const runtime::HeaderList& fiel
   put(ex_.response.headers);
   put(fields);
   out_.append("\r\n");
-  flush();
 }
 
 void Http1Session::onBodyData(std::string_view data, bool eof) {

@@ -113,6 +113,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void resumeParsing();
   void parseLaterIfOpen();
   int beginResponse();
+  void appendInterimHead(int status, const runtime::HeaderList& fields);
   void writeHead(uint64_t contentLength, bool allowed);
   struct HeadFraming;
   HeadFraming decideFraming(uint64_t contentLength, bool allowed);

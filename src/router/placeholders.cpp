@@ -504,10 +504,6 @@ bool lookupPlaceholder(std::string_view key, const Exchange& ex, std::string& ou
     out.assign(ex.response.headers.get(key.substr(21)));
     return true;
   }
-  if (key == "http.response.status") {
-    out = std::to_string(ex.response.status);
-    return true;
-  }
   if (startsWith(key, "http.error.") && ex.error.status != 0 && !ex.error.plain) {
     return errorPlaceholder(key.substr(11), ex.error, out);
   }

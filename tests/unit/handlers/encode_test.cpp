@@ -214,15 +214,31 @@ TEST_CASE("encode: responses left alone") {
     shortLength->response.headers.set("Content-Length", "100");
     serve(*h, *shortLength, 200, "text/plain", "");
     CHECK_FALSE(shortLength->response.headers.has("Content-Encoding"));
+    // A 204 whose handler wrote a body (`respond "..." 204`): 2.6.2's encoder decided on
+    // that write, though Go sends no body.
     auto ex2 = fresh();
     serve(*h, *ex2, 204, "text/plain", kText);
-    CHECK_FALSE(ex2->response.headers.has("Content-Encoding"));
+    CHECK(ex2->response.headers.get("Content-Encoding") == "gzip");
   }
   SECTION("304 gets Vary only") {
     auto ex = fresh();
     serve(*h, *ex, 304, "", "");
     CHECK(ex->response.headers.get("Vary") == "Accept-Encoding");
     CHECK_FALSE(ex->response.headers.has("Content-Encoding"));
+  }
+  SECTION("a 204 or 304 that kept its 200's Content-Length gets the encoded head (2.6.2)") {
+    for (int status : {204, 304}) {
+      auto ex = fresh();
+      ex->response.headers.set("Content-Length", "600");
+      serve(*h, *ex, status, "text/plain", "");
+      CHECK(ex->response.headers.get("Content-Encoding") == "gzip");
+      CHECK(ex->response.headers.get("Vary") == "Accept-Encoding");
+      CHECK(ex->response.body.empty());
+      auto image = fresh();
+      image->response.headers.set("Content-Length", "600");
+      serve(*h, *image, status, "image/png", "");
+      CHECK_FALSE(image->response.headers.has("Content-Encoding"));
+    }
   }
   SECTION("ranges") {
     auto ex = fresh();
@@ -270,6 +286,19 @@ TEST_CASE("encode: minimum_length, gzip level and a custom matcher") {
   CHECK(gunzip(ex.response.body) == "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 }
 
+TEST_CASE("encode: Go's negative gzip levels (default, Huffman only, stateless) compress") {
+  const std::string text(2000, 'q');
+  for (int level : {-1, -2, -3}) {
+    auto h = encoder(Json{{"encodings", {{"gzip", {{"level", level}}}}}});
+    Exchange ex;
+    ex.request.method = "GET";
+    ex.request.headers.add("Accept-Encoding", "gzip");
+    serve(*h, ex, 200, "text/plain", text);
+    CHECK(ex.response.headers.get("Content-Encoding") == "gzip");
+    CHECK(gunzip(ex.response.body) == text);
+  }
+}
+
 TEST_CASE("encode: config errors name their path") {
   auto fails = [](const char* json, const char* text) {
     try {
@@ -281,6 +310,7 @@ TEST_CASE("encode: config errors name their path") {
   };
   fails(R"({"encodings":{"br":{}}})", "not supported");
   fails(R"({"encodings":{"gzip":{"level":10}}})", "quality too high");
+  fails(R"({"encodings":{"gzip":{"level":-4}}})", "quality too low; must be >= -3");
   fails(R"({"encodings":{"zstd":{"level":"ultra"}}})", "unexpected compression level");
   fails(R"({"encodings":{"gzip":{}},"prefer":["zstd"]})", "encoding zstd not enabled");
   fails(R"({"encodings":{"gzip":{}},"prefer":["gzip","gzip"]})", "duplicated in prefer");

@@ -100,6 +100,14 @@ TEST_CASE("error handler fails with its status and message", "[handlers][error]"
   Exchange ex3 = request("/abc");
   bad->handle(ex3);
   CHECK(ex3.response.status == 500);
+  // Caddy's message for a status that is no number is strconv.Atoi's.
+  CHECK(ex3.error.message == "strconv.Atoi: parsing \"/abc\": invalid syntax");
+  auto fromQuery =
+      h::makeStaticError(Handler{"error", Json{{"status_code", "{http.request.uri.query}"}}, {}, {}}, "p");
+  Exchange ex4 = request("/");
+  ex4.request.query = "+404";
+  fromQuery->handle(ex4);
+  CHECK(ex4.error.status == 404);  // Atoi takes a sign
 }
 
 TEST_CASE("request_body sets the body limit", "[handlers][request_body]") {
@@ -157,6 +165,45 @@ TEST_CASE("rewrite re-escapes a new path as Go's URL.EscapedPath", "[handlers][r
   slash.request.rawPath = "/a%2Fb";
   same->handle(slash);
   CHECK(slash.request.uri() == "/a%2Fb");  // the received form still spells the path: kept
+}
+
+TEST_CASE("uri replace with a find that renders empty inserts as Go's strings.Replace",
+          "[handlers][rewrite]") {
+  // Caddy skips only a configured-empty find; one a placeholder empties matches before
+  // every rune (Gatehouse looped forever on it).
+  auto rw = h::makeRewrite(
+      Handler{"rewrite",
+              Json{{"uri_substring",
+                    Json::array({Json{{"find", "{http.request.uri.query}"}, {"replace", "-"}}})}},
+              {},
+              {}},
+      "p");
+  Exchange ex = request("/ab");
+  rw->handle(ex);
+  CHECK(ex.request.path == "-/-a-b-");
+  auto limited = h::makeRewrite(
+      Handler{
+          "rewrite",
+          Json{{"uri_substring",
+                Json::array({Json{{"find", "{http.request.uri.query}"}, {"replace", "-"}, {"limit", 2}}})}},
+          {},
+          {}},
+      "p");
+  Exchange two = request("/ab");
+  limited->handle(two);
+  CHECK(two.request.path == "-/-ab");
+}
+
+TEST_CASE("path_regexp replaces placeholders first, unknown ones with nothing", "[handlers][rewrite]") {
+  auto rw = h::makeRewrite(
+      Handler{"rewrite",
+              Json{{"path_regexp", Json::array({Json{{"find", "(b)(c)"}, {"replace", "${1}-$2"}}})}},
+              {},
+              {}},
+      "p");
+  Exchange ex = request("/abc");
+  rw->handle(ex);
+  CHECK(ex.request.path == "/a$-c");  // {1} is an unknown placeholder to Caddy's replacer
 }
 
 TEST_CASE("rewrite query operations as Caddy 2.8: rename, set, add, replace, delete, sorted",

@@ -131,6 +131,12 @@ TEST_CASE("vars and map keep scalar types") {
             "destination {host} conflicts with a Caddyfile placeholder shorthand") != std::string::npos);
 }
 
+TEST_CASE("uri strip_prefix gets its leading slash") {
+  CHECK(handlerOf("uri strip_prefix api")["strip_path_prefix"] == "/api");
+  CHECK(handlerOf("uri strip_prefix \"\"")["strip_path_prefix"] == "/");
+  CHECK(handlerOf("uri strip_prefix /api")["strip_path_prefix"] == "/api");
+}
+
 TEST_CASE("encode chooses encoders and their options") {
   CHECK(handlerOf("encode") ==
         PJson::parse(R"({"handler":"encode","encodings":{"gzip":{},"zstd":{}},"prefer":["zstd","gzip"]})"));
@@ -138,6 +144,10 @@ TEST_CASE("encode chooses encoders and their options") {
         PJson::parse(R"({"handler":"encode","encodings":{"gzip":{"level":5},"zstd":{"checksum":false}},
                         "prefer":["zstd","gzip"],"minimum_length":256})"));
   CHECK(errorOf("encode {\n brotli\n}").find("getting module named 'http.encoders.brotli'") != std::string::npos);
+  // 2.6.2's zstd took no options and skipped its arguments and block: such a Caddyfile runs.
+  CHECK(handlerOf("encode {\n zstd 3\n}")["encodings"] == PJson::parse(R"({"zstd":{}})"));
+  CHECK(handlerOf("encode {\n zstd fastest {\n  any thing\n }\n}")["encodings"] ==
+        PJson::parse(R"({"zstd":{"level":"fastest"}})"));
 }
 
 TEST_CASE("encode takes the first line's formats before its block, as caddy 2.6.2") {
@@ -186,6 +196,13 @@ TEST_CASE("basic_auth and the small directives") {
         PJson::parse(R"({"handler":"authentication","providers":{"http_basic":{"hash":{"algorithm":"argon2id"},
                         "accounts":[{"username":"bob","password":"hash"}],"realm":"Realm","hash_cache":{}}}})"));
   CHECK(handlerOf("request_body {\n max_size 1MB\n}")["max_size"] == 1000000);
+  // humanize.ParseBytes, errors and all: only digits, '.' and ',' make the number.
+  CHECK(handlerOf("request_body {\n max_size 1EB\n}")["max_size"] == 1000000000000000000ULL);
+  CHECK(errorOf("request_body {\n max_size 1e3\n}").find("parsing max_size: unhandled size name: e3") !=
+        std::string::npos);
+  CHECK(errorOf("request_body {\n max_size -1\n}").find("strconv.ParseFloat: parsing \"\": invalid syntax") !=
+        std::string::npos);
+  CHECK(errorOf("request_body {\n max_size 99999999999999999999\n}").find("too large") != std::string::npos);
   CHECK(handlerOf("tracing {\n span my-span\n}")["span"] == "my-span");
   CHECK(handlerOf("abort") == PJson::parse(R"({"handler":"static_response","abort":true})"));
   CHECK(handlerOf("error \"Not found\" 404") ==
