@@ -90,6 +90,9 @@ def main():
             continue
         command = [sys.executable, CHECK] + swap_binaries(t["command"], build, out)
         jobs.append((t["name"], command, 2 * t["timeout"], t["skip"], t["cwd"]))
+    # The longest first (the unit tests, compat_caddy, the 2 GiB stream), so no long test
+    # starts last and runs alone while the other slot idles.
+    jobs.sort(key=lambda j: -j[2])
     results = []
     with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
         for fut in concurrent.futures.as_completed([pool.submit(run_one, *j, logs) for j in jobs]):

@@ -1,6 +1,6 @@
 #include "getcert/http_managers_core.h"
 
-#include <thread>
+#include <openssl/crypto.h>
 
 #include "gatehouse/tls/certificate.h"
 #include "getcert/manager_url.h"
@@ -31,10 +31,25 @@ void ManagerCore::submit(ManagerJob job) {
 }
 
 void ManagerCore::close() {
-  std::lock_guard lock(mu_);
-  closed_ = true;
-  if (started_) {
-    uv_async_send(signal_);
+  std::thread thread;
+  bool idle = false;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    if (started_) {
+      uv_async_send(signal_);
+    }
+    thread = std::move(thread_);
+    idle = queue_.empty() && asking_ == 0;
+  }
+  if (!thread.joinable()) {
+    return;
+  }
+  // A job's callback may drop the service's last reference on the thread itself.
+  if (idle && thread.get_id() != std::this_thread::get_id()) {
+    thread.join();
+  } else {
+    thread.detach();  // it owns the core until its loop ends
   }
 }
 
@@ -43,15 +58,19 @@ void ManagerCore::startLocked() {
   uv_loop_init(&loop_);
   loop_.data = this;
   auto async = std::make_unique<uv_async_t>();
-  uv_async_init(&loop_, async.get(), [](uv_async_t* a) { static_cast<ManagerCore*>(a->loop->data)->takeJobs(); });
+  uv_async_init(&loop_, async.get(),
+                [](uv_async_t* a) { static_cast<ManagerCore*>(a->loop->data)->takeJobs(); });
   signal_ = async.release();
   http_ = std::make_unique<HttpClient>(&loop_, HttpClientOptions{"", "Gatehouse", kMaxBodyBytes});
-  // Detached: the thread owns the core until its loop ends, so whoever drops the last
-  // reference to the service (possibly a serving loop) never waits for it.
-  std::thread([self = shared_from_this()] {
+  // The thread owns the core until its loop ends, so whoever drops the last reference to
+  // the service (possibly a serving loop) never waits for a request (see close()).
+  thread_ = std::thread([self = shared_from_this()] {
     uv_run(&self->loop_, UV_RUN_DEFAULT);
     uv_loop_close(&self->loop_);
-  }).detach();
+    // Its OpenSSL state (DRBGs, the error queue a bad PEM answer leaves) goes now, not in a
+    // thread-exit handler that OpenSSL's exit handler may already have unregistered.
+    OPENSSL_thread_stop();
+  });
 }
 
 void ManagerCore::takeJobs() {
@@ -63,11 +82,12 @@ void ManagerCore::takeJobs() {
   {
     std::lock_guard lock(mu_);
     jobs.swap(queue_);
+    asking_ += jobs.size();
     closing = closed_;
   }
   for (auto& job : jobs) {
     if (closing) {
-      job.done(tls::ManagerAnswer{nullptr, {tls::ManagerFailure{0, kShuttingDown}}});
+      finish(job, tls::ManagerAnswer{nullptr, {tls::ManagerFailure{0, kShuttingDown}}});
     } else {
       step(std::make_shared<ManagerJob>(std::move(job)));
     }
@@ -79,7 +99,7 @@ void ManagerCore::takeJobs() {
 
 void ManagerCore::step(std::shared_ptr<ManagerJob> job) {
   if (job->next >= job->urls.size()) {
-    return job->done(tls::ManagerAnswer{nullptr, std::move(job->failures)});
+    return finish(*job, tls::ManagerAnswer{nullptr, std::move(job->failures)});
   }
   HttpRequest req;
   req.url = managerUrl(job->urls[job->next], job->query);
@@ -99,7 +119,7 @@ void ManagerCore::answered(const std::shared_ptr<ManagerJob>& job, const HttpRes
     try {
       // One PEM body: the chain's CERTIFICATE blocks and the (first) private key.
       auto cert = tls::loadCertificatePem(resp.body, resp.body);
-      return job->done(tls::ManagerAnswer{std::move(cert), std::move(job->failures)});
+      return finish(*job, tls::ManagerAnswer{std::move(cert), std::move(job->failures)});
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -110,6 +130,14 @@ void ManagerCore::answered(const std::shared_ptr<ManagerJob>& job, const HttpRes
   }
   ++job->next;
   step(job);
+}
+
+void ManagerCore::finish(ManagerJob& job, tls::ManagerAnswer answer) {
+  {
+    std::lock_guard lock(mu_);
+    --asking_;
+  }
+  job.done(std::move(answer));
 }
 
 void ManagerCore::shutDown() {
