@@ -12,21 +12,12 @@
 #include "manager/challenge_certificates.h"
 #include "manager/ocsp_stapler.h"
 #include "storage/storage_keys.h"
+#include "util/uv_close_free.h"
 #include "util/uv_delay.h"
 
 namespace gatehouse::acme {
 
 namespace {
-template <typename T>
-void closeAndFree(T*& handle) {
-  if (handle == nullptr) {
-    return;
-  }
-  handle->data = handle;
-  uv_close(reinterpret_cast<uv_handle_t*>(handle),
-           [](uv_handle_t* h) { std::unique_ptr<T> owned(static_cast<T*>(h->data)); });
-  handle = nullptr;
-}
 
 // Where challenges other servers sharing the storage present are looked up: under each ACME
 // issuer of the config, as certmagic tries each issuer of the name's policy.
@@ -70,7 +61,8 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
       issuer->http = std::make_shared<HttpClient>(&loop_, HttpClientOptions{s.caRoot, "Gatehouse", 8 << 20});
       issuer->client = std::make_shared<AcmeClient>(issuer->http, s.ca);
       if (s.zeroSsl) {
-        issuer->zeroSslApi = std::make_shared<HttpClient>(&loop_, HttpClientOptions{"", "Gatehouse", 64 << 10});
+        issuer->zeroSslApi =
+            std::make_shared<HttpClient>(&loop_, HttpClientOptions{"", "Gatehouse", 64 << 10});
       }
     }
     if (s.dns) {

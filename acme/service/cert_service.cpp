@@ -14,22 +14,13 @@
 #include "service/storage_lock.h"
 #include "storage/storage_keys.h"
 #include "util/uv_delay.h"
+#include "util/uv_close_free.h"
 
 namespace gatehouse::acme {
 
 namespace {
 constexpr int kMaxLockWaits = 120;  // one-second waits for a lock another process holds
 constexpr std::chrono::seconds kDeployLimit{300};
-
-template <typename T>
-void closeAndFree(T*& handle) {
-  if (handle == nullptr)
-    return;
-  handle->data = handle;
-  uv_close(reinterpret_cast<uv_handle_t*>(handle),
-           [](uv_handle_t* h) { std::unique_ptr<T> owned(static_cast<T*>(h->data)); });
-  handle = nullptr;
-}
 
 std::set<std::string> lowerSet(const std::vector<std::string>& names) {
   std::set<std::string> out;

@@ -5,19 +5,13 @@
 #include <map>
 #include <vector>
 
+#include "http/field_syntax.h"
+
 namespace gatehouse::metrics {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+using http::trimBlanks;
 
 struct AcceptEntry {
   std::string type;
@@ -34,7 +28,7 @@ std::vector<AcceptEntry> parseAccept(std::string_view accept) {
     std::string_view part = accept.substr(0, comma);
     accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
     const size_t semi = part.find(';');
-    std::string_view mediaType = trim(part.substr(0, semi));
+    std::string_view mediaType = trimBlanks(part.substr(0, semi));
     std::string_view params = semi == std::string_view::npos ? std::string_view() : part.substr(semi + 1);
     AcceptEntry e;
     const size_t slash = mediaType.find('/');
@@ -55,8 +49,8 @@ std::vector<AcceptEntry> parseAccept(std::string_view accept) {
       if (eq == std::string_view::npos) {
         continue;
       }
-      const std::string_view key = trim(kv.substr(0, eq));
-      const std::string value(trim(kv.substr(eq + 1)));
+      const std::string_view key = trimBlanks(kv.substr(0, eq));
+      const std::string value(trimBlanks(kv.substr(eq + 1)));
       if (key == "q") {
         e.q = std::strtod(value.c_str(), nullptr);
       } else if (key == "version") {

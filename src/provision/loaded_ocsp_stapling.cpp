@@ -9,6 +9,7 @@
 #include "log/process_log.h"
 #include "manager/ocsp_staple.h"
 #include "manager/ocsp_stapler.h"
+#include "util/uv_close_free.h"
 #include "util/uv_delay.h"
 
 namespace gatehouse::provision {
@@ -50,16 +51,7 @@ std::string goList(const std::vector<std::string>& names) {
   return out + "]";
 }
 
-template <typename T>
-void closeAndFree(T*& handle) {
-  if (handle == nullptr) {
-    return;
-  }
-  handle->data = handle;
-  uv_close(reinterpret_cast<uv_handle_t*>(handle),
-           [](uv_handle_t* h) { std::unique_ptr<T> owned(static_cast<T*>(h->data)); });
-  handle = nullptr;
-}
+using acme::closeAndFree;
 
 }  // namespace
 
