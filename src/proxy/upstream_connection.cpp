@@ -208,6 +208,10 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   responseDone_ = false;
   keepAlive_ = false;
   resumeReading();
+  // A reused connection has been reading since its last response: the new request's
+  // read_timeout counts from now (Go's pending read would keep the older deadline and give
+  // a connection idle for most of read_timeout only the rest of it).
+  readSince_ = uv_now(loop_);
 }
 
 void UpstreamConnection::write(std::string_view bytes, bool tellWhenWritten) {
