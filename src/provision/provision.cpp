@@ -320,6 +320,14 @@ std::chrono::milliseconds parseDuration(const Json& value, const std::string& pa
   if (s.empty()) {
     throw ProvisionError(path, "empty duration");
   }
+  // Go's time.ParseDuration takes a sign ("-1s"); the rest must still hold a number.
+  const bool negative = s.front() == '-';
+  if (negative || s.front() == '+') {
+    i = 1;
+    if (s.size() == 1) {
+      throw ProvisionError(path, "invalid duration '" + s + "'");
+    }
+  }
   while (i < s.size()) {
     size_t start = i;
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) {
@@ -330,14 +338,16 @@ std::chrono::milliseconds parseDuration(const Json& value, const std::string& pa
     }
     double n = std::stod(s.substr(start, i - start));
     size_t ustart = i;
-    while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) {
+    // (A unit may be "µs" or "μs": UTF-8 bytes past ASCII belong to it.)
+    while (i < s.size() &&
+           (std::isalpha(static_cast<unsigned char>(s[i])) || static_cast<unsigned char>(s[i]) >= 0x80)) {
       ++i;
     }
     std::string unit = s.substr(ustart, i - ustart);
     double ms = 0;
     if (unit == "ns") {
       ms = n / 1e6;
-    } else if (unit == "us" || unit == "µs") {
+    } else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") {
       ms = n / 1e3;
     } else if (unit == "ms") {
       ms = n;
@@ -355,6 +365,9 @@ std::chrono::milliseconds parseDuration(const Json& value, const std::string& pa
       throw ProvisionError(path, "invalid duration '" + s + "'");
     }
     totalMs += ms;
+  }
+  if (negative) {
+    return std::chrono::milliseconds(-static_cast<int64_t>(totalMs));
   }
   return std::chrono::milliseconds(totalMs > 0 && totalMs < 1 ? 1 : static_cast<int64_t>(totalMs));
 }

@@ -129,6 +129,16 @@ TEST_CASE("durations and listen addresses") {
   CHECK(parseDuration(Json("1m30s"), "x").count() == 90'000);
   CHECK(parseDuration(Json(2'000'000'000), "x").count() == 2'000);
   CHECK(parseDuration(Json("1d"), "x").count() == 86'400'000);
+  // Go's forms in JSON strings: micro sign or Greek mu, a sign; a positive sub-millisecond
+  // duration stays positive (1 ms), as zero means "default" or "off" to many callers.
+  CHECK(parseDuration(Json("250\u00b5s"), "x").count() == 1);
+  CHECK(parseDuration(Json("1500\u03bcs"), "x").count() == 1);
+  CHECK(parseDuration(Json(250'000), "x").count() == 1);
+  CHECK(parseDuration(Json("-1.5s"), "x").count() == -1'500);
+  CHECK(parseDuration(Json("+2s"), "x").count() == 2'000);
+  CHECK(parseDuration(Json("0"), "x").count() == 0);
+  CHECK_THROWS(parseDuration(Json("-"), "x"));
+  CHECK_THROWS(parseDuration(Json("5\u00b5"), "x"));
   std::vector<gatehouse::provision::ListenSpec> out;
   gatehouse::provision::parseListen("[::1]:8080", "l", out);
   gatehouse::provision::parseListen("tcp4/127.0.0.1:9000-9001", "l", out);
