@@ -431,18 +431,13 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
       afterPiece();
       return;
     }
-    sniffPending_ = false;
     if (!sniffHold_.empty()) {
       held = std::move(sniffHold_);
       sniffHold_.clear();
       held.append(data);
       data = held;
     }
-    if (!data.empty() && wantsSniffedType(ex_.response, true)) {
-      ex_.response.headers.add("Content-Type", sniffContentType(data));
-      sniffedType_ = true;
-    }
-    writeHead(ex_.response.streamLength, true);
+    writeSniffedHead(data);
   }
   if (overflowsLength(data.size())) {
     // Past the handler's Content-Length: what fits went out; the rest never does.
@@ -466,6 +461,15 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
     return;
   }
   afterPiece();
+}
+
+void Http1Session::writeSniffedHead(std::string_view body) {
+  sniffPending_ = false;
+  if (!body.empty() && wantsSniffedType(ex_.response, true)) {
+    ex_.response.headers.add("Content-Type", sniffContentType(body));
+    sniffedType_ = true;
+  }
+  writeHead(ex_.response.streamLength, true);
 }
 
 // The next piece is pulled once the client took this one (at once when it did already).
@@ -510,15 +514,10 @@ void Http1Session::onBodyError(int /*uvError*/) {
   if (sniffPending_) {
     // The head still waited for bytes to sniff a Content-Type from (Go's response buffer
     // holds it likewise, and its final flush sends head and bytes).
-    sniffPending_ = false;
     runWaitingStages(ex_, std::exchange(stagesWaiting_, 0));
     std::string held = std::move(sniffHold_);
     sniffHold_.clear();
-    if (!held.empty() && wantsSniffedType(ex_.response, true)) {
-      ex_.response.headers.add("Content-Type", sniffContentType(held));
-      sniffedType_ = true;
-    }
-    writeHead(ex_.response.streamLength, true);
+    writeSniffedHead(held);
     appendBodyPiece(held, false);
   }
   if (!closing_ && !out_.empty()) {

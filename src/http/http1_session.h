@@ -122,6 +122,9 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void finishResponse();
   void appendBodyPiece(std::string_view data, bool eof);  // framed into out_, then flushed
   void afterPiece();
+  // The head that waited for bytes to sniff a Content-Type from goes into out_, typed from
+  // `body` (the first bytes, or all there will be).
+  void writeSniffedHead(std::string_view body);
   void failRequest(int status, std::string_view detail = {});
   void completeExchange();
   void reportFinished();

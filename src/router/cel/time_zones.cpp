@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "router/cel/posix_tz.h"
@@ -111,6 +112,25 @@ std::optional<int64_t> tzifOffset(const std::string& data, int64_t t) {
   return idx < typecnt ? std::optional<int64_t>(type(idx).offset) : std::nullopt;
 }
 
+// A zone file's bytes, read once per worker thread: an expression runs on the event loop,
+// which must not read a file per request. Bounded, as the name may come from the request;
+// past the bound a name is read each time (and a file not found is not remembered).
+const std::string& zoneFile(const std::string& path) {
+  constexpr size_t kMaxZones = 64;
+  thread_local std::unordered_map<std::string, std::string> files;
+  thread_local std::string uncached;
+  if (auto it = files.find(path); it != files.end()) {
+    return it->second;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (data.empty() || files.size() >= kMaxZones) {
+    uncached = std::move(data);
+    return uncached;
+  }
+  return files.emplace(path, std::move(data)).first->second;
+}
+
 std::variant<int64_t, std::string> namedZone(std::string_view zone, int64_t t) {
   if (zone.empty() || zone == "UTC") {
     return int64_t{0};
@@ -119,9 +139,7 @@ std::variant<int64_t, std::string> namedZone(std::string_view zone, int64_t t) {
   if (zone != "Local" && (zone.find("..") != std::string_view::npos || zone[0] == '/' || zone[0] == '\\')) {
     return std::string("time: invalid location name");
   }
-  std::ifstream in(file, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (auto off = tzifOffset(data, t)) {
+  if (auto off = tzifOffset(zoneFile(file), t)) {
     return *off;
   }
   if (zone == "Local") {

@@ -11,41 +11,12 @@
 #include <thread>
 
 #include "server/background_worker.h"
+#include "thread_exit_mark.h"
 
 using gatehouse::acme::server::BackgroundWorker;
 
-namespace {
-// A one-shot event on a mutex and a condition variable (pthread calls, which ThreadSanitizer
-// always sees, unlike std::promise's futex in this uninstrumented test file).
-class Event {
- public:
-  void set() {
-    std::lock_guard lock(mu_);
-    set_ = true;
-    cv_.notify_all();
-  }
-  bool wait(std::chrono::milliseconds limit) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return set_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
-// Set by the worker thread's thread-local destructors, which run before a join returns; the
-// pause makes a thread left to exit on its own (detached) still be exiting when it is checked.
-struct ExitMark {
-  std::shared_ptr<Event> exited;
-  ~ExitMark() {
-    if (exited) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      exited->set();
-    }
-  }
-};
-}  // namespace
+using gatehouse::testing::Event;
+using gatehouse::testing::ExitMark;
 
 TEST_CASE("acme server background worker: an idle worker's thread ends with it", "[acme][acme_server]") {
   auto ran = std::make_shared<Event>();

@@ -10,40 +10,13 @@
 #include <thread>
 
 #include "getcert/http_managers.h"
+#include "thread_exit_mark.h"
 
 using gatehouse::acme::HttpCertificateManagers;
 using gatehouse::acme::ManagerPolicy;
 
-namespace {
-class Event {
- public:
-  void set() {
-    std::lock_guard lock(mu_);
-    set_ = true;
-    cv_.notify_all();
-  }
-  bool wait(std::chrono::milliseconds limit) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return set_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
-// Set by the managers thread's thread-local destructors, which run before a join returns;
-// the pause makes a thread left to exit on its own still be exiting when it is checked.
-struct ExitMark {
-  std::shared_ptr<Event> exited;
-  ~ExitMark() {
-    if (exited) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      exited->set();
-    }
-  }
-};
-}  // namespace
+using gatehouse::testing::Event;
+using gatehouse::testing::ExitMark;
 
 TEST_CASE("http certificate managers: an idle service's thread ends with it", "[acme][getcert]") {
   auto answered = std::make_shared<Event>();
