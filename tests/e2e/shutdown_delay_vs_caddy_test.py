@@ -296,7 +296,13 @@ def reload_case(kind, binary, drop, old_delay=True, new_delay=True, signal_reloa
             if not signal_reload:
                 check("rc" not in result, label + ": the reload call still waits")
             time.sleep(0.25)
-        check(seen_new, label + ": the new config served during the delay")
+        # caddy's old and new servers both accept on the shared listener, so which one takes
+        # a new connection is a race there (CI once saw five old answers in a row); gatehouse
+        # hands the kept listener to the new config at once
+        if kind == "gatehouse":
+            check(seen_new, label + ": the new config served during the delay")
+        elif not seen_new:
+            print("note: %s: every new connection went to the old server this time" % label)
         countdown(label + ": time_until_shutdown", left, DELAY)
         if not signal_reload:
             th.join(30)
