@@ -37,7 +37,7 @@ int runValidate(const std::vector<std::string>& args) {
   // As `caddy validate`: a config is valid only if it also provisions (modules, options, files).
   const std::string path = flags.get("config", "Caddyfile");
   try {
-    provision::provisionRuntime(loaded.config);
+    provision::provisionRuntime(loaded.config, nullptr, provision::ProvisionPurpose::Check);
   } catch (const provision::ProvisionError& e) {
     std::cerr << "Error: " << path << ": " << e.what() << "\n";
     return 1;

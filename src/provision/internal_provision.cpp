@@ -13,7 +13,7 @@ namespace gatehouse::provision {
 
 std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const config::Config& config, const std::vector<InternalIssuerChoice>& names,
-    std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings) {
+    std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings, bool obtain) {
   if (names.empty()) {
     return nullptr;
   }
@@ -38,6 +38,9 @@ std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     if (!issuer) {
       issuer = std::make_shared<acme::internal::InternalIssuer>(caFor(settings.ca, choice.path + ".ca"),
                                                                 settings.lifetime, settings.signWithRoot);
+    }
+    if (!obtain) {
+      continue;
     }
     try {
       certs->manage(choice.name, issuer, choice.renewalWindowRatio);

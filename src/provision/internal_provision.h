@@ -14,10 +14,11 @@
 
 namespace gatehouse::provision {
 
-// Null when `names` is empty. Throws ProvisionError naming the path of what failed.
+// Null when `names` is empty. Without `obtain` (a config being checked) only the CAs are
+// made. Throws ProvisionError naming the path of what failed.
 std::shared_ptr<InternalCertificates> provisionInternalCertificates(
     const config::Config& config, const std::vector<InternalIssuerChoice>& names,
-    std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings);
+    std::shared_ptr<tls::CertificateStore> store, std::vector<std::string>& warnings, bool obtain);
 
 // Makes (or loads) every CA caddy 2.6.2's pki app makes when it starts, whether or not a
 // certificate is signed now: the CAs `apps.pki` lists (`local` when it lists none) and the

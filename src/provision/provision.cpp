@@ -428,7 +428,8 @@ void stapleLoaded(const config::Config& config, const TlsAppRuntime& tlsApp, Run
 }
 }  // namespace
 
-std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous) {
+std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous,
+                                          ProvisionPurpose purpose) {
   auto rt = std::make_unique<Runtime>();
   rt->source = config::toJson(config);
   rt->upstreamStats = previous != nullptr && previous->upstreamStats
@@ -493,7 +494,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     tlsApp.challenges = rt->certManager->challengeProvider();
     tlsApp.onDemand = rt->certManager->onDemand();
   }
-  rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings);
+  rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings,
+                                                            purpose == ProvisionPurpose::Serve);
   for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
     auto s = std::make_unique<ServerRuntime>();

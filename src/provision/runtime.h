@@ -140,7 +140,12 @@ struct Runtime {
 // does not implement, so no part of a config is silently ignored.
 // `previous` (the running snapshot on a reload, else null) lends state that should survive
 // the reload, such as session ticket keys.
-std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous = nullptr);
+// `Check` (gatehouse validate) provisions everything caddy provisions (CAs, files, OCSP
+// staples of loaded certificates) but obtains no certificate and starts no renewal, as
+// `caddy validate`, which never starts the TLS app.
+enum class ProvisionPurpose { Serve, Check };
+std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Runtime* previous = nullptr,
+                                          ProvisionPurpose purpose = ProvisionPurpose::Serve);
 
 // Starts the runtime's certificate manager and storage cleaning, if any (after its
 // listeners are up).

@@ -276,7 +276,14 @@ def reload_case(kind, binary, drop, old_delay=True, new_delay=True, signal_reloa
             check(not accepts(p2), label + ": the dropped listener closes at once")
             check('"shutdown scheduled"' not in s.text(), label + ": nothing scheduled")
             return
-        time.sleep(0.3)
+        # the reload (a client process, adapting, provisioning) takes effect when the old
+        # config starts saying it is shutting down: wait for that, not for a fixed time, which
+        # a loaded machine overran
+        while time.time() - t0 < DELAY - 1.0:
+            status, body = get(p2, conn=kept)
+            if (body or "").startswith("A2 true ["):
+                break
+            time.sleep(0.05)
         left = []
         seen_new = False
         while time.time() - t0 < DELAY - 0.4:

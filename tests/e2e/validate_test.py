@@ -40,7 +40,38 @@ def main():
             if caddy and name != "unknown_handler":  # log_append is Caddy 2.8+: caddy 2.6.2 does not know it
                 theirs = run([caddy, "validate", "--adapter", "caddyfile", "--config", path], tmp)
                 check((theirs.returncode == 0) == valid, "%s: caddy agrees (exit %d)" % (name, theirs.returncode))
+        storage_effects(binary, caddy, tmp)
     return finish()
+
+
+INTERNAL = "{\n\tskip_install_trust\n\tadmin off\n}\nexample.test {\n\ttls internal\n\trespond ok\n}\n"
+
+
+def stored_files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+
+
+def storage_effects(binary, caddy, tmp):
+    """validate makes the local CA (the pki app provisions it) but obtains no certificate:
+    caddy 2.6.2 never starts the TLS app when it validates."""
+    found = {}
+    for kind, cmd in (("gatehouse", [binary, "validate"]), ("caddy", [caddy, "validate", "--adapter", "caddyfile"])):
+        if kind == "caddy" and not caddy:
+            continue
+        work = os.path.join(tmp, "store-" + kind)
+        os.makedirs(work)
+        path = os.path.join(work, "Caddyfile")
+        with open(path, "w") as f:
+            f.write(INTERNAL)
+        result = run(cmd + ["--config", path], work)
+        check(result.returncode == 0, "%s: tls internal config valid%s" %
+              (kind, "" if result.returncode == 0 else ": " + result.stderr[-300:]))
+        found[kind] = stored_files(os.path.join(work, "data"))
+        check(not any(p.startswith("caddy/certificates") for p in found[kind]),
+              "%s: validate obtains no certificate: %s" % (kind, found[kind]))
+        check("caddy/pki/authorities/local/root.crt" in found[kind], "%s: validate makes the local CA" % kind)
+    if len(found) == 2:
+        check(found["gatehouse"] == found["caddy"], "same files stored: %s" % found)
 
 
 if __name__ == "__main__":
