@@ -31,8 +31,9 @@ const std::vector<Command>& commands() {
        "Prints the formatted Caddyfile (default ./Caddyfile), or rewrites it with --overwrite.\n",
        &runFmt},
       {"run", "Serve a config until SIGINT/SIGTERM",
-       "usage: gatehouse run [--config FILE] [--adapter caddyfile|json] [--workers N]\n"
+       "usage: gatehouse run [--config FILE] [--adapter caddyfile|json] [--resume] [--workers N]\n"
        "  --config FILE   the config to serve (default ./Caddyfile)\n"
+       "  --resume        serve the last autosaved config ($XDG_CONFIG_HOME/caddy/autosave.json) if any\n"
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},

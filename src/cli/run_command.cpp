@@ -1,4 +1,5 @@
-// gatehouse run: load a config, provision the runtime, serve until SIGINT/SIGTERM.
+// gatehouse run: load a config (or, with --resume, the autosaved one), provision the
+// runtime, serve until SIGINT/SIGTERM.
 
 #include <signal.h>
 
@@ -6,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "admin/config_autosave.h"
 #include "cli/command.h"
 #include "cli/config_loader.h"
 #include "log/process_log.h"
@@ -15,14 +17,49 @@
 
 namespace gatehouse::cli {
 
+namespace {
+
+// --resume: the autosaved config when there is one (as caddy: then --config is ignored,
+// with a warning), else the usual config file. False (the error printed) when the
+// autosave exists but cannot be read.
+bool resumeTarget(const Flags& flags, std::string& path, std::string& adapter) {
+  const std::string saved = admin::autosavePath();
+  try {
+    if (!admin::readAutosave(saved)) {
+      log::logOwn(log::Level::Info, "", "no autosave file exists", {{"autosave_file", saved}});
+      return true;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << e.what() << "\n";
+    return false;
+  }
+  if (flags.has("config")) {
+    log::logOwn(log::Level::Warn, "",
+                "--config and --resume flags were used together; ignoring --config and resuming from last "
+                "configuration",
+                {{"autosave_file", saved}});
+  } else {
+    log::logOwn(log::Level::Info, "", "resuming from last configuration", {{"autosave_file", saved}});
+  }
+  path = saved;
+  adapter = "json";
+  return true;
+}
+
+}  // namespace
+
 int runRun(const std::vector<std::string>& args) {
   Flags flags;
-  if (!parseFlags(args, {"config", "adapter", "workers"}, {}, flags, "run")) {
+  if (!parseFlags(args, {"config", "adapter", "workers"}, {"resume"}, flags, "run")) {
     return 2;
   }
-  const std::string path = flags.get("config", "Caddyfile");
+  std::string path = flags.get("config", "Caddyfile");
+  std::string adapter = flags.get("adapter");
+  if (flags.has("resume") && !resumeTarget(flags, path, adapter)) {
+    return 1;
+  }
   LoadedConfig loaded;
-  if (!loadConfig(path, flags.get("adapter"), loaded)) {
+  if (!loadConfig(path, adapter, loaded)) {
     return 1;
   }
   printWarnings(loaded.warnings);
@@ -46,7 +83,7 @@ int runRun(const std::vector<std::string>& args) {
   }
   server::RunOptions options;
   options.configPath = path;
-  options.adapter = flags.get("adapter");
+  options.adapter = adapter;
   std::string workers = flags.get("workers");
   if (workers.empty()) {
     if (const char* env = std::getenv("GATEHOUSE_WORKERS")) {

@@ -53,7 +53,7 @@ admin::ConfigLoaderSpec loaderSpec(const Json& load, const std::string& path) {
   }
   if (load.value("module", "") != "http") {
     throw ProvisionError(path + ".module", "config loader module '" + load.value("module", "") +
-                                                "' is not known (caddy 2.6.2 has 'http')");
+                                               "' is not known (caddy 2.6.2 has 'http')");
   }
   admin::ConfigLoaderSpec spec;
   for (const auto& [key, v] : load.items()) {
@@ -65,8 +65,10 @@ admin::ConfigLoaderSpec loaderSpec(const Json& load, const std::string& path) {
     } else if (key == "method") {
       spec.method = stringField(v, p);
       const char* known[] = {"GET", "HEAD", "POST", "DELETE"};
-      if (!spec.method.empty() && std::find(std::begin(known), std::end(known), spec.method) == std::end(known)) {
-        throw ProvisionError(p, "method '" + spec.method + "' is not supported yet (GET, HEAD, POST, DELETE)");
+      if (!spec.method.empty() &&
+          std::find(std::begin(known), std::end(known), spec.method) == std::end(known)) {
+        throw ProvisionError(p,
+                             "method '" + spec.method + "' is not supported yet (GET, HEAD, POST, DELETE)");
       }
       if (spec.method.empty()) {
         spec.method = "GET";
@@ -80,7 +82,8 @@ admin::ConfigLoaderSpec loaderSpec(const Json& load, const std::string& path) {
           throw ProvisionError(p + "." + name, "expected a list of values");
         }
         for (size_t i = 0; i < values.size(); ++i) {
-          spec.headers.emplace_back(name, stringField(values[i], p + "." + name + "[" + std::to_string(i) + "]"));
+          spec.headers.emplace_back(name,
+                                    stringField(values[i], p + "." + name + "[" + std::to_string(i) + "]"));
         }
       }
     } else if (key == "timeout") {
@@ -108,9 +111,8 @@ std::optional<admin::ConfigLoaderSpec> provisionAdminConfig(const Json& value) {
   std::chrono::nanoseconds delay{0};
   for (const auto& [key, v] : value.items()) {
     if (key == "persist") {
-      if (!v.is_boolean() || v.get<bool>()) {
-        throw ProvisionError("admin.config.persist",
-                             "autosaving the config (persist, for `caddy run --resume`) is not supported yet");
+      if (!v.is_boolean()) {
+        throw ProvisionError("admin.config.persist", "expected true or false");
       }
     } else if (key == "load") {
       spec = loaderSpec(v, "admin.config.load");

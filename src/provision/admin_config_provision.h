@@ -1,6 +1,6 @@
 #pragma once
-// admin.config (caddy 2.6.2): `persist` (gatehouse never autosaves, so only false is
-// accepted) and dynamic config loading: `load` with the "http" loader module and
+// admin.config (caddy 2.6.2): `persist` (read where configs are autosaved,
+// admin/config_autosave.h) and dynamic config loading: `load` with the "http" loader module and
 // `load_delay`. What cannot be honoured is refused with its JSON path.
 
 #include <optional>

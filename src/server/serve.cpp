@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "admin/admin_server.h"
+#include "admin/config_autosave.h"
 #include "admin/dynamic_config.h"
 #include "log/process_log.h"
 #include "metrics/http_metrics.h"
@@ -255,6 +256,7 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   // As Caddy: the listeners are up before any certificate is ordered, so the challenges
   // can be answered; handshakes for a name without its certificate fail until it arrives.
   provision::startCertificateManagement(*started);
+  const config::Json startedSource = started->source;
   started.reset();
   std::unique_ptr<admin::AdminServer> adminServer;
   if (!adminSpec.disabled) {
@@ -278,10 +280,21 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
       adminServer.reset();
     }
   }
+  // Every config that starts running is kept on disk for `run --resume`, as caddy does.
+  const std::string autosaveFile = admin::autosavePath();
+  auto autosave = [&autosaveFile](const config::Json& source) {
+    if (admin::persistWanted(source)) {
+      admin::autosaveConfig(source, autosaveFile);
+    }
+  };
+  autosave(startedSource);
   // As Caddy's finishSettingUp: a config that names a loader fetches its successor; with no
   // load_delay at start-up a failed fetch ends the start.
   admin::DynamicConfigLoader dynamic(sink);
-  reloader.onApplied([&dynamic](const provision::Runtime& rt) { dynamic.follow(rt.admin.loader); });
+  reloader.onApplied([&dynamic, &autosave](const provision::Runtime& rt) {
+    autosave(rt.source);
+    dynamic.follow(rt.admin.loader);
+  });
   if (adminSpec.loader && adminSpec.loader->delay.count() <= 0) {
     if (!dynamic.loadAtStart(*adminSpec.loader, error)) {
       std::cerr << "Error: loading initial config: loading new config: loading dynamic config from "
