@@ -2,6 +2,7 @@
 // runtime, serve until SIGINT/SIGTERM.
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -58,9 +59,21 @@ int runRun(const std::vector<std::string>& args) {
   if (flags.has("resume") && !resumeTarget(flags, path, adapter)) {
     return 1;
   }
+  const bool resumed = flags.has("resume") && path == admin::autosavePath();
+  // As caddy: with neither --config nor ./Caddyfile the process starts with no config (only
+  // the admin endpoint, waiting for one through the API).
+  const bool none = path == "Caddyfile" && !flags.has("config") && ::access(path.c_str(), F_OK) != 0;
   LoadedConfig loaded;
-  if (!loadConfig(path, adapter, loaded)) {
-    return 1;
+  if (!none) {
+    if (path == "Caddyfile" && !flags.has("config")) {
+      log::logOwn(log::Level::Info, "", "using adjacent Caddyfile");
+    } else if (!resumed) {
+      log::logOwn(log::Level::Info, "", "using provided configuration",
+                  {{"config_file", path}, {"config_adapter", adapter}});
+    }
+    if (!loadConfig(path, adapter, loaded)) {
+      return 1;
+    }
   }
   printWarnings(loaded.warnings);
   std::shared_ptr<const provision::Runtime> runtime;
@@ -68,6 +81,8 @@ int runRun(const std::vector<std::string>& args) {
     auto built = provision::provisionRuntime(loaded.config);
     if (!loaded.raw.is_null()) {
       built->source = loaded.raw;  // the admin API serves and edits the config as given
+    } else if (none) {
+      built->source = config::Json();  // GET /config/ says null, and nothing is autosaved
     }
     runtime = std::move(built);
   } catch (const provision::ProvisionError& e) {
@@ -75,10 +90,6 @@ int runRun(const std::vector<std::string>& args) {
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "Error: " << path << ": invalid config: " << e.what() << "\n";
-    return 1;
-  }
-  if (runtime->servers.empty()) {
-    std::cerr << "Error: " << path << ": the config defines no HTTP servers\n";
     return 1;
   }
   server::RunOptions options;

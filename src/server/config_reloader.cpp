@@ -29,7 +29,7 @@ bool ConfigReloader::reloadFile(std::string& error) {
     if (json) {
       return loadJson(config::Json::parse(ss.str()), error);
     }
-    return apply(parser::adaptCaddyfile(ss.str(), path_).config, config::Json(), error);
+    return apply(parser::adaptCaddyfile(ss.str(), path_).config, nullptr, error);
   } catch (const std::exception& e) {
     error = std::string("invalid config: ") + e.what();
     return false;
@@ -38,22 +38,26 @@ bool ConfigReloader::reloadFile(std::string& error) {
 
 bool ConfigReloader::loadJson(const config::Json& raw, std::string& error) {
   config::Config cfg;
+  if (raw.is_null()) {
+    // DELETE /config/: caddy runs the null config (every app stopped, the admin API left)
+    return apply(cfg, &raw, error);
+  }
   try {
     cfg = config::configFromJson(admin::withoutIds(raw));
   } catch (const std::exception& e) {
     error = std::string("invalid config: ") + e.what();
     return false;
   }
-  return apply(cfg, raw, error);
+  return apply(cfg, &raw, error);
 }
 
-bool ConfigReloader::apply(const config::Config& cfg, const config::Json& raw, std::string& error) {
+bool ConfigReloader::apply(const config::Config& cfg, const config::Json* raw, std::string& error) {
   auto running = group_.current();
   std::shared_ptr<const provision::Runtime> next;
   try {
     auto built = provision::provisionRuntime(cfg, running.get());
-    if (!raw.is_null()) {
-      built->source = raw;
+    if (raw != nullptr) {
+      built->source = *raw;
     }
     next = std::move(built);
   } catch (const provision::ProvisionError& e) {
@@ -61,10 +65,6 @@ bool ConfigReloader::apply(const config::Config& cfg, const config::Json& raw, s
     return false;
   } catch (const std::exception& e) {
     error = std::string("invalid config: ") + e.what();
-    return false;
-  }
-  if (next->servers.empty()) {
-    error = "the config defines no HTTP servers";
     return false;
   }
   if (running && !sameAdmin(running->admin, next->admin)) {

@@ -27,8 +27,8 @@ class ConfigReloader {
   void onApplied(std::function<void(const provision::Runtime&)> hook) { onApplied_ = std::move(hook); }
 
  private:
-  // `raw`: the JSON the runtime keeps as its source; null to keep the adapted one.
-  bool apply(const config::Config& cfg, const config::Json& raw, std::string& error);
+  // `raw`: the JSON the runtime keeps as its source; nullptr to keep the adapted one.
+  bool apply(const config::Config& cfg, const config::Json* raw, std::string& error);
 
   ServerGroup& group_;
   std::string path_;
