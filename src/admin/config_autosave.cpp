@@ -13,8 +13,7 @@
 
 namespace gatehouse::admin {
 
-namespace {
-std::string configDir() {
+std::string appConfigDir() {
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
     return std::string(xdg) + "/caddy";
   }
@@ -23,10 +22,9 @@ std::string configDir() {
   }
   return "./caddy";
 }
-}  // namespace
 
 std::string autosavePath() {
-  return configDir() + "/autosave.json";
+  return appConfigDir() + "/autosave.json";
 }
 
 bool persistWanted(const config::Json& source) {

@@ -11,8 +11,10 @@
 
 namespace gatehouse::admin {
 
-// $XDG_CONFIG_HOME/caddy/autosave.json, else ~/.config/caddy/autosave.json (Caddy's
-// AppConfigDir), else ./caddy/autosave.json without a home.
+// Caddy's AppConfigDir: $XDG_CONFIG_HOME/caddy, else ~/.config/caddy, else ./caddy.
+std::string appConfigDir();
+
+// autosave.json in appConfigDir().
 std::string autosavePath();
 
 // Whether `source` (a config as Caddy JSON) asks to be kept on disk: persist is on by default.

@@ -13,6 +13,7 @@ int runCerts(const std::vector<std::string>& args);
 int runHashPassword(const std::vector<std::string>& args);
 int runTrust(const std::vector<std::string>& args);
 int runUntrust(const std::vector<std::string>& args);
+int runEnviron(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -31,9 +32,15 @@ const std::vector<Command>& commands() {
        "Prints the formatted Caddyfile (default ./Caddyfile), or rewrites it with --overwrite.\n",
        &runFmt},
       {"run", "Serve a config until SIGINT/SIGTERM",
-       "usage: gatehouse run [--config FILE] [--adapter caddyfile|json] [--resume] [--workers N]\n"
-       "  --config FILE   the config to serve (default ./Caddyfile)\n"
+       "usage: gatehouse run [--config FILE] [--adapter caddyfile|json] [--resume] [--watch] [--envfile "
+       "FILE]\n"
+       "                     [--environ] [--pidfile FILE] [--workers N]\n"
+       "  --config FILE   the config to serve (default ./Caddyfile; with neither, the admin endpoint alone)\n"
        "  --resume        serve the last autosaved config ($XDG_CONFIG_HOME/caddy/autosave.json) if any\n"
+       "  --watch         reload the config file when it changes (for development)\n"
+       "  --envfile FILE  KEY=VALUE lines to add to the environment first\n"
+       "  --environ       print the environment before starting\n"
+       "  --pidfile FILE  write the process id to FILE while running\n"
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
@@ -67,6 +74,8 @@ const std::vector<Command>& commands() {
        &runTrust},
       {"untrust", "Remove the local CA's root certificate from the system trust store",
        "usage: gatehouse untrust [--ca local]\nNeeds root.\n", &runUntrust},
+      {"environ", "Print the environment and the directories gatehouse uses", "usage: gatehouse environ\n",
+       &runEnviron},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
   };
   return kCommands;

@@ -11,6 +11,8 @@
 #include "admin/config_autosave.h"
 #include "cli/command.h"
 #include "cli/config_loader.h"
+#include "cli/env_file.h"
+#include "cli/environ.h"
 #include "log/process_log.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
@@ -47,12 +49,38 @@ bool resumeTarget(const Flags& flags, std::string& path, std::string& adapter) {
   return true;
 }
 
+// --envfile: the file's variables override the environment, as caddy's.
+bool loadEnvFile(const std::string& path) {
+  try {
+    for (const auto& [key, value] : parseEnvFile(readFileOrStdin(path))) {
+      ::setenv(key.c_str(), value.c_str(), 1);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "Error: loading additional environment variables: parsing environment file: " << e.what()
+              << "\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int runRun(const std::vector<std::string>& args) {
   Flags flags;
-  if (!parseFlags(args, {"config", "adapter", "workers"}, {"resume"}, flags, "run")) {
+  if (!parseFlags(args, {"config", "adapter", "workers", "envfile", "pidfile", "pingback"},
+                  {"resume", "environ", "watch"}, flags, "run")) {
     return 2;
+  }
+  if (flags.has("pingback")) {
+    std::cerr << "Error: --pingback (used by `caddy start`) is not supported yet\n";
+    return 2;
+  }
+  if (flags.has("envfile") && !loadEnvFile(flags.get("envfile"))) {
+    return 1;
+  }
+  if (flags.has("environ")) {
+    printEnvironment(std::cout);
+    std::cout.flush();  // a service's log shows it before the server's own lines
   }
   std::string path = flags.get("config", "Caddyfile");
   std::string adapter = flags.get("adapter");
@@ -95,6 +123,8 @@ int runRun(const std::vector<std::string>& args) {
   server::RunOptions options;
   options.configPath = path;
   options.adapter = adapter;
+  options.watch = flags.has("watch") && !none && !resumed;
+  options.pidFile = flags.get("pidfile");
   std::string workers = flags.get("workers");
   if (workers.empty()) {
     if (const char* env = std::getenv("GATEHOUSE_WORKERS")) {

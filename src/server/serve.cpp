@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "admin/admin_server.h"
@@ -18,6 +19,8 @@
 #include "log/process_log.h"
 #include "metrics/http_metrics.h"
 #include "server/config_reloader.h"
+#include "server/config_watcher.h"
+#include "server/pid_file.h"
 #include "server/server_group.h"
 
 namespace gatehouse::server {
@@ -258,6 +261,7 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   provision::startCertificateManagement(*started);
   const config::Json startedSource = started->source;
   started.reset();
+  PidFile pidFile(options.pidFile);
   std::unique_ptr<admin::AdminServer> adminServer;
   if (!adminSpec.disabled) {
     adminServer = std::make_unique<admin::AdminServer>(sink);
@@ -309,9 +313,15 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   } else {
     dynamic.follow(adminSpec.loader);
   }
+  std::optional<ConfigWatcher> watcher;
+  if (options.watch && !options.configPath.empty()) {
+    watcher.emplace(options.configPath,
+                    [&reloader](std::string& reloadError) { return reloader.reloadFile(reloadError); });
+  }
   group.logStarted();
 
   uv_run(&watch.loop, UV_RUN_DEFAULT);  // until a signal stopped the workers and they exited
+  watcher.reset();
   if (watch.joiner.joinable()) {
     watch.joiner.join();
   }
@@ -321,6 +331,7 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
     // what it may still touch, as Caddy exits after its grace period.
     logLine(watch.shutdownComplete());
     log::flushProcessLog();
+    pidFile.remove();
     std::_Exit(0);
   }
   uv_loop_close(&watch.loop);

@@ -24,6 +24,8 @@ struct RunOptions {
   // The config file and adapter SIGUSR1 reloads from.
   std::string configPath;
   std::string adapter;
+  bool watch = false;   // --watch: reload configPath when it changes
+  std::string pidFile;  // --pidfile
 };
 
 // The running workers and their listeners. reload() and current() are thread-safe (the
