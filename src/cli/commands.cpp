@@ -14,6 +14,7 @@ int runHashPassword(const std::vector<std::string>& args);
 int runTrust(const std::vector<std::string>& args);
 int runUntrust(const std::vector<std::string>& args);
 int runEnviron(const std::vector<std::string>& args);
+int runReverseProxy(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -44,6 +45,20 @@ const std::vector<Command>& commands() {
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
        &runRun},
+      {"reverse-proxy", "Proxy one address to upstreams, as 'caddy reverse-proxy' (HTTPS for a host)",
+       "usage: gatehouse reverse-proxy [--from ADDR] --to UPSTREAM [--to UPSTREAM...] "
+       "[--change-host-header]\n"
+       "                               [--insecure] [--internal-certs] [--debug] [--workers N]\n"
+       "  --from ADDR           where to listen (default localhost: HTTPS on 443); a host gets a "
+       "certificate,\n"
+       "                        http:// or no host serves plain HTTP\n"
+       "  --to UPSTREAM         an upstream (http:// default, https://, h2c://, unix/PATH); repeat to "
+       "balance\n"
+       "  --change-host-header  send the upstream's host:port as Host\n"
+       "  --insecure            do not verify the upstreams' TLS certificates\n"
+       "  --internal-certs      certificates from the local CA instead of ACME\n"
+       "  --debug               debug logging\n",
+       &runReverseProxy},
       {"reload", "Send a new config to a running gatehouse (admin endpoint POST /load)",
        "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address ADDR] [--force]\n"
        "  --address  the admin endpoint, HOST:PORT or unix//PATH (default: the config's admin address,\n"

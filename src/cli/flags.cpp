@@ -12,14 +12,16 @@ namespace gatehouse::cli {
 
 bool Flags::has(std::string_view name) const {
   for (const auto& [k, v] : values) {
-    if (k == name) return true;
+    if (k == name)
+      return true;
   }
   return false;
 }
 
 std::string Flags::get(std::string_view name, std::string fallback) const {
   for (const auto& [k, v] : values) {
-    if (k == name) return v;
+    if (k == name)
+      return v;
   }
   return fallback;
 }
@@ -28,7 +30,8 @@ bool parseFlags(const std::vector<std::string>& args, const std::vector<std::str
                 const std::vector<std::string>& switches, Flags& out, std::string_view command) {
   auto known = [](const std::vector<std::string>& list, const std::string& name) {
     for (const auto& n : list) {
-      if (n == name) return true;
+      if (n == name)
+        return true;
     }
     return false;
   };
@@ -58,8 +61,8 @@ bool parseFlags(const std::vector<std::string>& args, const std::vector<std::str
       }
       out.values.emplace_back(name, value);
     } else {
-      std::cerr << "gatehouse " << command << ": unknown flag " << a << " (see 'gatehouse "
-                << command << " --help')\n";
+      std::cerr << "gatehouse " << command << ": unknown flag " << a << " (see 'gatehouse " << command
+                << " --help')\n";
       return false;
     }
   }
@@ -81,7 +84,8 @@ std::string readFileOrStdin(const std::string& path) {
 
 bool wantsHelp(const std::vector<std::string>& args) {
   for (const auto& a : args) {
-    if (a == "--help" || a == "-h" || a == "-help") return true;
+    if (a == "--help" || a == "-h" || a == "-help")
+      return true;
   }
   return false;
 }

@@ -30,7 +30,8 @@ int runReload(const std::vector<std::string>& args) {
     return 1;
   }
   // A JSON config goes as given, so its @id members reach the server.
-  const std::string body = loaded.raw.is_null() ? config::dumpConfig(loaded.config, false) : loaded.raw.dump();
+  const std::string body =
+      loaded.raw.is_null() ? config::dumpConfig(loaded.config, false) : loaded.raw.dump();
   std::vector<std::string> headers = {"Content-Type: application/json"};
   if (flags.has("force")) {
     headers.emplace_back("Cache-Control: must-revalidate");

@@ -13,6 +13,7 @@
 #include "cli/config_loader.h"
 #include "cli/env_file.h"
 #include "cli/environ.h"
+#include "cli/serve_loaded.h"
 #include "log/process_log.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
@@ -103,42 +104,56 @@ int runRun(const std::vector<std::string>& args) {
       return 1;
     }
   }
-  printWarnings(loaded.warnings);
-  std::shared_ptr<const provision::Runtime> runtime;
-  try {
-    auto built = provision::provisionRuntime(loaded.config);
-    if (!loaded.raw.is_null()) {
-      built->source = loaded.raw;  // the admin API serves and edits the config as given
-    } else if (none) {
-      built->source = config::Json();  // GET /config/ says null, and nothing is autosaved
-    }
-    runtime = std::move(built);
-  } catch (const provision::ProvisionError& e) {
-    std::cerr << "Error: " << path << ": " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "Error: " << path << ": invalid config: " << e.what() << "\n";
-    return 1;
-  }
   server::RunOptions options;
   options.configPath = path;
   options.adapter = adapter;
   options.watch = flags.has("watch") && !none && !resumed;
   options.pidFile = flags.get("pidfile");
-  std::string workers = flags.get("workers");
-  if (workers.empty()) {
+  if (!workerCount(flags.get("workers"), options.workers)) {
+    return 2;
+  }
+  // GET /config/ says null for no config, and nothing is autosaved
+  return serveLoaded(loaded, path, options,
+                     none ? std::optional<config::Json>(config::Json()) : std::nullopt);
+}
+
+bool workerCount(std::string text, unsigned& out) {
+  if (text.empty()) {
     if (const char* env = std::getenv("GATEHOUSE_WORKERS")) {
-      workers = env;
+      text = env;
     }
   }
-  if (!workers.empty()) {
-    char* end = nullptr;
-    long n = std::strtol(workers.c_str(), &end, 10);
-    if (end == workers.c_str() || *end != '\0' || n < 1 || n > 1024) {
-      std::cerr << "Error: --workers wants a number from 1 to 1024\n";
-      return 2;
+  if (text.empty()) {
+    return true;
+  }
+  char* end = nullptr;
+  const long n = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || n < 1 || n > 1024) {
+    std::cerr << "Error: --workers wants a number from 1 to 1024\n";
+    return false;
+  }
+  out = static_cast<unsigned>(n);
+  return true;
+}
+
+int serveLoaded(const LoadedConfig& loaded, const std::string& label, const server::RunOptions& options,
+                const std::optional<config::Json>& source) {
+  printWarnings(loaded.warnings);
+  std::shared_ptr<const provision::Runtime> runtime;
+  try {
+    auto built = provision::provisionRuntime(loaded.config);
+    if (source) {
+      built->source = *source;
+    } else if (!loaded.raw.is_null()) {
+      built->source = loaded.raw;  // the admin API serves and edits the config as given
     }
-    options.workers = static_cast<unsigned>(n);
+    runtime = std::move(built);
+  } catch (const provision::ProvisionError& e) {
+    std::cerr << "Error: " << label << ": " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << label << ": invalid config: " << e.what() << "\n";
+    return 1;
   }
   // A peer that resets mid-write must cost us an EPIPE, not the process.
   signal(SIGPIPE, SIG_IGN);

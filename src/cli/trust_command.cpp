@@ -121,8 +121,9 @@ int runTrust(const std::vector<std::string>& args) {
         acme::internal::LocalCa::loadOrCreate(storage, target.options, std::chrono::system_clock::now());
     const std::string file = trustFile(target.options.id);
     acme::writeFileAtomic(file, acme::internal::certificateToPem(ca.root()), 0644);
-    const std::string from = target.options.root ? target.options.root->certificate
-                                                 : storage.root() + "/" + acme::internal::ca_keys::rootCert(target.options.id);
+    const std::string from =
+        target.options.root ? target.options.root->certificate
+                            : storage.root() + "/" + acme::internal::ca_keys::rootCert(target.options.id);
     std::cout << "installed " << from << " as " << file << "\n";
   } catch (const std::exception& e) {
     std::cerr << "trust: " << e.what() << "\n";

@@ -1,0 +1,22 @@
+#pragma once
+// The last step of `run` and of the quick-start commands: provision a loaded config and
+// serve it until the process is stopped.
+
+#include <optional>
+#include <string>
+
+#include "cli/config_loader.h"
+#include "server/server_group.h"
+
+namespace gatehouse::cli {
+
+// `label` names the config in errors (its file). `source`, when given, is what the admin
+// API serves as the running config instead of the loaded one. Returns the exit code.
+int serveLoaded(const LoadedConfig& loaded, const std::string& label, const server::RunOptions& options,
+                const std::optional<config::Json>& source = std::nullopt);
+
+// --workers (else $GATEHOUSE_WORKERS, else one per core: `out` untouched). False, with the
+// error printed, for anything but 1..1024.
+bool workerCount(std::string text, unsigned& out);
+
+}  // namespace gatehouse::cli
