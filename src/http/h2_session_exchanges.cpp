@@ -189,13 +189,8 @@ void Http2Session::submitHead(H2Stream& s, std::optional<uint64_t> length, bool 
   }
 }
 
-void Http2Session::streamSniffed(H2Stream& s, bool failed) {
+void Http2Session::streamSniffed(H2Stream& s) {
   if (closed_ || !session_) {
-    return;
-  }
-  if (failed) {
-    reset(s, NGHTTP2_INTERNAL_ERROR);
-    pump();
     return;
   }
   const auto& res = s.ex.response;

@@ -101,6 +101,8 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   Outbound outbound;
 
  private:
+  // The head that waited for the first body bytes goes, with a Content-Type sniffed from them.
+  void sendSniffedHead();
   // A streamed body that ended sent exactly the content-length its head announced (or none).
   [[nodiscard]] bool lengthKept() const;
 

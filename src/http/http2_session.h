@@ -65,8 +65,8 @@ class Http2Session final : public Session {
   void streamWantsInbound(H2Stream& s);
   void streamOutboundReady(H2Stream& s);
   // A streamed response whose head waited for its first body bytes (Content-Type sniffing):
-  // the head goes now, or the stream is reset when the body failed first.
-  void streamSniffed(H2Stream& s, bool failed);
+  // the head goes now (also when the body failed first: its reset follows the bytes).
+  void streamSniffed(H2Stream& s);
   // The head still waits (fewer than 512 body bytes to sniff on): read the next piece.
   void streamWantsPiece(H2Stream& s);
   // Inside `s`'s data provider at its body's end: submits the body source's trailers
