@@ -31,6 +31,7 @@ void H2Stream::recycle() {
   deliveryQueued = false;
   continueSent = false;
   pushed = false;
+  writeDeadline = 0;
   inbound = Inbound{};
   outbound = Outbound{};
 }

@@ -16,6 +16,9 @@ HTTP/1.1 upstream); a raw-frame client sends each case to both and compares what
   upstream 103 before the 200; HEAD; the framing the upstream sees for request bodies
   (content-length, none, empty); a client RST_STREAM mid-response closes the upstream
   connection;
+- `timeouts { write 1s }`: Go's HTTP/2 server gives each stream 1 s from its request
+  head, then resets it (RST_STREAM INTERNAL_ERROR) and serves the connection's next stream
+  (gatehouse closed the whole connection: its HTTP/1.1 deadline);
 - `Upgrade: h2c` on the cleartext port: caddy 2.6.2 switches protocols (x/net's h2c handler);
   gatehouse answers in HTTP/1.1, as Caddy 2.10+ does (Go's own h2c has no upgrade; RFC 9113
   deprecates it). Checked as such so a changed oracle is noticed.
@@ -46,6 +49,18 @@ CADDYFILE = """{
 	servers {
 		protocols h1 h2 h2c
 	}
+	servers 127.0.0.1:%(wt_h2c)d {
+		protocols h1 h2 h2c
+		timeouts {
+			write 1s
+		}
+	}
+	servers 127.0.0.1:%(wt_tls)d {
+		protocols h1 h2
+		timeouts {
+			write 1s
+		}
+	}
 }
 (site) {
 	handle /rt/* {
@@ -63,6 +78,13 @@ CADDYFILE = """{
 	import site
 }
 :%(tls)d {
+	tls %(crt)s %(key)s
+	import site
+}
+:%(wt_h2c)d {
+	import site
+}
+:%(wt_tls)d {
 	tls %(crt)s %(key)s
 	import site
 }
@@ -240,6 +262,35 @@ def cancel(port, tls, upstream, who):
     return upstream.closed[who] - t0 if who in upstream.closed else None
 
 
+def write_deadlines(port, tls, who):
+    """A stream that outlives `write 1s`, and a second one opened on the same connection at
+    1.5 s: [(stream, what, seconds after that stream began)] for their HEADERS and ends."""
+    c = Conn(port, tls)
+    t0, out, opened = time.time(), [], {1: time.time()}
+    try:
+        c.send(frame(HEADERS, EH | ES, 1, block(base("/slow?who=wt1-%s-%d" % (who, tls)), tls)))
+        deadline = t0 + 4.5
+        while time.time() < deadline:
+            if 3 not in opened and time.time() - t0 > 1.5:
+                opened[3] = time.time()
+                c.send(frame(HEADERS, EH | ES, 3, block(base("/slow?who=wt3-%s-%d" % (who, tls)), tls)))
+            f = c.read_frame(min(deadline, time.time() + 0.1))
+            if f is None:
+                continue
+            ftype, _, sid, payload = f
+            if ftype == HEADERS:
+                out.append((sid, "HEADERS", round(time.time() - opened[sid], 1)))
+            elif ftype == h2.RST_STREAM:
+                out.append((sid, "RST %d" % struct.unpack(">I", payload)[0], round(time.time() - opened[sid], 1)))
+            elif ftype == h2.GOAWAY:
+                out.append((0, "GOAWAY", round(time.time() - t0, 1)))
+    except OSError as e:
+        out.append((0, "closed: %s" % e, round(time.time() - t0, 1)))
+    finally:
+        c.close()
+    return out
+
+
 def h2c_upgrade(port):
     """The status line an HTTP/1.1 request asking `Upgrade: h2c` gets."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -298,6 +349,19 @@ def compare(ports, upstream):
             took = cancel(ports[who][tls], tls, upstream, "%s-%s" % (who, transport))
             check(took is not None and took < 2,
                   "%s: %s closes the upstream connection on the client's RST_STREAM (%r s)" % (transport, who, took))
+    for tls in (False, True):
+        transport = "h2" if tls else "h2c"
+        want = write_deadlines(ports["caddy"]["wt"][tls], tls, "caddy")
+        got = write_deadlines(ports["gatehouse"]["wt"][tls], tls, "gatehouse")
+        shape = [(1, "HEADERS"), (1, "RST 2"), (3, "HEADERS"), (3, "RST 2")]
+        on_time = all(0.8 <= e[2] <= 1.6 for r in (want, got) for e in r if e[1].startswith("RST"))
+        check([e[:2] for e in want] == [e[:2] for e in got] == shape and on_time,
+              "%s: write 1s resets each stream at its own deadline, the connection stays: %r / %r"
+              % (transport, want, got))
+        time.sleep(0.5)
+        for who in ("caddy", "gatehouse"):
+            check("wt1-%s-%d" % (who, tls) in upstream.closed and "wt3-%s-%d" % (who, tls) in upstream.closed,
+                  "%s: %s closes the upstream connections of the streams it reset" % (transport, who))
     want, got = h2c_upgrade(ports["caddy"][False]), h2c_upgrade(ports["gatehouse"][False])
     check(want.startswith("HTTP/1.1 101"), "caddy 2.6.2 switches to h2c on Upgrade (%r)" % want)
     check(got.startswith("HTTP/1.1 200"), "gatehouse answers an Upgrade: h2c request in HTTP/1.1 (%r)" % got)
@@ -315,12 +379,15 @@ def main():
     upstream = Upstream()
     ca = tls_pki.make_ca(tmp)
     crt, key = tls_pki.make_leaf(tmp, "leaf", ["DNS:localhost", "IP:127.0.0.1"], ca)
-    ports = {"caddy": {False: free_port(), True: free_port()}, "gatehouse": {False: free_port(), True: free_port()}}
+    ports = {who: {False: free_port(), True: free_port(), "wt": {False: free_port(), True: free_port()}}
+             for who in ("caddy", "gatehouse")}
 
     def caddyfile(p):
-        return CADDYFILE % {"h2c": p[False], "tls": p[True], "crt": crt, "key": key, "up": upstream.port}
+        return CADDYFILE % {"h2c": p[False], "tls": p[True], "wt_h2c": p["wt"][False], "wt_tls": p["wt"][True],
+                            "crt": crt, "key": key, "up": upstream.port}
 
-    peer = CaddyPeer(caddyfile(ports["caddy"]), list(ports["caddy"].values()), name="h2proxy")
+    peer = CaddyPeer(caddyfile(ports["caddy"]), [ports["caddy"][False], ports["caddy"][True]] +
+                     list(ports["caddy"]["wt"].values()), name="h2proxy")
     path = os.path.join(tmp, "Caddyfile")
     with open(path, "w") as f:
         f.write(caddyfile(ports["gatehouse"]))
@@ -329,7 +396,8 @@ def main():
     gh = subprocess.Popen([binary, "run", "--config", path, "--adapter", "caddyfile", "--workers", "1"],
                           stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     try:
-        up = wait_port(ports["gatehouse"][False], gh) and wait_port(ports["gatehouse"][True], gh)
+        up = all(wait_port(p, gh) for p in (ports["gatehouse"][False], ports["gatehouse"][True],
+                                            *ports["gatehouse"]["wt"].values()))
         check(up, "gatehouse listens")
         if up:
             compare(ports, upstream)
