@@ -101,6 +101,7 @@ SAME = [
     ("empty :path resets", request(base()[:3] + [(":path", "")])),
     ("pseudo-header after a regular field resets", request(base()[:3] + [("x-foo", "a"), (":path", "/hdrs")])),
     ("unknown pseudo-header resets", request(base() + [(":foo", "x")])),
+    ("a '#' in :path stays in the query", request(base("/x?q=1#frag"))),
     ("OPTIONS *", request([(":method", "OPTIONS"), (":scheme", "SCHEME"), (":authority", "localhost"),
                            (":path", "*")])),
     ("Host field without :authority", request(base("/proto")[:2] + [(":path", "/proto"), ("host", "h.example")])),
