@@ -35,6 +35,13 @@ bool connectionSpecific(std::string_view lowerName) {
   return false;
 }
 
+// A handler's Content-Length on a response without content, as Go's HTTP/2 server passes
+// it on: a 304's names the length a 200 would have had (RFC 9110 8.6); a 204 may say 0 (Go
+// sends any value, which nghttp2's clients refuse with a stream error: only 0 goes here).
+bool lengthKeptWithoutBody(int status, uint64_t length) {
+  return status == 304 || (status == 204 && length == 0);
+}
+
 uint8_t* bytes(const char* p) {
   return reinterpret_cast<uint8_t*>(const_cast<char*>(p));
 }
@@ -91,8 +98,9 @@ void H2ResponseHead::build(const runtime::Response& res, std::optional<uint64_t>
       continue;
     }
     if (name == "content-length") {
-      uint64_t ignored = 0;
-      if (!allowed || hasLength || !parseContentLength(f.value, ignored)) {
+      uint64_t declared = 0;
+      if (hasLength || !parseContentLength(f.value, declared) ||
+          (!allowed && !lengthKeptWithoutBody(res.status, declared))) {
         text_.resize(at);
         continue;
       }

@@ -60,11 +60,13 @@ void Http2Session::dispatch(H2Stream& s) {
   s.ex.host = &s;
   s.dispatched = true;
   s.ex.response.headers.reserve(4);  // Server, Content-Type ... without regrowing
-  // Re-armed per request, not only when the connection turns busy: write_timeout then
-  // bounds each request, as Go applies it per stream on HTTP/2, instead of cutting off a
-  // connection that has been busy with many requests.
-  phase_ = Transport::Phase::Busy;
-  transport_.setPhase(phase_);
+  // write_timeout bounds each stream from its request head, as Go's HTTP/2 server; the
+  // connection itself has no deadline while streams are open.
+  s.writeDeadline = writeDeadlineFromNow();
+  if (phase_ != Transport::Phase::Streams) {
+    phase_ = Transport::Phase::Streams;
+    transport_.setPhase(phase_);
+  }
   if (guarded(s.ex, &RequestHandler::handle, handler_) == runtime::Outcome::Paused) {
     return;  // H2Stream::resume() continues
   }
@@ -189,13 +191,8 @@ void Http2Session::submitHead(H2Stream& s, std::optional<uint64_t> length, bool 
   }
 }
 
-void Http2Session::streamSniffed(H2Stream& s, bool failed) {
+void Http2Session::streamSniffed(H2Stream& s) {
   if (closed_ || !session_) {
-    return;
-  }
-  if (failed) {
-    reset(s, NGHTTP2_INTERNAL_ERROR);
-    pump();
     return;
   }
   const auto& res = s.ex.response;

@@ -12,6 +12,7 @@ std::unique_ptr<Session> makeH2Session(Transport& transport, RequestHandler& han
                                        const provision::ServerRuntime& server) {
   Http2Limits limits;
   limits.maxHeaderBytes = server.maxHeaderBytes;
+  limits.writeTimeout = server.writeTimeout;
   return std::make_unique<Http2Session>(transport, handler, dates, limits);
 }
 

@@ -19,6 +19,7 @@ bool Http2Session::streamHandOver(H2Stream& s, const runtime::ExchangeHost::Tunn
     return false;
   }
   auto link = std::make_unique<H2TunnelLink>(*this, s.id);
+  link->writeDeadline = s.writeDeadline;
   std::unique_ptr<Session> relay = make(*link);
   if (!relay) {
     return false;

@@ -174,7 +174,7 @@ void Http2Session::reap() {
 
 void Http2Session::updatePhase() {
   const bool none = streams_.empty() && links_.empty();
-  const Transport::Phase want = none ? Transport::Phase::Idle : Transport::Phase::Busy;
+  const Transport::Phase want = none ? Transport::Phase::Idle : Transport::Phase::Streams;
   if (want != phase_ && !closed_) {
     phase_ = want;
     transport_.setPhase(want);  // idle_timeout runs only while no stream is open

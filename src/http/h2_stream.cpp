@@ -31,16 +31,19 @@ void H2Stream::recycle() {
   deliveryQueued = false;
   continueSent = false;
   pushed = false;
+  writeDeadline = 0;
   inbound = Inbound{};
   outbound = Outbound{};
 }
 
 ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
   auto& out = outbound;
-  if (out.error) {
-    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // nghttp2 answers RST_STREAM(INTERNAL_ERROR)
-  }
   const std::string& src = out.mode == BodyMode::Buffered ? ex.response.body : out.data;
+  if (out.error && out.offset == src.size()) {
+    // The source failed; the bytes it gave before went out first (as Go's server flushes
+    // them). nghttp2 answers RST_STREAM(INTERNAL_ERROR).
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
   const size_t n = std::min(len, src.size() - out.offset);
   if (n > 0) {
     std::memcpy(buf, src.data() + out.offset, n);
@@ -149,14 +152,18 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
       session_.streamWantsPiece(*this);
       return;
     }
-    outbound.sniffPending = false;
-    if (!outbound.data.empty() && wantsSniffedType(ex.response, true)) {
-      ex.response.headers.add("Content-Type", sniffContentType(outbound.data));
-    }
-    session_.streamSniffed(*this, false);
+    sendSniffedHead();
   }
   outbound.eof = eof;
   session_.streamOutboundReady(*this);
+}
+
+void H2Stream::sendSniffedHead() {
+  outbound.sniffPending = false;
+  if (!outbound.data.empty() && wantsSniffedType(ex.response, true)) {
+    ex.response.headers.add("Content-Type", sniffContentType(outbound.data));
+  }
+  session_.streamSniffed(*this);
 }
 
 void H2Stream::onBodyError(int /*uvError*/) {
@@ -165,11 +172,12 @@ void H2Stream::onBodyError(int /*uvError*/) {
     return;
   }
   if (outbound.sniffPending) {
-    outbound.sniffPending = false;
-    session_.streamSniffed(*this, true);
-    return;
+    // The head still waited for bytes to sniff a Content-Type from: as Go's final flush
+    // of its response buffer, head and the bytes held so far go out before the reset.
+    runWaitingStages(ex, std::exchange(outbound.stagesWaiting, 0));
+    sendSniffedHead();
   }
-  outbound.error = true;
+  outbound.error = true;  // readBody resets the stream once the bytes before it left
   session_.streamOutboundReady(*this);
 }
 

@@ -95,12 +95,15 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   bool wantsPull = false;   // the provider ran dry; pull the source
   bool bodyless = false;    // the request HEADERS carried END_STREAM
   bool deliveryQueued = false;
-  bool continueSent = false;  // the interim 100 for "Expect: 100-continue"
-  bool pushed = false;        // a stream we promised (server push): it may not push itself
+  bool continueSent = false;   // the interim 100 for "Expect: 100-continue"
+  bool pushed = false;         // a stream we promised (server push): it may not push itself
+  uint64_t writeDeadline = 0;  // loop time its write_timeout resets it at (0: none)
   Inbound inbound;
   Outbound outbound;
 
  private:
+  // The head that waited for the first body bytes goes, with a Content-Type sniffed from them.
+  void sendSniffedHead();
   // A streamed body that ended sent exactly the content-length its head announced (or none).
   [[nodiscard]] bool lengthKept() const;
 

@@ -79,6 +79,8 @@ class H2TunnelLink final : public Transport {
   [[nodiscard]] bool isClosed() const { return closed_; }
   // The connection has been quiet: the relay drops buffers it can rebuild (TLS records).
   void trim();
+  // The stream's write_timeout deadline (loop time; 0: none), kept from its H2Stream.
+  uint64_t writeDeadline = 0;
 
   // --- Transport (the relay's side)
   void write(std::string& bytes) override;

@@ -33,7 +33,8 @@ Http2Session::Http2Session(Transport& transport, RequestHandler& handler, DateCa
           pump();
           reap();
         }
-      }) {
+      }),
+      writeTimer_([this] { onWriteDeadline(); }) {
   // The SETTINGS frame is only queued: the first output goes out with the first read, once
   // the connection is surely established.
   if (!session_ || Callbacks::submitSettings(session_.get(), limits_) != 0) {

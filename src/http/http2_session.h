@@ -13,6 +13,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,6 +37,8 @@ struct Http2Limits {
   uint32_t maxConcurrentStreams = 250;  // Go's default, which Caddy keeps
   int32_t streamWindow = 1 << 20;       // per-stream receive window (bytes buffered)
   int32_t connectionWindow = 4 << 20;   // whole-connection receive window
+  // The server's write_timeout: each stream's time from its request head to its end (0: none).
+  std::chrono::milliseconds writeTimeout{0};
 };
 
 class Http2Session final : public Session {
@@ -65,8 +68,8 @@ class Http2Session final : public Session {
   void streamWantsInbound(H2Stream& s);
   void streamOutboundReady(H2Stream& s);
   // A streamed response whose head waited for its first body bytes (Content-Type sniffing):
-  // the head goes now, or the stream is reset when the body failed first.
-  void streamSniffed(H2Stream& s, bool failed);
+  // the head goes now (also when the body failed first: its reset follows the bytes).
+  void streamSniffed(H2Stream& s);
   // The head still waits (fewer than 512 body bytes to sniff on): read the next piece.
   void streamWantsPiece(H2Stream& s);
   // Inside `s`'s data provider at its body's end: submits the body source's trailers
@@ -131,6 +134,9 @@ class Http2Session final : public Session {
   void maybeClose();
   void fail();
   void finalGoaway();
+  // write_timeout per stream (h2_session_deadlines.cpp).
+  [[nodiscard]] uint64_t writeDeadlineFromNow();
+  void onWriteDeadline();
 
   Transport& transport_;
   RequestHandler& handler_;
@@ -156,6 +162,9 @@ class Http2Session final : public Session {
   // A graceful stop sends a GOAWAY notice and a PING; the final GOAWAY goes once the PING
   // is answered, or when this fires.
   LoopTimer goawayTimer_;
+  // Fires at the earliest write deadline of an open stream (or link).
+  LoopTimer writeTimer_;
+  bool writeTimerArmed_ = false;
   std::string out_;
   // Where nghttp2 serializes frames (its outbound buffer, in alloc_'s paged blocks): trim()
   // lets its pages go while the connection idles.

@@ -2,7 +2,8 @@
 // Cleartext HTTP/2 with prior knowledge (h2c, RFC 9113 3.3) next to HTTP/1.1 on one port:
 // buffers the first bytes of a connection and, once they either are or cannot be the
 // client connection preface, hands the connection to the session for that protocol.
-// (No "Upgrade: h2c" dance: Go's server lacks it too.) Loop-thread only.
+// (No "Upgrade: h2c": Caddy 2.10+ and Go 1.24 dropped it, RFC 9113 deprecates it; 2.6.2 had
+// it through x/net. README, HTTP/2 reverse_proxy hunt.) Loop-thread only.
 
 #include <functional>
 #include <memory>

@@ -4,10 +4,10 @@
 // writes bytes down through `Transport`. Either side can be driven from memory in tests.
 // Loop-thread only.
 
-#include <functional>
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,7 +24,8 @@ class Transport {
   enum class Phase {
     Idle,            // between requests: idle_timeout
     ReadingHeaders,  // a request head is arriving: read_header_timeout
-    Busy,            // a request is being served
+    Busy,            // a request is being served: write_timeout
+    Streams,         // HTTP/2 streams are open: each keeps its own write deadline (the session's)
   };
   virtual ~Transport() = default;
   // Sends or queues `bytes` (flushed in order) and leaves it empty, keeping its capacity,
@@ -86,13 +87,13 @@ class RequestHandler {
 
 // Facts about the connection that placeholders and matchers need.
 struct PeerInfo {
-  std::string remoteIp;   // "127.0.0.1" / "::1" (IPv4-mapped addresses unmapped)
+  std::string remoteIp;  // "127.0.0.1" / "::1" (IPv4-mapped addresses unmapped)
   uint16_t remotePort = 0;
   uint16_t localPort = 0;
   bool tls = false;
-  std::string serverName;  // SNI, when TLS
-  std::string alpn;        // negotiated protocol, when TLS
-  std::string tlsVersion;  // "tls1.3", when TLS
+  std::string serverName;   // SNI, when TLS
+  std::string alpn;         // negotiated protocol, when TLS
+  std::string tlsVersion;   // "tls1.3", when TLS
   std::string cipherSuite;  // IANA name, when TLS
   // Everything above and the client certificate, for {http.request.tls.*}; null without TLS.
   std::shared_ptr<const runtime::TlsInfo> tlsInfo;

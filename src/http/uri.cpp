@@ -221,12 +221,9 @@ bool parseTarget(std::string_view target, runtime::Request& req) {
   std::string_view rawPath = target.substr(0, q);
   if (q != std::string_view::npos) {
     req.hasQuery = true;
+    // A '#' a client sent anyway stays in the query, as Go's url.ParseRequestURI keeps it
+    // (caddy 2.6.2: {query} is "q=1#frag" and it goes upstream so).
     req.query.assign(target.substr(q + 1));
-    // Fragments never reach a server; Go drops one if a client sends it anyway.
-    size_t frag = req.query.find('#');
-    if (frag != std::string::npos) {
-      req.query.resize(frag);
-    }
   }
   if (rawPath.empty()) {
     rawPath = "/";

@@ -29,6 +29,9 @@ void Connection::setPhase(Phase phase) {
     case Phase::Busy:
       armTimer(server_.writeTimeout);
       break;
+    case Phase::Streams:
+      armTimer(std::chrono::milliseconds(0));  // no connection deadline: Http2Session's per stream
+      break;
   }
 }
 

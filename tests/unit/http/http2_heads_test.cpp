@@ -173,12 +173,29 @@ TEST_CASE("h2 response head: lowercase, no connection-specific fields, lengths b
       CHECK(f.count(gone) == 0);
     }
   }
-  SECTION("304 announces no length") {
+  SECTION("304 announces no length of its own") {
     res.status = 304;
-    res.headers.add("Content-Length", "99");
     H2ResponseHead head;
     head.build(res, 99, dates);
     CHECK(fieldsOf(head).count("content-length") == 0);
+  }
+  SECTION("a handler's Content-Length on a 304 goes out, as Go's HTTP/2 server sends it") {
+    res.status = 304;
+    res.headers.add("Content-Length", "99");
+    H2ResponseHead head;
+    head.build(res, std::nullopt, dates);
+    CHECK(fieldsOf(head)["content-length"] == "99");
+  }
+  SECTION("a 204 keeps a Content-Length of 0 only (clients reset a stream announcing more)") {
+    res.status = 204;
+    res.headers.add("Content-Length", "0");
+    H2ResponseHead zero;
+    zero.build(res, std::nullopt, dates);
+    CHECK(fieldsOf(zero)["content-length"] == "0");
+    res.headers.set("Content-Length", "5");
+    H2ResponseHead five;
+    five.build(res, std::nullopt, dates);
+    CHECK(fieldsOf(five).count("content-length") == 0);
   }
   SECTION("a handler's Date and Content-Length win") {
     res.headers.add("Date", "Mon, 01 Jan 2024 00:00:00 GMT");

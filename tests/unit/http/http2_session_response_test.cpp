@@ -1,5 +1,7 @@
-// Http2Session unit tests. Responses: heads, bodies (fixed, streamed, failing), stream ordering, output back-pressure, tunnels.
+// Http2Session unit tests. Responses: heads, bodies (fixed, streamed, failing), stream ordering, output
+// back-pressure, tunnels.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -213,4 +215,29 @@ TEST_CASE("h2: extended CONNECT becomes a tunnel both ways") {
   CHECK(f.stream(id).body == "HELLO TUNNEL BYE");
   CHECK(f.stream(id).closed);
   CHECK(f.stream(id).errorCode == 0);
+}
+
+TEST_CASE("h2: write_timeout resets each stream still open at its own deadline; the connection lives on") {
+  gatehouse::http::Http2Limits limits;
+  limits.writeTimeout = std::chrono::milliseconds(60);
+  Fixture f(limits);
+  const int32_t parked = f.client.request("GET", "/park");  // never answered
+  const int32_t quick = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(quick).headers[":status"] == "200");
+  CHECK_FALSE(f.stream(parked).closed);
+  // Bounded wait past the deadline (60 ms): 60 rounds of 5 ms.
+  for (int i = 0; i < 60 && !f.stream(parked).closed; ++i) {
+    uv_sleep(5);
+    f.exchange();
+  }
+  CHECK(f.stream(parked).gotRst);
+  CHECK(f.stream(parked).errorCode == NGHTTP2_INTERNAL_ERROR);
+  CHECK(f.handler.pendingDestroyed);  // its handler's work ends with it
+  CHECK_FALSE(f.transport->closed);
+  CHECK(f.stream(quick).errorCode == 0);
+  const int32_t later = f.client.request("GET", "/hello");
+  f.exchange();
+  CHECK(f.stream(later).headers[":status"] == "200");
+  CHECK(f.transport->phase == MemoryTransport::Phase::Idle);
 }
