@@ -76,7 +76,8 @@ bool subjectIsInternal(const std::string& subject) {
 }
 
 bool subjectQualifiesForPublicCert(const std::string& subject) {
-  if (!subjectQualifiesForCert(subject) || subjectIsInternal(subject)) return false;
+  // certmagic 0.17 (caddy 2.6.2) takes no IP address for a public certificate.
+  if (!subjectQualifiesForCert(subject) || subjectIsInternal(subject) || subjectIsIp(subject)) return false;
   if (subject.find('*') == std::string::npos) return true;
   return count(subject, "*") == 1 && count(subject, ".") > 1 && subject.size() > 2 && subject.rfind("*.", 0) == 0;
 }

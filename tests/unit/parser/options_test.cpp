@@ -62,6 +62,8 @@ TEST_CASE("certificate subjects are classified as certmagic does") {
   CHECK_FALSE(o::subjectQualifiesForPublicCert("*.*.example.com"));
   CHECK_FALSE(o::subjectQualifiesForPublicCert("localhost"));
   CHECK_FALSE(o::subjectQualifiesForPublicCert("foo.local"));
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("8.8.8.8"));  // certmagic 0.17: no IP is public
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("2001:db8::1"));
   CHECK(o::subjectIsIp("127.0.0.1"));
   CHECK(o::subjectIsIp("::1"));
   CHECK(o::subjectIsInternal("10.1.2.3"));
@@ -254,4 +256,14 @@ TEST_CASE("the catch-all made for global ACME options alone is marked in memory,
   // 2.6.2 had a catch-all of its own for these: provisioned at start.
   CHECK_FALSE(marked("{\n acme_ca_root /r.pem\n key_type p256\n}\nlocalhost {\n}\n"));
   CHECK_FALSE(marked("{\n acme_ca_root /r.pem\n}\n:443 {\n}\n"));
+}
+
+TEST_CASE("a public IP beside a hostless key gets the internal issuer, as in caddy 2.6.2") {
+  Json tls = adaptTls(":443, https://8.8.8.8 {\n}\n");
+  CHECK(tls["automation"]["policies"] ==
+        Json::parse(R"([{"subjects":["8.8.8.8"],"issuers":[{"module":"internal"}]}])"));
+  // ... so a site issuer for it names it in two policies, which 2.6.2 refuses.
+  CHECK(adaptError(":443, https://[2001:db8::1] {\n tls {\n  issuer acme\n }\n}\n") ==
+        "hostname appears in more than one automation policy, making certificate management ambiguous: "
+        "2001:db8::1");
 }
