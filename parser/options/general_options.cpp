@@ -35,9 +35,11 @@ Json parsePort(Dispenser& d, const Json*) {
   return *port;
 }
 
+// grace_period, shutdown_delay, renew_interval, ocsp_interval (and storage_clean_interval
+// but "off"): Caddy reads one duration and leaves any further tokens unread, unchecked.
 Json parseDurationOpt(Dispenser& d, const Json*) {
   d.next();
-  std::string text = onlyArg(d);
+  std::string text = oneArg(d);
   return durationArg(d, text);
 }
 

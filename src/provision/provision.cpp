@@ -243,8 +243,11 @@ bool parseListenerWrappers(const config::Server& srv, const Json& value, const s
     return false;
   }
   if (!srv.tlsConnectionPolicies.is_null() && (tlsAt < 0 || redirectAt > tlsAt)) {
-    // Caddy then reads the request inside TLS and redirects every HTTPS request to itself.
-    throw ProvisionError(p, "http_redirect after TLS (list it before `tls`) is not supported yet");
+    // Caddy then reads requests inside TLS: HTTPS GETs get a 308 to their own URL (a loop),
+    // other methods lose their TLS state, h2 clients get nothing, plain HTTP no redirect.
+    throw ProvisionError(p,
+                         "http_redirect after TLS (list it before `tls`) is not supported yet: caddy "
+                         "then redirects HTTPS requests to themselves and never plain HTTP");
   }
   return true;
 }

@@ -267,3 +267,14 @@ TEST_CASE("a public IP beside a hostless key gets the internal issuer, as in cad
         "hostname appears in more than one automation policy, making certificate management ambiguous: "
         "2001:db8::1");
 }
+
+TEST_CASE("duration options leave further tokens unread, as caddy 2.6.2's parseOptDuration") {
+  for (const char* name :
+       {"grace_period", "shutdown_delay", "renew_interval", "ocsp_interval", "storage_clean_interval"}) {
+    auto state = globalOptions(std::string(name) + " 10s extra \"words\"");
+    CHECK(state.options.at(name) == 10'000'000'000LL);
+  }
+  CHECK(errorOf("grace_period") ==
+        "Caddyfile:2:1: parsing caddyfile tokens for 'grace_period': wrong argument "
+        "count or unexpected line ending after 'grace_period'");
+}
