@@ -150,13 +150,17 @@ SiteBlock evaluateSiteBlock(ServerBlock block, AdaptState& state) {
   return sb;
 }
 
-void parseSiteKeys(SiteBlock& sb) {
+void parseSiteKeys(SiteBlock& sb, size_t index) {
   sb.keys.clear();
-  for (const auto& key : sb.block.keys) {
+  for (size_t j = 0; j < sb.block.keys.size(); ++j) {
+    const auto& key = sb.block.keys[j];
     try {
       sb.keys.push_back(parseAddress(key));
     } catch (const ConfigError& e) {
-      throw ConfigError(e.hasLocation() ? e.location() : key.loc, "parsing key: " + e.message());
+      // Worded as caddy 2.6.2, which meets a bad key when it maps keys to listeners.
+      throw ConfigError(e.hasLocation() ? e.location() : key.loc,
+                        "server block " + std::to_string(index) + ", key " + std::to_string(j) + " (" +
+                            key.text + "): determining listener address: parsing key: " + e.message());
     }
   }
 }

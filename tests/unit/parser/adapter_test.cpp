@@ -92,3 +92,31 @@ TEST_CASE("adapter errors name the offending site") {
   CHECK_THROWS_WITH(adaptCaddyfile("bind\n", "Caddyfile"),
                     Catch::Contains("parsed 'bind' as a site address, but it is a known directive"));
 }
+
+namespace {
+
+std::string adaptError(const std::string& caddyfile) {
+  try {
+    adaptCaddyfile(caddyfile, "Caddyfile");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Messages compared with `caddy adapt` (2.6.2) on the same text; gatehouse adds the column.
+TEST_CASE("a bad site key is named by block, key and text as caddy 2.6.2 names it") {
+  CHECK(adaptError("a.test {\n}\nexample.com:abc {\n}\n") ==
+        "Caddyfile:3:1: server block 1, key 0 (example.com:abc): determining listener address: parsing key: "
+        "invalid port 'abc': strconv.Atoi: parsing \"abc\": invalid syntax");
+  CHECK(adaptError("a.test {\n}\na.com, example.com:99999 {\n}\n") ==
+        "Caddyfile:3:8: server block 1, key 1 (example.com:99999): determining listener address: parsing "
+        "key: port 99999 is out of range");
+  // A directive's error in a later block comes first: 2.6.2 runs every block's directives
+  // before it maps keys to listeners.
+  CHECK(adaptError("example.com:abc {\n}\nb.test {\n\trespond\n}\n") ==
+        "Caddyfile:4:2: parsing caddyfile tokens for 'respond': wrong argument count or unexpected line "
+        "ending after 'respond'");
+}
