@@ -52,8 +52,10 @@ bool looksLikeMatcherBlock(const Segment& seg) {
   if (looksLikeMatcherBlock(seg)) {
     msg += "\nDid you mean a matcher '@" + dir + "'? Named matcher definitions start with '@'.";
   } else {
+    // Only a near miss of a name long enough to tell (a third of its letters at most; not
+    // Caddy's, which suggests nothing): "*" or "bob" get no "fs" or "log".
     std::string_view best;
-    size_t bestDist = 3;
+    size_t bestDist = std::min<size_t>(3, std::max<size_t>(1, dir.size() / 3) + 1);
     for (auto name : directiveNames()) {
       size_t d = editDistance(dir, name);
       if (d < bestDist) {

@@ -120,3 +120,16 @@ TEST_CASE("a bad site key is named by block, key and text as caddy 2.6.2 names i
         "Caddyfile:4:2: parsing caddyfile tokens for 'respond': wrong argument count or unexpected line "
         "ending after 'respond'");
 }
+
+TEST_CASE("log roll_size and unknown directives: caddy 2.6.2's wording, near-miss hints only") {
+  // humanize.ParseBytes's error, as 2.6.2 prints it (gatehouse printed the value back).
+  CHECK(adaptError(":80 {\n\tlog {\n\t\toutput file /tmp/a.log {\n\t\t\troll_size x\n\t\t}\n\t}\n}\n") ==
+        "Caddyfile:4:14: parsing caddyfile tokens for 'log': parsing size: strconv.ParseFloat: parsing \"\": "
+        "invalid syntax");
+  // 2.6.2 names the unknown directive only; gatehouse adds a hint for a near miss of a
+  // directive, never for a name too short to tell ("*" was told "fs", "bob" "log").
+  CHECK(adaptError(":80 {\n\trespnd hi\n}\n") ==
+        "Caddyfile:2:2: unrecognized directive: respnd\nDid you mean 'respond'?");
+  CHECK(adaptError(":80 {\n\t*\n}\n") == "Caddyfile:2:2: unrecognized directive: *");
+  CHECK(adaptError(":80 {\n\tbob\n}\n") == "Caddyfile:2:2: unrecognized directive: bob");
+}
