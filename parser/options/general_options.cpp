@@ -80,6 +80,7 @@ Json parseStorage(Dispenser& d, const Json*) {
     throw d.err("getting module named 'caddy.storage." + mod + "': module not registered: caddy.storage." +
                 mod);
   }
+  const Location moduleAt = d.location();
   Json out = {{"module", mod}};
   if (d.nextArg()) {
     out["root"] = d.val();
@@ -90,9 +91,12 @@ Json parseStorage(Dispenser& d, const Json*) {
     if (d.val() != "root")
       throw d.err("unrecognized parameter '" + d.val() + "'");
     if (out.contains("root"))
-      throw d.err("storage root already set");
+      throw d.err("root already set");
     out["root"] = onlyArg(d);
   }
+  // Caddy's file_system storage has no default root of its own in the Caddyfile.
+  if (!out.contains("root"))
+    throw ConfigError(moduleAt, "missing root path (to use default, omit storage config entirely)");
   return out;
 }
 

