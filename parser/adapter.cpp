@@ -2,8 +2,8 @@
 // named routes, site blocks, listener pairings, servers, TLS/PKI apps, logging).
 
 #include "gatehouse/parser/adapter.h"
-#include "gatehouse/parser/formatter.h"
 
+#include "gatehouse/parser/formatter.h"
 #include "httptype/adapt_steps.h"
 
 namespace gatehouse::parser {
@@ -54,8 +54,8 @@ AdaptResult adaptCaddyfile(std::string_view text, const std::string& filename, c
   for (auto& b : blocks) {
     sites.push_back(evaluateSiteBlock(std::move(b), state));
   }
-  for (auto& sb : sites) {
-    parseSiteKeys(sb);
+  for (size_t i = 0; i < sites.size(); ++i) {
+    parseSiteKeys(sites[i], i);
   }
 
   Pairings pairings = pairSitesWithListeners(sites, state);
@@ -76,9 +76,10 @@ AdaptResult adaptCaddyfile(std::string_view text, const std::string& filename, c
   assembleLogging(config, state, pairings);
   // Lint last, as Caddy: a messy file can parse and still mean something else than it looks.
   if (const int line = firstUnformattedLine(text); line > 0) {
-    state.warnings.push_back(Warning{Location{filename, line, 0, {}}, "",
-                                     "Caddyfile input is not formatted; run 'gatehouse fmt --overwrite' to fix "
-                                     "inconsistencies"});
+    state.warnings.push_back(
+        Warning{Location{filename, line, 0, {}}, "",
+                "Caddyfile input is not formatted; run 'gatehouse fmt --overwrite' to fix "
+                "inconsistencies"});
   }
   return AdaptResult{std::move(config), std::move(state.warnings)};
 }

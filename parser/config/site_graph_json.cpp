@@ -7,6 +7,7 @@
 #include "config/caddy_key_order.h"
 #include "config/json_writer.h"
 #include "config/site_graph_skeleton.h"
+#include "gatehouse/config/policy_marker.h"
 #include "gatehouse/config/site_graph.h"
 
 namespace gatehouse::config {
@@ -143,6 +144,7 @@ Json policyJson(const AutomationPolicy& p) {
   if (!p.issuers.empty()) out["issuers"] = sortedDeep(p.issuers);
   putIf(out, "get_certificate", sortedDeep(p.getCertificate));
   Json rest = p.extra;
+  rest.erase(kProvisionWhenUsed);  // in memory only
   for (const char* key : {"must_staple", "renewal_window_ratio"}) {
     if (rest.contains(key)) {
       out[key] = rest[key];
@@ -280,7 +282,7 @@ AutomationPolicy policyFromJson(const Json& j, const std::string& path) {
     } else if (key == "get_certificate") p.getCertificate = value;
     else if (key == "key_type") p.keyType = value.get<std::string>();
     else if (key == "on_demand") p.onDemand = value.get<bool>();
-    else p.extra[key] = value;
+    else if (key != kProvisionWhenUsed) p.extra[key] = value;
   }
   return p;
 }

@@ -15,7 +15,9 @@ void deleteN(Dispenser& d, size_t n) {
   }
 }
 
-Json headersHandler(Json request) { return Json{{"handler", "headers"}, {"request", std::move(request)}}; }
+Json headersHandler(Json request) {
+  return Json{{"handler", "headers"}, {"request", std::move(request)}};
+}
 
 // The 2xx response handler: a no-op route (so the handler is never empty), then for each
 // copied header a route that drops what the client sent and one that sets the gateway's
@@ -50,12 +52,17 @@ std::vector<ConfigValue> parseForwardAuth(Helper& h) {
     throw h.argErr();
   }
   std::optional<config::MatcherSet> userMatcher = h.extractMatcherSet();
-  Dispenser d(h.tokens());
+  // A copy of the segment, as Caddy's NewFromNextSegment: a '}' with more tokens on its line
+  // does not close the block, so those tokens are read inside it ("} 1" is refused as an
+  // unrecognized subdirective 1, as 2.6.2 does).
+  h.next();  // the name again: extracting the matcher resets the cursor
+  Dispenser d(h.nextSegment());
 
   ProxyHandler rp;
   // the gateway sees the original method and URI, since both get rewritten
-  rp.fields["headers"] = Json{{"request", Json{{"set", Json{{"X-Forwarded-Method", Json::array({"{http.request.method}"})},
-                                                            {"X-Forwarded-Uri", Json::array({"{http.request.uri}"})}}}}}};
+  rp.fields["headers"] =
+      Json{{"request", Json{{"set", Json{{"X-Forwarded-Method", Json::array({"{http.request.method}"})},
+                                         {"X-Forwarded-Uri", Json::array({"{http.request.uri}"})}}}}}};
   // GET also keeps the request body for the handlers after this one
   rp.fields["rewrite"] = Json{{"method", "GET"}};
   rp.fields["handle_response"] = Json::array();
@@ -88,7 +95,8 @@ std::vector<ConfigValue> parseForwardAuth(Helper& h) {
           size_t gt = field.find('>');
           if (gt != std::string::npos) {
             size_t next = field.find('>', gt + 1);
-            headersToCopy[field.substr(0, gt)] = field.substr(gt + 1, next == std::string::npos ? next : next - gt - 1);
+            headersToCopy[field.substr(0, gt)] =
+                field.substr(gt + 1, next == std::string::npos ? next : next - gt - 1);
           } else {
             headersToCopy[field] = field;
           }

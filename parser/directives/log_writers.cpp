@@ -50,9 +50,10 @@ Json parseFileWriter(Dispenser& d) {
       w["roll"] = false;
     } else if (sub == "roll_size") {
       const std::string v = oneValue(d);
-      auto bytes = options::parseBytes(v);
+      std::string error;
+      auto bytes = options::parseBytes(v, &error);
       if (!bytes) {
-        throw d.err("parsing size: " + v);
+        throw d.err("parsing size: " + error);  // humanize.ParseBytes's error, as Caddy
       }
       w["roll_size_mb"] = static_cast<long long>(std::ceil(static_cast<double>(*bytes) / 1048576.0));
     } else if (sub == "roll_uncompressed") {

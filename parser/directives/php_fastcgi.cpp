@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "directives/reverse_proxy.h"
+#include "httptype/routes.h"
 
 namespace gatehouse::parser::proxy {
 namespace {
@@ -187,12 +188,9 @@ std::vector<ConfigValue> parsePhpFastcgi(Helper& h) {
     return single(ConfigValue{"route", std::move(wrapper), ""});
   }
   // Otherwise Caddy returns the routes as a literal subroute that the site splices in
-  // place; they keep their order because they share one directive.
-  std::vector<ConfigValue> values;
-  for (auto& r : routes) {
-    values.push_back(ConfigValue{"route", std::move(r), ""});
-  }
-  return values;
+  // place: they stay together, and another php_fastcgi's matched route is never sorted
+  // into their midst by its path.
+  return single(literalSubroute(std::move(routes)));
 }
 
 }  // namespace gatehouse::parser::proxy

@@ -21,7 +21,7 @@ NamedRoutes extractNamedRoutes(std::vector<ServerBlock>& blocks, AdaptState& sta
 // Runs matcher definitions and directives of one site block into its pile.
 SiteBlock evaluateSiteBlock(ServerBlock block, AdaptState& state);
 // Parses the keys of an evaluated block into addresses.
-void parseSiteKeys(SiteBlock& sb);
+void parseSiteKeys(SiteBlock& sb, size_t index);
 
 // Assembles config.logging from the `log` global options and the sites' loggers.
 void assembleLogging(config::Config& config, const AdaptState& state, const Pairings& pairings);

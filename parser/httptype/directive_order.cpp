@@ -10,8 +10,9 @@
 namespace gatehouse::parser {
 namespace {
 
-std::vector<std::string> applyOrder(Dispenser& d, std::vector<std::string> order) {
-  d.next();  // the option name
+// One statement: `order <dir> first|last|before <other>|after <other>`, the cursor on the
+// token read as the option name. True when the statement ends the option (first/last).
+bool applyStatement(Dispenser& d, std::vector<std::string>& order) {
   if (!d.next()) {
     throw d.argErr();
   }
@@ -29,7 +30,7 @@ std::vector<std::string> applyOrder(Dispenser& d, std::vector<std::string> order
     if (d.nextArg()) {
       throw d.argErr();
     }
-    return order;
+    return true;
   }
   if (pos != "before" && pos != "after") {
     throw d.err("unknown positional '" + pos + "'");
@@ -45,15 +46,27 @@ std::vector<std::string> applyOrder(Dispenser& d, std::vector<std::string> order
   if (it == order.end()) {
     // Caddy 2.6.2 accepts an unknown (or unordered) anchor and leaves `dir` out of the order:
     // a site using it is then refused as "not an ordered HTTP handler".
-    return order;
+    return false;
   }
   if (pos == "after") {
     ++it;
   }
   order.insert(it, dir);
-  return order;
+  return false;
 }
 
+// Caddy 2.6.2 reads the option in a loop: after a `before`/`after` statement whatever
+// follows (a block) is read as more statements, each first token taken for the option
+// name: `order a before b {` + `}` is refused as "} is not a registered directive", and
+// `{ c first }` moves c. A first/last statement ends the option.
+std::vector<std::string> applyOrder(Dispenser& d, std::vector<std::string> order) {
+  while (d.next()) {
+    if (applyStatement(d, order)) {
+      break;
+    }
+  }
+  return order;
+}
 }  // namespace
 
 ServerBlock takeOrderOptions(const ServerBlock& global, AdaptState& state) {

@@ -11,6 +11,14 @@
 namespace gatehouse::parser {
 namespace {
 
+// The group a literal subroute's carrier route holds until buildSubroute splices it (no
+// group name Caddy makes starts with a control character).
+constexpr const char* kLiteralGroup = "\x01literal";
+
+bool isLiteral(const ConfigValue& v) {
+  return v.isRoute() && v.route().group == kLiteralGroup;
+}
+
 // The single path of a route's only matcher set, or "" (Caddy treats anything else as a
 // zero-length path when sub-sorting routes of one directive).
 std::string singlePath(const config::Route& r) {
@@ -33,7 +41,7 @@ std::string trimStar(const std::string& s) {
 }
 
 bool samePathLess(const ConfigValue& a, const ConfigValue& b) {
-  if (!a.isRoute() || !b.isRoute()) {
+  if (!a.isRoute() || !b.isRoute() || isLiteral(a) || isLiteral(b)) {
     return false;
   }
   const std::string ip = singlePath(a.route());
@@ -91,7 +99,8 @@ const DirectiveOrderIndex& orderIndex(AdaptState& state) {
   auto it = state.options.find("order");
   const Json* custom = it != state.options.end() && it->second.is_array() ? &it->second : nullptr;
   auto& cached = state.orderIndex;
-  const bool valid = cached && (custom ? cached->fromOption && sameNames(*custom, cached->names) : !cached->fromOption);
+  const bool valid =
+      cached && (custom ? cached->fromOption && sameNames(*custom, cached->names) : !cached->fromOption);
   if (!valid) {
     cached = makeIndex(directiveOrder(state), custom != nullptr);
   }
@@ -112,6 +121,13 @@ void sortByIndex(std::vector<ConfigValue>& values, const DirectiveOrderIndex& in
 }
 
 }  // namespace
+
+ConfigValue literalSubroute(std::vector<config::Route> routes) {
+  config::Route carrier;
+  carrier.group = kLiteralGroup;
+  carrier.handle.push_back(config::Handler::subroute(std::move(routes)));
+  return ConfigValue{"route", std::move(carrier), ""};
+}
 
 void sortRoutes(std::vector<ConfigValue>& values, const std::vector<std::string>& order) {
   sortByIndex(values, makeIndex(order, false));
@@ -164,15 +180,23 @@ std::vector<config::Route> buildSubroute(std::vector<ConfigValue> values, AdaptS
   }
 
   std::vector<config::Route> routes;
+  auto add = [&](config::Route r, const std::string& directive) {
+    if (auto it = groupOf.find(directive); it != groupOf.end()) {
+      r.group = it->second;
+    }
+    routes.push_back(std::move(r));
+  };
   for (auto& v : values) {
     if (!v.isRoute()) {
       continue;
     }
-    config::Route r = std::move(v.route());
-    if (auto it = groupOf.find(v.directive); it != groupOf.end()) {
-      r.group = it->second;
+    if (isLiteral(v)) {
+      for (auto& r : v.route().handle.front().routes) {
+        add(std::move(r), v.directive);
+      }
+      continue;
     }
-    routes.push_back(std::move(r));
+    add(std::move(v.route()), v.directive);
   }
   return consolidateRoutes(std::move(routes));
 }

@@ -14,6 +14,12 @@ namespace gatehouse::parser {
 // `order` global option produced (kept in state.options["order"]).
 std::vector<std::string> directiveOrder(const AdaptState& state);
 
+// A directive's routes that must stay together and in order without a subroute in the
+// output (Caddy's literal Subroute value, which php_fastcgi returns): one value that sorts as
+// Caddy sorts a non-Route (never before or after another of its directive by path), spliced
+// back into its routes by buildSubroute.
+ConfigValue literalSubroute(std::vector<config::Route> routes);
+
 // Sorts route values by directive order, then by path specificity (Caddy's sortRoutes).
 void sortRoutes(std::vector<ConfigValue>& values, const std::vector<std::string>& order);
 

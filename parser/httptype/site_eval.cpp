@@ -52,8 +52,10 @@ bool looksLikeMatcherBlock(const Segment& seg) {
   if (looksLikeMatcherBlock(seg)) {
     msg += "\nDid you mean a matcher '@" + dir + "'? Named matcher definitions start with '@'.";
   } else {
+    // Only a near miss of a name long enough to tell (a third of its letters at most; not
+    // Caddy's, which suggests nothing): "*" or "bob" get no "fs" or "log".
     std::string_view best;
-    size_t bestDist = 3;
+    size_t bestDist = std::min<size_t>(3, std::max<size_t>(1, dir.size() / 3) + 1);
     for (auto name : directiveNames()) {
       size_t d = editDistance(dir, name);
       if (d < bestDist) {
@@ -150,13 +152,17 @@ SiteBlock evaluateSiteBlock(ServerBlock block, AdaptState& state) {
   return sb;
 }
 
-void parseSiteKeys(SiteBlock& sb) {
+void parseSiteKeys(SiteBlock& sb, size_t index) {
   sb.keys.clear();
-  for (const auto& key : sb.block.keys) {
+  for (size_t j = 0; j < sb.block.keys.size(); ++j) {
+    const auto& key = sb.block.keys[j];
     try {
       sb.keys.push_back(parseAddress(key));
     } catch (const ConfigError& e) {
-      throw ConfigError(e.hasLocation() ? e.location() : key.loc, "parsing key: " + e.message());
+      // Worded as caddy 2.6.2, which meets a bad key when it maps keys to listeners.
+      throw ConfigError(e.hasLocation() ? e.location() : key.loc,
+                        "server block " + std::to_string(index) + ", key " + std::to_string(j) + " (" +
+                            key.text + "): determining listener address: parsing key: " + e.message());
     }
   }
 }

@@ -35,9 +35,11 @@ Json parsePort(Dispenser& d, const Json*) {
   return *port;
 }
 
+// grace_period, shutdown_delay, renew_interval, ocsp_interval (and storage_clean_interval
+// but "off"): Caddy reads one duration and leaves any further tokens unread, unchecked.
 Json parseDurationOpt(Dispenser& d, const Json*) {
   d.next();
-  std::string text = onlyArg(d);
+  std::string text = oneArg(d);
   return durationArg(d, text);
 }
 
@@ -78,6 +80,7 @@ Json parseStorage(Dispenser& d, const Json*) {
     throw d.err("getting module named 'caddy.storage." + mod + "': module not registered: caddy.storage." +
                 mod);
   }
+  const Location moduleAt = d.location();
   Json out = {{"module", mod}};
   if (d.nextArg()) {
     out["root"] = d.val();
@@ -88,9 +91,12 @@ Json parseStorage(Dispenser& d, const Json*) {
     if (d.val() != "root")
       throw d.err("unrecognized parameter '" + d.val() + "'");
     if (out.contains("root"))
-      throw d.err("storage root already set");
+      throw d.err("root already set");
     out["root"] = onlyArg(d);
   }
+  // Caddy's file_system storage has no default root of its own in the Caddyfile.
+  if (!out.contains("root"))
+    throw ConfigError(moduleAt, "missing root path (to use default, omit storage config entirely)");
   return out;
 }
 

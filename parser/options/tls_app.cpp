@@ -1,6 +1,7 @@
 // apps.tls from the sites' tls.* values and the global options (Caddy's buildTLSApp):
 // automation policies, certificate loaders, and the app-wide TLS settings.
 #include <algorithm>
+#include <iterator>
 
 #include "gatehouse/parser/config_error.h"
 #include "options/tls_app_build.h"
@@ -139,6 +140,20 @@ void checkNoOverlap(const std::vector<Policy>& policies) {
   }
 }
 
+// Caddy 2.6.2 made no catch-all policy for global ACME options alone (newer Caddy's layout,
+// followed here, does): its site policies kept their names, so a name also given to the
+// internal issuer (a `*` beside a hostless key) was in two policies, which 2.6.2 refuses;
+// the catch-all would absorb the site's policy and hide that. Checked on 2.6.2's list.
+void checkNoOverlapWithout262Layout(const std::vector<Policy>& policies) {
+  auto layoutOnly = [](const Policy& p) { return p.provisionWhenUsed; };
+  if (std::none_of(policies.begin(), policies.end(), layoutOnly))
+    return;
+  std::vector<Policy> old;
+  std::copy_if(policies.begin(), policies.end(), std::back_inserter(old),
+               [&](const Policy& p) { return !layoutOnly(p); });
+  checkNoOverlap(options::consolidatePolicies(std::move(old)));
+}
+
 }  // namespace
 
 config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& state) {
@@ -149,6 +164,7 @@ config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& stat
     build.catchAll = std::make_shared<Policy>(*base);
     build.policies.push_back(build.catchAll);
     build.acmeDefaultsCatchAll = !options::hasGlobalAutomationOptions(opts);
+    build.catchAll->provisionWhenUsed = build.acmeDefaultsCatchAll;
   }
   options::addSitePolicies(groups, build);
   applyAppOptions(opts, app);
@@ -167,6 +183,7 @@ config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& stat
   for (const auto& p : build.policies)
     policies.push_back(*p);
   applyGlobalIssuerDefaults(policies, opts);
+  checkNoOverlapWithout262Layout(policies);
   policies = options::consolidatePolicies(std::move(policies));
   checkNoOverlap(policies);
   for (const auto& p : policies)

@@ -109,6 +109,13 @@ size_t dropEmpty(std::vector<Policy>& aps) {
   return emptyCount;
 }
 
+// A policy that takes another's place is provisioned at start-up when either was: 2.6.2
+// had the absorbed one (only the catch-all of global ACME options, which 2.6.2 lacked, is
+// provisioned when used).
+void keepsProvisionedAtStart(Policy& survivor, const Policy& absorbed) {
+  survivor.provisionWhenUsed = survivor.provisionWhenUsed && absorbed.provisionWhenUsed;
+}
+
 void appendSubjects(Policy& into, const Policy& from) {
   for (const auto& s : from.subjects) {
     if (std::find(into.subjects.begin(), into.subjects.end(), s) == into.subjects.end()) {
@@ -138,6 +145,7 @@ std::vector<Policy> consolidatePolicies(std::vector<Policy> aps) {
     bool restart = false;
     for (long j = i + 1; j < static_cast<long>(aps.size()) && !restart; ++j) {
       if (samePolicy(aps[i], aps[j])) {
+        keepsProvisionedAtStart(aps[i], aps[j]);
         aps.erase(aps.begin() + j);
         restart = true;
       } else if (mergeable(aps[i], aps[j])) {
@@ -145,10 +153,12 @@ std::vector<Policy> consolidatePolicies(std::vector<Policy> aps) {
           // The later catch-all can serve policy i's names unless something between them
           // (say a wildcard) would shadow them first.
           if (shadows(static_cast<size_t>(i), aps) >= j) {
+            keepsProvisionedAtStart(aps[j], aps[i]);
             aps.erase(aps.begin() + i);
             restart = true;
           }
         } else {
+          keepsProvisionedAtStart(aps[i], aps[j]);
           appendSubjects(aps[i], aps[j]);
           aps.erase(aps.begin() + j);
           --j;

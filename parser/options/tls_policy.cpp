@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gatehouse/config/policy_marker.h"
+
 namespace gatehouse::parser::options {
 
 bool sameJson(const Json& a, const Json& b) {
@@ -31,6 +33,7 @@ config::AutomationPolicy Policy::toConfig() const {
   if (!managers.empty()) out.getCertificate = managers;
   out.keyType = keyType;
   out.onDemand = onDemand;
+  if (provisionWhenUsed) out.extra[config::kProvisionWhenUsed] = true;
   if (renewalWindowRatio) out.extra["renewal_window_ratio"] = *renewalWindowRatio;
   if (reusePrivateKeys) out.extra["reuse_private_keys"] = true;
   if (disableOcspStapling) out.extra["disable_ocsp_stapling"] = true;

@@ -24,6 +24,9 @@ struct Policy {
   bool disableOcspStapling = false;
   Json ocspOverrides;
   std::optional<double> renewalWindowRatio;
+  // The catch-all of global ACME options that 2.6.2 lacked (config::AutomationPolicy's
+  // provisionWhenUsed); not compared by samePolicy.
+  bool provisionWhenUsed = false;
 
   [[nodiscard]] config::AutomationPolicy toConfig() const;
 };

@@ -76,6 +76,9 @@ bool subjectIsInternal(const std::string& subject) {
 }
 
 bool subjectQualifiesForPublicCert(const std::string& subject) {
+  // Current certmagic's rule, as newer Caddy's adapter uses it: a public IP qualifies (0.17,
+  // in caddy 2.6.2, excluded every IP; mixed with newer Caddy's policy merging that refused
+  // configs both Caddy versions take; tests/compat/adapt_fuzz.py KNOWN_MSG).
   if (!subjectQualifiesForCert(subject) || subjectIsInternal(subject)) return false;
   if (subject.find('*') == std::string::npos) return true;
   return count(subject, "*") == 1 && count(subject, ".") > 1 && subject.size() > 2 && subject.rfind("*.", 0) == 0;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "gatehouse/config/policy_marker.h"
 #include "provision/managed_certificates.h"
 #include "provision/on_demand_provision.h"
 #include "provision/provision_error.h"
@@ -158,6 +159,31 @@ void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttps
   }
 }
 
+// Caddy provisions every policy's issuers when the tls app starts, whether or not a name
+// ends up using them: an ACME issuer's trusted root file that cannot be read stops start-up
+// even in a catch-all policy no site needs yet (the other issuer settings are read when a
+// name first uses the policy, in provisionCertificateManager).
+void checkIssuerRoots(const config::AutomationPolicy& p, const std::string& path) {
+  for (size_t j = 0; j < p.issuers.size(); ++j) {
+    const Json& iss = p.issuers[j];
+    const std::string module = iss.is_object() ? iss.value("module", "") : "";
+    if ((module != "acme" && module != "zerossl") || !iss.contains("trusted_roots_pem_files")) {
+      continue;
+    }
+    const std::string rootsPath = path + ".issuers[" + std::to_string(j) + "].trusted_roots_pem_files";
+    const Json& roots = iss["trusted_roots_pem_files"];
+    if (!roots.is_array()) {
+      throw ProvisionError(rootsPath, "expected an array of strings");
+    }
+    for (const auto& file : roots) {
+      if (!file.is_string()) {
+        throw ProvisionError(rootsPath, "expected an array of strings");
+      }
+      checkTrustedRoots(file.get<std::string>(), rootsPath);
+    }
+  }
+}
+
 }  // namespace
 
 uint16_t httpPort(const config::HttpApp& app) {
@@ -173,9 +199,13 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
     const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
     for (const auto& [key, _] : p->extra.items()) {
       // Read by the certificate manager's provisioning (managed_certificates.cpp).
-      if (key != "renewal_window_ratio" && key != "disable_ocsp_stapling") {
+      if (key != "renewal_window_ratio" && key != "disable_ocsp_stapling" &&
+          key != config::kProvisionWhenUsed) {
         throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
       }
+    }
+    if (!p->extra.contains(config::kProvisionWhenUsed)) {
+      checkIssuerRoots(*p, path);
     }
   }
 }

@@ -29,10 +29,6 @@ namespace gatehouse::provision {
 
 using config::Json;
 
-namespace {
-
-// An ACME issuer's trusted root file is read when the issuer is provisioned, as caddy 2.6.2
-// does: a missing file or one without a certificate stops `validate` and start-up.
 void checkTrustedRoots(const std::string& file, const std::string& path) {
   // Worded as caddy's os.ReadFile error: "open FILE: no such file or directory".
   auto fail = [&](const std::string& op, int err) {
@@ -61,6 +57,8 @@ void checkTrustedRoots(const std::string& file, const std::string& path) {
   }
   throw ProvisionError(path, "unable to add " + file + " to trust pool: no PEM certificate in it");
 }
+
+namespace {
 
 bool isIp(const std::string& host) {
   unsigned char buf[16];

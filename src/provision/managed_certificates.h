@@ -28,6 +28,10 @@ struct IssuerChoice {
   std::string path;                                  // JSON path of the issuer, for errors
 };
 
+// Reads an ACME issuer's trusted root file as caddy 2.6.2 does when it provisions the issuer:
+// a missing or unreadable file, or one without a certificate, throws ProvisionError at `path`.
+void checkTrustedRoots(const std::string& file, const std::string& path);
+
 // The first automation policy covering `name` (no subjects = all), its first issuer; without
 // one, ACME for names a public CA can certify and the internal CA for the rest (as Caddy).
 IssuerChoice chooseIssuer(const std::string& name, const TlsAppRuntime& tls);

@@ -243,8 +243,11 @@ bool parseListenerWrappers(const config::Server& srv, const Json& value, const s
     return false;
   }
   if (!srv.tlsConnectionPolicies.is_null() && (tlsAt < 0 || redirectAt > tlsAt)) {
-    // Caddy then reads the request inside TLS and redirects every HTTPS request to itself.
-    throw ProvisionError(p, "http_redirect after TLS (list it before `tls`) is not supported yet");
+    // Caddy then reads requests inside TLS: HTTPS GETs get a 308 to their own URL (a loop),
+    // other methods lose their TLS state, h2 clients get nothing, plain HTTP no redirect.
+    throw ProvisionError(p,
+                         "http_redirect after TLS (list it before `tls`) is not supported yet: caddy "
+                         "then redirects HTTPS requests to themselves and never plain HTTP");
   }
   return true;
 }
@@ -297,10 +300,13 @@ void checkNetwork(const std::string& network, const std::string& path) {
   if (network == "tcp" || network == "tcp4" || network == "tcp6" || network == "unix") {
     return;
   }
-  if (network == "unixgram") {
-    // Caddy 2.6.2 accepts these and then panics at start (a datagram socket cannot accept).
+  if (network == "unixgram" || network == "udp" || network == "udp4" || network == "udp6") {
+    // Caddy 2.6.2 accepts these and then panics at start (a datagram socket cannot accept);
+    // newer Caddy refuses them at start ("cannot handle HTTP/1 or HTTP/2 connections") unless
+    // the server speaks HTTP/3, which is not supported yet.
     throw ProvisionError(path, "listener network '" + network +
-                                   "' cannot serve HTTP (a datagram socket accepts no connections)");
+                                   "' cannot serve HTTP (a datagram socket accepts no connections; "
+                                   "HTTP/3 over UDP is not supported yet)");
   }
   throw ProvisionError(path, "listener network '" + network + "' is not supported yet");
 }

@@ -58,10 +58,14 @@ void splitHostPort(std::string_view hostport, std::string& host, std::string& po
 }
 
 std::string sslProtocol(const std::string& version) {
-  if (version == "tls1.0") return "TLSv1";
-  if (version == "tls1.1") return "TLSv1.1";
-  if (version == "tls1.2") return "TLSv1.2";
-  if (version == "tls1.3") return "TLSv1.3";
+  if (version == "tls1.0")
+    return "TLSv1";
+  if (version == "tls1.1")
+    return "TLSv1.1";
+  if (version == "tls1.2")
+    return "TLSv1.2";
+  if (version == "tls1.3")
+    return "TLSv1.3";
   return {};
 }
 
@@ -69,7 +73,8 @@ std::string sslProtocol(const std::string& version) {
 std::string cgiFieldName(std::string_view name) {
   std::string out = "HTTP_";
   for (char c : name) {
-    out.push_back(c == '-' || c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.push_back(c == '-' || c == ' ' ? '_'
+                                       : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   return out;
 }
@@ -84,7 +89,17 @@ const std::string* capture(const runtime::Exchange& ex, std::string_view key) {
 }
 
 // The request's content length as Go's Request.ContentLength: -1 when unknown (chunked).
-std::string contentLengthOf(const runtime::Request& req) {
+// A rewrite that dropped the body set it to 0, which Caddy's transport then takes from the
+// Content-Length field instead (0 when absent or not a number): PHP is told of a body it
+// never gets, as with 2.6.2.
+std::string contentLengthOf(const runtime::Request& req, const RewrittenRequest* rewritten) {
+  if (rewritten != nullptr && rewritten->bodyDropped) {
+    const std::string* field = req.headers.find("Content-Length");
+    const bool number =
+        field != nullptr && !field->empty() && field->size() < 19 &&
+        std::all_of(field->begin(), field->end(), [](unsigned char c) { return std::isdigit(c); });
+    return number ? std::to_string(std::stoll(*field)) : "0";
+  }
   if (req.bodyLength == runtime::Request::kChunked) {
     return "-1";
   }
@@ -92,14 +107,15 @@ std::string contentLengthOf(const runtime::Request& req) {
 }
 
 // Caddy's FastCGI client methods (Get, Head, Options, Post) set these last.
-void applyMethodRules(const runtime::Request& req, const runtime::HeaderList& fields, CgiEnv& env) {
-  const std::string& m = req.method;
+void applyMethodRules(const runtime::Request& req, const runtime::HeaderList& fields,
+                      const RewrittenRequest* rewritten, CgiEnv& env) {
+  const std::string& m = rewritten != nullptr ? rewritten->method : req.method;
   if (m == "HEAD" || m == "OPTIONS") {
     env["REQUEST_METHOD"] = m;
     env["CONTENT_LENGTH"] = "0";
     return;
   }
-  env["CONTENT_LENGTH"] = contentLengthOf(req);
+  env["CONTENT_LENGTH"] = contentLengthOf(req, rewritten);
   if (m == "GET") {
     env["REQUEST_METHOD"] = "GET";
     return;
@@ -153,7 +169,7 @@ std::string sanitizedPathJoin(const std::string& root, std::string_view reqPath)
 }
 
 bool buildCgiEnv(const FastCgiTransport& t, const runtime::Exchange& ex, const runtime::HeaderList& fields,
-                 CgiEnv& env, std::string& error) {
+                 CgiEnv& env, std::string& error, const RewrittenRequest* rewritten) {
   const runtime::Request& req = ex.request;
   std::string rendered = t.root.render(ex);
   if (rendered.empty()) {
@@ -171,7 +187,7 @@ bool buildCgiEnv(const FastCgiTransport& t, const runtime::Exchange& ex, const r
     }
     root = real;
   }
-  const std::string& fpath = req.path;
+  const std::string& fpath = rewritten != nullptr ? rewritten->path : req.path;
   std::string scriptName = fpath;
   std::string docUri = fpath;
   std::string pathInfo;
@@ -205,13 +221,13 @@ bool buildCgiEnv(const FastCgiTransport& t, const runtime::Exchange& ex, const r
       {"CONTENT_TYPE", std::string(fields.get("Content-Type"))},
       {"GATEWAY_INTERFACE", "CGI/1.1"},
       {"PATH_INFO", pathInfo},
-      {"QUERY_STRING", req.query},
+      {"QUERY_STRING", rewritten != nullptr ? rewritten->query : req.query},
       {"REMOTE_ADDR", req.remoteIp},
       {"REMOTE_HOST", req.remoteIp},
       {"REMOTE_PORT", std::to_string(req.remotePort)},
       {"REMOTE_IDENT", ""},
       {"REMOTE_USER", user != nullptr ? *user : ""},
-      {"REQUEST_METHOD", req.method},
+      {"REQUEST_METHOD", rewritten != nullptr ? rewritten->method : req.method},
       {"REQUEST_SCHEME", scheme},
       {"SERVER_NAME", reqHost},
       {"SERVER_PROTOCOL", proto},
@@ -255,7 +271,7 @@ bool buildCgiEnv(const FastCgiTransport& t, const runtime::Exchange& ex, const r
   for (auto& [k, v] : httpVars) {
     env[k] = std::move(v);
   }
-  applyMethodRules(req, fields, env);
+  applyMethodRules(req, fields, rewritten, env);
   return true;
 }
 

@@ -14,16 +14,21 @@
 
 #include "gatehouse/runtime/exchange.h"
 #include "proxy/fastcgi_transport.h"
+#include "proxy/proxy_rewrite.h"
 
 namespace gatehouse::proxy {
 
 using CgiEnv = std::map<std::string, std::string>;
 
 // `fields` are the request's fields as forwarded (hop-by-hop removed, X-Forwarded-*,
-// header_up applied; their Host is the request's host). False with `error` when the root
-// cannot be made absolute or resolved.
+// header_up applied; their Host is the request's host). `rewritten` (reverse_proxy's
+// `rewrite`, null without one) gives the method, path and query the upstream gets, as
+// Caddy's transport reads them from its rewritten copy of the request: REQUEST_METHOD,
+// QUERY_STRING, SCRIPT_NAME, PATH_INFO, DOCUMENT_URI and CONTENT_LENGTH follow it, while
+// REQUEST_URI and the placeholders of `root` and `env` keep the request as it came. False
+// with `error` when the root cannot be made absolute or resolved.
 bool buildCgiEnv(const FastCgiTransport& t, const runtime::Exchange& ex, const runtime::HeaderList& fields,
-                 CgiEnv& env, std::string& error);
+                 CgiEnv& env, std::string& error, const RewrittenRequest* rewritten = nullptr);
 
 // Whether Caddy's client sends the request body for `method` (not for HEAD and OPTIONS).
 bool fastCgiSendsBody(std::string_view method);

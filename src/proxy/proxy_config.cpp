@@ -408,9 +408,6 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   if (f.contains("stream_close_delay")) {
     c->streamCloseDelay = provision::parseDuration(f["stream_close_delay"], path + ".stream_close_delay");
   }
-  if (c->fastcgi && c->rewrite) {
-    throw ProvisionError(path + ".rewrite", "rewrite with the fastcgi transport is not supported yet");
-  }
   // Active checks with the fastcgi transport are accepted as Caddy 2.6.2 accepts them; they
   // only log its failure (fastcgi_health_notice.h).
   if (f.contains("trusted_proxies")) {

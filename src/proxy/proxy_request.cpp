@@ -1,14 +1,13 @@
 // The request side of a ProxyCall: the head as the upstream gets it (hop-by-hop fields
 // removed, X-Forwarded-*, header_up) and the request body streamed as the upstream
 // socket takes it, chunk-framed when its length is unknown.
-#include "proxy/proxy_call.h"
-
 #include <algorithm>
 
 #include "http/field_syntax.h"
 #include "http/number_text.h"
 #include "proxy/direct_request_fields.h"
 #include "proxy/expect_continue.h"
+#include "proxy/proxy_call.h"
 #include "proxy/proxy_rewrite.h"
 #include "proxy/request_trailers.h"
 #include "proxy/websocket_handshake.h"
@@ -107,9 +106,10 @@ bool ProxyCall::buildHead() {
   method_ = wsKey_.empty() ? req.method : std::string("GET");  // extended CONNECT -> RFC 6455 GET
   std::string rewritten;
   if (config_.rewrite) {
-    rewriteForUpstream(*config_.rewrite, ex_, method_, rewritten);
-    const bool changed = method_ != req.method || rewritten != req.uri();
-    if (changed && (method_ == "GET" || method_ == "HEAD")) {
+    RewrittenRequest line = rewriteForUpstream(*config_.rewrite, ex_);
+    method_ = std::move(line.method);
+    rewritten = std::move(line.target);
+    if (line.bodyDropped) {
       // As Caddy (forward_auth's `method GET`): a rewrite to GET or HEAD sends no body (it
       // stays for the handlers after us); to any other method the body goes along.
       hasBody_ = false;
@@ -148,7 +148,8 @@ bool ProxyCall::buildHead() {
       case DirectFields::Written:
         break;
     }
-    askedGzip_ = config_.transport.compression && !facts.acceptEncoding && !facts.range && req.method != "HEAD";
+    askedGzip_ =
+        config_.transport.compression && !facts.acceptEncoding && !facts.range && req.method != "HEAD";
   } else {
     for (const auto& f : *fields) {
       if (runtime::equalsIgnoreCase(f.name, "Host")) {

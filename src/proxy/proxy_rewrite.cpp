@@ -4,8 +4,7 @@
 
 namespace gatehouse::proxy {
 
-void rewriteForUpstream(const runtime::Handler& rewrite, runtime::Exchange& ex, std::string& method,
-                        std::string& target) {
+RewrittenRequest rewriteForUpstream(const runtime::Handler& rewrite, runtime::Exchange& ex) {
   auto& r = ex.request;
   // Only the fields a rewrite handler changes; everything else is untouched.
   std::string savedMethod = r.method;
@@ -13,13 +12,18 @@ void rewriteForUpstream(const runtime::Handler& rewrite, runtime::Exchange& ex, 
   std::string savedRawPath = r.rawPath;
   std::string savedQuery = r.query;
   const bool savedHasQuery = r.hasQuery;
+  const std::string before = r.uri();
   rewrite.handle(ex);
-  method = std::exchange(r.method, std::move(savedMethod));
-  target = r.uri();
-  r.path = std::move(savedPath);
+  RewrittenRequest out;
+  out.target = r.uri();
+  const bool changed = r.method != savedMethod || out.target != before;
+  out.bodyDropped = changed && (r.method == "GET" || r.method == "HEAD");
+  out.method = std::exchange(r.method, std::move(savedMethod));
+  out.path = std::exchange(r.path, std::move(savedPath));
+  out.query = std::exchange(r.query, std::move(savedQuery));
   r.rawPath = std::move(savedRawPath);
-  r.query = std::move(savedQuery);
   r.hasQuery = savedHasQuery;
+  return out;
 }
 
 }  // namespace gatehouse::proxy

@@ -9,9 +9,18 @@
 
 namespace gatehouse::proxy {
 
-// The method and request-target the upstream gets: `rewrite` (a rewrite handler) applied
-// to the request, which is left as it was.
-void rewriteForUpstream(const runtime::Handler& rewrite, runtime::Exchange& ex, std::string& method,
-                        std::string& target);
+// The request line the upstream gets after `rewrite`.
+struct RewrittenRequest {
+  std::string method;
+  std::string path;    // decoded, as Go's URL.Path
+  std::string query;   // raw, as Go's URL.RawQuery
+  std::string target;  // the request-target: escaped path and query
+  // Rewritten to GET or HEAD with a change: Caddy sends no body (ContentLength 0); it stays
+  // for the handlers after the proxy.
+  bool bodyDropped = false;
+};
+
+// `rewrite` (a rewrite handler) applied to the request, which is left as it was.
+RewrittenRequest rewriteForUpstream(const runtime::Handler& rewrite, runtime::Exchange& ex);
 
 }  // namespace gatehouse::proxy

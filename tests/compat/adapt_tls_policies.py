@@ -62,8 +62,10 @@ def _policies(cfg, text):
     out = []
     for ap in aps:
         issuers = [_issuer(i, text) for i in ap.get("issuers", [])]
-        # Without an email newer Caddy's default issuers are Let's Encrypt's alone.
-        if len(issuers) == 2 and "email" not in issuers[0] and issuers[1] == dict(issuers[0], ca=ZEROSSL_CA):
+        # Without an email newer Caddy's default issuers are Let's Encrypt's alone (2.6.2's
+        # zerossl fallback also took a global acme_ca, so it retried the same CA).
+        if len(issuers) == 2 and "email" not in issuers[0] and issuers[1] in (
+                dict(issuers[0], ca=ZEROSSL_CA), issuers[0]):
             issuers = issuers[:1]
         out.append(dict(ap, issuers=issuers))
     return out

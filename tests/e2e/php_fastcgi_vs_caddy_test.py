@@ -1,5 +1,6 @@
 """Differential check: the same Caddyfile (php_fastcgi over http and https with `tls internal`,
-and reverse_proxy with `transport fastcgi` on a unix socket) served by caddy 2.6.2 and by
+and reverse_proxy with `transport fastcgi` on a unix socket, and with `rewrite` / `method`)
+served by caddy 2.6.2 and by
 gatehouse in front of the same real php-fpm. For each request the status, the response
 fields (but Server, Date and caddy's Alt-Svc) and the body must match; for the echo script,
 every CGI variable PHP sees must match (over TLS 1.2 also SSL_PROTOCOL and SSL_CIPHER), except
@@ -53,6 +54,26 @@ https://localhost:%(p2)d {
 		}
 	}
 }
+:%(p3)d {
+	reverse_proxy 127.0.0.1:%(fpm)d {
+		rewrite /index.php/rw{path}?{query}&via=rw
+		transport fastcgi {
+			root %(root)s
+			split .php
+			env SEEN_PATH {path}
+		}
+	}
+}
+:%(p4)d {
+	reverse_proxy 127.0.0.1:%(fpm)d {
+		method GET
+		rewrite /index.php/p4?m=1
+		transport fastcgi {
+			root %(root)s
+			split .php
+		}
+	}
+}
 """
 
 REQUESTS = [
@@ -75,6 +96,14 @@ REQUESTS = [
     (1, "GET", "/index.php/x/y?q=1", None, {"Cookie": "a=1"}),
     (1, "POST", "/sub/index.php", "k=v", {}),
     (1, "GET", "/nothing-here", None, {}),
+    # reverse_proxy's `rewrite` with the fastcgi transport: the rewritten method, path and query
+    # make REQUEST_METHOD, SCRIPT_NAME, PATH_INFO, QUERY_STRING; REQUEST_URI and `env`
+    # placeholders keep the request as it came; a rewrite to GET drops the body.
+    (3, "GET", "/a/b%20c?x=1", None, {}),
+    (3, "POST", "/form?y=2", "k=v&w=1", {"Content-Type": "application/x-www-form-urlencoded"}),
+    (3, "PUT", "/up", b"\x00\x01" * 500, {"Content-Type": "application/octet-stream"}),
+    (4, "POST", "/anything?q=1", "k=v", {"Content-Type": "application/x-www-form-urlencoded"}),
+    (4, "DELETE", "/x", None, {}),
 ]
 
 
@@ -131,17 +160,19 @@ def main():
     php_fpm.write_site(root)
     sock = os.path.join(work, "php.sock")
     fpm = php_fpm.PhpFpm(harness.free_port(), unix_path=sock)
-    g_ports = [harness.free_port() for _ in range(3)]
-    c_ports = [harness.free_port() for _ in range(3)]
+    g_ports = [harness.free_port() for _ in range(5)]
+    c_ports = [harness.free_port() for _ in range(5)]
     cfg = os.path.join(work, "Caddyfile")
     with open(cfg, "w") as f:
-        f.write(CADDYFILE % {"p0": g_ports[0], "p1": g_ports[1], "p2": g_ports[2], "root": root, "fpm": fpm.port,
-                             "sock": sock, "store": os.path.join(work, "g-store")})
+        f.write(CADDYFILE % {"p0": g_ports[0], "p1": g_ports[1], "p2": g_ports[2], "p3": g_ports[3],
+                             "p4": g_ports[4], "root": root, "fpm": fpm.port, "sock": sock,
+                             "store": os.path.join(work, "g-store")})
     caddy = None
     proc = None
     try:
-        caddy = CaddyPeer(CADDYFILE % {"p0": c_ports[0], "p1": c_ports[1], "p2": c_ports[2], "root": root,
-                                       "fpm": fpm.port, "sock": sock, "store": os.path.join(work, "c-store")},
+        caddy = CaddyPeer(CADDYFILE % {"p0": c_ports[0], "p1": c_ports[1], "p2": c_ports[2], "p3": c_ports[3],
+                                       "p4": c_ports[4], "root": root, "fpm": fpm.port, "sock": sock,
+                                       "store": os.path.join(work, "c-store")},
                           c_ports, name="caddy-php")
         env = dict(os.environ, HOME=work, XDG_DATA_HOME=os.path.join(work, "xdg-data"),
                    XDG_CONFIG_HOME=os.path.join(work, "xdg-config"))

@@ -9,6 +9,8 @@
   the local CA (`tls internal`, localhost): both start and serve the local CA's leaves.
 - the same root next to a site an ACME issuer serves: both refuse to start, naming the file
   as Go does ("open FILE: no such file or directory").
+- a hostless site's catch-all policy whose `ca_root` file is missing, no name needing it
+  yet: both refuse to start (2.6.2 provisions every policy's issuers at start).
 Each server runs with its own storage; nothing is installed into trust stores
 (`skip_install_trust`, `install_trust: false`). 127.0.0.1 only.
 Usage: pki_start_vs_caddy_test.py <path-to-gatehouse>   (exit 77 when caddy is missing)
@@ -84,6 +86,28 @@ MISSING_ROOT_ACME = """{
 b.test {
 	bind 127.0.0.1
 	respond "b"
+}
+"""
+
+# A catch-all policy (the hostless site's) whose ACME issuer names a missing root file: no
+# name needs it at start, yet 2.6.2 provisions every policy's issuers then, and refuses.
+MISSING_ROOT_CATCH_ALL = """{
+	admin off
+	skip_install_trust
+	storage file_system %(store)s
+	http_port %(hp)d
+	https_port %(sp)d
+}
+localhost {
+	bind 127.0.0.1
+	respond "l"
+}
+:%(sp)d {
+	bind 127.0.0.1
+	tls {
+		ca_root %(missing)s
+	}
+	respond "any"
 }
 """
 
@@ -259,6 +283,18 @@ def main():
             gh.missing, gh.missing)
         named = want in caddy.output() and want in gh.output()
         check(named, "both name the missing file as Go does")
+        if not named:
+            print("  gatehouse: %s\n  caddy: %s" % (gh.output().strip()[-300:], caddy.output().strip()[-300:]))
+
+        gh, caddy = both(binary, tmp, "rootcatchall", MISSING_ROOT_CATCH_ALL)
+        servers += [gh, caddy]
+        g_rc, c_rc = gh.exited(), caddy.exited()
+        check(c_rc not in (None, 0) and g_rc not in (None, 0),
+              "a catch-all policy's missing ca_root, no name using it: both refuse to start (%s, %s)"
+              % (g_rc, c_rc))
+        named = want in caddy.output() and want in gh.output() and \
+            "policies[0].issuers[0].trusted_roots_pem_files" in gh.output()
+        check(named, "both name the missing file (gatehouse with the policy's JSON path)")
         if not named:
             print("  gatehouse: %s\n  caddy: %s" % (gh.output().strip()[-300:], caddy.output().strip()[-300:]))
     finally:

@@ -92,3 +92,62 @@ TEST_CASE("adapter errors name the offending site") {
   CHECK_THROWS_WITH(adaptCaddyfile("bind\n", "Caddyfile"),
                     Catch::Contains("parsed 'bind' as a site address, but it is a known directive"));
 }
+
+namespace {
+
+std::string adaptError(const std::string& caddyfile) {
+  try {
+    adaptCaddyfile(caddyfile, "Caddyfile");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Messages compared with `caddy adapt` (2.6.2) on the same text; gatehouse adds the column.
+TEST_CASE("a bad site key is named by block, key and text as caddy 2.6.2 names it") {
+  CHECK(adaptError("a.test {\n}\nexample.com:abc {\n}\n") ==
+        "Caddyfile:3:1: server block 1, key 0 (example.com:abc): determining listener address: parsing key: "
+        "invalid port 'abc': strconv.Atoi: parsing \"abc\": invalid syntax");
+  CHECK(adaptError("a.test {\n}\na.com, example.com:99999 {\n}\n") ==
+        "Caddyfile:3:8: server block 1, key 1 (example.com:99999): determining listener address: parsing "
+        "key: port 99999 is out of range");
+  // A directive's error in a later block comes first: 2.6.2 runs every block's directives
+  // before it maps keys to listeners.
+  CHECK(adaptError("example.com:abc {\n}\nb.test {\n\trespond\n}\n") ==
+        "Caddyfile:4:2: parsing caddyfile tokens for 'respond': wrong argument count or unexpected line "
+        "ending after 'respond'");
+}
+
+TEST_CASE("log roll_size and unknown directives: caddy 2.6.2's wording, near-miss hints only") {
+  // humanize.ParseBytes's error, as 2.6.2 prints it (gatehouse printed the value back).
+  CHECK(adaptError(":80 {\n\tlog {\n\t\toutput file /tmp/a.log {\n\t\t\troll_size x\n\t\t}\n\t}\n}\n") ==
+        "Caddyfile:4:14: parsing caddyfile tokens for 'log': parsing size: strconv.ParseFloat: parsing \"\": "
+        "invalid syntax");
+  // 2.6.2 names the unknown directive only; gatehouse adds a hint for a near miss of a
+  // directive, never for a name too short to tell ("*" was told "fs", "bob" "log").
+  CHECK(adaptError(":80 {\n\trespnd hi\n}\n") ==
+        "Caddyfile:2:2: unrecognized directive: respnd\nDid you mean 'respond'?");
+  CHECK(adaptError(":80 {\n\t*\n}\n") == "Caddyfile:2:2: unrecognized directive: *");
+  CHECK(adaptError(":80 {\n\tbob\n}\n") == "Caddyfile:2:2: unrecognized directive: bob");
+}
+
+TEST_CASE("the order option reads a block after before/after as more statements, as caddy 2.6.2") {
+  // `{ abort first }` after the anchor moves abort too (2.6.2's loop takes '{' for the
+  // option name); a first/last statement ends the option, so its block is not read.
+  auto routes = [](const std::string& option) {
+    auto result = adaptCaddyfile("{\n\t" + option + "\n}\n:80 {\n\tabort /x\n\trespond hi\n}\n", "Caddyfile");
+    std::vector<std::string> names;
+    for (const auto& r : result.config.http->servers.front().second.routes) {
+      names.push_back(r.handle.front().fields.contains("abort") ? "abort" : "respond");
+    }
+    return names;
+  };
+  CHECK(routes("order respond before file_server {\n\t\tabort first\n\t}") ==
+        std::vector<std::string>{"abort", "respond"});
+  CHECK(routes("order respond first {\n\t\tabort last\n\t}") == std::vector<std::string>{"respond", "abort"});
+  CHECK(adaptError("{\n\torder respond before file_server {\n\t}\n}\n:80 {\n}\n") ==
+        "Caddyfile:3:2: parsing caddyfile tokens for 'order': } is not a registered directive");
+}

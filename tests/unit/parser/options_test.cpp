@@ -1,6 +1,7 @@
 // Global options, the tls directive's helpers, and the TLS app's policy logic.
 #include <catch2/catch.hpp>
 
+#include "gatehouse/config/policy_marker.h"
 #include "gatehouse/parser/adapter.h"
 #include "gatehouse/parser/caddyfile.h"
 #include "gatehouse/parser/lexer.h"
@@ -61,6 +62,8 @@ TEST_CASE("certificate subjects are classified as certmagic does") {
   CHECK_FALSE(o::subjectQualifiesForPublicCert("*.*.example.com"));
   CHECK_FALSE(o::subjectQualifiesForPublicCert("localhost"));
   CHECK_FALSE(o::subjectQualifiesForPublicCert("foo.local"));
+  CHECK(o::subjectQualifiesForPublicCert("8.8.8.8"));  // current certmagic (0.17 said no)
+  CHECK_FALSE(o::subjectQualifiesForPublicCert("10.0.0.1"));
   CHECK(o::subjectIsIp("127.0.0.1"));
   CHECK(o::subjectIsIp("::1"));
   CHECK(o::subjectIsInternal("10.1.2.3"));
@@ -219,4 +222,62 @@ TEST_CASE("a hostless site keeps its own policy beside a catch-all made for ACME
   // A catch-all from a global automation option is still adopted, and conflicts.
   CHECK(adaptError("{\n key_type p256\n}\n127.0.0.1, https:// {\n tls internal\n}\n")
             .find("automation policy from site block is also default/catch-all policy") != std::string::npos);
+}
+
+TEST_CASE("a name in two policies is refused as caddy 2.6.2 lays policies out") {
+  // `*` beside a hostless key gets the internal issuer, and its site policy the global ACME
+  // settings: 2.6.2 (no catch-all for ACME defaults alone) has `*` in both and refuses; the
+  // newer layout's catch-all would absorb the site policy and hide the conflict.
+  const std::string want =
+      "hostname appears in more than one automation policy, making certificate "
+      "management ambiguous: ";
+  for (const char* global : {"acme_ca_root /r.pem", "acme_ca https://ca.test/dir", "email a@b.test"}) {
+    CHECK(adaptError("{\n " + std::string(global) + "\n}\n*, https:// {\n}\n") == want + "*");
+  }
+  CHECK(adaptError("{\n acme_ca_root /r.pem\n}\nhttps://, *.com {\n}\n") == want + "*.com");
+  // The same name with the internal issuer in both policies is no conflict (2.6.2 merges).
+  REQUIRE(adaptError("{\n acme_ca_root /r.pem\n}\n*, https:// {\n tls internal\n}\n").empty());
+  // Nor is a public name, or an internal one the site's policy leaves to the internal issuer.
+  CHECK(adaptError("{\n acme_ca_root /r.pem\n}\na.com, https:// {\n}\n").empty());
+  CHECK(adaptError("{\n acme_ca_root /r.pem\n}\nlocalhost, https:// {\n}\n").empty());
+  CHECK(adaptError("{\n acme_ca_root /r.pem\n}\n*.a.com, https:// {\n}\n").empty());
+}
+
+TEST_CASE("the catch-all made for global ACME options alone is marked in memory, not in JSON") {
+  auto marked = [](const std::string& caddyfile) {
+    auto result = p::adaptCaddyfile(caddyfile, "Caddyfile");
+    REQUIRE(result.config.tls);
+    const auto& policies = result.config.tls->policies;
+    REQUIRE_FALSE(policies.empty());
+    CHECK(gatehouse::config::toJson(result.config).dump().find("provision_when_used") == std::string::npos);
+    return policies.back().extra.contains(gatehouse::config::kProvisionWhenUsed);
+  };
+  CHECK(marked("{\n acme_ca_root /r.pem\n}\nlocalhost {\n}\n"));
+  // 2.6.2 had a catch-all of its own for these: provisioned at start.
+  CHECK_FALSE(marked("{\n acme_ca_root /r.pem\n key_type p256\n}\nlocalhost {\n}\n"));
+  CHECK_FALSE(marked("{\n acme_ca_root /r.pem\n}\n:443 {\n}\n"));
+}
+
+TEST_CASE("duration options leave further tokens unread, as caddy 2.6.2's parseOptDuration") {
+  for (const char* name :
+       {"grace_period", "shutdown_delay", "renew_interval", "ocsp_interval", "storage_clean_interval"}) {
+    auto state = globalOptions(std::string(name) + " 10s extra \"words\"");
+    CHECK(state.options.at(name) == 10'000'000'000LL);
+  }
+  CHECK(errorOf("grace_period") ==
+        "Caddyfile:2:1: parsing caddyfile tokens for 'grace_period': wrong argument "
+        "count or unexpected line ending after 'grace_period'");
+}
+
+TEST_CASE("storage file_system needs a root, set once, as caddy 2.6.2's") {
+  CHECK(errorOf("storage file_system") ==
+        "Caddyfile:2:9: parsing caddyfile tokens for 'storage': missing root "
+        "path (to use default, omit storage config entirely)");
+  CHECK(errorOf("storage file_system {\n}") ==
+        "Caddyfile:2:9: parsing caddyfile tokens for 'storage': missing "
+        "root path (to use default, omit storage config entirely)");
+  CHECK(errorOf("storage file_system /a {\n root /b\n}") ==
+        "Caddyfile:3:2: parsing caddyfile tokens for 'storage': root already set");
+  CHECK(globalOptions("storage file_system {\n root /b\n}").options.at("storage") ==
+        Json::parse(R"({"module":"file_system","root":"/b"})"));
 }

@@ -44,6 +44,13 @@ TEST_CASE("datagram and unknown listener networks are refused") {
   std::vector<provision::ListenSpec> out;
   CHECK_THROWS_WITH(provision::parseListen("unixgram//tmp/g.sock", "p", out),
                     Catch::Contains("p: listener network 'unixgram' cannot serve HTTP"));
+  // `bind udp/127.0.0.1`: caddy 2.6.2 validates it and panics at start; newer Caddy refuses
+  // it at start. No HTTP server can run on it here either (HTTP/3 is not implemented).
+  for (const char* udp : {"udp/127.0.0.1:8080", "udp4/127.0.0.1:8080", "udp6/[::1]:8080"}) {
+    CHECK_THROWS_WITH(provision::parseListen(udp, "p", out),
+                      Catch::Contains("cannot serve HTTP (a datagram socket accepts no connections; HTTP/3 "
+                                      "over UDP is not supported yet)"));
+  }
   CHECK_THROWS_WITH(provision::parseListen("unixpacket//tmp/p.sock", "p", out),
                     Catch::Contains("'unixpacket' is not supported yet"));
   CHECK_THROWS_WITH(provision::parseListen("unix//tmp/{env.X}", "p", out), Catch::Contains("placeholders"));

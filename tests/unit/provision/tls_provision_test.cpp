@@ -90,6 +90,18 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
       "automation":{"policies":[{"issuers":[{"module":"acme","trusted_roots_pem_files":["/nonexistent/r.pem"]}]}]}}}})"),
              Catch::Contains("issuers[0].trusted_roots_pem_files: loading trusted root CA's PEM file: "
                              "/nonexistent/r.pem: open /nonexistent/r.pem: no such file or directory"));
+  // Every policy's ACME issuers are provisioned at start, as caddy 2.6.2's tls app does: a
+  // catch-all no name uses yet still needs its root file.
+  CHECK(provisionError(base + R"({"automation":{"policies":[{"subjects":["x.localhost"],
+      "issuers":[{"module":"internal"}]},{"issuers":[{"module":"zerossl",
+      "trusted_roots_pem_files":["/nonexistent/r.pem"]}]}]}}}})") ==
+        "apps.tls.automation.policies[1].issuers[0].trusted_roots_pem_files: loading trusted root CA's PEM "
+        "file: /nonexistent/r.pem: open /nonexistent/r.pem: no such file or directory");
+  // The Caddyfile adapter's in-memory mark for its catch-all of global ACME options (which
+  // 2.6.2 lacked; pki_start_vs_caddy_test) is never read from JSON.
+  CHECK_THAT(provisionError(base + R"({"automation":{"policies":[{"issuers":[{"module":"acme",
+      "trusted_roots_pem_files":["/nonexistent/r.pem"]}],"gatehouse.provision_when_used":true}]}}}})"),
+             Catch::Contains("policies[0].issuers[0].trusted_roots_pem_files: loading trusted root"));
   // On-demand TLS: what it cannot do yet is refused with its path.
   CHECK(provisionError(base + R"({"automation":{"policies":[{"on_demand":true}],
       "on_demand":{"rate_limit":{"interval":"1m","burst":3}}}}}})")
