@@ -12,7 +12,8 @@ number in the moment between the pick and their servers' bind, and a port a test
 unbound on purpose (an upstream that refuses) could be bound by another test later. So each
 port given is also reserved for the life of the process that took it: an flock on a file
 named after it in a shared directory, which the kernel releases when the process ends,
-however it ends.
+however it ends. A long-lived process (the compat runner's hundreds of cases) keeps only its
+latest _MAX_HELD reservations: a port given that long ago is bound or done with.
 """
 
 import fcntl
@@ -24,7 +25,8 @@ import tempfile
 _LOW = 20000
 _given = set()
 _LOCK_DIR = os.path.join(tempfile.gettempdir(), "gatehouse-test-ports")
-_held = {}  # port -> its lock file, open (and locked) while this process lives
+_held = {}  # port -> its lock file, open (and locked) while this process lives; oldest first
+_MAX_HELD = 256
 
 
 def _reserve(port):
@@ -40,6 +42,8 @@ def _reserve(port):
         f.close()
         return False
     _held[port] = f
+    while len(_held) > _MAX_HELD:
+        _release(next(iter(_held)))
     return True
 
 
