@@ -253,18 +253,28 @@ tls::SslPtr UpstreamTls::newSsl(const std::string& host, const std::string& dial
   }
   std::lock_guard<std::mutex> lock(sessionsLock_);
   if (auto it = sessions_.find(dial); it != sessions_.end()) {
-    SSL_set_session(ssl.get(), it->second);
+    // A copy: the connection never holds the kept session itself (see rememberSession).
+    if (SSL_SESSION* copy = SSL_SESSION_dup(it->second); copy != nullptr) {
+      SSL_set_session(ssl.get(), copy);
+      SSL_SESSION_free(copy);  // the SSL holds its own reference
+    }
   }
   return ssl;
 }
 
 void UpstreamTls::rememberSession(const std::string& dial, SSL* ssl) const {
-  SSL_SESSION* s = SSL_get1_session(ssl);
-  if (s == nullptr) {
+  SSL_SESSION* live = SSL_get1_session(ssl);
+  if (live == nullptr) {
     return;
   }
-  if (SSL_SESSION_is_resumable(s) != 1) {
-    SSL_SESSION_free(s);
+  // Kept as a copy: OpenSSL marks a connection's own session not resumable when the
+  // connection is freed without a close_notify sent (a client that leaves, a non-keep-alive
+  // upstream whose close_notify had not come yet), which made resumption depend on how
+  // soon the client side went away. Go's client keeps the ticket whatever the close, and
+  // TLS 1.1+ no longer asks otherwise.
+  SSL_SESSION* s = SSL_SESSION_is_resumable(live) == 1 ? SSL_SESSION_dup(live) : nullptr;
+  SSL_SESSION_free(live);
+  if (s == nullptr) {
     return;
   }
   std::lock_guard<std::mutex> lock(sessionsLock_);

@@ -171,6 +171,7 @@ void Connection::onRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
       self->deliver(buf->base, static_cast<size_t>(n));
     }
   } else if (n == UV_EOF) {
+    self->peerEof_ = true;
     if (self->session_ || self->parked_) {
       self->sessionEof();  // also without close_notify: Go treats truncation as EOF
     } else {

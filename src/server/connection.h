@@ -159,6 +159,8 @@ class Connection final : public http::Transport {
   bool closeAfterWrite_ = false;
   bool shutdownAfterWrite_ = false;
   bool lingering_ = false;  // write side shut; draining input before the final close
+  // The client's FIN came: libuv stopped reading, and there is nothing left to drain.
+  bool peerEof_ = false;
   bool handlesClosing_ = false;
   bool gotRequestBytes_ = false;
   bool gotCipher_ = false;          // the first TLS bytes arrived

@@ -154,7 +154,13 @@ bool Connection::startShutdown() {
 
 void Connection::onShutdown(uv_shutdown_t* req, int status) {
   auto* self = static_cast<Connection*>(req->data);
-  if (status < 0 && !self->handlesClosing_) {
+  if (self->handlesClosing_) {
+    return;
+  }
+  // Lingering drains what the client still sends until its FIN; a client that already
+  // sent it has nothing left to drain (and libuv reads no more after EOF), so the close
+  // need not wait out kLinger: a stop or reload would wait for it.
+  if (status < 0 || (self->lingering_ && self->peerEof_)) {
     self->closeHandles();
   }
 }

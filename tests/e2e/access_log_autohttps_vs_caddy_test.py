@@ -11,6 +11,8 @@ Usage: access_log_autohttps_vs_caddy_test.py <path-to-gatehouse>   (exit 77 with
 import os
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,24 @@ def requests(http, https):
     ]
 
 
+def handshakes(port, name, limit=20):
+    """True once a TLS handshake for `name` succeeds on 127.0.0.1:port (no request: nothing
+    logged). Caddy signs the internal leaf in the background once its listeners are up, and
+    fails handshakes until then."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+                with ctx.wrap_socket(raw, server_hostname=name):
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def serve(argv, root, name, down):
     d = os.path.join(root, name)
     os.makedirs(os.path.join(d, "logs"))
@@ -68,7 +88,7 @@ def serve(argv, root, name, down):
         try:
             ok = wait_port(https, proc, timeout=30) and wait_port(http, proc, timeout=10)
             check(ok, "%s serves both ports" % name)
-            time.sleep(0.5)  # the leaf is signed once the listeners are up
+            check(handshakes(https, "localhost"), "%s completes a TLS handshake for localhost" % name)
             for argv_ in requests(http, https):
                 subprocess.run(argv_, timeout=20, stdin=subprocess.DEVNULL)
         finally:

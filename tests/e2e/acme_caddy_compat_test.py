@@ -9,6 +9,7 @@
    without ordering again.
 Usage: acme_caddy_compat_test.py <path-to-gatehouse>
 """
+import json
 import os
 import shutil
 import socket
@@ -87,6 +88,19 @@ def orders(pebble):
     return open(pebble.log.name).read().count("Added order")
 
 
+def stored_whole(crt):
+    """True once certmagic's three files for a certificate are there, its .json complete."""
+    base = crt[:-len(".crt")]
+    if not all(os.path.exists(base + ext) for ext in (".crt", ".key", ".json")):
+        return False
+    try:
+        with open(base + ".json") as f:
+            json.load(f)
+        return True
+    except ValueError:
+        return False
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -117,9 +131,9 @@ def run(binary, tmp, pebble):
     proc, log = start_caddy(cfg, caddy_log)
     crt = os.path.join(storage, "certificates", issuer, "c.test", "c.test.crt")
     deadline = time.time() + 60
-    while time.time() < deadline and not os.path.exists(crt) and proc.poll() is None:
+    # the .crt comes with a .key and a .json beside it: wait for all three, the .json whole
+    while time.time() < deadline and not stored_whole(crt) and proc.poll() is None:
         time.sleep(0.3)
-    time.sleep(0.5)  # let caddy finish writing the .key and .json beside it
     stop(proc, log)
     check(os.path.exists(crt), "caddy stored c.test:\n" + open(caddy_log).read()[-3000:])
     if not os.path.exists(crt):

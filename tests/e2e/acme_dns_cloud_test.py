@@ -68,7 +68,10 @@ def cloudflare_run(binary, tmp, pebble, bind, token):
             if token != CF_TOKEN and "will retry" in drain.text():
                 break
             time.sleep(0.3)
-        time.sleep(1)  # the cleanup DELETE follows validation
+        # the cleanup DELETE follows validation, in the background: bounded wait for it
+        deadline = time.time() + 10
+        while served and time.time() < deadline and "DELETE" not in [c[0] for c in fake.calls]:
+            time.sleep(0.1)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -214,7 +214,10 @@ def check_slowloris(srv, tmp):
         time.sleep(0.5)  # mid-attack: the server still answers at once
         t0 = time.time()
         st, _, body = srv.request("/ok")
-        check(st == 200 and body == b"ok" and time.time() - t0 < 1.0, "answers during slowloris: %r" % st)
+        # a server tied up by the stalled heads would answer only as read_header_timeout (1 s)
+        # frees them, one after another; 2 s leaves room for a loaded machine
+        took = time.time() - t0
+        check(st == 200 and body == b"ok" and took < 2.0, "answers during slowloris: %r (%.2f s)" % (st, took))
         output = proc.communicate(timeout=30)[0].decode(errors="replace")
     except subprocess.TimeoutExpired:
         proc.kill()

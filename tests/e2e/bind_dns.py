@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 
+sys.dont_write_bytecode = True
+import ports  # noqa: E402
+
 
 def require_bind():
     for tool in ("named", "nsupdate", "dig"):
@@ -21,11 +24,10 @@ def require_bind():
 
 
 def free_udp_tcp_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (named listens on both)."""
+    """A port free for both TCP and UDP on 127.0.0.1 (named listens on both), from ports.py
+    (below the ephemeral range, reserved for this process)."""
     for _ in range(50):
-        t = socket.socket()
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
+        port = ports.free_port()
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             u.bind(("127.0.0.1", port))
@@ -34,7 +36,6 @@ def free_udp_tcp_port():
             continue
         finally:
             u.close()
-            t.close()
     raise RuntimeError("no free port")
 
 

@@ -188,10 +188,11 @@ def run_gatehouse(binary, tmp, ep, ca, a_fp):
         slow.start()
         time.sleep(1)
         rc, out, err, took = curl("a.test", port, ca)
-        check(rc == 0 and took < 3, "gatehouse: a.test is served in %.2fs while slow.test waits (one worker)" % took)
+        # a worker blocked on the stuck manager would answer only after its 10 s limit
+        check(rc == 0 and took < 6, "gatehouse: a.test is served in %.2fs while slow.test waits (one worker)" % took)
         slow.join(40)
         rc, out, err, took = result.get("slow", (None, "", "", 0))
-        check(rc == 0 and out == "hi slow.test" and 9 < took < 14, "gatehouse slow.test: gives up on the manager "
+        check(rc == 0 and out == "hi slow.test" and 9 < took < 20, "gatehouse slow.test: gives up on the manager "
               "after its 10 s request limit and goes on with the local CA (%.2fs, rc %s)" % (took, rc))
         slow_err = next((e for e in acme_pebble.parse_log(drain.text())
                          if e.get("sni") == "slow.test" and "error" in e), {})

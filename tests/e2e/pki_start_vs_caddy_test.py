@@ -211,6 +211,19 @@ def leaf_issuer_cn(port, name):
     return None
 
 
+def served_leaf_issuer_cn(port, name, limit=20):
+    """leaf_issuer_cn once a handshake succeeds: caddy 2.6.2 accepts on its HTTPS port before
+    its background issuance of the internal leaf has finished (a handshake then fails with
+    an internal error alert), so a loaded machine can see that first. The last answer at
+    `limit`."""
+    deadline = time.time() + limit
+    while True:
+        cn = leaf_issuer_cn(port, name)
+        if not (cn or "").startswith("error:") or time.time() >= deadline:
+            return cn
+        time.sleep(0.2)
+
+
 def both(binary, tmp, label, template, json_config=False):
     return (Server([binary], tmp, "gh-" + label, template, json_config),
             Server([CADDY], tmp, "caddy-" + label, template, json_config))
@@ -270,7 +283,7 @@ def main():
         if not started:
             print("  gatehouse: %s\n  caddy: %s" % (gh.output()[-600:], caddy.output()[-600:]))
         for name in ("localhost", "a.test"):
-            g, c = leaf_issuer_cn(gh.sp, name), leaf_issuer_cn(caddy.sp, name)
+            g, c = served_leaf_issuer_cn(gh.sp, name), served_leaf_issuer_cn(caddy.sp, name)
             check(g == c and g is not None and "Intermediate" in g,
                   "%s: the local CA's leaf on both (gatehouse %r, caddy %r)" % (name, g, c))
 

@@ -6,13 +6,51 @@ release and the server's bind, a parallel test's client could take it and the se
 listen fail with "Address already in use" (CI saw it). So ports come from below the
 ephemeral range, which the kernel never hands out on its own, picked at random and checked
 free on the IPv4 and IPv6 wildcards (servers listen on `:PORT` too).
+
+Tests run in parallel (ctest -j) pick from that same range: two of them could pick one
+number in the moment between the pick and their servers' bind, and a port a test keeps
+unbound on purpose (an upstream that refuses) could be bound by another test later. So each
+port given is also reserved for the life of the process that took it: an flock on a file
+named after it in a shared directory, which the kernel releases when the process ends,
+however it ends. A long-lived process (the compat runner's hundreds of cases) keeps only its
+latest _MAX_HELD reservations: a port given that long ago is bound or done with.
 """
 
+import fcntl
+import os
 import random
 import socket
+import tempfile
 
 _LOW = 20000
 _given = set()
+_LOCK_DIR = os.path.join(tempfile.gettempdir(), "gatehouse-test-ports")
+_held = {}  # port -> its lock file, open (and locked) while this process lives; oldest first
+_MAX_HELD = 256
+
+
+def _reserve(port):
+    """True once this process holds port's lock; False when another process holds it."""
+    try:
+        os.makedirs(_LOCK_DIR, mode=0o777, exist_ok=True)
+        f = open(os.path.join(_LOCK_DIR, str(port)), "a")
+    except OSError:
+        return True  # no shared directory: the bind check alone, as before
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return False
+    _held[port] = f
+    while len(_held) > _MAX_HELD:
+        _release(next(iter(_held)))
+    return True
+
+
+def _release(port):
+    f = _held.pop(port, None)
+    if f is not None:
+        f.close()
 
 
 def _ephemeral_low():
@@ -51,7 +89,10 @@ def free_port():
     rng = random.SystemRandom()
     for _ in range(200):
         port = rng.randint(_LOW, high)
-        if port not in _given and _bindable(port):
+        if port in _given or not _reserve(port):
+            continue
+        if _bindable(port):
             _given.add(port)
             return port
+        _release(port)
     raise RuntimeError("no free port found between %d and %d" % (_LOW, high))

@@ -116,14 +116,15 @@ def main():
         check(rec.get("body_at") is not None and rec["body_at"] >= rec.get("continue_at", 1e18),
               "late 100: the body arrived after the upstream's 100")
         print("late 100: body %.3f s after the head" % (rec.get("delay") or -1))
-        check(rec.get("delay") is not None and 0.28 <= rec["delay"] < 1.5,
+        # below the 2s timeout: the 100 let it go (bounds leave room for a loaded machine)
+        check(rec.get("delay") is not None and 0.28 <= rec["delay"] < 1.9,
               "late 100: body ~0.3 s after the head: %s" % rec.get("delay"))
 
         out = request(addr, "/silent")
         rec = up.seen.get("/silent", {})
         check(b" 200 " in out and out.endswith(BODY), "silent upstream: 200 with the body echoed")
         print("silent upstream: body %.3f s after the head" % (rec.get("delay") or -1))
-        check(rec.get("delay") is not None and 0.45 <= rec["delay"] < 1.5,
+        check(rec.get("delay") is not None and 0.45 <= rec["delay"] < 3.0,
               "silent upstream: body after the 500ms timeout: %s" % rec.get("delay"))
 
         t0 = time.monotonic()
@@ -133,14 +134,14 @@ def main():
         rec = up.seen.get("/reject", {})
         check(b" 417 " in out and out.endswith(b"nope"), "early 417: forwarded to the client: %r" % out[-80:])
         print("early 417: answered in %.3f s" % took)
-        check(took < 1.0, "early 417: answered at once: %.3f s" % took)
+        check(took < 1.9, "early 417: answered at once, not after the 2s timeout: %.3f s" % took)
         check(rec.get("body") == b"", "early 417: no body bytes reached the upstream: %d" % len(rec.get("body", b"")))
         check(rec.get("eof") is True, "early 417: the upstream connection is closed, not pooled (its body was never sent)")
 
         out = request(addr, "/nowait")
         rec = up.seen.get("/nowait", {})
         check(b" 200 " in out and out.endswith(BODY), "no timeout: 200 with the body echoed")
-        check(rec.get("delay") is not None and rec["delay"] < 0.2,
+        check(rec.get("delay") is not None and rec["delay"] < 0.45,
               "no timeout: body sent at once: %s" % rec.get("delay"))
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)

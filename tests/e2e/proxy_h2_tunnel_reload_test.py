@@ -121,7 +121,7 @@ def run(binary):
         check(c.status(tsid) == "200" and echoes(c, tsid), "timeout.test's tunnel echoes")
         c.pump(lambda: ended_at(c, tsid) is not None, 6)
         t = ended_at(c, tsid) - opened
-        check(1.3 <= t <= 3.0, "timeout.test's tunnel ended at stream_timeout 1500ms: %.2f s after it opened "
+        check(1.3 <= t <= 4.0, "timeout.test's tunnel ended at stream_timeout 1500ms: %.2f s after it opened "
               "(END_STREAM %s, reset %r)" % (t, c.streams[tsid].ended, c.streams[tsid].reset))
         check(wait_until(lambda: "timeout" in up.ended, 3), "stream_timeout closed the upstream connection")
         check(echoes(c, keep), "keep.test's tunnel outlives the other stream's timeout")
@@ -138,14 +138,18 @@ def run(binary):
             until = time.time() + 0.5
             c.pump(lambda: time.time() >= until, 2)
             check(echoes(c, keep), "keep.test's tunnel still echoes %.1f s after the reload" % (time.time() - reloaded))
-        c.pump(lambda: ended_at(c, gone) is not None and ended_at(c, gone0) is not None, 5)
+        c.pump(lambda: ended_at(c, gone) is not None and ended_at(c, gone0) is not None, 8)
         g, g0 = ended_at(c, gone), ended_at(c, gone0)
-        check(g is not None and g - asked >= 0.9 and g - reloaded <= 3.0,
+        # bounds after the reload returned leave room for a loaded machine; "at once" is told
+        # apart from the 1 s delay by the order of the two ends, not by the clock
+        check(g is not None and g - asked >= 0.9 and g - reloaded <= 5.0,
               "gone.test's tunnel ended after stream_close_delay 1s: %s" % (
                   None if g is None else "%.2f s after the reload was asked, %.2f s after it returned"
                   % (g - asked, g - reloaded)))
-        check(g0 is not None and g0 - reloaded <= 0.8,
-              "gone0.test's tunnel ended at once: %s" % (None if g0 is None else "%.2f s" % (g0 - reloaded)))
+        check(g0 is not None and g is not None and g - g0 >= 0.5 and g0 - reloaded <= 2.0,
+              "gone0.test's tunnel ended at once, well before gone.test's: %s"
+              % (None if g0 is None or g is None else "%.2f s after the reload, %.2f s before gone.test's"
+                 % (g0 - reloaded, g - g0)))
         check(wait_until(lambda: "gone" in up.ended and "gone0" in up.ended, 3),
               "the removed sites' upstream connections closed")
         check("keep" not in up.ended, "keep.test's upstream connection is still open")

@@ -178,13 +178,15 @@ def check_multiplexing(port, h2c_port):
     begun = time.time()
     for t in threads:
         t.start()
-    time.sleep(0.5)
-    seen.append(caddy_peer.established_to(h2c_port))
+    # sampled while they run (when each reaches the proxy is the scheduler's business)
+    while any(t.is_alive() for t in threads) and time.time() - begun < 20:
+        seen.append(caddy_peer.established_to(h2c_port))
+        time.sleep(0.1)
     for t in threads:
         t.join(20)
     took = time.time() - begun
     check(results == [200] * 10 and took < 4, "h2c: 10 concurrent slow requests all answer together (%.1f s)" % took)
-    check(seen == [1], "h2c: they share one connection to the upstream (%s)" % seen)
+    check(max(seen or [0]) == 1, "h2c: they share one connection to the upstream (at most %s)" % max(seen or [0]))
 
 
 def check_large_download(port, pid):
@@ -212,8 +214,12 @@ def check_stream_limit(port, h2c_port):
     second connection, and only one."""
     load = subprocess.Popen(["h2load", "-n", "300", "-c", "3", "-m", "100", "http://127.0.0.1:%d/slow?delay=2" % port],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(1.2)
-    during = caddy_peer.established_to(h2c_port)
+    # the most connections seen while the load runs (all 300 in flight is not at a fixed time)
+    during = 0
+    deadline = time.time() + 60
+    while load.poll() is None and time.time() < deadline:
+        during = max(during, caddy_peer.established_to(h2c_port))
+        time.sleep(0.1)
     out = load.communicate(timeout=60)[0]
     check("300 succeeded" in out and during == 2,
           "h2c: past the peer's MAX_CONCURRENT_STREAMS (250) a second connection opens (%d connections)" % during)
@@ -243,7 +249,7 @@ def check_large_upload(port, pid):
 def check_sse(port, echo):
     echo.sse_sent.clear()
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    c.request("GET", "/sse?n=8&gap=0.15")
+    c.request("GET", "/sse?n=8&gap=0.3")
     r = c.getresponse()
     arrived = []
     buf = b""
@@ -259,22 +265,27 @@ def check_sse(port, echo):
     c.close()
     sent = [t for _, t in echo.sse_sent[:8]]
     lags = [a - s for a, s in zip(arrived, sent)]
-    check(len(arrived) == 8 and max(lags) < 0.1,
-          "h2c: every SSE event reaches the client at once (worst lag %.1f ms)" % (max(lags or [9]) * 1000))
+    held = proxy_upstreams.held_events(dict(enumerate(sent)), dict(enumerate(arrived)))
+    check(len(arrived) == 8 and not held,
+          "h2c: every SSE event reaches the client before the next is sent (worst lag %.1f ms, held: %s)"
+          % (max(lags or [9]) * 1000, held))
 
 
 def check_abort(port, echo, h2c_port):
     before = len(echo.hold_closed)
+    seen = len(echo.hold_seen)
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"GET /hold HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % port)
-    time.sleep(0.7)
+    deadline = time.time() + 5  # the request is proxied before the client leaves
+    while len(echo.hold_seen) == seen and time.time() < deadline:
+        time.sleep(0.02)
     left = time.time()
     s.close()
     deadline = time.time() + 5
     while len(echo.hold_closed) == before and time.time() < deadline:
         time.sleep(0.05)
     ended = echo.hold_closed[before] - left if len(echo.hold_closed) > before else None
-    check(ended is not None and ended < 1,
+    check(ended is not None and ended < 3,
           "h2c: a client that leaves cancels its stream: the upstream's request ends (%s s)" % ended)
     check(caddy_peer.established_to(h2c_port) == 1, "h2c: the shared connection stays open (RST_STREAM, not a close)")
 
@@ -320,6 +331,9 @@ def check_goaway(ports):
     statuses = [request(ports["front_dying"], "GET", "/echo?before")[0] for _ in range(3)]
     before = caddy_peer.connections_to(ports["dying"])
     time.sleep(2)
+    deadline = time.time() + 10  # the idle timeout's GOAWAY and close, however late the machine runs them
+    while before and before[0] in caddy_peer.connections_to(ports["dying"]) and time.time() < deadline:
+        time.sleep(0.1)
     statuses += [request(ports["front_dying"], "GET", "/echo?after")[0] for _ in range(3)]
     after = caddy_peer.connections_to(ports["dying"])
     check(statuses == [200] * 6 and len(before) == 1 and len(after) == 1 and before != after,

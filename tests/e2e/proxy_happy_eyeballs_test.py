@@ -168,23 +168,23 @@ SCENARIOS = [
 ]
 
 
-def run_scenarios(name, port, rounds, every_round_timed=True):
-    """every_round_timed=False (the oracle): only the fastest round must be in the timing class;
-    caddy once took 2.1 s on its first /v6hole on a loaded CI machine."""
+def run_scenarios(name, port, rounds):
+    """Every round must take at least the scenario's lowest time (a delay a loaded machine can
+    only lengthen, never shorten); the fastest round must also be under its highest: a
+    scheduling stall can slow one round (caddy once took 2.1 s on its first /v6hole on a loaded
+    CI machine), while a proxy that waits where it should not is slow in every round."""
     results = {}
     for path, want, low, high in SCENARIOS:
         times = []
-        for i in range(rounds if path != "/serial" else 1):
+        for i in range(rounds if path != "/serial" else 2):
             status, body, secs = get(port, path)
             print("%-8s %-16s -> %d %-3s in %4.0f ms" % (name, path, status, body, secs * 1000), flush=True)
             check(status == 200 and body == want, "%s %s: winner %r (status %d), want %r" % (name, path, body, status, want))
-            if every_round_timed:
-                check(low <= secs <= high, "%s %s: %.3f s, want %.2f..%.2f s" % (name, path, secs, low, high))
+            check(low <= secs, "%s %s: %.3f s, want %.2f s at least" % (name, path, secs, low))
             times.append(secs)
             results[path] = body
-        if not every_round_timed:
-            check(low <= min(times) <= high, "%s %s: fastest of %s s, want %.2f..%.2f s"
-                  % (name, path, ["%.3f" % t for t in times], low, high))
+        check(min(times) <= high, "%s %s: fastest of %s s, want %.2f s at most"
+              % (name, path, ["%.3f" % t for t in times], high))
     time.sleep(1.5)  # checks that waited on ::1 alone would have timed out (1 s) by now
     status, body, secs = get(port, "/hc")
     print("%-8s %-16s -> %d %-3s in %4.0f ms (after 1.5 s of checks)" % (name, "/hc", status, body, secs * 1000))
@@ -221,7 +221,7 @@ def main():
         if shutil.which("caddy"):
             caddy_port = pu.unused_port()
             caddy = CaddyPeer(caddyfile(caddy_port, bind.address, ports), [caddy_port], name="happy")
-            theirs = run_scenarios("caddy", caddy_port, 3, every_round_timed=False)
+            theirs = run_scenarios("caddy", caddy_port, 3)
             check(ours == theirs, "same winners as caddy: ours %s, caddy's %s" % (ours, theirs))
         else:
             print("caddy not installed: comparison skipped")

@@ -11,12 +11,13 @@ they get:
 - rate: an upstream checked every 250 ms gets about one check per interval over 3 s
   (bounded tolerance), and so after a reload (the old handler's checker stops, the new
   one's runs alone);
-- flip: an upstream whose next check (2 s interval) is answered 500, and only that one,
-  is out for every request until the check after it passes: with lb_policy first, 24
-  requests over 12 fresh connections and 3 keep-alive connections are all served by the
-  second upstream; a lone upstream's handler answers all of them 503; once the next check
-  passed, the first upstream serves again. With a checker per worker only the worker whose
-  check failed would skip it.
+- flip: an upstream whose next check (3 s interval) is answered 500, and only that one,
+  is out for every request until the check after it passes: once one request shows the
+  verdict (the proxy acts on the check's answer when the machine lets it), 24 requests over
+  12 fresh connections and 3 keep-alive connections, all before the next check reached the
+  upstream, are all served by the second upstream (lb_policy first); a lone upstream's
+  handler answers all of them 503; once the next check passed, the first upstream serves
+  again. With a checker per worker only the worker whose check failed would skip it.
 Answers are compared with caddy's. Exits 77 when caddy is not installed.
 Usage: proxy_health_one_checker_vs_caddy_test.py <gatehouse>
 """
@@ -31,13 +32,13 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check  # noqa: E402
 from caddy_peer import CaddyPeer  # noqa: E402
-from proxy_upstreams import KeepAliveUpstream, burst  # noqa: E402
+from proxy_upstreams import KeepAliveUpstream, burst, fresh  # noqa: E402
 
 WORKERS = 3
 RATE_INTERVAL = 0.25
 RATE_WINDOW = 3.0
-FLIP_INTERVAL = 2.0
-WINDOW = 1.6  # the flip requests must be done this soon after the failed check (< FLIP_INTERVAL)
+FLIP_INTERVAL = 3.0
+VERDICT_LIMIT = 2.0  # how long a proxy may take to act on a check's answer (a loaded machine)
 RELOADED = "\t\theader_up X-Reloaded 1\n"  # what a reload adds to each proxy
 
 
@@ -48,6 +49,7 @@ class Upstream(KeepAliveUpstream):
 
     def __init__(self, name):
         self.checks = []  # (time answered, status)
+        self.arrived = 0  # checks received (a check's verdict cannot be in before it arrives)
         self.fail_next = False
         super().__init__(name)
 
@@ -55,6 +57,7 @@ class Upstream(KeepAliveUpstream):
         status = 200
         if path.startswith("/health"):
             with self.lock:
+                self.arrived += 1
                 status = 500 if self.fail_next else 200
                 self.fail_next = False
         return status, self.name.encode()
@@ -67,6 +70,10 @@ class Upstream(KeepAliveUpstream):
     def count(self):
         with self.lock:
             return len(self.checks)
+
+    def arrivals(self):
+        with self.lock:
+            return self.arrived
 
     def arm(self):
         with self.lock:
@@ -95,14 +102,14 @@ http://127.0.0.1:%(first)d {
 	reverse_proxy 127.0.0.1:%(flip_up)d 127.0.0.1:%(spare_up)d {
 		lb_policy first
 		health_uri /health
-		health_interval 2s
+		health_interval 3s
 		health_timeout 1s
 %(extra)s	}
 }
 http://127.0.0.1:%(alone)d {
 	reverse_proxy 127.0.0.1:%(lone_up)d {
 		health_uri /health
-		health_interval 2s
+		health_interval 3s
 		health_timeout 1s
 %(extra)s	}
 }
@@ -125,20 +132,23 @@ def wait_until(cond, limit):
     return False
 
 
-def flip(up, port):
-    """Arms `up`'s next check to fail; returns (answers in the window, in time, answers
-    once the next check passed)."""
+def flip(up, port, down_answer, up_answer):
+    """Arms `up`'s next check to fail; returns (answers while it is out, whether they all came
+    before the next check reached the upstream, answers once the next check passed).
+    down_answer/up_answer: what one request gets while the upstream is out / in."""
     before = up.count()
     up.arm()
     failed = wait_until(lambda: up.count() > before, 3 * FLIP_INTERVAL)
-    t_fail, status = up.last_check()
+    _, status = up.last_check()
     if not failed or status != 500:
         return [("no failed check", status)], False, []
-    time.sleep(0.05)  # the verdict is published as the 500 arrives
+    arrived = up.arrivals()
+    # the verdict is published once the proxy has read the 500: one request shows when
+    wait_until(lambda: fresh(port, 1)[0] == down_answer, VERDICT_LIMIT)
     down = burst(port)
-    in_time = time.time() - t_fail < WINDOW
+    in_time = up.arrivals() == arrived  # the next check's verdict cannot have been in
     wait_until(lambda: up.count() > before + 1, 3 * FLIP_INTERVAL)
-    time.sleep(0.1)
+    wait_until(lambda: fresh(port, 1)[0] == up_answer, VERDICT_LIMIT)
     return down, in_time, burst(port)
 
 
@@ -148,8 +158,10 @@ def exercise(p, ups, start, reload):
     try:
         time.sleep(0.5)
         out["rate"] = rate(ups["rate_up"])
-        out["first_down"], out["first_in_time"], out["first_up"] = flip(ups["flip_up"], p["first"])
-        out["alone_down"], out["alone_in_time"], out["alone_up"] = flip(ups["lone_up"], p["alone"])
+        out["first_down"], out["first_in_time"], out["first_up"] = flip(ups["flip_up"], p["first"], (200, "spare"),
+                                                                        (200, "flip"))
+        out["alone_down"], out["alone_in_time"], out["alone_up"] = flip(ups["lone_up"], p["alone"], (503, ""),
+                                                                        (200, "lone"))
         out["reload_rc"] = reload()
         time.sleep(0.5)
         out["rate_reloaded"] = rate(ups["rate_up"])
@@ -207,12 +219,12 @@ def one_run(name, run):
 
 
 def expectations(out, who):
-    # Bounds wide enough for a loaded machine (a late tick), narrow enough that two
+    # Bounds wide enough for a loaded machine (late ticks), narrow enough that two
     # checkers (2.0 and up) can never pass.
-    check(0.6 <= out["rate"] <= 1.4, "%s: about one check per interval: %.2f" % (who, out["rate"]))
-    check(0.6 <= out["rate_reloaded"] <= 1.4,
+    check(0.4 <= out["rate"] <= 1.4, "%s: about one check per interval: %.2f" % (who, out["rate"]))
+    check(0.4 <= out["rate_reloaded"] <= 1.4,
           "%s: about one check per interval after a reload: %.2f" % (who, out["rate_reloaded"]))
-    check(out["first_in_time"] and out["alone_in_time"], "%s: the bursts ended before the next check" % who)
+    check(out["first_in_time"] and out["alone_in_time"], "%s: the bursts ended before the next check came" % who)
     check(out["first_down"] == [(200, "spare")] * 24,
           "%s: a failed check takes the upstream out for every request: %s" % (who, out["first_down"]))
     check(out["first_up"] == [(200, "flip")] * 24, "%s: and the next passing one brings it back" % who)
@@ -236,9 +248,10 @@ def main():
     for who, out in results.items():
         expectations(out, who)
     g, c = results["gatehouse"], results["caddy"]
-    check(abs(g["rate"] - c["rate"]) <= 0.4 and abs(g["rate_reloaded"] - c["rate_reloaded"]) <= 0.4,
-          "check rates as caddy's: %.2f/%.2f vs %.2f/%.2f" % (g["rate"], g["rate_reloaded"], c["rate"],
-                                                             c["rate_reloaded"]))
+    # The rates are each held to one checker's class above; the two runs come one after the
+    # other, under whatever load the machine has then, so their difference says nothing more.
+    print("check rates: gatehouse %.2f/%.2f, caddy %.2f/%.2f" % (g["rate"], g["rate_reloaded"], c["rate"],
+                                                                 c["rate_reloaded"]))
     keys = ("first_down", "first_up", "alone_down", "alone_up", "reload_rc")
     check(all(g[k] == c[k] for k in keys), "every answer as caddy's")
     return harness.finish()

@@ -11,8 +11,8 @@ check answers late), and every answer (status, which upstream served) must be th
   503 (no upstream available), not the 502 of a failed dial;
 - one up and one down (round_robin, and first with the down one listed first): every
   request is served by the one that is up;
-- a slow upstream whose check fails late (a 500 after 3 s; or no answer within
-  health_timeout 2s), listed first with lb_policy first: it serves until its check ends,
+- a slow upstream whose check fails late (a 500 after 5 s; or no answer within
+  health_timeout 5s), listed first with lb_policy first: it serves until its check ends,
   then the other one does;
 - two handlers checking the same upstream with different health_uri (one answered 500),
   and a third without checks: the verdict is each handler's own;
@@ -36,10 +36,15 @@ from caddy_peer import CaddyPeer  # noqa: E402
 from proxy_upstreams import KeepAliveUpstream  # noqa: E402
 import server_stderr  # noqa: E402
 
-SLOW_FAIL = 3.0  # the slow upstream's check: a 500 after this long
-HANG = 10.0  # the hanging upstream's check answers after this (health_timeout is 2s)
-EARLY = 1.8  # the early requests must be done by then (before either slow check ends)
-SETTLED = 3.8  # by then both slow checks have ended
+# When the slow checks end is measured from the moment the server is started (or told to
+# reload), a time before any check of it can begin: the early requests count only if they
+# were answered before a check could have ended, however late the loaded machine let the
+# server start; the later ones wait (bounded) until the server says the checks ended.
+TIMEOUT = 5.0  # health_timeout
+SLOW_FAIL = 5.0  # the slow upstream's check: a 500 after this long
+HANG = 20.0  # the hanging upstream's check answers after this (past health_timeout)
+EARLY = TIMEOUT - 0.3  # the early requests must be done by then (before either slow check ends)
+SETTLE_LIMIT = 20.0  # how long after the start the slow checks may take to end
 RELOADED = "\t\theader_up X-Reloaded 1\n"  # what a reload adds to the slow site's proxy
 
 
@@ -67,7 +72,7 @@ def caddyfile(p, extra=""):
     """Sites: alone (the only upstream down), rr (up+down round_robin), first (down+up, lb
     first), slow (slow-failing+up, first), hang (check timing out+up, first), split (two
     handlers, same upstream, different health_uri), plain (same upstream, no checks)."""
-    checks = "\t\thealth_uri /health\n\t\thealth_interval 30s\n\t\thealth_timeout 2s\n"
+    checks = "\t\thealth_uri /health\n\t\thealth_interval 60s\n\t\thealth_timeout %ds\n" % TIMEOUT
     return """{
 	admin 127.0.0.1:%(admin)d
 	auto_https off
@@ -156,7 +161,7 @@ def first_get(port, deadline=20):
     return time.time(), ("error", "never accepted")
 
 
-def early(p, t0, out):
+def early(p, started, out):
     """Requests while the slow checks are still under way."""
     out["alone"] += [get(p["alone"]) for _ in range(2)]
     out["rr"] = [get(p["rr"]) for _ in range(6)]
@@ -164,12 +169,20 @@ def early(p, t0, out):
     out["slow"] = [get(p["slow"]) for _ in range(3)]
     out["hang"] = [get(p["hang"]) for _ in range(3)]
     out["split"] = [get(p["split"], "/a"), get(p["split"], "/b"), get(p["plain"])]
-    out["early_in_time"] = time.time() - t0 < EARLY
+    out["early_in_time"] = time.time() - started < EARLY
 
 
-def settled(p, t0, out):
+def out_once_checked(port, started):
+    """Polls `port` (lb first: slow or hanging upstream first, "up" second) until "up" answers,
+    that is until the first one's check ended; bounded by SETTLE_LIMIT after `started`."""
+    while time.time() < started + SETTLE_LIMIT and get(port) != (200, "up"):
+        time.sleep(0.2)
+
+
+def settled(p, started, out):
     """Once both slow checks ended (their upstreams are out)."""
-    time.sleep(max(0.0, t0 + SETTLED - time.time()))
+    out_once_checked(p["slow"], started)
+    out_once_checked(p["hang"], started)
     out["slow_later"] = [get(p["slow"]) for _ in range(3)]
     out["hang_later"] = [get(p["hang"]) for _ in range(3)]
     out["rr_later"] = [get(p["rr"]) for _ in range(4)]
@@ -179,20 +192,22 @@ def settled(p, t0, out):
 def exercise(p, start, reload):
     """Starts the server (start() returns a stop function) and records every answer."""
     out = {"alone": []}
+    started = time.time()  # no check of this server can begin before this
     stop = start()
     try:
-        t0, first = first_get(p["alone"])
+        _, first = first_get(p["alone"])
         out["alone"].append(first)
-        early(p, t0, out)
-        settled(p, t0, out)
+        early(p, started, out)
+        settled(p, started, out)
+        reloaded = time.time()  # nor a check of the reload's handlers before this
         out["reload_rc"] = reload()
-        t1 = time.time()
         out["r_alone"] = [get(p["alone"]) for _ in range(2)]
         out["r_first"] = [get(p["first"]) for _ in range(2)]
         out["r_slow"] = [get(p["slow"]) for _ in range(2)]
         out["r_hang"] = [get(p["hang"]) for _ in range(2)]
-        out["r_in_time"] = time.time() - t1 < EARLY
-        time.sleep(max(0.0, t1 + SETTLED - time.time()))
+        out["r_in_time"] = time.time() - reloaded < EARLY
+        out_once_checked(p["slow"], reloaded)
+        out_once_checked(p["hang"], reloaded)
         out["r_slow_later"] = [get(p["slow"]) for _ in range(2)]
         out["r_hang_later"] = [get(p["hang"]) for _ in range(2)]
     finally:

@@ -80,7 +80,7 @@ def ws_echoes(s):
 class WatchClose(threading.Thread):
     """Reads a socket until EOF/reset; records when that happened (bounded by `limit`)."""
 
-    def __init__(self, s, limit=8.0):
+    def __init__(self, s, limit=12.0):
         super().__init__(daemon=True)
         self.s, self.limit, self.closed_at = s, limit, None
 
@@ -209,18 +209,22 @@ def run(binary, logs):
         keep_sse.join(15)
         gone_sse.join(15)
         g = watch_gone.closed_at
-        check(g is not None and 0.9 <= g - asked and g - reloaded <= 3.0,
+        # bounds after the reload returned leave room for a loaded machine; "at once" is told
+        # apart from the 1 s delay by the order of the two closes, not by the clock
+        check(g is not None and 0.9 <= g - asked and g - reloaded <= 5.0,
               "gone.test's WebSocket closed after stream_close_delay 1s: %s"
               % (None if g is None else "%.2f s after the reload was asked, %.2f s after it returned"
                  % (g - asked, g - reloaded)))
         g0 = watch_gone0.closed_at
-        check(g0 is not None and g0 - reloaded <= 0.8,
-              "gone0.test's WebSocket closed at once: %s" % (None if g0 is None else "%.2f s" % (g0 - reloaded)))
+        check(g0 is not None and g is not None and g - g0 >= 0.5 and g0 - reloaded <= 2.0,
+              "gone0.test's WebSocket closed at once, well before gone.test's: %s"
+              % (None if g0 is None or g is None else "%.2f s after the reload, %.2f s before gone.test's"
+                 % (g0 - reloaded, g - g0)))
         check(keep_sse.clean and keep_sse.events == 41,
               "keep.test's SSE stream got every event and its end: %d events, clean %s"
               % (keep_sse.events, keep_sse.clean))
         ge = gone_sse.ended_at
-        check(not gone_sse.clean and ge is not None and 0.9 <= ge - asked and ge - reloaded <= 3.0,
+        check(not gone_sse.clean and ge is not None and 0.9 <= ge - asked and ge - reloaded <= 5.0,
               "gone.test's SSE stream broken after the delay: clean %s, %s, %d events" % (
                   gone_sse.clean, None if ge is None else "%.2f s after the reload was asked, %.2f s after it returned"
                   % (ge - asked, ge - reloaded), gone_sse.events))

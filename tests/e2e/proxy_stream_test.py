@@ -68,10 +68,9 @@ def test_sse(addr, up, prefix, encoded):
     s.sendall(b"GET " + prefix.encode() + b"/sse?n=6&gap=0.3 HTTP/1.1\r\nHost: a\r\nAccept: text/event-stream\r\n" +
               accept + b"\r\n")
     r = pu.ChunkReader(s)
-    t_head = time.time()
     head = r.head()
     check("200 OK" in head, "%s SSE status: %r" % (prefix, head[:40]))
-    check(time.time() - t_head < 0.5, "%s SSE head arrives at once" % prefix)
+    head_at = time.time()
     if encoded:
         check("Content-Encoding: gzip" in head, "%s SSE is gzip-encoded: %r" % (prefix, head))
     dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -88,7 +87,11 @@ def test_sse(addr, up, prefix, encoded):
     lags = [arrivals[i] - sent[i] for i in sorted(arrivals) if i in sent]
     worst = max(lags) if lags else 99
     print("%s SSE per-event lag: max %.1f ms" % (prefix or "plain", worst * 1000), flush=True)
-    check(worst < 0.1, "%s every SSE event within 100 ms (worst %.0f ms)" % (prefix, worst * 1000))
+    # the head leaves the upstream just before the first event: it came before the second
+    check(1 in sent and head_at < sent[1], "%s SSE head arrives at once (before the second event was sent)" % prefix)
+    held = pu.held_events(sent, arrivals)
+    check(not held, "%s every SSE event arrived before the next was sent (worst lag %.0f ms, held: %s)"
+          % (prefix, worst * 1000, held))
 
 
 class RssSampler:
@@ -154,19 +157,23 @@ def test_download(addr, pid, chunked):
 
 def test_client_leaves(addr, up):
     up.hold_closed.clear()
+    up.hold_seen.clear()
     s = socket.create_connection(addr, timeout=5)
     s.sendall(b"GET /hold HTTP/1.1\r\nHost: a\r\n\r\n")
-    time.sleep(0.5)
+    deadline = time.time() + 5  # the request is proxied before the client leaves
+    while not up.hold_seen and time.time() < deadline:
+        time.sleep(0.02)
+    check(bool(up.hold_seen), "the held request reached the upstream")
     t_close = time.time()
     s.close()
-    deadline = time.time() + 3
+    deadline = time.time() + 5
     while not up.hold_closed and time.time() < deadline:
         time.sleep(0.02)
     check(bool(up.hold_closed), "upstream saw the proxied connection close")
     if up.hold_closed:
         lag = up.hold_closed[0] - t_close
         print("client left; upstream saw EOF after %.0f ms" % (lag * 1000), flush=True)
-        check(lag < 1.0, "upstream EOF within 1 s of the client leaving (%.2f s)" % lag)
+        check(lag < 3.0, "upstream EOF within 3 s of the client leaving, not at its 10 s timeout (%.2f s)" % lag)
 
 
 def test_upstream_dies(addr):

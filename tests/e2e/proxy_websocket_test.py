@@ -134,7 +134,7 @@ def test_stream_timeout(addr):
         pass
     took = time.time() - t0
     s.close()
-    check(0.3 < took < 2.0, "stream_timeout 500ms closes the tunnel (after %.2f s)" % took)
+    check(0.3 < took < 4.0, "stream_timeout 500ms closes the tunnel (after %.2f s; never: 5 s)" % took)
 
 
 def main():

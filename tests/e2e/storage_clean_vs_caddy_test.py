@@ -208,7 +208,10 @@ def reload_passes(binary, base):
             first = count(text(), "cleaning storage unit")
             body = urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5).read()
             harness.check(body == b"v2", "%s: the reloaded config is served" % who)
+            # the pass an interval (6 s) after the reload: by +8 s, or later if the reload
+            # itself reached the server late (a `caddy reload` start on a loaded machine)
             time.sleep(max(0.0, reloaded + 8 - time.time()))
+            wait_for(text, "cleaning storage unit", first + 1, max(0.0, reloaded + 14 - time.time()))
             counts[who] = (first, count(text(), "cleaning storage unit"))
         finally:
             if who == "caddy":
@@ -291,10 +294,11 @@ def main():
                           "the late certificate went at the next pass (%s)" % root)
         harness.check(tree(caddy_root) == tree(gh_root), "same files after the interval's pass")
         # Passes keep coming on the 2 s grid, not faster.
+        # (a 7 s window holds 3 or 4 grid points; a loaded machine may push the last one out)
         t0, n0 = time.time(), count(drain.text(), "finished cleaning storage units")
-        time.sleep(5)
+        time.sleep(7)
         passes = count(drain.text(), "finished cleaning storage units") - n0
-        harness.check(2 <= passes <= 3, "a pass every 2 s (%d in %.1f s)" % (passes, time.time() - t0))
+        harness.check(2 <= passes <= 4, "a pass every 2 s (%d in %.1f s)" % (passes, time.time() - t0))
         harness.stop(proc, drain)
         caddy.terminate()
         caddy.wait(10)
