@@ -234,7 +234,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       s.out_.append(kContinue);
     }
   }
-  s.transport_.setPhase(Transport::Phase::Busy);
+  s.transport_.setPhase(hasBody ? Transport::Phase::ReadingBody : Transport::Phase::Busy);
   req.start = std::chrono::steady_clock::now();
   req.headerBytes = s.headerBytes_;
   s.chainStarted_ = true;

@@ -348,6 +348,7 @@ void Http1Session::runTasks() {
 int Http1Session::onMessageComplete(llhttp_t* p) {
   auto& s = self(p);
   s.requestDone_ = true;
+  s.transport_.bodyRead();
   s.body_.finish();
   if (!s.responseDone_ || s.tunnel_) {
     return HPE_PAUSED;  // the response is still being produced; resume after it

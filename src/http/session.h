@@ -25,6 +25,8 @@ class Transport {
     Idle,            // between requests: idle_timeout
     ReadingHeaders,  // a request head is arriving: read_header_timeout
     Busy,            // a request is being served: write_timeout
+    ReadingBody,     // served while its body still arrives: write_timeout, and read_timeout
+                     // counted from the request's start (Go's ReadTimeout)
     Streams,         // HTTP/2 streams are open: each keeps its own write deadline (the session's)
   };
   virtual ~Transport() = default;
@@ -44,6 +46,9 @@ class Transport {
   virtual void pauseReading() = 0;
   virtual void resumeReading() = 0;
   virtual void setPhase(Phase phase) = 0;
+  // The request body has been read whole: read_timeout no longer applies (ReadingBody ends
+  // without moving the write deadline).
+  virtual void bodyRead() {}
   // A tunnel has nothing in flight either way: if it stays so for a while, the connection
   // may drop what the next bytes would rebuild (TLS record buffers), as for an idle
   // keep-alive connection, and calls the session's trim(). Called whenever the tunnel

@@ -83,6 +83,7 @@ class Connection final : public http::Transport {
   void pauseReading() override;
   void resumeReading() override;
   void setPhase(Phase phase) override;
+  void bodyRead() override;
   void quiet(bool sessionTrims) override;
   [[nodiscard]] bool drained() const override { return !writing_; }
   uv_loop_t* loop() override { return owner_.loop(); }
@@ -144,8 +145,11 @@ class Connection final : public http::Transport {
   std::unique_ptr<http::Session> retired_;  // replaced under its own stack; freed by the timer
   std::unique_ptr<WriteState> io_;
   static constexpr uint64_t kNever = UINT64_MAX;
-  uint64_t deadline_ = kNever;  // loop time (ms) at which the current phase times out
-  uint64_t timerDue_ = 0;       // loop time the timer is armed for, when timerArmed_
+  uint64_t deadline_ = kNever;       // loop time (ms) at which the connection times out: the earlier of
+  uint64_t phaseDeadline_ = kNever;  // the current phase's own deadline
+  uint64_t readDeadline_ = kNever;   // read_timeout while a request body arrives
+  uint64_t requestStart_ = 0;        // loop time a request head began (read_timeout counts from it)
+  uint64_t timerDue_ = 0;            // loop time the timer is armed for, when timerArmed_
   bool timerArmed_ = false;
   bool writing_ = false;
   bool shutdownSent_ = false;  // a uv_shutdown was issued: io_ must outlive the handle

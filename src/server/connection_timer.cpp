@@ -14,6 +14,7 @@ void Connection::setPhase(Phase phase) {
     return;
   }
   idlePhase_ = phase == Phase::Idle;
+  readDeadline_ = kNever;
   switch (phase) {
     case Phase::Idle:
       // Parked from the timer: never under the session's own frames, and a connection
@@ -24,9 +25,19 @@ void Connection::setPhase(Phase phase) {
       armTimer(server_.idleTimeout);
       break;
     case Phase::ReadingHeaders:
-      armTimer(server_.readHeaderTimeout);
+      // As Go: read_timeout bounds the head too only when read_header_timeout is zero.
+      requestStart_ = uv_now(owner_.loop());
+      armTimer(server_.readHeaderTimeout.count() > 0 ? server_.readHeaderTimeout : server_.readTimeout);
       break;
     case Phase::Busy:
+      armTimer(server_.writeTimeout);
+      break;
+    case Phase::ReadingBody:
+      // Go's whole-request read deadline: from the head's start, so a slow head leaves the
+      // body less time. It ends the connection mid-upload; a long answer is not bounded.
+      if (server_.readTimeout.count() > 0) {
+        readDeadline_ = requestStart_ + static_cast<uint64_t>(server_.readTimeout.count());
+      }
       armTimer(server_.writeTimeout);
       break;
     case Phase::Streams:
@@ -52,8 +63,18 @@ void Connection::quiet(bool sessionTrims) {
 // itself for what is left. This keeps libuv's timer heap out of the per-request path.
 void Connection::armTimer(std::chrono::milliseconds ms) {
   const uint64_t now = uv_now(owner_.loop());
-  deadline_ = ms.count() > 0 ? now + static_cast<uint64_t>(ms.count()) : kNever;
+  phaseDeadline_ = ms.count() > 0 ? now + static_cast<uint64_t>(ms.count()) : kNever;
+  deadline_ = std::min(phaseDeadline_, readDeadline_);
   rearm(now);
+}
+
+void Connection::bodyRead() {
+  if (readDeadline_ == kNever) {
+    return;
+  }
+  readDeadline_ = kNever;
+  deadline_ = phaseDeadline_;  // a later due time: the armed timer re-arms itself when it fires
+  rearm(uv_now(owner_.loop()));
 }
 
 void Connection::rearm(uint64_t now) {
