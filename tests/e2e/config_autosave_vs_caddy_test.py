@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import time
 import urllib.request
 
 sys.dont_write_bytecode = True
-from harness import check, finish  # noqa: E402
+from harness import check, finish, interrupt  # noqa: E402
 from ports import free_port  # noqa: E402
 
 SITE = """{
@@ -67,13 +66,7 @@ class Server:
         return out
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        interrupt(self.proc)
         self.log.close()
 
 

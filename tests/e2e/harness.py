@@ -79,6 +79,20 @@ def wait_port(port, proc, timeout=20):
 free_port = ports.free_port
 
 
+def interrupt(proc, timeout=10):
+    """SIGINT (caddy's and gatehouse's graceful stop), killed if it outlasts `timeout`; the
+    exit code, None when killed."""
+    if proc.poll() is not None:
+        return proc.returncode
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+        return None
+
+
 def stop(proc, drain, expect_clean=True):
     """SIGTERM, then checks a clean exit (when asked) and that stderr holds no sanitizer report."""
     rc = proc.poll()

@@ -6,7 +6,6 @@ than it still serves its next request."""
 import http.server
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import threading
 import time
 
 sys.dont_write_bytecode = True
-from harness import check, finish  # noqa: E402
+from harness import check, finish, interrupt  # noqa: E402
 from ports import free_port  # noqa: E402
 
 READ_BODY = 1.0
@@ -162,12 +161,7 @@ def scenario(kind, binary, up_port):
         check(first.endswith(b"ok") and second.endswith(b"ok"),
               label + "keep-alive idle past read_body still serves: %r" % second[-20:])
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
+        interrupt(proc)
         log.close()
         shutil.rmtree(home, ignore_errors=True)
     return out

@@ -8,7 +8,6 @@ refused at start (caddy 2.6.2 starts and fails every request)."""
 import http.server
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import time
 import urllib.request
 
 sys.dont_write_bytecode = True
-from harness import check, finish  # noqa: E402
+from harness import check, finish, interrupt  # noqa: E402
 from ports import free_port  # noqa: E402
 
 
@@ -76,13 +75,7 @@ class Proxy:
             return f.read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        interrupt(self.proc)
         self.out.close()
         shutil.rmtree(self.home, ignore_errors=True)
 

@@ -6,7 +6,6 @@ printed before start), --pidfile (the pid, 0600, removed at exit), --watch (a ch
 is reloaded, a broken one reported and watched on). Each step runs on both servers."""
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import time
 import urllib.request
 
 sys.dont_write_bytecode = True
-from harness import check, finish  # noqa: E402
+from harness import check, finish, interrupt  # noqa: E402
 from ports import free_port  # noqa: E402
 
 SITE = """{
@@ -81,13 +80,7 @@ class Run:
             return f.read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        interrupt(self.proc)
         self.log.close()
 
 

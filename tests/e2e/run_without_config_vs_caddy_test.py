@@ -7,7 +7,6 @@ checked for the start alone."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,7 @@ import time
 import urllib.request
 
 sys.dont_write_bytecode = True
-from harness import check, finish  # noqa: E402
+from harness import check, finish, interrupt  # noqa: E402
 from ports import free_port  # noqa: E402
 
 ADMIN = "http://localhost:2019"
@@ -73,12 +72,7 @@ def scenario(kind, binary, port):
             with open(saved) as f:
                 check(json.load(f) == site, label + "the posted config was autosaved (and not the null one)")
         finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+            interrupt(proc)
             shutil.rmtree(home, ignore_errors=True)
 
 
