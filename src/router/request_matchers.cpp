@@ -1,5 +1,6 @@
 // Request-line matchers: host, path, path_regexp, method.
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -160,7 +161,18 @@ class MethodMatcher final : public Matcher {
 }  // namespace
 
 std::unique_ptr<Matcher> makeHostMatcher(const Json& value, const std::string& path) {
-  return std::make_unique<HostMatcher>(stringList(value, path));
+  std::vector<std::string> hosts = stringList(value, path);
+  // Caddy refuses a repeated host (compared without case) as a config error.
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const std::string lower = toLower(hosts[i]);
+    auto [it, fresh] = seen.emplace(lower, i);
+    if (!fresh) {
+      throw ProvisionError(path, "host at index " + std::to_string(it->second) + " is repeated at index " +
+                                     std::to_string(i) + ": " + lower);
+    }
+  }
+  return std::make_unique<HostMatcher>(std::move(hosts));
 }
 
 std::unique_ptr<Matcher> makePathMatcher(const Json& value, const std::string& path) {

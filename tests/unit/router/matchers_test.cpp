@@ -56,6 +56,10 @@ TEST_CASE("host matcher: case, port, wildcard labels") {
   CHECK_FALSE(matches(R"({"host": ["example.com"]})", ex));
   auto v6 = request("GET", "[::1]:443", "/");
   CHECK(matches(R"({"host": ["::1"]})", v6));
+  // A repeated host is a config error, compared without case (caddy 2.6.2's words; two
+  // `host` lines of one named matcher add up to such a list).
+  CHECK_THROWS_WITH(compileMatcherSet(Json::parse(R"({"host": ["A.com", "b.com", "a.com"]})"), "m"),
+                    Catch::Contains("host at index 0 is repeated at index 2: a.com"));
 }
 
 TEST_CASE("matcher sets AND their matchers") {
