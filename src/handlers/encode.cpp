@@ -28,6 +28,7 @@
 #include "handlers/encode_body.h"
 #include "handlers/handlers.h"
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "provision/provision_error.h"
 #include "proxy/response_matcher.h"
 
@@ -230,8 +231,18 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       // A stream of unknown length (a proxied SSE response) is flushed through the
       // compressor piece by piece, so nothing it sends is held back waiting for more.
       const bool flushEachPiece = eventStream || res.streamLength == runtime::Response::kUnknownLength;
-      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
+      auto body = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
       res.streamLength = runtime::Response::kUnknownLength;
+      if (!flushEachPiece && !res.headAtOnce) {
+        // Nothing flushes this body (a proxied one of known length, a file): Go's server
+        // holds its head until the encoded output passes its buffer, and gives a body
+        // that ended within it a Content-Length (as when the upstream's whole body came
+        // with its head).
+        body->holdLikeGo(ex.request.versionMajor == 2 ? http::kGoHttp2BodyBuffer : http::kGoHttp1BodyBuffer,
+                         &res.streamLength);
+        res.headWaits = true;
+      }
+      res.stream = std::move(body);
     } else {
       res.body = std::move(compressed);
     }
