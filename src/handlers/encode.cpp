@@ -238,8 +238,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
         // holds its head until the encoded output passes its buffer, and gives a body
         // that ended within it a Content-Length (as when the upstream's whole body came
         // with its head).
-        body->holdLikeGo(ex.request.versionMajor == 2 ? http::kGoHttp2BodyBuffer : http::kGoHttp1BodyBuffer,
-                         &res.streamLength);
+        holdLikeGo(*body, ex);
         res.headWaits = true;
       }
       res.stream = std::move(body);
@@ -254,8 +253,18 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     auto& res = ex.response;
     const bool flushEachPiece = res.streamLength == runtime::Response::kUnknownLength;
     auto decide = [this, &res, &enc](std::string_view first) { return decideOnFirstPiece(res, enc, first); };
-    res.stream = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
+    auto body = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
+    if (!flushEachPiece && !res.headAtOnce) {
+      holdLikeGo(*body, ex);  // a known length (no type to go by): nothing flushes it either
+    }
+    res.stream = std::move(body);
     res.headWaits = true;
+  }
+
+  // Go's response buffer for a body nothing flushes (see EncodedBody::holdLikeGo).
+  static void holdLikeGo(EncodedBody& body, Exchange& ex) {
+    body.holdLikeGo(ex.request.versionMajor == 2 ? http::kGoHttp2BodyBuffer : http::kGoHttp1BodyBuffer,
+                    &ex.response.streamLength);
   }
 
   // Caddy's first Write: a missing Content-Type is sniffed from the piece (Go's server
