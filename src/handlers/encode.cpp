@@ -230,7 +230,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     if (hasStream) {
       // A stream of unknown length (a proxied SSE response) is flushed through the
       // compressor piece by piece, so nothing it sends is held back waiting for more.
-      const bool flushEachPiece = eventStream || res.streamLength == runtime::Response::kUnknownLength;
+      const bool flushEachPiece = eventStream || flushedByProducer(res);
       auto body = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
       res.streamLength = runtime::Response::kUnknownLength;
       if (!flushEachPiece && !res.headAtOnce) {
@@ -251,7 +251,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
   // The head waits for the body's first piece; the decision is made on it (below).
   void deferToFirstPiece(Exchange& ex, const Encoding& enc) const {
     auto& res = ex.response;
-    const bool flushEachPiece = res.streamLength == runtime::Response::kUnknownLength;
+    const bool flushEachPiece = flushedByProducer(res);
     auto decide = [this, &res, &enc](std::string_view first) { return decideOnFirstPiece(res, enc, first); };
     auto body = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
     if (!flushEachPiece && !res.headAtOnce) {
@@ -259,6 +259,12 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     }
     res.stream = std::move(body);
     res.headWaits = true;
+  }
+
+  // A stream of unknown length that its producer flushes as it goes (a proxied chunked
+  // body: Caddy's flushInterval -1); a FastCGI one is not flushed (res.sniff stays true).
+  static bool flushedByProducer(const runtime::Response& res) {
+    return res.streamLength == runtime::Response::kUnknownLength && !res.sniff;
   }
 
   // Go's response buffer for a body nothing flushes (see EncodedBody::holdLikeGo).

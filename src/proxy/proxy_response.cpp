@@ -206,8 +206,10 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     source_ = body.get();
     res.stream = std::move(body);
     res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
-    // Caddy flushes the head at once for these (its flushInterval -1): Go sniffs no type.
-    res.sniff = head.hasLength && !config_.flushAtOnce;
+    // Caddy flushes the head at once for a body of unknown length (its flushInterval -1):
+    // Go sniffs no type. Not for FastCGI: Go's client leaves its ContentLength 0, not -1,
+    // so nothing flushes PHP's output and Go's server buffers it as any handler's.
+    res.sniff = (head.hasLength || config_.fastcgi) && !config_.flushAtOnce;
     res.headAtOnce = config_.flushAtOnce;
   }
 }
