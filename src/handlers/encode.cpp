@@ -28,6 +28,7 @@
 #include "handlers/encode_body.h"
 #include "handlers/handlers.h"
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "provision/provision_error.h"
 #include "proxy/response_matcher.h"
 
@@ -229,9 +230,18 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     if (hasStream) {
       // A stream of unknown length (a proxied SSE response) is flushed through the
       // compressor piece by piece, so nothing it sends is held back waiting for more.
-      const bool flushEachPiece = eventStream || res.streamLength == runtime::Response::kUnknownLength;
-      res.stream = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
+      const bool flushEachPiece = eventStream || flushedByProducer(res);
+      auto body = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
       res.streamLength = runtime::Response::kUnknownLength;
+      if (!flushEachPiece && !res.headAtOnce) {
+        // Nothing flushes this body (a proxied one of known length, a file): Go's server
+        // holds its head until the encoded output passes its buffer, and gives a body
+        // that ended within it a Content-Length (as when the upstream's whole body came
+        // with its head).
+        holdLikeGo(*body, ex);
+        res.headWaits = true;
+      }
+      res.stream = std::move(body);
     } else {
       res.body = std::move(compressed);
     }
@@ -241,10 +251,26 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
   // The head waits for the body's first piece; the decision is made on it (below).
   void deferToFirstPiece(Exchange& ex, const Encoding& enc) const {
     auto& res = ex.response;
-    const bool flushEachPiece = res.streamLength == runtime::Response::kUnknownLength;
+    const bool flushEachPiece = flushedByProducer(res);
     auto decide = [this, &res, &enc](std::string_view first) { return decideOnFirstPiece(res, enc, first); };
-    res.stream = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
+    auto body = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
+    if (!flushEachPiece && !res.headAtOnce) {
+      holdLikeGo(*body, ex);  // a known length (no type to go by): nothing flushes it either
+    }
+    res.stream = std::move(body);
     res.headWaits = true;
+  }
+
+  // A stream of unknown length that its producer flushes as it goes (a proxied chunked
+  // body: Caddy's flushInterval -1); a FastCGI one is not flushed (res.sniff stays true).
+  static bool flushedByProducer(const runtime::Response& res) {
+    return res.streamLength == runtime::Response::kUnknownLength && !res.sniff;
+  }
+
+  // Go's response buffer for a body nothing flushes (see EncodedBody::holdLikeGo).
+  static void holdLikeGo(EncodedBody& body, Exchange& ex) {
+    body.holdLikeGo(ex.request.versionMajor == 2 ? http::kGoHttp2BodyBuffer : http::kGoHttp1BodyBuffer,
+                    &ex.response.streamLength);
   }
 
   // Caddy's first Write: a missing Content-Type is sniffed from the piece (Go's server

@@ -151,13 +151,24 @@ void EncodedBody::onBodyData(std::string_view data, bool eof) {
     sink_->onBodyData(data, eof);  // identity: straight through
     return;
   }
-  out_.clear();
+  if (goBuffer_ == 0) {
+    out_.clear();  // (held bytes stay in out_ until they went on)
+  }
   const auto mode = eof               ? Compressor::Mode::Finish
                     : flushEachPiece_ ? Compressor::Mode::Flush
                                       : Compressor::Mode::Continue;
   if (!compressor_->compress(data, mode, out_)) {
     sink_->onBodyError(UV_EIO);
     return;
+  }
+  if (goBuffer_ != 0) {
+    if (eof && out_.size() <= goBuffer_ && lengthAtEnd_ != nullptr) {
+      *lengthAtEnd_ = out_.size();  // all of it fit in Go's buffer: a Content-Length
+    } else if (!eof && out_.size() <= goBuffer_) {
+      inner_->pull(loop_, *this);  // still within the buffer: the head waits
+      return;
+    }
+    goBuffer_ = 0;
   }
   if (out_.empty() && !eof) {
     // Called from the inner source's callback, not from inside our pull(): safe to pull.

@@ -47,6 +47,15 @@ class EncodedBody final : public runtime::BodySource,
   using Decider = std::function<std::unique_ptr<Compressor>(std::string_view firstPiece)>;
   EncodedBody(std::unique_ptr<runtime::BodySource> inner, Decider decide, bool flushEachPiece);
 
+  // Go's response buffer (net/http, behind a handler that never flushes): the compressed
+  // output is held until it passes `buffer` bytes, when it goes on and the head with it
+  // (chunked); when the body ends first, `*length` gets its size, so the held head goes
+  // out with a Content-Length, as Go's server gives a finished handler's buffered body.
+  void holdLikeGo(size_t buffer, uint64_t* length) {
+    goBuffer_ = buffer;
+    lengthAtEnd_ = length;
+  }
+
   void pull(uv_loop_t* loop, runtime::BodySink& sink) override;
   [[nodiscard]] const runtime::HeaderList* trailers() const override {
     return runtime::trailersOf(inner_.get());
@@ -64,6 +73,8 @@ class EncodedBody final : public runtime::BodySource,
   uv_loop_t* loop_ = nullptr;
   runtime::BodySink* sink_ = nullptr;
   std::string out_;
+  size_t goBuffer_ = 0;              // holdLikeGo's buffer; 0 once the held bytes went on
+  uint64_t* lengthAtEnd_ = nullptr;  // the response's streamLength, set when all fit
 };
 
 }  // namespace gatehouse::handlers

@@ -20,4 +20,11 @@ inline bool goSendsWithoutLength(const runtime::Response& res, size_t buffer) {
   return !res.stream && res.body.size() > buffer && !res.headers.has("Content-Length");
 }
 
+// A streamed body Go's server would buffer before its head goes out: no length yet, and
+// nothing flushes it (res.sniff still true: a FastCGI body, encode's output over one). The
+// head waits until the body passes the buffer, or ends within it and gets a Content-Length.
+inline bool goBuffersStream(const runtime::Response& res) {
+  return res.stream && res.streamLength == runtime::Response::kUnknownLength && res.sniff && !res.headAtOnce;
+}
+
 }  // namespace gatehouse::http

@@ -182,7 +182,7 @@ int Http1Session::beginResponse() {
   const bool sniff = wantsSniffedType(res, allowed);
   if (res.stream && allowed && !headOnly_) {
     streaming_ = true;
-    if (sniff || res.headWaits) {
+    if (sniff || res.headWaits || http::goBuffersStream(res)) {
       sniffPending_ = true;
       pullBody();
       return 0;
@@ -424,12 +424,18 @@ void Http1Session::onBodyData(std::string_view data, bool eof) {
   std::string held;  // the pieces gathered for the sniff, this one appended
   if (sniffPending_) {
     runWaitingStages(ex_, std::exchange(stagesWaiting_, 0));
-    if (sniffNeedsMore(ex_.response, sniffHold_.size() + data.size(), eof)) {
-      // Too few bytes to sniff on yet (a short first read, an empty one): as Go's response
-      // buffer, keep them and read on; the head goes with the first 512 (or the end).
+    const size_t total = sniffHold_.size() + data.size();
+    const bool buffered = http::goBuffersStream(ex_.response) && total <= http::kGoHttp1BodyBuffer;
+    if (sniffNeedsMore(ex_.response, total, eof) || (buffered && !eof)) {
+      // Too few bytes to sniff on yet (a short first read, an empty one), or a body Go's
+      // response buffer still holds: keep them and read on; the head goes with the first
+      // 512 (sniffing) or 2048 (buffer) bytes, or at the end.
       sniffHold_.append(data);
       afterPiece();
       return;
+    }
+    if (buffered) {
+      ex_.response.streamLength = total;  // ended within Go's buffer: a Content-Length
     }
     if (!sniffHold_.empty()) {
       held = std::move(sniffHold_);

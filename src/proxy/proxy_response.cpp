@@ -206,8 +206,14 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     source_ = body.get();
     res.stream = std::move(body);
     res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
-    // Caddy flushes the head at once for these (its flushInterval -1): Go sniffs no type.
-    res.sniff = head.hasLength && !config_.flushAtOnce;
+    // Caddy flushes the head at once for a body of unknown length and for an event stream
+    // (its flushInterval -1): Go sniffs no type. Not for other FastCGI bodies: Go's client
+    // leaves their ContentLength 0, not -1, so nothing flushes PHP's output and Go's server
+    // buffers it as any handler's.
+    const std::string_view type = res.headers.get("Content-Type");
+    const bool eventStream =
+        runtime::equalsIgnoreCase(http::trimBlanks(type.substr(0, type.find(';'))), "text/event-stream");
+    res.sniff = (head.hasLength || config_.fastcgi) && !config_.flushAtOnce && !eventStream;
     res.headAtOnce = config_.flushAtOnce;
   }
 }

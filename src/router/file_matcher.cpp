@@ -87,6 +87,11 @@ Candidate resolve(const std::string& root, const std::string& file, const std::v
                   bool patternDir) {
   Candidate c;
   c.relative = file.empty() ? std::string(".") : http::cleanPath(file);
+  // Go's path.Clean drops a trailing slash before the split, so the remainder never keeps
+  // one: "/index.php/apps/files/" gives PATH_INFO "/apps/files" (Nextcloud's pretty URLs).
+  if (c.relative.size() > 1 && c.relative.back() == '/') {
+    c.relative.pop_back();
+  }
   if (!splits.empty()) {
     std::tie(c.relative, c.remainder) = firstSplit(c.relative, splits);
   }
@@ -177,7 +182,10 @@ class FileMatcher final : public Matcher {
  public:
   FileMatcher(Template root, std::vector<std::string> raw, TryPolicy policy, std::vector<std::string> splits,
               bool fallback)
-      : root_(std::move(root)), raw_(std::move(raw)), policy_(policy), splits_(std::move(splits)),
+      : root_(std::move(root)),
+        raw_(std::move(raw)),
+        policy_(policy),
+        splits_(std::move(splits)),
         fallback_(fallback) {
     for (const auto& f : raw_) {
       files_.emplace_back(f);
@@ -356,8 +364,7 @@ std::unique_ptr<Matcher> makeFileMatcher(const Json& value, const std::string& p
       throw ProvisionError(path + "." + k, "file matcher option '" + k + "' is not supported yet");
     }
   }
-  return std::make_unique<FileMatcher>(Template(root), std::move(files), policy, std::move(splits),
-                                       fallback);
+  return std::make_unique<FileMatcher>(Template(root), std::move(files), policy, std::move(splits), fallback);
 }
 
 }  // namespace gatehouse::router

@@ -20,6 +20,9 @@ An echo request with gzip=1 gets its answer gzip-encoded when it accepted gzip.
 An echo upstream with "h2c": true is reached through a real HTTP/2 cleartext server: Debian's
 caddy (`protocols h1 h2 h2c`) reverse-proxying to the echo; {UPSTREAMN} is caddy's address, so
 both servers under test speak h2c to it (`h2c://{UPSTREAMN}`).
+{"kind": "phpfpm"} is a real php-fpm (Debian's, e2e/php_fpm.py) on a free port (with "unix": true
+on a Unix socket, {UPSTREAMn} then "unix/<path>"): it runs the case's own site/*.php scripts,
+whose paths the server under test sends (SCRIPT_FILENAME).
 Kinds "rawecho" (the exact request bytes echoed) and "script" (a scripted raw answer: partial
 bodies, resets, slow heads, close-delimited bodies) are socket-level: raw_upstreams.py.
 """
@@ -42,6 +45,7 @@ from raw_upstreams import RawUpstream
 # Appended, not inserted: compat's own modules keep their names.
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import ports  # noqa: E402  (ports below the ephemeral range, shared with the e2e tests)
+import php_fpm  # noqa: E402
 
 _free_port = ports.free_port
 
@@ -199,10 +203,19 @@ class CompatUpstreams:
         self.addresses = []
         self.fronts = []  # (caddy process, its directory) of h2c upstreams
         self.raw = []  # socket-level upstreams
+        self.fpms = []  # php-fpm masters
         self.pki = _Pki() if any(s.get("tls") for s in specs) else None
         for spec in specs:
             if spec.get("kind") == "down":
                 self.addresses.append("127.0.0.1:%d" % _free_port())
+                continue
+            if spec.get("kind") == "phpfpm":
+                if not php_fpm.binary():
+                    raise RuntimeError("the case needs php-fpm (scripts/install-deps.sh installs it)")
+                sock = os.path.join(tempfile.mkdtemp(prefix="compat-fpm-"), "php-fpm.sock") if spec.get("unix") else None
+                fpm = php_fpm.PhpFpm(_free_port(), unix_path=sock, children=2)
+                self.fpms.append((fpm, os.path.dirname(sock) if sock else None))
+                self.addresses.append("unix/" + sock if sock else "127.0.0.1:%d" % fpm.port)
                 continue
             if spec.get("kind") in ("rawecho", "script"):
                 raw = RawUpstream(spec)
@@ -269,6 +282,10 @@ class CompatUpstreams:
             shutil.rmtree(tmp, ignore_errors=True)
         for raw in self.raw:
             raw.close()
+        for fpm, sock_dir in self.fpms:
+            fpm.stop()
+            if sock_dir:
+                shutil.rmtree(sock_dir, ignore_errors=True)
         for srv in self.servers:
             srv.shutdown()
             srv.server_close()

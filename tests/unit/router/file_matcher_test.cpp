@@ -137,23 +137,49 @@ TEST_CASE("file matcher globs literal patterns; placeholder values stay literal"
 
 TEST_CASE("first_exist_fallback takes the last entry without the directory check", "[router]") {
   Site site;
-  auto type = [](Exchange& ex) { return gatehouse::router::Template("{http.matchers.file.type}").render(ex); };
+  auto type = [](Exchange& ex) {
+    return gatehouse::router::Template("{http.matchers.file.type}").render(ex);
+  };
   Exchange ex = get("/");
   // Earlier entries keep first_exist's rules: "/dir" is a directory without a trailing slash.
-  REQUIRE(matchFile(site, {{"try_files", {"/dir", "/small.txt", "/big.txt"}}, {"try_policy", "first_exist_fallback"}},
-                    ex));
+  REQUIRE(matchFile(
+      site, {{"try_files", {"/dir", "/small.txt", "/big.txt"}}, {"try_policy", "first_exist_fallback"}}, ex));
   CHECK(relative(ex) == "/small.txt");
   // The last entry only has to be there, and counts as a file.
   REQUIRE(matchFile(site, {{"try_files", {"/nope", "/dir"}}, {"try_policy", "first_exist_fallback"}}, ex));
   CHECK(relative(ex) == "/dir");
   CHECK(type(ex) == "file");
   CHECK_FALSE(matchFile(site, {{"try_files", {"/dir"}}, {"try_policy", "first_exist"}}, ex));
-  CHECK_FALSE(matchFile(site, {{"try_files", {"/nope", "/gone"}}, {"try_policy", "first_exist_fallback"}}, ex));
+  CHECK_FALSE(
+      matchFile(site, {{"try_files", {"/nope", "/gone"}}, {"try_policy", "first_exist_fallback"}}, ex));
   // "=NNN" still short-circuits before the fallback.
   Exchange ex2 = get("/");
-  CHECK_FALSE(matchFile(site, {{"try_files", {"/nope", "=404", "/small.txt"}}, {"try_policy", "first_exist_fallback"}},
-                        ex2));
+  CHECK_FALSE(matchFile(
+      site, {{"try_files", {"/nope", "=404", "/small.txt"}}, {"try_policy", "first_exist_fallback"}}, ex2));
   auto err = gatehouse::router::takeMatcherError(ex2);
   REQUIRE(err);
   CHECK(err->status == 404);
+}
+
+TEST_CASE("split_path's remainder loses a trailing slash, as Go's path.Clean before the split", "[router]") {
+  Site site;
+  site.write("index.php", "<?php", 1000);
+  auto remainder = [](Exchange& ex) {
+    return gatehouse::router::Template("{http.matchers.file.remainder}").render(ex);
+  };
+  // Nextcloud's pretty URLs: PATH_INFO comes from this remainder (caddy 2.6.2 sends "/apps/files").
+  const Json split = {{"try_files", Json::array({"{http.request.uri.path}"})},
+                      {"split_path", Json::array({".php"})}};
+  Exchange ex = get("/index.php/apps/files/");
+  INFO(split.dump());
+  REQUIRE(matchFile(site, split, ex));
+  CHECK(relative(ex) == "/index.php");
+  CHECK(remainder(ex) == "/apps/files");
+  Exchange root = get("/index.php/");
+  REQUIRE(matchFile(site, split, root));
+  CHECK(remainder(root) == "");
+  // A pattern ending in '/' still wants a directory.
+  Exchange dir = get("/dir");
+  REQUIRE(matchFile(site, {{"try_files", Json::array({"{http.request.uri.path}/"})}}, dir));
+  CHECK(relative(dir) == "/dir/");
 }
