@@ -368,6 +368,12 @@ def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, c
                 time.sleep(min(float(req["sleep"]), 10.0))
             a = normalize(pc, *send_or_error(pc, req), upstream_ports=up_ports)
             b = normalize(pg, *send_or_error(pg, req), upstream_ports=up_ports)
+            if a[0] == 0 and b[0] != 0:
+                # caddy, not the server under test, let a request down (seen under CI load: a
+                # bcrypt check past the client timeout, an event stream dropped): ask it again
+                # once rather than fail gatehouse for it
+                print("  note: %s: caddy gave no answer (%s); asked again" % (label, sorted(a[1])))
+                a = normalize(pc, *send_or_error(pc, req), upstream_ports=up_ports)
             if verbose:
                 print("  [%s] caddy %d %r\n  %s gatehouse %d %r" % (label, a[0], a[2][:80], " " * len(label), b[0], b[2][:80]))
             diff = first_difference(a, b)
