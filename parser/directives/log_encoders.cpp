@@ -44,6 +44,14 @@ Json nestedEncoder(Dispenser& d) {
   return parseLogEncoder(d);
 }
 
+// The rest of a filter's line and its block, unread: Caddy hands each filter its own copy
+// of the segment, and delete, hash, rename and replace read no more than their value.
+void skipSegmentRest(Dispenser& d) {
+  d.remainingArgs();
+  for (int nesting = d.nesting(); d.nextBlock(nesting);) {
+  }
+}
+
 // One field filter: <field> <filter> [args] [{ ... }].
 Json parseFieldFilter(Dispenser& d) {
   if (!d.nextArg()) {
@@ -53,12 +61,14 @@ Json parseFieldFilter(Dispenser& d) {
   Json f = Json::object();
   f["filter"] = name;
   if (name == "delete" || name == "hash") {
+    skipSegmentRest(d);
     return f;
   }
   if (name == "replace" || name == "rename") {
     if (d.nextArg()) {
       f[name == "replace" ? "value" : "name"] = d.val();
     }
+    skipSegmentRest(d);
     return f;
   }
   if (name == "regexp") {

@@ -34,6 +34,7 @@ void applyHttpOptions(config::Config& config, const AdaptState& state) {
 void applyGlobalOptionsToConfig(config::Config& config, AdaptState& state) {
   applyAdmin(config, state);
   if (const Json* storage = option(state, "storage")) config.storage = *storage;
+  if (const Json* events = option(state, "events")) config.otherApps["events"] = *events;
   applyHttpOptions(config, state);
 }
 

@@ -186,11 +186,29 @@ Json parseMetrics(Dispenser& d, const Json*) {
   return m;
 }
 
+// events { on <event> <handler> ... }: caddy 2.6.2 registers no event handler module, so
+// an `on` line is refused as its module lookup fails, any other line as an argument error;
+// an empty block gives an events app with no subscriptions (which does nothing).
+Json parseEvents(Dispenser& d, const Json*) {
+  d.next();
+  for (int nesting = d.nesting(); d.nextBlock(nesting);) {
+    if (d.val() != "on")
+      throw d.argErr();
+    if (!d.nextArg() || !d.nextArg())
+      throw d.argErr();
+    const std::string handler = d.val();
+    throw d.err("getting module named 'events.handlers." + handler +
+                "': module not registered: events.handlers." + handler);
+  }
+  return Json::object();
+}
+
 }  // namespace
 
 const std::vector<OptionSpec>& generalOptionSpecs() {
   static const std::vector<OptionSpec> kSpecs = {
       {"debug", parseTrue},
+      {"events", parseEvents},
       {"http_port", parsePort},
       {"https_port", parsePort},
       {"default_bind", parseDefaultBind},

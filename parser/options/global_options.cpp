@@ -37,7 +37,8 @@
 //                                                       "fields": server JSON fields to apply}
 //   metrics ........................................... Metrics JSON object ({} when bare)
 //   pki ............................................... PKI app JSON {"certificate_authorities": ...}
-//   events, filesystem ................................ kept as parsed JSON for the adapter
+//   events ............................................ {} (an events app without subscriptions;
+//                                                       2.6.2 has no handler module to subscribe)
 
 #include <map>
 

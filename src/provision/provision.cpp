@@ -445,9 +445,14 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   for (const auto& [key, _] : config.extra.items()) {
     throw ProvisionError(key, "top-level field '" + key + "' is not supported yet");
   }
-  for (const auto& [name, _] : config.otherApps) {
+  for (const auto& [name, app] : config.otherApps) {
     if (name == "pki") {
       checkPkiApp(config);
+      continue;
+    }
+    // An events app without subscriptions (the Caddyfile's empty `events {}`) does nothing.
+    if (name == "events" && app.is_object() && app.size() == (app.contains("subscriptions") ? 1U : 0U) &&
+        app.value("subscriptions", Json::array()).empty()) {
       continue;
     }
     throw ProvisionError("apps." + name, "app '" + name + "' is not supported yet");

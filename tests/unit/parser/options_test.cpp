@@ -281,3 +281,25 @@ TEST_CASE("storage file_system needs a root, set once, as caddy 2.6.2's") {
   CHECK(globalOptions("storage file_system {\n root /b\n}").options.at("storage") ==
         Json::parse(R"({"module":"file_system","root":"/b"})"));
 }
+
+TEST_CASE("events: an empty block is an events app, handlers are refused as caddy 2.6.2 refuses them") {
+  CHECK(globalOptions("events {\n}").options.at("events") == Json::object());
+  CHECK(errorOf("events {\n on cert_obtained exec echo hi\n}") ==
+        "Caddyfile:3:19: parsing caddyfile tokens for 'events': getting module named 'events.handlers.exec': "
+        "module not registered: events.handlers.exec");
+  CHECK(errorOf("events {\n bogus\n}") ==
+        "Caddyfile:3:2: parsing caddyfile tokens for 'events': wrong argument count or unexpected line "
+        "ending after 'bogus'");
+}
+
+TEST_CASE("listener wrappers skip their tokens as caddy 2.6.2's, but newer status_code is refused") {
+  auto wrappers = [](const std::string& body) {
+    return globalOptions("servers {\n listener_wrappers {\n" + body + "\n }\n}")
+        .options.at("servers")[0]["fields"]["listener_wrappers"];
+  };
+  CHECK(wrappers("  http_redirect extra {\n   foo bar\n  }\n  tls {host") ==
+        Json::parse(R"([{"wrapper":"http_redirect"},{"wrapper":"tls"}])"));
+  CHECK(errorOf("servers {\n listener_wrappers {\n  http_redirect {\n   status_code 301\n  }\n }\n}") ==
+        "Caddyfile:5:4: parsing caddyfile tokens for 'servers': http_redirect's status_code (newer Caddy) is "
+        "not supported yet");
+}

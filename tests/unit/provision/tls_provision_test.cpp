@@ -298,3 +298,11 @@ TEST_CASE("automatic HTTPS plan: a local name no policy lists gets the internal 
   CHECK(internal.at("named.local").issuer == Json::parse(R"({"module":"internal","ca":"foo"})"));
   CHECK(plan.managedNames == std::vector<std::string>{"a.example"});
 }
+
+TEST_CASE("an events app runs only without subscriptions (the Caddyfile's empty `events {}`)") {
+  CHECK(provisionError(R"({"admin":{"disabled":true},"apps":{"events":{}}})").empty());
+  CHECK(provisionError(R"({"admin":{"disabled":true},"apps":{"events":{"subscriptions":[]}}})").empty());
+  CHECK(provisionError(
+            R"({"admin":{"disabled":true},"apps":{"events":{"subscriptions":[{"events":["tls"]}]}}})") ==
+        "apps.events: app 'events' is not supported yet");
+}
