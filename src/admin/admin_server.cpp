@@ -155,11 +155,18 @@ bool AdminServer::bindTcp(const std::string& address, const AdminAccess& access,
     bound_ = std::string(ip) + ":" + std::to_string(ntohs(a->sin_port));
   }
   const bool bracketed = !address.empty() && address.front() == '[';
-  const std::string host = bracketed ? address.substr(1, address.find(']') - 1) : address.substr(0, address.rfind(':'));
+  const std::string host =
+      bracketed ? address.substr(1, address.find(']') - 1) : address.substr(0, address.rfind(':'));
   // Port 0 asks for any port: the one bound is the one clients name.
-  const int port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
-                                               : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+  const int port = bound.ss_family == AF_INET6
+                       ? ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port)
+                       : ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
   guard_.emplace(access, host, port);
+  // Caddy logs the address as configured ("localhost:2019"); only a port-0 request names the
+  // port it got, since that is the one clients must use.
+  if (!address.ends_with(":0")) {
+    bound_ = address;
+  }
   return true;
 }
 

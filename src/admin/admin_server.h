@@ -1,8 +1,8 @@
 #pragma once
 // Caddy 2.6.2's admin API (api_router.cpp lists the endpoints). It listens on loopback
-// or on a unix socket ("unix//path", unix_listen_path.h) only, runs on its own thread and loop, and checks the Host header so a web page cannot
-// drive it through DNS rebinding. Endpoints run on the libuv thread pool (a change loads
-// a config), never on the admin loop.
+// or on a unix socket ("unix//path", unix_listen_path.h) only, runs on its own thread and loop, and checks
+// the Host header so a web page cannot drive it through DNS rebinding. Endpoints run on the libuv thread pool
+// (a change loads a config), never on the admin loop.
 
 #include <uv.h>
 
@@ -63,6 +63,7 @@ class AdminServer {
   bool start(const std::string& address, const AdminAccess& access, std::string& error);
   // The allowed origins as Caddy's start-up line lists them (after start).
   [[nodiscard]] const AdminGuard& guard() const { return *guard_; }
+  // The address as Caddy's start-up line gives it: as configured, or the bound one for port 0.
   [[nodiscard]] const std::string& boundAddress() const { return bound_; }
   [[nodiscard]] ConfigSink& sink() { return sink_; }
   [[nodiscard]] ConfigChanger& changer() { return changer_; }

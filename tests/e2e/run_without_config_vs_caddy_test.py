@@ -60,6 +60,8 @@ def scenario(kind, binary, port):
             if '"admin endpoint started"' not in text():
                 print("note: %s: the admin endpoint did not start (port 2019 taken?): API steps skipped" % kind)
                 return
+            check('"admin endpoint started","address":"localhost:2019"' in text(),
+                  label + "the start-up line names the admin address as configured (localhost:2019)")
             check(call("GET", ADMIN + "/config/") == (200, "null\n"), label + "GET /config/ is null")
             site = {"apps": {"http": {"servers": {"a": {"listen": ["127.0.0.1:%d" % port], "routes": [
                 {"handle": [{"handler": "static_response", "body": "yo"}]}]}}}}}
