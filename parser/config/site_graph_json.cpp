@@ -72,16 +72,15 @@ Json serverJson(const Server& s, bool skeleton) {
   if (!s.listen.empty()) {
     out["listen"] = s.listen;
   }
-  putOrdered(out, s.options,
-             {"listener_wrappers", "read_timeout", "read_header_timeout", "write_timeout",
-              "idle_timeout", "keepalive_interval", "keepalive_idle", "keepalive_count",
-              "max_header_bytes", "enable_full_duplex"});
+  putOrdered(
+      out, s.options,
+      {"listener_wrappers", "read_timeout", "read_header_timeout", "write_timeout", "idle_timeout",
+       "keepalive_interval", "keepalive_idle", "keepalive_count", "max_header_bytes", "enable_full_duplex"});
   // The options loop above also copied keys that belong later; rebuild in full order.
   Json ordered = objectWithRoom(16 + s.options.size());
   for (const char* key : {"listen", "listener_wrappers", "read_timeout", "read_header_timeout",
-                          "write_timeout", "idle_timeout", "keepalive_interval",
-                          "keepalive_idle", "keepalive_count", "max_header_bytes",
-                          "enable_full_duplex"}) {
+                          "write_timeout", "idle_timeout", "keepalive_interval", "keepalive_idle",
+                          "keepalive_count", "max_header_bytes", "enable_full_duplex"}) {
     if (out.contains(key)) {
       ordered[key] = std::move(out[key]);
     }
@@ -97,8 +96,10 @@ Json serverJson(const Server& s, bool skeleton) {
   } else if (!s.namedRoutes.empty()) {
     Json named = objectWithRoom(s.namedRoutes.size());
     std::vector<const std::pair<std::string, Route>*> sortedNamed;
-    for (const auto& entry : s.namedRoutes) sortedNamed.push_back(&entry);
-    std::sort(sortedNamed.begin(), sortedNamed.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto& entry : s.namedRoutes)
+      sortedNamed.push_back(&entry);
+    std::sort(sortedNamed.begin(), sortedNamed.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
     for (const auto* entry : sortedNamed) {
       named[entry->first] = toJson(entry->second);
     }
@@ -108,23 +109,32 @@ Json serverJson(const Server& s, bool skeleton) {
   if (s.automaticHttps) {
     const auto& a = *s.automaticHttps;
     Json ah = Json::object();
-    if (a.disable) ah["disable"] = true;
-    if (a.disableRedirects) ah["disable_redirects"] = true;
-    if (a.disableCertificates) ah["disable_certificates"] = true;
-    if (!a.skip.empty()) ah["skip"] = a.skip;
-    if (!a.skipCertificates.empty()) ah["skip_certificates"] = a.skipCertificates;
-    if (a.ignoreLoadedCertificates) ah["ignore_loaded_certificates"] = true;
-    for (const auto& [k, v] : a.extra.items()) ah[k] = v;
+    if (a.disable)
+      ah["disable"] = true;
+    if (a.disableRedirects)
+      ah["disable_redirects"] = true;
+    if (a.disableCertificates)
+      ah["disable_certificates"] = true;
+    if (!a.skip.empty())
+      ah["skip"] = a.skip;
+    if (!a.skipCertificates.empty())
+      ah["skip_certificates"] = a.skipCertificates;
+    if (a.ignoreLoadedCertificates)
+      ah["ignore_loaded_certificates"] = true;
+    for (const auto& [k, v] : a.extra.items())
+      ah[k] = v;
     ordered["automatic_https"] = std::move(ah);
   }
   putOrdered(ordered, s.options,
              {"strict_sni_host", "trusted_proxies", "client_ip_headers", "trusted_proxies_strict"});
   Json tail = Json::object();
   putIf(tail, "logs", serverLogsInCaddyOrder(s.logs));
-  for (auto& [k, v] : tail.items()) ordered[k] = std::move(v);
+  for (auto& [k, v] : tail.items())
+    ordered[k] = std::move(v);
   // Whatever options are left (protocols, metrics ...) follow, in their own order.
   for (const auto& [k, v] : s.options.items()) {
-    if (!ordered.contains(k)) ordered[k] = v;
+    if (!ordered.contains(k))
+      ordered[k] = v;
   }
   // logs belongs before protocols in Caddy's struct; move protocols-type keys after it.
   for (const char* key : kServerTailKeys) {
@@ -139,9 +149,11 @@ Json serverJson(const Server& s, bool skeleton) {
 
 Json policyJson(const AutomationPolicy& p) {
   Json out = Json::object();
-  if (!p.subjects.empty()) out["subjects"] = p.subjects;
+  if (!p.subjects.empty())
+    out["subjects"] = p.subjects;
   // Issuers and certificate managers are modules: all their keys print sorted.
-  if (!p.issuers.empty()) out["issuers"] = sortedDeep(p.issuers);
+  if (!p.issuers.empty())
+    out["issuers"] = sortedDeep(p.issuers);
   putIf(out, "get_certificate", sortedDeep(p.getCertificate));
   Json rest = p.extra;
   rest.erase(kProvisionWhenUsed);  // in memory only
@@ -151,13 +163,16 @@ Json policyJson(const AutomationPolicy& p) {
       rest.erase(key);
     }
   }
-  if (!p.keyType.empty()) out["key_type"] = p.keyType;
+  if (!p.keyType.empty())
+    out["key_type"] = p.keyType;
   if (rest.contains("storage")) {
     out["storage"] = rest["storage"];
     rest.erase("storage");
   }
-  if (p.onDemand) out["on_demand"] = true;
-  for (const auto& [k, v] : rest.items()) out[k] = v;
+  if (p.onDemand)
+    out["on_demand"] = true;
+  for (const auto& [k, v] : rest.items())
+    out[k] = v;
   return out;
 }
 
@@ -167,12 +182,16 @@ Json tlsJson(const TlsApp& t) {
   Json automation = Json::object();
   if (!t.policies.empty()) {
     Json arr = Json::array();
-    for (const auto& p : t.policies) arr.push_back(policyJson(p));
+    for (const auto& p : t.policies)
+      arr.push_back(policyJson(p));
     automation["policies"] = std::move(arr);
   }
-  for (const auto& [k, v] : t.automationExtra.items()) automation[k] = v;
-  if (!automation.empty()) out["automation"] = std::move(automation);
-  for (const auto& [k, v] : t.extra.items()) out[k] = v;
+  for (const auto& [k, v] : t.automationExtra.items())
+    automation[k] = v;
+  if (!automation.empty())
+    out["automation"] = std::move(automation);
+  for (const auto& [k, v] : t.extra.items())
+    out[k] = v;
   return tlsAppInCaddyOrder(out);
 }
 
@@ -180,18 +199,23 @@ Json tlsJson(const TlsApp& t) {
 Json httpJson(const HttpApp& h, bool skeleton) {
   Json out = objectWithRoom(8 + h.options.size());
   for (const char* key : {"http_port", "https_port", "grace_period", "shutdown_delay"}) {
-    if (h.options.contains(key)) out[key] = h.options.at(key);
+    if (h.options.contains(key))
+      out[key] = h.options.at(key);
   }
   if (!h.servers.empty()) {
     // Go prints maps sorted by key; sort pointers, not the servers themselves.
     std::vector<const std::pair<std::string, Server>*> servers;
-    for (const auto& entry : h.servers) servers.push_back(&entry);
-    std::sort(servers.begin(), servers.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto& entry : h.servers)
+      servers.push_back(&entry);
+    std::sort(servers.begin(), servers.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
     Json& s = out["servers"] = objectWithRoom(servers.size());
-    for (const auto* entry : servers) s[entry->first] = skeleton ? Json() : serverJson(entry->second, false);
+    for (const auto* entry : servers)
+      s[entry->first] = skeleton ? Json() : serverJson(entry->second, false);
   }
   for (const auto& [k, v] : h.options.items()) {
-    if (!out.contains(k)) out[k] = v;
+    if (!out.contains(k))
+      out[k] = v;
   }
   return out;
 }
@@ -208,6 +232,14 @@ const Json& expect(const Json& j, const std::string& path, bool (Json::*test)() 
     bad(path, std::string("expected ") + kind + ", got " + j.type_name());
   }
   return j;
+}
+
+bool boolAt(const Json& j, const std::string& path) {
+  return expect(j, path, &Json::is_boolean, "a boolean").get<bool>();
+}
+
+std::string stringAt(const Json& j, const std::string& path) {
+  return expect(j, path, &Json::is_string, "a string").get<std::string>();
 }
 
 std::vector<std::string> stringList(const Json& j, const std::string& path) {
@@ -240,8 +272,8 @@ Server serverFromJson(const Json& j, const std::string& path) {
       s.routes = routesFromJson(value, p);
     } else if (key == "errors") {
       expect(value, p, &Json::is_object, "an object");
-      s.errors = value.contains("routes") ? routesFromJson(value.at("routes"), p + ".routes")
-                                          : std::vector<Route>{};
+      s.errors =
+          value.contains("routes") ? routesFromJson(value.at("routes"), p + ".routes") : std::vector<Route>{};
     } else if (key == "named_routes") {
       expect(value, p, &Json::is_object, "an object");
       for (const auto& [name, r] : value.items()) {
@@ -253,13 +285,20 @@ Server serverFromJson(const Json& j, const std::string& path) {
       expect(value, p, &Json::is_object, "an object");
       AutomaticHttps a;
       for (const auto& [k, v] : value.items()) {
-        if (k == "disable") a.disable = v.get<bool>();
-        else if (k == "disable_redirects") a.disableRedirects = v.get<bool>();
-        else if (k == "disable_certificates") a.disableCertificates = v.get<bool>();
-        else if (k == "skip") a.skip = stringList(v, p + ".skip");
-        else if (k == "skip_certificates") a.skipCertificates = stringList(v, p + ".skip_certificates");
-        else if (k == "ignore_loaded_certificates") a.ignoreLoadedCertificates = v.get<bool>();
-        else a.extra[k] = v;
+        if (k == "disable")
+          a.disable = boolAt(v, p + ".disable");
+        else if (k == "disable_redirects")
+          a.disableRedirects = boolAt(v, p + ".disable_redirects");
+        else if (k == "disable_certificates")
+          a.disableCertificates = boolAt(v, p + ".disable_certificates");
+        else if (k == "skip")
+          a.skip = stringList(v, p + ".skip");
+        else if (k == "skip_certificates")
+          a.skipCertificates = stringList(v, p + ".skip_certificates");
+        else if (k == "ignore_loaded_certificates")
+          a.ignoreLoadedCertificates = boolAt(v, p + ".ignore_loaded_certificates");
+        else
+          a.extra[k] = v;
       }
       s.automaticHttps = a;
     } else if (key == "logs") {
@@ -275,14 +314,20 @@ AutomationPolicy policyFromJson(const Json& j, const std::string& path) {
   expect(j, path, &Json::is_object, "an object");
   AutomationPolicy p;
   for (const auto& [key, value] : j.items()) {
-    if (key == "subjects") p.subjects = stringList(value, path + ".subjects");
+    if (key == "subjects")
+      p.subjects = stringList(value, path + ".subjects");
     else if (key == "issuers") {
       expect(value, path + ".issuers", &Json::is_array, "an array");
-      for (const auto& i : value) p.issuers.push_back(i);
-    } else if (key == "get_certificate") p.getCertificate = value;
-    else if (key == "key_type") p.keyType = value.get<std::string>();
-    else if (key == "on_demand") p.onDemand = value.get<bool>();
-    else if (key != kProvisionWhenUsed) p.extra[key] = value;
+      for (const auto& i : value)
+        p.issuers.push_back(i);
+    } else if (key == "get_certificate")
+      p.getCertificate = value;
+    else if (key == "key_type")
+      p.keyType = stringAt(value, path + ".key_type");
+    else if (key == "on_demand")
+      p.onDemand = boolAt(value, path + ".on_demand");
+    else if (key != kProvisionWhenUsed)
+      p.extra[key] = value;
   }
   return p;
 }
@@ -299,7 +344,8 @@ TlsApp tlsFromJson(const Json& j, const std::string& path) {
         if (k == "policies") {
           expect(v, path + ".automation.policies", &Json::is_array, "an array");
           for (size_t i = 0; i < v.size(); ++i) {
-            t.policies.push_back(policyFromJson(v[i], path + ".automation.policies[" + std::to_string(i) + "]"));
+            t.policies.push_back(
+                policyFromJson(v[i], path + ".automation.policies[" + std::to_string(i) + "]"));
           }
         } else {
           t.automationExtra[k] = v;
@@ -329,28 +375,35 @@ Json toJson(const Handler& handler) {
   Json out = objectWithRoom(3 + handler.fields.size());
   out["handler"] = handler.name;
   if (handler.name == "subroute") {
-    if (!handler.routes.empty()) out["routes"] = routesJson(handler.routes);
-    if (handler.errors) out["errors"] = Json{{"routes", routesJson(*handler.errors)}};
+    if (!handler.routes.empty())
+      out["routes"] = routesJson(handler.routes);
+    if (handler.errors)
+      out["errors"] = Json{{"routes", routesJson(*handler.errors)}};
   }
-  for (const auto& [k, v] : handler.fields.items()) out[k] = v;
+  for (const auto& [k, v] : handler.fields.items())
+    out[k] = v;
   // A handler is a module: Caddy prints all its keys sorted, at every depth.
   return sortedDeep(out);
 }
 
 Json toJson(const Route& route) {
   Json out = objectWithRoom(4);
-  if (!route.group.empty()) out["group"] = route.group;
+  if (!route.group.empty())
+    out["group"] = route.group;
   if (!route.match.empty()) {
     Json sets = Json::array();
-    for (const auto& m : route.match) sets.push_back(sortedObject(m));
+    for (const auto& m : route.match)
+      sets.push_back(sortedObject(m));
     out["match"] = std::move(sets);
   }
   if (!route.handle.empty()) {
     Json hs = Json::array();
-    for (const auto& h : route.handle) hs.push_back(toJson(h));
+    for (const auto& h : route.handle)
+      hs.push_back(toJson(h));
     out["handle"] = std::move(hs);
   }
-  if (route.terminal) out["terminal"] = true;
+  if (route.terminal)
+    out["terminal"] = true;
   return out;
 }
 
@@ -362,15 +415,20 @@ Json configJson(const Config& config, bool skeleton) {
   putIf(out, "logging", loggingInCaddyOrder(config.logging));
   putIf(out, "storage", config.storage);
   std::map<std::string, Json> apps = config.otherApps;
-  if (config.http) apps["http"] = httpJson(*config.http, skeleton);
-  if (config.tls && !config.tls->empty()) apps["tls"] = tlsJson(*config.tls);
-  if (auto pki = apps.find("pki"); pki != apps.end()) pki->second = pkiAppInCaddyOrder(pki->second);
+  if (config.http)
+    apps["http"] = httpJson(*config.http, skeleton);
+  if (config.tls && !config.tls->empty())
+    apps["tls"] = tlsJson(*config.tls);
+  if (auto pki = apps.find("pki"); pki != apps.end())
+    pki->second = pkiAppInCaddyOrder(pki->second);
   if (!apps.empty()) {
     Json a = objectWithRoom(apps.size());
-    for (auto& [k, v] : apps) a[k] = std::move(v);
+    for (auto& [k, v] : apps)
+      a[k] = std::move(v);
     out["apps"] = std::move(a);
   }
-  for (const auto& [k, v] : config.extra.items()) out[k] = v;
+  for (const auto& [k, v] : config.extra.items())
+    out[k] = v;
   return out;
 }
 
@@ -396,7 +454,8 @@ Handler handlerFromJson(const Json& j, const std::string& path) {
   Handler h;
   h.name = j.at("handler").get<std::string>();
   for (const auto& [key, value] : j.items()) {
-    if (key == "handler") continue;
+    if (key == "handler")
+      continue;
     if (h.name == "subroute" && key == "routes") {
       h.routes = routesFromJson(value, path + ".routes");
     } else if (h.name == "subroute" && key == "errors") {
@@ -416,7 +475,7 @@ Route routeFromJson(const Json& j, const std::string& path) {
   for (const auto& [key, value] : j.items()) {
     const std::string p = path + "." + key;
     if (key == "group") {
-      r.group = expect(value, p, &Json::is_string, "a string").get<std::string>();
+      r.group = stringAt(value, p);
     } else if (key == "match") {
       expect(value, p, &Json::is_array, "an array of matcher sets");
       for (size_t i = 0; i < value.size(); ++i) {
@@ -428,7 +487,7 @@ Route routeFromJson(const Json& j, const std::string& path) {
         r.handle.push_back(handlerFromJson(value[i], p + "[" + std::to_string(i) + "]"));
       }
     } else if (key == "terminal") {
-      r.terminal = expect(value, p, &Json::is_boolean, "a boolean").get<bool>();
+      r.terminal = boolAt(value, p);
     } else {
       bad(p, "unknown route field");
     }
@@ -440,9 +499,12 @@ Config configFromJson(const Json& j) {
   expect(j, "config", &Json::is_object, "an object");
   Config c;
   for (const auto& [key, value] : j.items()) {
-    if (key == "admin") c.admin = value;
-    else if (key == "logging") c.logging = value;
-    else if (key == "storage") c.storage = value;
+    if (key == "admin")
+      c.admin = value;
+    else if (key == "logging")
+      c.logging = value;
+    else if (key == "storage")
+      c.storage = value;
     else if (key == "apps") {
       expect(value, "apps", &Json::is_object, "an object");
       for (const auto& [app, body] : value.items()) {

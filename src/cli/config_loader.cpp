@@ -48,6 +48,10 @@ bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfi
   } catch (const std::invalid_argument& e) {
     std::cerr << path << ": " << e.what() << "\n";
     return false;
+  } catch (const config::Json::exception& e) {
+    // A value of the wrong type that no reader checked with its path: still an error, not an abort.
+    std::cerr << path << ": invalid config: " << e.what() << "\n";
+    return false;
   }
   return true;
 }
