@@ -357,7 +357,7 @@ std::string listingHtml(const std::vector<ListingItem>& items, const std::string
 
 BrowseView browseView(const runtime::Request& req) {
   BrowseView view;
-  view.path = req.path;
+  view.path = http::cleanPath(req.path);  // as Caddy lists it: "/d/x/../" is "/d/"
   view.sort = queryValue(req.query, "sort");
   view.order = queryValue(req.query, "order");
   if (view.sort.empty()) {

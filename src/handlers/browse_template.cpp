@@ -89,8 +89,9 @@ class ItemObject final : public templates::Object {
 class ListingObject final : public templates::Object {
  public:
   ListingObject(const std::vector<ListingItem>& items, ListingContext ctx) : ctx_(std::move(ctx)) {
-    // Caddy's Path is the cleaned request path: no trailing slash but for the root.
-    path_ = ctx_.path;
+    // Caddy's Path is path.Clean of the request path ("/d/x/../" -> "/d"): dot segments and
+    // doubled slashes resolved, no trailing slash but for the root.
+    path_ = http::cleanPath(ctx_.path);
     while (path_.size() > 1 && path_.back() == '/') {
       path_.pop_back();
     }

@@ -353,7 +353,8 @@ class FileServer final : public runtime::Handler {
       to.erase(0, 1);
     }
     std::string location = http::escapePath(to);
-    if (ex.request.hasQuery) {
+    // As Caddy: the query goes along only when it has something ("/d?" -> "/d/", Go's empty RawQuery).
+    if (!ex.request.query.empty()) {
       location += "?" + ex.request.query;
     }
     ex.response.headers.set("Location", location);
