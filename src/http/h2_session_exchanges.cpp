@@ -170,6 +170,13 @@ void Http2Session::respond(H2Stream& s) {
       res.body.clear();
     }
   }
+  if (allowed && headOnly) {
+    // Go's writer takes a HEAD answer's body and drops it: Caddy's recorder (access log
+    // `size`, metrics) counts it as written all the same, unless it overflows the
+    // handler's Content-Length (then Go refuses it whole).
+    const auto declared = declaredContentLength(res.headers);
+    res.bytesWritten = declared && *declared < res.body.size() ? 0 : res.body.size();
+  }
   const bool withBody = allowed && !headOnly && !res.body.empty();
   if (withBody) {
     s.outbound.mode = H2Stream::BodyMode::Buffered;

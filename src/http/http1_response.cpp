@@ -9,6 +9,7 @@
 #include "http/field_syntax.h"
 #include "http/go_body_buffer.h"
 #include "http/go_field_order.h"
+#include "http/h2_response_head.h"
 #include "http/http1_session.h"
 #include "http/number_text.h"
 #include "http/output_stages.h"
@@ -216,6 +217,12 @@ int Http1Session::beginResponse() {
       out_.append(body);
     }
     res.bytesWritten = body.size();
+  } else if (allowed) {
+    // Go's writer takes a HEAD answer's body and drops it: Caddy's recorder (access log
+    // `size`, metrics) counts it as written all the same, unless it overflows the
+    // handler's Content-Length (then Go refuses it whole).
+    const auto declared = declaredContentLength(res.headers);
+    res.bytesWritten = declared && *declared < res.body.size() ? 0 : res.body.size();
   }
   responseDone_ = true;
   return 0;

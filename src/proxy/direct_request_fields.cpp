@@ -38,9 +38,11 @@ Kind classify(std::string_view n) {
       if (equalsIgnoreCase(n, "Te")) {
         return Kind::General;
       }
-      return equalsIgnoreCase(n, "Trailer") || equalsIgnoreCase(n, "Transfer-Encoding") ? Kind::Drop : Kind::Copy;
+      return equalsIgnoreCase(n, "Trailer") || equalsIgnoreCase(n, "Transfer-Encoding") ? Kind::Drop
+                                                                                        : Kind::Copy;
     case 'u':
-      return equalsIgnoreCase(n, "Upgrade") ? Kind::Drop : Kind::Copy;
+      // User-Agent goes right after Host, once (ProxyCall::buildHead, as Go's Request.write)
+      return equalsIgnoreCase(n, "Upgrade") || equalsIgnoreCase(n, "User-Agent") ? Kind::Drop : Kind::Copy;
     case 'x':
       return equalsIgnoreCase(n, "X-Forwarded-For") || equalsIgnoreCase(n, "X-Forwarded-Proto") ||
                      equalsIgnoreCase(n, "X-Forwarded-Host")

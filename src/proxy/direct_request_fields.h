@@ -4,8 +4,8 @@
 // field asks for the general rules of header_rules.h (Connection naming other fields,
 // TE: trailers, a Host field, X-Forwarded-* from a possibly trusted client, an upgrade).
 // The output is byte for byte what those general rules produce for such a request:
-// canonical names, hop-by-hop fields and Content-Length dropped, X-Forwarded-For/-Proto/
-// -Host appended.
+// canonical names, hop-by-hop fields, Content-Length and User-Agent (written with Host)
+// dropped, X-Forwarded-For/-Proto/-Host appended.
 
 #include <string>
 

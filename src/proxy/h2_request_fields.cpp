@@ -15,10 +15,19 @@ bool connectionSpecific(std::string_view lower, std::string_view value) {
 }  // namespace
 
 void appendH2Fields(const runtime::HeaderList& fields, runtime::HeaderList& out) {
+  bool userAgentSeen = false;
   for (const auto& f : fields) {
     std::string name = f.name;
     for (char& c : name) {
       c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;  // ASCII only: field names are tokens
+    }
+    if (name == "user-agent") {
+      // As Go's HTTP/2 transport (and its HTTP/1 Request.write): the first only, none if empty.
+      const bool first = !userAgentSeen;
+      userAgentSeen = true;
+      if (!first || f.value.empty()) {
+        continue;
+      }
     }
     if (!connectionSpecific(name, f.value)) {
       out.emplaceBack(std::move(name), f.value);

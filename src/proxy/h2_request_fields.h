@@ -2,7 +2,8 @@
 // The upstream request's fields in HTTP/2's form (RFC 9113 8.2): names lower-cased, and the
 // connection-specific fields HTTP/2 forbids left out (Connection, Keep-Alive,
 // Proxy-Connection, Transfer-Encoding, Upgrade, TE other than "trailers"), as are Host
-// (it becomes :authority) and Content-Length (the proxy states its own).
+// (it becomes :authority) and Content-Length (the proxy states its own); one User-Agent
+// (the first), none when it is empty, as Go's transports.
 
 #include "gatehouse/runtime/header_list.h"
 

@@ -258,14 +258,17 @@ void removeHopByHop(HeaderList& headers, const std::string& upgrade, bool reques
         }
       }
     }
-    return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return equalsIgnoreCase(name, t); });
+    return std::any_of(tokens.begin(), tokens.end(),
+                       [&](const std::string& t) { return equalsIgnoreCase(name, t); });
   });
   if (trailers) {
     headers.set("Te", "trailers");  // as Go's ReverseProxy: the upstream may send trailers
   }
   if (!upgrade.empty()) {
     headers.set("Connection", "Upgrade");
-    headers.set("Upgrade", upgrade);
+    // Go's ReverseProxy sends the protocol it read lower-cased (upgradeType), so a client's
+    // "Upgrade: WebSocket" reaches the upstream as "websocket"; an upstream's 101 keeps its own.
+    headers.set("Upgrade", request ? lower(upgrade) : upgrade);
   }
 }
 

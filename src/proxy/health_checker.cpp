@@ -16,6 +16,8 @@ using provision::ProvisionError;
 
 namespace {
 
+constexpr std::string_view kGoClientAgent = "Go-http-client/1.1";
+
 // Caddy takes a zero interval or timeout as its default (30 s, 5 s) and waits a positive one
 // as given; our timers count milliseconds, so one below a millisecond waits one. A negative
 // one is noted in `negative`: caddy 2.6.2 ignores the block when no check is enabled, and
@@ -199,11 +201,17 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   void onUpstreamConnected() override {
     const auto& c = owner_.config_;
     std::string req = request_.method + " " + request_.target + " HTTP/1.1\r\n";
-    if (!request_.customHost) {
-      req += "Host: " + request_.host + "\r\n";
+    const std::string_view host =
+        request_.customHost ? c.headers.get("Host") : std::string_view(request_.host);
+    req.append("Host: ").append(host).append("\r\n");
+    // Caddy's checks go through Go's http.Client: its default User-Agent unless
+    // health_headers name one (an empty one sends none).
+    const std::string_view agent = c.headers.has("User-Agent") ? c.headers.get("User-Agent") : kGoClientAgent;
+    if (!agent.empty()) {
+      req.append("User-Agent: ").append(agent).append("\r\n");
     }
     for (const auto& f : c.headers) {
-      if (request_.customHost || !runtime::equalsIgnoreCase(f.name, "Host")) {
+      if (!runtime::equalsIgnoreCase(f.name, "Host") && !runtime::equalsIgnoreCase(f.name, "User-Agent")) {
         req += f.name + ": " + f.value + "\r\n";
       }
     }

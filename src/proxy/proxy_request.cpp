@@ -136,6 +136,12 @@ bool ProxyCall::buildHead() {
   head_.append(method_).append(" ");
   appendTarget(head_, rewritten);
   head_.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
+  // As Go's Request.write: one User-Agent (the first), right after Host, none when empty.
+  if (const std::string_view ua =
+          http::trimBlanks(generalHead_ ? fields->get("User-Agent") : req.headers.get("User-Agent"));
+      !ua.empty()) {
+    head_.append("User-Agent: ").append(ua).append("\r\n");
+  }
   if (!generalHead_) {
     DirectFieldFacts facts;
     switch (appendDirectFields(head_, req, facts)) {
@@ -152,8 +158,8 @@ bool ProxyCall::buildHead() {
         config_.transport.compression && !facts.acceptEncoding && !facts.range && req.method != "HEAD";
   } else {
     for (const auto& f : *fields) {
-      if (runtime::equalsIgnoreCase(f.name, "Host")) {
-        continue;  // the first is written above, as the request line's companion
+      if (runtime::equalsIgnoreCase(f.name, "Host") || runtime::equalsIgnoreCase(f.name, "User-Agent")) {
+        continue;  // the first is written above, as the request line's companions
       }
       // Go's Header.Write trims each value (textproto.TrimString): a header_up value whose
       // placeholder came out empty ("v {x}") goes without its trailing blank.

@@ -344,10 +344,13 @@ def run_case_servers(name, case_dir, template, requests, upstreams, gatehouse, c
                 "HOME": os.path.join(work, "home")})
     # (caddy reads JSON when no adapter is named; it knows no "json" adapter)
     caddy_adapter = ["--adapter", "caddyfile"] if adapter == "caddyfile" else []
-    caddy_srv = Server([caddy, "run", "--config", cfg_c] + caddy_adapter, env, pc,
+    # {$COMPAT_PORT}: each server's own listen port for files the Caddyfile imports (the
+    # runner rewrites only the Caddyfile itself)
+    caddy_srv = Server([caddy, "run", "--config", cfg_c] + caddy_adapter, dict(env, COMPAT_PORT=str(pc)), pc,
                        os.path.join(work, "caddy.log"))
     try:
-        gh_srv = Server([gatehouse, "run", "--config", cfg_g, "--adapter", adapter, "--workers", "1"], env, pg,
+        gh_srv = Server([gatehouse, "run", "--config", cfg_g, "--adapter", adapter, "--workers", "1"],
+                        dict(env, COMPAT_PORT=str(pg)), pg,
                         os.path.join(work, "gatehouse.log"))
     except BaseException:
         caddy_srv.close()  # e.g. a gatehouse path that does not exist: leave no caddy behind

@@ -129,6 +129,12 @@ def _make_handler(spec):
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _answer
 
+        def __getattr__(self, name):
+            # any other method (WebDAV's PROPFIND, REPORT, MKCALENDAR...) is echoed too
+            if name.startswith("do_"):
+                return self._answer
+            raise AttributeError(name)
+
     return Handler
 
 

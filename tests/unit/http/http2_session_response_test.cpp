@@ -30,6 +30,16 @@ TEST_CASE("h2: concurrent GETs map to the same exchange as HTTP/1.1") {
   CHECK_FALSE(f.transport->closed);
 }
 
+// As Go's HTTP/2 writer: a HEAD answer's body is taken and dropped, and counted as written
+// (the access log's `size`, as Caddy's recorder).
+TEST_CASE("h2: HEAD counts the dropped body as written") {
+  Fixture f;
+  const int32_t head = f.client.request("HEAD", "/hello");
+  f.exchange();
+  CHECK(f.stream(head).body.empty());
+  CHECK(f.handler.lastBytesWritten == 42);
+}
+
 TEST_CASE("h2: HEAD keeps the length without a body; 204 and an empty 200 end with the head") {
   Fixture f;
   const int32_t head = f.client.request("HEAD", "/hello");

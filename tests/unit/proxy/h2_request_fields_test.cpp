@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "proxy/h2_request_fields.h"
+
+#include <catch2/catch.hpp>
 
 using gatehouse::runtime::HeaderList;
 
@@ -28,4 +28,30 @@ TEST_CASE("h2 upstream fields: lower-case names, connection-specific fields left
   HeaderList teOut;
   gatehouse::proxy::appendH2Fields(te, teOut);
   CHECK(teOut.get("te") == "Trailers");  // the one TE value HTTP/2 allows
+}
+
+// As Go's transports (compat real_block_bots): an empty User-Agent is not sent, and of
+// several only the first goes.
+TEST_CASE("h2 upstream fields: one User-Agent, none when empty") {
+  HeaderList empty;
+  empty.add("User-Agent", "");
+  empty.add("Accept", "*/*");
+  HeaderList emptyOut;
+  gatehouse::proxy::appendH2Fields(empty, emptyOut);
+  CHECK_FALSE(emptyOut.has("user-agent"));
+
+  HeaderList two;
+  two.add("User-Agent", "first/1");
+  two.add("User-Agent", "second/2");
+  HeaderList twoOut;
+  gatehouse::proxy::appendH2Fields(two, twoOut);
+  REQUIRE(twoOut.size() == 1);
+  CHECK(twoOut.get("user-agent") == "first/1");
+
+  HeaderList emptyFirst;
+  emptyFirst.add("User-Agent", "");
+  emptyFirst.add("User-Agent", "second/2");
+  HeaderList emptyFirstOut;
+  gatehouse::proxy::appendH2Fields(emptyFirst, emptyFirstOut);
+  CHECK(emptyFirstOut.size() == 0);  // Go looks at the first value only
 }

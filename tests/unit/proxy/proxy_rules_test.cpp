@@ -65,6 +65,18 @@ TEST_CASE("hop-by-hop fields go, Connection-named ones too; upgrades keep Connec
   gatehouse::proxy::removeHopByHop(u, "websocket");
   CHECK(u.get("Connection") == "Upgrade");
   CHECK(u.get("Upgrade") == "websocket");
+  // Go's ReverseProxy lower-cases the request's protocol (compat real_websocket_split);
+  // an upstream's 101 keeps the case it sent.
+  HeaderList mixed;
+  mixed.add("Connection", "Upgrade");
+  mixed.add("Upgrade", "WebSocket");
+  gatehouse::proxy::removeHopByHop(mixed, "WebSocket");
+  CHECK(mixed.get("Upgrade") == "websocket");
+  HeaderList answer;
+  answer.add("Connection", "Upgrade");
+  answer.add("Upgrade", "WebSocket");
+  gatehouse::proxy::removeHopByHop(answer, "WebSocket", false);
+  CHECK(answer.get("Upgrade") == "WebSocket");
 }
 
 TEST_CASE("X-Forwarded-* keep prior values only from trusted clients") {
