@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "http/http2_session.h"
 #include "http/output_stages.h"
 
@@ -146,11 +147,17 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
   outbound.data.append(data);
   if (outbound.sniffPending) {
     runWaitingStages(ex, std::exchange(outbound.stagesWaiting, 0));
-    if (sniffNeedsMore(ex.response, outbound.data.size(), eof)) {
-      // Too few bytes to sniff on yet (a short first read, an empty one): as Go's response
-      // buffer, they wait (no head, so no provider reads them) and the next piece is read.
+    const size_t held = outbound.data.size();
+    const bool buffered = goBuffersStream(ex.response) && held <= kGoHttp2BodyBuffer;
+    if (sniffNeedsMore(ex.response, held, eof) || (buffered && !eof)) {
+      // Too few bytes to sniff on yet (a short first read, an empty one), or a body Go's
+      // 4096-byte response buffer still holds (nothing flushes it: FastCGI's): as Go's
+      // server, they wait (no head, so no provider reads them) and the next piece is read.
       session_.streamWantsPiece(*this);
       return;
+    }
+    if (buffered) {
+      ex.response.streamLength = held;  // ended within Go's buffer: a content-length
     }
     sendSniffedHead();
   }
