@@ -27,4 +27,18 @@ inline bool goBuffersStream(const runtime::Response& res) {
   return res.stream && res.streamLength == runtime::Response::kUnknownLength && res.sniff && !res.headAtOnce;
 }
 
+// Go's bufio.Writer of `size` bytes, holding `held` of them, given `len` more: how many it
+// holds after. A write that does not fit fills the buffer, which goes out, and the rest is
+// held; one that does not fit an empty buffer goes out at once, all of it.
+inline size_t goBufferHeldAfter(size_t held, size_t len, size_t size) {
+  while (len > size - held) {
+    if (held == 0) {
+      return 0;
+    }
+    len -= size - held;
+    held = 0;
+  }
+  return held + len;
+}
+
 }  // namespace gatehouse::http

@@ -15,6 +15,9 @@ struct CallbacksDeleter {
   void operator()(nghttp2_session_callbacks* c) const { nghttp2_session_callbacks_del(c); }
 };
 
+// What nghttp2 enforces as our SETTINGS_MAX_CONCURRENT_STREAMS: nothing (see submitSettings).
+constexpr uint32_t kNoStreamLimit = NGHTTP2_INITIAL_MAX_CONCURRENT_STREAMS;
+
 std::string_view view(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
 }
@@ -67,13 +70,36 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
   return session;
 }
 
+bool Http2Session::Callbacks::announceStreamLimit(std::string& out, size_t at, uint32_t limit) {
+  constexpr size_t kFrameHead = 9;
+  constexpr size_t kEntry = 6;
+  if (out.size() < at + kFrameHead) {
+    return false;
+  }
+  const auto* p = reinterpret_cast<const uint8_t*>(out.data() + at);
+  const size_t length = (size_t{p[0]} << 16) | (size_t{p[1]} << 8) | p[2];
+  if (p[3] != NGHTTP2_SETTINGS || (p[4] & NGHTTP2_FLAG_ACK) != 0 || out.size() < at + kFrameHead + length) {
+    return false;
+  }
+  for (size_t e = at + kFrameHead; e + kEntry <= at + kFrameHead + length; e += kEntry) {
+    const auto* entry = reinterpret_cast<const uint8_t*>(out.data() + e);
+    if (((entry[0] << 8) | entry[1]) == NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) {
+      for (int i = 0; i < 4; ++i) {
+        out[e + 2 + i] = static_cast<char>((limit >> (8 * (3 - i))) & 0xff);
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 int Http2Session::Callbacks::submitSettings(nghttp2_session* session, const Http2Limits& limits) {
   // Go's server reads frames of up to 1 MiB (its maxReadFrameSize) and announces it: a
   // client may send DATA and header blocks in frames that large, as it may to Caddy.
   constexpr uint32_t kMaxFrameSize = 1 << 20;
   const std::array<nghttp2_settings_entry, 5> settings = {{
       {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, kMaxFrameSize},
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.maxConcurrentStreams},
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kNoStreamLimit},  // limits.maxConcurrentStreams on the wire
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(limits.streamWindow)},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, maxHeaderListSize(limits)},
       {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},  // RFC 8441 (WebSockets over HTTP/2)

@@ -4,6 +4,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <string>
+
 #include "http/http2_session.h"
 
 namespace gatehouse::http {
@@ -12,8 +14,14 @@ class Http2Session::Callbacks {
  public:
   // A server session with flow control left to us and flood limits set; nullptr on OOM.
   static nghttp2_session* newServer(Http2Session& self);
-  // Our initial SETTINGS (queued; sent with the first output).
+  // Our initial SETTINGS (queued; sent with the first output). nghttp2 is told no stream
+  // limit (it ends the whole connection for a stream over it once the SETTINGS are
+  // acknowledged); the session enforces the limit itself, stream by stream, as Go does, and
+  // announceStreamLimit() puts it in the frame on the wire.
   static int submitSettings(nghttp2_session* session, const Http2Limits& limits);
+  // Writes `limit` into the SETTINGS_MAX_CONCURRENT_STREAMS entry of the SETTINGS frame that
+  // starts at out[at] (the first frame nghttp2 sends); false if no such frame is there.
+  static bool announceStreamLimit(std::string& out, size_t at, uint32_t limit);
   static ssize_t readBody(nghttp2_session* session, int32_t id, uint8_t* buf, size_t len, uint32_t* flags,
                           nghttp2_data_source* source, void* user);
 

@@ -140,10 +140,11 @@ void Http2Session::respond(H2Stream& s) {
   // As Go's server: a body without a Content-Type field gets one sniffed from its first
   // bytes; a streamed body's head waits for them.
   const bool sniff = wantsSniffedType(res, allowed);
-  if (res.stream && allowed && !headOnly && (sniff || res.headWaits)) {
+  if (res.stream && allowed && !headOnly && (sniff || res.headWaits || goBuffersStream(res))) {
     // The first piece is read as any other (startPulls): within the connection's body
     // budget and only once the client's window has room, so a client that reads nothing
-    // holds no body memory here either.
+    // holds no body memory here either. A body nothing flushes (FastCGI's) waits in Go's
+    // 4096-byte buffer too (H2Stream::onBodyData).
     s.outbound.mode = H2Stream::BodyMode::Streamed;
     s.outbound.sniffPending = true;
     toPull_.push_back(s.id);

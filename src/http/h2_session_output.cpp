@@ -2,6 +2,7 @@
 // bodies, deferred work, and closing the connection when the session is done.
 #include <utility>
 
+#include "http/h2_callbacks.h"
 #include "http/http2_session.h"
 
 namespace gatehouse::http {
@@ -80,7 +81,13 @@ bool Http2Session::send() {
       break;
     }
     frameBuffer_ = bytes;
+    const size_t at = out_.size();
     out_.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(n));
+    if (!limitAnnounced_) {
+      // The first frame out is our SETTINGS: it carries the stream limit we enforce.
+      limitAnnounced_ = true;
+      Callbacks::announceStreamLimit(out_, at, limits_.maxConcurrentStreams);
+    }
     if (out_.size() >= kWriteChunk) {
       transport_.write(out_);
       if (!transport_.drained()) {

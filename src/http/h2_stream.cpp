@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "http/content_type.h"
+#include "http/go_body_buffer.h"
 #include "http/http2_session.h"
 #include "http/output_stages.h"
 
@@ -44,17 +45,27 @@ ssize_t H2Stream::readBody(uint8_t* buf, size_t len, uint32_t* flags) {
     // them). nghttp2 answers RST_STREAM(INTERNAL_ERROR).
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   }
-  const size_t n = std::min(len, src.size() - out.offset);
+  const size_t end = src.size() - out.held;  // held: only ever in `data` (Streamed)
+  const size_t n = std::min(len, end - out.offset);
   if (n > 0) {
     std::memcpy(buf, src.data() + out.offset, n);
   }
   out.offset += n;
   ex.response.bytesWritten += n;
-  if (out.offset < src.size()) {
+  if (out.offset < end) {
     return static_cast<ssize_t>(n);
   }
+  if (out.held != 0 && out.eof) {
+    // Go's final flush at the handler's end: what its buffer held is the last DATA frame.
+    out.held = 0;
+    return n > 0 ? static_cast<ssize_t>(n) : readBody(buf, len, flags);
+  }
   if (out.mode != BodyMode::Buffered) {
-    out.data.clear();  // keeps its capacity for the next piece
+    if (out.held == 0) {
+      out.data.clear();  // keeps its capacity for the next piece
+    } else {
+      out.data.erase(0, out.offset);  // the held tail (under 4096 bytes) waits for more
+    }
     out.offset = 0;
   }
   if (out.mode == BodyMode::Streamed && out.eof && !lengthKept()) {
@@ -146,13 +157,26 @@ void H2Stream::onBodyData(std::string_view data, bool eof) {
   outbound.data.append(data);
   if (outbound.sniffPending) {
     runWaitingStages(ex, std::exchange(outbound.stagesWaiting, 0));
-    if (sniffNeedsMore(ex.response, outbound.data.size(), eof)) {
-      // Too few bytes to sniff on yet (a short first read, an empty one): as Go's response
-      // buffer, they wait (no head, so no provider reads them) and the next piece is read.
+    const size_t held = outbound.data.size();
+    const bool buffered = goBuffersStream(ex.response) && held <= kGoHttp2BodyBuffer;
+    if (sniffNeedsMore(ex.response, held, eof) || (buffered && !eof)) {
+      // Too few bytes to sniff on yet (a short first read, an empty one), or a body Go's
+      // 4096-byte response buffer still holds (nothing flushes it: FastCGI's): as Go's
+      // server, they wait (no head, so no provider reads them) and the next piece is read.
       session_.streamWantsPiece(*this);
       return;
     }
+    if (buffered) {
+      ex.response.streamLength = held;  // ended within Go's buffer: a content-length
+    } else if (goBuffersStream(ex.response)) {
+      // Past the buffer: it filled and went out; what follows waits in it the same way.
+      outbound.held = goBufferHeldAfter(held - data.size(), data.size(), kGoHttp2BodyBuffer);
+    }
     sendSniffedHead();
+  } else if (outbound.held != 0 || goBuffersStream(ex.response)) {
+    // Nothing flushes this body (FastCGI's): it leaves in Go's 4096-byte pieces; at the end
+    // what the buffer holds goes in a frame of its own, with END_STREAM (readBody).
+    outbound.held = goBufferHeldAfter(outbound.held, data.size(), kGoHttp2BodyBuffer);
   }
   outbound.eof = eof;
   session_.streamOutboundReady(*this);
@@ -177,6 +201,7 @@ void H2Stream::onBodyError(int /*uvError*/) {
     runWaitingStages(ex, std::exchange(outbound.stagesWaiting, 0));
     sendSniffedHead();
   }
+  outbound.held = 0;      // what Go's buffer held goes out before the reset too
   outbound.error = true;  // readBody resets the stream once the bytes before it left
   session_.streamOutboundReady(*this);
 }

@@ -44,6 +44,9 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     BodyMode mode = BodyMode::None;
     size_t offset = 0;  // into ex.response.body (Buffered) or `data`
     std::string data;   // streamed / tunnel bytes waiting for the provider
+    // The tail of `data` a streamed body nothing flushes keeps back, as Go's 4096-byte
+    // response buffer would: the provider only sends what is before it.
+    size_t held = 0;
     bool eof = false;
     bool error = false;  // the source failed: reset the stream
     bool pullInFlight = false;

@@ -186,7 +186,25 @@ std::unique_ptr<H2Stream> Http2Session::newStream(int32_t id) {
   return stream;
 }
 
+size_t Http2Session::openClientStreams() const {
+  size_t open = links_.size();  // relayed tunnels: CONNECT streams the client opened
+  for (const auto& s : streams_) {
+    open += s->pushed ? 0 : 1;
+  }
+  return open;
+}
+
 int Http2Session::beginHeaders(int32_t id) {
+  const uint32_t limit = limits_.maxConcurrentStreams;
+  if (streams_.size() + links_.size() >= limit && openClientStreams() >= limit) {
+    // A stream over our SETTINGS_MAX_CONCURRENT_STREAMS: as Go's server, only it is refused
+    // (nghttp2 would end the connection) and its header block is still decoded for HPACK's
+    // sake, then ignored. REFUSED_STREAM (safe to retry) while our SETTINGS may not have
+    // reached the client yet, PROTOCOL_ERROR once it acknowledged them.
+    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id,
+                              settingsAcked_ ? NGHTTP2_PROTOCOL_ERROR : NGHTTP2_REFUSED_STREAM);
+    return 0;
+  }
   std::unique_ptr<H2Stream> stream = newStream(id);
   lastHead_ = stream.get();
   streams_.insert(std::move(stream));
@@ -210,6 +228,9 @@ int Http2Session::header(const nghttp2_frame& frame, std::string_view name, std:
 
 int Http2Session::frameReceived(const nghttp2_frame& frame) {
   if (frame.hd.type != NGHTTP2_HEADERS && frame.hd.type != NGHTTP2_DATA) {
+    if (frame.hd.type == NGHTTP2_SETTINGS && (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+      settingsAcked_ = true;
+    }
     if (frame.hd.type == NGHTTP2_PING && awaitingPingAck_ && (frame.hd.flags & NGHTTP2_FLAG_ACK) != 0 &&
         std::memcmp(frame.ping.opaque_data, kStopPing, sizeof(kStopPing)) == 0) {
       finalGoaway();  // every frame before this ACK is processed: see shutdown()

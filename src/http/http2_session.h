@@ -113,6 +113,7 @@ class Http2Session final : public Session {
   H2TunnelLink* findLink(int32_t id) const { return links_.find(id); }
   void deliverToLink(H2TunnelLink& l);
   std::unique_ptr<H2Stream> newStream(int32_t id);
+  [[nodiscard]] size_t openClientStreams() const;
   [[nodiscard]] bool pushAllowed(const H2Stream& parent) const;
   void dispatchPushed();
   H2Stream* findForHead(int32_t id);
@@ -178,6 +179,8 @@ class Http2Session final : public Session {
   bool awaitingPingAck_ = false;  // the stop's PING is out; the final GOAWAY waits for it
   bool eof_ = false;
   bool closed_ = false;
+  bool limitAnnounced_ = false;  // our stream limit is written into the SETTINGS frame sent
+  bool settingsAcked_ = false;   // the client acknowledged our SETTINGS
 };
 
 }  // namespace gatehouse::http

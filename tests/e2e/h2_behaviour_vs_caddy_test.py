@@ -146,6 +146,34 @@ def big_head_case(fields, size, split):
 
 
 SAME[-1] = ("50 KB header block in CONTINUATION frames", big_head_case(1, 50000, 16000))
+
+
+def raw(*frames):
+    """A case of frames sent as they are, no request first."""
+    return lambda port, tls: exchange(port, tls, list(frames))
+
+
+# Session 15: more edges, found equal (h2c and TLS).
+SAME += [
+    ("lowercase :method kept", request([(":method", "get"), (":scheme", "SCHEME"), (":authority", "localhost"),
+                                        (":path", "/proto")])),
+    ("padded DATA", request(base("/body", "POST"), [frame(DATA, ES | 0x8, 1, b"\x03abcPPP")])),
+    ("content-length not a number resets", request(base("/body", "POST") + [("content-length", "abc")],
+                                                   [frame(DATA, ES, 1, b"abc")])),
+    ("content-length with a sign resets", request(base("/body", "POST") + [("content-length", "+3")],
+                                                  [frame(DATA, ES, 1, b"abc")])),
+    ("a bad %-escape in :path resets", request(base("/a%zz"))),
+    (":authority with userinfo", request(base()[:2] + [(":authority", "u@localhost"), (":path", "/proto")])),
+    ("CONNECT to a host without a port", request([(":method", "CONNECT"), (":authority", "example.com")])),
+    ("HEAD with a body", request(base("/proto", "HEAD"), [frame(DATA, ES, 1, b"abc")])),
+    ("unknown frame type ignored", lambda port, tls: exchange(port, tls, [frame(0xFA, 0, 0, b"abc"),
+                                                                        frame(HEADERS, EH | ES, 1, block(base(), tls))])),
+    ("PRIORITY of the wrong length", raw(frame(h2.PRIORITY, 0, 1, b"abc"))),
+    ("WINDOW_UPDATE 0 on the connection", raw(frame(h2.WINDOW_UPDATE, 0, 0, struct.pack(">I", 0)))),
+    ("a client's PUSH_PROMISE", raw(frame(0x5, EH, 1, struct.pack(">I", 2) + hpack([(":method", "GET")])))),
+    ("SETTINGS_ENABLE_PUSH 2", raw(h2.settings([(2, 2)]))),
+    ("RST_STREAM on an idle stream", raw(frame(h2.RST_STREAM, 0, 1, struct.pack(">I", 0)))),
+]
 SAME.append(("900 KB head of 60 KB fields in one 1 MiB frame", big_head_case(15, 60000, 1 << 20)))
 
 
