@@ -1,0 +1,72 @@
+"""A hand-written HTTP/1.1 upstream for the tests that script an upstream's misbehaviour
+(late heads, stalls, cut bodies, WebSocket echoes, SSE): it accepts on a loopback port 0,
+reads each connection's request head, and hands it to the subclass's `answer(conn, head,
+rest)`; the connection is closed when `answer` returns or the socket fails.
+
+  head    the request head as text (latin-1), without the blank line that ends it
+  rest    the bytes read past the head (the start of a request body, if any)
+
+`request_line` and `head_fields` read a head for the scripts that need its parts."""
+import socket
+import threading
+
+from accept_loop import AcceptLoop
+
+MAX_HEAD = 65536  # a head is read until its blank line or this many bytes
+
+
+def read_head(conn):
+    """(head text, bytes past it) from `conn`; None when the peer closed before the head ended."""
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
+        piece = conn.recv(65536)
+        if not piece:
+            return None
+        data += piece
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head.decode("latin1"), rest
+
+
+def request_line(head):
+    """(method, target) of a request head."""
+    parts = head.split("\r\n", 1)[0].split(" ")
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def head_fields(head):
+    """The head's fields as {lower-case name: value} (a repeated name keeps its last value)."""
+    fields = {}
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    return fields
+
+
+class RawHttpUpstream(AcceptLoop):
+    """`timeout`: each connection's socket timeout; `rcvbuf`: SO_RCVBUF of the listener (and so
+    of its connections), for upstreams that must stop reading soon."""
+
+    def __init__(self, backlog=32, timeout=15, rcvbuf=None):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.listen(backlog)
+        self.port = self.sock.getsockname()[1]
+        self.timeout = timeout
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def answer(self, conn, head, rest):
+        raise NotImplementedError
+
+    def _serve(self, conn):
+        conn.settimeout(self.timeout)
+        try:
+            got = read_head(conn)
+            if got is not None:
+                self.answer(conn, *got)
+        except OSError:
+            pass
+        finally:
+            conn.close()
