@@ -1,7 +1,8 @@
 """A hand-written HTTP/1.1 upstream for the tests that script an upstream's misbehaviour
 (late heads, stalls, cut bodies, WebSocket echoes, SSE): it accepts on a loopback port 0,
-reads each connection's request head, and hands it to the subclass's `answer(conn, head,
-rest)`; the connection is closed when `answer` returns or the socket fails.
+reads each connection's request head (tcp_servers.read_head: up to 64 KiB) and hands it to
+the subclass's `answer(conn, head, rest)`; the connection is closed when `answer` returns or
+the socket fails.
 
   head    the request head as text (latin-1), without the blank line that ends it
   rest    the bytes read past the head (the start of a request body, if any)
@@ -11,18 +12,11 @@ import socket
 import threading
 
 from accept_loop import AcceptLoop
+from tcp_servers import read_head
 
-MAX_HEAD = 65536  # a head is read until its blank line or this many bytes
 
-
-def read_head(conn):
-    """(head text, bytes past it) from `conn`; None when the peer closed before the head ended."""
-    data = b""
-    while b"\r\n\r\n" not in data and len(data) < MAX_HEAD:
-        piece = conn.recv(65536)
-        if not piece:
-            return None
-        data += piece
+def split_head(data):
+    """(head text, bytes past it) of what tcp_servers.read_head returned."""
     head, _, rest = data.partition(b"\r\n\r\n")
     return head.decode("latin1"), rest
 
@@ -63,9 +57,9 @@ class RawHttpUpstream(AcceptLoop):
     def _serve(self, conn):
         conn.settimeout(self.timeout)
         try:
-            got = read_head(conn)
-            if got is not None:
-                self.answer(conn, *got)
+            data = read_head(conn)
+            if data is not None:
+                self.answer(conn, *split_head(data))
         except OSError:
             pass
         finally:
