@@ -42,6 +42,8 @@ class FileServer final : public runtime::Handler {
 
  private:
   // file_server_lookup.cpp
+  runtime::Outcome serveFound(runtime::Exchange& ex, std::string filename, struct stat st,
+                              const std::string& absRoot, const std::vector<std::string>& hideList) const;
   [[nodiscard]] std::vector<std::string> renderHide(runtime::Exchange& ex) const;
   bool findIndex(runtime::Exchange& ex, std::string& filename, struct stat& st,
                  const std::vector<std::string>& hideList) const;

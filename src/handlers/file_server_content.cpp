@@ -163,6 +163,19 @@ std::optional<Outcome> applyRange(Exchange& ex, UniqueFd& fd, std::string_view r
   return std::nullopt;
 }
 
+// Small files come from the page cache in microseconds: one pread beats a thread-pool round
+// trip. Larger ones stream through the pool so the loop never waits on a disk. False (and
+// `body` empty) when the read came short.
+bool readInline(std::string& body, const UniqueFd& fd, ByteRange range) {
+  body.resize(static_cast<size_t>(range.length));
+  const ssize_t n = ::pread(fd.get(), body.data(), body.size(), static_cast<off_t>(range.start));
+  if (n == static_cast<ssize_t>(body.size())) {
+    return true;
+  }
+  body.clear();
+  return false;
+}
+
 // `range` of the file as the answer's body: none for HEAD or an empty range, read inline
 // when small, else streamed.
 Outcome sendRange(Exchange& ex, UniqueFd fd, ByteRange range, int status) {
@@ -186,16 +199,8 @@ Outcome sendRange(Exchange& ex, UniqueFd fd, ByteRange range, int status) {
     }
     return Outcome::Handled;
   }
-  if (range.length <= kInlineReadMax) {
-    // Small files come from the page cache in microseconds: one pread beats a thread-pool
-    // round trip. Larger ones stream through the pool so the loop never waits on a disk.
-    std::string& body = ex.response.body;
-    body.resize(static_cast<size_t>(range.length));
-    ssize_t n = ::pread(fd.get(), body.data(), body.size(), static_cast<off_t>(range.start));
-    if (n == static_cast<ssize_t>(body.size())) {
-      return Outcome::Handled;
-    }
-    body.clear();
+  if (range.length <= kInlineReadMax && readInline(ex.response.body, fd, range)) {
+    return Outcome::Handled;
   }
   ex.response.stream = std::make_unique<FileBody>(std::move(fd), range.start, range.length);
   ex.response.streamLength = range.length;

@@ -78,15 +78,22 @@ Outcome FileServer::handle(Exchange& ex) const {
   if (!S_ISDIR(st.st_mode) && rel != "/" && req.path.ends_with('/')) {
     return notFound(ex);
   }
+  return serveFound(ex, std::move(filename), st, *absRoot, hideList);
+}
+
+// What the path found: a directory's index file, its listing, or the file itself, each kept
+// inside the root; not found for what is hidden.
+Outcome FileServer::serveFound(Exchange& ex, std::string filename, struct stat st, const std::string& absRoot,
+                               const std::vector<std::string>& hideList) const {
   const bool implicitIndex = S_ISDIR(st.st_mode) && findIndex(ex, filename, st, hideList);
   if (S_ISDIR(st.st_mode) && browse && !hidden(filename, hideList)) {
-    return browseDirectory(ex, filename, *absRoot, hideList);
+    return browseDirectory(ex, filename, absRoot, hideList);
   }
   if (S_ISDIR(st.st_mode) || hidden(filename, hideList)) {
     return notFound(ex);
   }
   // Symlinks may point anywhere; serve only what resolves inside the root.
-  auto realRoot = realPath(*absRoot);
+  auto realRoot = realPath(absRoot);
   auto realFile = realPath(filename);
   if (!realRoot || !realFile || !within(*realFile, *realRoot)) {
     return notFound(ex);

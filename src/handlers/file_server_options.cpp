@@ -15,18 +15,23 @@ using router::Template;
 
 namespace {
 
-// "precompressed": {"br": {}, "gzip": {}} and "precompressed_order": ["br", "gzip"] ->
-// (encoding, suffix) pairs in order. Without an order: br, zstd, gzip.
-std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config::Json& f,
-                                                                    const std::string& path) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (!f.contains("precompressed")) {
-    return out;
-  }
-  static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
-      {"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
-  for (const auto& [enc, cfg] : f["precompressed"].items()) {
-    if (std::none_of(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; })) {
+using Suffixes = std::vector<std::pair<std::string, std::string>>;
+
+// The encodings a sidecar may have, with its file suffix, in the default order.
+const Suffixes& knownSuffixes() {
+  static const Suffixes kSuffixes = {{"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
+  return kSuffixes;
+}
+
+bool knownEncoding(const std::string& enc) {
+  const auto& known = knownSuffixes();
+  return std::any_of(known.begin(), known.end(), [&](const auto& s) { return s.first == enc; });
+}
+
+// Each "precompressed" encoder: a known encoding, without options.
+void checkPrecompressed(const config::Json& precompressed, const std::string& path) {
+  for (const auto& [enc, cfg] : precompressed.items()) {
+    if (!knownEncoding(enc)) {
       throw ProvisionError(path + ".precompressed." + enc,
                            "precompressed encoding '" + enc + "' is not supported");
     }
@@ -35,23 +40,32 @@ std::vector<std::pair<std::string, std::string>> parsePrecompressed(const config
                            "options of precompressed encoders are not supported yet");
     }
   }
+}
+
+// "precompressed": {"br": {}, "gzip": {}} and "precompressed_order": ["br", "gzip"] ->
+// (encoding, suffix) pairs in order. Without an order: br, zstd, gzip.
+Suffixes parsePrecompressed(const config::Json& f, const std::string& path) {
+  Suffixes out;
+  if (!f.contains("precompressed")) {
+    return out;
+  }
+  checkPrecompressed(f["precompressed"], path);
+  const bool ordered = f.contains("precompressed_order");
   std::vector<std::string> order;
-  if (f.contains("precompressed_order")) {
+  if (ordered) {
     order = f["precompressed_order"].get<std::vector<std::string>>();
   } else {
-    for (const auto& [enc, _] : kSuffixes) {
+    for (const auto& [enc, _] : knownSuffixes()) {
       order.push_back(enc);
     }
   }
   for (const auto& enc : order) {
-    if (!f["precompressed"].contains(enc)) {
-      if (f.contains("precompressed_order")) {
-        throw ProvisionError(path + ".precompressed_order", "encoding '" + enc + "' is not in precompressed");
-      }
-      continue;
+    if (f["precompressed"].contains(enc)) {
+      const auto& known = knownSuffixes();
+      out.push_back(*std::find_if(known.begin(), known.end(), [&](const auto& s) { return s.first == enc; }));
+    } else if (ordered) {
+      throw ProvisionError(path + ".precompressed_order", "encoding '" + enc + "' is not in precompressed");
     }
-    auto it = std::find_if(kSuffixes.begin(), kSuffixes.end(), [&](const auto& s) { return s.first == enc; });
-    out.push_back(*it);
   }
   return out;
 }

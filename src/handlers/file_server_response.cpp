@@ -50,6 +50,17 @@ void setContentType(Exchange& ex, const std::string& filename) {
   }
 }
 
+// A 405 for methods other than GET and HEAD, as caddy 2.6.3+ (2.6.2 served every method).
+// In error routes the file is the error page, whatever the method (newer Caddy, #5703).
+std::optional<Outcome> methodNotAllowed(Exchange& ex) {
+  const bool errorPage = ex.error.status != 0 && ex.error.routed;
+  if (ex.request.method == "GET" || ex.request.method == "HEAD" || errorPage) {
+    return std::nullopt;
+  }
+  ex.response.headers.add("Allow", "GET, HEAD");
+  return ex.fail(405, {}, runtime::traces::kNoCaddyOrigin);
+}
+
 }  // namespace
 
 Outcome FileServer::serveFile(Exchange& ex, const std::string& filename, const std::string& realFile,
@@ -65,12 +76,8 @@ Outcome FileServer::serveFile(Exchange& ex, const std::string& filename, const s
   }
   auto& hdr = ex.response.headers;
   hdr.add("Vary", "Accept-Encoding");
-  // In error routes the file is the error page, whatever the method (newer Caddy, #5703;
-  // 2.6.2 served every method).
-  const bool errorPage = ex.error.status != 0 && ex.error.routed;
-  if (ex.request.method != "GET" && ex.request.method != "HEAD" && !errorPage) {
-    hdr.add("Allow", "GET, HEAD");
-    return ex.fail(405, {}, runtime::traces::kNoCaddyOrigin);  // as caddy 2.6.3+, not 2.6.2
+  if (auto refused = methodNotAllowed(ex)) {
+    return *refused;
   }
   std::string etag(hdr.get("Etag"));
   // A sidecar is sent in place of the file: its bytes, size and ETag, the file's
