@@ -7,6 +7,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
 
 #include "log/go_time_text.h"
 
@@ -84,6 +87,39 @@ bool systemPlaceholder(std::string_view key, std::string& out) {
     return false;
   }
   return true;
+}
+
+bool envPlaceholder(std::string_view name, std::string& out) {
+  const char* v = std::getenv(std::string(name).c_str());
+  out = v ? v : "";
+  return true;
+}
+
+bool timePlaceholder(std::string_view key, std::string& out) {
+  if (key == "now") {
+    out.clear();
+    appendGoTimeNow(out);
+    return true;
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  if (key == "now.unix") {
+    out = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    return true;
+  }
+  if (key == "now.unix_ms") {
+    out = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    return true;
+  }
+  if (key == "now.year" || key == "now.common_log") {
+    const std::time_t t = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    std::array<char, 64> buf{};
+    const char* fmt = key == "now.year" ? "%Y" : "%d/%b/%Y:%H:%M:%S %z";
+    out.assign(buf.data(), std::strftime(buf.data(), buf.size(), fmt, &tm));
+    return true;
+  }
+  return false;
 }
 
 void requestDuration(const runtime::Exchange& ex, bool ms, std::string& out) {

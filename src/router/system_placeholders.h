@@ -16,6 +16,13 @@ namespace gatehouse::router {
 // "system."); false for any other key.
 bool systemPlaceholder(std::string_view key, std::string& out);
 
+// {env.NAME} (key without "env."): the variable's value, empty when unset; always known.
+bool envPlaceholder(std::string_view name, std::string& out);
+
+// {time.now}, {time.now.unix}, {time.now.unix_ms}, {time.now.year}, {time.now.common_log}
+// (key without "time."); false for any other key.
+bool timePlaceholder(std::string_view key, std::string& out);
+
 // Time since the request head was complete: Go's Duration.String(), or with `ms` the
 // milliseconds as Caddy prints a float64 (strconv 'f', shortest round-trip digits).
 void requestDuration(const runtime::Exchange& ex, bool ms, std::string& out);

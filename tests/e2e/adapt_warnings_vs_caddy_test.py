@@ -3,6 +3,8 @@
 lint cases, is adapted by Debian's caddy and by gatehouse; the warnings each prints on stderr
 (JSON log lines) must be the same messages at the same lines. Caddy's fmt hint names its own
 command, so only the part before ';' of the formatting warning is compared.
+Each case costs two short-lived processes (about 40 ms idle, far more on a loaded machine, as
+each waits for a core), so the cases run WORKERS at a time, each in a directory of its own.
 
 Usage: adapt_warnings_vs_caddy_test.py <path-to-gatehouse>   (exit 77 without caddy)
 """
@@ -13,9 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.environ.get("GATEHOUSE_CORPUS", os.path.join(HERE, "..", "..", "..", "shared", "corpus"))
+
+WORKERS = 4  # cases adapted at once: enough to overlap process start-up on two cores
 
 HEADER_UP_CASES = [
     "X-Forwarded-For {remote_host}", "x-forwarded-for {http.request.remote.host}", "X-Forwarded-For 1.2.3.4",
@@ -41,6 +46,21 @@ def warnings(argv, cwd):
     return out
 
 
+def compare(gh, folder, text, expects_error):
+    """(caddy's warnings, gatehouse's) for one Caddyfile adapted in `folder`; None when the
+    case is not compared (caddy rejects it, or both reject it as the corpus expects)."""
+    os.mkdir(folder)
+    with open(os.path.join(folder, "Caddyfile"), "w") as f:
+        f.write(text)
+    want = warnings(["caddy", "adapt", "--config", "Caddyfile"], folder)
+    if want is None:
+        return None  # caddy rejects it: errors are compared by the corpus runner
+    got = warnings([gh, "adapt", "--config", "Caddyfile"], folder)
+    if got is None and expects_error:
+        return None
+    return want, got
+
+
 def main():
     gh = os.path.abspath(sys.argv[1])
     if not shutil.which("caddy"):
@@ -58,19 +78,18 @@ def main():
         inputs.append(("header_up " + case, text, False))
     failures = compared = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text, expects_error in inputs:
-            with open(os.path.join(tmp, "Caddyfile"), "w") as f:
-                f.write(text)
-            want = warnings(["caddy", "adapt", "--config", "Caddyfile"], tmp)
-            if want is None:
-                continue  # caddy rejects it: errors are compared by the corpus runner
-            got = warnings([gh, "adapt", "--config", "Caddyfile"], tmp)
-            if got is None and expects_error:
-                continue
-            compared += 1
-            if got != want:
-                failures += 1
-                print("FAIL %s:\n  caddy:     %s\n  gatehouse: %s" % (name, want, got))
+        jobs = [(gh, os.path.join(tmp, str(i)), text, expects_error)
+                for i, (_, text, expects_error) in enumerate(inputs)]
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            results = list(pool.map(lambda job: compare(*job), jobs))
+    for (name, _, _), result in zip(inputs, results):
+        if result is None:
+            continue
+        compared += 1
+        want, got = result
+        if got != want:
+            failures += 1
+            print("FAIL %s:\n  caddy:     %s\n  gatehouse: %s" % (name, want, got))
     print("%d inputs compared, %d differ" % (compared, failures))
     return 1 if failures or compared < 100 else 0
 

@@ -23,6 +23,9 @@ sys.dont_write_bytecode = True
 from harness import check, finish, free_port, wait_port  # noqa: E402
 
 
+UNCHANGED = "dynamically-loaded config was unchanged; will retry"
+
+
 class ConfigSource:
     """The HTTP server the loaders fetch from; `routes` maps a path to (content type, body)."""
 
@@ -101,8 +104,28 @@ def wait_body(port, want, proc, timeout=20):
 
 
 def start(argv, path, env):
-    return subprocess.Popen(argv + ["run", "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    """The server running `path`; its stderr lines are gathered in proc.log as they come."""
+    proc = subprocess.Popen(argv + ["run", "--config", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, env=env, text=True)
+    proc.log = []
+
+    def gather():
+        for line in proc.stderr:
+            proc.log.append(line)
+
+    proc.reader = threading.Thread(target=gather, daemon=True)
+    proc.reader.start()
+    return proc
+
+
+def wait_log(proc, text, timeout=10):
+    """True once a stderr line of `proc` holds `text` (waits at most `timeout` s)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if any(text in line for line in list(proc.log)):
+            return True
+        time.sleep(0.05)
+    return any(text in line for line in list(proc.log))
 
 
 def stop(proc):
@@ -113,7 +136,8 @@ def stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-    return proc.stderr.read() if proc.stderr else ""
+    proc.reader.join(5)
+    return "".join(proc.log)
 
 
 def run_immediate(name, argv, src, tmp, env):
@@ -169,11 +193,12 @@ def run_delayed(name, argv, src, tmp, env):
                                  headers={"Content-Type": "application/json"}, method="POST")
     urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=30).read()
     check(wait_body(fetched, "v1", proc) == "v1", "%s serves v1" % name)
-    time.sleep(1.2)  # a few polls (300 ms apart) that bring the running config
+    # The next poll (300 ms on) brings the running config again: the server says so.
+    check(wait_log(proc, UNCHANGED), "%s polls while serving v1" % name)
     src.set(key, "application/json", caddyfile("v2"))
     check(wait_body(fetched, "v2", proc) == "v2", "%s polls and picks up v2" % name)
     log = stop(proc)
-    return log.count("dynamically-loaded config was unchanged; will retry") > 0
+    return log.count(UNCHANGED) > 0
 
 
 def run_failure(name, argv, src, tmp, env):

@@ -31,7 +31,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -41,6 +40,7 @@ from caddy_peer import CaddyPeer  # noqa: E402
 from h2_frames import DATA, END_HEADERS as EH, END_STREAM as ES, HEADERS, frame  # noqa: E402
 from h2_tls_client import Conn, base, block, events  # noqa: E402
 from harness import FAILURES, check, finish, free_port, wait_port  # noqa: E402
+from raw_http_upstream import RawHttpUpstream, head_fields, request_line  # noqa: E402
 
 CADDYFILE = """{
 	admin off
@@ -92,48 +92,16 @@ CADDYFILE = """{
 INTERNAL_ERROR = 2
 
 
-class Upstream:
+class Upstream(RawHttpUpstream):
     """An HTTP/1.1 upstream answering by path (see the module text). /slow?who=X records when
     its connection closed under closed[X]."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
         self.closed = {}
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=64, timeout=15)
 
-    def close(self):
-        self.sock.close()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, c):
-        c.settimeout(15)
-        try:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                d = c.recv(65536)
-                if not d:
-                    return
-                data += d
-            head, rest = data.split(b"\r\n\r\n", 1)
-            self._answer(c, head.decode("latin1"), rest)
-        except OSError:
-            pass
-        finally:
-            c.close()
-
-    def _answer(self, c, head, rest):
-        target = head.split(" ")[1]
+    def answer(self, c, head, rest):
+        _, target = request_line(head)
         path = target.split("?")[0].replace("/rt/", "/")
         if path == "/die":
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
@@ -170,10 +138,7 @@ class Upstream:
     @staticmethod
     def _echo(c, head, rest):
         """Answers the request body's framing and length (bodies here are small)."""
-        fields = {}
-        for line in head.split("\r\n")[1:]:
-            k, _, v = line.partition(":")
-            fields[k.strip().lower()] = v.strip()
+        fields = head_fields(head)
         body, framing = b"", "none"
         if "content-length" in fields:
             framing = "length %s" % fields["content-length"]

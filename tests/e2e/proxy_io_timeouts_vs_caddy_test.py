@@ -17,12 +17,12 @@ Usage: proxy_io_timeouts_vs_caddy_test.py <path-to-gatehouse>   (exit 77 when ca
 import shutil
 import socket
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True
 from caddy_peer import serving  # noqa: E402
 from harness import check, finish, free_port  # noqa: E402
+from raw_http_upstream import RawHttpUpstream, request_line  # noqa: E402
 
 UPSTREAM_WAIT = 4.0  # how long the late head and the body gap keep the proxy waiting
 BOUND = 3.5  # a 1 s deadline's effect comes before this: before the upstream's wait ends
@@ -45,45 +45,17 @@ CADDYFILE = """{
 """
 
 
-class ScriptedUpstream:
-    """Answers by path: /late, /steady, /gap, /noread, /ws (see the module text)."""
+class ScriptedUpstream(RawHttpUpstream):
+    """Answers by path: /late, /steady, /gap, /noread, /ws (see the module text). A small
+    receive buffer, so that /noread stops taking the request body soon."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        self.sock.listen(32)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=32, timeout=20, rcvbuf=65536)
 
-    def close(self):
-        self.sock.close()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, c):
-        c.settimeout(20)
-        try:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                d = c.recv(65536)
-                if not d:
-                    return
-                data += d
-            path = data.split(b" ", 2)[1].decode()
-            path = path.split("/", 2)[-1] if path.startswith("/plain/") else path.lstrip("/")
-            self._answer(c, path)
-        except OSError:
-            pass
-        finally:
-            c.close()
+    def answer(self, c, head, rest):
+        _, path = request_line(head)
+        path = path.split("/", 2)[-1] if path.startswith("/plain/") else path.lstrip("/")
+        self._answer(c, path)
 
     @staticmethod
     def _answer(c, path):

@@ -21,7 +21,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zlib
 
@@ -29,6 +28,7 @@ sys.dont_write_bytecode = True
 from caddy_peer import CaddyPeer  # noqa: E402
 from harness import check, finish, free_port, wait_port  # noqa: E402
 from proxy_upstreams import read_exact, ws_frame  # noqa: E402
+from raw_http_upstream import RawHttpUpstream, head_fields, request_line  # noqa: E402
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 EVENT_GAP = 0.4  # seconds between the upstream's events
@@ -76,59 +76,28 @@ http://lobe.example.test:%(front)d {
 """
 
 
-class StreamUpstream:
+class StreamUpstream(RawHttpUpstream):
     """Answers a WebSocket handshake with 101 and echoes each frame (unmasked) until a close
     frame; answers /sse with EVENTS chunked text/event-stream events EVENT_GAP apart (each
     with its send time), anything else with a short text. Keeps the handshake heads it saw."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(32)
-        self.port = self.sock.getsockname()[1]
         self.heads = []
         self.sent = {}  # event id -> time the upstream wrote it
-        self.stop = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(backlog=32, timeout=10)
 
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
-        conn.settimeout(10)
-        try:
-            buf = b""
-            while b"\r\n\r\n" not in buf and len(buf) < 65536:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                buf += data
-            head = buf.split(b"\r\n\r\n", 1)[0].decode("latin1")
-            lines = head.split("\r\n")
-            fields = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                fields[name.strip().lower()] = value.strip()
-            target = lines[0].split(" ")[1]
-            if fields.get("upgrade", "").lower() == "websocket":
-                self.heads.append(head)
-                self._websocket(conn, fields)
-            elif target.startswith("/sse"):
-                self._events(conn, target)
-            else:
-                body = b"plain " + target.encode()
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
-                             % (len(body), body))
-        except OSError:
-            pass
-        finally:
-            conn.close()
+    def answer(self, conn, head, rest):
+        fields = head_fields(head)
+        _, target = request_line(head)
+        if fields.get("upgrade", "").lower() == "websocket":
+            self.heads.append(head)
+            self._websocket(conn, fields)
+        elif target.startswith("/sse"):
+            self._events(conn, target)
+        else:
+            body = b"plain " + target.encode()
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(body), body))
 
     def _websocket(self, conn, fields):
         accept = base64.b64encode(hashlib.sha1(fields["sec-websocket-key"].encode() + WS_GUID).digest())
@@ -157,10 +126,6 @@ class StreamUpstream:
             conn.sendall(b"%x\r\n%s\r\n" % (len(event), event))
             time.sleep(EVENT_GAP)
         conn.sendall(b"0\r\n\r\n")
-
-    def close(self):
-        self.stop = True
-        self.sock.close()
 
 
 def websocket(port, host, path):
