@@ -90,8 +90,6 @@ bool ProxyCall::buildHead() {
     if (!safeToSend(*fields) || host.find_first_of("\r\n") != std::string_view::npos) {
       return false;
     }
-    // Go's transparent compression (Caddy's default): gzip is asked for, and decoded on the way back.
-    askedGzip_ = config_.transport.wantsGzip(*fields, req);
   }
   std::string hostFallback;
   if (host.empty() && target_ != nullptr && !target_->unix) {
@@ -115,6 +113,11 @@ bool ProxyCall::buildHead() {
       hasBody_ = false;
       chunkedBody_ = false;
     }
+  }
+  if (generalHead_) {
+    // Go's transparent compression (Caddy's default): gzip is asked for, and decoded on the way
+    // back; Go's transport looks at the method it sends (forward_auth's GET for a client's HEAD).
+    askedGzip_ = config_.transport.wantsGzip(*fields, method_);
   }
   if (h2Mode_) {
     // Go's HTTP/2 transport holds the body for a 100 only with the HTTP/1 transport's
@@ -154,8 +157,7 @@ bool ProxyCall::buildHead() {
       case DirectFields::Written:
         break;
     }
-    askedGzip_ =
-        config_.transport.compression && !facts.acceptEncoding && !facts.range && req.method != "HEAD";
+    askedGzip_ = config_.transport.compression && !facts.acceptEncoding && !facts.range && method_ != "HEAD";
   } else {
     for (const auto& f : *fields) {
       if (runtime::equalsIgnoreCase(f.name, "Host") || runtime::equalsIgnoreCase(f.name, "User-Agent")) {

@@ -77,7 +77,7 @@ class UpstreamConnection {
   void park();
 
   // Expect the response to a request (HEAD responses carry no body). `decodeGzip`: the
-  // proxy asked for gzip itself (TransportConfig::askForGzip), so a gzip body is decoded.
+  // proxy asked for gzip itself (TransportConfig::wantsGzip), so a gzip body is decoded.
   void expectResponse(bool headRequest, bool decodeGzip = false);
   // Queues bytes in order. With `tellWhenWritten` false the listener needs no
   // onUpstreamWritten for them: they go out with uv_try_write when nothing waits, which

@@ -34,16 +34,8 @@ DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const r
   return o;
 }
 
-bool TransportConfig::wantsGzip(const runtime::HeaderList& h, const runtime::Request& req) const {
-  return compression && h.get("Accept-Encoding").empty() && h.get("Range").empty() && req.method != "HEAD";
-}
-
-bool TransportConfig::askForGzip(runtime::HeaderList& h, const runtime::Request& req) const {
-  if (!wantsGzip(h, req)) {
-    return false;
-  }
-  h.set("Accept-Encoding", "gzip");
-  return true;
+bool TransportConfig::wantsGzip(const runtime::HeaderList& h, std::string_view method) const {
+  return compression && h.get("Accept-Encoding").empty() && h.get("Range").empty() && method != "HEAD";
 }
 
 std::chrono::milliseconds TransportConfig::parseFallbackDelay(const config::Json& value,

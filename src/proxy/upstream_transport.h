@@ -62,11 +62,9 @@ struct TransportConfig {
 
   // Options for a connection to `address` made for `req`.
   [[nodiscard]] DialOptions dialOptions(const UpstreamAddress& address, const runtime::Request& req) const;
-  // Go's transparent compression: when the request names no encoding (and is no HEAD or
-  // range request), ask the upstream for gzip and decode its gzip answer. True when asked.
-  // The same decision without touching the fields (the head is written from them as they are).
-  [[nodiscard]] bool wantsGzip(const runtime::HeaderList& h, const runtime::Request& req) const;
-  bool askForGzip(runtime::HeaderList& upstreamHeaders, const runtime::Request& req) const;
+  // Go's transparent compression: when the request names no encoding and is no range request,
+  // and the method sent upstream is not HEAD, the transport asks for gzip and decodes it.
+  [[nodiscard]] bool wantsGzip(const runtime::HeaderList& h, std::string_view method) const;
   // A connection carrying a PROXY header belongs to one client: never pooled.
   [[nodiscard]] bool reusableConnections() const { return proxyProtocol == ProxyProtocol::Off; }
   // The request goes out as HTTP/2 (h2c, or h2 when the TLS upstream selects it). Upgrades
