@@ -15,6 +15,8 @@ int runTrust(const std::vector<std::string>& args);
 int runUntrust(const std::vector<std::string>& args);
 int runEnviron(const std::vector<std::string>& args);
 int runReverseProxy(const std::vector<std::string>& args);
+int runFileServer(const std::vector<std::string>& args);
+int runRespond(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
@@ -59,6 +61,30 @@ const std::vector<Command>& commands() {
        "  --internal-certs      certificates from the local CA instead of ACME\n"
        "  --debug               debug logging\n",
        &runReverseProxy},
+      {"file-server", "Serve static files, as 'caddy file-server' (HTTPS for a --domain)",
+       "usage: gatehouse file-server [--root DIR] [--listen ADDR] [--domain NAME] [--browse] [--templates]\n"
+       "                             [--access-log] [--debug] [--workers N]\n"
+       "  --root DIR      the site's root (default: the current directory)\n"
+       "  --listen ADDR   where to listen (default :80, or :443 with --domain)\n"
+       "  --domain NAME   serve only this host; a domain gets a certificate and HTTPS\n"
+       "  --browse        list directories that have no index file\n"
+       "  --templates     render templates in the files served\n"
+       "  --access-log    log every request\n"
+       "  --debug         debug logging\n",
+       &runFileServer},
+      {"respond", "Answer every request with a fixed response, as 'caddy respond' (for testing)",
+       "usage: gatehouse respond [--listen ADDR] [--status CODE] [--body TEXT] [--header 'Field: value'...]\n"
+       "                         [--access-log] [--debug] [--workers N] [BODY | STATUS]\n"
+       "  --listen ADDR   where to listen (default :0, a free port); a port range (:8000-8002) starts\n"
+       "                  one server per port\n"
+       "  --status CODE   the status (default 200); a lone 3-digit argument sets it too\n"
+       "  --body TEXT     the body (else the argument, else what is piped on stdin); a template:\n"
+       "                  {{.N}} the server's number, {{.Port}} its port, {{.Address}} its address\n"
+       "  --header H      a response header field \"Field: value\" (repeat for more)\n"
+       "  --access-log    log every request\n"
+       "  --debug         debug logging\n"
+       "Prints 'Server address: ADDR' for each listener once serving.\n",
+       &runRespond},
       {"reload", "Send a new config to a running gatehouse (admin endpoint POST /load)",
        "usage: gatehouse reload [--config FILE] [--adapter caddyfile|json] [--address ADDR] [--force]\n"
        "  --address  the admin endpoint, HOST:PORT or unix//PATH (default: the config's admin address,\n"
