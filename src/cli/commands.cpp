@@ -7,6 +7,7 @@ int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
+int runStart(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
 int runStop(const std::vector<std::string>& args);
 int runCerts(const std::vector<std::string>& args);
@@ -45,8 +46,15 @@ const std::vector<Command>& commands() {
        "  --environ       print the environment before starting\n"
        "  --pidfile FILE  write the process id to FILE while running\n"
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
-       "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n",
+       "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n"
+       "  --pingback ADDR once serving, send what stdin gives to ADDR (used by start)\n",
        &runRun},
+      {"start", "Start 'run' in the background and return once it serves (stop with 'stop')",
+       "usage: gatehouse start [--config FILE] [--adapter caddyfile|json] [--envfile FILE] [--pidfile FILE]\n"
+       "                       [--watch] [--workers N]\n"
+       "Launches 'gatehouse run' with these flags and waits until it serves (exit 0, printing its pid)\n"
+       "or exits (exit 1). Its log goes to this command's stdout and stderr.\n",
+       &runStart},
       {"reverse-proxy", "Proxy one address to upstreams, as 'caddy reverse-proxy' (HTTPS for a host)",
        "usage: gatehouse reverse-proxy [--from ADDR] --to UPSTREAM [--to UPSTREAM...] "
        "[--change-host-header]\n"

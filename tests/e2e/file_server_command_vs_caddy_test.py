@@ -17,7 +17,7 @@ import tempfile
 sys.dont_write_bytecode = True
 from harness import check, finish  # noqa: E402
 from ports import free_port  # noqa: E402
-from quick_command import Quick, fetch, raw_status  # noqa: E402
+from quick_command import Quick, fetch, raw_status, trusted  # noqa: E402
 
 
 def make_site():
@@ -98,6 +98,7 @@ def working_dir(kind, binary, site):
 def main():
     binary = os.path.abspath(sys.argv[1])
     site = make_site()
+    before = trusted()
     try:
         ours = {"plain": plain("gatehouse", binary, site), "featured": featured("gatehouse", binary, site),
                 "cwd": working_dir("gatehouse", binary, site)}
@@ -111,6 +112,7 @@ def main():
                     check(a == b, "same %s/%s: gatehouse %s, caddy %s" % (group, key, a, b))
     finally:
         shutil.rmtree(site, ignore_errors=True)
+    check(trusted() == before, "nothing was added to the trust store: %s" % trusted())
     return finish()
 
 

@@ -76,6 +76,12 @@ class Quick:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+def trusted():
+    """The machine's extra trusted roots: a run that installed its CA there shows up."""
+    store = "/usr/local/share/ca-certificates"
+    return sorted(os.listdir(store)) if os.path.isdir(store) else []
+
+
 def fetch(port, path="/", method="GET", headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:

@@ -17,7 +17,7 @@ import sys
 sys.dont_write_bytecode = True
 from harness import check, finish  # noqa: E402
 from ports import free_port, free_port_run  # noqa: E402
-from quick_command import Quick, fetch  # noqa: E402
+from quick_command import Quick, fetch, trusted  # noqa: E402
 
 
 def serve(kind, binary, args, port=None, stdin_data=None):
@@ -100,6 +100,7 @@ def refusals(kind, binary):
 
 def main():
     binary = os.path.abspath(sys.argv[1])
+    before = trusted()
     ours = {"served": served("gatehouse", binary), "refused": refusals("gatehouse", binary)}
     caddy = shutil.which("caddy")
     if caddy:
@@ -110,6 +111,7 @@ def main():
                 if key == "printed":
                     continue  # the ports differ
                 check(a == b, "same %s/%s: gatehouse %s, caddy %s" % (group, key, a, b))
+    check(trusted() == before, "nothing was added to the trust store: %s" % trusted())
     return finish()
 
 
