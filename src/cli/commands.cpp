@@ -6,6 +6,7 @@ int runAdapt(const std::vector<std::string>& args);
 int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
+int runBuildInfo(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runStart(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
@@ -126,6 +127,11 @@ const std::vector<Command>& commands() {
       {"environ", "Print the environment and the directories gatehouse uses", "usage: gatehouse environ\n",
        &runEnviron},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
+      {"build-info", "Print the compiler, target and library versions of this build",
+       "usage: gatehouse build-info\n"
+       "As 'caddy build-info' for a Go build: the compiler, the target, and each library's version\n"
+       "as the running process has it.\n",
+       &runBuildInfo},
   };
   return kCommands;
 }
