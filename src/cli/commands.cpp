@@ -7,6 +7,7 @@ int runValidate(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runBuildInfo(const std::vector<std::string>& args);
+int runListModules(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runStart(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
@@ -127,6 +128,11 @@ const std::vector<Command>& commands() {
       {"environ", "Print the environment and the directories gatehouse uses", "usage: gatehouse environ\n",
        &runEnviron},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
+      {"list-modules", "List the Caddy module IDs this build provisions",
+       "usage: gatehouse list-modules [--skip-standard] [--packages] [--versions]\n"
+       "  --skip-standard  leave out the modules of Caddy's standard distribution\n"
+       "  --packages, --versions  accepted as caddy's; a C++ build has no Go package or version to add\n",
+       &runListModules},
       {"build-info", "Print the compiler, target and library versions of this build",
        "usage: gatehouse build-info\n"
        "As 'caddy build-info' for a Go build: the compiler, the target, and each library's version\n"
