@@ -53,7 +53,7 @@ def plain(kind, binary, site):
         check(got["index"][0] == 200 and got["index"][2] == b"<p>home</p>\n", kind + ": the index is served")
         check(got["431"].startswith("HTTP/1.1 431"), kind + ": a 15000-byte header is refused: " + got["431"])
         name = "Gatehouse" if kind == "gatehouse" else "Caddy"
-        check('"msg":"%s serving static files on 127.0.0.1:%d"' % (name, port) in q.stderr(),
+        check(q.wait_stderr('"msg":"%s serving static files on 127.0.0.1:%d"' % (name, port)),
               kind + ": logs the serving line")
 
     finally:
@@ -73,7 +73,7 @@ def featured(kind, binary, site):
         got["template"] = fetch(port, "/sub/page.html")
         got["json listing"] = fetch(port, "/nodir/", headers={"Accept": "application/json"})[0]
         check(got["template"][2] == b"<p>GET /sub/page.html 3</p>\n", kind + ": the template is rendered")
-        check('"logger":"http.log.access","msg":"handled request"' in q.stderr(),
+        check(q.wait_stderr('"logger":"http.log.access","msg":"handled request"'),
               kind + ": --access-log logs the requests")
     finally:
         q.stop()
@@ -88,7 +88,7 @@ def working_dir(kind, binary, site):
         check(got["file"][0] == 200 and got["file"][2] == b"0123456789abcdefghij\n",
               kind + ": no --root serves the working directory")
         # a handled 404 is logged by http.log.error at DEBUG only
-        check('"level":"debug","ts"' in q.stderr() and '"logger":"http.log.error"' in q.stderr(),
+        check(q.wait_stderr('"logger":"http.log.error"') and '"level":"debug","ts"' in q.stderr(),
               kind + ": --debug logs at DEBUG")
         return got
     finally:

@@ -48,6 +48,15 @@ class Quick:
             time.sleep(0.05)
         return False
 
+    def wait_stderr(self, text, timeout=10):
+        """True once `text` is in stderr (log lines may be written a moment after the answer)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.stderr():
+                return True
+            time.sleep(0.05)
+        return text in self.stderr()
+
     def exit_code(self, timeout=10):
         try:
             return self.proc.wait(timeout)

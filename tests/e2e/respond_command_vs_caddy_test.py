@@ -5,7 +5,7 @@
   listener on stdout;
 - the unflagged argument as status (404) or body (--status 200 404), a JSON body's type,
   --body, a body piped on stdin, HEAD, the default --listen :0 (a free port, printed),
-  --access-log;
+  --access-log, the "port 0 listener" log line;
 - caddy's refusals, exit 1 with the same "Error:" line: too many arguments, an argument
   overridden by flags, a bad header, an unknown template field, an unclosed action, a
   reversed port range, a bad --status."""
@@ -61,7 +61,7 @@ def served(kind, binary):
         try:
             got[name] = fetch(port, "/")
             if name == "access log":
-                check('"logger":"http.log.access","msg":"handled request"' in q.stderr(),
+                check(q.wait_stderr('"logger":"http.log.access","msg":"handled request"'),
                       kind + ": --access-log logs the request")
         finally:
             q.stop()
@@ -77,6 +77,8 @@ def served(kind, binary):
         m = re.search(r"Server address: \[::\]:(\d+)", q.stdout())
         check(m is not None, kind + ": --listen :0 prints the wildcard address and its port: %r" % q.stdout())
         got["any port"] = fetch(int(m.group(1)), "/") if m else None
+        check(q.wait_stderr('"msg":"port 0 listener","input_address":":0","actual_address":"[::]:%s"'
+                            % (m.group(1) if m else "")), kind + ": logs the port the kernel gave")
     finally:
         q.stop()
     return got
