@@ -18,41 +18,6 @@ namespace gatehouse::cli {
 
 namespace {
 
-// pflag's StringSlice: each --header value is a CSV record ("A: 1,B: 2" is two headers).
-bool csvFields(const std::string& value, std::vector<std::string>& out) {
-  std::string field;
-  bool quoted = false;
-  bool wasQuoted = false;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < value.size() && value[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == ',') {
-      out.push_back(field);
-      field.clear();
-      wasQuoted = false;
-    } else if (c == '"' && field.empty() && !wasQuoted) {
-      quoted = wasQuoted = true;
-    } else if (c == '"' || wasQuoted) {
-      return false;  // a bare or stray quote, as encoding/csv refuses
-    } else {
-      field += c;
-    }
-  }
-  if (quoted) {
-    return false;
-  }
-  out.push_back(field);
-  return true;
-}
-
 // Go's strconv.Atoi.
 bool atoi(const std::string& s, long long& out) {
   size_t i = s[0] == '+' || s[0] == '-' ? 1 : 0;
@@ -110,9 +75,8 @@ bool readCommand(const std::vector<std::string>& args, const Flags& flags, parse
     cmd.status = static_cast<int>(status);
   }
   for (const auto& [name, value] : flags.values) {
-    if (name == "header" && !csvFields(value, cmd.headers)) {
-      std::cerr << "Error: invalid argument \"" << value << "\" for \"--header\" flag: bad quoting\n";
-      return false;
+    if (name == "header") {
+      cmd.headers.push_back(value);  // whole: 2.6.2 does not split a value at commas
     }
   }
   if (!applyArgument(args, flags, cmd)) {

@@ -1,7 +1,8 @@
 """`gatehouse respond` against `caddy respond` (2.6.2), the same flags on loopback ports:
 - a port range starts one server per port, each body's template ({{.N}} {{.Port}}
   {{.Address}}, trim markers) evaluated for its server and placeholders for the request;
-  --header fields (canonical names, a later one replacing); a "Server address:" line per
+  --header fields (canonical names, a later one replacing, a comma kept in the value); a
+  "Server address:" line per
   listener on stdout;
 - the unflagged argument as status (404) or body (--status 200 404), a JSON body's type,
   --body, a body piped on stdin, HEAD, the default --listen :0 (a free port, printed),
@@ -39,7 +40,7 @@ def served(kind, binary):
     first = free_port_run(3)
     ports = [first, first + 1, first + 2]
     q = serve(kind, binary, ["--listen", "127.0.0.1:%d-%d" % (first, first + 2), "--header", "x-a: 1",
-                             "--header", "X-B:two ", "--header", "x-a: 3",
+                             "--header", "X-B:two ", "--header", "x-a: 3", "--header", "X-C: 1,Y: 2",
                              "n={{.N}} port={{ .Port }} at {{.Address}}  {{- /* c */ -}}  uri={http.request.uri}"],
               port=first + 2)
     try:
