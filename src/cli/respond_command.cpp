@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cstdint>
 #include <iostream>
 #include <iterator>
 
@@ -59,6 +61,52 @@ bool applyArgument(const std::vector<std::string>& args, const Flags& flags, par
   return true;
 }
 
+// pflag's int flag: Go's strconv.ParseInt(s, 0, 64), so "0x1F4" is 500, "0200" octal 128
+// and "1_000" 1000 (underscores between digits once a base is implied).
+bool parseIntBase0(std::string s, long long& out) {
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    s.erase(0, 1);
+  }
+  int base = 10;
+  if (s.size() > 1 && s[0] == '0') {
+    const char p = static_cast<char>(std::tolower(static_cast<unsigned char>(s[1])));
+    base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 8;
+    s.erase(0, p == 'x' || p == 'o' || p == 'b' ? 2 : 1);
+  }
+  std::string digits;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '_') {
+      const bool between = i + 1 < s.size() && s[i + 1] != '_' && (i > 0 || base != 10);
+      if (!between) {
+        return false;
+      }
+      continue;
+    }
+    digits += s[i];
+  }
+  if (digits.empty() || digits.size() > 64) {
+    return false;
+  }
+  unsigned long long value = 0;
+  for (char c : digits) {
+    const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                  : std::isxdigit(static_cast<unsigned char>(c))
+                      ? std::tolower(static_cast<unsigned char>(c)) - 'a' + 10
+                      : 99;
+    if (d >= base || value > (static_cast<unsigned long long>(INT64_MAX) + 1 - d) / base) {
+      return false;
+    }
+    value = value * base + d;
+  }
+  if (value > static_cast<unsigned long long>(INT64_MAX) + (negative ? 1 : 0)) {
+    return false;
+  }
+  out = negative ? static_cast<long long>(0 - value) : static_cast<long long>(value);
+  return true;
+}
+
 // Flags into `cmd`; false with the error printed.
 bool readCommand(const std::vector<std::string>& args, const Flags& flags, parser::RespondCommand& cmd) {
   cmd.listen = flags.get("listen", cmd.listen);
@@ -68,7 +116,7 @@ bool readCommand(const std::vector<std::string>& args, const Flags& flags, parse
   if (flags.has("status")) {
     long long status = 0;
     const std::string text = flags.get("status");
-    if (text.empty() || !atoi(text, status)) {
+    if (!parseIntBase0(text, status)) {
       std::cerr << "Error: invalid argument \"" << text << "\" for \"--status\" flag: parse error\n";
       return false;
     }

@@ -9,7 +9,7 @@
   --access-log, the "port 0 listener" log line;
 - caddy's refusals, exit 1 with the same "Error:" line: too many arguments, an argument
   overridden by flags, a bad header, an unknown template field, an unclosed action, a
-  reversed port range, a bad --status."""
+  reversed port range, a bad --status (which is read as Go's ParseInt base 0: 0x1F5 is 501)."""
 import os
 import re
 import shutil
@@ -56,7 +56,8 @@ def served(kind, binary):
         q.stop()
     for name, args in [("status arg", ["404"]), ("status flag, number body", ["--status", "200", "404"]),
                        ("json", ['{"a": [1, 2]}']), ("body flag", ["--body", "b", "--status", "201"]),
-                       ("access log", ["--access-log", "logged"])]:
+                       ("access log", ["--access-log", "logged"]),
+                       ("hex status", ["--status", "0x1F5", "hex"])]:
         port = free_port()
         q = serve(kind, binary, ["--listen", "127.0.0.1:%d" % port, *args], port=port)
         try:
@@ -89,7 +90,7 @@ def refusals(kind, binary):
     got = {}
     port = "127.0.0.1:%d" % free_port()
     for args in [["a", "b"], ["--body", "b", "--status", "201", "c"], ["--header", "bad", "x"],
-                 ["--header", "A:", "x"], ["{{.Foo}}"], ["x\n{{.N"], ["--status", "abc"]]:
+                 ["--header", "A:", "x"], ["{{.Foo}}"], ["x\n{{.N"], ["--status", "abc"], ["--status", "12_"]]:
         q = Quick(kind, binary, "respond", ["--listen", port, *args])
         got[" ".join(args).replace("\n", "\\n")] = (q.exit_code(), q.error_line())
         q.stop()
