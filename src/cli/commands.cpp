@@ -8,6 +8,7 @@ int runFmt(const std::vector<std::string>& args);
 int runVersion(const std::vector<std::string>& args);
 int runBuildInfo(const std::vector<std::string>& args);
 int runListModules(const std::vector<std::string>& args);
+int runManpage(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runStart(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
@@ -127,6 +128,11 @@ const std::vector<Command>& commands() {
        "usage: gatehouse untrust [--ca local]\nNeeds root.\n", &runUntrust},
       {"environ", "Print the environment and the directories gatehouse uses", "usage: gatehouse environ\n",
        &runEnviron},
+      {"manpage", "Write section 8 manual pages for every command into a directory",
+       "usage: gatehouse manpage --directory DIR\n"
+       "Writes gatehouse.8 and gatehouse-<command>.8 (each command's usage) into DIR, created if\n"
+       "missing; read one with 'man -l DIR/gatehouse-run.8'.\n",
+       &runManpage},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
       {"list-modules", "List the Caddy module IDs this build provisions",
        "usage: gatehouse list-modules [--skip-standard] [--packages] [--versions]\n"
