@@ -9,6 +9,7 @@ int runVersion(const std::vector<std::string>& args);
 int runBuildInfo(const std::vector<std::string>& args);
 int runListModules(const std::vector<std::string>& args);
 int runManpage(const std::vector<std::string>& args);
+int runCompletion(const std::vector<std::string>& args);
 int runRun(const std::vector<std::string>& args);
 int runStart(const std::vector<std::string>& args);
 int runReload(const std::vector<std::string>& args);
@@ -25,10 +26,11 @@ int runRespond(const std::vector<std::string>& args);
 const std::vector<Command>& commands() {
   static const std::vector<Command> kCommands = {
       {"adapt", "Print the Caddy JSON config for a Caddyfile",
-       "usage: gatehouse adapt [--config FILE] [--adapter caddyfile|json] [--pretty]\n"
+       "usage: gatehouse adapt [--config FILE] [--adapter caddyfile|json] [--pretty] [--validate]\n"
        "  --config FILE   the config to adapt (default ./Caddyfile; '-' reads stdin)\n"
        "  --adapter NAME  caddyfile (default) or json\n"
-       "  --pretty        indent the JSON\n",
+       "  --pretty        indent the JSON\n"
+       "  --validate      also check that the config provisions, as validate does (exit 1 if not)\n",
        &runAdapt},
       {"validate", "Check a config; prints FILE:LINE:COL: message on error",
        "usage: gatehouse validate [--config FILE] [--adapter caddyfile|json]\n"
@@ -50,7 +52,7 @@ const std::vector<Command>& commands() {
        "  --pidfile FILE  write the process id to FILE while running\n"
        "  --adapter NAME  caddyfile (default) or json (chosen by a .json name)\n"
        "  --workers N     event-loop threads (default: one per core; env GATEHOUSE_WORKERS)\n"
-       "  --pingback ADDR once serving, send what stdin gives to ADDR (used by start)\n",
+       "  --pingback ADDR  once serving, send what stdin gives to ADDR (used by start)\n",
        &runRun},
       {"start", "Start 'run' in the background and return once it serves (stop with 'stop')",
        "usage: gatehouse start [--config FILE] [--adapter caddyfile|json] [--envfile FILE] [--pidfile FILE]\n"
@@ -113,10 +115,11 @@ const std::vector<Command>& commands() {
        "  --daemon        keep running and renew certificates when due\n",
        &runCerts},
       {"hash-password", "Print a bcrypt hash of a password for basic_auth",
-       "usage: gatehouse hash-password [--plaintext P] [--algorithm bcrypt]\n"
+       "usage: gatehouse hash-password [--plaintext P] [--algorithm bcrypt] [--salt S]\n"
        "  --plaintext P   the password (default: prompted twice on a terminal, else the first\n"
        "                  line of standard input)\n"
-       "  --algorithm A   bcrypt (the only one supported; cost 14, as Caddy)\n",
+       "  --algorithm A   bcrypt (the only one supported; cost 14, as Caddy)\n"
+       "  --salt S        scrypt's salt: refused, as scrypt is not supported (bcrypt salts itself)\n",
        &runHashPassword},
       {"trust", "Install the local CA's root certificate into the system trust store",
        "usage: gatehouse trust [--config FILE [--adapter NAME]] [--storage DIR] [--ca local]\n"
@@ -133,6 +136,11 @@ const std::vector<Command>& commands() {
        "Writes gatehouse.8 and gatehouse-<command>.8 (each command's usage) into DIR, created if\n"
        "missing; read one with 'man -l DIR/gatehouse-run.8'.\n",
        &runManpage},
+      {"completion", "Print a shell completion script (bash)",
+       "usage: gatehouse completion bash\n"
+       "Load it with: source <(gatehouse completion bash); or save it as\n"
+       "/etc/bash_completion.d/gatehouse. zsh, fish and powershell are not supported yet.\n",
+       &runCompletion},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
       {"list-modules", "List the Caddy module IDs this build provisions",
        "usage: gatehouse list-modules [--skip-standard] [--packages] [--versions]\n"
