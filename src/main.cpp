@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
     printHelp(args.empty() ? std::cerr : std::cout);
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "__complete") {  // hidden: the completion script's callback
+    return gatehouse::cli::runComplete(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   if (args[0] == "--version") {
     args[0] = "version";
   }

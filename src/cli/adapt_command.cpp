@@ -21,6 +21,16 @@ int runAdapt(const std::vector<std::string>& args) {
   }
   printWarnings(loaded.warnings);
   std::cout << config::dumpConfig(loaded.config, flags.has("pretty")) << "\n";
+  if (!flags.has("validate")) {
+    return 0;
+  }
+  // --validate: the printed config must also provision, as `caddy adapt --validate`
+  try {
+    provision::provisionRuntime(loaded.config, nullptr, provision::ProvisionPurpose::Check);
+  } catch (const std::exception& e) {
+    std::cerr << "Error: validation: " << e.what() << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -17,6 +17,9 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+// The hidden `__complete` command the completion script calls (cobra's protocol).
+int runComplete(const std::vector<std::string>& args);
+
 // Parsed "--flag value" / "--flag=value" / "--switch" arguments. Unknown flags are errors.
 struct Flags {
   std::vector<std::string> positional;

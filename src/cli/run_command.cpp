@@ -13,6 +13,7 @@
 #include "cli/config_loader.h"
 #include "cli/env_file.h"
 #include "cli/environ.h"
+#include "cli/pingback.h"
 #include "cli/serve_loaded.h"
 #include "log/process_log.h"
 #include "provision/provision_error.h"
@@ -72,10 +73,6 @@ int runRun(const std::vector<std::string>& args) {
                   {"resume", "environ", "watch"}, flags, "run")) {
     return 2;
   }
-  if (flags.has("pingback")) {
-    std::cerr << "Error: --pingback (used by `caddy start`) is not supported yet\n";
-    return 2;
-  }
   if (flags.has("envfile") && !loadEnvFile(flags.get("envfile"))) {
     return 1;
   }
@@ -111,6 +108,12 @@ int runRun(const std::vector<std::string>& args) {
   options.pidFile = flags.get("pidfile");
   if (!workerCount(flags.get("workers"), options.workers)) {
     return 2;
+  }
+  if (const std::string pingback = flags.get("pingback"); !pingback.empty()) {
+    // `gatehouse start` waits for this: stdin's bytes sent back once serving
+    options.onServing = [pingback](const config::Json&, std::string& error) {
+      return sendPingback(pingback, error);
+    };
   }
   // GET /config/ says null for no config, and nothing is autosaved
   return serveLoaded(loaded, path, options,

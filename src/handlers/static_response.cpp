@@ -97,13 +97,15 @@ class StaticResponse final : public runtime::Handler {
   std::string_view literalType_;  // the Content-Type the configured body implies
 
   static std::string_view contentTypeFor(const std::string& body) {
-    // JSON text starts with one of these after whitespace; checking first spares the
-    // parser (costly on failure) for the usual plain-text body.
-    const size_t i = body.find_first_not_of(" \t\r\n");
-    const char c = i == std::string::npos ? ' ' : body[i];
-    const bool maybeJson = c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') ||
-                           c == 't' || c == 'f' || c == 'n';
-    return maybeJson && config::Json::accept(body) ? "application/json" : "text/plain; charset=utf-8";
+    // As caddy 2.6.2: JSON only for an object or array longer than 2 bytes once trimmed
+    // ("{}", "404", "true" and "\"x\"" are text/plain) that parses.
+    constexpr std::string_view kSpace = " \t\r\n\v\f";
+    const size_t first = body.find_first_not_of(kSpace);
+    const size_t last = body.find_last_not_of(kSpace);
+    const bool bracketed =
+        first != std::string::npos && last - first + 1 > 2 &&
+        ((body[first] == '{' && body[last] == '}') || (body[first] == '[' && body[last] == ']'));
+    return bracketed && config::Json::accept(body) ? "application/json" : "text/plain; charset=utf-8";
   }
 };
 static_assert(std::derived_from<StaticResponse, runtime::Handler>);

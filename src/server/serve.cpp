@@ -263,7 +263,9 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
   started.reset();
   PidFile pidFile(options.pidFile);
   std::unique_ptr<admin::AdminServer> adminServer;
-  if (!adminSpec.disabled) {
+  if (adminSpec.disabled) {
+    logLine({{"logger", "admin"}, {"msg", "admin endpoint disabled"}}, "warn");  // as caddy
+  } else {
     adminServer = std::make_unique<admin::AdminServer>(sink);
     if (adminServer->start(adminSpec.listen, adminSpec.access, error)) {
       logLine({{"logger", "admin"},
@@ -319,6 +321,15 @@ int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& o
                     [&reloader](std::string& reloadError) { return reloader.reloadFile(reloadError); });
   }
   group.logStarted();
+  if (options.onServing && !options.onServing(group.startAddresses(), error)) {
+    std::cerr << "Error: " << error << "\n";
+    watcher.reset();
+    reloader.onApplied(nullptr);
+    adminServer.reset();
+    group.stop();
+    group.join();
+    return abandon();
+  }
 
   uv_run(&watch.loop, UV_RUN_DEFAULT);  // until a signal stopped the workers and they exited
   watcher.reset();

@@ -132,6 +132,13 @@ bool ServerGroup::bindNew(const provision::Runtime& runtime, std::map<std::strin
         return false;
       }
       b.address = first.address;
+      if (!spec.isUnix() && spec.port == 0) {  // as caddy: which port the kernel gave
+        const bool v6 = spec.host.find(':') != std::string::npos;
+        logLine({{"logger", "http"},
+                 {"msg", "port 0 listener"},
+                 {"input_address", (v6 ? "[" + spec.host + "]" : spec.host) + ":0"},
+                 {"actual_address", first.address}});
+      }
       b.perWorker.push_back(WorkerSocket{first.fd, si, key});
       if (spec.isUnix()) {
         b.unixFile.adopt(spec.host);

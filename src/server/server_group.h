@@ -26,6 +26,10 @@ struct RunOptions {
   std::string adapter;
   bool watch = false;   // --watch: reload configPath when it changes
   std::string pidFile;  // --pidfile
+  // Runs once the startup line is out, with every bound address in config order ("Server
+  // address" lines of `respond`, the pingback of `run --pingback`). False, with `error`,
+  // stops the servers and ends the process with exit code 1.
+  std::function<bool(const config::Json& addresses, std::string& error)> onServing;
 };
 
 // The running workers and their listeners. reload() and current() are thread-safe (the
@@ -55,6 +59,7 @@ class ServerGroup {
   [[nodiscard]] std::shared_ptr<const provision::Runtime> current() const;
   // The "serving initial configuration" line with the addresses start() bound.
   void logStarted();
+  [[nodiscard]] const config::Json& startAddresses() const { return startAddresses_; }
   void stop();
   void join();
   // After join(): a worker's grace period ended with pool work still running (see

@@ -96,3 +96,24 @@ def free_port():
             return port
         _release(port)
     raise RuntimeError("no free port found between %d and %d" % (_LOW, high))
+
+
+def free_port_run(count):
+    """The first of `count` consecutive free ports, all reserved (a listen port range)."""
+    high = _ephemeral_low() - count
+    rng = random.SystemRandom()
+    for _ in range(200):
+        first = rng.randint(_LOW, high)
+        taken = []
+        for port in range(first, first + count):
+            if port in _given or not _reserve(port):
+                break
+            taken.append(port)
+            if not _bindable(port):
+                break
+        else:
+            _given.update(taken)
+            return first
+        for port in taken:
+            _release(port)
+    raise RuntimeError("no %d consecutive free ports found" % count)
