@@ -8,7 +8,6 @@
 #include "provision/runtime.h"
 #include "proxy/connection_pool.h"
 #include "proxy/lb_cookie.h"
-#include "proxy/xxhash64.h"
 
 namespace gatehouse::proxy {
 
@@ -204,15 +203,27 @@ class WeightedRoundRobinPolicy final : public SelectionPolicy {
 
 }  // namespace
 
+uint32_t fnv1a32(std::string_view a, std::string_view b) {
+  uint32_t h = 2166136261U;
+  for (std::string_view part : {a, b}) {
+    for (const char c : part) {
+      h = (h ^ static_cast<uint8_t>(c)) * 16777619U;
+    }
+  }
+  return h;
+}
+
 int pickByHash(const std::vector<size_t>& avail, const std::vector<std::string>& dials,
                std::string_view key) {
+  // As caddy 2.6.2: the highest fnv1a32(key + dial) wins, the first of equals; a hash of 0
+  // never wins (its running maximum starts at 0), so a pool of such hashes has no pick.
   int best = -1;
-  uint64_t highest = 0;
+  uint32_t highest = 0;
   for (size_t i = 0; i < avail.size(); ++i) {
-    std::string input = avail[i] < dials.size() ? dials[avail[i]] : std::string();
-    input.append(key);
-    const uint64_t h = xxhash64(input);
-    if (best < 0 || h > highest) {
+    const std::string_view dial =
+        avail[i] < dials.size() ? std::string_view(dials[avail[i]]) : std::string_view();
+    const uint32_t h = fnv1a32(key, dial);
+    if (h > highest) {
       highest = h;
       best = static_cast<int>(i);
     }

@@ -1,8 +1,8 @@
 #pragma once
 // Upstream selection (Caddy's load_balancing.selection_policy): picks one of the available
-// upstreams for a request. Hash policies use rendezvous hashing as current Caddy does
-// (xxhash64 of the upstream's dial address + the key, highest wins), so a key keeps its
-// upstream while that upstream stays available.
+// upstreams for a request. Hash policies use rendezvous hashing as caddy 2.6.2 does
+// (FNV-1a 32 of the key + the upstream's dial address, highest wins), so a key keeps its
+// upstream while that upstream stays available, and picks the upstream caddy 2.6.2 picks.
 
 #include <functional>
 #include <memory>
@@ -53,7 +53,8 @@ class SelectionPolicy {
 std::unique_ptr<SelectionPolicy> makeSelectionPolicy(const config::Json& j, const std::string& path,
                                                      const std::vector<std::string>& dials);
 
-// Rendezvous pick among `available` by xxhash64(dials[i] + key); -1 when none is available.
+// Rendezvous pick among `available` by fnv1a32(key + dials[i]); -1 when none is available.
+uint32_t fnv1a32(std::string_view a, std::string_view b);
 int pickByHash(const std::vector<size_t>& available, const std::vector<std::string>& dials,
                std::string_view key);
 
