@@ -6,6 +6,7 @@
 #include "dns/cloudflare_provider.h"
 #include "dns/exec_provider.h"
 #include "dns/rfc2136_provider.h"
+#include "dns/route53_provider.h"
 
 namespace gatehouse::acme::dns {
 
@@ -31,6 +32,50 @@ std::string str(const Json& j, const char* key) {
   return j[key].get<std::string>();
 }
 
+long long integer(const Json& j, const char* key) {
+  if (!j.contains(key))
+    return 0;
+  if (!j[key].is_number_integer())
+    throw std::invalid_argument(std::string(key) + ": expected an integer");
+  return j[key].get<long long>();
+}
+
+bool boolean(const Json& j, const char* key) {
+  if (!j.contains(key))
+    return false;
+  if (!j[key].is_boolean())
+    throw std::invalid_argument(std::string(key) + ": expected true or false");
+  return j[key].get<bool>();
+}
+
+// libdns/route53's fields (json tags of its Provider struct).
+std::unique_ptr<DnsProvider> makeRoute53(uv_loop_t* loop, const Json& p) {
+  onlyKeys(p, "route53",
+           {"max_retries", "max_wait_dur", "wait_for_propagation", "region", "aws_profile", "profile",
+            "access_key_id", "secret_access_key", "token", "session_token", "hosted_zone_id"});
+  if (!str(p, "profile").empty() || !str(p, "aws_profile").empty())
+    throw std::invalid_argument("route53: profile: AWS profiles (shared config files) are not supported yet");
+  if (boolean(p, "wait_for_propagation")) {
+    throw std::invalid_argument(
+        "route53: wait_for_propagation: waiting for Route 53's INSYNC is not supported yet (the DNS "
+        "challenge "
+        "polls the zone's authoritative servers instead, see propagation_timeout)");
+  }
+  if (integer(p, "max_wait_dur") < 0)
+    throw std::invalid_argument("route53: max_wait_dur: must not be negative");
+  const long long retries = integer(p, "max_retries");
+  if (retries < 0 || retries > 100)
+    throw std::invalid_argument("route53: max_retries: expected 0 to 100");
+  Route53Settings s;
+  s.credentials = {str(p, "access_key_id"), str(p, "secret_access_key"), str(p, "session_token")};
+  if (s.credentials.sessionToken.empty())
+    s.credentials.sessionToken = str(p, "token");  // the deprecated name
+  s.region = str(p, "region");
+  s.hostedZoneId = str(p, "hosted_zone_id");
+  s.maxRetries = static_cast<int>(retries);
+  return std::make_unique<Route53Provider>(loop, std::move(s));
+}
+
 }  // namespace
 
 std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
@@ -42,13 +87,16 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   if (name == "cloudflare") {
     onlyKeys(p, name, {"api_token", "zone_token"});
-    return std::make_unique<CloudflareProvider>(loop, CloudflareSettings{str(p, "api_token"), str(p, "zone_token")});
+    return std::make_unique<CloudflareProvider>(
+        loop, CloudflareSettings{str(p, "api_token"), str(p, "zone_token")});
   }
   if (name == "alidns") {
     onlyKeys(p, name, {"access_key_id", "access_key_secret", "region_id"});
     return std::make_unique<AlidnsProvider>(
         loop, AlidnsSettings{str(p, "access_key_id"), str(p, "access_key_secret"), str(p, "region_id")});
   }
+  if (name == "route53")
+    return makeRoute53(loop, p);
   if (name == "exec") {
     onlyKeys(p, name, {"command", "args"});
     std::vector<std::string> command{str(p, "command")};
@@ -64,7 +112,7 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     return std::make_unique<ExecProvider>(loop, std::move(command));
   }
   throw std::invalid_argument("DNS provider '" + name +
-                              "' is not built in (built in: rfc2136, cloudflare, alidns, exec)");
+                              "' is not built in (built in: rfc2136, cloudflare, alidns, route53, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

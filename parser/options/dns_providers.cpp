@@ -1,6 +1,7 @@
 // DNS provider modules (dns.providers.*) in the Caddyfile syntax of their caddy-dns plugins,
 // serialized as those plugins serialize: {"name": <provider>, <fields>...}.
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "options/tls_modules.h"
@@ -8,19 +9,49 @@
 namespace gatehouse::parser::options {
 namespace {
 
+enum class Kind { String, Bool, Int };
+
+struct Field {
+  std::string key;      // the subdirective
+  std::string jsonKey;  // the plugin struct's json tag (an alias may share one)
+  Kind kind = Kind::String;
+  bool once = false;  // "<what> already set" when given twice (or after the argument)
+};
+
 struct ProviderSyntax {
   std::vector<std::string> positional;  // fields the inline arguments fill, in order
-  std::vector<std::string> blockKeys;   // single-value subdirectives, same JSON key
+  std::vector<Field> fields;            // single-value subdirectives
 };
+
+Field str(const char* key) {
+  return {key, key, Kind::String, false};
+}
+Field once(const char* key) {
+  return {key, key, Kind::String, true};
+}
 
 const std::map<std::string, ProviderSyntax>& providers() {
   static const std::map<std::string, ProviderSyntax> kProviders = {
       // Caddy's own test provider: one optional argument.
       {"mock", {{"argument"}, {}}},
-      {"cloudflare", {{"api_token"}, {"api_token", "zone_token"}}},
-      {"rfc2136", {{}, {"key_name", "key_alg", "key", "server"}}},
-      {"alidns", {{}, {"access_key_id", "access_key_secret", "region_id"}}},
-      {"exec", {{"command"}, {"command"}}},
+      {"cloudflare", {{"api_token"}, {once("api_token"), str("zone_token")}}},
+      {"rfc2136", {{}, {str("key_name"), str("key_alg"), str("key"), str("server")}}},
+      {"alidns", {{}, {str("access_key_id"), str("access_key_secret"), str("region_id")}}},
+      {"exec", {{"command"}, {str("command")}}},
+      // caddy-dns/route53 (libdns/route53 v1.5 json tags): block only; aliases share a tag.
+      {"route53",
+       {{},
+        {{"wait_for_propagation", "wait_for_propagation", Kind::Bool},
+         {"max_wait_dur", "max_wait_dur", Kind::Int},
+         {"max_retries", "max_retries", Kind::Int},
+         str("profile"),
+         {"aws_profile", "profile"},
+         str("access_key_id"),
+         str("secret_access_key"),
+         str("session_token"),
+         {"token", "session_token"},
+         str("region"),
+         str("hosted_zone_id")}}},
   };
   return kProviders;
 }
@@ -30,13 +61,63 @@ void requireFields(Dispenser& d, const std::string& name, const Json& out) {
   auto missing = [&](const char* key) { return !out.contains(key) || out[key].get<std::string>().empty(); };
   if (name == "rfc2136") {
     for (const char* key : {"key", "key_name", "key_alg", "server"}) {
-      if (missing(key)) throw d.err(std::string("rfc2136: missing ") + key);
+      if (missing(key))
+        throw d.err(std::string("rfc2136: missing ") + key);
     }
   } else if (name == "cloudflare" && missing("api_token")) {
     throw d.err("missing API token");
   } else if (name == "alidns" && (missing("access_key_id") || missing("access_key_secret"))) {
     throw d.err("AccessKeyID or AccessKeySecret is empty");
   }
+}
+
+// Go's strconv.ParseBool spellings.
+std::optional<bool> parseBool(const std::string& v) {
+  if (v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True")
+    return true;
+  if (v == "0" || v == "f" || v == "F" || v == "false" || v == "FALSE" || v == "False")
+    return false;
+  return std::nullopt;
+}
+
+// The value as the plugin stores it; empty/false/0 are left out (the structs' omitempty).
+void setField(Dispenser& d, const std::string& provider, const Field& f, Json& out) {
+  const std::string v = d.val();
+  if (f.kind == Kind::Bool) {
+    auto b = parseBool(v);
+    if (!b)
+      throw d.err(provider + ": " + f.key + ": expected true or false, got '" + v + "'");
+    if (*b)
+      out[f.jsonKey] = true;
+    else
+      out.erase(f.jsonKey);
+    return;
+  }
+  if (f.kind == Kind::Int) {
+    size_t used = 0;
+    long long n = 0;
+    try {
+      n = std::stoll(v, &used, 10);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != v.size() || v.empty())
+      throw d.err(provider + ": " + f.key + ": expected an integer, got '" + v + "'");
+    if (n != 0)
+      out[f.jsonKey] = n;
+    else
+      out.erase(f.jsonKey);
+    return;
+  }
+  out[f.jsonKey] = v;
+}
+
+const Field* findField(const ProviderSyntax& syntax, const std::string& key) {
+  for (const auto& f : syntax.fields) {
+    if (f.key == key)
+      return &f;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -63,17 +144,18 @@ Json parseDnsProvider(Dispenser& d) {
       out["args"] = d.remainingArgs();
       continue;
     }
-    bool known = false;
-    for (const auto& k : syntax.blockKeys) known = known || k == key;
-    if (!known) {
+    const Field* field = findField(syntax, key);
+    if (field == nullptr) {
       throw d.err("unrecognized subdirective '" + key + "'");
     }
-    if (!d.nextArg()) throw d.argErr();
-    if (name == "cloudflare" && key == "api_token" && out.contains("api_token")) {
+    if (!d.nextArg())
+      throw d.argErr();
+    if (field->once && out.contains(field->jsonKey)) {
       throw d.err("API token already set");
     }
-    out[key] = d.val();
-    if (d.nextArg()) throw d.argErr();
+    setField(d, name, *field, out);
+    if (d.nextArg())
+      throw d.argErr();
   }
   requireFields(d, name, out);
   return out;

@@ -227,3 +227,182 @@ class Alidns(_Server):
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}/"
+
+
+# ---------------------------------------------------------------- Amazon Route 53
+
+def aws_encode(text):
+    """SigV4's URI encoding: RFC 3986 unreserved kept, the rest %XY upper case."""
+    return urllib.parse.quote(text, safe="-_.~")
+
+
+def aws_sigv4(secret, method, path, query_pairs, headers, signed, body, amz_date, region, service):
+    """AWS Signature Version 4 as AWS's "Create a signed AWS API request" guide states it;
+    returns the hex signature."""
+    query = "&".join(k + "=" + v for k, v in sorted((aws_encode(k), aws_encode(v)) for k, v in query_pairs))
+    canon_headers = "".join(f"{h}:{' '.join(headers[h].strip().split())}\n" for h in signed)
+    canonical = "\n".join([method, path, query, canon_headers, ";".join(signed), hashlib.sha256(body).hexdigest()])
+    scope = f"{amz_date[:8]}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (amz_date[:8], region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+R53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
+AUTH = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
+                  r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
+
+
+class _Route53Handler(_Handler):
+    def xml(self, status, body):
+        data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def fail(self, status, code, message):
+        self.server.fake.violations.append(f"{self.command} {self.path}: {code}: {message}")
+        self.xml(status, f'<ErrorResponse xmlns="{R53_NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
+                         f'<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>')
+
+    def authorized(self, raw_body):
+        """Recomputes the SigV4 signature from the request as received."""
+        fake = self.server.fake
+        m = AUTH.match(self.headers.get("Authorization", ""))
+        if not m:
+            self.fail(403, "MissingAuthenticationToken", "Authorization is not a SigV4 header")
+            return False
+        key_id, date, region, service, signed, signature = m.groups()
+        signed = signed.split(";")
+        amz_date = self.headers.get("X-Amz-Date", "")
+        if key_id != fake.key_id:
+            self.fail(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+            return False
+        if region != "us-east-1" or service != "route53" or not amz_date.startswith(date) \
+                or "host" not in signed or "x-amz-date" not in signed or signed != sorted(signed):
+            self.fail(403, "IncompleteSignature", f"scope {date}/{region}/{service}, signed {signed}")
+            return False
+        if fake.session_token and (self.headers.get("X-Amz-Security-Token") != fake.session_token
+                                   or "x-amz-security-token" not in signed):
+            self.fail(403, "InvalidClientTokenId", "session token missing or unsigned")
+            return False
+        try:
+            ts = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
+            skew = abs((datetime.datetime.utcnow() - ts).total_seconds())
+        except ValueError:
+            skew = 1e9
+        if skew > 300:
+            self.fail(403, "RequestExpired", "X-Amz-Date is not now")
+            return False
+        url = urllib.parse.urlsplit(self.path)
+        headers = {h: self.headers.get(h, "") for h in signed}
+        pairs = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+        expected = aws_sigv4(fake.secret, self.command, url.path, pairs, headers, signed, raw_body, amz_date,
+                             region, service)
+        if signature != expected:
+            self.fail(403, "SignatureDoesNotMatch", "The request signature we calculated does not match")
+            return False
+        return True
+
+    def record_set_xml(self, name):
+        values = self.server.fake.rrsets.get(name)
+        if values is None:
+            return ""
+        ttl, vals = values
+        rr = "".join(f"<ResourceRecord><Value>{v}</Value></ResourceRecord>" for v in vals)
+        return (f"<ResourceRecordSet><Name>{name}</Name><Type>TXT</Type><TTL>{ttl}</TTL>"
+                f"<ResourceRecords>{rr}</ResourceRecords></ResourceRecordSet>")
+
+    def do_GET(self):
+        fake = self.server.fake
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        fake.calls.append(("GET", url.path, query))
+        if not self.authorized(b""):
+            return
+        if url.path == "/2013-04-01/hostedzonesbyname":
+            if query.get("dnsname", "").rstrip(".") != fake.zone:
+                return self.fail(400, "InvalidDomainName", f"dnsname {query.get('dnsname')}")
+            return self.xml(200, f'<ListHostedZonesByNameResponse xmlns="{R53_NS}"><HostedZones><HostedZone>'
+                                 f"<Id>/hostedzone/{fake.zone_id}</Id><Name>{fake.zone}.</Name>"
+                                 f"<CallerReference>gh</CallerReference><Config><PrivateZone>false</PrivateZone>"
+                                 f"</Config><ResourceRecordSetCount>3</ResourceRecordSetCount></HostedZone>"
+                                 f"</HostedZones><DNSName>{query['dnsname']}</DNSName><IsTruncated>false"
+                                 f"</IsTruncated><MaxItems>{query.get('maxitems', '100')}</MaxItems>"
+                                 f"</ListHostedZonesByNameResponse>")
+        if url.path == f"/2013-04-01/hostedzone/{fake.zone_id}/rrset":
+            name = query.get("name", "")
+            if not name.endswith("." + fake.zone + ".") or query.get("type") != "TXT":
+                return self.fail(400, "InvalidInput", f"name/type {query}")
+            return self.xml(200, f'<ListResourceRecordSetsResponse xmlns="{R53_NS}"><ResourceRecordSets>'
+                                 f"{self.record_set_xml(name)}</ResourceRecordSets><IsTruncated>false</IsTruncated>"
+                                 f"<MaxItems>{query.get('maxitems', '100')}</MaxItems></ListResourceRecordSetsResponse>")
+        self.fail(404, "NoSuchHostedZone", "no route for " + url.path)
+
+    def do_POST(self):
+        import xml.etree.ElementTree as ET
+        fake = self.server.fake
+        url = urllib.parse.urlsplit(self.path)
+        raw = self.body()
+        if not self.authorized(raw):
+            return
+        if url.path != f"/2013-04-01/hostedzone/{fake.zone_id}/rrset/":
+            return self.fail(404, "NoSuchHostedZone", "no route for " + url.path)
+        ns = {"r": R53_NS}
+        try:
+            root = ET.fromstring(raw)
+            change = root.find("r:ChangeBatch/r:Changes/r:Change", ns)
+            action = change.find("r:Action", ns).text
+            rrset = change.find("r:ResourceRecordSet", ns)
+            name = rrset.find("r:Name", ns).text
+            rtype = rrset.find("r:Type", ns).text
+            ttl = int(rrset.find("r:TTL", ns).text)
+            values = [v.text for v in rrset.findall("r:ResourceRecords/r:ResourceRecord/r:Value", ns)]
+        except (ET.ParseError, AttributeError, ValueError, TypeError) as e:
+            return self.fail(400, "InvalidInput", f"bad ChangeResourceRecordSetsRequest: {e}")
+        fake.calls.append(("POST", action, name, values))
+        if root.tag != "{%s}ChangeResourceRecordSetsRequest" % R53_NS or len(root.findall(".//r:Change", ns)) != 1:
+            return self.fail(400, "InvalidInput", "root element or change count")
+        if action not in ("CREATE", "UPSERT", "DELETE") or rtype != "TXT" or not values \
+                or not name.endswith("." + fake.zone + ".") or not 0 <= ttl <= 2147483647 \
+                or not all(len(v) == 45 and v[0] == v[-1] == '"' and DIGEST.match(v[1:-1]) for v in values):
+            return self.fail(400, "InvalidInput", f"bad change {action} {name} {rtype} {ttl} {values}")
+        current = fake.rrsets.get(name)
+        if action == "CREATE" and current is not None:
+            return self.fail(400, "InvalidChangeBatch", "record set already exists")
+        if action == "DELETE" and current != (ttl, values):
+            return self.fail(400, "InvalidChangeBatch", "Tried to delete resource record set but the values "
+                                                        "provided do not match the current values")
+        fqdn = name.rstrip(".")
+        commands = [f"update delete {fqdn}. TXT"]
+        if action == "DELETE":
+            del fake.rrsets[name]
+        else:
+            fake.rrsets[name] = (ttl, values)
+            commands += [f"update add {fqdn}. 60 IN TXT {v}" for v in values]
+        fake.bind.nsupdate("\n".join(commands))
+        fake.max_values = max(fake.max_values, len(values))
+        self.xml(200, f'<ChangeResourceRecordSetsResponse xmlns="{R53_NS}"><ChangeInfo><Id>/change/C{uuid.uuid4().hex[:12].upper()}'
+                      f"</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo>"
+                      f"</ChangeResourceRecordSetsResponse>")
+
+
+class Route53(_Server):
+    def __init__(self, bind, key_id, secret, session_token=""):
+        self.bind = bind
+        self.zone = bind.zone
+        self.zone_id = "Z0123456789ABCDEFGHIJ"
+        self.key_id = key_id
+        self.secret = secret
+        self.session_token = session_token
+        self.rrsets = {}  # absolute name -> (ttl, [quoted values])
+        self.max_values = 0
+        super().__init__(_Route53Handler)
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"

@@ -1,0 +1,53 @@
+// The caddy-dns plugins' Caddyfile forms, adapted to the JSON the plugin-built caddy prints
+// (provider.name plus the fields under the plugins' json tags), and their errors.
+#include <catch2/catch.hpp>
+
+#include "gatehouse/config/site_graph.h"
+#include "gatehouse/parser/adapter.h"
+
+namespace p = gatehouse::parser;
+using Json = nlohmann::json;  // unordered: key order is not what is compared
+
+namespace {
+
+// `tls { dns <provider> }` in a site: the provider JSON.
+Json provider(const std::string& dns) {
+  auto result = p::adaptCaddyfile("a.example.com {\n\ttls {\n\t\tdns " + dns + "\n\t}\n}\n", "Caddyfile");
+  Json out = Json::parse(gatehouse::config::toJson(result.config).dump());
+  return out["apps"]["tls"]["automation"]["policies"][0]["issuers"][0]["challenges"]["dns"]["provider"];
+}
+
+std::string errorOf(const std::string& dns) {
+  try {
+    provider(dns);
+  } catch (const p::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("route53: block form, aliases and typed fields") {
+  CHECK(provider("route53 {\n access_key_id AK\n secret_access_key {env.AWS_SK}\n token T\n aws_profile p\n"
+                 " max_retries 5\n max_wait_dur 60\n wait_for_propagation true\n region us-west-2\n"
+                 " hosted_zone_id Z1\n}") == Json{{"name", "route53"},
+                                                  {"access_key_id", "AK"},
+                                                  {"secret_access_key", "{env.AWS_SK}"},
+                                                  {"session_token", "T"},
+                                                  {"profile", "p"},
+                                                  {"max_retries", 5},
+                                                  {"max_wait_dur", 60},
+                                                  {"wait_for_propagation", true},
+                                                  {"region", "us-west-2"},
+                                                  {"hosted_zone_id", "Z1"}});
+  // false and 0 are omitted, as the struct's omitempty tags do
+  CHECK(provider("route53 {\n wait_for_propagation false\n max_retries 0\n}") == Json{{"name", "route53"}});
+  CHECK(provider("route53") == Json{{"name", "route53"}});
+  CHECK(errorOf("route53 AK").find("Caddyfile:3") != std::string::npos);
+  CHECK(errorOf("route53 {\n max_retries many\n}").find("max_retries: expected an integer, got 'many'") !=
+        std::string::npos);
+  CHECK(errorOf("route53 {\n wait_for_propagation yes\n}").find("expected true or false") !=
+        std::string::npos);
+  CHECK(errorOf("route53 {\n bogus 1\n}").find("unrecognized subdirective 'bogus'") != std::string::npos);
+}
