@@ -4,7 +4,9 @@
 
 #include "dns/alidns_provider.h"
 #include "dns/cloudflare_provider.h"
+#include "dns/duckdns_provider.h"
 #include "dns/exec_provider.h"
+#include "dns/name_server.h"
 #include "dns/rfc2136_provider.h"
 #include "dns/route53_provider.h"
 
@@ -97,6 +99,13 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   if (name == "route53")
     return makeRoute53(loop, p);
+  if (name == "duckdns") {
+    onlyKeys(p, name, {"api_token", "override_domain", "resolver"});
+    if (!str(p, "resolver").empty() && !parseNameServer(str(p, "resolver")))
+      throw std::invalid_argument("duckdns: resolver: expected host[:port]");
+    return std::make_unique<DuckdnsProvider>(loop,
+                                             DuckdnsSettings{str(p, "api_token"), str(p, "override_domain")});
+  }
   if (name == "exec") {
     onlyKeys(p, name, {"command", "args"});
     std::vector<std::string> command{str(p, "command")};
@@ -111,8 +120,9 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     }
     return std::make_unique<ExecProvider>(loop, std::move(command));
   }
-  throw std::invalid_argument("DNS provider '" + name +
-                              "' is not built in (built in: rfc2136, cloudflare, alidns, route53, exec)");
+  throw std::invalid_argument(
+      "DNS provider '" + name +
+      "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

@@ -15,7 +15,7 @@ struct Field {
   std::string key;      // the subdirective
   std::string jsonKey;  // the plugin struct's json tag (an alias may share one)
   Kind kind = Kind::String;
-  bool once = false;  // "<what> already set" when given twice (or after the argument)
+  const char* once = nullptr;  // the error when given twice (or after the argument)
 };
 
 struct ProviderSyntax {
@@ -24,10 +24,10 @@ struct ProviderSyntax {
 };
 
 Field str(const char* key) {
-  return {key, key, Kind::String, false};
+  return {key, key, Kind::String, nullptr};
 }
-Field once(const char* key) {
-  return {key, key, Kind::String, true};
+Field once(const char* key, const char* error = "API token already set") {
+  return {key, key, Kind::String, error};
 }
 
 const std::map<std::string, ProviderSyntax>& providers() {
@@ -52,6 +52,10 @@ const std::map<std::string, ProviderSyntax>& providers() {
          {"token", "session_token"},
          str("region"),
          str("hosted_zone_id")}}},
+      {"duckdns",
+       {{"api_token"},
+        {once("api_token"), once("override_domain", "Override domain already set"),
+         once("resolver", "Resolver already set")}}},
   };
   return kProviders;
 }
@@ -68,6 +72,8 @@ void requireFields(Dispenser& d, const std::string& name, const Json& out) {
     throw d.err("missing API token");
   } else if (name == "alidns" && (missing("access_key_id") || missing("access_key_secret"))) {
     throw d.err("AccessKeyID or AccessKeySecret is empty");
+  } else if (name == "duckdns" && missing("api_token")) {
+    throw d.err("DuckDNS missing API token");
   }
 }
 
@@ -150,8 +156,8 @@ Json parseDnsProvider(Dispenser& d) {
     }
     if (!d.nextArg())
       throw d.argErr();
-    if (field->once && out.contains(field->jsonKey)) {
-      throw d.err("API token already set");
+    if (field->once != nullptr && out.contains(field->jsonKey)) {
+      throw d.err(field->once);
     }
     setField(d, name, *field, out);
     if (d.nextArg())

@@ -72,6 +72,21 @@ def route53(binary, tmp, pebble, bind):
     print("route53: most values in the set at once: %d" % fake.max_values)
 
 
+def duckdns(binary, tmp, pebble, bind):
+    token = "a7c4d0ad-114e-40ef-ba1d-d217904a50f2"
+    fake = dns_api_fakes.Duckdns(bind, token, "gatehouse-test")
+    block = "duckdns {env.DUCKDNS_API_TOKEN} {\n\t\toverride_domain gatehouse-test.duckdns.org\n\t}"
+    try:
+        obtain(binary, tmp, pebble, bind, "duckdns", block,
+               {"DUCKDNS_API_TOKEN": token, "GATEHOUSE_TEST_DUCKDNS_API": fake.base_url}, [token])
+    finally:
+        fake.stop()
+    check(fake.violations == [], "duckdns: API used as documented: %s" % fake.violations)
+    clears = [c.get("clear") == "true" for c in fake.calls]
+    check(clears == [False, True, False, True], "duckdns: set, clear per name: %s" % clears)
+    check(fake.txt == "", "duckdns: TXT cleared")
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -80,7 +95,7 @@ def main():
         print("SKIP: openssl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53}
+    cases = {"route53": route53, "duckdns": duckdns}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:

@@ -406,3 +406,63 @@ class Route53(_Server):
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
+
+
+# ---------------------------------------------------------------- Duck DNS
+
+class _DuckdnsHandler(_Handler):
+    def answer(self, text):
+        data = text.encode()
+        self.send_response(200)  # Duck DNS answers 200 with OK or KO
+        self.send_header("Content-Type", "text/plain; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        fake = self.server.fake
+        url = urllib.parse.urlsplit(self.path)
+        pairs = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+        params = dict(pairs)
+        fake.calls.append({k: v for k, v in params.items() if k != "token"})
+        problem = None
+        if url.path != "/update" or len(params) != len(pairs):
+            problem = "path must be /update with each parameter once"
+        elif params.get("token") != fake.token:
+            problem = "wrong token"
+        elif params.get("domains") not in (fake.subdomain, fake.subdomain + ".duckdns.org"):
+            problem = f"domains {params.get('domains')} is not this account's"
+        elif not set(params) <= {"domains", "token", "txt", "verbose", "clear"} or "txt" not in params:
+            problem = f"unexpected parameters {sorted(params)}"
+        elif params.get("clear", "false") not in ("true", "false") or params.get("verbose", "false") not in ("true", "false"):
+            problem = "clear/verbose must be true or false"
+        elif params.get("clear") != "true" and not DIGEST.match(params["txt"]):
+            problem = "txt is not an ACME digest"
+        if problem:
+            fake.violations.append(problem)
+            return self.answer("KO")
+        name = f"_acme-challenge.{fake.bind.zone}."
+        if params.get("clear") == "true":
+            fake.txt = ""
+            fake.bind.nsupdate(f"update delete {name} TXT")
+        else:
+            fake.txt = params["txt"]
+            fake.bind.nsupdate(f'update delete {name} TXT\nupdate add {name} 60 IN TXT "{fake.txt}"')
+        verbose = params.get("verbose") == "true"
+        self.answer("OK" + ("\n\n\n" + ("CLEARED" if params.get("clear") == "true" else "UPDATED") if verbose else ""))
+
+
+class Duckdns(_Server):
+    """One Duck DNS domain, `subdomain`.duckdns.org; its TXT value is written into BIND at
+    _acme-challenge.<zone> (the name a CNAME would point there)."""
+
+    def __init__(self, bind, token, subdomain):
+        self.bind = bind
+        self.token = token
+        self.subdomain = subdomain
+        self.txt = ""
+        super().__init__(_DuckdnsHandler)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"

@@ -6,6 +6,7 @@
 #include "dns/dns_challenge_settings.h"
 #include "dns/dns_provider.h"
 #include "dns/dns_provider_factory.h"
+#include "dns/duckdns_provider.h"
 #include "dns/name_server.h"
 #include "dns/rfc2136_provider.h"
 #include "solvers/dns01_solver.h"
@@ -15,22 +16,21 @@ using nlohmann::json;
 
 TEST_CASE("alidns signature matches Alibaba's documented example") {
   // AccessKeyId testid, AccessKeySecret testsecret; Alibaba's page gives this signature.
-  const dns::alidns::Params p{{"AccessKeyId", "testid"},
-                              {"Action", "DescribeDomainRecords"},
-                              {"DomainName", "example.com"},
-                              {"Format", "XML"},
-                              {"SignatureMethod", "HMAC-SHA1"},
-                              {"SignatureNonce", "f59ed6a9-83fc-473b-9cc6-99c95df3856e"},
-                              {"SignatureVersion", "1.0"},
-                              {"Timestamp", "2016-03-24T16:41:54Z"},
-                              {"Version", "2015-01-09"}};
+  const dns::alidns::Params p{
+      {"AccessKeyId", "testid"},        {"Action", "DescribeDomainRecords"},
+      {"DomainName", "example.com"},    {"Format", "XML"},
+      {"SignatureMethod", "HMAC-SHA1"}, {"SignatureNonce", "f59ed6a9-83fc-473b-9cc6-99c95df3856e"},
+      {"SignatureVersion", "1.0"},      {"Timestamp", "2016-03-24T16:41:54Z"},
+      {"Version", "2015-01-09"}};
   const std::string toSign = dns::alidns::stringToSign("GET", p);
   CHECK(toSign ==
-        "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeDomainRecords%26DomainName%3Dexample.com%26Format%3DXML"
+        "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeDomainRecords%26DomainName%3Dexample.com%26Format%"
+        "3DXML"
         "%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3Df59ed6a9-83fc-473b-9cc6-99c95df3856e"
         "%26SignatureVersion%3D1.0%26Timestamp%3D2016-03-24T16%253A41%253A54Z%26Version%3D2015-01-09");
   CHECK(dns::alidns::signature("testsecret", toSign) == "uRpHwaSEt3J+6KQD//svCh/x+pI=");
-  CHECK(dns::alidns::signedQuery("GET", p, "testsecret").ends_with("&Signature=uRpHwaSEt3J%2B6KQD%2F%2FsvCh%2Fx%2BpI%3D"));
+  CHECK(dns::alidns::signedQuery("GET", p, "testsecret")
+            .ends_with("&Signature=uRpHwaSEt3J%2B6KQD%2F%2FsvCh%2Fx%2BpI%3D"));
 }
 
 TEST_CASE("alidns percent-encoding follows Alibaba's rules") {
@@ -65,8 +65,11 @@ TEST_CASE("rfc2136 settings are checked without echoing the key") {
   CHECK(dns::Rfc2136Provider::tsigAlgorithm("HMAC-SHA512.") == "hmac-sha512.");
   CHECK(dns::Rfc2136Provider::tsigAlgorithm("hmac-md5") == "hmac-md5.sig-alg.reg.int.");
   CHECK(dns::Rfc2136Provider::tsigAlgorithm("rsa") == "");
-  json ok = {{"name", "rfc2136"}, {"key_name", "k"}, {"key_alg", "hmac-sha256"},
-             {"key", "c2VjcmV0c2VjcmV0"}, {"server", "127.0.0.1:53"}};
+  json ok = {{"name", "rfc2136"},
+             {"key_name", "k"},
+             {"key_alg", "hmac-sha256"},
+             {"key", "c2VjcmV0c2VjcmV0"},
+             {"server", "127.0.0.1:53"}};
   CHECK(dns::makeDnsProvider(nullptr, ok)->name() == "rfc2136");
   json bad = ok;
   bad["key"] = "not base64!";
@@ -79,9 +82,9 @@ TEST_CASE("rfc2136 settings are checked without echoing the key") {
   bad = ok;
   bad.erase("server");
   CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, bad), "rfc2136: missing server");
-  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "gandi"}}),
-                    Catch::Contains("not built in"));
-  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "cloudflare"}}), Catch::Contains("api_token"));
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "gandi"}}), Catch::Contains("not built in"));
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "cloudflare"}}),
+                    Catch::Contains("api_token"));
   CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "alidns"}, {"access_key_id", "x"}}),
                     Catch::Contains("AccessKeySecret"));
 }
@@ -108,5 +111,19 @@ TEST_CASE("DNS challenge settings read Caddy's JSON") {
   } catch (const dns::DnsSettingsError& e) {
     CHECK(e.path == "bogus");
   }
-  CHECK(dns::expandEnvPlaceholders("a{env.GATEHOUSE_UNIT_CF_TOKEN}b{env.GATEHOUSE_UNIT_NOPE}c") == "atok123bc");
+  CHECK(dns::expandEnvPlaceholders("a{env.GATEHOUSE_UNIT_CF_TOKEN}b{env.GATEHOUSE_UNIT_NOPE}c") ==
+        "atok123bc");
+}
+
+TEST_CASE("duckdns: the Duck DNS domain of a name") {
+  using dns::DuckdnsProvider;
+  CHECK(DuckdnsProvider::duckDomain("_acme-challenge.Home.DuckDNS.org.", "") == "home.duckdns.org");
+  CHECK(DuckdnsProvider::duckDomain("_acme-challenge.a.b.home.duckdns.org.", "") == "home.duckdns.org");
+  CHECK(DuckdnsProvider::duckDomain("_acme-challenge.example.com.", "") == "");
+  CHECK(DuckdnsProvider::duckDomain("_acme-challenge.example.com.", "me.duckdns.org") == "me.duckdns.org");
+  CHECK(dns::makeDnsProvider(nullptr, json{{"name", "duckdns"}, {"api_token", "t"}})->needsZone() == false);
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "duckdns"}}), Catch::Contains("api_token"));
+  CHECK_THROWS_WITH(
+      dns::makeDnsProvider(nullptr, json{{"name", "duckdns"}, {"api_token", "t"}, {"resolver", "x:y"}}),
+      Catch::Contains("resolver"));
 }

@@ -51,3 +51,19 @@ TEST_CASE("route53: block form, aliases and typed fields") {
         std::string::npos);
   CHECK(errorOf("route53 {\n bogus 1\n}").find("unrecognized subdirective 'bogus'") != std::string::npos);
 }
+
+TEST_CASE("duckdns: token argument or block, override_domain, resolver") {
+  CHECK(provider("duckdns {env.DUCKDNS_API_TOKEN}") ==
+        Json{{"name", "duckdns"}, {"api_token", "{env.DUCKDNS_API_TOKEN}"}});
+  CHECK(provider("duckdns {\n api_token T\n override_domain x.duckdns.org\n resolver 1.1.1.1:53\n}") ==
+        Json{{"name", "duckdns"},
+             {"api_token", "T"},
+             {"override_domain", "x.duckdns.org"},
+             {"resolver", "1.1.1.1:53"}});
+  CHECK(errorOf("duckdns T {\n api_token U\n}").find("API token already set") != std::string::npos);
+  CHECK(errorOf("duckdns").find("DuckDNS missing API token") != std::string::npos);
+  CHECK(errorOf("duckdns T U").find("Caddyfile:3") != std::string::npos);
+  CHECK(
+      errorOf("duckdns T {\n override_domain a\n override_domain b\n}").find("Override domain already set") !=
+      std::string::npos);
+}
