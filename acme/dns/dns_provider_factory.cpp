@@ -4,6 +4,7 @@
 
 #include "dns/alidns_provider.h"
 #include "dns/cloudflare_provider.h"
+#include "dns/digitalocean_provider.h"
 #include "dns/duckdns_provider.h"
 #include "dns/exec_provider.h"
 #include "dns/name_server.h"
@@ -99,6 +100,10 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   if (name == "route53")
     return makeRoute53(loop, p);
+  if (name == "digitalocean") {
+    onlyKeys(p, name, {"auth_token"});
+    return std::make_unique<DigitaloceanProvider>(loop, str(p, "auth_token"));
+  }
   if (name == "duckdns") {
     onlyKeys(p, name, {"api_token", "override_domain", "resolver"});
     if (!str(p, "resolver").empty() && !parseNameServer(str(p, "resolver")))
@@ -122,7 +127,7 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   throw std::invalid_argument(
       "DNS provider '" + name +
-      "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, exec)");
+      "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, digitalocean, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

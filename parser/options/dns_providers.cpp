@@ -1,5 +1,6 @@
 // DNS provider modules (dns.providers.*) in the Caddyfile syntax of their caddy-dns plugins,
 // serialized as those plugins serialize: {"name": <provider>, <fields>...}.
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <vector>
@@ -21,6 +22,8 @@ struct Field {
 struct ProviderSyntax {
   std::vector<std::string> positional;  // fields the inline arguments fill, in order
   std::vector<Field> fields;            // single-value subdirectives
+  // The plugin replaces {env.*} while reading the Caddyfile (so adapt prints the value).
+  bool expandEnvAtParse = false;
 };
 
 Field str(const char* key) {
@@ -52,6 +55,8 @@ const std::map<std::string, ProviderSyntax>& providers() {
          {"token", "session_token"},
          str("region"),
          str("hosted_zone_id")}}},
+      {"digitalocean",
+       {{"auth_token"}, {{"api_token", "auth_token", Kind::String, "API token already set"}}, true}},
       {"duckdns",
        {{"api_token"},
         {once("api_token"), once("override_domain", "Override domain already set"),
@@ -72,6 +77,8 @@ void requireFields(Dispenser& d, const std::string& name, const Json& out) {
     throw d.err("missing API token");
   } else if (name == "alidns" && (missing("access_key_id") || missing("access_key_secret"))) {
     throw d.err("AccessKeyID or AccessKeySecret is empty");
+  } else if (name == "digitalocean" && missing("auth_token")) {
+    throw d.err("missing API token");
   } else if (name == "duckdns" && missing("api_token")) {
     throw d.err("DuckDNS missing API token");
   }
@@ -118,6 +125,26 @@ void setField(Dispenser& d, const std::string& provider, const Field& f, Json& o
   out[f.jsonKey] = v;
 }
 
+// caddy.NewReplacer().ReplaceAll(v, ""): {env.NAME} becomes the variable's value ("" when
+// unset). Other placeholders are left as written.
+std::string expandEnv(const std::string& v) {
+  std::string out;
+  size_t i = 0;
+  while (i < v.size()) {
+    const size_t start = v.find("{env.", i);
+    const size_t end = start == std::string::npos ? std::string::npos : v.find('}', start);
+    if (end == std::string::npos) {
+      out += v.substr(i);
+      break;
+    }
+    out += v.substr(i, start - i);
+    const char* value = std::getenv(v.substr(start + 5, end - start - 5).c_str());
+    out += value != nullptr ? value : "";
+    i = end + 1;
+  }
+  return out;
+}
+
 const Field* findField(const ProviderSyntax& syntax, const std::string& key) {
   for (const auto& f : syntax.fields) {
     if (f.key == key)
@@ -142,7 +169,7 @@ Json parseDnsProvider(Dispenser& d) {
     if (argIndex >= syntax.positional.size()) {
       throw d.argErr();
     }
-    out[syntax.positional[argIndex++]] = d.val();
+    out[syntax.positional[argIndex++]] = syntax.expandEnvAtParse ? expandEnv(d.val()) : d.val();
   }
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string key = d.val();
@@ -156,10 +183,13 @@ Json parseDnsProvider(Dispenser& d) {
     }
     if (!d.nextArg())
       throw d.argErr();
-    if (field->once != nullptr && out.contains(field->jsonKey)) {
+    if (field->once != nullptr && out.contains(field->jsonKey) && out[field->jsonKey] != "") {
       throw d.err(field->once);
     }
     setField(d, name, *field, out);
+    if (syntax.expandEnvAtParse && out[field->jsonKey].is_string()) {
+      out[field->jsonKey] = expandEnv(out[field->jsonKey].get<std::string>());
+    }
     if (d.nextArg())
       throw d.argErr();
   }

@@ -87,6 +87,25 @@ def duckdns(binary, tmp, pebble, bind):
     check(fake.txt == "", "duckdns: TXT cleared")
 
 
+def bearer_json(binary, tmp, pebble, bind, label, fake, block, env, token):
+    """A provider whose fake keeps `records`: obtain, then check the calls."""
+    try:
+        obtain(binary, tmp, pebble, bind, label, block, env, [token])
+    finally:
+        fake.stop()
+    check(fake.violations == [], "%s: API used as documented: %s" % (label, fake.violations))
+    methods = [c[0] for c in fake.calls]
+    check(methods.count("POST") == 2 and methods.count("DELETE") == 2, "%s: two adds, two deletes: %s" % (label, methods))
+    check(fake.records == {}, "%s: records deleted" % label)
+
+
+def digitalocean(binary, tmp, pebble, bind):
+    token = "dop_v1_4f2a9c0e1b7d3a5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5"
+    fake = dns_api_fakes.Digitalocean(bind, token)
+    bearer_json(binary, tmp, pebble, bind, "digitalocean", fake, "digitalocean {env.DO_AUTH_TOKEN}",
+                {"DO_AUTH_TOKEN": token, "GATEHOUSE_TEST_DIGITALOCEAN_API": fake.base_url}, token)
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -95,7 +114,7 @@ def main():
         print("SKIP: openssl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53, "duckdns": duckdns}
+    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:

@@ -466,3 +466,90 @@ class Duckdns(_Server):
     @property
     def base_url(self):
         return f"http://127.0.0.1:{self.port}"
+
+
+# ---------------------------------------------------------------- DigitalOcean API v2
+
+class _BearerJsonHandler(_Handler):
+    """A JSON REST API: subclasses define routes(); errors as the API shapes them."""
+
+    def fail(self, status, message):
+        self.server.fake.violations.append(f"{self.command} {self.path}: {message}")
+        self.reply(status, self.error_body(status, message))
+
+    def dispatch(self):
+        fake = self.server.fake
+        url = urllib.parse.urlsplit(self.path)
+        raw = self.body()
+        fake.calls.append((self.command, url.path, urllib.parse.parse_qs(url.query), raw))
+        if not self.authorized():
+            return
+        body = None
+        if self.command in ("POST", "PUT", "PATCH"):
+            if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+                return self.fail(415, "Content-Type must be application/json")
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                return self.fail(400, "body is not JSON")
+        self.route(url.path, urllib.parse.parse_qs(url.query), body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = dispatch
+
+
+class _DigitaloceanHandler(_BearerJsonHandler):
+    def error_body(self, status, message):
+        return {"id": {401: "unauthorized", 404: "not_found"}.get(status, "unprocessable_entity"), "message": message}
+
+    def authorized(self):
+        if self.headers.get("Authorization") != "Bearer " + self.server.fake.token:
+            self.server.fake.violations.append("bad Authorization")
+            self.reply(401, {"id": "unauthorized", "message": "Unable to authenticate you"})
+            return False
+        return True
+
+    def route(self, path, query, body):
+        fake = self.server.fake
+        prefix = f"/v2/domains/{fake.zone}/records"
+        if self.command == "POST" and path == prefix:
+            if set(body) != {"type", "name", "data", "ttl"} or body["type"] != "TXT" \
+                    or not re.match(r"^_acme-challenge(\.[a-z0-9-]+)*$", str(body["name"])) \
+                    or not DIGEST.match(str(body["data"])) or not isinstance(body["ttl"], int) or body["ttl"] < 30:
+                return self.fail(422, f"bad record {body}")
+            rid = fake.next_id
+            fake.next_id += 1
+            fake.records[rid] = body
+            fake.bind.nsupdate(f'update add {body["name"]}.{fake.zone}. 60 IN TXT "{body["data"]}"')
+            return self.reply(201, {"domain_record": {"id": rid, "type": "TXT", "name": body["name"],
+                                                      "data": body["data"], "priority": None, "port": None,
+                                                      "ttl": body["ttl"], "weight": None, "flags": None,
+                                                      "tag": None}})
+        if self.command == "DELETE" and path.startswith(prefix + "/"):
+            rid = path[len(prefix) + 1:]
+            if not rid.isdigit() or int(rid) not in fake.records:
+                return self.fail(404, "The resource you were accessing could not be found.")
+            rec = fake.records.pop(int(rid))
+            fake.bind.nsupdate(f'update delete {rec["name"]}.{fake.zone}. TXT "{rec["data"]}"')
+            self.send_response(204)
+            self.end_headers()
+            return None
+        if self.command == "GET" and path == prefix:
+            name = query.get("name", [""])[0]
+            found = [dict(r, id=i) for i, r in fake.records.items()
+                     if f'{r["name"]}.{fake.zone}' == name and r["type"] == query.get("type", ["TXT"])[0]]
+            return self.reply(200, {"domain_records": found, "links": {}, "meta": {"total": len(found)}})
+        self.fail(404, "The resource you were accessing could not be found.")
+
+
+class Digitalocean(_Server):
+    def __init__(self, bind, token):
+        self.bind = bind
+        self.zone = bind.zone
+        self.token = token
+        self.records = {}
+        self.next_id = 28448429
+        super().__init__(_DigitaloceanHandler)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"

@@ -127,3 +127,12 @@ TEST_CASE("duckdns: the Duck DNS domain of a name") {
       dns::makeDnsProvider(nullptr, json{{"name", "duckdns"}, {"api_token", "t"}, {"resolver", "x:y"}}),
       Catch::Contains("resolver"));
 }
+
+TEST_CASE("digitalocean settings") {
+  CHECK(dns::makeDnsProvider(nullptr, json{{"name", "digitalocean"}, {"auth_token", "t"}})->name() ==
+        "digitalocean");
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "digitalocean"}}),
+                    Catch::Contains("auth_token"));
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "digitalocean"}, {"api_token", "t"}}),
+                    Catch::Contains("'api_token' is not supported"));
+}

@@ -67,3 +67,14 @@ TEST_CASE("duckdns: token argument or block, override_domain, resolver") {
       errorOf("duckdns T {\n override_domain a\n override_domain b\n}").find("Override domain already set") !=
       std::string::npos);
 }
+
+TEST_CASE("digitalocean: the token lands in auth_token, {env.*} replaced while parsing as the plugin does") {
+  ::setenv("GATEHOUSE_UNIT_DO_TOKEN", "dop_v1_x", 1);
+  CHECK(provider("digitalocean {env.GATEHOUSE_UNIT_DO_TOKEN}") ==
+        Json{{"name", "digitalocean"}, {"auth_token", "dop_v1_x"}});
+  CHECK(provider("digitalocean {\n api_token T\n}") == Json{{"name", "digitalocean"}, {"auth_token", "T"}});
+  CHECK(errorOf("digitalocean {env.GATEHOUSE_UNIT_DO_UNSET}").find("missing API token") != std::string::npos);
+  CHECK(errorOf("digitalocean T {\n api_token U\n}").find("API token already set") != std::string::npos);
+  CHECK(errorOf("digitalocean {\n token T\n}").find("unrecognized subdirective 'token'") !=
+        std::string::npos);
+}
