@@ -7,6 +7,7 @@
 #include "dns/digitalocean_provider.h"
 #include "dns/duckdns_provider.h"
 #include "dns/exec_provider.h"
+#include "dns/hetzner_provider.h"
 #include "dns/name_server.h"
 #include "dns/rfc2136_provider.h"
 #include "dns/route53_provider.h"
@@ -104,6 +105,10 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     onlyKeys(p, name, {"auth_token"});
     return std::make_unique<DigitaloceanProvider>(loop, str(p, "auth_token"));
   }
+  if (name == "hetzner") {
+    onlyKeys(p, name, {"auth_api_token"});
+    return std::make_unique<HetznerProvider>(loop, str(p, "auth_api_token"));
+  }
   if (name == "duckdns") {
     onlyKeys(p, name, {"api_token", "override_domain", "resolver"});
     if (!str(p, "resolver").empty() && !parseNameServer(str(p, "resolver")))
@@ -125,9 +130,9 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     }
     return std::make_unique<ExecProvider>(loop, std::move(command));
   }
-  throw std::invalid_argument(
-      "DNS provider '" + name +
-      "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, digitalocean, exec)");
+  throw std::invalid_argument("DNS provider '" + name +
+                              "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, "
+                              "digitalocean, hetzner, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

@@ -57,6 +57,8 @@ const std::map<std::string, ProviderSyntax>& providers() {
          str("hosted_zone_id")}}},
       {"digitalocean",
        {{"auth_token"}, {{"api_token", "auth_token", Kind::String, "API token already set"}}, true}},
+      {"hetzner",
+       {{"auth_api_token"}, {{"api_token", "auth_api_token", Kind::String, "API token already set"}}}},
       {"duckdns",
        {{"api_token"},
         {once("api_token"), once("override_domain", "Override domain already set"),
@@ -78,6 +80,8 @@ void requireFields(Dispenser& d, const std::string& name, const Json& out) {
   } else if (name == "alidns" && (missing("access_key_id") || missing("access_key_secret"))) {
     throw d.err("AccessKeyID or AccessKeySecret is empty");
   } else if (name == "digitalocean" && missing("auth_token")) {
+    throw d.err("missing API token");
+  } else if (name == "hetzner" && missing("auth_api_token")) {
     throw d.err("missing API token");
   } else if (name == "duckdns" && missing("api_token")) {
     throw d.err("DuckDNS missing API token");

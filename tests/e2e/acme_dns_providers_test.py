@@ -106,6 +106,14 @@ def digitalocean(binary, tmp, pebble, bind):
                 {"DO_AUTH_TOKEN": token, "GATEHOUSE_TEST_DIGITALOCEAN_API": fake.base_url}, token)
 
 
+def hetzner(binary, tmp, pebble, bind):
+    token = "LlGoDUQ39S6akqoav5meAsv5OIpeywhj"
+    fake = dns_api_fakes.Hetzner(bind, token)
+    bearer_json(binary, tmp, pebble, bind, "hetzner", fake, "hetzner {\n\t\tapi_token {env.HETZNER_API_TOKEN}\n\t}",
+                {"HETZNER_API_TOKEN": token, "GATEHOUSE_TEST_HETZNER_API": fake.base_url}, token)
+    check(fake.calls[0][1] == "/api/v1/zones", "hetzner: zone looked up first")
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -114,7 +122,7 @@ def main():
         print("SKIP: openssl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean}
+    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:

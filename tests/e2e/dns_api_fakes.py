@@ -553,3 +553,63 @@ class Digitalocean(_Server):
     @property
     def base_url(self):
         return f"http://127.0.0.1:{self.port}"
+
+
+# ---------------------------------------------------------------- Hetzner DNS API v1
+
+class _HetznerHandler(_BearerJsonHandler):
+    def error_body(self, status, message):
+        return {"error": {"message": message, "code": status}}
+
+    def authorized(self):
+        if self.headers.get("Auth-API-Token") != self.server.fake.token:
+            self.server.fake.violations.append("bad Auth-API-Token")
+            self.reply(401, {"message": "Invalid authentication credentials"})
+            return False
+        return True
+
+    def route(self, path, query, body):
+        fake = self.server.fake
+        if self.command == "GET" and path == "/api/v1/zones":
+            if query.get("name") != [fake.zone]:
+                return self.fail(400, f"zone name {query.get('name')}")
+            return self.reply(200, {"zones": [{"id": fake.zone_id, "name": fake.zone, "ttl": 86400,
+                                               "status": "verified", "records_count": 3}],
+                                    "meta": {"pagination": {"page": 1, "per_page": 100, "last_page": 1,
+                                                            "total_entries": 1}}})
+        if self.command == "POST" and path == "/api/v1/records":
+            if set(body) != {"zone_id", "type", "name", "value", "ttl"} or body["zone_id"] != fake.zone_id \
+                    or body["type"] != "TXT" or not re.match(r"^_acme-challenge(\.[a-z0-9-]+)*$", str(body["name"])) \
+                    or not DIGEST.match(str(body["value"])) or not isinstance(body["ttl"], int):
+                return self.fail(422, f"bad record {body}")
+            rid = uuid.uuid4().hex
+            fake.records[rid] = body
+            fake.bind.nsupdate(f'update add {body["name"]}.{fake.zone}. 60 IN TXT "{body["value"]}"')
+            return self.reply(200, {"record": dict(body, id=rid, created="2026-01-01 00:00:00.000 +0000 UTC",
+                                                   modified="2026-01-01 00:00:00.000 +0000 UTC")})
+        if self.command == "DELETE" and path.startswith("/api/v1/records/"):
+            rid = path[len("/api/v1/records/"):]
+            if rid not in fake.records:
+                return self.fail(404, "record not found")
+            rec = fake.records.pop(rid)
+            fake.bind.nsupdate(f'update delete {rec["name"]}.{fake.zone}. TXT "{rec["value"]}"')
+            return self.reply(200, {})
+        if self.command == "GET" and path == "/api/v1/records":
+            if query.get("zone_id") != [fake.zone_id]:
+                return self.fail(404, "zone not found")
+            return self.reply(200, {"records": [dict(r, id=i) for i, r in fake.records.items()]})
+        self.fail(404, "not found")
+
+
+class Hetzner(_Server):
+    def __init__(self, bind, token):
+        self.bind = bind
+        self.zone = bind.zone
+        self.zone_id = "rMu2waTJPbHr4"
+        self.token = token
+        self.records = {}
+        super().__init__(_HetznerHandler)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}/api/v1"

@@ -136,3 +136,10 @@ TEST_CASE("digitalocean settings") {
   CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "digitalocean"}, {"api_token", "t"}}),
                     Catch::Contains("'api_token' is not supported"));
 }
+
+TEST_CASE("hetzner settings") {
+  CHECK(dns::makeDnsProvider(nullptr, json{{"name", "hetzner"}, {"auth_api_token", "t"}})->name() ==
+        "hetzner");
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "hetzner"}}),
+                    Catch::Contains("auth_api_token"));
+}

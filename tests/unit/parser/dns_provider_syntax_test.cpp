@@ -78,3 +78,11 @@ TEST_CASE("digitalocean: the token lands in auth_token, {env.*} replaced while p
   CHECK(errorOf("digitalocean {\n token T\n}").find("unrecognized subdirective 'token'") !=
         std::string::npos);
 }
+
+TEST_CASE("hetzner: the token lands in auth_api_token, placeholders kept for run time") {
+  CHECK(provider("hetzner {env.HETZNER_API_TOKEN}") ==
+        Json{{"name", "hetzner"}, {"auth_api_token", "{env.HETZNER_API_TOKEN}"}});
+  CHECK(provider("hetzner {\n api_token T\n}") == Json{{"name", "hetzner"}, {"auth_api_token", "T"}});
+  CHECK(errorOf("hetzner").find("missing API token") != std::string::npos);
+  CHECK(errorOf("hetzner T {\n api_token U\n}").find("API token already set") != std::string::npos);
+}
