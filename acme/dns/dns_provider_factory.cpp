@@ -9,6 +9,7 @@
 #include "dns/exec_provider.h"
 #include "dns/hetzner_provider.h"
 #include "dns/name_server.h"
+#include "dns/porkbun_provider.h"
 #include "dns/rfc2136_provider.h"
 #include "dns/route53_provider.h"
 
@@ -109,6 +110,10 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     onlyKeys(p, name, {"auth_api_token"});
     return std::make_unique<HetznerProvider>(loop, str(p, "auth_api_token"));
   }
+  if (name == "porkbun") {
+    onlyKeys(p, name, {"api_key", "api_secret_key"});
+    return std::make_unique<PorkbunProvider>(loop, str(p, "api_key"), str(p, "api_secret_key"));
+  }
   if (name == "duckdns") {
     onlyKeys(p, name, {"api_token", "override_domain", "resolver"});
     if (!str(p, "resolver").empty() && !parseNameServer(str(p, "resolver")))
@@ -132,7 +137,7 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   throw std::invalid_argument("DNS provider '" + name +
                               "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, "
-                              "digitalocean, hetzner, exec)");
+                              "digitalocean, hetzner, porkbun, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

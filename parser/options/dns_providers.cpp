@@ -59,6 +59,8 @@ const std::map<std::string, ProviderSyntax>& providers() {
        {{"auth_token"}, {{"api_token", "auth_token", Kind::String, "API token already set"}}, true}},
       {"hetzner",
        {{"auth_api_token"}, {{"api_token", "auth_api_token", Kind::String, "API token already set"}}}},
+      // block only (the plugin reports an unknown subdirective as a wrong argument count)
+      {"porkbun", {{}, {str("api_key"), str("api_secret_key")}}},
       {"duckdns",
        {{"api_token"},
         {once("api_token"), once("override_domain", "Override domain already set"),
@@ -83,6 +85,10 @@ void requireFields(Dispenser& d, const std::string& name, const Json& out) {
     throw d.err("missing API token");
   } else if (name == "hetzner" && missing("auth_api_token")) {
     throw d.err("missing API token");
+  } else if (name == "porkbun" && missing("api_key")) {
+    throw d.err("No api_key set");
+  } else if (name == "porkbun" && missing("api_secret_key")) {
+    throw d.err("No api_secret_key set");
   } else if (name == "duckdns" && missing("api_token")) {
     throw d.err("DuckDNS missing API token");
   }

@@ -114,6 +114,22 @@ def hetzner(binary, tmp, pebble, bind):
     check(fake.calls[0][1] == "/api/v1/zones", "hetzner: zone looked up first")
 
 
+def porkbun(binary, tmp, pebble, bind):
+    key, secret = "pk1_4c9ad34b0d2e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1", "sk1_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    fake = dns_api_fakes.Porkbun(bind, key, secret)
+    block = "porkbun {\n\t\tapi_key {env.PORKBUN_API_KEY}\n\t\tapi_secret_key {env.PORKBUN_API_SECRET_KEY}\n\t}"
+    try:
+        obtain(binary, tmp, pebble, bind, "porkbun", block,
+               {"PORKBUN_API_KEY": key, "PORKBUN_API_SECRET_KEY": secret + "\n",  # trimmed, as the plugin does
+                "GATEHOUSE_TEST_PORKBUN_API": fake.base_url}, [key, secret])
+    finally:
+        fake.stop()
+    check(fake.violations == [], "porkbun: API used as documented: %s" % fake.violations)
+    paths = [c[1].split("/")[5] for c in fake.calls]
+    check(paths == ["create", "delete", "create", "delete"], "porkbun: create, delete per name: %s" % paths)
+    check(fake.records == {}, "porkbun: records deleted")
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -122,7 +138,7 @@ def main():
         print("SKIP: openssl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner}
+    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:

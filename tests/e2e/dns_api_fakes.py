@@ -613,3 +613,65 @@ class Hetzner(_Server):
     @property
     def base_url(self):
         return f"http://127.0.0.1:{self.port}/api/v1"
+
+
+# ---------------------------------------------------------------- Porkbun API v3
+
+class _PorkbunHandler(_BearerJsonHandler):
+    def error_body(self, status, message):
+        return {"status": "ERROR", "message": message}
+
+    def authorized(self):
+        return True  # the keys ride in each JSON body: checked in route()
+
+    def route(self, path, query, body):
+        fake = self.server.fake
+        if self.command != "POST" or not isinstance(body, dict):
+            return self.fail(405, "every Porkbun call is a POST with a JSON object")
+        if body.get("apikey") != fake.api_key or body.get("secretapikey") != fake.secret:
+            fake.violations.append("bad apikey/secretapikey")
+            return self.reply(403, {"status": "ERROR", "message": "Invalid API key. (002)"})
+        rest = {k: v for k, v in body.items() if k not in ("apikey", "secretapikey")}
+        prefix = "/api/json/v3/dns/"
+        if path == f"{prefix}create/{fake.zone}":
+            if set(rest) - {"name", "type", "content", "ttl", "prio", "notes"} or rest.get("type") != "TXT" \
+                    or not re.match(r"^(_acme-challenge(\.[a-z0-9-]+)*)?$", str(rest.get("name"))) \
+                    or not DIGEST.match(str(rest.get("content"))) \
+                    or not (isinstance(rest.get("ttl"), str) and rest["ttl"].isdigit() and int(rest["ttl"]) >= 600):
+                return self.fail(400, f"bad record {rest}")
+            rid = fake.next_id
+            fake.next_id += 1
+            fake.records[rid] = rest
+            name = (rest["name"] + "." if rest["name"] else "") + fake.zone
+            fake.bind.nsupdate(f'update add {name}. 60 IN TXT "{rest["content"]}"')
+            return self.reply(200, {"status": "SUCCESS", "id": rid})
+        if path.startswith(f"{prefix}delete/{fake.zone}/"):
+            rid = path.rsplit("/", 1)[1]
+            if rest or not rid.isdigit() or int(rid) not in fake.records:
+                return self.fail(400, "Invalid record ID.")
+            rec = fake.records.pop(int(rid))
+            name = (rec["name"] + "." if rec["name"] else "") + fake.zone
+            fake.bind.nsupdate(f'update delete {name}. TXT "{rec["content"]}"')
+            return self.reply(200, {"status": "SUCCESS"})
+        if path.startswith(f"{prefix}retrieveByNameType/{fake.zone}/TXT"):
+            sub = path[len(f"{prefix}retrieveByNameType/{fake.zone}/TXT"):].lstrip("/")
+            found = [{"id": str(i), "name": (r["name"] + "." if r["name"] else "") + fake.zone, "type": "TXT",
+                      "content": r["content"], "ttl": r["ttl"], "prio": "0", "notes": ""}
+                     for i, r in fake.records.items() if r["name"] == sub]
+            return self.reply(200, {"status": "SUCCESS", "records": found})
+        self.fail(404, "no route for " + path)
+
+
+class Porkbun(_Server):
+    def __init__(self, bind, api_key, secret):
+        self.bind = bind
+        self.zone = bind.zone
+        self.api_key = api_key
+        self.secret = secret
+        self.records = {}
+        self.next_id = 106926652
+        super().__init__(_PorkbunHandler)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}/api/json/v3"

@@ -143,3 +143,11 @@ TEST_CASE("hetzner settings") {
   CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "hetzner"}}),
                     Catch::Contains("auth_api_token"));
 }
+
+TEST_CASE("porkbun settings") {
+  CHECK(dns::makeDnsProvider(nullptr, json{{"name", "porkbun"}, {"api_key", "k"}, {"api_secret_key", "s"}})
+            ->name() == "porkbun");
+  CHECK_THROWS_WITH(
+      dns::makeDnsProvider(nullptr, json{{"name", "porkbun"}, {"api_key", "k"}, {"api_secret_key", " \n"}}),
+      "porkbun: No api_secret_key set");
+}

@@ -86,3 +86,14 @@ TEST_CASE("hetzner: the token lands in auth_api_token, placeholders kept for run
   CHECK(errorOf("hetzner").find("missing API token") != std::string::npos);
   CHECK(errorOf("hetzner T {\n api_token U\n}").find("API token already set") != std::string::npos);
 }
+
+TEST_CASE("porkbun: block form with api_key and api_secret_key") {
+  CHECK(provider(
+            "porkbun {\n api_key {env.PORKBUN_API_KEY}\n api_secret_key {env.PORKBUN_API_SECRET_KEY}\n}") ==
+        Json{{"name", "porkbun"},
+             {"api_key", "{env.PORKBUN_API_KEY}"},
+             {"api_secret_key", "{env.PORKBUN_API_SECRET_KEY}"}});
+  CHECK(errorOf("porkbun {\n api_secret_key S\n}").find("No api_key set") != std::string::npos);
+  CHECK(errorOf("porkbun {\n api_key K\n}").find("No api_secret_key set") != std::string::npos);
+  CHECK(errorOf("porkbun K").find("Caddyfile:3") != std::string::npos);
+}
