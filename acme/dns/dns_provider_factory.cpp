@@ -4,6 +4,7 @@
 
 #include "dns/alidns_provider.h"
 #include "dns/cloudflare_provider.h"
+#include "dns/desec_provider.h"
 #include "dns/digitalocean_provider.h"
 #include "dns/duckdns_provider.h"
 #include "dns/exec_provider.h"
@@ -114,6 +115,10 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     onlyKeys(p, name, {"api_key", "api_secret_key"});
     return std::make_unique<PorkbunProvider>(loop, str(p, "api_key"), str(p, "api_secret_key"));
   }
+  if (name == "desec") {
+    onlyKeys(p, name, {"token"});
+    return std::make_unique<DesecProvider>(loop, str(p, "token"));
+  }
   if (name == "duckdns") {
     onlyKeys(p, name, {"api_token", "override_domain", "resolver"});
     if (!str(p, "resolver").empty() && !parseNameServer(str(p, "resolver")))
@@ -137,7 +142,7 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   throw std::invalid_argument("DNS provider '" + name +
                               "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, "
-                              "digitalocean, hetzner, porkbun, exec)");
+                              "digitalocean, hetzner, porkbun, desec, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

@@ -61,6 +61,7 @@ const std::map<std::string, ProviderSyntax>& providers() {
        {{"auth_api_token"}, {{"api_token", "auth_api_token", Kind::String, "API token already set"}}}},
       // block only (the plugin reports an unknown subdirective as a wrong argument count)
       {"porkbun", {{}, {str("api_key"), str("api_secret_key")}}},
+      {"desec", {{}, {once("token", "token already set")}}},
       {"duckdns",
        {{"api_token"},
         {once("api_token"), once("override_domain", "Override domain already set"),
@@ -89,6 +90,8 @@ void requireFields(Dispenser& d, const std::string& name, const Json& out) {
     throw d.err("No api_key set");
   } else if (name == "porkbun" && missing("api_secret_key")) {
     throw d.err("No api_secret_key set");
+  } else if (name == "desec" && missing("token")) {
+    throw d.err("missing token");
   } else if (name == "duckdns" && missing("api_token")) {
     throw d.err("DuckDNS missing API token");
   }

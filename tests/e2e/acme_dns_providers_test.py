@@ -130,6 +130,21 @@ def porkbun(binary, tmp, pebble, bind):
     check(fake.records == {}, "porkbun: records deleted")
 
 
+def desec(binary, tmp, pebble, bind):
+    token = "i-T3b1h_OI-H9ab8tRS98stGtURe"
+    fake = dns_api_fakes.Desec(bind, token)
+    block = "desec {\n\t\ttoken {env.DESEC_TOKEN}\n\t}"
+    try:
+        obtain(binary, tmp, pebble, bind, "desec", block,
+               {"DESEC_TOKEN": token, "GATEHOUSE_TEST_DESEC_API": fake.base_url}, [token])
+    finally:
+        fake.stop()
+    check(fake.violations == [], "desec: API used as documented: %s" % fake.violations)
+    methods = [c[0] for c in fake.calls]
+    check(methods == ["GET", "PATCH"] * 4, "desec: read then write the RRset, add and remove per name: %s" % methods)
+    check(fake.rrsets == {}, "desec: RRset deleted")
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -138,7 +153,7 @@ def main():
         print("SKIP: openssl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun}
+    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun, "desec": desec}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:

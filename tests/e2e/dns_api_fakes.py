@@ -675,3 +675,70 @@ class Porkbun(_Server):
     @property
     def base_url(self):
         return f"http://127.0.0.1:{self.port}/api/json/v3"
+
+
+# ---------------------------------------------------------------- deSEC API v1
+
+class _DesecHandler(_BearerJsonHandler):
+    def error_body(self, status, message):
+        return {"detail": message}
+
+    def authorized(self):
+        if self.headers.get("Authorization") != "Token " + self.server.fake.token:
+            self.server.fake.violations.append("bad Authorization")
+            self.reply(401, {"detail": "Invalid token."})
+            return False
+        return True
+
+    def rrset(self, subname):
+        fake = self.server.fake
+        ttl, records = fake.rrsets[subname]
+        return {"created": "2026-01-01T00:00:00.000000Z", "domain": fake.zone, "subname": subname,
+                "name": (subname + "." if subname else "") + fake.zone + ".", "type": "TXT", "ttl": ttl,
+                "records": records, "touched": "2026-01-01T00:00:00.000000Z"}
+
+    def route(self, path, query, body):
+        fake = self.server.fake
+        prefix = f"/api/v1/domains/{fake.zone}/rrsets/"
+        if self.command == "GET" and path.startswith(prefix) and path.endswith("/TXT/"):
+            sub = path[len(prefix):-len("/TXT/")]
+            sub = "" if sub == "@" else sub
+            if sub not in fake.rrsets:
+                self.reply(404, {"detail": "Not found."})
+                return None
+            return self.reply(200, self.rrset(sub))
+        if self.command == "PATCH" and path == prefix:
+            if not isinstance(body, list) or len(body) != 1:
+                return self.fail(400, "bulk PATCH takes a list of RRsets")
+            rr = body[0]
+            if set(rr) != {"subname", "type", "ttl", "records"} or rr["type"] != "TXT" \
+                    or not re.match(r"^(_acme-challenge(\.[a-z0-9-]+)*)?$", str(rr["subname"])) \
+                    or not isinstance(rr["ttl"], int) or rr["ttl"] < 3600 \
+                    or not all(isinstance(v, str) and len(v) == 45 and v[0] == v[-1] == '"' and DIGEST.match(v[1:-1])
+                               for v in rr["records"]):
+                return self.fail(400, f"bad RRset {rr}")
+            name = (rr["subname"] + "." if rr["subname"] else "") + fake.zone + "."
+            commands = [f"update delete {name} TXT"] + [f"update add {name} 60 IN TXT {v}" for v in rr["records"]]
+            fake.bind.nsupdate("\n".join(commands))
+            fake.max_values = max(fake.max_values, len(rr["records"]))
+            if rr["records"]:
+                fake.rrsets[rr["subname"]] = (rr["ttl"], rr["records"])
+                return self.reply(200, [self.rrset(rr["subname"])])
+            fake.rrsets.pop(rr["subname"], None)
+            return self.reply(200, [])
+        self.fail(404, "Not found.")
+
+
+class Desec(_Server):
+    def __init__(self, bind, token):
+        self.bind = bind
+        self.zone = bind.zone
+        self.token = token
+        self.rrsets = {}  # subname -> (ttl, [quoted contents])
+        self.records = self.rrsets
+        self.max_values = 0
+        super().__init__(_DesecHandler)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}/api/v1"

@@ -151,3 +151,8 @@ TEST_CASE("porkbun settings") {
       dns::makeDnsProvider(nullptr, json{{"name", "porkbun"}, {"api_key", "k"}, {"api_secret_key", " \n"}}),
       "porkbun: No api_secret_key set");
 }
+
+TEST_CASE("desec settings") {
+  CHECK(dns::makeDnsProvider(nullptr, json{{"name", "desec"}, {"token", "t"}})->name() == "desec");
+  CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "desec"}}), "desec: missing token");
+}

@@ -97,3 +97,11 @@ TEST_CASE("porkbun: block form with api_key and api_secret_key") {
   CHECK(errorOf("porkbun {\n api_key K\n}").find("No api_secret_key set") != std::string::npos);
   CHECK(errorOf("porkbun K").find("Caddyfile:3") != std::string::npos);
 }
+
+TEST_CASE("desec: block form with token") {
+  CHECK(provider("desec {\n token {env.DESEC_TOKEN}\n}") ==
+        Json{{"name", "desec"}, {"token", "{env.DESEC_TOKEN}"}});
+  CHECK(errorOf("desec").find("missing token") != std::string::npos);
+  CHECK(errorOf("desec {\n token A\n token B\n}").find("token already set") != std::string::npos);
+  CHECK(errorOf("desec T").find("Caddyfile:3") != std::string::npos);
+}
