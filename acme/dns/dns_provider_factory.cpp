@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "dns/acmedns_provider.h"
 #include "dns/alidns_provider.h"
 #include "dns/cloudflare_provider.h"
 #include "dns/desec_provider.h"
@@ -119,6 +120,10 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
     onlyKeys(p, name, {"token"});
     return std::make_unique<DesecProvider>(loop, str(p, "token"));
   }
+  if (name == "acmedns") {
+    onlyKeys(p, name, {"config", "username", "password", "subdomain", "server_url", "config_file_path"});
+    return std::make_unique<AcmednsProvider>(loop, acmednsSettings(p));
+  }
   if (name == "duckdns") {
     onlyKeys(p, name, {"api_token", "override_domain", "resolver"});
     if (!str(p, "resolver").empty() && !parseNameServer(str(p, "resolver")))
@@ -142,7 +147,7 @@ std::unique_ptr<DnsProvider> makeDnsProvider(uv_loop_t* loop, const Json& p) {
   }
   throw std::invalid_argument("DNS provider '" + name +
                               "' is not built in (built in: rfc2136, cloudflare, alidns, route53, duckdns, "
-                              "digitalocean, hetzner, porkbun, desec, exec)");
+                              "digitalocean, hetzner, porkbun, desec, acmedns, exec)");
 }
 
 }  // namespace gatehouse::acme::dns

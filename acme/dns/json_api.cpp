@@ -19,7 +19,7 @@ std::string urlEncode(const std::string& text) {
 JsonApi::JsonApi(uv_loop_t* loop, std::string provider, const char* testEnv, std::string defaultBase,
                  Describe describe)
     : loop_(loop), provider_(std::move(provider)), describe_(std::move(describe)) {
-  const char* base = std::getenv(testEnv);
+  const char* base = *testEnv != '\0' ? std::getenv(testEnv) : nullptr;
   base_ = base != nullptr && *base != '\0' ? base : std::move(defaultBase);
   if (base_.ends_with("/"))
     base_.pop_back();

@@ -166,10 +166,75 @@ const Field* findField(const ProviderSyntax& syntax, const std::string& key) {
   return nullptr;
 }
 
+// One `key value` line of an acmedns block into out[key].
+void acmednsValue(Dispenser& d, Json& out, const std::string& key, bool once) {
+  if (once && out.contains(key) && out[key] != "")
+    throw d.err(key + " already set");
+  if (!d.nextArg())
+    throw d.argErr();
+  out[key] = d.val();
+  if (d.nextArg())
+    throw d.argErr();
+}
+
+// config { <domain> { username password subdomain fulldomain server_url } ... }
+Json acmednsConfigs(Dispenser& d) {
+  Json configs = Json::object();
+  for (int nesting = d.nesting(); d.nextBlock(nesting);) {
+    const std::string domain = d.val();
+    Json account = Json::object();
+    for (int inner = d.nesting(); d.nextBlock(inner);) {
+      const std::string key = d.val();
+      if (key != "username" && key != "password" && key != "subdomain" && key != "fulldomain" &&
+          key != "server_url") {
+        throw d.err("unrecognized subdirective: '" + key + "'");
+      }
+      acmednsValue(d, account, key, false);
+    }
+    configs[domain] = account;
+  }
+  return configs;
+}
+
+// caddy-dns/acmedns: `acmedns <config_file_path>`, or a block with config_file_path, one
+// account (username password subdomain server_url) or `config` per domain; exactly one.
+Json parseAcmedns(Dispenser& d) {
+  Json out = {{"name", "acmedns"}};
+  if (d.nextArg())
+    out["config_file_path"] = d.val();
+  if (d.nextArg())
+    throw d.argErr();
+  for (int nesting = d.nesting(); d.nextBlock(nesting);) {
+    const std::string key = d.val();
+    if (key == "config") {
+      out["config"] = acmednsConfigs(d);
+    } else if (key == "config_file_path" || key == "username" || key == "password" || key == "subdomain" ||
+               key == "server_url") {
+      acmednsValue(d, out, key, true);
+    } else {
+      throw d.err("unrecognized subdirective '" + key + "'");
+    }
+  }
+  auto set = [&](const char* k) { return out.contains(k) && out[k] != ""; };
+  const bool single = set("username") && set("password") && set("subdomain") && set("server_url");
+  const int modes = (single ? 1 : 0) + (set("config_file_path") ? 1 : 0) + (out.contains("config") ? 1 : 0);
+  if (modes != 1) {
+    throw d.err(
+        "Failed to parse acmedns configuration. You must use exactly one of these directives/directive "
+        "combinations: 1) config, 2) config_file_path, 3) username, password, subdomain and server_url "
+        "combination");
+  }
+  if (out.contains("config") && out["config"].empty())
+    throw d.err("config section must have at least one domain");
+  return out;
+}
+
 }  // namespace
 
 Json parseDnsProvider(Dispenser& d) {
   const std::string name = d.val();
+  if (name == "acmedns")
+    return parseAcmedns(d);
   auto it = providers().find(name);
   if (it == providers().end()) {
     throw d.err("getting module named 'dns.providers." + name + "': module not registered: dns.providers." +

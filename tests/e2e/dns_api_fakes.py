@@ -742,3 +742,50 @@ class Desec(_Server):
     @property
     def base_url(self):
         return f"http://127.0.0.1:{self.port}/api/v1"
+
+
+# ---------------------------------------------------------------- acme-dns
+
+class _AcmednsHandler(_BearerJsonHandler):
+    def error_body(self, status, message):
+        return {"error": message}
+
+    def authorized(self):
+        fake = self.server.fake
+        if (self.headers.get("X-Api-User"), self.headers.get("X-Api-Key")) != (fake.username, fake.password):
+            fake.violations.append("bad X-Api-User / X-Api-Key")
+            self.reply(401, {"error": "forbidden"})
+            return False
+        return True
+
+    def route(self, path, query, body):
+        fake = self.server.fake
+        if self.command != "POST" or path != "/update":
+            return self.fail(404, "not found")
+        if not isinstance(body, dict) or set(body) != {"subdomain", "txt"} or body["subdomain"] != fake.subdomain:
+            return self.fail(401, "forbidden")  # acme-dns: the subdomain must be the account's
+        if not DIGEST.match(str(body["txt"])):
+            return self.fail(400, "bad_txt")
+        # acme-dns keeps the two newest values of the subdomain (rolling update)
+        fake.values = (fake.values + [body["txt"]])[-2:]
+        name = f"_acme-challenge.{fake.bind.zone}."
+        fake.bind.nsupdate("\n".join([f"update delete {name} TXT"] +
+                                     [f'update add {name} 60 IN TXT "{v}"' for v in fake.values]))
+        self.reply(200, {"txt": body["txt"]})
+
+
+class Acmedns(_Server):
+    """One acme-dns account; its subdomain's TXT values are written into BIND at
+    _acme-challenge.<zone> (the name that CNAMEs to <subdomain>.<acme-dns domain>)."""
+
+    def __init__(self, bind, username, password, subdomain):
+        self.bind = bind
+        self.username = username
+        self.password = password
+        self.subdomain = subdomain
+        self.values = []
+        super().__init__(_AcmednsHandler)
+
+    @property
+    def server_url(self):
+        return f"http://127.0.0.1:{self.port}"

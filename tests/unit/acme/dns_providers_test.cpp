@@ -1,7 +1,12 @@
 // DNS-01 building blocks: Alibaba Cloud's request signature (the example of Alibaba Cloud
 // DNS's "signature method" page), provider config checks, name helpers, challenge settings.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "dns/acmedns_provider.h"
 #include "dns/alidns_signature.h"
 #include "dns/dns_challenge_settings.h"
 #include "dns/dns_provider.h"
@@ -155,4 +160,35 @@ TEST_CASE("porkbun settings") {
 TEST_CASE("desec settings") {
   CHECK(dns::makeDnsProvider(nullptr, json{{"name", "desec"}, {"token", "t"}})->name() == "desec");
   CHECK_THROWS_WITH(dns::makeDnsProvider(nullptr, json{{"name", "desec"}}), "desec: missing token");
+}
+
+TEST_CASE("acmedns settings: one account, per-domain accounts, acme-dns-client's file") {
+  const json one = {{"name", "acmedns"},
+                    {"username", "u"},
+                    {"password", "p"},
+                    {"subdomain", "s"},
+                    {"server_url", "https://auth.acme-dns.io"}};
+  const auto s = dns::acmednsSettings(one);
+  CHECK(s.single.subdomain == "s");
+  CHECK(s.accounts.empty());
+  json bad = one;
+  bad.erase("subdomain");
+  CHECK_THROWS_WITH(dns::acmednsSettings(bad), Catch::Contains("all required"));
+  bad = one;
+  bad["config_file_path"] = "/x";
+  CHECK_THROWS_WITH(dns::acmednsSettings(bad), Catch::Contains("exactly one"));
+  const std::string path = "/tmp/gatehouse-unit-acmedns-" + std::to_string(::getpid()) + ".json";
+  {
+    std::ofstream f(path);
+    f << R"({"Example.com": {"username": "u", "password": "p", "subdomain": "s", "fulldomain": "s.a.org",
+             "server_url": "https://a.org"}})";
+  }
+  dns::AcmednsProvider provider(nullptr,
+                                dns::acmednsSettings(json{{"name", "acmedns"}, {"config_file_path", path}}));
+  std::remove(path.c_str());
+  REQUIRE(provider.account("_acme-challenge.example.com.") != nullptr);
+  CHECK(provider.account("_acme-challenge.example.com.")->serverUrl == "https://a.org");
+  CHECK(provider.account("_acme-challenge.other.com.") == nullptr);
+  CHECK_THROWS_WITH(dns::acmednsSettings(json{{"name", "acmedns"}, {"config_file_path", path}}),
+                    Catch::Contains("cannot read"));
 }

@@ -105,3 +105,35 @@ TEST_CASE("desec: block form with token") {
   CHECK(errorOf("desec {\n token A\n token B\n}").find("token already set") != std::string::npos);
   CHECK(errorOf("desec T").find("Caddyfile:3") != std::string::npos);
 }
+
+TEST_CASE("acmedns: the plugin's four forms and its exactly-one rule") {
+  CHECK(provider("acmedns /etc/acmedns.json") ==
+        Json{{"name", "acmedns"}, {"config_file_path", "/etc/acmedns.json"}});
+  CHECK(provider("acmedns {\n config_file_path /c.json\n}") ==
+        Json{{"name", "acmedns"}, {"config_file_path", "/c.json"}});
+  CHECK(provider("acmedns {\n username u\n password {env.P}\n subdomain s\n server_url "
+                 "https://auth.acme-dns.io\n}") == Json{{"name", "acmedns"},
+                                                        {"username", "u"},
+                                                        {"password", "{env.P}"},
+                                                        {"subdomain", "s"},
+                                                        {"server_url", "https://auth.acme-dns.io"}});
+  CHECK(provider("acmedns {\n config {\n  a.example.com {\n   username u\n   password p\n   subdomain s\n"
+                 "   fulldomain s.auth.example.org\n   server_url https://x\n  }\n  b.example.com {\n   "
+                 "username v\n  }\n"
+                 " }\n}") == Json{{"name", "acmedns"},
+                                  {"config",
+                                   {{"a.example.com",
+                                     {{"username", "u"},
+                                      {"password", "p"},
+                                      {"subdomain", "s"},
+                                      {"fulldomain", "s.auth.example.org"},
+                                      {"server_url", "https://x"}}},
+                                    {"b.example.com", {{"username", "v"}}}}}});
+  CHECK(errorOf("acmedns {\n username u\n}").find("You must use exactly one of") != std::string::npos);
+  CHECK(errorOf("acmedns /c.json {\n config_file_path /d.json\n}").find("config_file_path already set") !=
+        std::string::npos);
+  CHECK(errorOf("acmedns {\n config {\n }\n}").find("config section must have at least one domain") !=
+        std::string::npos);
+  CHECK(errorOf("acmedns {\n config {\n  a.com {\n   user u\n  }\n }\n}")
+            .find("unrecognized subdirective: 'user'") != std::string::npos);
+}
