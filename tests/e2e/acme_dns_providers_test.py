@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """End-to-end: DNS-01 through the built-in providers added after Cloudflare and Alibaba
-(route53, ...), each with `gatehouse certs` against a local fake of the provider's API
+(route53, duckdns, digitalocean, hetzner, porkbun, desec, acmedns), each with `gatehouse certs` against a local fake of the provider's API
 (tests/e2e/dns_api_fakes.py: method, path, authentication -- AWS SigV4 recomputed from the
 request as received -- and body checked as the API documents them) that writes the TXT
 record into a real BIND, which pebble's VA asks (pebble -dnsserver). For each provider: a
 certificate for example.test and *.example.test (both validated through
 _acme-challenge.example.test), every API call as documented, the record gone afterwards, and
-no secret in the log.
-Usage: acme_dns_providers_test.py <path-to-gatehouse>
+no secret in the log (acme-dns has no delete: its two newest values stay). Also a wrong
+route53 secret: the API's SignatureDoesNotMatch is logged, nothing is changed.
+Usage: acme_dns_providers_test.py <path-to-gatehouse> [case ...]
 """
 import os
 import shutil
@@ -71,6 +72,26 @@ def route53(binary, tmp, pebble, bind):
           "route53: UPSERT to add, DELETE once empty: %s" % [c[1] for c in posts])
     check(fake.rrsets == {}, "route53: record set deleted")
     print("route53: most values in the set at once: %d" % fake.max_values)
+
+
+def route53_wrong_secret(binary, tmp, pebble, bind):
+    key_id, secret, wrong = "AKIDGATEHOUSETEST", "right/secret/key", "wrong/secret/key+Zx9"
+    fake = dns_api_fakes.Route53(bind, key_id, secret)
+    config = os.path.join(tmp, "route53-wrong.Caddyfile")
+    acme_pebble.write_certs_config(
+        config, pebble, os.path.join(tmp, "storage-route53-wrong"),
+        "certificates wrong.example.test {\n\tfullchain %s/fc.pem\n\tprivkey %s/pk.pem\n}\n" % (tmp, tmp),
+        extra="\tacme_dns route53 {\n\t\taccess_key_id %s\n\t\tsecret_access_key %s\n\t}\n\ttls_resolvers %s\n"
+              % (key_id, wrong, bind.address))
+    env = dict(os.environ, GATEHOUSE_TEST_DNS_AUTH_PORT=str(bind.port), GATEHOUSE_TEST_ROUTE53_API=fake.endpoint)
+    try:
+        p = subprocess.run([binary, "certs", "--config", config], capture_output=True, text=True, timeout=150, env=env)
+    finally:
+        fake.stop()
+    check(p.returncode != 0, "route53 wrong secret: certs fails (exit %d)" % p.returncode)
+    check("SignatureDoesNotMatch" in p.stderr, "route53 wrong secret: the API's error is logged")
+    check(wrong not in p.stderr and secret not in p.stderr, "route53 wrong secret: no secret in the log")
+    check(not any(c[0] == "POST" for c in fake.calls), "route53 wrong secret: nothing changed")
 
 
 def duckdns(binary, tmp, pebble, bind):
@@ -173,7 +194,7 @@ def main():
         print("SKIP: openssl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun, "desec": desec, "acmedns": acmedns}
+    cases = {"route53": route53, "route53_wrong_secret": route53_wrong_secret, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun, "desec": desec, "acmedns": acmedns}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:
