@@ -5,6 +5,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "util/uv_delay.h"
+
 namespace gatehouse::acme::dns {
 
 namespace {
@@ -99,8 +101,17 @@ void Route53Provider::call(const std::string& method, const std::string& path,
   const int attempts = 1 + (settings_.maxRetries > 0 ? settings_.maxRetries : 2);
   http_->send(std::move(req), [this, method, path, query, body, attempt, attempts,
                                done = std::move(done)](HttpResponse r) mutable {
-    if (retryable(r) && attempt + 1 < attempts)
-      return call(method, path, query, body, attempt + 1, std::move(done));
+    if (retryable(r) && attempt + 1 < attempts && !shutDown_) {
+      // Backoff as the AWS SDK's retryer: throttling needs time, not an immediate repeat.
+      const auto delay = std::chrono::milliseconds(std::min(500 << attempt, 5000));
+      runAfter(loop_, delay,
+               [this, alive = std::weak_ptr<int>(alive_), method, path, query, body, attempt,
+                done = std::move(done)]() mutable {
+                 if (!alive.expired() && !shutDown_)
+                   call(method, path, query, body, attempt + 1, std::move(done));
+               });
+      return;
+    }
     if (!r.ok())
       return done("route53: " + method + " " + path + ": " + r.error, "");
     if (r.status / 100 != 2)

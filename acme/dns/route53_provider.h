@@ -27,7 +27,8 @@ struct Route53Settings {
   aws::Credentials credentials;
   std::string region;        // selects the partition's endpoint; "" = AWS_REGION, else us-east-1
   std::string hostedZoneId;  // optional: skips the zone lookup
-  int maxRetries = 0;        // retries of a throttled / failed call; 0 = the SDK's default (3 attempts)
+  int maxRetries =
+      0;  // retries (with backoff) of a throttled / failed call; 0 = the SDK's default (3 attempts)
 };
 
 class Route53Provider final : public DnsProvider {
@@ -36,7 +37,10 @@ class Route53Provider final : public DnsProvider {
   [[nodiscard]] std::string_view name() const override { return "route53"; }
   void present(const TxtRecord& record, Done done) override;
   void cleanUp(const TxtRecord& record, Done done) override;
-  void shutdown() override { http_.reset(); }
+  void shutdown() override {
+    shutDown_ = true;
+    http_.reset();
+  }
 
  private:
   using BodyDone = std::function<void(std::optional<std::string> error, std::string body)>;
@@ -54,6 +58,9 @@ class Route53Provider final : public DnsProvider {
   std::string endpoint_;       // scheme://host[:port]
   std::string signingRegion_;  // Route 53 is global: us-east-1 (or the partition's)
   std::unique_ptr<HttpClient> http_;
+  bool shutDown_ = false;
+  // A retry waiting out its backoff checks this is still alive (the provider may be gone).
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace gatehouse::acme::dns

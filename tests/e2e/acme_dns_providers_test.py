@@ -59,6 +59,7 @@ def obtain(binary, tmp, pebble, bind, label, provider_block, env, secrets, delet
 def route53(binary, tmp, pebble, bind):
     key_id, secret, token = "AKIDGATEHOUSETEST", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "FwoGZXIvYXdzE+token/=="
     fake = dns_api_fakes.Route53(bind, key_id, secret, token)
+    fake.throttle = 2  # the first two changes are throttled: retried after a backoff
     block = ("route53 {\n\t\taccess_key_id %s\n\t\tsecret_access_key {env.R53_SECRET}\n\t\ttoken %s\n"
              "\t\tregion eu-west-1\n\t\tmax_retries 2\n\t}" % (key_id, token))
     try:
@@ -71,6 +72,8 @@ def route53(binary, tmp, pebble, bind):
     check(posts and posts[-1][1] == "DELETE" and all(c[1] in ("UPSERT", "DELETE") for c in posts),
           "route53: UPSERT to add, DELETE once empty: %s" % [c[1] for c in posts])
     check(fake.rrsets == {}, "route53: record set deleted")
+    gap = fake.throttled[1] - fake.throttled[0] if len(fake.throttled) == 2 else 0
+    check(len(fake.throttled) == 2 and gap >= 0.4, "route53: throttled changes retried after a backoff (%.2fs)" % gap)
     print("route53: most values in the set at once: %d" % fake.max_values)
 
 

@@ -12,6 +12,7 @@ import hmac
 import json
 import re
 import threading
+import time
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -350,6 +351,12 @@ class _Route53Handler(_Handler):
         raw = self.body()
         if not self.authorized(raw):
             return
+        if fake.throttle > 0:  # Route 53's rate limit answer, which callers retry with backoff
+            fake.throttle -= 1
+            fake.throttled.append(time.time())
+            return self.xml(400, f'<ErrorResponse xmlns="{R53_NS}"><Error><Type>Sender</Type><Code>Throttling'
+                                 f'</Code><Message>Rate exceeded</Message></Error><RequestId>{uuid.uuid4()}'
+                                 f'</RequestId></ErrorResponse>')
         if url.path != f"/2013-04-01/hostedzone/{fake.zone_id}/rrset/":
             return self.fail(404, "NoSuchHostedZone", "no route for " + url.path)
         ns = {"r": R53_NS}
@@ -401,6 +408,8 @@ class Route53(_Server):
         self.session_token = session_token
         self.rrsets = {}  # absolute name -> (ttl, [quoted values])
         self.max_values = 0
+        self.throttle = 0  # how many ChangeResourceRecordSets calls to answer with Throttling
+        self.throttled = []  # when they came
         super().__init__(_Route53Handler)
 
     @property
