@@ -34,21 +34,21 @@ void DesecProvider::currentRecords(const TxtRecord& record, SetDone done) {
   const std::string sub = subname(record);
   const std::string path = "/domains/" + urlEncode(withoutDot(record.zone)) + "/rrsets/" +
                            (sub.empty() ? "@" : urlEncode(sub)) + "/TXT/";
-  // A missing set is a 404, which JsonApi reports as an error: read the status here.
-  api_.call("GET", path, {{"Authorization", "Token " + token_}}, std::nullopt,
-            [done = std::move(done)](std::optional<std::string> err, Json j) {
-              if (err) {
-                if (err->find("HTTP 404") != std::string::npos)
-                  return done(std::nullopt, {});
-                return done(err, {});
-              }
-              std::vector<std::string> records;
-              for (const auto& r : j.value("records", Json::array())) {
-                if (r.is_string())
-                  records.push_back(r.get<std::string>());
-              }
-              done(std::nullopt, std::move(records));
-            });
+  api_.call(
+      "GET", path, {{"Authorization", "Token " + token_}}, std::nullopt,
+      [done = std::move(done)](std::optional<std::string> err, Json j) {
+        if (err)
+          return done(err, {});
+        std::vector<std::string> records;  // none when the set does not exist (404, null)
+        if (j.is_object()) {
+          for (const auto& r : j.value("records", Json::array())) {
+            if (r.is_string())
+              records.push_back(r.get<std::string>());
+          }
+        }
+        done(std::nullopt, std::move(records));
+      },
+      true);
 }
 
 void DesecProvider::write(const TxtRecord& record, const std::vector<std::string>& records, Done done) {
@@ -60,7 +60,7 @@ void DesecProvider::write(const TxtRecord& record, const std::vector<std::string
             [done = std::move(done)](std::optional<std::string> err, const Json&) { done(err); });
 }
 
-void DesecProvider::present(const TxtRecord& record, Done done) {
+void DesecProvider::presentNow(const TxtRecord& record, Done done) {
   currentRecords(record, [this, record, done = std::move(done)](std::optional<std::string> err,
                                                                 std::vector<std::string> records) {
     if (err)
@@ -72,7 +72,7 @@ void DesecProvider::present(const TxtRecord& record, Done done) {
   });
 }
 
-void DesecProvider::cleanUp(const TxtRecord& record, Done done) {
+void DesecProvider::cleanUpNow(const TxtRecord& record, Done done) {
   currentRecords(record, [this, record, done = std::move(done)](std::optional<std::string> err,
                                                                 std::vector<std::string> records) {
     if (err)

@@ -27,7 +27,7 @@ JsonApi::JsonApi(uv_loop_t* loop, std::string provider, const char* testEnv, std
 
 void JsonApi::call(const std::string& method, const std::string& path,
                    std::vector<std::pair<std::string, std::string>> headers, const std::optional<Json>& body,
-                   Done done) {
+                   Done done, bool notFoundIsEmpty) {
   if (!http_) {
     if (loop_ == nullptr)
       return done(provider_ + ": no event loop", {});
@@ -44,9 +44,12 @@ void JsonApi::call(const std::string& method, const std::string& path,
   }
   // Only the path before any query: a query may hold a name, never a secret, but keep it short.
   const std::string what = provider_ + ": " + method + " " + path.substr(0, path.find('?'));
-  http_->send(std::move(req), [what, describe = describe_, done = std::move(done)](HttpResponse r) {
+  http_->send(std::move(req), [what, describe = describe_, notFoundIsEmpty,
+                               done = std::move(done)](HttpResponse r) {
     if (!r.ok())
       return done(what + ": " + r.error, {});
+    if (notFoundIsEmpty && r.status == 404)
+      return done(std::nullopt, {});
     Json j = r.body.empty() ? Json() : Json::parse(r.body, nullptr, false);
     if (r.status / 100 != 2) {
       std::string detail = j.is_discarded() ? "" : describe(j);

@@ -29,9 +29,10 @@ class JsonApi {
   JsonApi(uv_loop_t* loop, std::string provider, const char* testEnv, std::string defaultBase,
           Describe describe);
 
+  // notFoundIsEmpty: a 404 answers null instead of an error (a set that does not exist).
   void call(const std::string& method, const std::string& path,
             std::vector<std::pair<std::string, std::string>> headers,
-            const std::optional<nlohmann::json>& body, Done done);
+            const std::optional<nlohmann::json>& body, Done done, bool notFoundIsEmpty = false);
   void shutdown() { http_.reset(); }
   [[nodiscard]] const std::string& base() const { return base_; }
 

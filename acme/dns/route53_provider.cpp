@@ -158,7 +158,7 @@ void Route53Provider::change(const std::string& zid, const std::string& action, 
        [done = std::move(done)](std::optional<std::string> err, const std::string&) { done(err); });
 }
 
-void Route53Provider::present(const TxtRecord& record, Done done) {
+void Route53Provider::presentNow(const TxtRecord& record, Done done) {
   currentSet(record, [this, record, done = std::move(done)](std::optional<std::string> err, std::string zid,
                                                             std::optional<route53::RecordSet> set) {
     if (err)
@@ -172,7 +172,7 @@ void Route53Provider::present(const TxtRecord& record, Done done) {
   });
 }
 
-void Route53Provider::cleanUp(const TxtRecord& record, Done done) {
+void Route53Provider::cleanUpNow(const TxtRecord& record, Done done) {
   currentSet(record, [this, record, done = std::move(done)](std::optional<std::string> err, std::string zid,
                                                             std::optional<route53::RecordSet> set) {
     if (err)

@@ -19,6 +19,7 @@
 #include "dns/aws_sigv4.h"
 #include "dns/dns_provider.h"
 #include "dns/route53_api.h"
+#include "dns/serial_ops.h"
 #include "http/http_client.h"
 
 namespace gatehouse::acme::dns {
@@ -35,14 +36,21 @@ class Route53Provider final : public DnsProvider {
  public:
   Route53Provider(uv_loop_t* loop, Route53Settings settings);
   [[nodiscard]] std::string_view name() const override { return "route53"; }
-  void present(const TxtRecord& record, Done done) override;
-  void cleanUp(const TxtRecord& record, Done done) override;
+  // Serialized (serial_ops.h): each reads, changes and writes back the whole TXT set.
+  void present(const TxtRecord& record, Done done) override {
+    ops_.run([this, record](Done d) { presentNow(record, std::move(d)); }, std::move(done));
+  }
+  void cleanUp(const TxtRecord& record, Done done) override {
+    ops_.run([this, record](Done d) { cleanUpNow(record, std::move(d)); }, std::move(done));
+  }
   void shutdown() override {
     shutDown_ = true;
     http_.reset();
   }
 
  private:
+  void presentNow(const TxtRecord& record, Done done);
+  void cleanUpNow(const TxtRecord& record, Done done);
   using BodyDone = std::function<void(std::optional<std::string> error, std::string body)>;
   using SetDone =
       std::function<void(std::optional<std::string>, std::string zoneId, std::optional<route53::RecordSet>)>;
@@ -61,6 +69,7 @@ class Route53Provider final : public DnsProvider {
   bool shutDown_ = false;
   // A retry waiting out its backoff checks this is still alive (the provider may be gone).
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  SerialOps ops_;
 };
 
 }  // namespace gatehouse::acme::dns

@@ -6,20 +6,25 @@ request as received -- and body checked as the API documents them) that writes t
 record into a real BIND, which pebble's VA asks (pebble -dnsserver). For each provider: a
 certificate for example.test and *.example.test (both validated through
 _acme-challenge.example.test), every API call as documented, the record gone afterwards, and
-no secret in the log (acme-dns has no delete: its two newest values stay). Also a wrong
+no secret in the log (acme-dns has no delete: its two newest values stay). route53 also in
+`gatehouse run` with sites example.test and *.example.test, whose two orders validate the
+same name at once (the TXT set holds both values; none is lost). Also a wrong
 route53 secret: the API's SignatureDoesNotMatch is logged, nothing is changed.
 Usage: acme_dns_providers_test.py <path-to-gatehouse> [case ...]
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.dont_write_bytecode = True
 import acme_pebble  # noqa: E402
 import bind_dns  # noqa: E402
 import dns_api_fakes  # noqa: E402
+import tls_pki  # noqa: E402
 
 FAILURES = []
 
@@ -75,6 +80,61 @@ def route53(binary, tmp, pebble, bind):
     gap = fake.throttled[1] - fake.throttled[0] if len(fake.throttled) == 2 else 0
     check(len(fake.throttled) == 2 and gap >= 0.4, "route53: throttled changes retried after a backoff (%.2fs)" % gap)
     print("route53: most values in the set at once: %d" % fake.max_values)
+
+
+def route53_run(binary, tmp, pebble, bind):
+    """`gatehouse run` with sites example.test and *.example.test: two orders at once that
+    both validate through _acme-challenge.example.test, so the provider's read-change-write
+    of the TXT set must not lose a value (serial_ops.h)."""
+    key_id, secret = "AKIDGATEHOUSERUN", "run/secret/key"
+    fake = dns_api_fakes.Route53(bind, key_id, secret)
+    cfg = os.path.join(tmp, "route53-run.Caddyfile")
+    with open(cfg, "w") as f:
+        f.write("{\n\temail a@b.test\n\tacme_ca %s\n\tacme_ca_root %s\n\thttp_port %d\n\thttps_port %d\n"
+                "\tdefault_bind 127.0.0.1\n\tstorage file_system %s\n\tadmin off\n"
+                "\tacme_dns route53 {\n\t\taccess_key_id %s\n\t\tsecret_access_key {env.R53_SECRET}\n\t}\n}\n\n"
+                % (pebble.directory, pebble.cert, pebble.http_port, pebble.tls_port, os.path.join(tmp, "storage-r53run"),
+                   key_id))
+        f.write("example.test {\n\ttls {\n\t\tresolvers %s\n\t}\n\trespond \"apex\"\n}\n" % bind.address)
+        f.write("*.example.test {\n\ttls {\n\t\tresolvers %s\n\t}\n\trespond \"wild\"\n}\n" % bind.address)
+    roots = os.path.join(tmp, "roots-r53.pem")
+    with open(roots, "w") as f:
+        f.write(pebble.management("/roots/0"))
+    env = dict(os.environ, R53_SECRET=secret, GATEHOUSE_TEST_ROUTE53_API=fake.endpoint,
+               GATEHOUSE_TEST_DNS_AUTH_PORT=str(bind.port))
+    proc, _, drain, _ = tls_pki.start(binary, cfg, adapter="caddyfile", env=env)
+    served = {}
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(served) < 2:
+            for host, body in (("example.test", "apex"), ("x.example.test", "wild")):
+                if host in served:
+                    continue
+                rc, out, _ = tls_pki.curl(["--cacert", roots, "--resolve", "%s:%d:127.0.0.1" % (host, pebble.tls_port),
+                                           "https://%s:%d/" % (host, pebble.tls_port)])
+                if rc == 0 and out == body:
+                    served[host] = True
+            time.sleep(0.3)
+        deadline = time.time() + 15  # cleanups follow validation in the background
+        while time.time() < deadline and fake.rrsets:
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+            rc = None
+        fake.stop()
+    check(rc == 0, "route53 run: clean exit (rc=%s)" % rc)
+    check(drain.finish() == "", "route53 run: no sanitizer report")
+    check(len(served) == 2, "route53 run: example.test and *.example.test served with pebble certificates: %s"
+          % sorted(served))
+    check(fake.violations == [], "route53 run: API used as documented: %s" % fake.violations)
+    check(fake.rrsets == {} and bind.txt("_acme-challenge.example.test") == [], "route53 run: record set deleted")
+    check(secret not in drain.text(), "route53 run: no secret in the log")
+    print("route53 run: most values in the set at once: %d" % fake.max_values)
 
 
 def route53_wrong_secret(binary, tmp, pebble, bind):
@@ -193,11 +253,11 @@ def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
     bind_dns.require_bind()
-    if shutil.which("openssl") is None:
-        print("SKIP: openssl not installed")
+    if shutil.which("openssl") is None or shutil.which("curl") is None:
+        print("SKIP: openssl or curl not installed")
         return 77
     only = sys.argv[2:]  # optional provider names, to run a few
-    cases = {"route53": route53, "route53_wrong_secret": route53_wrong_secret, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun, "desec": desec, "acmedns": acmedns}
+    cases = {"route53": route53, "route53_run": route53_run, "route53_wrong_secret": route53_wrong_secret, "duckdns": duckdns, "digitalocean": digitalocean, "hetzner": hetzner, "porkbun": porkbun, "desec": desec, "acmedns": acmedns}
     with tempfile.TemporaryDirectory() as tmp:
         bind = bind_dns.Bind(tmp)
         try:

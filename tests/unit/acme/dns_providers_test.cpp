@@ -14,6 +14,7 @@
 #include "dns/duckdns_provider.h"
 #include "dns/name_server.h"
 #include "dns/rfc2136_provider.h"
+#include "dns/serial_ops.h"
 #include "solvers/dns01_solver.h"
 
 using namespace gatehouse::acme;
@@ -191,4 +192,28 @@ TEST_CASE("acmedns settings: one account, per-domain accounts, acme-dns-client's
   CHECK(provider.account("_acme-challenge.other.com.") == nullptr);
   CHECK_THROWS_WITH(dns::acmednsSettings(json{{"name", "acmedns"}, {"config_file_path", path}}),
                     Catch::Contains("cannot read"));
+}
+
+TEST_CASE("serial ops run one at a time, in order") {
+  dns::SerialOps ops;
+  std::vector<std::string> log;
+  std::vector<dns::SerialOps::Done> pending;
+  auto op = [&](std::string name) {
+    return [&, name](dns::SerialOps::Done d) {
+      log.push_back("start " + name);
+      pending.push_back(std::move(d));
+    };
+  };
+  ops.run(op("a"), [&](std::optional<std::string> e) { log.push_back("done a " + e.value_or("")); });
+  ops.run(op("b"), [&](std::optional<std::string> e) { log.push_back("done b " + e.value_or("")); });
+  CHECK(log == std::vector<std::string>{"start a"});
+  CHECK(ops.waiting() == 1);
+  auto first = std::move(pending.at(0));
+  first(std::string("x"));
+  CHECK(log == std::vector<std::string>{"start a", "done a x", "start b"});
+  auto second = std::move(pending.at(1));
+  second(std::nullopt);
+  CHECK(log.back() == "done b ");
+  ops.run(op("c"), [&](std::optional<std::string>) {});
+  CHECK(log.back() == "start c");  // idle again: starts at once
 }
