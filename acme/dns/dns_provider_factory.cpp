@@ -60,8 +60,6 @@ std::unique_ptr<DnsProvider> makeRoute53(uv_loop_t* loop, const Json& p) {
   onlyKeys(p, "route53",
            {"max_retries", "max_wait_dur", "wait_for_propagation", "region", "aws_profile", "profile",
             "access_key_id", "secret_access_key", "token", "session_token", "hosted_zone_id"});
-  if (!str(p, "profile").empty() || !str(p, "aws_profile").empty())
-    throw std::invalid_argument("route53: profile: AWS profiles (shared config files) are not supported yet");
   if (boolean(p, "wait_for_propagation")) {
     throw std::invalid_argument(
         "route53: wait_for_propagation: waiting for Route 53's INSYNC is not supported yet (the DNS "
@@ -77,6 +75,8 @@ std::unique_ptr<DnsProvider> makeRoute53(uv_loop_t* loop, const Json& p) {
   s.credentials = {str(p, "access_key_id"), str(p, "secret_access_key"), str(p, "session_token")};
   if (s.credentials.sessionToken.empty())
     s.credentials.sessionToken = str(p, "token");  // the deprecated name
+  s.profile =
+      str(p, "profile").empty() ? str(p, "aws_profile") : str(p, "profile");  // aws_profile: deprecated
   s.region = str(p, "region");
   s.hostedZoneId = str(p, "hosted_zone_id");
   s.maxRetries = static_cast<int>(retries);

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "dns/aws_credentials.h"
 #include "util/uv_delay.h"
 
 namespace gatehouse::acme::dns {
@@ -53,10 +54,19 @@ Route53Provider::Route53Provider(uv_loop_t* loop, Route53Settings settings)
     c.secretAccessKey = envOr("", "AWS_SECRET_ACCESS_KEY");
     c.sessionToken = envOr(c.sessionToken, "AWS_SESSION_TOKEN");
   }
+  if (c.accessKeyId.empty() && c.secretAccessKey.empty()) {
+    auto fromFiles = aws::profileCredentials(settings_.profile);
+    if (!fromFiles.problem.empty())
+      throw std::invalid_argument("route53: " + fromFiles.problem);
+    if (fromFiles.credentials)
+      c = *fromFiles.credentials;
+  }
   if (c.accessKeyId.empty() || c.secretAccessKey.empty()) {
     throw std::invalid_argument(
-        "route53: no credentials: set access_key_id and secret_access_key (or AWS_ACCESS_KEY_ID and "
-        "AWS_SECRET_ACCESS_KEY); profiles, shared credential files and instance roles are not supported yet");
+        "route53: no credentials: set access_key_id and secret_access_key, AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials" +
+        (settings_.profile.empty() ? std::string() : " (profile '" + settings_.profile + "' not found)") +
+        "; instance roles are not supported yet");
   }
   settings_.region = envOr(settings_.region, "AWS_REGION");
   const std::string& region = settings_.region;

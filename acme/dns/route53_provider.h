@@ -6,8 +6,9 @@
 // ListResourceRecordSets reads the TXT set, ChangeResourceRecordSets UPSERTs it with the
 // value added (or removed; DELETE once empty), so an apex and its wildcard, which share
 // _acme-challenge, can be validated together. Credentials missing from the config come from
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, as the AWS SDK's
-// environment provider does. GATEHOUSE_TEST_ROUTE53_API replaces the endpoint (tests).
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else from the shared
+// files' profile (aws_credentials.h), as the AWS SDK's default chain does (instance roles
+// are not supported). GATEHOUSE_TEST_ROUTE53_API replaces the endpoint (tests).
 
 #include <uv.h>
 
@@ -26,6 +27,7 @@ namespace gatehouse::acme::dns {
 
 struct Route53Settings {
   aws::Credentials credentials;
+  std::string profile;       // shared-files profile when the keys are in neither config nor environment
   std::string region;        // selects the partition's endpoint; "" = AWS_REGION, else us-east-1
   std::string hostedZoneId;  // optional: skips the zone lookup
   int maxRetries =

@@ -3,8 +3,13 @@
 // "Create a signed AWS API request" guide), and the Route 53 request/answer pieces.
 #include "dns/aws_sigv4.h"
 
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "dns/aws_credentials.h"
 #include "dns/dns_provider_factory.h"
 #include "dns/route53_api.h"
 
@@ -121,6 +126,9 @@ TEST_CASE("route53 provider settings are checked") {
   using nlohmann::json;
   ::unsetenv("AWS_ACCESS_KEY_ID");
   ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  ::unsetenv("AWS_PROFILE");
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/gatehouse-credentials", 1);
+  ::setenv("AWS_CONFIG_FILE", "/nonexistent/gatehouse-config", 1);
   const json ok = {
       {"name", "route53"}, {"access_key_id", "AK"}, {"secret_access_key", "SK"}, {"max_retries", 3}};
   CHECK(makeDnsProvider(nullptr, ok)->name() == "route53");
@@ -131,9 +139,6 @@ TEST_CASE("route53 provider settings are checked") {
   ::unsetenv("AWS_ACCESS_KEY_ID");
   ::unsetenv("AWS_SECRET_ACCESS_KEY");
   json bad = ok;
-  bad["profile"] = "dev";
-  CHECK_THROWS_WITH(makeDnsProvider(nullptr, bad), Catch::Contains("not supported yet"));
-  bad = ok;
   bad["wait_for_propagation"] = true;
   CHECK_THROWS_WITH(makeDnsProvider(nullptr, bad), Catch::Contains("not supported yet"));
   bad = ok;
@@ -142,4 +147,43 @@ TEST_CASE("route53 provider settings are checked") {
   bad = ok;
   bad["bogus"] = 1;
   CHECK_THROWS_WITH(makeDnsProvider(nullptr, bad), Catch::Contains("'bogus'"));
+}
+
+TEST_CASE("route53 credentials from the shared files' profiles") {
+  using nlohmann::json;
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  ::unsetenv("AWS_PROFILE");
+  const std::string dir = "/tmp/gatehouse-unit-aws-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir + "/credentials")
+        << "[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = s1\n"
+           "# comment\n[dev]\naws_access_key_id=AKIDDEV\naws_secret_access_key=s2\n"
+           "aws_session_token = tok\n";
+    std::ofstream(dir + "/config")
+        << "[profile ops]\naws_access_key_id = AKIDOPS\naws_secret_access_key = s3\n"
+           "[profile assumed]\nrole_arn = arn:aws:iam::123:role/x\nsource_profile = dev\n";
+  }
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", (dir + "/credentials").c_str(), 1);
+  ::setenv("AWS_CONFIG_FILE", (dir + "/config").c_str(), 1);
+  CHECK(aws::profileCredentials("").credentials->accessKeyId == "AKIDDEFAULT");
+  const auto dev = aws::profileCredentials("dev");
+  REQUIRE(dev.credentials);
+  CHECK(dev.credentials->sessionToken == "tok");
+  CHECK(aws::profileCredentials("ops").credentials->accessKeyId == "AKIDOPS");
+  ::setenv("AWS_PROFILE", "dev", 1);
+  CHECK(aws::profileCredentials("").credentials->accessKeyId == "AKIDDEV");
+  ::unsetenv("AWS_PROFILE");
+  CHECK(aws::profileCredentials("assumed").problem.find("role_arn, which is not supported yet") !=
+        std::string::npos);
+  CHECK_FALSE(aws::profileCredentials("nope").credentials);
+  CHECK(makeDnsProvider(nullptr, json{{"name", "route53"}, {"aws_profile", "ops"}})->name() == "route53");
+  CHECK_THROWS_WITH(makeDnsProvider(nullptr, json{{"name", "route53"}, {"profile", "nope"}}),
+                    Catch::Contains("profile 'nope' not found"));
+  CHECK_THROWS_WITH(makeDnsProvider(nullptr, json{{"name", "route53"}, {"profile", "assumed"}}),
+                    Catch::Contains("not supported yet"));
+  std::filesystem::remove_all(dir);
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/gatehouse-credentials", 1);
+  ::setenv("AWS_CONFIG_FILE", "/nonexistent/gatehouse-config", 1);
 }
