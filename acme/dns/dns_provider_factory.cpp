@@ -60,12 +60,6 @@ std::unique_ptr<DnsProvider> makeRoute53(uv_loop_t* loop, const Json& p) {
   onlyKeys(p, "route53",
            {"max_retries", "max_wait_dur", "wait_for_propagation", "region", "aws_profile", "profile",
             "access_key_id", "secret_access_key", "token", "session_token", "hosted_zone_id"});
-  if (boolean(p, "wait_for_propagation")) {
-    throw std::invalid_argument(
-        "route53: wait_for_propagation: waiting for Route 53's INSYNC is not supported yet (the DNS "
-        "challenge "
-        "polls the zone's authoritative servers instead, see propagation_timeout)");
-  }
   if (integer(p, "max_wait_dur") < 0)
     throw std::invalid_argument("route53: max_wait_dur: must not be negative");
   const long long retries = integer(p, "max_retries");
@@ -80,6 +74,9 @@ std::unique_ptr<DnsProvider> makeRoute53(uv_loop_t* loop, const Json& p) {
   s.region = str(p, "region");
   s.hostedZoneId = str(p, "hosted_zone_id");
   s.maxRetries = static_cast<int>(retries);
+  s.waitForPropagation = boolean(p, "wait_for_propagation");
+  // libdns/route53 reads max_wait_dur as seconds (its README: `max_wait_dur 60`); 0 = 60 s.
+  s.maxWait = std::chrono::seconds(integer(p, "max_wait_dur") > 0 ? integer(p, "max_wait_dur") : 60);
   return std::make_unique<Route53Provider>(loop, std::move(s));
 }
 

@@ -163,9 +163,39 @@ void Route53Provider::currentSet(const TxtRecord& record, SetDone done) {
 }
 
 void Route53Provider::change(const std::string& zid, const std::string& action, const route53::RecordSet& set,
-                             Done done) {
+                             bool wait, Done done) {
   call("POST", std::string(kApi) + "/hostedzone/" + zid + "/rrset/", {}, route53::changeBatch(action, set), 0,
-       [done = std::move(done)](std::optional<std::string> err, const std::string&) { done(err); });
+       [this, wait, done = std::move(done)](std::optional<std::string> err, const std::string& body) {
+         if (err || !wait)
+           return done(err);
+         const auto ids = route53::xmlTexts(body, "Id");  // ChangeInfo's "/change/C..."
+         if (ids.empty())
+           return done("route53: ChangeResourceRecordSets answered no change id");
+         const std::string id = ids[0].starts_with("/change/") ? ids[0].substr(8) : ids[0];
+         waitInSync(id, std::chrono::steady_clock::now() + settings_.maxWait, done);
+       });
+}
+
+void Route53Provider::waitInSync(const std::string& changeId, std::chrono::steady_clock::time_point deadline,
+                                 Done done) {
+  call("GET", std::string(kApi) + "/change/" + changeId, {}, "", 0,
+       [this, changeId, deadline, done = std::move(done)](std::optional<std::string> err,
+                                                          const std::string& body) mutable {
+         if (err)
+           return done(err);
+         const auto status = route53::xmlTexts(body, "Status");
+         if (!status.empty() && status[0] == "INSYNC")
+           return done(std::nullopt);
+         if (std::chrono::steady_clock::now() + std::chrono::seconds(2) > deadline || shutDown_)
+           return done("route53: change " + changeId + " not INSYNC within max_wait_dur (" +
+                       std::to_string(settings_.maxWait.count()) + " s)");
+         runAfter(loop_, std::chrono::seconds(2),
+                  [this, alive = std::weak_ptr<int>(alive_), changeId, deadline,
+                   done = std::move(done)]() mutable {
+                    if (!alive.expired() && !shutDown_)
+                      waitInSync(changeId, deadline, std::move(done));
+                  });
+       });
 }
 
 void Route53Provider::presentNow(const TxtRecord& record, Done done) {
@@ -178,7 +208,7 @@ void Route53Provider::presentNow(const TxtRecord& record, Done done) {
     next.ttl = record.ttl.count() > 0 ? record.ttl.count() : 120;
     if (std::find(next.values.begin(), next.values.end(), quoted) == next.values.end())
       next.values.push_back(quoted);
-    change(zid, "UPSERT", next, done);
+    change(zid, "UPSERT", next, settings_.waitForPropagation, done);
   });
 }
 
@@ -194,8 +224,8 @@ void Route53Provider::cleanUpNow(const TxtRecord& record, Done done) {
     std::erase(rest.values, quoted);
     // DELETE must name the set exactly as it is; a set keeps its other values with UPSERT.
     if (rest.values.empty())
-      return change(zid, "DELETE", *set, done);
-    change(zid, "UPSERT", rest, done);
+      return change(zid, "DELETE", *set, false, done);
+    change(zid, "UPSERT", rest, false, done);  // removing needs no wait: nothing validates it
   });
 }
 

@@ -4,14 +4,16 @@
 // API, requests signed with AWS Signature Version 4 (aws_sigv4.h):
 // ListHostedZonesByName finds the zone (unless hosted_zone_id is set),
 // ListResourceRecordSets reads the TXT set, ChangeResourceRecordSets UPSERTs it with the
-// value added (or removed; DELETE once empty), so an apex and its wildcard, which share
-// _acme-challenge, can be validated together. Credentials missing from the config come from
-// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else from the shared
-// files' profile (aws_credentials.h), as the AWS SDK's default chain does (instance roles
-// are not supported). GATEHOUSE_TEST_ROUTE53_API replaces the endpoint (tests).
+// value added (or removed; DELETE once empty); with wait_for_propagation, GetChange is
+// polled every 2 s until the added value is INSYNC (max_wait_dur seconds, default 60), so an apex and its
+// wildcard, which share _acme-challenge, can be validated together. Credentials missing from the config come
+// from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else from the shared files' profile
+// (aws_credentials.h), as the AWS SDK's default chain does (instance roles are not supported).
+// GATEHOUSE_TEST_ROUTE53_API replaces the endpoint (tests).
 
 #include <uv.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,8 +32,10 @@ struct Route53Settings {
   std::string profile;       // shared-files profile when the keys are in neither config nor environment
   std::string region;        // selects the partition's endpoint; "" = AWS_REGION, else us-east-1
   std::string hostedZoneId;  // optional: skips the zone lookup
-  int maxRetries =
-      0;  // retries (with backoff) of a throttled / failed call; 0 = the SDK's default (3 attempts)
+  // Retries (with backoff) of a throttled / failed call; 0 = the SDK's default (3 attempts).
+  int maxRetries = 0;
+  bool waitForPropagation = false;   // after adding, poll GetChange until INSYNC
+  std::chrono::seconds maxWait{60};  // ... for at most this long
 };
 
 class Route53Provider final : public DnsProvider {
@@ -61,7 +65,9 @@ class Route53Provider final : public DnsProvider {
             int attempt, BodyDone done);
   void zoneId(const std::string& zone, std::function<void(std::optional<std::string>, std::string)> done);
   void currentSet(const TxtRecord& record, SetDone done);
-  void change(const std::string& zoneId, const std::string& action, const route53::RecordSet& set, Done done);
+  void change(const std::string& zoneId, const std::string& action, const route53::RecordSet& set, bool wait,
+              Done done);
+  void waitInSync(const std::string& changeId, std::chrono::steady_clock::time_point deadline, Done done);
 
   uv_loop_t* loop_;
   Route53Settings settings_;

@@ -66,7 +66,8 @@ def route53(binary, tmp, pebble, bind):
     fake = dns_api_fakes.Route53(bind, key_id, secret, token)
     fake.throttle = 2  # the first two changes are throttled: retried after a backoff
     block = ("route53 {\n\t\taccess_key_id %s\n\t\tsecret_access_key {env.R53_SECRET}\n\t\ttoken %s\n"
-             "\t\tregion eu-west-1\n\t\tmax_retries 2\n\t}" % (key_id, token))
+             "\t\tregion eu-west-1\n\t\tmax_retries 2\n\t\twait_for_propagation true\n\t\tmax_wait_dur 30\n\t}"
+             % (key_id, token))
     try:
         obtain(binary, tmp, pebble, bind, "route53", block,
                {"R53_SECRET": secret, "GATEHOUSE_TEST_ROUTE53_API": fake.endpoint}, [secret, token])
@@ -78,6 +79,8 @@ def route53(binary, tmp, pebble, bind):
           "route53: UPSERT to add, DELETE once empty: %s" % [c[1] for c in posts])
     check(fake.rrsets == {}, "route53: record set deleted")
     gap = fake.throttled[1] - fake.throttled[0] if len(fake.throttled) == 2 else 0
+    polls = [status for _, status in fake.change_polls]
+    check(polls == ["PENDING", "INSYNC"] * 2, "route53: wait_for_propagation polls GetChange until INSYNC: %s" % polls)
     check(len(fake.throttled) == 2 and gap >= 0.4, "route53: throttled changes retried after a backoff (%.2fs)" % gap)
     print("route53: most values in the set at once: %d" % fake.max_values)
 

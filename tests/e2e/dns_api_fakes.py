@@ -335,6 +335,16 @@ class _Route53Handler(_Handler):
                                  f"</HostedZones><DNSName>{query['dnsname']}</DNSName><IsTruncated>false"
                                  f"</IsTruncated><MaxItems>{query.get('maxitems', '100')}</MaxItems>"
                                  f"</ListHostedZonesByNameResponse>")
+        if url.path.startswith("/2013-04-01/change/"):  # GetChange: PENDING once, then INSYNC
+            cid = url.path[len("/2013-04-01/change/"):]
+            if cid not in fake.changes:
+                return self.fail(404, "NoSuchChange", f"no change {cid}")
+            fake.changes[cid] += 1
+            status = "INSYNC" if fake.changes[cid] > 1 else "PENDING"
+            fake.change_polls.append((cid, status))
+            return self.xml(200, f'<GetChangeResponse xmlns="{R53_NS}"><ChangeInfo><Id>/change/{cid}</Id>'
+                                 f"<Status>{status}</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt>"
+                                 f"</ChangeInfo></GetChangeResponse>")
         if url.path == f"/2013-04-01/hostedzone/{fake.zone_id}/rrset":
             name = query.get("name", "")
             if not name.endswith("." + fake.zone + ".") or query.get("type") != "TXT":
@@ -393,7 +403,9 @@ class _Route53Handler(_Handler):
             commands += [f"update add {fqdn}. 60 IN TXT {v}" for v in values]
         fake.bind.nsupdate("\n".join(commands))
         fake.max_values = max(fake.max_values, len(values))
-        self.xml(200, f'<ChangeResourceRecordSetsResponse xmlns="{R53_NS}"><ChangeInfo><Id>/change/C{uuid.uuid4().hex[:12].upper()}'
+        cid = "C" + uuid.uuid4().hex[:12].upper()
+        fake.changes[cid] = 0
+        self.xml(200, f'<ChangeResourceRecordSetsResponse xmlns="{R53_NS}"><ChangeInfo><Id>/change/{cid}'
                       f"</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo>"
                       f"</ChangeResourceRecordSetsResponse>")
 
@@ -410,6 +422,8 @@ class Route53(_Server):
         self.max_values = 0
         self.throttle = 0  # how many ChangeResourceRecordSets calls to answer with Throttling
         self.throttled = []  # when they came
+        self.changes = {}  # change id -> GetChange polls so far
+        self.change_polls = []  # (change id, status answered)
         super().__init__(_Route53Handler)
 
     @property

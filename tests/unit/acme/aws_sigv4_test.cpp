@@ -139,8 +139,12 @@ TEST_CASE("route53 provider settings are checked") {
   ::unsetenv("AWS_ACCESS_KEY_ID");
   ::unsetenv("AWS_SECRET_ACCESS_KEY");
   json bad = ok;
-  bad["wait_for_propagation"] = true;
-  CHECK_THROWS_WITH(makeDnsProvider(nullptr, bad), Catch::Contains("not supported yet"));
+  bad["wait_for_propagation"] = "yes";
+  CHECK_THROWS_WITH(makeDnsProvider(nullptr, bad), "wait_for_propagation: expected true or false");
+  json waiting = ok;
+  waiting["wait_for_propagation"] = true;
+  waiting["max_wait_dur"] = 30;
+  CHECK(makeDnsProvider(nullptr, waiting)->name() == "route53");
   bad = ok;
   bad["max_retries"] = "3";
   CHECK_THROWS_WITH(makeDnsProvider(nullptr, bad), "max_retries: expected an integer");
