@@ -1,5 +1,6 @@
 #pragma once
-// Builds the DNS provider a config names: rfc2136, cloudflare, alidns, exec.
+// Builds the DNS provider a config names: rfc2136, cloudflare, alidns, route53, duckdns,
+// digitalocean, hetzner, porkbun, desec, acmedns, exec.
 
 #include <uv.h>
 

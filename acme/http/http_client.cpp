@@ -96,9 +96,12 @@ void HttpClient::send(HttpRequest request, Callback done) {
   if (!options_.caBundle.empty()) {
     curl_easy_setopt(e, CURLOPT_CAINFO, options_.caBundle.c_str());
   }
-  if (request.method == "POST") {
+  if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
     t->requestBody = std::move(request.body);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
+    if (request.method != "POST") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());  // deSEC's rrsets
+    }
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->requestBody.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->requestBody.size()));
   } else if (request.method == "HEAD") {

@@ -10,7 +10,7 @@
 namespace gatehouse::acme {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET, HEAD, POST or DELETE
+  std::string method = "GET";  // GET, HEAD, POST, PUT, PATCH or DELETE
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

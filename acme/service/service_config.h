@@ -20,7 +20,7 @@
 //
 // Certificates are validated with HTTP-01 on http_port (TLS-ALPN-01 needs `gatehouse run`,
 // whose TLS listener owns port 443), or with DNS-01 through `acme_dns <provider> ...`
-// (rfc2136, cloudflare, alidns, or exec: lego's exec protocol), which wildcard names require. Parsed with the Caddyfile lexer and dispenser
+// (a built-in provider, see dns/dns_provider_factory.h; exec keeps lego's exec protocol), which wildcard names require. Parsed with the Caddyfile lexer and dispenser
 // (imports, snippets, {$ENV} work); errors are ConfigError with file:line:col. Ordinary Caddyfiles never
 // reach this parser.
 

@@ -14,7 +14,8 @@ namespace gatehouse::parser::options {
 using config::Json;
 
 // With the cursor on the provider name: parses its arguments and block and returns
-// {"name": <provider>, ...fields}. Built in: mock (tests), cloudflare, rfc2136, alidns, exec.
+// {"name": <provider>, ...fields}. Built in: mock (tests), cloudflare, rfc2136, alidns,
+// route53, duckdns, digitalocean, hetzner, porkbun, desec, acmedns, exec.
 Json parseDnsProvider(Dispenser& d);
 
 // With the cursor on the issuer module name (acme, internal, zerossl): parses its arguments

@@ -1,6 +1,7 @@
 #pragma once
 // The Caddyfile syntax of the caddy-dns provider plugins (rfc2136, cloudflare, alidns,
-// exec), for the parsers outside parser/ that take a provider (`gatehouse certs`).
+// route53, duckdns, digitalocean, hetzner, porkbun, desec, acmedns, exec), for the parsers
+// outside parser/ that take a provider (`gatehouse certs`).
 
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/parser/dispenser.h"

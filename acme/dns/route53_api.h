@@ -1,0 +1,38 @@
+#pragma once
+// The pieces of Amazon Route 53's REST API (version 2013-04-01, XML) the route53 provider
+// uses, kept free of I/O so they can be unit tested: the ChangeResourceRecordSets body,
+// and reading ListHostedZonesByName, ListResourceRecordSets and error responses.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gatehouse::acme::dns::route53 {
+
+struct RecordSet {
+  std::string name;  // absolute, as Route 53 returns it
+  std::string type;
+  long ttl = 0;
+  std::vector<std::string> values;  // as stored: TXT values keep their quotes ("\"abc\"")
+};
+
+// Every text of <tag>...</tag> in order (entities decoded). Route 53's answers are flat
+// enough that this is all the XML reading needed.
+std::vector<std::string> xmlTexts(std::string_view xml, std::string_view tag);
+std::string xmlEscape(std::string_view text);
+
+// <ChangeResourceRecordSetsRequest> with one change (CREATE, UPSERT or DELETE).
+std::string changeBatch(std::string_view action, const RecordSet& set);
+
+// The hosted zone id ("Z123", without "/hostedzone/") whose name is `zone` (absolute), from
+// a ListHostedZonesByName answer; nullopt when the first zones listed are other names.
+std::optional<std::string> hostedZoneId(std::string_view xml, std::string_view zone);
+
+// The TXT record set named `fqdn` in a ListResourceRecordSets answer, if listed.
+std::optional<RecordSet> txtRecordSet(std::string_view xml, std::string_view fqdn);
+
+// "Code: Message" of an <ErrorResponse> or <InvalidChangeBatch> answer.
+std::string errorText(std::string_view xml);
+
+}  // namespace gatehouse::acme::dns::route53
