@@ -7,23 +7,19 @@ real upstreams (A, B, C).
   hash goes to C and sets nothing; an unknown cookie falls back and is replaced; a cookie for an
   upstream that is down moves to a live one.
 - weighted_round_robin 2 1 0: A B A A B A (Caddy's counter walk), C never.
-- header / uri_hash: the upstream is the one with the highest xxhash64(dial + key), as in
-  current Caddy (computed here independently).
+- header / uri_hash: the upstream is the one with the highest FNV-1a 32 of key + dial, as in
+  caddy 2.6.2 (computed here independently).
 Usage: proxy_lb_sticky_test.py <path-to-gatehouse>
 """
 import hashlib
 import hmac
 import http.client
-import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import proxy_upstreams as pu  # noqa: E402
 
 FAILURES = []
-M = (1 << 64) - 1
-P1, P2, P3 = 11400714785074694791, 14029467366897019727, 1609587929392839161
-P4, P5 = 9650029242287828579, 2870177450012600261
 
 
 def check(cond, what):
@@ -32,43 +28,12 @@ def check(cond, what):
         print("FAIL:", what, flush=True)
 
 
-def _rotl(x, r):
-    return ((x << r) | (x >> (64 - r))) & M
-
-
-def _round(acc, v):
-    return (_rotl((acc + v * P2) & M, 31) * P1) & M
-
-
-def xxh64(b):
-    """XXH64 with seed 0 (the reference algorithm), written out independently of the server."""
-    n, i = len(b), 0
-    if n >= 32:
-        v = [(P1 + P2) & M, P2, 0, (-P1) & M]
-        while i + 32 <= n:
-            for k in range(4):
-                v[k] = _round(v[k], struct.unpack_from("<Q", b, i + 8 * k)[0])
-            i += 32
-        h = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & M
-        for x in v:
-            h = ((h ^ _round(0, x)) * P1 + P4) & M
-    else:
-        h = P5
-    h = (h + n) & M
-    while i + 8 <= n:
-        h = (_rotl(h ^ _round(0, struct.unpack_from("<Q", b, i)[0]), 27) * P1 + P4) & M
-        i += 8
-    if i + 4 <= n:
-        h = (_rotl(h ^ ((struct.unpack_from("<I", b, i)[0] * P1) & M), 23) * P2 + P3) & M
-        i += 4
-    while i < n:
-        h = (_rotl(h ^ ((b[i] * P5) & M), 11) * P1) & M
-        i += 1
-    h ^= h >> 33
-    h = (h * P2) & M
-    h ^= h >> 29
-    h = (h * P3) & M
-    return h ^ (h >> 32)
+def fnv1a32(b):
+    """FNV-1a 32 (the reference algorithm), written out independently of the server."""
+    h = 0x811C9DC5
+    for c in b:
+        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
+    return h
 
 
 def route(prefix, dials, policy):
@@ -125,11 +90,11 @@ def main():
         check(seq == "ABAABA", "weighted_round_robin 2 1 0: ABAABA, got %s" % seq)
         names = "ABC"
         for user in ("alice", "bob", "carol", "dave", "erin", "frank"):
-            want = names[max(range(3), key=lambda i: xxh64((dials[i] + user).encode()))]
+            want = names[max(range(3), key=lambda i: fnv1a32((user + dials[i]).encode()))]
             got = get(addr, "/hdr/echo", {"X-User": user})[1]
             check(got == want, "header hash for %s: want %s, got %s" % (user, want, got))
         for path in ("/echo/1", "/echo/2?x=y", "/echo/3", "/echo/abc"):
-            want = names[max(range(3), key=lambda i: xxh64((dials[i] + path).encode()))]
+            want = names[max(range(3), key=lambda i: fnv1a32((path + dials[i]).encode()))]
             got = get(addr, "/uri" + path)[1]
             check(got == want, "uri_hash for %s: want %s, got %s" % (path, want, got))
     finally:
