@@ -1,7 +1,8 @@
 #pragma once
 // The config of `gatehouse certs`: a Caddyfile whose global options block takes Caddy's
 // certificate options (email, acme_ca, acme_ca_root, acme_eab, key_type, storage,
-// preferred_chains, http_port, default_bind, renew_interval, acme_dns, tls_resolvers) and whose other blocks are
+// preferred_chains, http_port, default_bind, renew_interval, acme_dns, tls_resolvers) and whose other blocks
+// are
 //
 //   certificates <name>... {
 //       fullchain <path>
@@ -20,19 +21,18 @@
 //
 // Certificates are validated with HTTP-01 on http_port (TLS-ALPN-01 needs `gatehouse run`,
 // whose TLS listener owns port 443), or with DNS-01 through `acme_dns <provider> ...`
-// (a built-in provider, see dns/dns_provider_factory.h; exec keeps lego's exec protocol), which wildcard names require. Parsed with the Caddyfile lexer and dispenser
-// (imports, snippets, {$ENV} work); errors are ConfigError with file:line:col. Ordinary Caddyfiles never
-// reach this parser.
+// (a built-in provider, see dns/dns_provider_factory.h; exec keeps lego's exec protocol), which wildcard
+// names require. Parsed with the Caddyfile lexer and dispenser (imports, snippets, {$ENV} work); errors are
+// ConfigError with file:line:col. Ordinary Caddyfiles never reach this parser.
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "crypto/private_key.h"
 #include "gatehouse/parser/token.h"
@@ -62,7 +62,7 @@ struct ServiceConfig {
   std::string caRoot;  // PEM bundle trusted for the CA's HTTPS ("" = system roots)
   std::optional<ExternalAccountBinding> eab;
   KeyType keyType = KeyType::P256;
-  std::string profile;  // ACME profile for every certificate ("" = the CA's default)
+  std::string profile;      // ACME profile for every certificate ("" = the CA's default)
   std::string storageRoot;  // "" = FileStorage::defaultRoot()
   uint16_t httpPort = 80;
   std::string bindHost;  // "" = all addresses

@@ -30,7 +30,7 @@ Json parseCertManager(Dispenser& d);
 Json parseChainPreference(Dispenser& d);
 
 // Issuer JSON helpers.
-Json acmeIssuer();                          // {"module": "acme"}
+Json acmeIssuer();                              // {"module": "acme"}
 Json defaultIssuers(const std::string& email);  // acme, plus ZeroSSL's ACME when email is set
 constexpr const char* kZeroSslAcmeDirectory = "https://acme.zerossl.com/v2/DV90";
 
