@@ -7,23 +7,54 @@
 
 namespace gatehouse::acme {
 
+namespace {
+// One issuer's certificate for `name`; nullopt when it has none, or none that names it and
+// is still valid. Throws a message naming the file when a file is damaged.
+std::optional<StoredCertificate> loadOne(FileStorage& storage, const std::string& issuerKey,
+                                         const std::string& name, size_t position) {
+  const std::string crtKey = storage_keys::siteCert(issuerKey, name);
+  const std::string keyKey = storage_keys::sitePrivateKey(issuerKey, name);
+  auto crt = storage.load(crtKey);
+  auto key = storage.load(keyKey);
+  if (!crt || !key) {
+    return std::nullopt;
+  }
+  CertificateInfo info;
+  try {
+    info = readCertificateInfo(*crt);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(crtKey + ": " + e.what());
+  }
+  if (std::find(info.names.begin(), info.names.end(), name) == info.names.end() ||
+      std::chrono::system_clock::now() >= info.notAfter) {
+    return std::nullopt;
+  }
+  if (!certificateMatchesKey(*crt, *key)) {
+    throw std::runtime_error(keyKey + ": not the private key of " + crtKey + " (or not a private key)");
+  }
+  return StoredCertificate{position, std::move(*crt), std::move(*key), std::move(info)};
+}
+}  // namespace
+
 std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
                                                   const std::vector<std::string>& issuerKeys,
-                                                  const std::string& name) {
+                                                  const std::string& name,
+                                                  std::vector<std::string>* problems) {
   std::optional<StoredCertificate> best;
   for (size_t i = 0; i < issuerKeys.size(); ++i) {
-    auto crt = storage.load(storage_keys::siteCert(issuerKeys[i], name));
-    auto key = storage.load(storage_keys::sitePrivateKey(issuerKeys[i], name));
-    if (!crt || !key) {
+    std::optional<StoredCertificate> found;
+    try {
+      found = loadOne(storage, issuerKeys[i], name, i);
+    } catch (const std::exception& e) {
+      // A damaged file under one issuer does not hide another issuer's good certificate.
+      if (problems == nullptr) {
+        throw;
+      }
+      problems->emplace_back(e.what());
       continue;
     }
-    CertificateInfo info = readCertificateInfo(*crt);
-    if (std::find(info.names.begin(), info.names.end(), name) == info.names.end() ||
-        std::chrono::system_clock::now() >= info.notAfter) {
-      continue;
-    }
-    if (!best || info.notBefore > best->info.notBefore) {
-      best = StoredCertificate{i, std::move(*crt), std::move(*key), std::move(info)};
+    if (found && (!best || found->info.notBefore > best->info.notBefore)) {
+      best = std::move(found);
     }
   }
   return best;
@@ -31,11 +62,12 @@ std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
 
 void storeIssued(FileStorage& storage, const std::string& issuerKey, const std::string& name,
                  const std::vector<std::string>& sans, const IssuedCertificate& cert, const std::string& ca) {
-  storage.store(storage_keys::sitePrivateKey(issuerKey, name), cert.keyPem);
-  storage.store(storage_keys::siteCert(issuerKey, name), cert.chainPem);
   // certmagic's order ("sans" first); "ca" beside caddy 2.6.2's "url" as newer certmagic writes.
   const nlohmann::ordered_json meta = {{"sans", sans}, {"issuer_data", {{"url", cert.url}, {"ca", ca}}}};
-  storage.store(storage_keys::siteMeta(issuerKey, name), meta.dump(1, '\t'));
+  const std::string metaText = meta.dump(1, '\t');
+  storage.storeAll({{storage_keys::sitePrivateKey(issuerKey, name), cert.keyPem},
+                    {storage_keys::siteCert(issuerKey, name), cert.chainPem},
+                    {storage_keys::siteMeta(issuerKey, name), metaText}});
 }
 
 }  // namespace gatehouse::acme

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr mode_t kFileMode = 0600;
 constexpr mode_t kDirMode = 0700;
+constexpr std::chrono::seconds kStaleTempAge{600};
 
 std::chrono::system_clock::time_point mtimeOf(const struct stat& st) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
@@ -63,6 +64,23 @@ void FileStorage::store(const std::string& key, std::string_view value) {
   } catch (const std::runtime_error& e) {
     throw StorageError(e.what());
   }
+}
+
+void FileStorage::storeAll(const std::vector<std::pair<std::string, std::string_view>>& values) {
+  std::vector<FileWrite> files;
+  for (const auto& [key, value] : values)
+    files.push_back({pathOf(key), value});
+  try {
+    for (const auto& f : files)
+      makeDirs(f.path.substr(0, f.path.rfind('/')), kDirMode);
+    writeFilesAtomic(files, kFileMode);
+  } catch (const std::runtime_error& e) {
+    throw StorageError(e.what());
+  }
+  // A process killed while writing (kill -9, a crash) leaves its temporary files, which
+  // may hold a private key: the next store of the same files removes them.
+  for (const auto& f : files)
+    removeStaleTemps(f.path, kStaleTempAge);
 }
 
 std::optional<std::string> FileStorage::load(const std::string& key) {

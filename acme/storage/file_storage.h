@@ -6,6 +6,9 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "storage/storage.h"
 
@@ -23,6 +26,9 @@ class FileStorage final : public Storage {
   static std::string defaultRoot();
 
   void store(const std::string& key, std::string_view value) override;
+  // Stores several keys so that a failure (a full disk) replaces none of them: a
+  // certificate and its key are stored together this way (atomic_file.h).
+  void storeAll(const std::vector<std::pair<std::string, std::string_view>>& values) override;
   std::optional<std::string> load(const std::string& key) override;
   bool remove(const std::string& key) override;
   bool exists(const std::string& key) override;
