@@ -19,7 +19,11 @@ between runs or cannot be written.
     again), no temporary file is left; a normal restart serves them from storage, no order.
  4. kill -9 at random moments (10 kills, 0.3-2.5 s after start) while every certificate
     renews in a loop: after each kill every stored .crt/.key pair matches; a final normal
-    run serves every name and no new account is ever registered.
+    run serves every name and no new account is ever registered; the temporary files the
+    kills left (aged to an hour) are gone after the next save, a recent one is kept.
+ 5. A file where a site's folder should be (storage cleaning off, whose first pass removes
+    it as caddy's does): a clear error naming the path for that site, the others served,
+    the file left alone.
 Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
 Usage: autohttps_storage_damage_test.py <path-to-gatehouse>
 """
@@ -270,8 +274,60 @@ def kill_loop(binary, tmp, pebble, roots, storage, issuer, cfg):
     took, lines = run_until_served(binary, cfg, pebble, roots, NAMES, 60)
     check(all(took.values()), "after the kills every name served: %s" % took)
     check(not entries(lines, "new ACME account registered"), "the account is reused")
-    leftovers = temp_files(storage)
-    print("note: temporary files left by the kills: %d" % len(leftovers), flush=True)
+    # A kill during a save leaves its temporary files; the next save of the same files
+    # removes those older than 10 minutes (aged here) and keeps a live writer's.
+    leftovers = [f for f in temp_files(storage) if "/certificates/" in f]
+    planted = site_file(storage, issuer, "ok.test", "crt") + ".tmp-orphan01"
+    write(planted, "left by a kill")
+    leftovers.append(planted)
+    young = site_file(storage, issuer, "ok.test", "key") + ".tmp-young001"
+    write(young, "another writer's, in flight")
+    old = time.time() - 3600
+    for f in leftovers:
+        os.utime(f, (old, old))
+    print("note: temporary files left by the kills: %d" % (len(leftovers) - 1), flush=True)
+    proc, _, drain, _ = harness.start(binary, due_cfg, adapter="caddyfile")
+    try:
+        deadline = time.time() + 60
+        renewed = set()
+        while time.time() < deadline and renewed != set(NAMES):
+            renewed = {e.get("identifier") for e in entries(acme_pebble.parse_log(drain.text()),
+                                                            "certificate renewed successfully")}
+            time.sleep(0.2)
+        check(renewed == set(NAMES), "every name renewed once more: %s" % sorted(renewed))
+    finally:
+        harness.stop(proc, drain)
+    gone = [f for f in leftovers if not os.path.exists(f)]
+    check(len(gone) == len(leftovers), "the old temporary files are gone: %d of %d" % (len(gone), len(leftovers)))
+    check(os.path.exists(young), "a recent temporary file (a live writer's) is kept")
+    os.remove(young)
+
+
+def file_for_folder(binary, tmp, pebble, roots, storage, issuer, cfg):
+    """A file where a site's folder should be: a clear error for that site, the others served."""
+    folder = os.path.join(storage, "certificates", issuer, "d1.test")
+    shutil.rmtree(folder)
+    write(folder, "not a folder")
+    # Storage cleaning off: its first pass would remove the stray file (as caddy's does) and
+    # race the order.
+    quiet_cfg = cfg + ".noclean"
+    caddyfile(quiet_cfg, pebble, storage, "\tstorage_clean_interval off\n")
+    proc, _, drain, _ = harness.start(binary, quiet_cfg, adapter="caddyfile")
+    try:
+        others = [acme_pebble.wait_serving(n, pebble.tls_port, roots, 20) for n in NAMES if n != "d1.test"]
+        check(all(others), "the other names served: %s" % others)
+        deadline = time.time() + 30
+        errors = []
+        while time.time() < deadline and not errors:
+            errors = [e.get("error", "") for e in entries(acme_pebble.parse_log(drain.text()),
+                                                          "could not get certificate from issuer", "d1.test")]
+            time.sleep(0.2)
+        check(errors and "d1.test" in errors[0] and "Not a directory" in errors[0],
+              "d1.test: the error names the path: %s" % errors[:1])
+        check(proc.poll() is None, "still running")
+    finally:
+        harness.stop(proc, drain)
+    check(read(folder, "r") == "not a folder", "the file in the folder's place is left alone")
 
 
 def main():
@@ -294,6 +350,7 @@ def main():
             bad_account_key(binary, tmp, pebble, roots, storage, issuer, cfg)
             full_disk(binary, tmp, pebble, roots, storage, issuer, cfg)
             kill_loop(binary, tmp, pebble, roots, storage, issuer, cfg)
+            file_for_folder(binary, tmp, pebble, roots, storage, issuer, cfg)
         finally:
             pebble.stop()
     return harness.finish()
