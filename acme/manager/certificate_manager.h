@@ -75,7 +75,9 @@ class CertificateManager {
   struct Target;
 
   [[nodiscard]] const std::string& issuerKeyOf(size_t index) const;  // its storage key
-  void loadFromStorage(Target& t);
+  // `acceptExpired`: at start, an expired certificate is served until its renewal (which
+  // check() starts at once), as caddy 2.6.2 does; later lookups only take a valid one.
+  void loadFromStorage(Target& t, bool acceptExpired = false);
   void check(Target& t);
   void renewIfDue(Target& t, Clock::time_point at);
   void schedule(Target& t, Clock::time_point at);
@@ -84,7 +86,8 @@ class CertificateManager {
   void order(Target& t, std::shared_ptr<StorageLock> lock, size_t position);
   void issueLocally(Target& t, size_t index, std::chrono::steady_clock::time_point started,
                     const std::function<void(const AcmeError&)>& next);
-  void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert, std::chrono::steady_clock::time_point started);
+  void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert,
+              std::chrono::steady_clock::time_point started);
   bool install(Target& t, const std::string& chain, const std::string& key);
   void serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain);
   void staple(Target& t);
@@ -125,7 +128,7 @@ class CertificateManager {
   std::thread thread_;
   bool started_ = false;
   bool stopping_ = false;
-  std::shared_ptr<OnDemandState> onDemand_;  // null without on-demand policies
+  std::shared_ptr<OnDemandState> onDemand_;          // null without on-demand policies
   std::shared_ptr<CertificateManager> predecessor_;  // loop thread once started
   uv_timer_t* predecessorTimer_ = nullptr;
   std::shared_ptr<const tls::OnDemandCertificates> onDemandGate_;

@@ -8,8 +8,9 @@
 
 namespace gatehouse::acme {
 
-// Installs the newest valid certificate any issuer of the chain holds in storage.
-void CertificateManager::loadFromStorage(Target& t) {
+// Installs the newest valid certificate any issuer of the chain holds in storage (with
+// `acceptExpired`, else an expired one). A damaged file is logged, named, and left alone.
+void CertificateManager::loadFromStorage(Target& t, bool acceptExpired) {
   const std::string& name = t.cert.name;
   const std::vector<size_t> chain = t.chain();
   std::vector<std::string> keys;
@@ -18,7 +19,7 @@ void CertificateManager::loadFromStorage(Target& t) {
   }
   try {
     std::vector<std::string> problems;
-    auto stored = loadNewestStored(storage_, keys, name, &problems);
+    auto stored = loadNewestStored(storage_, keys, name, &problems, acceptExpired);
     for (const auto& p : problems) {
       // Left in place (never deleted): the next certificate stored replaces it atomically.
       log_.warn("tls", "stored certificate unusable; left in place",

@@ -9,9 +9,9 @@ namespace gatehouse::acme {
 
 namespace {
 // One issuer's certificate for `name`; nullopt when it has none, or none that names it and
-// is still valid. Throws a message naming the file when a file is damaged.
+// is still valid (or expired, with `acceptExpired`). Throws a message naming the file when a file is damaged.
 std::optional<StoredCertificate> loadOne(FileStorage& storage, const std::string& issuerKey,
-                                         const std::string& name, size_t position) {
+                                         const std::string& name, size_t position, bool acceptExpired) {
   const std::string crtKey = storage_keys::siteCert(issuerKey, name);
   const std::string keyKey = storage_keys::sitePrivateKey(issuerKey, name);
   auto crt = storage.load(crtKey);
@@ -26,7 +26,7 @@ std::optional<StoredCertificate> loadOne(FileStorage& storage, const std::string
     throw std::runtime_error(crtKey + ": " + e.what());
   }
   if (std::find(info.names.begin(), info.names.end(), name) == info.names.end() ||
-      std::chrono::system_clock::now() >= info.notAfter) {
+      (!acceptExpired && std::chrono::system_clock::now() >= info.notAfter)) {
     return std::nullopt;
   }
   if (!certificateMatchesKey(*crt, *key)) {
@@ -38,13 +38,22 @@ std::optional<StoredCertificate> loadOne(FileStorage& storage, const std::string
 
 std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
                                                   const std::vector<std::string>& issuerKeys,
-                                                  const std::string& name,
-                                                  std::vector<std::string>* problems) {
+                                                  const std::string& name, std::vector<std::string>* problems,
+                                                  bool acceptExpired) {
+  const auto now = std::chrono::system_clock::now();
+  // A valid certificate beats an expired one; then the newest wins.
+  auto better = [now](const StoredCertificate& a, const StoredCertificate& b) {
+    const bool aValid = now < a.info.notAfter;
+    if (aValid != (now < b.info.notAfter)) {
+      return aValid;
+    }
+    return a.info.notBefore > b.info.notBefore;
+  };
   std::optional<StoredCertificate> best;
   for (size_t i = 0; i < issuerKeys.size(); ++i) {
     std::optional<StoredCertificate> found;
     try {
-      found = loadOne(storage, issuerKeys[i], name, i);
+      found = loadOne(storage, issuerKeys[i], name, i, acceptExpired);
     } catch (const std::exception& e) {
       // A damaged file under one issuer does not hide another issuer's good certificate.
       if (problems == nullptr) {
@@ -53,7 +62,7 @@ std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
       problems->emplace_back(e.what());
       continue;
     }
-    if (found && (!best || found->info.notBefore > best->info.notBefore)) {
+    if (found && (!best || better(*found, *best))) {
       best = std::move(found);
     }
   }

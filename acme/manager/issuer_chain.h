@@ -25,11 +25,13 @@ struct StoredCertificate {
 // among `issuerKeys`, whose key matches it; nullopt when none. A damaged file (unreadable,
 // not a certificate, a key that is not the certificate's) is described, naming its storage
 // key, in `problems` and that issuer skipped; without `problems` it throws
-// std::runtime_error.
+// std::runtime_error. With `acceptExpired`, an expired certificate is returned when no
+// issuer holds a valid one (caddy 2.6.2 serves it at start while it renews it at once).
 std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
                                                   const std::vector<std::string>& issuerKeys,
                                                   const std::string& name,
-                                                  std::vector<std::string>* problems = nullptr);
+                                                  std::vector<std::string>* problems = nullptr,
+                                                  bool acceptExpired = false);
 
 // Stores an issued certificate in certmagic's three files (key, chain, metadata naming the
 // CA), all written before any is replaced: a failure (a full disk) keeps the previous

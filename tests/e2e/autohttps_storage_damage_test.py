@@ -6,8 +6,9 @@ between runs or cannot be written.
     garbage, d2's .crt truncated to a third, d3's .key another key, d4's .key empty, d5's
     .json garbage, d6's .crt an expired certificate. Restart: ok.test and d5 served from
     storage at once with no order (the metadata is not needed to serve); d1-d4 each logged
-    as unusable with the file named, re-obtained and served; d6 obtained at once; the
-    process never dies. Caddy 2.6.2 on a copy of the same storage refuses the whole config
+    as unusable with the file named, re-obtained and served; d6's expired certificate loaded
+    and renewed at once ("renewing certificate"), as caddy 2.6.2 does with it (checked on a
+    copy holding only that damage); the process never dies. Caddy 2.6.2 on a copy of the same storage refuses the whole config
     ("caching certificate"), serving no site at all: Gatehouse keeps the others.
  2. A corrupted ACME account key, with a name to order: a clear error naming the key's
     storage path, the key left as it was (no new registration), the other names served.
@@ -171,6 +172,8 @@ def damage_at_start(binary, tmp, pebble, roots, storage, issuer, cfg):
           "caddy 2.6.2 refuses the config on damaged storage (rc %s): %s"
           % (p.returncode, p.stderr.strip().splitlines()[-1:]))
 
+    caddy_expired(tmp, pebble, roots, storage, issuer, env)
+
     took, lines = run_until_served(binary, cfg, pebble, roots, NAMES, 90)
     check(all(took.values()), "restart on damaged storage: every name served: %s" % took)
     for name in ("ok.test", "d5.test"):
@@ -184,10 +187,44 @@ def damage_at_start(binary, tmp, pebble, roots, storage, issuer, cfg):
         check(any(file in w for w in warned), "%s: the damaged file is named: %s" % (name, warned[:1]))
     for name in named:
         check(len(entries(lines, "certificate obtained successfully", name)) == 1, "%s re-obtained" % name)
-    check(len(entries(lines, "certificate obtained successfully", "d6.test")) == 1, "d6.test (expired) obtained at once")
+    # The expired certificate: as caddy 2.6.2 (below), served from storage and renewed at once.
+    loaded = entries(lines, "loaded certificate from storage", "d6.test")
+    check(loaded and loaded[0].get("expires_in", 0) < 0, "d6.test: the expired certificate loaded: %s" % loaded[:1])
+    renewing = entries(lines, "renewing certificate", "d6.test")
+    check(renewing and renewing[0].get("logger") == "tls.renew", "d6.test: renewing certificate (tls.renew)")
+    check(len(entries(lines, "certificate renewed successfully", "d6.test")) == 1, "d6.test renewed at once")
     matches = pairs_match(storage, issuer)
     check(matches == {n: True for n in NAMES}, "every stored key matches its certificate: %s" % matches)
     check(temp_files(storage) == [], "no temporary file left")
+
+
+def caddy_expired(tmp, pebble, roots, storage, issuer, env):
+    """Caddy 2.6.2 with only the expired certificate (d6) of the damage: it loads it and renews
+    it at once ("renewing certificate", remaining < 0)."""
+    caddy_storage = os.path.join(tmp, "storage-caddy-expired")
+    shutil.copytree(storage, caddy_storage)
+    for name in ("d1.test", "d2.test", "d3.test", "d4.test", "d5.test"):
+        shutil.rmtree(os.path.join(caddy_storage, "certificates", issuer, name))
+    caddy_cfg = os.path.join(tmp, "Caddyfile.caddy-expired")
+    caddyfile(caddy_cfg, pebble, caddy_storage)
+    log_path = os.path.join(tmp, "caddy-expired.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", caddy_cfg], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        try:
+            took = acme_pebble.wait_serving("d6.test", pebble.tls_port, roots, 40)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+    lines = acme_pebble.parse_log(read(log_path, "r"))
+    renewing = entries(lines, "renewing certificate", "d6.test")
+    check(took is not None and renewing and renewing[0].get("remaining", 0) < 0
+          and entries(lines, "certificate renewed successfully", "d6.test"),
+          "caddy 2.6.2: the expired d6.test renewed at once (%s s): %s" % (took, renewing[:1]))
 
 
 def bad_account_key(binary, tmp, pebble, roots, storage, issuer, cfg):

@@ -164,6 +164,24 @@ TEST_CASE("issuer list: a damaged file is named and never hides another issuer's
   CHECK(problems.size() == 1);
 }
 
+TEST_CASE("issuer list: an expired certificate only when asked and when no valid one exists",
+          "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const auto now = Clock::now();
+  put(storage, "first-ca", "a.test", leaf("a.test", now - hours(48), hours(24)));   // expired
+  put(storage, "second-ca", "a.test", leaf("a.test", now - hours(72), hours(24)));  // expired, older
+  CHECK_FALSE(loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test"));
+  auto expired = loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test", nullptr, true);
+  REQUIRE(expired);
+  CHECK(expired->position == 0);
+  // A valid one wins over a newer expired one.
+  put(storage, "third-ca", "a.test", leaf("a.test", now - hours(96), hours(200)));
+  auto valid = loadNewestStored(storage, {"first-ca", "third-ca"}, "a.test", nullptr, true);
+  REQUIRE(valid);
+  CHECK(valid->position == 1);
+}
+
 TEST_CASE("certificate manager: a certificate stored by a fallback issuer is served at once",
           "[acme][renewal]") {
   TempDir dir;
