@@ -282,7 +282,8 @@ void CertService::obtain(size_t index, int lockAttempts, Done done) {
   try {
     if (auto stored = loadStored(index)) {
       const auto info = readCertificateInfo(stored->first);
-      if (lowerSet(info.names) == lowerSet(target.names) && Clock::now() < defaultRenewalTime(info)) {
+      if (lowerSet(info.names) == lowerSet(target.names) && Clock::now() < defaultRenewalTime(info) &&
+          certificateMatchesKey(stored->first, stored->second)) {
         log_.info("tls.obtain", "certificate already obtained by another process",
                   {{"identifiers", target.names}});
         lock.reset();

@@ -25,6 +25,8 @@ between runs or cannot be written.
  5. A file where a site's folder should be (storage cleaning off, whose first pass removes
     it as caddy's does): a clear error naming the path for that site, the others served,
     the file left alone.
+ 6. `gatehouse certs`: a stored key swapped for another is named, never deployed; a new
+    certificate is obtained and the deployed pair matches.
 Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
 Usage: autohttps_storage_damage_test.py <path-to-gatehouse>
 """
@@ -367,6 +369,28 @@ def file_for_folder(binary, tmp, pebble, roots, storage, issuer, cfg):
     check(read(folder, "r") == "not a folder", "the file in the folder's place is left alone")
 
 
+def certs_mismatched_key(binary, tmp, pebble, roots, issuer):
+    """`gatehouse certs`: a stored key that is not the certificate's is never deployed."""
+    storage = os.path.join(tmp, "storage-certs")
+    out = os.path.join(tmp, "out")
+    config = os.path.join(tmp, "certs.Caddyfile")
+    acme_pebble.write_certs_config(config, pebble, storage, "certificates c.test {\n\tfullchain %s/c.pem\n"
+                                   "\tprivkey %s/c.key\n}\n" % (out, out))
+    rc, log, _, _ = acme_pebble.run_certs(binary, config)
+    check(rc == 0 and entries(log, "certificate obtained successfully"), "certs: c.test obtained (rc %s)" % rc)
+    other = os.path.join(tmp, "other.key")
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", other], check=True,
+                   capture_output=True, timeout=30)
+    write(site_file(storage, issuer, "c.test", "key"), read(other))
+    rc, log, _, _ = acme_pebble.run_certs(binary, config)
+    warned = [e.get("error", "") for e in entries(log, "stored certificate unusable; obtaining a new one")]
+    check(rc == 0 and any("c.test.key" in w for w in warned), "certs: the mismatched key named: %s" % warned[:1])
+    check(entries(log, "certificate obtained successfully"), "certs: a new certificate obtained")
+    deployed = public_key(os.path.join(out, "c.pem"), "crt")
+    check(deployed is not None and deployed == public_key(os.path.join(out, "c.key"), "key"),
+          "certs: the deployed key matches the deployed certificate")
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -388,6 +412,7 @@ def main():
             full_disk(binary, tmp, pebble, roots, storage, issuer, cfg)
             kill_loop(binary, tmp, pebble, roots, storage, issuer, cfg)
             file_for_folder(binary, tmp, pebble, roots, storage, issuer, cfg)
+            certs_mismatched_key(binary, tmp, pebble, roots, issuer)
         finally:
             pebble.stop()
     return harness.finish()
