@@ -85,15 +85,37 @@ void FileStorage::storeAll(const std::vector<std::pair<std::string, std::string_
 
 std::optional<std::string> FileStorage::load(const std::string& key) {
   const std::string path = pathOf(key);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // O_NONBLOCK: a FIFO put in place of a file would otherwise block the open (and the start
+  // or the renewal with it) until something writes to it; it is refused below instead.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
     if (errno == ENOENT)
       return std::nullopt;
     throw StorageError("reading " + path + ": " + std::strerror(errno));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string out;
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  int err = 0;
+  if (regular) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        err = errno;
+      if (n <= 0)
+        break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!regular)
+    throw StorageError("reading " + path + ": not a regular file");
+  if (err != 0)
+    throw StorageError("reading " + path + ": " + std::strerror(err));
+  return out;
 }
 
 bool FileStorage::remove(const std::string& key) {

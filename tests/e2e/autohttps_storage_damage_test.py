@@ -4,8 +4,9 @@ between runs or cannot be written.
 
  1. Damage at start. ok.test and d1..d6.test obtained; then, server stopped: d1's .crt is
     garbage, d2's .crt truncated to a third, d3's .key another key, d4's .key empty, d5's
-    .json garbage, d6's .crt an expired certificate. Restart: ok.test and d5 served from
-    storage at once with no order (the metadata is not needed to serve); d1-d4 each logged
+    .json garbage, d6's .crt an expired certificate, d7's .crt a FIFO (whose open would
+    block; caddy's copy leaves d7 out). Restart: ok.test and d5 served from
+    storage at once with no order (the metadata is not needed to serve); d1-d4 and d7 each logged
     as unusable with the file named, re-obtained and served; d6's expired certificate loaded
     and renewed at once ("renewing certificate"), as caddy 2.6.2 does with it (checked on a
     copy holding only that damage); the process never dies. Caddy 2.6.2 on a copy of the same storage refuses the whole config
@@ -47,7 +48,7 @@ import acme_pebble  # noqa: E402
 import harness  # noqa: E402
 from harness import check  # noqa: E402
 
-DAMAGED = ["d1.test", "d2.test", "d3.test", "d4.test", "d5.test", "d6.test"]
+DAMAGED = ["d1.test", "d2.test", "d3.test", "d4.test", "d5.test", "d6.test", "d7.test"]
 NAMES = ["ok.test"] + DAMAGED
 
 
@@ -160,10 +161,13 @@ def damage_at_start(binary, tmp, pebble, roots, storage, issuer, cfg):
     crt, key = expired_pair("d6.test")
     write(site_file(storage, issuer, "d6.test", "crt"), crt)
     write(site_file(storage, issuer, "d6.test", "key"), key)
+    os.remove(site_file(storage, issuer, "d7.test", "crt"))
+    os.mkfifo(site_file(storage, issuer, "d7.test", "crt"))  # reading it would block forever
+    no_fifo = shutil.ignore_patterns("d7.test")  # copying the FIFO would block too
 
     # Caddy 2.6.2 on the same damage: the whole config is refused.
     caddy_storage = os.path.join(tmp, "storage-caddy")
-    shutil.copytree(storage, caddy_storage)
+    shutil.copytree(storage, caddy_storage, ignore=no_fifo)
     caddy_cfg = os.path.join(tmp, "Caddyfile.caddy")
     caddyfile(caddy_cfg, pebble, caddy_storage)
     home = os.path.join(tmp, "caddyhome")
@@ -174,7 +178,7 @@ def damage_at_start(binary, tmp, pebble, roots, storage, issuer, cfg):
           "caddy 2.6.2 refuses the config on damaged storage (rc %s): %s"
           % (p.returncode, p.stderr.strip().splitlines()[-1:]))
 
-    caddy_expired(tmp, pebble, roots, storage, issuer, env)
+    caddy_expired(tmp, pebble, roots, storage, issuer, env, no_fifo)
 
     took, lines = run_until_served(binary, cfg, pebble, roots, NAMES, 90)
     check(all(took.values()), "restart on damaged storage: every name served: %s" % took)
@@ -183,7 +187,8 @@ def damage_at_start(binary, tmp, pebble, roots, storage, issuer, cfg):
               "%s served from storage, no order" % name)
     check(read(site_file(storage, issuer, "ok.test", "crt")) == ok_crt, "ok.test's certificate untouched")
     check(read(site_file(storage, issuer, "d5.test", "crt")) == d5_crt, "d5.test's certificate untouched")
-    named = {"d1.test": "d1.test.crt", "d2.test": "d2.test.crt", "d3.test": "d3.test.key", "d4.test": "d4.test.key"}
+    named = {"d1.test": "d1.test.crt", "d2.test": "d2.test.crt", "d3.test": "d3.test.key", "d4.test": "d4.test.key",
+             "d7.test": "d7.test.crt: not a regular file"}
     for name, file in named.items():
         warned = [e.get("error", "") for e in entries(lines, "stored certificate unusable; left in place", name)]
         check(any(file in w for w in warned), "%s: the damaged file is named: %s" % (name, warned[:1]))
@@ -200,11 +205,11 @@ def damage_at_start(binary, tmp, pebble, roots, storage, issuer, cfg):
     check(temp_files(storage) == [], "no temporary file left")
 
 
-def caddy_expired(tmp, pebble, roots, storage, issuer, env):
+def caddy_expired(tmp, pebble, roots, storage, issuer, env, no_fifo):
     """Caddy 2.6.2 with only the expired certificate (d6) of the damage: it loads it and renews
     it at once ("renewing certificate", remaining < 0)."""
     caddy_storage = os.path.join(tmp, "storage-caddy-expired")
-    shutil.copytree(storage, caddy_storage)
+    shutil.copytree(storage, caddy_storage, ignore=no_fifo)
     for name in ("d1.test", "d2.test", "d3.test", "d4.test", "d5.test"):
         shutil.rmtree(os.path.join(caddy_storage, "certificates", issuer, name))
     caddy_cfg = os.path.join(tmp, "Caddyfile.caddy-expired")

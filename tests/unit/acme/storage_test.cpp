@@ -136,6 +136,19 @@ TEST_CASE("storing a certificate removes a killed writer's old temporary files o
   CHECK(*s.load("certificates/x/a/a.key") == "new");
 }
 
+TEST_CASE("loading a FIFO or a folder in place of a file is an error, never a wait", "[acme]") {
+  TempDir dir;
+  FileStorage s(dir.path);
+  s.store("certificates/x/a/a.key", "k");
+  REQUIRE(::mkfifo((dir.path + "/certificates/x/a/a.crt").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(s.load("certificates/x/a/a.crt"), Catch::Contains("a.crt: not a regular file"));
+  fs::create_directory(dir.path + "/certificates/x/a/a.json");
+  CHECK_THROWS_WITH(s.load("certificates/x/a/a.json"), Catch::Contains("a.json: not a regular file"));
+  CHECK_THROWS_WITH(s.load("certificates/x/a/a.key/inside"), Catch::Contains("Not a directory"));
+  CHECK(*s.load("certificates/x/a/a.key") == "k");
+  CHECK_FALSE(s.load("certificates/x/a/none"));
+}
+
 TEST_CASE("locks exclude, refresh, release and expire when stale", "[acme]") {
   TempDir dir;
   FileStorage a(dir.path, std::chrono::seconds(2));
