@@ -8,9 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "storage/atomic_file.h"
 #include "storage/storage_keys.h"
@@ -32,6 +30,50 @@ std::chrono::system_clock::time_point mtimeOf(const struct stat& st) {
 std::string lockBody() {
   const auto now = std::chrono::system_clock::now();
   return nlohmann::json{{"created", rfc3339(now)}, {"updated", rfc3339(now)}}.dump();
+}
+
+// The file's bytes; nullopt when it does not exist. O_NONBLOCK: a FIFO put in place of a
+// file would otherwise block the open (and the start, a renewal or a lock check with it)
+// until something writes to it; only regular files are read. Throws StorageError.
+std::optional<std::string> readStoredFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return std::nullopt;
+    throw StorageError("reading " + path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  int err = 0;
+  if (regular) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        err = errno;
+      if (n <= 0)
+        break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!regular)
+    throw StorageError("reading " + path + ": not a regular file");
+  if (err != 0)
+    throw StorageError("reading " + path + ": " + std::strerror(err));
+  return out;
+}
+
+// A lock file's body, "" when it cannot be read (its mtime then decides).
+std::string lockText(const std::string& path) {
+  try {
+    return readStoredFile(path).value_or("");
+  } catch (const StorageError&) {
+    return "";
+  }
 }
 }  // namespace
 
@@ -84,38 +126,7 @@ void FileStorage::storeAll(const std::vector<std::pair<std::string, std::string_
 }
 
 std::optional<std::string> FileStorage::load(const std::string& key) {
-  const std::string path = pathOf(key);
-  // O_NONBLOCK: a FIFO put in place of a file would otherwise block the open (and the start
-  // or the renewal with it) until something writes to it; it is refused below instead.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return std::nullopt;
-    throw StorageError("reading " + path + ": " + std::strerror(errno));
-  }
-  std::string out;
-  struct stat st {};
-  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  int err = 0;
-  if (regular) {
-    char buf[16384];
-    for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        err = errno;
-      if (n <= 0)
-        break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  if (!regular)
-    throw StorageError("reading " + path + ": not a regular file");
-  if (err != 0)
-    throw StorageError("reading " + path + ": " + std::strerror(err));
-  return out;
+  return readStoredFile(pathOf(key));
 }
 
 bool FileStorage::remove(const std::string& key) {
@@ -174,10 +185,7 @@ bool FileStorage::lockIsStale(const std::string& path) const {
   auto updated = mtimeOf(st);
   // Prefer the timestamp inside (what certmagic refreshes); the mtime covers a file that
   // was created but not yet written.
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const auto meta = nlohmann::json::parse(ss.str(), nullptr, false);
+  const auto meta = nlohmann::json::parse(lockText(path), nullptr, false);
   if (meta.is_object()) {
     std::chrono::system_clock::time_point t;
     for (const char* field : {"updated", "created"}) {
@@ -223,10 +231,7 @@ bool FileStorage::tryLock(const std::string& name) {
 
 void FileStorage::refreshLock(const std::string& name) {
   const std::string path = lockPath(name);
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  auto meta = nlohmann::json::parse(ss.str(), nullptr, false);
+  auto meta = nlohmann::json::parse(lockText(path), nullptr, false);
   if (!meta.is_object())
     meta = nlohmann::json::object();
   meta["updated"] = rfc3339(std::chrono::system_clock::now());

@@ -136,7 +136,7 @@ TEST_CASE("storing a certificate removes a killed writer's old temporary files o
   CHECK(*s.load("certificates/x/a/a.key") == "new");
 }
 
-TEST_CASE("loading a FIFO or a folder in place of a file is an error, never a wait", "[acme]") {
+TEST_CASE("a FIFO or a folder in place of a file or a lock is an error, never a wait", "[acme]") {
   TempDir dir;
   FileStorage s(dir.path);
   s.store("certificates/x/a/a.key", "k");
@@ -147,6 +147,16 @@ TEST_CASE("loading a FIFO or a folder in place of a file is an error, never a wa
   CHECK_THROWS_WITH(s.load("certificates/x/a/a.key/inside"), Catch::Contains("Not a directory"));
   CHECK(*s.load("certificates/x/a/a.key") == "k");
   CHECK_FALSE(s.load("certificates/x/a/none"));
+  // A FIFO as a lock file: held while fresh (no wait on its open), taken once stale.
+  fs::create_directory(dir.path + "/locks");
+  const std::string lock = s.lockPath("issue_cert_a.test");
+  REQUIRE(::mkfifo(lock.c_str(), 0600) == 0);
+  CHECK_FALSE(s.tryLock("issue_cert_a.test"));
+  const time_t old = ::time(nullptr) - 3600;
+  struct timeval times[2] = {{old, 0}, {old, 0}};
+  ::utimes(lock.c_str(), times);
+  CHECK(s.tryLock("issue_cert_a.test"));
+  s.unlock("issue_cert_a.test");
 }
 
 TEST_CASE("locks exclude, refresh, release and expire when stale", "[acme]") {
