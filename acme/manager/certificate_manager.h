@@ -27,6 +27,7 @@
 #include "gatehouse/tls/challenge_provider.h"
 #include "gatehouse/tls/on_demand.h"
 #include "log/acme_log.h"
+#include "manager/issuer_chain.h"
 #include "manager/manager_config.h"
 #include "protocol/acme_client.h"
 #include "solvers/http01_solver.h"
@@ -75,9 +76,10 @@ class CertificateManager {
   struct Target;
 
   [[nodiscard]] const std::string& issuerKeyOf(size_t index) const;  // its storage key
-  // `acceptExpired`: at start, an expired certificate is served until its renewal (which
-  // check() starts at once), as caddy 2.6.2 does; later lookups only take a valid one.
-  void loadFromStorage(Target& t, bool acceptExpired = false);
+  // At start (acceptExpired) an expired certificate is served until its renewal, which
+  // check() starts at once, as caddy 2.6.2 does; under the issuance lock
+  // (completeInterrupted) a save killed between its renames is completed.
+  void loadFromStorage(Target& t, StoredLookup how = {});
   void check(Target& t);
   void renewIfDue(Target& t, Clock::time_point at);
   void schedule(Target& t, Clock::time_point at);

@@ -9,8 +9,8 @@
 namespace gatehouse::acme {
 
 // Installs the newest valid certificate any issuer of the chain holds in storage (with
-// `acceptExpired`, else an expired one). A damaged file is logged, named, and left alone.
-void CertificateManager::loadFromStorage(Target& t, bool acceptExpired) {
+// `how.acceptExpired`, else an expired one). A damaged file is logged, named, and left alone.
+void CertificateManager::loadFromStorage(Target& t, StoredLookup how) {
   const std::string& name = t.cert.name;
   const std::vector<size_t> chain = t.chain();
   std::vector<std::string> keys;
@@ -19,7 +19,7 @@ void CertificateManager::loadFromStorage(Target& t, bool acceptExpired) {
   }
   try {
     std::vector<std::string> problems;
-    auto stored = loadNewestStored(storage_, keys, name, &problems, acceptExpired);
+    auto stored = loadNewestStored(storage_, keys, name, &problems, how);
     for (const auto& p : problems) {
       // Left in place (never deleted): the next certificate stored replaces it atomically.
       log_.warn("tls", "stored certificate unusable; left in place",
@@ -27,6 +27,10 @@ void CertificateManager::loadFromStorage(Target& t, bool acceptExpired) {
     }
     if (!stored) {
       return;
+    }
+    if (!stored->recovered.empty()) {
+      log_.warn("tls", "completed a save interrupted between its files",
+                {{"identifier", name}, {"storage", storage_.describe()}, {"file", stored->recovered}});
     }
     if (t.served && t.info && t.info->notBefore == stored->info.notBefore &&
         t.info->ariCertId == stored->info.ariCertId) {

@@ -9,9 +9,10 @@ namespace gatehouse::acme {
 
 namespace {
 // One issuer's certificate for `name`; nullopt when it has none, or none that names it and
-// is still valid (or expired, with `acceptExpired`). Throws a message naming the file when a file is damaged.
+// is still valid (or expired, with `how.acceptExpired`). Throws a message naming the file when
+// a file is damaged.
 std::optional<StoredCertificate> loadOne(FileStorage& storage, const std::string& issuerKey,
-                                         const std::string& name, size_t position, bool acceptExpired) {
+                                         const std::string& name, size_t position, StoredLookup how) {
   const std::string crtKey = storage_keys::siteCert(issuerKey, name);
   const std::string keyKey = storage_keys::sitePrivateKey(issuerKey, name);
   auto crt = storage.load(crtKey);
@@ -25,21 +26,44 @@ std::optional<StoredCertificate> loadOne(FileStorage& storage, const std::string
   } catch (const std::exception& e) {
     throw std::runtime_error(crtKey + ": " + e.what());
   }
+  std::string recovered;
+  if (!certificateMatchesKey(*crt, *key)) {
+    if (!how.completeInterrupted) {
+      throw std::runtime_error(keyKey + ": not the private key of " + crtKey + " (or not a private key)");
+    }
+    // A kill between storeIssued's renames leaves one file new and the other's new version
+    // staged beside it: finish the save rather than lose both.
+    const std::string keyPem = *key;
+    const std::string crtPem = *crt;
+    if (storage.completeInterruptedStore(
+            crtKey, [&](const std::string& c) { return certificateMatchesKey(c, keyPem); })) {
+      recovered = crtKey;
+    } else if (storage.completeInterruptedStore(
+                   keyKey, [&](const std::string& k) { return certificateMatchesKey(crtPem, k); })) {
+      recovered = keyKey;
+    } else {
+      throw std::runtime_error(keyKey + ": not the private key of " + crtKey + " (or not a private key)");
+    }
+    crt = storage.load(crtKey);
+    key = storage.load(keyKey);
+    if (!crt || !key || !certificateMatchesKey(*crt, *key)) {
+      throw std::runtime_error(keyKey + ": changed while an interrupted save of " + crtKey +
+                               " was completed");
+    }
+    info = readCertificateInfo(*crt);
+  }
   if (std::find(info.names.begin(), info.names.end(), name) == info.names.end() ||
-      (!acceptExpired && std::chrono::system_clock::now() >= info.notAfter)) {
+      (!how.acceptExpired && std::chrono::system_clock::now() >= info.notAfter)) {
     return std::nullopt;
   }
-  if (!certificateMatchesKey(*crt, *key)) {
-    throw std::runtime_error(keyKey + ": not the private key of " + crtKey + " (or not a private key)");
-  }
-  return StoredCertificate{position, std::move(*crt), std::move(*key), std::move(info)};
+  return StoredCertificate{position, std::move(*crt), std::move(*key), std::move(info), std::move(recovered)};
 }
 }  // namespace
 
 std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
                                                   const std::vector<std::string>& issuerKeys,
                                                   const std::string& name, std::vector<std::string>* problems,
-                                                  bool acceptExpired) {
+                                                  StoredLookup how) {
   const auto now = std::chrono::system_clock::now();
   // A valid certificate beats an expired one; then the newest wins.
   auto better = [now](const StoredCertificate& a, const StoredCertificate& b) {
@@ -53,7 +77,7 @@ std::optional<StoredCertificate> loadNewestStored(FileStorage& storage,
   for (size_t i = 0; i < issuerKeys.size(); ++i) {
     std::optional<StoredCertificate> found;
     try {
-      found = loadOne(storage, issuerKeys[i], name, i, acceptExpired);
+      found = loadOne(storage, issuerKeys[i], name, i, how);
     } catch (const std::exception& e) {
       // A damaged file under one issuer does not hide another issuer's good certificate.
       if (problems == nullptr) {

@@ -130,15 +130,13 @@ void writeFilesAtomic(const std::vector<FileWrite>& files, mode_t mode, std::opt
   }
 }
 
-size_t removeStaleTemps(const std::string& path, std::chrono::seconds olderThan) {
+std::vector<std::string> tempsOf(const std::string& path) {
   const std::string dir = dirOf(path);
-  const std::string base = path.substr(path.rfind('/') + 1);
-  const std::string prefix = base + ".tmp-";
+  const std::string prefix = path.substr(path.rfind('/') + 1) + ".tmp-";
+  std::vector<std::string> out;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr)
-    return 0;
-  const auto cutoff = std::chrono::system_clock::now() - olderThan;
-  size_t removed = 0;
+    return out;
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
     // Exactly createTemp's names: the target's name, ".tmp-", 8 of its characters.
@@ -147,12 +145,23 @@ size_t removeStaleTemps(const std::string& path, std::chrono::seconds olderThan)
       continue;
     const std::string full = dir + "/" + name;
     struct stat st {};
-    if (::lstat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-      continue;
-    if (std::chrono::system_clock::from_time_t(st.st_mtime) < cutoff && ::unlink(full.c_str()) == 0)
-      ++removed;
+    if (::lstat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      out.push_back(full);
   }
   ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t removeStaleTemps(const std::string& path, std::chrono::seconds olderThan) {
+  const auto cutoff = std::chrono::system_clock::now() - olderThan;
+  size_t removed = 0;
+  for (const auto& temp : tempsOf(path)) {
+    struct stat st {};
+    if (::lstat(temp.c_str(), &st) == 0 && std::chrono::system_clock::from_time_t(st.st_mtime) < cutoff &&
+        ::unlink(temp.c_str()) == 0)
+      ++removed;
+  }
   return removed;
 }
 

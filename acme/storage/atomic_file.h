@@ -36,6 +36,10 @@ struct FileWrite {
 void writeFilesAtomic(const std::vector<FileWrite>& files, mode_t mode,
                       std::optional<FileOwner> owner = std::nullopt);
 
+// The temporary files (createTemp's exact names, regular files only) beside `path`: a
+// writer's in flight, or those a killed writer left.
+std::vector<std::string> tempsOf(const std::string& path);
+
 // Removes the temporary files a killed writer left beside `path` (createTemp's exact names,
 // regular files only) last modified more than `olderThan` ago: a live writer's temporary
 // file exists for milliseconds. Returns how many were removed; never throws.

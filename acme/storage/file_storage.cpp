@@ -129,6 +129,23 @@ std::optional<std::string> FileStorage::load(const std::string& key) {
   return readStoredFile(pathOf(key));
 }
 
+bool FileStorage::completeInterruptedStore(const std::string& key,
+                                           const std::function<bool(const std::string&)>& fits) {
+  const std::string path = pathOf(key);
+  for (const auto& temp : tempsOf(path)) {
+    std::optional<std::string> content;
+    try {
+      content = readStoredFile(temp);
+    } catch (const StorageError&) {
+      continue;
+    }
+    if (content && fits(*content) && ::rename(temp.c_str(), path.c_str()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool FileStorage::remove(const std::string& key) {
   std::error_code ec;
   const auto n = fs::remove_all(pathOf(key), ec);
@@ -210,13 +227,15 @@ bool FileStorage::tryLock(const std::string& name) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
     if (fd >= 0) {
       const std::string body = lockBody();
-      const bool written = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+      const ssize_t n = ::write(fd, body.data(), body.size());
+      const int err = n < 0 ? errno : ENOSPC;  // a short write of a few bytes: the disk is full
+      const bool written = n == static_cast<ssize_t>(body.size());
       if (syncLocks_)
         ::fsync(fd);
       ::close(fd);
       if (!written) {
         ::unlink(path.c_str());
-        throw StorageError("writing lock file " + path);
+        throw StorageError("writing lock file " + path + ": " + std::strerror(err));
       }
       return true;
     }

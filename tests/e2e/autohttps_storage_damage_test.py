@@ -21,7 +21,8 @@ between runs or cannot be written.
     again), no temporary file is left; a normal restart serves them from storage, no order.
  4. kill -9 at random moments (10 kills, 0.3-2.5 s after start) while every certificate
     renews in a loop (three obtained from nothing): after each kill every stored .crt/.key
-    pair matches; a final normal
+    pair matches, or (a kill between a save's renames) the other half is staged beside it,
+    fully written, and the next start completes the save (logged); a final normal
     run serves every name and no new account is ever registered; the temporary files the
     kills left (aged to an hour) are gone after the next save, a recent one is kept.
  5. A file where a site's folder should be (storage cleaning off, whose first pass removes
@@ -29,6 +30,12 @@ between runs or cannot be written.
     the file left alone.
  6. `gatehouse certs`: a stored key swapped for another is named, never deployed; a new
     certificate is obtained and the deployed pair matches.
+ 7. Storage on a 1 MiB tmpfs the test mounts (root only; skipped otherwise), one name: filled
+    to its last two pages (a real ENOSPC: the lock and the new key fit, the chain does not)
+    and then remounted read-only while the certificate is due: the renewal fails with the
+    system's error, the old certificate stays served and
+    stored byte for byte, no temporary file is left; once the disk is back a normal start
+    orders nothing.
 Loopback only; every wait is bounded. Skips (77) without pebble, caddy or curl.
 Usage: autohttps_storage_damage_test.py <path-to-gatehouse>
 """
@@ -53,12 +60,12 @@ DAMAGED = ["d1.test", "d2.test", "d3.test", "d4.test", "d5.test", "d6.test", "d7
 NAMES = ["ok.test"] + DAMAGED
 
 
-def caddyfile(path, pebble, storage, extra=""):
+def caddyfile(path, pebble, storage, extra="", names=NAMES):
     with open(path, "w") as f:
         f.write("{\n\temail a@b.test\n\tacme_ca %s\n\tacme_ca_root %s\n\thttp_port %d\n\thttps_port %d\n"
                 "\tdefault_bind 127.0.0.1\n\tstorage file_system %s\n\tadmin off\n\tskip_install_trust\n%s}\n\n"
                 % (pebble.directory, pebble.cert, pebble.http_port, pebble.tls_port, storage, extra))
-        for name in NAMES:
+        for name in names:
             f.write('%s {\n\trespond "%s"\n}\n\n' % (name, name))
 
 
@@ -98,6 +105,20 @@ def pairs_match(storage, issuer):
             a = public_key(crt, "crt")
             out[name] = a is not None and a == public_key(key, "key")
     return out
+
+
+def staged_fit(storage, issuer, name):
+    """A pair a kill cut between its renames: a staged temporary file of one half matches
+    the other half in place."""
+    crt, key = site_file(storage, issuer, name, "crt"), site_file(storage, issuer, name, "key")
+    folder = os.path.dirname(crt)
+    for f in sorted(os.listdir(folder)):
+        path = os.path.join(folder, f)
+        if f.startswith(name + ".crt.tmp-") and public_key(path, "crt") == public_key(key, "key"):
+            return True
+        if f.startswith(name + ".key.tmp-") and public_key(path, "key") == public_key(crt, "crt"):
+            return True
+    return False
 
 
 def temp_files(storage):
@@ -308,7 +329,7 @@ def kill_loop(binary, tmp, pebble, roots, storage, issuer, cfg):
     for name in ("d1.test", "d2.test", "d3.test"):
         shutil.rmtree(os.path.join(storage, "certificates", issuer, name))
     rng = random.Random(int(time.time()))
-    bad = []
+    bad, cut, completed = [], [], []
     started = finished = 0
     for i in range(10):
         proc, _, drain, _ = harness.start(binary, due_cfg, adapter="caddyfile")
@@ -317,17 +338,27 @@ def kill_loop(binary, tmp, pebble, roots, storage, issuer, cfg):
         proc.wait(10)
         drain.finish()
         lines = acme_pebble.parse_log(drain.text())
+        completed += entries(lines, "completed a save interrupted between its files")
         started += len(entries(lines, "renewing certificate")) + len(entries(lines, "obtaining certificate"))
         finished += len(entries(lines, "certificate renewed successfully")) + \
             len(entries(lines, "certificate obtained successfully"))
         m = pairs_match(storage, issuer)
-        if not all(m.values()):
-            bad.append((i, m))
-    print("note: orders started in the killed runs: %d, completed: %d" % (started, finished), flush=True)
+        for name in [n for n, ok in m.items() if not ok]:
+            if staged_fit(storage, issuer, name):
+                cut.append((i, name))
+            else:
+                bad.append((i, name))
+    print("note: orders started in the killed runs: %d, completed: %d; saves cut between their renames: %s"
+          % (started, finished, cut), flush=True)
     check(started > finished, "the kills interrupted orders in flight")
-    check(bad == [], "after each of 10 kills every stored pair matches: %s" % bad[:2])
+    check(bad == [], "after each of 10 kills every stored pair matches, or its new half is staged: %s" % bad)
     took, lines = run_until_served(binary, cfg, pebble, roots, NAMES, 60)
     check(all(took.values()), "after the kills every name served: %s" % took)
+    m = pairs_match(storage, issuer)
+    check(all(m.values()), "after a start every stored pair matches: %s" % m)
+    if cut:  # completed by the next start, a killed one or the last
+        completed += entries(lines, "completed a save interrupted between its files")
+        check(completed, "a start completed the interrupted save: %s" % completed[:1])
     check(not entries(lines, "new ACME account registered"), "the account is reused")
     # A kill during a save leaves its temporary files; the next save of the same files
     # removes those older than 10 minutes (aged here) and keeps a live writer's.
@@ -407,6 +438,72 @@ def certs_mismatched_key(binary, tmp, pebble, roots, issuer):
           "certs: the deployed key matches the deployed certificate")
 
 
+def small_disk(binary, tmp, pebble, roots, issuer):
+    """Storage on a 1 MiB tmpfs mounted here (root only): really full (ENOSPC), then
+    read-only. Each time the renewals fail with the system's error, the old certificates are
+    served and kept byte for byte, and a normal start afterwards orders nothing."""
+    mnt = os.path.join(tmp, "small")
+    os.makedirs(mnt)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mnt], capture_output=True,
+                      timeout=30).returncode != 0:
+        print("note: cannot mount a tmpfs here (not root?): the small-disk part is skipped", flush=True)
+        return
+    try:
+        storage = os.path.join(mnt, "storage")
+        names = ["ok.test"]  # one renewal, so the free pages it finds are known
+        cfg = os.path.join(tmp, "Caddyfile.small")
+        caddyfile(cfg, pebble, storage, names=names)
+        due_cfg = cfg + ".due"
+        caddyfile(due_cfg, pebble, storage, "\trenewal_window_ratio 0.999\n", names=names)
+        took, _ = run_until_served(binary, cfg, pebble, roots, names, 60)
+        check(all(took.values()), "tmpfs storage: all obtained: %s" % took)
+        before = {n: (read(site_file(storage, issuer, n, "crt")), read(site_file(storage, issuer, n, "key")))
+                  for n in names}
+        st = os.statvfs(mnt)
+        filler = os.path.join(mnt, "filler")
+        # All but two pages: the lock and the new key's temporary file fit, the chain's does not.
+        with open(filler, "wb") as f:
+            f.write(b"\0" * max(0, st.f_bavail * st.f_frsize - 2 * 4096))
+        for label, expect, prepare, undo in (
+                ("full", "No space left on device", lambda: None, lambda: os.remove(filler)),
+                ("read-only", "Read-only file system",
+                 lambda: subprocess.run(["mount", "-o", "remount,ro", mnt], check=True, timeout=30),
+                 lambda: subprocess.run(["mount", "-o", "remount,rw", mnt], check=True, timeout=30))):
+            prepare()
+            try:
+                proc, _, drain, _ = harness.start(binary, due_cfg, adapter="caddyfile")
+                try:
+                    deadline = time.time() + 30
+                    failed = {}
+                    while time.time() < deadline and len(failed) < len(names):
+                        for e in entries(acme_pebble.parse_log(drain.text()), "could not get certificate from issuer"):
+                            if e.get("identifier") in names:
+                                failed.setdefault(e.get("identifier"), e.get("error", ""))
+                        time.sleep(0.2)
+                    check(sorted(failed) == sorted(names) and all(expect in v for v in failed.values()),
+                          "%s disk: the renewal fails with '%s': %s" % (label, expect, list(failed.values())[:1]))
+                    if label == "full":
+                        check(all(".crt.tmp-" in v for v in failed.values()),
+                              "full disk: it failed writing the chain, after the key was written")
+                    for name in names:
+                        check(served_der(name, pebble.tls_port, roots) == stored_der(storage, issuer, name),
+                              "%s disk: %s still served its old certificate" % (label, name))
+                    check(proc.poll() is None, "%s disk: still running" % label)
+                finally:
+                    harness.stop(proc, drain)
+            finally:
+                undo()
+            after = {n: (read(site_file(storage, issuer, n, "crt")), read(site_file(storage, issuer, n, "key")))
+                     for n in names}
+            check(after == before, "%s disk: the stored keys and certificates unchanged" % label)
+            check(temp_files(storage) == [], "%s disk: no temporary file left" % label)
+        took, lines = run_until_served(binary, cfg, pebble, roots, names, 30)
+        ordered = [n for n in names if entries(lines, "obtaining certificate", n) or entries(lines, "renewing certificate", n)]
+        check(all(took.values()) and ordered == [], "after the disk came back: served from storage, no order: %s" % ordered)
+    finally:
+        subprocess.run(["umount", mnt], capture_output=True, timeout=30)
+
+
 def main():
     binary = sys.argv[1]
     acme_pebble.require_pebble()
@@ -429,6 +526,7 @@ def main():
             kill_loop(binary, tmp, pebble, roots, storage, issuer, cfg)
             file_for_folder(binary, tmp, pebble, roots, storage, issuer, cfg)
             certs_mismatched_key(binary, tmp, pebble, roots, issuer)
+            small_disk(binary, tmp, pebble, roots, issuer)
         finally:
             pebble.stop()
     return harness.finish()

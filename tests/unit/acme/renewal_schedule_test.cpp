@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "internal/x509_builder.h"
 #include "manager/certificate_manager.h"
@@ -164,6 +165,47 @@ TEST_CASE("issuer list: a damaged file is named and never hides another issuer's
   CHECK(problems.size() == 1);
 }
 
+TEST_CASE("issuer list: a save cut between its renames is completed from the staged file",
+          "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const auto now = Clock::now();
+  const std::string site = dir.path + "/certificates/ca/a.test/";
+  put(storage, "ca", "a.test", leaf("a.test", now - hours(2), hours(90 * 24)));
+  // Key renamed, chain still staged (storeIssued's order), plus an unrelated staged chain.
+  const Pem next = leaf("a.test", now - hours(1), hours(90 * 24));
+  storage.store(storage_keys::sitePrivateKey("ca", "a.test"), next.key);
+  { std::ofstream(site + "a.test.crt.tmp-aaaaaaaa") << leaf("a.test", now, hours(24)).cert; }
+  { std::ofstream(site + "a.test.crt.tmp-bbbbbbbb") << next.cert; }
+  std::vector<std::string> problems;
+  // Without the issuance lock (a live writer may be between its renames): only reported.
+  CHECK_FALSE(loadNewestStored(storage, {"ca"}, "a.test", &problems));
+  CHECK(problems.size() == 1);
+  CHECK(fs::exists(site + "a.test.crt.tmp-bbbbbbbb"));
+  problems.clear();
+  const StoredLookup locked{.completeInterrupted = true};
+  auto a = loadNewestStored(storage, {"ca"}, "a.test", &problems, locked);
+  REQUIRE(a);
+  CHECK(problems.empty());
+  CHECK(a->recovered == "certificates/ca/a.test/a.test.crt");
+  CHECK(a->chainPem == next.cert);
+  CHECK(*storage.load(storage_keys::siteCert("ca", "a.test")) == next.cert);
+  CHECK_FALSE(fs::exists(site + "a.test.crt.tmp-bbbbbbbb"));
+  CHECK(fs::exists(site + "a.test.crt.tmp-aaaaaaaa"));  // not its key's: left for the sweep
+  // The other order: chain renamed, key staged.
+  const Pem third = leaf("a.test", now, hours(90 * 24));
+  storage.store(storage_keys::siteCert("ca", "a.test"), third.cert);
+  { std::ofstream(site + "a.test.key.tmp-cccccccc") << third.key; }
+  a = loadNewestStored(storage, {"ca"}, "a.test", &problems, locked);
+  REQUIRE(a);
+  CHECK(a->recovered == "certificates/ca/a.test/a.test.key");
+  CHECK(a->keyPem == third.key);
+  // Nothing staged that fits: still refused.
+  storage.store(storage_keys::sitePrivateKey("ca", "a.test"), next.key);
+  CHECK_FALSE(loadNewestStored(storage, {"ca"}, "a.test", &problems, locked));
+  CHECK(problems.size() == 1);
+}
+
 TEST_CASE("issuer list: an expired certificate only when asked and when no valid one exists",
           "[acme][renewal]") {
   TempDir dir;
@@ -172,12 +214,14 @@ TEST_CASE("issuer list: an expired certificate only when asked and when no valid
   put(storage, "first-ca", "a.test", leaf("a.test", now - hours(48), hours(24)));   // expired
   put(storage, "second-ca", "a.test", leaf("a.test", now - hours(72), hours(24)));  // expired, older
   CHECK_FALSE(loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test"));
-  auto expired = loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test", nullptr, true);
+  auto expired =
+      loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test", nullptr, {.acceptExpired = true});
   REQUIRE(expired);
   CHECK(expired->position == 0);
   // A valid one wins over a newer expired one.
   put(storage, "third-ca", "a.test", leaf("a.test", now - hours(96), hours(200)));
-  auto valid = loadNewestStored(storage, {"first-ca", "third-ca"}, "a.test", nullptr, true);
+  auto valid =
+      loadNewestStored(storage, {"first-ca", "third-ca"}, "a.test", nullptr, {.acceptExpired = true});
   REQUIRE(valid);
   CHECK(valid->position == 1);
 }
