@@ -13,7 +13,8 @@ between runs or cannot be written.
     ("caching certificate"), serving no site at all: Gatehouse keeps the others.
  2. A corrupted ACME account key, with a name to order: a clear error naming the key's
     storage path, the key left as it was (no new registration), the other names served.
- 3. A full disk while saving (RLIMIT_FSIZE 1 KiB, SIGXFSZ ignored: a new key fits, a chain
+ 3. (The account's registration .json garbage first: the stored key finds the account, no
+    new registration.) A full disk while saving (RLIMIT_FSIZE 1 KiB, SIGXFSZ ignored: a new key fits, a chain
     does not), every certificate due (renewal_window_ratio 0.999): each renewal fails with
     "File too large", the old certificates stay served, the stored .key/.crt are byte for
     byte the old ones (before the fix the new key replaced the old one and the chain did
@@ -286,9 +287,17 @@ def bad_account_key(binary, tmp, pebble, roots, storage, issuer, cfg):
 
 
 def full_disk(binary, tmp, pebble, roots, storage, issuer, cfg):
-    # d1 (removed above) first, with a working disk.
-    took, _ = run_until_served(binary, cfg, pebble, roots, NAMES, 60)
+    # d1 (removed above) first, with a working disk, and the account's registration .json
+    # garbage: not needed (the key finds the account at the CA), so no new registration.
+    users = os.path.join(storage, "acme", issuer, "users")
+    regs = [os.path.join(r, f) for r, _, fs in os.walk(users) for f in fs if f.endswith(".json")]
+    check(len(regs) == 1, "one account registration file: %s" % regs)
+    for reg in regs:
+        write(reg, "{garbage")
+    took, lines = run_until_served(binary, cfg, pebble, roots, NAMES, 60)
     check(all(took.values()), "all served again: %s" % took)
+    check(entries(lines, "using stored ACME account") and not entries(lines, "new ACME account registered"),
+          "garbage account .json: the stored account is used, none registered")
     before = {n: (read(site_file(storage, issuer, n, "crt")), read(site_file(storage, issuer, n, "key"))) for n in NAMES}
     wrapper = os.path.join(tmp, "gatehouse-1k")
     write(wrapper, "#!%s\nimport os, resource, signal, sys\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
