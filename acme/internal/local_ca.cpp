@@ -68,9 +68,13 @@ Generated generate(CertKind kind, const std::string& cn, Clock::duration lifetim
   return Generated{std::move(cert), std::move(key)};
 }
 
+// Both written before either is replaced: one after the other, a failure between them (a
+// full disk) left a new certificate beside the old key (or a root with no key), which the
+// next start refuses ("does not match" / "is missing") until the files are fixed by hand.
 void save(Storage& storage, const std::string& certKey, const std::string& keyKey, const Generated& g) {
-  storage.store(certKey, certificateToPem(g.cert.get()));
-  storage.store(keyKey, g.key.toPem());
+  const std::string certPem = certificateToPem(g.cert.get());
+  const std::string keyPem = g.key.toPem();
+  storage.storeAll({{certKey, certPem}, {keyKey, keyPem}});
 }
 
 std::string loadRequired(Storage& storage, const std::string& key) {

@@ -76,7 +76,7 @@ CertificateManager::CertificateManager(ManagerConfig config, std::shared_ptr<tls
     auto t = std::make_unique<Target>();
     t->cert = c;
     t->manager = this;
-    loadFromStorage(*t);
+    loadFromStorage(*t, {.acceptExpired = true});
     targets_.push_back(std::move(t));
   }
   setUpOnDemand();

@@ -27,6 +27,7 @@
 #include "gatehouse/tls/challenge_provider.h"
 #include "gatehouse/tls/on_demand.h"
 #include "log/acme_log.h"
+#include "manager/issuer_chain.h"
 #include "manager/manager_config.h"
 #include "protocol/acme_client.h"
 #include "solvers/http01_solver.h"
@@ -75,7 +76,10 @@ class CertificateManager {
   struct Target;
 
   [[nodiscard]] const std::string& issuerKeyOf(size_t index) const;  // its storage key
-  void loadFromStorage(Target& t);
+  // At start (acceptExpired) an expired certificate is served until its renewal, which
+  // check() starts at once, as caddy 2.6.2 does; under the issuance lock
+  // (completeInterrupted) a save killed between its renames is completed.
+  void loadFromStorage(Target& t, StoredLookup how = {});
   void check(Target& t);
   void renewIfDue(Target& t, Clock::time_point at);
   void schedule(Target& t, Clock::time_point at);
@@ -84,7 +88,8 @@ class CertificateManager {
   void order(Target& t, std::shared_ptr<StorageLock> lock, size_t position);
   void issueLocally(Target& t, size_t index, std::chrono::steady_clock::time_point started,
                     const std::function<void(const AcmeError&)>& next);
-  void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert, std::chrono::steady_clock::time_point started);
+  void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert,
+              std::chrono::steady_clock::time_point started);
   bool install(Target& t, const std::string& chain, const std::string& key);
   void serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain);
   void staple(Target& t);
@@ -125,7 +130,7 @@ class CertificateManager {
   std::thread thread_;
   bool started_ = false;
   bool stopping_ = false;
-  std::shared_ptr<OnDemandState> onDemand_;  // null without on-demand policies
+  std::shared_ptr<OnDemandState> onDemand_;          // null without on-demand policies
   std::shared_ptr<CertificateManager> predecessor_;  // loop thread once started
   uv_timer_t* predecessorTimer_ = nullptr;
   std::shared_ptr<const tls::OnDemandCertificates> onDemandGate_;

@@ -46,7 +46,7 @@ void CertificateManager::obtain(Target& t, int lockAttempts) {
   // Another process (a Caddy or a Gatehouse sharing this storage) may have done the job:
   // storage then holds a newer certificate than the one served, not yet due.
   const auto served = t.info ? std::optional(t.info->notBefore) : std::nullopt;
-  loadFromStorage(t);
+  loadFromStorage(t, {.completeInterrupted = true});
   if (t.info && (!served || t.info->notBefore != *served) &&
       Clock::now() < renewalTime(*t.info, t.cert.renewalWindowRatio)) {
     log_.info("tls.obtain", "certificate already obtained by another process", {{"identifier", t.cert.name}});

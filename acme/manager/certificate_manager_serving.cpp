@@ -8,8 +8,9 @@
 
 namespace gatehouse::acme {
 
-// Installs the newest valid certificate any issuer of the chain holds in storage.
-void CertificateManager::loadFromStorage(Target& t) {
+// Installs the newest valid certificate any issuer of the chain holds in storage (with
+// `how.acceptExpired`, else an expired one). A damaged file is logged, named, and left alone.
+void CertificateManager::loadFromStorage(Target& t, StoredLookup how) {
   const std::string& name = t.cert.name;
   const std::vector<size_t> chain = t.chain();
   std::vector<std::string> keys;
@@ -17,11 +18,22 @@ void CertificateManager::loadFromStorage(Target& t) {
     keys.push_back(issuers_[i]->key);
   }
   try {
-    auto stored = loadNewestStored(storage_, keys, name);
+    std::vector<std::string> problems;
+    auto stored = loadNewestStored(storage_, keys, name, &problems, how);
+    for (const auto& p : problems) {
+      // Left in place (never deleted): the next certificate stored replaces it atomically.
+      log_.warn("tls", "stored certificate unusable; left in place",
+                {{"identifier", name}, {"storage", storage_.describe()}, {"error", p}});
+    }
     if (!stored) {
       return;
     }
-    if (t.served && t.info && t.info->notBefore == stored->info.notBefore && t.info->ariCertId == stored->info.ariCertId) {
+    if (!stored->recovered.empty()) {
+      log_.warn("tls", "completed a save interrupted between its files",
+                {{"identifier", name}, {"storage", storage_.describe()}, {"file", stored->recovered}});
+    }
+    if (t.served && t.info && t.info->notBefore == stored->info.notBefore &&
+        t.info->ariCertId == stored->info.ariCertId) {
       return;  // the one being served (keeps its OCSP staple)
     }
     serve(t, tls::loadCertificatePem(stored->chainPem, stored->keyPem), stored->chainPem);
@@ -57,7 +69,8 @@ bool CertificateManager::install(Target& t, const std::string& chain, const std:
   return true;
 }
 
-void CertificateManager::serve(Target& t, std::shared_ptr<const tls::Certificate> cert, const std::string& chain) {
+void CertificateManager::serve(Target& t, std::shared_ptr<const tls::Certificate> cert,
+                               const std::string& chain) {
   store_->replaceFor(t.cert.name, cert);
   t.served = std::move(cert);
   t.servedChain = chain;

@@ -108,12 +108,18 @@ void ensureAccountWithDirectory(const std::shared_ptr<AcmeClient>& client, Stora
   auto ctx = std::make_shared<AccountContext>(AccountContext{
       client, storage, settings, log, storage_keys::issuerKey(client->directoryUrl()), nullptr});
   std::optional<std::string> pem;
+  const std::string keyKey = storage_keys::accountPrivateKey(ctx->issuerKey, settings.email);
   try {
-    pem = storage.load(storage_keys::accountPrivateKey(ctx->issuerKey, settings.email));
+    pem = storage.load(keyKey);
     if (pem)
       ctx->key = std::make_shared<const PrivateKey>(PrivateKey::fromPem(*pem));
   } catch (const std::exception& e) {
-    return done(AcmeError{std::string("loading the stored ACME account key: ") + e.what(), std::nullopt, {}});
+    // Named, and left in place: a damaged key may still be recovered by hand, whereas a new
+    // registration would abandon the account (and its rate-limit history) for good.
+    return done(AcmeError{
+        "loading the stored ACME account key " + keyKey + " (in " + storage.describe() + "): " + e.what(),
+        std::nullopt,
+        {}});
   }
   if (ctx->key)
     return lookUpExisting(ctx, std::move(done));

@@ -13,8 +13,8 @@
 #include "service/renewal_policy.h"
 #include "service/storage_lock.h"
 #include "storage/storage_keys.h"
-#include "util/uv_delay.h"
 #include "util/uv_close_free.h"
+#include "util/uv_delay.h"
 
 namespace gatehouse::acme {
 
@@ -193,23 +193,24 @@ void CertService::renewalDue(size_t index, const CertificateInfo& info,
   const auto fallback = defaultRenewalTime(info);
   if (info.ariCertId.empty())
     return done(Clock::now() >= fallback, fallback);
-  fetchRenewalWindow(client_, info, [this, index, fallback, done](std::optional<RenewalWindow> window,
-                                                                  const std::string& why) {
-    if (!window) {
-      if (!client_->directory().renewalInfo.empty())
-        log_.warn("tls.cache.maintenance", "ARI renewal info unavailable; using the default window",
-                  {{"identifiers", config_.certificates[index].names}, {"error", why}});
-      return done(Clock::now() >= fallback, fallback);
-    }
-    Target& t = *targets_[index];
-    t.ari = pickRenewalTime(*window, t.ari, randomUnit());
-    log_.info("tls.cache.maintenance", "ARI renewal window",
-              {{"identifiers", config_.certificates[index].names},
-               {"window_start", rfc3339(window->start)},
-               {"window_end", rfc3339(window->end)},
-               {"selected_time", rfc3339(t.ari->at)}});
-    done(Clock::now() >= t.ari->at, t.ari->at);
-  });
+  fetchRenewalWindow(
+      client_, info,
+      [this, index, fallback, done](std::optional<RenewalWindow> window, const std::string& why) {
+        if (!window) {
+          if (!client_->directory().renewalInfo.empty())
+            log_.warn("tls.cache.maintenance", "ARI renewal info unavailable; using the default window",
+                      {{"identifiers", config_.certificates[index].names}, {"error", why}});
+          return done(Clock::now() >= fallback, fallback);
+        }
+        Target& t = *targets_[index];
+        t.ari = pickRenewalTime(*window, t.ari, randomUnit());
+        log_.info("tls.cache.maintenance", "ARI renewal window",
+                  {{"identifiers", config_.certificates[index].names},
+                   {"window_start", rfc3339(window->start)},
+                   {"window_end", rfc3339(window->end)},
+                   {"selected_time", rfc3339(t.ari->at)}});
+        done(Clock::now() >= t.ari->at, t.ari->at);
+      });
 }
 
 void CertService::checkStored(size_t index, Done done) {
@@ -218,8 +219,18 @@ void CertService::checkStored(size_t index, Done done) {
   std::optional<CertificateInfo> info;
   try {
     stored = loadStored(index);
-    if (stored)
-      info = readCertificateInfo(stored->first);
+    const std::string name = storage_keys::namesKey(target.names);
+    if (stored) {
+      try {
+        info = readCertificateInfo(stored->first);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(storage_keys::siteCert(issuerKey_, name) + ": " + e.what());
+      }
+    }
+    // Never deployed: a key from another issuance (or a damaged one) beside the chain.
+    if (stored && !certificateMatchesKey(stored->first, stored->second))
+      throw std::runtime_error(storage_keys::sitePrivateKey(issuerKey_, name) +
+                               ": not the private key of the stored certificate (or not a private key)");
   } catch (const std::exception& e) {
     log_.warn("tls.obtain", "stored certificate unusable; obtaining a new one",
               {{"identifiers", target.names}, {"error", e.what()}});
@@ -271,7 +282,8 @@ void CertService::obtain(size_t index, int lockAttempts, Done done) {
   try {
     if (auto stored = loadStored(index)) {
       const auto info = readCertificateInfo(stored->first);
-      if (lowerSet(info.names) == lowerSet(target.names) && Clock::now() < defaultRenewalTime(info)) {
+      if (lowerSet(info.names) == lowerSet(target.names) && Clock::now() < defaultRenewalTime(info) &&
+          certificateMatchesKey(stored->first, stored->second)) {
         log_.info("tls.obtain", "certificate already obtained by another process",
                   {{"identifiers", target.names}});
         lock.reset();

@@ -1,12 +1,15 @@
 #include "storage/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <stdexcept>
 
 namespace gatehouse::acme {
@@ -89,25 +92,77 @@ void makeDirs(const std::string& dir, mode_t mode) {
 
 void writeFileAtomic(const std::string& path, std::string_view data, mode_t mode,
                      std::optional<FileOwner> owner) {
-  const std::string dir = dirOf(path);
-  TempFile tmp;
-  createTemp(path, tmp);
-  // The mode is set before any byte of a private key is written.
-  if (::fchmod(tmp.fd, mode) != 0)
-    fail("chmod", tmp.path, errno);
-  if (owner && ::fchown(tmp.fd, owner->uid, owner->gid) != 0)
-    fail("chown", tmp.path, errno);
-  writeAll(tmp.fd, data, tmp.path);
-  if (::fsync(tmp.fd) != 0)
-    fail("fsync", tmp.path, errno);
-  if (::rename(tmp.path.c_str(), path.c_str()) != 0)
-    fail("renaming into place", path, errno);
-  tmp.committed = true;
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);  // makes the rename durable; best effort on file systems without it
-    ::close(dfd);
+  writeFilesAtomic({{path, data}}, mode, owner);
+}
+
+void writeFilesAtomic(const std::vector<FileWrite>& files, mode_t mode, std::optional<FileOwner> owner) {
+  // Every file is written and flushed beside its target before any target is replaced: a
+  // failure (a full disk, a size limit) leaves all the old files in place, and only the
+  // renames, which do no I/O that can fail on space, separate the old set from the new.
+  std::deque<TempFile> staged;  // a deque never moves its elements (each owns a descriptor)
+  for (const auto& f : files) {
+    TempFile& tmp = staged.emplace_back();
+    createTemp(f.path, tmp);
+    // The mode is set before any byte of a private key is written.
+    if (::fchmod(tmp.fd, mode) != 0)
+      fail("chmod", tmp.path, errno);
+    if (owner && ::fchown(tmp.fd, owner->uid, owner->gid) != 0)
+      fail("chown", tmp.path, errno);
+    writeAll(tmp.fd, f.data, tmp.path);
+    if (::fsync(tmp.fd) != 0)
+      fail("fsync", tmp.path, errno);
   }
+  std::vector<std::string> dirs;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (::rename(staged[i].path.c_str(), files[i].path.c_str()) != 0)
+      fail("renaming into place", files[i].path, errno);
+    staged[i].committed = true;
+    std::string dir = dirOf(files[i].path);
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end())
+      dirs.push_back(std::move(dir));
+  }
+  for (const auto& dir : dirs) {
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);  // makes the renames durable; best effort on file systems without it
+      ::close(dfd);
+    }
+  }
+}
+
+std::vector<std::string> tempsOf(const std::string& path) {
+  const std::string dir = dirOf(path);
+  const std::string prefix = path.substr(path.rfind('/') + 1) + ".tmp-";
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr)
+    return out;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    // Exactly createTemp's names: the target's name, ".tmp-", 8 of its characters.
+    if (name.size() != prefix.size() + 8 || name.compare(0, prefix.size(), prefix) != 0 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789", prefix.size()) != std::string::npos)
+      continue;
+    const std::string full = dir + "/" + name;
+    struct stat st {};
+    if (::lstat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      out.push_back(full);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t removeStaleTemps(const std::string& path, std::chrono::seconds olderThan) {
+  const auto cutoff = std::chrono::system_clock::now() - olderThan;
+  size_t removed = 0;
+  for (const auto& temp : tempsOf(path)) {
+    struct stat st {};
+    if (::lstat(temp.c_str(), &st) == 0 && std::chrono::system_clock::from_time_t(st.st_mtime) < cutoff &&
+        ::unlink(temp.c_str()) == 0)
+      ++removed;
+  }
+  return removed;
 }
 
 }  // namespace gatehouse::acme

@@ -8,9 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "storage/atomic_file.h"
 #include "storage/storage_keys.h"
@@ -22,6 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr mode_t kFileMode = 0600;
 constexpr mode_t kDirMode = 0700;
+constexpr std::chrono::seconds kStaleTempAge{600};
 
 std::chrono::system_clock::time_point mtimeOf(const struct stat& st) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
@@ -31,6 +30,50 @@ std::chrono::system_clock::time_point mtimeOf(const struct stat& st) {
 std::string lockBody() {
   const auto now = std::chrono::system_clock::now();
   return nlohmann::json{{"created", rfc3339(now)}, {"updated", rfc3339(now)}}.dump();
+}
+
+// The file's bytes; nullopt when it does not exist. O_NONBLOCK: a FIFO put in place of a
+// file would otherwise block the open (and the start, a renewal or a lock check with it)
+// until something writes to it; only regular files are read. Throws StorageError.
+std::optional<std::string> readStoredFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return std::nullopt;
+    throw StorageError("reading " + path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  int err = 0;
+  if (regular) {
+    char buf[16384];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        err = errno;
+      if (n <= 0)
+        break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!regular)
+    throw StorageError("reading " + path + ": not a regular file");
+  if (err != 0)
+    throw StorageError("reading " + path + ": " + std::strerror(err));
+  return out;
+}
+
+// A lock file's body, "" when it cannot be read (its mtime then decides).
+std::string lockText(const std::string& path) {
+  try {
+    return readStoredFile(path).value_or("");
+  } catch (const StorageError&) {
+    return "";
+  }
 }
 }  // namespace
 
@@ -65,17 +108,42 @@ void FileStorage::store(const std::string& key, std::string_view value) {
   }
 }
 
-std::optional<std::string> FileStorage::load(const std::string& key) {
-  const std::string path = pathOf(key);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT)
-      return std::nullopt;
-    throw StorageError("reading " + path + ": " + std::strerror(errno));
+void FileStorage::storeAll(const std::vector<std::pair<std::string, std::string_view>>& values) {
+  std::vector<FileWrite> files;
+  for (const auto& [key, value] : values)
+    files.push_back({pathOf(key), value});
+  try {
+    for (const auto& f : files)
+      makeDirs(f.path.substr(0, f.path.rfind('/')), kDirMode);
+    writeFilesAtomic(files, kFileMode);
+  } catch (const std::runtime_error& e) {
+    throw StorageError(e.what());
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  // A process killed while writing (kill -9, a crash) leaves its temporary files, which
+  // may hold a private key: the next store of the same files removes them.
+  for (const auto& f : files)
+    removeStaleTemps(f.path, kStaleTempAge);
+}
+
+std::optional<std::string> FileStorage::load(const std::string& key) {
+  return readStoredFile(pathOf(key));
+}
+
+bool FileStorage::completeInterruptedStore(const std::string& key,
+                                           const std::function<bool(const std::string&)>& fits) {
+  const std::string path = pathOf(key);
+  for (const auto& temp : tempsOf(path)) {
+    std::optional<std::string> content;
+    try {
+      content = readStoredFile(temp);
+    } catch (const StorageError&) {
+      continue;
+    }
+    if (content && fits(*content) && ::rename(temp.c_str(), path.c_str()) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool FileStorage::remove(const std::string& key) {
@@ -134,10 +202,7 @@ bool FileStorage::lockIsStale(const std::string& path) const {
   auto updated = mtimeOf(st);
   // Prefer the timestamp inside (what certmagic refreshes); the mtime covers a file that
   // was created but not yet written.
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const auto meta = nlohmann::json::parse(ss.str(), nullptr, false);
+  const auto meta = nlohmann::json::parse(lockText(path), nullptr, false);
   if (meta.is_object()) {
     std::chrono::system_clock::time_point t;
     for (const char* field : {"updated", "created"}) {
@@ -162,13 +227,15 @@ bool FileStorage::tryLock(const std::string& name) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
     if (fd >= 0) {
       const std::string body = lockBody();
-      const bool written = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+      const ssize_t n = ::write(fd, body.data(), body.size());
+      const int err = n < 0 ? errno : ENOSPC;  // a short write of a few bytes: the disk is full
+      const bool written = n == static_cast<ssize_t>(body.size());
       if (syncLocks_)
         ::fsync(fd);
       ::close(fd);
       if (!written) {
         ::unlink(path.c_str());
-        throw StorageError("writing lock file " + path);
+        throw StorageError("writing lock file " + path + ": " + std::strerror(err));
       }
       return true;
     }
@@ -183,10 +250,7 @@ bool FileStorage::tryLock(const std::string& name) {
 
 void FileStorage::refreshLock(const std::string& name) {
   const std::string path = lockPath(name);
-  std::ifstream in(path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  auto meta = nlohmann::json::parse(ss.str(), nullptr, false);
+  auto meta = nlohmann::json::parse(lockText(path), nullptr, false);
   if (!meta.is_object())
     meta = nlohmann::json::object();
   meta["updated"] = rfc3339(std::chrono::system_clock::now());

@@ -5,7 +5,11 @@
 // every few seconds; a lock not refreshed for staleAfter is abandoned and may be taken.
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "storage/storage.h"
 
@@ -23,7 +27,14 @@ class FileStorage final : public Storage {
   static std::string defaultRoot();
 
   void store(const std::string& key, std::string_view value) override;
+  // Stores several keys so that a failure (a full disk) replaces none of them: a
+  // certificate and its key are stored together this way (atomic_file.h).
+  void storeAll(const std::vector<std::pair<std::string, std::string_view>>& values) override;
   std::optional<std::string> load(const std::string& key) override;
+  // Completes a storeAll that a kill cut between its renames: the first staged (fully
+  // written and fsynced) temporary file of `key` whose content `fits` (e.g. the chain that
+  // matches the key already renamed) is renamed into place. True when one was.
+  bool completeInterruptedStore(const std::string& key, const std::function<bool(const std::string&)>& fits);
   bool remove(const std::string& key) override;
   bool exists(const std::string& key) override;
   std::vector<std::string> list(const std::string& prefix, bool recursive) override;

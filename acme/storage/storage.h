@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gatehouse::acme {
@@ -30,6 +31,9 @@ class Storage {
   virtual ~Storage() = default;
   // Replaces the value atomically: readers see the old or the new value, never a mix.
   virtual void store(const std::string& key, std::string_view value) = 0;
+  // Replaces several values so that a failure replaces none of them (a certificate and its
+  // key always come from the same issuance); a crash can only land between the renames.
+  virtual void storeAll(const std::vector<std::pair<std::string, std::string_view>>& values) = 0;
   // nullopt when the key does not exist; StorageError on any other failure.
   virtual std::optional<std::string> load(const std::string& key) = 0;
   // Removes a key (and, for a prefix, everything under it). False when it did not exist.

@@ -74,9 +74,9 @@ void InternalCertificates::obtain(Managed& m, bool allowStored) {
   const std::string chain = m.issuer->issue({m.name}, privateKey);
   const std::string keyPem = privateKey.toPem();
   auto cert = tls::loadCertificatePem(chain, keyPem);
-  storage_->store(keyKey, keyPem);
-  storage_->store(certKey, chain);
-  storage_->store(acme::storage_keys::siteMeta(key, m.name), metaJson(m.name));
+  // All three written before any is replaced (a full disk keeps the old pair usable).
+  const std::string meta = metaJson(m.name);
+  storage_->storeAll({{keyKey, keyPem}, {certKey, chain}, {acme::storage_keys::siteMeta(key, m.name), meta}});
   store_->replaceFor(m.name, cert);
   const auto info = acme::readCertificateInfo(chain);
   m.renewAt = renewalTime(info.notBefore, info.notAfter, m.renewalWindowRatio);

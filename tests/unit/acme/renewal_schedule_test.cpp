@@ -1,13 +1,15 @@
 // When certificates are renewed (acme/manager/renewal_schedule.*) and which stored
 // certificate an issuer list serves (acme/manager/issuer_chain.*). Pebble 2.4 offers no
 // renewalInfo, so the ARI window choice is tested here, without a CA.
+#include "manager/renewal_schedule.h"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "internal/x509_builder.h"
 #include "manager/certificate_manager.h"
 #include "manager/issuer_chain.h"
-#include "manager/renewal_schedule.h"
 #include "storage/storage_keys.h"
 
 using namespace gatehouse;
@@ -73,15 +75,16 @@ TEST_CASE("retry backoff doubles from a minute, caps at a day, honours Retry-Aft
   CHECK(retryDelay(3, seconds(0)) == seconds(240));
   CHECK(retryDelay(30, seconds(0)) == seconds(86400));
   CHECK(retryDelay(1, seconds(3600)) == seconds(3600));  // the CA asked for later
-  CHECK(retryDelay(3, seconds(10)) == seconds(240));      // never sooner than the backoff
+  CHECK(retryDelay(3, seconds(10)) == seconds(240));     // never sooner than the backoff
   CHECK(retryDelay(0, seconds(0)) == seconds(60));
 }
 
-TEST_CASE("retry backoff of a short-lived certificate stays within a twelfth of its lifetime", "[acme][renewal]") {
+TEST_CASE("retry backoff of a short-lived certificate stays within a twelfth of its lifetime",
+          "[acme][renewal]") {
   const seconds sixDays = hours(6 * 24);
   CHECK(retryDelay(1, seconds(0), sixDays) == seconds(60));
   CHECK(retryDelay(5, seconds(0), sixDays) == seconds(960));
-  CHECK(retryDelay(30, seconds(0), sixDays) == hours(12));      // not a day: 4 tries a window day
+  CHECK(retryDelay(30, seconds(0), sixDays) == hours(12));         // not a day: 4 tries a window day
   CHECK(retryDelay(30, seconds(0), hours(90 * 24)) == hours(24));  // 90 days: a day, as before
   CHECK(retryDelay(30, seconds(0), seconds(24)) == seconds(60));   // never under the first step
   CHECK(retryDelay(30, hours(20), sixDays) == hours(20));          // Retry-After still wins
@@ -89,7 +92,8 @@ TEST_CASE("retry backoff of a short-lived certificate stays within a twelfth of 
   // backoff that still leaves 4 attempts before it expires.
   const auto start = Clock::now();
   const auto info = lifetimeOf(start, sixDays);
-  CHECK(info.notAfter - renewalTime(info, kDefaultRenewalWindowRatio) > 3 * retryDelay(30, seconds(0), sixDays));
+  CHECK(info.notAfter - renewalTime(info, kDefaultRenewalWindowRatio) >
+        3 * retryDelay(30, seconds(0), sixDays));
 }
 
 TEST_CASE("ARI: a moment in the suggested window, kept while the window stays", "[acme][renewal]") {
@@ -131,7 +135,99 @@ TEST_CASE("issuer list: the newest valid stored certificate of any issuer is ser
   CHECK_FALSE(loadNewestStored(storage, {"third-ca"}, "a.test"));
 }
 
-TEST_CASE("certificate manager: a certificate stored by a fallback issuer is served at once", "[acme][renewal]") {
+TEST_CASE("issuer list: a damaged file is named and never hides another issuer's certificate",
+          "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const auto now = Clock::now();
+  const Pem good = leaf("a.test", now - hours(48), hours(90 * 24));
+  put(storage, "first-ca", "a.test", good);
+  put(storage, "second-ca", "a.test", leaf("a.test", now - hours(1), hours(90 * 24)));
+  storage.store(storage_keys::siteCert("second-ca", "a.test"), "garbage, not a PEM\n");
+  std::vector<std::string> problems;
+  auto a = loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test", &problems);
+  REQUIRE(a);
+  CHECK(a->position == 0);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("certificates/second-ca/a.test/a.test.crt") != std::string::npos);
+  CHECK_THROWS(loadNewestStored(storage, {"second-ca"}, "a.test"));
+  // A key from another issuance (a crash between two writes, or a hand copy) is refused.
+  put(storage, "third-ca", "b.test", leaf("b.test", now - hours(1), hours(90 * 24)));
+  storage.store(storage_keys::sitePrivateKey("third-ca", "b.test"), good.key);
+  problems.clear();
+  CHECK_FALSE(loadNewestStored(storage, {"third-ca"}, "b.test", &problems));
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("certificates/third-ca/b.test/b.test.key: not the private key of") == 0);
+  // An empty key file is the same.
+  storage.store(storage_keys::sitePrivateKey("third-ca", "b.test"), "");
+  problems.clear();
+  CHECK_FALSE(loadNewestStored(storage, {"third-ca"}, "b.test", &problems));
+  CHECK(problems.size() == 1);
+}
+
+TEST_CASE("issuer list: a save cut between its renames is completed from the staged file",
+          "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const auto now = Clock::now();
+  const std::string site = dir.path + "/certificates/ca/a.test/";
+  put(storage, "ca", "a.test", leaf("a.test", now - hours(2), hours(90 * 24)));
+  // Key renamed, chain still staged (storeIssued's order), plus an unrelated staged chain.
+  const Pem next = leaf("a.test", now - hours(1), hours(90 * 24));
+  storage.store(storage_keys::sitePrivateKey("ca", "a.test"), next.key);
+  { std::ofstream(site + "a.test.crt.tmp-aaaaaaaa") << leaf("a.test", now, hours(24)).cert; }
+  { std::ofstream(site + "a.test.crt.tmp-bbbbbbbb") << next.cert; }
+  std::vector<std::string> problems;
+  // Without the issuance lock (a live writer may be between its renames): only reported.
+  CHECK_FALSE(loadNewestStored(storage, {"ca"}, "a.test", &problems));
+  CHECK(problems.size() == 1);
+  CHECK(fs::exists(site + "a.test.crt.tmp-bbbbbbbb"));
+  problems.clear();
+  const StoredLookup locked{.completeInterrupted = true};
+  auto a = loadNewestStored(storage, {"ca"}, "a.test", &problems, locked);
+  REQUIRE(a);
+  CHECK(problems.empty());
+  CHECK(a->recovered == "certificates/ca/a.test/a.test.crt");
+  CHECK(a->chainPem == next.cert);
+  CHECK(*storage.load(storage_keys::siteCert("ca", "a.test")) == next.cert);
+  CHECK_FALSE(fs::exists(site + "a.test.crt.tmp-bbbbbbbb"));
+  CHECK(fs::exists(site + "a.test.crt.tmp-aaaaaaaa"));  // not its key's: left for the sweep
+  // The other order: chain renamed, key staged.
+  const Pem third = leaf("a.test", now, hours(90 * 24));
+  storage.store(storage_keys::siteCert("ca", "a.test"), third.cert);
+  { std::ofstream(site + "a.test.key.tmp-cccccccc") << third.key; }
+  a = loadNewestStored(storage, {"ca"}, "a.test", &problems, locked);
+  REQUIRE(a);
+  CHECK(a->recovered == "certificates/ca/a.test/a.test.key");
+  CHECK(a->keyPem == third.key);
+  // Nothing staged that fits: still refused.
+  storage.store(storage_keys::sitePrivateKey("ca", "a.test"), next.key);
+  CHECK_FALSE(loadNewestStored(storage, {"ca"}, "a.test", &problems, locked));
+  CHECK(problems.size() == 1);
+}
+
+TEST_CASE("issuer list: an expired certificate only when asked and when no valid one exists",
+          "[acme][renewal]") {
+  TempDir dir;
+  FileStorage storage(dir.path);
+  const auto now = Clock::now();
+  put(storage, "first-ca", "a.test", leaf("a.test", now - hours(48), hours(24)));   // expired
+  put(storage, "second-ca", "a.test", leaf("a.test", now - hours(72), hours(24)));  // expired, older
+  CHECK_FALSE(loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test"));
+  auto expired =
+      loadNewestStored(storage, {"first-ca", "second-ca"}, "a.test", nullptr, {.acceptExpired = true});
+  REQUIRE(expired);
+  CHECK(expired->position == 0);
+  // A valid one wins over a newer expired one.
+  put(storage, "third-ca", "a.test", leaf("a.test", now - hours(96), hours(200)));
+  auto valid =
+      loadNewestStored(storage, {"first-ca", "third-ca"}, "a.test", nullptr, {.acceptExpired = true});
+  REQUIRE(valid);
+  CHECK(valid->position == 1);
+}
+
+TEST_CASE("certificate manager: a certificate stored by a fallback issuer is served at once",
+          "[acme][renewal]") {
   TempDir dir;
   FileStorage storage(dir.path);
   const std::string first = "https://127.0.0.1:9/first";  // discard port: never contacted here

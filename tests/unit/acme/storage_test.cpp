@@ -1,6 +1,7 @@
 // certmagic-compatible storage keys and the file-system storage: atomic writes, modes, locks.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -91,6 +92,71 @@ TEST_CASE("writeFileAtomic sets the mode before renaming and replaces the target
   CHECK(modeOf(p) == 0640);
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
   CHECK_THROWS(writeFileAtomic(dir.path + "/missing/dir/f", "x", 0600));
+}
+
+TEST_CASE("a failed multi-file store replaces none of the files", "[acme]") {
+  TempDir dir;
+  FileStorage s(dir.path);
+  s.storeAll({{"certificates/x/a/a.key", "old-key"}, {"certificates/x/a/a.crt", "old-crt"}});
+  CHECK(*s.load("certificates/x/a/a.key") == "old-key");
+  CHECK(*s.load("certificates/x/a/a.crt") == "old-crt");
+  CHECK(modeOf(dir.path + "/certificates/x/a/a.crt") == 0600);
+  // The second file cannot be written (its directory is a file): the first keeps its old
+  // content, where storing one after the other left a new key beside the old certificate.
+  { std::ofstream(dir.path + "/blocker") << "x"; }
+  CHECK_THROWS_AS(
+      writeFilesAtomic(
+          {{dir.path + "/certificates/x/a/a.key", "new-key"}, {dir.path + "/blocker/a.crt", "c"}}, 0600),
+      std::runtime_error);
+  CHECK(*s.load("certificates/x/a/a.key") == "old-key");
+  // No temporary file is left behind.
+  CHECK(s.list("certificates/x/a", false).size() == 2);
+}
+
+TEST_CASE("storing a certificate removes a killed writer's old temporary files only", "[acme]") {
+  TempDir dir;
+  FileStorage s(dir.path);
+  s.store("certificates/x/a/a.key", "k");
+  const std::string site = dir.path + "/certificates/x/a/";
+  auto make = [&](const std::string& name, time_t age) {
+    { std::ofstream(site + name) << "orphan"; }
+    const time_t t = ::time(nullptr) - age;
+    struct timeval times[2] = {{t, 0}, {t, 0}};
+    ::utimes((site + name).c_str(), times);
+  };
+  make("a.key.tmp-abcdefgh", 3600);  // left by a kill an hour ago: removed
+  make("a.key.tmp-young123", 5);     // may be another process's write in flight: kept
+  make("a.key.tmp-short", 3600);     // not a name createTemp makes: kept
+  make("b.key.tmp-abcdefgh", 3600);  // another file's: kept
+  s.storeAll({{"certificates/x/a/a.key", "new"}});
+  CHECK_FALSE(fs::exists(site + "a.key.tmp-abcdefgh"));
+  CHECK(fs::exists(site + "a.key.tmp-young123"));
+  CHECK(fs::exists(site + "a.key.tmp-short"));
+  CHECK(fs::exists(site + "b.key.tmp-abcdefgh"));
+  CHECK(*s.load("certificates/x/a/a.key") == "new");
+}
+
+TEST_CASE("a FIFO or a folder in place of a file or a lock is an error, never a wait", "[acme]") {
+  TempDir dir;
+  FileStorage s(dir.path);
+  s.store("certificates/x/a/a.key", "k");
+  REQUIRE(::mkfifo((dir.path + "/certificates/x/a/a.crt").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(s.load("certificates/x/a/a.crt"), Catch::Contains("a.crt: not a regular file"));
+  fs::create_directory(dir.path + "/certificates/x/a/a.json");
+  CHECK_THROWS_WITH(s.load("certificates/x/a/a.json"), Catch::Contains("a.json: not a regular file"));
+  CHECK_THROWS_WITH(s.load("certificates/x/a/a.key/inside"), Catch::Contains("Not a directory"));
+  CHECK(*s.load("certificates/x/a/a.key") == "k");
+  CHECK_FALSE(s.load("certificates/x/a/none"));
+  // A FIFO as a lock file: held while fresh (no wait on its open), taken once stale.
+  fs::create_directory(dir.path + "/locks");
+  const std::string lock = s.lockPath("issue_cert_a.test");
+  REQUIRE(::mkfifo(lock.c_str(), 0600) == 0);
+  CHECK_FALSE(s.tryLock("issue_cert_a.test"));
+  const time_t old = ::time(nullptr) - 3600;
+  struct timeval times[2] = {{old, 0}, {old, 0}};
+  ::utimes(lock.c_str(), times);
+  CHECK(s.tryLock("issue_cert_a.test"));
+  s.unlock("issue_cert_a.test");
 }
 
 TEST_CASE("locks exclude, refresh, release and expire when stale", "[acme]") {
