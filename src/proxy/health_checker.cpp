@@ -148,6 +148,13 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     dial();
   }
   [[nodiscard]] bool done() const { return done_; }
+  // Closes the connection kept for the next check (none will come).
+  void release() {
+    if (timer_) {
+      uv_timer_stop(timer_.get());
+    }
+    drop();
+  }
 
  private:
   void dial() {
@@ -408,6 +415,11 @@ void HealthChecker::onTick(uv_timer_t* t) {
 void HealthChecker::round() {
   if (owner_.expired()) {
     uv_timer_stop(timer_.get());  // the handler is gone (a reload): check no more
+    for (auto& p : probes_) {
+      if (p && p->done()) {
+        p->release();  // its kept connection, as Caddy closes a freed transport's idle ones
+      }
+    }
     return;
   }
   rounds_ = true;

@@ -104,6 +104,8 @@ class CheckedWorker {
     return false;
   }
   bool healthy() const { return locals_->pool(*state_).activeHealthy(0); }
+  // A reload freed the handler (the worker keeps its pool and checker for now).
+  void freeHandler() { rt_.reset(); }
 
  private:
   std::unique_ptr<provision::Runtime> rt_;
@@ -232,4 +234,28 @@ TEST_CASE("health checks: a gzip answer is decoded before health_body, on the ke
       serveOne("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 30\r\n\r\n" + gz));  // back in
   CHECK(w.runUntil([&] { return w.healthy(); }));
   CHECK(up.accept() < 0);
+}
+
+TEST_CASE("health checks: the kept connection closes once the handler is gone", "[health_keepalive]") {
+  Upstream up;
+  CheckedWorker w(up.port, "");
+  Fd conn;
+  std::string in;
+  REQUIRE(w.runUntil([&] {
+    if (conn.fd < 0) {
+      conn.reset(up.accept());
+    }
+    if (conn.fd >= 0 && drain(conn.fd, in) && takeRequest(in)) {
+      answer(conn.fd, kOk);
+      return true;
+    }
+    return false;
+  }));
+  w.freeHandler();
+  bool closed = false;
+  CHECK(w.runUntil([&] {
+    closed = !drain(conn.fd, in);  // the next tick starts no check and hangs up
+    return closed;
+  }));
+  CHECK(in.empty());
 }
