@@ -120,9 +120,13 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   void start() {
     const auto& c = owner_.config_;
     const std::string configuredHost(c.headers.get("Host"));
-    request_ =
-        HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
-                      !configuredHost.empty(), true};
+    request_ = HealthRequest{c.method,
+                             c.uri,
+                             configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
+                             !configuredHost.empty(),
+                             true,
+                             owner_.hostHeaders_[index_],
+                             ""};
     done_ = false;
     dropping_ = false;
     next_.reset();
@@ -152,6 +156,9 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   void release() {
     if (timer_) {
       uv_timer_stop(timer_.get());
+    }
+    if (step_) {
+      uv_timer_stop(step_.get());
     }
     drop();
   }
@@ -293,6 +300,22 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   }
   void onUpstreamEnd() override {
     if (next_) {
+      if (!dropping_ && next_->urlHost == request_.urlHost && bodyBytes_ <= kHealthRedirectSlurp &&
+          conn_->reusable()) {
+        // Go's client follows on the connection it keeps for that host: the next request
+        // goes out from the loop (not inside this callback of the connection).
+        request_ = std::move(*next_);
+        next_.reset();
+        resetBody();
+        conn_->park();
+        idle_ = true;
+        if (!step_) {
+          uv_timer_init(owner_.pool_.loop(), step_.create());
+          step_.get()->data = this;
+        }
+        uv_timer_start(step_.get(), &Probe::onStep, 0, 0);
+        return;
+      }
       redirect();
       return;
     }
@@ -307,6 +330,22 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     uv_timer_stop(timer_.get());
     conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
     idle_ = true;
+  }
+  static void onStep(uv_timer_t* t) {
+    auto* self = static_cast<Probe*>(t->data);
+    if (self->done_) {
+      return;  // timed out meanwhile
+    }
+    self->idle_ = false;
+    if (!self->conn_ || self->conn_->dead()) {
+      self->conn_.reset();
+      self->reused_ = false;
+      self->connect();
+      return;
+    }
+    self->reused_ = true;
+    self->conn_->attach(*self);
+    self->send();
   }
   // The next request goes to the same upstream on a new connection; the old one is kept,
   // detached, until the probe ends (a callback must not free its connection).
@@ -346,6 +385,7 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   std::optional<HealthRequest> next_;  // a redirect to follow once its response ends
   int requests_ = 0;
   UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_timer_t> step_;  // a redirect followed on the kept connection
   std::string body_;
   size_t bodyBytes_ = 0;  // of this answer, read so far
   bool done_ = false;     // this check's verdict is in

@@ -26,6 +26,11 @@ bool writtenApart(std::string_view name) {
          name == "Transfer-Encoding" || name == "Trailer";
 }
 
+struct Field {
+  std::string_view name;
+  std::string_view value;
+};
+
 }  // namespace
 
 HealthWire healthRequestWire(const HealthRequest& request, const runtime::HeaderList& headers,
@@ -43,17 +48,20 @@ HealthWire healthRequestWire(const HealthRequest& request, const runtime::Header
   if (withBody) {
     out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
-  std::vector<const runtime::HeaderField*> fields;
+  std::vector<Field> fields;
+  const bool referer = !request.referer.empty();  // Go's Header.Set: it replaces a configured one
   for (const auto& f : headers) {
-    if (!writtenApart(f.name)) {
-      fields.push_back(&f);
+    if (!writtenApart(f.name) && !(referer && f.name == "Referer")) {
+      fields.push_back({f.name, f.value});
     }
   }
-  std::stable_sort(
-      fields.begin(), fields.end(),
-      [](const runtime::HeaderField* a, const runtime::HeaderField* b) { return a->name < b->name; });
-  for (const auto* f : fields) {
-    out.append(f->name).append(": ").append(f->value).append("\r\n");
+  if (referer) {
+    fields.push_back({"Referer", request.referer});
+  }
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const Field& x, const Field& y) { return x.name < y.name; });
+  for (const auto& f : fields) {
+    out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
   w.askedGzip = compression && request.method != "HEAD" &&
                 exactFirst(headers, "Accept-Encoding").value_or("").empty() &&

@@ -8,7 +8,8 @@ bytes and the connection it came on. Both servers run the same Caddyfile, checks
 same (upstream ports normalized) and take the same number of connections:
 - the default check, health_uri with a query, health_path, health_port, health_headers
   (Host, a repeated, an empty, a lower-case name and Accept-Encoding; a User-Agent),
-  a unix socket upstream, `compression off` (no Accept-Encoding: gzip);
+  a unix socket upstream, `compression off` (no Accept-Encoding: gzip), a 302 followed
+  (Go's Referer, on the same connection);
 - keep-alive: one connection for all the checks of an upstream that keeps it open;
   one per check for an upstream answering `Connection: close`;
 - a gzip answer (to a check that asked for gzip itself) is decoded before health_body:
@@ -37,7 +38,7 @@ from caddy_peer import CaddyPeer  # noqa: E402
 import tcp_servers  # noqa: E402
 
 RUN = 1.6  # seconds each server runs its checks (interval 200 ms: about 8 checks)
-SITES = ["query", "path", "port", "headers", "agent", "nocomp", "gzip", "close", "unix"]
+SITES = ["query", "path", "port", "headers", "agent", "nocomp", "gzip", "close", "unix", "redirect"]
 
 
 class Recorder:
@@ -77,12 +78,14 @@ class Recorder:
             if not request.startswith(b"GET / "):  # a check, not the gzip site's proxied request
                 with self.lock:
                     self.log.append((label, cid, request.decode("latin-1")))
-            body, extra = b"healthy ok", b""
+            body, extra, status = b"healthy ok", b"", b"200 OK"
+            if request.startswith(b"GET /redir "):
+                body, extra, status = b"", b"Location: /final\r\n", b"302 Found"
             if label == "gzip" and b"Accept-Encoding: gzip" in request:
                 body, extra = gzip.compress(body), b"Content-Encoding: gzip\r\n"
             if label == "close":
                 extra += b"Connection: close\r\n"
-            conn.sendall(b"HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n" % (extra, len(body)) + body)
+            conn.sendall(b"HTTP/1.1 %s\r\n%sContent-Length: %d\r\n\r\n" % (status, extra, len(body)) + body)
             if label == "close":
                 return
 
@@ -113,6 +116,7 @@ def caddyfile(ports, unix_path):
         "gzip": "127.0.0.1:%(gzip)d {\n\t\thealth_uri /gz\n\t\thealth_body \"^healthy ok$\"\n" % p,
         "close": "127.0.0.1:%(close)d {\n\t\thealth_uri /close\n" % p,
         "unix": "unix/%s {\n\t\thealth_uri /unix\n" % unix_path,
+        "redirect": "127.0.0.1:%(redirect)d {\n\t\thealth_uri /redir\n" % p,
     }
     out = "{\n\tadmin off\n\tauto_https off\n\tskip_install_trust\n}\n"
     for site in SITES:

@@ -88,3 +88,25 @@ TEST_CASE("health request: HEAD asks for no gzip; a body goes with its length af
   CHECK(healthRequestWire({"GET", "/p", "h", false, false}, HeaderList{}, "ping", true).bytes ==
         "GET /p HTTP/1.1\r\nHost: h\r\nUser-Agent: Go-http-client/1.1\r\nAccept-Encoding: gzip\r\n\r\n");
 }
+
+TEST_CASE("health request: a followed redirect refers to the last URL, sorted with the fields",
+          "[health_wire]") {
+  HeaderList h;
+  h.add("Host", "example.test");
+  h.add("Referer", "configured");  // Go's client Sets it over a configured one
+  h.add("X-A", "1");
+  h.add("Accept", "*/*");
+  HealthRequest first{"GET", "/redir?q=1", "example.test", true, true, "127.0.0.1:9000", ""};
+  std::string why;
+  const auto next = gatehouse::proxy::followRedirect(first, 302, "/final", false, why);
+  REQUIRE(next);
+  CHECK(next->referer == "http://127.0.0.1:9000/redir?q=1");  // the URL's host, not the Host field
+  CHECK(next->urlHost == "127.0.0.1:9000");
+  CHECK(healthRequestWire(*next, h, "", true).bytes ==
+        "GET /final HTTP/1.1\r\nHost: example.test\r\nUser-Agent: Go-http-client/1.1\r\nAccept: */*\r\n"
+        "Referer: http://127.0.0.1:9000/redir?q=1\r\nX-A: 1\r\nAccept-Encoding: gzip\r\n\r\n");
+  const auto abs = gatehouse::proxy::followRedirect(*next, 301, "http://other.test:1/x", false, why);
+  REQUIRE(abs);
+  CHECK(abs->urlHost == "other.test:1");  // another pool key: a new connection
+  CHECK(abs->referer == "http://127.0.0.1:9000/final");
+}
