@@ -283,15 +283,16 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   void onUpstreamBody(std::string_view data) override {
     const size_t max = owner_.config_.maxSize;
     bodyBytes_ += data.size();
-    if (!next_ && !done_) {
+    if (next_) {
+      return;  // a redirect's body: read to its end (past 2 KiB the next request dials anew)
+    }
+    if (!done_) {
       body_.append(data.substr(0, max - std::min(max, body_.size())));  // the first max_size bytes
     }
     if (bodyBytes_ > max) {
       // Caddy reads (and drains) the answer through a max_size limit: a longer one is
       // judged on its first max_size bytes and its connection closed.
-      if (!next_) {
-        finish(matches());
-      }
+      finish(matches());
       fail();
     }
   }
