@@ -4,6 +4,7 @@
 #include "provision/runtime.h"
 #include "proxy/connection_pool.h"
 #include "proxy/health_checker_redirect.h"
+#include "proxy/health_request.h"
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
@@ -15,8 +16,6 @@ using config::Json;
 using provision::ProvisionError;
 
 namespace {
-
-constexpr std::string_view kGoClientAgent = "Go-http-client/1.1";
 
 // Caddy takes a zero interval or timeout as its default (30 s, 5 s) and waits a positive one
 // as given; our timers count milliseconds, so one below a millisecond waits one. A negative
@@ -109,22 +108,63 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
   return h;
 }
 
-// One check of one upstream: a fresh connection, one request, one verdict.
+// The checks of one upstream, one at a time: one request each, one verdict each. As Go's
+// client over Caddy's transport, the connection is kept alive between checks (drained to
+// the end of each answer) and dropped on an error, a timeout, an answer that cannot be
+// reused or a body past max_size; a request that fails on a reused connection before any
+// answer is tried once more on a new one, as Go's transport retries it.
 class HealthChecker::Probe final : private UpstreamConnection::Listener {
  public:
   Probe(HealthChecker& owner, size_t index) : owner_(owner), index_(index) {}
 
   void start() {
-    auto& pool = owner_.pool_;
     const auto& c = owner_.config_;
     const std::string configuredHost(c.headers.get("Host"));
-    request_ =
-        HealthRequest{c.method, c.uri, configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
-                      !configuredHost.empty(), true};
-    uv_timer_init(pool.loop(), timer_.create());
-    timer_.get()->data = this;
-    // The timeout covers the name lookup too, as a request's dial timeout does.
-    uv_timer_start(timer_.get(), &Probe::onTimeout, static_cast<uint64_t>(owner_.config_.timeout.count()), 0);
+    request_ = HealthRequest{c.method,
+                             c.uri,
+                             configuredHost.empty() ? owner_.hostHeaders_[index_] : configuredHost,
+                             !configuredHost.empty(),
+                             true,
+                             owner_.hostHeaders_[index_],
+                             ""};
+    done_ = false;
+    dropping_ = false;
+    next_.reset();
+    requests_ = 0;
+    retired_.reset();
+    resetBody();
+    if (conn_ && (!idle_ || conn_->dead())) {
+      conn_.reset();  // still draining the last answer, or closed by the upstream while idle
+    }
+    idle_ = false;
+    if (!timer_) {
+      uv_timer_init(owner_.pool_.loop(), timer_.create());
+      timer_.get()->data = this;
+    }
+    // The timeout covers the name lookup and the whole answer, as Go's client Timeout does.
+    uv_timer_start(timer_.get(), &Probe::onTimeout, static_cast<uint64_t>(c.timeout.count()), 0);
+    reused_ = conn_ != nullptr;
+    if (reused_) {
+      conn_->attach(*this);
+      send();
+      return;
+    }
+    dial();
+  }
+  [[nodiscard]] bool done() const { return done_; }
+  // Closes the connection kept for the next check (none will come).
+  void release() {
+    if (timer_) {
+      uv_timer_stop(timer_.get());
+    }
+    if (step_) {
+      uv_timer_stop(step_.get());
+    }
+    drop();
+  }
+
+ private:
+  void dial() {
     target_ = owner_.targets_[index_];
     if (!target_.resolve) {
       connect();
@@ -132,23 +172,20 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     }
     static const std::vector<ResolverAddress> kSystem;
     lookup_ =
-        std::make_unique<HostLookup>(pool.loop(), target_.host, target_.port, target_.family,
+        std::make_unique<HostLookup>(owner_.pool_.loop(), target_.host, target_.port, target_.family,
                                      owner_.transport_ != nullptr ? owner_.transport_->resolvers : kSystem,
                                      [this](int status, AddressList& a) {
                                        if (status != 0) {
-                                         finish(false);
+                                         fail();
                                          return;
                                        }
                                        target_.setResolved(a);
                                        connect();
                                      });
     if (lookup_->startError() != 0) {
-      finish(false);
+      fail();
     }
   }
-  [[nodiscard]] bool done() const { return done_; }
-
- private:
   void connect() {
     auto& pool = owner_.pool_;
     conn_ = std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
@@ -168,27 +205,47 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     }
     options.dialTimeout = owner_.config_.timeout;  // the check's timeout bounds its dial
     if (conn_->connect(*this, target_, options) != 0) {
-      finish(false);
+      fail();
     }
   }
+  void send() {
+    const auto& c = owner_.config_;
+    const bool compression = owner_.transport_ == nullptr || owner_.transport_->compression;
+    const HealthWire wire = healthRequestWire(request_, c.headers, c.body, compression);
+    conn_->expectResponse(request_.method == "HEAD", wire.askedGzip);
+    conn_->write(wire.bytes);
+  }
   static void onTimeout(uv_timer_t* t) {
-    if (auto* self = static_cast<Probe*>(t->data)) {
-      self->finish(false);
+    auto* self = static_cast<Probe*>(t->data);
+    self->finish(false);  // no-op once the verdict is in (the answer was draining)
+    self->drop();
+  }
+  // Frees the connections: only from the timer (never inside one of their callbacks).
+  void drop() {
+    lookup_.reset();
+    conn_.reset();
+    retired_.reset();
+    idle_ = false;
+  }
+  // The connection is done with but cannot be freed here (a callback of its own): the
+  // timer frees it at once.
+  void dropSoon() {
+    dropping_ = true;
+    if (conn_) {
+      conn_->pauseReading();
     }
+    uv_timer_start(timer_.get(), &Probe::onTimeout, 0, 0);
+  }
+  void fail() {
+    finish(false);
+    dropSoon();
   }
   void finish(bool healthy) {
     if (done_) {
       return;
     }
     done_ = true;
-    if (timer_) {
-      uv_timer_stop(timer_.get());
-    }
-    lookup_.reset();
-    if (conn_) {
-      conn_->pauseReading();
-    }
-    owner_.record(index_, healthy);  // the connection is freed with the probe, later
+    owner_.record(index_, healthy);
   }
   bool statusOk(int status) const {
     const int want = owner_.config_.expectStatus;
@@ -197,36 +254,15 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     }
     return want < 10 ? status / 100 == want : status == want;
   }
-
-  void onUpstreamConnected() override {
-    const auto& c = owner_.config_;
-    std::string req = request_.method + " " + request_.target + " HTTP/1.1\r\n";
-    const std::string_view host =
-        request_.customHost ? c.headers.get("Host") : std::string_view(request_.host);
-    req.append("Host: ").append(host).append("\r\n");
-    // Caddy's checks go through Go's http.Client: its default User-Agent unless
-    // health_headers name one (an empty one sends none).
-    const std::string_view agent = c.headers.has("User-Agent") ? c.headers.get("User-Agent") : kGoClientAgent;
-    if (!agent.empty()) {
-      req.append("User-Agent: ").append(agent).append("\r\n");
-    }
-    for (const auto& f : c.headers) {
-      if (!runtime::equalsIgnoreCase(f.name, "Host") && !runtime::equalsIgnoreCase(f.name, "User-Agent")) {
-        req += f.name + ": " + f.value + "\r\n";
-      }
-    }
-    const bool body = request_.withBody && !c.body.empty();
-    if (body) {
-      req += "Content-Length: " + std::to_string(c.body.size()) + "\r\n";
-    }
-    req += "Connection: close\r\n\r\n";
-    if (body) {
-      req += c.body;
-    }
-    conn_->expectResponse(request_.method == "HEAD");
-    conn_->write(req);
+  void resetBody() {
+    body_.clear();
+    bodyBytes_ = 0;
+    headSeen_ = false;
   }
+
+  void onUpstreamConnected() override { send(); }
   void onUpstreamHead(ResponseHead& head) override {
+    headSeen_ = true;
     const std::string location(head.headers.get("Location"));
     if (owner_.config_.followRedirects && isFollowedRedirect(head.status) && !location.empty()) {
       std::string why;
@@ -234,58 +270,130 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
                   ? followRedirect(request_, head.status, location, conn_->tlsActive(), why)
                   : std::nullopt;
       if (!next_) {
-        finish(false);
+        fail();
       }
       return;  // followed once this response has ended
     }
     if (!statusOk(head.status)) {
-      finish(false);
+      finish(false);  // the body is still drained, for the connection's next check
     } else if (!owner_.config_.expectBody) {
       finish(true);
     }
   }
   void onUpstreamBody(std::string_view data) override {
+    const size_t max = owner_.config_.maxSize;
+    bodyBytes_ += data.size();
     if (next_) {
-      return;  // a redirect's body
+      return;  // a redirect's body: read to its end (past 2 KiB the next request dials anew)
     }
-    const size_t room = owner_.config_.maxSize - std::min(owner_.config_.maxSize, body_.size());
-    body_.append(data.substr(0, room));  // the regexp sees the first max_size bytes, as Caddy's
+    if (!done_) {
+      body_.append(data.substr(0, max - std::min(max, body_.size())));  // the first max_size bytes
+    }
+    if (bodyBytes_ > max) {
+      // Caddy reads (and drains) the answer through a max_size limit: a longer one is
+      // judged on its first max_size bytes and its connection closed.
+      finish(matches());
+      fail();
+    }
+  }
+  [[nodiscard]] bool matches() const {
+    return owner_.config_.expectBody && re2::RE2::PartialMatch(body_, *owner_.config_.expectBody);
   }
   void onUpstreamEnd() override {
     if (next_) {
+      if (!dropping_ && next_->urlHost == request_.urlHost && bodyBytes_ <= kHealthRedirectSlurp &&
+          conn_->reusable()) {
+        // Go's client follows on the connection it keeps for that host: the next request
+        // goes out from the loop (not inside this callback of the connection).
+        request_ = std::move(*next_);
+        next_.reset();
+        resetBody();
+        conn_->park();
+        idle_ = true;
+        if (!step_) {
+          uv_timer_init(owner_.pool_.loop(), step_.create());
+          step_.get()->data = this;
+        }
+        uv_timer_start(step_.get(), &Probe::onStep, 0, 0);
+        return;
+      }
       redirect();
       return;
     }
-    finish(owner_.config_.expectBody && re2::RE2::PartialMatch(body_, *owner_.config_.expectBody));
+    finish(matches());
+    if (dropping_) {
+      return;
+    }
+    if (!conn_->reusable()) {
+      dropSoon();
+      return;
+    }
+    uv_timer_stop(timer_.get());
+    conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
+    idle_ = true;
   }
-  // The next request goes to the same upstream on a new connection (this one was asked
-  // to close); the old one is kept, detached, until the probe ends (a callback must not
-  // free its connection).
+  static void onStep(uv_timer_t* t) {
+    auto* self = static_cast<Probe*>(t->data);
+    if (self->done_) {
+      return;  // timed out meanwhile
+    }
+    self->idle_ = false;
+    if (!self->conn_ || self->conn_->dead()) {
+      self->conn_.reset();
+      self->reused_ = false;
+      self->connect();
+      return;
+    }
+    self->reused_ = true;
+    self->conn_->attach(*self);
+    self->send();
+  }
+  // The next request goes to the same upstream on a new connection; the old one is kept,
+  // detached, until the probe ends (a callback must not free its connection).
   void redirect() {
     request_ = std::move(*next_);
     next_.reset();
-    body_.clear();
+    resetBody();
     conn_->park();  // detached: it tells this probe nothing more
     retired_ = std::move(conn_);
+    reused_ = false;
     connect();
   }
   void onUpstreamWritten() override {}
-  void onUpstreamError(int /*uvError*/) override { finish(false); }
-  void onUpstreamTunnelData(std::string_view /*data*/) override { finish(false); }
-  void onUpstreamTunnelEof() override { finish(false); }
+  void onUpstreamError(int /*uvError*/) override {
+    const bool idempotent = (request_.method == "GET" || request_.method == "HEAD") &&
+                            (owner_.config_.body.empty() || !request_.withBody);
+    if (reused_ && !headSeen_ && !done_ && idempotent) {
+      // The upstream closed the kept connection as the check went out: Go's transport
+      // sends it again on a new connection.
+      retired_ = std::move(conn_);
+      reused_ = false;
+      dial();
+      return;
+    }
+    fail();
+  }
+  void onUpstreamTunnelData(std::string_view /*data*/) override { fail(); }
+  void onUpstreamTunnelEof() override { fail(); }
 
   HealthChecker& owner_;
   size_t index_;
   UpstreamAddress target_;
   std::unique_ptr<HostLookup> lookup_;
   std::unique_ptr<UpstreamConnection> conn_;
-  std::unique_ptr<UpstreamConnection> retired_;  // the previous one, after a redirect
+  std::unique_ptr<UpstreamConnection> retired_;  // the previous one, after a redirect or retry
   HealthRequest request_;
   std::optional<HealthRequest> next_;  // a redirect to follow once its response ends
   int requests_ = 0;
   UvHandle<uv_timer_t> timer_;
+  UvHandle<uv_timer_t> step_;  // a redirect followed on the kept connection
   std::string body_;
-  bool done_ = false;
+  size_t bodyBytes_ = 0;  // of this answer, read so far
+  bool done_ = false;     // this check's verdict is in
+  bool idle_ = false;     // conn_ is kept alive for the next check
+  bool reused_ = false;   // this check went out on a kept connection
+  bool headSeen_ = false;
+  bool dropping_ = false;  // the timer frees the connection at once
 };
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
@@ -348,6 +456,11 @@ void HealthChecker::onTick(uv_timer_t* t) {
 void HealthChecker::round() {
   if (owner_.expired()) {
     uv_timer_stop(timer_.get());  // the handler is gone (a reload): check no more
+    for (auto& p : probes_) {
+      if (p && p->done()) {
+        p->release();  // its kept connection, as Caddy closes a freed transport's idle ones
+      }
+    }
     return;
   }
   rounds_ = true;
@@ -355,8 +468,10 @@ void HealthChecker::round() {
     if (skipped_[i] || (probes_[i] && !probes_[i]->done())) {
       continue;  // a template, or still running (a timeout longer than the interval)
     }
-    probes_[i] = std::make_unique<Probe>(*this, i);  // frees the previous probe and its connection
-    probes_[i]->start();
+    if (!probes_[i]) {
+      probes_[i] = std::make_unique<Probe>(*this, i);
+    }
+    probes_[i]->start();  // on the connection kept from its last check, when it still can be
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Active health checks (health_uri ...): every interval, each upstream of one
-// reverse_proxy handler gets a request on a fresh connection; the status (2xx unless
+// reverse_proxy handler gets a request, written as Go's client writes Caddy's
+// (health_request.h), on a connection kept alive from the last check; the status (2xx unless
 // health_status says otherwise) and, with health_body, a regexp over the body decide;
 // redirects are followed on the same upstream (health_checker_redirect.h). After
 // `fails` consecutive failures an upstream is taken out of selection, after `passes`

@@ -29,9 +29,15 @@ bool isFollowedRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-std::optional<HealthRequest> followRedirect(const HealthRequest& current, int status, std::string_view location,
-                                            bool tls, std::string& why) {
+std::optional<HealthRequest> followRedirect(const HealthRequest& current, int status,
+                                            std::string_view location, bool tls, std::string& why) {
   HealthRequest next = current;
+  if (next.urlHost.empty()) {
+    next.urlHost = current.host;
+  }
+  // Go's client refers to the last URL (an https -> http hop, which sends none, is not
+  // followed here).
+  next.referer = std::string(tls ? "https://" : "http://") + next.urlHost + current.target;
   if (status == 301 || status == 302 || status == 303) {
     if (current.method != "GET" && current.method != "HEAD") {
       next.method = "GET";
@@ -54,6 +60,7 @@ std::optional<HealthRequest> followRedirect(const HealthRequest& current, int st
       return std::nullopt;
     }
     next.host = std::string(host);
+    next.urlHost = next.host;
     next.customHost = false;  // an absolute Location names the host (Go drops a custom one)
     const std::string_view target = end == std::string_view::npos ? "" : rest.substr(end);
     next.target = target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);

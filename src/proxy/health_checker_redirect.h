@@ -7,6 +7,7 @@
 // A Location of another scheme (http -> https) would need a TLS setup the transport does
 // not have: not followed, the check fails (Go would try it).
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,11 +16,19 @@ namespace gatehouse::proxy {
 
 struct HealthRequest {
   std::string method;
-  std::string target;  // origin-form: path and query
-  std::string host;    // the Host field
+  std::string target;       // origin-form: path and query
+  std::string host;         // the Host field
   bool customHost = false;  // Host came from health_headers
   bool withBody = true;     // the configured body goes along
+  // The host of the request's URL (the dial address until an absolute Location names
+  // another): Go's connection pool key, and the Referer a redirect's request carries.
+  std::string urlHost;
+  std::string referer;  // after a redirect: the previous request's URL, as Go's client sets it
 };
+
+// Go's client drains at most this much of a redirect's body; a longer one costs the
+// connection.
+inline constexpr size_t kHealthRedirectSlurp = 2 << 10;
 
 inline constexpr int kHealthMaxRequests = 10;  // Go's client: "stopped after 10 redirects"
 
@@ -27,7 +36,7 @@ inline constexpr int kHealthMaxRequests = 10;  // Go's client: "stopped after 10
 
 // The request after `current` drew `status` with `location`; nullopt (with `why`) when it
 // cannot be followed. `tls`: the check speaks TLS (the scheme a Location must keep).
-std::optional<HealthRequest> followRedirect(const HealthRequest& current, int status, std::string_view location,
-                                            bool tls, std::string& why);
+std::optional<HealthRequest> followRedirect(const HealthRequest& current, int status,
+                                            std::string_view location, bool tls, std::string& why);
 
 }  // namespace gatehouse::proxy

@@ -7,7 +7,8 @@ is freed as soon as no connection holds the old config, possibly on another work
 The checker used to go on probing out of freed memory (ThreadSanitizer: heap-use-after-free
 in HealthChecker::Probe::start, found by scripts/tsan_soak.py). Now it holds the config and
 starts no round once the handler is gone.
-Checks, with 2 workers: checks reach the upstream every 100 ms while the handler is
+Checks, with 2 workers: checks (counted as requests: they keep one connection alive, as
+caddy's) reach the upstream every 100 ms while the handler is
 configured; after `gatehouse reload` to a config without it (and every client connection
 closed), no check reaches the upstream any more, and the new config serves. 127.0.0.1 only.
 Usage: proxy_health_reload_test.py <path-to-gatehouse>
@@ -78,22 +79,22 @@ def main():
         # Several connections, so that both workers are likely to start a pool and its checker.
         for _ in range(6):
             check(fetch(addr, "/echo").startswith(b"HTTP/1.1 200"), "proxied request answered")
-        start = up.connections
+        start = up.requests
         time.sleep(1.0)
-        check(up.connections - start >= 3, "health checks run every 100 ms: %d in 1 s" % (up.connections - start))
+        check(up.requests - start >= 3, "health checks run every 100 ms: %d in 1 s" % (up.requests - start))
         rc, err = reload_cli(binary, config(admin_port, up.dial, False))
         check(rc == 0, "gatehouse reload succeeds: %s" % err.strip())
         check(fetch(addr, "/").endswith(b"v2"), "the new config serves")
         # a check already under way may still finish (late, on a loaded machine): settled
         # once no check came for 0.6 s, six of the old 100 ms intervals (bounded)
-        settled, quiet_since, deadline = up.connections, time.time(), time.time() + 5
+        settled, quiet_since, deadline = up.requests, time.time(), time.time() + 5
         while time.time() - quiet_since < 0.6 and time.time() < deadline:
             time.sleep(0.05)
-            if up.connections != settled:
-                settled, quiet_since = up.connections, time.time()
+            if up.requests != settled:
+                settled, quiet_since = up.requests, time.time()
         time.sleep(1.5)
-        check(up.connections == settled, "no health check after the handler is gone: %d in 1.5 s"
-              % (up.connections - settled))
+        check(up.requests == settled, "no health check after the handler is gone: %d in 1.5 s"
+              % (up.requests - settled))
     finally:
         pu.stop_gatehouse(proc, drain, FAILURES)
         up.close()

@@ -71,6 +71,7 @@ class Upstream:
         self.hold_seen = []     # times at which a /hold request arrived
         self.sse_sent = []      # (index, time) for each SSE event sent
         self.connections = 0
+        self.requests = 0  # request heads read, on any connection (health checks keep theirs)
         self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -102,6 +103,7 @@ class Upstream:
                 head, buf = next_head(conn, buf)
                 if head is None:
                     return
+                self.requests += 1
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
                 headers = []

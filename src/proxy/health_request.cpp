@@ -1,0 +1,79 @@
+#include "proxy/health_request.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+namespace gatehouse::proxy {
+
+namespace {
+
+constexpr std::string_view kGoClientAgent = "Go-http-client/1.1";
+
+// The first value under exactly `name` (Go's map lookup of a canonical key).
+std::optional<std::string_view> exactFirst(const runtime::HeaderList& h, std::string_view name) {
+  for (const auto& f : h) {
+    if (f.name == name) {
+      return std::string_view(f.value);
+    }
+  }
+  return std::nullopt;
+}
+
+// Fields Go's Request.Write writes itself or never from the header map.
+bool writtenApart(std::string_view name) {
+  return runtime::equalsIgnoreCase(name, "Host") || name == "User-Agent" || name == "Content-Length" ||
+         name == "Transfer-Encoding" || name == "Trailer";
+}
+
+struct Field {
+  std::string_view name;
+  std::string_view value;
+};
+
+}  // namespace
+
+HealthWire healthRequestWire(const HealthRequest& request, const runtime::HeaderList& headers,
+                             std::string_view body, bool compression) {
+  HealthWire w;
+  std::string& out = w.bytes;
+  out = request.method + " " + request.target + " HTTP/1.1\r\n";
+  const std::string_view host = request.customHost ? headers.get("Host") : std::string_view(request.host);
+  out.append("Host: ").append(host).append("\r\n");
+  const std::string_view agent = exactFirst(headers, "User-Agent").value_or(kGoClientAgent);
+  if (!agent.empty()) {
+    out.append("User-Agent: ").append(agent).append("\r\n");
+  }
+  const bool withBody = request.withBody && !body.empty();
+  if (withBody) {
+    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  }
+  std::vector<Field> fields;
+  const bool referer = !request.referer.empty();  // Go's Header.Set: it replaces a configured one
+  for (const auto& f : headers) {
+    if (!writtenApart(f.name) && !(referer && f.name == "Referer")) {
+      fields.push_back({f.name, f.value});
+    }
+  }
+  if (referer) {
+    fields.push_back({"Referer", request.referer});
+  }
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const Field& x, const Field& y) { return x.name < y.name; });
+  for (const auto& f : fields) {
+    out.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+  w.askedGzip = compression && request.method != "HEAD" &&
+                exactFirst(headers, "Accept-Encoding").value_or("").empty() &&
+                exactFirst(headers, "Range").value_or("").empty();
+  if (w.askedGzip) {
+    out.append("Accept-Encoding: gzip\r\n");
+  }
+  out.append("\r\n");
+  if (withBody) {
+    out.append(body);
+  }
+  return w;
+}
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,33 @@
+#pragma once
+// The bytes of one active health check request, as Caddy 2.6.2's checks put them on the
+// wire through Go's http.Client over the handler's transport (measured with a socket
+// upstream recording every byte, tests/e2e/proxy_health_wire_vs_caddy_test.py):
+//   request line, Host, User-Agent (Go's default unless health_headers has exactly
+//   "User-Agent"; an empty one sends none), Content-Length (a body), then the configured
+//   fields sorted by name, bytewise (Go's Header.Write; names kept as written, an empty
+//   value as "Name: "), then `Accept-Encoding: gzip` when the transport asks for gzip
+//   itself, and no Connection field: the connection is kept alive.
+// Go asks for gzip when compression is on, the method is not HEAD, and the fields have no
+// non-empty first "Accept-Encoding" or "Range" (exact names, as Go's Header.Get sees the
+// map Caddy fills without canonicalizing); it then decodes a gzip answer before
+// health_body looks at it.
+
+#include <string>
+#include <string_view>
+
+#include "gatehouse/runtime/header_list.h"
+#include "proxy/health_checker_redirect.h"
+
+namespace gatehouse::proxy {
+
+struct HealthWire {
+  std::string bytes;
+  bool askedGzip = false;  // the answer's gzip body is to be decoded
+};
+
+// `headers`: health_headers; `body`: the configured request body (sent when
+// request.withBody); `compression`: the transport's (off: `compression off`).
+HealthWire healthRequestWire(const HealthRequest& request, const runtime::HeaderList& headers,
+                             std::string_view body, bool compression);
+
+}  // namespace gatehouse::proxy
