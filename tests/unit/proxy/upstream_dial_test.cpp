@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include "gatehouse/config/site_graph.h"
 #include "provision/provision_error.h"
@@ -49,7 +50,9 @@ std::string text(const sockaddr_storage& s) {
 struct Listener {
   int fd = -1;
   int port = 0;
-  Listener(int family, int wantPort, int backlog) {
+  // `mayFail`: a bind to a chosen port another process holds leaves port 0 (the caller
+  // picks again) instead of failing the test.
+  Listener(int family, int wantPort, int backlog, bool mayFail = false) {
     fd = ::socket(family, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -58,7 +61,11 @@ struct Listener {
     }
     sockaddr_storage a = ip(family == AF_INET6 ? "::1" : "127.0.0.1", wantPort);
     const socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), len) == 0);
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) == 0;
+    if (!bound && mayFail) {
+      return;
+    }
+    REQUIRE(bound);
     REQUIRE(::listen(fd, backlog) == 0);
     socklen_t l = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
@@ -79,14 +86,15 @@ RaceResult race(AddressList addresses, DialRace::Settings settings) {
   RaceResult r;
   const uint64_t start = uv_now(&loop);
   {
-    DialRace dial(&loop, std::move(addresses), settings, [&](int status, uv_os_sock_t s, const sockaddr_storage& w) {
-      r.status = status;
-      r.winner = status == 0 ? text(w) : "";
-      r.ms = uv_now(&loop) - start;
-      if (status == 0) {
-        ::close(s);
-      }
-    });
+    DialRace dial(&loop, std::move(addresses), settings,
+                  [&](int status, uv_os_sock_t s, const sockaddr_storage& w) {
+                    r.status = status;
+                    r.winner = status == 0 ? text(w) : "";
+                    r.ms = uv_now(&loop) - start;
+                    if (status == 0) {
+                      ::close(s);
+                    }
+                  });
     const int rc = dial.start();
     if (rc != 0) {
       r.status = rc;
@@ -131,7 +139,8 @@ TEST_CASE("dial_fallback_delay keeps negative values negative", "[proxy][dial]")
   CHECK(TransportConfig::parseFallbackDelay(Json("-1ns"), "p") < milliseconds(0));
   CHECK(TransportConfig::parseFallbackDelay(Json("-2s"), "p") == milliseconds(-2000));
   CHECK(TransportConfig::parseFallbackDelay(Json("0"), "p") == milliseconds(0));
-  CHECK_THROWS_AS(TransportConfig::parseFallbackDelay(Json("soon"), "p"), gatehouse::provision::ProvisionError);
+  CHECK_THROWS_AS(TransportConfig::parseFallbackDelay(Json("soon"), "p"),
+                  gatehouse::provision::ProvisionError);
 }
 
 TEST_CASE("a name's addresses are ordered as RFC 6724 (rules 1 and 6)", "[proxy][dial]") {
@@ -159,7 +168,8 @@ TEST_CASE("DialRace: the fallback family wins after the delay when the first han
   // The primary can only hang (its SYN is dropped) until its 20 s dial timeout. The loop's
   // timer makes "not before the delay" exact; the upper bound only has to show the winner did
   // not wait for the primary's timeout, so it stays far from anything a loaded machine adds.
-  auto r = race({ip("::1", v4.port), ip("127.0.0.1", v4.port)}, {milliseconds(100), milliseconds(20000), nullptr});
+  auto r =
+      race({ip("::1", v4.port), ip("127.0.0.1", v4.port)}, {milliseconds(100), milliseconds(20000), nullptr});
   CHECK(r.status == 0);
   CHECK(r.winner == "127.0.0.1");
   CHECK(r.ms >= 100);
@@ -170,15 +180,24 @@ TEST_CASE("DialRace: the fallback family wins after the delay when the first han
 TEST_CASE("DialRace: a refused first family falls back at once", "[proxy][dial]") {
   Listener v4(AF_INET, 0, 16);
   // Nothing listens on [::1]:port (if another process does, the race still succeeds).
-  auto r = race({ip("::1", v4.port), ip("127.0.0.1", v4.port)}, {milliseconds(30000), milliseconds(0), nullptr});
+  auto r =
+      race({ip("::1", v4.port), ip("127.0.0.1", v4.port)}, {milliseconds(30000), milliseconds(0), nullptr});
   CHECK(r.status == 0);
   CHECK(r.ms < 15000);  // did not wait for the 30 s delay (a refusal takes about a millisecond)
 }
 
 TEST_CASE("DialRace: the first family wins when it answers", "[proxy][dial]") {
-  Listener v6(AF_INET6, 0, 16);
-  Listener v4(AF_INET, v6.port, 16);
-  auto r = race({ip("::1", v6.port), ip("127.0.0.1", v6.port)}, {milliseconds(0), milliseconds(0), nullptr});
+  // Both families on one port number: the IPv4 side of a free IPv6 port may be taken by
+  // another process (tests run in parallel), so a few ports are tried.
+  std::unique_ptr<Listener> v6;
+  std::unique_ptr<Listener> v4;
+  for (int attempt = 0; attempt < 20 && (v4 == nullptr || v4->port == 0); ++attempt) {
+    v6 = std::make_unique<Listener>(AF_INET6, 0, 16);
+    v4 = std::make_unique<Listener>(AF_INET, v6->port, 16, true);
+  }
+  REQUIRE(v4->port == v6->port);
+  auto r =
+      race({ip("::1", v6->port), ip("127.0.0.1", v6->port)}, {milliseconds(0), milliseconds(0), nullptr});
   CHECK(r.status == 0);
   CHECK(r.winner == "::1");
 }
@@ -200,5 +219,6 @@ TEST_CASE("DialRace: a local address keeps only its family", "[proxy][dial]") {
   CHECK(r.status == 0);
   CHECK(r.winner == "127.0.0.1");
   const sockaddr_storage local6 = ip("::1", 0);
-  CHECK(race({ip("127.0.0.1", v4.port)}, {milliseconds(0), milliseconds(0), &local6}).status == UV_EAI_ADDRFAMILY);
+  CHECK(race({ip("127.0.0.1", v4.port)}, {milliseconds(0), milliseconds(0), &local6}).status ==
+        UV_EAI_ADDRFAMILY);
 }
