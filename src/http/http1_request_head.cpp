@@ -201,6 +201,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
     req.headers.remove("Host");
   }
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  s.expectsContinue_ = s.continueOwed_ = false;
   s.headOnly_ = req.method == "HEAD";
   const bool chunked = (p->flags & F_CHUNKED) != 0;
   const bool hasBody = chunked || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
@@ -230,15 +231,22 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       s.transport_.setPhase(Transport::Phase::Busy);
       return s.beginResponse();
     }
-    if (hasBody && req.versionMinor >= 1) {
-      s.out_.append(kContinue);
-    }
+    s.expectsContinue_ = s.continueOwed_ = hasBody && req.versionMinor >= 1;
   }
   s.transport_.setPhase(hasBody ? Transport::Phase::ReadingBody : Transport::Phase::Busy);
   req.start = std::chrono::steady_clock::now();
   req.headerBytes = s.headerBytes_;
   s.chainStarted_ = true;
   return s.runChain(false);
+}
+
+void Http1Session::sendContinue() {
+  if (!continueOwed_ || closed_ || headWritten_) {
+    return;
+  }
+  continueOwed_ = false;
+  out_.append(kContinue);
+  flush();
 }
 
 void Http1Session::servePriorKnowledgePreface() {

@@ -38,7 +38,7 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
       ex_(scratch_->ex),
       out_(scratch_->out),
       url_(scratch_->url),
-      body_([this] { updateReading(); }),
+      body_([this] { updateReading(); }, [this] { sendContinue(); }),
       tasks_([this] { runTasks(); }) {
   llhttp_init(&parser_, HTTP_REQUEST, &settings());
   // Any "HTTP/x.y" gets through llhttp, so the version checks are Go's: 1.x is HTTP/1.1
