@@ -200,7 +200,7 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   if (hosts != 0) {
     req.headers.remove("Host");
   }
-  s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  s.keepAlive_ = keepsAlive(req.headers, p->http_major, p->http_minor);
   s.expectsContinue_ = s.continueOwed_ = false;
   s.headOnly_ = req.method == "HEAD";
   const bool chunked = (p->flags & F_CHUNKED) != 0;

@@ -221,6 +221,26 @@ TEST_CASE("Connection: close and HTTP/1.0 close after the response") {
   CHECK_FALSE(h.transport.closed);
 }
 
+TEST_CASE("Proxy-Connection decides nothing; Connection's tokens do, in any case and list") {
+  // llhttp reads Proxy-Connection as Connection; Go's server does not (found by
+  // tests/compat/request_fuzz.py: an HTTP/1.0 request kept open, try_files_status)
+  Fixture f;
+  f.feed("GET / HTTP/1.0\r\nProxy-Connection: keep-alive\r\n\r\n");
+  CHECK(f.transport.out.find("Connection: keep-alive") == std::string::npos);
+  CHECK(f.transport.closed);
+  Fixture g;
+  g.feed("GET / HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+  CHECK(g.handler.calls == 2);
+  CHECK(g.transport.out.find("GET /next") != std::string::npos);
+  CHECK_FALSE(g.transport.closed);
+  Fixture h;
+  h.feed("GET / HTTP/1.0\r\nConnection: TE, Keep-Alive\r\n\r\n");
+  CHECK_FALSE(h.transport.closed);
+  Fixture k;
+  k.feed("GET / HTTP/1.1\r\nHost: a\r\nConnection: x\r\nConnection: CLOSE\r\n\r\n");
+  CHECK(k.transport.closed);
+}
+
 TEST_CASE("malformed requests get 400 and a close") {
   const char* bad[] = {
       "GET / HTTP/1.1\r\n\r\n",                              // no Host
