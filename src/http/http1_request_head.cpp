@@ -203,7 +203,14 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   s.keepAlive_ = keepsAlive(req.headers, p->http_major, p->http_minor);
   s.expectsContinue_ = s.continueOwed_ = false;
   s.headOnly_ = req.method == "HEAD";
-  const bool chunked = (p->flags & F_CHUNKED) != 0;
+  // Go ignores Transfer-Encoding on an HTTP/1.0 request (its issue 12785): the field goes,
+  // there is no body (llhttp could have no Content-Length beside it), and the chunks that
+  // follow are the next request's bytes. llhttp is told to skip the body (return 1).
+  const bool http10Chunked = (p->flags & F_CHUNKED) != 0 && req.versionMajor == 1 && req.versionMinor == 0;
+  if (http10Chunked) {
+    req.headers.remove("Transfer-Encoding");
+  }
+  const bool chunked = (p->flags & F_CHUNKED) != 0 && !http10Chunked;
   const bool hasBody = chunked || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
   req.bodyLength = chunked ? runtime::Request::kChunked : hasBody ? p->content_length : 0;
   s.upgradeRequest_ = p->upgrade != 0;
@@ -237,7 +244,8 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   req.start = std::chrono::steady_clock::now();
   req.headerBytes = s.headerBytes_;
   s.chainStarted_ = true;
-  return s.runChain(false);
+  const int rc = s.runChain(false);
+  return http10Chunked && rc == 0 ? 1 : rc;
 }
 
 void Http1Session::sendContinue() {

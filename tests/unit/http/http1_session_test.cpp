@@ -241,6 +241,22 @@ TEST_CASE("Proxy-Connection decides nothing; Connection's tokens do, in any case
   CHECK(k.transport.closed);
 }
 
+TEST_CASE("HTTP/1.0 ignores Transfer-Encoding: no body, the chunks are the next request") {
+  // As Go (its issue 12785; found by tests/compat/request_fuzz.py: a 1.0 PATCH proxied
+  // chunked where Caddy sends Content-Length: 0)
+  Fixture f;
+  f.feed("POST /p HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  CHECK(f.handler.calls == 1);
+  CHECK(f.transport.out.starts_with("HTTP/1.0 200 OK\r\n"));
+  CHECK(f.transport.closed);
+  Fixture g;
+  g.feed(
+      "POST /p HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  CHECK(g.handler.calls == 1);
+  CHECK(g.transport.out.find("400 Bad Request") != std::string::npos);
+}
+
 TEST_CASE("malformed requests get 400 and a close") {
   const char* bad[] = {
       "GET / HTTP/1.1\r\n\r\n",                              // no Host
