@@ -84,6 +84,9 @@ KNOWN_STRIP = "current Caddy keeps a leading '/' after strip_path_prefix (the pa
 KNOWN_RETRY_BODY = ("caddy 2.6.2 retries a request with a body after a dial error with the body Go's transport closed: "
                     "'invalid Read on closed Body', 502 (caddy #5454, fixed by #7547); Gatehouse sends the body to the next upstream")
 KNOWN_ETAG = "newer Caddy (2.7+) suffixes the ETag of an encoded response with the coding (\"-gzip\"); 2.6.2 keeps the file's ETag"
+PENDING_EXPECT = ("Expect: 100-continue on a request without a body through a proxy: caddy 2.6.2 forwards each "
+                  "upstream's 100 (two with forward_auth); Gatehouse drops an upstream's 100 answering the "
+                  "client's own Expect (README: request fuzz, left)")
 KNOWN_413 = "newer Caddy (2.7+) answers 413 when request_body max_size stops a body the proxy is sending; 2.6.2 answers 502"
 
 
@@ -243,9 +246,26 @@ def mark_known(r, caddyfile, markers=None):
         # such a body is not sent at all (KNOWN_RETRY_BODY says why)
         r.pop("body", None)
         r.pop("chunks", None)
+    fields = {k.lower(): v for k, v in r.get("headers", {}).items()}
+    proxied = "reverse_proxy" in caddyfile or "forward_auth" in caddyfile
+    if proxied and "expect" in fields and not (r.get("body") or r.get("chunks")):
+        r["pending"] = PENDING_EXPECT
     if "encode" in caddyfile and "file_server" in caddyfile and any(
             k.lower() == "accept-encoding" and v and "q=0" not in v for k, v in r.get("headers", {}).items()):
         r.setdefault("known_difference", KNOWN_ETAG)
+
+
+def config_text(case_dir):
+    """The Caddyfile and the files it may import (a case's other text files), for the
+    known-class checks: a directive may sit in an imported file."""
+    text = ""
+    for name in sorted(os.listdir(case_dir)):
+        path = os.path.join(case_dir, name)
+        if name.endswith(".json") or name == "site" or not os.path.isfile(path):
+            continue
+        with open(path, errors="replace") as f:
+            text += f.read() + "\n"
+    return text
 
 
 def case_requests(rng, case_dir, per_case):
@@ -259,10 +279,7 @@ def case_requests(rng, case_dir, per_case):
         reqs = json.load(f)
     if any("sleep" in r for r in reqs):
         return None
-    caddyfile = ""
-    if os.path.exists(os.path.join(case_dir, "Caddyfile")):
-        with open(os.path.join(case_dir, "Caddyfile")) as f:
-            caddyfile = f.read()
+    caddyfile = config_text(case_dir)
     markers = path_markers(reqs)
     out = []
     for _ in range(per_case * 3):
