@@ -259,12 +259,12 @@ def config_text(case_dir):
     """The Caddyfile and the files it may import (a case's other text files), for the
     known-class checks: a directive may sit in an imported file."""
     text = ""
-    for name in sorted(os.listdir(case_dir)):
-        path = os.path.join(case_dir, name)
-        if name.endswith(".json") or name == "site" or not os.path.isfile(path):
-            continue
-        with open(path, errors="replace") as f:
-            text += f.read() + "\n"
+    for dirpath, _, names in sorted(os.walk(case_dir)):
+        for name in sorted(names):
+            top = dirpath == case_dir
+            if (top and not name.endswith(".json")) or name.endswith(".caddy") or name.startswith("Caddyfile"):
+                with open(os.path.join(dirpath, name), errors="replace") as f:
+                    text += f.read() + "\n"
     return text
 
 
