@@ -230,7 +230,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     if (hasStream) {
       // A stream of unknown length (a proxied SSE response) is flushed through the
       // compressor piece by piece, so nothing it sends is held back waiting for more.
-      const bool flushEachPiece = eventStream || flushedByProducer(res);
+      const bool flushEachPiece = eventStream || flushedByProducer(res) || res.headAtOnce;
       auto body = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
       res.streamLength = runtime::Response::kUnknownLength;
       if (!flushEachPiece && !res.headAtOnce) {

@@ -1,5 +1,7 @@
 #include "handlers/file_paths.h"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <climits>
 #include <cstdlib>
@@ -42,6 +44,21 @@ bool hidden(const std::string& filename, const std::vector<std::string>& hide) {
       return true;
     }
     if (router::globMatch(h, filename)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool underAFile(const std::string& filename) {
+  for (size_t slash = filename.find('/', 1); slash != std::string::npos;
+       slash = filename.find('/', slash + 1)) {
+    const std::string prefix = filename.substr(0, slash);
+    struct stat st {};
+    if (prefix.find('\0') != std::string::npos || ::stat(prefix.c_str(), &st) != 0) {
+      return false;  // Go's walk stops at the first component it cannot stat
+    }
+    if (!S_ISDIR(st.st_mode)) {
       return true;
     }
   }

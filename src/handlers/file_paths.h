@@ -15,5 +15,8 @@ bool within(const std::string& path, const std::string& root);
 // Caddy's fileHidden: a name without '/' hides any matching path component; a path hides
 // itself and everything below it; either may be a glob.
 bool hidden(const std::string& filename, const std::vector<std::string>& hide);
+// Go's mapDirOpenError: a stat that failed otherwise than "not found" (a NUL's EINVAL) is
+// "not found" all the same when a directory on the way to `filename` is a file.
+bool underAFile(const std::string& filename);
 
 }  // namespace gatehouse::handlers

@@ -71,6 +71,9 @@ Outcome FileServer::handle(Exchange& ex) const {
   if (runtime::statRequestPath(filename, st) != 0) {
     // A NUL in the path ("%00") ends here as in Go: EINVAL, a 500.
     const int err = errno;
+    if (err != ENOENT && err != EACCES && err != EPERM && underAFile(filename)) {
+      return notFound(ex);  // "/file.html/%00": Caddy's 404, not the NUL's 500
+    }
     return statError(ex, err, "stat " + shownPath(rootDir, rel, req.path) + ": " + runtime::goErrnoText(err));
   }
   // Caddy keeps the request's trailing '/' on the joined name, so "file.txt/" fails its

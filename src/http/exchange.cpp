@@ -95,7 +95,10 @@ Outcome Exchange::fail(int status, std::string message, const char* trace) {
   error.plain = false;
   // Headers set by earlier middleware stay, as they do on Caddy's error path, but for a
   // length that described the body dropped here (file_server's, before a failing template).
-  response.headers.remove("Content-Length");
+  // A length with no body behind it was preset (`header Content-Length`): Caddy's error
+  // answer keeps it (HEAD shows it, Go cuts a GET's connection short of it).
+  if (!response.body.empty() || response.stream)
+    response.headers.remove("Content-Length");
   response.body.clear();
   response.stream.reset();
   response.status = status;

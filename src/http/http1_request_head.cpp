@@ -200,9 +200,17 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
   if (hosts != 0) {
     req.headers.remove("Host");
   }
-  s.keepAlive_ = llhttp_should_keep_alive(p) != 0;
+  s.keepAlive_ = keepsAlive(req.headers, p->http_major, p->http_minor);
+  s.expectsContinue_ = s.continueOwed_ = false;
   s.headOnly_ = req.method == "HEAD";
-  const bool chunked = (p->flags & F_CHUNKED) != 0;
+  // Go ignores Transfer-Encoding on an HTTP/1.0 request (its issue 12785): the field goes,
+  // there is no body (llhttp could have no Content-Length beside it), and the chunks that
+  // follow are the next request's bytes. llhttp is told to skip the body (return 1).
+  const bool http10Chunked = (p->flags & F_CHUNKED) != 0 && req.versionMajor == 1 && req.versionMinor == 0;
+  if (http10Chunked) {
+    req.headers.remove("Transfer-Encoding");
+  }
+  const bool chunked = (p->flags & F_CHUNKED) != 0 && !http10Chunked;
   const bool hasBody = chunked || ((p->flags & F_CONTENT_LENGTH) != 0 && p->content_length > 0);
   req.bodyLength = chunked ? runtime::Request::kChunked : hasBody ? p->content_length : 0;
   s.upgradeRequest_ = p->upgrade != 0;
@@ -230,15 +238,23 @@ int Http1Session::onHeadersComplete(llhttp_t* p) {
       s.transport_.setPhase(Transport::Phase::Busy);
       return s.beginResponse();
     }
-    if (hasBody && req.versionMinor >= 1) {
-      s.out_.append(kContinue);
-    }
+    s.expectsContinue_ = s.continueOwed_ = hasBody && req.versionMinor >= 1;
   }
   s.transport_.setPhase(hasBody ? Transport::Phase::ReadingBody : Transport::Phase::Busy);
   req.start = std::chrono::steady_clock::now();
   req.headerBytes = s.headerBytes_;
   s.chainStarted_ = true;
-  return s.runChain(false);
+  const int rc = s.runChain(false);
+  return http10Chunked && rc == 0 ? 1 : rc;
+}
+
+void Http1Session::sendContinue() {
+  if (!continueOwed_ || closed_ || headWritten_) {
+    return;
+  }
+  continueOwed_ = false;
+  out_.append(kContinue);
+  flush();
 }
 
 void Http1Session::servePriorKnowledgePreface() {

@@ -72,17 +72,31 @@ bool announcesFramingTrailer(const runtime::HeaderList& headers) {
   return bad;
 }
 
-bool hasUpgradeToken(const runtime::HeaderList& headers) {
+bool connectionHasToken(const runtime::HeaderList& headers, std::string_view token) {
   bool found = false;
   for (const auto& f : headers) {
     if (!found && equalsIgnoreCase(f.name, "Connection")) {
-      forEachListItem(f.value, [&](std::string_view token) {
-        found = equalsIgnoreCase(token, "upgrade");
+      forEachListItem(f.value, [&](std::string_view item) {
+        found = equalsIgnoreCase(item, token);
         return !found;
       });
     }
   }
   return found;
+}
+
+bool hasUpgradeToken(const runtime::HeaderList& headers) {
+  return connectionHasToken(headers, "upgrade");
+}
+
+bool keepsAlive(const runtime::HeaderList& headers, int major, int minor) {
+  if (major < 1) {
+    return false;
+  }
+  if (connectionHasToken(headers, "close")) {
+    return false;
+  }
+  return major > 1 || minor > 0 || connectionHasToken(headers, "keep-alive");
 }
 
 }  // namespace gatehouse::http

@@ -29,8 +29,13 @@ void trimTrailingBlanks(std::string& value);
 // framing field (Content-Length, Transfer-Encoding, Trailer): a bare 400.
 bool announcesFramingTrailer(const runtime::HeaderList& headers);
 
+// A Connection field lists `token` (any case).
+bool connectionHasToken(const runtime::HeaderList& headers, std::string_view token);
 // The Connection field lists the "upgrade" token (any case).
 bool hasUpgradeToken(const runtime::HeaderList& headers);
+// Go's shouldClose, inverted: HTTP/1.0 keeps the connection only when Connection lists
+// keep-alive, 1.1 unless it lists close. llhttp also reads Proxy-Connection; Go does not.
+bool keepsAlive(const runtime::HeaderList& headers, int major, int minor);
 
 // `OPTIONS *`: Go's server answers it itself (globalOptionsHandler), never a handler.
 bool isGlobalOptions(std::string_view method, std::string_view target);

@@ -173,6 +173,9 @@ int Http1Session::beginResponse() {
       parser_.content_length > kDiscardLimit) {
     closing_ = true;  // as Go: too much unread body to drain; say so in the head
   }
+  if (expectsContinue_ && !body_.eofDelivered()) {
+    closing_ = true;  // as Go: the client may send its body after a timer, or not at all
+  }
   const bool allowed = bodyAllowed(res.status);
   if (stagesWaiting_ != 0 && !(res.stream && allowed && !headOnly_)) {
     runWaitingStages(ex_, stagesWaiting_);  // no body piece comes to decide on

@@ -38,12 +38,15 @@ Http1Session::Http1Session(Transport& transport, RequestHandler& handler, DateCa
       ex_(scratch_->ex),
       out_(scratch_->out),
       url_(scratch_->url),
-      body_([this] { updateReading(); }),
+      body_([this] { updateReading(); }, [this] { sendContinue(); }),
       tasks_([this] { runTasks(); }) {
   llhttp_init(&parser_, HTTP_REQUEST, &settings());
   // Any "HTTP/x.y" gets through llhttp, so the version checks are Go's: 1.x is HTTP/1.1
   // (1.2 too), others get 505 (onHeadersComplete).
   parser_.lenient_flags |= LENIENT_VERSION;  // (llhttp 8.1 has the flag, not its setter)
+  // Whether the connection stays open is Go's decision (keepsAlive: Connection only), never
+  // llhttp's, which also reads Proxy-Connection and would refuse the next request after it.
+  parser_.lenient_flags |= LENIENT_KEEP_ALIVE;
   parser_.data = this;
   ex_.host = this;
 }

@@ -131,6 +131,7 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   void closeNow();
   void flush();
   void pullBody();
+  void sendContinue();
   bool countHeaderBytes(size_t n);
 
   Transport& transport_;
@@ -200,7 +201,12 @@ class Http1Session final : public Session, public runtime::BodySink, public runt
   bool awaiting_ = false;  // a handler paused; waiting for resume()
   bool resumeRequested_ = false;
   bool upgradeRequest_ = false;  // llhttp saw an upgrade (or CONNECT)
-  bool bodyPaused_ = false;      // reading stopped: the body buffer is full
+  // "Expect: 100-continue" on an HTTP/1.1 request with a body: as Go, the 100 goes out when
+  // the body is first pulled (not at all if the handler answers without reading), and an
+  // answer given before the body's end was read closes the connection (Go issue 11549).
+  bool expectsContinue_ = false;
+  bool continueOwed_ = false;
+  bool bodyPaused_ = false;  // reading stopped: the body buffer is full
   uint64_t discardLeft_ = kDiscardLimit;
   bool tunnel_ = false;
   bool tunnelReadPaused_ = false;

@@ -2,8 +2,8 @@
 
 namespace gatehouse::http {
 
-RequestBody::RequestBody(std::function<void()> drained)
-    : drained_(std::move(drained)), task_([this] { deliver(); }) {}
+RequestBody::RequestBody(std::function<void()> drained, std::function<void()> firstPull)
+    : drained_(std::move(drained)), firstPull_(std::move(firstPull)), task_([this] { deliver(); }) {}
 
 void RequestBody::reset(const runtime::Request& request) {
   detach();
@@ -14,6 +14,7 @@ void RequestBody::reset(const runtime::Request& request) {
   eof_ = false;
   pulled_ = false;
   errorDelivered_ = false;
+  eofDelivered_ = false;
 }
 
 void RequestBody::detach() {
@@ -65,6 +66,9 @@ size_t RequestBody::discardBuffered() {
 }
 
 void RequestBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
+  if (!pulled_ && firstPull_) {
+    firstPull_();
+  }
   pulled_ = true;
   sink_ = &sink;
   loop_ = loop;
@@ -93,6 +97,7 @@ void RequestBody::deliver() {
   piece_.clear();
   piece_.swap(buffer_);
   const bool wasFull = piece_.size() >= kHighWater;
+  eofDelivered_ = eof_;
   sink->onBodyData(piece_, eof_);
   if (wasFull && drained_) {
     drained_();

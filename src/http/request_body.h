@@ -18,8 +18,9 @@ class RequestBody final : public runtime::BodySource {
  public:
   static constexpr size_t kHighWater = 64 * 1024;
 
-  // `drained` runs after a delivery emptied the buffer (the session may read again).
-  explicit RequestBody(std::function<void()> drained);
+  // `drained` runs after a delivery emptied the buffer (the session may read again);
+  // `firstPull` when a consumer first asks for the body (HTTP/1.1's 100 Continue goes then).
+  explicit RequestBody(std::function<void()> drained, std::function<void()> firstPull = {});
 
   // A new exchange: forgets the previous body and its consumer.
   void reset(const runtime::Request& request);
@@ -34,6 +35,8 @@ class RequestBody final : public runtime::BodySource {
 
   [[nodiscard]] bool full() const { return buffer_.size() >= kHighWater; }
   [[nodiscard]] bool pulled() const { return pulled_; }
+  // A consumer was handed the end of the body (Go's expectContinueReader.sawEOF).
+  [[nodiscard]] bool eofDelivered() const { return eofDelivered_; }
   [[nodiscard]] bool failed() const { return error_ != 0; }
   // Over the limit but no consumer has been told: as Go's MaxBytesReader, which fails (and
   // marks the connection to close) only when a handler reads past it, the body is then just
@@ -50,6 +53,7 @@ class RequestBody final : public runtime::BodySource {
   [[nodiscard]] bool overLimit(uint64_t total) const;
 
   std::function<void()> drained_;
+  std::function<void()> firstPull_;
   LoopTask task_;
   const runtime::Request* request_ = nullptr;
   runtime::BodySink* sink_ = nullptr;
@@ -61,6 +65,7 @@ class RequestBody final : public runtime::BodySource {
   bool eof_ = false;
   bool pulled_ = false;
   bool errorDelivered_ = false;
+  bool eofDelivered_ = false;
 };
 
 }  // namespace gatehouse::http

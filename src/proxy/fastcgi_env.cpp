@@ -14,6 +14,17 @@ namespace gatehouse::proxy {
 
 namespace {
 
+// Go's origReq.URL.RequestURI(), Caddy's REQUEST_URI: the original target as Go re-escapes
+// it ("/#frag" -> "/%23frag"); the raw target when it does not parse.
+std::string originalRequestUri(const std::string& origUri) {
+  runtime::Request parsed;
+  return http::parseTarget(origUri, parsed) ? parsed.uri() : origUri;
+}
+
+}  // namespace
+
+namespace {
+
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -235,7 +246,7 @@ bool buildCgiEnv(const FastCgiTransport& t, const runtime::Exchange& ex, const r
       {"DOCUMENT_ROOT", root},
       {"DOCUMENT_URI", docUri},
       {"HTTP_HOST", std::string(host)},
-      {"REQUEST_URI", req.origUri},
+      {"REQUEST_URI", originalRequestUri(req.origUri)},
       {"SCRIPT_FILENAME", scriptFilename},
       {"SCRIPT_NAME", scriptName},
   };

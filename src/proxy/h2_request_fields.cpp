@@ -12,6 +12,22 @@ bool connectionSpecific(std::string_view lower, std::string_view value) {
          (lower == "te" && !runtime::equalsIgnoreCase(value, "trailers"));
 }
 
+// Go's http2 encodeHeaders: a field per ';'-separated piece (spaces after ';' dropped),
+// the last piece only when not empty.
+void appendCookiePairs(std::string_view value, runtime::HeaderList& out) {
+  for (size_t semi = value.find(';'); semi != std::string_view::npos; semi = value.find(';')) {
+    out.emplaceBack("cookie", std::string(value.substr(0, semi)));
+    size_t next = semi + 1;
+    while (next < value.size() && value[next] == ' ') {
+      ++next;
+    }
+    value.remove_prefix(next);
+  }
+  if (!value.empty()) {
+    out.emplaceBack("cookie", std::string(value));
+  }
+}
+
 }  // namespace
 
 void appendH2Fields(const runtime::HeaderList& fields, runtime::HeaderList& out) {
@@ -28,6 +44,10 @@ void appendH2Fields(const runtime::HeaderList& fields, runtime::HeaderList& out)
       if (!first || f.value.empty()) {
         continue;
       }
+    }
+    if (name == "cookie") {
+      appendCookiePairs(f.value, out);
+      continue;
     }
     if (!connectionSpecific(name, f.value)) {
       out.emplaceBack(std::move(name), f.value);

@@ -392,7 +392,9 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   // flush_interval: every response piece is written as soon as it arrives, which is what
   // -1 asks for and at least as often as any positive interval; so any value is honoured.
   if (f.contains("flush_interval")) {
-    c->flushAtOnce = provision::parseDuration(f["flush_interval"], path + ".flush_interval").count() < 0;
+    // (the Caddyfile's -1 is -1 ns, which a millisecond count rounds to zero)
+    provision::parseDuration(f["flush_interval"], path + ".flush_interval");
+    c->flushAtOnce = provision::durationSign(f["flush_interval"]) < 0;
   }
   if (f.contains("handle_response")) {
     c->responseHandlers = ResponseHandler::parseAll(f["handle_response"], path + ".handle_response", compile);

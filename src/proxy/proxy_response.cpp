@@ -348,6 +348,11 @@ void ProxyCall::takeWholeBody() {
       (!ex_.stages.empty() && !res.headers.has("Content-Type"))) {
     return;
   }
+  if (config_.flushAtOnce && !ex_.stages.empty()) {
+    // flush_interval -1: Caddy flushes each write, so a stage that drops the length
+    // (encode) sends the body chunked even when it came whole: it stays a stream.
+    return;
+  }
   res.body = std::move(buffered_);
   buffered_.clear();
   res.stream.reset();  // ResponseBody's destructor detaches it (source_, sink_)

@@ -129,7 +129,7 @@ def send(port, req):
             conn.putheader(k, v.replace("{PORT}", str(port)))
         if chunks is not None:
             conn.putheader("Transfer-Encoding", "chunked")
-            data = b"".join(b"%x\r\n%s\r\n" % (len(c), c.encode()) for c in chunks) + b"0\r\n\r\n"
+            data = b"".join(b"%x\r\n%s\r\n" % (len(c.encode()), c.encode()) for c in chunks) + b"0\r\n\r\n"
         elif data is not None:
             conn.putheader("Content-Length", str(len(data)))
         conn.endheaders(data)

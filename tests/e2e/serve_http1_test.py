@@ -196,7 +196,8 @@ def run_checks(a, b):
     check(out.count(b"200 OK") == 2, "chunked request body then next request")
     out = raw(a, b"PUT /healthz HTTP/1.1\r\nHost: a.test\r\nContent-Length: 2\r\nExpect: 100-continue\r\n"
                  b"Connection: close\r\n\r\n", timeout=3)
-    check(out.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"), "100-continue: %r" % out[:50])
+    # as Go: the 100 goes out when a handler reads the body; `respond` never does
+    check(out.startswith(b"HTTP/1.1 200 OK") and b"100 Continue" not in out, "100-continue: %r" % out[:50])
 
     # slow client: a request trickled byte by byte still works
     s = socket.create_connection(a, timeout=5)

@@ -180,6 +180,31 @@ TEST_CASE("the request body is pulled with back-pressure and ends with eof") {
   CHECK(f.transport.out.starts_with("HTTP/1.1 204"));
 }
 
+TEST_CASE("Expect: 100-continue: the 100 goes out on the first pull, and a read body keeps the connection") {
+  Fixture f;
+  Exchange* ex = nullptr;
+  f.handler.onHandle = [&](Exchange& e) {
+    ex = &e;
+    return Outcome::Paused;
+  };
+  f.feed("PUT /u HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+  REQUIRE(ex != nullptr);
+  CHECK(f.transport.out.empty());  // not before the handler asks for the body (as Go)
+  Collector c;
+  ex->host->requestBody().pull(&f.loop.loop, c);
+  CHECK(f.transport.out == "HTTP/1.1 100 Continue\r\n\r\n");
+  f.feed("abc");
+  f.loop.spin();
+  CHECK(c.eof);
+  CHECK(c.data == "abc");
+  ex->response.status = 204;
+  ex->host->resume();
+  f.loop.spin();
+  CHECK(f.transport.out.find("HTTP/1.1 204") != std::string::npos);
+  CHECK(f.transport.out.find("Connection: close") == std::string::npos);
+  CHECK_FALSE(f.transport.closed);
+}
+
 TEST_CASE("a body over maxBodyBytes fails the pull with E2BIG and the connection closes") {
   Fixture f;
   Exchange* ex = nullptr;

@@ -171,6 +171,11 @@ TEST_CASE("CGI environment for a POST with PATH_INFO, env placeholders and heade
   CHECK(env["DOCUMENT_URI"] == "/index.php");
   CHECK(env["REQUEST_URI"] == "/orig?a=1");
   CHECK(env["QUERY_STRING"] == "a=1");
+  // Go's URL.RequestURI() of the original target (found by tests/compat/request_fuzz.py)
+  r.origUri = "/x#frag?b=1#c";
+  CgiEnv hashed;
+  REQUIRE(buildCgiEnv(t, ex, fields, hashed, error));
+  CHECK(hashed["REQUEST_URI"] == "/x%23frag?b=1#c");
   CHECK(env["SERVER_NAME"] == "example.com");
   CHECK(env["SERVER_PORT"] == "8443");
   CHECK(env["REMOTE_ADDR"] == "::1");

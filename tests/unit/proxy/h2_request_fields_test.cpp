@@ -55,3 +55,20 @@ TEST_CASE("h2 upstream fields: one User-Agent, none when empty") {
   gatehouse::proxy::appendH2Fields(emptyFirst, emptyFirstOut);
   CHECK(emptyFirstOut.size() == 0);  // Go looks at the first value only
 }
+
+// As Go's HTTP/2 transport (found by tests/compat/request_fuzz.py, proxy_h2c_headers): a
+// field per cookie pair, and an empty Cookie sends nothing.
+TEST_CASE("h2 upstream fields: Cookie split into pairs, none when empty") {
+  HeaderList in;
+  in.add("Cookie", "");
+  in.add("Cookie", "a=1;  b=2;c=3");
+  in.add("Cookie", "d=4;");
+  HeaderList out;
+  gatehouse::proxy::appendH2Fields(in, out);
+  std::vector<std::string> values;
+  for (const auto& f : out) {
+    CHECK(f.name == "cookie");
+    values.push_back(f.value);
+  }
+  CHECK(values == std::vector<std::string>{"a=1", "b=2", "c=3", "d=4"});
+}
