@@ -139,6 +139,9 @@ bool parseQuery(std::string_view q, std::vector<std::pair<std::string, std::stri
     size_t amp = q.find('&');
     std::string_view pair = q.substr(0, amp);
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (pair.find(';') != std::string_view::npos) {
+      return false;  // Go's ParseQuery: "invalid semicolon separator in query"
+    }
     if (pair.empty()) {
       continue;
     }
