@@ -40,6 +40,8 @@ TEST_CASE("path matcher: exact, prefix, suffix, substring, glob, case-insensitiv
       {"/foo*", "/foobar", true},    {"/foo/*", "/foo", false},     {"/foo/*", "/foo/", true},
       {"*.php", "/a/b.php", true},   {"*.php", "/a/b.php. ", true}, {"*.php", "/a/b.html", false},
       {"*bar*", "/foo/bar/x", true}, {"/a/*/c", "/a/b/c", true},    {"/a/*/c", "/a/b/x/c", false},
+      {"/*/v1/*", "/x/v1/b", true},  {"/*/v1/*", "/x/v2/b", false}, {"*/v1/*.txt", "/a/v1/b.txt", false},
+      {"/a*/b*", "/ax/bz", true},    {"/a*/b*", "/ax/c/bz", false}, {"*a/*", "/xa/y", true},
       {"/a//b", "/a/b", false},      {"/x/*", "/x/../y", false},    {"/b*", "//b", true},
       {"*", "/anything", true},      {"/f?o", "/fxo", true},        {"/[a-c]x", "/bx", true},
   };
