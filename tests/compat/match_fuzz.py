@@ -120,7 +120,10 @@ class Gen:
         if kind == "method":
             return "method " + " ".join(self.pick(METHODS[:7], r.randint(1, 2)))
         if kind == "host":
-            return "host " + " ".join(self.pick(HOST_PATTERNS, r.randint(1, 2)))
+            hosts = self.pick(HOST_PATTERNS, r.randint(1, 2))
+            if len({h.lower() for h in hosts}) != len(hosts):
+                hosts = hosts[:1]  # 2.6.2 refuses a host repeated in another case
+            return "host " + " ".join(hosts)
         if kind == "protocol":
             return "protocol " + self.pick(["http", "https", "http/1.1", "http/2", "grpc"])
         if kind == "remote_ip":
@@ -130,6 +133,12 @@ class Gen:
         if kind == "not":
             if depth > 0:
                 return "path /a*"
+            if r.random() < 0.3:  # a block: the negation of an AND of placeholder-free matchers
+                inner = [self.matcher_line(depth + 1) for _ in range(3)]
+                keep = ("path", "header", "method", "protocol", "remote_ip")
+                inner = {m.split()[0]: m for m in inner if m.split()[0] in keep}  # one of a kind
+                if inner:
+                    return "not {\n%s\n\t\t}" % "\n".join("\t\t\t" + m for m in inner.values())
             return "not " + self.matcher_line(depth + 1)
         if kind == "expression":
             return "expression " + self.expression()
