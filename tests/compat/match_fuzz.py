@@ -11,7 +11,9 @@ printed; the case (Caddyfile + requests.json) is saved for turning into a compat
 Not a ctest test: what it generates changes with the seed, and a finding needs a person to
 judge it (fix, or a known difference). Forms where Gatehouse deliberately follows newer Caddy
 are not generated: a `query` matcher with several keys (2.6.2 ORs them, 2.7 ANDs), the `{re.N}`
-shorthand and `client_ip` (2.7+); a request repeating a query key is marked known (2.6.2's query
+shorthand, `client_ip` and newer Caddy's Caddyfile shorthands that Gatehouse expands
+({orig_*}, {%uri}, {%path}, {%query}, {?query}, {uuid}, {client_ip}, {resp.*}; 2.6.2 leaves
+them as text) (2.7+); {remote} holds the client's port, which differs; a request repeating a query key is marked known (2.6.2's query
 matcher reads only the key's first value, current Caddy any). 2.6.2 runs a set's matchers in
 Go's random map order and stops at the first miss (Gatehouse: in key order), so a matcher that
 can fail the request or sets placeholders stands alone in its set, or its placeholders are
@@ -40,15 +42,19 @@ SITE_FILES = {"index.html": "<h1>root</h1>\n", "a.txt": "aaa\n", "b.html": "<b>b
 
 SEGMENTS = ["a", "b", "api", "v1", "dir", "x.y", "a.txt", "b.html", "index.html", "Upper.TXT",
             "c.php", "caf\u00e9.txt", "%2F", "a%2Fb", "%41", "..", ".", "", "API", "foo.bar.baz",
-            "%20", "sp%20ace.txt", "~u", "x;y", "%25"]
+            "%20", "sp%20ace.txt", "~u", "x;y", "%25", "%2e%2e", "%2E", "..%2F", "%C3%A9", "a.txt.",
+            "c.php.", "c.php%20", "V1", "index.html%2F", "%7Eu", "a+b", "@x", "a:b"]
 PATH_PATTERNS = ["/a", "/a*", "*/b", "/api/*", "/api/*/x", "*.txt", "*.html", "/dir/", "/dir*",
                  "/A*", "*", "/a%2Fb", "/a/b", "/%41*", "/api/v1/*", "*.php", "/x.y*",
-                 "/sp ace.txt", "/caf\u00e9*", "/*/v1/*", "/foo.bar.baz", "//a*", "/a%2F*"]
+                 "/sp ace.txt", "/caf\u00e9*", "/*/v1/*", "/foo.bar.baz", "//a*", "/a%2F*",
+                 "/{query.q}*", "*/{path.0}", "/dir/*.php", "/a?b", "/[ab]*", "/a.txt.", "*~u*",
+                 "/%7Eu*", "/a+b", "/@x", "/a:b", "/%2e%2e*"]
 REGEXPS = ["^/a(.*)$", "/api/(?P<ver>v[0-9])/(.*)", "\\.(txt|html)$", "^/(?P<first>[^/]+)",
            "(?i)^/API", "^/dir/(.+)\\.php$", "^/$", "b$", "^/caf\u00e9"]
 HEADERS = ["X-A", "X-B", "User-Agent", "Accept", "X-Empty", "Cookie"]
 HEADER_VALUES = ["foo", "Foo", "foobar", "barfoo", "bar", "", "a, b", "1", "foo bar", "*"]
-HEADER_PATTERNS = ["foo", "foo*", "*foo", "*oo*", "*", "Foo", "bar", "", "a, b", "1", "foo bar"]
+HEADER_PATTERNS = ["foo", "foo*", "*foo", "*oo*", "*", "Foo", "bar", "", "a, b", "1", "foo bar",
+                   "{query.q}", "{query.q}*", "*{header.X-B}", "f*o", "**", "a,b"]
 QUERY_KEYS = ["q", "x", "a", "Q", "e"]
 QUERY_VALUES = ["1", "foo", "", "a b", "a+b", "%2F", "caf%C3%A9", "*", "2"]
 HOSTS = ["example.test", "foo.example.test", "EXAMPLE.TEST", "a.b.example.test", "other.test",
@@ -67,7 +73,12 @@ PLACEHOLDERS = ["{path}", "{uri}", "{query}", "{query.q}", "{query.x}", "{query.
                 "{vars.v}", "{http.vars.v}", "{http.matchers.file.relative}",
                 "{http.matchers.file.type}", "{http.matchers.file.remainder}",
                 "{http.matchers.file.absolute}", "{http.request.uri.path.file.base}",
-                "{http.request.uri.path.file.ext}", "{http.request.remote.host}"]
+                "{http.request.uri.path.file.ext}", "{http.request.remote.host}",
+                "{http.request.port}", "{http.request.hostport}", "{http.request.uri.path.2}",
+                "{http.request.header.X-Empty}", "{query.e}", "{path.3}",
+                "{http.request.uri.query.Q}", "{http.request.uri.query.q[]}", "{labels.3}",
+                "{http.request.method}", "{http.request.scheme}", "{query.}",
+                "{header.}", "{http.request.uri.path.file.base}"]
 
 
 # Matchers that can fail the request (500 for a CEL runtime error, try_files' =404).
@@ -184,7 +195,12 @@ class Gen:
                  'header({"X-A": "foo*"})', 'query({"q": "1"})', 'host("*.example.test")',
                  '{path.0} == "api"', 'size({path}) > 3', '{remote_host} == "127.0.0.1"',
                  'protocol("http")', 'header_regexp("X-A", "^f")', 'path_regexp("^/a")',
-                 '{vars.v} == "1"', '{http.request.uri.path.file}.endsWith(".txt")']
+                 '{vars.v} == "1"', '{http.request.uri.path.file}.endsWith(".txt")',
+                 '{query.q}.size() > 0', '{http.request.uri.query}.contains("a")',
+                 'path("/{query.q}*")', '{http.request.host} == "example.test"',
+                 '{http.request.uri.path.dir} == "/dir/"', '{header.User-Agent}.startsWith("f")',
+                 'method("GET", "HEAD")', '!path("*.txt")', '{http.request.uri.path} in ["/", "/a"]',
+                 'host("localhost", "127.0.0.1")', '{http.request.port} == ""']
         parts = [self.pick(atoms)]
         for _ in range(r.randint(0, 2)):
             parts.append(self.pick([" && ", " || "]) + ("!" if r.random() < 0.2 else "") +
