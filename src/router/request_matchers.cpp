@@ -98,7 +98,9 @@ class PathMatcher final : public Matcher {
     for (const auto& p : patterns_) {
       std::optional<PathPattern> rendered;
       if (!p.fixed) {
-        rendered.emplace(goToLower(p.tmpl.render(ex)));
+        // Caddy lowers the pattern once, at provision, placeholders unexpanded: what a
+        // placeholder brings in keeps its case ("*/{path.0}" never matches "/Upper.TXT").
+        rendered.emplace(p.tmpl.render(ex));
       }
       const PathPattern& pattern = p.fixed ? *p.fixed : *rendered;
       if (pattern.any) {

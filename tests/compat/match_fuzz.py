@@ -197,7 +197,7 @@ class Gen:
                  'protocol("http")', 'header_regexp("X-A", "^f")', 'path_regexp("^/a")',
                  '{vars.v} == "1"', '{http.request.uri.path.file}.endsWith(".txt")',
                  '{query.q}.size() > 0', '{http.request.uri.query}.contains("a")',
-                 'path("/{query.q}*")', '{http.request.host} == "example.test"',
+                 '{http.request.host} == "example.test"',
                  '{http.request.uri.path.dir} == "/dir/"', '{header.User-Agent}.startsWith("f")',
                  'method("GET", "HEAD")', '!path("*.txt")', '{http.request.uri.path} in ["/", "/a"]',
                  'host("localhost", "127.0.0.1")', '{http.request.port} == ""']
