@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,12 +56,14 @@ HEADERS = ["X-A", "X-B", "User-Agent", "Accept", "X-Empty", "Cookie"]
 HEADER_VALUES = ["foo", "Foo", "foobar", "barfoo", "bar", "", "a, b", "1", "foo bar", "*"]
 HEADER_PATTERNS = ["foo", "foo*", "*foo", "*oo*", "*", "Foo", "bar", "", "a, b", "1", "foo bar",
                    "{query.q}", "{query.q}*", "*{header.X-B}", "f*o", "**", "a,b"]
-QUERY_KEYS = ["q", "x", "a", "Q", "e"]
+QUERY_KEYS = ["q", "x", "a", "Q", "e", "a b", "a+b"]
 QUERY_VALUES = ["1", "foo", "", "a b", "a+b", "%2F", "caf%C3%A9", "*", "2"]
 HOSTS = ["example.test", "foo.example.test", "EXAMPLE.TEST", "a.b.example.test", "other.test",
-         "example.test:{PORT}", "127.0.0.1:{PORT}", "localhost", "[::1]:{PORT}", "foo.other.test"]
+         "example.test:{PORT}", "127.0.0.1:{PORT}", "localhost", "[::1]:{PORT}", "foo.other.test",
+         "example.test.", "[::1]", "Foo.Example.Test:{PORT}", "example.test:0080", "xn--caf-dma.test"]
 HOST_PATTERNS = ["example.test", "*.example.test", "*.*.example.test", "EXAMPLE.test",
-                 "other.test", "127.0.0.1", "localhost", "*.test", "foo.*"]
+                 "other.test", "127.0.0.1", "localhost", "*.test", "foo.*", "::1", "[::1]",
+                 "example.test.", "caf\u00e9.test", "*"]
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get"]
 PLACEHOLDERS = ["{path}", "{uri}", "{query}", "{query.q}", "{query.x}", "{query.Q}", "{path.0}",
                 "{path.1}", "{path.2}", "{path.-1}", "{header.X-A}", "{header.x-b}",
@@ -116,7 +119,7 @@ class Gen:
             self.regexp_names.append(name)
             return "path_regexp %s %s" % (name, quote(rx)) if r.random() < 0.8 else "path_regexp " + quote(rx)
         if kind == "header":
-            h = self.pick(HEADERS)
+            h = self.pick(HEADERS + ["Host", "Connection"])
             # (2.6.2's Caddyfile takes one value; `header Foo` and `header !Foo` are 2.7+)
             return "header %s %s" % (h, quote(self.pick(HEADER_PATTERNS)))
         if kind == "header_regexp":
@@ -276,7 +279,8 @@ KNOWN_REPEATED = ("current Caddy's query matcher takes any value of a repeated k
 
 
 def repeats_query_key(path):
-    keys = [pair.split("=", 1)[0] for pair in path.partition("?")[2].split("&") if pair]
+    # keys as Go decodes them: "a%20b" and "a+b" are one key
+    keys = [urllib.parse.unquote_plus(pair.split("=", 1)[0]) for pair in path.partition("?")[2].split("&") if pair]
     return len(set(keys)) != len(keys)
 
 
