@@ -1,23 +1,25 @@
 #!/usr/bin/env python3
 """Differential fuzzer for request matching and placeholders: per seed, one generated
 Caddyfile with many named matchers (path, path_regexp, header, header_regexp, query, method,
-host, protocol, remote_ip, not, vars, vars_regexp, expression, file; several matchers in a
-set, several sets), each answering `respond "<id> <placeholders>"` from a `handle` or `route`
-block, served by Debian's caddy 2.6.2 and by gatehouse through the compat runner
+host, protocol, remote_ip, not and not-blocks, vars, vars_regexp, expression, file; 1-3
+matchers ANDed in a set), each answering `respond "<id> <placeholders>"` from a `handle` or
+`route` block, served by Debian's caddy 2.6.2 and by gatehouse through the compat runner
 (run_compat.run_case), with generated requests that hit and miss them (dots, escapes, repeated
 slashes, UTF-8, query edge cases, header case and repetition). Every differing request is
-printed; the case (Caddyfile + requests.json) is saved for turning into a compat case.
+printed; the case (Caddyfile, requests.json, both logs) is saved for turning into a compat
+case. A Caddyfile caddy refuses must be refused by `gatehouse validate` too.
 
 Not a ctest test: what it generates changes with the seed, and a finding needs a person to
-judge it (fix, or a known difference). Forms where Gatehouse deliberately follows newer Caddy
-are not generated: a `query` matcher with several keys (2.6.2 ORs them, 2.7 ANDs), the `{re.N}`
-shorthand, `client_ip` and newer Caddy's Caddyfile shorthands that Gatehouse expands
-({orig_*}, {%uri}, {%path}, {%query}, {?query}, {uuid}, {client_ip}, {resp.*}; 2.6.2 leaves
-them as text) (2.7+); {remote} holds the client's port, which differs; a request repeating a query key is marked known (2.6.2's query
-matcher reads only the key's first value, current Caddy any). 2.6.2 runs a set's matchers in
-Go's random map order and stops at the first miss (Gatehouse: in key order), so a matcher that
-can fail the request or sets placeholders stands alone in its set, or its placeholders are
-not asked for.
+judge it (fix, or a known difference). Not generated: what 2.6.2's Caddyfile cannot say
+(several sets under one name, `header Foo`/`!Foo`, several header values), forms where
+Gatehouse deliberately follows newer Caddy (several `query` keys in one set: 2.6.2 ORs them;
+the `{re.N}` shorthand; `client_ip`; the shorthands {orig_*}, {%uri}, {%path}, {%query},
+{?query}, {uuid}, {client_ip}, {resp.*}, which 2.6.2 leaves as text) and {remote} (the client
+port differs). A request repeating a query key is marked known (2.6.2's query matcher reads
+the key's first value only, current Caddy any). 2.6.2 runs a set's matchers in Go's random
+map order and stops at the first miss (Gatehouse: in key order), so a matcher that can fail
+the request or sets placeholders stands alone in its set, or its placeholders are not asked
+for.
 
 Usage: match_fuzz.py <gatehouse> [--seeds N] [--seed FIRST] [--matchers N] [--requests N]
                      [--time-limit SEC] [--out DIR]
