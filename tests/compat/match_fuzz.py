@@ -9,8 +9,8 @@ slashes, UTF-8, query edge cases, header case and repetition). Every differing r
 printed; the case (Caddyfile, requests.json, both logs) is saved for turning into a compat
 case. A Caddyfile caddy refuses must be refused by `gatehouse validate` too.
 
-Not a ctest test: what it generates changes with the seed, and a finding needs a person to
-judge it (fix, or a known difference). Not generated: what 2.6.2's Caddyfile cannot say
+ctest runs seeds 1-20 (`compat_match_fuzz`, about 5 s); wider runs are by hand, as a finding
+needs a person to judge it (fix, or a known difference). Not generated: what 2.6.2's Caddyfile cannot say
 (several sets under one name, `header Foo`/`!Foo`, several header values), forms where
 Gatehouse deliberately follows newer Caddy (several `query` keys in one set: 2.6.2 ORs them;
 the `{re.N}` shorthand; `client_ip`; the shorthands {orig_*}, {%uri}, {%path}, {%query},
