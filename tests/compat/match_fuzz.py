@@ -141,7 +141,7 @@ class Gen:
                 hosts = hosts[:1]  # 2.6.2 refuses a host repeated in another case
             return "host " + " ".join(hosts)
         if kind == "protocol":
-            return "protocol " + self.pick(["http", "https", "http/1.1", "http/2", "grpc"])
+            return "protocol " + self.pick(["http", "https", "http/1.1", "http/2", "grpc", "http/1.0", "http/1", "http/3"])
         if kind == "remote_ip":
             cidrs = self.pick(["127.0.0.1", "127.0.0.0/8", "10.0.0.0/8", "::1", "1.2.3.4", "192.168.0.0/16"], r.randint(1, 2))
             fwd = "forwarded " if r.random() < 0.4 else ""
@@ -305,7 +305,8 @@ def gen_request(rng, i):
     if repeats_query_key(path):
         req["known_difference"] = KNOWN_REPEATED
     if raw:
-        lines = ["%s %s HTTP/1.1" % (method, path.replace(" ", "%20"))]
+        version = "HTTP/1.0" if rng.random() < 0.15 else "HTTP/1.1"
+        lines = ["%s %s %s" % (method, path.replace(" ", "%20"), version)]
         lines += ["%s: %s" % h for h in headers] + ["Connection: close", "", ""]
         # UTF-8 bytes as latin-1 text: the runner sends raw lines as latin-1
         req["raw"] = [line.encode("utf-8").decode("latin-1") for line in lines]

@@ -118,6 +118,8 @@ TEST_CASE("query, protocol, remote_ip, not, vars") {
   CHECK(matches(R"({"protocol": "http"})", ex));
   CHECK_FALSE(matches(R"({"protocol": "https"})", ex));
   CHECK(matches(R"({"protocol": "http/1.1"})", ex));
+  CHECK_FALSE(matches(R"({"protocol": "http/1"})", ex));  // unknown: taken, never matches
+  CHECK_FALSE(matches(R"({"protocol": "foo"})", ex));
 
   CHECK(matches(R"({"remote_ip": {"ranges": ["10.0.0.0/8"]}})", ex));
   CHECK(matches(R"({"client_ip": {"ranges": ["10.1.2.3"]}})", ex));
