@@ -86,13 +86,20 @@ class NotMatcher final : public Matcher {
 
 class VarsMatcher final : public Matcher {
  public:
-  explicit VarsMatcher(std::vector<std::pair<std::string, std::vector<Template>>> vars) : vars_(std::move(vars)) {}
+  explicit VarsMatcher(std::vector<std::pair<std::string, std::vector<Template>>> vars)
+      : vars_(std::move(vars)) {}
   bool match(Exchange& ex) const override {
     for (const auto& [key, values] : vars_) {
-      std::string actual;
+      // Go formats a missing value (nil: an unset variable, an unknown placeholder) with %v,
+      // so it compares as "<nil>", never as "".
+      std::string actual = "<nil>";
       if (key.size() > 2 && key.front() == '{' && key.back() == '}' &&
           std::count(key.begin(), key.end(), '{') == 1) {
-        lookupPlaceholder(std::string_view(key).substr(1, key.size() - 2), ex, actual);
+        const std::string_view name = std::string_view(key).substr(1, key.size() - 2);
+        if (!placeholderIsNil(name, ex)) {
+          actual.clear();
+          lookupPlaceholder(name, ex, actual);
+        }
       } else if (const std::string* v = ex.var(key)) {
         actual = *v;
       }
@@ -135,7 +142,8 @@ class VarsRegexpMatcher final : public Matcher {
 
 }  // namespace
 
-std::unique_ptr<Matcher> makeRemoteIpMatcher(const std::string& name, const Json& value, const std::string& path) {
+std::unique_ptr<Matcher> makeRemoteIpMatcher(const std::string& name, const Json& value,
+                                             const std::string& path) {
   if (!value.is_object()) {
     throw ProvisionError(path, name + " matcher expects an object");
   }

@@ -1,5 +1,6 @@
 // Path patterns as Caddy's path matcher and file_server's hide list use them.
 
+#include <algorithm>
 #include <optional>
 
 #include "router/matchers.h"
@@ -107,10 +108,13 @@ bool matchPathPattern(std::string_view pattern, std::string_view reqPath) {
   if (pre && suf) {
     return reqPath.find(pattern.substr(1, pattern.size() - 2)) != std::string_view::npos;
   }
-  if (pre) {
+  // The fast suffix and prefix forms only when that '*' is the only one: "/*/v1/*" is a
+  // glob (Caddy's MatchPath counts the wildcards first).
+  const bool single = std::count(pattern.begin(), pattern.end(), '*') == 1;
+  if (pre && single) {
     return reqPath.ends_with(pattern.substr(1));
   }
-  if (suf) {
+  if (suf && single) {
     return reqPath.starts_with(pattern.substr(0, pattern.size() - 1));
   }
   return globMatch(pattern, reqPath);

@@ -7,6 +7,7 @@
 #include "http/uri.h"
 #include "provision/provision_error.h"
 #include "router/escaped_path_match.h"
+#include "router/go_lower.h"
 #include "router/matcher_factories.h"
 #include "router/matchers.h"
 #include "router/path_pattern.h"
@@ -79,7 +80,7 @@ class PathMatcher final : public Matcher {
  public:
   explicit PathMatcher(std::vector<std::string> patterns) {
     for (auto& p : patterns) {
-      Template t(toLower(p));
+      Template t(goToLower(p));
       // A literal pattern is classified here, once; one with placeholders per request.
       auto fixed = t.literal() ? std::optional<PathPattern>(std::in_place, t.source()) : std::nullopt;
       patterns_.push_back({std::move(t), std::move(fixed)});
@@ -89,7 +90,7 @@ class PathMatcher final : public Matcher {
     // Case-insensitive, with trailing dots and spaces trimmed before cleaning (Windows
     // ignores them, so "/x.php." must still match "*.php"; "/api/.." is "/api/"). See Caddy
     // #2917, #4407.
-    std::string lowered = toLower(ex.request.path);
+    std::string lowered = goToLower(ex.request.path);
     while (!lowered.empty() && (lowered.back() == '.' || lowered.back() == ' ')) {
       lowered.pop_back();
     }
@@ -97,7 +98,9 @@ class PathMatcher final : public Matcher {
     for (const auto& p : patterns_) {
       std::optional<PathPattern> rendered;
       if (!p.fixed) {
-        rendered.emplace(toLower(p.tmpl.render(ex)));
+        // Caddy lowers the pattern once, at provision, placeholders unexpanded: what a
+        // placeholder brings in keeps its case ("*/{path.0}" never matches "/Upper.TXT").
+        rendered.emplace(p.tmpl.render(ex));
       }
       const PathPattern& pattern = p.fixed ? *p.fixed : *rendered;
       if (pattern.any) {

@@ -40,6 +40,13 @@ std::string goPort(std::string_view port) {
   return readsAsInt(port, n) ? std::to_string(n) : std::string(port);
 }
 
+// The host part of a Host value as Caddy takes it: Go's SplitHostPort fails on "[::1]" (no
+// port), and Caddy then uses the Host as it is, brackets kept.
+std::string_view goHost(std::string_view host) {
+  const bool bracketedNoPort = host.size() > 1 && host.front() == '[' && host.back() == ']';
+  return bracketedNoPort ? host : http::hostWithoutPort(host);
+}
+
 // {http.request.host.labels.N}: the Nth label counting from the right (0 = TLD); past the
 // leftmost label it is known but empty, as in Caddy.
 bool hostLabel(std::string_view host, std::string_view index, std::string& out) {
@@ -47,7 +54,7 @@ bool hostLabel(std::string_view host, std::string_view index, std::string& out) 
   if (!readsAsInt(index, want) || want < 0) {
     return false;
   }
-  std::string_view h = http::hostWithoutPort(host);
+  std::string_view h = goHost(host);
   out.clear();
   for (int64_t i = 0;; ++i) {
     size_t dot = h.rfind('.');
@@ -67,9 +74,7 @@ bool hostLabel(std::string_view host, std::string_view index, std::string& out) 
 // host, host.labels.N, hostport, port.
 bool hostPlaceholder(std::string_view key, const Request& r, std::string& out) {
   if (key == "host") {
-    // Go's SplitHostPort fails on "[::1]" (no port): Caddy then gives the Host as it is.
-    const bool bracketedNoPort = r.host.size() > 1 && r.host.front() == '[' && r.host.back() == ']';
-    out.assign(bracketedNoPort ? std::string_view(r.host) : http::hostWithoutPort(r.host));
+    out.assign(goHost(r.host));
   } else if (key.starts_with("host.labels.")) {
     return hostLabel(r.host, key.substr(12), out);
   } else if (key == "hostport") {

@@ -13,6 +13,7 @@
 #include "router/matcher_factories.h"
 #include "router/matchers.h"
 #include "router/placeholders.h"
+#include "router/var_types.h"
 
 namespace gatehouse::router::cel {
 
@@ -89,6 +90,19 @@ Value typedPlaceholder(PlaceholderType type, std::string_view key, const runtime
     // Caddy's replacer returns nil for an unknown key, an unset var and a map output
     // nothing matched: CEL sees null, not "".
     return Value::null();
+  }
+  if (key.starts_with("http.vars.")) {
+    // a number or boolean the vars handler set keeps its JSON type (Go: float64, bool)
+    VarType vt = varType(ex, key.substr(10));
+    if (vt == VarType::Number) {
+      double d = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+      if (ec == std::errc() && end == text.data() + text.size()) {
+        return Value::dbl(d);
+      }
+    } else if (vt == VarType::Bool) {
+      return Value::boolean(text == "true");
+    }
   }
   switch (type) {
     case PlaceholderType::Int: {

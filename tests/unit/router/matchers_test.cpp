@@ -1,7 +1,8 @@
+#include "router/matchers.h"
+
 #include <catch2/catch.hpp>
 
 #include "provision/provision_error.h"
-#include "router/matchers.h"
 #include "router/placeholders.h"
 
 using gatehouse::config::Json;
@@ -23,7 +24,9 @@ Exchange request(const std::string& method, const std::string& host, const std::
   return ex;
 }
 
-bool matches(const char* set, Exchange& ex) { return compileMatcherSet(Json::parse(set), "m").match(ex); }
+bool matches(const char* set, Exchange& ex) {
+  return compileMatcherSet(Json::parse(set), "m").match(ex);
+}
 }  // namespace
 
 TEST_CASE("path matcher: exact, prefix, suffix, substring, glob, case-insensitive") {
@@ -33,12 +36,14 @@ TEST_CASE("path matcher: exact, prefix, suffix, substring, glob, case-insensitiv
     bool want;
   };
   const Case cases[] = {
-      {"/foo", "/foo", true},       {"/foo", "/foo/", false},        {"/foo", "/FOO", true},
-      {"/foo*", "/foobar", true},   {"/foo/*", "/foo", false},       {"/foo/*", "/foo/", true},
-      {"*.php", "/a/b.php", true},  {"*.php", "/a/b.php. ", true},   {"*.php", "/a/b.html", false},
-      {"*bar*", "/foo/bar/x", true}, {"/a/*/c", "/a/b/c", true},     {"/a/*/c", "/a/b/x/c", false},
-      {"/a//b", "/a/b", false},     {"/x/*", "/x/../y", false},      {"/b*", "//b", true},
-      {"*", "/anything", true},     {"/f?o", "/fxo", true},          {"/[a-c]x", "/bx", true},
+      {"/foo", "/foo", true},        {"/foo", "/foo/", false},      {"/foo", "/FOO", true},
+      {"/foo*", "/foobar", true},    {"/foo/*", "/foo", false},     {"/foo/*", "/foo/", true},
+      {"*.php", "/a/b.php", true},   {"*.php", "/a/b.php. ", true}, {"*.php", "/a/b.html", false},
+      {"*bar*", "/foo/bar/x", true}, {"/a/*/c", "/a/b/c", true},    {"/a/*/c", "/a/b/x/c", false},
+      {"/*/v1/*", "/x/v1/b", true},  {"/*/v1/*", "/x/v2/b", false}, {"*/v1/*.txt", "/a/v1/b.txt", false},
+      {"/a*/b*", "/ax/bz", true},    {"/a*/b*", "/ax/c/bz", false}, {"*a/*", "/xa/y", true},
+      {"/a//b", "/a/b", false},      {"/x/*", "/x/../y", false},    {"/b*", "//b", true},
+      {"*", "/anything", true},      {"/f?o", "/fxo", true},        {"/[a-c]x", "/bx", true},
   };
   for (const auto& c : cases) {
     INFO(c.pattern << " vs " << c.path);
@@ -97,17 +102,24 @@ TEST_CASE("query, protocol, remote_ip, not, vars") {
   CHECK(matches(R"({"query": {"x": ["a b"]}})", ex));
   CHECK(matches(R"({"query": {"q": ["*"]}})", ex));
   CHECK_FALSE(matches(R"({"query": {"z": ["*"]}})", ex));
-  CHECK(matches(R"({"query": {"q": ["1"], "x": ["a b"]}})", ex));       // keys AND
+  CHECK(matches(R"({"query": {"q": ["1"], "x": ["a b"]}})", ex));  // keys AND
   CHECK_FALSE(matches(R"({"query": {"q": ["1"], "z": ["*"]}})", ex));
   auto rep = request("GET", "a", "/", "t=1&t=2");
-  CHECK(matches(R"({"query": {"t": ["2"]}})", rep));                    // any value of a repeated key
+  CHECK(matches(R"({"query": {"t": ["2"]}})", rep));  // any value of a repeated key
   CHECK_FALSE(matches(R"({"query": {}})", ex));
+  // a ';' anywhere makes Go's ParseQuery fail: 2.6.2's query matcher then matches nothing
+  auto semi = request("GET", "a", "/", "q=1;x=2");
+  CHECK_FALSE(matches(R"({"query": {"q": ["*"]}})", semi));
+  auto semi2 = request("GET", "a", "/", "q=1&x=a;b");
+  CHECK_FALSE(matches(R"({"query": {"q": ["1"]}})", semi2));
   auto noq = request("GET", "a", "/");
   CHECK(matches(R"({"query": {}})", noq));
 
   CHECK(matches(R"({"protocol": "http"})", ex));
   CHECK_FALSE(matches(R"({"protocol": "https"})", ex));
   CHECK(matches(R"({"protocol": "http/1.1"})", ex));
+  CHECK_FALSE(matches(R"({"protocol": "http/1"})", ex));  // unknown: taken, never matches
+  CHECK_FALSE(matches(R"({"protocol": "foo"})", ex));
 
   CHECK(matches(R"({"remote_ip": {"ranges": ["10.0.0.0/8"]}})", ex));
   CHECK(matches(R"({"client_ip": {"ranges": ["10.1.2.3"]}})", ex));
@@ -122,14 +134,30 @@ TEST_CASE("query, protocol, remote_ip, not, vars") {
   CHECK_FALSE(matches(R"({"vars": {"role": ["user"]}})", ex));
 }
 
+TEST_CASE("vars matcher: a missing value compares as Go's <nil>, not as empty") {
+  auto ex = request("GET", "a", "/");
+  CHECK_FALSE(matches(R"({"vars": {"unset": [""]}})", ex));
+  CHECK(matches(R"({"vars": {"unset": ["<nil>"]}})", ex));
+  CHECK_FALSE(matches(R"({"vars": {"{http.vars.unset}": [""]}})", ex));
+  CHECK(matches(R"({"vars": {"{http.vars.unset}": ["<nil>"]}})", ex));
+  CHECK(matches(R"({"vars": {"{no.such.placeholder}": ["<nil>"]}})", ex));
+  CHECK(matches(R"({"vars": {"{http.request.uri.query}": [""]}})", ex));  // known, empty
+  ex.setVar("empty", "");
+  CHECK(matches(R"({"vars": {"empty": [""]}})", ex));
+  CHECK(matches(R"({"vars": {"{http.vars.empty}": [""]}})", ex));
+}
+
 TEST_CASE("unknown or malformed matchers stop provisioning with the JSON path") {
   using gatehouse::provision::ProvisionError;
   CHECK_THROWS_WITH(compileMatcherSet(Json::parse(R"({"tls": {}})"), "routes[0].match[0]"),
                     Catch::Contains("routes[0].match[0].tls: matcher 'tls' is not supported yet"));
-  CHECK_THROWS_WITH(compileMatcherSet(Json::parse(R"({"expression": "1"})"), "routes[0].match[0]"),
-                    Catch::Contains("routes[0].match[0].expression: CEL request matcher expects return type of bool"));
-  CHECK_THROWS_AS(compileMatcherSet(Json::parse(R"({"path_regexp": {"pattern": "("}})"), "m"), ProvisionError);
-  CHECK_THROWS_AS(compileMatcherSet(Json::parse(R"({"remote_ip": {"ranges": ["nope"]}})"), "m"), ProvisionError);
+  CHECK_THROWS_WITH(
+      compileMatcherSet(Json::parse(R"({"expression": "1"})"), "routes[0].match[0]"),
+      Catch::Contains("routes[0].match[0].expression: CEL request matcher expects return type of bool"));
+  CHECK_THROWS_AS(compileMatcherSet(Json::parse(R"({"path_regexp": {"pattern": "("}})"), "m"),
+                  ProvisionError);
+  CHECK_THROWS_AS(compileMatcherSet(Json::parse(R"({"remote_ip": {"ranges": ["nope"]}})"), "m"),
+                  ProvisionError);
 }
 
 TEST_CASE("placeholders render request fields") {
@@ -140,10 +168,10 @@ TEST_CASE("placeholders render request fields") {
         "example.com|example.com:8443|8443");
   CHECK(Template("{http.request.uri}|{http.request.uri.path}|{http.request.uri.query}").render(ex) ==
         "/a/b.txt?k=v|/a/b.txt|k=v");
-  CHECK(Template("{http.request.uri.path.file}|{http.request.uri.path.dir}|{http.request.uri.path.0}").render(ex) ==
-        "b.txt|/a/|a");
-  CHECK(Template("{http.request.header.user-agent}|{http.request.remote.host}|{http.request.method}").render(ex) ==
-        "t/1|10.1.2.3|GET");
+  CHECK(Template("{http.request.uri.path.file}|{http.request.uri.path.dir}|{http.request.uri.path.0}")
+            .render(ex) == "b.txt|/a/|a");
+  CHECK(Template("{http.request.header.user-agent}|{http.request.remote.host}|{http.request.method}")
+            .render(ex) == "t/1|10.1.2.3|GET");
   CHECK(Template("{http.request.uri.query.k}").render(ex) == "v");
   CHECK(Template("{nope}").render(ex) == "");
   CHECK(Template("{nope}").render(ex, Template::Unknown::Keep) == "{nope}");

@@ -125,3 +125,20 @@ TEST_CASE("nil placeholders: unknown keys, unset vars, map results nothing gave"
   REQUIRE(lookupPlaceholder("mapped", ex, out));
   CHECK(out.empty());
 }
+
+// Found by match_fuzz.py: "Host: [::1]" (no port) fails Go's SplitHostPort, and Caddy then
+// uses the Host as it is, brackets kept, for {host} and for the labels alike.
+TEST_CASE("a bracketed Host without a port keeps its brackets in {host} and labels") {
+  Exchange ex = request("[::1]", "/");
+  std::string out;
+  REQUIRE(lookupPlaceholder("http.request.host", ex, out));
+  CHECK(out == "[::1]");
+  REQUIRE(lookupPlaceholder("http.request.host.labels.0", ex, out));
+  CHECK(out == "[::1]");
+  Exchange withPort = request("[::1]:8080", "/");
+  REQUIRE(lookupPlaceholder("http.request.host.labels.0", withPort, out));
+  CHECK(out == "::1");
+  Exchange name = request("a.b.example.test:8080", "/");
+  REQUIRE(lookupPlaceholder("http.request.host.labels.1", name, out));
+  CHECK(out == "example");
+}
