@@ -28,11 +28,7 @@ int runFileServer(const std::vector<std::string>& args) {
   cmd.debug = boolFlag(flags, "debug");
   LoadedConfig loaded;
   std::string listen;
-  try {
-    loaded.raw = parser::fileServerCommandConfig(cmd, listen);
-    loaded.config = config::configFromJson(loaded.raw);
-  } catch (const std::exception& e) {
-    std::cerr << "Error: " << e.what() << "\n";
+  if (!loadBuiltConfig([&] { return parser::fileServerCommandConfig(cmd, listen); }, loaded)) {
     return 1;
   }
   server::RunOptions options;

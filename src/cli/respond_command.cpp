@@ -151,11 +151,7 @@ int runRespond(const std::vector<std::string>& args) {
     return 1;
   }
   LoadedConfig loaded;
-  try {
-    loaded.raw = parser::respondCommandConfig(cmd);
-    loaded.config = config::configFromJson(loaded.raw);
-  } catch (const std::exception& e) {
-    std::cerr << "Error: " << e.what() << "\n";
+  if (!loadBuiltConfig([&] { return parser::respondCommandConfig(cmd); }, loaded)) {
     return 1;
   }
   server::RunOptions options;

@@ -30,11 +30,7 @@ int runReverseProxy(const std::vector<std::string>& args) {
   LoadedConfig loaded;
   std::string from;
   std::vector<std::string> dials;
-  try {
-    loaded.raw = parser::reverseProxyCommandConfig(cmd, from, dials);
-    loaded.config = config::configFromJson(loaded.raw);
-  } catch (const std::exception& e) {
-    std::cerr << "Error: " << e.what() << "\n";
+  if (!loadBuiltConfig([&] { return parser::reverseProxyCommandConfig(cmd, from, dials); }, loaded)) {
     return 1;
   }
   server::RunOptions options;

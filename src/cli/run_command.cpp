@@ -120,6 +120,17 @@ int runRun(const std::vector<std::string>& args) {
                      none ? std::optional<config::Json>(config::Json()) : std::nullopt);
 }
 
+bool loadBuiltConfig(const std::function<config::Json()>& build, LoadedConfig& out) {
+  try {
+    out.raw = build();
+    out.config = config::configFromJson(out.raw);
+  } catch (const std::exception& e) {
+    std::cerr << "Error: " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
 bool workerCount(std::string text, unsigned& out) {
   if (text.empty()) {
     if (const char* env = std::getenv("GATEHOUSE_WORKERS")) {
