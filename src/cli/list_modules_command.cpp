@@ -125,10 +125,10 @@ constexpr std::array kStandard = {
 
 // Plugins in Caddy's terms (caddy-dns providers), built into Gatehouse.
 constexpr std::array kNonStandard = {
-    "dns.providers.alidns",
-    "dns.providers.cloudflare",
-    "dns.providers.exec",
-    "dns.providers.rfc2136",
+    "dns.providers.acmedns", "dns.providers.alidns",       "dns.providers.cloudflare",
+    "dns.providers.desec",   "dns.providers.digitalocean", "dns.providers.duckdns",
+    "dns.providers.exec",    "dns.providers.hetzner",      "dns.providers.porkbun",
+    "dns.providers.rfc2136", "dns.providers.route53",
 };
 
 template <typename List>

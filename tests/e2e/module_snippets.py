@@ -179,7 +179,11 @@ def snippets(files_dir):
             "dns": {"provider": dict({"name": name}, **fields)}}}) for name, fields in [
             ("cloudflare", {"api_token": "x"}), ("rfc2136", {"key_name": "k.", "key_alg": "hmac-sha256",
                                                              "key": "a2V5", "server": LOOP}),
-            ("alidns", {"access_key_id": "a", "access_key_secret": "b"}), ("exec", {"command": "/bin/true"})]},
+            ("alidns", {"access_key_id": "a", "access_key_secret": "b"}), ("exec", {"command": "/bin/true"}),
+            ("route53", {"access_key_id": "a", "secret_access_key": "b"}), ("duckdns", {"api_token": "x"}),
+            ("digitalocean", {"auth_token": "x"}), ("hetzner", {"auth_api_token": "x"}),
+            ("porkbun", {"api_key": "a", "api_secret_key": "b"}), ("desec", {"token": "x"}),
+            ("acmedns", {"username": "u", "password": "p", "subdomain": "s", "server_url": "https://" + LOOP})]},
         "http.matchers.client_ip": matcher({"client_ip": {"ranges": ["127.0.0.1"]}}),
         "http.handlers.intercept": handler({"handler": "intercept"}),
         "http.handlers.log_append": handler({"handler": "log_append", "key": "a", "value": "b"}),
