@@ -97,6 +97,9 @@ class Templates final : public runtime::Handler, public router::ResponseFilter {
     TemplateTask task;
     task.name = ex.request.path;
     task.body = std::move(res.body);
+    // The length described the body taken to render: the output gets its own (finishHeaders),
+    // and a template that fails must not leave it on an error answer without that body.
+    res.headers.remove("Content-Length");
     task.fileRoot = fileRoot_.render(ex);
     if (task.fileRoot.empty()) {
       task.fileRoot = ".";
