@@ -4,9 +4,11 @@
 // (FNV-1a 32 of the key + the upstream's dial address, highest wins), so a key keeps its
 // upstream while that upstream stays available, and picks the upstream caddy 2.6.2 picks.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
@@ -53,8 +55,9 @@ class SelectionPolicy {
 std::unique_ptr<SelectionPolicy> makeSelectionPolicy(const config::Json& j, const std::string& path,
                                                      const std::vector<std::string>& dials);
 
-// Rendezvous pick among `available` by fnv1a32(key + dials[i]); -1 when none is available.
+// FNV-1a 32 of `a` followed by `b` (caddy 2.6.2's hash of key + dial).
 uint32_t fnv1a32(std::string_view a, std::string_view b);
+// Rendezvous pick among `available` by fnv1a32(key, dials[i]); -1 when none is available.
 int pickByHash(const std::vector<size_t>& available, const std::vector<std::string>& dials,
                std::string_view key);
 
