@@ -1,35 +1,26 @@
 // The redir directive: a redirect response (Caddy's static_response handler).
 #include "directives/handler_directives.h"
 #include "directives/handler_util.h"
+#include "gatehouse/html_escape.h"
 #include "options/option_util.h"
 
 namespace gatehouse::parser {
 namespace {
 
-// Go's html.EscapeString.
-std::string escapeHtml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // The page that redirects browsers only: the script imitates a redirect in the browser's
 // history; the meta tag covers clients without scripts.
 std::string htmlRedirectBody(const std::string& to) {
-  const std::string t = escapeHtml(to);
+  const std::string t = htmlEscape(to);
   return "<!DOCTYPE html>\n<html>\n\t<head>\n\t\t<title>Redirecting...</title>\n"
-         "\t\t<script>window.location.replace(\"" + t + "\");</script>\n"
-         "\t\t<meta http-equiv=\"refresh\" content=\"0; URL='" + t + "'\">\n"
-         "\t</head>\n\t<body>Redirecting to <a href=\"" + t + "\">" + t + "</a>...</body>\n"
+         "\t\t<script>window.location.replace(\"" +
+         t +
+         "\");</script>\n"
+         "\t\t<meta http-equiv=\"refresh\" content=\"0; URL='" +
+         t +
+         "'\">\n"
+         "\t</head>\n\t<body>Redirecting to <a href=\"" +
+         t + "\">" + t +
+         "</a>...</body>\n"
          "</html>\n";
 }
 

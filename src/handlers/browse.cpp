@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 
+#include "gatehouse/html_escape.h"
 #include "handlers/go_sort.h"
 #include "http/http_date.h"
 #include "http/uri.h"
@@ -109,32 +110,6 @@ void appendJsonString(std::string& out, std::string_view s) {
     }
   }
   out += '"';
-}
-
-std::string htmlEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&#34;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "gatehouse/html_escape.h"
 #include "http/uri.h"
 #include "templates/executor.h"
 #include "templates/format.h"
@@ -35,17 +36,21 @@ bool equal(const Value& a, const Value& b) {
     if (a.isNil() || b.isNil()) {
       throw TemplateError("error calling eq: invalid type for comparison");
     }
-    throw TemplateError("error calling eq: non-comparable type " + printValue(ka == Basic::Invalid ? a : b) + ": " +
-                        kindName(ka == Basic::Invalid ? a : b));
+    throw TemplateError("error calling eq: non-comparable type " + printValue(ka == Basic::Invalid ? a : b) +
+                        ": " + kindName(ka == Basic::Invalid ? a : b));
   }
   if (ka != kb) {
     throw TemplateError("error calling eq: incompatible types for comparison");
   }
   switch (ka) {
-    case Basic::Bool: return a.asBool() == b.asBool();
-    case Basic::Int: return a.asInt() == b.asInt();
-    case Basic::Float: return a.asFloat() == b.asFloat();
-    default: return a.asString() == b.asString();
+    case Basic::Bool:
+      return a.asBool() == b.asBool();
+    case Basic::Int:
+      return a.asInt() == b.asInt();
+    case Basic::Float:
+      return a.asFloat() == b.asFloat();
+    default:
+      return a.asString() == b.asString();
   }
 }
 
@@ -59,9 +64,12 @@ bool less(const Value& a, const Value& b, const char* fn) {
     throw TemplateError(std::string("error calling ") + fn + ": incompatible types for comparison");
   }
   switch (ka) {
-    case Basic::Int: return a.asInt() < b.asInt();
-    case Basic::Float: return a.asFloat() < b.asFloat();
-    default: return a.asString() < b.asString();
+    case Basic::Int:
+      return a.asInt() < b.asInt();
+    case Basic::Float:
+      return a.asFloat() < b.asFloat();
+    default:
+      return a.asString() < b.asString();
   }
 }
 
@@ -144,18 +152,16 @@ Value slice(Args& a) {
   return makeList(List(l.begin() + idx[0], l.begin() + idx[1]));
 }
 
-std::string htmlEscape(const std::string& s) {
+// text/template's HTMLEscapeString: Go's html escaping, and NUL as U+FFFD.
+std::string templateHtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      case '\0': out += "\xEF\xBF\xBD"; break;
-      default: out += c;
-    }
+    if (c == '\0')
+      out += "\xEF\xBF\xBD";
+    else if (const char* entity = goHtmlEntity(c))
+      out += entity;
+    else
+      out += c;
   }
   return out;
 }
@@ -165,13 +171,27 @@ std::string jsEscape(const std::string& s) {
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '"': out += "\\\""; break;
-      case '<': out += "\\u003C"; break;
-      case '>': out += "\\u003E"; break;
-      case '&': out += "\\u0026"; break;
-      case '=': out += "\\u003D"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '<':
+        out += "\\u003C";
+        break;
+      case '>':
+        out += "\\u003E";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      case '=':
+        out += "\\u003D";
+        break;
       default:
         if (c < ' ') {
           char buf[8];
@@ -184,7 +204,6 @@ std::string jsEscape(const std::string& s) {
   }
   return out;
 }
-
 
 // html/js/urlquery take the Sprint of their arguments (a single string as is).
 std::string evalArgsString(const Args& a) {
@@ -259,7 +278,7 @@ void addGoBuiltins(FuncMap& f) {
     wantArgs(a, 2, "ge");
     return Value(!less(a[0], a[1], "ge"));
   };
-  f["html"] = [](Args& a) { return Value(htmlEscape(evalArgsString(a))); };
+  f["html"] = [](Args& a) { return Value(templateHtmlEscape(evalArgsString(a))); };
   f["js"] = [](Args& a) { return Value(jsEscape(evalArgsString(a))); };
   f["urlquery"] = [](Args& a) { return Value(http::queryEscape(evalArgsString(a))); };
   f["call"] = [](Args& a) {
