@@ -16,7 +16,7 @@ namespace gatehouse::log {
 class Encoder {
  public:
   virtual ~Encoder() = default;
-  // Appends the entry and its line ending to `out`. Log writer thread only.
+  // Appends the entry and its line ending to `out`. Any thread: encoders keep no state.
   virtual void encode(LogEntry& entry, std::string& out) const = 0;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // Caddy's log field filters (caddy.logging.encoders.filter.*): each rewrites one field of
 // an entry, addressed by a '>'-separated path ("request>headers>Authorization"). Built from
-// JSON at provision time; applied on the log writer thread.
+// JSON at provision time; applied by the thread that logs (rules are immutable).
 
 #include <memory>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // One structured log entry: zap's fixed keys plus ordered fields. Built on the thread that
-// logs, then moved to the log writer thread, which filters, encodes and writes it.
+// logs, which filters and encodes it there for every log that takes it.
 
 #include <cstdint>
 #include <string>

@@ -18,6 +18,7 @@ uint32_t fnv32a(std::string_view s) {
 }  // namespace
 
 bool Sampler::keep(Level level, std::string_view msg, int64_t tsNs) {
+  std::lock_guard lock(mu_);
   const auto levelIndex = static_cast<uint32_t>(static_cast<int>(level) - static_cast<int>(Level::Debug));
   Counter& c = counters_[levelIndex * kCountersPerLevel + fnv32a(msg) % kCountersPerLevel];
   uint64_t n = 0;

@@ -4,6 +4,7 @@
 // Entries are counted by their own timestamps, so the result depends only on the entries.
 
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 #include <unordered_map>
 
@@ -20,7 +21,7 @@ struct SamplingPolicy {
 class Sampler {
  public:
   explicit Sampler(SamplingPolicy policy) : policy_(policy) {}
-  // Log writer thread only. Counts the entry; false when it is to be dropped.
+  // Any thread (the ones that log). Counts the entry; false when it is to be dropped.
   bool keep(Level level, std::string_view msg, int64_t tsNs);
 
  private:
@@ -29,6 +30,7 @@ class Sampler {
     uint64_t count = 0;
   };
   SamplingPolicy policy_;
+  std::mutex mu_;
   // zap keys its counters by level and a 32-bit FNV-1a hash of the message modulo 4096, so
   // messages that collide share a counter; keeping that makes sampling drop what zap drops.
   std::unordered_map<uint32_t, Counter> counters_;

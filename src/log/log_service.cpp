@@ -58,8 +58,11 @@ bool LogSink::accepts(std::string_view logger, Level level) const {
   return accept > reject;
 }
 
-LogService::LogService(std::vector<LogSink> sinks, size_t capacity)
-    : sinks_(std::move(sinks)), capacity_(capacity), thread_([this] { run(); }) {}
+LogService::LogService(std::vector<LogSink> sinks, size_t capacityBytes)
+    : sinks_(std::move(sinks)),
+      capacity_(capacityBytes),
+      pending_(sinks_.size()),
+      thread_([this] { run(); }) {}
 
 LogService::~LogService() {
   {
@@ -72,7 +75,7 @@ LogService::~LogService() {
 
 bool LogService::wants(std::string_view logger, Level level) const {
   return std::any_of(sinks_.begin(), sinks_.end(),
-                     [&](const LogSink& s) { return s.accepts(logger, level); });
+                     [&](const LogSink& s) { return !s.writer->discards() && s.accepts(logger, level); });
 }
 
 std::string LogService::writerName(std::string_view sink) const {
@@ -84,14 +87,46 @@ std::string LogService::writerName(std::string_view sink) const {
   return "";
 }
 
+std::vector<size_t> LogService::takers(const LogEntry& entry) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    const LogSink& sink = sinks_[i];
+    if (sink.writer->discards() || !sink.accepts(entry.logger, entry.level) ||
+        (sink.sampler && !sink.sampler->keep(entry.level, entry.msg, entry.tsNs))) {
+      continue;
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
 void LogService::emit(LogEntry entry) {
+  const std::vector<size_t> sinks = takers(entry);
+  if (sinks.empty()) {
+    return;
+  }
+  std::vector<std::string> texts(sinks.size());
+  size_t bytes = 0;
+  for (size_t k = 0; k < sinks.size(); ++k) {
+    // Filters edit the entry: every log but the last encodes a copy of its own.
+    if (k + 1 < sinks.size()) {
+      LogEntry copy = entry;
+      sinks_[sinks[k]].encoder->encode(copy, texts[k]);
+    } else {
+      sinks_[sinks[k]].encoder->encode(entry, texts[k]);
+    }
+    bytes += texts[k].size();
+  }
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() >= capacity_ || stop_) {
+    if (stop_ || (pendingBytes_ > 0 && pendingBytes_ + bytes > capacity_)) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    queue_.push_back(std::move(entry));
+    for (size_t k = 0; k < sinks.size(); ++k) {
+      pending_[sinks[k]] += texts[k];
+    }
+    pendingBytes_ += bytes;
     ++accepted_;
   }
   wake_.notify_one();
@@ -104,53 +139,52 @@ void LogService::flush() {
 }
 
 void LogService::run() {
-  std::deque<LogEntry> batch;
+  std::vector<std::string> batch(sinks_.size());
   std::unique_lock lock(mu_);
   while (true) {
-    wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty() && stop_) {
+    wake_.wait(lock, [&] { return stop_ || accepted_ != done_; });
+    if (accepted_ == done_ && stop_) {
       break;
     }
-    batch.swap(queue_);
+    batch.swap(pending_);
+    const uint64_t taken = accepted_;
+    pendingBytes_ = 0;
     lock.unlock();
-    const size_t n = batch.size();
-    writeBatch(batch);
-    batch.clear();
+    // Drops from before this batch are reported ahead of it, in the same logs as the
+    // entries that survived.
+    const uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+    if (dropped > droppedReported_) {
+      encodeDropNote(dropped - droppedReported_, batch);
+      droppedReported_ = dropped;
+    }
+    for (size_t i = 0; i < sinks_.size(); ++i) {
+      if (!batch[i].empty()) {
+        sinks_[i].writer->write(batch[i]);
+        batch[i].clear();  // keeps its capacity for the next swap
+      }
+    }
     lock.lock();
-    done_ += n;
+    done_ = taken;
     idle_.notify_all();
   }
 }
 
-void LogService::writeBatch(std::deque<LogEntry>& batch) {
-  // Report drops from before this batch as an entry of its own, so they are visible in the
-  // same logs as the entries that survived.
-  const uint64_t dropped = dropped_.load(std::memory_order_relaxed);
-  if (dropped > droppedReported_) {
-    LogEntry note;
-    note.level = Level::Warn;
-    note.tsNs = nowNanos();
-    note.logger = "log";
-    note.msg = "log queue full: entries dropped";
-    note.fields["dropped"] = dropped - droppedReported_;
-    batch.push_front(std::move(note));
-    droppedReported_ = dropped;
-  }
-  std::string out;
-  for (auto& sink : sinks_) {
-    out.clear();
-    for (auto& entry : batch) {
-      if (!sink.accepts(entry.logger, entry.level) ||
-          (sink.sampler && !sink.sampler->keep(entry.level, entry.msg, entry.tsNs))) {
-        continue;
-      }
-      // Filters edit the entry; each log gets its own copy when several take it.
-      LogEntry copy = entry;
-      sink.encoder->encode(copy, out);
+void LogService::encodeDropNote(uint64_t dropped, std::vector<std::string>& texts) const {
+  LogEntry note;
+  note.level = Level::Warn;
+  note.tsNs = nowNanos();
+  note.logger = "log";
+  note.msg = "log queue full: entries dropped";
+  note.fields["dropped"] = dropped;
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    const LogSink& sink = sinks_[i];
+    if (sink.writer->discards() || !sink.accepts(note.logger, note.level)) {
+      continue;
     }
-    if (!out.empty()) {
-      sink.writer->write(out);
-    }
+    std::string line;
+    LogEntry copy = note;
+    sink.encoder->encode(copy, line);
+    texts[i].insert(0, line);
   }
 }
 

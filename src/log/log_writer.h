@@ -20,6 +20,8 @@ class LogWriter {
   [[nodiscard]] virtual bool terminal() const { return false; }
   // What Caddy's "redirected default logger" line names: "stderr", a file's absolute path...
   [[nodiscard]] virtual std::string describe() const = 0;
+  // True when nothing written is kept: entries for it need not be encoded at all.
+  [[nodiscard]] virtual bool discards() const { return false; }
 };
 
 // Writes to an inherited descriptor (1 or 2); does not own it.
@@ -39,6 +41,7 @@ class DiscardWriter final : public LogWriter {
  public:
   bool write(std::string_view /*lines*/) override { return true; }
   [[nodiscard]] std::string describe() const override { return "discard"; }
+  [[nodiscard]] bool discards() const override { return true; }
 };
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR.

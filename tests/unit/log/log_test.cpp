@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "log/access_log.h"
 #include "log/encoder.h"
@@ -176,7 +177,7 @@ TEST_CASE("a log takes the loggers its include and exclude lists allow", "[log]"
   CHECK(sink.accepts("http.log.access.log0", lg::Level::Info));
 }
 
-TEST_CASE("log service writes entries on its own thread and drops beyond capacity", "[log]") {
+TEST_CASE("log service writes entries on its own thread and drops beyond its pending bytes", "[log]") {
   TempDir dir;
   const fs::path file = dir.path / "sub" / "access.log";
   std::vector<lg::LogSink> sinks;
@@ -187,7 +188,7 @@ TEST_CASE("log service writes entries on its own thread and drops beyond capacit
   sink.writer = lg::makeWriter(Json{{"output", "file"}, {"filename", file.string()}}, "w");
   sinks.push_back(std::move(sink));
   {
-    lg::LogService service(std::move(sinks), 4);
+    lg::LogService service(std::move(sinks), 2048);  // bytes: some ten lines
     CHECK(service.wants("http.log.access.log0", lg::Level::Info));
     CHECK_FALSE(service.wants("other", lg::Level::Info));
     for (int i = 0; i < 3; ++i) {
@@ -207,6 +208,57 @@ TEST_CASE("log service writes entries on its own thread and drops beyond capacit
     CHECK(service.dropped() > 0);
   }
   CHECK((fs::status(file).permissions() & fs::perms::others_read) == fs::perms::none);
+}
+
+TEST_CASE("log service: entries from many threads all written, each log with its own filtered copy",
+          "[log]") {
+  TempDir dir;
+  std::vector<lg::LogSink> sinks;
+  for (const char* name : {"plain", "masked"}) {
+    lg::LogSink sink;
+    sink.name = name;
+    sink.include = {"http.log.access.log0"};
+    auto json = std::make_unique<lg::JsonEncoder>();
+    if (std::string(name) == "masked") {
+      std::vector<lg::FieldRule> rules;
+      rules.push_back(
+          lg::FieldRule{{"request", "remote_ip"}, lg::makeFieldFilter(Json{{"filter", "delete"}}, "f")});
+      sink.encoder = std::make_unique<lg::FilterEncoder>(std::move(rules), std::move(json));
+    } else {
+      sink.encoder = std::move(json);
+    }
+    sink.writer = lg::makeWriter(Json{{"output", "file"}, {"filename", (dir.path / name).string()}}, "w");
+    sinks.push_back(std::move(sink));
+  }
+  lg::LogSink discard;
+  discard.name = "void";
+  discard.encoder = std::make_unique<lg::JsonEncoder>();
+  discard.writer = lg::makeWriter(Json{{"output", "discard"}}, "w");
+  sinks.push_back(std::move(discard));
+  constexpr int kThreads = 4;
+  constexpr int kEach = 500;
+  {
+    lg::LogService service(std::move(sinks));
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&service] {
+        for (int i = 0; i < kEach; ++i) {
+          service.emit(sampleEntry());
+        }
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    service.flush();
+    CHECK(service.dropped() == 0);
+  }
+  const std::string plain = slurp(dir.path / "plain");
+  const std::string masked = slurp(dir.path / "masked");
+  CHECK(std::count(plain.begin(), plain.end(), '\n') == kThreads * kEach);
+  CHECK(std::count(masked.begin(), masked.end(), '\n') == kThreads * kEach);
+  CHECK(plain.find("192.168.13.77") != std::string::npos);
+  CHECK(masked.find("192.168.13.77") == std::string::npos);
 }
 
 TEST_CASE("rolling file rolls at its size, gzips and keeps roll_keep files", "[log]") {
@@ -304,7 +356,9 @@ TEST_CASE("logging provisioning: access logs wired, unsupported parts named", "[
   auto rt = provisionRuntime(configFromJson(cfg));
   REQUIRE(rt->logs);
   CHECK(rt->servers[0]->accessLog);
-  CHECK(rt->logs->wants("http.log.access.log0", lg::Level::Info));
+  CHECK(rt->logs->writerName("log0") == "discard");
+  // Nothing a discarding log takes is worth building or encoding.
+  CHECK_FALSE(rt->logs->wants("http.log.access.log0", lg::Level::Info));
   auto noLogs = Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],"routes":[]}}}}})");
   CHECK_FALSE(provisionRuntime(configFromJson(noLogs))->logs);
   // The default log may go elsewhere now (gatehouse's own messages follow it), sampled.
