@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "handlers/compressor_shelf.h"
 #include "handlers/encode_body.h"
 #include "handlers/handlers.h"
 #include "http/content_type.h"
@@ -223,7 +224,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       return;
     }
     std::string compressed;
-    if (!hasStream && !enc->compressor()->compress(res.body, Compressor::Mode::Finish, compressed)) {
+    if (!hasStream && !compressorFor(ex, *enc)->compress(res.body, Compressor::Mode::Finish, compressed)) {
       return;  // a codec failure (out of memory): the identity body is still correct
     }
     markEncoded(hdr, *enc);
@@ -231,7 +232,8 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       // A stream of unknown length (a proxied SSE response) is flushed through the
       // compressor piece by piece, so nothing it sends is held back waiting for more.
       const bool flushEachPiece = eventStream || flushedByProducer(res) || res.headAtOnce;
-      auto body = std::make_unique<EncodedBody>(std::move(res.stream), enc->compressor(), flushEachPiece);
+      auto body =
+          std::make_unique<EncodedBody>(std::move(res.stream), compressorFor(ex, *enc), flushEachPiece);
       res.streamLength = runtime::Response::kUnknownLength;
       if (!flushEachPiece && !res.headAtOnce) {
         // Nothing flushes this body (a proxied one of known length, a file): Go's server
@@ -252,7 +254,7 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
   void deferToFirstPiece(Exchange& ex, const Encoding& enc) const {
     auto& res = ex.response;
     const bool flushEachPiece = flushedByProducer(res);
-    auto decide = [this, &res, &enc](std::string_view first) { return decideOnFirstPiece(res, enc, first); };
+    auto decide = [this, &ex, &enc](std::string_view first) { return decideOnFirstPiece(ex, enc, first); };
     auto body = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
     if (!flushEachPiece && !res.headAtOnce) {
       holdLikeGo(*body, ex);  // a known length (no type to go by): nothing flushes it either
@@ -277,8 +279,9 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
   // would sniff the same bytes for an identity body, its head not being out yet), then the
   // body is compressed when the piece or Content-Length is over minimum_length and the
   // response matcher agrees. Identity adds no Vary, as in Caddy 2.6.2.
-  std::unique_ptr<Compressor> decideOnFirstPiece(runtime::Response& res, const Encoding& enc,
+  std::unique_ptr<Compressor> decideOnFirstPiece(Exchange& ex, const Encoding& enc,
                                                  std::string_view first) const {
+    auto& res = ex.response;
     auto& hdr = res.headers;
     if (!first.empty() && !hdr.has("Content-Type")) {
       hdr.set("Content-Type", http::sniffContentType(first));
@@ -288,7 +291,17 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     }
     markEncoded(hdr, enc);
     res.streamLength = runtime::Response::kUnknownLength;
-    return enc.compressor();
+    return compressorFor(ex, enc);
+  }
+
+  // A compressor for `enc`: from this worker's shelf, when the exchange runs on one.
+  std::unique_ptr<Compressor> compressorFor(Exchange& ex, const Encoding& enc) const {
+    if (ex.host == nullptr) {
+      return enc.compressor();
+    }
+    auto& local = ex.host->worker().get<CompressorShelfLocal>(
+        life_, [&] { return std::make_unique<CompressorShelfLocal>(encodings_.size()); });
+    return local.shelf->take(static_cast<size_t>(&enc - encodings_.data()), [&] { return enc.compressor(); });
   }
 
   // Caddy's encoder, closed with nothing written (HEAD): a Content-Length over
@@ -389,6 +402,8 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
   std::vector<std::string> prefer_;
   long long minLength_;
   ResponseMatcher matcher_;
+  // Keys this handler's compressor shelves in the workers (a reload's new handler starts empty).
+  std::shared_ptr<const void> life_ = std::make_shared<const char>('\0');
 };
 static_assert(std::derived_from<Encode, runtime::Handler>);
 

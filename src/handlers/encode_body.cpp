@@ -36,6 +36,11 @@ class GzipCompressor final : public Compressor {
   GzipCompressor(const GzipCompressor&) = delete;
   GzipCompressor& operator=(const GzipCompressor&) = delete;
 
+  bool reset() override {
+    done_ = false;
+    return ok_ && deflateReset(&z_) == Z_OK;
+  }
+
   bool compress(std::string_view in, Mode mode, std::string& out) override {
     if (!ok_ || done_) {
       return false;
@@ -84,6 +89,12 @@ class ZstdCompressor final : public Compressor {
   ~ZstdCompressor() override { ZSTD_freeCCtx(cctx_); }
   ZstdCompressor(const ZstdCompressor&) = delete;
   ZstdCompressor& operator=(const ZstdCompressor&) = delete;
+
+  bool reset() override {
+    done_ = false;
+    // The session only: level, window and checksum stay as set.
+    return cctx_ != nullptr && ZSTD_isError(ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only)) == 0U;
+  }
 
   bool compress(std::string_view in, Mode mode, std::string& out) override {
     if (cctx_ == nullptr || done_) {

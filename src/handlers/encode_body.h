@@ -22,6 +22,9 @@ class Compressor {
   virtual ~Compressor() = default;
   // Appends the compressed form of `in` to `out`; false on a library error.
   virtual bool compress(std::string_view in, Mode mode, std::string& out) = 0;
+  // Ready for a new stream with the same settings, keeping the memory it allocated;
+  // false when the library could not reset it (then it is freed, not reused).
+  virtual bool reset() = 0;
 };
 
 // gzip at `level` (-3..9: Go's levels, negatives included), as Go's compress/gzip writer.

@@ -20,6 +20,7 @@
 #include "metrics/http_metrics.h"
 #include "server/config_reloader.h"
 #include "server/config_watcher.h"
+#include "server/memory_policy.h"
 #include "server/pid_file.h"
 #include "server/server_group.h"
 
@@ -214,6 +215,7 @@ struct SignalWatch {
 }  // namespace
 
 int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& options) {
+  returnLargeBlocksToSystem();
   const unsigned count =
       options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
   const provision::AdminSpec adminSpec = runtime->admin;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "handlers/compressor_shelf.h"
 #include "handlers/encode_body.h"
 #include "provision/provision_error.h"
 
@@ -424,4 +425,58 @@ TEST_CASE("encode: compressors loop until small output room drained") {
     CHECK(gunzip(gz) == noise + events);
     CHECK(unzstd(zs) == noise + events);
   }
+}
+
+TEST_CASE("encode: a shelf lends compressors and takes them back reset, keeping a few") {
+  using gatehouse::handlers::CompressorShelf;
+  auto shelf = std::make_shared<CompressorShelf>(2);
+  int made = 0;
+  auto zstd = [&] {
+    ++made;
+    return makeZstdCompressor(3);
+  };
+  auto gzip = [&] {
+    ++made;
+    return makeGzipCompressor(5);
+  };
+  std::string out;
+  {
+    // Left in the middle of a stream (a client that went away): the next one starts clean.
+    auto c = shelf->take(0, zstd);
+    REQUIRE(c->compress(std::string(5000, 'a'), Compressor::Mode::Continue, out));
+    auto g = shelf->take(1, gzip);
+    REQUIRE(g->compress(std::string(5000, 'b'), Compressor::Mode::Flush, out));
+  }
+  std::string z;
+  std::string g;
+  {
+    auto c = shelf->take(0, zstd);
+    REQUIRE(c->compress("second body", Compressor::Mode::Finish, z));
+    auto gz = shelf->take(1, gzip);
+    REQUIRE(gz->compress("second body", Compressor::Mode::Finish, g));
+  }
+  CHECK(made == 2);
+  CHECK(unzstd(z) == "second body");
+  CHECK(gunzip(g) == "second body");
+  // Beyond its keep, what comes back is freed; the rest is reused.
+  {
+    std::vector<std::unique_ptr<Compressor>> lent;
+    for (size_t i = 0; i < CompressorShelf::kKeepPerEncoding + 3; ++i) {
+      lent.push_back(shelf->take(0, zstd));
+    }
+  }
+  made = 0;
+  {
+    std::vector<std::unique_ptr<Compressor>> lent;
+    for (size_t i = 0; i < CompressorShelf::kKeepPerEncoding + 1; ++i) {
+      lent.push_back(shelf->take(0, zstd));
+    }
+  }
+  CHECK(made == 1);
+  // A compressor that outlives its shelf (a reload dropped the handler) is simply freed.
+  auto orphan = shelf->take(0, zstd);
+  shelf.reset();
+  std::string last;
+  REQUIRE(orphan->compress("x", Compressor::Mode::Finish, last));
+  CHECK(unzstd(last) == "x");
 }
