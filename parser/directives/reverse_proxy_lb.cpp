@@ -54,10 +54,14 @@ Json selectionPolicy(Dispenser& d) {
     }
     p["weights"] = weights;
   } else if (name == "random_choose") {
-    if (!d.nextArg()) {
-      throw d.argErr();
-    }
-    setOrOmit(p, "choose", intOrThrow(d, d.val(), "invalid choice value '" + d.val() + "': "));
+    // Caddy 2.6.2 reads the whole segment in pairs of a token and its number (the last
+    // pair wins), so anything after <n> is refused as a number or a missing argument.
+    do {
+      if (!d.nextArg()) {
+        throw d.argErr();
+      }
+      setOrOmit(p, "choose", intOrThrow(d, d.val(), "invalid choice value '" + d.val() + "': "));
+    } while (d.next());
   } else if (name == "query" || name == "header") {
     if (!d.nextArg()) {
       throw d.argErr();
@@ -166,8 +170,9 @@ bool parseLoadBalancingSubdirective(Dispenser& d, ProxyHandler& rp) {
     }
     Json& lb = child(rp.fields, "load_balancing");
     const bool isDuration = sub == "lb_try_duration";
-    int64_t ns = durationOrThrow(d, d.val(), isDuration ? "bad duration value " + d.val() + ": "
-                                                        : "bad interval value '" + d.val() + "': ");
+    int64_t ns = durationOrThrow(
+        d, d.val(),
+        isDuration ? "bad duration value " + d.val() + ": " : "bad interval value '" + d.val() + "': ");
     setOrOmit(lb, isDuration ? "try_duration" : "try_interval", ns);
   } else if (sub == "lb_retry_match") {
     Json set;

@@ -93,7 +93,9 @@ bool hasGlobalAcmeDefaults(const GlobalOptions& options) {
 }
 
 void fillInGlobalAcmeDefaults(Json& iss, const GlobalOptions& options) {
-  if (iss.value("module", "") != "acme")
+  // Caddy 2.6's zerossl issuer is the ACME issuer at ZeroSSL, and gets the same defaults.
+  const std::string module = iss.value("module", "");
+  if (module != "acme" && module != "zerossl")
     return;
   if (const Json* email = value(options, "email"); email && !iss.contains("email"))
     iss["email"] = *email;

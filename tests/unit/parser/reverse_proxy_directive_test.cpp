@@ -299,3 +299,17 @@ TEST_CASE("reverse_proxy placeholder upstreams adapt as caddy 2.6.2") {
   CHECK_THAT(errorOf("reverse_proxy http://{http.request.header.X-B}"),
              Catch::Contains("placeholders are not allowed when an upstream address contains a scheme"));
 }
+
+TEST_CASE("lb_policy random_choose reads its segment in pairs, as caddy 2.6.2") {
+  CHECK(Run("reverse_proxy a {\n lb_policy random_choose 3\n}")
+            .handler()["load_balancing"]["selection_policy"] ==
+        Json::parse(R"({"choose":3,"policy":"random_choose"})"));
+  // Tokens after <n> are read as further pairs: the last number wins, and anything else fails.
+  CHECK(Run("reverse_proxy a {\n lb_policy random_choose 3 x 5\n}")
+            .handler()["load_balancing"]["selection_policy"] ==
+        Json::parse(R"({"choose":5,"policy":"random_choose"})"));
+  CHECK_THAT(errorOf("reverse_proxy a {\n lb_policy random_choose 2 x /path\n}"),
+             Catch::Contains("invalid choice value '/path'"));
+  CHECK_THAT(errorOf("reverse_proxy a {\n lb_policy random_choose 2 extra\n}"),
+             Catch::Contains("wrong argument count"));
+}
