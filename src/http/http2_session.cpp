@@ -84,9 +84,10 @@ void Http2Session::onData(const char* data, size_t len) {
       nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(in.data()), in.size());
   resetZeroWindowUpdates();
   if (rv < 0) {
-    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
-      // nghttp2's CONTINUATION flood guard stops reading without a GOAWAY: say why, or the
-      // client only sees the connection drop.
+    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || rv == NGHTTP2_ERR_FLOODED) {
+      // nghttp2's flood guards (more than 8 CONTINUATION frames; over 1000 SETTINGS or PING
+      // acknowledgements queued for a client that sends faster than it reads) stop reading
+      // without a GOAWAY: say why, or the client only sees the connection drop.
       nghttp2_session_terminate_session(session_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
     }
     send();  // a GOAWAY nghttp2 may have queued for the peer

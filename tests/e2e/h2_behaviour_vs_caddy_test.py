@@ -202,6 +202,13 @@ SAME += [
     # RST_STREAM here: nghttp2 sends none for an idle stream. The connection stays.)
     ("zero WINDOW_UPDATE on an idle stream, then a request", lambda port, tls: exchange(port, tls, [
         h2.window_update(1, 0), frame(HEADERS, EH | ES, 3, block(base("/proto"), tls))])),
+    # HPACK: a client announcing a 4 GiB table for our encoder is served (nghttp2 and Go keep
+    # theirs at 4096); a table size update over our SETTINGS_HEADER_TABLE_SIZE (4096) is a
+    # COMPRESSION_ERROR on both.
+    ("SETTINGS_HEADER_TABLE_SIZE 4 GiB", lambda port, tls: exchange(port, tls, [
+        h2.settings([(1, 0xFFFFFFFF)]), frame(HEADERS, EH | ES, 1, block(base("/proto"), tls))])),
+    ("HPACK table size update to 1 GiB", lambda port, tls: exchange(port, tls, [
+        frame(HEADERS, EH | ES, 1, h2._int(1 << 30, 5, 0x20) + block(base("/proto"), tls))])),
 ]
 
 
