@@ -8,7 +8,8 @@ only HTTP/2 (a gRPC server) failed every check and every request got 503. Here t
 upstreams are raw-frame HTTP/2 servers (h2_script_upstream.py) that speak nothing else,
 one cleartext, one TLS offering only h2; both servers run the same Caddyfile and must give
 the same answers: the check with health_body matching passes (requests reach the
-upstream), with a body that does not match fails (503); the checks arrive as HTTP/2
+upstream), with a body that does not match fails (503), as does one past health_timeout
+(its stream reset, the connection kept); the checks arrive as HTTP/2
 (prior knowledge, or ALPN h2); a TLS upstream that selects HTTP/1.1 is still checked.
 Usage: h2_health_check_vs_caddy_test.py <path-to-gatehouse>
 """
@@ -60,6 +61,13 @@ CADDYFILE = """{
 		health_body ^ok$
 	}
 }
+:%(slow)d {
+	reverse_proxy h2c://127.0.0.1:%(slowup)d {
+		health_uri /health
+		health_interval 200ms
+		health_timeout 300ms
+	}
+}
 :%(h1tls)d {
 	reverse_proxy https://127.0.0.1:%(h1up)d {
 		transport http {
@@ -71,7 +79,7 @@ CADDYFILE = """{
 	}
 }
 """
-SITES = ("good", "bad", "tls", "h1tls")
+SITES = ("good", "bad", "tls", "slow", "h1tls")
 
 
 class H1TlsUpstream:
@@ -149,8 +157,9 @@ def main():
             h2c = ScriptedH2Upstream(body=b"ok")
             h2tls = ScriptedH2Upstream(body=b"ok", tls=server_ctx(["h2"]))
             h1up = H1TlsUpstream(server_ctx(["http/1.1"]))
+            slowup = ScriptedH2Upstream(body=b"ok", delay=1.0)
             ports = {site: free_port() for site in SITES}
-            cfg = CADDYFILE % dict(ports, h2c=h2c.port, h2tls=h2tls.port, h1up=h1up.port)
+            cfg = CADDYFILE % dict(ports, h2c=h2c.port, h2tls=h2tls.port, h1up=h1up.port, slowup=slowup.port)
             if name == "caddy":
                 peer = CaddyPeer(cfg, list(ports.values()), name="h2hc")
                 try:
@@ -173,13 +182,17 @@ def main():
                   "%s: TLS checks offer and select h2 (%s, %d requests)" % (name, h2tls.alpns, h2tls.requests))
             check(h1up.alpns and set(h1up.alpns) == {"http/1.1"},
                   "%s: a TLS upstream selecting http/1.1 is checked over it (%s)" % (name, h1up.alpns[:3]))
-            for up in (h2c, h2tls):
+            # A check past health_timeout: its stream is reset, the connection kept.
+            check(slowup.connections == 1 and slowup.requests >= 3,
+                  "%s: timed-out checks on one kept connection (%d connections, %d requests)"
+                  % (name, slowup.connections, slowup.requests))
+            for up in (h2c, h2tls, slowup):
                 up.close()
             h1up.sock.close()
             if gh is not None:
                 gh.terminate()
                 gh.wait(10)
-        want = {"good": "ok 200", "bad": " 503", "tls": "ok 200", "h1tls": "ok 200"}
+        want = {"good": "ok 200", "bad": " 503", "tls": "ok 200", "slow": " 503", "h1tls": "ok 200"}
         check(results["caddy"] == want, "caddy answers as expected: %r" % results["caddy"])
         check(results["gatehouse"] == results["caddy"], "gatehouse answers as caddy: %r" % results["gatehouse"])
     finally:
