@@ -1,5 +1,8 @@
 #include "proxy/health_checker.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/connection_pool.h"
@@ -239,8 +242,14 @@ class HealthChecker::Probe final : private H2StreamListener {
     auto conn =
         std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
     H2Sessions& sessions = *owner_.h2_;
-    UpstreamH2Session& s = sessions.add(
-        index_, std::make_unique<UpstreamH2Session>(sessions, std::move(conn), index_, H2SessionLimits{}));
+    // A check reads at most max_size bytes of an answer: each stream's window holds that
+    // much and is never reopened (a gzip answer's reopens as it is decoded), so no
+    // WINDOW_UPDATE has to go out from inside the body's callback.
+    H2SessionLimits limits;
+    limits.streamWindow =
+        std::min<size_t>(owner_.config_.maxSize + 64 * 1024, std::numeric_limits<int32_t>::max());
+    UpstreamH2Session& s =
+        sessions.add(index_, std::make_unique<UpstreamH2Session>(sessions, std::move(conn), index_, limits));
     stream_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));
     if (s.connect(target_, options) != 0) {
       fail();
@@ -379,9 +388,6 @@ class HealthChecker::Probe final : private H2StreamListener {
   void onUpstreamBody(std::string_view data) override {
     const size_t max = owner_.config_.maxSize;
     bodyBytes_ += data.size();
-    if (stream_) {
-      stream_->consumed(data.size());  // read as it comes: the stream's window reopens
-    }
     if (next_) {
       return;  // a redirect's body: read to its end (past 2 KiB the next request dials anew)
     }

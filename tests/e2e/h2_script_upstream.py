@@ -65,11 +65,14 @@ class ScriptedH2Upstream:
         time.sleep(self.delay)
         length = [("content-length", str(len(self.body)))] if self.length else []
         out = frame(HEADERS, END_HEADERS, stream, hpack([(":status", "200")] + length + self.fields))
+        pieces = [self.body[i:i + 16384] for i in range(0, len(self.body), 16384)] or [b""]  # frames of 16 KiB
+        for piece in pieces[:-1]:
+            out += frame(DATA, 0, stream, piece)
         if self.trailers:
-            out += frame(DATA, 0, stream, self.body) + frame(HEADERS, END_HEADERS | END_STREAM, stream,
-                                                               hpack(self.trailers))
+            out += frame(DATA, 0, stream, pieces[-1]) + frame(HEADERS, END_HEADERS | END_STREAM, stream,
+                                                                hpack(self.trailers))
         else:
-            out += frame(DATA, END_STREAM, stream, self.body)
+            out += frame(DATA, END_STREAM, stream, pieces[-1])
         with self.lock:
             self.open_streams -= 1
         try:
