@@ -62,6 +62,15 @@ Http2Session::~Http2Session() {
 
 // ---- Session ----
 
+// A zero-increment WINDOW_UPDATE on a stream (H2InboundFilter): that stream alone is
+// reset, as Go's server does; nghttp2 never saw the frame.
+void Http2Session::resetZeroWindowUpdates() {
+  for (const int32_t id : windowResets_) {
+    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
+  }
+  windowResets_.clear();
+}
+
 void Http2Session::onData(const char* data, size_t len) {
   if (closed_) {
     return;
@@ -70,11 +79,15 @@ void Http2Session::onData(const char* data, size_t len) {
     fail();
     return;
   }
-  const ssize_t rv = nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(data), len);
+  const std::string_view in = inbound_.filter(std::string_view(data, len), windowResets_);
+  const ssize_t rv =
+      nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(in.data()), in.size());
+  resetZeroWindowUpdates();
   if (rv < 0) {
-    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
-      // nghttp2's CONTINUATION flood guard stops reading without a GOAWAY: say why, or the
-      // client only sees the connection drop.
+    if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || rv == NGHTTP2_ERR_FLOODED) {
+      // nghttp2's flood guards (more than 8 CONTINUATION frames; over 1000 SETTINGS or PING
+      // acknowledgements queued for a client that sends faster than it reads) stop reading
+      // without a GOAWAY: say why, or the client only sees the connection drop.
       nghttp2_session_terminate_session(session_.get(), NGHTTP2_ENHANCE_YOUR_CALM);
     }
     send();  // a GOAWAY nghttp2 may have queued for the peer

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "http/h2_allocator.h"
+#include "http/h2_inbound_filter.h"
 #include "http/h2_response_head.h"
 #include "http/h2_stream.h"
 #include "http/h2_stream_table.h"
@@ -97,6 +98,7 @@ class Http2Session final : public Session {
   };
   class Callbacks;  // nghttp2 options and callback trampolines (h2_callbacks.cpp)
   friend class Callbacks;
+  void resetZeroWindowUpdates();
 
   // nghttp2 events
   int beginHeaders(int32_t id);
@@ -154,6 +156,8 @@ class Http2Session final : public Session {
   std::vector<std::unique_ptr<H2Stream>> relayed_;    // handed over, freed at a safe point
   std::vector<std::unique_ptr<H2TunnelLink>> deadLinks_;  // closed, freed at a safe point
   std::vector<int32_t> toDispatch_;                       // complete request heads from the last read
+  H2InboundFilter inbound_;                               // zero-increment stream WINDOW_UPDATEs
+  std::vector<int32_t> windowResets_;                     // their streams, reset after the read
   std::vector<int32_t> toPush_;                           // promised streams whose request waits to run
   std::vector<int32_t> toDeliver_;                        // streams with inbound bytes a pull waits for
   std::vector<int32_t> toPull_;                           // streams whose provider ran dry

@@ -1,5 +1,8 @@
 #include "proxy/health_checker.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
 #include "proxy/connection_pool.h"
@@ -8,6 +11,8 @@
 #include "proxy/host_lookup.h"
 #include "proxy/proxy_config.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_h2_pool.h"
+#include "proxy/upstream_h2_stream.h"
 #include "proxy/upstream_tls.h"
 
 namespace gatehouse::proxy {
@@ -16,6 +21,10 @@ using config::Json;
 using provision::ProvisionError;
 
 namespace {
+
+// How long a check's idle HTTP/2 connection is kept: Caddy's keep_alive idle_timeout
+// default (2 min), which its transport's connections (and so its checks') get.
+constexpr uint64_t kH2IdleMs = 120'000;
 
 // Caddy takes a zero interval or timeout as its default (30 s, 5 s) and waits a positive one
 // as given; our timers count milliseconds, so one below a millisecond waits one. A negative
@@ -113,7 +122,11 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
 // the end of each answer) and dropped on an error, a timeout, an answer that cannot be
 // reused or a body past max_size; a request that fails on a reused connection before any
 // answer is tried once more on a new one, as Go's transport retries it.
-class HealthChecker::Probe final : private UpstreamConnection::Listener {
+// Over HTTP/2 (an h2c transport to a cleartext upstream, or TLS with `versions 2`, Caddy's
+// default, when the upstream selects h2 by ALPN) each check is a stream on the checker's
+// own HTTP/2 connection to the upstream, kept between checks, as caddy 2.6.2 checks through
+// the handler's transport; TLS that selects HTTP/1.1 falls back to the HTTP/1.1 check.
+class HealthChecker::Probe final : private H2StreamListener {
  public:
   Probe(HealthChecker& owner, size_t index) : owner_(owner), index_(index) {}
 
@@ -137,12 +150,19 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
       conn_.reset();  // still draining the last answer, or closed by the upstream while idle
     }
     idle_ = false;
+    retiredStream_.reset();
     if (!timer_) {
       uv_timer_init(owner_.pool_.loop(), timer_.create());
       timer_.get()->data = this;
     }
     // The timeout covers the name lookup and the whole answer, as Go's client Timeout does.
     uv_timer_start(timer_.get(), &Probe::onTimeout, static_cast<uint64_t>(c.timeout.count()), 0);
+    h2Mode_ = wantsH2();
+    if (h2Mode_) {
+      conn_.reset();
+      startH2();
+      return;
+    }
     reused_ = conn_ != nullptr;
     if (reused_) {
       conn_->attach(*this);
@@ -186,15 +206,73 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
       fail();
     }
   }
+  // The transport's TLS applies to this upstream.
+  [[nodiscard]] const UpstreamTls* tlsFor(const UpstreamAddress& a) const {
+    const TransportConfig* t = owner_.transport_;
+    const UpstreamTls* tls = t != nullptr ? t->tls.get() : nullptr;
+    return tls != nullptr && (a.unix || tls->appliesToPort(a.port)) ? tls : nullptr;
+  }
+  // As the handler's transport speaks to this upstream: h2c, or h2 offered over TLS.
+  [[nodiscard]] bool wantsH2() const {
+    const TransportConfig* t = owner_.transport_;
+    if (t == nullptr || h1Only_) {
+      return false;
+    }
+    return tlsFor(owner_.targets_[index_]) != nullptr ? t->h2 : t->h2c;
+  }
+  // A stream on the kept HTTP/2 connection, or a new connection (looked up and dialed).
+  void startH2() {
+    UpstreamH2Session* s = owner_.h2_->usable(index_);
+    if (s == nullptr) {
+      reused_ = false;
+      dial();
+      return;
+    }
+    target_ = owner_.targets_[index_];
+    stream_ = std::make_unique<UpstreamH2Stream>(*s, static_cast<H2StreamListener&>(*this));
+    reused_ = stream_->reused();
+    if (s->connected()) {
+      submitH2();
+    }
+  }
+  void connectH2(const DialOptions& base) {
+    auto& pool = owner_.pool_;
+    DialOptions options = base;
+    options.alpn = std::string_view("\x02h2\x08http/1.1", 12);
+    auto conn =
+        std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
+    H2Sessions& sessions = *owner_.h2_;
+    // A check reads at most max_size bytes of an answer: each stream's window holds that
+    // much and is never reopened (a gzip answer's reopens as it is decoded), so no
+    // WINDOW_UPDATE has to go out from inside the body's callback.
+    H2SessionLimits limits;
+    limits.streamWindow =
+        std::min<size_t>(owner_.config_.maxSize + 64 * 1024, std::numeric_limits<int32_t>::max());
+    UpstreamH2Session& s =
+        sessions.add(index_, std::make_unique<UpstreamH2Session>(sessions, std::move(conn), index_, limits));
+    stream_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));
+    if (s.connect(target_, options) != 0) {
+      fail();
+    }
+  }
+  [[nodiscard]] bool tlsNow() const {
+    return conn_ ? conn_->tlsActive() : tlsFor(owner_.targets_[index_]) != nullptr;
+  }
+  void submitH2() {
+    const auto& c = owner_.config_;
+    const bool compression = owner_.transport_ == nullptr || owner_.transport_->compression;
+    const HealthH2Head h =
+        healthRequestH2(request_, c.headers, c.body, compression, tlsFor(owner_.targets_[index_]) != nullptr);
+    stream_->submit(h.head, request_.method == "HEAD", h.askedGzip);
+    if (h.head.body && !done_) {
+      stream_->sendBody(h.body, true);
+    }
+  }
   void connect() {
     auto& pool = owner_.pool_;
-    conn_ = std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
     DialOptions options;
     if (const TransportConfig* t = owner_.transport_) {
-      const UpstreamTls* tls = t->tls.get();
-      if (tls != nullptr && (target_.unix || tls->appliesToPort(target_.port))) {
-        options.tls = tls;
-      }
+      options.tls = tlsFor(target_);
       if (t->proxyProtocol != ProxyProtocol::Off && !target_.unix) {
         options.proxyHeader = proxyProtocolHeader(t->proxyProtocol, "", 0, target_.addr);
       }
@@ -204,6 +282,11 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
       options.fallbackDelay = t->fallbackDelay;
     }
     options.dialTimeout = owner_.config_.timeout;  // the check's timeout bounds its dial
+    if (h2Mode_) {
+      connectH2(options);
+      return;
+    }
+    conn_ = std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
     if (conn_->connect(*this, target_, options) != 0) {
       fail();
     }
@@ -225,6 +308,8 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     lookup_.reset();
     conn_.reset();
     retired_.reset();
+    stream_.reset();
+    retiredStream_.reset();
     idle_ = false;
   }
   // The connection is done with but cannot be freed here (a callback of its own): the
@@ -260,14 +345,34 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     headSeen_ = false;
   }
 
-  void onUpstreamConnected() override { send(); }
+  void onUpstreamConnected() override {
+    if (stream_) {
+      submitH2();
+    } else {
+      send();
+    }
+  }
+  // TLS selected HTTP/1.1: this upstream is checked over HTTP/1.1 from now on, this check
+  // on that connection.
+  void onUpstreamFallback(std::unique_ptr<UpstreamConnection> conn) override {
+    h1Only_ = true;
+    h2Mode_ = false;
+    retiredStream_ = std::move(stream_);  // orphaned by its session: freed later
+    if (!conn) {
+      connect();
+      return;
+    }
+    conn_ = std::move(conn);
+    conn_->attach(*this);
+    send();
+  }
   void onUpstreamHead(ResponseHead& head) override {
     headSeen_ = true;
     const std::string location(head.headers.get("Location"));
     if (owner_.config_.followRedirects && isFollowedRedirect(head.status) && !location.empty()) {
       std::string why;
       next_ = ++requests_ < kHealthMaxRequests
-                  ? followRedirect(request_, head.status, location, conn_->tlsActive(), why)
+                  ? followRedirect(request_, head.status, location, tlsNow(), why)
                   : std::nullopt;
       if (!next_) {
         fail();
@@ -300,6 +405,10 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     return owner_.config_.expectBody && re2::RE2::PartialMatch(body_, *owner_.config_.expectBody);
   }
   void onUpstreamEnd() override {
+    if (h2Mode_) {
+      endH2();
+      return;
+    }
     if (next_) {
       if (!dropping_ && next_->urlHost == request_.urlHost && bodyBytes_ <= kHealthRedirectSlurp &&
           conn_->reusable()) {
@@ -332,10 +441,38 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
     conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
     idle_ = true;
   }
+  // The answer ended: the stream goes (a finished one leaves its session quietly, also from
+  // inside its own callback); a redirect's next request is a new stream, from the loop.
+  void endH2() {
+    stream_.reset();
+    if (next_) {
+      request_ = std::move(*next_);
+      next_.reset();
+      resetBody();
+      stepSoon();
+      return;
+    }
+    finish(matches());
+    if (!dropping_) {
+      uv_timer_stop(timer_.get());
+    }
+  }
+  void stepSoon() {
+    if (!step_) {
+      uv_timer_init(owner_.pool_.loop(), step_.create());
+      step_.get()->data = this;
+    }
+    uv_timer_start(step_.get(), &Probe::onStep, 0, 0);
+  }
   static void onStep(uv_timer_t* t) {
     auto* self = static_cast<Probe*>(t->data);
     if (self->done_) {
       return;  // timed out meanwhile
+    }
+    if (self->h2Mode_) {
+      self->retiredStream_.reset();
+      self->startH2();
+      return;
     }
     self->idle_ = false;
     if (!self->conn_ || self->conn_->dead()) {
@@ -363,6 +500,14 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   void onUpstreamError(int /*uvError*/) override {
     const bool idempotent = (request_.method == "GET" || request_.method == "HEAD") &&
                             (owner_.config_.body.empty() || !request_.withBody);
+    if (h2Mode_ && reused_ && !headSeen_ && !done_ && idempotent) {
+      // The kept HTTP/2 connection went (GOAWAY, closed) as the check went out: again on a
+      // new one, from the loop.
+      reused_ = false;
+      retiredStream_ = std::move(stream_);
+      stepSoon();
+      return;
+    }
     if (reused_ && !headSeen_ && !done_ && idempotent) {
       // The upstream closed the kept connection as the check went out: Go's transport
       // sends it again on a new connection.
@@ -381,7 +526,9 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   UpstreamAddress target_;
   std::unique_ptr<HostLookup> lookup_;
   std::unique_ptr<UpstreamConnection> conn_;
-  std::unique_ptr<UpstreamConnection> retired_;  // the previous one, after a redirect or retry
+  std::unique_ptr<UpstreamConnection> retired_;      // the previous one, after a redirect or retry
+  std::unique_ptr<UpstreamH2Stream> stream_;         // this check over HTTP/2
+  std::unique_ptr<UpstreamH2Stream> retiredStream_;  // one being retried, or orphaned by a fallback
   HealthRequest request_;
   std::optional<HealthRequest> next_;  // a redirect to follow once its response ends
   int requests_ = 0;
@@ -394,6 +541,8 @@ class HealthChecker::Probe final : private UpstreamConnection::Listener {
   bool reused_ = false;   // this check went out on a kept connection
   bool headSeen_ = false;
   bool dropping_ = false;  // the timer frees the connection at once
+  bool h2Mode_ = false;    // this check goes over HTTP/2
+  bool h1Only_ = false;    // the TLS upstream selected HTTP/1.1 once
 };
 
 HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& upstreams,
@@ -405,6 +554,7 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
       owner_(std::move(owner)),
       config_(config),
       transport_(transport),
+      h2_(std::make_unique<H2Sessions>(pool.loop(), pool.deliveries(), upstreams.size(), kH2IdleMs)),
       verdicts_(std::move(verdicts)) {
   for (const auto& up : upstreams) {
     skipped_.push_back(up.dialTemplate != nullptr);

@@ -35,6 +35,7 @@
 namespace gatehouse::proxy {
 
 class ConnectionPool;
+class H2Sessions;
 struct Upstream;
 
 struct ActiveHealth {
@@ -94,6 +95,9 @@ class HealthChecker {
   std::vector<UpstreamAddress> targets_;
   std::vector<bool> skipped_;  // templates
   std::vector<std::string> hostHeaders_;
+  // HTTP/2 connections of the checks (h2c, or h2 over TLS): before the probes, whose
+  // streams must leave them first.
+  std::unique_ptr<H2Sessions> h2_;
   std::vector<std::unique_ptr<Probe>> probes_;  // one slot per upstream
   std::shared_ptr<HealthVerdicts> verdicts_;
   std::vector<uint32_t> passes_;  // consecutive, per upstream

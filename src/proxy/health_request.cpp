@@ -4,11 +4,14 @@
 #include <optional>
 #include <vector>
 
+#include "proxy/h2_request_fields.h"
+
 namespace gatehouse::proxy {
 
 namespace {
 
 constexpr std::string_view kGoClientAgent = "Go-http-client/1.1";
+constexpr std::string_view kGoH2ClientAgent = "Go-http-client/2.0";
 
 // The first value under exactly `name` (Go's map lookup of a canonical key).
 std::optional<std::string_view> exactFirst(const runtime::HeaderList& h, std::string_view name) {
@@ -24,6 +27,12 @@ std::optional<std::string_view> exactFirst(const runtime::HeaderList& h, std::st
 bool writtenApart(std::string_view name) {
   return runtime::equalsIgnoreCase(name, "Host") || name == "User-Agent" || name == "Content-Length" ||
          name == "Transfer-Encoding" || name == "Trailer";
+}
+
+bool asksGzip(const HealthRequest& request, const runtime::HeaderList& headers, bool compression) {
+  return compression && request.method != "HEAD" &&
+         exactFirst(headers, "Accept-Encoding").value_or("").empty() &&
+         exactFirst(headers, "Range").value_or("").empty();
 }
 
 struct Field {
@@ -63,9 +72,7 @@ HealthWire healthRequestWire(const HealthRequest& request, const runtime::Header
   for (const auto& f : fields) {
     out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
-  w.askedGzip = compression && request.method != "HEAD" &&
-                exactFirst(headers, "Accept-Encoding").value_or("").empty() &&
-                exactFirst(headers, "Range").value_or("").empty();
+  w.askedGzip = asksGzip(request, headers, compression);
   if (w.askedGzip) {
     out.append("Accept-Encoding: gzip\r\n");
   }
@@ -74,6 +81,42 @@ HealthWire healthRequestWire(const HealthRequest& request, const runtime::Header
     out.append(body);
   }
   return w;
+}
+
+HealthH2Head healthRequestH2(const HealthRequest& request, const runtime::HeaderList& headers,
+                             std::string_view body, bool compression, bool tls) {
+  HealthH2Head h;
+  H2RequestHead& head = h.head;
+  head.method = request.method;
+  head.scheme = tls ? "https" : "http";
+  head.authority = request.customHost ? std::string(headers.get("Host")) : request.host;
+  head.path = request.target;
+  const std::string_view agent = exactFirst(headers, "User-Agent").value_or(kGoH2ClientAgent);
+  if (!agent.empty()) {
+    head.fields.emplaceBack("user-agent", std::string(agent));
+  }
+  runtime::HeaderList rest;
+  const bool referer = !request.referer.empty();
+  for (const auto& f : headers) {
+    if (f.name != "User-Agent" && !(referer && f.name == "Referer")) {
+      rest.emplaceBack(f.name, f.value);
+    }
+  }
+  if (referer) {
+    rest.emplaceBack("Referer", request.referer);
+  }
+  appendH2Fields(rest, head.fields);
+  const bool withBody = request.withBody && !body.empty();
+  if (withBody) {
+    head.fields.emplaceBack("content-length", std::to_string(body.size()));
+    h.body.assign(body);
+  }
+  head.body = withBody;
+  h.askedGzip = asksGzip(request, headers, compression);
+  if (h.askedGzip) {
+    head.fields.emplaceBack("accept-encoding", "gzip");
+  }
+  return h;
 }
 
 }  // namespace gatehouse::proxy

@@ -17,6 +17,7 @@
 
 #include "gatehouse/runtime/header_list.h"
 #include "proxy/health_checker_redirect.h"
+#include "proxy/upstream_h2_stream.h"
 
 namespace gatehouse::proxy {
 
@@ -29,5 +30,17 @@ struct HealthWire {
 // request.withBody); `compression`: the transport's (off: `compression off`).
 HealthWire healthRequestWire(const HealthRequest& request, const runtime::HeaderList& headers,
                              std::string_view body, bool compression);
+
+// The same check over HTTP/2 (h2c, or TLS that selected h2), as Go's HTTP/2 transport
+// sends it: :authority the Host, a user-agent (Go-http-client/2.0 unless configured; an
+// empty one sends none), the configured fields in HTTP/2's form, content-length with a
+// body, accept-encoding gzip under the same rule as above.
+struct HealthH2Head {
+  H2RequestHead head;
+  std::string body;
+  bool askedGzip = false;
+};
+HealthH2Head healthRequestH2(const HealthRequest& request, const runtime::HeaderList& headers,
+                             std::string_view body, bool compression, bool tls);
 
 }  // namespace gatehouse::proxy

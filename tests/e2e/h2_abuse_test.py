@@ -21,6 +21,16 @@ import h2_frames as h2  # noqa: E402
 from harness import FAILURES, addr_of, check, start  # noqa: E402
 
 PROTOCOL_ERROR = 1
+ENHANCE_YOUR_CALM = 11
+PID = [0]  # the server's, for its RSS
+
+
+def rss_kb():
+    with open("/proc/%d/status" % PID[0]) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 def read_until_goaway_or_close(c, seconds=5.0):
@@ -85,6 +95,53 @@ def rapid_reset(addr):
     c.close()
 
 
+def rapid_reset_split(addr):
+    """CVE-2023-44487 with each HEADERS and its RST_STREAM in writes of their own, so a
+    handler may start before its reset: nghttp2's reset rate limit (1000 at once, then 33/s)
+    still ends the connection; caddy 2.6.2 serves on (its Go predates the fix)."""
+    c = h2.Conn(addr)
+    sent = 0
+    try:
+        for stream in range(1, 6001, 2):
+            c.send(h2.frame(h2.HEADERS, h2.END_STREAM | h2.END_HEADERS, stream, h2.request_block("/hello")))
+            c.send(h2.frame(h2.RST_STREAM, 0, stream, (8).to_bytes(4, "big")))
+            sent += 1
+    except OSError:
+        pass
+    code, closed = read_until_goaway_or_close(c, 10)
+    check(code is not None and code != 0 and closed,
+          "rapid reset in separate writes (%d streams): GOAWAY with an error, closed (%s, %s)" % (sent, code, closed))
+    c.close()
+
+
+def continuation_big_frames(addr):
+    """CVE-2024-27316-style: header blocks in 1 MiB CONTINUATION frames (our MAX_FRAME_SIZE)
+    on 20 connections at once, never ended: nghttp2 decodes as they come and stops at the
+    9th frame (GOAWAY ENHANCE_YOUR_CALM); memory stays bounded (measured +20 MiB RSS for the
+    20; caddy 2.6.2 +40 MiB)."""
+    before = rss_kb()
+    conns, codes, peak = [], [], 0
+    blk = h2.hpack([("x-f%d" % j, "v" * 60000) for j in range(16)])
+    for _ in range(20):
+        c = h2.Conn(addr)
+        conns.append(c)
+        c.send(h2.frame(h2.HEADERS, 0, 1, h2.request_block("/hello")))
+        try:
+            for _ in range(12):
+                c.send(h2.frame(h2.CONTINUATION, 0, 1, blk))
+        except OSError:
+            pass
+        peak = max(peak, rss_kb())
+    for c in conns:
+        code, closed = read_until_goaway_or_close(c, 5)
+        codes.append((code, closed))
+        c.close()
+    check(all(x == (ENHANCE_YOUR_CALM, True) for x in codes),
+          "1 MiB CONTINUATION frames: GOAWAY ENHANCE_YOUR_CALM and close on each of 20 (%s)" % sorted(set(codes)))
+    check(peak - before < 64 * 1024, "1 MiB CONTINUATION frames on 20 connections: RSS +%d KB (< 64 MiB)"
+          % (peak - before))
+
+
 def settings_flood(addr):
     c = h2.Conn(addr)
     c.sock.settimeout(5)
@@ -93,10 +150,12 @@ def settings_flood(addr):
             c.send(b"".join(h2.settings([(4, 65535)]) for _ in range(1000)))
     except OSError:
         pass
-    # Either the server keeps up (ACKs queued to a client that never reads are bounded by
-    # nghttp2's max_outbound_ack) or it drops the connection; it must do one in bounded time.
+    # ACKs queued to a client that sends faster than it reads are bounded by nghttp2's
+    # max_outbound_ack (1000): past it, GOAWAY ENHANCE_YOUR_CALM and close. (Caddy 2.6.2
+    # answers all 100000; Go bounds its queue at 10000 control frames.)
     code, closed = read_until_goaway_or_close(c, 5)
-    check(True, "SETTINGS flood handled (GOAWAY %s, closed %s)" % (code, closed))
+    check(code == ENHANCE_YOUR_CALM and closed, "SETTINGS flood: GOAWAY ENHANCE_YOUR_CALM, closed (%s, %s)"
+          % (code, closed))
     c.close()
 
 
@@ -161,7 +220,8 @@ def ping_flood(addr):
     except OSError:
         pass
     code, closed = read_until_goaway_or_close(c, 5)
-    check(True, "PING flood handled (GOAWAY %s, closed %s)" % (code, closed))
+    check(code == ENHANCE_YOUR_CALM and closed, "PING flood: GOAWAY ENHANCE_YOUR_CALM, closed (%s, %s)"
+          % (code, closed))
     c.close()
 
 
@@ -220,8 +280,9 @@ def main():
         try:
             addr = addr_of(servers["h2c"][0])
             check(healthy(addr), "serves before the attacks")
+            PID[0] = proc.pid
             for attack in (bad_field_values, data_on_stream_zero, continuation_flood, rapid_reset, settings_flood, bad_preface, stream_limit,
-                           ping_flood, empty_data_flood):
+                           ping_flood, empty_data_flood, rapid_reset_split, continuation_big_frames):
                 attack(addr)
                 check(proc.poll() is None and healthy(addr), "still serving after " + attack.__name__)
         finally:

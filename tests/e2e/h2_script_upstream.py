@@ -3,7 +3,9 @@ answer, configured per instance: after `delay` seconds, a 200 with `body`, optio
 response `fields` (e.g. content-encoding), and optional `trailers` (a HEADERS frame with
 END_STREAM after the DATA). Streams are answered concurrently (a thread each); counts the
 connections (and how many were open at once: max_open), the streams open at once
-(max_streams) and the requests seen."""
+(max_streams) and the requests seen. With `tls` (an ssl.SSLContext) it speaks TLS and
+records the ALPN protocol each connection selected (alpns); one that did not select h2
+is closed."""
 import socket
 import struct
 import threading
@@ -23,7 +25,7 @@ def _read_exact(conn, n):
 
 
 class ScriptedH2Upstream:
-    def __init__(self, delay=0.0, body=b"ok", fields=(), trailers=(), max_streams=100, length=True):
+    def __init__(self, delay=0.0, body=b"ok", fields=(), trailers=(), max_streams=100, length=True, tls=None):
         self.delay, self.body, self.fields, self.trailers = delay, body, list(fields), list(trailers)
         self.length = length  # send content-length
         self.max_concurrent = max_streams
@@ -40,6 +42,8 @@ class ScriptedH2Upstream:
         self.open_streams = 0
         self.max_streams = 0
         self.header_blocks = []  # raw HPACK blocks of the requests
+        self.tls = tls
+        self.alpns = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def close(self):
@@ -61,11 +65,14 @@ class ScriptedH2Upstream:
         time.sleep(self.delay)
         length = [("content-length", str(len(self.body)))] if self.length else []
         out = frame(HEADERS, END_HEADERS, stream, hpack([(":status", "200")] + length + self.fields))
+        pieces = [self.body[i:i + 16384] for i in range(0, len(self.body), 16384)] or [b""]  # frames of 16 KiB
+        for piece in pieces[:-1]:
+            out += frame(DATA, 0, stream, piece)
         if self.trailers:
-            out += frame(DATA, 0, stream, self.body) + frame(HEADERS, END_HEADERS | END_STREAM, stream,
-                                                               hpack(self.trailers))
+            out += frame(DATA, 0, stream, pieces[-1]) + frame(HEADERS, END_HEADERS | END_STREAM, stream,
+                                                                hpack(self.trailers))
         else:
-            out += frame(DATA, END_STREAM, stream, self.body)
+            out += frame(DATA, END_STREAM, stream, pieces[-1])
         with self.lock:
             self.open_streams -= 1
         try:
@@ -78,6 +85,12 @@ class ScriptedH2Upstream:
         conn.settimeout(30)
         send_lock = threading.Lock()
         try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+                with self.lock:
+                    self.alpns.append(conn.selected_alpn_protocol())
+                if conn.selected_alpn_protocol() != "h2":
+                    return
             if _read_exact(conn, len(PREFACE)) != PREFACE:
                 return
             with send_lock:

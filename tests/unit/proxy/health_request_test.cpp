@@ -3,7 +3,11 @@
 // tests/e2e/proxy_health_wire_vs_caddy_test.py).
 #include "proxy/health_request.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 using gatehouse::proxy::HealthRequest;
 using gatehouse::proxy::healthRequestWire;
@@ -109,4 +113,45 @@ TEST_CASE("health request: a followed redirect refers to the last URL, sorted wi
   REQUIRE(abs);
   CHECK(abs->urlHost == "other.test:1");  // another pool key: a new connection
   CHECK(abs->referer == "http://127.0.0.1:9000/final");
+}
+
+TEST_CASE("health request over HTTP/2: Go's HTTP/2 transport fields", "[health_wire]") {
+  // Recorded from caddy 2.6.2 checking an h2c upstream (decoded HPACK, sorted): the same
+  // fields and values.
+  HeaderList headers;
+  headers.emplaceBack("X-Custom", "a");
+  headers.emplaceBack("Cookie", "a=1; b=2");
+  const auto h =
+      gatehouse::proxy::healthRequestH2(get("/health?x=1", "127.0.0.1:9000"), headers, "", true, false);
+  CHECK(h.head.method == "GET");
+  CHECK(h.head.scheme == "http");
+  CHECK(h.head.authority == "127.0.0.1:9000");
+  CHECK(h.head.path == "/health?x=1");
+  CHECK_FALSE(h.head.body);
+  CHECK(h.askedGzip);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& f : h.head.fields) {
+    fields.emplace_back(f.name, f.value);
+  }
+  std::sort(fields.begin(), fields.end());
+  CHECK(fields == std::vector<std::pair<std::string, std::string>>{{"accept-encoding", "gzip"},
+                                                                   {"cookie", "a=1"},
+                                                                   {"cookie", "b=2"},
+                                                                   {"user-agent", "Go-http-client/2.0"},
+                                                                   {"x-custom", "a"}});
+}
+
+TEST_CASE("health request over HTTP/2: a body, TLS, an empty User-Agent", "[health_wire]") {
+  HeaderList headers;
+  headers.emplaceBack("User-Agent", "");
+  HealthRequest r = get("/", "localhost");
+  r.method = "POST";
+  const auto h = gatehouse::proxy::healthRequestH2(r, headers, "abc", false, true);
+  CHECK(h.head.scheme == "https");
+  CHECK(h.head.body);
+  CHECK(h.body == "abc");
+  CHECK_FALSE(h.askedGzip);
+  REQUIRE(h.head.fields.size() == 1);
+  CHECK(h.head.fields.begin()->name == "content-length");
+  CHECK(h.head.fields.begin()->value == "3");
 }
