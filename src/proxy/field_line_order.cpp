@@ -4,7 +4,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <string_view>
 #include <vector>
 
 namespace gatehouse::proxy {
@@ -17,29 +16,38 @@ struct Line {
   uint32_t name;  // the name's length
 };
 
-// The lines of head[from, end), counted all; only the first `cap` are stored in out.
+// The lines of head[from, end), counted all; only the first `cap` are stored in out. A
+// line ends at its LF (the proxy writes no bare CR or LF inside a value).
 size_t splitLines(const std::string& head, size_t from, Line* out, size_t cap) {
   size_t n = 0;
-  size_t at = from;
-  while (at < head.size()) {
-    const size_t eol = head.find("\r\n", at);
-    const size_t colon = head.find(':', at);
-    const size_t end = eol == std::string::npos ? head.size() : eol + 2;
+  const char* const base = head.data();
+  const char* at = base + from;
+  const char* const end = base + head.size();
+  while (at < end) {
+    const auto* lf = static_cast<const char*>(std::memchr(at, '\n', static_cast<size_t>(end - at)));
+    const char* next = lf == nullptr ? end : lf + 1;
     if (n < cap) {
-      out[n] = Line{static_cast<uint32_t>(at), static_cast<uint32_t>(end - at),
-                    static_cast<uint32_t>(std::min(colon, end) - at)};
+      const auto* colon = static_cast<const char*>(std::memchr(at, ':', static_cast<size_t>(next - at)));
+      out[n] = Line{static_cast<uint32_t>(at - base), static_cast<uint32_t>(next - at),
+                    static_cast<uint32_t>((colon == nullptr ? next : colon) - at)};
     }
     ++n;
-    at = end;
+    at = next;
   }
   return n;
 }
 
-// Writes the lines in order by name (stable), then moves them back over head[from, end).
+// Bytewise, as Go compares its header keys.
+bool nameBefore(const char* base, const Line& a, const Line& b) {
+  const int c = std::memcmp(base + a.at, base + b.at, std::min(a.name, b.name));
+  return c < 0 || (c == 0 && a.name < b.name);
+}
+
+// Sorts the lines by name (stable), then writes them back over head[from, end) through a
+// copy (on the stack when small).
 void rewrite(std::string& head, size_t from, Line* lines, size_t n) {
-  const auto byName = [&head](const Line& a, const Line& b) {
-    return std::string_view(head.data() + a.at, a.name) < std::string_view(head.data() + b.at, b.name);
-  };
+  const char* base = head.data();
+  const auto byName = [base](const Line& a, const Line& b) { return nameBefore(base, a, b); };
   if (std::is_sorted(lines, lines + n, byName)) {
     return;
   }
@@ -56,15 +64,20 @@ void rewrite(std::string& head, size_t from, Line* lines, size_t n) {
   } else {
     std::stable_sort(lines, lines + n, byName);
   }
-  const size_t end = head.size();
-  head.resize(end + (end - from));  // the sorted copy goes past the end: offsets stay valid
-  char* to = head.data() + end;
+  const size_t size = head.size() - from;
+  std::array<char, 2048> small;
+  std::string large;
+  char* copy = small.data();
+  if (size > small.size()) {
+    large.resize(size);
+    copy = large.data();
+  }
+  char* to = copy;
   for (size_t i = 0; i < n; ++i) {
-    std::memcpy(to, head.data() + lines[i].at, lines[i].size);
+    std::memcpy(to, base + lines[i].at, lines[i].size);
     to += lines[i].size;
   }
-  std::memmove(head.data() + from, head.data() + end, end - from);
-  head.resize(end);
+  std::memcpy(head.data() + from, copy, size);
 }
 
 }  // namespace

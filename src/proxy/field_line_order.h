@@ -12,7 +12,7 @@ namespace gatehouse::proxy {
 
 // Sorts the "Name: value\r\n" lines of head[from, end) by name, bytewise and stable.
 // The lines must be well formed (each has ':' and ends in CRLF), as the proxy writes them.
-// Up to 64 lines need no allocation beyond head's own growth.
+// Up to 64 lines of at most 2 KiB in all need no allocation.
 void sortFieldLines(std::string& head, size_t from);
 
 }  // namespace gatehouse::proxy

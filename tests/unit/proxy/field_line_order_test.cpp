@@ -38,3 +38,13 @@ TEST_CASE("field line order: more lines than the stack holds") {
   sortFieldLines(head, 0);
   CHECK(head == want);
 }
+
+TEST_CASE("field line order: names sharing their first eight bytes") {
+  std::string head =
+      "X-Forwarded-Proto: http\r\nX-Forwar: 8\r\nX-Forwarded-For: 192.0.2.1\r\nX-Forwarded-Host: h\r\n"
+      "X-Forwarded-Fo: short\r\nX-Forw: 6\r\nX-Forwarded-For: second\r\n";
+  sortFieldLines(head, 0);
+  CHECK(head ==
+        "X-Forw: 6\r\nX-Forwar: 8\r\nX-Forwarded-Fo: short\r\nX-Forwarded-For: 192.0.2.1\r\n"
+        "X-Forwarded-For: second\r\nX-Forwarded-Host: h\r\nX-Forwarded-Proto: http\r\n");
+}
