@@ -399,6 +399,9 @@ void Http1Session::sendInformational(int status, const runtime::HeaderList& fiel
       status > 199) {
     return;
   }
+  if (status == 100) {
+    continueOwed_ = false;  // Go: a 100 written by the handler stands for the automatic one
+  }
   appendInterimHead(status, fields);
   flush();
 }

@@ -133,6 +133,7 @@ class ProxyCall final : public runtime::PendingWork,
   [[nodiscard]] bool holdsHead() const;
   void bufferedResponseBytes(size_t n);
   void appendTarget(std::string& out, const std::string& rewritten) const;
+  void appendFraming(std::string& out) const;
   // HTTP/2 upstreams (proxy_call_h2.cpp).
   [[nodiscard]] bool wantsH2() const;
   bool joinH2();

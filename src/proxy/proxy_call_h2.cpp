@@ -39,6 +39,11 @@ void ProxyCall::buildH2Head(const runtime::HeaderList& fields, std::string_view 
   appendTarget(h.path, rewritten);
   h.fields.clear();
   appendH2Fields(fields, h.fields);
+  if (!fields.has("User-Agent")) {
+    // Go's HTTP/2 transport names itself when header_up deleted the field (Caddy sets an
+    // empty one, which keeps it out, for a client that sent none: prepareFields).
+    h.fields.emplaceBack("user-agent", "Go-http-client/2.0");
+  }
   if (!chunkedBody_ && (hasBody_ || methodSendsLength(method_))) {
     h.fields.emplaceBack("content-length", std::to_string(hasBody_ ? bodyLength_ : 0));
   }

@@ -7,6 +7,7 @@
 #include "http/number_text.h"
 #include "proxy/direct_request_fields.h"
 #include "proxy/expect_continue.h"
+#include "proxy/field_line_order.h"
 #include "proxy/proxy_call.h"
 #include "proxy/proxy_rewrite.h"
 #include "proxy/request_trailers.h"
@@ -64,6 +65,11 @@ void ProxyCall::prepareFields() {
   }
   removeHopByHop(h, req.upgrade);
   h.remove("Content-Length");
+  if (!h.has("User-Agent")) {
+    // As Caddy: an empty User-Agent keeps Go's default out; header_up deleting the field
+    // brings that default back (buildHead, buildH2Head).
+    h.add("User-Agent", "");
+  }
   setForwardedHeaders(h, req, trustedClient(config_.trustedProxies, ex_));
   h.add("Host", req.host);  // header_up may change it, as Caddy lets it
 }
@@ -139,12 +145,18 @@ bool ProxyCall::buildHead() {
   head_.append(method_).append(" ");
   appendTarget(head_, rewritten);
   head_.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
-  // As Go's Request.write: one User-Agent (the first), right after Host, none when empty.
+  // As Go's Request.write: one User-Agent (the first), right after Host, none when empty,
+  // Go's own when the field is gone (header_up -User-Agent).
+  const bool defaultAgent = generalHead_ && !fields->has("User-Agent");
   if (const std::string_view ua =
-          http::trimBlanks(generalHead_ ? fields->get("User-Agent") : req.headers.get("User-Agent"));
+          defaultAgent
+              ? std::string_view("Go-http-client/1.1")
+              : http::trimBlanks(generalHead_ ? fields->get("User-Agent") : req.headers.get("User-Agent"));
       !ua.empty()) {
     head_.append("User-Agent: ").append(ua).append("\r\n");
   }
+  appendFraming(head_);
+  const size_t fieldsAt = head_.size();
   if (!generalHead_) {
     DirectFieldFacts facts;
     switch (appendDirectFields(head_, req, facts)) {
@@ -168,24 +180,31 @@ bool ProxyCall::buildHead() {
       head_.append(f.name).append(": ").append(http::trimBlanks(f.value)).append("\r\n");
     }
   }
+  sortFieldLines(head_, fieldsAt);  // Go's Header.Write: by name, after the framing fields
+  // Go's transport adds these after the request's own fields (its extraHeaders, sorted too).
   if (askedGzip_) {
     head_.append("Accept-Encoding: gzip\r\n");
-  }
-  if (chunkedBody_) {
-    head_.append("Transfer-Encoding: chunked\r\n");
-    if (const std::string names = announcedRequestTrailers(req); !names.empty()) {
-      head_.append("Trailer: ").append(names).append("\r\n");
-    }
-  } else if (hasBody_ || methodSendsLength(method_)) {
-    head_.append("Content-Length: ");
-    http::appendDecimal(head_, hasBody_ ? bodyLength_ : 0);
-    head_.append("\r\n");
   }
   if (!config_.keepAlive.enabled && req.upgrade.empty()) {
     head_.append("Connection: close\r\n");
   }
   head_.append("\r\n");
   return true;
+}
+
+// As Go's transferWriter, right after User-Agent: the body's length (also 0 for POST, PUT
+// and PATCH), or chunked with the announced trailer names.
+void ProxyCall::appendFraming(std::string& out) const {
+  if (chunkedBody_) {
+    out.append("Transfer-Encoding: chunked\r\n");
+    if (const std::string names = announcedRequestTrailers(ex_.request); !names.empty()) {
+      out.append("Trailer: ").append(names).append("\r\n");
+    }
+  } else if (hasBody_ || methodSendsLength(method_)) {
+    out.append("Content-Length: ");
+    http::appendDecimal(out, hasBody_ ? bodyLength_ : 0);
+    out.append("\r\n");
+  }
 }
 
 // The request target: the (rewritten) path and query as the client sent them.

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "http/field_syntax.h"
-#include "proxy/expect_continue.h"
 #include "proxy/proxy_call.h"
 #include "proxy/websocket_handshake.h"
 #include "router/placeholders.h"
@@ -246,22 +245,21 @@ runtime::Outcome ProxyCall::resumed(runtime::Exchange& ex) {
   return rh->routes->run(ex);
 }
 
-// As Caddy (Go's Got1xxResponse -> WriteHeader(1xx)): interim responses reach the client
-// with the fields set so far. A 100 Continue answering the client's own Expect is not
-// forwarded: the client session sent its 100 already (Caddy sends both: its issue 5280).
+// As Caddy 2.6.2 (Go's Got1xxResponse -> WriteHeader(1xx)): interim responses reach the
+// client with the fields set so far, a 100 Continue too, even one answering the client's own
+// Expect. The client session's own 100 (sent on the first body read) then stays unsent if
+// it has not gone yet, so a held body (expect_continue_timeout) released by the upstream's
+// 100 gives the client that one 100; a body already read gave it two, as Caddy (#5280).
 void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
-  if (head.status == 100) {
-    releaseBody();
-    if (expects100(ex_.request.headers.get("Expect"))) {
-      return;
-    }
-  }
   HeaderList h;
   for (const auto& f : head.headers) {
     h.emplaceBack(runtime::canonicalHeaderName(f.name), f.value);
   }
   removeHopByHop(h, {});
   ex_.host->sendInformational(head.status, h);
+  if (head.status == 100) {
+    releaseBody();  // after the forwarded 100: the pull must not send the session's own
+  }
 }
 
 void ProxyCall::siteRemoved() {

@@ -3,7 +3,7 @@
 Transport.ExpectContinueTimeout) with a scripted HTTP/1.1 upstream.
 
 - The upstream answers 100 after 300 ms (timeout 2s): the body reaches it after its 100,
-  not before; the client sees one 100 (gatehouse's own), not the upstream's too.
+  not before; the client sees one 100 (the upstream's, forwarded), not gatehouse's own too.
 - The upstream stays silent (timeout 500ms): the body arrives about 0.5 s after the head.
 - The upstream answers 417 at once: the client gets the 417, the body never reaches the
   upstream, and that upstream connection is closed rather than reused.
@@ -111,7 +111,7 @@ def main():
         out = request(addr, "/late")
         rec = up.seen.get("/late", {})
         check(b" 200 " in out and out.endswith(BODY), "late 100: 200 with the body echoed")
-        check(out.count(b"100 Continue") == 1, "late 100: the client sees one 100 (the upstream's is not forwarded)")
+        check(out.count(b"100 Continue") == 1, "late 100: the client sees one 100 (the upstream's, forwarded; the session's own stays unsent)")
         check("expect: 100-continue" in rec.get("head", "").lower(), "late 100: Expect forwarded upstream")
         check(rec.get("body_at") is not None and rec["body_at"] >= rec.get("continue_at", 1e18),
               "late 100: the body arrived after the upstream's 100")
