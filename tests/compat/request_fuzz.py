@@ -18,6 +18,7 @@ import copy
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -245,6 +246,11 @@ def mark_known(r, caddyfile, markers=None):
         # such a body is not sent at all (KNOWN_RETRY_BODY says why)
         r.pop("body", None)
         r.pop("chunks", None)
+    # Without its key field, a header policy picks at random in both servers (its fallback):
+    # the key stays, so the pick is the hash's.
+    for field in re.findall(r"lb_policy\s+header\s+(\S+)", caddyfile):
+        if not any(k.lower() == field.lower() and v for k, v in r.get("headers", {}).items()):
+            set_field(r, field, "fuzz-user")
     if "encode" in caddyfile and "file_server" in caddyfile and any(
             k.lower() == "accept-encoding" and v and "q=0" not in v for k, v in r.get("headers", {}).items()):
         r.setdefault("known_difference", KNOWN_ETAG)
