@@ -16,12 +16,13 @@ bool looksLikeJson(const std::string& path) {
 }
 }  // namespace
 
-bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out) {
+bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out,
+                std::string_view readContext) {
   std::string text;
   try {
     text = readFileOrStdin(path);
   } catch (const std::exception& e) {
-    std::cerr << "Error: " << e.what() << "\n";
+    std::cerr << "Error: " << readContext << ": " << e.what() << "\n";
     return false;
   }
   const bool json = adapter == "json" || (adapter.empty() && looksLikeJson(path));

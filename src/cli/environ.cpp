@@ -34,7 +34,7 @@ void printEnvironment(std::ostream& out) {
 int runEnviron(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {}, {}, flags, "environ")) {
-    return 2;
+    return 1;
   }
   printEnvironment(std::cout);
   return 0;

@@ -41,7 +41,7 @@ bool readWhole(const std::string& path, std::string& out) {
 int runFmt(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {}, {"overwrite", "diff"}, flags, "fmt")) {
-    return 2;
+    return 1;
   }
   const std::string path = flags.positional.empty() ? "Caddyfile" : flags.positional[0];
   if (path == "-") {

@@ -84,11 +84,15 @@ int readPlaintext(std::string& plaintext) {
 int runHashPassword(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"plaintext", "algorithm", "salt"}, {}, flags, "hash-password")) {
-    return 2;
+    return 1;
   }
   const std::string algorithm = flags.get("algorithm", "bcrypt");
+  if (algorithm == "scrypt") {
+    std::cerr << "Error: hash algorithm 'scrypt' is not supported yet (use bcrypt)\n";
+    return 1;
+  }
   if (algorithm != "bcrypt") {
-    std::cerr << "Error: hash algorithm '" << algorithm << "' is not supported (use bcrypt)\n";
+    std::cerr << "Error: unrecognized hash algorithm: " << algorithm << "\n";
     return 1;
   }
   if (flags.has("salt")) {
