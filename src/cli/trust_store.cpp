@@ -27,7 +27,8 @@ constexpr const char* kSystemDir = "/usr/local/share/ca-certificates";
 constexpr std::chrono::seconds kUpdateLimit{120};
 
 // update-ca-certificates, pointed at the isolated store's own directories when there is one
-// (an empty certificate list and no hooks, so only the installed roots make its bundle).
+// (an empty certificate list and no hooks, so only the installed roots make its bundle;
+// --fresh so that a removed root's link goes too).
 std::vector<std::string> updateCommand(const TrustStore& store) {
   std::vector<std::string> argv = {"update-ca-certificates"};
   if (store.isolated.empty()) {
@@ -37,12 +38,16 @@ std::vector<std::string> updateCommand(const TrustStore& store) {
   for (const char* sub : {"/local", "/etc", "/certs", "/hooks"}) {
     fs::create_directories(root + sub);
   }
+  // update-ca-certificates rewrites its bundle only when some certificate is left; on the
+  // system store the distribution's always are, here the last root removed must empty it
+  std::error_code ignored;
+  fs::remove(root + "/etc/ca-certificates.crt", ignored);
   if (!fs::exists(root + "/ca-certificates.conf")) {
     std::ofstream(root + "/ca-certificates.conf").flush();
   }
-  argv.insert(argv.end(), {"--localcertsdir", root + "/local", "--etccertsdir", root + "/etc", "--certsdir",
-                           root + "/certs", "--certsconf", root + "/ca-certificates.conf", "--hooksdir",
-                           root + "/hooks"});
+  argv.insert(argv.end(), {"--fresh", "--localcertsdir", root + "/local", "--etccertsdir", root + "/etc",
+                           "--certsdir", root + "/certs", "--certsconf", root + "/ca-certificates.conf",
+                           "--hooksdir", root + "/hooks"});
   return argv;
 }
 
