@@ -63,6 +63,33 @@ def without_logs(text):
     return "".join(line for line in text.splitlines(True) if not line.startswith("{"))
 
 
+def environ(binary, caddy, cwd, env):
+    """caddy's lines, gatehouse.* for caddy.*; the environment itself the same but for $_."""
+    _, cout, _ = run(caddy, ["environ"], cwd, env)
+    _, gout, _ = run(binary, ["environ"], cwd, env)
+    chead, cvars = cout.split("\n\n", 1)
+    ghead, gvars = gout.split("\n\n", 1)
+    cdirs = {k.replace("caddy.", "gatehouse."): v for k, v in (line.split("=", 1) for line in chead.splitlines())}
+    gdirs = dict(line.split("=", 1) for line in ghead.splitlines())
+    for key in ("gatehouse.HomeDir", "gatehouse.AppDataDir", "gatehouse.AppConfigDir",
+                "gatehouse.ConfigAutosavePath", "runtime.GOOS", "runtime.GOARCH", "runtime.NumCPU", "os.Getwd"):
+        check(gdirs.get(key) == cdirs.get(key), "environ %s=%s (caddy %s)" % (key, gdirs.get(key), cdirs.get(key)))
+    strip = lambda text: [line for line in text.splitlines() if not line.startswith("_=")]  # noqa: E731
+    check(strip(gvars) == strip(cvars), "environ: the same environment")
+
+
+def fmt(binary, caddy, cwd, env):
+    """2.6.2 exits 0 for a file not formatted yet (later Caddy exits 1), --diff and --overwrite too."""
+    for args in (["fmt", "ugly"], ["fmt", "--diff", "ugly"], ["fmt", "--overwrite", "ugly"]):
+        results = []
+        for b in (caddy, binary):
+            with open(os.path.join(cwd, "ugly"), "w") as f:
+                f.write(":8080 {\nrespond   hi\n}\n")
+            rc, out, err = run(b, args, cwd, env)
+            results.append((rc, out, err, open(os.path.join(cwd, "ugly")).read()))
+        check(results[0] == results[1] and results[0][0] == 0, "%s as caddy's: %r" % (args, results[1]))
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     caddy = shutil.which("caddy")
@@ -113,6 +140,8 @@ def main():
             crc, cout, _ = run(caddy, args, cwd, env)
             grc, gout, _ = run(binary, args, cwd, env)
             check(crc == grc == 0 and gout.strip() == cout.strip(), "%s: the same JSON" % args)
+        environ(binary, caddy, cwd, env)
+        fmt(binary, caddy, cwd, env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return finish()
