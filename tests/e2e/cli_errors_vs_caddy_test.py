@@ -34,6 +34,7 @@ ERRORS = [
     ["untrust", "--cert", "/x", "--address", "a:1"], ["trust", "--config", "/nonexist"],
     ["untrust", "--config", "/nonexist"], ["hash-password", "--algorithm", "foo", "--plaintext", "x"],
     ["upgrade"], ["add-package", "x"], ["remove-package"], ["storage", "export"],
+    ["hash-password", "--algorithm", "foo"],  # stdin is empty: the password is read first, "EOF"
 ]
 # Nothing listens on port 1: caddy's "performing request" error, plus Gatehouse's hint.
 UNREACHABLE = [["stop", "--address", "localhost:1"], ["trust", "--address", "127.0.0.1:1"],
@@ -140,6 +141,11 @@ def main():
             crc, cout, _ = run(caddy, args, cwd, env)
             grc, gout, _ = run(binary, args, cwd, env)
             check(crc == grc == 0 and gout.strip() == cout.strip(), "%s: the same JSON" % args)
+        for args in (["hash-password", "--plaintext", "x", "--algorithm", "scrypt", "--salt", "somesalt"],
+                     ["hash-password", "--plaintext", "pw", "--algorithm", "scrypt"]):
+            crc, cout, _ = run(caddy, args, cwd, env)
+            grc, gout, _ = run(binary, args, cwd, env)
+            check(crc == grc == 0 and gout == cout, "%s: caddy's scrypt hash %r (caddy %r)" % (args, gout, cout))
         environ(binary, caddy, cwd, env)
         fmt(binary, caddy, cwd, env)
     finally:
