@@ -42,4 +42,9 @@ std::string readFileOrStdin(const std::string& path);
 
 bool wantsHelp(const std::vector<std::string>& args);
 
+// The flags a command's usage text names (as completion offers them), split into those that
+// take a value and switches, without the leading "--".
+bool flagsFromUsage(const Command& c, std::vector<std::string>& valueFlags,
+                    std::vector<std::string>& switches);
+
 }  // namespace gatehouse::cli

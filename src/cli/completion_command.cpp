@@ -131,6 +131,14 @@ int complete(const std::vector<std::string>& words, const std::string& partial) 
 
 }  // namespace
 
+bool flagsFromUsage(const Command& c, std::vector<std::string>& valueFlags,
+                    std::vector<std::string>& switches) {
+  for (const auto& f : flagsOf(c)) {
+    (f.takesValue ? valueFlags : switches).push_back(f.name.substr(2));
+  }
+  return true;
+}
+
 int runComplete(const std::vector<std::string>& args) {
   if (args.empty()) {
     return 0;
@@ -144,15 +152,19 @@ int runComplete(const std::vector<std::string>& args) {
 }
 
 int runCompletion(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::cerr << "Error: accepts 1 arg(s), received " << args.size() << "\n";
+  Flags flags;  // none but --help, as caddy's
+  if (!parseFlags(args, {}, {}, flags, "completion")) {
     return 1;
   }
-  if (const std::string_view script = completionScript(args[0]); !script.empty()) {
+  if (flags.positional.size() != 1) {
+    std::cerr << "Error: accepts 1 arg(s), received " << flags.positional.size() << "\n";
+    return 1;
+  }
+  if (const std::string_view script = completionScript(flags.positional[0]); !script.empty()) {
     std::cout << script;
     return 0;
   }
-  std::cerr << "Error: invalid argument \"" << args[0] << "\" for \"gatehouse completion\"\n";
+  std::cerr << "Error: invalid argument \"" << flags.positional[0] << "\" for \"gatehouse completion\"\n";
   return 1;
 }
 

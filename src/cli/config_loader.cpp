@@ -27,7 +27,7 @@ bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfi
   }
   const bool json = adapter == "json" || (adapter.empty() && looksLikeJson(path));
   if (!json && !adapter.empty() && adapter != "caddyfile") {
-    std::cerr << "Error: unknown adapter '" << adapter << "' (use caddyfile or json)\n";
+    std::cerr << "Error: unrecognized config adapter: " << adapter << "\n";  // caddy's words
     return false;
   }
   try {

@@ -164,6 +164,13 @@ int dispatch(const std::vector<std::string>& args) {
     return unknownCommand(first);
   }
   if (wantsHelp(rest)) {
+    // as cobra: a bad flag beside --help is still an error (the flags its usage names)
+    std::vector<std::string> valueFlags;
+    std::vector<std::string> switches;
+    Flags flags;
+    if (flagsFromUsage(*c, valueFlags, switches) && !parseFlags(rest, valueFlags, switches, flags, c->name)) {
+      return 1;
+    }
     std::cout << c->usage;
     return 0;
   }

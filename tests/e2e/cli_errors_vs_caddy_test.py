@@ -27,6 +27,7 @@ ERRORS = [
     ["run", "--nosuch"], ["run", "-config", "x"], ["adapt", "--config"], ["version", "--foo"],
     ["build-info", "--x"], ["environ", "--x"], ["list-modules", "--bad"], ["adapt", "--pretty=xyz"],
     ["respond", "--status", "abc"], ["completion"], ["completion", "nosuch"], ["completion", "bash", "zsh"],
+    ["completion", "bash", "--x"], ["run", "--help", "--nosuch"], ["adapt", "-h", "--pretty=x"], ["adapt", "--adapter", "nosuch", "--config", "/etc/hostname"],
     ["adapt"], ["adapt", "--config", "/nonexist"], ["validate", "--config", "/nonexist"], ["reload"],
     ["reload", "--config", "/nonexist"], ["run", "--config", "/nonexist"], ["stop", "--config", "/nonexist"],
     ["run", "--envfile", "/nonexist"], ["fmt"], ["fmt", "/nonexist"], ["manpage"],
@@ -50,7 +51,8 @@ DIFFERENT = {
     ("untrust", "--config", "/nonexist"): "the same",
 }
 HELP = [[], ["help"], ["--help"], ["-h"], ["help", "run"], ["help", "help"], ["version", "-h"],
-        ["adapt", "--help"], ["help", "run", "extra"]]
+        ["adapt", "--help"], ["help", "run", "extra"], ["run", "--help", "--config", "x", "--watch"],
+        ["respond", "--header", "A: b", "-h"]]
 
 
 def run(binary, args, cwd, env):
