@@ -16,6 +16,7 @@ build_pkgs=(
 )
 test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
   slowhttptest iproute2
+  zsh fish  # e2e completion_command_vs_caddy: the generated zsh/fish completion scripts loaded in the real shells
   php-fpm  # php8.2-fpm: the fastcgi tests start their own master (never the system service)
   chromium chromium-driver fonts-liberation)  # the browser_* e2e tests (headless Chromium, chromedriver)
 bench_pkgs=(nginx haproxy h2o wrk nghttp2-client openssl util-linux valgrind)

@@ -1,5 +1,6 @@
 // gatehouse adapt: prints the Caddy JSON for a Caddyfile.
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
@@ -13,10 +14,15 @@ namespace gatehouse::cli {
 int runAdapt(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"config", "adapter"}, {"pretty", "validate"}, flags, "adapt")) {
-    return 2;
+    return 1;
+  }
+  if (!flags.has("config") && !std::filesystem::exists("Caddyfile")) {
+    std::cerr
+        << "Error: input file required when there is no Caddyfile in current directory (use --config flag)\n";
+    return 1;
   }
   LoadedConfig loaded;
-  if (!loadConfig(flags.get("config", "Caddyfile"), flags.get("adapter"), loaded)) {
+  if (!loadConfig(flags.get("config", "Caddyfile"), flags.get("adapter"), loaded, "reading input file")) {
     return 1;
   }
   printWarnings(loaded.warnings);
@@ -37,7 +43,7 @@ int runAdapt(const std::vector<std::string>& args) {
 int runValidate(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"config", "adapter"}, {}, flags, "validate")) {
-    return 2;
+    return 1;
   }
   LoadedConfig loaded;
   if (!loadConfig(flags.get("config", "Caddyfile"), flags.get("adapter"), loaded)) {

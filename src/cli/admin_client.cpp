@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -39,8 +41,46 @@ std::string adminAddress(const Flags& flags, const config::Config* cfg, std::str
   return "localhost:2019";
 }
 
-int postToAdmin(const std::string& address, const std::string& path, const std::string& body,
-                const std::vector<std::string>& headers) {
+namespace {
+
+// Go's wording for a refused or failed connection ("dial tcp 127.0.0.1:1: connect: connection
+// refused"), which caddy's CLI prints; curl's own text when there is no system error to name.
+std::string transportError(CURL* curl, CURLcode rc, const std::string& address, bool unix) {
+  long osErrno = 0;
+  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &osErrno);
+  if (rc != CURLE_COULDNT_CONNECT || osErrno == 0) {
+    return curl_easy_strerror(rc);
+  }
+  std::string reason = std::strerror(static_cast<int>(osErrno));
+  if (!reason.empty()) {
+    reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+  }
+  if (unix) {
+    return "dial unix " + address.substr(5) + ": connect: " + reason;
+  }
+  char* ip = nullptr;
+  long port = 0;
+  curl_easy_getinfo(curl, CURLINFO_PRIMARY_IP, &ip);
+  curl_easy_getinfo(curl, CURLINFO_PRIMARY_PORT, &port);
+  if (ip != nullptr && *ip != '\0' && port != 0) {
+    const std::string host =
+        std::string(ip).find(':') == std::string::npos ? ip : "[" + std::string(ip) + "]";
+    return "dial tcp " + host + ":" + std::to_string(port) + ": connect: " + reason;
+  }
+  // curl keeps no address for a refused connection: the one dialled, localhost being
+  // 127.0.0.1 first as Go resolves it
+  std::string dialled = address;
+  if (dialled.starts_with("localhost:")) {
+    dialled = "127.0.0.1" + dialled.substr(9);
+  }
+  return "dial tcp " + dialled + ": connect: " + reason;
+}
+
+}  // namespace
+
+bool requestAdmin(const std::string& method, const std::string& address, const std::string& path,
+                  const std::string& body, const std::vector<std::string>& headers, std::string& answer,
+                  std::string& error) {
   // "unix//run/a.sock": HTTP over that socket with an empty Host header, which is what
   // caddy's CLI sends and the only Host its admin endpoint takes there by default.
   const bool unix = address.starts_with("unix/");
@@ -55,29 +95,43 @@ int postToAdmin(const std::string& address, const std::string& path, const std::
     list = curl_slist_append(list, h.c_str());
   }
   std::unique_ptr<curl_slist, SlistFree> headerList(list);
-  std::string response;
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  if (method == "POST") {
+    curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headerList.get());
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &collect);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 60L);
   curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");  // the admin endpoint is always local
   const CURLcode rc = curl_easy_perform(curl.get());
   if (rc != CURLE_OK) {
-    std::cerr << "Error: " << (unix ? address + path : url) << ": " << curl_easy_strerror(rc)
-              << " (is gatehouse running with its admin endpoint there?)\n";
-    return 1;
+    const std::string verb = method == "POST" ? "Post" : "Get";
+    error = "performing request: " + verb + " \"" + url +
+            "\": " + transportError(curl.get(), rc, address, unix) +
+            " (is gatehouse running with its admin endpoint there?)";
+    return false;
   }
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
-    std::cerr << "Error: " << url << ": HTTP " << status << ": " << response;
-    if (response.empty() || response.back() != '\n') {
-      std::cerr << "\n";
+  if (status >= 400) {  // as caddy's CLI: an error is a 4xx or 5xx answer
+    while (!answer.empty() && answer.back() == '\n') {
+      answer.pop_back();
     }
+    error = "gatehouse responded with error: HTTP " + std::to_string(status) + ": " + answer;
+    return false;
+  }
+  return true;
+}
+
+int postToAdmin(const std::string& address, const std::string& path, const std::string& body,
+                const std::vector<std::string>& headers) {
+  std::string answer;
+  std::string error;
+  if (!requestAdmin("POST", address, path, body, headers, answer, error)) {
+    std::cerr << "Error: " << error << "\n";
     return 1;
   }
   return 0;

@@ -50,7 +50,11 @@ std::string dotted(int major, int minor, int patch) {
 
 }  // namespace
 
-int runBuildInfo(const std::vector<std::string>& /*args*/) {  // ignored, as caddy's
+int runBuildInfo(const std::vector<std::string>& args) {  // arguments ignored, flags refused, as caddy's
+  Flags flags;
+  if (!parseFlags(args, {}, {}, flags, "build-info")) {
+    return 1;
+  }
   std::cout << "compiler:   " << compiler() << "\n"
             << "cxx_std:    " << __cplusplus << "\n"
             << "os:         linux\n"

@@ -121,14 +121,26 @@ const std::vector<Command>& commands() {
        "  --algorithm A   bcrypt (the only one supported; cost 14, as Caddy)\n"
        "  --salt S        scrypt's salt: refused, as scrypt is not supported (bcrypt salts itself)\n",
        &runHashPassword},
-      {"trust", "Install the local CA's root certificate into the system trust store",
-       "usage: gatehouse trust [--config FILE [--adapter NAME]] [--storage DIR] [--ca local]\n"
+      {"trust", "Install a pki CA's root certificate into the system trust store",
+       "usage: gatehouse trust [--address ADDR | --config FILE [--adapter NAME]] [--storage DIR] [--ca ID]\n"
+       "  --address ADDR  take the root from a running server's admin API (GET /pki/ca/ID), as caddy\n"
        "  --config FILE   take the storage root and pki options from this config\n"
+       "  --adapter NAME  the config's adapter: caddyfile (default) or json\n"
        "  --storage DIR   the storage root (default $XDG_DATA_HOME/caddy or ~/.local/share/caddy)\n"
-       "Creates the CA when the storage has none; needs root.\n",
+       "  --ca ID         the CA whose root to trust (default local)\n"
+       "Without --address the root comes from storage, the CA created when there is none, so it can\n"
+       "be trusted before the server first runs. Changing the system store needs root;\n"
+       "GATEHOUSE_TRUST_STORE=DIR names an isolated store instead (DIR/etc/ca-certificates.crt).\n",
        &runTrust},
-      {"untrust", "Remove the local CA's root certificate from the system trust store",
-       "usage: gatehouse untrust [--ca local]\nNeeds root.\n", &runUntrust},
+      {"untrust", "Remove a pki CA's root certificate from the system trust store",
+       "usage: gatehouse untrust [--cert FILE | --address ADDR | --config FILE [--adapter NAME]] [--ca ID]\n"
+       "  --cert FILE     the certificate to remove (alone: no other flag with it)\n"
+       "  --address ADDR  remove the root a running server's admin API gives (GET /pki/ca/ID)\n"
+       "  --config FILE   a config (checked; the root is found by its CA's ID)\n"
+       "  --adapter NAME  the config's adapter: caddyfile (default) or json\n"
+       "  --ca ID         the CA whose root to remove (default local)\n"
+       "Needs root for the system store; GATEHOUSE_TRUST_STORE=DIR names an isolated one.\n",
+       &runUntrust},
       {"environ", "Print the environment and the directories gatehouse uses", "usage: gatehouse environ\n",
        &runEnviron},
       {"manpage", "Write section 8 manual pages for every command into a directory",
@@ -136,10 +148,14 @@ const std::vector<Command>& commands() {
        "Writes gatehouse.8 and gatehouse-<command>.8 (each command's usage) into DIR, created if\n"
        "missing; read one with 'man -l DIR/gatehouse-run.8'.\n",
        &runManpage},
-      {"completion", "Print a shell completion script (bash)",
-       "usage: gatehouse completion bash\n"
-       "Load it with: source <(gatehouse completion bash); or save it as\n"
-       "/etc/bash_completion.d/gatehouse. zsh, fish and powershell are not supported yet.\n",
+      {"completion", "Print a shell completion script (bash, zsh, fish, powershell)",
+       "usage: gatehouse completion bash|zsh|fish|powershell\n"
+       "Load it with:\n"
+       "  bash:        source <(gatehouse completion bash)  (or save it in "
+       "/etc/bash_completion.d/gatehouse)\n"
+       "  zsh:         gatehouse completion zsh > \"${fpath[1]}/_gatehouse\"  (with compinit enabled)\n"
+       "  fish:        gatehouse completion fish | source  (or save it in ~/.config/fish/completions/)\n"
+       "  powershell:  gatehouse completion powershell | Out-String | Invoke-Expression\n",
        &runCompletion},
       {"version", "Print the version", "usage: gatehouse version\n", &runVersion},
       {"list-modules", "List the Caddy module IDs this build provisions",

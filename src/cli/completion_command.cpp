@@ -1,4 +1,4 @@
-// Shell completion as caddy's (cobra's) protocol: `gatehouse completion bash` prints a script
+// Shell completion as caddy's (cobra's) protocol: `gatehouse completion SHELL` prints a script
 // that asks `gatehouse __complete <words...> <partial>` for candidates, one "word\tdescription"
 // per line, then ":N", N the directive (4: no file names; 0: the shell's default, files).
 // Commands and their flags come from the command table and its usage texts.
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/completion_scripts.h"
 
 namespace gatehouse::cli {
 
@@ -108,7 +109,7 @@ int complete(const std::vector<std::string>& words, const std::string& partial) 
     return kDefault;
   }
   const auto flags = flagsOf(*c);
-  if (!partial.empty() && partial[0] == '-') {
+  if (!partial.empty() && partial[0] == '-' && partial.find('=') == std::string::npos) {
     const std::set<std::string> used(words.begin() + 1, words.end());
     for (const auto& f : flags) {
       if (f.name.starts_with(partial) && (f.repeatable || used.count(f.name) == 0)) {
@@ -118,36 +119,25 @@ int complete(const std::vector<std::string>& words, const std::string& partial) 
     return kNoFiles;
   }
   if (c->name == "completion") {
-    if (words.size() == 1 && std::string("bash").starts_with(partial)) {
-      std::cout << "bash\n";
+    for (std::string_view shell : {"bash", "zsh", "fish", "powershell"}) {
+      if (words.size() == 1 && shell.starts_with(partial)) {
+        std::cout << shell << "\n";
+      }
     }
     return kNoFiles;
   }
   return kDefault;  // a flag's value or an argument: the shell's own (file names)
 }
 
-constexpr std::string_view kBashScript =
-    R"(# bash completion for gatehouse: source <(gatehouse completion bash)
-_gatehouse_complete() {
-  local cur=${COMP_WORDS[COMP_CWORD]} out directive
-  local -a lines
-  out=$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" 2>/dev/null) || return
-  mapfile -t lines <<< "$out"
-  directive=${lines[-1]#:}
-  unset 'lines[-1]'
-  COMPREPLY=()
-  local line
-  for line in "${lines[@]}"; do
-    [[ -n $line ]] && COMPREPLY+=("${line%%$'\t'*}")
-  done
-  if (( ${#COMPREPLY[@]} == 0 && (directive & 4) == 0 )); then
-    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-  fi
-}
-complete -o filenames -F _gatehouse_complete gatehouse
-)";
-
 }  // namespace
+
+bool flagsFromUsage(const Command& c, std::vector<std::string>& valueFlags,
+                    std::vector<std::string>& switches) {
+  for (const auto& f : flagsOf(c)) {
+    (f.takesValue ? valueFlags : switches).push_back(f.name.substr(2));
+  }
+  return true;
+}
 
 int runComplete(const std::vector<std::string>& args) {
   if (args.empty()) {
@@ -162,19 +152,19 @@ int runComplete(const std::vector<std::string>& args) {
 }
 
 int runCompletion(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::cerr << "Error: accepts 1 arg(s), received " << args.size() << "\n";
+  Flags flags;  // none but --help, as caddy's
+  if (!parseFlags(args, {}, {}, flags, "completion")) {
     return 1;
   }
-  if (args[0] == "bash") {
-    std::cout << kBashScript;
+  if (flags.positional.size() != 1) {
+    std::cerr << "Error: accepts 1 arg(s), received " << flags.positional.size() << "\n";
+    return 1;
+  }
+  if (const std::string_view script = completionScript(flags.positional[0]); !script.empty()) {
+    std::cout << script;
     return 0;
   }
-  if (args[0] == "zsh" || args[0] == "fish" || args[0] == "powershell") {
-    std::cerr << "Error: completion for " << args[0] << " is not supported yet (bash only)\n";
-    return 1;
-  }
-  std::cerr << "Error: invalid argument \"" << args[0] << "\" for \"gatehouse completion\"\n";
+  std::cerr << "Error: invalid argument \"" << flags.positional[0] << "\" for \"gatehouse completion\"\n";
   return 1;
 }
 

@@ -16,17 +16,18 @@ bool looksLikeJson(const std::string& path) {
 }
 }  // namespace
 
-bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out) {
+bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out,
+                std::string_view readContext) {
   std::string text;
   try {
     text = readFileOrStdin(path);
   } catch (const std::exception& e) {
-    std::cerr << "Error: " << e.what() << "\n";
+    std::cerr << "Error: " << readContext << ": " << e.what() << "\n";
     return false;
   }
   const bool json = adapter == "json" || (adapter.empty() && looksLikeJson(path));
   if (!json && !adapter.empty() && adapter != "caddyfile") {
-    std::cerr << "Error: unknown adapter '" << adapter << "' (use caddyfile or json)\n";
+    std::cerr << "Error: unrecognized config adapter: " << adapter << "\n";  // caddy's words
     return false;
   }
   try {

@@ -22,6 +22,9 @@ void printWarnings(const std::vector<parser::Warning>& warnings);
 
 // adapter: "caddyfile", "json", or "" to choose by file name (".json" -> json). Prints the
 // error to stderr and returns false on failure.
-bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out);
+// A file that cannot be read prints "Error: <readContext>: open FILE: reason", caddy's words
+// ("reading config file" for run/validate/reload, "reading input file" for adapt).
+bool loadConfig(const std::string& path, const std::string& adapter, LoadedConfig& out,
+                std::string_view readContext = "reading config file");
 
 }  // namespace gatehouse::cli

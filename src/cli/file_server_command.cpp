@@ -16,7 +16,7 @@ int runFileServer(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"domain", "root", "listen", "workers"},
                   {"browse", "templates", "access-log", "debug"}, flags, "file-server")) {
-    return 2;
+    return 1;
   }
   parser::FileServerCommand cmd;
   cmd.domain = flags.get("domain");
@@ -33,7 +33,7 @@ int runFileServer(const std::vector<std::string>& args) {
   }
   server::RunOptions options;
   if (!workerCount(flags.get("workers"), options.workers)) {
-    return 2;
+    return 1;
   }
   // caddy logs this once its servers run
   options.onServing = [listen](const config::Json&, std::string&) {

@@ -1,5 +1,5 @@
-// gatehouse fmt: formats a Caddyfile as `caddy fmt` does, with its flags, messages and exit
-// codes (1 when a file is not formatted yet, unless --overwrite rewrote it).
+// gatehouse fmt: formats a Caddyfile as `caddy fmt` 2.6.2 does, with its flags, messages and
+// exit codes (0 whether or not the file was formatted already).
 
 #include <cctype>
 #include <cerrno>
@@ -41,7 +41,7 @@ bool readWhole(const std::string& path, std::string& out) {
 int runFmt(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {}, {"overwrite", "diff"}, flags, "fmt")) {
-    return 2;
+    return 1;
   }
   const std::string path = flags.positional.empty() ? "Caddyfile" : flags.positional[0];
   if (path == "-") {
@@ -64,13 +64,8 @@ int runFmt(const std::vector<std::string>& args) {
     return 0;
   }
   std::cout << (flags.has("diff") ? parser::formatDiff(input, output) : output);
-  std::cout.flush();
-  if (const int line = parser::firstUnformattedLine(input); line > 0) {
-    std::cerr << "Error: " << path << ":" << line
-              << ": Caddyfile input is not formatted; Tip: use '--overwrite' to update your Caddyfile "
-                 "in-place instead of previewing it. Consult '--help' for more options\n";
-    return 1;
-  }
+  // caddy 2.6.2 exits 0 for an unformatted file (2.7 and later exit 1 with "Caddyfile input is
+  // not formatted"): scripts written for 2.6.2 pipe `fmt` and must not fail
   return 0;
 }
 

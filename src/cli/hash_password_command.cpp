@@ -1,16 +1,21 @@
 // gatehouse hash-password: prints a bcrypt hash for basic_auth accounts, as
-// `caddy hash-password` does (raw "$2a$14$..." hash, cost 14). The password comes from
+// `caddy hash-password` does (raw "$2a$14$..." hash, cost 14), or with --algorithm scrypt
+// caddy 2.6's deprecated scrypt hash of the password and --salt. The password comes from
 // --plaintext, else from a no-echo prompt asked twice on a terminal, else from the first
 // line of standard input.
 
+#include <openssl/evp.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <iostream>
+#include <stdexcept>
 #include <string>
 
 #include "cli/command.h"
+#include "handlers/base64.h"
 #include "handlers/bcrypt.h"
+#include "handlers/scrypt.h"
 
 namespace gatehouse::cli {
 
@@ -62,14 +67,14 @@ bool prompt(const char* question, std::string& out) {
 int readPlaintext(std::string& plaintext) {
   if (isatty(STDIN_FILENO) == 0) {
     if (!readLine(plaintext)) {
-      std::cerr << "Error: reading the password from standard input: EOF\n";
+      std::cerr << "Error: EOF\n";  // caddy's words
       return 1;
     }
     return 0;
   }
   std::string confirmation;
   if (!prompt("Enter password: ", plaintext) || !prompt("Confirm password: ", confirmation)) {
-    std::cerr << "Error: reading the password from the terminal: EOF\n";
+    std::cerr << "Error: EOF\n";
     return 1;
   }
   if (plaintext != confirmation) {
@@ -79,22 +84,28 @@ int readPlaintext(std::string& plaintext) {
   return 0;
 }
 
+// Caddy 2.6's deprecated scrypt: base64 of scrypt(password, the --salt bytes as typed, its
+// default N=32768, r=8, p=1, 32 bytes), what http_basic's scrypt accounts hold.
+std::string scryptHash(const std::string& plaintext, const std::string& salt) {
+  const handlers::ScryptParams params;
+  std::string key(params.keyLength, '\0');
+  constexpr uint64_t kMaxMem = 64ULL << 20;  // N=32768, r=8 needs 32 MiB
+  if (EVP_PBE_scrypt(plaintext.data(), plaintext.size(), reinterpret_cast<const unsigned char*>(salt.data()),
+                     salt.size(), params.n, params.r, params.p, kMaxMem,
+                     reinterpret_cast<unsigned char*>(key.data()), key.size()) != 1) {
+    throw std::runtime_error("scrypt failed");
+  }
+  return handlers::base64Encode(key);
+}
+
 }  // namespace
 
 int runHashPassword(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"plaintext", "algorithm", "salt"}, {}, flags, "hash-password")) {
-    return 2;
-  }
-  const std::string algorithm = flags.get("algorithm", "bcrypt");
-  if (algorithm != "bcrypt") {
-    std::cerr << "Error: hash algorithm '" << algorithm << "' is not supported (use bcrypt)\n";
     return 1;
   }
-  if (flags.has("salt")) {
-    std::cerr << "Error: --salt applies only to scrypt, which is not supported (bcrypt makes its own salt)\n";
-    return 1;
-  }
+  // caddy's order: the password first (a prompt or stdin), then the algorithm
   std::string plaintext = flags.get("plaintext");
   if (plaintext.empty()) {
     if (int rc = readPlaintext(plaintext); rc != 0) {
@@ -105,8 +116,16 @@ int runHashPassword(const std::vector<std::string>& args) {
     std::cerr << "Error: plaintext is required\n";
     return 1;
   }
+  const std::string algorithm = flags.get("algorithm", "bcrypt");
   try {
-    std::cout << handlers::bcryptHash(plaintext, handlers::kBcryptDefaultCost) << "\n";
+    if (algorithm == "bcrypt") {  // makes its own salt: --salt is ignored, as caddy ignores it
+      std::cout << handlers::bcryptHash(plaintext, handlers::kBcryptDefaultCost) << "\n";
+    } else if (algorithm == "scrypt") {
+      std::cout << scryptHash(plaintext, flags.get("salt")) << "\n";
+    } else {
+      std::cerr << "Error: unrecognized hash algorithm: " << algorithm << "\n";
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::cerr << "Error: " << e.what() << "\n";
     return 1;

@@ -147,7 +147,7 @@ int runListModules(const std::vector<std::string>& args) {
   // --packages and --versions print Go module paths and versions, which a C++ build has
   // none of: the IDs alone, as caddy prints for a module without Go build info.
   if (!parseFlags(args, {}, {"packages", "versions", "skip-standard"}, flags, "list-modules")) {
-    return 2;
+    return 1;
   }
   const bool skipStandard = boolFlag(flags, "skip-standard");
   if (!skipStandard) {

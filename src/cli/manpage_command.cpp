@@ -73,7 +73,7 @@ bool writeFile(const std::filesystem::path& path, const std::string& text) {
 int runManpage(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"directory"}, {}, flags, "manpage")) {
-    return 2;
+    return 1;
   }
   const std::string dir = flags.get("directory");
   if (dir.empty()) {

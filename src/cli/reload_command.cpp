@@ -3,6 +3,7 @@
 // (Cache-Control: must-revalidate). The server validates and provisions it; a config it
 // rejects leaves the running one in place and its error is printed here.
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/admin_client.h"
@@ -15,7 +16,11 @@ namespace gatehouse::cli {
 int runReload(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"config", "adapter", "address"}, {"force"}, flags, "reload")) {
-    return 2;
+    return 1;
+  }
+  if (!flags.has("config") && !std::filesystem::exists("Caddyfile")) {
+    std::cerr << "Error: no config file to load\n";
+    return 1;
   }
   const std::string path = flags.get("config", "Caddyfile");
   LoadedConfig loaded;

@@ -144,7 +144,7 @@ int runRespond(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"listen", "status", "body", "header", "workers"}, {"access-log", "debug"}, flags,
                   "respond")) {
-    return 2;
+    return 1;
   }
   parser::RespondCommand cmd;
   if (!readCommand(args, flags, cmd)) {
@@ -156,7 +156,7 @@ int runRespond(const std::vector<std::string>& args) {
   }
   server::RunOptions options;
   if (!workerCount(flags.get("workers"), options.workers)) {
-    return 2;
+    return 1;
   }
   options.onServing = [](const config::Json& addresses, std::string&) {
     for (const auto& address : addresses) {

@@ -14,7 +14,7 @@ int runReverseProxy(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"from", "to", "workers"},
                   {"change-host-header", "insecure", "internal-certs", "debug"}, flags, "reverse-proxy")) {
-    return 2;
+    return 1;
   }
   parser::ReverseProxyCommand cmd;
   cmd.from = flags.get("from", cmd.from);
@@ -35,7 +35,7 @@ int runReverseProxy(const std::vector<std::string>& args) {
   }
   server::RunOptions options;
   if (!workerCount(flags.get("workers"), options.workers)) {
-    return 2;
+    return 1;
   }
   for (const auto& dial : dials) {
     std::cout << "Gatehouse proxying " << from << " -> " << dial << "\n";

@@ -51,10 +51,29 @@ bool resumeTarget(const Flags& flags, std::string& path, std::string& adapter) {
   return true;
 }
 
+// Prints caddy's error for a config file that cannot be read.
+bool readable(const std::string& path) {
+  try {
+    readFileOrStdin(path);
+  } catch (const std::exception& e) {
+    std::cerr << "Error: reading config file: " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
 // --envfile: the file's variables override the environment, as caddy's.
 bool loadEnvFile(const std::string& path) {
+  std::string text;
   try {
-    for (const auto& [key, value] : parseEnvFile(readFileOrStdin(path))) {
+    text = readFileOrStdin(path);
+  } catch (const std::exception& e) {
+    std::cerr << "Error: loading additional environment variables: reading environment file: " << e.what()
+              << "\n";
+    return false;
+  }
+  try {
+    for (const auto& [key, value] : parseEnvFile(text)) {
       ::setenv(key.c_str(), value.c_str(), 1);
     }
   } catch (const std::exception& e) {
@@ -71,7 +90,7 @@ int runRun(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"config", "adapter", "workers", "envfile", "pidfile", "pingback"},
                   {"resume", "environ", "watch"}, flags, "run")) {
-    return 2;
+    return 1;
   }
   if (flags.has("envfile") && !loadEnvFile(flags.get("envfile"))) {
     return 1;
@@ -91,6 +110,9 @@ int runRun(const std::vector<std::string>& args) {
   const bool none = path == "Caddyfile" && !flags.has("config") && ::access(path.c_str(), F_OK) != 0;
   LoadedConfig loaded;
   if (!none) {
+    if (path != "-" && !readable(path)) {  // as caddy: the file is read before anything is logged
+      return 1;
+    }
     if (path == "Caddyfile" && !flags.has("config")) {
       log::logOwn(log::Level::Info, "", "using adjacent Caddyfile");
     } else if (!resumed) {
@@ -107,7 +129,7 @@ int runRun(const std::vector<std::string>& args) {
   options.watch = flags.has("watch") && !none && !resumed;
   options.pidFile = flags.get("pidfile");
   if (!workerCount(flags.get("workers"), options.workers)) {
-    return 2;
+    return 1;
   }
   if (const std::string pingback = flags.get("pingback"); !pingback.empty()) {
     // `gatehouse start` waits for this: stdin's bytes sent back once serving

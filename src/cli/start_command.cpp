@@ -98,7 +98,7 @@ std::string selfPath() {
 int runStart(const std::vector<std::string>& args) {
   Flags flags;
   if (!parseFlags(args, {"config", "adapter", "envfile", "pidfile", "workers"}, {"watch"}, flags, "start")) {
-    return 2;
+    return 1;
   }
   PingbackListener listener;
   std::string error;

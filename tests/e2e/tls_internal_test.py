@@ -5,7 +5,7 @@ localhost and `tls internal` sites are served with leaves from the local CA, sto
 Caddy stores them; the chain verifies against pki/authorities/local/root.crt; a restart
 keeps the root; a CA written by Debian's caddy (when installed) is picked up, and caddy
 picks up ours; a short-lived leaf is renewed while serving; `gatehouse trust`/`untrust`
-change the system trust store (root only; cleaned up). 127.0.0.1 only.
+change an isolated trust store (GATEHOUSE_TRUST_STORE; the machine's is never touched). 127.0.0.1 only.
 Usage: tls_internal_test.py <path-to-gatehouse>
 """
 import hashlib
@@ -23,7 +23,6 @@ import tls_pki  # noqa: E402
 from harness import FAILURES, check, finish, stop  # noqa: E402,F401
 
 CADDY = "/usr/bin/caddy"
-TRUST_FILE = "/usr/local/share/ca-certificates/gatehouse-local-local.crt"
 
 
 def caddyfile(store, hp, sp, sites, extra_global=""):
@@ -222,32 +221,34 @@ def renewal_checks(binary, tmp):
 
 
 def trust_checks(binary, tmp, store, cfg):
-    if os.geteuid() != 0:
-        p = subprocess.run([binary, "trust", "--config", cfg], capture_output=True, text=True, timeout=60)
-        check(p.returncode == 1 and "needs root" in p.stderr, "trust refused without root: %s" % p.stderr.strip())
-        return
-    if os.path.exists(TRUST_FILE):
-        print("skip: %s already installed; not touching it" % TRUST_FILE)
-        return
+    """trust/untrust in an isolated store (GATEHOUSE_TRUST_STORE, the real update-ca-certificates
+    run on its own directories): the machine's trust store is never changed."""
+    system = dict(os.environ)
+    system.pop("GATEHOUSE_TRUST_STORE", None)
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    if shutil.which("setpriv"):
-        p = subprocess.run(nobody + [binary, "untrust"], capture_output=True, text=True, timeout=30)
+    if os.geteuid() != 0:
+        p = subprocess.run([binary, "trust", "--config", cfg], capture_output=True, text=True, timeout=60, env=system)
+        check(p.returncode == 1 and "needs root" in p.stderr, "trust refused without root: %s" % p.stderr.strip())
+    elif shutil.which("setpriv"):
+        p = subprocess.run(nobody + [binary, "untrust"], capture_output=True, text=True, timeout=30, env=system)
         check(p.returncode == 1 and "needs root" in p.stderr, "untrust refused without root: %s" % p.stderr.strip())
-    try:
-        p = subprocess.run([binary, "trust", "--config", cfg], capture_output=True, text=True, timeout=180)
-        check(p.returncode == 0 and os.path.exists(TRUST_FILE), "trust installs the root: %s" % p.stderr.strip())
-        with open("/etc/ssl/certs/ca-certificates.crt") as f:
-            with open(root_of(store)) as r:
-                check(r.read().strip() in f.read(), "root in the system bundle")
-    finally:
-        p = subprocess.run([binary, "untrust"], capture_output=True, text=True, timeout=180)
-        check(p.returncode == 0 and not os.path.exists(TRUST_FILE), "untrust removes it: %s" % p.stderr.strip())
-        if os.path.exists(TRUST_FILE):
-            os.remove(TRUST_FILE)
-            subprocess.run(["update-ca-certificates"], capture_output=True, timeout=180)
-    with open("/etc/ssl/certs/ca-certificates.crt") as f:
-        with open(root_of(store)) as r:
-            check(r.read().strip() not in f.read(), "root gone from the system bundle")
+    isolated = os.path.join(tmp, "truststore")
+    env = dict(os.environ, GATEHOUSE_TRUST_STORE=isolated)
+    installed = os.path.join(isolated, "local", "gatehouse-local-local.crt")
+    bundle = os.path.join(isolated, "etc", "ca-certificates.crt")
+
+    def in_bundle():
+        if not os.path.exists(bundle):
+            return False
+        with open(bundle) as f, open(root_of(store)) as r:
+            return r.read().strip() in f.read()
+
+    p = subprocess.run([binary, "trust", "--config", cfg], capture_output=True, text=True, timeout=180, env=env)
+    check(p.returncode == 0 and os.path.exists(installed), "trust installs the root: %s" % p.stderr.strip())
+    check(in_bundle(), "root in the store's bundle")
+    p = subprocess.run([binary, "untrust"], capture_output=True, text=True, timeout=180, env=env)
+    check(p.returncode == 0 and not os.path.exists(installed), "untrust removes it: %s" % p.stderr.strip())
+    check(not in_bundle(), "root gone from the store's bundle")
 
 
 def main():
