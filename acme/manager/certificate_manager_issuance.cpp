@@ -91,8 +91,6 @@ void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::opt
   });
 }
 
-// Orders from the issuer at `position` in the certificate's chain; on failure the next
-// issuer is tried at once, and after the last one the attempt is retried later.
 // Drops the account this process set up, so that the next withAccount() looks the stored key
 // up at the CA again (registering it anew when the CA still does not know it, as at
 // start-up). Only when `kid` is still the one in use: a concurrent order that failed with
@@ -107,6 +105,8 @@ void CertificateManager::forgetAccount(Issuer& issuer, const std::string& kid) {
   issuer.client->forgetAccountUrl();
 }
 
+// Orders from the issuer at `position` in the certificate's chain; on failure the next
+// issuer is tried at once, and after the last one the attempt is retried later.
 void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, size_t position,
                                bool accountRenewed) {
   const std::vector<size_t> chain = t.chain();
