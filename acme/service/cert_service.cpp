@@ -332,6 +332,11 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
     }
     auto order = std::make_shared<AcmeOrder>(client_, std::move(solvers), settings, log_);
     order->run([=, this](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
+      if (e && e->problem && e->problem->is("accountDoesNotExist")) {
+        // The CA lost the account (--daemon outlives it): the retry looks the stored key
+        // up again and registers it anew, instead of failing the same way every time.
+        client_->forgetAccountUrl();
+      }
       if (e)
         return failed(*e, done);
       const std::string name = storage_keys::namesKey(target.names);
