@@ -4,9 +4,10 @@
 Pebble issues 30 s certificates (renewal due 20 s after issuance, renew_interval 5s). After
 the first certificate pebble is restarted (same ports and directory URL, no accounts), so
 the daemon's renewal is refused with accountDoesNotExist. The daemon forgets the account
-URL it kept: its next attempt (the daemon looks again every renew_interval while a
-certificate is due) looks the stored key up again, registers it anew and renews; before,
-every attempt failed the same way (19 in 110 s) until the daemon was restarted.
+URL it kept: its retry, after the 60 s backoff, looks the stored key up again, registers it
+anew and renews; before, every attempt failed the same way (19 in 110 s) until the daemon
+was restarted. The backoff holds although renew_interval (5 s) wakes the daemon sooner:
+before, each wake-up asked the CA again, ignoring the backoff and any Retry-After.
 Usage: acme_ca_restart_daemon_test.py <path-to-gatehouse>
 """
 import os
@@ -58,7 +59,7 @@ def run(binary, tmp, pebble):
         pebble.restart_ca()
         with open(roots, "w") as f:
             f.write(pebble.management("/roots/0"))
-        deadline = time.time() + 110  # due 20 s after issuance, refused once, then renewed
+        deadline = time.time() + 140  # due 20 s after issuance, refused, retried 60 s later
         while time.time() < deadline and proc.poll() is None:
             s = serial(fullchain)
             if s and s != serials[-1]:
@@ -82,6 +83,9 @@ def run(binary, tmp, pebble):
                and "accountDoesNotExist" in str(e.get("error"))]
     check(len(refused) == 1, "one attempt refused with accountDoesNotExist (%d)" % len(refused))
     check(msgs.count("stored ACME account unknown to the CA; registering") == 1, "the stored key registered anew")
+    renewed = [e for e in log if e.get("msg") == "certificate obtained successfully"]
+    gap = renewed[-1]["ts"] - refused[0]["ts"] if refused and len(renewed) >= 2 else -1
+    check(55 <= gap <= 90, "the retry waited for the backoff (60 s): %.1f s after the refusal" % gap)
     check(msgs.count("new ACME account registered") == 2, "two registrations in all")
     if harness.FAILURES:
         print("".join(lines)[-3000:])
