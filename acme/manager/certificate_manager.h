@@ -85,7 +85,9 @@ class CertificateManager {
   void schedule(Target& t, Clock::time_point at);
   void obtain(Target& t, int lockAttempts);
   void withAccount(Issuer& issuer, std::function<void(std::optional<AcmeError>)> done);
-  void order(Target& t, std::shared_ptr<StorageLock> lock, size_t position);
+  // accountRenewed: the CA already said it forgot the account once in this attempt.
+  void order(Target& t, std::shared_ptr<StorageLock> lock, size_t position, bool accountRenewed = false);
+  void forgetAccount(Issuer& issuer, const std::string& kid);
   void issueLocally(Target& t, size_t index, std::chrono::steady_clock::time_point started,
                     const std::function<void(const AcmeError&)>& next);
   void issued(Target& t, size_t issuerIndex, const IssuedCertificate& cert,

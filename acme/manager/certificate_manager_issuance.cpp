@@ -16,6 +16,12 @@ namespace gatehouse::acme {
 
 namespace {
 constexpr int kMaxLockWaits = 120;  // one-second waits for a lock another process holds
+
+// The CA no longer knows the account this process signs with (a CA that lost its database,
+// e.g. a restarted test CA): every order would fail the same way until a restart.
+bool accountForgotten(const AcmeError& e) {
+  return e.problem && e.problem->is("accountDoesNotExist");
+}
 }  // namespace
 
 void CertificateManager::obtain(Target& t, int lockAttempts) {
@@ -85,9 +91,24 @@ void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::opt
   });
 }
 
+// Drops the account this process set up, so that the next withAccount() looks the stored key
+// up at the CA again (registering it anew when the CA still does not know it, as at
+// start-up). Only when `kid` is still the one in use: a concurrent order that failed with
+// the old account must not throw away the one another order has just registered.
+void CertificateManager::forgetAccount(Issuer& issuer, const std::string& kid) {
+  if (issuer.client->kid() != kid || issuer.accountPending) {
+    return;
+  }
+  log_.warn("tls.issuance.acme", "the CA no longer knows the ACME account; looking it up again",
+            {{"ca", issuer.settings.ca}, {"account", kid}});
+  issuer.accountReady = false;
+  issuer.client->forgetAccountUrl();
+}
+
 // Orders from the issuer at `position` in the certificate's chain; on failure the next
 // issuer is tried at once, and after the last one the attempt is retried later.
-void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, size_t position) {
+void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, size_t position,
+                               bool accountRenewed) {
   const std::vector<size_t> chain = t.chain();
   const size_t index = chain[position];
   Issuer& issuer = *issuers_[index];
@@ -127,7 +148,7 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
   if (issuer.settings.local) {
     return issueLocally(t, index, started, next);
   }
-  withAccount(issuer, [this, &t, &issuer, index, lock, started, challenges,
+  withAccount(issuer, [this, &t, &issuer, index, lock, position, accountRenewed, started, challenges,
                        next](std::optional<AcmeError> err) {
     if (stopping_) {
       return;
@@ -163,10 +184,18 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
           sharing(issuer.tlsAlpn01Standalone != nullptr ? issuer.tlsAlpn01Standalone : &tlsAlpn01_);
     }
     auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);
-    ord->run([this, &t, index, lock, started, next, shared](std::optional<AcmeError> e,
-                                                            IssuedCertificate cert) mutable {
+    ord->run([this, &t, &issuer, index, lock, position, accountRenewed, kid = issuer.client->kid(), started,
+              next, shared](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
       if (stopping_) {
         return;
+      }
+      // Once per attempt: look the account up (or register it) again and re-order now,
+      // rather than failing every attempt with an account the CA has dropped. An order
+      // whose account changed under it (another order found the CA had forgotten it) is
+      // re-placed the same way.
+      if (e && !accountRenewed && (accountForgotten(*e) || issuer.client->kid() != kid)) {
+        forgetAccount(issuer, kid);
+        return order(t, lock, position, true);
       }
       if (e) {
         return next(*e);

@@ -1,6 +1,7 @@
 #include "manager/renewal_schedule.h"
 
 #include <algorithm>
+#include <array>
 #include <random>
 
 #include "protocol/acme_client.h"
@@ -9,18 +10,26 @@ namespace gatehouse::acme {
 
 Clock::time_point renewalTime(const CertificateInfo& info, double ratio) {
   const auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(info.notAfter - info.notBefore);
-  return info.notAfter - std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(lifetime.count()) * ratio));
+  return info.notAfter -
+         std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(lifetime.count()) * ratio));
 }
 
-std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter, std::chrono::seconds lifetime) {
-  constexpr std::chrono::seconds kFirst{60};
-  constexpr std::chrono::seconds kMax{86400};
-  // A 6-day certificate renewed with 2 days left must get more than a couple of attempts:
-  // the longest wait is a twelfth of the lifetime (12 h for 6 days), never under the first.
-  const auto cap = lifetime.count() > 0 ? std::clamp<std::chrono::seconds>(lifetime / 12, kFirst, kMax) : kMax;
-  const int doublings = std::clamp(failures - 1, 0, 20);
-  const auto backoff = std::min<std::chrono::seconds>(kFirst * (int64_t{1} << doublings), cap);
-  return std::max(backoff, retryAfter);
+std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter,
+                                std::chrono::seconds lifetime) {
+  using std::chrono::minutes;
+  // certmagic's steps (caddy 2.6.2): short at first, when a retry is likely to help, then
+  // longer while DNS or the network is being fixed; the last step repeats.
+  static constexpr std::array<minutes, 12> kSteps{minutes(1),  minutes(2),  minutes(2),   minutes(5),
+                                                  minutes(10), minutes(20), minutes(20),  minutes(30),
+                                                  minutes(30), minutes(60), minutes(180), minutes(360)};
+  const auto step =
+      static_cast<size_t>(std::clamp<int>(failures - 1, 0, static_cast<int>(kSteps.size()) - 1));
+  const std::chrono::seconds backoff = kSteps[step];
+  // A short-lived certificate (6 days, renewed with 2 left) must get several attempts: the
+  // wait is at most a twelfth of its lifetime, never under the first step.
+  const std::chrono::seconds first = kSteps.front();
+  const auto cap = lifetime.count() > 0 ? std::max(lifetime / 12, first) : backoff;
+  return std::max(std::min(backoff, cap), retryAfter);
 }
 
 AriPick pickRenewalTime(const RenewalWindow& window, const std::optional<AriPick>& previous, double unit) {

@@ -24,10 +24,10 @@ inline constexpr std::chrono::seconds kDefaultOcspInterval{3600};  // Caddy's oc
 // notAfter - lifetime * ratio (ratio in (0,1)).
 Clock::time_point renewalTime(const CertificateInfo& info, double ratio);
 
-// Exponential backoff after the `failures`-th consecutive failure (1 minute, doubling, at
-// most a day, and at most a twelfth of the certificate's `lifetime` when known, so short-lived
-// certificates such as 6-day ones are retried often enough within their window), never
-// sooner than the CA's Retry-After.
+// The wait after the `failures`-th consecutive failure: certmagic's steps (1, 2, 2, 5, 10,
+// 20, 20, 30, 30, 60, 180 minutes, then 6 hours each time), at most a twelfth of the
+// certificate's `lifetime` when known (never under a minute), never sooner than the CA's
+// Retry-After.
 std::chrono::seconds retryDelay(int failures, std::chrono::seconds retryAfter,
                                 std::chrono::seconds lifetime = std::chrono::seconds(0));
 

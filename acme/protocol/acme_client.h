@@ -42,6 +42,9 @@ class AcmeClient : public std::enable_shared_from_this<AcmeClient> {
   // The account that signs requests. With an empty kid, requests carry the public JWK.
   void setAccount(std::shared_ptr<const PrivateKey> key, std::string kid);
   [[nodiscard]] const std::string& kid() const { return kid_; }
+  // The CA forgot the account: the next ensureAccount() looks the key up again. The key
+  // stays, so requests already in flight still sign (with the JWK; the CA refuses them).
+  void forgetAccountUrl() { kid_.clear(); }
   [[nodiscard]] const PrivateKey& accountKey() const { return *key_; }
 
   // Signed POST of `payload` (JSON text), or POST-as-GET when `payload` is nullopt.

@@ -42,6 +42,7 @@ struct CertService::Target {
   std::string replaces;         // ARI CertID of the certificate being renewed, when the CA has ARI
   std::optional<AriPick> ari;   // the moment picked in the CA's last ARI window
   int failures = 0;
+  Clock::time_point retryAt{};  // after a failure: no new attempt before (backoff, Retry-After)
   CertService* service = nullptr;
   size_t index = 0;
 };
@@ -158,18 +159,25 @@ void CertService::schedule(size_t index, Clock::time_point at) {
         auto* target = static_cast<Target*>(h->data);
         CertService* self = target->service;
         const size_t i = target->index;
+        if (Clock::now() < target->retryAt) {
+          // Woken by the renew_interval cap while backing off: the CA is not asked again
+          // before the backoff (or its Retry-After) is over.
+          return self->schedule(i, target->retryAt);
+        }
         self->process(i, [self, i](Outcome o) {
           Target& tt = *self->targets_[i];
           if (o.ok) {
             tt.failures = 0;
+            tt.retryAt = {};
             return self->schedule(i, o.nextCheck);
           }
           const auto wait = retryDelay(++tt.failures, o.retryAfter);
+          tt.retryAt = Clock::now() + wait;
           self->log_.warn("tls.obtain", "will retry",
                           {{"identifiers", self->config_.certificates[i].names},
                            {"attempt", tt.failures},
                            {"retrying_in", wait.count()}});
-          self->schedule(i, Clock::now() + wait);
+          self->schedule(i, tt.retryAt);
         });
       },
       static_cast<uint64_t>(delay) * 1000, 0);
@@ -332,6 +340,11 @@ void CertService::issue(size_t index, std::shared_ptr<StorageLock> lock, Done do
     }
     auto order = std::make_shared<AcmeOrder>(client_, std::move(solvers), settings, log_);
     order->run([=, this](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
+      if (e && e->problem && e->problem->is("accountDoesNotExist")) {
+        // The CA lost the account (--daemon outlives it): the retry looks the stored key
+        // up again and registers it anew, instead of failing the same way every time.
+        client_->forgetAccountUrl();
+      }
       if (e)
         return failed(*e, done);
       const std::string name = storage_keys::namesKey(target.names);

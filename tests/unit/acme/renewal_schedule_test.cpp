@@ -69,13 +69,15 @@ TEST_CASE("renewal window: renewal_window_ratio of the lifetime left", "[acme][r
   CHECK(renewalTime(lifetimeOf(start, seconds(30)), 0.5) - start == seconds(15));
 }
 
-TEST_CASE("retry backoff doubles from a minute, caps at a day, honours Retry-After", "[acme][renewal]") {
-  CHECK(retryDelay(1, seconds(0)) == seconds(60));
-  CHECK(retryDelay(2, seconds(0)) == seconds(120));
-  CHECK(retryDelay(3, seconds(0)) == seconds(240));
-  CHECK(retryDelay(30, seconds(0)) == seconds(86400));
+TEST_CASE("retry backoff takes certmagic's steps, repeats 6 h, honours Retry-After", "[acme][renewal]") {
+  // caddy 2.6.2 logs "will retry" with retrying_in 60, 120, 120, 300, ... (certmagic's list).
+  const int minutes[] = {1, 2, 2, 5, 10, 20, 20, 30, 30, 60, 180, 360, 360};
+  for (int i = 0; i < 13; ++i) {
+    CHECK(retryDelay(i + 1, seconds(0)) == std::chrono::minutes(minutes[i]));
+  }
+  CHECK(retryDelay(30, seconds(0)) == hours(6));
   CHECK(retryDelay(1, seconds(3600)) == seconds(3600));  // the CA asked for later
-  CHECK(retryDelay(3, seconds(10)) == seconds(240));     // never sooner than the backoff
+  CHECK(retryDelay(4, seconds(10)) == seconds(300));     // never sooner than the backoff
   CHECK(retryDelay(0, seconds(0)) == seconds(60));
 }
 
@@ -83,11 +85,12 @@ TEST_CASE("retry backoff of a short-lived certificate stays within a twelfth of 
           "[acme][renewal]") {
   const seconds sixDays = hours(6 * 24);
   CHECK(retryDelay(1, seconds(0), sixDays) == seconds(60));
-  CHECK(retryDelay(5, seconds(0), sixDays) == seconds(960));
-  CHECK(retryDelay(30, seconds(0), sixDays) == hours(12));         // not a day: 4 tries a window day
-  CHECK(retryDelay(30, seconds(0), hours(90 * 24)) == hours(24));  // 90 days: a day, as before
-  CHECK(retryDelay(30, seconds(0), seconds(24)) == seconds(60));   // never under the first step
-  CHECK(retryDelay(30, hours(20), sixDays) == hours(20));          // Retry-After still wins
+  CHECK(retryDelay(5, seconds(0), sixDays) == seconds(600));
+  CHECK(retryDelay(30, seconds(0), sixDays) == hours(6));         // certmagic's last step
+  CHECK(retryDelay(30, seconds(0), hours(24)) == hours(2));       // a 1-day certificate: 2 h
+  CHECK(retryDelay(30, seconds(0), hours(90 * 24)) == hours(6));  // 90 days: 6 h, as certmagic
+  CHECK(retryDelay(30, seconds(0), seconds(24)) == seconds(60));  // never under the first step
+  CHECK(retryDelay(30, hours(20), sixDays) == hours(20));         // Retry-After still wins
   // With the default ratio a 6-day certificate is due with 2 days left: at the longest
   // backoff that still leaves 4 attempts before it expires.
   const auto start = Clock::now();
