@@ -284,4 +284,34 @@ std::string queryUnescape(std::string_view s) {
   return decoded ? *decoded : plus;
 }
 
+bool parseGoQuery(std::string_view query, QueryPairs& out) {
+  auto decode = [](std::string_view s) {
+    std::string plus(s);
+    std::replace(plus.begin(), plus.end(), '+', ' ');
+    return percentDecode(plus);
+  };
+  bool ok = true;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    if (pair.find(';') != std::string_view::npos) {
+      ok = false;  // "invalid semicolon separator in query"
+      continue;
+    }
+    const size_t eq = pair.find('=');
+    auto key = decode(pair.substr(0, eq));
+    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (!key || !value) {
+      ok = false;
+      continue;
+    }
+    out.emplace_back(std::move(*key), std::move(*value));
+  }
+  return ok;
+}
+
 }  // namespace gatehouse::http

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gatehouse/runtime/exchange.h"
 
@@ -31,5 +33,10 @@ std::string_view hostWithoutPort(std::string_view hostport);
 // Go's url.QueryEscape and url.QueryUnescape (a malformed escape leaves the text as it is).
 std::string queryEscape(std::string_view s);
 std::string queryUnescape(std::string_view s);
+// Go's url.ParseQuery: the decoded (key, value) pairs in order; a pair with a ';' or a
+// malformed escape is left out, and then the answer is false (Go's error), as
+// URL.Query() keeps the rest and Caddy's query matcher refuses the request.
+using QueryPairs = std::vector<std::pair<std::string, std::string>>;
+bool parseGoQuery(std::string_view query, QueryPairs& out);
 
 }  // namespace gatehouse::http

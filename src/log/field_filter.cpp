@@ -234,18 +234,11 @@ class QueryFilter final : public FieldFilter {
     if (q == std::string::npos || !validEscapes(std::string_view(uri).substr(0, q))) {
       return uri;
     }
+    http::QueryPairs pairs;
+    http::parseGoQuery(std::string_view(uri).substr(q + 1), pairs);  // Go's URL.Query()
     std::map<std::string, std::vector<std::string>> values;
-    std::string_view rest = std::string_view(uri).substr(q + 1);
-    while (!rest.empty()) {
-      size_t amp = rest.find('&');
-      std::string_view pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-      if (pair.empty() || pair.find(';') != std::string_view::npos || !validEscapes(pair)) {
-        continue;  // Go drops pairs with a semicolon or a malformed escape
-      }
-      size_t eq = pair.find('=');
-      values[http::queryUnescape(pair.substr(0, eq))].push_back(
-          eq == std::string_view::npos ? std::string() : http::queryUnescape(pair.substr(eq + 1)));
+    for (auto& [key, value] : pairs) {
+      values[std::move(key)].push_back(std::move(value));
     }
     for (const auto& a : actions_) {
       auto it = values.find(a.name);

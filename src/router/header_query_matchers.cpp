@@ -122,47 +122,13 @@ class HeaderRegexpMatcher final : public Matcher {
   std::vector<std::pair<std::string, Regexp>> fields_;
 };
 
-// Decoded (key, first value) pairs of a raw query, as Go's url.ParseQuery.
-bool parseQuery(std::string_view q, std::vector<std::pair<std::string, std::string>>& out) {
-  auto decode = [](std::string_view s, std::string& dst) {
-    std::string plus(s);
-    std::replace(plus.begin(), plus.end(), '+', ' ');
-    auto d = http::percentDecode(plus);
-    if (!d) {
-      return false;
-    }
-    dst = std::move(*d);
-    return true;
-  };
-  while (!q.empty()) {
-    size_t amp = q.find('&');
-    std::string_view pair = q.substr(0, amp);
-    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-    if (pair.find(';') != std::string_view::npos) {
-      return false;  // Go's ParseQuery: "invalid semicolon separator in query"
-    }
-    if (pair.empty()) {
-      continue;
-    }
-    size_t eq = pair.find('=');
-    std::string k;
-    std::string v;
-    if (!decode(pair.substr(0, eq), k) ||
-        !decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), v)) {
-      return false;
-    }
-    out.emplace_back(std::move(k), std::move(v));
-  }
-  return true;
-}
-
 class QueryMatcher final : public Matcher {
  public:
   explicit QueryMatcher(std::vector<std::pair<std::string, std::vector<std::string>>> params)
       : params_(std::move(params)) {}
   bool match(Exchange& ex) const override {
-    std::vector<std::pair<std::string, std::string>> parsed;
-    bool ok = parseQuery(ex.request.query, parsed);
+    http::QueryPairs parsed;
+    const bool ok = http::parseGoQuery(ex.request.query, parsed);
     if (params_.empty()) {
       return ok && parsed.empty();  // `query {}` matches only requests without a query
     }

@@ -65,27 +65,22 @@ bool pathSegment(std::string_view p, std::string_view index, std::string& out) {
 }
 
 // Every value of `name` in a raw query string, joined with ',' as Caddy's
-// {http.request.uri.query.*}; pairs are read as Go's url.ParseQuery (keys decoded too,
-// a pair with ';' skipped). Empty when the name is absent.
+// {http.request.uri.query.*} (Go's URL.Query(): pairs it cannot parse left out). Empty
+// when the name is absent.
 std::string queryValue(std::string_view query, std::string_view name) {
+  http::QueryPairs pairs;
+  http::parseGoQuery(query, pairs);
   std::string out;
   bool found = false;
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty() || pair.find(';') != std::string_view::npos) {
-      continue;
-    }
-    size_t eq = pair.find('=');
-    if (http::queryUnescape(pair.substr(0, eq)) != name) {
+  for (const auto& [key, value] : pairs) {
+    if (key != name) {
       continue;
     }
     if (found) {
       out += ',';
     }
     found = true;
-    out += http::queryUnescape(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    out += value;
   }
   return out;
 }
