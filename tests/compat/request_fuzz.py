@@ -87,6 +87,8 @@ KNOWN_RETRY_BODY = ("caddy 2.6.2 retries a request with a body after a dial erro
 KNOWN_ETAG = "newer Caddy (2.7+) suffixes the ETag of an encoded response with the coding (\"-gzip\"); 2.6.2 keeps the file's ETag"
 KNOWN_EXPECT_10 = ("caddy 2.6.2 forwards an upstream's 100 Continue to an HTTP/1.0 client; RFC 9110 15.2 forbids any "
                    "1xx to HTTP/1.0 clients, and Gatehouse sends none (tests/e2e/proxy_expect_continue_vs_caddy_test.py)")
+KNOWN_HELD = ("held whole, a chunked body goes with a Content-Length, as Caddy 2.7+ request_buffers does "
+              "(2.6.2 keeps the chunked framing)")
 KNOWN_413 = "newer Caddy (2.7+) answers 413 when request_body max_size stops a body the proxy is sending; 2.6.2 answers 502"
 
 
@@ -237,6 +239,8 @@ def mark_known(r, caddyfile, markers=None):
             set_field(r, "Accept", "application/json")  # the HTML page is our own
         if "?" in r.get("path", ""):
             r["known_difference"] = KNOWN_QUERY
+    if ("buffer_requests" in caddyfile or "request_buffers" in caddyfile) and r.get("chunks"):
+        r["known_difference"] = KNOWN_HELD
     if "request_body" in caddyfile and "reverse_proxy" in caddyfile and (r.get("body") or r.get("chunks")):
         r["known_difference"] = KNOWN_413
     if ("strip_prefix" in caddyfile or "handle_path" in caddyfile) and "%2f" in r.get("path", "").lower():
