@@ -270,13 +270,14 @@ def mark_raw_known(m, caddyfile):
 
 
 def config_text(case_dir):
-    """The Caddyfile and the files it may import (a case's other text files), for the
-    known-class checks: a directive may sit in an imported file."""
+    """The Caddyfile (or JSON config) and the files it may import (a case's other text
+    files), for the known-class checks: a directive may sit in an imported file."""
     text = ""
     for dirpath, _, names in sorted(os.walk(case_dir)):
         for name in sorted(names):
             top = dirpath == case_dir
-            if (top and not name.endswith(".json")) or name.endswith(".caddy") or name.startswith("Caddyfile"):
+            if ((top and (not name.endswith(".json") or name == "config.json")) or name.endswith(".caddy")
+                    or name.startswith("Caddyfile")):
                 with open(os.path.join(dirpath, name), errors="replace") as f:
                     text += f.read() + "\n"
     return text
