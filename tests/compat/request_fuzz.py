@@ -89,6 +89,8 @@ KNOWN_EXPECT_10 = ("caddy 2.6.2 forwards an upstream's 100 Continue to an HTTP/1
                    "1xx to HTTP/1.0 clients, and Gatehouse sends none (tests/e2e/proxy_expect_continue_vs_caddy_test.py)")
 KNOWN_HELD = ("held whole, a chunked body goes with a Content-Length, as Caddy 2.7+ request_buffers does "
               "(2.6.2 keeps the chunked framing)")
+KNOWN_NO_TRANSFORM = ("newer Caddy (#5257) leaves the answer to a request with Cache-Control: no-transform "
+                      "unencoded; 2.6.2 encodes it")
 KNOWN_413 = "newer Caddy (2.7+) answers 413 when request_body max_size stops a body the proxy is sending; 2.6.2 answers 502"
 
 
@@ -255,6 +257,9 @@ def mark_known(r, caddyfile, markers=None):
     for field in re.findall(r"lb_policy\s+header\s+(\S+)", caddyfile):
         if not any(k.lower() == field.lower() and v for k, v in r.get("headers", {}).items()):
             set_field(r, field, "fuzz-user")
+    if "encode" in caddyfile and any(k.lower() == "cache-control" and "no-transform" in v.lower()
+                                     for k, v in r.get("headers", {}).items()):
+        r["known_difference"] = KNOWN_NO_TRANSFORM
     if "encode" in caddyfile and "file_server" in caddyfile and any(
             k.lower() == "accept-encoding" and v and "q=0" not in v for k, v in r.get("headers", {}).items()):
         r.setdefault("known_difference", KNOWN_ETAG)
@@ -265,8 +270,12 @@ def mark_raw_known(m, caddyfile):
     proxied = "reverse_proxy" in caddyfile or "forward_auth" in caddyfile
     lines = m["raw"]
     http10 = lines[0].endswith("HTTP/1.0")
-    if proxied and http10 and any(line.lower().startswith("expect:") for line in lines[1:lines.index("")]):
+    head = lines[1:lines.index("")]
+    if proxied and http10 and any(line.lower().startswith("expect:") for line in head):
         m["known_difference"] = KNOWN_EXPECT_10
+    if "encode" in caddyfile and any(line.lower().startswith("cache-control:") and "no-transform" in line.lower()
+                                     for line in head):
+        m["known_difference"] = KNOWN_NO_TRANSFORM
 
 
 def config_text(case_dir):
