@@ -282,14 +282,20 @@ void setForwardedHeaders(HeaderList& headers, const runtime::Request& request, b
     return;
   }
   std::string xff = request.remoteIp;
-  if (trusted && headers.has("X-Forwarded-For")) {
+  if (trusted) {
+    // The client's fields joined as Go's strings.Join; an empty result adds nothing (a lone
+    // empty field is not a hop).
     std::string prior;
+    bool first = true;
     for (const auto& f : headers) {
       if (equalsIgnoreCase(f.name, "X-Forwarded-For")) {
-        prior += prior.empty() ? f.value : ", " + f.value;
+        prior += first ? f.value : ", " + f.value;
+        first = false;
       }
     }
-    xff = prior + ", " + xff;
+    if (!prior.empty()) {
+      xff = prior + ", " + xff;
+    }
   }
   headers.set("X-Forwarded-For", xff);
   std::string proto = request.tls ? "https" : "http";
