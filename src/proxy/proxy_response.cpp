@@ -247,12 +247,14 @@ runtime::Outcome ProxyCall::resumed(runtime::Exchange& ex) {
 }
 
 // As Caddy (Go's Got1xxResponse -> WriteHeader(1xx)): interim responses reach the client
-// with the fields set so far. A 100 Continue answering the client's own Expect is not
-// forwarded: the client session sent its 100 already (Caddy sends both: its issue 5280).
+// with the fields set so far. A 100 Continue answering an HTTP/1.1 client's own Expect is
+// not forwarded: the client session sent its 100 already (Caddy sends both: its issue 5280).
+// An HTTP/1.0 client gets none of the session's (Go's neither), so the upstream's goes out.
 void ProxyCall::onUpstreamInformational(const ResponseHead& head) {
   if (head.status == 100) {
     releaseBody();
-    if (expects100(ex_.request.headers.get("Expect"))) {
+    const bool http10 = ex_.request.versionMajor == 1 && ex_.request.versionMinor == 0;
+    if (expects100(ex_.request.headers.get("Expect")) && !http10) {
       return;
     }
   }
