@@ -322,7 +322,10 @@ class Rewrite final : public runtime::Handler {
     } else if (uriQuery || hasInjected) {
       query = hasInjected ? buildQueryString(injected, ex) : std::string();
     }
-    if (!path.empty()) {
+    // A path part that renders empty still replaces the path, as Caddy's (an optional regexp
+    // group that matched nothing: `rewrite * {re.userdir.2}` for "/~alice"); it is then
+    // anchored to "/" like any relative result.
+    if (uri) {
       setUriPath(r, path);
     }
     if (query) {
@@ -338,7 +341,7 @@ class Rewrite final : public runtime::Handler {
   static void setUriPath(runtime::Request& r, const std::string& path) {
     auto decoded = http::percentDecode(path);
     std::string p = decoded ? *decoded : path;
-    if (p.front() != '/') {
+    if (p.empty() || p.front() != '/') {
       p.insert(p.begin(), '/');
     }
     r.rawPath = http::goEscapedPath(p, r.rawPath);

@@ -44,6 +44,12 @@ class StaticResponse final : public runtime::Handler {
     // Caddy's order: close, headers, implicit Content-Type, then the status code, so a status
     // that does not render to a number fails with a 500 that still carries those headers.
     ex.response.close = ex.response.close || close_;
+    if (close_) {
+      // Caddy also sets the field itself, so an HTTP/1.0 answer says "Connection: close" too
+      // (Go writes a handler's own close field; it adds one of its own only for HTTP/1.1).
+      ex.response.headers.remove("Connection");
+      ex.response.headers.add("Connection", "close");
+    }
     for (const auto& h : headers_) {
       ex.response.headers.remove(h.name);
       for (const auto& v : h.values) {

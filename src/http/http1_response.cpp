@@ -394,9 +394,11 @@ bool Http1Session::overflowsLength(size_t piece) {
   closing_ = true;
   return true;
 }
+// Go's WriteHeader(1xx) writes the interim head whatever the client's version (an HTTP/1.0
+// client gets "HTTP/1.0 103 Early Hints", or the 100 an upstream sent), as beginResponse
+// does for a handler's final 1xx.
 void Http1Session::sendInformational(int status, const runtime::HeaderList& fields) {
-  if (closed_ || headWritten_ || ex_.request.versionMinor == 0 || status < 100 || status == 101 ||
-      status > 199) {
+  if (closed_ || headWritten_ || status < 100 || status == 101 || status > 199) {
     return;
   }
   if (status == 100) {

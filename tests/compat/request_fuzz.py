@@ -85,8 +85,6 @@ KNOWN_STRIP = "current Caddy keeps a leading '/' after strip_path_prefix (the pa
 KNOWN_RETRY_BODY = ("caddy 2.6.2 retries a request with a body after a dial error with the body Go's transport closed: "
                     "'invalid Read on closed Body', 502 (caddy #5454, fixed by #7547); Gatehouse sends the body to the next upstream")
 KNOWN_ETAG = "newer Caddy (2.7+) suffixes the ETag of an encoded response with the coding (\"-gzip\"); 2.6.2 keeps the file's ETag"
-KNOWN_EXPECT_10 = ("caddy 2.6.2 forwards an upstream's 100 Continue to an HTTP/1.0 client; RFC 9110 15.2 forbids any "
-                   "1xx to HTTP/1.0 clients, and Gatehouse sends none (tests/e2e/proxy_expect_continue_vs_caddy_test.py)")
 KNOWN_HELD = ("held whole, a chunked body goes with a Content-Length, as Caddy 2.7+ request_buffers does "
               "(2.6.2 keeps the chunked framing)")
 KNOWN_NO_TRANSFORM = ("newer Caddy (#5257) leaves the answer to a request with Cache-Control: no-transform "
@@ -266,13 +264,9 @@ def mark_known(r, caddyfile, markers=None):
 
 
 def mark_raw_known(m, caddyfile):
-    """The differences a raw request's version decides."""
-    proxied = "reverse_proxy" in caddyfile or "forward_auth" in caddyfile
+    """The differences a raw request's own fields decide."""
     lines = m["raw"]
-    http10 = lines[0].endswith("HTTP/1.0")
     head = lines[1:lines.index("")]
-    if proxied and http10 and any(line.lower().startswith("expect:") for line in head):
-        m["known_difference"] = KNOWN_EXPECT_10
     if "encode" in caddyfile and any(line.lower().startswith("cache-control:") and "no-transform" in line.lower()
                                      for line in head):
         m["known_difference"] = KNOWN_NO_TRANSFORM

@@ -4,7 +4,8 @@
 A real upstream answers /hints with "103 Early Hints" (a Link field), then 200 after 0.2 s.
 Checks, over HTTP/1.1 (raw socket) and HTTP/2 (nghttp, h2c prior knowledge): the client
 gets the 103 with the Link field and the fields set before the proxy ran (`header`), before
-the final 200 and its body; an HTTP/1.0 client gets no 1xx; `Expect: 100-continue` gets
+the final 200 and its body; an HTTP/1.0 client gets the 103 too, in its own version (Go's
+WriteHeader(1xx) does not look at it: measured against caddy 2.6.2); `Expect: 100-continue` gets
 one "100 Continue" before the body is sent and the upstream sees the Expect field and the
 whole body (caddy 2.6.2 answers the same three ways). 127.0.0.1 only.
 Usage: proxy_interim_test.py <path-to-gatehouse>
@@ -64,8 +65,10 @@ def main():
               in first and b"\r\nX-Site: yes" in first, "HTTP/1.1: 103 with Link and the site's fields: %r" % first)
         check(rest.startswith(b"HTTP/1.1 200 OK\r\n") and rest.endswith(b"hinted"), "then the 200: %r" % rest[-80:])
         got = raw(addr, b"GET /hints HTTP/1.0\r\nHost: a\r\n\r\n")
-        check(got.startswith(b"HTTP/1.0 200") or got.startswith(b"HTTP/1.1 200"),
-              "HTTP/1.0: no 1xx: %r" % got[:40])
+        first, _, rest = got.partition(b"\r\n\r\n")
+        check(first.startswith(b"HTTP/1.0 103 Early Hints\r\n") and b"\r\nLink: </style.css>" in first,
+              "HTTP/1.0: the 103 in the client's version: %r" % got[:60])
+        check(rest.startswith(b"HTTP/1.0 200 OK\r\n") and rest.endswith(b"hinted"), "then its 200: %r" % rest[:40])
         # Expect: 100-continue: the 100 comes before the body is sent.
         s = socket.create_connection(addr, timeout=5)
         s.sendall(b"POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")

@@ -1,0 +1,1 @@
+const t = "{[ not processed ]}"; const v = "{{ vue }}";
