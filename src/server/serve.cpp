@@ -21,6 +21,7 @@
 #include "server/config_reloader.h"
 #include "server/config_watcher.h"
 #include "server/memory_policy.h"
+#include "server/open_file_limit.h"
 #include "server/pid_file.h"
 #include "server/server_group.h"
 
@@ -216,6 +217,7 @@ struct SignalWatch {
 
 int serve(std::shared_ptr<const provision::Runtime> runtime, const RunOptions& options) {
   returnLargeBlocksToSystem();
+  raiseOpenFileLimit();
   const unsigned count =
       options.workers != 0 ? options.workers : std::max(1u, std::thread::hardware_concurrency());
   const provision::AdminSpec adminSpec = runtime->admin;
