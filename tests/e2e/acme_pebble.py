@@ -207,6 +207,18 @@ def curl_https(name, port, roots, path="/"):
                          "https://%s:%d%s" % (name, port, path)])
 
 
+def handshake_verifies(name, port, roots):
+    """Whether a TLS handshake for `name` on 127.0.0.1:port verifies against `roots` (no
+    request: cheaper than curl when many names are polled)."""
+    ctx = ssl.create_default_context(cafile=roots)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            with ctx.wrap_socket(sock, server_hostname=name):
+                return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
 def wait_serving(name, port, roots, timeout):
     """Seconds until curl gets a verified response for `name`, or None."""
     start = time.time()

@@ -21,8 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
-import ssl
 import sys
 import time
 
@@ -54,20 +52,10 @@ def caddyfile(path, proxy, pebble, storage, names, caddy=False):
             f.write('%s {\n\trespond "%s"\n}\n' % (n, n))
 
 
-def served(name, port, roots):
-    ctx = ssl.create_default_context(cafile=roots)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            with ctx.wrap_socket(sock, server_hostname=name):
-                return True
-    except (OSError, ssl.SSLError):
-        return False
-
-
 def wait_served(name, port, roots, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if served(name, port, roots):
+        if acme_pebble.handshake_verifies(name, port, roots):
             return True
         time.sleep(0.2)
     return False
@@ -122,7 +110,8 @@ def gatehouse_part(binary, tmp, pebble, proxy, storage, roots):
         proc, _, drain, _ = harness.start(binary, cfg, adapter="caddyfile")
         try:
             for old in names[:-1]:
-                check(served(old, pebble.tls_port, roots), "%s: served from storage after the restart" % old)
+                check(acme_pebble.handshake_verifies(old, pebble.tls_port, roots),
+                      "%s: served from storage after the restart" % old)
             ok = wait_served(name, pebble.tls_port, roots, 45)
             check(ok, "%s (killed at %s): served %.1f s after the kill" % (name, step, time.time() - killed))
         finally:

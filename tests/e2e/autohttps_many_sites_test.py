@@ -11,8 +11,6 @@ Prints the time to all served and the most orders in flight at once.
 Loopback only; every wait is bounded. Usage: autohttps_many_sites_test.py <gatehouse>
 """
 import os
-import socket
-import ssl
 import sys
 import time
 
@@ -24,21 +22,11 @@ from harness import check  # noqa: E402
 NAMES = ["s%02d.test" % i for i in range(30)]
 
 
-def served(name, port, roots):
-    ctx = ssl.create_default_context(cafile=roots)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            with ctx.wrap_socket(sock, server_hostname=name):
-                return True
-    except (OSError, ssl.SSLError):
-        return False
-
-
 def wait_all(port, roots, timeout):
     deadline = time.time() + timeout
     pending = set(NAMES)
     while pending and time.time() < deadline:
-        pending = {n for n in pending if not served(n, port, roots)}
+        pending = {n for n in pending if not acme_pebble.handshake_verifies(n, port, roots)}
         if pending:
             time.sleep(0.3)
     return pending

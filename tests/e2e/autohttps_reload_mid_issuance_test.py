@@ -15,8 +15,6 @@ Loopback only; every wait is bounded. Usage: autohttps_reload_mid_issuance_test.
 """
 import os
 import signal
-import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -27,16 +25,6 @@ import harness  # noqa: E402
 from harness import check  # noqa: E402
 
 NAMES = ["m%d.test" % i for i in range(1, 5)]
-
-
-def served(name, port, roots):
-    ctx = ssl.create_default_context(cafile=roots)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-            with ctx.wrap_socket(sock, server_hostname=name):
-                return True
-    except (OSError, ssl.SSLError):
-        return False
 
 
 def write_config(path, pebble, storage, admin):
@@ -68,7 +56,7 @@ def scenario(binary, tmp, pebble):
         pending = set(NAMES)
         deadline = time.time() + 60
         while pending and time.time() < deadline:
-            pending = {n for n in pending if not served(n, pebble.tls_port, roots)}
+            pending = {n for n in pending if not acme_pebble.handshake_verifies(n, pebble.tls_port, roots)}
             time.sleep(0.2)
         check(not pending, "every name served %.1f s after start (missing: %s)" % (time.time() - started,
                                                                                   sorted(pending)))

@@ -200,10 +200,12 @@ def run(who, binary, site, up):
     return got
 
 
-def upstream_facts(rec):
-    """What the upstream saw, comparable across servers."""
+def upstream_facts(rec, ordered=True):
+    """What the upstream saw, comparable across servers. Without expect_continue_timeout the
+    body races the upstream's late 100 in both servers (caddy's order varies from run to run),
+    so `ordered=False` leaves the order out."""
     body_after_100 = None
-    if rec.get("body_at") and rec.get("continue_at"):
+    if ordered and rec.get("body_at") and rec.get("continue_at"):
         body_after_100 = rec["body_at"] >= rec["continue_at"]
     return {"expect": "expect: 100-continue" in rec.get("head", "").lower(), "body": rec.get("body"),
             "eof": rec.get("eof", False), "body_after_100": body_after_100}
@@ -227,8 +229,9 @@ def main():
         if not same:
             print("  caddy:     %r closed=%s" % (want["out"], want["closed"]))
             print("  gatehouse: %r closed=%s" % (got["out"], got["closed"]))
-        fw, fg = upstream_facts(want["up"]), upstream_facts(got["up"])
-        check(fw == fg, "%s: the upstream sees what caddy sends it: %s" % (name, fg))
+        ordered = name != "plain_late_wait"
+        fw, fg = upstream_facts(want["up"], ordered), upstream_facts(got["up"], ordered)
+        check(fw == fg, "%s: the upstream sees what caddy sends it: %s (caddy: %s)" % (name, fg, fw))
         if fw != fg:
             print("  caddy: %s" % fw)
         print("%s: first answer byte after %.2f s (caddy %.2f s)" % (name, got["first"] or -1, want["first"] or -1))
@@ -254,8 +257,8 @@ def main():
         check((n100g, statusg, len(bodyg)) == (n100w, statusw, len(bodyw)),
               "%s: %d x 100, %s, %d body bytes (caddy %d x 100, %s, %d)" % (
                   name, n100g, statusg, len(bodyg), n100w, statusw, len(bodyw)))
-        check(upstream_facts(upg) == upstream_facts(upw),
-              "%s: the upstream sees the same (Expect %s)" % (name, upstream_facts(upg)["expect"]))
+        fg, fw = upstream_facts(upg, False), upstream_facts(upw, False)
+        check(fg == fw, "%s: the upstream sees the same: %s (caddy: %s)" % (name, fg, fw))
         print("%s: %.2f s (caddy %.2f s)" % (name, tg, tw))
     return finish()
 
