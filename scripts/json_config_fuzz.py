@@ -186,6 +186,10 @@ def main():
             for i, rc, err, doc in pool.map(one, indices):
                 if rc is None:
                     continue
+                # GCC's UBSan ignores log_path next to ASan: its report is on stderr, and the
+                # halted process exits 1 like a refused config.
+                if "runtime error:" in err or "Sanitizer" in err:
+                    rc = "sanitizer report"
                 if rc in (0, 1):
                     counts["valid" if rc == 0 else "refused"] += 1
                 else:
