@@ -160,7 +160,7 @@ def main():
         return 77
     indices = [args.only] if args.only is not None else list(range(args.cases))
     sweep = list(number_cases(docs)) if args.numbers else None
-    if sweep is not None:
+    if sweep is not None and args.only is None:
         indices = list(range(len(sweep)))
     deadline = time.time() + args.time_limit
     scratch = tempfile.mkdtemp(prefix="gatehouse-jsonfuzz-")
