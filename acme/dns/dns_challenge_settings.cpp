@@ -58,6 +58,11 @@ std::chrono::nanoseconds duration(const Json& v, const std::string& key) {
     total += n * scale;
     i = k;
   }
+  // Past int64 nanoseconds Go's time.ParseDuration (and so caddy 2.6.2) refuses the value;
+  // the conversion below would also be undefined (UBSan float-cast-overflow).
+  if (!(total < 9223372036854775808.0)) {
+    throw DnsSettingsError(key, "invalid duration '" + s + "'");
+  }
   return std::chrono::nanoseconds(static_cast<int64_t>(negative ? -total : total));
 }
 

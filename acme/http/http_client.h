@@ -35,7 +35,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Starts the exchange; `done` runs later on the loop (never from inside send()). A
-  // callback may send more requests but must not destroy the client (defer that).
+  // callback may send more requests, and may destroy the client (a failed DNS-01 order of
+  // a one-shot `certs` run shuts its provider down from the provider's own answer): the
+  // transfers still in flight are then cancelled without their callbacks.
   void send(HttpRequest request, Callback done);
   [[nodiscard]] size_t inFlight() const { return transfers_.size(); }
   // Aborts every transfer in flight without calling its callback (what the callbacks
@@ -64,6 +66,8 @@ class HttpClient {
   uv_timer_t* timer_;  // owned; freed in its close callback
   std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
   std::map<curl_socket_t, SocketWatch*> watches_;  // owned; freed in their close callbacks
+  // False once destroyed: collectFinished stops if a callback destroyed the client.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace gatehouse::acme

@@ -133,7 +133,12 @@ std::unique_ptr<runtime::Handler> makeFileServer(const config::Handler& h, const
     fs->passThru = f.value("pass_thru", false);
     if (f.contains("status_code")) {
       const auto& s = f["status_code"];
-      fs->statusCode = Template(s.is_string() ? s.get<std::string>() : std::to_string(s.get<int>()));
+      // Caddy's WeakString: a number keeps its JSON text (a float too; serving then fails to
+      // read it as a status, as in caddy 2.6.2). get<int>() of a double past int's range was
+      // undefined (UBSan float-cast-overflow, status_code 1e300).
+      fs->statusCode = Template(s.is_string()   ? s.get<std::string>()
+                                : s.is_number() ? s.dump()
+                                                : std::to_string(s.get<int>()));
     }
   } catch (const config::Json::exception& e) {
     throw ProvisionError(path, std::string("malformed file_server: ") + e.what());

@@ -84,6 +84,13 @@ std::chrono::milliseconds parseDuration(const Json& value, const std::string& pa
     }
     totalMs += ms;
   }
+  // Go's time.ParseDuration refuses a total past int64 nanoseconds (2562047h47m16.854775807s),
+  // as caddy 2.6.2 does ("time: invalid duration"); converting such a double to int64 below
+  // would also be undefined (UBSan float-cast-overflow; a huge value came out negative).
+  constexpr double kMaxMs = 9223372036854.775807;
+  if (!(totalMs <= kMaxMs)) {
+    throw ProvisionError(path, "invalid duration '" + s + "'");
+  }
   if (negative) {
     return std::chrono::milliseconds(-static_cast<int64_t>(totalMs));
   }

@@ -44,6 +44,16 @@ std::chrono::milliseconds healthDuration(const Json& value, const std::string& p
   }
 }
 
+// Caddy's int fields: Go's JSON decoding refuses a number with a fraction or an exponent
+// past int64 there. nlohmann's get<int>() of a double is a plain cast, undefined out of
+// range (UBSan float-cast-overflow on expect_status 1e300).
+const Json& integer(const Json& value, const std::string& path) {
+  if (!value.is_number_integer()) {
+    throw ProvisionError(path, "expected an integer");
+  }
+  return value;
+}
+
 }  // namespace
 
 ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
@@ -64,7 +74,7 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
         throw ProvisionError(p, "expected a path starting with /");
       }
     } else if (k == "port") {
-      const int port = v.get<int>();
+      const int port = integer(v, p).get<int>();
       if (port <= 0 || port > 65535) {
         throw ProvisionError(p, "invalid port");
       }
@@ -83,7 +93,7 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
     } else if (k == "timeout") {
       h.timeout = healthDuration(v, p, h.timeout, negative);
     } else if (k == "expect_status") {
-      h.expectStatus = v.get<int>();
+      h.expectStatus = integer(v, p).get<int>();
     } else if (k == "expect_body") {
       h.expectBody = std::make_shared<re2::RE2>(v.get<std::string>(), re2::RE2::Quiet);
       if (!h.expectBody->ok()) {
@@ -97,12 +107,12 @@ ActiveHealth ActiveHealth::parse(const Json& j, const std::string& path) {
       }
       h.followRedirects = v.get<bool>();
     } else if (k == "max_size") {
-      const int64_t n = v.get<int64_t>();
+      const int64_t n = integer(v, p).get<int64_t>();
       if (n > 0) {  // 0 or less: Caddy's "no limit", ours stays 1 MiB
         h.maxSize = static_cast<size_t>(n);
       }
     } else if (k == "passes" || k == "fails") {
-      const int n = v.get<int>();
+      const int n = integer(v, p).get<int>();
       if (n < 1) {
         throw ProvisionError(p, "must be at least 1");
       }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace gatehouse::templates {
 
@@ -184,6 +185,21 @@ int64_t wantInt(const Value& v, std::string_view fn) {
   return v.asInt();
 }
 
+namespace {
+
+// Go's int64(f) as amd64 computes it: a NaN or a value outside int64's range gives the
+// "integer indefinite" value, INT64_MIN (what `{{int 1e300}}` prints in caddy 2.6.2). In C++
+// that conversion is undefined, so the range is checked first.
+int64_t goInt64(double d) {
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (!(d >= -kTwo63 && d < kTwo63)) {
+    return std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<int64_t>(d);
+}
+
+}  // namespace
+
 int64_t toInt64(const Value& v) {
   switch (v.v.index()) {
     case 1:
@@ -191,7 +207,7 @@ int64_t toInt64(const Value& v) {
     case 2:
       return v.asInt();
     case 3:
-      return static_cast<int64_t>(v.asFloat());
+      return goInt64(v.asFloat());
     case 4: {
       int64_t n = 0;
       const auto& s = v.asString();
@@ -201,7 +217,7 @@ int64_t toInt64(const Value& v) {
       }
       char* endp = nullptr;
       const double d = std::strtod(s.c_str(), &endp);
-      return endp != s.c_str() && *endp == '\0' ? static_cast<int64_t>(d) : 0;
+      return endp != s.c_str() && *endp == '\0' ? goInt64(d) : 0;
     }
     default:
       return 0;

@@ -122,6 +122,31 @@ TEST_CASE("destroying HttpClient cancels transfers without calling back", "[acme
   CHECK_FALSE(called);
 }
 
+TEST_CASE("a callback may destroy its HttpClient; the others in flight are cancelled", "[acme]") {
+  // ASan: heap-use-after-free in collectFinished (its multi handle read after the callback
+  // freed the client), from a DNS provider shut down by the failed order it answered.
+  Loop l;
+  ChallengeResponder responder;
+  responder.setHttp01("tok", "tok.thumb");
+  Http01Listener listener(&l.loop, responder);
+  REQUIRE(listener.listen("127.0.0.1", 0) == 0);
+  auto client = std::make_unique<HttpClient>(&l.loop, HttpClientOptions{});
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/.well-known/acme-challenge/tok";
+  int calls = 0;
+  for (int i = 0; i < 3; ++i) {
+    client->send(req, [&](HttpResponse r) {
+      ++calls;
+      CHECK(r.status == 200);
+      client.reset();
+      listener.close();
+    });
+  }
+  uv_run(&l.loop, UV_RUN_DEFAULT);
+  CHECK(calls == 1);
+  CHECK(client == nullptr);
+}
+
 TEST_CASE("the HTTP-01 listener binds all addresses by default", "[acme]") {
   Loop l;
   ChallengeResponder responder;

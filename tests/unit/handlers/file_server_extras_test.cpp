@@ -7,6 +7,7 @@
 
 #include "gatehouse/runtime/exchange_host.h"
 #include "handlers/browse.h"
+#include "handlers/file_server.h"
 #include "handlers/handlers.h"
 #include "provision/provision_error.h"
 
@@ -204,4 +205,18 @@ TEST_CASE("Go file modes and listing JSON escaping", "[handlers][file_server]") 
         "[{\"name\":\"\\u003ca\\u0026b\\u003e\",\"size\":0,\"url\":\"./"
         "%3Ca\\u0026b%3E\",\"mod_time\":\"2023-11-14T22:13:20Z\","
         "\"mode\":0,\"is_dir\":false,\"is_symlink\":false}]\n");
+}
+
+TEST_CASE("file_server's status_code keeps a number's JSON text, as Caddy's WeakString",
+          "[handlers][file_server]") {
+  // A double past int's range was converted with get<int>() (undefined; UBSan float-cast-overflow).
+  const auto status = [](const Json& code) {
+    auto fsrv = h::makeFileServer(Handler{"file_server", Json{{"status_code", code}}, {}, {}}, "p");
+    return dynamic_cast<const h::FileServer&>(*fsrv).statusCode.source();
+  };
+  CHECK(status(404) == "404");
+  CHECK(status("{env.CODE}") == "{env.CODE}");
+  CHECK(status(1.5) == "1.5");
+  CHECK(status(1e300) == "1e+300");
+  CHECK(status(Json::parse("18446744073709551616")) == "1.8446744073709552e+19");
 }
