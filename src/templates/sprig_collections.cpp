@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "templates/go_parse_int.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
@@ -32,7 +33,8 @@ bool deepEqual(const Value& a, const Value& b) {
   if (a.isMap()) {
     const auto& x = a.asMap().entries;
     const auto& y = b.asMap().entries;
-    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](const auto& p, const auto& q) {
+    return x.size() == y.size() &&
+           std::equal(x.begin(), x.end(), y.begin(), [](const auto& p, const auto& q) {
              return p.first == q.first && deepEqual(p.second, q.second);
            });
   }
@@ -66,7 +68,9 @@ Value copyDeep(const Value& v) {
   return v;
 }
 
-bool emptyValue(const Value& v) { return !truth(v); }
+bool emptyValue(const Value& v) {
+  return !truth(v);
+}
 
 }  // namespace
 
@@ -191,8 +195,7 @@ void addSprigCollections(FuncMap& f) {
     }
     Value out = makeMap();
     for (const auto& [k, v] : wantMap(a[0], pick ? "pick" : "omit").entries) {
-      const bool listed =
-          std::any_of(a.begin() + 1, a.end(), [&](const Value& n) { return strval(n) == k; });
+      const bool listed = std::any_of(a.begin() + 1, a.end(), [&](const Value& n) { return strval(n) == k; });
       if (listed == pick) {
         out.asMap().entries[k] = v;
       }
@@ -281,18 +284,20 @@ void addSprigCollections(FuncMap& f) {
   f["kindOf"] = [](Args& a) {
     wantArgs(a, 1, "kindOf");
     const Value& v = a[0];
-    return Value(v.isNil()      ? "invalid"
-                 : v.isList()   ? "slice"
-                 : v.isMap()    ? "map"
-                 : v.isObject() ? "struct"
+    return Value(v.isNil()        ? "invalid"
+                 : v.isList()     ? "slice"
+                 : v.isMap()      ? "map"
+                 : v.isObject()   ? "struct"
                  : v.isCallable() ? "func"
                                   : kindName(v).c_str());
   };
   f["kindIs"] = [](Args& a) {
     wantArgs(a, 2, "kindIs");
     Args one{a[1]};
-    const std::string kind = printValue(Value(std::string(
-        a[1].isNil() ? "invalid" : a[1].isList() ? "slice" : a[1].isMap() ? "map" : kindName(a[1]).c_str())));
+    const std::string kind = printValue(Value(std::string(a[1].isNil()    ? "invalid"
+                                                          : a[1].isList() ? "slice"
+                                                          : a[1].isMap()  ? "map"
+                                                                          : kindName(a[1]).c_str())));
     return Value(strval(a[0]) == kind);
   };
   f["toString"] = [](Args& a) {
@@ -313,7 +318,7 @@ void addSprigCollections(FuncMap& f) {
   };
   f["atoi"] = [](Args& a) {
     wantArgs(a, 1, "atoi");
-    return Value(toInt64(Value(strval(a[0]))));
+    return Value(goAtoi(strval(a[0])));
   };
   f["int"] = [](Args& a) {
     wantArgs(a, 1, "int");

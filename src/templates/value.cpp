@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "templates/go_parse_int.h"
+
 namespace gatehouse::templates {
 
 Value makeList(List items) {
@@ -208,17 +210,8 @@ int64_t toInt64(const Value& v) {
       return v.asInt();
     case 3:
       return goInt64(v.asFloat());
-    case 4: {
-      int64_t n = 0;
-      const auto& s = v.asString();
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-      if (ec == std::errc() && p == s.data() + s.size()) {
-        return n;
-      }
-      char* endp = nullptr;
-      const double d = std::strtod(s.c_str(), &endp);
-      return endp != s.c_str() && *endp == '\0' ? goInt64(d) : 0;
-    }
+    case 4:
+      return castStringToInt64(v.asString());
     default:
       return 0;
   }
