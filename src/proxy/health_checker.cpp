@@ -290,6 +290,9 @@ class HealthChecker::Probe final : private H2StreamListener {
         options.localAddress = &*t->localAddress;
       }
       options.fallbackDelay = t->fallbackDelay;
+      if (options.tls != nullptr && t->h2) {
+        options.alpn = kAlpnHttp11;  // as the transport's own HTTP/1.1 dials (dialOptions)
+      }
     }
     options.dialTimeout = owner_.config_.timeout;  // the check's timeout bounds its dial
     if (h2Mode_) {

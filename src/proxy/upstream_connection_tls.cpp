@@ -6,13 +6,9 @@
 
 namespace gatehouse::proxy {
 
-namespace {
-// ALPN offered to upstreams unless the dial options say otherwise (h2 for an HTTP/2 session).
-constexpr std::string_view kAlpnHttp11{"\x08http/1.1", 9};
-}  // namespace
-
+// ALPN is offered only when the dial options name protocols (TransportConfig::dialOptions).
 void UpstreamConnection::startTls() {
-  tls_ = std::make_unique<UpstreamTlsStream>(options_.tls->newSsl(host_, dial_, options_.alpn.empty() ? kAlpnHttp11 : options_.alpn));
+  tls_ = std::make_unique<UpstreamTlsStream>(options_.tls->newSsl(host_, dial_, options_.alpn));
   if (!tls_->valid()) {
     failure_ = "TLS: cannot set up a client session for " + (host_.empty() ? dial_ : host_);
     fail(UV_EPROTO);

@@ -19,6 +19,11 @@ DialOptions TransportConfig::dialOptions(const UpstreamAddress& address, const r
   DialOptions o;
   if (usesTls(address)) {
     o.tls = tls.get();
+    // Go's transport offers no ALPN when it is HTTP/1.1 only or the request is an upgrade
+    // (its NextProtos is empty there); an h2-capable one offers protocols on every dial.
+    if (h2 && req.upgrade.empty()) {
+      o.alpn = kAlpnHttp11;
+    }
   }
   if (proxyProtocol != ProxyProtocol::Off && !address.unix) {
     o.proxyHeader = proxyProtocolHeader(proxyProtocol, req.remoteIp, req.remotePort, address.addr);

@@ -22,12 +22,15 @@ namespace gatehouse::proxy {
 
 class UpstreamTls;
 
+// ALPN in wire format: what an HTTP/1.1 dial of a transport that may speak h2 offers.
+inline constexpr std::string_view kAlpnHttp11{"\x08http/1.1", 9};
+
 // Per new connection.
 struct DialOptions {
   const UpstreamTls* tls = nullptr;  // nullptr: cleartext
   std::string proxyHeader;           // sent before anything else (also before TLS)
   const sockaddr_storage* localAddress = nullptr;
-  // ALPN offered over TLS, in wire format; empty: http/1.1 only.
+  // ALPN offered over TLS, in wire format; empty: none offered (Go's HTTP/1.1-only dial).
   std::string_view alpn;
   // For a name with addresses of both families (DialRace): Happy Eyeballs' delay (< 0:
   // off, 0: 300 ms) and the dial timeout its attempts share.
