@@ -72,14 +72,21 @@ Json parseFieldFilter(Dispenser& d) {
     return f;
   }
   if (name == "regexp") {
-    if (!d.nextArg()) {
-      throw d.argErr();
+    // Caddy 2.6.2 reads the line as `for d.Next() { regexp if NextArg; value if NextArg }`:
+    // missing arguments are left out, and tokens after the value start another round (one
+    // token skipped, then regexp and value again: `A B C D` gives regexp D, value B).
+    const std::vector<std::string> args = d.remainingArgs();
+    for (size_t i = 0; i < args.size();) {
+      if (i > 0) {
+        ++i;  // the round's own d.Next()
+      }
+      if (i < args.size()) {
+        f["regexp"] = args[i++];
+      }
+      if (i < args.size()) {
+        f["value"] = args[i++];
+      }
     }
-    f["regexp"] = d.val();
-    if (!d.nextArg()) {
-      throw d.argErr();
-    }
-    f["value"] = d.val();
     return f;
   }
   if (name == "ip_mask") {
