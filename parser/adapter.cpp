@@ -30,6 +30,37 @@ config::HttpApp buildHttpApp(Pairings& pairings, AdaptState& state, const NamedR
   return http;
 }
 
+// The global options with `order` taken out (applied to `state`). Caddy evaluates global
+// options top to bottom, so when an `order` is refused, an error in an option above it is
+// the one reported.
+ServerBlock globalOptions(const ServerBlock& global, AdaptState& state) {
+  try {
+    return takeOrderOptions(global, state);
+  } catch (const ConfigError& orderError) {
+    ServerBlock above = global;
+    above.segments.clear();
+    ServerBlock orders = global;
+    orders.segments.clear();
+    for (const auto& seg : global.segments) {
+      const bool isOrder = !seg.empty() && seg.front().text == "order";
+      if (isOrder) {
+        orders.segments.push_back(seg);
+        AdaptState scratch;
+        try {
+          takeOrderOptions(orders, scratch);
+        } catch (const ConfigError&) {
+          break;  // the `order` that failed: only options above it count
+        }
+      } else {
+        above.segments.push_back(seg);
+      }
+    }
+    AdaptState scratch;
+    parseGlobalOptions(above, scratch);  // throws the earlier error, if there is one
+    throw;
+  }
+}
+
 }  // namespace
 
 std::string Warning::str() const {
@@ -41,7 +72,7 @@ AdaptResult adaptCaddyfile(std::string_view text, const std::string& filename, c
   AdaptState state;
 
   if (!blocks.empty() && blocks.front().keys.empty()) {
-    ServerBlock global = takeOrderOptions(blocks.front(), state);
+    ServerBlock global = globalOptions(blocks.front(), state);
     parseGlobalOptions(global, state);
     blocks.erase(blocks.begin());
   }

@@ -98,6 +98,8 @@ KNOWN_JSON = [
     (r"\.client_authentication\.", None, NEWER, "client_auth trusted certificates go through a CA pool module"),
     (r"\.precompressed(_order)?$", lambda c, g, *_: c is None, NEWER, "precompressed without formats means br, zstd, gzip"),
     (r"\.logs\.skip_hosts", None, NEWER, "skip_hosts are sorted"),
+    (r"\.encoder\.fields\.[^.]+\.(filter|operations|regexp|value)$", lambda c, g, path, text: "multi_regexp" in json.dumps(g)
+     or ((c is None or g is None) and " regexp " in text), NEWER, "regexp filters of one field add up into multi_regexp (2.6.2 keeps the last)"),
     (r"\.apps\.tls\.automation\.policies$", lambda c, g, *_: managers_merged(c, g), NEWER,
      "policies with certificate managers (get_certificate) are merged only with equal managers "
      "(current fixture tls_automation_policies_11; 2.6.2 merged them without comparing, so a "
