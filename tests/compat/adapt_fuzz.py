@@ -179,6 +179,8 @@ KNOWN_MSG = [
     ("gh_accepts|err_line", r"caddy\.logging\.encoders\.single_field", NEWER, "single_field log encoder"),
     ("gh_accepts|err_line", r"unrecognized directive: <h|<<EOF", NEWER, "heredocs"),
     ("gh_rejects|err_line_gh", r"'forwarded' option is no longer supported", NEWER, "remote_ip forwarded is replaced by client_ip"),
+    ("gh_rejects|err_line_gh", r"cannot re-declare uri", NEWER,
+     "forward_auth refuses a second uri (current fixture forward_auth_duplicate_uri; 2.6.2 keeps the last)"),
     ("gh_rejects", r"parsed '.*' as a site address, but it is a known directive", NEWER,
      "a directive name as a site address is refused"),
     ("gh_rejects", r"unsupported URL scheme ftp", NEWER,
