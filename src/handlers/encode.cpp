@@ -8,7 +8,7 @@
 //   - 304: `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
 //   - HEAD, 204 and 304: the encoded head when Content-Length is over minimum_length
 //     (encodeHeadOnly);
-//   - 206/Content-Range, an existing Content-Encoding, Cache-Control: no-transform on the
+//   - 206/Content-Range (not a 416's `*/N`), an existing Content-Encoding, Cache-Control: no-transform on the
 //     response: untouched;
 //   - bodies (or first pieces) of minimum_length bytes or fewer (default 512): untouched,
 //     with no Vary added, except text/event-stream and proxy flush_interval -1 streams,
@@ -128,6 +128,12 @@ bool encodeAllowed(const HeaderList& hdr) {
   return hdr.get("Cache-Control").find("no-transform") == std::string_view::npos;
 }
 
+// A Content-Range field that names bytes sent (`bytes 0-3/70`), not only the length of
+// the representation (`bytes */70`, a 416's).
+bool namesRange(std::string_view contentRange) {
+  return !contentRange.empty() && contentRange.find("*/") == std::string_view::npos;
+}
+
 bool bodyAllowed(int status) {
   return !(status < 200 || status == 204 || status == 304);
 }
@@ -194,8 +200,10 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       }
       return;
     }
-    // A partial representation cannot be re-encoded as a whole one.
-    if (res.status == 206 || hdr.has("Content-Range")) {
+    // A partial representation cannot be re-encoded as a whole one. A 416's
+    // `Content-Range: bytes */N` names no part (its body is an error message, which Caddy
+    // compresses like any other).
+    if (res.status == 206 || namesRange(hdr.get("Content-Range"))) {
       return;
     }
     if (!hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr)) {

@@ -246,6 +246,17 @@ TEST_CASE("encode: responses left alone") {
     ex->response.headers.set("Content-Range", "bytes 0-9999/20000");
     serve(*h, *ex, 206, "text/plain", kText);
     CHECK_FALSE(ex->response.headers.has("Content-Encoding"));
+    // a 416's Content-Range names no part: its error body is compressed as Caddy does
+    // (file_fuzz seed 4: file_server's "invalid range" under encode minimum_length 20)
+    auto unsatisfied = fresh();
+    unsatisfied->response.headers.set("Content-Range", "bytes */20000");
+    serve(*h, *unsatisfied, 416, "text/plain", kText);
+    CHECK(unsatisfied->response.headers.get("Content-Encoding") == "gzip");
+    // a forced status over a part (file_server `status 404` with a Range) stays as it is
+    auto forced = fresh();
+    forced->response.headers.set("Content-Range", "bytes 0-9999/20000");
+    serve(*h, *forced, 404, "text/plain", kText);
+    CHECK_FALSE(forced->response.headers.has("Content-Encoding"));
   }
   SECTION("no-transform, on the request or the response") {
     auto ex = fresh();
