@@ -8,8 +8,9 @@
 //   - 304: `Vary: Accept-Encoding` is added (RFC 9110 15.4.5, Caddy #5849);
 //   - HEAD, 204 and 304: the encoded head when Content-Length is over minimum_length
 //     (encodeHeadOnly);
-//   - 206/Content-Range (not a 416's `*/N`), an existing Content-Encoding, Cache-Control: no-transform on the
-//     response: untouched;
+//   - 206/Content-Range (not a 416's `*/N`), an existing Content-Encoding, Cache-Control:
+//     no-transform on the response: not encoded, but a missing Content-Type is still sniffed
+//     when the body is over minimum_length (sniffUnencoded);
 //   - bodies (or first pieces) of minimum_length bytes or fewer (default 512): untouched,
 //     with no Vary added, except text/event-stream and proxy flush_interval -1 streams,
 //     whose head must not wait for body bytes (compressed and flushed piece by piece);
@@ -203,10 +204,9 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
     // A partial representation cannot be re-encoded as a whole one. A 416's
     // `Content-Range: bytes */N` names no part (its body is an error message, which Caddy
     // compresses like any other).
-    if (res.status == 206 || namesRange(hdr.get("Content-Range"))) {
-      return;
-    }
-    if (!hdr.get("Content-Encoding").empty() || !encodeAllowed(hdr)) {
+    if (res.status == 206 || namesRange(hdr.get("Content-Range")) || !hdr.get("Content-Encoding").empty() ||
+        !encodeAllowed(hdr)) {
+      sniffUnencoded(ex);
       return;
     }
     const bool hasStream = res.stream != nullptr;
@@ -268,6 +268,37 @@ class Encode final : public runtime::Handler, public runtime::OutputStage {
       holdLikeGo(*body, ex);  // a known length (no type to go by): nothing flushes it either
     }
     res.stream = std::move(body);
+    res.headWaits = true;
+  }
+
+  // Caddy's first Write sniffs a missing Content-Type when the write or Content-Length is
+  // over minimum_length before it asks whether to encode at all, so a body that stays as it
+  // is (a typeless file's precompressed sidecar, a part of a typeless file) still gets the
+  // sniffed type. (A stream of unknown length is left alone: its first piece decides in
+  // Caddy, and such a body with no type and a coding of its own is not worth holding.)
+  void sniffUnencoded(Exchange& ex) const {
+    auto& res = ex.response;
+    auto& hdr = res.headers;
+    if (hdr.has("Content-Type")) {
+      return;
+    }
+    if (res.stream == nullptr) {
+      if (!res.body.empty() && longerThanMinimum(res.body.size(), hdr)) {
+        hdr.set("Content-Type", http::sniffContentType(res.body));
+      }
+      return;
+    }
+    if (res.headAtOnce || res.streamLength == runtime::Response::kUnknownLength ||
+        !longerThanMinimum(res.streamLength, hdr)) {
+      return;
+    }
+    auto sniff = [&ex](std::string_view first) -> std::unique_ptr<Compressor> {
+      if (!first.empty() && !ex.response.headers.has("Content-Type")) {
+        ex.response.headers.set("Content-Type", http::sniffContentType(first));
+      }
+      return nullptr;  // identity: the stream and its length go on as they are
+    };
+    res.stream = std::make_unique<EncodedBody>(std::move(res.stream), std::move(sniff), false);
     res.headWaits = true;
   }
 

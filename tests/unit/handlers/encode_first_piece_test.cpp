@@ -256,3 +256,40 @@ TEST_CASE("encode first piece: event streams and flush_interval -1 do not wait")
   CHECK_FALSE(flushed.ex.response.headWaits);
   CHECK(flushed.field("Content-Encoding") == "gzip");
 }
+
+// Caddy sniffs a missing type on the first write over minimum_length before deciding whether
+// to encode (file_fuzz seed 17: a typeless file's .zst sidecar under `encode` got
+// application/octet-stream from caddy 2.6.2, no Content-Type here).
+TEST_CASE("encode first piece: a body that stays unencoded is still typed when over the minimum") {
+  SECTION("a precompressed sidecar (its own Content-Encoding)") {
+    Fixture f("", 700);
+    f.ex.response.headers.set("Content-Encoding", "zstd");
+    f.head();
+    CHECK(f.ex.response.headWaits);
+    f.pull();
+    const std::string bytes = "\x28\xb5\x2f\xfd" + std::string(696, '\x01');
+    f.inner->give(bytes, true);
+    CHECK(f.field("Content-Type") == "application/octet-stream");
+    CHECK(f.field("Content-Encoding") == "zstd");
+    CHECK(f.field("Content-Length") == "700");
+    CHECK(f.ex.response.streamLength == 700);
+    CHECK(f.sink.all() == bytes);
+  }
+  SECTION("a part of a typeless file") {
+    Fixture f("", 600);
+    f.ex.response.status = 206;
+    f.ex.response.headers.set("Content-Range", "bytes 0-599/5000");
+    f.head();
+    f.pull();
+    f.inner->give(std::string(600, 'a'), true);
+    CHECK(f.field("Content-Type") == "text/plain; charset=utf-8");
+    CHECK(f.field("Content-Encoding").empty());
+  }
+  SECTION("at or under the minimum: untyped, not held") {
+    Fixture f("", 512);
+    f.ex.response.headers.set("Content-Encoding", "br");
+    f.head();
+    CHECK_FALSE(f.ex.response.headWaits);
+    CHECK_FALSE(f.ex.response.headers.has("Content-Type"));
+  }
+}
