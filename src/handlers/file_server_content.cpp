@@ -52,10 +52,14 @@ std::optional<Outcome> preconditionAnswer(Exchange& ex, const std::string& etag,
     return ex.respond(statusOr(412));
   }
   std::string_view inm = req.headers.get("If-None-Match");
+  const bool getOrHead = req.method == "GET" || req.method == "HEAD";
   bool notModified = false;
   if (!inm.empty()) {
     notModified = etagMatches(inm, etag, true);
-  } else if (req.method == "GET" || req.method == "HEAD") {
+    if (notModified && !getOrHead) {
+      return ex.respond(statusOr(412));  // Go: a matching If-None-Match fails other methods
+    }
+  } else if (getOrHead) {
     auto ims = http::parseHttpDate(req.headers.get("If-Modified-Since"));
     notModified = ims && mtime > 0 && mtime <= *ims;
   }
@@ -72,11 +76,12 @@ std::optional<Outcome> preconditionAnswer(Exchange& ex, const std::string& etag,
 }
 
 // The Range header to honour: none when If-Range names a stale validator (the client then
-// wants the whole new representation).
+// wants the whole new representation). Go reads If-Range for GET and HEAD only; other
+// methods (served in error routes) keep their Range whatever it says.
 std::string_view honouredRange(const runtime::Request& req, const std::string& etag, std::time_t mtime) {
   std::string_view rangeHdr = req.headers.get("Range");
   std::string_view ifRange = req.headers.get("If-Range");
-  if (rangeHdr.empty() || ifRange.empty()) {
+  if (rangeHdr.empty() || ifRange.empty() || (req.method != "GET" && req.method != "HEAD")) {
     return rangeHdr;
   }
   const bool fresh = ifRange.starts_with("\"")
@@ -249,9 +254,9 @@ Outcome FileServer::serveContent(Exchange& ex, UniqueFd fd, const struct stat& s
   }
   int status = statusOr(200);
   ByteRange range{0, size};
+  // Go's ServeContent applies a Range whatever the method (an error route serves a POST).
   const std::string_view rangeHdr = honouredRange(ex.request, etag, mtime);
-  const bool getOrHead = ex.request.method == "GET" || ex.request.method == "HEAD";
-  if (!rangeHdr.empty() && getOrHead) {
+  if (!rangeHdr.empty()) {
     if (auto answered = applyRange(ex, fd, rangeHdr, size, range, status, statusOr)) {
       return *answered;
     }
