@@ -51,7 +51,9 @@ class FileServer final : public runtime::Handler {
   runtime::Outcome notFound(runtime::Exchange& ex) const;
 
   // file_server_redirects.cpp
-  static std::optional<std::string> slashRedirectTarget(const runtime::Exchange& ex, bool wantSlash);
+  // `listing`: a directory listing also redirects when a prefix strip emptied the path.
+  static std::optional<std::string> slashRedirectTarget(const runtime::Exchange& ex, bool wantSlash,
+                                                        bool listing = false);
   [[nodiscard]] std::optional<std::string> canonicalTarget(const runtime::Exchange& ex,
                                                            bool implicitIndex) const;
   static runtime::Outcome redirect(runtime::Exchange& ex, std::string to);

@@ -19,7 +19,7 @@ Outcome FileServer::browseDirectory(Exchange& ex, const std::string& dir, const 
     return notFound(ex);
   }
   // Relative links in the listing need the trailing slash (whatever canonical_uris says).
-  if (auto to = slashRedirectTarget(ex, true)) {
+  if (auto to = slashRedirectTarget(ex, true, true)) {
     return redirect(ex, std::move(*to));
   }
   // readdir and a stat per entry: on the thread pool (a directory may be huge or slow).

@@ -2,6 +2,7 @@
 // named with a trailing '/', a file without one. A 308 as Go's http.Redirect writes it.
 
 #include "handlers/file_server.h"
+#include "http/exchange_notes.h"
 #include "http/uri.h"
 
 namespace gatehouse::handlers {
@@ -29,13 +30,20 @@ std::string requestedPath(const Exchange& ex) {
   return origPath;
 }
 
+// A listing whose path a prefix strip emptied (`handle_path /files*` asked for "/files")
+// redirects as Caddy's browse does (#4466): its relative links need the client's '/'. Only
+// listings ask; an index file keeps the last-element rule.
+bool wholePathStripped(const Exchange& ex) {
+  return ex.request.path == "/" && http::pathStrippedEmpty(ex);
+}
+
 }  // namespace
 
 // The client's path with its trailing '/' added (`wantSlash`) or dropped, when it lacks or has
 // one; nothing when the last path element was rewritten (Caddy #4205).
-std::optional<std::string> FileServer::slashRedirectTarget(const Exchange& ex, bool wantSlash) {
+std::optional<std::string> FileServer::slashRedirectTarget(const Exchange& ex, bool wantSlash, bool listing) {
   const std::string origPath = requestedPath(ex);
-  if (lastElement(origPath) != lastElement(ex.request.path)) {
+  if (lastElement(origPath) != lastElement(ex.request.path) && !(listing && wholePathStripped(ex))) {
     return std::nullopt;
   }
   if (wantSlash && !origPath.ends_with("/")) {

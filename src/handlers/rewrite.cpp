@@ -11,6 +11,7 @@
 #include "handlers/handlers.h"
 #include "handlers/path_change.h"
 #include "handlers/query_ops.h"
+#include "http/exchange_notes.h"
 #include "http/uri.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
@@ -251,14 +252,14 @@ class Rewrite final : public runtime::Handler {
       const bool merge = prefix.find("//") == std::string::npos;
       changePath(r,
                  [&](std::string_view p) { return trimEscapedPrefix(cleanPathSlashes(p, merge), prefix); });
-      anchor(r);
+      anchor(ex);
     }
     if (!stripSuffix.source().empty()) {
       const std::string suffix = stripSuffix.render(ex);
       const bool merge = suffix.find("//") == std::string::npos;
       changePath(r,
                  [&](std::string_view p) { return trimEscapedSuffix(cleanPathSlashes(p, merge), suffix); });
-      anchor(r);
+      anchor(ex);
     }
     for (const auto& s : substrings) {
       if (s.find.source().empty()) {
@@ -290,7 +291,9 @@ class Rewrite final : public runtime::Handler {
  private:
   // A stripped path that lost its leading '/' gets it back, as current Caddy does (2.6.2
   // leaves "" or "files/x"; see the handle_path compat case).
-  static void anchor(runtime::Request& r) {
+  static void anchor(Exchange& ex) {
+    auto& r = ex.request;
+    http::notePathStrippedEmpty(ex, r.path.empty());
     if (r.path.empty() || r.path.front() != '/') {
       r.path.insert(r.path.begin(), '/');
     }

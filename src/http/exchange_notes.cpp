@@ -18,6 +18,7 @@ constexpr std::string_view kId = "\0routed.id"sv;
 constexpr std::string_view kTrace = "\0routed.trace"sv;
 constexpr std::string_view kFlags = "\0routed.flags"sv;  // "pc": plain, has a cause
 constexpr std::string_view kFailedStatus = "\0routed.failed-status"sv;
+constexpr std::string_view kStrippedEmpty = "\0path-stripped-empty"sv;
 
 const std::string* find(const runtime::Exchange& ex, std::string_view key) {
   auto it =
@@ -89,6 +90,20 @@ std::optional<RoutedError> routedError(const runtime::Exchange& ex) {
     std::from_chars(failed->data(), failed->data() + failed->size(), r.failedRouteStatus);
   }
   return r;
+}
+
+void notePathStrippedEmpty(runtime::Exchange& ex, bool emptied) {
+  if (emptied) {
+    if (find(ex, kStrippedEmpty) == nullptr) {
+      ex.setCapture(std::string(kStrippedEmpty), "1");
+    }
+  } else if (!ex.captures.empty()) {
+    erase(ex, kStrippedEmpty);
+  }
+}
+
+bool pathStrippedEmpty(const runtime::Exchange& ex) {
+  return !ex.captures.empty() && find(ex, kStrippedEmpty) != nullptr;
 }
 
 }  // namespace gatehouse::http
