@@ -22,6 +22,7 @@ using runtime::Outcome;
 namespace {
 
 constexpr uint64_t kInlineReadMax = 64 * 1024;
+constexpr uint64_t kGoSniffLen = 512;  // net/http sniffLen: what response.ReadFrom copies first
 
 // The status Go's ServeContent would write, unless one is forced.
 struct StatusOr {
@@ -202,6 +203,19 @@ Outcome sendRange(Exchange& ex, UniqueFd fd, ByteRange range, int status) {
     if (!hdr.has("Content-Encoding")) {
       hdr.set("Content-Length", std::to_string(range.length));
     }
+    return Outcome::Handled;
+  }
+  // A sidecar has no Content-Length (Go's ServeContent leaves it out), and ServeContent's
+  // io.CopyN reaches Go's response.ReadFrom when no Caddy writer wraps it (no encode or
+  // templates stage here): that copies the first 512 bytes, then sends the head, so on
+  // HTTP/1 a sidecar of 512 bytes or more goes out chunked, not only past the 2048-byte
+  // buffer. (Any output stage is taken as a wrapper that hides ReadFrom, as encode's and
+  // templates' do; the buffer rule then holds.)
+  if (hdr.has("Content-Encoding") && req.versionMajor != 2 && ex.stages.empty() &&
+      range.length >= kGoSniffLen) {
+    ex.response.stream = std::make_unique<FileBody>(std::move(fd), range.start, range.length);
+    ex.response.streamLength = runtime::Response::kUnknownLength;
+    ex.response.sniff = false;  // the head goes out before the body's end, unsniffed
     return Outcome::Handled;
   }
   if (range.length <= kInlineReadMax && readInline(ex.response.body, fd, range)) {
