@@ -29,6 +29,7 @@
 #include "handlers/compressor_shelf.h"
 #include "handlers/encode_body.h"
 #include "handlers/handlers.h"
+#include "handlers/writer_wrap.h"
 #include "http/content_type.h"
 #include "http/go_body_buffer.h"
 #include "provision/provision_error.h"
@@ -149,7 +150,7 @@ struct Encoding {
   }
 };
 
-class Encode final : public runtime::Handler, public runtime::OutputStage {
+class Encode final : public runtime::Handler, public runtime::OutputStage, public HidesReadFrom {
  public:
   Encode(std::vector<Encoding> encodings, std::vector<std::string> prefer, long long minLength,
          ResponseMatcher matcher)

@@ -11,6 +11,7 @@
 #include "handlers/byteranges_body.h"
 #include "handlers/file_server.h"
 #include "handlers/request_preconditions.h"
+#include "handlers/writer_wrap.h"
 #include "http/go_body_buffer.h"
 #include "http/http_date.h"
 
@@ -91,6 +92,13 @@ std::string_view honouredRange(const runtime::Request& req, const std::string& e
   return fresh ? rangeHdr : std::string_view();
 }
 
+// A body with no Content-Length copied into Go's writer by ServeContent: on HTTP/1, when
+// Go's response.ReadFrom is reached (writer_wrap.h), the head goes out after its first 512
+// bytes, so a body that long is chunked.
+bool readFromChunks(const Exchange& ex, uint64_t length) {
+  return ex.request.versionMajor != 2 && length >= kGoSniffLen && goReadFromReached(ex);
+}
+
 // Go's http.Error for a bad range: plain text, nosniff, no Accept-Ranges.
 Outcome rangeNotSatisfiable(Exchange& ex, bool noOverlap, uint64_t size, StatusOr statusOr) {
   auto& hdr = ex.response.headers;
@@ -106,6 +114,8 @@ Outcome rangeNotSatisfiable(Exchange& ex, bool noOverlap, uint64_t size, StatusO
 // ServeContent sends it whatever the size: read inline when small (as single small files
 // are), streamed range by range through the thread pool otherwise. `status` is 206 unless
 // forced (`status`, or the error's in an error route). Nothing when the inline read failed.
+// A sidecar's parts get no Content-Length (Go's ServeContent leaves it out for a
+// Content-Encoding): Go's framing rules decide, as for a whole sidecar.
 std::optional<Outcome> serveByteranges(Exchange& ex, UniqueFd& fd, const std::vector<ByteRange>& ranges,
                                        uint64_t size, int status) {
   uint64_t total = 0;
@@ -117,6 +127,23 @@ std::optional<Outcome> serveByteranges(Exchange& ex, UniqueFd& fd, const std::ve
   const std::string ctype(hdr.get("Content-Type"));
   const uint64_t length = byterangesLength(ranges, size, ctype, boundary);
   const bool head = ex.request.method == "HEAD";
+  const bool sidecar = hdr.has("Content-Encoding");
+  if (sidecar) {
+    hdr.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
+    hdr.set("Accept-Ranges", "bytes");
+    ex.response.status = status;
+    if (head) {  // Go writes nothing for HEAD, so no framing field either
+      ex.response.streamLength = length;
+      return Outcome::Handled;
+    }
+    if (readFromChunks(ex, length) || total > kInlineReadMax) {
+      ex.response.stream = std::make_unique<ByterangesBody>(std::move(fd), ranges, size, ctype, boundary);
+      ex.response.streamLength = runtime::Response::kUnknownLength;
+      // past ReadFrom's first 512 bytes the head is out; else Go's buffer holds it
+      ex.response.sniff = !readFromChunks(ex, length);
+      return Outcome::Handled;
+    }
+  }
   std::string body;
   if (total <= kInlineReadMax && !head) {
     auto inlineBody = byterangesBody(fd.get(), ranges, size, ctype, boundary);
@@ -127,7 +154,9 @@ std::optional<Outcome> serveByteranges(Exchange& ex, UniqueFd& fd, const std::ve
   }
   hdr.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
   hdr.set("Accept-Ranges", "bytes");
-  hdr.set("Content-Length", std::to_string(length));
+  if (!sidecar) {
+    hdr.set("Content-Length", std::to_string(length));  // (a sidecar's comes from Go's buffer)
+  }
   if (head) {
     return ex.respond(status);  // the session writes no body for HEAD
   }
@@ -206,13 +235,10 @@ Outcome sendRange(Exchange& ex, UniqueFd fd, ByteRange range, int status) {
     return Outcome::Handled;
   }
   // A sidecar has no Content-Length (Go's ServeContent leaves it out), and ServeContent's
-  // io.CopyN reaches Go's response.ReadFrom when no Caddy writer wraps it (no encode or
-  // templates stage here): that copies the first 512 bytes, then sends the head, so on
-  // HTTP/1 a sidecar of 512 bytes or more goes out chunked, not only past the 2048-byte
-  // buffer. (Any output stage is taken as a wrapper that hides ReadFrom, as encode's and
-  // templates' do; the buffer rule then holds.)
-  if (hdr.has("Content-Encoding") && req.versionMajor != 2 && ex.stages.empty() &&
-      range.length >= kGoSniffLen) {
+  // io.CopyN reaches Go's response.ReadFrom unless a writer hides it (writer_wrap.h): that
+  // copies the first 512 bytes, then sends the head, so on HTTP/1 a sidecar of 512 bytes
+  // or more goes out chunked, not only past the 2048-byte buffer.
+  if (hdr.has("Content-Encoding") && readFromChunks(ex, range.length)) {
     ex.response.stream = std::make_unique<FileBody>(std::move(fd), range.start, range.length);
     ex.response.streamLength = runtime::Response::kUnknownLength;
     ex.response.sniff = false;  // the head goes out before the body's end, unsniffed

@@ -3,6 +3,7 @@
 #include "gatehouse/runtime/error_traces.h"
 #include "handlers/handlers.h"
 #include "handlers/template_work.h"
+#include "handlers/writer_wrap.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
 #include "router/response_filter.h"
@@ -64,7 +65,7 @@ class BufferBody final : public runtime::PendingWork, public runtime::BodySink {
   std::string error_;
 };
 
-class Templates final : public runtime::Handler, public router::ResponseFilter {
+class Templates final : public runtime::Handler, public router::ResponseFilter, public HidesReadFrom {
  public:
   Templates(router::Template fileRoot, std::vector<std::string> mimeTypes, templates::Delims delims)
       : fileRoot_(std::move(fileRoot)), mimeTypes_(std::move(mimeTypes)), delims_(std::move(delims)) {}
@@ -152,7 +153,8 @@ std::unique_ptr<runtime::Handler> makeTemplates(const config::Handler& h, const 
     if (f.contains("delimiters")) {
       auto d = f["delimiters"].get<std::vector<std::string>>();
       if (d.size() != 2) {
-        throw provision::ProvisionError(path + ".delimiters", "delimiters must consist of exactly two elements: opening and closing");
+        throw provision::ProvisionError(
+            path + ".delimiters", "delimiters must consist of exactly two elements: opening and closing");
       }
       delims.left = d[0];
       delims.right = d[1];
