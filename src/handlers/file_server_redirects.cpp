@@ -43,7 +43,11 @@ bool wholePathStripped(const Exchange& ex) {
 // one; nothing when the last path element was rewritten (Caddy #4205).
 std::optional<std::string> FileServer::slashRedirectTarget(const Exchange& ex, bool wantSlash, bool listing) {
   const std::string origPath = requestedPath(ex);
-  if (lastElement(origPath) != lastElement(ex.request.path) && !(listing && wholePathStripped(ex))) {
+  // An emptied path (2.6.2's "", anchored here as "/") has Go's path.Base ".": an index
+  // file reached by `/p/.` under handle_path /p* redirects to "/p/" as in 2.6.2.
+  const bool emptied = wholePathStripped(ex);
+  const std::string_view current = emptied ? std::string_view(".") : lastElement(ex.request.path);
+  if (lastElement(origPath) != current && !(listing && emptied)) {
     return std::nullopt;
   }
   if (wantSlash && !origPath.ends_with("/")) {
