@@ -75,6 +75,12 @@ class Templates final : public runtime::Handler, public router::ResponseFilter, 
     return Outcome::Continue;
   }
 
+  // Caddy's recorder buffers (hiding Go's ReadFrom) only a body it will execute; any other
+  // streams through with ReadFrom kept (a .json sidecar under templates is chunked).
+  [[nodiscard]] bool hidesReadFrom(const Exchange& ex) const override {
+    return wanted(ex.response.headers.get("Content-Type"));
+  }
+
   Outcome filter(Exchange& ex) const override {
     auto& res = ex.response;
     if (auto* work = dynamic_cast<TemplateWork*>(ex.pending.get());
