@@ -1,5 +1,6 @@
 #include "dns/route53_api.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace gatehouse::acme::dns::route53 {
@@ -137,6 +138,27 @@ std::string errorText(std::string_view xml) {
   for (const auto& m : messages)
     out += (out.empty() ? "" : ": ") + m;
   return out;
+}
+
+std::chrono::milliseconds retryDelay(int attempt) {
+  constexpr auto kMax = std::chrono::milliseconds(5000);
+  if (attempt < 0)
+    return std::chrono::milliseconds(500);
+  if (attempt >= 4)  // 500 << 4 is already past the cap
+    return kMax;
+  return std::min(std::chrono::milliseconds(500 << attempt), kMax);
+}
+
+std::chrono::steady_clock::time_point waitDeadline(std::chrono::steady_clock::time_point now,
+                                                   std::chrono::seconds maxWait) {
+  using Clock = std::chrono::steady_clock;
+  if (maxWait <= std::chrono::seconds::zero())
+    return now;
+  // Compare in seconds: the room left before the clock's end, rounded down, never overflows.
+  const auto room = std::chrono::duration_cast<std::chrono::seconds>(Clock::time_point::max() - now);
+  if (maxWait >= room)
+    return Clock::time_point::max();
+  return now + maxWait;
 }
 
 }  // namespace gatehouse::acme::dns::route53

@@ -3,6 +3,7 @@
 // uses, kept free of I/O so they can be unit tested: the ChangeResourceRecordSets body,
 // and reading ListHostedZonesByName, ListResourceRecordSets and error responses.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,5 +35,16 @@ std::optional<RecordSet> txtRecordSet(std::string_view xml, std::string_view fqd
 
 // "Code: Message" of an <ErrorResponse> or <InvalidChangeBatch> answer.
 std::string errorText(std::string_view xml);
+
+// The wait before retry `attempt` + 1 (0-based) of a throttled or failed call: 500 ms doubled
+// per attempt, at most 5 s (the AWS SDK's backoff). max_retries allows 100 attempts, so the
+// doubling stops before it could shift past an int's width.
+std::chrono::milliseconds retryDelay(int attempt);
+
+// When waiting for a change to be INSYNC gives up: `now` + max_wait_dur, or the clock's last
+// instant when that sum does not fit (max_wait_dur is any JSON integer of seconds, and
+// converting a huge one to the clock's nanoseconds would overflow).
+std::chrono::steady_clock::time_point waitDeadline(std::chrono::steady_clock::time_point now,
+                                                   std::chrono::seconds maxWait);
 
 }  // namespace gatehouse::acme::dns::route53

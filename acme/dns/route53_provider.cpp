@@ -126,7 +126,7 @@ void Route53Provider::call(const std::string& method, const std::string& path,
                                done = std::move(done)](HttpResponse r) mutable {
     if (retryable(r) && attempt + 1 < attempts && !shutDown_) {
       // Backoff as the AWS SDK's retryer: throttling needs time, not an immediate repeat.
-      const auto delay = std::chrono::milliseconds(std::min(500 << attempt, 5000));
+      const auto delay = route53::retryDelay(attempt);
       runAfter(loop_, delay,
                [this, alive = std::weak_ptr<int>(alive_), method, path, query, body, attempt,
                 done = std::move(done)]() mutable {
@@ -185,7 +185,7 @@ void Route53Provider::change(const std::string& zid, const std::string& action, 
          if (ids.empty())
            return done("route53: ChangeResourceRecordSets answered no change id");
          const std::string id = ids[0].starts_with("/change/") ? ids[0].substr(8) : ids[0];
-         waitInSync(id, std::chrono::steady_clock::now() + settings_.maxWait, done);
+         waitInSync(id, route53::waitDeadline(std::chrono::steady_clock::now(), settings_.maxWait), done);
        });
 }
 

@@ -12,13 +12,15 @@ Json& child(Json& obj, const char* key) {
   return obj[key];
 }
 
-int portArg(Dispenser& d) {
+// Go's strconv.Atoi gives a 64-bit int, and caddy adapt emits it as given (an int here cut
+// 99999999999 to 1215752191); the port's range is checked where the config is loaded.
+long long portArg(Dispenser& d) {
   std::string text = oneArg(d);
   auto port = parseInt(text);
   if (!port) {
     throw d.err("invalid port " + text + ": strconv.Atoi: parsing \"" + text + "\": invalid syntax");
   }
-  return static_cast<int>(*port);
+  return *port;
 }
 
 // propagation_timeout takes "-1" for "no timeout" besides durations.

@@ -191,3 +191,21 @@ TEST_CASE("route53 credentials from the shared files' profiles") {
   ::setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/gatehouse-credentials", 1);
   ::setenv("AWS_CONFIG_FILE", "/nonexistent/gatehouse-config", 1);
 }
+
+TEST_CASE("route53 retry backoff and INSYNC deadline stay in range") {
+  using namespace std::chrono;
+  CHECK(route53::retryDelay(0) == milliseconds(500));
+  CHECK(route53::retryDelay(1) == milliseconds(1000));
+  CHECK(route53::retryDelay(3) == milliseconds(4000));
+  // max_retries allows 100 attempts: `500 << attempt` went negative from attempt 23 (a
+  // negative timer delay) and shifted past an int's width from attempt 32 (undefined).
+  for (int attempt = 4; attempt <= 100; ++attempt)
+    CHECK(route53::retryDelay(attempt) == milliseconds(5000));
+  const auto now = steady_clock::now();
+  CHECK(route53::waitDeadline(now, seconds(60)) == now + seconds(60));
+  // A huge max_wait_dur (any JSON integer of seconds) overflowed the conversion to nanoseconds.
+  CHECK(route53::waitDeadline(now, seconds(std::numeric_limits<int64_t>::max())) ==
+        steady_clock::time_point::max());
+  CHECK(route53::waitDeadline(now, seconds(std::numeric_limits<int64_t>::max() / 1'000'000'000)) ==
+        steady_clock::time_point::max());
+}

@@ -118,6 +118,17 @@ TEST_CASE("zerossl issuer: Caddy 2.6's ACME subdirectives and 2.10's own ones") 
             .find("unrecognized zerossl issuer property: nonsense") != std::string::npos);
 }
 
+TEST_CASE("ACME issuers' alternate ports keep Go's 64-bit Atoi value, as caddy adapt emits it") {
+  // An int cut 99999999999 to 1215752191 (caddy 2.6.2 adapts it as given; loading refuses it).
+  auto acme =
+      globalOptions("cert_issuer acme {\n alt_http_port 99999999999\n alt_tlsalpn_port -5000000000\n}");
+  const Json& iss = acme.options.at("cert_issuer")[0];
+  CHECK(iss["challenges"]["http"]["alternate_port"] == 99999999999LL);
+  CHECK(iss["challenges"]["tls-alpn"]["alternate_port"] == -5000000000LL);
+  auto zerossl = globalOptions("cert_issuer zerossl KEY {\n alt_http_port 4294967297\n}");
+  CHECK(zerossl.options.at("cert_issuer")[0]["alt_http_port"] == 4294967297LL);
+}
+
 TEST_CASE("global option errors carry Caddy's wording and the token position") {
   CHECK(errorOf("foo bar") == "Caddyfile:2:1: unrecognized global option: foo");
   CHECK(errorOf("servers {\n srv0 {\n }\n}") ==
