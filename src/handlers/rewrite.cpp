@@ -303,8 +303,10 @@ class Rewrite final : public runtime::Handler {
   }
 
   // Path and query are built separately, as Caddy's rewrite: "?a=b" keeps the path, "/x"
-  // keeps the query; a '?' that a placeholder brings into the path starts the query when
-  // the template names none.
+  // keeps the query. A '?' that a placeholder brings into the path ends the path there; what
+  // follows it becomes the query only when the template ends in a bare '?' (2.6.2 sets the
+  // query only when the template has a '?', so `rewrite @f {http.matchers.file.relative}`
+  // to a file named "a?b" keeps the request's own query: Statamic's static-cache names).
   void applyUri(Exchange& ex) const {
     auto& r = ex.request;
     // Every part is built before any is applied, so all read the same request.
@@ -322,7 +324,7 @@ class Rewrite final : public runtime::Handler {
     std::optional<std::string> query;
     if (uriQuery && !uriQuery->empty()) {
       query = buildQueryString(*uriQuery, ex);
-    } else if (uriQuery || hasInjected) {
+    } else if (uriQuery) {
       query = hasInjected ? buildQueryString(injected, ex) : std::string();
     }
     // A path part that renders empty still replaces the path, as Caddy's (an optional regexp

@@ -198,7 +198,9 @@ bool TemplateWork::apply(runtime::Exchange& ex) {
           {{"logger", "http.handlers.templates"}, {"msg", job.error}, {"uri", ex.request.uri()}, {"status", 500}},
           "error");
     }
-    ex.fail(job.errorStatus, job.error,
+    // {{httpError N}} is Caddy's caddyhttp.Error(N, nil): no error text of its own, so
+    // {err.message} reads the status text ("Not Found"), not "HTTP 404".
+    ex.fail(job.errorStatus, job.logError ? job.error : std::string(),
             job.logError ? runtime::traces::kTemplateFailed : runtime::traces::kTemplateHttpError);
     return false;
   }

@@ -2,9 +2,42 @@
 
 #include <uv.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace gatehouse::proxy {
 
+namespace {
+
+std::string readResolvConf() {
+  std::ifstream in("/etc/resolv.conf");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::string noSuchHostText(const std::string& host, std::string_view resolvConf) {
+  std::string server = "127.0.0.1:53";  // Go's default when resolv.conf names none
+  std::istringstream lines{std::string(resolvConf)};
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string key;
+    std::string addr;
+    if (words >> key >> addr && key == "nameserver") {
+      server = addr.find(':') != std::string::npos ? "[" + addr + "]:53" : addr + ":53";
+      break;
+    }
+  }
+  return "dial tcp: lookup " + host + " on " + server + ": no such host";
+}
+
 std::string dialErrorText(const UpstreamAddress& address, int uvError) {
+  if (address.resolve && address.family == AF_UNSPEC && !address.unix &&
+      (uvError == UV_EAI_NONAME || uvError == UV_EAI_NODATA)) {
+    return noSuchHostText(address.host, readResolvConf());
+  }
   if (address.resolve || address.family != AF_UNSPEC) {
     return {};  // Go names the looked-up IP there, which the caller no longer has
   }

@@ -14,4 +14,9 @@ namespace gatehouse::proxy {
 // address's network has no plain Go counterpart (names resolved first, tcp4/ and tcp6/).
 std::string dialErrorText(const UpstreamAddress& address, int uvError);
 
+// Go's pure resolver's text for a name the DNS says does not exist, as its dialer wraps it:
+// "dial tcp: lookup HOST on SERVER: no such host", SERVER being the first `nameserver` of
+// `resolvConf` (the one that answered NXDOMAIN; Go stops there), "127.0.0.1:53" without one.
+std::string noSuchHostText(const std::string& host, std::string_view resolvConf);
+
 }  // namespace gatehouse::proxy

@@ -12,8 +12,12 @@ struct ContinueSignal {};
 
 class Exec {
  public:
-  Exec(const TemplateSet& set, const FuncMap& funcs, std::string name, std::string& out, int depth)
-      : set_(set), funcs_(funcs), name_(std::move(name)), out_(out), depth_(depth) {}
+  // parseName: the template whose text holds the running tree (Go's Tree.ParseName): a
+  // `define`d template run by {{template}} reports its places in the file that defined it.
+  Exec(const TemplateSet& set, const FuncMap& funcs, std::string name, std::string parseName, std::string& out,
+       int depth)
+      : set_(set), funcs_(funcs), name_(std::move(name)), parseName_(std::move(parseName)), out_(out),
+        depth_(depth) {}
 
   // Holds the tree: `import` may replace it in the set while it runs.
   void run(std::shared_ptr<NodeList> tree, const Value& dot) {
@@ -22,9 +26,15 @@ class Exec {
   }
 
  private:
+  // Go's ExecError text: the node's place as "line:column" (column 0-based) and its String().
   [[noreturn]] void fail(const std::string& msg) const {
-    throw TemplateError("template: " + name_ + ":" + std::to_string(line_) + ": executing \"" + name_ +
-                        "\" at <" + at_ + ">: " + msg);
+    throw TemplateError("template: " + parseName_ + ":" + std::to_string(line_) + ":" + std::to_string(col_) +
+                        ": executing \"" + name_ + "\" at <" + at_ + ">: " + msg);
+  }
+  void at(std::string text, int line, int col) {
+    at_ = std::move(text);
+    line_ = line;
+    col_ = col;
   }
 
   void walkList(const NodeList& list, const Value& dot) {
@@ -35,6 +45,7 @@ class Exec {
 
   void walk(const Node& n, const Value& dot) {
     line_ = n.line;
+    col_ = n.pipe ? n.pipe->col : 0;
     switch (n.kind) {
       case Node::Kind::Text:
         out_ += n.text;
@@ -120,8 +131,7 @@ class Exec {
         }
       }
     } else if (!v.isNil()) {
-      line_ = n.line;
-      at_ = "range";
+      // Go's error names the node it evaluated last (the pipeline's operand), not the range
       fail("range can't iterate over " + printValue(v));
     }
     if (!any) {
@@ -133,19 +143,20 @@ class Exec {
   void walkTemplate(const Node& n, const Value& dot) {
     auto it = set_.trees.find(n.text);
     if (it == set_.trees.end()) {
-      at_ = "{{template \"" + n.text + "\"}}";
+      at("{{template \"" + n.text + "\"}}", n.line, n.col);
       fail("template \"" + n.text + "\" not defined");
     }
     Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
     if (depth_ >= kMaxDepth) {
       fail("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
     }
-    Exec sub(set_, funcs_, n.text, out_, depth_ + 1);
+    Exec sub(set_, funcs_, n.text, parseName_, out_, depth_ + 1);
     sub.run(it->second, arg);
   }
 
   Value evalPipeline(const Pipeline& p, const Value& dot) {
     line_ = p.line;
+    col_ = p.col;
     Value v;
     bool hasFinal = false;
     for (const auto& cmd : p.cmds) {
@@ -174,7 +185,7 @@ class Exec {
 
   Value evalCommand(const Command& cmd, const Value& dot, Value* final) {
     const Operand& first = cmd.args[0];
-    at_ = first.text;
+    at(first.text, first.line, first.col);
     switch (first.kind) {
       case Operand::Kind::Function:
         return callFunction(first.name, cmd, dot, final);
@@ -222,8 +233,7 @@ class Exec {
         return o.fields.empty() ? v : evalFields(v, o.fields, Command{}, dot, nullptr);
       }
       case Operand::Kind::Function: {
-        Command c;
-        c.args.push_back(o);
+        Command c{{o}, o.line, o.col, o.text};  // Go passes the bare identifier as the command
         return callFunction(o.name, c, dot, nullptr);
       }
     }
@@ -334,19 +344,19 @@ class Exec {
       fail("\"" + name + "\" is not a defined function");
     }
     Args args = evalArgs(cmd, dot, final);
-    at_ = name;
     try {
       return it->second(args);
     } catch (const HttpStatusError&) {
       throw;
     } catch (const TemplateError& e) {
       const std::string msg = e.what();
-      if (msg.starts_with("template: ")) {
-        throw;  // an included template's own error, already placed
+      const Operand& ident = cmd.args[0];
+      if (msg.starts_with("wrong number")) {
+        at(ident.text, ident.line, ident.col);  // Go checks the count at the identifier
+        fail(msg);
       }
-      fail(msg.starts_with("error calling") || msg.starts_with("wrong number")
-               ? msg
-               : "error calling " + name + ": " + msg);
+      at(cmd.text, cmd.line, cmd.col);  // a failed call is placed at the whole command
+      fail(msg.starts_with("error calling") ? msg : "error calling " + name + ": " + msg);
     }
   }
 
@@ -368,9 +378,11 @@ class Exec {
   const TemplateSet& set_;
   const FuncMap& funcs_;
   std::string name_;
+  std::string parseName_;
   std::string& out_;
   int depth_;
   int line_ = 0;
+  int col_ = 0;
   std::string at_;
   std::vector<std::pair<std::string, Value>> vars_;
 };
@@ -383,7 +395,7 @@ void executeTemplate(const TemplateSet& set, const FuncMap& funcs, const std::st
   if (it == set.trees.end()) {
     throw TemplateError("template: no template \"" + name + "\" associated with template \"" + name + "\"");
   }
-  Exec(set, funcs, name, out, 0).run(it->second, dot);
+  Exec(set, funcs, name, name, out, 0).run(it->second, dot);
 }
 
 }  // namespace gatehouse::templates

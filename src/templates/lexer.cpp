@@ -33,9 +33,13 @@ class Lexer {
     throw TemplateError("template: " + std::string(name_) + ":" + std::to_string(line_) + ": " + msg);
   }
   void emit(Tok t, std::string text) {
-    out_.push_back({t, std::move(text), line_, space_});
+    const size_t nl = pos_ == 0 ? std::string_view::npos : in_.rfind('\n', pos_ - 1);
+    const int col = static_cast<int>(nl == std::string_view::npos ? pos_ : pos_ - nl - 1);
+    out_.push_back({t, std::move(text), line_, col, space_, {}});
     space_ = false;
   }
+  // The token just emitted is spelled in the source by the next n bytes.
+  void keepRaw(size_t n) { out_.back().raw = std::string(in_.substr(pos_, n)); }
   void advance(size_t n) {
     line_ += static_cast<int>(std::count(in_.begin() + static_cast<long>(pos_),
                                          in_.begin() + static_cast<long>(pos_ + n), '\n'));
@@ -201,7 +205,6 @@ class Lexer {
           ++e;
         }
         std::string word(in_.substr(pos_, e - pos_));
-        advance(e - pos_);
         if (word == "true" || word == "false") {
           emit(Tok::Bool, word);
         } else if (word == "nil") {
@@ -209,6 +212,7 @@ class Lexer {
         } else {
           emit(Tok::Ident, word);
         }
+        advance(e - pos_);
       } else {
         fail(std::string("unexpected \"") + c + "\" in command");
       }
@@ -295,6 +299,7 @@ class Lexer {
       }
     }
     emit(Tok::String, std::move(value));
+    keepRaw(i - pos_);
     advance(i - pos_);
   }
 
@@ -306,6 +311,7 @@ class Lexer {
     std::string value(in_.substr(pos_ + 1, end - pos_ - 1));
     std::erase(value, '\r');
     emit(Tok::String, std::move(value));
+    keepRaw(end + 1 - pos_);
     advance(end + 1 - pos_);
   }
 
@@ -334,6 +340,7 @@ class Lexer {
       cp = ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu);
     }
     emit(Tok::Char, std::to_string(cp));
+    keepRaw(i + 1 - pos_);
     advance(i + 1 - pos_);
   }
 

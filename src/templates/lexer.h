@@ -34,7 +34,9 @@ struct Token {
   Tok type;
   std::string text;
   int line = 1;
+  int col = 0;               // byte offset in its line (Go's ErrorContext column, 0-based)
   bool spaceBefore = false;  // whitespace separated it from the previous item
+  std::string raw;           // source spelling of a string, char or number (Go's node String())
 };
 
 // Throws TemplateError ("template: NAME:LINE: ...") on malformed input.

@@ -209,6 +209,8 @@ class Parser {
       fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
     }
     auto n = makeNode(Node::Kind::Template, line);
+    n->line = peek().line;
+    n->col = peek().col;
     n->text = next().text;
     if (peek().type != Tok::RightDelim) {
       n->pipe = pipeline(ctx, false);
@@ -241,6 +243,7 @@ class Parser {
   std::shared_ptr<Pipeline> pipeline(const char* ctx, bool allowTwoVars, bool nested = false) {
     auto p = std::make_shared<Pipeline>();
     p->line = peek().line;
+    p->col = peek().col;
     // Declarations: $x := / $x = / $i, $v :=
     if (peek().type == Tok::Variable) {
       size_t k = 0;
@@ -294,6 +297,7 @@ class Parser {
     if (p->cmds.empty()) {
       fail(std::string("missing value for ") + ctx);
     }
+    p->text = pipelineText(*p);
     if (!p->assign) {
       for (auto& nm : p->decl) {
         vars_.push_back(nm);
@@ -302,8 +306,24 @@ class Parser {
     return p;
   }
 
+  static std::string pipelineText(const Pipeline& p) {
+    std::string out;
+    for (size_t i = 0; i < p.decl.size(); ++i) {
+      out += (i > 0 ? ", " : "") + p.decl[i];
+    }
+    if (!p.decl.empty()) {
+      out += " := ";  // Go prints ":=" for an assignment too
+    }
+    for (size_t i = 0; i < p.cmds.size(); ++i) {
+      out += (i > 0 ? " | " : "") + p.cmds[i].text;
+    }
+    return out;
+  }
+
   Command command(const char* ctx, bool nested) {
     Command c;
+    c.line = peek().line;
+    c.col = peek().col;
     for (;;) {
       const Tok t = peek().type;
       if (t == Tok::Pipe || t == Tok::RightDelim || (t == Tok::RParen && nested)) {
@@ -316,6 +336,9 @@ class Parser {
     }
     if (c.args.empty()) {
       fail(std::string("empty command"));
+    }
+    for (const auto& a : c.args) {
+      c.text += (c.text.empty() ? "" : " ") + a.text;
     }
     return c;
   }
@@ -356,6 +379,8 @@ class Parser {
     Operand o;
     const Token& t = next();
     o.text = t.text;
+    o.line = t.line;
+    o.col = t.col;
     switch (t.type) {
       case Tok::Ident:
         if (!isFunction_(t.text)) {
@@ -377,15 +402,15 @@ class Parser {
         o.kind = Operand::Kind::Variable;
         o.name = t.text;
         break;
-      case Tok::String: o.constant = Value(t.text); o.text = "\"" + t.text + "\""; break;
+      case Tok::String: o.constant = Value(t.text); o.text = t.raw; break;
       case Tok::Bool: o.constant = Value(t.text == "true"); break;
       case Tok::Nil: o.constant = Value(); break;
-      case Tok::Char: o.constant = Value(static_cast<int64_t>(std::stoll(t.text))); break;
+      case Tok::Char: o.constant = Value(static_cast<int64_t>(std::stoll(t.text))); o.text = t.raw; break;
       case Tok::Number: o.constant = number(t.text); break;
       case Tok::LParen:
         o.kind = Operand::Kind::Pipe;
         o.pipe = pipeline(ctx, false, true);
-        o.text = "(...)";
+        o.text = "(" + o.pipe->text + ")";
         break;
       default: fail("unexpected \"" + t.text + "\" in operand");
     }
@@ -396,6 +421,10 @@ class Parser {
       }
       if (o.kind == Operand::Kind::Function) {
         fail("unexpected . after term \"" + o.text + "\"");
+      }
+      if (o.line == t.line && o.col == t.col) {  // Go's chain node starts at its first field
+        o.line = peek().line;
+        o.col = peek().col;
       }
       o.fields.push_back(next().text);
       o.text += "." + o.fields.back();

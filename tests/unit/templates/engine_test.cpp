@@ -105,3 +105,24 @@ TEST_CASE("templates: Sprig functions through the base map", "[templates]") {
   CHECK(eval("{{ date \"2006-01-02\" 1700000000 }}").size() == 10);
   CHECK_THROWS_AS(eval("{{ div 1 0 }}"), TemplateError);
 }
+
+TEST_CASE("templates: execution errors carry Go's line:column and node text", "[templates]") {
+  // Measured against caddy 2.6.2 ({err.message} in handle_errors): the column is the byte
+  // offset in its line (0-based), a failed call names the whole command with its arguments as
+  // written, a field chain is placed at its second field, and a `define`d template reports the
+  // file it was parsed in.
+  CHECK_THROWS_WITH(run("{{ index .L 5 }}", sampleMap()),
+                    "template: t:1:3: executing \"t\" at <index .L 5>: error calling index: index out of range: 5");
+  CHECK_THROWS_WITH(run("a\n  {{ printf \"%d\" | index `k` }}", sampleMap()),
+                    Catch::StartsWith("template: t:2:19: executing \"t\" at <index `k`>: error calling index"));
+  CHECK_THROWS_WITH(run("x{{ .Name.Foo }}", sampleMap()),
+                    "template: t:1:9: executing \"t\" at <.Name.Foo>: can't evaluate field Foo in type string");
+  CHECK_THROWS_WITH(run("{{ len }}"), "template: t:1:3: executing \"t\" at <len>: wrong number of args for len: "
+                                      "want 1 got 0");
+  CHECK_THROWS_WITH(run("{{ define \"d\" }}\n {{ index 1 2 }}{{ end }}{{ template \"d\" }}"),
+                    Catch::StartsWith("template: t:2:4: executing \"d\" at <index 1 2>: error calling index"));
+  CHECK_THROWS_WITH(run("{{ range 3 }}{{ end }}"),
+                    "template: t:1:9: executing \"t\" at <3>: range can't iterate over 3");
+  CHECK_THROWS_WITH(run("{{ template \"nope\" }}"),
+                    "template: t:1:12: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined");
+}
