@@ -97,12 +97,12 @@ def many_names(binary, tmp, pebble, roots, count):
     done = log_times(text, "done waiting on internal rate limiter")
     check(len(waited) >= count and len(done) >= count, "log: every order waited on the internal rate limiter "
           "(%d waits, %d done)" % (len(waited), len(done)))
-    # The pacer books start times on a steady clock; the log line is written when the loop
-    # gets to the timer, a little late when it is busy (key generation, handshakes): a
-    # spread of 10 orders shorter than the window by more than that slack means no pacing.
+    # The pacer books start times on a steady clock (exactly checked by the unit tests); a
+    # log line is written when the loop gets to the timer, late when it is busy (1.2 s seen
+    # with 200 names at load 14): without pacing, 11 orders start within a second.
     spreads = [done[i + EVENTS] - done[i] for i in range(len(done) - EVENTS)]
     shortest = min(spreads) if spreads else WINDOW
-    check(shortest >= WINDOW - 1.0, "never more than %d new orders in %gs (shortest span of %d+1: %.2fs)"
+    check(shortest >= WINDOW - 2.5, "never more than %d new orders in %gs (shortest span of %d+1: %.2fs)"
           % (EVENTS, WINDOW, EVENTS, shortest))
     if count > EVENTS:
         least = (count - 1) // EVENTS * WINDOW
