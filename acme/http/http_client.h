@@ -1,7 +1,10 @@
 #pragma once
 // Asynchronous HTTP client: libcurl's multi interface driven by a libuv loop
 // (curl_multi_socket_action from uv_poll and uv_timer callbacks), so ACME traffic never
-// blocks the loop it shares with listeners and timers. Loop-thread only.
+// blocks the loop it shares with listeners and timers. At most 6 transfers run at once (the
+// others wait their turn here, their timeout not yet running), over connections curl reuses
+// (multiplexed over an HTTP/2 one already up), so a burst of ACME orders keeps few
+// connections to its CA. Loop-thread only.
 //
 // Lifetime: destroying the client cancels transfers in flight without calling their
 // callbacks and closes its uv handles; the loop must run afterwards to finish closing them
@@ -9,6 +12,7 @@
 
 #include <uv.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,7 +43,7 @@ class HttpClient {
   // a one-shot `certs` run shuts its provider down from the provider's own answer): the
   // transfers still in flight are then cancelled without their callbacks.
   void send(HttpRequest request, Callback done);
-  [[nodiscard]] size_t inFlight() const { return transfers_.size(); }
+  [[nodiscard]] size_t inFlight() const { return transfers_.size() + waiting_.size(); }
   // Aborts every transfer in flight without calling its callback (what the callbacks
   // captured is released), so a shutting-down owner never waits for a CA's timeouts.
   void cancelAll();
@@ -56,6 +60,8 @@ class HttpClient {
   static size_t onHeader(char* data, size_t size, size_t n, void* userp);
   static size_t onBody(char* data, size_t size, size_t n, void* userp);
 
+  void start(std::unique_ptr<Transfer> t);
+  void startWaiting();
   void socketAction(curl_socket_t s, int flags);
   void collectFinished();
   void closeWatch(SocketWatch* w);
@@ -63,9 +69,10 @@ class HttpClient {
   uv_loop_t* loop_;
   HttpClientOptions options_;
   CurlMultiPtr multi_;
-  uv_timer_t* timer_;  // owned; freed in its close callback
-  std::map<CURL*, std::unique_ptr<Transfer>> transfers_;
-  std::map<curl_socket_t, SocketWatch*> watches_;  // owned; freed in their close callbacks
+  uv_timer_t* timer_;                                     // owned; freed in its close callback
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers_;  // started
+  std::deque<std::unique_ptr<Transfer>> waiting_;         // beyond kMaxInFlight, in order
+  std::map<curl_socket_t, SocketWatch*> watches_;         // owned; freed in their close callbacks
   // False once destroyed: collectFinished stops if a callback destroyed the client.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

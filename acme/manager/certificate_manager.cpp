@@ -132,6 +132,7 @@ void CertificateManager::shutdownOnLoop() {
     return;
   }
   stopping_ = true;
+  jobs_.close();  // queued jobs are dropped; running ones end with their cancelled exchanges
   // Orders in flight hold their own reference to the client; they end with an error the
   // callbacks below ignore once stopping_ is set.
   for (auto& i : issuers_) {
@@ -161,6 +162,10 @@ void CertificateManager::shutdownOnLoop() {
   closeAndFree(stopSignal_);
   shutdownOnDemand();
   expediteDelays(&loop_);
+}
+
+void CertificateManager::later(std::function<void()> fn) {
+  runAfter(&loop_, std::chrono::milliseconds(0), std::move(fn));
 }
 
 // Issuers that use the same challenge address share one solver: two listeners could not

@@ -28,8 +28,10 @@
 #include "gatehouse/tls/on_demand.h"
 #include "log/acme_log.h"
 #include "manager/issuer_chain.h"
+#include "manager/job_queue.h"
 #include "manager/manager_config.h"
 #include "protocol/acme_client.h"
+#include "protocol/order_pacer.h"
 #include "solvers/http01_solver.h"
 #include "solvers/standalone_solvers.h"
 #include "solvers/tls_alpn01_solver.h"
@@ -83,10 +85,28 @@ class CertificateManager {
   void check(Target& t);
   void renewIfDue(Target& t, Clock::time_point at);
   void schedule(Target& t, Clock::time_point at);
-  void obtain(Target& t, int lockAttempts);
+  // Queues a job for t (once: a name queued or running is not queued again).
+  void obtain(Target& t);
+  // The job: under the storage lock, an order from each issuer of t's chain in turn. `slot`
+  // (empty for on-demand, which certmagic does not queue) is the job's place in jobs_.
+  void attempt(Target& t, int lockAttempts, JobQueue::Slot slot);
   void withAccount(Issuer& issuer, std::function<void(std::optional<AcmeError>)> done);
   // accountRenewed: the CA already said it forgot the account once in this attempt.
-  void order(Target& t, std::shared_ptr<StorageLock> lock, size_t position, bool accountRenewed = false);
+  void order(Target& t, std::shared_ptr<StorageLock> lock, JobQueue::Slot slot, size_t position,
+             bool accountRenewed = false);
+  // What an issuer's try within a job carries through its callbacks.
+  struct IssuerTry {
+    std::shared_ptr<StorageLock> lock;
+    JobQueue::Slot slot;
+    size_t position = 0;
+    bool accountRenewed = false;
+    std::chrono::steady_clock::time_point started;
+    std::vector<std::string> challenges;
+    std::function<void(const AcmeError&)> next;  // on failure: the next issuer, or failed()
+  };
+  void placeOrder(Target& t, size_t index, IssuerTry job);
+  // Runs `go` once the issuer's account may start a new order (pacers_).
+  void paced(const Issuer& issuer, const std::string& name, std::function<void()> go);
   void forgetAccount(Issuer& issuer, const std::string& kid);
   void issueLocally(Target& t, size_t index, std::chrono::steady_clock::time_point started,
                     const std::function<void(const AcmeError&)>& next);
@@ -97,6 +117,7 @@ class CertificateManager {
   void staple(Target& t);
   void failed(Target& t, const AcmeError& err, const std::string& ca);
   void shutdownOnLoop();
+  void later(std::function<void()> fn);  // on a later turn of the manager's loop
   void drain();
 
   struct OnDemandState;
@@ -129,6 +150,8 @@ class CertificateManager {
   std::vector<std::unique_ptr<Issuer>> issuers_;
   std::unique_ptr<OcspStapler> ocsp_;
   std::vector<std::unique_ptr<Target>> targets_;
+  JobQueue jobs_{JobQueue::kCertmagicMaxRunning, [this](std::function<void()> fn) { later(std::move(fn)); }};
+  std::map<std::string, OrderPacer> pacers_;  // by CA directory and account email, as certmagic
   std::thread thread_;
   bool started_ = false;
   bool stopping_ = false;

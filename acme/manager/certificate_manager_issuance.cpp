@@ -24,7 +24,11 @@ bool accountForgotten(const AcmeError& e) {
 }
 }  // namespace
 
-void CertificateManager::obtain(Target& t, int lockAttempts) {
+void CertificateManager::obtain(Target& t) {
+  jobs_.submit(t.cert.name, [this, &t](JobQueue::Slot slot) { attempt(t, 0, std::move(slot)); });
+}
+
+void CertificateManager::attempt(Target& t, int lockAttempts, JobQueue::Slot slot) {
   if (stopping_) {
     return;
   }
@@ -44,7 +48,8 @@ void CertificateManager::obtain(Target& t, int lockAttempts) {
       return failed(t, AcmeError{"gave up waiting for the storage lock " + lockName, std::nullopt, {}},
                     issuers_[t.cert.issuer]->settings.ca);
     }
-    runAfter(&loop_, std::chrono::seconds(1), [this, &t, lockAttempts] { obtain(t, lockAttempts + 1); });
+    runAfter(&loop_, std::chrono::seconds(1),
+             [this, &t, lockAttempts, slot] { attempt(t, lockAttempts + 1, slot); });
     return;
   }
   auto lock = std::make_shared<StorageLock>(&loop_, storage_, lockName, FileStorage::kLockRefresh);
@@ -58,7 +63,7 @@ void CertificateManager::obtain(Target& t, int lockAttempts) {
     log_.info("tls.obtain", "certificate already obtained by another process", {{"identifier", t.cert.name}});
     return schedule(t, renewalTime(*t.info, t.cert.renewalWindowRatio));
   }
-  order(t, std::move(lock), 0);
+  order(t, std::move(lock), std::move(slot), 0);
 }
 
 void CertificateManager::withAccount(Issuer& issuer, std::function<void(std::optional<AcmeError>)> done) {
@@ -107,8 +112,8 @@ void CertificateManager::forgetAccount(Issuer& issuer, const std::string& kid) {
 
 // Orders from the issuer at `position` in the certificate's chain; on failure the next
 // issuer is tried at once, and after the last one the attempt is retried later.
-void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, size_t position,
-                               bool accountRenewed) {
+void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, JobQueue::Slot slot,
+                               size_t position, bool accountRenewed) {
   const std::vector<size_t> chain = t.chain();
   const size_t index = chain[position];
   Issuer& issuer = *issuers_[index];
@@ -133,7 +138,7 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
              {"issuer_position", position + 1},
              {"issuers", chain.size()}});
   const auto started = std::chrono::steady_clock::now();
-  auto next = [this, &t, lock, position, chain, &issuer](const AcmeError& err) {
+  auto next = [this, &t, lock, slot, position, chain, &issuer](const AcmeError& err) {
     if (position + 1 >= chain.size()) {
       return failed(t, err, issuer.settings.ca);
     }
@@ -143,12 +148,12 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
     fields["next_ca"] = issuers_[chain[position + 1]]->settings.ca;
     log_.error(t.installed ? "tls.renew" : "tls.obtain",
                "could not get certificate from issuer; trying the next one", fields);
-    order(t, lock, position + 1);
+    order(t, lock, slot, position + 1);
   };
   if (issuer.settings.local) {
     return issueLocally(t, index, started, next);
   }
-  withAccount(issuer, [this, &t, &issuer, index, lock, position, accountRenewed, started, challenges,
+  withAccount(issuer, [this, &t, &issuer, index, lock, slot, position, accountRenewed, started, challenges,
                        next](std::optional<AcmeError> err) {
     if (stopping_) {
       return;
@@ -156,53 +161,87 @@ void CertificateManager::order(Target& t, std::shared_ptr<StorageLock> lock, siz
     if (err) {
       return next(*err);
     }
-    OrderSettings settings;
-    settings.names = {t.cert.name};
-    settings.keyType = t.cert.keyType;
-    settings.preferredChains = issuer.settings.preferredChains;
-    settings.profile = issuer.settings.profile;
-    settings.challengePreference = challenges;
-    // RFC 9773 section 5: tell the CA that issued the served certificate which one this replaces.
-    if (t.ari && t.info && t.servedBy == index) {
-      settings.replaces = t.info->ariCertId;
+    paced(issuer, t.cert.name,
+          [this, &t, index, lock, slot, position, accountRenewed, started, challenges, next] {
+            placeOrder(t, index, {lock, slot, position, accountRenewed, started, challenges, next});
+          });
+  });
+}
+
+// The ACME order itself, once the account is set up and the pacer let it start.
+void CertificateManager::placeOrder(Target& t, size_t index, IssuerTry job) {
+  Issuer& issuer = *issuers_[index];
+  OrderSettings settings;
+  settings.names = {t.cert.name};
+  settings.keyType = t.cert.keyType;
+  settings.preferredChains = issuer.settings.preferredChains;
+  settings.profile = issuer.settings.profile;
+  settings.challengePreference = job.challenges;
+  // RFC 9773 section 5: tell the CA that issued the served certificate which one this replaces.
+  if (t.ari && t.info && t.servedBy == index) {
+    settings.replaces = t.info->ariCertId;
+  }
+  std::map<std::string, ChallengeSolver*> solvers;
+  // HTTP-01 and TLS-ALPN-01 answers also go to storage, for servers sharing it (kept
+  // alive by the order's callback).
+  std::vector<std::shared_ptr<SharedChallengeSolver>> shared;
+  auto sharing = [&](ChallengeSolver* local) {
+    shared.push_back(std::make_shared<SharedChallengeSolver>(*local, storage_, issuer.key));
+    return shared.back().get();
+  };
+  if (issuer.dns01) {
+    solvers["dns-01"] = issuer.dns01.get();
+  } else if (issuer.settings.http01) {
+    solvers["http-01"] = sharing(issuer.http01Standalone != nullptr ? issuer.http01Standalone : &http01_);
+  }
+  if (!issuer.dns01 && issuer.settings.tlsAlpn01) {
+    solvers["tls-alpn-01"] =
+        sharing(issuer.tlsAlpn01Standalone != nullptr ? issuer.tlsAlpn01Standalone : &tlsAlpn01_);
+  }
+  auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);
+  ord->run([this, &t, &issuer, index, job = std::move(job), kid = issuer.client->kid(), shared](
+               std::optional<AcmeError> e, IssuedCertificate cert) mutable {
+    if (stopping_) {
+      return;
     }
-    std::map<std::string, ChallengeSolver*> solvers;
-    // HTTP-01 and TLS-ALPN-01 answers also go to storage, for servers sharing it (kept
-    // alive by the order's callback).
-    std::vector<std::shared_ptr<SharedChallengeSolver>> shared;
-    auto sharing = [&](ChallengeSolver* local) {
-      shared.push_back(std::make_shared<SharedChallengeSolver>(*local, storage_, issuer.key));
-      return shared.back().get();
-    };
-    if (issuer.dns01) {
-      solvers["dns-01"] = issuer.dns01.get();
-    } else if (issuer.settings.http01) {
-      solvers["http-01"] = sharing(issuer.http01Standalone != nullptr ? issuer.http01Standalone : &http01_);
+    // Once per attempt: look the account up (or register it) again and re-order now,
+    // rather than failing every attempt with an account the CA has dropped. An order
+    // whose account changed under it (another order found the CA had forgotten it) is
+    // re-placed the same way.
+    if (e && !job.accountRenewed && (accountForgotten(*e) || issuer.client->kid() != kid)) {
+      forgetAccount(issuer, kid);
+      return order(t, job.lock, job.slot, job.position, true);
     }
-    if (!issuer.dns01 && issuer.settings.tlsAlpn01) {
-      solvers["tls-alpn-01"] =
-          sharing(issuer.tlsAlpn01Standalone != nullptr ? issuer.tlsAlpn01Standalone : &tlsAlpn01_);
+    if (e) {
+      return job.next(*e);
     }
-    auto ord = std::make_shared<AcmeOrder>(issuer.client, std::move(solvers), settings, log_);
-    ord->run([this, &t, &issuer, index, lock, position, accountRenewed, kid = issuer.client->kid(), started,
-              next, shared](std::optional<AcmeError> e, IssuedCertificate cert) mutable {
-      if (stopping_) {
-        return;
-      }
-      // Once per attempt: look the account up (or register it) again and re-order now,
-      // rather than failing every attempt with an account the CA has dropped. An order
-      // whose account changed under it (another order found the CA had forgotten it) is
-      // re-placed the same way.
-      if (e && !accountRenewed && (accountForgotten(*e) || issuer.client->kid() != kid)) {
-        forgetAccount(issuer, kid);
-        return order(t, lock, position, true);
-      }
-      if (e) {
-        return next(*e);
-      }
-      issued(t, index, cert, started);
-      lock.reset();
-    });
+    issued(t, index, cert, job.started);
+    job.lock.reset();
+    if (job.slot) {
+      job.slot->release();  // the job is done: the next queued one may start
+    }
+  });
+}
+
+// certmagic 0.17 throttles every order (obtain or renew, on-demand too) per CA and account
+// email, logging before and after the wait as it does.
+void CertificateManager::paced(const Issuer& issuer, const std::string& name, std::function<void()> go) {
+  const std::string key = issuer.settings.ca + "," + issuer.settings.email;
+  OrderPacer& pacer = pacers_.try_emplace(key).first->second;
+  const auto now = OrderPacer::Clock::now();
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(pacer.reserve(now) - now);
+  const nlohmann::json fields = {
+      {"identifiers", {name}}, {"ca", issuer.settings.ca}, {"account", issuer.settings.email}};
+  log_.info("tls.issuance.acme", "waiting on internal rate limiter", fields);
+  // A timer counts from the loop's cached time, which lags behind `now` by as much as this
+  // loop turn has run (seconds on a busy loop: the 11th order then started early).
+  uv_update_time(&loop_);
+  runAfter(&loop_, wait, [this, fields, go = std::move(go)] {
+    if (stopping_) {
+      return;  // shutdown made the wait due now: no order
+    }
+    log_.info("tls.issuance.acme", "done waiting on internal rate limiter", fields);
+    go();
   });
 }
 

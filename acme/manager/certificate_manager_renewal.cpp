@@ -17,7 +17,7 @@ void CertificateManager::check(Target& t) {
     return schedule(t, t.retryAt);
   }
   if (!t.installed || !t.info || t.revoked) {
-    return obtain(t, 0);
+    return obtain(t);
   }
   const Clock::time_point byRatio = renewalTime(*t.info, t.cert.renewalWindowRatio);
   Issuer& issuer = *issuers_[t.servedBy];
@@ -59,7 +59,7 @@ void CertificateManager::renewIfDue(Target& t, Clock::time_point at) {
              {"ca", issuers_[t.servedBy]->settings.ca},
              {"remaining", secondsUntil(t.info->notAfter)},
              {"window", t.ari ? "ari" : "renewal_window_ratio"}});
-  obtain(t, 0);
+  obtain(t);
 }
 
 // The timer wakes at `at`, or sooner after renew_interval to look again.

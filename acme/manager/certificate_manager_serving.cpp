@@ -94,7 +94,7 @@ void CertificateManager::staple(Target& t) {
     if (t.timer != nullptr) {
       uv_timer_stop(t.timer);
     }
-    obtain(t, 0);
+    obtain(t);
   };
   ocsp_->staple(t.cert.name, t.served, t.servedChain, std::move(hooks));
 }

@@ -261,7 +261,7 @@ void CertificateManager::admitOnDemand(const std::string& name) {
     return settleOnDemand(name, false);
   }
   log_.info("tls.on_demand", "obtaining new certificate", {{"server_name", name}});
-  obtain(onDemandTarget(name), 0);
+  attempt(onDemandTarget(name), 0, nullptr);  // in the handshake's time: not queued, as certmagic
 }
 
 CertificateManager::Target& CertificateManager::onDemandTarget(const std::string& name) {

@@ -8,7 +8,9 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "gatehouse/acme/challenge_responder.h"
 #include "solvers/http01_listener.h"
@@ -42,6 +44,25 @@ struct SilentPeer {
   }
   ~SilentPeer() { ::close(fd); }
 };
+
+// Client sockets connected (or connecting) to 127.0.0.1:port, from /proc/net/tcp.
+int connectionsTo(uint16_t port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    const auto colon = remote.find(':');
+    if (colon != std::string::npos && std::stoul(remote.substr(colon + 1), nullptr, 16) == port &&
+        (state == "01" || state == "02")) {
+      ++n;
+    }
+  }
+  return n;
+}
 }  // namespace
 
 TEST_CASE("HttpClient fetches from the HTTP-01 listener on the same loop", "[acme]") {
@@ -163,4 +184,49 @@ TEST_CASE("the HTTP-01 listener binds all addresses by default", "[acme]") {
   });
   uv_run(&l.loop, UV_RUN_DEFAULT);
   CHECK(body == "t.k");
+}
+
+TEST_CASE("HttpClient runs at most 6 transfers at once; the others wait their turn and complete", "[acme]") {
+  Loop l;
+  ChallengeResponder responder;
+  responder.setHttp01("tok", "tok.thumb");
+  Http01Listener listener(&l.loop, responder);
+  REQUIRE(listener.listen("127.0.0.1", 0) == 0);
+  auto client = std::make_unique<HttpClient>(&l.loop, HttpClientOptions{});
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/.well-known/acme-challenge/tok";
+  constexpr int kTransfers = 40;
+  int ok = 0;
+  int pending = kTransfers;
+  int peak = 0;
+  uv_timer_t sampler;
+  uv_timer_init(&l.loop, &sampler);
+  sampler.data = &peak;
+  const uint16_t port = listener.port();
+  static uint16_t sampledPort = 0;  // for the capture-less timer callback; this test only
+  sampledPort = port;
+  uv_timer_start(
+      &sampler,
+      [](uv_timer_t* t) {
+        int& most = *static_cast<int*>(t->data);
+        most = std::max(most, connectionsTo(sampledPort));
+      },
+      0, 1);
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < kTransfers; ++i) {
+    client->send(req, [&](HttpResponse r) {
+      ok += r.status == 200 && r.body == "tok.thumb" ? 1 : 0;
+      if (--pending == 0) {
+        uv_timer_stop(&sampler);
+        uv_close(reinterpret_cast<uv_handle_t*>(&sampler), nullptr);
+        listener.close();
+      }
+    });
+  }
+  uv_run(&l.loop, UV_RUN_DEFAULT);
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(ok == kTransfers);
+  CHECK(peak >= 1);
+  CHECK(peak <= 6);                       // kMaxHostConnections
+  CHECK(took < std::chrono::seconds(5));  // queued transfers do not stall
 }
