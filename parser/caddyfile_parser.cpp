@@ -28,7 +28,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool startsWith(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
+bool startsWith(const std::string& s, std::string_view p) {
+  return s.compare(0, p.size(), p) == 0;
+}
 bool endsWith(const std::string& s, std::string_view p) {
   return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
@@ -51,18 +53,22 @@ std::string absolutePath(const std::string& path) {
 
 std::string dirOf(const std::string& path) {
   const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
+  if (slash == std::string::npos)
+    return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-bool hasGlobMeta(const std::string& s) { return s.find_first_of("*?[\\") != std::string::npos; }
+bool hasGlobMeta(const std::string& s) {
+  return s.find_first_of("*?[\\") != std::string::npos;
+}
 
 // filepath.Glob: sorted matches; a pattern without wildcards matches itself when it exists.
 // Returns false on a malformed pattern.
 bool globFiles(const std::string& pattern, std::vector<std::string>& matches) {
   if (!hasGlobMeta(pattern)) {
     struct stat st {};
-    if (lstat(pattern.c_str(), &st) == 0) matches.push_back(pattern);
+    if (lstat(pattern.c_str(), &st) == 0)
+      matches.push_back(pattern);
     return true;
   }
   glob_t g{};
@@ -72,7 +78,8 @@ bool globFiles(const std::string& pattern, std::vector<std::string>& matches) {
     for (size_t i = 0; i < g.gl_pathc; ++i) {
       std::string m = g.gl_pathv[i];
       const std::string base = m.substr(m.rfind('/') + 1);
-      if (base != "." && base != "..") matches.push_back(m);
+      if (base != "." && base != "..")
+        matches.push_back(m);
     }
   }
   globfree(&g);
@@ -81,8 +88,12 @@ bool globFiles(const std::string& pattern, std::vector<std::string>& matches) {
 }
 
 // Only unquoted braces are structure; "{" and "}" in quotes are plain arguments (Caddy #7875).
-bool isOpenBrace(const Token& t) { return t.text == "{" && !t.quoted(); }
-bool isCloseBrace(const Token& t) { return t.text == "}" && !t.quoted(); }
+bool isOpenBrace(const Token& t) {
+  return t.text == "{" && !t.quoted();
+}
+bool isCloseBrace(const Token& t) {
+  return t.text == "}" && !t.quoted();
+}
 
 const Token& noToken() {
   static const Token kNone;
@@ -145,18 +156,31 @@ class Parser {
     return false;
   }
   [[nodiscard]] const Token& tok() const {
-    if (cursor_ < 0 || cursor_ >= static_cast<int>(tokens_.size())) return noToken();
+    if (cursor_ < 0 || cursor_ >= static_cast<int>(tokens_.size()))
+      return noToken();
     return tokens_[cursor_];
   }
   [[nodiscard]] const std::string& val() const { return tok().text; }
   [[nodiscard]] bool isNewLine() const {
-    if (cursor_ < 1 || cursor_ - 1 < firstValid_) return true;
-    if (cursor_ > static_cast<int>(tokens_.size()) - 1) return false;
+    if (cursor_ < 1 || cursor_ - 1 < firstValid_)
+      return true;
+    if (cursor_ > static_cast<int>(tokens_.size()) - 1)
+      return false;
     return isNextOnNewLine(tokens_[cursor_ - 1], tokens_[cursor_]);
   }
+  // Newer Caddy's rule (tokens of different import chains are never on one line), kept for
+  // site addresses: 2.6.2 reads a top-level import of a snippet whose first line is an import
+  // as site addresses "import ..." (corpus fixture import_cycle wants the cycle refused).
+  [[nodiscard]] bool isNewLineAcrossImports() const {
+    return isNewLine() ||
+           (cursor_ >= 1 && cursor_ - 1 >= firstValid_ && cursor_ < static_cast<int>(tokens_.size()) &&
+            !tokens_[cursor_ - 1].loc.sameSource(tokens_[cursor_].loc));
+  }
   [[nodiscard]] bool nextIsOnNewLine() const {
-    if (cursor_ < 0) return false;
-    if (cursor_ >= static_cast<int>(tokens_.size()) - 1) return true;
+    if (cursor_ < 0)
+      return false;
+    if (cursor_ >= static_cast<int>(tokens_.size()) - 1)
+      return true;
     return isNextOnNewLine(tokens_[cursor_], tokens_[cursor_ + 1]);
   }
   bool nextOnSameLine() {
@@ -164,15 +188,17 @@ class Parser {
       ++cursor_;
       return true;
     }
-    if (cursor_ >= static_cast<int>(tokens_.size()) - 1) return false;
-    if (!isNextOnNewLine(tokens_[cursor_], tokens_[cursor_ + 1])) {
+    if (cursor_ >= static_cast<int>(tokens_.size()) - 1)
+      return false;
+    if (isNextOnSameLine(tokens_[cursor_], tokens_[cursor_ + 1])) {
       ++cursor_;
       return true;
     }
     return false;
   }
   bool nextArg() {
-    if (!nextOnSameLine()) return false;
+    if (!nextOnSameLine())
+      return false;
     if (isOpenBrace(tok())) {
       --cursor_;  // a block opening is not an argument
       return false;
@@ -181,7 +207,8 @@ class Parser {
   }
   bool nextBlock(int initialNesting) {
     if (blockNesting_ > initialNesting) {
-      if (!next()) return false;
+      if (!next())
+        return false;
       if (isCloseBrace(tok()) && !nextOnSameLine()) {
         --blockNesting_;
       } else if (isOpenBrace(tok()) && !nextOnSameLine()) {
@@ -189,13 +216,15 @@ class Parser {
       }
       return blockNesting_ > initialNesting;
     }
-    if (!nextOnSameLine()) return false;
+    if (!nextOnSameLine())
+      return false;
     if (!isOpenBrace(tok())) {
       --cursor_;
       return false;
     }
     next();
-    if (isCloseBrace(tok())) return false;  // an empty block
+    if (isCloseBrace(tok()))
+      return false;  // an empty block
     ++blockNesting_;
     return true;
   }
@@ -205,16 +234,19 @@ class Parser {
     fail("syntax error: unexpected token '" + val() + "', expecting '" + expected + "'");
   }
   [[noreturn]] void argErr() const {
-    if (isOpenBrace(tok())) fail("unexpected token '{', expecting argument");
+    if (isOpenBrace(tok()))
+      fail("unexpected token '{', expecting argument");
     fail("wrong argument count or unexpected line ending after '" + val() + "'");
   }
 
   // ---- structure ----
 
   void begin() {
-    if (tokens_.empty()) return;
+    if (tokens_.empty())
+      return;
     addresses();
-    if (eof_) return;  // a file of only site addresses
+    if (eof_)
+      return;  // a file of only site addresses
     if (block_.keys.size() == 1) {
       const std::string& key = block_.keys[0].text;
       if (startsWith(key, "&(") && endsWith(key, ")")) {
@@ -259,7 +291,7 @@ class Parser {
       if (startsWith(value, "@")) {
         fail("request matchers may not be defined globally, they must be in a site block; found " + value);
       }
-      if (value == "import" && isNewLine()) {
+      if (value == "import" && isNewLineAcrossImports()) {
         doImport(0);
         continue;
       }
@@ -276,7 +308,8 @@ class Parser {
       }
       if (!value.empty()) {
         expectingAnother = value.back() == ',';
-        if (expectingAnother) value.pop_back();
+        if (expectingAnother)
+          value.pop_back();
         if (value.find(',') != std::string::npos) {
           fail("Site addresses cannot contain a comma ',': '" + value +
                "' - put a space after the comma to separate site addresses");
@@ -288,25 +321,30 @@ class Parser {
         }
       }
       const bool hasNext = next();
-      if (expectingAnother && !hasNext) fail("unexpected EOF");
+      if (expectingAnother && !hasNext)
+        fail("unexpected EOF");
       if (!hasNext) {
         eof_ = true;
         break;
       }
-      if (!expectingAnother && isNewLine()) break;
+      if (!expectingAnother && isNewLineAcrossImports())
+        break;
     }
   }
 
   void blockContents() {
     const bool braced = isOpenBrace(tok());
-    if (!braced) --cursor_;  // a lone site needs no braces
+    if (!braced)
+      --cursor_;  // a lone site needs no braces
     directives();
-    if (braced && !isCloseBrace(tok())) syntaxErr("}");
+    if (braced && !isCloseBrace(tok()))
+      syntaxErr("}");
   }
 
   void directives() {
     while (next()) {
-      if (isCloseBrace(tok())) break;
+      if (isCloseBrace(tok()))
+        break;
       if (val() == "import") {
         doImport(1);
         --cursor_;
@@ -323,12 +361,13 @@ class Parser {
       const std::string& v = val();
       if (isOpenBrace(tok())) {
         ++nesting_;
-        if (!nextIsOnNewLine()) fail("Unexpected next token after '{' on same line");
-        if (isNewLine()) {
-          fail("Unexpected '{' on a new line; did you mean to place the '{' on the previous line?");
-        }
+        if (!nextIsOnNewLine())
+          fail("Unexpected next token after '{' on same line");
+        // 2.6.2 opens the block even when the '{' starts a line (newer Caddy refuses that):
+        // the directive then reads it as its own tokens dictate.
       } else if (v == "{}") {
-        if (nextIsOnNewLine() && !tok().quoted()) fail("Unexpected '{}' at end of line");
+        if (nextIsOnNewLine() && !tok().quoted())
+          fail("Unexpected '{}' at end of line");
       } else if (isNewLine() && nesting_ == 0) {
         --cursor_;
         break;
@@ -344,44 +383,58 @@ class Parser {
       segment.push_back(tok());
     }
     block_.segments.push_back(std::move(segment));
-    if (nesting_ > 0) fail("unexpected EOF");
+    if (nesting_ > 0)
+      fail("unexpected EOF");
   }
 
   // The braced block at the cursor, for later replay (snippets) or as is (named routes).
   std::vector<Token> blockTokens(bool keepBraces) {
-    if (!isOpenBrace(tok())) syntaxErr("{");
+    if (!isOpenBrace(tok()))
+      syntaxErr("{");
     int depth = 1;
     std::vector<Token> out;
-    if (keepBraces) out.push_back(tok());
+    if (keepBraces)
+      out.push_back(tok());
     while (next()) {
       if (isCloseBrace(tok()) && --depth == 0) {
-        if (keepBraces) out.push_back(tok());
+        if (keepBraces)
+          out.push_back(tok());
         break;
       }
-      if (isOpenBrace(tok())) ++depth;
+      if (isOpenBrace(tok()))
+        ++depth;
       out.push_back(tok());
     }
-    if (depth != 0) syntaxErr("}");
+    if (depth != 0)
+      syntaxErr("}");
     return out;
   }
 
   // ---- import ----
 
   struct ImportBlock {
-    std::vector<Token> all;                             // for {block}
+    std::vector<Token> all;                            // for {block}
     std::map<std::string, std::vector<Token>> byName;  // for {blocks.name}
   };
+
+  static bool usesBlockPlaceholder(const std::vector<Token>& tokens) {
+    return std::any_of(tokens.begin(), tokens.end(), [](const Token& t) {
+      return t.text == "{block}" || (startsWith(t.text, "{blocks.") && endsWith(t.text, "}"));
+    });
+  }
 
   ImportBlock readImportBlock() {
     ImportBlock block;
     for (const int depth = blockNesting_; nextBlock(depth);) {
       block.all.push_back(tok());
     }
-    if (block.all.empty()) return block;
+    if (block.all.empty())
+      return block;
     Dispenser sub(block.all);
     while (sub.next()) {
       const std::string key = sub.val();
-      if (isOpenBrace(sub.token())) fail("anonymous blocks are not supported");
+      if (isOpenBrace(sub.token()))
+        fail("anonymous blocks are not supported");
       std::vector<Token> content = sub.remainingArgsRaw();
       for (const int depth = sub.nesting(); sub.nextBlock(depth);) {
         content.push_back(sub.token());
@@ -396,21 +449,30 @@ class Parser {
   void doImport(int nesting) {
     const int importStart = cursor_;
     const Token importToken = tok();
-    if (!nextArg()) argErr();
+    if (!nextArg())
+      argErr();
     const std::string pattern = val();
-    if (pattern.empty()) fail("Import requires a non-empty filepath");
+    if (pattern.empty())
+      fail("Import requires a non-empty filepath");
     std::vector<std::string> args;
-    while (nextArg()) args.push_back(val());
-    const ImportBlock block = readImportBlock();
+    while (nextArg())
+      args.push_back(val());
 
     std::vector<Token> imported;
     std::vector<std::string> nodes;
     if (auto it = snippets_.find(pattern); it != snippets_.end()) {
       imported = it->second;
-      if (!imported.empty()) nodes.push_back(imported[0].loc.file() + ":" + imported[0].loc.snippetName());
+      if (!imported.empty())
+        nodes.push_back(imported[0].loc.file() + ":" + imported[0].loc.snippetName());
     } else {
       importFiles(pattern, importToken, imported, nodes);
     }
+    // Import blocks are newer Caddy's (2.9): only tokens that use {block} or {blocks.NAME}
+    // take one. Otherwise, as in 2.6.2, a '{' after the arguments is not the import's: it
+    // stays in the stream after the imported tokens, a block of their last directive.
+    ImportBlock block;
+    if (usesBlockPlaceholder(imported))
+      block = readImportBlock();
     checkCycles(nodes);
 
     splice(importStart, expandImported(std::move(imported), args, block, importToken, nesting));
@@ -451,7 +513,8 @@ class Parser {
 
   void checkCycles(const std::vector<std::string>& nodes) {
     std::string nodeName = tok().loc.file();
-    if (!tok().loc.snippetName().empty()) nodeName += ":" + tok().loc.snippetName();
+    if (!tok().loc.snippetName().empty())
+      nodeName += ":" + tok().loc.snippetName();
     graph_.addNode(nodeName);
     graph_.addNodes(nodes);
     if (std::string error = graph_.addEdges(nodeName, nodes); !error.empty()) {
@@ -476,7 +539,8 @@ class Parser {
       fail("Failed to use import pattern " + pattern + ": syntax error in pattern");
     }
     if (matches.empty()) {
-      if (globPattern.find_first_of("*?[]") != std::string::npos) return;  // only a warning in Caddy
+      if (globPattern.find_first_of("*?[]") != std::string::npos)
+        return;  // only a warning in Caddy
       fail("File to import not found: " + pattern);
     }
     if (startsWith(globPattern.substr(globPattern.rfind('/') + 1), "*")) {
@@ -492,14 +556,18 @@ class Parser {
 
   std::vector<Token> importFile(const std::string& file) {
     struct stat st {};
-    if (stat(file.c_str(), &st) != 0) fail("Could not import " + file + ": " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) fail("Could not import " + file + ": is a directory");
+    if (stat(file.c_str(), &st) != 0)
+      fail("Could not import " + file + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode))
+      fail("Could not import " + file + ": is a directory");
     std::ifstream in(file, std::ios::binary);
-    if (!in) fail("Could not import " + file + ": " + std::strerror(errno));
+    if (!in)
+      fail("Could not import " + file + ": " + std::strerror(errno));
     std::ostringstream ss;
     ss << in.rdbuf();
     const std::string input = ss.str();
-    if (input.find_first_not_of(" \t\r\n\v\f") == std::string::npos) return {};  // empty: a warning
+    if (input.find_first_not_of(" \t\r\n\v\f") == std::string::npos)
+      return {};  // empty: a warning
     try {
       return tokenize(replaceEnvVars(input, options_), absolutePath(file));
     } catch (const ConfigError& e) {
@@ -514,6 +582,7 @@ class Parser {
     const std::string via = importToken.loc.file() + ":" + std::to_string(importToken.loc.line) + ":" +
                             std::to_string(importToken.loc.col);
     SourceRemap viaImport([&via](Source& s) { s.importedFrom.push_back(via); });
+    SourceRemap fromBlock([](Source& s) { s.importBlock = true; });
     std::vector<Token> out;
     out.reserve(imported.size());
     bool maybeSnippet = false, maybeSnippetId = false;
@@ -524,7 +593,8 @@ class Parser {
       if (!maybeSnippet && nesting == 0) {
         const bool lineStart = i == 0 || out.empty() || isNextOnNewLine(out.back(), token);
         index = lineStart ? 0 : index + 1;
-        if (index == 0 && token.text.size() >= 3 && startsWith(token.text, "(") && endsWith(token.text, ")")) {
+        if (index == 0 && token.text.size() >= 3 && startsWith(token.text, "(") &&
+            endsWith(token.text, ")")) {
           maybeSnippetId = true;
         }
       }
@@ -536,7 +606,8 @@ class Parser {
         }
       } else if (isCloseBrace(token)) {
         --nesting;
-        if (nesting == 0 && maybeSnippet) maybeSnippet = false;
+        if (nesting == 0 && maybeSnippet)
+          maybeSnippet = false;
       }
 
       const std::vector<Token>* blockContent = nullptr;
@@ -547,13 +618,17 @@ class Parser {
       } else if (startsWith(token.text, "{blocks.") && endsWith(token.text, "}")) {
         isBlockPlaceholder = true;
         auto it = block.byName.find(token.text.substr(8, token.text.size() - 9));
-        if (it != block.byName.end()) blockContent = &it->second;
+        if (it != block.byName.end())
+          blockContent = &it->second;
       }
       if (isBlockPlaceholder) {
         if (maybeSnippet) {
           out.push_back(std::move(token));
         } else if (blockContent != nullptr) {
-          out.insert(out.end(), blockContent->begin(), blockContent->end());
+          for (Token blockToken : *blockContent) {
+            fromBlock.apply(blockToken.loc);
+            out.push_back(std::move(blockToken));
+          }
         }
         continue;
       }
@@ -579,7 +654,7 @@ class Parser {
   std::vector<Token> tokens_;
   const ParseOptions& options_;
   int cursor_ = -1;
-  int firstValid_ = 0;  // tokens_ before this index are consumed and dead (see splice)
+  int firstValid_ = 0;    // tokens_ before this index are consumed and dead (see splice)
   int blockNesting_ = 0;  // the Dispenser's nesting, moved only by nextBlock()
   int nesting_ = 0;       // brace depth inside the current directive
   bool eof_ = false;

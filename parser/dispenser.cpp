@@ -33,7 +33,7 @@ bool Dispenser::nextOnSameLine() {
   if (cursor_ >= static_cast<int>(tokens_.size()) - 1) {
     return false;
   }
-  if (!isNextOnNewLine(tokens_[cursor_], tokens_[cursor_ + 1])) {
+  if (isNextOnSameLine(tokens_[cursor_], tokens_[cursor_ + 1])) {
     ++cursor_;
     return true;
   }
@@ -52,8 +52,12 @@ bool Dispenser::nextArg() {
 }
 
 // A quoted "{" or "}" is an ordinary argument, never a block delimiter.
-bool Dispenser::isOpenBrace() const { return val() == "{" && !token().quoted(); }
-bool Dispenser::isCloseBrace() const { return val() == "}" && !token().quoted(); }
+bool Dispenser::isOpenBrace() const {
+  return val() == "{" && !token().quoted();
+}
+bool Dispenser::isCloseBrace() const {
+  return val() == "}" && !token().quoted();
+}
 
 bool Dispenser::nextLine() {
   if (cursor_ < 0) {
@@ -99,7 +103,9 @@ bool Dispenser::nextBlock(int initialNesting) {
   return true;
 }
 
-const std::string& Dispenser::val() const { return token().text; }
+const std::string& Dispenser::val() const {
+  return token().text;
+}
 
 const Token& Dispenser::token() const {
   if (cursor_ < 0 || cursor_ >= static_cast<int>(tokens_.size())) {
@@ -108,7 +114,9 @@ const Token& Dispenser::token() const {
   return tokens_[cursor_];
 }
 
-bool Dispenser::atEnd() const { return cursor_ >= static_cast<int>(tokens_.size()) - 1; }
+bool Dispenser::atEnd() const {
+  return cursor_ >= static_cast<int>(tokens_.size()) - 1;
+}
 
 std::vector<std::string> Dispenser::remainingArgs() {
   std::vector<std::string> args;
@@ -164,7 +172,9 @@ std::vector<Token> Dispenser::nextSegment() {
   return out;
 }
 
-Dispenser Dispenser::newFromNextSegment() { return Dispenser(nextSegment()); }
+Dispenser Dispenser::newFromNextSegment() {
+  return Dispenser(nextSegment());
+}
 
 void Dispenser::deleteToken() {
   if (cursor_ >= 0 && cursor_ < static_cast<int>(tokens_.size())) {
@@ -188,7 +198,9 @@ Location Dispenser::location() const {
   return {};
 }
 
-ConfigError Dispenser::err(const std::string& message) const { return ConfigError(location(), message); }
+ConfigError Dispenser::err(const std::string& message) const {
+  return ConfigError(location(), message);
+}
 
 ConfigError Dispenser::argErr() const {
   if (val() == "{") {

@@ -76,8 +76,8 @@ class Lexer {
       }
       if (line.compare(0, padding.size(), padding) != 0) {
         fail("mismatched leading whitespace in heredoc <<" + marker + " on line #" +
-             std::to_string(tokenLine_ + lineNum) + " [" + line + "], expected whitespace [" +
-             padding + "] to match the closing marker");
+             std::to_string(tokenLine_ + lineNum) + " [" + line + "], expected whitespace [" + padding +
+             "] to match the closing marker");
       }
       for (char c : line.substr(padding.size())) {
         if (c != '\r') {
@@ -144,8 +144,7 @@ class Lexer {
           marker = val.substr(2);
           if (!validHeredocMarker(marker)) {
             fail("heredoc marker on line #" + std::to_string(line_) +
-                 " must contain only alphanumeric characters, dashes and underscores; got '" +
-                 marker + "'");
+                 " must contain only alphanumeric characters, dashes and underscores; got '" + marker + "'");
           }
           inHeredoc = true;
           ++skippedLines_;
@@ -263,11 +262,31 @@ std::vector<Token> tokenize(std::string_view input, const std::string& filename)
   return Lexer(input, filename).run();
 }
 
+// Caddy 2.6.2 compares only the file name: tokens spliced in from a snippet keep their own
+// lines, so a snippet defined further down, imported by one above it, is followed by tokens
+// of lower lines that read as "on the same line". Newer Caddy also compares import chains;
+// so does this next to tokens of an import block, a newer feature 2.6.2 lacks.
 bool isNextOnNewLine(const Token& prev, const Token& next) {
-  if (!prev.loc.sameSource(next.loc)) {
+  if (prev.loc.file() != next.loc.file()) {
+    return true;
+  }
+  if ((prev.loc.fromImportBlock() || next.loc.fromImportBlock()) && !prev.loc.sameSource(next.loc)) {
     return true;
   }
   return prev.loc.line + prev.numLineBreaks() < next.loc.line;
+}
+
+// 2.6.2's Dispenser reads an argument only from exactly the same line: after tokens of a
+// snippet defined further down (higher lines), lower lines are neither the same line nor a
+// new one, so a directive's segment may hold them while its arguments stop before them.
+bool isNextOnSameLine(const Token& prev, const Token& next) {
+  if (prev.loc.file() != next.loc.file()) {
+    return false;
+  }
+  if ((prev.loc.fromImportBlock() || next.loc.fromImportBlock()) && !prev.loc.sameSource(next.loc)) {
+    return false;
+  }
+  return prev.loc.line + prev.numLineBreaks() == next.loc.line;
 }
 
 }  // namespace gatehouse::parser

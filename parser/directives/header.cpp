@@ -1,9 +1,9 @@
 // The header directive: response header manipulation (Caddy's headers handler).
 #include <optional>
 
+#include "directives/handler_directives.h"
 #include "directives/handler_util.h"
 #include "directives/header_ops.h"
-#include "directives/handler_directives.h"
 #include "gatehouse/parser/helper.h"
 #include "gatehouse/parser/matchers.h"
 
@@ -61,32 +61,36 @@ std::vector<ConfigValue> parseHeader(Helper& h) {
   RespHeaderOps handler;
   RespHeaderOps withRequire;
   bool hasArgs = false;
-  if (h.nextArg()) {
-    hasArgs = true;
-    applyLine(h, handler, h.val());
-    if (!handler.ops.del.empty()) {
-      handler.deferred = true;
+  // 2.6.2 reads each further line of the segment as another `header` line: tokens of lower
+  // lines after a snippet defined further down join it (see isNextOnSameLine).
+  do {
+    if (h.nextArg()) {
+      hasArgs = true;
+      applyLine(h, handler, h.val());
+      if (!handler.ops.del.empty()) {
+        handler.deferred = true;
+      }
     }
-  }
 
-  while (h.nextBlock(0)) {
-    std::string field = h.val();
-    if (field == "defer") {
-      handler.deferred = true;
-      continue;
+    while (h.nextBlock(0)) {
+      std::string field = h.val();
+      if (field == "defer") {
+        handler.deferred = true;
+        continue;
+      }
+      if (field == "match") {
+        parseMatch(h, handler);
+        continue;
+      }
+      if (hasArgs) {
+        throw h.err("cannot specify headers in both arguments and block");
+      }
+      if (!field.empty() && field.back() == ':') {
+        field.pop_back();  // "Field:" as in curl's -H syntax
+      }
+      applyLine(h, field.starts_with('?') ? withRequire : handler, field);
     }
-    if (field == "match") {
-      parseMatch(h, handler);
-      continue;
-    }
-    if (hasArgs) {
-      throw h.err("cannot specify headers in both arguments and block");
-    }
-    if (!field.empty() && field.back() == ':') {
-      field.pop_back();  // "Field:" as in curl's -H syntax
-    }
-    applyLine(h, field.starts_with('?') ? withRequire : handler, field);
-  }
+  } while (h.next());
 
   std::vector<ConfigValue> values;
   if (!handler.empty()) {

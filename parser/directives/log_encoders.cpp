@@ -165,7 +165,8 @@ Json parseFilterEncoder(Dispenser& d) {
         addField(fields, field, parseFieldFilter(d));
       }
     } else {
-      addField(fields, sub, parseFieldFilter(d));  // the flat form names fields directly
+      // Newer Caddy also takes fields named directly in the block; 2.6.2 knows only `fields`.
+      throw d.err("unrecognized subdirective " + sub);
     }
   }
   if (!fields.empty()) {

@@ -171,7 +171,10 @@ AddrMap mapAddresses(const std::vector<SiteBlock>& sites, const AdaptState& stat
 // takes its tokens and values instead of copying them (most blocks are copied only once).
 SiteBlock* materialize(std::vector<SiteBlock>& sites, const KeySubset& sub, bool last, Pairings& out) {
   SiteBlock& src = sites[sub.origin];
+  if (!src.sharedPolicies)
+    src.sharedPolicies = std::make_shared<SharedConnPolicies>();
   SiteBlock copy;
+  copy.sharedPolicies = src.sharedPolicies;
   copy.block.hasBraces = src.block.hasBraces;
   copy.block.isNamedRoute = src.block.isNamedRoute;
   if (last) {

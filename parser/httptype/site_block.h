@@ -3,6 +3,7 @@
 // (Caddy's serverBlock / sbAddrAssociation / Address).
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,22 @@ struct Address {
 // "unsupported URL scheme foo://") positioned at `key`.
 Address parseAddress(const Token& key);
 
+// Caddy 2.6.2 hands the per-listener copies of one block the same `tls` connection policy
+// objects, and a server writes `default_sni`/`fallback_sni` into them when one of its names
+// is that name: the servers built after it (in listener order) carry the setting too, so an
+// HTTP listener of the block then holds a policy and is refused. Per policy value (by index),
+// the SNI settings written so far.
+struct SharedConnPolicies {
+  std::map<size_t, config::Json> sniSettings;
+};
+
 // One server block with its parsed keys and the values its directives produced, by class.
 struct SiteBlock {
   ServerBlock block;
   std::vector<Address> keys;
   std::map<std::string, std::vector<ConfigValue>> pile;
+  // Shared by the per-listener copies of one block (null before pairing).
+  std::shared_ptr<SharedConnPolicies> sharedPolicies;
 
   [[nodiscard]] bool has(const std::string& cls) const {
     auto it = pile.find(cls);

@@ -1,10 +1,10 @@
 // TLS connection policies of a server: one per `tls` directive, matched on the site's
 // hosts, then sorted and merged as Caddy's consolidateConnPolicies does.
 
-#include <string_view>
-#include <unordered_set>
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "httptype/go_sort.h"
 #include "httptype/servers.h"
@@ -67,8 +67,8 @@ const MergeField kMergeFields[] = {
 };
 
 [[noreturn]] void conflict(const std::string& what, const Json& a, const Json& b) {
-  throw ConfigError("two policies with same match criteria have conflicting " + what + ": " + config::dump(a, false) +
-                    " vs. " + config::dump(b, false));
+  throw ConfigError("two policies with same match criteria have conflicting " + what + ": " +
+                    config::dump(a, false) + " vs. " + config::dump(b, false));
 }
 
 // Merges b into a (same matchers); throws when they disagree.
@@ -117,6 +117,23 @@ bool wildcardCovers(const std::string& pattern, const std::string& host) {
   return dot != std::string::npos && host.substr(dot) == pattern.substr(1);
 }
 
+// 2.6.2's copies of a block share each policy object (SharedConnPolicies): what an earlier
+// server of the block wrote stays, and what this one writes stays for the later ones. Only
+// the SNI options carry over; the `sni` match list is each server's own (2.6.2 prints the
+// last server's list for all of them, which breaks their TLS matching: not followed).
+void carrySniSettings(const SiteBlock& sb, size_t index, Json& cp) {
+  if (!sb.sharedPolicies)
+    return;
+  Json& carried = sb.sharedPolicies->sniSettings[index];
+  for (const char* key : {"default_sni", "fallback_sni"}) {
+    if (cp.contains(key)) {
+      carried[key] = cp[key];
+    } else if (carried.is_object() && carried.contains(key)) {
+      cp[key] = carried[key];
+    }
+  }
+}
+
 }  // namespace
 
 bool addSitePolicies(const SiteBlock& sb, std::vector<std::string>& hosts, const AdaptState& state,
@@ -137,7 +154,8 @@ bool addSitePolicies(const SiteBlock& sb, std::vector<std::string>& hosts, const
   }
 
   bool added = false;
-  for (const auto& v : it->second) {
+  for (size_t index = 0; index < it->second.size(); ++index) {
+    const ConfigValue& v = it->second[index];
     if (v.isRoute()) {
       continue;
     }
@@ -165,6 +183,7 @@ bool addSitePolicies(const SiteBlock& sb, std::vector<std::string>& hosts, const
         cp["fallback_sni"] = fallbackSni;
       }
     }
+    carrySniSettings(sb, index, cp);
     bool forced = std::any_of(hosts.begin(), hosts.end(),
                               [&](const std::string& h) { return forceAutomated.count(h); });
     if (!settingsEmpty(cp) || forced) {

@@ -34,6 +34,12 @@ namespace {
 
 // Fixtures not run, each with its reason. Keep this list short and honest.
 const std::map<std::string, std::string> kSkips = {
+    {"log_filters.caddyfiletest",
+     "filter fields named outside `fields` (newer Caddy's flat form): caddy 2.6.2 refuses them, so does "
+     "Gatehouse (caddy262 fixture log_filter_flat_fields_refused)"},
+    {"log_multiple_regexp_filters.caddyfiletest",
+     "filter fields named outside `fields` (newer Caddy's flat form): caddy 2.6.2 refuses them, so does "
+     "Gatehouse (caddy262 fixture log_filter_flat_fields_refused)"},
 };
 
 std::string readFile(const fs::path& p) {
@@ -56,19 +62,23 @@ std::string firstDiff(const nlohmann::json& want, const nlohmann::json& got, con
   }
   if (want.is_object()) {
     for (const auto& [k, v] : want.items()) {
-      if (!got.contains(k)) return path + "." + k + ": missing (want " + v.dump().substr(0, 200) + ")";
+      if (!got.contains(k))
+        return path + "." + k + ": missing (want " + v.dump().substr(0, 200) + ")";
       std::string d = firstDiff(v, got.at(k), path + "." + k);
-      if (!d.empty()) return d;
+      if (!d.empty())
+        return d;
     }
     for (const auto& [k, v] : got.items()) {
-      if (!want.contains(k)) return path + "." + k + ": unexpected " + v.dump().substr(0, 200);
+      if (!want.contains(k))
+        return path + "." + k + ": unexpected " + v.dump().substr(0, 200);
     }
     return "";
   }
   if (want.is_array()) {
     for (size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
       std::string d = firstDiff(want[i], got[i], path + "[" + std::to_string(i) + "]");
-      if (!d.empty()) return d;
+      if (!d.empty())
+        return d;
     }
     if (want.size() != got.size()) {
       return path + ": want " + std::to_string(want.size()) + " items, got " + std::to_string(got.size());
@@ -86,7 +96,8 @@ std::string writerDiff(const gatehouse::config::Config& config) {
     const std::string written = gatehouse::config::dumpConfig(config, pretty);
     if (tree != written) {
       size_t at = 0;
-      while (at < tree.size() && at < written.size() && tree[at] == written[at]) ++at;
+      while (at < tree.size() && at < written.size() && tree[at] == written[at])
+        ++at;
       return std::string("dumpConfig differs from dump(toJson())") + (pretty ? " (pretty)" : "") +
              " at byte " + std::to_string(at) + ": ..." + written.substr(at, 60);
     }
@@ -95,9 +106,11 @@ std::string writerDiff(const gatehouse::config::Config& config) {
 }
 
 std::string firstTextDiff(const std::string& want, const std::string& got, const char* what) {
-  if (want == got) return "";
+  if (want == got)
+    return "";
   size_t at = 0;
-  while (at < want.size() && at < got.size() && want[at] == got[at]) ++at;
+  while (at < want.size() && at < got.size() && want[at] == got[at])
+    ++at;
   const size_t from = at > 60 ? at - 60 : 0;
   return std::string("same JSON, but the ") + what + " text differs at byte " + std::to_string(at) +
          ":\n      want: ..." + want.substr(from, 160) + "\n      got:  ..." + got.substr(from, 160);
@@ -109,7 +122,8 @@ std::string firstTextDiff(const std::string& want, const std::string& got, const
 std::string textDiff(const std::string& expected, const gatehouse::config::Config& config) {
   const std::string compact = gatehouse::config::dump(Json::parse(expected), false);
   std::string d = firstTextDiff(compact, gatehouse::config::dumpConfig(config, false), "compact");
-  if (d.empty()) d = firstTextDiff(expected, gatehouse::config::dumpConfig(config, true), "--pretty");
+  if (d.empty())
+    d = firstTextDiff(expected, gatehouse::config::dumpConfig(config, true), "--pretty");
   return d;
 }
 
@@ -177,11 +191,15 @@ void writeTestCaCertificate(const std::vector<fs::path>& files, const fs::path& 
 }
 
 fs::path findCorpus(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("GATEHOUSE_CORPUS")) return env;
+  if (!flag.empty())
+    return flag;
+  if (const char* env = std::getenv("GATEHOUSE_CORPUS"))
+    return env;
   for (fs::path dir = fs::current_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::exists(dir / "../shared/corpus/caddyfile_adapt")) return fs::canonical(dir / "../shared/corpus");
-    if (dir == dir.parent_path()) break;
+    if (fs::exists(dir / "../shared/corpus/caddyfile_adapt"))
+      return fs::canonical(dir / "../shared/corpus");
+    if (dir == dir.parent_path())
+      break;
   }
 #ifdef GATEHOUSE_SOURCE_DIR
   if (fs::exists(fs::path(GATEHOUSE_SOURCE_DIR) / "../shared/corpus")) {
@@ -199,10 +217,14 @@ int main(int argc, char** argv) {
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--corpus" && i + 1 < argc) corpusFlag = argv[++i];
-    else if (a == "--filter" && i + 1 < argc) filter = argv[++i];
-    else if (a == "--min-pass" && i + 1 < argc) minPass = std::atoi(argv[++i]);
-    else if (a == "--verbose" || a == "-v") verbose = true;
+    if (a == "--corpus" && i + 1 < argc)
+      corpusFlag = argv[++i];
+    else if (a == "--filter" && i + 1 < argc)
+      filter = argv[++i];
+    else if (a == "--min-pass" && i + 1 < argc)
+      minPass = std::atoi(argv[++i]);
+    else if (a == "--verbose" || a == "-v")
+      verbose = true;
     else {
       std::cerr << "usage: adapt_corpus_runner [--corpus DIR] [--filter TEXT] [--min-pass N] [--verbose]\n";
       return 2;
@@ -236,7 +258,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> failures;
   for (const auto& file : files) {
     const std::string name = file.filename().string();
-    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    if (!filter.empty() && name.find(filter) == std::string::npos)
+      continue;
     if (auto it = kSkips.find(name); it != kSkips.end()) {
       ++skipped;
       std::cout << "SKIP " << name << ": " << it->second << "\n";
@@ -263,8 +286,10 @@ int main(int argc, char** argv) {
         nlohmann::json want = nlohmann::json::parse(expected);
         auto graph = gatehouse::config::configFromJson(Json::parse(expected));
         rt = firstDiff(want, nlohmann::json::parse(gatehouse::config::toJson(graph).dump()), "");
-        if (rt.empty()) rt = writerDiff(graph);
-        if (rt.empty()) rt = textDiff(expected, graph);
+        if (rt.empty())
+          rt = writerDiff(graph);
+        if (rt.empty())
+          rt = textDiff(expected, graph);
       } catch (const std::exception& e) {
         rt = e.what();
       }
@@ -283,8 +308,10 @@ int main(int argc, char** argv) {
         nlohmann::json got = nlohmann::json::parse(gatehouse::config::toJson(result.config).dump());
         nlohmann::json want = nlohmann::json::parse(expected);
         why = firstDiff(want, got, "");
-        if (why.empty()) why = writerDiff(result.config);
-        if (why.empty()) why = textDiff(expected, result.config);
+        if (why.empty())
+          why = writerDiff(result.config);
+        if (why.empty())
+          why = textDiff(expected, result.config);
         ok = why.empty();
       }
     } catch (const gatehouse::parser::ConfigError& e) {
@@ -298,7 +325,8 @@ int main(int argc, char** argv) {
     }
     if (ok) {
       ++passed;
-      if (verbose) std::cout << "PASS " << name << "\n";
+      if (verbose)
+        std::cout << "PASS " << name << "\n";
     } else {
       ++failed;
       failures.push_back(name);
@@ -314,7 +342,8 @@ int main(int argc, char** argv) {
             << (roundTrips + roundTripFailures) << " identical\n";
   failed += roundTripFailures;
   std::cout << passed << " passed, " << failed << " failed";
-  if (skipped) std::cout << ", " << skipped << " skipped";
+  if (skipped)
+    std::cout << ", " << skipped << " skipped";
   std::cout << "\n";
   if (passed < minPass) {
     std::cerr << "fewer than the required " << minPass << " fixtures pass\n";

@@ -16,6 +16,9 @@ struct Source {
   std::vector<std::string> importedFrom;
   // Set on tokens that came from a snippet (for import-cycle names).
   std::string snippetName;
+  // Set on tokens an import block (newer Caddy's {block}, {blocks.NAME}) brought in: next to
+  // them, "same line" follows newer Caddy (same file and import chain), not 2.6.2.
+  bool importBlock = false;
 };
 
 // Where a token or a config node came from. Lines and columns are 1-based.
@@ -38,6 +41,7 @@ struct Location {
   [[nodiscard]] const std::string& file() const;
   [[nodiscard]] const std::vector<std::string>& importedFrom() const;
   [[nodiscard]] const std::string& snippetName() const;
+  [[nodiscard]] bool fromImportBlock() const { return source && source->importBlock; }
   // Same file and import chain (the snippet name does not count).
   [[nodiscard]] bool sameSource(const Location& other) const;
   // "file:line:col".
