@@ -141,9 +141,9 @@ Json parseInternalIssuer(Dispenser& d) {
       if (d.nextArg())
         throw d.argErr();
       iss["sign_with_root"] = true;
-    } else {
-      throw d.err("unrecognized subdirective '" + key + "'");
     }
+    // Any other token is passed over: 2.6.2's internal issuer has no default case, so
+    // `issuer internal { lifetme 1d }` adapts (without a lifetime) rather than failing.
   }
   return iss;
 }
