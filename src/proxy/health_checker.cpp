@@ -70,6 +70,9 @@ class HealthChecker::Probe final : private H2StreamListener {
       startH2();
       return;
     }
+    if (!conn_ && owner_.sharesPool_[index_]) {
+      conn_ = owner_.pool_.takeIdle(index_);  // an idle connection of the proxied requests
+    }
     reused_ = conn_ != nullptr;
     if (reused_) {
       conn_->attach(*this);
@@ -347,9 +350,21 @@ class HealthChecker::Probe final : private H2StreamListener {
       dropSoon();
       return;
     }
-    uv_timer_stop(timer_.get());
     conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
     idle_ = true;
+    if (owner_.sharesPool_[index_]) {
+      // Back to the pool the proxied requests use, from the loop (not inside this callback).
+      uv_timer_start(timer_.get(), &Probe::onReturn, 0, 0);
+      return;
+    }
+    uv_timer_stop(timer_.get());
+  }
+  static void onReturn(uv_timer_t* t) {
+    auto* self = static_cast<Probe*>(t->data);
+    if (self->idle_ && self->conn_) {
+      self->idle_ = false;
+      self->owner_.pool_.giveBack(std::move(self->conn_));
+    }
   }
   // The answer ended: the stream goes (a finished one leaves its session quietly, also from
   // inside its own callback); a redirect's next request is a new stream, from the loop.
@@ -476,6 +491,9 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
         a = *p;
       }
     }
+    // Go's transport pools a check's connection with the proxied requests' when it goes to
+    // the same address (no health_port, or the upstream's own).
+    sharesPool_.push_back(!up.dialTemplate && a.dial == up.address.dial);
     hostHeaders_.push_back(
         a.unix ? "localhost"
                : a.dial.substr(a.dial.find('/') == std::string::npos ? 0 : a.dial.find('/') + 1));

@@ -136,6 +136,9 @@ class ProxyCall final : public runtime::PendingWork,
   void appendFraming(std::string& out) const;
   // HTTP/2 upstreams (proxy_call_h2.cpp).
   [[nodiscard]] bool wantsH2() const;
+  // A WebSocket upgrade (as Go's Request.requiresHTTP1 sees the request it sends): its
+  // connections are pooled apart from the plain requests' (ConnectionPool::takeIdle).
+  [[nodiscard]] bool webSocketUpgrade() const;
   bool joinH2();
   bool dialH2(const UpstreamAddress& address);
   void buildH2Head(const runtime::HeaderList& fields, std::string_view host, const std::string& rewritten);
