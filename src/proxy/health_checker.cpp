@@ -58,6 +58,7 @@ class HealthChecker::Probe final : private H2StreamListener {
     }
     idle_ = false;
     retiredStream_.reset();
+    unconsumed_ = 0;
     if (!timer_) {
       uv_timer_init(owner_.pool_.loop(), timer_.create());
       timer_.get()->data = this;
@@ -132,7 +133,7 @@ class HealthChecker::Probe final : private H2StreamListener {
   }
   // A stream on the kept HTTP/2 connection, or a new connection (looked up and dialed).
   void startH2() {
-    UpstreamH2Session* s = owner_.h2_->usable(index_);
+    UpstreamH2Session* s = sessions().usable(index_);
     if (s == nullptr) {
       reused_ = false;
       dial();
@@ -151,13 +152,14 @@ class HealthChecker::Probe final : private H2StreamListener {
     options.alpn = std::string_view("\x02h2\x08http/1.1", 12);
     auto conn =
         std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
-    H2Sessions& sessions = *owner_.h2_;
+    H2Sessions& sessions = this->sessions();
     // A check reads at most max_size bytes of an answer: each stream's window holds that
     // much and is never reopened (a gzip answer's reopens as it is decoded), so no
     // WINDOW_UPDATE has to go out from inside the body's callback.
     H2SessionLimits limits;
     limits.streamWindow =
         std::min<size_t>(owner_.config_.maxSize + 64 * 1024, std::numeric_limits<int32_t>::max());
+    limits.shareable = pool.keepAlive().enabled;
     UpstreamH2Session& s =
         sessions.add(index_, std::make_unique<UpstreamH2Session>(sessions, std::move(conn), index_, limits));
     stream_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));
@@ -165,6 +167,10 @@ class HealthChecker::Probe final : private H2StreamListener {
       fail();
     }
   }
+  // Where this upstream's HTTP/2 connections are kept: the worker pool's (shared with the
+  // proxied requests, as Caddy's checks share its transport's) or the checker's own
+  // (health_port: an address no proxied request goes to).
+  H2Sessions& sessions() { return owner_.sharesPool_[index_] ? owner_.pool_.h2() : *owner_.h2_; }
   [[nodiscard]] bool tlsNow() const {
     return conn_ ? conn_->tlsActive() : tlsFor(owner_.targets_[index_]) != nullptr;
   }
@@ -299,6 +305,16 @@ class HealthChecker::Probe final : private H2StreamListener {
     }
   }
   void onUpstreamBody(std::string_view data) override {
+    if (h2Mode_ && stream_ && owner_.sharesPool_[index_]) {
+      // A session the proxy dialed has its (smaller) stream window: reopened from the loop
+      // as the body comes, so a long answer does not stall.
+      unconsumed_ += data.size();
+      if (!consume_) {
+        uv_timer_init(owner_.pool_.loop(), consume_.create());
+        consume_.get()->data = this;
+      }
+      uv_timer_start(consume_.get(), &Probe::onConsume, 0, 0);
+    }
     const size_t max = owner_.config_.maxSize;
     bodyBytes_ += data.size();
     if (next_) {
@@ -358,6 +374,13 @@ class HealthChecker::Probe final : private H2StreamListener {
       return;
     }
     uv_timer_stop(timer_.get());
+  }
+  static void onConsume(uv_timer_t* t) {
+    auto* self = static_cast<Probe*>(t->data);
+    if (self->stream_ && self->unconsumed_ > 0) {
+      self->stream_->consumed(self->unconsumed_);
+    }
+    self->unconsumed_ = 0;
   }
   static void onReturn(uv_timer_t* t) {
     auto* self = static_cast<Probe*>(t->data);
@@ -458,7 +481,9 @@ class HealthChecker::Probe final : private H2StreamListener {
   std::optional<HealthRequest> next_;  // a redirect to follow once its response ends
   int requests_ = 0;
   UvHandle<uv_timer_t> timer_;
-  UvHandle<uv_timer_t> step_;  // a redirect followed on the kept connection
+  UvHandle<uv_timer_t> step_;     // a redirect followed on the kept connection
+  UvHandle<uv_timer_t> consume_;  // reopens a shared HTTP/2 session's stream window
+  size_t unconsumed_ = 0;
   std::string body_;
   size_t bodyBytes_ = 0;  // of this answer, read so far
   bool done_ = false;     // this check's verdict is in
