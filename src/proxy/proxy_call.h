@@ -129,6 +129,11 @@ class ProxyCall final : public runtime::PendingWork,
   runtime::BodySource& requestBody();
   runtime::BodySource& clientBody();
   bool replayBody();
+  // Sent again on a new connection after a kept one failed before any answer, as Go's
+  // transport decides it (shouldRetryRequest): a replayable request (GET, HEAD, OPTIONS,
+  // TRACE, or one with an Idempotency-Key), or one with no body of which nothing was
+  // written (`uvError` a failed write). A held body (request_buffers) is always replayed.
+  [[nodiscard]] bool replayableOnStaleConn(int uvError) const;
   [[nodiscard]] bool retryAllowed() const;
   [[nodiscard]] bool holdsHead() const;
   void bufferedResponseBytes(size_t n);
