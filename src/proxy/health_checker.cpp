@@ -213,7 +213,8 @@ class HealthChecker::Probe final : private H2StreamListener {
   void send() {
     const auto& c = owner_.config_;
     const bool compression = owner_.transport_ == nullptr || owner_.transport_->compression;
-    const HealthWire wire = healthRequestWire(request_, c.headers, c.body, compression);
+    const bool keepAlive = owner_.pool_.keepAlive().enabled;
+    const HealthWire wire = healthRequestWire(request_, c.headers, c.body, compression, !keepAlive);
     conn_->expectResponse(request_.method == "HEAD", wire.askedGzip);
     conn_->write(wire.bytes);
   }
@@ -340,7 +341,7 @@ class HealthChecker::Probe final : private H2StreamListener {
     }
     if (next_) {
       if (!dropping_ && next_->urlHost == request_.urlHost && bodyBytes_ <= kHealthRedirectSlurp &&
-          conn_->reusable()) {
+          conn_->reusable() && owner_.pool_.keepAlive().enabled) {
         // Go's client follows on the connection it keeps for that host: the next request
         // goes out from the loop (not inside this callback of the connection).
         request_ = std::move(*next_);
@@ -362,8 +363,8 @@ class HealthChecker::Probe final : private H2StreamListener {
     if (dropping_) {
       return;
     }
-    if (!conn_->reusable()) {
-      dropSoon();
+    if (!conn_->reusable() || !owner_.pool_.keepAlive().enabled) {
+      dropSoon();  // keepalive off: Go's transport closes every connection after its answer
       return;
     }
     conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
