@@ -135,6 +135,17 @@ void ConnectionPool::trimExcess() {
   }
 }
 
+void ConnectionPool::closeIdle() {
+  for (auto& list : idle_) {
+    idleCount_ -= list.size();
+    list.clear();
+  }
+  for (size_t i = 0; i < states_.size(); ++i) {
+    while (h2_.closeIdle(i)) {
+    }
+  }
+}
+
 void ConnectionPool::adoptHealthChecker(std::unique_ptr<HealthChecker> checker) {
   checker_ = std::move(checker);
 }

@@ -148,6 +148,9 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // pool lives (and stops once the handler is gone, see HealthChecker).
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
   [[nodiscard]] bool runsHealthChecker() const { return checker_ != nullptr; }
+  // Closes every idle connection and idle HTTP/2 session: the handler is gone (as Caddy's
+  // cleanup closes its transport's idle connections), seen by its checker.
+  void closeIdle();
 
  private:
   static constexpr uint64_t kExcessGrace = 1000;  // ms

@@ -565,6 +565,7 @@ void HealthChecker::round() {
         p->release();  // its kept connection, as Caddy closes a freed transport's idle ones
       }
     }
+    pool_.closeIdle();  // and the ones the checks shared with the proxied requests
     return;
   }
   rounds_ = true;

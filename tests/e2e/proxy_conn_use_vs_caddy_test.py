@@ -9,8 +9,10 @@ records which request came on which; the sequences must be the same under both s
   never takes a plain request's idle connection (but takes the one the upgrade answered 200
   left), a non-WebSocket upgrade does, and a connection that carried a tunnel is never
   used again;
-- health_h1 / health_h2c: active checks every 200 ms beside proxied GETs share one
-  connection (caddy's checks go through the handler's transport), HTTP/1.1 and h2c;
+- health_h1 / health_h2c: active checks every 200 ms beside proxied GETs share
+  connections (caddy's checks go through the handler's transport): over HTTP/1.1 one
+  connection carries both (a second when a check is in flight as a GET comes), over h2c
+  no connection is added to the checks' one;
 - stale: an upstream that closes each kept connection on its second request: a GET is sent
   again on a new connection (200), a POST with no body is not (502), as Go's transport;
 - idle1: `keepalive_idle_conns_per_host 1`, 4 concurrent slow requests: 4 connections,
@@ -240,10 +242,12 @@ def main():
         later = [(i, cid) for i, (cid, line) in enumerate(log) if cid in tunnels
                  and i > max(j for j, (k, x) in enumerate(log) if k == cid and x.startswith("GET /ws"))]
         check(not later, "%s upgrade: no request after a tunnel on its connection (%s)" % (who, log))
+        # a check in flight as a request comes makes Go dial a second one (seen under load)
         conns = {cid for cid, _ in r["health_h1"]}
-        check(len(conns) == 1 and len(r["health_h1"]) >= 8,
-              "%s health_h1: checks and proxied requests on one connection (%s)" % (who, r["health_h1"]))
-        check(r["health_h2c"][0] == 0 and r["health_h2c"][1] >= 8,
+        mixed = [cid for cid in conns if {line for k, line in r["health_h1"] if k == cid} == {"GET /", "GET /health"}]
+        check(len(conns) <= 2 and mixed and len(r["health_h1"]) >= 8,
+              "%s health_h1: checks and proxied requests share a connection (%s)" % (who, r["health_h1"]))
+        check(r["health_h2c"][0] == 0 and r["health_h2c"][1] >= 8,  # streams: no race
               "%s health_h2c: no new connection for checks and requests (%s)" % (who, r["health_h2c"]))
         check(r["stale"][0] == [200, 200, 502, 200, 502], "%s stale: GET sent again, POST not (%s)"
               % (who, r["stale"]))
