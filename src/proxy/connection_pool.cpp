@@ -10,7 +10,7 @@ ConnectionPool::ConnectionPool(uv_loop_t* loop, size_t upstreams, KeepAlive keep
                                std::shared_ptr<ConnLimit> limit)
     : loop_(loop),
       keepAlive_(keepAlive),
-      idle_(upstreams),
+      idle_(2 * upstreams),
       states_(upstreams),
       deliveries_(loop),
       h2_(loop, deliveries_, upstreams, static_cast<uint64_t>(keepAlive.idleTimeout.count())),
@@ -59,9 +59,9 @@ void ConnectionPool::prune() {
   }
 }
 
-std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i) {
+std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i, bool webSocket) {
   prune();
-  auto& list = idle_[i];
+  auto& list = idleOf(i, webSocket ? 1 : 0);
   const uint64_t now = uv_now(loop_);
   const auto timeout = static_cast<uint64_t>(keepAlive_.idleTimeout.count());
   while (!list.empty()) {
@@ -77,8 +77,8 @@ std::unique_ptr<UpstreamConnection> ConnectionPool::takeIdle(size_t i) {
   return nullptr;
 }
 
-bool ConnectionPool::overLimit(size_t i) const {
-  return idle_[i].size() > keepAlive_.maxIdlePerHost ||
+bool ConnectionPool::overLimit(size_t i, size_t kind) const {
+  return idleOf(i, kind).size() > keepAlive_.maxIdlePerHost ||
          (keepAlive_.maxIdle != 0 && idleCount_ > keepAlive_.maxIdle);
 }
 
@@ -95,9 +95,10 @@ void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
     return;
   }
   c->permit().setIdle(true);
-  idle_[i].push_back(std::move(c));
+  const size_t kind = c->webSocketOnly() ? 1 : 0;
+  idleOf(i, kind).push_back(std::move(c));
   ++idleCount_;
-  if (overLimit(i) && (!trimTimer_ || uv_is_active(trimTimer_.handle()) == 0)) {
+  if (overLimit(i, kind) && (!trimTimer_ || uv_is_active(trimTimer_.handle()) == 0)) {
     if (!trimTimer_) {
       uv_timer_init(loop_, trimTimer_.create());
       uv_unref(trimTimer_.handle());  // never keeps a stopping worker's loop alive
@@ -112,23 +113,36 @@ void ConnectionPool::giveBack(std::unique_ptr<UpstreamConnection> c) {
 void ConnectionPool::trimExcess() {
   const uint64_t now = uv_now(loop_);
   uint64_t wait = UINT64_MAX;  // until the next excess connection has waited kExcessGrace
-  for (size_t i = 0; i < idle_.size(); ++i) {
-    auto& list = idle_[i];
-    // Oldest first (the front): the most recently used stay, as they would have.
-    while (!list.empty() && overLimit(i)) {
-      const uint64_t idleFor = now - list.front()->idleSince();
-      if (idleFor < kExcessGrace && !list.front()->dead()) {
-        wait = std::min(wait, kExcessGrace - idleFor);
-        break;
+  for (size_t i = 0; i < states_.size(); ++i) {
+    for (size_t kind = 0; kind < 2; ++kind) {
+      auto& list = idleOf(i, kind);
+      // Oldest first (the front): the most recently used stay, as they would have.
+      while (!list.empty() && overLimit(i, kind)) {
+        const uint64_t idleFor = now - list.front()->idleSince();
+        if (idleFor < kExcessGrace && !list.front()->dead()) {
+          wait = std::min(wait, kExcessGrace - idleFor);
+          break;
+        }
+        list.pop_front();
+        --idleCount_;
       }
-      list.pop_front();
-      --idleCount_;
     }
   }
   if (wait != UINT64_MAX) {
     uv_timer_start(
         trimTimer_.get(), [](uv_timer_t* t) { static_cast<ConnectionPool*>(t->data)->trimExcess(); }, wait,
         0);
+  }
+}
+
+void ConnectionPool::closeIdle() {
+  for (auto& list : idle_) {
+    idleCount_ -= list.size();
+    list.clear();
+  }
+  for (size_t i = 0; i < states_.size(); ++i) {
+    while (h2_.closeIdle(i)) {
+    }
   }
 }
 
@@ -148,6 +162,7 @@ size_t ConnectionPool::slotFor(const std::string& key) {
   } else {
     i = states_.size();
     states_.emplace_back();
+    idle_.emplace_back();
     idle_.emplace_back();
     slotKeys_.emplace_back();
     slotHosts_.emplace_back();
@@ -173,7 +188,8 @@ void ConnectionPool::releaseSlot(size_t i) {
 
 bool ConnectionPool::slotUnused(size_t i) {
   const auto& st = states_[i];
-  return st.users == 0 && st.active == 0 && idle_[i].empty() && h2_.count(i) == 0 && failures(i) == 0;
+  return st.users == 0 && st.active == 0 && idleOf(i, 0).empty() && idleOf(i, 1).empty() &&
+         h2_.count(i) == 0 && failures(i) == 0;
 }
 
 void ConnectionPool::sweepSlots() {

@@ -60,9 +60,12 @@ class ConnectionPool final : public runtime::WorkerLocal {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // A live idle connection to upstream `i`, or nullptr.
-  std::unique_ptr<UpstreamConnection> takeIdle(size_t i);
-  // Parks a finished connection for reuse, or closes it (not reusable, pool full).
+  // A live idle connection to upstream `i`, or nullptr. WebSocket upgrades and other
+  // requests never share idle connections (`webSocket`: Go's transport keys a WebSocket
+  // upgrade's connections apart, so it dials rather than take a plain request's).
+  std::unique_ptr<UpstreamConnection> takeIdle(size_t i, bool webSocket = false);
+  // Parks a finished connection for reuse (with the WebSocket upgrades' connections if it
+  // was dialed for one), or closes it (not reusable, pool full).
   void giveBack(std::unique_ptr<UpstreamConnection> c);
 
   [[nodiscard]] uv_loop_t* loop() const { return loop_; }
@@ -145,6 +148,9 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // pool lives (and stops once the handler is gone, see HealthChecker).
   void adoptHealthChecker(std::unique_ptr<HealthChecker> checker);
   [[nodiscard]] bool runsHealthChecker() const { return checker_ != nullptr; }
+  // Closes every idle connection and idle HTTP/2 session: the handler is gone (as Caddy's
+  // cleanup closes its transport's idle connections), seen by its checker.
+  void closeIdle();
 
  private:
   static constexpr uint64_t kExcessGrace = 1000;  // ms
@@ -154,7 +160,7 @@ class ConnectionPool final : public runtime::WorkerLocal {
   // Closes idle connections over the limits that have waited kExcessGrace; re-arms the
   // trim timer while an excess remains.
   void trimExcess();
-  [[nodiscard]] bool overLimit(size_t i) const;
+  [[nodiscard]] bool overLimit(size_t i, size_t kind) const;
   [[nodiscard]] bool slotUnused(size_t i);
   // max_conns_per_host (connection_pool_limit.cpp).
   void openWaiters(std::shared_ptr<ConnLimit> limit);
@@ -166,7 +172,12 @@ class ConnectionPool final : public runtime::WorkerLocal {
   UvHandle<uv_timer_t> failTimer_;
   uint64_t lastPrune_ = UINT64_MAX;
   KeepAlive keepAlive_;
-  std::vector<std::deque<std::unique_ptr<UpstreamConnection>>> idle_;
+  using IdleList = std::deque<std::unique_ptr<UpstreamConnection>>;
+  // Two per upstream (idleOf): plain requests' idle connections and WebSocket upgrades'
+  // (answered without a 101); the per-host idle limit counts each apart, as Go's per key.
+  std::vector<IdleList> idle_;
+  IdleList& idleOf(size_t i, size_t kind) { return idle_[2 * i + kind]; }
+  [[nodiscard]] const IdleList& idleOf(size_t i, size_t kind) const { return idle_[2 * i + kind]; }
   std::vector<UpstreamState> states_;
   std::vector<std::shared_ptr<UpstreamCounters>> shared_;
   // The process-wide counters of upstream `i`, or null: a configured upstream's (the pool

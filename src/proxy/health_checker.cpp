@@ -58,6 +58,7 @@ class HealthChecker::Probe final : private H2StreamListener {
     }
     idle_ = false;
     retiredStream_.reset();
+    unconsumed_ = 0;
     if (!timer_) {
       uv_timer_init(owner_.pool_.loop(), timer_.create());
       timer_.get()->data = this;
@@ -69,6 +70,9 @@ class HealthChecker::Probe final : private H2StreamListener {
       conn_.reset();
       startH2();
       return;
+    }
+    if (!conn_ && owner_.sharesPool_[index_]) {
+      conn_ = owner_.pool_.takeIdle(index_);  // an idle connection of the proxied requests
     }
     reused_ = conn_ != nullptr;
     if (reused_) {
@@ -129,7 +133,7 @@ class HealthChecker::Probe final : private H2StreamListener {
   }
   // A stream on the kept HTTP/2 connection, or a new connection (looked up and dialed).
   void startH2() {
-    UpstreamH2Session* s = owner_.h2_->usable(index_);
+    UpstreamH2Session* s = sessions().usable(index_);
     if (s == nullptr) {
       reused_ = false;
       dial();
@@ -148,13 +152,14 @@ class HealthChecker::Probe final : private H2StreamListener {
     options.alpn = std::string_view("\x02h2\x08http/1.1", 12);
     auto conn =
         std::make_unique<UpstreamConnection>(pool.loop(), target_, index_, pool.readBuffer(), 64 * 1024);
-    H2Sessions& sessions = *owner_.h2_;
+    H2Sessions& sessions = this->sessions();
     // A check reads at most max_size bytes of an answer: each stream's window holds that
     // much and is never reopened (a gzip answer's reopens as it is decoded), so no
     // WINDOW_UPDATE has to go out from inside the body's callback.
     H2SessionLimits limits;
     limits.streamWindow =
         std::min<size_t>(owner_.config_.maxSize + 64 * 1024, std::numeric_limits<int32_t>::max());
+    limits.shareable = pool.keepAlive().enabled;
     UpstreamH2Session& s =
         sessions.add(index_, std::make_unique<UpstreamH2Session>(sessions, std::move(conn), index_, limits));
     stream_ = std::make_unique<UpstreamH2Stream>(s, static_cast<H2StreamListener&>(*this));
@@ -162,6 +167,10 @@ class HealthChecker::Probe final : private H2StreamListener {
       fail();
     }
   }
+  // Where this upstream's HTTP/2 connections are kept: the worker pool's (shared with the
+  // proxied requests, as Caddy's checks share its transport's) or the checker's own
+  // (health_port: an address no proxied request goes to).
+  H2Sessions& sessions() { return owner_.sharesPool_[index_] ? owner_.pool_.h2() : *owner_.h2_; }
   [[nodiscard]] bool tlsNow() const {
     return conn_ ? conn_->tlsActive() : tlsFor(owner_.targets_[index_]) != nullptr;
   }
@@ -204,7 +213,8 @@ class HealthChecker::Probe final : private H2StreamListener {
   void send() {
     const auto& c = owner_.config_;
     const bool compression = owner_.transport_ == nullptr || owner_.transport_->compression;
-    const HealthWire wire = healthRequestWire(request_, c.headers, c.body, compression);
+    const bool keepAlive = owner_.pool_.keepAlive().enabled;
+    const HealthWire wire = healthRequestWire(request_, c.headers, c.body, compression, !keepAlive);
     conn_->expectResponse(request_.method == "HEAD", wire.askedGzip);
     conn_->write(wire.bytes);
   }
@@ -296,6 +306,16 @@ class HealthChecker::Probe final : private H2StreamListener {
     }
   }
   void onUpstreamBody(std::string_view data) override {
+    if (h2Mode_ && stream_ && owner_.sharesPool_[index_]) {
+      // A session the proxy dialed has its (smaller) stream window: reopened from the loop
+      // as the body comes, so a long answer does not stall.
+      unconsumed_ += data.size();
+      if (!consume_) {
+        uv_timer_init(owner_.pool_.loop(), consume_.create());
+        consume_.get()->data = this;
+      }
+      uv_timer_start(consume_.get(), &Probe::onConsume, 0, 0);
+    }
     const size_t max = owner_.config_.maxSize;
     bodyBytes_ += data.size();
     if (next_) {
@@ -321,7 +341,7 @@ class HealthChecker::Probe final : private H2StreamListener {
     }
     if (next_) {
       if (!dropping_ && next_->urlHost == request_.urlHost && bodyBytes_ <= kHealthRedirectSlurp &&
-          conn_->reusable()) {
+          conn_->reusable() && owner_.pool_.keepAlive().enabled) {
         // Go's client follows on the connection it keeps for that host: the next request
         // goes out from the loop (not inside this callback of the connection).
         request_ = std::move(*next_);
@@ -343,13 +363,32 @@ class HealthChecker::Probe final : private H2StreamListener {
     if (dropping_) {
       return;
     }
-    if (!conn_->reusable()) {
-      dropSoon();
+    if (!conn_->reusable() || !owner_.pool_.keepAlive().enabled) {
+      dropSoon();  // keepalive off: Go's transport closes every connection after its answer
+      return;
+    }
+    conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
+    idle_ = true;
+    if (owner_.sharesPool_[index_]) {
+      // Back to the pool the proxied requests use, from the loop (not inside this callback).
+      uv_timer_start(timer_.get(), &Probe::onReturn, 0, 0);
       return;
     }
     uv_timer_stop(timer_.get());
-    conn_->park();  // idle until the next check; any byte or EOF from the upstream kills it
-    idle_ = true;
+  }
+  static void onConsume(uv_timer_t* t) {
+    auto* self = static_cast<Probe*>(t->data);
+    if (self->stream_ && self->unconsumed_ > 0) {
+      self->stream_->consumed(self->unconsumed_);
+    }
+    self->unconsumed_ = 0;
+  }
+  static void onReturn(uv_timer_t* t) {
+    auto* self = static_cast<Probe*>(t->data);
+    if (self->idle_ && self->conn_) {
+      self->idle_ = false;
+      self->owner_.pool_.giveBack(std::move(self->conn_));
+    }
   }
   // The answer ended: the stream goes (a finished one leaves its session quietly, also from
   // inside its own callback); a redirect's next request is a new stream, from the loop.
@@ -443,7 +482,9 @@ class HealthChecker::Probe final : private H2StreamListener {
   std::optional<HealthRequest> next_;  // a redirect to follow once its response ends
   int requests_ = 0;
   UvHandle<uv_timer_t> timer_;
-  UvHandle<uv_timer_t> step_;  // a redirect followed on the kept connection
+  UvHandle<uv_timer_t> step_;     // a redirect followed on the kept connection
+  UvHandle<uv_timer_t> consume_;  // reopens a shared HTTP/2 session's stream window
+  size_t unconsumed_ = 0;
   std::string body_;
   size_t bodyBytes_ = 0;  // of this answer, read so far
   bool done_ = false;     // this check's verdict is in
@@ -476,6 +517,9 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
         a = *p;
       }
     }
+    // Go's transport pools a check's connection with the proxied requests' when it goes to
+    // the same address (no health_port, or the upstream's own).
+    sharesPool_.push_back(!up.dialTemplate && a.dial == up.address.dial);
     hostHeaders_.push_back(
         a.unix ? "localhost"
                : a.dial.substr(a.dial.find('/') == std::string::npos ? 0 : a.dial.find('/') + 1));
@@ -521,6 +565,7 @@ void HealthChecker::round() {
         p->release();  // its kept connection, as Caddy closes a freed transport's idle ones
       }
     }
+    pool_.closeIdle();  // and the ones the checks shared with the proxied requests
     return;
   }
   rounds_ = true;

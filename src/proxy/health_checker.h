@@ -94,6 +94,9 @@ class HealthChecker {
   const TransportConfig* transport_;
   std::vector<UpstreamAddress> targets_;
   std::vector<bool> skipped_;  // templates
+  // Per upstream: its checks over HTTP/1.1 take and give back connections of the pool's
+  // slot, as Caddy's checks go through the handler's transport and share its idle ones.
+  std::vector<bool> sharesPool_;
   std::vector<std::string> hostHeaders_;
   // HTTP/2 connections of the checks (h2c, or h2 over TLS): before the probes, whose
   // streams must leave them first.

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "http/http1_request_rules.h"
 #include "proxy/h2_request_fields.h"
 
 namespace gatehouse::proxy {
@@ -43,7 +44,7 @@ struct Field {
 }  // namespace
 
 HealthWire healthRequestWire(const HealthRequest& request, const runtime::HeaderList& headers,
-                             std::string_view body, bool compression) {
+                             std::string_view body, bool compression, bool closeAfter) {
   HealthWire w;
   std::string& out = w.bytes;
   out = request.method + " " + request.target + " HTTP/1.1\r\n";
@@ -75,6 +76,9 @@ HealthWire healthRequestWire(const HealthRequest& request, const runtime::Header
   w.askedGzip = asksGzip(request, headers, compression);
   if (w.askedGzip) {
     out.append("Accept-Encoding: gzip\r\n");
+  }
+  if (closeAfter && !http::connectionHasToken(headers, "close")) {
+    out.append("Connection: close\r\n");
   }
   out.append("\r\n");
   if (withBody) {

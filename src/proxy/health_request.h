@@ -27,9 +27,11 @@ struct HealthWire {
 };
 
 // `headers`: health_headers; `body`: the configured request body (sent when
-// request.withBody); `compression`: the transport's (off: `compression off`).
+// request.withBody); `compression`: the transport's (off: `compression off`);
+// `closeAfter`: the transport has keep-alive off, so Go adds "Connection: close" after
+// Accept-Encoding (its extra fields, sorted) unless a configured Connection asks for it.
 HealthWire healthRequestWire(const HealthRequest& request, const runtime::HeaderList& headers,
-                             std::string_view body, bool compression);
+                             std::string_view body, bool compression, bool closeAfter = false);
 
 // The same check over HTTP/2 (h2c, or TLS that selected h2), as Go's HTTP/2 transport
 // sends it: :authority the Host, a user-agent (Go-http-client/2.0 unless configured; an

@@ -211,13 +211,19 @@ bool ProxyCall::begin(size_t slot, const UpstreamAddress& address, const std::st
   return obtainConnection(address);
 }
 
+bool ProxyCall::webSocketUpgrade() const {
+  // The field the upstream gets (header_rules' removeHopByHop): Connection: Upgrade and
+  // the client's Upgrade value, lower-cased.
+  return runtime::equalsIgnoreCase(ex_.request.upgrade, "websocket");
+}
+
 bool ProxyCall::obtainConnection(const UpstreamAddress& address) {
   if (h2Mode_) {
     if (joinH2()) {
       permit_.reset();
       return true;  // a session with room for another stream
     }
-  } else if ((conn_ = pool_.takeIdle(slot_))) {
+  } else if ((conn_ = pool_.takeIdle(slot_, webSocketUpgrade()))) {
     permit_.reset();
     reused_ = true;
     conn_->attach(*this);
@@ -260,6 +266,7 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
   conn_ = std::make_unique<UpstreamConnection>(pool_.loop(), address, slot_, pool_.readBuffer(),
                                                config_.maxResponseHeader);
   conn_->adoptPermit(std::move(permit_));
+  conn_->setWebSocketOnly(webSocketUpgrade());
   const int rc = conn_->connect(*this, address, config_.transport.dialOptions(address, ex_.request));
   if (rc != 0) {
     arm(Timer::None, {});
@@ -276,6 +283,10 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
 void ProxyCall::onConnSlot(ConnPermit permit, std::unique_ptr<UpstreamConnection> conn) {
   ticket_ = 0;
   permit_ = std::move(permit);
+  if (conn && conn->webSocketOnly() != webSocketUpgrade()) {
+    permit_ = conn->takePermit();  // pooled for the other kind of request: dial on its slot
+    conn.reset();
+  }
   if (conn && !conn->dead()) {
     conn_ = std::move(conn);  // a connection another request of this worker just finished with
     reused_ = true;
@@ -395,7 +406,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
   // A pull in flight may still deliver body bytes meant for this attempt: not retryable,
   // unless the whole body is held (request_buffers) and can go out again.
   const bool bodyTouched = (bodyStarted_ || pulling_) && !replayBody();
-  bool staleReuse = reused_ && !bodyTouched;
+  bool staleReuse = reused_ && !bodyTouched && replayableOnStaleConn(uvError);
   if (fcgi_) {
     dialFailed = !fcgi_->connected();
     why = fcgi_->failure().empty() ? why : fcgi_->failure();

@@ -129,6 +129,11 @@ class ProxyCall final : public runtime::PendingWork,
   runtime::BodySource& requestBody();
   runtime::BodySource& clientBody();
   bool replayBody();
+  // Sent again on a new connection after a kept one failed before any answer, as Go's
+  // transport decides it (shouldRetryRequest): a replayable request (GET, HEAD, OPTIONS,
+  // TRACE, or one with an Idempotency-Key), or one with no body of which nothing was
+  // written (`uvError` a failed write). A held body (request_buffers) is always replayed.
+  [[nodiscard]] bool replayableOnStaleConn(int uvError) const;
   [[nodiscard]] bool retryAllowed() const;
   [[nodiscard]] bool holdsHead() const;
   void bufferedResponseBytes(size_t n);
@@ -136,6 +141,9 @@ class ProxyCall final : public runtime::PendingWork,
   void appendFraming(std::string& out) const;
   // HTTP/2 upstreams (proxy_call_h2.cpp).
   [[nodiscard]] bool wantsH2() const;
+  // A WebSocket upgrade (as Go's Request.requiresHTTP1 sees the request it sends): its
+  // connections are pooled apart from the plain requests' (ConnectionPool::takeIdle).
+  [[nodiscard]] bool webSocketUpgrade() const;
   bool joinH2();
   bool dialH2(const UpstreamAddress& address);
   void buildH2Head(const runtime::HeaderList& fields, std::string_view host, const std::string& rewritten);

@@ -106,6 +106,18 @@ bool ProxyCall::retryAllowed() const {
          std::any_of(sets.begin(), sets.end(), [this](const router::MatcherSet& s) { return s.match(ex_); });
 }
 
+bool ProxyCall::replayableOnStaleConn(int uvError) const {
+  if (requestBuffer_ || h2_ || fcgi_) {
+    return true;  // a held body replays (as Caddy 2.7+); HTTP/2 and FastCGI decide elsewhere
+  }
+  const std::string& m = ex_.request.method;
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" ||
+      ex_.request.headers.has("Idempotency-Key") || ex_.request.headers.has("X-Idempotency-Key")) {
+    return true;
+  }
+  return !hasBody_ && uvError == UV_EPIPE;
+}
+
 // response_buffers: the head waits for that many body bytes (or the end), as Caddy reads
 // them before writing its head. An event stream is not held: its events must flow as they
 // come (Caddy would hold them until the buffer filled, starving a token stream).

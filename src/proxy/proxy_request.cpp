@@ -250,6 +250,9 @@ void ProxyCall::sendRequest() {
   }
   if (!ex_.request.upgrade.empty() && !hasBody_) {
     bodyDone_ = true;  // an upgrade's further bytes belong to the tunnel
+    // The request itself is whole: answered without a 101, the connection is reusable (Go
+    // parks it; a 101 makes it the tunnel's, never pooled again).
+    requestComplete_ = true;
     return;
   }
   if (!hasBody_) {

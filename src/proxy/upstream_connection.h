@@ -118,6 +118,10 @@ class UpstreamConnection {
   void adoptPermit(ConnPermit p) { permit_ = std::move(p); }
   ConnPermit takePermit() { return std::move(permit_); }
   ConnPermit& permit() { return permit_; }
+  // Dialed for a WebSocket upgrade: Go's transport keys such a request's connections apart
+  // (HTTP/1.1 only), so it is parked for, and reused by, WebSocket upgrades alone.
+  void setWebSocketOnly(bool only) { webSocketOnly_ = only; }
+  [[nodiscard]] bool webSocketOnly() const { return webSocketOnly_; }
   // Words for the last failure below HTTP (TLS), else empty.
   [[nodiscard]] const std::string& failure() const { return failure_; }
   // The response head (or its trailers) went over max_response_header: parsing stopped there.
@@ -238,6 +242,7 @@ class UpstreamConnection {
   bool pauseAsked_ = false;    // pauseReading() since the last resumeReading()
   std::string failure_;
   ConnPermit permit_;
+  bool webSocketOnly_ = false;
 };
 
 }  // namespace gatehouse::proxy

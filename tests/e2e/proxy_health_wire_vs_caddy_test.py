@@ -8,14 +8,15 @@ bytes and the connection it came on. Both servers run the same Caddyfile, checks
 same (upstream ports normalized) and take the same number of connections:
 - the default check, health_uri with a query, health_path, health_port, health_headers
   (Host, a repeated, an empty, a lower-case name and Accept-Encoding; a User-Agent),
+  `keepalive off` (Go's Connection: close, a connection per check),
   a unix socket upstream, `compression off` (no Accept-Encoding: gzip), a 302 followed
   (Go's Referer, on the same connection);
 - keep-alive: one connection for all the checks of an upstream that keeps it open;
   one per check for an upstream answering `Connection: close`;
 - a gzip answer (to a check that asked for gzip itself) is decoded before health_body:
   the upstream is healthy under both (its proxied request answers 200; that request is
-  not compared: caddy's checks share its transport's connections with proxied requests,
-  Gatehouse's checker keeps its own).
+  not compared; how checks and proxied requests share connections is
+  proxy_conn_use_vs_caddy_test.py's).
 Exits 77 when caddy is not installed.
 Usage: proxy_health_wire_vs_caddy_test.py <gatehouse>
 """
@@ -38,7 +39,7 @@ from caddy_peer import CaddyPeer  # noqa: E402
 import tcp_servers  # noqa: E402
 
 RUN = 1.6  # seconds each server runs its checks (interval 200 ms: about 8 checks)
-SITES = ["query", "path", "port", "headers", "agent", "nocomp", "gzip", "close", "unix", "redirect"]
+SITES = ["query", "path", "port", "headers", "agent", "nocomp", "gzip", "close", "unix", "redirect", "kaoff"]
 
 
 class Recorder:
@@ -117,6 +118,9 @@ def caddyfile(ports, unix_path):
         "close": "127.0.0.1:%(close)d {\n\t\thealth_uri /close\n" % p,
         "unix": "unix/%s {\n\t\thealth_uri /unix\n" % unix_path,
         "redirect": "127.0.0.1:%(redirect)d {\n\t\thealth_uri /redir\n" % p,
+        # keepalive off: Go's transport adds Connection: close and dials for every check
+        "kaoff": "127.0.0.1:%(kaoff)d {\n\t\thealth_uri /kaoff\n\t\ttransport http {\n\t\t\tkeepalive off\n"
+                 "\t\t}\n" % p,
     }
     out = "{\n\tadmin off\n\tauto_https off\n\tskip_install_trust\n}\n"
     for site in SITES:
@@ -199,13 +203,21 @@ def main():
               % (site, sorted(c["requests"]), sorted(g["requests"])))
         check(c["count"] >= 4 and g["count"] >= 4, "%s: several checks (caddy %d, gatehouse %d)"
               % (site, c["count"], g["count"]))
-        if site == "close":
+        if site in ("close", "kaoff"):
             # a new connection for every check, under both
             check(len(c["conns"]) == c["count"] and len(g["conns"]) == g["count"],
-                  "close: one connection per check (caddy %d/%d, gatehouse %d/%d)"
+                  site + ": one connection per check (caddy %d/%d, gatehouse %d/%d)"
                   % (len(c["conns"]), c["count"], len(g["conns"]), g["count"]))
+        elif site == "gzip":
+            # its proxied GET shares the checks' pool: one that comes while a check is in
+            # flight makes Go (and gatehouse) dial a second connection
+            check(1 <= len(c["conns"]) <= 2 and 1 <= len(g["conns"]) <= 2,
+                  "gzip: checks on the pool's kept connections (caddy %d, gatehouse %d)"
+                  % (len(c["conns"]), len(g["conns"])))
         else:
-            check(len(c["conns"]) == 1 and len(g["conns"]) == 1, "%s: one kept connection (caddy %d, gatehouse %d)"
+            # caddy 2.6.2 once took 2 for `nocomp` at load 14 (no proxied request there): a
+            # check still in flight at the next tick; gatehouse must keep its one
+            check(len(c["conns"]) <= 2 and len(g["conns"]) == 1, "%s: one kept connection (caddy %d, gatehouse %d)"
                   % (site, len(c["conns"]), len(g["conns"])))
     check(caddy_gz == 200 and gate_gz == 200,
           "gzip answer decoded before health_body: healthy (caddy %s, gatehouse %s)" % (caddy_gz, gate_gz))

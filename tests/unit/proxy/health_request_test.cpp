@@ -155,3 +155,14 @@ TEST_CASE("health request over HTTP/2: a body, TLS, an empty User-Agent", "[heal
   CHECK(h.head.fields.begin()->name == "content-length");
   CHECK(h.head.fields.begin()->value == "3");
 }
+
+TEST_CASE("health request: keepalive off adds Go's Connection: close after Accept-Encoding",
+          "[health_wire]") {
+  CHECK(healthRequestWire(get("/", "h"), HeaderList{}, "", true, true).bytes ==
+        "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: Go-http-client/1.1\r\nAccept-Encoding: gzip\r\nConnection: "
+        "close\r\n\r\n");
+  HeaderList asked;  // a configured Connection: close already asks for it (Go's wantsClose)
+  asked.add("Connection", "close");
+  CHECK(healthRequestWire(get("/", "h"), asked, "", false, true).bytes ==
+        "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: Go-http-client/1.1\r\nConnection: close\r\n\r\n");
+}
