@@ -30,8 +30,10 @@ A request marked "known_difference" (Gatehouse deliberately follows newer Caddy)
 (a feature Gatehouse does not implement yet) is still sent to both; a difference there is
 listed with its reason and is not a failure.
 
-Usage: run_compat.py <path-to-gatehouse> [--filter SUBSTRING] [--verbose] [--keep-going]
+Usage: run_compat.py <path-to-gatehouse> [--filter SUBSTRING] [--verbose] [--keep-going] [--shard K/N]
   --keep-going  report every differing request of a case, not only the first
+  --shard K/N   only every N-th case, starting with the K-th (1 <= K <= N) of the sorted names:
+                ctest runs the suite as N tests that can run beside each other
 Exit: 0 all passed, 1 something failed, 77 caddy is not installed.
 """
 import gzip
@@ -425,6 +427,12 @@ def main():
     names = sorted(d for d in os.listdir(CASES) if os.path.isdir(os.path.join(CASES, d)))
     if filt:
         names = [n for n in names if filt in n]
+    if "--shard" in args:
+        k, n = (int(x) for x in args[args.index("--shard") + 1].split("/"))
+        if not 1 <= k <= n:
+            print("--shard K/N needs 1 <= K <= N")
+            return 2
+        names = names[k - 1::n]
     passed, failed, known_all = 0, 0, []
     with tempfile.TemporaryDirectory(prefix="gatehouse-compat-") as tmp:
         for name in names:

@@ -19,6 +19,7 @@ compared too.
 Exits 77 when caddy is not installed.
 Usage: proxy_upstream_bytes_vs_caddy_test.py <gatehouse>
 """
+import re
 import shutil
 import socket
 import sys
@@ -242,13 +243,21 @@ http://:%(forward)d {
 
 
 def exchange(port, raw):
-    """Sends `raw` on a new connection; returns the answer's status line (b"" if none)."""
+    """Sends `raw` on a new connection; returns the status lines of the answer's heads up to
+    the final one (b"" if none): an interim 100 comes before the request reaches the upstream,
+    so the final head is what says the upstream has had it."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     try:
         s.sendall(raw)
-        out = b""
+        out, lines = b"", []
         deadline = time.monotonic() + 5
-        while b"\r\n\r\n" not in out and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if b"\r\n\r\n" in out:
+                head, out = out.split(b"\r\n\r\n", 1)
+                lines.append(head.split(b"\r\n", 1)[0])
+                if not re.match(rb"HTTP/1\.[01] 1(0[02-9]|[1-9]\d) ", lines[-1]):  # 101: a tunnel follows
+                    break
+                continue
             try:
                 data = s.recv(65536)
             except socket.timeout:
@@ -256,7 +265,9 @@ def exchange(port, raw):
             if not data:
                 break
             out += data
-        return out.split(b"\r\n", 1)[0]
+        if not lines and out:
+            lines.append(out.split(b"\r\n", 1)[0])
+        return b" | ".join(lines)
     finally:
         s.close()
 
