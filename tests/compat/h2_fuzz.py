@@ -426,17 +426,30 @@ def field(describe, name):
     return [v for n, v in describe["fields"] if n == name]
 
 
-HOST_FIELD = re.compile(r" hosth=\[.*?\](?= expect=)")
+# Placeholders in the echo where gatehouse differs on purpose: (pattern, reason).
+FIELD_CLASSES = [
+    (re.compile(r" hosth=\[.*?\](?= expect=)"),
+     "{header.Host}: Go keeps an HTTP/2 Host field in the header map, gatehouse reads it as the host only"),
+    (re.compile(r" trailer=\[.*?\](?= big=)"),
+     "{header.Trailer}: Go moves an HTTP/2 request's Trailer field into Request.Trailer, gatehouse keeps it "
+     "as a field (its proxy announces the trailers from it)"),
+]
 
 
 def known(describe, want, got):
     """A reason when this stream's difference is a listed one, else None."""
-    def without_host_field(r):
-        return r and dict(r, body=HOST_FIELD.sub("", r["body"]),
-                          heads=[[(n, v) for n, v in h if n != "content-length"] for h in r["heads"]])
+    def without(r, patterns):
+        if not r:
+            return r
+        body = r["body"]
+        for p in patterns:
+            body = p.sub("", body)
+        return dict(r, body=body, heads=[[(n, v) for n, v in h if n != "content-length"] for h in r["heads"]])
 
-    if want and got and without_host_field(want) == without_host_field(got):
-        return "{header.Host}: Go keeps an HTTP/2 Host field in the header map, gatehouse reads it as the host only"
+    if want and got:
+        patterns = [p for p, _ in FIELD_CLASSES]
+        if without(want, patterns) == without(got, patterns):
+            return "; ".join(reason for p, reason in FIELD_CLASSES if without(want, [p]) != without(got, [p]))
     authority = field(describe, ":authority") + field(describe, "host")
     path = field(describe, ":path")
     if got.get("rst") == 1 and not got["heads"]:
@@ -476,13 +489,17 @@ def go_frame_malformed(describe):
 
 
 def known_connection_end(case, want, got):
-    if got["goaway"] == 1 and want["goaway"] is None:
+    if got["goaway"] == 1 and want["goaway"] in (None, 1):
         for s in case["streams"]:
             if s["flags"] & PRIO and s["flags"] >> 8 == s["sid"] or s["extra"] == "priority-self":
                 return ("a HEADERS or PRIORITY frame making its stream depend on itself: nghttp2 ends the connection "
                         "(GOAWAY PROTOCOL_ERROR), Go resets that stream (RFC 9113 5.3.1: a stream error)")
     if want["goaway"] == 1 and got["goaway"] is None:
         for s in case["streams"]:
+            w = want["streams"].get(str(s["sid"]))
+            if s["body"].startswith("trailers") and (w is None or w["rst"] is not None):
+                return ("trailers on a stream Go already reset for its head: a HEADERS frame on a closed stream "
+                        "is a connection error there (GOAWAY PROTOCOL_ERROR); gatehouse resets the stream only")
             if go_frame_malformed(s) and (s["body"] != "headers" or s["extra"] == "window"):
                 return ("Go ends the connection (GOAWAY PROTOCOL_ERROR) on a frame after a header block its "
                         "framer refused (a DATA frame on a stream it never opened); gatehouse resets that stream only")
