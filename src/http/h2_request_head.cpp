@@ -235,8 +235,17 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   std::string host = authority_.empty() ? std::string(req.headers.get("Host")) : authority_;
   req.headers.remove("Host");
   // Go's http2 server answers "Expect: 100-continue" itself (a 100 on the first body read)
-  // and deletes the field; any other value stays, unanswered.
-  expectsContinue_ = req.headers.get("Expect") == "100-continue";
+  // and deletes the field: caddy 2.6.2's x/net looks for the token in every Expect field's
+  // list, in any case ("foo, 100-Continue" too). Any other value stays, unanswered.
+  expectsContinue_ = false;
+  for (const auto& f : req.headers) {
+    if (f.name == "Expect") {
+      forEachListItem(f.value, [this](std::string_view item) {
+        expectsContinue_ = expectsContinue_ || runtime::equalsIgnoreCase(item, "100-continue");
+        return !expectsContinue_;
+      });
+    }
+  }
   if (expectsContinue_) {
     req.headers.remove("Expect");
   }

@@ -64,8 +64,10 @@ TEST_CASE("h2 request head: Expect: 100-continue is taken out, as Go's http2 ser
   bool continues = false;
   CHECK(mapped("100-continue", continues).empty());  // not forwarded by reverse_proxy
   CHECK(continues);
-  CHECK(mapped("100-Continue", continues) == "100-Continue");  // Go compares exactly
-  CHECK_FALSE(continues);
+  // caddy 2.6.2's x/net looks for the token case-insensitively (measured: `{header.Expect}`
+  // is empty there for "100-CONTINUE"; newer x/net compares exactly).
+  CHECK(mapped("100-Continue", continues).empty());
+  CHECK(continues);
   CHECK(mapped("other", continues) == "other");
   CHECK_FALSE(continues);
 }
@@ -240,6 +242,24 @@ TEST_CASE("h2 request head: Go's checks in place of nghttp2's HTTP messaging") {
       REQUIRE(ok.mapTo(req3, true));
       CHECK(ok.badRequest().empty());
     }
+  }
+  SECTION("100-continue is found in any Expect field's list, in any case (caddy 2.6.2's x/net)") {
+    for (const char* value : {"foo, 100-continue", "100-CONTINUE", " 100-continue "}) {
+      H2RequestHead head = goHead({{"expect", value}});
+      Request req;
+      REQUIRE(head.mapTo(req, false));
+      CHECK(head.expectsContinue());
+      CHECK_FALSE(req.headers.has("Expect"));
+    }
+    H2RequestHead two = goHead({{"expect", "foo"}, {"expect", "100-continue"}});
+    Request req;
+    REQUIRE(two.mapTo(req, false));
+    CHECK(two.expectsContinue());
+    H2RequestHead other = goHead({{"expect", "100-continuex"}});
+    Request req2;
+    REQUIRE(other.mapTo(req2, false));
+    CHECK_FALSE(other.expectsContinue());
+    CHECK(req2.headers.get("Expect") == "100-continuex");
   }
   SECTION("trailer fields: no pseudo-header field, Go's name and value rules") {
     CHECK(H2RequestHead::validTrailer("x-t", "1"));
