@@ -1,6 +1,7 @@
 #include "http/h2_request_head.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <limits>
 #include <utility>
@@ -125,11 +126,10 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
   }
   if (name.starts_with(':')) {
     std::string* slot = pseudoField(name, method_, scheme_, authority_, path_, protocol_);
-    const unsigned bit = slot == nullptr ? 0 : 1U << static_cast<unsigned>(slot == &method_   ? 0
-                                                                          : slot == &scheme_ ? 1
-                                                                          : slot == &authority_ ? 2
-                                                                          : slot == &path_      ? 3
-                                                                                                : 4);
+    // One bit per known pseudo-header field, for "at most once each".
+    const std::array<const std::string*, 5> slots{&method_, &scheme_, &authority_, &path_, &protocol_};
+    const auto at = std::find(slots.begin(), slots.end(), slot);
+    const unsigned bit = at == slots.end() ? 0 : 1U << static_cast<unsigned>(at - slots.begin());
     const bool wellFormed = slot != nullptr && !sawRegular_ && (seenPseudo_ & bit) == 0 &&
                             (slot != &method_ || tokenBytes(value)) && (slot != &authority_ || hostBytes(value));
     if (!wellFormed) {
