@@ -1,6 +1,9 @@
 #include "http/h2_request_head.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <limits>
 #include <utility>
 
 #include "http/field_syntax.h"
@@ -45,35 +48,113 @@ std::string* pseudoField(std::string_view name, std::string& method, std::string
     return &path;
   }
   if (name == ":protocol") {
-    return &protocol;
+    return &protocol;  // RFC 8441 (we announce SETTINGS_ENABLE_CONNECT_PROTOCOL; 2.6.2 does not)
   }
   return nullptr;
 }
+
+// Go's validWireHeaderFieldName: a non-empty token without upper-case letters.
+bool validWireName(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (const char c : name) {
+    if (!isTokenChar(static_cast<unsigned char>(c)) || (c >= 'A' && c <= 'Z')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A host as a proxied request may carry it: Go's ValidHostHeader bytes, plus '@' (userinfo,
+// which Go's server and nghttp2 serve; the host matchers never match it).
+bool hostBytes(std::string_view host) {
+  for (const char c : host) {
+    if (c != '@' && !validHostHeader(std::string_view(&c, 1))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool tokenBytes(std::string_view value) {
+  for (const char c : value) {
+    if (!isTokenChar(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Go's checkValidHTTP2RequestHeaders: the text of its 400 for a field HTTP/2 forbids, in its
+// order; empty when there is none.
+std::string forbiddenFieldError(const runtime::HeaderList& fields) {
+  for (const std::string_view name : {"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}) {
+    if (fields.find(name) != nullptr) {
+      return "request header \"" + std::string(name) + "\" is not valid in HTTP/2";
+    }
+  }
+  size_t te = 0;
+  bool teAllowed = true;
+  for (const auto& f : fields) {
+    if (f.name == "Te") {
+      ++te;
+      teAllowed = f.value == "trailers" || f.value.empty();
+    }
+  }
+  if (te > 1 || !teAllowed) {
+    return "request header \"TE\" may only be \"trailers\" in HTTP/2";
+  }
+  return {};
+}
 }  // namespace
+
+bool H2RequestHead::validTrailer(std::string_view name, std::string_view value) {
+  return validWireName(name) && validFieldValue(value);  // a pseudo-header name is no token
+}
 
 void H2RequestHead::add(std::string_view name, std::string_view value) {
   size_ += name.size() + value.size() + kFieldOverhead;
-  if (tooLarge() || invalid_) {
+  if (truncated_ || invalid_) {
+    return;
+  }
+  // Go checks each field before it counts its size: a malformed field resets the stream
+  // even when it is also the one over the limit.
+  if (!validFieldValue(value)) {
+    invalid_ = true;
     return;
   }
   if (name.starts_with(':')) {
     std::string* slot = pseudoField(name, method_, scheme_, authority_, path_, protocol_);
-    // nghttp2 checks :method (a token), :authority and :path by their own rules, each
-    // stricter than Go's field-value check (no control bytes, DEL or spaces there);
-    // :scheme and :protocol get Go's check here.
-    const bool checked = slot == &method_ || slot == &authority_ || slot == &path_;
-    if (!checked && !validFieldValue(value)) {
+    // One bit per known pseudo-header field, for "at most once each".
+    const std::array<const std::string*, 5> slots{&method_, &scheme_, &authority_, &path_, &protocol_};
+    const auto at = std::find(slots.begin(), slots.end(), slot);
+    const unsigned bit = at == slots.end() ? 0 : 1U << static_cast<unsigned>(at - slots.begin());
+    const bool wellFormed = slot != nullptr && !sawRegular_ && (seenPseudo_ & bit) == 0 &&
+                            (slot != &method_ || tokenBytes(value)) && (slot != &authority_ || hostBytes(value));
+    if (!wellFormed) {
       invalid_ = true;
       return;
     }
-    if (slot != nullptr) {
-      slot->assign(value);
+    seenPseudo_ |= bit;
+    hasProtocol_ = hasProtocol_ || slot == &protocol_;
+    if (tooLarge()) {
+      truncated_ = true;
+      return;
     }
-    return;  // nghttp2 rejects unknown pseudo-header fields before they get here
+    slot->assign(value);
+    return;
   }
-  // Regular field values are not checked again: nghttp2 resets the stream for any value
-  // Go's ValidHeaderFieldValue refuses (control bytes, DEL) before the field reaches us.
-  // Leading or trailing blanks pass and stay, as in Go (h2_callbacks.cpp).
+  sawRegular_ = true;
+  if (!validWireName(name) || (name == "host" && !hostBytes(value))) {
+    invalid_ = true;
+    return;
+  }
+  if (tooLarge()) {
+    truncated_ = true;
+    return;
+  }
+  // Leading or trailing blanks pass and stay, as in Go.
   if (fields_.empty()) {
     fields_.reserve(8);
   }
@@ -91,10 +172,30 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
   f.value.assign(value);
 }
 
+int64_t H2RequestHead::declaredLength(bool endStream) const {
+  if (endStream) {
+    return 0;
+  }
+  const std::string* length = fields_.find("Content-Length");
+  if (length == nullptr) {
+    return -1;
+  }
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), n);
+  const bool number = !length->empty() && ec == std::errc() && end == length->data() + length->size() &&
+                      n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  return number ? static_cast<int64_t>(n) : 0;  // Go: ContentLength 0 when ParseUint fails
+}
+
 void H2RequestHead::clear() {
   size_ = 0;
   invalid_ = false;
+  truncated_ = false;
+  sawRegular_ = false;
+  hasProtocol_ = false;
+  seenPseudo_ = 0;
   expectsContinue_ = false;
+  badRequest_.clear();
   method_.clear();
   scheme_.clear();
   authority_.clear();
@@ -109,6 +210,18 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   if (invalid_ || method_.empty()) {
     return false;
   }
+  // Go's newWriterAndRequest: what each kind of request must (not) carry, judged by values.
+  const bool connect = method_ == "CONNECT";
+  if (connect && !hasProtocol_) {
+    // Classic CONNECT (RFC 9113 8.5): the :authority alone (not a Host field).
+    if (!path_.empty() || !scheme_.empty() || authority_.empty()) {
+      return false;
+    }
+  } else if (path_.empty() || (scheme_ != "http" && scheme_ != "https") ||
+             (hasProtocol_ && (!connect || protocol_.empty()))) {
+    return false;  // Go also refuses any :scheme but these two; :protocol goes with CONNECT
+  }
+  const int64_t declared = declaredLength(endStream);
   req.method = method_;
   req.versionMajor = 2;
   req.versionMinor = 0;
@@ -117,37 +230,42 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
   if (cookieFields_ != 0) {
     req.headers.emplaceBack("Cookie", std::move(cookie_));
   }
-  // Go: the authority is :authority, else the Host field; Host never stays a header field.
+  // Go: the authority is :authority, else the Host field (either may be empty: an empty
+  // host); Host never stays a header field here.
   std::string host = authority_.empty() ? std::string(req.headers.get("Host")) : authority_;
   req.headers.remove("Host");
   // Go's http2 server answers "Expect: 100-continue" itself (a 100 on the first body read)
-  // and deletes the field; any other value stays, unanswered.
-  expectsContinue_ = req.headers.get("Expect") == "100-continue";
+  // and deletes the field: caddy 2.6.2's x/net looks for the token in every Expect field's
+  // list, in any case ("foo, 100-Continue" too). Any other value stays, unanswered.
+  expectsContinue_ = false;
+  for (const auto& f : req.headers) {
+    if (f.name == "Expect") {
+      forEachListItem(f.value, [this](std::string_view item) {
+        expectsContinue_ = expectsContinue_ || runtime::equalsIgnoreCase(item, "100-continue");
+        return !expectsContinue_;
+      });
+    }
+  }
   if (expectsContinue_) {
     req.headers.remove("Expect");
   }
-  if (method_ == "CONNECT" && protocol_.empty()) {
-    // Classic CONNECT: the target is the authority alone (RFC 9113 8.5).
-    if (host.empty()) {
-      return false;
-    }
+  badRequest_ = forbiddenFieldError(req.headers);
+  if (connect && !hasProtocol_) {
     req.origUri = host;
     req.host = std::move(host);
   } else {
-    // Go refuses any other :scheme (a stream error, PROTOCOL_ERROR); nghttp2 checks only
-    // its syntax.
-    if (scheme_ != "http" && scheme_ != "https") {
-      return false;
-    }
-    if (path_.empty() || !parseTarget(path_, req)) {
+    // Go's url.ParseRequestURI: no control byte (HTAB included) in a URL, then the forms.
+    const bool control = std::any_of(path_.begin(), path_.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (control || !parseTarget(path_, req)) {
       return false;
     }
     req.origUri = path_;
-    if (req.host.empty()) {
-      req.host = std::move(host);
-    }
+    // An absolute-form :path names a host too; Go's Request.Host stays the authority.
+    req.host = std::move(host);
     req.upgrade = protocol_;
-    if (method_ == "CONNECT" && runtime::equalsIgnoreCase(protocol_, "websocket")) {
+    if (connect && runtime::equalsIgnoreCase(protocol_, "websocket")) {
       // RFC 8441: the HTTP/2 form of a WebSocket handshake. Matchers written for HTTP/1.1
       // (`header Connection *Upgrade*`, `header Upgrade websocket`) see it as one, as the
       // upstream will (reverse_proxy sends an RFC 6455 GET); HTTP/2 forbids both fields,
@@ -156,16 +274,9 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
       req.headers.emplaceBack("Upgrade", "websocket");
     }
   }
-  if (endStream) {
-    req.bodyLength = 0;
-  } else if (const std::string* length = req.headers.find("Content-Length")) {
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), n);
-    req.bodyLength =
-        (ec == std::errc() && end == length->data() + length->size()) ? n : runtime::Request::kChunked;
-  } else {
-    req.bodyLength = runtime::Request::kChunked;  // length unknown until END_STREAM
-  }
+  // The proxy writes its own framing from this (never the client's Content-Length fields),
+  // so two of them, or one that is not a number, cannot reach an upstream.
+  req.bodyLength = declared < 0 ? runtime::Request::kChunked : static_cast<uint64_t>(declared);
   req.headerBytes = size_;
   return true;
 }

@@ -45,16 +45,29 @@ void Http2Session::dispatch(H2Stream& s) {
   req.tls = peer_.tls;
   req.tlsInfo = peer_.tlsInfo;
   req.start = std::chrono::steady_clock::now();
+  if (s.inbound.refused) {
+    return;  // reset in this same read (its DATA broke the Content-Length)
+  }
+  // Go's order: a malformed head is reset, then a truncated one answered 431, then one with
+  // a field HTTP/2 forbids answered 400; each without running the chain.
+  if (!s.head.mapTo(req, s.bodyless)) {
+    reset(s, NGHTTP2_PROTOCOL_ERROR);
+    return;
+  }
   if (s.head.tooLarge()) {
-    // As Go: answered without running the chain.
     s.ex.response.status = 431;
     s.ex.response.headers.set("Content-Type", "text/html; charset=utf-8");
     s.ex.response.body = kHeaderTooLargeBody;
     respond(s);
     return;
   }
-  if (!s.head.mapTo(req, s.bodyless)) {
-    reset(s, NGHTTP2_PROTOCOL_ERROR);  // Go's answer to a malformed request head
+  if (!s.head.badRequest().empty()) {
+    // Go's new400Handler: http.Error's answer with the check's error text.
+    s.ex.response.status = 400;
+    s.ex.response.headers.set("Content-Type", "text/plain; charset=utf-8");
+    s.ex.response.headers.set("X-Content-Type-Options", "nosniff");
+    s.ex.response.body = s.head.badRequest() + "\n";
+    respond(s);
     return;
   }
   s.ex.host = &s;
@@ -286,11 +299,16 @@ void Http2Session::deliverInbound(H2Stream& s) {
     return;  // the pull waits for the next DATA frame
   }
   in.sink = nullptr;
+  if (in.shortBody && in.data.empty()) {
+    sink->onBodyError(UV_EPROTO);  // as Go: the bytes that came, then the read error
+    return;
+  }
   std::string piece = std::move(in.data);
   in.data.clear();
   toConsume_.emplace_back(s.id, piece.size());  // the handler took them: more may come
-  in.eofDelivered = in.eof;
-  sink->onBodyData(piece, in.eof);
+  const bool end = in.eof && !in.shortBody;
+  in.eofDelivered = end;
+  sink->onBodyData(piece, end);
 }
 
 void Http2Session::sendContinue(H2Stream& s) {

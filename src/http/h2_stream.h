@@ -39,6 +39,10 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     runtime::BodySink* sink = nullptr;  // a pull waiting for bytes
     bool tunnelReading = true;          // the tunnel peer wants the next bytes
     bool discard = false;               // answered: the rest of the body is dropped as it comes
+    int64_t declared = -1;  // the Content-Length as Go reads it (-1: none): DATA beyond resets
+    bool badTrailer = false;  // a trailer field Go refuses: the stream is reset at its end
+    bool refused = false;     // reset for what the client sent: never dispatched
+    bool shortBody = false;   // END_STREAM before the declared length: reads end in an error
   };
   struct Outbound {
     BodyMode mode = BodyMode::None;

@@ -249,13 +249,35 @@ H2Stream* Http2Session::findForHead(int32_t id) {
 }
 
 int Http2Session::header(const nghttp2_frame& frame, std::string_view name, std::string_view value) {
-  if (frame.hd.type != NGHTTP2_HEADERS || frame.headers.cat != NGHTTP2_HCAT_REQUEST) {
-    return 0;  // trailers: nothing downstream reads them yet
+  if (frame.hd.type != NGHTTP2_HEADERS) {
+    return 0;
   }
-  if (H2Stream* s = findForHead(frame.hd.stream_id)) {
+  H2Stream* s = findForHead(frame.hd.stream_id);
+  if (s == nullptr) {
+    return 0;
+  }
+  if (frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
     s->head.add(name, value);
+  } else if (!H2RequestHead::validTrailer(name, value)) {
+    s->inbound.badTrailer = true;  // trailers are only checked: nothing downstream reads them yet
   }
   return 0;
+}
+
+// Go resets a stream whose client breaks the request's framing (PROTOCOL_ERROR): its handler
+// never runs when that happens before it was dispatched.
+void Http2Session::refuse(H2Stream& s) {
+  if (s.inbound.refused) {
+    return;
+  }
+  s.inbound.refused = true;
+  s.inbound.error = UV_EPROTO;
+  if (!s.inbound.data.empty()) {
+    toConsume_.emplace_back(0, s.inbound.data.size());  // connection credit of unread bytes
+    s.inbound.data.clear();
+  }
+  reset(s, NGHTTP2_PROTOCOL_ERROR);
+  streamWantsInbound(s);  // a handler reading the body sees it fail
 }
 
 int Http2Session::frameReceived(const nghttp2_frame& frame) {
@@ -280,7 +302,20 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   }
   if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
     s->bodyless = endStream;
+    s->inbound.declared = s->head.declaredLength(endStream);
     toDispatch_.push_back(s->id);  // run after the read, outside nghttp2's callbacks
+  } else if (frame.hd.type == NGHTTP2_HEADERS && (!endStream || s->inbound.badTrailer)) {
+    refuse(*s);  // Go: trailers must end the stream and hold no pseudo-header or bad field
+    return 0;
+  }
+  if (s->inbound.refused) {
+    return 0;
+  }
+  if (endStream && s->inbound.declared >= 0 && s->inbound.total != static_cast<uint64_t>(s->inbound.declared)) {
+    // Fewer bytes than the Content-Length said: Go fails the body read ("request declared
+    // a Content-Length of N but only wrote M bytes") after the bytes that came, and resets
+    // nothing.
+    s->inbound.shortBody = true;
   }
   if (endStream) {
     s->inbound.eof = true;
@@ -300,6 +335,10 @@ int Http2Session::dataChunk(int32_t id, const uint8_t* data, size_t len) {
       linkWantsInbound(*l);
       return 0;
     }
+  }
+  if (s != nullptr && s->inbound.declared >= 0 && !s->inbound.refused &&
+      s->inbound.total + len > static_cast<uint64_t>(s->inbound.declared)) {
+    refuse(*s);  // Go: more DATA than the Content-Length declared (RFC 9113 8.1.1)
   }
   if (s == nullptr || s->inbound.error != 0 || s->inbound.discard) {
     toConsume_.emplace_back(0, len);  // nobody reads it: give the credit straight back

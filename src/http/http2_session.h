@@ -106,6 +106,7 @@ class Http2Session final : public Session {
   int header(const nghttp2_frame& frame, std::string_view name, std::string_view value);
   int frameReceived(const nghttp2_frame& frame);
   int dataChunk(int32_t id, const uint8_t* data, size_t len);
+  void refuse(H2Stream& s);  // RST_STREAM(PROTOCOL_ERROR) for a request's broken framing
   int frameSent(const nghttp2_frame& frame);
   void endUnreadBody(H2Stream& s);  // the response ended before the request body
   int frameNotSent(const nghttp2_frame& frame, int error);
