@@ -3,6 +3,7 @@
 // h2_session_output.cpp.
 #include "http/http2_session.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -63,12 +64,27 @@ Http2Session::~Http2Session() {
 // ---- Session ----
 
 // A zero-increment WINDOW_UPDATE on a stream (H2InboundFilter): that stream alone is
-// reset, as Go's server does; nghttp2 never saw the frame.
-void Http2Session::resetZeroWindowUpdates() {
-  for (const int32_t id : windowResets_) {
+// reset, as Go's server does; nghttp2 never saw the frame. A stream whose head came in the
+// same read is reset once its handler ran (`heldFor`): Go's frame reader resets it while
+// the handler it already started writes, so the answer's HEADERS go out before the
+// RST_STREAM (its DATA, queued behind, does not), whether the frames came in one read or two.
+void Http2Session::resetZeroWindowUpdates(const std::vector<int32_t>& heldFor) {
+  auto keep = std::remove_if(windowResets_.begin(), windowResets_.end(), [&](int32_t id) {
+    if (std::find(heldFor.begin(), heldFor.end(), id) != heldFor.end()) {
+      return false;
+    }
+    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
+    return true;
+  });
+  windowResets_.erase(keep, windowResets_.end());
+}
+
+void Http2Session::resetHeldWindowUpdate(int32_t id) {
+  auto it = std::find(windowResets_.begin(), windowResets_.end(), id);
+  if (it != windowResets_.end()) {
+    windowResets_.erase(it);
     nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
   }
-  windowResets_.clear();
 }
 
 void Http2Session::onData(const char* data, size_t len) {
@@ -82,7 +98,7 @@ void Http2Session::onData(const char* data, size_t len) {
   const std::string_view in = inbound_.filter(std::string_view(data, len), windowResets_);
   const ssize_t rv =
       nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(in.data()), in.size());
-  resetZeroWindowUpdates();
+  resetZeroWindowUpdates(rv < 0 ? std::vector<int32_t>{} : toDispatch_);
   if (rv < 0) {
     if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || rv == NGHTTP2_ERR_FLOODED) {
       // nghttp2's flood guards (more than 8 CONTINUATION frames; over 1000 SETTINGS or PING
@@ -99,6 +115,9 @@ void Http2Session::onData(const char* data, size_t len) {
   for (size_t i = 0; i < toDispatch_.size(); ++i) {
     if (H2Stream* s = find(toDispatch_[i])) {
       dispatch(*s);
+    }
+    if (!windowResets_.empty()) {
+      resetHeldWindowUpdate(toDispatch_[i]);
     }
   }
   toDispatch_.clear();

@@ -98,7 +98,8 @@ class Http2Session final : public Session {
   };
   class Callbacks;  // nghttp2 options and callback trampolines (h2_callbacks.cpp)
   friend class Callbacks;
-  void resetZeroWindowUpdates();
+  void resetZeroWindowUpdates(const std::vector<int32_t>& heldFor);
+  void resetHeldWindowUpdate(int32_t id);
 
   // nghttp2 events
   int beginHeaders(int32_t id);

@@ -271,7 +271,7 @@ bool ProxyCall::dial(const UpstreamAddress& address) {
   if (rc != 0) {
     arm(Timer::None, {});
     pool_.recordFailure(upstream_, config_.passive.failDuration);
-    std::string text = dialErrorText(address, rc);
+    std::string text = dialErrorText(address, rc, config_.nameserver);
     ex_.fail(502, text.empty() ? "dial " + address.dial + ": " + uv_strerror(rc) : std::move(text),
              runtime::traces::kProxyStatusError);
     return false;
@@ -439,7 +439,7 @@ void ProxyCall::onAttemptFailed(int uvError) {
     }
     return;
   }
-  std::string text = plainDial ? dialErrorText(*target_, uvError) : std::string();
+  std::string text = plainDial ? dialErrorText(*target_, uvError, config_.nameserver) : std::string();
   if (worded) {
     text = why;  // Go's transport's own words, as Caddy's error message
   }

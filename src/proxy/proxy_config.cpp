@@ -6,6 +6,7 @@
 #include "provision/known_keys.h"
 #include "provision/provision_error.h"
 #include "provision/runtime.h"
+#include "proxy/proxy_errors.h"
 #include "proxy/upstream_tls.h"
 
 namespace gatehouse::proxy {
@@ -331,6 +332,7 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
        "dynamic_upstreams", "request_buffers", "response_buffers", "buffer_requests", "buffer_responses",
        "max_buffer_size"});
   auto c = std::make_unique<ProxyConfig>();
+  c->nameserver = systemNameserver();
   const Json& f = h.fields;
   if (f.contains("dynamic_upstreams")) {
     c->dynamic = DynamicSource::parse(f["dynamic_upstreams"], path + ".dynamic_upstreams");

@@ -106,6 +106,9 @@ struct ProxyConfig {
   std::shared_ptr<ConnLimit> connLimit;
   TransportConfig transport;                        // TLS, PROXY protocol, local address, compression
   std::shared_ptr<const FastCgiTransport> fastcgi;  // the fastcgi transport; null: http
+  // The DNS server Go's resolver would name in "no such host" errors, read at provisioning
+  // so that no failing request reads /etc/resolv.conf on a worker's loop.
+  std::string nameserver;
 
   static std::unique_ptr<ProxyConfig> parse(const config::Handler& h, const std::string& path,
                                             const handlers::RouteCompiler& compile);

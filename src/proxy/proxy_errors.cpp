@@ -7,36 +7,34 @@
 
 namespace gatehouse::proxy {
 
-namespace {
-
-std::string readResolvConf() {
-  std::ifstream in("/etc/resolv.conf");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
-std::string noSuchHostText(const std::string& host, std::string_view resolvConf) {
-  std::string server = "127.0.0.1:53";  // Go's default when resolv.conf names none
+std::string goNameserver(std::string_view resolvConf) {
   std::istringstream lines{std::string(resolvConf)};
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
     std::string key;
     std::string addr;
     if (words >> key >> addr && key == "nameserver") {
-      server = addr.find(':') != std::string::npos ? "[" + addr + "]:53" : addr + ":53";
-      break;
+      return addr.find(':') != std::string::npos ? "[" + addr + "]:53" : addr + ":53";
     }
   }
-  return "dial tcp: lookup " + host + " on " + server + ": no such host";
+  return "127.0.0.1:53";  // Go's default when resolv.conf names none
 }
 
-std::string dialErrorText(const UpstreamAddress& address, int uvError) {
+std::string systemNameserver() {
+  std::ifstream in("/etc/resolv.conf");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return goNameserver(text.str());
+}
+
+std::string noSuchHostText(const std::string& host, const std::string& nameserver) {
+  return "dial tcp: lookup " + host + " on " + nameserver + ": no such host";
+}
+
+std::string dialErrorText(const UpstreamAddress& address, int uvError, const std::string& nameserver) {
   if (address.resolve && address.family == AF_UNSPEC && !address.unix &&
       (uvError == UV_EAI_NONAME || uvError == UV_EAI_NODATA)) {
-    return noSuchHostText(address.host, readResolvConf());
+    return noSuchHostText(address.host, nameserver);
   }
   if (address.resolve || address.family != AF_UNSPEC) {
     return {};  // Go names the looked-up IP there, which the caller no longer has
