@@ -211,7 +211,9 @@ void parseSubdirective(Helper& h, FileServer& fsrv) {
     if (!fsrv.fs.empty()) throw h.err("file system already specified");
     fsrv.fs = h.val();
   } else if (sub == "hide") {
-    for (auto& f : listArgs(h)) fsrv.hide.push_back(f);
+    // Each `hide` line replaces the list (Caddy assigns RemainingArgs): of `hide .git` then
+    // `hide .env*` only the second hides anything.
+    fsrv.hide = listArgs(h);
   } else if (sub == "index") {
     fsrv.indexNames = listArgs(h);
   } else if (sub == "root") {

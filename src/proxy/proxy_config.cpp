@@ -353,7 +353,9 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     const std::string dial = u.value("dial", "");
     Upstream up;
     up.dial = dial;
-    if (UpstreamAddress::isTemplate(dial)) {
+    // A foreign network ("udp/...", "api/*:80") loads as in Caddy and takes the
+    // per-request path, whose parseResolved answers each request 502 (Go: unknown network).
+    if (UpstreamAddress::isTemplate(dial) || UpstreamAddress::namesForeignNetwork(dial)) {
       up.address.dial = dial;
       up.hostport = dial;
       up.dialTemplate = std::make_shared<const router::Template>(dial);

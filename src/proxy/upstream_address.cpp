@@ -46,6 +46,11 @@ bool streamNetwork(const std::string& net) {
 }
 }  // namespace
 
+bool UpstreamAddress::namesForeignNetwork(const std::string& dial) {
+  const size_t slash = dial.find('/');
+  return slash != std::string::npos && dial.find(':') > slash && !streamNetwork(dial.substr(0, slash));
+}
+
 std::optional<UpstreamAddress> UpstreamAddress::parseResolved(const std::string& dial, std::string& error) {
   std::string rest = dial;
   const size_t slash = rest.find('/');

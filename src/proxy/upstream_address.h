@@ -42,6 +42,11 @@ struct UpstreamAddress {
   static std::optional<UpstreamAddress> parseResolved(const std::string& dial, std::string& error);
 
   static bool isTemplate(const std::string& dial) { return dial.find('{') != std::string::npos; }
+
+  // Whether `dial` names a network other than tcp, tcp4, tcp6 or unix ("udp/...",
+  // "unixgram//...", or "api/*:80" from a Caddyfile's `reverse_proxy api/* ...`). Caddy
+  // loads such an upstream and fails its dial per request (502).
+  static bool namesForeignNetwork(const std::string& dial);
 };
 
 }  // namespace gatehouse::proxy

@@ -32,11 +32,19 @@ TEST_CASE("rendered upstream addresses are refused as Caddy words it") {
   CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
 }
 
-TEST_CASE("networks that cannot carry HTTP are refused at provision") {
+TEST_CASE("networks that cannot carry HTTP are refused per request") {
   std::string err;
-  for (const char* dial : {"udp/127.0.0.1:53", "unixgram//run/x.sock", "ip/127.0.0.1:1", "fd/3"}) {
+  // Caddy loads these (a Caddyfile's `reverse_proxy api/* host:port` makes "api/*:80") and
+  // answers 502 when one is picked: the proxy sends them through parseResolved per request.
+  for (const char* dial : {"udp/127.0.0.1:53", "unixgram//run/x.sock", "ip/127.0.0.1:1", "fd/3", "api/*:80"}) {
+    CHECK(UpstreamAddress::namesForeignNetwork(dial));
     CHECK(!UpstreamAddress::parse(dial, err));
     CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
+    CHECK(!UpstreamAddress::parseResolved(dial, err));
+    CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
+  }
+  for (const char* dial : {"tcp4/127.0.0.1:80", "unix//run/app.sock", "127.0.0.1:80", "[::1]:80", "host:80/x"}) {
+    CHECK(!UpstreamAddress::namesForeignNetwork(dial));
   }
   CHECK(UpstreamAddress::parse("tcp4/127.0.0.1:80", err));
 }
