@@ -143,7 +143,8 @@ class Exec {
   void walkTemplate(const Node& n, const Value& dot) {
     auto it = set_.trees.find(n.text);
     if (it == set_.trees.end()) {
-      at("{{template \"" + n.text + "\"}}", n.line, n.col);
+      // Go's TemplateNode.String() carries the argument pipeline too
+      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
       fail("template \"" + n.text + "\" not defined");
     }
     Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
@@ -215,6 +216,9 @@ class Exec {
   }
 
   Value evalArg(const Operand& o, const Value& dot) {
+    if (o.kind != Operand::Kind::Function) {
+      at(o.text, o.line, o.col);  // Go's evalArg places later errors at the argument
+    }
     switch (o.kind) {
       case Operand::Kind::Dot:
         return dot;

@@ -14,16 +14,28 @@ struct Spec {
   int prec = -1;
 };
 
+size_t runeCount(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    n += (c & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return n;
+}
+
 void pad(std::string& out, const std::string& s, const Spec& sp, bool numeric = false) {
   const int w = sp.width;
-  if (w < 0 || static_cast<int>(s.size()) >= w) {  // Go counts runes; ASCII is the common case
+  const size_t runes = runeCount(s);  // Go's width counts runes
+  if (w < 0 || static_cast<int>(runes) >= w) {
     out += s;
     return;
   }
-  const size_t n = static_cast<size_t>(w) - s.size();
+  const size_t n = static_cast<size_t>(w) - runes;
   if (sp.minus) {
     out += s;
     out.append(n, ' ');
+  } else if (sp.zero && !numeric) {  // fmt pads text with zeros too
+    out.append(n, '0');
+    out += s;
   } else if (sp.zero && numeric) {
     size_t signLen = !s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == ' ') ? 1 : 0;
     out += s.substr(0, signLen);
@@ -104,18 +116,117 @@ std::string hexString(const std::string& s, bool upper, const Spec& sp) {
   return out;
 }
 
-std::string bad(char verb, const Value& v) { return std::string("%!") + verb + "(" + kindName(v) + "=" + printValue(v) + ")"; }
+void formatOne(std::string& out, char verb, const Spec& sp, const Value& v);
+
+// fmt's badVerb: the verb, the type and the value printed with %v under the same flags
+// (width and precision included); a nil argument has no type.
+std::string bad(char verb, const Value& v, const Spec& sp) {
+  if (v.isNil()) {
+    return std::string("%!") + verb + "(<nil>)";
+  }
+  std::string s = std::string("%!") + verb + "(" + kindName(v) + "=";
+  formatOne(s, 'v', sp, v);
+  return s + ")";
+}
+
+// strconv.QuoteRune.
+std::string quoteRune(int64_t r) {
+  switch (r) {
+    case '\a': return "'\\a'";
+    case '\b': return "'\\b'";
+    case '\f': return "'\\f'";
+    case '\n': return "'\\n'";
+    case '\r': return "'\\r'";
+    case '\t': return "'\\t'";
+    case '\v': return "'\\v'";
+    case '\\': return "'\\\\'";
+    case '\'': return "'\\''";
+    default: break;
+  }
+  char buf[16];
+  if (r < 0x20 || r == 0x7f) {
+    std::snprintf(buf, sizeof buf, "'\\x%02x'", static_cast<unsigned>(r));
+    return buf;
+  }
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
+    return "'\xef\xbf\xbd'";  // U+FFFD
+  }
+  std::string out = "'";
+  appendUtf8(out, static_cast<uint32_t>(r));
+  return out + "'";
+}
+
+// strconv.CanBackquote, for %#q.
+bool canBackquote(const std::string& s) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t') || c == '`' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// fmt applies a verb to each element of a slice or map ("[a b]", "map[k:v]").
+bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v) {
+  if (verb == 'T' || verb == 'p' || (verb == 'v' && sp.sharp)) {
+    return false;
+  }
+  if (v.isList()) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : v.asList()) {
+      out += first ? "" : " ";
+      first = false;
+      formatOne(out, verb, sp, item);
+    }
+    out += ']';
+    return true;
+  }
+  if (v.isMap()) {
+    out += "map[";
+    bool first = true;
+    for (const auto& [k, item] : v.asMap().entries) {
+      out += first ? "" : " ";
+      first = false;
+      formatOne(out, verb, sp, Value(k));
+      out += ':';
+      formatOne(out, verb, sp, item);
+    }
+    out += ']';
+    return true;
+  }
+  return false;
+}
 
 // One verb applied to one argument.
-void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
+void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
+  Spec sp = given;
+  if (verb == 'v') {
+    sp.plus = false;  // %+v asks for field names, not signs
+  }
+  if (formatComposite(out, verb, sp, v)) {
+    return;
+  }
   switch (verb) {
     case 'v':
       if (v.isFloat()) {
         pad(out, floatIn(v.asFloat(), 'g', sp), sp, true);
       } else if (v.isInt()) {
-        pad(out, intIn(v.asInt(), 10, false, sp), sp, true);
+        Spec spaces = sp;
+        spaces.zero = sp.zero && sp.prec < 0;
+        pad(out, intIn(v.asInt(), 10, false, sp), spaces, true);
       } else if (v.isString() && sp.sharp) {
         pad(out, goQuote(v.asString()), sp);
+      } else if (v.isString()) {
+        std::string str = v.asString();
+        if (sp.prec >= 0 && static_cast<size_t>(sp.prec) < str.size()) {
+          str.resize(static_cast<size_t>(sp.prec));
+        }
+        pad(out, str, sp);
+      } else if (v.isBool()) {
+        pad(out, v.asBool() ? "true" : "false", sp);
+      } else if (v.isNil()) {
+        pad(out, "<nil>", sp);
       } else {
         std::string s;
         appendValue(s, v);
@@ -130,23 +241,22 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
           s.resize(static_cast<size_t>(sp.prec));
         }
         pad(out, s, sp);
-      } else if (v.isList() || v.isMap() || v.isObject() || v.isBool() || v.isNil()) {
+      } else if (v.isObject()) {
         std::string s;
         appendValue(s, v);
-        pad(out, v.isBool() || v.isNil() ? bad('s', v) : s, sp);
+        pad(out, s, sp);
       } else {
-        out += bad('s', v);
+        out += bad('s', v, sp);
       }
       return;
     case 'q':
       if (v.isString()) {
-        pad(out, goQuote(v.asString()), sp);
+        const std::string& str = v.asString();
+        pad(out, sp.sharp && canBackquote(str) ? "`" + str + "`" : goQuote(str), sp);
       } else if (v.isInt()) {
-        std::string r;
-        appendUtf8(r, static_cast<uint32_t>(v.asInt()));
-        pad(out, "'" + r + "'", sp);
+        pad(out, quoteRune(v.asInt()), sp);
       } else {
-        out += bad('q', v);
+        out += bad('q', v, sp);
       }
       return;
     case 'd':
@@ -161,7 +271,9 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         if (verb == 'O') {
           s.insert(s[0] == '-' ? 1 : 0, "0o");
         }
-        pad(out, s, sp, true);
+        Spec spaces = sp;
+        spaces.zero = sp.zero && sp.prec < 0;  // %08.3d: the precision's zeros, then spaces
+        pad(out, s, spaces, true);
       } else if ((verb == 'x' || verb == 'X') && v.isString()) {
         pad(out, hexString(v.asString(), verb == 'X', sp), sp);
       } else if ((verb == 'x' || verb == 'X') && v.isFloat()) {
@@ -169,7 +281,7 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         std::snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", v.asFloat());
         pad(out, buf, sp);
       } else {
-        out += bad(verb, v);
+        out += bad(verb, v, sp);
       }
       return;
     case 'c':
@@ -178,7 +290,7 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         appendUtf8(r, static_cast<uint32_t>(v.asInt()));
         pad(out, r, sp);
       } else {
-        out += bad('c', v);
+        out += bad('c', v, sp);
       }
       return;
     case 'U':
@@ -187,14 +299,14 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(v.asInt()));
         pad(out, buf, sp);
       } else {
-        out += bad('U', v);
+        out += bad('U', v, sp);
       }
       return;
     case 't':
       if (v.isBool()) {
         pad(out, v.asBool() ? "true" : "false", sp);
       } else {
-        out += bad('t', v);
+        out += bad('t', v, sp);
       }
       return;
     case 'e':
@@ -206,10 +318,10 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
       if (v.isFloat()) {
         pad(out, floatIn(v.asFloat(), verb, sp), sp, true);
       } else {
-        out += bad(verb, v);
+        out += bad(verb, v, sp);
       }
       return;
-    default: out += std::string("%!") + verb + "(" + kindName(v) + "=" + printValue(v) + ")";
+    default: out += bad(verb, v, sp);
   }
 }
 
@@ -268,6 +380,33 @@ std::string goSprintln(const Args& args) {
 std::string goSprintf(const std::string& f, const Args& args) {
   std::string out;
   size_t argi = 0;
+  bool reordered = false;  // an explicit [n] index was used: no EXTRA complaint
+  bool goodIndex = true;
+  // fmt's argNumber: "[n]" picks argument n (1-based) for what follows.
+  auto argIndex = [&](size_t& i) {
+    if (i >= f.size() || f[i] != '[') {
+      return;
+    }
+    reordered = true;
+    size_t j = i + 1;
+    int n = 0;
+    bool digits = false;
+    while (j < f.size() && f[j] >= '0' && f[j] <= '9' && n < 1000000) {
+      n = n * 10 + (f[j++] - '0');
+      digits = true;
+    }
+    if (j >= f.size() || f[j] != ']') {  // no closing bracket: Go skips the '['
+      goodIndex = false;
+      i = j;
+      return;
+    }
+    i = j + 1;
+    if (!digits || n < 1 || static_cast<size_t>(n) > args.size()) {
+      goodIndex = false;
+      return;
+    }
+    argi = static_cast<size_t>(n - 1);
+  };
   for (size_t i = 0; i < f.size(); ++i) {
     if (f[i] != '%') {
       out += f[i];
@@ -294,7 +433,9 @@ std::string goSprintf(const std::string& f, const Args& args) {
         break;
       }
     }
+    goodIndex = true;
     auto number = [&](int& target) {
+      argIndex(i);
       if (i < f.size() && f[i] == '*') {
         ++i;
         if (argi < args.size() && args[argi].isInt()) {
@@ -322,6 +463,7 @@ std::string goSprintf(const std::string& f, const Args& args) {
       sp.prec = 0;
       number(sp.prec);
     }
+    argIndex(i);
     if (i >= f.size()) {
       out += "%!(NOVERB)";
       break;
@@ -331,19 +473,28 @@ std::string goSprintf(const std::string& f, const Args& args) {
       out += '%';
       continue;
     }
+    if (!goodIndex) {
+      out += std::string("%!") + verb + "(BADINDEX)";
+      continue;
+    }
     if (argi >= args.size()) {
       out += std::string("%!") + verb + "(MISSING)";
       continue;
     }
     formatOne(out, verb, sp, args[argi++]);
   }
-  if (argi < args.size()) {
+  if (!reordered && argi < args.size()) {
     out += "%!(EXTRA ";
     for (size_t k = argi; k < args.size(); ++k) {
       if (k > argi) {
         out += ", ";
       }
-      out += kindName(args[k]) + "=" + printValue(args[k]);
+      if (args[k].isNil()) {
+        out += "<nil>";
+      } else {
+        out += kindName(args[k]) + "=";
+        formatOne(out, 'v', Spec{}, args[k]);
+      }
     }
     out += ")";
   }

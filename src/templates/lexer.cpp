@@ -21,8 +21,12 @@ class Lexer {
       : name_(name), in_(in), left_(left), right_(right) {}
 
   std::vector<Token> run() {
-    while (pos_ < in_.size()) {
-      lexText();
+    try {
+      while (pos_ < in_.size()) {
+        lexText();
+      }
+    } catch (const TemplateError& e) {
+      emit(Tok::Error, e.what());
     }
     emit(Tok::Eof, "");
     return std::move(out_);

@@ -54,7 +54,28 @@ class Parser {
   [[noreturn]] void fail(const std::string& msg) const {
     throw TemplateError("template: " + name_ + ":" + std::to_string(peek().line) + ": " + msg);
   }
-  const Token& peek() const { return toks_[pos_]; }
+  const Token& peek() const {
+    if (toks_[pos_].type == Tok::Error) {
+      throw TemplateError(toks_[pos_].text);
+    }
+    return toks_[pos_];
+  }
+  // Go's item String() in messages: keywords as <if>, the right delimiter as "}}".
+  static std::string itemText(const Token& t) {
+    static const char* const kKeywords[] = {"block", "break", "continue", "define", "else", "end",
+                                            "if", "range", "nil", "template", "with"};
+    if (t.type == Tok::Ident) {
+      for (const char* k : kKeywords) {
+        if (t.text == k) {
+          return "<" + t.text + ">";
+        }
+      }
+    }
+    if (t.type == Tok::Eof) {
+      return "EOF";
+    }
+    return "\"" + (t.type == Tok::RightDelim ? std::string("}}") : t.raw.empty() ? t.text : t.raw) + "\"";
+  }
   const Token& peekAt(size_t k) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
   const Token& next() {
     const Token& t = toks_[pos_];
@@ -65,7 +86,7 @@ class Parser {
   }
   void expect(Tok t, const char* context) {
     if (peek().type != t) {
-      fail(std::string("unexpected \"") + peek().text + "\" in " + context);
+      fail("unexpected " + itemText(peek()) + " in " + context);
     }
     next();
   }
@@ -86,7 +107,7 @@ class Parser {
 
   void parseDefine() {
     if (peek().type != Tok::String) {
-      fail("unexpected \"" + peek().text + "\" in define clause");
+      fail("unexpected " + itemText(peek()) + " in define clause");
     }
     std::string name = next().text;
     expect(Tok::RightDelim, "define clause");
@@ -206,7 +227,7 @@ class Parser {
   std::unique_ptr<Node> templateCall(bool block, int line) {
     const char* ctx = block ? "block clause" : "template clause";
     if (peek().type != Tok::String) {
-      fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
+      fail("unexpected " + itemText(peek()) + " in " + ctx);
     }
     auto n = makeNode(Node::Kind::Template, line);
     n->line = peek().line;
@@ -283,8 +304,8 @@ class Parser {
         next();
         break;
       }
-      if (t == Tok::Eof || t == Tok::RightDelim || t == Tok::RParen) {
-        fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
+      if (t == Tok::Eof || t == Tok::RightDelim || t == Tok::RParen || t == Tok::Pipe) {
+        fail("unexpected " + itemText(peek()) + " in " + ctx);
       }
       p->cmds.push_back(command(ctx, nested));
       if (peek().type == Tok::Pipe) {
@@ -370,7 +391,7 @@ class Parser {
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);
     if (end == s.c_str() || *end != '\0') {
-      fail("bad number syntax: \"" + text + "\"");
+      fail("illegal number syntax: \"" + text + "\"");  // the parser's word; the lexer says "bad"
     }
     return Value(d);
   }

@@ -22,7 +22,7 @@ void atLeast(const Args& a, size_t n, const char* fn) {
 
 void addSprigMath(FuncMap& f) {
   f["add1"] = [](Args& a) {
-    atLeast(a, 1, "add1");
+    wantArgs(a, 1, "add1");
     return Value(toInt64(a[0]) + 1);
   };
   f["add"] = [](Args& a) {

@@ -92,7 +92,12 @@ Value splitMap(const std::string& sep, const std::string& s, int64_t n) {
 
 }  // namespace
 
-std::string strval(const Value& v) { return v.isString() ? v.asString() : printValue(v); }
+std::string strval(const Value& v) {
+  if (v.isNil()) {
+    return "<nil>";  // fmt's %v of a nil interface (printValue's "<no value>" is text/template's)
+  }
+  return v.isString() ? v.asString() : printValue(v);
+}
 
 List goSplit(const std::string& s, const std::string& sep) {
   List out;
@@ -239,14 +244,25 @@ void addSprigStrings(FuncMap& f) {
     int64_t start = toInt64(a[0]);
     int64_t end = toInt64(a[1]);
     const auto len = static_cast<int64_t>(s.size());
+    // Sprig slices the string as Go does: a bad bound is Go's runtime panic, reported as is.
+    const std::string panic = "runtime error: slice bounds out of range [";
     if (start < 0) {
-      return Value(s.substr(0, static_cast<size_t>(std::clamp<int64_t>(end, 0, len))));
+      if (end < 0) {
+        throw TemplateError(panic + ":" + std::to_string(end) + "]");
+      }
+      if (end > len) {
+        throw TemplateError(panic + ":" + std::to_string(end) + "] with length " + std::to_string(len));
+      }
+      return Value(s.substr(0, static_cast<size_t>(end)));
     }
     if (end < 0 || end > len) {
-      return Value(start > len ? std::string() : s.substr(static_cast<size_t>(start)));
+      if (start > len) {
+        throw TemplateError(panic + std::to_string(start) + ":" + std::to_string(len) + "]");
+      }
+      return Value(s.substr(static_cast<size_t>(start)));
     }
     if (start > end) {
-      throw TemplateError("substr: slice bounds out of range");
+      throw TemplateError(panic + std::to_string(start) + ":" + std::to_string(end) + "]");
     }
     return Value(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
   };
