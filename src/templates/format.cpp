@@ -106,9 +106,16 @@ std::string floatIn(double f, char verb, const Spec& sp) {
 std::string hexString(const std::string& s, bool upper, const Spec& sp) {
   std::string out;
   const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  const char* prefix = upper ? "0X" : "0x";
+  if (sp.sharp && !sp.space && !s.empty()) {  // %#x: one 0x before the whole
+    out += prefix;
+  }
   for (unsigned char c : s) {
     if (sp.space && !out.empty()) {
       out += ' ';
+    }
+    if (sp.sharp && sp.space) {  // "% #x": 0x before each byte
+      out += prefix;
     }
     out += set[c >> 4];
     out += set[c & 15];

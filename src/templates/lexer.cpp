@@ -2,6 +2,7 @@
 #include "gatehouse/utf8.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "templates/value.h"
 
@@ -168,9 +169,7 @@ class Lexer {
         emit(Tok::LParen, "(");
         advance(1);
       } else if (c == ')') {
-        if (--parens < 0) {
-          fail("unexpected right paren");
-        }
+        parens = std::max(parens - 1, 0);  // a stray ')' is the parser's "unexpected" error
         emit(Tok::RParen, ")");
         advance(1);
       } else if (c == '"') {
@@ -218,7 +217,14 @@ class Lexer {
         }
         advance(e - pos_);
       } else {
-        fail(std::string("unexpected \"") + c + "\" in command");
+        char buf[48];  // Go's "%#U"
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f) {
+          std::snprintf(buf, sizeof buf, "U+%04X '%c'", u, c);
+        } else {
+          std::snprintf(buf, sizeof buf, "U+%04X", u);
+        }
+        fail(std::string("bad character ") + buf);
       }
     }
   }

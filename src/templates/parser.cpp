@@ -1,5 +1,6 @@
 #include "templates/parser.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -327,6 +328,52 @@ class Parser {
     return p;
   }
 
+  // How much of `t` Go's lexer scans as a number (sign, base prefix, digits with '_', a
+  // fraction, an exponent, 'i').
+  static size_t goNumberScan(const std::string& t) {
+    size_t i = 0;
+    auto run = [&](std::string_view set) {
+      while (i < t.size() && set.find(t[i]) != std::string_view::npos) {
+        ++i;
+      }
+    };
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+      ++i;
+    }
+    std::string_view digits = "0123456789_";
+    char expo = 'e';
+    if (i + 1 < t.size() && t[i] == '0') {
+      const char b = static_cast<char>(std::tolower(static_cast<unsigned char>(t[i + 1])));
+      if (b == 'x') {
+        digits = "0123456789abcdefABCDEF_";
+        expo = 'p';
+        i += 2;
+      } else if (b == 'o') {
+        digits = "01234567_";
+        i += 2;
+      } else if (b == 'b') {
+        digits = "01_";
+        i += 2;
+      }
+    }
+    run(digits);
+    if (i < t.size() && t[i] == '.') {
+      ++i;
+      run(digits);
+    }
+    if (i < t.size() && std::tolower(static_cast<unsigned char>(t[i])) == expo) {
+      ++i;
+      if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+        ++i;
+      }
+      run("0123456789_");
+    }
+    if (i < t.size() && t[i] == 'i') {
+      ++i;
+    }
+    return i;
+  }
+
   static std::string pipelineText(const Pipeline& p) {
     std::string out;
     for (size_t i = 0; i < p.decl.size(); ++i) {
@@ -341,13 +388,13 @@ class Parser {
     return out;
   }
 
-  Command command(const char* ctx, bool nested) {
+  Command command(const char* ctx, bool /*nested: any ")" ends a command*/) {
     Command c;
     c.line = peek().line;
     c.col = peek().col;
     for (;;) {
       const Tok t = peek().type;
-      if (t == Tok::Pipe || t == Tok::RightDelim || (t == Tok::RParen && nested)) {
+      if (t == Tok::Pipe || t == Tok::RightDelim || t == Tok::RParen) {
         break;
       }
       if (!c.args.empty() && !peek().spaceBefore && t != Tok::LParen) {
@@ -391,7 +438,11 @@ class Parser {
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);
     if (end == s.c_str() || *end != '\0') {
-      fail("illegal number syntax: \"" + text + "\"");  // the parser's word; the lexer says "bad"
+      const size_t scanned = goNumberScan(text);
+      if (scanned < text.size()) {  // Go's lexer stops at the first byte its number scan refuses
+        fail("bad number syntax: \"" + text.substr(0, scanned + 1) + "\"");
+      }
+      fail("illegal number syntax: \"" + text + "\"");
     }
     return Value(d);
   }

@@ -52,19 +52,17 @@ std::string trimSet(const std::string& s, const std::string& cut) {
   return s.substr(b, s.find_last_not_of(cut) - b + 1);
 }
 
+// Go's strings.Title: a letter after a separator (any ASCII byte but a letter, a digit or
+// '_'; UTF-8 letters are not separators) is upper-cased.
 std::string title(const std::string& s) {
   std::string out = s;
-  bool start = true;
+  bool afterSeparator = true;
   for (char& c : out) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
-      start = c != '-' && c != '_' ? true : start;
-      start = true;
-      continue;
+    const auto u = static_cast<unsigned char>(c);
+    if (afterSeparator) {
+      c = static_cast<char>(std::toupper(u));
     }
-    if (start) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    start = false;
+    afterSeparator = u < 0x80 && !std::isalnum(u) && u != '_';
   }
   return out;
 }
