@@ -62,11 +62,15 @@ bool equal(const Value& a, const Value& b, const char* fn) {
 bool less(const Value& a, const Value& b, const char* fn) {
   const Basic ka = basic(a);
   const Basic kb = basic(b);
-  if (ka == Basic::Invalid || ka == Basic::Bool || kb == Basic::Invalid || kb == Basic::Bool) {
+  // Go: a non-basic operand first, then differing kinds, then kinds without an order (bool)
+  if (ka == Basic::Invalid || kb == Basic::Invalid) {
     throw TemplateError(std::string("error calling ") + fn + ": invalid type for comparison");
   }
   if (ka != kb) {
     throw TemplateError(std::string("error calling ") + fn + ": incompatible types for comparison");
+  }
+  if (ka == Basic::Bool) {
+    throw TemplateError(std::string("error calling ") + fn + ": invalid type for comparison");
   }
   switch (ka) {
     case Basic::Int:

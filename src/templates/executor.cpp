@@ -314,7 +314,8 @@ class Exec {
       } catch (const HttpStatusError&) {
         throw;
       } catch (const TemplateError& e) {
-        fail(std::string("error calling ") + name + ": " + e.what());
+        const std::string msg = e.what();
+        fail(msg.starts_with("wrong number of args") ? msg : "error calling " + name + ": " + msg);
       }
       if (!v) {
         fail("can't evaluate field " + name + " in type " + recv.asObject().typeName());

@@ -173,6 +173,15 @@ bool canBackquote(const std::string& s) {
   return true;
 }
 
+// An element of a slice or map: a nil one prints <nil> whatever the verb.
+void formatElem(std::string& out, char verb, const Spec& sp, const Value& item) {
+  if (item.isNil() && verb != 'T') {
+    out += "<nil>";  // (as caddy 2.6.2 prints it: unpadded)
+    return;
+  }
+  formatOne(out, verb, sp, item);
+}
+
 // fmt applies a verb to each element of a slice or map ("[a b]", "map[k:v]").
 bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v) {
   if (verb == 'T' || verb == 'p' || (verb == 'v' && sp.sharp)) {
@@ -184,7 +193,7 @@ bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v
     for (const auto& item : v.asList()) {
       out += first ? "" : " ";
       first = false;
-      formatOne(out, verb, sp, item);
+      formatElem(out, verb, sp, item);
     }
     out += ']';
     return true;
@@ -197,7 +206,7 @@ bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v
       first = false;
       formatOne(out, verb, sp, Value(k));
       out += ':';
-      formatOne(out, verb, sp, item);
+      formatElem(out, verb, sp, item);
     }
     out += ']';
     return true;
@@ -207,10 +216,7 @@ bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v
 
 // One verb applied to one argument.
 void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
-  Spec sp = given;
-  if (verb == 'v') {
-    sp.plus = false;  // %+v asks for field names, not signs
-  }
+  const Spec& sp = given;
   if (formatComposite(out, verb, sp, v)) {
     return;
   }
@@ -286,7 +292,24 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
       } else if ((verb == 'x' || verb == 'X') && v.isFloat()) {
         char buf[64];
         std::snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", v.asFloat());
-        pad(out, buf, sp);
+        std::string hex = buf;
+        const size_t p = hex.find_first_of("pP");
+        if (p != std::string::npos && p + 2 < hex.size() + 1 && hex.size() - p == 3) {
+          hex.insert(p + 2, "0");  // Go writes at least two exponent digits (p+01)
+        }
+        pad(out, hex, sp);
+      } else if (verb == 'b' && v.isFloat()) {  // strconv's 'b': mantissa "p" binary exponent
+        int exp = 0;
+        const double m = std::frexp(std::fabs(v.asFloat()), &exp);
+        auto mant = static_cast<int64_t>(std::ldexp(m, 53));
+        exp -= 53;
+        if (v.asFloat() == 0) {
+          mant = 0;
+          exp = -1074;
+        }
+        const std::string s = std::string(std::signbit(v.asFloat()) ? "-" : "") + std::to_string(mant) + "p" +
+                              (exp >= 0 ? "+" : "") + std::to_string(exp);
+        pad(out, s, sp);
       } else {
         out += bad(verb, v, sp);
       }
@@ -294,7 +317,9 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
     case 'c':
       if (v.isInt()) {
         std::string r;
-        appendUtf8(r, static_cast<uint32_t>(v.asInt()));
+        const int64_t cp = v.asInt();
+        const bool valid = cp >= 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+        appendUtf8(r, valid ? static_cast<uint32_t>(cp) : 0xFFFDu);  // Go writes U+FFFD
         pad(out, r, sp);
       } else {
         out += bad('c', v, sp);
@@ -487,6 +512,9 @@ std::string goSprintf(const std::string& f, const Args& args) {
     if (argi >= args.size()) {
       out += std::string("%!") + verb + "(MISSING)";
       continue;
+    }
+    if (verb == 'v') {
+      sp.plus = false;  // %+v asks for field names, not signs (a bad verb's value keeps '+')
     }
     formatOne(out, verb, sp, args[argi++]);
   }

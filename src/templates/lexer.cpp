@@ -224,7 +224,8 @@ class Lexer {
         } else {
           std::snprintf(buf, sizeof buf, "U+%04X", u);
         }
-        fail(std::string("bad character ") + buf);
+        // Go's lexer refuses a backslash outside a quote; any other byte is the parser's
+        fail(c == '\\' ? std::string("bad character ") + buf : std::string("unexpected \"") + c + "\" in command");
       }
     }
   }
@@ -338,6 +339,11 @@ class Lexer {
     }
     if (i >= in_.size() || in_[i] != '\'' || value.empty()) {
       fail("unterminated character constant");
+    }
+    const auto lead = static_cast<unsigned char>(value[0]);
+    const size_t runeLen = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (in_[pos_ + 1] != '\\' && value.size() > runeLen) {  // Go's parser: UnquoteChar must take it all
+      fail("malformed character constant: " + std::string(in_.substr(pos_, i + 1 - pos_)));
     }
     // Decode the UTF-8 sequence into its code point.
     const auto* u = reinterpret_cast<const unsigned char*>(value.data());

@@ -117,7 +117,7 @@ class Parser {
     auto [list, stop] = itemList();
     vars_ = saved;
     if (stop != Stop::End) {
-      fail("unexpected {{else}} in define");
+      fail("unexpected {{else}} in define clause");
     }
     addTree(name, std::make_shared<NodeList>(std::move(list)), true);
   }
@@ -236,6 +236,8 @@ class Parser {
     n->text = next().text;
     if (peek().type != Tok::RightDelim) {
       n->pipe = pipeline(ctx, false);
+    } else if (block) {
+      fail("missing value for block clause");  // Go's block takes a pipeline
     } else {
       next();
     }
@@ -318,6 +320,14 @@ class Parser {
     }
     if (p->cmds.empty()) {
       fail(std::string("missing value for ") + ctx);
+    }
+    // Go's checkPipeline: a later stage must be something that takes the piped value
+    for (size_t k = 1; k < p->cmds.size(); ++k) {
+      const Operand& first = p->cmds[k].args[0];
+      if (first.kind == Operand::Kind::Dot ||
+          (first.kind == Operand::Kind::Constant && first.fields.empty())) {
+        fail("non executable command in pipeline stage " + std::to_string(k + 1));
+      }
     }
     p->text = pipelineText(*p);
     if (!p->assign) {
@@ -412,6 +422,19 @@ class Parser {
   }
 
   Value number(const std::string& text) {
+    // Go's underscoreOK: an '_' only between digits, or after a base prefix
+    for (size_t k = 0; k < text.size(); ++k) {
+      if (text[k] != '_') {
+        continue;
+      }
+      const auto prev = static_cast<unsigned char>(k > 0 ? text[k - 1] : ' ');
+      const auto nextc = static_cast<unsigned char>(k + 1 < text.size() ? text[k + 1] : ' ');
+      const bool prefix = (prev == 'x' || prev == 'X' || prev == 'o' || prev == 'O' || prev == 'b' || prev == 'B') &&
+                          k >= 2 && text[k - 2] == '0';
+      if (!(std::isxdigit(prev) || prefix) || !std::isxdigit(nextc)) {
+        fail("illegal number syntax: \"" + text + "\"");
+      }
+    }
     std::string s = text;
     std::erase(s, '_');
     const bool neg = !s.empty() && s[0] == '-';

@@ -316,10 +316,16 @@ void addSprigStrings(FuncMap& f) {
   };
   f["indent"] = [](Args& a) {
     wantArgs(a, 2, "indent");
+    if (toInt64(a[0]) < 0) {
+      throw TemplateError("strings: negative Repeat count");  // Go's strings.Repeat panics
+    }
     return Value(indent(toInt64(a[0]), strval(a[1])));
   };
   f["nindent"] = [](Args& a) {
     wantArgs(a, 2, "nindent");
+    if (toInt64(a[0]) < 0) {
+      throw TemplateError("strings: negative Repeat count");
+    }
     return Value("\n" + indent(toInt64(a[0]), strval(a[1])));
   };
   f["plural"] = [](Args& a) {
