@@ -246,7 +246,7 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         pad(out, s, sp);
       }
       return;
-    case 'T': pad(out, kindName(v), sp); return;
+    case 'T': pad(out, v.isNil() ? "<nil>" : kindName(v), sp); return;
     case 's':
       if (v.isString()) {
         std::string s = v.asString();
@@ -296,6 +296,9 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         const size_t p = hex.find_first_of("pP");
         if (p != std::string::npos && p + 2 < hex.size() + 1 && hex.size() - p == 3) {
           hex.insert(p + 2, "0");  // Go writes at least two exponent digits (p+01)
+        }
+        if (v.asFloat() >= 0 && (sp.plus || sp.space)) {
+          hex.insert(0, sp.plus ? "+" : " ");
         }
         pad(out, hex, sp);
       } else if (verb == 'b' && v.isFloat()) {  // strconv's 'b': mantissa "p" binary exponent

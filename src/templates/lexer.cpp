@@ -183,6 +183,7 @@ class Lexer {
         while (e < in_.size() && isAlnum(in_[e])) {
           ++e;
         }
+        requireTerminator(e);
         emit(Tok::Variable, std::string(in_.substr(pos_, e - pos_)));
         advance(e - pos_);
       } else if (c == '.') {
@@ -194,6 +195,7 @@ class Lexer {
         while (e < in_.size() && isAlnum(in_[e])) {
           ++e;
         }
+        requireTerminator(e);
         if (e == pos_ + 1) {
           emit(Tok::Dot, ".");
         } else {
@@ -207,6 +209,7 @@ class Lexer {
         while (e < in_.size() && isAlnum(in_[e])) {
           ++e;
         }
+        requireTerminator(e);
         std::string word(in_.substr(pos_, e - pos_));
         if (word == "true" || word == "false") {
           emit(Tok::Bool, word);
@@ -217,17 +220,35 @@ class Lexer {
         }
         advance(e - pos_);
       } else {
-        char buf[48];  // Go's "%#U"
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f) {
-          std::snprintf(buf, sizeof buf, "U+%04X '%c'", u, c);
-        } else {
-          std::snprintf(buf, sizeof buf, "U+%04X", u);
-        }
-        // Go's lexer refuses a backslash outside a quote; any other byte is the parser's
-        fail(c == '\\' ? std::string("bad character ") + buf : std::string("unexpected \"") + c + "\" in command");
+        fail(std::string("unexpected \"") + c + "\" in command");
       }
     }
+  }
+
+  // Go's atTerminator: a word (identifier, field, variable) must end at a space, the end,
+  // one of . , | : ( ) or the right delimiter; anything else is a "bad character".
+  void requireTerminator(size_t e) const {
+    if (e >= in_.size() || std::string_view(" \t\r\n.,|:()").find(in_[e]) != std::string_view::npos ||
+        in_.substr(e).starts_with(right_)) {
+      return;
+    }
+    const auto u = static_cast<unsigned char>(in_[e]);
+    char buf[48];  // Go's %#U
+    if (u < 0x80) {
+      if (u >= 0x20 && u < 0x7f) {
+        std::snprintf(buf, sizeof buf, "U+%04X '%c'", u, in_[e]);
+      } else {
+        std::snprintf(buf, sizeof buf, "U+%04X", u);
+      }
+    } else {
+      const size_t n = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : 2;
+      uint32_t cp = u & (n == 4 ? 0x07u : n == 3 ? 0x0Fu : 0x1Fu);
+      for (size_t k = 1; k < n && e + k < in_.size(); ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(in_[e + k]) & 0x3Fu);
+      }
+      std::snprintf(buf, sizeof buf, "U+%04X '%s'", cp, std::string(in_.substr(e, n)).c_str());
+    }
+    fail(std::string("bad character ") + buf);
   }
 
   void lexNumber() {

@@ -165,6 +165,10 @@ class Parser {
       }
       if (kw == "else") {
         next();
+        // Go reads the else's own end (or `if`) before it asks where the else may stand
+        if (peek().type != Tok::RightDelim && !(peek().type == Tok::Ident && peek().text == "if")) {
+          fail("unexpected " + itemText(peek()) + " in else");
+        }
         return {nullptr, Stop::Else};  // the caller reads what follows
       }
       if (kw == "if" || kw == "range" || kw == "with") {

@@ -507,13 +507,14 @@ def gen_request(seed, index):
 
 # Differences Gatehouse keeps for now, judged from both answers: (name, reason, test).
 TYPE_NAMES = re.compile(rb"(\(|EXTRA |, |in type |\]: )(\[\]\*http\.Cookie|\[\]string|\[\]interface \{\}|"
-                        rb"map\[string\]string|map\[string\]interface \{\}|interface \{\}|int64|int|string)(?=[=)]|$)")
+                        rb"map\[string\]string|map\[string\]interface \{\}|interface \{\}|int64|int|string|float64|bool)(?=[=)]|$)")
 
 
 def untyped(body):
     """A body with Go's type names in messages made alike ([]string and []interface {}, int64 and int)."""
-    body = TYPE_NAMES.sub(rb"\1T", body)
-    return body.replace(b"[]string", b"[]interface {}").replace(b"int64", b"int")
+    body = re.sub(rb"\[\](string|int(?!erface)|\*http\.Cookie)", b"[]interface {}", body, flags=re.I)
+    body = TYPE_NAMES.sub(rb"\1T", body.replace(b"int64", b"int"))
+    return body
 
 
 KNOWN = [
