@@ -219,7 +219,13 @@ std::string evalArgsString(const Args& a) {
   if (a.size() == 1 && a[0].isString()) {
     return a[0].asString();
   }
-  return goSprint(a);
+  Args printable = a;
+  for (auto& v : printable) {
+    if (v.isNil()) {
+      v = Value("<no value>");  // Go's printableValue of a nil argument
+    }
+  }
+  return goSprint(printable);
 }
 
 }  // namespace

@@ -291,11 +291,7 @@ class Parser {
           next();
         }
         next();
-        for (auto& nm : names) {
-          if (p->assign && !declared(nm)) {
-            fail("undefined variable \"" + nm + "\"");
-          }
-        }
+        // (Go's parser takes `$x = ` of an undeclared $x; the assignment fails when it runs)
         p->decl = names;
       } else if (names.size() > 1) {
         fail("too many declarations in " + std::string(ctx));
@@ -316,10 +312,7 @@ class Parser {
       }
       p->cmds.push_back(command(ctx, nested));
       if (peek().type == Tok::Pipe) {
-        next();
-        if (peek().type == Tok::RightDelim || peek().type == Tok::RParen) {
-          fail(std::string("missing command in ") + ctx);
-        }
+        next();  // (Go 1.19 takes a trailing '|' before the end: `{{.X | }}` is `{{.X}}`)
       }
     }
     if (p->cmds.empty()) {
@@ -334,10 +327,8 @@ class Parser {
       }
     }
     p->text = pipelineText(*p);
-    if (!p->assign) {
-      for (auto& nm : p->decl) {
-        vars_.push_back(nm);
-      }
+    for (auto& nm : p->decl) {  // Go's parser records an assigned name as declared too
+      vars_.push_back(nm);
     }
     return p;
   }
@@ -461,6 +452,15 @@ class Parser {
     auto [p, ec] = std::from_chars(body.data(), body.data() + body.size(), n, base);
     if (ec == std::errc() && p == body.data() + body.size()) {
       return Value(neg ? -n : n);
+    }
+    // Go: a number that reads as a float but has no '.', exponent or 'p' is an integer too
+    // large (or, like "09", a bad octal one): refused
+    if (base != 16 && s.find_first_of(".eEpP") == std::string::npos) {
+      char* stop = nullptr;
+      std::strtod(s.c_str(), &stop);
+      if (stop != s.c_str() && *stop == '\0') {
+        fail("integer overflow: \"" + text + "\"");
+      }
     }
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);

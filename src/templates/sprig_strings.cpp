@@ -72,8 +72,33 @@ std::string indent(int64_t n, const std::string& s) {
   return pad + replaceAll(s, "\n", "\n" + pad);
 }
 
+// Go's strings.Split(s, "") parts: one per UTF-8 sequence (at most n, the last the rest).
+List explode(const std::string& s, int64_t n) {
+  List out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (n > 0 && static_cast<int64_t>(out.size()) == n - 1) {
+      out.emplace_back(s.substr(i));
+      return out;
+    }
+    const auto u = static_cast<unsigned char>(s[i]);
+    size_t len = u < 0x80 ? 1 : u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+    len = std::min(len, s.size() - i);
+    out.emplace_back(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 Value splitMap(const std::string& sep, const std::string& s, int64_t n) {
   Value m = makeMap();
+  if (sep.empty()) {
+    const List parts = explode(s, n);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      m.asMap().entries["_" + std::to_string(k)] = parts[k];
+    }
+    return m;
+  }
   size_t start = 0;
   int64_t i = 0;
   for (;;) {
@@ -100,10 +125,7 @@ std::string strval(const Value& v) {
 List goSplit(const std::string& s, const std::string& sep) {
   List out;
   if (sep.empty()) {
-    for (char c : s) {
-      out.emplace_back(std::string(1, c));
-    }
-    return out;
+    return explode(s, -1);
   }
   size_t start = 0;
   for (;;) {
