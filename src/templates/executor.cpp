@@ -207,6 +207,11 @@ class Exec {
         break;
     }
     if (cmd.args.size() > 1 || final != nullptr) {
+      if (first.kind == Operand::Kind::Pipe && first.pipe) {
+        // Go places this at the enclosing command and names the inner pipeline bare
+        at(cmd.text, cmd.line, cmd.col);
+        fail("can't give argument to non-function " + first.pipe->text);
+      }
       fail("can't give argument to non-function " + first.text);
     }
     if (first.kind == Operand::Kind::Constant && first.constant.isNil()) {

@@ -27,7 +27,14 @@ class Lexer {
         lexText();
       }
     } catch (const TemplateError& e) {
-      emit(Tok::Error, e.what());
+      std::string msg = e.what();
+      // Go's parser names where an action that spans lines began
+      if (actionLine_ != 0 && actionLine_ != line_) {
+        const bool action = msg.ends_with(" action");
+        msg += std::string(action ? "" : " in action") + " started at " + std::string(name_) + ":" +
+               std::to_string(actionLine_);
+      }
+      emit(Tok::Error, msg);
     }
     emit(Tok::Eof, "");
     return std::move(out_);
@@ -128,6 +135,7 @@ class Lexer {
   }
 
   void lexInsideAction() {
+    actionLine_ = line_;
     int parens = 0;
     for (;;) {
       bool trim = false;
@@ -137,6 +145,7 @@ class Lexer {
         }
         advance((trim ? 2 : 0) + right_.size());
         emit(Tok::RightDelim, "");
+        actionLine_ = 0;
         if (trim) {
           skipSpaces();
         }
@@ -383,6 +392,7 @@ class Lexer {
 
   std::string_view name_;
   std::string_view in_;
+  int actionLine_ = 0;  // the line the open action began on (0: outside one)
   std::string_view left_;
   std::string_view right_;
   size_t pos_ = 0;

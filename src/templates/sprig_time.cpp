@@ -53,7 +53,10 @@ void addSprigTime(FuncMap& f) {
     wantArgs(a, 2, "toDate");
     try {
       return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
-    } catch (const TemplateError&) {
+    } catch (const TemplateError& e) {
+      if (std::string_view(e.what()).ends_with("not supported yet")) {
+        throw;
+      }
       // sprig gives Go's zero time, which this time value cannot hold.
       throw TemplateError("toDate: \"" + strval(a[1]) + "\" does not match \"" + strval(a[0]) +
                           "\" (the zero time sprig gives is not supported yet)");
