@@ -22,6 +22,20 @@ size_t runeCount(const std::string& s) {
   return n;
 }
 
+// A string's precision counts runes (%.2s of "日本語" is "日本").
+void truncateRunes(std::string& s, int prec) {
+  if (prec < 0) {
+    return;
+  }
+  int runes = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && runes++ == prec) {
+      s.resize(i);
+      return;
+    }
+  }
+}
+
 void pad(std::string& out, const std::string& s, const Spec& sp, bool numeric = false) {
   const int w = sp.width;
   const size_t runes = runeCount(s);  // Go's width counts runes
@@ -232,9 +246,7 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         pad(out, goQuote(v.asString()), sp);
       } else if (v.isString()) {
         std::string str = v.asString();
-        if (sp.prec >= 0 && static_cast<size_t>(sp.prec) < str.size()) {
-          str.resize(static_cast<size_t>(sp.prec));
-        }
+        truncateRunes(str, sp.prec);
         pad(out, str, sp);
       } else if (v.isBool()) {
         pad(out, v.asBool() ? "true" : "false", sp);
@@ -250,9 +262,7 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
     case 's':
       if (v.isString()) {
         std::string s = v.asString();
-        if (sp.prec >= 0 && static_cast<size_t>(sp.prec) < s.size()) {
-          s.resize(static_cast<size_t>(sp.prec));
-        }
+        truncateRunes(s, sp.prec);
         pad(out, s, sp);
       } else if (v.isObject()) {
         std::string s;

@@ -229,7 +229,11 @@ class Lexer {
         }
         advance(e - pos_);
       } else {
-        fail(std::string("unexpected \"") + c + "\" in command");
+        // Go's parser meets the byte after an operand of a command, or where one begins
+        const Tok last = out_.empty() ? Tok::LeftDelim : out_.back().type;
+        const bool afterOperand = last != Tok::LeftDelim && last != Tok::Pipe && last != Tok::LParen &&
+                                  last != Tok::Declare && last != Tok::Assign && last != Tok::Comma;
+        fail(std::string("unexpected \"") + c + "\" in " + (afterOperand ? "operand" : "command"));
       }
     }
   }

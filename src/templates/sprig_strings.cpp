@@ -249,7 +249,10 @@ void addSprigStrings(FuncMap& f) {
     wantArgs(a, 2, "repeat");
     const int64_t n = toInt64(a[0]);
     const std::string s = strval(a[1]);
-    if (n < 0 || static_cast<uint64_t>(n) * s.size() > (16u << 20)) {
+    if (n < 0) {
+      throw TemplateError("strings: negative Repeat count");  // Go's strings.Repeat panics
+    }
+    if (static_cast<uint64_t>(n) * s.size() > (16u << 20)) {
       throw TemplateError("repeat: count out of range");
     }
     std::string o;
