@@ -29,18 +29,23 @@ Basic basic(const Value& v) {
   return Basic::Invalid;
 }
 
-bool equal(const Value& a, const Value& b) {
+bool equal(const Value& a, const Value& b, const char* fn) {
   const Basic ka = basic(a);
   const Basic kb = basic(b);
-  if (ka == Basic::Invalid || kb == Basic::Invalid) {
-    if (a.isNil() || b.isNil()) {
-      throw TemplateError("error calling eq: invalid type for comparison");
+  const std::string call = std::string("error calling ") + fn + ": ";
+  if (a.isNil() || b.isNil()) {
+    if (ka == Basic::Invalid && kb == Basic::Invalid) {
+      throw TemplateError(call + "invalid type for comparison");
     }
-    throw TemplateError("error calling eq: non-comparable type " + printValue(ka == Basic::Invalid ? a : b) +
-                        ": " + kindName(ka == Basic::Invalid ? a : b));
   }
-  if (ka != kb) {
-    throw TemplateError("error calling eq: incompatible types for comparison");
+  if (ka != kb) {  // Go's kinds differ (a slice or map against a basic value among them)
+    if (a.isNil() || b.isNil()) {
+      throw TemplateError(call + "invalid type for comparison");
+    }
+    throw TemplateError(call + "incompatible types for comparison");
+  }
+  if (ka == Basic::Invalid) {  // Go names the right-hand operand it could not compare
+    throw TemplateError(call + "non-comparable type " + printValue(b) + ": " + kindName(b));
   }
   switch (ka) {
     case Basic::Bool:
@@ -57,11 +62,15 @@ bool equal(const Value& a, const Value& b) {
 bool less(const Value& a, const Value& b, const char* fn) {
   const Basic ka = basic(a);
   const Basic kb = basic(b);
-  if (ka == Basic::Invalid || ka == Basic::Bool || kb == Basic::Invalid || kb == Basic::Bool) {
+  // Go: a non-basic operand first, then differing kinds, then kinds without an order (bool)
+  if (ka == Basic::Invalid || kb == Basic::Invalid) {
     throw TemplateError(std::string("error calling ") + fn + ": invalid type for comparison");
   }
   if (ka != kb) {
     throw TemplateError(std::string("error calling ") + fn + ": incompatible types for comparison");
+  }
+  if (ka == Basic::Bool) {
+    throw TemplateError(std::string("error calling ") + fn + ": invalid type for comparison");
   }
   switch (ka) {
     case Basic::Int:
@@ -210,7 +219,13 @@ std::string evalArgsString(const Args& a) {
   if (a.size() == 1 && a[0].isString()) {
     return a[0].asString();
   }
-  return goSprint(a);
+  Args printable = a;
+  for (auto& v : printable) {
+    if (v.isNil()) {
+      v = Value("<no value>");  // Go's printableValue of a nil argument
+    }
+  }
+  return goSprint(printable);
 }
 
 }  // namespace
@@ -252,7 +267,7 @@ void addGoBuiltins(FuncMap& f) {
       throw TemplateError("error calling eq: missing argument for comparison");
     }
     for (size_t k = 1; k < a.size(); ++k) {
-      if (equal(a[0], a[k])) {
+      if (equal(a[0], a[k], "eq")) {
         return Value(true);
       }
     }
@@ -260,7 +275,7 @@ void addGoBuiltins(FuncMap& f) {
   };
   f["ne"] = [](Args& a) {
     wantArgs(a, 2, "ne");
-    return Value(!equal(a[0], a[1]));
+    return Value(!equal(a[0], a[1], "ne"));
   };
   f["lt"] = [](Args& a) {
     wantArgs(a, 2, "lt");
@@ -268,11 +283,11 @@ void addGoBuiltins(FuncMap& f) {
   };
   f["le"] = [](Args& a) {
     wantArgs(a, 2, "le");
-    return Value(less(a[0], a[1], "le") || equal(a[0], a[1]));
+    return Value(less(a[0], a[1], "le") || equal(a[0], a[1], "le"));
   };
   f["gt"] = [](Args& a) {
     wantArgs(a, 2, "gt");
-    return Value(!less(a[0], a[1], "gt") && !equal(a[0], a[1]));
+    return Value(!less(a[0], a[1], "gt") && !equal(a[0], a[1], "gt"));
   };
   f["ge"] = [](Args& a) {
     wantArgs(a, 2, "ge");

@@ -304,6 +304,11 @@ void addCaddyFunctions(Execution& run) {
   f["httpError"] = [](Args& a) -> Value {
     wantN(a, 1, "httpError");
     const int64_t status = wantInt(a[0], "httpError");
+    // Go's WriteHeader takes 100..999 only (2.6.2 panics and drops the connection on any
+    // other code): never write such a status line, answer the handler's own failure.
+    if (status < 100 || status > 999) {
+      throw HttpStatusError(500, "invalid status code " + std::to_string(status));
+    }
     throw HttpStatusError(static_cast<int>(status), "HTTP " + std::to_string(status));
   };
   f["stripHTML"] = [](Args& a) {

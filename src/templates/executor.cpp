@@ -143,7 +143,8 @@ class Exec {
   void walkTemplate(const Node& n, const Value& dot) {
     auto it = set_.trees.find(n.text);
     if (it == set_.trees.end()) {
-      at("{{template \"" + n.text + "\"}}", n.line, n.col);
+      // Go's TemplateNode.String() carries the argument pipeline too
+      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
       fail("template \"" + n.text + "\" not defined");
     }
     Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
@@ -206,6 +207,11 @@ class Exec {
         break;
     }
     if (cmd.args.size() > 1 || final != nullptr) {
+      if (first.kind == Operand::Kind::Pipe && first.pipe) {
+        // Go places this at the enclosing command and names the inner pipeline bare
+        at(cmd.text, cmd.line, cmd.col);
+        fail("can't give argument to non-function " + first.pipe->text);
+      }
       fail("can't give argument to non-function " + first.text);
     }
     if (first.kind == Operand::Kind::Constant && first.constant.isNil()) {
@@ -215,6 +221,9 @@ class Exec {
   }
 
   Value evalArg(const Operand& o, const Value& dot) {
+    if (o.kind != Operand::Kind::Function) {
+      at(o.text, o.line, o.col);  // Go's evalArg places later errors at the argument
+    }
     switch (o.kind) {
       case Operand::Kind::Dot:
         return dot;
@@ -310,7 +319,8 @@ class Exec {
       } catch (const HttpStatusError&) {
         throw;
       } catch (const TemplateError& e) {
-        fail(std::string("error calling ") + name + ": " + e.what());
+        const std::string msg = e.what();
+        fail(msg.starts_with("wrong number of args") ? msg : "error calling " + name + ": " + msg);
       }
       if (!v) {
         fail("can't evaluate field " + name + " in type " + recv.asObject().typeName());

@@ -14,16 +14,42 @@ struct Spec {
   int prec = -1;
 };
 
+size_t runeCount(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    n += (c & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return n;
+}
+
+// A string's precision counts runes (%.2s of "日本語" is "日本").
+void truncateRunes(std::string& s, int prec) {
+  if (prec < 0) {
+    return;
+  }
+  int runes = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && runes++ == prec) {
+      s.resize(i);
+      return;
+    }
+  }
+}
+
 void pad(std::string& out, const std::string& s, const Spec& sp, bool numeric = false) {
   const int w = sp.width;
-  if (w < 0 || static_cast<int>(s.size()) >= w) {  // Go counts runes; ASCII is the common case
+  const size_t runes = runeCount(s);  // Go's width counts runes
+  if (w < 0 || static_cast<int>(runes) >= w) {
     out += s;
     return;
   }
-  const size_t n = static_cast<size_t>(w) - s.size();
+  const size_t n = static_cast<size_t>(w) - runes;
   if (sp.minus) {
     out += s;
     out.append(n, ' ');
+  } else if (sp.zero && !numeric) {  // fmt pads text with zeros too
+    out.append(n, '0');
+    out += s;
   } else if (sp.zero && numeric) {
     size_t signLen = !s.empty() && (s[0] == '-' || s[0] == '+' || s[0] == ' ') ? 1 : 0;
     out += s.substr(0, signLen);
@@ -94,9 +120,16 @@ std::string floatIn(double f, char verb, const Spec& sp) {
 std::string hexString(const std::string& s, bool upper, const Spec& sp) {
   std::string out;
   const char* set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  const char* prefix = upper ? "0X" : "0x";
+  if (sp.sharp && !sp.space && !s.empty()) {  // %#x: one 0x before the whole
+    out += prefix;
+  }
   for (unsigned char c : s) {
     if (sp.space && !out.empty()) {
       out += ' ';
+    }
+    if (sp.sharp && sp.space) {  // "% #x": 0x before each byte
+      out += prefix;
     }
     out += set[c >> 4];
     out += set[c & 15];
@@ -104,49 +137,149 @@ std::string hexString(const std::string& s, bool upper, const Spec& sp) {
   return out;
 }
 
-std::string bad(char verb, const Value& v) { return std::string("%!") + verb + "(" + kindName(v) + "=" + printValue(v) + ")"; }
+void formatOne(std::string& out, char verb, const Spec& sp, const Value& v);
+
+// fmt's badVerb: the verb, the type and the value printed with %v under the same flags
+// (width and precision included); a nil argument has no type.
+std::string bad(char verb, const Value& v, const Spec& sp) {
+  if (v.isNil()) {
+    return std::string("%!") + verb + "(<nil>)";
+  }
+  std::string s = std::string("%!") + verb + "(" + kindName(v) + "=";
+  formatOne(s, 'v', sp, v);
+  return s + ")";
+}
+
+// strconv.QuoteRune.
+std::string quoteRune(int64_t r) {
+  switch (r) {
+    case '\a': return "'\\a'";
+    case '\b': return "'\\b'";
+    case '\f': return "'\\f'";
+    case '\n': return "'\\n'";
+    case '\r': return "'\\r'";
+    case '\t': return "'\\t'";
+    case '\v': return "'\\v'";
+    case '\\': return "'\\\\'";
+    case '\'': return "'\\''";
+    default: break;
+  }
+  char buf[16];
+  if (r < 0x20 || r == 0x7f) {
+    std::snprintf(buf, sizeof buf, "'\\x%02x'", static_cast<unsigned>(r));
+    return buf;
+  }
+  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
+    return "'\xef\xbf\xbd'";  // U+FFFD
+  }
+  std::string out = "'";
+  appendUtf8(out, static_cast<uint32_t>(r));
+  return out + "'";
+}
+
+// strconv.CanBackquote, for %#q.
+bool canBackquote(const std::string& s) {
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t') || c == '`' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// An element of a slice or map: a nil one prints <nil> whatever the verb.
+void formatElem(std::string& out, char verb, const Spec& sp, const Value& item) {
+  if (item.isNil() && verb != 'T') {
+    out += "<nil>";  // (as caddy 2.6.2 prints it: unpadded)
+    return;
+  }
+  formatOne(out, verb, sp, item);
+}
+
+// fmt applies a verb to each element of a slice or map ("[a b]", "map[k:v]").
+bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v) {
+  if (verb == 'T' || verb == 'p' || (verb == 'v' && sp.sharp)) {
+    return false;
+  }
+  if (v.isList()) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : v.asList()) {
+      out += first ? "" : " ";
+      first = false;
+      formatElem(out, verb, sp, item);
+    }
+    out += ']';
+    return true;
+  }
+  if (v.isMap()) {
+    out += "map[";
+    bool first = true;
+    for (const auto& [k, item] : v.asMap().entries) {
+      out += first ? "" : " ";
+      first = false;
+      formatOne(out, verb, sp, Value(k));
+      out += ':';
+      formatElem(out, verb, sp, item);
+    }
+    out += ']';
+    return true;
+  }
+  return false;
+}
 
 // One verb applied to one argument.
-void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
+void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
+  const Spec& sp = given;
+  if (formatComposite(out, verb, sp, v)) {
+    return;
+  }
   switch (verb) {
     case 'v':
       if (v.isFloat()) {
         pad(out, floatIn(v.asFloat(), 'g', sp), sp, true);
       } else if (v.isInt()) {
-        pad(out, intIn(v.asInt(), 10, false, sp), sp, true);
+        Spec spaces = sp;
+        spaces.zero = sp.zero && sp.prec < 0;
+        pad(out, intIn(v.asInt(), 10, false, sp), spaces, true);
       } else if (v.isString() && sp.sharp) {
         pad(out, goQuote(v.asString()), sp);
+      } else if (v.isString()) {
+        std::string str = v.asString();
+        truncateRunes(str, sp.prec);
+        pad(out, str, sp);
+      } else if (v.isBool()) {
+        pad(out, v.asBool() ? "true" : "false", sp);
+      } else if (v.isNil()) {
+        pad(out, "<nil>", sp);
       } else {
         std::string s;
         appendValue(s, v);
         pad(out, s, sp);
       }
       return;
-    case 'T': pad(out, kindName(v), sp); return;
+    case 'T': pad(out, v.isNil() ? "<nil>" : kindName(v), sp); return;
     case 's':
       if (v.isString()) {
         std::string s = v.asString();
-        if (sp.prec >= 0 && static_cast<size_t>(sp.prec) < s.size()) {
-          s.resize(static_cast<size_t>(sp.prec));
-        }
+        truncateRunes(s, sp.prec);
         pad(out, s, sp);
-      } else if (v.isList() || v.isMap() || v.isObject() || v.isBool() || v.isNil()) {
+      } else if (v.isObject()) {
         std::string s;
         appendValue(s, v);
-        pad(out, v.isBool() || v.isNil() ? bad('s', v) : s, sp);
+        pad(out, s, sp);
       } else {
-        out += bad('s', v);
+        out += bad('s', v, sp);
       }
       return;
     case 'q':
       if (v.isString()) {
-        pad(out, goQuote(v.asString()), sp);
+        const std::string& str = v.asString();
+        pad(out, sp.sharp && canBackquote(str) ? "`" + str + "`" : goQuote(str), sp);
       } else if (v.isInt()) {
-        std::string r;
-        appendUtf8(r, static_cast<uint32_t>(v.asInt()));
-        pad(out, "'" + r + "'", sp);
+        pad(out, quoteRune(v.asInt()), sp);
       } else {
-        out += bad('q', v);
+        out += bad('q', v, sp);
       }
       return;
     case 'd':
@@ -161,24 +294,48 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         if (verb == 'O') {
           s.insert(s[0] == '-' ? 1 : 0, "0o");
         }
-        pad(out, s, sp, true);
+        Spec spaces = sp;
+        spaces.zero = sp.zero && sp.prec < 0;  // %08.3d: the precision's zeros, then spaces
+        pad(out, s, spaces, true);
       } else if ((verb == 'x' || verb == 'X') && v.isString()) {
         pad(out, hexString(v.asString(), verb == 'X', sp), sp);
       } else if ((verb == 'x' || verb == 'X') && v.isFloat()) {
         char buf[64];
         std::snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", v.asFloat());
-        pad(out, buf, sp);
+        std::string hex = buf;
+        const size_t p = hex.find_first_of("pP");
+        if (p != std::string::npos && p + 2 < hex.size() + 1 && hex.size() - p == 3) {
+          hex.insert(p + 2, "0");  // Go writes at least two exponent digits (p+01)
+        }
+        if (v.asFloat() >= 0 && (sp.plus || sp.space)) {
+          hex.insert(0, sp.plus ? "+" : " ");
+        }
+        pad(out, hex, sp);
+      } else if (verb == 'b' && v.isFloat()) {  // strconv's 'b': mantissa "p" binary exponent
+        int exp = 0;
+        const double m = std::frexp(std::fabs(v.asFloat()), &exp);
+        auto mant = static_cast<int64_t>(std::ldexp(m, 53));
+        exp -= 53;
+        if (v.asFloat() == 0) {
+          mant = 0;
+          exp = -1074;
+        }
+        const std::string s = std::string(std::signbit(v.asFloat()) ? "-" : "") + std::to_string(mant) + "p" +
+                              (exp >= 0 ? "+" : "") + std::to_string(exp);
+        pad(out, s, sp);
       } else {
-        out += bad(verb, v);
+        out += bad(verb, v, sp);
       }
       return;
     case 'c':
       if (v.isInt()) {
         std::string r;
-        appendUtf8(r, static_cast<uint32_t>(v.asInt()));
+        const int64_t cp = v.asInt();
+        const bool valid = cp >= 0 && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+        appendUtf8(r, valid ? static_cast<uint32_t>(cp) : 0xFFFDu);  // Go writes U+FFFD
         pad(out, r, sp);
       } else {
-        out += bad('c', v);
+        out += bad('c', v, sp);
       }
       return;
     case 'U':
@@ -187,14 +344,14 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
         std::snprintf(buf, sizeof buf, "U+%04llX", static_cast<unsigned long long>(v.asInt()));
         pad(out, buf, sp);
       } else {
-        out += bad('U', v);
+        out += bad('U', v, sp);
       }
       return;
     case 't':
       if (v.isBool()) {
         pad(out, v.asBool() ? "true" : "false", sp);
       } else {
-        out += bad('t', v);
+        out += bad('t', v, sp);
       }
       return;
     case 'e':
@@ -206,10 +363,10 @@ void formatOne(std::string& out, char verb, const Spec& sp, const Value& v) {
       if (v.isFloat()) {
         pad(out, floatIn(v.asFloat(), verb, sp), sp, true);
       } else {
-        out += bad(verb, v);
+        out += bad(verb, v, sp);
       }
       return;
-    default: out += std::string("%!") + verb + "(" + kindName(v) + "=" + printValue(v) + ")";
+    default: out += bad(verb, v, sp);
   }
 }
 
@@ -268,6 +425,33 @@ std::string goSprintln(const Args& args) {
 std::string goSprintf(const std::string& f, const Args& args) {
   std::string out;
   size_t argi = 0;
+  bool reordered = false;  // an explicit [n] index was used: no EXTRA complaint
+  bool goodIndex = true;
+  // fmt's argNumber: "[n]" picks argument n (1-based) for what follows.
+  auto argIndex = [&](size_t& i) {
+    if (i >= f.size() || f[i] != '[') {
+      return;
+    }
+    reordered = true;
+    size_t j = i + 1;
+    int n = 0;
+    bool digits = false;
+    while (j < f.size() && f[j] >= '0' && f[j] <= '9' && n < 1000000) {
+      n = n * 10 + (f[j++] - '0');
+      digits = true;
+    }
+    if (j >= f.size() || f[j] != ']') {  // no closing bracket: Go skips the '['
+      goodIndex = false;
+      i = j;
+      return;
+    }
+    i = j + 1;
+    if (!digits || n < 1 || static_cast<size_t>(n) > args.size()) {
+      goodIndex = false;
+      return;
+    }
+    argi = static_cast<size_t>(n - 1);
+  };
   for (size_t i = 0; i < f.size(); ++i) {
     if (f[i] != '%') {
       out += f[i];
@@ -294,7 +478,9 @@ std::string goSprintf(const std::string& f, const Args& args) {
         break;
       }
     }
+    goodIndex = true;
     auto number = [&](int& target) {
+      argIndex(i);
       if (i < f.size() && f[i] == '*') {
         ++i;
         if (argi < args.size() && args[argi].isInt()) {
@@ -322,6 +508,7 @@ std::string goSprintf(const std::string& f, const Args& args) {
       sp.prec = 0;
       number(sp.prec);
     }
+    argIndex(i);
     if (i >= f.size()) {
       out += "%!(NOVERB)";
       break;
@@ -331,19 +518,31 @@ std::string goSprintf(const std::string& f, const Args& args) {
       out += '%';
       continue;
     }
+    if (!goodIndex) {
+      out += std::string("%!") + verb + "(BADINDEX)";
+      continue;
+    }
     if (argi >= args.size()) {
       out += std::string("%!") + verb + "(MISSING)";
       continue;
     }
+    if (verb == 'v') {
+      sp.plus = false;  // %+v asks for field names, not signs (a bad verb's value keeps '+')
+    }
     formatOne(out, verb, sp, args[argi++]);
   }
-  if (argi < args.size()) {
+  if (!reordered && argi < args.size()) {
     out += "%!(EXTRA ";
     for (size_t k = argi; k < args.size(); ++k) {
       if (k > argi) {
         out += ", ";
       }
-      out += kindName(args[k]) + "=" + printValue(args[k]);
+      if (args[k].isNil()) {
+        out += "<nil>";
+      } else {
+        out += kindName(args[k]) + "=";
+        formatOne(out, 'v', Spec{}, args[k]);
+      }
     }
     out += ")";
   }

@@ -1,6 +1,7 @@
 #include "templates/go_time_parse.h"
 
 #include <array>
+#include <cstdint>
 #include <ctime>
 #include <string_view>
 
@@ -287,6 +288,12 @@ int64_t goParseTime(const std::string& layoutText, const std::string& valueText,
   } else {
     tm.tm_isdst = -1;
     seconds = static_cast<int64_t>(mktime(&tm));
+  }
+  // Times are int64 nanoseconds since 1970: refuse rather than wrap (a layout without a
+  // date parses as year 0 in Go)
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1000000000 - 1;
+  if (seconds > kMaxSeconds || seconds < -kMaxSeconds) {
+    throw TemplateError("parsing time \"" + valueText + "\": a year outside 1678..2261 is not supported yet");
   }
   return seconds * 1000000000 + nanos;
 }

@@ -2,6 +2,7 @@
 #include "gatehouse/utf8.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "templates/value.h"
 
@@ -21,8 +22,19 @@ class Lexer {
       : name_(name), in_(in), left_(left), right_(right) {}
 
   std::vector<Token> run() {
-    while (pos_ < in_.size()) {
-      lexText();
+    try {
+      while (pos_ < in_.size()) {
+        lexText();
+      }
+    } catch (const TemplateError& e) {
+      std::string msg = e.what();
+      // Go's parser names where an action that spans lines began
+      if (actionLine_ != 0 && actionLine_ != line_) {
+        const bool action = msg.ends_with(" action");
+        msg += std::string(action ? "" : " in action") + " started at " + std::string(name_) + ":" +
+               std::to_string(actionLine_);
+      }
+      emit(Tok::Error, msg);
     }
     emit(Tok::Eof, "");
     return std::move(out_);
@@ -123,6 +135,7 @@ class Lexer {
   }
 
   void lexInsideAction() {
+    actionLine_ = line_;
     int parens = 0;
     for (;;) {
       bool trim = false;
@@ -132,6 +145,7 @@ class Lexer {
         }
         advance((trim ? 2 : 0) + right_.size());
         emit(Tok::RightDelim, "");
+        actionLine_ = 0;
         if (trim) {
           skipSpaces();
         }
@@ -164,9 +178,7 @@ class Lexer {
         emit(Tok::LParen, "(");
         advance(1);
       } else if (c == ')') {
-        if (--parens < 0) {
-          fail("unexpected right paren");
-        }
+        parens = std::max(parens - 1, 0);  // a stray ')' is the parser's "unexpected" error
         emit(Tok::RParen, ")");
         advance(1);
       } else if (c == '"') {
@@ -180,6 +192,7 @@ class Lexer {
         while (e < in_.size() && isAlnum(in_[e])) {
           ++e;
         }
+        requireTerminator(e);
         emit(Tok::Variable, std::string(in_.substr(pos_, e - pos_)));
         advance(e - pos_);
       } else if (c == '.') {
@@ -191,6 +204,7 @@ class Lexer {
         while (e < in_.size() && isAlnum(in_[e])) {
           ++e;
         }
+        requireTerminator(e);
         if (e == pos_ + 1) {
           emit(Tok::Dot, ".");
         } else {
@@ -204,6 +218,7 @@ class Lexer {
         while (e < in_.size() && isAlnum(in_[e])) {
           ++e;
         }
+        requireTerminator(e);
         std::string word(in_.substr(pos_, e - pos_));
         if (word == "true" || word == "false") {
           emit(Tok::Bool, word);
@@ -214,9 +229,39 @@ class Lexer {
         }
         advance(e - pos_);
       } else {
-        fail(std::string("unexpected \"") + c + "\" in command");
+        // Go's parser meets the byte after an operand of a command, or where one begins
+        const Tok last = out_.empty() ? Tok::LeftDelim : out_.back().type;
+        const bool afterOperand = last != Tok::LeftDelim && last != Tok::Pipe && last != Tok::LParen &&
+                                  last != Tok::Declare && last != Tok::Assign && last != Tok::Comma;
+        fail(std::string("unexpected \"") + c + "\" in " + (afterOperand ? "operand" : "command"));
       }
     }
+  }
+
+  // Go's atTerminator: a word (identifier, field, variable) must end at a space, the end,
+  // one of . , | : ( ) or the right delimiter; anything else is a "bad character".
+  void requireTerminator(size_t e) const {
+    if (e >= in_.size() || std::string_view(" \t\r\n.,|:()").find(in_[e]) != std::string_view::npos ||
+        in_.substr(e).starts_with(right_)) {
+      return;
+    }
+    const auto u = static_cast<unsigned char>(in_[e]);
+    char buf[48];  // Go's %#U
+    if (u < 0x80) {
+      if (u >= 0x20 && u < 0x7f) {
+        std::snprintf(buf, sizeof buf, "U+%04X '%c'", u, in_[e]);
+      } else {
+        std::snprintf(buf, sizeof buf, "U+%04X", u);
+      }
+    } else {
+      const size_t n = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : 2;
+      uint32_t cp = u & (n == 4 ? 0x07u : n == 3 ? 0x0Fu : 0x1Fu);
+      for (size_t k = 1; k < n && e + k < in_.size(); ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(in_[e + k]) & 0x3Fu);
+      }
+      std::snprintf(buf, sizeof buf, "U+%04X '%s'", cp, std::string(in_.substr(e, n)).c_str());
+    }
+    fail(std::string("bad character ") + buf);
   }
 
   void lexNumber() {
@@ -329,6 +374,11 @@ class Lexer {
     if (i >= in_.size() || in_[i] != '\'' || value.empty()) {
       fail("unterminated character constant");
     }
+    const auto lead = static_cast<unsigned char>(value[0]);
+    const size_t runeLen = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (in_[pos_ + 1] != '\\' && value.size() > runeLen) {  // Go's parser: UnquoteChar must take it all
+      fail("malformed character constant: " + std::string(in_.substr(pos_, i + 1 - pos_)));
+    }
     // Decode the UTF-8 sequence into its code point.
     const auto* u = reinterpret_cast<const unsigned char*>(value.data());
     uint32_t cp = u[0];
@@ -346,6 +396,7 @@ class Lexer {
 
   std::string_view name_;
   std::string_view in_;
+  int actionLine_ = 0;  // the line the open action began on (0: outside one)
   std::string_view left_;
   std::string_view right_;
   size_t pos_ = 0;

@@ -28,6 +28,7 @@ enum class Tok {
   Assign,   // =
   Comma,
   Eof,
+  Error,  // a lexing error (text: the whole message): raised when the parser reaches it
 };
 
 struct Token {
@@ -39,7 +40,8 @@ struct Token {
   std::string raw;           // source spelling of a string, char or number (Go's node String())
 };
 
-// Throws TemplateError ("template: NAME:LINE: ...") on malformed input.
+// Malformed input ends the items with an Error item holding the message ("template:
+// NAME:LINE: ..."): Go's lexer runs as the parser asks, so a parse error before it wins.
 std::vector<Token> lexTemplate(std::string_view name, std::string_view input, std::string_view left = "{{",
                                std::string_view right = "}}");
 

@@ -1,5 +1,6 @@
 #include "templates/parser.h"
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -54,7 +55,28 @@ class Parser {
   [[noreturn]] void fail(const std::string& msg) const {
     throw TemplateError("template: " + name_ + ":" + std::to_string(peek().line) + ": " + msg);
   }
-  const Token& peek() const { return toks_[pos_]; }
+  const Token& peek() const {
+    if (toks_[pos_].type == Tok::Error) {
+      throw TemplateError(toks_[pos_].text);
+    }
+    return toks_[pos_];
+  }
+  // Go's item String() in messages: keywords as <if>, the right delimiter as "}}".
+  static std::string itemText(const Token& t) {
+    static const char* const kKeywords[] = {"block", "break", "continue", "define", "else", "end",
+                                            "if", "range", "nil", "template", "with"};
+    if (t.type == Tok::Ident) {
+      for (const char* k : kKeywords) {
+        if (t.text == k) {
+          return "<" + t.text + ">";
+        }
+      }
+    }
+    if (t.type == Tok::Eof) {
+      return "EOF";
+    }
+    return "\"" + (t.type == Tok::RightDelim ? std::string("}}") : t.raw.empty() ? t.text : t.raw) + "\"";
+  }
   const Token& peekAt(size_t k) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
   const Token& next() {
     const Token& t = toks_[pos_];
@@ -65,7 +87,7 @@ class Parser {
   }
   void expect(Tok t, const char* context) {
     if (peek().type != t) {
-      fail(std::string("unexpected \"") + peek().text + "\" in " + context);
+      fail("unexpected " + itemText(peek()) + " in " + context);
     }
     next();
   }
@@ -86,7 +108,7 @@ class Parser {
 
   void parseDefine() {
     if (peek().type != Tok::String) {
-      fail("unexpected \"" + peek().text + "\" in define clause");
+      fail("unexpected " + itemText(peek()) + " in define clause");
     }
     std::string name = next().text;
     expect(Tok::RightDelim, "define clause");
@@ -95,7 +117,7 @@ class Parser {
     auto [list, stop] = itemList();
     vars_ = saved;
     if (stop != Stop::End) {
-      fail("unexpected {{else}} in define");
+      fail("unexpected {{else}} in define clause");
     }
     addTree(name, std::make_shared<NodeList>(std::move(list)), true);
   }
@@ -143,6 +165,10 @@ class Parser {
       }
       if (kw == "else") {
         next();
+        // Go reads the else's own end (or `if`) before it asks where the else may stand
+        if (peek().type != Tok::RightDelim && !(peek().type == Tok::Ident && peek().text == "if")) {
+          fail("unexpected " + itemText(peek()) + " in else");
+        }
         return {nullptr, Stop::Else};  // the caller reads what follows
       }
       if (kw == "if" || kw == "range" || kw == "with") {
@@ -206,7 +232,7 @@ class Parser {
   std::unique_ptr<Node> templateCall(bool block, int line) {
     const char* ctx = block ? "block clause" : "template clause";
     if (peek().type != Tok::String) {
-      fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
+      fail("unexpected " + itemText(peek()) + " in " + ctx);
     }
     auto n = makeNode(Node::Kind::Template, line);
     n->line = peek().line;
@@ -214,6 +240,8 @@ class Parser {
     n->text = next().text;
     if (peek().type != Tok::RightDelim) {
       n->pipe = pipeline(ctx, false);
+    } else if (block) {
+      fail("missing value for block clause");  // Go's block takes a pipeline
     } else {
       next();
     }
@@ -263,11 +291,7 @@ class Parser {
           next();
         }
         next();
-        for (auto& nm : names) {
-          if (p->assign && !declared(nm)) {
-            fail("undefined variable \"" + nm + "\"");
-          }
-        }
+        // (Go's parser takes `$x = ` of an undeclared $x; the assignment fails when it runs)
         p->decl = names;
       } else if (names.size() > 1) {
         fail("too many declarations in " + std::string(ctx));
@@ -283,27 +307,76 @@ class Parser {
         next();
         break;
       }
-      if (t == Tok::Eof || t == Tok::RightDelim || t == Tok::RParen) {
-        fail(std::string("unexpected \"") + peek().text + "\" in " + ctx);
+      if (t == Tok::Eof || t == Tok::RightDelim || t == Tok::RParen || t == Tok::Pipe) {
+        fail("unexpected " + itemText(peek()) + " in " + ctx);
       }
       p->cmds.push_back(command(ctx, nested));
       if (peek().type == Tok::Pipe) {
-        next();
-        if (peek().type == Tok::RightDelim || peek().type == Tok::RParen) {
-          fail(std::string("missing command in ") + ctx);
-        }
+        next();  // (Go 1.19 takes a trailing '|' before the end: `{{.X | }}` is `{{.X}}`)
       }
     }
     if (p->cmds.empty()) {
       fail(std::string("missing value for ") + ctx);
     }
-    p->text = pipelineText(*p);
-    if (!p->assign) {
-      for (auto& nm : p->decl) {
-        vars_.push_back(nm);
+    // Go's checkPipeline: a later stage must be something that takes the piped value
+    for (size_t k = 1; k < p->cmds.size(); ++k) {
+      const Operand& first = p->cmds[k].args[0];
+      if (first.kind == Operand::Kind::Dot ||
+          (first.kind == Operand::Kind::Constant && first.fields.empty())) {
+        fail("non executable command in pipeline stage " + std::to_string(k + 1));
       }
     }
+    p->text = pipelineText(*p);
+    for (auto& nm : p->decl) {  // Go's parser records an assigned name as declared too
+      vars_.push_back(nm);
+    }
     return p;
+  }
+
+  // How much of `t` Go's lexer scans as a number (sign, base prefix, digits with '_', a
+  // fraction, an exponent, 'i').
+  static size_t goNumberScan(const std::string& t) {
+    size_t i = 0;
+    auto run = [&](std::string_view set) {
+      while (i < t.size() && set.find(t[i]) != std::string_view::npos) {
+        ++i;
+      }
+    };
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+      ++i;
+    }
+    std::string_view digits = "0123456789_";
+    char expo = 'e';
+    if (i + 1 < t.size() && t[i] == '0') {
+      const char b = static_cast<char>(std::tolower(static_cast<unsigned char>(t[i + 1])));
+      if (b == 'x') {
+        digits = "0123456789abcdefABCDEF_";
+        expo = 'p';
+        i += 2;
+      } else if (b == 'o') {
+        digits = "01234567_";
+        i += 2;
+      } else if (b == 'b') {
+        digits = "01_";
+        i += 2;
+      }
+    }
+    run(digits);
+    if (i < t.size() && t[i] == '.') {
+      ++i;
+      run(digits);
+    }
+    if (i < t.size() && std::tolower(static_cast<unsigned char>(t[i])) == expo) {
+      ++i;
+      if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+        ++i;
+      }
+      run("0123456789_");
+    }
+    if (i < t.size() && t[i] == 'i') {
+      ++i;
+    }
+    return i;
   }
 
   static std::string pipelineText(const Pipeline& p) {
@@ -320,13 +393,13 @@ class Parser {
     return out;
   }
 
-  Command command(const char* ctx, bool nested) {
+  Command command(const char* ctx, bool /*nested: any ")" ends a command*/) {
     Command c;
     c.line = peek().line;
     c.col = peek().col;
     for (;;) {
       const Tok t = peek().type;
-      if (t == Tok::Pipe || t == Tok::RightDelim || (t == Tok::RParen && nested)) {
+      if (t == Tok::Pipe || t == Tok::RightDelim || t == Tok::RParen) {
         break;
       }
       if (!c.args.empty() && !peek().spaceBefore && t != Tok::LParen) {
@@ -344,6 +417,19 @@ class Parser {
   }
 
   Value number(const std::string& text) {
+    // Go's underscoreOK: an '_' only between digits, or after a base prefix
+    for (size_t k = 0; k < text.size(); ++k) {
+      if (text[k] != '_') {
+        continue;
+      }
+      const auto prev = static_cast<unsigned char>(k > 0 ? text[k - 1] : ' ');
+      const auto nextc = static_cast<unsigned char>(k + 1 < text.size() ? text[k + 1] : ' ');
+      const bool prefix = (prev == 'x' || prev == 'X' || prev == 'o' || prev == 'O' || prev == 'b' || prev == 'B') &&
+                          k >= 2 && text[k - 2] == '0';
+      if (!(std::isxdigit(prev) || prefix) || !std::isxdigit(nextc)) {
+        fail("illegal number syntax: \"" + text + "\"");
+      }
+    }
     std::string s = text;
     std::erase(s, '_');
     const bool neg = !s.empty() && s[0] == '-';
@@ -367,10 +453,23 @@ class Parser {
     if (ec == std::errc() && p == body.data() + body.size()) {
       return Value(neg ? -n : n);
     }
+    // Go: a number that reads as a float but has no '.', exponent or 'p' is an integer too
+    // large (or, like "09", a bad octal one): refused
+    if (base != 16 && s.find_first_of(".eEpP") == std::string::npos) {
+      char* stop = nullptr;
+      std::strtod(s.c_str(), &stop);
+      if (stop != s.c_str() && *stop == '\0') {
+        fail("integer overflow: \"" + text + "\"");
+      }
+    }
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);
     if (end == s.c_str() || *end != '\0') {
-      fail("bad number syntax: \"" + text + "\"");
+      const size_t scanned = goNumberScan(text);
+      if (scanned < text.size()) {  // Go's lexer stops at the first byte its number scan refuses
+        fail("bad number syntax: \"" + text.substr(0, scanned + 1) + "\"");
+      }
+      fail("illegal number syntax: \"" + text + "\"");
     }
     return Value(d);
   }

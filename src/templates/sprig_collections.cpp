@@ -309,7 +309,9 @@ void addSprigCollections(FuncMap& f) {
     List out;
     if (a[0].isList()) {
       for (const auto& v : a[0].asList()) {
-        out.emplace_back(strval(v));
+        if (!v.isNil()) {  // Sprig's strslice drops nil elements
+          out.emplace_back(strval(v));
+        }
       }
     } else if (!a[0].isNil()) {
       out.emplace_back(strval(a[0]));

@@ -201,6 +201,24 @@ std::string reflectKind(const Value& v) {
   return kindName(v);
 }
 
+// A shared implementation registered under another name: its arity errors name the name
+// the template called (mustFirst, append).
+Function calledAs(const std::string& name, Function fn) {
+  return [name, fn = std::move(fn)](Args& a) {
+    try {
+      return fn(a);
+    } catch (const TemplateError& e) {
+      const std::string msg = e.what();
+      const std::string prefix = "wrong number of args for ";
+      const size_t colon = msg.find(':');
+      if (!msg.starts_with(prefix) || colon == std::string::npos) {
+        throw;
+      }
+      throw TemplateError(prefix + name + msg.substr(colon));
+    }
+  };
+}
+
 void addSprigLists(FuncMap& f) {
   const std::pair<const char*, Function> fns[] = {
       {"first", first},     {"last", last},       {"rest", rest},       {"initial", initial},
@@ -211,8 +229,8 @@ void addSprigLists(FuncMap& f) {
   for (const auto& [name, fn] : fns) {
     std::string must = std::string("must") + name;
     must[4] = static_cast<char>(std::toupper(static_cast<unsigned char>(must[4])));
-    f[name] = fn;
-    f[must] = fn;
+    f[name] = calledAs(name, fn);
+    f[must] = calledAs(must, fn);
   }
 }
 

@@ -22,7 +22,7 @@ void atLeast(const Args& a, size_t n, const char* fn) {
 
 void addSprigMath(FuncMap& f) {
   f["add1"] = [](Args& a) {
-    atLeast(a, 1, "add1");
+    wantArgs(a, 1, "add1");
     return Value(toInt64(a[0]) + 1);
   };
   f["add"] = [](Args& a) {
@@ -107,7 +107,15 @@ void addSprigMath(FuncMap& f) {
     atLeast(a, 1, "divf");
     double s = toFloat64(a[0]);
     for (size_t i = 1; i < a.size(); ++i) {
-      s /= toFloat64(a[i]);
+      const double d = toFloat64(a[i]);
+      if (d == 0) {  // Sprig divides shopspring decimals, which panic on a zero divisor
+        throw TemplateError("decimal division by 0");
+      }
+      s /= d;
+      // decimal.Div keeps 16 digits after the point (DivisionPrecision)
+      char buf[512];
+      std::snprintf(buf, sizeof buf, "%.16f", s);
+      s = std::strtod(buf, nullptr);
     }
     return Value(s);
   };
@@ -128,11 +136,11 @@ void addSprigMath(FuncMap& f) {
     return Value(m);
   };
   f["floor"] = [](Args& a) {
-    atLeast(a, 1, "floor");
+    wantArgs(a, 1, "floor");
     return Value(std::floor(toFloat64(a[0])));
   };
   f["ceil"] = [](Args& a) {
-    atLeast(a, 1, "ceil");
+    wantArgs(a, 1, "ceil");
     return Value(std::ceil(toFloat64(a[0])));
   };
   f["round"] = [](Args& a) {

@@ -354,7 +354,15 @@ void addSprigMisc(FuncMap& f) {
   f["mustRegexReplaceAllLiteral"] = f["regexReplaceAllLiteral"];
   f["regexQuoteMeta"] = [](Args& a) {
     wantArgs(a, 1, "regexQuoteMeta");
-    return Value(RE2::QuoteMeta(strval(a[0])));
+    // Go's regexp.QuoteMeta escapes only `\.+*?()|[]{}^$` (RE2's escapes every other symbol)
+    std::string out;
+    for (char c : strval(a[0])) {
+      if (std::string_view("\\.+*?()|[]{}^$").find(c) != std::string_view::npos) {
+        out += '\\';
+      }
+      out += c;
+    }
+    return Value(out);
   };
   f["regexSplit"] = [](Args& a) {
     wantArgs(a, 3, "regexSplit");

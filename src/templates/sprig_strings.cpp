@@ -52,19 +52,17 @@ std::string trimSet(const std::string& s, const std::string& cut) {
   return s.substr(b, s.find_last_not_of(cut) - b + 1);
 }
 
+// Go's strings.Title: a letter after a separator (any ASCII byte but a letter, a digit or
+// '_'; UTF-8 letters are not separators) is upper-cased.
 std::string title(const std::string& s) {
   std::string out = s;
-  bool start = true;
+  bool afterSeparator = true;
   for (char& c : out) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
-      start = c != '-' && c != '_' ? true : start;
-      start = true;
-      continue;
+    const auto u = static_cast<unsigned char>(c);
+    if (afterSeparator) {
+      c = static_cast<char>(std::toupper(u));
     }
-    if (start) {
-      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    start = false;
+    afterSeparator = u < 0x80 && !std::isalnum(u) && u != '_';
   }
   return out;
 }
@@ -74,8 +72,33 @@ std::string indent(int64_t n, const std::string& s) {
   return pad + replaceAll(s, "\n", "\n" + pad);
 }
 
+// Go's strings.Split(s, "") parts: one per UTF-8 sequence (at most n, the last the rest).
+List explode(const std::string& s, int64_t n) {
+  List out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (n > 0 && static_cast<int64_t>(out.size()) == n - 1) {
+      out.emplace_back(s.substr(i));
+      return out;
+    }
+    const auto u = static_cast<unsigned char>(s[i]);
+    size_t len = u < 0x80 ? 1 : u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+    len = std::min(len, s.size() - i);
+    out.emplace_back(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 Value splitMap(const std::string& sep, const std::string& s, int64_t n) {
   Value m = makeMap();
+  if (sep.empty()) {
+    const List parts = explode(s, n);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      m.asMap().entries["_" + std::to_string(k)] = parts[k];
+    }
+    return m;
+  }
   size_t start = 0;
   int64_t i = 0;
   for (;;) {
@@ -92,15 +115,17 @@ Value splitMap(const std::string& sep, const std::string& s, int64_t n) {
 
 }  // namespace
 
-std::string strval(const Value& v) { return v.isString() ? v.asString() : printValue(v); }
+std::string strval(const Value& v) {
+  if (v.isNil()) {
+    return "<nil>";  // fmt's %v of a nil interface (printValue's "<no value>" is text/template's)
+  }
+  return v.isString() ? v.asString() : printValue(v);
+}
 
 List goSplit(const std::string& s, const std::string& sep) {
   List out;
   if (sep.empty()) {
-    for (char c : s) {
-      out.emplace_back(std::string(1, c));
-    }
-    return out;
+    return explode(s, -1);
   }
   size_t start = 0;
   for (;;) {
@@ -224,7 +249,10 @@ void addSprigStrings(FuncMap& f) {
     wantArgs(a, 2, "repeat");
     const int64_t n = toInt64(a[0]);
     const std::string s = strval(a[1]);
-    if (n < 0 || static_cast<uint64_t>(n) * s.size() > (16u << 20)) {
+    if (n < 0) {
+      throw TemplateError("strings: negative Repeat count");  // Go's strings.Repeat panics
+    }
+    if (static_cast<uint64_t>(n) * s.size() > (16u << 20)) {
       throw TemplateError("repeat: count out of range");
     }
     std::string o;
@@ -239,14 +267,25 @@ void addSprigStrings(FuncMap& f) {
     int64_t start = toInt64(a[0]);
     int64_t end = toInt64(a[1]);
     const auto len = static_cast<int64_t>(s.size());
+    // Sprig slices the string as Go does: a bad bound is Go's runtime panic, reported as is.
+    const std::string panic = "runtime error: slice bounds out of range [";
     if (start < 0) {
-      return Value(s.substr(0, static_cast<size_t>(std::clamp<int64_t>(end, 0, len))));
+      if (end < 0) {
+        throw TemplateError(panic + ":" + std::to_string(end) + "]");
+      }
+      if (end > len) {
+        throw TemplateError(panic + ":" + std::to_string(end) + "] with length " + std::to_string(len));
+      }
+      return Value(s.substr(0, static_cast<size_t>(end)));
     }
     if (end < 0 || end > len) {
-      return Value(start > len ? std::string() : s.substr(static_cast<size_t>(start)));
+      if (start > len) {
+        throw TemplateError(panic + std::to_string(start) + ":" + std::to_string(len) + "]");
+      }
+      return Value(s.substr(static_cast<size_t>(start)));
     }
     if (start > end) {
-      throw TemplateError("substr: slice bounds out of range");
+      throw TemplateError(panic + std::to_string(start) + ":" + std::to_string(end) + "]");
     }
     return Value(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
   };
@@ -302,10 +341,16 @@ void addSprigStrings(FuncMap& f) {
   };
   f["indent"] = [](Args& a) {
     wantArgs(a, 2, "indent");
+    if (toInt64(a[0]) < 0) {
+      throw TemplateError("strings: negative Repeat count");  // Go's strings.Repeat panics
+    }
     return Value(indent(toInt64(a[0]), strval(a[1])));
   };
   f["nindent"] = [](Args& a) {
     wantArgs(a, 2, "nindent");
+    if (toInt64(a[0]) < 0) {
+      throw TemplateError("strings: negative Repeat count");
+    }
     return Value("\n" + indent(toInt64(a[0]), strval(a[1])));
   };
   f["plural"] = [](Args& a) {

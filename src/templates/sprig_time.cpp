@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <sys/stat.h>
+
 #include "log/go_time_text.h"
 #include "router/cel/time_values.h"
 #include "templates/go_time_parse.h"
@@ -30,6 +32,12 @@ bool zoneIsLocal(const std::string& zone) {
   if (zone == "Local") {
     return true;
   }
+  // Go's LoadLocation fails for a name with no zoneinfo file, and Sprig then uses UTC
+  struct stat st {};
+  if (zone.find("..") != std::string::npos || zone[0] == '/' || zone[0] == '\\' ||
+      ::stat(("/usr/share/zoneinfo/" + zone).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return false;
+  }
   throw TemplateError("time zone \"" + zone + "\" is not supported yet (only UTC and Local)");
 }
 
@@ -45,7 +53,10 @@ void addSprigTime(FuncMap& f) {
     wantArgs(a, 2, "toDate");
     try {
       return makeTime(goParseTime(strval(a[0]), strval(a[1]), true));
-    } catch (const TemplateError&) {
+    } catch (const TemplateError& e) {
+      if (std::string_view(e.what()).ends_with("not supported yet")) {
+        throw;
+      }
       // sprig gives Go's zero time, which this time value cannot hold.
       throw TemplateError("toDate: \"" + strval(a[1]) + "\" does not match \"" + strval(a[0]) +
                           "\" (the zero time sprig gives is not supported yet)");
