@@ -202,6 +202,9 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   // As Go's transport (RFC 9112 6.3): a response with both Transfer-Encoding: chunked and
   // Content-Length is read chunked, the length dropped (onHeadersComplete).
   llhttp_set_lenient_chunked_length(&parser_, 1);
+  // As Go's transport, control bytes in an upstream's field values (and a bare LF ending a
+  // line) are read, not refused with the whole answer; a NUL still fails it (onHeadersComplete).
+  llhttp_set_lenient_headers(&parser_, 1);
   parser_.data = this;
   headRequest_ = headRequest;
   awaiting_ = true;

@@ -92,6 +92,16 @@ int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
 // first's), and the fields are compared once the head is complete.
 int UpstreamConnection::onHeaderFieldComplete(llhttp_t* p) {
   auto& s = self(p);
+  if (!s.inTrailers_ && !s.head_.headers.empty()) {
+    const std::string& name = s.head_.headers.back().name;
+    if (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+      // Lenient parsing lets "Content-Length : 5" through as Content-Length, which Go
+      // reads as another field: an answer two readers frame differently is refused whole.
+      s.failure_ = "net/http: HTTP/1.x transport connection broken: malformed MIME header line: " + name + ":";
+      s.failureWorded_ = true;
+      return -1;
+    }
+  }
   if (!s.inTrailers_ && (p->flags & F_CONTENT_LENGTH) != 0 &&
       runtime::equalsIgnoreCase(s.head_.headers.back().name, "Content-Length")) {
     p->flags = static_cast<uint16_t>(p->flags & ~F_CONTENT_LENGTH);
@@ -170,6 +180,15 @@ void UpstreamConnection::noteBadLength(const char* pos, const char* end) {
 
 int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   auto& s = self(p);
+  for (const auto& f : s.head_.headers) {
+    if (f.value.find('\0') != std::string::npos) {
+      // RFC 9110 5.5: a NUL in a field value is refused (Go would forward it); other
+      // controls are kept, as Go keeps them (lenient parsing, expectResponse).
+      s.failure_ = "net/http: HTTP/1.x transport connection broken: NUL in the value of " + f.name;
+      s.failureWorded_ = true;
+      return -1;
+    }
+  }
   if (s.repeatedLength_ && !s.mergeLengthFields()) {
     return -1;
   }
