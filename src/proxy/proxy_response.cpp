@@ -97,10 +97,11 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
   }
   if (head.upgrade && wsKey_.empty()) {
     const std::string_view offered = upgradeType(head.headers);
-    if (!printableAscii(offered) || !runtime::equalsIgnoreCase(offered, ex_.request.upgrade)) {
-      // As caddy 2.6.2 (Go's handleUpgradeResponse): a 101 switching to a protocol the client
-      // did not ask for is dropped whole, its fields too, and the client gets the empty 200 of
-      // a handler that wrote nothing; the connection cannot serve again.
+    if (offered.empty() || !printableAscii(offered) || !runtime::equalsIgnoreCase(offered, ex_.request.upgrade)) {
+      // As caddy 2.6.2 (Go's handleUpgradeResponse): a 101 that names no protocol (Go's
+      // transport gives it no writable body) or one the client did not ask for is dropped
+      // whole, its fields too, and the client gets the empty 200 of a handler that wrote
+      // nothing; the connection cannot serve again.
       retired_ = std::move(conn_);
       scheduleDelivery();
       ex_.response.status = 200;
@@ -200,8 +201,10 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   } else if (server) {
     res.headers.remove("Server");
   }
+  // The upstream's Alt-Svc names its own alternative services, not this server's: caddy
+  // 2.6.2 never forwards it either.
   auto dropped = [&](std::string_view name) {
-    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) ||
+    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) || name == "Alt-Svc" ||
            (badName && !http::validFieldName(name));
   };
   if (res.headers.empty() && stickyCookie_.empty()) {

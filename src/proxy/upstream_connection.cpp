@@ -205,6 +205,10 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   // As Go's transport, control bytes in an upstream's field values (and a bare LF ending a
   // line) are read, not refused with the whole answer; a NUL still fails it (onHeadersComplete).
   llhttp_set_lenient_headers(&parser_, 1);
+  // An HTTP/1.0 answer may follow its own 1xx ("HTTP/1.0 100 Continue"): llhttp would refuse
+  // any byte after a message that does not keep the connection. Reuse still follows
+  // llhttp_should_keep_alive.
+  llhttp_set_lenient_keep_alive(&parser_, 1);
   parser_.data = this;
   headRequest_ = headRequest;
   awaiting_ = true;

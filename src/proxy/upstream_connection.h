@@ -145,6 +145,7 @@ class UpstreamConnection {
   // Go's transport takes repeated Content-Length fields that agree (as one) and refuses
   // those that differ with its own words (upstream_response_parse.cpp).
   bool mergeLengthFields();
+  bool supportedTransferCoding(int versionMinor);
   // llhttp stopped inside a Content-Length value at `pos`: Go's "bad Content-Length" text.
   void noteBadLength(const char* pos, const char* end);
   static int onBody(llhttp_t* p, const char* at, size_t len);

@@ -178,8 +178,40 @@ void UpstreamConnection::noteBadLength(const char* pos, const char* end) {
   failureWorded_ = true;
 }
 
+// Go's transport reads one Transfer-Encoding field saying "chunked" and nothing else from an
+// HTTP/1.1 answer ("gzip, chunked" or "identity" fail the round trip): a body coded otherwise
+// would reach the client still coded, with nothing saying so.
+bool UpstreamConnection::supportedTransferCoding(int versionMinor) {
+  if (versionMinor < 1) {
+    return true;  // (Go ignores the field in an HTTP/1.0 answer; llhttp reads chunks)
+  }
+  const runtime::HeaderField* only = nullptr;
+  size_t count = 0;
+  for (const auto& f : head_.headers) {
+    if (runtime::equalsIgnoreCase(f.name, "Transfer-Encoding")) {
+      only = &f;
+      ++count;
+    }
+  }
+  if (count == 0 || (count == 1 && runtime::equalsIgnoreCase(http::trimBlanks(only->value), "chunked"))) {
+    return true;
+  }
+  failure_ = "net/http: HTTP/1.x transport connection broken: ";
+  if (count > 1) {
+    failure_ += "too many transfer encodings";
+  } else {
+    failure_ += "unsupported transfer encoding: ";
+    appendQuoted(failure_, only->value);
+  }
+  failureWorded_ = true;
+  return false;
+}
+
 int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   auto& s = self(p);
+  if (!s.supportedTransferCoding(p->http_minor)) {
+    return -1;
+  }
   for (const auto& f : s.head_.headers) {
     if (f.value.find('\0') != std::string::npos) {
       // RFC 9110 5.5: a NUL in a field value is refused (Go would forward it); other
