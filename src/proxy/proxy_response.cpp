@@ -39,21 +39,22 @@ bool responseHasBody(const std::string& method, int status) {
   return method != "HEAD" && status >= 200 && status != 204 && status != 304;
 }
 
-// Go's upgradeType: the Upgrade value when Connection names "upgrade", else none.
-std::string_view upgradeType(const HeaderList& h) {
+// Go's upgradeType of an answer: the Upgrade value when Connection names "upgrade", else
+// none. Go's HTTP/1.1 reader deletes every Connection field once one says "close", so a 101
+// that also says close names no protocol there.
+std::string_view upgradeType(const HeaderList& h, int versionMinor) {
   bool named = false;
+  bool close = false;
   for (const auto& f : h) {
     if (runtime::equalsIgnoreCase(f.name, "Connection")) {
       http::forEachListItem(f.value, [&](std::string_view item) {
-        named = runtime::equalsIgnoreCase(item, "upgrade");
-        return !named;
+        named = named || runtime::equalsIgnoreCase(item, "upgrade");
+        close = close || runtime::equalsIgnoreCase(item, "close");
+        return true;
       });
     }
-    if (named) {
-      break;
-    }
   }
-  return named ? h.get("Upgrade") : std::string_view();
+  return named && !(close && versionMinor >= 1) ? h.get("Upgrade") : std::string_view();
 }
 
 bool printableAscii(std::string_view v) {
@@ -96,7 +97,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
     status = 200;  // RFC 8441 5: the extended CONNECT succeeded; HTTP/2 has no 101
   }
   if (head.upgrade && wsKey_.empty()) {
-    const std::string_view offered = upgradeType(head.headers);
+    const std::string_view offered = upgradeType(head.headers, head.versionMinor);
     if (offered.empty() || !printableAscii(offered) || !runtime::equalsIgnoreCase(offered, ex_.request.upgrade)) {
       // As caddy 2.6.2 (Go's handleUpgradeResponse): a 101 that names no protocol (Go's
       // transport gives it no writable body) or one the client did not ask for is dropped
