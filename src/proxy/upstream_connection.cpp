@@ -212,6 +212,7 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   parser_.data = this;
   headRequest_ = headRequest;
   awaiting_ = true;
+  answerStarted_ = false;
   responseDone_ = false;
   keepAlive_ = false;
   resumeReading();
@@ -486,6 +487,7 @@ void UpstreamConnection::onReadEof() {
 }
 
 void UpstreamConnection::consume(const char* data, size_t len) {
+  answerStarted_ = answerStarted_ || (awaiting_ && len > 0);
   if (tunnel_) {
     if (!frames_) {
       pauseReading();  // the listener resumes once the client took the bytes

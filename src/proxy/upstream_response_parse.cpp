@@ -247,7 +247,9 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0 && !s.keepAliveVetoed_;
-  if (s.decodeGzip_ && !s.headRequest_ &&
+  // (Go decodes only an answer with a body: a 204, a 304 or a zero length keeps its coding)
+  const bool bodyFollows = s.head_.status != 204 && s.head_.status != 304 && !(s.head_.hasLength && s.head_.length == 0);
+  if (s.decodeGzip_ && !s.headRequest_ && bodyFollows &&
       runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
     // As Go's transport: the decoded body has no known length and no encoding.
     s.head_.headers.remove("Content-Encoding");
