@@ -90,6 +90,8 @@ KNOWN = {
     "te_http10": "an HTTP/1.0 upstream answer with Transfer-Encoding: Go ignores the field and "
                  "forwards the chunk framing as body bytes up to the close; Gatehouse reads the "
                  "chunks (RFC 9112 6.1: the framing is faulty either way, the connection closes)",
+    "dup_length_merged": "an upstream answer with two equal Content-Lengths: caddy 2.6.2 forwards both "
+                         "fields (framing a stricter client refuses); Gatehouse sends one",
     "encode_304_vary": "encode adds Vary: Accept-Encoding to a 304 as newer Caddy does; 2.6.2 does not",
     "after_refusal": "a 503 after an answer Gatehouse refused (refused_field, bad_field_name) "
                      "with fail_duration set: passive health counted that failure",
@@ -883,6 +885,11 @@ def judge(req, script, cfg, a, b):
     head = final.split(b"\r\n\r\n")[0]
     if final.startswith(b"HTTP/1.0") and re.search(rb"\r\ntransfer-encoding:", head, re.I):
         return ["te_http10"], None
+    cla = fa.get("content-length", [])
+    if len(cla) > 1 and len(set(cla)) == 1 and fb.get("content-length") == cla[:1]:
+        keys.append("dup_length_merged")
+        ca["fields"] = [kv for kv in ca["fields"] if kv[0] != "content-length"] + [("content-length", cla[0])]
+        ca["fields"].sort(key=lambda kv: kv[0])
     if "encode" in cfg["labels"] and ca.get("status") == 304 and fb.get("vary") == ["Accept-Encoding"] \
             and "vary" not in fa:
         keys.append("encode_304_vary")
