@@ -39,6 +39,28 @@ bool responseHasBody(const std::string& method, int status) {
   return method != "HEAD" && status >= 200 && status != 204 && status != 304;
 }
 
+// Go's upgradeType of an answer: the Upgrade value when Connection names "upgrade", else
+// none. Go's HTTP/1.1 reader deletes every Connection field once one says "close", so a 101
+// that also says close names no protocol there.
+std::string_view upgradeType(const HeaderList& h, int versionMinor) {
+  bool named = false;
+  bool close = false;
+  for (const auto& f : h) {
+    if (runtime::equalsIgnoreCase(f.name, "Connection")) {
+      http::forEachListItem(f.value, [&](std::string_view item) {
+        named = named || runtime::equalsIgnoreCase(item, "upgrade");
+        close = close || runtime::equalsIgnoreCase(item, "close");
+        return true;
+      });
+    }
+  }
+  return named && !(close && versionMinor >= 1) ? h.get("Upgrade") : std::string_view();
+}
+
+bool printableAscii(std::string_view v) {
+  return std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 bool statusMatches(const std::vector<int>& list, int status) {
   return std::any_of(list.begin(), list.end(),
                      [&](int c) { return c == status || (c < 10 && status / 100 == c); });
@@ -73,6 +95,20 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
       return;
     }
     status = 200;  // RFC 8441 5: the extended CONNECT succeeded; HTTP/2 has no 101
+  }
+  if (head.upgrade && wsKey_.empty()) {
+    const std::string_view offered = upgradeType(head.headers, head.versionMinor);
+    if (offered.empty() || !printableAscii(offered) || !runtime::equalsIgnoreCase(offered, ex_.request.upgrade)) {
+      // As caddy 2.6.2 (Go's handleUpgradeResponse): a 101 that names no protocol (Go's
+      // transport gives it no writable body) or one the client did not ask for is dropped
+      // whole, its fields too, and the client gets the empty 200 of a handler that wrote
+      // nothing; the connection cannot serve again.
+      retired_ = std::move(conn_);
+      scheduleDelivery();
+      ex_.response.status = 200;
+      ex_.host->resume();
+      return;
+    }
   }
   // handle_response: matched on the upstream's own status and fields, before header_down.
   const ResponseHandler* rh =
@@ -150,7 +186,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
     removeHopByHop(h, upgradeTo, false);
   }
-  if (config_.responseHeaders) {
+  if (config_.responseHeaders && !upgrade) {
+    // (not for a 101: Caddy hands it to the tunnel before its header ops run)
     // header_down edits the upstream's fields before they join the response, as Caddy's
     // does: {http.response.header.*} in it reads what was set before the proxy ran, and a
     // field it deletes leaves the site's own alone.
@@ -165,8 +202,10 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   } else if (server) {
     res.headers.remove("Server");
   }
+  // The upstream's Alt-Svc names its own alternative services, not this server's: caddy
+  // 2.6.2 never forwards it either.
   auto dropped = [&](std::string_view name) {
-    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) ||
+    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) || name == "Alt-Svc" ||
            (badName && !http::validFieldName(name));
   };
   if (res.headers.empty() && stickyCookie_.empty()) {

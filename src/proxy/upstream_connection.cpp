@@ -202,9 +202,17 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   // As Go's transport (RFC 9112 6.3): a response with both Transfer-Encoding: chunked and
   // Content-Length is read chunked, the length dropped (onHeadersComplete).
   llhttp_set_lenient_chunked_length(&parser_, 1);
+  // As Go's transport, control bytes in an upstream's field values (and a bare LF ending a
+  // line) are read, not refused with the whole answer; a NUL still fails it (onHeadersComplete).
+  llhttp_set_lenient_headers(&parser_, 1);
+  // An HTTP/1.0 answer may follow its own 1xx ("HTTP/1.0 100 Continue"): llhttp would refuse
+  // any byte after a message that does not keep the connection. Reuse still follows
+  // llhttp_should_keep_alive.
+  llhttp_set_lenient_keep_alive(&parser_, 1);
   parser_.data = this;
   headRequest_ = headRequest;
   awaiting_ = true;
+  answerStarted_ = false;
   responseDone_ = false;
   keepAlive_ = false;
   resumeReading();
@@ -479,6 +487,7 @@ void UpstreamConnection::onReadEof() {
 }
 
 void UpstreamConnection::consume(const char* data, size_t len) {
+  answerStarted_ = answerStarted_ || (awaiting_ && len > 0);
   if (tunnel_) {
     if (!frames_) {
       pauseReading();  // the listener resumes once the client took the bytes

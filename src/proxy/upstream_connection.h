@@ -126,6 +126,9 @@ class UpstreamConnection {
   [[nodiscard]] const std::string& failure() const { return failure_; }
   // The response head (or its trailers) went over max_response_header: parsing stopped there.
   [[nodiscard]] bool headerLimitHit() const { return headerBytes_ > maxHeaderBytes_; }
+  // Bytes of the awaited answer have come: as Go's transport, a failure after that is no
+  // stale connection to try the request again on.
+  [[nodiscard]] bool answerStarted() const { return answerStarted_; }
   [[nodiscard]] size_t headerLimit() const { return maxHeaderBytes_; }
   // failure() is Go's transport's whole error text (Caddy's error message), not a detail.
   [[nodiscard]] bool failureWorded() const { return failureWorded_; }
@@ -145,6 +148,7 @@ class UpstreamConnection {
   // Go's transport takes repeated Content-Length fields that agree (as one) and refuses
   // those that differ with its own words (upstream_response_parse.cpp).
   bool mergeLengthFields();
+  bool supportedTransferCoding(int versionMinor);
   // llhttp stopped inside a Content-Length value at `pos`: Go's "bad Content-Length" text.
   void noteBadLength(const char* pos, const char* end);
   static int onBody(llhttp_t* p, const char* at, size_t len);
@@ -216,6 +220,7 @@ class UpstreamConnection {
   bool writing_ = false;
   bool headRequest_ = false;
   bool awaiting_ = false;  // a response is expected
+  bool answerStarted_ = false;  // bytes of it came
   bool responseDone_ = false;
   bool tunnel_ = false;
   bool frames_ = false;

@@ -92,6 +92,16 @@ int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
 // first's), and the fields are compared once the head is complete.
 int UpstreamConnection::onHeaderFieldComplete(llhttp_t* p) {
   auto& s = self(p);
+  if (!s.inTrailers_ && !s.head_.headers.empty()) {
+    const std::string& name = s.head_.headers.back().name;
+    if (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+      // Lenient parsing lets "Content-Length : 5" through as Content-Length, which Go
+      // reads as another field: an answer two readers frame differently is refused whole.
+      s.failure_ = "net/http: HTTP/1.x transport connection broken: malformed MIME header line: " + name + ":";
+      s.failureWorded_ = true;
+      return -1;
+    }
+  }
   if (!s.inTrailers_ && (p->flags & F_CONTENT_LENGTH) != 0 &&
       runtime::equalsIgnoreCase(s.head_.headers.back().name, "Content-Length")) {
     p->flags = static_cast<uint16_t>(p->flags & ~F_CONTENT_LENGTH);
@@ -168,8 +178,49 @@ void UpstreamConnection::noteBadLength(const char* pos, const char* end) {
   failureWorded_ = true;
 }
 
+// Go's transport reads one Transfer-Encoding field saying "chunked" and nothing else from an
+// HTTP/1.1 answer ("gzip, chunked" or "identity" fail the round trip): a body coded otherwise
+// would reach the client still coded, with nothing saying so.
+bool UpstreamConnection::supportedTransferCoding(int versionMinor) {
+  if (versionMinor < 1) {
+    return true;  // (Go ignores the field in an HTTP/1.0 answer; llhttp reads chunks)
+  }
+  const runtime::HeaderField* only = nullptr;
+  size_t count = 0;
+  for (const auto& f : head_.headers) {
+    if (runtime::equalsIgnoreCase(f.name, "Transfer-Encoding")) {
+      only = &f;
+      ++count;
+    }
+  }
+  if (count == 0 || (count == 1 && runtime::equalsIgnoreCase(http::trimBlanks(only->value), "chunked"))) {
+    return true;
+  }
+  failure_ = "net/http: HTTP/1.x transport connection broken: ";
+  if (count > 1) {
+    failure_ += "too many transfer encodings";
+  } else {
+    failure_ += "unsupported transfer encoding: ";
+    appendQuoted(failure_, only->value);
+  }
+  failureWorded_ = true;
+  return false;
+}
+
 int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   auto& s = self(p);
+  if (!s.supportedTransferCoding(p->http_minor)) {
+    return -1;
+  }
+  for (const auto& f : s.head_.headers) {
+    if (f.value.find('\0') != std::string::npos) {
+      // RFC 9110 5.5: a NUL in a field value is refused (Go would forward it); other
+      // controls are kept, as Go keeps them (lenient parsing, expectResponse).
+      s.failure_ = "net/http: HTTP/1.x transport connection broken: NUL in the value of " + f.name;
+      s.failureWorded_ = true;
+      return -1;
+    }
+  }
   if (s.repeatedLength_ && !s.mergeLengthFields()) {
     return -1;
   }
@@ -196,7 +247,9 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0 && !s.keepAliveVetoed_;
-  if (s.decodeGzip_ && !s.headRequest_ &&
+  // (Go decodes only an answer with a body: a 204, a 304 or a zero length keeps its coding)
+  const bool bodyFollows = s.head_.status != 204 && s.head_.status != 304 && !(s.head_.hasLength && s.head_.length == 0);
+  if (s.decodeGzip_ && !s.headRequest_ && bodyFollows &&
       runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
     // As Go's transport: the decoded body has no known length and no encoding.
     s.head_.headers.remove("Content-Encoding");
