@@ -153,10 +153,15 @@ Json parseAutoHttps(Dispenser& d, const Json*) {
   return Json::array({val});
 }
 
-// default_bind <addresses...> [{ protocols ... }]; each occurrence adds one entry.
-Json parseDefaultBind(Dispenser& d, const Json* existing) {
+// default_bind <addresses...> [{ protocols ... }]. As in caddy 2.6.2 the addresses are
+// required and a later default_bind replaces an earlier one; the protocols block is newer
+// Caddy's (it mirrors the bind directive's, whose current fixture bind_fd_fdgram_h123 passes).
+Json parseDefaultBind(Dispenser& d, const Json*) {
   d.next();
-  Json entry = {{"addresses", d.remainingArgs()}, {"protocols", Json::array()}};
+  auto addresses = d.remainingArgs();
+  if (addresses.empty())
+    throw d.argErr();
+  Json entry = {{"addresses", addresses}, {"protocols", Json::array()}};
   while (d.nextBlock(0)) {
     if (d.val() != "protocols")
       throw d.err("unknown subdirective: " + d.val());
@@ -165,9 +170,7 @@ Json parseDefaultBind(Dispenser& d, const Json* existing) {
       throw d.err("protocols requires one or more arguments");
     entry["protocols"] = protos;
   }
-  Json all = existing && existing->is_array() ? *existing : Json::array();
-  all.push_back(entry);
-  return all;
+  return Json::array({entry});
 }
 
 Json parseMetrics(Dispenser& d, const Json*) {
