@@ -510,7 +510,12 @@ def compare_case(gh, seed, idx, args, work):
                     diff("json", "", "", known)
         both_ok = True
     elif crc == 0:
-        diff("gh_rejects", normalize(innermost(gmsg)), gmsg, explain_msg("gh_rejects", gmsg))
+        known = explain_msg("gh_rejects", gmsg)
+        if not known and "more than one automation policy" in gmsg and "get_certificate" in text:
+            known = (NEWER, "policies with certificate managers are merged only with equal managers "
+                            "(current fixture tls_automation_policies_11), so a name that 2.6.2's merge "
+                            "gave one policy (dropping its get_certificate) is in two, which is refused")
+        diff("gh_rejects", normalize(innermost(gmsg)), gmsg, known)
     elif grc == 0:
         known = explain_msg("gh_accepts", cmsg)
         if not known and "more than one automation policy" in cmsg and DISABLE_CERTS.search(text):
