@@ -38,7 +38,12 @@ Json parseKeyPair(Dispenser& d, const std::string& which, Json kp) {
       throw d.err("unrecognized pki ca " + which + " option '" + key + "'");
     }
   }
-  return kp;
+  Json ordered = Json::object();  // the key pair's fields in Caddy's (struct) order
+  for (const char* field : {"certificate", "private_key", "format"}) {
+    if (kp.contains(field))
+      ordered[field] = kp[field];
+  }
+  return ordered;
 }
 
 Json parseCa(Dispenser& d, std::string& id) {
