@@ -287,6 +287,20 @@ def is_vars_route(r):
     return isinstance(r, dict) and r.get("handler") == "vars"
 
 
+def unnamed_regexps(v):
+    """A JSON value without the `name` of its regexp matchers (newer Caddy names them after
+    their named matcher, an explained difference)."""
+    if isinstance(v, dict):
+        return {k: (unnamed_regexps({n: {f: x for f, x in r.items() if f != "name"} if isinstance(r, dict) else r
+                                     for n, r in val.items()}) if k in ("header_regexp", "vars_regexp") and isinstance(val, dict)
+                    else {f: x for f, x in val.items() if f != "name"} if k == "path_regexp" and isinstance(val, dict)
+                    else unnamed_regexps(val))
+                for k, val in v.items()}
+    if isinstance(v, list):
+        return [unnamed_regexps(x) for x in v]
+    return v
+
+
 def same_vars_runs(c, g):
     """Puts gatehouse's order of each run of consecutive vars routes (or vars handlers of one
     route) in caddy's JSON wherever the run holds the same routes in another order (newer
@@ -304,9 +318,12 @@ def same_vars_runs(c, g):
             j = i
             while j < len(c) and is_vars_route(c[j]) and is_vars_route(g[j]):
                 j += 1
-            key = lambda r: json.dumps(r, sort_keys=True)
+            key = lambda r: json.dumps(unnamed_regexps(r), sort_keys=True)
             if j - i > 1 and c[i:j] != g[i:j] and sorted(map(key, c[i:j])) == sorted(map(key, g[i:j])):
-                c[i:j] = g[i:j]
+                # caddy's routes in gatehouse's order; regexp matcher names (explained apart)
+                # are left to differ
+                pool = list(c[i:j])
+                c[i:j] = [pool.pop([key(x) for x in pool].index(key(y))) for y in g[i:j]]
                 replaced = True
             for x, y in zip(c[i:j + 1], g[i:j + 1]):
                 replaced |= same_vars_runs(x, y)
