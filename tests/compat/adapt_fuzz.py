@@ -80,6 +80,8 @@ KNOWN_JSON = [
      "acme_server's lifetime and resolvers (2.6.2 ignores them silently)"),
     (r"\.issuers", lambda c, g, *_: "zerossl" in json.dumps(c) or "zerossl" in json.dumps(g), NEWER,
      "zerossl issuer is newer Caddy's ACME-with-EAB form"),
+    (r"\.issuers\[\d+\]\.(challenges\.dns|cname_validation)$", lambda c, g, path, text: "zerossl" in text, NEWER,
+     "zerossl issuer is newer Caddy's form: its DNS settings are cname_validation, not challenges.dns"),
     (r"\.apps\.tls\.automation\.policies$", lambda c, g, *_: "zerossl" in json.dumps(c) and "zerossl" in json.dumps(g),
      NEWER, "zerossl issuer is newer Caddy's ACME-with-EAB form (global acme_ca stays in the catch-all policy)"),
     (r"\.health_checks\.active\.headers\.", None, NEWER,
