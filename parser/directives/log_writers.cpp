@@ -7,6 +7,13 @@
 namespace gatehouse::parser::directives {
 namespace {
 
+// A flag subdirective: caddy 2.6.2 refuses any argument after it.
+void noArgs(Dispenser& d) {
+  if (d.nextArg()) {
+    throw d.argErr();
+  }
+}
+
 std::string oneValue(Dispenser& d) {
   if (!d.nextArg()) {
     throw d.argErr();
@@ -47,6 +54,7 @@ Json parseFileWriter(Dispenser& d) {
     if (sub == "mode" || sub == "dir_mode") {
       w[sub] = oneValue(d);
     } else if (sub == "roll_disabled") {
+      noArgs(d);
       w["roll"] = false;
     } else if (sub == "roll_size") {
       const std::string v = oneValue(d);
@@ -57,10 +65,12 @@ Json parseFileWriter(Dispenser& d) {
       }
       w["roll_size_mb"] = static_cast<long long>(std::ceil(static_cast<double>(*bytes) / 1048576.0));
     } else if (sub == "roll_uncompressed") {
+      noArgs(d);
       w["roll_gzip"] = false;
     } else if (sub == "roll_compression") {
       w["roll_compression"] = oneValue(d);
     } else if (sub == "roll_local_time") {
+      noArgs(d);
       w["roll_local_time"] = true;
     } else if (sub == "roll_keep") {
       const std::string v = oneValue(d);
@@ -100,9 +110,9 @@ Json parseFileWriter(Dispenser& d) {
         mins.push_back(*n);
       }
       w["roll_minutes"] = mins;
-    } else {
-      throw d.err("unrecognized subdirective '" + sub + "'");
     }
+    // Any other token is passed over, one token at a time (its arguments too, each read as
+    // a subdirective of its own), as caddy 2.6.2's file writer, which has no default case.
   }
   return w;
 }
@@ -127,9 +137,8 @@ Json parseNetWriter(Dispenser& d) {
       }
     } else if (sub == "soft_start") {
       w["soft_start"] = true;
-    } else {
-      throw d.err("unrecognized subdirective '" + sub + "'");
     }
+    // Any other token is passed over, as caddy 2.6.2's net writer (no default case).
   }
   return w;
 }

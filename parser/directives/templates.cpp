@@ -8,41 +8,34 @@ namespace gatehouse::parser {
 //     mime       <types...>
 //     between    <open_delim> <close_delim>
 //     root       <path>
-//     extensions {
-//         <module> ...
-//     }
 // }
 //
-// Like Caddy, other subdirective names are ignored.
+// Like caddy 2.6.2, other subdirective names and arguments after the name are ignored; so is
+// newer Caddy's `extensions { <module> ... }` block (2.6.2 has no Caddyfile form for it, and
+// no template function modules are built in).
 config::Handler parseTemplates(Helper& h) {
-  h.next();  // the directive name
   Json fields = Json::object();
   std::string root;
   std::vector<std::string> mime;
   std::vector<std::string> delims;
-  while (h.nextBlock(0)) {
-    if (h.val() == "mime") {
-      mime = h.remainingArgs();
-      if (mime.empty()) {
-        throw h.argErr();
-      }
-    } else if (h.val() == "between") {
-      delims = h.remainingArgs();
-      if (delims.size() != 2) {
-        throw h.argErr();
-      }
-    } else if (h.val() == "root") {
-      if (!handler_util::args(h, root)) {
-        throw h.argErr();
-      }
-    } else if (h.val() == "extensions") {
-      if (h.nextArg()) {
-        throw h.argErr();
-      }
-      for (int nesting = h.nesting(); h.nextBlock(nesting);) {
-        // No template function extensions are built in.
-        const std::string id = "http.handlers.templates.functions." + h.val();
-        throw h.err("getting module named '" + id + "': " + handler_util::moduleNotRegistered(id));
+  // Every token of the segment is tried as a block opener, as Caddy's `for h.Next()` loop:
+  // arguments after the name are passed over and a block after them is still read.
+  while (h.next()) {
+    while (h.nextBlock(0)) {
+      if (h.val() == "mime") {
+        mime = h.remainingArgs();
+        if (mime.empty()) {
+          throw h.argErr();
+        }
+      } else if (h.val() == "between") {
+        delims = h.remainingArgs();
+        if (delims.size() != 2) {
+          throw h.argErr();
+        }
+      } else if (h.val() == "root") {
+        if (!handler_util::args(h, root)) {
+          throw h.argErr();
+        }
       }
     }
   }

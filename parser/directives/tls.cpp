@@ -188,6 +188,16 @@ bool parseConnectionOption(Helper& h, const std::string& key, TlsSettings& s) {
   return true;
 }
 
+// The one argument of a subdirective read as caddy 2.6.2 reads key_type, ca, ca_root and
+// dns_challenge_override_domain: the whole rest of the line, so a wrong count is reported
+// after its last token (a quoted token spanning lines counts as on the line).
+std::string soleRemainingArg(Helper& h) {
+  auto args = h.remainingArgs();
+  if (args.size() != 1)
+    throw h.argErr();
+  return args[0];
+}
+
 // DNS challenge subdirectives of the implicit ACME issuer. False when `key` is not one.
 bool parseDnsOption(Helper& h, const std::string& key, TlsSettings& s) {
   if (key == "dns") {
@@ -215,7 +225,7 @@ bool parseDnsOption(Helper& h, const std::string& key, TlsSettings& s) {
     std::string text = onlyArg(h);
     s.dnsChallenge()[key] = text == "-1" ? -1 : durationArg(h, text, "invalid " + key + " duration " + text);
   } else if (key == "dns_challenge_override_domain") {
-    s.dnsChallenge()["override_domain"] = onlyArg(h);
+    s.dnsChallenge()["override_domain"] = soleRemainingArg(h);
     return true;
   } else {
     return false;
@@ -231,11 +241,11 @@ bool parseAutomationOption(Helper& h, const std::string& key, TlsSettings& s) {
     for (auto& p : h.remainingArgs())
       s.folderLoader.push_back(p);
   } else if (key == "ca") {
-    s.acmeIssuer()["ca"] = onlyArg(h);
+    s.acmeIssuer()["ca"] = soleRemainingArg(h);
   } else if (key == "ca_root") {
-    options::appendUnique(s.acmeIssuer()["trusted_roots_pem_files"], onlyArg(h));
+    options::appendUnique(s.acmeIssuer()["trusted_roots_pem_files"], soleRemainingArg(h));
   } else if (key == "key_type") {
-    s.keyType = onlyArg(h);
+    s.keyType = soleRemainingArg(h);
   } else if (key == "eab") {
     auto args = h.remainingArgs();
     if (args.size() != 2)

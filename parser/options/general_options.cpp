@@ -136,26 +136,32 @@ Json parseAdmin(Dispenser& d, const Json*) {
   return cfg;
 }
 
+// auto_https takes exactly one value in caddy 2.6.2: any further token of the option (a
+// second value, a block) is an argument-count error at that token; prefer_wildcard and lists of
+// values are newer Caddy's.
 Json parseAutoHttps(Dispenser& d, const Json*) {
   d.next();
-  std::vector<std::string> vals = d.remainingArgs();
-  if (vals.empty())
+  if (!d.next())
     throw d.argErr();
-  for (const auto& v : vals) {
-    if (v != "off" && v != "disable_redirects" && v != "disable_certs" && v != "ignore_loaded_certs" &&
-        v != "prefer_wildcard") {
-      throw d.err(
-          "auto_https must be one of 'off', 'disable_redirects', 'disable_certs', "
-          "'ignore_loaded_certs', or 'prefer_wildcard'");
-    }
+  const std::string val = d.val();
+  if (d.next())
+    throw d.argErr();
+  if (val != "off" && val != "disable_redirects" && val != "disable_certs" && val != "ignore_loaded_certs") {
+    throw d.err(
+        "auto_https must be one of 'off', 'disable_redirects', 'disable_certs', or 'ignore_loaded_certs'");
   }
-  return vals;
+  return Json::array({val});
 }
 
-// default_bind <addresses...> [{ protocols ... }]; each occurrence adds one entry.
-Json parseDefaultBind(Dispenser& d, const Json* existing) {
+// default_bind <addresses...> [{ protocols ... }]. As in caddy 2.6.2 the addresses are
+// required and a later default_bind replaces an earlier one; the protocols block is newer
+// Caddy's (it mirrors the bind directive's, whose current fixture bind_fd_fdgram_h123 passes).
+Json parseDefaultBind(Dispenser& d, const Json*) {
   d.next();
-  Json entry = {{"addresses", d.remainingArgs()}, {"protocols", Json::array()}};
+  auto addresses = d.remainingArgs();
+  if (addresses.empty())
+    throw d.argErr();
+  Json entry = {{"addresses", addresses}, {"protocols", Json::array()}};
   while (d.nextBlock(0)) {
     if (d.val() != "protocols")
       throw d.err("unknown subdirective: " + d.val());
@@ -164,9 +170,7 @@ Json parseDefaultBind(Dispenser& d, const Json* existing) {
       throw d.err("protocols requires one or more arguments");
     entry["protocols"] = protos;
   }
-  Json all = existing && existing->is_array() ? *existing : Json::array();
-  all.push_back(entry);
-  return all;
+  return Json::array({entry});
 }
 
 Json parseMetrics(Dispenser& d, const Json*) {

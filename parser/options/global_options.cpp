@@ -16,9 +16,8 @@
 //   storage ........................................... storage module JSON {"module": ...}
 //   admin ............................................. Caddy's AdminConfig JSON
 //   persist_config .................................... "off"
-//   auto_https ........................................ array of "off" | "disable_redirects" |
-//                                                       "disable_certs" | "ignore_loaded_certs" |
-//                                                       "prefer_wildcard"
+//   auto_https ........................................ array of one "off" | "disable_redirects" |
+//                                                       "disable_certs" | "ignore_loaded_certs"
 //   on_demand_tls ..................................... OnDemandConfig JSON
 //   cert_issuer ....................................... array of issuer JSON ({"module": ...})
 //   acme_dns .......................................... null (bare: use `dns`) or provider JSON
@@ -29,7 +28,7 @@
 //   tls_resolvers ..................................... array of strings
 //   ech ............................................... ECH JSON (apps.tls.encrypted_client_hello)
 //   default_bind ...................................... array of {"addresses": [...],
-//                                                       "protocols": [...]} (one per occurrence)
+//                                                       "protocols": [...]} (one: the last occurrence)
 //   log ............................................... array of {"name": logger name,
 //                                                       "log": Caddy CustomLog JSON}
 //   servers ........................................... array of {"listener_address": "" | addr,

@@ -135,7 +135,10 @@ Json parseInternalIssuer(Dispenser& d) {
     if (key == "ca") {
       iss["ca"] = onlyArg(d);
     } else if (key == "lifetime") {
-      std::string text = onlyArg(d);
+      // 2.6.2 reads one argument and leaves any after it to the loop, which passes them over.
+      if (!d.nextArg())
+        throw d.argErr();
+      std::string text = d.val();
       iss["lifetime"] = durationArg(d, text);
     } else if (key == "sign_with_root") {
       if (d.nextArg())

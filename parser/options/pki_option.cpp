@@ -21,8 +21,11 @@
 namespace gatehouse::parser::options {
 namespace {
 
-Json parseKeyPair(Dispenser& d, const std::string& which) {
-  Json kp = Json::object();
+// A root/intermediate block; a second block of the same kind fills in the same key pair, as
+// caddy 2.6.2 allocates it only once.
+Json parseKeyPair(Dispenser& d, const std::string& which, Json kp) {
+  if (!kp.is_object())
+    kp = Json::object();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string key = d.val();
     if (key == "cert") {
@@ -35,7 +38,12 @@ Json parseKeyPair(Dispenser& d, const std::string& which) {
       throw d.err("unrecognized pki ca " + which + " option '" + key + "'");
     }
   }
-  return kp;
+  Json ordered = Json::object();  // the key pair's fields in Caddy's (struct) order
+  for (const char* field : {"certificate", "private_key", "format"}) {
+    if (kp.contains(field))
+      ordered[field] = kp[field];
+  }
+  return ordered;
 }
 
 Json parseCa(Dispenser& d, std::string& id) {
@@ -62,7 +70,7 @@ Json parseCa(Dispenser& d, std::string& id) {
       if (!ratio) throw d.err("invalid renewal_window_ratio: " + text);
       ca[key] = *ratio;
     } else if (key == "root" || key == "intermediate") {
-      ca[key] = parseKeyPair(d, key);
+      ca[key] = parseKeyPair(d, key, ca.contains(key) ? ca[key] : Json::object());
     } else {
       throw d.err("unrecognized pki ca option '" + key + "'");
     }
@@ -70,8 +78,10 @@ Json parseCa(Dispenser& d, std::string& id) {
   return ca;
 }
 
-Json parsePki(Dispenser& d, const Json* existing) {
-  Json pki = existing && existing->is_object() ? *existing : Json{{"certificate_authorities", Json::object()}};
+// A later pki option replaces an earlier one, and a later `ca` block of the same id replaces
+// the earlier block, as in caddy 2.6.2.
+Json parsePki(Dispenser& d, const Json*) {
+  Json pki = Json{{"certificate_authorities", Json::object()}};
   d.next();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     if (d.val() != "ca") throw d.err("unrecognized pki option '" + d.val() + "'");

@@ -152,6 +152,7 @@ std::optional<Policy> newBasePolicy(const GlobalOptions& options, bool always) {
   }
   if (issuers) {
     ap.issuers = *issuers;
+    ap.globalIssuers = true;
   } else if (localCerts) {
     ap.issuers = Json::array({Json{{"module", "internal"}}});
   }

@@ -169,6 +169,7 @@ config::TlsApp buildTlsApp(std::vector<SiteBlockGroup>& groups, AdaptState& stat
   options::addSitePolicies(groups, build);
   applyAppOptions(opts, app);
   addEch(build, app);
+  options::shareGlobalIssuerBindHosts(build);
   Json certificates = Json::object();
   if (Json automate = automateLoader(groups, build); !automate.is_null())
     certificates["automate"] = automate;

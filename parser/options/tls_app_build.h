@@ -2,6 +2,7 @@
 // The state buildTlsApp threads through its steps (tls_app.cpp, tls_app_policies.cpp).
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,9 +25,16 @@ struct TlsBuild {
   std::set<std::string> forcedAutomatedNames;
   Json loadFiles = Json::array();
   Json loadFolders = Json::array();
+  // The bind host the first `bind` of a site block using the global cert_issuer list gave
+  // each of those issuers (by index; nullopt: none yet), for every policy sharing them.
+  std::vector<std::optional<std::string>> globalIssuerBindHosts;
 };
 
 // Adds the automation policies and certificate loaders of every HTTPS site block.
 void addSitePolicies(std::vector<SiteBlockGroup>& groups, TlsBuild& build);
+
+// Gives every policy holding the global cert_issuer list the bind hosts site blocks set on
+// those issuers (Caddy 2.6.2 changed the shared issuer objects in place).
+void shareGlobalIssuerBindHosts(TlsBuild& build);
 
 }  // namespace gatehouse::parser::options

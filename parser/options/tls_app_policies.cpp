@@ -46,22 +46,36 @@ void applyIssuers(const SiteBlock& block, TlsBuild& build, Policy& ap) {
   }
   ap.issuers = issuers;
   ap.issuerObjects = true;
+  ap.globalIssuers = false;
 }
 
-// ACME issuers answer challenges on the site's bind address unless told otherwise.
-void applyBindHost(const SiteBlock& block, Policy& ap) {
+// Sets an ACME issuer's bind host unless it has one.
+void setBindHost(Json& iss, const std::string& host) {
+  Json& challenges = iss["challenges"];
+  if (!challenges.is_object())
+    challenges = Json::object();
+  if (!challenges.contains("bind_host"))
+    challenges["bind_host"] = host;
+}
+
+// ACME issuers answer challenges on the site's bind address unless told otherwise. The
+// global cert_issuer list is one set of objects in Caddy 2.6.2, so the first bind host given
+// to one of them holds for every policy using them (shareGlobalIssuerBindHosts).
+void applyBindHost(const SiteBlock& block, TlsBuild& build, Policy& ap) {
   const auto* binds = pileOf(block, "bind");
   if (!binds)
     return;
+  auto& shared = build.globalIssuerBindHosts;
+  if (ap.globalIssuers && shared.size() < ap.issuers.size())
+    shared.resize(ap.issuers.size());
   for (const auto& bind : *binds) {
-    for (auto& iss : ap.issuers) {
+    for (size_t i = 0; i < ap.issuers.size(); ++i) {
+      Json& iss = ap.issuers[i];
       if (iss.value("module", "") != "acme")
         continue;
-      Json& challenges = iss["challenges"];
-      if (!challenges.is_object())
-        challenges = Json::object();
-      if (!challenges.contains("bind_host"))
-        challenges["bind_host"] = firstBindAddress(bind.json());
+      if (ap.globalIssuers && !shared[i])
+        shared[i] = firstBindAddress(bind.json());
+      setBindHost(iss, ap.globalIssuers ? *shared[i] : firstBindAddress(bind.json()));
     }
   }
 }
@@ -86,7 +100,7 @@ void applySiteValues(const SiteBlock& block, TlsBuild& build, Policy& ap,
     for (const auto& m : *managers)
       ap.managers.push_back(m.json());
   }
-  applyBindHost(block, ap);
+  applyBindHost(block, build, ap);
 }
 
 // Without explicit issuers, internal names (localhost, IPs ...) must not fall to the public
@@ -109,6 +123,7 @@ std::shared_ptr<Policy> splitInternalNames(Policy& ap) {
   ap2->subjects = internal;
   ap2->issuers = Json::array({Json{{"module", "internal"}}});
   ap2->issuerObjects = false;
+  ap2->globalIssuers = false;
   return ap2;
 }
 
@@ -161,6 +176,18 @@ void addSitePolicies(std::vector<SiteBlockGroup>& groups, TlsBuild& build) {
       if (isAllHttp(*block))
         continue;
       addBlockPolicy(*block, build);
+    }
+  }
+}
+
+void shareGlobalIssuerBindHosts(TlsBuild& build) {
+  const auto& shared = build.globalIssuerBindHosts;
+  for (const auto& p : build.policies) {
+    if (!p->globalIssuers)
+      continue;
+    for (size_t i = 0; i < p->issuers.size() && i < shared.size(); ++i) {
+      if (shared[i] && p->issuers[i].value("module", "") == "acme")
+        setBindHost(p->issuers[i], *shared[i]);
     }
   }
 }

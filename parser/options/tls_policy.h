@@ -17,6 +17,10 @@ struct Policy {
   // Whether the issuers came as module values (Caddy's Issuers) rather than only as raw JSON
   // (its IssuersRaw, as for the implicit internal policies); consolidation tells them apart.
   bool issuerObjects = false;
+  // Whether `issuers` is the global cert_issuer list itself. In Caddy 2.6.2 every policy built
+  // from the global options holds the same issuer objects, so a change one site block makes to
+  // them (its bind host) shows in all such policies. Bookkeeping only: not compared.
+  bool globalIssuers = false;
   Json managers = Json::array();
   std::string keyType;
   bool onDemand = false;

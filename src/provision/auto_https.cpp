@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "crypto/private_key.h"
 #include "gatehouse/config/policy_marker.h"
 #include "provision/managed_certificates.h"
 #include "provision/on_demand_provision.h"
@@ -203,6 +204,11 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
           key != config::kProvisionWhenUsed) {
         throw ProvisionError(path + "." + key, "'" + key + "' is not supported yet");
       }
+    }
+    // Caddy provisions every policy, used or not (auto_https off too), and refuses a key type
+    // it does not know there.
+    if (!p->keyType.empty() && !acme::parseKeyType(p->keyType)) {
+      throw ProvisionError(path + ".key_type", "unrecognized key type: " + p->keyType);
     }
     if (!p->extra.contains(config::kProvisionWhenUsed)) {
       checkIssuerRoots(*p, path);

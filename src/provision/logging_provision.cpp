@@ -56,6 +56,31 @@ log::SamplingPolicy samplingPolicy(const Json& cfg, const std::string& path) {
   return policy;
 }
 
+// Caddy's rule for a log with both lists: no logger name in both, and each included name is
+// a rule or an exception to one, i.e. within or above some excluded name ("a.b" and "a").
+void checkIncludeExclude(const std::vector<std::string>& include, const std::vector<std::string>& exclude,
+                         const std::string& path) {
+  if (include.empty() || exclude.empty()) {
+    return;
+  }
+  for (const auto& allow : include) {
+    if (std::find(exclude.begin(), exclude.end(), allow) != exclude.end()) {
+      throw ProvisionError(path, "include and exclude must not intersect, but found " + allow + " in both lists");
+    }
+  }
+  const auto nested = [](const std::string& a, const std::string& b) {
+    const std::string da = a + ".", db = b + ".";
+    return da.compare(0, db.size(), db) == 0 || db.compare(0, da.size(), da) == 0;
+  };
+  for (const auto& allow : include) {
+    if (std::none_of(exclude.begin(), exclude.end(), [&](const std::string& deny) { return nested(allow, deny); })) {
+      throw ProvisionError(path,
+                           "when both include and exclude are populated, each element must be a superspace or "
+                           "subspace of one in the other list; check '" + allow + "' in include");
+    }
+  }
+}
+
 log::LogSink makeSink(const std::string& name, const Json& cfg, const std::string& path) {
   if (!cfg.is_object()) {
     throw ProvisionError(path, "expected a log object");
@@ -75,6 +100,7 @@ log::LogSink makeSink(const std::string& name, const Json& cfg, const std::strin
   sink.minLevel = *level;
   sink.include = stringList(cfg.contains("include") ? cfg["include"] : Json(), path + ".include");
   sink.exclude = stringList(cfg.contains("exclude") ? cfg["exclude"] : Json(), path + ".exclude");
+  checkIncludeExclude(sink.include, sink.exclude, path);
   if (cfg.contains("sampling")) {
     sink.sampler = std::make_unique<log::Sampler>(samplingPolicy(cfg["sampling"], path + ".sampling"));
   }

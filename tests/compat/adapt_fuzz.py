@@ -80,6 +80,8 @@ KNOWN_JSON = [
      "acme_server's lifetime and resolvers (2.6.2 ignores them silently)"),
     (r"\.issuers", lambda c, g, *_: "zerossl" in json.dumps(c) or "zerossl" in json.dumps(g), NEWER,
      "zerossl issuer is newer Caddy's ACME-with-EAB form"),
+    (r"\.issuers\[\d+\]\.(challenges\.dns|cname_validation)$", lambda c, g, path, text: "zerossl" in text, NEWER,
+     "zerossl issuer is newer Caddy's form: its DNS settings are cname_validation, not challenges.dns"),
     (r"\.apps\.tls\.automation\.policies$", lambda c, g, *_: "zerossl" in json.dumps(c) and "zerossl" in json.dumps(g),
      NEWER, "zerossl issuer is newer Caddy's ACME-with-EAB form (global acme_ca stays in the catch-all policy)"),
     (r"\.health_checks\.active\.headers\.", None, NEWER,
@@ -112,6 +114,9 @@ KNOWN_JSON = [
      "`auto_https disable_certs` also stops the `automate` loader for names beside a hostless "
      "key (newer Caddy's buildTLSApp checks it; 2.6.2 still obtained them, IPs with the internal "
      "issuer, against the option's documented meaning)"),
+    (r"\.writer\.(mode|soft_start)$", lambda c, g, *_: c is None, NEWER,
+     "log writer `mode` (file) and `soft_start` (net) are applied as newer Caddy's (2.6.2 passes "
+     "over them silently; README, log writers; e2e default_log_vs_caddy checks the mode)"),
     (r"\.tls_connection_policies$", lambda c, g, *_: catch_all_added(c, g), NEWER,
      "a hostless site on a non-HTTP port with a `tls` directive gets a catch-all connection policy "
      "(current fixture enable_tls_for_catch_all_site; 2.6.2 required a host)"),
@@ -165,16 +170,26 @@ KNOWN_MSG = [
      "handle_errors takes status codes"),
     ("gh_accepts|err_line", r"tokens for '(root|rewrite)'.*Wrong argument count", NEWER,
      "a lone argument of root/rewrite is the path, not a matcher"),
-    ("gh_accepts|err_line", r"unrecognized subdirective (stream_close_delay|stream_timeout|request_buffers|response_buffers)",
-     NEWER, "newer reverse_proxy options"),
+    ("gh_accepts|err_line", r"unrecognized subdirective (stream_close_delay|stream_timeout|request_buffers|response_buffers|"
+     r"health_follow_redirects|health_method|health_request_body|verbose_logs|forward_proxy_url|local_address|"
+     r"tls_curves|proxy_protocol)\b", NEWER, "newer reverse_proxy and http transport options"),
+    ("gh_accepts|err_line", r"unrecognized srv option 'versions'", NEWER,
+     "dynamic a's `versions` (newer Caddy; 2.6.2's A source has no such option and names itself srv)"),
+    ("gh_accepts|err_line", r"tokens for 'request_body'.*unrecognized servers option '(read|write)_timeout'", NEWER,
+     "request_body read_timeout/write_timeout (newer Caddy; 2.6.2's message names servers options)"),
+    ("gh_accepts|err_line", r"unrecognized pki ca option 'intermediate_lifetime'", NEWER, "pki ca intermediate_lifetime"),
+    ("gh_accepts|err_line", r"tokens for 'log'.*unrecognized subdirective: sampling", NEWER, "log sampling"),
+    ("gh_accepts|err_line", r"tokens for 'file_server'.*(caddy\.fs\.|unknown subdirective 'etag_file_extensions')", NEWER,
+     "file_server `fs` and `etag_file_extensions` are newer Caddy's syntax, parsed and refused at start "
+     "(README, not supported yet)"),
     ("gh_accepts|err_line", r"unrecognized global option: (persist_config|fallback_sni)", NEWER, "newer global options"),
-    ("gh_accepts|err_line", r"unrecognized servers option '(name|logs|client_ip_headers|trusted_proxies|keepalive_interval)'",
+    ("gh_accepts|err_line", r"unrecognized servers option '(name|logs|client_ip_headers|trusted_proxies|keepalive_interval|enable_full_duplex)'",
      NEWER, "newer servers options"),
     ("gh_accepts|err_line", r"dns\.providers\.", NEWER, "DNS providers are built in (Debian's caddy has none)"),
     ("gh_accepts|err_line", r"caddy\.listeners\.proxy_protocol", NEWER, "proxy_protocol listener wrapper"),
     ("gh_accepts|err_line", r"malformed header matcher: expected both field and value", NEWER,
      "header matcher with a field only tests presence"),
-    ("gh_accepts|err_line", r"unknown subdirective: (reuse_private_keys|propagation_timeout|propagation_delay)", NEWER,
+    ("gh_accepts|err_line", r"unknown subdirective: (reuse_private_keys|propagation_timeout|propagation_delay|dns_ttl)\b", NEWER,
      "newer tls options"),
     ("gh_accepts|err_line", r"caddy\.logging\.encoders\.single_field", NEWER, "single_field log encoder"),
     ("gh_accepts|err_line", r"unrecognized directive: <h|<<EOF", NEWER, "heredocs"),
@@ -274,6 +289,20 @@ def is_vars_route(r):
     return isinstance(r, dict) and r.get("handler") == "vars"
 
 
+def unnamed_regexps(v):
+    """A JSON value without the `name` of its regexp matchers (newer Caddy names them after
+    their named matcher, an explained difference)."""
+    if isinstance(v, dict):
+        return {k: (unnamed_regexps({n: {f: x for f, x in r.items() if f != "name"} if isinstance(r, dict) else r
+                                     for n, r in val.items()}) if k in ("header_regexp", "vars_regexp") and isinstance(val, dict)
+                    else {f: x for f, x in val.items() if f != "name"} if k == "path_regexp" and isinstance(val, dict)
+                    else unnamed_regexps(val))
+                for k, val in v.items()}
+    if isinstance(v, list):
+        return [unnamed_regexps(x) for x in v]
+    return v
+
+
 def same_vars_runs(c, g):
     """Puts gatehouse's order of each run of consecutive vars routes (or vars handlers of one
     route) in caddy's JSON wherever the run holds the same routes in another order (newer
@@ -291,9 +320,12 @@ def same_vars_runs(c, g):
             j = i
             while j < len(c) and is_vars_route(c[j]) and is_vars_route(g[j]):
                 j += 1
-            key = lambda r: json.dumps(r, sort_keys=True)
+            key = lambda r: json.dumps(unnamed_regexps(r), sort_keys=True)
             if j - i > 1 and c[i:j] != g[i:j] and sorted(map(key, c[i:j])) == sorted(map(key, g[i:j])):
-                c[i:j] = g[i:j]
+                # caddy's routes in gatehouse's order; regexp matcher names (explained apart)
+                # are left to differ
+                pool = list(c[i:j])
+                c[i:j] = [pool.pop([key(x) for x in pool].index(key(y))) for y in g[i:j]]
                 replaced = True
             for x, y in zip(c[i:j + 1], g[i:j + 1]):
                 replaced |= same_vars_runs(x, y)
@@ -358,6 +390,10 @@ KNOWN_VALIDATE = [
     ("a DNS challenge needs a provider", AT_START,
      "DNS challenge settings (`tls { resolvers ... }`) without a provider: 2.6.2 validates them, and "
      "its DNS solver, which excludes the other challenges, has no provider to answer with"),
+    ("no challenge left to answer", PENDING,
+     "an ACME issuer with HTTP-01 and TLS-ALPN-01 disabled and no DNS provider: 2.6.2 validates and "
+     "starts it, then fails every certificate order (no solver); gatehouse refuses it at validate "
+     "(src/provision/managed_certificates.cpp requireAChallenge)"),
     ("not supported yet", PENDING,
      "a feature gatehouse does not implement yet, refused as its rules want (README lists each: "
      "acme_server options newer than 2.6.2, HTTP/3 ...)"),
@@ -497,7 +533,12 @@ def compare_case(gh, seed, idx, args, work):
                     diff("json", "", "", known)
         both_ok = True
     elif crc == 0:
-        diff("gh_rejects", normalize(innermost(gmsg)), gmsg, explain_msg("gh_rejects", gmsg))
+        known = explain_msg("gh_rejects", gmsg)
+        if not known and "more than one automation policy" in gmsg and "get_certificate" in text:
+            known = (NEWER, "policies with certificate managers are merged only with equal managers "
+                            "(current fixture tls_automation_policies_11), so a name that 2.6.2's merge "
+                            "gave one policy (dropping its get_certificate) is in two, which is refused")
+        diff("gh_rejects", normalize(innermost(gmsg)), gmsg, known)
     elif grc == 0:
         known = explain_msg("gh_accepts", cmsg)
         if not known and "more than one automation policy" in cmsg and DISABLE_CERTS.search(text):
@@ -528,6 +569,9 @@ def compare_case(gh, seed, idx, args, work):
             kind = "validate_gh_rejects" if vc == 0 else "validate_gh_accepts"
             msg = error_text(vge if vc == 0 else vce)
             known = explain_validate(msg, cout) if vc == 0 else None
+            if vc != 0 and "opening log writer using &logging.NetWriter" in msg and "soft_start" in text:
+                known = (NEWER, "a net log writer's soft_start is applied (newer Caddy); 2.6.2 ignores it, "
+                                "dials at start and fails when nothing listens")
             if vc != 0 and msg.startswith("panic: "):
                 known = (CRASH, "caddy 2.6.2 panics provisioning this config (a Go nil dereference, "
                                 "e.g. a deferred `?Field` header op); gatehouse runs it")

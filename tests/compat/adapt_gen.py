@@ -226,7 +226,7 @@ class Gen:
         if self.p(0.7):
             body.append(self.line("gzip", *([self.v(["1", "5", "9", "0"], ["10"])] if self.p(0.5) else [])))
         if self.p(0.6):
-            body.append("zstd")
+            body.extend(self.block("zstd", ["level " + self.c("fastest", "better")]) if self.p(0.1) else ["zstd"])
         if self.p(0.4):
             body.append("minimum_length " + self.v(["256", "1024"], ["abc"]))
         if self.p(0.4):
@@ -271,6 +271,8 @@ class Gen:
             body.append("disable_canonical_uris")
         if self.p(0.15):
             body.append("pass_thru")
+        if self.p(0.03):  # newer Caddy's
+            body.extend(self.c(["etag_file_extensions .b3sum"], ["fs x"]))
         return self.block(self.line(*head), body)
 
     def rp_subdirectives(self, fastcgi=False):
@@ -288,7 +290,8 @@ class Gen:
         if self.p(0.1):
             body.append("lb_retries " + self.v(["3", "0"], ["x"]))
         if self.p(0.1):
-            body.extend(self.block("lb_retry_match", ["method POST"]))
+            body.extend(self.block("lb_retry_match", self.c(["method POST"], ["method PUT", "path /api/*"],
+                                                            ["header X-Retry 1"], ["not method POST"])))
         if self.p(0.25):
             body.append("health_uri " + self.c("/health", "/status?x=1"))
         if self.p(0.1):
@@ -319,6 +322,12 @@ class Gen:
             body.append("flush_interval " + self.c("-1", "100ms", "0"))
         if self.p(0.1):
             body.append("buffer_requests")
+        if self.p(0.08):
+            body.append("buffer_responses")
+        if self.p(0.08):
+            body.append("max_buffer_size " + self.v(SIZES, ["lots"]))
+        if self.p(0.02):  # newer Caddy's; 2.6.2 refuses them
+            body.append(self.c("health_method GET", "health_follow_redirects", "verbose_logs", "health_request_body x"))
         if self.p(0.02):
             body.append("request_buffers " + self.c(*SIZES))
         if self.p(0.02):
@@ -340,7 +349,12 @@ class Gen:
         if self.p(0.15):
             body.extend(self.handle_response())
         if self.p(0.1):
-            body.extend(self.block("dynamic " + self.c("a", "srv"), self.dynamic_body()))
+            kind = self.c("a", "srv", "srv", "multi")
+            if kind == "multi":
+                body.extend(self.block("dynamic multi", self.block("a", self.dynamic_body("a")) +
+                                       self.block("srv", self.dynamic_body("srv"))))
+            else:
+                body.extend(self.block("dynamic " + kind, self.dynamic_body(kind)))
         if self.p(0.3) and not fastcgi:
             body.extend(self.transport())
         return body
@@ -352,12 +366,20 @@ class Gen:
         return self.some(self.c(plain, plain, ["https://backend.test", "https://10.0.0.3:443"],
                                 ["h2c://127.0.0.1:8081"]), 1, 3)
 
-    def dynamic_body(self):
+    def dynamic_body(self, kind="a"):
         body = []
         if self.p(0.6):
             body.append("name " + self.c("app.internal", "_http._tcp.svc"))
-        if self.p(0.4):
+        if kind == "srv" and self.p(0.5):
+            body.append("service " + self.c("api", "http"))
+        if kind == "srv" and self.p(0.4):
+            body.append("proto " + self.c("tcp", "udp"))
+        if kind == "a" and self.p(0.4):
             body.append("port " + self.c("8080", "80"))
+        if self.p(0.15):
+            body.append("dial_fallback_delay " + self.dur())
+        if self.p(0.03):
+            body.append("versions ipv4")  # newer Caddy's
         if self.p(0.4):
             body.append("refresh " + self.dur())
         if self.p(0.2):
@@ -416,6 +438,12 @@ class Gen:
             lambda: self.line("versions", *self.some(["1.1", "2", "h2c", "3"])),
             lambda: "compression off",
             lambda: "max_conns_per_host " + self.c("8", "0"),
+            lambda: "read_timeout " + self.dur(),
+            lambda: "write_timeout " + self.dur(),
+            lambda: "tls_client_auth " + self.c("example.com", "/etc/c.pem /etc/k.pem"),
+            lambda: self.line("tls_trusted_ca_certs", *self.some(["/etc/ca.pem", "/etc/ca2.pem"], 1, 2)),
+            lambda: self.c("forward_proxy_url http://proxy.test:3128", "local_address 10.0.0.9",
+                           "tls_curves x25519", "proxy_protocol v2"),  # newer Caddy's; 2.6.2 refuses them
         ]
         opts_fcgi = [
             lambda: "root /var/www",
@@ -549,8 +577,10 @@ class Gen:
         return [self.line(*head, to, *code)]
 
     def d_request_body(self):
-        return self.block(self.line("request_body", *self.matcher_token()),
-                          ["max_size " + self.v(SIZES, ["lots"])])
+        body = ["max_size " + self.v(SIZES, ["lots"])] if self.p(0.95) else []
+        if self.p(0.03):  # newer Caddy's
+            body.append(self.c("read_timeout", "write_timeout") + " " + self.dur())
+        return self.block(self.line("request_body", *self.matcher_token()), body)
 
     def d_respond(self):
         head = ["respond", *self.matcher_token()]
@@ -593,6 +623,8 @@ class Gen:
             body.append("between {{ }}" if self.p(0.5) else "between <% %>")
         if self.p(0.3):
             body.append("root /srv/tpl")
+        if self.p(0.05):
+            body.extend(self.block("extensions", self.c([], ["hello"])))
         return self.block(self.line("templates", *self.matcher_token()), body)
 
     def d_try_files(self):
@@ -644,19 +676,36 @@ class Gen:
             lambda: "eab KID HMAC",
             lambda: "issuer " + self.c("internal", "acme", "zerossl KEY"),
             lambda: "\n".join(self.block("issuer acme", [self.line("email", "a@b.c"), "disable_http_challenge", "alt_tlsalpn_port 8443"][:self.r.randint(1, 3)])),
+            lambda: "\n".join(self.block(self.c("issuer acme", "issuer zerossl KEY"), self.acme_issuer_body())),
+            lambda: "dns_challenge_override_domain " + self.c("_acme.example.net", "other.test"),
             lambda: "\n".join(self.block("issuer internal", ["ca local", "lifetime 1d", "sign_with_root"][:self.r.randint(1, 3)])),
             lambda: "\n".join(self.block("client_auth", self.some(["mode " + self.c("request", "require", "verify_if_given", "require_and_verify", "strict"),
                                                                     "trusted_ca_cert_file /etc/ca.pem", "trusted_leaf_cert_file /etc/leaf.pem",
-                                                                    "trusted_ca_cert MIIB"], 1, 3))),
-            lambda: "get_certificate http http://localhost:9007/certs",
+                                                                    "trusted_ca_cert MIIB", "trusted_leaf_cert MIIC"], 1, 3))),
+            lambda: self.c("get_certificate http http://localhost:9007/certs", "get_certificate tailscale"),
+            lambda: self.line("load", *self.some(["/etc/certs", "/etc/more"], 1, 2)),
             lambda: "insecure_secrets_log /tmp/keys.log",
         ]
         for f in self.some(opts, 1, 4):
             body.extend(f().split("\n"))
         if self.p(0.03):
-            body.append(self.c("reuse_private_keys", "propagation_timeout 2m"))  # newer Caddy
+            body.append(self.c("reuse_private_keys", "propagation_timeout 2m", "dns_ttl 1m", "ech example.com"))  # newer Caddy
         arg = [self.c("internal", "me@example.com")] if self.p(0.15) else []
         return self.block(self.line("tls", *arg), body)
+
+    def acme_issuer_body(self):
+        """Subdirectives of an `issuer acme` / `issuer zerossl` / `cert_issuer` block."""
+        opts = [lambda: "dir " + self.c("https://ca.test/dir", "https://acme-v02.api.letsencrypt.org/directory"),
+                lambda: "test_dir https://ca.test/staging", lambda: "email " + self.c("a@b.c", "{$ACME_EMAIL}"),
+                lambda: "timeout " + self.dur(), lambda: "disable_http_challenge", lambda: "disable_tlsalpn_challenge",
+                lambda: "alt_http_port " + self.v(["8080"], ["x"]), lambda: "alt_tlsalpn_port 8443",
+                lambda: "eab KID MAC", lambda: self.line("trusted_roots", *self.some(["/etc/r1.pem", "/etc/r2.pem"], 1, 2)),
+                lambda: "resolvers 1.1.1.1", lambda: "propagation_delay " + self.dur(),
+                lambda: "propagation_timeout " + self.c(self.dur(), "-1"),
+                lambda: "dns_challenge_override_domain x.example.net",
+                lambda: "preferred_chains " + self.c("smallest", "{\n\troot_common_name \"ISRG Root X1\"\n}",
+                                                     "{\n\tany_common_name X Y\n}")]
+        return [ln for f in self.some(opts, 1, 4) for ln in f().split("\n")]
 
     def d_log(self):
         head = ["log"]
@@ -669,18 +718,20 @@ class Gen:
                 roll = []
                 for f in self.some([lambda: "roll_size " + self.v(["10MB", "1gb"], ["x"]), lambda: "roll_keep " + self.v(["5"], ["x"]),
                                     lambda: "roll_keep_for " + self.v(["720h", "30d"], ["x"]), lambda: "roll_uncompressed",
-                                    lambda: "roll_local_time", lambda: "roll_disabled"], 0, 3):
+                                    lambda: "roll_local_time", lambda: "roll_disabled", lambda: "mode " + self.c("0600", "644")], 0, 3):
                     roll.append(f())
                 body.extend(self.block("output file " + self.c("/var/log/access.log", "{$LOGDIR:/tmp}/a.log"), roll))
             elif kind == "net":
                 body.extend(self.block("output net " + self.c("localhost:5140", "udp/127.0.0.1:514"),
-                                       ["dial_timeout " + self.dur()] if self.p(0.4) else []))
+                                       self.some(["dial_timeout " + self.dur(), "soft_start"], 0, 2)))
             else:
                 body.append("output " + kind)
         if self.p(0.6):
             body.extend(self.log_format())
         if self.p(0.3):
             body.append("level " + self.v(["DEBUG", "INFO", "WARN", "ERROR", "info"], ["bogus"]))
+        if self.p(0.02):  # newer Caddy's
+            body.extend(self.block("sampling", ["interval 1s", "first 3"]))
         return self.block(self.line(*head), body)
 
     def log_format(self):
@@ -691,7 +742,8 @@ class Gen:
                                 lambda: "time_format " + self.c("iso8601", "unix_milli_float", "wall", "rfc3339_nano", '"2006-01-02"'),
                                 lambda: "duration_format " + self.c("seconds", "nano", "string"),
                                 lambda: "level_format " + self.c("upper", "color", "lower"), lambda: "name_key logger",
-                                lambda: "stacktrace_key st", lambda: "line_ending crlf", lambda: "caller_key c"], 0, 3):
+                                lambda: "stacktrace_key st", lambda: "line_ending crlf", lambda: "caller_key c",
+                                lambda: "time_local"], 0, 3):
                 opts.append(f())
             return self.block("format " + kind, opts)
         if kind == "single_field":
@@ -790,6 +842,13 @@ class Gen:
             lambda: ["admin " + self.c("off", "localhost:2020", "unix//run/admin.sock")] if self.p(0.6) else
             self.block("admin localhost:2019", ["origins localhost:2019 example.com", "enforce_origin"][:self.r.randint(1, 2)]),
             lambda: self.block("log" + self.c("", " default", " access"), self.d_log()[1:-1] or ["level INFO"]),
+            lambda: self.block("log " + self.c("default", "audit"), (self.d_log()[1:-1] or ["output stderr"]) +
+                               self.some(["include http.log.access", "exclude admin.api", "include " + self.c("tls", "http"),
+                                          "exclude http.handlers"], 1, 2)),
+            lambda: self.block("cert_issuer " + self.c("acme", "zerossl KEY"), self.acme_issuer_body()),
+            lambda: self.block("cert_issuer internal", self.some(["ca " + self.c("local", "corp"), "lifetime 1d", "sign_with_root"], 1, 2)),
+            lambda: ["default_bind " + self.c("127.0.0.1", "::1 127.0.0.1")],
+            lambda: self.block("events", []),
             lambda: ["grace_period " + self.dur()],
             lambda: ["shutdown_delay " + self.dur()],
             lambda: ["email " + self.c("admin@example.com", "{$ACME_EMAIL}")],
@@ -831,7 +890,8 @@ class Gen:
             body.extend(f())
         if self.p(0.05):  # newer Caddy's options
             body.extend(self.c(["client_ip_headers X-Real-IP"], ["trusted_proxies static private_ranges"], ["keepalive_interval 30s"], ["name main"],
-                               self.block("logs", ["default_logger_name x"]), ["listener_wrappers {\n\t\tproxy_protocol\n\t}"]))
+                               self.block("logs", ["default_logger_name x"]), ["listener_wrappers {\n\t\tproxy_protocol\n\t}"],
+                               ["enable_full_duplex"], ["allow_h2c"], ["experimental_http3"]))
         addr = [self.c(":443", ":80", "127.0.0.1:8443", ":8080")] if self.p(0.4) else []
         return self.block(self.line("servers", *addr), body)
 
@@ -839,7 +899,9 @@ class Gen:
         ca = []
         for f in self.some([lambda: ["name \"My CA\""], lambda: ["root_cn \"Root\""], lambda: ["intermediate_cn Inter"],
                             lambda: self.block("root", ["cert /etc/root.pem", "key /etc/root.key"]),
-                            lambda: self.block("intermediate", ["cert /etc/int.pem", "key /etc/int.key", "format pem_file"])], 1, 3):
+                            lambda: self.block("intermediate", ["cert /etc/int.pem", "key /etc/int.key", "format pem_file"]),
+                            lambda: self.block("root", self.some(["cert /etc/r.pem", "key /etc/r.key", "format pem_file"], 1, 2)),
+                            lambda: ["intermediate_lifetime 30d"] if self.p(0.2) else ["root_cn R2"]], 1, 3):
             ca.extend(f())
         return self.block("pki", self.block("ca " + self.c("local", "corp"), ca))
 

@@ -408,3 +408,21 @@ TEST_CASE("roll_uncompressed keeps rolled files as they are; no line is lost acr
   CHECK(rolled >= 3);
   CHECK(lines == 40);
 }
+
+TEST_CASE("logging provisioning: include and exclude lists must nest, as Caddy checks", "[log]") {
+  using gatehouse::config::configFromJson;
+  using gatehouse::provision::provisionRuntime;
+  const auto logs = [](const std::string& lists) {
+    return configFromJson(Json::parse(R"({"logging":{"logs":{"default":{)" + lists + "}}}}"));
+  };
+  // A rule and an exception to it, either way round.
+  CHECK(provisionRuntime(logs(R"("include":["http.log"],"exclude":["http.log.access"])"))->logs);
+  CHECK(provisionRuntime(logs(R"("include":["http.log.access.log0"],"exclude":["http"])"))->logs);
+  CHECK_THROWS_WITH(provisionRuntime(logs(R"("include":["http.log.access"],"exclude":["http.handlers"])")),
+                    "logging.logs.default: when both include and exclude are populated, each element must be a "
+                    "superspace or subspace of one in the other list; check 'http.log.access' in include");
+  CHECK_THROWS_WITH(provisionRuntime(logs(R"("include":["admin","tls"],"exclude":["tls"])")),
+                    "logging.logs.default: include and exclude must not intersect, but found tls in both lists");
+  // "http.log" is no prefix-name of "http.logger": names nest at dots only.
+  CHECK_THROWS(provisionRuntime(logs(R"("include":["http.logger"],"exclude":["http.log"])")));
+}

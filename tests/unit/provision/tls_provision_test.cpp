@@ -306,3 +306,17 @@ TEST_CASE("an events app runs only without subscriptions (the Caddyfile's empty 
             R"({"admin":{"disabled":true},"apps":{"events":{"subscriptions":[{"events":["tls"]}]}}})") ==
         "apps.events: app 'events' is not supported yet");
 }
+
+TEST_CASE("an automation policy's key type is checked even when no certificate is managed") {
+  // Caddy provisions every automation policy, so `auto_https off` does not hide a bad key_type.
+  const auto withKeyType = [](const std::string& kt) {
+    return R"({"admin":{"disabled":true},"apps":{"http":{"servers":{"srv0":{"listen":["127.0.0.1:0"],)"
+           R"("automatic_https":{"disable":true}}}},"tls":{"automation":{"policies":[{"key_type":")" +
+           kt + R"("}]}}}})";
+  };
+  CHECK(provisionError(withKeyType("bogus")) ==
+        "apps.tls.automation.policies[0].key_type: unrecognized key type: bogus");
+  CHECK(provisionError(withKeyType("rsa8192")) ==
+        "apps.tls.automation.policies[0].key_type: unrecognized key type: rsa8192");
+  CHECK(provisionError(withKeyType("ed25519")).empty());
+}
