@@ -197,6 +197,15 @@ bool clientSupportsCertificate(SSL* ssl, const Certificate& cert, const Connecti
   return mutualSuite(ssl, NID_kx_ecdhe, auth) || rsaFallback();
 }
 
+bool tls13WithoutSharedGroup(SSL* ssl, const ConnectionPolicy& policy) {
+  if (mutualVersion(ssl) != TLS1_3_VERSION) {
+    return false;
+  }
+  const U16s clientGroups = extensionList(ssl, TLSEXT_TYPE_supported_groups, 2);
+  const U16s ourGroups = serverGroups(policy.groups.empty() ? kDefaultGroups : policy.groups);
+  return std::none_of(clientGroups.begin(), clientGroups.end(), [&](uint16_t g) { return contains(ourGroups, g); });
+}
+
 CertificatePtr defaultCertificateChoice(SSL* ssl, const std::vector<CertificatePtr>& choices,
                                         const ConnectionPolicy& policy, const std::string& serverName) {
   if (choices.size() <= 1) {

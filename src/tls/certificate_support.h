@@ -19,6 +19,10 @@ namespace gatehouse::tls {
 bool clientSupportsCertificate(SSL* ssl, const Certificate& cert, const ConnectionPolicy& policy,
                                const std::string& serverName);
 
+// True when the ClientHello would get TLS 1.3 and shares no key-exchange group with the
+// policy: Go fails such a handshake (handshake_failure) before it asks for a certificate.
+bool tls13WithoutSharedGroup(SSL* ssl, const ConnectionPolicy& policy);
+
 // certmagic's DefaultCertificateSelector: the first certificate the client supports that
 // is within its validity period; else the last one it supports; else the first. Null when
 // `choices` is empty.

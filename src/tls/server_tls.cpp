@@ -219,9 +219,10 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
                          policy->fallbackSni + "'); set default_sni or fallback_sni to choose one";
   }
   if (!cert || !cert->useOn(ssl)) {
-    // Go answers "no certificate available" with an internal_error alert.
+    // Go answers "no certificate available" with an internal_error alert, but in TLS 1.3
+    // it chooses the key-exchange group first: no shared group is a handshake_failure.
     ERR_clear_error();
-    *alert = SSL_AD_INTERNAL_ERROR;
+    *alert = tls13WithoutSharedGroup(ssl, *policy) ? SSL_AD_HANDSHAKE_FAILURE : SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
   }
   return SSL_CLIENT_HELLO_SUCCESS;
