@@ -499,12 +499,12 @@ def run_case(seed, k, gatehouse, caddy, pki, work, n_clients, keep):
     case = gen_case(rng)
     clients = [gen_client(rng, case) for _ in range(n_clients)]
     servers = []
-    for name, argv in (("caddy", [caddy, "run", "--adapter", "caddyfile", "--config"]),
-                       ("gatehouse", [gatehouse, "run", "--adapter", "caddyfile", "--workers", "1", "--config"])):
-        port, http_port = ports.free_port(), ports.free_port()
-        servers.append(Server(name, argv, work, render(case, pki, port, http_port), port))
     diffs, n_known = [], 0
     try:
+        for name, argv in (("caddy", [caddy, "run", "--adapter", "caddyfile", "--config"]),
+                           ("gatehouse", [gatehouse, "run", "--adapter", "caddyfile", "--workers", "1", "--config"])):
+            port, http_port = ports.free_port(), ports.free_port()
+            servers.append(Server(name, argv, work, render(case, pki, port, http_port), port))
         if servers[0].error or servers[1].error:
             if bool(servers[0].error) != bool(servers[1].error):
                 diffs.append("start: caddy %s, gatehouse %s\n  caddy log: %s\n  gatehouse log: %s" % (
