@@ -252,8 +252,37 @@ bool parseListenerWrappers(const config::Server& srv, const Json& value, const s
   return true;
 }
 
+// Caddy's Server.hasTLSClientAuth: a connection policy whose client_authentication is
+// active (CAs, leaves or a mode given).
+bool hasTlsClientAuth(const config::Server& srv) {
+  if (!srv.tlsConnectionPolicies.is_array()) {
+    return false;
+  }
+  for (const auto& policy : srv.tlsConnectionPolicies) {
+    if (!policy.is_object() || !policy.contains("client_authentication")) {
+      continue;
+    }
+    const auto& auth = policy["client_authentication"];
+    if (!auth.is_object()) {
+      continue;
+    }
+    for (const char* key : {"trusted_ca_certs", "trusted_ca_certs_pem_files", "trusted_leaf_certs", "ca", "verifiers"}) {
+      if (auth.contains(key) && !auth[key].is_null() && !auth[key].empty()) {
+        return true;
+      }
+    }
+    if (auth.contains("mode") && auth["mode"].is_string() && !auth["mode"].get<std::string>().empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void applyServerOptions(const config::Server& srv, ServerRuntime& rt, const std::string& path) {
   bool allowH2c = false;
+  // Caddy turns strict_sni_host on for a server with TLS client authentication unless the
+  // config sets it (insecure_off): a benign SNI must not reach a site behind client_auth.
+  rt.strictSniHost = !srv.options.contains("strict_sni_host") && hasTlsClientAuth(srv);
   for (const auto& [key, value] : srv.options.items()) {
     const std::string p = path + "." + key;
     if (key == "read_timeout") {

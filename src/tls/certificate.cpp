@@ -44,29 +44,38 @@ std::string ipText(const ASN1_OCTET_STRING* ip) {
   return {};
 }
 
+// The names a certificate answers for, as certmagic lists them (fillCertFromLeaf): the
+// subject's common name first, whether or not SANs exist, then the DNS and IP SANs not
+// equal to it. So a loaded certificate is served for its CN even when its SANs leave it
+// out (caddy 2.6.2 does; tests/compat/tls_fuzz.py compares it).
 std::vector<std::string> namesOf(X509* leaf) {
   std::vector<std::string> out;
+  char buf[256] = {};
+  std::string cn;
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, buf, sizeof(buf)) > 0) {
+    cn = buf;
+    out.push_back(lower(cn));
+  }
   std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> sans(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr)));
-  if (sans) {
-    for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
+  const int count = sans ? sk_GENERAL_NAME_num(sans.get()) : 0;
+  for (int type : {GEN_DNS, GEN_IPADD}) {  // certmagic: every DNS name, then every IP
+    for (int i = 0; i < count; ++i) {
       const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), i);
-      if (gn->type == GEN_DNS) {
-        const auto* s = gn->d.dNSName;
-        out.push_back(lower(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                                        static_cast<size_t>(ASN1_STRING_length(s)))));
-      } else if (gn->type == GEN_IPADD) {
-        std::string ip = ipText(gn->d.iPAddress);
-        if (!ip.empty()) {
-          out.push_back(std::move(ip));
-        }
+      if (gn->type != type) {
+        continue;
       }
-    }
-  }
-  if (out.empty()) {
-    char cn[256] = {};
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(leaf), NID_commonName, cn, sizeof(cn)) > 0) {
-      out.push_back(lower(cn));
+      std::string name;
+      if (type == GEN_DNS) {
+        const auto* s = gn->d.dNSName;
+        name.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                    static_cast<size_t>(ASN1_STRING_length(s)));
+      } else {
+        name = ipText(gn->d.iPAddress);
+      }
+      if (!name.empty() && name != cn) {
+        out.push_back(lower(std::move(name)));
+      }
     }
   }
   return out;

@@ -35,7 +35,7 @@ struct ConnectionPolicy {
   int minVersion = TLS1_2_VERSION;
   int maxVersion = TLS1_3_VERSION;
   std::string cipherList;         // OpenSSL names for TLS 1.2 (1.3 suites are fixed, as in Go)
-  std::string groups;             // "X25519:P-256:P-384"
+  std::string groups;             // "X25519:P-256"; empty: kDefaultGroups
   std::vector<std::string> alpn;  // explicit `alpn`; empty: the server's protocols
   ClientAuthPolicy clientAuth;
   std::string defaultSni;
@@ -48,13 +48,14 @@ struct ConnectionPolicy {
 };
 
 // Caddy's defaults (modules/caddytls/values.go): ECDHE with AES-GCM, then
-// ChaCha20-Poly1305; curves X25519, P-256, P-384. In the order Go (1.17+) picks from them,
+// ChaCha20-Poly1305; curves X25519 and P-256 only (a client offering only P-384 gets
+// handshake_failure from caddy 2.6.2; tls_fuzz.py compares it). In the order Go (1.17+) picks from them,
 // whatever order the config gives: AES-128 before AES-256 ({http.request.tls.cipher_suite}
 // of a TLS 1.2 connection names the same suite as caddy's).
 inline constexpr const char* kDefaultCipherList =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-inline constexpr const char* kDefaultGroups = "X25519:P-256:P-384";
+inline constexpr const char* kDefaultGroups = "X25519:P-256";
 // Go's TLS 1.3 order.
 inline constexpr const char* kTls13Suites =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "tls/certificate_support.h"
 #include "tls/client_hello_query.h"
 
 namespace gatehouse::tls {
@@ -16,7 +17,7 @@ namespace {
 
 constexpr unsigned char kSessionIdContext[] = "gatehouse";
 
-// The host_name entry of a ClientHello's server_name extension (RFC 6066 section 3).
+// The host_name entry of a ClientHello's server_name extension (RFC 6066 section 3), as sent.
 std::string clientHelloServerName(SSL* ssl) {
   const unsigned char* p = nullptr;
   size_t len = 0;
@@ -31,9 +32,7 @@ std::string clientHelloServerName(SSL* ssl) {
   if (nameLen + 5 > len) {
     return {};
   }
-  std::string name(reinterpret_cast<const char*>(p + 5), nameLen);
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name;
+  return std::string(reinterpret_cast<const char*>(p + 5), nameLen);
 }
 
 // Protocols a ClientHello offers in its ALPN extension.
@@ -55,6 +54,14 @@ std::vector<std::string_view> clientHelloAlpn(SSL* ssl) {
     i += 1 + n;
   }
   return out;
+}
+
+// A client certificate that fails verification: Go answers every such failure with a
+// bad_certificate alert; OpenSSL would pick one from the X509 error (unknown_ca for an
+// untrusted issuer). X509_V_ERR_CERT_REJECTED is the error it maps to bad_certificate.
+int rejected(X509_STORE_CTX* ctx) {
+  X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
+  return 0;
 }
 
 HandshakeState* stateOf(SSL* ssl) {
@@ -140,6 +147,8 @@ int ServerTls::onClientHello(SSL* ssl, int* alert, void* arg) {
 
 int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
   state.serverName = clientHelloServerName(ssl);
+  std::transform(state.serverName.begin(), state.serverName.end(), state.serverName.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (!state.serverName.empty() && state.serverName.back() == '.') {
     // RFC 6066 forbids the trailing dot; Go's crypto/tls (so Caddy) refuses such a
     // ClientHello as malformed with an unexpected_message alert.
@@ -181,11 +190,18 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     return SSL_CLIENT_HELLO_ERROR;
   }
   state.policy = policy;
+  // The policy's versions, ciphers and groups first: choosing among several certificates
+  // asks what this connection can negotiate (Go's SupportsCertificate).
+  if (!applyPolicy(ssl, *policy)) {
+    ERR_clear_error();
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
   if (pauseForManagers(ssl, *policy, state)) {
     return SSL_CLIENT_HELLO_RETRY;
   }
   CertificatePtr cert =
-      state.managerAnswer.cert ? state.managerAnswer.cert : selectCertificate(*policy, state);
+      state.managerAnswer.cert ? state.managerAnswer.cert : selectCertificate(ssl, *policy, state);
   if (!cert && !state.onDemandAsked && options_.onDemand) {
     state.onDemandName = onDemandName(*policy, state);
     if (!state.onDemandName.empty()) {
@@ -198,14 +214,15 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     }
   }
   if (!cert && state.serverName.empty()) {
-    state.noSniFailure = "no certificate for a ClientHello without SNI (tried default_sni '" +
-                         policy->defaultSni + "', the local address '" + state.localIp + "', fallback_sni '" +
+    state.noSniFailure = "no certificate for a ClientHello without SNI (tried the local address '" +
+                         state.localIp + "', default_sni '" + policy->defaultSni + "', fallback_sni '" +
                          policy->fallbackSni + "'); set default_sni or fallback_sni to choose one";
   }
-  if (!cert || !applyPolicy(ssl, *policy) || !cert->useOn(ssl)) {
-    // Go answers "no certificate available" with an internal_error alert.
+  if (!cert || !cert->useOn(ssl)) {
+    // Go answers "no certificate available" with an internal_error alert, but in TLS 1.3
+    // it chooses the key-exchange group first: no shared group is a handshake_failure.
     ERR_clear_error();
-    *alert = SSL_AD_INTERNAL_ERROR;
+    *alert = tls13WithoutSharedGroup(ssl, *policy) ? SSL_AD_HANDSHAKE_FAILURE : SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
   }
   return SSL_CLIENT_HELLO_SUCCESS;
@@ -224,13 +241,47 @@ std::string ServerTls::onDemandName(const ConnectionPolicy& policy, const Handsh
   return "";
 }
 
-CertificatePtr ServerTls::pick(const ConnectionPolicy& policy, const std::string& name) const {
+CertificatePtr ServerTls::selectFor(SSL* ssl, const ConnectionPolicy& policy, const std::string& name,
+                                    const std::string& sni) const {
+  auto index = options_.store->snapshot();
+  std::vector<CertificatePtr> choices;
+  if (const auto* hit = index->exact(name)) {
+    choices = *hit;
+  } else if (!policy.anyTag.empty() || !policy.allTags.empty()) {
+    // certmagic hands a custom selector (Caddy's certificate_selection) every cached
+    // certificate when none carries the name; the policy's tags then filter them.
+    choices = index->all();
+  }
+  std::erase_if(choices, [&](const CertificatePtr& c) { return !policy.selects(*c); });
+  return defaultCertificateChoice(ssl, choices, policy, sni);
+}
+
+CertificatePtr ServerTls::pick(SSL* ssl, const ConnectionPolicy& policy, const std::string& name,
+                               const std::string& sni) const {
   if (name.empty()) {
     return nullptr;
   }
-  auto index = options_.store->snapshot();
-  for (const auto& c : index->lookup(name)) {
-    if (policy.selects(*c)) {
+  if (CertificatePtr c = selectFor(ssl, policy, name, sni)) {
+    return c;
+  }
+  // certmagic's wildcard candidates: labels replaced by '*' one more at a time, from the
+  // left ("a.b.test" -> "*.b.test" -> "*.*.test" -> "*.*.*").
+  std::vector<std::string_view> labels;
+  for (size_t start = 0;;) {
+    const size_t dot = name.find('.', start);
+    labels.push_back(std::string_view(name).substr(start, dot == std::string::npos ? dot : dot - start));
+    if (dot == std::string::npos) {
+      break;
+    }
+    start = dot + 1;
+  }
+  for (size_t stars = 1; stars <= labels.size(); ++stars) {
+    std::string candidate;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      candidate += i == 0 ? "" : ".";
+      candidate += i < stars ? std::string_view("*") : labels[i];
+    }
+    if (CertificatePtr c = selectFor(ssl, policy, candidate, sni)) {
       return c;
     }
   }
@@ -242,7 +293,7 @@ bool ServerTls::pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, Hands
     return false;
   }
   // certmagic's cache match: the SNI (exact or wildcard), or the local address without SNI.
-  if (pick(policy, state.serverName.empty() ? state.localIp : state.serverName)) {
+  if (pick(ssl, policy, state.serverName.empty() ? state.localIp : state.serverName, state.serverName)) {
     return false;
   }
   state.managersAsked = true;
@@ -252,18 +303,19 @@ bool ServerTls::pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, Hands
   return true;
 }
 
-CertificatePtr ServerTls::selectCertificate(const ConnectionPolicy& policy,
+CertificatePtr ServerTls::selectCertificate(SSL* ssl, const ConnectionPolicy& policy,
                                             const HandshakeState& state) const {
-  auto pick = [&](const std::string& name) { return this->pick(policy, name); };
-  // The SNI; without one, default_sni (Caddy puts it in the hello) then the local address;
-  // last fallback_sni. Caddy 2.6.2 never uses default_sni for an SNI that matches nothing
-  // (checked against it: alert internal_error), that is what fallback_sni is for.
+  auto pick = [&](const std::string& name) { return this->pick(ssl, policy, name, state.serverName); };
+  // certmagic's order: the SNI; without one, the local address, then default_sni (caddy
+  // 2.6.2 serves a loopback IP site's certificate to a client without SNI even when
+  // default_sni names another site); last fallback_sni. Caddy 2.6.2 never uses default_sni
+  // for an SNI that matches nothing (alert internal_error): that is what fallback_sni is for.
   CertificatePtr cert = pick(state.serverName);
-  if (!cert && state.serverName.empty() && !policy.defaultSni.empty()) {
-    cert = pick(policy.defaultSni);
-  }
   if (!cert && state.serverName.empty()) {
     cert = pick(state.localIp);
+  }
+  if (!cert && state.serverName.empty() && !policy.defaultSni.empty()) {
+    cert = pick(policy.defaultSni);
   }
   if (!cert && !policy.fallbackSni.empty()) {
     cert = pick(policy.fallbackSni);
@@ -298,6 +350,7 @@ bool ServerTls::applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const {
   if (auth.trustedCas && SSL_set1_verify_cert_store(ssl, auth.trustedCas.get()) != 1) {
     return false;
   }
+  SSL_set0_CA_list(ssl, nullptr);  // a paused handshake applies the policy again
   // Tell the client which CAs we accept, so it can pick the right certificate.
   for (const auto& ca : auth.caNames) {
     if (SSL_add1_to_CA_list(ssl, ca.get()) != 1) {
@@ -322,13 +375,13 @@ int ServerTls::onVerify(int preverified, X509_STORE_CTX* ctx) {
     const bool pinned = std::any_of(auth.trustedLeaves.begin(), auth.trustedLeaves.end(),
                                     [&](const X509Ptr& t) { return X509_cmp(t.get(), leaf) == 0; });
     if (!pinned) {
-      return 0;
+      return rejected(ctx);
     }
     if (!auth.trustedCas) {
       return 1;  // pinned leaves without CAs: the pin is the whole check
     }
   }
-  return preverified;
+  return preverified != 0 ? 1 : rejected(ctx);
 }
 
 int ServerTls::onAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, const unsigned char* in,

@@ -94,9 +94,15 @@ class ServerTls {
   // default_sni, else the local address; then fallback_sni): the first one on-demand
   // TLS covers, "" when none is.
   [[nodiscard]] std::string onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const;
-  [[nodiscard]] CertificatePtr selectCertificate(const ConnectionPolicy& policy,
+  [[nodiscard]] CertificatePtr selectCertificate(SSL* ssl, const ConnectionPolicy& policy,
                                                  const HandshakeState& state) const;
-  [[nodiscard]] CertificatePtr pick(const ConnectionPolicy& policy, const std::string& name) const;
+  // certmagic's cache match for a name: the name exactly, then wildcard candidates.
+  // `sni` is the ClientHello's (a certificate valid for it is preferred among several).
+  [[nodiscard]] CertificatePtr pick(SSL* ssl, const ConnectionPolicy& policy, const std::string& name,
+                                    const std::string& sni) const;
+  // certmagic's selectCert for one candidate name, as the policy's selection filters it.
+  [[nodiscard]] CertificatePtr selectFor(SSL* ssl, const ConnectionPolicy& policy, const std::string& name,
+                                         const std::string& sni) const;
   // Pauses the handshake to ask the certificate managers when no certificate matches the
   // SNI (certmagic asks them after its cache, before on-demand TLS and default_sni).
   bool pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, HandshakeState& state) const;

@@ -7,8 +7,10 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "tls/tls_info.h"
@@ -177,8 +179,24 @@ void TlsStream::takeOutput(std::string& out) {
   bio_.takeOutput(out);
 }
 
+namespace {
+// The SNI as the client sent it: Go's ServerName keeps its case, and so do
+// {http.request.tls.server_name}, the access log's server_name and strict_sni_host's 421
+// text. `lower` is the handshake's lower-cased copy (used when OpenSSL kept none).
+std::string sentServerName(SSL* ssl, const std::string& lower) {
+  const char* sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (sent == nullptr || std::string_view(sent).size() != lower.size()) {
+    return lower;
+  }
+  return std::equal(lower.begin(), lower.end(), sent,
+                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })
+             ? std::string(sent)
+             : lower;
+}
+}  // namespace
+
 std::shared_ptr<const runtime::TlsInfo> TlsStream::info() const {
-  return ssl_ ? describeConnection(ssl_.get(), state_.serverName, alpn_) : nullptr;
+  return ssl_ ? describeConnection(ssl_.get(), sentServerName(ssl_.get(), state_.serverName), alpn_) : nullptr;
 }
 
 namespace {

@@ -33,10 +33,13 @@ class Certificate {
   // certificate tags (load_files[].tags), used by certificate_selection.any_tag.
   Certificate(X509Ptr leaf, EvpPkeyPtr key, X509StackPtr chain, std::vector<std::string> tags = {});
 
-  // DNS names and IP addresses from the SAN extension (the CN when there is no SAN),
-  // lower-cased; what SNI lookups index by.
+  // The subject's CN, then the DNS names and IP addresses of the SAN extension, lower-cased
+  // (certmagic's Names); what SNI lookups index by.
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
   [[nodiscard]] const std::vector<std::string>& tags() const { return tags_; }
+  // For inspection (the handshake's certificate choice); owned by this object.
+  [[nodiscard]] X509* leaf() const { return leaf_.get(); }
+  [[nodiscard]] EVP_PKEY* key() const { return key_.get(); }
   [[nodiscard]] bool hasTag(const std::string& tag) const;
   [[nodiscard]] std::chrono::system_clock::time_point notAfter() const { return notAfter_; }
   // Hex SHA-256 of the leaf's DER: identifies a certificate in logs and replacements.

@@ -14,6 +14,14 @@ TEST_CASE("certificate names come from the SAN, lower-cased") {
   CHECK(c->fingerprint().size() == 64);
 }
 
+TEST_CASE("the common name is a name too, first, even beside SANs (certmagic)") {
+  auto c = testing::selfSigned({"a.test", "b.test"}, {}, "Other.TEST");
+  CHECK(c->names() == std::vector<std::string>{"other.test", "a.test", "b.test"});
+  CertificateStore store;
+  store.install(c);
+  CHECK(store.snapshot()->lookup("other.test").front() == c);
+}
+
 TEST_CASE("lookup: exact name first, then one wildcard label") {
   CertificateStore store;
   auto exact = testing::selfSigned({"a.example.com"});

@@ -13,8 +13,10 @@
 
 namespace gatehouse::tls::testing {
 
+// The subject's CN is `commonName`, or the first DNS name when that is empty.
 inline std::shared_ptr<const Certificate> selfSigned(const std::vector<std::string>& dnsNames,
-                                                     std::vector<std::string> tags = {}) {
+                                                     std::vector<std::string> tags = {},
+                                                     const std::string& commonName = "") {
   EvpPkeyPtr key(EVP_EC_gen("P-256"));
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
@@ -25,7 +27,9 @@ inline std::shared_ptr<const Certificate> selfSigned(const std::vector<std::stri
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(dnsNames.front().c_str()), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(
+                                 (commonName.empty() ? dnsNames.front() : commonName).c_str()),
+                             -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   std::string san;
   for (const auto& n : dnsNames) {
