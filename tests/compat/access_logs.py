@@ -79,6 +79,21 @@ def _read_lines(path):
         return [line for line in f.read().splitlines() if line.strip()]
 
 
+def _by_start(lines):
+    """Entries in the order their requests began (ts - duration). Each entry is written once
+    its exchange ends, after the client has the answer, so under load caddy (a goroutine per
+    connection) may write a request's entry after the next request's: the file order is not
+    the request order. Lines that are not JSON entries keep the file order."""
+    keys = []
+    for line in lines:
+        try:
+            e = json.loads(line)
+            keys.append(float(e["ts"]) - float(e["duration"]))
+        except (ValueError, KeyError, TypeError):
+            return lines
+    return [line for _, line in sorted(zip(keys, lines), key=lambda kl: kl[0])]
+
+
 def compare(files, caddy_dir, caddy_ports, gh_dir, gh_ports):
     """Returns (differences, newer): lists of text lines; `newer` names the deliberate
     differences that were seen."""
@@ -96,6 +111,7 @@ def compare(files, caddy_dir, caddy_ports, gh_dir, gh_ports):
             continue
         if len(a) != len(b):
             diffs.append("%s: caddy %d lines, gatehouse %d" % (name, len(a), len(b)))
+        a, b = _by_start(a), _by_start(b)
         for i, (la, lb) in enumerate(zip(a, b)):
             try:
                 ea = _entry(la, caddy_ports, seen)
