@@ -65,12 +65,15 @@ Http2Session::~Http2Session() {
 
 // A zero-increment WINDOW_UPDATE on a stream (H2InboundFilter): that stream alone is
 // reset, as Go's server does; nghttp2 never saw the frame. A stream whose head came in the
-// same read is reset once its handler ran (`heldFor`): Go's frame reader resets it while
+// same read is reset once its handler ran (`holdDispatched`): Go's frame reader resets it while
 // the handler it already started writes, so the answer's HEADERS go out before the
 // RST_STREAM (its DATA, queued behind, does not), whether the frames came in one read or two.
-void Http2Session::resetZeroWindowUpdates(const std::vector<int32_t>& heldFor) {
+void Http2Session::resetZeroWindowUpdates(bool holdDispatched) {
+  if (windowResets_.empty()) {
+    return;
+  }
   auto keep = std::remove_if(windowResets_.begin(), windowResets_.end(), [&](int32_t id) {
-    if (std::find(heldFor.begin(), heldFor.end(), id) != heldFor.end()) {
+    if (holdDispatched && std::find(toDispatch_.begin(), toDispatch_.end(), id) != toDispatch_.end()) {
       return false;
     }
     nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
@@ -98,7 +101,7 @@ void Http2Session::onData(const char* data, size_t len) {
   const std::string_view in = inbound_.filter(std::string_view(data, len), windowResets_);
   const ssize_t rv =
       nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(in.data()), in.size());
-  resetZeroWindowUpdates(rv < 0 ? std::vector<int32_t>{} : toDispatch_);
+  resetZeroWindowUpdates(rv >= 0);  // a failed read dispatches nothing
   if (rv < 0) {
     if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || rv == NGHTTP2_ERR_FLOODED) {
       // nghttp2's flood guards (more than 8 CONTINUATION frames; over 1000 SETTINGS or PING

@@ -98,7 +98,7 @@ class Http2Session final : public Session {
   };
   class Callbacks;  // nghttp2 options and callback trampolines (h2_callbacks.cpp)
   friend class Callbacks;
-  void resetZeroWindowUpdates(const std::vector<int32_t>& heldFor);
+  void resetZeroWindowUpdates(bool holdDispatched);
   void resetHeldWindowUpdate(int32_t id);
 
   // nghttp2 events
