@@ -126,6 +126,8 @@ def send(port, req):
     data = body.encode() if isinstance(body, str) else None
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=req.get("timeout", REQUEST_TIMEOUT))
     try:
+        conn.connect()
+        client_port = conn.sock.getsockname()[1]
         conn.putrequest(method, req.get("path", "/"), skip_host=True, skip_accept_encoding=True)
         for k, v in headers.items():
             conn.putheader(k, v.replace("{PORT}", str(port)))
@@ -140,6 +142,7 @@ def send(port, req):
         hdrs = {}
         for k, v in resp.getheaders():
             hdrs.setdefault(k.lower(), []).append(v)
+        hdrs[CLIENT_PORT_KEY] = [str(client_port)]
         return resp.status, hdrs, raw_body
     finally:
         conn.close()
@@ -176,9 +179,17 @@ def send_or_error(port, req):
         return 0, {"(connection error)": [type(e).__name__]}, b""
 
 
+# The client's own (ephemeral) port, as send() saw it: a config that forwards `{remote}`
+# (host:port) shows it, and it differs between the two servers' connections.
+CLIENT_PORT_KEY = "(client port)"
+
+
 def normalize(port, status, headers, body, upstream_ports=()):
     pairs = [(str(up), "{UPSTREAM%d_PORT}" % i) for i, up in enumerate(upstream_ports)]
     pairs.append((str(port), "{PORT}"))
+    headers = dict(headers)
+    for client_port in headers.pop(CLIENT_PORT_KEY, []):
+        pairs.append((client_port, "{CLIENT_PORT}"))
 
     # Only whole numbers: a body of digits (a hash, a sum) may hold the port's digits by
     # chance, and replacing those inside it would differ between the two servers' ports.
