@@ -1,5 +1,6 @@
 // Response output of an HTTP/1.1 session: the head (framing decided here), a buffered body,
 // or a streamed one pulled piece by piece (sendfile for files on cleartext connections).
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -78,6 +79,9 @@ bool namesClose(std::string_view value) {
 
 // "Name: value\r\n" with one size check and two copies instead of four appends (each
 // checks the capacity and calls memcpy on its own): this runs for every response field.
+// As Go's Header.Write (headerNewlineToSpace), a CR or LF inside the value goes out as a
+// space: a Caddyfile string written over several lines stays one field line, and no value
+// can end the line and start a field (or the body) of its own.
 void appendField(std::string& out, std::string_view name, std::string_view value) {
   const size_t at = out.size();
   out.resize(at + name.size() + value.size() + 4);
@@ -87,6 +91,9 @@ void appendField(std::string& out, std::string_view name, std::string_view value
   *p++ = ':';
   *p++ = ' ';
   std::memcpy(p, value.data(), value.size());
+  if (std::memchr(p, '\n', value.size()) != nullptr || std::memchr(p, '\r', value.size()) != nullptr) {
+    std::replace_if(p, p + value.size(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  }
   p += value.size();
   *p++ = '\r';
   *p = '\n';
@@ -422,7 +429,7 @@ void Http1Session::appendInterimHead(int status, const runtime::HeaderList& fiel
     for (const auto& f : list) {
       if (!equalsIgnoreCase(f.name, "Content-Length") && !equalsIgnoreCase(f.name, "Transfer-Encoding") &&
           !equalsIgnoreCase(f.name, "Connection")) {
-        out_.append(f.name).append(": ").append(f.value).append("\r\n");
+        appendField(out_, f.name, trimFieldValue(f.value));  // Go's WriteSubset, as a final head
       }
     }
   };
@@ -514,7 +521,7 @@ void Http1Session::appendBodyPiece(std::string_view data, bool eof) {
       // A proxied response's trailers (Go's server writes them in the same place).
       if (const auto* trailers = runtime::trailersOf(ex_.response.stream.get())) {
         for (const auto& f : *trailers) {
-          out_.append(f.name).append(": ").append(f.value).append("\r\n");
+          appendField(out_, f.name, trimFieldValue(f.value));  // Go's Header.Write too
         }
       }
       out_.append("\r\n");

@@ -48,6 +48,10 @@ class EchoHandler final : public RequestHandler {
     if (ex.request.path == "/empty") {
       return gatehouse::runtime::Outcome::Continue;
     }
+    if (ex.request.path == "/multiline") {  // a Caddyfile string written over several lines
+      ex.response.headers.add("Content-Security-Policy", "\n    default-src 'self';\r\n    base-uri 'self';\n  ");
+      return ex.respond(200, "m");
+    }
     if (ex.request.path.starts_with("/size/")) {  // a body of that many bytes, as `respond`
       if (ex.request.query == "length") {
         ex.response.headers.add("Content-Length", ex.request.path.substr(6));
@@ -92,6 +96,16 @@ TEST_CASE("a simple GET gets a Content-Length response and keeps the connection"
   CHECK(f.transport.out.ends_with("\r\n\r\nGET /a?b=c host=ex.test x=1"));
   CHECK_FALSE(f.transport.closed);
   CHECK(f.transport.phase == Transport::Phase::Idle);
+}
+
+TEST_CASE("a field value's CR and LF go out as spaces, as Go's Header.Write writes them") {
+  Fixture f;
+  f.feed("GET /multiline HTTP/1.1\r\nHost: ex.test\r\n\r\n");
+  // Replaced, then trimmed: one field line, no line of its own for the value's second part.
+  CHECK(f.transport.out.find("\r\nContent-Security-Policy: default-src 'self';      base-uri 'self';\r\n") !=
+        std::string::npos);
+  CHECK(f.transport.out.find("\n    base-uri") == std::string::npos);
+  CHECK(f.transport.out.ends_with("\r\n\r\nm"));
 }
 
 TEST_CASE("pipelined requests are answered in order, byte by byte too") {
