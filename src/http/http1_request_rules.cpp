@@ -1,5 +1,6 @@
 #include "http/http1_request_rules.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "http/field_syntax.h"
@@ -93,10 +94,24 @@ bool keepsAlive(const runtime::HeaderList& headers, int major, int minor) {
   if (major < 1) {
     return false;
   }
-  if (connectionHasToken(headers, "close")) {
-    return false;
+  if (major == 1 && minor == 0) {
+    // Go's wantsHttp10KeepAlive: hasToken(r.Header.get("Connection"), "keep-alive"), the
+    // first Connection field only. A close token, beside it or in a later field, is never
+    // looked at for 1.0 once that holds (writeHeader's else-if), and a keep-alive in a
+    // second field does not count.
+    const auto first = std::find_if(headers.begin(), headers.end(), [](const runtime::HeaderField& f) {
+      return equalsIgnoreCase(f.name, "Connection");
+    });
+    bool found = false;
+    if (first != headers.end()) {
+      forEachListItem(first->value, [&](std::string_view item) {
+        found = equalsIgnoreCase(item, "keep-alive");
+        return !found;
+      });
+    }
+    return found;
   }
-  return major > 1 || minor > 0 || connectionHasToken(headers, "keep-alive");
+  return !connectionHasToken(headers, "close");  // Go's shouldClose: every Connection field
 }
 
 }  // namespace gatehouse::http

@@ -33,8 +33,10 @@ bool announcesFramingTrailer(const runtime::HeaderList& headers);
 bool connectionHasToken(const runtime::HeaderList& headers, std::string_view token);
 // The Connection field lists the "upgrade" token (any case).
 bool hasUpgradeToken(const runtime::HeaderList& headers);
-// Go's shouldClose, inverted: HTTP/1.0 keeps the connection only when Connection lists
-// keep-alive, 1.1 unless it lists close. llhttp also reads Proxy-Connection; Go does not.
+// Whether Go's server keeps the connection after the answer (as far as the request says):
+// HTTP/1.1 unless a Connection field lists close (shouldClose reads them all), HTTP/1.0 only
+// when the first Connection field lists keep-alive (wantsHttp10KeepAlive reads that one, and
+// a close token then changes nothing). llhttp also reads Proxy-Connection; Go does not.
 bool keepsAlive(const runtime::HeaderList& headers, int major, int minor);
 
 // `OPTIONS *`: Go's server answers it itself (globalOptionsHandler), never a handler.

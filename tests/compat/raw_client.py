@@ -137,6 +137,7 @@ def exchange(port, raw, check_close=False, tls_name=None, pause=None, then=None)
     then=bytes: a second request written after the answer, on the same connection."""
     method = raw.split(b" ", 1)[0].decode("latin-1")
     sock = socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT)
+    client_port = sock.getsockname()[1]  # normalized as {CLIENT_PORT} (run_compat.normalize)
     try:
         if tls_name:
             ctx = ssl.create_default_context()
@@ -170,6 +171,7 @@ def exchange(port, raw, check_close=False, tls_name=None, pause=None, then=None)
             headers["(then)"] = _then(sock, reader, then)
         elif check_close:
             headers["(closed)"] = [_closed_after(reader, 1.0)]
+        headers["(client port)"] = [str(client_port)]
         return status, headers, body
     finally:
         sock.close()

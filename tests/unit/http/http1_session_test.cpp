@@ -255,6 +255,26 @@ TEST_CASE("Proxy-Connection decides nothing; Connection's tokens do, in any case
   CHECK(k.transport.closed);
 }
 
+TEST_CASE("HTTP/1.0 keeps alive by its first Connection field alone, as Go's wantsHttp10KeepAlive") {
+  // Found by tests/compat/request_fuzz.py on real_invidious_companion: `Connection: X-Drop`
+  // then `Connection: keep-alive` closed under caddy, stayed open here.
+  Fixture second;
+  second.feed("GET / HTTP/1.0\r\nConnection: x\r\nConnection: keep-alive\r\n\r\n");
+  CHECK(second.transport.closed);
+  CHECK(second.transport.out.find("Connection: keep-alive") == std::string::npos);
+  // A close token, beside keep-alive or in a later field, changes nothing for 1.0.
+  for (const char* fields : {"Connection: keep-alive\r\nConnection: close\r\n", "Connection: close, keep-alive\r\n",
+                             "Connection: keep-alive, close\r\n"}) {
+    Fixture f;
+    f.feed(std::string("GET / HTTP/1.0\r\n") + fields + "\r\n");
+    CHECK_FALSE(f.transport.closed);
+    CHECK(f.transport.out.find("Connection: keep-alive\r\n") != std::string::npos);
+  }
+  Fixture empty;
+  empty.feed("GET / HTTP/1.0\r\nConnection:\r\nConnection: keep-alive\r\n\r\n");
+  CHECK(empty.transport.closed);
+}
+
 TEST_CASE("HTTP/1.0 ignores Transfer-Encoding: no body, the chunks are the next request") {
   // As Go (its issue 12785; found by tests/compat/request_fuzz.py: a 1.0 PATCH proxied
   // chunked where Caddy sends Content-Length: 0)
