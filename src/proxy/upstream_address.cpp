@@ -8,36 +8,30 @@
 namespace gatehouse::proxy {
 
 namespace {
-// An empty port is port 0, as Go's ParseNetworkAddress reads it (caddy 2.6.2 adapts
-// `ws://host` to "host:"): dialling it is refused, as caddy's dial is.
-bool validPort(const std::string& p) {
-  if (p.empty()) {
-    return true;
+// How caddy.ParseNetworkAddress reads a port: strconv.ParseUint(p, 10, 16), so decimal
+// digits only, leading zeros allowed ("00080" is 80: a Host-derived `localhost:{re.x.1}`
+// may carry them), at most 65535. An empty port is port 0 (caddy 2.6.2 adapts `ws://host`
+// to "host:"): dialling it is refused, as caddy's dial is.
+enum class PortText { Number, Syntax, Range };
+
+PortText readPort(const std::string& p, unsigned& out) {
+  out = 0;
+  if (p.find_first_not_of("0123456789") != std::string::npos) {
+    return PortText::Syntax;
   }
-  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
+  for (const char c : p) {
+    out = out * 10 + static_cast<unsigned>(c - '0');
+    if (out > 65535) {
+      return PortText::Range;
+    }
   }
-  return std::stoi(p) <= 65535;
+  return PortText::Number;
 }
 
 // Go's strconv.ParseUint wording for a port that is not one.
-std::string portError(const std::string& p) {
-  if (p.empty() || p.size() > 20 || p.find_first_not_of("0123456789") != std::string::npos) {
-    return "strconv.ParseUint: parsing \"" + p + "\": invalid syntax";
-  }
-  return "strconv.ParseUint: parsing \"" + p + "\": value out of range";
-}
-
-bool portNumber(const std::string& p, unsigned& out) {
-  if (p.empty()) {
-    out = 0;  // Go's ParseNetworkAddress: no port is port 0
-    return true;
-  }
-  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoul(p) > 65535) {
-    return false;
-  }
-  out = static_cast<unsigned>(std::stoul(p));
-  return true;
+std::string portError(const std::string& p, PortText why) {
+  return "strconv.ParseUint: parsing \"" + p + "\": " +
+         (why == PortText::Range ? "value out of range" : "invalid syntax");
 }
 
 // Networks a proxied HTTP request can travel over: streams only.
@@ -77,12 +71,13 @@ std::optional<UpstreamAddress> UpstreamAddress::parseResolved(const std::string&
   unsigned last = 0;
   const std::string a = port.substr(0, dash);
   const std::string b = dash == std::string::npos ? a : port.substr(dash + 1);
-  if (!portNumber(a, first)) {
-    error = "invalid dial address " + dial + ": invalid start port: " + portError(a);
+  // ParseUint refuses an empty start or end port of a range ("80-"), not a missing port.
+  if (const PortText why = readPort(a, first); why != PortText::Number || (a.empty() && dash != std::string::npos)) {
+    error = "invalid dial address " + dial + ": invalid start port: " + portError(a, why);
     return std::nullopt;
   }
-  if (!portNumber(b, last)) {
-    error = "invalid dial address " + dial + ": invalid end port: " + portError(b);
+  if (const PortText why = readPort(b, last); why != PortText::Number || (b.empty() && dash != std::string::npos)) {
+    error = "invalid dial address " + dial + ": invalid end port: " + portError(b, why);
     return std::nullopt;
   }
   if (last < first) {
@@ -145,14 +140,15 @@ std::optional<UpstreamAddress> UpstreamAddress::parse(const std::string& dial, s
     a.host = rest.substr(0, colon);
     a.port = rest.substr(colon + 1);
   }
-  if (!validPort(a.port)) {
+  unsigned number = 0;
+  if (readPort(a.port, number) != PortText::Number) {
     error = "invalid port in upstream address '" + dial + "'";
     return std::nullopt;
   }
-  if (a.port.empty()) {
-    a.port = "0";
-  }
-  const int port = std::stoi(a.port);
+  // Caddy dials (and names in {http.reverse_proxy.upstream.hostport}) the port it read,
+  // written back in decimal: "localhost:00080" is localhost:80.
+  a.port = std::to_string(number);
+  const int port = static_cast<int>(number);
   const bool local = a.host == "localhost" || a.host.empty();
   const std::string ip = !local ? a.host : a.family == AF_INET6 ? "::1" : "127.0.0.1";
   auto* v4 = reinterpret_cast<sockaddr_in*>(&a.addr);

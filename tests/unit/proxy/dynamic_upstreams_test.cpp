@@ -30,6 +30,29 @@ TEST_CASE("rendered upstream addresses are refused as Caddy words it") {
         "invalid dial address 127.0.0.1:99999: invalid start port: strconv.ParseUint: parsing \"99999\": value out of range");
   CHECK(!UpstreamAddress::parseResolved("udp/127.0.0.1:53", err));
   CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
+  CHECK(!UpstreamAddress::parseResolved("127.0.0.1:80-", err));
+  CHECK(err == "invalid dial address 127.0.0.1:80-: invalid end port: strconv.ParseUint: parsing \"\": invalid syntax");
+  CHECK(!UpstreamAddress::parseResolved("127.0.0.1:065536", err));
+  CHECK(err ==
+        "invalid dial address 127.0.0.1:065536: invalid start port: strconv.ParseUint: parsing \"065536\": value out of range");
+}
+
+TEST_CASE("a rendered port with leading zeros is read as ParseUint reads it") {
+  // `reverse_proxy localhost:{re.forwarded.1}` with the port taken from the Host: Caddy's
+  // ParseNetworkAddress reads "00080" as 80 and dials (and names) localhost:80.
+  std::string err;
+  auto a = UpstreamAddress::parseResolved("localhost:00080", err);
+  REQUIRE(a);
+  CHECK(a->port == "80");
+  CHECK(a->host == "localhost");
+  auto b = UpstreamAddress::parseResolved("tcp4/127.0.0.1:000000000000000000000000443", err);
+  REQUIRE(b);
+  CHECK(b->port == "443");
+  CHECK(b->family == AF_INET);
+  auto c = UpstreamAddress::parse("[::1]:08080", err);
+  REQUIRE(c);
+  CHECK(c->port == "8080");
+  CHECK(!UpstreamAddress::parse("127.0.0.1:+80", err));
 }
 
 TEST_CASE("networks that cannot carry HTTP are refused per request") {
