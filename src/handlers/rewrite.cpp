@@ -331,6 +331,11 @@ class Rewrite final : public runtime::Handler {
     // group that matched nothing: `rewrite * {re.userdir.2}` for "/~alice"); it is then
     // anchored to "/" like any relative result.
     if (uri) {
+      // The path is now the rewrite's: a path a prefix strip emptied stays "emptied" (Go's
+      // path.Base ".", which file_server's canonical redirect compares) only when this one
+      // is empty too. try_files after `handle_path /docs/*` for "/docs/." rewrites to "/",
+      // and 2.6.2 then serves the index without a redirect.
+      http::notePathStrippedEmpty(ex, path.empty());
       setUriPath(r, path);
     }
     if (query) {
