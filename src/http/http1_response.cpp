@@ -92,7 +92,8 @@ void appendField(std::string& out, std::string_view name, std::string_view value
   *p++ = ' ';
   std::memcpy(p, value.data(), value.size());
   if (std::memchr(p, '\n', value.size()) != nullptr || std::memchr(p, '\r', value.size()) != nullptr) {
-    std::replace_if(p, p + value.size(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+    std::replace_if(
+        p, p + value.size(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
   }
   p += value.size();
   *p++ = '\r';

@@ -30,8 +30,8 @@ PortText readPort(const std::string& p, unsigned& out) {
 
 // Go's strconv.ParseUint wording for a port that is not one.
 std::string portError(const std::string& p, PortText why) {
-  return "strconv.ParseUint: parsing \"" + p + "\": " +
-         (why == PortText::Range ? "value out of range" : "invalid syntax");
+  return "strconv.ParseUint: parsing \"" + p +
+         "\": " + (why == PortText::Range ? "value out of range" : "invalid syntax");
 }
 
 // Networks a proxied HTTP request can travel over: streams only.
@@ -72,11 +72,13 @@ std::optional<UpstreamAddress> UpstreamAddress::parseResolved(const std::string&
   const std::string a = port.substr(0, dash);
   const std::string b = dash == std::string::npos ? a : port.substr(dash + 1);
   // ParseUint refuses an empty start or end port of a range ("80-"), not a missing port.
-  if (const PortText why = readPort(a, first); why != PortText::Number || (a.empty() && dash != std::string::npos)) {
+  if (const PortText why = readPort(a, first);
+      why != PortText::Number || (a.empty() && dash != std::string::npos)) {
     error = "invalid dial address " + dial + ": invalid start port: " + portError(a, why);
     return std::nullopt;
   }
-  if (const PortText why = readPort(b, last); why != PortText::Number || (b.empty() && dash != std::string::npos)) {
+  if (const PortText why = readPort(b, last);
+      why != PortText::Number || (b.empty() && dash != std::string::npos)) {
     error = "invalid dial address " + dial + ": invalid end port: " + portError(b, why);
     return std::nullopt;
   }

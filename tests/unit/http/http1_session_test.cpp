@@ -49,7 +49,8 @@ class EchoHandler final : public RequestHandler {
       return gatehouse::runtime::Outcome::Continue;
     }
     if (ex.request.path == "/multiline") {  // a Caddyfile string written over several lines
-      ex.response.headers.add("Content-Security-Policy", "\n    default-src 'self';\r\n    base-uri 'self';\n  ");
+      ex.response.headers.add("Content-Security-Policy",
+                              "\n    default-src 'self';\r\n    base-uri 'self';\n  ");
       return ex.respond(200, "m");
     }
     if (ex.request.path.starts_with("/size/")) {  // a body of that many bytes, as `respond`
@@ -263,8 +264,8 @@ TEST_CASE("HTTP/1.0 keeps alive by its first Connection field alone, as Go's wan
   CHECK(second.transport.closed);
   CHECK(second.transport.out.find("Connection: keep-alive") == std::string::npos);
   // A close token, beside keep-alive or in a later field, changes nothing for 1.0.
-  for (const char* fields : {"Connection: keep-alive\r\nConnection: close\r\n", "Connection: close, keep-alive\r\n",
-                             "Connection: keep-alive, close\r\n"}) {
+  for (const char* fields : {"Connection: keep-alive\r\nConnection: close\r\n",
+                             "Connection: close, keep-alive\r\n", "Connection: keep-alive, close\r\n"}) {
     Fixture f;
     f.feed(std::string("GET / HTTP/1.0\r\n") + fields + "\r\n");
     CHECK_FALSE(f.transport.closed);
