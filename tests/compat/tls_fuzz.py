@@ -568,12 +568,13 @@ def main():
     pki = tls_pki_gen.Pki(os.path.join(work, "pki"))
     failed = n_cases = n_known = 0
     try:
+        out_of_time = False
         for s in range(seed, seed + seeds):
             for k in range(cases):
                 if only >= 0 and k != only:
                     continue
                 if limit and time.time() - started > limit:
-                    print("time limit reached")
+                    out_of_time = True
                     break
                 case_dir = os.path.join(work, "s%d-c%d" % (s, k))
                 case, servers, diffs, kn = run_case(s, k, gatehouse, caddy, pki, case_dir, clients, "--keep" in args)
@@ -586,6 +587,9 @@ def main():
                         print("  " + f.read().replace("\n", "\n  "))
                     for d in diffs:
                         print("  " + d)
+            if out_of_time:
+                print("time limit reached")
+                break
     finally:
         if "--keep" in args:
             print("work directory kept: " + work)
