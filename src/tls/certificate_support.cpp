@@ -30,8 +30,9 @@ U16s extensionList(SSL* ssl, unsigned type, size_t prefix) {
 
 bool contains(const U16s& list, uint16_t v) { return std::find(list.begin(), list.end(), v) != list.end(); }
 
-// Go's mutualVersion: the first version the client lists that the connection allows.
-int mutualVersion(SSL* ssl) {
+}  // namespace
+
+int negotiatedVersion(SSL* ssl) {
   U16s offered = extensionList(ssl, TLSEXT_TYPE_supported_versions, 1);
   if (offered.empty()) {
     for (int v = static_cast<int>(SSL_client_hello_get0_legacy_version(ssl)); v >= TLS1_VERSION; --v) {
@@ -47,6 +48,8 @@ int mutualVersion(SSL* ssl) {
   }
   return 0;
 }
+
+namespace {
 
 // The groups the connection policy allows ("X25519:P-256"), as IANA ids. OpenSSL has no
 // getter for an SSL's own list (SSL_get1_groups reports the client's).
@@ -153,7 +156,7 @@ bool inValidityPeriod(X509* leaf) {
 
 bool clientSupportsCertificate(SSL* ssl, const Certificate& cert, const ConnectionPolicy& policy,
                                const std::string& serverName) {
-  const int version = mutualVersion(ssl);
+  const int version = negotiatedVersion(ssl);
   if (version == 0) {
     return false;
   }
@@ -197,8 +200,18 @@ bool clientSupportsCertificate(SSL* ssl, const Certificate& cert, const Connecti
   return mutualSuite(ssl, NID_kx_ecdhe, auth) || rsaFallback();
 }
 
+int tls13SignatureAlert(SSL* ssl, const Certificate& cert) {
+  const U16s sigalgs = extensionList(ssl, TLSEXT_TYPE_signature_algorithms, 2);
+  if (sigalgs.empty()) {
+    return SSL_AD_MISSING_EXTENSION;  // RFC 8446 section 4.2.3: required in TLS 1.3
+  }
+  const U16s ours = schemesFor(keyKind(cert.key()), TLS1_3_VERSION);
+  const bool fits = std::any_of(ours.begin(), ours.end(), [&](uint16_t s) { return s != 0 && contains(sigalgs, s); });
+  return fits ? 0 : SSL_AD_HANDSHAKE_FAILURE;
+}
+
 bool tls13WithoutSharedGroup(SSL* ssl, const ConnectionPolicy& policy) {
-  if (mutualVersion(ssl) != TLS1_3_VERSION) {
+  if (negotiatedVersion(ssl) != TLS1_3_VERSION) {
     return false;
   }
   const U16s clientGroups = extensionList(ssl, TLSEXT_TYPE_supported_groups, 2);

@@ -82,6 +82,12 @@ void MemoryBioPipe::takeOutput(std::string& out) {
   }
 }
 
+void MemoryBioPipe::putOutput(std::string_view bytes) {
+  if (out_ != nullptr && !bytes.empty()) {
+    BIO_write(out_, bytes.data(), static_cast<int>(bytes.size()));
+  }
+}
+
 bool MemoryBioPipe::hasOutput() const {
   return out_ != nullptr && BIO_ctrl_pending(out_) > 0;
 }

@@ -21,6 +21,8 @@ class MemoryBioPipe {
   // Appends the ciphertext produced so far to `out`.
   void takeOutput(std::string& out);
   [[nodiscard]] bool hasOutput() const;
+  // Queues `bytes` as ciphertext to send (records built outside OpenSSL).
+  void putOutput(std::string_view bytes);
   // Swaps an empty input BIO that grew large for a fresh one (idle connections stay small).
   void shrinkInput();
   // Swaps both BIOs, when empty, for fresh ones without a buffer: for a connection that

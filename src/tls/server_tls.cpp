@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "tls/alpn_negotiation.h"
 #include "tls/certificate_support.h"
 #include "tls/client_hello_query.h"
 
@@ -37,23 +38,13 @@ std::string clientHelloServerName(SSL* ssl) {
 
 // Protocols a ClientHello offers in its ALPN extension.
 std::vector<std::string_view> clientHelloAlpn(SSL* ssl) {
-  std::vector<std::string_view> out;
   const unsigned char* p = nullptr;
   size_t len = 0;
   if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &p, &len) != 1 ||
       len < 2) {
-    return out;
+    return {};
   }
-  size_t i = 2;
-  while (i < len) {
-    size_t n = p[i];
-    if (n == 0 || i + 1 + n > len) {
-      break;
-    }
-    out.emplace_back(reinterpret_cast<const char*>(p + i + 1), n);
-    i += 1 + n;
-  }
-  return out;
+  return alpnProtocols(p + 2, len - 2);
 }
 
 // A client certificate that fails verification: Go answers every such failure with a
@@ -62,6 +53,22 @@ std::vector<std::string_view> clientHelloAlpn(SSL* ssl) {
 int rejected(X509_STORE_CTX* ctx) {
   X509_STORE_CTX_set_error(ctx, X509_V_ERR_CERT_REJECTED);
   return 0;
+}
+
+std::string fromHex(std::string_view hex) {
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]);
+    const int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return "";
+    }
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
 }
 
 HandshakeState* stateOf(SSL* ssl) {
@@ -106,11 +113,10 @@ ServerTls::ServerTls(ServerTlsOptions options)
         return SSL_get_tlsext_status_ocsp_resp(ssl, &resp) > 0 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK;
       });
   SSL_CTX_set_alpn_select_cb(c, &ServerTls::onAlpn, this);
-  // insecure_secrets_log: only when a policy asks, so no other handshake formats its secrets.
-  if (std::any_of(options_.policies.begin(), options_.policies.end(),
-                  [](const auto& p) { return p.keyLog; })) {
-    SSL_CTX_set_keylog_callback(c, &ServerTls::onKeyLog);
-  }
+  // insecure_secrets_log writes what a policy asks for; every handshake passes through
+  // for the one secret a late ALPN refusal needs (onAlpn). OpenSSL formats ~5 lines per
+  // handshake for it, ~0.1% of a handshake's instructions.
+  SSL_CTX_set_keylog_callback(c, &ServerTls::onKeyLog);
 }
 
 SslPtr ServerTls::newSsl(HandshakeState& state) const {
@@ -130,9 +136,19 @@ int ServerTls::onTicketKey(SSL* ssl, unsigned char name[16], unsigned char iv[16
 
 void ServerTls::onKeyLog(const SSL* ssl, const char* line) {
   // The policy was chosen in the ClientHello callback, before any secret exists.
-  const auto* state = static_cast<const HandshakeState*>(SSL_get_app_data(ssl));
-  if (state != nullptr && state->policy != nullptr && state->policy->keyLog) {
+  auto* state = static_cast<HandshakeState*>(SSL_get_app_data(ssl));
+  if (state == nullptr) {
+    return;
+  }
+  if (state->policy != nullptr && state->policy->keyLog) {
     state->policy->keyLog->write(line);
+  }
+  constexpr std::string_view kLabel = "SERVER_HANDSHAKE_TRAFFIC_SECRET ";
+  const std::string_view text(line);
+  if (state->alpnRefusedLate && text.starts_with(kLabel)) {
+    // "LABEL <client random> <secret>", both in hex.
+    const size_t space = text.find(' ', kLabel.size());
+    state->serverHandshakeSecret = space == std::string_view::npos ? "" : fromHex(text.substr(space + 1));
   }
 }
 
@@ -197,6 +213,11 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     *alert = SSL_AD_INTERNAL_ERROR;
     return SSL_CLIENT_HELLO_ERROR;
   }
+  // Go's order of refusals, which OpenSSL's differs from: see goEarlyAlert.
+  if (const int early = goEarlyAlert(ssl, *policy, offered)) {
+    *alert = early;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
   if (pauseForManagers(ssl, *policy, state)) {
     return SSL_CLIENT_HELLO_RETRY;
   }
@@ -222,10 +243,40 @@ int ServerTls::clientHello(SSL* ssl, HandshakeState& state, int* alert) const {
     // Go answers "no certificate available" with an internal_error alert, but in TLS 1.3
     // it chooses the key-exchange group first: no shared group is a handshake_failure.
     ERR_clear_error();
-    *alert = tls13WithoutSharedGroup(ssl, *policy) ? SSL_AD_HANDSHAKE_FAILURE : SSL_AD_INTERNAL_ERROR;
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  if (const int late = goCertificateAlert(ssl, *cert, *policy, offered)) {
+    *alert = late;
     return SSL_CLIENT_HELLO_ERROR;
   }
   return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int ServerTls::goEarlyAlert(SSL* ssl, const ConnectionPolicy& policy,
+                            const std::vector<std::string_view>& offered) const {
+  const int version = negotiatedVersion(ssl);
+  // TLS 1.2: Go negotiates ALPN before it asks for a certificate or picks a suite;
+  // OpenSSL after both (an unknown protocol met an internal_error or handshake_failure).
+  if (version == TLS1_2_VERSION && negotiateAlpn(alpnFor(&policy), offered).refused) {
+    return SSL_AD_NO_APPLICATION_PROTOCOL;
+  }
+  // TLS 1.3: Go picks the key-exchange group before the certificate and before ALPN;
+  // OpenSSL only after ALPN (no_application_protocol) and our certificate choice.
+  if (version == TLS1_3_VERSION && tls13WithoutSharedGroup(ssl, policy)) {
+    return SSL_AD_HANDSHAKE_FAILURE;
+  }
+  return 0;
+}
+
+int ServerTls::goCertificateAlert(SSL* ssl, const Certificate& cert, const ConnectionPolicy& policy,
+                                  const std::vector<std::string_view>& offered) const {
+  // TLS 1.3: Go checks the certificate's signature scheme before ALPN; OpenSSL after. The
+  // check matters only when ALPN is to fail: otherwise OpenSSL's own alert is Go's.
+  if (negotiatedVersion(ssl) != TLS1_3_VERSION || !negotiateAlpn(alpnFor(&policy), offered).refused) {
+    return 0;
+  }
+  return tls13SignatureAlert(ssl, cert);
 }
 
 std::string ServerTls::onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const {
@@ -263,6 +314,12 @@ CertificatePtr ServerTls::pick(SSL* ssl, const ConnectionPolicy& policy, const s
   }
   if (CertificatePtr c = selectFor(ssl, policy, name, sni)) {
     return c;
+  }
+  if (name != sni) {
+    // The local address, default_sni and fallback_sni are looked up as they are: certmagic
+    // tries wildcard candidates for the SNI alone (a custom selection then never sees every
+    // certificate for "*.0.0.1" when the address's own ones lack its tag).
+    return nullptr;
   }
   // certmagic's wildcard candidates: labels replaced by '*' one more at a time, from the
   // left ("a.b.test" -> "*.b.test" -> "*.*.test" -> "*.*.*").
@@ -388,41 +445,31 @@ int ServerTls::onAlpn(SSL* ssl, const unsigned char** out, unsigned char* outlen
                       unsigned int inlen, void* arg) {
   const auto* self = static_cast<const ServerTls*>(arg);
   HandshakeState* state = stateOf(ssl);
-  std::vector<std::string_view> offered;
-  for (unsigned i = 0; i < inlen;) {
-    unsigned n = in[i];
-    if (n == 0 || i + 1 + n > inlen) {
-      break;
-    }
-    offered.emplace_back(reinterpret_cast<const char*>(in + i + 1), n);
-    i += 1 + n;
-  }
-  auto choose = [&](std::string_view want) {
+  const auto offered = alpnProtocols(in, inlen);
+  if (state != nullptr && state->acmeChallenge) {
     for (auto o : offered) {
-      if (o == want) {
+      if (o == kAcmeTlsAlpn) {
         *out = reinterpret_cast<const unsigned char*>(o.data());
         *outlen = static_cast<unsigned char>(o.size());
-        return true;
+        return SSL_TLSEXT_ERR_OK;
       }
     }
-    return false;
-  };
-  if (state != nullptr && state->acmeChallenge) {
-    return choose(kAcmeTlsAlpn) ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
-  const auto& prefs =
-      state && state->policy && !state->policy->alpn.empty() ? state->policy->alpn : self->alpn();
-  bool http11Fallback = false;
-  for (const auto& p : prefs) {  // server preference, as Go
-    if (choose(p)) {
-      return SSL_TLSEXT_ERR_OK;
-    }
-    http11Fallback = http11Fallback ||
-                     (p == "h2" && std::find(offered.begin(), offered.end(), "http/1.1") != offered.end());
+  const AlpnChoice choice = negotiateAlpn(self->alpnFor(state ? state->policy : nullptr), offered);
+  if (choice.refused && state != nullptr && SSL_version(ssl) == TLS1_3_VERSION) {
+    state->alpnRefusedLate = true;  // refused after the ServerHello, as Go (HandshakeState)
+    return SSL_TLSEXT_ERR_NOACK;
   }
-  // Go refuses a client whose protocols are all unknown (no_application_protocol), except
-  // that an http/1.1 client of an h2-only server proceeds without ALPN.
-  return http11Fallback ? SSL_TLSEXT_ERR_NOACK : SSL_TLSEXT_ERR_ALERT_FATAL;
+  if (choice.refused) {
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  if (choice.selected.empty()) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = reinterpret_cast<const unsigned char*>(choice.selected.data());
+  *outlen = static_cast<unsigned char>(choice.selected.size());
+  return SSL_TLSEXT_ERR_OK;
 }
 
 }  // namespace gatehouse::tls

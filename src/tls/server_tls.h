@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gatehouse/tls/certificate_managers.h"
@@ -54,6 +55,11 @@ struct HandshakeState {
   std::shared_ptr<const ChallengeCertificateProvider> challenges;
   bool storedChallengeAsked = false;
   std::shared_ptr<const Certificate> storedChallengeCert;
+  // TLS 1.3 with no ALPN protocol in common: Go refuses after its ServerHello, under the
+  // handshake keys. The handshake goes on without ALPN until that flight is written; the
+  // key log hands over the server's handshake secret, and TlsStream then sends the alert.
+  bool alpnRefusedLate = false;
+  std::string serverHandshakeSecret;  // raw bytes; only while alpnRefusedLate
   // Set when the handshake fails for want of a certificate and the client sent no SNI:
   // the connection logs it (a client without SNI is otherwise hard to diagnose).
   std::string noSniFailure;
@@ -79,6 +85,10 @@ class ServerTls {
   // A server-side SSL for one connection, its state object attached as app data.
   [[nodiscard]] SslPtr newSsl(HandshakeState& state) const;
   [[nodiscard]] const std::vector<std::string>& alpn() const { return options_.alpn; }
+  // The protocols a handshake under `policy` offers: its `alpn`, else the server's.
+  [[nodiscard]] const std::vector<std::string>& alpnFor(const ConnectionPolicy* policy) const {
+    return policy != nullptr && !policy->alpn.empty() ? policy->alpn : options_.alpn;
+  }
 
  private:
   static int onClientHello(SSL* ssl, int* alert, void* arg);
@@ -96,8 +106,9 @@ class ServerTls {
   [[nodiscard]] std::string onDemandName(const ConnectionPolicy& policy, const HandshakeState& state) const;
   [[nodiscard]] CertificatePtr selectCertificate(SSL* ssl, const ConnectionPolicy& policy,
                                                  const HandshakeState& state) const;
-  // certmagic's cache match for a name: the name exactly, then wildcard candidates.
-  // `sni` is the ClientHello's (a certificate valid for it is preferred among several).
+  // certmagic's cache match for a name: the name exactly, then (when `name` is the SNI)
+  // wildcard candidates. `sni` is the ClientHello's (a certificate valid for it is
+  // preferred among several).
   [[nodiscard]] CertificatePtr pick(SSL* ssl, const ConnectionPolicy& policy, const std::string& name,
                                     const std::string& sni) const;
   // certmagic's selectCert for one candidate name, as the policy's selection filters it.
@@ -107,6 +118,13 @@ class ServerTls {
   // SNI (certmagic asks them after its cache, before on-demand TLS and default_sni).
   bool pauseForManagers(SSL* ssl, const ConnectionPolicy& policy, HandshakeState& state) const;
   bool applyPolicy(SSL* ssl, const ConnectionPolicy& policy) const;
+  // Refusals Go (caddy 2.6.2) makes before choosing a certificate where OpenSSL makes them
+  // later or in another order: the alert to send, 0 for none.
+  [[nodiscard]] int goEarlyAlert(SSL* ssl, const ConnectionPolicy& policy,
+                                 const std::vector<std::string_view>& offered) const;
+  // Refusals Go makes after choosing `cert`, before ALPN: the alert, 0 for none.
+  [[nodiscard]] int goCertificateAlert(SSL* ssl, const Certificate& cert, const ConnectionPolicy& policy,
+                                       const std::vector<std::string_view>& offered) const;
 
   ServerTlsOptions options_;
   SslCtxPtr ctx_;

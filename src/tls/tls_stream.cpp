@@ -13,14 +13,32 @@
 #include <string_view>
 #include <utility>
 
+#include "tls/tls13_alert.h"
 #include "tls/tls_info.h"
 
 namespace gatehouse::tls {
 
 
+namespace {
+// The SNI as the client sent it: Go's ServerName keeps its case, and so do
+// {http.request.tls.server_name}, the access log's server_name and strict_sni_host's 421
+// text. `lower` is the handshake's lower-cased copy (used when OpenSSL kept none).
+std::string sentServerName(SSL* ssl, const std::string& lower) {
+  const char* sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (sent == nullptr || std::string_view(sent).size() != lower.size()) {
+    return lower;
+  }
+  return std::equal(lower.begin(), lower.end(), sent,
+                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })
+             ? std::string(sent)
+             : lower;
+}
+}  // namespace
+
 TlsStream::TlsStream(const ServerTls& server, std::string localIp) {
-  state_.localIp = std::move(localIp);
-  ssl_ = server.newSsl(state_);
+  hs_ = std::make_unique<HandshakeState>();
+  hs_->localIp = std::move(localIp);
+  ssl_ = server.newSsl(*hs_);
   if (!ssl_) {
     return;
   }
@@ -53,7 +71,7 @@ TlsStream::Status TlsStream::classify(int rc) {
     case SSL_ERROR_ZERO_RETURN:
       return Status::Closed;
     case SSL_ERROR_WANT_CLIENT_HELLO_CB:
-      if (state_.waitingFor != HandshakeState::Wait::None) {
+      if (hs_->waitingFor != HandshakeState::Wait::None) {
         return Status::WantCertificate;
       }
       [[fallthrough]];
@@ -72,6 +90,9 @@ TlsStream::Status TlsStream::handshake() {
     return Status::Ok;
   }
   int rc = SSL_do_handshake(ssl_.get());
+  if (hs_->alpnRefusedLate && !hs_->serverHandshakeSecret.empty()) {
+    return refuseAlpnLate();
+  }
   if (rc != 1) {
     return classify(rc);
   }
@@ -80,22 +101,49 @@ TlsStream::Status TlsStream::handshake() {
   unsigned int len = 0;
   SSL_get0_alpn_selected(ssl_.get(), &proto, &len);
   alpn_.assign(reinterpret_cast<const char*>(proto), len);
+  dropHandshakeState();
   return Status::Ok;
+}
+
+void TlsStream::dropHandshakeState() {
+  // What the connection asks after the handshake is kept; the rest (~300 B: the manager
+  // query and answer, names, challenge state) would stay with every idle connection.
+  serverName_ = sentServerName(ssl_.get(), hs_->serverName);
+  acmeChallenge_ = hs_->acmeChallenge;
+  acmeChallengeFromStorage_ = hs_->storedChallengeCert != nullptr;
+  SSL_set_app_data(ssl_.get(), nullptr);  // the callbacks see no handshake in progress
+  // The waits stay: this may run inside one's callback (a resumed handshake).
+  hs_.reset();
+}
+
+TlsStream::Status TlsStream::refuseAlpnLate() {
+  // OpenSSL wrote its whole flight; Go stops after the ServerHello (and ChangeCipherSpec).
+  std::string flight;
+  bio_.takeOutput(flight);
+  flight.resize(clearRecordsEnd(flight));
+  flight += tls13HandshakeAlertRecord(SSL_get_current_cipher(ssl_.get()), hs_->serverHandshakeSecret,
+                                      SSL_AD_NO_APPLICATION_PROTOCOL);
+  OPENSSL_cleanse(hs_->serverHandshakeSecret.data(), hs_->serverHandshakeSecret.size());
+  hs_->serverHandshakeSecret.clear();
+  bio_.putOutput(flight);
+  failed_ = true;
+  ERR_clear_error();
+  return Status::Failed;
 }
 
 void TlsStream::awaitCertificate(uv_loop_t* loop, std::chrono::milliseconds limit,
                                  std::function<void()> ready) {
-  const auto waitingFor = std::exchange(state_.waitingFor, HandshakeState::Wait::None);
-  if (waitingFor == HandshakeState::Wait::Managers && state_.managers != nullptr && !managerWait_) {
+  const auto waitingFor = std::exchange(hs_->waitingFor, HandshakeState::Wait::None);
+  if (waitingFor == HandshakeState::Wait::Managers && hs_->managers != nullptr && !managerWait_) {
     return awaitManagers(loop, limit, std::move(ready));
   }
-  if (waitingFor == HandshakeState::Wait::StoredChallenge && state_.challenges && !storedWait_) {
+  if (waitingFor == HandshakeState::Wait::StoredChallenge && hs_->challenges && !storedWait_) {
     return awaitStoredChallenge(loop, limit, std::move(ready));
   }
-  if (waitingFor != HandshakeState::Wait::OnDemand || state_.onDemand == nullptr || wait_) {
+  if (waitingFor != HandshakeState::Wait::OnDemand || hs_->onDemand == nullptr || wait_) {
     return ready();  // nothing to wait for (or already waited): the handshake fails
   }
-  wait_ = std::make_unique<CertificateWait>(loop, *state_.onDemand, state_.onDemandName, limit, std::move(ready));
+  wait_ = std::make_unique<CertificateWait>(loop, *hs_->onDemand, hs_->onDemandName, limit, std::move(ready));
 }
 
 namespace {
@@ -112,18 +160,18 @@ void TlsStream::awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, 
     {
       std::lock_guard lock(slot->mu);
       if (slot->answer) {
-        state_.managerAnswer = std::move(*slot->answer);
+        hs_->managerAnswer = std::move(*slot->answer);
       } else {
-        state_.managerAnswer.failures.push_back(ManagerFailure{
+        hs_->managerAnswer.failures.push_back(ManagerFailure{
             0, "no answer from the certificate managers within " + std::to_string(limit.count() / 1000) + " s"});
       }
     }
-    state_.managersAnswered = true;
+    hs_->managersAnswered = true;
     ready();
   };
-  const CertificateManagers& managers = *state_.managers;
+  const CertificateManagers& managers = *hs_->managers;
   managerWait_ = std::make_unique<CertificateWait>(loop, limit, std::move(taken), [&](std::function<void()> post) {
-    managers.request(state_.managerQuery, [slot, post = std::move(post)](ManagerAnswer a) {
+    managers.request(hs_->managerQuery, [slot, post = std::move(post)](ManagerAnswer a) {
       {
         std::lock_guard lock(slot->mu);
         slot->answer = std::move(a);
@@ -179,24 +227,12 @@ void TlsStream::takeOutput(std::string& out) {
   bio_.takeOutput(out);
 }
 
-namespace {
-// The SNI as the client sent it: Go's ServerName keeps its case, and so do
-// {http.request.tls.server_name}, the access log's server_name and strict_sni_host's 421
-// text. `lower` is the handshake's lower-cased copy (used when OpenSSL kept none).
-std::string sentServerName(SSL* ssl, const std::string& lower) {
-  const char* sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  if (sent == nullptr || std::string_view(sent).size() != lower.size()) {
-    return lower;
-  }
-  return std::equal(lower.begin(), lower.end(), sent,
-                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })
-             ? std::string(sent)
-             : lower;
-}
-}  // namespace
 
 std::shared_ptr<const runtime::TlsInfo> TlsStream::info() const {
-  return ssl_ ? describeConnection(ssl_.get(), sentServerName(ssl_.get(), state_.serverName), alpn_) : nullptr;
+  if (!ssl_) {
+    return nullptr;
+  }
+  return describeConnection(ssl_.get(), hs_ ? sentServerName(ssl_.get(), hs_->serverName) : serverName_, alpn_);
 }
 
 namespace {
@@ -218,7 +254,7 @@ void TlsStream::awaitStoredChallenge(uv_loop_t* loop, std::chrono::milliseconds 
   auto taken = [this, cert, ready = std::move(ready)] {
     {
       std::lock_guard lock(cert->first);
-      state_.storedChallengeCert = cert->second;
+      hs_->storedChallengeCert = cert->second;
     }
     ready();
   };
@@ -227,8 +263,8 @@ void TlsStream::awaitStoredChallenge(uv_loop_t* loop, std::chrono::milliseconds 
   storedWait_ = std::make_unique<CertificateWait>(
       loop, std::min(limit, kStoredChallengeWait), std::move(taken), [&](std::function<void()> post) {
         auto job = std::make_unique<StoredChallengeJob>();
-        job->provider = state_.challenges;
-        job->serverName = state_.serverName;
+        job->provider = hs_->challenges;
+        job->serverName = hs_->serverName;
         job->cert = cert;
         job->post = std::move(post);
         job->req.data = job.get();

@@ -62,24 +62,35 @@ class TlsStream {
   // After the handshake.
   [[nodiscard]] std::shared_ptr<const runtime::TlsInfo> info() const;
   [[nodiscard]] const std::string& alpn() const { return alpn_; }
-  [[nodiscard]] bool acmeChallenge() const { return state_.acmeChallenge; }
+  [[nodiscard]] bool acmeChallenge() const { return hs_ ? hs_->acmeChallenge : acmeChallenge_; }
   // The acme-tls/1 answer came from a challenge another server stored (not our own).
-  [[nodiscard]] bool acmeChallengeFromStorage() const { return state_.storedChallengeCert != nullptr; }
+  [[nodiscard]] bool acmeChallengeFromStorage() const {
+    return hs_ ? hs_->storedChallengeCert != nullptr : acmeChallengeFromStorage_;
+  }
   // Why the handshake failed when the client sent no SNI and no certificate stood in ("" otherwise).
-  [[nodiscard]] const std::string& noSniFailure() const { return state_.noSniFailure; }
+  [[nodiscard]] const std::string& noSniFailure() const { return hs_ ? hs_->noSniFailure : kNone; }
   // The certificate managers that failed while this handshake waited (once: taken, they
   // are gone), and the SNI they were asked for.
   [[nodiscard]] std::vector<ManagerFailure> takeManagerFailures() {
-    return std::exchange(state_.managerAnswer.failures, {});
+    return hs_ ? std::exchange(hs_->managerAnswer.failures, {}) : std::vector<ManagerFailure>{};
   }
-  [[nodiscard]] const std::string& serverName() const { return state_.serverName; }
+  // Lower-case during the handshake; as the client sent it once established.
+  [[nodiscard]] const std::string& serverName() const { return hs_ ? hs_->serverName : serverName_; }
 
  private:
   Status classify(int rc);
+  // Replaces the flight after the ServerHello with Go's encrypted no_application_protocol.
+  Status refuseAlpnLate();
+  void dropHandshakeState();
   void awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
   void awaitStoredChallenge(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready);
 
-  HandshakeState state_;
+  // Freed once the handshake is done (dropHandshakeState): SSL app data points at it.
+  std::unique_ptr<HandshakeState> hs_;
+  std::string serverName_;  // once established: the SNI as sent
+  bool acmeChallenge_ = false;
+  bool acmeChallengeFromStorage_ = false;
+  inline static const std::string kNone;
   SslPtr ssl_;
   MemoryBioPipe bio_;
   bool established_ = false;
