@@ -93,10 +93,17 @@ bool keepsAlive(const runtime::HeaderList& headers, int major, int minor) {
   if (major < 1) {
     return false;
   }
-  if (connectionHasToken(headers, "close")) {
-    return false;
+  if (major == 1 && minor == 0) {
+    // Go's wantsHttp10KeepAlive reads the first Connection field alone, and once it names
+    // keep-alive a "close" beside it (or in a later field) does not end the connection.
+    bool found = false;
+    forEachListItem(headers.get("Connection"), [&](std::string_view item) {
+      found = equalsIgnoreCase(item, "keep-alive");
+      return !found;
+    });
+    return found;
   }
-  return major > 1 || minor > 0 || connectionHasToken(headers, "keep-alive");
+  return !connectionHasToken(headers, "close");
 }
 
 }  // namespace gatehouse::http
