@@ -3,6 +3,7 @@
 // the body handed to the session as it pulls, with back-pressure on the upstream.
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "http/field_syntax.h"
 #include "proxy/proxy_call.h"
@@ -15,11 +16,17 @@ using runtime::HeaderList;
 
 namespace {
 
-// "x-checksum, grpc-status" as Go's ReverseProxy announces it: "X-Checksum, Grpc-Status".
+// "x-checksum, grpc-status" as Go's ReverseProxy announces it: "X-Checksum, Grpc-Status",
+// each name once (the keys of Go's trailer map).
 std::string canonicalList(std::string_view list) {
   std::string out;
+  std::vector<std::string> seen;
   http::forEachListItem(list, [&](std::string_view name) {
-    out.append(out.empty() ? "" : ", ").append(runtime::canonicalHeaderName(name));
+    std::string canonical = runtime::canonicalHeaderName(name);
+    if (std::find(seen.begin(), seen.end(), canonical) == seen.end()) {
+      out.append(out.empty() ? "" : ", ").append(canonical);
+      seen.push_back(std::move(canonical));
+    }
     return true;
   });
   return out;
