@@ -899,11 +899,12 @@ def judge(req, script, cfg, a, b):
             if stripped == cb.get("interim"):
                 keys.append("interim_hop_by_hop")
                 ca["interim"] = stripped
-    if ca.get("status") == 101 and cb.get("status") == 101 and (
-            ca.get("version") != cb.get("version") or ("connection", "close") in ca.get("fields", [])):
+    own_close = ("connection", "close") in ca.get("fields", []) and ("connection", "close") not in cb.get("fields", [])
+    if ca.get("status") == 101 and cb.get("status") == 101 and (ca.get("version") != cb.get("version") or own_close):
         keys.append("upgrade_head")
         ca["version"] = cb.get("version")
-        ca["fields"] = [kv for kv in ca.get("fields", []) if kv != ("connection", "close")]
+        if own_close:  # (Go's own, when it noted a close; an upstream's field is forwarded by both)
+            ca["fields"] = [kv for kv in ca.get("fields", []) if kv != ("connection", "close")]
     if ca.get("status") == 101 and cb.get("status") == 101:
         # (Response.Write adds no Date, and a Content-Length: 0 for a request that had a body)
         ca["fields"] = sorted([kv for kv in ca.get("fields", []) if kv[0] != "content-length"] +
