@@ -60,13 +60,18 @@ class CopyResponseHeaders final : public runtime::Handler {
       return ex.fail(500, "cannot copy response headers; no response context available",
                      runtime::traces::kCopyHeadersNoContext);
     }
-    runtime::HeaderList fields = held->heldHeaders();
-    // The framing and connection fields belong to the upstream connection, not to the
-    // response these routes write.
-    proxy::removeHopByHop(fields, {});
-    fields.remove("Content-Length");
-    for (const auto& f : fields) {
-      if (wanted(f.name)) {
+    // As caddy 2.6.2, which copies the map Go's transport made of the upstream's fields:
+    // hop-by-hop fields too (Keep-Alive, Te, Proxy-Authenticate...), less those that
+    // transport takes out (Transfer-Encoding, a chunked answer's Trailer, a Connection that
+    // says close). Content-Length stays out on purpose: it would frame a `respond` after
+    // this with the upstream's length (2.6.2 sends a broken answer), and copy_response
+    // writes its own.
+    const bool chunked = held->heldChunked();
+    for (const auto& f : held->heldHeaders()) {
+      const bool transportField = f.name == "Transfer-Encoding" || f.name == "Content-Length" ||
+                                  (chunked && f.name == "Trailer") ||
+                                  (f.name == "Connection" && proxy::hasCloseToken(f.value));
+      if (!transportField && wanted(f.name)) {
         ex.response.headers.emplaceBack(f.name, f.value);  // added, as Header().Add
       }
     }

@@ -267,6 +267,8 @@ class Encode final : public runtime::Handler, public runtime::OutputStage, publi
     auto body = std::make_unique<EncodedBody>(std::move(res.stream), std::move(decide), flushEachPiece);
     if (!flushEachPiece && !res.headAtOnce) {
       holdLikeGo(*body, ex);  // a known length (no type to go by): nothing flushes it either
+    } else if (!res.headAtOnce) {
+      body->lengthWhenEmpty(&res.streamLength);  // (Caddy flushes after each write, of which none came)
     }
     res.stream = std::move(body);
     res.headWaits = true;

@@ -157,6 +157,9 @@ void EncodedBody::onBodyData(std::string_view data, bool eof) {
     Decider decide = std::move(decide_);
     decide_ = nullptr;
     compressor_ = decide(data);
+    if (!compressor_ && data.empty() && eof && emptyLength_ != nullptr) {
+      *emptyLength_ = 0;
+    }
   }
   if (!compressor_) {
     sink_->onBodyData(data, eof);  // identity: straight through

@@ -54,6 +54,10 @@ class EncodedBody final : public runtime::BodySource,
   // output is held until it passes `buffer` bytes, when it goes on and the head with it
   // (chunked); when the body ends first, `*length` gets its size, so the held head goes
   // out with a Content-Length, as Go's server gives a finished handler's buffered body.
+  // A body decided on its first piece that ends before any byte came: `length` (the
+  // response's streamLength) becomes 0, as Go's server gives a handler that wrote nothing a
+  // Content-Length: 0 (nothing flushed its head: no write, no flush).
+  void lengthWhenEmpty(uint64_t* length) { emptyLength_ = length; }
   void holdLikeGo(size_t buffer, uint64_t* length) {
     goBuffer_ = buffer;
     lengthAtEnd_ = length;
@@ -78,6 +82,7 @@ class EncodedBody final : public runtime::BodySource,
   std::string out_;
   size_t goBuffer_ = 0;              // holdLikeGo's buffer; 0 once the held bytes went on
   uint64_t* lengthAtEnd_ = nullptr;  // the response's streamLength, set when all fit
+  uint64_t* emptyLength_ = nullptr;  // (lengthWhenEmpty)
 };
 
 }  // namespace gatehouse::handlers

@@ -316,8 +316,9 @@ void Http1Session::writeFields(const HeadFraming& fr, const runtime::HeaderField
           break;
         }
         // A handler's own Connection field goes out as it is unless the connection closes
-        // (then "close" is ours to write), as in Go.
-        if (switching || (closing_ && !namesClose(f->value))) {
+        // (then "close" is ours to write), as in Go. A proxied 101 keeps the upstream's
+        // Connection fields as they came (caddy 2.6.2 writes the upstream's head).
+        if (!switching && closing_ && !namesClose(f->value)) {
           continue;
         }
         connectionSent = true;
@@ -369,7 +370,7 @@ void Http1Session::writeHead(uint64_t contentLength, bool allowed) {
     out_.append("Date: ").append(dates_.get(std::time(nullptr))).append("\r\n");
   }
   if (res.status == 101 && res.tunnel != nullptr) {
-    out_.append("Connection: Upgrade\r\n\r\n");
+    out_.append(connectionSent ? "\r\n" : "Connection: Upgrade\r\n\r\n");
     return;
   }
   if (fr.autoLength) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 
+#include "http/field_syntax.h"
 #include "provision/provision_error.h"
 #include "router/unix_peer.h"
 
@@ -214,6 +215,15 @@ void HeaderOps::apply(HeaderList& hdr, const runtime::Exchange& ex) const {
       }
     }
   }
+}
+
+bool hasCloseToken(std::string_view value) {
+  bool found = false;
+  http::forEachListItem(value, [&](std::string_view item) {
+    found = equalsIgnoreCase(item, "close");
+    return !found;
+  });
+  return found;
 }
 
 bool isHopByHop(std::string_view name) {

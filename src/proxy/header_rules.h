@@ -54,6 +54,9 @@ class HeaderOps {
 void removeHopByHop(runtime::HeaderList& headers, const std::string& upgrade, bool request = true);
 // One of the fixed hop-by-hop names, in Go's canonical form ("Keep-Alive", "Te").
 bool isHopByHop(std::string_view canonicalName);
+
+// The "close" token in a Connection field value ("close", "X-Hop, Close").
+bool hasCloseToken(std::string_view value);
 void setForwardedHeaders(runtime::HeaderList& headers, const runtime::Request& request, bool trusted);
 // True when every field can be written as is (no control bytes that could split a head).
 bool safeToSend(const runtime::HeaderList& headers);

@@ -508,7 +508,10 @@ HealthChecker::HealthChecker(ConnectionPool& pool, const std::vector<Upstream>& 
       h2_(std::make_unique<H2Sessions>(pool.loop(), pool.deliveries(), upstreams.size(), kH2IdleMs)),
       verdicts_(std::move(verdicts)) {
   for (const auto& up : upstreams) {
-    skipped_.push_back(up.dialTemplate != nullptr);
+    const bool foreign = up.dialTemplate != nullptr && !UpstreamAddress::isTemplate(up.dial) &&
+                         UpstreamAddress::namesForeignNetwork(up.dial);
+    skipped_.push_back(up.dialTemplate != nullptr && !foreign);
+    foreign_.push_back(foreign);
     UpstreamAddress a = up.address;
     if (config.port != 0 && !a.unix && !up.dialTemplate) {
       std::string err;
@@ -570,6 +573,10 @@ void HealthChecker::round() {
   }
   rounds_ = true;
   for (size_t i = 0; i < probes_.size(); ++i) {
+    if (foreign_[i]) {
+      record(i, false);  // the check's dial fails at once
+      continue;
+    }
     if (skipped_[i] || (probes_[i] && !probes_[i]->done())) {
       continue;  // a template, or still running (a timeout longer than the interval)
     }

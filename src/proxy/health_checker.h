@@ -94,6 +94,9 @@ class HealthChecker {
   const TransportConfig* transport_;
   std::vector<UpstreamAddress> targets_;
   std::vector<bool> skipped_;  // templates
+  // A network other than tcp/unix ("ip/...", "fd/3", "api/*:80"): Go's dial fails every
+  // check ("unknown network"), so caddy marks the upstream unhealthy and picks others.
+  std::vector<bool> foreign_;
   // Per upstream: its checks over HTTP/1.1 take and give back connections of the pool's
   // slot, as Caddy's checks go through the handler's transport and share its idle ones.
   std::vector<bool> sharesPool_;

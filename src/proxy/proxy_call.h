@@ -63,6 +63,7 @@ class ProxyCall final : public runtime::PendingWork,
   void siteRemoved() override;
   // HeldResponse (copy_response, copy_response_headers).
   [[nodiscard]] const runtime::HeaderList& heldHeaders() const override;
+  [[nodiscard]] bool heldChunked() const override;
   void copyResponse(int status) override;
 
   // ResponseBody's side.
@@ -203,6 +204,7 @@ class ProxyCall final : public runtime::PendingWork,
   std::string stickyCookie_;                  // the cookie policy's Set-Cookie for the chosen upstream
   std::string method_;                        // the upstream request's method (after `rewrite`)
   std::string wsKey_;                         // WebSocket over HTTP/2: the Sec-WebSocket-Key sent upstream
+  std::string sentUpgrade_;  // the protocol the request as sent upstream asks for (after header_up)
   const ResponseHandler* routing_ = nullptr;  // handle_response routes to run at resume
   std::unique_ptr<ResponseHead> held_;        // the response head those routes handle, once they took one
   std::unique_ptr<DelayedClose> closing_;     // stream_close_delay after a reload

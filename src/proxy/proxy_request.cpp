@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "http/field_syntax.h"
+#include "http/http1_request_rules.h"
 #include "http/number_text.h"
 #include "proxy/direct_request_fields.h"
 #include "proxy/expect_continue.h"
@@ -96,6 +97,14 @@ bool ProxyCall::buildHead() {
     if (!safeToSend(*fields) || host.find_first_of("\r\n") != std::string_view::npos) {
       return false;
     }
+  }
+  // Go's upgradeType of the request as it goes (Caddy compares an upstream's 101 with it):
+  // a header_up that rewrites Connection or Upgrade decides which 101 may start a tunnel.
+  sentUpgrade_.clear();
+  if (!req.upgrade.empty()) {
+    sentUpgrade_ = fields == &edited && !http::connectionHasToken(edited, "upgrade")
+                       ? std::string()
+                       : fields == &edited ? std::string(edited.get("Upgrade")) : req.upgrade;
   }
   std::string hostFallback;
   if (host.empty() && target_ != nullptr && !target_->unix) {

@@ -3,6 +3,7 @@
 // the body handed to the session as it pulls, with back-pressure on the upstream.
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "http/field_syntax.h"
 #include "proxy/proxy_call.h"
@@ -15,24 +16,20 @@ using runtime::HeaderList;
 
 namespace {
 
-// "x-checksum, grpc-status" as Go's ReverseProxy announces it: "X-Checksum, Grpc-Status".
+// "x-checksum, grpc-status" as Go's ReverseProxy announces it: "X-Checksum, Grpc-Status",
+// each name once (the keys of Go's trailer map).
 std::string canonicalList(std::string_view list) {
   std::string out;
+  std::vector<std::string> seen;
   http::forEachListItem(list, [&](std::string_view name) {
-    out.append(out.empty() ? "" : ", ").append(runtime::canonicalHeaderName(name));
+    std::string canonical = runtime::canonicalHeaderName(name);
+    if (std::find(seen.begin(), seen.end(), canonical) == seen.end()) {
+      out.append(out.empty() ? "" : ", ").append(canonical);
+      seen.push_back(std::move(canonical));
+    }
     return true;
   });
   return out;
-}
-
-// The "close" token in a Connection field value ("close", "X-Hop, Close").
-bool hasCloseToken(std::string_view value) {
-  bool found = false;
-  http::forEachListItem(value, [&](std::string_view item) {
-    found = runtime::equalsIgnoreCase(item, "close");
-    return !found;
-  });
-  return found;
 }
 
 bool responseHasBody(const std::string& method, int status) {
@@ -98,7 +95,7 @@ void ProxyCall::onUpstreamHead(ResponseHead& head) {
   }
   if (head.upgrade && wsKey_.empty()) {
     const std::string_view offered = upgradeType(head.headers, head.versionMinor);
-    if (offered.empty() || !printableAscii(offered) || !runtime::equalsIgnoreCase(offered, ex_.request.upgrade)) {
+    if (offered.empty() || !printableAscii(offered) || !runtime::equalsIgnoreCase(offered, sentUpgrade_)) {
       // As caddy 2.6.2 (Go's handleUpgradeResponse): a 101 that names no protocol (Go's
       // transport gives it no writable body) or one the client did not ask for is dropped
       // whole, its fields too, and the client gets the empty 200 of a handler that wrote
@@ -181,10 +178,29 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   }
   // Trailer is hop-by-hop, but Go's ReverseProxy announces the upstream's trailers again
   // (only where its transport took them as trailers: chunked HTTP/1.1, HTTP/2).
-  std::string announced(head.trailerCapable ? h.get("Trailer") : std::string_view());
-  if (general) {
-    std::string upgradeTo = upgrade ? std::string(h.get("Upgrade")) : std::string();
-    removeHopByHop(h, upgradeTo, false);
+  // (every Trailer field: Go's reader takes the names of all of them)
+  std::string announced;
+  if (head.trailerCapable && !upgrade) {
+    for (const auto& f : h) {
+      if (f.name == "Trailer") {
+        announced.append(announced.empty() ? "" : ", ").append(f.value);
+      }
+    }
+  }
+  bool lengthKept = head.hasLength;
+  const bool rawUpgrade = upgrade && ex_.request.versionMajor == 1;  // the 101 itself is forwarded
+  if (rawUpgrade) {
+    // As caddy 2.6.2, which writes the upstream's own 101 (Go's Response.Write): every field
+    // as it came, Connection, Keep-Alive and the fields Connection names too, less the
+    // framing fields Go's reader and writer leave out.
+    h.remove("Transfer-Encoding");
+    h.remove("Trailer");
+  } else if (upgrade) {
+    removeHopByHop(h, std::string(h.get("Upgrade")), false);  // an HTTP/2 client's 200
+  } else if (general || config_.responseHeaders) {
+    // (before header_down, as in Caddy: a `header_down Connection close` stays, and closes)
+    removeHopByHop(h, {}, false);
+    general = true;
   }
   if (config_.responseHeaders && !upgrade) {
     // (not for a 101: Caddy hands it to the tunnel before its header ops run)
@@ -193,6 +209,8 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     // field it deletes leaves the site's own alone.
     config_.responseHeaders->apply(h, ex_);
     server = h.has("Server");
+    // (`header_down -Content-Length`: Go's server then frames the body itself)
+    lengthKept = lengthKept && h.has("Content-Length");
   }
   // The upstream's fields are added to those set before the proxy ran (`header` ops), as
   // Go's ReverseProxy adds them to the writer's map. No Via (Caddy 2.6 adds none); our
@@ -200,12 +218,16 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   if (server && res.headers.size() == 1 && res.headers.begin()->name == "Server") {
     res.headers.clear();  // the site's own Server field alone (the usual case): no search
   } else if (server) {
-    res.headers.remove("Server");
+    // Only the site's own (the first): one copy_response_headers copied stays beside the
+    // upstream's, as in caddy (its map gets the field twice).
+    bool first = true;
+    res.headers.removeIf([&first](std::string_view name) { return name == "Server" && std::exchange(first, false); });
   }
   // The upstream's Alt-Svc names its own alternative services, not this server's: caddy
-  // 2.6.2 never forwards it either.
+  // 2.6.2 never forwards it either (but in a 101, whose head it writes as it came).
   auto dropped = [&](std::string_view name) {
-    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) || name == "Alt-Svc" ||
+    return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) ||
+           (name == "Alt-Svc" && !rawUpgrade) ||
            (badName && !http::validFieldName(name));
   };
   if (res.headers.empty() && stickyCookie_.empty()) {
@@ -230,6 +252,10 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
   if (upgrade) {
     tunnel_ = true;
     res.tunnel = this;
+    // max_conns_per_host no longer counts the connection: Go's transport gives an upgraded
+    // connection to its caller and stops counting it (closeLocked), so a long WebSocket
+    // never holds up plain requests under caddy.
+    conn_->takePermit().reset();
     conn_->startTunnel();
     releaseRequestState();
     arm(Timer::Stream, config_.streamTimeout);
@@ -243,7 +269,7 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     auto body = std::make_unique<ResponseBody>(*this);
     source_ = body.get();
     res.stream = std::move(body);
-    res.streamLength = head.hasLength ? head.length : runtime::Response::kUnknownLength;
+    res.streamLength = lengthKept ? head.length : runtime::Response::kUnknownLength;
     // Caddy flushes the head at once for a body of unknown length and for an event stream
     // (its flushInterval -1): Go sniffs no type. Not for other FastCGI bodies: Go's client
     // leaves their ContentLength 0, not -1, so nothing flushes PHP's output and Go's server
@@ -332,6 +358,10 @@ void ProxyCall::closeStream() {
 const runtime::HeaderList& ProxyCall::heldHeaders() const {
   static const runtime::HeaderList kNone;
   return held_ ? held_->headers : kNone;
+}
+
+bool ProxyCall::heldChunked() const {
+  return held_ && held_->trailerCapable;
 }
 
 void ProxyCall::copyResponse(int status) {

@@ -79,7 +79,7 @@ bool ProxyCall::relayTunnel() {
     setup.closeDelay = config_.streamCloseDelay;
     setup.clientStream = ex_.request.versionMajor == 2;
     setup.request = PackedRequest(ex_.request);
-    setup.permit = conn_->takePermit();  // max_conns_per_host: the tunnel still counts
+    setup.permit = conn_->takePermit();  // (empty: an upgraded connection no longer counts)
     std::string early;
     const uv_os_fd_t fd = conn_->releaseSocket(early, setup.tls);
     released = true;

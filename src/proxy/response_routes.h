@@ -51,6 +51,8 @@ class HeldResponse {
   virtual ~HeldResponse() = default;
   // The upstream's header fields as received (names canonical, framing fields removed).
   [[nodiscard]] virtual const runtime::HeaderList& heldHeaders() const = 0;
+  // The answer came chunked (Go's transport took its Trailer field as the trailer names).
+  [[nodiscard]] virtual bool heldChunked() const = 0;
   // Answers with the upstream response as reverse_proxy would (header_down, streamed
   // body); `status` > 0 replaces the upstream's status.
   virtual void copyResponse(int status) = 0;

@@ -1,4 +1,5 @@
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_head_repair.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -198,6 +199,24 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   gunzip_.reset();
   gzStash_.clear();
   gzEndPending_ = false;
+  headBytes_.clear();
+  inHead_ = true;
+  interimsSeen_ = 0;
+  interimsToSkip_ = 0;
+  startParser();
+  headRequest_ = headRequest;
+  awaiting_ = true;
+  answerStarted_ = false;
+  responseDone_ = false;
+  keepAlive_ = false;
+  resumeReading();
+  // A reused connection has been reading since its last response: the new request's
+  // read_timeout counts from now (Go's pending read would keep the older deadline and give
+  // a connection idle for most of read_timeout only the rest of it).
+  readSince_ = uv_now(loop_);
+}
+
+void UpstreamConnection::startParser() {
   llhttp_init(&parser_, HTTP_RESPONSE, &settings());
   // As Go's transport (RFC 9112 6.3): a response with both Transfer-Encoding: chunked and
   // Content-Length is read chunked, the length dropped (onHeadersComplete).
@@ -210,16 +229,6 @@ void UpstreamConnection::expectResponse(bool headRequest, bool decodeGzip) {
   // llhttp_should_keep_alive.
   llhttp_set_lenient_keep_alive(&parser_, 1);
   parser_.data = this;
-  headRequest_ = headRequest;
-  awaiting_ = true;
-  answerStarted_ = false;
-  responseDone_ = false;
-  keepAlive_ = false;
-  resumeReading();
-  // A reused connection has been reading since its last response: the new request's
-  // read_timeout counts from now (Go's pending read would keep the older deadline and give
-  // a connection idle for most of read_timeout only the rest of it).
-  readSince_ = uv_now(loop_);
 }
 
 void UpstreamConnection::write(std::string_view bytes, bool tellWhenWritten) {
@@ -500,11 +509,16 @@ void UpstreamConnection::consume(const char* data, size_t len) {
     pauseReading();
     return;
   }
+  readStart_ = data;
   const llhttp_errno_t err = llhttp_execute(&parser_, data, len);
   if (dead_ || listener_ == nullptr) {
     return;
   }
+  byteBefore_ = len != 0 ? data[len - 1] : byteBefore_;
   if (err == HPE_OK) {
+    if (inHead_) {
+      headBytes_.append(data, len);  // (rare: a head cut by the end of a read)
+    }
     return;
   }
   const char* pos = llhttp_get_error_pos(&parser_);
@@ -524,10 +538,32 @@ void UpstreamConnection::consume(const char* data, size_t len) {
     }
     return;
   }
+  if (inHead_ && (err == HPE_INVALID_HEADER_TOKEN || err == HPE_INVALID_CONTENT_LENGTH) &&
+      rereadRepairedHead(data, len)) {
+    return;
+  }
   if (err == HPE_INVALID_CONTENT_LENGTH && pos != nullptr) {
     noteBadLength(pos, data + len);
   }
   fail(UV_EPROTO);
+}
+
+bool UpstreamConnection::rereadRepairedHead(const char* data, size_t len) {
+  headBytes_.append(data, len);
+  std::string repaired;
+  if (!repairHead(headBytes_, headRequest_, repaired)) {
+    return false;
+  }
+  // From the answer's first byte again: the 1xx heads already handed over are read, not
+  // handed over twice.
+  headBytes_.clear();
+  interimsToSkip_ = interimsSeen_;
+  failure_.clear();
+  failureWorded_ = false;
+  byteBefore_ = '\n';
+  startParser();
+  consume(repaired.data(), repaired.size());
+  return true;
 }
 
 void UpstreamConnection::fail(int uvError, bool logFailure) {

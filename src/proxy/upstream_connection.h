@@ -178,6 +178,10 @@ class UpstreamConnection {
   // The stash drained and the message already ended: the listener learns it now.
   void finishInflatedEnd();
   void consume(const char* data, size_t len);
+  void startParser();
+  // llhttp refused a line of the head that Go reads: true when the head was read again
+  // without it (upstream_head_repair.h).
+  bool rereadRepairedHead(const char* data, size_t len);
   void onReadEof();
   // `logFailure`: log failure_ (a transport failure the operator would not see otherwise).
   void fail(int uvError, bool logFailure = true);
@@ -199,6 +203,17 @@ class UpstreamConnection {
   llhttp_t parser_{};
   ResponseHead head_;
   bool lastWasValue_ = true;
+  bool foldBlanks_ = false;  // an obs-fold line began: its leading blanks are not the value's
+  // Where this read's bytes begin, and the byte before them: a value span that starts a line
+  // is an obs-fold continuation.
+  const char* readStart_ = nullptr;
+  char byteBefore_ = '\n';
+  // The answer's head bytes read so far (1xx heads too) when a read ended inside it: read
+  // again, repaired, if llhttp refuses a line Go reads (upstream_head_repair.h).
+  std::string headBytes_;
+  bool inHead_ = false;     // before the final head's end
+  int interimsSeen_ = 0;    // 1xx heads handed to the listener in this answer
+  int interimsToSkip_ = 0;  // ... and not to hand over again when the head is read again
   bool keepAliveVetoed_ = false;  // this response's framing was ambiguous: never reuse
   bool repeatedLength_ = false;   // a second Content-Length field (llhttp was let past it)
   bool failureWorded_ = false;

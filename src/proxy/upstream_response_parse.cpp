@@ -37,6 +37,7 @@ int UpstreamConnection::onMessageBegin(llhttp_t* p) {
   s.head_.upgrade = false;
   s.head_.trailerCapable = false;
   s.keepAliveVetoed_ = false;
+  s.foldBlanks_ = false;
   s.repeatedLength_ = false;
   s.lastWasValue_ = true;
   s.headerBytes_ = 0;
@@ -64,6 +65,7 @@ int UpstreamConnection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
   if (s.headerBytes_ > s.maxHeaderBytes_) {
     return -1;
   }
+  s.foldBlanks_ = false;
   if (s.lastWasValue_) {
     s.head_.headers.appendSlot().name.append(at, len);  // a spare slot keeps its capacity
     s.lastWasValue_ = false;
@@ -82,7 +84,24 @@ int UpstreamConnection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
   if (s.headerBytes_ > s.maxHeaderBytes_) {
     return -1;
   }
-  s.head_.headers.back().value.append(at, len);
+  std::string& value = s.head_.headers.back().value;
+  if (s.lastWasValue_ && (at > s.readStart_ ? at[-1] : s.byteBefore_) == '\n') {
+    // An obs-fold line (llhttp hands it over from its leading blank): Go joins the lines
+    // with one space, each trimmed (textproto's readContinuedLineSlice).
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+      value.pop_back();
+    }
+    value += ' ';
+    s.foldBlanks_ = true;
+  }
+  if (s.foldBlanks_) {
+    while (len != 0 && (*at == ' ' || *at == '\t')) {
+      ++at;
+      --len;
+    }
+    s.foldBlanks_ = len == 0;
+  }
+  value.append(at, len);
   s.lastWasValue_ = true;
   return 0;
 }
@@ -230,8 +249,17 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
     return -1;  // Go: "malformed HTTP status code" (three digits) -> 502
   }
   if (s.head_.status >= 100 && s.head_.status < 200 && s.head_.status != 101) {
+    if (s.interimsToSkip_ > 0) {
+      --s.interimsToSkip_;  // handed over before the head was read again
+      return 0;
+    }
+    ++s.interimsSeen_;
     s.listener_->onUpstreamInformational(s.head_);  // 100 Continue, 103 Early Hints ...
     return s.dead_ || s.listener_ == nullptr ? -1 : 0;
+  }
+  s.inHead_ = false;
+  if (s.headBytes_.capacity() != 0) {
+    std::string().swap(s.headBytes_);
   }
   s.head_.upgrade = s.head_.status == 101;
   if ((p->flags & F_CHUNKED) != 0 && (p->flags & F_CONTENT_LENGTH) != 0) {
@@ -247,8 +275,10 @@ int UpstreamConnection::onHeadersComplete(llhttp_t* p) {
   s.head_.hasLength = (p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_CHUNKED) == 0;
   s.head_.length = s.head_.hasLength ? p->content_length : 0;
   s.keepAlive_ = llhttp_should_keep_alive(p) != 0 && !s.keepAliveVetoed_;
-  // (Go decodes only an answer with a body: a 204, a 304 or a zero length keeps its coding)
-  const bool bodyFollows = s.head_.status != 204 && s.head_.status != 304 && !(s.head_.hasLength && s.head_.length == 0);
+  // (Go decodes only an answer with a body: a 101, a 204, a 304 or a zero length keeps its
+  // coding)
+  const bool bodyFollows = s.head_.status != 101 && s.head_.status != 204 && s.head_.status != 304 &&
+                           !(s.head_.hasLength && s.head_.length == 0);
   if (s.decodeGzip_ && !s.headRequest_ && bodyFollows &&
       runtime::equalsIgnoreCase(s.head_.headers.get("Content-Encoding"), "gzip")) {
     // As Go's transport: the decoded body has no known length and no encoding.

@@ -53,13 +53,9 @@ PING = b"GET /ping HTTP/1.1\r\nHost: example.test\r\n\r\n"
 
 # Differences not fixed yet, each with what it would take: reported, not failures.
 PENDING = {
-    "bad_field_name": "an upstream field name with a byte outside the token set ('X(y)', UTF-8): Go "
-                      "reads it and its server drops the field when writing; llhttp 8.1 has no lenient "
-                      "mode for names, so Gatehouse answers 502",
-    "obs_fold_tab": "an obs-fold line starting with HTAB: Go joins the lines with one space, "
-                    "Gatehouse keeps the tab",
-    "chunk_lf": "a chunk-size line or the last chunk ended by a bare LF: Go reads it, llhttp fails "
-                "the body",
+    "chunk_lf": "a chunk-size line ended by a bare LF: Go's reader takes it (and fails later: it wants "
+                "CRLF after the chunk's data), llhttp fails at the size line, so a body that breaks "
+                "either way ends a chunk earlier (seen where the break cannot show: an HTTP/1.0 client)",
     "retry_broken_head": "an upstream closing inside the head of its answer to a HEAD/OPTIONS on a "
                          "reused connection: Gatehouse sends the request once more, caddy 2.6.2 not",
     "encode_hop_named": "encode in front of an upstream answer whose Connection names Keep-Alive and "
@@ -93,7 +89,7 @@ KNOWN = {
     "dup_length_merged": "an upstream answer with two equal Content-Lengths: caddy 2.6.2 forwards both "
                          "fields (framing a stricter client refuses); Gatehouse sends one",
     "encode_304_vary": "encode adds Vary: Accept-Encoding to a 304 as newer Caddy does; 2.6.2 does not",
-    "after_refusal": "a 503 after an answer Gatehouse refused (refused_field, bad_field_name) "
+    "after_refusal": "a 503 after an answer Gatehouse refused (refused_field) "
                      "with fail_duration set: passive health counted that failure",
     "caddy_racy": "caddy 2.6.2 answers this request differently from one try to the next (Go sniffs "
                   "a type or adds a length only when the body is there when it writes the head, "
@@ -874,7 +870,7 @@ def judge(req, script, cfg, a, b):
     fa = dict_multi(ca.get("fields", []))
     fb = dict_multi(cb.get("fields", []))
     sa, sb = fa.get("server", []), fb.get("server", [])
-    if len(sa) == 2 and sa[0] == "<self>" and sb == sa[1:]:
+    if len(sa) >= 2 and sa[0] == "<self>" and sb == sa[1:]:
         keys.append("server_doubled")
         ca["fields"] = [kv for kv in ca["fields"] if kv != ("server", "<self>")]
     sent = b"".join(script["send"])
@@ -903,11 +899,12 @@ def judge(req, script, cfg, a, b):
             if stripped == cb.get("interim"):
                 keys.append("interim_hop_by_hop")
                 ca["interim"] = stripped
-    if ca.get("status") == 101 and cb.get("status") == 101 and (
-            ca.get("version") != cb.get("version") or ("connection", "close") in ca.get("fields", [])):
+    own_close = ("connection", "close") in ca.get("fields", []) and ("connection", "close") not in cb.get("fields", [])
+    if ca.get("status") == 101 and cb.get("status") == 101 and (ca.get("version") != cb.get("version") or own_close):
         keys.append("upgrade_head")
         ca["version"] = cb.get("version")
-        ca["fields"] = [kv for kv in ca.get("fields", []) if kv != ("connection", "close")]
+        if own_close:  # (Go's own, when it noted a close; an upstream's field is forwarded by both)
+            ca["fields"] = [kv for kv in ca.get("fields", []) if kv != ("connection", "close")]
     if ca.get("status") == 101 and cb.get("status") == 101:
         # (Response.Write adds no Date, and a Content-Length: 0 for a request that had a body)
         ca["fields"] = sorted([kv for kv in ca.get("fields", []) if kv[0] != "content-length"] +
@@ -915,29 +912,33 @@ def judge(req, script, cfg, a, b):
                               key=lambda kv: kv[0])
         if ca["fields"] != a["client"].get("fields"):
             keys.append("upgrade_head")
-    broken = {"framing-short", "framing-chunk-bad", "framing-chunk-huge", "framing-long"}
+    # (chunk-lf: Go reads a size line ended by a bare LF but wants CRLF after the chunk's data,
+    # and "0\n\n" then a close fails its trailer read: Go's body breaks too, later)
+    broken = {"framing-short", "framing-chunk-bad", "framing-chunk-huge", "framing-long", "framing-chunk-lf"}
     if broken & set(script["labels"]) and cb.get("error", "").startswith("EOFError") \
             and ca.get("status") == cb.get("status"):
         return ["broken_body"], None
-    if "framing-short" in script["labels"] and "encode" in cfg["labels"] and ca.get("status") == cb.get("status"):
+    if {"framing-short", "framing-chunk-lf"} & set(script["labels"]) and "encode" in cfg["labels"] \
+            and ca.get("status") == cb.get("status"):
         return ["broken_body"], None
-    if cb.get("status") == 502 and (re.search(rb"\r\n[^:\r\n]*[ \t]:", head) or b"\x00" in head):
-        return ["refused_field"], None  # (and the retry a GET gets after it)
-    if cb.get("status") == 502 and re.search(rb"\r\n[^:\r\n]*[^!#$%&'*+\-.^_`|~0-9A-Za-z:\r\n][^:\r\n]*:", head):
-        return ["bad_field_name"], None
-    if re.search(rb"\r\n\t", head) and fa.get("x-fold") != fb.get("x-fold"):
-        return ["obs_fold_tab"], None
-    if re.search(rb"[0-9a-f]\n", final.split(b"\r\n\r\n", 1)[-1][:40]) and "chunked" in head.decode("latin-1").lower():
-        return ["chunk_lf"], None
+    if "content-encoding-gzip" in script["labels"] and cb.get("error", "").startswith("EOFError") \
+            and ca.get("status") == cb.get("status") and not ca.get("error"):
+        # (the transport asked for gzip and decodes: "hello from upstream" is no gzip stream)
+        return ["broken_body"], None
+    if cb.get("status") in (502, 503) and (re.search(rb"\r\n[^:\r\n]*[ \t]:", head) or b"\x00" in head):
+        # (and the retry a GET gets after it: 503 when the refusal's failure, fail_duration
+        # set, left no upstream to retry on)
+        return ["refused_field"], None
     if final in (b"HTT", b"HTTP/1.1 200 OK\r\n", b"HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B") \
             and len(b["upstream"]) == 2 and len(a["upstream"]) == 1 and ca == cb:
         return ["retry_broken_head"], None
     if "encode" in cfg["labels"] and re.search(rb"\r\nConnection: X-Hop, Keep-Alive", head) \
             and fa.get("content-encoding") == ["gzip"] and not fb.get("content-encoding"):
         return ["encode_hop_named"], None
-    if not keys:
-        return [], first_difference(a, b)
-    return keys, first_difference({"client": ca, "upstream": a["upstream"]}, b)
+    left = first_difference({"client": ca, "upstream": a["upstream"]}, b) if keys else first_difference(a, b)
+    if left is not None and left.startswith("client body") and "framing-chunk-lf" in script["labels"]:
+        return keys + ["chunk_lf"], None
+    return keys, left
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1026,7 +1027,7 @@ def run_case(seed, case_no, gatehouse, caddy, n_requests, only_req):
             if left is not None and refused and b["client"].get("status") == 503 and \
                     any(line.startswith("fail_duration") for line in cfg["proxy"]):
                 keys, left = ["after_refusal"], None
-            refused = refused or any(k in ("refused_field", "bad_field_name") for k in keys)
+            refused = refused or "refused_field" in keys
             if left is not None:
                 for _ in range(5):  # caddy itself may answer differently the next time
                     a2 = sides[0].ask(req)

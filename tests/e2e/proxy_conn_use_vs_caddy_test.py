@@ -18,7 +18,9 @@ records which request came on which; the sequences must be the same under both s
 - idle1: `keepalive_idle_conns_per_host 1`, 4 concurrent slow requests: 4 connections,
   then 1 left open;
 - maxconns: `max_conns_per_host 2`, 5 concurrent slow requests: all 200 (queued, not 502),
-  never more than 2 connections open.
+  never more than 2 connections open;
+- maxconns_ws: `max_conns_per_host 1` with a WebSocket tunnel open: a plain GET is answered
+  at once (Go's transport stops counting a connection it hands over after a 101).
 Exits 77 when caddy is not installed.
 Usage: proxy_conn_use_vs_caddy_test.py <gatehouse>
 """
@@ -37,7 +39,7 @@ import tcp_servers  # noqa: E402
 from caddy_peer import established_to, serving  # noqa: E402
 from h2_script_upstream import ScriptedH2Upstream  # noqa: E402
 
-SITES = ["upgrade", "health_h1", "health_h2c", "stale", "idle1", "maxconns"]
+SITES = ["upgrade", "health_h1", "health_h2c", "stale", "idle1", "maxconns", "maxconns_ws"]
 
 
 class Observer:
@@ -105,10 +107,10 @@ class Observer:
         self.sock.close()
 
 
-def request(port, method="GET", target="/", upgrade=None):
+def request(port, method="GET", target="/", upgrade=None, timeout=10, hold=None):
     """Status of one request on a fresh client connection (an upgrade's tunnel echoes one
-    message, then the client closes it)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    message, then the client closes it, or with `hold` (a list) keeps it open there)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         extra = b"Connection: close\r\n"
         if upgrade:
@@ -128,6 +130,10 @@ def request(port, method="GET", target="/", upgrade=None):
             s.sendall(b"ping")
             echoed = s.recv(100)
             status = 101 if echoed == b"ping" else -1
+            if hold is not None:
+                hold.append(s)
+                s = None
+                return status
             time.sleep(0.2)
         else:
             # the body (an upgrade answered 200 leaves the client connection open)
@@ -140,7 +146,8 @@ def request(port, method="GET", target="/", upgrade=None):
                 body += piece
         return status
     finally:
-        s.close()
+        if s is not None:
+            s.close()
 
 
 def concurrent(port, n, target="/slow"):
@@ -172,6 +179,8 @@ def caddyfile(ports, ups, h2c):
                  % ups["idle1"].port,
         "maxconns": "127.0.0.1:%d {\n\t\ttransport http {\n\t\t\tmax_conns_per_host 2\n\t\t}\n\t}"
                     % ups["maxconns"].port,
+        "maxconns_ws": "127.0.0.1:%d {\n\t\ttransport http {\n\t\t\tmax_conns_per_host 1\n\t\t}\n\t}"
+                       % ups["maxconns_ws"].port,
     }
     out = "{\n\tadmin off\n\tauto_https off\n\tskip_install_trust\n}\n"
     for name in SITES:
@@ -209,6 +218,16 @@ def exercise(ports, ups, h2c):
 
     codes = concurrent(ports["maxconns"], 5)
     res["maxconns"] = (codes, ups["maxconns"].max_open)
+
+    held = []
+    tunnel = request(ports["maxconns_ws"], target="/ws", upgrade="websocket", hold=held)
+    try:
+        plain = request(ports["maxconns_ws"], timeout=3)
+    except OSError as e:
+        plain = "no answer: %s" % e
+    for sock in held:
+        sock.close()
+    res["maxconns_ws"] = (tunnel, plain)
     return res
 
 
@@ -254,6 +273,8 @@ def main():
         check(r["idle1"] == ([200] * 4, 4, 1), "%s idle1: 4 connections, 1 kept (%s)" % (who, r["idle1"]))
         codes, most = r["maxconns"]
         check(codes == [200] * 5 and most <= 2, "%s maxconns: all queued and answered, <= 2 open (%s)" % (who, r["maxconns"]))
+        check(r["maxconns_ws"] == (101, 200),
+              "%s maxconns_ws: a GET beside an open WebSocket tunnel is answered (%s)" % (who, r["maxconns_ws"]))
     check(g["upgrade"] == c["upgrade"], "upgrade: the same connection per request\n caddy:     %s\n gatehouse: %s"
           % (c["upgrade"], g["upgrade"]))
     check(g["stale"] == c["stale"], "stale: as caddy\n caddy:     %s\n gatehouse: %s" % (c["stale"], g["stale"]))
