@@ -14,7 +14,7 @@ build_pkgs=(
   libuv1-dev node-llhttp libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
   libzstd-dev zlib1g-dev catch2 libnghttp2-dev libre2-dev libcrypt-dev libldns-dev
 )
-test_pkgs=(caddy curl nghttp2-client python3 clang libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
+test_pkgs=(caddy curl nghttp2-client python3 clang clang-format libclang-rt-14-dev pebble openssl bind9 bind9-dnsutils
   slowhttptest iproute2
   zsh fish  # e2e completion_command_vs_caddy: the generated zsh/fish completion scripts loaded in the real shells
   php-fpm  # php8.2-fpm: the fastcgi tests start their own master (never the system service)

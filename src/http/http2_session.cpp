@@ -314,7 +314,8 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   if (s->inbound.refused) {
     return 0;
   }
-  if (endStream && s->inbound.declared >= 0 && s->inbound.total != static_cast<uint64_t>(s->inbound.declared)) {
+  if (endStream && s->inbound.declared >= 0 &&
+      s->inbound.total != static_cast<uint64_t>(s->inbound.declared)) {
     // Fewer bytes than the Content-Length said: Go fails the body read ("request declared
     // a Content-Length of N but only wrote M bytes") after the bytes that came, and resets
     // nothing.
