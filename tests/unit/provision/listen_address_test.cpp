@@ -118,6 +118,7 @@ TEST_CASE("a listener address claimed twice is refused, as caddy's http app refu
       "claimed by server 'a')");
   CHECK(serversError(R"({"a":{"listen":[":18080"]},"b":{"listen":["0.0.0.0:18080"]}})").empty());
   CHECK(serversError(R"({"a":{"listen":["localhost:18080"]},"b":{"listen":["127.0.0.1:18080"]}})").empty());
+  CHECK(serversError(R"({"a":{"listen":["127.0.0.1:0"]},"b":{"listen":["127.0.0.1:0"]}})").empty());
 }
 
 TEST_CASE("a server without listen addresses is provisioned and binds nothing, as in caddy") {
