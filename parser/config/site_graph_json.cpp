@@ -226,6 +226,12 @@ Json httpJson(const HttpApp& h, bool skeleton) {
   throw std::invalid_argument(path + ": " + what);
 }
 
+// Go's decoder leaves a known struct field, map or slice at its zero value for null; an
+// unknown key is refused whatever its value, so only the fields a loader reads skip null.
+bool nullField(const std::string& key, const Json& value, std::initializer_list<const char*> known) {
+  return value.is_null() && std::any_of(known.begin(), known.end(), [&](const char* k) { return key == k; });
+}
+
 const Json& expect(const Json& j, const std::string& path, bool (Json::*test)() const noexcept,
                    const char* kind) {
   if (!(j.*test)()) {
@@ -253,8 +259,11 @@ std::vector<std::string> stringList(const Json& j, const std::string& path) {
 }
 
 std::vector<Route> routesFromJson(const Json& j, const std::string& path) {
-  expect(j, path, &Json::is_array, "an array of routes");
   std::vector<Route> out;
+  if (j.is_null()) {
+    return out;  // a null list decodes as an empty one in Go
+  }
+  expect(j, path, &Json::is_array, "an array of routes");
   for (size_t i = 0; i < j.size(); ++i) {
     out.push_back(routeFromJson(j[i], path + "[" + std::to_string(i) + "]"));
   }
@@ -266,12 +275,22 @@ Server serverFromJson(const Json& j, const std::string& path) {
   Server s;
   for (const auto& [key, value] : j.items()) {
     const std::string p = path + "." + key;
+    if (nullField(key, value,
+                  {"listen", "routes", "errors", "named_routes", "tls_connection_policies", "automatic_https",
+                   "logs"})) {
+      continue;
+    }
     if (key == "listen") {
       s.listen = stringList(value, p);
     } else if (key == "routes") {
       s.routes = routesFromJson(value, p);
     } else if (key == "errors") {
       expect(value, p, &Json::is_object, "an object");
+      for (const auto& [k, v] : value.items()) {
+        if (k != "routes") {
+          bad(p + "." + k, "unknown field \"" + k + "\" (an errors object holds only routes)");
+        }
+      }
       s.errors =
           value.contains("routes") ? routesFromJson(value.at("routes"), p + ".routes") : std::vector<Route>{};
     } else if (key == "named_routes") {
@@ -285,6 +304,10 @@ Server serverFromJson(const Json& j, const std::string& path) {
       expect(value, p, &Json::is_object, "an object");
       AutomaticHttps a;
       for (const auto& [k, v] : value.items()) {
+        if (nullField(k, v,
+                      {"disable", "disable_redirects", "disable_certificates", "skip", "skip_certificates",
+                       "ignore_loaded_certificates"}))
+          continue;
         if (k == "disable")
           a.disable = boolAt(v, p + ".disable");
         else if (k == "disable_redirects")
@@ -314,6 +337,8 @@ AutomationPolicy policyFromJson(const Json& j, const std::string& path) {
   expect(j, path, &Json::is_object, "an object");
   AutomationPolicy p;
   for (const auto& [key, value] : j.items()) {
+    if (nullField(key, value, {"subjects", "issuers", "get_certificate", "key_type", "on_demand"}))
+      continue;
     if (key == "subjects")
       p.subjects = stringList(value, path + ".subjects");
     else if (key == "issuers") {
@@ -336,11 +361,15 @@ TlsApp tlsFromJson(const Json& j, const std::string& path) {
   expect(j, path, &Json::is_object, "an object");
   TlsApp t;
   for (const auto& [key, value] : j.items()) {
+    if (nullField(key, value, {"certificates", "automation"}))
+      continue;
     if (key == "certificates") {
       t.certificates = value;
     } else if (key == "automation") {
       expect(value, path + ".automation", &Json::is_object, "an object");
       for (const auto& [k, v] : value.items()) {
+        if (nullField(k, v, {"policies"}))
+          continue;
         if (k == "policies") {
           expect(v, path + ".automation.policies", &Json::is_array, "an array");
           for (size_t i = 0; i < v.size(); ++i) {
@@ -474,6 +503,9 @@ Route routeFromJson(const Json& j, const std::string& path) {
   Route r;
   for (const auto& [key, value] : j.items()) {
     const std::string p = path + "." + key;
+    if (nullField(key, value, {"group", "match", "handle", "terminal"})) {
+      continue;
+    }
     if (key == "group") {
       r.group = stringAt(value, p);
     } else if (key == "match") {
@@ -503,8 +535,12 @@ Config configFromJson(const Json& j) {
       c.admin = value;
     else if (key == "logging")
       c.logging = value;
-    else if (key == "storage")
+    else if (key == "storage") {
+      if (value.is_null())
+        bad("storage", "module name not specified with key 'module'");  // a null module, as Caddy
       c.storage = value;
+    } else if (key == "apps" && value.is_null())
+      continue;  // no apps, as Go decodes a null map
     else if (key == "apps") {
       expect(value, "apps", &Json::is_object, "an object");
       for (const auto& [app, body] : value.items()) {
@@ -512,6 +548,9 @@ Config configFromJson(const Json& j) {
           expect(body, "apps.http", &Json::is_object, "an object");
           HttpApp h;
           for (const auto& [k, v] : body.items()) {
+            if (nullField(k, v, {"servers"})) {
+              continue;
+            }
             if (k == "servers") {
               expect(v, "apps.http.servers", &Json::is_object, "an object");
               for (const auto& [name, srv] : v.items()) {

@@ -151,10 +151,11 @@ void addField(Json& fields, const std::string& field, Json filter) {
   fields[field] = std::move(filter);
 }
 
-Json parseFilterEncoder(Dispenser& d) {
-  Json enc = Json::object();
-  enc["format"] = "filter";
-  Json fields = Json::object();
+Json parseFilterEncoder(Dispenser& d, Json enc) {
+  if (enc.is_null()) {
+    enc = Json{{"format", "filter"}};
+  }
+  Json fields = enc.contains("fields") ? enc["fields"] : Json::object();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string sub = d.val();
     if (sub == "wrap") {
@@ -233,15 +234,30 @@ Json parseJournaldEncoder(Dispenser& d) {
 
 }  // namespace
 
-Json parseLogEncoder(Dispenser& d) {
+Json parseLogEncoder(Dispenser& parent) {
+  // Caddy hands the encoder module its own segment (the module name, the rest of its line
+  // and the block after it), so tokens the module passes over never reach the caller's loop.
+  Dispenser d = parent.newFromNextSegment();
+  d.next();
   const std::string name = d.val();
   if (name == "json" || name == "console") {
     Json enc = Json{{"format", name}};
-    parseEncoderConfig(d, enc);
+    do {  // 2.6.2's loop over the segment: an argument after the name is refused
+      if (d.nextArg()) {
+        throw d.argErr();
+      }
+      parseEncoderConfig(d, enc);
+    } while (d.next());
     return enc;
   }
   if (name == "filter") {
-    return parseFilterEncoder(d);
+    // 2.6.2's loop: words after the name (`format filter on {`) are passed over one by one
+    // and the block after them is read
+    Json enc;
+    do {
+      enc = parseFilterEncoder(d, enc);
+    } while (d.next());
+    return enc;
   }
   if (name == "append") {
     return parseAppendEncoder(d);

@@ -2,10 +2,21 @@
 #include <cmath>
 
 #include "directives/log_modules.h"
+#include "gatehouse/parser/go_duration.h"
 #include "options/option_util.h"
 
 namespace gatehouse::parser::directives {
 namespace {
+
+// The roll sizes and counts are ints with omitempty in Caddy's JSON: a zero (also a zero
+// after an earlier non-zero line) leaves the field out, as 2.6.2 prints it.
+void setOrOmit(Json& w, const char* key, long long n) {
+  if (n != 0) {
+    w[key] = n;
+  } else {
+    w.erase(key);
+  }
+}
 
 // A flag subdirective: caddy 2.6.2 refuses any argument after it.
 void noArgs(Dispenser& d) {
@@ -63,7 +74,8 @@ Json parseFileWriter(Dispenser& d) {
       if (!bytes) {
         throw d.err("parsing size: " + error);  // humanize.ParseBytes's error, as Caddy
       }
-      w["roll_size_mb"] = static_cast<long long>(std::ceil(static_cast<double>(*bytes) / 1048576.0));
+      setOrOmit(w, "roll_size_mb",
+                static_cast<long long>(std::ceil(static_cast<double>(*bytes) / 1048576.0)));
     } else if (sub == "roll_uncompressed") {
       noArgs(d);
       w["roll_gzip"] = false;
@@ -78,7 +90,7 @@ Json parseFileWriter(Dispenser& d) {
       if (!n) {
         throw d.err("parsing roll_keep number: strconv.Atoi: parsing \"" + v + "\": invalid syntax");
       }
-      w["roll_keep"] = *n;
+      setOrOmit(w, "roll_keep", *n);
     } else if (sub == "roll_keep_for") {
       const std::string v = oneValue(d);
       std::string why;
@@ -87,9 +99,10 @@ Json parseFileWriter(Dispenser& d) {
         throw d.err("parsing roll_keep_for duration: " + why);
       }
       if (*ns < 0) {
-        throw d.err("negative roll_keep_for duration: " + v);
+        throw d.err("negative roll_keep_for duration: " + goDurationString(*ns));  // Go's text, as Caddy
       }
-      w["roll_keep_days"] = static_cast<long long>(std::ceil(static_cast<double>(*ns) / 3.6e12 / 24.0));
+      setOrOmit(w, "roll_keep_days",
+                static_cast<long long>(std::ceil(static_cast<double>(*ns) / 3.6e12 / 24.0)));
     } else if (sub == "roll_interval") {
       const std::string v = oneValue(d);
       std::string why;

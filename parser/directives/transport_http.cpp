@@ -198,65 +198,69 @@ bool parseKeepAliveOption(Dispenser& d, Json& t) {
 //     max_conns_per_host <count>
 // }
 Json unmarshalHttpTransport(Dispenser& d) {
-  d.next();  // the transport name
   Json t = Json::object();
-  for (int n = d.nesting(); d.nextBlock(n);) {
-    const std::string opt = d.val();
-    if (opt == "read_buffer") {
-      setOrOmit(t, "read_buffer_size", bytesArg(d, "read buffer"));
-    } else if (opt == "write_buffer") {
-      setOrOmit(t, "write_buffer_size", bytesArg(d, "write buffer"));
-    } else if (opt == "max_response_header") {
-      setOrOmit(t, "max_response_header_size", bytesArg(d, "max response header"));
-    } else if (opt == "read_timeout" || opt == "write_timeout") {
-      const std::string v = oneArg(d);
-      std::string what = opt == "read_timeout" ? "read" : "write";
-      setOrOmit(t, opt, durationOrThrow(d, v, "invalid " + what + " timeout duration '" + v + "': "));
-    } else if (opt == "proxy_protocol") {
-      const std::string v = oneArg(d);
-      if (v != "v1" && v != "v2") {
-        throw d.err("invalid proxy protocol version '" + v + "'");
+  // As caddy's loop over the segment: a token after the name (`transport http on {`) is
+  // passed over and the block after it is still read.
+  while (d.next()) {
+    for (int n = d.nesting(); d.nextBlock(n);) {
+      const std::string opt = d.val();
+      if (opt == "read_buffer") {
+        setOrOmit(t, "read_buffer_size", bytesArg(d, "read buffer"));
+      } else if (opt == "write_buffer") {
+        setOrOmit(t, "write_buffer_size", bytesArg(d, "write buffer"));
+      } else if (opt == "max_response_header") {
+        setOrOmit(t, "max_response_header_size", bytesArg(d, "max response header"));
+      } else if (opt == "read_timeout" || opt == "write_timeout") {
+        const std::string v = oneArg(d);
+        std::string what = opt == "read_timeout" ? "read" : "write";
+        setOrOmit(t, opt, durationOrThrow(d, v, "invalid " + what + " timeout duration '" + v + "': "));
+      } else if (opt == "proxy_protocol") {
+        const std::string v = oneArg(d);
+        if (v != "v1" && v != "v2") {
+          throw d.err("invalid proxy protocol version '" + v + "'");
+        }
+        t["proxy_protocol"] = v;
+      } else if (opt == "forward_proxy_url") {
+        // deprecated spelling of `network_proxy url <url>`
+        t["network_proxy"] = Json{{"from", "url"}, {"url", oneArg(d)}};
+      } else if (opt == "network_proxy") {
+        if (!d.nextArg()) {
+          throw d.argErr();
+        }
+        Dispenser module = d.newFromNextSegment();
+        t["network_proxy"] = networkProxy(module);
+      } else if (opt == "dial_timeout" || opt == "response_header_timeout" ||
+                 opt == "expect_continue_timeout") {
+        const std::string v = oneArg(d);
+        setOrOmit(t, opt, durationOrThrow(d, v, "bad timeout value '" + v + "': "));
+      } else if (opt == "dial_fallback_delay") {
+        const std::string v = oneArg(d);
+        setOrOmit(t, opt, durationOrThrow(d, v, "bad fallback delay value '" + v + "': "));
+      } else if (opt == "resolvers") {
+        Json& resolver = child(t, "resolver");
+        auto addrs = d.remainingArgs();
+        setOrOmit(resolver, "addresses", addrs);
+        if (addrs.empty()) {
+          throw d.err("must specify at least one resolver address");
+        }
+      } else if (opt == "versions") {
+        auto versions = d.remainingArgs();
+        if (versions.empty()) {
+          throw d.argErr();
+        }
+        t["versions"] = versions;
+      } else if (opt == "compression") {
+        if (d.nextArg() && d.val() == "off") {
+          t["compression"] = false;
+        }
+      } else if (opt == "max_conns_per_host") {
+        const std::string v = oneArg(d);
+        setOrOmit(t, opt, intOrThrow(d, v, "bad integer value '" + v + "': "));
+      } else if (opt == "local_address") {
+        setOrOmit(t, opt, oneArg(d));
+      } else if (!parseTlsOption(d, t) && !parseKeepAliveOption(d, t)) {
+        throw d.err("unrecognized subdirective " + opt);
       }
-      t["proxy_protocol"] = v;
-    } else if (opt == "forward_proxy_url") {
-      // deprecated spelling of `network_proxy url <url>`
-      t["network_proxy"] = Json{{"from", "url"}, {"url", oneArg(d)}};
-    } else if (opt == "network_proxy") {
-      if (!d.nextArg()) {
-        throw d.argErr();
-      }
-      Dispenser module = d.newFromNextSegment();
-      t["network_proxy"] = networkProxy(module);
-    } else if (opt == "dial_timeout" || opt == "response_header_timeout" || opt == "expect_continue_timeout") {
-      const std::string v = oneArg(d);
-      setOrOmit(t, opt, durationOrThrow(d, v, "bad timeout value '" + v + "': "));
-    } else if (opt == "dial_fallback_delay") {
-      const std::string v = oneArg(d);
-      setOrOmit(t, opt, durationOrThrow(d, v, "bad fallback delay value '" + v + "': "));
-    } else if (opt == "resolvers") {
-      Json& resolver = child(t, "resolver");
-      auto addrs = d.remainingArgs();
-      setOrOmit(resolver, "addresses", addrs);
-      if (addrs.empty()) {
-        throw d.err("must specify at least one resolver address");
-      }
-    } else if (opt == "versions") {
-      auto versions = d.remainingArgs();
-      if (versions.empty()) {
-        throw d.argErr();
-      }
-      t["versions"] = versions;
-    } else if (opt == "compression") {
-      if (d.nextArg() && d.val() == "off") {
-        t["compression"] = false;
-      }
-    } else if (opt == "max_conns_per_host") {
-      const std::string v = oneArg(d);
-      setOrOmit(t, opt, intOrThrow(d, v, "bad integer value '" + v + "': "));
-    } else if (opt == "local_address") {
-      setOrOmit(t, opt, oneArg(d));
-    } else if (!parseTlsOption(d, t) && !parseKeepAliveOption(d, t)) {
-      throw d.err("unrecognized subdirective " + opt);
     }
   }
   return t;

@@ -46,15 +46,18 @@ bool samePathLess(const ConfigValue& a, const ConfigValue& b) {
   }
   const std::string ip = singlePath(a.route());
   const std::string jp = singlePath(b.route());
-  bool byPath;
-  if (!ip.empty() && !jp.empty()) {
-    // equal but for a trailing wildcard: the exact one is more specific
-    byPath = trimStar(ip) == trimStar(jp) ? ip.size() < jp.size() : ip.size() > jp.size();
-  } else {
-    byPath = !a.route().match.empty() && b.route().match.empty();
+  if (ip.empty() || jp.empty()) {
+    const bool byMatcher = !a.route().match.empty() && b.route().match.empty();
+    return a.directive == "vars" ? !byMatcher : byMatcher;
   }
-  // vars overwrite each other: least specific first so the most specific one wins
-  return a.directive == "vars" ? !byPath : byPath;
+  if (a.directive == "vars") {
+    // vars overwrite each other: least specific first so the most specific one wins (newer
+    // Caddy's order, VARS_ORDER in adapt_fuzz; equal but for a trailing wildcard: the
+    // exact path counts as the more specific)
+    return !(trimStar(ip) == trimStar(jp) ? ip.size() < jp.size() : ip.size() > jp.size());
+  }
+  // The longer path first, as caddy 2.6.2 sorts: `/x/*` before `/x/` (seed 1831 case 339).
+  return ip.size() > jp.size();
 }
 
 // Routes of directives that must not cascade share a group per site: handle blocks,

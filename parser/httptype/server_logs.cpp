@@ -39,8 +39,12 @@ void addSiteLogs(const SiteBlock& sb, const std::vector<std::string>& hosts, Jso
       const std::string name = ncl.value("name", "");
       const Json hostnames = ncl.value("hostnames", Json::array());
       if (hasCatchAllKey(sb) && hostnames.empty()) {
+        // the last log of the block wins: a plain `log` after a named one sets the name back
+        // to empty, which Go's omitempty leaves out (seed 1834 case 27)
         if (!name.empty()) {
-          logs["default_logger_name"] = name;  // omitted when empty, as in Go
+          logs["default_logger_name"] = name;
+        } else {
+          logs.erase("default_logger_name");
         }
       } else if (!hostnames.empty()) {
         for (const auto& h : hostnames) {

@@ -24,15 +24,28 @@ Json parseSingleString(Dispenser& d, const Json*) {
   return value;
 }
 
+// http_port, https_port: 2.6.2 loops over every token of the option, each taking exactly one
+// argument, so a block after the port is refused at its `{` ("unexpected token '{', expecting
+// argument"), and a second argument names the port it follows.
 Json parsePort(Dispenser& d, const Json*) {
-  d.next();
-  std::string text = onlyArg(d);
-  auto port = parseInt(text);
-  if (!port) {
-    throw d.err("converting port '" + text + "' to integer value: strconv.Atoi: parsing \"" + text +
-                "\": invalid syntax");
+  long long port = 0;
+  while (d.next()) {
+    if (!d.nextArg()) {
+      throw d.argErr();
+    }
+    const std::string text = d.val();
+    if (d.nextArg()) {
+      d.prev();
+      throw d.argErr();
+    }
+    auto parsed = parseInt(text);
+    if (!parsed) {
+      throw d.err("converting port '" + text + "' to integer value: strconv.Atoi: parsing \"" + text +
+                  "\": invalid syntax");
+    }
+    port = *parsed;
   }
-  return *port;
+  return port;
 }
 
 // grace_period, shutdown_delay, renew_interval, ocsp_interval (and storage_clean_interval

@@ -59,12 +59,12 @@ Suffixes parsePrecompressed(const config::Json& f, const std::string& path) {
       order.push_back(enc);
     }
   }
+  // An ordered encoding without a precompressed module is passed over, as caddy's lookup
+  // finds no precompressor for it and tries the next.
   for (const auto& enc : order) {
     if (f["precompressed"].contains(enc)) {
       const auto& known = knownSuffixes();
       out.push_back(*std::find_if(known.begin(), known.end(), [&](const auto& s) { return s.first == enc; }));
-    } else if (ordered) {
-      throw ProvisionError(path + ".precompressed_order", "encoding '" + enc + "' is not in precompressed");
     }
   }
   return out;

@@ -13,6 +13,7 @@
 #include "handlers/query_ops.h"
 #include "http/exchange_notes.h"
 #include "http/uri.h"
+#include "provision/known_keys.h"
 #include "provision/provision_error.h"
 #include "router/placeholders.h"
 
@@ -387,7 +388,10 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
     rw->stripPrefix = Template(f.value("strip_path_prefix", ""));
     rw->stripSuffix = Template(f.value("strip_path_suffix", ""));
     if (f.contains("uri_substring")) {
-      for (const auto& s : f["uri_substring"]) {
+      for (size_t i = 0; i < f["uri_substring"].size(); ++i) {
+        const auto& s = f["uri_substring"][i];
+        provision::onlyKeys(s, path + ".uri_substring[" + std::to_string(i) + "]",
+                            {"find", "replace", "limit"});
         rw->substrings.push_back(
             Substring{Template(s.value("find", "")), Template(s.value("replace", "")), s.value("limit", 0)});
       }
@@ -396,7 +400,9 @@ std::unique_ptr<runtime::Handler> makeRewrite(const config::Handler& h, const st
       rw->queryOps.emplace(QueryOps::fromJson(f["query"], path + ".query"));
     }
     if (f.contains("path_regexp")) {
-      for (const auto& s : f["path_regexp"]) {
+      for (size_t i = 0; i < f["path_regexp"].size(); ++i) {
+        const auto& s = f["path_regexp"][i];
+        provision::onlyKeys(s, path + ".path_regexp[" + std::to_string(i) + "]", {"find", "replace"});
         PathRegexp pr{std::make_unique<re2::RE2>(s.value("find", ""), re2::RE2::Quiet),
                       Template(s.value("replace", ""))};
         if (!pr.find->ok()) {

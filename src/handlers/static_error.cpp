@@ -59,15 +59,17 @@ std::unique_ptr<runtime::Handler> makeStaticError(const config::Handler& h, cons
   std::string status;
   if (f.contains("status_code")) {
     const auto& s = f["status_code"];
-    if (s.is_number_integer()) {
-      status = std::to_string(s.get<int>());
-    } else if (s.is_string()) {
-      status = s.get<std::string>();
-    } else {
-      throw provision::ProvisionError(path + ".status_code", "expected a number or a string");
-    }
+    // Caddy's WeakString: any other JSON value than a string reads as its own text, which
+    // each request then fails with strconv.Atoi's 500, as in caddy (null leaves it unset).
+    status = s.is_string() ? s.get<std::string>() : s.is_null() ? "" : s.dump();
   }
-  return std::make_unique<StaticError>(f.value("error", ""), Template(status));
+  if (f.contains("error") && !f["error"].is_null() && !f["error"].is_string()) {
+    throw provision::ProvisionError(path + ".error",
+                                    std::string("json: cannot unmarshal ") + f["error"].type_name() +
+                                        " into Go struct field StaticError.error of type string");
+  }
+  return std::make_unique<StaticError>(
+      f.contains("error") && f["error"].is_string() ? f["error"].get<std::string>() : "", Template(status));
 }
 
 }  // namespace gatehouse::handlers

@@ -141,14 +141,21 @@ std::unique_ptr<runtime::Handler> makeStaticResponse(const config::Handler& h, c
   std::string status;
   if (f.contains("status_code")) {
     const auto& s = f["status_code"];
-    if (s.is_number_integer()) {
-      status = std::to_string(s.get<int>());
-    } else if (s.is_string()) {
-      status = s.get<std::string>();
-    } else {
-      throw provision::ProvisionError(path + ".status_code", "expected a number or a string");
-    }
+    // Caddy's WeakString: a string's text, any other JSON value its own text (`false`,
+    // `1.5`; null leaves it unset), which then fails each request with strconv.Atoi's 500 as caddy's does.
+    status = s.is_string() ? s.get<std::string>() : s.is_null() ? "" : s.dump();
   }
+  // Go decodes null as "not set"; any other type than the field's refuses the config.
+  auto typed = [&](const char* key, bool (config::Json::*test)() const noexcept, const char* goType) {
+    if (f.contains(key) && !f[key].is_null() && !(f[key].*test)()) {
+      throw provision::ProvisionError(
+          path + "." + key, std::string("json: cannot unmarshal ") + f[key].type_name() +
+                                " into Go struct field StaticResponse." + key + " of type " + goType);
+    }
+  };
+  typed("body", &config::Json::is_string, "string");
+  typed("close", &config::Json::is_boolean, "bool");
+  typed("abort", &config::Json::is_boolean, "bool");
   std::vector<StaticResponse::Header> headers;
   if (f.contains("headers")) {
     if (!f["headers"].is_object()) {
@@ -166,8 +173,10 @@ std::unique_ptr<runtime::Handler> makeStaticResponse(const config::Handler& h, c
     }
   }
   std::string body = f.contains("body") && f["body"].is_string() ? f["body"].get<std::string>() : "";
-  return std::make_unique<StaticResponse>(Template(status), std::move(headers), Template(body),
-                                          f.value("close", false), f.value("abort", false));
+  return std::make_unique<StaticResponse>(
+      Template(status), std::move(headers), Template(body),
+      f.contains("close") && f["close"].is_boolean() && f["close"].get<bool>(),
+      f.contains("abort") && f["abort"].is_boolean() && f["abort"].get<bool>());
 }
 
 }  // namespace gatehouse::handlers

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "gatehouse/parser/go_duration.h"
+
 namespace gatehouse::log {
 
 namespace {
@@ -360,68 +362,7 @@ void appendGoFloat(std::string& out, double v) {
 }
 
 void appendGoDuration(std::string& out, int64_t nanos) {
-  if (nanos == 0) {
-    out += "0s";
-    return;
-  }
-  // Built backwards, as Go does: unit, fraction, then larger units.
-  const bool neg = nanos < 0;
-  uint64_t u = neg ? static_cast<uint64_t>(-(nanos + 1)) + 1 : static_cast<uint64_t>(nanos);
-  std::string rev;
-  auto putInt = [&rev](uint64_t v) {
-    do {
-      rev += static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v > 0);
-  };
-  // Writes u's low `prec` digits as a fraction (trailing zeros dropped), returns u / 10^prec.
-  auto putFrac = [&rev](uint64_t v, int prec) {
-    bool print = false;
-    for (int i = 0; i < prec; ++i) {
-      const auto digit = static_cast<char>(v % 10);
-      print = print || digit != 0;
-      if (print) {
-        rev += static_cast<char>('0' + digit);
-      }
-      v /= 10;
-    }
-    if (print) {
-      rev += '.';
-    }
-    return v;
-  };
-  if (u < 1000000000ull) {
-    int prec = 0;
-    if (u < 1000) {
-      rev += "sn";
-    } else if (u < 1000000) {
-      rev += "s\xb5\xc2";  // "µs" (U+00B5 is C2 B5) byte-reversed
-      prec = 3;
-    } else {
-      rev += "sm";
-      prec = 6;
-    }
-    u = putFrac(u, prec);
-    putInt(u);
-  } else {
-    rev += 's';
-    u = putFrac(u, 9);
-    putInt(u % 60);
-    u /= 60;
-    if (u > 0) {
-      rev += 'm';
-      putInt(u % 60);
-      u /= 60;
-      if (u > 0) {
-        rev += 'h';
-        putInt(u);
-      }
-    }
-  }
-  if (neg) {
-    rev += '-';
-  }
-  out.append(rev.rbegin(), rev.rend());
+  out += parser::goDurationString(nanos);
 }
 
 }  // namespace gatehouse::log

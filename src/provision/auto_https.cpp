@@ -6,6 +6,7 @@
 #include <set>
 
 #include "crypto/private_key.h"
+#include "dns/dns_challenge_settings.h"
 #include "gatehouse/config/policy_marker.h"
 #include "provision/managed_certificates.h"
 #include "provision/on_demand_provision.h"
@@ -160,14 +161,46 @@ void addManagedName(const std::string& name, const TlsAppRuntime& tls, AutoHttps
   }
 }
 
+// An ACME issuer's DNS challenge: Caddy loads its provider module when the issuer is
+// provisioned, so an unknown provider (or bad provider settings) stops start-up.
+void checkIssuerDns(const Json& iss, const std::string& path) {
+  const Json* challenges = iss.contains("challenges") ? &iss["challenges"] : nullptr;
+  if (challenges != nullptr && !challenges->is_object() && !challenges->is_null()) {
+    throw ProvisionError(path + ".challenges", std::string("json: cannot unmarshal ") +
+                                                   challenges->type_name() +
+                                                   " into Go struct field ACMEIssuer.challenges of type "
+                                                   "caddytls.ChallengesConfig");
+  }
+  if (challenges == nullptr || !challenges->is_object() || !challenges->contains("dns")) {
+    return;
+  }
+  try {
+    acme::dns::parseDnsChallenge((*challenges)["dns"]);
+  } catch (const acme::dns::DnsSettingsError& e) {
+    throw ProvisionError(path + ".challenges.dns" + (e.path.empty() ? "" : "." + e.path), e.what());
+  }
+}
+
 // Caddy provisions every policy's issuers when the tls app starts, whether or not a name
-// ends up using them: an ACME issuer's trusted root file that cannot be read stops start-up
-// even in a catch-all policy no site needs yet (the other issuer settings are read when a
-// name first uses the policy, in provisionCertificateManager).
-void checkIssuerRoots(const config::AutomationPolicy& p, const std::string& path) {
+// ends up using them: an ACME issuer's trusted root file that cannot be read, or its DNS
+// provider that does not exist, stops start-up even in a catch-all policy no site needs yet
+// (the other issuer settings are read when a name first uses the policy, in
+// provisionCertificateManager).
+void checkIssuers(const config::AutomationPolicy& p, const std::string& path) {
   for (size_t j = 0; j < p.issuers.size(); ++j) {
     const Json& iss = p.issuers[j];
-    const std::string module = iss.is_object() ? iss.value("module", "") : "";
+    const std::string where = path + ".issuers[" + std::to_string(j) + "]";
+    const Json* name = iss.is_object() && iss.contains("module") ? &iss["module"] : nullptr;
+    if (name == nullptr || !name->is_string() || name->get<std::string>().empty()) {
+      throw ProvisionError(where, "module name not specified with key 'module'");
+    }
+    const std::string module = name->get<std::string>();
+    if (module != "acme" && module != "zerossl" && module != "internal") {
+      throw ProvisionError(where + ".module", "unknown module: tls.issuance." + module);
+    }
+    if (module == "acme" || module == "zerossl") {
+      checkIssuerDns(iss, where);
+    }
     if ((module != "acme" && module != "zerossl") || !iss.contains("trusted_roots_pem_files")) {
       continue;
     }
@@ -195,6 +228,33 @@ uint16_t httpsPort(const config::HttpApp& app) {
 }
 
 void checkAutomationPolicies(const TlsAppRuntime& tls) {
+  // As caddy's tls app validates the list: only the first policy for a host (or the first
+  // catch-all) is ever used, so a second one is refused as a mistake.
+  bool hasCatchAll = false;
+  std::map<std::string, size_t> firstPolicyOf;
+  for (size_t i = 0; i < tls.policies.size(); ++i) {
+    const auto* p = tls.policies[i];
+    const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
+    // The Caddyfile adapter's catch-all of global ACME options (marked in memory, newer
+    // Caddy's layout) may follow a hostless site's own catch-all: it is never used, not refused.
+    if (p->subjects.empty() && !p->extra.contains(config::kProvisionWhenUsed)) {
+      if (hasCatchAll) {
+        throw ProvisionError(
+            path, "automation policy " + std::to_string(i) +
+                      " is the second policy that acts as default/catch-all, but will never be used");
+      }
+      hasCatchAll = true;
+    }
+    for (const auto& host : p->subjects) {
+      auto [it, fresh] = firstPolicyOf.emplace(host, i);
+      if (!fresh) {
+        throw ProvisionError(path + ".subjects",
+                             "automation policy " + std::to_string(i) +
+                                 ": cannot apply more than one automation policy to host: " + host +
+                                 " (first match in policy " + std::to_string(it->second) + ")");
+      }
+    }
+  }
   for (size_t i = 0; i < tls.policies.size(); ++i) {
     const auto* p = tls.policies[i];
     const std::string path = "apps.tls.automation.policies[" + std::to_string(i) + "]";
@@ -211,7 +271,7 @@ void checkAutomationPolicies(const TlsAppRuntime& tls) {
       throw ProvisionError(path + ".key_type", "unrecognized key type: " + p->keyType);
     }
     if (!p->extra.contains(config::kProvisionWhenUsed)) {
-      checkIssuerRoots(*p, path);
+      checkIssuers(*p, path);
     }
   }
 }

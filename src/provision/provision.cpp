@@ -17,6 +17,7 @@
 #include "provision/handler_registry.h"
 #include "provision/internal_provision.h"
 #include "provision/internal_settings.h"
+#include "provision/listener_claims.h"
 #include "provision/logging_provision.h"
 #include "provision/managed_certificates.h"
 #include "provision/named_routes_provision.h"
@@ -536,6 +537,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
   }
   rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings,
                                                             purpose == ProvisionPurpose::Serve);
+  checkListenerClaims(plan.servers);
   for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;
     auto s = std::make_unique<ServerRuntime>();
@@ -543,9 +545,8 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     for (size_t i = 0; i < srv.listen.size(); ++i) {
       parseListen(srv.listen[i], path + ".listen[" + std::to_string(i) + "]", s->listen);
     }
-    if (s->listen.empty()) {
-      throw ProvisionError(path + ".listen", "a server needs at least one listen address");
-    }
+    // A server without listen addresses is valid, as in caddy: it is provisioned and binds
+    // nothing, so it serves no request.
     if (!srv.tlsConnectionPolicies.is_null()) {
       s->tls = provisionServerTls(srv.tlsConnectionPolicies, path + ".tls_connection_policies", tlsApp,
                                   alpnFor(srv, path));

@@ -337,6 +337,12 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
   if (f.contains("dynamic_upstreams")) {
     c->dynamic = DynamicSource::parse(f["dynamic_upstreams"], path + ".dynamic_upstreams");
   }
+  if (f.contains("upstreams") && !f["upstreams"].is_array() && !f["upstreams"].is_null()) {
+    throw ProvisionError(path + ".upstreams", std::string("json: cannot unmarshal ") +
+                                                  f["upstreams"].type_name() +
+                                                  " into Go struct field Handler.upstreams of type "
+                                                  "reverseproxy.UpstreamPool");
+  }
   const bool hasStatic = f.contains("upstreams") && f["upstreams"].is_array() && !f["upstreams"].empty();
   // No upstreams at all is valid, as in Caddy: every request gets 503 "no upstreams available".
   const Json& statics = hasStatic ? f["upstreams"] : Json::array();
@@ -353,20 +359,21 @@ std::unique_ptr<ProxyConfig> ProxyConfig::parse(const config::Handler& h, const 
     const std::string dial = u.value("dial", "");
     Upstream up;
     up.dial = dial;
-    // A foreign network ("udp/...", "api/*:80") loads as in Caddy and takes the
-    // per-request path, whose parseResolved answers each request 502 (Go: unknown network).
-    if (UpstreamAddress::isTemplate(dial) || UpstreamAddress::namesForeignNetwork(dial)) {
-      up.address.dial = dial;
-      up.hostport = dial;
-      up.dialTemplate = std::make_shared<const router::Template>(dial);
-    } else {
-      auto addr = UpstreamAddress::parse(dial, error);
-      if (!addr) {
-        throw ProvisionError(p + ".dial", error);
-      }
+    // A foreign network ("udp/...", "api/*:80") or an address that does not parse ("",
+    // "x", "h:99999") loads as in Caddy, which reads dial addresses per request: it takes
+    // the per-request path, whose parseResolved answers each request 502.
+    std::optional<UpstreamAddress> addr;
+    if (!UpstreamAddress::isTemplate(dial) && !UpstreamAddress::namesForeignNetwork(dial)) {
+      addr = UpstreamAddress::parse(dial, error);
+    }
+    if (addr) {
       up.address = *addr;
       up.hostport = hostportOf(*addr);
       up.network = networkAddressOf(*addr, up.hostport);
+    } else {
+      up.address.dial = dial;
+      up.hostport = dial;
+      up.dialTemplate = std::make_shared<const router::Template>(dial);
     }
     if (u.contains("max_requests")) {
       up.maxRequests = static_cast<uint32_t>(positiveSize(u["max_requests"], p + ".max_requests"));

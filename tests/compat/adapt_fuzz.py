@@ -82,6 +82,14 @@ KNOWN_JSON = [
      "zerossl issuer is newer Caddy's ACME-with-EAB form"),
     (r"\.issuers\[\d+\]\.(challenges\.dns|cname_validation)$", lambda c, g, path, text: "zerossl" in text, NEWER,
      "zerossl issuer is newer Caddy's form: its DNS settings are cname_validation, not challenges.dns"),
+    (r"\.issuers\[\d+\]\.alt_http_port$", lambda c, g, path, text: "zerossl" in text and c is None, NEWER,
+     "zerossl issuer is newer Caddy's form: its HTTP challenge port is alt_http_port"),
+    (r"\.issuers\[\d+\]\.challenges(\.http)?$", lambda c, g, path, text: "zerossl" in text and (
+        (g is None and isinstance(c, dict) and set(c) <= {"dns", "bind_host", "http"})
+        or (c is None and path.endswith(".http") and isinstance(g, dict) and set(g) == {"alternate_port"})),
+     NEWER,
+     "zerossl issuer is newer Caddy's form: its DNS settings are cname_validation, and it has no "
+     "challenges for a site `bind` host to reach"),
     (r"\.apps\.tls\.automation\.policies$", lambda c, g, *_: "zerossl" in json.dumps(c) and "zerossl" in json.dumps(g),
      NEWER, "zerossl issuer is newer Caddy's ACME-with-EAB form (global acme_ca stays in the catch-all policy)"),
     (r"\.health_checks\.active\.headers\.", None, NEWER,
@@ -106,6 +114,11 @@ KNOWN_JSON = [
      "policies with certificate managers (get_certificate) are merged only with equal managers "
      "(current fixture tls_automation_policies_11; 2.6.2 merged them without comparing, so a "
      "name's get_certificate was dropped or given to another name)"),
+    (r"\.apps\.tls\.automation\.policies\[\d+\]\.subjects$", lambda c, g, path, text: "get_certificate" in text
+     and isinstance(c, list) and isinstance(g, list) and set(g) < set(c), NEWER,
+     "policies with certificate managers (get_certificate) are merged only with equal managers "
+     "(current fixture tls_automation_policies_11; 2.6.2 gave the managers' policy the names of "
+     "sites without tls settings, seed 1817 case 278)"),
     (r"\.apps\.tls\.automation\.policies\[\d+\]\.get_certificate$", lambda c, g, *_: c is None or g is None,
      NEWER, "a policy's certificate managers are kept when it meets an equal policy without them "
      "(2.6.2 merged the two and dropped get_certificate; current fixture tls_automation_policies_11)"),
@@ -183,6 +196,8 @@ KNOWN_MSG = [
      "file_server `fs` and `etag_file_extensions` are newer Caddy's syntax, parsed and refused at start "
      "(README, not supported yet)"),
     ("gh_accepts|err_line", r"unrecognized global option: (persist_config|fallback_sni)", NEWER, "newer global options"),
+    ("gh_accepts|err_line", r"unrecognized global option: metrics\b", NEWER,
+     "the global `metrics` option (Caddy 2.10; current fixtures metrics_otlp, metrics_merge_options)"),
     ("gh_accepts|err_line", r"unrecognized servers option '(name|logs|client_ip_headers|trusted_proxies|keepalive_interval|enable_full_duplex)'",
      NEWER, "newer servers options"),
     ("gh_accepts|err_line", r"dns\.providers\.", NEWER, "DNS providers are built in (Debian's caddy has none)"),
@@ -213,6 +228,9 @@ KNOWN_MSG = [
     ("err_line", r"failed to parse lb_retry_match: .*getting matcher module", RANDOM,
      "2.6.2 checks a nested matcher set's names in Go's random map order, so which unknown "
      "name it reports (and on which line) changes from run to run"),
+    ("err_line", r"getting matcher module '[^']*': module not registered", RANDOM,
+     "2.6.2 loads a `not` block's matchers from a Go map, so which of several errors it reports "
+     "(an unknown matcher name or a bad argument elsewhere) changes from run to run (seed 1838 case 198)"),
     ("gh_rejects|err_line_gh", r"request matchers may not be defined globally", NEWER,
      "a matcher token where a site address is expected is refused while parsing (current fixture "
      "matcher_outside_site_block; 2.6.2 takes it as an address and fails later elsewhere)"),
@@ -222,6 +240,12 @@ KNOWN_TEXT = [
     (re.compile(r"<<[A-Z]"), NEWER, "heredocs are Caddy 2.7 syntax (2.6.2 reads '<<EOF' as a word)"),
     (re.compile(r"\{args\["), NEWER, "{args[N]} placeholders (2.6.2 knows only {args.N})"),
 ]
+
+
+def routed_hosts(servers, skip):
+    """The host names the top-level routes of the servers other than `skip` match."""
+    return {h for srv in servers.values() if srv is not skip for r in srv.get("routes") or []
+            for m in r.get("match") or [] if isinstance(m, dict) for h in m.get("host") or []}
 
 
 def sni_reasons(cj, gj):
@@ -247,6 +271,11 @@ def sni_reasons(cj, gj):
             elif rest(cp) == rest(gcp) and any(sorted(sni(o) or []) == sorted(csni) and rest(o) == rest(cp)
                                                for other in gservers.values() if other is not gsrv
                                                for o in other.get("tls_connection_policies") or []):
+                reasons.add((NEWER, SNI_SHARED))
+            elif catch_all and rest(cp) == rest(gcp) and set(csni) <= routed_hosts(gservers, gsrv):
+                # the other server's copy of the policy was dropped as settings-empty (only the
+                # default_sni this catch-all server set made it count), so only its routes show
+                # the names (seed 1813 case 219: `:8080, unix//x.sock { tls { on_demand } }`)
                 reasons.add((NEWER, SNI_SHARED))
             else:
                 continue

@@ -30,7 +30,11 @@ def is_public(name):
 def _issuer(iss, text):
     iss = copy.deepcopy(iss)
     if iss.get("module") == "zerossl" and "api_key" not in iss:
-        iss["module"], iss["ca"] = "acme", iss.get("ca", ZEROSSL_CA)
+        # 2.6.2's default ZeroSSL issuer took the global acme_ca too (so it retried that CA);
+        # newer Caddy's keeps ZeroSSL's directory (seed 1823 case 150)
+        global_ca = re.search(r"^\s*acme_ca\s+(\S+)", text, re.M)
+        ca = iss.get("ca", ZEROSSL_CA)
+        iss["module"], iss["ca"] = "acme", ZEROSSL_CA if global_ca and ca == global_ca.group(1) else ca
     ch = iss.get("challenges")
     if isinstance(ch, dict):
         for kind in ("http", "tls-alpn"):

@@ -14,4 +14,7 @@ namespace gatehouse::parser {
 // in duration "1"`, `time: unknown unit "d" in duration "1d"`).
 std::optional<int64_t> parseGoDuration(std::string_view text, std::string* error = nullptr);
 
+// Go's time.Duration(nanos).String(): "0s", "500ns", "1.5µs", "2.003ms", "1m1s", "-1h0m0s".
+std::string goDurationString(int64_t nanos);
+
 }  // namespace gatehouse::parser

@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include "gatehouse/parser/go_duration.h"
+
+#include <catch2/catch.hpp>
+#include <limits>
 
 using gatehouse::parser::parseGoDuration;
 
@@ -42,4 +43,13 @@ TEST_CASE("Go durations: malformed input and overflow carry Go's error text") {
   CHECK(err == "time: invalid duration \"2562047h47m16.854775808s\"");
   CHECK_FALSE(parseGoDuration("9223372036854775808ns", &err));
   CHECK_FALSE(parseGoDuration("99999999999999999999h", &err));
+}
+
+TEST_CASE("Go durations: printed as time.Duration.String prints them") {
+  using gatehouse::parser::goDurationString;
+  CHECK(goDurationString(0) == "0s");
+  CHECK(goDurationString(-129'600'000'000'000LL) == "-36h0m0s");  // -1.5d, as caddy's roll_keep_for error
+  CHECK(goDurationString(1'500'000'000LL) == "1.5s");
+  CHECK(goDurationString(-2'003'000LL) == "-2.003ms");
+  CHECK(goDurationString(std::numeric_limits<int64_t>::min()) == "-2562047h47m16.854775808s");
 }

@@ -36,3 +36,26 @@ TEST_CASE("JSON config: automation policy key_type and on_demand are typed", "[c
   CHECK(refusal(R"({"apps":{"tls":{"automation":{"policies":[{"on_demand":1}]}}}})") ==
         "apps.tls.automation.policies[0].on_demand: expected a boolean, got number");
 }
+
+// Go's decoder leaves a struct field, map or slice at its zero value for null, so caddy 2.6.2
+// validates these (found by scripts/json_config_fuzz.py --vs-caddy).
+TEST_CASE("JSON config: null fields decode as absent, as Go's do", "[config][json]") {
+  CHECK(refusal(R"({"apps":null})") == "accepted");
+  CHECK(refusal(R"({"apps":{"http":{"servers":null}}})") == "accepted");
+  CHECK(refusal(R"({"apps":{"http":{"servers":{"s":{"listen":null,"routes":null,"errors":null}}}}})") ==
+        "accepted");
+  CHECK(refusal(R"({"apps":{"http":{"servers":{"s":{"routes":[{"match":null,"handle":null}]}}}}})") ==
+        "accepted");
+  CHECK(refusal(R"({"apps":{"http":{"servers":{"s":{"errors":{"routes":null}}}}}})") == "accepted");
+  CHECK(refusal(R"({"apps":{"tls":{"automation":null}}})") == "accepted");
+  CHECK(refusal(R"({"apps":{"tls":{"automation":{"policies":[{"subjects":null,"issuers":null}]}}}})") ==
+        "accepted");
+  // A null module is no module: caddy refuses these.
+  CHECK(refusal(R"({"apps":{"http":null}})") == "apps.http: expected an object, got null");
+  CHECK(refusal(R"({"storage":null})") == "storage: module name not specified with key 'module'");
+}
+
+TEST_CASE("JSON config: a server's errors object holds only routes", "[config][json]") {
+  CHECK(refusal(R"({"apps":{"http":{"servers":{"s":{"errors":{"servers":{}}}}}}})") ==
+        "apps.http.servers.s.errors.servers: unknown field \"servers\" (an errors object holds only routes)");
+}

@@ -81,3 +81,47 @@ TEST_CASE("listener_wrappers: Caddy 2.6.2's modules and order rules") {
   CHECK(provisionError(":443", tls + wrappers(R"([{"wrapper":"http_redirect"}])"))
             .find("http_redirect after TLS") != std::string::npos);
 }
+
+namespace {
+std::string serversError(const std::string& servers) {
+  try {
+    provision::provisionRuntime(config::configFromJson(
+        Json::parse(R"({"admin":{"disabled":true},"apps":{"http":{"servers":)" + servers + "}}}")));
+  } catch (const provision::ProvisionError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+// caddy's http app refuses one address claimed twice (port ranges expanded, the network
+// named as Go's JoinNetworkAddress writes it); different spellings of a host are not compared.
+TEST_CASE("a listener address claimed twice is refused, as caddy's http app refuses it") {
+  CHECK(serversError(R"({"a":{"listen":[":18080"]},"b":{"listen":[":18080"]}})") ==
+        "apps.http.servers.b.listen: server b: listener address repeated: tcp/:18080 (already claimed by "
+        "server 'a')");
+  CHECK(serversError(R"({"a":{"listen":[":18080",":18080"]}})") ==
+        "apps.http.servers.a.listen: server a: listener address repeated: tcp/:18080 (already claimed by "
+        "server 'a')");
+  CHECK(serversError(R"({"a":{"listen":[":18080-18082"]},"b":{"listen":["tcp/:18081"]}})") ==
+        "apps.http.servers.b.listen: server b: listener address repeated: tcp/:18081 (already claimed by "
+        "server 'a')");
+  CHECK(
+      serversError(R"({"a":{"listen":["tcp6/[::1]:18080"]},"b":{"listen":["tcp6/[::1]:18080"]}})") ==
+      "apps.http.servers.b.listen: server b: listener address repeated: tcp6/[::1]:18080 (already claimed by "
+      "server 'a')");
+  CHECK(
+      serversError(
+          R"({"a":{"listen":["unix//tmp/gh-unit-claim.sock"]},"b":{"listen":["unix//tmp/gh-unit-claim.sock"]}})") ==
+      "apps.http.servers.b.listen: server b: listener address repeated: unix//tmp/gh-unit-claim.sock "
+      "(already "
+      "claimed by server 'a')");
+  CHECK(serversError(R"({"a":{"listen":[":18080"]},"b":{"listen":["0.0.0.0:18080"]}})").empty());
+  CHECK(serversError(R"({"a":{"listen":["localhost:18080"]},"b":{"listen":["127.0.0.1:18080"]}})").empty());
+  CHECK(serversError(R"({"a":{"listen":["127.0.0.1:0"]},"b":{"listen":["127.0.0.1:0"]}})").empty());
+}
+
+TEST_CASE("a server without listen addresses is provisioned and binds nothing, as in caddy") {
+  CHECK(serversError(R"({"a":{"listen":[]}})").empty());
+  CHECK(serversError(R"({"a":{}})").empty());
+}

@@ -153,6 +153,25 @@ TEST_CASE("the tls app: missing files, automation and unknown fields are refused
   CHECK(provisionError(base + R"({"session_tickets":{"disabled":true}}}})").empty());
 }
 
+// caddy 2.6.2 provisions every policy's issuers when the tls app starts: an issuer without a
+// module name, an unknown issuer module, or an ACME issuer whose DNS provider does not exist
+// stops it, in a policy no name uses too (found by json_config_fuzz.py --vs-caddy).
+TEST_CASE("every automation policy's issuers name a known module and DNS provider") {
+  const std::string base = R"({"admin":{"disabled":true},"apps":{"tls":{"automation":{"policies":[)";
+  CHECK(provisionError(base + R"({"issuers":[{"email":"a@example.com"}]}]}}}})") ==
+        "apps.tls.automation.policies[0].issuers[0]: module name not specified with key 'module'");
+  CHECK(provisionError(base + R"({"issuers":[{"module":"acme"},{"module":"nope"}]}]}}}})") ==
+        "apps.tls.automation.policies[0].issuers[1].module: unknown module: tls.issuance.nope");
+  CHECK_THAT(
+      provisionError(base + R"({"subjects":["example.com"],"issuers":[{"module":"acme",
+      "challenges":{"dns":{"provider":{"name":"mock"}}}}]}]}}}})"),
+      Catch::Contains("apps.tls.automation.policies[0].issuers[0].challenges.dns.provider: DNS provider "
+                      "'mock' is not built in"));
+  CHECK(provisionError(base + R"({"issuers":[{"module":"acme","challenges":{"dns":{"provider":{
+      "name":"cloudflare","api_token":"t"}}}}]}]}}}})")
+            .empty());
+}
+
 TEST_CASE("a pki CA's root and intermediate files are read at start-up, as caddy 2.6.2's pki app does") {
   const std::string base = R"({"admin":{"disabled":true},"apps":{"pki":{"certificate_authorities":{"local":)";
   CHECK_THAT(

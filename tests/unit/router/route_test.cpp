@@ -153,7 +153,8 @@ TEST_CASE("durations and listen addresses") {
 TEST_CASE("fields of the wrong JSON type are provisioning errors, not crashes") {
   CHECK_THROWS_WITH(
       build(R"([{"handle":[{"handler":"static_response","close":"yes"}]}])"),
-      Catch::Contains("apps.http.servers.srv0.routes[0].handle[0]: malformed 'static_response'"));
+      Catch::Contains("apps.http.servers.srv0.routes[0].handle[0].close: json: cannot unmarshal string into "
+                      "Go struct field StaticResponse.close of type bool"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","index_names":[1]}]}])"),
                     Catch::Contains("routes[0].handle[0]"));
 }
