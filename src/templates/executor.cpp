@@ -161,10 +161,11 @@ class Exec {
       at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
       fail("template \"" + n.text + "\" not defined");
     }
-    Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
-    if (depth_ >= kMaxDepth) {
+    if (depth_ >= kMaxDepth) {  // (Go checks before the argument runs, at the template node)
+      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
       fail("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
     }
+    Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
     Exec sub(set_, funcs_, n.text, parseName_, out_, depth_ + 1);
     sub.run(it->second, arg);
   }

@@ -555,9 +555,15 @@ class Parser {
       case Tok::Char: o.constant = Value(static_cast<int64_t>(std::stoll(t.text))); o.text = t.raw; break;
       case Tok::Number: o.constant = number(t.text); break;
       case Tok::LParen:
+        // Each level keeps its text for error messages (Go prints them lazily): the memory
+        // grows with the square of the depth, so deep nesting is refused.
+        if (++parenDepth_ > kMaxParenDepth) {
+          fail("parentheses nested deeper than " + std::to_string(kMaxParenDepth) + " are not supported yet");
+        }
         o.kind = Operand::Kind::Pipe;
         o.pipe = pipeline(ctx, false, true);
         o.text = "(" + o.pipe->text + ")";
+        --parenDepth_;
         break;
       default: fail("unexpected \"" + t.text + "\" in operand");
     }
@@ -587,6 +593,8 @@ class Parser {
   size_t pos_ = 0;
   std::vector<std::string> vars_{"$"};
   int rangeDepth_ = 0;
+  static constexpr int kMaxParenDepth = 1000;
+  int parenDepth_ = 0;
   std::map<std::string, std::shared_ptr<NodeList>> defined_;
 };
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "templates/caddy_context.h"
+#include "templates/deep_stack.h"
 #include "templates/format.h"
 #include "templates/go_decimal.h"
 #include "templates/parser.h"
@@ -120,4 +121,24 @@ TEST_CASE("templates: front matter formats", "[templates]") {
       "map[c:map[d:true] e:[map[f:1] map[f:2]] t:map[u:1]]");
   CHECK_THROWS_WITH(splitFrontMatter("---\n- a\n---\nb"),
                     "yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into map[string]interface {}");
+}
+
+TEST_CASE("templates: deep nesting neither crashes nor blows up", "[templates]") {
+  std::string ifs;
+  for (int i = 0; i < 20000; ++i) {
+    ifs += "{{ if 1 }}";
+  }
+  ifs += "x";
+  for (int i = 0; i < 20000; ++i) {
+    ifs += "{{ end }}";
+  }
+  std::string out;
+  runOnDeepStack([&] { out = eval(ifs); });  // one line: columns are kept, not rescanned
+  CHECK(out == "x");
+  const std::string parens = "{{ " + std::string(1001, '(') + "1" + std::string(1001, ')') + " }}";
+  CHECK(error(parens) == "template: t:1: parentheses nested deeper than 1000 are not supported yet");
+  std::string depth;
+  runOnDeepStack(
+      [&] { depth = error("{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" 1 }}"); });
+  CHECK(depth.ends_with("at <{{template \"a\" .}}>: exceeded maximum template depth (100000)"));
 }
