@@ -6,6 +6,7 @@
 
 #include "gatehouse/runtime/error_traces.h"
 #include "server/server_group.h"
+#include "templates/deep_stack.h"
 
 namespace gatehouse::handlers {
 
@@ -93,7 +94,9 @@ void TemplateWork::Job::run() {
       task.body = text.str();
       task.readFromFile.clear();
     }
-    out = templates::executeCaddyTemplate(env, task.name, task.body, {}, task.extra);
+    // (on a thread with room for Go's nesting depths: see templates/deep_stack.h)
+    templates::runOnDeepStack(
+        [&] { out = templates::executeCaddyTemplate(env, task.name, task.body, {}, task.extra); });
   } catch (const NeedInclude& n) {
     need = n;
   } catch (const templates::HttpStatusError& e) {

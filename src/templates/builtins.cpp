@@ -29,23 +29,40 @@ Basic basic(const Value& v) {
   return Basic::Invalid;
 }
 
+// Go's reflect kind of a value outside the basic kinds ("invalid" for nil).
+std::string compareKind(const Value& v) {
+  if (v.isList()) {
+    return "slice";
+  }
+  if (v.isMap()) {
+    return "map";
+  }
+  if (v.isObject()) {
+    return v.asObject().kind();
+  }
+  return v.isCallable() ? "func" : "invalid";
+}
+
+// Go's isNil: untyped nil, or a nil pointer.
+bool nilValue(const Value& v) {
+  return v.isNil() || isNilComposite(v) || (v.isObject() && v.asObject().nil());
+}
+
+bool goComparable(const Value& v) {
+  return v.isObject() ? v.asObject().comparable() : !(v.isList() || v.isMap() || v.isCallable());
+}
+
+// Go 1.19's eq for one pair: untyped nil is unequal to any other value (never an error);
+// values of two basic kinds cannot be compared; slices, maps and functions only to nil.
 bool equal(const Value& a, const Value& b, const char* fn) {
   const Basic ka = basic(a);
   const Basic kb = basic(b);
   const std::string call = std::string("error calling ") + fn + ": ";
-  if (a.isNil() || b.isNil()) {
-    if (ka == Basic::Invalid && kb == Basic::Invalid) {
-      throw TemplateError(call + "invalid type for comparison");
-    }
-  }
-  if (ka != kb) {  // Go's kinds differ (a slice or map against a basic value among them)
+  if (ka != kb) {
     if (a.isNil() || b.isNil()) {
-      throw TemplateError(call + "invalid type for comparison");
+      return false;
     }
     throw TemplateError(call + "incompatible types for comparison");
-  }
-  if (ka == Basic::Invalid) {  // Go names the right-hand operand it could not compare
-    throw TemplateError(call + "non-comparable type " + printValue(b) + ": " + kindName(b));
   }
   switch (ka) {
     case Basic::Bool:
@@ -54,9 +71,25 @@ bool equal(const Value& a, const Value& b, const char* fn) {
       return a.asInt() == b.asInt();
     case Basic::Float:
       return a.asFloat() == b.asFloat();
-    default:
+    case Basic::String:
       return a.asString() == b.asString();
+    case Basic::Invalid:
+      break;
   }
+  if (!a.isNil() && !b.isNil() && compareKind(a) != compareKind(b)) {
+    throw TemplateError(call + goSprintf("non-comparable types %s: %v, %s: %v",
+                                         {a, Value(kindName(a)), Value(kindName(b)), b}));
+  }
+  if (nilValue(a) || nilValue(b)) {
+    return nilValue(a) == nilValue(b);
+  }
+  if (!goComparable(b)) {  // Go names the right-hand operand
+    throw TemplateError(call + goSprintf("non-comparable type %s: %v", {b, Value(kindName(b))}));
+  }
+  if (kindName(a) != kindName(b)) {
+    return false;
+  }
+  return a.isObject() && a.asObject().equals(b.asObject());
 }
 
 bool less(const Value& a, const Value& b, const char* fn) {
@@ -101,23 +134,28 @@ Value index(Args& a) {
   for (size_t k = 1; k < a.size(); ++k) {
     if (item.isList()) {
       const int64_t i = indexArg(a[k], item.asList().size());
-      if (static_cast<size_t>(i) >= item.asList().size()) {
-        throw TemplateError("error calling index: index out of range: " + std::to_string(i));
+      if (static_cast<size_t>(i) >= item.asList().size()) {  // Go's check lets i == len through to reflect
+        throw TemplateError("error calling index: reflect: slice index out of range");
       }
       item = Value(item.asList()[static_cast<size_t>(i)]);
     } else if (item.isString()) {
       const int64_t i = indexArg(a[k], item.asString().size());
       if (static_cast<size_t>(i) >= item.asString().size()) {
-        throw TemplateError("error calling index: index out of range: " + std::to_string(i));
+        throw TemplateError("error calling index: reflect: string index out of range");
       }
-      item = Value(static_cast<int64_t>(static_cast<unsigned char>(item.asString()[static_cast<size_t>(i)])));
+      item = typed(
+          Value(static_cast<int64_t>(static_cast<unsigned char>(item.asString()[static_cast<size_t>(i)]))),
+          "uint8");  // a byte
     } else if (item.isMap()) {
       if (!a[k].isString()) {
         throw TemplateError("error calling index: value has type " + kindName(a[k]) + "; should be string");
       }
       const auto& m = item.asMap();
       auto it = m.entries.find(a[k].asString());
-      item = it == m.entries.end() ? (m.kind == MapData::Kind::Plain ? Value() : makeList()) : it->second;
+      // a missing key gives the element type's zero value: nil, or a nil []string in http.Header/url.Values
+      item = it == m.entries.end()
+                 ? (m.kind == MapData::Kind::Plain ? Value() : typed(makeList(), kNilStringSlice))
+                 : it->second;
     } else if (item.isNil()) {
       throw TemplateError("error calling index: index of untyped nil");
     } else {
@@ -158,7 +196,7 @@ Value slice(Args& a) {
     return Value(item.asString().substr(static_cast<size_t>(idx[0]), static_cast<size_t>(idx[1] - idx[0])));
   }
   const auto& l = item.asList();
-  return makeList(List(l.begin() + idx[0], l.begin() + idx[1]));
+  return typed(makeList(List(l.begin() + idx[0], l.begin() + idx[1])), item.goType);
 }
 
 // text/template's HTMLEscapeString: Go's html escaping, and NUL as U+FFFD.
@@ -299,6 +337,9 @@ void addGoBuiltins(FuncMap& f) {
   f["call"] = [](Args& a) {
     if (a.empty()) {
       throw TemplateError("wrong number of args for call: want at least 1 got 0");
+    }
+    if (a[0].isNil()) {
+      throw TemplateError("error calling call: call of nil");
     }
     if (!a[0].isCallable()) {
       throw TemplateError("error calling call: non-function of type " + kindName(a[0]));

@@ -79,6 +79,10 @@ class RespHeaderObject final : public Object {
  public:
   explicit RespHeaderObject(runtime::Exchange& ex) : ex_(ex) {}
   [[nodiscard]] std::string typeName() const override { return "templates.WrappedHeader"; }
+  [[nodiscard]] bool comparable() const override { return false; }  // it holds an http.Header
+  [[nodiscard]] JsonForm json() const override {
+    return {std::nullopt, {{"Header", headerValues(ex_.response.headers)}}};
+  }
   std::optional<Value> get(std::string_view name, const Args& args) override {
     auto str = [&](size_t i) { return wantString(args[i], name); };
     if (name == "Add" || name == "Set") {
@@ -122,6 +126,9 @@ class ContextObject final : public Object {
   ContextObject(const CaddyTemplateEnv& env, List args, std::shared_ptr<Object> extra)
       : env_(env), args_(std::move(args)), extra_(std::move(extra)) {}
   [[nodiscard]] std::string typeName() const override { return "*templates.TemplateContext"; }
+  [[nodiscard]] JsonForm json() const override {
+    throw TemplateError("json: unsupported type: func() (io.ReadCloser, error)");  // .Req's GetBody
+  }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
     runtime::Exchange& ex = *env_.ex;
@@ -283,7 +290,7 @@ void addCaddyFunctions(Execution& run) {
       }
       ::closedir(d);
     }
-    return makeList(std::move(names));
+    return typed(makeList(std::move(names)), "[]string");
   };
   f["fileExists"] = [&env](Args& a) {
     wantN(a, 1, "fileExists");
@@ -322,10 +329,7 @@ void addCaddyFunctions(Execution& run) {
   f["splitFrontMatter"] = [](Args& a) {
     wantN(a, 1, "splitFrontMatter");
     auto [meta, body] = splitFrontMatter(wantString(a[0], "splitFrontMatter"));
-    Value doc = makeMap();
-    doc.asMap().entries["Meta"] = meta;
-    doc.asMap().entries["Body"] = Value(body);
-    return doc;
+    return makeFrontMatterDoc(std::move(meta), std::move(body));
   };
   f["humanize"] = [](Args& a) {
     wantN(a, 2, "humanize");
@@ -401,6 +405,7 @@ const FuncMap& baseFunctions() {
     addSprigGoutils(f);
     addSprigTypes(f);
     addSprigMisc(f);
+    addSprigRegex(f);
     return f;
   }();
   return kBase;

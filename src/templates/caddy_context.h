@@ -36,6 +36,8 @@ std::string stripHtml(const std::string& s);
 std::string humanizeBytes(uint64_t n);
 // Caddy's extractFrontMatter: the metadata (YAML, TOML or JSON) and the body.
 std::pair<Value, std::string> splitFrontMatter(const std::string& input);
+// splitFrontMatter's result: Caddy's parsedMarkdownDoc struct with .Meta and .Body.
+Value makeFrontMatterDoc(Value meta, std::string body);
 std::string renderMarkdown(const std::string& input);
 
 }  // namespace gatehouse::templates

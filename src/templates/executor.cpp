@@ -1,10 +1,13 @@
 #include "templates/executor.h"
 
+#include "http/uri.h"
+#include "templates/deep_stack.h"
+
 namespace gatehouse::templates {
 
 namespace {
 
-constexpr int kMaxDepth = 10000;          // Go's maxExecDepth is 100000 on 64-bit; our stack is smaller
+constexpr int kMaxDepth = 100000;         // Go's maxExecDepth on 64-bit (deep_stack.h gives the room)
 constexpr size_t kMaxOutput = 64u << 20;  // a runaway loop must not exhaust memory
 
 struct BreakSignal {};
@@ -43,7 +46,15 @@ class Exec {
     }
   }
 
+  // Deeper than the stack allows (a hostile page): fail as Go does at its depth limit.
+  void checkStack() const {
+    if (stackNearlyExhausted()) {
+      fail("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
+    }
+  }
+
   void walk(const Node& n, const Value& dot) {
+    checkStack();
     line_ = n.line;
     col_ = n.pipe ? n.pipe->col : 0;
     switch (n.kind) {
@@ -106,6 +117,9 @@ class Exec {
     return more;
   }
 
+  // An element of a slice or map as Go hands it on: a nil one is a nil interface.
+  static Value element(const Value& v) { return v.isNil() ? typed(Value(), kInterfaceNil) : v; }
+
   void walkRange(const Node& n, const Value& dot) {
     const size_t mark = vars_.size();
     // The declared variables are bound per iteration, not to the pipeline's value.
@@ -118,7 +132,7 @@ class Exec {
       const List& list = v.asList();
       for (size_t i = 0; i < list.size(); ++i) {
         any = true;
-        if (!iterate(n, Value(static_cast<int64_t>(i)), list[i])) {
+        if (!iterate(n, Value(static_cast<int64_t>(i)), element(list[i]))) {
           break;
         }
       }
@@ -126,7 +140,7 @@ class Exec {
       auto keep = v.v;
       for (const auto& [k, item] : v.asMap().entries) {
         any = true;
-        if (!iterate(n, Value(k), item)) {
+        if (!iterate(n, Value(k), element(item))) {
           break;
         }
       }
@@ -147,21 +161,26 @@ class Exec {
       at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
       fail("template \"" + n.text + "\" not defined");
     }
-    Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
-    if (depth_ >= kMaxDepth) {
+    if (depth_ >= kMaxDepth) {  // (Go checks before the argument runs, at the template node)
+      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
       fail("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
     }
+    Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();
     Exec sub(set_, funcs_, n.text, parseName_, out_, depth_ + 1);
     sub.run(it->second, arg);
   }
 
   Value evalPipeline(const Pipeline& p, const Value& dot) {
+    checkStack();
     line_ = p.line;
     col_ = p.col;
     Value v;
     bool hasFinal = false;
     for (const auto& cmd : p.cmds) {
       v = evalCommand(cmd, dot, hasFinal ? &v : nullptr);
+      if (v.isNil()) {
+        v.goType = nullptr;  // Go's pipeline digs a nil interface down to no value
+      }
       hasFinal = true;
     }
     for (const auto& name : p.decl) {
@@ -267,7 +286,12 @@ class Exec {
       const bool last = i + 1 == fields.size();
       Args args;
       if (last) {
+        // Go places a failed method call at the field chain, not at its last argument
+        const std::string chain = at_;
+        const int line = line_;
+        const int col = col_;
         args = evalArgs(cmd, dot, final);
+        at(chain, line, col);
       }
       receiver = field(receiver, fields[i], args, last && (cmd.args.size() > 1 || final != nullptr));
     }
@@ -276,7 +300,7 @@ class Exec {
 
   Value field(const Value& recv, const std::string& name, Args& args, bool hasArgs) {
     if (recv.isNil()) {
-      if (hasArgs) {
+      if (hasArgs || recv.goType == kInterfaceNil) {
         fail("nil pointer evaluating interface {}." + name);
       }
       return {};
@@ -289,13 +313,25 @@ class Exec {
         }
         return Value(m.entries.contains(args[0].asString()));
       }
+      if (m.kind == MapData::Kind::UrlValues && name == "Encode") {  // url.Values.Encode: sorted keys
+        if (!args.empty()) {
+          fail("wrong number of args for Encode: want 0 got " + std::to_string(args.size()));
+        }
+        std::string out;
+        for (const auto& [k, vals] : m.entries) {
+          for (const auto& v : vals.isList() ? vals.asList() : List{}) {
+            out += (out.empty() ? "" : "&") + http::queryEscape(k) + "=" + http::queryEscape(printValue(v));
+          }
+        }
+        return Value(out);
+      }
       if (m.kind != MapData::Kind::Plain && (name == "Get" || name == "Values")) {
         if (args.size() != 1 || !args[0].isString()) {
           fail("wrong number of args for " + name + ": want 1 got " + std::to_string(args.size()));
         }
         auto it = m.entries.find(canonicalKey(m, args[0].asString()));
         if (name == "Values") {
-          return it == m.entries.end() ? makeList() : it->second;
+          return it == m.entries.end() ? typed(makeList(), kNilStringSlice) : it->second;
         }
         if (it == m.entries.end() || !it->second.isList() || it->second.asList().empty()) {
           return Value("");
@@ -309,7 +345,7 @@ class Exec {
       if (it == m.entries.end()) {
         return {};  // Go's missing key: no value at all (printed "<no value>"), whatever the map
       }
-      return it->second;
+      return element(it->second);
     }
     if (recv.isObject()) {
       auto keep = recv.objectPtr();

@@ -1,6 +1,7 @@
 #include "templates/format.h"
 #include "gatehouse/utf8.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -8,8 +9,11 @@ namespace gatehouse::templates {
 
 namespace {
 
+bool goIsPrint(uint32_t r);
+
 struct Spec {
   bool minus = false, plus = false, sharp = false, zero = false, space = false;
+  bool sharpV = false;  // %#v (Go syntax); a bad verb's %v keeps `sharp` instead, as fmt does
   int width = -1;
   int prec = -1;
 };
@@ -88,6 +92,42 @@ std::string intIn(int64_t v, int base, bool upper, const Spec& sp) {
   return (neg ? "-" : sp.plus ? "+" : sp.space ? " " : "") + digits;
 }
 
+// fmt's '#' on a float (all verbs but %b): a decimal point always, and for %g/%G/%v/%x
+// trailing zeros up to the precision's significant digits (6 when none is given).
+void sharpFloat(std::string& num, char verb, int prec) {
+  const size_t signLen = !num.empty() && (num[0] == '-' || num[0] == '+' || num[0] == ' ') ? 1 : 0;
+  int digits = 0;
+  if (verb == 'v' || verb == 'g' || verb == 'G' || verb == 'x') {
+    digits = prec < 0 ? 6 : prec;
+  }
+  std::string tail;
+  bool point = false;
+  bool nonzero = false;
+  for (size_t i = signLen; i < num.size(); ++i) {
+    const char c = num[i];
+    if (c == '.') {
+      point = true;
+    } else if (c == 'p' || c == 'P' || ((c == 'e' || c == 'E') && verb != 'x' && verb != 'X')) {
+      tail = num.substr(i);
+      num.resize(i);
+      break;
+    } else {
+      nonzero = nonzero || c != '0';
+      digits -= nonzero ? 1 : 0;  // significant digits after the first non-zero one
+    }
+  }
+  if (!point) {
+    if (num.size() - signLen == 1 && num[signLen] == '0') {
+      --digits;  // a lone leading 0 counts once
+    }
+    num += '.';
+  }
+  if (digits > 0) {
+    num.append(static_cast<size_t>(digits), '0');
+  }
+  num += tail;
+}
+
 std::string floatIn(double f, char verb, const Spec& sp) {
   if (std::isinf(f) || std::isnan(f)) {
     std::string s = std::isnan(f) ? "NaN" : f > 0 ? (sp.plus ? "+Inf" : "Inf") : "-Inf";
@@ -113,6 +153,9 @@ std::string floatIn(double f, char verb, const Spec& sp) {
     s.insert(0, "+");
   } else if (sp.space && f >= 0) {
     s.insert(0, " ");
+  }
+  if (sp.sharp) {
+    sharpFloat(s, verb, sp.prec);
   }
   return s;
 }
@@ -150,8 +193,8 @@ std::string bad(char verb, const Value& v, const Spec& sp) {
   return s + ")";
 }
 
-// strconv.QuoteRune.
-std::string quoteRune(int64_t r) {
+// strconv.QuoteRune (QuoteRuneToASCII with `asciiOnly`, %+q).
+std::string quoteRune(int64_t r, bool asciiOnly) {
   switch (r) {
     case '\a': return "'\\a'";
     case '\b': return "'\\b'";
@@ -165,24 +208,33 @@ std::string quoteRune(int64_t r) {
     default: break;
   }
   char buf[16];
-  if (r < 0x20 || r == 0x7f) {
+  if (r >= 0 && (r < 0x20 || r == 0x7f)) {
     std::snprintf(buf, sizeof buf, "'\\x%02x'", static_cast<unsigned>(r));
     return buf;
   }
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-    return "'\xef\xbf\xbd'";  // U+FFFD
+  if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
+    r = 0xFFFD;  // Go quotes an invalid rune as U+FFFD
+  }
+  const auto cp = static_cast<uint32_t>(r);
+  if (cp >= 0x80 && (asciiOnly || !goIsPrint(cp))) {
+    std::snprintf(buf, sizeof buf, cp < 0x10000 ? "'\\u%04x'" : "'\\U%08x'", cp);
+    return buf;
   }
   std::string out = "'";
-  appendUtf8(out, static_cast<uint32_t>(r));
+  appendUtf8(out, cp);
   return out + "'";
 }
 
-// strconv.CanBackquote, for %#q.
+// strconv.CanBackquote, for %#q: no control byte but tab, no backquote, valid UTF-8, no U+FEFF.
 bool canBackquote(const std::string& s) {
-  for (unsigned char c : s) {
-    if ((c < 0x20 && c != '\t') || c == '`' || c == 0x7f) {
+  std::string_view rest(s);
+  while (!rest.empty()) {
+    const auto c = static_cast<unsigned char>(rest[0]);
+    const size_t n = validUtf8Length(rest);
+    if (n == 0 || (c < 0x20 && c != '\t') || c == '`' || c == 0x7f || rest.substr(0, n) == "\xEF\xBB\xBF") {
       return false;
     }
+    rest.remove_prefix(n);
   }
   return true;
 }
@@ -198,7 +250,7 @@ void formatElem(std::string& out, char verb, const Spec& sp, const Value& item) 
 
 // fmt applies a verb to each element of a slice or map ("[a b]", "map[k:v]").
 bool formatComposite(std::string& out, char verb, const Spec& sp, const Value& v) {
-  if (verb == 'T' || verb == 'p' || (verb == 'v' && sp.sharp)) {
+  if (verb == 'T' || verb == 'p' || (verb == 'v' && sp.sharpV)) {
     return false;
   }
   if (v.isList()) {
@@ -234,6 +286,11 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
   if (formatComposite(out, verb, sp, v)) {
     return;
   }
+  if (v.isObject() && v.asObject().stringer() && std::string_view("svqxX").find(verb) != std::string_view::npos &&
+      !sp.sharpV) {
+    formatOne(out, verb, sp, Value(v.asObject().print()));  // fmt calls String()
+    return;
+  }
   switch (verb) {
     case 'v':
       if (v.isFloat()) {
@@ -242,7 +299,7 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         Spec spaces = sp;
         spaces.zero = sp.zero && sp.prec < 0;
         pad(out, intIn(v.asInt(), 10, false, sp), spaces, true);
-      } else if (v.isString() && sp.sharp) {
+      } else if (v.isString() && sp.sharpV) {
         pad(out, goQuote(v.asString()), sp);
       } else if (v.isString()) {
         std::string str = v.asString();
@@ -264,8 +321,8 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         std::string s = v.asString();
         truncateRunes(s, sp.prec);
         pad(out, s, sp);
-      } else if (v.isObject()) {
-        std::string s;
+      } else if (v.isObject() && !(v.asObject().nil() && v.asObject().print() == "<nil>")) {
+        std::string s;  // (a nil pointer without a String method is a bad verb)
         appendValue(s, v);
         pad(out, s, sp);
       } else {
@@ -275,9 +332,9 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
     case 'q':
       if (v.isString()) {
         const std::string& str = v.asString();
-        pad(out, sp.sharp && canBackquote(str) ? "`" + str + "`" : goQuote(str), sp);
+        pad(out, sp.sharp && canBackquote(str) ? "`" + str + "`" : goQuote(str, sp.plus), sp);  // %+q: ASCII
       } else if (v.isInt()) {
-        pad(out, quoteRune(v.asInt()), sp);
+        pad(out, quoteRune(v.asInt(), sp.plus), sp);
       } else {
         out += bad('q', v, sp);
       }
@@ -300,8 +357,12 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
       } else if ((verb == 'x' || verb == 'X') && v.isString()) {
         pad(out, hexString(v.asString(), verb == 'X', sp), sp);
       } else if ((verb == 'x' || verb == 'X') && v.isFloat()) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", v.asFloat());
+        char buf[512];
+        if (sp.prec >= 0) {
+          std::snprintf(buf, sizeof buf, verb == 'x' ? "%.*a" : "%.*A", std::min(sp.prec, 400), v.asFloat());
+        } else {
+          std::snprintf(buf, sizeof buf, verb == 'x' ? "%a" : "%A", v.asFloat());
+        }
         std::string hex = buf;
         const size_t p = hex.find_first_of("pP");
         if (p != std::string::npos && p + 2 < hex.size() + 1 && hex.size() - p == 3) {
@@ -310,7 +371,10 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         if (v.asFloat() >= 0 && (sp.plus || sp.space)) {
           hex.insert(0, sp.plus ? "+" : " ");
         }
-        pad(out, hex, sp);
+        if (sp.sharp) {
+          sharpFloat(hex, verb, sp.prec);
+        }
+        pad(out, hex, sp, true);
       } else if (verb == 'b' && v.isFloat()) {  // strconv's 'b': mantissa "p" binary exponent
         int exp = 0;
         const double m = std::frexp(std::fabs(v.asFloat()), &exp);
@@ -372,10 +436,66 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
 
 }  // namespace
 
-std::string goQuote(const std::string& s) {
+namespace {
+
+// unicode.IsPrint outside ASCII, for the code points text meets: the C1 controls, the
+// non-ASCII spaces, format characters, separators, private use and non-characters are
+// not printable (strconv escapes them).
+bool goIsPrint(uint32_t r) {
+  if (r < 0xA0) {
+    return r >= 0x20 && r < 0x7F;
+  }
+  if (r == 0xA0 || r == 0xAD || r == 0x1680 || r == 0x180E || r == 0x3000 || r == 0xFEFF) {
+    return false;
+  }
+  if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) || (r >= 0x205F && r <= 0x206F)) {
+    return false;
+  }
+  if ((r >= 0xE000 && r <= 0xF8FF) || (r >= 0xFFF0 && r <= 0xFFFB) || (r & 0xFFFE) == 0xFFFE) {
+    return false;
+  }
+  return r < 0xE0000;  // tags and the private use planes are not
+}
+
+uint32_t decodeValid(std::string_view s, size_t n) {
+  const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i])); };
+  switch (n) {
+    case 1: return b(0);
+    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+  }
+}
+
+}  // namespace
+
+// strconv.Quote: Go's short escapes, \x for control bytes and invalid UTF-8, \u/\U for
+// code points that are not printable (any non-ASCII one with `asciiOnly`: QuoteToASCII).
+std::string goQuote(const std::string& s, bool asciiOnly) {
   std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
+  std::string_view rest(s);
+  while (!rest.empty()) {
+    const auto c = static_cast<unsigned char>(rest[0]);
+    const size_t n = validUtf8Length(rest);
+    char buf[16];
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      rest.remove_prefix(1);
+      continue;
+    }
+    if (n > 1) {
+      const uint32_t r = decodeValid(rest, n);
+      if (goIsPrint(r) && !asciiOnly) {
+        out.append(rest.substr(0, n));
+      } else {
+        std::snprintf(buf, sizeof buf, r < 0x10000 ? "\\u%04x" : "\\U%08x", r);
+        out += buf;
+      }
+      rest.remove_prefix(n);
+      continue;
+    }
+    rest.remove_prefix(1);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -388,7 +508,6 @@ std::string goQuote(const std::string& s) {
       case '\v': out += "\\v"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          char buf[8];
           std::snprintf(buf, sizeof buf, "\\x%02x", c);
           out += buf;
         } else {
@@ -483,11 +602,27 @@ std::string goSprintf(const std::string& f, const Args& args) {
       argIndex(i);
       if (i < f.size() && f[i] == '*') {
         ++i;
-        if (argi < args.size() && args[argi].isInt()) {
-          target = static_cast<int>(args[argi++].asInt());
-        } else {
+        // fmt's intFromArg: an int within +-1e6; a negative width left-justifies, a
+        // negative precision is none
+        const bool isPrec = &target == &sp.prec;
+        const bool ok = argi < args.size() && args[argi].isInt() && args[argi].asInt() >= -1000000 &&
+                        args[argi].asInt() <= 1000000;
+        int n = ok ? static_cast<int>(args[argi].asInt()) : 0;
+        ++argi;
+        if (isPrec) {
+          target = ok && n >= 0 ? n : -1;
+          if (target < 0) {
+            out += "%!(BADPREC)";
+          }
+        } else if (!ok) {
           out += "%!(BADWIDTH)";
-          ++argi;
+        } else {
+          if (n < 0) {
+            n = -n;
+            sp.minus = true;
+            sp.zero = false;
+          }
+          target = n;
         }
         return;
       }
@@ -528,6 +663,8 @@ std::string goSprintf(const std::string& f, const Args& args) {
     }
     if (verb == 'v') {
       sp.plus = false;  // %+v asks for field names, not signs (a bad verb's value keeps '+')
+      sp.sharpV = sp.sharp;
+      sp.sharp = false;
     }
     formatOne(out, verb, sp, args[argi++]);
   }

@@ -12,7 +12,7 @@ namespace gatehouse::templates {
 std::string goSprint(const Args& args);
 std::string goSprintln(const Args& args);
 std::string goSprintf(const std::string& format, const Args& args);
-// Go's strconv.Quote (%q of a string).
-std::string goQuote(const std::string& s);
+// Go's strconv.Quote (%q of a string); strconv.QuoteToASCII with `asciiOnly` (%+q).
+std::string goQuote(const std::string& s, bool asciiOnly = false);
 
 }  // namespace gatehouse::templates

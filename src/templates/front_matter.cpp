@@ -1,9 +1,10 @@
 // Caddy's splitFrontMatter: YAML (---, templates/front_matter_yaml.cpp), TOML (+++) or JSON
-// ({ }) front matter. The TOML reader covers flat documents: scalars (strings, numbers,
-// booleans) and inline lists; a table is refused as not supported yet.
+// ({ }) front matter. The TOML reader covers scalars (strings, numbers, booleans), inline
+// lists, dotted keys and [table] / [[array of tables]] headers.
 
 #include <nlohmann/json.hpp>
 
+#include "gatehouse/utf8.h"
 #include "templates/caddy_context.h"
 #include "templates/front_matter_yaml.h"
 #include "templates/sprig.h"
@@ -20,11 +21,60 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
+// A quoted YAML/TOML string: "..." with backslash escapes, '...' with '' for a quote.
 std::string unquote(const std::string& v) {
-  if (v.size() >= 2 && ((v.front() == '"' && v.back() == '"') || (v.front() == '\'' && v.back() == '\''))) {
-    return v.substr(1, v.size() - 2);
+  if (v.size() < 2 || !((v.front() == '"' && v.back() == '"') || (v.front() == '\'' && v.back() == '\''))) {
+    return v;
   }
-  return v;
+  const std::string inner = v.substr(1, v.size() - 2);
+  std::string out;
+  for (size_t i = 0; i < inner.size(); ++i) {
+    if (v.front() == '\'' && inner[i] == '\'' && i + 1 < inner.size() && inner[i + 1] == '\'') {
+      out += '\'';
+      ++i;
+      continue;
+    }
+    if (v.front() != '"' || inner[i] != '\\' || i + 1 >= inner.size()) {
+      out += inner[i];
+      continue;
+    }
+    const char e = inner[++i];
+    switch (e) {
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case '0':
+        out += '\0';
+        break;
+      case 'u':
+      case 'U': {
+        const size_t n = e == 'u' ? 4 : 8;
+        const std::string hex = inner.substr(i + 1, n);
+        if (hex.size() == n && hex.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
+          appendUtf8(out, static_cast<uint32_t>(std::stoul(hex, nullptr, 16)));
+          i += n;
+        } else {
+          out += e;
+        }
+        break;
+      }
+      default:
+        out += e;  // \" \\ \/ and the rest stand for themselves
+    }
+  }
+  return out;
 }
 
 // A YAML/TOML scalar: int, float, bool or string.
@@ -48,7 +98,7 @@ Value scalar(const std::string& raw, bool toml) {
   char* end = nullptr;
   const long long i = std::strtoll(v.c_str(), &end, 10);
   if (end != v.c_str() && *end == '\0') {
-    return Value(static_cast<int64_t>(i));
+    return toml ? typed(Value(static_cast<int64_t>(i)), "int64") : Value(static_cast<int64_t>(i));
   }
   const double d = std::strtod(v.c_str(), &end);
   if (end != v.c_str() && *end == '\0') {
@@ -72,9 +122,38 @@ Value inlineList(const std::string& v, bool toml) {
   return makeList(std::move(l));
 }
 
+// The map a TOML table header ([a.b] or [[a.b]]) names, created on the way.
+Value tomlTable(const Value& root, const std::string& header) {
+  const bool array = header.starts_with("[[");
+  const std::string path = trim(header.substr(array ? 2 : 1, header.size() - (array ? 4 : 2)));
+  Value cur = root;
+  const List parts = goSplit(path, ".");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string key = unquote(trim(parts[i].asString()));
+    Value& slot = cur.asMap().entries[key];
+    const bool last = i + 1 == parts.size();
+    if (last && array) {
+      if (!slot.isList()) {
+        slot = makeList();
+      }
+      slot.asList().push_back(makeMap());
+      return slot.asList().back();
+    }
+    if (slot.isList() && !slot.asList().empty() && slot.asList().back().isMap()) {
+      cur = slot.asList().back();  // [a.b] after [[a]]: within a's last table
+      continue;
+    }
+    if (!slot.isMap()) {
+      slot = makeMap();
+    }
+    cur = slot;
+  }
+  return cur;
+}
+
 Value parseFlat(const std::string& text, bool toml) {
   Value meta = makeMap();
-  auto& m = meta.asMap().entries;
+  Value table = meta;  // TOML: the table the keys go to
   std::string listKey;
   for (const auto& lineV : goSplit(text, "\n")) {
     const std::string line = lineV.asString();
@@ -83,25 +162,33 @@ Value parseFlat(const std::string& text, bool toml) {
       continue;
     }
     if (!toml && t.starts_with("- ") && !listKey.empty()) {
-      auto& slot = m[listKey];
+      auto& slot = meta.asMap().entries[listKey];
       if (!slot.isList()) {
         slot = makeList();
       }
       slot.asList().push_back(scalar(t.substr(2), false));
       continue;
     }
-    if (line[0] == ' ' || line[0] == '\t') {
+    if (!toml && (line[0] == ' ' || line[0] == '\t')) {
       throw TemplateError("front matter: nested structures are not supported yet");
     }
-    if (toml && t.front() == '[') {
-      throw TemplateError("front matter: TOML tables are not supported yet");
+    if (toml && t.front() == '[' && t.back() == ']') {
+      table = tomlTable(meta, t);
+      continue;
     }
     const size_t sep = t.find(toml ? '=' : ':');
     if (sep == std::string::npos) {
       throw TemplateError(std::string(toml ? "toml" : "yaml") + ": cannot parse front matter line: " + t);
     }
-    const std::string key = unquote(trim(t.substr(0, sep)));
+    std::string key = unquote(trim(t.substr(0, sep)));
     const std::string val = trim(t.substr(sep + 1));
+    Value owner = toml ? table : meta;
+    if (toml && key.find('.') != std::string::npos) {  // a dotted key: nested tables
+      const size_t dot = key.rfind('.');
+      owner = tomlTable(table, "[" + key.substr(0, dot) + "]");
+      key = trim(key.substr(dot + 1));
+    }
+    auto& m = owner.asMap().entries;
     listKey.clear();
     if (val.empty() && !toml) {
       listKey = key;
@@ -144,7 +231,47 @@ Value fromJsonValue(const nlohmann::json& j) {
   }
 }
 
+// Caddy's parsedMarkdownDoc{Meta, Body}: a struct (printed {map[...] body}, JSON with its
+// tags meta/body, both omitempty; not comparable: it holds a map).
+class FrontMatterDoc final : public Object {
+ public:
+  FrontMatterDoc(Value meta, std::string body) : meta_(std::move(meta)), body_(std::move(body)) {}
+  [[nodiscard]] std::string typeName() const override { return "templates.parsedMarkdownDoc"; }
+  [[nodiscard]] bool comparable() const override { return false; }
+  [[nodiscard]] std::string print() const override { return "{" + printValue(meta_) + " " + body_ + "}"; }
+  [[nodiscard]] JsonForm json() const override {
+    JsonForm form;
+    if (meta_.isMap() && !meta_.asMap().entries.empty()) {
+      form.fields.emplace_back("meta", meta_);
+    }
+    if (!body_.empty()) {
+      form.fields.emplace_back("body", Value(body_));
+    }
+    return form;
+  }
+  std::optional<Value> get(std::string_view name, const Args& args) override {
+    if (!args.empty()) {
+      throw TemplateError(std::string(name) + " has arguments but cannot be invoked as function");
+    }
+    if (name == "Meta") {
+      return meta_;
+    }
+    if (name == "Body") {
+      return Value(body_);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  Value meta_;
+  std::string body_;
+};
+
 }  // namespace
+
+Value makeFrontMatterDoc(Value meta, std::string body) {
+  return Value(std::shared_ptr<Object>(std::make_shared<FrontMatterDoc>(std::move(meta), std::move(body))));
+}
 
 std::pair<Value, std::string> splitFrontMatter(const std::string& input) {
   // The first non-empty line.

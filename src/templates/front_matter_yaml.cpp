@@ -2,8 +2,10 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <vector>
 
 #include "templates/sprig.h"
@@ -39,6 +41,10 @@ class YamlReader {
 
   Value document() {
     skip();
+    if (i_ < lines_.size() && isListLine(trimmed(lines_[i_]))) {  // Caddy decodes into a map
+      throw TemplateError("yaml: unmarshal errors:\n  line " + std::to_string(i_ + 1) +
+                          ": cannot unmarshal !!seq into map[string]interface {}");
+    }
     return i_ < lines_.size() ? block(indentOf(lines_[i_])) : makeMap();
   }
 
@@ -83,7 +89,7 @@ class YamlReader {
       }
       const std::string item = t.size() > 2 ? trimmed(t.substr(2)) : std::string();
       if (!item.empty() && keySeparator(item) != std::string::npos && item.front() != '"' &&
-          item.front() != '\'') {
+          item.front() != '\'' && item.front() != '{' && item.front() != '[' && item.front() != '&') {
         // "- key: value" opens a map whose keys line up after the dash.
         lines_[i_] = std::string(indent + 2, ' ') + item;
         items.push_back(map(indent + 2));
@@ -111,20 +117,93 @@ class YamlReader {
     if (rest[0] == '|' || rest[0] == '>') {
       return blockScalar(rest, indent);
     }
-    if (rest[0] == '&' || rest[0] == '*' || rest[0] == '{') {
-      throw TemplateError("front matter: YAML anchors and inline maps are not supported yet");
+    if (rest[0] == '&') {  // an anchor: the value it marks is kept for its aliases
+      const size_t end = std::min(rest.find(' '), rest.size());
+      const std::string name = rest.substr(1, end - 1);
+      Value v = value(trimmed(rest.substr(end)), indent);
+      anchors_[name] = v;
+      return v;
     }
-    if (rest.front() == '[' && rest.back() == ']') {
-      List l;
-      const std::string inner = rest.substr(1, rest.size() - 2);
-      if (!trimmed(inner).empty()) {
-        for (const auto& piece : goSplit(inner, ",")) {
-          l.push_back(typed(trimmed(piece.asString())));
-        }
+    if (rest[0] == '*') {
+      const std::string name = trimmed(rest.substr(1));
+      auto it = anchors_.find(name);
+      if (it == anchors_.end()) {
+        throw TemplateError("yaml: unknown anchor '" + name + "' referenced");
       }
-      return makeList(std::move(l));
+      return it->second;
+    }
+    if (rest[0] == '[' || rest[0] == '{') {
+      size_t pos = 0;
+      return flow(rest, pos);
     }
     return typed(rest);
+  }
+
+  // A flow collection ([a, b] or {k: v, ...}, nested) starting at s[pos].
+  Value flow(const std::string& s, size_t& pos) {
+    const char close = s[pos] == '[' ? ']' : '}';
+    const bool isMap = close == '}';
+    Value out = isMap ? makeMap() : makeList();
+    ++pos;
+    for (;;) {
+      skipSpaces(s, pos);
+      if (pos >= s.size()) {
+        throw TemplateError(std::string("yaml: line 1: did not find expected ',' or '") + close + "'");
+      }
+      if (s[pos] == close) {
+        ++pos;
+        return out;
+      }
+      if (isMap) {
+        const std::string key = flowScalar(s, pos, ":,}", true).asString();
+        skipSpaces(s, pos);
+        Value v;
+        if (pos < s.size() && s[pos] == ':') {
+          ++pos;
+          v = flowItem(s, pos, ",}");
+        }
+        out.asMap().entries[key] = v;
+      } else {
+        out.asList().push_back(flowItem(s, pos, ",]"));
+      }
+      skipSpaces(s, pos);
+      if (pos < s.size() && s[pos] == ',') {
+        ++pos;
+      }
+    }
+  }
+
+  Value flowItem(const std::string& s, size_t& pos, const char* stops) {
+    skipSpaces(s, pos);
+    if (pos < s.size() && (s[pos] == '[' || s[pos] == '{')) {
+      return flow(s, pos);
+    }
+    return flowScalar(s, pos, stops, false);
+  }
+
+  // A quoted or plain scalar inside a flow collection, ending before one of `stops`.
+  Value flowScalar(const std::string& s, size_t& pos, const char* stops, bool key) {
+    skipSpaces(s, pos);
+    size_t start = pos;
+    if (pos < s.size() && (s[pos] == '"' || s[pos] == '\'')) {
+      const char q = s[pos++];
+      while (pos < s.size() && !(s[pos] == q && !(q == '\'' && pos + 1 < s.size() && s[pos + 1] == '\''))) {
+        pos += (q == '"' && s[pos] == '\\') || (q == '\'' && s[pos] == '\'') ? 2 : 1;
+      }
+      ++pos;
+      return Value(scalar_(s.substr(start, pos - start), false).asString());
+    }
+    while (pos < s.size() && std::string_view(stops).find(s[pos]) == std::string_view::npos) {
+      ++pos;
+    }
+    const std::string text = trimmed(s.substr(start, pos - start));
+    return key ? Value(text) : typed(text);
+  }
+
+  static void skipSpaces(const std::string& s, size_t& pos) {
+    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) {
+      ++pos;
+    }
   }
 
   // A plain scalar as YAML resolves it; a date (2006-01-02) becomes a time.Time in UTC.
@@ -216,6 +295,7 @@ class YamlReader {
 
   std::vector<std::string> lines_;
   Value (*scalar_)(const std::string&, bool);
+  std::map<std::string, Value> anchors_;
   size_t i_ = 0;
 };
 

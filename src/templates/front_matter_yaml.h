@@ -2,8 +2,7 @@
 // The YAML subset front matter uses, parsed as gopkg.in/yaml.v3 gives it to caddy 2.6.2's
 // splitFrontMatter: nested block maps and lists (lists of maps too), inline lists, literal
 // and folded block scalars, scalars typed as YAML resolves them (int, float, bool, null,
-// dates as time.Time, strings). Inline maps ({a: 1}) and anchors are refused as not
-// supported yet.
+// dates as time.Time, strings), flow collections ({a: 1, b: [x]}), anchors and aliases.
 
 #include <string>
 

@@ -45,8 +45,7 @@ class Lexer {
     throw TemplateError("template: " + std::string(name_) + ":" + std::to_string(line_) + ": " + msg);
   }
   void emit(Tok t, std::string text) {
-    const size_t nl = pos_ == 0 ? std::string_view::npos : in_.rfind('\n', pos_ - 1);
-    const int col = static_cast<int>(nl == std::string_view::npos ? pos_ : pos_ - nl - 1);
+    const int col = static_cast<int>(pos_ - lineStart_);  // (kept by advance: a long line stays linear)
     out_.push_back({t, std::move(text), line_, col, space_, {}});
     space_ = false;
   }
@@ -55,6 +54,10 @@ class Lexer {
   void advance(size_t n) {
     line_ += static_cast<int>(std::count(in_.begin() + static_cast<long>(pos_),
                                          in_.begin() + static_cast<long>(pos_ + n), '\n'));
+    const size_t nl = n == 0 ? std::string_view::npos : in_.substr(pos_, n).rfind('\n');
+    if (nl != std::string_view::npos) {
+      lineStart_ = pos_ + nl + 1;
+    }
     pos_ += n;
   }
   bool at(std::string_view s) const { return in_.substr(pos_).starts_with(s); }
@@ -400,6 +403,7 @@ class Lexer {
   std::string_view left_;
   std::string_view right_;
   size_t pos_ = 0;
+  size_t lineStart_ = 0;  // offset of the current line's first byte
   int line_ = 1;
   bool space_ = false;
   std::vector<Token> out_;

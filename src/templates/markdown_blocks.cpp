@@ -261,9 +261,11 @@ std::string blocks(const std::vector<std::string>& lines, Doc& doc, bool tight, 
       para.pop_back();
     }
     if (setext > 0) {
+      // goldmark's auto id reads the heading's last line only
       const std::string lv = std::to_string(setext);
+      const std::string last = para.substr(para.rfind('\n') == std::string::npos ? 0 : para.rfind('\n') + 1);
       out +=
-          "<h" + lv + " id=\"" + headingId(para, doc.ids) + "\">" + inlines(para, doc) + "</h" + lv + ">\n";
+          "<h" + lv + " id=\"" + headingId(last, doc.ids) + "\">" + inlines(para, doc) + "</h" + lv + ">\n";
       continue;
     }
     if (firstParagraph != nullptr && out.empty()) {

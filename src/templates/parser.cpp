@@ -1,9 +1,13 @@
 #include "templates/parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 
+#include "gatehouse/utf8.h"
+#include "templates/deep_stack.h"
+#include "templates/format.h"
 #include "templates/lexer.h"
 
 namespace gatehouse::templates {
@@ -34,7 +38,9 @@ class Parser {
       if (peek().type == Tok::LeftDelim && peekAt(1).type == Tok::Ident && peekAt(1).text == "define") {
         next();
         next();
+        beginTree();
         parseDefine();
+        endTree();
         continue;
       }
       auto [node, stop] = item();
@@ -52,16 +58,25 @@ class Parser {
  private:
   enum class Stop { None, End, Else };
 
+  // Go's parse errors name the line of the last item its Tree took from the lexer (the
+  // furthest one it peeked at or read); a define or block body is parsed by a Tree of its
+  // own, so its items do not count for the tree around it.
   [[noreturn]] void fail(const std::string& msg) const {
-    throw TemplateError("template: " + name_ + ":" + std::to_string(peek().line) + ": " + msg);
+    throw TemplateError("template: " + name_ + ":" + std::to_string(toks_[seen_.back()].line) + ": " + msg);
   }
+  void see(size_t i) const { seen_.back() = std::max(seen_.back(), i); }
+  void beginTree() { seen_.push_back(pos_); }
+  void endTree() { seen_.pop_back(); }
   const Token& peek() const {
     if (toks_[pos_].type == Tok::Error) {
       throw TemplateError(toks_[pos_].text);
     }
+    see(pos_);
     return toks_[pos_];
   }
-  // Go's item String() in messages: keywords as <if>, the right delimiter as "}}".
+  // Go's item String() in messages: keywords as <if> (`.` and nil are keywords too), the
+  // right delimiter as "}}", anything else as %q of its source text, cut to 10 runes past
+  // 10 bytes.
   static std::string itemText(const Token& t) {
     static const char* const kKeywords[] = {"block", "break", "continue", "define", "else", "end",
                                             "if", "range", "nil", "template", "with"};
@@ -72,13 +87,31 @@ class Parser {
         }
       }
     }
+    if (t.type == Tok::Dot || t.type == Tok::Nil) {
+      return t.type == Tok::Dot ? "<.>" : "<nil>";
+    }
     if (t.type == Tok::Eof) {
       return "EOF";
     }
-    return "\"" + (t.type == Tok::RightDelim ? std::string("}}") : t.raw.empty() ? t.text : t.raw) + "\"";
+    std::string val = t.type == Tok::RightDelim ? std::string("}}")
+                      : t.type == Tok::Field    ? "." + t.text
+                      : t.raw.empty()           ? t.text
+                                                : t.raw;
+    if (val.size() <= 10) {
+      return goQuote(val);
+    }
+    size_t cut = 0;
+    for (int runes = 0; runes < 10 && cut < val.size(); ++runes) {
+      cut += std::max<size_t>(1, validUtf8Length(std::string_view(val).substr(cut)));
+    }
+    return goQuote(val.substr(0, cut)) + "...";
   }
-  const Token& peekAt(size_t k) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  const Token& peekAt(size_t k) const {
+    see(std::min(pos_ + k, toks_.size() - 1));
+    return toks_[std::min(pos_ + k, toks_.size() - 1)];
+  }
   const Token& next() {
+    see(pos_);
     const Token& t = toks_[pos_];
     if (pos_ + 1 < toks_.size()) {
       ++pos_;
@@ -144,7 +177,15 @@ class Parser {
   }
 
   // One text or action; `{{end}}` and `{{else}}` are reported as stops.
+  // A page nesting deeper than the stack allows is refused (caddy parses any depth).
+  void checkStack() const {
+    if (stackNearlyExhausted()) {
+      fail("nesting deeper than gatehouse's stack allows is not supported yet");
+    }
+  }
+
   std::pair<std::unique_ptr<Node>, Stop> item() {
+    checkStack();
     const Token& t = next();
     if (t.type == Tok::Text) {
       auto n = makeNode(Node::Kind::Text, t.line);
@@ -211,6 +252,10 @@ class Parser {
     }
     n->list = std::move(list);
     if (stop == Stop::Else) {
+      if (kind != Node::Kind::If && peek().type == Tok::Ident && peek().text == "if") {
+        // Go 1.19 has {{else if}} in if only: range/with read the pending `if` as an item
+        fail("unexpected <if> in input");
+      }
       if (kind == Node::Kind::If && peek().type == Tok::Ident && peek().text == "if") {
         // {{else if ...}}: a nested if that shares this one's {{end}}.
         const int l = peek().line;
@@ -248,12 +293,14 @@ class Parser {
     if (block) {
       const auto saved = vars_;
       vars_ = {"$"};
+      beginTree();
       auto [list, stop] = itemList();
       vars_ = saved;
       if (stop != Stop::End) {
         fail("unexpected {{else}} in block clause");
       }
       addTree(n->text, std::make_shared<NodeList>(std::move(list)), true);
+      endTree();
     }
     return n;
   }
@@ -269,6 +316,7 @@ class Parser {
 
   // pipeline up to and including the closing delimiter (or the right paren when nested).
   std::shared_ptr<Pipeline> pipeline(const char* ctx, bool allowTwoVars, bool nested = false) {
+    checkStack();
     auto p = std::make_shared<Pipeline>();
     p->line = peek().line;
     p->col = peek().col;
@@ -402,8 +450,8 @@ class Parser {
       if (t == Tok::Pipe || t == Tok::RightDelim || t == Tok::RParen) {
         break;
       }
-      if (!c.args.empty() && !peek().spaceBefore && t != Tok::LParen) {
-        fail(std::string("missing space?"));
+      if (!c.args.empty() && !peek().spaceBefore) {  // Go reads an operand, then a space or the end
+        fail("unexpected " + itemText(peek()) + " in operand");
       }
       c.args.push_back(operand(ctx));
     }
@@ -507,19 +555,25 @@ class Parser {
       case Tok::Char: o.constant = Value(static_cast<int64_t>(std::stoll(t.text))); o.text = t.raw; break;
       case Tok::Number: o.constant = number(t.text); break;
       case Tok::LParen:
+        // Each level keeps its text for error messages (Go prints them lazily): the memory
+        // grows with the square of the depth, so deep nesting is refused.
+        if (++parenDepth_ > kMaxParenDepth) {
+          fail("parentheses nested deeper than " + std::to_string(kMaxParenDepth) + " are not supported yet");
+        }
         o.kind = Operand::Kind::Pipe;
         o.pipe = pipeline(ctx, false, true);
         o.text = "(" + o.pipe->text + ")";
+        --parenDepth_;
         break;
       default: fail("unexpected \"" + t.text + "\" in operand");
     }
     // Field chain: .A.B directly after the term.
     while (peek().type == Tok::Field && !peek().spaceBefore) {
       if (o.kind == Operand::Kind::Constant && !o.constant.isNil()) {
-        fail("unexpected . after term \"" + o.text + "\"");
+        fail("unexpected . after term " + goQuote(o.text));
       }
       if (o.kind == Operand::Kind::Function) {
-        fail("unexpected . after term \"" + o.text + "\"");
+        fail("unexpected . after term " + goQuote(o.text));
       }
       if (o.line == t.line && o.col == t.col) {  // Go's chain node starts at its first field
         o.line = peek().line;
@@ -534,10 +588,13 @@ class Parser {
   TemplateSet& set_;
   std::string name_;
   std::vector<Token> toks_;
+  mutable std::vector<size_t> seen_{0};  // per Tree being parsed: the furthest item it took
   const std::function<bool(std::string_view)>& isFunction_;
   size_t pos_ = 0;
   std::vector<std::string> vars_{"$"};
   int rangeDepth_ = 0;
+  static constexpr int kMaxParenDepth = 1000;
+  int parenDepth_ = 0;
   std::map<std::string, std::shared_ptr<NodeList>> defined_;
 };
 

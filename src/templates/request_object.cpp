@@ -23,14 +23,59 @@ std::string percentDecode(std::string_view s, bool plusIsSpace) {
   return out;
 }
 
+// A nil field of a Go type templates cannot look into (url.URL.User, Request.Response ...):
+// false in conditions, printed <nil>, JSON null; a field of it fails as Go's nil pointer does.
+class NilObject final : public Object {
+ public:
+  NilObject(std::string type, std::string kind, std::string text)
+      : type_(std::move(type)), kind_(std::move(kind)), text_(std::move(text)) {}
+  [[nodiscard]] std::string typeName() const override { return type_; }
+  [[nodiscard]] std::string kind() const override { return kind_; }
+  [[nodiscard]] bool nil() const override { return true; }
+  [[nodiscard]] bool stringer() const override { return text_ != "<nil>"; }
+  [[nodiscard]] std::string print() const override { return text_; }
+  [[nodiscard]] JsonForm json() const override {
+    if (kind_ == "func" || kind_ == "chan") {
+      throw TemplateError("json: unsupported type: " + type_);
+    }
+    return {Value(), {}};
+  }
+  std::optional<Value> get(std::string_view name, const Args& /*args*/) override {
+    throw TemplateError("nil pointer evaluating " + type_ + "." + std::string(name));
+  }
+
+ private:
+  std::string type_;
+  std::string kind_;
+  std::string text_;
+};
+
+// `text`: what fmt prints for it (<nil>, or what the type's String method makes of nil).
+Value nilOf(std::string type, std::string kind = "ptr", std::string text = "<nil>") {
+  return Value(std::shared_ptr<Object>(
+      std::make_shared<NilObject>(std::move(type), std::move(kind), std::move(text))));
+}
+
+// Request.Body of a request without one: http.NoBody, an empty struct.
+class NoBodyObject final : public Object {
+ public:
+  [[nodiscard]] std::string typeName() const override { return "http.noBody"; }
+  [[nodiscard]] std::string print() const override { return "{}"; }
+  [[nodiscard]] JsonForm json() const override { return {std::nullopt, {}}; }
+  std::optional<Value> get(std::string_view /*name*/, const Args& /*args*/) override { return std::nullopt; }
+};
+
 class UrlObject final : public Object {
  public:
-  UrlObject(std::string path, std::string rawPath, std::string query, bool forceQuery)
-      : path_(std::move(path)),
+  UrlObject(const void* identity, std::string path, std::string rawPath, std::string query, bool forceQuery)
+      : identity_(identity),
+        path_(std::move(path)),
         rawPath_(std::move(rawPath)),
         query_(std::move(query)),
         forceQuery_(forceQuery) {}
   [[nodiscard]] std::string typeName() const override { return "*url.URL"; }
+  [[nodiscard]] bool stringer() const override { return true; }
+  [[nodiscard]] const void* identity() const override { return identity_; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
     if (!args.empty()) {
@@ -64,10 +109,30 @@ class UrlObject final : public Object {
     if (name == "Hostname" || name == "Port") {
       return Value("");
     }
-    if (name == "IsAbs") {
+    if (name == "IsAbs" || name == "OmitHost") {
       return Value(false);
     }
+    if (name == "User") {
+      return nilOf("*url.Userinfo", "ptr", "");  // (*Userinfo).String of nil is
+    }
+    if (name == "Redacted") {  // String() with a password hidden: request URLs carry none
+      return Value(print());
+    }
     return std::nullopt;
+  }
+  [[nodiscard]] JsonForm json() const override {
+    return {std::nullopt,
+            {{"Scheme", Value("")},
+             {"Opaque", Value("")},
+             {"User", Value()},
+             {"Host", Value("")},
+             {"Path", Value(path_)},
+             {"RawPath", Value(rawPath_ == path_ ? std::string() : rawPath_)},
+             {"OmitHost", Value(false)},
+             {"ForceQuery", Value(forceQuery_ && query_.empty())},
+             {"RawQuery", Value(query_)},
+             {"Fragment", Value("")},
+             {"RawFragment", Value("")}}};
   }
   [[nodiscard]] std::string print() const override {
     std::string s = rawPath_.empty() ? path_ : rawPath_;
@@ -78,6 +143,7 @@ class UrlObject final : public Object {
   }
 
  private:
+  const void* identity_;
   std::string path_;
   std::string rawPath_;
   std::string query_;
@@ -99,6 +165,9 @@ class TlsStateObject final : public Object {
   [[nodiscard]] std::string typeName() const override { return "*tls.ConnectionState"; }
   [[nodiscard]] bool nil() const override { return info_ == nullptr; }
   [[nodiscard]] std::string print() const override { return info_ == nullptr ? "<nil>" : Object::print(); }
+  [[nodiscard]] JsonForm json() const override {
+    return info_ == nullptr ? JsonForm{Value(), {}} : Object::json();
+  }
 
   std::optional<Value> get(std::string_view name, const Args& /*args*/) override {
     if (info_ == nullptr) {
@@ -132,6 +201,7 @@ class CookieObject final : public Object {
  public:
   CookieObject(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
   [[nodiscard]] std::string typeName() const override { return "*http.Cookie"; }
+  [[nodiscard]] bool stringer() const override { return true; }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
     if (!args.empty()) {
@@ -160,6 +230,21 @@ class CookieObject final : public Object {
     }
     return std::nullopt;
   }
+  [[nodiscard]] JsonForm json() const override {
+    return {std::nullopt,
+            {{"Name", Value(name_)},
+             {"Value", Value(value_)},
+             {"Path", Value("")},
+             {"Domain", Value("")},
+             {"Expires", Value("0001-01-01T00:00:00Z")},  // the zero time.Time's JSON
+             {"RawExpires", Value("")},
+             {"MaxAge", Value(0)},
+             {"Secure", Value(false)},
+             {"HttpOnly", Value(false)},
+             {"SameSite", Value(0)},
+             {"Raw", Value("")},
+             {"Unparsed", typed(makeList(), kNilStringSlice)}}};
+  }
   // Cookie.String(): a value holding a space or a comma is quoted.
   [[nodiscard]] std::string print() const override {
     const bool quote = value_.find_first_of(" ,") != std::string::npos;
@@ -177,19 +262,72 @@ Value cookieValue(std::string name, std::string value) {
 
 class RequestObject final : public Object {
  public:
-  RequestObject(const runtime::Exchange& ex, runtime::Request req) : ex_(ex), req_(std::move(req)) {}
-  [[nodiscard]] std::string typeName() const override { return "*http.Request"; }
+  RequestObject(const runtime::Exchange& ex, runtime::Request req, bool original)
+      : ex_(ex), req_(std::move(req)), original_(original) {}
+  // .Req is the exchange's one *http.Request; .OriginalReq a copy (a struct holding maps).
+  [[nodiscard]] std::string typeName() const override { return original_ ? "http.Request" : "*http.Request"; }
+  [[nodiscard]] bool comparable() const override { return !original_; }
+  [[nodiscard]] JsonForm json() const override {
+    throw TemplateError("json: unsupported type: func() (io.ReadCloser, error)");  // Request.GetBody
+  }
+  // Each evaluation of .Req (and of its .URL) yields the same Go pointer; the original
+  // request's URL is another one. Only compared, never followed.
+  [[nodiscard]] const void* identity() const override {
+    return static_cast<const char*>(static_cast<const void*>(&ex_)) + (original_ ? 1 : 0);
+  }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
+    if (name == "FormValue" || name == "PostFormValue") {
+      if (args.size() != 1) {
+        throw TemplateError("wrong number of args for " + std::string(name) + ": want 1 got " +
+                            std::to_string(args.size()));
+      }
+      const std::string& key = wantString(args[0], name);
+      if (name == "PostFormValue") {
+        return Value("");  // the file server takes GET and HEAD only: no form body to read
+      }
+      Value query = parseQueryValues(req_.query);
+      auto it = query.asMap().entries.find(key);
+      return it == query.asMap().entries.end() ? Value("") : it->second.asList().front();
+    }
+    if (name == "ProtoAtLeast") {
+      if (args.size() != 2) {
+        throw TemplateError("wrong number of args for ProtoAtLeast: want 2 got " +
+                            std::to_string(args.size()));
+      }
+      const int64_t major = wantInt(args[0], "ProtoAtLeast");
+      const int64_t minor = wantInt(args[1], "ProtoAtLeast");
+      const int64_t have = req_.versionMajor;
+      const int64_t haveMinor = req_.versionMajor == 2 ? 0 : req_.versionMinor;
+      return Value(have > major || (have == major && haveMinor >= minor));
+    }
     if (!args.empty() && name != "Cookie") {
       throw TemplateError(std::string(name) + " takes no arguments");
+    }
+    if (name == "Body") {
+      if (ex_.request.bodyLength == 0) {
+        return Value(std::shared_ptr<Object>(std::make_shared<NoBodyObject>()));
+      }
+      return std::nullopt;  // Go's body reader prints its pointers: not reproduced
+    }
+    if (name == "GetBody") {
+      return nilOf("func() (io.ReadCloser, error)", "func");
+    }
+    if (name == "MultipartForm") {
+      return nilOf("*multipart.Form");
+    }
+    if (name == "Response") {
+      return nilOf("*http.Response");
+    }
+    if (name == "Cancel") {
+      return nilOf("<-chan struct {}", "chan");
     }
     if (name == "Method") {
       return Value(req_.method);
     }
     if (name == "URL") {
       return Value(std::shared_ptr<Object>(
-          std::make_shared<UrlObject>(req_.path, req_.rawPath, req_.query, req_.hasQuery)));
+          std::make_shared<UrlObject>(identity(), req_.path, req_.rawPath, req_.query, req_.hasQuery)));
     }
     if (name == "Host") {
       return Value(req_.host);
@@ -217,7 +355,7 @@ class RequestObject final : public Object {
     }
     if (name == "ContentLength") {
       const uint64_t n = ex_.request.bodyLength;
-      return Value(n == runtime::Request::kChunked ? int64_t{-1} : static_cast<int64_t>(n));
+      return typed(Value(n == runtime::Request::kChunked ? int64_t{-1} : static_cast<int64_t>(n)), "int64");
     }
     if (name == "UserAgent") {
       return Value(std::string(ex_.request.headers.get("User-Agent")));
@@ -232,15 +370,15 @@ class RequestObject final : public Object {
                     (req_.versionMinor == 0 && conn.find("keep-alive") == std::string::npos)));
     }
     if (name == "Form" || name == "PostForm") {
-      return makeMap(MapData::Kind::UrlValues);  // nil until ParseForm, which Caddy never calls
+      return typed(makeMap(MapData::Kind::UrlValues), "nil url.Values");  // nil until ParseForm
     }
     if (name == "Trailer") {
-      return makeMap(MapData::Kind::Header);
+      return typed(makeMap(MapData::Kind::Header), "nil http.Header");
     }
     if (name == "TransferEncoding") {
       return ex_.request.bodyLength == runtime::Request::kChunked && req_.versionMajor == 1
-                 ? makeList(List{Value("chunked")})
-                 : makeList();
+                 ? typed(makeList(List{Value("chunked")}), "[]string")
+                 : typed(makeList(), kNilStringSlice);
     }
     if (name == "Cookie") {  // (*http.Cookie, error): a missing cookie fails the template
       if (args.size() != 1 || !args[0].isString()) {
@@ -257,7 +395,7 @@ class RequestObject final : public Object {
       for (auto& [n, v] : http::requestCookies(ex_.request.headers)) {
         all.push_back(cookieValue(std::move(n), std::move(v)));
       }
-      return makeList(std::move(all));
+      return typed(makeList(std::move(all)), "[]*http.Cookie");
     }
     if (name == "TLS") {
       // *tls.ConnectionState: nil on cleartext, so `{{if .Req.TLS}}` tells the scheme.
@@ -269,6 +407,7 @@ class RequestObject final : public Object {
  private:
   const runtime::Exchange& ex_;
   runtime::Request req_;
+  bool original_;
 };
 
 }  // namespace
@@ -289,7 +428,7 @@ Value parseQueryValues(const std::string& rawQuery) {
           eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
       auto& slot = m.asMap().entries[key];
       if (!slot.isList()) {
-        slot = makeList();
+        slot = typed(makeList(), "[]string");
       }
       slot.asList().emplace_back(std::move(val));
     }
@@ -316,7 +455,7 @@ Value headerValues(const runtime::HeaderList& headers) {
     }
     auto& slot = m.asMap().entries[runtime::canonicalHeaderName(f.name)];
     if (!slot.isList()) {
-      slot = makeList();
+      slot = typed(makeList(), "[]string");
     }
     slot.asList().emplace_back(f.value);
   }
@@ -337,7 +476,7 @@ Value makeRequestObject(const runtime::Exchange& ex, bool original) {
     req.query = ex.request.query;
     req.hasQuery = ex.request.hasQuery;
   }
-  return Value(std::shared_ptr<Object>(std::make_shared<RequestObject>(ex, std::move(req))));
+  return Value(std::shared_ptr<Object>(std::make_shared<RequestObject>(ex, std::move(req), original)));
 }
 
 }  // namespace gatehouse::templates

@@ -22,7 +22,7 @@ MapData& wantMap(const Value& v, const char* fn) {
 
 // Deep equality (reflect.DeepEqual over template values).
 bool deepEqual(const Value& a, const Value& b) {
-  if (a.v.index() != b.v.index()) {
+  if (a.v.index() != b.v.index() || kindName(a) != kindName(b)) {  // ([]string is not []interface {})
     return false;
   }
   if (a.isList()) {
@@ -49,6 +49,10 @@ bool deepEqual(const Value& a, const Value& b) {
 
 namespace {
 
+bool emptyValue(const Value& v) {
+  return !truth(v);
+}
+
 // copystructure.Copy: fresh lists and maps all the way down; scalars and objects as they are.
 Value copyDeep(const Value& v) {
   if (v.isList()) {
@@ -56,20 +60,47 @@ Value copyDeep(const Value& v) {
     for (const auto& item : v.asList()) {
       out.push_back(copyDeep(item));
     }
-    return makeList(std::move(out));
+    return typed(makeList(std::move(out)), v.goType);
   }
   if (v.isMap()) {
     Value out = makeMap(v.asMap().kind);
     for (const auto& [k, item] : v.asMap().entries) {
       out.asMap().entries[k] = copyDeep(item);
     }
-    return out;
+    return typed(out, v.goType);
   }
   return v;
 }
 
-bool emptyValue(const Value& v) {
-  return !truth(v);
+// mergo's Merge of `src` into the map `dst` (Sprig's merge; mergeOverwrite with `overwrite`):
+// a nil source value is skipped (set when overwriting), maps meeting maps merge deeply in
+// place, a filled destination slice or map stays, anything else fills an empty (zero)
+// destination value or, overwriting, replaces it.
+void mergeMaps(const Value& dst, const MapData& src, bool overwrite) {
+  auto& entries = dst.asMap().entries;
+  for (const auto& [k, sv] : src.entries) {
+    if (sv.isNil()) {
+      if (overwrite) {
+        entries[k] = sv;
+      }
+      continue;
+    }
+    auto it = entries.find(k);
+    const bool have = it != entries.end();
+    if (sv.isMap() && have && it->second.isMap()) {
+      mergeMaps(it->second, sv.asMap(), overwrite);
+    }
+    if (have && !emptyValue(it->second) && (sv.isMap() || sv.isList())) {
+      continue;
+    }
+    if ((overwrite && !(sv.isObject() && sv.asObject().kind() == "ptr")) || !have || emptyValue(it->second)) {
+      if (dst.goType != nullptr && !sv.isString()) {  // map[string]string from split
+        throw TemplateError(
+            "reflect.Value.SetMapIndex: value of type interface {} is not assignable to type string");
+      }
+      entries[k] = sv;
+    }
+  }
 }
 
 }  // namespace
@@ -90,17 +121,23 @@ void addSprigCollections(FuncMap& f) {
   };
   f["sortAlpha"] = [](Args& a) {
     wantArgs(a, 1, "sortAlpha");
-    std::vector<std::string> s;
+    const auto byText = [](const Value& x, const Value& y) { return x.asString() < y.asString(); };
+    if (a[0].isList() && a[0].goType != nullptr && std::string_view(a[0].goType) == "[]string") {
+      std::sort(a[0].asList().begin(), a[0].asList().end(), byText);  // Go sorts a []string in place
+      return a[0];
+    }
+    List out;
     if (a[0].isList()) {
       for (const auto& v : a[0].asList()) {
-        s.push_back(strval(v));
+        if (!v.isNil()) {  // Sprig's strslice drops nil elements
+          out.emplace_back(strval(v));
+        }
       }
     } else {
-      s.push_back(strval(a[0]));
+      out.emplace_back(strval(a[0]));
     }
-    std::sort(s.begin(), s.end());
-    List out(s.begin(), s.end());
-    return makeList(std::move(out));
+    std::sort(out.begin(), out.end(), byText);
+    return typed(makeList(std::move(out)), "[]string");
   };
   f["until"] = [](Args& a) {
     wantArgs(a, 1, "until");
@@ -112,7 +149,7 @@ void addSprigCollections(FuncMap& f) {
     for (int64_t i = 0; i < (n < 0 ? -n : n); ++i) {
       out.emplace_back(n < 0 ? -i : i);
     }
-    return makeList(std::move(out));
+    return typed(makeList(std::move(out)), "[]int");
   };
   f["untilStep"] = [](Args& a) {
     wantArgs(a, 3, "untilStep");
@@ -121,7 +158,7 @@ void addSprigCollections(FuncMap& f) {
     const int64_t step = toInt64(a[2]);
     List out;
     if (step == 0 || (step > 0 && start >= stop) || (step < 0 && start <= stop)) {
-      return makeList();
+      return typed(makeList(), "[]int");
     }
     for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
       if (out.size() > 1000000) {
@@ -129,7 +166,7 @@ void addSprigCollections(FuncMap& f) {
       }
       out.emplace_back(i);
     }
-    return makeList(std::move(out));
+    return typed(makeList(std::move(out)), "[]int");
   };
   f["dict"] = [](Args& a) {
     Value m = makeMap();
@@ -165,7 +202,7 @@ void addSprigCollections(FuncMap& f) {
         out.emplace_back(k);
       }
     }
-    return makeList(std::move(out));
+    return typed(makeList(std::move(out)), "[]string");
   };
   f["values"] = [](Args& a) {
     wantArgs(a, 1, "values");
@@ -208,13 +245,9 @@ void addSprigCollections(FuncMap& f) {
     if (a.empty()) {
       throw TemplateError("wrong number of args for merge: want at least 1 got 0");
     }
-    auto& dst = wantMap(a[0], "merge").entries;
+    wantMap(a[0], "merge");
     for (size_t i = 1; i < a.size(); ++i) {
-      for (const auto& [k, v] : wantMap(a[i], "merge").entries) {
-        if (overwrite || !dst.contains(k)) {
-          dst[k] = v;
-        }
-      }
+      mergeMaps(a[0], wantMap(a[i], "merge"), overwrite);
     }
     return a[0];
   };
@@ -228,23 +261,36 @@ void addSprigCollections(FuncMap& f) {
   };
   f["mustDeepCopy"] = f["deepCopy"];
   f["dig"] = [](Args& a) {
+    // Sprig asserts the types (a panic text when they are not a dict and string keys)
+    auto asDict = [](const Value& v) -> const MapData& {
+      if (!v.isMap() || v.goType != nullptr || v.asMap().kind != MapData::Kind::Plain) {
+        throw TemplateError("interface conversion: interface {} is " + (v.isNil() ? std::string("nil") : kindName(v)) +
+                            ", not map[string]interface {}");
+      }
+      return v.asMap();
+    };
     if (a.size() < 3) {
-      throw TemplateError("dig: needs at least a key, a default and a dict");
+      throw TemplateError("dig needs at least three arguments");
     }
-    Value cur = a.back();
+    const MapData* dict = &asDict(a.back());
     const Value& def = a[a.size() - 2];
     for (size_t i = 0; i + 2 < a.size(); ++i) {
-      if (!cur.isMap()) {
-        return def;
+      if (!a[i].isString()) {
+        throw TemplateError("interface conversion: interface {} is " +
+                            (a[i].isNil() ? std::string("nil") : kindName(a[i])) + ", not string");
       }
-      const auto& m = cur.asMap().entries;
-      auto it = m.find(strval(a[i]));
-      if (it == m.end()) {
-        return def;
-      }
-      cur = it->second;
     }
-    return cur;
+    for (size_t i = 0; i + 2 < a.size(); ++i) {
+      auto it = dict->entries.find(a[i].asString());
+      if (it == dict->entries.end()) {
+        return def;
+      }
+      if (i + 3 == a.size()) {
+        return it->second;
+      }
+      dict = &asDict(it->second);
+    }
+    return def;
   };
   f["default"] = [](Args& a) {
     if (a.empty()) {
@@ -283,22 +329,11 @@ void addSprigCollections(FuncMap& f) {
   };
   f["kindOf"] = [](Args& a) {
     wantArgs(a, 1, "kindOf");
-    const Value& v = a[0];
-    return Value(v.isNil()        ? "invalid"
-                 : v.isList()     ? "slice"
-                 : v.isMap()      ? "map"
-                 : v.isObject()   ? "struct"
-                 : v.isCallable() ? "func"
-                                  : kindName(v).c_str());
+    return Value(reflectKind(a[0]));
   };
   f["kindIs"] = [](Args& a) {
     wantArgs(a, 2, "kindIs");
-    Args one{a[1]};
-    const std::string kind = printValue(Value(std::string(a[1].isNil()    ? "invalid"
-                                                          : a[1].isList() ? "slice"
-                                                          : a[1].isMap()  ? "map"
-                                                                          : kindName(a[1]).c_str())));
-    return Value(strval(a[0]) == kind);
+    return Value(strval(a[0]) == reflectKind(a[1]));
   };
   f["toString"] = [](Args& a) {
     wantArgs(a, 1, "toString");
@@ -316,7 +351,7 @@ void addSprigCollections(FuncMap& f) {
     } else if (!a[0].isNil()) {
       out.emplace_back(strval(a[0]));
     }
-    return makeList(std::move(out));
+    return typed(makeList(std::move(out)), "[]string");
   };
   f["atoi"] = [](Args& a) {
     wantArgs(a, 1, "atoi");
@@ -326,7 +361,10 @@ void addSprigCollections(FuncMap& f) {
     wantArgs(a, 1, "int");
     return Value(toInt64(a[0]));
   };
-  f["int64"] = f["int"];
+  f["int64"] = [](Args& a) {
+    wantArgs(a, 1, "int64");
+    return typed(Value(toInt64(a[0])), "int64");
+  };
   f["float64"] = [](Args& a) {
     wantArgs(a, 1, "float64");
     return Value(toFloat64(a[0]));

@@ -5,15 +5,35 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gatehouse/utf8.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
 
 namespace {
 
-void jsonString(std::string& out, const std::string& s, bool escapeHtml) {
+// encoding/json's string: invalid UTF-8 as U+FFFD, U+2028/U+2029 escaped, and <, >, &
+// as \u003c... when `escapeHtml` (json.Marshal; Sprig's toRawJson turns that off).
+void jsonString(std::string& out, std::string_view s, bool escapeHtml) {
+  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (unsigned char c : s) {
+  while (!s.empty()) {
+    const auto c = static_cast<unsigned char>(s[0]);
+    if (c >= 0x80) {
+      const size_t n = validUtf8Length(s);
+      if (n == 0) {
+        out += "\\ufffd";
+        s.remove_prefix(1);
+      } else if (s.substr(0, n) == "\u2028" || s.substr(0, n) == "\u2029") {
+        out += s.substr(0, n) == "\u2028" ? "\\u2028" : "\\u2029";
+        s.remove_prefix(n);
+      } else {
+        out.append(s.substr(0, n));
+        s.remove_prefix(n);
+      }
+      continue;
+    }
+    s.remove_prefix(1);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -22,9 +42,9 @@ void jsonString(std::string& out, const std::string& s, bool escapeHtml) {
       case '\t': out += "\\t"; break;
       default:
         if (c < 0x20 || (escapeHtml && (c == '<' || c == '>' || c == '&'))) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
         } else {
           out += static_cast<char>(c);
         }
@@ -67,6 +87,10 @@ void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::st
     }
     case 4: jsonString(out, v.asString(), escapeHtml); return;
     case 5: {
+      if (isNilComposite(v)) {
+        out += "null";
+        return;
+      }
       const auto& l = v.asList();
       out += '[';
       for (size_t i = 0; i < l.size(); ++i) {
@@ -83,6 +107,10 @@ void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::st
       return;
     }
     case 6: {
+      if (isNilComposite(v)) {
+        out += "null";
+        return;
+      }
       const auto& m = v.asMap().entries;
       out += '{';
       bool first = true;
@@ -102,7 +130,28 @@ void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::st
       out += '}';
       return;
     }
-    case 7: jsonString(out, v.asObject().print(), escapeHtml); return;
+    case 7: {
+      const JsonForm form = v.asObject().json();
+      if (form.value) {
+        appendJson(out, *form.value, escapeHtml, indent, depth);
+        return;
+      }
+      out += '{';
+      for (size_t i = 0; i < form.fields.size(); ++i) {
+        if (i > 0) {
+          out += ',';
+        }
+        newline(depth + 1);
+        jsonString(out, form.fields[i].first, escapeHtml);
+        out += indent.empty() ? ":" : ": ";
+        appendJson(out, form.fields[i].second, escapeHtml, indent, depth + 1);
+      }
+      if (!form.fields.empty()) {
+        newline(depth);
+      }
+      out += '}';
+      return;
+    }
     default: throw TemplateError("json: unsupported type: func");
   }
 }
@@ -141,25 +190,30 @@ std::string toJsonText(const Value& v, bool escapeHtml, const std::string& inden
 }
 
 void addSprigJson(FuncMap& f) {
-  f["toJson"] = [](Args& a) {
-    wantArgs(a, 1, "toJson");
-    return Value(toJsonText(a[0], true));
+  // Sprig's toJson family drops json.Marshal's error (an empty string); the must* forms return it.
+  auto encoder = [](const char* fn, bool escapeHtml, const char* indent, bool must) {
+    return [fn, escapeHtml, indent, must](Args& a) {
+      wantArgs(a, 1, fn);
+      try {
+        return Value(toJsonText(a[0], escapeHtml, indent));
+      } catch (const TemplateError&) {
+        if (must) {
+          throw;
+        }
+        return Value("");
+      }
+    };
   };
-  f["mustToJson"] = f["toJson"];
-  f["toPrettyJson"] = [](Args& a) {
-    wantArgs(a, 1, "toPrettyJson");
-    return Value(toJsonText(a[0], true, "  "));
-  };
-  f["mustToPrettyJson"] = f["toPrettyJson"];
-  f["toRawJson"] = [](Args& a) {
-    wantArgs(a, 1, "toRawJson");
-    return Value(toJsonText(a[0], false));
-  };
-  f["mustToRawJson"] = f["toRawJson"];
+  f["toJson"] = encoder("toJson", true, "", false);
+  f["mustToJson"] = encoder("mustToJson", true, "", true);
+  f["toPrettyJson"] = encoder("toPrettyJson", true, "  ", false);
+  f["mustToPrettyJson"] = encoder("mustToPrettyJson", true, "  ", true);
+  f["toRawJson"] = encoder("toRawJson", false, "", false);
+  f["mustToRawJson"] = encoder("mustToRawJson", false, "", true);
   f["fromJson"] = [](Args& a) {
     wantArgs(a, 1, "fromJson");
     auto j = nlohmann::json::parse(strval(a[0]), nullptr, false);
-    return j.is_discarded() ? makeMap() : fromJson(j);  // sprig returns an empty dict on errors
+    return j.is_discarded() ? Value() : fromJson(j);  // Sprig 3.2 drops the error: nil
   };
   f["mustFromJson"] = [](Args& a) {
     wantArgs(a, 1, "mustFromJson");

@@ -137,7 +137,7 @@ Value slice(Args& a) {
   if (start < 0 || end < start || end > len) {
     throw TemplateError("reflect.Value.Slice: slice index out of bounds");
   }
-  return makeList(List(l.begin() + start, l.begin() + end));
+  return typed(makeList(List(l.begin() + start, l.begin() + end)), a[0].goType);  // (keeps the slice type)
 }
 
 // Sprig computes the chunk count in float64; sizes it cannot use fail as Go's makeslice does.
@@ -177,7 +177,7 @@ Value chunk(Args& a) {
     }
     out.push_back(makeList(std::move(part)));
   }
-  return makeList(std::move(out));
+  return typed(makeList(std::move(out)), "[][]interface {}");
 }
 
 }  // namespace
@@ -193,7 +193,7 @@ std::string reflectKind(const Value& v) {
     return "map";
   }
   if (v.isObject()) {
-    return "struct";
+    return v.asObject().kind();
   }
   if (v.isCallable()) {
     return "func";

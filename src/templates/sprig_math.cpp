@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "templates/go_decimal.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
@@ -23,18 +24,18 @@ void atLeast(const Args& a, size_t n, const char* fn) {
 void addSprigMath(FuncMap& f) {
   f["add1"] = [](Args& a) {
     wantArgs(a, 1, "add1");
-    return Value(toInt64(a[0]) + 1);
+    return typed(Value(toInt64(a[0]) + 1), "int64");
   };
   f["add"] = [](Args& a) {
     int64_t s = 0;
     for (const auto& v : a) {
       s += toInt64(v);
     }
-    return Value(s);
+    return typed(Value(s), "int64");
   };
   f["sub"] = [](Args& a) {
     atLeast(a, 2, "sub");
-    return Value(toInt64(a[0]) - toInt64(a[1]));
+    return typed(Value(toInt64(a[0]) - toInt64(a[1])), "int64");
   };
   f["mul"] = [](Args& a) {
     atLeast(a, 1, "mul");
@@ -42,7 +43,7 @@ void addSprigMath(FuncMap& f) {
     for (size_t i = 1; i < a.size(); ++i) {
       p *= toInt64(a[i]);
     }
-    return Value(p);
+    return typed(Value(p), "int64");
   };
   f["div"] = [](Args& a) {
     atLeast(a, 2, "div");
@@ -50,7 +51,7 @@ void addSprigMath(FuncMap& f) {
     if (d == 0) {
       throw TemplateError("runtime error: integer divide by zero");
     }
-    return Value(toInt64(a[0]) / d);
+    return typed(Value(toInt64(a[0]) / d), "int64");
   };
   f["mod"] = [](Args& a) {
     atLeast(a, 2, "mod");
@@ -58,7 +59,7 @@ void addSprigMath(FuncMap& f) {
     if (d == 0) {
       throw TemplateError("runtime error: integer divide by zero");
     }
-    return Value(toInt64(a[0]) % d);
+    return typed(Value(toInt64(a[0]) % d), "int64");
   };
   f["max"] = [](Args& a) {
     atLeast(a, 1, "max");
@@ -66,7 +67,7 @@ void addSprigMath(FuncMap& f) {
     for (const auto& v : a) {
       m = std::max(m, toInt64(v));
     }
-    return Value(m);
+    return typed(Value(m), "int64");
   };
   f["biggest"] = f["max"];
   f["min"] = [](Args& a) {
@@ -75,49 +76,36 @@ void addSprigMath(FuncMap& f) {
     for (const auto& v : a) {
       m = std::min(m, toInt64(v));
     }
-    return Value(m);
+    return typed(Value(m), "int64");
+  };
+  // The f functions fold shopspring decimals (templates/go_decimal.h).
+  auto fold = [](const Args& a, size_t from, DecimalOp op, double start) {
+    std::vector<double> rest;
+    for (size_t i = from; i < a.size(); ++i) {
+      rest.push_back(toFloat64(a[i]));
+    }
+    return Value(decimalFold(start, rest, op));
   };
   f["add1f"] = [](Args& a) {
     atLeast(a, 1, "add1f");
-    return Value(toFloat64(a[0]) + 1);
+    return Value(decimalFold(toFloat64(a[0]), {1}, DecimalOp::Add));
   };
-  f["addf"] = [](Args& a) {
-    double s = 0;
-    for (const auto& v : a) {
-      s += toFloat64(v);
-    }
-    return Value(s);
-  };
-  f["subf"] = [](Args& a) {
+  f["addf"] = [fold](Args& a) { return fold(a, 0, DecimalOp::Add, 0); };
+  f["subf"] = [fold](Args& a) {
     atLeast(a, 1, "subf");
-    double s = toFloat64(a[0]);
-    for (size_t i = 1; i < a.size(); ++i) {
-      s -= toFloat64(a[i]);
-    }
-    return Value(s);
+    return fold(a, 1, DecimalOp::Sub, toFloat64(a[0]));
   };
-  f["mulf"] = [](Args& a) {
-    double p = 1;
-    for (const auto& v : a) {
-      p *= toFloat64(v);
-    }
-    return Value(p);
+  f["mulf"] = [fold](Args& a) {
+    atLeast(a, 1, "mulf");
+    return fold(a, 1, DecimalOp::Mul, toFloat64(a[0]));
   };
   f["divf"] = [](Args& a) {
     atLeast(a, 1, "divf");
-    double s = toFloat64(a[0]);
+    std::vector<double> divisors;
     for (size_t i = 1; i < a.size(); ++i) {
-      const double d = toFloat64(a[i]);
-      if (d == 0) {  // Sprig divides shopspring decimals, which panic on a zero divisor
-        throw TemplateError("decimal division by 0");
-      }
-      s /= d;
-      // decimal.Div keeps 16 digits after the point (DivisionPrecision)
-      char buf[512];
-      std::snprintf(buf, sizeof buf, "%.16f", s);
-      s = std::strtod(buf, nullptr);
+      divisors.push_back(toFloat64(a[i]));
     }
-    return Value(s);
+    return Value(decimalDivide(toFloat64(a[0]), divisors));
   };
   f["maxf"] = [](Args& a) {
     atLeast(a, 1, "maxf");

@@ -1,4 +1,4 @@
-// Sprig's encoding, hash, regex, path and random functions, and the list of Sprig names
+// Sprig's encoding, hash, path and random functions, and the list of Sprig names
 // gatehouse does not implement (refused at parse time).
 
 #include <algorithm>
@@ -11,7 +11,6 @@
 #include <vector>
 
 #include <openssl/evp.h>
-#include <re2/re2.h>
 
 #include "handlers/base64.h"
 #include "templates/sprig.h"
@@ -29,101 +28,6 @@ std::string hexDigest(const std::string& s, const EVP_MD* md) {
   for (unsigned int i = 0; i < len; ++i) {
     std::snprintf(buf, sizeof buf, "%02x", d[i]);
     out += buf;
-  }
-  return out;
-}
-
-std::unique_ptr<RE2> compile(const std::string& pattern) {
-  RE2::Options o;
-  o.set_log_errors(false);
-  auto re = std::make_unique<RE2>(pattern, o);
-  if (!re->ok()) {
-    throw TemplateError("error parsing regexp: " + re->error());
-  }
-  return re;
-}
-
-// Go's Regexp.FindAllString(s, n) (n < 0: all).
-List findAll(const RE2& re, const std::string& s, int64_t n) {
-  List out;
-  re2::StringPiece input(s);
-  re2::StringPiece match;
-  size_t pos = 0;
-  while (pos <= s.size() && (n < 0 || static_cast<int64_t>(out.size()) < n)) {
-    if (!re.Match(input, pos, s.size(), RE2::UNANCHORED, &match, 1)) {
-      break;
-    }
-    out.emplace_back(std::string(match.data(), match.size()));
-    const auto start = static_cast<size_t>(match.data() - s.data());
-    pos = start + match.size() + (match.empty() ? 1 : 0);
-  }
-  return out;
-}
-
-// Go's Regexp.ReplaceAllString with $1 / ${name} expansion, or literally.
-std::string replaceAll(const RE2& re, const std::string& s, const std::string& repl, bool literal) {
-  std::string out;
-  const int groups = re.NumberOfCapturingGroups() + 1;
-  std::vector<re2::StringPiece> m(static_cast<size_t>(groups));
-  size_t pos = 0;
-  size_t last = 0;
-  while (pos <= s.size() && re.Match(s, pos, s.size(), RE2::UNANCHORED, m.data(), groups)) {
-    const auto start = static_cast<size_t>(m[0].data() - s.data());
-    out.append(s, last, start - last);
-    if (literal) {
-      out += repl;
-    } else {
-      for (size_t i = 0; i < repl.size(); ++i) {
-        if (repl[i] != '$' || i + 1 >= repl.size()) {
-          out += repl[i];
-          continue;
-        }
-        if (repl[i + 1] == '$') {
-          out += '$';
-          ++i;
-          continue;
-        }
-        std::string name;
-        size_t j = i + 1;
-        if (repl[j] == '{') {
-          const size_t close = repl.find('}', j);
-          if (close == std::string::npos) {
-            out += repl[i];
-            continue;
-          }
-          name = repl.substr(j + 1, close - j - 1);
-          j = close + 1;
-        } else {
-          while (j < repl.size() && (std::isalnum(static_cast<unsigned char>(repl[j])) || repl[j] == '_')) {
-            name += repl[j++];
-          }
-        }
-        if (name.empty()) {
-          out += repl[i];
-          continue;
-        }
-        int idx = -1;
-        if (std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-          idx = name.size() < 4 ? std::stoi(name) : -1;
-        } else {
-          auto it = re.NamedCapturingGroups().find(name);
-          idx = it == re.NamedCapturingGroups().end() ? -1 : it->second;
-        }
-        if (idx >= 0 && idx < groups) {
-          out.append(m[static_cast<size_t>(idx)].data(), m[static_cast<size_t>(idx)].size());
-        }
-        i = j - 1;
-      }
-    }
-    last = start + m[0].size();
-    pos = last + (m[0].empty() ? 1 : 0);
-    if (m[0].empty() && start < s.size()) {
-      out += s[start];
-      last = start + 1;
-    }
-  }
-  if (last < s.size()) {
-    out.append(s, last);
   }
   return out;
 }
@@ -326,71 +230,6 @@ void addSprigMisc(FuncMap& f) {
     }
     return Value(std::to_string((s2 << 16) | s1));
   };
-  f["regexMatch"] = [](Args& a) {
-    wantArgs(a, 2, "regexMatch");
-    return Value(RE2::PartialMatch(strval(a[1]), *compile(strval(a[0]))));
-  };
-  f["mustRegexMatch"] = f["regexMatch"];
-  f["regexFind"] = [](Args& a) {
-    wantArgs(a, 2, "regexFind");
-    auto l = findAll(*compile(strval(a[0])), strval(a[1]), 1);
-    return l.empty() ? Value("") : l[0];
-  };
-  f["mustRegexFind"] = f["regexFind"];
-  f["regexFindAll"] = [](Args& a) {
-    wantArgs(a, 3, "regexFindAll");
-    return makeList(findAll(*compile(strval(a[0])), strval(a[1]), toInt64(a[2])));
-  };
-  f["mustRegexFindAll"] = f["regexFindAll"];
-  f["regexReplaceAll"] = [](Args& a) {
-    wantArgs(a, 3, "regexReplaceAll");
-    return Value(replaceAll(*compile(strval(a[0])), strval(a[1]), strval(a[2]), false));
-  };
-  f["mustRegexReplaceAll"] = f["regexReplaceAll"];
-  f["regexReplaceAllLiteral"] = [](Args& a) {
-    wantArgs(a, 3, "regexReplaceAllLiteral");
-    return Value(replaceAll(*compile(strval(a[0])), strval(a[1]), strval(a[2]), true));
-  };
-  f["mustRegexReplaceAllLiteral"] = f["regexReplaceAllLiteral"];
-  f["regexQuoteMeta"] = [](Args& a) {
-    wantArgs(a, 1, "regexQuoteMeta");
-    // Go's regexp.QuoteMeta escapes only `\.+*?()|[]{}^$` (RE2's escapes every other symbol)
-    std::string out;
-    for (char c : strval(a[0])) {
-      if (std::string_view("\\.+*?()|[]{}^$").find(c) != std::string_view::npos) {
-        out += '\\';
-      }
-      out += c;
-    }
-    return Value(out);
-  };
-  f["regexSplit"] = [](Args& a) {
-    wantArgs(a, 3, "regexSplit");
-    auto re = compile(strval(a[0]));
-    const std::string s = strval(a[1]);
-    const int64_t n = toInt64(a[2]);
-    List out;
-    if (n == 0) {
-      return makeList();
-    }
-    size_t last = 0;
-    re2::StringPiece m;
-    size_t pos = 0;
-    while (pos < s.size() && (n < 0 || static_cast<int64_t>(out.size()) < n - 1) &&
-           re->Match(s, pos, s.size(), RE2::UNANCHORED, &m, 1)) {
-      const auto start = static_cast<size_t>(m.data() - s.data());
-      if (m.empty() && start == 0) {
-        pos = 1;
-        continue;
-      }
-      out.emplace_back(s.substr(last, start - last));
-      last = start + m.size();
-      pos = last + (m.empty() ? 1 : 0);
-    }
-    out.emplace_back(s.substr(last));
-    return makeList(std::move(out));
-  };
-  f["mustRegexSplit"] = f["regexSplit"];
   f["base"] = [](Args& a) {
     wantArgs(a, 1, "base");
     std::string p = strval(a[0]);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "gatehouse/utf8.h"
 #include "templates/format.h"
 #include "templates/sprig.h"
 
@@ -81,9 +82,7 @@ List explode(const std::string& s, int64_t n) {
       out.emplace_back(s.substr(i));
       return out;
     }
-    const auto u = static_cast<unsigned char>(s[i]);
-    size_t len = u < 0x80 ? 1 : u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
-    len = std::min(len, s.size() - i);
+    const size_t len = std::max<size_t>(1, validUtf8Length(std::string_view(s).substr(i)));  // invalid: 1 byte
     out.emplace_back(s.substr(i, len));
     i += len;
   }
@@ -91,7 +90,10 @@ List explode(const std::string& s, int64_t n) {
 }
 
 Value splitMap(const std::string& sep, const std::string& s, int64_t n) {
-  Value m = makeMap();
+  Value m = typed(makeMap(), "map[string]string");
+  if (n == 0) {  // strings.SplitN's nil
+    return m;
+  }
   if (sep.empty()) {
     const List parts = explode(s, n);
     for (size_t k = 0; k < parts.size(); ++k) {
@@ -179,13 +181,19 @@ void addSprigStrings(FuncMap& f) {
     return o;
   });
   str1("initials", [](const std::string& s) {
+    // goutils.Initials reads bytes as runes: a byte 0x85 or 0xA0 (inside UTF-8 text too)
+    // is a Unicode space, and a first byte is written as the rune U+00XX.
     std::string o;
-    bool start = true;
+    bool gap = true;
     for (char c : s) {
-      if (start && !std::isspace(static_cast<unsigned char>(c))) {
-        o += c;
+      const auto b = static_cast<unsigned char>(c);
+      const bool space = (b >= '\t' && b <= '\r') || b == ' ' || b == 0x85 || b == 0xA0;
+      if (space) {
+        gap = true;
+      } else if (gap) {
+        appendUtf8(o, b);
+        gap = false;
       }
-      start = std::isspace(static_cast<unsigned char>(c)) != 0;
     }
     return o;
   });
@@ -367,7 +375,7 @@ void addSprigStrings(FuncMap& f) {
   };
   f["splitList"] = [](Args& a) {
     wantArgs(a, 2, "splitList");
-    return makeList(goSplit(strval(a[1]), strval(a[0])));
+    return typed(makeList(goSplit(strval(a[1]), strval(a[0]))), "[]string");
   };
   f["join"] = [](Args& a) {
     wantArgs(a, 2, "join");
@@ -376,11 +384,14 @@ void addSprigStrings(FuncMap& f) {
     if (a[1].isList()) {
       bool first = true;
       for (const auto& v : a[1].asList()) {
+        if (v.isNil()) {
+          continue;  // Sprig's strslice drops nil elements
+        }
         if (!first) {
           o += sep;
         }
         first = false;
-        o += v.isNil() ? "" : strval(v);
+        o += strval(v);
       }
     } else {
       o = strval(a[1]);

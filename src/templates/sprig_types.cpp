@@ -43,7 +43,7 @@ void addSprigTypes(FuncMap& f) {
   };
   f["toDecimal"] = [](Args& a) {
     wantArgs(a, 1, "toDecimal");
-    return Value(parseOctal(printValue(a[0])));
+    return typed(Value(parseOctal(printValue(a[0]))), "int64");
   };
 }
 

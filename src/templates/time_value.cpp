@@ -13,8 +13,13 @@ class TimeObject final : public Object {
  public:
   TimeObject(int64_t nanos, bool local) : nanos_(nanos), local_(local) {}
   [[nodiscard]] std::string typeName() const override { return "time.Time"; }
+  [[nodiscard]] bool stringer() const override { return true; }
   [[nodiscard]] int64_t nanos() const { return nanos_; }
   [[nodiscard]] bool local() const { return local_; }
+  [[nodiscard]] bool equals(const Object& other) const override {
+    const auto& t = static_cast<const TimeObject&>(other);  // (the caller compared the types)
+    return t.nanos_ == nanos_ && t.local_ == local_;
+  }
 
   std::optional<Value> get(std::string_view name, const Args& args) override {
     if (name == "Format") {
@@ -87,6 +92,12 @@ class TimeObject final : public Object {
     std::string out;
     log::appendGoTime(out, "2006-01-02 15:04:05.999999999 -0700 MST", nanos_, local_);
     return out;
+  }
+  // Time.MarshalJSON: RFC 3339 with the nanoseconds it has.
+  [[nodiscard]] JsonForm json() const override {
+    std::string out;
+    log::appendGoTime(out, "2006-01-02T15:04:05.999999999Z07:00", nanos_, local_);
+    return {Value(out), {}};
   }
 
  private:

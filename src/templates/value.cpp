@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -12,6 +13,11 @@ namespace gatehouse::templates {
 
 Value makeList(List items) {
   return Value(std::make_shared<List>(std::move(items)));
+}
+
+Value typed(Value v, const char* goType) {
+  v.goType = goType;
+  return v;
 }
 
 Value makeMap(MapData::Kind kind) {
@@ -43,7 +49,14 @@ bool truth(const Value& v) {
   }
 }
 
+bool isNilComposite(const Value& v) {
+  return (v.isList() || v.isMap()) && v.goType != nullptr && std::string_view(v.goType).starts_with("nil ");
+}
+
 std::string kindName(const Value& v) {
+  if (v.goType != nullptr) {
+    return isNilComposite(v) ? v.goType + 4 : v.goType;
+  }
   switch (v.v.index()) {
     case 0:
       return "nil";
@@ -189,6 +202,33 @@ int64_t wantInt(const Value& v, std::string_view fn) {
 
 namespace {
 
+// cast.ToFloat64 of a string: strconv.ParseFloat's value, 0 when it fails. strtod takes more
+// than Go does (leading spaces, hex without a 'p' exponent, "nan(...)"), and an overflow
+// is Go's range error (0 here) unless the text spells an infinity.
+double goParseFloatOrZero(const std::string& s) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0])) || s.find('(') != std::string::npos) {
+    return 0;
+  }
+  const size_t digits = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+  const bool hex = s.size() > digits + 1 && s[digits] == '0' && (s[digits + 1] == 'x' || s[digits + 1] == 'X');
+  if (hex && s.find_first_of("pP") == std::string::npos) {
+    return 0;
+  }
+  char* endp = nullptr;
+  const double d = std::strtod(s.c_str(), &endp);
+  if (endp == s.c_str() || *endp != '\0') {
+    return 0;
+  }
+  if (std::isinf(d)) {
+    std::string lower;
+    for (char c : s.substr(digits)) {
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return lower == "inf" || lower == "infinity" ? d : 0;
+  }
+  return d;
+}
+
 // Go's int64(f) as amd64 computes it: a NaN or a value outside int64's range gives the
 // "integer indefinite" value, INT64_MIN (what `{{int 1e300}}` prints in caddy 2.6.2). In C++
 // that conversion is undefined, so the range is checked first.
@@ -225,11 +265,8 @@ double toFloat64(const Value& v) {
       return static_cast<double>(v.asInt());
     case 3:
       return v.asFloat();
-    case 4: {
-      char* endp = nullptr;
-      const double d = std::strtod(v.asString().c_str(), &endp);
-      return endp != v.asString().c_str() && *endp == '\0' ? d : 0;
-    }
+    case 4:
+      return goParseFloatOrZero(v.asString());
     default:
       return 0;
   }

@@ -49,6 +49,12 @@ struct Value {
   Value(std::shared_ptr<Object> o) : v(std::move(o)) {}    // NOLINT(google-explicit-constructor)
   Value(std::shared_ptr<Callable> c) : v(std::move(c)) {}  // NOLINT(google-explicit-constructor)
 
+  // Go's static type where it is not its kind's default (int, float64, string, []interface {},
+  // map[string]interface {}): "int64" from Sprig's math, "uint8" from indexing a string,
+  // "[]string" from splitList, "map[string]string" from split ... (a string literal). %T,
+  // typeOf, kindOf and Go's messages ("EXTRA int64=", "in type []string") name it.
+  const char* goType = nullptr;
+
   [[nodiscard]] bool isNil() const { return v.index() == 0; }
   [[nodiscard]] bool isBool() const { return v.index() == 1; }
   [[nodiscard]] bool isInt() const { return v.index() == 2; }
@@ -77,6 +83,13 @@ struct MapData {
   enum class Kind { Plain, Header, UrlValues } kind = Kind::Plain;
 };
 
+// encoding/json's view of an object: a value written in its place (a MarshalJSON string,
+// null for a nil pointer), or the struct's exported fields in declaration order.
+struct JsonForm {
+  std::optional<Value> value;
+  std::vector<std::pair<std::string, Value>> fields;
+};
+
 // A Go struct value: fields and methods by name. get() returns nullopt when the name is
 // neither (the executor reports "can't evaluate field"); a field given arguments throws.
 class Object {
@@ -88,6 +101,19 @@ class Object {
   [[nodiscard]] virtual std::string print() const { return "{" + typeName() + "}"; }
   // A typed nil pointer (Go's (*T)(nil)): false in conditions, prints "<nil>".
   [[nodiscard]] virtual bool nil() const { return false; }
+  // Go's reflect kind: "ptr" for a pointer type (*T), else "struct".
+  [[nodiscard]] virtual std::string kind() const { return typeName().starts_with("*") ? "ptr" : "struct"; }
+  // Whether Go's == is defined on the type (a struct holding a map is not).
+  [[nodiscard]] virtual bool comparable() const { return true; }
+  // Go's == between two values of the same type: a pointer is equal to itself only, so
+  // objects standing for one Go pointer (the request, its URL) name what they stand for.
+  [[nodiscard]] virtual const void* identity() const { return this; }
+  [[nodiscard]] virtual bool equals(const Object& other) const { return identity() == other.identity(); }
+  // Whether the Go type has a String method (fmt's %s %q %x %X then format its text).
+  [[nodiscard]] virtual bool stringer() const { return false; }
+  // What json.Marshal writes; throws TemplateError("json: unsupported type: T") for a type
+  // it cannot encode (a struct holding a func).
+  [[nodiscard]] virtual JsonForm json() const { return {Value(print()), {}}; }
 };
 
 // A function value (for `call`, and sprig's returned closures).
@@ -96,6 +122,17 @@ struct Callable {
 };
 
 Value makeList(List items = {});
+// `v` with Go's static type `goType` (a string literal, see Value::goType).
+Value typed(Value v, const char* goType);
+// A goType starting "nil " marks a Go nil slice or map (a function's "no result", a map
+// Go never made): empty, printed [] or map[], but JSON null and equal to nil. kindName drops
+// the prefix.
+inline constexpr const char* kNilStringSlice = "nil []string";
+// The goType of a nil held in an interface (a map's or slice's element, as range and field
+// lookups give it): Go fails a field of it ("nil pointer evaluating interface {}.X") where a
+// missing value gives nothing. A pipeline's result drops the mark, as Go's does.
+inline constexpr const char* kInterfaceNil = "interface {}";
+bool isNilComposite(const Value& v);
 Value makeMap(MapData::Kind kind = MapData::Kind::Plain);
 // Go's truth: false, 0, nil, and empty strings, lists and maps are false.
 bool truth(const Value& v);
