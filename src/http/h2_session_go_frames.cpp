@@ -62,7 +62,16 @@ int Http2Session::frameBegins(const nghttp2_frame_hd& hd) {
         return goConnectionError(NGHTTP2_PROTOCOL_ERROR);  // RFC 9113 5.1: idle
       }
       if (hd.type == NGHTTP2_DATA) {
-        dataJudged_.push_back(id);  // on a stream nghttp2 holds open: Go's reset, if any, is still queued
+        dataJudged_.push_back(id);
+        H2Stream* s = find(id);
+        // Reset by a rule of Go's (not one only Gatehouse has: Go serves those heads).
+        const bool goReset = s != nullptr && !s->head.invalid() &&
+                             (s->resetSubmitted || (s->phase == H2Stream::Phase::Head && !s->headMapped));
+        if (goReset && s->inbound.framesAfterReset++ > 0) {
+          // Go's reset of this stream is queued at the first DATA frame behind it (no answer);
+          // by the next one its writer has sent it, and the stream is closed: STREAM_CLOSED.
+          rawReset(id, NGHTTP2_STREAM_CLOSED);
+        }
       }
       return 0;
     case NGHTTP2_HEADERS:

@@ -43,6 +43,7 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     bool badTrailer = false;  // a trailer field Go refuses: the stream is reset at its end
     bool refused = false;     // reset for what the client sent: never dispatched
     bool trailerPseudo = false;  // a later header block held a pseudo-header field (a head)
+    unsigned framesAfterReset = 0;  // DATA frames that came after Go would have reset the stream
     bool shortBody = false;   // END_STREAM before the declared length: reads end in an error
   };
   struct Outbound {
