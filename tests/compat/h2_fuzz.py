@@ -593,7 +593,7 @@ def known(describe, want, got):
             return "; ".join(reason for p, reason in FIELD_CLASSES if without(want, [p]) != without(got, [p]))
     authority = field(describe, ":authority") + field(describe, "host")
     path = field(describe, ":path")
-    if got.get("rst") == 1 and not got["heads"]:
+    if got.get("rst") in (1, 5) and not got["heads"]:  # 5: DATA behind the deliberate reset
         token = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
         if any(not set(m) <= token for m in field(describe, ":method")):
             return "a :method that is not a token is reset (Go serves it; its transport refuses to proxy it)"
