@@ -58,6 +58,7 @@ nghttp2_session* Http2Session::Callbacks::newServer(Http2Session& self) {
   // Http2Session::header/frameReceived/dataChunk for trailers and body lengths.
   nghttp2_option_set_no_http_messaging(option.get(), 1);
 
+  nghttp2_session_callbacks_set_on_begin_frame_callback(cbs.get(), &Callbacks::onBeginFrame);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs.get(), &Callbacks::onBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(cbs.get(), &Callbacks::onHeader);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs.get(), &Callbacks::onFrameRecv);
@@ -117,6 +118,10 @@ int Http2Session::Callbacks::submitSettings(nghttp2_session* session, const Http
 ssize_t Http2Session::Callbacks::readBody(nghttp2_session* /*session*/, int32_t id, uint8_t* buf, size_t len,
                                           uint32_t* flags, nghttp2_data_source* /*source*/, void* user) {
   return self(user).readBody(id, buf, len, flags);
+}
+
+int Http2Session::Callbacks::onBeginFrame(nghttp2_session* /*session*/, const nghttp2_frame_hd* hd, void* user) {
+  return self(user).frameBegins(*hd);
 }
 
 int Http2Session::Callbacks::onBeginHeaders(nghttp2_session* /*session*/, const nghttp2_frame* frame,

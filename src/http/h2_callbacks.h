@@ -27,6 +27,7 @@ class Http2Session::Callbacks {
 
  private:
   static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
+  static int onBeginFrame(nghttp2_session* session, const nghttp2_frame_hd* hd, void* user);
   static int onBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user);
   static int onHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t flags, void* user);

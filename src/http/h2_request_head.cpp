@@ -115,13 +115,13 @@ bool H2RequestHead::validTrailer(std::string_view name, std::string_view value) 
 
 void H2RequestHead::add(std::string_view name, std::string_view value) {
   size_ += name.size() + value.size() + kFieldOverhead;
-  if (truncated_ || invalid_) {
-    return;
+  if (truncated_ || framerRefused_) {
+    return;  // past a block Go's framer refuses, nothing more counts
   }
   // Go checks each field before it counts its size: a malformed field resets the stream
   // even when it is also the one over the limit.
   if (!validFieldValue(value)) {
-    invalid_ = true;
+    invalid_ = framerRefused_ = true;
     return;
   }
   if (name.starts_with(':')) {
@@ -130,13 +130,17 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
     const std::array<const std::string*, 5> slots{&method_, &scheme_, &authority_, &path_, &protocol_};
     const auto at = std::find(slots.begin(), slots.end(), slot);
     const unsigned bit = at == slots.end() ? 0 : 1U << static_cast<unsigned>(at - slots.begin());
-    const bool wellFormed = slot != nullptr && !sawRegular_ && (seenPseudo_ & bit) == 0 &&
-                            (slot != &method_ || tokenBytes(value)) && (slot != &authority_ || hostBytes(value));
-    if (!wellFormed) {
-      invalid_ = true;
+    // Go's framer (readMetaFrame, checkPseudos) refuses the block for these: the stream
+    // never opens there. A method or authority only we refuse opened it.
+    if (slot == nullptr || sawRegular_ || (seenPseudo_ & bit) != 0) {
+      invalid_ = framerRefused_ = true;
       return;
     }
     seenPseudo_ |= bit;
+    if ((slot == &method_ && !tokenBytes(value)) || (slot == &authority_ && !hostBytes(value))) {
+      invalid_ = true;  // still read on: a later field may be one Go's framer refuses
+      return;
+    }
     hasProtocol_ = hasProtocol_ || slot == &protocol_;
     if (tooLarge()) {
       truncated_ = true;
@@ -146,7 +150,11 @@ void H2RequestHead::add(std::string_view name, std::string_view value) {
     return;
   }
   sawRegular_ = true;
-  if (!validWireName(name) || (name == "host" && !hostBytes(value))) {
+  if (!validWireName(name)) {
+    invalid_ = framerRefused_ = true;
+    return;
+  }
+  if (invalid_ || (name == "host" && !hostBytes(value))) {
     invalid_ = true;
     return;
   }
@@ -187,9 +195,22 @@ int64_t H2RequestHead::declaredLength(bool endStream) const {
   return number ? static_cast<int64_t>(n) : 0;  // Go: ContentLength 0 when ParseUint fails
 }
 
+bool H2RequestHead::framerRefused() const {
+  // Go's checkPseudos knows no :protocol (caddy 2.6.2 has no RFC 8441): refused wherever it
+  // is, but on the extended CONNECT of a WebSocket, which Gatehouse serves on purpose.
+  return framerRefused_ || (hasProtocol_ && !extendedConnect());
+}
+
+bool H2RequestHead::extendedConnect() const {
+  // A whole one (RFC 8441 4): with :scheme and :path, which the framer would have to allow.
+  return method_ == "CONNECT" && runtime::equalsIgnoreCase(protocol_, "websocket") && !scheme_.empty() &&
+         !path_.empty();
+}
+
 void H2RequestHead::clear() {
   size_ = 0;
   invalid_ = false;
+  framerRefused_ = false;
   truncated_ = false;
   sawRegular_ = false;
   hasProtocol_ = false;
@@ -207,7 +228,7 @@ void H2RequestHead::clear() {
 }
 
 bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
-  if (invalid_ || method_.empty()) {
+  if (invalid_ || method_.empty() || framerRefused()) {
     return false;
   }
   // Go's newWriterAndRequest: what each kind of request must (not) carry, judged by values.
@@ -217,9 +238,8 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
     if (!path_.empty() || !scheme_.empty() || authority_.empty()) {
       return false;
     }
-  } else if (path_.empty() || (scheme_ != "http" && scheme_ != "https") ||
-             (hasProtocol_ && (!connect || protocol_.empty()))) {
-    return false;  // Go also refuses any :scheme but these two; :protocol goes with CONNECT
+  } else if (path_.empty() || (scheme_ != "http" && scheme_ != "https")) {
+    return false;  // Go also refuses any :scheme but these two
   }
   const int64_t declared = declaredLength(endStream);
   req.method = method_;

@@ -33,6 +33,10 @@ class H2RequestHead {
   // The header list exceeded SETTINGS_MAX_HEADER_LIST_SIZE: Go answers 431.
   [[nodiscard]] bool tooLarge() const { return size_ > maxListBytes_; }
   [[nodiscard]] bool invalid() const { return invalid_; }
+  // Go's framer itself refuses this block (a bad field name or value, an unknown, doubled or
+  // misplaced pseudo-header field, :protocol but on a WebSocket's extended CONNECT): there
+  // the stream never opens, so later DATA or WINDOW_UPDATE frames on it end the connection.
+  [[nodiscard]] bool framerRefused() const;
   [[nodiscard]] size_t size() const { return size_; }
 
   // Fills method, host, target, headers, version and body framing. `endStream`: the
@@ -54,7 +58,10 @@ class H2RequestHead {
  private:
   size_t maxListBytes_;
   size_t size_ = 0;
+  [[nodiscard]] bool extendedConnect() const;
+
   bool invalid_ = false;
+  bool framerRefused_ = false;
   bool truncated_ = false;   // over the size limit: later fields neither kept nor checked
   bool sawRegular_ = false;  // a pseudo-header field after this is malformed
   bool hasProtocol_ = false;

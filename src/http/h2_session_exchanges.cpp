@@ -50,7 +50,11 @@ void Http2Session::dispatch(H2Stream& s) {
   }
   // Go's order: a malformed head is reset, then a truncated one answered 431, then one with
   // a field HTTP/2 forbids answered 400; each without running the chain.
-  if (!s.head.mapTo(req, s.bodyless)) {
+  // A client's head was mapped as it came (frameReceived); a promised one is mapped here.
+  if (s.pushed) {
+    s.headMapped = s.head.mapTo(req, s.bodyless);
+  }
+  if (!s.headMapped) {
     reset(s, NGHTTP2_PROTOCOL_ERROR);
     return;
   }
@@ -222,6 +226,7 @@ void Http2Session::streamSniffed(H2Stream& s) {
 }
 
 void Http2Session::reset(H2Stream& s, uint32_t errorCode) {
+  s.resetSubmitted = true;
   nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, s.id, errorCode);
 }
 

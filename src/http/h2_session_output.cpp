@@ -95,6 +95,10 @@ bool Http2Session::send() {
       }
     }
   }
+  if (!rawFrames_.empty()) {
+    out_.append(rawFrames_);
+    rawFrames_.clear();
+  }
   if (!out_.empty()) {
     transport_.write(out_);
   }

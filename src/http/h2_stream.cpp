@@ -32,6 +32,8 @@ void H2Stream::recycle() {
   deliveryQueued = false;
   continueSent = false;
   pushed = false;
+  resetSubmitted = false;
+  headMapped = false;
   writeDeadline = 0;
   inbound = Inbound{};
   outbound = Outbound{};

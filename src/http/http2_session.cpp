@@ -69,23 +69,23 @@ Http2Session::~Http2Session() {
 // the handler it already started writes, so the answer's HEADERS go out before the
 // RST_STREAM (its DATA, queued behind, does not), whether the frames came in one read or two.
 void Http2Session::resetZeroWindowUpdates(bool holdDispatched) {
-  if (windowResets_.empty()) {
+  if (found_.zeroWindowUpdates.empty()) {
     return;
   }
-  auto keep = std::remove_if(windowResets_.begin(), windowResets_.end(), [&](int32_t id) {
+  auto keep = std::remove_if(found_.zeroWindowUpdates.begin(), found_.zeroWindowUpdates.end(), [&](int32_t id) {
     if (holdDispatched && std::find(toDispatch_.begin(), toDispatch_.end(), id) != toDispatch_.end()) {
       return false;
     }
     nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
     return true;
   });
-  windowResets_.erase(keep, windowResets_.end());
+  found_.zeroWindowUpdates.erase(keep, found_.zeroWindowUpdates.end());
 }
 
 void Http2Session::resetHeldWindowUpdate(int32_t id) {
-  auto it = std::find(windowResets_.begin(), windowResets_.end(), id);
-  if (it != windowResets_.end()) {
-    windowResets_.erase(it);
+  auto it = std::find(found_.zeroWindowUpdates.begin(), found_.zeroWindowUpdates.end(), id);
+  if (it != found_.zeroWindowUpdates.end()) {
+    found_.zeroWindowUpdates.erase(it);
     nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
   }
 }
@@ -98,10 +98,20 @@ void Http2Session::onData(const char* data, size_t len) {
     fail();
     return;
   }
-  const std::string_view in = inbound_.filter(std::string_view(data, len), windowResets_);
+  if (!limitAnnounced_) {
+    send();  // our SETTINGS lead, as Go's do, whatever this first read brings
+  }
+  const std::string_view in = inbound_.filter(std::string_view(data, len), found_);
   const ssize_t rv =
       nghttp2_session_mem_recv(session_.get(), reinterpret_cast<const uint8_t*>(in.data()), in.size());
+  if (goAwayPending_ || (rv >= 0 && !judgeDataFrames())) {
+    goAway();  // a connection error by Go's stream states (h2_session_go_frames.cpp)
+    return;
+  }
   resetZeroWindowUpdates(rv >= 0);  // a failed read dispatches nothing
+  if (rv >= 0) {
+    resetSelfDependent();
+  }
   if (rv < 0) {
     if (rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || rv == NGHTTP2_ERR_FLOODED) {
       // nghttp2's flood guards (more than 8 CONTINUATION frames; over 1000 SETTINGS or PING
@@ -119,7 +129,7 @@ void Http2Session::onData(const char* data, size_t len) {
     if (H2Stream* s = find(toDispatch_[i])) {
       dispatch(*s);
     }
-    if (!windowResets_.empty()) {
+    if (!found_.zeroWindowUpdates.empty()) {
       resetHeldWindowUpdate(toDispatch_[i]);
     }
   }
@@ -238,6 +248,7 @@ int Http2Session::beginHeaders(int32_t id) {
     // reached the client yet, PROTOCOL_ERROR once it acknowledged them.
     nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id,
                               settingsAcked_ ? NGHTTP2_PROTOCOL_ERROR : NGHTTP2_REFUSED_STREAM);
+    goMaxStream_ = std::max(goMaxStream_, id);  // Go counts it opened (then closed)
     return 0;
   }
   std::unique_ptr<H2Stream> stream = newStream(id);
@@ -263,6 +274,7 @@ int Http2Session::header(const nghttp2_frame& frame, std::string_view name, std:
     s->head.add(name, value);
   } else if (!H2RequestHead::validTrailer(name, value)) {
     s->inbound.badTrailer = true;  // trailers are only checked: nothing downstream reads them yet
+    s->inbound.trailerPseudo = s->inbound.trailerPseudo || name.starts_with(':');
   }
   return 0;
 }
@@ -296,6 +308,12 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   }
   const bool endStream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   H2Stream* s = findForHead(frame.hd.stream_id);
+  if (frame.hd.type == NGHTTP2_HEADERS) {
+    blockOpen_ = 0;
+  }
+  if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
+    openedForGo(frame, s);
+  }
   if (s == nullptr) {
     if (H2TunnelLink* l = findLink(frame.hd.stream_id); l != nullptr && endStream) {
       l->receivedEnd();
@@ -306,7 +324,12 @@ int Http2Session::frameReceived(const nghttp2_frame& frame) {
   if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
     s->bodyless = endStream;
     s->inbound.declared = s->head.declaredLength(endStream);
+    // Judged now, run after the read: DATA frames behind a head Go resets find the stream
+    // closed there.
+    s->headMapped = s->head.mapTo(s->ex.request, endStream);
     toDispatch_.push_back(s->id);  // run after the read, outside nghttp2's callbacks
+  } else if (frame.hd.type == NGHTTP2_HEADERS && headersOnRefusedHead(*s)) {
+    return 0;
   } else if (frame.hd.type == NGHTTP2_HEADERS && (!endStream || s->inbound.badTrailer)) {
     refuse(*s);  // Go: trailers must end the stream and hold no pseudo-header or bad field
     return 0;
@@ -411,7 +434,7 @@ void Http2Session::endUnreadBody(H2Stream& s) {
   }
   // Otherwise RFC 9113 8.1 lets us stop it with NO_ERROR instead of leaving it stuck on
   // flow control.
-  nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, s.id, NGHTTP2_NO_ERROR);
+  reset(s, NGHTTP2_NO_ERROR);
 }
 
 int Http2Session::frameNotSent(const nghttp2_frame& frame, int error) {

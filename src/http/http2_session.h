@@ -100,6 +100,15 @@ class Http2Session final : public Session {
   friend class Callbacks;
   void resetZeroWindowUpdates(bool holdDispatched);
   void resetHeldWindowUpdate(int32_t id);
+  // Go's view of its streams where nghttp2's differs (h2_session_go_frames.cpp).
+  int frameBegins(const nghttp2_frame_hd& hd);
+  int goConnectionError(uint32_t code);
+  void goAway();
+  void resetSelfDependent();
+  void openedForGo(const nghttp2_frame& frame, const H2Stream* s);
+  bool headersOnRefusedHead(H2Stream& s);
+  bool judgeDataFrames();
+  void rawReset(int32_t id, uint32_t code);
 
   // nghttp2 events
   int beginHeaders(int32_t id);
@@ -159,7 +168,21 @@ class Http2Session final : public Session {
   std::vector<std::unique_ptr<H2TunnelLink>> deadLinks_;  // closed, freed at a safe point
   std::vector<int32_t> toDispatch_;                       // complete request heads from the last read
   H2InboundFilter inbound_;                               // zero-increment stream WINDOW_UPDATEs
-  std::vector<int32_t> windowResets_;                     // their streams, reset after the read
+  // Zero WINDOW_UPDATEs and self-dependencies (reset after the read; a zero WINDOW_UPDATE
+  // may wait for its stream's handler), and the streams of the read's DATA frames.
+  H2InboundFilter::Findings found_;
+  // The stream of each DATA frame nghttp2 let through in this read (the others it dropped).
+  std::vector<int32_t> dataJudged_;
+  size_t settingsJudged_ = 0;  // SETTINGS frames of found_ nghttp2 began reading
+  int32_t blockOpen_ = 0;       // a header block begun and not received yet
+  bool nghttp2Ended_ = false;   // nghttp2 refused a header block: nothing more is judged
+  std::string rawFrames_;  // frames nghttp2 would not send (a second reset), after its output
+  // Go's maxClientStreamID: the highest stream whose head its framer took. A stream above it
+  // is idle for Go (a DATA, WINDOW_UPDATE or RST_STREAM frame on it ends the connection),
+  // one at or below it without a live stream here closed (a HEADERS frame ends it too).
+  int32_t goMaxStream_ = 0;
+  uint32_t goAwayCode_ = 0;  // a connection error found in the read being processed
+  bool goAwayPending_ = false;
   std::vector<int32_t> toPush_;                           // promised streams whose request waits to run
   std::vector<int32_t> toDeliver_;                        // streams with inbound bytes a pull waits for
   std::vector<int32_t> toPull_;                           // streams whose provider ran dry

@@ -17,7 +17,11 @@ std::string announcedRequestTrailers(const runtime::Request& req) {
       continue;
     }
     http::forEachListItem(f.value, [&](std::string_view item) {
-      names.push_back(runtime::canonicalHeaderName(item));
+      std::string name = runtime::canonicalHeaderName(item);
+      // Go's HTTP/2 server drops these bogus trailer names (HTTP/1 refuses the request).
+      if (name != "Transfer-Encoding" && name != "Trailer" && name != "Content-Length") {
+        names.push_back(std::move(name));
+      }
       return true;
     });
   }

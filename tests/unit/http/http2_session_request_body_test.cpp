@@ -150,6 +150,20 @@ TEST_CASE("h2: Expect: 100-continue gets its 100 once the handler reads") {
   CHECK(f.stream(ignores).statuses == std::vector<std::string>{"200"});
 }
 
+TEST_CASE("h2: Expect: 100-continue gets its 100 when a handler reads a body that is not there") {
+  // Go's requestBody.Read sends the 100 on any read, END_STREAM on the HEADERS or not
+  // (caddy 2.6.2's {http.request.body} on such a request: 100, then 200).
+  Fixture f;
+  const int32_t bodyless = f.client.request("GET", "/upload", {{"expect", "100-continue"}});
+  const int32_t plain = f.client.request("GET", "/upload", {});
+  const int32_t unread = f.client.request("GET", "/hello", {{"expect", "100-continue"}});
+  f.exchange();
+  CHECK(f.stream(bodyless).statuses == std::vector<std::string>{"100", "200"});
+  CHECK(f.stream(bodyless).body == "got 0");
+  CHECK(f.stream(plain).statuses == std::vector<std::string>{"200"});
+  CHECK(f.stream(unread).statuses == std::vector<std::string>{"200"});
+}
+
 TEST_CASE("h2: the client's EOF cuts a body short; the answer still goes out, then the close") {
   Fixture f;
   const int32_t id = f.client.request("POST", "/upload", {}, nullptr, false);
