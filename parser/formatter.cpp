@@ -3,10 +3,11 @@
 // Input is decoded as UTF-8 the way Go does (an invalid byte becomes U+FFFD).
 
 #include "gatehouse/parser/formatter.h"
-#include "gatehouse/utf8.h"
 
 #include <algorithm>
 #include <cstdint>
+
+#include "gatehouse/utf8.h"
 
 namespace gatehouse::parser {
 namespace {
@@ -55,9 +56,20 @@ char32_t decodeRune(std::string_view s, size_t& pos) {
 // Go's unicode.IsSpace.
 bool isSpace(char32_t c) {
   switch (c) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return c >= 0x2000 && c <= 0x200A;
@@ -78,10 +90,13 @@ std::string_view trimSpace(std::string_view s) {
 }
 
 bool validHeredocMarker(const std::u32string& marker) {
-  if (marker.empty()) return false;
+  if (marker.empty())
+    return false;
   for (char32_t c : marker) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok)
+      return false;
   }
   return true;
 }
@@ -108,7 +123,8 @@ class Formatter {
     last_ = ch;
   }
   void indent() {
-    for (int i = 0; i < nesting_; ++i) write('\t');
+    for (int i = 0; i < nesting_; ++i)
+      write('\t');
   }
   void nextLine() {
     write('\n');
@@ -116,20 +132,25 @@ class Formatter {
   }
 
   void step(char32_t ch) {
-    if (heredocStep(ch) || literalStep(ch)) return;
+    if (heredocStep(ch) || literalStep(ch))
+      return;
     if (isSpace(ch)) {
       space_ = true;
       heredocEscaped_ = false;
-      if (ch == '\n') ++newLines_;
+      if (ch == '\n')
+        ++newLines_;
       return;
     }
     const bool spacePrior = space_;
     space_ = false;
-    if (ch == '#') comment_ = true;
-    if (ch == '`') backquoted_ = !backquoted_;
+    if (ch == '#')
+      comment_ = true;
+    if (ch == '`')
+      backquoted_ = !backquoted_;
     flushPendingBrace(spacePrior);
     // Inside `backticks` braces are text (current Caddy), so they never open or close blocks.
-    if (!backquoted_ && braceStep(ch, spacePrior)) return;
+    if (!backquoted_ && braceStep(ch, spacePrior))
+      return;
     writeWordRune(ch, spacePrior);
   }
 
@@ -164,7 +185,8 @@ class Formatter {
     }
     if (heredoc_ == Heredoc::kOpened) {
       closing_ += ch;
-      if (closing_.size() > marker_.size() + 1) closing_.erase(0, 1);
+      if (closing_.size() > marker_.size() + 1)
+        closing_.erase(0, 1);
       if (isSpace(ch) && closing_.compare(0, closing_.size() - 1, marker_) == 0) {
         marker_.clear();
         closing_.clear();
@@ -172,7 +194,8 @@ class Formatter {
         return false;  // the white space after the closing marker is handled as usual
       }
       write(ch);
-      if (ch == '\n') closing_.clear();
+      if (ch == '\n')
+        closing_.clear();
       return true;
     }
     return false;
@@ -180,7 +203,8 @@ class Formatter {
 
   // Comments, escapes and quoted segments, copied literally; true when consumed.
   bool literalStep(char32_t ch) {
-    if (last_ == '<' && space_) space_ = false;
+    if (last_ == '<' && space_)
+      space_ = false;
     if (comment_) {
       if (ch == '\n') {
         comment_ = false;
@@ -201,24 +225,28 @@ class Formatter {
       return true;
     }
     if (escaped_) {
-      if (ch == '<') heredocEscaped_ = true;
+      if (ch == '<')
+        heredocEscaped_ = true;
       write(ch);
       escaped_ = false;
       return true;
     }
     if (quoted_) {
-      if (ch == '"') quoted_ = false;
+      if (ch == '"')
+        quoted_ = false;
       write(ch);
       return true;
     }
     // A double quote inside `backticks` is text, not the start of a quoted segment.
-    if (space_ && ch == '"' && !backquoted_) quoted_ = true;
+    if (space_ && ch == '"' && !backquoted_)
+      quoted_ = true;
     return false;
   }
 
   // An open brace is held back until we know it stands alone; write it now if it did.
   void flushPendingBrace(bool spacePrior) {
-    if (!openBrace_ || !spacePrior || openBraceWritten_) return;
+    if (!openBrace_ || !spacePrior || openBraceWritten_)
+      return;
     if (nesting_ == 0 && last_ == '}') {
       nextLine();
       nextLine();
@@ -233,7 +261,8 @@ class Formatter {
     openBraceWritten_ = true;
     nextLine();
     newLines_ = 0;
-    if (nesting_ < 10) ++nesting_;  // bounded, as Caddy does for absurd input
+    if (nesting_ < 10)
+      ++nesting_;  // bounded, as Caddy does for absurd input
   }
 
   bool braceStep(char32_t ch, bool spacePrior) {
@@ -241,12 +270,15 @@ class Formatter {
       openBrace_ = true;
       openBraceWritten_ = false;
       openBraceSpace_ = spacePrior && !beginningOfLine_;
-      if (openBraceSpace_) write(' ');
+      if (openBraceSpace_)
+        write(' ');
       return true;
     }
     if (ch == '}' && (spacePrior || !openBrace_)) {
-      if (last_ != '\n') nextLine();
-      if (nesting_ > 0) --nesting_;
+      if (last_ != '\n')
+        nextLine();
+      if (nesting_ > 0)
+        --nesting_;
       indent();
       write('}');
       newLines_ = 0;
@@ -256,19 +288,23 @@ class Formatter {
   }
 
   void writeWordRune(char32_t ch, bool spacePrior) {
-    for (int i = 0; i < std::min(newLines_, 2); ++i) nextLine();
+    for (int i = 0; i < std::min(newLines_, 2); ++i)
+      nextLine();
     newLines_ = 0;
-    if (beginningOfLine_) indent();
+    if (beginningOfLine_)
+      indent();
     if (nesting_ == 0 && last_ == '}' && beginningOfLine_) {
       nextLine();
       nextLine();
     }
-    if (!beginningOfLine_ && spacePrior) write(' ');
+    if (!beginningOfLine_ && spacePrior)
+      write(' ');
     if (openBrace_ && !openBraceWritten_) {
       write('{');
       openBraceWritten_ = true;
     }
-    if (spacePrior && ch == '<') space_ = true;
+    if (spacePrior && ch == '<')
+      space_ = true;
     write(ch);
     beginningOfLine_ = false;
   }
@@ -303,7 +339,9 @@ std::vector<std::string_view> splitLines(std::string_view s) {
 
 }  // namespace
 
-std::string formatCaddyfile(std::string_view input) { return Formatter().run(input); }
+std::string formatCaddyfile(std::string_view input) {
+  return Formatter().run(input);
+}
 
 int firstUnformattedLine(std::string_view input) {
   std::string normalized;
@@ -315,11 +353,14 @@ int firstUnformattedLine(std::string_view input) {
     from = end == input.size() ? end : end + 1;  // keep the \n of a \r\n
   }
   const std::string formatted = formatCaddyfile(normalized);
-  if (formatted == normalized) return 0;
+  if (formatted == normalized)
+    return 0;
   int line = 1;
   for (size_t i = 0; i < normalized.size(); ++i) {
-    if (i >= formatted.size() || normalized[i] != formatted[i]) break;
-    if (normalized[i] == '\n') ++line;
+    if (i >= formatted.size() || normalized[i] != formatted[i])
+      break;
+    if (normalized[i] == '\n')
+      ++line;
   }
   return line;
 }
@@ -328,7 +369,8 @@ std::string formatDiff(std::string_view input, std::string_view formatted) {
   const auto a = splitLines(input), b = splitLines(formatted);
   // Common head and tail first (the tail never reaches into the head).
   size_t start = 0;
-  while (start < a.size() && start < b.size() && a[start] == b[start]) ++start;
+  while (start < a.size() && start < b.size() && a[start] == b[start])
+    ++start;
   size_t tail = 0;
   while (a.size() - 1 - tail > start && b.size() - 1 - tail > start &&
          a[a.size() - 1 - tail] == b[b.size() - 1 - tail]) {
@@ -348,7 +390,8 @@ std::string formatDiff(std::string_view input, std::string_view formatted) {
   auto emit = [&out](std::string_view prefix, std::string_view line) {
     out.append(prefix).append(line).append("\n");
   };
-  for (size_t i = 0; i < start; ++i) emit("  ", a[i]);
+  for (size_t i = 0; i < start; ++i)
+    emit("  ", a[i]);
   size_t i = n, j = m;
   while (i > 0 || j > 0) {
     if (i > 0 && lcs[i][j] == lcs[i - 1][j]) {
@@ -360,7 +403,8 @@ std::string formatDiff(std::string_view input, std::string_view formatted) {
       --i, --j;
     }
   }
-  for (size_t k = a.size() - tail; k < a.size(); ++k) emit("  ", a[k]);
+  for (size_t k = a.size() - tail; k < a.size(); ++k)
+    emit("  ", a[k]);
   return out;
 }
 

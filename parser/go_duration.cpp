@@ -9,15 +9,23 @@ namespace {
 
 constexpr uint64_t kMaxInt64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 std::optional<uint64_t> unitNanos(std::string_view u) {
-  if (u == "ns") return 1;
-  if (u == "us" || u == "\xC2\xB5s" || u == "\xCE\xBCs") return 1000;
-  if (u == "ms") return 1000000;
-  if (u == "s") return 1000000000;
-  if (u == "m") return 60ULL * 1000000000;
-  if (u == "h") return 3600ULL * 1000000000;
+  if (u == "ns")
+    return 1;
+  if (u == "us" || u == "\xC2\xB5s" || u == "\xCE\xBCs")
+    return 1000;
+  if (u == "ms")
+    return 1000000;
+  if (u == "s")
+    return 1000000000;
+  if (u == "m")
+    return 60ULL * 1000000000;
+  if (u == "h")
+    return 3600ULL * 1000000000;
   return std::nullopt;
 }
 
@@ -45,7 +53,7 @@ struct Term {
   uint64_t whole = 0;     // the integer part
   uint64_t fraction = 0;  // the fraction's digits that fit, over `scale`
   double scale = 1;
-  bool ok = false;        // digits on at least one side of the '.'
+  bool ok = false;  // digits on at least one side of the '.'
   bool overflow = false;
 };
 

@@ -131,12 +131,14 @@ bool parseVariadicArgs(const std::string& text, size_t argCount, size_t& start, 
   long long lo = 0, hi = static_cast<long long>(argCount);
   if (!from.empty()) {
     auto n = parseInt(from);
-    if (!n) return false;
+    if (!n)
+      return false;
     lo = *n;
   }
   if (!to.empty()) {
     auto n = parseInt(to);
-    if (!n) return false;
+    if (!n)
+      return false;
     hi = *n;
   }
   if (lo < 0 || lo > hi || hi > static_cast<long long>(argCount)) {

@@ -67,11 +67,8 @@ int Token::numLineBreaks() const {
 }
 
 ConfigError::ConfigError(Location loc, std::string message)
-    : std::runtime_error(describe(loc, message)),
-      loc_(std::move(loc)),
-      message_(std::move(message)) {}
+    : std::runtime_error(describe(loc, message)), loc_(std::move(loc)), message_(std::move(message)) {}
 
-ConfigError::ConfigError(std::string message)
-    : std::runtime_error(message), message_(std::move(message)) {}
+ConfigError::ConfigError(std::string message) : std::runtime_error(message), message_(std::move(message)) {}
 
 }  // namespace gatehouse::parser

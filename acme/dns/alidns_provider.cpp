@@ -120,9 +120,11 @@ void AlidnsProvider::cleanUp(const TxtRecord& record, Done done) {
     if (err)
       return done(err);
     // {"DomainRecords": {"Record": [{"RecordId", "RR", "Type", "Value", ...}]}, "TotalCount", ...}
-    const Json records = j.contains("DomainRecords") ? j["DomainRecords"].value("Record", Json::array()) : Json();
+    const Json records =
+        j.contains("DomainRecords") ? j["DomainRecords"].value("Record", Json::array()) : Json();
     for (const auto& rec : records) {
-      if (rec.value("Value", "") == record.value && rec.value("Type", "") == "TXT" && rec.contains("RecordId"))
+      if (rec.value("Value", "") == record.value && rec.value("Type", "") == "TXT" &&
+          rec.contains("RecordId"))
         return deleteRecord(rec["RecordId"].get<std::string>(), done);
     }
     done(std::nullopt);  // already gone

@@ -44,16 +44,16 @@ std::string signature(std::string_view accessKeySecret, std::string_view toSign)
   const std::string key = std::string(accessKeySecret) + "&";
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int macLen = 0;
-  if (HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(toSign.data()),
-           toSign.size(), mac, &macLen) == nullptr) {
+  if (HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(toSign.data()), toSign.size(), mac, &macLen) == nullptr) {
     throw std::runtime_error("HMAC-SHA1 failed");
   }
   return base64Std(std::string_view(reinterpret_cast<const char*>(mac), macLen));
 }
 
 std::string signedQuery(std::string_view method, const Params& params, std::string_view accessKeySecret) {
-  return canonicalizedQuery(params) + "&Signature=" +
-         percentEncode(signature(accessKeySecret, stringToSign(method, params)));
+  return canonicalizedQuery(params) +
+         "&Signature=" + percentEncode(signature(accessKeySecret, stringToSign(method, params)));
 }
 
 }  // namespace gatehouse::acme::dns::alidns

@@ -73,7 +73,8 @@ void CloudflareProvider::call(const std::string& method, const std::string& path
       return done("cloudflare: " + method + " " + path + ": " + r.error, {});
     Json j = Json::parse(r.body, nullptr, false);
     if (j.is_discarded() || !j.is_object())
-      return done("cloudflare: " + method + " " + path + ": HTTP " + std::to_string(r.status) + ", not JSON", {});
+      return done("cloudflare: " + method + " " + path + ": HTTP " + std::to_string(r.status) + ", not JSON",
+                  {});
     if (r.status / 100 != 2 || !j.value("success", false))
       return done("cloudflare: " + method + " " + path + ": " + describeErrors(j, r.status), {});
     done(std::nullopt, j.value("result", Json()));
@@ -85,58 +86,63 @@ void CloudflareProvider::zoneId(const std::string& zone,
   if (auto it = zoneIds_.find(zone); it != zoneIds_.end())
     return done(std::nullopt, it->second);
   const std::string& token = settings_.zoneToken.empty() ? settings_.apiToken : settings_.zoneToken;
-  call("GET", "/zones?name=" + queryEscape(withoutDot(zone)), token, std::nullopt,
-       [this, zone, done = std::move(done)](std::optional<std::string> err, Json result) {
-         if (err)
-           return done(err, "");
-         if (!result.is_array() || result.empty() || !result[0].contains("id") || !result[0]["id"].is_string())
-           return done("cloudflare: no zone named " + withoutDot(zone) + " is visible to this token", "");
-         const std::string id = result[0]["id"];
-         zoneIds_[zone] = id;
-         done(std::nullopt, id);
-       });
+  call(
+      "GET", "/zones?name=" + queryEscape(withoutDot(zone)), token, std::nullopt,
+      [this, zone, done = std::move(done)](std::optional<std::string> err, Json result) {
+        if (err)
+          return done(err, "");
+        if (!result.is_array() || result.empty() || !result[0].contains("id") || !result[0]["id"].is_string())
+          return done("cloudflare: no zone named " + withoutDot(zone) + " is visible to this token", "");
+        const std::string id = result[0]["id"];
+        zoneIds_[zone] = id;
+        done(std::nullopt, id);
+      });
 }
 
 void CloudflareProvider::present(const TxtRecord& record, Done done) {
-  zoneId(record.zone, [this, record, done = std::move(done)](std::optional<std::string> err, std::string zid) {
-    if (err)
-      return done(err);
-    const Json body = {{"type", "TXT"},
-                       {"name", withoutDot(record.fqdn)},
-                       {"content", record.value},
-                       {"ttl", record.ttl.count() > 0 ? record.ttl.count() : 120}};
-    call("POST", "/zones/" + zid + "/dns_records", settings_.apiToken, body,
-         [this, record, done](std::optional<std::string> e, Json result) {
-           if (e)
-             return done(e);
-           if (result.is_object() && result.contains("id") && result["id"].is_string())
-             recordIds_[record.fqdn + " " + record.value] = result["id"];
-           done(std::nullopt);
+  zoneId(record.zone,
+         [this, record, done = std::move(done)](std::optional<std::string> err, std::string zid) {
+           if (err)
+             return done(err);
+           const Json body = {{"type", "TXT"},
+                              {"name", withoutDot(record.fqdn)},
+                              {"content", record.value},
+                              {"ttl", record.ttl.count() > 0 ? record.ttl.count() : 120}};
+           call("POST", "/zones/" + zid + "/dns_records", settings_.apiToken, body,
+                [this, record, done](std::optional<std::string> e, Json result) {
+                  if (e)
+                    return done(e);
+                  if (result.is_object() && result.contains("id") && result["id"].is_string())
+                    recordIds_[record.fqdn + " " + record.value] = result["id"];
+                  done(std::nullopt);
+                });
          });
-  });
 }
 
 void CloudflareProvider::cleanUp(const TxtRecord& record, Done done) {
-  zoneId(record.zone, [this, record, done = std::move(done)](std::optional<std::string> err, std::string zid) {
-    if (err)
-      return done(err);
-    const std::string key = record.fqdn + " " + record.value;
-    if (auto it = recordIds_.find(key); it != recordIds_.end()) {
-      const std::string id = it->second;
-      recordIds_.erase(it);
-      return deleteRecord(zid, id, done);
-    }
-    // Not added by this process (a restart in between): find it by name and content.
-    const std::string path = "/zones/" + zid + "/dns_records?type=TXT&name=" +
-                             queryEscape(withoutDot(record.fqdn)) + "&content=" + queryEscape(record.value);
-    call("GET", path, settings_.apiToken, std::nullopt, [this, zid, done](std::optional<std::string> e, Json r) {
-      if (e)
-        return done(e);
-      if (!r.is_array() || r.empty() || !r[0].contains("id") || !r[0]["id"].is_string())
-        return done(std::nullopt);  // already gone
-      deleteRecord(zid, r[0]["id"], done);
-    });
-  });
+  zoneId(record.zone,
+         [this, record, done = std::move(done)](std::optional<std::string> err, std::string zid) {
+           if (err)
+             return done(err);
+           const std::string key = record.fqdn + " " + record.value;
+           if (auto it = recordIds_.find(key); it != recordIds_.end()) {
+             const std::string id = it->second;
+             recordIds_.erase(it);
+             return deleteRecord(zid, id, done);
+           }
+           // Not added by this process (a restart in between): find it by name and content.
+           const std::string path = "/zones/" + zid +
+                                    "/dns_records?type=TXT&name=" + queryEscape(withoutDot(record.fqdn)) +
+                                    "&content=" + queryEscape(record.value);
+           call("GET", path, settings_.apiToken, std::nullopt,
+                [this, zid, done](std::optional<std::string> e, Json r) {
+                  if (e)
+                    return done(e);
+                  if (!r.is_array() || r.empty() || !r[0].contains("id") || !r[0]["id"].is_string())
+                    return done(std::nullopt);  // already gone
+                  deleteRecord(zid, r[0]["id"], done);
+                });
+         });
 }
 
 void CloudflareProvider::deleteRecord(const std::string& zid, const std::string& recordId, Done done) {

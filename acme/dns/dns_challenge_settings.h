@@ -15,8 +15,8 @@
 namespace gatehouse::acme::dns {
 
 struct DnsChallengeSettings {
-  nlohmann::json provider;  // {"name": "rfc2136", ...} with {env.*} already expanded
-  std::chrono::seconds ttl{0};                  // 0 = provider default
+  nlohmann::json provider;      // {"name": "rfc2136", ...} with {env.*} already expanded
+  std::chrono::seconds ttl{0};  // 0 = provider default
   std::chrono::milliseconds propagationDelay{0};
   std::chrono::milliseconds propagationTimeout{0};  // 0 = certmagic's 2 minutes; < 0 = no check
   bool propagationTimeoutSet = false;

@@ -13,9 +13,9 @@
 namespace gatehouse::acme::dns {
 
 struct TxtRecord {
-  std::string zone;   // apex, absolute ("example.com."); "" for providers that need none
-  std::string fqdn;   // absolute ("_acme-challenge.example.com.")
-  std::string value;  // the base64url digest
+  std::string zone;             // apex, absolute ("example.com."); "" for providers that need none
+  std::string fqdn;             // absolute ("_acme-challenge.example.com.")
+  std::string value;            // the base64url digest
   std::chrono::seconds ttl{0};  // 0 = the provider's default
 };
 

@@ -2,15 +2,14 @@
 // DNS queries through ldns, for the zone lookup and the propagation check. Blocking: call
 // these only from a worker thread (see off_loop.h), never from a loop.
 
-#include "gatehouse/dns/ldns_include.h"
-
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "gatehouse/dns/ldns_handles.h"
 #include "dns/name_server.h"
+#include "gatehouse/dns/ldns_handles.h"
+#include "gatehouse/dns/ldns_include.h"
 
 namespace gatehouse::acme::dns {
 

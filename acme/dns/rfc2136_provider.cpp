@@ -73,8 +73,9 @@ Rfc2136Provider::Rfc2136Provider(uv_loop_t* loop, const Rfc2136Settings& s) : lo
     throw std::invalid_argument("rfc2136: missing server");
   keyAlg_ = tsigAlgorithm(s.keyAlg);
   if (keyAlg_.empty()) {
-    throw std::invalid_argument("rfc2136: unsupported key_alg '" + s.keyAlg +
-                                "' (want hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1 or hmac-md5)");
+    throw std::invalid_argument(
+        "rfc2136: unsupported key_alg '" + s.keyAlg +
+        "' (want hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1 or hmac-md5)");
   }
   if (!validBase64(s.key))
     throw std::invalid_argument("rfc2136: key is not valid base64");

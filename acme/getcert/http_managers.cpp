@@ -31,7 +31,8 @@ bool HttpCertificateManagers::covers(std::string_view name) const {
   return p != nullptr && !p->urls.empty();
 }
 
-void HttpCertificateManagers::request(tls::ManagerQuery query, std::function<void(tls::ManagerAnswer)> done) const {
+void HttpCertificateManagers::request(tls::ManagerQuery query,
+                                      std::function<void(tls::ManagerAnswer)> done) const {
   const ManagerPolicy* p = policyFor(query.serverName);
   if (p == nullptr || p->urls.empty()) {
     return done(tls::ManagerAnswer{});

@@ -10,11 +10,13 @@ namespace gatehouse::acme {
 
 namespace {
 
-
 int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -27,7 +29,8 @@ bool queryUnescape(const std::string& s, std::string& out) {
     } else if (s[i] == '%') {
       const int hi = i + 1 < s.size() ? hexValue(s[i + 1]) : -1;
       const int lo = i + 2 < s.size() ? hexValue(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0) return false;
+      if (hi < 0 || lo < 0)
+        return false;
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     } else {
@@ -43,15 +46,19 @@ void parseQuery(const std::string& raw, std::map<std::string, std::vector<std::s
   size_t at = 0;
   while (at <= raw.size()) {
     size_t end = raw.find('&', at);
-    if (end == std::string::npos) end = raw.size();
+    if (end == std::string::npos)
+      end = raw.size();
     const std::string pair = raw.substr(at, end - at);
     at = end + 1;
-    if (pair.empty() || pair.find(';') != std::string::npos) continue;
+    if (pair.empty() || pair.find(';') != std::string::npos)
+      continue;
     const size_t eq = pair.find('=');
     std::string key;
     std::string value;
-    if (!queryUnescape(pair.substr(0, eq), key)) continue;
-    if (eq != std::string::npos && !queryUnescape(pair.substr(eq + 1), value)) continue;
+    if (!queryUnescape(pair.substr(0, eq), key))
+      continue;
+    if (eq != std::string::npos && !queryUnescape(pair.substr(eq + 1), value))
+      continue;
     into[key].push_back(value);
   }
 }

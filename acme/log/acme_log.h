@@ -3,8 +3,8 @@
 // Issuance and renewal steps log through it so operators can follow (and grep) what
 // happened with the same tools they use on Caddy's logs.
 
-#include <nlohmann/json.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 

@@ -29,7 +29,7 @@ struct CertificateManager::Issuer {
   std::shared_ptr<HttpClient> http;
   std::shared_ptr<AcmeClient> client;
   std::shared_ptr<HttpClient> zeroSslApi;  // zerossl issuer: ZeroSSL's API, system roots
-  std::unique_ptr<Dns01Solver> dns01;  // when the issuer has a DNS challenge
+  std::unique_ptr<Dns01Solver> dns01;      // when the issuer has a DNS challenge
   // The manager's shared listeners of its own (standalone_), when settings ask for them;
   // null: the engine's servers answer.
   ChallengeSolver* http01Standalone = nullptr;
@@ -43,13 +43,13 @@ struct CertificateManager::Target {
   ManagedCertificate cert;
   CertificateManager* manager = nullptr;
   uv_timer_t* timer = nullptr;
-  bool installed = false;                // a valid certificate is being served
-  std::optional<CertificateInfo> info;   // of the served certificate
-  size_t servedBy = 0;                   // index into issuers_ of the one that issued it
-  std::optional<AriPick> ari;            // the moment picked in the CA's ARI window
-  Clock::time_point retryAt{};           // after a failure: no attempt before this
+  bool installed = false;               // a valid certificate is being served
+  std::optional<CertificateInfo> info;  // of the served certificate
+  size_t servedBy = 0;                  // index into issuers_ of the one that issued it
+  std::optional<AriPick> ari;           // the moment picked in the CA's ARI window
+  Clock::time_point retryAt{};          // after a failure: no attempt before this
   int failures = 0;
-  bool revoked = false;  // OCSP says the served certificate is revoked: due now
+  bool revoked = false;                            // OCSP says the served certificate is revoked: due now
   std::shared_ptr<const tls::Certificate> served;  // what the store holds for the name
   std::string servedChain;                         // its PEM chain (OCSP needs the issuer)
 

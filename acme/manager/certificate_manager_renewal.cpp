@@ -24,30 +24,31 @@ void CertificateManager::check(Target& t) {
   if (!issuer.client || t.info->ariCertId.empty() || Clock::now() >= byRatio) {
     return renewIfDue(t, byRatio);
   }
-  fetchRenewalWindow(issuer.client, *t.info, [this, &t, &issuer, byRatio](std::optional<RenewalWindow> window,
-                                                                          const std::string& why) {
-    if (stopping_) {
-      return;
-    }
-    if (!window) {
-      if (issuer.client->hasDirectory() && !issuer.client->directory().renewalInfo.empty()) {
-        log_.warn("tls.cache.maintenance", "ARI renewal info unavailable; using the renewal window",
-                  {{"identifier", t.cert.name}, {"ca", issuer.settings.ca}, {"error", why}});
-      }
-      return renewIfDue(t, byRatio);
-    }
-    const bool fresh = !t.ari || t.ari->window.start != window->start || t.ari->window.end != window->end;
-    t.ari = pickRenewalTime(*window, t.ari, randomUnit());
-    if (fresh) {
-      log_.info("tls.cache.maintenance", "ARI renewal window",
-                {{"identifier", t.cert.name},
-                 {"ca", issuer.settings.ca},
-                 {"window_start", rfc3339(window->start)},
-                 {"window_end", rfc3339(window->end)},
-                 {"selected_time", rfc3339(t.ari->at)}});
-    }
-    renewIfDue(t, std::min(t.ari->at, byRatio));
-  });
+  fetchRenewalWindow(
+      issuer.client, *t.info,
+      [this, &t, &issuer, byRatio](std::optional<RenewalWindow> window, const std::string& why) {
+        if (stopping_) {
+          return;
+        }
+        if (!window) {
+          if (issuer.client->hasDirectory() && !issuer.client->directory().renewalInfo.empty()) {
+            log_.warn("tls.cache.maintenance", "ARI renewal info unavailable; using the renewal window",
+                      {{"identifier", t.cert.name}, {"ca", issuer.settings.ca}, {"error", why}});
+          }
+          return renewIfDue(t, byRatio);
+        }
+        const bool fresh = !t.ari || t.ari->window.start != window->start || t.ari->window.end != window->end;
+        t.ari = pickRenewalTime(*window, t.ari, randomUnit());
+        if (fresh) {
+          log_.info("tls.cache.maintenance", "ARI renewal window",
+                    {{"identifier", t.cert.name},
+                     {"ca", issuer.settings.ca},
+                     {"window_start", rfc3339(window->start)},
+                     {"window_end", rfc3339(window->end)},
+                     {"selected_time", rfc3339(t.ari->at)}});
+        }
+        renewIfDue(t, std::min(t.ari->at, byRatio));
+      });
 }
 
 void CertificateManager::renewIfDue(Target& t, Clock::time_point at) {
@@ -68,9 +69,9 @@ void CertificateManager::schedule(Target& t, Clock::time_point at) {
     return;
   }
   const auto untilDue = std::chrono::duration_cast<std::chrono::milliseconds>(at - Clock::now());
-  const auto delay = std::clamp<std::chrono::milliseconds>(untilDue, std::chrono::milliseconds(0),
-                                                           std::min<std::chrono::milliseconds>(
-                                                               config_.renewInterval, std::chrono::hours(1)));
+  const auto delay = std::clamp<std::chrono::milliseconds>(
+      untilDue, std::chrono::milliseconds(0),
+      std::min<std::chrono::milliseconds>(config_.renewInterval, std::chrono::hours(1)));
   uv_timer_start(
       t.timer,
       [](uv_timer_t* h) {
@@ -92,8 +93,9 @@ void CertificateManager::failed(Target& t, const AcmeError& err, const std::stri
   if (!t.installed && onDemandGivesUp(t)) {
     return;  // on-demand: the waiting handshakes fail; the next handshake tries again
   }
-  const auto lifetime = t.info ? std::chrono::duration_cast<std::chrono::seconds>(t.info->notAfter - t.info->notBefore)
-                               : std::chrono::seconds(0);
+  const auto lifetime =
+      t.info ? std::chrono::duration_cast<std::chrono::seconds>(t.info->notAfter - t.info->notBefore)
+             : std::chrono::seconds(0);
   const auto wait = retryDelay(++t.failures, err.retryAfter, lifetime);
   t.retryAt = Clock::now() + wait;
   log_.warn(logger, "will retry",

@@ -65,7 +65,7 @@ struct ManagerConfig {
   // ocsp_interval: how long a failed OCSP fetch waits before the next try (certmagic's
   // check interval).
   std::chrono::seconds ocspInterval{3600};  // kDefaultOcspInterval
-  AcmeLog::Sink logSink;  // where log lines go; unset: stderr
+  AcmeLog::Sink logSink;                    // where log lines go; unset: stderr
 };
 
 }  // namespace gatehouse::acme

@@ -115,7 +115,8 @@ OcspStaple checkOcspResponse(const std::string& der, const std::string& chainPem
   ASN1_GENERALIZEDTIME* revoked = nullptr;
   ASN1_GENERALIZEDTIME* thisUpd = nullptr;
   ASN1_GENERALIZEDTIME* nextUpd = nullptr;
-  if (!id || OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revoked, &thisUpd, &nextUpd) != 1) {
+  if (!id ||
+      OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revoked, &thisUpd, &nextUpd) != 1) {
     ERR_clear_error();
     throw std::runtime_error("OCSP response is not about this certificate");
   }

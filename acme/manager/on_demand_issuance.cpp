@@ -19,8 +19,8 @@ namespace gatehouse::acme {
 
 namespace {
 enum class RequestKind {
-  Handshake,          // a paused handshake wants a certificate
-  JoinOnly,           // a successor's question: is one in flight here? (never starts a job)
+  Handshake,           // a paused handshake wants a certificate
+  JoinOnly,            // a successor's question: is one in flight here? (never starts a job)
   PredecessorAnswered  // the predecessor's job ended: go on (from storage, or a new order)
 };
 
@@ -109,8 +109,8 @@ void CertificateManager::joinOnDemand(std::string name, std::function<void(bool)
   {
     std::lock_guard lock(onDemand_->mu);
     if (!onDemand_->closed) {
-      onDemand_->queue.push_back(OnDemandRequest{std::move(name), 0, KeyType::P256, true, std::move(done),
-                                                 RequestKind::JoinOnly});
+      onDemand_->queue.push_back(
+          OnDemandRequest{std::move(name), 0, KeyType::P256, true, std::move(done), RequestKind::JoinOnly});
       uv_async_send(onDemand_->signal);
       return;
     }
@@ -182,7 +182,8 @@ void CertificateManager::askPredecessor(const std::string& name) {
     }
     std::lock_guard lock(s->mu);
     if (!s->closed) {
-      s->queue.push_back(OnDemandRequest{name, 0, KeyType::P256, true, [](bool) {}, RequestKind::PredecessorAnswered});
+      s->queue.push_back(
+          OnDemandRequest{name, 0, KeyType::P256, true, [](bool) {}, RequestKind::PredecessorAnswered});
       uv_async_send(s->signal);
     }
   });
@@ -198,7 +199,8 @@ void CertificateManager::holdPredecessor() {
   timer->data = this;
   predecessorTimer_ = timer.release();
   uv_timer_start(
-      predecessorTimer_, [](uv_timer_t* h) { static_cast<CertificateManager*>(h->data)->releasePredecessor(); },
+      predecessorTimer_,
+      [](uv_timer_t* h) { static_cast<CertificateManager*>(h->data)->releasePredecessor(); },
       std::chrono::duration_cast<std::chrono::milliseconds>(kPredecessorKept).count(), 0);
 }
 

@@ -187,11 +187,13 @@ void AcmeOrder::answer(const nlohmann::json& authz) {
   const bool wildcard = authz.is_object() && authz.contains("wildcard") && authz["wildcard"].is_boolean() &&
                         authz["wildcard"].get<bool>();
   std::string why = (failed.empty() ? "no configured challenge type is offered for "
-                                     : "every configured challenge type failed for ") +
+                                    : "every configured challenge type failed for ") +
                     std::string(wildcard ? "*." : "") + identifier;
   if (failed.empty() && wildcard) {
-    why += " (a wildcard name needs the DNS challenge: configure a DNS provider with `tls { dns <provider> ... }` "
-           "or the global `acme_dns <provider> ...`)";
+    why +=
+        " (a wildcard name needs the DNS challenge: configure a DNS provider with `tls { dns <provider> ... "
+        "}` "
+        "or the global `acme_dns <provider> ...`)";
   }
   fail({why, std::nullopt, {}});
 }

@@ -46,8 +46,8 @@ std::string profileProblem(const AcmeDirectory& directory, const std::string& pr
     return "";
   }
   if (directory.profiles.empty()) {
-    return "the CA offers no certificate profiles (its directory has no meta.profiles), so profile '" + profile +
-           "' cannot be requested";
+    return "the CA offers no certificate profiles (its directory has no meta.profiles), so profile '" +
+           profile + "' cannot be requested";
   }
   std::string names;
   for (const auto& [name, _] : directory.profiles) {

@@ -7,7 +7,8 @@
 
 namespace gatehouse::acme {
 
-HttpRequest zeroSslEabRequest(const std::string& apiBase, const std::string& apiKey, const std::string& email) {
+HttpRequest zeroSslEabRequest(const std::string& apiBase, const std::string& apiKey,
+                              const std::string& email) {
   HttpRequest req;
   req.method = "POST";
   req.timeout = std::chrono::seconds(30);
@@ -24,15 +25,17 @@ HttpRequest zeroSslEabRequest(const std::string& apiBase, const std::string& api
 ExternalAccountBinding parseZeroSslEabResponse(long status, const std::string& body) {
   const auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object()) {
-    throw std::runtime_error("ZeroSSL EAB credentials: HTTP " + std::to_string(status) + ", not a JSON object");
+    throw std::runtime_error("ZeroSSL EAB credentials: HTTP " + std::to_string(status) +
+                             ", not a JSON object");
   }
   if (j.contains("error") && j["error"].is_object()) {
     const auto& e = j["error"];
     const int code = e.contains("code") && e["code"].is_number_integer() ? e["code"].get<int>() : 0;
     if (code != 0) {
-      const std::string type = e.contains("type") && e["type"].is_string() ? e["type"].get<std::string>() : "";
-      throw std::runtime_error("ZeroSSL EAB credentials: HTTP " + std::to_string(status) + ": " + type + " (code " +
-                               std::to_string(code) + ")");
+      const std::string type =
+          e.contains("type") && e["type"].is_string() ? e["type"].get<std::string>() : "";
+      throw std::runtime_error("ZeroSSL EAB credentials: HTTP " + std::to_string(status) + ": " + type +
+                               " (code " + std::to_string(code) + ")");
     }
   }
   if (status != 200) {
@@ -49,7 +52,8 @@ ExternalAccountBinding parseZeroSslEabResponse(long status, const std::string& b
 
 EabSource zeroSslEabSource(std::shared_ptr<HttpClient> http, std::string apiBase, std::string apiKey,
                            std::string email, const AcmeLog& log) {
-  return [http = std::move(http), apiBase = std::move(apiBase), apiKey = std::move(apiKey), email = std::move(email),
+  return [http = std::move(http), apiBase = std::move(apiBase), apiKey = std::move(apiKey),
+          email = std::move(email),
           &log](std::function<void(std::optional<AcmeError>, ExternalAccountBinding)> done) {
     if (apiKey.empty() && email.empty()) {
       log.warn("tls.issuance.zerossl",

@@ -22,7 +22,8 @@ inline constexpr const char* kZeroSslApiBase = "https://api.zerossl.com/acme";
 inline constexpr const char* kZeroSslFallbackEmail = "caddy@zerossl.com";
 
 // The request for credentials: by API key when one is given, else by email.
-HttpRequest zeroSslEabRequest(const std::string& apiBase, const std::string& apiKey, const std::string& email);
+HttpRequest zeroSslEabRequest(const std::string& apiBase, const std::string& apiKey,
+                              const std::string& email);
 
 // The credentials in ZeroSSL's answer ({"success":true,"eab_kid":...,"eab_hmac_key":...}).
 // Throws std::runtime_error with ZeroSSL's error type and code ({"success":false,"error":

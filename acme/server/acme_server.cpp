@@ -69,15 +69,18 @@ std::vector<std::string> segments(const std::string& path) {
 AcmeResponse AcmeServer::handle(const AcmeRequest& req) {
   const std::string host = options_.host.empty() ? req.host : options_.host;
   const std::string prefix = trimSlashes(options_.pathPrefix);
-  Call call{req, Links{"https://" + host + (prefix.empty() ? "" : "/" + prefix) + "/" + options_.caId}, {}, {}, {},
-            {}, {}};
+  Call call{req, Links{"https://" + host + (prefix.empty() ? "" : "/" + prefix) + "/" + options_.caId},
+            {},  {},
+            {},  {},
+            {}};
   call.url = "https://" + host + req.path;
   const std::string caPart = options_.pathPrefix + options_.caId + "/";
   AcmeResponse resp;
   try {
     if (req.path.compare(0, caPart.size(), caPart) != 0) {
-      throw AcmeProblem("malformed", "no ACME endpoint at " + req.path + " (this server's CA is '" +
-                                         options_.caId + "')", 404);
+      throw AcmeProblem("malformed",
+                        "no ACME endpoint at " + req.path + " (this server's CA is '" + options_.caId + "')",
+                        404);
     }
     resp = route(call, req.path.substr(caPart.size()));
   } catch (const AcmeProblem& p) {
@@ -176,7 +179,8 @@ void AcmeServer::authenticate(Call& call, bool wantJwk) {
     const Json kid = h["kid"];
     const std::string prefix = call.links.account("");
     if (!kid.is_string() || kid.get<std::string>().compare(0, prefix.size(), prefix) != 0) {
-      throw AcmeProblem("accountDoesNotExist", "kid " + kid.dump() + " is not an account of this server", 400);
+      throw AcmeProblem("accountDoesNotExist", "kid " + kid.dump() + " is not an account of this server",
+                        400);
     }
     call.account = store_->account(kid.get<std::string>().substr(prefix.size()));
     if (!call.account) {
@@ -200,8 +204,10 @@ void AcmeServer::authenticate(Call& call, bool wantJwk) {
   }
 }
 
-void AcmeServer::validateLater(const Authorization& authz, const Challenge& challenge, const std::string& thumbprint) {
-  ValidationTarget target{challenge.type, authz.identifier, challenge.token + "." + thumbprint, challenge.token};
+void AcmeServer::validateLater(const Authorization& authz, const Challenge& challenge,
+                               const std::string& thumbprint) {
+  ValidationTarget target{challenge.type, authz.identifier, challenge.token + "." + thumbprint,
+                          challenge.token};
   const ValidationSettings settings = options_.validation;
   std::shared_ptr<ServerStore> store = store_;
   const std::string authzId = authz.id;

@@ -22,7 +22,7 @@ namespace gatehouse::acme::server {
 
 struct ServerOptions {
   std::string caId = "local";
-  std::string host;                  // empty: the request's Host
+  std::string host;  // empty: the request's Host
   std::string pathPrefix = "/acme/";
   SigningPolicy signing;
   ValidationSettings validation;
@@ -45,7 +45,8 @@ struct AcmeResponse {
 class AcmeServer {
  public:
   // Loads the accounts kept in `storage`. Throws StorageError.
-  AcmeServer(ServerOptions options, std::shared_ptr<const internal::LocalCa> ca, std::shared_ptr<Storage> storage);
+  AcmeServer(ServerOptions options, std::shared_ptr<const internal::LocalCa> ca,
+             std::shared_ptr<Storage> storage);
 
   // Whether the request is for this server (its path starts with the prefix); Caddy passes
   // any other request on to the next handler.

@@ -24,7 +24,6 @@ constexpr size_t kMaxIdentifiers = 100;
 constexpr auto kMinLifetime = std::chrono::minutes(5);
 constexpr auto kMaxLifetime = std::chrono::hours(24 * 365);
 
-
 bool validDnsName(const std::string& name) {
   if (name.empty() || name.size() > 253 || name.front() == '.' || name.back() == '.') {
     return false;
@@ -38,7 +37,8 @@ bool validDnsName(const std::string& name) {
       label = 0;
       continue;
     }
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok || ++label > 63) {
       return false;
     }
@@ -66,7 +66,8 @@ Identifier parseIdentifier(const Json& j) {
       throw AcmeProblem("rejectedIdentifier", "invalid IP address " + Json(id.value).dump(), 400);
     }
   } else {
-    throw AcmeProblem("unsupportedIdentifier", "identifier type " + Json(id.type).dump() + " is not supported", 400);
+    throw AcmeProblem("unsupportedIdentifier",
+                      "identifier type " + Json(id.type).dump() + " is not supported", 400);
   }
   return id;
 }
@@ -92,7 +93,8 @@ Clock::time_point parseTime(const Json& j, const char* what) {
   return Clock::from_time_t(timegm(&tm));
 }
 
-Authorization authorizationFor(const Identifier& id, const std::string& accountId, Clock::time_point expires) {
+Authorization authorizationFor(const Identifier& id, const std::string& accountId,
+                               Clock::time_point expires) {
   Authorization a;
   a.accountId = accountId;
   a.expires = expires;
@@ -166,13 +168,15 @@ AcmeResponse AcmeServer::newAccount(Call& call) {
   a = store_->addAccount(std::move(a));
   std::shared_ptr<Storage> storage = storage_;
   const std::string caId = options_.caId;
-  worker_.post([storage, caId, a] {
-    try {
-      storeAccount(*storage, caId, a);
-    } catch (const std::exception&) {
-      // The account works for as long as the process runs; a restart asks for a new one.
-    }
-  }, true);
+  worker_.post(
+      [storage, caId, a] {
+        try {
+          storeAccount(*storage, caId, a);
+        } catch (const std::exception&) {
+          // The account works for as long as the process runs; a restart asks for a new one.
+        }
+      },
+      true);
   AcmeResponse r = jsonResponse(201, accountJson(a, call.links));
   addHeader(r, "Location", call.links.account(a.id));
   return r;
@@ -196,12 +200,14 @@ AcmeResponse AcmeServer::accountResource(Call& call, const std::string& id) {
     store_->replaceAccount(a);
     std::shared_ptr<Storage> storage = storage_;
     const std::string caId = options_.caId;
-    worker_.post([storage, caId, a] {
-      try {
-        storeAccount(*storage, caId, a);
-      } catch (const std::exception&) {
-      }
-    }, true);
+    worker_.post(
+        [storage, caId, a] {
+          try {
+            storeAccount(*storage, caId, a);
+          } catch (const std::exception&) {
+          }
+        },
+        true);
   }
   return jsonResponse(200, accountJson(a, call.links));
 }
@@ -268,7 +274,8 @@ AcmeResponse AcmeServer::finalize(Call& call, const std::string& id) {
   }
   requireOwner(*o, call, "the order");
   if (o->status != Status::Ready) {
-    throw AcmeProblem("orderNotReady", "the order is " + std::string(statusName(o->status)) + ", not ready", 403);
+    throw AcmeProblem("orderNotReady", "the order is " + std::string(statusName(o->status)) + ", not ready",
+                      403);
   }
   const Json csr = call.payload.is_object() ? call.payload.value("csr", Json()) : Json();
   auto der = csr.is_string() ? base64urlDecode(csr.get<std::string>()) : std::nullopt;
@@ -296,7 +303,8 @@ AcmeResponse AcmeServer::authorizationResource(Call& call, const std::string& id
   return jsonResponse(200, authorizationJson(*a, call.links));
 }
 
-AcmeResponse AcmeServer::challengeResource(Call& call, const std::string& authzId, const std::string& challengeId) {
+AcmeResponse AcmeServer::challengeResource(Call& call, const std::string& authzId,
+                                           const std::string& challengeId) {
   auto a = store_->authorization(authzId);
   if (!a) {
     throw AcmeProblem("malformed", "authorization " + authzId + " does not exist", 404);

@@ -20,7 +20,8 @@ AcmeProblem badCsr(const std::string& detail) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -55,7 +56,8 @@ CsrNames namesOf(X509_REQ* req) {
   if (!exts) {
     return out;
   }
-  GeneralNamesPtr sans(static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr sans(
+      static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr)));
   for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans.get()); ++i) {
     const GENERAL_NAME* gen = sk_GENERAL_NAME_value(sans.get(), i);
     if (gen->type == GEN_DNS) {
@@ -99,7 +101,8 @@ std::string signOrderCsr(const std::string& csrDer, const Order& order, const in
     leaf.names.push_back(id.value);
   }
   leaf.notBefore = order.notBefore.time_since_epoch().count() != 0 ? order.notBefore : now;
-  leaf.notAfter = order.notAfter.time_since_epoch().count() != 0 ? order.notAfter : leaf.notBefore + policy.lifetime;
+  leaf.notAfter =
+      order.notAfter.time_since_epoch().count() != 0 ? order.notAfter : leaf.notBefore + policy.lifetime;
   const X509* issuer = policy.signWithRoot ? ca.root() : ca.intermediate();
   EVP_PKEY* issuerKey = policy.signWithRoot ? ca.rootKey() : ca.intermediateKey();
   // A leaf never outlives the certificate that signs it.

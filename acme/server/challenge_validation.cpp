@@ -2,19 +2,18 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <fcntl.h>
-#include <strings.h>
 
 #include <cerrno>
 #include <cstring>
-
 #include <memory>
 
 #include "crypto/csr.h"
@@ -157,7 +156,8 @@ std::string sniFor(const Identifier& id) {
 
 // The certificate names exactly the identifier (RFC 8737 section 3).
 bool sanIsExactly(X509* cert, const Identifier& id) {
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   if (!names || sk_GENERAL_NAME_num(names.get()) != 1) {
     return false;
   }
@@ -210,7 +210,9 @@ Json validateTlsAlpn01(const ValidationTarget& t, const ValidationSettings& s) {
     close(fd);
     return problem("serverInternal", "cannot create a TLS client");
   }
-  static constexpr unsigned char kAlpn[] = "\x0a" "acme-tls/1";
+  static constexpr unsigned char kAlpn[] =
+      "\x0a"
+      "acme-tls/1";
   SSL_set_alpn_protos(ssl.get(), kAlpn, sizeof kAlpn - 1);
   const std::string sni = sniFor(t.identifier);
   SSL_set_tlsext_host_name(ssl.get(), sni.c_str());
@@ -227,7 +229,8 @@ Json validateTlsAlpn01(const ValidationTarget& t, const ValidationSettings& s) {
   } else {
     X509Ptr cert(SSL_get1_peer_certificate(ssl.get()));
     if (!cert || !sanIsExactly(cert.get(), t.identifier)) {
-      result = problem("incorrectResponse", where + ": the certificate does not name exactly " + t.identifier.value);
+      result = problem("incorrectResponse",
+                       where + ": the certificate does not name exactly " + t.identifier.value);
     } else if (!acmeIdentifierMatches(cert.get(), t.keyAuthorization)) {
       result = problem("incorrectResponse", where + ": the acmeIdentifier extension does not match");
     }

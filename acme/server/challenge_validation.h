@@ -13,9 +13,9 @@
 namespace gatehouse::acme::server {
 
 struct ValidationTarget {
-  std::string type;               // "http-01", "dns-01", "tls-alpn-01"
-  Identifier identifier;          // dns name (no "*.") or ip
-  std::string keyAuthorization;   // token "." thumbprint
+  std::string type;              // "http-01", "dns-01", "tls-alpn-01"
+  Identifier identifier;         // dns name (no "*.") or ip
+  std::string keyAuthorization;  // token "." thumbprint
   std::string token;
 };
 

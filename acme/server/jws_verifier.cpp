@@ -89,8 +89,10 @@ PkeyPtr rsaKey(const Json& jwk) {
   if (n.size() < 256) {
     throw AcmeProblem("badPublicKey", "RSA keys must have at least 2048 bits", 400);
   }
-  BignumPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
-  BignumPtr be(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
+  BignumPtr bn(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
+  BignumPtr be(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bn || !be || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, be.get()) != 1) {
@@ -143,7 +145,8 @@ ParsedJws parseJws(std::string_view body) {
   const Json alg = out.header.value("alg", Json());
   if (!alg.is_string() || (alg != "ES256" && alg != "ES384" && alg != "RS256")) {
     throw AcmeProblem("badSignatureAlgorithm",
-                      "unsupported JWS algorithm " + alg.dump() + "; ES256, ES384 and RS256 are accepted", 400);
+                      "unsupported JWS algorithm " + alg.dump() + "; ES256, ES384 and RS256 are accepted",
+                      400);
   }
   return out;
 }

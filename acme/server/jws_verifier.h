@@ -13,10 +13,10 @@
 namespace gatehouse::acme::server {
 
 struct ParsedJws {
-  nlohmann::json header;        // the decoded protected header
-  std::string payload;          // decoded; "" for POST-as-GET
-  std::string signingInput;     // protected "." payload, as received
-  std::string signature;        // raw bytes
+  nlohmann::json header;     // the decoded protected header
+  std::string payload;       // decoded; "" for POST-as-GET
+  std::string signingInput;  // protected "." payload, as received
+  std::string signature;     // raw bytes
 };
 
 // Throws AcmeProblem (malformed) when `body` is not a flattened JWS with a protected

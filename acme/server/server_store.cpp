@@ -153,8 +153,8 @@ std::optional<Authorization> ServerStore::authorization(const std::string& id) c
   return it == authorizations_.end() ? std::nullopt : std::optional<Authorization>(it->second);
 }
 
-std::optional<Challenge> ServerStore::startChallenge(const std::string& authzId, const std::string& challengeId,
-                                                    bool& started) {
+std::optional<Challenge> ServerStore::startChallenge(const std::string& authzId,
+                                                     const std::string& challengeId, bool& started) {
   started = false;
   std::lock_guard lock(mu_);
   auto it = authorizations_.find(authzId);

@@ -40,18 +40,21 @@ class ServerStore {
   // pending -> processing for a challenge of a pending authorization; the challenge as it
   // is now (unchanged when not pending), nullopt when unknown. `started` tells whether
   // this call moved it, so validation is queued once.
-  std::optional<Challenge> startChallenge(const std::string& authzId, const std::string& challengeId, bool& started);
+  std::optional<Challenge> startChallenge(const std::string& authzId, const std::string& challengeId,
+                                          bool& started);
   // processing -> valid (error null) or invalid; the authorization follows.
-  void finishChallenge(const std::string& authzId, const std::string& challengeId, const nlohmann::json& error);
+  void finishChallenge(const std::string& authzId, const std::string& challengeId,
+                       const nlohmann::json& error);
 
   // ready -> processing; false when the order is not ready.
   bool beginFinalize(const std::string& orderId);
   // processing -> valid with its certificate, or invalid with `error`.
-  void finishFinalize(const std::string& orderId, std::optional<IssuedCertificate> cert, const nlohmann::json& error);
+  void finishFinalize(const std::string& orderId, std::optional<IssuedCertificate> cert,
+                      const nlohmann::json& error);
   std::optional<IssuedCertificate> certificate(const std::string& id) const;
 
  private:
-  void refreshOrder(Order& order) const;  // under mu_
+  void refreshOrder(Order& order) const;     // under mu_
   void pruneExpired(Clock::time_point now);  // under mu_
 
   mutable std::mutex mu_;

@@ -3,11 +3,11 @@
 #include <cctype>
 #include <set>
 
+#include "dns/dns_challenge_settings.h"
 #include "gatehouse/parser/caddyfile.h"
 #include "gatehouse/parser/config_error.h"
 #include "gatehouse/parser/dispenser.h"
 #include "gatehouse/parser/dns_provider.h"
-#include "dns/dns_challenge_settings.h"
 
 namespace gatehouse::acme {
 

@@ -22,7 +22,9 @@ int64_t millis(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 Dns01Solver::Dns01Solver(uv_loop_t* loop, dns::DnsChallengeSettings settings, const AcmeLog& log)
-    : loop_(loop), settings_(std::move(settings)), log_(log),
+    : loop_(loop),
+      settings_(std::move(settings)),
+      log_(log),
       provider_(dns::makeDnsProvider(loop, settings_.provider)) {}
 
 Dns01Solver::~Dns01Solver() {
@@ -64,18 +66,29 @@ void Dns01Solver::present(const ChallengeInfo& c, Done done) {
   withZone(record, [this, key, identifier, done = std::move(done)](std::optional<std::string> err,
                                                                    dns::TxtRecord rec) {
     if (err) {
-      log_.error(kLogger, "cannot find the DNS zone for the challenge record; the order fails and is retried later",
-                 {{"identifier", identifier}, {"record", rec.fqdn}, {"provider", provider_->name()}, {"error", *err}});
+      log_.error(kLogger,
+                 "cannot find the DNS zone for the challenge record; the order fails and is retried later",
+                 {{"identifier", identifier},
+                  {"record", rec.fqdn},
+                  {"provider", provider_->name()},
+                  {"error", *err}});
       return done("determining the zone of " + rec.fqdn + ": " + *err);
     }
     log_.info(kLogger, "presenting DNS-01 TXT record",
-              {{"identifier", identifier}, {"record", rec.fqdn}, {"zone", rec.zone}, {"provider", provider_->name()}});
-    provider_->present(rec, [this, key, identifier, rec, done, stopping = stopping_](std::optional<std::string> e) {
+              {{"identifier", identifier},
+               {"record", rec.fqdn},
+               {"zone", rec.zone},
+               {"provider", provider_->name()}});
+    provider_->present(rec, [this, key, identifier, rec, done,
+                             stopping = stopping_](std::optional<std::string> e) {
       if (*stopping)
         return done("shutting down");
       if (e) {
         log_.error(kLogger, "DNS provider could not add the TXT record; the order fails and is retried later",
-                   {{"identifier", identifier}, {"record", rec.fqdn}, {"provider", provider_->name()}, {"error", *e}});
+                   {{"identifier", identifier},
+                    {"record", rec.fqdn},
+                    {"provider", provider_->name()},
+                    {"error", *e}});
         return done("presenting " + rec.fqdn + " through " + std::string(provider_->name()) + ": " + *e);
       }
       presented_[key] = rec;
@@ -113,7 +126,8 @@ void Dns01Solver::waitDelay(const dns::TxtRecord& record, Clock::time_point unti
     return done("shutting down");
   const auto left = until - Clock::now();
   if (left > Clock::duration::zero()) {
-    const auto step = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(millis(left)) + std::chrono::milliseconds(1), kMaxSleepStep);
+    const auto step = std::min<std::chrono::milliseconds>(
+        std::chrono::milliseconds(millis(left)) + std::chrono::milliseconds(1), kMaxSleepStep);
     runAfter(loop_, step, [this, record, until, done = std::move(done), stopping = stopping_] {
       if (*stopping)
         return done("shutting down");
@@ -144,7 +158,8 @@ void Dns01Solver::checkPropagation(const dns::TxtRecord& record, Clock::time_poi
       loop_,
       [outcome, record, servers = resolvers()] {
         try {
-          outcome->result = dns::checkPropagation(record.fqdn, record.value, servers, dns::authoritativePort());
+          outcome->result =
+              dns::checkPropagation(record.fqdn, record.value, servers, dns::authoritativePort());
         } catch (const std::exception& e) {
           outcome->error = e.what();
         }
@@ -161,8 +176,10 @@ void Dns01Solver::checkPropagation(const dns::TxtRecord& record, Clock::time_poi
         if (Clock::now() + kCheckInterval >= deadline) {
           log_.error(kLogger, "TXT record did not propagate in time; the order fails and is retried later",
                      {{"record", record.fqdn}, {"checks", attempt + 1}, {"last_error", why}});
-          return done("timed out waiting for record to fully propagate; verify DNS provider configuration is "
-                      "correct - last error: " + why);
+          return done(
+              "timed out waiting for record to fully propagate; verify DNS provider configuration is "
+              "correct - last error: " +
+              why);
         }
         // DNS errors may be passing (a server restarting): keep trying until the deadline.
         if (attempt == 0 || !outcome->error.empty()) {
@@ -185,17 +202,19 @@ void Dns01Solver::cleanUp(const ChallengeInfo& c, std::function<void()> done) {
   presented_.erase(it);
   if (*stopping_)
     return done();
-  provider_->cleanUp(rec, [this, rec, done = std::move(done), stopping = stopping_](std::optional<std::string> e) {
-    if (*stopping)
-      return done();
-    if (e) {
-      log_.warn(kLogger, "could not remove the TXT record; it stays in the zone (harmless, remove it by hand)",
-                {{"record", rec.fqdn}, {"provider", provider_->name()}, {"error", *e}});
-    } else {
-      log_.info(kLogger, "TXT record removed", {{"record", rec.fqdn}, {"provider", provider_->name()}});
-    }
-    done();
-  });
+  provider_->cleanUp(
+      rec, [this, rec, done = std::move(done), stopping = stopping_](std::optional<std::string> e) {
+        if (*stopping)
+          return done();
+        if (e) {
+          log_.warn(kLogger,
+                    "could not remove the TXT record; it stays in the zone (harmless, remove it by hand)",
+                    {{"record", rec.fqdn}, {"provider", provider_->name()}, {"error", *e}});
+        } else {
+          log_.info(kLogger, "TXT record removed", {{"record", rec.fqdn}, {"provider", provider_->name()}});
+        }
+        done();
+      });
 }
 
 }  // namespace gatehouse::acme

@@ -1,7 +1,7 @@
 #pragma once
 // A minimal HTTP/1.x listener for `gatehouse certs` (where no web server of ours owns port
-// 80, or the port of alt_http_port): it answers GET/HEAD /.well-known/acme-challenge/<token> from the ChallengeResponder
-// and 404 to everything else, one request per connection, with bounded head size and time.
+// 80, or the port of alt_http_port): it answers GET/HEAD /.well-known/acme-challenge/<token> from the
+// ChallengeResponder and 404 to everything else, one request per connection, with bounded head size and time.
 // Loop-thread only. The engine's servers ask the responder from their own routes; this
 // listener serves where none of them listens (StandaloneHttp01Solver).
 

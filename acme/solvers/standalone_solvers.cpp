@@ -14,9 +14,11 @@ std::string challengeListenError(std::string_view challenge, const ChallengeAddr
   if (uvError == UV_EADDRINUSE) {
     msg += std::string("; another program holds port ") + std::to_string(address.port) +
            ", where this challenge is answered because no site of this config listens there. Stop that "
-           "program, point " + option + " (or the global " + serverPort +
+           "program, point " +
+           option + " (or the global " + serverPort +
            ") at a free port or at one a site of this config listens on, or disable the challenge "
-           "(disable_" + (http ? "http" : "tlsalpn") + "_challenge)";
+           "(disable_" +
+           (http ? "http" : "tlsalpn") + "_challenge)";
   } else if (uvError == UV_EACCES) {
     msg += std::string("; ports below 1024 need root or CAP_NET_BIND_SERVICE (or choose another port with ") +
            option + ")";
@@ -26,7 +28,8 @@ std::string challengeListenError(std::string_view challenge, const ChallengeAddr
   return msg;
 }
 
-void StandaloneHttp01Solver::present(const ChallengeInfo& c, std::function<void(std::optional<std::string>)> done) {
+void StandaloneHttp01Solver::present(const ChallengeInfo& c,
+                                     std::function<void(std::optional<std::string>)> done) {
   if (!listener_) {
     auto listener = std::make_unique<Http01Listener>(loop_, responder_);
     if (const int rc = listener->listen(address_.host, address_.port); rc != 0)

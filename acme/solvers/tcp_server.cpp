@@ -12,7 +12,8 @@ int TcpServer::listen(const std::string& host, uint16_t port, void* data, uv_con
   return rc == 0 ? 0 : bindAndListen("0.0.0.0", port, data, onConnection);
 }
 
-int TcpServer::bindAndListen(const std::string& host, uint16_t port, void* data, uv_connection_cb onConnection) {
+int TcpServer::bindAndListen(const std::string& host, uint16_t port, void* data,
+                             uv_connection_cb onConnection) {
   close();
   struct sockaddr_storage addr {};
   int rc = uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));

@@ -18,7 +18,7 @@ struct TlsAlpn01Listener::Connection : ChallengeConnectionHandles {
   BIO* out = nullptr;  // owned by ssl
   char buf[4096];
   size_t received = 0;
-  int writes = 0;            // uv_write requests in flight
+  int writes = 0;              // uv_write requests in flight
   bool handshakeOver = false;  // close once the last flight is written
 };
 
@@ -99,7 +99,8 @@ void TlsAlpn01Listener::onConnection(uv_stream_t* server, int status) {
   auto* self = static_cast<TlsAlpn01Listener*>(server->data);
   if (status < 0)
     return;
-  Connection* accepted = self->connections_.accept(self->loop_, server, &TlsAlpn01Listener::onTimeout, kTimeoutMs);
+  Connection* accepted =
+      self->connections_.accept(self->loop_, server, &TlsAlpn01Listener::onTimeout, kTimeoutMs);
   if (accepted == nullptr)
     return;
   Connection& c = *accepted;
@@ -115,7 +116,8 @@ void TlsAlpn01Listener::onConnection(uv_stream_t* server, int status) {
   }
   SSL_set_bio(c.ssl.get(), c.in, c.out);
   SSL_set_accept_state(c.ssl.get());
-  uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), &TlsAlpn01Listener::onAlloc, &TlsAlpn01Listener::onRead);
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&c.tcp), &TlsAlpn01Listener::onAlloc,
+                &TlsAlpn01Listener::onRead);
 }
 
 void TlsAlpn01Listener::onAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -162,13 +164,14 @@ void TlsAlpn01Listener::flush(Connection& c) {
     w->connection = &c;
     w->req.data = w.get();
     uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-    const int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1, [](uv_write_t* req, int) {
-      std::unique_ptr<WriteRequest> owned(static_cast<WriteRequest*>(req->data));
-      auto* conn = static_cast<Connection*>(owned->connection);
-      --conn->writes;
-      if (!conn->done && conn->handshakeOver && conn->writes == 0)
-        conn->owner->finish(*conn);
-    });
+    const int rc =
+        uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&c.tcp), &buf, 1, [](uv_write_t* req, int) {
+          std::unique_ptr<WriteRequest> owned(static_cast<WriteRequest*>(req->data));
+          auto* conn = static_cast<Connection*>(owned->connection);
+          --conn->writes;
+          if (!conn->done && conn->handshakeOver && conn->writes == 0)
+            conn->owner->finish(*conn);
+        });
     if (rc != 0)
       return finish(c);
     ++c.writes;

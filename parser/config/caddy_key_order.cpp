@@ -64,8 +64,8 @@ Json customLog(const Json& log) {
 }
 
 Json clientAuthentication(const Json& auth) {
-  Json out = reordered(auth, {"ca", "trusted_ca_certs", "trusted_ca_certs_pem_files",
-                              "trusted_leaf_certs", "verifiers", "mode"});
+  Json out = reordered(auth, {"ca", "trusted_ca_certs", "trusted_ca_certs_pem_files", "trusted_leaf_certs",
+                              "verifiers", "mode"});
   if (out.is_object()) {
     sortModules(out, {"ca", "verifiers"});
   }
@@ -74,8 +74,8 @@ Json clientAuthentication(const Json& auth) {
 
 Json connectionPolicy(const Json& policy) {
   Json out = reordered(policy, {"match", "certificate_selection", "cipher_suites", "curves", "alpn",
-                                "protocol_min", "protocol_max", "client_authentication",
-                                "default_sni", "fallback_sni", "insecure_secrets_log"});
+                                "protocol_min", "protocol_max", "client_authentication", "default_sni",
+                                "fallback_sni", "insecure_secrets_log"});
   if (out.is_object()) {
     if (auto it = out.find("client_authentication"); it != out.end()) {
       *it = clientAuthentication(*it);
@@ -85,23 +85,22 @@ Json connectionPolicy(const Json& policy) {
 }
 
 Json certificateAuthority(const Json& ca) {
-  return reordered(ca, {"name", "root_common_name", "intermediate_common_name",
-                        "intermediate_lifetime", "install_trust", "root", "intermediate",
-                        "storage"});
+  return reordered(ca, {"name", "root_common_name", "intermediate_common_name", "intermediate_lifetime",
+                        "install_trust", "root", "intermediate", "storage"});
 }
 
 }  // namespace
 
 Json tlsAppInCaddyOrder(const Json& tls) {
-  Json out = reordered(tls, {"certificates", "automation", "session_tickets", "cache",
-                             "disable_ocsp_stapling", "disable_storage_check",
-                             "disable_storage_clean", "dns"});
+  Json out =
+      reordered(tls, {"certificates", "automation", "session_tickets", "cache", "disable_ocsp_stapling",
+                      "disable_storage_check", "disable_storage_clean", "dns"});
   if (!out.is_object()) {
     return out;
   }
   if (auto it = out.find("automation"); it != out.end()) {
-    *it = reordered(*it, {"policies", "on_demand", "ocsp_interval", "renew_interval",
-                          "storage_clean_interval"});
+    *it = reordered(*it,
+                    {"policies", "on_demand", "ocsp_interval", "renew_interval", "storage_clean_interval"});
   }
   sortModules(out, {"dns"});
   return out;
@@ -142,8 +141,8 @@ Json connectionPoliciesInCaddyOrder(const Json& policies) {
 }
 
 Json serverLogsInCaddyOrder(const Json& logs) {
-  return reordered(logs, {"default_logger_name", "logger_names", "skip_hosts",
-                          "skip_unmapped_hosts", "should_log_credentials"});
+  return reordered(logs, {"default_logger_name", "logger_names", "skip_hosts", "skip_unmapped_hosts",
+                          "should_log_credentials"});
 }
 
 }  // namespace gatehouse::config

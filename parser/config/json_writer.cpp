@@ -15,7 +15,8 @@ std::vector<const Member*> sortedMembers(const Json& obj) {
   for (const auto& member : obj.get_ref<const Json::object_t&>()) {
     members.push_back(&member);
   }
-  std::sort(members.begin(), members.end(), [](const Member* a, const Member* b) { return a->first < b->first; });
+  std::sort(members.begin(), members.end(),
+            [](const Member* a, const Member* b) { return a->first < b->first; });
   return members;
 }
 
@@ -90,10 +91,18 @@ void JsonWriter::close(char bracket) {
   out_ += bracket;
 }
 
-void JsonWriter::beginObject() { open('{'); }
-void JsonWriter::endObject() { close('}'); }
-void JsonWriter::beginArray() { open('['); }
-void JsonWriter::endArray() { close(']'); }
+void JsonWriter::beginObject() {
+  open('{');
+}
+void JsonWriter::endObject() {
+  close('}');
+}
+void JsonWriter::beginArray() {
+  open('[');
+}
+void JsonWriter::endArray() {
+  close(']');
+}
 
 void JsonWriter::key(std::string_view name) {
   beforeElement();

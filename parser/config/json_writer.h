@@ -3,11 +3,10 @@
 // or one tab per level), so a large document can be printed straight from the site graph
 // without first building it as a JSON tree. Leaf values go through nlohmann's own serializer.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "gatehouse/config/site_graph.h"
 

@@ -2,12 +2,13 @@
 // the site graph: with thousands of sites a JSON copy of the whole graph doubled the memory
 // of `gatehouse adapt` and most of its allocations.
 
+#include "gatehouse/config/site_graph_writer.h"
+
 #include <algorithm>
 #include <unordered_map>
 
 #include "config/json_writer.h"
 #include "config/site_graph_skeleton.h"
-#include "gatehouse/config/site_graph_writer.h"
 
 namespace gatehouse::config {
 namespace {
@@ -66,8 +67,10 @@ void writeHandler(JsonWriter& w, const Handler& h) {
   std::vector<std::pair<std::string_view, const Json*>> keys;
   keys.reserve(h.fields.size() + 3);
   keys.emplace_back("handler", nullptr);
-  if (subroute && !h.routes.empty()) keys.emplace_back("routes", nullptr);
-  if (subroute && h.errors) keys.emplace_back("errors", nullptr);
+  if (subroute && !h.routes.empty())
+    keys.emplace_back("routes", nullptr);
+  if (subroute && h.errors)
+    keys.emplace_back("errors", nullptr);
   for (const auto& member : h.fields.get_ref<const Json::object_t&>()) {
     keys.emplace_back(member.first, &member.second);
   }
@@ -120,11 +123,15 @@ void writeRoute(JsonWriter& w, const Route& r, Place place) {
   const bool match = !r.match.empty();
   const bool handle = !r.handle.empty();
   if (place == Place::module) {
-    if (handle) writeHandle(w, r);
-    if (match) writeMatch(w, r, place);
+    if (handle)
+      writeHandle(w, r);
+    if (match)
+      writeMatch(w, r, place);
   } else {
-    if (match) writeMatch(w, r, place);
-    if (handle) writeHandle(w, r);
+    if (match)
+      writeMatch(w, r, place);
+    if (handle)
+      writeHandle(w, r);
   }
   if (r.terminal) {
     w.key("terminal");

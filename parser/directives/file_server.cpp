@@ -30,14 +30,22 @@ struct FileServer {
 
 Json FileServer::toJson() const {
   Json out = Json::object();
-  if (!fs.empty()) out["fs"] = fs;
-  if (!root.empty()) out["root"] = root;
-  if (!hide.empty()) out["hide"] = hide;
-  if (!indexNames.empty()) out["index_names"] = indexNames;
-  if (!browse.is_null()) out["browse"] = browse;
-  if (noCanonicalUris) out["canonical_uris"] = false;
-  if (!status.empty()) out["status_code"] = handler_util::weakString(status);
-  if (passThru) out["pass_thru"] = true;
+  if (!fs.empty())
+    out["fs"] = fs;
+  if (!root.empty())
+    out["root"] = root;
+  if (!hide.empty())
+    out["hide"] = hide;
+  if (!indexNames.empty())
+    out["index_names"] = indexNames;
+  if (!browse.is_null())
+    out["browse"] = browse;
+  if (noCanonicalUris)
+    out["canonical_uris"] = false;
+  if (!status.empty())
+    out["status_code"] = handler_util::weakString(status);
+  if (passThru)
+    out["pass_thru"] = true;
   if (!precompressed.empty()) {
     std::map<std::string, Json> mods;
     for (const auto& p : precompressed) {
@@ -46,7 +54,8 @@ Json FileServer::toJson() const {
     out["precompressed"] = handler_util::sortedObject(mods);
     out["precompressed_order"] = precompressed;
   }
-  if (!etagFileExtensions.empty()) out["etag_file_extensions"] = etagFileExtensions;
+  if (!etagFileExtensions.empty())
+    out["etag_file_extensions"] = etagFileExtensions;
   return out;
 }
 
@@ -60,7 +69,8 @@ std::string cleanPath(const std::string& p) {
   size_t i = 0;
   while (i <= p.size()) {
     size_t j = p.find('/', i);
-    if (j == std::string::npos) j = p.size();
+    if (j == std::string::npos)
+      j = p.size();
     std::string part = p.substr(i, j - i);
     if (part == "..") {
       if (!parts.empty() && parts.back() != "..") {
@@ -99,7 +109,8 @@ bool fileHidden(std::string filename, const std::vector<std::string>& hide) {
       size_t i = 0;
       while (i <= filename.size()) {
         size_t j = filename.find('/', i);
-        if (j == std::string::npos) j = filename.size();
+        if (j == std::string::npos)
+          j = filename.size();
         if (globMatch(h, filename.substr(i, j - i))) {
           return true;
         }
@@ -207,8 +218,10 @@ void noArgs(Helper& h) {
 void parseSubdirective(Helper& h, FileServer& fsrv) {
   const std::string sub = h.val();
   if (sub == "fs") {
-    if (!h.nextArg()) throw h.argErr();
-    if (!fsrv.fs.empty()) throw h.err("file system already specified");
+    if (!h.nextArg())
+      throw h.argErr();
+    if (!fsrv.fs.empty())
+      throw h.err("file system already specified");
     fsrv.fs = h.val();
   } else if (sub == "hide") {
     // Each `hide` line replaces the list (Caddy assigns RemainingArgs): of `hide .git` then
@@ -217,13 +230,15 @@ void parseSubdirective(Helper& h, FileServer& fsrv) {
   } else if (sub == "index") {
     fsrv.indexNames = listArgs(h);
   } else if (sub == "root") {
-    if (!handler_util::args(h, fsrv.root)) throw h.argErr();
+    if (!handler_util::args(h, fsrv.root))
+      throw h.argErr();
   } else if (sub == "browse") {
     parseBrowse(h, fsrv);
   } else if (sub == "precompressed") {
     parsePrecompressed(h, fsrv);
   } else if (sub == "status") {
-    if (!h.nextArg()) throw h.argErr();
+    if (!h.nextArg())
+      throw h.argErr();
     fsrv.status = h.val();
   } else if (sub == "disable_canonical_uris") {
     noArgs(h);

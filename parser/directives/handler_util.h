@@ -3,7 +3,6 @@
 // family): Go's JSON shapes for weak strings and scalars, header-key canonicalisation, and the
 // ways Caddy reads several arguments at once.
 
-#include "header_name.h"
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/parser/dispenser.h"
+#include "header_name.h"
 
 namespace gatehouse::parser::handler_util {
 
@@ -25,7 +25,6 @@ Json scalarVal(const Dispenser& d);
 
 // Go's strconv.ParseBool.
 std::optional<bool> parseBool(const std::string& text);
-
 
 // A Go map[string][]string (http.Header) as JSON, keys in Go's sorted order.
 Json headerJson(const std::map<std::string, std::vector<std::string>>& header);

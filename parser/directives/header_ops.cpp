@@ -6,7 +6,9 @@
 namespace gatehouse::parser::handler_util {
 namespace {
 
-bool startsWith(const std::string& s, char c) { return !s.empty() && s.front() == c; }
+bool startsWith(const std::string& s, char c) {
+  return !s.empty() && s.front() == c;
+}
 
 // Go's http.Header.Set / Add canonicalise the field name.
 void headerSet(std::map<std::string, std::vector<std::string>>& h, const std::string& field,
@@ -43,7 +45,9 @@ std::string applyDefault(RespHeaderOps* resp, const std::string& field, const st
 
 }  // namespace
 
-bool HeaderOps::empty() const { return add.empty() && set.empty() && del.empty() && replace.empty(); }
+bool HeaderOps::empty() const {
+  return add.empty() && set.empty() && del.empty() && replace.empty();
+}
 
 Json HeaderOps::toJson() const {
   Json out = Json::object();
@@ -77,8 +81,8 @@ Json RespHeaderOps::toJson() const {
   return out;
 }
 
-std::string applyHeaderOp(HeaderOps& ops, RespHeaderOps* resp, std::string field,
-                          const std::string& value, const std::optional<std::string>& replacement) {
+std::string applyHeaderOp(HeaderOps& ops, RespHeaderOps* resp, std::string field, const std::string& value,
+                          const std::optional<std::string>& replacement) {
   if (startsWith(field, '+')) {
     headerAdd(ops.add, field.substr(1), value);
   } else if (startsWith(field, '-')) {

@@ -37,7 +37,7 @@ struct RespHeaderOps {
 // default (response headers only), ">field" sets and defers, a replacement makes a regexp
 // replace, anything else sets. `resp` is null for request headers. Returns an error message,
 // or "" on success.
-std::string applyHeaderOp(HeaderOps& ops, RespHeaderOps* resp, std::string field,
-                          const std::string& value, const std::optional<std::string>& replacement);
+std::string applyHeaderOp(HeaderOps& ops, RespHeaderOps* resp, std::string field, const std::string& value,
+                          const std::optional<std::string>& replacement);
 
 }  // namespace gatehouse::parser::handler_util

@@ -97,8 +97,10 @@ Json sortedKeys(const Json& j) {
 }
 
 void setOrOmit(Json& obj, const std::string& key, Json value) {
-  bool zero = value.is_null() || (value.is_number() && value == 0) || (value.is_string() && value.get<std::string>().empty()) ||
-              (value.is_boolean() && !value.get<bool>()) || ((value.is_array() || value.is_object()) && value.empty());
+  bool zero = value.is_null() || (value.is_number() && value == 0) ||
+              (value.is_string() && value.get<std::string>().empty()) ||
+              (value.is_boolean() && !value.get<bool>()) ||
+              ((value.is_array() || value.is_object()) && value.empty());
   if (zero) {
     obj.erase(key);
   } else {

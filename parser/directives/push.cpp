@@ -39,8 +39,8 @@ void parseHeaders(Helper& h, std::optional<handler_util::HeaderOps>& ops) {
     if (args.size() == 3) {
       replacement = args[2];
     }
-    std::string error = handler_util::applyHeaderOp(*ops, nullptr, args[0],
-                                                    args.size() > 1 ? args[1] : "", replacement);
+    std::string error =
+        handler_util::applyHeaderOp(*ops, nullptr, args[0], args.size() > 1 ? args[1] : "", replacement);
     if (!error.empty()) {
       throw h.err(error);
     }

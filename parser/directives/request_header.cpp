@@ -1,9 +1,9 @@
 // The request_header directive: request header manipulation (Caddy's headers handler).
 #include <optional>
 
-#include "directives/header_ops.h"
 #include "directives/handler_directives.h"
 #include "directives/handler_util.h"
+#include "directives/header_ops.h"
 #include "gatehouse/parser/helper.h"
 
 namespace gatehouse::parser {

@@ -3,7 +3,6 @@
 // Caddyfile is read). reverse_proxy, php_fastcgi and forward_auth all fill one ProxyHandler;
 // intercept reuses the response-handler part. Internal to parser/directives.
 
-#include "header_name.h"
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +12,7 @@
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/parser/dispenser.h"
 #include "gatehouse/parser/helper.h"
+#include "header_name.h"
 
 namespace gatehouse::parser::proxy {
 
@@ -72,10 +72,10 @@ void finalizeReverseProxy(Helper& h, ProxyHandler& rp);
 
 // ---- pieces of the subdirective switch, one file each; each returns false when the
 // subdirective is not theirs ----
-bool parseUpstreamSubdirective(Dispenser& d, ProxyHandler& rp);        // to, dynamic
-bool parseLoadBalancingSubdirective(Dispenser& d, ProxyHandler& rp);   // lb_*
-bool parseHealthSubdirective(Dispenser& d, ProxyHandler& rp);          // health_*, passive
-bool parseHeaderSubdirective(Dispenser& d, ProxyHandler& rp);          // header_up/down
+bool parseUpstreamSubdirective(Dispenser& d, ProxyHandler& rp);       // to, dynamic
+bool parseLoadBalancingSubdirective(Dispenser& d, ProxyHandler& rp);  // lb_*
+bool parseHealthSubdirective(Dispenser& d, ProxyHandler& rp);         // health_*, passive
+bool parseHeaderSubdirective(Dispenser& d, ProxyHandler& rp);         // header_up/down
 // Adds one upstream address (Caddy's appendUpstream), throwing positioned errors.
 void appendUpstream(Dispenser& d, ProxyHandler& rp, const std::string& address);
 

@@ -8,7 +8,8 @@ namespace gatehouse::parser::proxy {
 namespace {
 
 // A named response matcher, by its "@name", or a positioned error.
-const Json& findMatcher(const Dispenser& d, const std::map<std::string, Json>& matchers, const std::string& name) {
+const Json& findMatcher(const Dispenser& d, const std::map<std::string, Json>& matchers,
+                        const std::string& name) {
   if (name.empty() || name[0] != '@') {
     throw d.err("must use a named response matcher, starting with '@'");
   }
@@ -65,9 +66,10 @@ void finalizeResponseHandlers(Helper& h, const std::map<std::string, Json>& matc
     d.next();  // handle_response
     auto args = d.remainingArgs();
     if (args.size() > 1) {
-      throw d.err("too many arguments for 'handle_response': only a single response matcher name is "
-                  "allowed, but got: " +
-                  goList(args));
+      throw d.err(
+          "too many arguments for 'handle_response': only a single response matcher name is "
+          "allowed, but got: " +
+          goList(args));
     }
     Json handler = Json::object();
     if (args.size() == 1) {

@@ -6,8 +6,12 @@
 namespace gatehouse::parser::proxy {
 namespace {
 
-Json& active(ProxyHandler& rp) { return child(child(rp.fields, "health_checks"), "active"); }
-Json& passive(ProxyHandler& rp) { return child(child(rp.fields, "health_checks"), "passive"); }
+Json& active(ProxyHandler& rp) {
+  return child(child(rp.fields, "health_checks"), "active");
+}
+Json& passive(ProxyHandler& rp) {
+  return child(child(rp.fields, "health_checks"), "passive");
+}
 
 std::string oneArg(Dispenser& d) {
   if (!d.nextArg()) {
@@ -85,7 +89,8 @@ bool parseActive(Dispenser& d, ProxyHandler& rp) {
   } else if (sub == "health_passes" || sub == "health_fails") {
     const std::string v = oneArg(d);
     const bool passes = sub == "health_passes";
-    long long n = intOrThrow(d, v, std::string("invalid ") + (passes ? "passes" : "fails") + " count '" + v + "': ");
+    long long n =
+        intOrThrow(d, v, std::string("invalid ") + (passes ? "passes" : "fails") + " count '" + v + "': ");
     setOrOmit(active(rp), passes ? "passes" : "fails", n);
   } else {
     return false;
@@ -136,6 +141,8 @@ bool parsePassive(Dispenser& d, ProxyHandler& rp) {
 // health_headers { <field> [<values...>] }
 // fail_duration <duration>    max_fails <num>             unhealthy_status <status...>
 // unhealthy_latency <duration>  unhealthy_request_count <num>
-bool parseHealthSubdirective(Dispenser& d, ProxyHandler& rp) { return parseActive(d, rp) || parsePassive(d, rp); }
+bool parseHealthSubdirective(Dispenser& d, ProxyHandler& rp) {
+  return parseActive(d, rp) || parsePassive(d, rp);
+}
 
 }  // namespace gatehouse::parser::proxy

@@ -39,9 +39,12 @@ config::Handler parseTemplates(Helper& h) {
       }
     }
   }
-  if (!root.empty()) fields["file_root"] = root;
-  if (!mime.empty()) fields["mime_types"] = mime;
-  if (!delims.empty()) fields["delimiters"] = delims;
+  if (!root.empty())
+    fields["file_root"] = root;
+  if (!mime.empty())
+    fields["mime_types"] = mime;
+  if (!delims.empty())
+    fields["delimiters"] = delims;
   return config::Handler{"templates", fields, {}, std::nullopt};
 }
 

@@ -16,11 +16,13 @@ using options::onlyArg;
 // breaks removed is exactly that.
 std::string certificateFromPemFile(const Dispenser& d, const std::string& filename) {
   std::ifstream in(filename);
-  if (!in) throw d.err("open " + filename + ": no such file or directory");
+  if (!in)
+    throw d.err("open " + filename + ": no such file or directory");
   std::string line, body;
   bool inside = false;
   while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
     if (line == "-----BEGIN CERTIFICATE-----") {
       inside = true;
     } else if (line == "-----END CERTIFICATE-----" && inside) {
@@ -36,10 +38,12 @@ Json parseTrustPool(Dispenser& d);
 
 Json parseInlinePool(Dispenser& d) {
   Json pool = {{"provider", "inline"}};
-  if (d.nextArg()) throw d.argErr();
+  if (d.nextArg())
+    throw d.argErr();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     if (d.val() == "trust_der") {
-      for (auto& c : d.remainingArgs()) pool["trusted_ca_certs"].push_back(c);
+      for (auto& c : d.remainingArgs())
+        pool["trusted_ca_certs"].push_back(c);
     } else {
       throw d.err("unrecognized directive: " + d.val());
     }
@@ -49,10 +53,12 @@ Json parseInlinePool(Dispenser& d) {
 
 Json parseFilePool(Dispenser& d) {
   Json pool = {{"provider", "file"}};
-  for (auto& f : d.remainingArgs()) pool["pem_files"].push_back(f);
+  for (auto& f : d.remainingArgs())
+    pool["pem_files"].push_back(f);
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     if (d.val() == "pem_file") {
-      for (auto& f : d.remainingArgs()) pool["pem_files"].push_back(f);
+      for (auto& f : d.remainingArgs())
+        pool["pem_files"].push_back(f);
     } else {
       throw d.err("unrecognized directive: " + d.val());
     }
@@ -62,10 +68,12 @@ Json parseFilePool(Dispenser& d) {
 
 Json parsePkiPool(Dispenser& d, const std::string& provider) {
   Json pool = {{"provider", provider}};
-  for (auto& a : d.remainingArgs()) pool["authority"].push_back(a);
+  for (auto& a : d.remainingArgs())
+    pool["authority"].push_back(a);
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     if (d.val() == "authority") {
-      for (auto& a : d.remainingArgs()) pool["authority"].push_back(a);
+      for (auto& a : d.remainingArgs())
+        pool["authority"].push_back(a);
     } else {
       throw d.err("unrecognized directive: " + d.val());
     }
@@ -75,9 +83,11 @@ Json parsePkiPool(Dispenser& d, const std::string& provider) {
 
 Json parseCombinedPool(Dispenser& d) {
   Json pool = {{"provider", "combined"}, {"sources", Json::array()}};
-  if (d.nextArg()) throw d.argErr();
+  if (d.nextArg())
+    throw d.argErr();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
-    if (d.val() != "source") throw d.err("unrecognized directive: " + d.val());
+    if (d.val() != "source")
+      throw d.err("unrecognized directive: " + d.val());
     oneArg(d);
     pool["sources"].push_back(parseTrustPool(d));
   }
@@ -87,24 +97,31 @@ Json parseCombinedPool(Dispenser& d) {
 // With the cursor on the pool module name.
 Json parseTrustPool(Dispenser& d) {
   const std::string name = d.val();
-  if (name == "inline") return parseInlinePool(d);
-  if (name == "file") return parseFilePool(d);
+  if (name == "inline")
+    return parseInlinePool(d);
+  if (name == "file")
+    return parseFilePool(d);
   if (name == "system") {
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
     return Json{{"provider", "system"}};
   }
-  if (name == "pki_root" || name == "pki_intermediate") return parsePkiPool(d, name);
-  if (name == "combined") return parseCombinedPool(d);
-  throw d.err("getting module named 'tls.ca_pool.source." + name + "': module not registered: tls.ca_pool.source." +
-              name);
+  if (name == "pki_root" || name == "pki_intermediate")
+    return parsePkiPool(d, name);
+  if (name == "combined")
+    return parseCombinedPool(d);
+  throw d.err("getting module named 'tls.ca_pool.source." + name +
+              "': module not registered: tls.ca_pool.source." + name);
 }
 
 // verifier leaf [file|folder <paths...>] { file <paths...> | folder <paths...> }
 Json parseLeafVerifier(Dispenser& d) {
   Json v = {{"verifier", "leaf"}};
   auto addLoader = [&](const std::string& kind, std::vector<std::string> paths) {
-    if (kind != "file" && kind != "folder") throw d.err("unrecognized leaf loader: " + kind);
-    if (paths.empty()) throw d.argErr();
+    if (kind != "file" && kind != "folder")
+      throw d.err("unrecognized leaf loader: " + kind);
+    if (paths.empty())
+      throw d.argErr();
     v["leaf_certs_loaders"].push_back(Json{{kind == "file" ? "files" : "folders", paths}, {"loader", kind}});
   };
   if (d.nextArg()) {
@@ -120,7 +137,8 @@ Json parseLeafVerifier(Dispenser& d) {
 
 Json parseVerifier(Dispenser& d) {
   const std::string name = oneArg(d);
-  if (name == "leaf") return parseLeafVerifier(d);
+  if (name == "leaf")
+    return parseLeafVerifier(d);
   if (name == "dummy") {  // Caddy's test verifier
     return Json{{"verifier", "dummy"}};
   }
@@ -163,11 +181,16 @@ Json parseClientAuth(Dispenser& d) {
   }
   Json out = Json::object();
   // The legacy CA settings become an inline trust pool, as Caddy converts them.
-  if (!legacyCaCerts.empty()) ca = Json{{"provider", "inline"}, {"trusted_ca_certs", legacyCaCerts}};
-  if (!ca.is_null()) out["ca"] = ca;
-  if (!leafCerts.empty()) out["trusted_leaf_certs"] = leafCerts;
-  if (!verifiers.empty()) out["verifiers"] = verifiers;
-  if (!mode.empty()) out["mode"] = mode;
+  if (!legacyCaCerts.empty())
+    ca = Json{{"provider", "inline"}, {"trusted_ca_certs", legacyCaCerts}};
+  if (!ca.is_null())
+    out["ca"] = ca;
+  if (!leafCerts.empty())
+    out["trusted_leaf_certs"] = leafCerts;
+  if (!verifiers.empty())
+    out["verifiers"] = verifiers;
+  if (!mode.empty())
+    out["mode"] = mode;
   return out;
 }
 

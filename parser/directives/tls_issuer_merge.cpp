@@ -24,9 +24,11 @@ Json mergeChallenges(Json base, const Json& over) {
 Json mergeAcmeIssuers(const Json& base, const Json& overrides) {
   Json merged = base;
   for (const auto& [key, value] : overrides.items()) {
-    if (key == "module") continue;
+    if (key == "module")
+      continue;
     if (key == "trusted_roots_pem_files") {
-      for (const auto& root : value) options::appendUnique(merged[key], root.get<std::string>());
+      for (const auto& root : value)
+        options::appendUnique(merged[key], root.get<std::string>());
     } else if (key == "challenges") {
       merged[key] = merged.contains(key) ? mergeChallenges(merged[key], value) : value;
     } else {

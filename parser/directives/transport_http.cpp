@@ -170,7 +170,8 @@ bool parseKeepAliveOption(Dispenser& d, Json& t) {
   } else if (opt == "keepalive_idle_conns" || opt == "keepalive_idle_conns_per_host") {
     const std::string v = oneArg(d);
     long long n = intOrThrow(d, v, "bad integer value '" + v + "': ");
-    setOrOmit(child(t, "keep_alive"), opt == "keepalive_idle_conns" ? "max_idle_conns" : "max_idle_conns_per_host", n);
+    setOrOmit(child(t, "keep_alive"),
+              opt == "keepalive_idle_conns" ? "max_idle_conns" : "max_idle_conns_per_host", n);
   } else {
     return false;
   }

@@ -5,8 +5,8 @@ namespace gatehouse::parser {
 namespace {
 
 bool knownPolicy(const std::string& p) {
-  return p == "first_exist" || p == "first_exist_fallback" || p == "largest_size" ||
-         p == "smallest_size" || p == "most_recently_modified";
+  return p == "first_exist" || p == "first_exist_fallback" || p == "largest_size" || p == "smallest_size" ||
+         p == "most_recently_modified";
 }
 
 // The route that tries `files` and rewrites to the one that exists, with `query` appended.
@@ -17,8 +17,8 @@ std::vector<ConfigValue> tryRoute(const Helper& h, const std::vector<std::string
   if (!policy.empty()) {
     file["try_policy"] = policy;
   }
-  config::Handler rewrite{"rewrite", Json{{"uri", "{http.matchers.file.relative}" + query}}, {},
-                          std::nullopt};
+  config::Handler rewrite{
+      "rewrite", Json{{"uri", "{http.matchers.file.relative}" + query}}, {}, std::nullopt};
   return h.newRoute(Json{{"file", file}}, std::move(rewrite));
 }
 

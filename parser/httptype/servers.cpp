@@ -1,12 +1,12 @@
 // One HTTP server per listener pairing: site ordering, host/path matchers, per-site
 // subroutes, error routes, automatic HTTPS hints, TLS policies and access-log mapping.
 
-#include <string_view>
-#include <unordered_map>
 #include "httptype/servers.h"
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "httptype/go_sort.h"
 #include "httptype/net_addr.h"
@@ -381,8 +381,8 @@ void tallySiteTls(config::Server& srv, const SiteBlock& sb, const Ports& ports, 
     }
     // A server without auto_https settings still automates its named hosts (caddy 2.6.2 gives
     // `example.com` with only `default_sni` set its catch-all connection policy).
-    bool tlsEnabled = hasPolicies || (!a.host.empty() && (!srv.automaticHttps ||
-                                                          !contains(srv.automaticHttps->skip, a.host)));
+    bool tlsEnabled = hasPolicies || (!a.host.empty() &&
+                                      (!srv.automaticHttps || !contains(srv.automaticHttps->skip, a.host)));
     if (a.scheme == "https" || (a.scheme != "http" && a.port != ports.http && tlsEnabled)) {
       t.qualifies = true;
     }

@@ -7,12 +7,12 @@
 // definition) and merges them into `value`, which is null the first time. Keeping that shape
 // keeps Caddy's merging rules: lists append, maps add keys, a second regexp is an error.
 
-#include "header_name.h"
 #include <string>
 #include <vector>
 
 #include "gatehouse/config/site_graph.h"
 #include "gatehouse/parser/dispenser.h"
+#include "header_name.h"
 
 namespace gatehouse::parser::matchers {
 
@@ -63,7 +63,6 @@ void parseUrlPatternMatcher(Dispenser& d, const MatcherContext& ctx, Json& value
 // Caddy's Dispenser.Args: fills `targets` from the next arguments on the line; false (with
 // the targets filled so far) when the line runs out first.
 bool takeArgs(Dispenser& d, std::vector<std::string*> targets);
-
 
 // Appends `items` to the JSON array `list` (null counts as empty).
 void appendStrings(Json& list, const std::vector<std::string>& items);

@@ -10,7 +10,8 @@ namespace {
 // acme_dns [<provider> ...]: bare, it means "use the `dns` global option's provider".
 Json parseAcmeDns(Dispenser& d, const Json*) {
   d.next();
-  if (!d.nextArg()) return nullptr;
+  if (!d.nextArg())
+    return nullptr;
   return parseDnsProvider(d);
 }
 
@@ -22,7 +23,8 @@ Json parseDns(Dispenser& d, const Json*) {
 
 Json parseAcmeEab(Dispenser& d, const Json*) {
   d.next();
-  if (d.nextArg()) throw d.argErr();
+  if (d.nextArg())
+    throw d.argErr();
   Json eab = Json::object();
   while (d.nextBlock(0)) {
     if (d.val() == "key_id") {
@@ -53,30 +55,37 @@ Json parsePreferredChains(Dispenser& d, const Json*) {
 Json parseOcspStapling(Dispenser& d, const Json*) {
   d.next();
   std::string v = onlyArg(d);
-  if (v != "off") throw d.err("invalid argument '" + v + "'");
+  if (v != "off")
+    throw d.err("invalid argument '" + v + "'");
   return Json{{"disable_stapling", true}};
 }
 
 Json parseOnDemandTls(Dispenser& d, const Json*) {
   d.next();
-  if (d.nextArg()) throw d.argErr();
+  if (d.nextArg())
+    throw d.argErr();
   Json ond = Json::object();
   while (d.nextBlock(0)) {
     const std::string key = d.val();
     if (key == "ask") {
       std::string url = onlyArg(d);
-      if (ond.contains("permission")) throw d.err("on-demand TLS permission module (or 'ask') already specified");
+      if (ond.contains("permission"))
+        throw d.err("on-demand TLS permission module (or 'ask') already specified");
       ond["permission"] = {{"endpoint", url}, {"module", "http"}};
     } else if (key == "permission") {
       std::string mod = oneArg(d);
-      if (ond.contains("permission")) throw d.err("on-demand TLS permission module (or 'ask') already specified");
+      if (ond.contains("permission"))
+        throw d.err("on-demand TLS permission module (or 'ask') already specified");
       if (mod != "http") {
-        throw d.err("getting module named 'tls.permission." + mod + "': module not registered: tls.permission." + mod);
+        throw d.err("getting module named 'tls.permission." + mod +
+                    "': module not registered: tls.permission." + mod);
       }
       Json perm = Json::object();
-      if (d.nextArg()) perm["endpoint"] = d.val();
+      if (d.nextArg())
+        perm["endpoint"] = d.val();
       for (int nesting = d.nesting(); d.nextBlock(nesting);) {
-        if (d.val() != "endpoint") throw d.err("unrecognized subdirective '" + d.val() + "'");
+        if (d.val() != "endpoint")
+          throw d.err("unrecognized subdirective '" + d.val() + "'");
         perm["endpoint"] = onlyArg(d);
       }
       perm["module"] = "http";
@@ -88,20 +97,23 @@ Json parseOnDemandTls(Dispenser& d, const Json*) {
     } else if (key == "burst") {
       std::string text = oneArg(d);
       auto burst = parseInt(text);
-      if (!burst) throw d.err("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+      if (!burst)
+        throw d.err("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
       ond["rate_limit"]["burst"] = *burst;
     } else {
       throw d.err("unrecognized parameter '" + key + "'");
     }
   }
-  if (ond.empty()) throw d.err("expected at least one config parameter for on_demand_tls");
+  if (ond.empty())
+    throw d.err("expected at least one config parameter for on_demand_tls");
   return ond;
 }
 
 Json parseTlsResolvers(Dispenser& d, const Json*) {
   d.next();
   auto args = d.remainingArgs();
-  if (args.empty()) throw d.argErr();
+  if (args.empty())
+    throw d.argErr();
   return args;
 }
 
@@ -109,8 +121,10 @@ Json parseRenewalWindowRatio(Dispenser& d, const Json*) {
   d.next();
   std::string text = onlyArg(d);
   auto ratio = parseFloat(text);
-  if (!ratio) throw d.err("parsing renewal_window_ratio: strconv.ParseFloat: parsing \"" + text + "\": invalid syntax");
-  if (*ratio <= 0 || *ratio >= 1) throw d.err("renewal_window_ratio must be between 0 and 1 (exclusive)");
+  if (!ratio)
+    throw d.err("parsing renewal_window_ratio: strconv.ParseFloat: parsing \"" + text + "\": invalid syntax");
+  if (*ratio <= 0 || *ratio >= 1)
+    throw d.err("renewal_window_ratio must be between 0 and 1 (exclusive)");
   return *ratio;
 }
 
@@ -119,14 +133,18 @@ Json parseRenewalWindowRatio(Dispenser& d, const Json*) {
 Json parseEch(Dispenser& d, const Json*) {
   d.next();
   std::vector<std::string> names = d.remainingArgs();
-  if (names.empty()) throw d.argErr();
+  if (names.empty())
+    throw d.argErr();
   Json ech = Json::object();
-  for (const auto& name : names) ech["configs"].push_back(Json{{"public_name", name}});
+  for (const auto& name : names)
+    ech["configs"].push_back(Json{{"public_name", name}});
   while (d.nextBlock(0)) {
-    if (d.val() != "dns") throw d.err("ech: unrecognized subdirective '" + d.val() + "'");
+    if (d.val() != "dns")
+      throw d.err("ech: unrecognized subdirective '" + d.val() + "'");
     oneArg(d);
     Json provider = parseDnsProvider(d);
-    ech["publication"].push_back(Json{{"configs", names}, {"publishers", {{"dns", {{"provider", provider}}}}}});
+    ech["publication"].push_back(
+        Json{{"configs", names}, {"publishers", {{"dns", {{"provider", provider}}}}}});
   }
   return ech;
 }

@@ -11,9 +11,11 @@ const Json* option(const AdaptState& state, const char* name) {
 }
 
 void applyAdmin(config::Config& config, const AdaptState& state) {
-  if (const Json* admin = option(state, "admin")) config.admin = *admin;
+  if (const Json* admin = option(state, "admin"))
+    config.admin = *admin;
   if (const Json* persist = option(state, "persist_config"); persist && *persist == "off") {
-    if (!config.admin.is_object()) config.admin = Json::object();
+    if (!config.admin.is_object())
+      config.admin = Json::object();
     config.admin["config"] = {{"persist", false}};
   }
 }
@@ -23,8 +25,10 @@ void applyHttpOptions(config::Config& config, const AdaptState& state) {
     const Json* v = option(state, key);
     // Caddy's fields are omitempty: a zero port or duration is not printed (nor different
     // from an absent one).
-    if (!v || (v->is_number() && *v == 0)) continue;
-    if (!config.http) config.http.emplace();
+    if (!v || (v->is_number() && *v == 0))
+      continue;
+    if (!config.http)
+      config.http.emplace();
     config.http->options[key] = *v;
   }
 }
@@ -33,8 +37,10 @@ void applyHttpOptions(config::Config& config, const AdaptState& state) {
 
 void applyGlobalOptionsToConfig(config::Config& config, AdaptState& state) {
   applyAdmin(config, state);
-  if (const Json* storage = option(state, "storage")) config.storage = *storage;
-  if (const Json* events = option(state, "events")) config.otherApps["events"] = *events;
+  if (const Json* storage = option(state, "storage"))
+    config.storage = *storage;
+  if (const Json* events = option(state, "events"))
+    config.otherApps["events"] = *events;
   applyHttpOptions(config, state);
 }
 

@@ -42,8 +42,8 @@
 #include <map>
 
 #include "gatehouse/parser/adapter.h"
-#include "options/option_specs.h"
 #include "httptype/site_block.h"
+#include "options/option_specs.h"
 
 namespace gatehouse::parser {
 namespace {
@@ -52,8 +52,8 @@ const std::map<std::string_view, options::OptionFn>& registry() {
   static const auto table = [] {
     std::map<std::string_view, options::OptionFn> t;
     for (const auto* family :
-         {&options::generalOptionSpecs(), &options::acmeOptionSpecs(),
-          &options::logOptionSpecs(), &options::serversOptionSpecs(), &options::pkiOptionSpecs()}) {
+         {&options::generalOptionSpecs(), &options::acmeOptionSpecs(), &options::logOptionSpecs(),
+          &options::serversOptionSpecs(), &options::pkiOptionSpecs()}) {
       for (const auto& spec : *family) {
         t.emplace(spec.name, spec.parse);
       }
@@ -67,7 +67,8 @@ const std::map<std::string_view, options::OptionFn>& registry() {
 
 void parseGlobalOptions(const ServerBlock& globalBlock, AdaptState& state) {
   for (const auto& segment : globalBlock.segments) {
-    if (segment.empty()) continue;
+    if (segment.empty())
+      continue;
     const Token& first = segment.front();
     auto it = registry().find(first.text);
     if (it == registry().end()) {

@@ -15,7 +15,8 @@ namespace {
 Json parseLogOption(Dispenser& d, const Json* existing) {
   Json all = existing && existing->is_array() ? *existing : Json::array();
   std::map<std::string, bool> names;
-  for (const auto& entry : all) names[entry.value("name", "")] = true;
+  for (const auto& entry : all)
+    names[entry.value("name", "")] = true;
   // The shared parser works on a Helper; a global option has no site block or matchers.
   AdaptState scratch;
   static const ServerBlock kNoBlock;
@@ -23,7 +24,8 @@ Json parseLogOption(Dispenser& d, const Json* existing) {
   for (auto& v : directives::parseLogSegment(h, &names)) {
     Json entry = v.json();
     Json out = {{"name", entry.value("name", "")}};
-    if (entry.contains("log")) out["log"] = entry["log"];
+    if (entry.contains("log"))
+      out["log"] = entry["log"];
     all.push_back(out);
   }
   return all;

@@ -15,27 +15,35 @@
 namespace gatehouse::parser::options {
 namespace {
 
-std::string quoteGo(const std::string& s) { return "\"" + s + "\""; }
+std::string quoteGo(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
 std::optional<int64_t> parseDuration(const std::string& text, std::string* error) {
   if (text.size() > 1024) {
-    if (error) *error = "parsing duration: input string too long";
+    if (error)
+      *error = "parsing duration: input string too long";
     return std::nullopt;
   }
   // Caddy rewrites each "<number>d" as hours before handing the text to Go's parser.
   std::string rewritten;
   size_t start = 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != 'd') continue;
+    if (text[i] != 'd')
+      continue;
     size_t j = i;
-    while (j > start && (isDigit(text[j - 1]) || text[j - 1] == '.')) --j;
+    while (j > start && (isDigit(text[j - 1]) || text[j - 1] == '.'))
+      --j;
     auto days = parseFloat(text.substr(j, i - j));
     if (!days) {
-      if (error) *error = "strconv.ParseFloat: parsing " + quoteGo(text.substr(j, i - j)) + ": invalid syntax";
+      if (error)
+        *error = "strconv.ParseFloat: parsing " + quoteGo(text.substr(j, i - j)) + ": invalid syntax";
       return std::nullopt;
     }
     char buf[64];
@@ -73,23 +81,29 @@ std::string onlyArg(Dispenser& d) {
 }
 
 std::optional<long long> parseInt(const std::string& text) {
-  if (text.empty()) return std::nullopt;
+  if (text.empty())
+    return std::nullopt;
   size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
-  if (i == text.size()) return std::nullopt;
+  if (i == text.size())
+    return std::nullopt;
   for (size_t k = i; k < text.size(); ++k) {
-    if (!isDigit(text[k])) return std::nullopt;
+    if (!isDigit(text[k]))
+      return std::nullopt;
   }
   errno = 0;
   long long v = std::strtoll(text.c_str(), nullptr, 10);
-  if (errno != 0) return std::nullopt;
+  if (errno != 0)
+    return std::nullopt;
   return v;
 }
 
 std::optional<double> parseFloat(const std::string& text) {
-  if (text.empty()) return std::nullopt;
+  if (text.empty())
+    return std::nullopt;
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size()) return std::nullopt;
+  if (end != text.c_str() + text.size())
+    return std::nullopt;
   return v;
 }
 
@@ -167,9 +181,11 @@ std::optional<uint64_t> parseBytes(const std::string& text, std::string* error) 
 }
 
 void appendUnique(Json& arr, const std::string& value) {
-  if (!arr.is_array()) arr = Json::array();
+  if (!arr.is_array())
+    arr = Json::array();
   for (const auto& v : arr) {
-    if (v == value) return;
+    if (v == value)
+      return;
   }
   arr.push_back(value);
 }

@@ -50,7 +50,8 @@ Json parseCa(Dispenser& d, std::string& id) {
   id = "local";
   if (d.nextArg()) {
     id = d.val();
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
   }
   Json ca = Json::object();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
@@ -67,7 +68,8 @@ Json parseCa(Dispenser& d, std::string& id) {
     } else if (key == "renewal_window_ratio") {
       std::string text = oneArg(d);
       auto ratio = parseFloat(text);
-      if (!ratio) throw d.err("invalid renewal_window_ratio: " + text);
+      if (!ratio)
+        throw d.err("invalid renewal_window_ratio: " + text);
       ca[key] = *ratio;
     } else if (key == "root" || key == "intermediate") {
       ca[key] = parseKeyPair(d, key, ca.contains(key) ? ca[key] : Json::object());
@@ -84,7 +86,8 @@ Json parsePki(Dispenser& d, const Json*) {
   Json pki = Json{{"certificate_authorities", Json::object()}};
   d.next();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
-    if (d.val() != "ca") throw d.err("unrecognized pki option '" + d.val() + "'");
+    if (d.val() != "ca")
+      throw d.err("unrecognized pki option '" + d.val() + "'");
     std::string id;
     Json ca = parseCa(d, id);
     pki["certificate_authorities"][id] = ca;

@@ -14,22 +14,27 @@ namespace {
 Json parseIpSource(Dispenser& d) {
   const std::string name = d.val();
   if (name != "static") {
-    throw d.err("getting module named 'http.ip_sources." + name + "': module not registered: http.ip_sources." + name);
+    throw d.err("getting module named 'http.ip_sources." + name +
+                "': module not registered: http.ip_sources." + name);
   }
   Json ranges = Json::array();
   auto add = [&](const std::string& r) {
     if (r == "private_ranges") {
-      for (const char* p : {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"}) {
+      for (const char* p :
+           {"192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"}) {
         ranges.push_back(p);
       }
     } else {
       ranges.push_back(r);
     }
   };
-  while (d.nextArg()) add(d.val());
+  while (d.nextArg())
+    add(d.val());
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
-    if (d.val() != "ranges") throw d.err("unrecognized subdirective '" + d.val() + "'");
-    while (d.nextArg()) add(d.val());
+    if (d.val() != "ranges")
+      throw d.err("unrecognized subdirective '" + d.val() + "'");
+    while (d.nextArg())
+      add(d.val());
   }
   return Json{{"ranges", ranges}, {"source", "static"}};
 }
@@ -44,7 +49,8 @@ Json parseListenerWrappers(Dispenser& d) {
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string name = d.val();
     if (name != "http_redirect" && name != "tls") {
-      throw d.err("getting module named 'caddy.listeners." + name + "': module not registered: caddy.listeners." + name);
+      throw d.err("getting module named 'caddy.listeners." + name +
+                  "': module not registered: caddy.listeners." + name);
     }
     d.remainingArgs();
     for (int inner = d.nesting(); d.nextBlock(inner);) {
@@ -59,16 +65,19 @@ Json parseListenerWrappers(Dispenser& d) {
 void parseTimeouts(Dispenser& d, Json& fields) {
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
     const std::string key = d.val();
-    const char* field = key == "read_body" ? "read_timeout"
+    const char* field = key == "read_body"     ? "read_timeout"
                         : key == "read_header" ? "read_header_timeout"
-                        : key == "write" ? "write_timeout"
-                        : key == "idle" ? "idle_timeout"
-                                        : nullptr;
-    if (!field) throw d.err("unrecognized timeouts option '" + key + "'");
+                        : key == "write"       ? "write_timeout"
+                        : key == "idle"        ? "idle_timeout"
+                                               : nullptr;
+    if (!field)
+      throw d.err("unrecognized timeouts option '" + key + "'");
     std::string text = onlyArg(d);
     const int64_t ns = durationArg(d, text, std::string("parsing ") + key + " timeout duration");
-    if (ns != 0) fields[field] = ns;  // omitempty in Caddy: a zero timeout is not printed
-    else fields.erase(field);
+    if (ns != 0)
+      fields[field] = ns;  // omitempty in Caddy: a zero timeout is not printed
+    else
+      fields.erase(field);
   }
 }
 
@@ -82,13 +91,15 @@ void parseUniqueList(Dispenser& d, Json& list, const char* what, bool protocols)
     }
     list.push_back(v);
   }
-  if (d.nextBlock(d.nesting())) throw d.argErr();
+  if (d.nextBlock(d.nesting()))
+    throw d.argErr();
 }
 
 void parseMetricsBlock(Dispenser& d, Json& fields) {
   Json m = Json::object();
   for (int nesting = d.nesting(); d.nextBlock(nesting);) {
-    if (d.val() == "per_host") m["per_host"] = true;
+    if (d.val() == "per_host")
+      m["per_host"] = true;
   }
   fields["metrics"] = m;
 }
@@ -98,7 +109,8 @@ void parseServerSetting(Dispenser& d, Json& entry) {
   Json& fields = entry["fields"];
   const std::string key = d.val();
   if (key == "name") {
-    if (entry["listener_address"] == "") throw d.err("cannot set a name for a server without a listener address");
+    if (entry["listener_address"] == "")
+      throw d.err("cannot set a name for a server without a listener address");
     entry["name"] = oneArg(d);
   } else if (key == "listener_wrappers") {
     fields["listener_wrappers"] = parseListenerWrappers(d);
@@ -110,19 +122,23 @@ void parseServerSetting(Dispenser& d, Json& entry) {
   } else if (key == "keepalive_count") {
     std::string text = onlyArg(d);
     auto n = parseInt(text);
-    if (!n) throw d.err("parsing keepalive_count: strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+    if (!n)
+      throw d.err("parsing keepalive_count: strconv.Atoi: parsing \"" + text + "\": invalid syntax");
     fields["keepalive_count"] = *n;
   } else if (key == "max_header_size") {
     std::string text = onlyArg(d);
     std::string error;
     auto size = parseBytes(text, &error);
-    if (!size) throw d.err("parsing max_header_size: " + error);
+    if (!size)
+      throw d.err("parsing max_header_size: " + error);
     fields["max_header_bytes"] = *size;
   } else if (key == "enable_full_duplex" || key == "trusted_proxies_unix" || key == "trace") {
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
     fields[key] = true;
   } else if (key == "log_credentials") {
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
     entry["log_credentials"] = true;
   } else if (key == "protocols") {
     parseUniqueList(d, fields["protocols"], "protocol", true);
@@ -132,10 +148,12 @@ void parseServerSetting(Dispenser& d, Json& entry) {
     }
     fields["strict_sni_host"] = d.val() != "insecure_off";
   } else if (key == "trusted_proxies") {
-    if (!d.nextArg()) throw d.err("trusted_proxies expects an IP range source module name as its first argument");
+    if (!d.nextArg())
+      throw d.err("trusted_proxies expects an IP range source module name as its first argument");
     fields["trusted_proxies"] = parseIpSource(d);
   } else if (key == "trusted_proxies_strict") {
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
     fields["trusted_proxies_strict"] = 1;
   } else if (key == "client_ip_headers") {
     parseUniqueList(d, fields["client_ip_headers"], "client IP header", false);
@@ -153,9 +171,11 @@ Json parseServers(Dispenser& d, const Json* existing) {
   Json entry = {{"listener_address", ""}, {"name", ""}, {"fields", Json::object()}};
   if (d.nextArg()) {
     entry["listener_address"] = d.val();
-    if (d.nextArg()) throw d.argErr();
+    if (d.nextArg())
+      throw d.argErr();
   }
-  while (d.nextBlock(0)) parseServerSetting(d, entry);
+  while (d.nextBlock(0))
+    parseServerSetting(d, entry);
   Json all = existing && existing->is_array() ? *existing : Json::array();
   for (const auto& other : all) {
     if (other["listener_address"] == entry["listener_address"]) {

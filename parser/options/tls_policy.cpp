@@ -29,15 +29,22 @@ bool policyIsEmpty(const Policy& p) {
 config::AutomationPolicy Policy::toConfig() const {
   config::AutomationPolicy out;
   out.subjects = subjects;
-  for (const auto& iss : issuers) out.issuers.push_back(iss);
-  if (!managers.empty()) out.getCertificate = managers;
+  for (const auto& iss : issuers)
+    out.issuers.push_back(iss);
+  if (!managers.empty())
+    out.getCertificate = managers;
   out.keyType = keyType;
   out.onDemand = onDemand;
-  if (provisionWhenUsed) out.extra[config::kProvisionWhenUsed] = true;
-  if (renewalWindowRatio) out.extra["renewal_window_ratio"] = *renewalWindowRatio;
-  if (reusePrivateKeys) out.extra["reuse_private_keys"] = true;
-  if (disableOcspStapling) out.extra["disable_ocsp_stapling"] = true;
-  if (!ocspOverrides.is_null() && !ocspOverrides.empty()) out.extra["ocsp_overrides"] = ocspOverrides;
+  if (provisionWhenUsed)
+    out.extra[config::kProvisionWhenUsed] = true;
+  if (renewalWindowRatio)
+    out.extra["renewal_window_ratio"] = *renewalWindowRatio;
+  if (reusePrivateKeys)
+    out.extra["reuse_private_keys"] = true;
+  if (disableOcspStapling)
+    out.extra["disable_ocsp_stapling"] = true;
+  if (!ocspOverrides.is_null() && !ocspOverrides.empty())
+    out.extra["ocsp_overrides"] = ocspOverrides;
   return out;
 }
 

@@ -218,8 +218,9 @@ void AdminConnection::dispatch() {
   req_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   if (!hostSeen_ && parser_.http_major == 1 && parser_.http_minor == 1) {
     // Go's server answers this itself, before Caddy's handler (an empty Host passes).
-    write("HTTP/1.1 400 Bad Request: missing required Host header\r\nContent-Type: text/plain; "
-          "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: missing required Host header");
+    write(
+        "HTTP/1.1 400 Bad Request: missing required Host header\r\nContent-Type: text/plain; "
+        "charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request: missing required Host header");
     return;
   }
   logReceived();
@@ -269,9 +270,10 @@ bool AdminConnection::allowed() {
     return false;
   }
   if (llhttp_get_method(&parser_) == HTTP_OPTIONS) {
-    corsHeaders_ += "Access-Control-Allow-Credentials: true\r\n"
-                    "Access-Control-Allow-Headers: Content-Type, Content-Length, Cache-Control\r\n"
-                    "Access-Control-Allow-Methods: OPTIONS, GET, POST, PUT, PATCH, DELETE\r\n";
+    corsHeaders_ +=
+        "Access-Control-Allow-Credentials: true\r\n"
+        "Access-Control-Allow-Headers: Content-Type, Content-Length, Cache-Control\r\n"
+        "Access-Control-Allow-Methods: OPTIONS, GET, POST, PUT, PATCH, DELETE\r\n";
   }
   corsHeaders_ += "Access-Control-Allow-Origin: " + origin + "\r\n";
   return true;

@@ -24,7 +24,8 @@ bool schemeChars(std::string_view s) {
 AdminGuard::Origin AdminGuard::parse(std::string_view text) {
   Origin o;
   std::string_view rest = text;
-  if (const size_t colon = rest.find("://"); colon != std::string_view::npos && schemeChars(rest.substr(0, colon))) {
+  if (const size_t colon = rest.find("://");
+      colon != std::string_view::npos && schemeChars(rest.substr(0, colon))) {
     o.scheme = std::string(rest.substr(0, colon));
     std::transform(o.scheme.begin(), o.scheme.end(), o.scheme.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -72,9 +73,8 @@ AdminGuard AdminGuard::forUnixSocket(const AdminAccess& access) {
 
 void AdminGuard::add(const std::string& text) {
   Origin o = parse(text.find("://") == std::string::npos ? "//" + text : text);
-  const bool seen = std::any_of(allowed_.begin(), allowed_.end(), [&](const Origin& a) {
-    return a.scheme == o.scheme && a.host == o.host;
-  });
+  const bool seen = std::any_of(allowed_.begin(), allowed_.end(),
+                                [&](const Origin& a) { return a.scheme == o.scheme && a.host == o.host; });
   if (!seen) {
     allowed_.push_back(std::move(o));
   }

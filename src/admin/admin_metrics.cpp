@@ -62,8 +62,8 @@ double bootTime() {
 
 }  // namespace
 
-void AdminMetrics::count(int status, const std::string& handler, const std::string& method, const std::string& path,
-                         bool apiError) {
+void AdminMetrics::count(int status, const std::string& handler, const std::string& method,
+                         const std::string& path, bool apiError) {
   std::lock_guard lock(mu_);
   ++requests_[{std::to_string(status), handler, method, path}];
   if (apiError) {
@@ -79,17 +79,17 @@ std::string AdminMetrics::exposition() const {
            "counter");
     for (const auto& [k, v] : errors_) {
       const auto& [handler, method, path] = k;
-      out += "caddy_admin_http_request_errors_total{handler=\"" + handler + "\",method=\"" + method + "\",path=\"" +
-             path + "\"} " + std::to_string(v) + "\n";
+      out += "caddy_admin_http_request_errors_total{handler=\"" + handler + "\",method=\"" + method +
+             "\",path=\"" + path + "\"} " + std::to_string(v) + "\n";
     }
   }
   if (!requests_.empty()) {
-    family(out, "caddy_admin_http_requests_total", "Counter of requests made to the Admin API's HTTP endpoints.",
-           "counter");
+    family(out, "caddy_admin_http_requests_total",
+           "Counter of requests made to the Admin API's HTTP endpoints.", "counter");
     for (const auto& [k, v] : requests_) {
       const auto& [code, handler, method, path] = k;
-      out += "caddy_admin_http_requests_total{code=\"" + code + "\",handler=\"" + handler + "\",method=\"" + method +
-             "\",path=\"" + path + "\"} " + std::to_string(v) + "\n";
+      out += "caddy_admin_http_requests_total{code=\"" + code + "\",handler=\"" + handler + "\",method=\"" +
+             method + "\",path=\"" + path + "\"} " + std::to_string(v) + "\n";
     }
   }
   return out;
@@ -107,14 +107,15 @@ std::string processMetrics() {
   std::string out;
   gauge(out, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter",
         (field(14) + field(15)) / ticks);
-  gauge(out, "process_max_fds", "Maximum number of open file descriptors.", "gauge", static_cast<double>(files.rlim_cur));
+  gauge(out, "process_max_fds", "Maximum number of open file descriptors.", "gauge",
+        static_cast<double>(files.rlim_cur));
   gauge(out, "process_open_fds", "Number of open file descriptors.", "gauge", openFds());
   gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", field(24) * page);
   gauge(out, "process_start_time_seconds", "Start time of the process since unix epoch in seconds.", "gauge",
         bootTime() + field(22) / ticks);
   gauge(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge", field(23));
-  gauge(out, "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.", "gauge",
-        as.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(as.rlim_cur));
+  gauge(out, "process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.",
+        "gauge", as.rlim_cur == RLIM_INFINITY ? 1.8446744073709552e19 : static_cast<double>(as.rlim_cur));
   return out;
 }
 

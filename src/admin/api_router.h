@@ -14,13 +14,13 @@ class ConfigSink;
 ApiResponse routeRequest(ApiRequest& req, AdminServer& server);
 
 // The endpoints, one family per file.
-ApiResponse handleConfig(const ApiRequest& req, ConfigChanger& changer);   // config_endpoint.cpp
-ApiResponse handleConfigId(ApiRequest& req, AdminServer& server);          // config_endpoint.cpp
-ApiResponse handleLoad(const ApiRequest& req, ConfigChanger& changer);     // load_endpoint.cpp
-ApiResponse handleAdapt(const ApiRequest& req);                            // load_endpoint.cpp
-ApiResponse handleStop(const ApiRequest& req, ConfigSink& sink);           // stop_endpoint.cpp
-ApiResponse handleMetrics(const ApiRequest& req, AdminServer& server);     // metrics_endpoint.cpp
-ApiResponse handlePki(const ApiRequest& req, ConfigSink& sink);            // pki_endpoint.cpp
-ApiResponse handleUpstreams(const ApiRequest& req, ConfigSink& sink);      // upstreams_endpoint.cpp
+ApiResponse handleConfig(const ApiRequest& req, ConfigChanger& changer);  // config_endpoint.cpp
+ApiResponse handleConfigId(ApiRequest& req, AdminServer& server);         // config_endpoint.cpp
+ApiResponse handleLoad(const ApiRequest& req, ConfigChanger& changer);    // load_endpoint.cpp
+ApiResponse handleAdapt(const ApiRequest& req);                           // load_endpoint.cpp
+ApiResponse handleStop(const ApiRequest& req, ConfigSink& sink);          // stop_endpoint.cpp
+ApiResponse handleMetrics(const ApiRequest& req, AdminServer& server);    // metrics_endpoint.cpp
+ApiResponse handlePki(const ApiRequest& req, ConfigSink& sink);           // pki_endpoint.cpp
+ApiResponse handleUpstreams(const ApiRequest& req, ConfigSink& sink);     // upstreams_endpoint.cpp
 
 }  // namespace gatehouse::admin

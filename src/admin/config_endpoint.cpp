@@ -68,7 +68,8 @@ ApiResponse handleConfig(const ApiRequest& req, ConfigChanger& changer) {
   std::string body;
   if (req.method != "DELETE") {
     if (req.contentType.find("/json") == std::string::npos) {
-      return errorResponse(400, "unacceptable content-type: " + req.contentType + "; 'application/json' required");
+      return errorResponse(400,
+                           "unacceptable content-type: " + req.contentType + "; 'application/json' required");
     }
     body = req.body;
   }

@@ -15,7 +15,7 @@ constexpr uint64_t kRetryMs = 500;
 struct Run {
   const ConfigLoaderSpec& spec;
   std::unique_ptr<acme::HttpClient> client;
-  std::mutex& mu;        // guards `wakeSlot`, the fetcher's way in from cancel()
+  std::mutex& mu;  // guards `wakeSlot`, the fetcher's way in from cancel()
   uv_async_t*& wakeSlot;
   uv_timer_t retry{};
   uv_async_t wake{};

@@ -143,7 +143,8 @@ std::optional<std::string> accessArray(Json& arr, const std::string& method, con
 
 // The destination is key `part` of the object `obj`.
 std::optional<std::string> accessKey(Json& obj, const std::string& method, const std::string& path,
-                                     const std::string& part, const Json& value, bool ellipses, std::string* out) {
+                                     const std::string& part, const Json& value, bool ellipses,
+                                     std::string* out) {
   auto it = obj.find(part);
   const bool exists = it != obj.end();
   if (method == "GET") {
@@ -238,7 +239,8 @@ std::optional<std::string> accessConfig(Json& root, const std::string& method, c
   return std::nullopt;
 }
 
-std::optional<std::string> indexIds(const Json& node, const std::string& at, std::map<std::string, std::string>& index) {
+std::optional<std::string> indexIds(const Json& node, const std::string& at,
+                                    std::map<std::string, std::string>& index) {
   if (node.is_object()) {
     for (const auto& [k, v] : node.items()) {
       if (k == "@id") {

@@ -31,7 +31,8 @@ std::optional<std::string> accessConfig(Json& root, const std::string& method, c
 
 // Caddy's @id index: id -> "/config/..." path; an error for an @id that is not a string or
 // number.
-std::optional<std::string> indexIds(const Json& node, const std::string& at, std::map<std::string, std::string>& index);
+std::optional<std::string> indexIds(const Json& node, const std::string& at,
+                                    std::map<std::string, std::string>& index);
 
 // A copy without "@id" members (Caddy strips these meta fields before decoding modules).
 Json withoutIds(const Json& node);

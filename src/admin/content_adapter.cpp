@@ -34,7 +34,8 @@ Json warningJson(const parser::Warning& w) {
 // names the adapter, of which only the Caddyfile one exists.
 }  // namespace
 
-std::optional<ApiError> adaptByContentType(const std::string& contentType, const std::string& body, Adapted& out) {
+std::optional<ApiError> adaptByContentType(const std::string& contentType, const std::string& body,
+                                           Adapted& out) {
   if (contentType.empty()) {
     out.result = body;
     return std::nullopt;

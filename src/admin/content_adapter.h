@@ -11,11 +11,12 @@
 namespace gatehouse::admin {
 
 struct Adapted {
-  std::string result;                    // JSON text
+  std::string result;                             // JSON text
   config::Json warnings = config::Json::array();  // caddyconfig.Warning objects
 };
 
 // The error carries the status POST /load would answer with.
-std::optional<ApiError> adaptByContentType(const std::string& contentType, const std::string& body, Adapted& out);
+std::optional<ApiError> adaptByContentType(const std::string& contentType, const std::string& body,
+                                           Adapted& out);
 
 }  // namespace gatehouse::admin

@@ -14,8 +14,8 @@ ApiResponse handleMetrics(const ApiRequest& /*req*/, AdminServer& server) {
   ApiResponse r;
   r.contentType = "text/plain; version=0.0.4; charset=utf-8";
   auto upstreams = server.sink().upstreamStats();
-  r.body = server.metrics().exposition() + server.sink().httpMetrics() + (upstreams ? upstreams->healthGauge() : "") +
-           processMetrics();
+  r.body = server.metrics().exposition() + server.sink().httpMetrics() +
+           (upstreams ? upstreams->healthGauge() : "") + processMetrics();
   return r;
 }
 

@@ -57,7 +57,9 @@ class BodyReader final : public runtime::PendingWork, private runtime::BodySink 
   void onBodyData(std::string_view data, bool eof) override {
     if (req_.body.size() + data.size() > kMaxBody) {
       ex_.response.headers.set("Content-Type", "application/problem+json");
-      ex_.respond(413, R"({"type":"urn:ietf:params:acme:error:malformed","detail":"request body too large","status":413})");
+      ex_.respond(
+          413,
+          R"({"type":"urn:ietf:params:acme:error:malformed","detail":"request body too large","status":413})");
       ex_.response.close = true;
       ex_.host->resume();
       return;
@@ -117,8 +119,9 @@ std::unique_ptr<runtime::Handler> makeAcmeServer(const config::Handler& h, const
   const auto& f = h.fields;
   for (const char* newer : {"resolvers", "challenges", "policy"}) {
     if (f.contains(newer)) {
-      throw provision::ProvisionError(path + "." + newer, std::string("acme_server option '") + newer +
-                                                              "' (newer than Caddy 2.6.2) is not supported yet");
+      throw provision::ProvisionError(
+          path + "." + newer,
+          std::string("acme_server option '") + newer + "' (newer than Caddy 2.6.2) is not supported yet");
     }
   }
   requireKnownFields(h, path, {"handler", "ca", "lifetime", "host", "path_prefix", "sign_with_root"});
@@ -149,11 +152,11 @@ std::unique_ptr<runtime::Handler> makeAcmeServer(const config::Handler& h, const
     if (opts.signing.lifetime < std::chrono::minutes(5)) {
       throw provision::ProvisionError(path + ".lifetime", "lifetime must be at least 5 minutes");
     }
-    const auto interLifetime = acme::internal::notAfterOf(ca->intermediate()) -
-                               acme::internal::notBeforeOf(ca->intermediate());
+    const auto interLifetime =
+        acme::internal::notAfterOf(ca->intermediate()) - acme::internal::notBeforeOf(ca->intermediate());
     if (opts.signing.lifetime >= interLifetime) {
-      throw provision::ProvisionError(path + ".lifetime",
-                                      "certificate lifetime should be less than intermediate certificate lifetime");
+      throw provision::ProvisionError(
+          path + ".lifetime", "certificate lifetime should be less than intermediate certificate lifetime");
     }
   }
   // Caddy keeps this state under its data directory (acme_server/<ca>/db); here it goes in

@@ -63,7 +63,7 @@ void ListingWork::onDone(uv_work_t* req, int status) {
 void ListingWork::jobDone(Job& job, int status) {
   if (status != 0) {
     ex_.fail(500, std::string("reading the directory on the thread pool failed: ") + uv_strerror(status),
-              runtime::traces::kBrowseReadFailed);
+             runtime::traces::kBrowseReadFailed);
     ex_.host->resume();
     return;
   }

@@ -1,17 +1,17 @@
 #pragma once
 // file_server `browse` off the loop: the directory is read (readdir and a stat per entry,
 // which for a big or slow directory takes long), sorted and rendered on libuv's thread
-// pool, and the request is resumed on the loop with the answer. A browse `template_file` then runs on the pool
-// too (TemplateWork, owned here). The pool reads only the job's own copies (directory,
-// hide list), so a client that leaves while it runs frees nothing the pool still reads:
-// the job outlives the exchange and is dropped on the loop when it reports.
+// pool, and the request is resumed on the loop with the answer. A browse `template_file` then runs on the
+// pool too (TemplateWork, owned here). The pool reads only the job's own copies (directory, hide list), so a
+// client that leaves while it runs frees nothing the pool still reads: the job outlives the exchange and is
+// dropped on the loop when it reports.
+
+#include <uv.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <uv.h>
 
 #include "gatehouse/runtime/exchange.h"
 #include "gatehouse/runtime/exchange_host.h"
@@ -22,12 +22,12 @@ namespace gatehouse::handlers {
 
 // What the listing needs besides the exchange.
 struct ListingRequest {
-  std::string dir;                    // the directory, inside the root
+  std::string dir;  // the directory, inside the root
   // Whether an entry's full path is hidden (file_server's `hide`). Called on the pool:
   // it must own what it reads (a copy of the rendered hide list).
   std::function<bool(const std::string&)> hidden;
-  std::string templateFile;           // browse { template_file }
-  std::string root;                   // the site root (template functions' root)
+  std::string templateFile;  // browse { template_file }
+  std::string root;          // the site root (template functions' root)
 };
 
 class ListingWork final : public runtime::PendingWork {

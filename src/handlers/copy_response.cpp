@@ -26,7 +26,8 @@ class CopyResponse final : public runtime::Handler {
   Outcome handle(Exchange& ex) const override {
     proxy::HeldResponse* held = proxy::heldResponse(ex);
     if (held == nullptr) {
-      return ex.fail(500, "cannot copy response; no response context available", runtime::traces::kCopyResponseNoContext);
+      return ex.fail(500, "cannot copy response; no response context available",
+                     runtime::traces::kCopyResponseNoContext);
     }
     int status = 0;
     if (status_) {

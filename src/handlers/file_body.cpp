@@ -3,9 +3,8 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 namespace gatehouse::handlers {
@@ -14,7 +13,7 @@ namespace {
 constexpr uint64_t kChunk = 256 * 1024;  // large enough to amortise a pool round trip
 // At most this much per sendTo() call, so one large file cannot hold the loop for long.
 constexpr uint64_t kSendfileBudget = 8 * 1024 * 1024;
-}
+}  // namespace
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
   if (this != &o) {
@@ -38,7 +37,7 @@ struct FileBody::ReadOp {
   uint64_t offset = 0;
   uint64_t remaining = 0;
   std::vector<char> buf;
-  FileBody* owner = nullptr;         // null once the FileBody is gone
+  FileBody* owner = nullptr;  // null once the FileBody is gone
   runtime::BodySink* sink = nullptr;
 };
 
@@ -63,7 +62,8 @@ void FileBody::pull(uv_loop_t* loop, runtime::BodySink& sink) {
   op->buf.resize(static_cast<size_t>(want));
   uv_buf_t b = uv_buf_init(op->buf.data(), static_cast<unsigned>(want));
   op->req.data = op;
-  int rc = uv_fs_read(loop, &op->req, op->fd.get(), &b, 1, static_cast<int64_t>(op->offset), &FileBody::onRead);
+  int rc =
+      uv_fs_read(loop, &op->req, op->fd.get(), &b, 1, static_cast<int64_t>(op->offset), &FileBody::onRead);
   if (rc < 0) {
     // Only invalid arguments fail here; the sink tolerates this one synchronous report.
     uv_fs_req_cleanup(&op->req);

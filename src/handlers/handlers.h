@@ -19,7 +19,8 @@ class HttpMetrics;
 namespace gatehouse::handlers {
 
 // Lets container handlers (subroute) compile nested routes without depending on provision/.
-using RouteCompiler = std::function<router::RouteList(const std::vector<config::Route>&, const std::string& path)>;
+using RouteCompiler =
+    std::function<router::RouteList(const std::vector<config::Route>&, const std::string& path)>;
 
 std::unique_ptr<runtime::Handler> makeStaticResponse(const config::Handler& h, const std::string& path);
 std::unique_ptr<runtime::Handler> makeSubroute(const config::Handler& h, const std::string& path,
@@ -45,6 +46,7 @@ std::unique_ptr<runtime::Handler> makeAcmeServer(const config::Handler& h, const
                                                  const config::Config& config);
 
 // Rejects fields a handler does not know, so nothing in a config is silently ignored.
-void requireKnownFields(const config::Handler& h, const std::string& path, std::initializer_list<const char*> known);
+void requireKnownFields(const config::Handler& h, const std::string& path,
+                        std::initializer_list<const char*> known);
 
 }  // namespace gatehouse::handlers

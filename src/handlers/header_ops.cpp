@@ -48,7 +48,8 @@ void HeaderOps::apply(HeaderList& hdr, const Exchange& ex) const {
         if (s.empty()) {
           continue;
         }
-        for (size_t pos = f.value.find(s); pos != std::string::npos; pos = f.value.find(s, pos + with.size())) {
+        for (size_t pos = f.value.find(s); pos != std::string::npos;
+             pos = f.value.find(s, pos + with.size())) {
           f.value.replace(pos, s.size(), with);
         }
       }
@@ -101,7 +102,8 @@ std::vector<std::pair<Template, std::vector<Template>>> fieldMap(const Json& j, 
 
 }  // namespace
 
-HeaderOps parseHeaderOps(const Json& j, const std::string& path, std::initializer_list<const char*> alsoAllowed) {
+HeaderOps parseHeaderOps(const Json& j, const std::string& path,
+                         std::initializer_list<const char*> alsoAllowed) {
   HeaderOps ops;
   for (const auto& [key, value] : j.items()) {
     const std::string p = path + "." + key;
@@ -118,7 +120,8 @@ HeaderOps parseHeaderOps(const Json& j, const std::string& path, std::initialize
         for (const auto& r : reps) {
           HeaderReplacement rep{Template(field), std::nullopt, nullptr, Template(r.value("replace", ""))};
           if (r.contains("search_regexp")) {
-            rep.searchRegexp = std::make_unique<re2::RE2>(r["search_regexp"].get<std::string>(), re2::RE2::Quiet);
+            rep.searchRegexp =
+                std::make_unique<re2::RE2>(r["search_regexp"].get<std::string>(), re2::RE2::Quiet);
             if (!rep.searchRegexp->ok()) {
               throw ProvisionError(p + "." + field, "invalid search_regexp: " + rep.searchRegexp->error());
             }

@@ -38,6 +38,7 @@ struct HeaderOps {
 
 // Parses one op set at `path`; keys in `alsoAllowed` belong to the caller (a response's
 // `require`, `deferred`) and are skipped; any other unknown key is refused.
-HeaderOps parseHeaderOps(const config::Json& j, const std::string& path, std::initializer_list<const char*> alsoAllowed);
+HeaderOps parseHeaderOps(const config::Json& j, const std::string& path,
+                         std::initializer_list<const char*> alsoAllowed);
 
 }  // namespace gatehouse::handlers

@@ -61,7 +61,10 @@ class Headers final : public runtime::Handler, public runtime::OutputStage {
  public:
   Headers(std::optional<HeaderOps> request, std::optional<HeaderOps> response, std::optional<Require> require,
           bool deferred)
-      : request_(std::move(request)), response_(std::move(response)), require_(std::move(require)), deferred_(deferred) {}
+      : request_(std::move(request)),
+        response_(std::move(response)),
+        require_(std::move(require)),
+        deferred_(deferred) {}
 
   // Handler
   runtime::Outcome handle(Exchange& ex) const override {

@@ -39,7 +39,8 @@ void NamedRoutes::markMayPause(std::string_view name) {
 bool routesUseHandler(const std::vector<config::Route>& routes, std::string_view name) {
   for (const auto& r : routes) {
     for (const auto& h : r.handle) {
-      if (h.name == name || routesUseHandler(h.routes, name) || (h.errors && routesUseHandler(*h.errors, name))) {
+      if (h.name == name || routesUseHandler(h.routes, name) ||
+          (h.errors && routesUseHandler(*h.errors, name))) {
         return true;
       }
     }
@@ -93,14 +94,15 @@ static_assert(std::derived_from<Invoke, runtime::Handler>);
 std::unique_ptr<runtime::Handler> makeInvoke(const config::Handler& h, const std::string& path,
                                              const NamedRoutes* table) {
   requireKnownFields(h, path, {"name"});
-  if (!h.fields.contains("name") || !h.fields["name"].is_string() || h.fields["name"].get<std::string>().empty()) {
+  if (!h.fields.contains("name") || !h.fields["name"].is_string() ||
+      h.fields["name"].get<std::string>().empty()) {
     throw provision::ProvisionError(path + ".name", "invoke needs the name of a route");
   }
   const std::string name = h.fields["name"].get<std::string>();
   const router::RouteList* route = table == nullptr ? nullptr : table->find(name);
   if (route == nullptr) {
-    throw provision::ProvisionError(path + ".name", "cannot invoke named route '" + name +
-                                                        "', which this server does not define");
+    throw provision::ProvisionError(
+        path + ".name", "cannot invoke named route '" + name + "', which this server does not define");
   }
   return std::make_unique<Invoke>(*route);
 }

@@ -18,7 +18,8 @@ std::vector<LinkEntry> parseLinkField(std::string_view value) {
   size_t start = 0;
   while (start <= value.size() && !value.empty()) {
     const size_t comma = value.find(',', start);
-    const std::string_view link = value.substr(start, comma == std::string_view::npos ? value.npos : comma - start);
+    const std::string_view link =
+        value.substr(start, comma == std::string_view::npos ? value.npos : comma - start);
     start = comma == std::string_view::npos ? value.size() + 1 : comma + 1;
     const size_t lt = link.find('<');
     const size_t gt = link.find('>');
@@ -30,7 +31,8 @@ std::vector<LinkEntry> parseLinkField(std::string_view value) {
     size_t p = 0;
     while (p <= params.size()) {
       const size_t semi = params.find(';', p);
-      const std::string_view param = params.substr(p, semi == std::string_view::npos ? params.npos : semi - p);
+      const std::string_view param =
+          params.substr(p, semi == std::string_view::npos ? params.npos : semi - p);
       p = semi == std::string_view::npos ? params.size() + 1 : semi + 1;
       const std::string_view key = trimSpace(param.substr(0, param.find('=')));
       entry.noPush = entry.noPush || key == "nopush";

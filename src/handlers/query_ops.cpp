@@ -28,7 +28,8 @@ void replaceIn(std::string& value, const std::string& search, const re2::RE2* re
   if (search.empty()) {
     return;  // strings.ReplaceAll with "" would insert between every rune; Caddy users never mean that
   }
-  for (size_t pos = value.find(search); pos != std::string::npos; pos = value.find(search, pos + with.size())) {
+  for (size_t pos = value.find(search); pos != std::string::npos;
+       pos = value.find(search, pos + with.size())) {
     value.replace(pos, search.size(), with);
   }
 }
@@ -55,7 +56,8 @@ QueryOps QueryOps::fromJson(const Json& cfg, const std::string& path) {
         auto& to = op == "rename" ? ops.rename_ : op == "set" ? ops.set_ : ops.add_;
         to.push_back(Pair{Template(text(item, "key")), Template(text(item, "val"))});
       } else {
-        Replace r{Template(text(item, "key")), Template(text(item, "search")), nullptr, Template(text(item, "replace"))};
+        Replace r{Template(text(item, "key")), Template(text(item, "search")), nullptr,
+                  Template(text(item, "replace"))};
         if (item.contains("search_regexp")) {
           r.regexp = std::make_shared<re2::RE2>(text(item, "search_regexp"), re2::RE2::Quiet);
           if (!r.regexp->ok()) {

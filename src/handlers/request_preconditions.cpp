@@ -24,7 +24,8 @@ RangeResult parseRange(std::string_view h, uint64_t size, ByteRange& out, std::v
       s.remove_prefix(1);  // strconv.ParseInt accepts a sign
     }
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && !s.empty() && v <= static_cast<uint64_t>(INT64_MAX);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty() &&
+           v <= static_cast<uint64_t>(INT64_MAX);
   };
   size_t count = 0;
   uint64_t total = 0;

@@ -78,7 +78,8 @@ void TemplateWork::Job::run() {
       return {includes[i].status, includes[i].body};
     }
     if (i >= kMaxIncludes) {
-      throw templates::TemplateError("too many httpInclude calls (at most " + std::to_string(kMaxIncludes) + ")");
+      throw templates::TemplateError("too many httpInclude calls (at most " + std::to_string(kMaxIncludes) +
+                                     ")");
     }
     includes.resize(i);  // a run that went another way: later answers are stale
     throw NeedInclude{uri, level};
@@ -134,7 +135,8 @@ void TemplateWork::queue() {
   job->owner = this;
   job->req.data = job.get();
   const int rc = uv_queue_work(
-      ex_.host->loop(), &job->req, [](uv_work_t* req) { static_cast<Job*>(req->data)->run(); }, &TemplateWork::onDone);
+      ex_.host->loop(), &job->req, [](uv_work_t* req) { static_cast<Job*>(req->data)->run(); },
+      &TemplateWork::onDone);
   if (rc != 0) {
     jobDone(std::move(job), rc);
     return;
@@ -197,9 +199,11 @@ bool TemplateWork::apply(runtime::Exchange& ex) {
       return false;
     }
     if (job.logError) {
-      server::logLine(
-          {{"logger", "http.handlers.templates"}, {"msg", job.error}, {"uri", ex.request.uri()}, {"status", 500}},
-          "error");
+      server::logLine({{"logger", "http.handlers.templates"},
+                       {"msg", job.error},
+                       {"uri", ex.request.uri()},
+                       {"status", 500}},
+                      "error");
     }
     // {{httpError N}} is Caddy's caddyhttp.Error(N, nil): no error text of its own, so
     // {err.message} reads the status text ("Not Found"), not "HTTP 404".

@@ -29,7 +29,7 @@ struct TemplateTask {
   std::string fileRoot;      // include/import/listFiles root
   templates::Delims delims;
   std::shared_ptr<templates::Object> extra;  // browse's listing context
-  bool browse = false;                        // file_server browse's template_file
+  bool browse = false;                       // file_server browse's template_file
 };
 
 class TemplateWork final : public runtime::PendingWork {
@@ -67,7 +67,7 @@ class TemplateWork final : public runtime::PendingWork {
   runtime::Exchange& ex_;
   const void* owner_;
   std::unique_ptr<runtime::PendingWork> previous_;
-  Job* job_ = nullptr;  // in flight on the pool; owned by libuv's callback until it reports
+  Job* job_ = nullptr;         // in flight on the pool; owned by libuv's callback until it reports
   std::unique_ptr<Job> idle_;  // between runs (waiting for a virtual request)
   std::unique_ptr<VirtualRequest> include_;
   bool finished_ = false;

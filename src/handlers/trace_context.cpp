@@ -78,15 +78,16 @@ std::optional<std::string> normalizeTraceState(std::string_view value) {
   size_t start = 0;
   while (start <= value.size()) {
     const size_t comma = value.find(',', start);
-    const std::string_view member = value.substr(start, comma == std::string_view::npos ? value.npos : comma - start);
+    const std::string_view member =
+        value.substr(start, comma == std::string_view::npos ? value.npos : comma - start);
     start = comma == std::string_view::npos ? value.size() + 1 : comma + 1;
     if (member.empty()) {
       continue;
     }
     std::string key;
     std::string val;
-    if (!re2::RE2::FullMatch(re2::StringPiece(member.data(), member.size()), memberRegexp(), &key, &val) || !keys.insert(key).second ||
-        ++members > kMaxTraceStateMembers) {
+    if (!re2::RE2::FullMatch(re2::StringPiece(member.data(), member.size()), memberRegexp(), &key, &val) ||
+        !keys.insert(key).second || ++members > kMaxTraceStateMembers) {
       return std::nullopt;
     }
     if (!out.empty()) {
@@ -107,7 +108,8 @@ std::string randomHexId(size_t bytes) {
     if (RAND_bytes(buf.data(), static_cast<int>(bytes)) != 1) {
       throw std::runtime_error("RAND_bytes failed");
     }
-  } while (std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(bytes), [](unsigned char c) { return c == 0; }));
+  } while (std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(bytes),
+                       [](unsigned char c) { return c == 0; }));
   std::string out;
   out.reserve(bytes * 2);
   for (size_t i = 0; i < bytes; ++i) {

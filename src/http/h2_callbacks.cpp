@@ -120,7 +120,8 @@ ssize_t Http2Session::Callbacks::readBody(nghttp2_session* /*session*/, int32_t 
   return self(user).readBody(id, buf, len, flags);
 }
 
-int Http2Session::Callbacks::onBeginFrame(nghttp2_session* /*session*/, const nghttp2_frame_hd* hd, void* user) {
+int Http2Session::Callbacks::onBeginFrame(nghttp2_session* /*session*/, const nghttp2_frame_hd* hd,
+                                          void* user) {
   return self(user).frameBegins(*hd);
 }
 

@@ -65,7 +65,8 @@ uint32_t settingsVerdict(const char* p, size_t length) {
     if (id == 0x4 && value > 0x7fffffffU) {
       return kFlowControlError;
     }
-    const bool bad = (id == 0x2 && value > 1) || (id == 0x5 && (value < (1U << 14) || value > (1U << 24) - 1));
+    const bool bad =
+        (id == 0x2 && value > 1) || (id == 0x5 && (value < (1U << 14) || value > (1U << 24) - 1));
     if (bad && verdict == 0) {
       verdict = kProtocolError;
     }

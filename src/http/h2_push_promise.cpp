@@ -66,7 +66,8 @@ std::string escapePath(std::string_view s) {
 }
 
 bool hasControlByte(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 // Go's getScheme: a scheme is a letter then letters, digits, '+', '-', '.' up to ':'.
@@ -109,8 +110,8 @@ bool equalsFold(std::string_view a, std::string_view b) {
 // Fields a promised request may not carry (Go's Push and checkValidHTTP2RequestHeaders).
 std::string forbiddenField(const runtime::HeaderList& headers) {
   static constexpr std::array<std::string_view, 11> kForbidden = {
-      "content-length", "content-encoding", "trailer",          "te",         "expect",  "host",
-      "connection",     "proxy-connection", "keep-alive", "transfer-encoding", "upgrade"};
+      "content-length",   "content-encoding", "trailer",           "te",     "expect", "host", "connection",
+      "proxy-connection", "keep-alive",       "transfer-encoding", "upgrade"};
   for (const auto& f : headers) {
     if (f.name.starts_with(':')) {
       return "promised request headers cannot include pseudo header \"" + f.name + "\"";
@@ -195,8 +196,8 @@ std::string buildPushPromise(const PushPromiseInput& in, PushFields& out) {
     }
   } else {
     if (scheme != in.scheme) {
-      return "cannot push URL with scheme \"" + scheme + "\" from request with scheme \"" + std::string(in.scheme) +
-             "\"";
+      return "cannot push URL with scheme \"" + scheme + "\" from request with scheme \"" +
+             std::string(in.scheme) + "\"";
     }
     rest.remove_prefix(scheme.size() + 1);
     if (!rest.starts_with("//")) {

@@ -89,7 +89,8 @@ bool tokenBytes(std::string_view value) {
 // Go's checkValidHTTP2RequestHeaders: the text of its 400 for a field HTTP/2 forbids, in its
 // order; empty when there is none.
 std::string forbiddenFieldError(const runtime::HeaderList& fields) {
-  for (const std::string_view name : {"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}) {
+  for (const std::string_view name :
+       {"Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"}) {
     if (fields.find(name) != nullptr) {
       return "request header \"" + std::string(name) + "\" is not valid in HTTP/2";
     }
@@ -275,9 +276,8 @@ bool H2RequestHead::mapTo(runtime::Request& req, bool endStream) {
     req.host = std::move(host);
   } else {
     // Go's url.ParseRequestURI: no control byte (HTAB included) in a URL, then the forms.
-    const bool control = std::any_of(path_.begin(), path_.end(), [](char c) {
-      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
+    const bool control = std::any_of(
+        path_.begin(), path_.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
     if (control || !parseTarget(path_, req)) {
       return false;
     }

@@ -6,8 +6,8 @@
 // Content-Length on a request without body...). The checks are Go's instead, made here:
 // field names (lowercase tokens) and values (no control bytes), pseudo-header fields (known,
 // once each, before the others, the ones the method needs), Connection-specific fields and
-// TE (Go's 400). (Go's later "HEAD with a body" reset is not in caddy 2.6.2's x/net.) Two of nghttp2's stay, stricter than Go,
-// because the values reach proxied requests: :method must be a token and :authority/Host
+// TE (Go's 400). (Go's later "HEAD with a body" reset is not in caddy 2.6.2's x/net.) Two of nghttp2's stay,
+// stricter than Go, because the values reach proxied requests: :method must be a token and :authority/Host
 // may only hold bytes a host can (Go's transport refuses the others; its server serves them).
 
 #include <cstddef>

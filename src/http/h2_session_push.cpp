@@ -42,11 +42,11 @@ bool Http2Session::streamPush(H2Stream& parent, std::string_view method, std::st
   std::vector<nghttp2_nv> nv;
   nv.reserve(fields.size());
   for (auto& [name, value] : fields) {
-    nv.push_back({reinterpret_cast<uint8_t*>(name.data()), reinterpret_cast<uint8_t*>(value.data()), name.size(),
-                  value.size(), NGHTTP2_NV_FLAG_NONE});  // nghttp2 copies them
+    nv.push_back({reinterpret_cast<uint8_t*>(name.data()), reinterpret_cast<uint8_t*>(value.data()),
+                  name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});  // nghttp2 copies them
   }
-  const int32_t id =
-      nghttp2_submit_push_promise(session_.get(), NGHTTP2_FLAG_NONE, parent.id, nv.data(), nv.size(), nullptr);
+  const int32_t id = nghttp2_submit_push_promise(session_.get(), NGHTTP2_FLAG_NONE, parent.id, nv.data(),
+                                                 nv.size(), nullptr);
   if (id < 0) {
     return false;
   }

@@ -39,12 +39,12 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
     runtime::BodySink* sink = nullptr;  // a pull waiting for bytes
     bool tunnelReading = true;          // the tunnel peer wants the next bytes
     bool discard = false;               // answered: the rest of the body is dropped as it comes
-    int64_t declared = -1;  // the Content-Length as Go reads it (-1: none): DATA beyond resets
-    bool badTrailer = false;  // a trailer field Go refuses: the stream is reset at its end
-    bool refused = false;     // reset for what the client sent: never dispatched
-    bool trailerPseudo = false;  // a later header block held a pseudo-header field (a head)
-    unsigned framesAfterReset = 0;  // DATA frames that came after Go would have reset the stream
-    bool shortBody = false;   // END_STREAM before the declared length: reads end in an error
+    int64_t declared = -1;              // the Content-Length as Go reads it (-1: none): DATA beyond resets
+    bool badTrailer = false;            // a trailer field Go refuses: the stream is reset at its end
+    bool refused = false;               // reset for what the client sent: never dispatched
+    bool trailerPseudo = false;         // a later header block held a pseudo-header field (a head)
+    unsigned framesAfterReset = 0;      // DATA frames that came after Go would have reset the stream
+    bool shortBody = false;             // END_STREAM before the declared length: reads end in an error
   };
   struct Outbound {
     BodyMode mode = BodyMode::None;
@@ -104,11 +104,11 @@ class H2Stream final : public runtime::ExchangeHost, public runtime::BodySink {
   bool wantsPull = false;   // the provider ran dry; pull the source
   bool bodyless = false;    // the request HEADERS carried END_STREAM
   bool deliveryQueued = false;
-  bool continueSent = false;   // the interim 100 for "Expect: 100-continue"
-  bool pushed = false;         // a stream we promised (server push): it may not push itself
+  bool continueSent = false;    // the interim 100 for "Expect: 100-continue"
+  bool pushed = false;          // a stream we promised (server push): it may not push itself
   bool resetSubmitted = false;  // our RST_STREAM is queued or out: Go counts the stream closed
   bool headMapped = false;      // its head made a request Go serves (H2RequestHead::mapTo)
-  uint64_t writeDeadline = 0;  // loop time its write_timeout resets it at (0: none)
+  uint64_t writeDeadline = 0;   // loop time its write_timeout resets it at (0: none)
   Inbound inbound;
   Outbound outbound;
 

@@ -10,14 +10,19 @@ namespace {
 constexpr std::array<char, 256> caseMap(char from, char to) {
   std::array<char, 256> map{};
   for (int c = 0; c < 256; ++c) {
-    map[static_cast<size_t>(c)] = static_cast<char>(c >= from && c <= to ? c + ('a' - 'A') * (from == 'A' ? 1 : -1) : c);
+    map[static_cast<size_t>(c)] =
+        static_cast<char>(c >= from && c <= to ? c + ('a' - 'A') * (from == 'A' ? 1 : -1) : c);
   }
   return map;
 }
 constexpr std::array<char, 256> kLower = caseMap('A', 'Z');
 constexpr std::array<char, 256> kUpper = caseMap('a', 'z');
-char lower(char c) { return kLower[static_cast<unsigned char>(c)]; }
-char upper(char c) { return kUpper[static_cast<unsigned char>(c)]; }
+char lower(char c) {
+  return kLower[static_cast<unsigned char>(c)];
+}
+char upper(char c) {
+  return kUpper[static_cast<unsigned char>(c)];
+}
 }  // namespace
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -69,13 +74,15 @@ size_t HeaderList::count(std::string_view name) const {
 }
 
 void HeaderList::set(std::string_view name, std::string_view value) {
-  auto it = std::find_if(begin(), end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
+  auto it =
+      std::find_if(begin(), end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
   if (it == end()) {
     add(name, value);
     return;
   }
   it->value.assign(value);
-  auto rest = std::remove_if(it + 1, end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
+  auto rest =
+      std::remove_if(it + 1, end(), [&](const HeaderField& f) { return equalsIgnoreCase(f.name, name); });
   size_ = static_cast<size_t>(rest - fields_.begin());
 }
 

@@ -3,7 +3,6 @@
 #include "http/http1_session.h"
 #include "http/tunnel_recording.h"
 
-
 namespace gatehouse::http {
 
 // A tunnel may idle for hours: buffers only the request needed, and the output buffer

@@ -72,13 +72,14 @@ void Http2Session::resetZeroWindowUpdates(bool holdDispatched) {
   if (found_.zeroWindowUpdates.empty()) {
     return;
   }
-  auto keep = std::remove_if(found_.zeroWindowUpdates.begin(), found_.zeroWindowUpdates.end(), [&](int32_t id) {
-    if (holdDispatched && std::find(toDispatch_.begin(), toDispatch_.end(), id) != toDispatch_.end()) {
-      return false;
-    }
-    nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
-    return true;
-  });
+  auto keep =
+      std::remove_if(found_.zeroWindowUpdates.begin(), found_.zeroWindowUpdates.end(), [&](int32_t id) {
+        if (holdDispatched && std::find(toDispatch_.begin(), toDispatch_.end(), id) != toDispatch_.end()) {
+          return false;
+        }
+        nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_PROTOCOL_ERROR);
+        return true;
+      });
   found_.zeroWindowUpdates.erase(keep, found_.zeroWindowUpdates.end());
 }
 

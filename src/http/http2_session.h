@@ -174,20 +174,20 @@ class Http2Session final : public Session {
   // The stream of each DATA frame nghttp2 let through in this read (the others it dropped).
   std::vector<int32_t> dataJudged_;
   size_t settingsJudged_ = 0;  // SETTINGS frames of found_ nghttp2 began reading
-  int32_t blockOpen_ = 0;       // a header block begun and not received yet
-  bool nghttp2Ended_ = false;   // nghttp2 refused a header block: nothing more is judged
-  std::string rawFrames_;  // frames nghttp2 would not send (a second reset), after its output
+  int32_t blockOpen_ = 0;      // a header block begun and not received yet
+  bool nghttp2Ended_ = false;  // nghttp2 refused a header block: nothing more is judged
+  std::string rawFrames_;      // frames nghttp2 would not send (a second reset), after its output
   // Go's maxClientStreamID: the highest stream whose head its framer took. A stream above it
   // is idle for Go (a DATA, WINDOW_UPDATE or RST_STREAM frame on it ends the connection),
   // one at or below it without a live stream here closed (a HEADERS frame ends it too).
   int32_t goMaxStream_ = 0;
   uint32_t goAwayCode_ = 0;  // a connection error found in the read being processed
   bool goAwayPending_ = false;
-  std::vector<int32_t> toPush_;                           // promised streams whose request waits to run
-  std::vector<int32_t> toDeliver_;                        // streams with inbound bytes a pull waits for
-  std::vector<int32_t> toPull_;                           // streams whose provider ran dry
-  std::vector<int32_t> toNotify_;                         // tunnels whose written bytes left
-  std::vector<std::pair<int32_t, size_t>> toConsume_;     // credit to give back
+  std::vector<int32_t> toPush_;                        // promised streams whose request waits to run
+  std::vector<int32_t> toDeliver_;                     // streams with inbound bytes a pull waits for
+  std::vector<int32_t> toPull_;                        // streams whose provider ran dry
+  std::vector<int32_t> toNotify_;                      // tunnels whose written bytes left
+  std::vector<std::pair<int32_t, size_t>> toConsume_;  // credit to give back
   LoopTask deferred_;
   // A graceful stop sends a GOAWAY notice and a PING; the final GOAWAY goes once the PING
   // is answered, or when this fires.

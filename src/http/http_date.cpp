@@ -15,8 +15,8 @@ std::string formatHttpDate(std::time_t t) {
 
 std::optional<std::time_t> parseHttpDate(std::string_view s) {
   std::string text(s);
-  static constexpr std::array<const char*, 3> kFormats = {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                                                          "%a %b %e %H:%M:%S %Y"};
+  static constexpr std::array<const char*, 3> kFormats = {
+      "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"};
   for (const char* f : kFormats) {
     std::tm tm{};
     const char* end = strptime(text.c_str(), f, &tm);

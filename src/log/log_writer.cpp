@@ -7,8 +7,8 @@
 #include <chrono>
 #include <iterator>
 #include <optional>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 #include "log/net_writer.h"
 #include "log/rolling_file.h"
@@ -45,15 +45,14 @@ namespace {
 
 // File writer options of Caddy releases after 2.6.2 that rolling here does not do yet.
 constexpr std::pair<std::string_view, std::string_view> kNewerFileOptions[] = {
-    {"dir_mode", "2.11"},     {"roll_compression", "2.11"}, {"roll_interval", "2.11"},
-    {"roll_at", "2.11"},      {"roll_minutes", "2.11"},
+    {"dir_mode", "2.11"}, {"roll_compression", "2.11"}, {"roll_interval", "2.11"},
+    {"roll_at", "2.11"},  {"roll_minutes", "2.11"},
 };
 
 // Caddy's fileMode: 1 to 4 octal digits ("644" == "0644"); 0 means the default.
 std::optional<mode_t> fileMode(const Json& v, const std::string& path) {
   const std::string text = v.is_string() ? v.get<std::string>() : "";
-  if (text.empty() || text.size() > 4 ||
-      text.find_first_not_of("01234567") != std::string::npos) {
+  if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos) {
     throw ProvisionError(path, "parsing mode: want 1 to 4 octal digits, as chmod takes");
   }
   const auto mode = static_cast<mode_t>(std::stoul(text, nullptr, 8));
@@ -61,9 +60,9 @@ std::optional<mode_t> fileMode(const Json& v, const std::string& path) {
 }
 
 std::unique_ptr<LogWriter> makeFileWriter(const Json& cfg, const std::string& path) {
-  static constexpr std::string_view kKnown[] = {"output",       "filename",  "mode",
-                                                "roll",         "roll_size_mb", "roll_gzip",
-                                                "roll_keep",    "roll_keep_days", "roll_local_time"};
+  static constexpr std::string_view kKnown[] = {"output",    "filename",       "mode",
+                                                "roll",      "roll_size_mb",   "roll_gzip",
+                                                "roll_keep", "roll_keep_days", "roll_local_time"};
   for (const auto& [k, _] : cfg.items()) {
     for (const auto& [name, version] : kNewerFileOptions) {
       if (k == name) {

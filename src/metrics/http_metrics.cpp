@@ -386,34 +386,43 @@ std::string HttpMetrics::exposition() const {
   };
   auto observed = [](const SeriesSum& s) { return s.count > 0; };
   // Families in name order.
-  histogramFamily("caddy_http_request_duration_seconds", "Histogram of round-trip request durations.",
-                  [&](const std::string& l, const SeriesSum& s) {
-                    writeHistogram(out, "caddy_http_request_duration_seconds", l, s.duration,
-                                   kDurationBuckets, s.durationSum, s.count);
-                  }, observed);
-  counterFamily("caddy_http_request_errors_total", "Number of requests resulting in middleware errors.",
-                "counter", [](const PerHandler& p) { return p.errors; },
-                [](const PerHandler& p) { return p.errors > 0; });
-  histogramFamily("caddy_http_request_size_bytes", "Total size of the request. Includes body",
-                  [&](const std::string& l, const SeriesSum& s) {
-                    writeHistogram(out, "caddy_http_request_size_bytes", l, s.reqSize, kSizeBuckets,
-                                   s.reqSizeSum, s.count);
-                  }, observed);
-  counterFamily("caddy_http_requests_in_flight", "Number of requests currently handled by this server.",
-                "gauge", [](const PerHandler& p) { return p.inFlight; }, [](const PerHandler&) { return true; });
-  counterFamily("caddy_http_requests_total", "Counter of HTTP(S) requests made.", "counter",
-                [](const PerHandler& p) { return p.requests; }, [](const PerHandler& p) { return p.requests > 0; });
-  histogramFamily("caddy_http_response_duration_seconds", "Histogram of times to first byte in response bodies.",
-                  [&](const std::string& l, const SeriesSum& s) {
-                    writeHistogram(out, "caddy_http_response_duration_seconds", l, s.firstByte,
-                                   kDurationBuckets, s.firstByteSum, s.firstByteCount);
-                  },
-                  [](const SeriesSum& s) { return s.firstByteCount > 0; });
-  histogramFamily("caddy_http_response_size_bytes", "Size of the returned response.",
-                  [&](const std::string& l, const SeriesSum& s) {
-                    writeHistogram(out, "caddy_http_response_size_bytes", l, s.respSize, kSizeBuckets,
-                                   s.respSizeSum, s.count);
-                  }, observed);
+  histogramFamily(
+      "caddy_http_request_duration_seconds", "Histogram of round-trip request durations.",
+      [&](const std::string& l, const SeriesSum& s) {
+        writeHistogram(out, "caddy_http_request_duration_seconds", l, s.duration, kDurationBuckets,
+                       s.durationSum, s.count);
+      },
+      observed);
+  counterFamily(
+      "caddy_http_request_errors_total", "Number of requests resulting in middleware errors.", "counter",
+      [](const PerHandler& p) { return p.errors; }, [](const PerHandler& p) { return p.errors > 0; });
+  histogramFamily(
+      "caddy_http_request_size_bytes", "Total size of the request. Includes body",
+      [&](const std::string& l, const SeriesSum& s) {
+        writeHistogram(out, "caddy_http_request_size_bytes", l, s.reqSize, kSizeBuckets, s.reqSizeSum,
+                       s.count);
+      },
+      observed);
+  counterFamily(
+      "caddy_http_requests_in_flight", "Number of requests currently handled by this server.", "gauge",
+      [](const PerHandler& p) { return p.inFlight; }, [](const PerHandler&) { return true; });
+  counterFamily(
+      "caddy_http_requests_total", "Counter of HTTP(S) requests made.", "counter",
+      [](const PerHandler& p) { return p.requests; }, [](const PerHandler& p) { return p.requests > 0; });
+  histogramFamily(
+      "caddy_http_response_duration_seconds", "Histogram of times to first byte in response bodies.",
+      [&](const std::string& l, const SeriesSum& s) {
+        writeHistogram(out, "caddy_http_response_duration_seconds", l, s.firstByte, kDurationBuckets,
+                       s.firstByteSum, s.firstByteCount);
+      },
+      [](const SeriesSum& s) { return s.firstByteCount > 0; });
+  histogramFamily(
+      "caddy_http_response_size_bytes", "Size of the returned response.",
+      [&](const std::string& l, const SeriesSum& s) {
+        writeHistogram(out, "caddy_http_response_size_bytes", l, s.respSize, kSizeBuckets, s.respSizeSum,
+                       s.count);
+      },
+      observed);
   return out;
 }
 

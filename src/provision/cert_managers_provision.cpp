@@ -11,7 +11,8 @@ namespace gatehouse::provision {
 namespace {
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -36,13 +37,16 @@ std::vector<std::string> managerUrls(const config::Json& list, const std::string
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string p = path + "[" + std::to_string(i) + "]";
     const config::Json& m = list[i];
-    const std::string via = m.is_object() && m.contains("via") && m["via"].is_string() ? m["via"].get<std::string>() : "";
+    const std::string via =
+        m.is_object() && m.contains("via") && m["via"].is_string() ? m["via"].get<std::string>() : "";
     if (via == "http") {
       urls.push_back(httpManagerUrl(m, p));
     } else if (via == "tailscale") {
-      throw ProvisionError(p, "certificate manager 'tailscale' (tls.get_certificate.tailscale) is not supported yet: "
-                              "it asks the local tailscaled over its LocalAPI socket; use 'http' or load the "
-                              "certificate with 'tls <cert> <key>'");
+      throw ProvisionError(
+          p,
+          "certificate manager 'tailscale' (tls.get_certificate.tailscale) is not supported yet: "
+          "it asks the local tailscaled over its LocalAPI socket; use 'http' or load the "
+          "certificate with 'tls <cert> <key>'");
     } else if (via.empty()) {
       throw ProvisionError(p + ".via", "a certificate manager needs its module name in 'via'");
     } else {

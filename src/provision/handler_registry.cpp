@@ -55,8 +55,9 @@ std::unique_ptr<runtime::Handler> makeBareHandler(const config::Handler& h, cons
         handlers::routesMayPause(h.routes, ctx.namedRoutes)) {
       // Inside error routes the error already recorded cannot be told from a proxy's new one
       // once the chain resumes (elsewhere the subroute is an error boundary on the chain).
-      throw ProvisionError(path + ".errors",
-                           "subroute error routes around reverse_proxy inside error routes are not supported yet");
+      throw ProvisionError(
+          path + ".errors",
+          "subroute error routes around reverse_proxy inside error routes are not supported yet");
     }
     return handlers::makeSubroute(h, path, compile);
   }
@@ -124,7 +125,8 @@ bool configUsesHandler(const config::Config& config, std::string_view name) {
     return false;
   }
   for (const auto& [_, srv] : config.http->servers) {
-    if (handlers::routesUseHandler(srv.routes, name) || (srv.errors && handlers::routesUseHandler(*srv.errors, name))) {
+    if (handlers::routesUseHandler(srv.routes, name) ||
+        (srv.errors && handlers::routesUseHandler(*srv.errors, name))) {
       return true;
     }
     for (const auto& [__, route] : srv.namedRoutes) {

@@ -23,14 +23,15 @@ struct PkiCaOptions : acme::internal::LocalCaOptions {
 
 // apps.pki.certificate_authorities.<id> (defaults when absent). `warnings` receives
 // what is accepted but not done (installing the root into trust stores).
-PkiCaOptions localCaOptions(const config::Config& config, const std::string& id, std::vector<std::string>& warnings);
+PkiCaOptions localCaOptions(const config::Config& config, const std::string& id,
+                            std::vector<std::string>& warnings);
 
 // The CA `id`, loaded from its storage or files (root and intermediate made on first use).
 // Only "local" may be used without being configured, as in Caddy; `user` (the JSON path of
 // the issuer or handler naming the CA) is what that error names. Throws ProvisionError.
-std::shared_ptr<const acme::internal::LocalCa> loadPkiCa(const config::Config& config, const std::string& id,
-                                                         std::vector<std::string>& warnings,
-                                                         const std::string& user = "apps.pki.certificate_authorities");
+std::shared_ptr<const acme::internal::LocalCa> loadPkiCa(
+    const config::Config& config, const std::string& id, std::vector<std::string>& warnings,
+    const std::string& user = "apps.pki.certificate_authorities");
 
 // Checks apps.pki: only CAs whose every option is implemented.
 void checkPkiApp(const config::Config& config);

@@ -11,7 +11,8 @@
 
 namespace gatehouse::provision {
 
-inline void onlyKeys(const config::Json& j, const std::string& path, std::initializer_list<const char*> known) {
+inline void onlyKeys(const config::Json& j, const std::string& path,
+                     std::initializer_list<const char*> known) {
   if (!j.is_object()) {
     throw ProvisionError(path, "expected an object");
   }

@@ -65,7 +65,8 @@ void checkIncludeExclude(const std::vector<std::string>& include, const std::vec
   }
   for (const auto& allow : include) {
     if (std::find(exclude.begin(), exclude.end(), allow) != exclude.end()) {
-      throw ProvisionError(path, "include and exclude must not intersect, but found " + allow + " in both lists");
+      throw ProvisionError(path,
+                           "include and exclude must not intersect, but found " + allow + " in both lists");
     }
   }
   const auto nested = [](const std::string& a, const std::string& b) {
@@ -73,10 +74,13 @@ void checkIncludeExclude(const std::vector<std::string>& include, const std::vec
     return da.compare(0, db.size(), db) == 0 || db.compare(0, da.size(), da) == 0;
   };
   for (const auto& allow : include) {
-    if (std::none_of(exclude.begin(), exclude.end(), [&](const std::string& deny) { return nested(allow, deny); })) {
-      throw ProvisionError(path,
-                           "when both include and exclude are populated, each element must be a superspace or "
-                           "subspace of one in the other list; check '" + allow + "' in include");
+    if (std::none_of(exclude.begin(), exclude.end(),
+                     [&](const std::string& deny) { return nested(allow, deny); })) {
+      throw ProvisionError(
+          path,
+          "when both include and exclude are populated, each element must be a superspace or "
+          "subspace of one in the other list; check '" +
+              allow + "' in include");
     }
   }
 }

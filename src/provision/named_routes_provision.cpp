@@ -37,7 +37,8 @@ std::vector<std::string> findCycle(const Graph& g, const std::string& node, std:
 
 }  // namespace
 
-std::unique_ptr<handlers::NamedRoutes> declareNamedRoutes(const config::Server& srv, const std::string& path) {
+std::unique_ptr<handlers::NamedRoutes> declareNamedRoutes(const config::Server& srv,
+                                                          const std::string& path) {
   if (srv.namedRoutes.empty()) {
     return nullptr;
   }

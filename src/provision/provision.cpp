@@ -267,7 +267,8 @@ bool hasTlsClientAuth(const config::Server& srv) {
     if (!auth.is_object()) {
       continue;
     }
-    for (const char* key : {"trusted_ca_certs", "trusted_ca_certs_pem_files", "trusted_leaf_certs", "ca", "verifiers"}) {
+    for (const char* key :
+         {"trusted_ca_certs", "trusted_ca_certs_pem_files", "trusted_leaf_certs", "ca", "verifiers"}) {
       if (auth.contains(key) && !auth[key].is_null() && !auth[key].empty()) {
         return true;
       }
@@ -536,7 +537,7 @@ std::unique_ptr<Runtime> provisionRuntime(const config::Config& config, const Ru
     tlsApp.onDemand = rt->certManager->onDemand();
   }
   rt->internalCertificates = provisionInternalCertificates(config, plan.internal, tlsApp.store, rt->warnings,
-                                                            purpose == ProvisionPurpose::Serve);
+                                                           purpose == ProvisionPurpose::Serve);
   checkListenerClaims(plan.servers);
   for (const auto& [name, srv] : plan.servers) {
     const std::string path = "apps.http.servers." + name;

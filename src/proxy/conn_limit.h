@@ -29,7 +29,9 @@ class ConnPermit {
       : limit_(std::move(limit)), key_(std::move(key)), owner_(std::move(owner)) {}
   ~ConnPermit() { reset(); }
   ConnPermit(ConnPermit&& o) noexcept
-      : limit_(std::move(o.limit_)), key_(std::move(o.key_)), owner_(std::move(o.owner_)),
+      : limit_(std::move(o.limit_)),
+        key_(std::move(o.key_)),
+        owner_(std::move(o.owner_)),
         idle_(std::exchange(o.idle_, false)) {}
   ConnPermit& operator=(ConnPermit&& o) noexcept {
     if (this != &o) {

@@ -35,7 +35,7 @@ class ConnWaiter {
 class ConnWaiters : public std::enable_shared_from_this<ConnWaiters> {
  public:
   struct Hooks {
-    std::function<void(const std::string& key)> shed;            // close an idle connection to key
+    std::function<void(const std::string& key)> shed;                    // close an idle connection to key
     std::function<void(std::unique_ptr<UpstreamConnection>)> unclaimed;  // a hand-over found nobody
   };
   ConnWaiters(uv_loop_t* loop, std::shared_ptr<ConnLimit> limit, Hooks hooks);

@@ -6,8 +6,8 @@ DelayedClose::DelayedClose(uv_loop_t* loop, std::chrono::milliseconds delay, std
     : close_(std::move(close)) {
   uv_timer_init(loop, timer_.create());
   timer_.get()->data = this;
-  uv_timer_start(timer_.get(), &DelayedClose::onTimer, static_cast<uint64_t>(std::max<int64_t>(delay.count(), 0)),
-                 0);
+  uv_timer_start(timer_.get(), &DelayedClose::onTimer,
+                 static_cast<uint64_t>(std::max<int64_t>(delay.count(), 0)), 0);
 }
 
 void DelayedClose::onTimer(uv_timer_t* t) {

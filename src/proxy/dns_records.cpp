@@ -1,7 +1,5 @@
 #include "proxy/dns_records.h"
 
-#include "gatehouse/dns/ldns_handles.h"
-
 #include <arpa/inet.h>
 #include <netdb.h>
 
@@ -9,6 +7,8 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+
+#include "gatehouse/dns/ldns_handles.h"
 
 namespace gatehouse::proxy {
 
@@ -30,8 +30,7 @@ Resolver makeResolver(const DnsQuery& q, std::string& error) {
     res.reset(ldns_resolver_new());
     unsigned char buf[16];
     const bool v6 = inet_pton(AF_INET6, q.server->ip.c_str(), buf) == 1;
-    dns::LdnsRdf ns(
-        ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, q.server->ip.c_str()));
+    dns::LdnsRdf ns(ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, q.server->ip.c_str()));
     if (!res || !ns || ldns_resolver_push_nameserver(res.get(), ns.get()) != LDNS_STATUS_OK) {
       error = "out of memory";
       return nullptr;
@@ -51,8 +50,8 @@ std::string serverText(const DnsQuery& q) {
 }
 
 // The answer records of `type` for `name`; empty with `error` set on failure or no data.
-dns::LdnsRrList ask(ldns_resolver* res, const DnsQuery& q, const std::string& name,
-                                              ldns_rr_type type, std::string& error) {
+dns::LdnsRrList ask(ldns_resolver* res, const DnsQuery& q, const std::string& name, ldns_rr_type type,
+                    std::string& error) {
   dns::LdnsRdf dname(ldns_dname_new_frm_str(name.c_str()));
   if (!dname) {
     error = "lookup " + name + serverText(q) + ": invalid domain name";
@@ -97,9 +96,11 @@ std::vector<std::string> systemAddresses(const std::string& name, bool v4, bool 
   }
   for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
     char text[INET6_ADDRSTRLEN] = {};
-    const void* src = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-                                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
-    if ((a->ai_family == AF_INET || a->ai_family == AF_INET6) && inet_ntop(a->ai_family, src, text, sizeof text)) {
+    const void* src = a->ai_family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if ((a->ai_family == AF_INET || a->ai_family == AF_INET6) &&
+        inet_ntop(a->ai_family, src, text, sizeof text)) {
       addUnique(out, text);
     }
   }

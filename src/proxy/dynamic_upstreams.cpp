@@ -1,7 +1,5 @@
 #include "proxy/dynamic_upstreams.h"
 
-#include "proxy/upstream_transport.h"
-
 #include <algorithm>
 #include <random>
 
@@ -48,12 +46,14 @@ DynamicSource DynamicSource::parse(const Json& j, const std::string& path) {
     return s;
   }
   if (source == "a") {
-    onlyKeys(j, path, {"source", "name", "port", "refresh", "resolver", "dial_timeout", "dial_fallback_delay",
-                       "versions"});
+    onlyKeys(
+        j, path,
+        {"source", "name", "port", "refresh", "resolver", "dial_timeout", "dial_fallback_delay", "versions"});
   } else if (source == "srv") {
     s.kind = Kind::Srv;
-    onlyKeys(j, path, {"source", "service", "proto", "name", "refresh", "resolver", "dial_timeout",
-                       "dial_fallback_delay", "grace_period"});
+    onlyKeys(j, path,
+             {"source", "service", "proto", "name", "refresh", "resolver", "dial_timeout",
+              "dial_fallback_delay", "grace_period"});
     s.service = router::Template(text(j, "service", path));
     s.proto = router::Template(text(j, "proto", path));
   } else {

@@ -74,14 +74,15 @@ class DynamicLookups final : public runtime::WorkerLocal {
   struct Work;
   State collectOne(const DynamicSource& s, const runtime::Exchange& ex, const Waiter& waiter,
                    std::vector<std::string>& dials, std::string& error);
-  void start(const DynamicSource& s, const std::string& key, const std::string& name, const std::string& port);
+  void start(const DynamicSource& s, const std::string& key, const std::string& name,
+             const std::string& port);
   void finish(Work& w);
   static void onDone(uv_work_t* req, int status);
   void makeRoom();
 
   uv_loop_t* loop_;
   std::unordered_map<std::string, Entry> entries_;
-  std::vector<Work*> running_;                           // freed by their callbacks
+  std::vector<Work*> running_;  // freed by their callbacks
 };
 
 }  // namespace gatehouse::proxy

@@ -12,10 +12,10 @@ constexpr uint8_t kKeepConn = 1;
 
 void appendHeader(std::string& out, RecordType t, uint16_t id, size_t length, size_t padding) {
   const char h[kHeaderSize] = {
-      static_cast<char>(kVersion),       static_cast<char>(t),
-      static_cast<char>(id >> 8),        static_cast<char>(id & 0xff),
-      static_cast<char>(length >> 8),    static_cast<char>(length & 0xff),
-      static_cast<char>(padding),        0,
+      static_cast<char>(kVersion),    static_cast<char>(t),
+      static_cast<char>(id >> 8),     static_cast<char>(id & 0xff),
+      static_cast<char>(length >> 8), static_cast<char>(length & 0xff),
+      static_cast<char>(padding),     0,
   };
   out.append(h, kHeaderSize);
 }
@@ -35,8 +35,8 @@ void appendLength(std::string& out, size_t n) {
 
 void appendBeginRequest(std::string& out, uint16_t requestId, bool keepConn) {
   appendHeader(out, RecordType::BeginRequest, requestId, 8, 0);
-  const char body[8] = {0, static_cast<char>(kResponderRole), static_cast<char>(keepConn ? kKeepConn : 0),
-                        0, 0, 0, 0, 0};
+  const char body[8] = {
+      0, static_cast<char>(kResponderRole), static_cast<char>(keepConn ? kKeepConn : 0), 0, 0, 0, 0, 0};
   out.append(body, 8);
 }
 

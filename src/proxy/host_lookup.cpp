@@ -100,7 +100,8 @@ void HostLookup::onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res) {
   std::unique_ptr<Request> r(static_cast<Request*>(req->data));
   AddressList addresses;
   for (const addrinfo* ai = status == 0 ? res : nullptr; ai != nullptr; ai = ai->ai_next) {
-    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || ai->ai_addrlen > sizeof(sockaddr_storage)) {
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+        ai->ai_addrlen > sizeof(sockaddr_storage)) {
       continue;
     }
     sockaddr_storage a{};

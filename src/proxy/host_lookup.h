@@ -37,7 +37,7 @@ class HostLookup {
   static void onResolved(uv_getaddrinfo_t* req, int status, addrinfo* res);
   static void onWorkDone(uv_work_t* req, int status);
   Request* req_ = nullptr;  // freed by its callback, which libuv always runs
-  Work* work_ = nullptr;     // the same, for a lookup through configured resolvers
+  Work* work_ = nullptr;    // the same, for a lookup through configured resolvers
   int startError_ = 0;
 };
 

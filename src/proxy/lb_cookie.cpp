@@ -101,8 +101,8 @@ std::string CookiePolicy::hashOf(size_t i, const DynamicCandidates* dynamic) con
   return i < hashes_.size() ? hashes_[i] : std::string();
 }
 
-int CookiePolicy::choose(const std::vector<size_t>& available, const runtime::Exchange& ex, ConnectionPool& pool,
-                         const DynamicCandidates* dynamic) const {
+int CookiePolicy::choose(const std::vector<size_t>& available, const runtime::Exchange& ex,
+                         ConnectionPool& pool, const DynamicCandidates* dynamic) const {
   std::string value;
   if (requestCookie(ex, o_.name, value)) {
     for (size_t i = 0; i < available.size(); ++i) {

@@ -34,14 +34,16 @@ PackedRequest::PackedRequest(const runtime::Request& r)
       tls_(r.tls),
       hasQuery_(r.hasQuery) {
   size_t size = 0;
-  for (const std::string* s : {&r.method, &r.host, &r.path, &r.rawPath, &r.query, &r.origUri, &r.remoteIp, &r.upgrade}) {
+  for (const std::string* s :
+       {&r.method, &r.host, &r.path, &r.rawPath, &r.query, &r.origUri, &r.remoteIp, &r.upgrade}) {
     size += sizeof(uint32_t) + s->size();
   }
   for (const auto& f : r.headers) {
     size += 2 * sizeof(uint32_t) + f.name.size() + f.value.size();
   }
   blob_.reserve(size);
-  for (const std::string* s : {&r.method, &r.host, &r.path, &r.rawPath, &r.query, &r.origUri, &r.remoteIp, &r.upgrade}) {
+  for (const std::string* s :
+       {&r.method, &r.host, &r.path, &r.rawPath, &r.query, &r.origUri, &r.remoteIp, &r.upgrade}) {
     put(blob_, *s);
   }
   for (const auto& f : r.headers) {
@@ -55,7 +57,8 @@ void PackedRequest::unpack(runtime::Request& r) const {
   if (rest.empty()) {
     return;
   }
-  std::string* fixed[kFixedStrings] = {&r.method, &r.host, &r.path, &r.rawPath, &r.query, &r.origUri, &r.remoteIp, &r.upgrade};
+  std::string* fixed[kFixedStrings] = {&r.method, &r.host,    &r.path,     &r.rawPath,
+                                       &r.query,  &r.origUri, &r.remoteIp, &r.upgrade};
   for (std::string* s : fixed) {
     *s = take(rest);
   }

@@ -406,7 +406,8 @@ void ProxyCall::onAttemptFailed(int uvError) {
   // A pull in flight may still deliver body bytes meant for this attempt: not retryable,
   // unless the whole body is held (request_buffers) and can go out again.
   const bool bodyTouched = (bodyStarted_ || pulling_) && !replayBody();
-  bool staleReuse = reused_ && !bodyTouched && !(conn_ && conn_->answerStarted()) && replayableOnStaleConn(uvError);
+  bool staleReuse =
+      reused_ && !bodyTouched && !(conn_ && conn_->answerStarted()) && replayableOnStaleConn(uvError);
   if (fcgi_) {
     dialFailed = !fcgi_->connected();
     why = fcgi_->failure().empty() ? why : fcgi_->failure();

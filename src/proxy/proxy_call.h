@@ -197,14 +197,14 @@ class ProxyCall final : public runtime::PendingWork,
   uint64_t ticket_ = 0;  // waiting in the pool's ConnWaiters for a slot
   UvHandle<uv_timer_t> timer_;
   Timer timerKind_ = Timer::None;
-  DeliveryQueue::Entry delivery_;             // deliver() pending on the loop's next iteration
-  runtime::HeaderList baseHeaders_;           // the request's fields as forwarded, before header_up
-  std::string head_;                          // the upstream request head, built per attempt
-  std::string framed_;                        // a request body piece with its chunk framing
-  std::string stickyCookie_;                  // the cookie policy's Set-Cookie for the chosen upstream
-  std::string method_;                        // the upstream request's method (after `rewrite`)
-  std::string wsKey_;                         // WebSocket over HTTP/2: the Sec-WebSocket-Key sent upstream
-  std::string sentUpgrade_;  // the protocol the request as sent upstream asks for (after header_up)
+  DeliveryQueue::Entry delivery_;    // deliver() pending on the loop's next iteration
+  runtime::HeaderList baseHeaders_;  // the request's fields as forwarded, before header_up
+  std::string head_;                 // the upstream request head, built per attempt
+  std::string framed_;               // a request body piece with its chunk framing
+  std::string stickyCookie_;         // the cookie policy's Set-Cookie for the chosen upstream
+  std::string method_;               // the upstream request's method (after `rewrite`)
+  std::string wsKey_;                // WebSocket over HTTP/2: the Sec-WebSocket-Key sent upstream
+  std::string sentUpgrade_;          // the protocol the request as sent upstream asks for (after header_up)
   const ResponseHandler* routing_ = nullptr;  // handle_response routes to run at resume
   std::unique_ptr<ResponseHead> held_;        // the response head those routes handle, once they took one
   std::unique_ptr<DelayedClose> closing_;     // stream_close_delay after a reload

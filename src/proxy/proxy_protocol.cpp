@@ -69,8 +69,8 @@ std::string v1(const Endpoint& src, const Endpoint& dst) {
   if (src.family == AF_UNSPEC || dst.family == AF_UNSPEC) {
     return "PROXY UNKNOWN\r\n";
   }
-  return std::string("PROXY ") + (src.family == AF_INET ? "TCP4 " : "TCP6 ") + text(src) + " " + text(dst) + " " +
-         std::to_string(src.port) + " " + std::to_string(dst.port) + "\r\n";
+  return std::string("PROXY ") + (src.family == AF_INET ? "TCP4 " : "TCP6 ") + text(src) + " " + text(dst) +
+         " " + std::to_string(src.port) + " " + std::to_string(dst.port) + "\r\n";
 }
 
 std::string v2(const Endpoint& src, const Endpoint& dst) {

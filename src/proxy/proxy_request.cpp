@@ -102,9 +102,9 @@ bool ProxyCall::buildHead() {
   // a header_up that rewrites Connection or Upgrade decides which 101 may start a tunnel.
   sentUpgrade_.clear();
   if (!req.upgrade.empty()) {
-    sentUpgrade_ = fields == &edited && !http::connectionHasToken(edited, "upgrade")
-                       ? std::string()
-                       : fields == &edited ? std::string(edited.get("Upgrade")) : req.upgrade;
+    sentUpgrade_ = fields == &edited && !http::connectionHasToken(edited, "upgrade") ? std::string()
+                   : fields == &edited ? std::string(edited.get("Upgrade"))
+                                       : req.upgrade;
   }
   std::string hostFallback;
   if (host.empty() && target_ != nullptr && !target_->unix) {

@@ -221,14 +221,14 @@ void ProxyCall::finishHead(ResponseHead& head, int status) {
     // Only the site's own (the first): one copy_response_headers copied stays beside the
     // upstream's, as in caddy (its map gets the field twice).
     bool first = true;
-    res.headers.removeIf([&first](std::string_view name) { return name == "Server" && std::exchange(first, false); });
+    res.headers.removeIf(
+        [&first](std::string_view name) { return name == "Server" && std::exchange(first, false); });
   }
   // The upstream's Alt-Svc names its own alternative services, not this server's: caddy
   // 2.6.2 never forwards it either (but in a 101, whose head it writes as it came).
   auto dropped = [&](std::string_view name) {
     return (!head.hasLength && name == "Content-Length") || (!general && isHopByHop(name)) ||
-           (name == "Alt-Svc" && !rawUpgrade) ||
-           (badName && !http::validFieldName(name));
+           (name == "Alt-Svc" && !rawUpgrade) || (badName && !http::validFieldName(name));
   };
   if (res.headers.empty() && stickyCookie_.empty()) {
     // Nothing set before the proxy ran (the usual case): the upstream's list becomes the

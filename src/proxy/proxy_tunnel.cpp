@@ -1,9 +1,8 @@
 // A ProxyCall after a 101: bytes pass both ways as they come, each side's EOF is passed
 // on as a half-close, and the tunnel closes once both sides have ended.
-#include "proxy/proxy_call.h"
-
 #include <unistd.h>
 
+#include "proxy/proxy_call.h"
 #include "proxy/tunnel_relay.h"
 #include "router/placeholders.h"
 
@@ -68,36 +67,37 @@ bool ProxyCall::relayTunnel() {
   // The head's placeholders have served (see trimExchange): a relay that records the
   // exchange at its end need not keep them.
   std::erase_if(ex_.captures, [](const auto& c) { return c.first.starts_with(router::kProxyCapturePrefix); });
-  const bool handed = ex_.host->handOverTunnel([&](http::Transport& client) -> std::unique_ptr<http::Session> {
-    TunnelRelay::Setup setup;
-    setup.pool = &pool_;
-    setup.upstream = upstream_;
-    setup.unix = target_ != nullptr && target_->unix;
-    if (timerKind_ == Timer::Stream && timer_) {
-      setup.timeout = std::chrono::milliseconds(std::max<uint64_t>(uv_timer_get_due_in(timer_.get()), 1));
-    }
-    setup.closeDelay = config_.streamCloseDelay;
-    setup.clientStream = ex_.request.versionMajor == 2;
-    setup.request = PackedRequest(ex_.request);
-    setup.permit = conn_->takePermit();  // (empty: an upgraded connection no longer counts)
-    std::string early;
-    const uv_os_fd_t fd = conn_->releaseSocket(early, setup.tls);
-    released = true;
-    if (fd < 0) {
-      return nullptr;
-    }
-    // The relay holds the upstream's active count and the pool slot now.
-    setup.counted = std::exchange(active_, false);
-    setup.slot = slot_;
-    setup.holdsSlot = std::exchange(holdsSlot_, false);
-    setup.hosts = std::move(dynamicHosts_);
-    auto relay = std::make_unique<TunnelRelay>(client, std::move(setup));
-    if (!relay->open(fd, std::move(early))) {
-      ::close(fd);
-      return nullptr;
-    }
-    return relay;
-  });
+  const bool handed =
+      ex_.host->handOverTunnel([&](http::Transport& client) -> std::unique_ptr<http::Session> {
+        TunnelRelay::Setup setup;
+        setup.pool = &pool_;
+        setup.upstream = upstream_;
+        setup.unix = target_ != nullptr && target_->unix;
+        if (timerKind_ == Timer::Stream && timer_) {
+          setup.timeout = std::chrono::milliseconds(std::max<uint64_t>(uv_timer_get_due_in(timer_.get()), 1));
+        }
+        setup.closeDelay = config_.streamCloseDelay;
+        setup.clientStream = ex_.request.versionMajor == 2;
+        setup.request = PackedRequest(ex_.request);
+        setup.permit = conn_->takePermit();  // (empty: an upgraded connection no longer counts)
+        std::string early;
+        const uv_os_fd_t fd = conn_->releaseSocket(early, setup.tls);
+        released = true;
+        if (fd < 0) {
+          return nullptr;
+        }
+        // The relay holds the upstream's active count and the pool slot now.
+        setup.counted = std::exchange(active_, false);
+        setup.slot = slot_;
+        setup.holdsSlot = std::exchange(holdsSlot_, false);
+        setup.hosts = std::move(dynamicHosts_);
+        auto relay = std::make_unique<TunnelRelay>(client, std::move(setup));
+        if (!relay->open(fd, std::move(early))) {
+          ::close(fd);
+          return nullptr;
+        }
+        return relay;
+      });
   if (!handed && !released) {
     return false;
   }

@@ -42,7 +42,7 @@ class RequestBuffer final : public runtime::BodySource, private runtime::BodySin
     return eof_ && (limit_ < 0 || held_.size() <= static_cast<uint64_t>(limit_));
   }
   [[nodiscard]] size_t size() const { return held_.size(); }
-  [[nodiscard]] int error() const { return error_; }     // the client body failed while filling
+  [[nodiscard]] int error() const { return error_; }  // the client body failed while filling
   // Serves the body from its start again (a retry). Only a complete body can be: false
   // otherwise. A delivery still pending for the previous attempt is cancelled.
   bool rewind();

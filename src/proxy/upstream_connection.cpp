@@ -1,5 +1,4 @@
 #include "proxy/upstream_connection.h"
-#include "proxy/upstream_head_repair.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,6 +6,7 @@
 #include <cstring>
 
 #include "proxy/tcp_keepalive.h"
+#include "proxy/upstream_head_repair.h"
 #include "server/server_group.h"
 
 namespace gatehouse::proxy {

@@ -211,9 +211,9 @@ class UpstreamConnection {
   // The answer's head bytes read so far (1xx heads too) when a read ended inside it: read
   // again, repaired, if llhttp refuses a line Go reads (upstream_head_repair.h).
   std::string headBytes_;
-  bool inHead_ = false;     // before the final head's end
-  int interimsSeen_ = 0;    // 1xx heads handed to the listener in this answer
-  int interimsToSkip_ = 0;  // ... and not to hand over again when the head is read again
+  bool inHead_ = false;           // before the final head's end
+  int interimsSeen_ = 0;          // 1xx heads handed to the listener in this answer
+  int interimsToSkip_ = 0;        // ... and not to hand over again when the head is read again
   bool keepAliveVetoed_ = false;  // this response's framing was ambiguous: never reuse
   bool repeatedLength_ = false;   // a second Content-Length field (llhttp was let past it)
   bool failureWorded_ = false;
@@ -234,7 +234,7 @@ class UpstreamConnection {
   bool reading_ = false;
   bool writing_ = false;
   bool headRequest_ = false;
-  bool awaiting_ = false;  // a response is expected
+  bool awaiting_ = false;       // a response is expected
   bool answerStarted_ = false;  // bytes of it came
   bool responseDone_ = false;
   bool tunnel_ = false;

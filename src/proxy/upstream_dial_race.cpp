@@ -11,7 +11,7 @@ namespace gatehouse::proxy {
 
 namespace {
 constexpr std::chrono::milliseconds kDefaultFallbackDelay{300};  // Go's, for 0
-constexpr std::chrono::milliseconds kSaneMinimum{2'000};          // Go's partial deadline floor
+constexpr std::chrono::milliseconds kSaneMinimum{2'000};         // Go's partial deadline floor
 }  // namespace
 
 // The socket and its connect request live together until libuv's close callback, which
@@ -115,7 +115,8 @@ void DialRace::advance(size_t c) {
       rc = uv_tcp_bind(&a->tcp, reinterpret_cast<const sockaddr*>(settings_.localAddress), 0);
     }
     if (rc == 0) {
-      rc = uv_tcp_connect(&a->req, &a->tcp, reinterpret_cast<const sockaddr*>(&a->address), &DialRace::onConnect);
+      rc = uv_tcp_connect(&a->req, &a->tcp, reinterpret_cast<const sockaddr*>(&a->address),
+                          &DialRace::onConnect);
     }
     chain.current = a.release();
     if (rc != 0) {

@@ -12,8 +12,8 @@ namespace gatehouse::proxy {
 struct H2Callbacks {
   static UpstreamH2Session& session(void* user) { return *static_cast<UpstreamH2Session*>(user); }
 
-  static int onHeader(nghttp2_session* /*ng*/, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
-                      const uint8_t* value, size_t valuelen, uint8_t /*flags*/, void* user) {
+  static int onHeader(nghttp2_session* /*ng*/, const nghttp2_frame* frame, const uint8_t* name,
+                      size_t namelen, const uint8_t* value, size_t valuelen, uint8_t /*flags*/, void* user) {
     if (frame->hd.type != NGHTTP2_HEADERS) {
       return 0;
     }
@@ -56,8 +56,8 @@ struct H2Callbacks {
     return 0;
   }
 
-  static int onDataChunk(nghttp2_session* /*ng*/, uint8_t /*flags*/, int32_t id, const uint8_t* data, size_t len,
-                         void* user) {
+  static int onDataChunk(nghttp2_session* /*ng*/, uint8_t /*flags*/, int32_t id, const uint8_t* data,
+                         size_t len, void* user) {
     if (UpstreamH2Stream* s = session(user).streamOf(id)) {
       s->onData(std::string_view(reinterpret_cast<const char*>(data), len));
     }

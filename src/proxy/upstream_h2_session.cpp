@@ -121,8 +121,8 @@ bool UpstreamH2Session::startNghttp2() {
   if (ng_ == nullptr) {
     return false;
   }
-  const auto window = static_cast<uint32_t>(
-      std::min<size_t>(limits_.streamWindow, std::numeric_limits<int32_t>::max()));
+  const auto window =
+      static_cast<uint32_t>(std::min<size_t>(limits_.streamWindow, std::numeric_limits<int32_t>::max()));
   const nghttp2_settings_entry settings[] = {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window},
@@ -132,7 +132,8 @@ bool UpstreamH2Session::startNghttp2() {
   }
   // The connection's window never limits: each stream's window bounds its own bytes, and a
   // slow client must not stall the others.
-  if (nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, std::numeric_limits<int32_t>::max()) != 0) {
+  if (nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, std::numeric_limits<int32_t>::max()) !=
+      0) {
     return false;
   }
   conn_->startFrames();

@@ -99,8 +99,8 @@ class UpstreamH2Stream {
   ResponseHead head_;
   size_t headerBytes_ = 0;
   size_t unconsumed_ = 0;  // response body bytes received, not yet taken by the client
-  std::string pending_;   // request body bytes nghttp2 has not taken yet
-  size_t pendingAt_ = 0;  // how much of pending_ it took
+  std::string pending_;    // request body bytes nghttp2 has not taken yet
+  size_t pendingAt_ = 0;   // how much of pending_ it took
   bool bodyEof_ = false;
   bool requestDone_ = false;  // END_STREAM went to nghttp2 (no body, or the body's last byte)
   // Set while a listener callback runs that may destroy this stream (its owner finishing

@@ -13,7 +13,9 @@ bool tokenByte(unsigned char c) {
          kExtra.find(static_cast<char>(c)) != std::string_view::npos;
 }
 
-bool blank(char c) { return c == ' ' || c == '\t'; }
+bool blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 // The line without its CRLF or bare LF.
 std::string_view content(std::string_view line) {

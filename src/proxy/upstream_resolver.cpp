@@ -1,17 +1,16 @@
 #include "proxy/upstream_resolver.h"
 
-#include "gatehouse/dns/ldns_handles.h"
-
 #include <arpa/inet.h>
 #include <uv.h>
 
 #include <cstring>
 #include <memory>
 
+#include "gatehouse/dns/ldns_handles.h"
+
 namespace gatehouse::proxy {
 
 namespace {
-
 
 bool isIp(const std::string& s, int family) {
   unsigned char buf[16];
@@ -69,15 +68,16 @@ std::optional<ResolverAddress> ResolverAddress::parse(const std::string& text) {
       return std::nullopt;
     }
     rest = rest.empty() ? "" : rest.substr(1);
-  } else if (const auto colon = rest.find(':'); colon != std::string::npos && rest.find(':', colon + 1) == std::string::npos) {
+  } else if (const auto colon = rest.find(':');
+             colon != std::string::npos && rest.find(':', colon + 1) == std::string::npos) {
     host = rest.substr(0, colon);
     rest = rest.substr(colon + 1);
   } else {
     rest.clear();  // bare IPv4 or IPv6
   }
   if (!rest.empty()) {
-    if (rest.size() > 5 || rest.find_first_not_of("0123456789") != std::string::npos || std::stoi(rest) == 0 ||
-        std::stoi(rest) > 65535) {
+    if (rest.size() > 5 || rest.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(rest) == 0 || std::stoi(rest) > 65535) {
       return std::nullopt;
     }
     r.port = static_cast<uint16_t>(std::stoi(rest));
@@ -93,8 +93,7 @@ int resolveWith(const ResolverAddress& server, const std::string& host, uint16_t
                 AddressList& out) {
   dns::LdnsResolver res(ldns_resolver_new());
   const bool v6 = isIp(server.ip, AF_INET6);
-  dns::LdnsRdf ns(
-      ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, server.ip.c_str()));
+  dns::LdnsRdf ns(ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, server.ip.c_str()));
   dns::LdnsRdf name(ldns_dname_new_frm_str(host.c_str()));
   if (!res || !ns || !name || ldns_resolver_push_nameserver(res.get(), ns.get()) != LDNS_STATUS_OK) {
     return UV_ENOMEM;

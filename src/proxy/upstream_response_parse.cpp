@@ -116,7 +116,8 @@ int UpstreamConnection::onHeaderFieldComplete(llhttp_t* p) {
     if (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
       // Lenient parsing lets "Content-Length : 5" through as Content-Length, which Go
       // reads as another field: an answer two readers frame differently is refused whole.
-      s.failure_ = "net/http: HTTP/1.x transport connection broken: malformed MIME header line: " + name + ":";
+      s.failure_ =
+          "net/http: HTTP/1.x transport connection broken: malformed MIME header line: " + name + ":";
       s.failureWorded_ = true;
       return -1;
     }

@@ -9,8 +9,8 @@
 #include <algorithm>
 
 #include "provision/provision_error.h"
-#include "proxy/upstream_tls_renegotiation.h"
 #include "provision/runtime.h"
+#include "proxy/upstream_tls_renegotiation.h"
 
 namespace gatehouse::proxy {
 
@@ -64,8 +64,9 @@ void addPemFile(X509_STORE* store, const std::string& file, const std::string& p
 // Base64 DER certificates (root_ca_pool, tls.ca_pool.source.inline's trusted_ca_certs).
 void addDer(X509_STORE* store, const std::string& b64, const std::string& path) {
   std::string der(b64.size(), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
-                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
+                      reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
   if (n <= 0) {
     throw ProvisionError(path, "invalid base64 certificate");
   }
@@ -82,10 +83,14 @@ void addDer(X509_STORE* store, const std::string& b64, const std::string& path) 
 
 // Caddy's curve names to OpenSSL's group names.
 std::string groupName(const std::string& curve, const std::string& path) {
-  if (curve == "x25519") return "X25519";
-  if (curve == "secp256r1") return "P-256";
-  if (curve == "secp384r1") return "P-384";
-  if (curve == "secp521r1") return "P-521";
+  if (curve == "x25519")
+    return "X25519";
+  if (curve == "secp256r1")
+    return "P-256";
+  if (curve == "secp384r1")
+    return "P-384";
+  if (curve == "secp521r1")
+    return "P-521";
   throw ProvisionError(path, "unrecognized curve '" + curve + "'");
 }
 
@@ -165,10 +170,18 @@ std::shared_ptr<UpstreamTls> UpstreamTls::parse(const Json& t, const std::string
   if (!t.is_object()) {
     throw ProvisionError(path, "expected an object");
   }
-  static constexpr const char* kKnown[] = {"root_ca_pem_files", "root_ca_pool", "ca", "client_certificate_file",
-                                           "client_certificate_key_file", "client_certificate_automate",
-                                           "insecure_skip_verify", "handshake_timeout", "server_name",
-                                           "renegotiation", "except_ports", "curves"};
+  static constexpr const char* kKnown[] = {"root_ca_pem_files",
+                                           "root_ca_pool",
+                                           "ca",
+                                           "client_certificate_file",
+                                           "client_certificate_key_file",
+                                           "client_certificate_automate",
+                                           "insecure_skip_verify",
+                                           "handshake_timeout",
+                                           "server_name",
+                                           "renegotiation",
+                                           "except_ports",
+                                           "curves"};
   for (const auto& [k, _] : t.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
       throw ProvisionError(path + "." + k, "'" + k + "' is not supported yet");
@@ -225,7 +238,8 @@ bool UpstreamTls::appliesToPort(const std::string& port) const {
   return std::find(exceptPorts_.begin(), exceptPorts_.end(), port) == exceptPorts_.end();
 }
 
-tls::SslPtr UpstreamTls::newSsl(const std::string& host, const std::string& dial, std::string_view alpn) const {
+tls::SslPtr UpstreamTls::newSsl(const std::string& host, const std::string& dial,
+                                std::string_view alpn) const {
   tls::SslPtr ssl(SSL_new(ctx_.get()));
   if (!ssl) {
     ERR_clear_error();

@@ -30,7 +30,8 @@ class UpstreamTls {
   // A client SSL for an upstream whose host is `host` (name or IP literal) and dial address
   // `dial`: SNI and the name verified are tls_server_name when set, else `host` (no SNI for
   // an IP, as Go); the cached session for `dial` is offered. `alpn` in wire format.
-  [[nodiscard]] tls::SslPtr newSsl(const std::string& host, const std::string& dial, std::string_view alpn) const;
+  [[nodiscard]] tls::SslPtr newSsl(const std::string& host, const std::string& dial,
+                                   std::string_view alpn) const;
   // Keeps `ssl`'s session (once resumable) for the next connection to `dial`.
   void rememberSession(const std::string& dial, SSL* ssl) const;
   // TLS is off for upstreams on these ports (except_ports).

@@ -8,9 +8,11 @@ namespace {
 
 // The limit rides in the callback argument as an integer (kUnlimitedRenegotiations), so no object
 // must outlive the SSLs (they keep the SSL_CTX alive past a config reload).
-void onMessage(int writeP, int /*version*/, int contentType, const void* buf, size_t len, SSL* ssl, void* arg) {
+void onMessage(int writeP, int /*version*/, int contentType, const void* buf, size_t len, SSL* ssl,
+               void* arg) {
   if (writeP != 0 || contentType != SSL3_RT_HANDSHAKE || len < 1 ||
-      static_cast<const unsigned char*>(buf)[0] != SSL3_MT_HELLO_REQUEST || SSL_version(ssl) >= TLS1_3_VERSION) {
+      static_cast<const unsigned char*>(buf)[0] != SSL3_MT_HELLO_REQUEST ||
+      SSL_version(ssl) >= TLS1_3_VERSION) {
     return;
   }
   const auto limit = static_cast<long>(reinterpret_cast<intptr_t>(arg));
@@ -44,6 +46,8 @@ void watchRenegotiation(SSL_CTX* ctx, int limit) {
   SSL_CTX_set_msg_callback_arg(ctx, reinterpret_cast<void*>(static_cast<intptr_t>(limit)));
 }
 
-bool renegotiationRefused(const SSL* ssl) { return (SSL_get_options(ssl) & SSL_OP_NO_RENEGOTIATION) != 0; }
+bool renegotiationRefused(const SSL* ssl) {
+  return (SSL_get_options(ssl) & SSL_OP_NO_RENEGOTIATION) != 0;
+}
 
 }  // namespace gatehouse::proxy

@@ -25,7 +25,8 @@ std::string base64(const unsigned char* data, size_t size) {
 }  // namespace
 
 bool isH2WebSocket(const runtime::Request& req) {
-  return req.versionMajor == 2 && req.method == "CONNECT" && runtime::equalsIgnoreCase(req.upgrade, "websocket");
+  return req.versionMajor == 2 && req.method == "CONNECT" &&
+         runtime::equalsIgnoreCase(req.upgrade, "websocket");
 }
 
 std::string newWebSocketKey() {

@@ -108,7 +108,8 @@ MatcherSet compileMatcherSet(const Json& set, const std::string& path) {
   return out;
 }
 
-std::vector<MatcherSet> compileMatcherSets(const std::vector<config::MatcherSet>& sets, const std::string& path) {
+std::vector<MatcherSet> compileMatcherSets(const std::vector<config::MatcherSet>& sets,
+                                           const std::string& path) {
   std::vector<MatcherSet> out;
   for (size_t i = 0; i < sets.size(); ++i) {
     out.push_back(compileMatcherSet(sets[i], path + "[" + std::to_string(i) + "]"));

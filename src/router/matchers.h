@@ -28,7 +28,8 @@ MatcherSet compileMatcherSet(const config::Json& set, const std::string& path);
 // functions build theirs through it too.
 std::unique_ptr<runtime::Matcher> compileMatcher(const std::string& name, const config::Json& value,
                                                  const std::string& path);
-std::vector<MatcherSet> compileMatcherSets(const std::vector<config::MatcherSet>& sets, const std::string& path);
+std::vector<MatcherSet> compileMatcherSets(const std::vector<config::MatcherSet>& sets,
+                                           const std::string& path);
 
 // Exposed for unit tests and the file server.
 bool matchPathPattern(std::string_view pattern, std::string_view lowerPath);

@@ -22,8 +22,8 @@ Regexp::~Regexp() = default;
 bool Regexp::match(std::string_view input, runtime::Exchange& ex) const {
   const int n = re_->NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> groups(static_cast<size_t>(n));
-  if (!re_->Match(re2::StringPiece(input.data(), input.size()), 0, input.size(), re2::RE2::UNANCHORED, groups.data(),
-                  n)) {
+  if (!re_->Match(re2::StringPiece(input.data(), input.size()), 0, input.size(), re2::RE2::UNANCHORED,
+                  groups.data(), n)) {
     return false;
   }
   auto text = [&](int i) {

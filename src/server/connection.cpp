@@ -25,7 +25,11 @@ constexpr std::chrono::milliseconds kNewConnectionGrace{5000};
 
 Connection::Connection(ConnectionOwner& owner, std::shared_ptr<Generation> generation,
                        const provision::ServerRuntime& server, http::RequestHandler& router)
-    : owner_(owner), generation_(std::move(generation)), server_(server), liveServer_(&server), router_(router) {
+    : owner_(owner),
+      generation_(std::move(generation)),
+      server_(server),
+      liveServer_(&server),
+      router_(router) {
   uv_tcp_init(owner_.loop(), &tcp_);
   uv_timer_init(owner_.loop(), &timer_);
   tcp_.data = this;

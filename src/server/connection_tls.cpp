@@ -1,10 +1,9 @@
-#include "server/connection.h"
-
 #include <algorithm>
 #include <string>
 #include <string_view>
 
 #include "http/session_factory.h"
+#include "server/connection.h"
 #include "server/server_group.h"
 
 // Connection over TLS: ciphertext in, the handshake (paused for an on-demand certificate
@@ -56,8 +55,11 @@ void Connection::onCipher(const char* data, size_t len) {
       tls_->awaitCertificate(owner_.loop(), kOnDemandWait, [this] {
         for (const auto& f : tls_->takeManagerFailures()) {
           // As Caddy 2.6.2: logged at error level, then the handshake goes on without it.
-          logLine({{"logger", "tls.handshake"}, {"msg", "getting certificate from external certificate manager"},
-                   {"remote_ip", peer_.remoteIp}, {"sni", tls_->serverName()}, {"cert_manager", f.index},
+          logLine({{"logger", "tls.handshake"},
+                   {"msg", "getting certificate from external certificate manager"},
+                   {"remote_ip", peer_.remoteIp},
+                   {"sni", tls_->serverName()},
+                   {"cert_manager", f.index},
                    {"error", f.message}},
                   "error");
         }
@@ -70,7 +72,9 @@ void Connection::onCipher(const char* data, size_t len) {
     }
     if (status != tls::TlsStream::Status::Ok) {
       if (!tls_->noSniFailure().empty()) {
-        logLine({{"logger", "tls.handshake"}, {"msg", "TLS handshake failed"}, {"error", tls_->noSniFailure()},
+        logLine({{"logger", "tls.handshake"},
+                 {"msg", "TLS handshake failed"},
+                 {"error", tls_->noSniFailure()},
                  {"remote_ip", peer_.remoteIp}});
       }
       close(false);  // the alert (if any) is queued ahead of the close

@@ -1,8 +1,8 @@
-#include "server/connection.h"
-
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "server/connection.h"
 
 // Connection's write side: a synchronous try first, then the buffer itself handed to
 // uv_write with later bytes queued behind it; half-close; the socket for sendfile.
@@ -87,7 +87,8 @@ Connection::WriteState& Connection::writeState() {
 void Connection::startWrite() {
   writing_ = true;
   WriteState& w = *io_;
-  uv_buf_t b = uv_buf_init(w.inflight.data() + w.inflightOffset, static_cast<unsigned>(w.inflight.size() - w.inflightOffset));
+  uv_buf_t b = uv_buf_init(w.inflight.data() + w.inflightOffset,
+                           static_cast<unsigned>(w.inflight.size() - w.inflightOffset));
   if (uv_write(&w.req, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, &Connection::onWrite) != 0) {
     writing_ = false;
     closeHandles();
@@ -145,7 +146,8 @@ void Connection::shutdownWrite() {
 
 bool Connection::startShutdown() {
   shutdownSent_ = true;  // the request must outlive the handle now: io_ stays
-  if (uv_shutdown(&writeState().shutdownReq, reinterpret_cast<uv_stream_t*>(&tcp_), &Connection::onShutdown) != 0) {
+  if (uv_shutdown(&writeState().shutdownReq, reinterpret_cast<uv_stream_t*>(&tcp_),
+                  &Connection::onShutdown) != 0) {
     closeHandles();
     return false;
   }

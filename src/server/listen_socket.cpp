@@ -18,8 +18,8 @@ namespace {
 
 constexpr int kBacklog = 4096;
 
-bool resolve(const provision::ListenSpec& spec, uint16_t port, sockaddr_storage& ss, socklen_t& len, bool& dualStack,
-             std::string& error) {
+bool resolve(const provision::ListenSpec& spec, uint16_t port, sockaddr_storage& ss, socklen_t& len,
+             bool& dualStack, std::string& error) {
   std::memset(&ss, 0, sizeof(ss));
   dualStack = false;
   const bool v4only = spec.network == "tcp4";

@@ -13,8 +13,8 @@ namespace gatehouse::server {
 
 struct BoundSocket {
   int fd = -1;
-  uint16_t port = 0;     // actual port (resolves port 0)
-  std::string address;   // "127.0.0.1:8080", "[::1]:8080", "[::]:8080"
+  uint16_t port = 0;    // actual port (resolves port 0)
+  std::string address;  // "127.0.0.1:8080", "[::1]:8080", "[::]:8080"
 };
 
 // Opens, binds and listens (a unix socket: after removing what sits at its path). Returns

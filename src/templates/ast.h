@@ -48,11 +48,11 @@ using NodeList = std::vector<std::unique_ptr<Node>>;
 struct Node {
   enum class Kind { Text, Action, If, Range, With, Template, Break, Continue } kind = Kind::Text;
   int line = 0;
-  int col = 0;                       // Template: its name's column (Go's TemplateNode position)
-  std::string text;                  // Text; template name for Template
-  std::shared_ptr<Pipeline> pipe;    // Action, If, Range, With, Template (may be null)
-  NodeList list;                     // body
-  NodeList elseList;                 // else branch
+  int col = 0;                     // Template: its name's column (Go's TemplateNode position)
+  std::string text;                // Text; template name for Template
+  std::shared_ptr<Pipeline> pipe;  // Action, If, Range, With, Template (may be null)
+  NodeList list;                   // body
+  NodeList elseList;               // else branch
 };
 
 // A parsed template and the `define`d ones it carries: name -> body.

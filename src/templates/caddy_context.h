@@ -25,8 +25,9 @@ struct CaddyTemplateEnv {
 // Executes `body` as template `name` (the request path, or the included file's name) the
 // way Caddy's executeTemplateInBuffer does. Throws TemplateError / HttpStatusError.
 // `extra` (file_server browse's listing context) is consulted before Caddy's fields.
-std::string executeCaddyTemplate(const CaddyTemplateEnv& env, const std::string& name, const std::string& body,
-                                 List args = {}, std::shared_ptr<Object> extra = nullptr);
+std::string executeCaddyTemplate(const CaddyTemplateEnv& env, const std::string& name,
+                                 const std::string& body, List args = {},
+                                 std::shared_ptr<Object> extra = nullptr);
 
 // The Go builtins and Sprig functions, built once.
 const FuncMap& baseFunctions();

@@ -53,4 +53,3 @@ std::string humanizeBytes(uint64_t n) {
 }
 
 }  // namespace gatehouse::templates
-

@@ -17,9 +17,13 @@ class Exec {
  public:
   // parseName: the template whose text holds the running tree (Go's Tree.ParseName): a
   // `define`d template run by {{template}} reports its places in the file that defined it.
-  Exec(const TemplateSet& set, const FuncMap& funcs, std::string name, std::string parseName, std::string& out,
-       int depth)
-      : set_(set), funcs_(funcs), name_(std::move(name)), parseName_(std::move(parseName)), out_(out),
+  Exec(const TemplateSet& set, const FuncMap& funcs, std::string name, std::string parseName,
+       std::string& out, int depth)
+      : set_(set),
+        funcs_(funcs),
+        name_(std::move(name)),
+        parseName_(std::move(parseName)),
+        out_(out),
         depth_(depth) {}
 
   // Holds the tree: `import` may replace it in the set while it runs.
@@ -158,11 +162,13 @@ class Exec {
     auto it = set_.trees.find(n.text);
     if (it == set_.trees.end()) {
       // Go's TemplateNode.String() carries the argument pipeline too
-      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
+      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line,
+         n.col);
       fail("template \"" + n.text + "\" not defined");
     }
     if (depth_ >= kMaxDepth) {  // (Go checks before the argument runs, at the template node)
-      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line, n.col);
+      at("{{template \"" + n.text + "\"" + (n.pipe ? " " + n.pipe->text : std::string()) + "}}", n.line,
+         n.col);
       fail("exceeded maximum template depth (" + std::to_string(kMaxDepth) + ")");
     }
     Value arg = n.pipe ? evalPipeline(*n.pipe, dot) : Value();

@@ -1,9 +1,10 @@
 #include "templates/format.h"
-#include "gatehouse/utf8.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+
+#include "gatehouse/utf8.h"
 
 namespace gatehouse::templates {
 
@@ -196,16 +197,26 @@ std::string bad(char verb, const Value& v, const Spec& sp) {
 // strconv.QuoteRune (QuoteRuneToASCII with `asciiOnly`, %+q).
 std::string quoteRune(int64_t r, bool asciiOnly) {
   switch (r) {
-    case '\a': return "'\\a'";
-    case '\b': return "'\\b'";
-    case '\f': return "'\\f'";
-    case '\n': return "'\\n'";
-    case '\r': return "'\\r'";
-    case '\t': return "'\\t'";
-    case '\v': return "'\\v'";
-    case '\\': return "'\\\\'";
-    case '\'': return "'\\''";
-    default: break;
+    case '\a':
+      return "'\\a'";
+    case '\b':
+      return "'\\b'";
+    case '\f':
+      return "'\\f'";
+    case '\n':
+      return "'\\n'";
+    case '\r':
+      return "'\\r'";
+    case '\t':
+      return "'\\t'";
+    case '\v':
+      return "'\\v'";
+    case '\\':
+      return "'\\\\'";
+    case '\'':
+      return "'\\''";
+    default:
+      break;
   }
   char buf[16];
   if (r >= 0 && (r < 0x20 || r == 0x7f)) {
@@ -286,8 +297,8 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
   if (formatComposite(out, verb, sp, v)) {
     return;
   }
-  if (v.isObject() && v.asObject().stringer() && std::string_view("svqxX").find(verb) != std::string_view::npos &&
-      !sp.sharpV) {
+  if (v.isObject() && v.asObject().stringer() &&
+      std::string_view("svqxX").find(verb) != std::string_view::npos && !sp.sharpV) {
     formatOne(out, verb, sp, Value(v.asObject().print()));  // fmt calls String()
     return;
   }
@@ -315,7 +326,9 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         pad(out, s, sp);
       }
       return;
-    case 'T': pad(out, v.isNil() ? "<nil>" : kindName(v), sp); return;
+    case 'T':
+      pad(out, v.isNil() ? "<nil>" : kindName(v), sp);
+      return;
     case 's':
       if (v.isString()) {
         std::string s = v.asString();
@@ -430,7 +443,8 @@ void formatOne(std::string& out, char verb, const Spec& given, const Value& v) {
         out += bad(verb, v, sp);
       }
       return;
-    default: out += bad(verb, v, sp);
+    default:
+      out += bad(verb, v, sp);
   }
 }
 
@@ -460,10 +474,14 @@ bool goIsPrint(uint32_t r) {
 uint32_t decodeValid(std::string_view s, size_t n) {
   const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i])); };
   switch (n) {
-    case 1: return b(0);
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+    case 1:
+      return b(0);
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
   }
 }
 
@@ -497,15 +515,33 @@ std::string goQuote(const std::string& s, bool asciiOnly) {
     }
     rest.remove_prefix(1);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           std::snprintf(buf, sizeof buf, "\\x%02x", c);

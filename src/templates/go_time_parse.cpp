@@ -11,16 +11,17 @@ namespace gatehouse::templates {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kMonths = {"January", "February", "March",     "April",   "May",      "June",
-                                                      "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<std::string_view, 12> kMonths = {"January",   "February", "March",    "April",
+                                                      "May",       "June",     "July",     "August",
+                                                      "September", "October",  "November", "December"};
 constexpr std::array<std::string_view, 7> kDays = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                                    "Thursday", "Friday", "Saturday"};
 
 // Layout elements, longest first where one is a prefix of another.
 constexpr std::array<std::string_view, 31> kElements = {
-    "January", "Jan",   "Monday", "Mon",    "MST",    "2006", "002",   "01",     "02",  "03",  "04",
-    "05",      "06",    "15",     "1",      "2",      "_2",   "3",     "4",      "5",   "PM",  "pm",
-    "-07:00",  "-0700", "-07",    "Z07:00", "Z0700",  "Z07",  ".000",  ".999",   "Z"};
+    "January", "Jan",   "Monday", "Mon",    "MST",   "2006", "002",  "01",   "02", "03", "04",
+    "05",      "06",    "15",     "1",      "2",     "_2",   "3",    "4",    "5",  "PM", "pm",
+    "-07:00",  "-0700", "-07",    "Z07:00", "Z0700", "Z07",  ".000", ".999", "Z"};
 
 bool lowerAt(std::string_view s, size_t i) {
   return i < s.size() && s[i] >= 'a' && s[i] <= 'z';
@@ -260,7 +261,8 @@ int64_t goParseTime(const std::string& layoutText, const std::string& valueText,
     range("month");
   }
   static constexpr std::array<int, 12> kMonthDays = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (day < 1 || day > kMonthDays[static_cast<size_t>(month - 1)] || (month == 2 && day == 29 && !leap(year))) {
+  if (day < 1 || day > kMonthDays[static_cast<size_t>(month - 1)] ||
+      (month == 2 && day == 29 && !leap(year))) {
     range("day");
   }
   if (hour > 23) {

@@ -14,18 +14,25 @@ namespace {
 
 enum class Mode { Path, Host, UserPassword, Fragment };
 
-bool isAlnum(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool isAlnum(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
-bool isHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool isHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
-int unhex(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+int unhex(char c) {
+  return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
 
 // Go's shouldEscape for the modes used here.
 bool shouldEscape(unsigned char c, Mode mode) {
   if (isAlnum(c)) {
     return false;
   }
-  if (mode == Mode::Host && std::string_view("!$&'()*+,;=:[]<>\"").find(static_cast<char>(c)) != std::string_view::npos) {
+  if (mode == Mode::Host &&
+      std::string_view("!$&'()*+,;=:[]<>\"").find(static_cast<char>(c)) != std::string_view::npos) {
     return false;
   }
   if (c == '-' || c == '_' || c == '.' || c == '~') {
@@ -33,10 +40,14 @@ bool shouldEscape(unsigned char c, Mode mode) {
   }
   if (std::string_view("$&+,/:;=?@").find(static_cast<char>(c)) != std::string_view::npos) {
     switch (mode) {
-      case Mode::Path: return c == '?';
-      case Mode::UserPassword: return c == '@' || c == '/' || c == '?' || c == ':';
-      case Mode::Fragment: return false;
-      case Mode::Host: return true;
+      case Mode::Path:
+        return c == '?';
+      case Mode::UserPassword:
+        return c == '@' || c == '/' || c == '?' || c == ':';
+      case Mode::Fragment:
+        return false;
+      case Mode::Host:
+        return true;
     }
   }
   if (mode == Mode::Fragment && (c == '!' || c == '(' || c == ')' || c == '*')) {
@@ -92,7 +103,8 @@ bool validOptionalPort(std::string_view port) {
   if (port.empty()) {
     return true;
   }
-  return port[0] == ':' && std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return port[0] == ':' &&
+         std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string parseHost(const std::string& host) {
@@ -116,7 +128,8 @@ std::string parseHost(const std::string& host) {
 
 bool validUserinfo(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return isAlnum(static_cast<unsigned char>(c)) || std::string_view("-._:~!$&'()*+,;=%@").find(c) != std::string_view::npos;
+    return isAlnum(static_cast<unsigned char>(c)) ||
+           std::string_view("-._:~!$&'()*+,;=%@").find(c) != std::string_view::npos;
   });
 }
 
@@ -157,7 +170,8 @@ std::string takeScheme(std::string& rest) {
       }
       std::string scheme = rest.substr(0, i);
       rest.erase(0, i + 1);
-      std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                     [](unsigned char ch) { return std::tolower(ch); });
       return scheme;
     }
     return "";
@@ -167,7 +181,8 @@ std::string takeScheme(std::string& rest) {
 
 GoUrl parseNoFragment(const std::string& raw) {
   GoUrl u;
-  if (std::any_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+  if (std::any_of(raw.begin(), raw.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     throw UrlError{"net/url: invalid control character in URL"};
   }
   if (raw == "*") {

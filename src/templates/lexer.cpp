@@ -1,16 +1,18 @@
 #include "templates/lexer.h"
-#include "gatehouse/utf8.h"
 
 #include <algorithm>
 #include <cstdio>
 
+#include "gatehouse/utf8.h"
 #include "templates/value.h"
 
 namespace gatehouse::templates {
 
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 bool isAlnum(char c) {
   return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          static_cast<unsigned char>(c) >= 0x80;
@@ -52,8 +54,8 @@ class Lexer {
   // The token just emitted is spelled in the source by the next n bytes.
   void keepRaw(size_t n) { out_.back().raw = std::string(in_.substr(pos_, n)); }
   void advance(size_t n) {
-    line_ += static_cast<int>(std::count(in_.begin() + static_cast<long>(pos_),
-                                         in_.begin() + static_cast<long>(pos_ + n), '\n'));
+    line_ += static_cast<int>(
+        std::count(in_.begin() + static_cast<long>(pos_), in_.begin() + static_cast<long>(pos_ + n), '\n'));
     const size_t nl = n == 0 ? std::string_view::npos : in_.substr(pos_, n).rfind('\n');
     if (nl != std::string_view::npos) {
       lineStart_ = pos_ + nl + 1;
@@ -272,9 +274,10 @@ class Lexer {
     if (in_[e] == '+' || in_[e] == '-') {
       ++e;
     }
-    while (e < in_.size() && (isAlnum(in_[e]) || in_[e] == '.' ||
-                              ((in_[e] == '+' || in_[e] == '-') && (in_[e - 1] == 'e' || in_[e - 1] == 'E' ||
-                                                                    in_[e - 1] == 'p' || in_[e - 1] == 'P')))) {
+    while (e < in_.size() &&
+           (isAlnum(in_[e]) || in_[e] == '.' ||
+            ((in_[e] == '+' || in_[e] == '-') &&
+             (in_[e - 1] == 'e' || in_[e - 1] == 'E' || in_[e - 1] == 'p' || in_[e - 1] == 'P')))) {
       ++e;
     }
     emit(Tok::Number, std::string(in_.substr(pos_, e - pos_)));
@@ -296,18 +299,47 @@ class Lexer {
       return v;
     };
     switch (c) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case 'x': out += static_cast<char>(hex(2)); break;
-      case 'u': appendUtf8(out, hex(4)); break;
-      case 'U': appendUtf8(out, hex(8)); break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case 'x':
+        out += static_cast<char>(hex(2));
+        break;
+      case 'u':
+        appendUtf8(out, hex(4));
+        break;
+      case 'U':
+        appendUtf8(out, hex(8));
+        break;
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         uint32_t v = static_cast<uint32_t>(c - '0');
         for (int k = 0; k < 2; ++k, ++i) {
           if (i >= in_.size() || in_[i] < '0' || in_[i] > '7') {

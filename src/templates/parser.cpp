@@ -78,8 +78,8 @@ class Parser {
   // right delimiter as "}}", anything else as %q of its source text, cut to 10 runes past
   // 10 bytes.
   static std::string itemText(const Token& t) {
-    static const char* const kKeywords[] = {"block", "break", "continue", "define", "else", "end",
-                                            "if", "range", "nil", "template", "with"};
+    static const char* const kKeywords[] = {"block", "break", "continue", "define",   "else", "end",
+                                            "if",    "range", "nil",      "template", "with"};
     if (t.type == Tok::Ident) {
       for (const char* k : kKeywords) {
         if (t.text == k) {
@@ -472,8 +472,9 @@ class Parser {
       }
       const auto prev = static_cast<unsigned char>(k > 0 ? text[k - 1] : ' ');
       const auto nextc = static_cast<unsigned char>(k + 1 < text.size() ? text[k + 1] : ' ');
-      const bool prefix = (prev == 'x' || prev == 'X' || prev == 'o' || prev == 'O' || prev == 'b' || prev == 'B') &&
-                          k >= 2 && text[k - 2] == '0';
+      const bool prefix =
+          (prev == 'x' || prev == 'X' || prev == 'o' || prev == 'O' || prev == 'b' || prev == 'B') &&
+          k >= 2 && text[k - 2] == '0';
       if (!(std::isxdigit(prev) || prefix) || !std::isxdigit(nextc)) {
         fail("illegal number syntax: \"" + text + "\"");
       }
@@ -536,7 +537,10 @@ class Parser {
         o.kind = Operand::Kind::Function;
         o.name = t.text;
         break;
-      case Tok::Dot: o.kind = Operand::Kind::Dot; o.text = "."; break;
+      case Tok::Dot:
+        o.kind = Operand::Kind::Dot;
+        o.text = ".";
+        break;
       case Tok::Field:
         o.kind = Operand::Kind::Field;
         o.fields.push_back(t.text);
@@ -549,11 +553,23 @@ class Parser {
         o.kind = Operand::Kind::Variable;
         o.name = t.text;
         break;
-      case Tok::String: o.constant = Value(t.text); o.text = t.raw; break;
-      case Tok::Bool: o.constant = Value(t.text == "true"); break;
-      case Tok::Nil: o.constant = Value(); break;
-      case Tok::Char: o.constant = Value(static_cast<int64_t>(std::stoll(t.text))); o.text = t.raw; break;
-      case Tok::Number: o.constant = number(t.text); break;
+      case Tok::String:
+        o.constant = Value(t.text);
+        o.text = t.raw;
+        break;
+      case Tok::Bool:
+        o.constant = Value(t.text == "true");
+        break;
+      case Tok::Nil:
+        o.constant = Value();
+        break;
+      case Tok::Char:
+        o.constant = Value(static_cast<int64_t>(std::stoll(t.text)));
+        o.text = t.raw;
+        break;
+      case Tok::Number:
+        o.constant = number(t.text);
+        break;
       case Tok::LParen:
         // Each level keeps its text for error messages (Go prints them lazily): the memory
         // grows with the square of the depth, so deep nesting is refused.
@@ -565,7 +581,8 @@ class Parser {
         o.text = "(" + o.pipe->text + ")";
         --parenDepth_;
         break;
-      default: fail("unexpected \"" + t.text + "\" in operand");
+      default:
+        fail("unexpected \"" + t.text + "\" in operand");
     }
     // Field chain: .A.B directly after the term.
     while (peek().type == Tok::Field && !peek().spaceBefore) {

@@ -4,12 +4,12 @@
 
 #include "templates/semver.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string_view>
-
-#include <re2/re2.h>
 
 #include "templates/value.h"
 
@@ -48,8 +48,8 @@ const RE2& rangeRe() {
 
 // Submatches of `re` in `text` from `pos` (whole match first, "" for unmatched groups);
 // `end` is where the whole match ends.
-bool match(const RE2& re, std::string_view text, size_t pos, RE2::Anchor anchor, std::vector<std::string>& groups,
-           size_t* end = nullptr) {
+bool match(const RE2& re, std::string_view text, size_t pos, RE2::Anchor anchor,
+           std::vector<std::string>& groups, size_t* end = nullptr) {
   std::vector<re2::StringPiece> pieces(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
   if (!re.Match(re2::StringPiece(text.data(), text.size()), pos, text.size(), anchor, pieces.data(),
                 static_cast<int>(pieces.size()))) {
@@ -146,7 +146,9 @@ struct Constraint {
   bool minorDirty = false, patchDirty = false, dirty = false;
 };
 
-bool isX(const std::string& s) { return s == "x" || s == "X" || s == "*"; }
+bool isX(const std::string& s) {
+  return s == "x" || s == "X" || s == "*";
+}
 
 Constraint parseConstraint(const std::string& c) {
   Constraint out;

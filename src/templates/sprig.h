@@ -26,8 +26,8 @@ void addSprigBase32(FuncMap& f);      // b32enc, b32dec
 void addSprigGoutils(FuncMap& f);     // wrap, wrapWith, abbrevboth
 void addSprigTypes(FuncMap& f);       // typeIs, typeIsLike, toDecimal
 void addSprigCerts(FuncMap& f);       // genCA, genSelfSignedCert, genSignedCert (+WithKey), buildCustomCert
-void addSprigMisc(FuncMap& f);   // encoding, hashes, paths, random
-void addSprigRegex(FuncMap& f);  // regexMatch, regexFindAll, regexSplit ... and must* variants
+void addSprigMisc(FuncMap& f);        // encoding, hashes, paths, random
+void addSprigRegex(FuncMap& f);       // regexMatch, regexFindAll, regexSplit ... and must* variants
 // Whether `name` is a Sprig function Caddy 2.6.2 has that gatehouse does not implement.
 bool sprigUnsupported(std::string_view name);
 

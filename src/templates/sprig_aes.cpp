@@ -34,7 +34,8 @@ std::string cbc(bool encrypt, const std::string& password, const unsigned char* 
   std::string out(in.size() + kBlock, '\0');
   int n = 0;
   int tail = 0;
-  if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), iv, encrypt ? 1 : 0) != 1 ||
+  if (!ctx ||
+      EVP_CipherInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.data(), iv, encrypt ? 1 : 0) != 1 ||
       EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
       EVP_CipherUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n,
                        reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size())) != 1 ||
@@ -50,8 +51,8 @@ std::string goBase64Decode(const std::string& s) {
   size_t si = 0;
   for (; si < s.size(); ++si) {
     const char c = s[si];
-    const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                          c == '/';
+    const bool alphabet =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
     if (!alphabet && c != '=' && c != '\r' && c != '\n') {
       throw TemplateError("illegal base64 data at input byte " + std::to_string(si));
     }
@@ -94,7 +95,8 @@ Value decryptAES(Args& a) {
   }
   const std::string raw = goBase64Decode(text);
   if (raw.size() < kBlock) {
-    throw TemplateError("runtime error: slice bounds out of range [:16] with capacity " + std::to_string(raw.size()));
+    throw TemplateError("runtime error: slice bounds out of range [:16] with capacity " +
+                        std::to_string(raw.size()));
   }
   const std::string body = raw.substr(kBlock);
   if (body.size() % kBlock != 0) {

@@ -79,12 +79,15 @@ void addExtension(X509* x, X509V3_CTX* ctx, int nid, const std::string& value) {
   }
 }
 
-bool isDsa(EVP_PKEY* k) { return EVP_PKEY_get_base_id(k) == EVP_PKEY_DSA; }
+bool isDsa(EVP_PKEY* k) {
+  return EVP_PKEY_get_base_id(k) == EVP_PKEY_DSA;
+}
 
 // x509.CreateCertificate of `t` for `key`, signed by `signerKey` as `issuer` (nullptr: self-signed).
 std::string createCertificate(const Template& t, EVP_PKEY* key, X509* issuer, EVP_PKEY* signerKey) {
   if (isDsa(signerKey)) {
-    throw TemplateError("error creating certificate: x509: certificate private key does not implement crypto.Signer");
+    throw TemplateError(
+        "error creating certificate: x509: certificate private key does not implement crypto.Signer");
   }
   if (isDsa(key)) {
     throw TemplateError("error creating certificate: x509: unsupported public key type: *dsa.PublicKey");
@@ -94,13 +97,14 @@ std::string createCertificate(const Template& t, EVP_PKEY* key, X509* issuer, EV
   acme::BignumPtr bound(BN_new());
   if (!x || !serial || !bound || BN_lshift(bound.get(), BN_value_one(), 128) != 1 ||
       BN_rand_range(serial.get(), bound.get()) != 1 ||
-      BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x.get())) == nullptr || X509_set_version(x.get(), 2) != 1) {
+      BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x.get())) == nullptr ||
+      X509_set_version(x.get(), 2) != 1) {
     ERR_clear_error();
     throw TemplateError("error creating certificate: serial number");
   }
   X509_NAME* subject = X509_get_subject_name(x.get());
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(t.cn.c_str()), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(t.cn.c_str()), -1, -1, 0);
   X509_set_issuer_name(x.get(), issuer != nullptr ? X509_get_subject_name(issuer) : subject);
   X509_gmtime_adj(X509_getm_notBefore(x.get()), 0);
   X509_time_adj_ex(X509_getm_notAfter(x.get()), static_cast<int>(t.days), 0, nullptr);
@@ -108,7 +112,8 @@ std::string createCertificate(const Template& t, EVP_PKEY* key, X509* issuer, EV
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : x.get(), x.get(), nullptr, nullptr, 0);
   addExtension(x.get(), &ctx, NID_key_usage,
-               t.ca ? "critical,digitalSignature,keyEncipherment,keyCertSign" : "critical,digitalSignature,keyEncipherment");
+               t.ca ? "critical,digitalSignature,keyEncipherment,keyCertSign"
+                    : "critical,digitalSignature,keyEncipherment");
   addExtension(x.get(), &ctx, NID_ext_key_usage, "serverAuth,clientAuth");
   addExtension(x.get(), &ctx, NID_basic_constraints, t.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
   if (t.ca) {
@@ -201,7 +206,8 @@ Value signedBy(const Template& t, acme::PkeyPtr key, const CertificateObject& ca
   } catch (const TemplateError& e) {
     throw TemplateError(std::string("error parsing private key: ") + e.what());
   }
-  return certificateValue(createCertificate(t, key.get(), issuer.get(), signer.get()), sprigKeyPem(key.get()));
+  return certificateValue(createCertificate(t, key.get(), issuer.get(), signer.get()),
+                          sprigKeyPem(key.get()));
 }
 
 Value buildCustomCert(Args& a) {

@@ -264,8 +264,8 @@ void addSprigCollections(FuncMap& f) {
     // Sprig asserts the types (a panic text when they are not a dict and string keys)
     auto asDict = [](const Value& v) -> const MapData& {
       if (!v.isMap() || v.goType != nullptr || v.asMap().kind != MapData::Kind::Plain) {
-        throw TemplateError("interface conversion: interface {} is " + (v.isNil() ? std::string("nil") : kindName(v)) +
-                            ", not map[string]interface {}");
+        throw TemplateError("interface conversion: interface {} is " +
+                            (v.isNil() ? std::string("nil") : kindName(v)) + ", not map[string]interface {}");
       }
       return v.asMap();
     };

@@ -11,7 +11,8 @@ namespace {
 // The function's time.Time parameter; text/template refuses anything else before calling.
 const Value& timeArg(const Args& a, const char* fn) {
   if (a.size() != 2) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want 2 got " + std::to_string(a.size()));
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want 2 got " +
+                        std::to_string(a.size()));
   }
   if (!timeNanos(a[1])) {
     throw TemplateError(std::string("wrong type for value; expected time.Time; got ") + kindName(a[1]));

@@ -2,7 +2,6 @@
 // with encoding/json's text: sorted keys, HTML escaping in toJson, numbers decoded as float64.
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "gatehouse/utf8.h"
@@ -35,11 +34,21 @@ void jsonString(std::string& out, std::string_view s, bool escapeHtml) {
     }
     s.remove_prefix(1);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || (escapeHtml && (c == '<' || c == '>' || c == '&'))) {
           out += "\\u00";
@@ -63,9 +72,15 @@ void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::st
     }
   };
   switch (v.v.index()) {
-    case 0: out += "null"; return;
-    case 1: out += v.asBool() ? "true" : "false"; return;
-    case 2: out += std::to_string(v.asInt()); return;
+    case 0:
+      out += "null";
+      return;
+    case 1:
+      out += v.asBool() ? "true" : "false";
+      return;
+    case 2:
+      out += std::to_string(v.asInt());
+      return;
     case 3: {
       // encoding/json: %f-like below 1e21, exponent form beyond (and below 1e-6).
       const double f = v.asFloat();
@@ -85,7 +100,9 @@ void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::st
       }
       return;
     }
-    case 4: jsonString(out, v.asString(), escapeHtml); return;
+    case 4:
+      jsonString(out, v.asString(), escapeHtml);
+      return;
     case 5: {
       if (isNilComposite(v)) {
         out += "null";
@@ -152,17 +169,21 @@ void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::st
       out += '}';
       return;
     }
-    default: throw TemplateError("json: unsupported type: func");
+    default:
+      throw TemplateError("json: unsupported type: func");
   }
 }
 
 Value fromJson(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
+    case nlohmann::json::value_t::boolean:
+      return Value(j.get<bool>());
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());  // Go decodes numbers as float64
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::json::value_t::number_float:
+      return Value(j.get<double>());  // Go decodes numbers as float64
+    case nlohmann::json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       List l;
       for (const auto& e : j) {
@@ -177,7 +198,8 @@ Value fromJson(const nlohmann::json& j) {
       }
       return m;
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 

@@ -18,14 +18,16 @@ struct PemBytesFree {
   void operator()(unsigned char* p) const { OPENSSL_free(p); }
 };
 
-acme::PkeyPtr keygen(const char* algorithm, const std::function<bool(EVP_PKEY_CTX*)>& setup, EVP_PKEY* params) {
+acme::PkeyPtr keygen(const char* algorithm, const std::function<bool(EVP_PKEY_CTX*)>& setup,
+                     EVP_PKEY* params) {
   acme::PkeyCtxPtr ctx(params != nullptr ? EVP_PKEY_CTX_new_from_pkey(nullptr, params, nullptr)
                                          : EVP_PKEY_CTX_new_from_name(nullptr, algorithm, nullptr));
   EVP_PKEY* key = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || (setup && !setup(ctx.get())) ||
       EVP_PKEY_keygen(ctx.get(), &key) != 1) {
     ERR_clear_error();
-    throw TemplateError(std::string("failed to generate private key: ") + algorithm + " key generation failed");
+    throw TemplateError(std::string("failed to generate private key: ") + algorithm +
+                        " key generation failed");
   }
   return acme::PkeyPtr(key);
 }
@@ -33,8 +35,10 @@ acme::PkeyPtr keygen(const char* algorithm, const std::function<bool(EVP_PKEY_CT
 acme::PkeyPtr dsaKey() {
   acme::PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr));
   EVP_PKEY* params = nullptr;
-  if (!ctx || EVP_PKEY_paramgen_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_dsa_paramgen_bits(ctx.get(), 2048) != 1 ||
-      EVP_PKEY_CTX_set_dsa_paramgen_q_bits(ctx.get(), 256) != 1 || EVP_PKEY_paramgen(ctx.get(), &params) != 1) {
+  if (!ctx || EVP_PKEY_paramgen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_dsa_paramgen_bits(ctx.get(), 2048) != 1 ||
+      EVP_PKEY_CTX_set_dsa_paramgen_q_bits(ctx.get(), 256) != 1 ||
+      EVP_PKEY_paramgen(ctx.get(), &params) != 1) {
     ERR_clear_error();
     throw TemplateError("failed to generate dsa params: parameter generation failed");
   }
@@ -62,7 +66,8 @@ bool firstPemBlock(const std::string& text, std::string& type, std::string& der)
 }
 
 acme::PkeyPtr generateRsaKey(int bits) {
-  return keygen("RSA", [bits](EVP_PKEY_CTX* c) { return EVP_PKEY_CTX_set_rsa_keygen_bits(c, bits) == 1; }, nullptr);
+  return keygen(
+      "RSA", [bits](EVP_PKEY_CTX* c) { return EVP_PKEY_CTX_set_rsa_keygen_bits(c, bits) == 1; }, nullptr);
 }
 
 acme::PkeyPtr generateSprigKey(const std::string& type) {
@@ -73,7 +78,8 @@ acme::PkeyPtr generateSprigKey(const std::string& type) {
     return dsaKey();
   }
   if (type == "ecdsa") {
-    return keygen("EC", [](EVP_PKEY_CTX* c) { return EVP_PKEY_CTX_set_group_name(c, "P-256") == 1; }, nullptr);
+    return keygen(
+        "EC", [](EVP_PKEY_CTX* c) { return EVP_PKEY_CTX_set_group_name(c, "P-256") == 1; }, nullptr);
   }
   if (type == "ed25519") {
     return keygen("ED25519", nullptr, nullptr);
@@ -86,8 +92,10 @@ std::string sprigKeyPem(EVP_PKEY* key) {
   const int id = EVP_PKEY_get_base_id(key);
   // RSA, EC and DSA keys in their own ("traditional") forms, everything else PKCS#8.
   const bool traditional = id == EVP_PKEY_RSA || id == EVP_PKEY_EC || id == EVP_PKEY_DSA;
-  const int ok = traditional ? PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
-                             : PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  const int ok =
+      traditional
+          ? PEM_write_bio_PrivateKey_traditional(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)
+          : PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
   if (!bio || ok != 1) {
     ERR_clear_error();
     throw TemplateError("error pem-encoding key");
@@ -112,8 +120,12 @@ acme::PkeyPtr parseSprigKeyPem(const std::string& pem) {
     failure = "decoding PEM as PKCS#8: ";
   } else if (!type.ends_with(" PRIVATE KEY")) {
     throw TemplateError("no private key data in PEM block of type " + type);
-  } else if (const std::string kind = type.substr(0, type.size() - 12); kind == "RSA" || kind == "EC" || kind == "DSA") {
-    key = d2i_PrivateKey(kind == "RSA" ? EVP_PKEY_RSA : kind == "EC" ? EVP_PKEY_EC : EVP_PKEY_DSA, nullptr, &p, len);
+  } else if (const std::string kind = type.substr(0, type.size() - 12);
+             kind == "RSA" || kind == "EC" || kind == "DSA") {
+    key = d2i_PrivateKey(kind == "RSA"  ? EVP_PKEY_RSA
+                         : kind == "EC" ? EVP_PKEY_EC
+                                        : EVP_PKEY_DSA,
+                         nullptr, &p, len);
     failure = "parsing " + kind + " private key from PEM: ";
   } else {
     throw TemplateError("invalid private key type " + type);

@@ -221,10 +221,10 @@ Function calledAs(const std::string& name, Function fn) {
 
 void addSprigLists(FuncMap& f) {
   const std::pair<const char*, Function> fns[] = {
-      {"first", first},     {"last", last},       {"rest", rest},       {"initial", initial},
-      {"push", push},       {"append", push},     {"prepend", prepend}, {"reverse", reverse},
-      {"uniq", uniq},       {"without", without}, {"has", has},         {"compact", compact},
-      {"slice", slice},     {"chunk", chunk},
+      {"first", first}, {"last", last},       {"rest", rest},       {"initial", initial},
+      {"push", push},   {"append", push},     {"prepend", prepend}, {"reverse", reverse},
+      {"uniq", uniq},   {"without", without}, {"has", has},         {"compact", compact},
+      {"slice", slice}, {"chunk", chunk},
   };
   for (const auto& [name, fn] : fns) {
     std::string must = std::string("must") + name;

@@ -14,8 +14,8 @@ namespace {
 
 void atLeast(const Args& a, size_t n, const char* fn) {
   if (a.size() < n) {
-    throw TemplateError(std::string("wrong number of args for ") + fn + ": want at least " + std::to_string(n) +
-                        " got " + std::to_string(a.size()));
+    throw TemplateError(std::string("wrong number of args for ") + fn + ": want at least " +
+                        std::to_string(n) + " got " + std::to_string(a.size()));
   }
 }
 

@@ -37,11 +37,11 @@ void appendBigEndian32(std::string& out, uint32_t v) {
 const std::vector<std::string>* passwordTemplates(const std::string& type) {
   static const std::map<std::string, std::vector<std::string>> kTemplates = {
       {"maximum", {"anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"}},
-      {"long",
-       {"CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv", "CvccCvcvCvcvno",
-        "CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc", "CvcvCvcvnoCvcc", "CvcvCvcvCvccno",
-        "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno", "CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno",
-        "CvccnoCvcvCvcc", "CvccCvcvnoCvcc", "CvccCvcvCvccno"}},
+      {"long", {"CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv",
+                "CvccCvcvCvcvno", "CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc",
+                "CvcvCvcvnoCvcc", "CvcvCvcvCvccno", "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno",
+                "CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno", "CvccnoCvcvCvcc", "CvccCvcvnoCvcc",
+                "CvccCvcvCvccno"}},
       {"medium", {"CvcnoCvc", "CvcCvcno"}},
       {"short", {"Cvcn"}},
       {"basic", {"aaanaaan", "aannaaan", "aaannaaa"}},
@@ -89,8 +89,8 @@ std::string derivePassword(uint32_t counter, const std::string& type, const std:
   appendBigEndian32(message, counter);
   std::array<unsigned char, EVP_MAX_MD_SIZE> seed{};
   unsigned int seedLen = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-       message.size(), seed.data(), &seedLen);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), seed.data(), &seedLen);
   const std::string& tmpl = (*templates)[seed[0] % templates->size()];
   std::string out;
   for (size_t i = 0; i < tmpl.size(); ++i) {

@@ -12,7 +12,9 @@ namespace {
 class VersionObject final : public Object {
  public:
   VersionObject(SemVersion v, bool pointer) : v_(std::move(v)), pointer_(pointer) {}
-  [[nodiscard]] std::string typeName() const override { return pointer_ ? "*semver.Version" : "semver.Version"; }
+  [[nodiscard]] std::string typeName() const override {
+    return pointer_ ? "*semver.Version" : "semver.Version";
+  }
   [[nodiscard]] bool stringer() const override { return true; }
   [[nodiscard]] std::string print() const override { return v_.str(); }
   [[nodiscard]] const SemVersion& version() const { return v_; }

@@ -82,7 +82,8 @@ List explode(const std::string& s, int64_t n) {
       out.emplace_back(s.substr(i));
       return out;
     }
-    const size_t len = std::max<size_t>(1, validUtf8Length(std::string_view(s).substr(i)));  // invalid: 1 byte
+    const size_t len =
+        std::max<size_t>(1, validUtf8Length(std::string_view(s).substr(i)));  // invalid: 1 byte
     out.emplace_back(s.substr(i, len));
     i += len;
   }
@@ -150,12 +151,14 @@ void addSprigStrings(FuncMap& f) {
   };
   str1("upper", [](const std::string& s) {
     std::string o = s;
-    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    std::transform(o.begin(), o.end(), o.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     return o;
   });
   str1("lower", [](const std::string& s) {
     std::string o = s;
-    std::transform(o.begin(), o.end(), o.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(o.begin(), o.end(), o.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return o;
   });
   str1("title", title);

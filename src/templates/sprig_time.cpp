@@ -1,8 +1,8 @@
 // Sprig's date functions over Go time values (time_value.h).
 
-#include <array>
-
 #include <sys/stat.h>
+
+#include <array>
 
 #include "log/go_time_text.h"
 #include "router/cel/time_values.h"

@@ -10,7 +10,9 @@ namespace gatehouse::templates {
 
 namespace {
 
-std::string goTypeName(const Value& v) { return v.isNil() ? "<nil>" : kindName(v); }
+std::string goTypeName(const Value& v) {
+  return v.isNil() ? "<nil>" : kindName(v);
+}
 
 // strconv.ParseInt(s, 8, 64): an optional sign, octal digits only, no overflow.
 int64_t parseOctal(const std::string& s) {

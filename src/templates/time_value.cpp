@@ -73,7 +73,8 @@ class TimeObject final : public Object {
       return Value(tm.tm_yday + 1);
     }
     if (name == "Weekday") {
-      static const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+      static const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                    "Thursday", "Friday", "Saturday"};
       return Value(kDays[tm.tm_wday]);
     }
     if (name == "UTC") {
@@ -101,7 +102,9 @@ class TimeObject final : public Object {
   }
 
  private:
-  static int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
+  static int64_t floorDiv(int64_t a, int64_t b) {
+    return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0);
+  }
   int64_t nanos_;
   bool local_;
 };
@@ -132,7 +135,8 @@ std::optional<Value> addToTime(const Value& t, int64_t deltaNanos) {
 }
 
 int64_t nowNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 

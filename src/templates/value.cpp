@@ -1,8 +1,8 @@
 #include "templates/value.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -210,7 +210,8 @@ double goParseFloatOrZero(const std::string& s) {
     return 0;
   }
   const size_t digits = (s[0] == '+' || s[0] == '-') ? 1 : 0;
-  const bool hex = s.size() > digits + 1 && s[digits] == '0' && (s[digits + 1] == 'x' || s[digits + 1] == 'X');
+  const bool hex =
+      s.size() > digits + 1 && s[digits] == '0' && (s[digits + 1] == 'x' || s[digits + 1] == 'X');
   if (hex && s.find_first_of("pP") == std::string::npos) {
     return 0;
   }

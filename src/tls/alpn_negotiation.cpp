@@ -2,7 +2,8 @@
 
 namespace gatehouse::tls {
 
-AlpnChoice negotiateAlpn(const std::vector<std::string>& server, const std::vector<std::string_view>& client) {
+AlpnChoice negotiateAlpn(const std::vector<std::string>& server,
+                         const std::vector<std::string_view>& client) {
   AlpnChoice out;
   if (server.empty() || client.empty()) {
     return out;

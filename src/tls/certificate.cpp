@@ -143,7 +143,8 @@ bool Certificate::useOn(SSL* ssl) const {
   if (!ocspStaple_.empty()) {
     // The SSL owns (and frees) its copy. A failed allocation only means no staple.
     auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(ocspStaple_.data(), ocspStaple_.size()));
-    if (copy != nullptr && SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(ocspStaple_.size())) != 1) {
+    if (copy != nullptr &&
+        SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(ocspStaple_.size())) != 1) {
       OPENSSL_free(copy);
     }
   }
@@ -154,7 +155,8 @@ std::shared_ptr<const Certificate> Certificate::withOcspStaple(std::string der) 
   X509_up_ref(leaf_.get());
   EVP_PKEY_up_ref(key_.get());
   X509StackPtr chain(X509_chain_up_ref(chain_.get()));
-  auto out = std::make_shared<Certificate>(X509Ptr(leaf_.get()), EvpPkeyPtr(key_.get()), std::move(chain), tags_);
+  auto out =
+      std::make_shared<Certificate>(X509Ptr(leaf_.get()), EvpPkeyPtr(key_.get()), std::move(chain), tags_);
   out->ocspStaple_ = std::move(der);
   return out;
 }

@@ -28,7 +28,9 @@ U16s extensionList(SSL* ssl, unsigned type, size_t prefix) {
   return out;
 }
 
-bool contains(const U16s& list, uint16_t v) { return std::find(list.begin(), list.end(), v) != list.end(); }
+bool contains(const U16s& list, uint16_t v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
 
 }  // namespace
 
@@ -62,7 +64,11 @@ U16s serverGroups(const std::string& list) {
       end = list.size();
     }
     const std::string name = list.substr(start, end - start);
-    const uint16_t id = name == "X25519" ? 29 : name == "P-256" ? 23 : name == "P-384" ? 24 : name == "P-521" ? 25 : 0;
+    const uint16_t id = name == "X25519"  ? 29
+                        : name == "P-256" ? 23
+                        : name == "P-384" ? 24
+                        : name == "P-521" ? 25
+                                          : 0;
     if (id != 0) {
       out.push_back(id);
     }
@@ -107,7 +113,10 @@ U16s schemesFor(const KeyKind& k, int version) {
   switch (k.type) {
     case KeyKind::Ecdsa:
       if (tls13) {
-        return {static_cast<uint16_t>(k.curve == 23 ? 0x0403 : k.curve == 24 ? 0x0503 : k.curve == 25 ? 0x0603 : 0)};
+        return {static_cast<uint16_t>(k.curve == 23   ? 0x0403
+                                      : k.curve == 24 ? 0x0503
+                                      : k.curve == 25 ? 0x0603
+                                                      : 0)};
       }
       return {0x0403, 0x0503, 0x0603, 0x0203};
     case KeyKind::Rsa:
@@ -149,7 +158,8 @@ bool validFor(X509* leaf, const std::string& name) {
 }
 
 bool inValidityPeriod(X509* leaf) {
-  return X509_cmp_current_time(X509_get0_notBefore(leaf)) < 0 && X509_cmp_current_time(X509_get0_notAfter(leaf)) > 0;
+  return X509_cmp_current_time(X509_get0_notBefore(leaf)) < 0 &&
+         X509_cmp_current_time(X509_get0_notAfter(leaf)) > 0;
 }
 
 }  // namespace
@@ -180,7 +190,8 @@ bool clientSupportsCertificate(SSL* ssl, const Certificate& cert, const Connecti
   }
   const U16s clientGroups = extensionList(ssl, TLSEXT_TYPE_supported_groups, 2);
   const U16s ourGroups = serverGroups(policy.groups.empty() ? kDefaultGroups : policy.groups);
-  if (std::none_of(clientGroups.begin(), clientGroups.end(), [&](uint16_t g) { return contains(ourGroups, g); })) {
+  if (std::none_of(clientGroups.begin(), clientGroups.end(),
+                   [&](uint16_t g) { return contains(ourGroups, g); })) {
     return rsaFallback();
   }
   int auth = NID_auth_rsa;
@@ -206,7 +217,8 @@ int tls13SignatureAlert(SSL* ssl, const Certificate& cert) {
     return SSL_AD_MISSING_EXTENSION;  // RFC 8446 section 4.2.3: required in TLS 1.3
   }
   const U16s ours = schemesFor(keyKind(cert.key()), TLS1_3_VERSION);
-  const bool fits = std::any_of(ours.begin(), ours.end(), [&](uint16_t s) { return s != 0 && contains(sigalgs, s); });
+  const bool fits =
+      std::any_of(ours.begin(), ours.end(), [&](uint16_t s) { return s != 0 && contains(sigalgs, s); });
   return fits ? 0 : SSL_AD_HANDSHAKE_FAILURE;
 }
 
@@ -216,7 +228,8 @@ bool tls13WithoutSharedGroup(SSL* ssl, const ConnectionPolicy& policy) {
   }
   const U16s clientGroups = extensionList(ssl, TLSEXT_TYPE_supported_groups, 2);
   const U16s ourGroups = serverGroups(policy.groups.empty() ? kDefaultGroups : policy.groups);
-  return std::none_of(clientGroups.begin(), clientGroups.end(), [&](uint16_t g) { return contains(ourGroups, g); });
+  return std::none_of(clientGroups.begin(), clientGroups.end(),
+                      [&](uint16_t g) { return contains(ourGroups, g); });
 }
 
 CertificatePtr defaultCertificateChoice(SSL* ssl, const std::vector<CertificatePtr>& choices,

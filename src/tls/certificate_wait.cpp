@@ -35,8 +35,8 @@ CertificateWait::CertificateWait(uv_loop_t* loop, const OnDemandCertificates& so
         source.request(name, [post = std::move(post)](bool) { post(); });
       }) {}
 
-CertificateWait::CertificateWait(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready,
-                                 const Start& start)
+CertificateWait::CertificateWait(uv_loop_t* loop, std::chrono::milliseconds limit,
+                                 std::function<void()> ready, const Start& start)
     : mailbox_(std::make_shared<Mailbox>()), ready_(std::move(ready)) {
   auto async = std::make_unique<uv_async_t>();
   uv_async_init(loop, async.get(), [](uv_async_t* a) { static_cast<CertificateWait*>(a->data)->fire(); });

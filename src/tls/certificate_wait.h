@@ -14,7 +14,6 @@
 
 #include "gatehouse/tls/on_demand.h"
 
-
 namespace gatehouse::tls {
 
 class CertificateWait {
@@ -26,7 +25,8 @@ class CertificateWait {
   // The general form: `start` begins the request and is handed `post`, which the answering
   // side calls (once, from any thread) when its answer is stored where `ready` reads it.
   using Start = std::function<void(std::function<void()> post)>;
-  CertificateWait(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready, const Start& start);
+  CertificateWait(uv_loop_t* loop, std::chrono::milliseconds limit, std::function<void()> ready,
+                  const Start& start);
   ~CertificateWait();
   CertificateWait(const CertificateWait&) = delete;
   CertificateWait& operator=(const CertificateWait&) = delete;

@@ -27,7 +27,9 @@ size_t capacity(BIO* b) {
   return bm != nullptr ? bm->max : 0;
 }
 
-bool grown(BIO* b) { return capacity(b) > kMaxIdleBioBytes; }
+bool grown(BIO* b) {
+  return capacity(b) > kMaxIdleBioBytes;
+}
 }  // namespace
 
 bool MemoryBioPipe::attach(SSL* ssl) {

@@ -91,12 +91,13 @@ std::string tls13HandshakeAlertRecord(const SSL_CIPHER* suiteCipher, std::string
   unsigned char body[sizeof(inner) + kTagLen];
   int n = 0;
   int tail = 0;
-  const bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), suite.aead, nullptr, key, iv) == 1 &&
-                  EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(record.data()),
-                                    static_cast<int>(record.size())) == 1 &&
-                  EVP_EncryptUpdate(ctx.get(), body, &n, inner, sizeof(inner)) == 1 &&
-                  EVP_EncryptFinal_ex(ctx.get(), body + n, &tail) == 1 &&
-                  EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kTagLen, body + sizeof(inner)) == 1;
+  const bool ok =
+      ctx && EVP_EncryptInit_ex(ctx.get(), suite.aead, nullptr, key, iv) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &n, reinterpret_cast<const unsigned char*>(record.data()),
+                        static_cast<int>(record.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), body, &n, inner, sizeof(inner)) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), body + n, &tail) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kTagLen, body + sizeof(inner)) == 1;
   OPENSSL_cleanse(key, sizeof(key));
   if (!ok) {
     ERR_clear_error();

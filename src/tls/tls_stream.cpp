@@ -18,7 +18,6 @@
 
 namespace gatehouse::tls {
 
-
 namespace {
 // The SNI as the client sent it: Go's ServerName keeps its case, and so do
 // {http.request.tls.server_name}, the access log's server_name and strict_sni_host's 421
@@ -163,22 +162,24 @@ void TlsStream::awaitManagers(uv_loop_t* loop, std::chrono::milliseconds limit, 
         hs_->managerAnswer = std::move(*slot->answer);
       } else {
         hs_->managerAnswer.failures.push_back(ManagerFailure{
-            0, "no answer from the certificate managers within " + std::to_string(limit.count() / 1000) + " s"});
+            0,
+            "no answer from the certificate managers within " + std::to_string(limit.count() / 1000) + " s"});
       }
     }
     hs_->managersAnswered = true;
     ready();
   };
   const CertificateManagers& managers = *hs_->managers;
-  managerWait_ = std::make_unique<CertificateWait>(loop, limit, std::move(taken), [&](std::function<void()> post) {
-    managers.request(hs_->managerQuery, [slot, post = std::move(post)](ManagerAnswer a) {
-      {
-        std::lock_guard lock(slot->mu);
-        slot->answer = std::move(a);
-      }
-      post();
-    });
-  });
+  managerWait_ =
+      std::make_unique<CertificateWait>(loop, limit, std::move(taken), [&](std::function<void()> post) {
+        managers.request(hs_->managerQuery, [slot, post = std::move(post)](ManagerAnswer a) {
+          {
+            std::lock_guard lock(slot->mu);
+            slot->answer = std::move(a);
+          }
+          post();
+        });
+      });
 }
 
 TlsStream::Status TlsStream::read(char* buf, size_t cap, size_t& n) {
@@ -227,12 +228,12 @@ void TlsStream::takeOutput(std::string& out) {
   bio_.takeOutput(out);
 }
 
-
 std::shared_ptr<const runtime::TlsInfo> TlsStream::info() const {
   if (!ssl_) {
     return nullptr;
   }
-  return describeConnection(ssl_.get(), hs_ ? sentServerName(ssl_.get(), hs_->serverName) : serverName_, alpn_);
+  return describeConnection(ssl_.get(), hs_ ? sentServerName(ssl_.get(), hs_->serverName) : serverName_,
+                            alpn_);
 }
 
 namespace {

@@ -24,10 +24,10 @@ namespace gatehouse::tls {
 class TlsStream {
  public:
   enum class Status {
-    Ok,        // progress made (handshake complete / bytes read)
-    WantMore,  // needs more ciphertext from the peer
-    Closed,    // the peer sent close_notify
-    Failed,    // fatal TLS error: queued output (an alert) may still be sent, then close
+    Ok,               // progress made (handshake complete / bytes read)
+    WantMore,         // needs more ciphertext from the peer
+    Closed,           // the peer sent close_notify
+    Failed,           // fatal TLS error: queued output (an alert) may still be sent, then close
     WantCertificate,  // paused for a certificate obtained on demand: awaitCertificate()
   };
 
@@ -97,7 +97,7 @@ class TlsStream {
   bool failed_ = false;
   bool closeSent_ = false;
   std::string alpn_;
-  std::unique_ptr<CertificateWait> wait_;  // only while (or after) paused for on-demand TLS
+  std::unique_ptr<CertificateWait> wait_;         // only while (or after) paused for on-demand TLS
   std::unique_ptr<CertificateWait> managerWait_;  // only while (or after) asking certificate managers
   std::unique_ptr<CertificateWait> storedWait_;   // only while (or after) reading a stored challenge
 };

@@ -10,12 +10,11 @@
 // `extra` so a JSON config round-trips unchanged.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace gatehouse::config {
 
@@ -76,8 +75,8 @@ struct HttpApp {
 
 struct AutomationPolicy {
   std::vector<std::string> subjects;
-  std::vector<Json> issuers;   // issuer modules, e.g. {"module": "acme", ...}
-  Json getCertificate;         // null or array of manager modules
+  std::vector<Json> issuers;  // issuer modules, e.g. {"module": "acme", ...}
+  Json getCertificate;        // null or array of manager modules
   std::string keyType;
   bool onDemand = false;
   Json extra = Json::object();  // must_staple, renewal_window_ratio, storage, reuse_private_keys ...

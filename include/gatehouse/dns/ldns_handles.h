@@ -1,9 +1,9 @@
 #pragma once
 // RAII owners for the ldns objects the DNS code holds (ACME DNS-01 and the proxy's lookups).
 
-#include "gatehouse/dns/ldns_include.h"
-
 #include <memory>
+
+#include "gatehouse/dns/ldns_include.h"
 
 namespace gatehouse::dns {
 

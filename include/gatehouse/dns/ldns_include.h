@@ -3,6 +3,5 @@
 // breaks C++ headers included after it (std::optional's operator<=>). Include ldns only
 // through here.
 
-#include <stdbool.h>  // NOLINT: sets __bool_true_false_are_defined for ldns
-
 #include <ldns/ldns.h>
+#include <stdbool.h>  // NOLINT: sets __bool_true_false_are_defined for ldns

@@ -15,10 +15,10 @@ namespace gatehouse::parser {
 using Segment = std::vector<Token>;
 
 struct ServerBlock {
-  std::vector<Token> keys;       // site addresses, or "&(name)" for a named route
+  std::vector<Token> keys;  // site addresses, or "&(name)" for a named route
   std::vector<Segment> segments;
   bool hasBraces = false;
-  bool isNamedRoute = false;     // declared as &(name)
+  bool isNamedRoute = false;  // declared as &(name)
 };
 
 struct ParseOptions {

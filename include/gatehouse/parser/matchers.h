@@ -17,8 +17,7 @@ void parseMatcherDefinition(Dispenser& d, MatcherDefs& defs);
 // Interprets an inline matcher token. Returns false when the token is not a matcher. For "*"
 // sets `out` to nullopt (match all); for "/path" a path matcher; for "@name" the definition
 // (throws ConfigError when undefined).
-bool matcherSetFromToken(const Token& token, const MatcherDefs& defs,
-                         std::optional<config::MatcherSet>& out);
+bool matcherSetFromToken(const Token& token, const MatcherDefs& defs, std::optional<config::MatcherSet>& out);
 
 // Parses the body of one matcher module by its Caddyfile name (path, host, header, not ...),
 // with the dispenser positioned on the matcher name; merges into `set` as Caddy does when the

@@ -3,10 +3,10 @@
 // later an upstream). The session pulls: it asks for the next piece only when the socket
 // has taken the previous one, so a slow client never makes us buffer a whole file.
 
+#include <uv.h>
+
 #include <cstdint>
 #include <string_view>
-
-#include <uv.h>
 
 namespace gatehouse::runtime {
 

@@ -13,7 +13,8 @@ inline constexpr const char* kNoCaddyOrigin = "";
 inline constexpr const char* kStrictSni = "caddyhttp.(*Server).enforcementHandler (server.go:370)";
 inline constexpr const char* kStaticErrorBadStatus = "caddyhttp.StaticError.ServeHTTP (staticerror.go:105)";
 inline constexpr const char* kStaticError = "caddyhttp.StaticError.ServeHTTP (staticerror.go:110)";
-inline constexpr const char* kStaticResponseBadStatus = "caddyhttp.StaticResponse.ServeHTTP (staticresp.go:238)";
+inline constexpr const char* kStaticResponseBadStatus =
+    "caddyhttp.StaticResponse.ServeHTTP (staticresp.go:238)";
 
 // basic_auth.
 inline constexpr const char* kBasicAuth = "caddyauth.Authentication.ServeHTTP (caddyauth.go:88)";
@@ -30,17 +31,22 @@ inline constexpr const char* kFileMatcherStatus = "fileserver.parseErrorCode (ma
 
 // templates: a template that fails, and httpError.
 inline constexpr const char* kTemplateFailed = "templates.(*Templates).executeTemplate (templates.go:403)";
-inline constexpr const char* kTemplateHttpError = "templates.TemplateContext.funcHTTPError (tplcontext.go:401)";
+inline constexpr const char* kTemplateHttpError =
+    "templates.TemplateContext.funcHTTPError (tplcontext.go:401)";
 
 // reverse_proxy: every failed attempt goes through statusError (502, 504; it keeps the status
 // and trace of an error that already is a handler error), no upstream left is 503.
 inline constexpr const char* kProxyPrepare = "reverseproxy.(*Handler).ServeHTTP (reverseproxy.go:452)";
-inline constexpr const char* kProxyNoUpstreams = "reverseproxy.(*Handler).proxyLoopIteration (reverseproxy.go:524)";
-inline constexpr const char* kProxyReplaceStatus = "reverseproxy.(*Handler).reverseProxy (reverseproxy.go:871)";
+inline constexpr const char* kProxyNoUpstreams =
+    "reverseproxy.(*Handler).proxyLoopIteration (reverseproxy.go:524)";
+inline constexpr const char* kProxyReplaceStatus =
+    "reverseproxy.(*Handler).reverseProxy (reverseproxy.go:871)";
 inline constexpr const char* kProxyStatusError = "reverseproxy.statusError (reverseproxy.go:1272)";
 inline constexpr const char* kFastcgiBadPath = "fastcgi.Transport.RoundTrip (fastcgi.go:123)";
-inline constexpr const char* kCopyResponseNoContext = "reverseproxy.CopyResponseHandler.ServeHTTP (copyresponse.go:64)";
-inline constexpr const char* kCopyResponseBadStatus = "reverseproxy.CopyResponseHandler.ServeHTTP (copyresponse.go:73)";
+inline constexpr const char* kCopyResponseNoContext =
+    "reverseproxy.CopyResponseHandler.ServeHTTP (copyresponse.go:64)";
+inline constexpr const char* kCopyResponseBadStatus =
+    "reverseproxy.CopyResponseHandler.ServeHTTP (copyresponse.go:73)";
 inline constexpr const char* kCopyHeadersNoContext =
     "reverseproxy.CopyResponseHeadersHandler.ServeHTTP (copyresponse.go:150)";
 

@@ -30,7 +30,7 @@ struct TlsInfo {
   bool resumed = false;
   // The client's certificate, when it presented one.
   bool hasClientCert = false;
-  std::string clientSubject;      // RFC 2253, as Go's pkix.Name.String()
+  std::string clientSubject;  // RFC 2253, as Go's pkix.Name.String()
   std::string clientIssuer;
   std::string clientSerial;       // decimal
   std::string clientFingerprint;  // hex SHA-256 of the DER
@@ -47,8 +47,8 @@ struct Request {
   bool hasQuery = false;  // "?" present (even if empty)
   std::string origUri;    // request-target as received, kept across rewrites
   HeaderList headers;
-  int versionMajor = 1;     // 1: HTTP/1.x (Http1Session), 2: HTTP/2 (Http2Session)
-  int versionMinor = 1;     // HTTP/1.x; 0 on HTTP/2 ("HTTP/2.0", as Go's Request.Proto)
+  int versionMajor = 1;  // 1: HTTP/1.x (Http1Session), 2: HTTP/2 (Http2Session)
+  int versionMinor = 1;  // HTTP/1.x; 0 on HTTP/2 ("HTTP/2.0", as Go's Request.Proto)
   bool tls = false;
   std::string remoteIp;  // "127.0.0.1" / "::1"
   uint16_t remotePort = 0;
@@ -65,7 +65,7 @@ struct Request {
   std::string upgrade;
   // When the request head was complete (access log duration, {http.request.duration}).
   std::chrono::steady_clock::time_point start;
-  size_t headerBytes = 0;   // size of the request head as received
+  size_t headerBytes = 0;  // size of the request head as received
   // Request body bytes handlers have read (access log "bytes_read"); counted by the session.
   uint64_t bodyBytesRead = 0;
 
@@ -138,7 +138,7 @@ struct UpstreamFacts {
   uint64_t requests = 0;  // in flight to it when it was picked
   uint64_t maxRequests = 0;
   uint64_t fails = 0;
-  bool timed = false;  // the response head arrived: the latencies below hold
+  bool timed = false;      // the response head arrived: the latencies below hold
   int64_t latencyUs = 0;   // request sent -> response head
   int64_t durationUs = 0;  // handler start -> response head
   int status = 0;          // the upstream's status; 0 before its head

@@ -4,6 +4,8 @@
 // stream, and take over an upgraded connection, without ever seeing the session itself.
 // Loop thread only; every callback below runs on the loop that owns the exchange.
 
+#include <uv.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,8 +13,6 @@
 #include <string_view>
 #include <typeindex>
 #include <unordered_map>
-
-#include <uv.h>
 
 #include "gatehouse/runtime/body_source.h"
 #include "gatehouse/runtime/header_list.h"

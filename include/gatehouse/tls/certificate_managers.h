@@ -18,7 +18,7 @@ namespace gatehouse::tls {
 
 // What certmagic hands a manager from the ClientHello.
 struct ManagerQuery {
-  std::string serverName;                // SNI as sent (lower-case), "" without SNI
+  std::string serverName;                  // SNI as sent (lower-case), "" without SNI
   std::vector<uint16_t> signatureSchemes;  // the signature_algorithms extension, in order
   std::vector<uint16_t> cipherSuites;      // as offered, in order
 };

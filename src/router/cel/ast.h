@@ -32,9 +32,9 @@ enum class PlaceholderType : uint8_t { String, Int, Bool, Timestamp, Duration };
 
 struct Node {
   NodeKind kind = NodeKind::Literal;
-  size_t offset = 0;  // in the expanded expression
-  Value literal;      // Literal
-  std::string name;   // Ident name, Select field, Call function, Comprehension macro
+  size_t offset = 0;      // in the expanded expression
+  Value literal;          // Literal
+  std::string name;       // Ident name, Select field, Call function, Comprehension macro
   bool testOnly = false;  // Select made by has()
   bool receiver = false;  // Call written `args[0].name(args[1..])`
   bool matcher = false;   // Call of one of Caddy's matcher functions

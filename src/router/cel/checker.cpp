@@ -43,9 +43,12 @@ bool assignable(const Type& param, const Type& arg, Bindings& env) {
     return false;
   }
   switch (param.k) {
-    case TK::List: return assignable(*param.a, *arg.a, env);
-    case TK::Map: return assignable(*param.a, *arg.a, env) && assignable(*param.b, *arg.b, env);
-    default: return true;  // scalars; type values of any type compare with each other
+    case TK::List:
+      return assignable(*param.a, *arg.a, env);
+    case TK::Map:
+      return assignable(*param.a, *arg.a, env) && assignable(*param.b, *arg.b, env);
+    default:
+      return true;  // scalars; type values of any type compare with each other
   }
 }
 
@@ -55,15 +58,21 @@ Type substitute(const Type& t, const Bindings& env) {
       auto it = env.find(t.param);
       return it == env.end() ? Type::of(TK::Dyn) : it->second;
     }
-    case TK::List: return Type::list(substitute(*t.a, env));
-    case TK::Map: return Type::map(substitute(*t.a, env), substitute(*t.b, env));
-    case TK::Type: return t.a ? Type::typeOf(substitute(*t.a, env)) : t;
-    default: return t;
+    case TK::List:
+      return Type::list(substitute(*t.a, env));
+    case TK::Map:
+      return Type::map(substitute(*t.a, env), substitute(*t.b, env));
+    case TK::Type:
+      return t.a ? Type::typeOf(substitute(*t.a, env)) : t;
+    default:
+      return t;
   }
 }
 
 // cel-go's "found no matching overload" text: '(int, string)' or 'string.(int)'.
-std::string argString(const Type& t) { return t.k == TK::Any ? "any" : typeString(t); }
+std::string argString(const Type& t) {
+  return t.k == TK::Any ? "any" : typeString(t);
+}
 
 std::string signature(const std::vector<Type>& args, bool receiver) {
   std::string out;
@@ -107,9 +116,12 @@ class Checker {
  private:
   Type compute(Node& n) {
     switch (n.kind) {
-      case NodeKind::Literal: return literalType(n.literal);
-      case NodeKind::Ident: return ident(n);
-      case NodeKind::Select: return select(n);
+      case NodeKind::Literal:
+        return literalType(n.literal);
+      case NodeKind::Ident:
+        return ident(n);
+      case NodeKind::Select:
+        return select(n);
       case NodeKind::List: {
         std::vector<Type> ts;
         for (auto& e : n.args) {
@@ -117,22 +129,32 @@ class Checker {
         }
         return Type::list(joinTypes(ts));
       }
-      case NodeKind::Map: return mapLiteral(n);
-      case NodeKind::Comprehension: return comprehension(n);
-      case NodeKind::Call: return call(n);
+      case NodeKind::Map:
+        return mapLiteral(n);
+      case NodeKind::Comprehension:
+        return comprehension(n);
+      case NodeKind::Call:
+        return call(n);
     }
     return Type::of(TK::Dyn);
   }
 
   static Type literalType(const Value& v) {
     switch (v.kind) {
-      case Kind::Null: return Type::of(TK::Null);
-      case Kind::Bool: return Type::of(TK::Bool);
-      case Kind::Int: return Type::of(TK::Int);
-      case Kind::Uint: return Type::of(TK::Uint);
-      case Kind::Double: return Type::of(TK::Double);
-      case Kind::Bytes: return Type::of(TK::Bytes);
-      default: return Type::of(TK::String);
+      case Kind::Null:
+        return Type::of(TK::Null);
+      case Kind::Bool:
+        return Type::of(TK::Bool);
+      case Kind::Int:
+        return Type::of(TK::Int);
+      case Kind::Uint:
+        return Type::of(TK::Uint);
+      case Kind::Double:
+        return Type::of(TK::Double);
+      case Kind::Bytes:
+        return Type::of(TK::Bytes);
+      default:
+        return Type::of(TK::String);
     }
   }
 
@@ -146,7 +168,7 @@ class Checker {
       return Type::of(TK::Request);
     }
     static constexpr std::pair<std::string_view, TK> kTypeNames[] = {
-        {"int", TK::Int},       {"uint", TK::Uint},   {"double", TK::Double}, {"bool", TK::Bool},
+        {"int", TK::Int},       {"uint", TK::Uint},   {"double", TK::Double},  {"bool", TK::Bool},
         {"string", TK::String}, {"bytes", TK::Bytes}, {"null_type", TK::Null}, {"type", TK::Type},
     };
     for (const auto& [name, k] : kTypeNames) {
@@ -159,7 +181,8 @@ class Checker {
     if (n.name == "list" || n.name == "map") {
       n.kind = NodeKind::Literal;
       n.literal = Value::type(n.name);
-      return Type::typeOf(n.name == "list" ? Type::list(Type::of(TK::Dyn)) : Type::map(Type::of(TK::Dyn), Type::of(TK::Dyn)));
+      return Type::typeOf(n.name == "list" ? Type::list(Type::of(TK::Dyn))
+                                           : Type::map(Type::of(TK::Dyn), Type::of(TK::Dyn)));
     }
     if (n.name == "google") {
       throw CelError(n.offset, "qualified type names (google.protobuf.*) are not supported yet");
@@ -202,8 +225,9 @@ class Checker {
       elem = *range.a;
     } else if (range.k == TK::Any || !range.dynamic()) {
       // A placeholder's google.protobuf.Any is no dyn here: cel-go refuses it as a range.
-      throw CelError(n.args[0]->offset, "expression of type '" + argString(range) +
-                                            "' cannot be range of a comprehension (must be list, map, or dynamic)");
+      throw CelError(n.args[0]->offset,
+                     "expression of type '" + argString(range) +
+                         "' cannot be range of a comprehension (must be list, map, or dynamic)");
     }
     scopes_.push_back({n.iterVar, elem});
     std::vector<Type> parts;
@@ -299,6 +323,8 @@ class Checker {
 
 }  // namespace
 
-Type check(Node& root) { return Checker().visit(root); }
+Type check(Node& root) {
+  return Checker().visit(root);
+}
 
 }  // namespace gatehouse::router::cel

@@ -13,9 +13,13 @@ namespace gatehouse::router::cel {
 namespace {
 
 using Args = std::span<const Value>;
-Type T(TK k) { return Type::of(k); }
+Type T(TK k) {
+  return Type::of(k);
+}
 
-Value identity(const Node&, Args a) { return a[0]; }
+Value identity(const Node&, Args a) {
+  return a[0];
+}
 
 // Go's utf8.Valid: no stray continuation bytes, no overlong forms, surrogates or values past
 // U+10FFFF.
@@ -51,13 +55,15 @@ Value intOf(const Node&, Args a) {
   const Value& v = a[0];
   switch (v.kind) {
     case Kind::Uint:
-      return v.u > static_cast<uint64_t>(INT64_MAX) ? rangeError(v, "int") : Value::integer(static_cast<int64_t>(v.u));
+      return v.u > static_cast<uint64_t>(INT64_MAX) ? rangeError(v, "int")
+                                                    : Value::integer(static_cast<int64_t>(v.u));
     case Kind::Double:
       if (!(v.d > -9223372036854775808.0 && v.d < 9223372036854775808.0)) {
         return rangeError(v, "int");
       }
       return Value::integer(static_cast<int64_t>(v.d));
-    case Kind::Timestamp: return Value::integer(v.i / 1000000000 - (v.i % 1000000000 < 0 ? 1 : 0));
+    case Kind::Timestamp:
+      return Value::integer(v.i / 1000000000 - (v.i % 1000000000 < 0 ? 1 : 0));
     default: {
       errno = 0;
       char* end = nullptr;
@@ -73,7 +79,8 @@ Value intOf(const Node&, Args a) {
 Value uintOf(const Node&, Args a) {
   const Value& v = a[0];
   switch (v.kind) {
-    case Kind::Int: return v.i < 0 ? rangeError(v, "uint") : Value::uinteger(static_cast<uint64_t>(v.i));
+    case Kind::Int:
+      return v.i < 0 ? rangeError(v, "uint") : Value::uinteger(static_cast<uint64_t>(v.i));
     case Kind::Double:
       if (!(v.d > -1.0 && v.d < 18446744073709551616.0)) {
         return rangeError(v, "uint");
@@ -94,8 +101,10 @@ Value uintOf(const Node&, Args a) {
 Value doubleOf(const Node&, Args a) {
   const Value& v = a[0];
   switch (v.kind) {
-    case Kind::Int: return Value::dbl(static_cast<double>(v.i));
-    case Kind::Uint: return Value::dbl(static_cast<double>(v.u));
+    case Kind::Int:
+      return Value::dbl(static_cast<double>(v.i));
+    case Kind::Uint:
+      return Value::dbl(static_cast<double>(v.u));
     default: {
       char* end = nullptr;
       double d = std::strtod(v.s.c_str(), &end);
@@ -130,22 +139,31 @@ std::string formatDouble(double d) {
 Value stringOf(const Node&, Args a) {
   const Value& v = a[0];
   switch (v.kind) {
-    case Kind::Int: return Value::string(std::to_string(v.i));
-    case Kind::Uint: return Value::string(std::to_string(v.u));
-    case Kind::Double: return Value::string(formatDouble(v.d));
-    case Kind::Bool: return Value::string(v.b ? "true" : "false");
-    case Kind::Timestamp: return Value::string(formatTimestamp(v.i));
-    case Kind::Duration: return Value::string(formatDuration(v.i));
+    case Kind::Int:
+      return Value::string(std::to_string(v.i));
+    case Kind::Uint:
+      return Value::string(std::to_string(v.u));
+    case Kind::Double:
+      return Value::string(formatDouble(v.d));
+    case Kind::Bool:
+      return Value::string(v.b ? "true" : "false");
+    case Kind::Timestamp:
+      return Value::string(formatTimestamp(v.i));
+    case Kind::Duration:
+      return Value::string(formatDuration(v.i));
     case Kind::Bytes:
       if (!validUtf8(v.s)) {
         return Value::error("invalid UTF-8 in bytes, cannot convert to string");
       }
       return Value::string(v.s);
-    default: return Value::string(v.s);
+    default:
+      return Value::string(v.s);
   }
 }
 
-Value bytesOf(const Node&, Args a) { return Value::bytes(a[0].s); }
+Value bytesOf(const Node&, Args a) {
+  return Value::bytes(a[0].s);
+}
 
 Value boolOf(const Node&, Args a) {
   const std::string& s = a[0].s;
@@ -158,7 +176,9 @@ Value boolOf(const Node&, Args a) {
   return Value::error("type conversion error from 'string' to 'bool'");
 }
 
-Value typeOfValue(const Node&, Args a) { return typeOf(a[0]); }
+Value typeOfValue(const Node&, Args a) {
+  return typeOf(a[0]);
+}
 
 Value durationOf(const Node&, Args a) {
   auto d = parseDuration(a[0].s);

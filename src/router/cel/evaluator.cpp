@@ -12,7 +12,9 @@ namespace gatehouse::router::cel {
 
 namespace {
 
-Value noSuchOverload() { return Value::error("no such overload"); }
+Value noSuchOverload() {
+  return Value::error("no such overload");
+}
 
 // A call's evaluated arguments: up to four live on the stack and only those evaluated are
 // constructed (a Value is a string and two shared pointers; building four per call was a
@@ -60,10 +62,14 @@ class ArgBuffer {
 
 Value Evaluator::eval(const Node& n) {
   switch (n.kind) {
-    case NodeKind::Literal: return n.literal;
-    case NodeKind::Ident: return ident(n);
-    case NodeKind::Select: return select(n);
-    case NodeKind::Call: return call(n);
+    case NodeKind::Literal:
+      return n.literal;
+    case NodeKind::Ident:
+      return ident(n);
+    case NodeKind::Select:
+      return select(n);
+    case NodeKind::Call:
+      return call(n);
     case NodeKind::List: {
       ValueList items;
       items.reserve(n.args.size());
@@ -88,7 +94,8 @@ Value Evaluator::eval(const Node& n) {
           return v;
         }
         // cel-go 0.12 (Caddy 2.6.2) lets a repeated key's last value win.
-        auto same = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return equals(e.first, k); });
+        auto same =
+            std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return equals(e.first, k); });
         if (same != entries.end()) {
           same->second = std::move(v);
           continue;
@@ -97,7 +104,8 @@ Value Evaluator::eval(const Node& n) {
       }
       return Value::ofMap(std::move(entries));
     }
-    case NodeKind::Comprehension: return comprehension(n);
+    case NodeKind::Comprehension:
+      return comprehension(n);
   }
   return noSuchOverload();
 }
@@ -150,7 +158,8 @@ Value Evaluator::select(const Node& n) {
     return operand;
   }
   if (operand.kind != Kind::Map) {
-    return Value::error("type '" + std::string(typeName(operand.kind)) + "' does not support field selection");
+    return Value::error("type '" + std::string(typeName(operand.kind)) +
+                        "' does not support field selection");
   }
   const Value* v = mapFind(*operand.map, Value::string(n.name));
   if (n.testOnly) {
@@ -249,7 +258,8 @@ Value Evaluator::call(const Node& n) {
     return ex_ != nullptr ? evalMatcherCall(n, view, *ex_) : Value::error("matcher outside a request");
   }
   if (n.name == kPlaceholderFunction) {
-    return ex_ != nullptr ? placeholderValue(n, view[1], *ex_) : Value::error("placeholder outside a request");
+    return ex_ != nullptr ? placeholderValue(n, view[1], *ex_)
+                          : Value::error("placeholder outside a request");
   }
   for (const Overload* o : n.overloads) {
     bool fits = true;

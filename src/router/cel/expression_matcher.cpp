@@ -48,7 +48,8 @@ std::string describe(const std::string& expr, const CelError& e) {
     line += expr[i] == '\n' ? 1 : 0;
   }
   size_t lineEnd = expr.find('\n', lineStart);
-  std::string text = expr.substr(lineStart, lineEnd == std::string::npos ? std::string::npos : lineEnd - lineStart);
+  std::string text =
+      expr.substr(lineStart, lineEnd == std::string::npos ? std::string::npos : lineEnd - lineStart);
   return "compiling CEL program: ERROR: <input>:" + std::to_string(line) + ":" +
          std::to_string(offset - lineStart + 1) + ": " + e.what() + "\n | " + text + "\n | " +
          std::string(offset - lineStart, '.') + "^";

@@ -1,16 +1,23 @@
 #include "router/cel/lexer.h"
-#include "gatehouse/utf8.h"
 
 #include <cerrno>
 #include <cstdlib>
+
+#include "gatehouse/utf8.h"
 
 namespace gatehouse::router::cel {
 
 namespace {
 
-bool isIdentStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool isIdentStart(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool isHex(char c) {
+  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 int hexValue(char c) {
   if (isDigit(c)) {
     return c - '0';
@@ -142,20 +149,42 @@ class Lexer {
     char c = peek();
     ++pos_;
     switch (c) {
-      case 'a': out += '\a'; return;
-      case 'b': out += '\b'; return;
-      case 'f': out += '\f'; return;
-      case 'n': out += '\n'; return;
-      case 'r': out += '\r'; return;
-      case 't': out += '\t'; return;
-      case 'v': out += '\v'; return;
-      case '\\': case '?': case '"': case '\'': case '`': out += c; return;
-      case 'x': case 'X': {
+      case 'a':
+        out += '\a';
+        return;
+      case 'b':
+        out += '\b';
+        return;
+      case 'f':
+        out += '\f';
+        return;
+      case 'n':
+        out += '\n';
+        return;
+      case 'r':
+        out += '\r';
+        return;
+      case 't':
+        out += '\t';
+        return;
+      case 'v':
+        out += '\v';
+        return;
+      case '\\':
+      case '?':
+      case '"':
+      case '\'':
+      case '`':
+        out += c;
+        return;
+      case 'x':
+      case 'X': {
         uint32_t v = digits(2, 16);
         bytes ? void(out += static_cast<char>(v)) : appendUtf8(out, v);
         return;
       }
-      case 'u': case 'U': {
+      case 'u':
+      case 'U': {
         if (bytes) {
           throw CelError(at, "Syntax error: unicode escape in a bytes literal");
         }
@@ -254,6 +283,8 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> lex(std::string_view src) { return Lexer(src).run(); }
+std::vector<Token> lex(std::string_view src) {
+  return Lexer(src).run();
+}
 
 }  // namespace gatehouse::router::cel

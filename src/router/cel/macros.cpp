@@ -8,7 +8,9 @@ namespace gatehouse::router::cel {
 
 namespace {
 
-bool isStringLiteral(const Node& n) { return n.kind == NodeKind::Literal && n.literal.kind == Kind::String; }
+bool isStringLiteral(const Node& n) {
+  return n.kind == NodeKind::Literal && n.literal.kind == Kind::String;
+}
 
 bool isPlaceholderCall(const Node& n) {
   return n.kind == NodeKind::Call && !n.receiver && n.name == kPlaceholderFunction;
@@ -47,11 +49,16 @@ struct MatcherMacro {
 };
 
 constexpr MatcherMacro kMatchers[] = {
-    {"host", Shape::StringList, 0, 0},          {"path", Shape::StringList, 0, 0},
-    {"method", Shape::StringList, 0, 0},        {"remote_ip", Shape::StringList, 0, 0},
-    {"path_regexp", Shape::StringList, 1, 2},   {"header_regexp", Shape::StringList, 2, 3},
-    {"protocol", Shape::String, 1, 1},          {"header", Shape::Json, 1, 1},
-    {"query", Shape::Json, 1, 1},               {"file", Shape::File, 0, 0},
+    {"host", Shape::StringList, 0, 0},
+    {"path", Shape::StringList, 0, 0},
+    {"method", Shape::StringList, 0, 0},
+    {"remote_ip", Shape::StringList, 0, 0},
+    {"path_regexp", Shape::StringList, 1, 2},
+    {"header_regexp", Shape::StringList, 2, 3},
+    {"protocol", Shape::String, 1, 1},
+    {"header", Shape::Json, 1, 1},
+    {"query", Shape::Json, 1, 1},
+    {"file", Shape::File, 0, 0},
 };
 
 [[noreturn]] void undeclared(const std::string& name, size_t offset) {
@@ -93,7 +100,9 @@ NodePtr expandMatcher(const MatcherMacro& m, size_t offset, std::vector<NodePtr>
         throw CelError(args[0]->offset, "matcher argument must be a string literal");
       }
       break;
-    case Shape::Json: checkJson(*args[0], false); break;
+    case Shape::Json:
+      checkJson(*args[0], false);
+      break;
     case Shape::File:
       if (args.empty()) {
         throw CelError(offset, "matcher requires at least one argument");
@@ -104,8 +113,9 @@ NodePtr expandMatcher(const MatcherMacro& m, size_t offset, std::vector<NodePtr>
       }
       for (const auto& a : args) {
         if (!isStringLiteral(*a) && !isPlaceholderCall(*a)) {
-          throw CelError(a->offset, args.size() == 1 ? "matcher requires either a map or string literal argument"
-                                                     : "matcher only supports repeated string literal arguments");
+          throw CelError(a->offset, args.size() == 1
+                                        ? "matcher requires either a map or string literal argument"
+                                        : "matcher only supports repeated string literal arguments");
         }
       }
       break;
@@ -139,8 +149,8 @@ NodePtr expandGlobal(std::string name, size_t offset, std::vector<NodePtr> args)
 }
 
 NodePtr expandReceiver(std::string name, size_t offset, NodePtr target, std::vector<NodePtr> args) {
-  bool twoArg = name == "all" || name == "exists" || name == "exists_one" || name == "filter" ||
-                name == "map";
+  bool twoArg =
+      name == "all" || name == "exists" || name == "exists_one" || name == "filter" || name == "map";
   bool threeArg = name == "map";
   if ((twoArg && args.size() == 2) || (threeArg && args.size() == 3)) {
     if (args[0]->kind != NodeKind::Ident) {

@@ -10,9 +10,9 @@ namespace gatehouse::router::cel {
 
 namespace {
 
-constexpr std::string_view kReserved[] = {"as",   "break",     "const",  "continue", "else", "for",
-                                          "function", "if",    "import", "let",      "loop", "package",
-                                          "namespace", "return", "var",  "void",     "while"};
+constexpr std::string_view kReserved[] = {"as",        "break",  "const",  "continue", "else", "for",
+                                          "function",  "if",     "import", "let",      "loop", "package",
+                                          "namespace", "return", "var",    "void",     "while"};
 
 NodePtr makeNode(NodeKind kind, size_t offset) {
   auto n = std::make_unique<Node>();
@@ -270,10 +270,14 @@ class Parser {
       case Tok::Uint:
       case Tok::Double:
       case Tok::String:
-      case Tok::Bytes: return literal();
-      case Tok::Ident: return identOrCall();
-      case Tok::End: fail("Syntax error: mismatched input '<EOF>'");
-      case Tok::Punct: break;
+      case Tok::Bytes:
+        return literal();
+      case Tok::Ident:
+        return identOrCall();
+      case Tok::End:
+        fail("Syntax error: mismatched input '<EOF>'");
+      case Tok::Punct:
+        break;
     }
     if (isPunct("(")) {
       ++pos_;
@@ -307,10 +311,18 @@ class Parser {
         }
         n->literal = Value::integer(static_cast<int64_t>(t.u));
         break;
-      case Tok::Uint: n->literal = Value::uinteger(t.u); break;
-      case Tok::Double: n->literal = Value::dbl(t.d); break;
-      case Tok::String: n->literal = Value::string(t.text); break;
-      default: n->literal = Value::bytes(t.text); break;
+      case Tok::Uint:
+        n->literal = Value::uinteger(t.u);
+        break;
+      case Tok::Double:
+        n->literal = Value::dbl(t.d);
+        break;
+      case Tok::String:
+        n->literal = Value::string(t.text);
+        break;
+      default:
+        n->literal = Value::bytes(t.text);
+        break;
     }
     ++pos_;
     return n;
@@ -373,6 +385,8 @@ NodePtr makeCallNode(std::string name, size_t offset, std::vector<NodePtr> args)
   return makeCall(std::move(name), offset, std::move(args));
 }
 
-NodePtr parse(std::string_view expression) { return Parser(expression).run(); }
+NodePtr parse(std::string_view expression) {
+  return Parser(expression).run();
+}
 
 }  // namespace gatehouse::router::cel

@@ -11,33 +11,61 @@ namespace {
 
 using Args = std::span<const Value>;
 
-Type T(TK k) { return Type::of(k); }
+Type T(TK k) {
+  return Type::of(k);
+}
 const Type kA = Type::p('A');
 
-Value eq(const Node&, Args a) { return Value::boolean(equals(a[0], a[1])); }
-Value ne(const Node&, Args a) { return Value::boolean(!equals(a[0], a[1])); }
-Value logicalNot(const Node&, Args a) { return Value::boolean(!a[0].b); }
+Value eq(const Node&, Args a) {
+  return Value::boolean(equals(a[0], a[1]));
+}
+Value ne(const Node&, Args a) {
+  return Value::boolean(!equals(a[0], a[1]));
+}
+Value logicalNot(const Node&, Args a) {
+  return Value::boolean(!a[0].b);
+}
 
 // -1, 0, 1 for two values of the same ordered kind.
 int compare(const Value& x, const Value& y) {
   switch (x.kind) {
-    case Kind::Bool: return static_cast<int>(x.b) - static_cast<int>(y.b);
+    case Kind::Bool:
+      return static_cast<int>(x.b) - static_cast<int>(y.b);
     case Kind::Int:
     case Kind::Timestamp:
-    case Kind::Duration: return x.i < y.i ? -1 : (x.i > y.i ? 1 : 0);
-    case Kind::Uint: return x.u < y.u ? -1 : (x.u > y.u ? 1 : 0);
-    case Kind::Double: return x.d < y.d ? -1 : (x.d > y.d ? 1 : 0);
-    default: return x.s.compare(y.s) < 0 ? -1 : (x.s == y.s ? 0 : 1);
+    case Kind::Duration:
+      return x.i < y.i ? -1 : (x.i > y.i ? 1 : 0);
+    case Kind::Uint:
+      return x.u < y.u ? -1 : (x.u > y.u ? 1 : 0);
+    case Kind::Double:
+      return x.d < y.d ? -1 : (x.d > y.d ? 1 : 0);
+    default:
+      return x.s.compare(y.s) < 0 ? -1 : (x.s == y.s ? 0 : 1);
   }
 }
-bool nanInvolved(Args a) { return (a[0].kind == Kind::Double && std::isnan(a[0].d)) || (a[1].kind == Kind::Double && std::isnan(a[1].d)); }
-Value lt(const Node&, Args a) { return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) < 0); }
-Value le(const Node&, Args a) { return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) <= 0); }
-Value gt(const Node&, Args a) { return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) > 0); }
-Value ge(const Node&, Args a) { return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) >= 0); }
+bool nanInvolved(Args a) {
+  return (a[0].kind == Kind::Double && std::isnan(a[0].d)) ||
+         (a[1].kind == Kind::Double && std::isnan(a[1].d));
+}
+Value lt(const Node&, Args a) {
+  return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) < 0);
+}
+Value le(const Node&, Args a) {
+  return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) <= 0);
+}
+Value gt(const Node&, Args a) {
+  return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) > 0);
+}
+Value ge(const Node&, Args a) {
+  return Value::boolean(!nanInvolved(a) && compare(a[0], a[1]) >= 0);
+}
 
-Value intOverflow() { return Value::error("integer overflow"); }
-Value uintOverflow() { return Value::error("unsigned integer overflow"); }
+Value intOverflow() {
+  return Value::error("integer overflow");
+}
+Value uintOverflow() {
+  return Value::error("unsigned integer overflow");
+}
 
 Value addInt(const Node&, Args a) {
   int64_t r = 0;
@@ -90,13 +118,27 @@ Value divUint(const Node&, Args a) {
 Value modUint(const Node&, Args a) {
   return a[1].u == 0 ? Value::error("modulus by zero") : Value::uinteger(a[0].u % a[1].u);
 }
-Value addDouble(const Node&, Args a) { return Value::dbl(a[0].d + a[1].d); }
-Value subDouble(const Node&, Args a) { return Value::dbl(a[0].d - a[1].d); }
-Value mulDouble(const Node&, Args a) { return Value::dbl(a[0].d * a[1].d); }
-Value divDouble(const Node&, Args a) { return Value::dbl(a[0].d / a[1].d); }
-Value negDouble(const Node&, Args a) { return Value::dbl(-a[0].d); }
-Value concatString(const Node&, Args a) { return Value::string(a[0].s + a[1].s); }
-Value concatBytes(const Node&, Args a) { return Value::bytes(a[0].s + a[1].s); }
+Value addDouble(const Node&, Args a) {
+  return Value::dbl(a[0].d + a[1].d);
+}
+Value subDouble(const Node&, Args a) {
+  return Value::dbl(a[0].d - a[1].d);
+}
+Value mulDouble(const Node&, Args a) {
+  return Value::dbl(a[0].d * a[1].d);
+}
+Value divDouble(const Node&, Args a) {
+  return Value::dbl(a[0].d / a[1].d);
+}
+Value negDouble(const Node&, Args a) {
+  return Value::dbl(-a[0].d);
+}
+Value concatString(const Node&, Args a) {
+  return Value::string(a[0].s + a[1].s);
+}
+Value concatBytes(const Node&, Args a) {
+  return Value::bytes(a[0].s + a[1].s);
+}
 Value concatList(const Node&, Args a) {
   ValueList out(*a[0].list);
   out.insert(out.end(), a[1].list->begin(), a[1].list->end());
@@ -148,7 +190,8 @@ Value indexList(const Node&, Args a) {
 Value indexMap(const Node&, Args a) {
   const Value* v = mapFind(*a[0].map, a[1]);
   if (v == nullptr) {
-    return Value::error("no such key: " + (a[1].kind == Kind::String ? a[1].s : std::string(typeName(a[1].kind))));
+    return Value::error("no such key: " +
+                        (a[1].kind == Kind::String ? a[1].s : std::string(typeName(a[1].kind))));
   }
   return *v;
 }
@@ -160,7 +203,9 @@ Value inList(const Node&, Args a) {
   }
   return Value::boolean(false);
 }
-Value inMap(const Node&, Args a) { return Value::boolean(mapFind(*a[1].map, a[0]) != nullptr); }
+Value inMap(const Node&, Args a) {
+  return Value::boolean(mapFind(*a[1].map, a[0]) != nullptr);
+}
 
 // size() counts code points of a string, as CEL does.
 Value sizeOf(const Node&, Args a) {
@@ -173,14 +218,17 @@ Value sizeOf(const Node&, Args a) {
       }
       return Value::integer(n);
     }
-    case Kind::Bytes: return Value::integer(static_cast<int64_t>(v.s.size()));
-    case Kind::List: return Value::integer(static_cast<int64_t>(v.list->size()));
-    default: return Value::integer(static_cast<int64_t>(v.map->size()));
+    case Kind::Bytes:
+      return Value::integer(static_cast<int64_t>(v.s.size()));
+    case Kind::List:
+      return Value::integer(static_cast<int64_t>(v.list->size()));
+    default:
+      return Value::integer(static_cast<int64_t>(v.map->size()));
   }
 }
 
-void binaryFamily(std::vector<Overload>& out, std::string_view fn, std::initializer_list<std::pair<TK, Impl>> impls,
-                  bool boolResult) {
+void binaryFamily(std::vector<Overload>& out, std::string_view fn,
+                  std::initializer_list<std::pair<TK, Impl>> impls, bool boolResult) {
   for (const auto& [k, impl] : impls) {
     out.push_back({fn, false, {T(k), T(k)}, boolResult ? T(TK::Bool) : T(k), impl});
   }
@@ -193,7 +241,8 @@ void addOperatorOverloads(std::vector<Overload>& out) {
   out.push_back({"_==_", false, {kA, kA}, b, eq});
   out.push_back({"_!=_", false, {kA, kA}, b, ne});
   out.push_back({"!_", false, {b}, b, logicalNot});
-  const TK ordered[] = {TK::Bool, TK::Int, TK::Uint, TK::Double, TK::String, TK::Bytes, TK::Timestamp, TK::Duration};
+  const TK ordered[] = {TK::Bool,   TK::Int,   TK::Uint,      TK::Double,
+                        TK::String, TK::Bytes, TK::Timestamp, TK::Duration};
   for (TK k : ordered) {
     out.push_back({"_<_", false, {T(k), T(k)}, b, lt});
     out.push_back({"_<=_", false, {T(k), T(k)}, b, le});
@@ -201,14 +250,19 @@ void addOperatorOverloads(std::vector<Overload>& out) {
     out.push_back({"_>=_", false, {T(k), T(k)}, b, ge});
   }
   binaryFamily(out, "_+_",
-               {{TK::Int, addInt}, {TK::Uint, addUint}, {TK::Double, addDouble}, {TK::String, concatString},
-                {TK::Bytes, concatBytes}, {TK::Duration, addDurations}},
+               {{TK::Int, addInt},
+                {TK::Uint, addUint},
+                {TK::Double, addDouble},
+                {TK::String, concatString},
+                {TK::Bytes, concatBytes},
+                {TK::Duration, addDurations}},
                false);
   out.push_back({"_+_", false, {Type::list(kA), Type::list(kA)}, Type::list(kA), concatList});
   out.push_back({"_+_", false, {T(TK::Timestamp), T(TK::Duration)}, T(TK::Timestamp), addTimeDuration});
   out.push_back({"_+_", false, {T(TK::Duration), T(TK::Timestamp)}, T(TK::Timestamp), addDurationTime});
-  binaryFamily(out, "_-_", {{TK::Int, subInt}, {TK::Uint, subUint}, {TK::Double, subDouble}, {TK::Duration, subDurations}},
-               false);
+  binaryFamily(
+      out, "_-_",
+      {{TK::Int, subInt}, {TK::Uint, subUint}, {TK::Double, subDouble}, {TK::Duration, subDurations}}, false);
   out.push_back({"_-_", false, {T(TK::Timestamp), T(TK::Timestamp)}, T(TK::Duration), subTimes});
   out.push_back({"_-_", false, {T(TK::Timestamp), T(TK::Duration)}, T(TK::Timestamp), subTimeDuration});
   binaryFamily(out, "_*_", {{TK::Int, mulInt}, {TK::Uint, mulUint}, {TK::Double, mulDouble}}, false);

@@ -10,11 +10,19 @@ namespace gatehouse::router::cel {
 namespace {
 
 using Args = std::span<const Value>;
-Type T(TK k) { return Type::of(k); }
+Type T(TK k) {
+  return Type::of(k);
+}
 
-Value contains(const Node&, Args a) { return Value::boolean(a[0].s.find(a[1].s) != std::string::npos); }
-Value startsWith(const Node&, Args a) { return Value::boolean(a[0].s.starts_with(a[1].s)); }
-Value endsWith(const Node&, Args a) { return Value::boolean(a[0].s.ends_with(a[1].s)); }
+Value contains(const Node&, Args a) {
+  return Value::boolean(a[0].s.find(a[1].s) != std::string::npos);
+}
+Value startsWith(const Node&, Args a) {
+  return Value::boolean(a[0].s.starts_with(a[1].s));
+}
+Value endsWith(const Node&, Args a) {
+  return Value::boolean(a[0].s.ends_with(a[1].s));
+}
 
 Value matches(const Node& call, Args a) {
   if (call.regex) {
@@ -102,8 +110,12 @@ std::string replaceN(const std::string& s, const std::string& from, const std::s
   out.append(s, pos);
   return out;
 }
-Value replace2(const Node&, Args a) { return Value::string(replaceN(a[0].s, a[1].s, a[2].s, -1)); }
-Value replace3(const Node&, Args a) { return Value::string(replaceN(a[0].s, a[1].s, a[2].s, a[3].i)); }
+Value replace2(const Node&, Args a) {
+  return Value::string(replaceN(a[0].s, a[1].s, a[2].s, -1));
+}
+Value replace3(const Node&, Args a) {
+  return Value::string(replaceN(a[0].s, a[1].s, a[2].s, a[3].i));
+}
 
 ValueList splitN(const std::string& s, const std::string& sep, int64_t n) {
   ValueList out;
@@ -132,8 +144,12 @@ ValueList splitN(const std::string& s, const std::string& sep, int64_t n) {
     pos = hit + sep.size();
   }
 }
-Value split1(const Node&, Args a) { return Value::ofList(splitN(a[0].s, a[1].s, -1)); }
-Value split2(const Node&, Args a) { return Value::ofList(splitN(a[0].s, a[1].s, a[2].i)); }
+Value split1(const Node&, Args a) {
+  return Value::ofList(splitN(a[0].s, a[1].s, -1));
+}
+Value split2(const Node&, Args a) {
+  return Value::ofList(splitN(a[0].s, a[1].s, a[2].i));
+}
 
 Value joinWith(const ValueList& items, const std::string& sep) {
   std::string out;
@@ -145,8 +161,12 @@ Value joinWith(const ValueList& items, const std::string& sep) {
   }
   return Value::string(std::move(out));
 }
-Value join0(const Node&, Args a) { return joinWith(*a[0].list, ""); }
-Value join1(const Node&, Args a) { return joinWith(*a[0].list, a[1].s); }
+Value join0(const Node&, Args a) {
+  return joinWith(*a[0].list, "");
+}
+Value join1(const Node&, Args a) {
+  return joinWith(*a[0].list, a[1].s);
+}
 
 Value substring(const std::string& s, int64_t from, int64_t to) {
   std::vector<size_t> runes = runeOffsets(s);
@@ -158,7 +178,8 @@ Value substring(const std::string& s, int64_t from, int64_t to) {
     return Value::error("index out of range: " + std::to_string(to));
   }
   if (from > to) {
-    return Value::error("invalid substring range. start: " + std::to_string(from) + ", end: " + std::to_string(to));
+    return Value::error("invalid substring range. start: " + std::to_string(from) +
+                        ", end: " + std::to_string(to));
   }
   size_t b = runes[static_cast<size_t>(from)];
   return Value::string(s.substr(b, runes[static_cast<size_t>(to)] - b));
@@ -166,7 +187,9 @@ Value substring(const std::string& s, int64_t from, int64_t to) {
 Value substring1(const Node&, Args a) {
   return substring(a[0].s, a[1].i, static_cast<int64_t>(runeOffsets(a[0].s).size() - 1));
 }
-Value substring2(const Node&, Args a) { return substring(a[0].s, a[1].i, a[2].i); }
+Value substring2(const Node&, Args a) {
+  return substring(a[0].s, a[1].i, a[2].i);
+}
 Value charAt(const Node&, Args a) {
   std::vector<size_t> runes = runeOffsets(a[0].s);
   auto len = static_cast<int64_t>(runes.size() - 1);
@@ -204,12 +227,18 @@ Value indexOf(const std::string& s, const std::string& sub, int64_t from, bool l
   }
   return Value::integer(hit == std::string::npos ? -1 : runeIndex(runes, hit));
 }
-Value indexOf1(const Node&, Args a) { return indexOf(a[0].s, a[1].s, 0, false); }
-Value indexOf2(const Node&, Args a) { return indexOf(a[0].s, a[1].s, a[2].i, false); }
+Value indexOf1(const Node&, Args a) {
+  return indexOf(a[0].s, a[1].s, 0, false);
+}
+Value indexOf2(const Node&, Args a) {
+  return indexOf(a[0].s, a[1].s, a[2].i, false);
+}
 Value lastIndexOf1(const Node&, Args a) {
   return indexOf(a[0].s, a[1].s, static_cast<int64_t>(runeOffsets(a[0].s).size() - 1), true);
 }
-Value lastIndexOf2(const Node&, Args a) { return indexOf(a[0].s, a[1].s, a[2].i, true); }
+Value lastIndexOf2(const Node&, Args a) {
+  return indexOf(a[0].s, a[1].s, a[2].i, true);
+}
 
 }  // namespace
 

@@ -86,7 +86,8 @@ std::optional<int64_t> parseTimestamp(std::string_view s) {
   }
   int64_t secs = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
   int64_t nanos = 0;
-  if (__builtin_mul_overflow(secs, int64_t{1000000000}, &nanos) || __builtin_add_overflow(nanos, frac, &nanos)) {
+  if (__builtin_mul_overflow(secs, int64_t{1000000000}, &nanos) ||
+      __builtin_add_overflow(nanos, frac, &nanos)) {
     return std::nullopt;
   }
   return nanos;
@@ -124,7 +125,9 @@ std::string formatTimestamp(int64_t nanos) {
   return out + "Z";
 }
 
-std::optional<int64_t> parseDuration(std::string_view s) { return gatehouse::parser::parseGoDuration(s); }
+std::optional<int64_t> parseDuration(std::string_view s) {
+  return gatehouse::parser::parseGoDuration(s);
+}
 
 std::string formatDuration(int64_t nanos) {
   char buf[64];

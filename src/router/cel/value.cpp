@@ -6,20 +6,34 @@ namespace gatehouse::router::cel {
 
 std::string_view typeName(Kind k) {
   switch (k) {
-    case Kind::Null: return "null_type";
-    case Kind::Bool: return "bool";
-    case Kind::Int: return "int";
-    case Kind::Uint: return "uint";
-    case Kind::Double: return "double";
-    case Kind::String: return "string";
-    case Kind::Bytes: return "bytes";
-    case Kind::List: return "list";
-    case Kind::Map: return "map";
-    case Kind::Type: return "type";
-    case Kind::Timestamp: return "google.protobuf.Timestamp";
-    case Kind::Duration: return "google.protobuf.Duration";
-    case Kind::Request: return "http.Request";
-    case Kind::Error: return "error";
+    case Kind::Null:
+      return "null_type";
+    case Kind::Bool:
+      return "bool";
+    case Kind::Int:
+      return "int";
+    case Kind::Uint:
+      return "uint";
+    case Kind::Double:
+      return "double";
+    case Kind::String:
+      return "string";
+    case Kind::Bytes:
+      return "bytes";
+    case Kind::List:
+      return "list";
+    case Kind::Map:
+      return "map";
+    case Kind::Type:
+      return "type";
+    case Kind::Timestamp:
+      return "google.protobuf.Timestamp";
+    case Kind::Duration:
+      return "google.protobuf.Duration";
+    case Kind::Request:
+      return "http.Request";
+    case Kind::Error:
+      return "error";
   }
   return "unknown";
 }
@@ -33,15 +47,20 @@ Value typeOf(const Value& v) {
 
 namespace {
 
-bool isNumber(Kind k) { return k == Kind::Int || k == Kind::Uint || k == Kind::Double; }
+bool isNumber(Kind k) {
+  return k == Kind::Int || k == Kind::Uint || k == Kind::Double;
+}
 
 // Numbers compare by value across types, as cel-go's heterogeneous equality does.
 bool numbersEqual(const Value& a, const Value& b) {
   if (a.kind == b.kind) {
     switch (a.kind) {
-      case Kind::Int: return a.i == b.i;
-      case Kind::Uint: return a.u == b.u;
-      default: return a.d == b.d;
+      case Kind::Int:
+        return a.i == b.i;
+      case Kind::Uint:
+        return a.u == b.u;
+      default:
+        return a.d == b.d;
     }
   }
   if (a.kind == Kind::Double || b.kind == Kind::Double) {
@@ -68,14 +87,19 @@ bool equals(const Value& a, const Value& b) {
     return false;
   }
   switch (a.kind) {
-    case Kind::Null: return true;
-    case Kind::Bool: return a.b == b.b;
+    case Kind::Null:
+      return true;
+    case Kind::Bool:
+      return a.b == b.b;
     case Kind::String:
     case Kind::Bytes:
-    case Kind::Type: return a.s == b.s;
+    case Kind::Type:
+      return a.s == b.s;
     case Kind::Timestamp:
-    case Kind::Duration: return a.i == b.i;
-    case Kind::Request: return true;  // there is one request per evaluation
+    case Kind::Duration:
+      return a.i == b.i;
+    case Kind::Request:
+      return true;  // there is one request per evaluation
     case Kind::List: {
       if (a.list->size() != b.list->size()) {
         return false;
@@ -99,7 +123,8 @@ bool equals(const Value& a, const Value& b) {
       }
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 

@@ -50,7 +50,8 @@ TEST_CASE("acme server: finalize signs the order's names with the CA's intermedi
   const PrivateKey key = PrivateKey::generate(KeyType::P256);
   const Order order = orderFor({"a.test", "127.0.0.1"});
 
-  const std::string chain = signOrderCsr(buildCsrDer(key, {"a.test", "127.0.0.1"}), order, ca, SigningPolicy{});
+  const std::string chain =
+      signOrderCsr(buildCsrDer(key, {"a.test", "127.0.0.1"}), order, ca, SigningPolicy{});
   const auto blocks = splitPemCertificates(chain);
   REQUIRE(blocks.size() == 2);
   CHECK(blocks[1] == internal::certificateToPem(ca.intermediate()));
@@ -62,14 +63,16 @@ TEST_CASE("acme server: finalize signs the order's names with the CA's intermedi
   SigningPolicy rootPolicy;
   rootPolicy.signWithRoot = true;
   rootPolicy.lifetime = std::chrono::hours(1);
-  const std::string rootSigned = signOrderCsr(buildCsrDer(key, {"a.test", "127.0.0.1"}), order, ca, rootPolicy);
+  const std::string rootSigned =
+      signOrderCsr(buildCsrDer(key, {"a.test", "127.0.0.1"}), order, ca, rootPolicy);
   CHECK(splitPemCertificates(rootSigned)[1] == internal::certificateToPem(ca.root()));
 }
 
 TEST_CASE("acme server: a CSR that does not match the order is badCSR", "[acmeserver]") {
   TempStore dir;
   FileStorage storage(dir.path);
-  const auto ca = internal::LocalCa::loadOrCreate(storage, internal::LocalCaOptions{}, std::chrono::system_clock::now());
+  const auto ca =
+      internal::LocalCa::loadOrCreate(storage, internal::LocalCaOptions{}, std::chrono::system_clock::now());
   const PrivateKey key = PrivateKey::generate(KeyType::P256);
   auto typeOf = [&](const std::string& der, const Order& o) {
     try {

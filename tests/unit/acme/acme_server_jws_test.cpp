@@ -14,7 +14,8 @@ using namespace gatehouse::acme::server;
 namespace {
 
 ParsedJws signedBy(const PrivateKey& key, const std::string& payload) {
-  nlohmann::json header = {{"nonce", "n"}, {"url", "https://ca/acme/local/new-account"}, {"jwk", publicJwk(key)}};
+  nlohmann::json header = {
+      {"nonce", "n"}, {"url", "https://ca/acme/local/new-account"}, {"jwk", publicJwk(key)}};
   return parseJws(signJws(key, header, payload).dump());
 }
 
@@ -68,10 +69,13 @@ TEST_CASE("acme server: malformed JWS and keys are problems, not crashes", "[acm
         "badSignatureAlgorithm");
   CHECK(typeOf([] { publicKeyFromJwk(nlohmann::json{{"kty", "oct"}}); }) == "badPublicKey");
   CHECK(typeOf([] {
-          publicKeyFromJwk(nlohmann::json{{"kty", "EC"}, {"crv", "P-256"}, {"x", base64url(std::string(32, 'a'))},
+          publicKeyFromJwk(nlohmann::json{{"kty", "EC"},
+                                          {"crv", "P-256"},
+                                          {"x", base64url(std::string(32, 'a'))},
                                           {"y", base64url(std::string(32, 'b'))}});
         }) == "badPublicKey");  // not a point on the curve
   CHECK(typeOf([] {
-          publicKeyFromJwk(nlohmann::json{{"kty", "RSA"}, {"n", base64url(std::string(64, 'a'))}, {"e", "AQAB"}});
+          publicKeyFromJwk(
+              nlohmann::json{{"kty", "RSA"}, {"n", base64url(std::string(64, 'a'))}, {"e", "AQAB"}});
         }) == "badPublicKey");  // 512 bits
 }

@@ -21,8 +21,8 @@ struct Fixture {
     std::string tmpl = (fs::temp_directory_path() / "gh-acmeroutes-XXXXXX").string();
     dir = mkdtemp(tmpl.data());
     storage = std::make_shared<FileStorage>(dir);
-    ca = std::make_shared<const internal::LocalCa>(
-        internal::LocalCa::loadOrCreate(*storage, internal::LocalCaOptions{}, std::chrono::system_clock::now()));
+    ca = std::make_shared<const internal::LocalCa>(internal::LocalCa::loadOrCreate(
+        *storage, internal::LocalCaOptions{}, std::chrono::system_clock::now()));
   }
   ~Fixture() { fs::remove_all(dir); }
   Fixture(const Fixture&) = delete;
@@ -73,7 +73,7 @@ TEST_CASE("acme server: other CAs, unknown endpoints and GET on resources are pr
     return r.status;
   };
   CHECK(status("GET", "/acme/other/directory") == 404);
-  CHECK(status("GET", "/acme/local/nothing") == 405);  // not a GET endpoint
+  CHECK(status("GET", "/acme/local/nothing") == 405);   // not a GET endpoint
   CHECK(status("POST", "/acme/local/nothing") == 415);  // the JWS is checked before the route is known
   CHECK(status("GET", "/acme/local/order/x") == 405);
   CHECK(status("POST", "/acme/local/directory") == 405);

@@ -2,15 +2,15 @@
 // returns (joined, so nothing of it runs on into process exit: TSan reported OpenSSL's exit
 // handler freeing locks that the unjoined thread had used); a busy one is left to finish
 // its job, and the destructor does not wait for it.
-#include <catch2/catch.hpp>
+#include "server/background_worker.h"
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
 
-#include "server/background_worker.h"
 #include "thread_exit_mark.h"
 
 using gatehouse::acme::server::BackgroundWorker;

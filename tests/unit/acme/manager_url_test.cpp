@@ -1,8 +1,8 @@
 // The URL Caddy's tls.get_certificate.http asks, byte for byte as caddy 2.6.2 sends it (the
 // expected strings were recorded from caddy 2.6.2 against a loopback endpoint).
-#include <catch2/catch.hpp>
-
 #include "getcert/manager_url.h"
+
+#include <catch2/catch.hpp>
 
 using gatehouse::acme::managerUrl;
 using gatehouse::acme::redactedUrl;
@@ -20,7 +20,8 @@ TEST_CASE("manager URL: query keys sorted, values in Go's encoding, own query ke
 }
 
 TEST_CASE("manager URL: no SNI and no extensions give empty values", "[getcert]") {
-  CHECK(managerUrl("http://h/c", ManagerQuery{}) == "http://h/c?cipher_suites=&server_name=&signature_schemes=");
+  CHECK(managerUrl("http://h/c", ManagerQuery{}) ==
+        "http://h/c?cipher_suites=&server_name=&signature_schemes=");
 }
 
 TEST_CASE("manager URL: pairs Go drops (semicolons, bad escapes) are dropped", "[getcert]") {

@@ -61,12 +61,14 @@ TEST_CASE("ZeroSSL EAB answer: credentials, or the API's error with its code", "
       parseZeroSslEabResponse(200, R"({"success":true,"eab_kid":"kid-1","eab_hmac_key":"bWFjLWtleQ"})");
   CHECK(eab.keyId == "kid-1");
   CHECK(eab.macKey == "bWFjLWtleQ");
-  CHECK_THROWS_WITH(parseZeroSslEabResponse(401, R"({"success":false,"error":{"code":101,"type":"invalid_access_key"}})"),
-                    "ZeroSSL EAB credentials: HTTP 401: invalid_access_key (code 101)");
+  CHECK_THROWS_WITH(
+      parseZeroSslEabResponse(401, R"({"success":false,"error":{"code":101,"type":"invalid_access_key"}})"),
+      "ZeroSSL EAB credentials: HTTP 401: invalid_access_key (code 101)");
   // An error object wins even on 200 (the API reports failures in the body).
   CHECK_THROWS_WITH(parseZeroSslEabResponse(200, R"({"success":false,"error":{"code":2700,"type":"x"}})"),
                     "ZeroSSL EAB credentials: HTTP 200: x (code 2700)");
-  CHECK_THROWS_WITH(parseZeroSslEabResponse(500, R"({"success":false})"), "ZeroSSL EAB credentials: HTTP 500");
+  CHECK_THROWS_WITH(parseZeroSslEabResponse(500, R"({"success":false})"),
+                    "ZeroSSL EAB credentials: HTTP 500");
   CHECK_THROWS_WITH(parseZeroSslEabResponse(502, "<html>bad gateway</html>"),
                     "ZeroSSL EAB credentials: HTTP 502, not a JSON object");
   CHECK_THROWS_WITH(parseZeroSslEabResponse(200, R"({"success":true,"eab_kid":"k"})"),

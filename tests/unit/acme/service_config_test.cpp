@@ -132,8 +132,8 @@ certificates b.example {
   REQUIRE(cfg.certificates.size() == 2);
   CHECK_FALSE(cfg.certificates[0].profile.has_value());
   CHECK(cfg.certificates[1].profile == std::optional<std::string>("shortlived"));
-  CHECK(errorOf("certificates a.example {\n\tfullchain f\n\tprivkey k\n\tprofile\n}\n").find("certs.Caddyfile:4") !=
-        std::string::npos);
+  CHECK(errorOf("certificates a.example {\n\tfullchain f\n\tprivkey k\n\tprofile\n}\n")
+            .find("certs.Caddyfile:4") != std::string::npos);
   CHECK(errorOf("{\n\tprofile a b\n}\ncertificates a.example {\n\tfullchain f\n\tprivkey k\n}\n")
             .find("certs.Caddyfile:2") != std::string::npos);
 }

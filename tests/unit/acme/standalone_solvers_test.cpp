@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <sstream>
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -91,7 +91,8 @@ bool handshake(uint16_t port, const std::string& sni, const std::string& alpn, s
   if (ok) {
     std::string wire(1, static_cast<char>(alpn.size()));
     wire += alpn;
-    SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(wire.data()), static_cast<unsigned>(wire.size()));
+    SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(wire.data()),
+                        static_cast<unsigned>(wire.size()));
     SSL_set_tlsext_host_name(ssl, sni.c_str());
     SSL_set_fd(ssl, fd);
     ok = SSL_connect(ssl) == 1;

@@ -1,8 +1,8 @@
 // The admin endpoint's Host and Origin checks, with the texts caddy 2.6.2 answers (taken
 // from its responses to the same requests).
-#include <catch2/catch.hpp>
-
 #include "admin/admin_guard.h"
+
+#include <catch2/catch.hpp>
 
 namespace ad = gatehouse::admin;
 

@@ -1,8 +1,8 @@
 // Caddy 2.6.2's config traversal on a JSON tree, with the error texts and ETag hashes caddy
 // answered for the same requests (admin_api_vs_caddy_test compares the live servers).
-#include <catch2/catch.hpp>
-
 #include "admin/config_tree.h"
+
+#include <catch2/catch.hpp>
 
 namespace ad = gatehouse::admin;
 using gatehouse::config::Json;
@@ -27,7 +27,8 @@ TEST_CASE("GET encodes as Go does, and the ETag hashes that text with FNV-1a", "
 TEST_CASE("traversal errors carry caddy's texts", "[admin]") {
   Json r = root();
   std::string out;
-  CHECK(*ad::accessConfig(r, "GET", "/config/apps/nope/x", Json(), &out) == "invalid traversal path at: config/apps/nope/x");
+  CHECK(*ad::accessConfig(r, "GET", "/config/apps/nope/x", Json(), &out) ==
+        "invalid traversal path at: config/apps/nope/x");
   CHECK(*ad::accessConfig(r, "GET", "/config/apps/s/routes/x", Json(), &out) ==
         "[/config/apps/s/routes/x] invalid array index 'x': strconv.Atoi: parsing \"x\": invalid syntax");
   CHECK(*ad::accessConfig(r, "DELETE", "/config/apps/s/listen/5", Json(), nullptr) ==
@@ -36,7 +37,8 @@ TEST_CASE("traversal errors carry caddy's texts", "[admin]") {
         "[/config/apps/s/listen] key already exists: listen");
   CHECK(*ad::accessConfig(r, "PATCH", "/config/apps/s/nokey", Json(1), nullptr) ==
         "[/config/apps/s/nokey] key does not exist: nokey");
-  CHECK(*ad::accessConfig(r, "POST", "/config/apps/s/listen/...", Json(1), nullptr) == "final element is not an array");
+  CHECK(*ad::accessConfig(r, "POST", "/config/apps/s/listen/...", Json(1), nullptr) ==
+        "final element is not an array");
   CHECK(*ad::accessConfig(r, "GET", "/", Json(), &out) == "no traversable path");
 }
 
@@ -62,5 +64,6 @@ TEST_CASE("@id index and stripping", "[admin]") {
   CHECK(index.at("r1") == "/config/apps/s/routes/0");
   CHECK(*ad::indexIds(Json::parse(R"({"a":{"@id":true}})"), "/config", index) ==
         "/config/a: @id field must be a string or number");
-  CHECK(ad::withoutIds(root()) == Json::parse(R"({"config":{"apps":{"s":{"listen":["a"],"routes":[{"body":"x<y"}]}}}})"));
+  CHECK(ad::withoutIds(root()) ==
+        Json::parse(R"({"config":{"apps":{"s":{"listen":["a"],"routes":[{"body":"x<y"}]}}}})"));
 }

@@ -177,8 +177,8 @@ TEST_CASE("authentication provisioning names the offending JSON path", "[handler
         "r.handle[0].providers.http_basic.accounts[1]: username is not unique: bob");
   CHECK(err(authConfig(Json::array(), {{"hash", {{"algorithm", "argon2id"}}}})) ==
         "r.handle[0].providers.http_basic.hash.algorithm: hash algorithm 'argon2id' is not supported yet");
-  CHECK(err(authConfig(Json::array(), {{"hash", {{"algorithm", "scrypt"}, {"N", 1000}}}})).find(
-            "invalid scrypt parameters") != std::string::npos);
+  CHECK(err(authConfig(Json::array(), {{"hash", {{"algorithm", "scrypt"}, {"N", 1000}}}}))
+            .find("invalid scrypt parameters") != std::string::npos);
   CHECK(err(authConfig(Json::array({{{"username", "bob"}, {"password", testHash()}, {"salt", "!!"}}}))) ==
         "r.handle[0].providers.http_basic.accounts[0].salt: base64-decoding salt: illegal base64 data");
   CHECK(err(Handler{"authentication", Json{{"providers", {{"jwt", Json::object()}}}}, {}, {}}) ==
@@ -207,8 +207,9 @@ TEST_CASE("an unknown user costs as much bcrypt work as a wrong password", "[han
 
 TEST_CASE("scrypt accounts (Caddy 2.6's deprecated algorithm) check salted hashes", "[handlers][auth]") {
   SECTION("caddy hash-password --algorithm scrypt --salt somesalt, default parameters") {
-    Json accounts = Json::array(
-        {{{"username", "bob"}, {"password", "YdzL6KkJMRpymbgLC/it8D/cobo1e2M/DR1yYZOZZQ4="}, {"salt", "c29tZXNhbHQ="}}});
+    Json accounts = Json::array({{{"username", "bob"},
+                                  {"password", "YdzL6KkJMRpymbgLC/it8D/cobo1e2M/DR1yYZOZZQ4="},
+                                  {"salt", "c29tZXNhbHQ="}}});
     Handler cfg = authConfig(accounts);
     cfg.fields["providers"]["http_basic"]["hash"] = {{"algorithm", "scrypt"}};
     auto auth = h::makeAuthentication(cfg, "p");
@@ -221,8 +222,8 @@ TEST_CASE("scrypt accounts (Caddy 2.6's deprecated algorithm) check salted hashe
     CHECK(auth->handle(unknown) == Outcome::Handled);
   }
   SECTION("explicit parameters: N 1024, r 8, p 1, key_length 16") {
-    Json accounts =
-        Json::array({{{"username", "bob"}, {"password", "IeNk/6jPNCdYBXMi6e/UIA=="}, {"salt", "c29tZXNhbHQ="}}});
+    Json accounts = Json::array(
+        {{{"username", "bob"}, {"password", "IeNk/6jPNCdYBXMi6e/UIA=="}, {"salt", "c29tZXNhbHQ="}}});
     Handler cfg = authConfig(accounts);
     cfg.fields["providers"]["http_basic"]["hash"] = {
         {"algorithm", "scrypt"}, {"N", 1024}, {"r", 8}, {"p", 1}, {"key_length", 16}};

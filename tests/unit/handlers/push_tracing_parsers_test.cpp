@@ -29,14 +29,15 @@ TEST_CASE("traceparent is accepted as otel-go's propagator accepts it", "[tracin
 }
 
 TEST_CASE("tracestate is normalised or dropped as otel-go does", "[tracing]") {
-  CHECK(h::normalizeTraceState("congo=t61rcWkgMzE, rojo=00f067aa0ba902b7") == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+  CHECK(h::normalizeTraceState("congo=t61rcWkgMzE, rojo=00f067aa0ba902b7") ==
+        "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
   CHECK(h::normalizeTraceState("a=1,,b=2") == "a=1,b=2");
   CHECK(h::normalizeTraceState("tenant@sys=v") == "tenant@sys=v");
   CHECK(h::normalizeTraceState("") == "");
-  CHECK_FALSE(h::normalizeTraceState("a=1,a=2"));   // duplicate key
-  CHECK_FALSE(h::normalizeTraceState("A=1"));       // upper-case key
-  CHECK_FALSE(h::normalizeTraceState("a=1, "));     // a blank member
-  CHECK_FALSE(h::normalizeTraceState("a=b=c"));     // '=' in the value
+  CHECK_FALSE(h::normalizeTraceState("a=1,a=2"));  // duplicate key
+  CHECK_FALSE(h::normalizeTraceState("A=1"));      // upper-case key
+  CHECK_FALSE(h::normalizeTraceState("a=1, "));    // a blank member
+  CHECK_FALSE(h::normalizeTraceState("a=b=c"));    // '=' in the value
   std::string many;
   for (int i = 0; i < 33; ++i) {
     many += (i ? ",k" : "k") + std::to_string(i) + "=v";

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,9 +23,15 @@ TEST_CASE("content sniffing: Go's signature table as caddy 2.6.2 answers it") {
       {"<?xml"sv, "text/xml; charset=utf-8"},
       {"%PDF-"sv, "application/pdf"},
       {"%!PS-Adobe-"sv, "application/postscript"},
-      {"\xEF\xBB\xBF" "A"sv, "text/plain; charset=utf-8"},
-      {"\xFE\xFF" "A\x00"sv, "text/plain; charset=utf-16be"},
-      {"\xFF\xFE" "A\x00"sv, "text/plain; charset=utf-16le"},
+      {"\xEF\xBB\xBF"
+       "A"sv,
+       "text/plain; charset=utf-8"},
+      {"\xFE\xFF"
+       "A\x00"sv,
+       "text/plain; charset=utf-16be"},
+      {"\xFF\xFE"
+       "A\x00"sv,
+       "text/plain; charset=utf-16le"},
       {"\x00\x00\x01\x00"sv, "image/x-icon"},
       {"BM"sv, "image/bmp"},
       {"GIF89a"sv, "image/gif"},
@@ -34,16 +39,28 @@ TEST_CASE("content sniffing: Go's signature table as caddy 2.6.2 answers it") {
       {"\x89PNG\x0D\x0A\x1A\x0A"sv, "image/png"},
       {"\xFF\xD8\xFF\xE0"sv, "image/jpeg"},
       {".snd"sv, "text/plain; charset=utf-8"},  // no audio/basic in caddy 2.6.2's Go
-      {"FORM\x00\x00\x00\x00" "AIFF"sv, "audio/aiff"},
+      {"FORM\x00\x00\x00\x00"
+       "AIFF"sv,
+       "audio/aiff"},
       {"ID3"sv, "audio/mpeg"},
       {"OggS\x00"sv, "application/ogg"},
       {"MThd\x00\x00\x00\x06"sv, "audio/midi"},
-      {"RIFF\x00\x00\x00\x00" "AVI "sv, "video/avi"},
+      {"RIFF\x00\x00\x00\x00"
+       "AVI "sv,
+       "video/avi"},
       {"RIFF\x00\x00\x00\x00WAVE"sv, "audio/wave"},
-      {"\x00\x00\x00\x14" "ftypmp42\x00\x00\x00\x00isom"sv, "video/mp4"},
-      {"\x00\x00\x00\x14" "ftypisom\x00\x00\x00\x00mp41"sv, "video/mp4"},
-      {"\x00\x00\x00\x10" "ftypmp42\x00\x00\x00\x00"sv, "video/mp4"},
-      {"\x00\x00\x00\x18" "ftypmp42\x00\x00\x00\x00mp42"sv, "application/octet-stream"},  // box longer than data
+      {"\x00\x00\x00\x14"
+       "ftypmp42\x00\x00\x00\x00isom"sv,
+       "video/mp4"},
+      {"\x00\x00\x00\x14"
+       "ftypisom\x00\x00\x00\x00mp41"sv,
+       "video/mp4"},
+      {"\x00\x00\x00\x10"
+       "ftypmp42\x00\x00\x00\x00"sv,
+       "video/mp4"},
+      {"\x00\x00\x00\x18"
+       "ftypmp42\x00\x00\x00\x00mp42"sv,
+       "application/octet-stream"},  // box longer than data
       {"\x1A\x45\xDF\xA3"sv, "video/webm"},
       {"\x00\x01\x00\x00"sv, "font/ttf"},
       {"OTTO"sv, "font/otf"},
@@ -53,7 +70,9 @@ TEST_CASE("content sniffing: Go's signature table as caddy 2.6.2 answers it") {
       {"PK\x03\x04"sv, "application/zip"},
       {"Rar!\x1A\x07\x00"sv, "application/x-rar-compressed"},
       {"Rar!\x1A\x07\x01\x00"sv, "application/x-rar-compressed"},
-      {"\x00" "asm"sv, "application/wasm"},
+      {"\x00"
+       "asm"sv,
+       "application/wasm"},
       {"\x00\x00\x00"sv, "application/octet-stream"},
       {"\n\x01"sv, "application/octet-stream"},
       {". "sv, "text/plain; charset=utf-8"},
@@ -74,7 +93,7 @@ TEST_CASE("content sniffing: which responses Go's server sniffs") {
   gatehouse::runtime::Response res;
   CHECK(wantsSniffedType(res, true));
   CHECK_FALSE(wantsSniffedType(res, false));  // 204, 304, 1xx
-  res.sniff = false;                           // head flushed before the body
+  res.sniff = false;                          // head flushed before the body
   CHECK_FALSE(wantsSniffedType(res, true));
   res.sniff = true;
   res.headers.add("Content-Encoding", "gzip");

@@ -88,12 +88,12 @@ TEST_CASE("a WINDOW_UPDATE of the wrong length is left to nghttp2", "[http2][h2f
 TEST_CASE("a stream made to depend on itself depends on stream 0, in any split", "[http2][h2filter]") {
   // Go resets such a stream (RST_STREAM PROTOCOL_ERROR) where nghttp2 ends the connection.
   const std::string block = "\x82\x86\x84";  // an HPACK block: its bytes are never read
-  const std::string in = kPreface + frame(0x2, 3, be32(3) + "\x0f") +         // PRIORITY on itself
-                         frame(0x2, 5, be32(0x80000005U) + "\x0f") +          // exclusive, on itself
-                         frame(0x2, 7, be32(3) + "\x0f") +                    // on another stream
-                         frame(0x1, 9, be32(9) + "\x0f" + block, 0x24) +      // HEADERS, priority on itself
+  const std::string in = kPreface + frame(0x2, 3, be32(3) + "\x0f") +     // PRIORITY on itself
+                         frame(0x2, 5, be32(0x80000005U) + "\x0f") +      // exclusive, on itself
+                         frame(0x2, 7, be32(3) + "\x0f") +                // on another stream
+                         frame(0x1, 9, be32(9) + "\x0f" + block, 0x24) +  // HEADERS, priority on itself
                          frame(0x1, 11, "\x02" + be32(11) + "\x0f" + block + "\0\0", 0x2c) +  // padded too
-                         frame(0x1, 13, be32(13) + block, 0x04);              // no priority flag: bytes only
+                         frame(0x1, 13, be32(13) + block, 0x04);  // no priority flag: bytes only
   std::string want = in;
   const size_t first = kPreface.size() + 9;
   want.replace(first, 4, be32(0));

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "http/h2_push_promise.h"
+
+#include <catch2/catch.hpp>
 
 using gatehouse::http::buildPushPromise;
 using gatehouse::http::PushFields;
@@ -8,7 +8,8 @@ using gatehouse::http::PushPromiseInput;
 using gatehouse::runtime::HeaderList;
 
 namespace {
-std::string build(std::string_view method, std::string_view target, const HeaderList& headers, PushFields& out) {
+std::string build(std::string_view method, std::string_view target, const HeaderList& headers,
+                  PushFields& out) {
   return buildPushPromise(PushPromiseInput{method, target, "https", "example.com:8443", &headers}, out);
 }
 }  // namespace
@@ -20,8 +21,8 @@ TEST_CASE("a push promise is laid out as Go's http2 server writes it", "[push]")
   headers.add("Accept", "*/*");
   PushFields out;
   REQUIRE(build("", "/a b.css?v=1#frag", headers, out).empty());
-  PushFields want = {{":method", "GET"},  {":scheme", "https"}, {":authority", "example.com:8443"},
-                     {":path", "/a%20b.css?v=1"}, {"accept", "*/*"},  {"caddy-push", "1"},
+  PushFields want = {{":method", "GET"},          {":scheme", "https"}, {":authority", "example.com:8443"},
+                     {":path", "/a%20b.css?v=1"}, {"accept", "*/*"},    {"caddy-push", "1"},
                      {"user-agent", "ua"}};
   CHECK(out == want);
   REQUIRE(build("HEAD", "https://other.example/x", HeaderList{}, out).empty());

@@ -3,7 +3,6 @@
 // worker's pool. These cases pin down when a session says it is dormant, and that a pooled
 // scratch carries nothing of the connection that used it before.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "http/http1_scratch.h"

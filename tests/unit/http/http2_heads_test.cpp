@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 #include <initializer_list>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 
 #include "http/h2_request_head.h"
 #include "http/h2_response_head.h"
@@ -207,14 +207,14 @@ TEST_CASE("h2 request head: Go's checks in place of nghttp2's HTTP messaging") {
       Request req;
       return !head.mapTo(req, endStream);
     };
-    CHECK(refused(goHead({{"X-Upper", "1"}})));         // upper-case name
-    CHECK(refused(goHead({{"x y", "1"}})));             // not a token
-    CHECK(refused(goHead({{"x", "a\x01b"}})));          // control byte
-    CHECK(refused(goHead({{":path", "/y"}})));           // a second :path
-    CHECK(refused(goHead({{":foo", "1"}})));             // unknown pseudo-header field
-    CHECK(refused(goHead({}, "a b")));                   // no host holds a space
-    CHECK(refused(goHead({}, "a.test", "x")));           // not a request URI
-    CHECK(refused(goHead({}, "a.test", "/a\tb")));       // Go's URL parser refuses HTAB too
+    CHECK(refused(goHead({{"X-Upper", "1"}})));     // upper-case name
+    CHECK(refused(goHead({{"x y", "1"}})));         // not a token
+    CHECK(refused(goHead({{"x", "a\x01b"}})));      // control byte
+    CHECK(refused(goHead({{":path", "/y"}})));      // a second :path
+    CHECK(refused(goHead({{":foo", "1"}})));        // unknown pseudo-header field
+    CHECK(refused(goHead({}, "a b")));              // no host holds a space
+    CHECK(refused(goHead({}, "a.test", "x")));      // not a request URI
+    CHECK(refused(goHead({}, "a.test", "/a\tb")));  // Go's URL parser refuses HTAB too
     CHECK(refused(goHead({}, "a.test", "/x", "G T")));
     H2RequestHead late(1 << 20);
     late.add(":method", "GET");

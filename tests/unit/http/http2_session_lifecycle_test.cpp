@@ -58,7 +58,8 @@ TEST_CASE("h2: a stream the client opened before it saw the stop's GOAWAY notice
   REQUIRE(down.size() >= 17);
   CHECK(int(down[3]) == NGHTTP2_GOAWAY);
   const uint32_t last = (uint32_t(uint8_t(down[9])) << 24 | uint32_t(uint8_t(down[10])) << 16 |
-                         uint32_t(uint8_t(down[11])) << 8 | uint8_t(down[12])) & 0x7fffffff;
+                         uint32_t(uint8_t(down[11])) << 8 | uint8_t(down[12])) &
+                        0x7fffffff;
   CHECK(last == uint32_t(id));
   CHECK(f.transport->closed);
 }

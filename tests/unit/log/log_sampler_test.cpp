@@ -1,11 +1,10 @@
 // Log sampling as zap's sampler does it (Caddy's `sampling`): per level and message, the
 // first N entries of each interval, then every M-th; a new interval starts the count again.
-#include <catch2/catch.hpp>
+#include "log/log_sampler.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 #include <vector>
-
-#include "log/log_sampler.h"
 
 namespace lg = gatehouse::log;
 

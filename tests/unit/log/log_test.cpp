@@ -418,11 +418,13 @@ TEST_CASE("logging provisioning: include and exclude lists must nest, as Caddy c
   // A rule and an exception to it, either way round.
   CHECK(provisionRuntime(logs(R"("include":["http.log"],"exclude":["http.log.access"])"))->logs);
   CHECK(provisionRuntime(logs(R"("include":["http.log.access.log0"],"exclude":["http"])"))->logs);
-  CHECK_THROWS_WITH(provisionRuntime(logs(R"("include":["http.log.access"],"exclude":["http.handlers"])")),
-                    "logging.logs.default: when both include and exclude are populated, each element must be a "
-                    "superspace or subspace of one in the other list; check 'http.log.access' in include");
-  CHECK_THROWS_WITH(provisionRuntime(logs(R"("include":["admin","tls"],"exclude":["tls"])")),
-                    "logging.logs.default: include and exclude must not intersect, but found tls in both lists");
+  CHECK_THROWS_WITH(
+      provisionRuntime(logs(R"("include":["http.log.access"],"exclude":["http.handlers"])")),
+      "logging.logs.default: when both include and exclude are populated, each element must be a "
+      "superspace or subspace of one in the other list; check 'http.log.access' in include");
+  CHECK_THROWS_WITH(
+      provisionRuntime(logs(R"("include":["admin","tls"],"exclude":["tls"])")),
+      "logging.logs.default: include and exclude must not intersect, but found tls in both lists");
   // "http.log" is no prefix-name of "http.logger": names nest at dots only.
   CHECK_THROWS(provisionRuntime(logs(R"("include":["http.logger"],"exclude":["http.log"])")));
 }

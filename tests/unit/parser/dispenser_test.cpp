@@ -1,6 +1,7 @@
+#include "gatehouse/parser/dispenser.h"
+
 #include <catch2/catch.hpp>
 
-#include "gatehouse/parser/dispenser.h"
 #include "gatehouse/parser/lexer.h"
 
 using gatehouse::parser::Dispenser;

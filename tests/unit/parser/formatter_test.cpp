@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "gatehouse/parser/formatter.h"
+
+#include <catch2/catch.hpp>
 
 using gatehouse::parser::firstUnformattedLine;
 using gatehouse::parser::formatCaddyfile;
@@ -25,7 +25,8 @@ TEST_CASE("fmt: spacing, indentation and nesting") {
 }
 
 TEST_CASE("fmt: placeholders, comments, quotes and escapes stay literal") {
-  checkFormat("{$A}\n\nb {\n{$C}\n}\n\nd { {$E}\n}\n\n{ {$F}\n}\n", "{$A}\n\nb {\n\t{$C}\n}\n\nd {\n\t{$E}\n}\n\n{\n\t{$F}\n}");
+  checkFormat("{$A}\n\nb {\n{$C}\n}\n\nd { {$E}\n}\n\n{ {$F}\n}\n",
+              "{$A}\n\nb {\n\t{$C}\n}\n\nd {\n\t{$E}\n}\n\n{\n\t{$F}\n}");
   checkFormat("#a \"\\n\"\n\n #b {\n\tc\n}\n\nd {\ne#f\n# g\n}\n\nh { # i\n}",
               "#a \"\\n\"\n\n#b {\nc\n}\n\nd {\n\te#f\n\t# g\n}\n\nh {\n\t# i\n}");
   checkFormat("i {\n\t\"foo\nbar\"\n}", "i {\n\t\"foo\nbar\"\n}");
@@ -41,7 +42,8 @@ TEST_CASE("fmt: unbalanced braces") {
 }
 
 TEST_CASE("fmt: heredocs are copied as written") {
-  checkFormat("a {\n  respond <<EOF\n  hello\n    world\n  EOF\n}", "a {\n\trespond <<EOF\n  hello\n    world\n  EOF\n}");
+  checkFormat("a {\n  respond <<EOF\n  hello\n    world\n  EOF\n}",
+              "a {\n\trespond <<EOF\n  hello\n    world\n  EOF\n}");
   // Caddy's formatter drops the space after a lone "<<" (newer Caddy; 2.6.2 keeps it).
   checkFormat("a {\n\trespond << x\n}", "a {\n\trespond <<x\n}");
   checkFormat("a \\<<EOF b", "a \\<<EOF b");
@@ -49,7 +51,8 @@ TEST_CASE("fmt: heredocs are copied as written") {
 
 TEST_CASE("fmt: invalid UTF-8 becomes U+FFFD, Unicode spaces are trimmed") {
   CHECK(formatCaddyfile("a \xff") == "a \xEF\xBF\xBD\n");
-  CHECK(formatCaddyfile("\xC2\xA0" "a\xE3\x80\x80") == "a\n");
+  CHECK(formatCaddyfile("\xC2\xA0"
+                        "a\xE3\x80\x80") == "a\n");
 }
 
 TEST_CASE("fmt: first unformatted line") {

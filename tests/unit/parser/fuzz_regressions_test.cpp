@@ -1,7 +1,6 @@
 // Every input the fuzzer ever found a bug with (tests/fuzz/adapter/seeds) must adapt or be
 // refused with a ConfigError: nothing else may escape the adapter.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>

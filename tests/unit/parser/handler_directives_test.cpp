@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <memory>
 
 #include "gatehouse/parser/directive_table.h"
@@ -12,7 +11,9 @@ using namespace gatehouse::parser;
 
 namespace {
 
-PJson plain(const gatehouse::config::Json& j) { return PJson::parse(j.dump()); }
+PJson plain(const gatehouse::config::Json& j) {
+  return PJson::parse(j.dump());
+}
 
 // Runs one directive segment (the first token names the directive) through its unmarshaller,
 // as the adapter does, and returns the values it produced.
@@ -60,21 +61,26 @@ TEST_CASE("respond reads a status or a body") {
   CHECK(handlerOf("respond {http.error.status_code}") ==
         PJson::parse(R"({"handler":"static_response","body":"{http.error.status_code}"})"));
   CHECK(errorOf("respond \"x\" {\n body y\n}").find("body already specified") != std::string::npos);
-  CHECK(errorOf("respond") == "Caddyfile:1:1: wrong argument count or unexpected line ending after 'respond'");
+  CHECK(errorOf("respond") ==
+        "Caddyfile:1:1: wrong argument count or unexpected line ending after 'respond'");
 }
 
 TEST_CASE("redir maps its code names") {
   CHECK(handlerOf("redir https://to") ==
-        PJson::parse(R"({"handler":"static_response","status_code":302,"headers":{"Location":["https://to"]}})"));
+        PJson::parse(
+            R"({"handler":"static_response","status_code":302,"headers":{"Location":["https://to"]}})"));
   CHECK(handlerOf("redir https://to permanent")["status_code"] == 301);
   CHECK(handlerOf("redir https://to {http.vars.code}")["status_code"] == "{http.vars.code}");
   PJson html = handlerOf("redir https://a<b html");
   CHECK(html["status_code"] == 200);
   CHECK(html["headers"]["Content-Type"][0] == "text/html; charset=utf-8");
-  CHECK(html["body"].get<std::string>().find("window.location.replace(\"https://a&lt;b\")") != std::string::npos);
-  CHECK(errorOf("redir https://to 200").find("Redir code not in the 3xx range or 401: '200'") != std::string::npos);
-  CHECK(errorOf("redir https://to nope").find("Not a supported redir code type or not valid integer: 'nope'") !=
+  CHECK(html["body"].get<std::string>().find("window.location.replace(\"https://a&lt;b\")") !=
         std::string::npos);
+  CHECK(errorOf("redir https://to 200").find("Redir code not in the 3xx range or 401: '200'") !=
+        std::string::npos);
+  CHECK(
+      errorOf("redir https://to nope").find("Not a supported redir code type or not valid integer: 'nope'") !=
+      std::string::npos);
 }
 
 TEST_CASE("header builds response header operations") {
@@ -116,19 +122,22 @@ TEST_CASE("header and request_header with an empty replacement set the field") {
 TEST_CASE("request_header rejects default values") {
   CHECK(handlerOf("request_header +Edsger Dijkstra") ==
         PJson::parse(R"({"handler":"headers","request":{"add":{"Edsger":["Dijkstra"]}}})"));
-  CHECK(errorOf("request_header ?Foo bar").find("the default header modifier ('?') can only be used on "
-                                                "response headers") != std::string::npos);
+  CHECK(errorOf("request_header ?Foo bar")
+            .find("the default header modifier ('?') can only be used on "
+                  "response headers") != std::string::npos);
 }
 
 TEST_CASE("vars and map keep scalar types") {
   CHECK(handlerOf("vars {\n abc true\n def 1\n ghi 2.3\n jkl \"mn op\"\n}") ==
         PJson::parse(R"({"handler":"vars","abc":true,"def":1,"ghi":2.3,"jkl":"mn op"})"));
-  PJson m = handlerOf("map {http.request.host} {a} {b} {\n example.com true 3\n ~.*\\.net$ - `7`\n default x\n}");
+  PJson m =
+      handlerOf("map {http.request.host} {a} {b} {\n example.com true 3\n ~.*\\.net$ - `7`\n default x\n}");
   CHECK(m["mappings"] == PJson::parse(R"([{"input":"example.com","outputs":[true,3]},
                                          {"input_regexp":".*\\.net$","outputs":[null,"7"]}])"));
   CHECK(m["defaults"] == PJson::parse(R"(["x",""])"));
-  CHECK(errorOf("map {path} {http.request.host}").find(
-            "destination {host} conflicts with a Caddyfile placeholder shorthand") != std::string::npos);
+  CHECK(errorOf("map {path} {http.request.host}")
+            .find("destination {host} conflicts with a Caddyfile placeholder shorthand") !=
+        std::string::npos);
 }
 
 TEST_CASE("uri strip_prefix gets its leading slash") {
@@ -143,7 +152,8 @@ TEST_CASE("encode chooses encoders and their options") {
   CHECK(handlerOf("encode {\n zstd {\n  disable_checksum\n }\n gzip 5\n minimum_length 256\n}") ==
         PJson::parse(R"({"handler":"encode","encodings":{"gzip":{"level":5},"zstd":{"checksum":false}},
                         "prefer":["zstd","gzip"],"minimum_length":256})"));
-  CHECK(errorOf("encode {\n brotli\n}").find("getting module named 'http.encoders.brotli'") != std::string::npos);
+  CHECK(errorOf("encode {\n brotli\n}").find("getting module named 'http.encoders.brotli'") !=
+        std::string::npos);
   // 2.6.2's zstd took no options and skipped its arguments and block: such a Caddyfile runs.
   CHECK(handlerOf("encode {\n zstd 3\n}")["encodings"] == PJson::parse(R"({"zstd":{}})"));
   CHECK(handlerOf("encode {\n zstd fastest {\n  any thing\n }\n}")["encodings"] ==
@@ -157,7 +167,8 @@ TEST_CASE("encode takes the first line's formats before its block, as caddy 2.6.
   CHECK(handlerOf("encode gzip {\n zstd\n}") ==
         PJson::parse(R"({"handler":"encode","encodings":{"gzip":{},"zstd":{}},"prefer":["gzip","zstd"]})"));
   CHECK(handlerOf("encode gzip {\n gzip 5\n}")["encodings"] == PJson::parse(R"({"gzip":{"level":5}})"));
-  CHECK(errorOf("encode 1 {\n brotli\n}").find("module not registered: http.encoders.1") != std::string::npos);
+  CHECK(errorOf("encode 1 {\n brotli\n}").find("module not registered: http.encoders.1") !=
+        std::string::npos);
 }
 
 TEST_CASE("file_server hides the Caddyfile and reads its subdirectives") {
@@ -180,7 +191,8 @@ TEST_CASE("try_files splits files with query strings into grouped routes") {
   REQUIRE(values.size() == 2);
   CHECK(values[0].route().group == values[1].route().group);
   CHECK(plain(values[0].route().match[0]) == PJson::parse(R"({"file":{"try_files":["{path}"]}})"));
-  CHECK(plain(toJson(values[1].route().handle[0]))["uri"] == "{http.matchers.file.relative}?{query}&p={path}");
+  CHECK(plain(toJson(values[1].route().handle[0]))["uri"] ==
+        "{http.matchers.file.relative}?{query}&p={path}");
 }
 
 TEST_CASE("uri query operations") {
@@ -193,8 +205,9 @@ TEST_CASE("uri query operations") {
 }
 
 TEST_CASE("basic_auth and the small directives") {
-  CHECK(handlerOf("basic_auth argon2id Realm {\n bob hash\n}") ==
-        PJson::parse(R"({"handler":"authentication","providers":{"http_basic":{"hash":{"algorithm":"argon2id"},
+  CHECK(
+      handlerOf("basic_auth argon2id Realm {\n bob hash\n}") ==
+      PJson::parse(R"({"handler":"authentication","providers":{"http_basic":{"hash":{"algorithm":"argon2id"},
                         "accounts":[{"username":"bob","password":"hash"}],"realm":"Realm","hash_cache":{}}}})"));
   CHECK(handlerOf("request_body {\n max_size 1MB\n}")["max_size"] == 1000000);
   // humanize.ParseBytes, errors and all: only digits, '.' and ',' make the number.
@@ -219,7 +232,9 @@ TEST_CASE("basic_auth and the small directives") {
 
 TEST_CASE("acme_server reads policies and names its CA for the pki app") {
   Run run;
-  auto values = run("acme_server {\n ca custom\n lifetime 7d\n allow {\n  domains a.example\n }\n deny {\n  domains b.example\n }\n}");
+  auto values =
+      run("acme_server {\n ca custom\n lifetime 7d\n allow {\n  domains a.example\n }\n deny {\n  domains "
+          "b.example\n }\n}");
   REQUIRE(values.size() == 2);
   CHECK(plain(toJson(values[0].route().handle[0])) ==
         PJson::parse(R"({"handler":"acme_server","ca":"custom","lifetime":604800000000000,

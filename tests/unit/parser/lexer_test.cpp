@@ -1,7 +1,8 @@
+#include "gatehouse/parser/lexer.h"
+
 #include <catch2/catch.hpp>
 
 #include "gatehouse/parser/config_error.h"
-#include "gatehouse/parser/lexer.h"
 
 using gatehouse::parser::ConfigError;
 using gatehouse::parser::Token;
@@ -27,11 +28,13 @@ void check(const std::string& input, const std::vector<Expected>& want) {
 }  // namespace
 
 TEST_CASE("lexer splits words and tracks line and column") {
-  check("host:123 {\n  dir1 arg1\n}", {{"host:123", 1, 1}, {"{", 1, 10}, {"dir1", 2, 3}, {"arg1", 2, 8}, {"}", 3, 1}});
+  check("host:123 {\n  dir1 arg1\n}",
+        {{"host:123", 1, 1}, {"{", 1, 10}, {"dir1", 2, 3}, {"arg1", 2, 8}, {"}", 3, 1}});
 }
 
 TEST_CASE("lexer handles quotes, escapes and backticks") {
-  check(R"(a "b c" "d \"e\" \f" `g "h" \i`)", {{"a", 1, 1}, {"b c", 1, 3}, {R"(d "e" \f)", 1, 9}, {R"(g "h" \i)", 1, 22}});
+  check(R"(a "b c" "d \"e\" \f" `g "h" \i`)",
+        {{"a", 1, 1}, {"b c", 1, 3}, {R"(d "e" \f)", 1, 9}, {R"(g "h" \i)", 1, 22}});
   auto toks = tokenize("\"\" x", "f");
   REQUIRE(toks.size() == 2);
   CHECK(toks[0].text.empty());
@@ -50,7 +53,10 @@ TEST_CASE("escaped newline joins lines") {
 }
 
 TEST_CASE("leading BOM is dropped") {
-  check("\xEF\xBB\xBF" "a", {{"a", 1, 1}});
+  check(
+      "\xEF\xBB\xBF"
+      "a",
+      {{"a", 1, 1}});
 }
 
 TEST_CASE("heredoc strips the closing marker's indentation") {
@@ -62,7 +68,8 @@ TEST_CASE("heredoc strips the closing marker's indentation") {
 }
 
 TEST_CASE("heredoc errors") {
-  CHECK_THROWS_WITH(tokenize("a <<<END\nx\nEND\n", "f"), Catch::Contains("too many '<' for heredoc on line #1"));
+  CHECK_THROWS_WITH(tokenize("a <<<END\nx\nEND\n", "f"),
+                    Catch::Contains("too many '<' for heredoc on line #1"));
   CHECK_THROWS_WITH(tokenize("a <<END!\nx\nEND!\n", "f"), Catch::Contains("must contain only alphanumeric"));
   CHECK_THROWS_WITH(tokenize("a <<END\n\tx\n  END\n", "f"),
                     Catch::Contains("mismatched leading whitespace in heredoc <<END on line #2"));

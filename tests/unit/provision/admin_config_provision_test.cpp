@@ -1,8 +1,9 @@
 // admin.config as caddy 2.6.2 takes it: the "http" loader's fields and load_delay; what
 // gatehouse cannot honour is refused with its JSON path.
+#include "provision/admin_config_provision.h"
+
 #include <catch2/catch.hpp>
 
-#include "provision/admin_config_provision.h"
 #include "provision/provision_error.h"
 
 using gatehouse::config::Json;

@@ -1,8 +1,9 @@
+#include "proxy/dynamic_upstreams.h"
+
 #include <catch2/catch.hpp>
 
 #include "provision/provision_error.h"
 #include "proxy/dns_records.h"
-#include "proxy/dynamic_upstreams.h"
 #include "proxy/upstream_address.h"
 
 using gatehouse::config::Json;
@@ -24,17 +25,23 @@ TEST_CASE("rendered upstream addresses are refused as Caddy words it") {
   CHECK(!UpstreamAddress::parseResolved("127.0.0.1:1-3", err));
   CHECK(err == "dial address must represent precisely one socket: 127.0.0.1:1-3 represents 3");
   CHECK(!UpstreamAddress::parseResolved("127.0.0.1:abc", err));
-  CHECK(err == "invalid dial address 127.0.0.1:abc: invalid start port: strconv.ParseUint: parsing \"abc\": invalid syntax");
+  CHECK(err ==
+        "invalid dial address 127.0.0.1:abc: invalid start port: strconv.ParseUint: parsing \"abc\": invalid "
+        "syntax");
   CHECK(!UpstreamAddress::parseResolved("127.0.0.1:99999", err));
   CHECK(err ==
-        "invalid dial address 127.0.0.1:99999: invalid start port: strconv.ParseUint: parsing \"99999\": value out of range");
+        "invalid dial address 127.0.0.1:99999: invalid start port: strconv.ParseUint: parsing \"99999\": "
+        "value out of range");
   CHECK(!UpstreamAddress::parseResolved("udp/127.0.0.1:53", err));
   CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
   CHECK(!UpstreamAddress::parseResolved("127.0.0.1:80-", err));
-  CHECK(err == "invalid dial address 127.0.0.1:80-: invalid end port: strconv.ParseUint: parsing \"\": invalid syntax");
+  CHECK(err ==
+        "invalid dial address 127.0.0.1:80-: invalid end port: strconv.ParseUint: parsing \"\": invalid "
+        "syntax");
   CHECK(!UpstreamAddress::parseResolved("127.0.0.1:065536", err));
   CHECK(err ==
-        "invalid dial address 127.0.0.1:065536: invalid start port: strconv.ParseUint: parsing \"065536\": value out of range");
+        "invalid dial address 127.0.0.1:065536: invalid start port: strconv.ParseUint: parsing \"065536\": "
+        "value out of range");
 }
 
 TEST_CASE("a rendered port with leading zeros is read as ParseUint reads it") {
@@ -59,14 +66,16 @@ TEST_CASE("networks that cannot carry HTTP are refused per request") {
   std::string err;
   // Caddy loads these (a Caddyfile's `reverse_proxy api/* host:port` makes "api/*:80") and
   // answers 502 when one is picked: the proxy sends them through parseResolved per request.
-  for (const char* dial : {"udp/127.0.0.1:53", "unixgram//run/x.sock", "ip/127.0.0.1:1", "fd/3", "api/*:80"}) {
+  for (const char* dial :
+       {"udp/127.0.0.1:53", "unixgram//run/x.sock", "ip/127.0.0.1:1", "fd/3", "api/*:80"}) {
     CHECK(UpstreamAddress::namesForeignNetwork(dial));
     CHECK(!UpstreamAddress::parse(dial, err));
     CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
     CHECK(!UpstreamAddress::parseResolved(dial, err));
     CHECK_THAT(err, Catch::Contains("cannot carry HTTP"));
   }
-  for (const char* dial : {"tcp4/127.0.0.1:80", "unix//run/app.sock", "127.0.0.1:80", "[::1]:80", "host:80/x"}) {
+  for (const char* dial :
+       {"tcp4/127.0.0.1:80", "unix//run/app.sock", "127.0.0.1:80", "[::1]:80", "host:80/x"}) {
     CHECK(!UpstreamAddress::namesForeignNetwork(dial));
   }
   CHECK(UpstreamAddress::parse("tcp4/127.0.0.1:80", err));
@@ -88,7 +97,8 @@ TEST_CASE("SRV records in RFC 2782 order") {
 
 TEST_CASE("dynamic upstream sources decode Caddy's JSON") {
   auto a = DynamicSource::parse(Json::parse(R"({"source":"a","name":"api.example.test","refresh":5000000000,
-      "resolver":{"addresses":["127.0.0.1:5353"]},"versions":{"ipv6":true}})"), "h.dynamic_upstreams");
+      "resolver":{"addresses":["127.0.0.1:5353"]},"versions":{"ipv6":true}})"),
+                                "h.dynamic_upstreams");
   CHECK(a.kind == DynamicSource::Kind::A);
   CHECK(a.port.source() == "80");
   CHECK(a.refresh == std::chrono::seconds(5));
@@ -96,12 +106,14 @@ TEST_CASE("dynamic upstream sources decode Caddy's JSON") {
   CHECK(a.v6);
   REQUIRE(a.resolvers.size() == 1);
   CHECK(a.resolvers[0].port == 5353);
-  auto m = DynamicSource::parse(Json::parse(R"({"source":"multi","sources":[{"source":"srv","name":"x"}]})"), "p");
+  auto m =
+      DynamicSource::parse(Json::parse(R"({"source":"multi","sources":[{"source":"srv","name":"x"}]})"), "p");
   REQUIRE(m.sources.size() == 1);
   CHECK(m.sources[0].kind == DynamicSource::Kind::Srv);
   CHECK(m.sources[0].refresh == std::chrono::minutes(1));
   CHECK_THROWS_AS(DynamicSource::parse(Json::parse(R"({"source":"consul"})"), "p"),
                   gatehouse::provision::ProvisionError);
-  CHECK_THROWS_AS(DynamicSource::parse(Json::parse(R"({"source":"a","resolver":{"addresses":["dns.google"]}})"), "p"),
-                  gatehouse::provision::ProvisionError);
+  CHECK_THROWS_AS(
+      DynamicSource::parse(Json::parse(R"({"source":"a","resolver":{"addresses":["dns.google"]}})"), "p"),
+      gatehouse::provision::ProvisionError);
 }

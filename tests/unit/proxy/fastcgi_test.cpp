@@ -1,7 +1,6 @@
 // FastCGI pieces without a socket: the record codec, the CGI head reader and the CGI
 // environment as Caddy's fastcgi transport builds it.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 

@@ -1,11 +1,12 @@
 // Active health checks: where a redirect leads (Go's http.Client rules, always the same
 // upstream) and the JSON fields around it.
+#include "proxy/health_checker_redirect.h"
+
 #include <catch2/catch.hpp>
 
 #include "gatehouse/config/site_graph.h"
 #include "provision/provision_error.h"
 #include "proxy/health_checker.h"
-#include "proxy/health_checker_redirect.h"
 
 using gatehouse::config::Json;
 using gatehouse::proxy::ActiveHealth;
@@ -14,7 +15,9 @@ using gatehouse::proxy::HealthRequest;
 using gatehouse::proxy::isFollowedRedirect;
 
 namespace {
-HealthRequest base() { return HealthRequest{"POST", "/a/b?x=1", "127.0.0.1:8080", false, true}; }
+HealthRequest base() {
+  return HealthRequest{"POST", "/a/b?x=1", "127.0.0.1:8080", false, true};
+}
 }  // namespace
 
 TEST_CASE("health check redirects keep the upstream, change path, Host and method as Go", "[proxy][health]") {
@@ -69,7 +72,8 @@ TEST_CASE("health check redirects keep the upstream, change path, Host and metho
 }
 
 TEST_CASE("active health checks: body, follow_redirects, max_size, enabled", "[proxy][health]") {
-  auto h = ActiveHealth::parse(Json::parse(R"({"uri":"/h","body":"ping","follow_redirects":false,"max_size":20})"), "a");
+  auto h = ActiveHealth::parse(
+      Json::parse(R"({"uri":"/h","body":"ping","follow_redirects":false,"max_size":20})"), "a");
   CHECK(h.enabled);
   CHECK(h.body == "ping");
   CHECK_FALSE(h.followRedirects);
@@ -86,7 +90,8 @@ TEST_CASE("active health checks: body, follow_redirects, max_size, enabled", "[p
                   gatehouse::provision::ProvisionError);
 }
 
-TEST_CASE("active health checks: zero, sub-millisecond and negative interval and timeout", "[proxy][health]") {
+TEST_CASE("active health checks: zero, sub-millisecond and negative interval and timeout",
+          "[proxy][health]") {
   using std::chrono::milliseconds;
   // Zero is Caddy's default (30 s, 5 s), a positive duration below a millisecond waits one
   // (it rounded to zero and was refused), a negative one is refused only when checks run.
@@ -96,7 +101,8 @@ TEST_CASE("active health checks: zero, sub-millisecond and negative interval and
   auto tiny = ActiveHealth::parse(Json::parse(R"({"uri":"/h","interval":"250us","timeout":250000})"), "a");
   CHECK(tiny.interval == milliseconds(1));
   CHECK(tiny.timeout == milliseconds(1));
-  CHECK(ActiveHealth::parse(Json::parse(R"({"uri":"/h","timeout":"1.5s"})"), "a").timeout == milliseconds(1'500));
+  CHECK(ActiveHealth::parse(Json::parse(R"({"uri":"/h","timeout":"1.5s"})"), "a").timeout ==
+        milliseconds(1'500));
   CHECK_THROWS_WITH(ActiveHealth::parse(Json::parse(R"({"uri":"/h","interval":-1000000000})"), "a"),
                     Catch::Contains("must not be negative"));
   CHECK_THROWS_AS(ActiveHealth::parse(Json::parse(R"({"port":81,"timeout":-5})"), "a"),

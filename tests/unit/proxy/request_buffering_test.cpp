@@ -1,8 +1,9 @@
+#include "proxy/request_buffering.h"
+
 #include <catch2/catch.hpp>
 
 #include "gatehouse/config/site_graph.h"
 #include "provision/provision_error.h"
-#include "proxy/request_buffering.h"
 
 using gatehouse::config::Json;
 using gatehouse::proxy::BodyBuffering;

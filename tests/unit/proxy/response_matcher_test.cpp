@@ -1,13 +1,14 @@
+#include "proxy/response_matcher.h"
+
 #include <catch2/catch.hpp>
 
 #include "provision/provision_error.h"
-#include "proxy/response_matcher.h"
 #include "proxy/response_routes.h"
 
 using gatehouse::config::Json;
 using gatehouse::proxy::firstMatching;
-using gatehouse::proxy::ResponseMatcher;
 using gatehouse::proxy::ResponseHandler;
+using gatehouse::proxy::ResponseMatcher;
 using gatehouse::runtime::HeaderList;
 
 TEST_CASE("response matchers: status codes and classes, header patterns, absence") {
@@ -26,9 +27,11 @@ TEST_CASE("response matchers: status codes and classes, header patterns, absence
   CHECK_FALSE(ResponseMatcher::parse(Json::parse(R"({"headers": {"X-Tag": null}})"), "m").matches(200, h));
   CHECK(ResponseMatcher::parse(Json::parse(R"({"headers": {"X-None": null}})"), "m").matches(200, h));
   // status and header fields must all hold
-  CHECK_FALSE(ResponseMatcher::parse(Json::parse(R"({"status_code": [2], "headers": {"X-Tag": ["zzz"]}})"), "m")
-                  .matches(200, h));
-  CHECK_THROWS_AS(ResponseMatcher::parse(Json::parse(R"({"body": "x"})"), "m"), gatehouse::provision::ProvisionError);
+  CHECK_FALSE(
+      ResponseMatcher::parse(Json::parse(R"({"status_code": [2], "headers": {"X-Tag": ["zzz"]}})"), "m")
+          .matches(200, h));
+  CHECK_THROWS_AS(ResponseMatcher::parse(Json::parse(R"({"body": "x"})"), "m"),
+                  gatehouse::provision::ProvisionError);
 }
 
 TEST_CASE("handle_response: the first matching entry wins; routes compile, proxies inside too") {
@@ -38,12 +41,11 @@ TEST_CASE("handle_response: the first matching entry wins; routes compile, proxi
     ++compiled;
     return gatehouse::router::RouteList{};
   };
-  auto list = ResponseHandler::parseAll(
-      Json::parse(R"([{"match": {"status_code": [404]}, "status_code": 200},
+  auto list = ResponseHandler::parseAll(Json::parse(R"([{"match": {"status_code": [404]}, "status_code": 200},
                       {"match": {"headers": {"X-Tag": ["a*"]}}, "status_code": "202"},
                       {"match": {"status_code": [5]}, "routes": []},
                       {"status_code": 299}])"),
-      "hr", compile);
+                                        "hr", compile);
   CHECK(compiled == 1);
   HeaderList tagged;
   tagged.add("X-Tag", "abc");
@@ -54,7 +56,8 @@ TEST_CASE("handle_response: the first matching entry wins; routes compile, proxi
   CHECK(firstMatching(list, 201, none)->status == 299);
   // A proxy inside the routes is accepted (it hands the request on to another upstream).
   auto proxied = ResponseHandler::parseAll(
-      Json::parse(R"([{"routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "a:1"}]}]}]}])"),
+      Json::parse(
+          R"([{"routes": [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "a:1"}]}]}]}])"),
       "hr", compile);
   CHECK(proxied.size() == 1);
   CHECK_THROWS_AS(ResponseHandler::parseAll(Json::parse(R"([{"status_code": "abc"}])"), "hr", compile),

@@ -14,8 +14,12 @@ namespace {
 
 class Recorder final : public gatehouse::http::RequestHandler {
  public:
-  gatehouse::runtime::Outcome handle(Exchange& /*ex*/) override { return gatehouse::runtime::Outcome::Handled; }
-  gatehouse::runtime::Outcome resumed(Exchange& /*ex*/) override { return gatehouse::runtime::Outcome::Handled; }
+  gatehouse::runtime::Outcome handle(Exchange& /*ex*/) override {
+    return gatehouse::runtime::Outcome::Handled;
+  }
+  gatehouse::runtime::Outcome resumed(Exchange& /*ex*/) override {
+    return gatehouse::runtime::Outcome::Handled;
+  }
   void finished(const Exchange& ex) override {
     ++calls;
     status = ex.response.status;

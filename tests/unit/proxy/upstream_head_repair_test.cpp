@@ -1,7 +1,6 @@
 #include "proxy/upstream_head_repair.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 using gatehouse::proxy::repairHead;
@@ -10,7 +9,8 @@ TEST_CASE("repairHead leaves out the field lines Go reads and llhttp refuses", "
   std::string out;
   SECTION("names outside the token set, an empty name, their obs-fold lines") {
     const std::string in =
-        "HTTP/1.1 200 OK\r\nX(y): 1\r\n\tfolded\r\nBad Name: 2\r\nX-Caf\xc3\xa9: 3\r\n: novalue\r\nX-Good: 4\r\n"
+        "HTTP/1.1 200 OK\r\nX(y): 1\r\n\tfolded\r\nBad Name: 2\r\nX-Caf\xc3\xa9: 3\r\n: novalue\r\nX-Good: "
+        "4\r\n"
         "Content-Length: 2\r\n\r\nok";
     CHECK(repairHead(in, false, out));
     CHECK(out == "HTTP/1.1 200 OK\r\nX-Good: 4\r\nContent-Length: 2\r\n\r\nok");
@@ -32,8 +32,9 @@ TEST_CASE("repairHead leaves out the field lines Go reads and llhttp refuses", "
         "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\nX(y): 1\r\n\r\nHTTP/1.1 200 OK\r\nBad Name: 2\r\n"
         "Content-Length: 12\r\n\r\nX(y): body\r\n";
     CHECK(repairHead(in, false, out));
-    CHECK(out == "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n"
-                 "X(y): body\r\n");
+    CHECK(out ==
+          "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n"
+          "X(y): body\r\n");
     CHECK(repairHead("HTTP/1.1 200 OK\nX(y): 1\nX-Par", false, out));
     CHECK(out == "HTTP/1.1 200 OK\nX-Par");
   }

@@ -1,6 +1,7 @@
+#include "proxy/upstream_tls_renegotiation.h"
+
 #include <catch2/catch.hpp>
 
-#include "proxy/upstream_tls_renegotiation.h"
 #include "tls/server_tls.h"
 
 using namespace gatehouse::proxy;

@@ -1,9 +1,8 @@
 // The RFC 6455 handshake reverse_proxy makes for a WebSocket over HTTP/2 (RFC 8441).
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "proxy/websocket_handshake.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 using gatehouse::proxy::acceptUpstreamWebSocket;
 using gatehouse::proxy::isH2WebSocket;

@@ -2,7 +2,6 @@
 // reload the old handler is freed and a new one may take its address: the new owner must
 // get fresh state, and the state of owners that are gone must be released.
 #include <catch2/catch.hpp>
-
 #include <memory>
 
 #include "gatehouse/runtime/exchange_host.h"

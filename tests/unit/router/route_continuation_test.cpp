@@ -53,14 +53,16 @@ std::vector<std::unique_ptr<Handler>> handlers(std::unique_ptr<H>... h) {
   return v;
 }
 
-std::string trace(const Exchange& ex) { return ex.var("trace") ? *ex.var("trace") : std::string(); }
+std::string trace(const Exchange& ex) {
+  return ex.var("trace") ? *ex.var("trace") : std::string();
+}
 
 }  // namespace
 
 TEST_CASE("a paused chain records its position and goes on from there, innermost first") {
   std::vector<CompiledRoute> innerRoutes;
-  innerRoutes.push_back(route(handlers(std::make_unique<Mark>("a"), std::make_unique<Pause>(),
-                                       std::make_unique<Mark>("b"))));
+  innerRoutes.push_back(
+      route(handlers(std::make_unique<Mark>("a"), std::make_unique<Pause>(), std::make_unique<Mark>("b"))));
   innerRoutes.push_back(route(handlers(std::make_unique<Mark>("c"))));
   const RouteList inner(std::move(innerRoutes));
   std::vector<CompiledRoute> outerRoutes;

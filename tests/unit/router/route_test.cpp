@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <regex>
 
 #include "gatehouse/config/site_graph.h"
@@ -106,15 +105,18 @@ TEST_CASE("unsupported modules and options stop provisioning with their JSON pat
   using gatehouse::provision::ProvisionError;
   // A reverse_proxy without upstreams starts, as in Caddy (503 per request: compat proxy_no_upstreams).
   CHECK_NOTHROW(build(R"([{"handle":[{"handler":"reverse_proxy"}]}])"));
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"log_append"}]}]}]}])"),
-                    "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'log_append' "
-                    "(Caddyfile directive `log_append`) is not supported yet");
-  CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","etag_file_extensions":[".x"]}]}])"),
-                    Catch::Contains("file_server option 'etag_file_extensions' (Caddy 2.8+) is not supported yet"));
+  CHECK_THROWS_WITH(
+      build(R"([{"handle":[{"handler":"subroute","routes":[{"handle":[{"handler":"log_append"}]}]}]}])"),
+      "apps.http.servers.srv0.routes[0].handle[0].routes[0].handle[0]: handler 'log_append' "
+      "(Caddyfile directive `log_append`) is not supported yet");
+  CHECK_THROWS_WITH(
+      build(R"([{"handle":[{"handler":"file_server","etag_file_extensions":[".x"]}]}])"),
+      Catch::Contains("file_server option 'etag_file_extensions' (Caddy 2.8+) is not supported yet"));
   CHECK_THROWS_WITH(build(R"([{"handle":[{"handler":"file_server","browse":{"sort":["size"]}}]}])"),
                     Catch::Contains("browse option 'sort' (Caddy 2.9+) is not supported yet"));
   // A wildcard site without a DNS provider starts, as in Caddy (its orders fail at run time).
-  CHECK_NOTHROW(build(R"([{"match":[{"host":["*.example.com"]}],"handle":[{"handler":"static_response"}]}])"));
+  CHECK_NOTHROW(
+      build(R"([{"match":[{"host":["*.example.com"]}],"handle":[{"handler":"static_response"}]}])"));
   auto cfg = Json::parse(R"({"apps":{"http":{"servers":{"srv0":{"listen":[":0"],
     "automatic_https":{"disable":true},
     "routes":[{"match":[{"host":["example.com"]}],"handle":[{"handler":"static_response"}]}]}}}}})");
@@ -167,7 +169,8 @@ TEST_CASE("{http.request.uuid} is made once per request and kept in the var uuid
   ])");
   auto ex = run(*rt, "/");
   const std::string id(ex.response.headers.get("X-Id"));
-  CHECK(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  CHECK(std::regex_match(id,
+                         std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
   CHECK(ex.response.body == id + " " + id);
   CHECK(run(*rt, "/").response.headers.get("X-Id") != id);  // a new one per request
 }

@@ -10,7 +10,8 @@ std::string run(const std::string& text, const Value& dot = Value(), const Delim
   FuncMap funcs;
   addGoBuiltins(funcs);
   TemplateSet set;
-  parseTemplate(set, "t", text, [&](std::string_view n) { return funcs.contains(n); }, d);
+  parseTemplate(
+      set, "t", text, [&](std::string_view n) { return funcs.contains(n); }, d);
   std::string out;
   executeTemplate(set, funcs, "t", dot, out);
   return out;
@@ -48,13 +49,15 @@ TEST_CASE("templates: control structures", "[templates]") {
   CHECK(run("{{ range $k, $v := . }}{{ $k }} {{ end }}", sampleMap()) == "L N Name ");
   CHECK(run("{{ with .Name }}[{{ . }}]{{ end }}{{ with .Zip }}no{{ else }}none{{ end }}", sampleMap()) ==
         "[gate]none");
-  CHECK(run("{{ define \"x\" }}<{{ . }}>{{ end }}{{ template \"x\" .N }}{{ block \"b\" 2 }}({{ . }}){{ end }}",
-            sampleMap()) == "<3>(2)");
+  CHECK(
+      run("{{ define \"x\" }}<{{ . }}>{{ end }}{{ template \"x\" .N }}{{ block \"b\" 2 }}({{ . }}){{ end }}",
+          sampleMap()) == "<3>(2)");
 }
 
 TEST_CASE("templates: builtins", "[templates]") {
   CHECK(run("{{ and 1 0 2 }} {{ or 0 \"\" \"z\" }} {{ not 0 }}") == "0 z true");
-  CHECK(run("{{ printf \"%5.2f|%-4d|%x|%v|%03d|%t\" 3.14159 7 255 \"s\" 5 true }}") == " 3.14|7   |ff|s|005|true");
+  CHECK(run("{{ printf \"%5.2f|%-4d|%x|%v|%03d|%t\" 3.14159 7 255 \"s\" 5 true }}") ==
+        " 3.14|7   |ff|s|005|true");
   CHECK(run("{{ printf \"%d\" \"x\" }}") == "%!d(string=x)");
   CHECK(run("{{ print 1 2 \"a\" 3 }}") == "1 2a3");
   CHECK(run("{{ html \"<a href='x'>&\" }}") == "&lt;a href=&#39;x&#39;&gt;&amp;");
@@ -111,18 +114,24 @@ TEST_CASE("templates: execution errors carry Go's line:column and node text", "[
   // offset in its line (0-based), a failed call names the whole command with its arguments as
   // written, a field chain is placed at its second field, and a `define`d template reports the
   // file it was parsed in.
-  CHECK_THROWS_WITH(run("{{ index .L 5 }}", sampleMap()),
-                    "template: t:1:3: executing \"t\" at <index .L 5>: error calling index: index out of range: 5");
-  CHECK_THROWS_WITH(run("a\n  {{ printf \"%d\" | index `k` }}", sampleMap()),
-                    Catch::StartsWith("template: t:2:19: executing \"t\" at <index `k`>: error calling index"));
-  CHECK_THROWS_WITH(run("x{{ .Name.Foo }}", sampleMap()),
-                    "template: t:1:9: executing \"t\" at <.Name.Foo>: can't evaluate field Foo in type string");
-  CHECK_THROWS_WITH(run("{{ len }}"), "template: t:1:3: executing \"t\" at <len>: wrong number of args for len: "
-                                      "want 1 got 0");
-  CHECK_THROWS_WITH(run("{{ define \"d\" }}\n {{ index 1 2 }}{{ end }}{{ template \"d\" }}"),
-                    Catch::StartsWith("template: t:2:4: executing \"d\" at <index 1 2>: error calling index"));
+  CHECK_THROWS_WITH(
+      run("{{ index .L 5 }}", sampleMap()),
+      "template: t:1:3: executing \"t\" at <index .L 5>: error calling index: index out of range: 5");
+  CHECK_THROWS_WITH(
+      run("a\n  {{ printf \"%d\" | index `k` }}", sampleMap()),
+      Catch::StartsWith("template: t:2:19: executing \"t\" at <index `k`>: error calling index"));
+  CHECK_THROWS_WITH(
+      run("x{{ .Name.Foo }}", sampleMap()),
+      "template: t:1:9: executing \"t\" at <.Name.Foo>: can't evaluate field Foo in type string");
+  CHECK_THROWS_WITH(run("{{ len }}"),
+                    "template: t:1:3: executing \"t\" at <len>: wrong number of args for len: "
+                    "want 1 got 0");
+  CHECK_THROWS_WITH(
+      run("{{ define \"d\" }}\n {{ index 1 2 }}{{ end }}{{ template \"d\" }}"),
+      Catch::StartsWith("template: t:2:4: executing \"d\" at <index 1 2>: error calling index"));
   CHECK_THROWS_WITH(run("{{ range 3 }}{{ end }}"),
                     "template: t:1:9: executing \"t\" at <3>: range can't iterate over 3");
-  CHECK_THROWS_WITH(run("{{ template \"nope\" }}"),
-                    "template: t:1:12: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined");
+  CHECK_THROWS_WITH(
+      run("{{ template \"nope\" }}"),
+      "template: t:1:12: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined");
 }

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "templates/semver.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "templates/semver.h"
 #include "templates/value.h"
 
 using namespace gatehouse::templates;

@@ -28,7 +28,9 @@ acme::X509Ptr certOf(const std::string& pem) {
   return acme::X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
 }
 
-std::string keyIdOf(EVP_PKEY* k) { return std::to_string(EVP_PKEY_get_base_id(k)) + "/" + std::to_string(EVP_PKEY_get_bits(k)); }
+std::string keyIdOf(EVP_PKEY* k) {
+  return std::to_string(EVP_PKEY_get_base_id(k)) + "/" + std::to_string(EVP_PKEY_get_bits(k));
+}
 
 }  // namespace
 
@@ -51,7 +53,9 @@ TEST_CASE("sprig derivePassword: the Master Password vectors caddy 2.6.2 prints"
 
 TEST_CASE("sprig encryptAES round-trips; randBytes is base64 of n bytes", "[templates]") {
   CHECK(run(R"({{ encryptAES "k" "hello world" | decryptAES "k" }})") == "hello world");
-  CHECK(run(R"({{ encryptAES "a-password-longer-than-32-bytes-xyz" "x" | decryptAES "a-password-longer-than-32-bytes-xyz" }})") == "x");
+  CHECK(
+      run(R"({{ encryptAES "a-password-longer-than-32-bytes-xyz" "x" | decryptAES "a-password-longer-than-32-bytes-xyz" }})") ==
+      "x");
   CHECK(run(R"({{ encryptAES "k" "0123456789abcdef" | len }})") == "64");  // IV + 2 blocks (a full pad block)
   CHECK(run(R"({{ randBytes 12 | len }})") == "16");
   CHECK(run(R"({{ ne (randBytes 16) (randBytes 16) }})") == "true");
@@ -72,9 +76,10 @@ TEST_CASE("sprig genPrivateKey: Sprig's PEM forms, parsed back to the same key t
 }
 
 TEST_CASE("sprig genCA / genSignedCert: a CA and a leaf that verifies against it", "[templates]") {
-  const std::string out = run(R"({{ $k := genPrivateKey "ecdsa" }}{{ $ca := genCAWithKey "test-ca" 30 $k }})"
-                              R"({{ $leaf := genSignedCert "leaf.test" (list "127.0.0.1") (list "leaf.test" "b.test") 10 $ca }})"
-                              R"({{ $ca.Cert }}@@{{ $leaf.Cert }}@@{{ $leaf.Key }})");
+  const std::string out =
+      run(R"({{ $k := genPrivateKey "ecdsa" }}{{ $ca := genCAWithKey "test-ca" 30 $k }})"
+          R"({{ $leaf := genSignedCert "leaf.test" (list "127.0.0.1") (list "leaf.test" "b.test") 10 $ca }})"
+          R"({{ $ca.Cert }}@@{{ $leaf.Cert }}@@{{ $leaf.Key }})");
   const auto a = out.find("@@");
   const auto b = out.find("@@", a + 2);
   REQUIRE(b != std::string::npos);
@@ -96,8 +101,9 @@ TEST_CASE("sprig genCA / genSignedCert: a CA and a leaf that verifies against it
 }
 
 TEST_CASE("sprig genSelfSignedCertWithKey keeps the key; errors as Sprig words them", "[templates]") {
-  CHECK(run(R"({{ $k := genPrivateKey "ed25519" }}{{ $c := genSelfSignedCertWithKey "me" nil (list "me.test") 1 $k }}{{ eq $c.Key $k }})") ==
-        "true");
+  CHECK(
+      run(R"({{ $k := genPrivateKey "ed25519" }}{{ $c := genSelfSignedCertWithKey "me" nil (list "me.test") 1 $k }}{{ eq $c.Key $k }})") ==
+      "true");
   CHECK_THROWS_WITH(run(R"({{ genSelfSignedCertWithKey "me" nil nil 1 "junk" }})"),
                     Catch::Contains("parsing private key: no PEM data in input"));
   CHECK_THROWS_WITH(run(R"({{ genCAWithKey "ca" 1 (genPrivateKey "dsa") }})"),

@@ -39,10 +39,11 @@ CertificatePtr makeCert(const CertSpec& spec) {
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   const std::string cn = spec.cn.empty() ? "" : spec.cn;
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("test"), -1, -1,
+                             0);
   if (!cn.empty()) {
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                               0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()),
+                               -1, -1, 0);
   }
   X509_set_issuer_name(cert.get(), name);
   if (!spec.dns.empty()) {
@@ -123,7 +124,8 @@ void probeHello(const Offer& o, const ConnectionPolicy& policy, const std::funct
   SslPtr server(SSL_new(ctx.get()));
   SSL_set_min_proto_version(server.get(), policy.minVersion);
   SSL_set_max_proto_version(server.get(), policy.maxVersion);
-  SSL_set_cipher_list(server.get(), policy.cipherList.empty() ? kDefaultCipherList : policy.cipherList.c_str());
+  SSL_set_cipher_list(server.get(),
+                      policy.cipherList.empty() ? kDefaultCipherList : policy.cipherList.c_str());
   BIO* in = BIO_new_mem_buf(hello.data(), static_cast<int>(hello.size()));
   SSL_set_bio(server.get(), in, BIO_new(BIO_s_mem()));
   SSL_set_accept_state(server.get());
@@ -155,7 +157,8 @@ bool supports(const Offer& o, const CertificatePtr& cert, const ConnectionPolicy
   return out;
 }
 
-CertificatePtr choose(const Offer& o, const std::vector<CertificatePtr>& choices, const ConnectionPolicy& policy = {}) {
+CertificatePtr choose(const Offer& o, const std::vector<CertificatePtr>& choices,
+                      const ConnectionPolicy& policy = {}) {
   CertificatePtr out;
   probeHello(o, policy, [&](SSL* s) { out = defaultCertificateChoice(s, choices, policy, o.sni); });
   return out;
@@ -298,7 +301,8 @@ TEST_CASE("TLS 1.3 refusals in Go's order: no shared group, no fitting signature
   Offer x448 = tls13();
   x448.groups = "X448";
   bool noGroup = false;
-  probeHello(x448, ConnectionPolicy{}, [&](SSL* s) { noGroup = tls13WithoutSharedGroup(s, ConnectionPolicy{}); });
+  probeHello(x448, ConnectionPolicy{},
+             [&](SSL* s) { noGroup = tls13WithoutSharedGroup(s, ConnectionPolicy{}); });
   CHECK(noGroup);
   ConnectionPolicy p521;
   p521.groups = "P-521";
@@ -306,7 +310,8 @@ TEST_CASE("TLS 1.3 refusals in Go's order: no shared group, no fitting signature
   p256.groups = "P-256";
   probeHello(p256, p521, [&](SSL* s) { noGroup = tls13WithoutSharedGroup(s, p521); });
   CHECK(noGroup);
-  probeHello(tls13(), ConnectionPolicy{}, [&](SSL* s) { noGroup = tls13WithoutSharedGroup(s, ConnectionPolicy{}); });
+  probeHello(tls13(), ConnectionPolicy{},
+             [&](SSL* s) { noGroup = tls13WithoutSharedGroup(s, ConnectionPolicy{}); });
   CHECK_FALSE(noGroup);
   Offer p256v12 = tls12();
   p256v12.groups = "P-256";
@@ -385,11 +390,12 @@ std::string served(ServerTls& tls, const Offer& o, const std::string& localIp = 
 std::string alertSeen(ServerTls& tls, const Offer& o) {
   Client c(o);
   std::string seen;
-  SSL_set_info_callback(c.ssl.get(), +[](const SSL* s, int where, int ret) {
-    if ((where & SSL_CB_READ_ALERT) != 0) {
-      *static_cast<std::string*>(SSL_get_app_data(s)) = SSL_alert_desc_string_long(ret);
-    }
-  });
+  SSL_set_info_callback(
+      c.ssl.get(), +[](const SSL* s, int where, int ret) {
+        if ((where & SSL_CB_READ_ALERT) != 0) {
+          *static_cast<std::string*>(SSL_get_app_data(s)) = SSL_alert_desc_string_long(ret);
+        }
+      });
   SSL_set_app_data(c.ssl.get(), &seen);
   TlsStream s(tls, "127.0.0.1");
   pump(c, s);
@@ -423,7 +429,8 @@ TEST_CASE("certificate choice: the CN is a name of its own, beside the SANs (cer
 }
 
 TEST_CASE("certificate choice: wildcards replace labels from the left, one more at a time") {
-  auto tls = server({makeCert({.dns = {"*.w.test"}, .cn = "one"}), makeCert({.dns = {"*.*.test"}, .cn = "two"})});
+  auto tls =
+      server({makeCert({.dns = {"*.w.test"}, .cn = "one"}), makeCert({.dns = {"*.*.test"}, .cn = "two"})});
   CHECK(served(*tls, tls13("x.w.test")) == "one");
   CHECK(served(*tls, tls13("x.v.test")) == "two");
   CHECK(served(*tls, tls13("y.x.w.test")).empty());  // "*.x.w.test", "*.*.w.test", "*.*.*.test": none
@@ -503,7 +510,8 @@ TEST_CASE("refusals in Go's order: ALPN first in TLS 1.2, after the group and ce
   CHECK(alertSeen(*tls, fine13) == "no application protocol");
 }
 
-TEST_CASE("certificate choice without SNI: no wildcard candidates for the address or default_sni (certmagic)") {
+TEST_CASE(
+    "certificate choice without SNI: no wildcard candidates for the address or default_sni (certmagic)") {
   auto ip = makeCert({.dns = {"ip.test"}, .cn = "127.0.0.1"});
   auto tagged = makeCert({.dns = {"b.test"}, .cn = "tagged", .tags = {"blue"}});
   auto tls = server({ip, tagged}, [](ConnectionPolicy& p) { p.anyTag = {"blue"}; });

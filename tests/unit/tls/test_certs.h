@@ -26,10 +26,10 @@ inline std::shared_ptr<const Certificate> selfSigned(const std::vector<std::stri
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(
-                                 (commonName.empty() ? dnsNames.front() : commonName).c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>((commonName.empty() ? dnsNames.front() : commonName).c_str()),
+      -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
   std::string san;
   for (const auto& n : dnsNames) {

@@ -96,7 +96,8 @@ TEST_CASE("cel: string functions") {
   CHECK(truth("size('héllo') == 5 && size(b'h\\xc3\\xa9') == 3"));
   CHECK(truth("'AbC'.lowerAscii() == 'abc' && 'abc'.upperAscii() == 'ABC'"));
   CHECK(truth("' x '.trim() == 'x' && 'a,b'.split(',') == ['a', 'b'] && ['a', 'b'].join('-') == 'a-b'"));
-  CHECK(truth("'hello'.substring(1, 3) == 'el' && 'hello'.indexOf('l') == 2 && 'hello'.lastIndexOf('l') == 3"));
+  CHECK(
+      truth("'hello'.substring(1, 3) == 'el' && 'hello'.indexOf('l') == 2 && 'hello'.lastIndexOf('l') == 3"));
   CHECK(truth("'aaa'.replace('a', 'b', 2) == 'bba' && 'héllo'.charAt(1) == 'é'"));
   CHECK(errorOf("'abc'.substring(2, 1) == ''").find("invalid substring range") != std::string::npos);
 }
@@ -145,10 +146,12 @@ TEST_CASE("cel: macros") {
 TEST_CASE("cel: the checker refuses what cel-go refuses") {
   CHECK(refusal("1 == 1.0") == "found no matching overload for '_==_' applied to '(int, double)'");
   CHECK(refusal("1 + 'a' == 1") == "found no matching overload for '_+_' applied to '(int, string)'");
-  CHECK(refusal("'a'.startsWith(1)") == "found no matching overload for 'startsWith' applied to 'string.(int)'");
+  CHECK(refusal("'a'.startsWith(1)") ==
+        "found no matching overload for 'startsWith' applied to 'string.(int)'");
   CHECK(refusal("foo(1)") == "undeclared reference to 'foo' (in container '')");
   CHECK(refusal("x == 1") == "undeclared reference to 'x' (in container '')");
-  CHECK(refusal("1 ? true : false") == "found no matching overload for '_?_:_' applied to '(int, bool, bool)'");
+  CHECK(refusal("1 ? true : false") ==
+        "found no matching overload for '_?_:_' applied to '(int, bool, bool)'");
   CHECK(refusal("(1").find("Syntax error") != std::string::npos);
   CHECK(refusal("1 = 1").find("Syntax error") != std::string::npos);
   CHECK(refusal("has(1)") == "invalid argument to has() macro");

@@ -1,9 +1,10 @@
 // The expression matcher with Caddy's additions: placeholders (typed as Caddy's replacer
 // types them), matcher functions, regexp captures, and start-up errors.
+#include "router/cel/expression_matcher.h"
+
 #include <catch2/catch.hpp>
 
 #include "provision/provision_error.h"
-#include "router/cel/expression_matcher.h"
 #include "router/matcher_error.h"
 #include "router/placeholders.h"
 
@@ -32,7 +33,9 @@ Exchange request(const std::string& path) {
   return ex;
 }
 
-bool matches(const std::string& expr, Exchange& ex) { return makeExpressionMatcher(Json(expr), "m")->match(ex); }
+bool matches(const std::string& expr, Exchange& ex) {
+  return makeExpressionMatcher(Json(expr), "m")->match(ex);
+}
 
 std::string refusal(const Json& value) {
   try {
@@ -98,10 +101,13 @@ TEST_CASE("expression: an evaluation error fails the route with a 500") {
 
 TEST_CASE("expression: start-up errors name the JSON path and the position") {
   CHECK(refusal(Json("{http.request.uri.path}")) ==
-        "routes[0].match[0].expression: CEL request matcher expects return type of bool, not google.protobuf.Any");
+        "routes[0].match[0].expression: CEL request matcher expects return type of bool, not "
+        "google.protobuf.Any");
   std::string e = refusal(Json("ph(req, 'x') == 'y'"));
-  CHECK(e.find("routes[0].match[0].expression: compiling CEL program: ERROR: <input>:1:3: undeclared reference to "
-               "'ph' (in container '')") == 0);
+  CHECK(
+      e.find(
+          "routes[0].match[0].expression: compiling CEL program: ERROR: <input>:1:3: undeclared reference to "
+          "'ph' (in container '')") == 0);
   CHECK(refusal(Json("path(1)")).find("<input>:1:6: matcher arguments must be string constants") !=
         std::string::npos);
   CHECK(refusal(Json("header('X')")).find("matcher requires a map literal argument") != std::string::npos);

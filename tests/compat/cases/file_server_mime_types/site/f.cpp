@@ -1,1 +1,1 @@
-body of .cpp
+body of.cpp

@@ -1,1 +1,1 @@
-body of .h
+body of.h
