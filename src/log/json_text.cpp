@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "gatehouse/utf8.h"
 #include "log/log_entry.h"
 
 namespace gatehouse::log {
@@ -15,41 +16,19 @@ int64_t nowNanos() {
       .count();
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[0], or 0 when it is not one.
-size_t utf8Length(std::string_view s) {
-  const auto c = static_cast<unsigned char>(s[0]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-  if (n == 0 || n > s.size()) {
-    return 0;
-  }
-  for (size_t i = 1; i < n; ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      return 0;
-    }
-  }
-  // Overlong forms and surrogates are invalid, as Go's utf8.DecodeRuneInString says.
-  const auto c1 = static_cast<unsigned char>(s.size() > 1 ? s[1] : 0);
-  if ((n == 2 && c < 0xC2) || (n == 3 && c == 0xE0 && c1 < 0xA0) || (n == 3 && c == 0xED && c1 >= 0xA0) ||
-      (n == 4 && c == 0xF0 && c1 < 0x90) || (n == 4 && (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)))) {
-    return 0;
-  }
-  return n;
-}
-
-}  // namespace
-
-void appendJsonString(std::string& out, std::string_view s) {
+void appendJsonString(std::string& out, std::string_view s, JsonEscapes escapes) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   while (!s.empty()) {
     const auto c = static_cast<unsigned char>(s[0]);
     if (c >= 0x80) {
-      size_t n = utf8Length(s);
+      const size_t n = validUtf8Length(s);
       if (n == 0) {
         out += "\\ufffd";
         s.remove_prefix(1);
+      } else if (escapes.lineSeparators && (s.substr(0, n) == "\u2028" || s.substr(0, n) == "\u2029")) {
+        out += s.substr(0, n) == "\u2028" ? "\\u2028" : "\\u2029";
+        s.remove_prefix(n);
       } else {
         out.append(s.substr(0, n));
         s.remove_prefix(n);
@@ -74,7 +53,7 @@ void appendJsonString(std::string& out, std::string_view s) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || (escapes.html && (c == '<' || c == '>' || c == '&'))) {
           out += "\\u00";
           out += kHex[c >> 4];
           out += kHex[c & 15];

@@ -10,7 +10,14 @@
 
 namespace gatehouse::log {
 
-void appendJsonString(std::string& out, std::string_view s);
+// What encoding/json escapes beyond zap: <, > and & as \u003c... (`html`, json.Marshal) and
+// U+2028/U+2029 (`lineSeparators`); templates' toJson writes encoding/json's text.
+struct JsonEscapes {
+  bool html = false;
+  bool lineSeparators = false;
+};
+
+void appendJsonString(std::string& out, std::string_view s, JsonEscapes escapes = {});
 void appendJsonNumber(std::string& out, double v);
 // `spaced` writes ", " and ": " between elements, as zap's console encoder does.
 void appendJson(std::string& out, const config::Json& v, bool spaced = false);

@@ -4,62 +4,17 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "gatehouse/utf8.h"
+#include "log/json_text.h"
 #include "templates/sprig.h"
 
 namespace gatehouse::templates {
 
 namespace {
 
-// encoding/json's string: invalid UTF-8 as U+FFFD, U+2028/U+2029 escaped, and <, >, &
+// encoding/json's string: zap's escaping (log/json_text.h) plus U+2028/U+2029, and <, >, &
 // as \u003c... when `escapeHtml` (json.Marshal; Sprig's toRawJson turns that off).
 void jsonString(std::string& out, std::string_view s, bool escapeHtml) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  while (!s.empty()) {
-    const auto c = static_cast<unsigned char>(s[0]);
-    if (c >= 0x80) {
-      const size_t n = validUtf8Length(s);
-      if (n == 0) {
-        out += "\\ufffd";
-        s.remove_prefix(1);
-      } else if (s.substr(0, n) == "\u2028" || s.substr(0, n) == "\u2029") {
-        out += s.substr(0, n) == "\u2028" ? "\\u2028" : "\\u2029";
-        s.remove_prefix(n);
-      } else {
-        out.append(s.substr(0, n));
-        s.remove_prefix(n);
-      }
-      continue;
-    }
-    s.remove_prefix(1);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || (escapeHtml && (c == '<' || c == '>' || c == '&'))) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
+  log::appendJsonString(out, s, {.html = escapeHtml, .lineSeparators = true});
 }
 
 void appendJson(std::string& out, const Value& v, bool escapeHtml, const std::string& indent, int depth) {
