@@ -290,7 +290,16 @@ def run_all(argv, p, tmp, name):
                         time.sleep(0.02)
                 if label == "upstreams none left":
                     p["upstream polls"] = wait_upstreams_released(p["admin"])
-                status, hdrs, rbody, trailers = http(p["admin"], method, path, body, headers)
+                try:
+                    status, hdrs, rbody, trailers = http(p["admin"], method, path, body, headers)
+                except ConnectionResetError:
+                    # Seen once from caddy (the oracle) in a CI run at -j 6, 0.2 s into the test,
+                    # never by hand: asked again once, and a different answer still fails below.
+                    if name != "caddy":
+                        raise
+                    print("note: caddy reset the connection of %r; asking again" % label)
+                    time.sleep(0.2)
+                    status, hdrs, rbody, trailers = http(p["admin"], method, path, body, headers)
                 served = site_body(p[site]) if site else None
                 answers.append((status, hdrs, rbody.decode(), trailers, served))
                 if slow:
