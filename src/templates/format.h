@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "templates/go_quote.h"  // goQuote, for the callers of fmt
 #include "templates/value.h"
 
 namespace gatehouse::templates {
@@ -12,7 +13,5 @@ namespace gatehouse::templates {
 std::string goSprint(const Args& args);
 std::string goSprintln(const Args& args);
 std::string goSprintf(const std::string& format, const Args& args);
-// Go's strconv.Quote (%q of a string); strconv.QuoteToASCII with `asciiOnly` (%+q).
-std::string goQuote(const std::string& s, bool asciiOnly = false);
 
 }  // namespace gatehouse::templates

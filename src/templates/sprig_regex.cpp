@@ -59,20 +59,6 @@ size_t runeWidth(const std::string& s, size_t i) {
   return std::max<size_t>(1, validUtf8Length(std::string_view(s).substr(i)));
 }
 
-// strconv.CanBackquote.
-bool canBackquote(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const size_t w = runeWidth(s, i);
-    if ((c >= 0x80 && validUtf8Length(std::string_view(s).substr(i)) == 0) || c == '`' || c == 0x7F ||
-        (c < ' ' && c != '\t') || s.compare(i, w, "\xEF\xBB\xBF") == 0) {
-      return false;
-    }
-    i += w;
-  }
-  return true;
-}
-
 struct Compiled {
   std::unique_ptr<RE2> re;
   std::string error;  // Go's syntax error text, empty when it compiled
