@@ -9,7 +9,7 @@ if [ -z "$tool" ]; then
   echo "format.sh: clang-format is not installed (apt-get install clang-format)" >&2
   exit 77
 fi
-mapfile -t files < <(git ls-files '*.cpp' '*.h' 2>/dev/null || find src include acme parser tests -name '*.cpp' -o -name '*.h')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.h' 2>/dev/null || find src include acme parser tests -name '*.cpp' -o -name '*.h')
 if [ "${1:-}" = "--check" ]; then
   # One clang-format per 100 files; each unformatted place is a "FILE:LINE:COL: error:" line.
   bad=$(printf '%s\0' "${files[@]}" | { xargs -0 -n 100 "$tool" --dry-run -Werror 2>&1 || true; } |

@@ -43,7 +43,6 @@ uint32_t decodeValid(std::string_view s, size_t n) {
 
 }  // namespace
 
-
 // strconv.Quote: Go's short escapes, \x for control bytes and invalid UTF-8, \u/\U for
 // code points that are not printable (any non-ASCII one with `asciiOnly`: QuoteToASCII).
 std::string goQuote(const std::string& s, bool asciiOnly) {
